@@ -1,0 +1,132 @@
+/*
+ * calc/lca: the matrix method (A s = f; g = B s; h = c^T g) and its analysis.
+ *
+ * A calc_context holds the assembled matrices and a factorised solver for
+ * one calc_system; it can compute many footprints (one per demand) and run
+ * Monte Carlo.  The context keeps a pointer to the system: keep it alive.
+ * A calc_result owns all its memory; free it with calc_result_free.
+ */
+#ifndef CALC_LCA_H
+#define CALC_LCA_H
+
+#include <stdint.h>
+
+#include "calc/solver.h"
+#include "calc/system.h"
+
+typedef struct calc_options {
+    calc_solver_kind solver; /* default AUTO */
+    double tol;              /* relative residual; default 1e-9 */
+    double path_cutoff;      /* drop upstream paths below this share of |total|; default 0.01 */
+    int path_max_depth;      /* default 8 */
+    int path_max_nodes;      /* default 200 */
+} calc_options;
+
+void calc_options_init(calc_options *o);
+
+typedef struct calc_context calc_context;
+
+/* Assemble A and B, factorise.  A singular system fails with TJ_ERR_NUMERIC
+ * and a message naming the processes involved. */
+tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc_context **out,
+                           tj_error *err);
+void calc_context_free(calc_context *ctx);
+const calc_solver *calc_context_solver(const calc_context *ctx);
+double calc_context_setup_seconds(const calc_context *ctx);
+
+typedef struct calc_gas_item {
+    const char *gas;  /* canonical gas id, or flow name for background factors */
+    double amount;    /* kg of gas (background factors: kg CO2e) */
+    double co2e;      /* kg CO2e */
+} calc_gas_item;
+
+typedef struct calc_process_item {
+    int col;
+    double activity;  /* scaling s_j */
+    double direct;    /* kg CO2e emitted directly by this process */
+    double share;     /* direct / total (total != 0), else 0 */
+} calc_process_item;
+
+/* A node of the upstream contribution tree.  Node 0 is the demanded process. */
+typedef struct calc_path_node {
+    int parent;       /* -1 for the root */
+    int col;
+    int depth;
+    double amount;    /* amount of col's product flowing into the parent (root: demand) */
+    double direct;    /* CO2e emitted directly by col for this amount */
+    double upstream;  /* CO2e of col's product for this amount, incl. its supply chain */
+    double share;     /* upstream / total */
+} calc_path_node;
+
+typedef struct calc_inventory_item {
+    int flow;
+    double amount;    /* in the flow's unit */
+    double co2e;
+} calc_inventory_item;
+
+typedef struct calc_dqr {
+    double ter, ger, tir, p; /* contribution-weighted averages over rated parts */
+    double dqr;              /* (ter + ger + tir + p) / 4; 0 if nothing rated */
+    double coverage;         /* share of |contributions| that carried ratings */
+    const char *rating;      /* "excellent", "very good", "good", "fair", "poor", "unrated" */
+} calc_dqr;
+
+typedef struct calc_stats {
+    double mean, sd, p2_5, p50, p97_5;
+} calc_stats;
+
+typedef struct calc_uncertainty {
+    int iterations;
+    uint64_t seed;
+    calc_stats total;
+    calc_stats stage[CALC_STAGE_COUNT];
+    double seconds;
+} calc_uncertainty;
+
+typedef struct calc_result {
+    int demand_col;
+    double demand_amount;
+    double total;                    /* kg CO2e */
+    double channel[CALC_CH_COUNT];   /* kg CO2e per channel */
+    double stage[CALC_STAGE_COUNT];  /* kg CO2e per life-cycle stage */
+    int ngas;
+    calc_gas_item *gas;              /* sorted by |co2e| descending */
+    int nproc;
+    calc_process_item *proc;         /* non-zero direct contributions, sorted by |direct| desc */
+    int npath;
+    calc_path_node *path;            /* pre-order */
+    int ninv;
+    calc_inventory_item *inv;        /* non-zero flows, in flow order */
+    calc_dqr dqr;
+    double cutoff_share;             /* mass share of inputs cut off or unlinked */
+    int ncut;
+    int *cut;                        /* indices into sys->cut reached by the demand (activity != 0) */
+    const char *solver;              /* solver name */
+    const char *solver_reason;
+    double residual;
+    int iterations;
+    double seconds;
+    calc_uncertainty *uncertainty;   /* NULL unless Monte Carlo ran */
+} calc_result;
+
+/* Detail flags for calc_context_footprint. */
+enum {
+    CALC_DETAIL_TOTALS = 0,      /* total, channels, stages, gases */
+    CALC_DETAIL_PROCESSES = 1,
+    CALC_DETAIL_PATHS = 2,
+    CALC_DETAIL_INVENTORY = 4,
+    CALC_DETAIL_ALL = 7,
+};
+
+/* Footprint of `amount` units of process col's reference product. */
+tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int detail,
+                                 calc_result **out, tj_error *err);
+
+/* Monte Carlo over every entry with a distribution; reproducible for a seed.
+ * Adds res->uncertainty.  The symbolic factorisation is reused. */
+tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations,
+                                   uint64_t seed, tj_error *err);
+
+void calc_result_free(calc_result *res);
+
+#endif

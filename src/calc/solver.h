@@ -1,0 +1,63 @@
+/*
+ * calc/solver: solve A x = b for a square sparse technology matrix.
+ *
+ * Two solvers behind one interface: a direct sparse LU (SuiteSparse KLU,
+ * which permutes the matrix to block triangular form and factorises each
+ * strongly connected block) and a preconditioned iterative solver (BiCGSTAB
+ * with an ILU(0) preconditioner, warm-started from the previous solution).
+ * CALC_SOLVER_AUTO picks one per system (see calc_solver_new) and says which.
+ * Every solve is checked by its relative residual ||A x - b|| / ||b|| against
+ * the tolerance given at creation.
+ *
+ * The solver keeps a pointer to the matrix given at creation: the caller
+ * keeps the matrix alive, and may change its values (never its pattern)
+ * before calling calc_solver_refactor.
+ */
+#ifndef CALC_SOLVER_H
+#define CALC_SOLVER_H
+
+#include "calc/sparse.h"
+
+typedef enum calc_solver_kind {
+    CALC_SOLVER_AUTO = 0,
+    CALC_SOLVER_KLU = 1,
+    CALC_SOLVER_ITERATIVE = 2,
+} calc_solver_kind;
+
+typedef struct calc_solver calc_solver;
+
+/* Columns implicated when a system is singular or ill-conditioned, for the
+ * caller to name the processes involved.  Optional out-parameter. */
+typedef struct calc_solver_diag {
+    int ncols;
+    int cols[16];
+    double rcond; /* reciprocal condition estimate, if computed (else 0) */
+} calc_solver_diag;
+
+/* Analyse and factorise a.  tol is the relative residual every solve must
+ * meet (e.g. 1e-9).  Fails with TJ_ERR_NUMERIC (and fills diag) if a is
+ * singular or too ill-conditioned to meet tol. */
+tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
+                          calc_solver_diag *diag, tj_error *err);
+
+/* Solve a x = b.  For the iterative solver x on entry is the starting guess
+ * (pass zeros or the previous solution); KLU ignores it. */
+tj_status calc_solver_solve(calc_solver *s, const double *b, double *x, tj_error *err);
+
+/* Solve a^T x = b (upstream intensities for contribution analysis). */
+tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x, tj_error *err);
+
+/* Re-factorise after the values (not the pattern) of the matrix changed,
+ * reusing the symbolic analysis. */
+tj_status calc_solver_refactor(calc_solver *s, tj_error *err);
+
+calc_solver_kind calc_solver_kind_of(const calc_solver *s);
+const char *calc_solver_name(const calc_solver *s); /* "klu" or "bicgstab-ilu0" */
+double calc_solver_last_residual(const calc_solver *s);
+int calc_solver_last_iterations(const calc_solver *s); /* 1 for direct solves */
+/* Why AUTO chose this solver, one sentence (static or owned by s). */
+const char *calc_solver_reason(const calc_solver *s);
+
+void calc_solver_free(calc_solver *s);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * store: one database interface, two backends (SQLite, PostgreSQL via libpq).
+ *
+ * Everything above store/ talks SQL through this interface only, so it is
+ * backend-agnostic.  SQL passed here uses '?' placeholders (rewritten to $1..
+ * for PostgreSQL) and the portable subset both engines accept; where the
+ * dialects differ, a migration provides one text per backend.
+ *
+ * Ownership: store_open returns a handle the caller frees with store_close.
+ * A statement belongs to its handle and is freed with store_finalize, before
+ * store_close.  Strings returned by store_col_text stay valid until the next
+ * store_step/store_reset/store_finalize on that statement.
+ */
+#ifndef STORE_STORE_H
+#define STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tanji/error.h"
+
+typedef struct store_db store_db;
+typedef struct store_stmt store_stmt;
+
+typedef enum store_backend_kind { STORE_SQLITE = 1, STORE_POSTGRES = 2 } store_backend_kind;
+
+/* Open (creating if needed) and migrate to the newest schema.  url is a file
+ * path or "sqlite:PATH" for SQLite, "postgresql://..." or "postgres://..."
+ * for PostgreSQL. */
+tj_status store_open(const char *url, store_db **out, tj_error *err);
+void store_close(store_db *db);
+store_backend_kind store_backend(const store_db *db);
+const char *store_backend_name(const store_db *db); /* "sqlite" or "postgresql" */
+
+/* Transactions (not nested). */
+tj_status store_begin(store_db *db, tj_error *err);
+tj_status store_commit(store_db *db, tj_error *err);
+tj_status store_rollback(store_db *db); /* never fails the caller; logs nothing */
+
+/* Run SQL without parameters or results (may hold several statements). */
+tj_status store_exec(store_db *db, const char *sql, tj_error *err);
+
+tj_status store_prepare(store_db *db, const char *sql, store_stmt **out, tj_error *err);
+/* Parameters are 1-based. Text is copied. */
+tj_status store_bind_text(store_stmt *st, int i, const char *s);
+tj_status store_bind_double(store_stmt *st, int i, double v);
+tj_status store_bind_int64(store_stmt *st, int i, int64_t v);
+tj_status store_bind_null(store_stmt *st, int i);
+/* Run / advance: 1 = a row is available, 0 = done, < 0 = error (a tj_status). */
+int store_step(store_stmt *st, tj_error *err);
+/* Make a statement runnable again with new bindings. */
+void store_reset(store_stmt *st);
+void store_finalize(store_stmt *st);
+
+/* Columns are 0-based. NULL reads as NULL / 0 / 0.0. */
+const char *store_col_text(store_stmt *st, int i);
+double store_col_double(store_stmt *st, int i);
+int64_t store_col_int64(store_stmt *st, int i);
+int store_col_is_null(store_stmt *st, int i);
+int store_col_count(store_stmt *st);
+
+/* Rows changed by the last executed statement. */
+int64_t store_changes(store_stmt *st);
+
+#endif
