@@ -1,3 +1,74 @@
 /* tanji command: dispatch to subcommands. */
 #include <stdio.h>
-int main(void) { puts("tanji"); return 0; }
+#include <string.h>
+
+#include "cli/commands.h"
+
+#define TANJI_VERSION "0.1.0"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary_en;
+    const char *summary_zh;
+} command;
+
+static const command commands[] = {
+    {"calc", cmd_calc, "calculate a product carbon footprint", "计算产品碳足迹"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "tanji " TANJI_VERSION " - product carbon footprint management (碳迹 产品碳足迹管理)\n\n"
+            "usage: tanji COMMAND [OPTIONS] [ARGS]\n"
+            "       tanji COMMAND --help\n\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s / %s\n", commands[i].name, commands[i].summary_en,
+                commands[i].summary_zh);
+    fprintf(out, "\nexit codes: 0 ok, 1 usage error, 2 bad input, 3 internal/I-O/database error,\n"
+                 "            4 model does not conform to its rule (tanji check)\n");
+}
+
+int cli_exit_code(tj_status st)
+{
+    switch (st) {
+    case TJ_OK: return 0;
+    case TJ_ERR_USAGE: return EXIT_USAGE;
+    case TJ_ERR_INPUT:
+    case TJ_ERR_NOTFOUND:
+    case TJ_ERR_CONFLICT:
+    case TJ_ERR_NUMERIC:
+    case TJ_ERR_PERM: return EXIT_INPUT;
+    default: return EXIT_INTERNAL;
+    }
+}
+
+int cli_fail(const tj_error *err)
+{
+    char buf[2048];
+    fprintf(stderr, "tanji: %s\n", tj_error_format(err, buf, sizeof buf));
+    return cli_exit_code(err->code);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        puts("tanji " TANJI_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "tanji: unknown command \"%s\" (see tanji --help)\n", argv[1]);
+    return EXIT_USAGE;
+}

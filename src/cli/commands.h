@@ -1,0 +1,27 @@
+/*
+ * cli: the `tanji` subcommands.  Each command is int cmd_X(int argc, char **argv)
+ * with argv[0] the command name; it returns one of the exit codes below and
+ * prints its own errors to stderr.  Commands are registered in main.c.
+ */
+#ifndef CLI_COMMANDS_H
+#define CLI_COMMANDS_H
+
+#include "tanji/error.h"
+
+enum {
+    EXIT_OK_ = 0,
+    EXIT_USAGE = 1,    /* wrong command line */
+    EXIT_INPUT = 2,    /* bad input data (file syntax, schema, semantics) */
+    EXIT_INTERNAL = 3, /* internal, I/O or database error */
+    EXIT_NONCONFORM = 4, /* tanji check: the model does not conform to its rule */
+};
+
+/* Print "tanji: <formatted error>" to stderr and return the exit code that
+ * fits err->code. */
+int cli_fail(const tj_error *err);
+/* Exit code for a status. */
+int cli_exit_code(tj_status st);
+
+int cmd_calc(int argc, char **argv);
+
+#endif
