@@ -1,0 +1,44 @@
+# tanji: the two commands a user needs are `make run` and `make test`.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test test-asan test-all bench fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+# The main job: calculate the shipped example products and print their footprints.
+run: build
+	@bash scripts/run-examples.sh $(BUILD)/tanji
+
+# Every test (unit, CLI, store on SQLite and, when TJ_PG_URL is set, PostgreSQL).
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang cmake -S . -B $(ASAN_BUILD) -G Ninja -DTJ_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# Everything CI runs: tests, sanitizer tests, both store backends (starts a
+# throw-away PostgreSQL cluster on 127.0.0.1).
+test-all:
+	bash scripts/test-all.sh
+
+bench: build
+	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b" && "$$b"; done
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
