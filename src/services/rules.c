@@ -845,7 +845,8 @@ char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh,
     switch (v->reason) {
     case SVC_APPLIES:
         if (zh)
-            snprintf(buf, size, "适用：%s级规则%s%s", svc_level_name(r->level),
+            snprintf(buf, size, "适用：%s规则%s%s",
+                     (const char *[]){"国家", "行业", "地方", "团体"}[r->level & 3],
                      r->status == SVC_STATUS_IN_FORCE ? "（现行有效）" : "（草案，无现行规则时参考）",
                      r->is_template ? "；结构模板，非官方标准" : "");
         else
@@ -889,13 +890,21 @@ char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh,
                       "rules no longer apply",
                  bid, bver);
         break;
-    case SVC_NOT_PRECEDENCE:
-        snprintf(buf, size,
-                 zh ? "不适用：%s@%s 优先（现行优先于草案；国家>行业>地方>团体；地区更具体者优先）"
-                    : "does not apply: %s@%s takes precedence (in force before draft; national > "
-                      "industry > local > group; the more specific region first)",
-                 bid, bver);
+    case SVC_NOT_PRECEDENCE: {
+        const char *why_en = "it sorts first", *why_zh = "排序在前";
+        if (b && b->status != r->status)
+            why_en = "it is in force and this one is a draft", why_zh = "其现行有效，本规则为草案";
+        else if (b && b->level != r->level)
+            why_en = "its level is higher (national > industry > local > group)",
+            why_zh = "其级别更高（国家>行业>地方>团体）";
+        else if (b && region_specificity(b->region) != region_specificity(r->region))
+            why_en = "its region is more specific", why_zh = "其适用地区更具体";
+        else if (b)
+            why_en = "it took effect later", why_zh = "其实施日期更晚";
+        snprintf(buf, size, zh ? "不适用：%s@%s 优先，因为%s" : "does not apply: %s@%s takes precedence because %s",
+                 bid, bver, zh ? why_zh : why_en);
         break;
+    }
     }
     return buf;
 }
