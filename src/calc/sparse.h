@@ -31,7 +31,7 @@ void calc_csc_release(calc_csc *m);
 /* Strongly connected components of the square matrix's graph (edge j->i for
  * each off-diagonal entry A[i][j]).  Returns the number of components; if
  * comp is not NULL it receives each node's component id, and *largest the
- * size of the largest component. */
+ * size of the largest component.  Returns -1 if out of memory. */
 int calc_csc_scc(const calc_csc *a, int *comp, int *largest);
 
 #endif

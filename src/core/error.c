@@ -55,7 +55,15 @@ void tj_error_prefix(tj_error *err, const char *fmt, ...)
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
     memcpy(old, err->message, sizeof old);
-    snprintf(err->message, sizeof err->message, "%s: %s", head, old);
+    size_t hn = strlen(head);
+    if (hn > sizeof err->message - 3)
+        hn = sizeof err->message - 3;
+    memcpy(err->message, head, hn);
+    memcpy(err->message + hn, ": ", 2);
+    size_t room = sizeof err->message - hn - 3;
+    size_t on = strnlen(old, room);
+    memcpy(err->message + hn + 2, old, on);
+    err->message[hn + 2 + on] = '\0';
 }
 
 const char *tj_strerror(tj_status code)

@@ -1,0 +1,631 @@
+/* Sparse linear solvers (KLU and BiCGSTAB/ILU(0)); see calc/solver.h. */
+#include "calc/solver.h"
+
+#include <klu.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* AUTO uses KLU unless its predicted fill is this many times nnz(A) ... */
+#define CALC_AUTO_FILL_RATIO 40.0
+/* ... or the predicted factors exceed this many bytes. */
+#define CALC_AUTO_FILL_BYTES (768.0 * 1024 * 1024)
+/* Below this reciprocal condition number a system is reported ill-conditioned. */
+#define CALC_RCOND_MIN 1e-14
+/* Iterative refinement steps a KLU solve may take to meet the tolerance. */
+#define CALC_REFINE_STEPS 2
+/* BiCGSTAB iteration cap and number of restarts after a breakdown. */
+#define CALC_ITER_MAX 3000
+#define CALC_ITER_RESTARTS 5
+
+struct calc_solver {
+    const calc_csc *a;
+    calc_solver_kind kind;
+    double tol;
+    int n;
+    double last_residual;
+    int last_iterations;
+    char reason[256];
+
+    /* KLU */
+    klu_common common;
+    klu_symbolic *sym;
+    klu_numeric *num;
+    int refactored; /* num came from klu_refactor (no fresh pivoting) */
+
+    /* Iterative: A in CSR form (= the CSC of A^T), with tpos[p] = position in
+     * the CSR arrays of A's CSC entry p, and ILU(0) factors on that pattern. */
+    int *rp, *ci, *tpos, *diag;
+    double *rv, *lu, *jac;
+    int use_jacobi;
+
+    /* Work vectors (n each). */
+    double *w[9];
+};
+
+calc_solver_kind calc_solver_kind_of(const calc_solver *s) { return s->kind; }
+
+const char *calc_solver_name(const calc_solver *s)
+{
+    if (s->kind == CALC_SOLVER_KLU)
+        return "klu";
+    return s->use_jacobi ? "bicgstab-jacobi" : "bicgstab-ilu0";
+}
+
+double calc_solver_last_residual(const calc_solver *s) { return s->last_residual; }
+int calc_solver_last_iterations(const calc_solver *s) { return s->last_iterations; }
+const char *calc_solver_reason(const calc_solver *s) { return s->reason; }
+
+void calc_solver_free(calc_solver *s)
+{
+    if (!s)
+        return;
+    if (s->num)
+        klu_free_numeric(&s->num, &s->common);
+    if (s->sym)
+        klu_free_symbolic(&s->sym, &s->common);
+    free(s->rp);
+    free(s->ci);
+    free(s->tpos);
+    free(s->diag);
+    free(s->rv);
+    free(s->lu);
+    free(s->jac);
+    for (size_t i = 0; i < sizeof s->w / sizeof s->w[0]; i++)
+        free(s->w[i]);
+    free(s);
+}
+
+static double norm2(int n, const double *x)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * x[i];
+    return sqrt(s);
+}
+
+static double dot(int n, const double *x, const double *y)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+
+/* r = b - op(A) x; returns ||r||. */
+static double residual(const calc_solver *s, int trans, const double *b, const double *x, double *r)
+{
+    if (trans)
+        calc_csc_tmatvec(s->a, x, r);
+    else
+        calc_csc_matvec(s->a, x, r);
+    for (int i = 0; i < s->n; i++)
+        r[i] = b[i] - r[i];
+    return norm2(s->n, r);
+}
+
+static void diag_add(calc_solver_diag *d, int col)
+{
+    if (!d || d->ncols >= (int)(sizeof d->cols / sizeof d->cols[0]))
+        return;
+    for (int i = 0; i < d->ncols; i++)
+        if (d->cols[i] == col)
+            return;
+    d->cols[d->ncols++] = col;
+}
+
+/* Columns that are empty or have a zero (or absent) diagonal entry. */
+static void diag_structural(const calc_csc *a, calc_solver_diag *d)
+{
+    for (int j = 0; j < a->ncols; j++) {
+        double dj = 0.0;
+        for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++)
+            if (a->rowind[p] == j)
+                dj = a->val[p];
+        if (a->colptr[j] == a->colptr[j + 1] || dj == 0.0)
+            diag_add(d, j);
+    }
+}
+
+static tj_status validate(const calc_csc *a, tj_error *err)
+{
+    if (!a || a->nrows != a->ncols || a->nrows < 0)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "the technology matrix must be square");
+    for (int p = 0; p < a->colptr[a->ncols]; p++)
+        if (!isfinite(a->val[p]))
+            return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                                "the technology matrix holds a non-finite value");
+    return TJ_OK;
+}
+
+/* ---------------------------------------------------------------- KLU --- */
+
+static tj_status klu_singular(calc_solver *s, calc_solver_diag *diag, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    if (diag) {
+        if (s->common.singular_col >= 0 && s->common.singular_col < s->n)
+            diag_add(diag, s->common.singular_col);
+        if (s->num && s->sym) {
+            const double *ud = s->num->Udiag;
+            for (int k = 0; k < s->n; k++)
+                if (ud[k] == 0.0)
+                    diag_add(diag, s->sym->Q[k]);
+        }
+        diag_structural(a, diag);
+    }
+    int col = s->common.singular_col >= 0 && s->common.singular_col < s->n
+                  ? s->common.singular_col
+                  : (diag && diag->ncols ? diag->cols[0] : -1);
+    return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                        "the technology matrix is singular (structural rank %d of %d); "
+                        "column %d is implicated",
+                        s->sym ? s->sym->structural_rank : -1, s->n, col);
+}
+
+/* Fresh factorisation with pivoting; checks singularity and conditioning. */
+static tj_status klu_do_factor(calc_solver *s, calc_solver_diag *diag, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    if (s->num)
+        klu_free_numeric(&s->num, &s->common);
+    s->refactored = 0;
+    s->num = klu_factor(a->colptr, a->rowind, a->val, s->sym, &s->common);
+    if (s->common.status == KLU_OUT_OF_MEMORY)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory factorising the matrix");
+    if (!s->num || s->common.status == KLU_SINGULAR)
+        return klu_singular(s, diag, err);
+    if (s->common.status != KLU_OK)
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu_factor failed (status %d)",
+                            s->common.status);
+    klu_rcond(s->sym, s->num, &s->common);
+    double rc = s->common.rcond;
+    if (rc < CALC_RCOND_MIN) {
+        /* The crude estimate min|u_kk|/max|u_kk| is pessimistic for badly
+         * scaled systems; ask for a proper 1-norm estimate before failing. */
+        if (klu_condest(a->colptr, a->val, s->sym, s->num, &s->common) && s->common.condest > 0)
+            rc = 1.0 / s->common.condest;
+    }
+    if (diag)
+        diag->rcond = rc;
+    if (!(rc >= CALC_RCOND_MIN)) {
+        if (diag) {
+            const double *ud = s->num->Udiag;
+            double umax = 0.0;
+            for (int k = 0; k < s->n; k++)
+                if (fabs(ud[k]) > umax)
+                    umax = fabs(ud[k]);
+            for (int k = 0; k < s->n; k++)
+                if (fabs(ud[k]) <= umax * 1e-14)
+                    diag_add(diag, s->sym->Q[k]);
+            diag_structural(a, diag);
+        }
+        return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                            "the technology matrix is ill-conditioned (reciprocal condition "
+                            "estimate %.3g)",
+                            rc);
+    }
+    return TJ_OK;
+}
+
+static tj_status klu_setup(calc_solver *s, calc_solver_diag *diag, tj_error *err)
+{
+    if (!s->sym) {
+        s->sym = klu_analyze(s->n, s->a->colptr, s->a->rowind, &s->common);
+        if (!s->sym)
+            return tj_error_set(err, s->common.status == KLU_OUT_OF_MEMORY ? TJ_ERR_NOMEM
+                                                                         : TJ_ERR_INTERNAL,
+                                NULL, "klu_analyze failed (status %d)", s->common.status);
+    }
+    return klu_do_factor(s, diag, err);
+}
+
+static tj_status klu_solve_checked(calc_solver *s, int trans, const double *b, double *x,
+                                   tj_error *err)
+{
+    int n = s->n;
+    double *r = s->w[0];
+    double nb = norm2(n, b);
+    int attempt = 0;
+
+again:
+    memcpy(x, b, (size_t)n * sizeof *x);
+    if (n == 0 || nb == 0.0) {
+        memset(x, 0, (size_t)n * sizeof *x);
+        s->last_residual = 0.0;
+        s->last_iterations = 1;
+        return TJ_OK;
+    }
+    int ok = trans ? klu_tsolve(s->sym, s->num, n, 1, x, &s->common)
+                   : klu_solve(s->sym, s->num, n, 1, x, &s->common);
+    if (!ok)
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu solve failed (status %d)",
+                            s->common.status);
+    double res = residual(s, trans, b, x, r) / nb;
+    for (int step = 0; step < CALC_REFINE_STEPS && !(res <= s->tol); step++) {
+        ok = trans ? klu_tsolve(s->sym, s->num, n, 1, r, &s->common)
+                   : klu_solve(s->sym, s->num, n, 1, r, &s->common);
+        if (!ok)
+            break;
+        for (int i = 0; i < n; i++)
+            x[i] += r[i];
+        res = residual(s, trans, b, x, r) / nb;
+    }
+    s->last_residual = res;
+    s->last_iterations = 1;
+    if (res <= s->tol)
+        return TJ_OK;
+    if (s->refactored && attempt == 0) {
+        /* The pivots of the first factorisation may not suit the new
+         * values: factorise afresh and try once more. */
+        attempt = 1;
+        tj_status rc = klu_do_factor(s, NULL, err);
+        if (rc != TJ_OK)
+            return rc;
+        goto again;
+    }
+    return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                        "the solution misses the tolerance: relative residual %.3g > %.3g", res,
+                        s->tol);
+}
+
+static tj_status klu_refactor_checked(calc_solver *s, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    if (s->num && klu_refactor(a->colptr, a->rowind, a->val, s->sym, s->num, &s->common)) {
+        klu_rcond(s->sym, s->num, &s->common);
+        if (s->common.rcond >= CALC_RCOND_MIN) {
+            s->refactored = 1;
+            return TJ_OK;
+        }
+    }
+    if (s->common.status == KLU_OUT_OF_MEMORY)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory refactorising the matrix");
+    return klu_do_factor(s, NULL, err);
+}
+
+/* ---------------------------------------------------------- iterative --- */
+
+/* Build A's CSR (transpose of its CSC) once; values refreshed by it_values. */
+static tj_status it_pattern(calc_solver *s, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    int n = s->n, nnz = a->colptr[n];
+    s->rp = calloc((size_t)n + 1, sizeof *s->rp);
+    s->ci = malloc(((size_t)nnz + 1) * sizeof *s->ci);
+    s->tpos = malloc(((size_t)nnz + 1) * sizeof *s->tpos);
+    s->diag = malloc(((size_t)n + 1) * sizeof *s->diag);
+    s->rv = malloc(((size_t)nnz + 1) * sizeof *s->rv);
+    s->lu = malloc(((size_t)nnz + 1) * sizeof *s->lu);
+    s->jac = malloc(((size_t)n + 1) * sizeof *s->jac);
+    if (!s->rp || !s->ci || !s->tpos || !s->diag || !s->rv || !s->lu || !s->jac)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for the preconditioner");
+    for (int p = 0; p < nnz; p++)
+        s->rp[a->rowind[p] + 1]++;
+    for (int i = 0; i < n; i++)
+        s->rp[i + 1] += s->rp[i];
+    int *next = s->diag; /* borrowed as a cursor */
+    memcpy(next, s->rp, (size_t)n * sizeof *next);
+    for (int j = 0; j < n; j++)
+        for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++) {
+            int q = next[a->rowind[p]]++;
+            s->ci[q] = j;
+            s->tpos[p] = q;
+        }
+    for (int i = 0; i < n; i++) {
+        s->diag[i] = -1;
+        for (int q = s->rp[i]; q < s->rp[i + 1]; q++)
+            if (s->ci[q] == i)
+                s->diag[i] = q;
+    }
+    return TJ_OK;
+}
+
+/* ILU(0) on the CSR pattern (IKJ variant).  Returns 0 on a zero pivot. */
+static int ilu0(calc_solver *s, int *mark)
+{
+    int n = s->n;
+    const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
+    double *lu = s->lu;
+    memcpy(lu, s->rv, (size_t)rp[n] * sizeof *lu);
+    for (int i = 0; i < n; i++)
+        mark[i] = -1;
+    for (int i = 0; i < n; i++) {
+        if (dg[i] < 0)
+            return 0;
+        for (int q = rp[i]; q < rp[i + 1]; q++)
+            mark[ci[q]] = q;
+        for (int q = rp[i]; q < dg[i]; q++) {
+            int k = ci[q];
+            double piv = lu[dg[k]];
+            if (piv == 0.0 || !isfinite(piv))
+                return 0;
+            double m = lu[q] / piv;
+            lu[q] = m;
+            if (m == 0.0)
+                continue;
+            for (int t = dg[k] + 1; t < rp[k + 1]; t++) {
+                int pos = mark[ci[t]];
+                if (pos >= 0)
+                    lu[pos] -= m * lu[t];
+            }
+        }
+        for (int q = rp[i]; q < rp[i + 1]; q++)
+            mark[ci[q]] = -1;
+        double d = lu[dg[i]];
+        if (d == 0.0 || !isfinite(d) || fabs(d) < 1e-300)
+            return 0;
+    }
+    return 1;
+}
+
+static tj_status it_values(calc_solver *s, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    int n = s->n, nnz = a->colptr[n];
+    for (int p = 0; p < nnz; p++)
+        s->rv[s->tpos[p]] = a->val[p];
+    int *mark = malloc(((size_t)n + 1) * sizeof *mark);
+    if (!mark)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for the preconditioner");
+    s->use_jacobi = !ilu0(s, mark);
+    free(mark);
+    if (s->use_jacobi)
+        for (int i = 0; i < n; i++) {
+            double d = s->diag[i] >= 0 ? s->rv[s->diag[i]] : 0.0;
+            s->jac[i] = d != 0.0 ? 1.0 / d : 1.0;
+        }
+    return TJ_OK;
+}
+
+/* z = M^-1 r (trans: M^-T r) with M = L U from ILU(0), or Jacobi. */
+static void precond(const calc_solver *s, int trans, const double *r, double *z)
+{
+    int n = s->n;
+    const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
+    const double *lu = s->lu;
+    if (s->use_jacobi) {
+        for (int i = 0; i < n; i++)
+            z[i] = s->jac[i] * r[i];
+        return;
+    }
+    if (!trans) {
+        for (int i = 0; i < n; i++) { /* L y = r, unit lower */
+            double v = r[i];
+            for (int q = rp[i]; q < dg[i]; q++)
+                v -= lu[q] * z[ci[q]];
+            z[i] = v;
+        }
+        for (int i = n - 1; i >= 0; i--) { /* U z = y */
+            double v = z[i];
+            for (int q = dg[i] + 1; q < rp[i + 1]; q++)
+                v -= lu[q] * z[ci[q]];
+            z[i] = v / lu[dg[i]];
+        }
+    } else {
+        memcpy(z, r, (size_t)n * sizeof *z);
+        for (int i = 0; i < n; i++) { /* U^T y = r: rows of U are columns of U^T */
+            double v = z[i] / lu[dg[i]];
+            z[i] = v;
+            if (v != 0.0)
+                for (int q = dg[i] + 1; q < rp[i + 1]; q++)
+                    z[ci[q]] -= lu[q] * v;
+        }
+        for (int i = n - 1; i >= 0; i--) { /* L^T z = y */
+            double v = z[i];
+            if (v != 0.0)
+                for (int q = rp[i]; q < dg[i]; q++)
+                    z[ci[q]] -= lu[q] * v;
+        }
+    }
+}
+
+static void opmul(const calc_solver *s, int trans, const double *x, double *y)
+{
+    if (trans)
+        calc_csc_tmatvec(s->a, x, y);
+    else
+        calc_csc_matvec(s->a, x, y);
+}
+
+/* Right-preconditioned BiCGSTAB, so r is the true residual of x. */
+static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
+{
+    int n = s->n;
+    double *r = s->w[0], *r0 = s->w[1], *p = s->w[2], *v = s->w[3], *ph = s->w[4],
+           *sv = s->w[5], *sh = s->w[6], *t = s->w[7];
+    double nb = norm2(n, b);
+    int it = 0;
+    s->last_iterations = 0;
+    if (n == 0 || nb == 0.0) {
+        memset(x, 0, (size_t)n * sizeof *x);
+        s->last_residual = 0.0;
+        return TJ_OK;
+    }
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i])) {
+            memset(x, 0, (size_t)n * sizeof *x);
+            break;
+        }
+    double target = s->tol * nb * 0.5; /* margin for drift of the recursive residual */
+    double rn = residual(s, trans, b, x, r);
+    for (int restart = 0; restart <= CALC_ITER_RESTARTS && rn > target && it < CALC_ITER_MAX;
+         restart++) {
+        memcpy(r0, r, (size_t)n * sizeof *r0);
+        memset(p, 0, (size_t)n * sizeof *p);
+        memset(v, 0, (size_t)n * sizeof *v);
+        double rho = 1.0, alpha = 1.0, omega = 1.0;
+        while (it < CALC_ITER_MAX) {
+            it++;
+            double rho1 = dot(n, r0, r);
+            if (rho1 == 0.0 || !isfinite(rho1))
+                break;
+            double beta = (rho1 / rho) * (alpha / omega);
+            for (int i = 0; i < n; i++)
+                p[i] = r[i] + beta * (p[i] - omega * v[i]);
+            precond(s, trans, p, ph);
+            opmul(s, trans, ph, v);
+            double r0v = dot(n, r0, v);
+            if (r0v == 0.0 || !isfinite(r0v))
+                break;
+            alpha = rho1 / r0v;
+            for (int i = 0; i < n; i++)
+                sv[i] = r[i] - alpha * v[i];
+            double sn = norm2(n, sv);
+            if (sn <= target) {
+                for (int i = 0; i < n; i++)
+                    x[i] += alpha * ph[i];
+                rn = sn;
+                break;
+            }
+            precond(s, trans, sv, sh);
+            opmul(s, trans, sh, t);
+            double tt = dot(n, t, t);
+            if (tt == 0.0 || !isfinite(tt))
+                break;
+            omega = dot(n, t, sv) / tt;
+            for (int i = 0; i < n; i++) {
+                x[i] += alpha * ph[i] + omega * sh[i];
+                r[i] = sv[i] - omega * t[i];
+            }
+            rn = norm2(n, r);
+            rho = rho1;
+            if (rn <= target || omega == 0.0 || !isfinite(rn))
+                break;
+        }
+        /* Recompute the true residual (restart or final check). */
+        rn = residual(s, trans, b, x, r);
+        if (!isfinite(rn))
+            break;
+    }
+    s->last_iterations = it;
+    s->last_residual = rn / nb;
+    if (s->last_residual <= s->tol)
+        return TJ_OK;
+    return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                        "BiCGSTAB did not converge: relative residual %.3g > %.3g after %d "
+                        "iterations",
+                        s->last_residual, s->tol, it);
+}
+
+/* ------------------------------------------------------------ public --- */
+
+tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
+                          calc_solver_diag *diag, tj_error *err)
+{
+    tj_status rc;
+    calc_solver *s = NULL;
+
+    *out = NULL;
+    if (diag)
+        memset(diag, 0, sizeof *diag);
+    rc = validate(a, err);
+    if (rc != TJ_OK)
+        return rc;
+    if (kind != CALC_SOLVER_AUTO && kind != CALC_SOLVER_KLU && kind != CALC_SOLVER_ITERATIVE)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "unknown solver kind %d", (int)kind);
+    if (!(tol > 0.0) || !(tol < 1.0))
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "solver tolerance %g is not in (0, 1)", tol);
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    s->a = a;
+    s->n = a->ncols;
+    s->tol = tol;
+    for (size_t i = 0; i < sizeof s->w / sizeof s->w[0]; i++) {
+        s->w[i] = calloc((size_t)s->n + 1, sizeof *s->w[i]);
+        if (!s->w[i]) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+    }
+    klu_defaults(&s->common);
+    s->common.btf = 1;
+    s->common.ordering = 0; /* AMD on each diagonal block */
+    s->common.scale = 2;    /* max row scaling */
+    s->common.halt_if_singular = 0;
+
+    double nnz = (double)a->colptr[s->n];
+    if (kind == CALC_SOLVER_AUTO) {
+        s->sym = klu_analyze(s->n, a->colptr, a->rowind, &s->common);
+        if (!s->sym) {
+            rc = tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu_analyze failed (status %d)",
+                              s->common.status);
+            goto out;
+        }
+        double fill = s->sym->lnz + s->sym->unz;
+        double bytes = fill * (sizeof(double) + sizeof(int));
+        if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
+            kind = CALC_SOLVER_ITERATIVE;
+            snprintf(s->reason, sizeof s->reason,
+                     "BiCGSTAB with ILU(0): the LU factors of the largest coupled block "
+                     "(%d processes) would hold about %.0f entries, %.0fx the %.0f of the matrix",
+                     s->sym->maxblock, fill, fill / (nnz > 0 ? nnz : 1), nnz);
+            klu_free_symbolic(&s->sym, &s->common);
+        } else {
+            kind = CALC_SOLVER_KLU;
+            snprintf(s->reason, sizeof s->reason,
+                     "KLU: the matrix splits into %d blocks (largest %d processes) and the "
+                     "predicted LU fill of %.0f entries is %.1fx the %.0f of the matrix",
+                     s->sym->nblocks, s->sym->maxblock, fill, fill / (nnz > 0 ? nnz : 1), nnz);
+        }
+    } else if (kind == CALC_SOLVER_KLU) {
+        snprintf(s->reason, sizeof s->reason, "KLU: direct sparse LU was requested");
+    } else {
+        snprintf(s->reason, sizeof s->reason, "BiCGSTAB with ILU(0): the iterative solver was "
+                                              "requested");
+    }
+    s->kind = kind;
+
+    if (kind == CALC_SOLVER_KLU) {
+        rc = klu_setup(s, diag, err);
+    } else {
+        rc = it_pattern(s, err);
+        if (rc == TJ_OK)
+            rc = it_values(s, err);
+        if (rc == TJ_OK && diag)
+            diag_structural(a, diag);
+        if (rc == TJ_OK && diag && diag->ncols > 0 && s->use_jacobi) {
+            /* Zero pivots with empty or zero-diagonal columns: almost surely
+             * singular; name the columns rather than iterate to no end. */
+            rc = tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                              "the technology matrix looks singular: column %d has no "
+                              "diagonal entry",
+                              diag->cols[0]);
+        } else if (diag) {
+            diag->ncols = 0;
+        }
+    }
+out:
+    if (rc != TJ_OK) {
+        calc_solver_free(s);
+        return rc;
+    }
+    *out = s;
+    return TJ_OK;
+}
+
+tj_status calc_solver_solve(calc_solver *s, const double *b, double *x, tj_error *err)
+{
+    if (s->kind == CALC_SOLVER_KLU)
+        return klu_solve_checked(s, 0, b, x, err);
+    return bicgstab(s, 0, b, x, err);
+}
+
+tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x, tj_error *err)
+{
+    if (s->kind == CALC_SOLVER_KLU)
+        return klu_solve_checked(s, 1, b, x, err);
+    return bicgstab(s, 1, b, x, err);
+}
+
+tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
+{
+    tj_status rc = validate(s->a, err);
+    if (rc != TJ_OK)
+        return rc;
+    if (s->kind == CALC_SOLVER_KLU)
+        return klu_refactor_checked(s, err);
+    return it_values(s, err);
+}

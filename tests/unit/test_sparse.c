@@ -1,0 +1,146 @@
+/* Tests for calc/sparse: CSC assembly, products, strongly connected components. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calc/sparse.h"
+
+static void test_triplets_sum_duplicates_and_map(void **state)
+{
+    (void)state;
+    /* 3x3 with entries given out of order and (1,0) twice. */
+    int ri[] = {2, 1, 0, 1, 2, 0};
+    int ci[] = {0, 0, 0, 0, 2, 2};
+    double v[] = {5.0, 1.5, 1.0, 2.5, 7.0, -3.0};
+    int map[6];
+    calc_csc m;
+    tj_error err;
+    assert_int_equal(calc_csc_from_triplets(3, 3, 6, ri, ci, v, &m, map, &err), TJ_OK);
+    assert_int_equal(m.nrows, 3);
+    assert_int_equal(m.ncols, 3);
+    int cp[] = {0, 3, 3, 5};
+    assert_memory_equal(m.colptr, cp, sizeof cp);
+    int rows[] = {0, 1, 2, 0, 2};
+    assert_memory_equal(m.rowind, rows, sizeof rows);
+    assert_true(m.val[0] == 1.0 && m.val[1] == 4.0 && m.val[2] == 5.0);
+    assert_true(m.val[3] == -3.0 && m.val[4] == 7.0);
+    int expect_map[] = {2, 1, 0, 1, 4, 3};
+    assert_memory_equal(map, expect_map, sizeof expect_map);
+    calc_csc_release(&m);
+    assert_null(m.colptr);
+}
+
+static void test_triplets_reject_out_of_range(void **state)
+{
+    (void)state;
+    int ri[] = {0, 3};
+    int ci[] = {0, 1};
+    double v[] = {1, 1};
+    calc_csc m;
+    tj_error err;
+    assert_int_equal(calc_csc_from_triplets(3, 3, 2, ri, ci, v, &m, NULL, &err), TJ_ERR_INPUT);
+    assert_non_null(strstr(err.message, "(3, 1)"));
+    assert_null(m.colptr);
+    assert_int_equal(calc_csc_from_triplets(-1, 3, 0, NULL, NULL, NULL, &m, NULL, &err),
+                     TJ_ERR_USAGE);
+}
+
+static void test_empty_matrix(void **state)
+{
+    (void)state;
+    calc_csc m;
+    assert_int_equal(calc_csc_from_triplets(4, 2, 0, NULL, NULL, NULL, &m, NULL, NULL), TJ_OK);
+    assert_int_equal(m.colptr[2], 0);
+    double x[2] = {1, 2}, y[4] = {9, 9, 9, 9};
+    calc_csc_matvec(&m, x, y);
+    for (int i = 0; i < 4; i++)
+        assert_true(y[i] == 0.0);
+    calc_csc_release(&m);
+}
+
+static void test_matvec_and_transpose(void **state)
+{
+    (void)state;
+    /* M = [1 0 2; 0 3 0] (2x3) */
+    int ri[] = {0, 0, 1};
+    int ci[] = {0, 2, 1};
+    double v[] = {1, 2, 3};
+    calc_csc m;
+    assert_int_equal(calc_csc_from_triplets(2, 3, 3, ri, ci, v, &m, NULL, NULL), TJ_OK);
+    double x[3] = {1, 10, 100}, y[2];
+    calc_csc_matvec(&m, x, y);
+    assert_true(y[0] == 201.0 && y[1] == 30.0);
+    double u[2] = {1, 2}, z[3];
+    calc_csc_tmatvec(&m, u, z);
+    assert_true(z[0] == 1.0 && z[1] == 6.0 && z[2] == 2.0);
+    calc_csc_release(&m);
+}
+
+static void test_scc_small(void **state)
+{
+    (void)state;
+    /* 0 -> 1 -> 2 -> 0 is a loop; 3 feeds 0; 4 isolated with self loop. */
+    /* edge j->i for entry A[i][j] */
+    int ri[] = {1, 2, 0, 0, 4, 0, 1, 2, 3};
+    int ci[] = {0, 1, 2, 3, 4, 0, 1, 2, 3};
+    double v[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    calc_csc m;
+    assert_int_equal(calc_csc_from_triplets(5, 5, 9, ri, ci, v, &m, NULL, NULL), TJ_OK);
+    int comp[5], largest = 0;
+    assert_int_equal(calc_csc_scc(&m, comp, &largest), 3);
+    assert_int_equal(largest, 3);
+    assert_int_equal(comp[0], comp[1]);
+    assert_int_equal(comp[1], comp[2]);
+    assert_int_not_equal(comp[3], comp[0]);
+    assert_int_not_equal(comp[4], comp[0]);
+    assert_int_not_equal(comp[4], comp[3]);
+    calc_csc_release(&m);
+}
+
+/* A chain of 200,000 nodes closed into one loop: recursion would overflow. */
+static void test_scc_deep_chain(void **state)
+{
+    (void)state;
+    int n = 200000;
+    int *ri = malloc(sizeof(int) * (size_t)n), *ci = malloc(sizeof(int) * (size_t)n);
+    double *v = malloc(sizeof(double) * (size_t)n);
+    assert_non_null(ri);
+    assert_non_null(ci);
+    assert_non_null(v);
+    for (int j = 0; j < n; j++) {
+        ci[j] = j;
+        ri[j] = (j + 1) % n;
+        v[j] = -1;
+    }
+    calc_csc m;
+    assert_int_equal(calc_csc_from_triplets(n, n, n, ri, ci, v, &m, NULL, NULL), TJ_OK);
+    int largest = 0;
+    assert_int_equal(calc_csc_scc(&m, NULL, &largest), 1);
+    assert_int_equal(largest, n);
+    calc_csc_release(&m);
+    /* Open the loop: a pure chain has n singleton components. */
+    assert_int_equal(calc_csc_from_triplets(n, n, n - 1, ri, ci, v, &m, NULL, NULL), TJ_OK);
+    assert_int_equal(calc_csc_scc(&m, NULL, &largest), n);
+    assert_int_equal(largest, 1);
+    calc_csc_release(&m);
+    free(ri);
+    free(ci);
+    free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_triplets_sum_duplicates_and_map),
+        cmocka_unit_test(test_triplets_reject_out_of_range),
+        cmocka_unit_test(test_empty_matrix),
+        cmocka_unit_test(test_matvec_and_transpose),
+        cmocka_unit_test(test_scc_small),
+        cmocka_unit_test(test_scc_deep_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
