@@ -815,6 +815,7 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
         olca_report_add(rep, "process %s (%s): no quantitative reference", id, p->name);
 
     json_t *afs = json_object_get(o, "allocationFactors");
+    int bad_kind = 0, no_product = 0, no_exchange = 0;
     json_array_foreach(afs, i, e)
     {
         olca_alloc_factor af = {.product = -1, .exchange_flow = -1};
@@ -822,6 +823,7 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
         double v;
         if (m <= 0 || m == OLCA_ALLOC_DEFAULT || !jnum(e, "value", &v) || v < 0) {
             rep->skipped_alloc++;
+            bad_kind++;
             continue;
         }
         af.method = (olca_alloc_method)m;
@@ -833,6 +835,7 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
         af.product = find_flow(db, pid);
         if (af.product < 0) {
             rep->skipped_alloc++;
+            no_product++;
             continue;
         }
         if (m == OLCA_ALLOC_CAUSAL) {
@@ -848,12 +851,20 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
             }
             if (af.exchange_flow < 0) {
                 rep->skipped_alloc++;
+                no_exchange++;
                 continue;
             }
         }
         if (olca_process_add_alloc(p, &af) != TJ_OK)
             return NOMEM(err);
     }
+    if (bad_kind + no_product + no_exchange)
+        olca_report_add(rep,
+                        "process %s (%s): %d allocation factor(s) skipped: %d without a known "
+                        "product, %d causal without a known exchange, %d with an unknown type or "
+                        "a missing/negative value",
+                        id, p->name, bad_kind + no_product + no_exchange, no_product, no_exchange,
+                        bad_kind);
     return TJ_OK;
 }
 

@@ -145,7 +145,7 @@ tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn pro
     if (rc == TJ_OK)
         rc = store_prepare(db,
                            "INSERT INTO olca_flow_factor (flow, property, factor, is_ref) "
-                           "VALUES (?, ?, ?, ?)",
+                           "VALUES (?, ?, ?, ?) ON CONFLICT (flow, property) DO NOTHING",
                            &st, err);
     for (int i = 0; rc == TJ_OK && i < o->nflows; i++) {
         const olca_flow *f = &o->flows[i];
