@@ -4,10 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-pg_started=0
 if [ -z "${TJ_PG_URL:-}" ] && [ -x scripts/pg-test-cluster.sh ]; then
   eval "$(bash scripts/pg-test-cluster.sh start)"
-  pg_started=1
+
   trap 'bash scripts/pg-test-cluster.sh stop || true' EXIT
   export TJ_PG_URL
 fi
