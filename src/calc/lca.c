@@ -427,9 +427,9 @@ static tj_status build_paths(calc_context *ctx, calc_result *res, tj_error *err)
     double thresh = ctx->opt.path_cutoff * ref;
 
     tj_status rc = TJ_ERR_NOMEM;
-    int hcap = 64, hlen = 0, nsel = 0;
+    int hcap = 64, hlen = 0, nsel = 0, scap = maxn < 256 ? maxn : 256;
     path_cand *heap = malloc((size_t)hcap * sizeof *heap);
-    path_cand *sel = malloc((size_t)maxn * sizeof *sel);
+    path_cand *sel = malloc((size_t)scap * sizeof *sel);
     int *first = NULL, *next = NULL, *last = NULL, *order = NULL, *pos = NULL, *stack = NULL;
     if (!heap || !sel)
         goto nomem;
@@ -439,6 +439,14 @@ static tj_status build_paths(calc_context *ctx, calc_result *res, tj_error *err)
                                        u[root] * res->demand_amount});
     while (hlen > 0 && nsel < maxn) {
         path_cand c = heap_pop(heap, &hlen);
+        if (nsel == scap) {
+            int ncap = scap > maxn / 2 ? maxn : 2 * scap;
+            path_cand *ns = realloc(sel, (size_t)ncap * sizeof *ns);
+            if (!ns)
+                goto nomem;
+            sel = ns;
+            scap = ncap;
+        }
         int me = nsel;
         sel[nsel++] = c;
         if (c.depth >= ctx->opt.path_max_depth)

@@ -267,7 +267,7 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
         fprintf(out, "\nBy gas (top %d):\n", res->ngas < 10 ? res->ngas : 10);
         fprintf(out, "  %-32s %14s %14s %7s\n", "gas", "kg", "kg CO2e", "share");
         for (int i = 0; i < res->ngas && i < 10; i++)
-            fprintf(out, "  %-32.32s %14.6g %14.6g %6.1f%%\n", res->gas[i].gas, res->gas[i].amount,
+            fprintf(out, "  %-32s %14.6g %14.6g %6.1f%%\n", res->gas[i].gas, res->gas[i].amount,
                     res->gas[i].co2e, pct(res->gas[i].co2e, res->total));
     }
 
