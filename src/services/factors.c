@@ -1013,9 +1013,9 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
         rc = tj_error_set(err, TJ_ERR_USAGE, "reason", "%s needs a reason", action);
         goto fail;
     }
-    if (!strcmp(action, "publish") && fx_empty(source)) {
+    if ((!strcmp(action, "publish") || !strcmp(action, "submit")) && fx_empty(source)) {
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "source_doc",
-                          "cannot publish %s@%d: no source document (traceability check)", id, version);
+                          "cannot %s %s@%d: no source document (traceability check)", action, id, version);
         goto fail;
     }
     char now[32];
