@@ -15,6 +15,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"calc", cmd_calc, "calculate a product carbon footprint", "计算产品碳足迹"},
+    {"import", cmd_import, "import outside data (openLCA JSON-LD)", "导入外部数据（openLCA JSON-LD）"},
     {"rule", cmd_rule, "list, show and find accounting rules", "核算规则：列出、查看、查找适用规则"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
 };

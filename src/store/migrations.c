@@ -251,9 +251,39 @@ static const char factors_postgres[] =
     "CREATE TRIGGER factor_version_guard BEFORE UPDATE OR DELETE ON factor_version\n"
     "  FOR EACH ROW EXECUTE FUNCTION factor_version_guard();\n";
 
+/* ---- openLCA inventory data (tanji import olca; services/olca_store.c) ----
+ * Keyed by openLCA UUIDs so that importing the same data again replaces rows.
+ * Exchange amounts are in the reference unit of the flow's reference flow
+ * property (see docs/olca-import.md). */
+#define OLCA_TABLES(STRICT, REAL)                                                          \
+    "CREATE TABLE olca_unit_group (id TEXT PRIMARY KEY, name TEXT NOT NULL, ref_unit TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_unit (unit_group TEXT NOT NULL, idx INTEGER NOT NULL, id TEXT, name TEXT NOT NULL,\n" \
+    "  factor " REAL " NOT NULL, is_ref INTEGER NOT NULL, PRIMARY KEY (unit_group, idx))" STRICT ";\n" \
+    "CREATE TABLE olca_flow_property (id TEXT PRIMARY KEY, name TEXT NOT NULL, unit_group TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_flow (id TEXT PRIMARY KEY, name TEXT NOT NULL,\n" \
+    "  flow_type TEXT NOT NULL CHECK (flow_type IN ('ELEMENTARY_FLOW','PRODUCT_FLOW','WASTE_FLOW')),\n" \
+    "  category TEXT, cas TEXT, formula TEXT, location TEXT, ref_property TEXT, ref_unit TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_flow_factor (flow TEXT NOT NULL, property TEXT NOT NULL, factor " REAL " NOT NULL,\n" \
+    "  is_ref INTEGER NOT NULL, PRIMARY KEY (flow, property))" STRICT ";\n" \
+    "CREATE TABLE olca_process (id TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT, location TEXT,\n" \
+    "  default_allocation TEXT NOT NULL DEFAULT 'none')" STRICT ";\n" \
+    "CREATE TABLE olca_exchange (process TEXT NOT NULL, idx INTEGER NOT NULL, flow TEXT NOT NULL,\n" \
+    "  is_input INTEGER NOT NULL, avoided INTEGER NOT NULL, is_qref INTEGER NOT NULL,\n" \
+    "  amount " REAL " NOT NULL, provider TEXT, PRIMARY KEY (process, idx))" STRICT ";\n" \
+    "CREATE INDEX olca_exchange_flow ON olca_exchange (flow);\n" \
+    "CREATE TABLE olca_allocation (process TEXT NOT NULL, idx INTEGER NOT NULL,\n" \
+    "  method TEXT NOT NULL CHECK (method IN ('physical','economic','causal')),\n" \
+    "  product TEXT, exchange_flow TEXT, value " REAL " NOT NULL, PRIMARY KEY (process, idx))" STRICT ";\n" \
+    "CREATE TABLE olca_location (id TEXT PRIMARY KEY, name TEXT NOT NULL, code TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_source (id TEXT PRIMARY KEY, name TEXT NOT NULL, code TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_actor (id TEXT PRIMARY KEY, name TEXT NOT NULL, code TEXT)" STRICT ";\n"
+static const char olca_sqlite[] = OLCA_TABLES(" STRICT", "REAL");
+static const char olca_postgres[] = OLCA_TABLES("", "DOUBLE PRECISION");
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
+    {2, "openLCA inventory data", olca_sqlite, olca_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -98,14 +98,14 @@ static void test_workflow(void **state)
 
     /* publishing a draft is not allowed; the workflow goes step by step */
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "publish", "reg", NULL, &err), TJ_ERR_CONFLICT);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "review", "expert", "start", &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err), TJ_OK);
-    /* no source document: the traceability check refuses publication */
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 1, "publish", "reg", NULL, &err), TJ_ERR_CONFLICT);
+    /* no source document: the traceability check refuses submission */
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_ERR_CONFLICT);
     assert_non_null(strstr(err.message, "source"));
     assert_int_equal(store_exec(fx->db, "UPDATE factor_version SET source_doc = 'Report 2023' WHERE id = 'al-ingot'", &err),
                      TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "review", "expert", "start", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err), TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 1, "publish", "reg", NULL, &err), TJ_OK);
 
     /* published is immutable, even to direct SQL */
