@@ -274,6 +274,12 @@ static void print_factor_text(const svc_factor *f)
     }
 }
 
+/* "CO2" for CO2-only factors (grid emission factors), else "CO2e". */
+static const char *co2_label(const svc_factor *f)
+{
+    return f->gwp_set && !strcmp(f->gwp_set, "CO2 only") ? "CO2" : "CO2e";
+}
+
 /* ---- subcommands ----------------------------------------------------- */
 
 static int do_add(store_db *db, const opts *o)
@@ -451,8 +457,11 @@ static int do_search(store_db *db, const opts *o)
     } else {
         for (size_t i = 0; i < l.count; i++) {
             const svc_factor *f = &l.items[i];
-            printf("%s@%d  %-10s %-7s %-4s %.10g kg CO2e/%s  %s%s%s\n", f->id, f->version, f->status,
-                   f->region ? f->region : "", f->ref_year ? "" : "", f->value, f->unit, f->name_zh ? f->name_zh : "",
+            char year[16] = "-";
+            if (f->ref_year)
+                snprintf(year, sizeof year, "%d", f->ref_year);
+            printf("%s@%d  %-10s %-7s %-4s %.10g kg %s/%s  %s%s%s\n", f->id, f->version, f->status,
+                   f->region ? f->region : "", year, f->value, co2_label(f), f->unit, f->name_zh ? f->name_zh : "",
                    f->name_zh && f->name_en ? " / " : "", f->name_en ? f->name_en : "");
         }
         printf("-- %zu of %lld (offset %d)\n", l.count, (long long)l.total, q.offset);
@@ -484,8 +493,11 @@ static int do_resolve(store_db *db, const opts *o)
                                   "explanation", r.explanation, "candidates", r.candidates, "factor",
                                   svc_factor_to_json(f)));
     } else {
-        printf("%s@%d  %.10g kg CO2e/%s  (%s, %s %d)\n", f->id, f->version, f->value, f->unit, f->region,
-               f->region_level, f->ref_year);
+        char year[16] = "";
+        if (f->ref_year)
+            snprintf(year, sizeof year, " %d", f->ref_year);
+        printf("%s@%d  %.10g kg %s/%s  (%s, %s%s)\n", f->id, f->version, f->value, co2_label(f), f->unit, f->region,
+               f->region_level, year);
         if (f->source_doc)
             printf("source: %s%s%s\n", f->source_doc, f->source_date ? ", " : "", f->source_date ? f->source_date : "");
         if (f->quality && strcmp(f->quality, "verified"))
