@@ -21,10 +21,9 @@ typedef int (*row_fn)(save_ctx *c, int item, int sub, const char **vals);
 
 /* Bulk-load rows produced by fn for items 0..nitems-1 and, per item,
  * sub-rows 0..nsub(item)-1 (nsub NULL: one row per item). */
-static tj_status bulk_rows(store_db *db, const char *table, const char *const *cols, int ncols,
-                           save_ctx *c, int nitems, int (*nsub)(save_ctx *, int), row_fn fn,
-                           svc_olca_progress_fn progress, void *user, const char *phase,
-                           tj_error *err)
+static tj_status bulk_rows(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, svc_olca_progress_fn progress,
+                           void *user, const char *phase, tj_error *err)
 {
     store_bulk *b = NULL;
     tj_status rc = store_bulk_begin(db, table, cols, ncols, &b, err);
@@ -51,7 +50,10 @@ static tj_status bulk_rows(store_db *db, const char *table, const char *const *c
     return rc;
 }
 
-static void fmt_num(char *buf, double v) { snprintf(buf, 40, "%.17g", v); }
+static void fmt_num(char *buf, double v)
+{
+    snprintf(buf, 40, "%.17g", v);
+}
 
 /* unit groups */
 static int row_ug(save_ctx *c, int i, int k, const char **v)
@@ -63,7 +65,10 @@ static int row_ug(save_ctx *c, int i, int k, const char **v)
     v[2] = g->ref >= 0 ? g->units[g->ref].name : NULL;
     return 1;
 }
-static int n_units(save_ctx *c, int i) { return c->o->unit_groups[i].nunits; }
+static int n_units(save_ctx *c, int i)
+{
+    return c->o->unit_groups[i].nunits;
+}
 static int row_unit(save_ctx *c, int i, int k, const char **v)
 {
     const olca_unit_group *g = &c->o->unit_groups[i];
@@ -100,7 +105,10 @@ static int row_flow(save_ctx *c, int i, int k, const char **v)
     v[8] = f->ref_unit;
     return 1;
 }
-static int n_fprops(save_ctx *c, int i) { return c->o->flows[i].nprops; }
+static int n_fprops(save_ctx *c, int i)
+{
+    return c->o->flows[i].nprops;
+}
 static int row_fprop(save_ctx *c, int i, int k, const char **v)
 {
     const olca_flow *f = &c->o->flows[i];
@@ -125,7 +133,10 @@ static int row_proc(save_ctx *c, int i, int k, const char **v)
     v[4] = olca_alloc_key(p->default_alloc);
     return 1;
 }
-static int n_ex(save_ctx *c, int i) { return c->o->procs[i].nex; }
+static int n_ex(save_ctx *c, int i)
+{
+    return c->o->procs[i].nex;
+}
 static int row_ex(save_ctx *c, int i, int k, const char **v)
 {
     const olca_process *p = &c->o->procs[i];
@@ -142,7 +153,10 @@ static int row_ex(save_ctx *c, int i, int k, const char **v)
     v[7] = e->provider;
     return 1;
 }
-static int n_alloc(save_ctx *c, int i) { return c->o->procs[i].nalloc; }
+static int n_alloc(save_ctx *c, int i)
+{
+    return c->o->procs[i].nalloc;
+}
 static int row_alloc(save_ctx *c, int i, int k, const char **v)
 {
     const olca_process *p = &c->o->procs[i];
@@ -179,10 +193,9 @@ static int row_ent(save_ctx *c, int i, int k, const char **v)
 /* Upsert every row of an entity table through a staging table (bulk load,
  * then one INSERT ... SELECT ... ON CONFLICT), and delete the child rows
  * (tables in children[], column parent_col) of those ids. */
-static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols,
-                        save_ctx *c, int nitems, row_fn fn, const char *const *children,
-                        svc_olca_progress_fn progress, void *user, const char *phase,
-                        tj_error *err)
+static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                        int nitems, row_fn fn, const char *const *children, svc_olca_progress_fn progress,
+                        void *user, const char *phase, tj_error *err)
 {
     char *sql = NULL, *set = NULL, *list = NULL, stage[64];
     size_t setlen = 0, listlen = 0;
@@ -224,8 +237,8 @@ static tj_status upsert(store_db *db, const char *table, const char *const *cols
         sql = NULL;
     }
     for (int i = 0; rc == TJ_OK && children && children[i]; i += 2) {
-        if (asprintf(&sql, "DELETE FROM %s WHERE %s IN (SELECT id FROM %s)", children[i],
-                     children[i + 1], stage) < 0)
+        if (asprintf(&sql, "DELETE FROM %s WHERE %s IN (SELECT id FROM %s)", children[i], children[i + 1],
+                     stage) < 0)
             sql = NULL;
         rc = sql ? store_exec(db, sql, err) : NOMEM(err);
         free(sql);
@@ -248,48 +261,46 @@ tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn pro
     static const char *const ug_cols[] = {"id", "name", "ref_unit"};
     static const char *const unit_cols[] = {"unit_group", "idx", "id", "name", "factor", "is_ref"};
     static const char *const prop_cols[] = {"id", "name", "unit_group"};
-    static const char *const flow_cols[] = {"id",       "name",     "flow_type",    "category", "cas",
-                                            "formula",  "location", "ref_property", "ref_unit"};
+    static const char *const flow_cols[] = {"id",      "name",     "flow_type",    "category", "cas",
+                                            "formula", "location", "ref_property", "ref_unit"};
     static const char *const fprop_cols[] = {"flow", "property", "factor", "is_ref"};
-    static const char *const proc_cols[] = {"id", "name", "category", "location",
-                                            "default_allocation"};
+    static const char *const proc_cols[] = {"id", "name", "category", "location", "default_allocation"};
     static const char *const ex_cols[] = {"process", "idx",     "flow",   "is_input",
                                           "avoided", "is_qref", "amount", "provider"};
-    static const char *const af_cols[] = {"process",       "idx",  "method", "product",
-                                          "exchange_flow", "value"};
+    static const char *const af_cols[] = {"process", "idx", "method", "product", "exchange_flow", "value"};
     static const char *const ent_cols[] = {"id", "name", "code"};
     static const char *const ug_children[] = {"olca_unit", "unit_group", NULL};
     static const char *const flow_children[] = {"olca_flow_factor", "flow", NULL};
-    static const char *const proc_children[] = {"olca_exchange", "process", "olca_allocation",
-                                                "process", NULL};
+    static const char *const proc_children[] = {"olca_exchange", "process", "olca_allocation", "process",
+                                                NULL};
     static const char *const ent_tables[] = {"olca_location", "olca_source", "olca_actor"};
     save_ctx c = {.o = o};
     tj_status rc = store_begin(db, err);
     if (rc != TJ_OK)
         return rc;
-    rc = upsert(db, "olca_unit_group", ug_cols, 3, &c, o->nunit_groups, row_ug, ug_children, NULL,
-                NULL, NULL, err);
+    rc = upsert(db, "olca_unit_group", ug_cols, 3, &c, o->nunit_groups, row_ug, ug_children, NULL, NULL, NULL,
+                err);
     if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_unit", unit_cols, 6, &c, o->nunit_groups, n_units, row_unit, NULL,
-                       NULL, NULL, err);
+        rc = bulk_rows(db, "olca_unit", unit_cols, 6, &c, o->nunit_groups, n_units, row_unit, NULL, NULL,
+                       NULL, err);
     if (rc == TJ_OK)
-        rc = upsert(db, "olca_flow_property", prop_cols, 3, &c, o->nprops, row_prop, NULL, NULL,
-                    NULL, NULL, err);
+        rc = upsert(db, "olca_flow_property", prop_cols, 3, &c, o->nprops, row_prop, NULL, NULL, NULL, NULL,
+                    err);
     if (rc == TJ_OK)
-        rc = upsert(db, "olca_flow", flow_cols, 9, &c, o->nflows, row_flow, flow_children, progress,
-                    user, "flows", err);
+        rc = upsert(db, "olca_flow", flow_cols, 9, &c, o->nflows, row_flow, flow_children, progress, user,
+                    "flows", err);
     if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_flow_factor", fprop_cols, 4, &c, o->nflows, n_fprops, row_fprop,
-                       NULL, NULL, NULL, err);
+        rc = bulk_rows(db, "olca_flow_factor", fprop_cols, 4, &c, o->nflows, n_fprops, row_fprop, NULL, NULL,
+                       NULL, err);
     if (rc == TJ_OK)
-        rc = upsert(db, "olca_process", proc_cols, 5, &c, o->nprocs, row_proc, proc_children, NULL,
-                    NULL, NULL, err);
+        rc = upsert(db, "olca_process", proc_cols, 5, &c, o->nprocs, row_proc, proc_children, NULL, NULL,
+                    NULL, err);
     if (rc == TJ_OK)
         rc = bulk_rows(db, "olca_exchange", ex_cols, 8, &c, o->nprocs, n_ex, row_ex, progress, user,
                        "exchanges", err);
     if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_allocation", af_cols, 6, &c, o->nprocs, n_alloc, row_alloc, NULL,
-                       NULL, NULL, err);
+        rc = bulk_rows(db, "olca_allocation", af_cols, 6, &c, o->nprocs, n_alloc, row_alloc, NULL, NULL, NULL,
+                       err);
     for (int k = 0; rc == TJ_OK && k < 3; k++) {
         int n;
         ent_arr(o, k, &n);
@@ -330,8 +341,8 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
             }
         }
         if (!store_col_is_null(st, 3) &&
-            olca_unit_group_add_unit(g, store_col_text(st, 2), store_col_text(st, 3),
-                                     store_col_double(st, 4), (int)store_col_int64(st, 5)) != TJ_OK)
+            olca_unit_group_add_unit(g, store_col_text(st, 2), store_col_text(st, 3), store_col_double(st, 4),
+                                     (int)store_col_int64(st, 5)) != TJ_OK)
             rc = NOMEM(err);
     }
     if (rc == TJ_OK && r < 0)
@@ -340,8 +351,7 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
     st = NULL;
 
     if (rc == TJ_OK)
-        rc = store_prepare(db, "SELECT id, name, unit_group FROM olca_flow_property ORDER BY id", &st,
-                           err);
+        rc = store_prepare(db, "SELECT id, name, unit_group FROM olca_flow_property ORDER BY id", &st, err);
     while (rc == TJ_OK && (r = store_step(st, err)) == 1)
         if (!olca_db_add_property(o, store_col_text(st, 0), store_col_text(st, 1),
                                   store_col_is_null(st, 2) ? NULL : store_col_text(st, 2)))
@@ -366,8 +376,7 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
             rc = NOMEM(err);
             break;
         }
-        char **dst[] = {&f->category, &f->cas, &f->formula, &f->location, &f->ref_property,
-                        &f->ref_unit};
+        char **dst[] = {&f->category, &f->cas, &f->formula, &f->location, &f->ref_property, &f->ref_unit};
         for (int k = 0; k < 6; k++)
             if (!store_col_is_null(st, 3 + k) && !(*dst[k] = strdup(store_col_text(st, 3 + k))))
                 rc = NOMEM(err);
@@ -450,14 +459,11 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
             pi = olca_db_find_process(o, pid);
         }
         int m = olca_alloc_parse(store_col_text(st, 1));
-        olca_alloc_factor a = {.method = (olca_alloc_method)m,
-                               .product = store_col_is_null(st, 2)
-                                              ? -1
-                                              : olca_db_find_flow(o, store_col_text(st, 2)),
-                               .exchange_flow = store_col_is_null(st, 3)
-                                                    ? -1
-                                                    : olca_db_find_flow(o, store_col_text(st, 3)),
-                               .value = store_col_double(st, 4)};
+        olca_alloc_factor a = {
+            .method = (olca_alloc_method)m,
+            .product = store_col_is_null(st, 2) ? -1 : olca_db_find_flow(o, store_col_text(st, 2)),
+            .exchange_flow = store_col_is_null(st, 3) ? -1 : olca_db_find_flow(o, store_col_text(st, 3)),
+            .value = store_col_double(st, 4)};
         if (pi < 0 || m <= 0 || a.product < 0)
             continue;
         if (olca_process_add_alloc(&o->procs[pi], &a) != TJ_OK)
@@ -493,13 +499,11 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
 
 tj_status svc_olca_counts_get(store_db *db, svc_olca_counts *c, tj_error *err)
 {
-    static const char *const tables[] = {"olca_unit_group", "olca_unit",       "olca_flow_property",
-                                         "olca_flow",       "olca_process",    "olca_exchange",
-                                         "olca_allocation", "olca_location",   "olca_source",
-                                         "olca_actor"};
-    long *dst[] = {&c->unit_groups, &c->units,         &c->flow_properties, &c->flows,
-                   &c->processes,   &c->exchanges,     &c->alloc_factors,   &c->locations,
-                   &c->sources,     &c->actors};
+    static const char *const tables[] = {
+        "olca_unit_group", "olca_unit",       "olca_flow_property", "olca_flow",   "olca_process",
+        "olca_exchange",   "olca_allocation", "olca_location",      "olca_source", "olca_actor"};
+    long *dst[] = {&c->unit_groups, &c->units,         &c->flow_properties, &c->flows,   &c->processes,
+                   &c->exchanges,   &c->alloc_factors, &c->locations,       &c->sources, &c->actors};
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[96];
