@@ -1057,7 +1057,9 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
     if (!z) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, zerr);
-        tj_status st = tj_error_set(err, TJ_ERR_IO, NULL, "cannot open zip archive %s: %s", path,
+        int bad = zerr == ZIP_ER_NOZIP || zerr == ZIP_ER_INCONS;
+        tj_status st = tj_error_set(err, bad ? TJ_ERR_INPUT : TJ_ERR_IO, NULL,
+                                    "cannot open %s as a zip archive or folder: %s", path,
                                     zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return st;
