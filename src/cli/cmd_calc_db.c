@@ -355,9 +355,15 @@ int cli_calc_db(int argc, char **argv)
         fputc('\n', out);
         json_decref(j);
     }
-    if (!quiet)
+    if (!quiet) {
         fprintf(stderr, "%d products (%d failed): load+build %.3f s, calculate %.3f s\n", sys->n, failed,
                 t1 - t0, now_s() - t1);
+        fprintf(stderr,
+                "links %d (%d among several providers), cut-off exchanges %d, co-products ignored "
+                "%d, processes split %d, GHG-like flows without a factor %d%s\n",
+                info.linked, info.ambiguous, info.cutoffs, info.ignored_coproducts, info.processes_split,
+                info.ghg_unmapped, info.ghg_unmapped && rows == NULL ? " (listed with --format json)" : "");
+    }
     if (failed)
         rc = EXIT_INPUT;
 out:
