@@ -25,6 +25,7 @@ int cli_exit_code(tj_status st);
 int cmd_calc(int argc, char **argv);
 int cmd_rule(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Rules directory: opt if given, else $TJ_RULES_DIR, else the built-in data dir. */
 const char *cli_rules_dir(const char *opt);
