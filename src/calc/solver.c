@@ -11,6 +11,12 @@
 #define CALC_AUTO_FILL_RATIO 40.0
 /* ... or the predicted factors exceed this many bytes. */
 #define CALC_AUTO_FILL_BYTES (768.0 * 1024 * 1024)
+/* ... or factorising would cost more than this many Mflop (KLU runs at a
+ * few Gflop/s here, so about 25-50 ms): then a few BiCGSTAB iterations are
+ * cheaper, above all in Monte Carlo where each draw needs a refactor. */
+#define CALC_AUTO_MFLOP 150.0
+/* AUTO gives BiCGSTAB this many iterations before it falls back to KLU. */
+#define CALC_AUTO_ITER_MAX 400
 /* Below this reciprocal condition number a system is reported ill-conditioned. */
 #define CALC_RCOND_MIN 1e-14
 /* Iterative refinement steps a KLU solve may take to meet the tolerance. */
@@ -39,6 +45,7 @@ struct calc_solver {
     int *rp, *ci, *tpos, *diag;
     double *rv, *lu, *jac;
     int use_jacobi;
+    int auto_mode; /* AUTO chose; may fall back from BiCGSTAB to KLU */
 
     /* Work vectors (n each). */
     double *w[9];
@@ -450,13 +457,14 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
         }
     double target = s->tol * nb * 0.5; /* margin for drift of the recursive residual */
     double rn = residual(s, trans, b, x, r);
-    for (int restart = 0; restart <= CALC_ITER_RESTARTS && rn > target && it < CALC_ITER_MAX;
+    int itmax = s->auto_mode ? CALC_AUTO_ITER_MAX : CALC_ITER_MAX;
+    for (int restart = 0; restart <= CALC_ITER_RESTARTS && rn > target && it < itmax;
          restart++) {
         memcpy(r0, r, (size_t)n * sizeof *r0);
         memset(p, 0, (size_t)n * sizeof *p);
         memset(v, 0, (size_t)n * sizeof *v);
         double rho = 1.0, alpha = 1.0, omega = 1.0;
-        while (it < CALC_ITER_MAX) {
+        while (it < itmax) {
             it++;
             double rho1 = dot(n, r0, r);
             if (rho1 == 0.0 || !isfinite(rho1))
@@ -556,19 +564,29 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         }
         double fill = s->sym->lnz + s->sym->unz;
         double bytes = fill * (sizeof(double) + sizeof(int));
+        double mflop = s->sym->est_flops / 1e6;
+        double ratio = fill / (nnz > 0 ? nnz : 1);
+        s->auto_mode = 1;
         if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
             kind = CALC_SOLVER_ITERATIVE;
             snprintf(s->reason, sizeof s->reason,
-                     "BiCGSTAB with ILU(0): the LU factors of the largest coupled block "
-                     "(%d processes) would hold about %.0f entries, %.0fx the %.0f of the matrix",
-                     s->sym->maxblock, fill, fill / (nnz > 0 ? nnz : 1), nnz);
-            klu_free_symbolic(&s->sym, &s->common);
+                     "BiCGSTAB with ILU(0): LU factors of the largest coupled block (%d "
+                     "processes) would hold about %.0f entries, %.0fx the %.0f of the matrix",
+                     s->sym->maxblock, fill, ratio, nnz);
+        } else if (mflop > CALC_AUTO_MFLOP) {
+            kind = CALC_SOLVER_ITERATIVE;
+            snprintf(s->reason, sizeof s->reason,
+                     "BiCGSTAB with ILU(0): factorising the largest coupled block (%d "
+                     "processes) would cost about %.0f Mflop (fill %.1fx nnz), more than a few "
+                     "preconditioned iterations",
+                     s->sym->maxblock, mflop, ratio);
         } else {
             kind = CALC_SOLVER_KLU;
             snprintf(s->reason, sizeof s->reason,
                      "KLU: the matrix splits into %d blocks (largest %d processes) and the "
-                     "predicted LU fill of %.0f entries is %.1fx the %.0f of the matrix",
-                     s->sym->nblocks, s->sym->maxblock, fill, fill / (nnz > 0 ? nnz : 1), nnz);
+                     "predicted LU fill of %.0f entries is %.1fx the %.0f of the matrix (%.0f "
+                     "Mflop)",
+                     s->sym->nblocks, s->sym->maxblock, fill, ratio, nnz, mflop);
         }
     } else if (kind == CALC_SOLVER_KLU) {
         snprintf(s->reason, sizeof s->reason, "KLU: direct sparse LU was requested");
@@ -606,18 +624,42 @@ out:
     return TJ_OK;
 }
 
+/* AUTO picked BiCGSTAB and it failed to converge: switch to KLU for good. */
+static tj_status auto_fallback(calc_solver *s, tj_error *err)
+{
+    if (!s->auto_mode)
+        return TJ_ERR_NUMERIC;
+    s->auto_mode = 0;
+    tj_error sub;
+    tj_status rc = klu_setup(s, NULL, &sub);
+    if (rc != TJ_OK)
+        return rc; /* the caller keeps BiCGSTAB's error, which names the residual */
+    s->kind = CALC_SOLVER_KLU;
+    snprintf(s->reason, sizeof s->reason, "KLU: BiCGSTAB with ILU(0) did not converge (%.3g "
+             "after %d iterations), so the direct solver took over",
+             s->last_residual, s->last_iterations);
+    tj_error_clear(err);
+    return TJ_OK;
+}
+
 tj_status calc_solver_solve(calc_solver *s, const double *b, double *x, tj_error *err)
 {
     if (s->kind == CALC_SOLVER_KLU)
         return klu_solve_checked(s, 0, b, x, err);
-    return bicgstab(s, 0, b, x, err);
+    tj_status rc = bicgstab(s, 0, b, x, err);
+    if (rc == TJ_ERR_NUMERIC && auto_fallback(s, err) == TJ_OK)
+        return klu_solve_checked(s, 0, b, x, err);
+    return rc;
 }
 
 tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x, tj_error *err)
 {
     if (s->kind == CALC_SOLVER_KLU)
         return klu_solve_checked(s, 1, b, x, err);
-    return bicgstab(s, 1, b, x, err);
+    tj_status rc = bicgstab(s, 1, b, x, err);
+    if (rc == TJ_ERR_NUMERIC && auto_fallback(s, err) == TJ_OK)
+        return klu_solve_checked(s, 1, b, x, err);
+    return rc;
 }
 
 tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
@@ -628,4 +670,28 @@ tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
     if (s->kind == CALC_SOLVER_KLU)
         return klu_refactor_checked(s, err);
     return it_values(s, err);
+}
+
+tj_status calc_solver_klu_predict(const calc_csc *a, double *fill, double *mflop, int *maxblock,
+                                  tj_error *err)
+{
+    tj_status rc = validate(a, err);
+    if (rc != TJ_OK)
+        return rc;
+    klu_common c;
+    klu_defaults(&c);
+    c.btf = 1;
+    c.ordering = 0;
+    klu_symbolic *sym = klu_analyze(a->ncols, a->colptr, a->rowind, &c);
+    if (!sym)
+        return tj_error_set(err, c.status == KLU_OUT_OF_MEMORY ? TJ_ERR_NOMEM : TJ_ERR_INTERNAL,
+                            NULL, "klu_analyze failed (status %d)", c.status);
+    if (fill)
+        *fill = sym->lnz + sym->unz;
+    if (mflop)
+        *mflop = sym->est_flops / 1e6;
+    if (maxblock)
+        *maxblock = sym->maxblock;
+    klu_free_symbolic(&sym, &c);
+    return TJ_OK;
 }

@@ -60,4 +60,10 @@ const char *calc_solver_reason(const calc_solver *s);
 
 void calc_solver_free(calc_solver *s);
 
+/* KLU's symbolic prediction for a (BTF + AMD), without factorising:
+ * entries of L + U, factorisation Mflop, size of the largest diagonal
+ * block.  Any out-parameter may be NULL. */
+tj_status calc_solver_klu_predict(const calc_csc *a, double *fill, double *mflop, int *maxblock,
+                                  tj_error *err);
+
 #endif

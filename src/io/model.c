@@ -795,7 +795,8 @@ static tj_status parse_process_body(parser *ps, json_t *p, int pi)
                                 "(a background factor) or \"cutoff\": true", flow);
         if (nlinks > 1)
             return tj_error_set(err, TJ_ERR_INPUT, epath, "give only one of \"provider\", \"factor\" and \"cutoff\"");
-        double mass = mass_kg_of(amount, u);
+        /* Only product inputs count towards the cut-off share's mass base. */
+        double mass = !strcmp(type, "product") ? mass_kg_of(amount, u) : NAN;
         if (cutoff) {
             for (int c = 0; c < mp->ncols; c++) {
                 double sh = col_share(p, c);
