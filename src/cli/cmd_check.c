@@ -35,8 +35,8 @@ static int load(const char *path, json_t **out)
 
 int cmd_check(int argc, char **argv)
 {
-    const char *model_path = NULL, *rule_ref = NULL, *fp_path = NULL, *dir = NULL,
-               *format = "text", *lang = "en";
+    const char *model_path = NULL, *rule_ref = NULL, *fp_path = NULL, *dir = NULL, *format = "text",
+               *lang = "en";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **dst = NULL;
@@ -116,12 +116,12 @@ int cmd_check(int argc, char **argv)
         json_decref(j);
     } else {
         if (zh)
-            printf("%s：%s %s@%s（%d 项检查，%zu 项不符合）\n", model_path,
-                   res.n ? "不符合" : "符合", rule->id, rule->version, res.checks_run, res.n);
+            printf("%s：%s %s@%s（%d 项检查，%zu 项不符合）\n", model_path, res.n ? "不符合" : "符合",
+                   rule->id, rule->version, res.checks_run, res.n);
         else
             printf("%s: %s %s@%s (%d checks, %zu violations)\n", model_path,
-                   res.n ? "does NOT conform to" : "conforms to", rule->id, rule->version,
-                   res.checks_run, res.n);
+                   res.n ? "does NOT conform to" : "conforms to", rule->id, rule->version, res.checks_run,
+                   res.n);
         if (rule->is_template)
             printf(zh ? "  注意：%s 是结构模板，非官方标准\n"
                       : "  note: %s is a structural template, not an official standard\n",

@@ -131,14 +131,17 @@ int cmd_model(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    fprintf(stderr, "tanji model from-csv: %zu lines, %zu matched by factor id, %zu by query, %zu unmatched\n",
+    fprintf(stderr,
+            "tanji model from-csv: %zu lines, %zu matched by factor id, %zu by query, %zu unmatched\n",
             res.lines, res.by_id, res.by_query, res.n_unmatched);
     for (size_t i = 0; i < res.n_unmatched; i++)
         fprintf(stderr, "  %s:%ld: %s: %s\n", res.unmatched[i].file, res.unmatched[i].line,
                 res.unmatched[i].name, res.unmatched[i].reason);
     if (strict && res.n_unmatched) {
-        fprintf(stderr, "tanji model from-csv: %zu lines could not be matched to a factor (--strict): no model written\n",
-                res.n_unmatched);
+        fprintf(
+            stderr,
+            "tanji model from-csv: %zu lines could not be matched to a factor (--strict): no model written\n",
+            res.n_unmatched);
         rc = EXIT_INPUT;
         goto out;
     }

@@ -21,7 +21,11 @@ static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
-        size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        size_t k = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
         if (!k || (k == 2 && c < 0xC2) || i + k > n)
             return i;
         for (size_t j = 1; j < k; j++)
@@ -39,8 +43,8 @@ static void line_of(const char *data, size_t off, long *line)
         *line += data[i] == '\n';
 }
 
-tj_status svc_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding,
-                           char **out, size_t *out_len, tj_error *err)
+tj_status svc_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
+                           size_t *out_len, tj_error *err)
 {
     *out = NULL;
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
@@ -50,8 +54,8 @@ tj_status svc_text_to_utf8(const char *name, const char *data, size_t len, const
     int gb = encoding && (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk") ||
                           !strcasecmp(encoding, "gb2312"));
     if (encoding && !gb && strcasecmp(encoding, "utf-8") && strcasecmp(encoding, "utf8"))
-        return tj_error_set(err, TJ_ERR_USAGE, "encoding",
-                            "unknown encoding \"%s\" (utf-8 or gb18030)", encoding);
+        return tj_error_set(err, TJ_ERR_USAGE, "encoding", "unknown encoding \"%s\" (utf-8 or gb18030)",
+                            encoding);
     size_t ok = utf8_valid_prefix((const unsigned char *)data, len);
     if (!gb && ok == len) {
         char *c = malloc(len + 1);
@@ -100,7 +104,7 @@ tj_status svc_text_to_utf8(const char *name, const char *data, size_t len, const
 typedef struct table {
     char ***rows; /* rows[i][j], NUL-terminated strings */
     size_t *ncells;
-    long *lines;  /* line where the row ends */
+    long *lines; /* line where the row ends */
     size_t n, cap;
     /* parser state */
     char **cur;
@@ -237,15 +241,13 @@ static tj_status table_load(const char *path, const char *encoding, table *t, tj
         size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
         t->line++;
         if (csv_parse(&p, text + pos, n, cb_field, cb_row, t) != n) {
-            st = tj_error_set_at(err, TJ_ERR_INPUT, path, t->line, 0, "CSV: %s",
-                                 csv_strerror(csv_error(&p)));
+            st = tj_error_set_at(err, TJ_ERR_INPUT, path, t->line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
             break;
         }
         pos += n;
     }
     if (!st && csv_fini(&p, cb_field, cb_row, t) != 0)
-        st = tj_error_set_at(err, TJ_ERR_INPUT, path, t->line, 0, "CSV: %s",
-                             csv_strerror(csv_error(&p)));
+        st = tj_error_set_at(err, TJ_ERR_INPUT, path, t->line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
     csv_free(&p);
     free(text);
     if (!st && t->oom)
@@ -260,19 +262,43 @@ static tj_status table_load(const char *path, const char *encoding, table *t, tj
 /* ---- columns ----------------------------------------------------------------- */
 
 enum col {
-    C_PROCESS, C_STAGE, C_NAME, C_AMOUNT, C_UNIT, C_FACTOR, C_QUERY, C_MASS, C_MASS_UNIT,
-    C_DISTANCE, C_DISTANCE_UNIT, C_FROM, C_TO, C_DIRECTION, C_TREATMENT, C_DATA_TYPE, C_NOTE,
+    C_PROCESS,
+    C_STAGE,
+    C_NAME,
+    C_AMOUNT,
+    C_UNIT,
+    C_FACTOR,
+    C_QUERY,
+    C_MASS,
+    C_MASS_UNIT,
+    C_DISTANCE,
+    C_DISTANCE_UNIT,
+    C_FROM,
+    C_TO,
+    C_DIRECTION,
+    C_TREATMENT,
+    C_DATA_TYPE,
+    C_NOTE,
     /* factor table */
-    C_ID, C_NAME_ZH, C_NAME_EN, C_ALIASES, C_VALUE, C_SOURCE, C_EXAMPLE,
-    C_TER, C_GER, C_TIR, C_P,
+    C_ID,
+    C_NAME_ZH,
+    C_NAME_EN,
+    C_ALIASES,
+    C_VALUE,
+    C_SOURCE,
+    C_EXAMPLE,
+    C_TER,
+    C_GER,
+    C_TIR,
+    C_P,
     C_COUNT
 };
 
 static const char *const col_names[C_COUNT][20] = {
     [C_PROCESS] = {"process", "工序", "过程", "车间", "生产线", NULL},
     [C_STAGE] = {"stage", "阶段", "生命周期阶段", NULL},
-    [C_NAME] = {"name", "material", "item", "carrier", "energy", "mode", "waste", "名称", "物料",
-                "物料名称", "材料", "能源", "能源品种", "运输方式", "废物", "废弃物", NULL},
+    [C_NAME] = {"name", "material", "item", "carrier", "energy", "mode", "waste", "名称", "物料", "物料名称",
+                "材料", "能源", "能源品种", "运输方式", "废物", "废弃物", NULL},
     [C_AMOUNT] = {"amount", "quantity", "qty", "数量", "用量", "消耗量", "产生量", "耗量", NULL},
     [C_UNIT] = {"unit", "单位", "计量单位", NULL},
     [C_FACTOR] = {"factor", "factor_id", "因子", "因子编号", "因子id", NULL},
@@ -341,10 +367,18 @@ static int parse_amount(const char *s, double *out)
 static const char *stage_from_text(const char *s)
 {
     static const char *const map[][2] = {
-        {"raw_materials", "raw_materials"}, {"原材料获取", "raw_materials"}, {"原材料", "raw_materials"},
-        {"production", "production"},       {"生产", "production"},          {"distribution", "distribution"},
-        {"分销", "distribution"},           {"运输", "distribution"},        {"use", "use"},
-        {"使用", "use"},                    {"end_of_life", "end_of_life"},  {"寿命终止", "end_of_life"},
+        {"raw_materials", "raw_materials"},
+        {"原材料获取", "raw_materials"},
+        {"原材料", "raw_materials"},
+        {"production", "production"},
+        {"生产", "production"},
+        {"distribution", "distribution"},
+        {"分销", "distribution"},
+        {"运输", "distribution"},
+        {"use", "use"},
+        {"使用", "use"},
+        {"end_of_life", "end_of_life"},
+        {"寿命终止", "end_of_life"},
         {"废弃", "end_of_life"},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++)
@@ -398,8 +432,8 @@ static tj_status load_factor_table(ctx *c)
         f->unit = cell(&c->ftab, r, map, C_UNIT);
         f->source = cell(&c->ftab, r, map, C_SOURCE);
         const char *ex = cell(&c->ftab, r, map, C_EXAMPLE);
-        f->example = !strcasecmp(ex, "true") || !strcmp(ex, "1") || !strcasecmp(ex, "yes") ||
-                     !strcmp(ex, "是");
+        f->example =
+            !strcasecmp(ex, "true") || !strcmp(ex, "1") || !strcasecmp(ex, "yes") || !strcmp(ex, "是");
         if (!*f->id || !*f->unit)
             return tj_error_set_at(c->err, TJ_ERR_INPUT, path, c->ftab.lines[r], 0,
                                    "factor rows need an id and a unit");
@@ -467,8 +501,8 @@ static tj_status unmatched(ctx *c, const char *file, long line, const char *name
 }
 
 /* Factor reference for a line: sets *ref (new JSON value). */
-static tj_status match_factor(ctx *c, const char *file, long line, const char *factor_id,
-                              const char *query, json_t **ref)
+static tj_status match_factor(ctx *c, const char *file, long line, const char *factor_id, const char *query,
+                              json_t **ref)
 {
     *ref = NULL;
     char reason[600];
@@ -501,8 +535,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
             snprintf(reason, sizeof reason, "factor %s: %s", factor_id, e2.message);
         } else
             snprintf(reason, sizeof reason,
-                     "factor %s is not in the factor table (and no factor database was given)",
-                     factor_id);
+                     "factor %s is not in the factor table (and no factor database was given)", factor_id);
         *ref = json_pack("{s:s}", "factor", factor_id);
         return unmatched(c, file, line, factor_id, reason);
     }
@@ -529,8 +562,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
         snprintf(reason, sizeof reason, "no factor resolves \"%s\": %s", query, e2.message);
     } else
         snprintf(reason, sizeof reason,
-                 "no factor named \"%s\" in the factor table (and no factor database was given)",
-                 query);
+                 "no factor named \"%s\" in the factor table (and no factor database was given)", query);
     *ref = c->opt->region ? json_pack("{s:s, s:s}", "query", query, "region", c->opt->region)
                           : json_pack("{s:s}", "query", query);
     return unmatched(c, file, line, query, reason);
@@ -639,8 +671,7 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
             unit = "t*km";
         } else if (!parse_amount(cell(&t, r, map, C_AMOUNT), &amount)) {
             st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
-                                 "amount \"%s\" is not a non-negative number",
-                                 cell(&t, r, map, C_AMOUNT));
+                                 "amount \"%s\" is not a non-negative number", cell(&t, r, map, C_AMOUNT));
             goto out;
         }
         if (!*unit) {
@@ -667,13 +698,12 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         const char *pname = cell(&t, r, map, C_PROCESS);
         if (kind == SVC_SHEET_TRANSPORT) {
             const char *dir = cell(&t, r, map, C_DIRECTION);
-            int outbound = !strcasecmp(dir, "outbound") || !strcmp(dir, "出厂") ||
-                           !strcmp(dir, "销售") || !strcmp(dir, "分销");
+            int outbound = !strcasecmp(dir, "outbound") || !strcmp(dir, "出厂") || !strcmp(dir, "销售") ||
+                           !strcmp(dir, "分销");
             if (!stage)
                 stage = outbound ? "distribution" : "raw_materials";
             if (!*pname)
-                pname = outbound ? "产品运输 distribution transport"
-                                 : "原料运输 inbound transport";
+                pname = outbound ? "产品运输 distribution transport" : "原料运输 inbound transport";
         } else if (kind == SVC_SHEET_BOM) {
             if (!stage)
                 stage = "raw_materials";
@@ -716,16 +746,15 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         }
         const char *query = cell(&t, r, map, C_QUERY);
         if (!*query)
-            query = kind == SVC_SHEET_WASTE && *cell(&t, r, map, C_TREATMENT)
-                        ? cell(&t, r, map, C_TREATMENT)
-                        : name;
+            query = kind == SVC_SHEET_WASTE && *cell(&t, r, map, C_TREATMENT) ? cell(&t, r, map, C_TREATMENT)
+                                                                              : name;
         json_t *ref;
         if ((st = match_factor(c, path, line, cell(&t, r, map, C_FACTOR), query, &ref)))
             goto out;
-        json_t *ex = json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}", "type",
-                               kind == SVC_SHEET_WASTE ? "waste" : "product", "direction",
-                               kind == SVC_SHEET_WASTE ? "output" : "input", "flow", flow,
-                               "amount", amount, "unit", unit, "factor", ref);
+        json_t *ex =
+            json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}", "type", kind == SVC_SHEET_WASTE ? "waste" : "product",
+                      "direction", kind == SVC_SHEET_WASTE ? "output" : "input", "flow", flow, "amount",
+                      amount, "unit", unit, "factor", ref);
         if (!ex) {
             st = tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
             goto out;
@@ -749,8 +778,7 @@ void svc_activity_result_release(svc_activity_result *r)
     memset(r, 0, sizeof *r);
 }
 
-tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_result *res,
-                                tj_error *err)
+tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_result *res, tj_error *err)
 {
     memset(res, 0, sizeof *res);
     if (!opt->product_zh && !opt->product_en)
@@ -792,8 +820,8 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
     json_array_foreach(c.processes, i, p) if (json_object_get(p, "exchanges") == main_ex) main_proc = p;
     double amount = opt->amount > 0 ? opt->amount : 1;
     json_array_insert_new(main_ex, 0,
-                          json_pack("{s:s, s:s, s:s, s:f, s:s}", "type", "product", "direction",
-                                    "output", "flow", pname, "amount", amount, "unit", opt->unit));
+                          json_pack("{s:s, s:s, s:s, s:f, s:s}", "type", "product", "direction", "output",
+                                    "flow", pname, "amount", amount, "unit", opt->unit));
     const char *main_id = json_string_value(json_object_get(main_proc, "id"));
     json_array_foreach(c.processes, i, p)
     {
@@ -801,23 +829,21 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
             continue;
         /* each other process supplies its share for the declared amount of product */
         char flow[600];
-        snprintf(flow, sizeof flow, "%s: %s",
-                 json_string_value(json_object_get(p, "name")), pname);
+        snprintf(flow, sizeof flow, "%s: %s", json_string_value(json_object_get(p, "name")), pname);
         json_array_insert_new(json_object_get(p, "exchanges"), 0,
-                              json_pack("{s:s, s:s, s:s, s:i, s:s}", "type", "product",
-                                        "direction", "output", "flow", flow, "amount", 1, "unit",
-                                        "piece"));
-        json_array_append_new(main_ex, json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "type",
-                                                 "product", "direction", "input", "flow", flow,
-                                                 "amount", 1, "unit", "piece", "provider",
-                                                 json_string_value(json_object_get(p, "id"))));
+                              json_pack("{s:s, s:s, s:s, s:i, s:s}", "type", "product", "direction", "output",
+                                        "flow", flow, "amount", 1, "unit", "piece"));
+        json_array_append_new(main_ex,
+                              json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "type", "product", "direction",
+                                        "input", "flow", flow, "amount", 1, "unit", "piece", "provider",
+                                        json_string_value(json_object_get(p, "id"))));
     }
     for (size_t k = 0; k < c.nf; k++) {
         inline_factor *f = &c.f[k];
         if (!f->used)
             continue;
-        json_t *o = json_pack("{s:s, s:f, s:s, s:s}", "id", f->id, "value", f->value, "unit",
-                              f->unit, "source", f->source);
+        json_t *o = json_pack("{s:s, s:f, s:s, s:s}", "id", f->id, "value", f->value, "unit", f->unit,
+                              "source", f->source);
         const char *nm = *f->name_zh ? f->name_zh : f->name_en;
         if (o && *nm)
             json_object_set_new(o, "name", json_string(nm));
@@ -828,9 +854,9 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
     json_t *name = opt->product_zh && opt->product_en
                        ? json_pack("{s:s, s:s}", "zh", opt->product_zh, "en", opt->product_en)
                        : json_string(pname);
-    json_t *prod = json_pack("{s:o, s:s, s:f, s:s, s:s}", "name", name, "unit", opt->unit,
-                             "amount", amount, "boundary",
-                             opt->boundary ? opt->boundary : "cradle-to-gate", "process", main_id);
+    json_t *prod =
+        json_pack("{s:o, s:s, s:f, s:s, s:s}", "name", name, "unit", opt->unit, "amount", amount, "boundary",
+                  opt->boundary ? opt->boundary : "cradle-to-gate", "process", main_id);
     if (prod && opt->geography)
         json_object_set_new(prod, "geography", json_string(opt->geography));
     if (prod && opt->category)
@@ -841,8 +867,8 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
         snprintf(e, sizeof e, "%04d-12-31", opt->year);
         json_object_set_new(prod, "reference_period", json_pack("{s:s, s:s}", "start", s, "end", e));
     }
-    res->model = json_pack("{s:i, s:o, s:O, s:O}", "tanji_model", 1, "product", prod, "factors",
-                           c.factors, "processes", c.processes);
+    res->model = json_pack("{s:i, s:o, s:O, s:O}", "tanji_model", 1, "product", prod, "factors", c.factors,
+                           "processes", c.processes);
     if (!res->model) {
         st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         goto out;

@@ -133,15 +133,13 @@ static tj_status check_unit(const svc_rule *r, const json_t *prod, svc_check_res
     res->checks_run++;
     if (!unit)
         return add(res, "declared_unit_mismatch", "product.unit",
-                   fmt("the model has no declared unit; the rule requires %g %s", r->unit_amount,
-                       r->unit),
+                   fmt("the model has no declared unit; the rule requires %g %s", r->unit_amount, r->unit),
                    fmt("模型未给出声明单位；规则要求 %g %s", r->unit_amount, r->unit));
     const tj_unit *mu = tj_unit_find(unit), *ru = tj_unit_find(r->unit);
     int same;
     if (mu && ru)
-        same = mu->dim == ru->dim &&
-               fabs(amount * mu->to_base - r->unit_amount * ru->to_base) <=
-                   1e-9 * fabs(r->unit_amount * ru->to_base);
+        same = mu->dim == ru->dim && fabs(amount * mu->to_base - r->unit_amount * ru->to_base) <=
+                                         1e-9 * fabs(r->unit_amount * ru->to_base);
     else
         same = !strcasecmp(unit, r->unit) && fabs(amount - r->unit_amount) <= 1e-9 * r->unit_amount;
     if (!same)
@@ -174,11 +172,10 @@ static tj_status check_stages(const svc_rule *r, const json_t *procs, svc_check_
         }
         if (found)
             continue;
-        tj_status st = add(res, "missing_stage", "processes",
-                           fmt("no process in the required stage \"%s\" (%s)", svc_stage_name(s),
-                               svc_stage_label(s, 0)),
-                           fmt("缺少规则要求的阶段“%s”（%s）", svc_stage_label(s, 1),
-                               svc_stage_name(s)));
+        tj_status st =
+            add(res, "missing_stage", "processes",
+                fmt("no process in the required stage \"%s\" (%s)", svc_stage_name(s), svc_stage_label(s, 0)),
+                fmt("缺少规则要求的阶段“%s”（%s）", svc_stage_label(s, 1), svc_stage_name(s)));
         if (st)
             return st;
     }
@@ -217,8 +214,7 @@ static tj_status check_inputs(const svc_rule *r, const json_t *procs, svc_check_
         if (cut) {
             snprintf(path, sizeof path, "processes[%zu].exchanges[%zu]", cut_i, cut_j);
             st = add(res, "required_input_cut_off", path,
-                     fmt("required input \"%s\" (%s) is cut off; the rule requires it", in->id,
-                         in->name_en),
+                     fmt("required input \"%s\" (%s) is cut off; the rule requires it", in->id, in->name_en),
                      fmt("规则要求的输入“%s”（%s）被舍去", in->name_zh, in->id));
         } else
             st = add(res, "missing_input", "processes",
@@ -230,8 +226,8 @@ static tj_status check_inputs(const svc_rule *r, const json_t *procs, svc_check_
     return TJ_OK;
 }
 
-static tj_status check_process(const svc_rule *r, const json_t *p, size_t i, int have_fp,
-                               double *total_in, double *total_cut, svc_check_result *res)
+static tj_status check_process(const svc_rule *r, const json_t *p, size_t i, int have_fp, double *total_in,
+                               double *total_cut, svc_check_result *res)
 {
     char path[160];
     tj_status st = TJ_OK;
@@ -251,11 +247,11 @@ static tj_status check_process(const svc_rule *r, const json_t *p, size_t i, int
                     strncat(allowed, svc_alloc_name(x), sizeof allowed - strlen(allowed) - 1);
                 }
             snprintf(path, sizeof path, "processes[%zu].allocation", i);
-            if ((st = add(res, "allocation_not_allowed", path,
-                          fmt("process \"%s\" uses allocation \"%s\"; the rule allows %s", pid,
-                              m ? m : "?", allowed),
-                          fmt("过程“%s”采用的分配方法“%s”不被规则允许（允许：%s）", pid,
-                              m ? m : "?", allowed))))
+            if ((st = add(
+                     res, "allocation_not_allowed", path,
+                     fmt("process \"%s\" uses allocation \"%s\"; the rule allows %s", pid, m ? m : "?",
+                         allowed),
+                     fmt("过程“%s”采用的分配方法“%s”不被规则允许（允许：%s）", pid, m ? m : "?", allowed))))
                 return st;
         }
     }
@@ -270,12 +266,11 @@ static tj_status check_process(const svc_rule *r, const json_t *p, size_t i, int
                      fmt("process \"%s\" has no complete data quality rating (TeR, GeR, TiR, P); "
                          "the rule sets a maximum DQR of %g",
                          pid, r->dqr_max),
-                     fmt("过程“%s”缺少完整的数据质量评分（TeR、GeR、TiR、P）；规则规定 DQR 上限为 %g",
-                         pid, r->dqr_max));
+                     fmt("过程“%s”缺少完整的数据质量评分（TeR、GeR、TiR、P）；规则规定 DQR 上限为 %g", pid,
+                         r->dqr_max));
         else if (d > r->dqr_max + 1e-9)
             st = add(res, "dqr_exceeded", path,
-                     fmt("process \"%s\" has DQR %.2f, above the rule's maximum %g", pid, d,
-                         r->dqr_max),
+                     fmt("process \"%s\" has DQR %.2f, above the rule's maximum %g", pid, d, r->dqr_max),
                      fmt("过程“%s”的 DQR 为 %.2f，高于规则上限 %g", pid, d, r->dqr_max));
         const json_t *exs = json_object_get(p, "exchanges");
         for (size_t j = 0; !st && j < json_array_size(exs); j++) {
@@ -287,8 +282,7 @@ static tj_status check_process(const svc_rule *r, const json_t *p, size_t i, int
                          fmt("an exchange of process \"%s\" has DQR %.2f, above the rule's "
                              "maximum %g",
                              pid, dq, r->dqr_max),
-                         fmt("过程“%s”的一项交换数据 DQR 为 %.2f，高于规则上限 %g", pid, dq,
-                             r->dqr_max));
+                         fmt("过程“%s”的一项交换数据 DQR 为 %.2f，高于规则上限 %g", pid, dq, r->dqr_max));
             }
         }
         if (st)
@@ -311,8 +305,7 @@ static tj_status check_process(const svc_rule *r, const json_t *p, size_t i, int
             if ((st = add(res, "primary_data_required", path,
                           fmt("process \"%s\" (stage %s) uses %s data; the rule requires primary "
                               "(site-specific) data",
-                              pid, stage >= 0 ? svc_stage_name(stage) : "?",
-                              dt ? dt : "unspecified"),
+                              pid, stage >= 0 ? svc_stage_name(stage) : "?", dt ? dt : "unspecified"),
                           fmt("过程“%s”（%s阶段）%s；规则要求初级（现场）数据", pid,
                               stage >= 0 ? svc_stage_label(stage, 1) : "?",
                               dt ? "使用次级数据" : "未标明数据类型"))))
@@ -352,16 +345,16 @@ static tj_status check_process(const svc_rule *r, const json_t *p, size_t i, int
                           fmt("cut-off input \"%s\" is %.2f%% of the mass of process \"%s\"'s "
                               "inputs; the rule allows %.2f%% per input",
                               flow, share * 100, pid, limit * 100),
-                          fmt("被舍去的输入“%s”占过程“%s”输入质量的 %.2f%%；规则允许单项 %.2f%%",
-                              flow, pid, share * 100, limit * 100))))
+                          fmt("被舍去的输入“%s”占过程“%s”输入质量的 %.2f%%；规则允许单项 %.2f%%", flow, pid,
+                              share * 100, limit * 100))))
                 return st;
         }
     }
     return TJ_OK;
 }
 
-static tj_status check_cutoff_totals(const svc_rule *r, const json_t *fp, double total_in,
-                                     double total_cut, svc_check_result *res)
+static tj_status check_cutoff_totals(const svc_rule *r, const json_t *fp, double total_in, double total_cut,
+                                     svc_check_result *res)
 {
     char path[64];
     tj_status st = TJ_OK;
@@ -394,8 +387,8 @@ static tj_status check_cutoff_totals(const svc_rule *r, const json_t *fp, double
                      fmt("cut-off flow \"%s\" is estimated at %.2f%% of the result; the rule "
                          "allows %.2f%% per input",
                          flow, share * 100, r->cutoff_input * 100),
-                     fmt("被舍去的流“%s”估计占结果的 %.2f%%；规则允许单项 %.2f%%", flow,
-                         share * 100, r->cutoff_input * 100));
+                     fmt("被舍去的流“%s”估计占结果的 %.2f%%；规则允许单项 %.2f%%", flow, share * 100,
+                         r->cutoff_input * 100));
         }
     }
     json_t *cs = json_object_get(fp, "cutoff_share");
@@ -413,8 +406,8 @@ static tj_status check_cutoff_totals(const svc_rule *r, const json_t *fp, double
     return st;
 }
 
-tj_status svc_check_model(const svc_rule *r, const json_t *model, const json_t *fp,
-                          svc_check_result *res, tj_error *err)
+tj_status svc_check_model(const svc_rule *r, const json_t *model, const json_t *fp, svc_check_result *res,
+                          tj_error *err)
 {
     memset(res, 0, sizeof *res);
     if (!json_is_object(model))
@@ -445,18 +438,16 @@ tj_status svc_check_model(const svc_rule *r, const json_t *model, const json_t *
 json_t *svc_check_to_json(const svc_rule *r, const char *model_name, const svc_check_result *res)
 {
     json_t *viol = json_array();
-    json_t *o = json_pack("{s:{s:s, s:s, s:b, s:{s:s, s:s}, s:s}, s:s, s:b, s:i, s:o}", "rule",
-                          "id", r->id, "version", r->version, "template", r->is_template, "title",
-                          "zh", r->title_zh, "en", r->title_en, "status",
-                          svc_status_name(r->status), "model", model_name ? model_name : "",
-                          "conforms", res->n == 0, "checks_run", res->checks_run, "violations",
-                          viol);
+    json_t *o =
+        json_pack("{s:{s:s, s:s, s:b, s:{s:s, s:s}, s:s}, s:s, s:b, s:i, s:o}", "rule", "id", r->id,
+                  "version", r->version, "template", r->is_template, "title", "zh", r->title_zh, "en",
+                  r->title_en, "status", svc_status_name(r->status), "model", model_name ? model_name : "",
+                  "conforms", res->n == 0, "checks_run", res->checks_run, "violations", viol);
     if (!o)
         return NULL;
     for (size_t i = 0; i < res->n; i++)
-        json_array_append_new(viol, json_pack("{s:s, s:s, s:s, s:s}", "code", res->v[i].code,
-                                              "path", res->v[i].path, "message",
-                                              res->v[i].message, "message_zh",
+        json_array_append_new(viol, json_pack("{s:s, s:s, s:s, s:s}", "code", res->v[i].code, "path",
+                                              res->v[i].path, "message", res->v[i].message, "message_zh",
                                               res->v[i].message_zh));
     return o;
 }

@@ -32,7 +32,7 @@ typedef struct svc_violation {
 typedef struct svc_check_result {
     svc_violation *v;
     size_t n, cap;
-    int checks_run;   /* number of individual checks evaluated */
+    int checks_run; /* number of individual checks evaluated */
 } svc_check_result;
 
 /* Check model against rule.  footprint may be NULL.  Returns TJ_OK when the
@@ -43,7 +43,6 @@ tj_status svc_check_model(const svc_rule *rule, const json_t *model, const json_
 void svc_check_result_release(svc_check_result *res);
 
 /* {"rule": {...}, "model": model_name, "conforms": bool, "violations": [...]}; new reference. */
-json_t *svc_check_to_json(const svc_rule *rule, const char *model_name,
-                          const svc_check_result *res);
+json_t *svc_check_to_json(const svc_rule *rule, const char *model_name, const svc_check_result *res);
 
 #endif

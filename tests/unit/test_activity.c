@@ -41,18 +41,32 @@ static void test_encodings(void **state)
     assert_int_equal(svc_text_to_utf8("x", "a", 1, "latin1", &out, &n, &err), TJ_ERR_USAGE);
 }
 
-static const char *const products[] = {
-    "electricity", "coal", "natural_gas", "fuel_oil", "steel", "electrolytic_aluminium", "cement",
-    "fertiliser", "hydrogen", "lime", "glass", "ethylene", "synthetic_ammonia", "calcium_carbide",
-    "methanol", "lithium_battery", "new_energy_vehicle", "photovoltaic", "electronics"};
+static const char *const products[] = {"electricity",
+                                       "coal",
+                                       "natural_gas",
+                                       "fuel_oil",
+                                       "steel",
+                                       "electrolytic_aluminium",
+                                       "cement",
+                                       "fertiliser",
+                                       "hydrogen",
+                                       "lime",
+                                       "glass",
+                                       "ethylene",
+                                       "synthetic_ammonia",
+                                       "calcium_carbide",
+                                       "methanol",
+                                       "lithium_battery",
+                                       "new_energy_vehicle",
+                                       "photovoltaic",
+                                       "electronics"};
 
 static void test_examples_build_valid_models(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof products / sizeof *products; i++) {
         char p[5][512];
-        const char *names[5] = {"bom.csv", "energy.csv", "transport.csv", "waste.csv",
-                                "factors-example.csv"};
+        const char *names[5] = {"bom.csv", "energy.csv", "transport.csv", "waste.csv", "factors-example.csv"};
         for (int k = 0; k < 5; k++)
             snprintf(p[k], sizeof p[k], "%s/examples/activity/%s/%s", src(), products[i], names[k]);
         svc_activity_options o;
@@ -128,8 +142,9 @@ static void test_matching_and_errors(void **state)
     assert_int_equal(res.unmatched[1].line, 5);
     json_t *ex = json_object_get(json_array_get(json_object_get(res.model, "processes"), 0), "exchanges");
     assert_true(json_number_value(json_object_get(json_array_get(ex, 1), "amount")) == 1000);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(ex, 3), "factor"), "query")),
-                        "unobtainium");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(ex, 3), "factor"), "query")),
+        "unobtainium");
     svc_activity_result_release(&res);
     /* a bad amount names the file and line */
     write_file(bom, "物料,数量,单位\n钢材,12,kg\n钢材,-3,kg\n");
