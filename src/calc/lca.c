@@ -848,10 +848,11 @@ static int cmp_double(const void *x, const void *y)
  * statistics, as numpy's default); sorts v. */
 static void stats_of(double *v, int k, calc_stats *st)
 {
+    /* Shifted by the first value: constant samples give their exact value and sd 0. */
     double mean = 0;
     for (int i = 0; i < k; i++)
-        mean += v[i];
-    mean /= k;
+        mean += v[i] - v[0];
+    mean = v[0] + mean / k;
     double ss = 0;
     for (int i = 0; i < k; i++)
         ss += (v[i] - mean) * (v[i] - mean);
