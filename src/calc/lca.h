@@ -101,6 +101,8 @@ typedef struct calc_result {
     double cutoff_share;             /* mass share of inputs cut off or unlinked */
     int ncut;
     int *cut;                        /* indices into sys->cut reached by the demand (activity != 0) */
+    double *cut_amount;              /* per item of cut: its amount for this demand
+                                        (sys->cut[].amount x activity of the consumer) */
     const char *solver;              /* solver name */
     const char *solver_reason;
     double residual;

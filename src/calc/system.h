@@ -116,6 +116,12 @@ typedef struct calc_system {
     /* Product inputs (in kg where convertible, per unit activity) per column,
      * used for the cut-off share; NULL until calc_system_add_input_mass. */
     double *input_mass_kg;
+    /* Private to system.c: hash indexes by id (open addressing, FNV-1a),
+     * maintained on add; slots hold index + 1, 0 = empty. */
+    int *proc_slot, *flow_slot;
+    int proc_slot_cap, flow_slot_cap;
+    /* The last error recorded by an add function (they return only a status). */
+    tj_error err;
 } calc_system;
 
 calc_system *calc_system_new(const char *name);
@@ -140,5 +146,14 @@ tj_status calc_system_add_cutoff(calc_system *sys, int col, const char *what, do
 /* Record kg of linked product inputs per unit activity of col (for the
  * cut-off share: cut-off mass / (cut-off mass + linked input mass)). */
 tj_status calc_system_add_input_mass(calc_system *sys, int col, double kg);
+
+/* The error recorded by the last failing calc_system_add_* call (message
+ * names the offending process, flow or entry). */
+const tj_error *calc_system_error(const calc_system *sys);
+
+/* Check a distribution's parameters (finite; lognormal b >= 1; normal b >= 0;
+ * triangular a <= b <= c; uniform a <= b).  Dist values use the same sign
+ * convention as the entry amount. */
+tj_status calc_dist_check(const calc_dist *d, tj_error *err);
 
 #endif

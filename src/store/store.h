@@ -62,4 +62,23 @@ int store_col_count(store_stmt *st);
 /* Rows changed by the last executed statement. */
 int64_t store_changes(store_stmt *st);
 
+/* Bulk insert into one table, for imports.  PostgreSQL uses COPY FROM STDIN
+ * (text format); SQLite a prepared INSERT.  Call inside a transaction.
+ * values[i] NULL means SQL NULL.  store_bulk_end frees the handle whether or
+ * not it succeeds; store_bulk_abort frees it without finishing (the caller
+ * then rolls back). */
+typedef struct store_bulk store_bulk;
+tj_status store_bulk_begin(store_db *db, const char *table, const char *const *columns, int ncols,
+                           store_bulk **out, tj_error *err);
+tj_status store_bulk_row(store_bulk *b, const char *const *values, tj_error *err);
+tj_status store_bulk_end(store_bulk *b, tj_error *err);
+void store_bulk_abort(store_bulk *b);
+
+/* Schema version recorded in schema_migrations (0 if none). */
+tj_status store_schema_version(store_db *db, int *out, tj_error *err);
+/* Newest schema version this build knows. */
+int store_schema_latest(void);
+/* 1 while a transaction opened with store_begin is open. */
+int store_in_transaction(const store_db *db);
+
 #endif

@@ -1,0 +1,55 @@
+# tanji: the two commands a user needs are `make run` and `make test`.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test test-asan test-all bench fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+# The main job: calculate the shipped example products and print their footprints.
+run: build
+	@bash scripts/run-examples.sh $(BUILD)/tanji
+
+# Every test (unit, CLI, store on SQLite and, when TJ_PG_URL is set, PostgreSQL).
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	CC=clang cmake -S . -B $(ASAN_BUILD) -G Ninja -DTJ_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# Everything CI runs: tests, sanitizer tests, both store backends (starts a
+# throw-away PostgreSQL cluster on 127.0.0.1).
+test-all:
+	bash scripts/test-all.sh
+
+bench: build
+	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b" && "$$b"; done
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+
+# Build the libFuzzer drivers (tests/fuzz/fuzz_*.c) with clang and run each for
+# FUZZ_SECONDS on its checked-in corpus.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -G Ninja -DTJ_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+	ninja -C build-fuzz -j $(JOBS)
+	@for f in build-fuzz/tests/fuzz_*; do n=$$(basename $$f); n=$${n#fuzz_}; \
+	  mkdir -p build-fuzz/corpus-$$n; \
+	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done

@@ -1,0 +1,1089 @@
+/*
+ * The matrix method and its analysis; see calc/lca.h.
+ *
+ * Notation: A (n x n) technology matrix, B (m x n) elementary flows, c (m)
+ * characterisation factors.  q = c^T B is each process's direct CO2e per
+ * unit of activity; s = A^-1 f the activities for a demand f; the footprint
+ * is q.s.  u = A^-T q is the total (cradle-to-gate) CO2e per unit of each
+ * product, used for the upstream contribution tree.
+ *
+ * Conventions documented here because they are choices:
+ * - Gas amounts: a flow with a negative factor (uptake, e.g. biogenic CO2
+ *   removal characterised -1) counts as a negative amount of its gas, so the
+ *   gas list reports net kg emitted.  Gas flows are taken to be in kg (the
+ *   model parser converts); background factors report kg CO2e as amount.
+ * - DQR: an elementary entry is rated when all four indicators are set
+ *   (non-zero); its own rating wins over its process's.  Weights are the
+ *   absolute CO2e of each entry for the demand.
+ * - Cut-off share: (sum over cut-offs with known mass of mass x |s_consumer|)
+ *   / (that + sum over processes of linked product input mass x |s_j|).
+ *   Absolute activities, so that avoided-burden processes (negative s) count
+ *   as mass handled, not as negative mass.
+ * - Monte Carlo samples distribution parameters in the sign convention of
+ *   the entry (a lognormal with a negative median stays negative).
+ */
+#include "calc/lca.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct calc_context {
+    const calc_system *sys;
+    calc_options opt;
+    calc_csc a, b;
+    int *amap, *bmap;   /* triplet -> index into a.val / b.val */
+    calc_solver *solver;
+    double setup_seconds;
+    double *cf;         /* m: kg CO2e per unit of each flow */
+    double *q;          /* n: direct CO2e per unit activity */
+    double *qch;        /* CALC_CH_COUNT x n, channel-major */
+    double *u;          /* n: total CO2e per unit of product (NULL until needed) */
+    double *f, *s, *g;  /* work: demand (n), activities (n), inventory (m) */
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void calc_options_init(calc_options *o)
+{
+    o->solver = CALC_SOLVER_AUTO;
+    o->tol = 1e-9;
+    o->path_cutoff = 0.01;
+    o->path_max_depth = 8;
+    o->path_max_nodes = 200;
+}
+
+const calc_solver *calc_context_solver(const calc_context *ctx)
+{
+    return ctx->solver;
+}
+
+double calc_context_setup_seconds(const calc_context *ctx)
+{
+    return ctx->setup_seconds;
+}
+
+void calc_context_free(calc_context *ctx)
+{
+    if (!ctx)
+        return;
+    calc_solver_free(ctx->solver);
+    calc_csc_release(&ctx->a);
+    calc_csc_release(&ctx->b);
+    free(ctx->amap);
+    free(ctx->bmap);
+    free(ctx->cf);
+    free(ctx->q);
+    free(ctx->qch);
+    free(ctx->u);
+    free(ctx->f);
+    free(ctx->s);
+    free(ctx->g);
+    free(ctx);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    return calloc(n ? n : 1, size);
+}
+
+/* Assemble an nrows x ncols CSC matrix from entries, keeping the map. */
+static tj_status assemble(int nrows, int ncols, const calc_entry *e, int ne, calc_csc *out,
+                          int **map, tj_error *err)
+{
+    tj_status rc = TJ_ERR_NOMEM;
+    int *ri = xcalloc((size_t)ne, sizeof *ri);
+    int *ci = xcalloc((size_t)ne, sizeof *ci);
+    double *v = xcalloc((size_t)ne, sizeof *v);
+    *map = xcalloc((size_t)ne, sizeof **map);
+    if (!ri || !ci || !v || !*map) {
+        tj_error_set(err, rc, NULL, "out of memory assembling a %d x %d matrix", nrows, ncols);
+        goto out;
+    }
+    for (int k = 0; k < ne; k++) {
+        ri[k] = e[k].row;
+        ci[k] = e[k].col;
+        v[k] = e[k].amount;
+    }
+    rc = calc_csc_from_triplets(nrows, ncols, ne, ri, ci, v, out, *map, err);
+out:
+    free(ri);
+    free(ci);
+    free(v);
+    return rc;
+}
+
+/* Append printf output to buf (size cap) at *len, truncating safely. */
+static void appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void appendf(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    if (*len >= cap - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *len += (size_t)k < cap - *len ? (size_t)k : cap - 1 - *len;
+}
+
+/* Rewrite a numeric failure so it names the processes involved. */
+static void name_singular(const calc_system *sys, const calc_solver_diag *diag, tj_error *err)
+{
+    if (!err)
+        return;
+    char msg[sizeof err->message];
+    size_t len = 0;
+    appendf(msg, sizeof msg, &len,
+            "the technology matrix cannot be solved (singular or ill-conditioned)");
+    if (diag && diag->ncols > 0) {
+        appendf(msg, sizeof msg, &len, "; processes involved:");
+        int nc = diag->ncols < 16 ? diag->ncols : 16;
+        for (int i = 0; i < nc; i++) {
+            int j = diag->cols[i];
+            if (j < 0 || j >= sys->n)
+                continue;
+            appendf(msg, sizeof msg, &len, "%s '%s' (%s)", i ? "," : "", sys->proc[j].id,
+                    sys->proc[j].name);
+        }
+    }
+    if (diag && diag->rcond > 0)
+        appendf(msg, sizeof msg, &len, "; reciprocal condition estimate %.3g", diag->rcond);
+    if (err->message[0])
+        appendf(msg, sizeof msg, &len, " [%s]", err->message);
+    appendf(msg, sizeof msg, &len,
+            ". Check that each process has a positive reference output and that loops do "
+            "not consume all of their own product");
+    tj_error_set(err, TJ_ERR_NUMERIC, NULL, "%s", msg);
+}
+
+/* q = c^T B per channel and in total, for the given B values. */
+static void direct_intensity(const calc_context *ctx, const calc_csc *b, double *q, double *qch)
+{
+    const calc_system *sys = ctx->sys;
+    int n = sys->n;
+    if (qch)
+        memset(qch, 0, (size_t)CALC_CH_COUNT * (size_t)n * sizeof *qch);
+    for (int j = 0; j < n; j++) {
+        double t = 0;
+        for (int p = b->colptr[j]; p < b->colptr[j + 1]; p++) {
+            int k = b->rowind[p];
+            double x = ctx->cf[k] * b->val[p];
+            t += x;
+            if (qch)
+                qch[(size_t)sys->flow[k].channel * (size_t)n + (size_t)j] += x;
+        }
+        q[j] = t;
+    }
+}
+
+tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc_context **out,
+                           tj_error *err)
+{
+    *out = NULL;
+    if (!sys)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "no product system given");
+    if (sys->n <= 0)
+        return tj_error_set(err, TJ_ERR_INPUT, NULL, "the product system '%s' has no processes",
+                            sys->name ? sys->name : "");
+    calc_options o;
+    calc_options_init(&o);
+    if (opt)
+        o = *opt;
+    if (!(o.tol > 0 && o.tol < 1))
+        return tj_error_set(err, TJ_ERR_USAGE, "tol", "tolerance must be in (0, 1), got %g",
+                            o.tol);
+    if (!(o.path_cutoff >= 0 && o.path_cutoff <= 1) || o.path_max_depth < 0 ||
+        o.path_max_nodes < 1)
+        return tj_error_set(err, TJ_ERR_USAGE, "path",
+                            "path options: cut-off must be in [0, 1], depth >= 0, nodes >= 1");
+
+    double t0 = now_seconds();
+    tj_status rc = TJ_ERR_NOMEM;
+    calc_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return tj_error_set(err, rc, NULL, "out of memory");
+    ctx->sys = sys;
+    ctx->opt = o;
+    size_t n = (size_t)sys->n, m = (size_t)sys->m;
+    ctx->cf = xcalloc(m, sizeof *ctx->cf);
+    ctx->q = xcalloc(n, sizeof *ctx->q);
+    ctx->qch = xcalloc(n * CALC_CH_COUNT, sizeof *ctx->qch);
+    ctx->f = xcalloc(n, sizeof *ctx->f);
+    ctx->s = xcalloc(n, sizeof *ctx->s);
+    ctx->g = xcalloc(m, sizeof *ctx->g);
+    if (!ctx->cf || !ctx->q || !ctx->qch || !ctx->f || !ctx->s || !ctx->g) {
+        tj_error_set(err, rc, NULL, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < m; k++)
+        ctx->cf[k] = sys->flow[k].cf;
+
+    rc = assemble(sys->n, sys->n, sys->tech, sys->ntech, &ctx->a, &ctx->amap, err);
+    if (rc != TJ_OK) {
+        tj_error_prefix(err, "technology matrix");
+        goto out;
+    }
+    rc = assemble(sys->m, sys->n, sys->elem, sys->nelem, &ctx->b, &ctx->bmap, err);
+    if (rc != TJ_OK) {
+        tj_error_prefix(err, "elementary flow matrix");
+        goto out;
+    }
+    direct_intensity(ctx, &ctx->b, ctx->q, ctx->qch);
+
+    calc_solver_diag diag;
+    memset(&diag, 0, sizeof diag);
+    rc = calc_solver_new(&ctx->a, o.solver, o.tol, &ctx->solver, &diag, err);
+    if (rc == TJ_ERR_NUMERIC)
+        name_singular(sys, &diag, err);
+    if (rc != TJ_OK)
+        goto out;
+    ctx->setup_seconds = now_seconds() - t0;
+    *out = ctx;
+    return TJ_OK;
+out:
+    calc_context_free(ctx);
+    return rc;
+}
+
+/* ---- footprint ---- */
+
+static int cmp_abs_desc(double a, double b)
+{
+    a = fabs(a);
+    b = fabs(b);
+    return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int cmp_proc_item(const void *x, const void *y)
+{
+    const calc_process_item *a = x, *b = y;
+    int c = cmp_abs_desc(a->direct, b->direct);
+    return c ? c : (a->col > b->col) - (a->col < b->col);
+}
+
+static int cmp_gas_item(const void *x, const void *y)
+{
+    const calc_gas_item *a = x, *b = y;
+    int c = cmp_abs_desc(a->co2e, b->co2e);
+    return c ? c : strcmp(a->gas, b->gas);
+}
+
+typedef struct gas_key {
+    const char *key;
+    int flow;
+} gas_key;
+
+static int cmp_gas_key(const void *x, const void *y)
+{
+    const gas_key *a = x, *b = y;
+    int c = strcmp(a->key, b->key);
+    return c ? c : (a->flow > b->flow) - (a->flow < b->flow);
+}
+
+static const char *dqr_rating(double dqr)
+{
+    if (dqr <= 0)
+        return "unrated";
+    if (dqr <= 1.5)
+        return "excellent";
+    if (dqr <= 2.0)
+        return "very good";
+    if (dqr <= 3.0)
+        return "good";
+    if (dqr <= 4.0)
+        return "fair";
+    return "poor";
+}
+
+static int dqi_rated(const calc_dqi *q)
+{
+    return q->ter > 0 && q->ger > 0 && q->tir > 0 && q->p > 0;
+}
+
+static void compute_dqr(const calc_context *ctx, const double *s, calc_dqr *out)
+{
+    const calc_system *sys = ctx->sys;
+    double wsum = 0, wrated = 0, ter = 0, ger = 0, tir = 0, p = 0;
+    for (int e = 0; e < sys->nelem; e++) {
+        const calc_entry *en = &sys->elem[e];
+        double w = fabs(ctx->cf[en->row] * en->amount * s[en->col]);
+        if (!(w > 0))
+            continue;
+        wsum += w;
+        const calc_dqi *q = dqi_rated(&en->dq)               ? &en->dq
+                            : dqi_rated(&sys->proc[en->col].dq) ? &sys->proc[en->col].dq
+                                                                : NULL;
+        if (!q)
+            continue;
+        wrated += w;
+        ter += w * q->ter;
+        ger += w * q->ger;
+        tir += w * q->tir;
+        p += w * q->p;
+    }
+    memset(out, 0, sizeof *out);
+    if (wrated > 0) {
+        out->ter = ter / wrated;
+        out->ger = ger / wrated;
+        out->tir = tir / wrated;
+        out->p = p / wrated;
+        out->dqr = (out->ter + out->ger + out->tir + out->p) / 4;
+    }
+    out->coverage = wsum > 0 ? wrated / wsum : 0;
+    out->rating = dqr_rating(out->dqr);
+}
+
+/* Total CO2e per unit of each product, computed once per context. */
+static tj_status ensure_upstream(calc_context *ctx, tj_error *err)
+{
+    if (ctx->u)
+        return TJ_OK;
+    double *u = xcalloc((size_t)ctx->sys->n, sizeof *u);
+    if (!u)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    tj_status rc = calc_solver_solve_transpose(ctx->solver, ctx->q, u, err);
+    if (rc != TJ_OK) {
+        free(u);
+        tj_error_prefix(err, "upstream intensities (A^T u = q)");
+        return rc;
+    }
+    ctx->u = u;
+    return TJ_OK;
+}
+
+/* Candidate node of the contribution tree (max-heap on |upstream|). */
+typedef struct path_cand {
+    int parent; /* index into the selection */
+    int col, depth;
+    double amount, upstream;
+} path_cand;
+
+static void heap_push(path_cand *h, int *len, path_cand c)
+{
+    int i = (*len)++;
+    while (i > 0) {
+        int p = (i - 1) / 2;
+        if (fabs(h[p].upstream) >= fabs(c.upstream))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = c;
+}
+
+static path_cand heap_pop(path_cand *h, int *len)
+{
+    path_cand top = h[0], last = h[--(*len)];
+    int i = 0;
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, big = i;
+        double vb = fabs(last.upstream);
+        if (l < *len && fabs(h[l].upstream) > vb) {
+            big = l;
+            vb = fabs(h[l].upstream);
+        }
+        if (r < *len && fabs(h[r].upstream) > vb)
+            big = r;
+        if (big == i)
+            break;
+        h[i] = h[big];
+        i = big;
+    }
+    if (*len > 0)
+        h[i] = last;
+    return top;
+}
+
+static double diag_of(const calc_csc *a, int j)
+{
+    for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++)
+        if (a->rowind[p] == j)
+            return a->val[p];
+    return 0;
+}
+
+/* Expand the upstream tree best-first (largest |upstream| first) up to
+ * path_max_nodes, then lay it out in pre-order with siblings by size. */
+static tj_status build_paths(calc_context *ctx, calc_result *res, tj_error *err)
+{
+    const calc_csc *a = &ctx->a;
+    const double *u = ctx->u;
+    int maxn = ctx->opt.path_max_nodes;
+    double gross = 0;
+    for (int i = 0; i < res->nproc; i++)
+        gross += fabs(res->proc[i].direct);
+    double ref = fabs(res->total) > 0 ? fabs(res->total) : gross;
+    double thresh = ctx->opt.path_cutoff * ref;
+
+    tj_status rc = TJ_ERR_NOMEM;
+    int hcap = 64, hlen = 0, nsel = 0, scap = maxn < 256 ? maxn : 256;
+    path_cand *heap = malloc((size_t)hcap * sizeof *heap);
+    path_cand *sel = malloc((size_t)scap * sizeof *sel);
+    int *first = NULL, *next = NULL, *last = NULL, *order = NULL, *pos = NULL, *stack = NULL;
+    if (!heap || !sel)
+        goto nomem;
+
+    int root = res->demand_col;
+    heap_push(heap, &hlen, (path_cand){-1, root, 0, res->demand_amount,
+                                       u[root] * res->demand_amount});
+    while (hlen > 0 && nsel < maxn) {
+        path_cand c = heap_pop(heap, &hlen);
+        if (nsel == scap) {
+            int ncap = scap > maxn / 2 ? maxn : 2 * scap;
+            path_cand *ns = realloc(sel, (size_t)ncap * sizeof *ns);
+            if (!ns)
+                goto nomem;
+            sel = ns;
+            scap = ncap;
+        }
+        int me = nsel;
+        sel[nsel++] = c;
+        if (c.depth >= ctx->opt.path_max_depth)
+            continue;
+        double d = diag_of(a, c.col);
+        if (d == 0)
+            continue;
+        double x = c.amount / d;
+        for (int p = a->colptr[c.col]; p < a->colptr[c.col + 1]; p++) {
+            int i = a->rowind[p];
+            if (i == c.col || a->val[p] == 0)
+                continue;
+            double amt = -a->val[p] * x;
+            double up = u[i] * amt;
+            if (!(fabs(up) >= thresh) || up == 0)
+                continue;
+            if (hlen == hcap) {
+                if (hcap > INT_MAX / 4)
+                    goto nomem;
+                path_cand *nh = realloc(heap, (size_t)hcap * 2 * sizeof *nh);
+                if (!nh)
+                    goto nomem;
+                heap = nh;
+                hcap *= 2;
+            }
+            heap_push(heap, &hlen, (path_cand){me, i, c.depth + 1, amt, up});
+        }
+    }
+
+    /* Child lists in selection order (= by |upstream| among siblings). */
+    first = malloc((size_t)nsel * sizeof *first);
+    next = malloc((size_t)nsel * sizeof *next);
+    last = malloc((size_t)nsel * sizeof *last);
+    order = malloc((size_t)nsel * sizeof *order);
+    pos = malloc((size_t)nsel * sizeof *pos);
+    stack = malloc((size_t)nsel * sizeof *stack);
+    res->path = calloc((size_t)nsel, sizeof *res->path);
+    if (!first || !next || !last || !order || !pos || !stack || !res->path)
+        goto nomem;
+    for (int i = 0; i < nsel; i++)
+        first[i] = next[i] = last[i] = -1;
+    for (int i = 1; i < nsel; i++) {
+        int p = sel[i].parent;
+        if (last[p] < 0)
+            first[p] = i;
+        else
+            next[last[p]] = i;
+        last[p] = i;
+    }
+    /* Iterative pre-order: push children in reverse so the first pops first. */
+    int sp = 0, no = 0;
+    stack[sp++] = 0;
+    while (sp > 0) {
+        int i = stack[--sp];
+        order[no++] = i;
+        int cnt = 0;
+        for (int c = first[i]; c >= 0; c = next[c])
+            cnt++;
+        /* children occupy stack[sp .. sp+cnt-1] reversed */
+        int k = sp + cnt - 1;
+        for (int c = first[i]; c >= 0; c = next[c])
+            stack[k--] = c;
+        sp += cnt;
+    }
+    for (int k = 0; k < no; k++)
+        pos[order[k]] = k;
+    for (int k = 0; k < no; k++) {
+        const path_cand *c = &sel[order[k]];
+        calc_path_node *nd = &res->path[k];
+        double d = diag_of(a, c->col);
+        nd->parent = c->parent < 0 ? -1 : pos[c->parent];
+        nd->col = c->col;
+        nd->depth = c->depth;
+        nd->amount = c->amount;
+        nd->direct = d != 0 ? ctx->q[c->col] * c->amount / d : 0;
+        nd->upstream = c->upstream;
+        nd->share = res->total != 0 ? c->upstream / res->total : 0;
+    }
+    res->npath = no;
+    rc = TJ_OK;
+    goto out;
+nomem:
+    tj_error_set(err, rc, NULL, "out of memory building contribution paths");
+out:
+    free(heap);
+    free(sel);
+    free(first);
+    free(next);
+    free(last);
+    free(order);
+    free(pos);
+    free(stack);
+    return rc;
+}
+
+static tj_status build_gases(const calc_context *ctx, calc_result *res, tj_error *err)
+{
+    const calc_system *sys = ctx->sys;
+    const double *g = ctx->g;
+    int cnt = 0;
+    for (int k = 0; k < sys->m; k++)
+        if (g[k] != 0 && (sys->flow[k].cf != 0 || sys->flow[k].gas))
+            cnt++;
+    if (cnt == 0)
+        return TJ_OK;
+    gas_key *keys = malloc((size_t)cnt * sizeof *keys);
+    res->gas = calloc((size_t)cnt, sizeof *res->gas);
+    if (!keys || !res->gas) {
+        free(keys);
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
+    int i = 0;
+    for (int k = 0; k < sys->m; k++) {
+        const calc_flow *fl = &sys->flow[k];
+        if (g[k] != 0 && (fl->cf != 0 || fl->gas))
+            keys[i++] = (gas_key){(fl->gas && !fl->background) ? fl->gas->id : fl->name, k};
+    }
+    qsort(keys, (size_t)cnt, sizeof *keys, cmp_gas_key);
+    int ng = 0;
+    for (i = 0; i < cnt; i++) {
+        const calc_flow *fl = &sys->flow[keys[i].flow];
+        double co2e = fl->cf * g[keys[i].flow];
+        double amount = (fl->background || !fl->gas) && fl->cf != 0 ? co2e
+                        : fl->cf < 0                                 ? -g[keys[i].flow]
+                                                                     : g[keys[i].flow];
+        if (ng == 0 || strcmp(res->gas[ng - 1].gas, keys[i].key) != 0) {
+            char *dup = strdup(keys[i].key);
+            if (!dup) {
+                res->ngas = ng;
+                free(keys);
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            }
+            res->gas[ng].gas = dup;
+            res->gas[ng].amount = 0;
+            res->gas[ng].co2e = 0;
+            ng++;
+        }
+        res->gas[ng - 1].amount += amount;
+        res->gas[ng - 1].co2e += co2e;
+    }
+    res->ngas = ng;
+    free(keys);
+    qsort(res->gas, (size_t)ng, sizeof *res->gas, cmp_gas_item);
+    return TJ_OK;
+}
+
+void calc_result_free(calc_result *res)
+{
+    if (!res)
+        return;
+    for (int i = 0; i < res->ngas; i++)
+        free((char *)res->gas[i].gas);
+    free(res->gas);
+    free(res->proc);
+    free(res->path);
+    free(res->inv);
+    free(res->cut);
+    free(res->cut_amount);
+    free((char *)res->solver);
+    free((char *)res->solver_reason);
+    free(res->uncertainty);
+    free(res);
+}
+
+tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int detail,
+                                 calc_result **out, tj_error *err)
+{
+    *out = NULL;
+    const calc_system *sys = ctx->sys;
+    int n = sys->n, m = sys->m;
+    if (col < 0 || col >= n)
+        return tj_error_set(err, TJ_ERR_INPUT, "demand", "demanded process %d out of range (0..%d)",
+                            col, n - 1);
+    if (!isfinite(amount))
+        return tj_error_set(err, TJ_ERR_INPUT, "demand",
+                            "demanded amount of '%s' is not a finite number", sys->proc[col].id);
+    double t0 = now_seconds();
+    tj_status rc = TJ_ERR_NOMEM;
+    calc_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return tj_error_set(err, rc, NULL, "out of memory");
+    res->demand_col = col;
+    res->demand_amount = amount;
+
+    double *s = ctx->s, *g = ctx->g;
+    memset(ctx->f, 0, (size_t)n * sizeof *ctx->f);
+    memset(s, 0, (size_t)n * sizeof *s);
+    ctx->f[col] = amount;
+    rc = calc_solver_solve(ctx->solver, ctx->f, s, err);
+    if (rc != TJ_OK) {
+        tj_error_prefix(err, "solving for the demand of '%s'", sys->proc[col].id);
+        goto out;
+    }
+    calc_csc_matvec(&ctx->b, s, g);
+
+    /* Totals by channel and stage. */
+    for (int j = 0; j < n; j++) {
+        if (s[j] == 0)
+            continue;
+        double d = ctx->q[j] * s[j];
+        res->total += d;
+        res->stage[sys->proc[j].stage] += d;
+        for (int c = 0; c < CALC_CH_COUNT; c++)
+            res->channel[c] += ctx->qch[(size_t)c * (size_t)n + (size_t)j] * s[j];
+    }
+    rc = build_gases(ctx, res, err);
+    if (rc != TJ_OK)
+        goto out;
+    compute_dqr(ctx, s, &res->dqr);
+
+    /* Cut-offs reached and the cut-off mass share. */
+    double cut_mass = 0, linked_mass = 0;
+    int ncut = 0;
+    for (int c = 0; c < sys->ncut; c++)
+        if (s[sys->cut[c].col] != 0)
+            ncut++;
+    if (ncut > 0) {
+        res->cut = malloc((size_t)ncut * sizeof *res->cut);
+        res->cut_amount = malloc((size_t)ncut * sizeof *res->cut_amount);
+        if (!res->cut || !res->cut_amount) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        for (int c = 0; c < sys->ncut; c++) {
+            double sc = s[sys->cut[c].col];
+            if (sc == 0)
+                continue;
+            res->cut[res->ncut] = c;
+            res->cut_amount[res->ncut++] = sys->cut[c].amount * sc;
+            if (isfinite(sys->cut[c].mass_kg))
+                cut_mass += sys->cut[c].mass_kg * fabs(sc);
+        }
+    }
+    if (sys->input_mass_kg)
+        for (int j = 0; j < n; j++)
+            linked_mass += sys->input_mass_kg[j] * fabs(s[j]);
+    res->cutoff_share = cut_mass + linked_mass > 0 ? cut_mass / (cut_mass + linked_mass) : 0;
+
+    if (detail & (CALC_DETAIL_PROCESSES | CALC_DETAIL_PATHS)) {
+        int cnt = 0;
+        for (int j = 0; j < n; j++)
+            if (ctx->q[j] * s[j] != 0)
+                cnt++;
+        res->proc = calloc((size_t)(cnt ? cnt : 1), sizeof *res->proc);
+        if (!res->proc) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        for (int j = 0; j < n; j++) {
+            double d = ctx->q[j] * s[j];
+            if (d == 0)
+                continue;
+            calc_process_item *it = &res->proc[res->nproc++];
+            it->col = j;
+            it->activity = s[j];
+            it->direct = d;
+            it->share = res->total != 0 ? d / res->total : 0;
+        }
+        qsort(res->proc, (size_t)res->nproc, sizeof *res->proc, cmp_proc_item);
+    }
+    if (detail & CALC_DETAIL_PATHS) {
+        rc = ensure_upstream(ctx, err);
+        if (rc == TJ_OK)
+            rc = build_paths(ctx, res, err);
+        if (rc != TJ_OK)
+            goto out;
+        if (!(detail & CALC_DETAIL_PROCESSES)) {
+            free(res->proc);
+            res->proc = NULL;
+            res->nproc = 0;
+        }
+    }
+    if (detail & CALC_DETAIL_INVENTORY) {
+        int cnt = 0;
+        for (int k = 0; k < m; k++)
+            if (g[k] != 0)
+                cnt++;
+        res->inv = calloc((size_t)(cnt ? cnt : 1), sizeof *res->inv);
+        if (!res->inv) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        for (int k = 0; k < m; k++) {
+            if (g[k] == 0)
+                continue;
+            calc_inventory_item *it = &res->inv[res->ninv++];
+            it->flow = k;
+            it->amount = g[k];
+            it->co2e = ctx->cf[k] * g[k];
+        }
+    }
+
+    res->solver = strdup(calc_solver_name(ctx->solver));
+    const char *reason = calc_solver_reason(ctx->solver);
+    res->solver_reason = strdup(reason ? reason : "");
+    if (!res->solver || !res->solver_reason) {
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    res->residual = calc_solver_last_residual(ctx->solver);
+    res->iterations = calc_solver_last_iterations(ctx->solver);
+    res->seconds = now_seconds() - t0;
+    *out = res;
+    return TJ_OK;
+out:
+    calc_result_free(res);
+    return rc;
+}
+
+/* ---- Monte Carlo ---- */
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
+typedef struct rng {
+    uint64_t s[4];
+} rng;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void rng_seed(rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t rng_next(rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* Uniform in [0, 1). */
+static inline double rng_uniform(rng *r)
+{
+    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform in (0, 1), for logarithms. */
+static inline double rng_uniform_pos(rng *r)
+{
+    return ((double)(rng_next(r) >> 12) + 0.5) * 0x1.0p-52;
+}
+
+/* Standard normals by the ziggurat method (Marsaglia and Tsang, 2000) with
+ * 256 layers of equal area ZIG_V under exp(-x^2/2); layer 0 is the base
+ * rectangle plus the tail beyond ZIG_R.  x[1] = R > x[2] > ... > x[256] = 0;
+ * layer i (1..255) spans heights f(x[i])..f(x[i+1]) with width x[i]. */
+#define ZIG_N 256
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 4.92867323399e-3
+
+typedef struct zig {
+    double x[ZIG_N + 1];
+    double f[ZIG_N + 1];
+} zig;
+
+static void zig_init(zig *z)
+{
+    z->x[1] = ZIG_R;
+    z->f[1] = exp(-0.5 * ZIG_R * ZIG_R);
+    z->x[0] = ZIG_V / z->f[1];
+    z->f[0] = 0;
+    for (int i = 1; i < ZIG_N - 1; i++) {
+        double fi = z->f[i] + ZIG_V / z->x[i];
+        z->x[i + 1] = fi < 1 ? sqrt(-2 * log(fi)) : 0;
+        z->f[i + 1] = exp(-0.5 * z->x[i + 1] * z->x[i + 1]);
+    }
+    z->x[ZIG_N] = 0;
+    z->f[ZIG_N] = 1;
+}
+
+static double rng_normal(rng *r, const zig *z)
+{
+    for (;;) {
+        uint64_t bits = rng_next(r);
+        int i = (int)(bits & 0xff);
+        double sign = (bits & 0x100) ? -1.0 : 1.0;
+        double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
+        if (x < z->x[i + 1])
+            return sign * x; /* inside the layer's core rectangle */
+        if (i == 0) {        /* tail beyond R (Marsaglia 1964) */
+            double a, b;
+            do {
+                a = -log(rng_uniform_pos(r)) / ZIG_R;
+                b = -log(rng_uniform_pos(r));
+            } while (b + b < a * a);
+            return sign * (ZIG_R + a);
+        }
+        double y = z->f[i] + rng_uniform(r) * (z->f[i + 1] - z->f[i]);
+        if (y < exp(-0.5 * x * x))
+            return sign * x;
+    }
+}
+
+/* One uncertain matrix entry, with its distribution pre-digested. */
+typedef struct mc_item {
+    int pos;          /* index into the matrix's val[] */
+    calc_dist_kind kind;
+    double amount;    /* deterministic amount (already in the base values) */
+    double p1, p2, p3; /* lognormal: median, ln(gsd); normal: mean, sd;
+                          triangular: min, max, (mode-min)/(max-min); uniform: min, max-min */
+} mc_item;
+
+static void mc_item_init(mc_item *it, const calc_entry *e, int pos)
+{
+    const calc_dist *d = &e->dist;
+    it->pos = pos;
+    it->kind = d->kind;
+    it->amount = e->amount;
+    it->p1 = d->a;
+    it->p2 = d->b;
+    it->p3 = 0;
+    switch (d->kind) {
+    case CALC_DIST_LOGNORMAL:
+        it->p2 = d->b > 1 ? log(d->b) : 0;
+        break;
+    case CALC_DIST_TRIANGULAR:
+        it->p2 = d->c;
+        it->p3 = d->c > d->a ? (d->b - d->a) / (d->c - d->a) : 0;
+        break;
+    case CALC_DIST_UNIFORM:
+        it->p2 = d->b - d->a;
+        break;
+    default:
+        break;
+    }
+}
+
+static double mc_sample(rng *r, const zig *z, const mc_item *it)
+{
+    switch (it->kind) {
+    case CALC_DIST_LOGNORMAL:
+        return it->p2 > 0 ? it->p1 * exp(it->p2 * rng_normal(r, z)) : it->p1;
+    case CALC_DIST_NORMAL:
+        return it->p1 + it->p2 * rng_normal(r, z);
+    case CALC_DIST_TRIANGULAR: {
+        double lo = it->p1, hi = it->p2, w = hi - lo, fc = it->p3;
+        if (!(w > 0))
+            return lo;
+        double u = rng_uniform(r);
+        return u < fc ? lo + w * sqrt(u * fc) : hi - w * sqrt((1 - u) * (1 - fc));
+    }
+    case CALC_DIST_UNIFORM:
+        return it->p1 + it->p2 * rng_uniform(r);
+    case CALC_DIST_NONE:
+        break;
+    }
+    return it->amount;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Mean, sample sd and percentiles (linear interpolation between order
+ * statistics, as numpy's default); sorts v. */
+static void stats_of(double *v, int k, calc_stats *st)
+{
+    /* Shifted by the first value: constant samples give their exact value and sd 0. */
+    double mean = 0;
+    for (int i = 0; i < k; i++)
+        mean += v[i] - v[0];
+    mean = v[0] + mean / k;
+    double ss = 0;
+    for (int i = 0; i < k; i++)
+        ss += (v[i] - mean) * (v[i] - mean);
+    st->mean = mean;
+    st->sd = k > 1 ? sqrt(ss / (k - 1)) : 0;
+    qsort(v, (size_t)k, sizeof *v, cmp_double);
+    const double pr[3] = {0.025, 0.5, 0.975};
+    double *dst[3] = {&st->p2_5, &st->p50, &st->p97_5};
+    for (int i = 0; i < 3; i++) {
+        double h = (k - 1) * pr[i];
+        int lo = (int)floor(h);
+        int hi = lo + 1 < k ? lo + 1 : lo;
+        *dst[i] = v[lo] + (h - lo) * (v[hi] - v[lo]);
+    }
+}
+
+/* Overwrite the sampled positions of val: reset to base, then add each
+ * sampled entry's deviation from its deterministic amount (duplicates that
+ * were summed into one position each contribute their own deviation). */
+static void resample(rng *r, const zig *z, const mc_item *items, int cnt, const double *base,
+                     double *val)
+{
+    for (int i = 0; i < cnt; i++)
+        val[items[i].pos] = base[items[i].pos];
+    for (int i = 0; i < cnt; i++)
+        val[items[i].pos] += mc_sample(r, z, &items[i]) - items[i].amount;
+}
+
+tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations,
+                                   uint64_t seed, tj_error *err)
+{
+    const calc_system *sys = ctx->sys;
+    if (!res || res->demand_col < 0 || res->demand_col >= sys->n)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "Monte Carlo needs a footprint result");
+    if (iterations < 2 || iterations > 10000000)
+        return tj_error_set(err, TJ_ERR_INPUT, "iterations",
+                            "Monte Carlo iterations must be in 2..10000000 (got %d)", iterations);
+    int n = sys->n;
+    double t0 = now_seconds();
+    tj_status rc = TJ_ERR_NOMEM;
+    int nta = 0, ntb = 0;
+    for (int t = 0; t < sys->ntech; t++)
+        nta += sys->tech[t].dist.kind != CALC_DIST_NONE;
+    for (int t = 0; t < sys->nelem; t++)
+        ntb += sys->elem[t].dist.kind != CALC_DIST_NONE;
+    size_t annz = (size_t)ctx->a.colptr[n], bnnz = (size_t)ctx->b.colptr[n];
+    size_t nv = (size_t)iterations * (1 + CALC_STAGE_COUNT);
+
+    mc_item *ia = xcalloc((size_t)nta, sizeof *ia);
+    mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
+    zig *zt = malloc(sizeof *zt);
+    double *abase = xcalloc(annz, sizeof *abase);
+    double *bbase = xcalloc(bnnz, sizeof *bbase);
+    double *q = xcalloc((size_t)n, sizeof *q);
+    double *x = xcalloc((size_t)n, sizeof *x);
+    double *f = xcalloc((size_t)n, sizeof *f);
+    double *vals = malloc(nv * sizeof *vals);
+    calc_uncertainty *unc = calloc(1, sizeof *unc);
+    int a_touched = 0, b_touched = 0;
+    if (!ia || !ib || !zt || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+        tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
+        goto out;
+    }
+    nta = ntb = 0;
+    for (int t = 0; t < sys->ntech; t++)
+        if (sys->tech[t].dist.kind != CALC_DIST_NONE)
+            mc_item_init(&ia[nta++], &sys->tech[t], ctx->amap[t]);
+    for (int t = 0; t < sys->nelem; t++)
+        if (sys->elem[t].dist.kind != CALC_DIST_NONE)
+            mc_item_init(&ib[ntb++], &sys->elem[t], ctx->bmap[t]);
+    memcpy(abase, ctx->a.val, annz * sizeof *abase);
+    memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
+    memcpy(q, ctx->q, (size_t)n * sizeof *q);
+    f[res->demand_col] = res->demand_amount;
+    rc = calc_solver_solve(ctx->solver, f, x, err);
+    if (rc != TJ_OK)
+        goto out;
+
+    rng r;
+    rng_seed(&r, seed);
+    zig_init(zt);
+    double *vt = vals, *vs = vals + iterations;
+    for (int it = 0; it < iterations; it++) {
+        if (nta > 0) {
+            a_touched = 1;
+            resample(&r, zt, ia, nta, abase, ctx->a.val);
+            rc = calc_solver_refactor(ctx->solver, err);
+            if (rc != TJ_OK) {
+                if (rc == TJ_ERR_NUMERIC)
+                    tj_error_prefix(err, "Monte Carlo iteration %d: a sampled technology matrix "
+                                         "could not be factorised (distributions too wide?)",
+                                    it + 1);
+                goto out;
+            }
+        }
+        if (ntb > 0) {
+            b_touched = 1;
+            resample(&r, zt, ib, ntb, bbase, ctx->b.val);
+            direct_intensity(ctx, &ctx->b, q, NULL);
+        }
+        if (nta > 0) {
+            /* x holds the previous solution: a warm start for the iterative solver. */
+            rc = calc_solver_solve(ctx->solver, f, x, err);
+            if (rc != TJ_OK) {
+                tj_error_prefix(err, "Monte Carlo iteration %d", it + 1);
+                goto out;
+            }
+        }
+        double tot = 0, st[CALC_STAGE_COUNT] = {0};
+        for (int j = 0; j < n; j++) {
+            double d = q[j] * x[j];
+            tot += d;
+            st[sys->proc[j].stage] += d;
+        }
+        vt[it] = tot;
+        for (int k = 0; k < CALC_STAGE_COUNT; k++)
+            vs[(size_t)k * (size_t)iterations + (size_t)it] = st[k];
+    }
+    unc->iterations = iterations;
+    unc->seed = seed;
+    stats_of(vt, iterations, &unc->total);
+    for (int k = 0; k < CALC_STAGE_COUNT; k++)
+        stats_of(vs + (size_t)k * (size_t)iterations, iterations, &unc->stage[k]);
+    rc = TJ_OK;
+out:
+    /* Restore the deterministic matrices (and factorisation). */
+    if (b_touched)
+        memcpy(ctx->b.val, bbase, bnnz * sizeof *bbase);
+    if (a_touched) {
+        memcpy(ctx->a.val, abase, annz * sizeof *abase);
+        tj_error e2;
+        tj_error_clear(&e2);
+        tj_status rc2 = calc_solver_refactor(ctx->solver, &e2);
+        if (rc2 != TJ_OK && rc == TJ_OK) {
+            rc = rc2;
+            if (err)
+                *err = e2;
+        }
+    }
+    if (rc == TJ_OK) {
+        unc->seconds = now_seconds() - t0;
+        free(res->uncertainty);
+        res->uncertainty = unc;
+        unc = NULL;
+    }
+    free(unc);
+    free(ia);
+    free(ib);
+    free(zt);
+    free(abase);
+    free(bbase);
+    free(q);
+    free(x);
+    free(f);
+    free(vals);
+    return rc;
+}

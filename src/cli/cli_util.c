@@ -1,0 +1,50 @@
+/* cli: small helpers shared by commands. */
+#include "cli/cli_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+tj_status cli_parse_double(const char *s, const char *opt, double *out, tj_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    double d = s && *s ? strtod(s, &end) : NAN;
+    if (!s || !*s || *end || errno || !isfinite(d))
+        return tj_error_set(err, TJ_ERR_USAGE, opt, "\"%s\" is not a finite number", s ? s : "");
+    *out = d;
+    return TJ_OK;
+}
+
+tj_status cli_parse_u64(const char *s, const char *opt, uint64_t max, uint64_t *out, tj_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    if (!s || !*s || *s == '-')
+        return tj_error_set(err, TJ_ERR_USAGE, opt, "\"%s\" is not a non-negative integer", s ? s : "");
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno || v > max)
+        return tj_error_set(err, TJ_ERR_USAGE, opt, "\"%s\" is not an integer from 0 to %llu", s,
+                            (unsigned long long)max);
+    *out = v;
+    return TJ_OK;
+}
+
+FILE *cli_open_output(const char *path, tj_error *err)
+{
+    if (!path || !strcmp(path, "-"))
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    return f;
+}
+
+void cli_close_output(FILE *f)
+{
+    if (f && f != stdout)
+        fclose(f);
+    else if (f)
+        fflush(f);
+}

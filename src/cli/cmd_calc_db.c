@@ -1,0 +1,331 @@
+/*
+ * tanji calc --db: footprints of products in an imported inventory database
+ * (openLCA JSON-LD via `tanji import olca`).  One process (--process) or every
+ * process's reference product (--all, the way a factor table is generated).
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calc/lca.h"
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "io/olca.h"
+#include "io/result_json.h"
+#include "services/olca_store.h"
+#include "store/store.h"
+
+static void calc_db_usage(FILE *out)
+{
+    fputs("usage: tanji calc --db FILE --process UUID [--amount X] [--gwp AR6|AR5]\n"
+          "                  [--allocation none|physical|economic|causal|default]\n"
+          "                  [--format json|text] [--output FILE]\n"
+          "       tanji calc --db FILE --all [--gwp AR6|AR5] [--allocation ...]\n"
+          "                  [--format csv|json] [--output FILE] [--quiet]\n\n"
+          "Cradle-to-gate carbon footprint of a process's reference product in a database\n"
+          "imported with `tanji import olca`; --all computes every product (one row each),\n"
+          "which is how a factor table is generated from an inventory database.\n"
+          "计算已导入的生命周期清单数据库中某一过程（或全部过程）参考产品的从摇篮到大门碳足迹。\n\n"
+          "  --process UUID  the process (its quantitative reference); a column of a process\n"
+          "                  split by allocation is PROCESS_UUID/FLOW_UUID\n"
+          "  --amount X      amount of the reference product in the reference unit of its\n"
+          "                  reference flow property (default 1; the result names the unit)\n"
+          "  --gwp SET       AR6 (default) or AR5 GWP100\n"
+          "  --allocation M  none (default: whole burden to the quantitative reference),\n"
+          "                  physical, economic, causal, or default (each process's own)\n"
+          "  --format F      --process: json or text (default text); --all: csv (default) or json\n"
+          "  --output FILE   write there instead of stdout\n"
+          "  --quiet         no progress bar on stderr\n\n"
+          "Semantics (linking, allocation, characterisation, cut-offs): docs/olca-import.md\n"
+          "Exit codes: 0 ok, 1 usage, 2 bad input / unknown process, 3 I/O or database error.\n",
+          out);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CSV field with quoting when needed. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!s)
+        s = "";
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static json_t *info_json(const olca_build_info *info, const olca_build_options *opt)
+{
+    json_t *un = json_array(), *notes = json_array();
+    for (int i = 0; i < info->ghg_unmapped; i++)
+        json_array_append_new(un, json_string(info->unmapped[i]));
+    for (int i = 0; i < info->notes.nmsg; i++)
+        json_array_append_new(notes, json_string(info->notes.msg[i]));
+    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:i}",
+                     "allocation", olca_alloc_key(opt->allocation), "gwp", tj_gwp_set_name(opt->gwp),
+                     "columns", info->columns, "processes_split", info->processes_split, "linked",
+                     info->linked, "linked_default_provider", info->linked_default, "linked_among_several",
+                     info->ambiguous, "cutoff_exchanges", info->cutoffs, "coproducts_ignored",
+                     info->ignored_coproducts, "allocation_factors_missing", info->alloc_missing,
+                     "ghg_flows_mapped", info->ghg_mapped, "processes_left_out", info->bad_qref,
+                     "ghg_like_unmapped", un, "notes", notes, "notes_not_shown", info->notes.dropped_msg);
+}
+
+/* JSON result keys of a channel, as in io/result_json.h. */
+static const char *const channel_json_key[CALC_CH_COUNT] = {"fossil", "biogenic_emissions",
+                                                            "biogenic_removals", "dluc", "aircraft"};
+
+static void print_db_summary(FILE *out, const olca_build_info *info)
+{
+    fprintf(out,
+            "database: %d products, %d links (%d among several providers), %d cut-off exchanges, %d "
+            "co-products ignored, %d processes split by allocation, %d GHG-like flows without a "
+            "factor\n",
+            info->columns, info->linked, info->ambiguous, info->cutoffs, info->ignored_coproducts,
+            info->processes_split, info->ghg_unmapped);
+    for (int i = 0; i < info->ghg_unmapped && i < 10; i++)
+        fprintf(out, "  no factor: %s\n", info->unmapped[i]);
+    if (info->ghg_unmapped > 10)
+        fprintf(out, "  ... %d more (see --format json)\n", info->ghg_unmapped - 10);
+}
+
+int cli_calc_db(int argc, char **argv)
+{
+    const char *dburl = NULL, *process = NULL, *format = NULL, *output = NULL, *gwp = "AR6", *alloc = "none";
+    double amount = 1.0;
+    int all = 0, quiet = 0;
+    tj_error err;
+    tj_error_clear(&err);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            calc_db_usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--db") && has_val)
+            dburl = argv[++i];
+        else if (!strcmp(a, "--process") && has_val)
+            process = argv[++i];
+        else if (!strcmp(a, "--all"))
+            all = 1;
+        else if (!strcmp(a, "--amount") && has_val) {
+            if (cli_parse_double(argv[++i], "--amount", &amount, &err) != TJ_OK)
+                return cli_fail(&err);
+        } else if (!strcmp(a, "--gwp") && has_val)
+            gwp = argv[++i];
+        else if (!strcmp(a, "--allocation") && has_val)
+            alloc = argv[++i];
+        else if (!strcmp(a, "--format") && has_val)
+            format = argv[++i];
+        else if (!strcmp(a, "--output") && has_val)
+            output = argv[++i];
+        else if (!strcmp(a, "--quiet"))
+            quiet = 1;
+        else {
+            fprintf(stderr, "tanji calc: unknown or incomplete option %s (see tanji calc --db X --help)\n",
+                    a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!dburl || (!process && !all) || (process && all)) {
+        fprintf(stderr, "tanji calc: --db needs exactly one of --process UUID or --all\n");
+        calc_db_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!format)
+        format = all ? "csv" : "text";
+    if ((all && strcmp(format, "csv") && strcmp(format, "json")) ||
+        (!all && strcmp(format, "text") && strcmp(format, "json"))) {
+        fprintf(stderr, "tanji calc: --format must be %s\n", all ? "csv or json" : "text or json");
+        return EXIT_USAGE;
+    }
+    olca_build_options opt;
+    olca_build_options_init(&opt);
+    if (tj_gwp_set_parse(gwp, &opt.gwp, &err) != TJ_OK) {
+        err.code = TJ_ERR_USAGE;
+        return cli_fail(&err);
+    }
+    int m = olca_alloc_parse(alloc);
+    if (m < 0) {
+        fprintf(stderr, "tanji calc: --allocation must be none, physical, economic, causal or default\n");
+        return EXIT_USAGE;
+    }
+    opt.allocation = (olca_alloc_method)m;
+
+    int rc = 0;
+    store_db *db = NULL;
+    olca_db *o = NULL;
+    calc_system *sys = NULL;
+    calc_context *ctx = NULL;
+    calc_result *res = NULL;
+    FILE *out = NULL;
+    olca_build_info info;
+    memset(&info, 0, sizeof info);
+    calc_options copt;
+    calc_options_init(&copt);
+    double t0 = now_s();
+
+    tj_status st = store_open(dburl, &db, &err);
+    if (st == TJ_OK)
+        st = svc_olca_load(db, &o, &err);
+    if (st == TJ_OK && o->nprocs == 0)
+        st = tj_error_set(&err, TJ_ERR_NOTFOUND, "--db",
+                          "%s holds no openLCA processes; import some with `tanji import olca`", dburl);
+    if (st == TJ_OK)
+        st = olca_build_system(o, &opt, &sys, &info, &err);
+    if (st == TJ_OK)
+        st = calc_context_new(sys, &copt, &ctx, &err);
+    if (st != TJ_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    double t1 = now_s();
+
+    if (!all) {
+        int col = calc_system_find_process(sys, process);
+        if (col < 0) {
+            int pi = olca_db_find_process(o, process);
+            tj_error_set(&err, TJ_ERR_NOTFOUND, "--process",
+                         pi >= 0 ? "process %s (%s) has no usable quantitative reference and was "
+                                   "left out (see docs/olca-import.md)"
+                                 : "no process %s in %s",
+                         process, pi >= 0 ? o->procs[pi].name : dburl);
+            rc = cli_fail(&err);
+            goto out;
+        }
+        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        if (!(out = cli_open_output(output, &err))) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        if (!strcmp(format, "json")) {
+            json_t *j = io_result_to_json(sys, res, opt.gwp);
+            if (!j) {
+                tj_error_set(&err, TJ_ERR_NOMEM, NULL, "out of memory");
+                rc = cli_fail(&err);
+                goto out;
+            }
+            json_object_set_new(j, "database", info_json(&info, &opt));
+            json_dumpf(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+            fputc('\n', out);
+            json_decref(j);
+        } else {
+            io_result_print_text(out, sys, res, opt.gwp);
+            print_db_summary(out, &info);
+        }
+        goto out;
+    }
+
+    /* --all: one row per product, totals and channels */
+    if (!(out = cli_open_output(output, &err))) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    int bar = !quiet && isatty(2);
+    int failed = 0;
+    json_t *rows = !strcmp(format, "json") ? json_array() : NULL;
+    if (!rows) {
+        fputs("process_id,process_name,product,amount,unit,total_kg_co2e", out);
+        for (int c = 0; c < CALC_CH_COUNT; c++)
+            fprintf(out, ",%s_kg_co2e", calc_channel_key((calc_channel)c));
+        fputs(",cutoff_share,cutoffs,gwp,allocation,status\n", out);
+    }
+    for (int j = 0; j < sys->n; j++) {
+        const calc_process *p = &sys->proc[j];
+        tj_error e2;
+        tj_error_clear(&e2);
+        calc_result *r = NULL;
+        tj_status fs = calc_context_footprint(ctx, j, 1.0, CALC_DETAIL_TOTALS, &r, &e2);
+        if (fs != TJ_OK)
+            failed++;
+        if (rows) {
+            json_t *row = json_pack("{s:s, s:s, s:s, s:f, s:s}", "id", p->id, "name", p->name, "product",
+                                    p->product, "amount", 1.0, "unit", p->unit);
+            if (fs == TJ_OK) {
+                json_object_set_new(row, "total", json_real(r->total));
+                for (int c = 0; c < CALC_CH_COUNT; c++)
+                    json_object_set_new(row, channel_json_key[c], json_real(r->channel[c]));
+                json_object_set_new(row, "cutoff_share", json_real(r->cutoff_share));
+                json_object_set_new(row, "cutoffs", json_integer(r->ncut));
+            } else {
+                json_object_set_new(row, "error", json_string(e2.message));
+            }
+            json_array_append_new(rows, row);
+        } else {
+            csv_field(out, p->id);
+            fputc(',', out);
+            csv_field(out, p->name);
+            fputc(',', out);
+            csv_field(out, p->product);
+            fprintf(out, ",1,");
+            csv_field(out, p->unit);
+            if (fs == TJ_OK) {
+                fprintf(out, ",%.10g", r->total);
+                for (int c = 0; c < CALC_CH_COUNT; c++)
+                    fprintf(out, ",%.10g", r->channel[c]);
+                fprintf(out, ",%.6g,%d,%s,%s,ok\n", r->cutoff_share, r->ncut, tj_gwp_set_name(opt.gwp),
+                        olca_alloc_key(opt.allocation));
+            } else {
+                fputs(",,", out);
+                for (int c = 0; c < CALC_CH_COUNT; c++)
+                    fputc(',', out);
+                fprintf(out, ",,%s,%s,", tj_gwp_set_name(opt.gwp), olca_alloc_key(opt.allocation));
+                csv_field(out, e2.message);
+                fputc('\n', out);
+            }
+        }
+        calc_result_free(r);
+        if (bar && (j % 16 == 0 || j + 1 == sys->n)) {
+            int w = 40, done = (int)((long)w * (j + 1) / sys->n);
+            fprintf(stderr, "\r  [%.*s%*s] %d/%d", done, "########################################", w - done,
+                    "", j + 1, sys->n);
+            if (j + 1 == sys->n)
+                fputc('\n', stderr);
+        }
+    }
+    if (rows) {
+        json_t *j = json_pack("{s:o, s:o}", "database", info_json(&info, &opt), "products", rows);
+        json_dumpf(j, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+        fputc('\n', out);
+        json_decref(j);
+    }
+    if (!quiet) {
+        fprintf(stderr, "%d products (%d failed): load+build %.3f s, calculate %.3f s\n", sys->n, failed,
+                t1 - t0, now_s() - t1);
+        fprintf(stderr,
+                "links %d (%d among several providers), cut-off exchanges %d, co-products ignored "
+                "%d, processes split %d, GHG-like flows without a factor %d%s\n",
+                info.linked, info.ambiguous, info.cutoffs, info.ignored_coproducts, info.processes_split,
+                info.ghg_unmapped, info.ghg_unmapped && rows == NULL ? " (listed with --format json)" : "");
+    }
+    if (failed)
+        rc = EXIT_INPUT;
+out:
+    cli_close_output(out);
+    calc_result_free(res);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+    olca_build_info_release(&info);
+    olca_db_free(o);
+    store_close(db);
+    return rc;
+}

@@ -1,0 +1,188 @@
+/*
+ * svc_factor: the factor database (碳足迹因子数据库) on top of store/.
+ *
+ * A factor has an id and numbered versions.  Each version moves through the
+ * workflow draft -> submitted -> under_review -> approved | rejected ->
+ * published -> superseded | withdrawn; every transition is one transaction
+ * and is recorded (who, when, why) in the history.  A published version never
+ * changes; publishing a new version supersedes the previously published one.
+ *
+ * Ownership: svc_factor holds malloc'ed strings owned by the struct; release
+ * them with svc_factor_release (the struct itself is the caller's).  Lists
+ * (svc_factor_list, svc_factor_events, svc_crosscheck_report) are released
+ * with their _release function.  Strings passed in are copied.
+ */
+#ifndef SERVICES_FACTORS_H
+#define SERVICES_FACTORS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/store.h"
+#include "tanji/error.h"
+
+typedef struct svc_factor {
+    char *id;
+    int version;   /* 0 = not yet assigned */
+    char *status;  /* draft, submitted, under_review, approved, rejected, published, superseded, withdrawn */
+    char *name_zh, *name_en;
+    char *aliases; /* '|' separated */
+    char *category;
+    char *cpc, *hs; /* product codes */
+    char *unit;     /* declared unit, e.g. kWh, kg, t, t.km */
+    double value;   /* kg CO2e per declared unit (kg CO2 for CO2-only factors, see gwp_set) */
+    char *gases;    /* JSON object gas -> kg CO2e per unit, or NULL */
+    char *stages;   /* JSON object stage -> kg CO2e per unit, or NULL */
+    char *boundary; /* cradle-to-gate, cradle-to-grave, combustion, grid-average ... */
+    char *region;   /* CN, a grid code (CN-HB ...), or a GB/T 2260 code */
+    char *region_level; /* national, grid, province, city (derived) */
+    int ref_year;   /* 0 = unknown */
+    char *valid_from, *valid_to;
+    char *source_doc, *source_publisher, *source_date, *source_url;
+    char *method, *gwp_set;
+    double uncertainty; /* relative, percent; NAN = unknown */
+    char *dqr;      /* JSON object of data quality scores, or NULL */
+    char *quality;  /* verified, unverified, example */
+    char *submitter_org;
+    int traceable;  /* metrology traceability: 1 yes, 0 no */
+    char *evidence; /* ';' separated SHA-256 hex digests, each optionally "digest=name" */
+    int superseded_by; /* version, 0 = none */
+    char *created_at, *created_by, *updated_at;
+} svc_factor;
+
+void svc_factor_init(svc_factor *f);
+void svc_factor_release(svc_factor *f);
+
+/* Field table, shared by import, export and the CLI. */
+typedef enum svc_field_type { SVC_FT_TEXT, SVC_FT_INT, SVC_FT_DOUBLE, SVC_FT_JSON } svc_field_type;
+typedef struct svc_field {
+    const char *name;
+    svc_field_type type;
+    size_t offset;
+} svc_field;
+extern const svc_field svc_factor_fields[];
+extern const size_t svc_factor_field_count;
+/* Set a field from text (as in a CSV cell).  "" clears it.  Errors name the
+ * field. */
+tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *text, tj_error *err);
+/* Field value as text ("" when unset); returns a malloc'ed string or NULL. */
+char *svc_factor_get_field(const svc_factor *f, const svc_field *fd);
+const svc_field *svc_factor_field_find(const char *name);
+
+/* Add a new version as a draft (status "draft").  f->id NULL = a new factor
+ * with a generated id; an existing id gets version max+1 (refused while an
+ * earlier version is still in the workflow).  Returns id and version in f. */
+tj_status svc_factor_add(store_db *db, svc_factor *f, const char *actor, tj_error *err);
+
+/* Workflow step: action is one of submit, review (start review), approve,
+ * reject, publish, withdraw.  version 0 = the newest version.  reason is
+ * required for reject and withdraw. */
+tj_status svc_factor_transition(store_db *db, const char *id, int version, const char *action,
+                                const char *actor, const char *reason, tj_error *err);
+
+/* Read a version.  version 0 = the current published version (or, if none,
+ * the newest version).  This is what the engine calls for "id@version". */
+tj_status svc_factor_get(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+/* Parse "id@version" or "id" (version 0). */
+tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_error *err);
+
+typedef struct svc_factor_event {
+    int64_t seq;
+    int version;
+    char *action, *from_status, *to_status, *actor, *at, *reason;
+} svc_factor_event;
+typedef struct svc_factor_events {
+    svc_factor_event *items;
+    size_t count;
+} svc_factor_events;
+tj_status svc_factor_history(store_db *db, const char *id, svc_factor_events *out, tj_error *err);
+void svc_factor_events_release(svc_factor_events *ev);
+
+typedef struct svc_factor_list {
+    svc_factor *items;
+    size_t count;
+    int64_t total; /* all matches, for paging */
+} svc_factor_list;
+void svc_factor_list_release(svc_factor_list *l);
+
+typedef struct svc_factor_query {
+    const char *text;     /* words in Chinese or English; all must match; NULL = any */
+    const char *category; /* exact; NULL = any */
+    const char *region;   /* code or name; NULL = any */
+    int year;             /* reference year; 0 = any */
+    const char *status;   /* NULL = any */
+    int limit;            /* page size, default 20, max 1000 */
+    int offset;
+} svc_factor_query;
+tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err);
+
+/* Resolution: the published factor matching query (its id, or exactly one of
+ * its names or aliases, case-insensitive) for region and year: the region
+ * itself, then its province (for a city), its grid, then national; within a
+ * region the newest reference year not after year (year 0 = newest).  Ties
+ * are broken by newer source date, then smaller id.  explanation says why. */
+typedef struct svc_factor_resolution {
+    svc_factor factor;
+    char *explanation;
+    char *chain; /* regions tried, e.g. "530000 > CN-NF > CN" */
+    int candidates;
+} svc_factor_resolution;
+tj_status svc_factor_resolve(store_db *db, const char *query, const char *region, int year,
+                             svc_factor_resolution *out, tj_error *err);
+void svc_factor_resolution_release(svc_factor_resolution *r);
+
+/* Region code for a code or name ("530000", "云南", "Yunnan", "华北", "CN");
+ * malloc'ed, or NULL with err set. */
+char *svc_region_normalize(store_db *db, const char *region, tj_error *err);
+
+/* Import CSV (UTF-8 with or without BOM, or GB18030) or JSON (an array of
+ * factor objects, or {"factors": [...]}).  format "csv", "json" or NULL
+ * (from the file name).  Rows become new versions with status `status`
+ * ("draft" or "published"; published needs source_doc on every row).  All or
+ * nothing: any error (with file, line and column) changes nothing. */
+typedef struct svc_import_result {
+    int64_t rows;
+    int64_t superseded;
+} svc_import_result;
+tj_status svc_factor_import(store_db *db, const char *path, const char *format, const char *status,
+                            const char *actor, svc_import_result *res, tj_error *err);
+/* Same, from memory (name is used in error messages). */
+tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data, size_t len,
+                                const char *format, const char *status, const char *actor,
+                                svc_import_result *res, tj_error *err);
+
+/* Export versions matching q (limit ignored: all) as CSV or JSON. */
+tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char *format, FILE *out,
+                            int64_t *rows, tj_error *err);
+
+/* Cross-check: reference figures in CSV with columns
+ *   factor (id or id@version) or query+region+year,
+ *   reference_value, or emissions_kg and output (reference = emissions/output),
+ *   optional tolerance (relative, e.g. 0.1) and label.
+ * Each row is compared with the factor; |factor/reference - 1| > tolerance is
+ * flagged. */
+typedef struct svc_crosscheck_row {
+    long line;
+    char *label, *factor_ref; /* id@version used */
+    double factor_value, reference_value, deviation, tolerance;
+    int flagged;
+    char *note; /* why not checked, or NULL */
+} svc_crosscheck_row;
+typedef struct svc_crosscheck_report {
+    svc_crosscheck_row *rows;
+    size_t count;
+    size_t flagged, unchecked;
+} svc_crosscheck_report;
+tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance, svc_crosscheck_report *out,
+                                tj_error *err);
+void svc_crosscheck_report_release(svc_crosscheck_report *r);
+
+/* The record as a JSON object (fields as in svc_factor_fields; aliases and
+ * evidence as arrays).  New reference, caller decrefs. */
+struct json_t;
+struct json_t *svc_factor_to_json(const svc_factor *f);
+
+/* Current UTC time as RFC 3339 into buf (>= 21 bytes). */
+void svc_now_rfc3339(char *buf, size_t size);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * svc_factor internals shared by factors.c and factors_io.c.
+ * Ownership: fx_regions owns its strings (fx_regions_release); functions
+ * returning char * return malloc'ed strings the caller frees.
+ */
+#ifndef SERVICES_FACTORS_INTERNAL_H
+#define SERVICES_FACTORS_INTERNAL_H
+
+#include "services/factors.h"
+
+typedef struct fx_region {
+    char *code, *level, *parent, *name_zh, *name_en;
+} fx_region;
+typedef struct fx_regions {
+    fx_region *items;
+    size_t count;
+} fx_regions;
+
+extern const size_t fx_db_field_count;
+const char *fx_db_columns(void);
+char *fx_strdup(const char *s);
+int fx_empty(const char *s);
+char *fx_name_norm(const char *s);
+char *fx_new_id(void);
+tj_status fx_regions_load(store_db *db, fx_regions *r, tj_error *err);
+void fx_regions_release(fx_regions *r);
+const fx_region *fx_region_find(const fx_regions *r, const char *code);
+tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err);
+char *fx_search_text(const fx_regions *regions, const svc_factor *f);
+void fx_read_row(store_stmt *st, int first, svc_factor *f);
+tj_status fx_event(store_db *db, const char *id, int version, const char *action, const char *from, const char *to,
+                   const char *actor, const char *at, const char *reason, tj_error *err);
+tj_status fx_for_each_name(const svc_factor *f, tj_status (*fn)(void *ctx, const char *norm, tj_error *err),
+                           void *ctx, tj_error *err);
+tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err);
+tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_factor *f, tj_error *err);
+tj_status fx_latest(store_db *db, const char *id, int *version, char **status, tj_error *err);
+int fx_status_in_workflow(const char *s);
+tj_status fx_load_evidence(store_db *db, svc_factor *f, tj_error *err);
+
+#include <jansson.h>
+json_t *fx_factor_json(const svc_factor *f);
+
+#endif

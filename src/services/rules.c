@@ -1,0 +1,892 @@
+/* Accounting rules: parsing, validation, precedence.  See rules.h. */
+#include "services/rules.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *const stage_names[SVC_STAGE_COUNT] = {"raw_materials", "production", "distribution", "use",
+                                                         "end_of_life"};
+static const char *const stage_zh[SVC_STAGE_COUNT] = {"原材料获取", "生产", "分销", "使用", "寿命终止"};
+static const char *const stage_en[SVC_STAGE_COUNT] = {"raw material acquisition", "production",
+                                                      "distribution", "use", "end of life"};
+static const char *const alloc_names[SVC_ALLOC_COUNT] = {"subdivision", "system_expansion", "physical",
+                                                         "economic"};
+
+const char *svc_stage_name(int stage)
+{
+    return stage >= 0 && stage < SVC_STAGE_COUNT ? stage_names[stage] : "?";
+}
+
+const char *svc_stage_label(int stage, int zh)
+{
+    if (stage < 0 || stage >= SVC_STAGE_COUNT)
+        return "?";
+    return zh ? stage_zh[stage] : stage_en[stage];
+}
+
+int svc_stage_parse(const char *s)
+{
+    if (!s)
+        return -1;
+    for (int i = 0; i < SVC_STAGE_COUNT; i++)
+        if (!strcmp(s, stage_names[i]))
+            return i;
+    return -1;
+}
+
+const char *svc_alloc_name(int a)
+{
+    return a >= 0 && a < SVC_ALLOC_COUNT ? alloc_names[a] : "?";
+}
+
+int svc_alloc_parse(const char *s)
+{
+    if (!s)
+        return -1;
+    for (int i = 0; i < SVC_ALLOC_COUNT; i++)
+        if (!strcmp(s, alloc_names[i]))
+            return i;
+    return -1;
+}
+
+static const char *const level_names[] = {"national", "industry", "local", "group"};
+static const char *const status_names[] = {"draft", "in_force", "withdrawn"};
+
+const char *svc_level_name(svc_rule_level l)
+{
+    return (unsigned)l < 4 ? level_names[l] : "?";
+}
+
+const char *svc_status_name(svc_rule_status s)
+{
+    return (unsigned)s < 3 ? status_names[s] : "?";
+}
+
+/* ---- validation helpers ------------------------------------------------ */
+
+typedef struct pctx {
+    const char *file;
+    tj_error *err;
+} pctx;
+
+static tj_status perr(pctx *c, const char *path, const char *fmt, const char *a, const char *b)
+{
+    tj_error_set(c->err, TJ_ERR_INPUT, path, fmt, a ? a : "", b ? b : "");
+    if (c->err && c->file)
+        snprintf(c->err->file, sizeof c->err->file, "%s", c->file);
+    return TJ_ERR_INPUT;
+}
+
+/* Optional or required string member; *out NULL when absent. */
+static tj_status get_str(pctx *c, json_t *obj, const char *key, const char *path, int required,
+                         const char **out)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            return perr(c, p, "required field \"%s\" is missing%s", key, "");
+        return TJ_OK;
+    }
+    if (!json_is_string(v))
+        return perr(c, p, "\"%s\" must be a string%s", key, "");
+    if (required && json_string_length(v) == 0)
+        return perr(c, p, "\"%s\" must not be empty%s", key, "");
+    *out = json_string_value(v);
+    return TJ_OK;
+}
+
+static tj_status get_i18n(pctx *c, json_t *obj, const char *key, const char *path, int required,
+                          const char **zh, const char **en)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+    json_t *v = json_object_get(obj, key);
+    *zh = *en = NULL;
+    if (!v) {
+        if (required)
+            return perr(c, p, "required field \"%s\" is missing%s", key, "");
+        return TJ_OK;
+    }
+    if (json_is_string(v)) {
+        *zh = *en = json_string_value(v);
+        return TJ_OK;
+    }
+    if (!json_is_object(v))
+        return perr(c, p, "\"%s\" must be an object {\"zh\": ..., \"en\": ...}%s", key, "");
+    tj_status st;
+    if ((st = get_str(c, v, "zh", p, 0, zh)) || (st = get_str(c, v, "en", p, 0, en)))
+        return st;
+    if (!*zh && !*en)
+        return perr(c, p, "\"%s\" needs at least one of \"zh\" and \"en\"%s", key, "");
+    if (!*zh)
+        *zh = *en;
+    if (!*en)
+        *en = *zh;
+    return TJ_OK;
+}
+
+static tj_status get_num(pctx *c, json_t *obj, const char *key, const char *path, double lo, double hi,
+                         double dflt, double *out)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+    json_t *v = json_object_get(obj, key);
+    if (!v) {
+        *out = dflt;
+        return TJ_OK;
+    }
+    if (!json_is_number(v))
+        return perr(c, p, "\"%s\" must be a number%s", key, "");
+    double d = json_number_value(v);
+    if (!(d >= lo && d <= hi)) {
+        char range[96];
+        snprintf(range, sizeof range, " (allowed %g to %g)", lo, hi);
+        return perr(c, p, "\"%s\" is out of range%s", key, range);
+    }
+    *out = d;
+    return TJ_OK;
+}
+
+static int valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+int svc_region_valid(const char *code)
+{
+    if (!code || strlen(code) != 6)
+        return 0;
+    for (int i = 0; i < 6; i++)
+        if (code[i] < '0' || code[i] > '9')
+            return 0;
+    /* province part 11..82 (GB/T 2260), not 00 */
+    return !(code[0] == '0' && code[1] == '0');
+}
+
+int svc_region_covers(const char *rr, const char *q)
+{
+    if (!svc_region_valid(rr) || !svc_region_valid(q))
+        return 0;
+    size_t n = 6;
+    if (!strcmp(rr + 2, "0000"))
+        n = 2;
+    else if (!strcmp(rr + 4, "00"))
+        n = 4;
+    return !strncmp(rr, q, n);
+}
+
+/* Parse an array of names (stages or allocation methods) into a bit mask. */
+static tj_status get_mask(pctx *c, json_t *obj, const char *key, const char *path, int required,
+                          int (*parse)(const char *), const char *what, unsigned *mask)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+    json_t *v = json_object_get(obj, key);
+    *mask = 0;
+    if (!v) {
+        if (required)
+            return perr(c, p, "required field \"%s\" is missing%s", key, "");
+        return TJ_OK;
+    }
+    if (!json_is_array(v))
+        return perr(c, p, "\"%s\" must be an array%s", key, "");
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        char pe[300];
+        snprintf(pe, sizeof pe, "%s[%zu]", p, i);
+        int k = json_is_string(e) ? parse(json_string_value(e)) : -1;
+        if (k < 0)
+            return perr(c, pe, "unknown %s \"%s\"", what,
+                        json_is_string(e) ? json_string_value(e) : "(not a string)");
+        *mask |= 1u << k;
+    }
+    if (required && !*mask)
+        return perr(c, p, "\"%s\" must not be empty%s", key, "");
+    return TJ_OK;
+}
+
+static int id_char_ok(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+              *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+void svc_rule_release(svc_rule *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_inputs; i++)
+        free(r->inputs[i].match);
+    free(r->inputs);
+    free(r->file);
+    json_decref(r->doc);
+    memset(r, 0, sizeof *r);
+}
+
+static tj_status parse_inputs(pctx *c, json_t *doc, svc_rule *r)
+{
+    json_t *arr = json_object_get(doc, "required_inputs");
+    if (!arr)
+        return TJ_OK;
+    if (!json_is_array(arr))
+        return perr(c, "required_inputs", "\"required_inputs\" must be an array%s%s", "", "");
+    size_t n = json_array_size(arr);
+    if (n == 0)
+        return TJ_OK;
+    r->inputs = calloc(n, sizeof *r->inputs);
+    if (!r->inputs)
+        return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(arr, i);
+        svc_rule_input *in = &r->inputs[i];
+        r->n_inputs = i + 1;
+        char p[64];
+        snprintf(p, sizeof p, "required_inputs[%zu]", i);
+        if (!json_is_object(e))
+            return perr(c, p, "each required input must be an object%s%s", "", "");
+        tj_status st;
+        const char *stage = NULL;
+        if ((st = get_str(c, e, "id", p, 1, &in->id)) ||
+            (st = get_i18n(c, e, "name", p, 1, &in->name_zh, &in->name_en)) ||
+            (st = get_str(c, e, "unit", p, 0, &in->unit)) || (st = get_str(c, e, "stage", p, 0, &stage)) ||
+            (st = get_num(c, e, "cutoff", p, 0, 1, -1, &in->cutoff)))
+            return st;
+        in->stage = -1;
+        if (stage && (in->stage = svc_stage_parse(stage)) < 0) {
+            char ps[96];
+            snprintf(ps, sizeof ps, "%s.stage", p);
+            return perr(c, ps, "unknown stage \"%s\"%s", stage, "");
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(r->inputs[j].id, in->id))
+                return perr(c, p, "duplicate required input id \"%s\"%s", in->id, "");
+        json_t *m = json_object_get(e, "match");
+        size_t nm = json_is_array(m) ? json_array_size(m) : 0;
+        if (m && !json_is_array(m)) {
+            char pm[96];
+            snprintf(pm, sizeof pm, "%s.match", p);
+            return perr(c, pm, "\"match\" must be an array of strings%s%s", "", "");
+        }
+        /* default keywords: the names */
+        in->match = calloc(nm ? nm : 2, sizeof *in->match);
+        if (!in->match)
+            return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if (nm == 0) {
+            in->match[0] = in->name_en;
+            in->match[1] = in->name_zh;
+            in->n_match = 2;
+        }
+        for (size_t j = 0; j < nm; j++) {
+            json_t *k = json_array_get(m, j);
+            if (!json_is_string(k) || json_string_length(k) == 0) {
+                char pm[96];
+                snprintf(pm, sizeof pm, "%s.match[%zu]", p, j);
+                return perr(c, pm, "match keywords must be non-empty strings%s%s", "", "");
+            }
+            in->match[in->n_match++] = json_string_value(k);
+        }
+    }
+    return TJ_OK;
+}
+
+tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error *err)
+{
+    pctx c = {file, err};
+    svc_rule r;
+    memset(&r, 0, sizeof r);
+    tj_status st = TJ_OK;
+    const char *s;
+    if (!json_is_object(doc))
+        return perr(&c, "", "a rule must be a JSON object%s%s", "", "");
+    if ((st = get_str(&c, doc, "format", "", 0, &s)))
+        return st;
+    if (s && strcmp(s, "tanji-rule/1"))
+        return perr(&c, "format", "unsupported rule format \"%s\" (expected \"tanji-rule/1\")%s", s, "");
+    r.file = strdup(file ? file : "");
+    if (!r.file)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    json_t *t;
+    if ((st = get_str(&c, doc, "id", "", 1, &r.id)) ||
+        (st = get_str(&c, doc, "version", "", 1, &r.version)) ||
+        (st = get_i18n(&c, doc, "title", "", 1, &r.title_zh, &r.title_en)))
+        goto out;
+    if (!id_char_ok(r.id)) {
+        st = perr(&c, "id", "rule id \"%s\" may only contain letters, digits, '.', '_' and '-'%s", r.id, "");
+        goto out;
+    }
+    if (!id_char_ok(r.version)) {
+        st = perr(&c, "version",
+                  "version \"%s\" may only contain letters, digits, '.', '_' and "
+                  "'-'%s",
+                  r.version, "");
+        goto out;
+    }
+    t = json_object_get(doc, "template");
+    if (t && !json_is_boolean(t)) {
+        st = perr(&c, "template", "\"template\" must be true or false%s%s", "", "");
+        goto out;
+    }
+    r.is_template = json_is_true(t);
+    json_t *prod = json_object_get(doc, "product");
+    if (!json_is_object(prod)) {
+        st = perr(&c, "product", "required object \"product\" is missing%s%s", "", "");
+        goto out;
+    }
+    if ((st = get_str(&c, prod, "category", "product", 1, &r.category)) ||
+        (st = get_i18n(&c, prod, "name", "product", 1, &r.product_zh, &r.product_en)))
+        goto out;
+    if (!id_char_ok(r.category)) {
+        st = perr(&c, "product.category",
+                  "category \"%s\" may only contain letters, digits, '.', "
+                  "'_' and '-'%s",
+                  r.category, "");
+        goto out;
+    }
+    json_t *al = json_object_get(prod, "aliases");
+    if (al && !json_is_array(al)) {
+        st = perr(&c, "product.aliases", "\"aliases\" must be an array of strings%s%s", "", "");
+        goto out;
+    }
+    {
+        size_t i;
+        json_t *e;
+        json_array_foreach(al, i, e) if (!json_is_string(e))
+        {
+            char p[64];
+            snprintf(p, sizeof p, "product.aliases[%zu]", i);
+            st = perr(&c, p, "aliases must be strings%s%s", "", "");
+            goto out;
+        }
+    }
+    {
+        const char *izh, *ien;
+        if ((st = get_i18n(&c, doc, "issuer", "", 1, &izh, &ien)))
+            goto out;
+        r.issuer = izh;
+    }
+    if ((st = get_str(&c, doc, "level", "", 1, &s)))
+        goto out;
+    {
+        int k = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(s, level_names[i]))
+                k = i;
+        if (k < 0) {
+            st = perr(&c, "level", "unknown level \"%s\" (national, industry, local, group)%s", s, "");
+            goto out;
+        }
+        r.level = (svc_rule_level)k;
+    }
+    if ((st = get_str(&c, doc, "status", "", 1, &s)))
+        goto out;
+    {
+        int k = -1;
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(s, status_names[i]))
+                k = i;
+        if (k < 0) {
+            st = perr(&c, "status", "unknown status \"%s\" (draft, in_force, withdrawn)%s", s, "");
+            goto out;
+        }
+        r.status = (svc_rule_status)k;
+    }
+    if ((st = get_str(&c, doc, "region", "", 0, &r.region)))
+        goto out;
+    if (r.level == SVC_LEVEL_LOCAL && !r.region) {
+        st = perr(&c, "region", "a local rule needs \"region\" (GB/T 2260 code, e.g. 530000)%s%s", "", "");
+        goto out;
+    }
+    if (r.region && !svc_region_valid(r.region)) {
+        st =
+            perr(&c, "region", "\"%s\" is not a 6-digit GB/T 2260 region code (e.g. 530000)%s", r.region, "");
+        goto out;
+    }
+    if ((st = get_str(&c, doc, "effective", "", 0, &r.effective)))
+        goto out;
+    if (r.effective && !valid_date(r.effective)) {
+        st = perr(&c, "effective", "\"%s\" is not a date YYYY-MM-DD%s", r.effective, "");
+        goto out;
+    }
+    json_t *sup = json_object_get(doc, "supersedes");
+    if (sup && !json_is_array(sup)) {
+        st = perr(&c, "supersedes", "\"supersedes\" must be an array of rule ids%s%s", "", "");
+        goto out;
+    }
+    {
+        size_t i;
+        json_t *e;
+        json_array_foreach(sup, i, e) if (!json_is_string(e))
+        {
+            char p[64];
+            snprintf(p, sizeof p, "supersedes[%zu]", i);
+            st = perr(&c, p, "must be a rule id (\"ID\" or \"ID@VERSION\")%s%s", "", "");
+            goto out;
+        }
+    }
+    json_t *unit = json_object_get(doc, "unit");
+    if (!json_is_object(unit)) {
+        st =
+            perr(&c, "unit", "required object \"unit\" (declared or functional unit) is missing%s%s", "", "");
+        goto out;
+    }
+    if ((st = get_str(&c, unit, "kind", "unit", 1, &r.unit_kind)) ||
+        (st = get_num(&c, unit, "amount", "unit", 1e-300, 1e300, 1, &r.unit_amount)) ||
+        (st = get_str(&c, unit, "unit", "unit", 1, &r.unit)))
+        goto out;
+    if (strcmp(r.unit_kind, "declared") && strcmp(r.unit_kind, "functional")) {
+        st = perr(&c, "unit.kind", "\"%s\" must be \"declared\" or \"functional\"%s", r.unit_kind, "");
+        goto out;
+    }
+    if ((st = get_str(&c, doc, "boundary", "", 1, &r.boundary)))
+        goto out;
+    if (strcmp(r.boundary, "cradle-to-gate") && strcmp(r.boundary, "cradle-to-grave") &&
+        strcmp(r.boundary, "gate-to-gate")) {
+        st = perr(&c, "boundary", "unknown boundary \"%s\" (cradle-to-gate, cradle-to-grave, gate-to-gate)%s",
+                  r.boundary, "");
+        goto out;
+    }
+    if ((st = get_mask(&c, doc, "required_stages", "", 1, svc_stage_parse, "stage", &r.stage_mask)))
+        goto out;
+    if ((st = parse_inputs(&c, doc, &r)))
+        goto out;
+    json_t *cut = json_object_get(doc, "cutoff");
+    if (cut && !json_is_object(cut)) {
+        st = perr(&c, "cutoff", "\"cutoff\" must be an object {per_input, total}%s%s", "", "");
+        goto out;
+    }
+    if ((st = get_num(&c, cut, "per_input", "cutoff", 0, 1, 0.01, &r.cutoff_input)) ||
+        (st = get_num(&c, cut, "total", "cutoff", 0, 1, 0.05, &r.cutoff_total)))
+        goto out;
+    json_t *alloc = json_object_get(doc, "allocation");
+    if (!json_is_object(alloc)) {
+        st = perr(&c, "allocation", "required object \"allocation\" {allowed: [...]} is missing%s%s", "", "");
+        goto out;
+    }
+    if ((st = get_mask(&c, alloc, "allowed", "allocation", 1, svc_alloc_parse, "allocation method",
+                       &r.allocation_mask)))
+        goto out;
+    if ((st = get_str(&c, doc, "gwp", "", 0, &r.gwp)))
+        goto out;
+    if (!r.gwp)
+        r.gwp = "AR6";
+    if (strcmp(r.gwp, "AR6") && strcmp(r.gwp, "AR5")) {
+        st = perr(&c, "gwp", "unknown GWP set \"%s\" (AR6 or AR5)%s", r.gwp, "");
+        goto out;
+    }
+    json_t *prim = json_object_get(doc, "primary_data");
+    if (prim && !json_is_object(prim)) {
+        st = perr(&c, "primary_data", "\"primary_data\" must be an object {stages, processes}%s%s", "", "");
+        goto out;
+    }
+    if ((st = get_mask(&c, prim, "stages", "primary_data", 0, svc_stage_parse, "stage",
+                       &r.primary_stage_mask)))
+        goto out;
+    if ((st = get_num(&c, doc, "dqr_max", "", 1, 5, 5, &r.dqr_max)))
+        goto out;
+    json_t *rep = json_object_get(doc, "reporting");
+    if (rep && !json_is_array(rep)) {
+        st = perr(&c, "reporting", "\"reporting\" must be an array of item names%s%s", "", "");
+        goto out;
+    }
+    r.doc = json_incref(doc);
+    *out = r;
+    return TJ_OK;
+out:
+    svc_rule_release(&r);
+    return st;
+}
+
+/* ---- sets -------------------------------------------------------------- */
+
+static tj_status set_add(svc_ruleset *set, svc_rule *r, tj_error *err)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (!strcmp(set->rules[i].id, r->id) && !strcmp(set->rules[i].version, r->version)) {
+            tj_error_set(err, TJ_ERR_CONFLICT, "id", "rule %s@%s is defined twice (also in %s)", r->id,
+                         r->version, set->rules[i].file);
+            if (err)
+                snprintf(err->file, sizeof err->file, "%s", r->file);
+            return TJ_ERR_CONFLICT;
+        }
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 32;
+        svc_rule *nr = realloc(set->rules, cap * sizeof *nr);
+        if (!nr)
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        set->rules = nr;
+        set->cap = cap;
+    }
+    set->rules[set->n++] = *r;
+    return TJ_OK;
+}
+
+tj_status svc_ruleset_load_file(svc_ruleset *set, const char *path, tj_error *err)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        int io = je.line <= 0 && (strstr(je.text, "unable to open") != NULL);
+        return tj_error_set_at(err, io ? TJ_ERR_IO : TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
+    }
+    svc_rule r;
+    tj_status st = svc_rule_parse(doc, path, &r, err);
+    json_decref(doc);
+    if (st)
+        return st;
+    if ((st = set_add(set, &r, err)))
+        svc_rule_release(&r);
+    return st;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+tj_status svc_ruleset_load_dir(svc_ruleset *set, const char *dir, tj_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return tj_error_set(err, TJ_ERR_IO, NULL, "cannot open rules directory %s: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    tj_status st = TJ_OK;
+    size_t n0 = set->n;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".json"))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) {
+                st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                goto out;
+            }
+            names = nn;
+        }
+        if (!(names[n] = malloc(strlen(dir) + len + 2))) {
+            st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        sprintf(names[n++], "%s/%s", dir, e->d_name);
+    }
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n && !st; i++)
+        st = svc_ruleset_load_file(set, names[i], err);
+out:
+    if (st) /* leave the set as it was */
+        while (set->n > n0)
+            svc_rule_release(&set->rules[--set->n]);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    closedir(d);
+    return st;
+}
+
+void svc_ruleset_release(svc_ruleset *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        svc_rule_release(&set->rules[i]);
+    free(set->rules);
+    memset(set, 0, sizeof *set);
+}
+
+/* Compare dotted versions numerically where possible ("0.10.0" > "0.9.1"). */
+static int version_cmp(const char *a, const char *b)
+{
+    while (*a || *b) {
+        if ((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')) {
+            char *ea, *eb;
+            unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+            if (x != y)
+                return x < y ? -1 : 1;
+            a = ea;
+            b = eb;
+        } else {
+            if (*a != *b)
+                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+            a++;
+            b++;
+        }
+    }
+    return 0;
+}
+
+const svc_rule *svc_ruleset_get(const svc_ruleset *set, const char *ref)
+{
+    const char *at = strchr(ref, '@');
+    size_t idlen = at ? (size_t)(at - ref) : strlen(ref);
+    const svc_rule *best = NULL;
+    for (size_t i = 0; i < set->n; i++) {
+        const svc_rule *r = &set->rules[i];
+        if (strlen(r->id) != idlen || strncmp(r->id, ref, idlen))
+            continue;
+        if (at) {
+            if (!strcmp(r->version, at + 1))
+                return r;
+        } else if (!best || version_cmp(r->version, best->version) > 0)
+            best = r;
+    }
+    return best;
+}
+
+/* ---- precedence -------------------------------------------------------- */
+
+static int product_matches(const svc_rule *r, const char *q)
+{
+    size_t ql = strlen(q);
+    if (!strcasecmp(r->category, q) || (!strncasecmp(r->category, q, ql) && r->category[ql] == '.'))
+        return 1;
+    if (!strcasecmp(r->product_zh, q) || !strcasecmp(r->product_en, q))
+        return 1;
+    json_t *al = json_object_get(json_object_get(r->doc, "product"), "aliases");
+    size_t i;
+    json_t *e;
+    json_array_foreach(al, i, e) if (!strcasecmp(json_string_value(e), q)) return 1;
+    return 0;
+}
+
+static int region_specificity(const char *rr)
+{
+    if (!rr)
+        return 0;
+    if (!strcmp(rr + 2, "0000"))
+        return 1;
+    if (!strcmp(rr + 4, "00"))
+        return 2;
+    return 3;
+}
+
+static int supersedes(const svc_rule *a, const svc_rule *b)
+{
+    if (!strcmp(a->id, b->id))
+        return version_cmp(a->version, b->version) > 0;
+    json_t *sup = json_object_get(a->doc, "supersedes");
+    size_t i;
+    json_t *e;
+    json_array_foreach(sup, i, e)
+    {
+        const char *s = json_string_value(e);
+        const char *at = strchr(s, '@');
+        size_t idlen = at ? (size_t)(at - s) : strlen(s);
+        if (strlen(b->id) == idlen && !strncmp(b->id, s, idlen) && (!at || !strcmp(at + 1, b->version)))
+            return 1;
+    }
+    return 0;
+}
+
+/* <0 if a takes precedence over b. */
+static int precedence_cmp(const svc_rule *a, const svc_rule *b)
+{
+    int sa = a->status == SVC_STATUS_IN_FORCE ? 0 : 1, sb = b->status == SVC_STATUS_IN_FORCE ? 0 : 1;
+    if (sa != sb)
+        return sa - sb;
+    if (a->level != b->level)
+        return (int)a->level - (int)b->level;
+    int ra = region_specificity(a->region), rb = region_specificity(b->region);
+    if (ra != rb)
+        return rb - ra;
+    const char *ea = a->effective ? a->effective : "", *eb = b->effective ? b->effective : "";
+    int c = strcmp(eb, ea);
+    if (c)
+        return c;
+    return strcmp(a->id, b->id);
+}
+
+static int cmp_category(const void *x, const void *y)
+{
+    const svc_rule_verdict *a = x, *b = y;
+    int c = strcmp(a->rule->category, b->rule->category);
+    if (c)
+        return c;
+    if ((a->reason == SVC_APPLIES) != (b->reason == SVC_APPLIES))
+        return a->reason == SVC_APPLIES ? -1 : 1;
+    return precedence_cmp(a->rule, b->rule);
+}
+
+tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char *region, const char *date,
+                         int include_drafts, svc_rule_verdict **out, size_t *n_out, tj_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (!product || !*product)
+        return tj_error_set(err, TJ_ERR_USAGE, "product", "a product is required");
+    if (region && !svc_region_valid(region))
+        return tj_error_set(err, TJ_ERR_INPUT, "region",
+                            "\"%s\" is not a 6-digit GB/T 2260 region code (e.g. 530000)", region);
+    char today[16];
+    if (!date) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(today, sizeof today, "%Y-%m-%d", &tm);
+        date = today;
+    } else if (!valid_date(date))
+        return tj_error_set(err, TJ_ERR_INPUT, "date", "\"%s\" is not a date YYYY-MM-DD", date);
+    size_t n = 0;
+    for (size_t i = 0; i < set->n; i++)
+        n += product_matches(&set->rules[i], product);
+    if (n == 0)
+        return TJ_OK;
+    svc_rule_verdict *v = calloc(n, sizeof *v);
+    if (!v)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    n = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const svc_rule *r = &set->rules[i];
+        if (!product_matches(r, product))
+            continue;
+        svc_rule_verdict *x = &v[n++];
+        x->rule = r;
+        x->reason = SVC_APPLIES;
+        if (r->status == SVC_STATUS_WITHDRAWN)
+            x->reason = SVC_NOT_WITHDRAWN;
+        else if (r->status == SVC_STATUS_DRAFT && !include_drafts)
+            x->reason = SVC_NOT_DRAFT;
+        else if (r->effective && strcmp(r->effective, date) > 0)
+            x->reason = SVC_NOT_FUTURE;
+        else if (r->region && (!region || !svc_region_covers(r->region, region)))
+            x->reason = SVC_NOT_REGION;
+    }
+    /* supersession among eligible rules of the same category */
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].reason != SVC_APPLIES)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (j != i && v[j].reason == SVC_APPLIES && !strcmp(v[i].rule->category, v[j].rule->category) &&
+                supersedes(v[j].rule, v[i].rule)) {
+                v[i].reason = SVC_NOT_SUPERSEDED;
+                v[i].because = v[j].rule;
+                break;
+            }
+    }
+    /* per category, the best eligible rule applies */
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].reason != SVC_APPLIES)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || strcmp(v[i].rule->category, v[j].rule->category))
+                continue;
+            int elig = v[j].reason == SVC_APPLIES ||
+                       (v[j].reason == SVC_NOT_PRECEDENCE || v[j].reason == SVC_NOT_NATIONAL);
+            if (elig && precedence_cmp(v[j].rule, v[i].rule) < 0) {
+                const svc_rule *b = v[j].rule;
+                int national = b->level == SVC_LEVEL_NATIONAL && b->status == SVC_STATUS_IN_FORCE &&
+                               v[i].rule->level == SVC_LEVEL_LOCAL;
+                v[i].reason = national ? SVC_NOT_NATIONAL : SVC_NOT_PRECEDENCE;
+                v[i].because = b;
+                break;
+            }
+        }
+    }
+    /* "because" should name the rule that applies where there is one */
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].reason != SVC_NOT_NATIONAL && v[i].reason != SVC_NOT_PRECEDENCE)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (v[j].reason == SVC_APPLIES && !strcmp(v[j].rule->category, v[i].rule->category)) {
+                v[i].because = v[j].rule;
+                int national = v[j].rule->level == SVC_LEVEL_NATIONAL &&
+                               v[j].rule->status == SVC_STATUS_IN_FORCE &&
+                               v[i].rule->level == SVC_LEVEL_LOCAL;
+                v[i].reason = national ? SVC_NOT_NATIONAL : SVC_NOT_PRECEDENCE;
+            }
+    }
+    qsort(v, n, sizeof *v, cmp_category);
+    *out = v;
+    *n_out = n;
+    return TJ_OK;
+}
+
+char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh, char *buf, size_t size)
+{
+    const svc_rule *r = v->rule, *b = v->because;
+    const char *bid = b ? b->id : "?", *bver = b ? b->version : "?";
+    switch (v->reason) {
+    case SVC_APPLIES:
+        if (zh)
+            snprintf(buf, size, "适用：%s规则%s%s",
+                     (const char *[]){"国家", "行业", "地方", "团体"}[r->level & 3],
+                     r->status == SVC_STATUS_IN_FORCE ? "（现行有效）" : "（草案，无现行规则时参考）",
+                     r->is_template ? "；结构模板，非官方标准" : "");
+        else
+            snprintf(buf, size, "applies: %s rule%s%s", svc_level_name(r->level),
+                     r->status == SVC_STATUS_IN_FORCE ? ", in force"
+                                                      : ", draft (used as no rule is in force)",
+                     r->is_template ? "; structural template, not an official standard" : "");
+        break;
+    case SVC_NOT_WITHDRAWN: snprintf(buf, size, zh ? "不适用：已废止" : "does not apply: withdrawn"); break;
+    case SVC_NOT_DRAFT:
+        snprintf(buf, size,
+                 zh ? "不适用：草案，尚未生效（--drafts 可纳入草案）"
+                    : "does not apply: draft, not in force (use --drafts to consider drafts)");
+        break;
+    case SVC_NOT_FUTURE:
+        snprintf(buf, size, zh ? "不适用：%s 起实施" : "does not apply: in force only from %s", r->effective);
+        break;
+    case SVC_NOT_REGION:
+        if (!region)
+            snprintf(buf, size,
+                     zh ? "不适用：地方规则（地区 %s），未指定 --region"
+                        : "does not apply: local rule for region %s and no --region given",
+                     r->region);
+        else
+            snprintf(buf, size,
+                     zh ? "不适用：地方规则仅适用于地区 %s，不覆盖 %s"
+                        : "does not apply: local rule for region %s, which does not cover %s",
+                     r->region, region);
+        break;
+    case SVC_NOT_SUPERSEDED:
+        snprintf(buf, size, zh ? "不适用：已被 %s@%s 替代" : "does not apply: superseded by %s@%s", bid,
+                 bver);
+        break;
+    case SVC_NOT_NATIONAL:
+        snprintf(buf, size,
+                 zh ? "不适用：该产品已有现行国家规则 %s@%s，地方规则不再适用"
+                    : "does not apply: national rule %s@%s is in force for this product, so local "
+                      "rules no longer apply",
+                 bid, bver);
+        break;
+    case SVC_NOT_PRECEDENCE: {
+        const char *why_en = "it sorts first", *why_zh = "排序在前";
+        if (b && b->status != r->status)
+            why_en = "it is in force and this one is a draft", why_zh = "其现行有效，本规则为草案";
+        else if (b && b->level != r->level)
+            why_en = "its level is higher (national > industry > local > group)",
+            why_zh = "其级别更高（国家>行业>地方>团体）";
+        else if (b && region_specificity(b->region) != region_specificity(r->region))
+            why_en = "its region is more specific", why_zh = "其适用地区更具体";
+        else if (b)
+            why_en = "it took effect later", why_zh = "其实施日期更晚";
+        snprintf(buf, size,
+                 zh ? "不适用：%s@%s 优先，因为%s" : "does not apply: %s@%s takes precedence because %s", bid,
+                 bver, zh ? why_zh : why_en);
+        break;
+    }
+    }
+    return buf;
+}

@@ -1,0 +1,402 @@
+/*
+ * store migrations: the schema, one entry per version (see migrations.h), and
+ * the runner that applies pending entries at store_open.
+ */
+#include "store/migrations.h"
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- 1: the factor database ---------------------------------------------
+ * region: national (CN), the seven regional grids and the provinces (GB/T
+ * 2260 codes).  Province -> grid follows the regional division used in the
+ * MEE/NBS grid emission factor announcements (华北 北京 天津 河北 山西 山东
+ * 内蒙古西部; 东北 辽宁 吉林 黑龙江 内蒙古东部; 华东 上海 江苏 浙江 安徽
+ * 福建; 华中 河南 湖北 湖南 江西; 西北 陕西 甘肃 青海 宁夏 新疆; 南方 广东
+ * 广西 云南 贵州 海南; 西南 四川 重庆 西藏).  内蒙古 spans two grids; at
+ * province level it maps to 华北 (see docs/storage.md). */
+#define REGION_SEED \
+    "INSERT INTO region (code, level, parent, name_zh, name_en) VALUES\n" \
+    "('CN','national',NULL,'全国','China'),\n" \
+    "('CN-HB','grid','CN','华北电网','North China grid'),\n" \
+    "('CN-DB','grid','CN','东北电网','Northeast China grid'),\n" \
+    "('CN-HD','grid','CN','华东电网','East China grid'),\n" \
+    "('CN-HZ','grid','CN','华中电网','Central China grid'),\n" \
+    "('CN-XB','grid','CN','西北电网','Northwest China grid'),\n" \
+    "('CN-NF','grid','CN','南方电网','China Southern grid'),\n" \
+    "('CN-XN','grid','CN','西南电网','Southwest China grid'),\n" \
+    "('110000','province','CN-HB','北京','Beijing'),\n" \
+    "('120000','province','CN-HB','天津','Tianjin'),\n" \
+    "('130000','province','CN-HB','河北','Hebei'),\n" \
+    "('140000','province','CN-HB','山西','Shanxi'),\n" \
+    "('150000','province','CN-HB','内蒙古','Inner Mongolia'),\n" \
+    "('210000','province','CN-DB','辽宁','Liaoning'),\n" \
+    "('220000','province','CN-DB','吉林','Jilin'),\n" \
+    "('230000','province','CN-DB','黑龙江','Heilongjiang'),\n" \
+    "('310000','province','CN-HD','上海','Shanghai'),\n" \
+    "('320000','province','CN-HD','江苏','Jiangsu'),\n" \
+    "('330000','province','CN-HD','浙江','Zhejiang'),\n" \
+    "('340000','province','CN-HD','安徽','Anhui'),\n" \
+    "('350000','province','CN-HD','福建','Fujian'),\n" \
+    "('360000','province','CN-HZ','江西','Jiangxi'),\n" \
+    "('370000','province','CN-HB','山东','Shandong'),\n" \
+    "('410000','province','CN-HZ','河南','Henan'),\n" \
+    "('420000','province','CN-HZ','湖北','Hubei'),\n" \
+    "('430000','province','CN-HZ','湖南','Hunan'),\n" \
+    "('440000','province','CN-NF','广东','Guangdong'),\n" \
+    "('450000','province','CN-NF','广西','Guangxi'),\n" \
+    "('460000','province','CN-NF','海南','Hainan'),\n" \
+    "('500000','province','CN-XN','重庆','Chongqing'),\n" \
+    "('510000','province','CN-XN','四川','Sichuan'),\n" \
+    "('520000','province','CN-NF','贵州','Guizhou'),\n" \
+    "('530000','province','CN-NF','云南','Yunnan'),\n" \
+    "('540000','province','CN-XN','西藏','Tibet'),\n" \
+    "('610000','province','CN-XB','陕西','Shaanxi'),\n" \
+    "('620000','province','CN-XB','甘肃','Gansu'),\n" \
+    "('630000','province','CN-XB','青海','Qinghai'),\n" \
+    "('640000','province','CN-XB','宁夏','Ningxia'),\n" \
+    "('650000','province','CN-XB','新疆','Xinjiang');\n"
+
+static const char factors_sqlite[] =
+    "CREATE TABLE region (\n"
+    "  code TEXT PRIMARY KEY,\n"
+    "  level TEXT NOT NULL CHECK (level IN ('national','grid','province','city')),\n"
+    "  parent TEXT REFERENCES region(code),\n"
+    "  name_zh TEXT NOT NULL,\n"
+    "  name_en TEXT NOT NULL\n"
+    ") STRICT;\n"
+    REGION_SEED
+    "CREATE TABLE factor_version (\n"
+    "  rid INTEGER PRIMARY KEY,\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL CHECK (version >= 1),\n"
+    "  status TEXT NOT NULL CHECK (status IN ('draft','submitted','under_review','approved',"
+    "'rejected','published','superseded','withdrawn')),\n"
+    "  name_zh TEXT, name_en TEXT, aliases TEXT,\n"
+    "  category TEXT NOT NULL,\n"
+    "  cpc TEXT, hs TEXT,\n"
+    "  unit TEXT NOT NULL,\n"
+    "  value REAL NOT NULL,\n"
+    "  gases TEXT, stages TEXT,\n"
+    "  boundary TEXT,\n"
+    "  region TEXT NOT NULL,\n"
+    "  region_level TEXT NOT NULL,\n"
+    "  ref_year INTEGER,\n"
+    "  valid_from TEXT, valid_to TEXT,\n"
+    "  source_doc TEXT, source_publisher TEXT, source_date TEXT, source_url TEXT,\n"
+    "  method TEXT, gwp_set TEXT,\n"
+    "  uncertainty REAL,\n"
+    "  dqr TEXT,\n"
+    "  quality TEXT NOT NULL DEFAULT 'verified' CHECK (quality IN ('verified','unverified','example')),\n"
+    "  submitter_org TEXT,\n"
+    "  traceable INTEGER NOT NULL DEFAULT 0,\n"
+    "  superseded_by INTEGER,\n"
+    "  created_at TEXT NOT NULL, created_by TEXT,\n"
+    "  updated_at TEXT NOT NULL,\n"
+    "  search_text TEXT NOT NULL,\n"
+    "  UNIQUE (id, version)\n"
+    ") STRICT;\n"
+    "CREATE INDEX factor_version_region ON factor_version (region, ref_year);\n"
+    "CREATE INDEX factor_version_category ON factor_version (category);\n"
+    "CREATE TABLE factor_name (\n"
+    "  name_norm TEXT NOT NULL,\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  FOREIGN KEY (id, version) REFERENCES factor_version (id, version) ON DELETE CASCADE\n"
+    ") STRICT;\n"
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm);\n"
+    "CREATE INDEX factor_name_ref ON factor_name (id, version);\n"
+    "CREATE TABLE factor_evidence (\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),\n"
+    "  name TEXT,\n"
+    "  traceable INTEGER NOT NULL DEFAULT 0,\n"
+    "  PRIMARY KEY (id, version, sha256),\n"
+    "  FOREIGN KEY (id, version) REFERENCES factor_version (id, version) ON DELETE CASCADE\n"
+    ") STRICT;\n"
+    "CREATE TABLE factor_event (\n"
+    "  seq INTEGER PRIMARY KEY,\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  action TEXT NOT NULL,\n"
+    "  from_status TEXT,\n"
+    "  to_status TEXT NOT NULL,\n"
+    "  actor TEXT NOT NULL,\n"
+    "  at TEXT NOT NULL,\n"
+    "  reason TEXT\n"
+    ") STRICT;\n"
+    "CREATE INDEX factor_event_ref ON factor_event (id, version);\n"
+    "CREATE VIRTUAL TABLE factor_fts USING fts5(search_text, content='factor_version',"
+    " content_rowid='rid', tokenize='trigram');\n"
+    "CREATE TRIGGER factor_fts_ai AFTER INSERT ON factor_version BEGIN\n"
+    "  INSERT INTO factor_fts (rowid, search_text) VALUES (new.rid, new.search_text);\n"
+    "END;\n"
+    "CREATE TRIGGER factor_fts_ad AFTER DELETE ON factor_version BEGIN\n"
+    "  INSERT INTO factor_fts (factor_fts, rowid, search_text) VALUES ('delete', old.rid, old.search_text);\n"
+    "END;\n"
+    "CREATE TRIGGER factor_fts_au AFTER UPDATE OF search_text ON factor_version BEGIN\n"
+    "  INSERT INTO factor_fts (factor_fts, rowid, search_text) VALUES ('delete', old.rid, old.search_text);\n"
+    "  INSERT INTO factor_fts (rowid, search_text) VALUES (new.rid, new.search_text);\n"
+    "END;\n"
+    /* A published version never changes: only its status may move on. */
+    "CREATE TRIGGER factor_version_immutable BEFORE UPDATE ON factor_version\n"
+    "WHEN old.status IN ('published','superseded','withdrawn') AND (\n"
+    "  new.value IS NOT old.value OR new.unit IS NOT old.unit OR new.region IS NOT old.region OR\n"
+    "  new.ref_year IS NOT old.ref_year OR new.gases IS NOT old.gases OR new.stages IS NOT old.stages OR\n"
+    "  new.name_zh IS NOT old.name_zh OR new.name_en IS NOT old.name_en OR new.source_doc IS NOT old.source_doc OR\n"
+    "  new.id IS NOT old.id OR new.version IS NOT old.version)\n"
+    "BEGIN SELECT RAISE(ABORT, 'published factor versions are immutable'); END;\n"
+    "CREATE TRIGGER factor_version_nodelete BEFORE DELETE ON factor_version\n"
+    "WHEN old.status IN ('published','superseded','withdrawn')\n"
+    "BEGIN SELECT RAISE(ABORT, 'published factor versions are immutable'); END;\n";
+
+static const char factors_postgres[] =
+    "CREATE TABLE region (\n"
+    "  code TEXT PRIMARY KEY,\n"
+    "  level TEXT NOT NULL CHECK (level IN ('national','grid','province','city')),\n"
+    "  parent TEXT REFERENCES region(code),\n"
+    "  name_zh TEXT NOT NULL,\n"
+    "  name_en TEXT NOT NULL\n"
+    ");\n"
+    REGION_SEED
+    "CREATE TABLE factor_version (\n"
+    "  rid BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL CHECK (version >= 1),\n"
+    "  status TEXT NOT NULL CHECK (status IN ('draft','submitted','under_review','approved',"
+    "'rejected','published','superseded','withdrawn')),\n"
+    "  name_zh TEXT, name_en TEXT, aliases TEXT,\n"
+    "  category TEXT NOT NULL,\n"
+    "  cpc TEXT, hs TEXT,\n"
+    "  unit TEXT NOT NULL,\n"
+    "  value DOUBLE PRECISION NOT NULL,\n"
+    "  gases TEXT, stages TEXT,\n"
+    "  boundary TEXT,\n"
+    "  region TEXT NOT NULL,\n"
+    "  region_level TEXT NOT NULL,\n"
+    "  ref_year INTEGER,\n"
+    "  valid_from TEXT, valid_to TEXT,\n"
+    "  source_doc TEXT, source_publisher TEXT, source_date TEXT, source_url TEXT,\n"
+    "  method TEXT, gwp_set TEXT,\n"
+    "  uncertainty DOUBLE PRECISION,\n"
+    "  dqr TEXT,\n"
+    "  quality TEXT NOT NULL DEFAULT 'verified' CHECK (quality IN ('verified','unverified','example')),\n"
+    "  submitter_org TEXT,\n"
+    "  traceable INTEGER NOT NULL DEFAULT 0,\n"
+    "  superseded_by INTEGER,\n"
+    "  created_at TEXT NOT NULL, created_by TEXT,\n"
+    "  updated_at TEXT NOT NULL,\n"
+    "  search_text TEXT NOT NULL,\n"
+    "  UNIQUE (id, version)\n"
+    ");\n"
+    "CREATE INDEX factor_version_region ON factor_version (region, ref_year);\n"
+    "CREATE INDEX factor_version_category ON factor_version (category);\n"
+    "CREATE TABLE factor_name (\n"
+    "  name_norm TEXT NOT NULL,\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  FOREIGN KEY (id, version) REFERENCES factor_version (id, version) ON DELETE CASCADE\n"
+    ");\n"
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm);\n"
+    "CREATE INDEX factor_name_ref ON factor_name (id, version);\n"
+    "CREATE TABLE factor_evidence (\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),\n"
+    "  name TEXT,\n"
+    "  traceable INTEGER NOT NULL DEFAULT 0,\n"
+    "  PRIMARY KEY (id, version, sha256),\n"
+    "  FOREIGN KEY (id, version) REFERENCES factor_version (id, version) ON DELETE CASCADE\n"
+    ");\n"
+    "CREATE TABLE factor_event (\n"
+    "  seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
+    "  id TEXT NOT NULL,\n"
+    "  version INTEGER NOT NULL,\n"
+    "  action TEXT NOT NULL,\n"
+    "  from_status TEXT,\n"
+    "  to_status TEXT NOT NULL,\n"
+    "  actor TEXT NOT NULL,\n"
+    "  at TEXT NOT NULL,\n"
+    "  reason TEXT\n"
+    ");\n"
+    "CREATE INDEX factor_event_ref ON factor_event (id, version);\n"
+    /* pg_trgm (trusted since PostgreSQL 13) makes ILIKE '%x%' searches use an
+     * index; without it the searches still work, by scanning. */
+    "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+    "EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm not available'; END $$;\n"
+    "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN\n"
+    "  EXECUTE 'CREATE INDEX factor_version_search ON factor_version USING gin (search_text gin_trgm_ops)';\n"
+    "END IF; END $$;\n"
+    "CREATE FUNCTION factor_version_guard() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  IF TG_OP = 'DELETE' THEN\n"
+    "    IF old.status IN ('published','superseded','withdrawn') THEN\n"
+    "      RAISE EXCEPTION 'published factor versions are immutable';\n"
+    "    END IF;\n"
+    "    RETURN old;\n"
+    "  END IF;\n"
+    "  IF old.status IN ('published','superseded','withdrawn') AND (\n"
+    "    new.value IS DISTINCT FROM old.value OR new.unit IS DISTINCT FROM old.unit OR\n"
+    "    new.region IS DISTINCT FROM old.region OR new.ref_year IS DISTINCT FROM old.ref_year OR\n"
+    "    new.gases IS DISTINCT FROM old.gases OR new.stages IS DISTINCT FROM old.stages OR\n"
+    "    new.name_zh IS DISTINCT FROM old.name_zh OR new.name_en IS DISTINCT FROM old.name_en OR\n"
+    "    new.source_doc IS DISTINCT FROM old.source_doc OR new.id IS DISTINCT FROM old.id OR\n"
+    "    new.version IS DISTINCT FROM old.version) THEN\n"
+    "    RAISE EXCEPTION 'published factor versions are immutable';\n"
+    "  END IF;\n"
+    "  RETURN new;\n"
+    "END $$;\n"
+    "CREATE TRIGGER factor_version_guard BEFORE UPDATE OR DELETE ON factor_version\n"
+    "  FOR EACH ROW EXECUTE FUNCTION factor_version_guard();\n";
+
+/* ---- openLCA inventory data (tanji import olca; services/olca_store.c) ----
+ * Keyed by openLCA UUIDs so that importing the same data again replaces rows.
+ * Exchange amounts are in the reference unit of the flow's reference flow
+ * property (see docs/olca-import.md). */
+#define OLCA_TABLES(STRICT, REAL)                                                          \
+    "CREATE TABLE olca_unit_group (id TEXT PRIMARY KEY, name TEXT NOT NULL, ref_unit TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_unit (unit_group TEXT NOT NULL, idx INTEGER NOT NULL, id TEXT, name TEXT NOT NULL,\n" \
+    "  factor " REAL " NOT NULL, is_ref INTEGER NOT NULL, PRIMARY KEY (unit_group, idx))" STRICT ";\n" \
+    "CREATE TABLE olca_flow_property (id TEXT PRIMARY KEY, name TEXT NOT NULL, unit_group TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_flow (id TEXT PRIMARY KEY, name TEXT NOT NULL,\n" \
+    "  flow_type TEXT NOT NULL CHECK (flow_type IN ('ELEMENTARY_FLOW','PRODUCT_FLOW','WASTE_FLOW')),\n" \
+    "  category TEXT, cas TEXT, formula TEXT, location TEXT, ref_property TEXT, ref_unit TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_flow_factor (flow TEXT NOT NULL, property TEXT NOT NULL, factor " REAL " NOT NULL,\n" \
+    "  is_ref INTEGER NOT NULL, PRIMARY KEY (flow, property))" STRICT ";\n" \
+    "CREATE TABLE olca_process (id TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT, location TEXT,\n" \
+    "  default_allocation TEXT NOT NULL DEFAULT 'none')" STRICT ";\n" \
+    "CREATE TABLE olca_exchange (process TEXT NOT NULL, idx INTEGER NOT NULL, flow TEXT NOT NULL,\n" \
+    "  is_input INTEGER NOT NULL, avoided INTEGER NOT NULL, is_qref INTEGER NOT NULL,\n" \
+    "  amount " REAL " NOT NULL, provider TEXT, PRIMARY KEY (process, idx))" STRICT ";\n" \
+    "CREATE INDEX olca_exchange_flow ON olca_exchange (flow);\n" \
+    "CREATE TABLE olca_allocation (process TEXT NOT NULL, idx INTEGER NOT NULL,\n" \
+    "  method TEXT NOT NULL CHECK (method IN ('physical','economic','causal')),\n" \
+    "  product TEXT, exchange_flow TEXT, value " REAL " NOT NULL, PRIMARY KEY (process, idx))" STRICT ";\n" \
+    "CREATE TABLE olca_location (id TEXT PRIMARY KEY, name TEXT NOT NULL, code TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_source (id TEXT PRIMARY KEY, name TEXT NOT NULL, code TEXT)" STRICT ";\n" \
+    "CREATE TABLE olca_actor (id TEXT PRIMARY KEY, name TEXT NOT NULL, code TEXT)" STRICT ";\n"
+static const char olca_sqlite[] = OLCA_TABLES(" STRICT", "REAL");
+static const char olca_postgres[] = OLCA_TABLES("", "DOUBLE PRECISION");
+
+/* ---- 3: a GLOBAL region above CN, for international defaults (IPCC) -----
+ * Resolution walks ... > CN > GLOBAL.  SQLite cannot change a CHECK, so the
+ * region table is rebuilt. */
+static const char global_region_sqlite[] =
+    "CREATE TABLE region_new (\n"
+    "  code TEXT PRIMARY KEY,\n"
+    "  level TEXT NOT NULL CHECK (level IN ('global','national','grid','province','city')),\n"
+    "  parent TEXT REFERENCES region_new(code),\n"
+    "  name_zh TEXT NOT NULL,\n"
+    "  name_en TEXT NOT NULL\n"
+    ") STRICT;\n"
+    "INSERT INTO region_new (code, level, parent, name_zh, name_en) VALUES ('GLOBAL','global',NULL,'全球','Global');\n"
+    "INSERT INTO region_new (code, level, parent, name_zh, name_en)\n"
+    "  SELECT code, level, CASE WHEN code = 'CN' THEN 'GLOBAL' ELSE parent END, name_zh, name_en FROM region\n"
+    "  ORDER BY CASE level WHEN 'national' THEN 0 WHEN 'grid' THEN 1 ELSE 2 END;\n"
+    "DROP TABLE region;\n"
+    "ALTER TABLE region_new RENAME TO region;\n";
+static const char global_region_postgres[] =
+    "ALTER TABLE region DROP CONSTRAINT region_level_check;\n"
+    "ALTER TABLE region ADD CONSTRAINT region_level_check\n"
+    "  CHECK (level IN ('global','national','grid','province','city'));\n"
+    "INSERT INTO region (code, level, parent, name_zh, name_en) VALUES ('GLOBAL','global',NULL,'全球','Global');\n"
+    "UPDATE region SET parent = 'GLOBAL' WHERE code = 'CN';\n";
+
+/* The list.  Append new entries at the end (next version number). */
+const store_migration store_migrations[] = {
+    {1, "factor database", factors_sqlite, factors_postgres},
+    {2, "openLCA inventory data", olca_sqlite, olca_postgres},
+    {3, "global region", global_region_sqlite, global_region_postgres},
+};
+const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
+
+int store_schema_latest(void)
+{
+    return store_migration_count ? store_migrations[store_migration_count - 1].version : 0;
+}
+
+static tj_status read_version(store_db *db, int *out, tj_error *err)
+{
+    store_stmt *st = NULL;
+    *out = 0;
+    tj_status rc = store_prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st, err);
+    if (rc != TJ_OK)
+        return rc;
+    int r = store_step(st, err);
+    if (r == 1)
+        *out = (int)store_col_int64(st, 0);
+    store_finalize(st);
+    return r < 0 ? (tj_status)r : TJ_OK;
+}
+
+tj_status store_schema_version(store_db *db, int *out, tj_error *err) { return read_version(db, out, err); }
+
+tj_status store_migrate(store_db *db, tj_error *err)
+{
+    for (size_t i = 1; i < store_migration_count; i++)
+        if (store_migrations[i].version <= store_migrations[i - 1].version)
+            return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "migration %d is out of order",
+                                store_migrations[i].version);
+    tj_status rc = store_exec(db,
+                              "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                              "name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                              err);
+    if (rc != TJ_OK)
+        return rc;
+    int current = 0;
+    if ((rc = read_version(db, &current, err)) != TJ_OK)
+        return rc;
+    if (current > store_schema_latest())
+        return tj_error_set(err, TJ_ERR_DB, "db",
+                            "the database has schema version %d, newer than this tanji knows (%d)", current,
+                            store_schema_latest());
+    for (size_t i = 0; i < store_migration_count; i++) {
+        const store_migration *m = &store_migrations[i];
+        if (m->version <= current)
+            continue;
+        if ((rc = store_begin(db, err)) != TJ_OK)
+            return rc;
+        /* Another process may be migrating too: serialize and re-check. */
+        if (store_backend(db) == STORE_POSTGRES &&
+            (rc = store_exec(db, "SELECT pg_advisory_xact_lock(74696)", err)) != TJ_OK)
+            goto fail;
+        int now = 0;
+        if ((rc = read_version(db, &now, err)) != TJ_OK)
+            goto fail;
+        if (now >= m->version) {
+            store_rollback(db);
+            continue;
+        }
+        rc = store_exec(db, store_backend(db) == STORE_SQLITE ? m->sqlite_sql : m->postgres_sql, err);
+        if (rc != TJ_OK) {
+            tj_error_prefix(err, "migration %d (%s)", m->version, m->name);
+            goto fail;
+        }
+        store_stmt *st = NULL;
+        rc = store_prepare(db,
+                           store_backend(db) == STORE_SQLITE
+                               ? "INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                                 "(?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+                               : "INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                                 "(?, ?, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+                           &st, err);
+        if (rc != TJ_OK)
+            goto fail;
+        store_bind_int64(st, 1, m->version);
+        store_bind_text(st, 2, m->name);
+        int r = store_step(st, err);
+        store_finalize(st);
+        if (r < 0) {
+            rc = (tj_status)r;
+            goto fail;
+        }
+        if ((rc = store_commit(db, err)) != TJ_OK)
+            return rc;
+    }
+    return TJ_OK;
+fail:
+    store_rollback(db);
+    return rc;
+}

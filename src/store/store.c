@@ -1,0 +1,126 @@
+/* store: dispatch to the SQLite or PostgreSQL backend; see store.h. */
+#include "store/store_internal.h"
+
+#include <string.h>
+
+static int has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+tj_status store_open(const char *url, store_db **out, tj_error *err)
+{
+    *out = NULL;
+    if (!url || !*url)
+        return tj_error_set(err, TJ_ERR_USAGE, "db", "no database given");
+    store_db *db = NULL;
+    tj_status st;
+    if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://"))
+        st = store_pg_open(url, &db, err);
+    else if (has_prefix(url, "sqlite:"))
+        st = store_sqlite_open(url + strlen("sqlite:"), &db, err);
+    else
+        st = store_sqlite_open(url, &db, err);
+    if (st != TJ_OK)
+        return st;
+    st = store_migrate(db, err);
+    if (st != TJ_OK) {
+        store_close(db);
+        return st;
+    }
+    *out = db;
+    return TJ_OK;
+}
+
+void store_close(store_db *db)
+{
+    if (!db)
+        return;
+    if (db->in_tx)
+        store_rollback(db);
+    db->ops->close(db);
+}
+
+store_backend_kind store_backend(const store_db *db) { return db->kind; }
+const char *store_backend_name(const store_db *db) { return db->ops->name; }
+int store_in_transaction(const store_db *db) { return db->in_tx; }
+
+tj_status store_begin(store_db *db, tj_error *err)
+{
+    if (db->in_tx)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "store_begin: a transaction is already open");
+    tj_status st = db->ops->exec(db, db->kind == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
+    if (st == TJ_OK)
+        db->in_tx = 1;
+    return st;
+}
+
+tj_status store_commit(store_db *db, tj_error *err)
+{
+    if (!db->in_tx)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "store_commit: no transaction is open");
+    tj_status st = db->ops->exec(db, "COMMIT", err);
+    if (st != TJ_OK) {
+        store_rollback(db);
+        return st;
+    }
+    db->in_tx = 0;
+    return TJ_OK;
+}
+
+tj_status store_rollback(store_db *db)
+{
+    if (!db->in_tx)
+        return TJ_OK;
+    tj_error ignored;
+    db->ops->exec(db, "ROLLBACK", &ignored);
+    db->in_tx = 0;
+    return TJ_OK;
+}
+
+tj_status store_exec(store_db *db, const char *sql, tj_error *err) { return db->ops->exec(db, sql, err); }
+
+tj_status store_prepare(store_db *db, const char *sql, store_stmt **out, tj_error *err)
+{
+    *out = NULL;
+    return db->ops->prepare(db, sql, out, err);
+}
+
+tj_status store_bind_text(store_stmt *st, int i, const char *s)
+{
+    if (!s)
+        return st->db->ops->bind_null(st, i);
+    return st->db->ops->bind_text(st, i, s);
+}
+tj_status store_bind_double(store_stmt *st, int i, double v) { return st->db->ops->bind_double(st, i, v); }
+tj_status store_bind_int64(store_stmt *st, int i, int64_t v) { return st->db->ops->bind_int64(st, i, v); }
+tj_status store_bind_null(store_stmt *st, int i) { return st->db->ops->bind_null(st, i); }
+int store_step(store_stmt *st, tj_error *err) { return st->db->ops->step(st, err); }
+void store_reset(store_stmt *st) { st->db->ops->reset(st); }
+void store_finalize(store_stmt *st)
+{
+    if (st)
+        st->db->ops->finalize(st);
+}
+const char *store_col_text(store_stmt *st, int i) { return st->db->ops->col_text(st, i); }
+double store_col_double(store_stmt *st, int i) { return st->db->ops->col_double(st, i); }
+int64_t store_col_int64(store_stmt *st, int i) { return st->db->ops->col_int64(st, i); }
+int store_col_is_null(store_stmt *st, int i) { return st->db->ops->col_is_null(st, i); }
+int store_col_count(store_stmt *st) { return st->db->ops->col_count(st); }
+int64_t store_changes(store_stmt *st) { return st->db->ops->changes(st); }
+
+tj_status store_bulk_begin(store_db *db, const char *table, const char *const *columns, int ncols,
+                           store_bulk **out, tj_error *err)
+{
+    *out = NULL;
+    if (ncols <= 0)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "store_bulk_begin: no columns");
+    return db->ops->bulk_begin(db, table, columns, ncols, out, err);
+}
+tj_status store_bulk_row(store_bulk *b, const char *const *values, tj_error *err)
+{
+    return b->db->ops->bulk_row(b, values, err);
+}
+tj_status store_bulk_end(store_bulk *b, tj_error *err) { return b->db->ops->bulk_end(b, err); }
+void store_bulk_abort(store_bulk *b)
+{
+    if (b)
+        b->db->ops->bulk_abort(b);
+}

@@ -1,0 +1,235 @@
+/*
+ * store backend: SQLite 3.  One file in WAL mode with foreign keys on, a busy
+ * timeout and synchronous=FULL (a commit survives a crash of the process and
+ * of the machine).
+ */
+#include "store/store_internal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sq_db {
+    store_db base;
+    sqlite3 *h;
+} sq_db;
+
+typedef struct sq_stmt {
+    store_stmt base;
+    sqlite3_stmt *s;
+    int64_t changes;
+} sq_stmt;
+
+typedef struct sq_bulk {
+    store_bulk base;
+    sqlite3_stmt *s;
+    int ncols;
+} sq_bulk;
+
+static sqlite3 *H(store_db *db) { return ((sq_db *)db)->h; }
+
+static tj_status sq_fail(sqlite3 *h, int rc, tj_error *err, const char *what)
+{
+    int prim = rc & 0xff;
+    tj_status code = TJ_ERR_DB;
+    if (prim == SQLITE_CONSTRAINT)
+        code = TJ_ERR_CONFLICT;
+    else if (prim == SQLITE_NOMEM)
+        code = TJ_ERR_NOMEM;
+    else if (prim == SQLITE_CANTOPEN || prim == SQLITE_IOERR || prim == SQLITE_FULL)
+        code = TJ_ERR_IO;
+    return tj_error_set(err, code, NULL, "sqlite: %s: %s", what, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+}
+
+static void sq_close(store_db *db)
+{
+    sqlite3_close_v2(H(db));
+    free(db);
+}
+
+static tj_status sq_exec(store_db *db, const char *sql, tj_error *err)
+{
+    int rc = sqlite3_exec(H(db), sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? TJ_OK : sq_fail(H(db), rc, err, "exec");
+}
+
+static tj_status sq_prepare(store_db *db, const char *sql, store_stmt **out, tj_error *err)
+{
+    sq_stmt *st = calloc(1, sizeof *st);
+    if (!st)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    int rc = sqlite3_prepare_v2(H(db), sql, -1, &st->s, NULL);
+    if (rc != SQLITE_OK) {
+        free(st);
+        return sq_fail(H(db), rc, err, "prepare");
+    }
+    st->base.db = db;
+    *out = &st->base;
+    return TJ_OK;
+}
+
+#define S(st) (((sq_stmt *)(st))->s)
+
+static tj_status bind_rc(int rc)
+{
+    if (rc == SQLITE_OK)
+        return TJ_OK;
+    return rc == SQLITE_NOMEM ? TJ_ERR_NOMEM : TJ_ERR_USAGE;
+}
+static tj_status sq_bind_text(store_stmt *st, int i, const char *s)
+{
+    return bind_rc(sqlite3_bind_text(S(st), i, s, -1, SQLITE_TRANSIENT));
+}
+static tj_status sq_bind_double(store_stmt *st, int i, double v) { return bind_rc(sqlite3_bind_double(S(st), i, v)); }
+static tj_status sq_bind_int64(store_stmt *st, int i, int64_t v) { return bind_rc(sqlite3_bind_int64(S(st), i, v)); }
+static tj_status sq_bind_null(store_stmt *st, int i) { return bind_rc(sqlite3_bind_null(S(st), i)); }
+
+static int sq_step(store_stmt *stb, tj_error *err)
+{
+    sq_stmt *st = (sq_stmt *)stb;
+    int rc = sqlite3_step(st->s);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE) {
+        st->changes = sqlite3_changes64(H(stb->db));
+        return 0;
+    }
+    tj_status code = sq_fail(H(stb->db), rc, err, "step");
+    sqlite3_reset(st->s);
+    return code;
+}
+
+static void sq_reset(store_stmt *st) { sqlite3_reset(S(st)); }
+static void sq_finalize(store_stmt *st)
+{
+    sqlite3_finalize(S(st));
+    free(st);
+}
+static const char *sq_col_text(store_stmt *st, int i) { return (const char *)sqlite3_column_text(S(st), i); }
+static double sq_col_double(store_stmt *st, int i) { return sqlite3_column_double(S(st), i); }
+static int64_t sq_col_int64(store_stmt *st, int i) { return sqlite3_column_int64(S(st), i); }
+static int sq_col_is_null(store_stmt *st, int i) { return sqlite3_column_type(S(st), i) == SQLITE_NULL; }
+static int sq_col_count(store_stmt *st) { return sqlite3_column_count(S(st)); }
+static int64_t sq_changes(store_stmt *st) { return ((sq_stmt *)st)->changes; }
+
+static tj_status sq_bulk_begin(store_db *db, const char *table, const char *const *columns, int ncols,
+                               store_bulk **out, tj_error *err)
+{
+    size_t len = strlen(table) + 64;
+    for (int i = 0; i < ncols; i++)
+        len += strlen(columns[i]) + 4;
+    char *sql = malloc(len);
+    sq_bulk *b = calloc(1, sizeof *b);
+    if (!sql || !b) {
+        free(sql);
+        free(b);
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
+    char *p = sql;
+    p += sprintf(p, "INSERT INTO %s (", table);
+    for (int i = 0; i < ncols; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", columns[i]);
+    p += sprintf(p, ") VALUES (");
+    for (int i = 0; i < ncols; i++)
+        p += sprintf(p, "%s?", i ? "," : "");
+    sprintf(p, ")");
+    int rc = sqlite3_prepare_v2(H(db), sql, -1, &b->s, NULL);
+    free(sql);
+    if (rc != SQLITE_OK) {
+        free(b);
+        return sq_fail(H(db), rc, err, "bulk insert");
+    }
+    b->base.db = db;
+    b->ncols = ncols;
+    *out = &b->base;
+    return TJ_OK;
+}
+
+static tj_status sq_bulk_row(store_bulk *bb, const char *const *values, tj_error *err)
+{
+    sq_bulk *b = (sq_bulk *)bb;
+    for (int i = 0; i < b->ncols; i++) {
+        int rc = values[i] ? sqlite3_bind_text(b->s, i + 1, values[i], -1, SQLITE_STATIC)
+                           : sqlite3_bind_null(b->s, i + 1);
+        if (rc != SQLITE_OK)
+            return sq_fail(H(bb->db), rc, err, "bulk bind");
+    }
+    int rc = sqlite3_step(b->s);
+    sqlite3_reset(b->s);
+    sqlite3_clear_bindings(b->s);
+    if (rc != SQLITE_DONE)
+        return sq_fail(H(bb->db), rc, err, "bulk insert");
+    return TJ_OK;
+}
+
+static void sq_bulk_abort(store_bulk *bb)
+{
+    sqlite3_finalize(((sq_bulk *)bb)->s);
+    free(bb);
+}
+
+static tj_status sq_bulk_end(store_bulk *bb, tj_error *err)
+{
+    (void)err;
+    sq_bulk_abort(bb);
+    return TJ_OK;
+}
+
+static const store_ops sq_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .bind_text = sq_bind_text,
+    .bind_double = sq_bind_double,
+    .bind_int64 = sq_bind_int64,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .finalize = sq_finalize,
+    .col_text = sq_col_text,
+    .col_double = sq_col_double,
+    .col_int64 = sq_col_int64,
+    .col_is_null = sq_col_is_null,
+    .col_count = sq_col_count,
+    .changes = sq_changes,
+    .bulk_begin = sq_bulk_begin,
+    .bulk_row = sq_bulk_row,
+    .bulk_end = sq_bulk_end,
+    .bulk_abort = sq_bulk_abort,
+};
+
+tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err)
+{
+    *out = NULL;
+    sq_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        tj_status st = tj_error_set(err, TJ_ERR_IO, "db", "cannot open SQLite database %s: %s", path,
+                                    db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        sqlite3_close_v2(db->h);
+        free(db);
+        return st;
+    }
+    db->base.ops = &sq_ops;
+    db->base.kind = STORE_SQLITE;
+    sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_extended_result_codes(db->h, 1);
+    /* journal_mode returns a row; sqlite3_exec ignores it.  A file that is
+     * not a database fails here. */
+    rc = sqlite3_exec(db->h,
+                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        tj_status st = tj_error_set(err, TJ_ERR_IO, "db", "cannot use SQLite database %s: %s", path,
+                                    sqlite3_errmsg(db->h));
+        sqlite3_close_v2(db->h);
+        free(db);
+        return st;
+    }
+    *out = &db->base;
+    return TJ_OK;
+}

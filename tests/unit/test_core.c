@@ -1,0 +1,118 @@
+/* Unit tests: error reports, units, GWP table. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tanji/error.h"
+#include "tanji/gwp.h"
+#include "tanji/text.h"
+#include "tanji/units.h"
+
+static void test_error_format(void **state)
+{
+    (void)state;
+    tj_error e;
+    char buf[1024];
+    tj_error_set_at(&e, TJ_ERR_INPUT, "m.json", 3, 14, "unexpected token");
+    assert_string_equal(tj_error_format(&e, buf, sizeof buf), "m.json:3:14: unexpected token");
+    tj_error_set(&e, TJ_ERR_INPUT, "processes[3].exchanges[1].unit", "bad unit");
+    assert_string_equal(tj_error_format(&e, buf, sizeof buf), "processes[3].exchanges[1].unit: bad unit");
+    tj_error_prefix(&e, "model %s", "x");
+    assert_string_equal(e.message, "model x: bad unit");
+    assert_int_equal(tj_error_set(NULL, TJ_ERR_IO, NULL, "x"), TJ_ERR_IO);
+}
+
+static void test_units_convert(void **state)
+{
+    (void)state;
+    tj_error e;
+    const tj_unit *kwh, *mj, *t, *g, *kg;
+    assert_int_equal(tj_unit_lookup("kWh", "u", &kwh, &e), TJ_OK);
+    assert_int_equal(tj_unit_lookup("MJ", "u", &mj, &e), TJ_OK);
+    assert_int_equal(tj_unit_lookup("t", "u", &t, &e), TJ_OK);
+    assert_int_equal(tj_unit_lookup("g", "u", &g, &e), TJ_OK);
+    assert_int_equal(tj_unit_lookup("tonne", "u", &kg, &e), TJ_OK);
+    assert_string_equal(kg->name, "t");
+    double f;
+    assert_int_equal(tj_unit_factor(kwh, mj, &f, "u", &e), TJ_OK);
+    assert_true(fabs(f - 3.6) < 1e-12);
+    assert_int_equal(tj_unit_factor(t, g, &f, "u", &e), TJ_OK);
+    assert_true(fabs(f - 1e6) < 1e-6);
+    assert_int_equal(tj_unit_factor(kwh, t, &f, "x.unit", &e), TJ_ERR_INPUT);
+    assert_non_null(strstr(e.message, "energy"));
+    assert_non_null(strstr(e.message, "mass"));
+}
+
+static void test_units_suggest(void **state)
+{
+    (void)state;
+    tj_error e;
+    const tj_unit *u;
+    assert_int_equal(tj_unit_lookup("kwh", "processes[3].exchanges[1].unit", &u, &e), TJ_ERR_INPUT);
+    assert_string_equal(e.message, "\"kwh\" is not a known unit; did you mean \"kWh\"?");
+    assert_string_equal(e.path, "processes[3].exchanges[1].unit");
+    assert_int_equal(tj_unit_lookup("kgg", "p", &u, &e), TJ_ERR_INPUT);
+    assert_non_null(strstr(e.message, "did you mean \"kg\""));
+    assert_int_equal(tj_unit_lookup("furlongs per fortnight", "p", &u, &e), TJ_ERR_INPUT);
+    assert_null(strstr(e.message, "did you mean"));
+}
+
+static void test_gwp_table(void **state)
+{
+    (void)state;
+    assert_int_equal(tj_gas_count(), 17);
+    const tj_gas *ch4 = tj_gas_find("Methane, fossil ");
+    assert_non_null(ch4);
+    assert_string_equal(ch4->id, "CH4");
+    assert_true(tj_gas_gwp(ch4, TJ_GWP_AR6, 0) == 29.8);
+    assert_true(tj_gas_gwp(ch4, TJ_GWP_AR6, 1) == 27.0);
+    assert_true(tj_gas_gwp(ch4, TJ_GWP_AR5, 0) == 30.0);
+    assert_true(tj_gas_gwp(ch4, TJ_GWP_AR5, 1) == 28.0);
+    const tj_gas *n2o = tj_gas_find("10024-97-2");
+    assert_non_null(n2o);
+    assert_string_equal(n2o->id, "N2O");
+    assert_true(tj_gas_gwp(n2o, TJ_GWP_AR6, 0) == 273);
+    assert_true(tj_gas_gwp(n2o, TJ_GWP_AR5, 0) == 265);
+    assert_ptr_equal(tj_gas_find("0124-38-9"), tj_gas_find("co2"));
+    assert_string_equal(tj_gas_find("ethane, 1,1,1,2-tetrafluoro-")->id, "HFC-134a");
+    assert_true(tj_gas_gwp(tj_gas_find("SF6"), TJ_GWP_AR6, 0) == 25200);
+    assert_true(tj_gas_gwp(tj_gas_find("c-C4F8"), TJ_GWP_AR5, 0) == 9540);
+    assert_null(tj_gas_find("water"));
+    for (int i = 0; i < tj_gas_count(); i++)
+        assert_non_null(strstr(tj_gas_at(i)->source, "IPCC"));
+    tj_gwp_set s;
+    tj_error e;
+    assert_int_equal(tj_gwp_set_parse("ar5", &s, &e), TJ_OK);
+    assert_int_equal(s, TJ_GWP_AR5);
+    assert_int_equal(tj_gwp_set_parse("AR4", &s, &e), TJ_ERR_INPUT);
+}
+
+static void test_text_cells(void **state)
+{
+    (void)state;
+    assert_int_equal(tj_utf8_width("abc"), 3);
+    assert_int_equal(tj_utf8_width("电解铝"), 6);
+    assert_int_equal(tj_utf8_width("\xff"), 1);
+    char buf[64] = {0};
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    tj_fput_cell(f, "全国电力", 5); /* only two wide characters fit, then one space */
+    tj_fput_cell(f, "ab", 3);
+    fclose(f);
+    assert_string_equal(buf, "全国 ab ");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_units_convert),
+        cmocka_unit_test(test_units_suggest),
+        cmocka_unit_test(test_gwp_table),
+        cmocka_unit_test(test_text_cells),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

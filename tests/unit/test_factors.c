@@ -1,0 +1,586 @@
+/* services/factors: workflow, resolution, search, import/export and
+ * cross-checks; the same tests on SQLite and (with TJ_PG_URL) PostgreSQL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <iconv.h>
+#include <jansson.h>
+#include <math.h>
+
+#include "services/factors.h"
+#include "store/store.h"
+#include "tj_testdb.h"
+
+static int g_pg;
+
+typedef struct fixture {
+    tjt_db *t;
+    store_db *db;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->t = tjt_db_create(g_pg);
+    assert_non_null(f->t);
+    tj_error err;
+    assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->db);
+    tjt_db_destroy(f->t);
+    free(f);
+    return 0;
+}
+
+static int64_t count_rows(store_db *db, const char *sql)
+{
+    store_stmt *st;
+    tj_error err;
+    assert_int_equal(store_prepare(db, sql, &st, &err), TJ_OK);
+    assert_int_equal(store_step(st, &err), 1);
+    int64_t n = store_col_int64(st, 0);
+    store_finalize(st);
+    return n;
+}
+
+static void set(svc_factor *f, const char *field, const char *v)
+{
+    tj_error err;
+    const svc_field *fd = svc_factor_field_find(field);
+    assert_non_null(fd);
+    assert_int_equal(svc_factor_set_field(f, fd, v, &err), TJ_OK);
+}
+
+static void import_ok(store_db *db, const char *name, const char *text, const char *status)
+{
+    tj_error err;
+    svc_import_result r;
+    tj_status rc = svc_factor_import_mem(db, name, text, strlen(text), NULL, status, "tester", &r, &err);
+    if (rc != TJ_OK) {
+        char buf[2048];
+        fprintf(stderr, "import: %s\n", tj_error_format(&err, buf, sizeof buf));
+    }
+    assert_int_equal(rc, TJ_OK);
+}
+
+static void test_workflow(void **state)
+{
+    fixture *fx = *state;
+    tj_error err;
+    svc_factor f;
+    svc_factor_init(&f);
+    set(&f, "id", "al-ingot");
+    set(&f, "name_zh", "电解铝");
+    set(&f, "name_en", "Primary aluminium ingot");
+    set(&f, "category", "metals");
+    set(&f, "unit", "t");
+    set(&f, "value", "16500");
+    set(&f, "region", "云南");
+    set(&f, "ref_year", "2022");
+    set(&f, "gases", "{\"CO2\": 15000, \"PFC\": 1500}");
+    set(&f, "evidence", "aa" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=report.pdf");
+    set(&f, "quality", "example");
+    assert_int_equal(svc_factor_add(fx->db, &f, "alice", &err), TJ_OK);
+    assert_int_equal(f.version, 1);
+    assert_string_equal(f.region, "530000");
+    assert_string_equal(f.status, "draft");
+    svc_factor_release(&f);
+
+    /* publishing a draft is not allowed; the workflow goes step by step */
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "publish", "reg", NULL, &err), TJ_ERR_CONFLICT);
+    /* no source document: the traceability check refuses submission */
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "source"));
+    assert_int_equal(store_exec(fx->db, "UPDATE factor_version SET source_doc = 'Report 2023' WHERE id = 'al-ingot'", &err),
+                     TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "review", "expert", "start", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 1, "publish", "reg", NULL, &err), TJ_OK);
+
+    /* published is immutable, even to direct SQL */
+    assert_int_not_equal(store_exec(fx->db, "UPDATE factor_version SET value = 1 WHERE id = 'al-ingot'", &err), TJ_OK);
+    assert_non_null(strstr(err.message, "immutable"));
+    assert_int_not_equal(store_exec(fx->db, "DELETE FROM factor_version WHERE id = 'al-ingot'", &err), TJ_OK);
+
+    /* a new version supersedes the old one when published */
+    svc_factor g;
+    svc_factor_init(&g);
+    set(&g, "id", "al-ingot");
+    set(&g, "name_zh", "电解铝");
+    set(&g, "category", "metals");
+    set(&g, "unit", "t");
+    set(&g, "value", "16000");
+    set(&g, "region", "530000");
+    set(&g, "ref_year", "2023");
+    set(&g, "source_doc", "Report 2024");
+    assert_int_equal(svc_factor_add(fx->db, &g, "alice", &err), TJ_OK);
+    assert_int_equal(g.version, 2);
+    svc_factor_release(&g);
+    /* a third while the second is in the workflow is refused */
+    svc_factor_init(&g);
+    set(&g, "id", "al-ingot");
+    set(&g, "name_zh", "x");
+    set(&g, "category", "metals");
+    set(&g, "unit", "t");
+    set(&g, "value", "1");
+    set(&g, "region", "CN");
+    assert_int_equal(svc_factor_add(fx->db, &g, "alice", &err), TJ_ERR_CONFLICT);
+    svc_factor_release(&g);
+
+    /* the current version is still v1 */
+    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
+    assert_int_equal(g.version, 1);
+    assert_true(g.value == 16500);
+    assert_string_equal(g.gases, "{\"CO2\":15000,\"PFC\":1500}");
+    assert_non_null(strstr(g.evidence, "=report.pdf"));
+    svc_factor_release(&g);
+
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "submit", "alice", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "reject", "expert", NULL, &err), TJ_ERR_USAGE);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "approve", "expert", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "publish", "reg", "annual update", &err), TJ_OK);
+    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
+    assert_int_equal(g.version, 2);
+    assert_string_equal(g.status, "published");
+    svc_factor_release(&g);
+    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 1, &g, &err), TJ_OK);
+    assert_string_equal(g.status, "superseded");
+    assert_int_equal(g.superseded_by, 2);
+    assert_true(g.value == 16500); /* unchanged */
+    svc_factor_release(&g);
+    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 9, &g, &err), TJ_ERR_NOTFOUND);
+
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", NULL, &err), TJ_ERR_USAGE);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", "error found", &err), TJ_OK);
+
+    svc_factor_events ev;
+    assert_int_equal(svc_factor_history(fx->db, "al-ingot", &ev, &err), TJ_OK);
+    /* v1: add submit review approve publish supersede; v2: add submit review approve publish withdraw */
+    assert_int_equal(ev.count, 12);
+    assert_string_equal(ev.items[0].action, "add");
+    assert_string_equal(ev.items[0].actor, "alice");
+    assert_string_equal(ev.items[3].action, "approve");
+    assert_string_equal(ev.items[3].reason, "checked");
+    assert_string_equal(ev.items[11].action, "withdraw");
+    assert_string_equal(ev.items[11].reason, "error found");
+    assert_string_equal(ev.items[11].from_status, "published");
+    int seen_supersede = 0;
+    for (size_t i = 0; i < ev.count; i++)
+        if (!strcmp(ev.items[i].action, "supersede")) {
+            seen_supersede = 1;
+            assert_int_equal(ev.items[i].version, 1);
+        }
+    assert_true(seen_supersede);
+    assert_true(ev.items[0].at[4] == '-' && ev.items[0].at[strlen(ev.items[0].at) - 1] == 'Z');
+    svc_factor_events_release(&ev);
+    assert_int_equal(svc_factor_history(fx->db, "nope", &ev, &err), TJ_ERR_NOTFOUND);
+
+    char *id;
+    int v;
+    assert_int_equal(svc_factor_parse_ref("al-ingot@2", &id, &v, &err), TJ_OK);
+    assert_string_equal(id, "al-ingot");
+    assert_int_equal(v, 2);
+    free(id);
+    assert_int_equal(svc_factor_parse_ref("al-ingot@x", &id, &v, &err), TJ_ERR_INPUT);
+}
+
+static void test_validation(void **state)
+{
+    fixture *fx = *state;
+    tj_error err;
+    svc_factor f;
+    svc_factor_init(&f);
+    set(&f, "name_en", "x");
+    set(&f, "category", "c");
+    set(&f, "unit", "kg");
+    set(&f, "value", "1");
+    set(&f, "region", "990000");
+    assert_int_equal(svc_factor_add(fx->db, &f, "a", &err), TJ_ERR_INPUT);
+    assert_string_equal(err.path, "region");
+    set(&f, "region", "530100"); /* Kunming: a city */
+    assert_int_equal(svc_factor_add(fx->db, &f, "a", &err), TJ_OK);
+    assert_string_equal(f.region_level, "city");
+    assert_int_equal(strlen(f.id), 36); /* generated UUID */
+    svc_factor_release(&f);
+    const svc_field *fd = svc_factor_field_find("value");
+    assert_int_equal(svc_factor_set_field(&f, fd, "abc", &err), TJ_ERR_INPUT);
+    fd = svc_factor_field_find("gases");
+    assert_int_equal(svc_factor_set_field(&f, fd, "[1]", &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_factor_set_field(&f, fd, "{\"CO2\":\"x\"}", &err), TJ_ERR_INPUT);
+    svc_factor_release(&f);
+    assert_int_equal(count_rows(fx->db, "SELECT COUNT(*) FROM factor_version"), 1);
+}
+
+static const char grid_csv[] =
+    "id,name_zh,name_en,aliases,category,unit,value,region,ref_year,source_doc,source_date,gwp_set\n"
+    "g-cn-2021,电网平均排放因子,grid average,电力|electricity grid,electricity,kWh,0.5568,CN,2021,MEE 2024-12,2024-04-12,CO2 only\n"
+    "g-cn-2022,电网平均排放因子,grid average,,electricity,kWh,0.5366,CN,2022,MEE,2024-12-20,CO2 only\n"
+    "g-cn-2023,电网平均排放因子,grid average,,electricity,kWh,0.5306,CN,2023,MEE,2026-01,CO2 only\n"
+    "g-nf-2022,电网平均排放因子,grid average,,electricity,kWh,0.3869,CN-NF,2022,MEE,2024-12-20,CO2 only\n"
+    "g-nf-2023,电网平均排放因子,grid average,,electricity,kWh,0.4042,CN-NF,2023,MEE,2026-01,CO2 only\n"
+    "g-yn-2021,电网平均排放因子,grid average,,electricity,kWh,0.1235,530000,2021,MEE,2024-12-20,CO2 only\n"
+    "g-yn-2022,电网平均排放因子,grid average,,electricity,kWh,0.1073,530000,2022,MEE,2024-12-20,CO2 only\n"
+    "g-hb-2022,电网平均排放因子,grid average,,electricity,kWh,0.7252,130000,2022,MEE,2024-12-20,CO2 only\n";
+
+static void test_resolve(void **state)
+{
+    fixture *fx = *state;
+    tj_error err;
+    import_ok(fx->db, "grid.csv", grid_csv, "published");
+    svc_factor_resolution r;
+    /* province, newest year not after 2023 */
+    assert_int_equal(svc_factor_resolve(fx->db, "电网平均排放因子", "530000", 2023, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-yn-2022");
+    assert_true(r.factor.value == 0.1073);
+    assert_string_equal(r.chain, "530000 > CN-NF > CN > GLOBAL");
+    assert_non_null(strstr(r.explanation, "2022"));
+    svc_factor_resolution_release(&r);
+    assert_int_equal(svc_factor_resolve(fx->db, "Grid  Average", "云南省", 2021, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-yn-2021");
+    svc_factor_resolution_release(&r);
+    /* a city walks to its province */
+    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "530100", 2022, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-yn-2022");
+    svc_factor_resolution_release(&r);
+    /* Guangdong: no provincial factor -> 南方 grid */
+    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "440000", 2023, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-nf-2023");
+    assert_non_null(strstr(r.explanation, "None for 440000"));
+    svc_factor_resolution_release(&r);
+    /* grid has nothing up to 2021 -> national */
+    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "440000", 2021, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-cn-2021");
+    svc_factor_resolution_release(&r);
+    /* no year: newest; no region: national; alias */
+    assert_int_equal(svc_factor_resolve(fx->db, "electricity grid", NULL, 0, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-cn-2021"); /* only that version has the alias */
+    svc_factor_resolution_release(&r);
+    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "CN", 0, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-cn-2023");
+    svc_factor_resolution_release(&r);
+    /* Hebei 2023 -> 2022 provincial */
+    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "河北", 2023, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "g-hb-2022");
+    svc_factor_resolution_release(&r);
+    /* before any year */
+    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "530000", 2020, &r, &err), TJ_ERR_NOTFOUND);
+    assert_non_null(strstr(err.message, "2021"));
+    assert_int_equal(svc_factor_resolve(fx->db, "no such thing", "530000", 2020, &r, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "Atlantis", 2020, &r, &err), TJ_ERR_INPUT);
+
+    /* an international default is the last resort */
+    import_ok(fx->db, "ipcc.csv",
+              "id,name_en,category,unit,value,region,source_doc\n"
+              "ipcc-ng,natural gas combustion,fuel,TJ,56100,GLOBAL,IPCC 2006\n",
+              "published");
+    assert_int_equal(svc_factor_resolve(fx->db, "natural gas combustion", "530000", 2023, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "ipcc-ng");
+    assert_string_equal(r.factor.region_level, "global");
+    svc_factor_resolution_release(&r);
+    /* ties on region and year: newer source date wins, then the smaller id */
+    import_ok(fx->db, "tie.csv",
+              "id,name_en,category,unit,value,region,ref_year,source_doc,source_date\n"
+              "tie-b,tie test,x,kg,2,CN,2022,doc,2024-01-01\n"
+              "tie-a,tie test,x,kg,1,CN,2022,doc,2024-01-01\n"
+              "tie-c,tie test,x,kg,3,CN,2022,doc,2023-01-01\n",
+              "published");
+    assert_int_equal(svc_factor_resolve(fx->db, "tie test", NULL, 2022, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "tie-a");
+    assert_int_equal(r.candidates, 3);
+    assert_non_null(strstr(r.explanation, "tied"));
+    svc_factor_resolution_release(&r);
+    /* drafts are never resolved */
+    import_ok(fx->db, "draft.csv",
+              "id,name_en,category,unit,value,region,ref_year\n"
+              "d-1,draft only,x,kg,2,CN,2022\n",
+              "draft");
+    assert_int_equal(svc_factor_resolve(fx->db, "draft only", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
+}
+
+static void test_search(void **state)
+{
+    fixture *fx = *state;
+    tj_error err;
+    import_ok(fx->db, "grid.csv", grid_csv, "published");
+    import_ok(fx->db, "m.csv",
+              "id,name_zh,name_en,category,unit,value,region,ref_year,quality\n"
+              "al-1,原铝（电解铝）,Primary aluminium,metals,t,16.5,530000,2022,example\n"
+              "al-2,电解铝液,Aluminium liquid,metals,t,15.1,CN,2022,example\n"
+              "cu-1,电解铜,Electrolytic copper,metals,t,3.1,CN,2023,example\n"
+              "tea-1,普洱茶,Pu'er tea,agriculture,kg,2.2,530000,2023,example\n",
+              "draft");
+    svc_factor_list l;
+    svc_factor_query q = {0};
+    q.text = "电解铝";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2);
+    assert_string_equal(l.items[0].id, "al-1");
+    assert_string_equal(l.items[1].id, "al-2");
+    svc_factor_list_release(&l);
+    q.text = "铝"; /* one character: below the trigram length */
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2);
+    svc_factor_list_release(&l);
+    q.text = "electricity Yunnan";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2); /* g-yn-2021, g-yn-2022 */
+    assert_string_equal(l.items[0].id, "g-yn-2021");
+    svc_factor_list_release(&l);
+    q.text = "ALUMINIUM";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2);
+    svc_factor_list_release(&l);
+    q.text = "100%_\\\"'"; /* special characters are literal */
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 0);
+    svc_factor_list_release(&l);
+    /* filters */
+    q = (svc_factor_query){0};
+    q.category = "metals";
+    q.year = 2022;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2);
+    svc_factor_list_release(&l);
+    q = (svc_factor_query){0};
+    q.region = "Yunnan";
+    q.status = "published";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2);
+    svc_factor_list_release(&l);
+    /* paging */
+    q = (svc_factor_query){0};
+    q.limit = 3;
+    q.offset = 3;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 12);
+    assert_int_equal(l.count, 3);
+    assert_string_equal(l.items[0].id, "g-cn-2021");
+    svc_factor_list_release(&l);
+    q.offset = 11;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.count, 1);
+    svc_factor_list_release(&l);
+}
+
+static void expect_import_error(store_db *db, const char *name, const char *text, long line, long col,
+                                const char *needle)
+{
+    tj_error err;
+    svc_import_result r;
+    int64_t before = count_rows(db, "SELECT COUNT(*) FROM factor_version");
+    tj_status rc = svc_factor_import_mem(db, name, text, strlen(text), NULL, "published", "t", &r, &err);
+    char buf[2048];
+    if (rc == TJ_OK || err.line != line || err.column != col || !strstr(err.message, needle))
+        fprintf(stderr, "got: %s (line %ld col %ld)\n", tj_error_format(&err, buf, sizeof buf), err.line, err.column);
+    assert_int_not_equal(rc, TJ_OK);
+    assert_string_equal(err.file, name);
+    assert_int_equal(err.line, line);
+    assert_int_equal(err.column, col);
+    assert_non_null(strstr(err.message, needle));
+    /* all or nothing */
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM factor_version"), before);
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM factor_name"),
+                     count_rows(db, "SELECT COUNT(*) FROM factor_name"));
+}
+
+static void test_import_errors(void **state)
+{
+    fixture *fx = *state;
+    const char *hdr = "id,name_en,category,unit,value,region,ref_year,source_doc\n";
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%sa,A,c,kg,1,CN,2022,d\nb,B,c,kg,1.2x,CN,2022,d\n", hdr);
+    expect_import_error(fx->db, "bad.csv", buf, 3, 5, "value");
+    snprintf(buf, sizeof buf, "%sa,A,c,kg,1,CN,2022,d\nb,B,c,kg,1,Mars,2022,d\n", hdr);
+    expect_import_error(fx->db, "bad.csv", buf, 3, 6, "unknown region");
+    snprintf(buf, sizeof buf, "%sa,A,c,kg,1,CN,2022,\n", hdr);
+    expect_import_error(fx->db, "nosrc.csv", buf, 2, 8, "source");
+    expect_import_error(fx->db, "hdr.csv", "id,name_en,colour\n", 1, 3, "unknown column");
+    snprintf(buf, sizeof buf, "%sa,A,c,kg,1,CN\n", hdr);
+    expect_import_error(fx->db, "short.csv", buf, 2, 6, "fields");
+    snprintf(buf, sizeof buf, "%sa,\"A,c,kg,1,CN,2022,d\n", hdr);
+    expect_import_error(fx->db, "quote.csv", buf, 2, 0, "CSV");
+    /* JSON: syntax and field errors with line and column */
+    expect_import_error(fx->db, "bad.json", "[\n {\"id\": \"a\",\n  \"value\": }\n]", 3, 12, "JSON");
+    expect_import_error(fx->db, "bad.json",
+                        "{\"factors\": [\n"
+                        "  {\"id\": \"a\", \"name_en\": \"A\", \"category\": \"c\", \"unit\": \"kg\", \"value\": 1, "
+                        "\"region\": \"CN\", \"source_doc\": \"d\"},\n"
+                        "  {\"id\": \"b\", \"name_en\": \"B\", \"category\": \"c\", \"unit\": \"kg\",\n"
+                        "   \"value\": \"lots\", \"region\": \"CN\", \"source_doc\": \"d\"}\n"
+                        "]}\n",
+                        4, 13, "value");
+    expect_import_error(fx->db, "bad.json", "[{\"id\": \"a\", \"colour\": 1}]", 1, 24, "unknown field");
+    /* not UTF-8 and not GB18030 */
+    expect_import_error(fx->db, "bin.csv", "id\n\xff\xff\xff\n", 2, 1, "GB18030");
+    assert_int_equal(count_rows(fx->db, "SELECT COUNT(*) FROM factor_event"), 0);
+}
+
+static void test_import_encodings(void **state)
+{
+    fixture *fx = *state;
+    tj_error err;
+    const char *utf8 = "id,name_zh,category,unit,value,region,source_doc\n"
+                       "yn-tea,云南普洱茶,agriculture,kg,1.5,530000,示例 example\n";
+    /* BOM */
+    char bom[512];
+    snprintf(bom, sizeof bom, "\xEF\xBB\xBF%s", utf8);
+    import_ok(fx->db, "bom.csv", bom, "published");
+    /* GB18030 */
+    iconv_t cd = iconv_open("GB18030", "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    char gb[512];
+    char *in = (char *)utf8, *o = gb;
+    size_t inleft = strlen(utf8), oleft = sizeof gb - 1;
+    assert_true(iconv(cd, &in, &inleft, &o, &oleft) != (size_t)-1);
+    *o = 0;
+    iconv_close(cd);
+    char *p = strstr(gb, "yn-tea");
+    assert_non_null(p);
+    memcpy(p, "yn-te2", 6);
+    svc_import_result r;
+    assert_int_equal(svc_factor_import_mem(fx->db, "gb.csv", gb, strlen(gb), "csv", "published", "t", &r, &err), TJ_OK);
+    assert_int_equal(r.rows, 1);
+    svc_factor f;
+    assert_int_equal(svc_factor_get(fx->db, "yn-te2", 0, &f, &err), TJ_OK);
+    assert_string_equal(f.name_zh, "云南普洱茶");
+    svc_factor_release(&f);
+    /* re-import of a published id creates version 2 and supersedes version 1 */
+    import_ok(fx->db, "bom.csv", bom, "published");
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 0, &f, &err), TJ_OK);
+    assert_int_equal(f.version, 2);
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 1, &f, &err), TJ_OK);
+    assert_string_equal(f.status, "superseded");
+    svc_factor_release(&f);
+    /* JSON */
+    import_ok(fx->db, "f.json",
+              "[{\"id\": \"j1\", \"name_en\": \"JSON factor\", \"aliases\": [\"jf\", \"json one\"], \"category\": \"x\","
+              " \"unit\": \"kg\", \"value\": 0.25, \"region\": \"CN-HB\", \"ref_year\": 2023, \"traceable\": true,"
+              " \"gases\": {\"CO2\": 0.2, \"CH4\": 0.05}, \"source_doc\": \"d\"}]",
+              "published");
+    svc_factor_resolution res;
+    assert_int_equal(svc_factor_resolve(fx->db, "json one", "110000", 2024, &res, &err), TJ_OK);
+    assert_string_equal(res.factor.id, "j1");
+    assert_int_equal(res.factor.traceable, 1);
+    svc_factor_resolution_release(&res);
+}
+
+static void test_export_roundtrip(void **state)
+{
+    fixture *fx = *state;
+    tj_error err;
+    import_ok(fx->db, "grid.csv", grid_csv, "published");
+    import_ok(fx->db, "q.csv",
+              "id,name_zh,name_en,category,unit,value,region,source_doc,boundary,stages\n"
+              "q1,\"引号\"\"逗号,\",\"quote \"\"and\"\", comma\",x,kg,0.1,CN,d,\"line1\nline2\","
+              "\"{\"\"A1-A3\"\": 0.1}\"\n",
+              "draft");
+    for (int json = 0; json < 2; json++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        svc_factor_query q = {0};
+        int64_t rows = 0;
+        assert_int_equal(svc_factor_export(fx->db, &q, json ? "json" : "csv", mem, &rows, &err), TJ_OK);
+        fclose(mem);
+        assert_int_equal(rows, 9);
+        tjt_db *t2 = tjt_db_create(g_pg);
+        store_db *db2;
+        assert_int_equal(store_open(t2->url, &db2, &err), TJ_OK);
+        svc_import_result r;
+        tj_status rc = svc_factor_import_mem(db2, json ? "x.json" : "x.csv", buf, len, NULL, "draft", "t", &r, &err);
+        if (rc != TJ_OK)
+            fprintf(stderr, "%s\n", err.message);
+        assert_int_equal(rc, TJ_OK);
+        assert_int_equal(r.rows, 9);
+        svc_factor a, b;
+        assert_int_equal(svc_factor_get(fx->db, "q1", 0, &a, &err), TJ_OK);
+        assert_int_equal(svc_factor_get(db2, "q1", 0, &b, &err), TJ_OK);
+        assert_string_equal(a.name_zh, b.name_zh);
+        assert_string_equal(b.name_en, "quote \"and\", comma");
+        assert_string_equal(a.boundary, b.boundary);
+        assert_string_equal(a.stages, b.stages);
+        svc_factor_release(&a);
+        svc_factor_release(&b);
+        assert_int_equal(svc_factor_get(db2, "g-yn-2022", 0, &b, &err), TJ_OK);
+        assert_true(b.value == 0.1073);
+        assert_int_equal(b.ref_year, 2022);
+        assert_string_equal(b.source_date, "2024-12-20");
+        svc_factor_release(&b);
+        store_close(db2);
+        tjt_db_destroy(t2);
+        free(buf);
+    }
+}
+
+static void test_crosscheck(void **state)
+{
+    fixture *fx = *state;
+    tj_error err;
+    import_ok(fx->db, "grid.csv", grid_csv, "published");
+    char path[] = "/tmp/tjt-ref-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *ref = "label,factor,query,region,year,reference_value,emissions_kg,output,tolerance\n"
+                      "close,g-yn-2022,,,,0.11,,,\n"
+                      "far,,grid average,530000,2022,,200,1000,\n"
+                      "tight,g-cn-2022@1,,,,0.54,,,0.001\n"
+                      "missing,nope,,,,1,,,\n";
+    assert_int_equal(write(fd, ref, strlen(ref)), (ssize_t)strlen(ref));
+    close(fd);
+    svc_crosscheck_report rep;
+    assert_int_equal(svc_factor_crosscheck(fx->db, path, 0.1, &rep, &err), TJ_OK);
+    assert_int_equal(rep.count, 4);
+    assert_false(rep.rows[0].flagged); /* 0.1073 vs 0.11: -2.5% */
+    assert_true(fabs(rep.rows[0].deviation - (0.1073 / 0.11 - 1)) < 1e-12);
+    assert_true(rep.rows[1].flagged); /* 0.1073 vs 0.2 */
+    assert_string_equal(rep.rows[1].factor_ref, "g-yn-2022@1");
+    assert_true(rep.rows[2].flagged); /* 0.5366 vs 0.54 beyond 0.1% */
+    assert_non_null(rep.rows[3].note);
+    assert_int_equal(rep.flagged, 2);
+    assert_int_equal(rep.unchecked, 1);
+    svc_crosscheck_report_release(&rep);
+    /* a bad number names line and column */
+    FILE *fp = fopen(path, "w");
+    fputs("factor,reference_value\ng-yn-2022,abc\n", fp);
+    fclose(fp);
+    assert_int_equal(svc_factor_crosscheck(fx->db, path, 0.1, &rep, &err), TJ_ERR_INPUT);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 2);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_workflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_encodings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crosscheck, setup, teardown),
+    };
+    g_pg = 0;
+    int fails = cmocka_run_group_tests_name("factors/sqlite", tests, NULL, NULL);
+    if (tjt_pg_admin_url()) {
+        g_pg = 1;
+        fails += cmocka_run_group_tests_name("factors/postgresql", tests, NULL, NULL);
+    } else {
+        printf("factors/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n");
+    }
+    return fails ? 1 : 0;
+}

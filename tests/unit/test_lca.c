@@ -1,0 +1,690 @@
+/* Tests for calc/lca: hand-worked closed-form product systems. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "calc/lca.h"
+
+#define assert_close(a, b, tol)                                                                  \
+    do {                                                                                         \
+        double a_ = (a), b_ = (b);                                                               \
+        if (!(fabs(a_ - b_) <= (tol) * (1 + fabs(b_)))) {                                        \
+            print_error("%s = %.12g, expected %.12g\n", #a, a_, b_);                             \
+            fail();                                                                              \
+        }                                                                                        \
+    } while (0)
+
+static int proc(calc_system *sys, const char *id, calc_stage st)
+{
+    int j = calc_system_add_process(sys, id, id, id, "kg", st, NULL);
+    assert_true(j >= 0);
+    return j;
+}
+
+static int flow(calc_system *sys, const char *id, const char *gas, calc_channel ch, double cf)
+{
+    calc_flow f = {.id = (char *)id, .name = (char *)id, .unit = "kg", .channel = ch, .cf = cf};
+    if (gas)
+        f.gas = tj_gas_find(gas);
+    int k = calc_system_add_flow(sys, &f);
+    assert_true(k >= 0);
+    return k;
+}
+
+static void tech(calc_system *sys, int row, int col, double v)
+{
+    assert_int_equal(calc_system_add_tech(sys, row, col, v, NULL, NULL), TJ_OK);
+}
+
+static void elem(calc_system *sys, int k, int col, double v)
+{
+    assert_int_equal(calc_system_add_elem(sys, k, col, v, NULL, NULL), TJ_OK);
+}
+
+static calc_result *footprint_with(calc_system *sys, calc_solver_kind kind, int col, double amount)
+{
+    calc_options o;
+    calc_options_init(&o);
+    o.solver = kind;
+    calc_context *ctx = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    if (calc_context_new(sys, &o, &ctx, &err) != TJ_OK) {
+        print_error("context: %s\n", err.message);
+        fail();
+    }
+    calc_result *res = NULL;
+    if (calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err) != TJ_OK) {
+        print_error("footprint: %s\n", err.message);
+        fail();
+    }
+    calc_context_free(ctx); /* the result owns its memory */
+    return res;
+}
+
+static calc_result *footprint(calc_system *sys, int col, double amount)
+{
+    return footprint_with(sys, CALC_SOLVER_AUTO, col, amount);
+}
+
+/* widget (production) uses 2 kWh of electricity (raw materials) per kg;
+ * widget emits 1 kg CO2 directly, electricity 0.5 kg CO2/kWh. */
+static calc_system *chain2(void)
+{
+    calc_system *sys = calc_system_new("chain");
+    int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+    int co2 = flow(sys, "CO2/fossil", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    tech(sys, e, w, -2);
+    tech(sys, e, e, 1);
+    elem(sys, co2, w, 1);
+    elem(sys, co2, e, 0.5);
+    return sys;
+}
+
+static void test_chain(void **state)
+{
+    (void)state;
+    calc_system *sys = chain2();
+    calc_result *r = footprint(sys, 0, 3);
+    /* s = (3, 6); total = 3*1 + 6*0.5 = 6 */
+    assert_close(r->total, 6, 1e-12);
+    assert_close(r->channel[CALC_CH_FOSSIL], 6, 1e-12);
+    assert_close(r->stage[CALC_STAGE_PRODUCTION], 3, 1e-12);
+    assert_close(r->stage[CALC_STAGE_RAW_MATERIALS], 3, 1e-12);
+    assert_int_equal(r->nproc, 2);
+    assert_close(r->proc[0].share + r->proc[1].share, 1, 1e-12);
+    assert_int_equal(r->ngas, 1);
+    assert_string_equal(r->gas[0].gas, "CO2");
+    assert_close(r->gas[0].amount, 6, 1e-12);
+    assert_int_equal(r->ninv, 1);
+    assert_close(r->inv[0].amount, 6, 1e-12);
+    assert_close(r->inv[0].co2e, 6, 1e-12);
+    assert_non_null(r->solver);
+    assert_true(r->residual <= 1e-9);
+    /* Path tree: root widget (3 kg, direct 3, upstream 6), child electricity (6 kWh). */
+    assert_int_equal(r->npath, 2);
+    assert_int_equal(r->path[0].parent, -1);
+    assert_int_equal(r->path[0].col, 0);
+    assert_close(r->path[0].amount, 3, 1e-12);
+    assert_close(r->path[0].direct, 3, 1e-12);
+    assert_close(r->path[0].upstream, 6, 1e-12);
+    assert_close(r->path[0].share, 1, 1e-12);
+    assert_int_equal(r->path[1].parent, 0);
+    assert_int_equal(r->path[1].col, 1);
+    assert_int_equal(r->path[1].depth, 1);
+    assert_close(r->path[1].amount, 6, 1e-12);
+    assert_close(r->path[1].direct, 3, 1e-12);
+    assert_close(r->path[1].upstream, 3, 1e-12);
+    assert_close(r->path[1].share, 0.5, 1e-12);
+    assert_int_equal(r->dqr.coverage == 0, 1);
+    assert_string_equal(r->dqr.rating, "unrated");
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
+/* Three-level chain with a product output of 2 units per activity, to check
+ * that path amounts are in product units and the tree's values add up. */
+static void test_path_tree_chain(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("chain3");
+    int a = proc(sys, "bottle", CALC_STAGE_PRODUCTION);
+    int b = proc(sys, "pet", CALC_STAGE_RAW_MATERIALS);
+    int c = proc(sys, "truck", CALC_STAGE_DISTRIBUTION);
+    int d = proc(sys, "diesel", CALC_STAGE_RAW_MATERIALS);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, a, a, 2);      /* 2 bottles per activity */
+    tech(sys, b, a, -0.1);   /* 0.1 kg PET per activity: 0.05 kg per bottle */
+    tech(sys, c, a, -0.02);  /* 0.02 t*km per activity */
+    tech(sys, b, b, 1);
+    tech(sys, c, c, 1);
+    tech(sys, d, c, -0.03);  /* 0.03 kg diesel per t*km */
+    tech(sys, d, d, 1);
+    elem(sys, co2, a, 0.04); /* 0.02 per bottle */
+    elem(sys, co2, b, 3);    /* 3 per kg PET */
+    elem(sys, co2, c, 1);    /* combustion, 1 per t*km (toy value) */
+    elem(sys, co2, d, 0.5);  /* diesel production */
+    calc_result *r = footprint(sys, a, 10);
+    /* s_a = 5, s_b = 0.5, s_c = 0.1, s_d = 0.003
+     * total = 0.2 + 1.5 + 0.1 + 0.0015 = 1.8015 */
+    assert_close(r->total, 1.8015, 1e-12);
+    assert_close(r->stage[CALC_STAGE_DISTRIBUTION], 0.1, 1e-12);
+    /* Default cut-off 1%: diesel (0.0015, 0.08%) is dropped, truck (0.1015) kept. */
+    assert_int_equal(r->npath, 3);
+    assert_int_equal(r->path[0].col, a);
+    assert_close(r->path[0].direct, 0.2, 1e-12);
+    assert_int_equal(r->path[1].col, b); /* larger sibling first */
+    assert_close(r->path[1].amount, 0.5, 1e-12);
+    assert_close(r->path[1].upstream, 1.5, 1e-12);
+    assert_int_equal(r->path[2].col, c);
+    assert_close(r->path[2].amount, 0.1, 1e-12);
+    assert_close(r->path[2].direct, 0.1, 1e-12);
+    assert_close(r->path[2].upstream, 0.1015, 1e-12);
+    assert_close(r->path[0].upstream,
+                 r->path[0].direct + r->path[1].upstream + r->path[2].upstream, 1e-12);
+    calc_result_free(r);
+
+    /* No cut-off: diesel appears at depth 2 under the truck. */
+    calc_options o;
+    calc_options_init(&o);
+    o.path_cutoff = 0;
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, a, 10, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 4);
+    assert_int_equal(r->path[3].col, d);
+    assert_int_equal(r->path[3].parent, 2);
+    assert_int_equal(r->path[3].depth, 2);
+    assert_close(r->path[3].amount, 0.003, 1e-12);
+    assert_close(r->path[3].upstream, 0.0015, 1e-12);
+    assert_int_equal(r->nproc, 0); /* not asked for */
+    calc_result_free(r);
+    /* Depth limit 1: only root and its direct suppliers. */
+    calc_context_free(ctx);
+    o.path_max_depth = 1;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, a, 10, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 3);
+    calc_result_free(r);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+}
+
+/* Electricity needs steel (0.01 kg/kWh), steel needs electricity (2 kWh/kg). */
+static calc_system *loop_system(void)
+{
+    calc_system *sys = calc_system_new("loop");
+    int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+    int s = proc(sys, "steel", CALC_STAGE_PRODUCTION);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, e, e, 1);
+    tech(sys, s, e, -0.01);
+    tech(sys, s, s, 1);
+    tech(sys, e, s, -2);
+    elem(sys, co2, e, 0.8);
+    elem(sys, co2, s, 1.5);
+    return sys;
+}
+
+static void test_loop(void **state)
+{
+    (void)state;
+    calc_system *sys = loop_system();
+    calc_result *r = footprint(sys, 1, 1);
+    /* s_s = 1/0.98, s_e = 2/0.98; total = (1.6 + 1.5)/0.98 */
+    assert_close(r->total, 3.1 / 0.98, 1e-12);
+    assert_close(r->stage[CALC_STAGE_RAW_MATERIALS], 1.6 / 0.98, 1e-12);
+    assert_close(r->stage[CALC_STAGE_PRODUCTION], 1.5 / 0.98, 1e-12);
+    /* The tree walks the loop until the cut-off or depth ends it. */
+    assert_true(r->npath >= 3 && r->npath <= 200);
+    assert_close(r->path[0].upstream, r->total, 1e-12);
+    for (int i = 0; i < r->npath; i++) {
+        assert_true(r->path[i].depth <= 8);
+        if (i > 0)
+            assert_true(r->path[i].parent < i);
+    }
+    /* steel -> electricity (2 kWh, upstream 2 * u_e) */
+    assert_int_equal(r->path[1].col, 0);
+    assert_close(r->path[1].amount, 2, 1e-12);
+    /* u_e = (0.8 + 0.01*1.5)/0.98 */
+    assert_close(r->path[1].upstream, 2 * (0.8 + 0.015) / 0.98, 1e-12);
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
+/* A two-output farm allocated 0.75 (milk) / 0.25 (meat) before it gets here. */
+static void test_allocation_shares(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("alloc");
+    int meal = proc(sys, "meal", CALC_STAGE_PRODUCTION);
+    int milk = proc(sys, "farm|milk", CALC_STAGE_RAW_MATERIALS);
+    int meat = proc(sys, "farm|meat", CALC_STAGE_RAW_MATERIALS);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    const double farm = 4.0; /* kg CO2 per farm activity, making 1 kg milk and 1 kg meat */
+    tech(sys, meal, meal, 1);
+    tech(sys, milk, meal, -1);
+    tech(sys, meat, meal, -2);
+    tech(sys, milk, milk, 1);
+    tech(sys, meat, meat, 1);
+    elem(sys, co2, milk, 0.75 * farm);
+    elem(sys, co2, meat, 0.25 * farm);
+    calc_result *r = footprint(sys, meal, 1);
+    assert_close(r->total, 0.75 * farm + 2 * 0.25 * farm, 1e-12);
+    calc_result_free(r);
+    /* The two allocated parts of one farm activity add up to the farm. */
+    calc_result *r1 = footprint(sys, milk, 1), *r2 = footprint(sys, meat, 1);
+    assert_close(r1->total + r2->total, farm, 1e-12);
+    calc_result_free(r1);
+    calc_result_free(r2);
+    calc_system_free(sys);
+}
+
+/* Wood: uptake 1.8 kg CO2 (removal, cf -1), released at end of life (+1);
+ * 0.2 kg fossil CO2 in production. */
+static void test_biogenic_netting(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("wood");
+    int chair = proc(sys, "chair", CALC_STAGE_PRODUCTION);
+    int forest = proc(sys, "forestry", CALC_STAGE_RAW_MATERIALS);
+    int burn = proc(sys, "incineration", CALC_STAGE_END_OF_LIFE);
+    int fossil = flow(sys, "CO2/fossil", "CO2", CALC_CH_FOSSIL, 1);
+    int bio = flow(sys, "CO2/biogenic", "CO2", CALC_CH_BIOGENIC, 1);
+    int rem = flow(sys, "CO2/biogenic_removal", "CO2", CALC_CH_BIOGENIC_REMOVAL, -1);
+    tech(sys, chair, chair, 1);
+    tech(sys, forest, chair, -1);
+    tech(sys, burn, chair, -1);
+    tech(sys, forest, forest, 1);
+    tech(sys, burn, burn, 1);
+    elem(sys, rem, forest, 1.8);
+    elem(sys, bio, burn, 1.8);
+    elem(sys, fossil, chair, 0.2);
+    calc_result *r = footprint(sys, chair, 1);
+    assert_close(r->total, 0.2, 1e-12);
+    assert_close(r->channel[CALC_CH_FOSSIL], 0.2, 1e-12);
+    assert_close(r->channel[CALC_CH_BIOGENIC], 1.8, 1e-12);
+    assert_close(r->channel[CALC_CH_BIOGENIC_REMOVAL], -1.8, 1e-12);
+    assert_close(r->channel[CALC_CH_DLUC], 0, 1e-12);
+    assert_close(r->stage[CALC_STAGE_RAW_MATERIALS], -1.8, 1e-12);
+    assert_close(r->stage[CALC_STAGE_END_OF_LIFE], 1.8, 1e-12);
+    /* by gas: CO2 net 0.2 kg emitted */
+    assert_int_equal(r->ngas, 1);
+    assert_close(r->gas[0].amount, 0.2, 1e-12);
+    assert_close(r->gas[0].co2e, 0.2, 1e-12);
+    /* Inventory keeps the three flows apart. */
+    assert_int_equal(r->ninv, 3);
+    assert_close(r->inv[2].co2e, -1.8, 1e-12);
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
+static double methane_product(tj_gwp_set set, int biogenic)
+{
+    const tj_gas *ch4 = tj_gas_find("CH4");
+    assert_non_null(ch4);
+    calc_system *sys = calc_system_new("rice");
+    int p = proc(sys, "rice", CALC_STAGE_RAW_MATERIALS);
+    int k1 = flow(sys, "CH4", "CH4", biogenic ? CALC_CH_BIOGENIC : CALC_CH_FOSSIL,
+                  tj_gas_gwp(ch4, set, biogenic));
+    int k2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, p, p, 1);
+    elem(sys, k1, p, 1.0);
+    elem(sys, k2, p, 0.5);
+    calc_result *r = footprint(sys, p, 1);
+    double t = r->total;
+    assert_string_equal(r->gas[0].gas, "CH4");
+    assert_close(r->gas[0].amount, 1.0, 1e-12);
+    calc_result_free(r);
+    calc_system_free(sys);
+    return t;
+}
+
+static void test_gwp_sets(void **state)
+{
+    (void)state;
+    assert_close(methane_product(TJ_GWP_AR6, 0), 29.8 + 0.5, 1e-12);
+    assert_close(methane_product(TJ_GWP_AR5, 0), 30 + 0.5, 1e-12);
+    assert_close(methane_product(TJ_GWP_AR6, 1), 27.0 + 0.5, 1e-12);
+    assert_close(methane_product(TJ_GWP_AR5, 1), 28 + 0.5, 1e-12);
+}
+
+static void test_dqr_weighting(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("dq");
+    calc_dqi good = {1, 1, 1, 1}, fair = {3, 3, 3, 3}, mixed = {2, 1, 4, 1};
+    int a = calc_system_add_process(sys, "a", "A", "a", "kg", CALC_STAGE_PRODUCTION, &good);
+    int b = calc_system_add_process(sys, "b", "B", "b", "kg", CALC_STAGE_PRODUCTION, &fair);
+    int c = calc_system_add_process(sys, "c", "C", "c", "kg", CALC_STAGE_PRODUCTION, NULL);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    int ch4 = flow(sys, "CH4", "CH4", CALC_CH_FOSSIL, 30);
+    tech(sys, a, a, 1);
+    tech(sys, b, b, 1);
+    tech(sys, c, c, 1);
+    tech(sys, b, a, -1);
+    elem(sys, co2, a, 3); /* 3 kg CO2e rated 1 */
+    elem(sys, co2, b, 1); /* 1 kg CO2e rated 3 */
+    calc_result *r = footprint(sys, a, 1);
+    assert_close(r->dqr.dqr, (3 * 1 + 1 * 3) / 4.0, 1e-12);
+    assert_string_equal(r->dqr.rating, "excellent");
+    assert_close(r->dqr.coverage, 1, 1e-12);
+    calc_result_free(r);
+
+    /* An unrated supplier lowers coverage, not the rating. */
+    tech(sys, c, a, -1);
+    elem(sys, co2, c, 1);
+    r = footprint(sys, a, 1);
+    assert_close(r->dqr.dqr, 1.5, 1e-12);
+    assert_close(r->dqr.coverage, 4.0 / 5.0, 1e-12);
+    calc_result_free(r);
+
+    /* An exchange-level rating overrides its process's; uptake counts by |CO2e|. */
+    assert_int_equal(calc_system_add_elem(sys, ch4, a, -0.1, NULL, &mixed), TJ_OK);
+    r = footprint(sys, a, 1);
+    /* weights: 3 (good), 1 (fair), 3 (mixed: ter 2, ger 1, tir 4, p 1), 1 unrated */
+    assert_close(r->total, 3 + 1 + 1 - 3, 1e-12);
+    assert_close(r->dqr.ter, (3 * 1 + 1 * 3 + 3 * 2) / 7.0, 1e-12);
+    assert_close(r->dqr.tir, (3 * 1 + 1 * 3 + 3 * 4) / 7.0, 1e-12);
+    assert_close(r->dqr.dqr, (3 * 1 + 1 * 3 + 3 * 2) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4 +
+                                 (3 * 1 + 1 * 3 + 3 * 4) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4,
+                 1e-12);
+    assert_close(r->dqr.coverage, 7.0 / 8.0, 1e-12);
+    assert_string_equal(r->dqr.rating, "very good"); /* 1.75 */
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
+static void test_cutoff_share(void **state)
+{
+    (void)state;
+    calc_system *sys = chain2(); /* s = (1, 2) for one widget */
+    /* widget: 2 kg linked inputs and a 0.1 kg cut-off per unit;
+     * electricity: 0.5 kg linked and 0.05 kg cut off per kWh (x 2 kWh). */
+    assert_int_equal(calc_system_add_input_mass(sys, 0, 2.0), TJ_OK);
+    assert_int_equal(calc_system_add_input_mass(sys, 1, 0.5), TJ_OK);
+    assert_int_equal(calc_system_add_cutoff(sys, 0, "label glue", 0.1, "kg", 0.1), TJ_OK);
+    assert_int_equal(calc_system_add_cutoff(sys, 1, "lubricant", 0.05, "kg", 0.05), TJ_OK);
+    assert_int_equal(calc_system_add_cutoff(sys, 1, "maintenance service", 0.001, "USD", NAN),
+                     TJ_OK);
+    calc_result *r = footprint(sys, 0, 1);
+    assert_close(r->cutoff_share, 0.2 / (0.2 + 3.0), 1e-12);
+    assert_int_equal(r->ncut, 3);
+    assert_int_equal(r->cut[1], 1);
+    assert_close(r->cut_amount[1], 0.1, 1e-12);
+    assert_close(r->cut_amount[2], 0.002, 1e-12);
+    calc_result_free(r);
+    /* Electricity alone: widget's cut-off is not reached. */
+    r = footprint(sys, 1, 1);
+    assert_int_equal(r->ncut, 2);
+    assert_close(r->cutoff_share, 0.05 / 0.55, 1e-12);
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
+static void test_singular_named(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("bad");
+    int a = proc(sys, "good-process", 0);
+    int b = proc(sys, "no-output-process", 0);
+    tech(sys, a, a, 1);
+    tech(sys, b, a, -1);
+    calc_context *ctx = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    assert_int_equal(calc_context_new(sys, NULL, &ctx, &err), TJ_ERR_NUMERIC);
+    assert_null(ctx);
+    assert_non_null(strstr(err.message, "no-output-process"));
+    calc_system_free(sys);
+
+    /* Bad demand and empty system. */
+    sys = chain2();
+    assert_int_equal(calc_context_new(sys, NULL, &ctx, &err), TJ_OK);
+    calc_result *r = NULL;
+    assert_int_equal(calc_context_footprint(ctx, 7, 1, 0, &r, &err), TJ_ERR_INPUT);
+    assert_int_equal(calc_context_footprint(ctx, 0, NAN, 0, &r, &err), TJ_ERR_INPUT);
+    assert_null(r);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+    sys = calc_system_new("empty");
+    assert_int_equal(calc_context_new(sys, NULL, &ctx, &err), TJ_ERR_INPUT);
+    calc_system_free(sys);
+}
+
+/* Random sparse system with loops: n processes, each using k random others. */
+static calc_system *random_system(int n, int k, unsigned seed, int with_dist)
+{
+    calc_system *sys = calc_system_new("random");
+    char id[32];
+    srand(seed);
+    for (int j = 0; j < n; j++) {
+        snprintf(id, sizeof id, "p%d", j);
+        proc(sys, id, (calc_stage)(j % CALC_STAGE_COUNT));
+    }
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    int ch4 = flow(sys, "CH4", "CH4", CALC_CH_FOSSIL, 29.8);
+    for (int j = 0; j < n; j++) {
+        calc_dist dd = {CALC_DIST_NORMAL, 1.0, 0.01, 0};
+        assert_int_equal(calc_system_add_tech(sys, j, j, 1.0, with_dist ? &dd : NULL, NULL), TJ_OK);
+        for (int t = 0; t < k; t++) {
+            int i = rand() % n;
+            if (i == j)
+                continue;
+            double v = -(0.5 / k) * (rand() / (double)RAND_MAX);
+            calc_dist d = {CALC_DIST_LOGNORMAL, v, 1.1, 0};
+            assert_int_equal(calc_system_add_tech(sys, i, j, v, with_dist ? &d : NULL, NULL),
+                             TJ_OK);
+        }
+        double e = rand() / (double)RAND_MAX;
+        calc_dist de = {CALC_DIST_LOGNORMAL, e, 1.2, 0};
+        assert_int_equal(calc_system_add_elem(sys, co2, j, e, with_dist ? &de : NULL, NULL),
+                         TJ_OK);
+        if (j % 7 == 0) {
+            calc_dist dt = {CALC_DIST_TRIANGULAR, 0.001, 0.002, 0.004};
+            assert_int_equal(calc_system_add_elem(sys, ch4, j, 0.002, with_dist ? &dt : NULL,
+                                                  NULL),
+                             TJ_OK);
+        }
+    }
+    return sys;
+}
+
+static void check_tree(const calc_result *r, int max_depth)
+{
+    assert_int_equal(r->path[0].parent, -1);
+    for (int i = 1; i < r->npath; i++) {
+        const calc_path_node *nd = &r->path[i];
+        assert_true(nd->parent >= 0 && nd->parent < i);
+        assert_int_equal(nd->depth, r->path[nd->parent].depth + 1);
+        assert_true(nd->depth <= max_depth);
+        /* pre-order: a node's parent is the nearest earlier node one level up */
+        int j = i - 1;
+        while (r->path[j].depth >= nd->depth)
+            j--;
+        assert_int_equal(j, nd->parent);
+    }
+}
+
+static void test_path_limits(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(300, 4, 3, 0);
+    calc_options o;
+    calc_options_init(&o);
+    o.path_cutoff = 0;
+    o.path_max_nodes = 1000;
+    o.path_max_depth = 6;
+    calc_context *ctx = NULL;
+    tj_error err;
+    calc_result *r = NULL;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 5, 2, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 1000);
+    check_tree(r, 6);
+    /* Siblings come largest first. */
+    double prev = INFINITY;
+    for (int i = 1; i < r->npath; i++)
+        if (r->path[i].parent == 0) {
+            assert_true(fabs(r->path[i].upstream) <= prev);
+            prev = fabs(r->path[i].upstream);
+        }
+    calc_result_free(r);
+    calc_context_free(ctx);
+
+    o.path_max_nodes = 5;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 5, 2, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 5);
+    check_tree(r, 6);
+    calc_result_free(r);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+}
+
+static void test_solvers_agree(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(400, 5, 42, 0);
+    calc_result *r1 = footprint_with(sys, CALC_SOLVER_KLU, 3, 1);
+    calc_result *r2 = footprint_with(sys, CALC_SOLVER_ITERATIVE, 3, 1);
+    assert_true(r1->total > 0);
+    assert_close(r2->total, r1->total, 1e-8);
+    for (int s = 0; s < CALC_STAGE_COUNT; s++)
+        assert_close(r2->stage[s], r1->stage[s], 1e-8);
+    assert_string_not_equal(r1->solver, r2->solver);
+    assert_int_equal(r1->npath > 1, 1);
+    assert_close(r2->path[0].upstream, r1->path[0].upstream, 1e-8);
+    calc_result_free(r1);
+    calc_result_free(r2);
+    calc_system_free(sys);
+
+    sys = loop_system();
+    r1 = footprint_with(sys, CALC_SOLVER_KLU, 1, 1);
+    r2 = footprint_with(sys, CALC_SOLVER_ITERATIVE, 1, 1);
+    assert_close(r2->total, 3.1 / 0.98, 1e-9);
+    assert_close(r1->total, 3.1 / 0.98, 1e-12);
+    calc_result_free(r1);
+    calc_result_free(r2);
+    calc_system_free(sys);
+}
+
+static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed,
+                   calc_result **out)
+{
+    calc_options o;
+    calc_options_init(&o);
+    o.solver = kind;
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 0, 1, CALC_DETAIL_TOTALS, out, &err), TJ_OK);
+    double det = (*out)->total;
+    if (calc_context_monte_carlo(ctx, *out, iters, seed, &err) != TJ_OK) {
+        print_error("mc: %s\n", err.message);
+        fail();
+    }
+    /* The context is deterministic again afterwards. */
+    calc_result *again = NULL;
+    assert_int_equal(calc_context_footprint(ctx, 0, 1, CALC_DETAIL_TOTALS, &again, &err), TJ_OK);
+    assert_close(again->total, det, 1e-10);
+    calc_result_free(again);
+    calc_context_free(ctx);
+}
+
+static void test_monte_carlo_reproducible(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(200, 4, 7, 1);
+    calc_result *r1, *r2, *r3;
+    run_mc(sys, CALC_SOLVER_KLU, 300, 12345, &r1);
+    run_mc(sys, CALC_SOLVER_KLU, 300, 12345, &r2);
+    run_mc(sys, CALC_SOLVER_KLU, 300, 999, &r3);
+    assert_non_null(r1->uncertainty);
+    assert_int_equal(r1->uncertainty->iterations, 300);
+    assert_true(r1->uncertainty->seed == 12345);
+    assert_memory_equal(&r1->uncertainty->total, &r2->uncertainty->total, sizeof(calc_stats));
+    assert_memory_equal(r1->uncertainty->stage, r2->uncertainty->stage,
+                        sizeof r1->uncertainty->stage);
+    assert_true(r1->uncertainty->total.mean != r3->uncertainty->total.mean);
+    const calc_stats *t = &r1->uncertainty->total;
+    assert_true(t->sd > 0);
+    assert_true(t->p2_5 < t->p50 && t->p50 < t->p97_5);
+    assert_true(t->p2_5 < r1->total && r1->total < t->p97_5);
+    /* The iterative solver with warm starts samples the same numbers. */
+    calc_result *r4;
+    run_mc(sys, CALC_SOLVER_ITERATIVE, 300, 12345, &r4);
+    assert_close(r4->uncertainty->total.mean, t->mean, 1e-7);
+    assert_close(r4->uncertainty->total.p97_5, t->p97_5, 1e-7);
+    calc_result_free(r1);
+    calc_result_free(r2);
+    calc_result_free(r3);
+    calc_result_free(r4);
+    calc_system_free(sys);
+}
+
+/* Small normal noise on a linear chain: the MC mean equals the
+ * deterministic value within sampling error; sd matches the closed form. */
+static void test_monte_carlo_normal(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("mc");
+    int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    tech(sys, e, e, 1);
+    calc_dist dt = {CALC_DIST_UNIFORM, -2.02, -1.98, 0};
+    assert_int_equal(calc_system_add_tech(sys, e, w, -2, &dt, NULL), TJ_OK);
+    calc_dist d1 = {CALC_DIST_NORMAL, 1.0, 0.02, 0};
+    calc_dist d2 = {CALC_DIST_NORMAL, 0.5, 0.01, 0};
+    assert_int_equal(calc_system_add_elem(sys, co2, w, 1.0, &d1, NULL), TJ_OK);
+    assert_int_equal(calc_system_add_elem(sys, co2, e, 0.5, &d2, NULL), TJ_OK);
+    calc_result *r;
+    run_mc(sys, CALC_SOLVER_AUTO, 4000, 1, &r);
+    const calc_uncertainty *u = r->uncertainty;
+    assert_close(r->total, 2.0, 1e-12);
+    /* total = X1 + Y * X2, Y ~ U(1.98, 2.02), X1 ~ N(1, .02), X2 ~ N(.5, .01)
+     * var = .02^2 + E[Y^2] .01^2 + .5^2 var(Y) */
+    double vy = 0.04 * 0.04 / 12, ey2 = 4 + vy;
+    double sd = sqrt(0.0004 + ey2 * 0.0001 + 0.25 * vy);
+    assert_close(u->total.mean, 2.0, 3 * sd / sqrt(4000) + 1e-12);
+    assert_true(fabs(u->total.sd - sd) < 0.05 * sd);
+    assert_close(u->total.p50, 2.0, 0.01);
+    assert_close(u->stage[CALC_STAGE_PRODUCTION].mean, 1.0, 0.002);
+    assert_close(u->stage[CALC_STAGE_RAW_MATERIALS].mean, 1.0, 0.002);
+    assert_true(u->stage[CALC_STAGE_USE].sd == 0);
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
+static void test_monte_carlo_args(void **state)
+{
+    (void)state;
+    calc_system *sys = chain2();
+    calc_context *ctx = NULL;
+    tj_error err;
+    calc_result *r = NULL;
+    assert_int_equal(calc_context_new(sys, NULL, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 0, 1, 0, &r, &err), TJ_OK);
+    assert_int_equal(calc_context_monte_carlo(ctx, r, 1, 1, &err), TJ_ERR_INPUT);
+    assert_null(r->uncertainty);
+    /* No distributions at all: every sample equals the deterministic value. */
+    assert_int_equal(calc_context_monte_carlo(ctx, r, 10, 1, &err), TJ_OK);
+    assert_close(r->uncertainty->total.mean, r->total, 1e-12);
+    assert_true(r->uncertainty->total.sd < 1e-12);
+    calc_result_free(r);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_path_tree_chain),
+        cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_allocation_shares),
+        cmocka_unit_test(test_biogenic_netting),
+        cmocka_unit_test(test_gwp_sets),
+        cmocka_unit_test(test_dqr_weighting),
+        cmocka_unit_test(test_cutoff_share),
+        cmocka_unit_test(test_singular_named),
+        cmocka_unit_test(test_solvers_agree),
+        cmocka_unit_test(test_path_limits),
+        cmocka_unit_test(test_monte_carlo_reproducible),
+        cmocka_unit_test(test_monte_carlo_normal),
+        cmocka_unit_test(test_monte_carlo_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

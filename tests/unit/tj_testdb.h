@@ -1,0 +1,117 @@
+/*
+ * Test helper: a fresh, empty database per test, on SQLite (a file in a new
+ * temporary directory) or on PostgreSQL (a new database in the cluster named
+ * by env TJ_PG_URL, dropped afterwards).  Header-only; include once per test.
+ *
+ * Ownership: tjt_db_create returns a tjt_db the caller frees with
+ * tjt_db_destroy, which also deletes the database.
+ */
+#ifndef TJ_TESTDB_H
+#define TJ_TESTDB_H
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct tjt_db {
+    int pg;        /* 1 = PostgreSQL */
+    char url[1024];
+    char dir[256]; /* SQLite: temp dir */
+    char name[64]; /* PostgreSQL: database name */
+} tjt_db;
+
+static const char *tjt_pg_admin_url(void)
+{
+    const char *u = getenv("TJ_PG_URL");
+    return (u && *u) ? u : NULL;
+}
+
+/* Replace the database name in a postgresql:// URL. */
+static int tjt_pg_url_with_db(const char *url, const char *db, char *out, size_t size)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return -1;
+    p += 3;
+    const char *slash = strchr(p, '/');
+    const char *q = strchr(p, '?');
+    if (slash && q && slash > q)
+        slash = NULL;
+    size_t head = slash ? (size_t)(slash - url) : (q ? (size_t)(q - url) : strlen(url));
+    const char *tail = q ? q : "";
+    int n = snprintf(out, size, "%.*s/%s%s", (int)head, url, db, tail);
+    return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+static void tjt_quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static int tjt_pg_admin(const char *sql)
+{
+    PGconn *c = PQconnectdb(tjt_pg_admin_url());
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "tjt: cannot connect to %s: %s", tjt_pg_admin_url(), PQerrorMessage(c));
+        PQfinish(c);
+        return -1;
+    }
+    PQsetNoticeProcessor(c, tjt_quiet, NULL);
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "tjt: %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+static tjt_db *tjt_db_create(int pg)
+{
+    static int counter;
+    tjt_db *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->pg = pg;
+    if (!pg) {
+        snprintf(t->dir, sizeof t->dir, "/tmp/tjt-XXXXXX");
+        if (!mkdtemp(t->dir)) {
+            free(t);
+            return NULL;
+        }
+        snprintf(t->url, sizeof t->url, "%s/test.db", t->dir);
+        return t;
+    }
+    snprintf(t->name, sizeof t->name, "tjt_%ld_%d", (long)getpid(), counter++);
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->name);
+    tjt_pg_admin(sql);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", t->name);
+    if (tjt_pg_admin(sql) != 0 || tjt_pg_url_with_db(tjt_pg_admin_url(), t->name, t->url, sizeof t->url) != 0) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void tjt_db_destroy(tjt_db *t)
+{
+    if (!t)
+        return;
+    if (t->pg) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->name);
+        tjt_pg_admin(sql);
+    } else {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "tjt: could not remove %s\n", t->dir);
+    }
+    free(t);
+}
+
+#endif
