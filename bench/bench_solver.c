@@ -2,7 +2,7 @@
  * bench_solver: timings of the sparse solvers on generated ecoinvent-like
  * systems (see calc/gen.h).  Not a test: it prints figures.
  *
- *   bench_solver [--n N] [--runs R] [--mc ITER] [--seed S] [--out DIR]
+ *   bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S] [--out DIR]
  *                [--variant lca|random|all] [--solver klu|iterative|auto|lca-auto|all]
  *
  * For each variant it writes the matrix (Matrix Market, A.mtx) and the
@@ -177,6 +177,8 @@ static void restore(bench *b)
         printf("RESULT %s %s %s %.6g\n", b->variant, sname, metric, value);                   \
     } while (0)
 
+static double mc_budget = 60.0; /* seconds of Monte Carlo per solver at most */
+
 static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int runs, int mc)
 {
     tj_error err;
@@ -240,10 +242,15 @@ static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int ru
         long iters = 0;
         double tperturb = 0;
         memset(b->x, 0, sizeof(double) * (size_t)n);
-        while (done < mc) {
+        double tend = now() + mc_budget;
+        while (done < mc && now() < tend) {
             int cnt = mc - done < per ? mc - done : per;
             double t0 = now(), tp = 0;
             for (int i = 0; i < cnt; i++) {
+                if (i > 0 && now() > tend) {
+                    cnt = i; /* out of time: a shorter last batch */
+                    break;
+                }
                 double tq = now();
                 perturb(b, &rng);
                 tp += now() - tq;
@@ -262,10 +269,11 @@ static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int ru
         }
         restore(b);
         REPORT("mc_iterations_per_s", median(rates, nb), "refactor + solve per second");
+        REPORT("mc_draws_timed", (double)done, "draws (stops after the time budget)");
         REPORT("mc_draw_s", tperturb / mc, "s per draw of A's noise (not counted above)");
         if (kind != CALC_SOLVER_KLU && strcmp(calc_solver_name(s), "klu") != 0)
             printf("  (mean %.1f BiCGSTAB iterations per Monte Carlo solve)\n",
-                   (double)iters / mc);
+                   (double)iters / done);
     }
     rc = 0;
 out:
@@ -368,6 +376,7 @@ static int run_footprint(bench *b, calc_solver_kind kind, const char *sname, int
     printf("%s / footprint with %s: total %.6g kg CO2e, %d contributing processes, %d path "
            "nodes, %d gases (system built in %.3f s)\n",
            b->variant, res->solver, res->total, res->nproc, res->npath, res->ngas, t_sys);
+    printf("RESULT %s %s chosen %s\n", b->variant, sname, res->solver);
     double tn = median(t_new, runs), tf = median(t_fp, runs);
     REPORT("context_new_s", tn, "s (assemble A and B, factorise)");
     REPORT("footprint_all_s", tf, "s (one footprint, CALC_DETAIL_ALL)");
@@ -395,7 +404,8 @@ out:
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--seed S] [--out DIR]\n"
+    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S]\n"
+                    "                    [--out DIR]\n"
                     "                    [--variant lca|random|all] "
                     "[--solver klu|iterative|auto|lca-auto|all]\n");
     return 1;
@@ -403,6 +413,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     calc_gen_params p;
     calc_gen_params_default(&p);
     int runs = 5, mc = 1000;
@@ -416,6 +427,8 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mc"))
             mc = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--mc-budget"))
+            mc_budget = atof(argv[++i]);
         else if (!strcmp(argv[i], "--seed"))
             p.seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--out"))
