@@ -571,7 +571,12 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         double mflop = s->sym->est_flops / 1e6;
         double ratio = fill / (nnz > 0 ? nnz : 1);
         s->auto_mode = 1;
-        if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
+        if (s->sym->structural_rank >= 0 && s->sym->structural_rank < s->n) {
+            /* Structurally singular: KLU names the columns. */
+            kind = CALC_SOLVER_KLU;
+            snprintf(s->reason, sizeof s->reason, "KLU: the matrix is structurally singular (rank %d of %d)",
+                     s->sym->structural_rank, s->n);
+        } else if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
             kind = CALC_SOLVER_ITERATIVE;
             snprintf(s->reason, sizeof s->reason,
                      "BiCGSTAB with ILU(0): LU factors of the largest coupled block (%d "

@@ -526,6 +526,41 @@ static void test_auto_choice_and_reason(void **state)
     free(x);
 }
 
+/* A large system that AUTO would hand to BiCGSTAB, but with a process that
+ * produces nothing: it must still fail naming that process. */
+static void test_auto_structurally_singular_names_column(void **state)
+{
+    (void)state;
+    int n = 1500;
+    calc_gen_system g;
+    calc_csc a;
+    gen_csc(CALC_GEN_RANDOM, n, 3, &g, &a);
+    double fill = 0;
+    assert_int_equal(calc_solver_klu_predict(&a, &fill, NULL, NULL, NULL), TJ_OK);
+    assert_true(fill > 40.0 * (a.colptr[n] + n)); /* AUTO would pick BiCGSTAB */
+    calc_csc_release(&a);
+    int k = 0;
+    for (int t = 0; t < g.ntech; t++)
+        if (g.tci[t] != 17) {
+            g.tri[k] = g.tri[t];
+            g.tci[k] = g.tci[t];
+            g.tv[k] = g.tv[t];
+            k++;
+        }
+    tj_error err;
+    assert_int_equal(calc_csc_from_triplets(n, n, k, g.tri, g.tci, g.tv, &a, NULL, &err), TJ_OK);
+    calc_solver *s = NULL;
+    calc_solver_diag d;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, &d, &err), TJ_ERR_NUMERIC);
+    assert_null(s);
+    int found = 0;
+    for (int i = 0; i < d.ncols; i++)
+        found |= d.cols[i] == 17;
+    assert_true(found);
+    calc_csc_release(&a);
+    calc_gen_release(&g);
+}
+
 /* AUTO picks BiCGSTAB for a system it cannot solve (indefinite, no
  * dominant diagonal): it must fall back to KLU and say so. */
 static void test_auto_falls_back_to_klu(void **state)
@@ -562,11 +597,17 @@ static void test_auto_falls_back_to_klu(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_two_process_chain),       cmocka_unit_test(test_loop_by_hand),
-        cmocka_unit_test(test_singular_names_columns),  cmocka_unit_test(test_ill_conditioned_reports_rcond),
-        cmocka_unit_test(test_bad_arguments),           cmocka_unit_test(test_property_random_systems),
-        cmocka_unit_test(test_klu_and_iterative_agree), cmocka_unit_test(test_refactor_new_values),
-        cmocka_unit_test(test_generated_lca_system),    cmocka_unit_test(test_auto_choice_and_reason),
+        cmocka_unit_test(test_two_process_chain),
+        cmocka_unit_test(test_loop_by_hand),
+        cmocka_unit_test(test_singular_names_columns),
+        cmocka_unit_test(test_ill_conditioned_reports_rcond),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_property_random_systems),
+        cmocka_unit_test(test_klu_and_iterative_agree),
+        cmocka_unit_test(test_refactor_new_values),
+        cmocka_unit_test(test_generated_lca_system),
+        cmocka_unit_test(test_auto_choice_and_reason),
+        cmocka_unit_test(test_auto_structurally_singular_names_column),
         cmocka_unit_test(test_auto_falls_back_to_klu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
