@@ -287,11 +287,11 @@ tj_status io_report_write_html(const io_report *r, FILE *f, tj_error *err)
     fputs("</p>\n<p class=\"total\">", f);
     esc(f, r->total);
     fputs("</p>\n</header>\n", f);
-    if (r->example)
-        fprintf(f, "<p class=\"example\">%s</p>\n",
-                r->zh ? "示例数据：本报告基于示例数据，不是真实的产品碳足迹。"
-                      : "EXAMPLE DATA: this report is based on example data and is not a real "
-                        "product carbon footprint.");
+    if (r->banner) {
+        fputs("<p class=\"example\">", f);
+        esc(f, r->banner);
+        fputs("</p>\n", f);
+    }
     fprintf(f, "<nav><h2>%s</h2><ol>", r->zh ? "目录" : "Contents");
     for (size_t i = 0; i < r->n; i++) {
         fputs("<li><a href=\"#", f);
