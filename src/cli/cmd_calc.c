@@ -12,6 +12,8 @@
 #include "cli/commands.h"
 #include "io/model.h"
 #include "io/result_json.h"
+#include "services/model_factors.h"
+#include "store/store.h"
 
 static void usage(FILE *out)
 {
@@ -86,24 +88,53 @@ static json_t *factors_json(const io_model *m)
                               "unit", x->unit, "source", x->source ? x->source : "", "origin",
                               x->inline_def ? "model" : "database");
         json_object_set_new(f, "version", x->version ? json_string(x->version) : json_null());
+        if (x->note)
+            json_object_set_new(f, "resolution", json_string(x->note));
         json_array_append_new(a, f);
     }
     return a;
 }
 
+/* Is this a calculation over an imported inventory database (--process /
+ * --all)?  Those options, and everything else on such a command line, belong
+ * to cli_calc_db. */
+static int wants_db_mode(int argc, char **argv, int *has_db)
+{
+    static const char *const db_opts[] = {"--process", "--all", "--amount", "--allocation", NULL};
+    int want = 0;
+    *has_db = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == '\0' || argv[i][4] == '='))
+            *has_db = 1;
+        for (const char *const *o = db_opts; *o; o++) {
+            size_t n = strlen(*o);
+            if (!strncmp(argv[i], *o, n) && (argv[i][n] == '\0' || argv[i][n] == '='))
+                want = 1;
+        }
+    }
+    return want;
+}
+
 int cmd_calc(int argc, char **argv)
 {
+    int has_db;
+    if (wants_db_mode(argc, argv, &has_db)) {
+        if (!has_db) {
+            fprintf(stderr, "tanji calc: --process, --all, --amount and --allocation need --db\n");
+            return EXIT_USAGE;
+        }
+        return cli_calc_db(argc, argv);
+    }
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},  {"gwp", required_argument, NULL, 'g'},
         {"mc", required_argument, NULL, 'm'},      {"seed", required_argument, NULL, 's'},
         {"solver", required_argument, NULL, 'S'},  {"path-cutoff", required_argument, NULL, 'p'},
         {"output", required_argument, NULL, 'o'},  {"db", required_argument, NULL, 'd'},
-        {"process", required_argument, NULL, 'P'}, {"amount", required_argument, NULL, 'a'},
-        {"all", no_argument, NULL, 'A'},           {"allocation", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     const char *format = "text", *gwp_s = "AR6", *solver_s = "auto", *output = NULL, *db = NULL;
-    int db_mode = 0;
     uint64_t mc = 0, seed = 1;
     double path_cutoff = 0.01;
     tj_error err;
@@ -134,7 +165,6 @@ int cmd_calc(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 'd': db = optarg; break;
-        case 'P': case 'A': case 'a': case 'L': db_mode = 1; break;
         case 'h': usage(stdout); return 0;
         case ':':
             fprintf(stderr, "tanji calc: option %s needs a value\n", argv[optind - 1]);
@@ -143,13 +173,6 @@ int cmd_calc(int argc, char **argv)
             fprintf(stderr, "tanji calc: unknown option %s (see tanji calc --help)\n", argv[optind - 1]);
             return EXIT_USAGE;
         }
-    }
-    if (db_mode) {
-        if (!db) {
-            fprintf(stderr, "tanji calc: --process, --all, --amount and --allocation need --db\n");
-            return EXIT_USAGE;
-        }
-        return cli_calc_db(argc, argv);
     }
     if (optind != argc - 1) {
         fprintf(stderr, "tanji calc: give exactly one MODEL.json (see tanji calc --help)\n");
@@ -180,17 +203,22 @@ int cmd_calc(int argc, char **argv)
         fprintf(stderr, "tanji calc: --solver must be auto, klu or iterative, not \"%s\"\n", solver_s);
         return EXIT_USAGE;
     }
-    if (db) {
-        /* Factor references are resolved by the factor database service. */
-        fprintf(stderr, "tanji calc: note: --db with a model file resolves database factors (see docs)\n");
-    }
 
     int rc = 0;
     io_model *m = NULL;
     calc_context *ctx = NULL;
     calc_result *res = NULL;
     FILE *out = NULL;
-    tj_status st = io_model_load_file(model_path, &mopt, &m, &err);
+    store_db *store = NULL;
+    tj_status st = TJ_OK;
+    if (db) {
+        /* Database factor references ("ID@VERSION" or a query) resolve there. */
+        if ((st = store_open(db, &store, &err)))
+            goto fail;
+        mopt.resolver = svc_model_factor_resolver;
+        mopt.resolver_ctx = store;
+    }
+    st = io_model_load_file(model_path, &mopt, &m, &err);
     if (st)
         goto fail;
     if ((st = calc_context_new(m->sys, &copt, &ctx, &err)))
@@ -246,5 +274,6 @@ done:
     calc_result_free(res);
     calc_context_free(ctx);
     io_model_free(m);
+    store_close(store);
     return rc;
 }
