@@ -48,7 +48,7 @@ static int pick_rule(const svc_ruleset *set, const json_t *model, const char *re
         return EXIT_USAGE;
     }
     const char *geo = json_string_value(json_object_get(prod, "geography"));
-    const char *code = region ? svc_region_from_iso(region) : svc_region_from_iso(geo);
+    const char *code = region ? svc_rule_region_code(region) : svc_rule_region_code(geo);
     if (region && !code) {
         fprintf(stderr, "tanji check: --region %s is neither a GB/T 2260 code nor CN-XX\n", region);
         return EXIT_USAGE;

@@ -166,7 +166,7 @@ static int valid_date(const char *s)
     return m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-const char *svc_region_from_iso(const char *code)
+const char *svc_rule_region_code(const char *code)
 {
     static const char *const map[][2] = {
         {"BJ", "110000"}, {"TJ", "120000"}, {"HE", "130000"}, {"SX", "140000"}, {"NM", "150000"},

@@ -114,7 +114,7 @@ const svc_rule *svc_ruleset_get(const svc_ruleset *set, const char *ref);
 
 /* GB/T 2260 province code for an ISO 3166-2 code ("CN-YN" -> "530000"; a
  * GB/T 2260 code is returned as is); NULL if unknown. */
-const char *svc_region_from_iso(const char *code);
+const char *svc_rule_region_code(const char *code);
 
 /* Is region (6-digit GB/T 2260 code) valid? */
 int svc_region_valid(const char *code);
