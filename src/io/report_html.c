@@ -259,7 +259,7 @@ static const char css[] =
     ".total{font-size:22px;font-weight:bold;color:#2e7d52}.example{background:#fff3cd;border:1px "
     "solid #e0b44c;padding:.5em .8em;border-radius:4px}"
     "table{border-collapse:collapse;margin:.6em 0;width:100%}th,td{padding:4px 8px;text-align:left;"
-    "vertical-align:top;border-bottom:1px solid #e2e2e2}table.data thead th{background:#eef6f1;"
+    "vertical-align:top;border-bottom:1px solid #e2e2e2;white-space:pre-line}table.data thead th{background:#eef6f1;"
     "border-bottom:2px solid #2e7d52}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
     "table.kv th{width:38%;font-weight:normal;color:#555}"
     ".note{background:#f3f8f5;border-left:4px solid #2e7d52;padding:.4em .8em}"
