@@ -91,19 +91,46 @@ static json_t *factors_json(const io_model *m)
     return a;
 }
 
+/* Is this a calculation over an imported inventory database (--process /
+ * --all)?  Those options, and everything else on such a command line, belong
+ * to cli_calc_db. */
+static int wants_db_mode(int argc, char **argv, int *has_db)
+{
+    static const char *const db_opts[] = {"--process", "--all", "--amount", "--allocation", NULL};
+    int want = 0;
+    *has_db = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == '\0' || argv[i][4] == '='))
+            *has_db = 1;
+        for (const char *const *o = db_opts; *o; o++) {
+            size_t n = strlen(*o);
+            if (!strncmp(argv[i], *o, n) && (argv[i][n] == '\0' || argv[i][n] == '='))
+                want = 1;
+        }
+    }
+    return want;
+}
+
 int cmd_calc(int argc, char **argv)
 {
+    int has_db;
+    if (wants_db_mode(argc, argv, &has_db)) {
+        if (!has_db) {
+            fprintf(stderr, "tanji calc: --process, --all, --amount and --allocation need --db\n");
+            return EXIT_USAGE;
+        }
+        return cli_calc_db(argc, argv);
+    }
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},  {"gwp", required_argument, NULL, 'g'},
         {"mc", required_argument, NULL, 'm'},      {"seed", required_argument, NULL, 's'},
         {"solver", required_argument, NULL, 'S'},  {"path-cutoff", required_argument, NULL, 'p'},
         {"output", required_argument, NULL, 'o'},  {"db", required_argument, NULL, 'd'},
-        {"process", required_argument, NULL, 'P'}, {"amount", required_argument, NULL, 'a'},
-        {"all", no_argument, NULL, 'A'},           {"allocation", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     const char *format = "text", *gwp_s = "AR6", *solver_s = "auto", *output = NULL, *db = NULL;
-    int db_mode = 0;
     uint64_t mc = 0, seed = 1;
     double path_cutoff = 0.01;
     tj_error err;
@@ -134,7 +161,6 @@ int cmd_calc(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 'd': db = optarg; break;
-        case 'P': case 'A': case 'a': case 'L': db_mode = 1; break;
         case 'h': usage(stdout); return 0;
         case ':':
             fprintf(stderr, "tanji calc: option %s needs a value\n", argv[optind - 1]);
@@ -143,13 +169,6 @@ int cmd_calc(int argc, char **argv)
             fprintf(stderr, "tanji calc: unknown option %s (see tanji calc --help)\n", argv[optind - 1]);
             return EXIT_USAGE;
         }
-    }
-    if (db_mode) {
-        if (!db) {
-            fprintf(stderr, "tanji calc: --process, --all, --amount and --allocation need --db\n");
-            return EXIT_USAGE;
-        }
-        return cli_calc_db(argc, argv);
     }
     if (optind != argc - 1) {
         fprintf(stderr, "tanji calc: give exactly one MODEL.json (see tanji calc --help)\n");

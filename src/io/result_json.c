@@ -1,6 +1,8 @@
 /* Footprint results as JSON and text; see io/result_json.h. */
 #include "io/result_json.h"
 
+#include "tanji/text.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -234,56 +236,6 @@ static double pct(double part, double total)
     return total != 0 ? 100.0 * part / total : 0;
 }
 
-/* Columns a UTF-8 string takes on a terminal: East Asian wide characters
- * count two (enough for aligned tables with Chinese names). */
-static int display_width(const char *s)
-{
-    int w = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned cp;
-        int len;
-        if (*p < 0x80) {
-            cp = *p;
-            len = 1;
-        } else if ((*p & 0xe0) == 0xc0) {
-            cp = *p & 0x1fu;
-            len = 2;
-        } else if ((*p & 0xf0) == 0xe0) {
-            cp = *p & 0x0fu;
-            len = 3;
-        } else {
-            cp = *p & 0x07u;
-            len = 4;
-        }
-        for (int i = 1; i < len; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                len = i; /* malformed: count what we have */
-                break;
-            }
-            cp = (cp << 6) | (p[i] & 0x3fu);
-        }
-        p += len;
-        int wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-                   (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-                   (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-                   (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
-        w += wide ? 2 : 1;
-    }
-    return w;
-}
-
-/* Print s left-aligned in width columns (at least one space after it). */
-static void print_padded(FILE *out, const char *s, int width)
-{
-    int w = display_width(s);
-    fputs(s, out);
-    for (int i = w; i < width; i++)
-        fputc(' ', out);
-    if (w >= width)
-        fputc(' ', out);
-}
-
 static const char *const channel_label[CALC_CH_COUNT] = {
     "fossil", "biogenic emissions", "biogenic removals", "direct land-use change (dLUC)",
     "aircraft",
@@ -315,11 +267,11 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
 
     if (res->ngas > 0) {
         fprintf(out, "\nBy gas (top %d):\n", res->ngas < 10 ? res->ngas : 10);
-        fprintf(out, "  %-40s %14s %14s %7s\n", "gas", "kg", "kg CO2e", "share");
+        fprintf(out, "  %-32s %14s %14s %7s\n", "gas", "kg", "kg CO2e", "share");
         for (int i = 0; i < res->ngas && i < 10; i++) {
             fputs("  ", out);
-            print_padded(out, res->gas[i].gas, 41);
-            fprintf(out, "%14.6g %14.6g %6.1f%%\n", res->gas[i].amount, res->gas[i].co2e,
+            tj_fput_cell(out, res->gas[i].gas, 32);
+            fprintf(out, " %14.6g %14.6g %6.1f%%\n", res->gas[i].amount, res->gas[i].co2e,
                     pct(res->gas[i].co2e, res->total));
         }
     }

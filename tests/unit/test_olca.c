@@ -248,7 +248,7 @@ static void check_allocation(const char *sub)
     NEAR(footprint(sys, P_STEEL, 1, NULL), 0.8 * STEEL_NONE);
     NEAR(footprint(sys, coid, 1, NULL), 0.2 * STEEL_NONE / 0.5);
     NEAR(footprint(sys, P_ELEC, 1, NULL), ELEC_AR6); /* single-output: unchanged */
-    assert_int_equal(sys->ncut, 2); /* the orphan input, once per column */
+    assert_int_equal(sys->ncut, 2);                  /* the orphan input, once per column */
     calc_system_free(sys);
     olca_build_info_release(&info);
 
@@ -302,39 +302,36 @@ static void test_characterise(void **state)
     } t[] = {
         {"Carbon dioxide, fossil", "air/unspecified", NULL, "kg", 0, "CO2", CALC_CH_FOSSIL, 1},
         {"Carbon dioxide, biogenic", "air/unspecified", NULL, "kg", 0, "CO2", CALC_CH_BIOGENIC, 1},
-        {"Carbon dioxide, in air", "resource/in air", NULL, "kg", 1, "CO2",
-         CALC_CH_BIOGENIC_REMOVAL, 1},
-        {"Carbon dioxide, land transformation", "air/unspecified", NULL, "kg", 0, "CO2",
-         CALC_CH_DLUC, 1},
+        {"Carbon dioxide, in air", "resource/in air", NULL, "kg", 1, "CO2", CALC_CH_BIOGENIC_REMOVAL, 1},
+        {"Carbon dioxide, land transformation", "air/unspecified", NULL, "kg", 0, "CO2", CALC_CH_DLUC, 1},
         {"Methane, biogenic", "air/unspecified", NULL, "kg", 0, "CH4", CALC_CH_BIOGENIC, 1},
         {"Methane, fossil", "air/high population density", NULL, "kg", 0, "CH4", CALC_CH_FOSSIL, 1},
-        {"Methane [Organic emissions to air]", "Emission to air", NULL, "kg", 0, "CH4",
-         CALC_CH_FOSSIL, 1},
+        {"Methane [Organic emissions to air]", "Emission to air", NULL, "kg", 0, "CH4", CALC_CH_FOSSIL, 1},
         {"Ethane, 1,1,1,2-tetrafluoro-, HFC-134a", "air/unspecified", NULL, "kg", 0, "HFC-134a",
          CALC_CH_FOSSIL, 1},
         {"Methane, tetrafluoro-, CFC-14", "air/unspecified", NULL, "kg", 0, "CF4", CALC_CH_FOSSIL, 1},
         {"Stuff", "air/unspecified", "000074-82-8", "g", 0, "CH4", CALC_CH_FOSSIL, 0},
         {"Methane, fossil", "water/unspecified", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 0},
         {"Coalbed methane", "resource/in ground", NULL, "MJ", 1, NULL, CALC_CH_FOSSIL, 0},
-        {"Methane, chlorodifluoro-, HCFC-22", "air/unspecified", NULL, "kg", 0, NULL,
-         CALC_CH_FOSSIL, 1},
+        {"Methane, chlorodifluoro-, HCFC-22", "air/unspecified", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 1},
         {"Chlorothalonil", "air/unspecified", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 0},
-        {"NMVOC, non-methane volatile organic compounds", "air", NULL, "kg", 0, NULL,
-         CALC_CH_FOSSIL, 0},
+        {"NMVOC, non-methane volatile organic compounds", "air", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 0},
         {"Methane, fossil", "air", NULL, "MJ", 0, NULL, CALC_CH_FOSSIL, 1}, /* not a mass unit */
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        olca_flow f = {.name = (char *)t[i].name, .category = (char *)t[i].cat,
-                       .cas = (char *)t[i].cas, .ref_unit = (char *)t[i].unit,
+        olca_flow f = {.name = (char *)t[i].name,
+                       .category = (char *)t[i].cat,
+                       .cas = (char *)t[i].cas,
+                       .ref_unit = (char *)t[i].unit,
                        .type = OLCA_FLOW_ELEMENTARY};
         calc_channel ch;
         int bio, like;
         double kg;
         const tj_gas *g = olca_characterise(&f, t[i].input, &ch, &bio, &kg, &like);
-        if ((g == NULL) != (t[i].gas == NULL) || (g && strcmp(g->id, t[i].gas)) ||
-            (g && ch != t[i].ch) || like != t[i].ghg_like)
-            fail_msg("case %zu (%s [%s]): gas %s channel %d like %d", i, t[i].name, t[i].cat,
-                     g ? g->id : "-", (int)ch, like);
+        if ((g == NULL) != (t[i].gas == NULL) || (g && strcmp(g->id, t[i].gas)) || (g && ch != t[i].ch) ||
+            like != t[i].ghg_like)
+            fail_msg("case %zu (%s [%s]): gas %s channel %d like %d", i, t[i].name, t[i].cat, g ? g->id : "-",
+                     (int)ch, like);
         if (g && !strcmp(t[i].unit, "g"))
             NEAR(kg, 0.001);
     }
@@ -345,8 +342,7 @@ static void test_uslci_counts(void **state)
     (void)state;
     const char *shared = getenv("TJ_SHARED_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/data/uslci/uslci_olca1_5_0_json_ld.zip",
-             shared ? shared : "../shared");
+    snprintf(path, sizeof path, "%s/data/uslci/uslci_olca1_5_0_json_ld.zip", shared ? shared : "../shared");
     FILE *f = fopen(path, "rb");
     if (!f)
         skip();
