@@ -559,6 +559,41 @@ static void test_solvers_agree(void **state)
     calc_system_free(sys);
 }
 
+static void test_unit_totals(void **state)
+{
+    (void)state;
+    for (calc_solver_kind kind = CALC_SOLVER_KLU; kind <= CALC_SOLVER_ITERATIVE; kind++) {
+        calc_system *sys = random_system(150, 4, 11, 0);
+        /* a biogenic channel too */
+        int bio = flow(sys, "CO2/bio", "CO2", CALC_CH_BIOGENIC, 1);
+        for (int j = 0; j < sys->n; j += 3)
+            elem(sys, bio, j, 0.1 * (j % 5));
+        calc_options o;
+        calc_options_init(&o);
+        o.solver = kind;
+        calc_context *ctx = NULL;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        int n = sys->n;
+        double *tot = malloc((size_t)n * sizeof *tot);
+        double *ch = malloc((size_t)n * CALC_CH_COUNT * sizeof *ch);
+        assert_int_equal(calc_context_unit_totals(ctx, tot, ch, &err), TJ_OK);
+        for (int j = 0; j < n; j += 7) {
+            calc_result *r = NULL;
+            assert_int_equal(calc_context_footprint(ctx, j, 1, 0, &r, &err), TJ_OK);
+            assert_close(tot[j], r->total, 1e-7);
+            for (int c = 0; c < CALC_CH_COUNT; c++)
+                assert_close(ch[(size_t)c * n + j], r->channel[c], 1e-7);
+            calc_result_free(r);
+        }
+        assert_true(ch[(size_t)CALC_CH_BIOGENIC * n + 3] > 0);
+        free(tot);
+        free(ch);
+        calc_context_free(ctx);
+        calc_system_free(sys);
+    }
+}
+
 static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed,
                    calc_result **out)
 {
@@ -724,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_singular_named),
         cmocka_unit_test(test_solvers_agree),
         cmocka_unit_test(test_path_limits),
+        cmocka_unit_test(test_unit_totals),
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_monte_carlo_normal),
         cmocka_unit_test(test_monte_carlo_distributions),
