@@ -427,9 +427,9 @@ static tj_status build_paths(calc_context *ctx, calc_result *res, tj_error *err)
     double thresh = ctx->opt.path_cutoff * ref;
 
     tj_status rc = TJ_ERR_NOMEM;
-    int hcap = 64, hlen = 0, nsel = 0;
+    int hcap = 64, hlen = 0, nsel = 0, scap = maxn < 256 ? maxn : 256;
     path_cand *heap = malloc((size_t)hcap * sizeof *heap);
-    path_cand *sel = malloc((size_t)maxn * sizeof *sel);
+    path_cand *sel = malloc((size_t)scap * sizeof *sel);
     int *first = NULL, *next = NULL, *last = NULL, *order = NULL, *pos = NULL, *stack = NULL;
     if (!heap || !sel)
         goto nomem;
@@ -439,6 +439,14 @@ static tj_status build_paths(calc_context *ctx, calc_result *res, tj_error *err)
                                        u[root] * res->demand_amount});
     while (hlen > 0 && nsel < maxn) {
         path_cand c = heap_pop(heap, &hlen);
+        if (nsel == scap) {
+            int ncap = scap > maxn / 2 ? maxn : 2 * scap;
+            path_cand *ns = realloc(sel, (size_t)ncap * sizeof *ns);
+            if (!ns)
+                goto nomem;
+            sel = ns;
+            scap = ncap;
+        }
         int me = nsel;
         sel[nsel++] = c;
         if (c.depth >= ctx->opt.path_max_depth)
@@ -753,8 +761,6 @@ out:
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
 typedef struct rng {
     uint64_t s[4];
-    int have_spare;
-    double spare;
 } rng;
 
 static uint64_t splitmix64(uint64_t *x)
@@ -769,7 +775,6 @@ static void rng_seed(rng *r, uint64_t seed)
 {
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&seed);
-    r->have_spare = 0;
 }
 
 static inline uint64_t rotl(uint64_t x, int k)
@@ -797,45 +802,117 @@ static inline double rng_uniform(rng *r)
     return (double)(rng_next(r) >> 11) * 0x1.0p-53;
 }
 
-/* Standard normal: Marsaglia's polar method, keeping the spare value. */
-static double rng_normal(rng *r)
+/* Uniform in (0, 1), for logarithms. */
+static inline double rng_uniform_pos(rng *r)
 {
-    if (r->have_spare) {
-        r->have_spare = 0;
-        return r->spare;
-    }
-    double v1, v2, w;
-    do {
-        v1 = 2 * rng_uniform(r) - 1;
-        v2 = 2 * rng_uniform(r) - 1;
-        w = v1 * v1 + v2 * v2;
-    } while (w >= 1 || w == 0);
-    double k = sqrt(-2 * log(w) / w);
-    r->spare = v2 * k;
-    r->have_spare = 1;
-    return v1 * k;
+    return ((double)(rng_next(r) >> 12) + 0.5) * 0x1.0p-52;
 }
 
-static double sample(rng *r, const calc_dist *d, double amount)
+/* Standard normals by the ziggurat method (Marsaglia and Tsang, 2000) with
+ * 256 layers of equal area ZIG_V under exp(-x^2/2); layer 0 is the base
+ * rectangle plus the tail beyond ZIG_R.  x[1] = R > x[2] > ... > x[256] = 0;
+ * layer i (1..255) spans heights f(x[i])..f(x[i+1]) with width x[i]. */
+#define ZIG_N 256
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 4.92867323399e-3
+
+typedef struct zig {
+    double x[ZIG_N + 1];
+    double f[ZIG_N + 1];
+} zig;
+
+static void zig_init(zig *z)
 {
+    z->x[1] = ZIG_R;
+    z->f[1] = exp(-0.5 * ZIG_R * ZIG_R);
+    z->x[0] = ZIG_V / z->f[1];
+    z->f[0] = 0;
+    for (int i = 1; i < ZIG_N - 1; i++) {
+        double fi = z->f[i] + ZIG_V / z->x[i];
+        z->x[i + 1] = fi < 1 ? sqrt(-2 * log(fi)) : 0;
+        z->f[i + 1] = exp(-0.5 * z->x[i + 1] * z->x[i + 1]);
+    }
+    z->x[ZIG_N] = 0;
+    z->f[ZIG_N] = 1;
+}
+
+static double rng_normal(rng *r, const zig *z)
+{
+    for (;;) {
+        uint64_t bits = rng_next(r);
+        int i = (int)(bits & 0xff);
+        double sign = (bits & 0x100) ? -1.0 : 1.0;
+        double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
+        if (x < z->x[i + 1])
+            return sign * x; /* inside the layer's core rectangle */
+        if (i == 0) {        /* tail beyond R (Marsaglia 1964) */
+            double a, b;
+            do {
+                a = -log(rng_uniform_pos(r)) / ZIG_R;
+                b = -log(rng_uniform_pos(r));
+            } while (b + b < a * a);
+            return sign * (ZIG_R + a);
+        }
+        double y = z->f[i] + rng_uniform(r) * (z->f[i + 1] - z->f[i]);
+        if (y < exp(-0.5 * x * x))
+            return sign * x;
+    }
+}
+
+/* One uncertain matrix entry, with its distribution pre-digested. */
+typedef struct mc_item {
+    int pos;          /* index into the matrix's val[] */
+    calc_dist_kind kind;
+    double amount;    /* deterministic amount (already in the base values) */
+    double p1, p2, p3; /* lognormal: median, ln(gsd); normal: mean, sd;
+                          triangular: min, max, (mode-min)/(max-min); uniform: min, max-min */
+} mc_item;
+
+static void mc_item_init(mc_item *it, const calc_entry *e, int pos)
+{
+    const calc_dist *d = &e->dist;
+    it->pos = pos;
+    it->kind = d->kind;
+    it->amount = e->amount;
+    it->p1 = d->a;
+    it->p2 = d->b;
+    it->p3 = 0;
     switch (d->kind) {
     case CALC_DIST_LOGNORMAL:
-        return d->b > 1 ? d->a * exp(log(d->b) * rng_normal(r)) : d->a;
+        it->p2 = d->b > 1 ? log(d->b) : 0;
+        break;
+    case CALC_DIST_TRIANGULAR:
+        it->p2 = d->c;
+        it->p3 = d->c > d->a ? (d->b - d->a) / (d->c - d->a) : 0;
+        break;
+    case CALC_DIST_UNIFORM:
+        it->p2 = d->b - d->a;
+        break;
+    default:
+        break;
+    }
+}
+
+static double mc_sample(rng *r, const zig *z, const mc_item *it)
+{
+    switch (it->kind) {
+    case CALC_DIST_LOGNORMAL:
+        return it->p2 > 0 ? it->p1 * exp(it->p2 * rng_normal(r, z)) : it->p1;
     case CALC_DIST_NORMAL:
-        return d->a + d->b * rng_normal(r);
+        return it->p1 + it->p2 * rng_normal(r, z);
     case CALC_DIST_TRIANGULAR: {
-        double lo = d->a, mode = d->b, hi = d->c, w = hi - lo;
+        double lo = it->p1, hi = it->p2, w = hi - lo, fc = it->p3;
         if (!(w > 0))
             return lo;
-        double u = rng_uniform(r), fc = (mode - lo) / w;
-        return u < fc ? lo + sqrt(u * w * (mode - lo)) : hi - sqrt((1 - u) * w * (hi - mode));
+        double u = rng_uniform(r);
+        return u < fc ? lo + w * sqrt(u * fc) : hi - w * sqrt((1 - u) * (1 - fc));
     }
     case CALC_DIST_UNIFORM:
-        return d->a + (d->b - d->a) * rng_uniform(r);
+        return it->p1 + it->p2 * rng_uniform(r);
     case CALC_DIST_NONE:
         break;
     }
-    return amount;
+    return it->amount;
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -872,15 +949,13 @@ static void stats_of(double *v, int k, calc_stats *st)
 /* Overwrite the sampled positions of val: reset to base, then add each
  * sampled entry's deviation from its deterministic amount (duplicates that
  * were summed into one position each contribute their own deviation). */
-static void resample(rng *r, const calc_entry *ent, const int *idx, int cnt, const int *map,
-                     const double *base, double *val)
+static void resample(rng *r, const zig *z, const mc_item *items, int cnt, const double *base,
+                     double *val)
 {
     for (int i = 0; i < cnt; i++)
-        val[map[idx[i]]] = base[map[idx[i]]];
-    for (int i = 0; i < cnt; i++) {
-        const calc_entry *e = &ent[idx[i]];
-        val[map[idx[i]]] += sample(r, &e->dist, e->amount) - e->amount;
-    }
+        val[items[i].pos] = base[items[i].pos];
+    for (int i = 0; i < cnt; i++)
+        val[items[i].pos] += mc_sample(r, z, &items[i]) - items[i].amount;
 }
 
 tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations,
@@ -903,8 +978,9 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     size_t annz = (size_t)ctx->a.colptr[n], bnnz = (size_t)ctx->b.colptr[n];
     size_t nv = (size_t)iterations * (1 + CALC_STAGE_COUNT);
 
-    int *ia = xcalloc((size_t)nta, sizeof *ia);
-    int *ib = xcalloc((size_t)ntb, sizeof *ib);
+    mc_item *ia = xcalloc((size_t)nta, sizeof *ia);
+    mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
+    zig *zt = malloc(sizeof *zt);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
     double *q = xcalloc((size_t)n, sizeof *q);
@@ -913,17 +989,17 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0, b_touched = 0;
-    if (!ia || !ib || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+    if (!ia || !ib || !zt || !abase || !bbase || !q || !x || !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
     nta = ntb = 0;
     for (int t = 0; t < sys->ntech; t++)
         if (sys->tech[t].dist.kind != CALC_DIST_NONE)
-            ia[nta++] = t;
+            mc_item_init(&ia[nta++], &sys->tech[t], ctx->amap[t]);
     for (int t = 0; t < sys->nelem; t++)
         if (sys->elem[t].dist.kind != CALC_DIST_NONE)
-            ib[ntb++] = t;
+            mc_item_init(&ib[ntb++], &sys->elem[t], ctx->bmap[t]);
     memcpy(abase, ctx->a.val, annz * sizeof *abase);
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
@@ -934,11 +1010,12 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
 
     rng r;
     rng_seed(&r, seed);
+    zig_init(zt);
     double *vt = vals, *vs = vals + iterations;
     for (int it = 0; it < iterations; it++) {
         if (nta > 0) {
             a_touched = 1;
-            resample(&r, sys->tech, ia, nta, ctx->amap, abase, ctx->a.val);
+            resample(&r, zt, ia, nta, abase, ctx->a.val);
             rc = calc_solver_refactor(ctx->solver, err);
             if (rc != TJ_OK) {
                 if (rc == TJ_ERR_NUMERIC)
@@ -950,7 +1027,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         }
         if (ntb > 0) {
             b_touched = 1;
-            resample(&r, sys->elem, ib, ntb, ctx->bmap, bbase, ctx->b.val);
+            resample(&r, zt, ib, ntb, bbase, ctx->b.val);
             direct_intensity(ctx, &ctx->b, q, NULL);
         }
         if (nta > 0) {
@@ -1001,6 +1078,7 @@ out:
     free(unc);
     free(ia);
     free(ib);
+    free(zt);
     free(abase);
     free(bbase);
     free(q);

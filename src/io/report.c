@@ -8,10 +8,10 @@
 #include <time.h>
 
 #define NSTAGES 5
-static const char *const stage_keys[NSTAGES] = {"raw_materials", "production", "distribution",
-                                                "use", "end_of_life"};
-static const char *const stage_en[NSTAGES] = {"Raw material acquisition", "Production",
-                                              "Distribution", "Use", "End of life"};
+static const char *const stage_keys[NSTAGES] = {"raw_materials", "production", "distribution", "use",
+                                                "end_of_life"};
+static const char *const stage_en[NSTAGES] = {"Raw material acquisition", "Production", "Distribution", "Use",
+                                              "End of life"};
 static const char *const stage_zh[NSTAGES] = {"原材料获取", "生产", "分销", "使用", "寿命终止"};
 
 typedef struct bctx {
@@ -277,16 +277,13 @@ tj_status io_footprint_validate(const json_t *fp, tj_error *err)
     for (int i = 0; i < NSTAGES; i++) {
         json_t *v = json_object_get(bs, stage_keys[i]);
         if (v && !json_is_number(v))
-            return tj_error_set(err, TJ_ERR_INPUT, "by_stage", "by_stage.%s must be a number",
-                                stage_keys[i]);
+            return tj_error_set(err, TJ_ERR_INPUT, "by_stage", "by_stage.%s must be a number", stage_keys[i]);
     }
-    static const char *const arrays[] = {"by_gas", "by_process", "paths", "factors_used",
-                                         "inventory"};
+    static const char *const arrays[] = {"by_gas", "by_process", "paths", "factors_used", "inventory"};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
         json_t *v = json_object_get(fp, arrays[i]);
         if (v && !json_is_array(v))
-            return tj_error_set(err, TJ_ERR_INPUT, arrays[i], "\"%s\" must be an array",
-                                arrays[i]);
+            return tj_error_set(err, TJ_ERR_INPUT, arrays[i], "\"%s\" must be an array", arrays[i]);
         size_t k;
         json_t *e;
         json_array_foreach(v, k, e) if (!json_is_object(e))
@@ -300,8 +297,7 @@ tj_status io_footprint_validate(const json_t *fp, tj_error *err)
     for (size_t i = 0; i < sizeof objects / sizeof *objects; i++) {
         json_t *v = json_object_get(fp, objects[i]);
         if (v && !json_is_object(v) && !json_is_null(v))
-            return tj_error_set(err, TJ_ERR_INPUT, objects[i], "\"%s\" must be an object",
-                                objects[i]);
+            return tj_error_set(err, TJ_ERR_INPUT, objects[i], "\"%s\" must be an object", objects[i]);
     }
     return TJ_OK;
 }
@@ -350,8 +346,7 @@ static void sec_scope(bctx *c, const json_t *fp, const char *unit, const char *p
                             "verification, label certification and disclosure. Results are GWP100; "
                             "fossil GHG, biogenic emissions and removals, direct land-use change and "
                             "aircraft emissions are reported separately; no offsets are included.",
-                            grave ? "carbon footprint (CFP)" : "partial carbon footprint (PCFP)",
-                            product));
+                            grave ? "carbon footprint (CFP)" : "partial carbon footprint (PCFP)", product));
     io_block *b = block(c, s, IO_BLOCK_KV);
     if (b)
         b->ncols = 2;
@@ -363,11 +358,13 @@ static void sec_scope(bctx *c, const json_t *fp, const char *unit, const char *p
        xstrdup(c, grave ? L("full carbon footprint (CFP)", "产品碳足迹（CFP）")
                         : L("partial carbon footprint (PCFP)", "部分产品碳足迹（PCFP）")));
     kv(c, b, L("System boundary", "系统边界"), xstrdup(c, boundary ? boundary : "-"));
-    kv(c, b, L("Reference period", "数据时间范围"),
-       jtext(c, json_object_get(model, "reference_period")));
+    kv(c, b, L("Reference period", "数据时间范围"), jtext(c, json_object_get(model, "reference_period")));
     kv(c, b, L("Geography", "地理范围"), jtext(c, json_object_get(model, "geography")));
     kv(c, b, L("GWP set", "GWP 数据集"),
-       json_object_get(fp, "gwp") ? xprintf(c, "IPCC %s GWP100", json_string_value(json_object_get(fp, "gwp")) ? json_string_value(json_object_get(fp, "gwp")) : "?")
+       json_object_get(fp, "gwp") ? xprintf(c, "IPCC %s GWP100",
+                                            json_string_value(json_object_get(fp, "gwp"))
+                                                ? json_string_value(json_object_get(fp, "gwp"))
+                                                : "?")
                                   : xstrdup(c, "-"));
     kv(c, b, L("Result unit", "结果单位"), xstrdup(c, unit));
     kv(c, b, L("Standards", "依据标准"),
@@ -397,8 +394,7 @@ static void sec_unit(bctx *c, const json_t *fp, const char *unit, const char *pr
     if (b)
         b->ncols = 2;
     kv(c, b, grave ? L("Functional unit", "功能单位") : L("Declared unit", "声明单位"),
-       dunit ? xprintf(c, "%s %s %s", io_fmt_num(amount, nb, sizeof nb), dunit, product)
-             : xstrdup(c, "-"));
+       dunit ? xprintf(c, "%s %s %s", io_fmt_num(amount, nb, sizeof nb), dunit, product) : xstrdup(c, "-"));
     if (json_object_get(model, "functional_unit"))
         kv(c, b, L("Description", "说明"), jtext(c, json_object_get(model, "functional_unit")));
     kv(c, b, L("Carbon footprint per unit", "单位产品碳足迹"),
@@ -454,10 +450,10 @@ static void sec_data(bctx *c, const json_t *fp)
     io_block *b = table(c, s, 2, 2u, L("Criterion", "指标"), L("Rating", "评分"));
     static const char *const keys[] = {"TeR", "GeR", "TiR", "P", "dqr"};
     const char *names_en[] = {"Technological representativeness (TeR)",
-                              "Geographical representativeness (GeR)",
-                              "Time representativeness (TiR)", "Precision (P)", "DQR"};
-    const char *names_zh[] = {"技术代表性 (TeR)", "地理代表性 (GeR)", "时间代表性 (TiR)",
-                              "精确度 (P)", "数据质量评级 DQR"};
+                              "Geographical representativeness (GeR)", "Time representativeness (TiR)",
+                              "Precision (P)", "DQR"};
+    const char *names_zh[] = {"技术代表性 (TeR)", "地理代表性 (GeR)", "时间代表性 (TiR)", "精确度 (P)",
+                              "数据质量评级 DQR"};
     for (int i = 0; i < 5; i++) {
         json_t *v = json_object_get(d, keys[i]);
         if (v)
@@ -472,12 +468,13 @@ static void sec_data(bctx *c, const json_t *fp)
     size_t ni = json_array_size(json_object_get(fp, "inventory"));
     size_t np = json_array_size(json_object_get(fp, "by_process"));
     text(c, s, IO_BLOCK_PARA,
-         c->r->zh ? xprintf(c, "模型含 %zu 个过程、%zu 条清单流，引用 %zu 个背景因子（版本见“因子版本”一节）。",
-                            np, ni, nf)
-                  : xprintf(c,
-                            "The model has %zu processes and %zu inventory flows and uses %zu "
-                            "background factors (versions in the section \"Factor versions\").",
-                            np, ni, nf));
+         c->r->zh
+             ? xprintf(c, "模型含 %zu 个过程、%zu 条清单流，引用 %zu 个背景因子（版本见“因子版本”一节）。",
+                       np, ni, nf)
+             : xprintf(c,
+                       "The model has %zu processes and %zu inventory flows and uses %zu "
+                       "background factors (versions in the section \"Factor versions\").",
+                       np, ni, nf));
 }
 
 static void sec_allocation(bctx *c, const json_t *fp)
@@ -492,8 +489,7 @@ static void sec_allocation(bctx *c, const json_t *fp)
                       "分配遵循 ISO 14044 的顺序：尽可能通过细分或系统扩展避免分配，其次按物理关系分配，"
                       "最后按经济价值分配。分配在构建技术矩阵之前进行。")));
     if (json_is_array(a) && json_array_size(a)) {
-        io_block *b = table(c, s, 3, 0, L("Process", "过程"), L("Method", "方法"),
-                            L("Details", "说明"));
+        io_block *b = table(c, s, 3, 0, L("Process", "过程"), L("Method", "方法"), L("Details", "说明"));
         size_t i;
         json_t *e;
         json_array_foreach(a, i, e)
@@ -527,8 +523,8 @@ static void sec_cutoff(bctx *c, const json_t *fp)
     kv(c, b, L("Estimated share of excluded flows", "舍去流的估计占比"),
        json_is_number(cs) ? pct(c, json_number_value(cs)) : xstrdup(c, "-"));
     if (json_is_array(co) && json_array_size(co)) {
-        io_block *t = table(c, s, 4, 8u, L("Process", "过程"), L("Flow", "流"),
-                            L("Amount", "数量"), L("Estimated share", "估计占比"));
+        io_block *t = table(c, s, 4, 8u, L("Process", "过程"), L("Flow", "流"), L("Amount", "数量"),
+                            L("Estimated share", "估计占比"));
         size_t i;
         json_t *e;
         json_array_foreach(co, i, e)
@@ -540,12 +536,11 @@ static void sec_cutoff(bctx *c, const json_t *fp)
             const json_t *amt = json_object_get(e, "amount");
             char *at = amt ? jtext(c, amt) : NULL;
             row_n(c, t, jtext(c, json_object_get(e, "process")),
-                  jtext(c, json_object_get(e, "flow") ? json_object_get(e, "flow")
-                                                      : json_object_get(e, "name")),
-                  at ? xprintf(c, "%s %s", at, jstr(e, "unit") ? jstr(e, "unit") : "")
-                     : xstrdup(c, "-"),
+                  jtext(c,
+                        json_object_get(e, "flow") ? json_object_get(e, "flow") : json_object_get(e, "name")),
+                  at ? xprintf(c, "%s %s", at, jstr(e, "unit") ? jstr(e, "unit") : "") : xstrdup(c, "-"),
                   json_is_number(json_object_get(e, "share")) ? pct(c, jnum(e, "share", 0))
-                                                             : xstrdup(c, "-"));
+                                                              : xstrdup(c, "-"));
             free(at);
         }
     } else
@@ -557,13 +552,12 @@ static void sec_results(bctx *c, const json_t *fp, const char *unit)
     io_section *s = section(c, "results", L("Results", "核算结果"));
     double total = jnum(fp, "total", NAN);
     char nb[64];
-    text(c, s, IO_BLOCK_NOTE,
-         xprintf(c, "%s: %s %s", L("Carbon footprint", "产品碳足迹"),
-                 io_fmt_num(total, nb, sizeof nb), unit));
+    text(
+        c, s, IO_BLOCK_NOTE,
+        xprintf(c, "%s: %s %s", L("Carbon footprint", "产品碳足迹"), io_fmt_num(total, nb, sizeof nb), unit));
     /* by stage */
     const json_t *bs = json_object_get(fp, "by_stage");
-    io_block *t = table(c, s, 3, 6u, L("Life-cycle stage", "生命周期阶段"), unit,
-                        L("Share", "占比"));
+    io_block *t = table(c, s, 3, 6u, L("Life-cycle stage", "生命周期阶段"), unit, L("Share", "占比"));
     io_block *ch = block(c, s, IO_BLOCK_BARS);
     if (ch) {
         ch->text = xstrdup(c, L("Results by life-cycle stage", "按生命周期阶段的结果"));
@@ -579,27 +573,24 @@ static void sec_results(bctx *c, const json_t *fp, const char *unit)
     /* by gas */
     const json_t *bg = json_object_get(fp, "by_gas");
     if (json_array_size(bg)) {
-        io_block *g = table(c, s, 4, 14u, L("Greenhouse gas", "温室气体"),
-                            L("Mass (kg)", "排放量 (kg)"), unit, L("Share", "占比"));
+        io_block *g = table(c, s, 4, 14u, L("Greenhouse gas", "温室气体"), L("Mass (kg)", "排放量 (kg)"),
+                            unit, L("Share", "占比"));
         size_t i;
         json_t *e;
         json_array_foreach(bg, i, e)
         {
             double v = jnum(e, "co2e", 0);
-            row_n(c, g, jtext(c, json_object_get(e, "gas")),
-                  num(c, jnum(e, "amount_kg", NAN)), num(c, v),
+            row_n(c, g, jtext(c, json_object_get(e, "gas")), num(c, jnum(e, "amount_kg", NAN)), num(c, v),
                   total != 0 ? pct(c, v / total) : xstrdup(c, "-"));
         }
     }
     /* by channel */
-    static const char *const ch_keys[] = {"fossil", "biogenic_emissions", "biogenic_removals",
-                                          "dluc", "aircraft"};
+    static const char *const ch_keys[] = {"fossil", "biogenic_emissions", "biogenic_removals", "dluc",
+                                          "aircraft"};
     const char *ch_en[] = {"Fossil GHG", "Biogenic emissions", "Biogenic removals",
                            "Direct land-use change (dLUC)", "Aircraft emissions"};
-    const char *ch_zh[] = {"化石温室气体", "生物源排放", "生物源清除", "直接土地利用变化 (dLUC)",
-                           "航空排放"};
-    io_block *k = table(c, s, 2, 2u, L("Reported separately (GB/T 24067)", "分别报告（GB/T 24067）"),
-                        unit);
+    const char *ch_zh[] = {"化石温室气体", "生物源排放", "生物源清除", "直接土地利用变化 (dLUC)", "航空排放"};
+    io_block *k = table(c, s, 2, 2u, L("Reported separately (GB/T 24067)", "分别报告（GB/T 24067）"), unit);
     for (int i = 0; i < 5; i++) {
         json_t *v = json_object_get(fp, ch_keys[i]);
         row_n(c, k, xstrdup(c, c->r->zh ? ch_zh[i] : ch_en[i]),
@@ -675,8 +666,7 @@ static void sec_hotspots(bctx *c, const json_t *fp, const char *unit)
                           "behind the node):",
                           "主要供应链路径（上游合计包括该节点之后的全部上游）：")));
         io_block *pt = table(c, s, 5, 0x1cu, L("Path node", "路径节点"), L("Amount", "数量"),
-                             L("Direct", "直接"), L("Upstream total", "上游合计"),
-                             L("Share", "占比"));
+                             L("Direct", "直接"), L("Upstream total", "上游合计"), L("Share", "占比"));
         size_t i;
         json_t *e;
         size_t np = json_array_size(paths);
@@ -694,7 +684,7 @@ static void sec_hotspots(bctx *c, const json_t *fp, const char *unit)
                           jstr(e, "unit") ? jstr(e, "unit") : ""),
                   num(c, jnum(e, "direct", NAN)), num(c, jnum(e, "upstream", NAN)),
                   json_is_number(json_object_get(e, "share")) ? pct(c, jnum(e, "share", 0))
-                                                             : xstrdup(c, "-"));
+                                                              : xstrdup(c, "-"));
         }
     }
 }
@@ -781,8 +771,7 @@ static void sec_conformance(bctx *c, const json_t *check)
         json_t *e;
         json_array_foreach(viol, i, e)
         {
-            const char *msg = c->r->zh && jstr(e, "message_zh") ? jstr(e, "message_zh")
-                                                                : jstr(e, "message");
+            const char *msg = c->r->zh && jstr(e, "message_zh") ? jstr(e, "message_zh") : jstr(e, "message");
             row_n(c, t, jtext(c, json_object_get(e, "code")), jtext(c, json_object_get(e, "path")),
                   xstrdup(c, msg ? msg : "-"));
         }
@@ -822,8 +811,7 @@ static void sec_digest(bctx *c, const json_t *fp, const char *fp_sha256)
        jstr(fp, "inputs_digest") ? xstrdup(c, jstr(fp, "inputs_digest"))
                                  : xstrdup(c, L("not recorded", "未记录")));
     if (fp_sha256)
-        kv(c, b, L("SHA-256 of the footprint result file", "结果文件 SHA-256"),
-           xstrdup(c, fp_sha256));
+        kv(c, b, L("SHA-256 of the footprint result file", "结果文件 SHA-256"), xstrdup(c, fp_sha256));
     kv(c, b, L("Report generated (UTC)", "报告生成时间 (UTC)"), xstrdup(c, c->r->generated));
 }
 
@@ -859,8 +847,8 @@ tj_status io_report_build(const json_t *fp, const json_t *check, int zh, const c
         product = jtext(c, json_object_get(demand, "name"));
     else
         product = xstrdup(c, L("the product", "该产品"));
-    r->example = json_is_true(json_object_get(fp, "example")) ||
-                 json_is_true(json_object_get(model, "example"));
+    r->example =
+        json_is_true(json_object_get(fp, "example")) || json_is_true(json_object_get(model, "example"));
     r->title = xstrdup(c, L("Product Carbon Footprint Report", "产品碳足迹报告"));
     r->subtitle = xstrdup(c, product);
     char nb[64];
@@ -919,23 +907,22 @@ void io_report_free(io_report *r)
     free(r);
 }
 
-static const char *const kind_names[] = {"paragraph", "note", "key_values", "table",
+static const char *const kind_names[] = {"paragraph", "note",         "key_values",      "table",
                                          "bar_chart", "pareto_chart", "boundary_diagram"};
 
 json_t *io_report_to_json(const io_report *r)
 {
     json_t *secs = json_array();
-    json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "format", "tanji-report/1",
-                             "lang", r->zh ? "zh" : "en", "title", r->title, "product",
-                             r->subtitle, "total", r->total, "generated", r->generated, "example",
-                             r->example, "sections", secs);
+    json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "format", "tanji-report/1", "lang",
+                             r->zh ? "zh" : "en", "title", r->title, "product", r->subtitle, "total",
+                             r->total, "generated", r->generated, "example", r->example, "sections", secs);
     if (!root)
         return NULL;
     for (size_t i = 0; i < r->n; i++) {
         const io_section *s = &r->sections[i];
         json_t *blocks = json_array();
-        json_array_append_new(secs, json_pack("{s:s, s:i, s:s, s:o}", "id", s->id, "number",
-                                              (int)i + 1, "title", s->title, "blocks", blocks));
+        json_array_append_new(secs, json_pack("{s:s, s:i, s:s, s:o}", "id", s->id, "number", (int)i + 1,
+                                              "title", s->title, "blocks", blocks));
         for (size_t j = 0; j < s->n; j++) {
             const io_block *b = &s->blocks[j];
             json_t *o = json_pack("{s:s}", "type", kind_names[b->kind]);
@@ -956,9 +943,8 @@ json_t *io_report_to_json(const io_report *r)
             if (b->n) {
                 json_t *data = json_array();
                 for (size_t k = 0; k < b->n; k++)
-                    json_array_append_new(data, json_pack("{s:s, s:f, s:b}", "label", b->labels[k],
-                                                          "value", b->values[k], "flag",
-                                                          b->flags[k]));
+                    json_array_append_new(data, json_pack("{s:s, s:f, s:b}", "label", b->labels[k], "value",
+                                                          b->values[k], "flag", b->flags[k]));
                 json_object_set_new(o, "data", data);
             }
             json_array_append_new(blocks, o);

@@ -38,24 +38,24 @@ typedef struct io_block {
     size_t n;            /* charts */
     char **labels;
     double *values;
-    int *flags;          /* BOUNDARY: 1 = stage inside the boundary */
-    char *unit;          /* charts: unit of values */
+    int *flags; /* BOUNDARY: 1 = stage inside the boundary */
+    char *unit; /* charts: unit of values */
 } io_block;
 
 typedef struct io_section {
-    char *id;     /* stable id: "scope", "unit", "boundary", ... */
+    char *id; /* stable id: "scope", "unit", "boundary", ... */
     char *title;
     io_block *blocks;
     size_t n, cap;
 } io_section;
 
 typedef struct io_report {
-    int zh;            /* language: 1 Chinese, 0 English */
+    int zh; /* language: 1 Chinese, 0 English */
     char *title;
-    char *subtitle;    /* product name */
-    char *total;       /* formatted total with unit */
-    char *generated;   /* UTC timestamp */
-    int example;       /* the footprint is marked as example data */
+    char *subtitle;  /* product name */
+    char *total;     /* formatted total with unit */
+    char *generated; /* UTC timestamp */
+    int example;     /* the footprint is marked as example data */
     io_section *sections;
     size_t n, cap;
 } io_report;

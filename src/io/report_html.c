@@ -6,8 +6,8 @@
 
 #include "io/report.h"
 
-static const char *const palette[] = {"#2e7d52", "#3f8fc4", "#e0a030", "#8e6cc0", "#c0504d",
-                                      "#4bacc6", "#9bbb59", "#f79646"};
+static const char *const palette[] = {"#2e7d52", "#3f8fc4", "#e0a030", "#8e6cc0",
+                                      "#c0504d", "#4bacc6", "#9bbb59", "#f79646"};
 
 /* Write s with &, <, >, " and ' escaped; control characters dropped. */
 static void esc(FILE *f, const char *s)
@@ -63,17 +63,17 @@ static void svg_bars(FILE *f, const io_block *b)
         hi = lo + 1;
     double aw = W - LW - VW, x0 = LW + aw * (-lo / (hi - lo));
     double H = b->n * (BH + GAP) + 10;
-    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"img\">",
-            W, H, W, H);
+    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"img\">", W, H, W,
+            H);
     for (size_t i = 0; i < b->n; i++) {
         double y = 5 + i * (BH + GAP), v = b->values[i];
         double x1 = LW + aw * ((v < 0 ? v : 0) - lo) / (hi - lo);
         double w = aw * fabs(v) / (hi - lo);
-        fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\" class=\"lbl\">", LW - 8,
-                y + BH * 0.7);
+        fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\" class=\"lbl\">", LW - 8, y + BH * 0.7);
         esc_trunc(f, b->labels[i], 24);
-        fprintf(f, "</text><rect x=\"%.2f\" y=\"%g\" width=\"%.2f\" height=\"%g\" rx=\"2\" "
-                   "fill=\"%s\"><title>",
+        fprintf(f,
+                "</text><rect x=\"%.2f\" y=\"%g\" width=\"%.2f\" height=\"%g\" rx=\"2\" "
+                "fill=\"%s\"><title>",
                 x1, y, w < 0.5 && v != 0 ? 0.5 : w, BH, palette[i % 8]);
         esc(f, b->labels[i]);
         char nb[64];
@@ -82,8 +82,7 @@ static void svg_bars(FILE *f, const io_block *b)
         fprintf(f, "</title></rect><text x=\"%.2f\" y=\"%g\" class=\"val\">%s</text>",
                 (v < 0 ? x0 : x1 + w) + 6, y + BH * 0.7, nb);
     }
-    fprintf(f, "<line x1=\"%.2f\" y1=\"0\" x2=\"%.2f\" y2=\"%g\" stroke=\"#555\"/></svg>", x0, x0,
-            H);
+    fprintf(f, "<line x1=\"%.2f\" y1=\"0\" x2=\"%.2f\" y2=\"%g\" stroke=\"#555\"/></svg>", x0, x0, H);
 }
 
 static void svg_pareto(FILE *f, const io_block *b)
@@ -99,20 +98,19 @@ static void svg_pareto(FILE *f, const io_block *b)
     }
     double step;
     io_nice_axis(lo, hi, &lo, &hi, &step);
-    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"img\">",
-            W, H, W, H);
+    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"img\">", W, H, W,
+            H);
     /* grid and axes */
     for (double t = lo; t <= hi + step * 0.01; t += step) {
         double y = MT + ph * (hi - t) / (hi - lo);
         char nb[64];
-        fprintf(f, "<line x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" class=\"grid\"/>", ML, y,
-                ML + pw, y);
-        fprintf(f, "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\" class=\"ax\">%s</text>", ML - 6,
-                y + 4, io_fmt_num(fabs(t) < step * 1e-9 ? 0 : t, nb, sizeof nb));
+        fprintf(f, "<line x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" class=\"grid\"/>", ML, y, ML + pw, y);
+        fprintf(f, "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\" class=\"ax\">%s</text>", ML - 6, y + 4,
+                io_fmt_num(fabs(t) < step * 1e-9 ? 0 : t, nb, sizeof nb));
     }
     for (int k = 0; k <= 4; k++)
-        fprintf(f, "<text x=\"%g\" y=\"%.1f\" class=\"ax\">%d%%</text>", ML + pw + 6,
-                MT + ph * k / 4.0 + 4, 100 - 25 * k);
+        fprintf(f, "<text x=\"%g\" y=\"%.1f\" class=\"ax\">%d%%</text>", ML + pw + 6, MT + ph * k / 4.0 + 4,
+                100 - 25 * k);
     double slot = b->n ? pw / b->n : pw, y0 = MT + ph * hi / (hi - lo);
     double cum = 0, px = 0, py = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -120,31 +118,33 @@ static void svg_pareto(FILE *f, const io_block *b)
         double x = ML + slot * i + slot * 0.15, w = slot * 0.7;
         double y = MT + ph * (hi - (v > 0 ? v : 0)) / (hi - lo);
         double h = ph * fabs(v) / (hi - lo);
-        fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"><title>",
-                x, y, w, h, b->flags[i] ? "#b0b7bf" : "#2e7d52");
+        fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"><title>", x, y, w,
+                h, b->flags[i] ? "#b0b7bf" : "#2e7d52");
         esc(f, b->labels[i]);
         char nb[64];
         fprintf(f, ": %s ", io_fmt_num(v, nb, sizeof nb));
         esc(f, b->unit);
-        fprintf(f, "</title></rect><text x=\"%.2f\" y=\"%g\" text-anchor=\"middle\" "
-                   "class=\"ax\">%s%zu</text>",
+        fprintf(f,
+                "</title></rect><text x=\"%.2f\" y=\"%g\" text-anchor=\"middle\" "
+                "class=\"ax\">%s%zu</text>",
                 x + w / 2, MT + ph + 16, b->flags[i] ? "+" : "#", b->flags[i] ? b->n - i : i + 1);
         cum += v;
         double cx = x + w / 2, cy = MT + ph * (1 - (sum != 0 ? cum / sum : 0));
         if (i)
-            fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#c0504d\" "
-                       "stroke-width=\"2\"/>",
+            fprintf(f,
+                    "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#c0504d\" "
+                    "stroke-width=\"2\"/>",
                     px, py, cx, cy);
         fprintf(f, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"#c0504d\"/>", cx, cy);
         px = cx;
         py = cy;
     }
-    fprintf(f, "<line x1=\"%g\" y1=\"%.2f\" x2=\"%g\" y2=\"%.2f\" stroke=\"#555\"/>", ML, y0,
-            ML + pw, y0);
+    fprintf(f, "<line x1=\"%g\" y1=\"%.2f\" x2=\"%g\" y2=\"%.2f\" stroke=\"#555\"/>", ML, y0, ML + pw, y0);
     fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\">", ML, H - 6);
     esc(f, b->unit);
-    fprintf(f, "</text><text x=\"%g\" y=\"%g\" text-anchor=\"end\" class=\"ax\" "
-               "fill=\"#c0504d\">%% cum.</text></svg>",
+    fprintf(f,
+            "</text><text x=\"%g\" y=\"%g\" text-anchor=\"end\" class=\"ax\" "
+            "fill=\"#c0504d\">%% cum.</text></svg>",
             W - 4, H - 6);
 }
 
@@ -152,8 +152,8 @@ static void svg_boundary(FILE *f, const io_block *b)
 {
     const double W = 680, BW = 116, GAP = 25, BH = 70, Y = 30;
     double H = 130;
-    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"img\">",
-            W, H, W, H);
+    fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %g %g\" width=\"%g\" height=\"%g\" role=\"img\">", W, H, W,
+            H);
     int first = -1, last = -1;
     for (size_t i = 0; i < b->n; i++)
         if (b->flags[i]) {
@@ -163,8 +163,9 @@ static void svg_boundary(FILE *f, const io_block *b)
         }
     if (first >= 0) {
         double x = 4 + first * (BW + GAP) - 4, w = (last - first) * (BW + GAP) + BW + 8;
-        fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
-                   "stroke=\"#2e7d52\" stroke-dasharray=\"6 4\" rx=\"6\"/>",
+        fprintf(f,
+                "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
+                "stroke=\"#2e7d52\" stroke-dasharray=\"6 4\" rx=\"6\"/>",
                 x, Y - 14, w, BH + 28);
         fprintf(f, "<text x=\"%g\" y=\"%g\" class=\"ax\" fill=\"#2e7d52\">", x + 6, Y - 18);
         esc(f, b->text);
@@ -173,19 +174,20 @@ static void svg_boundary(FILE *f, const io_block *b)
     for (size_t i = 0; i < b->n; i++) {
         double x = 4 + i * (BW + GAP);
         int in = b->flags[i];
-        fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" rx=\"5\" fill=\"%s\" "
-                   "stroke=\"%s\"%s/>",
+        fprintf(f,
+                "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" rx=\"5\" fill=\"%s\" "
+                "stroke=\"%s\"%s/>",
                 x, Y, BW, BH, in ? "#e3f1e8" : "#f3f3f3", in ? "#2e7d52" : "#aaa",
                 in ? "" : " stroke-dasharray=\"4 3\"");
-        fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\" class=\"lbl\"%s>", x + BW / 2,
-                Y + 28, in ? "" : " fill=\"#888\"");
+        fprintf(f, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\" class=\"lbl\"%s>", x + BW / 2, Y + 28,
+                in ? "" : " fill=\"#888\"");
         esc_trunc(f, b->labels[i], 18);
         char nb[64];
         fprintf(f, "</text><text x=\"%g\" y=\"%g\" text-anchor=\"middle\" class=\"val\">%s</text>",
                 x + BW / 2, Y + 50, in ? io_fmt_num(b->values[i], nb, sizeof nb) : "—");
         if (i + 1 < b->n)
-            fprintf(f, "<path d=\"M%g %g h%g l-6 -5 m6 5 l-6 5\" stroke=\"#555\" fill=\"none\"/>",
-                    x + BW + 3, Y + BH / 2, GAP - 6);
+            fprintf(f, "<path d=\"M%g %g h%g l-6 -5 m6 5 l-6 5\" stroke=\"#555\" fill=\"none\"/>", x + BW + 3,
+                    Y + BH / 2, GAP - 6);
     }
     fputs("</svg>", f);
 }
@@ -270,9 +272,10 @@ static const char css[] =
 
 tj_status io_report_write_html(const io_report *r, FILE *f, tj_error *err)
 {
-    fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-               "<meta name=\"generator\" content=\"tanji\">\n<title>",
+    fprintf(f,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<meta name=\"generator\" content=\"tanji\">\n<title>",
             r->zh ? "zh-CN" : "en");
     esc(f, r->title);
     fputs(" — ", f);

@@ -76,8 +76,8 @@ static void draw_lay(pdf *p, PangoLayout *l, double x, double y)
 }
 
 /* Draw text at (x, y); returns its height. */
-static double text_at(pdf *p, const char *s, double x, double y, double size, int bold,
-                      double width, int align, const double color[3])
+static double text_at(pdf *p, const char *s, double x, double y, double size, int bold, double width,
+                      int align, const double color[3])
 {
     PangoLayout *l = lay(p, s, size, bold, width, align);
     rgb(p->cr, color);
@@ -93,8 +93,7 @@ static void footer(pdf *p)
 {
     char buf[128];
     if (p->npages)
-        snprintf(buf, sizeof buf, p->r->zh ? "第 %d 页 / 共 %d 页" : "Page %d of %d", p->page,
-                 p->npages);
+        snprintf(buf, sizeof buf, p->r->zh ? "第 %d 页 / 共 %d 页" : "Page %d of %d", p->page, p->npages);
     else
         snprintf(buf, sizeof buf, p->r->zh ? "第 %d 页" : "Page %d", p->page);
     cairo_set_line_width(p->cr, 0.5);
@@ -213,8 +212,8 @@ static double row_height(pdf *p, const io_block *b, size_t y, const double *w, d
 {
     double h = 0;
     for (size_t x = 0; x < b->ncols; x++) {
-        PangoLayout *l = lay(p, b->cells[y * b->ncols + x], size, y == 0 && b->kind == IO_BLOCK_TABLE,
-                             w[x] - 10, 0);
+        PangoLayout *l =
+            lay(p, b->cells[y * b->ncols + x], size, y == 0 && b->kind == IO_BLOCK_TABLE, w[x] - 10, 0);
         double lh = lay_h(l);
         g_object_unref(l);
         if (lh > h)
@@ -446,8 +445,8 @@ static void chart_boundary(pdf *p, const io_block *b)
         draw_lay(p, l, x + 3, Y + 6);
         g_object_unref(l);
         char nb[64];
-        text_at(p, in ? io_fmt_num(b->values[i], nb, sizeof nb) : "—", x + 3, Y + 10 + lh, 8, 0,
-                BW - 6, 2, in ? GREEN : GREY);
+        text_at(p, in ? io_fmt_num(b->values[i], nb, sizeof nb) : "—", x + 3, Y + 10 + lh, 8, 0, BW - 6, 2,
+                in ? GREEN : GREY);
         if (i + 1 < b->n) {
             double ax = x + BW + 2, ay = Y + BH / 2;
             cairo_set_source_rgb(p->cr, 0.33, 0.33, 0.33);
@@ -613,7 +612,6 @@ tj_status io_report_write_pdf(const io_report *r, const char *path, tj_error *er
         cs = cairo_surface_status(p.surf);
     cairo_surface_destroy(p.surf);
     if (cs)
-        return tj_error_set(err, TJ_ERR_IO, NULL, "writing %s failed: %s", path,
-                            cairo_status_to_string(cs));
+        return tj_error_set(err, TJ_ERR_IO, NULL, "writing %s failed: %s", path, cairo_status_to_string(cs));
     return TJ_OK;
 }

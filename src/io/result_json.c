@@ -1,6 +1,8 @@
 /* Footprint results as JSON and text; see io/result_json.h. */
 #include "io/result_json.h"
 
+#include "tanji/text.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -266,9 +268,12 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
     if (res->ngas > 0) {
         fprintf(out, "\nBy gas (top %d):\n", res->ngas < 10 ? res->ngas : 10);
         fprintf(out, "  %-32s %14s %14s %7s\n", "gas", "kg", "kg CO2e", "share");
-        for (int i = 0; i < res->ngas && i < 10; i++)
-            fprintf(out, "  %-32.32s %14.6g %14.6g %6.1f%%\n", res->gas[i].gas, res->gas[i].amount,
-                    res->gas[i].co2e, pct(res->gas[i].co2e, res->total));
+        for (int i = 0; i < res->ngas && i < 10; i++) {
+            fputs("  ", out);
+            tj_fput_cell(out, res->gas[i].gas, 32);
+            fprintf(out, " %14.6g %14.6g %6.1f%%\n", res->gas[i].amount, res->gas[i].co2e,
+                    pct(res->gas[i].co2e, res->total));
+        }
     }
 
     if (res->nproc > 0) {

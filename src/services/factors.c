@@ -1013,9 +1013,9 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
         rc = tj_error_set(err, TJ_ERR_USAGE, "reason", "%s needs a reason", action);
         goto fail;
     }
-    if (!strcmp(action, "publish") && fx_empty(source)) {
+    if ((!strcmp(action, "publish") || !strcmp(action, "submit")) && fx_empty(source)) {
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "source_doc",
-                          "cannot publish %s@%d: no source document (traceability check)", id, version);
+                          "cannot %s %s@%d: no source document (traceability check)", action, id, version);
         goto fail;
     }
     char now[32];
@@ -1437,8 +1437,8 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     int *ranks = NULL;
     size_t ncand = 0;
     /* the chain of regions */
-    const char *chain[4];
-    const char *levels[4];
+    const char *chain[6];
+    const char *levels[6];
     int nchain = 0;
     char city[8], prov[8];
     if (!norm) {
@@ -1462,7 +1462,7 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         levels[nchain++] = "province";
         code = prov;
     }
-    for (const fx_region *g = fx_region_find(&regions, code); g && g->parent && nchain < 4;) {
+    for (const fx_region *g = fx_region_find(&regions, code); g && g->parent && nchain < 6;) {
         const fx_region *parent = fx_region_find(&regions, g->parent);
         if (!parent)
             break;
@@ -1482,12 +1482,12 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     char sql[4096];
     snprintf(sql, sizeof sql,
              "SELECT %s FROM factor_name n JOIN factor_version fv ON fv.id = n.id AND fv.version = n.version "
-             "WHERE n.name_norm = ? AND fv.status = 'published' AND fv.region IN (?, ?, ?, ?)",
+             "WHERE n.name_norm = ? AND fv.status = 'published' AND fv.region IN (?, ?, ?, ?, ?, ?)",
              fx_db_columns());
     if ((rc = store_prepare(db, sql, &st, err)) != TJ_OK)
         goto out;
     store_bind_text(st, 1, norm);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         store_bind_text(st, 2 + i, chain[i < nchain ? i : nchain - 1]);
     int s;
     int later_only = 0, later_year = 0;

@@ -280,10 +280,35 @@ static const char factors_postgres[] =
 static const char olca_sqlite[] = OLCA_TABLES(" STRICT", "REAL");
 static const char olca_postgres[] = OLCA_TABLES("", "DOUBLE PRECISION");
 
+/* ---- 3: a GLOBAL region above CN, for international defaults (IPCC) -----
+ * Resolution walks ... > CN > GLOBAL.  SQLite cannot change a CHECK, so the
+ * region table is rebuilt. */
+static const char global_region_sqlite[] =
+    "CREATE TABLE region_new (\n"
+    "  code TEXT PRIMARY KEY,\n"
+    "  level TEXT NOT NULL CHECK (level IN ('global','national','grid','province','city')),\n"
+    "  parent TEXT REFERENCES region_new(code),\n"
+    "  name_zh TEXT NOT NULL,\n"
+    "  name_en TEXT NOT NULL\n"
+    ") STRICT;\n"
+    "INSERT INTO region_new (code, level, parent, name_zh, name_en) VALUES ('GLOBAL','global',NULL,'全球','Global');\n"
+    "INSERT INTO region_new (code, level, parent, name_zh, name_en)\n"
+    "  SELECT code, level, CASE WHEN code = 'CN' THEN 'GLOBAL' ELSE parent END, name_zh, name_en FROM region\n"
+    "  ORDER BY CASE level WHEN 'national' THEN 0 WHEN 'grid' THEN 1 ELSE 2 END;\n"
+    "DROP TABLE region;\n"
+    "ALTER TABLE region_new RENAME TO region;\n";
+static const char global_region_postgres[] =
+    "ALTER TABLE region DROP CONSTRAINT region_level_check;\n"
+    "ALTER TABLE region ADD CONSTRAINT region_level_check\n"
+    "  CHECK (level IN ('global','national','grid','province','city'));\n"
+    "INSERT INTO region (code, level, parent, name_zh, name_en) VALUES ('GLOBAL','global',NULL,'全球','Global');\n"
+    "UPDATE region SET parent = 'GLOBAL' WHERE code = 'CN';\n";
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
     {2, "openLCA inventory data", olca_sqlite, olca_postgres},
+    {3, "global region", global_region_sqlite, global_region_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

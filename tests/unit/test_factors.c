@@ -98,14 +98,14 @@ static void test_workflow(void **state)
 
     /* publishing a draft is not allowed; the workflow goes step by step */
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "publish", "reg", NULL, &err), TJ_ERR_CONFLICT);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "review", "expert", "start", &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err), TJ_OK);
-    /* no source document: the traceability check refuses publication */
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 1, "publish", "reg", NULL, &err), TJ_ERR_CONFLICT);
+    /* no source document: the traceability check refuses submission */
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_ERR_CONFLICT);
     assert_non_null(strstr(err.message, "source"));
     assert_int_equal(store_exec(fx->db, "UPDATE factor_version SET source_doc = 'Report 2023' WHERE id = 'al-ingot'", &err),
                      TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "review", "expert", "start", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err), TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 1, "publish", "reg", NULL, &err), TJ_OK);
 
     /* published is immutable, even to direct SQL */
@@ -244,7 +244,7 @@ static void test_resolve(void **state)
     assert_int_equal(svc_factor_resolve(fx->db, "电网平均排放因子", "530000", 2023, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-yn-2022");
     assert_true(r.factor.value == 0.1073);
-    assert_string_equal(r.chain, "530000 > CN-NF > CN");
+    assert_string_equal(r.chain, "530000 > CN-NF > CN > GLOBAL");
     assert_non_null(strstr(r.explanation, "2022"));
     svc_factor_resolution_release(&r);
     assert_int_equal(svc_factor_resolve(fx->db, "Grid  Average", "云南省", 2021, &r, &err), TJ_OK);
@@ -280,6 +280,15 @@ static void test_resolve(void **state)
     assert_int_equal(svc_factor_resolve(fx->db, "no such thing", "530000", 2020, &r, &err), TJ_ERR_NOTFOUND);
     assert_int_equal(svc_factor_resolve(fx->db, "grid average", "Atlantis", 2020, &r, &err), TJ_ERR_INPUT);
 
+    /* an international default is the last resort */
+    import_ok(fx->db, "ipcc.csv",
+              "id,name_en,category,unit,value,region,source_doc\n"
+              "ipcc-ng,natural gas combustion,fuel,TJ,56100,GLOBAL,IPCC 2006\n",
+              "published");
+    assert_int_equal(svc_factor_resolve(fx->db, "natural gas combustion", "530000", 2023, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "ipcc-ng");
+    assert_string_equal(r.factor.region_level, "global");
+    svc_factor_resolution_release(&r);
     /* ties on region and year: newer source date wins, then the smaller id */
     import_ok(fx->db, "tie.csv",
               "id,name_en,category,unit,value,region,ref_year,source_doc,source_date\n"

@@ -480,6 +480,58 @@ static calc_system *random_system(int n, int k, unsigned seed, int with_dist)
     return sys;
 }
 
+static void check_tree(const calc_result *r, int max_depth)
+{
+    assert_int_equal(r->path[0].parent, -1);
+    for (int i = 1; i < r->npath; i++) {
+        const calc_path_node *nd = &r->path[i];
+        assert_true(nd->parent >= 0 && nd->parent < i);
+        assert_int_equal(nd->depth, r->path[nd->parent].depth + 1);
+        assert_true(nd->depth <= max_depth);
+        /* pre-order: a node's parent is the nearest earlier node one level up */
+        int j = i - 1;
+        while (r->path[j].depth >= nd->depth)
+            j--;
+        assert_int_equal(j, nd->parent);
+    }
+}
+
+static void test_path_limits(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(300, 4, 3, 0);
+    calc_options o;
+    calc_options_init(&o);
+    o.path_cutoff = 0;
+    o.path_max_nodes = 1000;
+    o.path_max_depth = 6;
+    calc_context *ctx = NULL;
+    tj_error err;
+    calc_result *r = NULL;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 5, 2, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 1000);
+    check_tree(r, 6);
+    /* Siblings come largest first. */
+    double prev = INFINITY;
+    for (int i = 1; i < r->npath; i++)
+        if (r->path[i].parent == 0) {
+            assert_true(fabs(r->path[i].upstream) <= prev);
+            prev = fabs(r->path[i].upstream);
+        }
+    calc_result_free(r);
+    calc_context_free(ctx);
+
+    o.path_max_nodes = 5;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 5, 2, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 5);
+    check_tree(r, 6);
+    calc_result_free(r);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+}
+
 static void test_solvers_agree(void **state)
 {
     (void)state;
@@ -629,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_cutoff_share),
         cmocka_unit_test(test_singular_named),
         cmocka_unit_test(test_solvers_agree),
+        cmocka_unit_test(test_path_limits),
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_monte_carlo_normal),
         cmocka_unit_test(test_monte_carlo_args),

@@ -68,8 +68,7 @@ static void test_build_minimal(void **state)
     (void)state;
     /* the smallest valid result still yields every section */
     json_error_t je;
-    json_t *fp = json_loads("{\"total\":2.5,\"unit\":\"kg CO2e\",\"by_stage\":{\"production\":2.5}}",
-                            0, &je);
+    json_t *fp = json_loads("{\"total\":2.5,\"unit\":\"kg CO2e\",\"by_stage\":{\"production\":2.5}}", 0, &je);
     tj_error err;
     io_report *r = NULL;
     assert_int_equal(io_report_build(fp, NULL, 1, NULL, &r, &err), TJ_OK);

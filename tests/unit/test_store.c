@@ -77,6 +77,8 @@ static void test_migrated(void **state)
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'grid'"), 7);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'province'"), 31);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'CN-NF'"), 1);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = 'CN' AND parent = 'GLOBAL'"), 1);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region"), 40);
     /* reopening applies nothing twice */
     store_close(f->db);
     assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_OK);
