@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ static void calc_db_usage(FILE *out)
     fputs("usage: tanji calc --db FILE --process UUID [--amount X] [--gwp AR6|AR5]\n"
           "                  [--allocation default|none|physical|economic|causal]\n"
           "                  [--format json|text] [--output FILE] [--solver auto|klu|iterative]\n"
-          "                  [--path-cutoff X]\n"
+          "                  [--path-cutoff X] [--mc N [--seed S]]\n"
           "       tanji calc --db FILE --all [--gwp AR6|AR5] [--allocation ...]\n"
           "                  [--format csv|json] [--output FILE] [--quiet]\n\n"
           "Cradle-to-gate carbon footprint of a process's reference product in a database\n"
@@ -41,6 +42,8 @@ static void calc_db_usage(FILE *out)
           "                  economic or causal\n"
           "  --format F      --process: json or text (default text); --all: csv (default) or json\n"
           "  -o, --output F  write there instead of stdout\n"
+          "  --mc N          Monte Carlo with N iterations over the imported uncertainty\n"
+          "                  distributions (--seed S, default 1: same seed, same result)\n"
           "  --quiet         no progress bar or summary on stderr\n\n"
           "Options may also be written --opt=VALUE.  Semantics (linking, allocation,\n"
           "characterisation, cut-offs): docs/olca-import.md\n"
@@ -117,6 +120,7 @@ int cli_calc_db(int argc, char **argv)
     tj_error err;
     tj_error_clear(&err);
     const char *solver = "auto", *path_cutoff = NULL;
+    uint64_t mc = 0, seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -178,17 +182,21 @@ int cli_calc_db(int argc, char **argv)
             solver = val;
         else if (!strcmp(nm, "--path-cutoff"))
             path_cutoff = val;
-        else {
-            fprintf(stderr,
-                    "tanji calc: %s is not available with --db: imported inventory data carries "
-                    "no uncertainty distributions\n",
-                    nm);
-            return EXIT_USAGE;
+        else if (!strcmp(nm, "--mc")) {
+            if (cli_parse_u64(val, "--mc", 10000000, &mc, &err) != TJ_OK)
+                return cli_fail(&err);
+        } else if (!strcmp(nm, "--seed")) {
+            if (cli_parse_u64(val, "--seed", UINT64_MAX, &seed, &err) != TJ_OK)
+                return cli_fail(&err);
         }
     }
     if (!dburl || (!process && !all) || (process && all)) {
         fprintf(stderr, "tanji calc: --db needs exactly one of --process UUID or --all\n");
         calc_db_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (mc > 0 && all) {
+        fprintf(stderr, "tanji calc: --mc works with --process, not with --all\n");
         return EXIT_USAGE;
     }
     if (!format)
@@ -268,7 +276,8 @@ int cli_calc_db(int argc, char **argv)
             rc = cli_fail(&err);
             goto out;
         }
-        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK) {
+        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK ||
+            (mc > 0 && (st = calc_context_monte_carlo(ctx, res, (int)mc, seed, &err)) != TJ_OK)) {
             rc = cli_fail(&err);
             goto out;
         }

@@ -56,12 +56,23 @@ grep -q "zip" "$T/err" || fail "error should name the archive problem"
 [ $rc4 -eq 1 ] || fail "missing --db: exit $rc4"
 [ $rc5 -eq 1 ] || fail "bad --allocation: exit $rc5"
 set +e
-"$TANJI" calc --db "$T/v1.db" --process $STEEL --mc 100 >/dev/null 2>&1
+"$TANJI" calc --db "$T/v1.db" --all --mc 100 >/dev/null 2>&1
 rc6=$?
 "$TANJI" calc --process $STEEL >/dev/null 2>&1
 rc7=$?
 set -e
-[ $rc6 -eq 1 ] || fail "--mc with --db: exit $rc6"
+[ $rc6 -eq 1 ] || fail "--mc with --all: exit $rc6"
+# Monte Carlo over the imported distributions, reproducible for a seed
+"$TANJI" calc --db "$T/v1.db" --process $STEEL --allocation none --mc 500 --seed 9 --format json -o "$T/mc1.json"
+"$TANJI" calc --db "$T/v1.db" --process $STEEL --allocation none --mc 500 --seed 9 --format json -o "$T/mc2.json"
+$PY - "$T/mc1.json" "$T/mc2.json" <<'PYEOF' || fail "monte carlo"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+u = a["uncertainty"]
+assert u["iterations"] == 500 and u["seed"] == 9
+assert u["total"]["sd"] > 0 and u["total"]["p2_5"] < a["total"] < u["total"]["p97_5"], u
+assert a["uncertainty"] == b["uncertainty"]
+PYEOF
 [ $rc7 -eq 1 ] || fail "--process without --db: exit $rc7"
 "$TANJI" calc --db "$T/v1.db" --process $STEEL --solver iterative --allocation none --format json -o "$T/it.json"
 near "$($PY -c "import json; r=json.load(open('$T/it.json')); print(r['total'])")" 3.27038 "iterative solver"
