@@ -12,6 +12,8 @@
 #include "cli/commands.h"
 #include "io/model.h"
 #include "io/result_json.h"
+#include "services/model_factors.h"
+#include "store/store.h"
 
 static void usage(FILE *out)
 {
@@ -86,6 +88,8 @@ static json_t *factors_json(const io_model *m)
                               "unit", x->unit, "source", x->source ? x->source : "", "origin",
                               x->inline_def ? "model" : "database");
         json_object_set_new(f, "version", x->version ? json_string(x->version) : json_null());
+        if (x->note)
+            json_object_set_new(f, "resolution", json_string(x->note));
         json_array_append_new(a, f);
     }
     return a;
@@ -199,17 +203,22 @@ int cmd_calc(int argc, char **argv)
         fprintf(stderr, "tanji calc: --solver must be auto, klu or iterative, not \"%s\"\n", solver_s);
         return EXIT_USAGE;
     }
-    if (db) {
-        /* Factor references are resolved by the factor database service. */
-        fprintf(stderr, "tanji calc: note: --db with a model file resolves database factors (see docs)\n");
-    }
 
     int rc = 0;
     io_model *m = NULL;
     calc_context *ctx = NULL;
     calc_result *res = NULL;
     FILE *out = NULL;
-    tj_status st = io_model_load_file(model_path, &mopt, &m, &err);
+    store_db *store = NULL;
+    tj_status st = TJ_OK;
+    if (db) {
+        /* Database factor references ("ID@VERSION" or a query) resolve there. */
+        if ((st = store_open(db, &store, &err)))
+            goto fail;
+        mopt.resolver = svc_model_factor_resolver;
+        mopt.resolver_ctx = store;
+    }
+    st = io_model_load_file(model_path, &mopt, &m, &err);
     if (st)
         goto fail;
     if ((st = calc_context_new(m->sys, &copt, &ctx, &err)))
@@ -265,5 +274,6 @@ done:
     calc_result_free(res);
     calc_context_free(ctx);
     io_model_free(m);
+    store_close(store);
     return rc;
 }

@@ -107,5 +107,20 @@ head -c 70000000 /dev/zero | tr '\0' ' ' >"$tmp/huge.json"
 expect 2 "huge file" -- "$tanji" calc "$tmp/huge.json"
 contains "$tmp/err" "over the limit"
 
+# a singular system names the process involved
+cat >"$tmp/sing.json" <<'JSON'
+{"product":{"name":"x","unit":"kg","boundary":"cradle-to-gate","process":"a"},
+ "processes":[{"id":"a","stage":"production","exchanges":[
+  {"type":"product","direction":"output","flow":"x","amount":1,"unit":"kg"},
+  {"type":"product","direction":"input","flow":"y","amount":1,"unit":"kg","provider":"b"}]},
+  {"id":"b","name":"Self-consuming B","stage":"production","exchanges":[
+  {"type":"product","direction":"output","flow":"y","amount":1,"unit":"kg"},
+  {"type":"product","direction":"input","flow":"y","amount":1,"unit":"kg","provider":"b"}]}]}
+JSON
+for s in klu iterative; do
+  expect 2 "singular ($s)" -- "$tanji" calc "$tmp/sing.json" --solver $s
+  contains "$tmp/err" "'b' (Self-consuming B)"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
