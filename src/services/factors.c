@@ -1294,7 +1294,16 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         if (!words)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         sbuf match = {0};
-        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,，", &save); t; t = strtok_r(NULL, " \t\r\n,，", &save)) {
+        /* Words are separated by ASCII white space or commas, and by the
+         * full-width comma and ideographic space (replaced by spaces first:
+         * strtok works on bytes). */
+        for (char *c = words; *c; c++) {
+            if ((!strncmp(c, "，", 3) || !strncmp(c, "　", 3) || !strncmp(c, "、", 3))) {
+                memset(c, ' ', 3);
+                c += 2;
+            }
+        }
+        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,", &save); t; t = strtok_r(NULL, " \t\r\n,", &save)) {
             if (p->n >= 32)
                 break;
             if (!pg && utf8_chars(t) >= 3) {
