@@ -756,6 +756,35 @@ out:
     return rc;
 }
 
+tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *channel,
+                                   tj_error *err)
+{
+    int n = ctx->sys->n;
+    tj_status rc = ensure_upstream(ctx, err);
+    if (rc != TJ_OK)
+        return rc;
+    memcpy(total, ctx->u, (size_t)n * sizeof *total);
+    if (!channel)
+        return TJ_OK;
+    for (int c = 0; c < CALC_CH_COUNT; c++) {
+        const double *qc = ctx->qch + (size_t)c * (size_t)n;
+        double *out = channel + (size_t)c * (size_t)n;
+        int any = 0;
+        for (int j = 0; j < n && !any; j++)
+            any = qc[j] != 0;
+        memset(out, 0, (size_t)n * sizeof *out);
+        if (!any)
+            continue;
+        rc = calc_solver_solve_transpose(ctx->solver, qc, out, err);
+        if (rc != TJ_OK) {
+            tj_error_prefix(err, "per-unit totals of channel %s",
+                            calc_channel_key((calc_channel)c));
+            return rc;
+        }
+    }
+    return TJ_OK;
+}
+
 /* ---- Monte Carlo ---- */
 
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */

@@ -559,6 +559,41 @@ static void test_solvers_agree(void **state)
     calc_system_free(sys);
 }
 
+static void test_unit_totals(void **state)
+{
+    (void)state;
+    for (calc_solver_kind kind = CALC_SOLVER_KLU; kind <= CALC_SOLVER_ITERATIVE; kind++) {
+        calc_system *sys = random_system(150, 4, 11, 0);
+        /* a biogenic channel too */
+        int bio = flow(sys, "CO2/bio", "CO2", CALC_CH_BIOGENIC, 1);
+        for (int j = 0; j < sys->n; j += 3)
+            elem(sys, bio, j, 0.1 * (j % 5));
+        calc_options o;
+        calc_options_init(&o);
+        o.solver = kind;
+        calc_context *ctx = NULL;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        int n = sys->n;
+        double *tot = malloc((size_t)n * sizeof *tot);
+        double *ch = malloc((size_t)n * CALC_CH_COUNT * sizeof *ch);
+        assert_int_equal(calc_context_unit_totals(ctx, tot, ch, &err), TJ_OK);
+        for (int j = 0; j < n; j += 7) {
+            calc_result *r = NULL;
+            assert_int_equal(calc_context_footprint(ctx, j, 1, 0, &r, &err), TJ_OK);
+            assert_close(tot[j], r->total, 1e-7);
+            for (int c = 0; c < CALC_CH_COUNT; c++)
+                assert_close(ch[(size_t)c * n + j], r->channel[c], 1e-7);
+            calc_result_free(r);
+        }
+        assert_true(ch[(size_t)CALC_CH_BIOGENIC * n + 3] > 0);
+        free(tot);
+        free(ch);
+        calc_context_free(ctx);
+        calc_system_free(sys);
+    }
+}
+
 static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed,
                    calc_result **out)
 {
@@ -648,6 +683,48 @@ static void test_monte_carlo_normal(void **state)
     calc_system_free(sys);
 }
 
+/* Lognormal: a is the median (sign kept for inputs), b the geometric sd;
+ * triangular mean (min + mode + max) / 3. */
+static void test_monte_carlo_distributions(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("dists");
+    int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+    int t = proc(sys, "transport", CALC_STAGE_DISTRIBUTION);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    tech(sys, e, e, 1);
+    tech(sys, t, t, 1);
+    tech(sys, t, w, -1);
+    calc_dist ln = {CALC_DIST_LOGNORMAL, -2, 1.5, 0};
+    assert_int_equal(calc_system_add_tech(sys, e, w, -2, &ln, NULL), TJ_OK);
+    elem(sys, co2, w, 1);
+    elem(sys, co2, e, 0.5);
+    calc_dist tri = {CALC_DIST_TRIANGULAR, 0.1, 0.2, 0.6};
+    assert_int_equal(calc_system_add_elem(sys, co2, t, 0.2, &tri, NULL), TJ_OK);
+    calc_result *r;
+    const int iters = 4000;
+    run_mc(sys, CALC_SOLVER_AUTO, iters, 77, &r);
+    const calc_uncertainty *u = r->uncertainty;
+    double s2 = log(1.5) * log(1.5);
+    /* raw materials = 0.5 * 2 exp(sigma Z): median 1, mean exp(s2 / 2) */
+    const calc_stats *raw = &u->stage[CALC_STAGE_RAW_MATERIALS];
+    double sd = exp(s2 / 2) * sqrt(exp(s2) - 1);
+    assert_true(fabs(raw->mean - exp(s2 / 2)) < 4 * sd / sqrt(iters));
+    assert_true(fabs(raw->p50 - 1) < 0.05);
+    assert_true(raw->p2_5 > 0); /* the negative median kept the input positive-valued */
+    assert_true(fabs(raw->p97_5 / raw->p50 - exp(1.959964 * log(1.5))) < 0.12);
+    const calc_stats *dist = &u->stage[CALC_STAGE_DISTRIBUTION];
+    double tsd = sqrt((0.01 + 0.04 + 0.36 - 0.02 - 0.06 - 0.12) / 18);
+    assert_true(fabs(dist->mean - 0.3) < 4 * tsd / sqrt(iters));
+    assert_true(dist->p2_5 >= 0.1 && dist->p97_5 <= 0.6);
+    assert_true(fabs(dist->sd - tsd) < 0.05 * tsd);
+    assert_true(u->stage[CALC_STAGE_PRODUCTION].sd == 0);
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
 static void test_monte_carlo_args(void **state)
 {
     (void)state;
@@ -682,8 +759,10 @@ int main(void)
         cmocka_unit_test(test_singular_named),
         cmocka_unit_test(test_solvers_agree),
         cmocka_unit_test(test_path_limits),
+        cmocka_unit_test(test_unit_totals),
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_monte_carlo_normal),
+        cmocka_unit_test(test_monte_carlo_distributions),
         cmocka_unit_test(test_monte_carlo_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
