@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     calc_gen_params_default(&p);
     int runs = 3, mc = 40;
     calc_solver_kind kind = CALC_SOLVER_AUTO;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             goto usage;
@@ -99,7 +99,6 @@ int main(int argc, char **argv)
             p.kind = !strcmp(v, "random") ? CALC_GEN_RANDOM : CALC_GEN_LCA;
         else
             goto usage;
-        i++;
     }
     if (p.n < 10 || runs < 1 || mc < 2)
         goto usage;
