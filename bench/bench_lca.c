@@ -7,7 +7,9 @@
  * Not a test: it prints figures.  Medians over --runs.
  *
  *   bench_lca [--n N] [--inputs K] [--mc ITER] [--runs R] [--seed S]
- *             [--solver auto|klu|iterative] [--variant lca|random]
+ *             [--solver auto|klu|iterative] [--variant lca|random] [--threads 0|1|2]
+ *
+ * --threads is calc_options.mc_threads (0 auto, 1 none, 2 a sampler thread).
  */
 #include <math.h>
 #include <stdio.h>
@@ -77,6 +79,7 @@ int main(int argc, char **argv)
     calc_gen_params_default(&p);
     int runs = 3, mc = 40;
     calc_solver_kind kind = CALC_SOLVER_AUTO;
+    int threads = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -95,6 +98,8 @@ int main(int argc, char **argv)
             kind = !strcmp(v, "klu") ? CALC_SOLVER_KLU
                    : !strcmp(v, "iterative") ? CALC_SOLVER_ITERATIVE
                                               : CALC_SOLVER_AUTO;
+        else if (!strcmp(a, "--threads"))
+            threads = atoi(v);
         else if (!strcmp(a, "--variant"))
             p.kind = !strcmp(v, "random") ? CALC_GEN_RANDOM : CALC_GEN_LCA;
         else
@@ -128,6 +133,7 @@ int main(int argc, char **argv)
     calc_options o;
     calc_options_init(&o);
     o.solver = kind;
+    o.mc_threads = threads;
     for (int r = 0; r < runs; r++) {
         calc_context *ctx = NULL;
         calc_result *res = NULL;
@@ -159,9 +165,9 @@ int main(int argc, char **argv)
         calc_result_free(res);
         calc_context_free(ctx);
     }
-    printf("RESULT n=%d setup_s=%.4f footprint_all_s=%.4f mc_iter_per_s=%.1f (median of %d, %d "
-           "iterations each)\n",
-           sys->n, median(setup, runs), median(fp, runs), median(rate, runs), runs, mc);
+    printf("RESULT n=%d threads=%d setup_s=%.4f footprint_all_s=%.4f mc_iter_per_s=%.1f (median "
+           "of %d, %d iterations each)\n",
+           sys->n, threads, median(setup, runs), median(fp, runs), median(rate, runs), runs, mc);
     free(setup);
     free(fp);
     free(rate);
@@ -169,6 +175,7 @@ int main(int argc, char **argv)
     return 0;
 usage:
     fprintf(stderr, "usage: bench_lca [--n N] [--inputs K] [--mc ITER] [--runs R] [--seed S]\n"
-                    "                 [--solver auto|klu|iterative] [--variant lca|random]\n");
+                    "                 [--solver auto|klu|iterative] [--variant lca|random]\n"
+                    "                 [--threads 0|1|2]\n");
     return 2;
 }

@@ -25,8 +25,9 @@
 #include "calc/lca.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ void calc_options_init(calc_options *o)
     o->path_cutoff = 0.01;
     o->path_max_depth = 8;
     o->path_max_nodes = 200;
+    o->mc_threads = 0;
 }
 
 const calc_solver *calc_context_solver(const calc_context *ctx)
@@ -204,9 +206,10 @@ tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc
         return tj_error_set(err, TJ_ERR_USAGE, "tol", "tolerance must be in (0, 1), got %g",
                             o.tol);
     if (!(o.path_cutoff >= 0 && o.path_cutoff <= 1) || o.path_max_depth < 0 ||
-        o.path_max_nodes < 1)
+        o.path_max_nodes < 1 || o.mc_threads < 0 || o.mc_threads > 2)
         return tj_error_set(err, TJ_ERR_USAGE, "path",
-                            "path options: cut-off must be in [0, 1], depth >= 0, nodes >= 1");
+                            "options: path cut-off must be in [0, 1], depth >= 0, nodes >= 1; "
+                            "mc_threads 0, 1 or 2");
 
     double t0 = now_seconds();
     tj_status rc = TJ_ERR_NOMEM;
@@ -975,17 +978,97 @@ static void stats_of(double *v, int k, calc_stats *st)
     }
 }
 
+/* Draw one value for each item into out (the RNG stream is consumed in item order). */
+static void sample_items(rng *r, const zig *z, const mc_item *items, int cnt, double *out)
+{
+    for (int i = 0; i < cnt; i++)
+        out[i] = mc_sample(r, z, &items[i]);
+}
+
 /* Overwrite the sampled positions of val: reset to base, then add each
  * sampled entry's deviation from its deterministic amount (duplicates that
  * were summed into one position each contribute their own deviation). */
-static void resample(rng *r, const zig *z, const mc_item *items, int cnt, const double *base,
-                     double *val)
+static void apply_items(const mc_item *items, int cnt, const double *drawn, const double *base,
+                        double *val)
 {
     for (int i = 0; i < cnt; i++)
         val[items[i].pos] = base[items[i].pos];
     for (int i = 0; i < cnt; i++)
-        val[items[i].pos] += mc_sample(r, z, &items[i]) - items[i].amount;
+        val[items[i].pos] += drawn[i] - items[i].amount;
 }
+
+/* Draws for one iteration: A's items then B's, in that order of the stream.
+ * With a sampler thread two slots alternate, so drawing iteration k + 1
+ * overlaps the factorisation and solve of iteration k; the stream is the
+ * same either way, so results do not depend on threading. */
+typedef struct mc_sampler {
+    rng r;
+    const zig *z;
+    const mc_item *ia, *ib;
+    int nta, ntb, iterations;
+    double *slot[2]; /* nta + ntb draws each */
+    int full[2];
+    int stop;
+    int threaded;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} mc_sampler;
+
+static void sampler_fill(mc_sampler *sm, int slot)
+{
+    sample_items(&sm->r, sm->z, sm->ia, sm->nta, sm->slot[slot]);
+    sample_items(&sm->r, sm->z, sm->ib, sm->ntb, sm->slot[slot] + sm->nta);
+}
+
+static void *sampler_main(void *arg)
+{
+    mc_sampler *sm = arg;
+    for (int it = 0; it < sm->iterations; it++) {
+        int k = it & 1;
+        pthread_mutex_lock(&sm->mu);
+        while (sm->full[k] && !sm->stop)
+            pthread_cond_wait(&sm->cv, &sm->mu);
+        int stop = sm->stop;
+        pthread_mutex_unlock(&sm->mu);
+        if (stop)
+            break;
+        sampler_fill(sm, k);
+        pthread_mutex_lock(&sm->mu);
+        sm->full[k] = 1;
+        pthread_cond_broadcast(&sm->cv);
+        pthread_mutex_unlock(&sm->mu);
+    }
+    return NULL;
+}
+
+/* The draws of iteration it (waits for the sampler thread if there is one). */
+static const double *sampler_take(mc_sampler *sm, int it)
+{
+    int k = it & 1;
+    if (!sm->threaded) {
+        sampler_fill(sm, k);
+        return sm->slot[k];
+    }
+    pthread_mutex_lock(&sm->mu);
+    while (!sm->full[k])
+        pthread_cond_wait(&sm->cv, &sm->mu);
+    pthread_mutex_unlock(&sm->mu);
+    return sm->slot[k];
+}
+
+/* Hand the slot of iteration it back to the sampler thread. */
+static void sampler_release(mc_sampler *sm, int it)
+{
+    if (!sm->threaded)
+        return;
+    pthread_mutex_lock(&sm->mu);
+    sm->full[it & 1] = 0;
+    pthread_cond_broadcast(&sm->cv);
+    pthread_mutex_unlock(&sm->mu);
+}
+
+/* Below this many uncertain entries a thread costs more than it saves. */
+#define MC_THREAD_MIN_ITEMS 20000
 
 tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations,
                                    uint64_t seed, tj_error *err)
@@ -1006,10 +1089,16 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         ntb += sys->elem[t].dist.kind != CALC_DIST_NONE;
     size_t annz = (size_t)ctx->a.colptr[n], bnnz = (size_t)ctx->b.colptr[n];
     size_t nv = (size_t)iterations * (1 + CALC_STAGE_COUNT);
+    size_t ndraw = (size_t)nta + (size_t)ntb;
 
+    mc_sampler sm;
+    memset(&sm, 0, sizeof sm);
+    int sync_init = 0, thread_started = 0;
+    pthread_t thread;
     mc_item *ia = xcalloc((size_t)nta, sizeof *ia);
     mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
     zig *zt = malloc(sizeof *zt);
+    double *draws = xcalloc(2 * ndraw, sizeof *draws);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
     double *q = xcalloc((size_t)n, sizeof *q);
@@ -1018,7 +1107,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0, b_touched = 0;
-    if (!ia || !ib || !zt || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+    if (!ia || !ib || !zt || !draws || !abase || !bbase || !q || !x || !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
@@ -1037,14 +1126,46 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     if (rc != TJ_OK)
         goto out;
 
-    rng r;
-    rng_seed(&r, seed);
     zig_init(zt);
+    rng_seed(&sm.r, seed);
+    sm.z = zt;
+    sm.ia = ia;
+    sm.ib = ib;
+    sm.nta = nta;
+    sm.ntb = ntb;
+    sm.iterations = iterations;
+    sm.slot[0] = draws;
+    sm.slot[1] = draws + ndraw;
+    int want_thread = ctx->opt.mc_threads == 2 ||
+                      (ctx->opt.mc_threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS);
+    if (want_thread && ndraw > 0) {
+        if (pthread_mutex_init(&sm.mu, NULL) == 0) {
+            if (pthread_cond_init(&sm.cv, NULL) == 0) {
+                sync_init = 1;
+                sm.threaded = 1;
+                if (pthread_create(&thread, NULL, sampler_main, &sm) == 0)
+                    thread_started = 1;
+                else
+                    sm.threaded = 0; /* fall back to drawing inline: same stream */
+            } else {
+                pthread_mutex_destroy(&sm.mu);
+            }
+        }
+    }
+
     double *vt = vals, *vs = vals + iterations;
     for (int it = 0; it < iterations; it++) {
+        const double *d = sampler_take(&sm, it);
         if (nta > 0) {
             a_touched = 1;
-            resample(&r, zt, ia, nta, abase, ctx->a.val);
+            apply_items(ia, nta, d, abase, ctx->a.val);
+        }
+        if (ntb > 0) {
+            b_touched = 1;
+            apply_items(ib, ntb, d + nta, bbase, ctx->b.val);
+        }
+        sampler_release(&sm, it);
+        if (nta > 0) {
             rc = calc_solver_refactor(ctx->solver, err);
             if (rc != TJ_OK) {
                 if (rc == TJ_ERR_NUMERIC)
@@ -1053,13 +1174,6 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
                                     it + 1);
                 goto out;
             }
-        }
-        if (ntb > 0) {
-            b_touched = 1;
-            resample(&r, zt, ib, ntb, bbase, ctx->b.val);
-            direct_intensity(ctx, &ctx->b, q, NULL);
-        }
-        if (nta > 0) {
             /* x holds the previous solution: a warm start for the iterative solver. */
             rc = calc_solver_solve(ctx->solver, f, x, err);
             if (rc != TJ_OK) {
@@ -1067,11 +1181,13 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
                 goto out;
             }
         }
+        if (ntb > 0)
+            direct_intensity(ctx, &ctx->b, q, NULL);
         double tot = 0, st[CALC_STAGE_COUNT] = {0};
         for (int j = 0; j < n; j++) {
-            double d = q[j] * x[j];
-            tot += d;
-            st[sys->proc[j].stage] += d;
+            double dj = q[j] * x[j];
+            tot += dj;
+            st[sys->proc[j].stage] += dj;
         }
         vt[it] = tot;
         for (int k = 0; k < CALC_STAGE_COUNT; k++)
@@ -1084,6 +1200,17 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         stats_of(vs + (size_t)k * (size_t)iterations, iterations, &unc->stage[k]);
     rc = TJ_OK;
 out:
+    if (thread_started) {
+        pthread_mutex_lock(&sm.mu);
+        sm.stop = 1;
+        pthread_cond_broadcast(&sm.cv);
+        pthread_mutex_unlock(&sm.mu);
+        pthread_join(thread, NULL);
+    }
+    if (sync_init) {
+        pthread_cond_destroy(&sm.cv);
+        pthread_mutex_destroy(&sm.mu);
+    }
     /* Restore the deterministic matrices (and factorisation). */
     if (b_touched)
         memcpy(ctx->b.val, bbase, bnnz * sizeof *bbase);
@@ -1108,6 +1235,7 @@ out:
     free(ia);
     free(ib);
     free(zt);
+    free(draws);
     free(abase);
     free(bbase);
     free(q);

@@ -725,6 +725,38 @@ static void test_monte_carlo_distributions(void **state)
     calc_system_free(sys);
 }
 
+/* A sampler thread draws the same stream: identical statistics. */
+static void test_monte_carlo_threads(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(300, 5, 21, 1);
+    calc_stats st[3];
+    for (int th = 0; th <= 2; th++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.mc_threads = th;
+        calc_context *ctx = NULL;
+        calc_result *r = NULL;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        assert_int_equal(calc_context_footprint(ctx, 1, 1, 0, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, 150, 4242, &err), TJ_OK);
+        st[th] = r->uncertainty->total;
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    assert_memory_equal(&st[0], &st[1], sizeof st[0]);
+    assert_memory_equal(&st[1], &st[2], sizeof st[0]);
+    assert_true(st[2].sd > 0);
+    calc_options o;
+    calc_options_init(&o);
+    o.mc_threads = 3;
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_ERR_USAGE);
+    calc_system_free(sys);
+}
+
 static void test_monte_carlo_args(void **state)
 {
     (void)state;
@@ -763,6 +795,7 @@ int main(void)
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_monte_carlo_normal),
         cmocka_unit_test(test_monte_carlo_distributions),
+        cmocka_unit_test(test_monte_carlo_threads),
         cmocka_unit_test(test_monte_carlo_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
