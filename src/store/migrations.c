@@ -304,11 +304,23 @@ static const char global_region_postgres[] =
     "INSERT INTO region (code, level, parent, name_zh, name_en) VALUES ('GLOBAL','global',NULL,'全球','Global');\n"
     "UPDATE region SET parent = 'GLOBAL' WHERE code = 'CN';\n";
 
+/* ---- 4: uncertainty of openLCA exchanges (reference units; see
+ * docs/olca-import.md).  dist_kind: lognormal (a = median = amount, b = geometric sd),
+ * normal (a = mean, b = sd), triangular (a min, b mode, c max), uniform (a min, b max). */
+#define OLCA_DIST_COLUMNS(REAL)                                                                    \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_kind TEXT;\n"                                       \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_a " REAL ";\n"                                      \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_b " REAL ";\n"                                      \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_c " REAL ";\n"
+static const char olca_dist_sqlite[] = OLCA_DIST_COLUMNS("REAL");
+static const char olca_dist_postgres[] = OLCA_DIST_COLUMNS("DOUBLE PRECISION");
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
     {2, "openLCA inventory data", olca_sqlite, olca_postgres},
     {3, "global region", global_region_sqlite, global_region_postgres},
+    {4, "openLCA exchange uncertainty", olca_dist_sqlite, olca_dist_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
