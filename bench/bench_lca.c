@@ -45,8 +45,7 @@ static calc_system *build(const calc_gen_system *g)
     char id[32];
     for (int j = 0; j < g->n; j++) {
         snprintf(id, sizeof id, "p%d", j);
-        if (calc_system_add_process(sys, id, NULL, NULL, "kg", (calc_stage)(j % CALC_STAGE_COUNT),
-                                    NULL) < 0)
+        if (calc_system_add_process(sys, id, NULL, NULL, "kg", (calc_stage)(j % CALC_STAGE_COUNT), NULL) < 0)
             goto fail;
     }
     static const double cf[3] = {1, 29.8, 273}; /* AR6 CO2, CH4 fossil, N2O */
@@ -95,9 +94,9 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seed"))
             p.seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--solver"))
-            kind = !strcmp(v, "klu") ? CALC_SOLVER_KLU
+            kind = !strcmp(v, "klu")         ? CALC_SOLVER_KLU
                    : !strcmp(v, "iterative") ? CALC_SOLVER_ITERATIVE
-                                              : CALC_SOLVER_AUTO;
+                                             : CALC_SOLVER_AUTO;
         else if (!strcmp(a, "--threads"))
             threads = atoi(v);
         else if (!strcmp(a, "--variant"))
@@ -124,8 +123,8 @@ int main(int argc, char **argv)
     calc_gen_release(&g);
     if (!sys)
         return 1;
-    printf("system: %d processes, %d technology entries, %d elementary entries (%s)\n", sys->n,
-           sys->ntech, sys->nelem, p.kind == CALC_GEN_RANDOM ? "random" : "lca");
+    printf("system: %d processes, %d technology entries, %d elementary entries (%s)\n", sys->n, sys->ntech,
+           sys->nelem, p.kind == CALC_GEN_RANDOM ? "random" : "lca");
 
     double *setup = calloc((size_t)runs, sizeof *setup);
     double *fp = calloc((size_t)runs, sizeof *fp);
@@ -160,8 +159,8 @@ int main(int argc, char **argv)
             printf("solver: %s (%s)\ntotal %.6g kg CO2e; MC mean %.6g, sd %.4g, 95%% [%.6g, "
                    "%.6g]; %d path nodes\n",
                    res->solver, res->solver_reason, res->total, res->uncertainty->total.mean,
-                   res->uncertainty->total.sd, res->uncertainty->total.p2_5,
-                   res->uncertainty->total.p97_5, res->npath);
+                   res->uncertainty->total.sd, res->uncertainty->total.p2_5, res->uncertainty->total.p97_5,
+                   res->npath);
         calc_result_free(res);
         calc_context_free(ctx);
     }
