@@ -79,7 +79,7 @@ int main(int argc, char **argv)
     int runs = 3, mc = 40;
     calc_solver_kind kind = CALC_SOLVER_AUTO;
     int threads = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             goto usage;
@@ -103,7 +103,6 @@ int main(int argc, char **argv)
             p.kind = !strcmp(v, "random") ? CALC_GEN_RANDOM : CALC_GEN_LCA;
         else
             goto usage;
-        i++;
     }
     if (p.n < 10 || runs < 1 || mc < 2)
         goto usage;
