@@ -753,6 +753,7 @@ static tj_status insert_name(void *vctx, const char *norm, tj_error *err)
     store_bind_text(c->st, 1, norm);
     store_bind_text(c->st, 2, c->f->id);
     store_bind_int64(c->st, 3, c->f->version);
+    store_bind_text(c->st, 4, c->f->region);
     int s = store_step(c->st, err);
     return s < 0 ? (tj_status)s : TJ_OK;
 }
@@ -791,6 +792,30 @@ tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err)
     store_finalize(st);
     free(ev);
     return rc;
+}
+
+/* SQLite: index one version (id != NULL) or every version with rid > since
+ * (id == NULL) in factor_fts. */
+tj_status fx_fts_sync(store_db *db, const char *id, int64_t since_or_version, tj_error *err)
+{
+    store_stmt *st;
+    tj_status rc = store_prepare(db,
+                                 id ? "INSERT INTO factor_fts (rowid, search_text) SELECT rid, search_text "
+                                      "FROM factor_version WHERE id = ? AND version = ?"
+                                    : "INSERT INTO factor_fts (rowid, search_text) SELECT rid, search_text "
+                                      "FROM factor_version WHERE rid > ?",
+                                 &st, err);
+    if (rc != TJ_OK)
+        return rc;
+    if (id) {
+        store_bind_text(st, 1, id);
+        store_bind_int64(st, 2, since_or_version);
+    } else {
+        store_bind_int64(st, 1, since_or_version);
+    }
+    int s = store_step(st, err);
+    store_finalize(st);
+    return s < 0 ? (tj_status)s : TJ_OK;
 }
 
 /* Insert one version row (f fully set: id, version, status, times). */
@@ -846,7 +871,11 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
     free(search);
     if (s < 0)
         return (tj_status)s;
-    rc = store_prepare(db, "INSERT INTO factor_name (name_norm, id, version) VALUES (?, ?, ?)", &st, err);
+    if (store_backend(db) == STORE_SQLITE) {
+        if ((rc = fx_fts_sync(db, f->id, f->version, err)) != TJ_OK)
+            return rc;
+    }
+    rc = store_prepare(db, "INSERT INTO factor_name (name_norm, id, version, region) VALUES (?, ?, ?, ?)", &st, err);
     if (rc != TJ_OK)
         return rc;
     name_ctx c = {st, f};
@@ -1255,8 +1284,9 @@ static char *like_pattern(const char *t)
     return p;
 }
 
-static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, tj_error *err)
+static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts, tj_error *err)
 {
+    *fts = 0;
     int pg = store_backend(db) == STORE_POSTGRES;
     sb_add(w, " WHERE 1 = 1");
     if (!fx_empty(q->text)) {
@@ -1264,7 +1294,16 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         if (!words)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         sbuf match = {0};
-        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,，", &save); t; t = strtok_r(NULL, " \t\r\n,，", &save)) {
+        /* Words are separated by ASCII white space or commas, and by the
+         * full-width comma and ideographic space (replaced by spaces first:
+         * strtok works on bytes). */
+        for (char *c = words; *c; c++) {
+            if ((!strncmp(c, "，", 3) || !strncmp(c, "　", 3) || !strncmp(c, "、", 3))) {
+                memset(c, ' ', 3);
+                c += 2;
+            }
+        }
+        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,", &save); t; t = strtok_r(NULL, " \t\r\n,", &save)) {
             if (p->n >= 32)
                 break;
             if (!pg && utf8_chars(t) >= 3) {
@@ -1290,8 +1329,10 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         }
         if (match.len) {
-            sb_add(w, " AND fv.rid IN (SELECT rowid FROM factor_fts WHERE factor_fts MATCH ?)");
+            /* the FROM clause joins factor_fts (see svc_factor_search) */
+            sb_add(w, " AND factor_fts MATCH ?");
             qp_text(p, match.s);
+            *fts = 1;
         }
     }
     if (!fx_empty(q->category)) {
@@ -1318,6 +1359,9 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     return TJ_OK;
 }
 
+/* Counting stops here: the total of a broad search is "at least". */
+#define SEARCH_COUNT_CAP 1000
+
 tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -1329,12 +1373,22 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     sbuf w = {0};
     qparams p = {0};
     store_stmt *st = NULL;
-    tj_status rc = fx_build_where(db, q, &w, &p, err);
+    int fts = 0;
+    tj_status rc = fx_build_where(db, q, &w, &p, &fts, err);
     if (rc != TJ_OK)
         goto out;
+    /* Results come in the order the versions were added (rid), which FTS5
+     * and the primary key deliver without sorting. */
+    const char *from = fts ? " FROM factor_fts JOIN factor_version fv ON fv.rid = factor_fts.rowid"
+                           : " FROM factor_version fv";
+    const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     sbuf sql = {0};
-    sb_add(&sql, "SELECT COUNT(*) FROM factor_version fv");
+    char cap[64];
+    snprintf(cap, sizeof cap, " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
+    sb_add(&sql, "SELECT COUNT(*) FROM (SELECT 1");
+    sb_add(&sql, from);
     sb_add(&sql, w.s);
+    sb_add(&sql, cap);
     if (sql.oom) {
         free(sql.s);
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -1351,15 +1405,20 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         goto out;
     }
     out->total = store_col_int64(st, 0);
+    if (out->total > SEARCH_COUNT_CAP) {
+        out->total = SEARCH_COUNT_CAP;
+        out->total_capped = 1;
+    }
     store_finalize(st);
     st = NULL;
 
     sql = (sbuf){0};
     sb_add(&sql, "SELECT ");
     sb_add(&sql, fx_db_columns());
-    sb_add(&sql, " FROM factor_version fv");
+    sb_add(&sql, from);
     sb_add(&sql, w.s);
-    sb_add(&sql, " ORDER BY fv.id, fv.version LIMIT ? OFFSET ?");
+    sb_add(&sql, order);
+    sb_add(&sql, " LIMIT ? OFFSET ?");
     if (sql.oom) {
         free(sql.s);
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -1482,7 +1541,7 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     char sql[4096];
     snprintf(sql, sizeof sql,
              "SELECT %s FROM factor_name n JOIN factor_version fv ON fv.id = n.id AND fv.version = n.version "
-             "WHERE n.name_norm = ? AND fv.status = 'published' AND fv.region IN (?, ?, ?, ?, ?, ?)",
+             "WHERE n.name_norm = ? AND n.region IN (?, ?, ?, ?, ?, ?) AND fv.status = 'published'",
              fx_db_columns());
     if ((rc = store_prepare(db, sql, &st, err)) != TJ_OK)
         goto out;

@@ -314,6 +314,27 @@ static const char global_region_postgres[] =
     "ALTER TABLE olca_exchange ADD COLUMN dist_c " REAL ";\n"
 static const char olca_dist_sqlite[] = OLCA_DIST_COLUMNS("REAL");
 static const char olca_dist_postgres[] = OLCA_DIST_COLUMNS("DOUBLE PRECISION");
+/* ---- 5: faster bulk imports and resolution ------------------------------
+ * SQLite: the FTS index is filled by the factor service (one INSERT ...
+ * SELECT per import) instead of a per-row trigger, whose statement savepoints
+ * made FTS5 flush a segment for every row.  Both: factor_name carries the
+ * region, so resolution looks up (name, region) directly; its (id, version)
+ * index goes (versions are never deleted, so the foreign key never needs it). */
+static const char factor_perf_sqlite[] =
+    "DROP TRIGGER factor_fts_ai;\n"
+    "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
+    "UPDATE factor_name SET region = (SELECT fv.region FROM factor_version fv\n"
+    "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version);\n"
+    "DROP INDEX factor_name_norm;\n"
+    "DROP INDEX factor_name_ref;\n"
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n";
+static const char factor_perf_postgres[] =
+    "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
+    "UPDATE factor_name SET region = fv.region FROM factor_version fv\n"
+    "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version;\n"
+    "DROP INDEX factor_name_norm;\n"
+    "DROP INDEX factor_name_ref;\n"
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n";
 
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
@@ -321,6 +342,7 @@ const store_migration store_migrations[] = {
     {2, "openLCA inventory data", olca_sqlite, olca_postgres},
     {3, "global region", global_region_sqlite, global_region_postgres},
     {4, "openLCA exchange uncertainty", olca_dist_sqlite, olca_dist_postgres},
+    {5, "factor import and resolution performance", factor_perf_sqlite, factor_perf_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
