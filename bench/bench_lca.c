@@ -7,7 +7,9 @@
  * Not a test: it prints figures.  Medians over --runs.
  *
  *   bench_lca [--n N] [--inputs K] [--mc ITER] [--runs R] [--seed S]
- *             [--solver auto|klu|iterative] [--variant lca|random]
+ *             [--solver auto|klu|iterative] [--variant lca|random] [--threads 0|1|2]
+ *
+ * --threads is calc_options.mc_threads (0 auto, 1 none, 2 a sampler thread).
  */
 #include <math.h>
 #include <stdio.h>
@@ -43,8 +45,7 @@ static calc_system *build(const calc_gen_system *g)
     char id[32];
     for (int j = 0; j < g->n; j++) {
         snprintf(id, sizeof id, "p%d", j);
-        if (calc_system_add_process(sys, id, NULL, NULL, "kg", (calc_stage)(j % CALC_STAGE_COUNT),
-                                    NULL) < 0)
+        if (calc_system_add_process(sys, id, NULL, NULL, "kg", (calc_stage)(j % CALC_STAGE_COUNT), NULL) < 0)
             goto fail;
     }
     static const double cf[3] = {1, 29.8, 273}; /* AR6 CO2, CH4 fossil, N2O */
@@ -77,6 +78,7 @@ int main(int argc, char **argv)
     calc_gen_params_default(&p);
     int runs = 3, mc = 40;
     calc_solver_kind kind = CALC_SOLVER_AUTO;
+    int threads = 0;
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -92,9 +94,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seed"))
             p.seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--solver"))
-            kind = !strcmp(v, "klu") ? CALC_SOLVER_KLU
+            kind = !strcmp(v, "klu")         ? CALC_SOLVER_KLU
                    : !strcmp(v, "iterative") ? CALC_SOLVER_ITERATIVE
-                                              : CALC_SOLVER_AUTO;
+                                             : CALC_SOLVER_AUTO;
+        else if (!strcmp(a, "--threads"))
+            threads = atoi(v);
         else if (!strcmp(a, "--variant"))
             p.kind = !strcmp(v, "random") ? CALC_GEN_RANDOM : CALC_GEN_LCA;
         else
@@ -118,8 +122,8 @@ int main(int argc, char **argv)
     calc_gen_release(&g);
     if (!sys)
         return 1;
-    printf("system: %d processes, %d technology entries, %d elementary entries (%s)\n", sys->n,
-           sys->ntech, sys->nelem, p.kind == CALC_GEN_RANDOM ? "random" : "lca");
+    printf("system: %d processes, %d technology entries, %d elementary entries (%s)\n", sys->n, sys->ntech,
+           sys->nelem, p.kind == CALC_GEN_RANDOM ? "random" : "lca");
 
     double *setup = calloc((size_t)runs, sizeof *setup);
     double *fp = calloc((size_t)runs, sizeof *fp);
@@ -127,6 +131,7 @@ int main(int argc, char **argv)
     calc_options o;
     calc_options_init(&o);
     o.solver = kind;
+    o.mc_threads = threads;
     for (int r = 0; r < runs; r++) {
         calc_context *ctx = NULL;
         calc_result *res = NULL;
@@ -153,14 +158,14 @@ int main(int argc, char **argv)
             printf("solver: %s (%s)\ntotal %.6g kg CO2e; MC mean %.6g, sd %.4g, 95%% [%.6g, "
                    "%.6g]; %d path nodes\n",
                    res->solver, res->solver_reason, res->total, res->uncertainty->total.mean,
-                   res->uncertainty->total.sd, res->uncertainty->total.p2_5,
-                   res->uncertainty->total.p97_5, res->npath);
+                   res->uncertainty->total.sd, res->uncertainty->total.p2_5, res->uncertainty->total.p97_5,
+                   res->npath);
         calc_result_free(res);
         calc_context_free(ctx);
     }
-    printf("RESULT n=%d setup_s=%.4f footprint_all_s=%.4f mc_iter_per_s=%.1f (median of %d, %d "
-           "iterations each)\n",
-           sys->n, median(setup, runs), median(fp, runs), median(rate, runs), runs, mc);
+    printf("RESULT n=%d threads=%d setup_s=%.4f footprint_all_s=%.4f mc_iter_per_s=%.1f (median "
+           "of %d, %d iterations each)\n",
+           sys->n, threads, median(setup, runs), median(fp, runs), median(rate, runs), runs, mc);
     free(setup);
     free(fp);
     free(rate);
@@ -168,6 +173,7 @@ int main(int argc, char **argv)
     return 0;
 usage:
     fprintf(stderr, "usage: bench_lca [--n N] [--inputs K] [--mc ITER] [--runs R] [--seed S]\n"
-                    "                 [--solver auto|klu|iterative] [--variant lca|random]\n");
+                    "                 [--solver auto|klu|iterative] [--variant lca|random]\n"
+                    "                 [--threads 0|1|2]\n");
     return 2;
 }

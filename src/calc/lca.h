@@ -20,6 +20,8 @@ typedef struct calc_options {
     double path_cutoff;      /* drop upstream paths below this share of |total|; default 0.01 */
     int path_max_depth;      /* default 8 */
     int path_max_nodes;      /* default 200 */
+    int mc_threads;          /* Monte Carlo: 0 = auto (a sampler thread for large systems),
+                                1 = one thread, 2 = a sampler thread; same results either way */
 } calc_options;
 
 void calc_options_init(calc_options *o);

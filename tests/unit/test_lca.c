@@ -12,13 +12,13 @@
 
 #include "calc/lca.h"
 
-#define assert_close(a, b, tol)                                                                  \
-    do {                                                                                         \
-        double a_ = (a), b_ = (b);                                                               \
-        if (!(fabs(a_ - b_) <= (tol) * (1 + fabs(b_)))) {                                        \
-            print_error("%s = %.12g, expected %.12g\n", #a, a_, b_);                             \
-            fail();                                                                              \
-        }                                                                                        \
+#define assert_close(a, b, tol)                                                                              \
+    do {                                                                                                     \
+        double a_ = (a), b_ = (b);                                                                           \
+        if (!(fabs(a_ - b_) <= (tol) * (1 + fabs(b_)))) {                                                    \
+            print_error("%s = %.12g, expected %.12g\n", #a, a_, b_);                                         \
+            fail();                                                                                          \
+        }                                                                                                    \
     } while (0)
 
 static int proc(calc_system *sys, const char *id, calc_stage st)
@@ -142,12 +142,12 @@ static void test_path_tree_chain(void **state)
     int c = proc(sys, "truck", CALC_STAGE_DISTRIBUTION);
     int d = proc(sys, "diesel", CALC_STAGE_RAW_MATERIALS);
     int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
-    tech(sys, a, a, 2);      /* 2 bottles per activity */
-    tech(sys, b, a, -0.1);   /* 0.1 kg PET per activity: 0.05 kg per bottle */
-    tech(sys, c, a, -0.02);  /* 0.02 t*km per activity */
+    tech(sys, a, a, 2);     /* 2 bottles per activity */
+    tech(sys, b, a, -0.1);  /* 0.1 kg PET per activity: 0.05 kg per bottle */
+    tech(sys, c, a, -0.02); /* 0.02 t*km per activity */
     tech(sys, b, b, 1);
     tech(sys, c, c, 1);
-    tech(sys, d, c, -0.03);  /* 0.03 kg diesel per t*km */
+    tech(sys, d, c, -0.03); /* 0.03 kg diesel per t*km */
     tech(sys, d, d, 1);
     elem(sys, co2, a, 0.04); /* 0.02 per bottle */
     elem(sys, co2, b, 3);    /* 3 per kg PET */
@@ -169,8 +169,7 @@ static void test_path_tree_chain(void **state)
     assert_close(r->path[2].amount, 0.1, 1e-12);
     assert_close(r->path[2].direct, 0.1, 1e-12);
     assert_close(r->path[2].upstream, 0.1015, 1e-12);
-    assert_close(r->path[0].upstream,
-                 r->path[0].direct + r->path[1].upstream + r->path[2].upstream, 1e-12);
+    assert_close(r->path[0].upstream, r->path[0].direct + r->path[1].upstream + r->path[2].upstream, 1e-12);
     calc_result_free(r);
 
     /* No cut-off: diesel appears at depth 2 under the truck. */
@@ -315,8 +314,8 @@ static double methane_product(tj_gwp_set set, int biogenic)
     assert_non_null(ch4);
     calc_system *sys = calc_system_new("rice");
     int p = proc(sys, "rice", CALC_STAGE_RAW_MATERIALS);
-    int k1 = flow(sys, "CH4", "CH4", biogenic ? CALC_CH_BIOGENIC : CALC_CH_FOSSIL,
-                  tj_gas_gwp(ch4, set, biogenic));
+    int k1 =
+        flow(sys, "CH4", "CH4", biogenic ? CALC_CH_BIOGENIC : CALC_CH_FOSSIL, tj_gas_gwp(ch4, set, biogenic));
     int k2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
     tech(sys, p, p, 1);
     elem(sys, k1, p, 1.0);
@@ -376,8 +375,9 @@ static void test_dqr_weighting(void **state)
     assert_close(r->total, 3 + 1 + 1 - 3, 1e-12);
     assert_close(r->dqr.ter, (3 * 1 + 1 * 3 + 3 * 2) / 7.0, 1e-12);
     assert_close(r->dqr.tir, (3 * 1 + 1 * 3 + 3 * 4) / 7.0, 1e-12);
-    assert_close(r->dqr.dqr, (3 * 1 + 1 * 3 + 3 * 2) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4 +
-                                 (3 * 1 + 1 * 3 + 3 * 4) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4,
+    assert_close(r->dqr.dqr,
+                 (3 * 1 + 1 * 3 + 3 * 2) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4 +
+                     (3 * 1 + 1 * 3 + 3 * 4) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4,
                  1e-12);
     assert_close(r->dqr.coverage, 7.0 / 8.0, 1e-12);
     assert_string_equal(r->dqr.rating, "very good"); /* 1.75 */
@@ -395,8 +395,7 @@ static void test_cutoff_share(void **state)
     assert_int_equal(calc_system_add_input_mass(sys, 1, 0.5), TJ_OK);
     assert_int_equal(calc_system_add_cutoff(sys, 0, "label glue", 0.1, "kg", 0.1), TJ_OK);
     assert_int_equal(calc_system_add_cutoff(sys, 1, "lubricant", 0.05, "kg", 0.05), TJ_OK);
-    assert_int_equal(calc_system_add_cutoff(sys, 1, "maintenance service", 0.001, "USD", NAN),
-                     TJ_OK);
+    assert_int_equal(calc_system_add_cutoff(sys, 1, "maintenance service", 0.001, "USD", NAN), TJ_OK);
     calc_result *r = footprint(sys, 0, 1);
     assert_close(r->cutoff_share, 0.2 / (0.2 + 3.0), 1e-12);
     assert_int_equal(r->ncut, 3);
@@ -463,18 +462,14 @@ static calc_system *random_system(int n, int k, unsigned seed, int with_dist)
                 continue;
             double v = -(0.5 / k) * (rand() / (double)RAND_MAX);
             calc_dist d = {CALC_DIST_LOGNORMAL, v, 1.1, 0};
-            assert_int_equal(calc_system_add_tech(sys, i, j, v, with_dist ? &d : NULL, NULL),
-                             TJ_OK);
+            assert_int_equal(calc_system_add_tech(sys, i, j, v, with_dist ? &d : NULL, NULL), TJ_OK);
         }
         double e = rand() / (double)RAND_MAX;
         calc_dist de = {CALC_DIST_LOGNORMAL, e, 1.2, 0};
-        assert_int_equal(calc_system_add_elem(sys, co2, j, e, with_dist ? &de : NULL, NULL),
-                         TJ_OK);
+        assert_int_equal(calc_system_add_elem(sys, co2, j, e, with_dist ? &de : NULL, NULL), TJ_OK);
         if (j % 7 == 0) {
             calc_dist dt = {CALC_DIST_TRIANGULAR, 0.001, 0.002, 0.004};
-            assert_int_equal(calc_system_add_elem(sys, ch4, j, 0.002, with_dist ? &dt : NULL,
-                                                  NULL),
-                             TJ_OK);
+            assert_int_equal(calc_system_add_elem(sys, ch4, j, 0.002, with_dist ? &dt : NULL, NULL), TJ_OK);
         }
     }
     return sys;
@@ -594,8 +589,7 @@ static void test_unit_totals(void **state)
     }
 }
 
-static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed,
-                   calc_result **out)
+static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed, calc_result **out)
 {
     calc_options o;
     calc_options_init(&o);
@@ -629,8 +623,7 @@ static void test_monte_carlo_reproducible(void **state)
     assert_int_equal(r1->uncertainty->iterations, 300);
     assert_true(r1->uncertainty->seed == 12345);
     assert_memory_equal(&r1->uncertainty->total, &r2->uncertainty->total, sizeof(calc_stats));
-    assert_memory_equal(r1->uncertainty->stage, r2->uncertainty->stage,
-                        sizeof r1->uncertainty->stage);
+    assert_memory_equal(r1->uncertainty->stage, r2->uncertainty->stage, sizeof r1->uncertainty->stage);
     assert_true(r1->uncertainty->total.mean != r3->uncertainty->total.mean);
     const calc_stats *t = &r1->uncertainty->total;
     assert_true(t->sd > 0);
@@ -725,6 +718,38 @@ static void test_monte_carlo_distributions(void **state)
     calc_system_free(sys);
 }
 
+/* A sampler thread draws the same stream: identical statistics. */
+static void test_monte_carlo_threads(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(300, 5, 21, 1);
+    calc_stats st[3];
+    for (int th = 0; th <= 2; th++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.mc_threads = th;
+        calc_context *ctx = NULL;
+        calc_result *r = NULL;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        assert_int_equal(calc_context_footprint(ctx, 1, 1, 0, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, 150, 4242, &err), TJ_OK);
+        st[th] = r->uncertainty->total;
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    assert_memory_equal(&st[0], &st[1], sizeof st[0]);
+    assert_memory_equal(&st[1], &st[2], sizeof st[0]);
+    assert_true(st[2].sd > 0);
+    calc_options o;
+    calc_options_init(&o);
+    o.mc_threads = 3;
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_ERR_USAGE);
+    calc_system_free(sys);
+}
+
 static void test_monte_carlo_args(void **state)
 {
     (void)state;
@@ -763,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_monte_carlo_normal),
         cmocka_unit_test(test_monte_carlo_distributions),
+        cmocka_unit_test(test_monte_carlo_threads),
         cmocka_unit_test(test_monte_carlo_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
