@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -305,7 +306,62 @@ void fx_regions_release(fx_regions *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The region table changes only with migrations: it is read once per
+ * connection and copied from this cache afterwards. */
+static pthread_mutex_t region_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t region_cache_serial;
+static fx_regions region_cache;
+
+static int regions_copy(fx_regions *dst, const fx_regions *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->items = calloc(src->count ? src->count : 1, sizeof *dst->items);
+    if (!dst->items)
+        return -1;
+    for (size_t i = 0; i < src->count; i++) {
+        const fx_region *a = &src->items[i];
+        fx_region *b = &dst->items[i];
+        b->code = fx_strdup(a->code);
+        b->level = fx_strdup(a->level);
+        b->parent = fx_strdup(a->parent);
+        b->name_zh = fx_strdup(a->name_zh);
+        b->name_en = fx_strdup(a->name_en);
+        dst->count++;
+        if (!b->code || !b->level || (a->parent && !b->parent) || !b->name_zh || !b->name_en) {
+            fx_regions_release(dst);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static tj_status regions_query(store_db *db, fx_regions *r, tj_error *err);
+
 tj_status fx_regions_load(store_db *db, fx_regions *r, tj_error *err)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_lock(&region_cache_lock);
+    if (region_cache_serial == store_serial(db)) {
+        int bad = regions_copy(r, &region_cache);
+        pthread_mutex_unlock(&region_cache_lock);
+        return bad ? tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory") : TJ_OK;
+    }
+    pthread_mutex_unlock(&region_cache_lock);
+    tj_status rc = regions_query(db, r, err);
+    if (rc != TJ_OK)
+        return rc;
+    fx_regions copy;
+    if (regions_copy(&copy, r) == 0) {
+        pthread_mutex_lock(&region_cache_lock);
+        fx_regions_release(&region_cache);
+        region_cache = copy;
+        region_cache_serial = store_serial(db);
+        pthread_mutex_unlock(&region_cache_lock);
+    }
+    return TJ_OK;
+}
+
+static tj_status regions_query(store_db *db, fx_regions *r, tj_error *err)
 {
     memset(r, 0, sizeof *r);
     store_stmt *st;
@@ -1360,7 +1416,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
 }
 
 /* Counting stops here: the total of a broad search is "at least". */
-#define SEARCH_COUNT_CAP 1000
+#define SEARCH_COUNT_CAP 500
 
 tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err)
 {
@@ -1647,9 +1703,7 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         out->explanation = e.s;
     }
     out->factor = cands[best];
-    cands[best] = (svc_factor){0};
     svc_factor_init(&cands[best]);
-    rc = fx_load_evidence(db, &out->factor, err);
 out:
     store_finalize(st);
     for (size_t i = 0; i < ncand; i++)

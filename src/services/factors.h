@@ -102,7 +102,7 @@ typedef struct svc_factor_list {
     svc_factor *items;
     size_t count;
     int64_t total;    /* all matches, for paging ... */
-    int total_capped; /* ... or, when 1, at least total (counting stops at 1000) */
+    int total_capped; /* ... or, when 1, at least total (counting stops at 500) */
 } svc_factor_list;
 void svc_factor_list_release(svc_factor_list *l);
 
@@ -122,7 +122,8 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
  * its names or aliases, case-insensitive) for region and year: the region
  * itself, then its province (for a city), its grid, then national; within a
  * region the newest reference year not after year (year 0 = newest).  Ties
- * are broken by newer source date, then smaller id.  explanation says why. */
+ * are broken by newer source date, then smaller id.  explanation says why.
+ * The factor's evidence is not loaded (svc_factor_get loads it). */
 typedef struct svc_factor_resolution {
     svc_factor factor;
     char *explanation;

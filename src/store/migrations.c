@@ -319,7 +319,8 @@ static const char olca_dist_postgres[] = OLCA_DIST_COLUMNS("DOUBLE PRECISION");
  * SELECT per import) instead of a per-row trigger, whose statement savepoints
  * made FTS5 flush a segment for every row.  Both: factor_name carries the
  * region, so resolution looks up (name, region) directly; its (id, version)
- * index goes (versions are never deleted, so the foreign key never needs it). */
+ * index goes (versions are never deleted, so the foreign key never needs it).
+ * Filtering by category, year and status uses one index. */
 static const char factor_perf_sqlite[] =
     "DROP TRIGGER factor_fts_ai;\n"
     "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
@@ -327,14 +328,18 @@ static const char factor_perf_sqlite[] =
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version);\n"
     "DROP INDEX factor_name_norm;\n"
     "DROP INDEX factor_name_ref;\n"
-    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n";
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n"
+    "DROP INDEX factor_version_category;\n"
+    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n";
 static const char factor_perf_postgres[] =
     "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
     "UPDATE factor_name SET region = fv.region FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version;\n"
     "DROP INDEX factor_name_norm;\n"
     "DROP INDEX factor_name_ref;\n"
-    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n";
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n"
+    "DROP INDEX factor_version_category;\n"
+    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n";
 
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
