@@ -41,35 +41,11 @@ static double median(double *v, int n)
 
 static calc_system *build(const calc_gen_system *g)
 {
-    calc_system *sys = calc_system_new("generated (synthetic, not data)");
-    char id[32];
-    for (int j = 0; j < g->n; j++) {
-        snprintf(id, sizeof id, "p%d", j);
-        if (calc_system_add_process(sys, id, NULL, NULL, "kg", (calc_stage)(j % CALC_STAGE_COUNT), NULL) < 0)
-            goto fail;
-    }
-    static const double cf[3] = {1, 29.8, 273}; /* AR6 CO2, CH4 fossil, N2O */
-    for (int k = 0; k < g->m; k++) {
-        calc_flow f = {.id = (char *)calc_gen_flow_name(k), .unit = "kg", .cf = cf[k % 3]};
-        if (calc_system_add_flow(sys, &f) < 0)
-            goto fail;
-    }
-    for (int t = 0; t < g->ntech; t++) {
-        calc_dist d = {CALC_DIST_LOGNORMAL, g->tv[t], 1.1, 0};
-        int diag = g->tri[t] == g->tci[t];
-        if (calc_system_add_tech(sys, g->tri[t], g->tci[t], g->tv[t], diag ? NULL : &d, NULL))
-            goto fail;
-    }
-    for (int t = 0; t < g->nelem; t++) {
-        calc_dist d = {CALC_DIST_LOGNORMAL, g->ev[t], 1.2, 0};
-        if (calc_system_add_elem(sys, g->eri[t], g->eci[t], g->ev[t], &d, NULL))
-            goto fail;
-    }
+    tj_error err;
+    calc_system *sys = calc_gen_to_system(g, 1.1, 1.2, &err);
+    if (!sys)
+        fprintf(stderr, "bench_lca: %s\n", err.message);
     return sys;
-fail:
-    fprintf(stderr, "bench_lca: %s\n", calc_system_error(sys)->message);
-    calc_system_free(sys);
-    return NULL;
 }
 
 int main(int argc, char **argv)

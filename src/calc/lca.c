@@ -1053,6 +1053,32 @@ static void sampler_release(mc_sampler *sm, int it)
 /* Below this many uncertain entries a thread costs more than it saves. */
 #define MC_THREAD_MIN_ITEMS 20000
 
+/* Monte Carlo refactorises A every iteration.  When AUTO chose KLU for one
+ * solve but a numeric refactorisation would cost more than this many Mflop,
+ * the iterations use BiCGSTAB/ILU(0) instead (warm-started from the previous
+ * draw, a few sparse products each).  The choice depends only on KLU's
+ * symbolic prediction, so a seed gives the same result on every run. */
+#define MC_KLU_MFLOP 2.0
+
+/* The solver for the Monte Carlo iterations: the context's, or (see
+ * MC_KLU_MFLOP) a separate iterative one in *own. */
+static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own)
+{
+    *own = NULL;
+    if (!a_varies || ctx->opt.solver != CALC_SOLVER_AUTO ||
+        calc_solver_kind_of(ctx->solver) != CALC_SOLVER_KLU)
+        return ctx->solver;
+    double mflop = 0;
+    tj_error e;
+    if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
+        return ctx->solver;
+    if (calc_solver_new(&ctx->a, CALC_SOLVER_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
+        *own = NULL; /* ILU(0) or BiCGSTAB failed on this matrix: stay with KLU */
+        return ctx->solver;
+    }
+    return *own;
+}
+
 tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations, uint64_t seed,
                                    tj_error *err)
 {
@@ -1090,6 +1116,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0, b_touched = 0;
+    calc_solver *mcs = ctx->solver, *own_solver = NULL;
     if (!ia || !ib || !zt || !draws || !abase || !bbase || !q || !x || !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
@@ -1105,7 +1132,8 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
     f[res->demand_col] = res->demand_amount;
-    rc = calc_solver_solve(ctx->solver, f, x, err);
+    mcs = mc_solver(ctx, nta > 0, &own_solver);
+    rc = calc_solver_solve(mcs, f, x, err);
     if (rc != TJ_OK)
         goto out;
 
@@ -1148,7 +1176,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         }
         sampler_release(&sm, it);
         if (nta > 0) {
-            rc = calc_solver_refactor(ctx->solver, err);
+            rc = calc_solver_refactor(mcs, err);
             if (rc != TJ_OK) {
                 if (rc == TJ_ERR_NUMERIC)
                     tj_error_prefix(err,
@@ -1158,7 +1186,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
                 goto out;
             }
             /* x holds the previous solution: a warm start for the iterative solver. */
-            rc = calc_solver_solve(ctx->solver, f, x, err);
+            rc = calc_solver_solve(mcs, f, x, err);
             if (rc != TJ_OK) {
                 tj_error_prefix(err, "Monte Carlo iteration %d", it + 1);
                 goto out;
@@ -1178,6 +1206,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     }
     unc->iterations = iterations;
     unc->seed = seed;
+    unc->solver = calc_solver_name(mcs);
     stats_of(vt, iterations, &unc->total);
     for (int k = 0; k < CALC_STAGE_COUNT; k++)
         stats_of(vs + (size_t)k * (size_t)iterations, iterations, &unc->stage[k]);
@@ -1194,10 +1223,13 @@ out:
         pthread_cond_destroy(&sm.cv);
         pthread_mutex_destroy(&sm.mu);
     }
-    /* Restore the deterministic matrices (and factorisation). */
+    /* Restore the deterministic matrices (and factorisation: a separate
+     * Monte Carlo solver left the context's untouched). */
     if (b_touched)
         memcpy(ctx->b.val, bbase, bnnz * sizeof *bbase);
-    if (a_touched) {
+    if (a_touched && own_solver)
+        memcpy(ctx->a.val, abase, annz * sizeof *abase);
+    else if (a_touched) {
         memcpy(ctx->a.val, abase, annz * sizeof *abase);
         tj_error e2;
         tj_error_clear(&e2);
@@ -1215,6 +1247,7 @@ out:
         unc = NULL;
     }
     free(unc);
+    calc_solver_free(own_solver);
     free(ia);
     free(ib);
     free(zt);

@@ -84,6 +84,7 @@ typedef struct calc_uncertainty {
     calc_stats total;
     calc_stats stage[CALC_STAGE_COUNT];
     double seconds;
+    const char *solver; /* solver used for the iterations (static string) */
 } calc_uncertainty;
 
 typedef struct calc_result {

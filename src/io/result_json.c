@@ -185,6 +185,8 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
         put(root, "uncertainty", uo, &ok);
         if (uo) {
             put(uo, "iterations", json_integer(u->iterations), &ok);
+            if (u->solver)
+                put(uo, "solver", json_string(u->solver), &ok);
             if (u->seed <= (UINT64_C(1) << 53)) {
                 put(uo, "seed", json_integer((json_int_t)u->seed), &ok);
             } else {

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "calc/gen.h"
 #include "calc/lca.h"
 
 #define assert_close(a, b, tol)                                                                              \
@@ -770,6 +771,55 @@ static void test_monte_carlo_args(void **state)
     calc_system_free(sys);
 }
 
+/* Monte Carlo on a system whose KLU refactorisation is costly: AUTO keeps KLU
+ * for the footprint but iterates with BiCGSTAB; the statistics agree with
+ * forced KLU to solver precision (the same seed draws the same samples). */
+static void test_monte_carlo_solver_switch(void **state)
+{
+    (void)state;
+    calc_gen_params p;
+    calc_gen_params_default(&p);
+    p.n = 2000;
+    p.core = 1000;
+    p.basic = 1200;
+    p.seed = 5;
+    calc_gen_system g;
+    tj_error err;
+    assert_int_equal(calc_gen_generate(&p, &g, &err), TJ_OK);
+    calc_system *sys = calc_gen_to_system(&g, 1.1, 1.2, &err);
+    assert_non_null(sys);
+    calc_gen_release(&g);
+    calc_stats st[2];
+    const char *names[2];
+    calc_solver_kind kinds[2] = {CALC_SOLVER_AUTO, CALC_SOLVER_KLU};
+    for (int k = 0; k < 2; k++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.solver = kinds[k];
+        calc_context *ctx;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        assert_string_equal(calc_solver_name(calc_context_solver(ctx)), "klu");
+        calc_result *r;
+        assert_int_equal(calc_context_footprint(ctx, 0, 1.0, CALC_DETAIL_TOTALS, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, 50, 99, &err), TJ_OK);
+        st[k] = r->uncertainty->total;
+        names[k] = r->uncertainty->solver;
+        /* the deterministic factorisation is intact afterwards */
+        calc_result *r2;
+        assert_int_equal(calc_context_footprint(ctx, 0, 1.0, CALC_DETAIL_TOTALS, &r2, &err), TJ_OK);
+        assert_true(fabs(r2->total - r->total) <= 1e-12 * fabs(r->total));
+        calc_result_free(r2);
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    assert_string_equal(names[0], "bicgstab-ilu0");
+    assert_string_equal(names[1], "klu");
+    assert_true(fabs(st[0].mean - st[1].mean) <= 1e-7 * fabs(st[1].mean));
+    assert_true(fabs(st[0].p97_5 - st[1].p97_5) <= 1e-7 * fabs(st[1].p97_5));
+    assert_true(st[0].sd > 0);
+    calc_system_free(sys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_monte_carlo_distributions),
         cmocka_unit_test(test_monte_carlo_threads),
         cmocka_unit_test(test_monte_carlo_args),
+        cmocka_unit_test(test_monte_carlo_solver_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
