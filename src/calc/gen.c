@@ -2,6 +2,10 @@
 #include "calc/gen.h"
 
 #include <limits.h>
+#include <stdio.h>
+
+#include "calc/system.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,4 +243,42 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
     free(rows);
     free(scale);
     return TJ_OK;
+}
+
+calc_system *calc_gen_to_system(const calc_gen_system *g, double tech_gsd, double elem_gsd, tj_error *err)
+{
+    calc_system *sys = calc_system_new("generated (synthetic, not data)");
+    if (!sys) {
+        tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    char id[32];
+    for (int j = 0; j < g->n; j++) {
+        snprintf(id, sizeof id, "p%d", j);
+        if (calc_system_add_process(sys, id, NULL, NULL, "kg", (calc_stage)(j % CALC_STAGE_COUNT), NULL) < 0)
+            goto fail;
+    }
+    static const double cf[3] = {1, 29.8, 273}; /* AR6: CO2, CH4 fossil, N2O */
+    for (int k = 0; k < g->m; k++) {
+        calc_flow f = {.id = (char *)calc_gen_flow_name(k), .unit = "kg", .cf = cf[k % 3]};
+        if (calc_system_add_flow(sys, &f) < 0)
+            goto fail;
+    }
+    for (int t = 0; t < g->ntech; t++) {
+        calc_dist d = {CALC_DIST_LOGNORMAL, g->tv[t], tech_gsd, 0};
+        int plain = g->tri[t] == g->tci[t] || tech_gsd <= 1.0;
+        if (calc_system_add_tech(sys, g->tri[t], g->tci[t], g->tv[t], plain ? NULL : &d, NULL))
+            goto fail;
+    }
+    for (int t = 0; t < g->nelem; t++) {
+        calc_dist d = {CALC_DIST_LOGNORMAL, g->ev[t], elem_gsd, 0};
+        if (calc_system_add_elem(sys, g->eri[t], g->eci[t], g->ev[t], elem_gsd > 1.0 ? &d : NULL, NULL))
+            goto fail;
+    }
+    return sys;
+fail:
+    if (err)
+        *err = *calc_system_error(sys);
+    calc_system_free(sys);
+    return NULL;
 }

@@ -53,6 +53,14 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *out, tj_e
 void calc_gen_release(calc_gen_system *g);
 const char *calc_gen_flow_name(int k); /* "CO2", "CH4", "N2O" */
 
+/* A calc_system for a generated system (synthetic, not data): stages cycle
+ * through the five, flows are CO2, CH4 and N2O with AR6 factors, and every
+ * off-diagonal technology entry and every elementary entry gets a lognormal
+ * distribution with the given geometric standard deviations (<= 1: none).
+ * NULL with err set on failure; the caller frees it. */
+struct calc_system *calc_gen_to_system(const calc_gen_system *g, double tech_gsd, double elem_gsd,
+                                       tj_error *err);
+
 /* A small seeded PRNG (xoshiro256**) for reproducible draws. */
 typedef struct calc_gen_rng {
     uint64_t s[4];

@@ -25,8 +25,9 @@
 #include "calc/lca.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +37,14 @@ struct calc_context {
     const calc_system *sys;
     calc_options opt;
     calc_csc a, b;
-    int *amap, *bmap;   /* triplet -> index into a.val / b.val */
+    int *amap, *bmap; /* triplet -> index into a.val / b.val */
     calc_solver *solver;
     double setup_seconds;
-    double *cf;         /* m: kg CO2e per unit of each flow */
-    double *q;          /* n: direct CO2e per unit activity */
-    double *qch;        /* CALC_CH_COUNT x n, channel-major */
-    double *u;          /* n: total CO2e per unit of product (NULL until needed) */
-    double *f, *s, *g;  /* work: demand (n), activities (n), inventory (m) */
+    double *cf;        /* m: kg CO2e per unit of each flow */
+    double *q;         /* n: direct CO2e per unit activity */
+    double *qch;       /* CALC_CH_COUNT x n, channel-major */
+    double *u;         /* n: total CO2e per unit of product (NULL until needed) */
+    double *f, *s, *g; /* work: demand (n), activities (n), inventory (m) */
 };
 
 static double now_seconds(void)
@@ -60,6 +61,7 @@ void calc_options_init(calc_options *o)
     o->path_cutoff = 0.01;
     o->path_max_depth = 8;
     o->path_max_nodes = 200;
+    o->mc_threads = 0;
 }
 
 const calc_solver *calc_context_solver(const calc_context *ctx)
@@ -97,8 +99,8 @@ static void *xcalloc(size_t n, size_t size)
 }
 
 /* Assemble an nrows x ncols CSC matrix from entries, keeping the map. */
-static tj_status assemble(int nrows, int ncols, const calc_entry *e, int ne, calc_csc *out,
-                          int **map, tj_error *err)
+static tj_status assemble(int nrows, int ncols, const calc_entry *e, int ne, calc_csc *out, int **map,
+                          tj_error *err)
 {
     tj_status rc = TJ_ERR_NOMEM;
     int *ri = xcalloc((size_t)ne, sizeof *ri);
@@ -144,8 +146,7 @@ static void name_singular(const calc_system *sys, const calc_solver_diag *diag, 
         return;
     char msg[sizeof err->message];
     size_t len = 0;
-    appendf(msg, sizeof msg, &len,
-            "the technology matrix cannot be solved (singular or ill-conditioned)");
+    appendf(msg, sizeof msg, &len, "the technology matrix cannot be solved (singular or ill-conditioned)");
     if (diag && diag->ncols > 0) {
         appendf(msg, sizeof msg, &len, "; processes involved:");
         int nc = diag->ncols < 16 ? diag->ncols : 16;
@@ -153,8 +154,7 @@ static void name_singular(const calc_system *sys, const calc_solver_diag *diag, 
             int j = diag->cols[i];
             if (j < 0 || j >= sys->n)
                 continue;
-            appendf(msg, sizeof msg, &len, "%s '%s' (%s)", i ? "," : "", sys->proc[j].id,
-                    sys->proc[j].name);
+            appendf(msg, sizeof msg, &len, "%s '%s' (%s)", i ? "," : "", sys->proc[j].id, sys->proc[j].name);
         }
     }
     if (diag && diag->rcond > 0)
@@ -187,8 +187,7 @@ static void direct_intensity(const calc_context *ctx, const calc_csc *b, double 
     }
 }
 
-tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc_context **out,
-                           tj_error *err)
+tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc_context **out, tj_error *err)
 {
     *out = NULL;
     if (!sys)
@@ -201,12 +200,12 @@ tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc
     if (opt)
         o = *opt;
     if (!(o.tol > 0 && o.tol < 1))
-        return tj_error_set(err, TJ_ERR_USAGE, "tol", "tolerance must be in (0, 1), got %g",
-                            o.tol);
-    if (!(o.path_cutoff >= 0 && o.path_cutoff <= 1) || o.path_max_depth < 0 ||
-        o.path_max_nodes < 1)
+        return tj_error_set(err, TJ_ERR_USAGE, "tol", "tolerance must be in (0, 1), got %g", o.tol);
+    if (!(o.path_cutoff >= 0 && o.path_cutoff <= 1) || o.path_max_depth < 0 || o.path_max_nodes < 1 ||
+        o.mc_threads < 0 || o.mc_threads > 2)
         return tj_error_set(err, TJ_ERR_USAGE, "path",
-                            "path options: cut-off must be in [0, 1], depth >= 0, nodes >= 1");
+                            "options: path cut-off must be in [0, 1], depth >= 0, nodes >= 1; "
+                            "mc_threads 0, 1 or 2");
 
     double t0 = now_seconds();
     tj_status rc = TJ_ERR_NOMEM;
@@ -321,7 +320,7 @@ static void compute_dqr(const calc_context *ctx, const double *s, calc_dqr *out)
         if (!(w > 0))
             continue;
         wsum += w;
-        const calc_dqi *q = dqi_rated(&en->dq)               ? &en->dq
+        const calc_dqi *q = dqi_rated(&en->dq)                  ? &en->dq
                             : dqi_rated(&sys->proc[en->col].dq) ? &sys->proc[en->col].dq
                                                                 : NULL;
         if (!q)
@@ -435,8 +434,7 @@ static tj_status build_paths(calc_context *ctx, calc_result *res, tj_error *err)
         goto nomem;
 
     int root = res->demand_col;
-    heap_push(heap, &hlen, (path_cand){-1, root, 0, res->demand_amount,
-                                       u[root] * res->demand_amount});
+    heap_push(heap, &hlen, (path_cand){-1, root, 0, res->demand_amount, u[root] * res->demand_amount});
     while (hlen > 0 && nsel < maxn) {
         path_cand c = heap_pop(heap, &hlen);
         if (nsel == scap) {
@@ -570,8 +568,8 @@ static tj_status build_gases(const calc_context *ctx, calc_result *res, tj_error
         const calc_flow *fl = &sys->flow[keys[i].flow];
         double co2e = fl->cf * g[keys[i].flow];
         double amount = (fl->background || !fl->gas) && fl->cf != 0 ? co2e
-                        : fl->cf < 0                                 ? -g[keys[i].flow]
-                                                                     : g[keys[i].flow];
+                        : fl->cf < 0                                ? -g[keys[i].flow]
+                                                                    : g[keys[i].flow];
         if (ng == 0 || strcmp(res->gas[ng - 1].gas, keys[i].key) != 0) {
             char *dup = strdup(keys[i].key);
             if (!dup) {
@@ -611,18 +609,18 @@ void calc_result_free(calc_result *res)
     free(res);
 }
 
-tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int detail,
-                                 calc_result **out, tj_error *err)
+tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int detail, calc_result **out,
+                                 tj_error *err)
 {
     *out = NULL;
     const calc_system *sys = ctx->sys;
     int n = sys->n, m = sys->m;
     if (col < 0 || col >= n)
-        return tj_error_set(err, TJ_ERR_INPUT, "demand", "demanded process %d out of range (0..%d)",
-                            col, n - 1);
+        return tj_error_set(err, TJ_ERR_INPUT, "demand", "demanded process %d out of range (0..%d)", col,
+                            n - 1);
     if (!isfinite(amount))
-        return tj_error_set(err, TJ_ERR_INPUT, "demand",
-                            "demanded amount of '%s' is not a finite number", sys->proc[col].id);
+        return tj_error_set(err, TJ_ERR_INPUT, "demand", "demanded amount of '%s' is not a finite number",
+                            sys->proc[col].id);
     double t0 = now_seconds();
     tj_status rc = TJ_ERR_NOMEM;
     calc_result *res = calloc(1, sizeof *res);
@@ -756,6 +754,33 @@ out:
     return rc;
 }
 
+tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *channel, tj_error *err)
+{
+    int n = ctx->sys->n;
+    tj_status rc = ensure_upstream(ctx, err);
+    if (rc != TJ_OK)
+        return rc;
+    memcpy(total, ctx->u, (size_t)n * sizeof *total);
+    if (!channel)
+        return TJ_OK;
+    for (int c = 0; c < CALC_CH_COUNT; c++) {
+        const double *qc = ctx->qch + (size_t)c * (size_t)n;
+        double *out = channel + (size_t)c * (size_t)n;
+        int any = 0;
+        for (int j = 0; j < n && !any; j++)
+            any = qc[j] != 0;
+        memset(out, 0, (size_t)n * sizeof *out);
+        if (!any)
+            continue;
+        rc = calc_solver_solve_transpose(ctx->solver, qc, out, err);
+        if (rc != TJ_OK) {
+            tj_error_prefix(err, "per-unit totals of channel %s", calc_channel_key((calc_channel)c));
+            return rc;
+        }
+    }
+    return TJ_OK;
+}
+
 /* ---- Monte Carlo ---- */
 
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
@@ -861,9 +886,9 @@ static double rng_normal(rng *r, const zig *z)
 
 /* One uncertain matrix entry, with its distribution pre-digested. */
 typedef struct mc_item {
-    int pos;          /* index into the matrix's val[] */
+    int pos; /* index into the matrix's val[] */
     calc_dist_kind kind;
-    double amount;    /* deterministic amount (already in the base values) */
+    double amount;     /* deterministic amount (already in the base values) */
     double p1, p2, p3; /* lognormal: median, ln(gsd); normal: mean, sd;
                           triangular: min, max, (mode-min)/(max-min); uniform: min, max-min */
 } mc_item;
@@ -878,28 +903,21 @@ static void mc_item_init(mc_item *it, const calc_entry *e, int pos)
     it->p2 = d->b;
     it->p3 = 0;
     switch (d->kind) {
-    case CALC_DIST_LOGNORMAL:
-        it->p2 = d->b > 1 ? log(d->b) : 0;
-        break;
+    case CALC_DIST_LOGNORMAL: it->p2 = d->b > 1 ? log(d->b) : 0; break;
     case CALC_DIST_TRIANGULAR:
         it->p2 = d->c;
         it->p3 = d->c > d->a ? (d->b - d->a) / (d->c - d->a) : 0;
         break;
-    case CALC_DIST_UNIFORM:
-        it->p2 = d->b - d->a;
-        break;
-    default:
-        break;
+    case CALC_DIST_UNIFORM: it->p2 = d->b - d->a; break;
+    default: break;
     }
 }
 
 static double mc_sample(rng *r, const zig *z, const mc_item *it)
 {
     switch (it->kind) {
-    case CALC_DIST_LOGNORMAL:
-        return it->p2 > 0 ? it->p1 * exp(it->p2 * rng_normal(r, z)) : it->p1;
-    case CALC_DIST_NORMAL:
-        return it->p1 + it->p2 * rng_normal(r, z);
+    case CALC_DIST_LOGNORMAL: return it->p2 > 0 ? it->p1 * exp(it->p2 * rng_normal(r, z)) : it->p1;
+    case CALC_DIST_NORMAL: return it->p1 + it->p2 * rng_normal(r, z);
     case CALC_DIST_TRIANGULAR: {
         double lo = it->p1, hi = it->p2, w = hi - lo, fc = it->p3;
         if (!(w > 0))
@@ -907,10 +925,8 @@ static double mc_sample(rng *r, const zig *z, const mc_item *it)
         double u = rng_uniform(r);
         return u < fc ? lo + w * sqrt(u * fc) : hi - w * sqrt((1 - u) * (1 - fc));
     }
-    case CALC_DIST_UNIFORM:
-        return it->p1 + it->p2 * rng_uniform(r);
-    case CALC_DIST_NONE:
-        break;
+    case CALC_DIST_UNIFORM: return it->p1 + it->p2 * rng_uniform(r);
+    case CALC_DIST_NONE: break;
     }
     return it->amount;
 }
@@ -946,20 +962,125 @@ static void stats_of(double *v, int k, calc_stats *st)
     }
 }
 
+/* Draw one value for each item into out (the RNG stream is consumed in item order). */
+static void sample_items(rng *r, const zig *z, const mc_item *items, int cnt, double *out)
+{
+    for (int i = 0; i < cnt; i++)
+        out[i] = mc_sample(r, z, &items[i]);
+}
+
 /* Overwrite the sampled positions of val: reset to base, then add each
  * sampled entry's deviation from its deterministic amount (duplicates that
  * were summed into one position each contribute their own deviation). */
-static void resample(rng *r, const zig *z, const mc_item *items, int cnt, const double *base,
-                     double *val)
+static void apply_items(const mc_item *items, int cnt, const double *drawn, const double *base, double *val)
 {
     for (int i = 0; i < cnt; i++)
         val[items[i].pos] = base[items[i].pos];
     for (int i = 0; i < cnt; i++)
-        val[items[i].pos] += mc_sample(r, z, &items[i]) - items[i].amount;
+        val[items[i].pos] += drawn[i] - items[i].amount;
 }
 
-tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations,
-                                   uint64_t seed, tj_error *err)
+/* Draws for one iteration: A's items then B's, in that order of the stream.
+ * With a sampler thread two slots alternate, so drawing iteration k + 1
+ * overlaps the factorisation and solve of iteration k; the stream is the
+ * same either way, so results do not depend on threading. */
+typedef struct mc_sampler {
+    rng r;
+    const zig *z;
+    const mc_item *ia, *ib;
+    int nta, ntb, iterations;
+    double *slot[2]; /* nta + ntb draws each */
+    int full[2];
+    int stop;
+    int threaded;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} mc_sampler;
+
+static void sampler_fill(mc_sampler *sm, int slot)
+{
+    sample_items(&sm->r, sm->z, sm->ia, sm->nta, sm->slot[slot]);
+    sample_items(&sm->r, sm->z, sm->ib, sm->ntb, sm->slot[slot] + sm->nta);
+}
+
+static void *sampler_main(void *arg)
+{
+    mc_sampler *sm = arg;
+    for (int it = 0; it < sm->iterations; it++) {
+        int k = it & 1;
+        pthread_mutex_lock(&sm->mu);
+        while (sm->full[k] && !sm->stop)
+            pthread_cond_wait(&sm->cv, &sm->mu);
+        int stop = sm->stop;
+        pthread_mutex_unlock(&sm->mu);
+        if (stop)
+            break;
+        sampler_fill(sm, k);
+        pthread_mutex_lock(&sm->mu);
+        sm->full[k] = 1;
+        pthread_cond_broadcast(&sm->cv);
+        pthread_mutex_unlock(&sm->mu);
+    }
+    return NULL;
+}
+
+/* The draws of iteration it (waits for the sampler thread if there is one). */
+static const double *sampler_take(mc_sampler *sm, int it)
+{
+    int k = it & 1;
+    if (!sm->threaded) {
+        sampler_fill(sm, k);
+        return sm->slot[k];
+    }
+    pthread_mutex_lock(&sm->mu);
+    while (!sm->full[k])
+        pthread_cond_wait(&sm->cv, &sm->mu);
+    pthread_mutex_unlock(&sm->mu);
+    return sm->slot[k];
+}
+
+/* Hand the slot of iteration it back to the sampler thread. */
+static void sampler_release(mc_sampler *sm, int it)
+{
+    if (!sm->threaded)
+        return;
+    pthread_mutex_lock(&sm->mu);
+    sm->full[it & 1] = 0;
+    pthread_cond_broadcast(&sm->cv);
+    pthread_mutex_unlock(&sm->mu);
+}
+
+/* Below this many uncertain entries a thread costs more than it saves. */
+#define MC_THREAD_MIN_ITEMS 20000
+
+/* Monte Carlo refactorises A every iteration.  When AUTO chose KLU for one
+ * solve but a numeric refactorisation would cost more than this many Mflop,
+ * the iterations use BiCGSTAB/ILU(0) instead (warm-started from the previous
+ * draw, a few sparse products each).  The choice depends only on KLU's
+ * symbolic prediction, so a seed gives the same result on every run. */
+#define MC_KLU_MFLOP 2.0
+
+/* The solver for the Monte Carlo iterations: the context's, or (see
+ * MC_KLU_MFLOP) a separate iterative one in *own. */
+static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own)
+{
+    *own = NULL;
+    if (!a_varies || ctx->opt.solver != CALC_SOLVER_AUTO ||
+        calc_solver_kind_of(ctx->solver) != CALC_SOLVER_KLU)
+        return ctx->solver;
+    double mflop = 0;
+    tj_error e;
+    if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
+        return ctx->solver;
+    if (calc_solver_new(&ctx->a, CALC_SOLVER_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
+        *own = NULL; /* ILU(0) or BiCGSTAB failed on this matrix: stay with KLU */
+        return ctx->solver;
+    }
+    return *own;
+}
+
+tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations, uint64_t seed,
+                                   tj_error *err)
 {
     const calc_system *sys = ctx->sys;
     if (!res || res->demand_col < 0 || res->demand_col >= sys->n)
@@ -977,10 +1098,16 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         ntb += sys->elem[t].dist.kind != CALC_DIST_NONE;
     size_t annz = (size_t)ctx->a.colptr[n], bnnz = (size_t)ctx->b.colptr[n];
     size_t nv = (size_t)iterations * (1 + CALC_STAGE_COUNT);
+    size_t ndraw = (size_t)nta + (size_t)ntb;
 
+    mc_sampler sm;
+    memset(&sm, 0, sizeof sm);
+    int sync_init = 0, thread_started = 0;
+    pthread_t thread;
     mc_item *ia = xcalloc((size_t)nta, sizeof *ia);
     mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
     zig *zt = malloc(sizeof *zt);
+    double *draws = xcalloc(2 * ndraw, sizeof *draws);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
     double *q = xcalloc((size_t)n, sizeof *q);
@@ -989,7 +1116,8 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0, b_touched = 0;
-    if (!ia || !ib || !zt || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+    calc_solver *mcs = ctx->solver, *own_solver = NULL;
+    if (!ia || !ib || !zt || !draws || !abase || !bbase || !q || !x || !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
@@ -1004,45 +1132,73 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
     f[res->demand_col] = res->demand_amount;
-    rc = calc_solver_solve(ctx->solver, f, x, err);
+    mcs = mc_solver(ctx, nta > 0, &own_solver);
+    rc = calc_solver_solve(mcs, f, x, err);
     if (rc != TJ_OK)
         goto out;
 
-    rng r;
-    rng_seed(&r, seed);
     zig_init(zt);
+    rng_seed(&sm.r, seed);
+    sm.z = zt;
+    sm.ia = ia;
+    sm.ib = ib;
+    sm.nta = nta;
+    sm.ntb = ntb;
+    sm.iterations = iterations;
+    sm.slot[0] = draws;
+    sm.slot[1] = draws + ndraw;
+    int want_thread = ctx->opt.mc_threads == 2 || (ctx->opt.mc_threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS);
+    if (want_thread && ndraw > 0) {
+        if (pthread_mutex_init(&sm.mu, NULL) == 0) {
+            if (pthread_cond_init(&sm.cv, NULL) == 0) {
+                sync_init = 1;
+                sm.threaded = 1;
+                if (pthread_create(&thread, NULL, sampler_main, &sm) == 0)
+                    thread_started = 1;
+                else
+                    sm.threaded = 0; /* fall back to drawing inline: same stream */
+            } else {
+                pthread_mutex_destroy(&sm.mu);
+            }
+        }
+    }
+
     double *vt = vals, *vs = vals + iterations;
     for (int it = 0; it < iterations; it++) {
+        const double *d = sampler_take(&sm, it);
         if (nta > 0) {
             a_touched = 1;
-            resample(&r, zt, ia, nta, abase, ctx->a.val);
-            rc = calc_solver_refactor(ctx->solver, err);
-            if (rc != TJ_OK) {
-                if (rc == TJ_ERR_NUMERIC)
-                    tj_error_prefix(err, "Monte Carlo iteration %d: a sampled technology matrix "
-                                         "could not be factorised (distributions too wide?)",
-                                    it + 1);
-                goto out;
-            }
+            apply_items(ia, nta, d, abase, ctx->a.val);
         }
         if (ntb > 0) {
             b_touched = 1;
-            resample(&r, zt, ib, ntb, bbase, ctx->b.val);
-            direct_intensity(ctx, &ctx->b, q, NULL);
+            apply_items(ib, ntb, d + nta, bbase, ctx->b.val);
         }
+        sampler_release(&sm, it);
         if (nta > 0) {
+            rc = calc_solver_refactor(mcs, err);
+            if (rc != TJ_OK) {
+                if (rc == TJ_ERR_NUMERIC)
+                    tj_error_prefix(err,
+                                    "Monte Carlo iteration %d: a sampled technology matrix "
+                                    "could not be factorised (distributions too wide?)",
+                                    it + 1);
+                goto out;
+            }
             /* x holds the previous solution: a warm start for the iterative solver. */
-            rc = calc_solver_solve(ctx->solver, f, x, err);
+            rc = calc_solver_solve(mcs, f, x, err);
             if (rc != TJ_OK) {
                 tj_error_prefix(err, "Monte Carlo iteration %d", it + 1);
                 goto out;
             }
         }
+        if (ntb > 0)
+            direct_intensity(ctx, &ctx->b, q, NULL);
         double tot = 0, st[CALC_STAGE_COUNT] = {0};
         for (int j = 0; j < n; j++) {
-            double d = q[j] * x[j];
-            tot += d;
-            st[sys->proc[j].stage] += d;
+            double dj = q[j] * x[j];
+            tot += dj;
+            st[sys->proc[j].stage] += dj;
         }
         vt[it] = tot;
         for (int k = 0; k < CALC_STAGE_COUNT; k++)
@@ -1050,15 +1206,30 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     }
     unc->iterations = iterations;
     unc->seed = seed;
+    unc->solver = calc_solver_name(mcs);
     stats_of(vt, iterations, &unc->total);
     for (int k = 0; k < CALC_STAGE_COUNT; k++)
         stats_of(vs + (size_t)k * (size_t)iterations, iterations, &unc->stage[k]);
     rc = TJ_OK;
 out:
-    /* Restore the deterministic matrices (and factorisation). */
+    if (thread_started) {
+        pthread_mutex_lock(&sm.mu);
+        sm.stop = 1;
+        pthread_cond_broadcast(&sm.cv);
+        pthread_mutex_unlock(&sm.mu);
+        pthread_join(thread, NULL);
+    }
+    if (sync_init) {
+        pthread_cond_destroy(&sm.cv);
+        pthread_mutex_destroy(&sm.mu);
+    }
+    /* Restore the deterministic matrices (and factorisation: a separate
+     * Monte Carlo solver left the context's untouched). */
     if (b_touched)
         memcpy(ctx->b.val, bbase, bnnz * sizeof *bbase);
-    if (a_touched) {
+    if (a_touched && own_solver)
+        memcpy(ctx->a.val, abase, annz * sizeof *abase);
+    else if (a_touched) {
         memcpy(ctx->a.val, abase, annz * sizeof *abase);
         tj_error e2;
         tj_error_clear(&e2);
@@ -1076,9 +1247,11 @@ out:
         unc = NULL;
     }
     free(unc);
+    calc_solver_free(own_solver);
     free(ia);
     free(ib);
     free(zt);
+    free(draws);
     free(abase);
     free(bbase);
     free(q);

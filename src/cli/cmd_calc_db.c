@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,9 @@
 static void calc_db_usage(FILE *out)
 {
     fputs("usage: tanji calc --db FILE --process UUID [--amount X] [--gwp AR6|AR5]\n"
-          "                  [--allocation none|physical|economic|causal|default]\n"
-          "                  [--format json|text] [--output FILE]\n"
+          "                  [--allocation default|none|physical|economic|causal]\n"
+          "                  [--format json|text] [--output FILE] [--solver auto|klu|iterative]\n"
+          "                  [--path-cutoff X] [--mc N [--seed S]]\n"
           "       tanji calc --db FILE --all [--gwp AR6|AR5] [--allocation ...]\n"
           "                  [--format csv|json] [--output FILE] [--quiet]\n\n"
           "Cradle-to-gate carbon footprint of a process's reference product in a database\n"
@@ -35,12 +37,16 @@ static void calc_db_usage(FILE *out)
           "  --amount X      amount of the reference product in the reference unit of its\n"
           "                  reference flow property (default 1; the result names the unit)\n"
           "  --gwp SET       AR6 (default) or AR5 GWP100\n"
-          "  --allocation M  none (default: whole burden to the quantitative reference),\n"
-          "                  physical, economic, causal, or default (each process's own)\n"
+          "  --allocation M  default (each process's own method; none when it has none),\n"
+          "                  none (whole burden to the quantitative reference), physical,\n"
+          "                  economic or causal\n"
           "  --format F      --process: json or text (default text); --all: csv (default) or json\n"
-          "  --output FILE   write there instead of stdout\n"
-          "  --quiet         no progress bar on stderr\n\n"
-          "Semantics (linking, allocation, characterisation, cut-offs): docs/olca-import.md\n"
+          "  -o, --output F  write there instead of stdout\n"
+          "  --mc N          Monte Carlo with N iterations over the imported uncertainty\n"
+          "                  distributions (--seed S, default 1: same seed, same result)\n"
+          "  --quiet         no progress bar or summary on stderr\n\n"
+          "Options may also be written --opt=VALUE.  Semantics (linking, allocation,\n"
+          "characterisation, cut-offs): docs/olca-import.md\n"
           "Exit codes: 0 ok, 1 usage, 2 bad input / unknown process, 3 I/O or database error.\n",
           out);
 }
@@ -107,45 +113,90 @@ static void print_db_summary(FILE *out, const olca_build_info *info)
 
 int cli_calc_db(int argc, char **argv)
 {
-    const char *dburl = NULL, *process = NULL, *format = NULL, *output = NULL, *gwp = "AR6", *alloc = "none";
+    const char *dburl = NULL, *process = NULL, *format = NULL, *output = NULL, *gwp = "AR6",
+               *alloc = "default";
     double amount = 1.0;
     int all = 0, quiet = 0;
     tj_error err;
     tj_error_clear(&err);
+    const char *solver = "auto", *path_cutoff = NULL;
+    uint64_t mc = 0, seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int has_val = i + 1 < argc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             calc_db_usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--db") && has_val)
-            dburl = argv[++i];
-        else if (!strcmp(a, "--process") && has_val)
-            process = argv[++i];
-        else if (!strcmp(a, "--all"))
+        }
+        if (!strcmp(a, "--all")) {
             all = 1;
-        else if (!strcmp(a, "--amount") && has_val) {
-            if (cli_parse_double(argv[++i], "--amount", &amount, &err) != TJ_OK)
-                return cli_fail(&err);
-        } else if (!strcmp(a, "--gwp") && has_val)
-            gwp = argv[++i];
-        else if (!strcmp(a, "--allocation") && has_val)
-            alloc = argv[++i];
-        else if (!strcmp(a, "--format") && has_val)
-            format = argv[++i];
-        else if (!strcmp(a, "--output") && has_val)
-            output = argv[++i];
-        else if (!strcmp(a, "--quiet"))
+            continue;
+        }
+        if (!strcmp(a, "--quiet")) {
             quiet = 1;
-        else {
-            fprintf(stderr, "tanji calc: unknown or incomplete option %s (see tanji calc --db X --help)\n",
+            continue;
+        }
+        /* options with a value: "--opt VALUE" or "--opt=VALUE" */
+        static const char *const names[] = {"--db",     "--process", "--amount", "--gwp",    "--allocation",
+                                            "--format", "--output",  "-o",       "--solver", "--path-cutoff",
+                                            "--mc",     "--seed",    NULL};
+        const char *val = NULL;
+        int k;
+        for (k = 0; names[k]; k++) {
+            size_t n = strlen(names[k]);
+            if (!strncmp(a, names[k], n) && a[n] == '=') {
+                val = a + n + 1;
+                break;
+            }
+            if (!strcmp(a, names[k])) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "tanji calc: %s needs a value\n", a);
+                    return EXIT_USAGE;
+                }
+                val = argv[++i];
+                break;
+            }
+        }
+        if (!names[k]) {
+            fprintf(stderr,
+                    "tanji calc: unknown option %s with --db (see tanji calc --db X --process Y --help)\n",
                     a);
             return EXIT_USAGE;
+        }
+        const char *nm = names[k];
+        if (!strcmp(nm, "--db"))
+            dburl = val;
+        else if (!strcmp(nm, "--process"))
+            process = val;
+        else if (!strcmp(nm, "--amount")) {
+            if (cli_parse_double(val, "--amount", &amount, &err) != TJ_OK)
+                return cli_fail(&err);
+        } else if (!strcmp(nm, "--gwp"))
+            gwp = val;
+        else if (!strcmp(nm, "--allocation"))
+            alloc = val;
+        else if (!strcmp(nm, "--format"))
+            format = val;
+        else if (!strcmp(nm, "--output") || !strcmp(nm, "-o"))
+            output = val;
+        else if (!strcmp(nm, "--solver"))
+            solver = val;
+        else if (!strcmp(nm, "--path-cutoff"))
+            path_cutoff = val;
+        else if (!strcmp(nm, "--mc")) {
+            if (cli_parse_u64(val, "--mc", 10000000, &mc, &err) != TJ_OK)
+                return cli_fail(&err);
+        } else if (!strcmp(nm, "--seed")) {
+            if (cli_parse_u64(val, "--seed", UINT64_MAX, &seed, &err) != TJ_OK)
+                return cli_fail(&err);
         }
     }
     if (!dburl || (!process && !all) || (process && all)) {
         fprintf(stderr, "tanji calc: --db needs exactly one of --process UUID or --all\n");
         calc_db_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (mc > 0 && all) {
+        fprintf(stderr, "tanji calc: --mc works with --process, not with --all\n");
         return EXIT_USAGE;
     }
     if (!format)
@@ -179,6 +230,22 @@ int cli_calc_db(int argc, char **argv)
     memset(&info, 0, sizeof info);
     calc_options copt;
     calc_options_init(&copt);
+    if (!strcmp(solver, "klu"))
+        copt.solver = CALC_SOLVER_KLU;
+    else if (!strcmp(solver, "iterative"))
+        copt.solver = CALC_SOLVER_ITERATIVE;
+    else if (strcmp(solver, "auto")) {
+        fprintf(stderr, "tanji calc: --solver must be auto, klu or iterative, not \"%s\"\n", solver);
+        return EXIT_USAGE;
+    }
+    if (path_cutoff) {
+        if (cli_parse_double(path_cutoff, "--path-cutoff", &copt.path_cutoff, &err) != TJ_OK)
+            return cli_fail(&err);
+        if (copt.path_cutoff < 0 || copt.path_cutoff > 1) {
+            fprintf(stderr, "tanji calc: --path-cutoff must be between 0 and 1\n");
+            return EXIT_USAGE;
+        }
+    }
     double t0 = now_s();
 
     tj_status st = store_open(dburl, &db, &err);
@@ -209,7 +276,8 @@ int cli_calc_db(int argc, char **argv)
             rc = cli_fail(&err);
             goto out;
         }
-        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK) {
+        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK ||
+            (mc > 0 && (st = calc_context_monte_carlo(ctx, res, (int)mc, seed, &err)) != TJ_OK)) {
             rc = cli_fail(&err);
             goto out;
         }

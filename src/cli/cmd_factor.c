@@ -452,8 +452,8 @@ static int do_search(store_db *db, const opts *o)
         json_t *a = json_array();
         for (size_t i = 0; i < l.count; i++)
             json_array_append_new(a, svc_factor_to_json(&l.items[i]));
-        rc = print_json(json_pack("{s:I, s:i, s:i, s:o}", "total", (json_int_t)l.total, "offset", q.offset, "limit",
-                                  q.limit, "factors", a));
+        rc = print_json(json_pack("{s:I, s:b, s:i, s:i, s:o}", "total", (json_int_t)l.total, "total_is_lower_bound",
+                                  l.total_capped, "offset", q.offset, "limit", q.limit, "factors", a));
     } else {
         for (size_t i = 0; i < l.count; i++) {
             const svc_factor *f = &l.items[i];
@@ -464,7 +464,7 @@ static int do_search(store_db *db, const opts *o)
                    f->region ? f->region : "", year, f->value, co2_label(f), f->unit, f->name_zh ? f->name_zh : "",
                    f->name_zh && f->name_en ? " / " : "", f->name_en ? f->name_en : "");
         }
-        printf("-- %zu of %lld (offset %d)\n", l.count, (long long)l.total, q.offset);
+        printf("-- %zu of %lld%s (offset %d)\n", l.count, (long long)l.total, l.total_capped ? "+" : "", q.offset);
     }
     svc_factor_list_release(&l);
     return rc;

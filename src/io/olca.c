@@ -719,7 +719,7 @@ static const olca_unit *ug_unit(const olca_unit_group *g, const char *uid, const
 /* Convert amount of exchange e (unit/flowProperty refs) into the flow's
  * reference unit.  Returns 0 and sets *out, or -1 with a reason. */
 static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amount, double *out,
-                          const char **why)
+                          double *factor, const char **why)
 {
     const char *pid = ref_id(e, "flowProperty");
     if (!pid)
@@ -757,12 +757,73 @@ static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amo
         *why = "the unit group has no reference unit";
         return -1;
     }
-    double v = amount * unit->factor / g->units[g->ref].factor * rf->factor / pf->factor;
-    if (!isfinite(v)) {
+    double k = unit->factor / g->units[g->ref].factor * rf->factor / pf->factor;
+    double v = amount * k;
+    *factor = k;
+    if (!isfinite(v) || !isfinite(k)) {
         *why = "the converted amount is not finite";
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* olca-schema Uncertainty (same names in v1 and v2) -> calc_dist in
+ * reference units (k = conversion factor of the exchange).  The lognormal
+ * median is the exchange amount (the deterministic value), as in openLCA's
+ * calculation; geomSd is kept.  Returns 0 (dist set, NONE when absent) or
+ * -1 with a reason. */
+static int parse_uncertainty(json_t *u, double amount, double k, calc_dist *d, const char **why)
+{
+    const char *dt = jstr(u, "distributionType");
+    double a = 0, b = 0, c = 0, t = 0;
+    memset(d, 0, sizeof *d);
+    if (!dt || !strcmp(dt, "NO_DISTRIBUTION"))
+        return 0;
+    if (!strcmp(dt, "LOG_NORMAL_DISTRIBUTION")) {
+        if (!jnum(u, "geomSd", &b) || !(b >= 1)) {
+            *why = "lognormal geomSd missing or below 1 (USLCI writes 0 for \"none\")";
+            return -1;
+        }
+        if (amount == 0) {
+            *why = "lognormal around a zero amount";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_LOGNORMAL, amount, b, 0};
+    } else if (!strcmp(dt, "NORMAL_DISTRIBUTION")) {
+        if (!jnum(u, "sd", &b) || b < 0) {
+            *why = "normal sd missing or negative";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_NORMAL, amount, b * fabs(k), 0};
+    } else if (!strcmp(dt, "TRIANGLE_DISTRIBUTION")) {
+        if (jnum(u, "minimum", &a) && jnum(u, "mode", &b) && jnum(u, "maximum", &c) && c <= b &&
+            b <= a) { /* minimum and maximum written the wrong way round */
+            double t = a;
+            a = c;
+            c = t;
+        }
+        if (!jnum(u, "minimum", &t) || !jnum(u, "mode", &t) || !jnum(u, "maximum", &t) ||
+            !(a <= b && b <= c)) {
+            *why = "triangle needs minimum <= mode <= maximum";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_TRIANGULAR, a * k, b * k, c * k};
+    } else if (!strcmp(dt, "UNIFORM_DISTRIBUTION")) {
+        if (!jnum(u, "minimum", &a) || !jnum(u, "maximum", &b) || !(a <= b)) {
+            *why = "uniform needs minimum <= maximum";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_UNIFORM, a * k, b * k, 0};
+    } else {
+        *why = "unknown distributionType";
+        return -1;
+    }
+    if (calc_dist_check(d, NULL) != TJ_OK) {
+        memset(d, 0, sizeof *d);
+        *why = "invalid parameters";
+        return -1;
+    }
     return 0;
 }
 
@@ -783,7 +844,8 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     json_t *exs = json_object_get(o, "exchanges");
     size_t i;
     json_t *e;
-    int nq = 0;
+    int nq = 0, nunc_bad = 0;
+    const char *first_unc_why = NULL;
     json_array_foreach(exs, i, e)
     {
         const char *fid = ref_id(e, "flow");
@@ -803,7 +865,8 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
         }
         olca_exchange x = {0};
         const char *why = NULL;
-        if (convert_amount(db, &db->flows[fi], e, amount, &x.amount, &why) < 0) {
+        double k = 1;
+        if (convert_amount(db, &db->flows[fi], e, amount, &x.amount, &k, &why) < 0) {
             rep->skipped_exchanges++;
             olca_report_add(rep, "process %s (%s): exchange %zu (%s): %s, skipped", id, p->name, i,
                             db->flows[fi].name, why);
@@ -818,6 +881,19 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                             id, p->name);
             x.qref = 0;
         }
+        json_t *unc = json_object_get(e, "uncertainty");
+        if (json_is_object(unc)) {
+            const char *uwhy = NULL;
+            if (parse_uncertainty(unc, x.amount, k, &x.dist, &uwhy) == 0) {
+                if (x.dist.kind != CALC_DIST_NONE)
+                    rep->distributions++;
+            } else {
+                rep->skipped_distributions++;
+                if (!first_unc_why)
+                    first_unc_why = uwhy;
+                nunc_bad++;
+            }
+        }
         json_t *iid = json_object_get(e, "internalId");
         x.internal_id = json_is_integer(iid) ? (int)json_integer_value(iid) : 0;
         x.provider = (char *)ref_id(e, "defaultProvider"); /* copied by add_exchange */
@@ -826,6 +902,11 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     }
     if (nq == 0)
         olca_report_add(rep, "process %s (%s): no quantitative reference", id, p->name);
+    if (nunc_bad)
+        olca_report_add(rep,
+                        "process %s (%s): %d uncertainty distribution(s) not used (amounts kept), "
+                        "e.g. %s",
+                        id, p->name, nunc_bad, first_unc_why);
 
     json_t *afs = json_object_get(o, "allocationFactors");
     int bad_kind = 0, no_product = 0, no_exchange = 0;
@@ -1058,9 +1139,9 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
         zip_error_t ze;
         zip_error_init_with_code(&ze, zerr);
         int bad = zerr == ZIP_ER_NOZIP || zerr == ZIP_ER_INCONS;
-        tj_status st = tj_error_set(err, bad ? TJ_ERR_INPUT : TJ_ERR_IO, NULL,
-                                    "cannot open %s as a zip archive or folder: %s", path,
-                                    zip_error_strerror(&ze));
+        tj_status st =
+            tj_error_set(err, bad ? TJ_ERR_INPUT : TJ_ERR_IO, NULL,
+                         "cannot open %s as a zip archive or folder: %s", path, zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return st;
     }

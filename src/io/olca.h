@@ -91,6 +91,7 @@ typedef struct olca_exchange {
     double amount;   /* in the flow's reference unit */
     char *provider;  /* defaultProvider process UUID, may be NULL */
     int internal_id; /* v2 internalId, 0 if absent */
+    calc_dist dist;  /* uncertainty in reference units; lognormal a = amount (median) */
 } olca_exchange;
 
 typedef struct olca_alloc_factor {
@@ -143,6 +144,8 @@ typedef struct olca_report {
     int skipped_files; /* unreadable or unknown entity files */
     int skipped_exchanges;
     int skipped_alloc;
+    int distributions;         /* exchanges with a usable uncertainty distribution */
+    int skipped_distributions; /* unknown type or invalid parameters (amount kept) */
     int nmsg, cap_msg;
     char **msg; /* at most OLCA_REPORT_MAX_MSG; further ones only counted */
     int dropped_msg;

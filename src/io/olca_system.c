@@ -428,6 +428,36 @@ static tj_status add_columns(builder *b)
     return TJ_OK;
 }
 
+/* A distribution for an entry amount = k x exchange amount. */
+static const calc_dist *dist_scaled(const calc_dist *d, double k, calc_dist *out)
+{
+    if (d->kind == CALC_DIST_NONE)
+        return NULL;
+    *out = *d;
+    switch (d->kind) {
+    case CALC_DIST_LOGNORMAL: out->a *= k; break;
+    case CALC_DIST_NORMAL:
+        out->a *= k;
+        out->b *= fabs(k);
+        break;
+    case CALC_DIST_TRIANGULAR:
+        out->a = d->a * k;
+        out->b = d->b * k;
+        out->c = d->c * k;
+        if (k < 0) {
+            out->a = d->c * k;
+            out->c = d->a * k;
+        }
+        break;
+    case CALC_DIST_UNIFORM:
+        out->a = (k < 0 ? d->b : d->a) * k;
+        out->b = (k < 0 ? d->a : d->b) * k;
+        break;
+    case CALC_DIST_NONE: break;
+    }
+    return out;
+}
+
 static tj_status add_entries(builder *b, int c)
 {
     olca_db *db = b->db;
@@ -435,7 +465,9 @@ static tj_status add_entries(builder *b, int c)
     const olca_process *p = &db->procs[ci->proc];
     tj_status st;
     int missing_any = 0, coproducts = 0;
-    if ((st = calc_system_add_tech(b->sys, c, c, p->ex[ci->ex].amount, NULL, NULL)) != TJ_OK)
+    calc_dist dbuf;
+    if ((st = calc_system_add_tech(b->sys, c, c, p->ex[ci->ex].amount,
+                                   dist_scaled(&p->ex[ci->ex].dist, 1, &dbuf), NULL)) != TJ_OK)
         return sys_fail(b, st);
     for (int k = 0; k < p->nex; k++) {
         const olca_exchange *e = &p->ex[k];
@@ -448,10 +480,11 @@ static tj_status add_entries(builder *b, int c)
                 coproducts++;
             continue;
         }
-        double a = e->amount;
+        double a = e->amount, af = 1;
         if (ci->method != OLCA_ALLOC_NONE) {
             int missing = 0;
-            a *= alloc_factor(p, ci->method, ci->flow, e->flow, &missing);
+            af = alloc_factor(p, ci->method, ci->flow, e->flow, &missing);
+            a *= af;
             missing_any |= missing;
             b->info->alloc_missing += missing;
         }
@@ -462,7 +495,8 @@ static tj_status add_entries(builder *b, int c)
             if (row < 0)
                 return row == TJ_ERR_NOMEM ? tj_error_set(b->err, TJ_ERR_NOMEM, NULL, "out of memory")
                                            : sys_fail(b, (tj_status)row);
-            if ((st = calc_system_add_elem(b->sys, row, c, e->input ? -a : a, NULL, NULL)) != TJ_OK)
+            if ((st = calc_system_add_elem(b->sys, row, c, e->input ? -a : a,
+                                           dist_scaled(&e->dist, e->input ? -af : af, &dbuf), NULL)) != TJ_OK)
                 return sys_fail(b, st);
             continue;
         }
@@ -476,7 +510,9 @@ static tj_status add_entries(builder *b, int c)
         if (prov >= 0) {
             b->info->linked++;
             b->info->linked_default += via_default;
-            if ((st = calc_system_add_tech(b->sys, prov, c, -need, NULL, NULL)) != TJ_OK)
+            if ((st = calc_system_add_tech(b->sys, prov, c, -need,
+                                           dist_scaled(&e->dist, e->avoided ? af : -af, &dbuf), NULL)) !=
+                TJ_OK)
                 return sys_fail(b, st);
             double kg = mass_kg(f, need);
             if (e->input && !e->avoided && isfinite(kg) &&

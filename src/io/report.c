@@ -369,12 +369,18 @@ static void sec_scope(bctx *c, const json_t *fp, const char *unit, const char *p
     kv(c, b, L("Result unit", "结果单位"), xstrdup(c, unit));
     kv(c, b, L("Standards", "依据标准"),
        xstrdup(c, "GB/T 24067-2024; ISO 14067:2018; GB/T 24040/24044 (ISO 14040/14044)"));
-    if (json_object_get(fp, "solver"))
+    const json_t *solver = json_object_get(fp, "solver");
+    if (solver) {
+        const char *sn = jstr(solver, "name") ? jstr(solver, "name") : jstr(solver, "method");
+        char nb[64];
+        json_t *res = json_object_get(solver, "residual");
         kv(c, b, L("Calculation", "计算方法"),
-           xprintf(c, "%s (%s)", L("matrix method", "矩阵法"),
-                   jstr(json_object_get(fp, "solver"), "method")
-                       ? jstr(json_object_get(fp, "solver"), "method")
-                       : "-"));
+           json_is_number(res)
+               ? xprintf(c, "%s, %s %s, %s %s", L("matrix method", "矩阵法"), L("solver", "求解器"),
+                         sn ? sn : "-", L("residual", "残差"),
+                         io_fmt_num(json_number_value(res), nb, sizeof nb))
+               : xprintf(c, "%s, %s %s", L("matrix method", "矩阵法"), L("solver", "求解器"), sn ? sn : "-"));
+    }
     (void)demand;
 }
 
@@ -536,8 +542,9 @@ static void sec_cutoff(bctx *c, const json_t *fp)
             const json_t *amt = json_object_get(e, "amount");
             char *at = amt ? jtext(c, amt) : NULL;
             row_n(c, t, jtext(c, json_object_get(e, "process")),
-                  jtext(c,
-                        json_object_get(e, "flow") ? json_object_get(e, "flow") : json_object_get(e, "name")),
+                  jtext(c, json_object_get(e, "flow")   ? json_object_get(e, "flow")
+                           : json_object_get(e, "what") ? json_object_get(e, "what")
+                                                        : json_object_get(e, "name")),
                   at ? xprintf(c, "%s %s", at, jstr(e, "unit") ? jstr(e, "unit") : "") : xstrdup(c, "-"),
                   json_is_number(json_object_get(e, "share")) ? pct(c, jnum(e, "share", 0))
                                                               : xstrdup(c, "-"));
@@ -787,12 +794,21 @@ static void sec_factors(bctx *c, const json_t *fp)
              xstrdup(c, L("The result lists no background factors.", "结果未列出背景因子。")));
         return;
     }
-    io_block *t = table(c, s, 3, 0, L("Factor", "因子"), L("Version", "版本"), L("Source", "来源"));
+    io_block *t = table(c, s, 4, 0, L("Factor", "因子"), L("Version", "版本"), L("Value", "因子值"),
+                        L("Source", "来源"));
     size_t i;
     json_t *e;
     json_array_foreach(f, i, e)
     {
-        row_n(c, t, jtext(c, json_object_get(e, "id")), jtext(c, json_object_get(e, "version")),
+        const json_t *v = json_object_get(e, "version");
+        const char *id = jstr(e, "id"), *name = jstr(e, "name");
+        char nb[64];
+        row_n(c, t, name ? xprintf(c, "%s\n%s", id ? id : "-", name) : xstrdup(c, id ? id : "-"),
+              v && !json_is_null(v) ? jtext(c, v) : xstrdup(c, L("inline (model)", "模型内定义")),
+              json_is_number(json_object_get(e, "value"))
+                  ? xprintf(c, "%s kg CO2e/%s", io_fmt_num(jnum(e, "value", NAN), nb, sizeof nb),
+                            jstr(e, "unit") ? jstr(e, "unit") : "?")
+                  : xstrdup(c, "-"),
               jtext(c, json_object_get(e, "source")));
     }
 }
@@ -849,6 +865,25 @@ tj_status io_report_build(const json_t *fp, const json_t *check, int zh, const c
         product = xstrdup(c, L("the product", "该产品"));
     r->example =
         json_is_true(json_object_get(fp, "example")) || json_is_true(json_object_get(model, "example"));
+    int example_factors = 0;
+    {
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(fp, "factors_used"), i, e)
+        {
+            const char *src = jstr(e, "source");
+            if (json_is_true(json_object_get(e, "example")) || (src && strstr(src, "EXAMPLE")))
+                example_factors = 1;
+        }
+    }
+    if (r->example)
+        r->banner = xstrdup(c, L("EXAMPLE DATA: this report is based on example data and is not a real "
+                                 "product carbon footprint.",
+                                 "示例数据：本报告基于示例数据，不是真实的产品碳足迹。"));
+    else if (example_factors)
+        r->banner = xstrdup(c, L("EXAMPLE VALUES: some factors used are example values, not real data "
+                                 "(see \"Factor versions\"); the result is for demonstration only.",
+                                 "示例值：部分因子为示例值，不是真实数据（见“因子版本”），结果仅供演示。"));
     r->title = xstrdup(c, L("Product Carbon Footprint Report", "产品碳足迹报告"));
     r->subtitle = xstrdup(c, product);
     char nb[64];
@@ -904,6 +939,7 @@ void io_report_free(io_report *r)
     free(r->subtitle);
     free(r->total);
     free(r->generated);
+    free(r->banner);
     free(r);
 }
 

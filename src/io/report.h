@@ -56,6 +56,7 @@ typedef struct io_report {
     char *total;     /* formatted total with unit */
     char *generated; /* UTC timestamp */
     int example;     /* the footprint is marked as example data */
+    char *banner;    /* warning shown under the title (example data), or NULL */
     io_section *sections;
     size_t n, cap;
 } io_report;

@@ -259,7 +259,7 @@ static const char css[] =
     ".total{font-size:22px;font-weight:bold;color:#2e7d52}.example{background:#fff3cd;border:1px "
     "solid #e0b44c;padding:.5em .8em;border-radius:4px}"
     "table{border-collapse:collapse;margin:.6em 0;width:100%}th,td{padding:4px 8px;text-align:left;"
-    "vertical-align:top;border-bottom:1px solid #e2e2e2}table.data thead th{background:#eef6f1;"
+    "vertical-align:top;border-bottom:1px solid #e2e2e2;white-space:pre-line}table.data thead th{background:#eef6f1;"
     "border-bottom:2px solid #2e7d52}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
     "table.kv th{width:38%;font-weight:normal;color:#555}"
     ".note{background:#f3f8f5;border-left:4px solid #2e7d52;padding:.4em .8em}"
@@ -287,11 +287,11 @@ tj_status io_report_write_html(const io_report *r, FILE *f, tj_error *err)
     fputs("</p>\n<p class=\"total\">", f);
     esc(f, r->total);
     fputs("</p>\n</header>\n", f);
-    if (r->example)
-        fprintf(f, "<p class=\"example\">%s</p>\n",
-                r->zh ? "示例数据：本报告基于示例数据，不是真实的产品碳足迹。"
-                      : "EXAMPLE DATA: this report is based on example data and is not a real "
-                        "product carbon footprint.");
+    if (r->banner) {
+        fputs("<p class=\"example\">", f);
+        esc(f, r->banner);
+        fputs("</p>\n", f);
+    }
     fprintf(f, "<nav><h2>%s</h2><ol>", r->zh ? "目录" : "Contents");
     for (size_t i = 0; i < r->n; i++) {
         fputs("<li><a href=\"#", f);

@@ -499,10 +499,8 @@ static void render(pdf *p)
         g_object_unref(l);
         p->y += h + 10;
     }
-    if (r->example) {
-        const char *ex = r->zh ? "示例数据：本报告基于示例数据，不是真实的产品碳足迹。"
-                               : "EXAMPLE DATA: this report is based on example data and is not a "
-                                 "real product carbon footprint.";
+    if (r->banner) {
+        const char *ex = r->banner;
         PangoLayout *l = lay(p, ex, 9, 1, CONTENT_W - 16, 0);
         double h = lay_h(l) + 10;
         cairo_set_source_rgb(p->cr, 1, 0.953, 0.804);

@@ -185,6 +185,8 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
         put(root, "uncertainty", uo, &ok);
         if (uo) {
             put(uo, "iterations", json_integer(u->iterations), &ok);
+            if (u->solver)
+                put(uo, "solver", json_string(u->solver), &ok);
             if (u->seed <= (UINT64_C(1) << 53)) {
                 put(uo, "seed", json_integer((json_int_t)u->seed), &ok);
             } else {
@@ -237,22 +239,20 @@ static double pct(double part, double total)
 }
 
 static const char *const channel_label[CALC_CH_COUNT] = {
-    "fossil", "biogenic emissions", "biogenic removals", "direct land-use change (dLUC)",
-    "aircraft",
+    "fossil", "biogenic emissions", "biogenic removals", "direct land-use change (dLUC)", "aircraft",
 };
 
 static const char *const stage_label[CALC_STAGE_COUNT] = {
     "raw material acquisition", "production", "distribution", "use", "end of life",
 };
 
-void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *res,
-                          tj_gwp_set gwp)
+void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *res, tj_gwp_set gwp)
 {
     const char *gname = gwp == TJ_GWP_AR5 ? "AR5" : "AR6";
     if (col_ok(sys, res->demand_col)) {
         const calc_process *p = &sys->proc[res->demand_col];
-        fprintf(out, "Carbon footprint of %g %s %s (process %s, %s)\n", res->demand_amount,
-                p->unit, p->product, p->id, p->name);
+        fprintf(out, "Carbon footprint of %g %s %s (process %s, %s)\n", res->demand_amount, p->unit,
+                p->product, p->id, p->name);
     }
     fprintf(out, "Total: %.6g kg CO2e (GWP100, IPCC %s)\n\n", res->total, gname);
 
@@ -278,29 +278,26 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
 
     if (res->nproc > 0) {
         int k = res->nproc < 10 ? res->nproc : 10;
-        fprintf(out, "\nTop %d processes by direct emissions (of %d contributing):\n", k,
-                res->nproc);
+        fprintf(out, "\nTop %d processes by direct emissions (of %d contributing):\n", k, res->nproc);
         for (int i = 0; i < k; i++) {
             const calc_process_item *it = &res->proc[i];
             if (!col_ok(sys, it->col))
                 continue;
-            fprintf(out, "  %14.6g kg CO2e %6.1f%%  %s [%s] (activity %.4g)\n", it->direct,
-                    100 * it->share, sys->proc[it->col].name,
-                    calc_stage_key(sys->proc[it->col].stage), it->activity);
+            fprintf(out, "  %14.6g kg CO2e %6.1f%%  %s [%s] (activity %.4g)\n", it->direct, 100 * it->share,
+                    sys->proc[it->col].name, calc_stage_key(sys->proc[it->col].stage), it->activity);
         }
     }
 
     if (res->npath > 0) {
         int k = res->npath < 30 ? res->npath : 30;
-        fprintf(out, "\nContribution tree (upstream kg CO2e, share; first %d of %d nodes):\n", k,
-                res->npath);
+        fprintf(out, "\nContribution tree (upstream kg CO2e, share; first %d of %d nodes):\n", k, res->npath);
         for (int i = 0; i < k; i++) {
             const calc_path_node *nd = &res->path[i];
             if (!col_ok(sys, nd->col))
                 continue;
             const calc_process *p = &sys->proc[nd->col];
-            fprintf(out, "  %*s%.6g (%.1f%%)  %s  [%.4g %s; direct %.4g]\n", 2 * nd->depth, "",
-                    nd->upstream, 100 * nd->share, p->name, nd->amount, p->unit, nd->direct);
+            fprintf(out, "  %*s%.6g (%.1f%%)  %s  [%.4g %s; direct %.4g]\n", 2 * nd->depth, "", nd->upstream,
+                    100 * nd->share, p->name, nd->amount, p->unit, nd->direct);
         }
     }
 
@@ -309,8 +306,8 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
         fprintf(out,
                 "DQR %.2f (%s; TeR %.2f, GeR %.2f, TiR %.2f, P %.2f), rated share %.1f%% of "
                 "|emissions|\n",
-                res->dqr.dqr, res->dqr.rating, res->dqr.ter, res->dqr.ger, res->dqr.tir,
-                res->dqr.p, 100 * res->dqr.coverage);
+                res->dqr.dqr, res->dqr.rating, res->dqr.ter, res->dqr.ger, res->dqr.tir, res->dqr.p,
+                100 * res->dqr.coverage);
     else
         fprintf(out, "unrated\n");
 
@@ -324,16 +321,15 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
         fprintf(out,
                 "\nUncertainty (Monte Carlo, %d iterations, seed %" PRIu64 ", %.2f s):\n"
                 "  total: mean %.6g, sd %.4g, median %.6g, 95%% interval [%.6g, %.6g]\n",
-                u->iterations, u->seed, u->seconds, u->total.mean, u->total.sd, u->total.p50,
-                u->total.p2_5, u->total.p97_5);
+                u->iterations, u->seed, u->seconds, u->total.mean, u->total.sd, u->total.p50, u->total.p2_5,
+                u->total.p97_5);
         for (int s = 0; s < CALC_STAGE_COUNT; s++)
             if (u->stage[s].sd != 0 || u->stage[s].mean != 0)
-                fprintf(out, "  %-26s mean %.6g, sd %.4g, 95%% interval [%.6g, %.6g]\n",
-                        stage_label[s], u->stage[s].mean, u->stage[s].sd, u->stage[s].p2_5,
-                        u->stage[s].p97_5);
+                fprintf(out, "  %-26s mean %.6g, sd %.4g, 95%% interval [%.6g, %.6g]\n", stage_label[s],
+                        u->stage[s].mean, u->stage[s].sd, u->stage[s].p2_5, u->stage[s].p97_5);
     }
 
     fprintf(out, "\nSolver: %s (%s); residual %.2g, %d iteration%s, %.3f s\n",
-            res->solver ? res->solver : "?", res->solver_reason ? res->solver_reason : "",
-            res->residual, res->iterations, res->iterations == 1 ? "" : "s", res->seconds);
+            res->solver ? res->solver : "?", res->solver_reason ? res->solver_reason : "", res->residual,
+            res->iterations, res->iterations == 1 ? "" : "s", res->seconds);
 }

@@ -38,7 +38,6 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
 /* Human-readable summary: total, channels, stages, top gases, top 10
  * processes, the top of the path tree, DQR, cut-off share, uncertainty and
  * the solver used. */
-void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *res,
-                          tj_gwp_set gwp);
+void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *res, tj_gwp_set gwp);
 
 #endif

@@ -536,7 +536,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
         } else
             snprintf(reason, sizeof reason,
                      "factor %s is not in the factor table (and no factor database was given)", factor_id);
-        *ref = json_pack("{s:s}", "factor", factor_id);
+        *ref = json_string(factor_id);
         return unmatched(c, file, line, factor_id, reason);
     }
     inline_factor *f = inline_find(c, query, 0);

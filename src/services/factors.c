@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -305,7 +306,62 @@ void fx_regions_release(fx_regions *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The region table changes only with migrations: it is read once per
+ * connection and copied from this cache afterwards. */
+static pthread_mutex_t region_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t region_cache_serial;
+static fx_regions region_cache;
+
+static int regions_copy(fx_regions *dst, const fx_regions *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->items = calloc(src->count ? src->count : 1, sizeof *dst->items);
+    if (!dst->items)
+        return -1;
+    for (size_t i = 0; i < src->count; i++) {
+        const fx_region *a = &src->items[i];
+        fx_region *b = &dst->items[i];
+        b->code = fx_strdup(a->code);
+        b->level = fx_strdup(a->level);
+        b->parent = fx_strdup(a->parent);
+        b->name_zh = fx_strdup(a->name_zh);
+        b->name_en = fx_strdup(a->name_en);
+        dst->count++;
+        if (!b->code || !b->level || (a->parent && !b->parent) || !b->name_zh || !b->name_en) {
+            fx_regions_release(dst);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static tj_status regions_query(store_db *db, fx_regions *r, tj_error *err);
+
 tj_status fx_regions_load(store_db *db, fx_regions *r, tj_error *err)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_lock(&region_cache_lock);
+    if (region_cache_serial == store_serial(db)) {
+        int bad = regions_copy(r, &region_cache);
+        pthread_mutex_unlock(&region_cache_lock);
+        return bad ? tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory") : TJ_OK;
+    }
+    pthread_mutex_unlock(&region_cache_lock);
+    tj_status rc = regions_query(db, r, err);
+    if (rc != TJ_OK)
+        return rc;
+    fx_regions copy;
+    if (regions_copy(&copy, r) == 0) {
+        pthread_mutex_lock(&region_cache_lock);
+        fx_regions_release(&region_cache);
+        region_cache = copy;
+        region_cache_serial = store_serial(db);
+        pthread_mutex_unlock(&region_cache_lock);
+    }
+    return TJ_OK;
+}
+
+static tj_status regions_query(store_db *db, fx_regions *r, tj_error *err)
 {
     memset(r, 0, sizeof *r);
     store_stmt *st;
@@ -753,6 +809,7 @@ static tj_status insert_name(void *vctx, const char *norm, tj_error *err)
     store_bind_text(c->st, 1, norm);
     store_bind_text(c->st, 2, c->f->id);
     store_bind_int64(c->st, 3, c->f->version);
+    store_bind_text(c->st, 4, c->f->region);
     int s = store_step(c->st, err);
     return s < 0 ? (tj_status)s : TJ_OK;
 }
@@ -791,6 +848,30 @@ tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err)
     store_finalize(st);
     free(ev);
     return rc;
+}
+
+/* SQLite: index one version (id != NULL) or every version with rid > since
+ * (id == NULL) in factor_fts. */
+tj_status fx_fts_sync(store_db *db, const char *id, int64_t since_or_version, tj_error *err)
+{
+    store_stmt *st;
+    tj_status rc = store_prepare(db,
+                                 id ? "INSERT INTO factor_fts (rowid, search_text) SELECT rid, search_text "
+                                      "FROM factor_version WHERE id = ? AND version = ?"
+                                    : "INSERT INTO factor_fts (rowid, search_text) SELECT rid, search_text "
+                                      "FROM factor_version WHERE rid > ?",
+                                 &st, err);
+    if (rc != TJ_OK)
+        return rc;
+    if (id) {
+        store_bind_text(st, 1, id);
+        store_bind_int64(st, 2, since_or_version);
+    } else {
+        store_bind_int64(st, 1, since_or_version);
+    }
+    int s = store_step(st, err);
+    store_finalize(st);
+    return s < 0 ? (tj_status)s : TJ_OK;
 }
 
 /* Insert one version row (f fully set: id, version, status, times). */
@@ -846,7 +927,11 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
     free(search);
     if (s < 0)
         return (tj_status)s;
-    rc = store_prepare(db, "INSERT INTO factor_name (name_norm, id, version) VALUES (?, ?, ?)", &st, err);
+    if (store_backend(db) == STORE_SQLITE) {
+        if ((rc = fx_fts_sync(db, f->id, f->version, err)) != TJ_OK)
+            return rc;
+    }
+    rc = store_prepare(db, "INSERT INTO factor_name (name_norm, id, version, region) VALUES (?, ?, ?, ?)", &st, err);
     if (rc != TJ_OK)
         return rc;
     name_ctx c = {st, f};
@@ -1255,8 +1340,9 @@ static char *like_pattern(const char *t)
     return p;
 }
 
-static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, tj_error *err)
+static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts, tj_error *err)
 {
+    *fts = 0;
     int pg = store_backend(db) == STORE_POSTGRES;
     sb_add(w, " WHERE 1 = 1");
     if (!fx_empty(q->text)) {
@@ -1264,7 +1350,16 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         if (!words)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         sbuf match = {0};
-        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,，", &save); t; t = strtok_r(NULL, " \t\r\n,，", &save)) {
+        /* Words are separated by ASCII white space or commas, and by the
+         * full-width comma and ideographic space (replaced by spaces first:
+         * strtok works on bytes). */
+        for (char *c = words; *c; c++) {
+            if ((!strncmp(c, "，", 3) || !strncmp(c, "　", 3) || !strncmp(c, "、", 3))) {
+                memset(c, ' ', 3);
+                c += 2;
+            }
+        }
+        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,", &save); t; t = strtok_r(NULL, " \t\r\n,", &save)) {
             if (p->n >= 32)
                 break;
             if (!pg && utf8_chars(t) >= 3) {
@@ -1290,8 +1385,10 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         }
         if (match.len) {
-            sb_add(w, " AND fv.rid IN (SELECT rowid FROM factor_fts WHERE factor_fts MATCH ?)");
+            /* the FROM clause joins factor_fts (see svc_factor_search) */
+            sb_add(w, " AND factor_fts MATCH ?");
             qp_text(p, match.s);
+            *fts = 1;
         }
     }
     if (!fx_empty(q->category)) {
@@ -1318,6 +1415,9 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     return TJ_OK;
 }
 
+/* Counting stops here: the total of a broad search is "at least". */
+#define SEARCH_COUNT_CAP 500
+
 tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -1329,12 +1429,22 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     sbuf w = {0};
     qparams p = {0};
     store_stmt *st = NULL;
-    tj_status rc = fx_build_where(db, q, &w, &p, err);
+    int fts = 0;
+    tj_status rc = fx_build_where(db, q, &w, &p, &fts, err);
     if (rc != TJ_OK)
         goto out;
+    /* Results come in the order the versions were added (rid), which FTS5
+     * and the primary key deliver without sorting. */
+    const char *from = fts ? " FROM factor_fts JOIN factor_version fv ON fv.rid = factor_fts.rowid"
+                           : " FROM factor_version fv";
+    const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     sbuf sql = {0};
-    sb_add(&sql, "SELECT COUNT(*) FROM factor_version fv");
+    char cap[64];
+    snprintf(cap, sizeof cap, " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
+    sb_add(&sql, "SELECT COUNT(*) FROM (SELECT 1");
+    sb_add(&sql, from);
     sb_add(&sql, w.s);
+    sb_add(&sql, cap);
     if (sql.oom) {
         free(sql.s);
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -1351,15 +1461,20 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         goto out;
     }
     out->total = store_col_int64(st, 0);
+    if (out->total > SEARCH_COUNT_CAP) {
+        out->total = SEARCH_COUNT_CAP;
+        out->total_capped = 1;
+    }
     store_finalize(st);
     st = NULL;
 
     sql = (sbuf){0};
     sb_add(&sql, "SELECT ");
     sb_add(&sql, fx_db_columns());
-    sb_add(&sql, " FROM factor_version fv");
+    sb_add(&sql, from);
     sb_add(&sql, w.s);
-    sb_add(&sql, " ORDER BY fv.id, fv.version LIMIT ? OFFSET ?");
+    sb_add(&sql, order);
+    sb_add(&sql, " LIMIT ? OFFSET ?");
     if (sql.oom) {
         free(sql.s);
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -1482,7 +1597,7 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     char sql[4096];
     snprintf(sql, sizeof sql,
              "SELECT %s FROM factor_name n JOIN factor_version fv ON fv.id = n.id AND fv.version = n.version "
-             "WHERE n.name_norm = ? AND fv.status = 'published' AND fv.region IN (?, ?, ?, ?, ?, ?)",
+             "WHERE n.name_norm = ? AND n.region IN (?, ?, ?, ?, ?, ?) AND fv.status = 'published'",
              fx_db_columns());
     if ((rc = store_prepare(db, sql, &st, err)) != TJ_OK)
         goto out;
@@ -1588,9 +1703,7 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         out->explanation = e.s;
     }
     out->factor = cands[best];
-    cands[best] = (svc_factor){0};
     svc_factor_init(&cands[best]);
-    rc = fx_load_evidence(db, &out->factor, err);
 out:
     store_finalize(st);
     for (size_t i = 0; i < ncand; i++)

@@ -101,7 +101,8 @@ void svc_factor_events_release(svc_factor_events *ev);
 typedef struct svc_factor_list {
     svc_factor *items;
     size_t count;
-    int64_t total; /* all matches, for paging */
+    int64_t total;    /* all matches, for paging ... */
+    int total_capped; /* ... or, when 1, at least total (counting stops at 500) */
 } svc_factor_list;
 void svc_factor_list_release(svc_factor_list *l);
 
@@ -114,13 +115,15 @@ typedef struct svc_factor_query {
     int limit;            /* page size, default 20, max 1000 */
     int offset;
 } svc_factor_query;
+/* Results are in the order the versions were added. */
 tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err);
 
 /* Resolution: the published factor matching query (its id, or exactly one of
  * its names or aliases, case-insensitive) for region and year: the region
  * itself, then its province (for a city), its grid, then national; within a
  * region the newest reference year not after year (year 0 = newest).  Ties
- * are broken by newer source date, then smaller id.  explanation says why. */
+ * are broken by newer source date, then smaller id.  explanation says why.
+ * The factor's evidence is not loaded (svc_factor_get loads it). */
 typedef struct svc_factor_resolution {
     svc_factor factor;
     char *explanation;

@@ -36,6 +36,7 @@ tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err);
 tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_factor *f, tj_error *err);
 tj_status fx_latest(store_db *db, const char *id, int *version, char **status, tj_error *err);
 int fx_status_in_workflow(const char *s);
+tj_status fx_fts_sync(store_db *db, const char *id, int64_t since_or_version, tj_error *err);
 tj_status fx_load_evidence(store_db *db, svc_factor *f, tj_error *err);
 
 #include <jansson.h>

@@ -609,7 +609,7 @@ typedef struct bulk_name_ctx {
 static tj_status bulk_name(void *vctx, const char *norm, tj_error *err)
 {
     bulk_name_ctx *c = vctx;
-    const char *vals[] = {norm, c->f->id, c->ver};
+    const char *vals[] = {norm, c->f->id, c->ver, c->f->region};
     return store_bulk_row(c->b, vals, err);
 }
 
@@ -704,6 +704,77 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             goto fail;
         }
     }
+    /* Existing versions of the ids in the file, in one query: the ids go
+     * into a temporary table (bulk), joined with factor_version. */
+    idmap known = {0};
+    int *known_ver = NULL;
+    char **known_status = NULL;
+    size_t nknown = 0;
+    if (existing) {
+        if ((rc = store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS tj_import_ids (id TEXT PRIMARY KEY)", err)) ||
+            (rc = store_exec(db, "DELETE FROM tj_import_ids", err)))
+            goto fail;
+        store_bulk *b;
+        const char *icol[] = {"id"};
+        if ((rc = store_bulk_begin(db, "tj_import_ids", icol, 1, &b, err)))
+            goto fail;
+        idmap seen;
+        if (idmap_init(&seen, rows.count)) {
+            store_bulk_abort(b);
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
+            size_t slot = idmap_slot(&seen, rows.items[i].f.id);
+            if (seen.keys[slot])
+                continue;
+            seen.keys[slot] = rows.items[i].f.id;
+            const char *v[] = {rows.items[i].f.id};
+            rc = store_bulk_row(b, v, err);
+        }
+        idmap_free(&seen);
+        if (rc != TJ_OK) {
+            store_bulk_abort(b);
+            goto fail;
+        }
+        if ((rc = store_bulk_end(b, err)))
+            goto fail;
+        if (idmap_init(&known, rows.count) || !(known_ver = calloc(rows.count + 1, sizeof *known_ver)) ||
+            !(known_status = calloc(rows.count + 1, sizeof *known_status))) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto fail_known;
+        }
+        store_stmt *st;
+        if ((rc = store_prepare(db,
+                                "SELECT fv.id, fv.version, fv.status FROM tj_import_ids i JOIN factor_version fv "
+                                "ON fv.id = i.id ORDER BY fv.id, fv.version",
+                                &st, err)))
+            goto fail_known;
+        int s;
+        while ((s = store_step(st, err)) == 1) {
+            const char *kid = store_col_text(st, 0);
+            size_t slot = idmap_slot(&known, kid);
+            if (!known.keys[slot]) {
+                if (nknown >= rows.count)
+                    continue;
+                known.keys[slot] = fx_strdup(kid);
+                known.vals[slot] = nknown++;
+                if (!known.keys[slot]) {
+                    s = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                    break;
+                }
+            }
+            size_t k = known.vals[slot];
+            known_ver[k] = (int)store_col_int64(st, 1); /* ordered: the last is the newest */
+            free(known_status[k]);
+            known_status[k] = fx_strdup(store_col_text(st, 2));
+        }
+        store_finalize(st);
+        if (s < 0) {
+            rc = (tj_status)s;
+            goto fail_known;
+        }
+    }
     /* Assign versions; an id repeated in the file gets consecutive versions
      * (and when publishing, the last one is published, earlier superseded). */
     svc_import_result r = {0};
@@ -723,16 +794,16 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         } else {
             base = 0;
             if (existing) {
-                char *ls = NULL;
-                if ((rc = fx_latest(db, f->id, &base, &ls, err)) != TJ_OK)
-                    goto fail;
-                if (base && fx_status_in_workflow(ls)) {
-                    rc = tj_error_set(err, TJ_ERR_CONFLICT, "id", "%s@%d is still %s", f->id, base, ls);
-                    free(ls);
-                    rc = row_error(err, name, ir, json, text);
-                    goto fail;
+                size_t ks = idmap_slot(&known, f->id);
+                if (known.keys[ks]) {
+                    base = known_ver[known.vals[ks]];
+                    const char *ls = known_status[known.vals[ks]];
+                    if (ls && fx_status_in_workflow(ls)) {
+                        tj_error_set(err, TJ_ERR_CONFLICT, "id", "%s@%d is still %s", f->id, base, ls);
+                        rc = row_error(err, name, ir, json, text);
+                        goto fail_known;
+                    }
                 }
-                free(ls);
                 latest[i] = base; /* remember the previous version in the database */
             }
             map.keys[slot] = f->id;
@@ -763,6 +834,26 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             goto fail;
         }
+    }
+    if (existing) {
+        for (size_t k = 0; k < known.cap; k++)
+            free(known.keys[k]);
+        for (size_t k = 0; k < nknown; k++)
+            free(known_status[k]);
+        idmap_free(&known);
+        free(known_ver);
+        free(known_status);
+    }
+    if (0) {
+    fail_known:
+        for (size_t k = 0; k < known.cap; k++)
+            free(known.keys[k]);
+        for (size_t k = 0; k < nknown; k++)
+            free(known_status[k]);
+        idmap_free(&known);
+        free(known_ver);
+        free(known_status);
+        goto fail;
     }
     /* superseded_by inside the file */
     if (publish)
@@ -804,6 +895,19 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         }
     }
     /* Bulk insert versions, names, events. */
+    int64_t max_rid = 0;
+    {
+        store_stmt *st;
+        if ((rc = store_prepare(db, "SELECT COALESCE(MAX(rid), 0) FROM factor_version", &st, err)))
+            goto fail;
+        int s = store_step(st, err);
+        max_rid = s == 1 ? store_col_int64(st, 0) : 0;
+        store_finalize(st);
+        if (s < 0) {
+            rc = (tj_status)s;
+            goto fail;
+        }
+    }
     {
         const char *cols[64];
         for (size_t i = 0; i < fx_db_field_count; i++)
@@ -840,8 +944,10 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         if ((rc = store_bulk_end(b, err)) != TJ_OK)
             goto fail;
 
-        const char *ncols[] = {"name_norm", "id", "version"};
-        if ((rc = store_bulk_begin(db, "factor_name", ncols, 3, &b, err)))
+        if (store_backend(db) == STORE_SQLITE && (rc = fx_fts_sync(db, NULL, max_rid, err)) != TJ_OK)
+            goto fail;
+        const char *ncols[] = {"name_norm", "id", "version", "region"};
+        if ((rc = store_bulk_begin(db, "factor_name", ncols, 4, &b, err)))
             goto fail;
         for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
             bulk_name_ctx c = {b, &rows.items[i].f, {0}};

@@ -14,7 +14,7 @@
 typedef struct save_ctx {
     const olca_db *o;
     int kind; /* entity kind for row_ent */
-    char num[4][40];
+    char num[5][40];
 } save_ctx;
 
 typedef int (*row_fn)(save_ctx *c, int item, int sub, const char **vals);
@@ -151,6 +151,17 @@ static int row_ex(save_ctx *c, int i, int k, const char **v)
     v[5] = e->qref ? "1" : "0";
     v[6] = c->num[1];
     v[7] = e->provider;
+    static const char *const kinds[] = {NULL, "lognormal", "normal", "triangular", "uniform"};
+    v[8] = (unsigned)e->dist.kind < 5 ? kinds[e->dist.kind] : NULL;
+    v[9] = v[10] = v[11] = NULL;
+    if (v[8]) {
+        fmt_num(c->num[2], e->dist.a);
+        fmt_num(c->num[3], e->dist.b);
+        fmt_num(c->num[4], e->dist.c);
+        v[9] = c->num[2];
+        v[10] = c->num[3];
+        v[11] = c->num[4];
+    }
     return 1;
 }
 static int n_alloc(save_ctx *c, int i)
@@ -265,8 +276,9 @@ tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn pro
                                             "formula", "location", "ref_property", "ref_unit"};
     static const char *const fprop_cols[] = {"flow", "property", "factor", "is_ref"};
     static const char *const proc_cols[] = {"id", "name", "category", "location", "default_allocation"};
-    static const char *const ex_cols[] = {"process", "idx",     "flow",   "is_input",
-                                          "avoided", "is_qref", "amount", "provider"};
+    static const char *const ex_cols[] = {"process",   "idx",     "flow",   "is_input",
+                                          "avoided",   "is_qref", "amount", "provider",
+                                          "dist_kind", "dist_a",  "dist_b", "dist_c"};
     static const char *const af_cols[] = {"process", "idx", "method", "product", "exchange_flow", "value"};
     static const char *const ent_cols[] = {"id", "name", "code"};
     static const char *const ug_children[] = {"olca_unit", "unit_group", NULL};
@@ -296,7 +308,7 @@ tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn pro
         rc = upsert(db, "olca_process", proc_cols, 5, &c, o->nprocs, row_proc, proc_children, NULL, NULL,
                     NULL, err);
     if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_exchange", ex_cols, 8, &c, o->nprocs, n_ex, row_ex, progress, user,
+        rc = bulk_rows(db, "olca_exchange", ex_cols, 12, &c, o->nprocs, n_ex, row_ex, progress, user,
                        "exchanges", err);
     if (rc == TJ_OK)
         rc = bulk_rows(db, "olca_allocation", af_cols, 6, &c, o->nprocs, n_alloc, row_alloc, NULL, NULL, NULL,
@@ -412,8 +424,8 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
     /* exchanges, grouped by process */
     if (rc == TJ_OK)
         rc = store_prepare(db,
-                           "SELECT process, flow, is_input, avoided, is_qref, amount, provider "
-                           "FROM olca_exchange ORDER BY process, idx",
+                           "SELECT process, flow, is_input, avoided, is_qref, amount, provider, "
+                           "dist_kind, dist_a, dist_b, dist_c FROM olca_exchange ORDER BY process, idx",
                            &st, err);
     int pi = -1;
     const char *last = NULL;
@@ -435,6 +447,19 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
         e.qref = (int)store_col_int64(st, 4);
         e.amount = store_col_double(st, 5);
         e.provider = store_col_is_null(st, 6) ? NULL : (char *)store_col_text(st, 6);
+        if (!store_col_is_null(st, 7)) {
+            const char *k = store_col_text(st, 7);
+            e.dist.kind = !strcmp(k, "lognormal")    ? CALC_DIST_LOGNORMAL
+                          : !strcmp(k, "normal")     ? CALC_DIST_NORMAL
+                          : !strcmp(k, "triangular") ? CALC_DIST_TRIANGULAR
+                          : !strcmp(k, "uniform")    ? CALC_DIST_UNIFORM
+                                                     : CALC_DIST_NONE;
+            e.dist.a = store_col_double(st, 8);
+            e.dist.b = store_col_double(st, 9);
+            e.dist.c = store_col_double(st, 10);
+            if (calc_dist_check(&e.dist, NULL) != TJ_OK)
+                memset(&e.dist, 0, sizeof e.dist);
+        }
         if (olca_process_add_exchange(&o->procs[pi], &e) != TJ_OK)
             rc = NOMEM(err);
     }

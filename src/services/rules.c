@@ -166,6 +166,29 @@ static int valid_date(const char *s)
     return m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
+const char *svc_rule_region_code(const char *code)
+{
+    static const char *const map[][2] = {
+        {"BJ", "110000"}, {"TJ", "120000"}, {"HE", "130000"}, {"SX", "140000"}, {"NM", "150000"},
+        {"LN", "210000"}, {"JL", "220000"}, {"HL", "230000"}, {"SH", "310000"}, {"JS", "320000"},
+        {"ZJ", "330000"}, {"AH", "340000"}, {"FJ", "350000"}, {"JX", "360000"}, {"SD", "370000"},
+        {"HA", "410000"}, {"HB", "420000"}, {"HN", "430000"}, {"GD", "440000"}, {"GX", "450000"},
+        {"HI", "460000"}, {"CQ", "500000"}, {"SC", "510000"}, {"GZ", "520000"}, {"YN", "530000"},
+        {"XZ", "540000"}, {"SN", "610000"}, {"GS", "620000"}, {"QH", "630000"}, {"NX", "640000"},
+        {"XJ", "650000"}, {"TW", "710000"}, {"HK", "810000"}, {"MO", "820000"},
+    };
+    if (!code)
+        return NULL;
+    if (svc_region_valid(code))
+        return code;
+    if (strncasecmp(code, "CN-", 3))
+        return NULL;
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcasecmp(code + 3, map[i][0]))
+            return map[i][1];
+    return NULL;
+}
+
 int svc_region_valid(const char *code)
 {
     if (!code || strlen(code) != 6)

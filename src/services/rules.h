@@ -112,6 +112,10 @@ void svc_ruleset_release(svc_ruleset *set);
 /* "ID" (the highest version) or "ID@VERSION".  NULL if none. */
 const svc_rule *svc_ruleset_get(const svc_ruleset *set, const char *ref);
 
+/* GB/T 2260 province code for an ISO 3166-2 code ("CN-YN" -> "530000"; a
+ * GB/T 2260 code is returned as is); NULL if unknown. */
+const char *svc_rule_region_code(const char *code);
+
 /* Is region (6-digit GB/T 2260 code) valid? */
 int svc_region_valid(const char *code);
 /* Does a rule for rule_region cover the place query_region? (province XX0000

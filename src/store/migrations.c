@@ -304,11 +304,50 @@ static const char global_region_postgres[] =
     "INSERT INTO region (code, level, parent, name_zh, name_en) VALUES ('GLOBAL','global',NULL,'全球','Global');\n"
     "UPDATE region SET parent = 'GLOBAL' WHERE code = 'CN';\n";
 
+/* ---- 4: uncertainty of openLCA exchanges (reference units; see
+ * docs/olca-import.md).  dist_kind: lognormal (a = median = amount, b = geometric sd),
+ * normal (a = mean, b = sd), triangular (a min, b mode, c max), uniform (a min, b max). */
+#define OLCA_DIST_COLUMNS(REAL)                                                                    \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_kind TEXT;\n"                                       \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_a " REAL ";\n"                                      \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_b " REAL ";\n"                                      \
+    "ALTER TABLE olca_exchange ADD COLUMN dist_c " REAL ";\n"
+static const char olca_dist_sqlite[] = OLCA_DIST_COLUMNS("REAL");
+static const char olca_dist_postgres[] = OLCA_DIST_COLUMNS("DOUBLE PRECISION");
+/* ---- 5: faster bulk imports and resolution ------------------------------
+ * SQLite: the FTS index is filled by the factor service (one INSERT ...
+ * SELECT per import) instead of a per-row trigger, whose statement savepoints
+ * made FTS5 flush a segment for every row.  Both: factor_name carries the
+ * region, so resolution looks up (name, region) directly; its (id, version)
+ * index goes (versions are never deleted, so the foreign key never needs it).
+ * Filtering by category, year and status uses one index. */
+static const char factor_perf_sqlite[] =
+    "DROP TRIGGER factor_fts_ai;\n"
+    "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
+    "UPDATE factor_name SET region = (SELECT fv.region FROM factor_version fv\n"
+    "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version);\n"
+    "DROP INDEX factor_name_norm;\n"
+    "DROP INDEX factor_name_ref;\n"
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n"
+    "DROP INDEX factor_version_category;\n"
+    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n";
+static const char factor_perf_postgres[] =
+    "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
+    "UPDATE factor_name SET region = fv.region FROM factor_version fv\n"
+    "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version;\n"
+    "DROP INDEX factor_name_norm;\n"
+    "DROP INDEX factor_name_ref;\n"
+    "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n"
+    "DROP INDEX factor_version_category;\n"
+    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n";
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
     {2, "openLCA inventory data", olca_sqlite, olca_postgres},
     {3, "global region", global_region_sqlite, global_region_postgres},
+    {4, "openLCA exchange uncertainty", olca_dist_sqlite, olca_dist_postgres},
+    {5, "factor import and resolution performance", factor_perf_sqlite, factor_perf_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -1,7 +1,10 @@
 /* store: dispatch to the SQLite or PostgreSQL backend; see store.h. */
 #include "store/store_internal.h"
 
+#include <stdatomic.h>
 #include <string.h>
+
+static atomic_uint_fast64_t open_count;
 
 static int has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
@@ -20,6 +23,7 @@ tj_status store_open(const char *url, store_db **out, tj_error *err)
         st = store_sqlite_open(url, &db, err);
     if (st != TJ_OK)
         return st;
+    db->serial = atomic_fetch_add(&open_count, 1) + 1;
     st = store_migrate(db, err);
     if (st != TJ_OK) {
         store_close(db);
@@ -41,6 +45,7 @@ void store_close(store_db *db)
 store_backend_kind store_backend(const store_db *db) { return db->kind; }
 const char *store_backend_name(const store_db *db) { return db->ops->name; }
 int store_in_transaction(const store_db *db) { return db->in_tx; }
+uint64_t store_serial(const store_db *db) { return db->serial; }
 
 tj_status store_begin(store_db *db, tj_error *err)
 {

@@ -78,6 +78,9 @@ void store_bulk_abort(store_bulk *b);
 tj_status store_schema_version(store_db *db, int *out, tj_error *err);
 /* Newest schema version this build knows. */
 int store_schema_latest(void);
+/* A number unique to this open handle in this process (for caches keyed by
+ * connection). */
+uint64_t store_serial(const store_db *db);
 /* 1 while a transaction opened with store_begin is open. */
 int store_in_transaction(const store_db *db);
 

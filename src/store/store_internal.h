@@ -41,6 +41,7 @@ struct store_db {
     const store_ops *ops;
     store_backend_kind kind;
     int in_tx;
+    uint64_t serial;
 };
 
 /* Common head of every backend's store_stmt. */

@@ -221,7 +221,8 @@ tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err)
     /* journal_mode returns a row; sqlite3_exec ignores it.  A file that is
      * not a database fails here. */
     rc = sqlite3_exec(db->h,
-                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;",
+                      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
+                      "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         tj_status st = tj_error_set(err, TJ_ERR_IO, "db", "cannot use SQLite database %s: %s", path,

@@ -64,9 +64,22 @@ grep -q 'aluminium_fluoride' "$tmp/t.txt" || fail "missing AlF3: $(cat "$tmp/t.t
 grep -q 'allocation_not_allowed' "$tmp/r.html" || fail "report lacks violations"
 grep -q 'does not conform' "$tmp/r.html" || fail "report lacks verdict"
 
+# without --rule: the rule that applies to product.category in the model's geography
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m["product"]["category"]="alu"; m["product"]["geography"]="CN-YN"; json.dump(m,open(sys.argv[2],"w"))' \
+    "$D/models/conforming.json" "$tmp/auto.json"
+"$T" check "$tmp/auto.json" --rules "$R" 2>"$tmp/err" >/dev/null || fail "auto rule rc=$?"
+grep -q 'using rule test.cn.alu@1.0' "$tmp/err" || fail "auto rule: $(cat "$tmp/err")"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m["product"]["category"]="tea"; json.dump(m,open(sys.argv[2],"w"))' \
+    "$tmp/auto.json" "$tmp/tea.json"
+"$T" check "$tmp/tea.json" --rules "$R" --region 530102 2>"$tmp/err" >/dev/null; rc=$?
+[ $rc -eq 0 ] || fail "tea in Kunming rc=$rc"
+grep -q 'using rule test.km.tea@1.0' "$tmp/err" || fail "Kunming rule: $(cat "$tmp/err")"
+"$T" check "$tmp/tea.json" --rules "$R" --region CN-GD 2>"$tmp/err" >/dev/null; rc=$?
+[ $rc -eq 2 ] || fail "no tea rule in Guangdong: rc=$rc"
+"$T" check "$D/models/conforming.json" --rules "$R" 2>/dev/null; [ $? -eq 1 ] || fail "no category and no --rule"
+
 # errors
 "$T" check "$D/models/conforming.json" --rule nosuch --rules "$R" 2>/dev/null; [ $? -eq 2 ] || fail "unknown rule"
-"$T" check "$D/models/conforming.json" 2>/dev/null; [ $? -eq 1 ] || fail "missing --rule"
 printf '{"product": {},\n "processes": [,]}' > "$tmp/bad.json"
 "$T" check "$tmp/bad.json" --rule test.cn.alu --rules "$R" 2>"$tmp/err"; [ $? -eq 2 ] || fail "syntax rc"
 grep -q 'bad.json:2:' "$tmp/err" || fail "syntax position: $(cat "$tmp/err")"

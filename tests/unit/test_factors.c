@@ -319,7 +319,8 @@ static void test_search(void **state)
               "al-1,原铝（电解铝）,Primary aluminium,metals,t,16.5,530000,2022,example\n"
               "al-2,电解铝液,Aluminium liquid,metals,t,15.1,CN,2022,example\n"
               "cu-1,电解铜,Electrolytic copper,metals,t,3.1,CN,2023,example\n"
-              "tea-1,普洱茶,Pu'er tea,agriculture,kg,2.2,530000,2023,example\n",
+              "tea-1,普洱茶,Pu'er tea,agriculture,kg,2.2,530000,2023,example\n"
+              "pv-1,光伏组件,PV module,electronics,m2,250,CN,2023,example\n",
               "draft");
     svc_factor_list l;
     svc_factor_query q = {0};
@@ -337,6 +338,15 @@ static void test_search(void **state)
     assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2); /* g-yn-2021, g-yn-2022 */
     assert_string_equal(l.items[0].id, "g-yn-2021");
+    svc_factor_list_release(&l);
+    q.text = "光伏"; /* 伏 is E4 BC 8F: 0xBC is also a byte of the full-width comma */
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 1);
+    svc_factor_list_release(&l);
+    q.text = "电解，Yunnan"; /* full-width comma separates words */
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 1);
+    assert_string_equal(l.items[0].id, "al-1");
     svc_factor_list_release(&l);
     q.text = "ALUMINIUM";
     assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
@@ -364,13 +374,15 @@ static void test_search(void **state)
     q.limit = 3;
     q.offset = 3;
     assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
-    assert_int_equal(l.total, 12);
+    assert_int_equal(l.total, 13);
     assert_int_equal(l.count, 3);
-    assert_string_equal(l.items[0].id, "g-cn-2021");
+    assert_false(l.total_capped);
+    assert_string_equal(l.items[0].id, "g-nf-2022"); /* in the order added */
     svc_factor_list_release(&l);
-    q.offset = 11;
+    q.offset = 12;
     assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
     assert_int_equal(l.count, 1);
+    assert_string_equal(l.items[0].id, "pv-1");
     svc_factor_list_release(&l);
 }
 

@@ -13,9 +13,24 @@
 #include "io/result_json.h"
 
 static const char *const contract_keys[] = {
-    "total", "unit", "fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft",
-    "by_stage", "by_gas", "by_process", "paths", "inventory", "dqr", "cutoff_share", "cutoffs",
-    "demand", "gwp", "solver",
+    "total",
+    "unit",
+    "fossil",
+    "biogenic_emissions",
+    "biogenic_removals",
+    "dluc",
+    "aircraft",
+    "by_stage",
+    "by_gas",
+    "by_process",
+    "paths",
+    "inventory",
+    "dqr",
+    "cutoff_share",
+    "cutoffs",
+    "demand",
+    "gwp",
+    "solver",
 };
 #define NKEYS (sizeof contract_keys / sizeof contract_keys[0])
 
@@ -32,19 +47,32 @@ static int setup(void **state)
     fixture *fx = calloc(1, sizeof *fx);
     calc_system *sys = calc_system_new("json");
     calc_dqi dq = {2, 2, 2, 2};
-    int w = calc_system_add_process(sys, "widget", "Widget assembly", "widget", "kg",
-                                    CALC_STAGE_PRODUCTION, &dq);
+    int w =
+        calc_system_add_process(sys, "widget", "Widget assembly", "widget", "kg", CALC_STAGE_PRODUCTION, &dq);
     int e = calc_system_add_process(sys, "grid", "Grid electricity", "electricity", "kWh",
                                     CALC_STAGE_RAW_MATERIALS, NULL);
-    calc_flow f = {.id = "CO2/fossil", .name = "carbon dioxide", .compartment = "air",
-                   .unit = "kg", .gas = tj_gas_find("CO2"), .channel = CALC_CH_FOSSIL, .cf = 1};
+    calc_flow f = {.id = "CO2/fossil",
+                   .name = "carbon dioxide",
+                   .compartment = "air",
+                   .unit = "kg",
+                   .gas = tj_gas_find("CO2"),
+                   .channel = CALC_CH_FOSSIL,
+                   .cf = 1};
     int co2 = calc_system_add_flow(sys, &f);
-    calc_flow r = {.id = "CO2/biogenic_removal", .name = "carbon dioxide, in air",
-                   .unit = "kg", .gas = tj_gas_find("CO2"),
-                   .channel = CALC_CH_BIOGENIC_REMOVAL, .cf = -1};
+    calc_flow r = {.id = "CO2/biogenic_removal",
+                   .name = "carbon dioxide, in air",
+                   .unit = "kg",
+                   .gas = tj_gas_find("CO2"),
+                   .channel = CALC_CH_BIOGENIC_REMOVAL,
+                   .cf = -1};
     int rem = calc_system_add_flow(sys, &r);
-    calc_flow ch4 = {.id = "CH4/fossil", .name = "methane", .compartment = "air", .unit = "kg",
-                     .gas = tj_gas_find("CH4"), .channel = CALC_CH_FOSSIL, .cf = 29.8};
+    calc_flow ch4 = {.id = "CH4/fossil",
+                     .name = "methane",
+                     .compartment = "air",
+                     .unit = "kg",
+                     .gas = tj_gas_find("CH4"),
+                     .channel = CALC_CH_FOSSIL,
+                     .cf = 29.8};
     int m = calc_system_add_flow(sys, &ch4);
     calc_dist d = {CALC_DIST_LOGNORMAL, 0.5, 1.1, 0};
     assert_int_equal(calc_system_add_tech(sys, w, w, 1, NULL, NULL), TJ_OK);
@@ -58,8 +86,7 @@ static int setup(void **state)
     assert_int_equal(calc_system_add_input_mass(sys, w, 1.0), TJ_OK);
     tj_error err;
     assert_int_equal(calc_context_new(sys, NULL, &fx->ctx, &err), TJ_OK);
-    assert_int_equal(calc_context_footprint(fx->ctx, w, 1, CALC_DETAIL_ALL, &fx->res, &err),
-                     TJ_OK);
+    assert_int_equal(calc_context_footprint(fx->ctx, w, 1, CALC_DETAIL_ALL, &fx->res, &err), TJ_OK);
     fx->sys = sys;
     *state = fx;
     return 0;
@@ -124,8 +151,7 @@ static void test_contract(void **state)
     json_t *paths = json_object_get(j, "paths");
     assert_int_equal(json_array_size(paths), 2);
     json_t *n1 = json_array_get(paths, 1);
-    const char *nk[] = {"depth", "parent", "id", "name", "amount", "unit", "direct", "upstream",
-                        "share"};
+    const char *nk[] = {"depth", "parent", "id", "name", "amount", "unit", "direct", "upstream", "share"};
     for (size_t i = 0; i < 9; i++)
         assert_non_null(json_object_get(n1, nk[i]));
     assert_int_equal(json_object_size(n1), 9);
@@ -149,8 +175,7 @@ static void test_contract(void **state)
     assert_true(fabs(json_real_value(json_object_get(dq, "dqr")) - 2) < 1e-12);
     assert_string_equal(json_string_value(json_object_get(dq, "rating")), "very good");
     /* widget's |1| + |0.1| rated out of 1.1 + 1.0596 */
-    assert_true(fabs(json_real_value(json_object_get(dq, "coverage")) - 1.1 / (1.1 + 1.0596)) <
-                1e-12);
+    assert_true(fabs(json_real_value(json_object_get(dq, "coverage")) - 1.1 / (1.1 + 1.0596)) < 1e-12);
 
     assert_true(fabs(json_real_value(json_object_get(j, "cutoff_share")) - 0.01 / 1.01) < 1e-12);
     json_t *cut = json_array_get(json_object_get(j, "cutoffs"), 0);
@@ -196,7 +221,8 @@ static void test_uncertainty_and_nan(void **state)
     json_t *j = io_result_to_json(fx->sys, fx->res, TJ_GWP_AR6);
     check_keys(j, 1);
     json_t *u = json_object_get(j, "uncertainty");
-    assert_int_equal(json_object_size(u), 4);
+    assert_int_equal(json_object_size(u), 5);
+    assert_string_equal(json_string_value(json_object_get(u, "solver")), "klu");
     assert_int_equal(json_integer_value(json_object_get(u, "iterations")), 200);
     assert_int_equal(json_integer_value(json_object_get(u, "seed")), 7);
     json_t *t = json_object_get(u, "total");
@@ -216,9 +242,8 @@ static void test_uncertainty_and_nan(void **state)
     j = io_result_to_json(fx->sys, fx->res, TJ_GWP_AR6);
     assert_non_null(j);
     assert_true(json_is_null(json_object_get(j, "total")));
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "uncertainty"), "seed")),
-        "18446744073709551615");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "uncertainty"), "seed")),
+                        "18446744073709551615");
     json_decref(j);
     fx->res->total = saved;
 }
