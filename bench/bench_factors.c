@@ -5,7 +5,7 @@
  * (p50/p95/max over mixed Chinese/English queries with filters and paging),
  * resolve latency, and the database size.
  *
- *   bench_factors [--n N] [--chunk ROWS] [--pg]
+ *   bench_factors [--n N] [--chunk ROWS] [--pg] [--keep]
  *
  * --pg uses a new database in the cluster named by TJ_PG_URL (see
  * scripts/pg-test-cluster.sh); without it a SQLite file in /tmp.
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     long n = 1000000, chunk = 100000;
-    int pg = 0;
+    int pg = 0, keep = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc)
             n = atol(argv[++i]);
@@ -110,8 +110,10 @@ int main(int argc, char **argv)
             chunk = atol(argv[++i]);
         else if (!strcmp(argv[i], "--pg"))
             pg = 1;
+        else if (!strcmp(argv[i], "--keep"))
+            keep = 1;
         else {
-            fprintf(stderr, "usage: bench_factors [--n N] [--chunk ROWS] [--pg]\n");
+            fprintf(stderr, "usage: bench_factors [--n N] [--chunk ROWS] [--pg] [--keep]\n");
             return 1;
         }
     }
@@ -253,6 +255,9 @@ int main(int argc, char **argv)
     printf("resolve: mean %.3f ms, p50 %.3f ms, p95 %.3f ms (%d resolves, %d found)\n", sum / NR, rl[NR / 2],
            rl[NR * 95 / 100], NR, found);
     store_close(db);
-    tjt_db_destroy(t);
+    if (keep)
+        printf("kept: %s\n", t->url);
+    else
+        tjt_db_destroy(t);
     return 0;
 }
