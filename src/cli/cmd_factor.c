@@ -61,7 +61,8 @@ static void sub_usage(const char *sub, FILE *out)
               "530000), ref_year (or --year), valid_from, valid_to, source_doc (or --source),\n"
               "source_publisher, source_date, source_url, method, gwp_set, uncertainty (%), dqr (JSON),\n"
               "quality (verified|unverified|example), submitter_org, traceable (yes|no), evidence\n"
-              "(SHA-256 digests, optionally =name, separated by ;).  An existing id gets a new version.\n",
+              "(SHA-256 digests, optionally =name, separated by ;).  An existing id gets a new version.\n"
+              "  --evidence-file FILE   record FILE's SHA-256 digest and name as evidence (repeatable)\n",
               out);
     } else if (!strcmp(sub, "search")) {
         fputs("usage: tanji factor search [WORDS...] [--category C] [--region R] [--year Y]\n"
@@ -121,6 +122,8 @@ typedef struct opts {
     /* add: field=value pairs */
     const char *fname[64], *fval[64];
     int nfields;
+    const char *files[16]; /* add: --evidence-file */
+    int nfiles;
 } opts;
 
 static int parse_int(const char *s, int *out)
@@ -181,7 +184,13 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
             o->actor = val;
         else if (!strcmp(name, "reason"))
             o->reason = val;
-        else if (is_add) {
+        else if (is_add && !strcmp(name, "evidence_file")) {
+            if (o->nfiles >= 16) {
+                fprintf(stderr, "tanji factor add: at most 16 --evidence-file\n");
+                return -1;
+            }
+            o->files[o->nfiles++] = val;
+        } else if (is_add) {
             const char *f = !strcmp(name, "year") ? "ref_year" : !strcmp(name, "source") ? "source_doc" : name;
             if (!svc_factor_field_find(f) || o->nfields >= 64) {
                 fprintf(stderr, "tanji factor add: unknown field --%s (see tanji factor add --help)\n", a + 2);
@@ -294,6 +303,27 @@ static int do_add(store_db *db, const opts *o)
             rc = cli_fail(&err);
             goto out;
         }
+    }
+    for (int i = 0; i < o->nfiles; i++) {
+        char hex[65];
+        if (svc_evidence_digest_file(o->files[i], hex, &err) != TJ_OK) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        const char *base = strrchr(o->files[i], '/');
+        base = base ? base + 1 : o->files[i];
+        size_t len = (f.evidence ? strlen(f.evidence) + 1 : 0) + 65 + strlen(base) + 1;
+        char *ev = malloc(len + 1);
+        if (!ev) {
+            rc = EXIT_INTERNAL;
+            goto out;
+        }
+        snprintf(ev, len + 1, "%s%s%s=%s", f.evidence ? f.evidence : "", f.evidence ? ";" : "", hex, base);
+        for (char *p = ev + (f.evidence ? strlen(f.evidence) + 1 : 0) + 65; *p; p++)
+            if (*p == ';')
+                *p = '_'; /* ';' separates entries */
+        free(f.evidence);
+        f.evidence = ev;
     }
     if (svc_factor_add(db, &f, actor(o), &err) != TJ_OK) {
         rc = cli_fail(&err);

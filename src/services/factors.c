@@ -1716,3 +1716,24 @@ out:
         svc_factor_resolution_release(out);
     return rc;
 }
+
+tj_status svc_evidence_digest_file(const char *path, char hex[65], tj_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return tj_error_set(err, TJ_ERR_IO, "evidence", "cannot open %s: %s", path, strerror(errno));
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        crypto_hash_sha256_update(&h, buf, n);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad)
+        return tj_error_set(err, TJ_ERR_IO, "evidence", "cannot read %s", path);
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, d);
+    sodium_bin2hex(hex, 65, d, sizeof d);
+    return TJ_OK;
+}

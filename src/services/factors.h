@@ -185,6 +185,9 @@ void svc_crosscheck_report_release(svc_crosscheck_report *r);
 struct json_t;
 struct json_t *svc_factor_to_json(const svc_factor *f);
 
+/* SHA-256 of a file (an evidence document) as 64 lower-case hex digits. */
+tj_status svc_evidence_digest_file(const char *path, char hex[65], tj_error *err);
+
 /* Current UTC time as RFC 3339 into buf (>= 21 bytes). */
 void svc_now_rfc3339(char *buf, size_t size);
 

@@ -542,6 +542,7 @@ static tj_status parse_json_factors(const char *name, const char *text, size_t l
                     rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
                 goto out;
             }
+            ir->col_of[field_index(fd)] = 1; /* present: errors point at its value */
             rc = svc_factor_set_field(&ir->f, fd, t, err);
             free(t);
             if (rc != TJ_OK) {

@@ -434,6 +434,11 @@ static void test_import_errors(void **state)
                         "]}\n",
                         4, 13, "value");
     expect_import_error(fx->db, "bad.json", "[{\"id\": \"a\", \"colour\": 1}]", 1, 24, "unknown field");
+    /* a validation error (unknown region) points at that field's value */
+    expect_import_error(fx->db, "region.json",
+                        "[{\"id\": \"a\", \"name_en\": \"A\", \"category\": \"c\", \"unit\": \"kg\",\n"
+                        "  \"value\": 1, \"source_doc\": \"d\",\n  \"region\": \"Atlantis\"}]",
+                        3, 13, "unknown region");
     /* not UTF-8 and not GB18030 */
     expect_import_error(fx->db, "bin.csv", "id\n\xff\xff\xff\n", 2, 1, "GB18030");
     assert_int_equal(count_rows(fx->db, "SELECT COUNT(*) FROM factor_event"), 0);
