@@ -103,7 +103,8 @@ static void sub_usage(const char *sub, FILE *out)
                 "usage: tanji factor %s ID[@VERSION] [--reason TEXT] [--actor A] [--db URL] [--format json]\n\n"
                 "Workflow: draft -submit-> submitted -review-> under_review -approve-> approved -publish->\n"
                 "published -> superseded (by a newer published version) or -withdraw-> withdrawn;\n"
-                "reject from submitted or under_review.  Without @VERSION: the newest version.\n",
+                "reject from submitted or under_review.  review on a version already under review\n"
+                "records a further reviewer's comment (--reason).  Without @VERSION: the newest version.\n",
                 sub);
     }
     fputs("\n  --db URL      database (default $TANJI_DB or ./tanji.db)\n", out);

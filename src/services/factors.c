@@ -1039,6 +1039,7 @@ typedef struct transition {
 
 static const transition transitions[] = {
     {"submit", "draft", "submitted", 0},        {"review", "submitted", "under_review", 0},
+    {"review", "under_review", "under_review", 1}, /* a further reviewer's comment */
     {"approve", "under_review", "approved", 0}, {"reject", "under_review", "rejected", 1},
     {"reject", "submitted", "rejected", 1},     {"publish", "approved", "published", 0},
     {"withdraw", "published", "withdrawn", 1},

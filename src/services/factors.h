@@ -76,7 +76,9 @@ tj_status svc_factor_add(store_db *db, svc_factor *f, const char *actor, tj_erro
 
 /* Workflow step: action is one of submit, review (start review), approve,
  * reject, publish, withdraw.  version 0 = the newest version.  reason is
- * required for reject and withdraw. */
+ * required for reject and withdraw.  review on a version already under review
+ * records a further reviewer's comment (reason required) without changing
+ * its status. */
 tj_status svc_factor_transition(store_db *db, const char *id, int version, const char *action,
                                 const char *actor, const char *reason, tj_error *err);
 

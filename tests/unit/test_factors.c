@@ -148,6 +148,9 @@ static void test_workflow(void **state)
 
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "submit", "alice", NULL, &err), TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert", NULL, &err), TJ_OK);
+    /* a second reviewer comments; a comment needs text */
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert2", NULL, &err), TJ_ERR_USAGE);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert2", "PFC data ok", &err), TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "reject", "expert", NULL, &err), TJ_ERR_USAGE);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "approve", "expert", NULL, &err), TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "publish", "reg", "annual update", &err), TJ_OK);
@@ -167,15 +170,24 @@ static void test_workflow(void **state)
 
     svc_factor_events ev;
     assert_int_equal(svc_factor_history(fx->db, "al-ingot", &ev, &err), TJ_OK);
-    /* v1: add submit review approve publish supersede; v2: add submit review approve publish withdraw */
-    assert_int_equal(ev.count, 12);
+    /* v1: add submit review approve publish supersede; v2: add submit review review approve publish withdraw */
+    assert_int_equal(ev.count, 13);
     assert_string_equal(ev.items[0].action, "add");
     assert_string_equal(ev.items[0].actor, "alice");
     assert_string_equal(ev.items[3].action, "approve");
     assert_string_equal(ev.items[3].reason, "checked");
-    assert_string_equal(ev.items[11].action, "withdraw");
-    assert_string_equal(ev.items[11].reason, "error found");
-    assert_string_equal(ev.items[11].from_status, "published");
+    assert_string_equal(ev.items[12].action, "withdraw");
+    assert_string_equal(ev.items[12].reason, "error found");
+    assert_string_equal(ev.items[12].from_status, "published");
+    int comments = 0;
+    for (size_t i = 0; i < ev.count; i++)
+        if (!strcmp(ev.items[i].actor, "expert2")) {
+            comments++;
+            assert_string_equal(ev.items[i].from_status, "under_review");
+            assert_string_equal(ev.items[i].to_status, "under_review");
+            assert_string_equal(ev.items[i].reason, "PFC data ok");
+        }
+    assert_int_equal(comments, 1);
     int seen_supersede = 0;
     for (size_t i = 0; i < ev.count; i++)
         if (!strcmp(ev.items[i].action, "supersede")) {
