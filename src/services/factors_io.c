@@ -708,7 +708,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     /* Existing versions of the ids in the file, in one query: the ids go
      * into a temporary table (bulk), joined with factor_version. */
     idmap known = {0};
-    int *known_ver = NULL;
+    int *known_ver = NULL, *known_pub = NULL;
     char **known_status = NULL;
     size_t nknown = 0;
     if (existing) {
@@ -741,6 +741,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         if ((rc = store_bulk_end(b, err)))
             goto fail;
         if (idmap_init(&known, rows.count) || !(known_ver = calloc(rows.count + 1, sizeof *known_ver)) ||
+            !(known_pub = calloc(rows.count + 1, sizeof *known_pub)) ||
             !(known_status = calloc(rows.count + 1, sizeof *known_status))) {
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             goto fail_known;
@@ -769,6 +770,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             known_ver[k] = (int)store_col_int64(st, 1); /* ordered: the last is the newest */
             free(known_status[k]);
             known_status[k] = fx_strdup(store_col_text(st, 2));
+            if (known_status[k] && !strcmp(known_status[k], "published"))
+                known_pub[k] = known_ver[k];
         }
         store_finalize(st);
         if (s < 0) {
@@ -790,7 +793,10 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             if (publish) {
                 free(prev->f.status);
                 prev->f.status = fx_strdup("superseded");
-                latest[map.vals[slot]] = -1;
+                if (!prev->f.status) {
+                    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                    goto fail_known;
+                }
             }
         } else {
             base = 0;
@@ -805,23 +811,19 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                         goto fail_known;
                     }
                 }
-                latest[i] = base; /* remember the previous version in the database */
+                /* the version published in the database, to supersede */
+                latest[i] = known.keys[ks] ? known_pub[known.vals[ks]] : 0;
             }
             map.keys[slot] = f->id;
         }
         if (f->version && f->version <= base) {
             tj_error_set(err, TJ_ERR_CONFLICT, "version", "%s@%d exists already", f->id, f->version);
             rc = row_error(err, name, ir, json, text);
-            goto fail;
+            goto fail_known;
         }
         if (!f->version)
             f->version = base + 1;
-        if (!map.keys[slot] || map.vals[slot] != i) {
-            map.vals[slot] = i;
-        }
         map.vals[slot] = i;
-        if (latest[i] < 0)
-            latest[i] = 0;
         free(f->status);
         f->status = fx_strdup(status);
         free(f->created_at);
@@ -833,7 +835,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         f->superseded_by = 0;
         if (!f->status || !f->created_at || !f->updated_at || !f->created_by) {
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            goto fail;
+            goto fail_known;
         }
     }
     if (existing) {
@@ -843,6 +845,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             free(known_status[k]);
         idmap_free(&known);
         free(known_ver);
+        free(known_pub);
         free(known_status);
     }
     if (0) {
@@ -853,6 +856,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             free(known_status[k]);
         idmap_free(&known);
         free(known_ver);
+        free(known_pub);
         free(known_status);
         goto fail;
     }
@@ -864,11 +868,9 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     /* Supersede versions published before this import. */
     if (publish && existing) {
         for (size_t i = 0; i < rows.count; i++) {
-            if (!latest[i])
+            if (latest[i] <= 0) /* set on the first row of an id published in the database */
                 continue;
             svc_factor *f = &rows.items[i].f;
-            size_t slot = idmap_slot(&map, f->id);
-            int newest = rows.items[map.vals[slot]].f.version;
             store_stmt *st;
             if ((rc = store_prepare(db,
                                     "UPDATE factor_version SET status = 'superseded', superseded_by = ?, updated_at = ? "
@@ -885,7 +887,6 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                 rc = (tj_status)s;
                 goto fail;
             }
-            (void)newest;
             if (ch > 0) {
                 r.superseded += ch;
                 char why[96];

@@ -206,7 +206,7 @@ tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err)
     sq_db *db = calloc(1, sizeof *db);
     if (!db)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         tj_status st = tj_error_set(err, TJ_ERR_IO, "db", "cannot open SQLite database %s: %s", path,
                                     db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));

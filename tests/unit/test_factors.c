@@ -493,6 +493,35 @@ static void test_import_encodings(void **state)
     assert_int_equal(svc_factor_get(fx->db, "yn-tea", 1, &f, &err), TJ_OK);
     assert_string_equal(f.status, "superseded");
     svc_factor_release(&f);
+    /* the same id twice in one file over a published version: v3 superseded, v4 published */
+    char twice[1024];
+    snprintf(twice, sizeof twice, "%s%s", bom, "yn-tea,云南普洱茶,agriculture,kg,1.7,530000,示例 example\n");
+    import_ok(fx->db, "twice.csv", twice, "published");
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 0, &f, &err), TJ_OK);
+    assert_int_equal(f.version, 4);
+    assert_true(f.value == 1.7);
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 2, &f, &err), TJ_OK);
+    assert_string_equal(f.status, "superseded");
+    assert_int_equal(f.superseded_by, 3);
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 3, &f, &err), TJ_OK);
+    assert_string_equal(f.status, "superseded");
+    assert_int_equal(f.superseded_by, 4);
+    svc_factor_release(&f);
+    svc_factor_events ev;
+    assert_int_equal(svc_factor_history(fx->db, "yn-tea", &ev, &err), TJ_OK);
+    int sup[8] = {0};
+    for (size_t i = 0; i < ev.count; i++)
+        if (!strcmp(ev.items[i].action, "supersede")) {
+            assert_true(ev.items[i].version >= 1 && ev.items[i].version <= 3);
+            sup[ev.items[i].version]++;
+        }
+    assert_int_equal(sup[1], 1);
+    assert_int_equal(sup[2], 1);
+    assert_int_equal(sup[3], 1);
+    svc_factor_events_release(&ev);
+    assert_int_equal(count_rows(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id = 'yn-tea' AND status = 'published'"), 1);
     /* JSON */
     import_ok(fx->db, "f.json",
               "[{\"id\": \"j1\", \"name_en\": \"JSON factor\", \"aliases\": [\"jf\", \"json one\"], \"category\": \"x\","
