@@ -1439,9 +1439,40 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     const char *from = fts ? " FROM factor_fts JOIN factor_version fv ON fv.rid = factor_fts.rowid"
                            : " FROM factor_version fv";
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
+    int selective = 0;
+    if (store_backend(db) == STORE_POSTGRES) {
+        /* PostgreSQL cannot estimate ILIKE selectivity: for a LIMIT it tends
+         * to walk the primary key and test every row, fast when matches are
+         * dense, very slow when they are rare.  Guess: several conditions or
+         * a long word are selective; then sort the (few) rows the trigram
+         * and filter indexes give ("rid + 0" keeps the planner off the
+         * primary key) and count them all. */
+        int conds = (!fx_empty(q->category)) + (!fx_empty(q->region)) + (q->year > 0) + (!fx_empty(q->status));
+        int longest = 0, words = 0;
+        if (!fx_empty(q->text)) {
+            for (const char *c = q->text; *c;) {
+                while (*c == ' ' || *c == '\t' || *c == ',')
+                    c++;
+                if (!*c)
+                    break;
+                int n = 0;
+                while (*c && *c != ' ' && *c != '\t' && *c != ',') {
+                    if (((unsigned char)*c & 0xc0) != 0x80)
+                        n++;
+                    c++;
+                }
+                words++;
+                if (n > longest)
+                    longest = n;
+            }
+        }
+        selective = words > 0 && (words + conds >= 2 || longest >= 5);
+        if (selective)
+            order = " ORDER BY fv.rid + 0";
+    }
     sbuf sql = {0};
     char cap[64];
-    snprintf(cap, sizeof cap, " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
+    snprintf(cap, sizeof cap, selective ? ") x" : " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
     sb_add(&sql, "SELECT COUNT(*) FROM (SELECT 1");
     sb_add(&sql, from);
     sb_add(&sql, w.s);
