@@ -23,29 +23,29 @@
 
 typedef struct svc_factor {
     char *id;
-    int version;   /* 0 = not yet assigned */
-    char *status;  /* draft, submitted, under_review, approved, rejected, published, superseded, withdrawn */
+    int version;  /* 0 = not yet assigned */
+    char *status; /* draft, submitted, under_review, approved, rejected, published, superseded, withdrawn */
     char *name_zh, *name_en;
     char *aliases; /* '|' separated */
     char *category;
-    char *cpc, *hs; /* product codes */
-    char *unit;     /* declared unit, e.g. kWh, kg, t, t.km */
-    double value;   /* kg CO2e per declared unit (kg CO2 for CO2-only factors, see gwp_set) */
-    char *gases;    /* JSON object gas -> kg CO2e per unit, or NULL */
-    char *stages;   /* JSON object stage -> kg CO2e per unit, or NULL */
-    char *boundary; /* cradle-to-gate, cradle-to-grave, combustion, grid-average ... */
-    char *region;   /* CN, a grid code (CN-HB ...), or a GB/T 2260 code */
+    char *cpc, *hs;     /* product codes */
+    char *unit;         /* declared unit, e.g. kWh, kg, t, t.km */
+    double value;       /* kg CO2e per declared unit (kg CO2 for CO2-only factors, see gwp_set) */
+    char *gases;        /* JSON object gas -> kg CO2e per unit, or NULL */
+    char *stages;       /* JSON object stage -> kg CO2e per unit, or NULL */
+    char *boundary;     /* cradle-to-gate, cradle-to-grave, combustion, grid-average ... */
+    char *region;       /* CN, a grid code (CN-HB ...), or a GB/T 2260 code */
     char *region_level; /* national, grid, province, city (derived) */
-    int ref_year;   /* 0 = unknown */
+    int ref_year;       /* 0 = unknown */
     char *valid_from, *valid_to;
     char *source_doc, *source_publisher, *source_date, *source_url;
     char *method, *gwp_set;
     double uncertainty; /* relative, percent; NAN = unknown */
-    char *dqr;      /* JSON object of data quality scores, or NULL */
-    char *quality;  /* verified, unverified, example */
+    char *dqr;          /* JSON object of data quality scores, or NULL */
+    char *quality;      /* verified, unverified, example */
     char *submitter_org;
-    int traceable;  /* metrology traceability: 1 yes, 0 no */
-    char *evidence; /* ';' separated SHA-256 hex digests, each optionally "digest=name" */
+    int traceable;     /* metrology traceability: 1 yes, 0 no */
+    char *evidence;    /* ';' separated SHA-256 hex digests, each optionally "digest=name" */
     int superseded_by; /* version, 0 = none */
     char *created_at, *created_by, *updated_at;
 } svc_factor;
@@ -104,7 +104,7 @@ typedef struct svc_factor_list {
     svc_factor *items;
     size_t count;
     int64_t total;    /* all matches, for paging ... */
-    int total_capped; /* ... or, when 1, at least total (counting stops at 500) */
+    int total_capped; /* ... or, when 1, at least total (counting stops at 200) */
 } svc_factor_list;
 void svc_factor_list_release(svc_factor_list *l);
 
