@@ -1441,34 +1441,51 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     if (store_backend(db) == STORE_POSTGRES && !fx_empty(q->text)) {
         /* PostgreSQL cannot estimate ILIKE selectivity.  For a LIMIT it
          * tends to walk the primary key testing every row: fast when matches
-         * are dense, very slow when they are rare; the trigram bitmap is the
-         * reverse.  Measure the density on a 0.5% block sample and choose:
-         * walking costs about cap/d rows, the bitmap d*N rows. */
+         * are dense, very slow when they are rare.  The alternative, a
+         * bitmap from the trigram index (and the region/category indexes),
+         * rechecks every row those indexes give.  Measure both densities on
+         * a 0.5% block sample: walking costs about cap/d_all rows, the
+         * bitmap d_indexed*N rows; take the cheaper. */
+        svc_factor_query qi = *q;
+        qi.year = 0;
+        qi.status = NULL;
+        sbuf wi = {0};
+        qparams pi = {0};
+        int fts_i;
+        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, err);
         sbuf probe = {0};
         sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (");
         sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
+        sb_add(&probe, "), COUNT(*) FILTER (");
+        sb_add(&probe, wi.s ? wi.s + 1 : "WHERE 1 = 1");
         sb_add(&probe, ") FROM factor_version fv TABLESAMPLE SYSTEM (0.5) REPEATABLE (1)");
-        if (probe.oom) {
-            free(probe.s);
+        if (rc == TJ_OK && (probe.oom || wi.oom))
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if (rc == TJ_OK)
+            rc = store_prepare(db, probe.s, &st, err);
+        free(probe.s);
+        free(wi.s);
+        if (rc != TJ_OK) {
+            qp_release(&pi);
             goto out;
         }
-        rc = store_prepare(db, probe.s, &st, err);
-        free(probe.s);
-        if (rc != TJ_OK)
-            goto out;
         qp_bind(&p, st, 1);
+        qp_bind(&pi, st, p.n + 1);
         int ps = store_step(st, err);
+        qp_release(&pi);
         if (ps < 0) {
             rc = (tj_status)ps;
             goto out;
         }
-        double sampled = (double)store_col_int64(st, 0), hits = (double)store_col_int64(st, 1);
+        double sampled = (double)store_col_int64(st, 0), hits = (double)store_col_int64(st, 1),
+               ihits = (double)store_col_int64(st, 2);
         store_finalize(st);
         st = NULL;
         if (sampled >= 500) {
-            double d = hits / sampled, n = sampled / 0.005;
-            selective = d * d * n < SEARCH_COUNT_CAP;
+            double n = sampled / 0.005;
+            double walk = hits > 0 ? SEARCH_COUNT_CAP / (hits / sampled) : 1e300;
+            double bitmap = ihits / sampled * n;
+            selective = bitmap < walk;
         }
         if (selective)
             order = " ORDER BY fv.rid + 0"; /* keeps the planner off the primary key */

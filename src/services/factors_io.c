@@ -920,11 +920,6 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             }
         }
     }
-    /* PostgreSQL: new rows go to the trigram index's pending list (cheap
-     * appends) and are merged into the index once, after the COPY. */
-    if (store_backend(db) == STORE_POSTGRES && rows.count >= 10000 &&
-        (rc = store_exec(db, "SET LOCAL gin_pending_list_limit = '256MB'", err)) != TJ_OK)
-        goto fail;
     /* Bulk insert versions, names, events. */
     int64_t max_rid = 0;
     {
@@ -976,12 +971,6 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             goto fail;
 
         if (store_backend(db) == STORE_SQLITE && (rc = fx_fts_sync(db, NULL, max_rid, err)) != TJ_OK)
-            goto fail;
-        if (store_backend(db) == STORE_POSTGRES && rows.count >= 10000 &&
-            (rc = store_exec(db,
-                             "SELECT gin_clean_pending_list(to_regclass('factor_version_search')) "
-                             "WHERE to_regclass('factor_version_search') IS NOT NULL",
-                             err)) != TJ_OK)
             goto fail;
         const char *ncols[] = {"name_norm", "id", "version", "region"};
         if ((rc = store_bulk_begin(db, "factor_name", ncols, 4, &b, err)))
