@@ -597,6 +597,11 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
         o += n;
     }
     s[o] = 0;
+    /* ASCII lower case: PostgreSQL then matches with LIKE (byte-wise) rather
+     * than ILIKE (which lowercases every row it tests). */
+    for (char *c = s; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
     return s;
 }
 
@@ -1318,7 +1323,7 @@ static void qp_release(qparams *p)
     p->n = 0;
 }
 
-/* LIKE pattern %term% with \ escapes. */
+/* LIKE pattern %term% with \ escapes, ASCII lower case (search_text is). */
 static char *like_pattern(const char *t)
 {
     size_t n = strlen(t);
@@ -1330,7 +1335,7 @@ static char *like_pattern(const char *t)
     for (size_t i = 0; i < n; i++) {
         if (t[i] == '%' || t[i] == '_' || t[i] == '\\')
             p[o++] = '\\';
-        p[o++] = t[i];
+        p[o++] = (t[i] >= 'A' && t[i] <= 'Z') ? (char)(t[i] - 'A' + 'a') : t[i];
     }
     p[o++] = '%';
     p[o] = 0;
@@ -1374,7 +1379,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
                 }
                 sb_add(&match, "\"");
             } else {
-                sb_add(w, pg ? " AND fv.search_text ILIKE ?" : " AND fv.search_text LIKE ? ESCAPE '\\'");
+                sb_add(w, pg ? " AND fv.search_text LIKE ?" : " AND fv.search_text LIKE ? ESCAPE '\\'");
                 qp_text(p, like_pattern(t));
             }
         }

@@ -310,7 +310,8 @@ static const char global_region_postgres[] =
  * made FTS5 flush a segment for every row.  Both: factor_name carries the
  * region, so resolution looks up (name, region) directly; its (id, version)
  * index goes (versions are never deleted, so the foreign key never needs it).
- * Filtering by category, year and status uses one index. */
+ * Filtering by category, year and status uses one index.  search_text is
+ * kept in lower case (PostgreSQL matches it with LIKE, not ILIKE). */
 static const char factor_perf_sqlite[] =
     "DROP TRIGGER factor_fts_ai;\n"
     "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
@@ -320,7 +321,8 @@ static const char factor_perf_sqlite[] =
     "DROP INDEX factor_name_ref;\n"
     "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n"
     "DROP INDEX factor_version_category;\n"
-    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n";
+    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n"
+    "UPDATE factor_version SET search_text = lower(search_text);\n";
 static const char factor_perf_postgres[] =
     "ALTER TABLE factor_name ADD COLUMN region TEXT;\n"
     "UPDATE factor_name SET region = fv.region FROM factor_version fv\n"
@@ -329,7 +331,8 @@ static const char factor_perf_postgres[] =
     "DROP INDEX factor_name_ref;\n"
     "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n"
     "DROP INDEX factor_version_category;\n"
-    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n";
+    "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n"
+    "UPDATE factor_version SET search_text = lower(search_text);\n";
 
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
