@@ -1451,8 +1451,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
          * rechecks every row those indexes give.  Measure both densities on
          * a 0.5% block sample: walking costs about cap/d_all rows, the
          * bitmap d_indexed*N rows; take the cheaper. */
-        svc_factor_query qi = *q;
-        qi.year = 0;
+        svc_factor_query qi = *q; /* the conditions an index serves */
         qi.status = NULL;
         sbuf wi = {0};
         qparams pi = {0};

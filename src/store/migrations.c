@@ -332,7 +332,9 @@ static const char factor_perf_postgres[] =
     "CREATE INDEX factor_name_norm ON factor_name (name_norm, region);\n"
     "DROP INDEX factor_version_category;\n"
     "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n"
-    "UPDATE factor_version SET search_text = lower(search_text);\n";
+    "UPDATE factor_version SET search_text = lower(search_text);\n"
+    /* lets a trigram bitmap intersect with a year filter */
+    "CREATE INDEX factor_version_year ON factor_version (ref_year);\n";
 
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
