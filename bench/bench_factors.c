@@ -35,8 +35,8 @@ static const char *products[][3] = {
     {"铝型材", "aluminium profile", "metals"},   {"钢筋", "reinforcing steel bar", "metals"},
 };
 #define NPROD (sizeof products / sizeof products[0])
-static const char *regions[] = {"CN",     "CN-HB",  "CN-DB",  "CN-HD",  "CN-HZ",  "CN-XB",  "CN-NF",
-                                "CN-XN",  "110000", "120000", "130000", "140000", "150000", "210000",
+static const char *regions[] = {"CN",     "GRID-HB",  "GRID-DB",  "GRID-HD",  "GRID-HZ",  "GRID-XB",  "GRID-NF",
+                                "GRID-XN",  "110000", "120000", "130000", "140000", "150000", "210000",
                                 "220000", "230000", "310000", "320000", "330000", "340000", "350000",
                                 "360000", "370000", "410000", "420000", "430000", "440000", "450000",
                                 "460000", "500000", "510000", "520000", "530000", "540000", "610000",

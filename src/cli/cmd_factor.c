@@ -57,8 +57,8 @@ static void sub_usage(const char *sub, FILE *out)
               "                        [--id ID] [--FIELD VALUE ...] [--db URL] [--actor A] [--format json]\n\n"
               "Fields (--name-zh or --name_zh): id, name_zh, name_en, aliases (a|b), category, cpc, hs,\n"
               "unit, value (kg CO2e per unit), gases and stages (JSON objects), boundary, region (CN,\n"
-              "a grid code CN-HB CN-DB CN-HD CN-HZ CN-XB CN-NF CN-XN, or a GB/T 2260 code such as\n"
-              "530000), ref_year (or --year), valid_from, valid_to, source_doc (or --source),\n"
+              "a grid code GRID-HB GRID-DB GRID-HD GRID-HZ GRID-XB GRID-NF GRID-XN, a GB/T 2260 code such\n"
+              "as 530000, or an ISO 3166-2 code such as CN-YN), ref_year (or --year), valid_from, valid_to, source_doc (or --source),\n"
               "source_publisher, source_date, source_url, method, gwp_set, uncertainty (%), dqr (JSON),\n"
               "quality (verified|unverified|example), submitter_org, traceable (yes|no), evidence\n"
               "(SHA-256 digests, optionally =name, separated by ;).  An existing id gets a new version.\n",

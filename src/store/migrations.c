@@ -19,44 +19,44 @@
 #define REGION_SEED \
     "INSERT INTO region (code, level, parent, name_zh, name_en) VALUES\n" \
     "('CN','national',NULL,'全国','China'),\n" \
-    "('CN-HB','grid','CN','华北电网','North China grid'),\n" \
-    "('CN-DB','grid','CN','东北电网','Northeast China grid'),\n" \
-    "('CN-HD','grid','CN','华东电网','East China grid'),\n" \
-    "('CN-HZ','grid','CN','华中电网','Central China grid'),\n" \
-    "('CN-XB','grid','CN','西北电网','Northwest China grid'),\n" \
-    "('CN-NF','grid','CN','南方电网','China Southern grid'),\n" \
-    "('CN-XN','grid','CN','西南电网','Southwest China grid'),\n" \
-    "('110000','province','CN-HB','北京','Beijing'),\n" \
-    "('120000','province','CN-HB','天津','Tianjin'),\n" \
-    "('130000','province','CN-HB','河北','Hebei'),\n" \
-    "('140000','province','CN-HB','山西','Shanxi'),\n" \
-    "('150000','province','CN-HB','内蒙古','Inner Mongolia'),\n" \
-    "('210000','province','CN-DB','辽宁','Liaoning'),\n" \
-    "('220000','province','CN-DB','吉林','Jilin'),\n" \
-    "('230000','province','CN-DB','黑龙江','Heilongjiang'),\n" \
-    "('310000','province','CN-HD','上海','Shanghai'),\n" \
-    "('320000','province','CN-HD','江苏','Jiangsu'),\n" \
-    "('330000','province','CN-HD','浙江','Zhejiang'),\n" \
-    "('340000','province','CN-HD','安徽','Anhui'),\n" \
-    "('350000','province','CN-HD','福建','Fujian'),\n" \
-    "('360000','province','CN-HZ','江西','Jiangxi'),\n" \
-    "('370000','province','CN-HB','山东','Shandong'),\n" \
-    "('410000','province','CN-HZ','河南','Henan'),\n" \
-    "('420000','province','CN-HZ','湖北','Hubei'),\n" \
-    "('430000','province','CN-HZ','湖南','Hunan'),\n" \
-    "('440000','province','CN-NF','广东','Guangdong'),\n" \
-    "('450000','province','CN-NF','广西','Guangxi'),\n" \
-    "('460000','province','CN-NF','海南','Hainan'),\n" \
-    "('500000','province','CN-XN','重庆','Chongqing'),\n" \
-    "('510000','province','CN-XN','四川','Sichuan'),\n" \
-    "('520000','province','CN-NF','贵州','Guizhou'),\n" \
-    "('530000','province','CN-NF','云南','Yunnan'),\n" \
-    "('540000','province','CN-XN','西藏','Tibet'),\n" \
-    "('610000','province','CN-XB','陕西','Shaanxi'),\n" \
-    "('620000','province','CN-XB','甘肃','Gansu'),\n" \
-    "('630000','province','CN-XB','青海','Qinghai'),\n" \
-    "('640000','province','CN-XB','宁夏','Ningxia'),\n" \
-    "('650000','province','CN-XB','新疆','Xinjiang');\n"
+    "('GRID-HB','grid','CN','华北电网','North China grid'),\n" \
+    "('GRID-DB','grid','CN','东北电网','Northeast China grid'),\n" \
+    "('GRID-HD','grid','CN','华东电网','East China grid'),\n" \
+    "('GRID-HZ','grid','CN','华中电网','Central China grid'),\n" \
+    "('GRID-XB','grid','CN','西北电网','Northwest China grid'),\n" \
+    "('GRID-NF','grid','CN','南方电网','China Southern grid'),\n" \
+    "('GRID-XN','grid','CN','西南电网','Southwest China grid'),\n" \
+    "('110000','province','GRID-HB','北京','Beijing'),\n" \
+    "('120000','province','GRID-HB','天津','Tianjin'),\n" \
+    "('130000','province','GRID-HB','河北','Hebei'),\n" \
+    "('140000','province','GRID-HB','山西','Shanxi'),\n" \
+    "('150000','province','GRID-HB','内蒙古','Inner Mongolia'),\n" \
+    "('210000','province','GRID-DB','辽宁','Liaoning'),\n" \
+    "('220000','province','GRID-DB','吉林','Jilin'),\n" \
+    "('230000','province','GRID-DB','黑龙江','Heilongjiang'),\n" \
+    "('310000','province','GRID-HD','上海','Shanghai'),\n" \
+    "('320000','province','GRID-HD','江苏','Jiangsu'),\n" \
+    "('330000','province','GRID-HD','浙江','Zhejiang'),\n" \
+    "('340000','province','GRID-HD','安徽','Anhui'),\n" \
+    "('350000','province','GRID-HD','福建','Fujian'),\n" \
+    "('360000','province','GRID-HZ','江西','Jiangxi'),\n" \
+    "('370000','province','GRID-HB','山东','Shandong'),\n" \
+    "('410000','province','GRID-HZ','河南','Henan'),\n" \
+    "('420000','province','GRID-HZ','湖北','Hubei'),\n" \
+    "('430000','province','GRID-HZ','湖南','Hunan'),\n" \
+    "('440000','province','GRID-NF','广东','Guangdong'),\n" \
+    "('450000','province','GRID-NF','广西','Guangxi'),\n" \
+    "('460000','province','GRID-NF','海南','Hainan'),\n" \
+    "('500000','province','GRID-XN','重庆','Chongqing'),\n" \
+    "('510000','province','GRID-XN','四川','Sichuan'),\n" \
+    "('520000','province','GRID-NF','贵州','Guizhou'),\n" \
+    "('530000','province','GRID-NF','云南','Yunnan'),\n" \
+    "('540000','province','GRID-XN','西藏','Tibet'),\n" \
+    "('610000','province','GRID-XB','陕西','Shaanxi'),\n" \
+    "('620000','province','GRID-XB','甘肃','Gansu'),\n" \
+    "('630000','province','GRID-XB','青海','Qinghai'),\n" \
+    "('640000','province','GRID-XB','宁夏','Ningxia'),\n" \
+    "('650000','province','GRID-XB','新疆','Xinjiang');\n"
 
 static const char factors_sqlite[] =
     "CREATE TABLE region (\n"

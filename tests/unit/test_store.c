@@ -76,7 +76,7 @@ static void test_migrated(void **state)
     /* the region table is seeded: national, 7 grids, 31 provinces */
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'grid'"), 7);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'province'"), 31);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'CN-NF'"), 1);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'GRID-NF'"), 1);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = 'CN' AND parent = 'GLOBAL'"), 1);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region"), 40);
     /* reopening applies nothing twice */
