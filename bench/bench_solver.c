@@ -2,7 +2,7 @@
  * bench_solver: timings of the sparse solvers on generated ecoinvent-like
  * systems (see calc/gen.h).  Not a test: it prints figures.
  *
- *   bench_solver [--n N] [--runs R] [--mc ITER] [--seed S] [--out DIR]
+ *   bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S] [--out DIR]
  *                [--variant lca|random|all] [--solver klu|iterative|auto|lca-auto|all]
  *
  * For each variant it writes the matrix (Matrix Market, A.mtx) and the
@@ -76,8 +76,7 @@ static int write_files(const bench *b, const char *dir)
     if (!f)
         return -1;
     int n = b->a.ncols;
-    fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n", n, n,
-            b->a.colptr[n]);
+    fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n", n, n, b->a.colptr[n]);
     for (int j = 0; j < n; j++)
         for (int p = b->a.colptr[j]; p < b->a.colptr[j + 1]; p++)
             fprintf(f, "%d %d %.17g\n", b->a.rowind[p] + 1, j + 1, b->a.val[p]);
@@ -111,8 +110,7 @@ static int setup(bench *b, const calc_gen_params *p)
     if (!b->map || !b->base || !b->f1 || !b->f2 || !b->c || !b->x)
         return -1;
     memcpy(b->base, b->g.tv, sizeof(double) * (size_t)b->g.ntech);
-    if (calc_csc_from_triplets(n, n, b->g.ntech, b->g.tri, b->g.tci, b->g.tv, &b->a, b->map,
-                               &err) != TJ_OK) {
+    if (calc_csc_from_triplets(n, n, b->g.ntech, b->g.tri, b->g.tci, b->g.tv, &b->a, b->map, &err) != TJ_OK) {
         fprintf(stderr, "assemble: %s\n", err.message);
         return -1;
     }
@@ -130,11 +128,11 @@ static int setup(bench *b, const calc_gen_params *p)
     printf("system %s: %d processes, nnz(A) = %d (%d triplets), nnz(B) = %d, "
            "%d strongly connected components, largest %d; generated in %.3f s\n",
            b->variant, n, b->a.colptr[n], b->g.ntech, b->g.nelem, ncomp, largest, tgen);
-    printf("RESULT %s system nnz %d\nRESULT %s system largest_scc %d\n", b->variant,
-           b->a.colptr[n], b->variant, largest);
+    printf("RESULT %s system nnz %d\nRESULT %s system largest_scc %d\n", b->variant, b->a.colptr[n],
+           b->variant, largest);
     if (calc_solver_klu_predict(&b->a, &b->klu_fill, &b->klu_mflop, NULL, &err) == TJ_OK)
-        printf("KLU prediction (BTF + AMD): %.0f entries in L + U (%.1fx nnz), %.0f Mflop\n",
-               b->klu_fill, b->klu_fill / b->a.colptr[n], b->klu_mflop);
+        printf("KLU prediction (BTF + AMD): %.0f entries in L + U (%.1fx nnz), %.0f Mflop\n", b->klu_fill,
+               b->klu_fill / b->a.colptr[n], b->klu_mflop);
     return 0;
 }
 
@@ -171,11 +169,13 @@ static void restore(bench *b)
         val[b->map[k]] += b->base[k];
 }
 
-#define REPORT(metric, value, unit)                                                            \
-    do {                                                                                       \
-        printf("  %-28s %12.4f %s\n", metric, value, unit);                                  \
-        printf("RESULT %s %s %s %.6g\n", b->variant, sname, metric, value);                   \
+#define REPORT(metric, value, unit)                                                                          \
+    do {                                                                                                     \
+        printf("  %-28s %12.4f %s\n", metric, value, unit);                                                  \
+        printf("RESULT %s %s %s %.6g\n", b->variant, sname, metric, value);                                  \
     } while (0)
+
+static double mc_budget = 60.0; /* seconds of Monte Carlo per solver at most */
 
 static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int runs, int mc)
 {
@@ -240,17 +240,22 @@ static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int ru
         long iters = 0;
         double tperturb = 0;
         memset(b->x, 0, sizeof(double) * (size_t)n);
-        while (done < mc) {
+        double tend = now() + mc_budget;
+        while (done < mc && now() < tend) {
             int cnt = mc - done < per ? mc - done : per;
             double t0 = now(), tp = 0;
             for (int i = 0; i < cnt; i++) {
+                if (i > 0 && now() > tend) {
+                    cnt = i; /* out of time: a shorter last batch */
+                    break;
+                }
                 double tq = now();
                 perturb(b, &rng);
                 tp += now() - tq;
                 if (calc_solver_refactor(s, &err) != TJ_OK ||
                     calc_solver_solve(s, b->f1, b->x, &err) != TJ_OK) {
-                    fprintf(stderr, "%s/%s: Monte Carlo draw %d: %s\n", b->variant, sname,
-                            done + i, err.message);
+                    fprintf(stderr, "%s/%s: Monte Carlo draw %d: %s\n", b->variant, sname, done + i,
+                            err.message);
                     goto out;
                 }
                 iters += calc_solver_last_iterations(s);
@@ -262,10 +267,10 @@ static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int ru
         }
         restore(b);
         REPORT("mc_iterations_per_s", median(rates, nb), "refactor + solve per second");
+        REPORT("mc_draws_timed", (double)done, "draws (stops after the time budget)");
         REPORT("mc_draw_s", tperturb / mc, "s per draw of A's noise (not counted above)");
         if (kind != CALC_SOLVER_KLU && strcmp(calc_solver_name(s), "klu") != 0)
-            printf("  (mean %.1f BiCGSTAB iterations per Monte Carlo solve)\n",
-                   (double)iters / mc);
+            printf("  (mean %.1f BiCGSTAB iterations per Monte Carlo solve)\n", (double)iters / done);
     }
     rc = 0;
 out:
@@ -277,7 +282,6 @@ out:
     free(rates);
     return rc;
 }
-
 
 /* The generated system as a calc_system: process j is "p<j>", flows are
  * CO2, CH4 and N2O (fossil, AR6 GWP100), every off-diagonal technology entry
@@ -368,6 +372,7 @@ static int run_footprint(bench *b, calc_solver_kind kind, const char *sname, int
     printf("%s / footprint with %s: total %.6g kg CO2e, %d contributing processes, %d path "
            "nodes, %d gases (system built in %.3f s)\n",
            b->variant, res->solver, res->total, res->nproc, res->npath, res->ngas, t_sys);
+    printf("RESULT %s %s chosen %s\n", b->variant, sname, res->solver);
     double tn = median(t_new, runs), tf = median(t_fp, runs);
     REPORT("context_new_s", tn, "s (assemble A and B, factorise)");
     REPORT("footprint_all_s", tf, "s (one footprint, CALC_DETAIL_ALL)");
@@ -380,8 +385,7 @@ static int run_footprint(bench *b, calc_solver_kind kind, const char *sname, int
         REPORT("lca_mc_iterations_per_s", mc / res->uncertainty->seconds,
                "iterations/s (calc_context_monte_carlo, A and B sampled)");
         printf("  Monte Carlo total: mean %.6g, 95%% interval %.6g .. %.6g kg CO2e\n",
-               res->uncertainty->total.mean, res->uncertainty->total.p2_5,
-               res->uncertainty->total.p97_5);
+               res->uncertainty->total.mean, res->uncertainty->total.p2_5, res->uncertainty->total.p97_5);
     }
     rc = 0;
 out:
@@ -395,7 +399,8 @@ out:
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--seed S] [--out DIR]\n"
+    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S]\n"
+                    "                    [--out DIR]\n"
                     "                    [--variant lca|random|all] "
                     "[--solver klu|iterative|auto|lca-auto|all]\n");
     return 1;
@@ -403,6 +408,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     calc_gen_params p;
     calc_gen_params_default(&p);
     int runs = 5, mc = 1000;
@@ -416,6 +422,8 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mc"))
             mc = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--mc-budget"))
+            mc_budget = atof(argv[++i]);
         else if (!strcmp(argv[i], "--seed"))
             p.seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--out"))
@@ -469,9 +477,8 @@ int main(int argc, char **argv)
             if (pid < 0)
                 return 3;
             if (pid == 0) {
-                int rc = solvers[k].footprint
-                             ? run_footprint(&b, solvers[k].kind, solvers[k].name, runs, mc)
-                             : run_solver(&b, solvers[k].kind, solvers[k].name, runs, mc);
+                int rc = solvers[k].footprint ? run_footprint(&b, solvers[k].kind, solvers[k].name, runs, mc)
+                                              : run_solver(&b, solvers[k].kind, solvers[k].name, runs, mc);
                 fflush(stdout);
                 _exit(rc ? 2 : 0);
             }
@@ -485,8 +492,7 @@ int main(int argc, char **argv)
                 continue;
             }
             double mib = (double)ru.ru_maxrss / 1024.0;
-            printf("  %-28s %12.1f MiB (whole process, incl. generated system)\n",
-                   "peak_rss_mib", mib);
+            printf("  %-28s %12.1f MiB (whole process, incl. generated system)\n", "peak_rss_mib", mib);
             printf("RESULT %s %s peak_rss_mib %.1f\n", b.variant, solvers[k].name, mib);
             fflush(stdout);
         }

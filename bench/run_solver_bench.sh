@@ -11,7 +11,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$SRC/build-bench}
 OUT=${OUT:-/tmp/tanji-solver-bench}
-N=20000 RUNS=5 MC=1000 SCIPY_RUNS=3 TIMEOUT=${TIMEOUT:-120}
+N=20000 RUNS=5 MC=1000 SCIPY_RUNS=3 TIMEOUT=${TIMEOUT:-90} MC_BUDGET=${MC_BUDGET:-30}
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) RUNS=1 MC=100 SCIPY_RUNS=1 ;;
@@ -28,12 +28,12 @@ ninja -j2 -C "$BUILD" bench_solver >/dev/null
 mkdir -p "$OUT"
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== tanji: $BUILD/bench/bench_solver --n $N --runs $RUNS --mc $MC --out $OUT"
-"$BUILD/bench/bench_solver" --n "$N" --runs "$RUNS" --mc "$MC" --out "$OUT" | tee "$OUT/tanji.log" \
+echo "== tanji: $BUILD/bench/bench_solver --n $N --runs $RUNS --mc $MC --mc-budget $MC_BUDGET --out $OUT"
+"$BUILD/bench/bench_solver" --n "$N" --runs "$RUNS" --mc "$MC" --mc-budget "$MC_BUDGET" --out "$OUT" | tee "$OUT/tanji.log" \
   | grep -v '^RESULT'
-echo "== SciPy: bench/scipy_baseline.py --runs $SCIPY_RUNS --mc $MC --timeout $TIMEOUT"
+echo "== SciPy: bench/scipy_baseline.py --runs $SCIPY_RUNS --mc $MC --mc-budget $MC_BUDGET --timeout $TIMEOUT"
 /usr/bin/python3 "$SRC/bench/scipy_baseline.py" --dir "$OUT" --runs "$SCIPY_RUNS" --mc "$MC" \
-  --timeout "$TIMEOUT" | tee "$OUT/scipy.log" | grep -v '^RESULT' || true
+  --mc-budget "$MC_BUDGET" --timeout "$TIMEOUT" | tee "$OUT/scipy.log" | grep -v '^RESULT' || true
 
 /usr/bin/python3 - "$OUT/tanji.log" "$OUT/scipy.log" <<'EOF'
 import sys
@@ -84,6 +84,14 @@ for variant in ("lca", "random"):
                 goal = (goal + ("; " if goal else "") + ("ahead" if ahead else "BEHIND SciPy"))
             bs = f"{best[0]:12.4g} {best[1][6:]:>20}" if best else f"{'-':>12} {'-':>20}"
             print(f"  {m:24} {tv:12.4g} {bs} {ratio:>11}  {goal}")
+    t = res.get((variant, "lca-auto"))
+    if t:
+        print(f"\n  tanji complete footprint through calc/lca ({t.get('chosen', 'auto')}; "
+              "no SciPy counterpart)")
+        for m in ("context_new_s", "footprint_all_s", "context_plus_footprint_s",
+                  "lca_mc_iterations_per_s", "peak_rss_mib"):
+            if m in t:
+                print(f"  {m:24} {float(t[m]):12.4g}")
     if failed:
         print(f"\n  SciPy methods that failed or gave up: {', '.join(f[6:] for f in failed)}")
 EOF

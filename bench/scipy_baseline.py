@@ -225,7 +225,9 @@ def main():
                     err = (r.stderr.strip().splitlines() or ["?"])[-1]
                     print(f"RESULT {v} scipy-{m} failed 1")
                     print(f"{v} / {m}: failed: {err}")
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired as e:
+                part = e.output or b""
+                sys.stdout.write(part.decode() if isinstance(part, bytes) else part)
                 print(f"RESULT {v} scipy-{m} failed 1")
                 print(f"{v} / {m}: gave up after {time.perf_counter() - t0:.0f} s")
             sys.stdout.flush()

@@ -1,6 +1,7 @@
 /* Synthetic LCA systems for tests and benchmarks; see calc/gen.h. */
 #include "calc/gen.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "calc/system.h"
@@ -33,7 +34,10 @@ void calc_gen_rng_seed(calc_gen_rng *r, uint64_t seed)
     r->has_spare = 0;
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t calc_gen_rng_next(calc_gen_rng *r)
 {
@@ -113,9 +117,11 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
 {
     memset(g, 0, sizeof *g);
     int n = p->n;
-    if (n < 1 || n > 50000000 || p->inputs < 0 || p->inputs > 1000 || p->core < 0 ||
-        p->basic < p->core || p->basic > n)
+    if (n < 1 || n > 50000000 || p->inputs < 0 || p->inputs > 1000 || p->core < 0 || p->basic < p->core ||
+        p->basic > n)
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "bad generator parameters");
+    if ((size_t)n * (size_t)(2 * p->inputs + 2) + 16 > (size_t)INT_MAX)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "generated system too large");
     int core = p->core < 2 ? 0 : p->core;
     int hubs = core / 60 > 10 ? core / 60 : (core < 10 ? core : 10);
     size_t cap = (size_t)n * (size_t)(2 * p->inputs + 2) + 16;

@@ -32,15 +32,15 @@ typedef enum calc_gen_kind {
 
 typedef struct calc_gen_params {
     calc_gen_kind kind;
-    int n;        /* processes; default 20000 */
-    int inputs;   /* mean product inputs per process; default 13 */
-    int core;     /* interlinked core size; default 3000 */
-    int basic;    /* core + basic-material processes; default 5000 */
+    int n;      /* processes; default 20000 */
+    int inputs; /* mean product inputs per process; default 13 */
+    int core;   /* interlinked core size; default 3000 */
+    int basic;  /* core + basic-material processes; default 5000 */
     uint64_t seed;
 } calc_gen_params;
 
 typedef struct calc_gen_system {
-    int n, m;     /* processes, elementary flows (3) */
+    int n, m; /* processes, elementary flows (3) */
     int ntech, nelem;
     int *tri, *tci;
     double *tv;
