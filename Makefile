@@ -47,9 +47,4 @@ clean:
 # FUZZ_SECONDS on its checked-in corpus.
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	CC=clang cmake -S . -B build-fuzz -G Ninja -DTJ_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
-	ninja -C build-fuzz -j $(JOBS)
-	@for f in build-fuzz/tests/fuzz_*; do n=$$(basename $$f); n=$${n#fuzz_}; \
-	  mkdir -p build-fuzz/corpus-$$n; \
-	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)

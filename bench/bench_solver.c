@@ -2,14 +2,17 @@
  * bench_solver: timings of the sparse solvers on generated ecoinvent-like
  * systems (see calc/gen.h).  Not a test: it prints figures.
  *
- *   bench_solver [--n N] [--runs R] [--mc ITER] [--seed S] [--out DIR]
- *                [--variant lca|random|all] [--solver klu|iterative|auto|all]
+ *   bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S] [--out DIR]
+ *                [--variant lca|random|all] [--solver klu|iterative|auto|lca-auto|all]
  *
  * For each variant it writes the matrix (Matrix Market, A.mtx) and the
  * right-hand sides (rhs.txt: f1 f2 c per row) to DIR/<variant>/ so that
  * bench/scipy_baseline.py solves the very same systems.  Each (variant,
  * solver) runs in a child process so that its peak memory (ru_maxrss) is its
- * own.  Lines starting with "RESULT" are for bench/run_solver_bench.sh.
+ * own.  "lca-auto" times one complete footprint (calc_context_new +
+ * calc_context_footprint with CALC_DETAIL_ALL) and calc_context_monte_carlo
+ * on the same system.  Lines starting with "RESULT" are for
+ * bench/run_solver_bench.sh.
  */
 #include <errno.h>
 #include <math.h>
@@ -23,11 +26,13 @@
 #include <unistd.h>
 
 #include "calc/gen.h"
+#include "calc/lca.h"
 #include "calc/solver.h"
 #include "calc/sparse.h"
 
 #define MC_SIGMA 0.1 /* lognormal noise (log-space sd) on A's off-diagonal entries */
 #define MC_BATCHES 5
+#define MC_GSD 1.1051709180756477 /* exp(MC_SIGMA): the same noise as a lognormal distribution */
 
 static double now(void)
 {
@@ -71,8 +76,7 @@ static int write_files(const bench *b, const char *dir)
     if (!f)
         return -1;
     int n = b->a.ncols;
-    fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n", n, n,
-            b->a.colptr[n]);
+    fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n", n, n, b->a.colptr[n]);
     for (int j = 0; j < n; j++)
         for (int p = b->a.colptr[j]; p < b->a.colptr[j + 1]; p++)
             fprintf(f, "%d %d %.17g\n", b->a.rowind[p] + 1, j + 1, b->a.val[p]);
@@ -106,8 +110,7 @@ static int setup(bench *b, const calc_gen_params *p)
     if (!b->map || !b->base || !b->f1 || !b->f2 || !b->c || !b->x)
         return -1;
     memcpy(b->base, b->g.tv, sizeof(double) * (size_t)b->g.ntech);
-    if (calc_csc_from_triplets(n, n, b->g.ntech, b->g.tri, b->g.tci, b->g.tv, &b->a, b->map,
-                               &err) != TJ_OK) {
+    if (calc_csc_from_triplets(n, n, b->g.ntech, b->g.tri, b->g.tci, b->g.tv, &b->a, b->map, &err) != TJ_OK) {
         fprintf(stderr, "assemble: %s\n", err.message);
         return -1;
     }
@@ -125,11 +128,11 @@ static int setup(bench *b, const calc_gen_params *p)
     printf("system %s: %d processes, nnz(A) = %d (%d triplets), nnz(B) = %d, "
            "%d strongly connected components, largest %d; generated in %.3f s\n",
            b->variant, n, b->a.colptr[n], b->g.ntech, b->g.nelem, ncomp, largest, tgen);
-    printf("RESULT %s system nnz %d\nRESULT %s system largest_scc %d\n", b->variant,
-           b->a.colptr[n], b->variant, largest);
+    printf("RESULT %s system nnz %d\nRESULT %s system largest_scc %d\n", b->variant, b->a.colptr[n],
+           b->variant, largest);
     if (calc_solver_klu_predict(&b->a, &b->klu_fill, &b->klu_mflop, NULL, &err) == TJ_OK)
-        printf("KLU prediction (BTF + AMD): %.0f entries in L + U (%.1fx nnz), %.0f Mflop\n",
-               b->klu_fill, b->klu_fill / b->a.colptr[n], b->klu_mflop);
+        printf("KLU prediction (BTF + AMD): %.0f entries in L + U (%.1fx nnz), %.0f Mflop\n", b->klu_fill,
+               b->klu_fill / b->a.colptr[n], b->klu_mflop);
     return 0;
 }
 
@@ -166,11 +169,13 @@ static void restore(bench *b)
         val[b->map[k]] += b->base[k];
 }
 
-#define REPORT(metric, value, unit)                                                            \
-    do {                                                                                       \
-        printf("  %-28s %12.4f %s\n", metric, value, unit);                                  \
-        printf("RESULT %s %s %s %.6g\n", b->variant, sname, metric, value);                   \
+#define REPORT(metric, value, unit)                                                                          \
+    do {                                                                                                     \
+        printf("  %-28s %12.4f %s\n", metric, value, unit);                                                  \
+        printf("RESULT %s %s %s %.6g\n", b->variant, sname, metric, value);                                  \
     } while (0)
+
+static double mc_budget = 60.0; /* seconds of Monte Carlo per solver at most */
 
 static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int runs, int mc)
 {
@@ -235,17 +240,22 @@ static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int ru
         long iters = 0;
         double tperturb = 0;
         memset(b->x, 0, sizeof(double) * (size_t)n);
-        while (done < mc) {
+        double tend = now() + mc_budget;
+        while (done < mc && now() < tend) {
             int cnt = mc - done < per ? mc - done : per;
             double t0 = now(), tp = 0;
             for (int i = 0; i < cnt; i++) {
+                if (i > 0 && now() > tend) {
+                    cnt = i; /* out of time: a shorter last batch */
+                    break;
+                }
                 double tq = now();
                 perturb(b, &rng);
                 tp += now() - tq;
                 if (calc_solver_refactor(s, &err) != TJ_OK ||
                     calc_solver_solve(s, b->f1, b->x, &err) != TJ_OK) {
-                    fprintf(stderr, "%s/%s: Monte Carlo draw %d: %s\n", b->variant, sname,
-                            done + i, err.message);
+                    fprintf(stderr, "%s/%s: Monte Carlo draw %d: %s\n", b->variant, sname, done + i,
+                            err.message);
                     goto out;
                 }
                 iters += calc_solver_last_iterations(s);
@@ -257,10 +267,10 @@ static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int ru
         }
         restore(b);
         REPORT("mc_iterations_per_s", median(rates, nb), "refactor + solve per second");
+        REPORT("mc_draws_timed", (double)done, "draws (stops after the time budget)");
         REPORT("mc_draw_s", tperturb / mc, "s per draw of A's noise (not counted above)");
         if (kind != CALC_SOLVER_KLU && strcmp(calc_solver_name(s), "klu") != 0)
-            printf("  (mean %.1f BiCGSTAB iterations per Monte Carlo solve)\n",
-                   (double)iters / mc);
+            printf("  (mean %.1f BiCGSTAB iterations per Monte Carlo solve)\n", (double)iters / done);
     }
     rc = 0;
 out:
@@ -273,16 +283,132 @@ out:
     return rc;
 }
 
+/* The generated system as a calc_system: process j is "p<j>", flows are
+ * CO2, CH4 and N2O (fossil, AR6 GWP100), every off-diagonal technology entry
+ * and every elementary entry carries a lognormal distribution. */
+static calc_system *to_system(const bench *b)
+{
+    calc_system *sys = calc_system_new(b->variant);
+    if (!sys)
+        return NULL;
+    char id[32];
+    for (int j = 0; j < b->g.n; j++) {
+        snprintf(id, sizeof id, "p%d", j);
+        calc_stage st = j < b->g.n / 4 ? CALC_STAGE_RAW_MATERIALS : CALC_STAGE_PRODUCTION;
+        if (calc_system_add_process(sys, id, id, id, "kg", st, NULL) != j)
+            goto fail;
+    }
+    for (int k = 0; k < b->g.m; k++) {
+        calc_flow f = {0};
+        f.id = (char *)calc_gen_flow_name(k);
+        f.name = f.id;
+        f.unit = "kg";
+        f.gas = tj_gas_find(f.id);
+        if (!f.gas)
+            goto fail;
+        f.channel = CALC_CH_FOSSIL;
+        f.cf = tj_gas_gwp(f.gas, TJ_GWP_AR6, 0);
+        if (calc_system_add_flow(sys, &f) != k)
+            goto fail;
+    }
+    for (int k = 0; k < b->g.ntech; k++) {
+        calc_dist d = {CALC_DIST_NONE, 0, 0, 0};
+        if (b->g.tri[k] != b->g.tci[k])
+            d = (calc_dist){CALC_DIST_LOGNORMAL, b->g.tv[k], MC_GSD, 0};
+        if (calc_system_add_tech(sys, b->g.tri[k], b->g.tci[k], b->g.tv[k], &d, NULL) != TJ_OK)
+            goto fail;
+    }
+    for (int k = 0; k < b->g.nelem; k++) {
+        calc_dist d = {CALC_DIST_LOGNORMAL, b->g.ev[k], MC_GSD, 0};
+        if (calc_system_add_elem(sys, b->g.eri[k], b->g.eci[k], b->g.ev[k], &d, NULL) != TJ_OK)
+            goto fail;
+    }
+    return sys;
+fail:
+    calc_system_free(sys);
+    return NULL;
+}
+
+/* One complete footprint with every detail, and Monte Carlo, through
+ * calc/lca (the engine the CLI uses). */
+static int run_footprint(bench *b, calc_solver_kind kind, const char *sname, int runs, int mc)
+{
+    tj_error err;
+    int rc = -1;
+    calc_context *ctx = NULL;
+    calc_result *res = NULL;
+    double *t_new = calloc((size_t)runs, sizeof(double));
+    double *t_fp = calloc((size_t)runs, sizeof(double));
+    double t0 = now();
+    calc_system *sys = to_system(b);
+    double t_sys = now() - t0;
+    if (!sys || !t_new || !t_fp) {
+        fprintf(stderr, "%s: cannot build the calc_system\n", b->variant);
+        goto out;
+    }
+    calc_options opt;
+    calc_options_init(&opt);
+    opt.solver = kind;
+    for (int r = 0; r < runs; r++) {
+        t0 = now();
+        if (calc_context_new(sys, &opt, &ctx, &err) != TJ_OK) {
+            fprintf(stderr, "%s/%s: context: %s\n", b->variant, sname, err.message);
+            goto out;
+        }
+        t_new[r] = now() - t0;
+        t0 = now();
+        if (calc_context_footprint(ctx, b->g.n - 1, 1.0, CALC_DETAIL_ALL, &res, &err) != TJ_OK) {
+            fprintf(stderr, "%s/%s: footprint: %s\n", b->variant, sname, err.message);
+            goto out;
+        }
+        t_fp[r] = now() - t0;
+        if (r < runs - 1) {
+            calc_result_free(res);
+            res = NULL;
+            calc_context_free(ctx);
+            ctx = NULL;
+        }
+    }
+    printf("%s / footprint with %s: total %.6g kg CO2e, %d contributing processes, %d path "
+           "nodes, %d gases (system built in %.3f s)\n",
+           b->variant, res->solver, res->total, res->nproc, res->npath, res->ngas, t_sys);
+    printf("RESULT %s %s chosen %s\n", b->variant, sname, res->solver);
+    double tn = median(t_new, runs), tf = median(t_fp, runs);
+    REPORT("context_new_s", tn, "s (assemble A and B, factorise)");
+    REPORT("footprint_all_s", tf, "s (one footprint, CALC_DETAIL_ALL)");
+    REPORT("context_plus_footprint_s", tn + tf, "s");
+    if (mc > 0) {
+        if (calc_context_monte_carlo(ctx, res, mc, 42, &err) != TJ_OK) {
+            fprintf(stderr, "%s/%s: Monte Carlo: %s\n", b->variant, sname, err.message);
+            goto out;
+        }
+        REPORT("lca_mc_iterations_per_s", mc / res->uncertainty->seconds,
+               "iterations/s (calc_context_monte_carlo, A and B sampled)");
+        printf("  Monte Carlo total: mean %.6g, 95%% interval %.6g .. %.6g kg CO2e\n",
+               res->uncertainty->total.mean, res->uncertainty->total.p2_5, res->uncertainty->total.p97_5);
+    }
+    rc = 0;
+out:
+    calc_result_free(res);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+    free(t_new);
+    free(t_fp);
+    return rc;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--seed S] [--out DIR]\n"
+    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S]\n"
+                    "                    [--out DIR]\n"
                     "                    [--variant lca|random|all] "
-                    "[--solver klu|iterative|auto|all]\n");
+                    "[--solver klu|iterative|auto|lca-auto|all]\n");
     return 1;
 }
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     calc_gen_params p;
     calc_gen_params_default(&p);
     int runs = 5, mc = 1000;
@@ -296,6 +422,8 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mc"))
             mc = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--mc-budget"))
+            mc_budget = atof(argv[++i]);
         else if (!strcmp(argv[i], "--seed"))
             p.seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--out"))
@@ -320,9 +448,11 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         calc_solver_kind kind;
-    } solvers[] = {{"klu", CALC_SOLVER_KLU},
-                   {"iterative", CALC_SOLVER_ITERATIVE},
-                   {"auto", CALC_SOLVER_AUTO}};
+        int footprint;
+    } solvers[] = {{"klu", CALC_SOLVER_KLU, 0},
+                   {"iterative", CALC_SOLVER_ITERATIVE, 0},
+                   {"auto", CALC_SOLVER_AUTO, 0},
+                   {"lca-auto", CALC_SOLVER_AUTO, 1}};
     int status = 0;
     for (size_t v = 0; v < 2; v++) {
         if (strcmp(variant, "all") && strcmp(variant, variants[v].name))
@@ -335,7 +465,7 @@ int main(int argc, char **argv)
             return 3;
         }
         fflush(stdout);
-        for (size_t k = 0; k < 3; k++) {
+        for (size_t k = 0; k < sizeof solvers / sizeof solvers[0]; k++) {
             if (strcmp(solver, "all") && strcmp(solver, solvers[k].name))
                 continue;
             if (solvers[k].kind == CALC_SOLVER_KLU && b.klu_fill * 12.0 > 1024.0 * 1048576.0) {
@@ -347,7 +477,8 @@ int main(int argc, char **argv)
             if (pid < 0)
                 return 3;
             if (pid == 0) {
-                int rc = run_solver(&b, solvers[k].kind, solvers[k].name, runs, mc);
+                int rc = solvers[k].footprint ? run_footprint(&b, solvers[k].kind, solvers[k].name, runs, mc)
+                                              : run_solver(&b, solvers[k].kind, solvers[k].name, runs, mc);
                 fflush(stdout);
                 _exit(rc ? 2 : 0);
             }
@@ -361,8 +492,7 @@ int main(int argc, char **argv)
                 continue;
             }
             double mib = (double)ru.ru_maxrss / 1024.0;
-            printf("  %-28s %12.1f MiB (whole process, incl. generated system)\n",
-                   "peak_rss_mib", mib);
+            printf("  %-28s %12.1f MiB (whole process, incl. generated system)\n", "peak_rss_mib", mib);
             printf("RESULT %s %s peak_rss_mib %.1f\n", b.variant, solvers[k].name, mib);
             fflush(stdout);
         }

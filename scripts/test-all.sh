@@ -14,3 +14,5 @@ echo "== make test (TJ_PG_URL=${TJ_PG_URL:-unset})"
 make test
 echo "== make test-asan"
 make test-asan
+echo "== make fuzz (a short run of every libFuzzer driver on its corpus)"
+make fuzz FUZZ_SECONDS=${TJ_FUZZ_SECONDS:-15}

@@ -1,6 +1,11 @@
 /* Synthetic LCA systems for tests and benchmarks; see calc/gen.h. */
 #include "calc/gen.h"
 
+#include <limits.h>
+#include <stdio.h>
+
+#include "calc/system.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +34,10 @@ void calc_gen_rng_seed(calc_gen_rng *r, uint64_t seed)
     r->has_spare = 0;
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 uint64_t calc_gen_rng_next(calc_gen_rng *r)
 {
@@ -109,9 +117,11 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
 {
     memset(g, 0, sizeof *g);
     int n = p->n;
-    if (n < 1 || n > 50000000 || p->inputs < 0 || p->inputs > 1000 || p->core < 0 ||
-        p->basic < p->core || p->basic > n)
+    if (n < 1 || n > 50000000 || p->inputs < 0 || p->inputs > 1000 || p->core < 0 || p->basic < p->core ||
+        p->basic > n)
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "bad generator parameters");
+    if ((size_t)n * (size_t)(2 * p->inputs + 2) + 16 > (size_t)INT_MAX)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "generated system too large");
     int core = p->core < 2 ? 0 : p->core;
     int hubs = core / 60 > 10 ? core / 60 : (core < 10 ? core : 10);
     size_t cap = (size_t)n * (size_t)(2 * p->inputs + 2) + 16;
@@ -233,4 +243,42 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
     free(rows);
     free(scale);
     return TJ_OK;
+}
+
+calc_system *calc_gen_to_system(const calc_gen_system *g, double tech_gsd, double elem_gsd, tj_error *err)
+{
+    calc_system *sys = calc_system_new("generated (synthetic, not data)");
+    if (!sys) {
+        tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    char id[32];
+    for (int j = 0; j < g->n; j++) {
+        snprintf(id, sizeof id, "p%d", j);
+        if (calc_system_add_process(sys, id, NULL, NULL, "kg", (calc_stage)(j % CALC_STAGE_COUNT), NULL) < 0)
+            goto fail;
+    }
+    static const double cf[3] = {1, 29.8, 273}; /* AR6: CO2, CH4 fossil, N2O */
+    for (int k = 0; k < g->m; k++) {
+        calc_flow f = {.id = (char *)calc_gen_flow_name(k), .unit = "kg", .cf = cf[k % 3]};
+        if (calc_system_add_flow(sys, &f) < 0)
+            goto fail;
+    }
+    for (int t = 0; t < g->ntech; t++) {
+        calc_dist d = {CALC_DIST_LOGNORMAL, g->tv[t], tech_gsd, 0};
+        int plain = g->tri[t] == g->tci[t] || tech_gsd <= 1.0;
+        if (calc_system_add_tech(sys, g->tri[t], g->tci[t], g->tv[t], plain ? NULL : &d, NULL))
+            goto fail;
+    }
+    for (int t = 0; t < g->nelem; t++) {
+        calc_dist d = {CALC_DIST_LOGNORMAL, g->ev[t], elem_gsd, 0};
+        if (calc_system_add_elem(sys, g->eri[t], g->eci[t], g->ev[t], elem_gsd > 1.0 ? &d : NULL, NULL))
+            goto fail;
+    }
+    return sys;
+fail:
+    if (err)
+        *err = *calc_system_error(sys);
+    calc_system_free(sys);
+    return NULL;
 }

@@ -32,15 +32,15 @@ typedef enum calc_gen_kind {
 
 typedef struct calc_gen_params {
     calc_gen_kind kind;
-    int n;        /* processes; default 20000 */
-    int inputs;   /* mean product inputs per process; default 13 */
-    int core;     /* interlinked core size; default 3000 */
-    int basic;    /* core + basic-material processes; default 5000 */
+    int n;      /* processes; default 20000 */
+    int inputs; /* mean product inputs per process; default 13 */
+    int core;   /* interlinked core size; default 3000 */
+    int basic;  /* core + basic-material processes; default 5000 */
     uint64_t seed;
 } calc_gen_params;
 
 typedef struct calc_gen_system {
-    int n, m;     /* processes, elementary flows (3) */
+    int n, m; /* processes, elementary flows (3) */
     int ntech, nelem;
     int *tri, *tci;
     double *tv;
@@ -52,6 +52,14 @@ void calc_gen_params_default(calc_gen_params *p);
 tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *out, tj_error *err);
 void calc_gen_release(calc_gen_system *g);
 const char *calc_gen_flow_name(int k); /* "CO2", "CH4", "N2O" */
+
+/* A calc_system for a generated system (synthetic, not data): stages cycle
+ * through the five, flows are CO2, CH4 and N2O with AR6 factors, and every
+ * off-diagonal technology entry and every elementary entry gets a lognormal
+ * distribution with the given geometric standard deviations (<= 1: none).
+ * NULL with err set on failure; the caller frees it. */
+struct calc_system *calc_gen_to_system(const calc_gen_system *g, double tech_gsd, double elem_gsd,
+                                       tj_error *err);
 
 /* A small seeded PRNG (xoshiro256**) for reproducible draws. */
 typedef struct calc_gen_rng {

@@ -25,8 +25,9 @@
 #include "calc/lca.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +37,14 @@ struct calc_context {
     const calc_system *sys;
     calc_options opt;
     calc_csc a, b;
-    int *amap, *bmap;   /* triplet -> index into a.val / b.val */
+    int *amap, *bmap; /* triplet -> index into a.val / b.val */
     calc_solver *solver;
     double setup_seconds;
-    double *cf;         /* m: kg CO2e per unit of each flow */
-    double *q;          /* n: direct CO2e per unit activity */
-    double *qch;        /* CALC_CH_COUNT x n, channel-major */
-    double *u;          /* n: total CO2e per unit of product (NULL until needed) */
-    double *f, *s, *g;  /* work: demand (n), activities (n), inventory (m) */
+    double *cf;        /* m: kg CO2e per unit of each flow */
+    double *q;         /* n: direct CO2e per unit activity */
+    double *qch;       /* CALC_CH_COUNT x n, channel-major */
+    double *u;         /* n: total CO2e per unit of product (NULL until needed) */
+    double *f, *s, *g; /* work: demand (n), activities (n), inventory (m) */
 };
 
 static double now_seconds(void)
@@ -60,6 +61,7 @@ void calc_options_init(calc_options *o)
     o->path_cutoff = 0.01;
     o->path_max_depth = 8;
     o->path_max_nodes = 200;
+    o->mc_threads = 0;
 }
 
 const calc_solver *calc_context_solver(const calc_context *ctx)
@@ -97,8 +99,8 @@ static void *xcalloc(size_t n, size_t size)
 }
 
 /* Assemble an nrows x ncols CSC matrix from entries, keeping the map. */
-static tj_status assemble(int nrows, int ncols, const calc_entry *e, int ne, calc_csc *out,
-                          int **map, tj_error *err)
+static tj_status assemble(int nrows, int ncols, const calc_entry *e, int ne, calc_csc *out, int **map,
+                          tj_error *err)
 {
     tj_status rc = TJ_ERR_NOMEM;
     int *ri = xcalloc((size_t)ne, sizeof *ri);
@@ -144,8 +146,7 @@ static void name_singular(const calc_system *sys, const calc_solver_diag *diag, 
         return;
     char msg[sizeof err->message];
     size_t len = 0;
-    appendf(msg, sizeof msg, &len,
-            "the technology matrix cannot be solved (singular or ill-conditioned)");
+    appendf(msg, sizeof msg, &len, "the technology matrix cannot be solved (singular or ill-conditioned)");
     if (diag && diag->ncols > 0) {
         appendf(msg, sizeof msg, &len, "; processes involved:");
         int nc = diag->ncols < 16 ? diag->ncols : 16;
@@ -153,8 +154,7 @@ static void name_singular(const calc_system *sys, const calc_solver_diag *diag, 
             int j = diag->cols[i];
             if (j < 0 || j >= sys->n)
                 continue;
-            appendf(msg, sizeof msg, &len, "%s '%s' (%s)", i ? "," : "", sys->proc[j].id,
-                    sys->proc[j].name);
+            appendf(msg, sizeof msg, &len, "%s '%s' (%s)", i ? "," : "", sys->proc[j].id, sys->proc[j].name);
         }
     }
     if (diag && diag->rcond > 0)
@@ -187,8 +187,7 @@ static void direct_intensity(const calc_context *ctx, const calc_csc *b, double 
     }
 }
 
-tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc_context **out,
-                           tj_error *err)
+tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc_context **out, tj_error *err)
 {
     *out = NULL;
     if (!sys)
@@ -201,12 +200,12 @@ tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc
     if (opt)
         o = *opt;
     if (!(o.tol > 0 && o.tol < 1))
-        return tj_error_set(err, TJ_ERR_USAGE, "tol", "tolerance must be in (0, 1), got %g",
-                            o.tol);
-    if (!(o.path_cutoff >= 0 && o.path_cutoff <= 1) || o.path_max_depth < 0 ||
-        o.path_max_nodes < 1)
+        return tj_error_set(err, TJ_ERR_USAGE, "tol", "tolerance must be in (0, 1), got %g", o.tol);
+    if (!(o.path_cutoff >= 0 && o.path_cutoff <= 1) || o.path_max_depth < 0 || o.path_max_nodes < 1 ||
+        o.mc_threads < 0 || o.mc_threads > 2)
         return tj_error_set(err, TJ_ERR_USAGE, "path",
-                            "path options: cut-off must be in [0, 1], depth >= 0, nodes >= 1");
+                            "options: path cut-off must be in [0, 1], depth >= 0, nodes >= 1; "
+                            "mc_threads 0, 1 or 2");
 
     double t0 = now_seconds();
     tj_status rc = TJ_ERR_NOMEM;
@@ -321,7 +320,7 @@ static void compute_dqr(const calc_context *ctx, const double *s, calc_dqr *out)
         if (!(w > 0))
             continue;
         wsum += w;
-        const calc_dqi *q = dqi_rated(&en->dq)               ? &en->dq
+        const calc_dqi *q = dqi_rated(&en->dq)                  ? &en->dq
                             : dqi_rated(&sys->proc[en->col].dq) ? &sys->proc[en->col].dq
                                                                 : NULL;
         if (!q)
@@ -427,18 +426,25 @@ static tj_status build_paths(calc_context *ctx, calc_result *res, tj_error *err)
     double thresh = ctx->opt.path_cutoff * ref;
 
     tj_status rc = TJ_ERR_NOMEM;
-    int hcap = 64, hlen = 0, nsel = 0;
+    int hcap = 64, hlen = 0, nsel = 0, scap = maxn < 256 ? maxn : 256;
     path_cand *heap = malloc((size_t)hcap * sizeof *heap);
-    path_cand *sel = malloc((size_t)maxn * sizeof *sel);
+    path_cand *sel = malloc((size_t)scap * sizeof *sel);
     int *first = NULL, *next = NULL, *last = NULL, *order = NULL, *pos = NULL, *stack = NULL;
     if (!heap || !sel)
         goto nomem;
 
     int root = res->demand_col;
-    heap_push(heap, &hlen, (path_cand){-1, root, 0, res->demand_amount,
-                                       u[root] * res->demand_amount});
+    heap_push(heap, &hlen, (path_cand){-1, root, 0, res->demand_amount, u[root] * res->demand_amount});
     while (hlen > 0 && nsel < maxn) {
         path_cand c = heap_pop(heap, &hlen);
+        if (nsel == scap) {
+            int ncap = scap > maxn / 2 ? maxn : 2 * scap;
+            path_cand *ns = realloc(sel, (size_t)ncap * sizeof *ns);
+            if (!ns)
+                goto nomem;
+            sel = ns;
+            scap = ncap;
+        }
         int me = nsel;
         sel[nsel++] = c;
         if (c.depth >= ctx->opt.path_max_depth)
@@ -562,8 +568,8 @@ static tj_status build_gases(const calc_context *ctx, calc_result *res, tj_error
         const calc_flow *fl = &sys->flow[keys[i].flow];
         double co2e = fl->cf * g[keys[i].flow];
         double amount = (fl->background || !fl->gas) && fl->cf != 0 ? co2e
-                        : fl->cf < 0                                 ? -g[keys[i].flow]
-                                                                     : g[keys[i].flow];
+                        : fl->cf < 0                                ? -g[keys[i].flow]
+                                                                    : g[keys[i].flow];
         if (ng == 0 || strcmp(res->gas[ng - 1].gas, keys[i].key) != 0) {
             char *dup = strdup(keys[i].key);
             if (!dup) {
@@ -603,18 +609,18 @@ void calc_result_free(calc_result *res)
     free(res);
 }
 
-tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int detail,
-                                 calc_result **out, tj_error *err)
+tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int detail, calc_result **out,
+                                 tj_error *err)
 {
     *out = NULL;
     const calc_system *sys = ctx->sys;
     int n = sys->n, m = sys->m;
     if (col < 0 || col >= n)
-        return tj_error_set(err, TJ_ERR_INPUT, "demand", "demanded process %d out of range (0..%d)",
-                            col, n - 1);
+        return tj_error_set(err, TJ_ERR_INPUT, "demand", "demanded process %d out of range (0..%d)", col,
+                            n - 1);
     if (!isfinite(amount))
-        return tj_error_set(err, TJ_ERR_INPUT, "demand",
-                            "demanded amount of '%s' is not a finite number", sys->proc[col].id);
+        return tj_error_set(err, TJ_ERR_INPUT, "demand", "demanded amount of '%s' is not a finite number",
+                            sys->proc[col].id);
     double t0 = now_seconds();
     tj_status rc = TJ_ERR_NOMEM;
     calc_result *res = calloc(1, sizeof *res);
@@ -748,13 +754,38 @@ out:
     return rc;
 }
 
+tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *channel, tj_error *err)
+{
+    int n = ctx->sys->n;
+    tj_status rc = ensure_upstream(ctx, err);
+    if (rc != TJ_OK)
+        return rc;
+    memcpy(total, ctx->u, (size_t)n * sizeof *total);
+    if (!channel)
+        return TJ_OK;
+    for (int c = 0; c < CALC_CH_COUNT; c++) {
+        const double *qc = ctx->qch + (size_t)c * (size_t)n;
+        double *out = channel + (size_t)c * (size_t)n;
+        int any = 0;
+        for (int j = 0; j < n && !any; j++)
+            any = qc[j] != 0;
+        memset(out, 0, (size_t)n * sizeof *out);
+        if (!any)
+            continue;
+        rc = calc_solver_solve_transpose(ctx->solver, qc, out, err);
+        if (rc != TJ_OK) {
+            tj_error_prefix(err, "per-unit totals of channel %s", calc_channel_key((calc_channel)c));
+            return rc;
+        }
+    }
+    return TJ_OK;
+}
+
 /* ---- Monte Carlo ---- */
 
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
 typedef struct rng {
     uint64_t s[4];
-    int have_spare;
-    double spare;
 } rng;
 
 static uint64_t splitmix64(uint64_t *x)
@@ -769,7 +800,6 @@ static void rng_seed(rng *r, uint64_t seed)
 {
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&seed);
-    r->have_spare = 0;
 }
 
 static inline uint64_t rotl(uint64_t x, int k)
@@ -797,45 +827,108 @@ static inline double rng_uniform(rng *r)
     return (double)(rng_next(r) >> 11) * 0x1.0p-53;
 }
 
-/* Standard normal: Marsaglia's polar method, keeping the spare value. */
-static double rng_normal(rng *r)
+/* Uniform in (0, 1), for logarithms. */
+static inline double rng_uniform_pos(rng *r)
 {
-    if (r->have_spare) {
-        r->have_spare = 0;
-        return r->spare;
-    }
-    double v1, v2, w;
-    do {
-        v1 = 2 * rng_uniform(r) - 1;
-        v2 = 2 * rng_uniform(r) - 1;
-        w = v1 * v1 + v2 * v2;
-    } while (w >= 1 || w == 0);
-    double k = sqrt(-2 * log(w) / w);
-    r->spare = v2 * k;
-    r->have_spare = 1;
-    return v1 * k;
+    return ((double)(rng_next(r) >> 12) + 0.5) * 0x1.0p-52;
 }
 
-static double sample(rng *r, const calc_dist *d, double amount)
+/* Standard normals by the ziggurat method (Marsaglia and Tsang, 2000) with
+ * 256 layers of equal area ZIG_V under exp(-x^2/2); layer 0 is the base
+ * rectangle plus the tail beyond ZIG_R.  x[1] = R > x[2] > ... > x[256] = 0;
+ * layer i (1..255) spans heights f(x[i])..f(x[i+1]) with width x[i]. */
+#define ZIG_N 256
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 4.92867323399e-3
+
+typedef struct zig {
+    double x[ZIG_N + 1];
+    double f[ZIG_N + 1];
+} zig;
+
+static void zig_init(zig *z)
 {
+    z->x[1] = ZIG_R;
+    z->f[1] = exp(-0.5 * ZIG_R * ZIG_R);
+    z->x[0] = ZIG_V / z->f[1];
+    z->f[0] = 0;
+    for (int i = 1; i < ZIG_N - 1; i++) {
+        double fi = z->f[i] + ZIG_V / z->x[i];
+        z->x[i + 1] = fi < 1 ? sqrt(-2 * log(fi)) : 0;
+        z->f[i + 1] = exp(-0.5 * z->x[i + 1] * z->x[i + 1]);
+    }
+    z->x[ZIG_N] = 0;
+    z->f[ZIG_N] = 1;
+}
+
+static double rng_normal(rng *r, const zig *z)
+{
+    for (;;) {
+        uint64_t bits = rng_next(r);
+        int i = (int)(bits & 0xff);
+        double sign = (bits & 0x100) ? -1.0 : 1.0;
+        double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
+        if (x < z->x[i + 1])
+            return sign * x; /* inside the layer's core rectangle */
+        if (i == 0) {        /* tail beyond R (Marsaglia 1964) */
+            double a, b;
+            do {
+                a = -log(rng_uniform_pos(r)) / ZIG_R;
+                b = -log(rng_uniform_pos(r));
+            } while (b + b < a * a);
+            return sign * (ZIG_R + a);
+        }
+        double y = z->f[i] + rng_uniform(r) * (z->f[i + 1] - z->f[i]);
+        if (y < exp(-0.5 * x * x))
+            return sign * x;
+    }
+}
+
+/* One uncertain matrix entry, with its distribution pre-digested. */
+typedef struct mc_item {
+    int pos; /* index into the matrix's val[] */
+    calc_dist_kind kind;
+    double amount;     /* deterministic amount (already in the base values) */
+    double p1, p2, p3; /* lognormal: median, ln(gsd); normal: mean, sd;
+                          triangular: min, max, (mode-min)/(max-min); uniform: min, max-min */
+} mc_item;
+
+static void mc_item_init(mc_item *it, const calc_entry *e, int pos)
+{
+    const calc_dist *d = &e->dist;
+    it->pos = pos;
+    it->kind = d->kind;
+    it->amount = e->amount;
+    it->p1 = d->a;
+    it->p2 = d->b;
+    it->p3 = 0;
     switch (d->kind) {
-    case CALC_DIST_LOGNORMAL:
-        return d->b > 1 ? d->a * exp(log(d->b) * rng_normal(r)) : d->a;
-    case CALC_DIST_NORMAL:
-        return d->a + d->b * rng_normal(r);
+    case CALC_DIST_LOGNORMAL: it->p2 = d->b > 1 ? log(d->b) : 0; break;
+    case CALC_DIST_TRIANGULAR:
+        it->p2 = d->c;
+        it->p3 = d->c > d->a ? (d->b - d->a) / (d->c - d->a) : 0;
+        break;
+    case CALC_DIST_UNIFORM: it->p2 = d->b - d->a; break;
+    default: break;
+    }
+}
+
+static double mc_sample(rng *r, const zig *z, const mc_item *it)
+{
+    switch (it->kind) {
+    case CALC_DIST_LOGNORMAL: return it->p2 > 0 ? it->p1 * exp(it->p2 * rng_normal(r, z)) : it->p1;
+    case CALC_DIST_NORMAL: return it->p1 + it->p2 * rng_normal(r, z);
     case CALC_DIST_TRIANGULAR: {
-        double lo = d->a, mode = d->b, hi = d->c, w = hi - lo;
+        double lo = it->p1, hi = it->p2, w = hi - lo, fc = it->p3;
         if (!(w > 0))
             return lo;
-        double u = rng_uniform(r), fc = (mode - lo) / w;
-        return u < fc ? lo + sqrt(u * w * (mode - lo)) : hi - sqrt((1 - u) * w * (hi - mode));
+        double u = rng_uniform(r);
+        return u < fc ? lo + w * sqrt(u * fc) : hi - w * sqrt((1 - u) * (1 - fc));
     }
-    case CALC_DIST_UNIFORM:
-        return d->a + (d->b - d->a) * rng_uniform(r);
-    case CALC_DIST_NONE:
-        break;
+    case CALC_DIST_UNIFORM: return it->p1 + it->p2 * rng_uniform(r);
+    case CALC_DIST_NONE: break;
     }
-    return amount;
+    return it->amount;
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -848,10 +941,11 @@ static int cmp_double(const void *x, const void *y)
  * statistics, as numpy's default); sorts v. */
 static void stats_of(double *v, int k, calc_stats *st)
 {
+    /* Shifted by the first value: constant samples give their exact value and sd 0. */
     double mean = 0;
     for (int i = 0; i < k; i++)
-        mean += v[i];
-    mean /= k;
+        mean += v[i] - v[0];
+    mean = v[0] + mean / k;
     double ss = 0;
     for (int i = 0; i < k; i++)
         ss += (v[i] - mean) * (v[i] - mean);
@@ -868,22 +962,125 @@ static void stats_of(double *v, int k, calc_stats *st)
     }
 }
 
+/* Draw one value for each item into out (the RNG stream is consumed in item order). */
+static void sample_items(rng *r, const zig *z, const mc_item *items, int cnt, double *out)
+{
+    for (int i = 0; i < cnt; i++)
+        out[i] = mc_sample(r, z, &items[i]);
+}
+
 /* Overwrite the sampled positions of val: reset to base, then add each
  * sampled entry's deviation from its deterministic amount (duplicates that
  * were summed into one position each contribute their own deviation). */
-static void resample(rng *r, const calc_entry *ent, const int *idx, int cnt, const int *map,
-                     const double *base, double *val)
+static void apply_items(const mc_item *items, int cnt, const double *drawn, const double *base, double *val)
 {
     for (int i = 0; i < cnt; i++)
-        val[map[idx[i]]] = base[map[idx[i]]];
-    for (int i = 0; i < cnt; i++) {
-        const calc_entry *e = &ent[idx[i]];
-        val[map[idx[i]]] += sample(r, &e->dist, e->amount) - e->amount;
-    }
+        val[items[i].pos] = base[items[i].pos];
+    for (int i = 0; i < cnt; i++)
+        val[items[i].pos] += drawn[i] - items[i].amount;
 }
 
-tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations,
-                                   uint64_t seed, tj_error *err)
+/* Draws for one iteration: A's items then B's, in that order of the stream.
+ * With a sampler thread two slots alternate, so drawing iteration k + 1
+ * overlaps the factorisation and solve of iteration k; the stream is the
+ * same either way, so results do not depend on threading. */
+typedef struct mc_sampler {
+    rng r;
+    const zig *z;
+    const mc_item *ia, *ib;
+    int nta, ntb, iterations;
+    double *slot[2]; /* nta + ntb draws each */
+    int full[2];
+    int stop;
+    int threaded;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} mc_sampler;
+
+static void sampler_fill(mc_sampler *sm, int slot)
+{
+    sample_items(&sm->r, sm->z, sm->ia, sm->nta, sm->slot[slot]);
+    sample_items(&sm->r, sm->z, sm->ib, sm->ntb, sm->slot[slot] + sm->nta);
+}
+
+static void *sampler_main(void *arg)
+{
+    mc_sampler *sm = arg;
+    for (int it = 0; it < sm->iterations; it++) {
+        int k = it & 1;
+        pthread_mutex_lock(&sm->mu);
+        while (sm->full[k] && !sm->stop)
+            pthread_cond_wait(&sm->cv, &sm->mu);
+        int stop = sm->stop;
+        pthread_mutex_unlock(&sm->mu);
+        if (stop)
+            break;
+        sampler_fill(sm, k);
+        pthread_mutex_lock(&sm->mu);
+        sm->full[k] = 1;
+        pthread_cond_broadcast(&sm->cv);
+        pthread_mutex_unlock(&sm->mu);
+    }
+    return NULL;
+}
+
+/* The draws of iteration it (waits for the sampler thread if there is one). */
+static const double *sampler_take(mc_sampler *sm, int it)
+{
+    int k = it & 1;
+    if (!sm->threaded) {
+        sampler_fill(sm, k);
+        return sm->slot[k];
+    }
+    pthread_mutex_lock(&sm->mu);
+    while (!sm->full[k])
+        pthread_cond_wait(&sm->cv, &sm->mu);
+    pthread_mutex_unlock(&sm->mu);
+    return sm->slot[k];
+}
+
+/* Hand the slot of iteration it back to the sampler thread. */
+static void sampler_release(mc_sampler *sm, int it)
+{
+    if (!sm->threaded)
+        return;
+    pthread_mutex_lock(&sm->mu);
+    sm->full[it & 1] = 0;
+    pthread_cond_broadcast(&sm->cv);
+    pthread_mutex_unlock(&sm->mu);
+}
+
+/* Below this many uncertain entries a thread costs more than it saves. */
+#define MC_THREAD_MIN_ITEMS 20000
+
+/* Monte Carlo refactorises A every iteration.  When AUTO chose KLU for one
+ * solve but a numeric refactorisation would cost more than this many Mflop,
+ * the iterations use BiCGSTAB/ILU(0) instead (warm-started from the previous
+ * draw, a few sparse products each).  The choice depends only on KLU's
+ * symbolic prediction, so a seed gives the same result on every run. */
+#define MC_KLU_MFLOP 2.0
+
+/* The solver for the Monte Carlo iterations: the context's, or (see
+ * MC_KLU_MFLOP) a separate iterative one in *own. */
+static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own)
+{
+    *own = NULL;
+    if (!a_varies || ctx->opt.solver != CALC_SOLVER_AUTO ||
+        calc_solver_kind_of(ctx->solver) != CALC_SOLVER_KLU)
+        return ctx->solver;
+    double mflop = 0;
+    tj_error e;
+    if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
+        return ctx->solver;
+    if (calc_solver_new(&ctx->a, CALC_SOLVER_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
+        *own = NULL; /* ILU(0) or BiCGSTAB failed on this matrix: stay with KLU */
+        return ctx->solver;
+    }
+    return *own;
+}
+
+tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations, uint64_t seed,
+                                   tj_error *err)
 {
     const calc_system *sys = ctx->sys;
     if (!res || res->demand_col < 0 || res->demand_col >= sys->n)
@@ -901,9 +1098,16 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         ntb += sys->elem[t].dist.kind != CALC_DIST_NONE;
     size_t annz = (size_t)ctx->a.colptr[n], bnnz = (size_t)ctx->b.colptr[n];
     size_t nv = (size_t)iterations * (1 + CALC_STAGE_COUNT);
+    size_t ndraw = (size_t)nta + (size_t)ntb;
 
-    int *ia = xcalloc((size_t)nta, sizeof *ia);
-    int *ib = xcalloc((size_t)ntb, sizeof *ib);
+    mc_sampler sm;
+    memset(&sm, 0, sizeof sm);
+    int sync_init = 0, thread_started = 0;
+    pthread_t thread;
+    mc_item *ia = xcalloc((size_t)nta, sizeof *ia);
+    mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
+    zig *zt = malloc(sizeof *zt);
+    double *draws = xcalloc(2 * ndraw, sizeof *draws);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
     double *q = xcalloc((size_t)n, sizeof *q);
@@ -912,59 +1116,89 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0, b_touched = 0;
-    if (!ia || !ib || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+    calc_solver *mcs = ctx->solver, *own_solver = NULL;
+    if (!ia || !ib || !zt || !draws || !abase || !bbase || !q || !x || !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
     nta = ntb = 0;
     for (int t = 0; t < sys->ntech; t++)
         if (sys->tech[t].dist.kind != CALC_DIST_NONE)
-            ia[nta++] = t;
+            mc_item_init(&ia[nta++], &sys->tech[t], ctx->amap[t]);
     for (int t = 0; t < sys->nelem; t++)
         if (sys->elem[t].dist.kind != CALC_DIST_NONE)
-            ib[ntb++] = t;
+            mc_item_init(&ib[ntb++], &sys->elem[t], ctx->bmap[t]);
     memcpy(abase, ctx->a.val, annz * sizeof *abase);
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
     f[res->demand_col] = res->demand_amount;
-    rc = calc_solver_solve(ctx->solver, f, x, err);
+    mcs = mc_solver(ctx, nta > 0, &own_solver);
+    rc = calc_solver_solve(mcs, f, x, err);
     if (rc != TJ_OK)
         goto out;
 
-    rng r;
-    rng_seed(&r, seed);
+    zig_init(zt);
+    rng_seed(&sm.r, seed);
+    sm.z = zt;
+    sm.ia = ia;
+    sm.ib = ib;
+    sm.nta = nta;
+    sm.ntb = ntb;
+    sm.iterations = iterations;
+    sm.slot[0] = draws;
+    sm.slot[1] = draws + ndraw;
+    int want_thread = ctx->opt.mc_threads == 2 || (ctx->opt.mc_threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS);
+    if (want_thread && ndraw > 0) {
+        if (pthread_mutex_init(&sm.mu, NULL) == 0) {
+            if (pthread_cond_init(&sm.cv, NULL) == 0) {
+                sync_init = 1;
+                sm.threaded = 1;
+                if (pthread_create(&thread, NULL, sampler_main, &sm) == 0)
+                    thread_started = 1;
+                else
+                    sm.threaded = 0; /* fall back to drawing inline: same stream */
+            } else {
+                pthread_mutex_destroy(&sm.mu);
+            }
+        }
+    }
+
     double *vt = vals, *vs = vals + iterations;
     for (int it = 0; it < iterations; it++) {
+        const double *d = sampler_take(&sm, it);
         if (nta > 0) {
             a_touched = 1;
-            resample(&r, sys->tech, ia, nta, ctx->amap, abase, ctx->a.val);
-            rc = calc_solver_refactor(ctx->solver, err);
-            if (rc != TJ_OK) {
-                if (rc == TJ_ERR_NUMERIC)
-                    tj_error_prefix(err, "Monte Carlo iteration %d: a sampled technology matrix "
-                                         "could not be factorised (distributions too wide?)",
-                                    it + 1);
-                goto out;
-            }
+            apply_items(ia, nta, d, abase, ctx->a.val);
         }
         if (ntb > 0) {
             b_touched = 1;
-            resample(&r, sys->elem, ib, ntb, ctx->bmap, bbase, ctx->b.val);
-            direct_intensity(ctx, &ctx->b, q, NULL);
+            apply_items(ib, ntb, d + nta, bbase, ctx->b.val);
         }
+        sampler_release(&sm, it);
         if (nta > 0) {
+            rc = calc_solver_refactor(mcs, err);
+            if (rc != TJ_OK) {
+                if (rc == TJ_ERR_NUMERIC)
+                    tj_error_prefix(err,
+                                    "Monte Carlo iteration %d: a sampled technology matrix "
+                                    "could not be factorised (distributions too wide?)",
+                                    it + 1);
+                goto out;
+            }
             /* x holds the previous solution: a warm start for the iterative solver. */
-            rc = calc_solver_solve(ctx->solver, f, x, err);
+            rc = calc_solver_solve(mcs, f, x, err);
             if (rc != TJ_OK) {
                 tj_error_prefix(err, "Monte Carlo iteration %d", it + 1);
                 goto out;
             }
         }
+        if (ntb > 0)
+            direct_intensity(ctx, &ctx->b, q, NULL);
         double tot = 0, st[CALC_STAGE_COUNT] = {0};
         for (int j = 0; j < n; j++) {
-            double d = q[j] * x[j];
-            tot += d;
-            st[sys->proc[j].stage] += d;
+            double dj = q[j] * x[j];
+            tot += dj;
+            st[sys->proc[j].stage] += dj;
         }
         vt[it] = tot;
         for (int k = 0; k < CALC_STAGE_COUNT; k++)
@@ -972,15 +1206,30 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     }
     unc->iterations = iterations;
     unc->seed = seed;
+    unc->solver = calc_solver_name(mcs);
     stats_of(vt, iterations, &unc->total);
     for (int k = 0; k < CALC_STAGE_COUNT; k++)
         stats_of(vs + (size_t)k * (size_t)iterations, iterations, &unc->stage[k]);
     rc = TJ_OK;
 out:
-    /* Restore the deterministic matrices (and factorisation). */
+    if (thread_started) {
+        pthread_mutex_lock(&sm.mu);
+        sm.stop = 1;
+        pthread_cond_broadcast(&sm.cv);
+        pthread_mutex_unlock(&sm.mu);
+        pthread_join(thread, NULL);
+    }
+    if (sync_init) {
+        pthread_cond_destroy(&sm.cv);
+        pthread_mutex_destroy(&sm.mu);
+    }
+    /* Restore the deterministic matrices (and factorisation: a separate
+     * Monte Carlo solver left the context's untouched). */
     if (b_touched)
         memcpy(ctx->b.val, bbase, bnnz * sizeof *bbase);
-    if (a_touched) {
+    if (a_touched && own_solver)
+        memcpy(ctx->a.val, abase, annz * sizeof *abase);
+    else if (a_touched) {
         memcpy(ctx->a.val, abase, annz * sizeof *abase);
         tj_error e2;
         tj_error_clear(&e2);
@@ -998,8 +1247,11 @@ out:
         unc = NULL;
     }
     free(unc);
+    calc_solver_free(own_solver);
     free(ia);
     free(ib);
+    free(zt);
+    free(draws);
     free(abase);
     free(bbase);
     free(q);

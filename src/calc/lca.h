@@ -20,10 +20,13 @@ typedef struct calc_options {
     double path_cutoff;      /* drop upstream paths below this share of |total|; default 0.01 */
     int path_max_depth;      /* default 8 */
     int path_max_nodes;      /* default 200 */
+    int mc_threads;          /* Monte Carlo: 0 = auto (a sampler thread for large systems),
+                                1 = one thread, 2 = a sampler thread; same results either way */
 } calc_options;
 
 void calc_options_init(calc_options *o);
 
+/* A context is not thread-safe (it keeps work vectors); use one per thread. */
 typedef struct calc_context calc_context;
 
 /* Assemble A and B, factorise.  A singular system fails with TJ_ERR_NUMERIC
@@ -81,6 +84,7 @@ typedef struct calc_uncertainty {
     calc_stats total;
     calc_stats stage[CALC_STAGE_COUNT];
     double seconds;
+    const char *solver; /* solver used for the iterations (static string) */
 } calc_uncertainty;
 
 typedef struct calc_result {
@@ -125,10 +129,20 @@ tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int 
                                  calc_result **out, tj_error *err);
 
 /* Monte Carlo over every entry with a distribution; reproducible for a seed.
- * Adds res->uncertainty.  The symbolic factorisation is reused. */
+ * Adds res->uncertainty.  The symbolic factorisation is reused; afterwards the
+ * context holds its deterministic values again. */
 tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations,
                                    uint64_t seed, tj_error *err);
 
 void calc_result_free(calc_result *res);
+
+/* Totals for one unit of every product at once, by transposed solves
+ * (u = A^-T q, and one per channel): total[j] and, if channel is not NULL,
+ * channel[c * n + j] are kg CO2e per unit of process j's reference product.
+ * Equal to calc_context_footprint(ctx, j, 1, ...) for every j, at the cost of
+ * 1 + CALC_CH_COUNT solves instead of n.  Arrays are the caller's (n and
+ * CALC_CH_COUNT * n doubles). */
+tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *channel,
+                                   tj_error *err);
 
 #endif

@@ -51,7 +51,10 @@ struct calc_solver {
     double *w[9];
 };
 
-calc_solver_kind calc_solver_kind_of(const calc_solver *s) { return s->kind; }
+calc_solver_kind calc_solver_kind_of(const calc_solver *s)
+{
+    return s->kind;
+}
 
 const char *calc_solver_name(const calc_solver *s)
 {
@@ -60,9 +63,18 @@ const char *calc_solver_name(const calc_solver *s)
     return s->use_jacobi ? "bicgstab-jacobi" : "bicgstab-ilu0";
 }
 
-double calc_solver_last_residual(const calc_solver *s) { return s->last_residual; }
-int calc_solver_last_iterations(const calc_solver *s) { return s->last_iterations; }
-const char *calc_solver_reason(const calc_solver *s) { return s->reason; }
+double calc_solver_last_residual(const calc_solver *s)
+{
+    return s->last_residual;
+}
+int calc_solver_last_iterations(const calc_solver *s)
+{
+    return s->last_iterations;
+}
+const char *calc_solver_reason(const calc_solver *s)
+{
+    return s->reason;
+}
 
 void calc_solver_free(calc_solver *s)
 {
@@ -141,8 +153,7 @@ static tj_status validate(const calc_csc *a, tj_error *err)
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "the technology matrix must be square");
     for (int p = 0; p < a->colptr[a->ncols]; p++)
         if (!isfinite(a->val[p]))
-            return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
-                                "the technology matrix holds a non-finite value");
+            return tj_error_set(err, TJ_ERR_NUMERIC, NULL, "the technology matrix holds a non-finite value");
     return TJ_OK;
 }
 
@@ -184,8 +195,7 @@ static tj_status klu_do_factor(calc_solver *s, calc_solver_diag *diag, tj_error 
     if (!s->num || s->common.status == KLU_SINGULAR)
         return klu_singular(s, diag, err);
     if (s->common.status != KLU_OK)
-        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu_factor failed (status %d)",
-                            s->common.status);
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu_factor failed (status %d)", s->common.status);
     klu_rcond(s->sym, s->num, &s->common);
     double rc = s->common.rcond;
     if (rc < CALC_RCOND_MIN) {
@@ -221,15 +231,13 @@ static tj_status klu_setup(calc_solver *s, calc_solver_diag *diag, tj_error *err
     if (!s->sym) {
         s->sym = klu_analyze(s->n, s->a->colptr, s->a->rowind, &s->common);
         if (!s->sym)
-            return tj_error_set(err, s->common.status == KLU_OUT_OF_MEMORY ? TJ_ERR_NOMEM
-                                                                         : TJ_ERR_INTERNAL,
+            return tj_error_set(err, s->common.status == KLU_OUT_OF_MEMORY ? TJ_ERR_NOMEM : TJ_ERR_INTERNAL,
                                 NULL, "klu_analyze failed (status %d)", s->common.status);
     }
     return klu_do_factor(s, diag, err);
 }
 
-static tj_status klu_solve_checked(calc_solver *s, int trans, const double *b, double *x,
-                                   tj_error *err)
+static tj_status klu_solve_checked(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
 {
     int n = s->n;
     double *r = s->w[0];
@@ -247,8 +255,7 @@ again:
     int ok = trans ? klu_tsolve(s->sym, s->num, n, 1, x, &s->common)
                    : klu_solve(s->sym, s->num, n, 1, x, &s->common);
     if (!ok)
-        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu solve failed (status %d)",
-                            s->common.status);
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu solve failed (status %d)", s->common.status);
     double res = residual(s, trans, b, x, r) / nb;
     for (int step = 0; step < CALC_REFINE_STEPS && !(res <= s->tol); step++) {
         ok = trans ? klu_tsolve(s->sym, s->num, n, 1, r, &s->common)
@@ -273,8 +280,7 @@ again:
         goto again;
     }
     return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
-                        "the solution misses the tolerance: relative residual %.3g > %.3g", res,
-                        s->tol);
+                        "the solution misses the tolerance: relative residual %.3g > %.3g", res, s->tol);
 }
 
 static tj_status klu_refactor_checked(calc_solver *s, tj_error *err)
@@ -440,8 +446,8 @@ static void opmul(const calc_solver *s, int trans, const double *x, double *y)
 static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
 {
     int n = s->n;
-    double *r = s->w[0], *r0 = s->w[1], *p = s->w[2], *v = s->w[3], *ph = s->w[4],
-           *sv = s->w[5], *sh = s->w[6], *t = s->w[7];
+    double *r = s->w[0], *r0 = s->w[1], *p = s->w[2], *v = s->w[3], *ph = s->w[4], *sv = s->w[5],
+           *sh = s->w[6], *t = s->w[7];
     double nb = norm2(n, b);
     int it = 0;
     s->last_iterations = 0;
@@ -458,8 +464,7 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
     double target = s->tol * nb * 0.5; /* margin for drift of the recursive residual */
     double rn = residual(s, trans, b, x, r);
     int itmax = s->auto_mode ? CALC_AUTO_ITER_MAX : CALC_ITER_MAX;
-    for (int restart = 0; restart <= CALC_ITER_RESTARTS && rn > target && it < itmax;
-         restart++) {
+    for (int restart = 0; restart <= CALC_ITER_RESTARTS && rn > target && it < itmax; restart++) {
         memcpy(r0, r, (size_t)n * sizeof *r0);
         memset(p, 0, (size_t)n * sizeof *p);
         memset(v, 0, (size_t)n * sizeof *v);
@@ -558,8 +563,7 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
     if (kind == CALC_SOLVER_AUTO) {
         s->sym = klu_analyze(s->n, a->colptr, a->rowind, &s->common);
         if (!s->sym) {
-            rc = tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu_analyze failed (status %d)",
-                              s->common.status);
+            rc = tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu_analyze failed (status %d)", s->common.status);
             goto out;
         }
         double fill = s->sym->lnz + s->sym->unz;
@@ -567,7 +571,12 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         double mflop = s->sym->est_flops / 1e6;
         double ratio = fill / (nnz > 0 ? nnz : 1);
         s->auto_mode = 1;
-        if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
+        if (s->sym->structural_rank >= 0 && s->sym->structural_rank < s->n) {
+            /* Structurally singular: KLU names the columns. */
+            kind = CALC_SOLVER_KLU;
+            snprintf(s->reason, sizeof s->reason, "KLU: the matrix is structurally singular (rank %d of %d)",
+                     s->sym->structural_rank, s->n);
+        } else if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
             kind = CALC_SOLVER_ITERATIVE;
             snprintf(s->reason, sizeof s->reason,
                      "BiCGSTAB with ILU(0): LU factors of the largest coupled block (%d "
@@ -591,8 +600,9 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
     } else if (kind == CALC_SOLVER_KLU) {
         snprintf(s->reason, sizeof s->reason, "KLU: direct sparse LU was requested");
     } else {
-        snprintf(s->reason, sizeof s->reason, "BiCGSTAB with ILU(0): the iterative solver was "
-                                              "requested");
+        snprintf(s->reason, sizeof s->reason,
+                 "BiCGSTAB with ILU(0): the iterative solver was "
+                 "requested");
     }
     s->kind = kind;
 
@@ -635,7 +645,8 @@ static tj_status auto_fallback(calc_solver *s, tj_error *err)
     if (rc != TJ_OK)
         return rc; /* the caller keeps BiCGSTAB's error, which names the residual */
     s->kind = CALC_SOLVER_KLU;
-    snprintf(s->reason, sizeof s->reason, "KLU: BiCGSTAB with ILU(0) did not converge (%.3g "
+    snprintf(s->reason, sizeof s->reason,
+             "KLU: BiCGSTAB with ILU(0) did not converge (%.3g "
              "after %d iterations), so the direct solver took over",
              s->last_residual, s->last_iterations);
     tj_error_clear(err);
@@ -684,8 +695,8 @@ tj_status calc_solver_klu_predict(const calc_csc *a, double *fill, double *mflop
     c.ordering = 0;
     klu_symbolic *sym = klu_analyze(a->ncols, a->colptr, a->rowind, &c);
     if (!sym)
-        return tj_error_set(err, c.status == KLU_OUT_OF_MEMORY ? TJ_ERR_NOMEM : TJ_ERR_INTERNAL,
-                            NULL, "klu_analyze failed (status %d)", c.status);
+        return tj_error_set(err, c.status == KLU_OUT_OF_MEMORY ? TJ_ERR_NOMEM : TJ_ERR_INTERNAL, NULL,
+                            "klu_analyze failed (status %d)", c.status);
     if (fill)
         *fill = sym->lnz + sym->unz;
     if (mflop)

@@ -15,23 +15,23 @@ void calc_csc_release(calc_csc *m)
     memset(m, 0, sizeof *m);
 }
 
-tj_status calc_csc_from_triplets(int nrows, int ncols, int nnz, const int *ri, const int *ci,
-                                 const double *v, calc_csc *out, int *map, tj_error *err)
+tj_status calc_csc_from_triplets(int nrows, int ncols, int nnz, const int *ri, const int *ci, const double *v,
+                                 calc_csc *out, int *map, tj_error *err)
 {
     tj_status rc = TJ_OK;
     int *rowcnt = NULL, *byrow = NULL, *bycol = NULL, *colcnt = NULL;
 
     memset(out, 0, sizeof *out);
     if (nrows < 0 || ncols < 0 || nnz < 0 || ncols == INT_MAX || nrows == INT_MAX)
-        return tj_error_set(err, TJ_ERR_USAGE, NULL,
-                            "bad matrix dimensions %d x %d with %d entries", nrows, ncols, nnz);
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "bad matrix dimensions %d x %d with %d entries", nrows,
+                            ncols, nnz);
     if (nnz > 0 && (!ri || !ci || !v))
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "missing triplet arrays");
     for (int k = 0; k < nnz; k++) {
         if (ri[k] < 0 || ri[k] >= nrows || ci[k] < 0 || ci[k] >= ncols)
             return tj_error_set(err, TJ_ERR_INPUT, NULL,
-                                "matrix entry %d at (%d, %d) lies outside the %d x %d matrix", k,
-                                ri[k], ci[k], nrows, ncols);
+                                "matrix entry %d at (%d, %d) lies outside the %d x %d matrix", k, ri[k],
+                                ci[k], nrows, ncols);
     }
 
     rowcnt = calloc((size_t)nrows + 1, sizeof *rowcnt);
@@ -40,8 +40,7 @@ tj_status calc_csc_from_triplets(int nrows, int ncols, int nnz, const int *ri, c
     bycol = malloc(((size_t)nnz + 1) * sizeof *bycol);
     out->colptr = calloc((size_t)ncols + 1, sizeof *out->colptr);
     if (!rowcnt || !colcnt || !byrow || !bycol || !out->colptr) {
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory building a %d x %d matrix",
-                          nrows, ncols);
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory building a %d x %d matrix", nrows, ncols);
         goto out;
     }
 

@@ -112,8 +112,7 @@ static const char *flow_id_at(const calc_system *sys, int i)
     return sys->flow[i].id;
 }
 
-static int index_find(const calc_system *sys, const int *slot, int cap, id_at_fn id_at,
-                      const char *id)
+static int index_find(const calc_system *sys, const int *slot, int cap, id_at_fn id_at, const char *id)
 {
     if (!slot || cap == 0)
         return -1;
@@ -137,8 +136,7 @@ static void index_put(int *slot, int cap, const char *id, int idx)
 }
 
 /* Make room for count + 1 entries (rehashing all count existing ones). */
-static tj_status index_reserve(const calc_system *sys, int **slot, int *cap, int count,
-                               id_at_fn id_at)
+static tj_status index_reserve(const calc_system *sys, int **slot, int *cap, int count, id_at_fn id_at)
 {
     if (*cap >= 2 * (count + 1))
         return TJ_OK;
@@ -174,29 +172,27 @@ tj_status calc_dist_check(const calc_dist *d, tj_error *err)
     if (!isfinite(d->a) || !isfinite(d->b) || !isfinite(d->c))
         return tj_error_set(err, TJ_ERR_INPUT, NULL, "distribution parameters must be finite");
     switch (d->kind) {
-    case CALC_DIST_NONE:
-        return TJ_OK;
+    case CALC_DIST_NONE: return TJ_OK;
     case CALC_DIST_LOGNORMAL:
         if (d->b < 1)
             return tj_error_set(err, TJ_ERR_INPUT, NULL,
-                                "lognormal geometric standard deviation must be >= 1 (got %g)",
-                                d->b);
+                                "lognormal geometric standard deviation must be >= 1 (got %g)", d->b);
         return TJ_OK;
     case CALC_DIST_NORMAL:
         if (d->b < 0)
-            return tj_error_set(err, TJ_ERR_INPUT, NULL,
-                                "normal standard deviation must be >= 0 (got %g)", d->b);
+            return tj_error_set(err, TJ_ERR_INPUT, NULL, "normal standard deviation must be >= 0 (got %g)",
+                                d->b);
         return TJ_OK;
     case CALC_DIST_TRIANGULAR:
         if (!(d->a <= d->b && d->b <= d->c))
             return tj_error_set(err, TJ_ERR_INPUT, NULL,
-                                "triangular distribution needs min <= mode <= max (got %g, %g, %g)",
-                                d->a, d->b, d->c);
+                                "triangular distribution needs min <= mode <= max (got %g, %g, %g)", d->a,
+                                d->b, d->c);
         return TJ_OK;
     case CALC_DIST_UNIFORM:
         if (!(d->a <= d->b))
-            return tj_error_set(err, TJ_ERR_INPUT, NULL,
-                                "uniform distribution needs min <= max (got %g, %g)", d->a, d->b);
+            return tj_error_set(err, TJ_ERR_INPUT, NULL, "uniform distribution needs min <= max (got %g, %g)",
+                                d->a, d->b);
         return TJ_OK;
     }
     return tj_error_set(err, TJ_ERR_INPUT, NULL, "unknown distribution kind %d", (int)d->kind);
@@ -257,21 +253,19 @@ const tj_error *calc_system_error(const calc_system *sys)
 
 /* ---- processes and flows ---- */
 
-int calc_system_add_process(calc_system *sys, const char *id, const char *name,
-                            const char *product, const char *unit, calc_stage stage,
-                            const calc_dqi *dq)
+int calc_system_add_process(calc_system *sys, const char *id, const char *name, const char *product,
+                            const char *unit, calc_stage stage, const calc_dqi *dq)
 {
     if (!sys)
         return TJ_ERR_USAGE;
     if (!id || !*id)
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "id", "a process needs a non-empty id");
     if ((unsigned)stage >= CALC_STAGE_COUNT)
-        return tj_error_set(&sys->err, TJ_ERR_INPUT, "stage", "process '%s': unknown stage %d",
-                            id, (int)stage);
+        return tj_error_set(&sys->err, TJ_ERR_INPUT, "stage", "process '%s': unknown stage %d", id,
+                            (int)stage);
     if (dq && !dqi_valid(dq))
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "dq",
-                            "process '%s': data quality ratings must be 0 (unrated) or 1..5",
-                            id);
+                            "process '%s': data quality ratings must be 0 (unrated) or 1..5", id);
     if (calc_system_find_process(sys, id) >= 0)
         return tj_error_set(&sys->err, TJ_ERR_CONFLICT, "id", "duplicate process id '%s'", id);
     if (sys->n == INT_MAX - 1)
@@ -320,8 +314,8 @@ int calc_system_add_flow(calc_system *sys, const calc_flow *f)
     if (!f->id || !*f->id)
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "id", "a flow needs a non-empty id");
     if ((unsigned)f->channel >= CALC_CH_COUNT)
-        return tj_error_set(&sys->err, TJ_ERR_INPUT, "channel", "flow '%s': unknown channel %d",
-                            f->id, (int)f->channel);
+        return tj_error_set(&sys->err, TJ_ERR_INPUT, "channel", "flow '%s': unknown channel %d", f->id,
+                            (int)f->channel);
     if (!isfinite(f->cf))
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "cf",
                             "flow '%s': characterisation factor is not a finite number", f->id);
@@ -341,8 +335,7 @@ int calc_system_add_flow(calc_system *sys, const calc_flow *f)
     d->compartment = dup_or_null(f->compartment);
     d->unit = strdup(f->unit ? f->unit : "kg");
     d->source = dup_or_null(f->source);
-    if (!d->id || !d->name || !d->unit || (f->compartment && !d->compartment) ||
-        (f->source && !d->source)) {
+    if (!d->id || !d->name || !d->unit || (f->compartment && !d->compartment) || (f->source && !d->source)) {
         free(d->id);
         free(d->name);
         free(d->compartment);
@@ -372,29 +365,27 @@ int calc_system_find_process(const calc_system *sys, const char *id)
 
 /* ---- entries ---- */
 
-static tj_status check_entry(calc_system *sys, const char *what, int row, int nrows,
-                             const char *rowname, int col, double amount, const calc_dist *dist,
-                             const calc_dqi *dq)
+static tj_status check_entry(calc_system *sys, const char *what, int row, int nrows, const char *rowname,
+                             int col, double amount, const calc_dist *dist, const calc_dqi *dq)
 {
     if (col < 0 || col >= sys->n)
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "col",
-                            "%s entry: process column %d out of range (0..%d)", what, col,
-                            sys->n - 1);
+                            "%s entry: process column %d out of range (0..%d)", what, col, sys->n - 1);
     const char *pid = sys->proc[col].id;
     if (row < 0 || row >= nrows)
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "row",
-                            "%s entry of process '%s': %s %d out of range (0..%d)", what, pid,
-                            rowname, row, nrows - 1);
+                            "%s entry of process '%s': %s %d out of range (0..%d)", what, pid, rowname, row,
+                            nrows - 1);
     if (!isfinite(amount))
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "amount",
-                            "%s entry of process '%s' (%s %d): amount is not a finite number",
-                            what, pid, rowname, row);
+                            "%s entry of process '%s' (%s %d): amount is not a finite number", what, pid,
+                            rowname, row);
     if (dist) {
         tj_error e;
         tj_error_clear(&e);
         if (calc_dist_check(dist, &e) != TJ_OK)
-            return tj_error_set(&sys->err, TJ_ERR_INPUT, "dist", "%s entry of process '%s' (%s %d): %s",
-                                what, pid, rowname, row, e.message);
+            return tj_error_set(&sys->err, TJ_ERR_INPUT, "dist", "%s entry of process '%s' (%s %d): %s", what,
+                                pid, rowname, row, e.message);
     }
     if (dq && !dqi_valid(dq))
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "dq",
@@ -404,11 +395,10 @@ static tj_status check_entry(calc_system *sys, const char *what, int row, int nr
     return TJ_OK;
 }
 
-static tj_status add_entry(calc_system *sys, calc_entry **arr, int *count, int *cap, int row,
-                           int col, double amount, const calc_dist *dist, const calc_dqi *dq)
+static tj_status add_entry(calc_system *sys, calc_entry **arr, int *count, int *cap, int row, int col,
+                           double amount, const calc_dist *dist, const calc_dqi *dq)
 {
-    if (*count == INT_MAX - 1 ||
-        grow((void **)arr, cap, *count + 1, sizeof **arr) != TJ_OK)
+    if (*count == INT_MAX - 1 || grow((void **)arr, cap, *count + 1, sizeof **arr) != TJ_OK)
         return tj_error_set(&sys->err, TJ_ERR_NOMEM, NULL, "out of memory adding an entry");
     calc_entry *e = &(*arr)[(*count)++];
     memset(e, 0, sizeof *e);
@@ -422,8 +412,8 @@ static tj_status add_entry(calc_system *sys, calc_entry **arr, int *count, int *
     return TJ_OK;
 }
 
-tj_status calc_system_add_tech(calc_system *sys, int row, int col, double amount,
-                               const calc_dist *dist, const calc_dqi *dq)
+tj_status calc_system_add_tech(calc_system *sys, int row, int col, double amount, const calc_dist *dist,
+                               const calc_dqi *dq)
 {
     if (!sys)
         return TJ_ERR_USAGE;
@@ -433,8 +423,8 @@ tj_status calc_system_add_tech(calc_system *sys, int row, int col, double amount
     return add_entry(sys, &sys->tech, &sys->ntech, &sys->cap_tech, row, col, amount, dist, dq);
 }
 
-tj_status calc_system_add_elem(calc_system *sys, int flow, int col, double amount,
-                               const calc_dist *dist, const calc_dqi *dq)
+tj_status calc_system_add_elem(calc_system *sys, int flow, int col, double amount, const calc_dist *dist,
+                               const calc_dqi *dq)
 {
     if (!sys)
         return TJ_ERR_USAGE;
@@ -444,25 +434,25 @@ tj_status calc_system_add_elem(calc_system *sys, int flow, int col, double amoun
     return add_entry(sys, &sys->elem, &sys->nelem, &sys->cap_elem, flow, col, amount, dist, dq);
 }
 
-tj_status calc_system_add_cutoff(calc_system *sys, int col, const char *what, double amount,
-                                 const char *unit, double mass_kg)
+tj_status calc_system_add_cutoff(calc_system *sys, int col, const char *what, double amount, const char *unit,
+                                 double mass_kg)
 {
     if (!sys)
         return TJ_ERR_USAGE;
     if (col < 0 || col >= sys->n)
-        return tj_error_set(&sys->err, TJ_ERR_INPUT, "col",
-                            "cut-off: process column %d out of range (0..%d)", col, sys->n - 1);
+        return tj_error_set(&sys->err, TJ_ERR_INPUT, "col", "cut-off: process column %d out of range (0..%d)",
+                            col, sys->n - 1);
     if (!what || !*what)
-        return tj_error_set(&sys->err, TJ_ERR_INPUT, "what",
-                            "cut-off of process '%s' needs a description", sys->proc[col].id);
+        return tj_error_set(&sys->err, TJ_ERR_INPUT, "what", "cut-off of process '%s' needs a description",
+                            sys->proc[col].id);
     if (!isfinite(amount))
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "amount",
                             "cut-off '%s' of process '%s': amount is not a finite number", what,
                             sys->proc[col].id);
     if (isinf(mass_kg) || mass_kg < 0)
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "mass_kg",
-                            "cut-off '%s' of process '%s': mass must be >= 0 kg or NaN (unknown)",
-                            what, sys->proc[col].id);
+                            "cut-off '%s' of process '%s': mass must be >= 0 kg or NaN (unknown)", what,
+                            sys->proc[col].id);
     if (sys->ncut == INT_MAX - 1 ||
         grow((void **)&sys->cut, &sys->cap_cut, sys->ncut + 1, sizeof *sys->cut) != TJ_OK)
         goto nomem;

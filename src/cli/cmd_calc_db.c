@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +16,16 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "io/olca.h"
+#include "io/result_json.h"
 #include "services/olca_store.h"
 #include "store/store.h"
 
 static void calc_db_usage(FILE *out)
 {
     fputs("usage: tanji calc --db FILE --process UUID [--amount X] [--gwp AR6|AR5]\n"
-          "                  [--allocation none|physical|economic|causal|default]\n"
-          "                  [--format json|text] [--output FILE]\n"
+          "                  [--allocation default|none|physical|economic|causal]\n"
+          "                  [--format json|text] [--output FILE] [--solver auto|klu|iterative]\n"
+          "                  [--path-cutoff X] [--mc N [--seed S]]\n"
           "       tanji calc --db FILE --all [--gwp AR6|AR5] [--allocation ...]\n"
           "                  [--format csv|json] [--output FILE] [--quiet]\n\n"
           "Cradle-to-gate carbon footprint of a process's reference product in a database\n"
@@ -34,12 +37,16 @@ static void calc_db_usage(FILE *out)
           "  --amount X      amount of the reference product in the reference unit of its\n"
           "                  reference flow property (default 1; the result names the unit)\n"
           "  --gwp SET       AR6 (default) or AR5 GWP100\n"
-          "  --allocation M  none (default: whole burden to the quantitative reference),\n"
-          "                  physical, economic, causal, or default (each process's own)\n"
+          "  --allocation M  default (each process's own method; none when it has none),\n"
+          "                  none (whole burden to the quantitative reference), physical,\n"
+          "                  economic or causal\n"
           "  --format F      --process: json or text (default text); --all: csv (default) or json\n"
-          "  --output FILE   write there instead of stdout\n"
-          "  --quiet         no progress bar on stderr\n\n"
-          "Semantics (linking, allocation, characterisation, cut-offs): docs/olca-import.md\n"
+          "  -o, --output F  write there instead of stdout\n"
+          "  --mc N          Monte Carlo with N iterations over the imported uncertainty\n"
+          "                  distributions (--seed S, default 1: same seed, same result)\n"
+          "  --quiet         no progress bar or summary on stderr\n\n"
+          "Options may also be written --opt=VALUE.  Semantics (linking, allocation,\n"
+          "characterisation, cut-offs): docs/olca-import.md\n"
           "Exit codes: 0 ok, 1 usage, 2 bad input / unknown process, 3 I/O or database error.\n",
           out);
 }
@@ -77,133 +84,119 @@ static json_t *info_json(const olca_build_info *info, const olca_build_options *
     for (int i = 0; i < info->notes.nmsg; i++)
         json_array_append_new(notes, json_string(info->notes.msg[i]));
     return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:i}",
-                     "allocation", olca_alloc_key(opt->allocation), "gwp",
-                     tj_gwp_set_name(opt->gwp), "columns", info->columns, "processes_split",
-                     info->processes_split, "linked", info->linked, "linked_default_provider",
-                     info->linked_default, "linked_among_several", info->ambiguous,
-                     "cutoff_exchanges", info->cutoffs, "coproducts_ignored",
+                     "allocation", olca_alloc_key(opt->allocation), "gwp", tj_gwp_set_name(opt->gwp),
+                     "columns", info->columns, "processes_split", info->processes_split, "linked",
+                     info->linked, "linked_default_provider", info->linked_default, "linked_among_several",
+                     info->ambiguous, "cutoff_exchanges", info->cutoffs, "coproducts_ignored",
                      info->ignored_coproducts, "allocation_factors_missing", info->alloc_missing,
                      "ghg_flows_mapped", info->ghg_mapped, "processes_left_out", info->bad_qref,
-                     "ghg_like_unmapped", un, "notes", notes, "notes_not_shown",
-                     info->notes.dropped_msg);
+                     "ghg_like_unmapped", un, "notes", notes, "notes_not_shown", info->notes.dropped_msg);
 }
 
-/* JSON of one result.  Keys follow the model calculation's result; the
- * inventory carries the openLCA flow UUID, name, compartment and unit. */
-static json_t *result_json(const calc_system *sys, const calc_result *r, const olca_build_options *opt)
-{
-    const calc_process *p = &sys->proc[r->demand_col];
-    json_t *ch = json_object(), *stg = json_object(), *gases = json_array(),
-           *procs = json_array(), *inv = json_array(), *cuts = json_array();
-    for (int c = 0; c < CALC_CH_COUNT; c++)
-        json_object_set_new(ch, calc_channel_key((calc_channel)c), json_real(r->channel[c]));
-    for (int s = 0; s < CALC_STAGE_COUNT; s++)
-        json_object_set_new(stg, calc_stage_key((calc_stage)s), json_real(r->stage[s]));
-    for (int i = 0; i < r->ngas; i++)
-        json_array_append_new(gases, json_pack("{s:s, s:f, s:f}", "gas", r->gas[i].gas, "amount_kg",
-                                               r->gas[i].amount, "co2e_kg", r->gas[i].co2e));
-    for (int i = 0; i < r->nproc; i++) {
-        const calc_process *q = &sys->proc[r->proc[i].col];
-        json_array_append_new(procs, json_pack("{s:s, s:s, s:f, s:f, s:f}", "id", q->id, "name",
-                                               q->name, "activity", r->proc[i].activity,
-                                               "direct_co2e_kg", r->proc[i].direct, "share",
-                                               r->proc[i].share));
-    }
-    for (int i = 0; i < r->ninv; i++) {
-        const calc_flow *f = &sys->flow[r->inv[i].flow];
-        json_array_append_new(inv, json_pack("{s:s, s:s, s:s?, s:s, s:f, s:f, s:s?, s:s}", "flow",
-                                             f->id, "name", f->name, "compartment",
-                                             f->compartment, "unit", f->unit, "amount",
-                                             r->inv[i].amount, "co2e_kg", r->inv[i].co2e, "gas",
-                                             f->gas ? f->gas->id : NULL, "channel",
-                                             calc_channel_key(f->channel)));
-    }
-    for (int i = 0; i < r->ncut; i++) {
-        const calc_cutoff *c = &sys->cut[r->cut[i]];
-        json_array_append_new(cuts, json_pack("{s:s, s:s, s:f, s:s}", "process",
-                                              sys->proc[c->col].id, "what", c->what, "amount",
-                                              r->cut_amount ? r->cut_amount[i] : c->amount, "unit",
-                                              c->unit));
-    }
-    return json_pack("{s:{s:s, s:s, s:s, s:f, s:s}, s:f, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
-                     "s:f, s:o, s:{s:s, s:s?, s:f, s:i, s:f}}",
-                     "product", "process", p->id, "name", p->name, "product", p->product, "amount",
-                     r->demand_amount, "unit", p->unit, "total_co2e_kg", r->total, "unit",
-                     "kg CO2e", "gwp", tj_gwp_set_name(opt->gwp), "channels", ch, "stages", stg,
-                     "gases", gases, "processes", procs, "inventory", inv, "cutoff_share",
-                     r->cutoff_share, "cutoffs", cuts, "solver", "name", r->solver ? r->solver : "",
-                     "reason", r->solver_reason, "residual", r->residual, "iterations",
-                     r->iterations, "seconds", r->seconds);
-}
+/* JSON result keys of a channel, as in io/result_json.h. */
+static const char *const channel_json_key[CALC_CH_COUNT] = {"fossil", "biogenic_emissions",
+                                                            "biogenic_removals", "dluc", "aircraft"};
 
-static void print_text(FILE *out, const calc_system *sys, const calc_result *r,
-                       const olca_build_info *info, const olca_build_options *opt)
+static void print_db_summary(FILE *out, const olca_build_info *info)
 {
-    const calc_process *p = &sys->proc[r->demand_col];
-    fprintf(out, "%s\n  process %s\n", p->product, p->id);
-    fprintf(out, "  %.6g %s: %.6g kg CO2e (GWP100 %s)\n", r->demand_amount, p->unit, r->total,
-            tj_gwp_set_name(opt->gwp));
-    for (int c = 0; c < CALC_CH_COUNT; c++)
-        if (r->channel[c] != 0)
-            fprintf(out, "    %-18s %14.6g kg CO2e\n", calc_channel_key((calc_channel)c),
-                    r->channel[c]);
-    fprintf(out, "  gases:\n");
-    for (int i = 0; i < r->ngas && i < 10; i++)
-        fprintf(out, "    %-18s %14.6g kg  %14.6g kg CO2e\n", r->gas[i].gas, r->gas[i].amount,
-                r->gas[i].co2e);
-    fprintf(out, "  largest direct contributions:\n");
-    for (int i = 0; i < r->nproc && i < 10; i++)
-        fprintf(out, "    %6.1f%%  %s\n", 100 * r->proc[i].share, sys->proc[r->proc[i].col].name);
-    fprintf(out, "  cut-offs reached: %d (mass share %.1f%%)\n", r->ncut, 100 * r->cutoff_share);
-    fprintf(out, "  database: %d products, %d links (%d among several providers), %d cut-off "
-                 "exchanges, %d co-products ignored, %d GHG-like flows unmapped\n",
-            info->columns, info->linked, info->ambiguous, info->cutoffs,
-            info->ignored_coproducts, info->ghg_unmapped);
-    fprintf(out, "  solver: %s (residual %.2g)\n", r->solver ? r->solver : "", r->residual);
+    fprintf(out,
+            "database: %d products, %d links (%d among several providers), %d cut-off exchanges, %d "
+            "co-products ignored, %d processes split by allocation, %d GHG-like flows without a "
+            "factor\n",
+            info->columns, info->linked, info->ambiguous, info->cutoffs, info->ignored_coproducts,
+            info->processes_split, info->ghg_unmapped);
+    for (int i = 0; i < info->ghg_unmapped && i < 10; i++)
+        fprintf(out, "  no factor: %s\n", info->unmapped[i]);
+    if (info->ghg_unmapped > 10)
+        fprintf(out, "  ... %d more (see --format json)\n", info->ghg_unmapped - 10);
 }
 
 int cli_calc_db(int argc, char **argv)
 {
     const char *dburl = NULL, *process = NULL, *format = NULL, *output = NULL, *gwp = "AR6",
-               *alloc = "none";
+               *alloc = "default";
     double amount = 1.0;
     int all = 0, quiet = 0;
     tj_error err;
     tj_error_clear(&err);
+    const char *solver = "auto", *path_cutoff = NULL;
+    uint64_t mc = 0, seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int has_val = i + 1 < argc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             calc_db_usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--db") && has_val)
-            dburl = argv[++i];
-        else if (!strcmp(a, "--process") && has_val)
-            process = argv[++i];
-        else if (!strcmp(a, "--all"))
+        }
+        if (!strcmp(a, "--all")) {
             all = 1;
-        else if (!strcmp(a, "--amount") && has_val) {
-            if (cli_parse_double(argv[++i], "--amount", &amount, &err) != TJ_OK)
-                return cli_fail(&err);
-        } else if (!strcmp(a, "--gwp") && has_val)
-            gwp = argv[++i];
-        else if (!strcmp(a, "--allocation") && has_val)
-            alloc = argv[++i];
-        else if (!strcmp(a, "--format") && has_val)
-            format = argv[++i];
-        else if (!strcmp(a, "--output") && has_val)
-            output = argv[++i];
-        else if (!strcmp(a, "--quiet"))
+            continue;
+        }
+        if (!strcmp(a, "--quiet")) {
             quiet = 1;
-        else {
-            fprintf(stderr, "tanji calc: unknown or incomplete option %s (see tanji calc --db X --help)\n",
+            continue;
+        }
+        /* options with a value: "--opt VALUE" or "--opt=VALUE" */
+        static const char *const names[] = {"--db",     "--process", "--amount", "--gwp",    "--allocation",
+                                            "--format", "--output",  "-o",       "--solver", "--path-cutoff",
+                                            "--mc",     "--seed",    NULL};
+        const char *val = NULL;
+        int k;
+        for (k = 0; names[k]; k++) {
+            size_t n = strlen(names[k]);
+            if (!strncmp(a, names[k], n) && a[n] == '=') {
+                val = a + n + 1;
+                break;
+            }
+            if (!strcmp(a, names[k])) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "tanji calc: %s needs a value\n", a);
+                    return EXIT_USAGE;
+                }
+                val = argv[++i];
+                break;
+            }
+        }
+        if (!names[k]) {
+            fprintf(stderr,
+                    "tanji calc: unknown option %s with --db (see tanji calc --db X --process Y --help)\n",
                     a);
             return EXIT_USAGE;
+        }
+        const char *nm = names[k];
+        if (!strcmp(nm, "--db"))
+            dburl = val;
+        else if (!strcmp(nm, "--process"))
+            process = val;
+        else if (!strcmp(nm, "--amount")) {
+            if (cli_parse_double(val, "--amount", &amount, &err) != TJ_OK)
+                return cli_fail(&err);
+        } else if (!strcmp(nm, "--gwp"))
+            gwp = val;
+        else if (!strcmp(nm, "--allocation"))
+            alloc = val;
+        else if (!strcmp(nm, "--format"))
+            format = val;
+        else if (!strcmp(nm, "--output") || !strcmp(nm, "-o"))
+            output = val;
+        else if (!strcmp(nm, "--solver"))
+            solver = val;
+        else if (!strcmp(nm, "--path-cutoff"))
+            path_cutoff = val;
+        else if (!strcmp(nm, "--mc")) {
+            if (cli_parse_u64(val, "--mc", 10000000, &mc, &err) != TJ_OK)
+                return cli_fail(&err);
+        } else if (!strcmp(nm, "--seed")) {
+            if (cli_parse_u64(val, "--seed", UINT64_MAX, &seed, &err) != TJ_OK)
+                return cli_fail(&err);
         }
     }
     if (!dburl || (!process && !all) || (process && all)) {
         fprintf(stderr, "tanji calc: --db needs exactly one of --process UUID or --all\n");
         calc_db_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (mc > 0 && all) {
+        fprintf(stderr, "tanji calc: --mc works with --process, not with --all\n");
         return EXIT_USAGE;
     }
     if (!format)
@@ -237,6 +230,22 @@ int cli_calc_db(int argc, char **argv)
     memset(&info, 0, sizeof info);
     calc_options copt;
     calc_options_init(&copt);
+    if (!strcmp(solver, "klu"))
+        copt.solver = CALC_SOLVER_KLU;
+    else if (!strcmp(solver, "iterative"))
+        copt.solver = CALC_SOLVER_ITERATIVE;
+    else if (strcmp(solver, "auto")) {
+        fprintf(stderr, "tanji calc: --solver must be auto, klu or iterative, not \"%s\"\n", solver);
+        return EXIT_USAGE;
+    }
+    if (path_cutoff) {
+        if (cli_parse_double(path_cutoff, "--path-cutoff", &copt.path_cutoff, &err) != TJ_OK)
+            return cli_fail(&err);
+        if (copt.path_cutoff < 0 || copt.path_cutoff > 1) {
+            fprintf(stderr, "tanji calc: --path-cutoff must be between 0 and 1\n");
+            return EXIT_USAGE;
+        }
+    }
     double t0 = now_s();
 
     tj_status st = store_open(dburl, &db, &err);
@@ -244,8 +253,7 @@ int cli_calc_db(int argc, char **argv)
         st = svc_olca_load(db, &o, &err);
     if (st == TJ_OK && o->nprocs == 0)
         st = tj_error_set(&err, TJ_ERR_NOTFOUND, "--db",
-                          "%s holds no openLCA processes; import some with `tanji import olca`",
-                          dburl);
+                          "%s holds no openLCA processes; import some with `tanji import olca`", dburl);
     if (st == TJ_OK)
         st = olca_build_system(o, &opt, &sys, &info, &err);
     if (st == TJ_OK)
@@ -268,7 +276,8 @@ int cli_calc_db(int argc, char **argv)
             rc = cli_fail(&err);
             goto out;
         }
-        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK) {
+        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK ||
+            (mc > 0 && (st = calc_context_monte_carlo(ctx, res, (int)mc, seed, &err)) != TJ_OK)) {
             rc = cli_fail(&err);
             goto out;
         }
@@ -277,13 +286,19 @@ int cli_calc_db(int argc, char **argv)
             goto out;
         }
         if (!strcmp(format, "json")) {
-            json_t *j = result_json(sys, res, &opt);
+            json_t *j = io_result_to_json(sys, res, opt.gwp);
+            if (!j) {
+                tj_error_set(&err, TJ_ERR_NOMEM, NULL, "out of memory");
+                rc = cli_fail(&err);
+                goto out;
+            }
             json_object_set_new(j, "database", info_json(&info, &opt));
             json_dumpf(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
             fputc('\n', out);
             json_decref(j);
         } else {
-            print_text(out, sys, res, &info, &opt);
+            io_result_print_text(out, sys, res, opt.gwp);
+            print_db_summary(out, &info);
         }
         goto out;
     }
@@ -311,14 +326,12 @@ int cli_calc_db(int argc, char **argv)
         if (fs != TJ_OK)
             failed++;
         if (rows) {
-            json_t *row = json_pack("{s:s, s:s, s:s, s:f, s:s}", "process", p->id, "name", p->name,
-                                    "product", p->product, "amount", 1.0, "unit", p->unit);
+            json_t *row = json_pack("{s:s, s:s, s:s, s:f, s:s}", "id", p->id, "name", p->name, "product",
+                                    p->product, "amount", 1.0, "unit", p->unit);
             if (fs == TJ_OK) {
-                json_t *ch = json_object();
+                json_object_set_new(row, "total", json_real(r->total));
                 for (int c = 0; c < CALC_CH_COUNT; c++)
-                    json_object_set_new(ch, calc_channel_key((calc_channel)c), json_real(r->channel[c]));
-                json_object_set_new(row, "total_co2e_kg", json_real(r->total));
-                json_object_set_new(row, "channels", ch);
+                    json_object_set_new(row, channel_json_key[c], json_real(r->channel[c]));
                 json_object_set_new(row, "cutoff_share", json_real(r->cutoff_share));
                 json_object_set_new(row, "cutoffs", json_integer(r->ncut));
             } else {
@@ -337,8 +350,8 @@ int cli_calc_db(int argc, char **argv)
                 fprintf(out, ",%.10g", r->total);
                 for (int c = 0; c < CALC_CH_COUNT; c++)
                     fprintf(out, ",%.10g", r->channel[c]);
-                fprintf(out, ",%.6g,%d,%s,%s,ok\n", r->cutoff_share, r->ncut,
-                        tj_gwp_set_name(opt.gwp), olca_alloc_key(opt.allocation));
+                fprintf(out, ",%.6g,%d,%s,%s,ok\n", r->cutoff_share, r->ncut, tj_gwp_set_name(opt.gwp),
+                        olca_alloc_key(opt.allocation));
             } else {
                 fputs(",,", out);
                 for (int c = 0; c < CALC_CH_COUNT; c++)
@@ -351,8 +364,8 @@ int cli_calc_db(int argc, char **argv)
         calc_result_free(r);
         if (bar && (j % 16 == 0 || j + 1 == sys->n)) {
             int w = 40, done = (int)((long)w * (j + 1) / sys->n);
-            fprintf(stderr, "\r  [%.*s%*s] %d/%d", done, "########################################",
-                    w - done, "", j + 1, sys->n);
+            fprintf(stderr, "\r  [%.*s%*s] %d/%d", done, "########################################", w - done,
+                    "", j + 1, sys->n);
             if (j + 1 == sys->n)
                 fputc('\n', stderr);
         }
@@ -363,9 +376,15 @@ int cli_calc_db(int argc, char **argv)
         fputc('\n', out);
         json_decref(j);
     }
-    if (!quiet)
-        fprintf(stderr, "%d products (%d failed): load+build %.3f s, calculate %.3f s\n", sys->n,
-                failed, t1 - t0, now_s() - t1);
+    if (!quiet) {
+        fprintf(stderr, "%d products (%d failed): load+build %.3f s, calculate %.3f s\n", sys->n, failed,
+                t1 - t0, now_s() - t1);
+        fprintf(stderr,
+                "links %d (%d among several providers), cut-off exchanges %d, co-products ignored "
+                "%d, processes split %d, GHG-like flows without a factor %d%s\n",
+                info.linked, info.ambiguous, info.cutoffs, info.ignored_coproducts, info.processes_split,
+                info.ghg_unmapped, info.ghg_unmapped && rows == NULL ? " (listed with --format json)" : "");
+    }
     if (failed)
         rc = EXIT_INPUT;
 out:

@@ -136,16 +136,15 @@ static int import_olca(int argc, char **argv)
             "s:{s:i, s:i, s:i, s:i, s:o, s:i}, s:{s:f, s:f}}",
             "source", path, "imported", "unit_groups", o->nunit_groups, "units", (json_int_t)nunits,
             "flow_properties", o->nprops, "flows", o->nflows, "processes", o->nprocs, "exchanges",
-            (json_int_t)nex, "allocation_factors", (json_int_t)nalloc, "locations", o->nlocations,
-            "sources", o->nsources, "actors", o->nactors, "database", "unit_groups",
-            (json_int_t)c.unit_groups, "units", (json_int_t)c.units, "flow_properties",
-            (json_int_t)c.flow_properties, "flows", (json_int_t)c.flows, "processes",
-            (json_int_t)c.processes, "exchanges", (json_int_t)c.exchanges, "allocation_factors",
-            (json_int_t)c.alloc_factors, "locations", (json_int_t)c.locations, "sources",
-            (json_int_t)c.sources, "actors", (json_int_t)c.actors, "not_used", "files",
-            rep.skipped_files, "exchanges", rep.skipped_exchanges, "allocation_factors",
-            rep.skipped_alloc, "messages_not_shown", rep.dropped_msg, "messages", skipped,
-            "entity_files", rep.files, "seconds", "read", t1 - t0, "write", t2 - t1);
+            (json_int_t)nex, "allocation_factors", (json_int_t)nalloc, "locations", o->nlocations, "sources",
+            o->nsources, "actors", o->nactors, "database", "unit_groups", (json_int_t)c.unit_groups, "units",
+            (json_int_t)c.units, "flow_properties", (json_int_t)c.flow_properties, "flows",
+            (json_int_t)c.flows, "processes", (json_int_t)c.processes, "exchanges", (json_int_t)c.exchanges,
+            "allocation_factors", (json_int_t)c.alloc_factors, "locations", (json_int_t)c.locations,
+            "sources", (json_int_t)c.sources, "actors", (json_int_t)c.actors, "not_used", "files",
+            rep.skipped_files, "exchanges", rep.skipped_exchanges, "allocation_factors", rep.skipped_alloc,
+            "messages_not_shown", rep.dropped_msg, "messages", skipped, "entity_files", rep.files, "seconds",
+            "read", t1 - t0, "write", t2 - t1);
         json_dumpf(j, stdout, JSON_INDENT(2));
         fputc('\n', stdout);
         json_decref(j);

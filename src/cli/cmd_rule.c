@@ -45,11 +45,10 @@ const char *cli_rules_dir(const char *opt)
 
 static json_t *rule_summary_json(const svc_rule *r)
 {
-    return json_pack("{s:s, s:s, s:b, s:{s:s, s:s}, s:s, s:s, s:s, s:s?, s:s}", "id", r->id,
-                     "version", r->version, "template", r->is_template, "title", "zh",
-                     r->title_zh, "en", r->title_en, "category", r->category, "level",
-                     svc_level_name(r->level), "status", svc_status_name(r->status), "region",
-                     r->region, "file", r->file);
+    return json_pack("{s:s, s:s, s:b, s:{s:s, s:s}, s:s, s:s, s:s, s:s?, s:s}", "id", r->id, "version",
+                     r->version, "template", r->is_template, "title", "zh", r->title_zh, "en", r->title_en,
+                     "category", r->category, "level", svc_level_name(r->level), "status",
+                     svc_status_name(r->status), "region", r->region, "file", r->file);
 }
 
 static int print_json(json_t *j)
@@ -77,9 +76,9 @@ static void show_text(const svc_rule *r)
             printf("  note: %s\n", en);
     }
     printf("  product:   %s / %s (%s)\n", r->product_zh, r->product_en, r->category);
-    printf("  level:     %s%s%s    status: %s%s%s\n", svc_level_name(r->level),
-           r->region ? "  region " : "", r->region ? r->region : "", svc_status_name(r->status),
-           r->effective ? "  effective " : "", r->effective ? r->effective : "");
+    printf("  level:     %s%s%s    status: %s%s%s\n", svc_level_name(r->level), r->region ? "  region " : "",
+           r->region ? r->region : "", svc_status_name(r->status), r->effective ? "  effective " : "",
+           r->effective ? r->effective : "");
     printf("  issuer:    %s\n", r->issuer);
     printf("  unit:      %s unit %g %s\n", r->unit_kind, r->unit_amount, r->unit);
     printf("  boundary:  %s\n  stages:   ", r->boundary);
@@ -88,12 +87,11 @@ static void show_text(const svc_rule *r)
             printf(" %s", svc_stage_name(s));
     printf("\n  required inputs:\n");
     for (size_t i = 0; i < r->n_inputs; i++)
-        printf("    - %-22s %s / %s%s%s%s%s\n", r->inputs[i].id, r->inputs[i].name_zh,
-               r->inputs[i].name_en, r->inputs[i].stage >= 0 ? "  stage " : "",
+        printf("    - %-22s %s / %s%s%s%s%s\n", r->inputs[i].id, r->inputs[i].name_zh, r->inputs[i].name_en,
+               r->inputs[i].stage >= 0 ? "  stage " : "",
                r->inputs[i].stage >= 0 ? svc_stage_name(r->inputs[i].stage) : "",
                r->inputs[i].unit ? "  unit " : "", r->inputs[i].unit ? r->inputs[i].unit : "");
-    printf("  cut-off:   %g%% per input, %g%% total\n", r->cutoff_input * 100,
-           r->cutoff_total * 100);
+    printf("  cut-off:   %g%% per input, %g%% total\n", r->cutoff_input * 100, r->cutoff_total * 100);
     printf("  allocation:");
     for (int a = 0; a < SVC_ALLOC_COUNT; a++)
         if (r->allocation_mask & (1u << a))
@@ -112,8 +110,8 @@ int cmd_rule(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     const char *sub = argv[1];
-    const char *dir = NULL, *format = "text", *product = NULL, *region = NULL, *date = NULL,
-               *lang = "en", *pos = NULL;
+    const char *dir = NULL, *format = "text", *product = NULL, *region = NULL, *date = NULL, *lang = "en",
+               *pos = NULL;
     int drafts = 0;
     if (!strcmp(sub, "validate")) {
         if (argc < 3) {
@@ -195,9 +193,9 @@ int cmd_rule(int argc, char **argv)
         } else {
             for (size_t i = 0; i < set.n; i++) {
                 const svc_rule *r = &set.rules[i];
-                printf("%-40s %-8s %-9s %-9s %-7s %s%s\n", r->id, r->version,
-                       svc_level_name(r->level), svc_status_name(r->status),
-                       r->region ? r->region : "-", zh ? r->title_zh : r->title_en,
+                printf("%-40s %-8s %-9s %-9s %-7s %s%s\n", r->id, r->version, svc_level_name(r->level),
+                       svc_status_name(r->status), r->region ? r->region : "-",
+                       zh ? r->title_zh : r->title_en,
                        r->is_template ? (zh ? " [模板]" : " [template]") : "");
             }
         }
@@ -238,29 +236,28 @@ int cmd_rule(int argc, char **argv)
             for (size_t i = 0; i < n; i++) {
                 json_t *o = rule_summary_json(v[i].rule);
                 json_object_set_new(o, "applies", json_boolean(v[i].reason == SVC_APPLIES));
-                json_object_set_new(
-                    o, "reason", json_string(svc_verdict_explain(&v[i], region, zh, buf, sizeof buf)));
+                json_object_set_new(o, "reason",
+                                    json_string(svc_verdict_explain(&v[i], region, zh, buf, sizeof buf)));
                 if (v[i].because)
                     json_object_set_new(o, "displaced_by", json_string(v[i].because->id));
                 json_array_append_new(arr, o);
             }
-            json_t *res = json_pack("{s:s, s:s?, s:o}", "product", product, "region", region,
-                                    "rules", arr);
+            json_t *res = json_pack("{s:s, s:s?, s:o}", "product", product, "region", region, "rules", arr);
             rc = print_json(res);
         } else {
             if (n == 0)
                 printf(zh ? "没有产品 \"%s\" 的规则\n" : "no rule for product \"%s\"\n", product);
             for (size_t i = 0; i < n; i++) {
                 const svc_rule *r = v[i].rule;
-                printf("%s %s@%s  [%s] %s\n    %s\n", v[i].reason == SVC_APPLIES ? "*" : "-",
-                       r->id, r->version, r->category, zh ? r->title_zh : r->title_en,
+                printf("%s %s@%s  [%s] %s\n    %s\n", v[i].reason == SVC_APPLIES ? "*" : "-", r->id,
+                       r->version, r->category, zh ? r->title_zh : r->title_en,
                        svc_verdict_explain(&v[i], region, zh, buf, sizeof buf));
             }
         }
         if (!napp && rc == 0) {
             if (n)
-                fprintf(stderr, zh ? "tanji rule find: 没有适用的规则\n"
-                                   : "tanji rule find: no rule applies\n");
+                fprintf(stderr,
+                        zh ? "tanji rule find: 没有适用的规则\n" : "tanji rule find: no rule applies\n");
             rc = EXIT_INPUT;
         }
         free(v);

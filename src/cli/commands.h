@@ -28,6 +28,9 @@ int cmd_factor(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 /* tanji calc --db: calculation from an imported inventory database (cmd_calc_db.c). */
 int cli_calc_db(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 /* Rules directory: opt if given, else $TJ_RULES_DIR, else the built-in data dir. */
 const char *cli_rules_dir(const char *opt);

@@ -1125,6 +1125,7 @@ void io_model_free(io_model *m)
         free(x->name);
         free(x->unit);
         free(x->source);
+        free(x->note);
     }
     free(m->factor);
     free(m);

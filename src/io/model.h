@@ -30,6 +30,7 @@ typedef struct io_factor {
     char *unit;
     char *source;
     calc_channel channel;
+    char *note;     /* how a database reference was resolved, or NULL */
     int inline_def; /* 1: defined in the model's "factors" array */
     int used;       /* referenced by at least one exchange */
 } io_factor;

@@ -101,7 +101,10 @@ static int index_get(const olca_index *ix, const char *key)
     return -1;
 }
 
-static olca_index *index_new(void) { return calloc(1, sizeof(olca_index)); }
+static olca_index *index_new(void)
+{
+    return calloc(1, sizeof(olca_index));
+}
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -162,7 +165,10 @@ int olca_alloc_parse(const char *s)
 
 /* ---- report ------------------------------------------------------------ */
 
-void olca_report_init(olca_report *r) { memset(r, 0, sizeof *r); }
+void olca_report_init(olca_report *r)
+{
+    memset(r, 0, sizeof *r);
+}
 
 void olca_report_release(olca_report *r)
 {
@@ -206,7 +212,10 @@ void olca_report_add(olca_report *r, const char *fmt, ...)
 
 /* ---- db ---------------------------------------------------------------- */
 
-char *olca_strdup(const char *s) { return s ? strdup(s) : NULL; }
+char *olca_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 /* Copy with surrounding white space removed. */
 static char *strdup_trim(const char *s)
@@ -221,7 +230,10 @@ static char *strdup_trim(const char *s)
     return strndup(s, n);
 }
 
-olca_db *olca_db_new(void) { return calloc(1, sizeof(olca_db)); }
+olca_db *olca_db_new(void)
+{
+    return calloc(1, sizeof(olca_db));
+}
 
 static void entity_release(olca_entity *e)
 {
@@ -343,14 +355,14 @@ static olca_index *build_index(void *arr, int n, size_t elem, size_t id_off)
     return ix;
 }
 
-#define FIND_IMPL(fname, arrf, nf, ixf, type)                                                      \
-    static int fname(olca_db *db, const char *id)                                                  \
-    {                                                                                              \
-        if (!id)                                                                                   \
-            return -1;                                                                             \
-        if (!db->ixf)                                                                              \
-            db->ixf = build_index(db->arrf, db->nf, sizeof(type), offsetof(type, id));             \
-        return index_get(db->ixf, id);                                                             \
+#define FIND_IMPL(fname, arrf, nf, ixf, type)                                                                \
+    static int fname(olca_db *db, const char *id)                                                            \
+    {                                                                                                        \
+        if (!id)                                                                                             \
+            return -1;                                                                                       \
+        if (!db->ixf)                                                                                        \
+            db->ixf = build_index(db->arrf, db->nf, sizeof(type), offsetof(type, id));                       \
+        return index_get(db->ixf, id);                                                                       \
     }
 
 FIND_IMPL(find_flow, flows, nflows, ix_flow, olca_flow)
@@ -359,8 +371,14 @@ FIND_IMPL(find_ug, unit_groups, nunit_groups, ix_ug, olca_unit_group)
 FIND_IMPL(find_prop, props, nprops, ix_prop, olca_flow_property)
 FIND_IMPL(find_cat, cats, ncats, ix_cat, struct olca_category)
 
-int olca_db_find_flow(olca_db *db, const char *id) { return find_flow(db, id); }
-int olca_db_find_process(olca_db *db, const char *id) { return find_proc(db, id); }
+int olca_db_find_flow(olca_db *db, const char *id)
+{
+    return find_flow(db, id);
+}
+int olca_db_find_process(olca_db *db, const char *id)
+{
+    return find_proc(db, id);
+}
 
 olca_flow *olca_db_add_flow(olca_db *db, const char *id, const char *name, olca_flow_type type)
 {
@@ -436,8 +454,7 @@ tj_status olca_process_add_alloc(olca_process *p, const olca_alloc_factor *af)
     return TJ_OK;
 }
 
-olca_entity *olca_db_add_entity(olca_db *db, int kind, const char *id, const char *name,
-                                const char *code)
+olca_entity *olca_db_add_entity(olca_db *db, int kind, const char *id, const char *name, const char *code)
 {
     olca_entity **arr = kind == 0 ? &db->locations : kind == 1 ? &db->sources : &db->actors;
     int *n = kind == 0 ? &db->nlocations : kind == 1 ? &db->nsources : &db->nactors;
@@ -458,8 +475,7 @@ olca_entity *olca_db_add_entity(olca_db *db, int kind, const char *id, const cha
 
 olca_unit_group *olca_db_add_unit_group(olca_db *db, const char *id, const char *name)
 {
-    if (grow((void **)&db->unit_groups, &db->cap_ug, db->nunit_groups, sizeof *db->unit_groups) <
-        0)
+    if (grow((void **)&db->unit_groups, &db->cap_ug, db->nunit_groups, sizeof *db->unit_groups) < 0)
         return NULL;
     olca_unit_group *g = &db->unit_groups[db->nunit_groups];
     memset(g, 0, sizeof *g);
@@ -476,8 +492,8 @@ olca_unit_group *olca_db_add_unit_group(olca_db *db, const char *id, const char 
     return g;
 }
 
-tj_status olca_unit_group_add_unit(olca_unit_group *g, const char *id, const char *name,
-                                   double factor, int is_ref)
+tj_status olca_unit_group_add_unit(olca_unit_group *g, const char *id, const char *name, double factor,
+                                   int is_ref)
 {
     olca_unit *u = realloc(g->units, (size_t)(g->nunits + 1) * sizeof *u);
     if (!u)
@@ -594,8 +610,7 @@ static char *category_of(json_t *o)
 
 #define NOMEM(err) tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory")
 
-static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_report *rep,
-                                  tj_error *err)
+static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_ug(db, id) >= 0) {
         olca_report_add(rep, "unit group %s: duplicate, later copy ignored", id);
@@ -616,17 +631,16 @@ static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_r
         double f = 1.0;
         const char *uname = jstr(u, "name");
         if (!uname || !jnum(u, "conversionFactor", &f) || !(f > 0)) {
-            olca_report_add(rep, "unit group %s: unit %zu without name or positive factor, skipped",
-                            id, i);
+            olca_report_add(rep, "unit group %s: unit %zu without name or positive factor, skipped", id, i);
             continue;
         }
-        if (olca_unit_group_add_unit(g, jstr(u, "@id"), uname, f,
-                                     jbool2(u, "isRefUnit", "referenceUnit")) != TJ_OK)
+        if (olca_unit_group_add_unit(g, jstr(u, "@id"), uname, f, jbool2(u, "isRefUnit", "referenceUnit")) !=
+            TJ_OK)
             return NOMEM(err);
     }
     if (g->ref < 0)
-        olca_report_add(rep, "unit group %s (%s): no reference unit; its units cannot be converted",
-                        id, g->name);
+        olca_report_add(rep, "unit group %s (%s): no reference unit; its units cannot be converted", id,
+                        g->name);
     return TJ_OK;
 }
 
@@ -676,8 +690,8 @@ static tj_status parse_flow(olca_db *db, json_t *o, const char *id, olca_report 
     if (!f->ref_property && f->nprops == 1 && !(f->ref_property = strdup(f->props[0].property)))
         return NOMEM(err);
     if (!f->ref_property)
-        olca_report_add(rep, "flow %s (%s): no reference flow property; its exchanges are skipped",
-                        id, f->name);
+        olca_report_add(rep, "flow %s (%s): no reference flow property; its exchanges are skipped", id,
+                        f->name);
     return TJ_OK;
 }
 
@@ -705,7 +719,7 @@ static const olca_unit *ug_unit(const olca_unit_group *g, const char *uid, const
 /* Convert amount of exchange e (unit/flowProperty refs) into the flow's
  * reference unit.  Returns 0 and sets *out, or -1 with a reason. */
 static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amount, double *out,
-                          const char **why)
+                          double *factor, const char **why)
 {
     const char *pid = ref_id(e, "flowProperty");
     if (!pid)
@@ -743,8 +757,10 @@ static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amo
         *why = "the unit group has no reference unit";
         return -1;
     }
-    double v = amount * unit->factor / g->units[g->ref].factor * rf->factor / pf->factor;
-    if (!isfinite(v)) {
+    double k = unit->factor / g->units[g->ref].factor * rf->factor / pf->factor;
+    double v = amount * k;
+    *factor = k;
+    if (!isfinite(v) || !isfinite(k)) {
         *why = "the converted amount is not finite";
         return -1;
     }
@@ -752,8 +768,66 @@ static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amo
     return 0;
 }
 
-static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_report *rep,
-                               tj_error *err)
+/* olca-schema Uncertainty (same names in v1 and v2) -> calc_dist in
+ * reference units (k = conversion factor of the exchange).  The lognormal
+ * median is the exchange amount (the deterministic value), as in openLCA's
+ * calculation; geomSd is kept.  Returns 0 (dist set, NONE when absent) or
+ * -1 with a reason. */
+static int parse_uncertainty(json_t *u, double amount, double k, calc_dist *d, const char **why)
+{
+    const char *dt = jstr(u, "distributionType");
+    double a = 0, b = 0, c = 0, t = 0;
+    memset(d, 0, sizeof *d);
+    if (!dt || !strcmp(dt, "NO_DISTRIBUTION"))
+        return 0;
+    if (!strcmp(dt, "LOG_NORMAL_DISTRIBUTION")) {
+        if (!jnum(u, "geomSd", &b) || !(b >= 1)) {
+            *why = "lognormal geomSd missing or below 1 (USLCI writes 0 for \"none\")";
+            return -1;
+        }
+        if (amount == 0) {
+            *why = "lognormal around a zero amount";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_LOGNORMAL, amount, b, 0};
+    } else if (!strcmp(dt, "NORMAL_DISTRIBUTION")) {
+        if (!jnum(u, "sd", &b) || b < 0) {
+            *why = "normal sd missing or negative";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_NORMAL, amount, b * fabs(k), 0};
+    } else if (!strcmp(dt, "TRIANGLE_DISTRIBUTION")) {
+        if (jnum(u, "minimum", &a) && jnum(u, "mode", &b) && jnum(u, "maximum", &c) && c <= b &&
+            b <= a) { /* minimum and maximum written the wrong way round */
+            double t = a;
+            a = c;
+            c = t;
+        }
+        if (!jnum(u, "minimum", &t) || !jnum(u, "mode", &t) || !jnum(u, "maximum", &t) ||
+            !(a <= b && b <= c)) {
+            *why = "triangle needs minimum <= mode <= maximum";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_TRIANGULAR, a * k, b * k, c * k};
+    } else if (!strcmp(dt, "UNIFORM_DISTRIBUTION")) {
+        if (!jnum(u, "minimum", &a) || !jnum(u, "maximum", &b) || !(a <= b)) {
+            *why = "uniform needs minimum <= maximum";
+            return -1;
+        }
+        *d = (calc_dist){CALC_DIST_UNIFORM, a * k, b * k, 0};
+    } else {
+        *why = "unknown distributionType";
+        return -1;
+    }
+    if (calc_dist_check(d, NULL) != TJ_OK) {
+        memset(d, 0, sizeof *d);
+        *why = "invalid parameters";
+        return -1;
+    }
+    return 0;
+}
+
+static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_proc(db, id) >= 0) {
         olca_report_add(rep, "process %s: duplicate, later copy ignored", id);
@@ -770,7 +844,8 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     json_t *exs = json_object_get(o, "exchanges");
     size_t i;
     json_t *e;
-    int nq = 0;
+    int nq = 0, nunc_bad = 0;
+    const char *first_unc_why = NULL;
     json_array_foreach(exs, i, e)
     {
         const char *fid = ref_id(e, "flow");
@@ -784,13 +859,14 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
         }
         if (!jnum(e, "amount", &amount)) {
             rep->skipped_exchanges++;
-            olca_report_add(rep, "process %s (%s): exchange %zu (%s) has no numeric amount, skipped",
-                            id, p->name, i, db->flows[fi].name);
+            olca_report_add(rep, "process %s (%s): exchange %zu (%s) has no numeric amount, skipped", id,
+                            p->name, i, db->flows[fi].name);
             continue;
         }
         olca_exchange x = {0};
         const char *why = NULL;
-        if (convert_amount(db, &db->flows[fi], e, amount, &x.amount, &why) < 0) {
+        double k = 1;
+        if (convert_amount(db, &db->flows[fi], e, amount, &x.amount, &k, &why) < 0) {
             rep->skipped_exchanges++;
             olca_report_add(rep, "process %s (%s): exchange %zu (%s): %s, skipped", id, p->name, i,
                             db->flows[fi].name, why);
@@ -805,6 +881,19 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                             id, p->name);
             x.qref = 0;
         }
+        json_t *unc = json_object_get(e, "uncertainty");
+        if (json_is_object(unc)) {
+            const char *uwhy = NULL;
+            if (parse_uncertainty(unc, x.amount, k, &x.dist, &uwhy) == 0) {
+                if (x.dist.kind != CALC_DIST_NONE)
+                    rep->distributions++;
+            } else {
+                rep->skipped_distributions++;
+                if (!first_unc_why)
+                    first_unc_why = uwhy;
+                nunc_bad++;
+            }
+        }
         json_t *iid = json_object_get(e, "internalId");
         x.internal_id = json_is_integer(iid) ? (int)json_integer_value(iid) : 0;
         x.provider = (char *)ref_id(e, "defaultProvider"); /* copied by add_exchange */
@@ -813,6 +902,11 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     }
     if (nq == 0)
         olca_report_add(rep, "process %s (%s): no quantitative reference", id, p->name);
+    if (nunc_bad)
+        olca_report_add(rep,
+                        "process %s (%s): %d uncertainty distribution(s) not used (amounts kept), "
+                        "e.g. %s",
+                        id, p->name, nunc_bad, first_unc_why);
 
     json_t *afs = json_object_get(o, "allocationFactors");
     int bad_kind = 0, no_product = 0, no_exchange = 0;
@@ -863,8 +957,7 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                         "process %s (%s): %d allocation factor(s) skipped: %d without a known "
                         "product, %d causal without a known exchange, %d with an unknown type or "
                         "a missing/negative value",
-                        id, p->name, bad_kind + no_product + no_exchange, no_product, no_exchange,
-                        bad_kind);
+                        id, p->name, bad_kind + no_product + no_exchange, no_product, no_exchange, bad_kind);
     return TJ_OK;
 }
 
@@ -889,8 +982,8 @@ static tj_status parse_category(olca_db *db, json_t *o, const char *id, tj_error
     return TJ_OK;
 }
 
-tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len,
-                            const char *name, olca_report *rep, tj_error *err)
+tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
+                            olca_report *rep, tj_error *err)
 {
     json_error_t jerr;
     json_t *o = json_loadb(text, len, 0, &jerr);
@@ -916,8 +1009,7 @@ tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, siz
     if (!strcmp(kind, "unit_groups"))
         st = parse_unit_group(db, o, id, rep, err);
     else if (!strcmp(kind, "flow_properties")) {
-        if (find_prop(db, id) < 0 &&
-            !olca_db_add_property(db, id, jstr(o, "name"), ref_id(o, "unitGroup")))
+        if (find_prop(db, id) < 0 && !olca_db_add_property(db, id, jstr(o, "name"), ref_id(o, "unitGroup")))
             st = NOMEM(err);
     } else if (!strcmp(kind, "flows"))
         st = parse_flow(db, o, id, rep, err);
@@ -1005,9 +1097,8 @@ void olca_resolve_categories(olca_db *db)
 
 /* ---- archive / folder reading ----------------------------------------- */
 
-static const char *const pass1_kinds[] = {"categories", "unit_groups", "flow_properties",
-                                          "locations",  "sources",     "actors",
-                                          "flows",      NULL};
+static const char *const pass1_kinds[] = {"categories", "unit_groups", "flow_properties", "locations",
+                                          "sources",    "actors",      "flows",           NULL};
 
 /* Entity kind of a path "x/y/kind/UUID.json"; NULL if not an entity file. */
 static const char *kind_of(const char *path, char *buf, size_t bufsz)
@@ -1047,8 +1138,10 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
     if (!z) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, zerr);
-        tj_status st = tj_error_set(err, TJ_ERR_IO, NULL, "cannot open zip archive %s: %s", path,
-                                    zip_error_strerror(&ze));
+        int bad = zerr == ZIP_ER_NOZIP || zerr == ZIP_ER_INCONS;
+        tj_status st =
+            tj_error_set(err, bad ? TJ_ERR_INPUT : TJ_ERR_IO, NULL,
+                         "cannot open %s as a zip archive or folder: %s", path, zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return st;
     }
@@ -1223,8 +1316,8 @@ out:
     return st;
 }
 
-tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress,
-                    void *user, tj_error *err)
+tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress, void *user,
+                    tj_error *err)
 {
     *out = NULL;
     struct stat sb;

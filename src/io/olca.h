@@ -40,9 +40,9 @@ typedef enum olca_alloc_method {
     OLCA_ALLOC_DEFAULT = 4, /* build option only: each process's default method */
 } olca_alloc_method;
 
-const char *olca_flow_type_key(olca_flow_type t);     /* "ELEMENTARY_FLOW", ... */
-int olca_flow_type_parse(const char *s);              /* -1 if unknown */
-const char *olca_alloc_key(olca_alloc_method m);      /* "none", "physical", ... */
+const char *olca_flow_type_key(olca_flow_type t); /* "ELEMENTARY_FLOW", ... */
+int olca_flow_type_parse(const char *s);          /* -1 if unknown */
+const char *olca_alloc_key(olca_alloc_method m);  /* "none", "physical", ... */
 /* Accepts "none", "physical", "economic", "causal", "default" and the
  * olca-schema names "PHYSICAL_ALLOCATION", ...; -1 if unknown. */
 int olca_alloc_parse(const char *s);
@@ -54,7 +54,7 @@ typedef struct olca_unit {
 
 typedef struct olca_unit_group {
     char *id, *name;
-    int ref;       /* index of the reference unit in units, -1 if none */
+    int ref; /* index of the reference unit in units, -1 if none */
     int nunits;
     olca_unit *units;
 } olca_unit_group;
@@ -71,26 +71,27 @@ typedef struct olca_flow_prop_factor {
 } olca_flow_prop_factor;
 
 typedef struct olca_flow {
-    char *id, *name;   /* name trimmed of surrounding white space */
+    char *id, *name; /* name trimmed of surrounding white space */
     olca_flow_type type;
-    char *category;    /* category path "air/unspecified"; may be NULL */
-    char *cas;         /* may be NULL */
-    char *formula;     /* may be NULL */
-    char *location;    /* location UUID, may be NULL */
-    char *ref_property;/* reference flow property UUID, may be NULL */
-    char *ref_unit;    /* name of the reference unit of that property; NULL if unknown */
+    char *category;     /* category path "air/unspecified"; may be NULL */
+    char *cas;          /* may be NULL */
+    char *formula;      /* may be NULL */
+    char *location;     /* location UUID, may be NULL */
+    char *ref_property; /* reference flow property UUID, may be NULL */
+    char *ref_unit;     /* name of the reference unit of that property; NULL if unknown */
     int nprops;
     olca_flow_prop_factor *props;
 } olca_flow;
 
 typedef struct olca_exchange {
-    int flow;          /* index into db->flows */
-    int input;         /* 1 input, 0 output */
-    int avoided;       /* avoided product / waste */
-    int qref;          /* the process's quantitative reference */
-    double amount;     /* in the flow's reference unit */
-    char *provider;    /* defaultProvider process UUID, may be NULL */
-    int internal_id;   /* v2 internalId, 0 if absent */
+    int flow;        /* index into db->flows */
+    int input;       /* 1 input, 0 output */
+    int avoided;     /* avoided product / waste */
+    int qref;        /* the process's quantitative reference */
+    double amount;   /* in the flow's reference unit */
+    char *provider;  /* defaultProvider process UUID, may be NULL */
+    int internal_id; /* v2 internalId, 0 if absent */
+    calc_dist dist;  /* uncertainty in reference units; lognormal a = amount (median) */
 } olca_exchange;
 
 typedef struct olca_alloc_factor {
@@ -102,8 +103,8 @@ typedef struct olca_alloc_factor {
 
 typedef struct olca_process {
     char *id, *name;
-    char *category;    /* may be NULL */
-    char *location;    /* location UUID, may be NULL */
+    char *category; /* may be NULL */
+    char *location; /* location UUID, may be NULL */
     olca_alloc_method default_alloc;
     int nex;
     olca_exchange *ex;
@@ -114,7 +115,7 @@ typedef struct olca_process {
 /* Locations, sources and actors: kept for reference and provenance. */
 typedef struct olca_entity {
     char *id, *name;
-    char *code;        /* location code, source URL, actor e-mail; may be NULL */
+    char *code; /* location code, source URL, actor e-mail; may be NULL */
 } olca_entity;
 
 typedef struct olca_index olca_index; /* string -> int hash, private */
@@ -131,7 +132,9 @@ typedef struct olca_db {
     olca_index *ix_flow, *ix_proc, *ix_ug, *ix_prop;
     /* category UUID -> (name, parent UUID) while reading v1 data */
     int ncats, cap_cats;
-    struct olca_category { char *id, *name, *parent; } *cats;
+    struct olca_category {
+        char *id, *name, *parent;
+    } * cats;
     olca_index *ix_cat;
 } olca_db;
 
@@ -141,8 +144,10 @@ typedef struct olca_report {
     int skipped_files; /* unreadable or unknown entity files */
     int skipped_exchanges;
     int skipped_alloc;
+    int distributions;         /* exchanges with a usable uncertainty distribution */
+    int skipped_distributions; /* unknown type or invalid parameters (amount kept) */
     int nmsg, cap_msg;
-    char **msg;        /* at most OLCA_REPORT_MAX_MSG; further ones only counted */
+    char **msg; /* at most OLCA_REPORT_MAX_MSG; further ones only counted */
     int dropped_msg;
 } olca_report;
 
@@ -163,8 +168,8 @@ typedef void (*olca_progress_fn)(void *user, const char *phase, long done, long 
 
 /* Read a JSON-LD zip file or an unpacked folder.  Entities that cannot be
  * used are reported in rep and skipped; a missing/unreadable archive fails. */
-tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress,
-                    void *user, tj_error *err);
+tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress, void *user,
+                    tj_error *err);
 
 /* Parse one entity (the JSON text of one file) of the given folder kind
  * ("unit_groups", "flow_properties", "flows", "processes", "locations",
@@ -172,8 +177,8 @@ tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_prog
  * flow properties and unit groups to be present already.  Entities that
  * cannot be used are reported and skipped (returns TJ_OK); only allocation
  * failure fails.  Used by olca_read and by the fuzz driver. */
-tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len,
-                            const char *name, olca_report *rep, tj_error *err);
+tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
+                            olca_report *rep, tj_error *err);
 
 /* Resolve v1 category references into paths (called by olca_read after the
  * first pass). */
@@ -188,8 +193,8 @@ tj_status olca_process_add_alloc(olca_process *p, const olca_alloc_factor *af);
 olca_entity *olca_db_add_entity(olca_db *db, int kind /* 0 loc, 1 src, 2 actor */, const char *id,
                                 const char *name, const char *code);
 olca_unit_group *olca_db_add_unit_group(olca_db *db, const char *id, const char *name);
-tj_status olca_unit_group_add_unit(olca_unit_group *g, const char *id, const char *name,
-                                   double factor, int is_ref);
+tj_status olca_unit_group_add_unit(olca_unit_group *g, const char *id, const char *name, double factor,
+                                   int is_ref);
 olca_flow_property *olca_db_add_property(olca_db *db, const char *id, const char *name,
                                          const char *unit_group);
 char *olca_strdup(const char *s); /* NULL-safe strdup */
@@ -204,19 +209,19 @@ typedef struct olca_build_options {
 void olca_build_options_init(olca_build_options *o);
 
 typedef struct olca_build_info {
-    int columns;             /* columns of the system */
-    int processes_split;     /* multi-output processes split by allocation */
-    int linked;              /* product/waste exchanges linked to a provider */
-    int linked_default;      /* ... of which through defaultProvider */
-    int ambiguous;           /* links chosen among several candidates */
-    int cutoffs;             /* inputs (and waste outputs) left unlinked */
-    int ignored_coproducts;  /* co-product outputs ignored (no allocation) */
-    int alloc_missing;       /* missing allocation factors (treated as documented) */
-    int ghg_mapped;          /* elementary flows characterised */
-    int ghg_unmapped;        /* flows that look like GHGs but are not characterised */
-    int bad_qref;            /* processes without a usable quantitative reference */
-    char **unmapped;         /* names of the unmapped GHG-like flows (ghg_unmapped) */
-    olca_report notes;       /* ambiguous links, fallbacks, ... */
+    int columns;            /* columns of the system */
+    int processes_split;    /* multi-output processes split by allocation */
+    int linked;             /* product/waste exchanges linked to a provider */
+    int linked_default;     /* ... of which through defaultProvider */
+    int ambiguous;          /* links chosen among several candidates */
+    int cutoffs;            /* inputs (and waste outputs) left unlinked */
+    int ignored_coproducts; /* co-product outputs ignored (no allocation) */
+    int alloc_missing;      /* missing allocation factors (treated as documented) */
+    int ghg_mapped;         /* elementary flows characterised */
+    int ghg_unmapped;       /* flows that look like GHGs but are not characterised */
+    int bad_qref;           /* processes without a usable quantitative reference */
+    char **unmapped;        /* names of the unmapped GHG-like flows (ghg_unmapped) */
+    olca_report notes;      /* ambiguous links, fallbacks, ... */
 } olca_build_info;
 
 void olca_build_info_release(olca_build_info *info);
@@ -231,7 +236,7 @@ tj_status olca_build_system(olca_db *db, const olca_build_options *opt, calc_sys
 /* Characterisation of one elementary flow (exposed for tests): returns the
  * gas or NULL; sets *channel and *kg_per_unit (mass factor of the flow's
  * unit); *ghg_like is set when the name looks like a GHG. */
-const tj_gas *olca_characterise(const olca_flow *f, int as_input, calc_channel *channel,
-                                int *biogenic, double *kg_per_unit, int *ghg_like);
+const tj_gas *olca_characterise(const olca_flow *f, int as_input, calc_channel *channel, int *biogenic,
+                                double *kg_per_unit, int *ghg_like);
 
 #endif

@@ -30,7 +30,10 @@ void olca_build_info_release(olca_build_info *info)
 
 /* ---- characterisation ---------------------------------------------------- */
 
-static int has(const char *hay, const char *needle) { return strstr(hay, needle) != NULL; }
+static int has(const char *hay, const char *needle)
+{
+    return strstr(hay, needle) != NULL;
+}
 
 static char *lower_dup(const char *s)
 {
@@ -59,15 +62,24 @@ static int looks_like_ghg(const char *lname)
 {
     if (has(lname, "non-methane"))
         return 0;
-    static const char *const words[] = {"carbon dioxide", "fluoro", "hfc", "pfc", "cfc",
-                                        "halon ", "halon-", "sulfur hexafluoride", "sulphur hexafluoride",
-                                        "nitrogen trifluoride", "nitrous oxide",
-                                        "dinitrogen monoxide", "perfluoro", NULL};
+    static const char *const words[] = {"carbon dioxide",
+                                        "fluoro",
+                                        "hfc",
+                                        "pfc",
+                                        "cfc",
+                                        "halon ",
+                                        "halon-",
+                                        "sulfur hexafluoride",
+                                        "sulphur hexafluoride",
+                                        "nitrogen trifluoride",
+                                        "nitrous oxide",
+                                        "dinitrogen monoxide",
+                                        "perfluoro",
+                                        NULL};
     for (int i = 0; words[i]; i++)
         if (has(lname, words[i]))
             return 1;
-    return !strcmp(lname, "methane") || !strncmp(lname, "methane,", 8) ||
-           !strncmp(lname, "methane ", 8);
+    return !strcmp(lname, "methane") || !strncmp(lname, "methane,", 8) || !strncmp(lname, "methane ", 8);
 }
 
 /* Remove trailing " [..]" and " (...)" groups from a lower-cased name. */
@@ -111,8 +123,8 @@ static const tj_gas *find_gas_by_name(const char *lname)
     return g;
 }
 
-const tj_gas *olca_characterise(const olca_flow *f, int as_input, calc_channel *channel,
-                                int *biogenic, double *kg_per_unit, int *ghg_like)
+const tj_gas *olca_characterise(const olca_flow *f, int as_input, calc_channel *channel, int *biogenic,
+                                double *kg_per_unit, int *ghg_like)
 {
     *channel = CALC_CH_FOSSIL;
     *biogenic = 0;
@@ -125,11 +137,11 @@ const tj_gas *olca_characterise(const olca_flow *f, int as_input, calc_channel *
     if (!lname || !lcat)
         goto out;
     int air = cat_has(lcat, "air") || has(lcat, "emission to air") || has(lcat, "emissions to air");
-    int resource = cat_has(lcat, "resource") || cat_has(lcat, "resources") ||
-                   has(lcat, "resource/") || !strncmp(lcat, "resource", 8);
-    int other = cat_has(lcat, "water") || cat_has(lcat, "soil") ||
-                has(lcat, "emission to water") || has(lcat, "emission to soil") ||
-                has(lcat, "emissions to water") || has(lcat, "emissions to soil");
+    int resource = cat_has(lcat, "resource") || cat_has(lcat, "resources") || has(lcat, "resource/") ||
+                   !strncmp(lcat, "resource", 8);
+    int other = cat_has(lcat, "water") || cat_has(lcat, "soil") || has(lcat, "emission to water") ||
+                has(lcat, "emission to soil") || has(lcat, "emissions to water") ||
+                has(lcat, "emissions to soil");
     if (!air && (other || resource)) {
         /* Only CO2 taken from the air (a resource) is a climate flow here. */
         if (!(resource && has(lname, "carbon dioxide") &&
@@ -170,9 +182,9 @@ out:
 /* ---- builder ------------------------------------------------------------- */
 
 typedef struct colinfo {
-    int proc;    /* process index */
-    int ex;      /* exchange index of the column's product */
-    int flow;    /* product flow index */
+    int proc; /* process index */
+    int ex;   /* exchange index of the column's product */
+    int flow; /* product flow index */
     olca_alloc_method method;
 } colinfo;
 
@@ -183,10 +195,10 @@ typedef struct builder {
     olca_build_info *info;
     colinfo *cols;
     int ncols;
-    int *proc_col;   /* process -> column of its quantitative reference, -1 */
+    int *proc_col;             /* process -> column of its quantitative reference, -1 */
     int *qhead, *chead, *next; /* per flow: lists of qref / co-product provider columns */
-    int *flow_row;   /* flow -> row in B, -1 not yet added, -2 not added */
-    char *flow_noted; /* flow -> ambiguity already noted */
+    int *flow_row;             /* flow -> row in B, -1 not yet added, -2 not added */
+    char *flow_noted;          /* flow -> ambiguity already noted */
     tj_error *err;
 } builder;
 
@@ -263,15 +275,13 @@ static int choose(builder *b, int head, const olca_process *consumer, int flow)
                             "consumer's location, else the smallest process UUID (first choice: "
                             "%s, %s)",
                             b->db->flows[flow].name, b->db->flows[flow].id, n,
-                            b->db->procs[b->cols[best].proc].id,
-                            b->db->procs[b->cols[best].proc].name);
+                            b->db->procs[b->cols[best].proc].id, b->db->procs[b->cols[best].proc].name);
         }
     }
     return best;
 }
 
-static int find_provider(builder *b, const olca_process *consumer, const olca_exchange *e,
-                         int *via_default)
+static int find_provider(builder *b, const olca_process *consumer, const olca_exchange *e, int *via_default)
 {
     *via_default = 0;
     if (e->provider) {
@@ -326,8 +336,8 @@ static int flow_row(builder *b, int fi, int as_input)
         if (!n)
             return TJ_ERR_NOMEM;
         b->info->unmapped = n;
-        if (asprintf(&n[b->info->ghg_unmapped], "%s [%s] (%s)", f->name,
-                     f->category ? f->category : "", f->id) < 0)
+        if (asprintf(&n[b->info->ghg_unmapped], "%s [%s] (%s)", f->name, f->category ? f->category : "",
+                     f->id) < 0)
             return TJ_ERR_NOMEM;
         b->info->ghg_unmapped++;
     }
@@ -346,8 +356,8 @@ static tj_status add_columns(builder *b)
         for (int k = 0; k < p->nex; k++)
             if (p->ex[k].qref)
                 q = k;
-        if (q < 0 || db->flows[p->ex[q].flow].type == OLCA_FLOW_ELEMENTARY ||
-            !(p->ex[q].amount != 0) || !is_provider_exchange(db, &p->ex[q])) {
+        if (q < 0 || db->flows[p->ex[q].flow].type == OLCA_FLOW_ELEMENTARY || !(p->ex[q].amount != 0) ||
+            !is_provider_exchange(db, &p->ex[q])) {
             b->info->bad_qref++;
             olca_report_add(&b->info->notes,
                             "process %s (%s): no usable quantitative reference (a product output "
@@ -355,8 +365,8 @@ static tj_status add_columns(builder *b)
                             p->id, p->name);
             continue;
         }
-        olca_alloc_method m = b->opt->allocation == OLCA_ALLOC_DEFAULT ? p->default_alloc
-                                                                       : b->opt->allocation;
+        olca_alloc_method m =
+            b->opt->allocation == OLCA_ALLOC_DEFAULT ? p->default_alloc : b->opt->allocation;
         int nprov = 0;
         for (int k = 0; k < p->nex; k++)
             if (is_provider_exchange(db, &p->ex[k]) && p->ex[k].amount != 0)
@@ -385,8 +395,7 @@ static tj_status add_columns(builder *b)
                 id = NULL;
             if (!id)
                 return tj_error_set(b->err, TJ_ERR_NOMEM, NULL, "out of memory");
-            int col = calc_system_add_process(b->sys, id, p->name, f->name,
-                                              f->ref_unit ? f->ref_unit : "",
+            int col = calc_system_add_process(b->sys, id, p->name, f->name, f->ref_unit ? f->ref_unit : "",
                                               CALC_STAGE_PRODUCTION, NULL);
             free(id);
             if (col < 0) {
@@ -419,6 +428,36 @@ static tj_status add_columns(builder *b)
     return TJ_OK;
 }
 
+/* A distribution for an entry amount = k x exchange amount. */
+static const calc_dist *dist_scaled(const calc_dist *d, double k, calc_dist *out)
+{
+    if (d->kind == CALC_DIST_NONE)
+        return NULL;
+    *out = *d;
+    switch (d->kind) {
+    case CALC_DIST_LOGNORMAL: out->a *= k; break;
+    case CALC_DIST_NORMAL:
+        out->a *= k;
+        out->b *= fabs(k);
+        break;
+    case CALC_DIST_TRIANGULAR:
+        out->a = d->a * k;
+        out->b = d->b * k;
+        out->c = d->c * k;
+        if (k < 0) {
+            out->a = d->c * k;
+            out->c = d->a * k;
+        }
+        break;
+    case CALC_DIST_UNIFORM:
+        out->a = (k < 0 ? d->b : d->a) * k;
+        out->b = (k < 0 ? d->a : d->b) * k;
+        break;
+    case CALC_DIST_NONE: break;
+    }
+    return out;
+}
+
 static tj_status add_entries(builder *b, int c)
 {
     olca_db *db = b->db;
@@ -426,7 +465,9 @@ static tj_status add_entries(builder *b, int c)
     const olca_process *p = &db->procs[ci->proc];
     tj_status st;
     int missing_any = 0, coproducts = 0;
-    if ((st = calc_system_add_tech(b->sys, c, c, p->ex[ci->ex].amount, NULL, NULL)) != TJ_OK)
+    calc_dist dbuf;
+    if ((st = calc_system_add_tech(b->sys, c, c, p->ex[ci->ex].amount,
+                                   dist_scaled(&p->ex[ci->ex].dist, 1, &dbuf), NULL)) != TJ_OK)
         return sys_fail(b, st);
     for (int k = 0; k < p->nex; k++) {
         const olca_exchange *e = &p->ex[k];
@@ -439,10 +480,11 @@ static tj_status add_entries(builder *b, int c)
                 coproducts++;
             continue;
         }
-        double a = e->amount;
+        double a = e->amount, af = 1;
         if (ci->method != OLCA_ALLOC_NONE) {
             int missing = 0;
-            a *= alloc_factor(p, ci->method, ci->flow, e->flow, &missing);
+            af = alloc_factor(p, ci->method, ci->flow, e->flow, &missing);
+            a *= af;
             missing_any |= missing;
             b->info->alloc_missing += missing;
         }
@@ -453,7 +495,8 @@ static tj_status add_entries(builder *b, int c)
             if (row < 0)
                 return row == TJ_ERR_NOMEM ? tj_error_set(b->err, TJ_ERR_NOMEM, NULL, "out of memory")
                                            : sys_fail(b, (tj_status)row);
-            if ((st = calc_system_add_elem(b->sys, row, c, e->input ? -a : a, NULL, NULL)) != TJ_OK)
+            if ((st = calc_system_add_elem(b->sys, row, c, e->input ? -a : a,
+                                           dist_scaled(&e->dist, e->input ? -af : af, &dbuf), NULL)) != TJ_OK)
                 return sys_fail(b, st);
             continue;
         }
@@ -467,7 +510,9 @@ static tj_status add_entries(builder *b, int c)
         if (prov >= 0) {
             b->info->linked++;
             b->info->linked_default += via_default;
-            if ((st = calc_system_add_tech(b->sys, prov, c, -need, NULL, NULL)) != TJ_OK)
+            if ((st = calc_system_add_tech(b->sys, prov, c, -need,
+                                           dist_scaled(&e->dist, e->avoided ? af : -af, &dbuf), NULL)) !=
+                TJ_OK)
                 return sys_fail(b, st);
             double kg = mass_kg(f, need);
             if (e->input && !e->avoided && isfinite(kg) &&
@@ -477,8 +522,7 @@ static tj_status add_entries(builder *b, int c)
             b->info->cutoffs++;
             double kg = e->input && !e->avoided ? mass_kg(f, need) : NAN;
             char *what = NULL;
-            if (asprintf(&what, "%s%s (%s)", f->type == OLCA_FLOW_WASTE ? "waste: " : "", f->name,
-                         f->id) < 0)
+            if (asprintf(&what, "%s%s (%s)", f->type == OLCA_FLOW_WASTE ? "waste: " : "", f->name, f->id) < 0)
                 return tj_error_set(b->err, TJ_ERR_NOMEM, NULL, "out of memory");
             st = calc_system_add_cutoff(b->sys, c, what, need, f->ref_unit ? f->ref_unit : "", kg);
             free(what);
@@ -527,8 +571,7 @@ tj_status olca_build_system(olca_db *db, const olca_build_options *opt, calc_sys
     b.chead = malloc(((size_t)db->nflows + 1) * sizeof *b.chead);
     b.flow_row = malloc(((size_t)db->nflows + 1) * sizeof *b.flow_row);
     b.flow_noted = calloc((size_t)db->nflows + 1, 1);
-    if (!b.sys || !b.cols || !b.next || !b.proc_col || !b.qhead || !b.chead || !b.flow_row ||
-        !b.flow_noted) {
+    if (!b.sys || !b.cols || !b.next || !b.proc_col || !b.qhead || !b.chead || !b.flow_row || !b.flow_noted) {
         st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }

@@ -4,6 +4,7 @@
  */
 #include "services/factors.h"
 #include "services/factors_internal.h"
+#include "services/model_factors.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -406,6 +407,10 @@ static void province_of(const char *code, char *buf)
 /* Resolve a region code or name to a code; level out. */
 static const char *region_lookup(const fx_regions *r, const char *in, const char **level, char *citybuf)
 {
+    /* ISO 3166-2:CN subdivision codes (CN-YN) name provinces too. */
+    const char *gb = svc_region_from_iso(in);
+    if (gb && strcmp(gb, "CN"))
+        in = gb;
     const fx_region *g = fx_region_find(r, in);
     if (g) {
         *level = g->level;
@@ -456,10 +461,10 @@ char *svc_region_normalize(store_db *db, const char *region, tj_error *err)
     char *out = code ? fx_strdup(code) : NULL;
     fx_regions_release(&r);
     if (!code)
-        tj_error_set(
-            err, TJ_ERR_INPUT, "region",
-            "unknown region \"%s\" (use CN, a grid code such as CN-HB, or a GB/T 2260 code such as 530000)",
-            region);
+        tj_error_set(err, TJ_ERR_INPUT, "region",
+                     "unknown region \"%s\" (use CN, a grid code such as GRID-HB, a GB/T 2260 code such as "
+                     "530000, or an ISO 3166-2 code such as CN-YN)",
+                     region);
     return out;
 }
 
@@ -517,9 +522,9 @@ tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err)
     char city[8];
     const char *code = region_lookup(regions, f->region, &level, city);
     if (!code)
-        return tj_error_set(err, TJ_ERR_INPUT, "region",
-                            "unknown region \"%s\" (use CN, a grid code such as CN-HB, or a GB/T 2260 code)",
-                            f->region);
+        return tj_error_set(
+            err, TJ_ERR_INPUT, "region",
+            "unknown region \"%s\" (use CN, a grid code such as GRID-HB, or a GB/T 2260 code)", f->region);
     if (strcmp(code, f->region)) {
         char *c = fx_strdup(code);
         if (!c)
@@ -1622,7 +1627,7 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     const char *code = region_lookup(&regions, region, &level, city);
     if (!code) {
         rc = tj_error_set(err, TJ_ERR_INPUT, "region",
-                          "unknown region \"%s\" (use CN, a grid code such as CN-HB, or a GB/T 2260 code)",
+                          "unknown region \"%s\" (use CN, a grid code such as GRID-HB, or a GB/T 2260 code)",
                           region);
         goto out;
     }

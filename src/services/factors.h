@@ -34,7 +34,7 @@ typedef struct svc_factor {
     char *gases;        /* JSON object gas -> kg CO2e per unit, or NULL */
     char *stages;       /* JSON object stage -> kg CO2e per unit, or NULL */
     char *boundary;     /* cradle-to-gate, cradle-to-grave, combustion, grid-average ... */
-    char *region;       /* CN, a grid code (CN-HB ...), or a GB/T 2260 code */
+    char *region;       /* CN, a grid code (GRID-HB ...), or a GB/T 2260 code */
     char *region_level; /* national, grid, province, city (derived) */
     int ref_year;       /* 0 = unknown */
     char *valid_from, *valid_to;
@@ -129,7 +129,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
 typedef struct svc_factor_resolution {
     svc_factor factor;
     char *explanation;
-    char *chain; /* regions tried, e.g. "530000 > CN-NF > CN" */
+    char *chain; /* regions tried, e.g. "530000 > GRID-NF > CN" */
     int candidates;
 } svc_factor_resolution;
 tj_status svc_factor_resolve(store_db *db, const char *query, const char *region, int year,

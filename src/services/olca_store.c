@@ -9,253 +9,316 @@
 
 #define NOMEM(err) tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory")
 
-static tj_status step_done(store_stmt *st, tj_error *err)
-{
-    int rc = store_step(st, err);
-    store_reset(st);
-    return rc < 0 ? (tj_status)rc : TJ_OK;
-}
+/* Rows of one table for a bulk load: fill vals (ncols strings, NULL = SQL
+ * NULL) for row i of item k; return 1 when a row was produced, 0 to skip. */
+typedef struct save_ctx {
+    const olca_db *o;
+    int kind; /* entity kind for row_ent */
+    char num[5][40];
+} save_ctx;
 
-static tj_status bind_text_or_null(store_stmt *st, int i, const char *s)
-{
-    return s ? store_bind_text(st, i, s) : store_bind_null(st, i);
-}
+typedef int (*row_fn)(save_ctx *c, int item, int sub, const char **vals);
 
-/* Upsert helpers: one prepared statement per table. */
-static tj_status save_entities(store_db *db, const char *table, const olca_entity *e, int n,
-                               tj_error *err)
+/* Bulk-load rows produced by fn for items 0..nitems-1 and, per item,
+ * sub-rows 0..nsub(item)-1 (nsub NULL: one row per item). */
+static tj_status bulk_rows(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, svc_olca_progress_fn progress,
+                           void *user, const char *phase, tj_error *err)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO %s (id, name, code) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-             "name = excluded.name, code = excluded.code",
-             table);
-    store_stmt *st = NULL;
-    tj_status rc = store_prepare(db, sql, &st, err);
-    for (int i = 0; rc == TJ_OK && i < n; i++) {
-        store_bind_text(st, 1, e[i].id);
-        store_bind_text(st, 2, e[i].name);
-        bind_text_or_null(st, 3, e[i].code);
-        rc = step_done(st, err);
+    store_bulk *b = NULL;
+    tj_status rc = store_bulk_begin(db, table, cols, ncols, &b, err);
+    long done = 0, total = 0;
+    if (progress)
+        for (int i = 0; i < nitems; i++)
+            total += nsub ? nsub(c, i) : 1;
+    const char *vals[16];
+    for (int i = 0; rc == TJ_OK && i < nitems; i++) {
+        int ns = nsub ? nsub(c, i) : 1;
+        for (int k = 0; rc == TJ_OK && k < ns; k++) {
+            if (fn(c, i, k, vals))
+                rc = store_bulk_row(b, vals, err);
+            done++;
+        }
+        if (progress && phase && ((i + 1) % 100 == 0 || i + 1 == nitems))
+            progress(user, phase, done, total);
     }
-    store_finalize(st);
+    if (!b)
+        return rc;
+    if (rc == TJ_OK)
+        return store_bulk_end(b, err);
+    store_bulk_abort(b);
     return rc;
 }
 
-static void fmt_double(char *buf, size_t n, double v) { snprintf(buf, n, "%.17g", v); }
+static void fmt_num(char *buf, double v)
+{
+    snprintf(buf, 40, "%.17g", v);
+}
+
+/* unit groups */
+static int row_ug(save_ctx *c, int i, int k, const char **v)
+{
+    (void)k;
+    const olca_unit_group *g = &c->o->unit_groups[i];
+    v[0] = g->id;
+    v[1] = g->name;
+    v[2] = g->ref >= 0 ? g->units[g->ref].name : NULL;
+    return 1;
+}
+static int n_units(save_ctx *c, int i)
+{
+    return c->o->unit_groups[i].nunits;
+}
+static int row_unit(save_ctx *c, int i, int k, const char **v)
+{
+    const olca_unit_group *g = &c->o->unit_groups[i];
+    snprintf(c->num[0], 40, "%d", k);
+    fmt_num(c->num[1], g->units[k].factor);
+    v[0] = g->id;
+    v[1] = c->num[0];
+    v[2] = g->units[k].id;
+    v[3] = g->units[k].name;
+    v[4] = c->num[1];
+    v[5] = k == g->ref ? "1" : "0";
+    return 1;
+}
+static int row_prop(save_ctx *c, int i, int k, const char **v)
+{
+    (void)k;
+    v[0] = c->o->props[i].id;
+    v[1] = c->o->props[i].name;
+    v[2] = c->o->props[i].unit_group;
+    return 1;
+}
+static int row_flow(save_ctx *c, int i, int k, const char **v)
+{
+    (void)k;
+    const olca_flow *f = &c->o->flows[i];
+    v[0] = f->id;
+    v[1] = f->name;
+    v[2] = olca_flow_type_key(f->type);
+    v[3] = f->category;
+    v[4] = f->cas;
+    v[5] = f->formula;
+    v[6] = f->location;
+    v[7] = f->ref_property;
+    v[8] = f->ref_unit;
+    return 1;
+}
+static int n_fprops(save_ctx *c, int i)
+{
+    return c->o->flows[i].nprops;
+}
+static int row_fprop(save_ctx *c, int i, int k, const char **v)
+{
+    const olca_flow *f = &c->o->flows[i];
+    for (int j = 0; j < k; j++) /* a property listed twice: keep the first */
+        if (!strcmp(f->props[j].property, f->props[k].property))
+            return 0;
+    fmt_num(c->num[0], f->props[k].factor);
+    v[0] = f->id;
+    v[1] = f->props[k].property;
+    v[2] = c->num[0];
+    v[3] = f->props[k].is_ref ? "1" : "0";
+    return 1;
+}
+static int row_proc(save_ctx *c, int i, int k, const char **v)
+{
+    (void)k;
+    const olca_process *p = &c->o->procs[i];
+    v[0] = p->id;
+    v[1] = p->name;
+    v[2] = p->category;
+    v[3] = p->location;
+    v[4] = olca_alloc_key(p->default_alloc);
+    return 1;
+}
+static int n_ex(save_ctx *c, int i)
+{
+    return c->o->procs[i].nex;
+}
+static int row_ex(save_ctx *c, int i, int k, const char **v)
+{
+    const olca_process *p = &c->o->procs[i];
+    const olca_exchange *e = &p->ex[k];
+    snprintf(c->num[0], 40, "%d", k);
+    fmt_num(c->num[1], e->amount);
+    v[0] = p->id;
+    v[1] = c->num[0];
+    v[2] = c->o->flows[e->flow].id;
+    v[3] = e->input ? "1" : "0";
+    v[4] = e->avoided ? "1" : "0";
+    v[5] = e->qref ? "1" : "0";
+    v[6] = c->num[1];
+    v[7] = e->provider;
+    static const char *const kinds[] = {NULL, "lognormal", "normal", "triangular", "uniform"};
+    v[8] = (unsigned)e->dist.kind < 5 ? kinds[e->dist.kind] : NULL;
+    v[9] = v[10] = v[11] = NULL;
+    if (v[8]) {
+        fmt_num(c->num[2], e->dist.a);
+        fmt_num(c->num[3], e->dist.b);
+        fmt_num(c->num[4], e->dist.c);
+        v[9] = c->num[2];
+        v[10] = c->num[3];
+        v[11] = c->num[4];
+    }
+    return 1;
+}
+static int n_alloc(save_ctx *c, int i)
+{
+    return c->o->procs[i].nalloc;
+}
+static int row_alloc(save_ctx *c, int i, int k, const char **v)
+{
+    const olca_process *p = &c->o->procs[i];
+    const olca_alloc_factor *a = &p->alloc[k];
+    snprintf(c->num[0], 40, "%d", k);
+    fmt_num(c->num[1], a->value);
+    v[0] = p->id;
+    v[1] = c->num[0];
+    v[2] = olca_alloc_key(a->method);
+    v[3] = a->product >= 0 ? c->o->flows[a->product].id : NULL;
+    v[4] = a->exchange_flow >= 0 ? c->o->flows[a->exchange_flow].id : NULL;
+    v[5] = c->num[1];
+    return 1;
+}
+static const olca_entity *ent_arr(const olca_db *o, int kind, int *n)
+{
+    *n = kind == 0 ? o->nlocations : kind == 1 ? o->nsources : o->nactors;
+    return kind == 0 ? o->locations : kind == 1 ? o->sources : o->actors;
+}
+static int row_ent(save_ctx *c, int i, int k, const char **v)
+{
+    (void)k;
+    int n;
+    const olca_entity *e = ent_arr(c->o, c->kind, &n);
+    for (int j = 0; j < i; j++) /* the same UUID twice: keep the first */
+        if (!strcmp(e[j].id, e[i].id))
+            return 0;
+    v[0] = e[i].id;
+    v[1] = e[i].name;
+    v[2] = e[i].code;
+    return 1;
+}
+
+/* Upsert every row of an entity table through a staging table (bulk load,
+ * then one INSERT ... SELECT ... ON CONFLICT), and delete the child rows
+ * (tables in children[], column parent_col) of those ids. */
+static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                        int nitems, row_fn fn, const char *const *children, svc_olca_progress_fn progress,
+                        void *user, const char *phase, tj_error *err)
+{
+    char *sql = NULL, *set = NULL, *list = NULL, stage[64];
+    size_t setlen = 0, listlen = 0;
+    FILE *fs = open_memstream(&set, &setlen), *fl = open_memstream(&list, &listlen);
+    if (!fs || !fl) {
+        if (fs)
+            fclose(fs);
+        if (fl)
+            fclose(fl);
+        free(set);
+        free(list);
+        return NOMEM(err);
+    }
+    for (int i = 0; i < ncols; i++) {
+        fprintf(fl, "%s%s", i ? ", " : "", cols[i]);
+        if (i)
+            fprintf(fs, "%s%s = excluded.%s", i > 1 ? ", " : "", cols[i], cols[i]);
+    }
+    fclose(fs);
+    fclose(fl);
+    snprintf(stage, sizeof stage, "olca_stage_%s", table + 5);
+    tj_status rc = TJ_OK;
+    if (asprintf(&sql, "DROP TABLE IF EXISTS %s; CREATE TEMP TABLE %s AS SELECT %s FROM %s WHERE 1 = 0",
+                 stage, stage, list, table) < 0)
+        sql = NULL;
+    rc = sql ? store_exec(db, sql, err) : NOMEM(err);
+    free(sql);
+    sql = NULL;
+    if (rc == TJ_OK)
+        rc = bulk_rows(db, stage, cols, ncols, c, nitems, NULL, fn, progress, user, phase, err);
+    if (rc == TJ_OK) {
+        if (asprintf(&sql,
+                     "INSERT INTO %s (%s) SELECT %s FROM %s WHERE 1 = 1 ON CONFLICT (id) DO UPDATE "
+                     "SET %s",
+                     table, list, list, stage, set) < 0)
+            sql = NULL;
+        rc = sql ? store_exec(db, sql, err) : NOMEM(err);
+        free(sql);
+        sql = NULL;
+    }
+    for (int i = 0; rc == TJ_OK && children && children[i]; i += 2) {
+        if (asprintf(&sql, "DELETE FROM %s WHERE %s IN (SELECT id FROM %s)", children[i], children[i + 1],
+                     stage) < 0)
+            sql = NULL;
+        rc = sql ? store_exec(db, sql, err) : NOMEM(err);
+        free(sql);
+        sql = NULL;
+    }
+    if (rc == TJ_OK) {
+        if (asprintf(&sql, "DROP TABLE %s", stage) < 0)
+            sql = NULL;
+        rc = sql ? store_exec(db, sql, err) : NOMEM(err);
+        free(sql);
+    }
+    free(set);
+    free(list);
+    return rc;
+}
 
 tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn progress, void *user,
                         tj_error *err)
 {
+    static const char *const ug_cols[] = {"id", "name", "ref_unit"};
+    static const char *const unit_cols[] = {"unit_group", "idx", "id", "name", "factor", "is_ref"};
+    static const char *const prop_cols[] = {"id", "name", "unit_group"};
+    static const char *const flow_cols[] = {"id",      "name",     "flow_type",    "category", "cas",
+                                            "formula", "location", "ref_property", "ref_unit"};
+    static const char *const fprop_cols[] = {"flow", "property", "factor", "is_ref"};
+    static const char *const proc_cols[] = {"id", "name", "category", "location", "default_allocation"};
+    static const char *const ex_cols[] = {"process",   "idx",     "flow",   "is_input",
+                                          "avoided",   "is_qref", "amount", "provider",
+                                          "dist_kind", "dist_a",  "dist_b", "dist_c"};
+    static const char *const af_cols[] = {"process", "idx", "method", "product", "exchange_flow", "value"};
+    static const char *const ent_cols[] = {"id", "name", "code"};
+    static const char *const ug_children[] = {"olca_unit", "unit_group", NULL};
+    static const char *const flow_children[] = {"olca_flow_factor", "flow", NULL};
+    static const char *const proc_children[] = {"olca_exchange", "process", "olca_allocation", "process",
+                                                NULL};
+    static const char *const ent_tables[] = {"olca_location", "olca_source", "olca_actor"};
+    save_ctx c = {.o = o};
     tj_status rc = store_begin(db, err);
     if (rc != TJ_OK)
         return rc;
-    store_stmt *st = NULL, *del = NULL, *del2 = NULL;
-    store_bulk *bulk = NULL;
-
-    /* unit groups and units */
-    rc = store_prepare(db,
-                       "INSERT INTO olca_unit_group (id, name, ref_unit) VALUES (?, ?, ?) "
-                       "ON CONFLICT (id) DO UPDATE SET name = excluded.name, ref_unit = excluded.ref_unit",
-                       &st, err);
+    rc = upsert(db, "olca_unit_group", ug_cols, 3, &c, o->nunit_groups, row_ug, ug_children, NULL, NULL, NULL,
+                err);
     if (rc == TJ_OK)
-        rc = store_prepare(db, "DELETE FROM olca_unit WHERE unit_group = ?", &del, err);
-    for (int i = 0; rc == TJ_OK && i < o->nunit_groups; i++) {
-        const olca_unit_group *g = &o->unit_groups[i];
-        store_bind_text(st, 1, g->id);
-        store_bind_text(st, 2, g->name);
-        bind_text_or_null(st, 3, g->ref >= 0 ? g->units[g->ref].name : NULL);
-        if ((rc = step_done(st, err)) != TJ_OK)
-            break;
-        store_bind_text(del, 1, g->id);
-        rc = step_done(del, err);
+        rc = bulk_rows(db, "olca_unit", unit_cols, 6, &c, o->nunit_groups, n_units, row_unit, NULL, NULL,
+                       NULL, err);
+    if (rc == TJ_OK)
+        rc = upsert(db, "olca_flow_property", prop_cols, 3, &c, o->nprops, row_prop, NULL, NULL, NULL, NULL,
+                    err);
+    if (rc == TJ_OK)
+        rc = upsert(db, "olca_flow", flow_cols, 9, &c, o->nflows, row_flow, flow_children, progress, user,
+                    "flows", err);
+    if (rc == TJ_OK)
+        rc = bulk_rows(db, "olca_flow_factor", fprop_cols, 4, &c, o->nflows, n_fprops, row_fprop, NULL, NULL,
+                       NULL, err);
+    if (rc == TJ_OK)
+        rc = upsert(db, "olca_process", proc_cols, 5, &c, o->nprocs, row_proc, proc_children, NULL, NULL,
+                    NULL, err);
+    if (rc == TJ_OK)
+        rc = bulk_rows(db, "olca_exchange", ex_cols, 12, &c, o->nprocs, n_ex, row_ex, progress, user,
+                       "exchanges", err);
+    if (rc == TJ_OK)
+        rc = bulk_rows(db, "olca_allocation", af_cols, 6, &c, o->nprocs, n_alloc, row_alloc, NULL, NULL, NULL,
+                       err);
+    for (int k = 0; rc == TJ_OK && k < 3; k++) {
+        int n;
+        ent_arr(o, k, &n);
+        c.kind = k;
+        rc = upsert(db, ent_tables[k], ent_cols, 3, &c, n, row_ent, NULL, NULL, NULL, NULL, err);
     }
-    store_finalize(st);
-    store_finalize(del);
-    st = del = NULL;
-    if (rc == TJ_OK)
-        rc = store_prepare(db,
-                           "INSERT INTO olca_unit (unit_group, idx, id, name, factor, is_ref) "
-                           "VALUES (?, ?, ?, ?, ?, ?)",
-                           &st, err);
-    for (int i = 0; rc == TJ_OK && i < o->nunit_groups; i++) {
-        const olca_unit_group *g = &o->unit_groups[i];
-        for (int k = 0; rc == TJ_OK && k < g->nunits; k++) {
-            store_bind_text(st, 1, g->id);
-            store_bind_int64(st, 2, k);
-            bind_text_or_null(st, 3, g->units[k].id);
-            store_bind_text(st, 4, g->units[k].name);
-            store_bind_double(st, 5, g->units[k].factor);
-            store_bind_int64(st, 6, k == g->ref);
-            rc = step_done(st, err);
-        }
-    }
-    store_finalize(st);
-    st = NULL;
-
-    /* flow properties */
-    if (rc == TJ_OK)
-        rc = store_prepare(db,
-                           "INSERT INTO olca_flow_property (id, name, unit_group) VALUES (?, ?, ?) "
-                           "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
-                           "unit_group = excluded.unit_group",
-                           &st, err);
-    for (int i = 0; rc == TJ_OK && i < o->nprops; i++) {
-        store_bind_text(st, 1, o->props[i].id);
-        store_bind_text(st, 2, o->props[i].name);
-        bind_text_or_null(st, 3, o->props[i].unit_group);
-        rc = step_done(st, err);
-    }
-    store_finalize(st);
-    st = NULL;
-
-    /* flows and their flow property factors */
-    if (rc == TJ_OK)
-        rc = store_prepare(
-            db,
-            "INSERT INTO olca_flow (id, name, flow_type, category, cas, formula, location, "
-            "ref_property, ref_unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
-            "SET name = excluded.name, flow_type = excluded.flow_type, category = excluded.category, "
-            "cas = excluded.cas, formula = excluded.formula, location = excluded.location, "
-            "ref_property = excluded.ref_property, ref_unit = excluded.ref_unit",
-            &st, err);
-    if (rc == TJ_OK)
-        rc = store_prepare(db, "DELETE FROM olca_flow_factor WHERE flow = ?", &del, err);
-    for (int i = 0; rc == TJ_OK && i < o->nflows; i++) {
-        const olca_flow *f = &o->flows[i];
-        store_bind_text(st, 1, f->id);
-        store_bind_text(st, 2, f->name);
-        store_bind_text(st, 3, olca_flow_type_key(f->type));
-        bind_text_or_null(st, 4, f->category);
-        bind_text_or_null(st, 5, f->cas);
-        bind_text_or_null(st, 6, f->formula);
-        bind_text_or_null(st, 7, f->location);
-        bind_text_or_null(st, 8, f->ref_property);
-        bind_text_or_null(st, 9, f->ref_unit);
-        if ((rc = step_done(st, err)) != TJ_OK)
-            break;
-        store_bind_text(del, 1, f->id);
-        rc = step_done(del, err);
-        if (progress && ((i + 1) % 500 == 0 || i + 1 == o->nflows))
-            progress(user, "flows", i + 1, o->nflows);
-    }
-    store_finalize(st);
-    store_finalize(del);
-    st = del = NULL;
-    if (rc == TJ_OK)
-        rc = store_prepare(db,
-                           "INSERT INTO olca_flow_factor (flow, property, factor, is_ref) "
-                           "VALUES (?, ?, ?, ?) ON CONFLICT (flow, property) DO NOTHING",
-                           &st, err);
-    for (int i = 0; rc == TJ_OK && i < o->nflows; i++) {
-        const olca_flow *f = &o->flows[i];
-        for (int k = 0; rc == TJ_OK && k < f->nprops; k++) {
-            store_bind_text(st, 1, f->id);
-            store_bind_text(st, 2, f->props[k].property);
-            store_bind_double(st, 3, f->props[k].factor);
-            store_bind_int64(st, 4, f->props[k].is_ref);
-            rc = step_done(st, err);
-        }
-    }
-    store_finalize(st);
-    st = NULL;
-
-    /* processes: upsert, then replace their exchanges and allocation factors */
-    if (rc == TJ_OK)
-        rc = store_prepare(db,
-                           "INSERT INTO olca_process (id, name, category, location, default_allocation) "
-                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
-                           "category = excluded.category, location = excluded.location, "
-                           "default_allocation = excluded.default_allocation",
-                           &st, err);
-    if (rc == TJ_OK)
-        rc = store_prepare(db, "DELETE FROM olca_exchange WHERE process = ?", &del, err);
-    if (rc == TJ_OK)
-        rc = store_prepare(db, "DELETE FROM olca_allocation WHERE process = ?", &del2, err);
-    for (int i = 0; rc == TJ_OK && i < o->nprocs; i++) {
-        const olca_process *p = &o->procs[i];
-        store_bind_text(st, 1, p->id);
-        store_bind_text(st, 2, p->name);
-        bind_text_or_null(st, 3, p->category);
-        bind_text_or_null(st, 4, p->location);
-        store_bind_text(st, 5, olca_alloc_key(p->default_alloc));
-        if ((rc = step_done(st, err)) != TJ_OK)
-            break;
-        store_bind_text(del, 1, p->id);
-        if ((rc = step_done(del, err)) != TJ_OK)
-            break;
-        store_bind_text(del2, 1, p->id);
-        rc = step_done(del2, err);
-    }
-    store_finalize(st);
-    store_finalize(del);
-    store_finalize(del2);
-    st = del = del2 = NULL;
-
-    static const char *const excols[] = {"process", "idx",    "flow",   "is_input",
-                                         "avoided", "is_qref", "amount", "provider"};
-    if (rc == TJ_OK)
-        rc = store_bulk_begin(db, "olca_exchange", excols, 8, &bulk, err);
-    long nex = 0, nextotal = 0;
-    for (int i = 0; i < o->nprocs; i++)
-        nextotal += o->procs[i].nex;
-    for (int i = 0; rc == TJ_OK && i < o->nprocs; i++) {
-        const olca_process *p = &o->procs[i];
-        for (int k = 0; rc == TJ_OK && k < p->nex; k++) {
-            const olca_exchange *e = &p->ex[k];
-            char idx[24], amt[40];
-            snprintf(idx, sizeof idx, "%d", k);
-            fmt_double(amt, sizeof amt, e->amount);
-            const char *v[8] = {p->id, idx, o->flows[e->flow].id, e->input ? "1" : "0",
-                                e->avoided ? "1" : "0", e->qref ? "1" : "0", amt, e->provider};
-            rc = store_bulk_row(bulk, v, err);
-            nex++;
-        }
-        if (progress && ((i + 1) % 50 == 0 || i + 1 == o->nprocs))
-            progress(user, "exchanges", nex, nextotal);
-    }
-    if (bulk) {
-        if (rc == TJ_OK)
-            rc = store_bulk_end(bulk, err);
-        else
-            store_bulk_abort(bulk);
-        bulk = NULL;
-    }
-    static const char *const afcols[] = {"process", "idx", "method", "product", "exchange_flow",
-                                         "value"};
-    if (rc == TJ_OK)
-        rc = store_bulk_begin(db, "olca_allocation", afcols, 6, &bulk, err);
-    for (int i = 0; rc == TJ_OK && i < o->nprocs; i++) {
-        const olca_process *p = &o->procs[i];
-        for (int k = 0; rc == TJ_OK && k < p->nalloc; k++) {
-            const olca_alloc_factor *a = &p->alloc[k];
-            char idx[24], val[40];
-            snprintf(idx, sizeof idx, "%d", k);
-            fmt_double(val, sizeof val, a->value);
-            const char *v[6] = {p->id,
-                                idx,
-                                olca_alloc_key(a->method),
-                                a->product >= 0 ? o->flows[a->product].id : NULL,
-                                a->exchange_flow >= 0 ? o->flows[a->exchange_flow].id : NULL,
-                                val};
-            rc = store_bulk_row(bulk, v, err);
-        }
-    }
-    if (bulk) {
-        if (rc == TJ_OK)
-            rc = store_bulk_end(bulk, err);
-        else
-            store_bulk_abort(bulk);
-        bulk = NULL;
-    }
-
-    if (rc == TJ_OK)
-        rc = save_entities(db, "olca_location", o->locations, o->nlocations, err);
-    if (rc == TJ_OK)
-        rc = save_entities(db, "olca_source", o->sources, o->nsources, err);
-    if (rc == TJ_OK)
-        rc = save_entities(db, "olca_actor", o->actors, o->nactors, err);
-
     if (rc == TJ_OK)
         rc = store_commit(db, err);
     if (rc != TJ_OK)
@@ -290,8 +353,8 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
             }
         }
         if (!store_col_is_null(st, 3) &&
-            olca_unit_group_add_unit(g, store_col_text(st, 2), store_col_text(st, 3),
-                                     store_col_double(st, 4), (int)store_col_int64(st, 5)) != TJ_OK)
+            olca_unit_group_add_unit(g, store_col_text(st, 2), store_col_text(st, 3), store_col_double(st, 4),
+                                     (int)store_col_int64(st, 5)) != TJ_OK)
             rc = NOMEM(err);
     }
     if (rc == TJ_OK && r < 0)
@@ -300,8 +363,7 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
     st = NULL;
 
     if (rc == TJ_OK)
-        rc = store_prepare(db, "SELECT id, name, unit_group FROM olca_flow_property ORDER BY id", &st,
-                           err);
+        rc = store_prepare(db, "SELECT id, name, unit_group FROM olca_flow_property ORDER BY id", &st, err);
     while (rc == TJ_OK && (r = store_step(st, err)) == 1)
         if (!olca_db_add_property(o, store_col_text(st, 0), store_col_text(st, 1),
                                   store_col_is_null(st, 2) ? NULL : store_col_text(st, 2)))
@@ -326,8 +388,7 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
             rc = NOMEM(err);
             break;
         }
-        char **dst[] = {&f->category, &f->cas, &f->formula, &f->location, &f->ref_property,
-                        &f->ref_unit};
+        char **dst[] = {&f->category, &f->cas, &f->formula, &f->location, &f->ref_property, &f->ref_unit};
         for (int k = 0; k < 6; k++)
             if (!store_col_is_null(st, 3 + k) && !(*dst[k] = strdup(store_col_text(st, 3 + k))))
                 rc = NOMEM(err);
@@ -363,8 +424,8 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
     /* exchanges, grouped by process */
     if (rc == TJ_OK)
         rc = store_prepare(db,
-                           "SELECT process, flow, is_input, avoided, is_qref, amount, provider "
-                           "FROM olca_exchange ORDER BY process, idx",
+                           "SELECT process, flow, is_input, avoided, is_qref, amount, provider, "
+                           "dist_kind, dist_a, dist_b, dist_c FROM olca_exchange ORDER BY process, idx",
                            &st, err);
     int pi = -1;
     const char *last = NULL;
@@ -386,6 +447,19 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
         e.qref = (int)store_col_int64(st, 4);
         e.amount = store_col_double(st, 5);
         e.provider = store_col_is_null(st, 6) ? NULL : (char *)store_col_text(st, 6);
+        if (!store_col_is_null(st, 7)) {
+            const char *k = store_col_text(st, 7);
+            e.dist.kind = !strcmp(k, "lognormal")    ? CALC_DIST_LOGNORMAL
+                          : !strcmp(k, "normal")     ? CALC_DIST_NORMAL
+                          : !strcmp(k, "triangular") ? CALC_DIST_TRIANGULAR
+                          : !strcmp(k, "uniform")    ? CALC_DIST_UNIFORM
+                                                     : CALC_DIST_NONE;
+            e.dist.a = store_col_double(st, 8);
+            e.dist.b = store_col_double(st, 9);
+            e.dist.c = store_col_double(st, 10);
+            if (calc_dist_check(&e.dist, NULL) != TJ_OK)
+                memset(&e.dist, 0, sizeof e.dist);
+        }
         if (olca_process_add_exchange(&o->procs[pi], &e) != TJ_OK)
             rc = NOMEM(err);
     }
@@ -410,14 +484,11 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
             pi = olca_db_find_process(o, pid);
         }
         int m = olca_alloc_parse(store_col_text(st, 1));
-        olca_alloc_factor a = {.method = (olca_alloc_method)m,
-                               .product = store_col_is_null(st, 2)
-                                              ? -1
-                                              : olca_db_find_flow(o, store_col_text(st, 2)),
-                               .exchange_flow = store_col_is_null(st, 3)
-                                                    ? -1
-                                                    : olca_db_find_flow(o, store_col_text(st, 3)),
-                               .value = store_col_double(st, 4)};
+        olca_alloc_factor a = {
+            .method = (olca_alloc_method)m,
+            .product = store_col_is_null(st, 2) ? -1 : olca_db_find_flow(o, store_col_text(st, 2)),
+            .exchange_flow = store_col_is_null(st, 3) ? -1 : olca_db_find_flow(o, store_col_text(st, 3)),
+            .value = store_col_double(st, 4)};
         if (pi < 0 || m <= 0 || a.product < 0)
             continue;
         if (olca_process_add_alloc(&o->procs[pi], &a) != TJ_OK)
@@ -453,13 +524,11 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
 
 tj_status svc_olca_counts_get(store_db *db, svc_olca_counts *c, tj_error *err)
 {
-    static const char *const tables[] = {"olca_unit_group", "olca_unit",       "olca_flow_property",
-                                         "olca_flow",       "olca_process",    "olca_exchange",
-                                         "olca_allocation", "olca_location",   "olca_source",
-                                         "olca_actor"};
-    long *dst[] = {&c->unit_groups, &c->units,         &c->flow_properties, &c->flows,
-                   &c->processes,   &c->exchanges,     &c->alloc_factors,   &c->locations,
-                   &c->sources,     &c->actors};
+    static const char *const tables[] = {
+        "olca_unit_group", "olca_unit",       "olca_flow_property", "olca_flow",   "olca_process",
+        "olca_exchange",   "olca_allocation", "olca_location",      "olca_source", "olca_actor"};
+    long *dst[] = {&c->unit_groups, &c->units,         &c->flow_properties, &c->flows,   &c->processes,
+                   &c->exchanges,   &c->alloc_factors, &c->locations,       &c->sources, &c->actors};
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[96];

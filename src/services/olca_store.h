@@ -19,8 +19,8 @@
 #include "store/store.h"
 
 typedef struct svc_olca_counts {
-    long unit_groups, units, flow_properties, flows, processes, exchanges, alloc_factors,
-        locations, sources, actors;
+    long unit_groups, units, flow_properties, flows, processes, exchanges, alloc_factors, locations, sources,
+        actors;
 } svc_olca_counts;
 
 /* Progress: rows written so far of a phase. */

@@ -9,14 +9,13 @@
 #include <strings.h>
 #include <time.h>
 
-static const char *const stage_names[SVC_STAGE_COUNT] = {"raw_materials", "production",
-                                                         "distribution", "use", "end_of_life"};
-static const char *const stage_zh[SVC_STAGE_COUNT] = {"原材料获取", "生产", "分销", "使用",
-                                                      "寿命终止"};
+static const char *const stage_names[SVC_STAGE_COUNT] = {"raw_materials", "production", "distribution", "use",
+                                                         "end_of_life"};
+static const char *const stage_zh[SVC_STAGE_COUNT] = {"原材料获取", "生产", "分销", "使用", "寿命终止"};
 static const char *const stage_en[SVC_STAGE_COUNT] = {"raw material acquisition", "production",
                                                       "distribution", "use", "end of life"};
-static const char *const alloc_names[SVC_ALLOC_COUNT] = {"subdivision", "system_expansion",
-                                                         "physical", "economic"};
+static const char *const alloc_names[SVC_ALLOC_COUNT] = {"subdivision", "system_expansion", "physical",
+                                                         "economic"};
 
 const char *svc_stage_name(int stage)
 {
@@ -134,8 +133,8 @@ static tj_status get_i18n(pctx *c, json_t *obj, const char *key, const char *pat
     return TJ_OK;
 }
 
-static tj_status get_num(pctx *c, json_t *obj, const char *key, const char *path, double lo,
-                         double hi, double dflt, double *out)
+static tj_status get_num(pctx *c, json_t *obj, const char *key, const char *path, double lo, double hi,
+                         double dflt, double *out)
 {
     char p[256];
     snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
@@ -165,6 +164,29 @@ static int valid_date(const char *s)
             return 0;
     int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
     return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+const char *svc_rule_region_code(const char *code)
+{
+    static const char *const map[][2] = {
+        {"BJ", "110000"}, {"TJ", "120000"}, {"HE", "130000"}, {"SX", "140000"}, {"NM", "150000"},
+        {"LN", "210000"}, {"JL", "220000"}, {"HL", "230000"}, {"SH", "310000"}, {"JS", "320000"},
+        {"ZJ", "330000"}, {"AH", "340000"}, {"FJ", "350000"}, {"JX", "360000"}, {"SD", "370000"},
+        {"HA", "410000"}, {"HB", "420000"}, {"HN", "430000"}, {"GD", "440000"}, {"GX", "450000"},
+        {"HI", "460000"}, {"CQ", "500000"}, {"SC", "510000"}, {"GZ", "520000"}, {"YN", "530000"},
+        {"XZ", "540000"}, {"SN", "610000"}, {"GS", "620000"}, {"QH", "630000"}, {"NX", "640000"},
+        {"XJ", "650000"}, {"TW", "710000"}, {"HK", "810000"}, {"MO", "820000"},
+    };
+    if (!code)
+        return NULL;
+    if (svc_region_valid(code))
+        return code;
+    if (strncasecmp(code, "CN-", 3))
+        return NULL;
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcasecmp(code + 3, map[i][0]))
+            return map[i][1];
+    return NULL;
 }
 
 int svc_region_valid(const char *code)
@@ -227,8 +249,8 @@ static int id_char_ok(const char *s)
     if (!*s)
         return 0;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+              *s == '_' || *s == '-'))
             return 0;
     return 1;
 }
@@ -270,8 +292,7 @@ static tj_status parse_inputs(pctx *c, json_t *doc, svc_rule *r)
         const char *stage = NULL;
         if ((st = get_str(c, e, "id", p, 1, &in->id)) ||
             (st = get_i18n(c, e, "name", p, 1, &in->name_zh, &in->name_en)) ||
-            (st = get_str(c, e, "unit", p, 0, &in->unit)) ||
-            (st = get_str(c, e, "stage", p, 0, &stage)) ||
+            (st = get_str(c, e, "unit", p, 0, &in->unit)) || (st = get_str(c, e, "stage", p, 0, &stage)) ||
             (st = get_num(c, e, "cutoff", p, 0, 1, -1, &in->cutoff)))
             return st;
         in->stage = -1;
@@ -324,8 +345,7 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
     if ((st = get_str(&c, doc, "format", "", 0, &s)))
         return st;
     if (s && strcmp(s, "tanji-rule/1"))
-        return perr(&c, "format", "unsupported rule format \"%s\" (expected \"tanji-rule/1\")%s", s,
-                    "");
+        return perr(&c, "format", "unsupported rule format \"%s\" (expected \"tanji-rule/1\")%s", s, "");
     r.file = strdup(file ? file : "");
     if (!r.file)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -335,13 +355,13 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         (st = get_i18n(&c, doc, "title", "", 1, &r.title_zh, &r.title_en)))
         goto out;
     if (!id_char_ok(r.id)) {
-        st = perr(&c, "id", "rule id \"%s\" may only contain letters, digits, '.', '_' and '-'%s",
-                  r.id, "");
+        st = perr(&c, "id", "rule id \"%s\" may only contain letters, digits, '.', '_' and '-'%s", r.id, "");
         goto out;
     }
     if (!id_char_ok(r.version)) {
-        st = perr(&c, "version", "version \"%s\" may only contain letters, digits, '.', '_' and "
-                                 "'-'%s",
+        st = perr(&c, "version",
+                  "version \"%s\" may only contain letters, digits, '.', '_' and "
+                  "'-'%s",
                   r.version, "");
         goto out;
     }
@@ -360,8 +380,9 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         (st = get_i18n(&c, prod, "name", "product", 1, &r.product_zh, &r.product_en)))
         goto out;
     if (!id_char_ok(r.category)) {
-        st = perr(&c, "product.category", "category \"%s\" may only contain letters, digits, '.', "
-                                          "'_' and '-'%s",
+        st = perr(&c, "product.category",
+                  "category \"%s\" may only contain letters, digits, '.', "
+                  "'_' and '-'%s",
                   r.category, "");
         goto out;
     }
@@ -395,8 +416,7 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
             if (!strcmp(s, level_names[i]))
                 k = i;
         if (k < 0) {
-            st = perr(&c, "level", "unknown level \"%s\" (national, industry, local, group)%s", s,
-                      "");
+            st = perr(&c, "level", "unknown level \"%s\" (national, industry, local, group)%s", s, "");
             goto out;
         }
         r.level = (svc_rule_level)k;
@@ -417,13 +437,12 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
     if ((st = get_str(&c, doc, "region", "", 0, &r.region)))
         goto out;
     if (r.level == SVC_LEVEL_LOCAL && !r.region) {
-        st = perr(&c, "region", "a local rule needs \"region\" (GB/T 2260 code, e.g. 530000)%s%s",
-                  "", "");
+        st = perr(&c, "region", "a local rule needs \"region\" (GB/T 2260 code, e.g. 530000)%s%s", "", "");
         goto out;
     }
     if (r.region && !svc_region_valid(r.region)) {
-        st = perr(&c, "region", "\"%s\" is not a 6-digit GB/T 2260 region code (e.g. 530000)%s",
-                  r.region, "");
+        st =
+            perr(&c, "region", "\"%s\" is not a 6-digit GB/T 2260 region code (e.g. 530000)%s", r.region, "");
         goto out;
     }
     if ((st = get_str(&c, doc, "effective", "", 0, &r.effective)))
@@ -450,8 +469,8 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
     }
     json_t *unit = json_object_get(doc, "unit");
     if (!json_is_object(unit)) {
-        st = perr(&c, "unit", "required object \"unit\" (declared or functional unit) is missing%s%s",
-                  "", "");
+        st =
+            perr(&c, "unit", "required object \"unit\" (declared or functional unit) is missing%s%s", "", "");
         goto out;
     }
     if ((st = get_str(&c, unit, "kind", "unit", 1, &r.unit_kind)) ||
@@ -459,21 +478,18 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         (st = get_str(&c, unit, "unit", "unit", 1, &r.unit)))
         goto out;
     if (strcmp(r.unit_kind, "declared") && strcmp(r.unit_kind, "functional")) {
-        st = perr(&c, "unit.kind", "\"%s\" must be \"declared\" or \"functional\"%s", r.unit_kind,
-                  "");
+        st = perr(&c, "unit.kind", "\"%s\" must be \"declared\" or \"functional\"%s", r.unit_kind, "");
         goto out;
     }
     if ((st = get_str(&c, doc, "boundary", "", 1, &r.boundary)))
         goto out;
     if (strcmp(r.boundary, "cradle-to-gate") && strcmp(r.boundary, "cradle-to-grave") &&
         strcmp(r.boundary, "gate-to-gate")) {
-        st = perr(&c, "boundary",
-                  "unknown boundary \"%s\" (cradle-to-gate, cradle-to-grave, gate-to-gate)%s",
+        st = perr(&c, "boundary", "unknown boundary \"%s\" (cradle-to-gate, cradle-to-grave, gate-to-gate)%s",
                   r.boundary, "");
         goto out;
     }
-    if ((st = get_mask(&c, doc, "required_stages", "", 1, svc_stage_parse, "stage",
-                       &r.stage_mask)))
+    if ((st = get_mask(&c, doc, "required_stages", "", 1, svc_stage_parse, "stage", &r.stage_mask)))
         goto out;
     if ((st = parse_inputs(&c, doc, &r)))
         goto out;
@@ -487,12 +503,11 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         goto out;
     json_t *alloc = json_object_get(doc, "allocation");
     if (!json_is_object(alloc)) {
-        st = perr(&c, "allocation", "required object \"allocation\" {allowed: [...]} is missing%s%s",
-                  "", "");
+        st = perr(&c, "allocation", "required object \"allocation\" {allowed: [...]} is missing%s%s", "", "");
         goto out;
     }
-    if ((st = get_mask(&c, alloc, "allowed", "allocation", 1, svc_alloc_parse,
-                       "allocation method", &r.allocation_mask)))
+    if ((st = get_mask(&c, alloc, "allowed", "allocation", 1, svc_alloc_parse, "allocation method",
+                       &r.allocation_mask)))
         goto out;
     if ((st = get_str(&c, doc, "gwp", "", 0, &r.gwp)))
         goto out;
@@ -504,8 +519,7 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
     }
     json_t *prim = json_object_get(doc, "primary_data");
     if (prim && !json_is_object(prim)) {
-        st = perr(&c, "primary_data", "\"primary_data\" must be an object {stages, processes}%s%s",
-                  "", "");
+        st = perr(&c, "primary_data", "\"primary_data\" must be an object {stages, processes}%s%s", "", "");
         goto out;
     }
     if ((st = get_mask(&c, prim, "stages", "primary_data", 0, svc_stage_parse, "stage",
@@ -532,9 +546,8 @@ static tj_status set_add(svc_ruleset *set, svc_rule *r, tj_error *err)
 {
     for (size_t i = 0; i < set->n; i++)
         if (!strcmp(set->rules[i].id, r->id) && !strcmp(set->rules[i].version, r->version)) {
-            tj_error_set(err, TJ_ERR_CONFLICT, "id",
-                         "rule %s@%s is defined twice (also in %s)", r->id, r->version,
-                         set->rules[i].file);
+            tj_error_set(err, TJ_ERR_CONFLICT, "id", "rule %s@%s is defined twice (also in %s)", r->id,
+                         r->version, set->rules[i].file);
             if (err)
                 snprintf(err->file, sizeof err->file, "%s", r->file);
             return TJ_ERR_CONFLICT;
@@ -557,8 +570,7 @@ tj_status svc_ruleset_load_file(svc_ruleset *set, const char *path, tj_error *er
     json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
         int io = je.line <= 0 && (strstr(je.text, "unable to open") != NULL);
-        return tj_error_set_at(err, io ? TJ_ERR_IO : TJ_ERR_INPUT, path, je.line, je.column, "%s",
-                               je.text);
+        return tj_error_set_at(err, io ? TJ_ERR_IO : TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
     }
     svc_rule r;
     tj_status st = svc_rule_parse(doc, path, &r, err);
@@ -579,8 +591,7 @@ tj_status svc_ruleset_load_dir(svc_ruleset *set, const char *dir, tj_error *err)
 {
     DIR *d = opendir(dir);
     if (!d)
-        return tj_error_set(err, TJ_ERR_IO, NULL, "cannot open rules directory %s: %s", dir,
-                            strerror(errno));
+        return tj_error_set(err, TJ_ERR_IO, NULL, "cannot open rules directory %s: %s", dir, strerror(errno));
     char **names = NULL;
     size_t n = 0, cap = 0;
     tj_status st = TJ_OK;
@@ -705,8 +716,7 @@ static int supersedes(const svc_rule *a, const svc_rule *b)
         const char *s = json_string_value(e);
         const char *at = strchr(s, '@');
         size_t idlen = at ? (size_t)(at - s) : strlen(s);
-        if (strlen(b->id) == idlen && !strncmp(b->id, s, idlen) &&
-            (!at || !strcmp(at + 1, b->version)))
+        if (strlen(b->id) == idlen && !strncmp(b->id, s, idlen) && (!at || !strcmp(at + 1, b->version)))
             return 1;
     }
     return 0;
@@ -741,9 +751,8 @@ static int cmp_category(const void *x, const void *y)
     return precedence_cmp(a->rule, b->rule);
 }
 
-tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char *region,
-                         const char *date, int include_drafts, svc_rule_verdict **out,
-                         size_t *n_out, tj_error *err)
+tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char *region, const char *date,
+                         int include_drafts, svc_rule_verdict **out, size_t *n_out, tj_error *err)
 {
     *out = NULL;
     *n_out = 0;
@@ -791,8 +800,7 @@ tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char
         if (v[i].reason != SVC_APPLIES)
             continue;
         for (size_t j = 0; j < n; j++)
-            if (j != i && v[j].reason == SVC_APPLIES &&
-                !strcmp(v[i].rule->category, v[j].rule->category) &&
+            if (j != i && v[j].reason == SVC_APPLIES && !strcmp(v[i].rule->category, v[j].rule->category) &&
                 supersedes(v[j].rule, v[i].rule)) {
                 v[i].reason = SVC_NOT_SUPERSEDED;
                 v[i].because = v[j].rule;
@@ -837,8 +845,7 @@ tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char
     return TJ_OK;
 }
 
-char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh, char *buf,
-                          size_t size)
+char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh, char *buf, size_t size)
 {
     const svc_rule *r = v->rule, *b = v->because;
     const char *bid = b ? b->id : "?", *bver = b ? b->version : "?";
@@ -855,17 +862,14 @@ char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh,
                                                       : ", draft (used as no rule is in force)",
                      r->is_template ? "; structural template, not an official standard" : "");
         break;
-    case SVC_NOT_WITHDRAWN:
-        snprintf(buf, size, zh ? "不适用：已废止" : "does not apply: withdrawn");
-        break;
+    case SVC_NOT_WITHDRAWN: snprintf(buf, size, zh ? "不适用：已废止" : "does not apply: withdrawn"); break;
     case SVC_NOT_DRAFT:
         snprintf(buf, size,
                  zh ? "不适用：草案，尚未生效（--drafts 可纳入草案）"
                     : "does not apply: draft, not in force (use --drafts to consider drafts)");
         break;
     case SVC_NOT_FUTURE:
-        snprintf(buf, size, zh ? "不适用：%s 起实施" : "does not apply: in force only from %s",
-                 r->effective);
+        snprintf(buf, size, zh ? "不适用：%s 起实施" : "does not apply: in force only from %s", r->effective);
         break;
     case SVC_NOT_REGION:
         if (!region)
@@ -880,8 +884,8 @@ char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh,
                      r->region, region);
         break;
     case SVC_NOT_SUPERSEDED:
-        snprintf(buf, size, zh ? "不适用：已被 %s@%s 替代" : "does not apply: superseded by %s@%s",
-                 bid, bver);
+        snprintf(buf, size, zh ? "不适用：已被 %s@%s 替代" : "does not apply: superseded by %s@%s", bid,
+                 bver);
         break;
     case SVC_NOT_NATIONAL:
         snprintf(buf, size,
@@ -901,8 +905,9 @@ char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh,
             why_en = "its region is more specific", why_zh = "其适用地区更具体";
         else if (b)
             why_en = "it took effect later", why_zh = "其实施日期更晚";
-        snprintf(buf, size, zh ? "不适用：%s@%s 优先，因为%s" : "does not apply: %s@%s takes precedence because %s",
-                 bid, bver, zh ? why_zh : why_en);
+        snprintf(buf, size,
+                 zh ? "不适用：%s@%s 优先，因为%s" : "does not apply: %s@%s takes precedence because %s", bid,
+                 bver, zh ? why_zh : why_en);
         break;
     }
     }

@@ -52,30 +52,30 @@ typedef enum svc_alloc {
 typedef struct svc_rule_input {
     const char *id;
     const char *name_zh, *name_en;
-    const char *unit;  /* suggested unit, may be NULL */
-    int stage;         /* svc_stage or -1 if any */
+    const char *unit;   /* suggested unit, may be NULL */
+    int stage;          /* svc_stage or -1 if any */
     const char **match; /* keywords matched against model flow names; owned array */
     size_t n_match;
-    double cutoff;     /* per-input cut-off override, < 0 if none */
+    double cutoff; /* per-input cut-off override, < 0 if none */
 } svc_rule_input;
 
 typedef struct svc_rule {
-    json_t *doc;        /* owned reference */
-    char *file;         /* owned; "" if not from a file */
+    json_t *doc; /* owned reference */
+    char *file;  /* owned; "" if not from a file */
     const char *id, *version;
     int is_template;
     const char *title_zh, *title_en;
     const char *category, *product_zh, *product_en;
-    const char *issuer;  /* zh or en name of the issuing body */
+    const char *issuer; /* zh or en name of the issuing body */
     svc_rule_level level;
     svc_rule_status status;
-    const char *region;  /* GB/T 2260 code, NULL for national/industry/group rules */
+    const char *region;    /* GB/T 2260 code, NULL for national/industry/group rules */
     const char *effective; /* "YYYY-MM-DD" or NULL */
     const char *unit_kind; /* "declared" or "functional" */
     double unit_amount;
     const char *unit;
     const char *boundary;
-    unsigned stage_mask;   /* required stages */
+    unsigned stage_mask;    /* required stages */
     svc_rule_input *inputs; /* owned array */
     size_t n_inputs;
     double cutoff_input, cutoff_total; /* fractions, defaults 0.01 and 0.05 */
@@ -112,6 +112,10 @@ void svc_ruleset_release(svc_ruleset *set);
 /* "ID" (the highest version) or "ID@VERSION".  NULL if none. */
 const svc_rule *svc_ruleset_get(const svc_ruleset *set, const char *ref);
 
+/* GB/T 2260 province code for an ISO 3166-2 code ("CN-YN" -> "530000"; a
+ * GB/T 2260 code is returned as is); NULL if unknown. */
+const char *svc_rule_region_code(const char *code);
+
 /* Is region (6-digit GB/T 2260 code) valid? */
 int svc_region_valid(const char *code);
 /* Does a rule for rule_region cover the place query_region? (province XX0000
@@ -120,13 +124,13 @@ int svc_region_covers(const char *rule_region, const char *query_region);
 
 typedef enum svc_verdict_reason {
     SVC_APPLIES = 0,
-    SVC_NOT_WITHDRAWN,      /* withdrawn */
-    SVC_NOT_DRAFT,          /* draft, not in force */
-    SVC_NOT_FUTURE,         /* effective date later than the query date */
-    SVC_NOT_REGION,         /* local rule of another region */
-    SVC_NOT_SUPERSEDED,     /* superseded by an applicable rule */
-    SVC_NOT_NATIONAL,       /* a national rule is in force: local rules no longer apply */
-    SVC_NOT_PRECEDENCE,     /* another rule has higher precedence */
+    SVC_NOT_WITHDRAWN,  /* withdrawn */
+    SVC_NOT_DRAFT,      /* draft, not in force */
+    SVC_NOT_FUTURE,     /* effective date later than the query date */
+    SVC_NOT_REGION,     /* local rule of another region */
+    SVC_NOT_SUPERSEDED, /* superseded by an applicable rule */
+    SVC_NOT_NATIONAL,   /* a national rule is in force: local rules no longer apply */
+    SVC_NOT_PRECEDENCE, /* another rule has higher precedence */
 } svc_verdict_reason;
 
 typedef struct svc_rule_verdict {
@@ -141,12 +145,10 @@ typedef struct svc_rule_verdict {
  * local rules do not apply).  date "YYYY-MM-DD" or NULL (today).  With
  * include_drafts, draft rules may apply when no in-force rule does.  The result
  * is ordered: per category, the applicable rule first.  *out is malloc'ed. */
-tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char *region,
-                         const char *date, int include_drafts, svc_rule_verdict **out,
-                         size_t *n_out, tj_error *err);
+tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char *region, const char *date,
+                         int include_drafts, svc_rule_verdict **out, size_t *n_out, tj_error *err);
 
 /* One-line explanation of a verdict, in English (zh = 0) or Chinese. */
-char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh, char *buf,
-                          size_t size);
+char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh, char *buf, size_t size);
 
 #endif

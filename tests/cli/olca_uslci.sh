@@ -35,14 +35,20 @@ PID=c2a7ddaa-164e-3a05-b063-221f68080142 # Transport, single unit truck, long-ha
 $PY - "$T/one.json" <<'EOF' || fail "single product json"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["product"]["unit"] == "t*km", r["product"]
-assert r["product"]["amount"] == 2
+assert r["demand"]["unit"] == "t*km", r["demand"]
+assert r["demand"]["amount"] == 2
+assert r["unit"] == "kg CO2e" and r["gwp"] == "AR6"
 inv = r["inventory"]
-assert inv and all(len(e["flow"]) == 36 and e["name"] and "unit" in e for e in inv)
-assert any(e.get("gas") == "CO2" for e in inv)
-tot = r["total_co2e_kg"]
-assert abs(sum(r["channels"].values()) - tot) < 1e-9 * max(1, abs(tot))
-assert abs(sum(e["co2e_kg"] for e in inv) - tot) < 1e-6 * abs(tot)
+assert inv and all(len(e["id"]) == 36 and e["name"] and e["unit"] and "compartment" in e for e in inv)
+co2 = [e for e in inv if e["name"] == "Carbon dioxide, fossil" and e["compartment"] == "air/unspecified"]
+assert co2 and co2[0]["unit"] == "kg" and co2[0]["channel"] == "fossil", co2
+tot = r["total"]
+ch = r["fossil"] + r["biogenic_emissions"] + r["biogenic_removals"] + r["dluc"] + r["aircraft"]
+assert abs(ch - tot) < 1e-9 * max(1, abs(tot))
+assert abs(sum(e["co2e"] for e in inv) - tot) < 1e-6 * abs(tot)
+assert r["cutoffs"] and r["cutoff_share"] > 0
+db = r["database"]
+assert db["columns"] == 766 and db["ghg_like_unmapped"], db.keys()
 print("single product ok", tot)
 EOF
 
@@ -50,7 +56,7 @@ EOF
 "$TANJI" calc --db "$T/u.db" --process $PID --format json >"$T/one1.json"
 $PY -c "
 import json,sys
-a=json.load(open('$T/one.json'))['total_co2e_kg']; b=json.load(open('$T/one1.json'))['total_co2e_kg']
+a=json.load(open('$T/one.json'))['total']; b=json.load(open('$T/one1.json'))['total']
 assert abs(a-2*b) < 1e-9*abs(a), (a,b)" || fail "amount scaling"
 
 # unknown process: exit 2

@@ -14,13 +14,12 @@
 
 #include "io/olca.h"
 
-static const char *const kinds[] = {"unit_groups", "flow_properties", "flows", "processes",
+static const char *const kinds[] = {"unit_groups", "flow_properties", "flows",  "processes",
                                     "locations",   "sources",         "actors", "categories"};
 
-static const char seed_ug[] =
-    "{\"@id\":\"ug\",\"name\":\"Mass\",\"units\":[{\"@id\":\"kg\",\"name\":\"kg\","
-    "\"conversionFactor\":1,\"referenceUnit\":true},{\"@id\":\"g\",\"name\":\"g\","
-    "\"conversionFactor\":0.001}]}";
+static const char seed_ug[] = "{\"@id\":\"ug\",\"name\":\"Mass\",\"units\":[{\"@id\":\"kg\",\"name\":\"kg\","
+                              "\"conversionFactor\":1,\"referenceUnit\":true},{\"@id\":\"g\",\"name\":\"g\","
+                              "\"conversionFactor\":0.001}]}";
 static const char seed_fp[] = "{\"@id\":\"fp\",\"name\":\"Mass\",\"unitGroup\":{\"@id\":\"ug\"}}";
 static const char seed_p[] =
     "{\"@id\":\"p\",\"name\":\"P\",\"flowType\":\"PRODUCT_FLOW\",\"flowProperties\":[{"

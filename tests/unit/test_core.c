@@ -9,6 +9,7 @@
 
 #include "tanji/error.h"
 #include "tanji/gwp.h"
+#include "tanji/text.h"
 #include "tanji/units.h"
 
 static void test_error_format(void **state)
@@ -90,6 +91,20 @@ static void test_gwp_table(void **state)
     assert_int_equal(tj_gwp_set_parse("AR4", &s, &e), TJ_ERR_INPUT);
 }
 
+static void test_text_cells(void **state)
+{
+    (void)state;
+    assert_int_equal(tj_utf8_width("abc"), 3);
+    assert_int_equal(tj_utf8_width("电解铝"), 6);
+    assert_int_equal(tj_utf8_width("\xff"), 1);
+    char buf[64] = {0};
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    tj_fput_cell(f, "全国电力", 5); /* only two wide characters fit, then one space */
+    tj_fput_cell(f, "ab", 3);
+    fclose(f);
+    assert_string_equal(buf, "全国 ab ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -97,6 +112,7 @@ int main(void)
         cmocka_unit_test(test_units_convert),
         cmocka_unit_test(test_units_suggest),
         cmocka_unit_test(test_gwp_table),
+        cmocka_unit_test(test_text_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

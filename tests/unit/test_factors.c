@@ -256,8 +256,8 @@ static const char grid_csv[] =
     "2024-12,2024-04-12,CO2 only\n"
     "g-cn-2022,电网平均排放因子,grid average,,electricity,kWh,0.5366,CN,2022,MEE,2024-12-20,CO2 only\n"
     "g-cn-2023,电网平均排放因子,grid average,,electricity,kWh,0.5306,CN,2023,MEE,2026-01,CO2 only\n"
-    "g-nf-2022,电网平均排放因子,grid average,,electricity,kWh,0.3869,CN-NF,2022,MEE,2024-12-20,CO2 only\n"
-    "g-nf-2023,电网平均排放因子,grid average,,electricity,kWh,0.4042,CN-NF,2023,MEE,2026-01,CO2 only\n"
+    "g-nf-2022,电网平均排放因子,grid average,,electricity,kWh,0.3869,GRID-NF,2022,MEE,2024-12-20,CO2 only\n"
+    "g-nf-2023,电网平均排放因子,grid average,,electricity,kWh,0.4042,GRID-NF,2023,MEE,2026-01,CO2 only\n"
     "g-yn-2021,电网平均排放因子,grid average,,electricity,kWh,0.1235,530000,2021,MEE,2024-12-20,CO2 only\n"
     "g-yn-2022,电网平均排放因子,grid average,,electricity,kWh,0.1073,530000,2022,MEE,2024-12-20,CO2 only\n"
     "g-hb-2022,电网平均排放因子,grid average,,electricity,kWh,0.7252,130000,2022,MEE,2024-12-20,CO2 only\n";
@@ -272,7 +272,7 @@ static void test_resolve(void **state)
     assert_int_equal(svc_factor_resolve(fx->db, "电网平均排放因子", "530000", 2023, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-yn-2022");
     assert_true(r.factor.value == 0.1073);
-    assert_string_equal(r.chain, "530000 > CN-NF > CN > GLOBAL");
+    assert_string_equal(r.chain, "530000 > GRID-NF > CN > GLOBAL");
     assert_non_null(strstr(r.explanation, "2022"));
     svc_factor_resolution_release(&r);
     assert_int_equal(svc_factor_resolve(fx->db, "Grid  Average", "云南省", 2021, &r, &err), TJ_OK);
@@ -549,7 +549,7 @@ static void test_import_encodings(void **state)
         fx->db, "f.json",
         "[{\"id\": \"j1\", \"name_en\": \"JSON factor\", \"aliases\": [\"jf\", \"json one\"], \"category\": "
         "\"x\","
-        " \"unit\": \"kg\", \"value\": 0.25, \"region\": \"CN-HB\", \"ref_year\": 2023, \"traceable\": true,"
+        " \"unit\": \"kg\", \"value\": 0.25, \"region\": \"GRID-HB\", \"ref_year\": 2023, \"traceable\": true,"
         " \"gases\": {\"CO2\": 0.2, \"CH4\": 0.05}, \"source_doc\": \"d\"}]",
         "published");
     svc_factor_resolution res;

@@ -10,15 +10,16 @@
 
 #include <cmocka.h>
 
+#include "calc/gen.h"
 #include "calc/lca.h"
 
-#define assert_close(a, b, tol)                                                                  \
-    do {                                                                                         \
-        double a_ = (a), b_ = (b);                                                               \
-        if (!(fabs(a_ - b_) <= (tol) * (1 + fabs(b_)))) {                                        \
-            print_error("%s = %.12g, expected %.12g\n", #a, a_, b_);                             \
-            fail();                                                                              \
-        }                                                                                        \
+#define assert_close(a, b, tol)                                                                              \
+    do {                                                                                                     \
+        double a_ = (a), b_ = (b);                                                                           \
+        if (!(fabs(a_ - b_) <= (tol) * (1 + fabs(b_)))) {                                                    \
+            print_error("%s = %.12g, expected %.12g\n", #a, a_, b_);                                         \
+            fail();                                                                                          \
+        }                                                                                                    \
     } while (0)
 
 static int proc(calc_system *sys, const char *id, calc_stage st)
@@ -142,12 +143,12 @@ static void test_path_tree_chain(void **state)
     int c = proc(sys, "truck", CALC_STAGE_DISTRIBUTION);
     int d = proc(sys, "diesel", CALC_STAGE_RAW_MATERIALS);
     int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
-    tech(sys, a, a, 2);      /* 2 bottles per activity */
-    tech(sys, b, a, -0.1);   /* 0.1 kg PET per activity: 0.05 kg per bottle */
-    tech(sys, c, a, -0.02);  /* 0.02 t*km per activity */
+    tech(sys, a, a, 2);     /* 2 bottles per activity */
+    tech(sys, b, a, -0.1);  /* 0.1 kg PET per activity: 0.05 kg per bottle */
+    tech(sys, c, a, -0.02); /* 0.02 t*km per activity */
     tech(sys, b, b, 1);
     tech(sys, c, c, 1);
-    tech(sys, d, c, -0.03);  /* 0.03 kg diesel per t*km */
+    tech(sys, d, c, -0.03); /* 0.03 kg diesel per t*km */
     tech(sys, d, d, 1);
     elem(sys, co2, a, 0.04); /* 0.02 per bottle */
     elem(sys, co2, b, 3);    /* 3 per kg PET */
@@ -169,8 +170,7 @@ static void test_path_tree_chain(void **state)
     assert_close(r->path[2].amount, 0.1, 1e-12);
     assert_close(r->path[2].direct, 0.1, 1e-12);
     assert_close(r->path[2].upstream, 0.1015, 1e-12);
-    assert_close(r->path[0].upstream,
-                 r->path[0].direct + r->path[1].upstream + r->path[2].upstream, 1e-12);
+    assert_close(r->path[0].upstream, r->path[0].direct + r->path[1].upstream + r->path[2].upstream, 1e-12);
     calc_result_free(r);
 
     /* No cut-off: diesel appears at depth 2 under the truck. */
@@ -315,8 +315,8 @@ static double methane_product(tj_gwp_set set, int biogenic)
     assert_non_null(ch4);
     calc_system *sys = calc_system_new("rice");
     int p = proc(sys, "rice", CALC_STAGE_RAW_MATERIALS);
-    int k1 = flow(sys, "CH4", "CH4", biogenic ? CALC_CH_BIOGENIC : CALC_CH_FOSSIL,
-                  tj_gas_gwp(ch4, set, biogenic));
+    int k1 =
+        flow(sys, "CH4", "CH4", biogenic ? CALC_CH_BIOGENIC : CALC_CH_FOSSIL, tj_gas_gwp(ch4, set, biogenic));
     int k2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
     tech(sys, p, p, 1);
     elem(sys, k1, p, 1.0);
@@ -376,8 +376,9 @@ static void test_dqr_weighting(void **state)
     assert_close(r->total, 3 + 1 + 1 - 3, 1e-12);
     assert_close(r->dqr.ter, (3 * 1 + 1 * 3 + 3 * 2) / 7.0, 1e-12);
     assert_close(r->dqr.tir, (3 * 1 + 1 * 3 + 3 * 4) / 7.0, 1e-12);
-    assert_close(r->dqr.dqr, (3 * 1 + 1 * 3 + 3 * 2) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4 +
-                                 (3 * 1 + 1 * 3 + 3 * 4) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4,
+    assert_close(r->dqr.dqr,
+                 (3 * 1 + 1 * 3 + 3 * 2) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4 +
+                     (3 * 1 + 1 * 3 + 3 * 4) / 7.0 / 4 + (3 + 3 + 3) / 7.0 / 4,
                  1e-12);
     assert_close(r->dqr.coverage, 7.0 / 8.0, 1e-12);
     assert_string_equal(r->dqr.rating, "very good"); /* 1.75 */
@@ -395,8 +396,7 @@ static void test_cutoff_share(void **state)
     assert_int_equal(calc_system_add_input_mass(sys, 1, 0.5), TJ_OK);
     assert_int_equal(calc_system_add_cutoff(sys, 0, "label glue", 0.1, "kg", 0.1), TJ_OK);
     assert_int_equal(calc_system_add_cutoff(sys, 1, "lubricant", 0.05, "kg", 0.05), TJ_OK);
-    assert_int_equal(calc_system_add_cutoff(sys, 1, "maintenance service", 0.001, "USD", NAN),
-                     TJ_OK);
+    assert_int_equal(calc_system_add_cutoff(sys, 1, "maintenance service", 0.001, "USD", NAN), TJ_OK);
     calc_result *r = footprint(sys, 0, 1);
     assert_close(r->cutoff_share, 0.2 / (0.2 + 3.0), 1e-12);
     assert_int_equal(r->ncut, 3);
@@ -463,21 +463,69 @@ static calc_system *random_system(int n, int k, unsigned seed, int with_dist)
                 continue;
             double v = -(0.5 / k) * (rand() / (double)RAND_MAX);
             calc_dist d = {CALC_DIST_LOGNORMAL, v, 1.1, 0};
-            assert_int_equal(calc_system_add_tech(sys, i, j, v, with_dist ? &d : NULL, NULL),
-                             TJ_OK);
+            assert_int_equal(calc_system_add_tech(sys, i, j, v, with_dist ? &d : NULL, NULL), TJ_OK);
         }
         double e = rand() / (double)RAND_MAX;
         calc_dist de = {CALC_DIST_LOGNORMAL, e, 1.2, 0};
-        assert_int_equal(calc_system_add_elem(sys, co2, j, e, with_dist ? &de : NULL, NULL),
-                         TJ_OK);
+        assert_int_equal(calc_system_add_elem(sys, co2, j, e, with_dist ? &de : NULL, NULL), TJ_OK);
         if (j % 7 == 0) {
             calc_dist dt = {CALC_DIST_TRIANGULAR, 0.001, 0.002, 0.004};
-            assert_int_equal(calc_system_add_elem(sys, ch4, j, 0.002, with_dist ? &dt : NULL,
-                                                  NULL),
-                             TJ_OK);
+            assert_int_equal(calc_system_add_elem(sys, ch4, j, 0.002, with_dist ? &dt : NULL, NULL), TJ_OK);
         }
     }
     return sys;
+}
+
+static void check_tree(const calc_result *r, int max_depth)
+{
+    assert_int_equal(r->path[0].parent, -1);
+    for (int i = 1; i < r->npath; i++) {
+        const calc_path_node *nd = &r->path[i];
+        assert_true(nd->parent >= 0 && nd->parent < i);
+        assert_int_equal(nd->depth, r->path[nd->parent].depth + 1);
+        assert_true(nd->depth <= max_depth);
+        /* pre-order: a node's parent is the nearest earlier node one level up */
+        int j = i - 1;
+        while (r->path[j].depth >= nd->depth)
+            j--;
+        assert_int_equal(j, nd->parent);
+    }
+}
+
+static void test_path_limits(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(300, 4, 3, 0);
+    calc_options o;
+    calc_options_init(&o);
+    o.path_cutoff = 0;
+    o.path_max_nodes = 1000;
+    o.path_max_depth = 6;
+    calc_context *ctx = NULL;
+    tj_error err;
+    calc_result *r = NULL;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 5, 2, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 1000);
+    check_tree(r, 6);
+    /* Siblings come largest first. */
+    double prev = INFINITY;
+    for (int i = 1; i < r->npath; i++)
+        if (r->path[i].parent == 0) {
+            assert_true(fabs(r->path[i].upstream) <= prev);
+            prev = fabs(r->path[i].upstream);
+        }
+    calc_result_free(r);
+    calc_context_free(ctx);
+
+    o.path_max_nodes = 5;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, 5, 2, CALC_DETAIL_PATHS, &r, &err), TJ_OK);
+    assert_int_equal(r->npath, 5);
+    check_tree(r, 6);
+    calc_result_free(r);
+    calc_context_free(ctx);
+    calc_system_free(sys);
 }
 
 static void test_solvers_agree(void **state)
@@ -507,8 +555,42 @@ static void test_solvers_agree(void **state)
     calc_system_free(sys);
 }
 
-static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed,
-                   calc_result **out)
+static void test_unit_totals(void **state)
+{
+    (void)state;
+    for (calc_solver_kind kind = CALC_SOLVER_KLU; kind <= CALC_SOLVER_ITERATIVE; kind++) {
+        calc_system *sys = random_system(150, 4, 11, 0);
+        /* a biogenic channel too */
+        int bio = flow(sys, "CO2/bio", "CO2", CALC_CH_BIOGENIC, 1);
+        for (int j = 0; j < sys->n; j += 3)
+            elem(sys, bio, j, 0.1 * (j % 5));
+        calc_options o;
+        calc_options_init(&o);
+        o.solver = kind;
+        calc_context *ctx = NULL;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        int n = sys->n;
+        double *tot = malloc((size_t)n * sizeof *tot);
+        double *ch = malloc((size_t)n * CALC_CH_COUNT * sizeof *ch);
+        assert_int_equal(calc_context_unit_totals(ctx, tot, ch, &err), TJ_OK);
+        for (int j = 0; j < n; j += 7) {
+            calc_result *r = NULL;
+            assert_int_equal(calc_context_footprint(ctx, j, 1, 0, &r, &err), TJ_OK);
+            assert_close(tot[j], r->total, 1e-7);
+            for (int c = 0; c < CALC_CH_COUNT; c++)
+                assert_close(ch[(size_t)c * n + j], r->channel[c], 1e-7);
+            calc_result_free(r);
+        }
+        assert_true(ch[(size_t)CALC_CH_BIOGENIC * n + 3] > 0);
+        free(tot);
+        free(ch);
+        calc_context_free(ctx);
+        calc_system_free(sys);
+    }
+}
+
+static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed, calc_result **out)
 {
     calc_options o;
     calc_options_init(&o);
@@ -542,8 +624,7 @@ static void test_monte_carlo_reproducible(void **state)
     assert_int_equal(r1->uncertainty->iterations, 300);
     assert_true(r1->uncertainty->seed == 12345);
     assert_memory_equal(&r1->uncertainty->total, &r2->uncertainty->total, sizeof(calc_stats));
-    assert_memory_equal(r1->uncertainty->stage, r2->uncertainty->stage,
-                        sizeof r1->uncertainty->stage);
+    assert_memory_equal(r1->uncertainty->stage, r2->uncertainty->stage, sizeof r1->uncertainty->stage);
     assert_true(r1->uncertainty->total.mean != r3->uncertainty->total.mean);
     const calc_stats *t = &r1->uncertainty->total;
     assert_true(t->sd > 0);
@@ -596,6 +677,80 @@ static void test_monte_carlo_normal(void **state)
     calc_system_free(sys);
 }
 
+/* Lognormal: a is the median (sign kept for inputs), b the geometric sd;
+ * triangular mean (min + mode + max) / 3. */
+static void test_monte_carlo_distributions(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("dists");
+    int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+    int t = proc(sys, "transport", CALC_STAGE_DISTRIBUTION);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    tech(sys, e, e, 1);
+    tech(sys, t, t, 1);
+    tech(sys, t, w, -1);
+    calc_dist ln = {CALC_DIST_LOGNORMAL, -2, 1.5, 0};
+    assert_int_equal(calc_system_add_tech(sys, e, w, -2, &ln, NULL), TJ_OK);
+    elem(sys, co2, w, 1);
+    elem(sys, co2, e, 0.5);
+    calc_dist tri = {CALC_DIST_TRIANGULAR, 0.1, 0.2, 0.6};
+    assert_int_equal(calc_system_add_elem(sys, co2, t, 0.2, &tri, NULL), TJ_OK);
+    calc_result *r;
+    const int iters = 4000;
+    run_mc(sys, CALC_SOLVER_AUTO, iters, 77, &r);
+    const calc_uncertainty *u = r->uncertainty;
+    double s2 = log(1.5) * log(1.5);
+    /* raw materials = 0.5 * 2 exp(sigma Z): median 1, mean exp(s2 / 2) */
+    const calc_stats *raw = &u->stage[CALC_STAGE_RAW_MATERIALS];
+    double sd = exp(s2 / 2) * sqrt(exp(s2) - 1);
+    assert_true(fabs(raw->mean - exp(s2 / 2)) < 4 * sd / sqrt(iters));
+    assert_true(fabs(raw->p50 - 1) < 0.05);
+    assert_true(raw->p2_5 > 0); /* the negative median kept the input positive-valued */
+    assert_true(fabs(raw->p97_5 / raw->p50 - exp(1.959964 * log(1.5))) < 0.12);
+    const calc_stats *dist = &u->stage[CALC_STAGE_DISTRIBUTION];
+    double tsd = sqrt((0.01 + 0.04 + 0.36 - 0.02 - 0.06 - 0.12) / 18);
+    assert_true(fabs(dist->mean - 0.3) < 4 * tsd / sqrt(iters));
+    assert_true(dist->p2_5 >= 0.1 && dist->p97_5 <= 0.6);
+    assert_true(fabs(dist->sd - tsd) < 0.05 * tsd);
+    assert_true(u->stage[CALC_STAGE_PRODUCTION].sd == 0);
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
+/* A sampler thread draws the same stream: identical statistics. */
+static void test_monte_carlo_threads(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(300, 5, 21, 1);
+    calc_stats st[3];
+    for (int th = 0; th <= 2; th++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.mc_threads = th;
+        calc_context *ctx = NULL;
+        calc_result *r = NULL;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        assert_int_equal(calc_context_footprint(ctx, 1, 1, 0, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, 150, 4242, &err), TJ_OK);
+        st[th] = r->uncertainty->total;
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    assert_memory_equal(&st[0], &st[1], sizeof st[0]);
+    assert_memory_equal(&st[1], &st[2], sizeof st[0]);
+    assert_true(st[2].sd > 0);
+    calc_options o;
+    calc_options_init(&o);
+    o.mc_threads = 3;
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_ERR_USAGE);
+    calc_system_free(sys);
+}
+
 static void test_monte_carlo_args(void **state)
 {
     (void)state;
@@ -616,6 +771,55 @@ static void test_monte_carlo_args(void **state)
     calc_system_free(sys);
 }
 
+/* Monte Carlo on a system whose KLU refactorisation is costly: AUTO keeps KLU
+ * for the footprint but iterates with BiCGSTAB; the statistics agree with
+ * forced KLU to solver precision (the same seed draws the same samples). */
+static void test_monte_carlo_solver_switch(void **state)
+{
+    (void)state;
+    calc_gen_params p;
+    calc_gen_params_default(&p);
+    p.n = 2000;
+    p.core = 1000;
+    p.basic = 1200;
+    p.seed = 5;
+    calc_gen_system g;
+    tj_error err;
+    assert_int_equal(calc_gen_generate(&p, &g, &err), TJ_OK);
+    calc_system *sys = calc_gen_to_system(&g, 1.1, 1.2, &err);
+    assert_non_null(sys);
+    calc_gen_release(&g);
+    calc_stats st[2];
+    const char *names[2];
+    calc_solver_kind kinds[2] = {CALC_SOLVER_AUTO, CALC_SOLVER_KLU};
+    for (int k = 0; k < 2; k++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.solver = kinds[k];
+        calc_context *ctx;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        assert_string_equal(calc_solver_name(calc_context_solver(ctx)), "klu");
+        calc_result *r;
+        assert_int_equal(calc_context_footprint(ctx, 0, 1.0, CALC_DETAIL_TOTALS, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, 50, 99, &err), TJ_OK);
+        st[k] = r->uncertainty->total;
+        names[k] = r->uncertainty->solver;
+        /* the deterministic factorisation is intact afterwards */
+        calc_result *r2;
+        assert_int_equal(calc_context_footprint(ctx, 0, 1.0, CALC_DETAIL_TOTALS, &r2, &err), TJ_OK);
+        assert_true(fabs(r2->total - r->total) <= 1e-12 * fabs(r->total));
+        calc_result_free(r2);
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    assert_string_equal(names[0], "bicgstab-ilu0");
+    assert_string_equal(names[1], "klu");
+    assert_true(fabs(st[0].mean - st[1].mean) <= 1e-7 * fabs(st[1].mean));
+    assert_true(fabs(st[0].p97_5 - st[1].p97_5) <= 1e-7 * fabs(st[1].p97_5));
+    assert_true(st[0].sd > 0);
+    calc_system_free(sys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -629,9 +833,14 @@ int main(void)
         cmocka_unit_test(test_cutoff_share),
         cmocka_unit_test(test_singular_named),
         cmocka_unit_test(test_solvers_agree),
+        cmocka_unit_test(test_path_limits),
+        cmocka_unit_test(test_unit_totals),
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_monte_carlo_normal),
+        cmocka_unit_test(test_monte_carlo_distributions),
+        cmocka_unit_test(test_monte_carlo_threads),
         cmocka_unit_test(test_monte_carlo_args),
+        cmocka_unit_test(test_monte_carlo_solver_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,7 +248,7 @@ static void check_allocation(const char *sub)
     NEAR(footprint(sys, P_STEEL, 1, NULL), 0.8 * STEEL_NONE);
     NEAR(footprint(sys, coid, 1, NULL), 0.2 * STEEL_NONE / 0.5);
     NEAR(footprint(sys, P_ELEC, 1, NULL), ELEC_AR6); /* single-output: unchanged */
-    assert_int_equal(sys->ncut, 2); /* the orphan input, once per column */
+    assert_int_equal(sys->ncut, 2);                  /* the orphan input, once per column */
     calc_system_free(sys);
     olca_build_info_release(&info);
 
@@ -290,6 +290,82 @@ static void test_allocation_v2(void **state)
     check_allocation("v2");
 }
 
+/* Uncertainty: distributions are read, converted to reference units, scaled
+ * and signed into the matrices, and drive a reproducible Monte Carlo. */
+static void check_uncertainty(const char *sub)
+{
+    olca_db *db = NULL;
+    olca_report rep;
+    olca_report_init(&rep);
+    tj_error err;
+    tj_error_clear(&err);
+    assert_int_equal(olca_read(fixture(sub), &db, &rep, NULL, NULL, &err), TJ_OK);
+    assert_int_equal(rep.distributions, 3);
+    assert_int_equal(rep.skipped_distributions, 1); /* geomSd 0 */
+    olca_process *steel = &db->procs[olca_db_find_process(db, P_STEEL)];
+    assert_int_equal(steel->ex[1].dist.kind, CALC_DIST_UNIFORM); /* 1.8 .. 2.2 kWh */
+    NEAR(steel->ex[1].dist.a, 1.8 * 3.6);
+    NEAR(steel->ex[1].dist.b, 2.2 * 3.6);
+    assert_int_equal(steel->ex[5].dist.kind, CALC_DIST_LOGNORMAL);
+    NEAR(steel->ex[5].dist.a, 1.0);
+    NEAR(steel->ex[5].dist.b, 1.5);
+    olca_process *slag = &db->procs[olca_db_find_process(db, P_SLAG)];
+    assert_int_equal(slag->ex[1].dist.kind, CALC_DIST_TRIANGULAR); /* reversed bounds swapped */
+    NEAR(slag->ex[1].dist.a, 0.04);
+    NEAR(slag->ex[1].dist.c, 0.06);
+
+    calc_system *sys = build(db, OLCA_ALLOC_NONE, TJ_GWP_AR6, NULL);
+    int col = calc_system_find_process(sys, P_STEEL);
+    int nd = 0;
+    for (int t = 0; t < sys->ntech; t++) {
+        const calc_entry *x = &sys->tech[t];
+        if (x->col == col && x->dist.kind == CALC_DIST_UNIFORM) { /* input: negative */
+            NEAR(x->amount, -7.2);
+            NEAR(x->dist.a, -2.2 * 3.6);
+            NEAR(x->dist.b, -1.8 * 3.6);
+            nd++;
+        }
+    }
+    for (int e = 0; e < sys->nelem; e++)
+        if (sys->elem[e].col == col && sys->elem[e].dist.kind == CALC_DIST_LOGNORMAL)
+            nd++;
+    assert_int_equal(nd, 2);
+
+    calc_options o;
+    calc_options_init(&o);
+    calc_context *ctx = NULL;
+    calc_result *r1 = NULL, *r2 = NULL;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, col, 1, CALC_DETAIL_TOTALS, &r1, &err), TJ_OK);
+    assert_int_equal(calc_context_monte_carlo(ctx, r1, 2000, 42, &err), TJ_OK);
+    assert_int_equal(calc_context_footprint(ctx, col, 1, CALC_DETAIL_TOTALS, &r2, &err), TJ_OK);
+    assert_int_equal(calc_context_monte_carlo(ctx, r2, 2000, 42, &err), TJ_OK);
+    const calc_stats *st = &r1->uncertainty->total;
+    assert_true(st->sd > 0.05);
+    assert_true(st->p2_5 < STEEL_NONE && STEEL_NONE < st->p97_5);
+    /* E[lognormal(median 1, gsd 1.5)] = exp(ln(1.5)^2 / 2) = 1.0857 */
+    assert_true(fabs(st->mean - (STEEL_NONE - 1 + exp(0.5 * log(1.5) * log(1.5)))) < 0.05);
+    assert_true(st->mean == r2->uncertainty->total.mean); /* same seed, same result */
+    calc_result_free(r1);
+    calc_result_free(r2);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+    olca_db_free(db);
+    olca_report_release(&rep);
+}
+
+static void test_uncertainty_v1(void **state)
+{
+    (void)state;
+    check_uncertainty("v1");
+}
+
+static void test_uncertainty_v2(void **state)
+{
+    (void)state;
+    check_uncertainty("v2");
+}
+
 static void test_characterise(void **state)
 {
     (void)state;
@@ -302,39 +378,36 @@ static void test_characterise(void **state)
     } t[] = {
         {"Carbon dioxide, fossil", "air/unspecified", NULL, "kg", 0, "CO2", CALC_CH_FOSSIL, 1},
         {"Carbon dioxide, biogenic", "air/unspecified", NULL, "kg", 0, "CO2", CALC_CH_BIOGENIC, 1},
-        {"Carbon dioxide, in air", "resource/in air", NULL, "kg", 1, "CO2",
-         CALC_CH_BIOGENIC_REMOVAL, 1},
-        {"Carbon dioxide, land transformation", "air/unspecified", NULL, "kg", 0, "CO2",
-         CALC_CH_DLUC, 1},
+        {"Carbon dioxide, in air", "resource/in air", NULL, "kg", 1, "CO2", CALC_CH_BIOGENIC_REMOVAL, 1},
+        {"Carbon dioxide, land transformation", "air/unspecified", NULL, "kg", 0, "CO2", CALC_CH_DLUC, 1},
         {"Methane, biogenic", "air/unspecified", NULL, "kg", 0, "CH4", CALC_CH_BIOGENIC, 1},
         {"Methane, fossil", "air/high population density", NULL, "kg", 0, "CH4", CALC_CH_FOSSIL, 1},
-        {"Methane [Organic emissions to air]", "Emission to air", NULL, "kg", 0, "CH4",
-         CALC_CH_FOSSIL, 1},
+        {"Methane [Organic emissions to air]", "Emission to air", NULL, "kg", 0, "CH4", CALC_CH_FOSSIL, 1},
         {"Ethane, 1,1,1,2-tetrafluoro-, HFC-134a", "air/unspecified", NULL, "kg", 0, "HFC-134a",
          CALC_CH_FOSSIL, 1},
         {"Methane, tetrafluoro-, CFC-14", "air/unspecified", NULL, "kg", 0, "CF4", CALC_CH_FOSSIL, 1},
         {"Stuff", "air/unspecified", "000074-82-8", "g", 0, "CH4", CALC_CH_FOSSIL, 0},
         {"Methane, fossil", "water/unspecified", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 0},
         {"Coalbed methane", "resource/in ground", NULL, "MJ", 1, NULL, CALC_CH_FOSSIL, 0},
-        {"Methane, chlorodifluoro-, HCFC-22", "air/unspecified", NULL, "kg", 0, NULL,
-         CALC_CH_FOSSIL, 1},
+        {"Methane, chlorodifluoro-, HCFC-22", "air/unspecified", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 1},
         {"Chlorothalonil", "air/unspecified", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 0},
-        {"NMVOC, non-methane volatile organic compounds", "air", NULL, "kg", 0, NULL,
-         CALC_CH_FOSSIL, 0},
+        {"NMVOC, non-methane volatile organic compounds", "air", NULL, "kg", 0, NULL, CALC_CH_FOSSIL, 0},
         {"Methane, fossil", "air", NULL, "MJ", 0, NULL, CALC_CH_FOSSIL, 1}, /* not a mass unit */
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        olca_flow f = {.name = (char *)t[i].name, .category = (char *)t[i].cat,
-                       .cas = (char *)t[i].cas, .ref_unit = (char *)t[i].unit,
+        olca_flow f = {.name = (char *)t[i].name,
+                       .category = (char *)t[i].cat,
+                       .cas = (char *)t[i].cas,
+                       .ref_unit = (char *)t[i].unit,
                        .type = OLCA_FLOW_ELEMENTARY};
         calc_channel ch;
         int bio, like;
         double kg;
         const tj_gas *g = olca_characterise(&f, t[i].input, &ch, &bio, &kg, &like);
-        if ((g == NULL) != (t[i].gas == NULL) || (g && strcmp(g->id, t[i].gas)) ||
-            (g && ch != t[i].ch) || like != t[i].ghg_like)
-            fail_msg("case %zu (%s [%s]): gas %s channel %d like %d", i, t[i].name, t[i].cat,
-                     g ? g->id : "-", (int)ch, like);
+        if ((g == NULL) != (t[i].gas == NULL) || (g && strcmp(g->id, t[i].gas)) || (g && ch != t[i].ch) ||
+            like != t[i].ghg_like)
+            fail_msg("case %zu (%s [%s]): gas %s channel %d like %d", i, t[i].name, t[i].cat, g ? g->id : "-",
+                     (int)ch, like);
         if (g && !strcmp(t[i].unit, "g"))
             NEAR(kg, 0.001);
     }
@@ -345,8 +418,7 @@ static void test_uslci_counts(void **state)
     (void)state;
     const char *shared = getenv("TJ_SHARED_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/data/uslci/uslci_olca1_5_0_json_ld.zip",
-             shared ? shared : "../shared");
+    snprintf(path, sizeof path, "%s/data/uslci/uslci_olca1_5_0_json_ld.zip", shared ? shared : "../shared");
     FILE *f = fopen(path, "rb");
     if (!f)
         skip();
@@ -417,6 +489,11 @@ static void roundtrip(int pg)
 
     olca_db *back = NULL;
     assert_int_equal(svc_olca_load(s, &back, &err), TJ_OK);
+    const olca_process *bs = &back->procs[olca_db_find_process(back, P_STEEL)];
+    assert_int_equal(bs->ex[5].dist.kind, CALC_DIST_LOGNORMAL);
+    NEAR(bs->ex[5].dist.b, 1.5);
+    assert_int_equal(bs->ex[1].dist.kind, CALC_DIST_UNIFORM);
+    NEAR(bs->ex[1].dist.b, 2.2 * 3.6);
     calc_system *sys = build(back, OLCA_ALLOC_NONE, TJ_GWP_AR6, NULL);
     NEAR(footprint(sys, P_STEEL, 1, NULL), STEEL_NONE);
     calc_system_free(sys);
@@ -486,10 +563,11 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_v1),    cmocka_unit_test(test_fixture_v2),
-        cmocka_unit_test(test_allocation_v1), cmocka_unit_test(test_allocation_v2),
-        cmocka_unit_test(test_characterise),  cmocka_unit_test(test_uslci_counts),
-        cmocka_unit_test(test_store_sqlite),  cmocka_unit_test(test_store_postgres),
+        cmocka_unit_test(test_fixture_v1),     cmocka_unit_test(test_fixture_v2),
+        cmocka_unit_test(test_allocation_v1),  cmocka_unit_test(test_allocation_v2),
+        cmocka_unit_test(test_uncertainty_v1), cmocka_unit_test(test_uncertainty_v2),
+        cmocka_unit_test(test_characterise),   cmocka_unit_test(test_uslci_counts),
+        cmocka_unit_test(test_store_sqlite),   cmocka_unit_test(test_store_postgres),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,8 +97,7 @@ static void test_parse_errors(void **state)
     expect_error("required_inputs", "[{\"id\":\"e\",\"name\":\"E\",\"stage\":\"x\"}]",
                  "required_inputs[0].stage", "unknown stage");
     expect_error("required_inputs", "[{\"id\":\"e\"}]", "required_inputs[0].name", "missing");
-    expect_error("required_inputs",
-                 "[{\"id\":\"e\",\"name\":\"E\"},{\"id\":\"e\",\"name\":\"F\"}]",
+    expect_error("required_inputs", "[{\"id\":\"e\",\"name\":\"E\"},{\"id\":\"e\",\"name\":\"F\"}]",
                  "required_inputs[1]", "duplicate");
     expect_error("cutoff", "{\"per_input\":2}", "cutoff.per_input", "out of range");
     expect_error("allocation", "{\"allowed\":[\"mass\"]}", "allocation.allowed[0]",
@@ -246,8 +245,8 @@ static void test_load_dir_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_valid),      cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_regions),          cmocka_unit_test(test_find_precedence),
+        cmocka_unit_test(test_parse_valid),       cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_regions),           cmocka_unit_test(test_find_precedence),
         cmocka_unit_test(test_shipped_templates), cmocka_unit_test(test_load_dir_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,8 +45,7 @@ static void test_triplets_reject_out_of_range(void **state)
     assert_int_equal(calc_csc_from_triplets(3, 3, 2, ri, ci, v, &m, NULL, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "(3, 1)"));
     assert_null(m.colptr);
-    assert_int_equal(calc_csc_from_triplets(-1, 3, 0, NULL, NULL, NULL, &m, NULL, &err),
-                     TJ_ERR_USAGE);
+    assert_int_equal(calc_csc_from_triplets(-1, 3, 0, NULL, NULL, NULL, &m, NULL, &err), TJ_ERR_USAGE);
 }
 
 static void test_empty_matrix(void **state)

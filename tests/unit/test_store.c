@@ -78,7 +78,7 @@ static void test_migrated(void **state)
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'grid'"), 7);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'province'"), 31);
     assert_int_equal(
-        count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'CN-NF'"), 1);
+        count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'GRID-NF'"), 1);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = 'CN' AND parent = 'GLOBAL'"),
                      1);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region"), 40);

@@ -35,8 +35,7 @@ static void test_build_and_find(void **state)
     calc_system *sys = calc_system_new("demo");
     assert_non_null(sys);
     calc_dqi dq = {1, 2, 3, 4};
-    int a = calc_system_add_process(sys, "p/a", "Process A", "widget", "kg", CALC_STAGE_PRODUCTION,
-                                    &dq);
+    int a = calc_system_add_process(sys, "p/a", "Process A", "widget", "kg", CALC_STAGE_PRODUCTION, &dq);
     int b = calc_system_add_process(sys, "p/b", NULL, NULL, NULL, CALC_STAGE_USE, NULL);
     assert_int_equal(a, 0);
     assert_int_equal(b, 1);
@@ -44,8 +43,7 @@ static void test_build_and_find(void **state)
     assert_string_equal(sys->proc[0].product, "widget");
     assert_true(sys->proc[0].dq.tir == 3);
     /* Duplicate id is refused and changes nothing. */
-    assert_int_equal(calc_system_add_process(sys, "p/a", "x", "y", "kg", 0, NULL),
-                     TJ_ERR_CONFLICT);
+    assert_int_equal(calc_system_add_process(sys, "p/a", "x", "y", "kg", 0, NULL), TJ_ERR_CONFLICT);
     assert_int_equal(sys->n, 2);
     assert_non_null(strstr(calc_system_error(sys)->message, "p/a"));
 
@@ -62,8 +60,12 @@ static void test_build_and_find(void **state)
     assert_int_equal(calc_system_find_process(sys, "p/b"), 1);
     assert_int_equal(calc_system_find_process(sys, "missing"), -1);
 
-    calc_flow f = {.id = "CO2/fossil", .name = "CO2", .unit = "kg", .cf = 1,
-                   .channel = CALC_CH_FOSSIL, .source = "IPCC"};
+    calc_flow f = {.id = "CO2/fossil",
+                   .name = "CO2",
+                   .unit = "kg",
+                   .cf = 1,
+                   .channel = CALC_CH_FOSSIL,
+                   .source = "IPCC"};
     assert_int_equal(calc_system_add_flow(sys, &f), 0);
     f.id = "CH4/fossil";
     f.name = "CH4";
@@ -152,8 +154,7 @@ static void test_bad_process_and_flow(void **state)
     calc_system *sys = calc_system_new(NULL);
     assert_int_equal(calc_system_add_process(sys, "", "x", "x", "kg", 0, NULL), TJ_ERR_INPUT);
     assert_int_equal(calc_system_add_process(sys, NULL, "x", "x", "kg", 0, NULL), TJ_ERR_INPUT);
-    assert_int_equal(calc_system_add_process(sys, "a", "x", "x", "kg", (calc_stage)9, NULL),
-                     TJ_ERR_INPUT);
+    assert_int_equal(calc_system_add_process(sys, "a", "x", "x", "kg", (calc_stage)9, NULL), TJ_ERR_INPUT);
     calc_flow f = {.id = "x", .cf = NAN};
     assert_int_equal(calc_system_add_flow(sys, &f), TJ_ERR_INPUT);
     f.cf = 1;

@@ -44,15 +44,17 @@ flows = [
     (F_N2O, 'N2O emission', 'ELEMENTARY_FLOW', FP_MASS, 'air', '010024-97-2'),
 ]
 
-# exchanges: (flow, input, amount, unit, qref, defaultProvider, avoided)
+# exchanges: (flow, input, amount, unit, qref, defaultProvider[, uncertainty])
 processes = [
     (P_STEEL, 'Steel production, example', None, 'PHYSICAL_ALLOCATION', [
         (F_STEEL, False, 1000.0, G, True, None),           # 1 kg
-        (F_ELEC, True, 2.0, KWH, False, None),             # 7.2 MJ
+        (F_ELEC, True, 2.0, KWH, False, None,              # 7.2 MJ
+         {'distributionType': 'UNIFORM_DISTRIBUTION', 'minimum': 1.8, 'maximum': 2.2}),
         (F_COAL, True, 0.5, KG, False, P_COAL_B),          # default provider B
         (F_ORPHAN, True, 0.1, KG, False, None),            # cut-off
         (F_SLAG, False, 0.0002, T, False, None),           # 0.2 kg waste to treatment
-        (F_CO2, False, 1.0, KG, False, None),
+        (F_CO2, False, 1.0, KG, False, None,
+         {'distributionType': 'LOG_NORMAL_DISTRIBUTION', 'geomMean': 1.0, 'geomSd': 1.5}),
         (F_CO, False, 0.5, KG, False, None),               # co-product
     ], [
         ('PHYSICAL_ALLOCATION', F_STEEL, None, 0.8),
@@ -64,7 +66,8 @@ processes = [
     ]),
     (P_ELEC, 'Electricity generation, example', LOC2, None, [
         (F_ELEC, False, 1.0, MJ, True, None),
-        (F_CO2, False, 0.1, KG, False, None),
+        (F_CO2, False, 0.1, KG, False, None,               # geomSd 0: not used
+         {'distributionType': 'LOG_NORMAL_DISTRIBUTION', 'geomMean': 0.1, 'geomSd': 0.0}),
         (F_CH4F, False, 1.0, G, False, None),              # 0.001 kg
         (F_COAL, True, 0.2, KG, False, None),              # B by location
     ], []),
@@ -78,7 +81,9 @@ processes = [
     ], []),
     (P_SLAG, 'Slag treatment, example', None, None, [
         (F_SLAG, True, 1.0, KG, True, None),               # waste treatment
-        (F_COAL, True, 0.05, KG, False, None),             # A: smallest UUID
+        (F_COAL, True, 0.05, KG, False, None,              # A: smallest UUID
+         {'distributionType': 'TRIANGLE_DISTRIBUTION', 'minimum': 0.06, 'mode': 0.05,
+          'maximum': 0.04}),                               # bounds reversed: swapped
         (F_CH4B, False, 0.03, KG, False, None),
         (F_CO2IN, True, 0.2, KG, False, None),             # removal
         (F_N2O, False, 0.001, KG, False, None),            # mapped by CAS
@@ -160,7 +165,7 @@ def gen(v2):
             p['location'] = ref('Location', loc)
         if dam:
             p['defaultAllocationMethod'] = dam
-        for k, (fid, isin, amt, unit, q, prov) in enumerate(exs):
+        for k, (fid, isin, amt, unit, q, prov, *unc) in enumerate(exs):
             x = {'@type': 'Exchange', inp: isin, av: False, 'amount': amt,
                  'flow': ref('Flow', fid, names[fid]), 'unit': ref('Unit', unit, unitname[unit]),
                  'flowProperty': ref('FlowProperty', fprop[fid])}
@@ -170,6 +175,8 @@ def gen(v2):
                 x[qr] = True
             if prov:
                 x['defaultProvider'] = ref('Process', prov)
+            if unc:
+                x['uncertainty'] = dict({'@type': 'Uncertainty'}, **unc[0])
             p['exchanges'].append(x)
         if afs:
             p['allocationFactors'] = []

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Build and run the solver benchmark and its SciPy baseline on the same
+# generated systems, then print every figure with the ratio tanji/SciPy.
+#
+#   bench/run_solver_bench.sh [--quick] [--n N] [--runs R] [--mc ITER]
+#
+# --quick: 1 run, 100 Monte Carlo draws (a smoke test, figures are rough).
+# Output: the raw logs in $OUT (default /tmp/tanji-solver-bench) and a table.
+set -euo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$SRC/build-bench}
+OUT=${OUT:-/tmp/tanji-solver-bench}
+N=20000 RUNS=5 MC=1000 SCIPY_RUNS=3 TIMEOUT=${TIMEOUT:-90} MC_BUDGET=${MC_BUDGET:-30}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) RUNS=1 MC=100 SCIPY_RUNS=1 ;;
+    --n) N=$2; shift ;;
+    --runs) RUNS=$2; SCIPY_RUNS=$2; shift ;;
+    --mc) MC=$2; shift ;;
+    *) echo "usage: $0 [--quick] [--n N] [--runs R] [--mc ITER]" >&2; exit 1 ;;
+  esac
+  shift
+done
+
+cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -j2 -C "$BUILD" bench_solver >/dev/null
+mkdir -p "$OUT"
+
+echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== tanji: $BUILD/bench/bench_solver --n $N --runs $RUNS --mc $MC --mc-budget $MC_BUDGET --out $OUT"
+"$BUILD/bench/bench_solver" --n "$N" --runs "$RUNS" --mc "$MC" --mc-budget "$MC_BUDGET" --out "$OUT" | tee "$OUT/tanji.log" \
+  | grep -v '^RESULT'
+echo "== SciPy: bench/scipy_baseline.py --runs $SCIPY_RUNS --mc $MC --mc-budget $MC_BUDGET --timeout $TIMEOUT"
+/usr/bin/python3 "$SRC/bench/scipy_baseline.py" --dir "$OUT" --runs "$SCIPY_RUNS" --mc "$MC" \
+  --mc-budget "$MC_BUDGET" --timeout "$TIMEOUT" | tee "$OUT/scipy.log" | grep -v '^RESULT' || true
+
+/usr/bin/python3 - "$OUT/tanji.log" "$OUT/scipy.log" <<'EOF'
+import sys
+res = {}
+for path in sys.argv[1:]:
+    for line in open(path):
+        p = line.split()
+        if len(p) == 5 and p[0] == "RESULT":
+            res.setdefault((p[1], p[2]), {})[p[3]] = p[4]
+
+TIMES = ["setup_s", "solve_s", "setup_plus_solve_s", "further_demand_s", "transpose_solve_s"]
+RATES = ["mc_iterations_per_s"]
+MEM = ["peak_rss_mib"]
+TARGET = {"setup_plus_solve_s": ("<=", 0.5), "further_demand_s": ("<=", 0.020),
+          "mc_iterations_per_s": (">=", 20.0), "peak_rss_mib": ("<=", 1024.0)}
+
+for variant in ("lca", "random"):
+    if (variant, "system") not in res:
+        continue
+    sysinfo = res[(variant, "system")]
+    print(f"\n== {variant}: nnz(A) {sysinfo.get('nnz')}, largest strongly connected block "
+          f"{sysinfo.get('largest_scc')}")
+    scipy = {k[1]: v for k, v in res.items() if k[0] == variant and k[1].startswith("scipy-")}
+    failed = sorted(m for m, v in scipy.items() if "failed" in v)
+    for solver in ("auto", "klu", "iterative"):
+        t = res.get((variant, solver))
+        if not t or "setup_s" not in t:
+            continue
+        print(f"\n  tanji {solver} ({t.get('chosen', '?')})")
+        print(f"  {'figure':24} {'tanji':>12} {'best SciPy':>12} {'SciPy method':>20} "
+              f"{'tanji/SciPy':>11}  target")
+        for m in TIMES + RATES + MEM:
+            if m not in t:
+                continue
+            tv = float(t[m])
+            cands = [(float(v[m]), name) for name, v in scipy.items() if m in v]
+            if m == "setup_s":  # spsolve has no separate setup
+                cands = [c for c in cands if c[1] != "scipy-spsolve"]
+            best = (max if m in RATES else min)(cands) if cands else None
+            ratio = f"{tv / best[0]:.3g}" if best and best[0] > 0 else "-"
+            goal = ""
+            if solver == "auto" and variant == "lca" and m in TARGET:
+                op, lim = TARGET[m]
+                ok = tv <= lim if op == "<=" else tv >= lim
+                goal = f"{op} {lim:g}: {'met' if ok else 'MISSED'}"
+            if best:
+                ahead = (tv >= best[0]) if m in RATES else (tv <= best[0])
+                goal = (goal + ("; " if goal else "") + ("ahead" if ahead else "BEHIND SciPy"))
+            bs = f"{best[0]:12.4g} {best[1][6:]:>20}" if best else f"{'-':>12} {'-':>20}"
+            print(f"  {m:24} {tv:12.4g} {bs} {ratio:>11}  {goal}")
+    t = res.get((variant, "lca-auto"))
+    if t:
+        print(f"\n  tanji complete footprint through calc/lca ({t.get('chosen', 'auto')}; "
+              "no SciPy counterpart)")
+        for m in ("context_new_s", "footprint_all_s", "context_plus_footprint_s",
+                  "lca_mc_iterations_per_s", "peak_rss_mib"):
+            if m in t:
+                print(f"  {m:24} {float(t[m]):12.4g}")
+    if failed:
+        print(f"\n  SciPy methods that failed or gave up: {', '.join(f[6:] for f in failed)}")
+EOF

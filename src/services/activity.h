@@ -1,0 +1,71 @@
+/*
+ * services/activity: enterprise activity data (spreadsheets saved as CSV) ->
+ * a tanji model (docs/model-format.md).
+ *
+ * Four kinds of sheet, each optional: bill of materials (BOM), energy use,
+ * transport legs and waste (docs/activity-csv.md lists the columns, in
+ * Chinese or English).  Files may be UTF-8 (with or without BOM) or GB18030.
+ * Every line is matched to a factor: by the id in its factor column, or by a
+ * resolution query (its name) - first in an inline factor table (CSV), then
+ * in the factor database when one is given.  Lines that match nothing are
+ * kept in the model with a {"query": ...} reference and reported.
+ *
+ * Ownership: svc_activity_result owns the model (a jansson reference) and
+ * the list of unmatched lines; svc_activity_result_release() frees both.
+ * The options' strings are borrowed for the duration of the call.
+ */
+#ifndef SVC_ACTIVITY_H
+#define SVC_ACTIVITY_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+#include "tanji/error.h"
+
+typedef enum svc_sheet_kind {
+    SVC_SHEET_BOM = 0,
+    SVC_SHEET_ENERGY,
+    SVC_SHEET_TRANSPORT,
+    SVC_SHEET_WASTE,
+    SVC_SHEET_COUNT
+} svc_sheet_kind;
+
+typedef struct svc_activity_options {
+    const char *product_zh, *product_en; /* at least one */
+    const char *unit;                    /* declared unit, e.g. "t" */
+    double amount;                       /* default 1 */
+    const char *boundary;                /* default cradle-to-gate */
+    const char *geography;               /* ISO 3166-2 for the model, e.g. CN-YN; may be NULL */
+    const char *region;                  /* region for factor resolution (code or name); may be NULL */
+    int year;                            /* reference year for resolution, 0 = newest */
+    const char *category;                /* product category (rule), may be NULL */
+    const char *sheets[SVC_SHEET_COUNT]; /* CSV paths, NULL = none */
+    const char *factors_csv;             /* inline factor table, may be NULL */
+    const char *encoding;                /* NULL (detect), "utf-8" or "gb18030" */
+    store_db *db;                        /* factor database, may be NULL */
+} svc_activity_options;
+
+typedef struct svc_unmatched {
+    char *file;
+    long line;
+    char *name;
+    char *reason;
+} svc_unmatched;
+
+typedef struct svc_activity_result {
+    json_t *model;
+    svc_unmatched *unmatched;
+    size_t n_unmatched;
+    size_t lines, by_id, by_query;
+} svc_activity_result;
+
+tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_result *res, tj_error *err);
+void svc_activity_result_release(svc_activity_result *res);
+
+/* UTF-8 copy of data: a UTF-8 BOM is removed; GB18030 is converted with
+ * iconv when encoding says so, or (encoding NULL) when the text is not valid
+ * UTF-8.  *out is malloc'ed and NUL-terminated. */
+tj_status svc_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
+                           size_t *out_len, tj_error *err);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * services/check: does a model (docs/model-format.md) conform to its
+ * accounting rule (docs/rule-format.md)?
+ *
+ * svc_check_model() reads the model JSON as written (so every finding can
+ * name its place in the file, and models whose factors live in the database
+ * can be checked without it) and lists every violation.  A footprint result
+ * (tanji calc --format json) may be given: then cut-offs are judged by their
+ * estimated share of the result; without it, by mass (ISO 14044 allows mass,
+ * energy and environmental significance as cut-off criteria).
+ *
+ * Ownership: svc_check_result owns its violations; svc_check_result_release()
+ * frees them.  The model, footprint and rule are only read.
+ */
+#ifndef SVC_CHECK_H
+#define SVC_CHECK_H
+
+#include <jansson.h>
+
+#include "services/rules.h"
+#include "tanji/error.h"
+
+typedef struct svc_violation {
+    char *code;       /* missing_stage, missing_input, required_input_cut_off, cutoff_exceeded,
+                         allocation_not_allowed, dqr_exceeded, quality_missing,
+                         primary_data_required, declared_unit_mismatch, boundary_mismatch */
+    char *path;       /* JSON path in the model, e.g. "processes[2].quality" */
+    char *message;    /* English */
+    char *message_zh; /* Chinese */
+} svc_violation;
+
+typedef struct svc_check_result {
+    svc_violation *v;
+    size_t n, cap;
+    int checks_run; /* number of individual checks evaluated */
+} svc_check_result;
+
+/* Check model against rule.  footprint may be NULL.  Returns TJ_OK when the
+ * check ran (conforming or not: see res->n); errors only for unusable input
+ * (model not an object, no processes array) or memory. */
+tj_status svc_check_model(const svc_rule *rule, const json_t *model, const json_t *footprint,
+                          svc_check_result *res, tj_error *err);
+void svc_check_result_release(svc_check_result *res);
+
+/* {"rule": {...}, "model": model_name, "conforms": bool, "violations": [...]}; new reference. */
+json_t *svc_check_to_json(const svc_rule *rule, const char *model_name, const svc_check_result *res);
+
+#endif

@@ -1,0 +1,131 @@
+/* Model factor references resolved against the factor database; see
+ * services/model_factors.h. */
+#include "services/model_factors.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/factors.h"
+
+/* ISO 3166-2:CN subdivision codes and their GB/T 2260 codes. */
+static const struct {
+    const char *iso, *gb;
+} iso_cn[] = {
+    {"CN-BJ", "110000"}, {"CN-TJ", "120000"}, {"CN-HE", "130000"}, {"CN-SX", "140000"},
+    {"CN-NM", "150000"}, {"CN-LN", "210000"}, {"CN-JL", "220000"}, {"CN-HL", "230000"},
+    {"CN-SH", "310000"}, {"CN-JS", "320000"}, {"CN-ZJ", "330000"}, {"CN-AH", "340000"},
+    {"CN-FJ", "350000"}, {"CN-JX", "360000"}, {"CN-SD", "370000"}, {"CN-HA", "410000"},
+    {"CN-HB", "420000"}, {"CN-HN", "430000"}, {"CN-GD", "440000"}, {"CN-GX", "450000"},
+    {"CN-HI", "460000"}, {"CN-CQ", "500000"}, {"CN-SC", "510000"}, {"CN-GZ", "520000"},
+    {"CN-YN", "530000"}, {"CN-XZ", "540000"}, {"CN-SN", "610000"}, {"CN-GS", "620000"},
+    {"CN-QH", "630000"}, {"CN-NX", "640000"}, {"CN-XJ", "650000"}, {"CN-TW", "710000"},
+    {"CN-HK", "810000"}, {"CN-MO", "820000"},
+};
+
+const char *svc_region_from_iso(const char *iso)
+{
+    if (!iso)
+        return NULL;
+    if (!strcmp(iso, "CN"))
+        return "CN";
+    for (size_t i = 0; i < sizeof iso_cn / sizeof iso_cn[0]; i++)
+        if (!strcmp(iso_cn[i].iso, iso))
+            return iso_cn[i].gb;
+    return NULL;
+}
+
+/* Move what the footprint needs from a factor record into out. */
+static tj_status fill(const svc_factor *f, io_factor *out, tj_error *err)
+{
+    if (strcmp(f->status, "published") && strcmp(f->status, "superseded"))
+        return tj_error_set(err, TJ_ERR_INPUT, "factor",
+                            "%s@%d is %s: a footprint may only use published factor versions", f->id,
+                            f->version, f->status);
+    char version[32], source[1024];
+    snprintf(version, sizeof version, "%d", f->version);
+    snprintf(source, sizeof source, "%s%s%s%s%s", f->source_doc ? f->source_doc : "",
+             f->source_publisher ? "; " : "", f->source_publisher ? f->source_publisher : "",
+             f->source_date ? "; " : "", f->source_date ? f->source_date : "");
+    const char *name = f->name_zh && *f->name_zh ? f->name_zh : f->name_en ? f->name_en : f->id;
+    out->id = strdup(f->id);
+    out->version = strdup(version);
+    out->name = strdup(name);
+    out->value = f->value;
+    out->unit = strdup(f->unit ? f->unit : "");
+    out->source = strdup(source);
+    out->channel = CALC_CH_FOSSIL;
+    out->inline_def = 0;
+    if (!out->id || !out->version || !out->name || !out->unit || !out->source)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    return TJ_OK;
+}
+
+tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char *region, int year,
+                                    io_factor *out, tj_error *err)
+{
+    store_db *db = ctx;
+    json_error_t jerr;
+    json_t *ref = json_loads(ref_json, JSON_DECODE_ANY, &jerr);
+    if (!ref)
+        return tj_error_set(err, TJ_ERR_INPUT, "factor", "not a factor reference: %s", jerr.text);
+    tj_status st;
+    svc_factor f;
+    svc_factor_init(&f);
+    if (json_is_string(ref)) {
+        char *id = NULL;
+        int version = 0;
+        if ((st = svc_factor_parse_ref(json_string_value(ref), &id, &version, err)) == TJ_OK) {
+            st = svc_factor_get(db, id, version, &f, err);
+            free(id);
+            if (st == TJ_OK)
+                st = fill(&f, out, err);
+            svc_factor_release(&f);
+        }
+    } else if (json_is_object(ref)) {
+        const char *query = json_string_value(json_object_get(ref, "query"));
+        const char *r = json_string_value(json_object_get(ref, "region"));
+        json_t *y = json_object_get(ref, "year");
+        const char *k;
+        json_t *v;
+        st = TJ_OK;
+        json_object_foreach(ref, k, v) {
+            if (strcmp(k, "query") && strcmp(k, "region") && strcmp(k, "year")) {
+                st = tj_error_set(err, TJ_ERR_INPUT, "factor", "unknown key \"%s\" (query, region, year)", k);
+                break;
+            }
+        }
+        if (st == TJ_OK && !query)
+            st = tj_error_set(err, TJ_ERR_INPUT, "factor", "a factor query needs \"query\": a name, alias or id");
+        if (st == TJ_OK && y && !json_is_integer(y))
+            st = tj_error_set(err, TJ_ERR_INPUT, "factor", "\"year\" must be an integer");
+        if (st == TJ_OK) {
+            /* The model's geography is ISO 3166-2; the database speaks GB/T 2260. */
+            if (!r && region)
+                r = svc_region_from_iso(region) ? svc_region_from_iso(region) : region;
+            svc_factor_resolution res;
+            memset(&res, 0, sizeof res);
+            st = svc_factor_resolve(db, query, r ? r : "CN", y ? (int)json_integer_value(y) : year, &res, err);
+            if (st == TJ_OK) {
+                st = fill(&res.factor, out, err);
+                if (st == TJ_OK && res.explanation && !(out->note = strdup(res.explanation)))
+                    st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                svc_factor_resolution_release(&res);
+            }
+        }
+    } else {
+        st = tj_error_set(err, TJ_ERR_INPUT, "factor", "a factor is \"ID\", \"ID@VERSION\" or {\"query\": ...}");
+    }
+    json_decref(ref);
+    if (st) {
+        free(out->id);
+        free(out->version);
+        free(out->name);
+        free(out->unit);
+        free(out->source);
+        free(out->note);
+        memset(out, 0, sizeof *out);
+    }
+    return st;
+}

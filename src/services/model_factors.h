@@ -1,0 +1,24 @@
+/*
+ * services/model_factors: resolve a model's database factor references
+ * ("factor": "ID@VERSION", "ID", or {"query": ..., "region": ..., "year": ...})
+ * against the factor database, so that a footprint records exactly which
+ * published factor version it used.
+ *
+ * Use svc_model_factor_resolver as io_model_options.resolver with the open
+ * store_db as resolver_ctx.  Strings it puts into the io_factor are
+ * malloc'ed and then owned by the model.
+ */
+#ifndef SERVICES_MODEL_FACTORS_H
+#define SERVICES_MODEL_FACTORS_H
+
+#include "io/model.h"
+#include "store/store.h"
+
+tj_status svc_model_factor_resolver(void *db, const char *ref_json, const char *region, int year,
+                                    io_factor *out, tj_error *err);
+
+/* GB/T 2260 province code for an ISO 3166-2:CN subdivision code ("CN-YN" ->
+ * "530000"); "CN" for "CN"; NULL if not a Chinese ISO code. */
+const char *svc_region_from_iso(const char *iso);
+
+#endif

@@ -1,0 +1,176 @@
+/* Unit tests for services/activity: encodings, matching, and that every
+ * example under examples/activity/ becomes a model the model parser accepts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "io/model.h"
+#include "services/activity.h"
+
+static const char *src(void)
+{
+    const char *s = getenv("TJ_SOURCE_DIR");
+    return s ? s : ".";
+}
+
+static void test_encodings(void **state)
+{
+    (void)state;
+    tj_error err;
+    char *out;
+    size_t n;
+    /* UTF-8 with BOM */
+    assert_int_equal(svc_text_to_utf8("x", "\xEF\xBB\xBF\xE7\x94\xB5,1", 8, NULL, &out, &n, &err), TJ_OK);
+    assert_string_equal(out, "\xE7\x94\xB5,1"); /* 电,1 */
+    free(out);
+    /* GB18030 "电力" = B5 E7 C1 A6, detected because it is not UTF-8 */
+    assert_int_equal(svc_text_to_utf8("x", "\xB5\xE7\xC1\xA6", 4, NULL, &out, &n, &err), TJ_OK);
+    assert_string_equal(out, "电力");
+    free(out);
+    assert_int_equal(svc_text_to_utf8("x", "\xB5\xE7\xC1\xA6", 4, "gb18030", &out, &n, &err), TJ_OK);
+    free(out);
+    /* declared UTF-8 but not */
+    assert_int_equal(svc_text_to_utf8("x", "a\n\xB5\xE7", 4, "utf-8", &out, &n, &err), TJ_ERR_INPUT);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(svc_text_to_utf8("x", "a", 1, "latin1", &out, &n, &err), TJ_ERR_USAGE);
+}
+
+static const char *const products[] = {"electricity",
+                                       "coal",
+                                       "natural_gas",
+                                       "fuel_oil",
+                                       "steel",
+                                       "electrolytic_aluminium",
+                                       "cement",
+                                       "fertiliser",
+                                       "hydrogen",
+                                       "lime",
+                                       "glass",
+                                       "ethylene",
+                                       "synthetic_ammonia",
+                                       "calcium_carbide",
+                                       "methanol",
+                                       "lithium_battery",
+                                       "new_energy_vehicle",
+                                       "photovoltaic",
+                                       "electronics"};
+
+static void test_examples_build_valid_models(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof products / sizeof *products; i++) {
+        char p[5][512];
+        const char *names[5] = {"bom.csv", "energy.csv", "transport.csv", "waste.csv", "factors-example.csv"};
+        for (int k = 0; k < 5; k++)
+            snprintf(p[k], sizeof p[k], "%s/examples/activity/%s/%s", src(), products[i], names[k]);
+        svc_activity_options o;
+        memset(&o, 0, sizeof o);
+        o.product_en = products[i];
+        o.unit = "t";
+        o.amount = 1;
+        for (int k = 0; k < 4; k++)
+            o.sheets[k] = p[k];
+        o.factors_csv = p[4];
+        svc_activity_result res;
+        tj_error err;
+        tj_status st = svc_activity_to_model(&o, &res, &err);
+        if (st)
+            fail_msg("%s: %s:%ld: %s", products[i], err.file, err.line, err.message);
+        assert_int_equal(res.n_unmatched, 0);
+        assert_true(res.lines >= 5);
+        assert_int_equal(res.by_id + res.by_query, res.lines);
+        assert_true(json_is_true(json_object_get(res.model, "example")));
+        char *text = json_dumps(res.model, 0);
+        io_model_options mo;
+        io_model_options_init(&mo);
+        io_model *m = NULL;
+        st = io_model_parse(text, strlen(text), "generated.json", &mo, &m, &err);
+        if (st)
+            fail_msg("%s: generated model rejected: %s: %s", products[i], err.path, err.message);
+        if (m->nproc < 3)
+            fail_msg("%s: %d processes", products[i], m->nproc);
+        io_model_free(m);
+        free(text);
+        svc_activity_result_release(&res);
+    }
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_matching_and_errors(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tj_act_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char bom[256], fac[256];
+    snprintf(bom, sizeof bom, "%s/bom.csv", dir);
+    snprintf(fac, sizeof fac, "%s/f.csv", dir);
+    write_file(fac, "id,name_en,aliases,value,unit,source,example\n"
+                    "ex-steel,steel,钢材|steel sheet,2,kg,EXAMPLE not real,true\n");
+    write_file(bom, "material,amount,unit,factor\n"
+                    "Steel Sheet,\"1,000\",kg,\n"
+                    "steel,5,kg,ex-steel\n"
+                    "unobtainium,1,kg,\n"
+                    "copper,1,kg,no-such-factor\n");
+    svc_activity_options o;
+    memset(&o, 0, sizeof o);
+    o.product_en = "widget";
+    o.unit = "piece";
+    o.sheets[SVC_SHEET_BOM] = bom;
+    o.factors_csv = fac;
+    svc_activity_result res;
+    tj_error err;
+    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_OK);
+    assert_int_equal(res.lines, 4);
+    assert_int_equal(res.by_query, 1); /* alias, case-insensitive */
+    assert_int_equal(res.by_id, 1);
+    assert_int_equal(res.n_unmatched, 2);
+    assert_int_equal(res.unmatched[0].line, 4);
+    assert_string_equal(res.unmatched[0].name, "unobtainium");
+    assert_int_equal(res.unmatched[1].line, 5);
+    json_t *ex = json_object_get(json_array_get(json_object_get(res.model, "processes"), 0), "exchanges");
+    assert_true(json_number_value(json_object_get(json_array_get(ex, 1), "amount")) == 1000);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(ex, 3), "factor"), "query")),
+        "unobtainium");
+    svc_activity_result_release(&res);
+    /* a bad amount names the file and line */
+    write_file(bom, "物料,数量,单位\n钢材,12,kg\n钢材,-3,kg\n");
+    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_ERR_INPUT);
+    assert_string_equal(err.file, bom);
+    assert_int_equal(err.line, 3);
+    /* missing columns */
+    write_file(bom, "物料,单位\n钢材,kg\n");
+    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_ERR_INPUT);
+    assert_non_null(strstr(err.message, "amount"));
+    /* factor without a source is refused */
+    write_file(bom, "物料,数量,单位\n钢材,12,kg\n");
+    write_file(fac, "id,value,unit,source\nx,1,kg,\n");
+    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_ERR_INPUT);
+    assert_non_null(strstr(err.message, "source"));
+    remove(bom);
+    remove(fac);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_examples_build_valid_models),
+        cmocka_unit_test(test_matching_and_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
