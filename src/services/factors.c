@@ -708,6 +708,25 @@ tj_status svc_factor_get(store_db *db, const char *id, int version, svc_factor *
     return rc;
 }
 
+tj_status svc_factor_get_for_use(store_db *db, const char *id, int version, svc_factor *out, tj_error *err)
+{
+    tj_status rc = svc_factor_get(db, id, version, out, err);
+    if (rc != TJ_OK)
+        return rc;
+    int ok = !strcmp(out->status, "published") || (version > 0 && !strcmp(out->status, "superseded"));
+    if (ok)
+        return TJ_OK;
+    if (version > 0)
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "factor", "%s@%d is %s: only published versions can be used",
+                          id, version, out->status);
+    else
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "factor",
+                          "%s has no published version (the newest, %d, is %s)", id, out->version,
+                          out->status);
+    svc_factor_release(out);
+    return rc;
+}
+
 tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_error *err)
 {
     *id = NULL;

@@ -85,6 +85,12 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
 /* Read a version.  version 0 = the current published version (or, if none,
  * the newest version).  This is what the engine calls for "id@version". */
 tj_status svc_factor_get(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+/* For a calculation: version 0 = the published version only (not found if
+ * none is published); a given version must have been published (published
+ * or superseded).  Drafts, versions in review, rejected and withdrawn
+ * versions are refused (TJ_ERR_CONFLICT) so a footprint only ever pins
+ * published, immutable factor versions. */
+tj_status svc_factor_get_for_use(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
 /* Parse "id@version" or "id" (version 0). */
 tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_error *err);
 

@@ -97,6 +97,9 @@ static void test_workflow(void **state)
     assert_string_equal(f.region, "530000");
     assert_string_equal(f.status, "draft");
     svc_factor_release(&f);
+    /* a draft is never used by a calculation */
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &f, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 1, &f, &err), TJ_ERR_CONFLICT);
 
     /* publishing a draft is not allowed; the workflow goes step by step */
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "publish", "reg", NULL, &err),
@@ -176,11 +179,21 @@ static void test_workflow(void **state)
     assert_true(g.value == 16500); /* unchanged */
     svc_factor_release(&g);
     assert_int_equal(svc_factor_get(fx->db, "al-ingot", 9, &g, &err), TJ_ERR_NOTFOUND);
+    /* for a calculation: published (or an explicitly pinned superseded) versions only */
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
+    assert_int_equal(g.version, 2);
+    svc_factor_release(&g);
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 1, &g, &err), TJ_OK);
+    assert_string_equal(g.status, "superseded");
+    svc_factor_release(&g);
 
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", NULL, &err),
                      TJ_ERR_USAGE);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", "error found", &err),
                      TJ_OK);
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 2, &g, &err), TJ_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "withdrawn"));
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &g, &err), TJ_ERR_NOTFOUND);
 
     svc_factor_events ev;
     assert_int_equal(svc_factor_history(fx->db, "al-ingot", &ev, &err), TJ_OK);
@@ -549,7 +562,8 @@ static void test_import_encodings(void **state)
         fx->db, "f.json",
         "[{\"id\": \"j1\", \"name_en\": \"JSON factor\", \"aliases\": [\"jf\", \"json one\"], \"category\": "
         "\"x\","
-        " \"unit\": \"kg\", \"value\": 0.25, \"region\": \"GRID-HB\", \"ref_year\": 2023, \"traceable\": true,"
+        " \"unit\": \"kg\", \"value\": 0.25, \"region\": \"GRID-HB\", \"ref_year\": 2023, \"traceable\": "
+        "true,"
         " \"gases\": {\"CO2\": 0.2, \"CH4\": 0.05}, \"source_doc\": \"d\"}]",
         "published");
     svc_factor_resolution res;
