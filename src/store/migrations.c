@@ -352,6 +352,16 @@ static const char factor_search_postgres[] =
     "  'abcdefghijklmnopqrstuvwxyz');\n"
     "CREATE INDEX factor_version_year ON factor_version (ref_year);\n";
 
+/* ---- 7: no foreign key on factor_name (PostgreSQL) ------------------------
+ * factor_name is an index the factor service derives from factor_version in
+ * the same transaction, and versions are never deleted; on PostgreSQL the
+ * per-row foreign key check cost more than the insert itself in bulk imports.
+ * (SQLite keeps it: dropping a constraint there means rebuilding the table,
+ * and its check is a cheap index probe.) */
+static const char factor_name_fk_sqlite[] = "SELECT 1;\n";
+static const char factor_name_fk_postgres[] =
+    "ALTER TABLE factor_name DROP CONSTRAINT IF EXISTS factor_name_id_version_fkey;\n";
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
@@ -360,6 +370,7 @@ const store_migration store_migrations[] = {
     {4, "openLCA exchange uncertainty", olca_dist_sqlite, olca_dist_postgres},
     {5, "factor import and resolution performance", factor_perf_sqlite, factor_perf_postgres},
     {6, "factor search performance", factor_search_sqlite, factor_search_postgres},
+    {7, "factor_name without foreign key (PostgreSQL)", factor_name_fk_sqlite, factor_name_fk_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
