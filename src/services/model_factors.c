@@ -77,7 +77,9 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
         char *id = NULL;
         int version = 0;
         if ((st = svc_factor_parse_ref(json_string_value(ref), &id, &version, err)) == TJ_OK) {
-            st = svc_factor_get(db, id, version, &f, err);
+            st = svc_factor_get_for_use(db, id, version, &f, err);
+            if (st == TJ_ERR_CONFLICT)
+                st = TJ_ERR_INPUT;
             free(id);
             if (st == TJ_OK)
                 st = fill(&f, out, err);

@@ -49,7 +49,7 @@ PY
     sed 's/cn-elec-lca-avg-CN-2023@1/cn-elec-lca-avg-CN-2023@2/' "$tmp/m.json" >"$tmp/draft.json"
     "$T" calc "$tmp/draft.json" --db "$DB" 2>"$tmp/err" >/dev/null; rc=$?
     [ $rc = 2 ] || fail "draft factor: exit $rc"
-    grep -q "only use published" "$tmp/err" || fail "draft message: $(cat "$tmp/err")"
+    grep -q "only published versions can be used" "$tmp/err" || fail "draft message: $(cat "$tmp/err")"
     # unknown factor
     sed 's/cn-elec-lca-avg-CN-2023@1/no-such-factor/' "$tmp/m.json" >"$tmp/nf.json"
     "$T" calc "$tmp/nf.json" --db "$DB" 2>"$tmp/err" >/dev/null; rc=$?
