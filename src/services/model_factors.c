@@ -36,13 +36,10 @@ const char *svc_region_from_iso(const char *iso)
     return NULL;
 }
 
-/* Move what the footprint needs from a factor record into out. */
+/* Move what the footprint needs from a factor record (published: both
+ * svc_factor_get_for_use and resolution return only those) into out. */
 static tj_status fill(const svc_factor *f, io_factor *out, tj_error *err)
 {
-    if (strcmp(f->status, "published") && strcmp(f->status, "superseded"))
-        return tj_error_set(err, TJ_ERR_INPUT, "factor",
-                            "%s@%d is %s: a footprint may only use published factor versions", f->id,
-                            f->version, f->status);
     char version[32], source[1024];
     snprintf(version, sizeof version, "%d", f->version);
     snprintf(source, sizeof source, "%s%s%s%s%s", f->source_doc ? f->source_doc : "",
