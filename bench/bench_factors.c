@@ -5,7 +5,7 @@
  * (p50/p95/max over mixed Chinese/English queries with filters and paging),
  * resolve latency, and the database size.
  *
- *   bench_factors [--n N] [--chunk ROWS] [--pg]
+ *   bench_factors [--n N] [--chunk ROWS] [--pg] [--keep]
  *
  * --pg uses a new database in the cluster named by TJ_PG_URL (see
  * scripts/pg-test-cluster.sh); without it a SQLite file in /tmp.
@@ -23,24 +23,34 @@
 #include "store/store.h"
 
 static const char *products[][3] = {
-    {"电解铝", "primary aluminium", "metals"},   {"粗钢", "crude steel", "metals"},
-    {"电解铜", "electrolytic copper", "metals"}, {"水泥熟料", "cement clinker", "building materials"},
-    {"平板玻璃", "flat glass", "building materials"}, {"焦炭", "metallurgical coke", "energy"},
-    {"原煤", "raw coal", "energy"},             {"普洱茶", "pu'er tea", "agriculture"},
-    {"小粒咖啡", "arabica coffee", "agriculture"}, {"天然橡胶", "natural rubber", "agriculture"},
-    {"甘蔗糖", "cane sugar", "food"},           {"尿素", "urea fertiliser", "chemicals"},
-    {"聚乙烯", "polyethylene", "chemicals"},     {"工业硅", "industrial silicon", "metals"},
-    {"多晶硅", "polysilicon", "metals"},         {"锂离子电池", "lithium-ion battery", "electronics"},
-    {"光伏组件", "photovoltaic module", "electronics"}, {"瓦楞纸箱", "corrugated box", "paper"},
-    {"铝型材", "aluminium profile", "metals"},   {"钢筋", "reinforcing steel bar", "metals"},
+    {"电解铝", "primary aluminium", "metals"},
+    {"粗钢", "crude steel", "metals"},
+    {"电解铜", "electrolytic copper", "metals"},
+    {"水泥熟料", "cement clinker", "building materials"},
+    {"平板玻璃", "flat glass", "building materials"},
+    {"焦炭", "metallurgical coke", "energy"},
+    {"原煤", "raw coal", "energy"},
+    {"普洱茶", "pu'er tea", "agriculture"},
+    {"小粒咖啡", "arabica coffee", "agriculture"},
+    {"天然橡胶", "natural rubber", "agriculture"},
+    {"甘蔗糖", "cane sugar", "food"},
+    {"尿素", "urea fertiliser", "chemicals"},
+    {"聚乙烯", "polyethylene", "chemicals"},
+    {"工业硅", "industrial silicon", "metals"},
+    {"多晶硅", "polysilicon", "metals"},
+    {"锂离子电池", "lithium-ion battery", "electronics"},
+    {"光伏组件", "photovoltaic module", "electronics"},
+    {"瓦楞纸箱", "corrugated box", "paper"},
+    {"铝型材", "aluminium profile", "metals"},
+    {"钢筋", "reinforcing steel bar", "metals"},
 };
 #define NPROD (sizeof products / sizeof products[0])
-static const char *regions[] = {"CN",     "CN-HB",  "CN-DB",  "CN-HD",  "CN-HZ",  "CN-XB",  "CN-NF",
-                                "CN-XN",  "110000", "120000", "130000", "140000", "150000", "210000",
-                                "220000", "230000", "310000", "320000", "330000", "340000", "350000",
-                                "360000", "370000", "410000", "420000", "430000", "440000", "450000",
-                                "460000", "500000", "510000", "520000", "530000", "540000", "610000",
-                                "620000", "630000", "640000", "650000", "530100"};
+static const char *regions[] = {"CN",      "GRID-HB", "GRID-DB", "GRID-HD", "GRID-HZ", "GRID-XB", "GRID-NF",
+                                "GRID-XN", "110000",  "120000",  "130000",  "140000",  "150000",  "210000",
+                                "220000",  "230000",  "310000",  "320000",  "330000",  "340000",  "350000",
+                                "360000",  "370000",  "410000",  "420000",  "430000",  "440000",  "450000",
+                                "460000",  "500000",  "510000",  "520000",  "530000",  "540000",  "610000",
+                                "620000",  "630000",  "640000",  "650000",  "530100"};
 #define NREG (sizeof regions / sizeof regions[0])
 #define NYEAR 10
 
@@ -81,8 +91,8 @@ static char *make_chunk(long first, long count, size_t *len)
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
-    size_t o = (size_t)snprintf(buf, cap,
-                                "id,name_zh,name_en,category,unit,value,region,ref_year,source_doc,source_date,quality\n");
+    size_t o = (size_t)snprintf(
+        buf, cap, "id,name_zh,name_en,category,unit,value,region,ref_year,source_doc,source_date,quality\n");
     for (long i = first; i < first + count; i++) {
         long k = i / 4;
         int ver = (int)(i % 4);
@@ -90,9 +100,10 @@ static char *make_chunk(long first, long count, size_t *len)
         long v;
         factor_of(k, &p, &r, &y, &v);
         o += (size_t)snprintf(buf + o, cap - o,
-                              "bench-%ld,%s%ld型,%s type %ld,%s,t,%.4f,%s,%d,bench synthetic data (example),%d-0%d-01,example\n",
-                              k, products[p][0], v, products[p][1], v, products[p][2], 1.0 + (double)(k % 997) / 10.0 + ver * 0.01,
-                              regions[r], y, y + 1, 1 + ver);
+                              "bench-%ld,%s%ld型,%s type %ld,%s,t,%.4f,%s,%d,bench synthetic data "
+                              "(example),%d-0%d-01,example\n",
+                              k, products[p][0], v, products[p][1], v, products[p][2],
+                              1.0 + (double)(k % 997) / 10.0 + ver * 0.01, regions[r], y, y + 1, 1 + ver);
     }
     *len = o;
     return buf;
@@ -102,7 +113,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     long n = 1000000, chunk = 100000;
-    int pg = 0;
+    int pg = 0, keep = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc)
             n = atol(argv[++i]);
@@ -110,8 +121,10 @@ int main(int argc, char **argv)
             chunk = atol(argv[++i]);
         else if (!strcmp(argv[i], "--pg"))
             pg = 1;
+        else if (!strcmp(argv[i], "--keep"))
+            keep = 1;
         else {
-            fprintf(stderr, "usage: bench_factors [--n N] [--chunk ROWS] [--pg]\n");
+            fprintf(stderr, "usage: bench_factors [--n N] [--chunk ROWS] [--pg] [--keep]\n");
             return 1;
         }
     }
@@ -121,7 +134,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (pg && !tjt_pg_admin_url()) {
-        fprintf(stderr, "bench_factors: --pg needs TJ_PG_URL (eval \"$(scripts/pg-test-cluster.sh start)\")\n");
+        fprintf(stderr,
+                "bench_factors: --pg needs TJ_PG_URL (eval \"$(scripts/pg-test-cluster.sh start)\")\n");
         return 1;
     }
     tjt_db *t = tjt_db_create(pg);
@@ -147,7 +161,8 @@ int main(int argc, char **argv)
             return 1;
         }
         svc_import_result r;
-        if (svc_factor_import_mem(db, "bench.csv", data, len, "csv", "published", "bench", &r, &err) != TJ_OK) {
+        if (svc_factor_import_mem(db, "bench.csv", data, len, "csv", "published", "bench", &r, &err) !=
+            TJ_OK) {
             char b[2048];
             fprintf(stderr, "import failed: %s\n", tj_error_format(&err, b, sizeof b));
             return 1;
@@ -159,7 +174,8 @@ int main(int argc, char **argv)
         store_exec(db, "ANALYZE", &err);
     else
         store_exec(db, "PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)", &err);
-    printf("import:  %.1f s wall, %.1f s CPU in this process (%.0f versions/s wall; CSV generation excluded: %.1f s)\n",
+    printf("import:  %.1f s wall, %.1f s CPU in this process (%.0f versions/s wall; CSV generation excluded: "
+           "%.1f s)\n",
            import_s, import_cpu, n / import_s, gen);
 
     /* size */
@@ -191,12 +207,30 @@ int main(int argc, char **argv)
         svc_factor_query q = {0};
         char text[128];
         switch (i % 6) {
-        case 0: q.text = products[p][0]; break;                                         /* 电解铝 */
-        case 1: snprintf(text, sizeof text, "%s Yunnan", products[p][1]); q.text = text; break;
-        case 2: q.text = products[p][1]; q.year = 2015 + rand() % NYEAR; break;
-        case 3: q.text = products[p][0]; q.region = regions[rand() % (int)NREG]; break;
-        case 4: q.category = products[p][2]; q.year = 2020; q.status = "published"; q.offset = 40; break;
-        default: snprintf(text, sizeof text, "%s%d型", products[p][0], rand() % 3); q.text = text; q.offset = 20; break;
+        case 0: q.text = products[p][0]; break; /* 电解铝 */
+        case 1:
+            snprintf(text, sizeof text, "%s Yunnan", products[p][1]);
+            q.text = text;
+            break;
+        case 2:
+            q.text = products[p][1];
+            q.year = 2015 + rand() % NYEAR;
+            break;
+        case 3:
+            q.text = products[p][0];
+            q.region = regions[rand() % (int)NREG];
+            break;
+        case 4:
+            q.category = products[p][2];
+            q.year = 2020;
+            q.status = "published";
+            q.offset = 40;
+            break;
+        default:
+            snprintf(text, sizeof text, "%s%d型", products[p][0], rand() % 3);
+            q.text = text;
+            q.offset = 20;
+            break;
         }
         q.limit = 20;
         svc_factor_list l;
@@ -209,8 +243,9 @@ int main(int argc, char **argv)
         if (lat[i] > case_max[i % 6])
             case_max[i % 6] = lat[i];
         if (getenv("TJ_BENCH_VERBOSE") && lat[i] > 20)
-            fprintf(stderr, "slow search %.1f ms: kind %d text \"%s\" region %s year %d offset %d -> %lld\n", lat[i],
-                    i % 6, q.text ? q.text : "", q.region ? q.region : "", q.year, q.offset, (long long)l.total);
+            fprintf(stderr, "slow search %.1f ms: kind %d text \"%s\" region %s year %d offset %d -> %lld\n",
+                    lat[i], i % 6, q.text ? q.text : "", q.region ? q.region : "", q.year, q.offset,
+                    (long long)l.total);
         total_hits += l.total;
         svc_factor_list_release(&l);
     }
@@ -218,8 +253,8 @@ int main(int argc, char **argv)
     printf("search slowest per kind (ms): zh %.1f, en+region word %.1f, en+year %.1f, zh+region %.1f, "
            "category+year+status %.1f, zh model+offset %.1f\n",
            case_max[0], case_max[1], case_max[2], case_max[3], case_max[4], case_max[5]);
-    printf("search:  p50 %.2f ms, p95 %.2f ms, max %.2f ms (%d queries, mean %ld matches, page of 20)\n", lat[NQ / 2],
-           lat[NQ * 95 / 100], lat[NQ - 1], NQ, total_hits / NQ);
+    printf("search:  p50 %.2f ms, p95 %.2f ms, max %.2f ms (%d queries, mean %ld matches, page of 20)\n",
+           lat[NQ / 2], lat[NQ * 95 / 100], lat[NQ - 1], NQ, total_hits / NQ);
 
     /* resolve */
     enum { NR = 2000 };
@@ -253,6 +288,9 @@ int main(int argc, char **argv)
     printf("resolve: mean %.3f ms, p50 %.3f ms, p95 %.3f ms (%d resolves, %d found)\n", sum / NR, rl[NR / 2],
            rl[NR * 95 / 100], NR, found);
     store_close(db);
-    tjt_db_destroy(t);
+    if (keep)
+        printf("kept: %s\n", t->url);
+    else
+        tjt_db_destroy(t);
     return 0;
 }

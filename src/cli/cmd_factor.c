@@ -39,7 +39,8 @@ static void usage(FILE *out)
           "  --db URL        database: a SQLite file or postgresql://... (default $TANJI_DB or ./tanji.db)\n"
           "  --format F      text (default) or json\n"
           "  --actor NAME    who does it (default $TANJI_USER, then $USER)\n"
-          "exit codes: 0 ok, 1 usage, 2 bad input / not found / wrong workflow state, 3 I/O or database error\n",
+          "exit codes: 0 ok, 1 usage, 2 bad input / not found / wrong workflow state, 3 I/O or database "
+          "error\n",
           out);
 }
 
@@ -53,21 +54,25 @@ static void sub_usage(const char *sub, FILE *out)
         }
     fprintf(out, "tanji factor %s: %s / %s\n\n", sub, en, zh);
     if (!strcmp(sub, "add")) {
-        fputs("usage: tanji factor add --category C --unit U --value V --region R (--name-zh N | --name-en N)\n"
-              "                        [--id ID] [--FIELD VALUE ...] [--db URL] [--actor A] [--format json]\n\n"
-              "Fields (--name-zh or --name_zh): id, name_zh, name_en, aliases (a|b), category, cpc, hs,\n"
-              "unit, value (kg CO2e per unit), gases and stages (JSON objects), boundary, region (CN,\n"
-              "a grid code CN-HB CN-DB CN-HD CN-HZ CN-XB CN-NF CN-XN, or a GB/T 2260 code such as\n"
-              "530000), ref_year (or --year), valid_from, valid_to, source_doc (or --source),\n"
-              "source_publisher, source_date, source_url, method, gwp_set, uncertainty (%), dqr (JSON),\n"
-              "quality (verified|unverified|example), submitter_org, traceable (yes|no), evidence\n"
-              "(SHA-256 digests, optionally =name, separated by ;).  An existing id gets a new version.\n",
-              out);
+        fputs(
+            "usage: tanji factor add --category C --unit U --value V --region R (--name-zh N | --name-en N)\n"
+            "                        [--id ID] [--FIELD VALUE ...] [--db URL] [--actor A] [--format json]\n\n"
+            "Fields (--name-zh or --name_zh): id, name_zh, name_en, aliases (a|b), category, cpc, hs,\n"
+            "unit, value (kg CO2e per unit), gases and stages (JSON objects), boundary, region (CN,\n"
+            "a grid code GRID-HB GRID-DB GRID-HD GRID-HZ GRID-XB GRID-NF GRID-XN, a GB/T 2260 code such\n"
+            "as 530000, or an ISO 3166-2 code such as CN-YN), ref_year (or --year), valid_from, valid_to, "
+            "source_doc (or --source),\n"
+            "source_publisher, source_date, source_url, method, gwp_set, uncertainty (%), dqr (JSON),\n"
+            "quality (verified|unverified|example), submitter_org, traceable (yes|no), evidence\n"
+            "(SHA-256 digests, optionally =name, separated by ;).  An existing id gets a new version.\n"
+            "  --evidence-file FILE   record FILE's SHA-256 digest and name as evidence (repeatable)\n",
+            out);
     } else if (!strcmp(sub, "search")) {
-        fputs("usage: tanji factor search [WORDS...] [--category C] [--region R] [--year Y]\n"
-              "                           [--status S] [--limit N] [--offset N] [--db URL] [--format json]\n\n"
-              "All words must match (names zh/en, aliases, category, region names, codes, id).\n",
-              out);
+        fputs(
+            "usage: tanji factor search [WORDS...] [--category C] [--region R] [--year Y]\n"
+            "                           [--status S] [--limit N] [--offset N] [--db URL] [--format json]\n\n"
+            "All words must match (names zh/en, aliases, category, region names, codes, id).\n",
+            out);
     } else if (!strcmp(sub, "resolve")) {
         fputs("usage: tanji factor resolve QUERY [--region CODE] [--year Y] [--db URL] [--format json]\n\n"
               "QUERY is a factor id or exactly one of its names or aliases (case-insensitive).  Among\n"
@@ -98,12 +103,14 @@ static void sub_usage(const char *sub, FILE *out)
     } else if (!strcmp(sub, "show") || !strcmp(sub, "history")) {
         fprintf(out, "usage: tanji factor %s ID[@VERSION] [--db URL] [--format json]\n", sub);
     } else {
-        fprintf(out,
-                "usage: tanji factor %s ID[@VERSION] [--reason TEXT] [--actor A] [--db URL] [--format json]\n\n"
-                "Workflow: draft -submit-> submitted -review-> under_review -approve-> approved -publish->\n"
-                "published -> superseded (by a newer published version) or -withdraw-> withdrawn;\n"
-                "reject from submitted or under_review.  Without @VERSION: the newest version.\n",
-                sub);
+        fprintf(
+            out,
+            "usage: tanji factor %s ID[@VERSION] [--reason TEXT] [--actor A] [--db URL] [--format json]\n\n"
+            "Workflow: draft -submit-> submitted -review-> under_review -approve-> approved -publish->\n"
+            "published -> superseded (by a newer published version) or -withdraw-> withdrawn;\n"
+            "reject from submitted or under_review.  review on a version already under review\n"
+            "records a further reviewer's comment (--reason).  Without @VERSION: the newest version.\n",
+            sub);
     }
     fputs("\n  --db URL      database (default $TANJI_DB or ./tanji.db)\n", out);
 }
@@ -121,6 +128,8 @@ typedef struct opts {
     /* add: field=value pairs */
     const char *fname[64], *fval[64];
     int nfields;
+    const char *files[16]; /* add: --evidence-file */
+    int nfiles;
 } opts;
 
 static int parse_int(const char *s, int *out)
@@ -181,10 +190,19 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
             o->actor = val;
         else if (!strcmp(name, "reason"))
             o->reason = val;
-        else if (is_add) {
-            const char *f = !strcmp(name, "year") ? "ref_year" : !strcmp(name, "source") ? "source_doc" : name;
+        else if (is_add && !strcmp(name, "evidence_file")) {
+            if (o->nfiles >= 16) {
+                fprintf(stderr, "tanji factor add: at most 16 --evidence-file\n");
+                return -1;
+            }
+            o->files[o->nfiles++] = val;
+        } else if (is_add) {
+            const char *f = !strcmp(name, "year")     ? "ref_year"
+                            : !strcmp(name, "source") ? "source_doc"
+                                                      : name;
             if (!svc_factor_field_find(f) || o->nfields >= 64) {
-                fprintf(stderr, "tanji factor add: unknown field --%s (see tanji factor add --help)\n", a + 2);
+                fprintf(stderr, "tanji factor add: unknown field --%s (see tanji factor add --help)\n",
+                        a + 2);
                 return -1;
             }
             o->fname[o->nfields] = svc_factor_field_find(f)->name;
@@ -226,7 +244,10 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
     return 0;
 }
 
-static int json_out(const opts *o) { return o->format && !strcmp(o->format, "json"); }
+static int json_out(const opts *o)
+{
+    return o->format && !strcmp(o->format, "json");
+}
 
 static const char *db_url(const opts *o)
 {
@@ -262,7 +283,9 @@ static int print_json(json_t *j)
 static void print_factor_text(const svc_factor *f)
 {
     printf("%s@%d  [%s]%s\n", f->id, f->version, f->status,
-           f->quality && strcmp(f->quality, "verified") ? (!strcmp(f->quality, "example") ? "  EXAMPLE / 示例" : "  UNVERIFIED / 未核实") : "");
+           f->quality && strcmp(f->quality, "verified")
+               ? (!strcmp(f->quality, "example") ? "  EXAMPLE / 示例" : "  UNVERIFIED / 未核实")
+               : "");
     for (size_t i = 0; i < svc_factor_field_count; i++) {
         const svc_field *fd = &svc_factor_fields[i];
         if (!strcmp(fd->name, "id") || !strcmp(fd->name, "version") || !strcmp(fd->name, "status"))
@@ -294,6 +317,27 @@ static int do_add(store_db *db, const opts *o)
             rc = cli_fail(&err);
             goto out;
         }
+    }
+    for (int i = 0; i < o->nfiles; i++) {
+        char hex[65];
+        if (svc_evidence_digest_file(o->files[i], hex, &err) != TJ_OK) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        const char *base = strrchr(o->files[i], '/');
+        base = base ? base + 1 : o->files[i];
+        size_t len = (f.evidence ? strlen(f.evidence) + 1 : 0) + 65 + strlen(base) + 1;
+        char *ev = malloc(len + 1);
+        if (!ev) {
+            rc = EXIT_INTERNAL;
+            goto out;
+        }
+        snprintf(ev, len + 1, "%s%s%s=%s", f.evidence ? f.evidence : "", f.evidence ? ";" : "", hex, base);
+        for (char *p = ev + (f.evidence ? strlen(f.evidence) + 1 : 0) + 65; *p; p++)
+            if (*p == ';')
+                *p = '_'; /* ';' separates entries */
+        free(f.evidence);
+        f.evidence = ev;
     }
     if (svc_factor_add(db, &f, actor(o), &err) != TJ_OK) {
         rc = cli_fail(&err);
@@ -340,8 +384,8 @@ static int do_transition(store_db *db, const char *sub, const opts *o)
         goto out;
     }
     if (json_out(o))
-        rc = print_json(json_pack("{s:s, s:i, s:s, s:s}", "id", f.id, "version", f.version, "status", f.status,
-                                  "action", sub));
+        rc = print_json(json_pack("{s:s, s:i, s:s, s:s}", "id", f.id, "version", f.version, "status",
+                                  f.status, "action", sub));
     else
         printf("%s@%d %s\n", f.id, f.version, f.status);
     svc_factor_release(&f);
@@ -399,10 +443,10 @@ static int do_history(store_db *db, const opts *o)
             const svc_factor_event *e = &ev.items[i];
             if (version && e->version != version)
                 continue;
-            json_array_append_new(a, json_pack("{s:I, s:i, s:s, s:s?, s:s, s:s, s:s, s:s?}", "seq", (json_int_t)e->seq,
-                                               "version", e->version, "action", e->action, "from", e->from_status,
-                                               "to", e->to_status, "actor", e->actor, "at", e->at, "reason",
-                                               e->reason));
+            json_array_append_new(a, json_pack("{s:I, s:i, s:s, s:s?, s:s, s:s, s:s, s:s?}", "seq",
+                                               (json_int_t)e->seq, "version", e->version, "action", e->action,
+                                               "from", e->from_status, "to", e->to_status, "actor", e->actor,
+                                               "at", e->at, "reason", e->reason));
         }
         rc = print_json(json_pack("{s:s, s:o}", "id", id, "events", a));
     } else {
@@ -440,7 +484,8 @@ static char *join_words(const opts *o)
 static int do_search(store_db *db, const opts *o)
 {
     char *words = join_words(o);
-    svc_factor_query q = {words, o->category, o->region, o->year, o->status, o->limit ? o->limit : 20, o->offset};
+    svc_factor_query q = {words,    o->category, o->region, o->year, o->status, o->limit ? o->limit : 20,
+                          o->offset};
     svc_factor_list l;
     tj_error err;
     tj_status st = svc_factor_search(db, &q, &l, &err);
@@ -452,8 +497,9 @@ static int do_search(store_db *db, const opts *o)
         json_t *a = json_array();
         for (size_t i = 0; i < l.count; i++)
             json_array_append_new(a, svc_factor_to_json(&l.items[i]));
-        rc = print_json(json_pack("{s:I, s:b, s:i, s:i, s:o}", "total", (json_int_t)l.total, "total_is_lower_bound",
-                                  l.total_capped, "offset", q.offset, "limit", q.limit, "factors", a));
+        rc = print_json(json_pack("{s:I, s:b, s:i, s:i, s:o}", "total", (json_int_t)l.total,
+                                  "total_is_lower_bound", l.total_capped, "offset", q.offset, "limit",
+                                  q.limit, "factors", a));
     } else {
         for (size_t i = 0; i < l.count; i++) {
             const svc_factor *f = &l.items[i];
@@ -461,10 +507,12 @@ static int do_search(store_db *db, const opts *o)
             if (f->ref_year)
                 snprintf(year, sizeof year, "%d", f->ref_year);
             printf("%s@%d  %-10s %-7s %-4s %.10g kg %s/%s  %s%s%s\n", f->id, f->version, f->status,
-                   f->region ? f->region : "", year, f->value, co2_label(f), f->unit, f->name_zh ? f->name_zh : "",
-                   f->name_zh && f->name_en ? " / " : "", f->name_en ? f->name_en : "");
+                   f->region ? f->region : "", year, f->value, co2_label(f), f->unit,
+                   f->name_zh ? f->name_zh : "", f->name_zh && f->name_en ? " / " : "",
+                   f->name_en ? f->name_en : "");
         }
-        printf("-- %zu of %lld%s (offset %d)\n", l.count, (long long)l.total, l.total_capped ? "+" : "", q.offset);
+        printf("-- %zu of %lld%s (offset %d)\n", l.count, (long long)l.total, l.total_capped ? "+" : "",
+               q.offset);
     }
     svc_factor_list_release(&l);
     return rc;
@@ -488,18 +536,19 @@ static int do_resolve(store_db *db, const opts *o)
     if (json_out(o)) {
         char ref[256];
         snprintf(ref, sizeof ref, "%s@%d", f->id, f->version);
-        rc = print_json(json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value", f->value,
-                                  "unit", f->unit, "source", f->source_doc, "quality", f->quality, "chain", r.chain,
-                                  "explanation", r.explanation, "candidates", r.candidates, "factor",
-                                  svc_factor_to_json(f)));
+        rc = print_json(json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value",
+                                  f->value, "unit", f->unit, "source", f->source_doc, "quality", f->quality,
+                                  "chain", r.chain, "explanation", r.explanation, "candidates", r.candidates,
+                                  "factor", svc_factor_to_json(f)));
     } else {
         char year[16] = "";
         if (f->ref_year)
             snprintf(year, sizeof year, " %d", f->ref_year);
-        printf("%s@%d  %.10g kg %s/%s  (%s, %s%s)\n", f->id, f->version, f->value, co2_label(f), f->unit, f->region,
-               f->region_level, year);
+        printf("%s@%d  %.10g kg %s/%s  (%s, %s%s)\n", f->id, f->version, f->value, co2_label(f), f->unit,
+               f->region, f->region_level, year);
         if (f->source_doc)
-            printf("source: %s%s%s\n", f->source_doc, f->source_date ? ", " : "", f->source_date ? f->source_date : "");
+            printf("source: %s%s%s\n", f->source_doc, f->source_date ? ", " : "",
+                   f->source_date ? f->source_date : "");
         if (f->quality && strcmp(f->quality, "verified"))
             printf("quality: %s\n", f->quality);
         printf("why: %s\n", r.explanation);
@@ -518,19 +567,20 @@ static int do_import(store_db *db, const opts *o)
     for (int i = 0; i < o->npos; i++) {
         tj_error err;
         svc_import_result r;
-        if (svc_factor_import(db, o->pos[i], o->input_format, o->status ? o->status : "draft", actor(o), &r, &err) !=
-            TJ_OK) {
+        if (svc_factor_import(db, o->pos[i], o->input_format, o->status ? o->status : "draft", actor(o), &r,
+                              &err) != TJ_OK) {
             json_decref(a);
             if (i > 0)
                 fprintf(stderr, "tanji: (the %d file(s) before %s were imported)\n", i, o->pos[i]);
             return cli_fail(&err);
         }
         if (a)
-            json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "file", o->pos[i], "rows", (json_int_t)r.rows,
-                                               "superseded", (json_int_t)r.superseded));
+            json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "file", o->pos[i], "rows",
+                                               (json_int_t)r.rows, "superseded", (json_int_t)r.superseded));
         else
             printf("%s: %lld factor version(s) imported as %s%s\n", o->pos[i], (long long)r.rows,
-                   o->status ? o->status : "draft", r.superseded ? " (older published versions superseded)" : "");
+                   o->status ? o->status : "draft",
+                   r.superseded ? " (older published versions superseded)" : "");
     }
     return a ? print_json(json_pack("{s:o}", "imports", a)) : 0;
 }
@@ -547,7 +597,8 @@ static int do_export(store_db *db, const opts *o)
     }
     tj_error err;
     int64_t rows = 0;
-    tj_status st = svc_factor_export(db, &q, o->format && !strcmp(o->format, "json") ? "json" : "csv", out, &rows, &err);
+    tj_status st =
+        svc_factor_export(db, &q, o->format && !strcmp(o->format, "json") ? "json" : "csv", out, &rows, &err);
     free(words);
     if (out != stdout && fclose(out) != 0 && st == TJ_OK)
         st = tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write %s", o->output);
@@ -573,8 +624,8 @@ static int do_crosscheck(store_db *db, const opts *o)
         json_t *a = json_array();
         for (size_t i = 0; i < r.count; i++) {
             const svc_crosscheck_row *x = &r.rows[i];
-            json_t *row = json_pack("{s:I, s:s?, s:s?, s:b}", "line", (json_int_t)x->line, "label", x->label, "factor",
-                                    x->factor_ref, "flagged", x->flagged);
+            json_t *row = json_pack("{s:I, s:s?, s:s?, s:b}", "line", (json_int_t)x->line, "label", x->label,
+                                    "factor", x->factor_ref, "flagged", x->flagged);
             if (x->note)
                 json_object_set_new(row, "note", json_string(x->note));
             else {
@@ -585,20 +636,20 @@ static int do_crosscheck(store_db *db, const opts *o)
             }
             json_array_append_new(a, row);
         }
-        rc = print_json(json_pack("{s:I, s:I, s:I, s:o}", "rows", (json_int_t)r.count, "flagged", (json_int_t)r.flagged,
-                                  "unchecked", (json_int_t)r.unchecked, "results", a));
+        rc = print_json(json_pack("{s:I, s:I, s:I, s:o}", "rows", (json_int_t)r.count, "flagged",
+                                  (json_int_t)r.flagged, "unchecked", (json_int_t)r.unchecked, "results", a));
     } else {
         for (size_t i = 0; i < r.count; i++) {
             const svc_crosscheck_row *x = &r.rows[i];
             if (x->note)
                 printf("line %ld  %-16s UNCHECKED  %s\n", x->line, x->label ? x->label : "", x->note);
             else
-                printf("line %ld  %-16s %-8s %s = %.6g vs reference %.6g: %+.1f%% (tolerance %.1f%%)\n", x->line,
-                       x->label ? x->label : "", x->flagged ? "FLAGGED" : "ok", x->factor_ref, x->factor_value,
-                       x->reference_value, 100 * x->deviation, 100 * x->tolerance);
+                printf("line %ld  %-16s %-8s %s = %.6g vs reference %.6g: %+.1f%% (tolerance %.1f%%)\n",
+                       x->line, x->label ? x->label : "", x->flagged ? "FLAGGED" : "ok", x->factor_ref,
+                       x->factor_value, x->reference_value, 100 * x->deviation, 100 * x->tolerance);
         }
-        printf("-- %zu row(s): %zu flagged, %zu unchecked (相互校验: %zu 项超出容差)\n", r.count, r.flagged, r.unchecked,
-               r.flagged);
+        printf("-- %zu row(s): %zu flagged, %zu unchecked (相互校验: %zu 项超出容差)\n", r.count, r.flagged,
+               r.unchecked, r.flagged);
     }
     svc_crosscheck_report_release(&r);
     return rc;

@@ -4,6 +4,7 @@
  */
 #include "services/factors.h"
 #include "services/factors_internal.h"
+#include "services/model_factors.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,7 +30,10 @@ char *fx_strdup(const char *s)
     return d;
 }
 
-int fx_empty(const char *s) { return !s || !*s; }
+int fx_empty(const char *s)
+{
+    return !s || !*s;
+}
 
 void svc_now_rfc3339(char *buf, size_t size)
 {
@@ -67,43 +71,23 @@ char *fx_name_norm(const char *s)
 
 /* ---- the record ------------------------------------------------------ */
 
-#define F(name, type) {#name, type, offsetof(svc_factor, name)}
+#define F(name, type)                                                                                        \
+    {                                                                                                        \
+#name, type, offsetof(svc_factor, name)                                                              \
+    }
 const svc_field svc_factor_fields[] = {
-    F(id, SVC_FT_TEXT),
-    F(version, SVC_FT_INT),
-    F(status, SVC_FT_TEXT),
-    F(name_zh, SVC_FT_TEXT),
-    F(name_en, SVC_FT_TEXT),
-    F(aliases, SVC_FT_TEXT),
-    F(category, SVC_FT_TEXT),
-    F(cpc, SVC_FT_TEXT),
-    F(hs, SVC_FT_TEXT),
-    F(unit, SVC_FT_TEXT),
-    F(value, SVC_FT_DOUBLE),
-    F(gases, SVC_FT_JSON),
-    F(stages, SVC_FT_JSON),
-    F(boundary, SVC_FT_TEXT),
-    F(region, SVC_FT_TEXT),
-    F(region_level, SVC_FT_TEXT),
-    F(ref_year, SVC_FT_INT),
-    F(valid_from, SVC_FT_TEXT),
-    F(valid_to, SVC_FT_TEXT),
-    F(source_doc, SVC_FT_TEXT),
-    F(source_publisher, SVC_FT_TEXT),
-    F(source_date, SVC_FT_TEXT),
-    F(source_url, SVC_FT_TEXT),
-    F(method, SVC_FT_TEXT),
-    F(gwp_set, SVC_FT_TEXT),
-    F(uncertainty, SVC_FT_DOUBLE),
-    F(dqr, SVC_FT_JSON),
-    F(quality, SVC_FT_TEXT),
-    F(submitter_org, SVC_FT_TEXT),
-    F(traceable, SVC_FT_INT),
-    F(superseded_by, SVC_FT_INT),
-    F(created_at, SVC_FT_TEXT),
-    F(created_by, SVC_FT_TEXT),
-    F(updated_at, SVC_FT_TEXT),
-    F(evidence, SVC_FT_TEXT), /* not a factor_version column: keep last */
+    F(id, SVC_FT_TEXT),           F(version, SVC_FT_INT),        F(status, SVC_FT_TEXT),
+    F(name_zh, SVC_FT_TEXT),      F(name_en, SVC_FT_TEXT),       F(aliases, SVC_FT_TEXT),
+    F(category, SVC_FT_TEXT),     F(cpc, SVC_FT_TEXT),           F(hs, SVC_FT_TEXT),
+    F(unit, SVC_FT_TEXT),         F(value, SVC_FT_DOUBLE),       F(gases, SVC_FT_JSON),
+    F(stages, SVC_FT_JSON),       F(boundary, SVC_FT_TEXT),      F(region, SVC_FT_TEXT),
+    F(region_level, SVC_FT_TEXT), F(ref_year, SVC_FT_INT),       F(valid_from, SVC_FT_TEXT),
+    F(valid_to, SVC_FT_TEXT),     F(source_doc, SVC_FT_TEXT),    F(source_publisher, SVC_FT_TEXT),
+    F(source_date, SVC_FT_TEXT),  F(source_url, SVC_FT_TEXT),    F(method, SVC_FT_TEXT),
+    F(gwp_set, SVC_FT_TEXT),      F(uncertainty, SVC_FT_DOUBLE), F(dqr, SVC_FT_JSON),
+    F(quality, SVC_FT_TEXT),      F(submitter_org, SVC_FT_TEXT), F(traceable, SVC_FT_INT),
+    F(superseded_by, SVC_FT_INT), F(created_at, SVC_FT_TEXT),    F(created_by, SVC_FT_TEXT),
+    F(updated_at, SVC_FT_TEXT),   F(evidence, SVC_FT_TEXT), /* not a factor_version column: keep last */
 };
 #undef F
 const size_t svc_factor_field_count = sizeof svc_factor_fields / sizeof svc_factor_fields[0];
@@ -116,7 +100,8 @@ const char *fx_db_columns(void)
     if (!cols[0]) {
         size_t o = 0;
         for (size_t i = 0; i < fx_db_field_count; i++)
-            o += (size_t)snprintf(cols + o, sizeof cols - o, "%sfv.%s", i ? ", " : "", svc_factor_fields[i].name);
+            o += (size_t)snprintf(cols + o, sizeof cols - o, "%sfv.%s", i ? ", " : "",
+                                  svc_factor_fields[i].name);
     }
     return cols;
 }
@@ -234,7 +219,8 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
         json_error_t je;
         json_t *j = json_loads(t, 0, &je);
         if (!j || !json_is_object(j)) {
-            rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "not a JSON object: %s", j ? "wrong type" : je.text);
+            rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "not a JSON object: %s",
+                              j ? "wrong type" : je.text);
             json_decref(j);
             break;
         }
@@ -243,7 +229,8 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
         json_object_foreach(j, k, v)
         {
             if (strcmp(fd->name, "dqr") && !json_is_number(v)) {
-                rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "\"%s\" must be a number (kg CO2e per unit)", k);
+                rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "\"%s\" must be a number (kg CO2e per unit)",
+                                  k);
                 break;
             }
         }
@@ -365,7 +352,8 @@ static tj_status regions_query(store_db *db, fx_regions *r, tj_error *err)
 {
     memset(r, 0, sizeof *r);
     store_stmt *st;
-    tj_status rc = store_prepare(db, "SELECT code, level, parent, name_zh, name_en FROM region ORDER BY code", &st, err);
+    tj_status rc =
+        store_prepare(db, "SELECT code, level, parent, name_zh, name_en FROM region ORDER BY code", &st, err);
     if (rc != TJ_OK)
         return rc;
     int s;
@@ -419,6 +407,10 @@ static void province_of(const char *code, char *buf)
 /* Resolve a region code or name to a code; level out. */
 static const char *region_lookup(const fx_regions *r, const char *in, const char **level, char *citybuf)
 {
+    /* ISO 3166-2:CN subdivision codes (CN-YN) name provinces too. */
+    const char *gb = svc_region_from_iso(in);
+    if (gb && strcmp(gb, "CN"))
+        in = gb;
     const fx_region *g = fx_region_find(r, in);
     if (g) {
         *level = g->level;
@@ -470,7 +462,8 @@ char *svc_region_normalize(store_db *db, const char *region, tj_error *err)
     fx_regions_release(&r);
     if (!code)
         tj_error_set(err, TJ_ERR_INPUT, "region",
-                     "unknown region \"%s\" (use CN, a grid code such as CN-HB, or a GB/T 2260 code such as 530000)",
+                     "unknown region \"%s\" (use CN, a grid code such as GRID-HB, a GB/T 2260 code such as "
+                     "530000, or an ISO 3166-2 code such as CN-YN)",
                      region);
     return out;
 }
@@ -523,14 +516,15 @@ tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err)
     if (!isfinite(f->value))
         return tj_error_set(err, TJ_ERR_INPUT, "value", "missing value (kg CO2e per declared unit)");
     if (fx_empty(f->region))
-        return tj_error_set(err, TJ_ERR_INPUT, "region", "missing region (CN, a grid code, or a GB/T 2260 code)");
+        return tj_error_set(err, TJ_ERR_INPUT, "region",
+                            "missing region (CN, a grid code, or a GB/T 2260 code)");
     const char *level;
     char city[8];
     const char *code = region_lookup(regions, f->region, &level, city);
     if (!code)
-        return tj_error_set(err, TJ_ERR_INPUT, "region",
-                            "unknown region \"%s\" (use CN, a grid code such as CN-HB, or a GB/T 2260 code)",
-                            f->region);
+        return tj_error_set(
+            err, TJ_ERR_INPUT, "region",
+            "unknown region \"%s\" (use CN, a grid code such as GRID-HB, or a GB/T 2260 code)", f->region);
     if (strcmp(code, f->region)) {
         char *c = fx_strdup(code);
         if (!c)
@@ -547,9 +541,10 @@ tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err)
     if (fx_empty(f->quality)) {
         free(f->quality);
         f->quality = fx_strdup("verified");
-    } else if (strcmp(f->quality, "verified") && strcmp(f->quality, "unverified") && strcmp(f->quality, "example")) {
-        return tj_error_set(err, TJ_ERR_INPUT, "quality", "quality must be verified, unverified or example, not \"%s\"",
-                            f->quality);
+    } else if (strcmp(f->quality, "verified") && strcmp(f->quality, "unverified") &&
+               strcmp(f->quality, "example")) {
+        return tj_error_set(err, TJ_ERR_INPUT, "quality",
+                            "quality must be verified, unverified or example, not \"%s\"", f->quality);
     }
     if (f->traceable != 0 && f->traceable != 1)
         return tj_error_set(err, TJ_ERR_INPUT, "traceable", "traceable must be yes or no");
@@ -557,11 +552,12 @@ tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err)
     const char *dnames[] = {"valid_from", "valid_to", "source_date"};
     for (int i = 0; i < 3; i++)
         if (!fx_empty(dates[i]) && !valid_date(dates[i]))
-            return tj_error_set(err, TJ_ERR_INPUT, dnames[i], "\"%s\" is not a date (YYYY-MM-DD, YYYY-MM or YYYY)",
-                                dates[i]);
+            return tj_error_set(err, TJ_ERR_INPUT, dnames[i],
+                                "\"%s\" is not a date (YYYY-MM-DD, YYYY-MM or YYYY)", dates[i]);
     if (!fx_empty(f->evidence) && !valid_evidence(f->evidence))
-        return tj_error_set(err, TJ_ERR_INPUT, "evidence",
-                            "evidence must be SHA-256 digests (64 hex digits), each optionally =name, separated by ;");
+        return tj_error_set(
+            err, TJ_ERR_INPUT, "evidence",
+            "evidence must be SHA-256 digests (64 hex digits), each optionally =name, separated by ;");
     if (f->id) {
         for (const char *p = f->id; *p; p++)
             if ((unsigned char)*p <= ' ' || *p == '@')
@@ -587,7 +583,8 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
         rz = g->name_zh;
         re = g->name_en;
     }
-    const char *parts[] = {f->name_zh, f->name_en, f->aliases, f->category, rz, re, f->region, f->cpc, f->hs, f->id};
+    const char *parts[] = {f->name_zh, f->name_en, f->aliases, f->category, rz,
+                           re,         f->region,  f->cpc,     f->hs,       f->id};
     size_t len = 1;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         len += (parts[i] ? strlen(parts[i]) : 0) + 3;
@@ -605,6 +602,11 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
         o += n;
     }
     s[o] = 0;
+    /* ASCII lower case: PostgreSQL then matches with LIKE (byte-wise) rather
+     * than ILIKE (which lowercases every row it tests). */
+    for (char *c = s; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
     return s;
 }
 
@@ -617,8 +619,8 @@ char *fx_new_id(void)
     char *s = malloc(37);
     if (!s)
         return NULL;
-    snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-             b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
     return s;
 }
 
@@ -633,15 +635,9 @@ void fx_read_row(store_stmt *st, int first, svc_factor *f)
         int c = first + (int)i;
         switch (fd->type) {
         case SVC_FT_TEXT:
-        case SVC_FT_JSON:
-            *(char **)p = fx_strdup(store_col_text(st, c));
-            break;
-        case SVC_FT_INT:
-            *(int *)p = (int)store_col_int64(st, c);
-            break;
-        case SVC_FT_DOUBLE:
-            *(double *)p = store_col_is_null(st, c) ? NAN : store_col_double(st, c);
-            break;
+        case SVC_FT_JSON: *(char **)p = fx_strdup(store_col_text(st, c)); break;
+        case SVC_FT_INT: *(int *)p = (int)store_col_int64(st, c); break;
+        case SVC_FT_DOUBLE: *(double *)p = store_col_is_null(st, c) ? NAN : store_col_double(st, c); break;
         }
     }
 }
@@ -649,8 +645,9 @@ void fx_read_row(store_stmt *st, int first, svc_factor *f)
 tj_status fx_load_evidence(store_db *db, svc_factor *f, tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare(db, "SELECT sha256, name FROM factor_evidence WHERE id = ? AND version = ? ORDER BY sha256",
-                                 &st, err);
+    tj_status rc = store_prepare(
+        db, "SELECT sha256, name FROM factor_evidence WHERE id = ? AND version = ? ORDER BY sha256", &st,
+        err);
     if (rc != TJ_OK)
         return rc;
     store_bind_text(st, 1, f->id);
@@ -711,6 +708,25 @@ tj_status svc_factor_get(store_db *db, const char *id, int version, svc_factor *
     return rc;
 }
 
+tj_status svc_factor_get_for_use(store_db *db, const char *id, int version, svc_factor *out, tj_error *err)
+{
+    tj_status rc = svc_factor_get(db, id, version, out, err);
+    if (rc != TJ_OK)
+        return rc;
+    int ok = !strcmp(out->status, "published") || (version > 0 && !strcmp(out->status, "superseded"));
+    if (ok)
+        return TJ_OK;
+    if (version > 0)
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "factor", "%s@%d is %s: only published versions can be used",
+                          id, version, out->status);
+    else
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "factor",
+                          "%s has no published version (the newest, %d, is %s)", id, out->version,
+                          out->status);
+    svc_factor_release(out);
+    return rc;
+}
+
 tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_error *err)
 {
     *id = NULL;
@@ -738,10 +754,11 @@ tj_status fx_event(store_db *db, const char *id, int version, const char *action
                    const char *to, const char *actor, const char *at, const char *reason, tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare(db,
-                                 "INSERT INTO factor_event (id, version, action, from_status, to_status, actor, at, reason) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                 &st, err);
+    tj_status rc = store_prepare(
+        db,
+        "INSERT INTO factor_event (id, version, action, from_status, to_status, actor, at, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        &st, err);
     if (rc != TJ_OK)
         return rc;
     store_bind_text(st, 1, id);
@@ -822,9 +839,9 @@ tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err)
     if (!ev)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     store_stmt *st;
-    tj_status rc = store_prepare(db,
-                                 "INSERT INTO factor_evidence (id, version, sha256, name, traceable) VALUES (?, ?, ?, ?, ?)",
-                                 &st, err);
+    tj_status rc = store_prepare(
+        db, "INSERT INTO factor_evidence (id, version, sha256, name, traceable) VALUES (?, ?, ?, ?, ?)", &st,
+        err);
     if (rc != TJ_OK) {
         free(ev);
         return rc;
@@ -895,9 +912,7 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
         int k = (int)i + 1;
         switch (fd->type) {
         case SVC_FT_TEXT:
-        case SVC_FT_JSON:
-            store_bind_text(st, k, *(char *const *)p);
-            break;
+        case SVC_FT_JSON: store_bind_text(st, k, *(char *const *)p); break;
         case SVC_FT_INT: {
             int v = *(const int *)p;
             if (v == 0 && strcmp(fd->name, "traceable"))
@@ -931,7 +946,8 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
         if ((rc = fx_fts_sync(db, f->id, f->version, err)) != TJ_OK)
             return rc;
     }
-    rc = store_prepare(db, "INSERT INTO factor_name (name_norm, id, version, region) VALUES (?, ?, ?, ?)", &st, err);
+    rc = store_prepare(db, "INSERT INTO factor_name (name_norm, id, version, region) VALUES (?, ?, ?, ?)",
+                       &st, err);
     if (rc != TJ_OK)
         return rc;
     name_ctx c = {st, f};
@@ -949,8 +965,9 @@ tj_status fx_latest(store_db *db, const char *id, int *version, char **status, t
     if (status)
         *status = NULL;
     store_stmt *st;
-    tj_status rc =
-        store_prepare(db, "SELECT version, status FROM factor_version WHERE id = ? ORDER BY version DESC LIMIT 1", &st, err);
+    tj_status rc = store_prepare(
+        db, "SELECT version, status FROM factor_version WHERE id = ? ORDER BY version DESC LIMIT 1", &st,
+        err);
     if (rc != TJ_OK)
         return rc;
     store_bind_text(st, 1, id);
@@ -966,7 +983,8 @@ tj_status fx_latest(store_db *db, const char *id, int *version, char **status, t
 
 int fx_status_in_workflow(const char *s)
 {
-    return !strcmp(s, "draft") || !strcmp(s, "submitted") || !strcmp(s, "under_review") || !strcmp(s, "approved");
+    return !strcmp(s, "draft") || !strcmp(s, "submitted") || !strcmp(s, "under_review") ||
+           !strcmp(s, "approved");
 }
 
 tj_status svc_factor_add(store_db *db, svc_factor *f, const char *actor, tj_error *err)
@@ -990,8 +1008,9 @@ tj_status svc_factor_add(store_db *db, svc_factor *f, const char *actor, tj_erro
     if ((rc = fx_latest(db, f->id, &latest, &lstatus, err)) != TJ_OK)
         goto fail;
     if (latest && fx_status_in_workflow(lstatus)) {
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "id", "%s@%d is still %s; finish or reject it before adding a new version",
-                          f->id, latest, lstatus);
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "id",
+                          "%s@%d is still %s; finish or reject it before adding a new version", f->id, latest,
+                          lstatus);
         free(lstatus);
         goto fail;
     }
@@ -1038,14 +1057,15 @@ typedef struct transition {
 } transition;
 
 static const transition transitions[] = {
-    {"submit", "draft", "submitted", 0},        {"review", "submitted", "under_review", 0},
-    {"approve", "under_review", "approved", 0}, {"reject", "under_review", "rejected", 1},
-    {"reject", "submitted", "rejected", 1},     {"publish", "approved", "published", 0},
+    {"submit", "draft", "submitted", 0},           {"review", "submitted", "under_review", 0},
+    {"review", "under_review", "under_review", 1}, /* a further reviewer's comment */
+    {"approve", "under_review", "approved", 0},    {"reject", "under_review", "rejected", 1},
+    {"reject", "submitted", "rejected", 1},        {"publish", "approved", "published", 0},
     {"withdraw", "published", "withdrawn", 1},
 };
 
-tj_status svc_factor_transition(store_db *db, const char *id, int version, const char *action, const char *actor,
-                                const char *reason, tj_error *err)
+tj_status svc_factor_transition(store_db *db, const char *id, int version, const char *action,
+                                const char *actor, const char *reason, tj_error *err)
 {
     int known = 0;
     for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++)
@@ -1067,7 +1087,8 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
             goto fail;
         }
     }
-    if ((rc = store_prepare(db, "SELECT status, source_doc FROM factor_version WHERE id = ? AND version = ?", &st, err)))
+    if ((rc = store_prepare(db, "SELECT status, source_doc FROM factor_version WHERE id = ? AND version = ?",
+                            &st, err)))
         goto fail;
     store_bind_text(st, 1, id);
     store_bind_int64(st, 2, version);
@@ -1091,7 +1112,8 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
         if (!strcmp(transitions[i].action, action) && !strcmp(transitions[i].from, status))
             t = &transitions[i];
     if (!t) {
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "status", "cannot %s %s@%d: it is %s", action, id, version, status);
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "status", "cannot %s %s@%d: it is %s", action, id, version,
+                          status);
         goto fail;
     }
     if (t->needs_reason && fx_empty(reason)) {
@@ -1108,7 +1130,8 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
     if (!strcmp(action, "publish")) {
         /* supersede the version published so far */
         int old = 0;
-        if ((rc = store_prepare(db, "SELECT version FROM factor_version WHERE id = ? AND status = 'published'", &st, err)))
+        if ((rc = store_prepare(
+                 db, "SELECT version FROM factor_version WHERE id = ? AND status = 'published'", &st, err)))
             goto fail;
         store_bind_text(st, 1, id);
         s = store_step(st, err);
@@ -1121,10 +1144,11 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
             goto fail;
         }
         if (old) {
-            if ((rc = store_prepare(db,
-                                    "UPDATE factor_version SET status = 'superseded', superseded_by = ?, updated_at = ? "
-                                    "WHERE id = ? AND version = ?",
-                                    &st, err)))
+            if ((rc = store_prepare(
+                     db,
+                     "UPDATE factor_version SET status = 'superseded', superseded_by = ?, updated_at = ? "
+                     "WHERE id = ? AND version = ?",
+                     &st, err)))
                 goto fail;
             store_bind_int64(st, 1, version);
             store_bind_text(st, 2, now);
@@ -1143,7 +1167,9 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
                 goto fail;
         }
     }
-    if ((rc = store_prepare(db, "UPDATE factor_version SET status = ?, updated_at = ? WHERE id = ? AND version = ? AND status = ?",
+    if ((rc = store_prepare(db,
+                            "UPDATE factor_version SET status = ?, updated_at = ? WHERE id = ? AND version = "
+                            "? AND status = ?",
                             &st, err)))
         goto fail;
     store_bind_text(st, 1, t->to);
@@ -1321,7 +1347,7 @@ static void qp_release(qparams *p)
     p->n = 0;
 }
 
-/* LIKE pattern %term% with \ escapes. */
+/* LIKE pattern %term% with \ escapes, ASCII lower case (search_text is). */
 static char *like_pattern(const char *t)
 {
     size_t n = strlen(t);
@@ -1333,14 +1359,15 @@ static char *like_pattern(const char *t)
     for (size_t i = 0; i < n; i++) {
         if (t[i] == '%' || t[i] == '_' || t[i] == '\\')
             p[o++] = '\\';
-        p[o++] = t[i];
+        p[o++] = (t[i] >= 'A' && t[i] <= 'Z') ? (char)(t[i] - 'A' + 'a') : t[i];
     }
     p[o++] = '%';
     p[o] = 0;
     return p;
 }
 
-static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts, tj_error *err)
+static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
+                                tj_error *err)
 {
     *fts = 0;
     int pg = store_backend(db) == STORE_POSTGRES;
@@ -1359,7 +1386,8 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
                 c += 2;
             }
         }
-        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,", &save); t; t = strtok_r(NULL, " \t\r\n,", &save)) {
+        for (char *save = NULL, *t = strtok_r(words, " \t\r\n,", &save); t;
+             t = strtok_r(NULL, " \t\r\n,", &save)) {
             if (p->n >= 32)
                 break;
             if (!pg && utf8_chars(t) >= 3) {
@@ -1375,7 +1403,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
                 }
                 sb_add(&match, "\"");
             } else {
-                sb_add(w, pg ? " AND fv.search_text ILIKE ?" : " AND fv.search_text LIKE ? ESCAPE '\\'");
+                sb_add(w, pg ? " AND fv.search_text LIKE ?" : " AND fv.search_text LIKE ? ESCAPE '\\'");
                 qp_text(p, like_pattern(t));
             }
         }
@@ -1416,7 +1444,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
 }
 
 /* Counting stops here: the total of a broad search is "at least". */
-#define SEARCH_COUNT_CAP 500
+#define SEARCH_COUNT_CAP 200
 
 tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err)
 {
@@ -1438,9 +1466,61 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     const char *from = fts ? " FROM factor_fts JOIN factor_version fv ON fv.rid = factor_fts.rowid"
                            : " FROM factor_version fv";
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
+    int selective = 0;
+    if (store_backend(db) == STORE_POSTGRES && !fx_empty(q->text)) {
+        /* PostgreSQL cannot estimate ILIKE selectivity.  For a LIMIT it
+         * tends to walk the primary key testing every row: fast when matches
+         * are dense, very slow when they are rare.  The alternative, a
+         * bitmap from the trigram index (and the region/category indexes),
+         * rechecks every row those indexes give.  Measure both densities on
+         * a 0.5% block sample: walking costs about cap/d_all rows, the
+         * bitmap d_indexed*N rows; take the cheaper. */
+        svc_factor_query qi = *q; /* the conditions an index serves */
+        qi.status = NULL;
+        sbuf wi = {0};
+        qparams pi = {0};
+        int fts_i;
+        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, err);
+        sbuf probe = {0};
+        sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (");
+        sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
+        sb_add(&probe, "), COUNT(*) FILTER (");
+        sb_add(&probe, wi.s ? wi.s + 1 : "WHERE 1 = 1");
+        sb_add(&probe, ") FROM factor_version fv TABLESAMPLE SYSTEM (0.5) REPEATABLE (1)");
+        if (rc == TJ_OK && (probe.oom || wi.oom))
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if (rc == TJ_OK)
+            rc = store_prepare(db, probe.s, &st, err);
+        free(probe.s);
+        free(wi.s);
+        if (rc != TJ_OK) {
+            qp_release(&pi);
+            goto out;
+        }
+        qp_bind(&p, st, 1);
+        qp_bind(&pi, st, p.n + 1);
+        int ps = store_step(st, err);
+        qp_release(&pi);
+        if (ps < 0) {
+            rc = (tj_status)ps;
+            goto out;
+        }
+        double sampled = (double)store_col_int64(st, 0), hits = (double)store_col_int64(st, 1),
+               ihits = (double)store_col_int64(st, 2);
+        store_finalize(st);
+        st = NULL;
+        if (sampled >= 500) {
+            double n = sampled / 0.005;
+            double walk = hits > 0 ? SEARCH_COUNT_CAP / (hits / sampled) : 1e300;
+            double bitmap = ihits / sampled * n;
+            selective = bitmap < walk;
+        }
+        if (selective)
+            order = " ORDER BY fv.rid + 0"; /* keeps the planner off the primary key */
+    }
     sbuf sql = {0};
     char cap[64];
-    snprintf(cap, sizeof cap, " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
+    snprintf(cap, sizeof cap, selective ? ") x" : " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
     sb_add(&sql, "SELECT COUNT(*) FROM (SELECT 1");
     sb_add(&sql, from);
     sb_add(&sql, w.s);
@@ -1566,7 +1646,8 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     const char *code = region_lookup(&regions, region, &level, city);
     if (!code) {
         rc = tj_error_set(err, TJ_ERR_INPUT, "region",
-                          "unknown region \"%s\" (use CN, a grid code such as CN-HB, or a GB/T 2260 code)", region);
+                          "unknown region \"%s\" (use CN, a grid code such as GRID-HB, or a GB/T 2260 code)",
+                          region);
         goto out;
     }
     chain[nchain] = code;
@@ -1641,11 +1722,13 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     }
     if (ncand == 0) {
         if (later_only)
-            rc = tj_error_set(err, TJ_ERR_NOTFOUND, "query",
-                              "no published factor \"%s\" for %s with a reference year up to %d (the earliest is %d)",
-                              query, out->chain, year, later_year);
+            rc = tj_error_set(
+                err, TJ_ERR_NOTFOUND, "query",
+                "no published factor \"%s\" for %s with a reference year up to %d (the earliest is %d)",
+                query, out->chain, year, later_year);
         else
-            rc = tj_error_set(err, TJ_ERR_NOTFOUND, "query", "no published factor \"%s\" for %s", query, out->chain);
+            rc = tj_error_set(err, TJ_ERR_NOTFOUND, "query", "no published factor \"%s\" for %s", query,
+                              out->chain);
         goto out;
     }
     size_t best = 0;
@@ -1665,7 +1748,8 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         const svc_factor *b = &cands[best];
         sbuf e = {0};
         char tmp[512];
-        snprintf(tmp, sizeof tmp, "%d published version(s) match \"%s\" in %s", (int)ncand, query, out->chain);
+        snprintf(tmp, sizeof tmp, "%d published version(s) match \"%s\" in %s", (int)ncand, query,
+                 out->chain);
         sb_add(&e, tmp);
         if (year > 0) {
             snprintf(tmp, sizeof tmp, " with a reference year up to %d", year);
@@ -1687,8 +1771,9 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
             sb_add(&e, tmp);
         }
         if (ties > 1) {
-            snprintf(tmp, sizeof tmp, "; %d candidates tied on region and year, broken by newer source date, then "
-                                      "smaller id",
+            snprintf(tmp, sizeof tmp,
+                     "; %d candidates tied on region and year, broken by newer source date, then "
+                     "smaller id",
                      ties);
             sb_add(&e, tmp);
         }
@@ -1715,4 +1800,25 @@ out:
     if (rc != TJ_OK)
         svc_factor_resolution_release(out);
     return rc;
+}
+
+tj_status svc_evidence_digest_file(const char *path, char hex[65], tj_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return tj_error_set(err, TJ_ERR_IO, "evidence", "cannot open %s: %s", path, strerror(errno));
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        crypto_hash_sha256_update(&h, buf, n);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad)
+        return tj_error_set(err, TJ_ERR_IO, "evidence", "cannot read %s", path);
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, d);
+    sodium_bin2hex(hex, 65, d, sizeof d);
+    return TJ_OK;
 }

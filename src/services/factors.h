@@ -23,29 +23,29 @@
 
 typedef struct svc_factor {
     char *id;
-    int version;   /* 0 = not yet assigned */
-    char *status;  /* draft, submitted, under_review, approved, rejected, published, superseded, withdrawn */
+    int version;  /* 0 = not yet assigned */
+    char *status; /* draft, submitted, under_review, approved, rejected, published, superseded, withdrawn */
     char *name_zh, *name_en;
     char *aliases; /* '|' separated */
     char *category;
-    char *cpc, *hs; /* product codes */
-    char *unit;     /* declared unit, e.g. kWh, kg, t, t.km */
-    double value;   /* kg CO2e per declared unit (kg CO2 for CO2-only factors, see gwp_set) */
-    char *gases;    /* JSON object gas -> kg CO2e per unit, or NULL */
-    char *stages;   /* JSON object stage -> kg CO2e per unit, or NULL */
-    char *boundary; /* cradle-to-gate, cradle-to-grave, combustion, grid-average ... */
-    char *region;   /* CN, a grid code (CN-HB ...), or a GB/T 2260 code */
+    char *cpc, *hs;     /* product codes */
+    char *unit;         /* declared unit, e.g. kWh, kg, t, t.km */
+    double value;       /* kg CO2e per declared unit (kg CO2 for CO2-only factors, see gwp_set) */
+    char *gases;        /* JSON object gas -> kg CO2e per unit, or NULL */
+    char *stages;       /* JSON object stage -> kg CO2e per unit, or NULL */
+    char *boundary;     /* cradle-to-gate, cradle-to-grave, combustion, grid-average ... */
+    char *region;       /* CN, a grid code (GRID-HB ...), or a GB/T 2260 code */
     char *region_level; /* national, grid, province, city (derived) */
-    int ref_year;   /* 0 = unknown */
+    int ref_year;       /* 0 = unknown */
     char *valid_from, *valid_to;
     char *source_doc, *source_publisher, *source_date, *source_url;
     char *method, *gwp_set;
     double uncertainty; /* relative, percent; NAN = unknown */
-    char *dqr;      /* JSON object of data quality scores, or NULL */
-    char *quality;  /* verified, unverified, example */
+    char *dqr;          /* JSON object of data quality scores, or NULL */
+    char *quality;      /* verified, unverified, example */
     char *submitter_org;
-    int traceable;  /* metrology traceability: 1 yes, 0 no */
-    char *evidence; /* ';' separated SHA-256 hex digests, each optionally "digest=name" */
+    int traceable;     /* metrology traceability: 1 yes, 0 no */
+    char *evidence;    /* ';' separated SHA-256 hex digests, each optionally "digest=name" */
     int superseded_by; /* version, 0 = none */
     char *created_at, *created_by, *updated_at;
 } svc_factor;
@@ -76,13 +76,21 @@ tj_status svc_factor_add(store_db *db, svc_factor *f, const char *actor, tj_erro
 
 /* Workflow step: action is one of submit, review (start review), approve,
  * reject, publish, withdraw.  version 0 = the newest version.  reason is
- * required for reject and withdraw. */
+ * required for reject and withdraw.  review on a version already under review
+ * records a further reviewer's comment (reason required) without changing
+ * its status. */
 tj_status svc_factor_transition(store_db *db, const char *id, int version, const char *action,
                                 const char *actor, const char *reason, tj_error *err);
 
 /* Read a version.  version 0 = the current published version (or, if none,
  * the newest version).  This is what the engine calls for "id@version". */
 tj_status svc_factor_get(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+/* For a calculation: version 0 = the published version only (not found if
+ * none is published); a given version must have been published (published
+ * or superseded).  Drafts, versions in review, rejected and withdrawn
+ * versions are refused (TJ_ERR_CONFLICT) so a footprint only ever pins
+ * published, immutable factor versions. */
+tj_status svc_factor_get_for_use(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
 /* Parse "id@version" or "id" (version 0). */
 tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_error *err);
 
@@ -102,7 +110,7 @@ typedef struct svc_factor_list {
     svc_factor *items;
     size_t count;
     int64_t total;    /* all matches, for paging ... */
-    int total_capped; /* ... or, when 1, at least total (counting stops at 500) */
+    int total_capped; /* ... or, when 1, at least total (counting stops at 200) */
 } svc_factor_list;
 void svc_factor_list_release(svc_factor_list *l);
 
@@ -127,7 +135,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
 typedef struct svc_factor_resolution {
     svc_factor factor;
     char *explanation;
-    char *chain; /* regions tried, e.g. "530000 > CN-NF > CN" */
+    char *chain; /* regions tried, e.g. "530000 > GRID-NF > CN" */
     int candidates;
 } svc_factor_resolution;
 tj_status svc_factor_resolve(store_db *db, const char *query, const char *region, int year,
@@ -184,6 +192,9 @@ void svc_crosscheck_report_release(svc_crosscheck_report *r);
  * evidence as arrays).  New reference, caller decrefs. */
 struct json_t;
 struct json_t *svc_factor_to_json(const svc_factor *f);
+
+/* SHA-256 of a file (an evidence document) as 64 lower-case hex digits. */
+tj_status svc_evidence_digest_file(const char *path, char hex[65], tj_error *err);
 
 /* Current UTC time as RFC 3339 into buf (>= 21 bytes). */
 void svc_now_rfc3339(char *buf, size_t size);

@@ -28,8 +28,8 @@ const fx_region *fx_region_find(const fx_regions *r, const char *code);
 tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err);
 char *fx_search_text(const fx_regions *regions, const svc_factor *f);
 void fx_read_row(store_stmt *st, int first, svc_factor *f);
-tj_status fx_event(store_db *db, const char *id, int version, const char *action, const char *from, const char *to,
-                   const char *actor, const char *at, const char *reason, tj_error *err);
+tj_status fx_event(store_db *db, const char *id, int version, const char *action, const char *from,
+                   const char *to, const char *actor, const char *at, const char *reason, tj_error *err);
 tj_status fx_for_each_name(const svc_factor *f, tj_status (*fn)(void *ctx, const char *norm, tj_error *err),
                            void *ctx, tj_error *err);
 tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err);

@@ -4,6 +4,7 @@
  * Every error names the file, line and column.
  */
 #include "services/factors.h"
+#include "tanji/text.h"
 #include "services/factors_internal.h"
 
 #include <csv.h>
@@ -17,103 +18,6 @@
 /* ---- encoding -------------------------------------------------------- */
 
 /* Offset of the first invalid UTF-8 byte, or len if valid. */
-static size_t utf8_check(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
-            n = 1;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-        } else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
-            n = 3;
-        } else {
-            return i;
-        }
-        for (size_t k = 1; k <= n; k++)
-            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-                return i;
-        i += n + 1;
-    }
-    return len;
-}
-
-static void line_col(const char *s, size_t off, long *line, long *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (s[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)s[i] & 0xc0) != 0x80) {
-            (*col)++;
-        }
-    }
-}
-
-/* UTF-8 copy of data: BOM removed; GB18030 converted when the text is not
- * UTF-8 (or when encoding says so). */
-static tj_status to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
-                         size_t *outlen, tj_error *err)
-{
-    *out = NULL;
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    int gb = encoding && (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk") || !strcasecmp(encoding, "gb2312"));
-    if (encoding && !gb && strcasecmp(encoding, "utf-8") && strcasecmp(encoding, "utf8"))
-        return tj_error_set(err, TJ_ERR_USAGE, "encoding", "unknown encoding \"%s\" (utf-8 or gb18030)", encoding);
-    size_t bad = utf8_check((const unsigned char *)data, len);
-    if (!gb && bad == len) {
-        char *c = malloc(len + 1);
-        if (!c)
-            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        memcpy(c, data, len);
-        c[len] = 0;
-        *out = c;
-        *outlen = len;
-        return TJ_OK;
-    }
-    if (encoding && !gb) {
-        long l, c;
-        line_col(data, bad, &l, &c);
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "not valid UTF-8");
-    }
-    iconv_t cd = iconv_open("UTF-8", "GB18030");
-    if (cd == (iconv_t)-1)
-        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "iconv cannot convert GB18030");
-    if (len > (SIZE_MAX - 1) / 4) {
-        iconv_close(cd);
-        return tj_error_set(err, TJ_ERR_INPUT, name, "file too large");
-    }
-    size_t cap = len * 4 + 1;
-    char *buf = malloc(cap);
-    if (!buf) {
-        iconv_close(cd);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
-    char *in = (char *)data, *o = buf;
-    size_t inleft = len, oleft = cap - 1;
-    size_t r = iconv(cd, &in, &inleft, &o, &oleft);
-    iconv_close(cd);
-    if (r == (size_t)-1) {
-        long l, c;
-        line_col(data, (size_t)(in - data), &l, &c);
-        free(buf);
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "neither UTF-8 nor GB18030 text");
-    }
-    *o = 0;
-    *out = buf;
-    *outlen = (size_t)(o - buf);
-    return TJ_OK;
-}
 
 /* ---- CSV ------------------------------------------------------------- */
 
@@ -210,7 +114,8 @@ static tj_status csv_read(const char *name, const char *text, size_t len, csv_ro
         size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
         out->line++;
         if (csv_parse(&p, text + pos, n, cb_field, cb_row, out) != n) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
+            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0, "CSV: %s",
+                                 csv_strerror(csv_error(&p)));
             break;
         }
         if (out->oom) {
@@ -264,16 +169,21 @@ static void in_rows_release(in_rows *r)
  * and ignored. */
 static int fx_derived_field(const char *name)
 {
-    static const char *derived[] = {"region_level", "superseded_by", "status", "created_at", "created_by", "updated_at"};
+    static const char *derived[] = {"region_level", "superseded_by", "status",
+                                    "created_at",   "created_by",    "updated_at"};
     for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
         if (!strcmp(name, derived[i]))
             return 1;
     return 0;
 }
 
-static size_t field_index(const svc_field *fd) { return (size_t)(fd - svc_factor_fields); }
+static size_t field_index(const svc_field *fd)
+{
+    return (size_t)(fd - svc_factor_fields);
+}
 
-static tj_status parse_csv_factors(const char *name, const char *text, size_t len, in_rows *out, tj_error *err)
+static tj_status parse_csv_factors(const char *name, const char *text, size_t len, in_rows *out,
+                                   tj_error *err)
 {
     csv_rows rows;
     tj_status rc = csv_read(name, text, len, &rows, err);
@@ -302,13 +212,15 @@ static tj_status parse_csv_factors(const char *name, const char *text, size_t le
         }
         map[i] = svc_factor_field_find(col);
         if (!map[i]) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, h->line, (long)i + 1, "unknown column \"%s\"", h->f[i]);
+            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, h->line, (long)i + 1, "unknown column \"%s\"",
+                                 h->f[i]);
             free(col);
             goto out;
         }
         for (size_t k = 0; k < i; k++)
             if (map[k] == map[i]) {
-                rc = tj_error_set_at(err, TJ_ERR_INPUT, name, h->line, (long)i + 1, "column \"%s\" appears twice", col);
+                rc = tj_error_set_at(err, TJ_ERR_INPUT, name, h->line, (long)i + 1,
+                                     "column \"%s\" appears twice", col);
                 free(col);
                 goto out;
             }
@@ -324,8 +236,9 @@ static tj_status parse_csv_factors(const char *name, const char *text, size_t le
         if (row_blank(row))
             continue;
         if (row->n != h->n) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, row->line, (long)(row->n < h->n ? row->n : h->n + 1),
-                                 "row has %zu fields, the header has %zu", row->n, h->n);
+            rc =
+                tj_error_set_at(err, TJ_ERR_INPUT, name, row->line, (long)(row->n < h->n ? row->n : h->n + 1),
+                                "row has %zu fields, the header has %zu", row->n, h->n);
             goto out;
         }
         in_row *ir = &out->items[out->count++];
@@ -362,7 +275,7 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
     size_t i = 0, n = strlen(s);
     int depth = 0, arr_depth = -1;
     size_t elem = 0;
-    int want_key = 0;    /* inside target element at depth arr_depth+1 */
+    int want_key = 0;     /* inside target element at depth arr_depth+1 */
     int expect_value = 0; /* in the root object, after "factors": */
     /* Is the root an array? */
     while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
@@ -382,7 +295,7 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
             if (elem_start) {
                 elem_start = 0;
                 if (elem == idx && !key) {
-                    line_col(s, start, line, col);
+                    tj_text_line_col(s, start, line, col);
                     return;
                 }
             }
@@ -397,7 +310,7 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
                     k++;
                     while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r'))
                         k++;
-                    line_col(s, k, line, col);
+                    tj_text_line_col(s, k, line, col);
                     return;
                 }
             }
@@ -415,10 +328,10 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
                 elem_start = 0;
                 if (elem == idx) {
                     if (!key) {
-                        line_col(s, i, line, col);
+                        tj_text_line_col(s, i, line, col);
                         return;
                     }
-                    line_col(s, i, line, col); /* fallback: the object */
+                    tj_text_line_col(s, i, line, col); /* fallback: the object */
                     want_key = 1;
                 }
             }
@@ -434,7 +347,7 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
         } else if (elem_start && c != ' ' && c != '\n' && c != '\r' && c != '\t') {
             elem_start = 0;
             if (elem == idx) {
-                line_col(s, i, line, col);
+                tj_text_line_col(s, i, line, col);
                 return;
             }
         }
@@ -490,7 +403,8 @@ static char *json_to_text(const char *field, json_t *v, int *bad)
     return NULL;
 }
 
-static tj_status parse_json_factors(const char *name, const char *text, size_t len, in_rows *out, tj_error *err)
+static tj_status parse_json_factors(const char *name, const char *text, size_t len, in_rows *out,
+                                    tj_error *err)
 {
     memset(out, 0, sizeof *out);
     json_error_t je;
@@ -500,7 +414,8 @@ static tj_status parse_json_factors(const char *name, const char *text, size_t l
     json_t *arr = json_is_array(root) ? root : json_object_get(root, "factors");
     tj_status rc = TJ_OK;
     if (!json_is_array(arr)) {
-        rc = tj_error_set_at(err, TJ_ERR_INPUT, name, 1, 1, "expected an array of factors or {\"factors\": [...]}");
+        rc = tj_error_set_at(err, TJ_ERR_INPUT, name, 1, 1,
+                             "expected an array of factors or {\"factors\": [...]}");
         goto out;
     }
     size_t n = json_array_size(arr);
@@ -529,7 +444,8 @@ static tj_status parse_json_factors(const char *name, const char *text, size_t l
                 continue;
             if (!fd) {
                 json_pos(text, i, k, &l, &c);
-                rc = tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "factors[%zu]: unknown field \"%s\"", i, k);
+                rc = tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "factors[%zu]: unknown field \"%s\"", i,
+                                     k);
                 goto out;
             }
             int bad;
@@ -537,11 +453,13 @@ static tj_status parse_json_factors(const char *name, const char *text, size_t l
             if (!t) {
                 json_pos(text, i, k, &l, &c);
                 if (bad)
-                    rc = tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "factors[%zu].%s: wrong JSON type", i, k);
+                    rc = tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "factors[%zu].%s: wrong JSON type", i,
+                                         k);
                 else
                     rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
                 goto out;
             }
+            ir->col_of[field_index(fd)] = 1; /* present: errors point at its value */
             rc = svc_factor_set_field(&ir->f, fd, t, err);
             free(t);
             if (rc != TJ_OK) {
@@ -633,15 +551,17 @@ static tj_status row_error(tj_error *err, const char *name, const in_row *ir, in
     return tj_error_set_at(err, err->code, name, line, col ? col : 1, "%s", msg);
 }
 
-tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data, size_t len, const char *format,
-                                const char *status, const char *actor, svc_import_result *res, tj_error *err)
+tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data, size_t len,
+                                const char *format, const char *status, const char *actor,
+                                svc_import_result *res, tj_error *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
     if (!status)
         status = "draft";
     if (strcmp(status, "draft") && strcmp(status, "published"))
-        return tj_error_set(err, TJ_ERR_USAGE, "status", "imported versions are draft or published, not \"%s\"", status);
+        return tj_error_set(err, TJ_ERR_USAGE, "status",
+                            "imported versions are draft or published, not \"%s\"", status);
     if (fx_empty(actor))
         return tj_error_set(err, TJ_ERR_USAGE, "actor", "who is importing? (actor is required)");
     int json;
@@ -659,10 +579,11 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     fx_regions regions = {0};
     idmap map = {0};
     int *latest = NULL;
-    tj_status rc = to_utf8(name, data, len, NULL, &text, &tlen, err);
+    tj_status rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err);
     if (rc != TJ_OK)
         return rc;
-    rc = json ? parse_json_factors(name, text, tlen, &rows, err) : parse_csv_factors(name, text, tlen, &rows, err);
+    rc = json ? parse_json_factors(name, text, tlen, &rows, err)
+              : parse_csv_factors(name, text, tlen, &rows, err);
     if (rc != TJ_OK)
         goto out;
     if ((rc = fx_regions_load(db, &regions, err)) != TJ_OK)
@@ -672,7 +593,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         svc_factor *f = &rows.items[i].f;
         rc = fx_validate(&regions, f, err);
         if (rc == TJ_OK && publish && fx_empty(f->source_doc))
-            rc = tj_error_set(err, TJ_ERR_INPUT, "source_doc", "a published factor needs its source document");
+            rc =
+                tj_error_set(err, TJ_ERR_INPUT, "source_doc", "a published factor needs its source document");
         if (rc != TJ_OK) {
             rc = row_error(err, name, &rows.items[i], json, text);
             goto out;
@@ -694,7 +616,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     int64_t existing = 0;
     {
         store_stmt *st;
-        if ((rc = store_prepare(db, "SELECT COUNT(*) FROM (SELECT 1 FROM factor_version LIMIT 1) x", &st, err)))
+        if ((rc = store_prepare(db, "SELECT COUNT(*) FROM (SELECT 1 FROM factor_version LIMIT 1) x", &st,
+                                err)))
             goto fail;
         int s = store_step(st, err);
         existing = s == 1 ? store_col_int64(st, 0) : 0;
@@ -707,11 +630,12 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     /* Existing versions of the ids in the file, in one query: the ids go
      * into a temporary table (bulk), joined with factor_version. */
     idmap known = {0};
-    int *known_ver = NULL;
+    int *known_ver = NULL, *known_pub = NULL;
     char **known_status = NULL;
     size_t nknown = 0;
     if (existing) {
-        if ((rc = store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS tj_import_ids (id TEXT PRIMARY KEY)", err)) ||
+        if ((rc = store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS tj_import_ids (id TEXT PRIMARY KEY)",
+                             err)) ||
             (rc = store_exec(db, "DELETE FROM tj_import_ids", err)))
             goto fail;
         store_bulk *b;
@@ -740,15 +664,17 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         if ((rc = store_bulk_end(b, err)))
             goto fail;
         if (idmap_init(&known, rows.count) || !(known_ver = calloc(rows.count + 1, sizeof *known_ver)) ||
+            !(known_pub = calloc(rows.count + 1, sizeof *known_pub)) ||
             !(known_status = calloc(rows.count + 1, sizeof *known_status))) {
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             goto fail_known;
         }
         store_stmt *st;
-        if ((rc = store_prepare(db,
-                                "SELECT fv.id, fv.version, fv.status FROM tj_import_ids i JOIN factor_version fv "
-                                "ON fv.id = i.id ORDER BY fv.id, fv.version",
-                                &st, err)))
+        if ((rc = store_prepare(
+                 db,
+                 "SELECT fv.id, fv.version, fv.status FROM tj_import_ids i JOIN factor_version fv "
+                 "ON fv.id = i.id ORDER BY fv.id, fv.version",
+                 &st, err)))
             goto fail_known;
         int s;
         while ((s = store_step(st, err)) == 1) {
@@ -768,6 +694,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             known_ver[k] = (int)store_col_int64(st, 1); /* ordered: the last is the newest */
             free(known_status[k]);
             known_status[k] = fx_strdup(store_col_text(st, 2));
+            if (known_status[k] && !strcmp(known_status[k], "published"))
+                known_pub[k] = known_ver[k];
         }
         store_finalize(st);
         if (s < 0) {
@@ -789,7 +717,10 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             if (publish) {
                 free(prev->f.status);
                 prev->f.status = fx_strdup("superseded");
-                latest[map.vals[slot]] = -1;
+                if (!prev->f.status) {
+                    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                    goto fail_known;
+                }
             }
         } else {
             base = 0;
@@ -804,23 +735,19 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                         goto fail_known;
                     }
                 }
-                latest[i] = base; /* remember the previous version in the database */
+                /* the version published in the database, to supersede */
+                latest[i] = known.keys[ks] ? known_pub[known.vals[ks]] : 0;
             }
             map.keys[slot] = f->id;
         }
         if (f->version && f->version <= base) {
             tj_error_set(err, TJ_ERR_CONFLICT, "version", "%s@%d exists already", f->id, f->version);
             rc = row_error(err, name, ir, json, text);
-            goto fail;
+            goto fail_known;
         }
         if (!f->version)
             f->version = base + 1;
-        if (!map.keys[slot] || map.vals[slot] != i) {
-            map.vals[slot] = i;
-        }
         map.vals[slot] = i;
-        if (latest[i] < 0)
-            latest[i] = 0;
         free(f->status);
         f->status = fx_strdup(status);
         free(f->created_at);
@@ -832,7 +759,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         f->superseded_by = 0;
         if (!f->status || !f->created_at || !f->updated_at || !f->created_by) {
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            goto fail;
+            goto fail_known;
         }
     }
     if (existing) {
@@ -842,6 +769,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             free(known_status[k]);
         idmap_free(&known);
         free(known_ver);
+        free(known_pub);
         free(known_status);
     }
     if (0) {
@@ -852,6 +780,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             free(known_status[k]);
         idmap_free(&known);
         free(known_ver);
+        free(known_pub);
         free(known_status);
         goto fail;
     }
@@ -863,16 +792,15 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     /* Supersede versions published before this import. */
     if (publish && existing) {
         for (size_t i = 0; i < rows.count; i++) {
-            if (!latest[i])
+            if (latest[i] <= 0) /* set on the first row of an id published in the database */
                 continue;
             svc_factor *f = &rows.items[i].f;
-            size_t slot = idmap_slot(&map, f->id);
-            int newest = rows.items[map.vals[slot]].f.version;
             store_stmt *st;
-            if ((rc = store_prepare(db,
-                                    "UPDATE factor_version SET status = 'superseded', superseded_by = ?, updated_at = ? "
-                                    "WHERE id = ? AND status = 'published'",
-                                    &st, err)))
+            if ((rc = store_prepare(
+                     db,
+                     "UPDATE factor_version SET status = 'superseded', superseded_by = ?, updated_at = ? "
+                     "WHERE id = ? AND status = 'published'",
+                     &st, err)))
                 goto fail;
             store_bind_int64(st, 1, f->version);
             store_bind_text(st, 2, now);
@@ -884,12 +812,12 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                 rc = (tj_status)s;
                 goto fail;
             }
-            (void)newest;
             if (ch > 0) {
                 r.superseded += ch;
                 char why[96];
                 snprintf(why, sizeof why, "superseded by version %d (import)", f->version);
-                if ((rc = fx_event(db, f->id, latest[i], "supersede", "published", "superseded", actor, now, why, err)))
+                if ((rc = fx_event(db, f->id, latest[i], "supersede", "published", "superseded", actor, now,
+                                   why, err)))
                     goto fail;
             }
         }
@@ -961,7 +889,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         if ((rc = store_bulk_end(b, err)) != TJ_OK)
             goto fail;
 
-        const char *ecols[] = {"id", "version", "action", "from_status", "to_status", "actor", "at", "reason"};
+        const char *ecols[] = {"id",        "version", "action", "from_status",
+                               "to_status", "actor",   "at",     "reason"};
         if ((rc = store_bulk_begin(db, "factor_event", ecols, 8, &b, err)))
             goto fail;
         for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
@@ -985,7 +914,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             goto fail;
     }
     for (size_t i = 0; i < rows.count; i++)
-        if (!fx_empty(rows.items[i].f.evidence) && (rc = fx_insert_evidence(db, &rows.items[i].f, err)) != TJ_OK) {
+        if (!fx_empty(rows.items[i].f.evidence) &&
+            (rc = fx_insert_evidence(db, &rows.items[i].f, err)) != TJ_OK) {
             rc = row_error(err, name, &rows.items[i], json, text);
             goto fail;
         }
@@ -1077,7 +1007,10 @@ static void csv_cell(FILE *out, const char *s)
     fputc('"', out);
 }
 
-json_t *svc_factor_to_json(const svc_factor *f) { return fx_factor_json(f); }
+json_t *svc_factor_to_json(const svc_factor *f)
+{
+    return fx_factor_json(f);
+}
 
 json_t *fx_factor_json(const svc_factor *f)
 {
@@ -1096,8 +1029,9 @@ json_t *fx_factor_json(const svc_factor *f)
             if (!strcmp(fd->name, "aliases") || !strcmp(fd->name, "evidence")) {
                 v = json_array();
                 char *copy = fx_strdup(s);
-                for (char *save = NULL, *t = copy ? strtok_r(copy, fd->name[0] == 'a' ? "|" : ";", &save) : NULL; t;
-                     t = strtok_r(NULL, fd->name[0] == 'a' ? "|" : ";", &save))
+                for (char *save = NULL,
+                          *t = copy ? strtok_r(copy, fd->name[0] == 'a' ? "|" : ";", &save) : NULL;
+                     t; t = strtok_r(NULL, fd->name[0] == 'a' ? "|" : ";", &save))
                     json_array_append_new(v, json_string(t));
                 free(copy);
             } else {
@@ -1132,8 +1066,8 @@ json_t *fx_factor_json(const svc_factor *f)
     return o;
 }
 
-tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char *format, FILE *out, int64_t *rows,
-                            tj_error *err)
+tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char *format, FILE *out,
+                            int64_t *rows, tj_error *err)
 {
     int json = format && !strcasecmp(format, "json");
     if (format && !json && strcasecmp(format, "csv"))
@@ -1146,7 +1080,8 @@ tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char 
         fputs("{\"factors\": [", out);
     else {
         for (size_t i = 0; i < svc_factor_field_count; i++) {
-            if (!strcmp(svc_factor_fields[i].name, "region_level") || !strcmp(svc_factor_fields[i].name, "superseded_by"))
+            if (!strcmp(svc_factor_fields[i].name, "region_level") ||
+                !strcmp(svc_factor_fields[i].name, "superseded_by"))
                 continue;
             fprintf(out, "%s%s", i ? "," : "", svc_factor_fields[i].name);
         }
@@ -1245,12 +1180,12 @@ tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance
     tj_status rc = read_file(path, &data, &len, err);
     if (rc != TJ_OK)
         return rc;
-    if ((rc = to_utf8(path, data, len, NULL, &text, &tlen, err)) != TJ_OK)
+    if ((rc = tj_text_to_utf8(path, data, len, NULL, &text, &tlen, err)) != TJ_OK)
         goto out;
     if ((rc = csv_read(path, text, tlen, &rows, err)) != TJ_OK)
         goto out;
     enum { C_FACTOR, C_QUERY, C_REGION, C_YEAR, C_REF, C_EMIS, C_OUTPUT, C_TOL, C_LABEL, C_N };
-    static const char *names[C_N] = {"factor", "query", "region", "year", "reference_value",
+    static const char *names[C_N] = {"factor",       "query",  "region",    "year", "reference_value",
                                      "emissions_kg", "output", "tolerance", "label"};
     int col[C_N];
     for (int i = 0; i < C_N; i++)
@@ -1292,8 +1227,8 @@ tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance
         if (row_blank(row))
             continue;
         if (row->n != h->n) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, path, row->line, 1, "row has %zu fields, the header has %zu",
-                                 row->n, h->n);
+            rc = tj_error_set_at(err, TJ_ERR_INPUT, path, row->line, 1,
+                                 "row has %zu fields, the header has %zu", row->n, h->n);
             goto out;
         }
 #define CELL(k) (col[k] >= 0 ? row->f[col[k]] : "")
@@ -1304,20 +1239,23 @@ tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance
         double ref = NAN, emis = 0, outp = 0, tol;
         int p;
         if ((p = parse_num(CELL(C_TOL), &tol)) < 0 || (p > 0 && tol < 0)) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, path, row->line, col[C_TOL] + 1, "tolerance: not a number >= 0");
+            rc = tj_error_set_at(err, TJ_ERR_INPUT, path, row->line, col[C_TOL] + 1,
+                                 "tolerance: not a number >= 0");
             goto out;
         } else if (p > 0) {
             cr->tolerance = tol;
         }
         if ((p = parse_num(CELL(C_REF), &ref)) < 0) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, path, row->line, col[C_REF] + 1, "reference_value: not a number");
+            rc = tj_error_set_at(err, TJ_ERR_INPUT, path, row->line, col[C_REF] + 1,
+                                 "reference_value: not a number");
             goto out;
         }
         if (p == 0) {
             int pe = parse_num(CELL(C_EMIS), &emis), po = parse_num(CELL(C_OUTPUT), &outp);
             if (pe < 0 || po < 0 || (po > 0 && outp <= 0)) {
                 rc = tj_error_set_at(err, TJ_ERR_INPUT, path, row->line, col[pe < 0 ? C_EMIS : C_OUTPUT] + 1,
-                                     "%s: not a %snumber", pe < 0 ? "emissions_kg" : "output", pe < 0 ? "" : "positive ");
+                                     "%s: not a %snumber", pe < 0 ? "emissions_kg" : "output",
+                                     pe < 0 ? "" : "positive ");
                 goto out;
             }
             if (pe > 0 && po > 0)
@@ -1346,8 +1284,8 @@ tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance
             }
         } else {
             svc_factor_resolution res;
-            fr = svc_factor_resolve(db, CELL(C_QUERY), fx_empty(CELL(C_REGION)) ? NULL : CELL(C_REGION), (int)year,
-                                    &res, &ferr);
+            fr = svc_factor_resolve(db, CELL(C_QUERY), fx_empty(CELL(C_REGION)) ? NULL : CELL(C_REGION),
+                                    (int)year, &res, &ferr);
             if (fr == TJ_OK) {
                 f = res.factor;
                 svc_factor_init(&res.factor);

@@ -36,13 +36,10 @@ const char *svc_region_from_iso(const char *iso)
     return NULL;
 }
 
-/* Move what the footprint needs from a factor record into out. */
+/* Move what the footprint needs from a factor record (published: both
+ * svc_factor_get_for_use and resolution return only those) into out. */
 static tj_status fill(const svc_factor *f, io_factor *out, tj_error *err)
 {
-    if (strcmp(f->status, "published") && strcmp(f->status, "superseded"))
-        return tj_error_set(err, TJ_ERR_INPUT, "factor",
-                            "%s@%d is %s: a footprint may only use published factor versions", f->id,
-                            f->version, f->status);
     char version[32], source[1024];
     snprintf(version, sizeof version, "%d", f->version);
     snprintf(source, sizeof source, "%s%s%s%s%s", f->source_doc ? f->source_doc : "",
@@ -77,7 +74,9 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
         char *id = NULL;
         int version = 0;
         if ((st = svc_factor_parse_ref(json_string_value(ref), &id, &version, err)) == TJ_OK) {
-            st = svc_factor_get(db, id, version, &f, err);
+            st = svc_factor_get_for_use(db, id, version, &f, err);
+            if (st == TJ_ERR_CONFLICT)
+                st = TJ_ERR_INPUT;
             free(id);
             if (st == TJ_OK)
                 st = fill(&f, out, err);

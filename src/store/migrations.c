@@ -19,44 +19,44 @@
 #define REGION_SEED \
     "INSERT INTO region (code, level, parent, name_zh, name_en) VALUES\n" \
     "('CN','national',NULL,'全国','China'),\n" \
-    "('CN-HB','grid','CN','华北电网','North China grid'),\n" \
-    "('CN-DB','grid','CN','东北电网','Northeast China grid'),\n" \
-    "('CN-HD','grid','CN','华东电网','East China grid'),\n" \
-    "('CN-HZ','grid','CN','华中电网','Central China grid'),\n" \
-    "('CN-XB','grid','CN','西北电网','Northwest China grid'),\n" \
-    "('CN-NF','grid','CN','南方电网','China Southern grid'),\n" \
-    "('CN-XN','grid','CN','西南电网','Southwest China grid'),\n" \
-    "('110000','province','CN-HB','北京','Beijing'),\n" \
-    "('120000','province','CN-HB','天津','Tianjin'),\n" \
-    "('130000','province','CN-HB','河北','Hebei'),\n" \
-    "('140000','province','CN-HB','山西','Shanxi'),\n" \
-    "('150000','province','CN-HB','内蒙古','Inner Mongolia'),\n" \
-    "('210000','province','CN-DB','辽宁','Liaoning'),\n" \
-    "('220000','province','CN-DB','吉林','Jilin'),\n" \
-    "('230000','province','CN-DB','黑龙江','Heilongjiang'),\n" \
-    "('310000','province','CN-HD','上海','Shanghai'),\n" \
-    "('320000','province','CN-HD','江苏','Jiangsu'),\n" \
-    "('330000','province','CN-HD','浙江','Zhejiang'),\n" \
-    "('340000','province','CN-HD','安徽','Anhui'),\n" \
-    "('350000','province','CN-HD','福建','Fujian'),\n" \
-    "('360000','province','CN-HZ','江西','Jiangxi'),\n" \
-    "('370000','province','CN-HB','山东','Shandong'),\n" \
-    "('410000','province','CN-HZ','河南','Henan'),\n" \
-    "('420000','province','CN-HZ','湖北','Hubei'),\n" \
-    "('430000','province','CN-HZ','湖南','Hunan'),\n" \
-    "('440000','province','CN-NF','广东','Guangdong'),\n" \
-    "('450000','province','CN-NF','广西','Guangxi'),\n" \
-    "('460000','province','CN-NF','海南','Hainan'),\n" \
-    "('500000','province','CN-XN','重庆','Chongqing'),\n" \
-    "('510000','province','CN-XN','四川','Sichuan'),\n" \
-    "('520000','province','CN-NF','贵州','Guizhou'),\n" \
-    "('530000','province','CN-NF','云南','Yunnan'),\n" \
-    "('540000','province','CN-XN','西藏','Tibet'),\n" \
-    "('610000','province','CN-XB','陕西','Shaanxi'),\n" \
-    "('620000','province','CN-XB','甘肃','Gansu'),\n" \
-    "('630000','province','CN-XB','青海','Qinghai'),\n" \
-    "('640000','province','CN-XB','宁夏','Ningxia'),\n" \
-    "('650000','province','CN-XB','新疆','Xinjiang');\n"
+    "('GRID-HB','grid','CN','华北电网','North China grid'),\n" \
+    "('GRID-DB','grid','CN','东北电网','Northeast China grid'),\n" \
+    "('GRID-HD','grid','CN','华东电网','East China grid'),\n" \
+    "('GRID-HZ','grid','CN','华中电网','Central China grid'),\n" \
+    "('GRID-XB','grid','CN','西北电网','Northwest China grid'),\n" \
+    "('GRID-NF','grid','CN','南方电网','China Southern grid'),\n" \
+    "('GRID-XN','grid','CN','西南电网','Southwest China grid'),\n" \
+    "('110000','province','GRID-HB','北京','Beijing'),\n" \
+    "('120000','province','GRID-HB','天津','Tianjin'),\n" \
+    "('130000','province','GRID-HB','河北','Hebei'),\n" \
+    "('140000','province','GRID-HB','山西','Shanxi'),\n" \
+    "('150000','province','GRID-HB','内蒙古','Inner Mongolia'),\n" \
+    "('210000','province','GRID-DB','辽宁','Liaoning'),\n" \
+    "('220000','province','GRID-DB','吉林','Jilin'),\n" \
+    "('230000','province','GRID-DB','黑龙江','Heilongjiang'),\n" \
+    "('310000','province','GRID-HD','上海','Shanghai'),\n" \
+    "('320000','province','GRID-HD','江苏','Jiangsu'),\n" \
+    "('330000','province','GRID-HD','浙江','Zhejiang'),\n" \
+    "('340000','province','GRID-HD','安徽','Anhui'),\n" \
+    "('350000','province','GRID-HD','福建','Fujian'),\n" \
+    "('360000','province','GRID-HZ','江西','Jiangxi'),\n" \
+    "('370000','province','GRID-HB','山东','Shandong'),\n" \
+    "('410000','province','GRID-HZ','河南','Henan'),\n" \
+    "('420000','province','GRID-HZ','湖北','Hubei'),\n" \
+    "('430000','province','GRID-HZ','湖南','Hunan'),\n" \
+    "('440000','province','GRID-NF','广东','Guangdong'),\n" \
+    "('450000','province','GRID-NF','广西','Guangxi'),\n" \
+    "('460000','province','GRID-NF','海南','Hainan'),\n" \
+    "('500000','province','GRID-XN','重庆','Chongqing'),\n" \
+    "('510000','province','GRID-XN','四川','Sichuan'),\n" \
+    "('520000','province','GRID-NF','贵州','Guizhou'),\n" \
+    "('530000','province','GRID-NF','云南','Yunnan'),\n" \
+    "('540000','province','GRID-XN','西藏','Tibet'),\n" \
+    "('610000','province','GRID-XB','陕西','Shaanxi'),\n" \
+    "('620000','province','GRID-XB','甘肃','Gansu'),\n" \
+    "('630000','province','GRID-XB','青海','Qinghai'),\n" \
+    "('640000','province','GRID-XB','宁夏','Ningxia'),\n" \
+    "('650000','province','GRID-XB','新疆','Xinjiang');\n"
 
 static const char factors_sqlite[] =
     "CREATE TABLE region (\n"
@@ -341,6 +341,27 @@ static const char factor_perf_postgres[] =
     "DROP INDEX factor_version_category;\n"
     "CREATE INDEX factor_version_category ON factor_version (category, ref_year, status);\n";
 
+/* ---- 6: faster factor search ---------------------------------------------
+ * search_text is kept in ASCII lower case (PostgreSQL matches it with LIKE,
+ * not ILIKE, which lowercases every row it tests); PostgreSQL gets a ref_year
+ * index so that a trigram bitmap can intersect a year filter.  (SQLite's
+ * lower() is ASCII-only, like the service; the FTS update trigger re-indexes.) */
+static const char factor_search_sqlite[] = "UPDATE factor_version SET search_text = lower(search_text);\n";
+static const char factor_search_postgres[] =
+    "UPDATE factor_version SET search_text = translate(search_text, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',\n"
+    "  'abcdefghijklmnopqrstuvwxyz');\n"
+    "CREATE INDEX factor_version_year ON factor_version (ref_year);\n";
+
+/* ---- 7: no foreign key on factor_name (PostgreSQL) ------------------------
+ * factor_name is an index the factor service derives from factor_version in
+ * the same transaction, and versions are never deleted; on PostgreSQL the
+ * per-row foreign key check cost more than the insert itself in bulk imports.
+ * (SQLite keeps it: dropping a constraint there means rebuilding the table,
+ * and its check is a cheap index probe.) */
+static const char factor_name_fk_sqlite[] = "SELECT 1;\n";
+static const char factor_name_fk_postgres[] =
+    "ALTER TABLE factor_name DROP CONSTRAINT IF EXISTS factor_name_id_version_fkey;\n";
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
@@ -348,6 +369,8 @@ const store_migration store_migrations[] = {
     {3, "global region", global_region_sqlite, global_region_postgres},
     {4, "openLCA exchange uncertainty", olca_dist_sqlite, olca_dist_postgres},
     {5, "factor import and resolution performance", factor_perf_sqlite, factor_perf_postgres},
+    {6, "factor search performance", factor_search_sqlite, factor_search_postgres},
+    {7, "factor_name without foreign key (PostgreSQL)", factor_name_fk_sqlite, factor_name_fk_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -6,7 +6,10 @@
 
 static atomic_uint_fast64_t open_count;
 
-static int has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+static int has_prefix(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
 
 tj_status store_open(const char *url, store_db **out, tj_error *err)
 {
@@ -42,10 +45,22 @@ void store_close(store_db *db)
     db->ops->close(db);
 }
 
-store_backend_kind store_backend(const store_db *db) { return db->kind; }
-const char *store_backend_name(const store_db *db) { return db->ops->name; }
-int store_in_transaction(const store_db *db) { return db->in_tx; }
-uint64_t store_serial(const store_db *db) { return db->serial; }
+store_backend_kind store_backend(const store_db *db)
+{
+    return db->kind;
+}
+const char *store_backend_name(const store_db *db)
+{
+    return db->ops->name;
+}
+int store_in_transaction(const store_db *db)
+{
+    return db->in_tx;
+}
+uint64_t store_serial(const store_db *db)
+{
+    return db->serial;
+}
 
 tj_status store_begin(store_db *db, tj_error *err)
 {
@@ -80,7 +95,10 @@ tj_status store_rollback(store_db *db)
     return TJ_OK;
 }
 
-tj_status store_exec(store_db *db, const char *sql, tj_error *err) { return db->ops->exec(db, sql, err); }
+tj_status store_exec(store_db *db, const char *sql, tj_error *err)
+{
+    return db->ops->exec(db, sql, err);
+}
 
 tj_status store_prepare(store_db *db, const char *sql, store_stmt **out, tj_error *err)
 {
@@ -94,22 +112,55 @@ tj_status store_bind_text(store_stmt *st, int i, const char *s)
         return st->db->ops->bind_null(st, i);
     return st->db->ops->bind_text(st, i, s);
 }
-tj_status store_bind_double(store_stmt *st, int i, double v) { return st->db->ops->bind_double(st, i, v); }
-tj_status store_bind_int64(store_stmt *st, int i, int64_t v) { return st->db->ops->bind_int64(st, i, v); }
-tj_status store_bind_null(store_stmt *st, int i) { return st->db->ops->bind_null(st, i); }
-int store_step(store_stmt *st, tj_error *err) { return st->db->ops->step(st, err); }
-void store_reset(store_stmt *st) { st->db->ops->reset(st); }
+tj_status store_bind_double(store_stmt *st, int i, double v)
+{
+    return st->db->ops->bind_double(st, i, v);
+}
+tj_status store_bind_int64(store_stmt *st, int i, int64_t v)
+{
+    return st->db->ops->bind_int64(st, i, v);
+}
+tj_status store_bind_null(store_stmt *st, int i)
+{
+    return st->db->ops->bind_null(st, i);
+}
+int store_step(store_stmt *st, tj_error *err)
+{
+    return st->db->ops->step(st, err);
+}
+void store_reset(store_stmt *st)
+{
+    st->db->ops->reset(st);
+}
 void store_finalize(store_stmt *st)
 {
     if (st)
         st->db->ops->finalize(st);
 }
-const char *store_col_text(store_stmt *st, int i) { return st->db->ops->col_text(st, i); }
-double store_col_double(store_stmt *st, int i) { return st->db->ops->col_double(st, i); }
-int64_t store_col_int64(store_stmt *st, int i) { return st->db->ops->col_int64(st, i); }
-int store_col_is_null(store_stmt *st, int i) { return st->db->ops->col_is_null(st, i); }
-int store_col_count(store_stmt *st) { return st->db->ops->col_count(st); }
-int64_t store_changes(store_stmt *st) { return st->db->ops->changes(st); }
+const char *store_col_text(store_stmt *st, int i)
+{
+    return st->db->ops->col_text(st, i);
+}
+double store_col_double(store_stmt *st, int i)
+{
+    return st->db->ops->col_double(st, i);
+}
+int64_t store_col_int64(store_stmt *st, int i)
+{
+    return st->db->ops->col_int64(st, i);
+}
+int store_col_is_null(store_stmt *st, int i)
+{
+    return st->db->ops->col_is_null(st, i);
+}
+int store_col_count(store_stmt *st)
+{
+    return st->db->ops->col_count(st);
+}
+int64_t store_changes(store_stmt *st)
+{
+    return st->db->ops->changes(st);
+}
 
 tj_status store_bulk_begin(store_db *db, const char *table, const char *const *columns, int ncols,
                            store_bulk **out, tj_error *err)
@@ -123,7 +174,10 @@ tj_status store_bulk_row(store_bulk *b, const char *const *values, tj_error *err
 {
     return b->db->ops->bulk_row(b, values, err);
 }
-tj_status store_bulk_end(store_bulk *b, tj_error *err) { return b->db->ops->bulk_end(b, err); }
+tj_status store_bulk_end(store_bulk *b, tj_error *err)
+{
+    return b->db->ops->bulk_end(b, err);
+}
 void store_bulk_abort(store_bulk *b)
 {
     if (b)

@@ -9,7 +9,8 @@
  * Ownership: store_open returns a handle the caller frees with store_close.
  * A statement belongs to its handle and is freed with store_finalize, before
  * store_close.  Strings returned by store_col_text stay valid until the next
- * store_step/store_reset/store_finalize on that statement.
+ * store_step/store_reset/store_finalize on that statement.  A handle is used
+ * by one thread at a time (open one per thread).
  */
 #ifndef STORE_STORE_H
 #define STORE_STORE_H

@@ -22,9 +22,9 @@ typedef struct pg_db {
 
 typedef struct pg_stmt {
     store_stmt base;
-    char *sql;      /* rewritten to $n */
+    char *sql; /* rewritten to $n */
     int nparams;
-    char **vals;    /* owned copies, NULL = SQL NULL */
+    char **vals; /* owned copies, NULL = SQL NULL */
     Oid *types;
     PGresult *res;
     int ran;
@@ -40,7 +40,10 @@ typedef struct pg_bulk {
     size_t len, cap;
 } pg_bulk;
 
-static PGconn *C(store_db *db) { return ((pg_db *)db)->conn; }
+static PGconn *C(store_db *db)
+{
+    return ((pg_db *)db)->conn;
+}
 
 char *store_pg_rewrite(const char *sql, int *nparams)
 {
@@ -190,15 +193,18 @@ static tj_status pg_bind_int64(store_stmt *st, int i, int64_t x)
         return TJ_ERR_NOMEM;
     return pg_set(st, i, v, OID_INT8);
 }
-static tj_status pg_bind_null(store_stmt *st, int i) { return pg_set(st, i, NULL, 0); }
+static tj_status pg_bind_null(store_stmt *st, int i)
+{
+    return pg_set(st, i, NULL, 0);
+}
 
 static int pg_step(store_stmt *stb, tj_error *err)
 {
     pg_stmt *st = (pg_stmt *)stb;
     if (!st->ran) {
         st->ran = 1;
-        st->res = PQexecParams(C(stb->db), st->sql, st->nparams, st->types,
-                               (const char *const *)st->vals, NULL, NULL, 0);
+        st->res = PQexecParams(C(stb->db), st->sql, st->nparams, st->types, (const char *const *)st->vals,
+                               NULL, NULL, 0);
         ExecStatusType s = PQresultStatus(st->res);
         if (s == PGRES_TUPLES_OK) {
             st->nrows = PQntuples(st->res);
@@ -284,7 +290,10 @@ static int pg_col_count(store_stmt *stb)
     pg_stmt *st = (pg_stmt *)stb;
     return st->res ? PQnfields(st->res) : 0;
 }
-static int64_t pg_changes(store_stmt *stb) { return ((pg_stmt *)stb)->changes; }
+static int64_t pg_changes(store_stmt *stb)
+{
+    return ((pg_stmt *)stb)->changes;
+}
 
 /* --- COPY ------------------------------------------------------------- */
 
@@ -366,10 +375,22 @@ static tj_status pg_bulk_row(store_bulk *bb, const char *const *values, tj_error
         for (size_t k = 0; k < n; k++) {
             char c = v[k];
             switch (c) {
-            case '\\': b->buf[b->len++] = '\\'; b->buf[b->len++] = '\\'; break;
-            case '\t': b->buf[b->len++] = '\\'; b->buf[b->len++] = 't'; break;
-            case '\n': b->buf[b->len++] = '\\'; b->buf[b->len++] = 'n'; break;
-            case '\r': b->buf[b->len++] = '\\'; b->buf[b->len++] = 'r'; break;
+            case '\\':
+                b->buf[b->len++] = '\\';
+                b->buf[b->len++] = '\\';
+                break;
+            case '\t':
+                b->buf[b->len++] = '\\';
+                b->buf[b->len++] = 't';
+                break;
+            case '\n':
+                b->buf[b->len++] = '\\';
+                b->buf[b->len++] = 'n';
+                break;
+            case '\r':
+                b->buf[b->len++] = '\\';
+                b->buf[b->len++] = 'r';
+                break;
             default: b->buf[b->len++] = c;
             }
         }
@@ -468,7 +489,8 @@ tj_status store_pg_open(const char *url, store_db **out, tj_error *err)
     PQsetNoticeProcessor(db->conn, quiet_notice, NULL);
     db->base.ops = &pg_ops;
     db->base.kind = STORE_POSTGRES;
-    tj_status st = pg_exec(&db->base, "SET client_encoding TO 'UTF8'; SET client_min_messages TO warning", err);
+    tj_status st =
+        pg_exec(&db->base, "SET client_encoding TO 'UTF8'; SET client_min_messages TO warning", err);
     if (st != TJ_OK) {
         pg_close(&db->base);
         return st;

@@ -27,7 +27,10 @@ typedef struct sq_bulk {
     int ncols;
 } sq_bulk;
 
-static sqlite3 *H(store_db *db) { return ((sq_db *)db)->h; }
+static sqlite3 *H(store_db *db)
+{
+    return ((sq_db *)db)->h;
+}
 
 static tj_status sq_fail(sqlite3 *h, int rc, tj_error *err, const char *what)
 {
@@ -81,9 +84,18 @@ static tj_status sq_bind_text(store_stmt *st, int i, const char *s)
 {
     return bind_rc(sqlite3_bind_text(S(st), i, s, -1, SQLITE_TRANSIENT));
 }
-static tj_status sq_bind_double(store_stmt *st, int i, double v) { return bind_rc(sqlite3_bind_double(S(st), i, v)); }
-static tj_status sq_bind_int64(store_stmt *st, int i, int64_t v) { return bind_rc(sqlite3_bind_int64(S(st), i, v)); }
-static tj_status sq_bind_null(store_stmt *st, int i) { return bind_rc(sqlite3_bind_null(S(st), i)); }
+static tj_status sq_bind_double(store_stmt *st, int i, double v)
+{
+    return bind_rc(sqlite3_bind_double(S(st), i, v));
+}
+static tj_status sq_bind_int64(store_stmt *st, int i, int64_t v)
+{
+    return bind_rc(sqlite3_bind_int64(S(st), i, v));
+}
+static tj_status sq_bind_null(store_stmt *st, int i)
+{
+    return bind_rc(sqlite3_bind_null(S(st), i));
+}
 
 static int sq_step(store_stmt *stb, tj_error *err)
 {
@@ -100,18 +112,39 @@ static int sq_step(store_stmt *stb, tj_error *err)
     return code;
 }
 
-static void sq_reset(store_stmt *st) { sqlite3_reset(S(st)); }
+static void sq_reset(store_stmt *st)
+{
+    sqlite3_reset(S(st));
+}
 static void sq_finalize(store_stmt *st)
 {
     sqlite3_finalize(S(st));
     free(st);
 }
-static const char *sq_col_text(store_stmt *st, int i) { return (const char *)sqlite3_column_text(S(st), i); }
-static double sq_col_double(store_stmt *st, int i) { return sqlite3_column_double(S(st), i); }
-static int64_t sq_col_int64(store_stmt *st, int i) { return sqlite3_column_int64(S(st), i); }
-static int sq_col_is_null(store_stmt *st, int i) { return sqlite3_column_type(S(st), i) == SQLITE_NULL; }
-static int sq_col_count(store_stmt *st) { return sqlite3_column_count(S(st)); }
-static int64_t sq_changes(store_stmt *st) { return ((sq_stmt *)st)->changes; }
+static const char *sq_col_text(store_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(S(st), i);
+}
+static double sq_col_double(store_stmt *st, int i)
+{
+    return sqlite3_column_double(S(st), i);
+}
+static int64_t sq_col_int64(store_stmt *st, int i)
+{
+    return sqlite3_column_int64(S(st), i);
+}
+static int sq_col_is_null(store_stmt *st, int i)
+{
+    return sqlite3_column_type(S(st), i) == SQLITE_NULL;
+}
+static int sq_col_count(store_stmt *st)
+{
+    return sqlite3_column_count(S(st));
+}
+static int64_t sq_changes(store_stmt *st)
+{
+    return ((sq_stmt *)st)->changes;
+}
 
 static tj_status sq_bulk_begin(store_db *db, const char *table, const char *const *columns, int ncols,
                                store_bulk **out, tj_error *err)
@@ -206,7 +239,9 @@ tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err)
     sq_db *db = calloc(1, sizeof *db);
     if (!db)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    int rc = sqlite3_open_v2(
+        path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+        NULL);
     if (rc != SQLITE_OK) {
         tj_status st = tj_error_set(err, TJ_ERR_IO, "db", "cannot open SQLite database %s: %s", path,
                                     db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));

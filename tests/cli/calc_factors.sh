@@ -40,13 +40,16 @@ PY
     "$T" calc "$tmp/m23.json" --db "$DB" --format json >"$tmp/r23.json" || fail "calc 2023"
     python3 -c "import json; r=json.load(open('$tmp/r23.json')); assert any(f['id']=='cn-grid-avg-530000-2022' for f in r['factors_used'])" \
         || fail "resolution by year"
+    # ISO 3166-2 codes name provinces: CN-HB is Hubei (华中 grid), not the North China grid
+    "$T" factor resolve "grid electricity" --region CN-HB --year 2022 --db "$DB" >"$tmp/hb.txt" || fail "resolve CN-HB"
+    grep -q "cn-grid-avg-GRID-HZ-2022@1" "$tmp/hb.txt" || fail "CN-HB should resolve via 420000 to GRID-HZ: $(cat "$tmp/hb.txt")"
     # a draft version may not be used
     "$T" factor add --db "$DB" --id cn-elec-lca-avg-CN-2023 --name-en "draft" --category electricity --unit kWh --value 9 --region CN --ref-year 2023 >/dev/null 2>&1 \
         || fail "add draft"
     sed 's/cn-elec-lca-avg-CN-2023@1/cn-elec-lca-avg-CN-2023@2/' "$tmp/m.json" >"$tmp/draft.json"
     "$T" calc "$tmp/draft.json" --db "$DB" 2>"$tmp/err" >/dev/null; rc=$?
     [ $rc = 2 ] || fail "draft factor: exit $rc"
-    grep -q "only use published" "$tmp/err" || fail "draft message: $(cat "$tmp/err")"
+    grep -q "only published versions can be used" "$tmp/err" || fail "draft message: $(cat "$tmp/err")"
     # unknown factor
     sed 's/cn-elec-lca-avg-CN-2023@1/no-such-factor/' "$tmp/m.json" >"$tmp/nf.json"
     "$T" calc "$tmp/nf.json" --db "$DB" 2>"$tmp/err" >/dev/null; rc=$?

@@ -23,6 +23,11 @@ run_suite() {
     out=$("$T" factor add --db "$DB" --id yn-coffee --name-zh 小粒咖啡 --name-en "Arabica coffee" --category agriculture \
         --unit kg --value 3.1 --region 530800 --year 2023 --source "Example report 示例" --quality example --format json) || fail "add json"
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["id"]=="yn-coffee" and d["version"]==1 and d["region_level"]=="city", d' || fail "add json: $out"
+    printf 'monitoring report\n' >"$tmp/report.txt"
+    "$T" factor add --db "$DB" --id yn-ev --name-en ev --category c --unit kg --value 1 --region CN \
+        --source doc --evidence-file "$tmp/report.txt" >/dev/null || fail "add with evidence file"
+    want=$(sha256sum "$tmp/report.txt" | cut -c1-64)
+    "$T" factor show --db "$DB" yn-ev --format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['evidence']==['$want=report.txt'], d" || fail "evidence digest"
     for step in submit review approve publish; do
         TANJI_USER=expert "$T" factor $step --db "$DB" yn-coffee --reason "step $step" >/dev/null || fail "$step rc=$?"
     done
@@ -57,7 +62,7 @@ assert ev[0]["actor"]=="alice"
     out=$("$T" factor search --db "$DB" 咖啡 --format json) || fail "search"
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==2, d' || fail "search: $out"
     out=$("$T" factor search --db "$DB" --status draft --format json)
-    echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [f["id"] for f in d["factors"]]==["yn-tea"], d' || fail "search status: $out"
+    echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [f["id"] for f in d["factors"]]==["yn-tea","yn-ev"], d' || fail "search status: $out"
 
     "$T" factor show --db "$DB" nope >/dev/null 2>&1; [ $? -eq 2 ] || fail "show missing: exit 2 expected"
     "$T" factor add --db "$DB" --name-zh x --category c --unit kg --value abc --region CN >/dev/null 2>"$tmp/err"

@@ -88,28 +88,39 @@ static void test_workflow(void **state)
     set(&f, "region", "云南");
     set(&f, "ref_year", "2022");
     set(&f, "gases", "{\"CO2\": 15000, \"PFC\": 1500}");
-    set(&f, "evidence", "aa" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=report.pdf");
+    set(&f, "evidence",
+        "aa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=report.pdf");
     set(&f, "quality", "example");
     assert_int_equal(svc_factor_add(fx->db, &f, "alice", &err), TJ_OK);
     assert_int_equal(f.version, 1);
     assert_string_equal(f.region, "530000");
     assert_string_equal(f.status, "draft");
     svc_factor_release(&f);
+    /* a draft is never used by a calculation */
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &f, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 1, &f, &err), TJ_ERR_CONFLICT);
 
     /* publishing a draft is not allowed; the workflow goes step by step */
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "publish", "reg", NULL, &err), TJ_ERR_CONFLICT);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "publish", "reg", NULL, &err),
+                     TJ_ERR_CONFLICT);
     /* no source document: the traceability check refuses submission */
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_ERR_CONFLICT);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err),
+                     TJ_ERR_CONFLICT);
     assert_non_null(strstr(err.message, "source"));
-    assert_int_equal(store_exec(fx->db, "UPDATE factor_version SET source_doc = 'Report 2023' WHERE id = 'al-ingot'", &err),
+    assert_int_equal(store_exec(fx->db,
+                                "UPDATE factor_version SET source_doc = 'Report 2023' WHERE id = 'al-ingot'",
+                                &err),
                      TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "review", "expert", "start", &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err),
+                     TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 1, "publish", "reg", NULL, &err), TJ_OK);
 
     /* published is immutable, even to direct SQL */
-    assert_int_not_equal(store_exec(fx->db, "UPDATE factor_version SET value = 1 WHERE id = 'al-ingot'", &err), TJ_OK);
+    assert_int_not_equal(
+        store_exec(fx->db, "UPDATE factor_version SET value = 1 WHERE id = 'al-ingot'", &err), TJ_OK);
     assert_non_null(strstr(err.message, "immutable"));
     assert_int_not_equal(store_exec(fx->db, "DELETE FROM factor_version WHERE id = 'al-ingot'", &err), TJ_OK);
 
@@ -148,9 +159,16 @@ static void test_workflow(void **state)
 
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "submit", "alice", NULL, &err), TJ_OK);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "reject", "expert", NULL, &err), TJ_ERR_USAGE);
+    /* a second reviewer comments; a comment needs text */
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert2", NULL, &err),
+                     TJ_ERR_USAGE);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert2", "PFC data ok", &err),
+                     TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "reject", "expert", NULL, &err),
+                     TJ_ERR_USAGE);
     assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "approve", "expert", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "publish", "reg", "annual update", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "publish", "reg", "annual update", &err),
+                     TJ_OK);
     assert_int_equal(svc_factor_get(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
     assert_int_equal(g.version, 2);
     assert_string_equal(g.status, "published");
@@ -161,21 +179,43 @@ static void test_workflow(void **state)
     assert_true(g.value == 16500); /* unchanged */
     svc_factor_release(&g);
     assert_int_equal(svc_factor_get(fx->db, "al-ingot", 9, &g, &err), TJ_ERR_NOTFOUND);
+    /* for a calculation: published (or an explicitly pinned superseded) versions only */
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
+    assert_int_equal(g.version, 2);
+    svc_factor_release(&g);
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 1, &g, &err), TJ_OK);
+    assert_string_equal(g.status, "superseded");
+    svc_factor_release(&g);
 
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", NULL, &err), TJ_ERR_USAGE);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", "error found", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", NULL, &err),
+                     TJ_ERR_USAGE);
+    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", "error found", &err),
+                     TJ_OK);
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 2, &g, &err), TJ_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "withdrawn"));
+    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &g, &err), TJ_ERR_NOTFOUND);
 
     svc_factor_events ev;
     assert_int_equal(svc_factor_history(fx->db, "al-ingot", &ev, &err), TJ_OK);
-    /* v1: add submit review approve publish supersede; v2: add submit review approve publish withdraw */
-    assert_int_equal(ev.count, 12);
+    /* v1: add submit review approve publish supersede; v2: add submit review review approve publish withdraw
+     */
+    assert_int_equal(ev.count, 13);
     assert_string_equal(ev.items[0].action, "add");
     assert_string_equal(ev.items[0].actor, "alice");
     assert_string_equal(ev.items[3].action, "approve");
     assert_string_equal(ev.items[3].reason, "checked");
-    assert_string_equal(ev.items[11].action, "withdraw");
-    assert_string_equal(ev.items[11].reason, "error found");
-    assert_string_equal(ev.items[11].from_status, "published");
+    assert_string_equal(ev.items[12].action, "withdraw");
+    assert_string_equal(ev.items[12].reason, "error found");
+    assert_string_equal(ev.items[12].from_status, "published");
+    int comments = 0;
+    for (size_t i = 0; i < ev.count; i++)
+        if (!strcmp(ev.items[i].actor, "expert2")) {
+            comments++;
+            assert_string_equal(ev.items[i].from_status, "under_review");
+            assert_string_equal(ev.items[i].to_status, "under_review");
+            assert_string_equal(ev.items[i].reason, "PFC data ok");
+        }
+    assert_int_equal(comments, 1);
     int seen_supersede = 0;
     for (size_t i = 0; i < ev.count; i++)
         if (!strcmp(ev.items[i].action, "supersede")) {
@@ -225,11 +265,12 @@ static void test_validation(void **state)
 
 static const char grid_csv[] =
     "id,name_zh,name_en,aliases,category,unit,value,region,ref_year,source_doc,source_date,gwp_set\n"
-    "g-cn-2021,电网平均排放因子,grid average,电力|electricity grid,electricity,kWh,0.5568,CN,2021,MEE 2024-12,2024-04-12,CO2 only\n"
+    "g-cn-2021,电网平均排放因子,grid average,电力|electricity grid,electricity,kWh,0.5568,CN,2021,MEE "
+    "2024-12,2024-04-12,CO2 only\n"
     "g-cn-2022,电网平均排放因子,grid average,,electricity,kWh,0.5366,CN,2022,MEE,2024-12-20,CO2 only\n"
     "g-cn-2023,电网平均排放因子,grid average,,electricity,kWh,0.5306,CN,2023,MEE,2026-01,CO2 only\n"
-    "g-nf-2022,电网平均排放因子,grid average,,electricity,kWh,0.3869,CN-NF,2022,MEE,2024-12-20,CO2 only\n"
-    "g-nf-2023,电网平均排放因子,grid average,,electricity,kWh,0.4042,CN-NF,2023,MEE,2026-01,CO2 only\n"
+    "g-nf-2022,电网平均排放因子,grid average,,electricity,kWh,0.3869,GRID-NF,2022,MEE,2024-12-20,CO2 only\n"
+    "g-nf-2023,电网平均排放因子,grid average,,electricity,kWh,0.4042,GRID-NF,2023,MEE,2026-01,CO2 only\n"
     "g-yn-2021,电网平均排放因子,grid average,,electricity,kWh,0.1235,530000,2021,MEE,2024-12-20,CO2 only\n"
     "g-yn-2022,电网平均排放因子,grid average,,electricity,kWh,0.1073,530000,2022,MEE,2024-12-20,CO2 only\n"
     "g-hb-2022,电网平均排放因子,grid average,,electricity,kWh,0.7252,130000,2022,MEE,2024-12-20,CO2 only\n";
@@ -244,7 +285,7 @@ static void test_resolve(void **state)
     assert_int_equal(svc_factor_resolve(fx->db, "电网平均排放因子", "530000", 2023, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-yn-2022");
     assert_true(r.factor.value == 0.1073);
-    assert_string_equal(r.chain, "530000 > CN-NF > CN > GLOBAL");
+    assert_string_equal(r.chain, "530000 > GRID-NF > CN > GLOBAL");
     assert_non_null(strstr(r.explanation, "2022"));
     svc_factor_resolution_release(&r);
     assert_int_equal(svc_factor_resolve(fx->db, "Grid  Average", "云南省", 2021, &r, &err), TJ_OK);
@@ -395,7 +436,8 @@ static void expect_import_error(store_db *db, const char *name, const char *text
     tj_status rc = svc_factor_import_mem(db, name, text, strlen(text), NULL, "published", "t", &r, &err);
     char buf[2048];
     if (rc == TJ_OK || err.line != line || err.column != col || !strstr(err.message, needle))
-        fprintf(stderr, "got: %s (line %ld col %ld)\n", tj_error_format(&err, buf, sizeof buf), err.line, err.column);
+        fprintf(stderr, "got: %s (line %ld col %ld)\n", tj_error_format(&err, buf, sizeof buf), err.line,
+                err.column);
     assert_int_not_equal(rc, TJ_OK);
     assert_string_equal(err.file, name);
     assert_int_equal(err.line, line);
@@ -425,15 +467,21 @@ static void test_import_errors(void **state)
     expect_import_error(fx->db, "quote.csv", buf, 2, 0, "CSV");
     /* JSON: syntax and field errors with line and column */
     expect_import_error(fx->db, "bad.json", "[\n {\"id\": \"a\",\n  \"value\": }\n]", 3, 12, "JSON");
-    expect_import_error(fx->db, "bad.json",
-                        "{\"factors\": [\n"
-                        "  {\"id\": \"a\", \"name_en\": \"A\", \"category\": \"c\", \"unit\": \"kg\", \"value\": 1, "
-                        "\"region\": \"CN\", \"source_doc\": \"d\"},\n"
-                        "  {\"id\": \"b\", \"name_en\": \"B\", \"category\": \"c\", \"unit\": \"kg\",\n"
-                        "   \"value\": \"lots\", \"region\": \"CN\", \"source_doc\": \"d\"}\n"
-                        "]}\n",
-                        4, 13, "value");
+    expect_import_error(
+        fx->db, "bad.json",
+        "{\"factors\": [\n"
+        "  {\"id\": \"a\", \"name_en\": \"A\", \"category\": \"c\", \"unit\": \"kg\", \"value\": 1, "
+        "\"region\": \"CN\", \"source_doc\": \"d\"},\n"
+        "  {\"id\": \"b\", \"name_en\": \"B\", \"category\": \"c\", \"unit\": \"kg\",\n"
+        "   \"value\": \"lots\", \"region\": \"CN\", \"source_doc\": \"d\"}\n"
+        "]}\n",
+        4, 13, "value");
     expect_import_error(fx->db, "bad.json", "[{\"id\": \"a\", \"colour\": 1}]", 1, 24, "unknown field");
+    /* a validation error (unknown region) points at that field's value */
+    expect_import_error(fx->db, "region.json",
+                        "[{\"id\": \"a\", \"name_en\": \"A\", \"category\": \"c\", \"unit\": \"kg\",\n"
+                        "  \"value\": 1, \"source_doc\": \"d\",\n  \"region\": \"Atlantis\"}]",
+                        3, 13, "unknown region");
     /* not UTF-8 and not GB18030 */
     expect_import_error(fx->db, "bin.csv", "id\n\xff\xff\xff\n", 2, 1, "GB18030");
     assert_int_equal(count_rows(fx->db, "SELECT COUNT(*) FROM factor_event"), 0);
@@ -462,7 +510,8 @@ static void test_import_encodings(void **state)
     assert_non_null(p);
     memcpy(p, "yn-te2", 6);
     svc_import_result r;
-    assert_int_equal(svc_factor_import_mem(fx->db, "gb.csv", gb, strlen(gb), "csv", "published", "t", &r, &err), TJ_OK);
+    assert_int_equal(
+        svc_factor_import_mem(fx->db, "gb.csv", gb, strlen(gb), "csv", "published", "t", &r, &err), TJ_OK);
     assert_int_equal(r.rows, 1);
     svc_factor f;
     assert_int_equal(svc_factor_get(fx->db, "yn-te2", 0, &f, &err), TJ_OK);
@@ -476,12 +525,47 @@ static void test_import_encodings(void **state)
     assert_int_equal(svc_factor_get(fx->db, "yn-tea", 1, &f, &err), TJ_OK);
     assert_string_equal(f.status, "superseded");
     svc_factor_release(&f);
+    /* the same id twice in one file over a published version: v3 superseded, v4 published */
+    char twice[1024];
+    snprintf(twice, sizeof twice, "%s%s", bom, "yn-tea,云南普洱茶,agriculture,kg,1.7,530000,示例 example\n");
+    import_ok(fx->db, "twice.csv", twice, "published");
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 0, &f, &err), TJ_OK);
+    assert_int_equal(f.version, 4);
+    assert_true(f.value == 1.7);
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 2, &f, &err), TJ_OK);
+    assert_string_equal(f.status, "superseded");
+    assert_int_equal(f.superseded_by, 3);
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 3, &f, &err), TJ_OK);
+    assert_string_equal(f.status, "superseded");
+    assert_int_equal(f.superseded_by, 4);
+    svc_factor_release(&f);
+    svc_factor_events ev;
+    assert_int_equal(svc_factor_history(fx->db, "yn-tea", &ev, &err), TJ_OK);
+    int sup[8] = {0};
+    for (size_t i = 0; i < ev.count; i++)
+        if (!strcmp(ev.items[i].action, "supersede")) {
+            assert_true(ev.items[i].version >= 1 && ev.items[i].version <= 3);
+            sup[ev.items[i].version]++;
+        }
+    assert_int_equal(sup[1], 1);
+    assert_int_equal(sup[2], 1);
+    assert_int_equal(sup[3], 1);
+    svc_factor_events_release(&ev);
+    assert_int_equal(
+        count_rows(fx->db,
+                   "SELECT COUNT(*) FROM factor_version WHERE id = 'yn-tea' AND status = 'published'"),
+        1);
     /* JSON */
-    import_ok(fx->db, "f.json",
-              "[{\"id\": \"j1\", \"name_en\": \"JSON factor\", \"aliases\": [\"jf\", \"json one\"], \"category\": \"x\","
-              " \"unit\": \"kg\", \"value\": 0.25, \"region\": \"CN-HB\", \"ref_year\": 2023, \"traceable\": true,"
-              " \"gases\": {\"CO2\": 0.2, \"CH4\": 0.05}, \"source_doc\": \"d\"}]",
-              "published");
+    import_ok(
+        fx->db, "f.json",
+        "[{\"id\": \"j1\", \"name_en\": \"JSON factor\", \"aliases\": [\"jf\", \"json one\"], \"category\": "
+        "\"x\","
+        " \"unit\": \"kg\", \"value\": 0.25, \"region\": \"GRID-HB\", \"ref_year\": 2023, \"traceable\": "
+        "true,"
+        " \"gases\": {\"CO2\": 0.2, \"CH4\": 0.05}, \"source_doc\": \"d\"}]",
+        "published");
     svc_factor_resolution res;
     assert_int_equal(svc_factor_resolve(fx->db, "json one", "110000", 2024, &res, &err), TJ_OK);
     assert_string_equal(res.factor.id, "j1");
@@ -512,7 +596,8 @@ static void test_export_roundtrip(void **state)
         store_db *db2;
         assert_int_equal(store_open(t2->url, &db2, &err), TJ_OK);
         svc_import_result r;
-        tj_status rc = svc_factor_import_mem(db2, json ? "x.json" : "x.csv", buf, len, NULL, "draft", "t", &r, &err);
+        tj_status rc =
+            svc_factor_import_mem(db2, json ? "x.json" : "x.csv", buf, len, NULL, "draft", "t", &r, &err);
         if (rc != TJ_OK)
             fprintf(stderr, "%s\n", err.message);
         assert_int_equal(rc, TJ_OK);

@@ -72,17 +72,21 @@ static void test_migrated(void **state)
     assert_int_equal(store_schema_version(f->db, &v, &err), TJ_OK);
     assert_int_equal(v, store_schema_latest());
     assert_true(v >= 1);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"), (int64_t)store_migration_count);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"),
+                     (int64_t)store_migration_count);
     /* the region table is seeded: national, 7 grids, 31 provinces */
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'grid'"), 7);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'province'"), 31);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'CN-NF'"), 1);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = 'CN' AND parent = 'GLOBAL'"), 1);
+    assert_int_equal(
+        count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'GRID-NF'"), 1);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = 'CN' AND parent = 'GLOBAL'"),
+                     1);
     assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region"), 40);
     /* reopening applies nothing twice */
     store_close(f->db);
     assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_OK);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"), (int64_t)store_migration_count);
+    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"),
+                     (int64_t)store_migration_count);
     assert_string_equal(store_backend_name(f->db), g_pg ? "postgresql" : "sqlite");
     assert_int_equal(store_backend(f->db), g_pg ? STORE_POSTGRES : STORE_SQLITE);
 }
@@ -91,7 +95,8 @@ static void test_newer_schema_refused(void **state)
 {
     fixture *f = *state;
     tj_error err;
-    exec_ok(f->db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999999, 'future', 'x')");
+    exec_ok(f->db,
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999999, 'future', 'x')");
     store_close(f->db);
     f->db = NULL;
     assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_ERR_DB);
@@ -105,7 +110,8 @@ static void test_types_and_nulls(void **state)
     tj_error err;
     store_stmt *st;
     exec_ok(f->db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, x DOUBLE PRECISION, n BIGINT)");
-    assert_int_equal(store_prepare(f->db, "INSERT INTO t (id, name, x, n) VALUES (?, ?, ?, ?)", &st, &err), TJ_OK);
+    assert_int_equal(store_prepare(f->db, "INSERT INTO t (id, name, x, n) VALUES (?, ?, ?, ?)", &st, &err),
+                     TJ_OK);
     assert_int_equal(store_bind_int64(st, 1, 1), TJ_OK);
     assert_int_equal(store_bind_text(st, 2, "云南 Yunnan 'quoted' ?"), TJ_OK);
     assert_int_equal(store_bind_double(st, 3, 0.1073), TJ_OK);
@@ -149,9 +155,7 @@ static void test_placeholders_in_quotes(void **state)
     fixture *f = *state;
     tj_error err;
     store_stmt *st;
-    assert_int_equal(store_prepare(f->db,
-                                   "SELECT '?' AS \"a?\", ? /* ? */ , 'it''s ?', ? -- ?\n",
-                                   &st, &err),
+    assert_int_equal(store_prepare(f->db, "SELECT '?' AS \"a?\", ? /* ? */ , 'it''s ?', ? -- ?\n", &st, &err),
                      TJ_OK);
     store_bind_text(st, 1, "one");
     store_bind_text(st, 2, "two");
@@ -318,7 +322,8 @@ static void test_bad_url(void **state)
     tj_error err;
     assert_int_equal(store_open("/nonexistent-dir/x/y.db", &db, &err), TJ_ERR_IO);
     assert_null(db);
-    assert_int_equal(store_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", &db, &err), TJ_ERR_IO);
+    assert_int_equal(store_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", &db, &err),
+                     TJ_ERR_IO);
     assert_null(db);
     assert_int_equal(store_open("", &db, &err), TJ_ERR_USAGE);
 }

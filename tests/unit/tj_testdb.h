@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 typedef struct tjt_db {
-    int pg;        /* 1 = PostgreSQL */
+    int pg; /* 1 = PostgreSQL */
     char url[1024];
     char dir[256]; /* SQLite: temp dir */
     char name[64]; /* PostgreSQL: database name */
@@ -90,7 +90,8 @@ static tjt_db *tjt_db_create(int pg)
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->name);
     tjt_pg_admin(sql);
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", t->name);
-    if (tjt_pg_admin(sql) != 0 || tjt_pg_url_with_db(tjt_pg_admin_url(), t->name, t->url, sizeof t->url) != 0) {
+    if (tjt_pg_admin(sql) != 0 ||
+        tjt_pg_url_with_db(tjt_pg_admin_url(), t->name, t->url, sizeof t->url) != 0) {
         free(t);
         return NULL;
     }
