@@ -610,6 +610,88 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
     return s;
 }
 
+/* search_keys (PostgreSQL): a tsvector whose lexemes are the character
+ * bigrams and 4-grams of every white-space separated token of search_text.
+ * A search word (never containing white space) occurs in search_text only
+ * inside one token, so every bigram and 4-gram of the word is a lexeme of
+ * the row: the tsquery of some of them (exact lexemes, which GIN intersects
+ * fast, unlike prefix queries) finds a superset of the rows LIKE '%word%'
+ * matches, and LIKE decides.  One-character words get no key.  Very long
+ * texts get only the marker lexeme ' ' (no token contains a space), which
+ * the search also accepts (a second @@ condition). */
+#define FX_KEYS_MAX_TEXT 4096
+
+static int key_sep(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ','; }
+
+/* Append the quoted lexeme s[0..n) to o (enough room: 2n + 2). */
+static size_t key_quote(char *o, const char *s, size_t n)
+{
+    size_t k = 0;
+    o[k++] = '\'';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'' || s[i] == '\\')
+            o[k++] = '\\';
+        o[k++] = s[i];
+    }
+    o[k++] = '\'';
+    return k;
+}
+
+/* Byte offsets of the UTF-8 characters of s[0..n): starts[0..count], with
+ * starts[count] = n.  Returns count, or (size_t)-1 when out of memory. */
+static size_t utf8_starts(const char *s, size_t n, size_t **starts)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    *starts = malloc((c + 1) * sizeof **starts);
+    if (!*starts)
+        return (size_t)-1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            (*starts)[k++] = i;
+    (*starts)[k] = n;
+    return c;
+}
+
+char *fx_search_keys(const char *text)
+{
+    size_t n = strlen(text);
+    if (n > FX_KEYS_MAX_TEXT)
+        return fx_strdup("' '");
+    /* at most two n-grams start at each character, each at most 16 bytes,
+     * doubled by escapes, quoted, and a space */
+    char *o = malloc(n * 2 * (2 * 16 + 3) + 1);
+    size_t *st = NULL;
+    size_t nc = o ? utf8_starts(text, n, &st) : (size_t)-1;
+    if (nc == (size_t)-1) {
+        free(o);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nc;) {
+        if (key_sep(text[st[i]])) {
+            i++;
+            continue;
+        }
+        size_t end = i;
+        while (end < nc && !key_sep(text[st[end]]))
+            end++;
+        static const size_t grams[] = {2, 4};
+        for (size_t g = 0; g < 2; g++)
+            for (size_t j = i; j + grams[g] <= end; j++) {
+                if (k)
+                    o[k++] = ' ';
+                k += key_quote(o + k, text + st[j], st[j + grams[g]] - st[j]);
+            }
+        i = end;
+    }
+    o[k] = 0;
+    free(st);
+    return o;
+}
+
 char *fx_new_id(void)
 {
     unsigned char b[16];
@@ -898,8 +980,9 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
     size_t o = (size_t)snprintf(sql, sizeof sql, "INSERT INTO factor_version (");
     for (size_t i = 0; i < fx_db_field_count; i++)
         o += (size_t)snprintf(sql + o, sizeof sql - o, "%s, ", svc_factor_fields[i].name);
-    o += (size_t)snprintf(sql + o, sizeof sql - o, "search_text) VALUES (");
-    for (size_t i = 0; i <= fx_db_field_count; i++)
+    int pg = store_backend(db) == STORE_POSTGRES;
+    o += (size_t)snprintf(sql + o, sizeof sql - o, pg ? "search_text, search_keys) VALUES (" : "search_text) VALUES (");
+    for (size_t i = 0; i <= fx_db_field_count + (size_t)pg; i++)
         o += (size_t)snprintf(sql + o, sizeof sql - o, "%s?", i ? ", " : "");
     snprintf(sql + o, sizeof sql - o, ")");
     store_stmt *st;
@@ -932,14 +1015,19 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
         }
     }
     char *search = fx_search_text(regions, f);
-    if (!search) {
+    char *keys = search && pg ? fx_search_keys(search) : NULL;
+    if (!search || (pg && !keys)) {
         store_finalize(st);
+        free(search);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     }
     store_bind_text(st, (int)fx_db_field_count + 1, search);
+    if (pg)
+        store_bind_text(st, (int)fx_db_field_count + 2, keys);
     int s = store_step(st, err);
     store_finalize(st);
     free(search);
+    free(keys);
     if (s < 0)
         return (tj_status)s;
     if (store_backend(db) == STORE_SQLITE) {
@@ -1347,6 +1435,41 @@ static void qp_release(qparams *p)
     p->n = 0;
 }
 
+/* The tsquery lexemes for search word w (ASCII lower case, as search_text),
+ * joined by " & ", appended to q (see fx_search_keys): its bigrams (words of
+ * 2-3 characters) or its 4-grams at every fourth character and at its end
+ * (longer words); nothing for one character.  Returns 0 when out of memory. */
+static int search_key_query_word(sbuf *q, const char *w)
+{
+    size_t n = strlen(w), *st = NULL;
+    size_t nc = utf8_starts(w, n, &st);
+    if (nc == (size_t)-1)
+        return 0;
+    size_t g = nc >= 4 ? 4 : 2;
+    char *lex = malloc(2 * n + 3);
+    if (!lex) {
+        free(st);
+        return 0;
+    }
+    for (size_t j = 0; nc >= 2 && j + g <= nc; j += g) {
+        size_t at[2] = {j, nc - g};
+        int count = j + 2 * g > nc && (nc - g) % g ? 2 : 1; /* the last step also takes the end */
+        for (int e = 0; e < count; e++) {
+            size_t m = key_quote(lex, w + st[at[e]], st[at[e] + g] - st[at[e]]);
+            for (size_t i = 1; i + 1 < m; i++)
+                if (lex[i] >= 'A' && lex[i] <= 'Z')
+                    lex[i] = (char)(lex[i] - 'A' + 'a');
+            lex[m] = 0;
+            if (q->len)
+                sb_add(q, " & ");
+            sb_add(q, lex);
+        }
+    }
+    free(lex);
+    free(st);
+    return !q->oom;
+}
+
 /* LIKE pattern %term% with \ escapes, ASCII lower case (search_text is). */
 static char *like_pattern(const char *t)
 {
@@ -1366,17 +1489,21 @@ static char *like_pattern(const char *t)
     return p;
 }
 
+/* keys (PostgreSQL, may be NULL): receives the tsquery on search_keys that
+ * every row matching the words satisfies (NULL when there are no words). */
 static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
-                                tj_error *err)
+                                char **keys, tj_error *err)
 {
     *fts = 0;
+    if (keys)
+        *keys = NULL;
     int pg = store_backend(db) == STORE_POSTGRES;
     sb_add(w, " WHERE 1 = 1");
     if (!fx_empty(q->text)) {
         char *words = fx_strdup(q->text);
         if (!words)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        sbuf match = {0};
+        sbuf match = {0}, kq = {0};
         /* Words are separated by ASCII white space or commas, and by the
          * full-width comma and ideographic space (replaced by spaces first:
          * strtok works on bytes). */
@@ -1405,13 +1532,20 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             } else {
                 sb_add(w, pg ? " AND fv.search_text LIKE ?" : " AND fv.search_text LIKE ? ESCAPE '\\'");
                 qp_text(p, like_pattern(t));
+                if (pg && keys && !search_key_query_word(&kq, t))
+                    kq.oom = 1;
             }
         }
         free(words);
-        if (match.oom) {
+        if (match.oom || kq.oom) {
             free(match.s);
+            free(kq.s);
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         }
+        if (keys)
+            *keys = kq.s;
+        else
+            free(kq.s);
         if (match.len) {
             /* the FROM clause joins factor_fts (see svc_factor_search) */
             sb_add(w, " AND factor_fts MATCH ?");
@@ -1443,6 +1577,8 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     return TJ_OK;
 }
 
+int fx_search_force_index;
+
 /* Counting stops here: the total of a broad search is "at least". */
 #define SEARCH_COUNT_CAP 200
 
@@ -1458,7 +1594,8 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     qparams p = {0};
     store_stmt *st = NULL;
     int fts = 0;
-    tj_status rc = fx_build_where(db, q, &w, &p, &fts, err);
+    char *keys = NULL;
+    tj_status rc = fx_build_where(db, q, &w, &p, &fts, &keys, err);
     if (rc != TJ_OK)
         goto out;
     /* Results come in the order the versions were added (rid), which FTS5
@@ -1480,7 +1617,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         sbuf wi = {0};
         qparams pi = {0};
         int fts_i;
-        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, err);
+        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, NULL, err);
         sbuf probe = {0};
         sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (");
         sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
@@ -1509,14 +1646,27 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
                ihits = (double)store_col_int64(st, 2);
         store_finalize(st);
         st = NULL;
-        if (sampled >= 500) {
+        if (fx_search_force_index)
+            selective = 1;
+        else if (sampled >= 500) {
             double n = sampled / 0.005;
             double walk = hits > 0 ? SEARCH_COUNT_CAP / (hits / sampled) : 1e300;
             double bitmap = ihits / sampled * n;
             selective = bitmap < walk;
         }
-        if (selective)
+        if (selective) {
             order = " ORDER BY fv.rid + 0"; /* keeps the planner off the primary key */
+            if (keys) {
+                /* the rows come from the search_keys index; LIKE still decides */
+                sb_add(&w, " AND (fv.search_keys @@ ?::tsquery OR fv.search_keys @@ $$' '$$::tsquery)");
+                qp_text(&p, keys);
+                keys = NULL;
+                if (w.oom) {
+                    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                    goto out;
+                }
+            }
+        }
     }
     sbuf sql = {0};
     char cap[64];
@@ -1581,6 +1731,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
 out:
     store_finalize(st);
     free(w.s);
+    free(keys);
     qp_release(&p);
     if (rc != TJ_OK)
         svc_factor_list_release(out);

@@ -939,8 +939,10 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         for (size_t i = 0; i < fx_db_field_count; i++)
             cols[i] = svc_factor_fields[i].name;
         cols[fx_db_field_count] = "search_text";
+        cols[fx_db_field_count + 1] = "search_keys"; /* PostgreSQL only */
+        int pg = store_backend(db) == STORE_POSTGRES;
         store_bulk *b;
-        if ((rc = store_bulk_begin(db, "factor_version", cols, (int)fx_db_field_count + 1, &b, err)))
+        if ((rc = store_bulk_begin(db, "factor_version", cols, (int)fx_db_field_count + 1 + pg, &b, err)))
             goto fail;
         char *vals[64];
         for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
@@ -956,11 +958,13 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             }
             vals[fx_db_field_count] = fx_search_text(&regions, f);
             oom |= !vals[fx_db_field_count];
+            vals[fx_db_field_count + 1] = pg && vals[fx_db_field_count] ? fx_search_keys(vals[fx_db_field_count]) : NULL;
+            oom |= pg && !vals[fx_db_field_count + 1];
             if (oom)
                 rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             else if ((rc = store_bulk_row(b, (const char *const *)vals, err)) != TJ_OK)
                 rc = row_error(err, name, &rows.items[i], json, text);
-            for (size_t k = 0; k <= fx_db_field_count; k++)
+            for (size_t k = 0; k <= fx_db_field_count + 1; k++)
                 free(vals[k]);
         }
         if (rc != TJ_OK) {

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "services/factors.h"
+#include "services/factors_internal.h"
 #include "store/store.h"
 #include "tj_testdb.h"
 
@@ -350,9 +351,8 @@ static void test_resolve(void **state)
     assert_int_equal(svc_factor_resolve(fx->db, "draft only", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
 }
 
-static void test_search(void **state)
+static void search_cases(fixture *fx)
 {
-    fixture *fx = *state;
     tj_error err;
     import_ok(fx->db, "grid.csv", grid_csv, "published");
     import_ok(fx->db, "m.csv",
@@ -425,6 +425,42 @@ static void test_search(void **state)
     assert_int_equal(l.count, 1);
     assert_string_equal(l.items[0].id, "pv-1");
     svc_factor_list_release(&l);
+    /* substrings anywhere in a word, long words, quotes and separators */
+    import_ok(fx->db, "k.csv",
+              "id,name_zh,name_en,aliases,category,unit,value,region,ref_year,quality\n"
+              "k-1,聚对苯二甲酸乙二醇酯瓶片,Polyethyleneterephthalatebottlechips,O'Brien\\x;a|b,plastics,t,2.5,CN,2023,"
+              "example\n",
+              "draft");
+    const struct {
+        const char *text;
+        int hits;
+    } cases[] = {
+        {"luminiu", 2},        {"uminium liquid", 1},  {"ethyleneterephthalatebottle", 1},
+        {"terephthalatebottlechips", 1}, {"ethyleneterephthalatebottlechipz", 0}, {"苯二甲酸乙二醇酯瓶", 1},
+        {"醇酯瓶片", 1},       {"o'brien\\x", 1},      {"'brien", 1},
+        {"a|b", 1},            {"k-1", 1},             {"2022 yunnan", 1},
+        {"铝（电解", 1},       {"530000 普洱", 1},      {"plastics k-", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        q = (svc_factor_query){0};
+        q.text = cases[i].text;
+        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        if (l.total != cases[i].hits)
+            fail_msg("search \"%s\": %lld matches, expected %d", cases[i].text, (long long)l.total,
+                     cases[i].hits);
+        svc_factor_list_release(&l);
+    }
+}
+
+static void test_search(void **state) { search_cases(*state); }
+
+/* The same cases with PostgreSQL's index plan (search_keys), which the
+ * benchmark-sized databases take for rare matches. */
+static void test_search_index_plan(void **state)
+{
+    fx_search_force_index = 1;
+    search_cases(*state);
+    fx_search_force_index = 0;
 }
 
 static void expect_import_error(store_db *db, const char *name, const char *text, long line, long col,
@@ -666,6 +702,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_index_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_encodings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_roundtrip, setup, teardown),
