@@ -637,6 +637,23 @@ static size_t key_quote(char *o, const char *s, size_t n)
     return k;
 }
 
+/* The filter lexemes: "y 2018", "r 530000", "c metals" (a space: never in an
+ * n-gram), for values up to FX_KEY_FILTER_MAX bytes. */
+#define FX_KEY_FILTER_MAX 200
+static size_t key_quote_prefixed(char *o, const char *prefix, const char *v)
+{
+    size_t k = 0;
+    o[k++] = '\'';
+    for (int part = 0; part < 2; part++)
+        for (const char *c = part ? v : prefix; *c; c++) {
+            if (*c == '\'' || *c == '\\')
+                o[k++] = '\\';
+            o[k++] = *c;
+        }
+    o[k++] = '\'';
+    return k;
+}
+
 /* Byte offsets of the UTF-8 characters of s[0..n): starts[0..count], with
  * starts[count] = n.  Returns count, or (size_t)-1 when out of memory. */
 static size_t utf8_starts(const char *s, size_t n, size_t **starts)
@@ -655,14 +672,14 @@ static size_t utf8_starts(const char *s, size_t n, size_t **starts)
     return c;
 }
 
-char *fx_search_keys(const char *text)
+char *fx_search_keys(const char *text, const svc_factor *f)
 {
     size_t n = strlen(text);
     if (n > FX_KEYS_MAX_TEXT)
         return fx_strdup("' '");
     /* at most two n-grams start at each character, each at most 16 bytes,
-     * doubled by escapes, quoted, and a space */
-    char *o = malloc(n * 2 * (2 * 16 + 3) + 1);
+     * doubled by escapes, quoted, and a space; then the filters */
+    char *o = malloc(n * 2 * (2 * 16 + 3) + 3 * (2 * FX_KEY_FILTER_MAX + 8) + 1);
     size_t *st = NULL;
     size_t nc = o ? utf8_starts(text, n, &st) : (size_t)-1;
     if (nc == (size_t)-1) {
@@ -687,6 +704,15 @@ char *fx_search_keys(const char *text)
             }
         i = end;
     }
+    if (f->ref_year > 0)
+        k += (size_t)sprintf(o + k, "%s'y %d'", k ? " " : "", f->ref_year);
+    const char *fv[2][2] = {{"r ", f->region}, {"c ", f->category}};
+    for (int i = 0; i < 2; i++)
+        if (!fx_empty(fv[i][1]) && strlen(fv[i][1]) <= FX_KEY_FILTER_MAX) {
+            if (k)
+                o[k++] = ' ';
+            k += key_quote_prefixed(o + k, fv[i][0], fv[i][1]);
+        }
     o[k] = 0;
     free(st);
     return o;
@@ -1015,7 +1041,7 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
         }
     }
     char *search = fx_search_text(regions, f);
-    char *keys = search && pg ? fx_search_keys(search) : NULL;
+    char *keys = search && pg ? fx_search_keys(search, f) : NULL;
     if (!search || (pg && !keys)) {
         store_finalize(st);
         free(search);
@@ -1490,9 +1516,11 @@ static char *like_pattern(const char *t)
 }
 
 /* keys (PostgreSQL, may be NULL): receives the tsquery on search_keys that
- * every row matching the words satisfies (NULL when there are no words). */
+ * every row matching the words and filters satisfies (NULL when there are
+ * no words).  noindex: write the category, region and year filters so that
+ * the planner does not use their btree indexes (search_keys serves them). */
 static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
-                                char **keys, tj_error *err)
+                                char **keys, int noindex, tj_error *err)
 {
     *fts = 0;
     if (keys)
@@ -1542,10 +1570,30 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             free(kq.s);
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         }
-        if (keys)
+        if (keys && kq.len) {
+            /* the filters' lexemes (see fx_search_keys) */
+            char y[32];
+            snprintf(y, sizeof y, "'y %d'", q->year);
+            if (q->year > 0)
+                sb_add(&kq, " & "), sb_add(&kq, y);
+            if (!fx_empty(q->category) && strlen(q->category) <= FX_KEY_FILTER_MAX) {
+                char *l = malloc(2 * strlen(q->category) + 8);
+                if (!l) {
+                    kq.oom = 1;
+                } else {
+                    l[key_quote_prefixed(l, "c ", q->category)] = 0;
+                    sb_add(&kq, " & "), sb_add(&kq, l);
+                    free(l);
+                }
+            }
+            if (kq.oom) {
+                free(kq.s);
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            }
             *keys = kq.s;
-        else
+        } else {
             free(kq.s);
+        }
         if (match.len) {
             /* the FROM clause joins factor_fts (see svc_factor_search) */
             sb_add(w, " AND factor_fts MATCH ?");
@@ -1554,18 +1602,29 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         }
     }
     if (!fx_empty(q->category)) {
-        sb_add(w, " AND fv.category = ?");
+        sb_add(w, noindex ? " AND fv.category || '' = ?" : " AND fv.category = ?");
         qp_text(p, fx_strdup(q->category));
     }
     if (!fx_empty(q->region)) {
         char *code = svc_region_normalize(db, q->region, err);
         if (!code)
             return err ? err->code : TJ_ERR_INPUT;
-        sb_add(w, " AND fv.region = ?");
+        sb_add(w, noindex ? " AND fv.region || '' = ?" : " AND fv.region = ?");
+        if (keys && *keys && strlen(code) <= FX_KEY_FILTER_MAX) {
+            char *k2 = malloc(strlen(*keys) + 2 * strlen(code) + 10);
+            if (!k2) {
+                free(code);
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            }
+            size_t o = (size_t)sprintf(k2, "%s & ", *keys);
+            k2[o + key_quote_prefixed(k2 + o, "r ", code)] = 0;
+            free(*keys);
+            *keys = k2;
+        }
         qp_text(p, code);
     }
     if (q->year > 0) {
-        sb_add(w, " AND fv.ref_year = ?");
+        sb_add(w, noindex ? " AND fv.ref_year + 0 = ?" : " AND fv.ref_year = ?");
         qp_int(p, q->year);
     }
     if (!fx_empty(q->status)) {
@@ -1595,7 +1654,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     store_stmt *st = NULL;
     int fts = 0;
     char *keys = NULL;
-    tj_status rc = fx_build_where(db, q, &w, &p, &fts, &keys, err);
+    tj_status rc = fx_build_where(db, q, &w, &p, &fts, &keys, 0, err);
     if (rc != TJ_OK)
         goto out;
     /* Results come in the order the versions were added (rid), which FTS5
@@ -1617,7 +1676,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         sbuf wi = {0};
         qparams pi = {0};
         int fts_i;
-        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, NULL, err);
+        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, NULL, 0, err);
         sbuf probe = {0};
         sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (");
         sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
@@ -1657,7 +1716,15 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         if (selective) {
             order = " ORDER BY fv.rid + 0"; /* keeps the planner off the primary key */
             if (keys) {
-                /* the rows come from the search_keys index; LIKE still decides */
+                /* The rows come from the search_keys index alone (words and
+                 * filters); LIKE and the filters still decide. */
+                free(keys);
+                keys = NULL;
+                free(w.s);
+                w = (sbuf){0};
+                qp_release(&p);
+                if ((rc = fx_build_where(db, q, &w, &p, &fts, &keys, 1, err)) != TJ_OK)
+                    goto out;
                 sb_add(&w, " AND (fv.search_keys @@ ?::tsquery OR fv.search_keys @@ $$' '$$::tsquery)");
                 qp_text(&p, keys);
                 keys = NULL;
@@ -1668,9 +1735,56 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
             }
         }
     }
+    if (selective) {
+        /* One pass over the matching rows: their rids, counted (up to the
+         * cap) and sorted for the page, whose rows are then read by rid. */
+        sbuf sql = {0};
+        char mid[256];
+        sb_add(&sql, "WITH m AS MATERIALIZED (SELECT fv.rid FROM factor_version fv");
+        sb_add(&sql, w.s);
+        snprintf(mid, sizeof mid,
+                 "), c AS (SELECT COUNT(*) AS n FROM (SELECT 1 FROM m LIMIT %d) x), "
+                 "page AS (SELECT m.rid FROM m ORDER BY m.rid LIMIT ? OFFSET ?) SELECT c.n, ",
+                 SEARCH_COUNT_CAP + 1);
+        sb_add(&sql, mid);
+        sb_add(&sql, fx_db_columns());
+        sb_add(&sql, " FROM c LEFT JOIN (page JOIN factor_version fv ON fv.rid = page.rid) ON true ORDER BY fv.rid");
+        if (sql.oom) {
+            free(sql.s);
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        rc = store_prepare(db, sql.s, &st, err);
+        free(sql.s);
+        if (rc != TJ_OK)
+            goto out;
+        qp_bind(&p, st, 1);
+        store_bind_int64(st, p.n + 1, limit);
+        store_bind_int64(st, p.n + 2, q->offset);
+        int s;
+        while ((s = store_step(st, err)) == 1) {
+            out->total = store_col_int64(st, 0);
+            if (store_col_is_null(st, 1))
+                continue; /* no row on this page */
+            svc_factor *n = realloc(out->items, (out->count + 1) * sizeof *n);
+            if (!n) {
+                s = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                break;
+            }
+            out->items = n;
+            fx_read_row(st, 1, &out->items[out->count++]);
+        }
+        if (s < 0)
+            rc = (tj_status)s;
+        if (out->total > SEARCH_COUNT_CAP) {
+            out->total = SEARCH_COUNT_CAP;
+            out->total_capped = 1;
+        }
+        goto out;
+    }
     sbuf sql = {0};
     char cap[64];
-    snprintf(cap, sizeof cap, selective ? ") x" : " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
+    snprintf(cap, sizeof cap, " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
     sb_add(&sql, "SELECT COUNT(*) FROM (SELECT 1");
     sb_add(&sql, from);
     sb_add(&sql, w.s);

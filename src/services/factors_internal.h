@@ -27,8 +27,8 @@ void fx_regions_release(fx_regions *r);
 const fx_region *fx_region_find(const fx_regions *r, const char *code);
 tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err);
 char *fx_search_text(const fx_regions *regions, const svc_factor *f);
-/* PostgreSQL search_keys (a tsvector literal) for a search_text. */
-char *fx_search_keys(const char *search_text);
+/* PostgreSQL search_keys (a tsvector literal) for a version and its search_text. */
+char *fx_search_keys(const char *search_text, const svc_factor *f);
 /* Tests: nonzero makes PostgreSQL searches take the index plan (search_keys
  * and the filter indexes) whatever the sampled densities say. */
 extern int fx_search_force_index;

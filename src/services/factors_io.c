@@ -958,7 +958,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             }
             vals[fx_db_field_count] = fx_search_text(&regions, f);
             oom |= !vals[fx_db_field_count];
-            vals[fx_db_field_count + 1] = pg && vals[fx_db_field_count] ? fx_search_keys(vals[fx_db_field_count]) : NULL;
+            vals[fx_db_field_count + 1] = pg && vals[fx_db_field_count] ? fx_search_keys(vals[fx_db_field_count], f) : NULL;
             oom |= pg && !vals[fx_db_field_count + 1];
             if (oom)
                 rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -975,6 +975,14 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             goto fail;
 
         if (store_backend(db) == STORE_SQLITE && (rc = fx_fts_sync(db, NULL, max_rid, err)) != TJ_OK)
+            goto fail;
+        /* PostgreSQL: merge the GIN pending list now, while the data is hot,
+         * rather than leaving searches to scan it (up to 4 MB) until some
+         * later insert or vacuum does.  Only the index owner may. */
+        if (pg && (rc = store_exec(db,
+                                   "DO $$ BEGIN PERFORM gin_clean_pending_list('factor_version_keys'::regclass);\n"
+                                   "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
+                                   err)) != TJ_OK)
             goto fail;
         const char *ncols[] = {"name_norm", "id", "version", "region"};
         if ((rc = store_bulk_begin(db, "factor_name", ncols, 4, &b, err)))

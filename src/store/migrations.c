@@ -364,7 +364,8 @@ static const char factor_name_fk_postgres[] =
 
 /* ---- 8: factor search keys (PostgreSQL) -----------------------------------
  * search_keys holds the character bigrams and 4-grams of every white-space
- * separated token of search_text (the factor service writes it; see
+ * separated token of search_text and the lexemes 'y YEAR', 'r REGION' and
+ * 'c CATEGORY' (the factor service writes it; see
  * fx_search_keys in services/factors.c, which this UPDATE mirrors for
  * existing rows).  Searches intersect exact posting lists of a GIN index on
  * it where pg_trgm rechecked thousands of rows; the trigram index goes
@@ -375,7 +376,11 @@ static const char factor_keys_postgres[] =
     "UPDATE factor_version SET search_keys = CASE WHEN octet_length(search_text) > 4096 THEN $$' '$$::tsvector\n"
     "  ELSE (SELECT COALESCE(array_to_tsvector(array_agg(DISTINCT substr(tok, i, g))), ''::tsvector)\n"
     "        FROM regexp_split_to_table(search_text, '[ \\t\\r\\n,]+') tok, (VALUES (2), (4)) n (g),\n"
-    "             generate_series(1, char_length(tok) - g + 1) i) END;\n"
+    "             generate_series(1, char_length(tok) - g + 1) i)\n"
+    "    || array_to_tsvector(array_remove(ARRAY[\n"
+    "         CASE WHEN ref_year > 0 THEN 'y ' || ref_year END,\n"
+    "         CASE WHEN region <> '' AND octet_length(region) <= 200 THEN 'r ' || region END,\n"
+    "         CASE WHEN category <> '' AND octet_length(category) <= 200 THEN 'c ' || category END], NULL)) END;\n"
     "ALTER TABLE factor_version ALTER COLUMN search_keys SET NOT NULL;\n"
     "CREATE INDEX factor_version_keys ON factor_version USING gin (search_keys);\n"
     "DROP INDEX IF EXISTS factor_version_search;\n";

@@ -450,9 +450,59 @@ static void search_cases(fixture *fx)
                      cases[i].hits);
         svc_factor_list_release(&l);
     }
+    /* words with filters */
+    const struct {
+        const char *text, *region, *category;
+        int year, hits;
+    } fcases[] = {
+        {"电解", "Yunnan", NULL, 0, 1},          {"alumin", NULL, "metals", 2022, 2},
+        {"tea", "530000", NULL, 2022, 0},        {"tea", "CN-YN", NULL, 2023, 1},
+        {"alumin", NULL, "metal", 0, 0},         {"electricity", NULL, NULL, 2022, 4},
+    };
+    for (size_t i = 0; i < sizeof fcases / sizeof fcases[0]; i++) {
+        q = (svc_factor_query){0};
+        q.text = fcases[i].text;
+        q.region = fcases[i].region;
+        q.category = fcases[i].category;
+        q.year = fcases[i].year;
+        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        if (l.total != fcases[i].hits)
+            fail_msg("search \"%s\" (filters %zu): %lld matches, expected %d", fcases[i].text, i,
+                     (long long)l.total, fcases[i].hits);
+        svc_factor_list_release(&l);
+    }
 }
 
-static void test_search(void **state) { search_cases(*state); }
+static void search_paging(fixture *fx)
+{
+    tj_error err;
+    svc_factor_list all, l;
+    svc_factor_query q = {0};
+    q.text = "electricity";
+    assert_int_equal(svc_factor_search(fx->db, &q, &all, &err), TJ_OK);
+    assert_true(all.total >= 4);
+    assert_int_equal((long long)all.count, (long long)all.total);
+    q.limit = 2;
+    q.offset = 1;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, all.total);
+    assert_int_equal(l.count, 2);
+    assert_string_equal(l.items[0].id, all.items[1].id);
+    assert_string_equal(l.items[1].id, all.items[2].id);
+    svc_factor_list_release(&l);
+    q.offset = (int)all.total; /* past the end: no rows, the total still */
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, all.total);
+    assert_int_equal(l.count, 0);
+    svc_factor_list_release(&l);
+    svc_factor_list_release(&all);
+}
+
+static void test_search(void **state)
+{
+    search_cases(*state);
+    search_paging(*state);
+}
 
 /* The same cases with PostgreSQL's index plan (search_keys), which the
  * benchmark-sized databases take for rare matches. */
@@ -460,6 +510,7 @@ static void test_search_index_plan(void **state)
 {
     fx_search_force_index = 1;
     search_cases(*state);
+    search_paging(*state);
     fx_search_force_index = 0;
 }
 
