@@ -1462,34 +1462,39 @@ static void qp_release(qparams *p)
 }
 
 /* The tsquery lexemes for search word w (ASCII lower case, as search_text),
- * joined by " & ", appended to q (see fx_search_keys): its bigrams (words of
- * 2-3 characters) or its 4-grams at every fourth character and at its end
- * (longer words); nothing for one character.  Returns 0 when out of memory. */
+ * joined by " & ", appended to q (see fx_search_keys): one or two of its
+ * n-grams; nothing for one character.  Few lexemes: GIN's cost grows with
+ * every posting list it intersects, and LIKE decides anyway.  Returns 0 when out of
+ * memory. */
 static int search_key_query_word(sbuf *q, const char *w)
 {
     size_t n = strlen(w), *st = NULL;
     size_t nc = utf8_starts(w, n, &st);
     if (nc == (size_t)-1)
         return 0;
-    size_t g = nc >= 4 ? 4 : 2;
+    int ascii = 1;
+    for (const char *c = w; *c; c++)
+        ascii &= (unsigned char)*c < 0x80;
+    /* start (and end) of the word: bigrams for 2-3 characters, 4-grams
+     * beyond; a CJK word (a run without spaces, whose end often tells
+     * models and grades apart) also gets its last 4-gram */
+    size_t g = nc >= 4 ? 4 : 2, at[2] = {0, nc >= g ? nc - g : 0};
+    int cnt = nc < 2 ? 0 : nc < 4 ? (nc == 3 ? 2 : 1) : ((!ascii && nc > 4) || nc >= 8 ? 2 : 1);
     char *lex = malloc(2 * n + 3);
     if (!lex) {
         free(st);
         return 0;
     }
-    for (size_t j = 0; nc >= 2 && j + g <= nc; j += g) {
-        size_t at[2] = {j, nc - g};
-        int count = j + 2 * g > nc && (nc - g) % g ? 2 : 1; /* the last step also takes the end */
-        for (int e = 0; e < count; e++) {
-            size_t m = key_quote(lex, w + st[at[e]], st[at[e] + g] - st[at[e]]);
-            for (size_t i = 1; i + 1 < m; i++)
-                if (lex[i] >= 'A' && lex[i] <= 'Z')
-                    lex[i] = (char)(lex[i] - 'A' + 'a');
-            lex[m] = 0;
-            if (q->len)
-                sb_add(q, " & ");
-            sb_add(q, lex);
-        }
+    for (int e = 0; e < cnt; e++) {
+        size_t j = at[e];
+        size_t m = key_quote(lex, w + st[j], st[j + g] - st[j]);
+        for (size_t i = 1; i + 1 < m; i++)
+            if (lex[i] >= 'A' && lex[i] <= 'Z')
+                lex[i] = (char)(lex[i] - 'A' + 'a');
+        lex[m] = 0;
+        if (q->len)
+            sb_add(q, " & ");
+        sb_add(q, lex);
     }
     free(lex);
     free(st);
@@ -1664,13 +1669,13 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     int selective = 0;
     if (store_backend(db) == STORE_POSTGRES && !fx_empty(q->text)) {
-        /* PostgreSQL cannot estimate ILIKE selectivity.  For a LIMIT it
-         * tends to walk the primary key testing every row: fast when matches
-         * are dense, very slow when they are rare.  The alternative, a
-         * bitmap from the trigram index (and the region/category indexes),
-         * rechecks every row those indexes give.  Measure both densities on
-         * a 0.5% block sample: walking costs about cap/d_all rows, the
-         * bitmap d_indexed*N rows; take the cheaper. */
+        /* PostgreSQL cannot estimate LIKE selectivity.  Two plans: walk the
+         * primary key testing every row (fast when matches are dense, very
+         * slow when they are rare), or take the rows the search_keys index
+         * gives for the words and the category/region/year filters, in one
+         * pass (see below).  Measure both densities on a 0.2% block sample:
+         * walking costs about cap/d_all rows, the index d_indexed*N rows;
+         * take the cheaper. */
         svc_factor_query qi = *q; /* the conditions an index serves */
         qi.status = NULL;
         sbuf wi = {0};
@@ -1682,7 +1687,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
         sb_add(&probe, "), COUNT(*) FILTER (");
         sb_add(&probe, wi.s ? wi.s + 1 : "WHERE 1 = 1");
-        sb_add(&probe, ") FROM factor_version fv TABLESAMPLE SYSTEM (0.5) REPEATABLE (1)");
+        sb_add(&probe, ") FROM factor_version fv TABLESAMPLE SYSTEM (0.2) REPEATABLE (1)");
         if (rc == TJ_OK && (probe.oom || wi.oom))
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         if (rc == TJ_OK)
@@ -1707,8 +1712,8 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         st = NULL;
         if (fx_search_force_index)
             selective = 1;
-        else if (sampled >= 500) {
-            double n = sampled / 0.005;
+        else if (sampled >= 200) {
+            double n = sampled / 0.002;
             double walk = hits > 0 ? SEARCH_COUNT_CAP / (hits / sampled) : 1e300;
             double bitmap = ihits / sampled * n;
             selective = bitmap < walk;
