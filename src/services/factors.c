@@ -611,14 +611,17 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
 }
 
 /* search_keys (PostgreSQL): a tsvector whose lexemes are the character
- * bigrams and 4-grams of every white-space separated token of search_text.
+ * 4-grams and the non-ASCII bigrams (those with a character beyond ASCII:
+ * CJK words are often 2-3 characters) of every white-space separated token
+ * of search_text.
  * A search word (never containing white space) occurs in search_text only
  * inside one token, so every bigram and 4-gram of the word is a lexeme of
  * the row: the tsquery of some of them (exact lexemes, which GIN intersects
  * fast, unlike prefix queries) finds a superset of the rows LIKE '%word%'
- * matches, and LIKE decides.  One-character words get no key.  Very long
- * texts get only the marker lexeme ' ' (no token contains a space), which
- * the search also accepts (a second @@ condition). */
+ * matches, and LIKE decides.  One-character words and ASCII words shorter
+ * than 4 get no key.  Very long texts get only the marker lexeme ' ' (no
+ * token contains a space), which the search also accepts (a second @@
+ * condition). */
 #define FX_KEYS_MAX_TEXT 4096
 
 static int key_sep(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ','; }
@@ -698,9 +701,12 @@ char *fx_search_keys(const char *text, const svc_factor *f)
         static const size_t grams[] = {2, 4};
         for (size_t g = 0; g < 2; g++)
             for (size_t j = i; j + grams[g] <= end; j++) {
+                size_t len = st[j + grams[g]] - st[j];
+                if (grams[g] == 2 && len == 2)
+                    continue; /* ASCII bigrams are not indexed */
                 if (k)
                     o[k++] = ' ';
-                k += key_quote(o + k, text + st[j], st[j + grams[g]] - st[j]);
+                k += key_quote(o + k, text + st[j], len);
             }
         i = end;
     }
@@ -1475,11 +1481,14 @@ static int search_key_query_word(sbuf *q, const char *w)
     int ascii = 1;
     for (const char *c = w; *c; c++)
         ascii &= (unsigned char)*c < 0x80;
-    /* start (and end) of the word: bigrams for 2-3 characters, 4-grams
-     * beyond; a CJK word (a run without spaces, whose end often tells
-     * models and grades apart) also gets its last 4-gram */
+    /* start (and end) of the word: bigrams for 2-3 characters (those with a
+     * non-ASCII character: only they are indexed), 4-grams beyond; a long
+     * word, or a CJK word (a run without spaces, whose end often tells models
+     * and grades apart), also gets its last 4-gram */
     size_t g = nc >= 4 ? 4 : 2, at[2] = {0, nc >= g ? nc - g : 0};
     int cnt = nc < 2 ? 0 : nc < 4 ? (nc == 3 ? 2 : 1) : ((!ascii && nc > 4) || nc >= 8 ? 2 : 1);
+    if (nc < 4 && ascii)
+        cnt = 0;
     char *lex = malloc(2 * n + 3);
     if (!lex) {
         free(st);
@@ -1487,6 +1496,8 @@ static int search_key_query_word(sbuf *q, const char *w)
     }
     for (int e = 0; e < cnt; e++) {
         size_t j = at[e];
+        if (g == 2 && st[j + 2] - st[j] == 2)
+            continue; /* an ASCII bigram (of a mixed word) */
         size_t m = key_quote(lex, w + st[j], st[j + g] - st[j]);
         for (size_t i = 1; i + 1 < m; i++)
             if (lex[i] >= 'A' && lex[i] <= 'Z')

@@ -363,7 +363,7 @@ static const char factor_name_fk_postgres[] =
     "ALTER TABLE factor_name DROP CONSTRAINT IF EXISTS factor_name_id_version_fkey;\n";
 
 /* ---- 8: factor search keys (PostgreSQL) -----------------------------------
- * search_keys holds the character bigrams and 4-grams of every white-space
+ * search_keys holds the character 4-grams and non-ASCII bigrams of every white-space
  * separated token of search_text and the lexemes 'y YEAR', 'r REGION' and
  * 'c CATEGORY' (the factor service writes it; see
  * fx_search_keys in services/factors.c, which this UPDATE mirrors for
@@ -376,7 +376,8 @@ static const char factor_keys_postgres[] =
     "UPDATE factor_version SET search_keys = CASE WHEN octet_length(search_text) > 4096 THEN $$' '$$::tsvector\n"
     "  ELSE (SELECT COALESCE(array_to_tsvector(array_agg(DISTINCT substr(tok, i, g))), ''::tsvector)\n"
     "        FROM regexp_split_to_table(search_text, '[ \\t\\r\\n,]+') tok, (VALUES (2), (4)) n (g),\n"
-    "             generate_series(1, char_length(tok) - g + 1) i)\n"
+    "             generate_series(1, char_length(tok) - g + 1) i\n"
+    "        WHERE g = 4 OR octet_length(substr(tok, i, g)) > 2)\n"
     "    || array_to_tsvector(array_remove(ARRAY[\n"
     "         CASE WHEN ref_year > 0 THEN 'y ' || ref_year END,\n"
     "         CASE WHEN region <> '' AND octet_length(region) <= 200 THEN 'r ' || region END,\n"
