@@ -1654,6 +1654,9 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
 
 int fx_search_force_index;
 
+/* Rows the plan choice samples (see svc_factor_search). */
+#define SEARCH_SAMPLE_ROWS 1000
+
 /* Counting stops here: the total of a broad search is "at least". */
 #define SEARCH_COUNT_CAP 200
 
@@ -1684,21 +1687,40 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
          * primary key testing every row (fast when matches are dense, very
          * slow when they are rare), or take the rows the search_keys index
          * gives for the words and the category/region/year filters, in one
-         * pass (see below).  Measure both densities on a 0.2% block sample:
-         * walking costs about cap/d_all rows, the index d_indexed*N rows;
-         * take the cheaper. */
+         * pass (see below).  Measure both densities on a block sample of
+         * about 1,000 rows (0.1% of a million): walking costs about
+         * cap/d_all rows, the index d_indexed*N rows; take the cheaper. */
         svc_factor_query qi = *q; /* the conditions an index serves */
         qi.status = NULL;
         sbuf wi = {0};
         qparams pi = {0};
         int fts_i;
         rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, NULL, 0, err);
+        /* about SEARCH_SAMPLE_ROWS rows, from the planner's row count */
+        double pct = 0.5;
+        if (rc == TJ_OK) {
+            store_stmt *rt = NULL;
+            rc = store_prepare(db, "SELECT reltuples FROM pg_class WHERE oid = 'factor_version'::regclass", &rt,
+                               err);
+            if (rc == TJ_OK && store_step(rt, NULL) == 1) {
+                double rows = store_col_double(rt, 0);
+                if (rows > 0)
+                    pct = 100.0 * SEARCH_SAMPLE_ROWS / rows;
+            }
+            store_finalize(rt);
+        }
+        if (pct < 0.1)
+            pct = 0.1;
+        if (pct > 100)
+            pct = 100;
+        char tail[128];
+        snprintf(tail, sizeof tail, ") FROM factor_version fv TABLESAMPLE SYSTEM (%.4f) REPEATABLE (1)", pct);
         sbuf probe = {0};
         sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (");
         sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
         sb_add(&probe, "), COUNT(*) FILTER (");
         sb_add(&probe, wi.s ? wi.s + 1 : "WHERE 1 = 1");
-        sb_add(&probe, ") FROM factor_version fv TABLESAMPLE SYSTEM (0.2) REPEATABLE (1)");
+        sb_add(&probe, tail);
         if (rc == TJ_OK && (probe.oom || wi.oom))
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         if (rc == TJ_OK)
@@ -1724,7 +1746,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         if (fx_search_force_index)
             selective = 1;
         else if (sampled >= 200) {
-            double n = sampled / 0.002;
+            double n = sampled / (pct / 100);
             double walk = hits > 0 ? SEARCH_COUNT_CAP / (hits / sampled) : 1e300;
             double bitmap = ihits / sampled * n;
             selective = bitmap < walk;
