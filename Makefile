@@ -37,8 +37,9 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test-all:
 	bash scripts/test-all.sh
 
+# Every benchmark in a short form; see bench/run_all.sh for the full runs.
 bench: build
-	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && echo "== $$b" && "$$b"; done
+	bash bench/run_all.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,11 +1,14 @@
 /*
  * tanji: text helpers for terminal output of UTF-8 strings (Chinese names
- * take two columns).  Nothing here allocates.
+ * take two columns) and decoding of text files from outside.
  */
 #ifndef TANJI_TEXT_H
 #define TANJI_TEXT_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+#include "tanji/error.h"
 
 /* Display width of a UTF-8 string (East Asian wide characters count 2;
  * invalid bytes count 1 each). */
@@ -14,5 +17,16 @@ int tj_utf8_width(const char *s);
 /* Print s in exactly `width` display columns: cut at a character boundary
  * (never inside a UTF-8 sequence) and padded with spaces. */
 void tj_fput_cell(FILE *out, const char *s, int width);
+
+/* UTF-8 copy of data, for files from outside (CSV sheets, factor files): a
+ * UTF-8 BOM is removed; GB18030 (what Chinese spreadsheets save) is converted
+ * with iconv when encoding says so ("gb18030", "gbk", "gb2312"), or when
+ * encoding is NULL and the text is not valid UTF-8.  Errors name the file
+ * (name), line and column.  *out is malloc'ed and NUL-terminated. */
+tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
+                          size_t *outlen, tj_error *err);
+
+/* Line and column (1-based, columns in characters) of byte offset off in s. */
+void tj_text_line_col(const char *s, size_t off, long *line, long *col);
 
 #endif

@@ -19,43 +19,20 @@
 #define CALC_GEN_CROSS 0.05
 #endif
 
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 void calc_gen_rng_seed(calc_gen_rng *r, uint64_t seed)
 {
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix(&seed);
+    calc_rng_seed(&r->r, seed);
     r->has_spare = 0;
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
 }
 
 uint64_t calc_gen_rng_next(calc_gen_rng *r)
 {
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return calc_rng_next(&r->r);
 }
 
 double calc_gen_rng_uniform(calc_gen_rng *r)
 {
-    return (double)(calc_gen_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+    return calc_rng_uniform(&r->r);
 }
 
 double calc_gen_rng_normal(calc_gen_rng *r)

@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "calc/rng.h"
 #include "tanji/error.h"
 
 typedef enum calc_gen_kind {
@@ -63,7 +64,7 @@ struct calc_system *calc_gen_to_system(const calc_gen_system *g, double tech_gsd
 
 /* A small seeded PRNG (xoshiro256**) for reproducible draws. */
 typedef struct calc_gen_rng {
-    uint64_t s[4];
+    calc_rng r;
     double spare;
     int has_spare;
 } calc_gen_rng;

@@ -23,6 +23,7 @@
  *   the entry (a lognormal with a negative median stays negative).
  */
 #include "calc/lca.h"
+#include "calc/rng.h"
 
 #include <limits.h>
 #include <math.h>
@@ -783,56 +784,6 @@ tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *cha
 
 /* ---- Monte Carlo ---- */
 
-/* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
-typedef struct rng {
-    uint64_t s[4];
-} rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, 1). */
-static inline double rng_uniform(rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-/* Uniform in (0, 1), for logarithms. */
-static inline double rng_uniform_pos(rng *r)
-{
-    return ((double)(rng_next(r) >> 12) + 0.5) * 0x1.0p-52;
-}
-
 /* Standard normals by the ziggurat method (Marsaglia and Tsang, 2000) with
  * 256 layers of equal area ZIG_V under exp(-x^2/2); layer 0 is the base
  * rectangle plus the tail beyond ZIG_R.  x[1] = R > x[2] > ... > x[256] = 0;
@@ -861,10 +812,10 @@ static void zig_init(zig *z)
     z->f[ZIG_N] = 1;
 }
 
-static double rng_normal(rng *r, const zig *z)
+static double rng_normal(calc_rng *r, const zig *z)
 {
     for (;;) {
-        uint64_t bits = rng_next(r);
+        uint64_t bits = calc_rng_next(r);
         int i = (int)(bits & 0xff);
         double sign = (bits & 0x100) ? -1.0 : 1.0;
         double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
@@ -873,12 +824,12 @@ static double rng_normal(rng *r, const zig *z)
         if (i == 0) {        /* tail beyond R (Marsaglia 1964) */
             double a, b;
             do {
-                a = -log(rng_uniform_pos(r)) / ZIG_R;
-                b = -log(rng_uniform_pos(r));
+                a = -log(calc_rng_uniform_pos(r)) / ZIG_R;
+                b = -log(calc_rng_uniform_pos(r));
             } while (b + b < a * a);
             return sign * (ZIG_R + a);
         }
-        double y = z->f[i] + rng_uniform(r) * (z->f[i + 1] - z->f[i]);
+        double y = z->f[i] + calc_rng_uniform(r) * (z->f[i + 1] - z->f[i]);
         if (y < exp(-0.5 * x * x))
             return sign * x;
     }
@@ -913,7 +864,7 @@ static void mc_item_init(mc_item *it, const calc_entry *e, int pos)
     }
 }
 
-static double mc_sample(rng *r, const zig *z, const mc_item *it)
+static double mc_sample(calc_rng *r, const zig *z, const mc_item *it)
 {
     switch (it->kind) {
     case CALC_DIST_LOGNORMAL: return it->p2 > 0 ? it->p1 * exp(it->p2 * rng_normal(r, z)) : it->p1;
@@ -922,10 +873,10 @@ static double mc_sample(rng *r, const zig *z, const mc_item *it)
         double lo = it->p1, hi = it->p2, w = hi - lo, fc = it->p3;
         if (!(w > 0))
             return lo;
-        double u = rng_uniform(r);
+        double u = calc_rng_uniform(r);
         return u < fc ? lo + w * sqrt(u * fc) : hi - w * sqrt((1 - u) * (1 - fc));
     }
-    case CALC_DIST_UNIFORM: return it->p1 + it->p2 * rng_uniform(r);
+    case CALC_DIST_UNIFORM: return it->p1 + it->p2 * calc_rng_uniform(r);
     case CALC_DIST_NONE: break;
     }
     return it->amount;
@@ -963,7 +914,7 @@ static void stats_of(double *v, int k, calc_stats *st)
 }
 
 /* Draw one value for each item into out (the RNG stream is consumed in item order). */
-static void sample_items(rng *r, const zig *z, const mc_item *items, int cnt, double *out)
+static void sample_items(calc_rng *r, const zig *z, const mc_item *items, int cnt, double *out)
 {
     for (int i = 0; i < cnt; i++)
         out[i] = mc_sample(r, z, &items[i]);
@@ -985,7 +936,7 @@ static void apply_items(const mc_item *items, int cnt, const double *drawn, cons
  * overlaps the factorisation and solve of iteration k; the stream is the
  * same either way, so results do not depend on threading. */
 typedef struct mc_sampler {
-    rng r;
+    calc_rng r;
     const zig *z;
     const mc_item *ia, *ib;
     int nta, ntb, iterations;
@@ -1138,7 +1089,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         goto out;
 
     zig_init(zt);
-    rng_seed(&sm.r, seed);
+    calc_rng_seed(&sm.r, seed);
     sm.z = zt;
     sm.ia = ia;
     sm.ib = ib;

@@ -1,7 +1,11 @@
 /* Text helpers for terminal output; see include/tanji/text.h. */
 #include "tanji/text.h"
 
+#include <iconv.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 /* Decode one UTF-8 sequence at s; returns its length (1 for invalid bytes)
  * and the code point (U+FFFD for invalid). */
@@ -65,4 +69,104 @@ void tj_fput_cell(FILE *out, const char *s, int width)
     }
     for (; used < width; used++)
         fputc(' ', out);
+}
+
+/* ---- encodings ------------------------------------------------------- */
+
+static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
+            n = 1;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+        } else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
+            n = 3;
+        } else {
+            return i;
+        }
+        for (size_t k = 1; k <= n; k++)
+            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+                return i;
+        i += n + 1;
+    }
+    return len;
+}
+
+void tj_text_line_col(const char *s, size_t off, long *line, long *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (s[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)s[i] & 0xc0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
+                          size_t *outlen, tj_error *err)
+{
+    *out = NULL;
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+        data += 3;
+        len -= 3;
+    }
+    int gb = encoding && (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk") ||
+                          !strcasecmp(encoding, "gb2312"));
+    if (encoding && !gb && strcasecmp(encoding, "utf-8") && strcasecmp(encoding, "utf8"))
+        return tj_error_set(err, TJ_ERR_USAGE, "encoding", "unknown encoding \"%s\" (utf-8 or gb18030)",
+                            encoding);
+    size_t bad = utf8_valid_prefix((const unsigned char *)data, len);
+    if (!gb && bad == len) {
+        char *c = malloc(len + 1);
+        if (!c)
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        memcpy(c, data, len);
+        c[len] = 0;
+        *out = c;
+        *outlen = len;
+        return TJ_OK;
+    }
+    if (encoding && !gb) {
+        long l, c;
+        tj_text_line_col(data, bad, &l, &c);
+        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "not valid UTF-8");
+    }
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "iconv cannot convert GB18030");
+    if (len > (SIZE_MAX - 1) / 4) {
+        iconv_close(cd);
+        return tj_error_set(err, TJ_ERR_INPUT, name, "file too large");
+    }
+    size_t cap = len * 4 + 1;
+    char *buf = malloc(cap);
+    if (!buf) {
+        iconv_close(cd);
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
+    char *in = (char *)data, *o = buf;
+    size_t inleft = len, oleft = cap - 1;
+    size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+    iconv_close(cd);
+    if (r == (size_t)-1) {
+        long l, c;
+        tj_text_line_col(data, (size_t)(in - data), &l, &c);
+        free(buf);
+        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "neither UTF-8 nor GB18030 text");
+    }
+    *o = 0;
+    *out = buf;
+    *outlen = (size_t)(o - buf);
+    return TJ_OK;
 }

@@ -1,5 +1,6 @@
 /* Enterprise activity data (CSV) -> model JSON; see activity.h. */
 #include "services/activity.h"
+#include "tanji/text.h"
 
 #include <csv.h>
 #include <iconv.h>
@@ -16,89 +17,6 @@
 /* ---- text ----------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 prefix of s. */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t k = c < 0x80             ? 1
-                   : (c & 0xE0) == 0xC0 ? 2
-                   : (c & 0xF0) == 0xE0 ? 3
-                   : (c & 0xF8) == 0xF0 ? 4
-                                        : 0;
-        if (!k || (k == 2 && c < 0xC2) || i + k > n)
-            return i;
-        for (size_t j = 1; j < k; j++)
-            if ((s[i + j] & 0xC0) != 0x80)
-                return i;
-        i += k;
-    }
-    return n;
-}
-
-static void line_of(const char *data, size_t off, long *line)
-{
-    *line = 1;
-    for (size_t i = 0; i < off; i++)
-        *line += data[i] == '\n';
-}
-
-tj_status svc_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
-                           size_t *out_len, tj_error *err)
-{
-    *out = NULL;
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    int gb = encoding && (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk") ||
-                          !strcasecmp(encoding, "gb2312"));
-    if (encoding && !gb && strcasecmp(encoding, "utf-8") && strcasecmp(encoding, "utf8"))
-        return tj_error_set(err, TJ_ERR_USAGE, "encoding", "unknown encoding \"%s\" (utf-8 or gb18030)",
-                            encoding);
-    size_t ok = utf8_valid_prefix((const unsigned char *)data, len);
-    if (!gb && ok == len) {
-        char *c = malloc(len + 1);
-        if (!c)
-            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        memcpy(c, data, len);
-        c[len] = 0;
-        *out = c;
-        *out_len = len;
-        return TJ_OK;
-    }
-    if (encoding && !gb) {
-        long l;
-        line_of(data, ok, &l);
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, 0, "not valid UTF-8");
-    }
-    if (len > (SIZE_MAX - 1) / 4)
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, 0, 0, "file too large");
-    iconv_t cd = iconv_open("UTF-8", "GB18030");
-    if (cd == (iconv_t)-1)
-        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "iconv cannot convert GB18030");
-    size_t cap = len * 4 + 1;
-    char *buf = malloc(cap);
-    if (!buf) {
-        iconv_close(cd);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
-    char *in = (char *)data, *o = buf;
-    size_t inleft = len, oleft = cap - 1;
-    size_t r = iconv(cd, &in, &inleft, &o, &oleft);
-    iconv_close(cd);
-    if (r == (size_t)-1) {
-        long l;
-        line_of(data, (size_t)(in - data), &l);
-        free(buf);
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, 0, "neither UTF-8 nor GB18030 text");
-    }
-    *o = 0;
-    *out = buf;
-    *out_len = (size_t)(o - buf);
-    return TJ_OK;
-}
-
 /* ---- CSV tables ------------------------------------------------------------ */
 
 typedef struct table {
@@ -224,7 +142,7 @@ static tj_status table_load(const char *path, const char *encoding, table *t, tj
     tj_status st = io_read_file(path, (size_t)64 << 20, &raw, &rawlen, err);
     if (st)
         return st;
-    st = svc_text_to_utf8(path, raw, rawlen, encoding, &text, &len, err);
+    st = tj_text_to_utf8(path, raw, rawlen, encoding, &text, &len, err);
     free(raw);
     if (st)
         return st;

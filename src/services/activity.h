@@ -62,10 +62,4 @@ typedef struct svc_activity_result {
 tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_result *res, tj_error *err);
 void svc_activity_result_release(svc_activity_result *res);
 
-/* UTF-8 copy of data: a UTF-8 BOM is removed; GB18030 is converted with
- * iconv when encoding says so, or (encoding NULL) when the text is not valid
- * UTF-8.  *out is malloc'ed and NUL-terminated. */
-tj_status svc_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
-                           size_t *out_len, tj_error *err);
-
 #endif

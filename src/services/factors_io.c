@@ -4,6 +4,7 @@
  * Every error names the file, line and column.
  */
 #include "services/factors.h"
+#include "tanji/text.h"
 #include "services/factors_internal.h"
 
 #include <csv.h>
@@ -17,105 +18,6 @@
 /* ---- encoding -------------------------------------------------------- */
 
 /* Offset of the first invalid UTF-8 byte, or len if valid. */
-static size_t utf8_check(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
-            n = 1;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-        } else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
-            n = 3;
-        } else {
-            return i;
-        }
-        for (size_t k = 1; k <= n; k++)
-            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-                return i;
-        i += n + 1;
-    }
-    return len;
-}
-
-static void line_col(const char *s, size_t off, long *line, long *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (s[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)s[i] & 0xc0) != 0x80) {
-            (*col)++;
-        }
-    }
-}
-
-/* UTF-8 copy of data: BOM removed; GB18030 converted when the text is not
- * UTF-8 (or when encoding says so). */
-static tj_status to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
-                         size_t *outlen, tj_error *err)
-{
-    *out = NULL;
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    int gb = encoding && (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk") ||
-                          !strcasecmp(encoding, "gb2312"));
-    if (encoding && !gb && strcasecmp(encoding, "utf-8") && strcasecmp(encoding, "utf8"))
-        return tj_error_set(err, TJ_ERR_USAGE, "encoding", "unknown encoding \"%s\" (utf-8 or gb18030)",
-                            encoding);
-    size_t bad = utf8_check((const unsigned char *)data, len);
-    if (!gb && bad == len) {
-        char *c = malloc(len + 1);
-        if (!c)
-            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        memcpy(c, data, len);
-        c[len] = 0;
-        *out = c;
-        *outlen = len;
-        return TJ_OK;
-    }
-    if (encoding && !gb) {
-        long l, c;
-        line_col(data, bad, &l, &c);
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "not valid UTF-8");
-    }
-    iconv_t cd = iconv_open("UTF-8", "GB18030");
-    if (cd == (iconv_t)-1)
-        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "iconv cannot convert GB18030");
-    if (len > (SIZE_MAX - 1) / 4) {
-        iconv_close(cd);
-        return tj_error_set(err, TJ_ERR_INPUT, name, "file too large");
-    }
-    size_t cap = len * 4 + 1;
-    char *buf = malloc(cap);
-    if (!buf) {
-        iconv_close(cd);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
-    char *in = (char *)data, *o = buf;
-    size_t inleft = len, oleft = cap - 1;
-    size_t r = iconv(cd, &in, &inleft, &o, &oleft);
-    iconv_close(cd);
-    if (r == (size_t)-1) {
-        long l, c;
-        line_col(data, (size_t)(in - data), &l, &c);
-        free(buf);
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "neither UTF-8 nor GB18030 text");
-    }
-    *o = 0;
-    *out = buf;
-    *outlen = (size_t)(o - buf);
-    return TJ_OK;
-}
 
 /* ---- CSV ------------------------------------------------------------- */
 
@@ -393,7 +295,7 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
             if (elem_start) {
                 elem_start = 0;
                 if (elem == idx && !key) {
-                    line_col(s, start, line, col);
+                    tj_text_line_col(s, start, line, col);
                     return;
                 }
             }
@@ -408,7 +310,7 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
                     k++;
                     while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r'))
                         k++;
-                    line_col(s, k, line, col);
+                    tj_text_line_col(s, k, line, col);
                     return;
                 }
             }
@@ -426,10 +328,10 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
                 elem_start = 0;
                 if (elem == idx) {
                     if (!key) {
-                        line_col(s, i, line, col);
+                        tj_text_line_col(s, i, line, col);
                         return;
                     }
-                    line_col(s, i, line, col); /* fallback: the object */
+                    tj_text_line_col(s, i, line, col); /* fallback: the object */
                     want_key = 1;
                 }
             }
@@ -445,7 +347,7 @@ static void json_pos(const char *s, size_t idx, const char *key, long *line, lon
         } else if (elem_start && c != ' ' && c != '\n' && c != '\r' && c != '\t') {
             elem_start = 0;
             if (elem == idx) {
-                line_col(s, i, line, col);
+                tj_text_line_col(s, i, line, col);
                 return;
             }
         }
@@ -677,7 +579,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     fx_regions regions = {0};
     idmap map = {0};
     int *latest = NULL;
-    tj_status rc = to_utf8(name, data, len, NULL, &text, &tlen, err);
+    tj_status rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err);
     if (rc != TJ_OK)
         return rc;
     rc = json ? parse_json_factors(name, text, tlen, &rows, err)
@@ -1290,7 +1192,7 @@ tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance
     tj_status rc = read_file(path, &data, &len, err);
     if (rc != TJ_OK)
         return rc;
-    if ((rc = to_utf8(path, data, len, NULL, &text, &tlen, err)) != TJ_OK)
+    if ((rc = tj_text_to_utf8(path, data, len, NULL, &text, &tlen, err)) != TJ_OK)
         goto out;
     if ((rc = csv_read(path, text, tlen, &rows, err)) != TJ_OK)
         goto out;

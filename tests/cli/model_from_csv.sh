@@ -21,7 +21,7 @@ python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); d.decode("utf-8")' "$tm
 cmp -s "$tmp/utf8.json" "$tmp/gb.json" || fail "GB18030 and UTF-8 sheets give different models"
 "$T" model from-csv "${args[@]}" --encoding utf-8 --bom "$tmp/bom.csv" -o "$tmp/x.json" 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || fail "declared utf-8 on GB18030: rc=$rc"
-grep -q 'bom.csv:1: not valid UTF-8' "$tmp/err" || fail "encoding error: $(cat "$tmp/err")"
+grep -q 'bom.csv:1:1: not valid UTF-8' "$tmp/err" || fail "encoding error: $(cat "$tmp/err")"
 
 python3 - "$tmp/utf8.json" <<'PY' || fail "model content"
 import json, sys

@@ -12,6 +12,7 @@
 
 #include "io/model.h"
 #include "services/activity.h"
+#include "tanji/text.h"
 
 static const char *src(void)
 {
@@ -26,19 +27,19 @@ static void test_encodings(void **state)
     char *out;
     size_t n;
     /* UTF-8 with BOM */
-    assert_int_equal(svc_text_to_utf8("x", "\xEF\xBB\xBF\xE7\x94\xB5,1", 8, NULL, &out, &n, &err), TJ_OK);
+    assert_int_equal(tj_text_to_utf8("x", "\xEF\xBB\xBF\xE7\x94\xB5,1", 8, NULL, &out, &n, &err), TJ_OK);
     assert_string_equal(out, "\xE7\x94\xB5,1"); /* 电,1 */
     free(out);
     /* GB18030 "电力" = B5 E7 C1 A6, detected because it is not UTF-8 */
-    assert_int_equal(svc_text_to_utf8("x", "\xB5\xE7\xC1\xA6", 4, NULL, &out, &n, &err), TJ_OK);
+    assert_int_equal(tj_text_to_utf8("x", "\xB5\xE7\xC1\xA6", 4, NULL, &out, &n, &err), TJ_OK);
     assert_string_equal(out, "电力");
     free(out);
-    assert_int_equal(svc_text_to_utf8("x", "\xB5\xE7\xC1\xA6", 4, "gb18030", &out, &n, &err), TJ_OK);
+    assert_int_equal(tj_text_to_utf8("x", "\xB5\xE7\xC1\xA6", 4, "gb18030", &out, &n, &err), TJ_OK);
     free(out);
     /* declared UTF-8 but not */
-    assert_int_equal(svc_text_to_utf8("x", "a\n\xB5\xE7", 4, "utf-8", &out, &n, &err), TJ_ERR_INPUT);
+    assert_int_equal(tj_text_to_utf8("x", "a\n\xB5\xE7", 4, "utf-8", &out, &n, &err), TJ_ERR_INPUT);
     assert_int_equal(err.line, 2);
-    assert_int_equal(svc_text_to_utf8("x", "a", 1, "latin1", &out, &n, &err), TJ_ERR_USAGE);
+    assert_int_equal(tj_text_to_utf8("x", "a", 1, "latin1", &out, &n, &err), TJ_ERR_USAGE);
 }
 
 static const char *const products[] = {"electricity",

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark in a short form (a few minutes), each printing
+# its figures and, where there is one, the baseline measured in the same run.
+# Full runs (the figures in docs/) are:
+#   bench/run_solver_bench.sh            engine vs SciPy, 20,000 processes (~25 min)
+#   build/bench/bench_factors            1,000,000 factor versions, SQLite (add --pg for PostgreSQL)
+#   build/bench/bench_olca --runs 5      USLCI import and all products
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+echo "== engine on a generated 20,000-process system (bench_lca)"
+"$build/bench/bench_lca" --runs 3 --mc 100
+echo
+echo "== USLCI: openLCA import and all products (bench_olca)"
+"$build/bench/bench_olca" --runs 3
+echo
+echo "== factor database, 100,000 versions on SQLite (bench_factors)"
+"$build/bench/bench_factors" --n 100000
+echo
+echo "== solvers against SciPy (run_solver_bench.sh --quick)"
+bash bench/run_solver_bench.sh --quick
