@@ -114,6 +114,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     long n = 1000000, chunk = 100000;
     int pg = 0, keep = 0;
+    const char *reuse = NULL; /* --db URL: search a database a --keep run left, without importing */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc)
             n = atol(argv[++i]);
@@ -123,8 +124,10 @@ int main(int argc, char **argv)
             pg = 1;
         else if (!strcmp(argv[i], "--keep"))
             keep = 1;
+        else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            reuse = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_factors [--n N] [--chunk ROWS] [--pg] [--keep]\n");
+            fprintf(stderr, "usage: bench_factors [--n N] [--chunk ROWS] [--pg] [--keep] [--db URL]\n");
             return 1;
         }
     }
@@ -138,11 +141,12 @@ int main(int argc, char **argv)
                 "bench_factors: --pg needs TJ_PG_URL (eval \"$(scripts/pg-test-cluster.sh start)\")\n");
         return 1;
     }
-    tjt_db *t = tjt_db_create(pg);
+    tjt_db *t = reuse ? NULL : tjt_db_create(pg);
+    const char *url = reuse ? reuse : t ? t->url : NULL;
     store_db *db;
     tj_error err;
-    if (!t || store_open(t->url, &db, &err) != TJ_OK) {
-        fprintf(stderr, "bench_factors: cannot open database: %s\n", t ? err.message : "");
+    if (!url || store_open(url, &db, &err) != TJ_OK) {
+        fprintf(stderr, "bench_factors: cannot open database: %s\n", url ? err.message : "");
         return 1;
     }
     printf("backend: %s, %ld factor versions (%ld factors x 4 versions), import chunks of %ld\n",
@@ -150,7 +154,7 @@ int main(int argc, char **argv)
 
     /* import */
     double t0 = now_s(), c0 = cpu_s(), gen = 0;
-    for (long first = 0; first < n; first += chunk) {
+    for (long first = 0; first < (reuse ? 0 : n); first += chunk) {
         long count = first + chunk > n ? n - first : chunk;
         double g0 = now_s();
         size_t len;
@@ -170,13 +174,17 @@ int main(int argc, char **argv)
         free(data);
     }
     double import_s = now_s() - t0 - gen, import_cpu = cpu_s() - c0 - gen;
+    /* After a bulk load: statistics (timed separately). */
+    double m0 = now_s();
     if (pg)
         store_exec(db, "ANALYZE", &err);
     else
         store_exec(db, "PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)", &err);
+    double maint_s = now_s() - m0;
     printf("import:  %.1f s wall, %.1f s CPU in this process (%.0f versions/s wall; CSV generation excluded: "
            "%.1f s)\n",
            import_s, import_cpu, n / import_s, gen);
+    printf("after import: %s %.1f s\n", pg ? "ANALYZE" : "PRAGMA optimize + checkpoint", maint_s);
 
     /* size */
     double size_mb = 0;
@@ -189,9 +197,9 @@ int main(int argc, char **argv)
     } else {
         struct stat sb;
         char path[600];
-        if (stat(t->url, &sb) == 0)
+        if (stat(url, &sb) == 0)
             size_mb += sb.st_size / 1048576.0;
-        snprintf(path, sizeof path, "%s-wal", t->url);
+        snprintf(path, sizeof path, "%s-wal", url);
         if (stat(path, &sb) == 0)
             size_mb += sb.st_size / 1048576.0;
     }
@@ -288,8 +296,8 @@ int main(int argc, char **argv)
     printf("resolve: mean %.3f ms, p50 %.3f ms, p95 %.3f ms (%d resolves, %d found)\n", sum / NR, rl[NR / 2],
            rl[NR * 95 / 100], NR, found);
     store_close(db);
-    if (keep)
-        printf("kept: %s\n", t->url);
+    if (keep || reuse)
+        printf("kept: %s\n", url);
     else
         tjt_db_destroy(t);
     return 0;

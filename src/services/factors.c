@@ -610,6 +610,120 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
     return s;
 }
 
+/* search_keys (PostgreSQL): a tsvector whose lexemes are the character
+ * 4-grams and the non-ASCII bigrams (those with a character beyond ASCII:
+ * CJK words are often 2-3 characters) of every white-space separated token
+ * of search_text.
+ * A search word (never containing white space) occurs in search_text only
+ * inside one token, so every bigram and 4-gram of the word is a lexeme of
+ * the row: the tsquery of some of them (exact lexemes, which GIN intersects
+ * fast, unlike prefix queries) finds a superset of the rows LIKE '%word%'
+ * matches, and LIKE decides.  One-character words and ASCII words shorter
+ * than 4 get no key.  Very long texts get only the marker lexeme ' ' (no
+ * token contains a space), which the search also accepts (a second @@
+ * condition). */
+#define FX_KEYS_MAX_TEXT 4096
+
+static int key_sep(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ','; }
+
+/* Append the quoted lexeme s[0..n) to o (enough room: 2n + 2). */
+static size_t key_quote(char *o, const char *s, size_t n)
+{
+    size_t k = 0;
+    o[k++] = '\'';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'' || s[i] == '\\')
+            o[k++] = '\\';
+        o[k++] = s[i];
+    }
+    o[k++] = '\'';
+    return k;
+}
+
+/* The filter lexemes: "y 2018", "r 530000", "c metals" (a space: never in an
+ * n-gram), for values up to FX_KEY_FILTER_MAX bytes. */
+#define FX_KEY_FILTER_MAX 200
+static size_t key_quote_prefixed(char *o, const char *prefix, const char *v)
+{
+    size_t k = 0;
+    o[k++] = '\'';
+    for (int part = 0; part < 2; part++)
+        for (const char *c = part ? v : prefix; *c; c++) {
+            if (*c == '\'' || *c == '\\')
+                o[k++] = '\\';
+            o[k++] = *c;
+        }
+    o[k++] = '\'';
+    return k;
+}
+
+/* Byte offsets of the UTF-8 characters of s[0..n): starts[0..count], with
+ * starts[count] = n.  Returns count, or (size_t)-1 when out of memory. */
+static size_t utf8_starts(const char *s, size_t n, size_t **starts)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    *starts = malloc((c + 1) * sizeof **starts);
+    if (!*starts)
+        return (size_t)-1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            (*starts)[k++] = i;
+    (*starts)[k] = n;
+    return c;
+}
+
+char *fx_search_keys(const char *text, const svc_factor *f)
+{
+    size_t n = strlen(text);
+    if (n > FX_KEYS_MAX_TEXT)
+        return fx_strdup("' '");
+    /* at most two n-grams start at each character, each at most 16 bytes,
+     * doubled by escapes, quoted, and a space; then the filters */
+    char *o = malloc(n * 2 * (2 * 16 + 3) + 3 * (2 * FX_KEY_FILTER_MAX + 8) + 1);
+    size_t *st = NULL;
+    size_t nc = o ? utf8_starts(text, n, &st) : (size_t)-1;
+    if (nc == (size_t)-1) {
+        free(o);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nc;) {
+        if (key_sep(text[st[i]])) {
+            i++;
+            continue;
+        }
+        size_t end = i;
+        while (end < nc && !key_sep(text[st[end]]))
+            end++;
+        static const size_t grams[] = {2, 4};
+        for (size_t g = 0; g < 2; g++)
+            for (size_t j = i; j + grams[g] <= end; j++) {
+                size_t len = st[j + grams[g]] - st[j];
+                if (grams[g] == 2 && len == 2)
+                    continue; /* ASCII bigrams are not indexed */
+                if (k)
+                    o[k++] = ' ';
+                k += key_quote(o + k, text + st[j], len);
+            }
+        i = end;
+    }
+    if (f->ref_year > 0)
+        k += (size_t)sprintf(o + k, "%s'y %d'", k ? " " : "", f->ref_year);
+    const char *fv[2][2] = {{"r ", f->region}, {"c ", f->category}};
+    for (int i = 0; i < 2; i++)
+        if (!fx_empty(fv[i][1]) && strlen(fv[i][1]) <= FX_KEY_FILTER_MAX) {
+            if (k)
+                o[k++] = ' ';
+            k += key_quote_prefixed(o + k, fv[i][0], fv[i][1]);
+        }
+    o[k] = 0;
+    free(st);
+    return o;
+}
+
 char *fx_new_id(void)
 {
     unsigned char b[16];
@@ -898,8 +1012,9 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
     size_t o = (size_t)snprintf(sql, sizeof sql, "INSERT INTO factor_version (");
     for (size_t i = 0; i < fx_db_field_count; i++)
         o += (size_t)snprintf(sql + o, sizeof sql - o, "%s, ", svc_factor_fields[i].name);
-    o += (size_t)snprintf(sql + o, sizeof sql - o, "search_text) VALUES (");
-    for (size_t i = 0; i <= fx_db_field_count; i++)
+    int pg = store_backend(db) == STORE_POSTGRES;
+    o += (size_t)snprintf(sql + o, sizeof sql - o, pg ? "search_text, search_keys) VALUES (" : "search_text) VALUES (");
+    for (size_t i = 0; i <= fx_db_field_count + (size_t)pg; i++)
         o += (size_t)snprintf(sql + o, sizeof sql - o, "%s?", i ? ", " : "");
     snprintf(sql + o, sizeof sql - o, ")");
     store_stmt *st;
@@ -932,14 +1047,19 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
         }
     }
     char *search = fx_search_text(regions, f);
-    if (!search) {
+    char *keys = search && pg ? fx_search_keys(search, f) : NULL;
+    if (!search || (pg && !keys)) {
         store_finalize(st);
+        free(search);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     }
     store_bind_text(st, (int)fx_db_field_count + 1, search);
+    if (pg)
+        store_bind_text(st, (int)fx_db_field_count + 2, keys);
     int s = store_step(st, err);
     store_finalize(st);
     free(search);
+    free(keys);
     if (s < 0)
         return (tj_status)s;
     if (store_backend(db) == STORE_SQLITE) {
@@ -1347,6 +1467,51 @@ static void qp_release(qparams *p)
     p->n = 0;
 }
 
+/* The tsquery lexemes for search word w (ASCII lower case, as search_text),
+ * joined by " & ", appended to q (see fx_search_keys): one or two of its
+ * n-grams; nothing for one character.  Few lexemes: GIN's cost grows with
+ * every posting list it intersects, and LIKE decides anyway.  Returns 0 when out of
+ * memory. */
+static int search_key_query_word(sbuf *q, const char *w)
+{
+    size_t n = strlen(w), *st = NULL;
+    size_t nc = utf8_starts(w, n, &st);
+    if (nc == (size_t)-1)
+        return 0;
+    int ascii = 1;
+    for (const char *c = w; *c; c++)
+        ascii &= (unsigned char)*c < 0x80;
+    /* start (and end) of the word: bigrams for 2-3 characters (those with a
+     * non-ASCII character: only they are indexed), 4-grams beyond; a long
+     * word, or a CJK word (a run without spaces, whose end often tells models
+     * and grades apart), also gets its last 4-gram */
+    size_t g = nc >= 4 ? 4 : 2, at[2] = {0, nc >= g ? nc - g : 0};
+    int cnt = nc < 2 ? 0 : nc < 4 ? (nc == 3 ? 2 : 1) : ((!ascii && nc > 4) || nc >= 8 ? 2 : 1);
+    if (nc < 4 && ascii)
+        cnt = 0;
+    char *lex = malloc(2 * n + 3);
+    if (!lex) {
+        free(st);
+        return 0;
+    }
+    for (int e = 0; e < cnt; e++) {
+        size_t j = at[e];
+        if (g == 2 && st[j + 2] - st[j] == 2)
+            continue; /* an ASCII bigram (of a mixed word) */
+        size_t m = key_quote(lex, w + st[j], st[j + g] - st[j]);
+        for (size_t i = 1; i + 1 < m; i++)
+            if (lex[i] >= 'A' && lex[i] <= 'Z')
+                lex[i] = (char)(lex[i] - 'A' + 'a');
+        lex[m] = 0;
+        if (q->len)
+            sb_add(q, " & ");
+        sb_add(q, lex);
+    }
+    free(lex);
+    free(st);
+    return !q->oom;
+}
+
 /* LIKE pattern %term% with \ escapes, ASCII lower case (search_text is). */
 static char *like_pattern(const char *t)
 {
@@ -1366,17 +1531,23 @@ static char *like_pattern(const char *t)
     return p;
 }
 
+/* keys (PostgreSQL, may be NULL): receives the tsquery on search_keys that
+ * every row matching the words and filters satisfies (NULL when there are
+ * no words).  noindex: write the category, region and year filters so that
+ * the planner does not use their btree indexes (search_keys serves them). */
 static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
-                                tj_error *err)
+                                char **keys, int noindex, tj_error *err)
 {
     *fts = 0;
+    if (keys)
+        *keys = NULL;
     int pg = store_backend(db) == STORE_POSTGRES;
     sb_add(w, " WHERE 1 = 1");
     if (!fx_empty(q->text)) {
         char *words = fx_strdup(q->text);
         if (!words)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        sbuf match = {0};
+        sbuf match = {0}, kq = {0};
         /* Words are separated by ASCII white space or commas, and by the
          * full-width comma and ideographic space (replaced by spaces first:
          * strtok works on bytes). */
@@ -1405,12 +1576,39 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             } else {
                 sb_add(w, pg ? " AND fv.search_text LIKE ?" : " AND fv.search_text LIKE ? ESCAPE '\\'");
                 qp_text(p, like_pattern(t));
+                if (pg && keys && !search_key_query_word(&kq, t))
+                    kq.oom = 1;
             }
         }
         free(words);
-        if (match.oom) {
+        if (match.oom || kq.oom) {
             free(match.s);
+            free(kq.s);
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        }
+        if (keys && kq.len) {
+            /* the filters' lexemes (see fx_search_keys) */
+            char y[32];
+            snprintf(y, sizeof y, "'y %d'", q->year);
+            if (q->year > 0)
+                sb_add(&kq, " & "), sb_add(&kq, y);
+            if (!fx_empty(q->category) && strlen(q->category) <= FX_KEY_FILTER_MAX) {
+                char *l = malloc(2 * strlen(q->category) + 8);
+                if (!l) {
+                    kq.oom = 1;
+                } else {
+                    l[key_quote_prefixed(l, "c ", q->category)] = 0;
+                    sb_add(&kq, " & "), sb_add(&kq, l);
+                    free(l);
+                }
+            }
+            if (kq.oom) {
+                free(kq.s);
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            }
+            *keys = kq.s;
+        } else {
+            free(kq.s);
         }
         if (match.len) {
             /* the FROM clause joins factor_fts (see svc_factor_search) */
@@ -1420,18 +1618,29 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         }
     }
     if (!fx_empty(q->category)) {
-        sb_add(w, " AND fv.category = ?");
+        sb_add(w, noindex ? " AND fv.category || '' = ?" : " AND fv.category = ?");
         qp_text(p, fx_strdup(q->category));
     }
     if (!fx_empty(q->region)) {
         char *code = svc_region_normalize(db, q->region, err);
         if (!code)
             return err ? err->code : TJ_ERR_INPUT;
-        sb_add(w, " AND fv.region = ?");
+        sb_add(w, noindex ? " AND fv.region || '' = ?" : " AND fv.region = ?");
+        if (keys && *keys && strlen(code) <= FX_KEY_FILTER_MAX) {
+            char *k2 = malloc(strlen(*keys) + 2 * strlen(code) + 10);
+            if (!k2) {
+                free(code);
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            }
+            size_t o = (size_t)sprintf(k2, "%s & ", *keys);
+            k2[o + key_quote_prefixed(k2 + o, "r ", code)] = 0;
+            free(*keys);
+            *keys = k2;
+        }
         qp_text(p, code);
     }
     if (q->year > 0) {
-        sb_add(w, " AND fv.ref_year = ?");
+        sb_add(w, noindex ? " AND fv.ref_year + 0 = ?" : " AND fv.ref_year = ?");
         qp_int(p, q->year);
     }
     if (!fx_empty(q->status)) {
@@ -1442,6 +1651,11 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     return TJ_OK;
 }
+
+int fx_search_force_index;
+
+/* Rows the plan choice samples (see svc_factor_search). */
+#define SEARCH_SAMPLE_ROWS 1000
 
 /* Counting stops here: the total of a broad search is "at least". */
 #define SEARCH_COUNT_CAP 200
@@ -1458,7 +1672,8 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     qparams p = {0};
     store_stmt *st = NULL;
     int fts = 0;
-    tj_status rc = fx_build_where(db, q, &w, &p, &fts, err);
+    char *keys = NULL;
+    tj_status rc = fx_build_where(db, q, &w, &p, &fts, &keys, 0, err);
     if (rc != TJ_OK)
         goto out;
     /* Results come in the order the versions were added (rid), which FTS5
@@ -1468,25 +1683,44 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     int selective = 0;
     if (store_backend(db) == STORE_POSTGRES && !fx_empty(q->text)) {
-        /* PostgreSQL cannot estimate ILIKE selectivity.  For a LIMIT it
-         * tends to walk the primary key testing every row: fast when matches
-         * are dense, very slow when they are rare.  The alternative, a
-         * bitmap from the trigram index (and the region/category indexes),
-         * rechecks every row those indexes give.  Measure both densities on
-         * a 0.5% block sample: walking costs about cap/d_all rows, the
-         * bitmap d_indexed*N rows; take the cheaper. */
+        /* PostgreSQL cannot estimate LIKE selectivity.  Two plans: walk the
+         * primary key testing every row (fast when matches are dense, very
+         * slow when they are rare), or take the rows the search_keys index
+         * gives for the words and the category/region/year filters, in one
+         * pass (see below).  Measure both densities on a block sample of
+         * about 1,000 rows (0.1% of a million): walking costs about
+         * cap/d_all rows, the index d_indexed*N rows; take the cheaper. */
         svc_factor_query qi = *q; /* the conditions an index serves */
         qi.status = NULL;
         sbuf wi = {0};
         qparams pi = {0};
         int fts_i;
-        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, err);
+        rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, NULL, 0, err);
+        /* about SEARCH_SAMPLE_ROWS rows, from the planner's row count */
+        double pct = 0.5;
+        if (rc == TJ_OK) {
+            store_stmt *rt = NULL;
+            rc = store_prepare(db, "SELECT reltuples FROM pg_class WHERE oid = 'factor_version'::regclass", &rt,
+                               err);
+            if (rc == TJ_OK && store_step(rt, NULL) == 1) {
+                double rows = store_col_double(rt, 0);
+                if (rows > 0)
+                    pct = 100.0 * SEARCH_SAMPLE_ROWS / rows;
+            }
+            store_finalize(rt);
+        }
+        if (pct < 0.1)
+            pct = 0.1;
+        if (pct > 100)
+            pct = 100;
+        char tail[128];
+        snprintf(tail, sizeof tail, ") FROM factor_version fv TABLESAMPLE SYSTEM (%.4f) REPEATABLE (1)", pct);
         sbuf probe = {0};
         sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (");
         sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
         sb_add(&probe, "), COUNT(*) FILTER (");
         sb_add(&probe, wi.s ? wi.s + 1 : "WHERE 1 = 1");
-        sb_add(&probe, ") FROM factor_version fv TABLESAMPLE SYSTEM (0.5) REPEATABLE (1)");
+        sb_add(&probe, tail);
         if (rc == TJ_OK && (probe.oom || wi.oom))
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         if (rc == TJ_OK)
@@ -1509,18 +1743,86 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
                ihits = (double)store_col_int64(st, 2);
         store_finalize(st);
         st = NULL;
-        if (sampled >= 500) {
-            double n = sampled / 0.005;
+        if (fx_search_force_index)
+            selective = 1;
+        else if (sampled >= 200) {
+            double n = sampled / (pct / 100);
             double walk = hits > 0 ? SEARCH_COUNT_CAP / (hits / sampled) : 1e300;
             double bitmap = ihits / sampled * n;
             selective = bitmap < walk;
         }
-        if (selective)
+        if (selective) {
             order = " ORDER BY fv.rid + 0"; /* keeps the planner off the primary key */
+            if (keys) {
+                /* The rows come from the search_keys index alone (words and
+                 * filters); LIKE and the filters still decide. */
+                free(keys);
+                keys = NULL;
+                free(w.s);
+                w = (sbuf){0};
+                qp_release(&p);
+                if ((rc = fx_build_where(db, q, &w, &p, &fts, &keys, 1, err)) != TJ_OK)
+                    goto out;
+                sb_add(&w, " AND (fv.search_keys @@ ?::tsquery OR fv.search_keys @@ $$' '$$::tsquery)");
+                qp_text(&p, keys);
+                keys = NULL;
+                if (w.oom) {
+                    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                    goto out;
+                }
+            }
+        }
+    }
+    if (selective) {
+        /* One pass over the matching rows: their rids, counted (up to the
+         * cap) and sorted for the page, whose rows are then read by rid. */
+        sbuf sql = {0};
+        char mid[256];
+        sb_add(&sql, "WITH m AS MATERIALIZED (SELECT fv.rid FROM factor_version fv");
+        sb_add(&sql, w.s);
+        snprintf(mid, sizeof mid,
+                 "), c AS (SELECT COUNT(*) AS n FROM (SELECT 1 FROM m LIMIT %d) x), "
+                 "page AS (SELECT m.rid FROM m ORDER BY m.rid LIMIT ? OFFSET ?) SELECT c.n, ",
+                 SEARCH_COUNT_CAP + 1);
+        sb_add(&sql, mid);
+        sb_add(&sql, fx_db_columns());
+        sb_add(&sql, " FROM c LEFT JOIN (page JOIN factor_version fv ON fv.rid = page.rid) ON true ORDER BY fv.rid");
+        if (sql.oom) {
+            free(sql.s);
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        rc = store_prepare(db, sql.s, &st, err);
+        free(sql.s);
+        if (rc != TJ_OK)
+            goto out;
+        qp_bind(&p, st, 1);
+        store_bind_int64(st, p.n + 1, limit);
+        store_bind_int64(st, p.n + 2, q->offset);
+        int s;
+        while ((s = store_step(st, err)) == 1) {
+            out->total = store_col_int64(st, 0);
+            if (store_col_is_null(st, 1))
+                continue; /* no row on this page */
+            svc_factor *n = realloc(out->items, (out->count + 1) * sizeof *n);
+            if (!n) {
+                s = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                break;
+            }
+            out->items = n;
+            fx_read_row(st, 1, &out->items[out->count++]);
+        }
+        if (s < 0)
+            rc = (tj_status)s;
+        if (out->total > SEARCH_COUNT_CAP) {
+            out->total = SEARCH_COUNT_CAP;
+            out->total_capped = 1;
+        }
+        goto out;
     }
     sbuf sql = {0};
     char cap[64];
-    snprintf(cap, sizeof cap, selective ? ") x" : " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
+    snprintf(cap, sizeof cap, " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
     sb_add(&sql, "SELECT COUNT(*) FROM (SELECT 1");
     sb_add(&sql, from);
     sb_add(&sql, w.s);
@@ -1581,6 +1883,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
 out:
     store_finalize(st);
     free(w.s);
+    free(keys);
     qp_release(&p);
     if (rc != TJ_OK)
         svc_factor_list_release(out);

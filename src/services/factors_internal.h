@@ -27,6 +27,11 @@ void fx_regions_release(fx_regions *r);
 const fx_region *fx_region_find(const fx_regions *r, const char *code);
 tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err);
 char *fx_search_text(const fx_regions *regions, const svc_factor *f);
+/* PostgreSQL search_keys (a tsvector literal) for a version and its search_text. */
+char *fx_search_keys(const char *search_text, const svc_factor *f);
+/* Tests: nonzero makes PostgreSQL searches take the index plan (search_keys
+ * and the filter indexes) whatever the sampled densities say. */
+extern int fx_search_force_index;
 void fx_read_row(store_stmt *st, int first, svc_factor *f);
 tj_status fx_event(store_db *db, const char *id, int version, const char *action, const char *from,
                    const char *to, const char *actor, const char *at, const char *reason, tj_error *err);

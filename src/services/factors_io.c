@@ -841,8 +841,10 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         for (size_t i = 0; i < fx_db_field_count; i++)
             cols[i] = svc_factor_fields[i].name;
         cols[fx_db_field_count] = "search_text";
+        cols[fx_db_field_count + 1] = "search_keys"; /* PostgreSQL only */
+        int pg = store_backend(db) == STORE_POSTGRES;
         store_bulk *b;
-        if ((rc = store_bulk_begin(db, "factor_version", cols, (int)fx_db_field_count + 1, &b, err)))
+        if ((rc = store_bulk_begin(db, "factor_version", cols, (int)fx_db_field_count + 1 + pg, &b, err)))
             goto fail;
         char *vals[64];
         for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
@@ -858,11 +860,13 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             }
             vals[fx_db_field_count] = fx_search_text(&regions, f);
             oom |= !vals[fx_db_field_count];
+            vals[fx_db_field_count + 1] = pg && vals[fx_db_field_count] ? fx_search_keys(vals[fx_db_field_count], f) : NULL;
+            oom |= pg && !vals[fx_db_field_count + 1];
             if (oom)
                 rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             else if ((rc = store_bulk_row(b, (const char *const *)vals, err)) != TJ_OK)
                 rc = row_error(err, name, &rows.items[i], json, text);
-            for (size_t k = 0; k <= fx_db_field_count; k++)
+            for (size_t k = 0; k <= fx_db_field_count + 1; k++)
                 free(vals[k]);
         }
         if (rc != TJ_OK) {
@@ -873,6 +877,14 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             goto fail;
 
         if (store_backend(db) == STORE_SQLITE && (rc = fx_fts_sync(db, NULL, max_rid, err)) != TJ_OK)
+            goto fail;
+        /* PostgreSQL: merge the GIN pending list now, while the data is hot,
+         * rather than leaving searches to scan it (up to 4 MB) until some
+         * later insert or vacuum does.  Only the index owner may. */
+        if (pg && (rc = store_exec(db,
+                                   "DO $$ BEGIN PERFORM gin_clean_pending_list('factor_version_keys'::regclass);\n"
+                                   "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
+                                   err)) != TJ_OK)
             goto fail;
         const char *ncols[] = {"name_norm", "id", "version", "region"};
         if ((rc = store_bulk_begin(db, "factor_name", ncols, 4, &b, err)))

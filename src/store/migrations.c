@@ -362,6 +362,30 @@ static const char factor_name_fk_sqlite[] = "SELECT 1;\n";
 static const char factor_name_fk_postgres[] =
     "ALTER TABLE factor_name DROP CONSTRAINT IF EXISTS factor_name_id_version_fkey;\n";
 
+/* ---- 8: factor search keys (PostgreSQL) -----------------------------------
+ * search_keys holds the character 4-grams and non-ASCII bigrams of every white-space
+ * separated token of search_text and the lexemes 'y YEAR', 'r REGION' and
+ * 'c CATEGORY' (the factor service writes it; see
+ * fx_search_keys in services/factors.c, which this UPDATE mirrors for
+ * existing rows).  Searches intersect exact posting lists of a GIN index on
+ * it where pg_trgm rechecked thousands of rows; the trigram index goes
+ * (nothing else uses it, and it cost import time). */
+static const char factor_keys_sqlite[] = "SELECT 1;\n";
+static const char factor_keys_postgres[] =
+    "ALTER TABLE factor_version ADD COLUMN search_keys tsvector;\n"
+    "UPDATE factor_version SET search_keys = CASE WHEN octet_length(search_text) > 4096 THEN $$' '$$::tsvector\n"
+    "  ELSE (SELECT COALESCE(array_to_tsvector(array_agg(DISTINCT substr(tok, i, g))), ''::tsvector)\n"
+    "        FROM regexp_split_to_table(search_text, '[ \\t\\r\\n,]+') tok, (VALUES (2), (4)) n (g),\n"
+    "             generate_series(1, char_length(tok) - g + 1) i\n"
+    "        WHERE g = 4 OR octet_length(substr(tok, i, g)) > 2)\n"
+    "    || array_to_tsvector(array_remove(ARRAY[\n"
+    "         CASE WHEN ref_year > 0 THEN 'y ' || ref_year END,\n"
+    "         CASE WHEN region <> '' AND octet_length(region) <= 200 THEN 'r ' || region END,\n"
+    "         CASE WHEN category <> '' AND octet_length(category) <= 200 THEN 'c ' || category END], NULL)) END;\n"
+    "ALTER TABLE factor_version ALTER COLUMN search_keys SET NOT NULL;\n"
+    "CREATE INDEX factor_version_keys ON factor_version USING gin (search_keys);\n"
+    "DROP INDEX IF EXISTS factor_version_search;\n";
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
@@ -371,6 +395,7 @@ const store_migration store_migrations[] = {
     {5, "factor import and resolution performance", factor_perf_sqlite, factor_perf_postgres},
     {6, "factor search performance", factor_search_sqlite, factor_search_postgres},
     {7, "factor_name without foreign key (PostgreSQL)", factor_name_fk_sqlite, factor_name_fk_postgres},
+    {8, "factor search keys (PostgreSQL)", factor_keys_sqlite, factor_keys_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

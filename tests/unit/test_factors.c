@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "services/factors.h"
+#include "services/factors_internal.h"
 #include "store/store.h"
 #include "tj_testdb.h"
 
@@ -350,9 +351,8 @@ static void test_resolve(void **state)
     assert_int_equal(svc_factor_resolve(fx->db, "draft only", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
 }
 
-static void test_search(void **state)
+static void search_cases(fixture *fx)
 {
-    fixture *fx = *state;
     tj_error err;
     import_ok(fx->db, "grid.csv", grid_csv, "published");
     import_ok(fx->db, "m.csv",
@@ -425,6 +425,93 @@ static void test_search(void **state)
     assert_int_equal(l.count, 1);
     assert_string_equal(l.items[0].id, "pv-1");
     svc_factor_list_release(&l);
+    /* substrings anywhere in a word, long words, quotes and separators */
+    import_ok(fx->db, "k.csv",
+              "id,name_zh,name_en,aliases,category,unit,value,region,ref_year,quality\n"
+              "k-1,聚对苯二甲酸乙二醇酯瓶片,Polyethyleneterephthalatebottlechips,O'Brien\\x;a|b,plastics,t,2.5,CN,2023,"
+              "example\n",
+              "draft");
+    const struct {
+        const char *text;
+        int hits;
+    } cases[] = {
+        {"luminiu", 2},        {"uminium liquid", 1},  {"ethyleneterephthalatebottle", 1},
+        {"terephthalatebottlechips", 1}, {"ethyleneterephthalatebottlechipz", 0}, {"苯二甲酸乙二醇酯瓶", 1},
+        {"醇酯瓶片", 1},       {"o'brien\\x", 1},      {"'brien", 1},
+        {"a|b", 1},            {"k-1", 1},             {"2022 yunnan", 1},
+        {"铝（电解", 1},       {"530000 普洱", 1},      {"plastics k-", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        q = (svc_factor_query){0};
+        q.text = cases[i].text;
+        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        if (l.total != cases[i].hits)
+            fail_msg("search \"%s\": %lld matches, expected %d", cases[i].text, (long long)l.total,
+                     cases[i].hits);
+        svc_factor_list_release(&l);
+    }
+    /* words with filters */
+    const struct {
+        const char *text, *region, *category;
+        int year, hits;
+    } fcases[] = {
+        {"电解", "Yunnan", NULL, 0, 1},          {"alumin", NULL, "metals", 2022, 2},
+        {"tea", "530000", NULL, 2022, 0},        {"tea", "CN-YN", NULL, 2023, 1},
+        {"alumin", NULL, "metal", 0, 0},         {"electricity", NULL, NULL, 2022, 4},
+    };
+    for (size_t i = 0; i < sizeof fcases / sizeof fcases[0]; i++) {
+        q = (svc_factor_query){0};
+        q.text = fcases[i].text;
+        q.region = fcases[i].region;
+        q.category = fcases[i].category;
+        q.year = fcases[i].year;
+        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        if (l.total != fcases[i].hits)
+            fail_msg("search \"%s\" (filters %zu): %lld matches, expected %d", fcases[i].text, i,
+                     (long long)l.total, fcases[i].hits);
+        svc_factor_list_release(&l);
+    }
+}
+
+static void search_paging(fixture *fx)
+{
+    tj_error err;
+    svc_factor_list all, l;
+    svc_factor_query q = {0};
+    q.text = "electricity";
+    assert_int_equal(svc_factor_search(fx->db, &q, &all, &err), TJ_OK);
+    assert_true(all.total >= 4);
+    assert_int_equal((long long)all.count, (long long)all.total);
+    q.limit = 2;
+    q.offset = 1;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, all.total);
+    assert_int_equal(l.count, 2);
+    assert_string_equal(l.items[0].id, all.items[1].id);
+    assert_string_equal(l.items[1].id, all.items[2].id);
+    svc_factor_list_release(&l);
+    q.offset = (int)all.total; /* past the end: no rows, the total still */
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, all.total);
+    assert_int_equal(l.count, 0);
+    svc_factor_list_release(&l);
+    svc_factor_list_release(&all);
+}
+
+static void test_search(void **state)
+{
+    search_cases(*state);
+    search_paging(*state);
+}
+
+/* The same cases with PostgreSQL's index plan (search_keys), which the
+ * benchmark-sized databases take for rare matches. */
+static void test_search_index_plan(void **state)
+{
+    fx_search_force_index = 1;
+    search_cases(*state);
+    search_paging(*state);
+    fx_search_force_index = 0;
 }
 
 static void expect_import_error(store_db *db, const char *name, const char *text, long line, long col,
@@ -666,6 +753,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_index_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_encodings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_roundtrip, setup, teardown),
