@@ -4,20 +4,24 @@
  * fresh SQLite database, loading it back, building the product system and
  * computing every product (totals only and with full detail).
  *
- *   bench_olca [ZIP] [--runs R] [--db URL]
+ *   bench_olca [ZIP] [--runs R] [--db URL] [--mtx DIR]
  *
  * ZIP defaults to $TJ_SHARED_DIR/data/uslci/uslci_olca1_5_0_json_ld.zip.
  * --db saves into that database instead of a temporary SQLite file.
  * Lines starting with "RESULT" are machine-readable.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "calc/lca.h"
+#include "calc/solver.h"
+#include "calc/sparse.h"
 #include "io/olca.h"
 #include "services/olca_store.h"
 #include "store/store.h"
@@ -45,16 +49,99 @@ static double median(double *v, int n)
 static const char *const step_names[STEPS] = {"read_zip", "save_db",    "load_db",
                                               "build",    "all_totals", "all_detail"};
 
+/* Write USLCI's technology matrix (Matrix Market) and right-hand sides (f1: one
+ * unit of the first product, f2: of the second, c: direct CO2e intensities) to
+ * DIR/uslci/ for bench/scipy_baseline.py, and time tanji's own KLU on it:
+ * setup (analysis + factorisation), a further demand and a transposed solve. */
+static int uslci_matrix(const calc_system *sys, const char *dir)
+{
+    int n = sys->n, rc = -1;
+    int *ri = malloc((size_t)sys->ntech * sizeof *ri), *ci = malloc((size_t)sys->ntech * sizeof *ci);
+    double *v = malloc((size_t)sys->ntech * sizeof *v);
+    double *f1 = calloc((size_t)n, sizeof *f1), *f2 = calloc((size_t)n, sizeof *f2);
+    double *c = calloc((size_t)n, sizeof *c), *x = calloc((size_t)n, sizeof *x);
+    calc_csc a = {0};
+    calc_solver *s = NULL;
+    tj_error err;
+    if (!ri || !ci || !v || !f1 || !f2 || !c || !x || n < 2)
+        goto out;
+    for (int t = 0; t < sys->ntech; t++) {
+        ri[t] = sys->tech[t].row;
+        ci[t] = sys->tech[t].col;
+        v[t] = sys->tech[t].amount;
+    }
+    for (int t = 0; t < sys->nelem; t++)
+        c[sys->elem[t].col] += sys->flow[sys->elem[t].row].cf * sys->elem[t].amount;
+    f1[0] = 1.0;
+    f2[1] = 1.0;
+    if (calc_csc_from_triplets(n, n, sys->ntech, ri, ci, v, &a, NULL, &err) != TJ_OK)
+        goto out;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/uslci", dir);
+    if ((mkdir(dir, 0755) && errno != EEXIST) || (mkdir(path, 0755) && errno != EEXIST))
+        goto out;
+    snprintf(path, sizeof path, "%s/uslci/A.mtx", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        goto out;
+    fprintf(f, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n", n, n, a.colptr[n]);
+    for (int j = 0; j < n; j++)
+        for (int p = a.colptr[j]; p < a.colptr[j + 1]; p++)
+            fprintf(f, "%d %d %.17g\n", a.rowind[p] + 1, j + 1, a.val[p]);
+    if (fclose(f))
+        goto out;
+    snprintf(path, sizeof path, "%s/uslci/rhs.txt", dir);
+    if (!(f = fopen(path, "w")))
+        goto out;
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%.17g %.17g %.17g\n", f1[i], f2[i], c[i]);
+    if (fclose(f))
+        goto out;
+    double t0 = now();
+    if (calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, NULL, &err) != TJ_OK ||
+        calc_solver_solve(s, f1, x, &err) != TJ_OK)
+        goto out;
+    double setup = now() - t0;
+    t0 = now();
+    if (calc_solver_solve(s, f2, x, &err) != TJ_OK)
+        goto out;
+    double further = now() - t0;
+    t0 = now();
+    if (calc_solver_solve_transpose(s, c, x, &err) != TJ_OK)
+        goto out;
+    double tr = now() - t0;
+    printf("USLCI matrix: %d processes, nnz %d, solver %s; written to %s/uslci/\n", n, a.colptr[n],
+           calc_solver_name(s), dir);
+    printf("  setup + one solve %8.5f s\n  further demand    %8.5f s\n  transpose solve   %8.5f s\n", setup,
+           further, tr);
+    printf("RESULT uslci tanji setup_solve %.6g\nRESULT uslci tanji further %.6g\nRESULT uslci tanji transpose %.6g\n",
+           setup, further, tr);
+    rc = 0;
+out:
+    calc_solver_free(s);
+    calc_csc_release(&a);
+    free(ri);
+    free(ci);
+    free(v);
+    free(f1);
+    free(f2);
+    free(c);
+    free(x);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     char zipbuf[1024];
-    const char *zip = NULL, *dburl = NULL;
+    const char *zip = NULL, *dburl = NULL, *mtxdir = NULL;
     int runs = 3;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--db") && i + 1 < argc)
             dburl = argv[++i];
+        else if (!strcmp(argv[i], "--mtx") && i + 1 < argc)
+            mtxdir = argv[++i];
         else
             zip = argv[i];
     }
@@ -104,6 +191,10 @@ int main(int argc, char **argv)
             goto fail;
         t[3][r] = now() - t0;
         ncols = sys->n;
+        if (mtxdir && r == runs - 1 && uslci_matrix(sys, mtxdir) != 0) {
+            tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write or solve the USLCI matrix in %s", mtxdir);
+            goto fail;
+        }
         for (int d = 0; d < 2; d++) {
             t0 = now();
             for (int j = 0; j < sys->n; j++) {

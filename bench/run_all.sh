@@ -12,7 +12,10 @@ echo "== engine on a generated 20,000-process system (bench_lca)"
 "$build/bench/bench_lca" --runs 3 --mc 100
 echo
 echo "== USLCI: openLCA import and all products (bench_olca)"
-"$build/bench/bench_olca" --runs 3
+TJ_SHARED_DIR=${TJ_SHARED_DIR:-../shared} "$build/bench/bench_olca" --runs 3 --mtx /tmp/tanji-solver-bench
+echo "-- SciPy on the same USLCI matrix (baseline)"
+/usr/bin/python3 bench/scipy_baseline.py --dir /tmp/tanji-solver-bench --variant uslci --runs 3 --mc 100 --timeout 60 |
+  grep -E "setup_plus_solve_s|further_demand_s|transpose_solve_s"
 echo
 echo "== factor database, 100,000 versions on SQLite (bench_factors)"
 "$build/bench/bench_factors" --n 100000
