@@ -1460,6 +1460,29 @@ static void qp_bind(const qparams *p, store_stmt *st, int first)
             store_bind_text(st, first + i, p->text[i]);
     }
 }
+
+/* Prepare the statement built in sql (consumed: freed here) and bind the
+ * query parameters p from 1, then limit and offset after them if
+ * paged. */
+static tj_status prepare_search(store_db *db, sbuf *sql, const qparams *p, int paged, int64_t limit,
+                                int64_t offset, store_stmt **st, tj_error *err)
+{
+    tj_status rc;
+    if (sql->oom)
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    else
+        rc = store_prepare(db, sql->s, st, err);
+    free(sql->s);
+    sql->s = NULL;
+    if (rc != TJ_OK)
+        return rc;
+    qp_bind(p, *st, 1);
+    if (paged) {
+        store_bind_int64(*st, p->n + 1, limit);
+        store_bind_int64(*st, p->n + 2, offset);
+    }
+    return TJ_OK;
+}
 static void qp_release(qparams *p)
 {
     for (int i = 0; i < p->n; i++)
@@ -1787,18 +1810,8 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         sb_add(&sql, mid);
         sb_add(&sql, fx_db_columns());
         sb_add(&sql, " FROM c LEFT JOIN (page JOIN factor_version fv ON fv.rid = page.rid) ON true ORDER BY fv.rid");
-        if (sql.oom) {
-            free(sql.s);
-            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if ((rc = prepare_search(db, &sql, &p, 1, limit, q->offset, &st, err)) != TJ_OK)
             goto out;
-        }
-        rc = store_prepare(db, sql.s, &st, err);
-        free(sql.s);
-        if (rc != TJ_OK)
-            goto out;
-        qp_bind(&p, st, 1);
-        store_bind_int64(st, p.n + 1, limit);
-        store_bind_int64(st, p.n + 2, q->offset);
         int s;
         while ((s = store_step(st, err)) == 1) {
             out->total = store_col_int64(st, 0);
@@ -1827,16 +1840,8 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     sb_add(&sql, from);
     sb_add(&sql, w.s);
     sb_add(&sql, cap);
-    if (sql.oom) {
-        free(sql.s);
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    if ((rc = prepare_search(db, &sql, &p, 0, 0, 0, &st, err)) != TJ_OK)
         goto out;
-    }
-    rc = store_prepare(db, sql.s, &st, err);
-    free(sql.s);
-    if (rc != TJ_OK)
-        goto out;
-    qp_bind(&p, st, 1);
     int s = store_step(st, err);
     if (s < 0) {
         rc = (tj_status)s;
@@ -1857,18 +1862,8 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     sb_add(&sql, w.s);
     sb_add(&sql, order);
     sb_add(&sql, " LIMIT ? OFFSET ?");
-    if (sql.oom) {
-        free(sql.s);
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    if ((rc = prepare_search(db, &sql, &p, 1, limit, q->offset, &st, err)) != TJ_OK)
         goto out;
-    }
-    rc = store_prepare(db, sql.s, &st, err);
-    free(sql.s);
-    if (rc != TJ_OK)
-        goto out;
-    qp_bind(&p, st, 1);
-    store_bind_int64(st, p.n + 1, limit);
-    store_bind_int64(st, p.n + 2, q->offset);
     while ((s = store_step(st, err)) == 1) {
         svc_factor *n = realloc(out->items, (out->count + 1) * sizeof *n);
         if (!n) {
