@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "../tests/unit/tj_testdb.h"
 #include "services/factors.h"
 #include "store/store.h"
@@ -54,13 +55,6 @@ static const char *regions[] = {"CN",      "GRID-HB", "GRID-DB", "GRID-HD", "GRI
 #define NREG (sizeof regions / sizeof regions[0])
 #define NYEAR 10
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* CPU time of this process (user + system), seconds: the machines are
  * shared, so wall time alone overstates. */
 static double cpu_s(void)
@@ -68,12 +62,6 @@ static double cpu_s(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Factor k: product, region, year and variant. */
@@ -153,13 +141,13 @@ int main(int argc, char **argv)
            store_backend_name(db), n, n / 4, chunk);
 
     /* import */
-    double t0 = now_s(), c0 = cpu_s(), gen = 0;
+    double t0 = now(), c0 = cpu_s(), gen = 0;
     for (long first = 0; first < (reuse ? 0 : n); first += chunk) {
         long count = first + chunk > n ? n - first : chunk;
-        double g0 = now_s();
+        double g0 = now();
         size_t len;
         char *data = make_chunk(first, count, &len);
-        gen += now_s() - g0;
+        gen += now() - g0;
         if (!data) {
             fprintf(stderr, "out of memory\n");
             return 1;
@@ -173,14 +161,14 @@ int main(int argc, char **argv)
         }
         free(data);
     }
-    double import_s = now_s() - t0 - gen, import_cpu = cpu_s() - c0 - gen;
+    double import_s = now() - t0 - gen, import_cpu = cpu_s() - c0 - gen;
     /* After a bulk load: statistics (timed separately). */
-    double m0 = now_s();
+    double m0 = now();
     if (pg)
         store_exec(db, "ANALYZE", &err);
     else
         store_exec(db, "PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)", &err);
-    double maint_s = now_s() - m0;
+    double maint_s = now() - m0;
     printf("import:  %.1f s wall, %.1f s CPU in this process (%.0f versions/s wall; CSV generation excluded: "
            "%.1f s)\n",
            import_s, import_cpu, n / import_s, gen);
@@ -242,12 +230,12 @@ int main(int argc, char **argv)
         }
         q.limit = 20;
         svc_factor_list l;
-        double s0 = now_s();
+        double s0 = now();
         if (svc_factor_search(db, &q, &l, &err) != TJ_OK) {
             fprintf(stderr, "search failed: %s\n", err.message);
             return 1;
         }
-        lat[i] = (now_s() - s0) * 1000;
+        lat[i] = (now() - s0) * 1000;
         if (lat[i] > case_max[i % 6])
             case_max[i % 6] = lat[i];
         if (getenv("TJ_BENCH_VERBOSE") && lat[i] > 20)
@@ -278,9 +266,9 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "%s type %ld", products[p][1], v);
         const char *reg = regions[8 + rand() % (int)(NREG - 8)]; /* a province or city */
         svc_factor_resolution res;
-        double s0 = now_s();
+        double s0 = now();
         tj_status st = svc_factor_resolve(db, name, reg, 2015 + rand() % NYEAR, &res, &err);
-        rl[i] = (now_s() - s0) * 1000;
+        rl[i] = (now() - s0) * 1000;
         if (st == TJ_OK) {
             found++;
             svc_factor_resolution_release(&res);

@@ -19,31 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "calc/lca.h"
 #include "calc/solver.h"
 #include "calc/sparse.h"
 #include "io/olca.h"
 #include "services/olca_store.h"
 #include "store/store.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 #define STEPS 6
 static const char *const step_names[STEPS] = {"read_zip", "save_db",    "load_db",

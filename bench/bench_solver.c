@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "calc/gen.h"
 #include "calc/lca.h"
 #include "calc/solver.h"
@@ -33,25 +34,6 @@
 #define MC_SIGMA 0.1 /* lognormal noise (log-space sd) on A's off-diagonal entries */
 #define MC_BATCHES 5
 #define MC_GSD 1.1051709180756477 /* exp(MC_SIGMA): the same noise as a lognormal distribution */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 typedef struct bench {
     const char *variant;
