@@ -15,44 +15,7 @@
 #include "store/store.h"
 #include "tj_testdb.h"
 
-static int g_pg;
 
-typedef struct fixture {
-    tjt_db *t;
-    store_db *db;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->t = tjt_db_create(g_pg);
-    assert_non_null(f->t);
-    tj_error err;
-    assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    store_close(f->db);
-    tjt_db_destroy(f->t);
-    free(f);
-    return 0;
-}
-
-static int64_t count_rows(store_db *db, const char *sql)
-{
-    store_stmt *st;
-    tj_error err;
-    assert_int_equal(store_prepare(db, sql, &st, &err), TJ_OK);
-    assert_int_equal(store_step(st, &err), 1);
-    int64_t n = store_col_int64(st, 0);
-    store_finalize(st);
-    return n;
-}
 
 static void set(svc_factor *f, const char *field, const char *v)
 {
@@ -76,7 +39,7 @@ static void import_ok(store_db *db, const char *name, const char *text, const ch
 
 static void test_workflow(void **state)
 {
-    fixture *fx = *state;
+    tjt_fixture *fx = *state;
     tj_error err;
     svc_factor f;
     svc_factor_init(&f);
@@ -239,7 +202,7 @@ static void test_workflow(void **state)
 
 static void test_validation(void **state)
 {
-    fixture *fx = *state;
+    tjt_fixture *fx = *state;
     tj_error err;
     svc_factor f;
     svc_factor_init(&f);
@@ -261,7 +224,7 @@ static void test_validation(void **state)
     assert_int_equal(svc_factor_set_field(&f, fd, "[1]", &err), TJ_ERR_INPUT);
     assert_int_equal(svc_factor_set_field(&f, fd, "{\"CO2\":\"x\"}", &err), TJ_ERR_INPUT);
     svc_factor_release(&f);
-    assert_int_equal(count_rows(fx->db, "SELECT COUNT(*) FROM factor_version"), 1);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version"), 1);
 }
 
 static const char grid_csv[] =
@@ -278,7 +241,7 @@ static const char grid_csv[] =
 
 static void test_resolve(void **state)
 {
-    fixture *fx = *state;
+    tjt_fixture *fx = *state;
     tj_error err;
     import_ok(fx->db, "grid.csv", grid_csv, "published");
     svc_factor_resolution r;
@@ -351,7 +314,7 @@ static void test_resolve(void **state)
     assert_int_equal(svc_factor_resolve(fx->db, "draft only", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
 }
 
-static void search_cases(fixture *fx)
+static void search_cases(tjt_fixture *fx)
 {
     tj_error err;
     import_ok(fx->db, "grid.csv", grid_csv, "published");
@@ -473,7 +436,7 @@ static void search_cases(fixture *fx)
     }
 }
 
-static void search_paging(fixture *fx)
+static void search_paging(tjt_fixture *fx)
 {
     tj_error err;
     svc_factor_list all, l;
@@ -519,7 +482,7 @@ static void expect_import_error(store_db *db, const char *name, const char *text
 {
     tj_error err;
     svc_import_result r;
-    int64_t before = count_rows(db, "SELECT COUNT(*) FROM factor_version");
+    int64_t before = tjt_count(db, "SELECT COUNT(*) FROM factor_version");
     tj_status rc = svc_factor_import_mem(db, name, text, strlen(text), NULL, "published", "t", &r, &err);
     char buf[2048];
     if (rc == TJ_OK || err.line != line || err.column != col || !strstr(err.message, needle))
@@ -531,14 +494,14 @@ static void expect_import_error(store_db *db, const char *name, const char *text
     assert_int_equal(err.column, col);
     assert_non_null(strstr(err.message, needle));
     /* all or nothing */
-    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM factor_version"), before);
-    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM factor_name"),
-                     count_rows(db, "SELECT COUNT(*) FROM factor_name"));
+    assert_int_equal(tjt_count(db, "SELECT COUNT(*) FROM factor_version"), before);
+    assert_int_equal(tjt_count(db, "SELECT COUNT(*) FROM factor_name"),
+                     tjt_count(db, "SELECT COUNT(*) FROM factor_name"));
 }
 
 static void test_import_errors(void **state)
 {
-    fixture *fx = *state;
+    tjt_fixture *fx = *state;
     const char *hdr = "id,name_en,category,unit,value,region,ref_year,source_doc\n";
     char buf[1024];
     snprintf(buf, sizeof buf, "%sa,A,c,kg,1,CN,2022,d\nb,B,c,kg,1.2x,CN,2022,d\n", hdr);
@@ -571,12 +534,12 @@ static void test_import_errors(void **state)
                         3, 13, "unknown region");
     /* not UTF-8 and not GB18030 */
     expect_import_error(fx->db, "bin.csv", "id\n\xff\xff\xff\n", 2, 1, "GB18030");
-    assert_int_equal(count_rows(fx->db, "SELECT COUNT(*) FROM factor_event"), 0);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_event"), 0);
 }
 
 static void test_import_encodings(void **state)
 {
-    fixture *fx = *state;
+    tjt_fixture *fx = *state;
     tj_error err;
     const char *utf8 = "id,name_zh,category,unit,value,region,source_doc\n"
                        "yn-tea,云南普洱茶,agriculture,kg,1.5,530000,示例 example\n";
@@ -641,7 +604,7 @@ static void test_import_encodings(void **state)
     assert_int_equal(sup[3], 1);
     svc_factor_events_release(&ev);
     assert_int_equal(
-        count_rows(fx->db,
+        tjt_count(fx->db,
                    "SELECT COUNT(*) FROM factor_version WHERE id = 'yn-tea' AND status = 'published'"),
         1);
     /* JSON */
@@ -662,7 +625,7 @@ static void test_import_encodings(void **state)
 
 static void test_export_roundtrip(void **state)
 {
-    fixture *fx = *state;
+    tjt_fixture *fx = *state;
     tj_error err;
     import_ok(fx->db, "grid.csv", grid_csv, "published");
     import_ok(fx->db, "q.csv",
@@ -679,7 +642,7 @@ static void test_export_roundtrip(void **state)
         assert_int_equal(svc_factor_export(fx->db, &q, json ? "json" : "csv", mem, &rows, &err), TJ_OK);
         fclose(mem);
         assert_int_equal(rows, 9);
-        tjt_db *t2 = tjt_db_create(g_pg);
+        tjt_db *t2 = tjt_db_create(tjt_use_pg);
         store_db *db2;
         assert_int_equal(store_open(t2->url, &db2, &err), TJ_OK);
         svc_import_result r;
@@ -711,7 +674,7 @@ static void test_export_roundtrip(void **state)
 
 static void test_crosscheck(void **state)
 {
-    fixture *fx = *state;
+    tjt_fixture *fx = *state;
     tj_error err;
     import_ok(fx->db, "grid.csv", grid_csv, "published");
     char path[] = "/tmp/tjt-ref-XXXXXX";
@@ -749,20 +712,20 @@ static void test_crosscheck(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_workflow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_search, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_search_index_plan, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_import_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_import_encodings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_export_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crosscheck, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workflow, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_validation, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_resolve, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_search, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_search_index_plan, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_import_errors, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_import_encodings, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_export_roundtrip, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_crosscheck, tjt_setup, tjt_teardown),
     };
-    g_pg = 0;
+    tjt_use_pg = 0;
     int fails = cmocka_run_group_tests_name("factors/sqlite", tests, NULL, NULL);
     if (tjt_pg_admin_url()) {
-        g_pg = 1;
+        tjt_use_pg = 1;
         fails += cmocka_run_group_tests_name("factors/postgresql", tests, NULL, NULL);
     } else {
         printf("factors/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n");

@@ -13,47 +13,7 @@
 #include "store/store_internal.h"
 #include "tj_testdb.h"
 
-static int g_pg; /* backend of the group being run */
 
-typedef struct fixture {
-    tjt_db *t;
-    store_db *db;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->t = tjt_db_create(g_pg);
-    assert_non_null(f->t);
-    tj_error err;
-    tj_status st = store_open(f->t->url, &f->db, &err);
-    if (st != TJ_OK)
-        fprintf(stderr, "store_open(%s): %s\n", f->t->url, err.message);
-    assert_int_equal(st, TJ_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    store_close(f->db);
-    tjt_db_destroy(f->t);
-    free(f);
-    return 0;
-}
-
-static int64_t count_rows(store_db *db, const char *sql)
-{
-    store_stmt *st;
-    tj_error err;
-    assert_int_equal(store_prepare(db, sql, &st, &err), TJ_OK);
-    assert_int_equal(store_step(st, &err), 1);
-    int64_t n = store_col_int64(st, 0);
-    store_finalize(st);
-    return n;
-}
 
 static void exec_ok(store_db *db, const char *sql)
 {
@@ -66,34 +26,34 @@ static void exec_ok(store_db *db, const char *sql)
 
 static void test_migrated(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     tj_error err;
     int v = -1;
     assert_int_equal(store_schema_version(f->db, &v, &err), TJ_OK);
     assert_int_equal(v, store_schema_latest());
     assert_true(v >= 1);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"),
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM schema_migrations"),
                      (int64_t)store_migration_count);
     /* the region table is seeded: national, 7 grids, 31 provinces */
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'grid'"), 7);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE level = 'province'"), 31);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM region WHERE level = 'grid'"), 7);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM region WHERE level = 'province'"), 31);
     assert_int_equal(
-        count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'GRID-NF'"), 1);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region WHERE code = 'CN' AND parent = 'GLOBAL'"),
+        tjt_count(f->db, "SELECT COUNT(*) FROM region WHERE code = '530000' AND parent = 'GRID-NF'"), 1);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM region WHERE code = 'CN' AND parent = 'GLOBAL'"),
                      1);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM region"), 40);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM region"), 40);
     /* reopening applies nothing twice */
     store_close(f->db);
     assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_OK);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM schema_migrations"),
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM schema_migrations"),
                      (int64_t)store_migration_count);
-    assert_string_equal(store_backend_name(f->db), g_pg ? "postgresql" : "sqlite");
-    assert_int_equal(store_backend(f->db), g_pg ? STORE_POSTGRES : STORE_SQLITE);
+    assert_string_equal(store_backend_name(f->db), tjt_use_pg ? "postgresql" : "sqlite");
+    assert_int_equal(store_backend(f->db), tjt_use_pg ? STORE_POSTGRES : STORE_SQLITE);
 }
 
 static void test_newer_schema_refused(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     tj_error err;
     exec_ok(f->db,
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999999, 'future', 'x')");
@@ -106,7 +66,7 @@ static void test_newer_schema_refused(void **state)
 
 static void test_types_and_nulls(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     tj_error err;
     store_stmt *st;
     exec_ok(f->db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, x DOUBLE PRECISION, n BIGINT)");
@@ -152,7 +112,7 @@ static void test_types_and_nulls(void **state)
 
 static void test_placeholders_in_quotes(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     tj_error err;
     store_stmt *st;
     assert_int_equal(store_prepare(f->db, "SELECT '?' AS \"a?\", ? /* ? */ , 'it''s ?', ? -- ?\n", &st, &err),
@@ -176,7 +136,7 @@ static void test_placeholders_in_quotes(void **state)
 
 static void test_transactions(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     tj_error err;
     exec_ok(f->db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
     assert_int_equal(store_commit(f->db, &err), TJ_ERR_USAGE);
@@ -186,12 +146,12 @@ static void test_transactions(void **state)
     exec_ok(f->db, "INSERT INTO t VALUES (1, 'rolled back')");
     assert_int_equal(store_rollback(f->db), TJ_OK);
     assert_false(store_in_transaction(f->db));
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM t"), 0);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM t"), 0);
 
     assert_int_equal(store_begin(f->db, &err), TJ_OK);
     exec_ok(f->db, "INSERT INTO t VALUES (1, 'kept')");
     assert_int_equal(store_commit(f->db, &err), TJ_OK);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM t"), 1);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM t"), 1);
 
     /* all or nothing: the second insert violates UNIQUE, the first goes too */
     assert_int_equal(store_begin(f->db, &err), TJ_OK);
@@ -204,12 +164,12 @@ static void test_transactions(void **state)
     assert_true(strlen(err.message) > 0);
     store_finalize(st);
     store_rollback(f->db);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM t"), 1);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM t"), 1);
 }
 
 static void test_errors(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     tj_error err;
     store_stmt *st = NULL;
     tj_status rc = store_prepare(f->db, "SELECT nosuchcolumn FROM nosuchtable", &st, &err);
@@ -222,12 +182,12 @@ static void test_errors(void **state)
     assert_non_null(strstr(err.message, "nosuch"));
     assert_int_equal(store_exec(f->db, "THIS IS NOT SQL", &err), TJ_ERR_DB);
     /* the connection still works */
-    assert_int_equal(count_rows(f->db, "SELECT 1"), 1);
+    assert_int_equal(tjt_count(f->db, "SELECT 1"), 1);
 }
 
 static void test_bulk(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     tj_error err;
     exec_ok(f->db, "CREATE TABLE b (k INTEGER NOT NULL, s TEXT, x DOUBLE PRECISION)");
     const char *cols[] = {"k", "s", "x"};
@@ -244,8 +204,8 @@ static void test_bulk(void **state)
     }
     assert_int_equal(store_bulk_end(b, &err), TJ_OK);
     assert_int_equal(store_commit(f->db, &err), TJ_OK);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM b"), 2000);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM b WHERE s IS NULL"), 667);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM b"), 2000);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM b WHERE s IS NULL"), 667);
     store_stmt *st;
     assert_int_equal(store_prepare(f->db, "SELECT s, x FROM b WHERE k = 7", &st, &err), TJ_OK);
     assert_int_equal(store_step(st, &err), 1);
@@ -263,14 +223,14 @@ static void test_bulk(void **state)
     tj_status r2 = store_bulk_end(b, &err); /* COPY reports at the end */
     assert_true(r1 != TJ_OK || r2 != TJ_OK);
     store_rollback(f->db);
-    assert_int_equal(count_rows(f->db, "SELECT COUNT(*) FROM b"), 2000);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM b"), 2000);
 }
 
 /* A committed write survives kill -9 of the writer; the open transaction of
  * the killed writer leaves nothing. */
 static void test_crash_safety(void **state)
 {
-    fixture *f = *state;
+    tjt_fixture *f = *state;
     exec_ok(f->db, "CREATE TABLE c (id INTEGER PRIMARY KEY, what TEXT NOT NULL)");
     int pfd[2];
     assert_int_equal(pipe(pfd), 0);
@@ -306,8 +266,8 @@ static void test_crash_safety(void **state)
     store_db *db2;
     tj_error err;
     assert_int_equal(store_open(f->t->url, &db2, &err), TJ_OK);
-    assert_int_equal(count_rows(db2, "SELECT COUNT(*) FROM c WHERE id = 1 AND what = 'committed'"), 1);
-    assert_int_equal(count_rows(db2, "SELECT COUNT(*) FROM c WHERE id = 2"), 0);
+    assert_int_equal(tjt_count(db2, "SELECT COUNT(*) FROM c WHERE id = 1 AND what = 'committed'"), 1);
+    assert_int_equal(tjt_count(db2, "SELECT COUNT(*) FROM c WHERE id = 2"), 0);
     /* and the database is writable again */
     assert_int_equal(store_begin(db2, &err), TJ_OK);
     exec_ok(db2, "INSERT INTO c VALUES (2, 'after crash')");
@@ -331,20 +291,20 @@ static void test_bad_url(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_migrated, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_types_and_nulls, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_placeholders_in_quotes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrated, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_types_and_nulls, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_placeholders_in_quotes, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_errors, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_bulk, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_crash_safety, tjt_setup, tjt_teardown),
         cmocka_unit_test(test_bad_url),
     };
-    g_pg = 0;
+    tjt_use_pg = 0;
     int fails = cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
     if (tjt_pg_admin_url()) {
-        g_pg = 1;
+        tjt_use_pg = 1;
         fails += cmocka_run_group_tests_name("store/postgresql", tests, NULL, NULL);
     } else {
         printf("store/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n");

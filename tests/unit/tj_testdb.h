@@ -115,4 +115,55 @@ static void tjt_db_destroy(tjt_db *t)
     free(t);
 }
 
+/* ---- a cmocka fixture: a fresh store per test ------------------------------
+ * Include <cmocka.h> and store/store.h first.  tjt_use_pg selects the backend of
+ * the group being run (0 SQLite, 1 PostgreSQL).  Only with cmocka (the
+ * benchmarks use the database part alone). */
+#ifdef cmocka_unit_test
+#include "store/store.h"
+
+static int tjt_use_pg __attribute__((unused));
+
+typedef struct tjt_fixture {
+    tjt_db *t;
+    store_db *db;
+} tjt_fixture;
+
+static __attribute__((unused)) int tjt_setup(void **state)
+{
+    tjt_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->t = tjt_db_create(tjt_use_pg);
+    assert_non_null(f->t);
+    tj_error err;
+    tj_status st = store_open(f->t->url, &f->db, &err);
+    if (st != TJ_OK)
+        fprintf(stderr, "store_open(%s): %s\n", f->t->url, err.message);
+    assert_int_equal(st, TJ_OK);
+    *state = f;
+    return 0;
+}
+
+static __attribute__((unused)) int tjt_teardown(void **state)
+{
+    tjt_fixture *f = *state;
+    store_close(f->db);
+    tjt_db_destroy(f->t);
+    free(f);
+    return 0;
+}
+
+/* The single integer a query returns (COUNT(*) ...). */
+static __attribute__((unused)) int64_t tjt_count(store_db *db, const char *sql)
+{
+    store_stmt *st;
+    tj_error err;
+    assert_int_equal(store_prepare(db, sql, &st, &err), TJ_OK);
+    assert_int_equal(store_step(st, &err), 1);
+    int64_t n = store_col_int64(st, 0);
+    store_finalize(st);
+    return n;
+}
+#endif /* cmocka_unit_test */
+
 #endif
