@@ -58,11 +58,19 @@ tj_status io_read_file(const char *path, size_t max_bytes, char **out, size_t *l
 
 /* ---- small helpers -------------------------------------------------- */
 
+typedef struct refout {
+    json_t *ex;
+    int index;  /* exchange index in the process */
+    double share;
+} refout;
+
 typedef struct parser {
     const io_model_options *opt;
     io_model *m;
     tj_error *err;
     int cap_ex;
+    refout **refs; /* per process: its reference outputs and their shares */
+    int *nrefs;
 } parser;
 
 static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
@@ -352,12 +360,6 @@ static int factor_flow(parser *ps, int fi)
 
 /* ---- processes -------------------------------------------------------- */
 
-typedef struct refout {
-    json_t *ex;
-    int index;  /* exchange index in the process */
-    double share;
-} refout;
-
 static const char *const exchange_keys[] = {"type", "direction", "flow", "gas", "amount", "unit",
                                             "provider", "factor", "cutoff", "channel", "quality",
                                             "uncertainty", "reference", "compartment", "note", NULL};
@@ -452,8 +454,8 @@ static tj_status parse_process_head(parser *ps, json_t *p, int pi)
         char epath[96];
         snprintf(epath, sizeof epath, "%s.exchanges[%zu]", path, i);
         if (!json_is_object(ex)) {
-            free(refs);
-            return tj_error_set(err, TJ_ERR_INPUT, epath, "must be an object");
+            st = tj_error_set(err, TJ_ERR_INPUT, epath, "must be an object");
+            goto fail;
         }
         const char *type = json_string_value(json_object_get(ex, "type"));
         const char *dir = json_string_value(json_object_get(ex, "direction"));
@@ -463,16 +465,16 @@ static tj_status parse_process_head(parser *ps, json_t *p, int pi)
              (is_ref && !strcmp(type, "waste") && !strcmp(dir, "input"))))
             refs[nref++] = (refout){ex, (int)i, 1.0};
         else if (is_ref) {
-            free(refs);
-            return tj_error_set(err, TJ_ERR_INPUT, epath,
+            st = tj_error_set(err, TJ_ERR_INPUT, epath,
                                 "\"reference\" is only for a product output or a treated waste input");
+            goto fail;
         }
     }
     if (nref == 0) {
-        free(refs);
-        return tj_error_set(err, TJ_ERR_INPUT, path,
+        st = tj_error_set(err, TJ_ERR_INPUT, path,
                             "process \"%s\" has no reference product: add a product output "
                             "(or a waste input with \"reference\": true for a treatment process)", id);
+        goto fail;
     }
 
     /* Allocation between several outputs. */
@@ -481,46 +483,45 @@ static tj_status parse_process_head(parser *ps, json_t *p, int pi)
     snprintf(apath, sizeof apath, "%s.allocation", path);
     if (nref > 1) {
         if (!json_is_object(alloc)) {
-            free(refs);
-            return tj_error_set(err, TJ_ERR_INPUT, path,
+            st = tj_error_set(err, TJ_ERR_INPUT, path,
                                 "process \"%s\" has %d product outputs: give \"allocation\": {\"method\": "
                                 "\"physical\"|\"economic\", \"factors\": {product: share, ...}}", id, nref);
+            goto fail;
         }
         static const char *const akeys[] = {"method", "factors", NULL};
         const char *method;
         if ((st = check_keys(alloc, akeys, apath, err)) || (st = get_string(alloc, "method", 1, apath, &method, err))) {
-            free(refs);
-            return st;
+            goto fail;
         }
         if (strcmp(method, "physical") && strcmp(method, "economic")) {
-            free(refs);
-            return tj_error_set(err, TJ_ERR_INPUT, apath, "method must be \"physical\" or \"economic\", not \"%s\"", method);
+            st = tj_error_set(err, TJ_ERR_INPUT, apath, "method must be \"physical\" or \"economic\", not \"%s\"", method);
+            goto fail;
         }
         mp->allocation = xstrdup(method);
         json_t *fac = json_object_get(alloc, "factors");
         double sum = 0;
         if (fac) {
             if (!json_is_object(fac)) {
-                free(refs);
-                return tj_error_set(err, TJ_ERR_INPUT, apath, "\"factors\" must be an object {product: share}");
+                st = tj_error_set(err, TJ_ERR_INPUT, apath, "\"factors\" must be an object {product: share}");
+                goto fail;
             }
             for (int r = 0; r < nref; r++) {
                 const char *flow = json_string_value(json_object_get(refs[r].ex, "flow"));
                 json_t *v = flow ? json_object_get(fac, flow) : NULL;
                 if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0) {
-                    free(refs);
-                    return tj_error_set(err, TJ_ERR_INPUT, apath,
+                    st = tj_error_set(err, TJ_ERR_INPUT, apath,
                                         "factors: missing or invalid share for output \"%s\" (a number >= 0)",
                                         flow ? flow : "?");
+                    goto fail;
                 }
                 refs[r].share = json_number_value(v);
                 sum += refs[r].share;
             }
             if (json_object_size(fac) != (size_t)nref) {
-                free(refs);
-                return tj_error_set(err, TJ_ERR_INPUT, apath,
+                st = tj_error_set(err, TJ_ERR_INPUT, apath,
                                     "factors name %zu products but the process has %d product outputs",
                                     json_object_size(fac), nref);
+                goto fail;
             }
         } else if (!strcmp(method, "physical")) {
             /* Derive from the outputs' masses. */
@@ -529,31 +530,31 @@ static tj_status parse_process_head(parser *ps, json_t *p, int pi)
                 const tj_unit *u = tj_unit_find(unit);
                 double a = json_number_value(json_object_get(refs[r].ex, "amount"));
                 if (!u || u->dim != TJ_DIM_MASS) {
-                    free(refs);
-                    return tj_error_set(err, TJ_ERR_INPUT, apath,
+                    st = tj_error_set(err, TJ_ERR_INPUT, apath,
                                         "physical allocation without \"factors\" needs every output in a mass unit");
+                    goto fail;
                 }
                 refs[r].share = a * u->to_base;
                 sum += refs[r].share;
             }
             if (!(sum > 0)) {
-                free(refs);
-                return tj_error_set(err, TJ_ERR_INPUT, apath, "outputs have no mass to allocate by");
+                st = tj_error_set(err, TJ_ERR_INPUT, apath, "outputs have no mass to allocate by");
+                goto fail;
             }
             for (int r = 0; r < nref; r++)
                 refs[r].share /= sum;
             sum = 1.0;
         } else {
-            free(refs);
-            return tj_error_set(err, TJ_ERR_INPUT, apath, "economic allocation needs explicit \"factors\"");
+            st = tj_error_set(err, TJ_ERR_INPUT, apath, "economic allocation needs explicit \"factors\"");
+            goto fail;
         }
         if (fabs(sum - 1.0) > 1e-6) {
-            free(refs);
-            return tj_error_set(err, TJ_ERR_INPUT, apath, "allocation factors sum to %.10g, not 1", sum);
+            st = tj_error_set(err, TJ_ERR_INPUT, apath, "allocation factors sum to %.10g, not 1", sum);
+            goto fail;
         }
     } else if (alloc) {
-        free(refs);
-        return tj_error_set(err, TJ_ERR_INPUT, apath, "allocation given but the process has one reference output");
+        st = tj_error_set(err, TJ_ERR_INPUT, apath, "allocation given but the process has one reference output");
+        goto fail;
     }
 
     /* Columns. */
@@ -600,12 +601,9 @@ static tj_status parse_process_head(parser *ps, json_t *p, int pi)
             goto fail;
         }
     }
-    /* Keep shares for the second pass: stash in a JSON array on the process. */
-    json_t *shares = json_array();
-    for (int r = 0; r < nref; r++)
-        json_array_append_new(shares, json_pack("{s:i,s:f}", "index", refs[r].index, "share", refs[r].share));
-    json_object_set_new(p, "_tanji_refs", shares);
-    free(refs);
+    /* The second pass splits every other exchange by these shares. */
+    ps->refs[pi] = refs;
+    ps->nrefs[pi] = nref;
     return TJ_OK;
 fail:
     free(refs);
@@ -613,19 +611,17 @@ fail:
 }
 
 /* Share of process pi's burden carried by its r-th column. */
-static double col_share(json_t *p, int r)
+static double col_share(const parser *ps, int pi, int r)
 {
-    return json_number_value(json_object_get(json_array_get(json_object_get(p, "_tanji_refs"), (size_t)r), "share"));
+    return ps->refs[pi][r].share;
 }
 
-static int is_ref_index(json_t *p, int i, int *r_out)
+/* Is exchange i of process pi one of its reference outputs? */
+static int is_ref_index(const parser *ps, int pi, int i)
 {
-    json_t *refs = json_object_get(p, "_tanji_refs");
-    for (size_t r = 0; r < json_array_size(refs); r++)
-        if (json_integer_value(json_object_get(json_array_get(refs, r), "index")) == i) {
-            *r_out = (int)r;
+    for (int r = 0; r < ps->nrefs[pi]; r++)
+        if (ps->refs[pi][r].index == i)
             return 1;
-        }
     return 0;
 }
 
@@ -638,7 +634,7 @@ static int find_proc(io_model *m, const char *id)
 }
 
 static tj_status parse_elementary(parser *ps, json_t *ex, const char *epath, const char *dir,
-                                  double amount, const tj_unit *u, int *flow_out, double *sign_out,
+                                  const tj_unit *u, int *flow_out, double *sign_out,
                                   double *conv_out)
 {
     tj_error *err = ps->err;
@@ -701,7 +697,6 @@ static tj_status parse_elementary(parser *ps, json_t *ex, const char *epath, con
         if (k < 0)
             return tj_error_set(err, (tj_status)k, epath, "cannot add flow");
     }
-    (void)amount;
     *flow_out = k;
     *sign_out = input ? -1.0 : 1.0;
     *conv_out = conv;
@@ -742,9 +737,8 @@ static tj_status parse_process_body(parser *ps, json_t *p, int pi)
         snprintf(upath, sizeof upath, "%s.unit", epath);
         if ((st = tj_unit_lookup(unit, upath, &u, err)))
             return st;
-        int r;
         int exi;
-        if (is_ref_index(p, (int)i, &r)) {
+        if (is_ref_index(ps, pi, (int)i)) {
             if ((st = add_exchange_record(ps, pi, ex, u, amount, 1, &exi)))
                 return st;
             continue;
@@ -764,10 +758,10 @@ static tj_status parse_process_body(parser *ps, json_t *p, int pi)
         if (!strcmp(type, "elementary")) {
             int fk = -1;
             double sign = 1.0, conv = 1.0;
-            if ((st = parse_elementary(ps, ex, epath, dir, amount, u, &fk, &sign, &conv)))
+            if ((st = parse_elementary(ps, ex, epath, dir, u, &fk, &sign, &conv)))
                 return st;
             for (int c = 0; c < mp->ncols; c++) {
-                double k = sign * conv * col_share(p, c);
+                double k = sign * conv * col_share(ps, pi, c);
                 calc_dist d = dist_scale(dist, k);
                 if ((st = calc_system_add_elem(m->sys, fk, mp->first_col + c, amount * k, &d, &dq)))
                     return tj_error_set(err, st, epath, "cannot add exchange");
@@ -799,7 +793,7 @@ static tj_status parse_process_body(parser *ps, json_t *p, int pi)
         double mass = !strcmp(type, "product") ? mass_kg_of(amount, u) : NAN;
         if (cutoff) {
             for (int c = 0; c < mp->ncols; c++) {
-                double sh = col_share(p, c);
+                double sh = col_share(ps, pi, c);
                 if ((st = calc_system_add_cutoff(m->sys, mp->first_col + c, flow, amount * sh, u->name, mass * sh)))
                     return tj_error_set(err, st, epath, "cannot add cut-off");
             }
@@ -829,11 +823,11 @@ static tj_status parse_process_body(parser *ps, json_t *p, int pi)
                 return st;
             }
             for (int c = 0; c < mp->ncols; c++) {
-                double k = -conv * col_share(p, c);
+                double k = -conv * col_share(ps, pi, c);
                 calc_dist d = dist_scale(dist, k);
                 if ((st = calc_system_add_tech(m->sys, pcol, mp->first_col + c, amount * k, &d, &dq)))
                     return tj_error_set(err, st, epath, "cannot add exchange");
-                if (!isnan(mass) && (st = calc_system_add_input_mass(m->sys, mp->first_col + c, mass * col_share(p, c))))
+                if (!isnan(mass) && (st = calc_system_add_input_mass(m->sys, mp->first_col + c, mass * col_share(ps, pi, c))))
                     return tj_error_set(err, st, epath, "cannot add exchange");
             }
             continue;
@@ -859,11 +853,11 @@ static tj_status parse_process_body(parser *ps, json_t *p, int pi)
         if (fk < 0)
             return tj_error_set(err, (tj_status)fk, epath, "cannot add factor flow");
         for (int c = 0; c < mp->ncols; c++) {
-            double k = conv * col_share(p, c);
+            double k = conv * col_share(ps, pi, c);
             calc_dist d = dist_scale(dist, k);
             if ((st = calc_system_add_elem(m->sys, fk, mp->first_col + c, amount * k, &d, &dq)))
                 return tj_error_set(err, st, epath, "cannot add exchange");
-            if (!isnan(mass) && (st = calc_system_add_input_mass(m->sys, mp->first_col + c, mass * col_share(p, c))))
+            if (!isnan(mass) && (st = calc_system_add_input_mass(m->sys, mp->first_col + c, mass * col_share(ps, pi, c))))
                 return tj_error_set(err, st, epath, "cannot add exchange");
         }
     }
@@ -994,7 +988,7 @@ tj_status io_model_parse(const char *text, size_t len, const char *filename,
         return tj_error_set_at(err, TJ_ERR_INPUT, filename, jerr.line, jerr.column, "%s", jerr.text);
     tj_status st = TJ_OK;
     io_model *m = calloc(1, sizeof *m);
-    parser ps = {opt, m, err, 0};
+    parser ps = {opt, m, err, 0, NULL, NULL};
     if (!m) {
         json_decref(root);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -1044,7 +1038,9 @@ tj_status io_model_parse(const char *text, size_t len, const char *filename,
         goto out;
     }
     m->proc = calloc(json_array_size(procs), sizeof *m->proc);
-    if (!m->proc) {
+    ps.refs = calloc(json_array_size(procs), sizeof *ps.refs);
+    ps.nrefs = calloc(json_array_size(procs), sizeof *ps.nrefs);
+    if (!m->proc || !ps.refs || !ps.nrefs) {
         st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
@@ -1056,14 +1052,14 @@ tj_status io_model_parse(const char *text, size_t len, const char *filename,
     for (size_t i = 0; i < json_array_size(procs); i++)
         if ((st = parse_process_body(&ps, json_array_get(procs, i), (int)i)))
             goto out;
-    for (int k = 0; k < m->nfactor; k++)
-        if (m->factor[k].inline_def && !m->factor[k].used) {
-            /* An unused inline factor is harmless but usually a typo. */
-        }
     if ((st = resolve_demand(&ps, prod)))
         goto out;
 out:
     json_decref(root);
+    for (int k = 0; ps.refs && k < m->nproc; k++)
+        free(ps.refs[k]);
+    free(ps.refs);
+    free(ps.nrefs);
     if (st) {
         io_model_free(m);
         return st;
