@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "io/model.h"
 #include "services/check.h"
 #include "services/rules.h"
 
@@ -25,16 +26,13 @@ static void check_usage(FILE *out)
           out);
 }
 
+/* Model and footprint files, with the model parser's size limit. */
 static int load(const char *path, json_t **out)
 {
-    json_error_t je;
-    *out = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (*out)
-        return 0;
+    io_model_options o;
+    io_model_options_init(&o);
     tj_error err;
-    int io = strstr(je.text, "unable to open") != NULL;
-    tj_error_set_at(&err, io ? TJ_ERR_IO : TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
-    return cli_fail(&err);
+    return io_load_json_file(path, o.max_bytes, out, NULL, &err) ? cli_fail(&err) : 0;
 }
 
 /* The applicable rule for the model's product category and region. */

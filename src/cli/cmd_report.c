@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "io/model.h"
 #include "io/report.h"
 
 static void report_usage(FILE *out)
@@ -25,70 +26,8 @@ static void report_usage(FILE *out)
           out);
 }
 
-/* Read a whole file (at most 256 MiB). */
-static tj_status slurp(const char *path, unsigned char **data, size_t *len, tj_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return tj_error_set(err, TJ_ERR_IO, NULL, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap);
-    tj_status st = TJ_OK;
-    while (buf) {
-        if (n == cap) {
-            if (cap >= (size_t)256 << 20) {
-                st = tj_error_set(err, TJ_ERR_INPUT, NULL, "%s is larger than 256 MiB", path);
-                goto out;
-            }
-            unsigned char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    if (!buf) {
-        st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    if (ferror(f)) {
-        st = tj_error_set(err, TJ_ERR_IO, NULL, "reading %s failed", path);
-        goto out;
-    }
-out:
-    fclose(f);
-    if (st) {
-        free(buf);
-        return st;
-    }
-    *data = buf;
-    *len = n;
-    return TJ_OK;
-}
-
-static tj_status load_json(const char *path, json_t **out, char *sha_hex, tj_error *err)
-{
-    unsigned char *data = NULL;
-    size_t len = 0;
-    tj_status st = slurp(path, &data, &len, err);
-    if (st)
-        return st;
-    if (sha_hex) {
-        unsigned char h[crypto_hash_sha256_BYTES];
-        crypto_hash_sha256(h, data, len);
-        sodium_bin2hex(sha_hex, 2 * sizeof h + 1, h, sizeof h);
-    }
-    json_error_t je;
-    *out = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
-    free(data);
-    if (!*out)
-        return tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
-    return TJ_OK;
-}
+/* Footprint and check files: JSON of at most 256 MiB. */
+#define REPORT_INPUT_MAX ((size_t)256 << 20)
 
 int cmd_report(int argc, char **argv)
 {
@@ -150,9 +89,9 @@ int cmd_report(int argc, char **argv)
     io_report *rep = NULL;
     int rc = 0;
     char sha[65];
-    tj_status st = load_json(in, &fp, sha, &err);
+    tj_status st = io_load_json_file(in, REPORT_INPUT_MAX, &fp, sha, &err);
     if (!st && checkpath)
-        st = load_json(checkpath, &check, NULL, &err);
+        st = io_load_json_file(checkpath, REPORT_INPUT_MAX, &check, NULL, &err);
     if (!st) {
         st = io_report_build(fp, check, !strcmp(lang, "zh"), sha, &rep, &err);
         if (st && !err.file[0])

@@ -56,6 +56,27 @@ tj_status io_read_file(const char *path, size_t max_bytes, char **out, size_t *l
     return TJ_OK;
 }
 
+tj_status io_load_json_file(const char *path, size_t max_bytes, json_t **out, char *sha256_hex, tj_error *err)
+{
+    char *text;
+    size_t len;
+    *out = NULL;
+    tj_status st = io_read_file(path, max_bytes, &text, &len, err);
+    if (st)
+        return st;
+    if (sha256_hex) {
+        unsigned char h[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(h, (const unsigned char *)text, len);
+        sodium_bin2hex(sha256_hex, 2 * sizeof h + 1, h, sizeof h);
+    }
+    json_error_t je;
+    *out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
+    if (!*out)
+        return tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
+    return TJ_OK;
+}
+
 /* ---- small helpers -------------------------------------------------- */
 
 typedef struct refout {

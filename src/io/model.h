@@ -13,6 +13,7 @@
 #ifndef IO_MODEL_H
 #define IO_MODEL_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "calc/system.h"
@@ -107,5 +108,11 @@ void io_model_free(io_model *m);
 /* Read a whole file, refusing files larger than max_bytes.  *out is
  * NUL-terminated and malloc'ed. */
 tj_status io_read_file(const char *path, size_t max_bytes, char **out, size_t *len, tj_error *err);
+
+/* Read and parse a JSON file of at most max_bytes (duplicate keys are
+ * errors; syntax errors carry file:line:column).  If sha256_hex is not NULL
+ * (65 bytes) it receives the SHA-256 of the file's bytes.  *out is a new
+ * reference. */
+tj_status io_load_json_file(const char *path, size_t max_bytes, json_t **out, char *sha256_hex, tj_error *err);
 
 #endif
