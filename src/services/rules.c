@@ -1,6 +1,8 @@
 /* Accounting rules: parsing, validation, precedence.  See rules.h. */
 #include "services/rules.h"
 
+#include "io/model.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -564,16 +566,17 @@ static tj_status set_add(svc_ruleset *set, svc_rule *r, tj_error *err)
     return TJ_OK;
 }
 
+/* A rule is a small document; anything larger is not one. */
+#define RULE_FILE_MAX ((size_t)4 << 20)
+
 tj_status svc_ruleset_load_file(svc_ruleset *set, const char *path, tj_error *err)
 {
-    json_error_t je;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        int io = je.line <= 0 && (strstr(je.text, "unable to open") != NULL);
-        return tj_error_set_at(err, io ? TJ_ERR_IO : TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
-    }
+    json_t *doc;
+    tj_status st = io_load_json_file(path, RULE_FILE_MAX, &doc, NULL, err);
+    if (st)
+        return st;
     svc_rule r;
-    tj_status st = svc_rule_parse(doc, path, &r, err);
+    st = svc_rule_parse(doc, path, &r, err);
     json_decref(doc);
     if (st)
         return st;
