@@ -53,7 +53,7 @@ static void expect_error(const char *text, const char *path_part, const char *ms
     tj_status st = parse(text, &m, &err, TJ_GWP_AR6);
     if (st == TJ_OK) {
         io_model_free(m);
-        fail_msg("expected an error containing \"%s\"", msg_part);
+        fail_msg("expected an error containing \"%s\"", msg_part ? msg_part : "(any)");
     }
     assert_null(m);
     if (path_part && !strstr(err.path, path_part))
