@@ -70,8 +70,11 @@ static void sub_usage(const char *sub, FILE *out)
     } else if (!strcmp(sub, "search")) {
         fputs(
             "usage: tanji factor search [WORDS...] [--category C] [--region R] [--year Y]\n"
-            "                           [--status S] [--limit N] [--offset N] [--db URL] [--format json]\n\n"
-            "All words must match (names zh/en, aliases, category, region names, codes, id).\n",
+            "                           [--status S] [--all-versions] [--limit N] [--offset N] [--db URL]\n"
+            "                           [--format json]\n\n"
+            "All words must match (names zh/en, aliases, category, region names, codes, id).\n"
+            "Current versions only (superseded ones left out) unless --all-versions or\n"
+            "--status superseded.  检索默认只含现行版本；--all-versions 含已被取代的历史版本。\n",
             out);
     } else if (!strcmp(sub, "resolve")) {
         fputs("usage: tanji factor resolve QUERY [--region CODE] [--year Y] [--db URL] [--format json]\n\n"
@@ -91,7 +94,8 @@ static void sub_usage(const char *sub, FILE *out)
               out);
     } else if (!strcmp(sub, "export")) {
         fputs("usage: tanji factor export [--format csv|json] [--output FILE] [--category C] [--region R]\n"
-              "                           [--year Y] [--status S] [WORDS...] [--db URL]\n",
+              "                           [--year Y] [--status S] [--all-versions] [WORDS...] [--db URL]\n\n"
+              "Current versions unless --all-versions (history too) or --status superseded.\n",
               out);
     } else if (!strcmp(sub, "crosscheck")) {
         fputs("usage: tanji factor crosscheck REFERENCE.csv [--tolerance 0.1] [--db URL] [--format json]\n\n"
@@ -121,6 +125,7 @@ typedef struct opts {
     const char *db, *format, *actor, *reason;
     const char *category, *region, *status, *output, *input_format;
     int year, limit, offset;
+    int all_versions; /* search/export: superseded versions too */
     double tolerance;
     int help;
     const char *pos[256];
@@ -174,6 +179,10 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
         for (char *p = name; *p; p++)
             if (*p == '-')
                 *p = '_';
+        if (!eq && !strcmp(name, "all_versions") && (!strcmp(sub, "search") || !strcmp(sub, "export"))) {
+            o->all_versions = 1; /* a flag, no value */
+            continue;
+        }
         if (eq)
             val = eq + 1;
         else if (i + 1 < argc)
@@ -484,8 +493,8 @@ static char *join_words(const opts *o)
 static int do_search(store_db *db, const opts *o)
 {
     char *words = join_words(o);
-    svc_factor_query q = {words,    o->category, o->region, o->year, o->status, o->limit ? o->limit : 20,
-                          o->offset};
+    svc_factor_query q = {words,    o->category, o->region,      o->year, o->status, o->limit ? o->limit : 20,
+                          o->offset, o->all_versions};
     svc_factor_list l;
     tj_error err;
     tj_status st = svc_factor_search(db, &q, &l, &err);
@@ -588,7 +597,7 @@ static int do_import(store_db *db, const opts *o)
 static int do_export(store_db *db, const opts *o)
 {
     char *words = join_words(o);
-    svc_factor_query q = {words, o->category, o->region, o->year, o->status, 0, 0};
+    svc_factor_query q = {words, o->category, o->region, o->year, o->status, 0, 0, o->all_versions};
     FILE *out = stdout;
     if (o->output && !(out = fopen(o->output, "w"))) {
         free(words);

@@ -799,7 +799,7 @@ tj_status svc_factor_get(store_db *db, const char *id, int version, svc_factor *
              "ORDER BY CASE WHEN fv.status = 'published' THEN 0 ELSE 1 END, fv.version DESC LIMIT 1",
              fx_db_columns(), version > 0 ? "AND fv.version = ?" : "");
     store_stmt *st;
-    tj_status rc = store_prepare(db, sql, &st, err);
+    tj_status rc = store_prepare_cached(db, sql, &st, err);
     if (rc != TJ_OK)
         return rc;
     store_bind_text(st, 1, id);
@@ -1066,16 +1066,35 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
         if ((rc = fx_fts_sync(db, f->id, f->version, err)) != TJ_OK)
             return rc;
     }
-    rc = store_prepare(db, "INSERT INTO factor_name (name_norm, id, version, region) VALUES (?, ?, ?, ?)",
-                       &st, err);
+    if (f->status && !strcmp(f->status, "published") && (rc = fx_insert_names(db, f, err)) != TJ_OK)
+        return rc;
+    return fx_insert_evidence(db, f, err);
+}
+
+tj_status fx_insert_names(store_db *db, const svc_factor *f, tj_error *err)
+{
+    store_stmt *st;
+    tj_status rc = store_prepare_cached(
+        db, "INSERT INTO factor_name (name_norm, id, version, region) VALUES (?, ?, ?, ?)", &st, err);
     if (rc != TJ_OK)
         return rc;
     name_ctx c = {st, f};
     rc = fx_for_each_name(f, insert_name, &c, err);
     store_finalize(st);
+    return rc;
+}
+
+tj_status fx_delete_names(store_db *db, const char *id, int version, tj_error *err)
+{
+    store_stmt *st;
+    tj_status rc = store_prepare_cached(db, "DELETE FROM factor_name WHERE id = ? AND version = ?", &st, err);
     if (rc != TJ_OK)
         return rc;
-    return fx_insert_evidence(db, f, err);
+    store_bind_text(st, 1, id);
+    store_bind_int64(st, 2, version);
+    int s = store_step(st, err);
+    store_finalize(st);
+    return s < 0 ? (tj_status)s : TJ_OK;
 }
 
 /* Newest version of id and its status (0 if none). */
@@ -1281,6 +1300,8 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
                 rc = (tj_status)s;
                 goto fail;
             }
+            if ((rc = fx_delete_names(db, id, old, err)) != TJ_OK)
+                goto fail;
             char why[96];
             snprintf(why, sizeof why, "superseded by version %d", version);
             if ((rc = fx_event(db, id, old, "supersede", "published", "superseded", actor, now, why, err)))
@@ -1307,6 +1328,18 @@ tj_status svc_factor_transition(store_db *db, const char *id, int version, const
     }
     if (changed != 1) {
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "status", "%s@%d changed meanwhile", id, version);
+        goto fail;
+    }
+    /* factor_name lists the names of published versions only (resolution) */
+    if (!strcmp(t->to, "published")) {
+        svc_factor f;
+        if ((rc = svc_factor_get(db, id, version, &f, err)) != TJ_OK)
+            goto fail;
+        rc = fx_insert_names(db, &f, err);
+        svc_factor_release(&f);
+        if (rc != TJ_OK)
+            goto fail;
+    } else if (!strcmp(status, "published") && (rc = fx_delete_names(db, id, version, err)) != TJ_OK) {
         goto fail;
     }
     if ((rc = fx_event(db, id, version, action, status, t->to, actor, now, reason, err)))
@@ -1558,6 +1591,12 @@ static char *like_pattern(const char *t)
  * every row matching the words and filters satisfies (NULL when there are
  * no words).  noindex: write the category, region and year filters so that
  * the planner does not use their btree indexes (search_keys serves them). */
+/* Does q cover current versions only (the default)? */
+static int search_current(const svc_factor_query *q)
+{
+    return !q->all_versions && (fx_empty(q->status) || strcmp(q->status, "superseded"));
+}
+
 static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
                                 char **keys, int noindex, tj_error *err)
 {
@@ -1670,6 +1709,8 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         sb_add(w, " AND fv.status = ?");
         qp_text(p, fx_strdup(q->status));
     }
+    if (search_current(q)) /* literal: PostgreSQL's partial search_keys index needs it */
+        sb_add(w, " AND fv.status <> 'superseded'");
     if (w->oom)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     return TJ_OK;
@@ -1766,7 +1807,9 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
                ihits = (double)store_col_int64(st, 2);
         store_finalize(st);
         st = NULL;
-        if (fx_search_force_index)
+        if (!search_current(q))
+            selective = 0; /* the search_keys index covers current versions only */
+        else if (fx_search_force_index)
             selective = 1;
         else if (sampled >= 200) {
             double n = sampled / (pct / 100);
@@ -1978,7 +2021,7 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
              "SELECT %s FROM factor_name n JOIN factor_version fv ON fv.id = n.id AND fv.version = n.version "
              "WHERE n.name_norm = ? AND n.region IN (?, ?, ?, ?, ?, ?) AND fv.status = 'published'",
              fx_db_columns());
-    if ((rc = store_prepare(db, sql, &st, err)) != TJ_OK)
+    if ((rc = store_prepare_cached(db, sql, &st, err)) != TJ_OK)
         goto out;
     store_bind_text(st, 1, norm);
     for (int i = 0; i < 6; i++)

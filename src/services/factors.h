@@ -122,8 +122,10 @@ typedef struct svc_factor_query {
     const char *status;   /* NULL = any */
     int limit;            /* page size, default 20, max 1000 */
     int offset;
+    int all_versions;     /* 0: current versions only (not superseded); 1: history too */
 } svc_factor_query;
-/* Results are in the order the versions were added. */
+/* Results are in the order the versions were added.  Superseded versions
+ * are left out unless all_versions is set or status is "superseded". */
 tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err);
 
 /* Resolution: the published factor matching query (its id, or exactly one of

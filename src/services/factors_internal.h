@@ -39,6 +39,11 @@ tj_status fx_for_each_name(const svc_factor *f, tj_status (*fn)(void *ctx, const
                            void *ctx, tj_error *err);
 tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err);
 tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_factor *f, tj_error *err);
+/* factor_name rows (the names resolution looks up) exist for published
+ * versions only: added when a version is published, removed when it is
+ * superseded or withdrawn. */
+tj_status fx_insert_names(store_db *db, const svc_factor *f, tj_error *err);
+tj_status fx_delete_names(store_db *db, const char *id, int version, tj_error *err);
 tj_status fx_latest(store_db *db, const char *id, int *version, char **status, tj_error *err);
 int fx_status_in_workflow(const char *s);
 tj_status fx_fts_sync(store_db *db, const char *id, int64_t since_or_version, tj_error *err);

@@ -812,6 +812,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                 rc = (tj_status)s;
                 goto fail;
             }
+            if (ch > 0 && (rc = fx_delete_names(db, f->id, latest[i], err)) != TJ_OK)
+                goto fail;
             if (ch > 0) {
                 r.superseded += ch;
                 char why[96];
@@ -890,6 +892,8 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         if ((rc = store_bulk_begin(db, "factor_name", ncols, 4, &b, err)))
             goto fail;
         for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
+            if (strcmp(rows.items[i].f.status, "published"))
+                continue; /* names of published versions only (see fx_insert_names) */
             bulk_name_ctx c = {b, &rows.items[i].f, {0}};
             snprintf(c.ver, sizeof c.ver, "%d", rows.items[i].f.version);
             rc = fx_for_each_name(&rows.items[i].f, bulk_name, &c, err);

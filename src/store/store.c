@@ -106,6 +106,14 @@ tj_status store_prepare(store_db *db, const char *sql, store_stmt **out, tj_erro
     return db->ops->prepare(db, sql, out, err);
 }
 
+tj_status store_prepare_cached(store_db *db, const char *sql, store_stmt **out, tj_error *err)
+{
+    *out = NULL;
+    if (db->ops->prepare_cached)
+        return db->ops->prepare_cached(db, sql, out, err);
+    return db->ops->prepare(db, sql, out, err);
+}
+
 tj_status store_bind_text(store_stmt *st, int i, const char *s)
 {
     if (!s)

@@ -42,6 +42,11 @@ tj_status store_rollback(store_db *db); /* never fails the caller; logs nothing 
 tj_status store_exec(store_db *db, const char *sql, tj_error *err);
 
 tj_status store_prepare(store_db *db, const char *sql, store_stmt **out, tj_error *err);
+/* As store_prepare, for a fixed SQL text run many times (point lookups):
+ * PostgreSQL parses it once per connection (a named prepared statement,
+ * planned generically once the server finds that as good); SQLite prepares
+ * it as usual.  Use only for SQL whose text does not vary with input. */
+tj_status store_prepare_cached(store_db *db, const char *sql, store_stmt **out, tj_error *err);
 /* Parameters are 1-based. Text is copied. */
 tj_status store_bind_text(store_stmt *st, int i, const char *s);
 tj_status store_bind_double(store_stmt *st, int i, double v);

@@ -16,6 +16,9 @@ typedef struct store_ops {
     void (*close)(store_db *db);
     tj_status (*exec)(store_db *db, const char *sql, tj_error *err);
     tj_status (*prepare)(store_db *db, const char *sql, store_stmt **out, tj_error *err);
+    /* as prepare, but the backend may keep the parsed statement for the
+     * connection's lifetime (NULL: same as prepare) */
+    tj_status (*prepare_cached)(store_db *db, const char *sql, store_stmt **out, tj_error *err);
     tj_status (*bind_text)(store_stmt *st, int i, const char *s);
     tj_status (*bind_double)(store_stmt *st, int i, double v);
     tj_status (*bind_int64)(store_stmt *st, int i, int64_t v);

@@ -15,9 +15,23 @@
 #define OID_INT8 20
 #define OID_FLOAT8 701
 
+/* Statements prepared with store_prepare_cached: named server-side
+ * prepared statements "tj_<index>", created at their first step with that
+ * step's parameter types.  Protocol-level prepared statements live until
+ * the connection closes, whatever happens to transactions. */
+#define PG_CACHE_MAX 64
+typedef struct pg_cached {
+    char *sql; /* rewritten to $n */
+    Oid *types;
+    int nparams;
+    int prepared;
+} pg_cached;
+
 typedef struct pg_db {
     store_db base;
     PGconn *conn;
+    pg_cached cache[PG_CACHE_MAX];
+    int ncache;
 } pg_db;
 
 typedef struct pg_stmt {
@@ -31,6 +45,7 @@ typedef struct pg_stmt {
     int row;
     int nrows;
     int64_t changes;
+    int cache_ix; /* index into pg_db.cache, or -1 */
 } pg_stmt;
 
 typedef struct pg_bulk {
@@ -115,7 +130,12 @@ static tj_status pg_result_fail(PGresult *res, PGconn *conn, tj_error *err, cons
 
 static void pg_close(store_db *db)
 {
-    PQfinish(C(db));
+    pg_db *d = (pg_db *)db;
+    PQfinish(d->conn);
+    for (int i = 0; i < d->ncache; i++) {
+        free(d->cache[i].sql);
+        free(d->cache[i].types);
+    }
     free(db);
 }
 
@@ -145,6 +165,7 @@ static tj_status pg_prepare(store_db *db, const char *sql, store_stmt **out, tj_
         if (!st->vals || !st->types)
             goto nomem;
     }
+    st->cache_ix = -1;
     *out = &st->base;
     return TJ_OK;
 nomem:
@@ -153,6 +174,60 @@ nomem:
     free(st->types);
     free(st);
     return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+}
+
+static tj_status pg_prepare_cached(store_db *dbb, const char *sql, store_stmt **out, tj_error *err)
+{
+    tj_status rc = pg_prepare(dbb, sql, out, err);
+    if (rc != TJ_OK)
+        return rc;
+    pg_db *db = (pg_db *)dbb;
+    pg_stmt *st = (pg_stmt *)*out;
+    for (int i = 0; i < db->ncache; i++)
+        if (!strcmp(db->cache[i].sql, st->sql)) {
+            st->cache_ix = i;
+            return TJ_OK;
+        }
+    if (db->ncache < PG_CACHE_MAX) {
+        pg_cached *c = &db->cache[db->ncache];
+        c->sql = strdup(st->sql);
+        c->types = calloc((size_t)st->nparams + 1, sizeof *c->types);
+        if (!c->sql || !c->types) {
+            free(c->sql);
+            free(c->types);
+            *c = (pg_cached){0};
+            return TJ_OK; /* uncached still works */
+        }
+        c->nparams = st->nparams;
+        st->cache_ix = db->ncache++;
+    }
+    return TJ_OK;
+}
+
+/* Run st: as a named prepared statement when it is cached and its
+ * parameter types are those it was prepared with, else with PQexecParams. */
+static PGresult *pg_run(pg_stmt *st)
+{
+    pg_db *db = (pg_db *)st->base.db;
+    if (st->cache_ix >= 0) {
+        pg_cached *c = &db->cache[st->cache_ix];
+        char name[24];
+        snprintf(name, sizeof name, "tj_%d", st->cache_ix);
+        if (!c->prepared) {
+            PGresult *r = PQprepare(db->conn, name, st->sql, st->nparams, st->types);
+            if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+                c->prepared = 1;
+                if (st->nparams)
+                    memcpy(c->types, st->types, (size_t)st->nparams * sizeof *c->types);
+            }
+            PQclear(r);
+        }
+        if (c->prepared &&
+            (!st->nparams || !memcmp(c->types, st->types, (size_t)st->nparams * sizeof *c->types)))
+            return PQexecPrepared(db->conn, name, st->nparams, (const char *const *)st->vals, NULL, NULL, 0);
+    }
+    return PQexecParams(db->conn, st->sql, st->nparams, st->types, (const char *const *)st->vals, NULL, NULL,
+                        0);
 }
 
 static tj_status pg_set(store_stmt *stb, int i, char *val, Oid type)
@@ -203,8 +278,7 @@ static int pg_step(store_stmt *stb, tj_error *err)
     pg_stmt *st = (pg_stmt *)stb;
     if (!st->ran) {
         st->ran = 1;
-        st->res = PQexecParams(C(stb->db), st->sql, st->nparams, st->types, (const char *const *)st->vals,
-                               NULL, NULL, 0);
+        st->res = pg_run(st);
         ExecStatusType s = PQresultStatus(st->res);
         if (s == PGRES_TUPLES_OK) {
             st->nrows = PQntuples(st->res);
@@ -444,6 +518,7 @@ static const store_ops pg_ops = {
     .close = pg_close,
     .exec = pg_exec,
     .prepare = pg_prepare,
+    .prepare_cached = pg_prepare_cached,
     .bind_text = pg_bind_text,
     .bind_double = pg_bind_double,
     .bind_int64 = pg_bind_int64,

@@ -59,8 +59,15 @@ assert ev[0]["actor"]=="alice"
     "$T" factor withdraw --db "$DB" yn-coffee --reason "wrong boundary" >/dev/null || fail "withdraw"
     "$T" factor show --db "$DB" yn-coffee@2 --format json | grep -q '"withdrawn"' || fail "withdrawn"
 
+    # current versions by default (v2, withdrawn); history with --all-versions (v1 superseded too)
     out=$("$T" factor search --db "$DB" 咖啡 --format json) || fail "search"
-    echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==2, d' || fail "search: $out"
+    echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==1 and d["factors"][0]["version"]==2, d' || fail "search: $out"
+    out=$("$T" factor search --db "$DB" 咖啡 --all-versions --format json) || fail "search --all-versions"
+    echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==2, d' || fail "search --all-versions: $out"
+    out=$("$T" factor search --db "$DB" 咖啡 --status superseded --format json) || fail "search superseded"
+    echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==1 and d["factors"][0]["version"]==1, d' || fail "search superseded: $out"
+    # withdrawn and superseded versions do not resolve
+    "$T" factor resolve --db "$DB" 小粒咖啡 --region 530800 >/dev/null 2>&1; [ $? -eq 2 ] || fail "resolve after withdraw: exit 2 expected"
     out=$("$T" factor search --db "$DB" --status draft --format json)
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [f["id"] for f in d["factors"]]==["yn-tea","yn-ev"], d' || fail "search status: $out"
 

@@ -312,6 +312,48 @@ static void test_resolve(void **state)
               "d-1,draft only,x,kg,2,CN,2022\n",
               "draft");
     assert_int_equal(svc_factor_resolve(fx->db, "draft only", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'd-1'"), 0);
+
+    /* a new published version (import) takes over; the old one's names go */
+    import_ok(fx->db, "tie2.csv",
+              "id,name_en,category,unit,value,region,ref_year,source_doc,source_date\n"
+              "tie-a,tie test,x,kg,1.5,CN,2022,doc,2024-01-01\n",
+              "published");
+    assert_int_equal(svc_factor_resolve(fx->db, "tie test", NULL, 2022, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "tie-a");
+    assert_int_equal(r.factor.version, 2);
+    assert_true(r.factor.value == 1.5);
+    assert_int_equal(r.candidates, 3);
+    svc_factor_resolution_release(&r);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'tie-a' AND version = 1"), 0);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'tie-a' AND version = 2"), 2);
+    /* withdrawing leaves the others; publishing through the workflow adds names */
+    assert_int_equal(svc_factor_transition(fx->db, "tie-a", 2, "withdraw", "t", "wrong", &err), TJ_OK);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'tie-a'"), 0);
+    assert_int_equal(svc_factor_resolve(fx->db, "tie test", NULL, 2022, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "tie-b");
+    assert_int_equal(r.candidates, 2);
+    svc_factor_resolution_release(&r);
+    assert_int_equal(svc_factor_transition(fx->db, "d-1", 0, "submit", "t", NULL, &err), TJ_ERR_CONFLICT); /* no source */
+    svc_factor f;
+    svc_factor_init(&f);
+    set(&f, "id", "n-1");
+    set(&f, "name_en", "workflow name");
+    set(&f, "category", "x");
+    set(&f, "unit", "kg");
+    set(&f, "value", "4");
+    set(&f, "region", "CN");
+    set(&f, "source_doc", "doc");
+    assert_int_equal(svc_factor_add(fx->db, &f, "t", &err), TJ_OK);
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_resolve(fx->db, "workflow name", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
+    const char *steps[] = {"submit", "review", "approve", "publish"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(svc_factor_transition(fx->db, "n-1", 1, steps[i], "t", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(fx->db, "workflow name", NULL, 0, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "n-1");
+    svc_factor_resolution_release(&r);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'n-1' AND version = 1"), 2);
 }
 
 static void search_cases(tjt_fixture *fx)
@@ -436,6 +478,49 @@ static void search_cases(tjt_fixture *fx)
     }
 }
 
+/* Superseded versions: left out unless all_versions or status superseded. */
+static void search_history(tjt_fixture *fx)
+{
+    tj_error err;
+    svc_factor_list l;
+    svc_factor_query q = {0};
+    if (tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id = 'hist-1'") == 0)
+        import_ok(fx->db, "hist.csv",
+                  "id,name_zh,name_en,category,unit,value,region,ref_year,source_doc,quality\n"
+                  "hist-1,普洱熟茶,Ripe pu'er tea,agriculture,kg,2.0,530000,2023,doc,example\n"
+                  "hist-1,普洱熟茶,Ripe pu'er tea,agriculture,kg,1.9,530000,2023,doc,example\n",
+                  "published");
+    q.text = "普洱熟茶";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 1);
+    assert_int_equal(l.items[0].version, 2);
+    assert_string_equal(l.items[0].status, "published");
+    svc_factor_list_release(&l);
+    q.all_versions = 1;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2);
+    assert_int_equal(l.items[0].version, 1);
+    assert_string_equal(l.items[0].status, "superseded");
+    svc_factor_list_release(&l);
+    q.all_versions = 0;
+    q.status = "superseded";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 1);
+    assert_int_equal(l.items[0].version, 1);
+    svc_factor_list_release(&l);
+    q = (svc_factor_query){0};
+    q.text = "ripe tea";
+    q.year = 2023;
+    q.region = "Yunnan";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 1);
+    svc_factor_list_release(&l);
+    q.all_versions = 1;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(l.total, 2);
+    svc_factor_list_release(&l);
+}
+
 static void search_paging(tjt_fixture *fx)
 {
     tj_error err;
@@ -465,6 +550,7 @@ static void test_search(void **state)
 {
     search_cases(*state);
     search_paging(*state);
+    search_history(*state);
 }
 
 /* The same cases with PostgreSQL's index plan (search_keys), which the
@@ -474,6 +560,7 @@ static void test_search_index_plan(void **state)
     fx_search_force_index = 1;
     search_cases(*state);
     search_paging(*state);
+    search_history(*state);
     fx_search_force_index = 0;
 }
 
@@ -483,6 +570,7 @@ static void expect_import_error(store_db *db, const char *name, const char *text
     tj_error err;
     svc_import_result r;
     int64_t before = tjt_count(db, "SELECT COUNT(*) FROM factor_version");
+    int64_t names = tjt_count(db, "SELECT COUNT(*) FROM factor_name");
     tj_status rc = svc_factor_import_mem(db, name, text, strlen(text), NULL, "published", "t", &r, &err);
     char buf[2048];
     if (rc == TJ_OK || err.line != line || err.column != col || !strstr(err.message, needle))
@@ -495,8 +583,7 @@ static void expect_import_error(store_db *db, const char *name, const char *text
     assert_non_null(strstr(err.message, needle));
     /* all or nothing */
     assert_int_equal(tjt_count(db, "SELECT COUNT(*) FROM factor_version"), before);
-    assert_int_equal(tjt_count(db, "SELECT COUNT(*) FROM factor_name"),
-                     tjt_count(db, "SELECT COUNT(*) FROM factor_name"));
+    assert_int_equal(tjt_count(db, "SELECT COUNT(*) FROM factor_name"), names);
 }
 
 static void test_import_errors(void **state)
