@@ -36,8 +36,14 @@ start)
     as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 3; }
     port=$(free_port)
+    # Server settings as for a database of a million factor versions (about
+    # 1.3 GB): shared_buffers that hold it (PostgreSQL's default of 128 MB
+    # is sized for small machines; 25% of RAM is the usual advice), and WAL
+    # room for a bulk import without a checkpoint in the middle.  Shared
+    # memory is touched only as it is used.  TJ_PG_SETTINGS overrides them.
+    settings=${TJ_PG_SETTINGS:-"-c shared_buffers=2GB -c max_wal_size=8GB -c checkpoint_timeout=30min"}
     as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=50" start >/dev/null ||
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=50 $settings" start >/dev/null ||
         { cat "$dir/server.log" >&2; exit 3; }
     as_owner "$PGBIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -c "CREATE DATABASE tanji" >/dev/null
     url="postgresql://postgres@127.0.0.1:$port/tanji"

@@ -675,21 +675,37 @@ static size_t utf8_starts(const char *s, size_t n, size_t **starts)
     return c;
 }
 
+typedef struct key_lex {
+    const char *s;
+    size_t n;
+} key_lex;
+
+/* PostgreSQL's lexeme order (tsCompareString): bytes, then the shorter first. */
+static int key_lex_cmp(const void *pa, const void *pb)
+{
+    const key_lex *a = pa, *b = pb;
+    int c = memcmp(a->s, b->s, a->n < b->n ? a->n : b->n);
+    return c ? c : (a->n > b->n) - (a->n < b->n);
+}
+
 char *fx_search_keys(const char *text, const svc_factor *f)
 {
     size_t n = strlen(text);
     if (n > FX_KEYS_MAX_TEXT)
         return fx_strdup("' '");
-    /* at most two n-grams start at each character, each at most 16 bytes,
-     * doubled by escapes, quoted, and a space; then the filters */
-    char *o = malloc(n * 2 * (2 * 16 + 3) + 3 * (2 * FX_KEY_FILTER_MAX + 8) + 1);
+    /* The lexemes, sorted and without duplicates as tsvector stores them,
+     * so that the server's tsvector input has nothing to sort (its sort
+     * checks for sorted input first) and less to parse.  At most two
+     * n-grams start at each character; then three filters. */
+    char filters[3][FX_KEY_FILTER_MAX + 16];
     size_t *st = NULL;
-    size_t nc = o ? utf8_starts(text, n, &st) : (size_t)-1;
-    if (nc == (size_t)-1) {
-        free(o);
+    size_t nc = utf8_starts(text, n, &st);
+    key_lex *lx = nc == (size_t)-1 ? NULL : malloc((2 * nc + 3) * sizeof *lx);
+    if (!lx) {
+        free(st);
         return NULL;
     }
-    size_t k = 0;
+    size_t nl = 0, bytes = 0;
     for (size_t i = 0; i < nc;) {
         if (key_sep(text[st[i]])) {
             i++;
@@ -704,22 +720,40 @@ char *fx_search_keys(const char *text, const svc_factor *f)
                 size_t len = st[j + grams[g]] - st[j];
                 if (grams[g] == 2 && len == 2)
                     continue; /* ASCII bigrams are not indexed */
-                if (k)
-                    o[k++] = ' ';
-                k += key_quote(o + k, text + st[j], len);
+                lx[nl++] = (key_lex){text + st[j], len};
+                bytes += len;
             }
         i = end;
     }
+    int nf = 0;
     if (f->ref_year > 0)
-        k += (size_t)sprintf(o + k, "%s'y %d'", k ? " " : "", f->ref_year);
+        snprintf(filters[nf++], sizeof filters[0], "y %d", f->ref_year);
     const char *fv[2][2] = {{"r ", f->region}, {"c ", f->category}};
     for (int i = 0; i < 2; i++)
-        if (!fx_empty(fv[i][1]) && strlen(fv[i][1]) <= FX_KEY_FILTER_MAX) {
-            if (k)
-                o[k++] = ' ';
-            k += key_quote_prefixed(o + k, fv[i][0], fv[i][1]);
-        }
+        if (!fx_empty(fv[i][1]) && strlen(fv[i][1]) <= FX_KEY_FILTER_MAX)
+            snprintf(filters[nf++], sizeof filters[0], "%s%s", fv[i][0], fv[i][1]);
+    for (int i = 0; i < nf; i++) {
+        lx[nl++] = (key_lex){filters[i], strlen(filters[i])};
+        bytes += lx[nl - 1].n;
+    }
+    qsort(lx, nl, sizeof *lx, key_lex_cmp);
+    /* doubled by escapes, quoted, and a space each */
+    char *o = malloc(2 * bytes + 3 * nl + 1);
+    if (!o) {
+        free(lx);
+        free(st);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nl; i++) {
+        if (i && !key_lex_cmp(&lx[i], &lx[i - 1]))
+            continue;
+        if (k)
+            o[k++] = ' ';
+        k += key_quote(o + k, lx[i].s, lx[i].n);
+    }
     o[k] = 0;
+    free(lx);
     free(st);
     return o;
 }
@@ -1721,6 +1755,33 @@ int fx_search_force_index;
 /* Rows the plan choice samples (see svc_factor_search). */
 #define SEARCH_SAMPLE_ROWS 1000
 
+/* A candidate row from the search_keys index costs about this many times a
+ * row of a walk in rid order (measured at 1M versions: 8 us against 1.8 us;
+ * bench/bench_factors.c). */
+#define SEARCH_BITMAP_ROW_COST 4
+
+/* The planner's row count of factor_version (PostgreSQL), for the sample
+ * size; read once a minute per connection. */
+static double table_rows(store_db *db)
+{
+    static _Thread_local uint64_t serial;
+    static _Thread_local double rows;
+    static _Thread_local time_t at;
+    time_t now = time(NULL);
+    if (serial == store_serial(db) && now - at < 60)
+        return rows;
+    store_stmt *st = NULL;
+    rows = 0;
+    if (store_prepare_cached(db, "SELECT reltuples FROM pg_class WHERE oid = 'factor_version'::regclass", &st,
+                             NULL) == TJ_OK &&
+        store_step(st, NULL) == 1)
+        rows = store_col_double(st, 0);
+    store_finalize(st);
+    serial = store_serial(db);
+    at = now;
+    return rows;
+}
+
 /* Counting stops here: the total of a broad search is "at least". */
 #define SEARCH_COUNT_CAP 200
 
@@ -1746,33 +1807,25 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
                            : " FROM factor_version fv";
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     int selective = 0;
-    if (store_backend(db) == STORE_POSTGRES && !fx_empty(q->text)) {
+    if (store_backend(db) == STORE_POSTGRES && !fx_empty(q->text) && search_current(q)) {
         /* PostgreSQL cannot estimate LIKE selectivity.  Two plans: walk the
-         * primary key testing every row (fast when matches are dense, very
-         * slow when they are rare), or take the rows the search_keys index
-         * gives for the words and the category/region/year filters, in one
-         * pass (see below).  Measure both densities on a block sample of
-         * about 1,000 rows (0.1% of a million): walking costs about
-         * cap/d_all rows, the index d_indexed*N rows; take the cheaper. */
+         * current versions in rid order (factor_version_current) testing
+         * every row (fast when matches are dense, very slow when they are
+         * rare), or take the rows the search_keys index gives for the words
+         * and the category/region/year filters, in one pass (see below).
+         * Measure both densities on a block sample of about 1,000 rows
+         * (0.1% of a million): walking costs about cap/d current rows, the
+         * index d_indexed*N rows, each SEARCH_BITMAP_ROW_COST times
+         * dearer (a random heap page each); take the cheaper.  History
+         * searches (superseded versions) always walk the primary key. */
         svc_factor_query qi = *q; /* the conditions an index serves */
         qi.status = NULL;
         sbuf wi = {0};
         qparams pi = {0};
         int fts_i;
         rc = fx_build_where(db, &qi, &wi, &pi, &fts_i, NULL, 0, err);
-        /* about SEARCH_SAMPLE_ROWS rows, from the planner's row count */
-        double pct = 0.5;
-        if (rc == TJ_OK) {
-            store_stmt *rt = NULL;
-            rc = store_prepare(db, "SELECT reltuples FROM pg_class WHERE oid = 'factor_version'::regclass", &rt,
-                               err);
-            if (rc == TJ_OK && store_step(rt, NULL) == 1) {
-                double rows = store_col_double(rt, 0);
-                if (rows > 0)
-                    pct = 100.0 * SEARCH_SAMPLE_ROWS / rows;
-            }
-            store_finalize(rt);
-        }
+        double rows = rc == TJ_OK ? table_rows(db) : 0;
+        double pct = rows > 0 ? 100.0 * SEARCH_SAMPLE_ROWS / rows : 0.5;
         if (pct < 0.1)
             pct = 0.1;
         if (pct > 100)
@@ -1780,7 +1833,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         char tail[128];
         snprintf(tail, sizeof tail, ") FROM factor_version fv TABLESAMPLE SYSTEM (%.4f) REPEATABLE (1)", pct);
         sbuf probe = {0};
-        sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (");
+        sb_add(&probe, "SELECT COUNT(*), COUNT(*) FILTER (WHERE fv.status <> 'superseded'), COUNT(*) FILTER (");
         sb_add(&probe, w.s + 1); /* "WHERE 1 = 1 AND ..." */
         sb_add(&probe, "), COUNT(*) FILTER (");
         sb_add(&probe, wi.s ? wi.s + 1 : "WHERE 1 = 1");
@@ -1803,18 +1856,16 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
             rc = (tj_status)ps;
             goto out;
         }
-        double sampled = (double)store_col_int64(st, 0), hits = (double)store_col_int64(st, 1),
-               ihits = (double)store_col_int64(st, 2);
+        double sampled = (double)store_col_int64(st, 0), current = (double)store_col_int64(st, 1),
+               hits = (double)store_col_int64(st, 2), ihits = (double)store_col_int64(st, 3);
         store_finalize(st);
         st = NULL;
-        if (!search_current(q))
-            selective = 0; /* the search_keys index covers current versions only */
-        else if (fx_search_force_index)
+        if (fx_search_force_index)
             selective = 1;
         else if (sampled >= 200) {
             double n = sampled / (pct / 100);
-            double walk = hits > 0 ? SEARCH_COUNT_CAP / (hits / sampled) : 1e300;
-            double bitmap = ihits / sampled * n;
+            double walk = hits > 0 ? SEARCH_COUNT_CAP * current / hits : current / sampled * n;
+            double bitmap = SEARCH_BITMAP_ROW_COST * ihits / sampled * n;
             selective = bitmap < walk;
         }
         if (selective) {

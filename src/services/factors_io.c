@@ -913,14 +913,17 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             svc_factor *f = &rows.items[i].f;
             char ver[16];
             snprintf(ver, sizeof ver, "%d", f->version);
-            const char *ev[] = {f->id, ver, "import", NULL, status, actor, now, name};
-            rc = store_bulk_row(b, ev, err);
-            if (rc == TJ_OK && !strcmp(f->status, "superseded")) {
-                char why[96];
-                snprintf(why, sizeof why, "superseded by version %d (same import)", f->superseded_by);
-                const char *sv[] = {f->id, ver, "supersede", status, "superseded", actor, now, why};
-                rc = store_bulk_row(b, sv, err);
+            /* A version that a later row of the same import supersedes is
+             * stored as superseded: one event says so. */
+            char *why = NULL;
+            if (!strcmp(f->status, "superseded") &&
+                asprintf(&why, "%s; superseded by version %d in the same import", name, f->superseded_by) < 0) {
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                break;
             }
+            const char *ev[] = {f->id, ver, "import", NULL, f->status, actor, now, why ? why : name};
+            rc = store_bulk_row(b, ev, err);
+            free(why);
         }
         if (rc != TJ_OK) {
             store_bulk_abort(b);

@@ -521,6 +521,37 @@ static void search_history(tjt_fixture *fx)
     svc_factor_list_release(&l);
 }
 
+/* search_keys (PostgreSQL): n-grams and filter lexemes, sorted and
+ * deduplicated in PostgreSQL's lexeme order, quotes escaped. */
+static void test_search_keys(void **state)
+{
+    tjt_fixture *fx = *state;
+    svc_factor f;
+    svc_factor_init(&f);
+    set(&f, "region", "530000");
+    set(&f, "category", "metals");
+    set(&f, "ref_year", "2023");
+    char *k = fx_search_keys("alumi 电解铝 o'bri alumi", &f);
+    assert_non_null(k);
+    assert_string_equal(k, "'\\'bri' 'alum' 'c metals' 'lumi' 'o\\'br' 'r 530000' 'y 2023' '电解' '解铝'");
+    if (store_backend(fx->db) == STORE_POSTGRES) {
+        store_stmt *st;
+        tj_error err;
+        assert_int_equal(store_prepare(fx->db, "SELECT array_length(tsvector_to_array(?::tsvector), 1), "
+                                               "?::tsvector @@ $$'''bri' & '解铝' & 'y 2023'$$::tsquery",
+                                       &st, &err),
+                         TJ_OK);
+        store_bind_text(st, 1, k);
+        store_bind_text(st, 2, k);
+        assert_int_equal(store_step(st, &err), 1);
+        assert_int_equal(store_col_int64(st, 0), 9);
+        assert_int_equal(store_col_int64(st, 1), 1);
+        store_finalize(st);
+    }
+    free(k);
+    svc_factor_release(&f);
+}
+
 static void search_paging(tjt_fixture *fx)
 {
     tj_error err;
@@ -680,15 +711,23 @@ static void test_import_encodings(void **state)
     svc_factor_release(&f);
     svc_factor_events ev;
     assert_int_equal(svc_factor_history(fx->db, "yn-tea", &ev, &err), TJ_OK);
-    int sup[8] = {0};
-    for (size_t i = 0; i < ev.count; i++)
+    int sup[8] = {0}, imported_superseded = 0;
+    for (size_t i = 0; i < ev.count; i++) {
         if (!strcmp(ev.items[i].action, "supersede")) {
-            assert_true(ev.items[i].version >= 1 && ev.items[i].version <= 3);
+            assert_true(ev.items[i].version >= 1 && ev.items[i].version <= 2);
             sup[ev.items[i].version]++;
         }
+        /* v3 was superseded by v4 of the same file: stored as superseded, one event */
+        if (ev.items[i].version == 3) {
+            assert_string_equal(ev.items[i].action, "import");
+            assert_string_equal(ev.items[i].to_status, "superseded");
+            assert_non_null(strstr(ev.items[i].reason, "twice.csv; superseded by version 4 in the same import"));
+            imported_superseded++;
+        }
+    }
     assert_int_equal(sup[1], 1);
     assert_int_equal(sup[2], 1);
-    assert_int_equal(sup[3], 1);
+    assert_int_equal(imported_superseded, 1);
     svc_factor_events_release(&ev);
     assert_int_equal(
         tjt_count(fx->db,
@@ -803,6 +842,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_validation, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_search_keys, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search_index_plan, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_import_errors, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_import_encodings, tjt_setup, tjt_teardown),
