@@ -975,6 +975,11 @@ static tj_status insert_name(void *vctx, const char *norm, tj_error *err)
     store_bind_text(c->st, 2, c->f->id);
     store_bind_int64(c->st, 3, c->f->version);
     store_bind_text(c->st, 4, c->f->region);
+    if (c->f->ref_year)
+        store_bind_int64(c->st, 5, c->f->ref_year);
+    else
+        store_bind_null(c->st, 5);
+    store_bind_text(c->st, 6, c->f->source_date);
     int s = store_step(c->st, err);
     return s < 0 ? (tj_status)s : TJ_OK;
 }
@@ -1109,7 +1114,8 @@ tj_status fx_insert_names(store_db *db, const svc_factor *f, tj_error *err)
 {
     store_stmt *st;
     tj_status rc = store_prepare_cached(
-        db, "INSERT INTO factor_name (name_norm, id, version, region) VALUES (?, ?, ?, ?)", &st, err);
+        db, "INSERT INTO factor_name (name_norm, id, version, region, ref_year, source_date) VALUES (?, ?, ?, ?, ?, ?)",
+        &st, err);
     if (rc != TJ_OK)
         return rc;
     name_ctx c = {st, f};
@@ -1863,8 +1869,15 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         if (fx_search_force_index)
             selective = 1;
         else if (sampled >= 200) {
+            /* A walk is ruinous when matches are rarer than the sample
+             * suggests (it reads every current row if there are none), an
+             * index pass merely proportional to them: take the walk's
+             * matches at a pessimistic count, two standard deviations
+             * below the sampled one (Poisson), so that a few lucky sample
+             * blocks do not send a rare search on a walk. */
             double n = sampled / (pct / 100);
-            double walk = hits > 0 ? SEARCH_COUNT_CAP * current / hits : current / sampled * n;
+            double low = hits - 2 * sqrt(hits);
+            double walk = low > 0 ? SEARCH_COUNT_CAP * current / low : current / sampled * n;
             double bitmap = SEARCH_BITMAP_ROW_COST * ihits / sampled * n;
             selective = bitmap < walk;
         }
@@ -1990,11 +2003,20 @@ void svc_factor_resolution_release(svc_factor_resolution *r)
     svc_factor_init(&r->factor);
 }
 
-/* Is a better than b?  rank = index in the region chain (lower better). */
-static int better(int ra, const svc_factor *a, int rb, const svc_factor *b)
+/* A resolution candidate, from factor_name (published versions). */
+typedef struct res_cand {
+    char *id;
+    int version;
+    int rank; /* index in the region chain (lower better) */
+    int ref_year;
+    char *source_date;
+} res_cand;
+
+/* Is a better than b? */
+static int better(const res_cand *a, const res_cand *b)
 {
-    if (ra != rb)
-        return ra < rb;
+    if (a->rank != b->rank)
+        return a->rank < b->rank;
     if (a->ref_year != b->ref_year)
         return a->ref_year > b->ref_year;
     const char *da = a->source_date ? a->source_date : "", *db = b->source_date ? b->source_date : "";
@@ -2020,9 +2042,9 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         return rc;
     char *norm = fx_name_norm(query);
     store_stmt *st = NULL;
-    svc_factor *cands = NULL;
-    int *ranks = NULL;
+    res_cand *cands = NULL;
     size_t ncand = 0;
+    int attempts = 0;
     /* the chain of regions */
     const char *chain[6];
     const char *levels[6];
@@ -2067,12 +2089,13 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         }
         out->chain = c.s;
     }
-    char sql[4096];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM factor_name n JOIN factor_version fv ON fv.id = n.id AND fv.version = n.version "
-             "WHERE n.name_norm = ? AND n.region IN (?, ?, ?, ?, ?, ?) AND fv.status = 'published'",
-             fx_db_columns());
-    if ((rc = store_prepare_cached(db, sql, &st, err)) != TJ_OK)
+again:
+    /* Candidates from factor_name alone (it carries the ranking fields);
+     * then the chosen version's row. */
+    if ((rc = store_prepare_cached(db,
+                                   "SELECT id, version, region, ref_year, source_date FROM factor_name "
+                                   "WHERE name_norm = ? AND region IN (?, ?, ?, ?, ?, ?)",
+                                   &st, err)) != TJ_OK)
         goto out;
     store_bind_text(st, 1, norm);
     for (int i = 0; i < 6; i++)
@@ -2080,31 +2103,28 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     int s;
     int later_only = 0, later_year = 0;
     while ((s = store_step(st, err)) == 1) {
-        svc_factor f;
-        fx_read_row(st, 0, &f);
-        int rank = 0;
-        while (rank < nchain && strcmp(chain[rank], f.region))
-            rank++;
-        if (year > 0 && f.ref_year > year) {
+        res_cand c = {NULL, (int)store_col_int64(st, 1), 0, (int)store_col_int64(st, 3), NULL};
+        const char *reg = store_col_text(st, 2);
+        while (c.rank < nchain && strcmp(chain[c.rank], reg ? reg : ""))
+            c.rank++;
+        if (year > 0 && c.ref_year > year) {
             later_only++;
-            if (!later_year || f.ref_year < later_year)
-                later_year = f.ref_year;
-            svc_factor_release(&f);
+            if (!later_year || c.ref_year < later_year)
+                later_year = c.ref_year;
             continue;
         }
-        svc_factor *nc = realloc(cands, (ncand + 1) * sizeof *nc);
-        int *nr = realloc(ranks, (ncand + 1) * sizeof *nr);
+        res_cand *nc = realloc(cands, (ncand + 1) * sizeof *nc);
         if (nc)
             cands = nc;
-        if (nr)
-            ranks = nr;
-        if (!nc || !nr) {
-            svc_factor_release(&f);
+        c.id = fx_strdup(store_col_text(st, 0));
+        c.source_date = store_col_is_null(st, 4) ? NULL : fx_strdup(store_col_text(st, 4));
+        if (!nc || !c.id || (!store_col_is_null(st, 4) && !c.source_date)) {
+            free(c.id);
+            free(c.source_date);
             s = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             break;
         }
-        cands[ncand] = f;
-        ranks[ncand++] = rank;
+        cands[ncand++] = c;
     }
     store_finalize(st);
     st = NULL;
@@ -2125,19 +2145,46 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     }
     size_t best = 0;
     for (size_t i = 1; i < ncand; i++)
-        if (better(ranks[i], &cands[i], ranks[best], &cands[best]))
+        if (better(&cands[i], &cands[best]))
             best = i;
-    int ties = 0, same_region = 0;
-    for (size_t i = 0; i < ncand; i++) {
-        if (ranks[i] == ranks[best]) {
-            same_region++;
-            if (cands[i].ref_year == cands[best].ref_year)
-                ties++;
-        }
-    }
+    int ties = 0;
+    for (size_t i = 0; i < ncand; i++)
+        if (cands[i].rank == cands[best].rank && cands[i].ref_year == cands[best].ref_year)
+            ties++;
     out->candidates = (int)ncand;
     {
-        const svc_factor *b = &cands[best];
+        /* the chosen version, published still (else a concurrent change
+         * got in between: look again) */
+        char sql[2048];
+        snprintf(sql, sizeof sql, "SELECT %s FROM factor_version fv WHERE fv.id = ? AND fv.version = ? AND "
+                                  "fv.status = 'published'", fx_db_columns());
+        if ((rc = store_prepare_cached(db, sql, &st, err)) != TJ_OK)
+            goto out;
+        store_bind_text(st, 1, cands[best].id);
+        store_bind_int64(st, 2, cands[best].version);
+        s = store_step(st, err);
+        if (s == 1)
+            fx_read_row(st, 0, &out->factor);
+        store_finalize(st);
+        st = NULL;
+        if (s < 0) {
+            rc = (tj_status)s;
+            goto out;
+        }
+        if (s == 0) {
+            for (size_t i = 0; i < ncand; i++) {
+                free(cands[i].id);
+                free(cands[i].source_date);
+            }
+            ncand = 0;
+            if (++attempts < 3)
+                goto again;
+            rc = tj_error_set(err, TJ_ERR_CONFLICT, "query", "factors for \"%s\" kept changing; try again", query);
+            goto out;
+        }
+    }
+    {
+        const svc_factor *b = &out->factor;
         sbuf e = {0};
         char tmp[512];
         snprintf(tmp, sizeof tmp, "%d published version(s) match \"%s\" in %s", (int)ncand, query,
@@ -2148,11 +2195,11 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
             sb_add(&e, tmp);
         }
         sb_add(&e, ". ");
-        for (int i = 0; i < ranks[best]; i++) {
+        for (int i = 0; i < cands[best].rank; i++) {
             snprintf(tmp, sizeof tmp, "None for %s (%s); ", chain[i], levels[i]);
             sb_add(&e, tmp);
         }
-        snprintf(tmp, sizeof tmp, "chose %s (%s)", chain[ranks[best]], levels[ranks[best]]);
+        snprintf(tmp, sizeof tmp, "chose %s (%s)", chain[cands[best].rank], levels[cands[best].rank]);
         sb_add(&e, tmp);
         if (b->ref_year) {
             if (year > 0)
@@ -2171,7 +2218,6 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         }
         snprintf(tmp, sizeof tmp, ": %s@%d = %.10g kg CO2e/%s.", b->id, b->version, b->value, b->unit);
         sb_add(&e, tmp);
-        (void)same_region;
         if (e.oom) {
             free(e.s);
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -2179,14 +2225,13 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
         }
         out->explanation = e.s;
     }
-    out->factor = cands[best];
-    svc_factor_init(&cands[best]);
 out:
     store_finalize(st);
-    for (size_t i = 0; i < ncand; i++)
-        svc_factor_release(&cands[i]);
+    for (size_t i = 0; i < ncand; i++) {
+        free(cands[i].id);
+        free(cands[i].source_date);
+    }
     free(cands);
-    free(ranks);
     free(norm);
     fx_regions_release(&regions);
     if (rc != TJ_OK)

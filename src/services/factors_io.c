@@ -522,12 +522,13 @@ typedef struct bulk_name_ctx {
     store_bulk *b;
     const svc_factor *f;
     char ver[16];
+    char year[16];
 } bulk_name_ctx;
 
 static tj_status bulk_name(void *vctx, const char *norm, tj_error *err)
 {
     bulk_name_ctx *c = vctx;
-    const char *vals[] = {norm, c->f->id, c->ver, c->f->region};
+    const char *vals[] = {norm, c->f->id, c->ver, c->f->region, c->year[0] ? c->year : NULL, c->f->source_date};
     return store_bulk_row(c->b, vals, err);
 }
 
@@ -888,14 +889,16 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                                    "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
                                    err)) != TJ_OK)
             goto fail;
-        const char *ncols[] = {"name_norm", "id", "version", "region"};
-        if ((rc = store_bulk_begin(db, "factor_name", ncols, 4, &b, err)))
+        const char *ncols[] = {"name_norm", "id", "version", "region", "ref_year", "source_date"};
+        if ((rc = store_bulk_begin(db, "factor_name", ncols, 6, &b, err)))
             goto fail;
         for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
             if (strcmp(rows.items[i].f.status, "published"))
                 continue; /* names of published versions only (see fx_insert_names) */
-            bulk_name_ctx c = {b, &rows.items[i].f, {0}};
+            bulk_name_ctx c = {b, &rows.items[i].f, {0}, {0}};
             snprintf(c.ver, sizeof c.ver, "%d", rows.items[i].f.version);
+            if (rows.items[i].f.ref_year)
+                snprintf(c.year, sizeof c.year, "%d", rows.items[i].f.ref_year);
             rc = fx_for_each_name(&rows.items[i].f, bulk_name, &c, err);
         }
         if (rc != TJ_OK) {

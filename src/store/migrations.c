@@ -389,7 +389,9 @@ static const char factor_keys_postgres[] =
 /* ---- 9: current versions ------------------------------------------------
  * factor_name lists the names of published versions only (resolution reads
  * nothing else; the factor service adds names on publishing and removes them
- * on superseding or withdrawing).  Searches cover current versions (all but
+ * on superseding or withdrawing), with the reference year and source date
+ * that resolution ranks by (a published version never changes, so the copy
+ * cannot go stale): resolution reads the one factor_version row it chose.  Searches cover current versions (all but
  * superseded ones) unless asked for history, so PostgreSQL's search_keys GIN
  * index covers those rows only: a quarter of the posting lists and of the
  * index work on imports when factors have several versions.  A partial
@@ -400,10 +402,18 @@ static const char factor_keys_postgres[] =
 static const char current_sqlite[] =
     "DELETE FROM factor_name WHERE NOT EXISTS (SELECT 1 FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version AND fv.status = 'published');\n"
+    "ALTER TABLE factor_name ADD COLUMN ref_year INTEGER;\n"
+    "ALTER TABLE factor_name ADD COLUMN source_date TEXT;\n"
+    "UPDATE factor_name SET\n"
+    "  ref_year = (SELECT fv.ref_year FROM factor_version fv WHERE fv.id = factor_name.id AND fv.version = factor_name.version),\n"
+    "  source_date = (SELECT fv.source_date FROM factor_version fv WHERE fv.id = factor_name.id AND fv.version = factor_name.version);\n"
     "CREATE INDEX factor_version_current ON factor_version (rid) WHERE status <> 'superseded';\n";
 static const char current_postgres[] =
     "DELETE FROM factor_name WHERE NOT EXISTS (SELECT 1 FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version AND fv.status = 'published');\n"
+    "ALTER TABLE factor_name ADD COLUMN ref_year INTEGER, ADD COLUMN source_date TEXT;\n"
+    "UPDATE factor_name n SET ref_year = fv.ref_year, source_date = fv.source_date FROM factor_version fv\n"
+    "  WHERE fv.id = n.id AND fv.version = n.version;\n"
     "DROP INDEX factor_version_keys;\n"
     "CREATE INDEX factor_version_keys ON factor_version USING gin (search_keys) WHERE status <> 'superseded';\n"
     "CREATE INDEX factor_version_current ON factor_version (rid) WHERE status <> 'superseded';\n"
