@@ -1627,15 +1627,19 @@ static char *like_pattern(const char *t)
     return p;
 }
 
-/* keys (PostgreSQL, may be NULL): receives the tsquery on search_keys that
- * every row matching the words and filters satisfies (NULL when there are
- * no words).  noindex: write the category, region and year filters so that
- * the planner does not use their btree indexes (search_keys serves them). */
 /* Does q cover current versions only (the default)? */
 static int search_current(const svc_factor_query *q)
 {
     return !q->all_versions && (fx_empty(q->status) || strcmp(q->status, "superseded"));
 }
+
+/* keys (PostgreSQL, may be NULL): receives the tsquery on search_keys that
+ * every row matching the words and filters satisfies (NULL when there are
+ * no words).  noindex: write the category, region and year filters so that
+ * the planner does not use their btree indexes (search_keys serves them).
+ * Without words, a PostgreSQL search of current versions gets the filters'
+ * lexemes as a search_keys condition (the planner weighs it against walking
+ * factor_version_current; there are no category or region btrees there). */
 
 static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
                                 char **keys, int noindex, tj_error *err)
@@ -1644,6 +1648,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     if (keys)
         *keys = NULL;
     int pg = store_backend(db) == STORE_POSTGRES;
+    sbuf fkeys = {0}; /* filter lexemes of a search without words (PostgreSQL) */
     sb_add(w, " WHERE 1 = 1");
     if (!fx_empty(q->text)) {
         char *words = fx_strdup(q->text);
@@ -1728,10 +1733,16 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         if (!code)
             return err ? err->code : TJ_ERR_INPUT;
         sb_add(w, noindex ? " AND fv.region || '' = ?" : " AND fv.region = ?");
+        if (pg && fx_empty(q->text) && search_current(q) && strlen(code) <= FX_KEY_FILTER_MAX) {
+            char l[2 * FX_KEY_FILTER_MAX + 8];
+            l[key_quote_prefixed(l, "r ", code)] = 0;
+            sb_add(&fkeys, fkeys.len ? " & " : ""), sb_add(&fkeys, l);
+        }
         if (keys && *keys && strlen(code) <= FX_KEY_FILTER_MAX) {
             char *k2 = malloc(strlen(*keys) + 2 * strlen(code) + 10);
             if (!k2) {
                 free(code);
+                free(fkeys.s);
                 return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             }
             size_t o = (size_t)sprintf(k2, "%s & ", *keys);
@@ -1751,8 +1762,26 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     }
     if (search_current(q)) /* literal: PostgreSQL's partial search_keys index needs it */
         sb_add(w, " AND fv.status <> 'superseded'");
-    if (w->oom)
+    if (pg && fx_empty(q->text) && search_current(q)) {
+        char l[2 * FX_KEY_FILTER_MAX + 8];
+        if (q->year > 0) {
+            snprintf(l, sizeof l, "'y %d'", q->year);
+            sb_add(&fkeys, fkeys.len ? " & " : ""), sb_add(&fkeys, l);
+        }
+        if (!fx_empty(q->category) && strlen(q->category) <= FX_KEY_FILTER_MAX) {
+            l[key_quote_prefixed(l, "c ", q->category)] = 0;
+            sb_add(&fkeys, fkeys.len ? " & " : ""), sb_add(&fkeys, l);
+        }
+        if (fkeys.len) {
+            sb_add(w, " AND (fv.search_keys @@ ?::tsquery OR fv.search_keys @@ $$' '$$::tsquery)");
+            qp_text(p, fkeys.s);
+            fkeys = (sbuf){0};
+        }
+    }
+    if (w->oom || fkeys.oom) {
+        free(fkeys.s);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
     return TJ_OK;
 }
 

@@ -863,7 +863,11 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             }
             vals[fx_db_field_count] = fx_search_text(&regions, f);
             oom |= !vals[fx_db_field_count];
-            vals[fx_db_field_count + 1] = pg && vals[fx_db_field_count] ? fx_search_keys(vals[fx_db_field_count], f) : NULL;
+            /* search_keys serve the index of current versions only: a version
+             * stored as superseded (it never becomes current again) gets none */
+            vals[fx_db_field_count + 1] = !pg || !vals[fx_db_field_count] ? NULL
+                                          : strcmp(f->status, "superseded") ? fx_search_keys(vals[fx_db_field_count], f)
+                                                                           : fx_strdup("");
             oom |= pg && !vals[fx_db_field_count + 1];
             if (oom)
                 rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");

@@ -396,9 +396,12 @@ static const char factor_keys_postgres[] =
  * index covers those rows only: a quarter of the posting lists and of the
  * index work on imports when factors have several versions.  A partial
  * index on rid lists the current versions in the order searches return
- * them, so a search with many matches walks current rows only.  The
- * PostgreSQL ref_year index goes (searches take the year from search_keys
- * since migration 8; it cost import time). */
+ * them, so a search with many matches walks current rows only.  On
+ * PostgreSQL the ref_year, category and region btrees go: searches of
+ * current versions take those filters from search_keys ('y 2020', 'c
+ * metals', 'r 530000'), history searches walk; they cost import time.
+ * Versions stored as superseded get an empty search_keys (the factor
+ * service; existing rows keep theirs). */
 static const char current_sqlite[] =
     "DELETE FROM factor_name WHERE NOT EXISTS (SELECT 1 FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version AND fv.status = 'published');\n"
@@ -417,7 +420,9 @@ static const char current_postgres[] =
     "DROP INDEX factor_version_keys;\n"
     "CREATE INDEX factor_version_keys ON factor_version USING gin (search_keys) WHERE status <> 'superseded';\n"
     "CREATE INDEX factor_version_current ON factor_version (rid) WHERE status <> 'superseded';\n"
-    "DROP INDEX factor_version_year;\n";
+    "DROP INDEX factor_version_year;\n"
+    "DROP INDEX factor_version_category;\n"
+    "DROP INDEX factor_version_region;\n";
 
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {

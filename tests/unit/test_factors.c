@@ -728,6 +728,15 @@ static void test_import_encodings(void **state)
     assert_int_equal(sup[1], 1);
     assert_int_equal(sup[2], 1);
     assert_int_equal(imported_superseded, 1);
+    if (store_backend(fx->db) == STORE_POSTGRES) {
+        /* no index keys for a version stored as superseded; the current one has them */
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id = 'yn-tea' AND version = 3 "
+                                           "AND search_keys = ''::tsvector"),
+                         1);
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id = 'yn-tea' AND version = 4 "
+                                           "AND search_keys @@ $$'y 2023' | '普洱'$$::tsquery"),
+                         1);
+    }
     svc_factor_events_release(&ev);
     assert_int_equal(
         tjt_count(fx->db,
