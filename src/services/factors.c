@@ -1634,12 +1634,11 @@ static int search_current(const svc_factor_query *q)
 }
 
 /* keys (PostgreSQL, may be NULL): receives the tsquery on search_keys that
- * every row matching the words and filters satisfies (NULL when there are
- * no words).  noindex: write the category, region and year filters so that
- * the planner does not use their btree indexes (search_keys serves them).
- * Without words, a PostgreSQL search of current versions gets the filters'
- * lexemes as a search_keys condition (the planner weighs it against walking
- * factor_version_current; there are no category or region btrees there). */
+ * every row matching the words and filters satisfies: the words' n-grams and
+ * the filters' lexemes, or for a search of current versions without words
+ * the filters' lexemes alone (NULL when there is neither).  noindex: write
+ * the category, region and year filters so that the planner does not use
+ * btree indexes for them (search_keys serves them). */
 
 static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
                                 char **keys, int noindex, tj_error *err)
@@ -1772,16 +1771,15 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             l[key_quote_prefixed(l, "c ", q->category)] = 0;
             sb_add(&fkeys, fkeys.len ? " & " : ""), sb_add(&fkeys, l);
         }
-        if (fkeys.len) {
-            sb_add(w, " AND (fv.search_keys @@ ?::tsquery OR fv.search_keys @@ $$' '$$::tsquery)");
-            qp_text(p, fkeys.s);
+        if (fkeys.len && keys && !fkeys.oom) {
+            *keys = fkeys.s;
             fkeys = (sbuf){0};
         }
     }
-    if (w->oom || fkeys.oom) {
-        free(fkeys.s);
+    free(fkeys.s);
+    fkeys.s = NULL;
+    if (w->oom || fkeys.oom)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
     return TJ_OK;
 }
 
@@ -1842,7 +1840,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
                            : " FROM factor_version fv";
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     int selective = 0;
-    if (store_backend(db) == STORE_POSTGRES && !fx_empty(q->text) && search_current(q)) {
+    if (store_backend(db) == STORE_POSTGRES && (!fx_empty(q->text) || keys) && search_current(q)) {
         /* PostgreSQL cannot estimate LIKE selectivity.  Two plans: walk the
          * current versions in rid order (factor_version_current) testing
          * every row (fast when matches are dense, very slow when they are
