@@ -1027,9 +1027,9 @@ tj_status fx_fts_sync(store_db *db, const char *id, int64_t since_or_version, tj
     store_stmt *st;
     tj_status rc = store_prepare(db,
                                  id ? "INSERT INTO factor_fts (rowid, search_text) SELECT rid, search_text "
-                                      "FROM factor_version WHERE id = ? AND version = ?"
+                                      "FROM factor_version WHERE id = ? AND version = ? AND status <> 'superseded'"
                                     : "INSERT INTO factor_fts (rowid, search_text) SELECT rid, search_text "
-                                      "FROM factor_version WHERE rid > ?",
+                                      "FROM factor_version WHERE rid > ? AND status <> 'superseded'",
                                  &st, err);
     if (rc != TJ_OK)
         return rc;
@@ -1667,7 +1667,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
              t = strtok_r(NULL, " \t\r\n,", &save)) {
             if (p->n >= 32)
                 break;
-            if (!pg && utf8_chars(t) >= 3) {
+            if (!pg && utf8_chars(t) >= 3 && search_current(q)) { /* the FTS index holds current versions */
                 /* FTS5 trigram: a quoted phrase, " doubled */
                 if (match.len)
                     sb_add(&match, " AND ");

@@ -401,7 +401,8 @@ static const char factor_keys_postgres[] =
  * current versions take those filters from search_keys ('y 2020', 'c
  * metals', 'r 530000'), history searches walk; they cost import time.
  * Versions stored as superseded get an empty search_keys (the factor
- * service; existing rows keep theirs). */
+ * service; existing rows keep theirs).  SQLite's FTS index likewise holds
+ * current versions only. */
 static const char current_sqlite[] =
     "DELETE FROM factor_name WHERE NOT EXISTS (SELECT 1 FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version AND fv.status = 'published');\n"
@@ -410,7 +411,24 @@ static const char current_sqlite[] =
     "UPDATE factor_name SET\n"
     "  ref_year = (SELECT fv.ref_year FROM factor_version fv WHERE fv.id = factor_name.id AND fv.version = factor_name.version),\n"
     "  source_date = (SELECT fv.source_date FROM factor_version fv WHERE fv.id = factor_name.id AND fv.version = factor_name.version);\n"
-    "CREATE INDEX factor_version_current ON factor_version (rid) WHERE status <> 'superseded';\n";
+    "CREATE INDEX factor_version_current ON factor_version (rid) WHERE status <> 'superseded';\n"
+    /* the FTS index holds current versions: filled by the factor service,
+     * left by a version when it is superseded (superseded is final) */
+    "INSERT INTO factor_fts (factor_fts, rowid, search_text)\n"
+    "  SELECT 'delete', rid, search_text FROM factor_version WHERE status = 'superseded';\n"
+    "CREATE TRIGGER factor_fts_superseded AFTER UPDATE OF status ON factor_version\n"
+    "WHEN new.status = 'superseded' AND old.status <> 'superseded' BEGIN\n"
+    "  INSERT INTO factor_fts (factor_fts, rowid, search_text) VALUES ('delete', old.rid, old.search_text);\n"
+    "END;\n"
+    "DROP TRIGGER factor_fts_ad;\n"
+    "CREATE TRIGGER factor_fts_ad AFTER DELETE ON factor_version WHEN old.status <> 'superseded' BEGIN\n"
+    "  INSERT INTO factor_fts (factor_fts, rowid, search_text) VALUES ('delete', old.rid, old.search_text);\n"
+    "END;\n"
+    "DROP TRIGGER factor_fts_au;\n"
+    "CREATE TRIGGER factor_fts_au AFTER UPDATE OF search_text ON factor_version WHEN old.status <> 'superseded' BEGIN\n"
+    "  INSERT INTO factor_fts (factor_fts, rowid, search_text) VALUES ('delete', old.rid, old.search_text);\n"
+    "  INSERT INTO factor_fts (rowid, search_text) VALUES (new.rid, new.search_text);\n"
+    "END;\n";
 static const char current_postgres[] =
     "DELETE FROM factor_name WHERE NOT EXISTS (SELECT 1 FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version AND fv.status = 'published');\n"
