@@ -570,7 +570,7 @@ tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err)
 
 /* search_text: what search matches: names, aliases, category, region names,
  * product codes and id. */
-char *fx_search_text(const fx_regions *regions, const svc_factor *f)
+char *fx_search_text(const fx_regions *regions, const svc_factor *f, int fts_tokens)
 {
     const char *rz = "", *re = "";
     char prov[8];
@@ -585,7 +585,7 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
     }
     const char *parts[] = {f->name_zh, f->name_en, f->aliases, f->category, rz,
                            re,         f->region,  f->cpc,     f->hs,       f->id};
-    size_t len = 1;
+    size_t len = 1 + 3 * STORE_FTS_TOKEN_SIZE;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         len += (parts[i] ? strlen(parts[i]) : 0) + 3;
     char *s = malloc(len);
@@ -607,6 +607,17 @@ char *fx_search_text(const fx_regions *regions, const svc_factor *f)
     for (char *c = s; *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c - 'A' + 'a');
+    if (fts_tokens) { /* SQLite: the filters' FTS tokens (store_fts_token) */
+        char year[16];
+        snprintf(year, sizeof year, "%d", f->ref_year);
+        const char *fv[3][2] = {{"y", f->ref_year > 0 ? year : NULL}, {"r", f->region}, {"c", f->category}};
+        for (int i = 0; i < 3; i++)
+            if (!fx_empty(fv[i][1])) {
+                s[o++] = ' ';
+                store_fts_token(fv[i][0][0], fv[i][1], s + o);
+                o += strlen(s + o);
+            }
+    }
     return s;
 }
 
@@ -1085,7 +1096,7 @@ tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_f
         }
         }
     }
-    char *search = fx_search_text(regions, f);
+    char *search = fx_search_text(regions, f, !pg);
     char *keys = search && pg ? fx_search_keys(search, f) : NULL;
     if (!search || (pg && !keys)) {
         store_finalize(st);
@@ -1627,6 +1638,18 @@ static char *like_pattern(const char *t)
     return p;
 }
 
+/* Append the FTS5 phrase of a filter token (SQLite; see store_fts_token). */
+static void fts_filter_phrase(sbuf *match, char kind, const char *value)
+{
+    char tok[STORE_FTS_TOKEN_SIZE];
+    store_fts_token(kind, value, tok);
+    if (match->len)
+        sb_add(match, " AND ");
+    sb_add(match, "\"");
+    sb_add(match, tok);
+    sb_add(match, "\"");
+}
+
 /* Does q cover current versions only (the default)? */
 static int search_current(const svc_factor_query *q)
 {
@@ -1648,17 +1671,26 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         *keys = NULL;
     int pg = store_backend(db) == STORE_POSTGRES;
     sbuf fkeys = {0}; /* filter lexemes of a search without words (PostgreSQL) */
+    /* SQLite: the FTS5 query (words as phrases, filters as their tokens),
+     * over current versions only (the index holds no others) */
+    sbuf match = {0};
+    int sq_fts = !pg && search_current(q);
     sb_add(w, " WHERE 1 = 1");
     if (!fx_empty(q->text)) {
         char *words = fx_strdup(q->text);
         if (!words)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        sbuf match = {0}, kq = {0};
+        sbuf kq = {0};
         /* Words are separated by ASCII white space or commas, and by the
          * full-width comma and ideographic space (replaced by spaces first:
          * strtok works on bytes). */
         for (char *c = words; *c; c++) {
             if ((!strncmp(c, "，", 3) || !strncmp(c, "　", 3) || !strncmp(c, "、", 3))) {
+                memset(c, ' ', 3);
+                c += 2;
+            } else if ((unsigned char)c[0] == 0xEE && ((unsigned char)c[1] & 0xF8) == 0x80 && c[2]) {
+                /* U+E000..U+E1FF: the private-use characters of SQLite's
+                 * filter tokens (store_fts_token) are not searchable text */
                 memset(c, ' ', 3);
                 c += 2;
             }
@@ -1667,7 +1699,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
              t = strtok_r(NULL, " \t\r\n,", &save)) {
             if (p->n >= 32)
                 break;
-            if (!pg && utf8_chars(t) >= 3 && search_current(q)) { /* the FTS index holds current versions */
+            if (sq_fts && utf8_chars(t) >= 3) {
                 /* FTS5 trigram: a quoted phrase, " doubled */
                 if (match.len)
                     sb_add(&match, " AND ");
@@ -1716,21 +1748,22 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         } else {
             free(kq.s);
         }
-        if (match.len) {
-            /* the FROM clause joins factor_fts (see svc_factor_search) */
-            sb_add(w, " AND factor_fts MATCH ?");
-            qp_text(p, match.s);
-            *fts = 1;
-        }
+
     }
     if (!fx_empty(q->category)) {
+        if (sq_fts)
+            fts_filter_phrase(&match, 'c', q->category);
         sb_add(w, noindex ? " AND fv.category || '' = ?" : " AND fv.category = ?");
         qp_text(p, fx_strdup(q->category));
     }
     if (!fx_empty(q->region)) {
         char *code = svc_region_normalize(db, q->region, err);
-        if (!code)
+        if (!code) {
+            free(match.s);
             return err ? err->code : TJ_ERR_INPUT;
+        }
+        if (sq_fts)
+            fts_filter_phrase(&match, 'r', code);
         sb_add(w, noindex ? " AND fv.region || '' = ?" : " AND fv.region = ?");
         if (pg && fx_empty(q->text) && search_current(q) && strlen(code) <= FX_KEY_FILTER_MAX) {
             char l[2 * FX_KEY_FILTER_MAX + 8];
@@ -1742,6 +1775,7 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             if (!k2) {
                 free(code);
                 free(fkeys.s);
+                free(match.s);
                 return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             }
             size_t o = (size_t)sprintf(k2, "%s & ", *keys);
@@ -1752,6 +1786,11 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         qp_text(p, code);
     }
     if (q->year > 0) {
+        if (sq_fts) {
+            char y[16];
+            snprintf(y, sizeof y, "%d", q->year);
+            fts_filter_phrase(&match, 'y', y);
+        }
         sb_add(w, noindex ? " AND fv.ref_year + 0 = ?" : " AND fv.ref_year = ?");
         qp_int(p, q->year);
     }
@@ -1778,8 +1817,17 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     }
     free(fkeys.s);
     fkeys.s = NULL;
-    if (w->oom || fkeys.oom)
+    if (match.len) {
+        /* the FROM clause joins factor_fts (see svc_factor_search) */
+        sb_add(w, " AND factor_fts MATCH ?");
+        qp_text(p, match.s);
+        match = (sbuf){0};
+        *fts = 1;
+    }
+    if (w->oom || fkeys.oom || match.oom) {
+        free(match.s);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
     return TJ_OK;
 }
 
@@ -1836,7 +1884,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         goto out;
     /* Results come in the order the versions were added (rid), which FTS5
      * and the primary key deliver without sorting. */
-    const char *from = fts ? " FROM factor_fts JOIN factor_version fv ON fv.rid = factor_fts.rowid"
+    const char *from = fts ? " FROM factor_fts CROSS JOIN factor_version fv ON fv.rid = factor_fts.rowid"
                            : " FROM factor_version fv";
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     int selective = 0;

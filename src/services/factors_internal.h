@@ -26,7 +26,7 @@ tj_status fx_regions_load(store_db *db, fx_regions *r, tj_error *err);
 void fx_regions_release(fx_regions *r);
 const fx_region *fx_region_find(const fx_regions *r, const char *code);
 tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err);
-char *fx_search_text(const fx_regions *regions, const svc_factor *f);
+char *fx_search_text(const fx_regions *regions, const svc_factor *f, int fts_tokens);
 /* PostgreSQL search_keys (a tsvector literal) for a version and its search_text. */
 char *fx_search_keys(const char *search_text, const svc_factor *f);
 /* Tests: nonzero makes PostgreSQL searches take the index plan (search_keys

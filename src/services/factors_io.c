@@ -861,7 +861,7 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                     vals[k] = NULL;
                 }
             }
-            vals[fx_db_field_count] = fx_search_text(&regions, f);
+            vals[fx_db_field_count] = fx_search_text(&regions, f, !pg);
             oom |= !vals[fx_db_field_count];
             /* search_keys serve the index of current versions only: a version
              * stored as superseded (it never becomes current again) gets none */

@@ -402,7 +402,9 @@ static const char factor_keys_postgres[] =
  * metals', 'r 530000'), history searches walk; they cost import time.
  * Versions stored as superseded get an empty search_keys (the factor
  * service; existing rows keep theirs).  SQLite's FTS index likewise holds
- * current versions only. */
+ * current versions only, and search_text there ends with filter tokens for
+ * the reference year, region and category (store_fts_token), so that the
+ * FTS index serves those filters and their btrees go too. */
 static const char current_sqlite[] =
     "DELETE FROM factor_name WHERE NOT EXISTS (SELECT 1 FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version AND fv.status = 'published');\n"
@@ -428,7 +430,15 @@ static const char current_sqlite[] =
     "CREATE TRIGGER factor_fts_au AFTER UPDATE OF search_text ON factor_version WHEN old.status <> 'superseded' BEGIN\n"
     "  INSERT INTO factor_fts (factor_fts, rowid, search_text) VALUES ('delete', old.rid, old.search_text);\n"
     "  INSERT INTO factor_fts (rowid, search_text) VALUES (new.rid, new.search_text);\n"
-    "END;\n";
+    "END;\n"
+    /* the filter tokens (store_fts_token) in search_text; the trigger
+     * above re-indexes the current versions */
+    "UPDATE factor_version SET search_text = search_text\n"
+    "  || CASE WHEN ref_year > 0 THEN ' ' || tj_fts_token('y', ref_year) ELSE '' END\n"
+    "  || CASE WHEN region <> '' THEN ' ' || tj_fts_token('r', region) ELSE '' END\n"
+    "  || CASE WHEN category <> '' THEN ' ' || tj_fts_token('c', category) ELSE '' END;\n"
+    "DROP INDEX factor_version_category;\n"
+    "DROP INDEX factor_version_region;\n";
 static const char current_postgres[] =
     "DELETE FROM factor_name WHERE NOT EXISTS (SELECT 1 FROM factor_version fv\n"
     "  WHERE fv.id = factor_name.id AND fv.version = factor_name.version AND fv.status = 'published');\n"

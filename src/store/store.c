@@ -191,3 +191,24 @@ void store_bulk_abort(store_bulk *b)
     if (b)
         b->db->ops->bulk_abort(b);
 }
+
+static size_t put_pua(char *o, unsigned cp)
+{
+    o[0] = (char)(0xE0 | (cp >> 12));
+    o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+void store_fts_token(char kind, const char *value, char buf[STORE_FTS_TOKEN_SIZE])
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)(value ? value : ""); *c; c++)
+        h = (h ^ *c) * 16777619u;
+    h = (h >> 16) ^ (h & 0xFFFF);
+    unsigned k = kind == 'y' ? 0xE001 : kind == 'r' ? 0xE002 : 0xE003;
+    size_t o = put_pua(buf, k);
+    o += put_pua(buf + o, 0xE100 + (h >> 8));
+    o += put_pua(buf + o, 0xE100 + (h & 0xFF));
+    buf[o] = 0;
+}

@@ -80,6 +80,17 @@ tj_status store_bulk_row(store_bulk *b, const char *const *values, tj_error *err
 tj_status store_bulk_end(store_bulk *b, tj_error *err);
 void store_bulk_abort(store_bulk *b);
 
+/* SQLite full-text filter tokens.  A factor's reference year, region and
+ * category are indexed in the FTS5 trigram index as tokens of three
+ * private-use characters (U+E001..U+E003 for the kind, then two characters
+ * U+E100..U+E1FF holding a 16-bit FNV-1a hash of the value), so each is one
+ * trigram and a filter is one posting list.  A hash collision only widens
+ * the candidates: the filter's own condition decides.  kind: 'y', 'r' or
+ * 'c'.  The token is written NUL-terminated to buf.  SQLite connections
+ * also have it as the SQL function tj_fts_token(kind, value). */
+#define STORE_FTS_TOKEN_SIZE 10
+void store_fts_token(char kind, const char *value, char buf[STORE_FTS_TOKEN_SIZE]);
+
 /* Schema version recorded in schema_migrations (0 if none). */
 tj_status store_schema_version(store_db *db, int *out, tj_error *err);
 /* Newest schema version this build knows. */

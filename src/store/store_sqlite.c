@@ -233,6 +233,21 @@ static const store_ops sq_ops = {
     .bulk_abort = sq_bulk_abort,
 };
 
+/* SQL function tj_fts_token(kind, value): store_fts_token (migrations use it). */
+static void sq_fts_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *kind = sqlite3_value_text(argv[0]);
+    const unsigned char *value = sqlite3_value_text(argv[1]);
+    if (!kind || !value) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    char tok[STORE_FTS_TOKEN_SIZE];
+    store_fts_token((char)kind[0], (const char *)value, tok);
+    sqlite3_result_text(ctx, tok, -1, SQLITE_TRANSIENT);
+}
+
 tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err)
 {
     *out = NULL;
@@ -252,6 +267,8 @@ tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err)
     db->base.ops = &sq_ops;
     db->base.kind = STORE_SQLITE;
     sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_create_function(db->h, "tj_fts_token", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sq_fts_token,
+                            NULL, NULL);
     sqlite3_extended_result_codes(db->h, 1);
     /* journal_mode returns a row; sqlite3_exec ignores it.  A file that is
      * not a database fails here. */

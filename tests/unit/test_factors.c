@@ -455,6 +455,21 @@ static void search_cases(tjt_fixture *fx)
                      cases[i].hits);
         svc_factor_list_release(&l);
     }
+    /* the private-use characters of SQLite's filter tokens are no search
+     * text: a query of a token is a query of nothing */
+    {
+        char tok[STORE_FTS_TOKEN_SIZE];
+        store_fts_token('r', "530000", tok);
+        assert_int_equal(strlen(tok), 9);
+        q = (svc_factor_query){0};
+        svc_factor_list all;
+        assert_int_equal(svc_factor_search(fx->db, &q, &all, &err), TJ_OK);
+        q.text = tok;
+        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        assert_int_equal(l.total, all.total);
+        svc_factor_list_release(&l);
+        svc_factor_list_release(&all);
+    }
     /* words with filters */
     const struct {
         const char *text, *region, *category;
