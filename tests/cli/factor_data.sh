@@ -34,6 +34,8 @@ resolve "grid electricity" --region 110000 --year 2021 | chk cn-grid-avg-CN-2021
 resolve "grid electricity" --year 2023 | chk cn-grid-avg-CN-2023@1 0.5306 || fail "national 2023"
 resolve "life-cycle electricity" --region 530000 --year 2024 | chk cn-elec-lca-avg-CN-2023@1 0.6205 || fail "life cycle"
 resolve "natural gas" --region 530000 | chk ipcc2006-co2-natural-gas@1 56100 || fail "IPCC natural gas"
+resolve "HGV all HGVs" --region 530000 --year 2023 | chk defra2012-hgv-hgv-all@1 0.14993 || fail "road freight (GLOBAL)"
+resolve "HGV all HGVs" --region 530000 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["unit"]=="t*km" and d["quality"]=="unverified", d' || fail "road freight unit and flag"
 "$T" factor resolve "grid electricity" --region 530000 --year 2023 | grep -q 'why: .*2022' || fail "explanation"
 "$T" factor resolve "grid electricity" --region 530000 --year 2019 >/dev/null 2>&1; [ $? -eq 2 ] || fail "no factor before 2021"
 
