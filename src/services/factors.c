@@ -1662,7 +1662,6 @@ static int search_current(const svc_factor_query *q)
  * the filters' lexemes alone (NULL when there is neither).  noindex: write
  * the category, region and year filters so that the planner does not use
  * btree indexes for them (search_keys serves them). */
-
 static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w, qparams *p, int *fts,
                                 char **keys, int noindex, tj_error *err)
 {
@@ -1748,7 +1747,6 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         } else {
             free(kq.s);
         }
-
     }
     if (!fx_empty(q->category)) {
         if (sq_fts)
