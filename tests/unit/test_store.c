@@ -185,6 +185,50 @@ static void test_errors(void **state)
     assert_int_equal(tjt_count(f->db, "SELECT 1"), 1);
 }
 
+static int64_t cached_lookup(store_db *db, int64_t k, tj_error *err)
+{
+    store_stmt *st;
+    assert_int_equal(store_prepare_cached(db, "SELECT name, id * 10 FROM t WHERE id = ?", &st, err), TJ_OK);
+    store_bind_int64(st, 1, k);
+    int s = store_step(st, err);
+    int64_t v = s == 1 ? store_col_int64(st, 1) : -1;
+    store_finalize(st);
+    return v;
+}
+
+/* Cached statements (PostgreSQL: named prepared statements) give the same
+ * results, survive a rolled-back transaction that first prepared them and
+ * an error inside a transaction, and other parameter types fall back. */
+static void test_prepare_cached(void **state)
+{
+    tjt_fixture *f = *state;
+    tj_error err;
+    exec_ok(f->db, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
+    exec_ok(f->db, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    assert_int_equal(store_begin(f->db, &err), TJ_OK);
+    assert_int_equal(cached_lookup(f->db, 2, &err), 20); /* first prepared inside this transaction */
+    assert_int_equal(store_exec(f->db, "THIS IS NOT SQL", &err), TJ_ERR_DB);
+    store_stmt *st;
+    assert_int_equal(store_prepare_cached(f->db, "SELECT name, id * 10 FROM t WHERE id = ?", &st, &err), TJ_OK);
+    store_bind_int64(st, 1, 1);
+    int s = store_step(st, &err);
+    if (store_backend(f->db) == STORE_POSTGRES)
+        assert_true(s < 0); /* the transaction is aborted */
+    else
+        assert_int_equal(s, 1);
+    store_finalize(st);
+    store_rollback(f->db);
+    for (int i = 0; i < 7; i++) /* past PostgreSQL's five custom plans */
+        assert_int_equal(cached_lookup(f->db, 1 + i % 2, &err), 10 * (1 + i % 2));
+    assert_int_equal(cached_lookup(f->db, 3, &err), -1);
+    /* text where an integer was prepared: not the prepared statement's types */
+    assert_int_equal(store_prepare_cached(f->db, "SELECT name, id * 10 FROM t WHERE id = ?", &st, &err), TJ_OK);
+    store_bind_text(st, 1, "2");
+    assert_int_equal(store_step(st, &err), 1);
+    assert_string_equal(store_col_text(st, 0), "b");
+    store_finalize(st);
+}
+
 static void test_bulk(void **state)
 {
     tjt_fixture *f = *state;
@@ -297,6 +341,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_placeholders_in_quotes, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_transactions, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_errors, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_prepare_cached, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_bulk, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_crash_safety, tjt_setup, tjt_teardown),
         cmocka_unit_test(test_bad_url),
