@@ -26,6 +26,11 @@ void tj_fput_cell(FILE *out, const char *s, int width);
 tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
                           size_t *outlen, tj_error *err);
 
+/* Length of the longest valid UTF-8 prefix of s[0..len) (RFC 3629: no
+ * overlong forms, surrogates or code points above U+10FFFF): len when all of
+ * it is valid. */
+size_t tj_utf8_valid_prefix(const char *s, size_t len);
+
 /* Line and column (1-based, columns in characters) of byte offset off in s. */
 void tj_text_line_col(const char *s, size_t off, long *line, long *col);
 

@@ -73,26 +73,40 @@ void tj_fput_cell(FILE *out, const char *s, int width)
 
 /* ---- encodings ------------------------------------------------------- */
 
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
+size_t tj_utf8_valid_prefix(const char *str, size_t len)
 {
+    const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
         size_t n;
+        /* the second byte's range (RFC 3629): no overlong forms, no
+         * surrogates, nothing above U+10FFFF */
+        unsigned char lo = 0x80, hi = 0xBF;
         if (c < 0x80) {
             i++;
             continue;
-        } else if ((c & 0xe0) == 0xc0 && c >= 0xc2) {
+        } else if (c >= 0xc2 && c <= 0xdf) {
             n = 1;
-        } else if ((c & 0xf0) == 0xe0) {
+        } else if (c >= 0xe0 && c <= 0xef) {
             n = 2;
-        } else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
+            if (c == 0xe0)
+                lo = 0xa0;
+            else if (c == 0xed)
+                hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
             n = 3;
+            if (c == 0xf0)
+                lo = 0x90;
+            else if (c == 0xf4)
+                hi = 0x8f;
         } else {
             return i;
         }
-        for (size_t k = 1; k <= n; k++)
-            if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+        if (i + n >= len || s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k <= n; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
                 return i;
         i += n + 1;
     }
@@ -126,7 +140,7 @@ tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const 
     if (encoding && !gb && strcasecmp(encoding, "utf-8") && strcasecmp(encoding, "utf8"))
         return tj_error_set(err, TJ_ERR_USAGE, "encoding", "unknown encoding \"%s\" (utf-8 or gb18030)",
                             encoding);
-    size_t bad = utf8_valid_prefix((const unsigned char *)data, len);
+    size_t bad = tj_utf8_valid_prefix(data, len);
     if (!gb && bad == len) {
         char *c = malloc(len + 1);
         if (!c)

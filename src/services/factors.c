@@ -3,6 +3,7 @@
  * resolution.  Import, export and cross-checks are in factors_io.c.
  */
 #include "services/factors.h"
+#include "tanji/text.h"
 #include "services/factors_internal.h"
 #include "services/model_factors.h"
 
@@ -1872,6 +1873,10 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         limit = 1000;
     if (q->offset < 0)
         return tj_error_set(err, TJ_ERR_USAGE, "offset", "offset must not be negative");
+    const char *texts[][2] = {{"text", q->text}, {"category", q->category}, {"region", q->region}, {"status", q->status}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i][1] && tj_utf8_valid_prefix(texts[i][1], strlen(texts[i][1])) != strlen(texts[i][1]))
+            return tj_error_set(err, TJ_ERR_INPUT, texts[i][0], "search %s is not valid UTF-8", texts[i][0]);
     sbuf w = {0};
     qparams p = {0};
     store_stmt *st = NULL;
@@ -2109,6 +2114,10 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     svc_factor_init(&out->factor);
     if (fx_empty(query))
         return tj_error_set(err, TJ_ERR_USAGE, "query", "empty factor query");
+    if (tj_utf8_valid_prefix(query, strlen(query)) != strlen(query))
+        return tj_error_set(err, TJ_ERR_INPUT, "query", "factor query is not valid UTF-8");
+    if (region && tj_utf8_valid_prefix(region, strlen(region)) != strlen(region))
+        return tj_error_set(err, TJ_ERR_INPUT, "region", "region is not valid UTF-8");
     fx_regions regions;
     tj_status rc = fx_regions_load(db, &regions, err);
     if (rc != TJ_OK)

@@ -15,10 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- encoding -------------------------------------------------------- */
-
-/* Offset of the first invalid UTF-8 byte, or len if valid. */
-
 /* ---- CSV ------------------------------------------------------------- */
 
 typedef struct csv_row {

@@ -91,6 +91,28 @@ static void test_gwp_table(void **state)
     assert_int_equal(tj_gwp_set_parse("AR4", &s, &e), TJ_ERR_INPUT);
 }
 
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    const struct {
+        const char *s;
+        size_t valid;
+    } cases[] = {
+        {"ascii", 5},
+        {"电解铝", 9},
+        {"a\xff", 1},
+        {"\xc0\xaf", 0},         /* overlong '/' */
+        {"\xe0\x80\xaf", 0},     /* overlong, 3 bytes */
+        {"\xed\xa0\x80", 0},     /* surrogate U+D800 */
+        {"\xf4\x90\x80\x80", 0}, /* above U+10FFFF */
+        {"\xf0\x9f\x98\x80x", 5}, /* U+1F600 */
+        {"ok\xe7\x94", 2},       /* cut short */
+        {"\xee\x80\x81", 3},     /* private use */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(tj_utf8_valid_prefix(cases[i].s, strlen(cases[i].s)), cases[i].valid);
+}
+
 static void test_text_cells(void **state)
 {
     (void)state;
@@ -113,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_units_suggest),
         cmocka_unit_test(test_gwp_table),
         cmocka_unit_test(test_text_cells),
+        cmocka_unit_test(test_utf8_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -470,6 +470,20 @@ static void search_cases(tjt_fixture *fx)
         svc_factor_list_release(&l);
         svc_factor_list_release(&all);
     }
+    /* text that is not UTF-8 is refused on both backends, naming what */
+    q = (svc_factor_query){0};
+    q.text = "\xff\xfe";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_ERR_INPUT);
+    assert_string_equal(err.path, "text");
+    q.text = NULL;
+    q.category = "metals\xc0\xaf";
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_ERR_INPUT);
+    assert_string_equal(err.path, "category");
+    {
+        svc_factor_resolution r;
+        assert_int_equal(svc_factor_resolve(fx->db, "grid\xed\xa0\x80", "CN", 0, &r, &err), TJ_ERR_INPUT);
+        assert_string_equal(err.path, "query");
+    }
     /* words with filters */
     const struct {
         const char *text, *region, *category;
