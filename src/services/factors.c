@@ -160,6 +160,8 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
     size_t n = strlen(text);
     while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r' || text[n - 1] == '\n'))
         n--;
+    if (tj_utf8_valid_prefix(text, n) != n)
+        return tj_error_set(err, TJ_ERR_INPUT, fd->name, "%s is not valid UTF-8", fd->name);
     char *t = malloc(n + 1);
     if (!t)
         return tj_error_set(err, TJ_ERR_NOMEM, fd->name, "out of memory");
@@ -893,6 +895,8 @@ tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_erro
     *version = 0;
     if (fx_empty(ref))
         return tj_error_set(err, TJ_ERR_USAGE, "factor", "empty factor reference");
+    if (tj_utf8_valid_prefix(ref, strlen(ref)) != strlen(ref))
+        return tj_error_set(err, TJ_ERR_INPUT, "factor", "factor reference is not valid UTF-8");
     const char *at = strrchr(ref, '@');
     if (at) {
         char *end;

@@ -213,6 +213,14 @@ static void test_validation(void **state)
     set(&f, "region", "990000");
     assert_int_equal(svc_factor_add(fx->db, &f, "a", &err), TJ_ERR_INPUT);
     assert_string_equal(err.path, "region");
+    /* bytes that are not UTF-8: refused by field, before any database sees them */
+    assert_int_equal(svc_factor_set_field(&f, svc_factor_field_find("name_zh"), "\xe7\x94", &err), TJ_ERR_INPUT);
+    assert_string_equal(err.path, "name_zh");
+    assert_null(f.name_zh);
+    char *rid = NULL;
+    int rver = 0;
+    assert_int_equal(svc_factor_parse_ref("x\xff@2", &rid, &rver, &err), TJ_ERR_INPUT);
+    assert_null(rid);
     set(&f, "region", "530100"); /* Kunming: a city */
     assert_int_equal(svc_factor_add(fx->db, &f, "a", &err), TJ_OK);
     assert_string_equal(f.region_level, "city");
