@@ -111,6 +111,30 @@ static char *make_chunk(long first, long count, size_t *len)
     return buf;
 }
 
+/* New versions of factors 0..count-1 (CSV without versions: each becomes
+ * the next version of its factor). */
+static char *make_update(long count, size_t *len)
+{
+    size_t cap = (size_t)count * 400 + 512;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    size_t o = (size_t)snprintf(
+        buf, cap, "id,name_zh,name_en,category,unit,value,region,ref_year,source_doc,source_date,quality\n");
+    for (long k = 0; k < count; k++) {
+        int p, r, y;
+        long v;
+        factor_of(k, &p, &r, &y, &v);
+        o += (size_t)snprintf(buf + o, cap - o,
+                              "bench-%ld,%s%ld型,%s type %ld,%s,t,%.4f,%s,%d,bench synthetic data "
+                              "(example),%d-06-01,example\n",
+                              k, products[p][0], v, products[p][1], v, products[p][2],
+                              2.0 + (double)(k % 997) / 10.0, regions[r], y, y + 1);
+    }
+    *len = o;
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -334,6 +358,24 @@ int main(int argc, char **argv)
     printf("resolve: mean %.3f ms, p50 %.3f ms, p95 %.3f ms (%d resolves, %d found)\n", sum / NR, rl[NR / 2],
            rl[NR * 95 / 100], NR, found);
     verdict("resolve mean", sum / NR, TARGET_RESOLVE_MS, "ms");
+
+    /* an update: new published versions of a tenth of the factors (each
+     * supersedes the published one), as a yearly republication would */
+    if (!reuse) {
+        long nu = n / 4 / 10;
+        size_t len;
+        char *data = make_update(nu, &len);
+        svc_import_result r;
+        double u0 = now();
+        if (!data || svc_factor_import_mem(db, "update.csv", data, len, "csv", "published", "bench", &r, &err) !=
+                         TJ_OK) {
+            fprintf(stderr, "update import failed: %s\n", data ? err.message : "out of memory");
+            return 1;
+        }
+        free(data);
+        printf("update:  %ld new published versions superseding %lld in %.1f s (no target)\n", nu,
+               (long long)r.superseded, now() - u0);
+    }
     store_close(db);
     if (keep || reuse)
         printf("kept: %s\n", url);

@@ -786,40 +786,70 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         for (size_t i = 0; i < rows.count; i++)
             if (!strcmp(rows.items[i].f.status, "superseded"))
                 rows.items[i].f.superseded_by = rows.items[i].f.version + 1;
-    /* Supersede versions published before this import. */
+    /* Supersede the versions published before this import, set-based: the
+     * (id, old version, new version) triples go into a temporary table and
+     * one UPDATE, one DELETE of their names and the bulk events below do
+     * the rest.  (A statement per row made SQLite's FTS5 flush a segment
+     * per row: 6.5 ms a row, 324 s for 50,000.) */
+    size_t nsup = 0;
     if (publish && existing) {
-        for (size_t i = 0; i < rows.count; i++) {
-            if (latest[i] <= 0) /* set on the first row of an id published in the database */
+        for (size_t i = 0; i < rows.count; i++)
+            nsup += latest[i] > 0; /* set on the first row of an id published in the database */
+    }
+    if (nsup) {
+        if ((rc = store_exec(db,
+                             "CREATE TEMP TABLE IF NOT EXISTS tj_import_supersede (id TEXT PRIMARY KEY, "
+                             "old_version INTEGER NOT NULL, new_version INTEGER NOT NULL)",
+                             err)) ||
+            (rc = store_exec(db, "DELETE FROM tj_import_supersede", err)))
+            goto fail;
+        store_bulk *b;
+        const char *scol[] = {"id", "old_version", "new_version"};
+        if ((rc = store_bulk_begin(db, "tj_import_supersede", scol, 3, &b, err)))
+            goto fail;
+        for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
+            if (latest[i] <= 0)
                 continue;
-            svc_factor *f = &rows.items[i].f;
-            store_stmt *st;
-            if ((rc = store_prepare(
-                     db,
-                     "UPDATE factor_version SET status = 'superseded', superseded_by = ?, updated_at = ? "
-                     "WHERE id = ? AND status = 'published'",
-                     &st, err)))
-                goto fail;
-            store_bind_int64(st, 1, f->version);
-            store_bind_text(st, 2, now);
-            store_bind_text(st, 3, f->id);
-            int s = store_step(st, err);
-            int64_t ch = store_changes(st);
-            store_finalize(st);
-            if (s < 0) {
-                rc = (tj_status)s;
-                goto fail;
-            }
-            if (ch > 0 && (rc = fx_delete_names(db, f->id, latest[i], err)) != TJ_OK)
-                goto fail;
-            if (ch > 0) {
-                r.superseded += ch;
-                char why[96];
-                snprintf(why, sizeof why, "superseded by version %d (import)", f->version);
-                if ((rc = fx_event(db, f->id, latest[i], "supersede", "published", "superseded", actor, now,
-                                   why, err)))
-                    goto fail;
-            }
+            char oldv[16], newv[16];
+            snprintf(oldv, sizeof oldv, "%d", latest[i]);
+            snprintf(newv, sizeof newv, "%d", rows.items[i].f.version);
+            const char *v[] = {rows.items[i].f.id, oldv, newv};
+            rc = store_bulk_row(b, v, err);
         }
+        if (rc != TJ_OK) {
+            store_bulk_abort(b);
+            goto fail;
+        }
+        if ((rc = store_bulk_end(b, err)))
+            goto fail;
+        store_stmt *st;
+        if ((rc = store_prepare(db,
+                                "UPDATE factor_version SET status = 'superseded', superseded_by = (SELECT "
+                                "s.new_version FROM tj_import_supersede s WHERE s.id = factor_version.id), "
+                                "updated_at = ? WHERE status = 'published' AND id IN (SELECT id FROM "
+                                "tj_import_supersede)",
+                                &st, err)))
+            goto fail;
+        store_bind_text(st, 1, now);
+        int s = store_step(st, err);
+        int64_t ch = store_changes(st);
+        store_finalize(st);
+        if (s < 0) {
+            rc = (tj_status)s;
+            goto fail;
+        }
+        if (ch != (int64_t)nsup) { /* another writer got in between */
+            rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL,
+                              "%s: %lld of the %zu published versions to supersede changed meanwhile; import again",
+                              name, (long long)((int64_t)nsup - ch), nsup);
+            goto fail;
+        }
+        r.superseded = ch;
+        if ((rc = store_exec(db,
+                             "DELETE FROM factor_name WHERE (id, version) IN "
+                             "(SELECT id, old_version FROM tj_import_supersede)",
+                             err)))
+            goto fail;
     }
     /* Bulk insert versions, names, events. */
     int64_t max_rid = 0;
@@ -912,6 +942,15 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                                "to_status", "actor",   "at",     "reason"};
         if ((rc = store_bulk_begin(db, "factor_event", ecols, 8, &b, err)))
             goto fail;
+        for (size_t i = 0; nsup && i < rows.count && rc == TJ_OK; i++) {
+            if (latest[i] <= 0)
+                continue;
+            char oldv[16], why[96];
+            snprintf(oldv, sizeof oldv, "%d", latest[i]);
+            snprintf(why, sizeof why, "superseded by version %d (import)", rows.items[i].f.version);
+            const char *sv[] = {rows.items[i].f.id, oldv, "supersede", "published", "superseded", actor, now, why};
+            rc = store_bulk_row(b, sv, err);
+        }
         for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
             svc_factor *f = &rows.items[i].f;
             char ver[16];
