@@ -1008,7 +1008,7 @@ tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err)
     if (!ev)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     store_stmt *st;
-    tj_status rc = store_prepare(
+    tj_status rc = store_prepare_cached(
         db, "INSERT INTO factor_evidence (id, version, sha256, name, traceable) VALUES (?, ?, ?, ?, ?)", &st,
         err);
     if (rc != TJ_OK) {
