@@ -2025,9 +2025,13 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
     sbuf sql = {0};
     char cap[64];
     snprintf(cap, sizeof cap, " LIMIT %d) x", SEARCH_COUNT_CAP + 1);
+    /* in rid order too: a walk from the start of the current versions, not
+     * a sequential scan from the start of the table, which after an update
+     * may hold only superseded versions for a long way */
     sb_add(&sql, "SELECT COUNT(*) FROM (SELECT 1");
     sb_add(&sql, from);
     sb_add(&sql, w.s);
+    sb_add(&sql, order);
     sb_add(&sql, cap);
     if ((rc = prepare_search(db, &sql, &p, 0, 0, 0, &st, err)) != TJ_OK)
         goto out;
