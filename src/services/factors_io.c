@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Supersessions in one import above which SQLite's FTS index is merged. */
+#define FX_FTS_OPTIMIZE_AFTER 1000
+
 /* ---- CSV ------------------------------------------------------------- */
 
 typedef struct csv_row {
@@ -910,6 +913,14 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
             goto fail;
 
         if (store_backend(db) == STORE_SQLITE && (rc = fx_fts_sync(db, NULL, max_rid, err)) != TJ_OK)
+            goto fail;
+        /* SQLite: superseding leaves FTS5 delete markers for every trigram
+         * of every superseded row, which searches read until segments
+         * merge (25,000 superseded of 250,000 current: search p95 9 ->
+         * 18 ms).  After a large update, merge the index now (about 4 s
+         * for 250,000 current versions), inside the import's transaction. */
+        if (store_backend(db) == STORE_SQLITE && nsup >= FX_FTS_OPTIMIZE_AFTER &&
+            (rc = store_exec(db, "INSERT INTO factor_fts (factor_fts) VALUES ('optimize')", err)) != TJ_OK)
             goto fail;
         /* PostgreSQL: merge the GIN pending list now, while the data is hot,
          * rather than leaving searches to scan it (up to 4 MB) until some

@@ -844,6 +844,55 @@ static void test_export_roundtrip(void **state)
     }
 }
 
+/* An update import: 1,200 published factors get new versions (set-based
+ * supersession; on SQLite the FTS index is merged afterwards). */
+static void test_update_import(void **state)
+{
+    tjt_fixture *fx = *state;
+    tj_error err;
+    enum { N = 1200 };
+    size_t cap = N * 120 + 128;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    for (int pass = 1; pass <= 2; pass++) {
+        size_t o = (size_t)snprintf(csv, cap, "id,name_en,category,unit,value,region,ref_year,source_doc\n");
+        for (int k = 0; k < N; k++)
+            o += (size_t)snprintf(csv + o, cap - o, "up-%d,bulkx item %d,c,kg,%d.5,CN,2023,doc\n", k, k, pass);
+        svc_import_result r;
+        assert_int_equal(svc_factor_import_mem(fx->db, "up.csv", csv, o, NULL, "published", "t", &r, &err), TJ_OK);
+        assert_int_equal(r.rows, N);
+        assert_int_equal(r.superseded, pass == 1 ? 0 : N);
+    }
+    free(csv);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id LIKE 'up-%' AND status = "
+                                       "'superseded' AND superseded_by = 2"),
+                     N);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id LIKE 'up-%'"), 2 * N);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id LIKE 'up-%' AND version = 2"),
+                     2 * N);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_event WHERE id LIKE 'up-%' AND action = "
+                                       "'supersede' AND version = 1"),
+                     N);
+    if (store_backend(fx->db) == STORE_SQLITE)
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH '\"bulkx\"'"), N);
+    svc_factor_list l;
+    svc_factor_query q = {0};
+    q.text = "bulkx item 7";
+    q.limit = 1000;
+    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_true(l.total > 0);
+    for (size_t i = 0; i < l.count; i++) {
+        assert_int_equal(l.items[i].version, 2);
+        assert_true(l.items[i].value == 2.5);
+    }
+    svc_factor_list_release(&l);
+    svc_factor_resolution res;
+    assert_int_equal(svc_factor_resolve(fx->db, "bulkx item 1199", "530000", 2024, &res, &err), TJ_OK);
+    assert_string_equal(res.factor.id, "up-1199");
+    assert_int_equal(res.factor.version, 2);
+    svc_factor_resolution_release(&res);
+}
+
 static void test_crosscheck(void **state)
 {
     tjt_fixture *fx = *state;
@@ -893,6 +942,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_errors, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_import_encodings, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_export_roundtrip, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_update_import, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_crosscheck, tjt_setup, tjt_teardown),
     };
     tjt_use_pg = 0;
