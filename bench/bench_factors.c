@@ -87,7 +87,10 @@ static void factor_of(long k, int *p, int *r, int *y, long *v)
     *v = k / (long)(NPROD * NREG * NYEAR);
 }
 
-static char *make_chunk(long first, long count, size_t *len)
+/* CSV rows first..first+count-1: row i is version base + i % per_factor
+ * (0-based) of factor i / per_factor; versions are not given, so each row
+ * becomes the next version of its factor. */
+static char *make_rows(long first, long count, int per_factor, int base, size_t *len)
 {
     size_t cap = (size_t)count * 400 + 512;
     char *buf = malloc(cap);
@@ -96,40 +99,16 @@ static char *make_chunk(long first, long count, size_t *len)
     size_t o = (size_t)snprintf(
         buf, cap, "id,name_zh,name_en,category,unit,value,region,ref_year,source_doc,source_date,quality\n");
     for (long i = first; i < first + count; i++) {
-        long k = i / 4;
-        int ver = (int)(i % 4);
+        long k = i / per_factor;
+        int ver = base + (int)(i % per_factor);
         int p, r, y;
         long v;
         factor_of(k, &p, &r, &y, &v);
         o += (size_t)snprintf(buf + o, cap - o,
                               "bench-%ld,%s%ld型,%s type %ld,%s,t,%.4f,%s,%d,bench synthetic data "
-                              "(example),%d-0%d-01,example\n",
+                              "(example),%d-%02d-01,example\n",
                               k, products[p][0], v, products[p][1], v, products[p][2],
                               1.0 + (double)(k % 997) / 10.0 + ver * 0.01, regions[r], y, y + 1, 1 + ver);
-    }
-    *len = o;
-    return buf;
-}
-
-/* New versions of factors 0..count-1 (CSV without versions: each becomes
- * the next version of its factor). */
-static char *make_update(long count, size_t *len)
-{
-    size_t cap = (size_t)count * 400 + 512;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    size_t o = (size_t)snprintf(
-        buf, cap, "id,name_zh,name_en,category,unit,value,region,ref_year,source_doc,source_date,quality\n");
-    for (long k = 0; k < count; k++) {
-        int p, r, y;
-        long v;
-        factor_of(k, &p, &r, &y, &v);
-        o += (size_t)snprintf(buf + o, cap - o,
-                              "bench-%ld,%s%ld型,%s type %ld,%s,t,%.4f,%s,%d,bench synthetic data "
-                              "(example),%d-06-01,example\n",
-                              k, products[p][0], v, products[p][1], v, products[p][2],
-                              2.0 + (double)(k % 997) / 10.0, regions[r], y, y + 1);
     }
     *len = o;
     return buf;
@@ -250,7 +229,7 @@ int main(int argc, char **argv)
         long count = first + chunk > n ? n - first : chunk;
         double g0 = now();
         size_t len;
-        char *data = make_chunk(first, count, &len);
+        char *data = make_rows(first, count, 4, 0, &len);
         gen += now() - g0;
         if (!data) {
             fprintf(stderr, "out of memory\n");
@@ -375,7 +354,7 @@ int main(int argc, char **argv)
     if (!reuse) {
         long nu = n / 4 / 10;
         size_t len;
-        char *data = make_update(nu, &len);
+        char *data = make_rows(0, nu, 1, 4, &len); /* version 5 of factors 0..nu-1 */
         svc_import_result r;
         double u0 = now();
         if (!data || svc_factor_import_mem(db, "update.csv", data, len, "csv", "published", "bench", &r, &err) !=
