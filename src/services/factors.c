@@ -2098,6 +2098,15 @@ typedef struct res_cand {
     char *source_date;
 } res_cand;
 
+static void res_cands_clear(res_cand *c, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++) {
+        free(c[i].id);
+        free(c[i].source_date);
+    }
+    *n = 0;
+}
+
 /* Is a better than b? */
 static int better(const res_cand *a, const res_cand *b)
 {
@@ -2262,11 +2271,7 @@ again:
             goto out;
         }
         if (s == 0) {
-            for (size_t i = 0; i < ncand; i++) {
-                free(cands[i].id);
-                free(cands[i].source_date);
-            }
-            ncand = 0;
+            res_cands_clear(cands, &ncand);
             if (++attempts < 3)
                 goto again;
             rc = tj_error_set(err, TJ_ERR_CONFLICT, "query", "factors for \"%s\" kept changing; try again", query);
@@ -2317,10 +2322,7 @@ again:
     }
 out:
     store_finalize(st);
-    for (size_t i = 0; i < ncand; i++) {
-        free(cands[i].id);
-        free(cands[i].source_date);
-    }
+    res_cands_clear(cands, &ncand);
     free(cands);
     free(norm);
     fx_regions_release(&regions);
