@@ -1,7 +1,9 @@
 /*
  * store backend: PostgreSQL through libpq.  Statements run with
  * PQexecParams (text parameters; doubles and integers typed float8/int8, text
- * left for the server to infer); SQL '?' placeholders are rewritten to $n.
+ * left for the server to infer), or for store_prepare_cached as named
+ * prepared statements (PQprepare once per connection, then PQexecPrepared);
+ * SQL '?' placeholders are rewritten to $n.
  * Bulk inserts use COPY FROM STDIN in text format.
  */
 #include "store/store_internal.h"
