@@ -1655,6 +1655,23 @@ static void fts_filter_phrase(sbuf *match, char kind, const char *value)
     sb_add(match, "\"");
 }
 
+/* A filter (kind 'y', 'r' or 'c', and its value) in the index queries:
+ * SQLite's FTS5 token phrase (sq_fts), PostgreSQL's search_keys lexeme for
+ * values of up to FX_KEY_FILTER_MAX bytes (as fx_search_keys writes them). */
+static void filter_key(sbuf *match, sbuf *lex, int sq_fts, int pg, char kind, const char *value)
+{
+    if (sq_fts)
+        fts_filter_phrase(match, kind, value);
+    if (pg && strlen(value) <= FX_KEY_FILTER_MAX) {
+        char l[2 * (FX_KEY_FILTER_MAX + 2) + 3];
+        const char prefix[3] = {kind, ' ', 0};
+        l[key_quote_prefixed(l, prefix, value)] = 0;
+        if (lex->len)
+            sb_add(lex, " & ");
+        sb_add(lex, l);
+    }
+}
+
 /* Does q cover current versions only (the default)? */
 static int search_current(const svc_factor_query *q)
 {
@@ -1674,17 +1691,20 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     if (keys)
         *keys = NULL;
     int pg = store_backend(db) == STORE_POSTGRES;
-    sbuf fkeys = {0}; /* filter lexemes of a search without words (PostgreSQL) */
-    /* SQLite: the FTS5 query (words as phrases, filters as their tokens),
-     * over current versions only (the index holds no others) */
-    sbuf match = {0};
+    /* SQLite: match, the FTS5 query (words as phrases, filters as their
+     * tokens), over current versions only (the index holds no others).
+     * PostgreSQL: the search_keys tsquery of the words (kq) and filters
+     * (flt). */
     int sq_fts = !pg && search_current(q);
+    sbuf match = {0}, kq = {0}, flt = {0};
+    tj_status rc = TJ_OK;
     sb_add(w, " WHERE 1 = 1");
     if (!fx_empty(q->text)) {
         char *words = fx_strdup(q->text);
-        if (!words)
-            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        sbuf kq = {0};
+        if (!words) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
         /* Words are separated by ASCII white space or commas, and by the
          * full-width comma and ideographic space (replaced by spaces first:
          * strtok works on bytes). */
@@ -1723,77 +1743,26 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
             }
         }
         free(words);
-        if (match.oom || kq.oom) {
-            free(match.s);
-            free(kq.s);
-            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        }
-        if (keys && kq.len) {
-            /* the filters' lexemes (see fx_search_keys) */
-            char y[32];
-            snprintf(y, sizeof y, "'y %d'", q->year);
-            if (q->year > 0)
-                sb_add(&kq, " & "), sb_add(&kq, y);
-            if (!fx_empty(q->category) && strlen(q->category) <= FX_KEY_FILTER_MAX) {
-                char *l = malloc(2 * strlen(q->category) + 8);
-                if (!l) {
-                    kq.oom = 1;
-                } else {
-                    l[key_quote_prefixed(l, "c ", q->category)] = 0;
-                    sb_add(&kq, " & "), sb_add(&kq, l);
-                    free(l);
-                }
-            }
-            if (kq.oom) {
-                free(kq.s);
-                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            }
-            *keys = kq.s;
-        } else {
-            free(kq.s);
-        }
     }
     if (!fx_empty(q->category)) {
-        if (sq_fts)
-            fts_filter_phrase(&match, 'c', q->category);
+        filter_key(&match, &flt, sq_fts, pg, 'c', q->category);
         sb_add(w, noindex ? " AND fv.category || '' = ?" : " AND fv.category = ?");
         qp_text(p, fx_strdup(q->category));
     }
     if (!fx_empty(q->region)) {
         char *code = svc_region_normalize(db, q->region, err);
         if (!code) {
-            free(match.s);
-            return err ? err->code : TJ_ERR_INPUT;
+            rc = err ? err->code : TJ_ERR_INPUT;
+            goto out;
         }
-        if (sq_fts)
-            fts_filter_phrase(&match, 'r', code);
+        filter_key(&match, &flt, sq_fts, pg, 'r', code);
         sb_add(w, noindex ? " AND fv.region || '' = ?" : " AND fv.region = ?");
-        if (pg && fx_empty(q->text) && search_current(q) && strlen(code) <= FX_KEY_FILTER_MAX) {
-            char l[2 * FX_KEY_FILTER_MAX + 8];
-            l[key_quote_prefixed(l, "r ", code)] = 0;
-            sb_add(&fkeys, fkeys.len ? " & " : ""), sb_add(&fkeys, l);
-        }
-        if (keys && *keys && strlen(code) <= FX_KEY_FILTER_MAX) {
-            char *k2 = malloc(strlen(*keys) + 2 * strlen(code) + 10);
-            if (!k2) {
-                free(code);
-                free(fkeys.s);
-                free(match.s);
-                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            }
-            size_t o = (size_t)sprintf(k2, "%s & ", *keys);
-            k2[o + key_quote_prefixed(k2 + o, "r ", code)] = 0;
-            free(*keys);
-            *keys = k2;
-        }
         qp_text(p, code);
     }
     if (q->year > 0) {
-        if (sq_fts) {
-            char y[16];
-            snprintf(y, sizeof y, "%d", q->year);
-            fts_filter_phrase(&match, 'y', y);
-        }
+        char y[16];
+        snprintf(y, sizeof y, "%d", q->year);
+        filter_key(&match, &flt, sq_fts, pg, 'y', y);
         sb_add(w, noindex ? " AND fv.ref_year + 0 = ?" : " AND fv.ref_year = ?");
         qp_int(p, q->year);
     }
@@ -1803,23 +1772,6 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
     }
     if (search_current(q)) /* literal: PostgreSQL's partial search_keys index needs it */
         sb_add(w, " AND fv.status <> 'superseded'");
-    if (pg && fx_empty(q->text) && search_current(q)) {
-        char l[2 * FX_KEY_FILTER_MAX + 8];
-        if (q->year > 0) {
-            snprintf(l, sizeof l, "'y %d'", q->year);
-            sb_add(&fkeys, fkeys.len ? " & " : ""), sb_add(&fkeys, l);
-        }
-        if (!fx_empty(q->category) && strlen(q->category) <= FX_KEY_FILTER_MAX) {
-            l[key_quote_prefixed(l, "c ", q->category)] = 0;
-            sb_add(&fkeys, fkeys.len ? " & " : ""), sb_add(&fkeys, l);
-        }
-        if (fkeys.len && keys && !fkeys.oom) {
-            *keys = fkeys.s;
-            fkeys = (sbuf){0};
-        }
-    }
-    free(fkeys.s);
-    fkeys.s = NULL;
     if (match.len) {
         /* the FROM clause joins factor_fts (see svc_factor_search) */
         sb_add(w, " AND factor_fts MATCH ?");
@@ -1827,11 +1779,28 @@ static tj_status fx_build_where(store_db *db, const svc_factor_query *q, sbuf *w
         match = (sbuf){0};
         *fts = 1;
     }
-    if (w->oom || fkeys.oom || match.oom) {
-        free(match.s);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    if (w->oom || match.oom || kq.oom || flt.oom) {
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        goto out;
     }
-    return TJ_OK;
+    if (keys && kq.len) { /* the words' n-grams and the filters' lexemes */
+        if (flt.len)
+            sb_add(&kq, " & "), sb_add(&kq, flt.s);
+        if (kq.oom) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        *keys = kq.s;
+        kq = (sbuf){0};
+    } else if (keys && flt.len && fx_empty(q->text) && search_current(q)) { /* the filters' lexemes */
+        *keys = flt.s;
+        flt = (sbuf){0};
+    }
+out:
+    free(match.s);
+    free(kq.s);
+    free(flt.s);
+    return rc;
 }
 
 int fx_search_force_index;
