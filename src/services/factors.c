@@ -31,6 +31,13 @@ char *fx_strdup(const char *s)
     return d;
 }
 
+tj_status fx_check_utf8(const char *what, const char *s, size_t n, tj_error *err)
+{
+    if (s && tj_utf8_valid_prefix(s, n) != n)
+        return tj_error_set(err, TJ_ERR_INPUT, what, "%s is not valid UTF-8", what);
+    return TJ_OK;
+}
+
 int fx_empty(const char *s)
 {
     return !s || !*s;
@@ -160,8 +167,8 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
     size_t n = strlen(text);
     while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r' || text[n - 1] == '\n'))
         n--;
-    if (tj_utf8_valid_prefix(text, n) != n)
-        return tj_error_set(err, TJ_ERR_INPUT, fd->name, "%s is not valid UTF-8", fd->name);
+    if (fx_check_utf8(fd->name, text, n, err) != TJ_OK)
+        return TJ_ERR_INPUT;
     char *t = malloc(n + 1);
     if (!t)
         return tj_error_set(err, TJ_ERR_NOMEM, fd->name, "out of memory");
@@ -895,8 +902,8 @@ tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_erro
     *version = 0;
     if (fx_empty(ref))
         return tj_error_set(err, TJ_ERR_USAGE, "factor", "empty factor reference");
-    if (tj_utf8_valid_prefix(ref, strlen(ref)) != strlen(ref))
-        return tj_error_set(err, TJ_ERR_INPUT, "factor", "factor reference is not valid UTF-8");
+    if (fx_check_utf8("factor", ref, strlen(ref), err) != TJ_OK)
+        return TJ_ERR_INPUT;
     const char *at = strrchr(ref, '@');
     if (at) {
         char *end;
@@ -1846,16 +1853,19 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
         limit = 1000;
     if (q->offset < 0)
         return tj_error_set(err, TJ_ERR_USAGE, "offset", "offset must not be negative");
-    const char *texts[][2] = {{"text", q->text}, {"category", q->category}, {"region", q->region}, {"status", q->status}};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        if (texts[i][1] && tj_utf8_valid_prefix(texts[i][1], strlen(texts[i][1])) != strlen(texts[i][1]))
-            return tj_error_set(err, TJ_ERR_INPUT, texts[i][0], "search %s is not valid UTF-8", texts[i][0]);
+    tj_status rc = TJ_OK;
+    const char *texts[][2] = {
+        {"text", q->text}, {"category", q->category}, {"region", q->region}, {"status", q->status}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0] && rc == TJ_OK; i++)
+        rc = fx_check_utf8(texts[i][0], texts[i][1], texts[i][1] ? strlen(texts[i][1]) : 0, err);
+    if (rc != TJ_OK)
+        return rc;
     sbuf w = {0};
     qparams p = {0};
     store_stmt *st = NULL;
     int fts = 0;
     char *keys = NULL;
-    tj_status rc = fx_build_where(db, q, &w, &p, &fts, &keys, 0, err);
+    rc = fx_build_where(db, q, &w, &p, &fts, &keys, 0, err);
     if (rc != TJ_OK)
         goto out;
     /* Results come in the order the versions were added (rid), which FTS5
@@ -1864,7 +1874,7 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
                            : " FROM factor_version fv";
     const char *order = fts ? " ORDER BY factor_fts.rowid" : " ORDER BY fv.rid";
     int selective = 0;
-    if (store_backend(db) == STORE_POSTGRES && (!fx_empty(q->text) || keys) && search_current(q)) {
+    if (keys && search_current(q)) { /* PostgreSQL, with search_keys lexemes for the words or filters */
         /* PostgreSQL cannot estimate LIKE selectivity.  Two plans: walk the
          * current versions in rid order (factor_version_current) testing
          * every row (fast when matches are dense, very slow when they are
@@ -1933,24 +1943,21 @@ tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_
             selective = bitmap < walk;
         }
         if (selective) {
-            order = " ORDER BY fv.rid + 0"; /* keeps the planner off the primary key */
-            if (keys) {
-                /* The rows come from the search_keys index alone (words and
-                 * filters); LIKE and the filters still decide. */
-                free(keys);
-                keys = NULL;
-                free(w.s);
-                w = (sbuf){0};
-                qp_release(&p);
-                if ((rc = fx_build_where(db, q, &w, &p, &fts, &keys, 1, err)) != TJ_OK)
-                    goto out;
-                sb_add(&w, " AND (fv.search_keys @@ ?::tsquery OR fv.search_keys @@ $$' '$$::tsquery)");
-                qp_text(&p, keys);
-                keys = NULL;
-                if (w.oom) {
-                    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                    goto out;
-                }
+            /* The rows come from the search_keys index alone (words and
+             * filters); LIKE and the filters still decide. */
+            free(keys);
+            keys = NULL;
+            free(w.s);
+            w = (sbuf){0};
+            qp_release(&p);
+            if ((rc = fx_build_where(db, q, &w, &p, &fts, &keys, 1, err)) != TJ_OK)
+                goto out;
+            sb_add(&w, " AND (fv.search_keys @@ ?::tsquery OR fv.search_keys @@ $$' '$$::tsquery)");
+            qp_text(&p, keys);
+            keys = NULL;
+            if (w.oom) {
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                goto out;
             }
         }
     }
@@ -2100,10 +2107,9 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     svc_factor_init(&out->factor);
     if (fx_empty(query))
         return tj_error_set(err, TJ_ERR_USAGE, "query", "empty factor query");
-    if (tj_utf8_valid_prefix(query, strlen(query)) != strlen(query))
-        return tj_error_set(err, TJ_ERR_INPUT, "query", "factor query is not valid UTF-8");
-    if (region && tj_utf8_valid_prefix(region, strlen(region)) != strlen(region))
-        return tj_error_set(err, TJ_ERR_INPUT, "region", "region is not valid UTF-8");
+    if (fx_check_utf8("query", query, strlen(query), err) != TJ_OK ||
+        fx_check_utf8("region", region, region ? strlen(region) : 0, err) != TJ_OK)
+        return TJ_ERR_INPUT;
     fx_regions regions;
     tj_status rc = fx_regions_load(db, &regions, err);
     if (rc != TJ_OK)

@@ -19,6 +19,9 @@ typedef struct fx_regions {
 extern const size_t fx_db_field_count;
 const char *fx_db_columns(void);
 char *fx_strdup(const char *s);
+/* TJ_OK, or TJ_ERR_INPUT naming what when s[0..n) is not valid UTF-8 (NULL
+ * passes): text from outside, checked before any database sees it. */
+tj_status fx_check_utf8(const char *what, const char *s, size_t n, tj_error *err);
 int fx_empty(const char *s);
 char *fx_name_norm(const char *s);
 char *fx_new_id(void);
