@@ -890,14 +890,16 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
                     vals[k] = NULL;
                 }
             }
-            vals[fx_db_field_count] = fx_search_text(&regions, f, !pg);
-            oom |= !vals[fx_db_field_count];
+            char *text = vals[fx_db_field_count] = fx_search_text(&regions, f, !pg);
+            oom |= !text;
             /* search_keys serve the index of current versions only: a version
              * stored as superseded (it never becomes current again) gets none */
-            vals[fx_db_field_count + 1] = !pg || !vals[fx_db_field_count] ? NULL
-                                          : strcmp(f->status, "superseded") ? fx_search_keys(vals[fx_db_field_count], f)
-                                                                           : fx_strdup("");
-            oom |= pg && !vals[fx_db_field_count + 1];
+            vals[fx_db_field_count + 1] = NULL;
+            if (pg && text) {
+                int current = strcmp(f->status, "superseded") != 0;
+                vals[fx_db_field_count + 1] = current ? fx_search_keys(text, f) : fx_strdup("");
+                oom |= !vals[fx_db_field_count + 1];
+            }
             if (oom)
                 rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             else if ((rc = store_bulk_row(b, (const char *const *)vals, err)) != TJ_OK)

@@ -844,6 +844,37 @@ static void test_export_roundtrip(void **state)
     }
 }
 
+/* SQLite: the FTS index follows a version's text while it is current and
+ * lets go of it once, however an update gets it out (superseded, new text,
+ * or both at once). */
+static void test_fts_follows_updates(void **state)
+{
+    tjt_fixture *fx = *state;
+    if (store_backend(fx->db) != STORE_SQLITE)
+        skip();
+    tj_error err;
+    import_ok(fx->db, "ft.csv", "id,name_en,category,unit,value,region\nft-1,fts probe,c,kg,1,CN\n", "draft");
+    const char *count = "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH ?";
+    store_stmt *st;
+    const char *words[] = {"\"fts probe\"", "\"zzqqx\"", "\"yyppw\""};
+    int64_t want[3][3] = {{1, 0, 0}, {1, 1, 0}, {0, 0, 0}};
+    const char *updates[] = {NULL, "UPDATE factor_version SET search_text = search_text || ' zzqqx' WHERE id = 'ft-1'",
+                             "UPDATE factor_version SET status = 'superseded', search_text = search_text || ' yyppw' "
+                             "WHERE id = 'ft-1'"};
+    for (int u = 0; u < 3; u++) {
+        if (updates[u])
+            assert_int_equal(store_exec(fx->db, updates[u], &err), TJ_OK);
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(store_prepare(fx->db, count, &st, &err), TJ_OK);
+            store_bind_text(st, 1, words[k]);
+            assert_int_equal(store_step(st, &err), 1);
+            assert_int_equal(store_col_int64(st, 0), want[u][k]);
+            store_finalize(st);
+        }
+    }
+    assert_int_equal(store_exec(fx->db, "INSERT INTO factor_fts (factor_fts) VALUES ('optimize')", &err), TJ_OK);
+}
+
 /* An update import: 1,200 published factors get new versions (set-based
  * supersession; on SQLite the FTS index is merged afterwards). */
 static void test_update_import(void **state)
@@ -943,6 +974,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_encodings, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_export_roundtrip, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_update_import, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_fts_follows_updates, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_crosscheck, tjt_setup, tjt_teardown),
     };
     tjt_use_pg = 0;
