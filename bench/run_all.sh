@@ -4,6 +4,7 @@
 # Full runs (the figures in docs/) are:
 #   bench/run_solver_bench.sh            engine vs SciPy, 20,000 processes (~25 min)
 #   build/bench/bench_factors            1,000,000 factor versions, SQLite (add --pg for PostgreSQL)
+#   bench/bench_reimport.sh [N] [DB]     an update import of N published factors
 #   build/bench/bench_olca --runs 5      USLCI import and all products
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,9 @@ echo "-- SciPy on the same USLCI matrix (baseline)"
 echo
 echo "== factor database, 100,000 versions on SQLite (bench_factors)"
 "$build/bench/bench_factors" --n 100000
+echo
+echo "== an update import of 10,000 factors on SQLite (bench_reimport.sh)"
+TANJI=$build/tanji bash bench/bench_reimport.sh 10000
 echo
 echo "== solvers against SciPy (run_solver_bench.sh --quick)"
 bash bench/run_solver_bench.sh --quick

@@ -179,8 +179,16 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
         for (char *p = name; *p; p++)
             if (*p == '-')
                 *p = '_';
-        if (!eq && !strcmp(name, "all_versions") && (!strcmp(sub, "search") || !strcmp(sub, "export"))) {
-            o->all_versions = 1; /* a flag, no value */
+        if (!strcmp(name, "all_versions")) { /* a flag, for search and export */
+            if (strcmp(sub, "search") && strcmp(sub, "export")) {
+                fprintf(stderr, "tanji factor %s: unknown option %s (see tanji factor %s --help)\n", sub, a, sub);
+                return -1;
+            }
+            if (eq) {
+                fprintf(stderr, "tanji factor %s: --all-versions takes no value\n", sub);
+                return -1;
+            }
+            o->all_versions = 1;
             continue;
         }
         if (eq)

@@ -66,6 +66,8 @@ assert ev[0]["actor"]=="alice"
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==2, d' || fail "search --all-versions: $out"
     out=$("$T" factor search --db "$DB" 咖啡 --status superseded --format json) || fail "search superseded"
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==1 and d["factors"][0]["version"]==1, d' || fail "search superseded: $out"
+    "$T" factor search --db "$DB" 咖啡 --all-versions=1 >/dev/null 2>"$tmp/err"; [ $? -eq 1 ] && grep -q 'takes no value' "$tmp/err" || fail "--all-versions=1: $(cat "$tmp/err")"
+    "$T" factor show --db "$DB" yn-coffee --all-versions >/dev/null 2>"$tmp/err"; [ $? -eq 1 ] && grep -q 'unknown option --all-versions' "$tmp/err" || fail "show --all-versions: $(cat "$tmp/err")"
     # withdrawn and superseded versions do not resolve
     "$T" factor resolve --db "$DB" 小粒咖啡 --region 530800 >/dev/null 2>&1; [ $? -eq 2 ] || fail "resolve after withdraw: exit 2 expected"
     out=$("$T" factor search --db "$DB" --status draft --format json)
