@@ -216,7 +216,7 @@ int main(int argc, char **argv)
     const char *url = reuse ? reuse : t ? t->url : NULL;
     store_db *db;
     tj_error err;
-    if (!url || store_open(url, &db, &err) != TJ_OK) {
+    if (!url || store_open_ex(url, STORE_OPEN_MIGRATE, &db, &err) != TJ_OK) {
         fprintf(stderr, "bench_factors: cannot open database: %s\n", url ? err.message : "");
         return 1;
     }

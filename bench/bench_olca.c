@@ -157,7 +157,7 @@ int main(int argc, char **argv)
             snprintf(path, sizeof path, "%s/b.db", tmpl);
         }
         t0 = now();
-        if (store_open(dburl ? dburl : path, &db, &err) != TJ_OK ||
+        if (store_open_ex(dburl ? dburl : path, STORE_OPEN_MIGRATE, &db, &err) != TJ_OK ||
             svc_olca_save(db, o, NULL, NULL, &err) != TJ_OK)
             goto fail;
         t[1][r] = now() - t0;

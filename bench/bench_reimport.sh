@@ -21,6 +21,7 @@ for pass in 1 2; do
     }' >"$tmp/pass$pass.csv"
 done
 t0=$(date +%s.%N)
+"$T" migrate --db "$db" >/dev/null
 "$T" factor import --db "$db" --status published "$tmp/pass1.csv" >/dev/null
 t1=$(date +%s.%N)
 "$T" factor import --db "$db" --status published "$tmp/pass2.csv" >/dev/null

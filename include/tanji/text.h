@@ -31,6 +31,12 @@ tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const 
  * it is valid. */
 size_t tj_utf8_valid_prefix(const char *s, size_t len);
 
+/* A one-line name or label from outside (an organisation, a user, a
+ * product): valid UTF-8 of at most max bytes, no control characters and no
+ * Unicode bidirectional controls (which can disguise text).  TJ_OK, or
+ * TJ_ERR_INPUT naming `what` and the offending character's position. */
+tj_status tj_text_check_line(const char *what, const char *s, size_t max, tj_error *err);
+
 /* Line and column (1-based, columns in characters) of byte offset off in s. */
 void tj_text_line_col(const char *s, size_t off, long *line, long *col);
 

@@ -48,3 +48,24 @@ void cli_close_output(FILE *f)
     else if (f)
         fflush(f);
 }
+
+const char *cli_db_url(const char *opt)
+{
+    if (opt && *opt)
+        return opt;
+    const char *env = getenv("TANJI_DB");
+    return env && *env ? env : "tanji.db";
+}
+
+tj_status cli_open_ctx(const char *db_opt, const char *as_opt, store_db **db, svc_ctx *ctx, tj_error *err)
+{
+    tj_status rc = store_open(cli_db_url(db_opt), db, err);
+    if (rc)
+        return rc;
+    const char *as = as_opt && *as_opt ? as_opt : getenv("TANJI_AS");
+    if ((rc = svc_ctx_local(ctx, *db, as, err))) {
+        store_close(*db);
+        *db = NULL;
+    }
+    return rc;
+}

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "services/ctx.h"
+#include "store/store.h"
 #include "tanji/error.h"
 
 /* Parse a whole string as a finite double / non-negative integer; on
@@ -15,5 +17,12 @@ tj_status cli_parse_u64(const char *s, const char *opt, uint64_t max, uint64_t *
 /* Open the output: "-" or NULL is stdout. */
 FILE *cli_open_output(const char *path, tj_error *err);
 void cli_close_output(FILE *f);
+
+/* The database a command uses: opt if given, else $TANJI_DB, else ./tanji.db. */
+const char *cli_db_url(const char *opt);
+/* Open the database (it must be migrated: `tanji migrate`) and the principal
+ * the command acts as: as_opt if given, else $TANJI_AS, else the local
+ * operator.  On success the caller releases ctx and closes *db. */
+tj_status cli_open_ctx(const char *db_opt, const char *as_opt, store_db **db, svc_ctx *ctx, tj_error *err);
 
 #endif

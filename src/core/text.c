@@ -184,3 +184,31 @@ tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const 
     *outlen = (size_t)(o - buf);
     return TJ_OK;
 }
+
+tj_status tj_text_check_line(const char *what, const char *s, size_t max, tj_error *err)
+{
+    size_t len = strlen(s);
+    if (len > max)
+        return tj_error_set(err, TJ_ERR_INPUT, what, "%s is %zu bytes long, at most %zu are allowed / 过长", what, len,
+                            max);
+    size_t ok = tj_utf8_valid_prefix(s, len);
+    if (ok != len)
+        return tj_error_set(err, TJ_ERR_INPUT, what, "%s is not valid UTF-8 at byte %zu / 不是有效的 UTF-8", what,
+                            ok + 1);
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0, ch = 1; i < len; ch++) {
+        unsigned c = u[i];
+        if (c < 0x20 || c == 0x7f)
+            return tj_error_set(err, TJ_ERR_INPUT, what, "%s has a control character at character %zu / 含控制字符",
+                                what, ch);
+        /* U+202A..U+202E and U+2066..U+2069 are E2 80 AA..AE and E2 81 A6..A9;
+         * U+200E/U+200F (marks) are E2 80 8E/8F */
+        if (c == 0xe2 && i + 2 < len &&
+            ((u[i + 1] == 0x80 && ((u[i + 2] >= 0xaa && u[i + 2] <= 0xae) || u[i + 2] == 0x8e || u[i + 2] == 0x8f)) ||
+             (u[i + 1] == 0x81 && u[i + 2] >= 0xa6 && u[i + 2] <= 0xa9)))
+            return tj_error_set(err, TJ_ERR_INPUT, what,
+                                "%s has a Unicode direction control at character %zu / 含文字方向控制字符", what, ch);
+        i += c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    }
+    return TJ_OK;
+}

@@ -5,6 +5,7 @@
 #include "services/factors.h"
 #include "tanji/text.h"
 #include "services/factors_internal.h"
+#include "services/ctx.h"
 #include "services/model_factors.h"
 
 #include <ctype.h>
@@ -781,16 +782,7 @@ char *fx_search_keys(const char *text, const svc_factor *f)
 
 char *fx_new_id(void)
 {
-    unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    char *s = malloc(37);
-    if (!s)
-        return NULL;
-    snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-    return s;
+    return svc_new_uuid();
 }
 
 /* ---- reading rows ---------------------------------------------------- */

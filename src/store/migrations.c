@@ -452,6 +452,90 @@ static const char current_postgres[] =
     "DROP INDEX factor_version_category;\n"
     "DROP INDEX factor_version_region;\n";
 
+/* ---- 10: the ledger ------------------------------------------------------
+ * One row per entry, in leaf order (idx from 0, dense).  body is the leaf
+ * data (canonical JSON), leaf_hash its RFC 6962 leaf hash in hex.  The
+ * columns beside body repeat what it holds, for lookups by object. */
+#define LEDGER_TABLES(INT_T, TEXT_T) \
+    "CREATE TABLE ledger_entry (\n" \
+    "  idx " INT_T " PRIMARY KEY,\n" \
+    "  at TEXT NOT NULL,\n" \
+    "  kind TEXT NOT NULL,\n" \
+    "  object_type TEXT NOT NULL,\n" \
+    "  object_id TEXT NOT NULL,\n" \
+    "  actor TEXT NOT NULL,\n" \
+    "  org TEXT,\n" \
+    "  state_digest TEXT,\n" \
+    "  body TEXT NOT NULL,\n" \
+    "  leaf_hash TEXT NOT NULL)" TEXT_T ";\n" \
+    "CREATE INDEX ledger_entry_object ON ledger_entry (object_type, object_id, idx);\n"
+static const char ledger_sqlite[] = LEDGER_TABLES("INTEGER", " STRICT");
+static const char ledger_postgres[] = LEDGER_TABLES("BIGINT", "");
+
+/* ---- 11: organisations and principals --------------------------------------
+ * Every database has the operator organisation; records that belong to
+ * someone name their owner organisation (factor versions: the organisation
+ * that added them; existing ones the operator's). */
+#define ACCOUNT_TABLES(STRICT) \
+    "CREATE TABLE organisation (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  name TEXT NOT NULL UNIQUE,\n" \
+    "  kind TEXT NOT NULL CHECK (kind IN ('operator', 'enterprise', 'submitter', 'expert_panel',\n" \
+    "    'certification_body', 'regulator')),\n" \
+    "  region TEXT,\n" \
+    "  created_at TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE TABLE principal (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  kind TEXT NOT NULL CHECK (kind IN ('user', 'client')),\n" \
+    "  name TEXT NOT NULL UNIQUE,\n" \
+    "  org_id TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  roles TEXT NOT NULL,\n" \
+    "  secret_hash TEXT,\n" \
+    "  disabled INTEGER NOT NULL DEFAULT 0,\n" \
+    "  created_at TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE INDEX principal_org ON principal (org_id);\n" \
+    "INSERT INTO organisation (id, name, kind, region, created_at) VALUES\n" \
+    "  ('operator', 'platform operator / 平台运营方', 'operator', NULL, '1970-01-01T00:00:00Z');\n" \
+    "ALTER TABLE factor_version ADD COLUMN owner_org TEXT NOT NULL DEFAULT 'operator';\n"
+static const char accounts_sqlite[] = ACCOUNT_TABLES(" STRICT");
+static const char accounts_postgres[] = ACCOUNT_TABLES("");
+
+/* ---- 12: footprints as records ---------------------------------------------
+ * A saved footprint never changes (a trigger refuses updates); a
+ * recalculation is a new row that names the one it replaces, and a
+ * footprint is replaced at most once, so versions form a chain. */
+#define FOOTPRINT_TABLE(STRICT, REAL_T) \
+    "CREATE TABLE footprint (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  owner_org TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  created_by TEXT NOT NULL,\n" \
+    "  created_at TEXT NOT NULL,\n" \
+    "  product TEXT NOT NULL,\n" \
+    "  amount " REAL_T " NOT NULL,\n" \
+    "  unit TEXT NOT NULL,\n" \
+    "  total " REAL_T " NOT NULL,\n" \
+    "  gwp TEXT NOT NULL,\n" \
+    "  inputs_digest TEXT NOT NULL,\n" \
+    "  rule_id TEXT,\n" \
+    "  check_status TEXT NOT NULL CHECK (check_status IN ('not_checked', 'conforming', 'nonconforming')),\n" \
+    "  factors TEXT NOT NULL,\n" \
+    "  replaces TEXT UNIQUE REFERENCES footprint (id),\n" \
+    "  result TEXT NOT NULL,\n" \
+    "  model TEXT NOT NULL,\n" \
+    "  digest TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE INDEX footprint_owner ON footprint (owner_org, created_at);\n"
+static const char footprint_sqlite[] =
+    FOOTPRINT_TABLE(" STRICT", "REAL")
+    "CREATE TRIGGER footprint_immutable BEFORE UPDATE ON footprint BEGIN\n"
+    "  SELECT RAISE(ABORT, 'a saved footprint never changes');\n"
+    "END;\n";
+static const char footprint_postgres[] =
+    FOOTPRINT_TABLE("", "DOUBLE PRECISION")
+    "CREATE FUNCTION footprint_immutable() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN RAISE EXCEPTION 'a saved footprint never changes'; END $$;\n"
+    "CREATE TRIGGER footprint_immutable BEFORE UPDATE ON footprint\n"
+    "  FOR EACH ROW EXECUTE FUNCTION footprint_immutable();\n";
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
@@ -463,6 +547,9 @@ const store_migration store_migrations[] = {
     {7, "factor_name without foreign key (PostgreSQL)", factor_name_fk_sqlite, factor_name_fk_postgres},
     {8, "factor search keys (PostgreSQL)", factor_keys_sqlite, factor_keys_postgres},
     {9, "current versions: published names, search index", current_sqlite, current_postgres},
+    {10, "the ledger", ledger_sqlite, ledger_postgres},
+    {11, "organisations and principals", accounts_sqlite, accounts_postgres},
+    {12, "footprints as records", footprint_sqlite, footprint_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
@@ -493,7 +580,14 @@ tj_status store_migrate(store_db *db, tj_error *err)
         if (store_migrations[i].version <= store_migrations[i - 1].version)
             return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "migration %d is out of order",
                                 store_migrations[i].version);
-    tj_status rc = store_exec(db,
+    tj_status rc;
+    if (store_backend(db) == STORE_SQLITE) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d", STORE_SQLITE_APPLICATION_ID);
+        if ((rc = store_exec(db, sql, err)) != TJ_OK)
+            return rc;
+    }
+    rc = store_exec(db,
                               "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                               "name TEXT NOT NULL, applied_at TEXT NOT NULL)",
                               err);

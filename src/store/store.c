@@ -2,6 +2,7 @@
 #include "store/store_internal.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 static atomic_uint_fast64_t open_count;
@@ -13,6 +14,38 @@ static int has_prefix(const char *s, const char *p)
 
 tj_status store_open(const char *url, store_db **out, tj_error *err)
 {
+    return store_open_ex(url, 0, out, err);
+}
+
+/* A schema that is behind (or absent) is refused unless the caller migrates:
+ * migrating is an operator step (`tanji migrate`), not a side effect. */
+static tj_status check_schema(store_db *db, const char *url, tj_error *err)
+{
+    /* A PostgreSQL URL may hold a password: never echo it. */
+    if (db->kind == STORE_POSTGRES)
+        url = "URL";
+    int current = 0;
+    tj_status st = store_schema_version(db, &current, err);
+    if (st != TJ_OK)
+        return tj_error_set(err, TJ_ERR_DB, "db",
+                            "the database %s has no tanji schema yet: run `tanji migrate --db %s` first / "
+                            "数据库尚未初始化，请先运行 tanji migrate",
+                            url, url);
+    if (current > store_schema_latest())
+        return tj_error_set(err, TJ_ERR_DB, "db",
+                            "the database %s has schema version %d, newer than this tanji knows (%d): "
+                            "use a newer tanji / 数据库版本比本程序新",
+                            url, current, store_schema_latest());
+    if (current < store_schema_latest())
+        return tj_error_set(err, TJ_ERR_DB, "db",
+                            "the database %s has schema version %d, this tanji needs %d: run `tanji migrate "
+                            "--db %s` first / 数据库结构需要升级，请先运行 tanji migrate",
+                            url, current, store_schema_latest(), url);
+    return TJ_OK;
+}
+
+tj_status store_open_ex(const char *url, unsigned flags, store_db **out, tj_error *err)
+{
     *out = NULL;
     if (!url || !*url)
         return tj_error_set(err, TJ_ERR_USAGE, "db", "no database given");
@@ -21,13 +54,13 @@ tj_status store_open(const char *url, store_db **out, tj_error *err)
     if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://"))
         st = store_pg_open(url, &db, err);
     else if (has_prefix(url, "sqlite:"))
-        st = store_sqlite_open(url + strlen("sqlite:"), &db, err);
+        st = store_sqlite_open(url + strlen("sqlite:"), flags, &db, err);
     else
-        st = store_sqlite_open(url, &db, err);
+        st = store_sqlite_open(url, flags, &db, err);
     if (st != TJ_OK)
         return st;
     db->serial = atomic_fetch_add(&open_count, 1) + 1;
-    st = store_migrate(db, err);
+    st = (flags & STORE_OPEN_MIGRATE) ? store_migrate(db, err) : check_schema(db, url, err);
     if (st != TJ_OK) {
         store_close(db);
         return st;
@@ -40,7 +73,7 @@ void store_close(store_db *db)
 {
     if (!db)
         return;
-    if (db->in_tx)
+    while (db->in_tx)
         store_rollback(db);
     db->ops->close(db);
 }
@@ -62,13 +95,21 @@ uint64_t store_serial(const store_db *db)
     return db->serial;
 }
 
+/* Nesting: level 1 is the transaction, deeper levels are savepoints named by
+ * their depth, so a service called inside another's transaction joins it and
+ * can still undo its own part. */
 tj_status store_begin(store_db *db, tj_error *err)
 {
-    if (db->in_tx)
-        return tj_error_set(err, TJ_ERR_USAGE, NULL, "store_begin: a transaction is already open");
-    tj_status st = db->ops->exec(db, db->kind == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
+    tj_status st;
+    if (db->in_tx) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "SAVEPOINT tj_sp%d", db->in_tx);
+        st = db->ops->exec(db, sql, err);
+    } else {
+        st = db->ops->exec(db, db->kind == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
+    }
     if (st == TJ_OK)
-        db->in_tx = 1;
+        db->in_tx++;
     return st;
 }
 
@@ -76,6 +117,17 @@ tj_status store_commit(store_db *db, tj_error *err)
 {
     if (!db->in_tx)
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "store_commit: no transaction is open");
+    if (db->in_tx > 1) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "RELEASE SAVEPOINT tj_sp%d", db->in_tx - 1);
+        tj_status st = db->ops->exec(db, sql, err);
+        if (st != TJ_OK) {
+            store_rollback(db);
+            return st;
+        }
+        db->in_tx--;
+        return TJ_OK;
+    }
     tj_status st = db->ops->exec(db, "COMMIT", err);
     if (st != TJ_OK) {
         store_rollback(db);
@@ -90,6 +142,14 @@ tj_status store_rollback(store_db *db)
     if (!db->in_tx)
         return TJ_OK;
     tj_error ignored;
+    if (db->in_tx > 1) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT tj_sp%d; RELEASE SAVEPOINT tj_sp%d", db->in_tx - 1,
+                 db->in_tx - 1);
+        db->ops->exec(db, sql, &ignored);
+        db->in_tx--;
+        return TJ_OK;
+    }
     db->ops->exec(db, "ROLLBACK", &ignored);
     db->in_tx = 0;
     return TJ_OK;

@@ -25,15 +25,27 @@ typedef struct store_stmt store_stmt;
 
 typedef enum store_backend_kind { STORE_SQLITE = 1, STORE_POSTGRES = 2 } store_backend_kind;
 
-/* Open (creating if needed) and migrate to the newest schema.  url is a file
- * path or "sqlite:PATH" for SQLite, "postgresql://..." or "postgres://..."
- * for PostgreSQL. */
+/* Open a tanji database.  url is a file path or "sqlite:PATH" for SQLite,
+ * "postgresql://..." or "postgres://..." for PostgreSQL.  A database whose
+ * schema is behind this build's (or that has none yet) is refused with an
+ * error that says to run `tanji migrate`; so is a SQLite file that belongs to
+ * another application (its application_id), without writing a byte to it. */
 tj_status store_open(const char *url, store_db **out, tj_error *err);
+/* STORE_OPEN_MIGRATE: create the database if needed and apply pending
+ * migrations (the operator step `tanji migrate`; tests).  Without it a
+ * missing SQLite file is not created. */
+#define STORE_OPEN_MIGRATE 1u
+tj_status store_open_ex(const char *url, unsigned flags, store_db **out, tj_error *err);
+/* SQLite application_id of tanji databases ("tnji"). */
+#define STORE_SQLITE_APPLICATION_ID 0x746e6a69
 void store_close(store_db *db);
 store_backend_kind store_backend(const store_db *db);
 const char *store_backend_name(const store_db *db); /* "sqlite" or "postgresql" */
 
-/* Transactions (not nested). */
+/* Transactions.  store_begin inside an open transaction opens a savepoint:
+ * the matching store_commit releases it into the enclosing transaction and
+ * store_rollback undoes only the work since it.  Only the outermost commit
+ * makes anything durable. */
 tj_status store_begin(store_db *db, tj_error *err);
 tj_status store_commit(store_db *db, tj_error *err);
 tj_status store_rollback(store_db *db); /* never fails the caller; logs nothing */
@@ -98,7 +110,7 @@ int store_schema_latest(void);
 /* A number unique to this open handle in this process (for caches keyed by
  * connection). */
 uint64_t store_serial(const store_db *db);
-/* 1 while a transaction opened with store_begin is open. */
+/* The nesting depth of open transactions (0 = none). */
 int store_in_transaction(const store_db *db);
 
 #endif

@@ -43,7 +43,7 @@ typedef struct store_ops {
 struct store_db {
     const store_ops *ops;
     store_backend_kind kind;
-    int in_tx;
+    int in_tx; /* nesting depth: 1 = transaction, more = savepoints */
     uint64_t serial;
 };
 
@@ -57,7 +57,7 @@ struct store_bulk {
     store_db *db;
 };
 
-tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err);
+tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj_error *err);
 tj_status store_pg_open(const char *url, store_db **out, tj_error *err);
 
 /* Apply every pending migration (store/migrations.c). */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct sq_db {
     store_db base;
@@ -248,15 +249,67 @@ static void sq_fts_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, tok, -1, SQLITE_TRANSIENT);
 }
 
-tj_status store_sqlite_open(const char *path, store_db **out, tj_error *err)
+/* Is this file tanji's?  Ours carry STORE_SQLITE_APPLICATION_ID; databases
+ * made before the id was set are recognised by their schema_migrations
+ * table; an empty file is a new database.  Anything else is another
+ * application's and is refused before any pragma writes to it. */
+static tj_status sq_check_owner(sqlite3 *h, const char *path, unsigned flags, tj_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t app_id = -1, tables = -1, migrations = 0;
+    if (sqlite3_prepare_v2(h, "PRAGMA application_id", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        app_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT count(*), count(*) FILTER (WHERE name = 'schema_migrations') FROM sqlite_master",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        tables = sqlite3_column_int64(st, 0);
+        migrations = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (app_id < 0 || tables < 0)
+        return tj_error_set(err, TJ_ERR_IO, "db", "%s is not a SQLite database (%s) / 不是 SQLite 数据库", path,
+                            sqlite3_errmsg(h));
+    if (app_id == STORE_SQLITE_APPLICATION_ID || (app_id == 0 && migrations))
+        return TJ_OK;
+    if (app_id == 0 && tables == 0) {
+        if (flags & STORE_OPEN_MIGRATE)
+            return TJ_OK;
+        return tj_error_set(err, TJ_ERR_DB, "db",
+                            "%s is an empty database without tanji's schema: run `tanji migrate --db %s` first / "
+                            "数据库尚未初始化，请先运行 tanji migrate",
+                            path, path);
+    }
+    return tj_error_set(err, TJ_ERR_DB, "db",
+                        "%s belongs to another application (SQLite application_id %#llx, %lld tables), not to "
+                        "tanji: refused, nothing was written / 该文件不是 tanji 数据库，已拒绝且未作任何修改",
+                        path, (unsigned long long)app_id, (long long)tables);
+}
+
+tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj_error *err)
 {
     *out = NULL;
+    if (!(flags & STORE_OPEN_MIGRATE) && strncmp(path, "file:", 5) != 0 && strcmp(path, ":memory:") != 0 &&
+        access(path, F_OK) != 0)
+        return tj_error_set(err, TJ_ERR_NOTFOUND, "db",
+                            "no tanji database at %s: run `tanji migrate --db %s` to create one / 数据库不存在，"
+                            "请先运行 tanji migrate 创建",
+                            path, path);
     sq_db *db = calloc(1, sizeof *db);
     if (!db)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    int rc = sqlite3_open_v2(
-        path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-        NULL);
+    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    if (flags & STORE_OPEN_MIGRATE)
+        oflags |= SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &db->h, oflags, NULL);
+    tj_status owner = rc == SQLITE_OK ? sq_check_owner(db->h, path, flags, err) : TJ_OK;
+    if (owner != TJ_OK) {
+        sqlite3_close_v2(db->h);
+        free(db);
+        return owner;
+    }
     if (rc != SQLITE_OK) {
         tj_status st = tj_error_set(err, TJ_ERR_IO, "db", "cannot open SQLite database %s: %s", path,
                                     db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));

@@ -19,6 +19,7 @@ JSON
 
 run_suite() {
     local DB=$1
+    "$T" migrate --db "$DB" >/dev/null || fail "migrate"
     for f in cn_electricity_lifecycle_2023 cn_grid_co2_2021_2023; do
         "$T" factor import "$src/data/factors/$f.csv" --db "$DB" --status published >/dev/null || fail "import $f"
     done

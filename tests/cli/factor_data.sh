@@ -8,6 +8,7 @@ D=$TJ_SOURCE_DIR/data/factors
 fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export TANJI_DB=$tmp/f.db TANJI_USER=ci
+for d in "$tmp/f.db" "$tmp/e.db" "$tmp/r.db"; do "$T" migrate --db "$d" >/dev/null || fail "migrate"; done
 
 n=0
 for f in "$D"/*.csv; do

@@ -9,6 +9,7 @@ export TANJI_USER=alice
 
 run_suite() {
     local DB=$1
+    "$T" migrate --db "$DB" >/dev/null || fail "migrate"
     out=$("$T" factor add --db "$DB" --id yn-tea --name-zh 普洱茶 --name-en "Pu'er tea" --category agriculture \
         --unit kg --value 2.5 --region 云南 --year 2023 --quality example) || fail "add rc=$?"
     [ "$out" = "yn-tea@1 draft" ] || fail "add output: $out"

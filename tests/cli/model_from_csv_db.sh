@@ -11,6 +11,7 @@ id,name_zh,name_en,aliases,category,value,unit,region,ref_year,source_doc,qualit
 ex-elec,电力,electricity,网电,energy,2.0,kWh,CN,2023,EXAMPLE placeholder value not real data,example
 ex-alumina,氧化铝,alumina,,material,3.0,t,CN,2023,EXAMPLE placeholder value not real data,example
 C
+"$T" migrate --db t.db >/dev/null || fail "migrate"
 "$T" factor import f.csv --db t.db --status published >/dev/null || fail "factor import"
 printf '物料,数量,单位,因子\n氧化铝,2,t,\n' > bom.csv
 printf '能源,数量,单位,因子\n网电,100,kWh,\n电力,10,kWh,ex-elec\n' > energy.csv

@@ -17,6 +17,7 @@ near() { $PY -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit
 
 for V in v1 v2; do
     DB=$T/$V.db
+    "$TANJI" migrate --db "$DB" >/dev/null
     "$TANJI" import olca "$FIX/$V" --db "$DB" --quiet >/dev/null
     "$TANJI" calc --db "$DB" --process $STEEL --allocation none --format json >"$T/s.json"
     near "$($PY -c "import json; r=json.load(open('$T/s.json')); print(r['total'])")" 3.27038 "$V steel"

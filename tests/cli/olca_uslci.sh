@@ -15,6 +15,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
+"$TANJI" migrate --db "$T/u.db" >/dev/null
 "$TANJI" import olca "$ZIP" --db "$T/u.db" --format json --quiet >"$T/imp1.json"
 "$TANJI" import olca "$ZIP" --db "$T/u.db" --format json --quiet >"$T/imp2.json"
 $PY - "$T/imp1.json" "$T/imp2.json" <<'EOF' || fail "import counts"

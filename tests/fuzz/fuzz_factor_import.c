@@ -14,7 +14,7 @@ static store_db *db;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tj_error err;
-    if (!db && store_open(":memory:", &db, &err) != TJ_OK)
+    if (!db && store_open_ex(":memory:", STORE_OPEN_MIGRATE, &db, &err) != TJ_OK)
         abort();
     if (size < 1)
         return 0;

@@ -816,7 +816,7 @@ static void test_export_roundtrip(void **state)
         assert_int_equal(rows, 9);
         tjt_db *t2 = tjt_db_create(tjt_use_pg);
         store_db *db2;
-        assert_int_equal(store_open(t2->url, &db2, &err), TJ_OK);
+        assert_int_equal(store_open_ex(t2->url, STORE_OPEN_MIGRATE, &db2, &err), TJ_OK);
         svc_import_result r;
         tj_status rc =
             svc_factor_import_mem(db2, json ? "x.json" : "x.csv", buf, len, NULL, "draft", "t", &r, &err);

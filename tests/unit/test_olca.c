@@ -474,7 +474,7 @@ static void roundtrip(int pg)
     store_db *s = NULL;
     tj_error err;
     tj_error_clear(&err);
-    assert_int_equal(store_open(t->url, &s, &err), TJ_OK);
+    assert_int_equal(store_open_ex(t->url, STORE_OPEN_MIGRATE, &s, &err), TJ_OK);
     olca_db *db = read_fixture("v1");
     assert_int_equal(svc_olca_save(s, db, NULL, NULL, &err), TJ_OK);
     svc_olca_counts c1, c2;

@@ -44,7 +44,7 @@ static void test_migrated(void **state)
     assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM region"), 40);
     /* reopening applies nothing twice */
     store_close(f->db);
-    assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_OK);
+    assert_int_equal(store_open_ex(f->t->url, STORE_OPEN_MIGRATE, &f->db, &err), TJ_OK);
     assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM schema_migrations"),
                      (int64_t)store_migration_count);
     assert_string_equal(store_backend_name(f->db), tjt_use_pg ? "postgresql" : "sqlite");
@@ -59,7 +59,7 @@ static void test_newer_schema_refused(void **state)
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999999, 'future', 'x')");
     store_close(f->db);
     f->db = NULL;
-    assert_int_equal(store_open(f->t->url, &f->db, &err), TJ_ERR_DB);
+    assert_int_equal(store_open_ex(f->t->url, STORE_OPEN_MIGRATE, &f->db, &err), TJ_ERR_DB);
     assert_null(f->db);
     assert_non_null(strstr(err.message, "newer"));
 }
@@ -142,7 +142,19 @@ static void test_transactions(void **state)
     assert_int_equal(store_commit(f->db, &err), TJ_ERR_USAGE);
     assert_int_equal(store_begin(f->db, &err), TJ_OK);
     assert_true(store_in_transaction(f->db));
-    assert_int_equal(store_begin(f->db, &err), TJ_ERR_USAGE); /* not nested */
+    /* nested: a savepoint; its rollback undoes only its own work */
+    exec_ok(f->db, "INSERT INTO t VALUES (10, 'outer')");
+    assert_int_equal(store_begin(f->db, &err), TJ_OK);
+    assert_int_equal(store_in_transaction(f->db), 2);
+    exec_ok(f->db, "INSERT INTO t VALUES (11, 'inner, undone')");
+    assert_int_equal(store_rollback(f->db), TJ_OK);
+    assert_int_equal(store_in_transaction(f->db), 1);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM t"), 1);
+    assert_int_equal(store_begin(f->db, &err), TJ_OK);
+    exec_ok(f->db, "INSERT INTO t VALUES (12, 'inner, kept')");
+    assert_int_equal(store_commit(f->db, &err), TJ_OK);
+    assert_int_equal(store_in_transaction(f->db), 1);
+    assert_int_equal(tjt_count(f->db, "SELECT COUNT(*) FROM t"), 2);
     exec_ok(f->db, "INSERT INTO t VALUES (1, 'rolled back')");
     assert_int_equal(store_rollback(f->db), TJ_OK);
     assert_false(store_in_transaction(f->db));
@@ -284,7 +296,7 @@ static void test_crash_safety(void **state)
         close(pfd[0]);
         store_db *db;
         tj_error err;
-        if (store_open(f->t->url, &db, &err) != TJ_OK)
+        if (store_open_ex(f->t->url, STORE_OPEN_MIGRATE, &db, &err) != TJ_OK)
             _exit(10);
         if (store_begin(db, &err) || store_exec(db, "INSERT INTO c VALUES (1, 'committed')", &err) ||
             store_commit(db, &err))
@@ -309,7 +321,7 @@ static void test_crash_safety(void **state)
      * moment to notice the dead client and release its lock) */
     store_db *db2;
     tj_error err;
-    assert_int_equal(store_open(f->t->url, &db2, &err), TJ_OK);
+    assert_int_equal(store_open_ex(f->t->url, STORE_OPEN_MIGRATE, &db2, &err), TJ_OK);
     assert_int_equal(tjt_count(db2, "SELECT COUNT(*) FROM c WHERE id = 1 AND what = 'committed'"), 1);
     assert_int_equal(tjt_count(db2, "SELECT COUNT(*) FROM c WHERE id = 2"), 0);
     /* and the database is writable again */
@@ -324,12 +336,12 @@ static void test_bad_url(void **state)
     (void)state;
     store_db *db = NULL;
     tj_error err;
-    assert_int_equal(store_open("/nonexistent-dir/x/y.db", &db, &err), TJ_ERR_IO);
+    assert_int_equal(store_open_ex("/nonexistent-dir/x/y.db", STORE_OPEN_MIGRATE, &db, &err), TJ_ERR_IO);
     assert_null(db);
-    assert_int_equal(store_open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", &db, &err),
+    assert_int_equal(store_open_ex("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", STORE_OPEN_MIGRATE, &db, &err),
                      TJ_ERR_IO);
     assert_null(db);
-    assert_int_equal(store_open("", &db, &err), TJ_ERR_USAGE);
+    assert_int_equal(store_open_ex("", STORE_OPEN_MIGRATE, &db, &err), TJ_ERR_USAGE);
 }
 
 int main(void)

@@ -136,7 +136,7 @@ static __attribute__((unused)) int tjt_setup(void **state)
     f->t = tjt_db_create(tjt_use_pg);
     assert_non_null(f->t);
     tj_error err;
-    tj_status st = store_open(f->t->url, &f->db, &err);
+    tj_status st = store_open_ex(f->t->url, STORE_OPEN_MIGRATE, &f->db, &err);
     if (st != TJ_OK)
         fprintf(stderr, "store_open(%s): %s\n", f->t->url, err.message);
     assert_int_equal(st, TJ_OK);

@@ -1,0 +1,221 @@
+/* store accounts: organisations and principals; see accounts.h. */
+#include "store/accounts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_col(store_stmt *st, int i)
+{
+    const char *s = store_col_text(st, i);
+    return s ? strdup(s) : NULL;
+}
+
+void store_org_release(store_org *o)
+{
+    free(o->id);
+    free(o->name);
+    free(o->kind);
+    free(o->region);
+    free(o->created_at);
+    memset(o, 0, sizeof *o);
+}
+
+void store_principal_release(store_principal *p)
+{
+    free(p->id);
+    free(p->kind);
+    free(p->name);
+    free(p->org_id);
+    free(p->roles);
+    free(p->secret_hash);
+    free(p->created_at);
+    memset(p, 0, sizeof *p);
+}
+
+static tj_status step_done(store_stmt *st, tj_error *err)
+{
+    int r = store_step(st, err);
+    store_finalize(st);
+    return r < 0 ? (tj_status)r : TJ_OK;
+}
+
+tj_status store_org_insert(store_db *db, const store_org *o, tj_error *err)
+{
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare(db, "INSERT INTO organisation (id, name, kind, region, created_at) VALUES (?, ?, ?, ?, ?)",
+                                 &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, o->id);
+    store_bind_text(st, 2, o->name);
+    store_bind_text(st, 3, o->kind);
+    store_bind_text(st, 4, o->region);
+    store_bind_text(st, 5, o->created_at);
+    return step_done(st, err);
+}
+
+#define ORG_COLS "id, name, kind, region, created_at"
+
+static void read_org(store_stmt *st, store_org *o)
+{
+    o->id = dup_col(st, 0);
+    o->name = dup_col(st, 1);
+    o->kind = dup_col(st, 2);
+    o->region = dup_col(st, 3);
+    o->created_at = dup_col(st, 4);
+}
+
+tj_status store_org_get(store_db *db, const char *id_or_name, store_org *out, tj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(db, "SELECT " ORG_COLS " FROM organisation WHERE id = ? OR name = ? "
+                                            "ORDER BY id = ? DESC LIMIT 1",
+                                        &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, id_or_name);
+    store_bind_text(st, 2, id_or_name);
+    store_bind_text(st, 3, id_or_name);
+    int r = store_step(st, err);
+    if (r == 1)
+        read_org(st, out);
+    store_finalize(st);
+    if (r < 0)
+        return (tj_status)r;
+    if (r == 0)
+        return tj_error_set(err, TJ_ERR_NOTFOUND, "organisation", "no organisation \"%s\" / 组织不存在", id_or_name);
+    return TJ_OK;
+}
+
+tj_status store_org_list(store_db *db, store_org **out, size_t *count, tj_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare(db, "SELECT " ORG_COLS " FROM organisation ORDER BY name", &st, err);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    int r;
+    while ((r = store_step(st, err)) == 1) {
+        if (*count == cap) {
+            size_t ncap = cap ? 2 * cap : 16;
+            store_org *n = realloc(*out, ncap * sizeof *n);
+            if (!n) {
+                r = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                break;
+            }
+            *out = n;
+            cap = ncap;
+        }
+        read_org(st, &(*out)[(*count)++]);
+    }
+    store_finalize(st);
+    if (r < 0) {
+        for (size_t i = 0; i < *count; i++)
+            store_org_release(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        *count = 0;
+        return (tj_status)r;
+    }
+    return TJ_OK;
+}
+
+tj_status store_principal_insert(store_db *db, const store_principal *p, tj_error *err)
+{
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare(db,
+                                 "INSERT INTO principal (id, kind, name, org_id, roles, secret_hash, disabled, "
+                                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, p->id);
+    store_bind_text(st, 2, p->kind);
+    store_bind_text(st, 3, p->name);
+    store_bind_text(st, 4, p->org_id);
+    store_bind_text(st, 5, p->roles);
+    store_bind_text(st, 6, p->secret_hash);
+    store_bind_int64(st, 7, p->disabled);
+    store_bind_text(st, 8, p->created_at);
+    return step_done(st, err);
+}
+
+#define PRINCIPAL_COLS "id, kind, name, org_id, roles, secret_hash, disabled, created_at"
+
+static void read_principal(store_stmt *st, store_principal *p)
+{
+    p->id = dup_col(st, 0);
+    p->kind = dup_col(st, 1);
+    p->name = dup_col(st, 2);
+    p->org_id = dup_col(st, 3);
+    p->roles = dup_col(st, 4);
+    p->secret_hash = dup_col(st, 5);
+    p->disabled = (int)store_col_int64(st, 6);
+    p->created_at = dup_col(st, 7);
+}
+
+tj_status store_principal_get(store_db *db, const char *id_or_name, store_principal *out, tj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(db, "SELECT " PRINCIPAL_COLS " FROM principal WHERE id = ? OR name = ? "
+                                            "ORDER BY id = ? DESC LIMIT 1",
+                                        &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, id_or_name);
+    store_bind_text(st, 2, id_or_name);
+    store_bind_text(st, 3, id_or_name);
+    int r = store_step(st, err);
+    if (r == 1)
+        read_principal(st, out);
+    store_finalize(st);
+    if (r < 0)
+        return (tj_status)r;
+    if (r == 0)
+        return tj_error_set(err, TJ_ERR_NOTFOUND, "principal", "no user or client \"%s\" / 用户不存在", id_or_name);
+    return TJ_OK;
+}
+
+tj_status store_principal_list(store_db *db, const char *org_id, store_principal **out, size_t *count,
+                               tj_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare(db,
+                                 "SELECT " PRINCIPAL_COLS " FROM principal WHERE CAST(? AS TEXT) IS NULL OR org_id = ? ORDER BY name",
+                                 &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, org_id);
+    store_bind_text(st, 2, org_id);
+    size_t cap = 0;
+    int r;
+    while ((r = store_step(st, err)) == 1) {
+        if (*count == cap) {
+            size_t ncap = cap ? 2 * cap : 16;
+            store_principal *n = realloc(*out, ncap * sizeof *n);
+            if (!n) {
+                r = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                break;
+            }
+            *out = n;
+            cap = ncap;
+        }
+        read_principal(st, &(*out)[(*count)++]);
+    }
+    store_finalize(st);
+    if (r < 0) {
+        for (size_t i = 0; i < *count; i++)
+            store_principal_release(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        *count = 0;
+        return (tj_status)r;
+    }
+    return TJ_OK;
+}
