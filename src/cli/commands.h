@@ -33,6 +33,7 @@ int cmd_check(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_footprint(int argc, char **argv);
 
 /* Rules directory: opt if given, else $TJ_RULES_DIR, else the built-in data dir. */
 const char *cli_rules_dir(const char *opt);
