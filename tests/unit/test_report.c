@@ -104,6 +104,8 @@ static void conversions(const char *f, char *out, size_t size)
         if (*p != '%')
             continue;
         p++;
+        if (!*p)
+            break;
         if (*p == '%')
             continue;
         /* a conversion: flags, width, precision, length, then its type; "1% and"
