@@ -1023,7 +1023,7 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
     tj_error e;
     if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
         return ctx->solver;
-    if (calc_solver_new(&ctx->a, CALC_SOLVER_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
+    if (calc_solver_new(&ctx->a, CALC_SOLVER_BLOCK_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
         *own = NULL; /* ILU(0) or BiCGSTAB failed on this matrix: stay with KLU */
         return ctx->solver;
     }
