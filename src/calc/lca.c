@@ -812,10 +812,25 @@ static void zig_init(zig *z)
     z->f[ZIG_N] = 1;
 }
 
-static double rng_normal(calc_rng *r, const zig *z)
+/* The rare part of the ziggurat: edges of the layers and the tail. */
+static double rng_normal_slow(calc_rng *r, const zig *z, uint64_t bits);
+
+/* A standard normal; the common case (about 99%) is inline. */
+static inline double rng_normal(calc_rng *r, const zig *z)
 {
-    for (;;) {
-        uint64_t bits = calc_rng_next(r);
+    uint64_t bits = calc_rng_next(r);
+    int i = (int)(bits & 0xff);
+    double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
+    if (x < z->x[i + 1])
+        return (bits & 0x100) ? -x : x; /* inside the layer's core rectangle */
+    return rng_normal_slow(r, z, bits);
+}
+
+static double rng_normal_slow(calc_rng *r, const zig *z, uint64_t bits)
+{
+    for (int first = 1;; first = 0) {
+        if (!first)
+            bits = calc_rng_next(r);
         int i = (int)(bits & 0xff);
         double sign = (bits & 0x100) ? -1.0 : 1.0;
         double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
@@ -913,11 +928,55 @@ static void stats_of(double *v, int k, calc_stats *st)
     }
 }
 
-/* Draw one value for each item into out (the RNG stream is consumed in item order). */
-static void sample_items(calc_rng *r, const zig *z, const mc_item *items, int cnt, double *out)
+/* exp(x) to about one ulp without a library call: x = k ln2 + t (Cody and
+ * Waite's split of ln2), exp(t) by its Taylor series to t^13 (|t| <= 0.35,
+ * remainder below 2e-16), times 2^k built in the exponent bits.  A plain
+ * loop of these vectorises; it is what makes lognormal sampling cheap. */
+static inline double fast_exp(double x)
+{
+    /* Clamped to where 2^k is a normal number; callers pass |x| far below. */
+    x = x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);
+    /* Round x log2(e) to the nearest integer with the 1.5 x 2^52 trick: the
+     * integer lands in the low bits of the mantissa. */
+    double kd = x * 1.4426950408889634 + 0x1.8p52;
+    union {
+        double d;
+        uint64_t u;
+    } kb = {kd}, sc;
+    double k = kd - 0x1.8p52;
+    double t = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0;
+    p = p * t + 1.0 / 479001600.0;
+    p = p * t + 1.0 / 39916800.0;
+    p = p * t + 1.0 / 3628800.0;
+    p = p * t + 1.0 / 362880.0;
+    p = p * t + 1.0 / 40320.0;
+    p = p * t + 1.0 / 5040.0;
+    p = p * t + 1.0 / 720.0;
+    p = p * t + 1.0 / 120.0;
+    p = p * t + 1.0 / 24.0;
+    p = p * t + 1.0 / 6.0;
+    p = p * t + 0.5;
+    p = p * t + 1.0;
+    p = p * t + 1.0;
+    sc.u = (kb.u - 0x4338000000000000ULL + 1023) << 52;
+    return p * sc.d;
+}
+
+/* Draw one value for each item into out (the RNG stream is consumed in item
+ * order).  Lognormal items take two passes: the standard normals first, then
+ * median x exp(ln(gsd) z) in a branch-free loop. */
+static void sample_items(calc_rng *r, const zig *z, const mc_item *items, const double *lmed,
+                         const double *lsig, int cnt, double *out)
 {
     for (int i = 0; i < cnt; i++)
-        out[i] = mc_sample(r, z, &items[i]);
+        out[i] = items[i].kind == CALC_DIST_LOGNORMAL ? (items[i].p2 > 0 ? rng_normal(r, z) : 0.0)
+                                                      : mc_sample(r, z, &items[i]);
+    /* lsig is 0 and lmed NaN for the other kinds, whose draws stay. */
+    for (int i = 0; i < cnt; i++) {
+        double v = lmed[i] * fast_exp(lsig[i] * out[i]);
+        out[i] = lmed[i] == lmed[i] ? v : out[i];
+    }
 }
 
 /* Overwrite the sampled positions of val: reset to base, then add each
@@ -939,6 +998,7 @@ typedef struct mc_sampler {
     calc_rng r;
     const zig *z;
     const mc_item *ia, *ib;
+    double *lmed, *lsig; /* per item (A's then B's): lognormal median and ln(gsd) */
     int nta, ntb, iterations;
     double *slot[2]; /* nta + ntb draws each */
     int full[2];
@@ -950,8 +1010,9 @@ typedef struct mc_sampler {
 
 static void sampler_fill(mc_sampler *sm, int slot)
 {
-    sample_items(&sm->r, sm->z, sm->ia, sm->nta, sm->slot[slot]);
-    sample_items(&sm->r, sm->z, sm->ib, sm->ntb, sm->slot[slot] + sm->nta);
+    sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->slot[slot]);
+    sample_items(&sm->r, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb,
+                 sm->slot[slot] + sm->nta);
 }
 
 static void *sampler_main(void *arg)
@@ -1023,7 +1084,7 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
     tj_error e;
     if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
         return ctx->solver;
-    if (calc_solver_new(&ctx->a, CALC_SOLVER_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
+    if (calc_solver_new(&ctx->a, CALC_SOLVER_BLOCK_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
         *own = NULL; /* ILU(0) or BiCGSTAB failed on this matrix: stay with KLU */
         return ctx->solver;
     }
@@ -1059,6 +1120,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
     zig *zt = malloc(sizeof *zt);
     double *draws = xcalloc(2 * ndraw, sizeof *draws);
+    double *lmed = xcalloc(ndraw, sizeof *lmed), *lsig = xcalloc(ndraw, sizeof *lsig);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
     double *q = xcalloc((size_t)n, sizeof *q);
@@ -1068,7 +1130,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0, b_touched = 0;
     calc_solver *mcs = ctx->solver, *own_solver = NULL;
-    if (!ia || !ib || !zt || !draws || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+    if (!ia || !ib || !zt || !draws || !lmed || !lsig || !abase || !bbase || !q || !x || !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
@@ -1079,6 +1141,12 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     for (int t = 0; t < sys->nelem; t++)
         if (sys->elem[t].dist.kind != CALC_DIST_NONE)
             mc_item_init(&ib[ntb++], &sys->elem[t], ctx->bmap[t]);
+    for (size_t i = 0; i < ndraw; i++) {
+        const mc_item *it = i < (size_t)nta ? &ia[i] : &ib[i - (size_t)nta];
+        int ln = it->kind == CALC_DIST_LOGNORMAL;
+        lmed[i] = ln ? it->p1 : NAN;
+        lsig[i] = ln && it->p2 > 0 ? it->p2 : 0.0;
+    }
     memcpy(abase, ctx->a.val, annz * sizeof *abase);
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
@@ -1093,6 +1161,8 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     sm.z = zt;
     sm.ia = ia;
     sm.ib = ib;
+    sm.lmed = lmed;
+    sm.lsig = lsig;
     sm.nta = nta;
     sm.ntb = ntb;
     sm.iterations = iterations;
@@ -1203,6 +1273,8 @@ out:
     free(ib);
     free(zt);
     free(draws);
+    free(lmed);
+    free(lsig);
     free(abase);
     free(bbase);
     free(q);
