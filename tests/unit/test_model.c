@@ -11,6 +11,7 @@
 
 #include "calc/lca.h"
 #include "io/model.h"
+#include "tanji/buf.h"
 
 #define HEAD "{\"product\":{\"name\":\"p\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\"},"
 
@@ -201,6 +202,66 @@ static void test_factor_waste_cutoff(void **state)
     calc_result_free(r);
 }
 
+/* Ids and names longer than any fixed buffer stay distinct: two factors, two
+ * processes and two flows whose names differ only after byte 600 are not
+ * merged (a 512-byte key once made this model total 2 instead of 101). */
+static void test_long_ids(void **state)
+{
+    (void)state;
+    char pre[601];
+    memset(pre, 'a', 600);
+    pre[600] = '\0';
+    size_t cap = 16 * 1024;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    int n = snprintf(t, cap,
+        "{\"product\":{\"name\":\"x\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\",\"process\":\"%s1\"},"
+        "\"factors\":[{\"id\":\"%s1\",\"value\":1,\"unit\":\"kg\",\"source\":\"test\"},"
+        "{\"id\":\"%s2\",\"value\":100,\"unit\":\"kg\",\"source\":\"test\"}],"
+        "\"processes\":["
+        "{\"id\":\"%s1\",\"stage\":\"production\",\"exchanges\":["
+        "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"x\",\"amount\":1,\"unit\":\"kg\"},"
+        "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"a\",\"amount\":1,\"unit\":\"kg\",\"factor\":\"%s1\"},"
+        "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"b\",\"amount\":1,\"unit\":\"kg\",\"factor\":\"%s2\"},"
+        "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"c\",\"amount\":1,\"unit\":\"kg\",\"provider\":\"%s2\"},"
+        "{\"type\":\"elementary\",\"direction\":\"output\",\"flow\":\"%s1\",\"amount\":1,\"unit\":\"kg\"},"
+        "{\"type\":\"elementary\",\"direction\":\"output\",\"flow\":\"%s2\",\"amount\":2,\"unit\":\"kg\"}]},"
+        "{\"id\":\"%s2\",\"stage\":\"raw_materials\",\"exchanges\":["
+        "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"c\",\"amount\":1,\"unit\":\"kg\"}]}]}",
+        pre, pre, pre, pre, pre, pre, pre, pre, pre, pre);
+    assert_true(n > 0 && (size_t)n < cap);
+    io_model *m = NULL;
+    tj_error err;
+    tj_status st = parse(t, &m, &err, TJ_GWP_AR6);
+    if (st)
+        fail_msg("parse: %s: %s", err.path, err.message);
+    assert_int_equal(m->sys->n, 2); /* two process columns */
+    io_model_free(m);
+    calc_result *r;
+    double total = footprint(t, TJ_GWP_AR6, &r);
+    assert_true(fabs(total - 101.0) < 1e-9);
+    calc_result_free(r);
+    free(t);
+
+    /* a flow name longer than the key cap is refused, not cut */
+    size_t big = TJ_BUF_KEY_MAX + 10;
+    char *name = malloc(big + 1);
+    t = malloc(big + 1024);
+    assert_non_null(name);
+    assert_non_null(t);
+    memset(name, 'f', big);
+    name[big] = '\0';
+    snprintf(t, big + 1024,
+             "{\"product\":{\"name\":\"x\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\"},"
+             "\"processes\":[{\"id\":\"p\",\"stage\":\"production\",\"exchanges\":["
+             "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"x\",\"amount\":1,\"unit\":\"kg\"},"
+             "{\"type\":\"elementary\",\"direction\":\"output\",\"flow\":\"%s\",\"amount\":1,\"unit\":\"kg\"}]}]}",
+             name);
+    expect_error(t, "processes[0].exchanges[1]", "longer than");
+    free(name);
+    free(t);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -290,7 +351,7 @@ int main(void)
         cmocka_unit_test(test_chain),         cmocka_unit_test(test_loop),
         cmocka_unit_test(test_allocation),    cmocka_unit_test(test_biogenic),
         cmocka_unit_test(test_ar5_ar6),       cmocka_unit_test(test_factor_waste_cutoff),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_examples_parse),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_long_ids),        cmocka_unit_test(test_examples_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
