@@ -25,7 +25,8 @@
 #endif
 
 /* Caps for common uses (bytes, without the terminating NUL). */
-#define TJ_BUF_KEY_MAX 65536u /* lookup keys built from ids and names */
+#define TJ_BUF_KEY_MAX 65536u    /* lookup keys built from ids and names */
+#define TJ_BUF_TEXT_MAX 1048576u /* one text field built from several (a source) */
 
 typedef struct tj_buf {
     char *data;   /* NUL-terminated text, NULL until the first append */

@@ -97,6 +97,67 @@ typedef struct parser {
 
 static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
+tj_status io_factor_set_gases(io_factor *x, const json_t *gases, const char *path, tj_error *err)
+{
+    free(x->parts);
+    x->parts = NULL;
+    x->nparts = 0;
+    if (!gases || json_is_null(gases))
+        return TJ_OK;
+    if (!json_is_object(gases))
+        return tj_error_set(err, TJ_ERR_INPUT, path, "\"gases\" must be an object {gas: kg CO2e per unit, ...}");
+    size_t n = json_object_size(gases);
+    if (n == 0)
+        return TJ_OK;
+    if (n > 1000)
+        return tj_error_set(err, TJ_ERR_INPUT, path, "\"gases\" lists %zu gases (at most 1000)", n);
+    calc_gas_part *parts = calloc(n, sizeof *parts);
+    if (!parts)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    int np = 0;
+    double sum = 0;
+    const char *key;
+    json_t *v;
+    tj_status st = TJ_OK;
+    json_object_foreach((json_t *)gases, key, v) {
+        const tj_gas *gas = tj_gas_find(key);
+        if (!gas) {
+            st = tj_error_set(err, TJ_ERR_INPUT, path,
+                              "gases: \"%s\" is not a greenhouse gas tanji knows (CO2, CH4, N2O, SF6, NF3, "
+                              "HFCs, PFCs by name or CAS)", key);
+            goto fail;
+        }
+        if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+            st = tj_error_set(err, TJ_ERR_INPUT, path, "gases: \"%s\" must be a number (kg CO2e per unit)", key);
+            goto fail;
+        }
+        double c = json_number_value(v);
+        if ((c < 0 && !(x->value < 0)) || (c > 0 && !(x->value > 0))) {
+            st = tj_error_set(err, TJ_ERR_INPUT, path, "gases: \"%s\" is %g but the factor's value is %g (parts "
+                              "have the sign of the value)", key, c, x->value);
+            goto fail;
+        }
+        for (int i = 0; i < np; i++)
+            if (parts[i].gas == gas) {
+                st = tj_error_set(err, TJ_ERR_INPUT, path, "gases: %s is given twice", gas->id);
+                goto fail;
+            }
+        parts[np++] = (calc_gas_part){gas, c};
+        sum += c;
+    }
+    if (fabs(sum) > fabs(x->value) * (1 + 1e-6) + 1e-12) {
+        st = tj_error_set(err, TJ_ERR_INPUT, path, "gases add up to %.10g, more than the factor's value %.10g", sum,
+                          x->value);
+        goto fail;
+    }
+    x->parts = parts;
+    x->nparts = np;
+    return TJ_OK;
+fail:
+    free(parts);
+    return st;
+}
+
 /* The error for a lookup key that could not be built (st from tj_buf). */
 static tj_status key_error(tj_error *err, tj_status st, const char *path, const char *what)
 {
@@ -276,7 +337,7 @@ static tj_status parse_factors(parser *ps, json_t *arr)
     m->factor = calloc(n ? n : 1, sizeof *m->factor);
     if (!m->factor)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    static const char *const keys[] = {"id", "name", "value", "unit", "source", "channel", "example", "note", NULL};
+    static const char *const keys[] = {"id", "name", "value", "unit", "source", "channel", "gases", "example", "note", NULL};
     for (size_t i = 0; i < n; i++) {
         char path[64];
         snprintf(path, sizeof path, "factors[%zu]", i);
@@ -317,6 +378,8 @@ static tj_status parse_factors(parser *ps, json_t *arr)
         x->inline_def = 1;
         if (!x->ref || !x->id || !x->name || !x->unit || !x->source)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if ((st = io_factor_set_gases(x, json_object_get(f, "gases"), path, err)))
+            return st;
     }
     return TJ_OK;
 }
@@ -389,6 +452,8 @@ static tj_status factor_flow(parser *ps, int fi, const char *path, int *out)
         f.cf = x->value;
         f.background = 1;
         f.source = x->source;
+        f.nparts = x->nparts;
+        f.parts = x->parts;
         k = calc_system_add_flow(ps->m->sys, &f);
     }
     tj_buf_release(&key);
@@ -1173,6 +1238,7 @@ void io_model_free(io_model *m)
         free(x->unit);
         free(x->source);
         free(x->note);
+        free(x->parts);
     }
     free(m->factor);
     free(m);

@@ -33,6 +33,12 @@ assert used["cn-elec-lca-avg-CN-2023"]["version"] == "1" and used["cn-elec-lca-a
 y = used["cn-grid-avg-530000-2022"]
 assert y["value"] == 0.1073 and "530000" in y["resolution"], y
 assert "MEE" in y["source"]
+# the grid factor's record gives {"CO2": value}: its part is CO2; the life-cycle
+# factor has no breakdown and is reported as not split by gas
+g = {x["gas"]: x for x in r["by_gas"]}
+assert list(g) == ["CO2"] and abs(g["CO2"]["co2e_from_factors"] - 107.3) < 1e-9 and g["CO2"]["amount_kg"] is None, g
+u = r["unsplit_factors"]
+assert len(u) == 1 and abs(u[0]["co2e"] - 6.205) < 1e-9 and "cn-elec-lca-avg-CN-2023" in u[0]["flow"], u
 PY
     # the model's year decides: a 2023 reference period picks the 2022 Yunnan factor
     # only while no 2023 Yunnan factor exists; national 2023 exists, but province comes first
