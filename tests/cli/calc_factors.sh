@@ -49,6 +49,16 @@ PY
     # ISO 3166-2 codes name provinces: CN-HB is Hubei (华中 grid), not the North China grid
     "$T" factor resolve "grid electricity" --region CN-HB --year 2022 --db "$DB" >"$tmp/hb.txt" || fail "resolve CN-HB"
     grep -q "cn-grid-avg-GRID-HZ-2022@1" "$tmp/hb.txt" || fail "CN-HB should resolve via 420000 to GRID-HZ: $(cat "$tmp/hb.txt")"
+    # a factor's source is carried whole, however long (a 1,024-byte buffer once cut it)
+    long=$(python3 -c "print('Source document ' + 'x' * 3000 + ' END')")
+    printf 'id,name_en,category,unit,value,region,ref_year,source_doc,source_publisher\nlong-src,Long source,test,kg,2,CN,2020,%s,Publisher P\n' "$long" >"$tmp/long.csv"
+    "$T" factor import "$tmp/long.csv" --db "$DB" --status published >/dev/null || fail "import long source"
+    sed 's/cn-elec-lca-avg-CN-2023@1/long-src@1/; s/"amount":10,"unit":"kWh"/"amount":1,"unit":"kg"/' "$tmp/m.json" >"$tmp/long.json"
+    "$T" calc "$tmp/long.json" --db "$DB" --format json >"$tmp/rl.json" || fail "calc long source"
+    python3 -c "
+import json; r = json.load(open('$tmp/rl.json'))
+s = [f for f in r['factors_used'] if f['id'] == 'long-src'][0]['source']
+assert s.endswith(' END; Publisher P') and len(s) > 3000, s[-40:]" || fail "long source cut"
     # a draft version may not be used
     "$T" factor add --db "$DB" --id cn-elec-lca-avg-CN-2023 --name-en "draft" --category electricity --unit kWh --value 9 --region CN --ref-year 2023 >/dev/null 2>&1 \
         || fail "add draft"
