@@ -551,12 +551,17 @@ static int do_resolve(store_db *db, const opts *o)
     int rc = 0;
     const svc_factor *f = &r.factor;
     if (json_out(o)) {
-        char ref[256];
-        snprintf(ref, sizeof ref, "%s@%d", f->id, f->version);
+        char *ref = NULL;
+        if (asprintf(&ref, "%s@%d", f->id, f->version) < 0) {
+            svc_factor_resolution_release(&r);
+            fprintf(stderr, "tanji factor resolve: out of memory\n");
+            return 3;
+        }
         rc = print_json(json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value",
                                   f->value, "unit", f->unit, "source", f->source_doc, "quality", f->quality,
                                   "chain", r.chain, "explanation", r.explanation, "candidates", r.candidates,
                                   "factor", svc_factor_to_json(f)));
+        free(ref);
     } else {
         char year[16] = "";
         if (f->ref_year)
