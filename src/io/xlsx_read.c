@@ -945,7 +945,7 @@ static void XMLCALL ws_start(void *ud, const XML_Char *name, const XML_Char **at
         }
         c->col = col;
         if (row != c->rownum) {
-            ws_fail_cell(c, "the cell is inside row %ld", c->rownum);
+            ws_fail_cell(c, "a cell referenced as %.32s is inside row %ld", r, c->rownum);
             return;
         }
         if (col >= XLSX_MAX_COL || (size_t)col >= lim->max_cols) {
