@@ -16,7 +16,7 @@ io_sheet_limits io_sheet_limits_resolve(const io_sheet_limits *lim)
     if (!l.max_file_bytes)
         l.max_file_bytes = (size_t)64 << 20;
     if (!l.max_cell_bytes)
-        l.max_cell_bytes = 32767;
+        l.max_cell_bytes = (size_t)128 << 10; /* Excel's 32,767 characters, in UTF-8 */
     if (!l.max_rows)
         l.max_rows = 1048576;
     if (!l.max_cols)

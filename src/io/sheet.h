@@ -51,7 +51,7 @@ typedef struct io_sheet {
 /* Limits of what is read; 0 in a field means its default. */
 typedef struct io_sheet_limits {
     size_t max_file_bytes; /* CSV file / workbook archive size; default 64 MiB */
-    size_t max_cell_bytes; /* one cell; default 32767 bytes (Excel's cell limit) */
+    size_t max_cell_bytes; /* one cell; default 128 KiB (Excel's 32,767 characters in UTF-8) */
     size_t max_rows;       /* default 1048576 (Excel's row limit) */
     size_t max_cols;       /* default 16384 (Excel's column limit, XFD) */
     size_t max_cells;      /* all cells of a sheet, gaps included; default 4,000,000 */

@@ -276,7 +276,10 @@ static tj_status open_workbook(ctx *c)
         else if (!opt->sheets[k] && opt->sheet_names[k])
             return tj_error_set_at(c->err, TJ_ERR_INPUT, opt->workbook, 0, 0, "the workbook has no sheet named \"%s\"",
                                    opt->sheet_names[k]);
-    if (!kinds)
+    int given = 0; /* activity sheets given as files */
+    for (int k = 0; k < SVC_SHEET_COUNT; k++)
+        given |= opt->sheets[k] != NULL;
+    if (!kinds && !given)
         return tj_error_set_at(c->err, TJ_ERR_INPUT, opt->workbook, 0, 0,
                                "the workbook has no sheet named bom, energy, transport or waste (物料清单, "
                                "能源消耗, 运输, 废弃物); name the sheets so, or map them with --sheet KIND=NAME");
