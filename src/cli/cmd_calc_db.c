@@ -304,12 +304,13 @@ int cli_calc_db(int argc, char **argv)
         }
         rows = json_array();
     } else {
-        if (io_table_open(output, strcmp(format, "xlsx") ? IO_TABLE_CSV : IO_TABLE_XLSX, "products", &tab, &err)) {
+        if (io_table_open(output, strcmp(format, "xlsx") ? IO_TABLE_CSV : IO_TABLE_XLSX, "products", &tab,
+                          &err)) {
             rc = cli_fail(&err);
             goto out;
         }
-        static const char *const head[] = {"process_id", "process_name", "product", "amount", "unit",
-                                           "total_kg_co2e"};
+        static const char *const head[] = {"process_id", "process_name", "product",
+                                           "amount",     "unit",         "total_kg_co2e"};
         for (size_t h = 0; h < sizeof head / sizeof *head; h++)
             io_table_text(tab, head[h]);
         for (int c = 0; c < CALC_CH_COUNT; c++) {

@@ -52,7 +52,8 @@ static int set_sheet_name(svc_activity_options *o, const char *spec)
                 o->sheet_names[k] = eq + 1;
                 return 0;
             }
-    fprintf(stderr, "tanji model: --sheet needs KIND=NAME with KIND bom, energy, transport or waste, not \"%s\"\n",
+    fprintf(stderr,
+            "tanji model: --sheet needs KIND=NAME with KIND bom, energy, transport or waste, not \"%s\"\n",
             spec);
     return -1;
 }
@@ -64,7 +65,8 @@ int cmd_model(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (strcmp(argv[1], "from-sheets") && strcmp(argv[1], "from-csv")) {
-        fprintf(stderr, "tanji model: unknown subcommand \"%s\" (from-sheets, or its alias from-csv)\n", argv[1]);
+        fprintf(stderr, "tanji model: unknown subcommand \"%s\" (from-sheets, or its alias from-csv)\n",
+                argv[1]);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
@@ -184,10 +186,9 @@ int cmd_model(int argc, char **argv)
             fprintf(stderr, "  %s:%ld: %s: %s\n", u->file, u->line, u->name, u->reason);
     }
     if (strict && res.n_unmatched) {
-        fprintf(
-            stderr,
-            "tanji model %s: %zu lines could not be matched to a factor (--strict): no model written\n", cmd,
-            res.n_unmatched);
+        fprintf(stderr,
+                "tanji model %s: %zu lines could not be matched to a factor (--strict): no model written\n",
+                cmd, res.n_unmatched);
         rc = EXIT_INPUT;
         goto out;
     }
@@ -202,7 +203,8 @@ int cmd_model(int argc, char **argv)
     if (outpath)
         bad |= fclose(f) != 0;
     if (bad) {
-        fprintf(stderr, "tanji model %s: writing the model to %s failed\n", cmd, outpath ? outpath : "standard output");
+        fprintf(stderr, "tanji model %s: writing the model to %s failed\n", cmd,
+                outpath ? outpath : "standard output");
         if (outpath)
             unlink(outpath); /* no partial model left behind */
         rc = EXIT_INTERNAL;

@@ -107,8 +107,8 @@ void io_sheet_ref(const io_sheet *s, size_t r, long col, char *buf, size_t size)
         snprintf(buf + n, size - n, "!%ld:%ld", line, line);
 }
 
-tj_status io_sheet_error(const io_sheet *s, size_t r, long col, tj_error *err, tj_status code, const char *fmt,
-                         ...)
+tj_status io_sheet_error(const io_sheet *s, size_t r, long col, tj_error *err, tj_status code,
+                         const char *fmt, ...)
 {
     if (!err)
         return code;
@@ -191,7 +191,8 @@ typedef struct csv_state {
     tj_error *err;
 } csv_state;
 
-static void csv_fail(csv_state *t, tj_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void csv_fail(csv_state *t, tj_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void csv_fail(csv_state *t, tj_status code, const char *fmt, ...)
 {
     if (t->st)
@@ -333,7 +334,8 @@ tj_status io_sheet_read_csv(const char *path, const char *encoding, const io_she
         size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
         t.line++;
         if (csv_parse(&p, text + pos, n, cb_field, cb_row, &t) != n && !t.st)
-            t.st = tj_error_set_at(err, TJ_ERR_INPUT, path, t.line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
+            t.st =
+                tj_error_set_at(err, TJ_ERR_INPUT, path, t.line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
         pos += n;
     }
     if (!t.st && csv_fini(&p, cb_field, cb_row, &t) != 0 && !t.st)

@@ -76,8 +76,8 @@ void io_col_letters(long col, char buf[8]);
 /* Record an error located at cell (r, col) (col < 0: the row): CSV errors
  * carry file and line; workbook errors carry the file and, as the error's
  * path, the cell reference ("bom!C12"). */
-tj_status io_sheet_error(const io_sheet *s, size_t r, long col, tj_error *err, tj_status code, const char *fmt,
-                         ...) __attribute__((format(printf, 6, 7)));
+tj_status io_sheet_error(const io_sheet *s, size_t r, long col, tj_error *err, tj_status code,
+                         const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Read a CSV file (UTF-8 with or without BOM, or GB18030; encoding NULL
  * detects, or "utf-8" / "gb18030") into a sheet.  A file with no non-empty

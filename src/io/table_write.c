@@ -41,7 +41,8 @@ tj_status io_table_format_parse(const char *s, io_table_format *out, tj_error *e
     return TJ_OK;
 }
 
-static tj_status tfail(io_table *t, tj_status code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static tj_status tfail(io_table *t, tj_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static tj_status tfail(io_table *t, tj_status code, const char *fmt, ...)
 {
     if (t->st)
@@ -95,7 +96,8 @@ static void table_free(io_table *t)
     free(t);
 }
 
-tj_status io_table_open(const char *path, io_table_format fmt, const char *sheet, io_table **out, tj_error *err)
+tj_status io_table_open(const char *path, io_table_format fmt, const char *sheet, io_table **out,
+                        tj_error *err)
 {
     *out = NULL;
     int to_stdout = !path || !strcmp(path, "-");
@@ -134,9 +136,10 @@ tj_status io_table_open(const char *path, io_table_format fmt, const char *sheet
     if (t->wb)
         t->ws = workbook_add_worksheet(t->wb, sheet);
     if (!t->wb || !t->ws) {
-        tj_status st = tj_error_set_at(err, t->wb ? TJ_ERR_USAGE : TJ_ERR_NOMEM, path, 0, 0,
-                                       t->wb ? "invalid worksheet name \"%s\"" : "cannot start the workbook%s",
-                                       t->wb ? (sheet ? sheet : "") : "");
+        tj_status st =
+            tj_error_set_at(err, t->wb ? TJ_ERR_USAGE : TJ_ERR_NOMEM, path, 0, 0,
+                            t->wb ? "invalid worksheet name \"%s\"" : "cannot start the workbook%s",
+                            t->wb ? (sheet ? sheet : "") : "");
         table_free(t);
         return st;
     }
@@ -186,7 +189,8 @@ static tj_status next_col(io_table *t)
 static tj_status lxw_check(io_table *t, lxw_error e)
 {
     if (e != LXW_NO_ERROR)
-        return tfail(t, TJ_ERR_IO, "row %ld, column %ld: cannot write the cell: %s", t->row + 1, t->col + 1, lxw_strerror(e));
+        return tfail(t, TJ_ERR_IO, "row %ld, column %ld: cannot write the cell: %s", t->row + 1, t->col + 1,
+                     lxw_strerror(e));
     return TJ_OK;
 }
 
@@ -206,13 +210,15 @@ tj_status io_table_text(io_table *t, const char *s)
         return io_table_empty(t);
     size_t n = strlen(s);
     if (tj_utf8_valid_prefix(s, n) != n)
-        return tfail(t, TJ_ERR_INPUT, "row %ld, column %ld: the text is not valid UTF-8", t->row + 1, t->col + 1);
+        return tfail(t, TJ_ERR_INPUT, "row %ld, column %ld: the text is not valid UTF-8", t->row + 1,
+                     t->col + 1);
     if (next_col(t))
         return t->st;
     if (t->fmt == IO_TABLE_XLSX) {
         if (utf8_chars(s) > XLSX_MAX_CHARS)
-            return tfail(t, TJ_ERR_INPUT, "row %ld, column %ld: more than %d characters do not fit an .xlsx cell",
-                         t->row + 1, t->col + 1, XLSX_MAX_CHARS);
+            return tfail(t, TJ_ERR_INPUT,
+                         "row %ld, column %ld: more than %d characters do not fit an .xlsx cell", t->row + 1,
+                         t->col + 1, XLSX_MAX_CHARS);
         if (lxw_check(t, worksheet_write_string(t->ws, (lxw_row_t)t->row, (lxw_col_t)t->col, s, NULL)))
             return t->st;
         t->col++;
@@ -272,7 +278,8 @@ static int is_decimal(const char *s)
 static tj_status write_double(io_table *t, double v, const char *text)
 {
     if (!isfinite(v))
-        return tfail(t, TJ_ERR_NUMERIC, "row %ld, column %ld: the number is not finite", t->row + 1, t->col + 1);
+        return tfail(t, TJ_ERR_NUMERIC, "row %ld, column %ld: the number is not finite", t->row + 1,
+                     t->col + 1);
     if (next_col(t))
         return t->st;
     if (t->fmt == IO_TABLE_XLSX) {

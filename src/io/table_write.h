@@ -35,14 +35,15 @@ tj_status io_table_format_parse(const char *s, io_table_format *out, tj_error *e
 
 /* Start a table written to path.  path NULL or "-" means standard output,
  * for CSV only.  sheet: the worksheet name for .xlsx (NULL: "Sheet1"). */
-tj_status io_table_open(const char *path, io_table_format fmt, const char *sheet, io_table **out, tj_error *err);
+tj_status io_table_open(const char *path, io_table_format fmt, const char *sheet, io_table **out,
+                        tj_error *err);
 
 /* Start a CSV table written to an open stream (not closed by the table). */
 tj_status io_table_open_stream(FILE *f, const char *name, io_table **out, tj_error *err);
 
 /* Cells of the current row, left to right.  Each returns the table's status
  * (the first failure, sticky): callers may stop at the first error. */
-tj_status io_table_text(io_table *t, const char *s);   /* NULL is an empty cell */
+tj_status io_table_text(io_table *t, const char *s); /* NULL is an empty cell */
 tj_status io_table_number(io_table *t, double v, int significant_digits);
 /* A number given as decimal text (e.g. "0.5703", as the data holds it): CSV
  * writes the text as it is; .xlsx a number cell of its value.  Text that is

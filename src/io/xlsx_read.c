@@ -267,12 +267,14 @@ static tj_status read_part(io_xlsx *x, const char *name, part_ctx *c, XML_StartE
         x->total += (size_t)got;
         if (got_total > x->lim.max_part_bytes) {
             st = tj_error_set_at(err, TJ_ERR_INPUT, x->source, 0, 0,
-                                 "part %s inflates to more than %zu bytes; refused", name, x->lim.max_part_bytes);
+                                 "part %s inflates to more than %zu bytes; refused", name,
+                                 x->lim.max_part_bytes);
             break;
         }
         if (x->total > x->lim.max_total_bytes) {
             st = tj_error_set_at(err, TJ_ERR_INPUT, x->source, 0, 0,
-                                 "the workbook inflates to more than %zu bytes; refused", x->lim.max_total_bytes);
+                                 "the workbook inflates to more than %zu bytes; refused",
+                                 x->lim.max_total_bytes);
             break;
         }
         if (got_total > ((size_t)1 << 20) && got_total / x->lim.max_ratio > zs.comp_size) {
@@ -676,8 +678,8 @@ static tj_status load_structure(io_xlsx *x, tj_error *err)
                 r = &wr.r[k];
         if (!r)
             st = tj_error_set_at(err, TJ_ERR_INPUT, x->source, 0, 0,
-                                 "sheet \"%s\" names relationship %.64s, which %s does not have", wb.s[i].name,
-                                 wb.s[i].rid, relsname);
+                                 "sheet \"%s\" names relationship %.64s, which %s does not have",
+                                 wb.s[i].name, wb.s[i].rid, relsname);
         else if (ends_with(r->type, "/worksheet")) {
             xsheet *s = &x->sheets[x->nsheets];
             s->name = wb.s[i].name;
@@ -747,8 +749,8 @@ static io_xlsx *xlsx_new(const char *name, const io_xlsx_limits *lim)
 
 static tj_status zip_fail(io_xlsx *x, zip_error_t *ze, tj_error *err)
 {
-    tj_status st = tj_error_set_at(err, TJ_ERR_INPUT, x->source, 0, 0, "cannot open as an .xlsx (zip) workbook: %s",
-                                   zip_error_strerror(ze));
+    tj_status st = tj_error_set_at(err, TJ_ERR_INPUT, x->source, 0, 0,
+                                   "cannot open as an .xlsx (zip) workbook: %s", zip_error_strerror(ze));
     zip_error_fini(ze);
     return st;
 }
@@ -766,8 +768,9 @@ tj_status io_xlsx_open(const char *path, const io_xlsx_limits *lim, io_xlsx **ou
     else if (!S_ISREG(sb.st_mode))
         st = tj_error_set_at(err, TJ_ERR_INPUT, path, 0, 0, "not a regular file");
     else if ((uintmax_t)sb.st_size > x->lim.sheet.max_file_bytes)
-        st = tj_error_set_at(err, TJ_ERR_INPUT, path, 0, 0, "the workbook is %jd bytes; at most %zu are accepted",
-                             (intmax_t)sb.st_size, x->lim.sheet.max_file_bytes);
+        st = tj_error_set_at(err, TJ_ERR_INPUT, path, 0, 0,
+                             "the workbook is %jd bytes; at most %zu are accepted", (intmax_t)sb.st_size,
+                             x->lim.sheet.max_file_bytes);
     if (!st) {
         int ze = 0;
         x->z = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
@@ -796,8 +799,9 @@ tj_status io_xlsx_open_mem(const char *name, const void *data, size_t len, const
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     tj_status st = TJ_OK;
     if (len > x->lim.sheet.max_file_bytes)
-        st = tj_error_set_at(err, TJ_ERR_INPUT, name, 0, 0, "the workbook is %zu bytes; at most %zu are accepted",
-                             len, x->lim.sheet.max_file_bytes);
+        st = tj_error_set_at(err, TJ_ERR_INPUT, name, 0, 0,
+                             "the workbook is %zu bytes; at most %zu are accepted", len,
+                             x->lim.sheet.max_file_bytes);
     if (!st) {
         zip_error_t ze;
         zip_error_init(&ze);
@@ -949,8 +953,8 @@ static void XMLCALL ws_start(void *ud, const XML_Char *name, const XML_Char **at
             return;
         }
         if (col >= XLSX_MAX_COL || (size_t)col >= lim->max_cols) {
-            ws_fail_cell(c, "more than %zu columns", lim->max_cols < (size_t)XLSX_MAX_COL ? lim->max_cols
-                                                                                         : (size_t)XLSX_MAX_COL);
+            ws_fail_cell(c, "more than %zu columns",
+                         lim->max_cols < (size_t)XLSX_MAX_COL ? lim->max_cols : (size_t)XLSX_MAX_COL);
             return;
         }
         if (t && strlen(t) >= sizeof c->ctype) {
@@ -1014,7 +1018,8 @@ static void finish_cell(ws_ctx *c)
         errno = 0;
         unsigned long long k = strtoull(v, &end, 10);
         if (!vn || *end || v[0] < '0' || v[0] > '9' || errno || k >= x->nsst) {
-            ws_fail_cell(c, "shared string index \"%.32s\" is not one of the workbook's %zu strings", v, x->nsst);
+            ws_fail_cell(c, "shared string index \"%.32s\" is not one of the workbook's %zu strings", v,
+                         x->nsst);
             return;
         }
         src = x->sst[k];
@@ -1059,7 +1064,8 @@ static void finish_cell(ws_ctx *c)
     io_cell_trim(text, &sn);
     if (sn > x->lim.sheet.max_cell_bytes) {
         free(text);
-        ws_fail_cell(c, "the cell is %zu bytes long; at most %zu are accepted", sn, x->lim.sheet.max_cell_bytes);
+        ws_fail_cell(c, "the cell is %zu bytes long; at most %zu are accepted", sn,
+                     x->lim.sheet.max_cell_bytes);
         return;
     }
     if (!sn) {
@@ -1137,7 +1143,8 @@ static void XMLCALL ws_end(void *ud, const XML_Char *name)
         io_sheet *s = c->s;
         if (s->n >= c->pc.x->lim.sheet.max_rows) {
             drop_row(c);
-            pfail(&c->pc, TJ_ERR_INPUT, "sheet %s has more than %zu rows", s->name, c->pc.x->lim.sheet.max_rows);
+            pfail(&c->pc, TJ_ERR_INPUT, "sheet %s has more than %zu rows", s->name,
+                  c->pc.x->lim.sheet.max_rows);
             return;
         }
         if (s->n == s->cap) {
@@ -1190,7 +1197,8 @@ tj_status io_xlsx_read_sheet(io_xlsx *x, size_t i, io_sheet *out, tj_error *err)
         qsort(out->rows, out->n, sizeof *out->rows, cmp_row);
         for (size_t r = 1; r < out->n && !st; r++)
             if (out->rows[r - 1].line == out->rows[r].line)
-                st = io_sheet_error(out, r, -1, err, TJ_ERR_INPUT, "row %ld is given twice", out->rows[r].line);
+                st = io_sheet_error(out, r, -1, err, TJ_ERR_INPUT, "row %ld is given twice",
+                                    out->rows[r].line);
     }
     if (st)
         io_sheet_release(out);

@@ -31,14 +31,14 @@
 #include "tanji/error.h"
 
 typedef struct io_xlsx_limits {
-    io_sheet_limits sheet;      /* per sheet, and max_file_bytes for the archive */
-    size_t max_entries;         /* entries in the archive; default 10,000 */
-    size_t max_part_bytes;      /* one XML part inflated; default 256 MiB */
-    size_t max_total_bytes;     /* all parts read, inflated; default 512 MiB */
-    size_t max_ratio;           /* inflated / compressed of a part over 1 MiB; default 200 */
-    size_t max_shared_strings;  /* default 2,000,000 */
-    size_t max_sheets;          /* default 1,000 */
-    size_t max_depth;           /* XML element nesting; default 64 */
+    io_sheet_limits sheet;     /* per sheet, and max_file_bytes for the archive */
+    size_t max_entries;        /* entries in the archive; default 10,000 */
+    size_t max_part_bytes;     /* one XML part inflated; default 256 MiB */
+    size_t max_total_bytes;    /* all parts read, inflated; default 512 MiB */
+    size_t max_ratio;          /* inflated / compressed of a part over 1 MiB; default 200 */
+    size_t max_shared_strings; /* default 2,000,000 */
+    size_t max_sheets;         /* default 1,000 */
+    size_t max_depth;          /* XML element nesting; default 64 */
 } io_xlsx_limits;
 
 typedef struct io_xlsx io_xlsx;

@@ -247,11 +247,12 @@ static tj_status load_sheet(ctx *c, int k, const char *path, io_sheet *out, int 
                                  "the workbook has no sheet named \"%s\" (its sheets: see tanji model "
                                  "from-sheets --help)",
                                  k < SVC_SHEET_COUNT && c->opt->sheet_names[k] ? c->opt->sheet_names[k]
-                                                                                : kind_sheet_names[k][0]);
+                                                                               : kind_sheet_names[k][0]);
     } else {
         st = io_xlsx_read_sheet(x, (size_t)i, out, c->err);
         if (!st && out->n == 0) {
-            st = tj_error_set_at(c->err, TJ_ERR_INPUT, out->source, 0, 0, "sheet %s has no header row", out->name);
+            st = tj_error_set_at(c->err, TJ_ERR_INPUT, out->source, 0, 0, "sheet %s has no header row",
+                                 out->name);
             io_sheet_release(out);
         }
     }
@@ -274,15 +275,16 @@ static tj_status open_workbook(ctx *c)
         if (!opt->sheets[k] && book_sheet_of_kind(opt, c->book, k) >= 0)
             kinds++;
         else if (!opt->sheets[k] && opt->sheet_names[k])
-            return tj_error_set_at(c->err, TJ_ERR_INPUT, opt->workbook, 0, 0, "the workbook has no sheet named \"%s\"",
-                                   opt->sheet_names[k]);
+            return tj_error_set_at(c->err, TJ_ERR_INPUT, opt->workbook, 0, 0,
+                                   "the workbook has no sheet named \"%s\"", opt->sheet_names[k]);
     int given = 0; /* activity sheets given as files */
     for (int k = 0; k < SVC_SHEET_COUNT; k++)
         given |= opt->sheets[k] != NULL;
     if (!kinds && !given)
-        return tj_error_set_at(c->err, TJ_ERR_INPUT, opt->workbook, 0, 0,
-                               "the workbook has no sheet named bom, energy, transport or waste (物料清单, "
-                               "能源消耗, 运输, 废弃物); name the sheets so, or map them with --sheet KIND=NAME");
+        return tj_error_set_at(
+            c->err, TJ_ERR_INPUT, opt->workbook, 0, 0,
+            "the workbook has no sheet named bom, energy, transport or waste (物料清单, "
+            "能源消耗, 运输, 废弃物); name the sheets so, or map them with --sheet KIND=NAME");
     c->res->sheets_ignored = calloc(n ? n : 1, sizeof *c->res->sheets_ignored);
     if (!c->res->sheets_ignored)
         return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -525,14 +527,14 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
     if (kind == SVC_SHEET_TRANSPORT) {
         if (map[C_NAME] < 0 || ((map[C_MASS] < 0 || map[C_DISTANCE] < 0) && map[C_AMOUNT] < 0)) {
             st = io_sheet_error(&t, 0, -1, c->err, TJ_ERR_INPUT,
-                                 "a transport sheet needs the columns mode (运输方式) and either "
-                                 "mass and distance (货重, 距离) or amount and unit (t*km)");
+                                "a transport sheet needs the columns mode (运输方式) and either "
+                                "mass and distance (货重, 距离) or amount and unit (t*km)");
             goto out;
         }
     } else if (map[C_NAME] < 0 || map[C_AMOUNT] < 0 || map[C_UNIT] < 0) {
         st = io_sheet_error(&t, 0, -1, c->err, TJ_ERR_INPUT,
-                             "a %s sheet needs the columns name, amount and unit (名称, 数量, 单位)",
-                             sheet_names[kind]);
+                            "a %s sheet needs the columns name, amount and unit (名称, 数量, 单位)",
+                            sheet_names[kind]);
         goto out;
     }
     for (size_t r = 1; r < t.n; r++) {
@@ -561,7 +563,7 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
                     mf = 0.001;
                 else {
                     st = io_sheet_error(&t, r, map[C_MASS_UNIT], c->err, TJ_ERR_INPUT,
-                                         "mass unit \"%s\" must be t or kg", mu);
+                                        "mass unit \"%s\" must be t or kg", mu);
                     goto out;
                 }
             }
@@ -570,7 +572,7 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
                     df = 0.001;
                 else {
                     st = io_sheet_error(&t, r, map[C_DISTANCE_UNIT], c->err, TJ_ERR_INPUT,
-                                         "distance unit \"%s\" must be km or m", du);
+                                        "distance unit \"%s\" must be km or m", du);
                     goto out;
                 }
             }
@@ -578,7 +580,7 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
             unit = "t*km";
         } else if (!parse_amount(cell(&t, r, map, C_AMOUNT), &amount)) {
             st = io_sheet_error(&t, r, map[C_AMOUNT], c->err, TJ_ERR_INPUT,
-                                 "amount \"%s\" is not a non-negative number", cell(&t, r, map, C_AMOUNT));
+                                "amount \"%s\" is not a non-negative number", cell(&t, r, map, C_AMOUNT));
             goto out;
         }
         if (!*unit) {
@@ -603,9 +605,9 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         const char *stage = *stage_txt ? stage_from_text(stage_txt) : NULL;
         if (*stage_txt && !stage) {
             st = io_sheet_error(&t, r, map[C_STAGE], c->err, TJ_ERR_INPUT,
-                                 "unknown stage \"%s\" (raw_materials, production, distribution, "
-                                 "use, end_of_life or 原材料获取, 生产, 分销, 使用, 寿命终止)",
-                                 stage_txt);
+                                "unknown stage \"%s\" (raw_materials, production, distribution, "
+                                "use, end_of_life or 原材料获取, 生产, 分销, 使用, 寿命终止)",
+                                stage_txt);
             goto out;
         }
         const char *pname = cell(&t, r, map, C_PROCESS);
@@ -649,7 +651,7 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
                     if (!parse_amount(cell(&t, r, map, qc[k]), &v) || v < 1 || v > 5 || v != floor(v)) {
                         json_decref(q);
                         st = io_sheet_error(&t, r, map[qc[k]], c->err, TJ_ERR_INPUT,
-                                             "%s must be an integer from 1 to 5", qk[k]);
+                                            "%s must be an integer from 1 to 5", qk[k]);
                         goto out;
                     }
                     json_object_set_new(q, qk[k], json_integer((json_int_t)v));
@@ -662,7 +664,8 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
             query = kind == SVC_SHEET_WASTE && *cell(&t, r, map, C_TREATMENT) ? cell(&t, r, map, C_TREATMENT)
                                                                               : name;
         json_t *ref;
-        if ((st = match_factor(c, &t, r, map[C_FACTOR], map[C_QUERY] >= 0 && *cell(&t, r, map, C_QUERY) ? map[C_QUERY] : map[C_NAME],
+        if ((st = match_factor(c, &t, r, map[C_FACTOR],
+                               map[C_QUERY] >= 0 && *cell(&t, r, map, C_QUERY) ? map[C_QUERY] : map[C_NAME],
                                cell(&t, r, map, C_FACTOR), query, &ref)))
             goto out;
         json_t *ex =

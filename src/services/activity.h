@@ -35,21 +35,21 @@ typedef enum svc_sheet_kind {
 } svc_sheet_kind;
 
 typedef struct svc_activity_options {
-    const char *product_zh, *product_en; /* at least one */
-    const char *unit;                    /* declared unit, e.g. "t" */
-    double amount;                       /* default 1 */
-    const char *boundary;                /* default cradle-to-gate */
-    const char *geography;               /* ISO 3166-2 for the model, e.g. CN-YN; may be NULL */
-    const char *region;                  /* region for factor resolution (code or name); may be NULL */
-    int year;                            /* reference year for resolution, 0 = newest */
-    const char *category;                /* product category (rule), may be NULL */
-    const char *workbook;                /* .xlsx with one sheet per kind, may be NULL */
+    const char *product_zh, *product_en;      /* at least one */
+    const char *unit;                         /* declared unit, e.g. "t" */
+    double amount;                            /* default 1 */
+    const char *boundary;                     /* default cradle-to-gate */
+    const char *geography;                    /* ISO 3166-2 for the model, e.g. CN-YN; may be NULL */
+    const char *region;                       /* region for factor resolution (code or name); may be NULL */
+    int year;                                 /* reference year for resolution, 0 = newest */
+    const char *category;                     /* product category (rule), may be NULL */
+    const char *workbook;                     /* .xlsx with one sheet per kind, may be NULL */
     const char *sheet_names[SVC_SHEET_COUNT]; /* workbook sheet of each kind, NULL = by its usual names */
-    const char *sheets[SVC_SHEET_COUNT]; /* CSV or .xlsx paths (overriding the workbook), NULL = none;
-                                          * an .xlsx here: its sheet of that kind, or its only sheet */
-    const char *factors_csv;             /* inline factor table (CSV or .xlsx), may be NULL */
-    const char *encoding;                /* NULL (detect), "utf-8" or "gb18030" */
-    store_db *db;                        /* factor database, may be NULL */
+    const char *sheets[SVC_SHEET_COUNT];      /* CSV or .xlsx paths (overriding the workbook), NULL = none;
+                                               * an .xlsx here: its sheet of that kind, or its only sheet */
+    const char *factors_csv;                  /* inline factor table (CSV or .xlsx), may be NULL */
+    const char *encoding;                     /* NULL (detect), "utf-8" or "gb18030" */
+    store_db *db;                             /* factor database, may be NULL */
 } svc_activity_options;
 
 typedef struct svc_unmatched {

@@ -75,9 +75,8 @@ static int count_files(const char *prefix)
 
 /* ---- crafted packages ------------------------------------------------------ */
 
-static const char *const CT =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types "
-    "xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>";
+static const char *const CT = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types "
+                              "xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>";
 static const char *const RELS =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
@@ -278,22 +277,29 @@ static void expect_sheet_error(const char *name, const char *rows, const char *p
 static void test_cell_errors(void **state)
 {
     (void)state;
-    expect_sheet_error("dup.xlsx", "<row r=\"2\"><c r=\"B2\"><v>1</v></c><c r=\"B2\"><v>2</v></c></row>", "bom!B2",
-                       "given twice");
+    expect_sheet_error("dup.xlsx", "<row r=\"2\"><c r=\"B2\"><v>1</v></c><c r=\"B2\"><v>2</v></c></row>",
+                       "bom!B2", "given twice");
     expect_sheet_error("sst.xlsx", "<row r=\"3\"><c r=\"C3\" t=\"s\"><v>7</v></c></row>", "bom!C3",
                        "shared string index");
     expect_sheet_error("formula.xlsx", "<row r=\"5\"><c r=\"D5\"><f>1+1</f></c></row>", "bom!D5", "formula");
-    expect_sheet_error("bool.xlsx", "<row r=\"1\"><c r=\"A1\" t=\"b\"><v>2</v></c></row>", "bom!A1", "boolean");
-    expect_sheet_error("num.xlsx", "<row r=\"1\"><c r=\"A1\"><v>0x1p4</v></c></row>", "bom!A1", "not a number");
-    expect_sheet_error("ref.xlsx", "<row r=\"1\"><c r=\"XFE1\"><v>1</v></c></row>", "bom!", "invalid cell reference");
-    expect_sheet_error("inrow.xlsx", "<row r=\"1\"><c r=\"A2\"><v>1</v></c></row>", "bom!A1", "referenced as A2 is inside row 1");
-    expect_sheet_error("nul.xlsx", "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>a_x0000_b</t></is></c></row>",
+    expect_sheet_error("bool.xlsx", "<row r=\"1\"><c r=\"A1\" t=\"b\"><v>2</v></c></row>", "bom!A1",
+                       "boolean");
+    expect_sheet_error("num.xlsx", "<row r=\"1\"><c r=\"A1\"><v>0x1p4</v></c></row>", "bom!A1",
+                       "not a number");
+    expect_sheet_error("ref.xlsx", "<row r=\"1\"><c r=\"XFE1\"><v>1</v></c></row>", "bom!",
+                       "invalid cell reference");
+    expect_sheet_error("inrow.xlsx", "<row r=\"1\"><c r=\"A2\"><v>1</v></c></row>", "bom!A1",
+                       "referenced as A2 is inside row 1");
+    expect_sheet_error("nul.xlsx",
+                       "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>a_x0000_b</t></is></c></row>",
                        "bom!A1", "NUL");
-    expect_sheet_error("type.xlsx", "<row r=\"1\"><c r=\"A1\" t=\"zz\"><v>1</v></c></row>", "bom!A1", "unknown cell type");
-    expect_sheet_error("rows.xlsx", "<row r=\"2\"><c><v>1</v></c></row><row r=\"2\"><c r=\"B2\"><v>1</v></c></row>",
+    expect_sheet_error("type.xlsx", "<row r=\"1\"><c r=\"A1\" t=\"zz\"><v>1</v></c></row>", "bom!A1",
+                       "unknown cell type");
+    expect_sheet_error("rows.xlsx",
+                       "<row r=\"2\"><c><v>1</v></c></row><row r=\"2\"><c r=\"B2\"><v>1</v></c></row>",
                        "bom!2:2", "given twice");
-    expect_sheet_error("bad.xlsx", "<row r=\"1\"><c r=\"A1\"><v>1</v></row>", "xl/worksheets/sheet1.xml:1:",
-                       "not well-formed");
+    expect_sheet_error("bad.xlsx", "<row r=\"1\"><c r=\"A1\"><v>1</v></row>",
+                       "xl/worksheets/sheet1.xml:1:", "not well-formed");
 }
 
 static void test_cell_too_long(void **state)
@@ -317,8 +323,9 @@ static void test_cell_too_long(void **state)
     assert_int_equal(s.rows[0].cells[0].len, 200);
     io_sheet_release(&s);
     /* a cell far to the right counts all the gap cells */
-    part q[] = {{"xl/worksheets/sheet1.xml", sheet_xml("<row r=\"1\"><c r=\"XFD1\"><v>1</v></c></row>"
-                                                       "<row r=\"2\"><c r=\"XFD2\"><v>1</v></c></row>"),
+    part q[] = {{"xl/worksheets/sheet1.xml",
+                 sheet_xml("<row r=\"1\"><c r=\"XFD1\"><v>1</v></c></row>"
+                           "<row r=\"2\"><c r=\"XFD2\"><v>1</v></c></row>"),
                  0, 0}};
     io_xlsx_limits lim2 = {.sheet = {.max_cells = 20000}};
     assert_int_equal(read_first(make_zip("wide.xlsx", q, 1), &lim2, &s, &err), TJ_ERR_INPUT);
@@ -366,7 +373,8 @@ static void test_inflated_size_and_ratio(void **state)
     /* with the ratio allowed, the part size cap still holds */
     io_xlsx_limits lim = {.max_ratio = 100000, .max_part_bytes = (size_t)4 << 20};
     assert_int_equal(read_first(path, &lim, &s, &err), TJ_ERR_INPUT);
-    assert_non_null(strstr(err.message, "at most 4194304") ? err.message : strstr(err.message, "more than 4194304"));
+    assert_non_null(strstr(err.message, "at most 4194304") ? err.message
+                                                           : strstr(err.message, "more than 4194304"));
     /* and the workbook total */
     io_xlsx_limits lim2 = {.max_ratio = 100000, .max_total_bytes = (size_t)2 << 20};
     assert_int_equal(read_first(path, &lim2, &s, &err), TJ_ERR_INPUT);
@@ -382,7 +390,8 @@ static void test_inflated_size_and_ratio(void **state)
 static void test_bad_crc(void **state)
 {
     (void)state;
-    part p[] = {{"xl/worksheets/sheet1.xml", sheet_xml("<row r=\"1\"><c r=\"A1\"><v>1.5</v></c></row>"), 0, 1}};
+    part p[] = {
+        {"xl/worksheets/sheet1.xml", sheet_xml("<row r=\"1\"><c r=\"A1\"><v>1.5</v></c></row>"), 0, 1}};
     const char *path = make_zip("crc.xlsx", p, 1);
     io_sheet s;
     tj_error err;
@@ -411,30 +420,34 @@ static void test_malformed_packages(void **state)
     io_sheet s;
     tj_error err;
     /* billion laughs: any DOCTYPE is refused */
-    part dt[] = {{"xl/worksheets/sheet1.xml",
-                  "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 "
-                  "\"&lol;&lol;&lol;&lol;\">]><worksheet><sheetData><row><c t=\"inlineStr\"><is><t>&lol2;</t></is>"
-                  "</c></row></sheetData></worksheet>",
-                  0, 0}};
+    part dt[] = {
+        {"xl/worksheets/sheet1.xml",
+         "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 "
+         "\"&lol;&lol;&lol;&lol;\">]><worksheet><sheetData><row><c t=\"inlineStr\"><is><t>&lol2;</t></is>"
+         "</c></row></sheetData></worksheet>",
+         0, 0}};
     assert_int_equal(read_first(make_zip("doctype.xlsx", dt, 1), NULL, &s, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "DOCTYPE"));
     /* no workbook relationships */
-    part norels[] = {{"xl/_rels/workbook.xml.rels", NULL, 0, 0}, {"xl/worksheets/sheet1.xml", sheet_xml(""), 0, 0}};
+    part norels[] = {{"xl/_rels/workbook.xml.rels", NULL, 0, 0},
+                     {"xl/worksheets/sheet1.xml", sheet_xml(""), 0, 0}};
     assert_int_equal(read_first(make_zip("norels.xlsx", norels, 2), NULL, &s, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "no part xl/_rels/workbook.xml.rels"));
     /* a target climbing out of the package */
-    part climb[] = {{"xl/_rels/workbook.xml.rels",
-                     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-                     "<Relationship Id=\"rId1\" Type=\"x/worksheet\" Target=\"../../etc/passwd\"/></Relationships>",
-                     0, 0}};
+    part climb[] = {
+        {"xl/_rels/workbook.xml.rels",
+         "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+         "<Relationship Id=\"rId1\" Type=\"x/worksheet\" Target=\"../../etc/passwd\"/></Relationships>",
+         0, 0}};
     assert_int_equal(read_first(make_zip("climb.xlsx", climb, 1), NULL, &s, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "invalid target"));
     /* a sheet whose relationship is missing */
-    part norel[] = {{"xl/workbook.xml",
-                     "<workbook xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
-                     "<sheets><sheet name=\"x\" r:id=\"rId9\"/></sheets></workbook>",
-                     0, 0},
-                    {"xl/worksheets/sheet1.xml", sheet_xml(""), 0, 0}};
+    part norel[] = {
+        {"xl/workbook.xml",
+         "<workbook xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+         "<sheets><sheet name=\"x\" r:id=\"rId9\"/></sheets></workbook>",
+         0, 0},
+        {"xl/worksheets/sheet1.xml", sheet_xml(""), 0, 0}};
     assert_int_equal(read_first(make_zip("norel.xlsx", norel, 2), NULL, &s, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "rId9"));
     /* not a zip at all */
@@ -473,7 +486,8 @@ static void test_table_csv(void **state)
     tj_error err;
     const char *path = tpath("t.csv");
     assert_int_equal(io_table_open(path, IO_TABLE_CSV, NULL, &t, &err), TJ_OK);
-    const char *cells[] = {"=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "a,b", "say \"hi\"", "电力"};
+    const char *cells[] = {"=cmd|' /C calc'!A0", "+1",  "-2", "@SUM(A1)", "\tx", "\rx", "a,b",
+                           "say \"hi\"",         "电力"};
     for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
         assert_int_equal(io_table_text(t, cells[i]), TJ_OK);
     assert_int_equal(io_table_end_row(t), TJ_OK);
@@ -486,9 +500,10 @@ static void test_table_csv(void **state)
     assert_int_equal(count_files("t.csv"), 1); /* only the temporary file so far */
     assert_null(slurp(path));
     assert_int_equal(io_table_close(t, &err), TJ_OK);
-    assert_string_equal(slurp(path), "\"'=cmd|' /C calc'!A0\",\"'+1\",\"'-2\",\"'@SUM(A1)\",\"'\tx\",\"'\rx\","
-                                     "\"a,b\",\"say \"\"hi\"\"\",电力\n"
-                                     "-1.5,-0.25,\"'-x\",,\n");
+    assert_string_equal(slurp(path),
+                        "\"'=cmd|' /C calc'!A0\",\"'+1\",\"'-2\",\"'@SUM(A1)\",\"'\tx\",\"'\rx\","
+                        "\"a,b\",\"say \"\"hi\"\"\",电力\n"
+                        "-1.5,-0.25,\"'-x\",,\n");
     assert_int_equal(count_files("t.csv"), 1);
     assert_int_equal(io_csv_formula_leading("=1"), 1);
     assert_int_equal(io_csv_formula_leading("1="), 0);
