@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "io/olca.h"
 #include "io/result_json.h"
+#include "io/table_write.h"
 #include "services/olca_store.h"
 #include "store/store.h"
 
@@ -27,7 +28,7 @@ static void calc_db_usage(FILE *out)
           "                  [--format json|text] [--output FILE] [--solver auto|klu|iterative]\n"
           "                  [--path-cutoff X] [--mc N [--seed S]]\n"
           "       tanji calc --db FILE --all [--gwp AR6|AR5] [--allocation ...]\n"
-          "                  [--format csv|json] [--output FILE] [--quiet]\n\n"
+          "                  [--format csv|xlsx|json] [--output FILE] [--quiet]\n\n"
           "Cradle-to-gate carbon footprint of a process's reference product in a database\n"
           "imported with `tanji import olca`; --all computes every product (one row each),\n"
           "which is how a factor table is generated from an inventory database.\n"
@@ -40,7 +41,8 @@ static void calc_db_usage(FILE *out)
           "  --allocation M  default (each process's own method; none when it has none),\n"
           "                  none (whole burden to the quantitative reference), physical,\n"
           "                  economic or causal\n"
-          "  --format F      --process: json or text (default text); --all: csv (default) or json\n"
+          "  --format F      --process: json or text (default text); --all: csv (default), xlsx\n"
+          "                  (an Excel workbook, needs -o FILE.xlsx) or json\n"
           "  -o, --output F  write there instead of stdout\n"
           "  --mc N          Monte Carlo with N iterations over the imported uncertainty\n"
           "                  distributions (--seed S, default 1: same seed, same result)\n"
@@ -56,24 +58,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CSV field with quoting when needed. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!s)
-        s = "";
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 static json_t *info_json(const olca_build_info *info, const olca_build_options *opt)
@@ -201,9 +185,13 @@ int cli_calc_db(int argc, char **argv)
     }
     if (!format)
         format = all ? "csv" : "text";
-    if ((all && strcmp(format, "csv") && strcmp(format, "json")) ||
+    if ((all && strcmp(format, "csv") && strcmp(format, "xlsx") && strcmp(format, "json")) ||
         (!all && strcmp(format, "text") && strcmp(format, "json"))) {
-        fprintf(stderr, "tanji calc: --format must be %s\n", all ? "csv or json" : "text or json");
+        fprintf(stderr, "tanji calc: --format must be %s\n", all ? "csv, xlsx or json" : "text or json");
+        return EXIT_USAGE;
+    }
+    if (all && !strcmp(format, "xlsx") && (!output || !strcmp(output, "-"))) {
+        fprintf(stderr, "tanji calc: --format xlsx needs an output file (-o FILE.xlsx)\n");
         return EXIT_USAGE;
     }
     olca_build_options opt;
@@ -226,6 +214,7 @@ int cli_calc_db(int argc, char **argv)
     calc_context *ctx = NULL;
     calc_result *res = NULL;
     FILE *out = NULL;
+    io_table *tab = NULL;
     olca_build_info info;
     memset(&info, 0, sizeof info);
     calc_options copt;
@@ -303,19 +292,36 @@ int cli_calc_db(int argc, char **argv)
         goto out;
     }
 
-    /* --all: one row per product, totals and channels */
-    if (!(out = cli_open_output(output, &err))) {
-        rc = cli_fail(&err);
-        goto out;
-    }
+    /* --all: one row per product, totals and channels; CSV and xlsx through
+     * the table writer (checked, written to a temporary file and renamed) */
     int bar = !quiet && isatty(2);
     int failed = 0;
-    json_t *rows = !strcmp(format, "json") ? json_array() : NULL;
-    if (!rows) {
-        fputs("process_id,process_name,product,amount,unit,total_kg_co2e", out);
-        for (int c = 0; c < CALC_CH_COUNT; c++)
-            fprintf(out, ",%s_kg_co2e", calc_channel_key((calc_channel)c));
-        fputs(",cutoff_share,cutoffs,gwp,allocation,status\n", out);
+    json_t *rows = NULL;
+    if (!strcmp(format, "json")) {
+        if (!(out = cli_open_output(output, &err))) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        rows = json_array();
+    } else {
+        if (io_table_open(output, strcmp(format, "xlsx") ? IO_TABLE_CSV : IO_TABLE_XLSX, "products", &tab,
+                          &err)) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        static const char *const head[] = {"process_id", "process_name", "product",
+                                           "amount",     "unit",         "total_kg_co2e"};
+        for (size_t h = 0; h < sizeof head / sizeof *head; h++)
+            io_table_text(tab, head[h]);
+        for (int c = 0; c < CALC_CH_COUNT; c++) {
+            char col[64];
+            snprintf(col, sizeof col, "%s_kg_co2e", calc_channel_key((calc_channel)c));
+            io_table_text(tab, col);
+        }
+        static const char *const tail[] = {"cutoff_share", "cutoffs", "gwp", "allocation", "status"};
+        for (size_t h = 0; h < sizeof tail / sizeof *tail; h++)
+            io_table_text(tab, tail[h]);
+        io_table_end_row(tab);
     }
     for (int j = 0; j < sys->n; j++) {
         const calc_process *p = &sys->proc[j];
@@ -339,26 +345,27 @@ int cli_calc_db(int argc, char **argv)
             }
             json_array_append_new(rows, row);
         } else {
-            csv_field(out, p->id);
-            fputc(',', out);
-            csv_field(out, p->name);
-            fputc(',', out);
-            csv_field(out, p->product);
-            fprintf(out, ",1,");
-            csv_field(out, p->unit);
+            io_table_text(tab, p->id);
+            io_table_text(tab, p->name);
+            io_table_text(tab, p->product);
+            io_table_number(tab, 1, 10);
+            io_table_text(tab, p->unit);
             if (fs == TJ_OK) {
-                fprintf(out, ",%.10g", r->total);
+                io_table_number(tab, r->total, 10);
                 for (int c = 0; c < CALC_CH_COUNT; c++)
-                    fprintf(out, ",%.10g", r->channel[c]);
-                fprintf(out, ",%.6g,%d,%s,%s,ok\n", r->cutoff_share, r->ncut, tj_gwp_set_name(opt.gwp),
-                        olca_alloc_key(opt.allocation));
+                    io_table_number(tab, r->channel[c], 10);
+                io_table_number(tab, r->cutoff_share, 6);
+                io_table_number(tab, r->ncut, 10);
             } else {
-                fputs(",,", out);
-                for (int c = 0; c < CALC_CH_COUNT; c++)
-                    fputc(',', out);
-                fprintf(out, ",,%s,%s,", tj_gwp_set_name(opt.gwp), olca_alloc_key(opt.allocation));
-                csv_field(out, e2.message);
-                fputc('\n', out);
+                for (int c = 0; c < CALC_CH_COUNT + 3; c++)
+                    io_table_empty(tab);
+            }
+            io_table_text(tab, tj_gwp_set_name(opt.gwp));
+            io_table_text(tab, olca_alloc_key(opt.allocation));
+            io_table_text(tab, fs == TJ_OK ? "ok" : e2.message);
+            if (io_table_end_row(tab)) {
+                calc_result_free(r);
+                break; /* the error is reported when the table is closed */
             }
         }
         calc_result_free(r);
@@ -375,6 +382,13 @@ int cli_calc_db(int argc, char **argv)
         json_dumpf(j, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
         fputc('\n', out);
         json_decref(j);
+    } else {
+        io_table *t = tab;
+        tab = NULL;
+        if (io_table_close(t, &err)) {
+            rc = cli_fail(&err);
+            goto out;
+        }
     }
     if (!quiet) {
         fprintf(stderr, "%d products (%d failed): load+build %.3f s, calculate %.3f s\n", sys->n, failed,
@@ -388,6 +402,7 @@ int cli_calc_db(int argc, char **argv)
     if (failed)
         rc = EXIT_INPUT;
 out:
+    io_table_abort(tab);
     cli_close_output(out);
     calc_result_free(res);
     calc_context_free(ctx);
