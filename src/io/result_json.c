@@ -8,6 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const channel_json_keys[CALC_CH_COUNT] = {
+    [CALC_CH_FOSSIL] = "fossil",
+    [CALC_CH_BIOGENIC] = "biogenic_emissions",
+    [CALC_CH_BIOGENIC_REMOVAL] = "biogenic_removals",
+    [CALC_CH_DLUC] = "dluc",
+    [CALC_CH_AIRCRAFT] = "aircraft",
+};
+
+const char *io_result_channel_key(calc_channel c)
+{
+    return (unsigned)c < CALC_CH_COUNT ? channel_json_keys[c] : "unknown";
+}
+
 static json_t *jreal(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
@@ -63,11 +76,8 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
 
     put(root, "total", jreal(res->total), &ok);
     put(root, "unit", json_string("kg CO2e"), &ok);
-    put(root, "fossil", jreal(res->channel[CALC_CH_FOSSIL]), &ok);
-    put(root, "biogenic_emissions", jreal(res->channel[CALC_CH_BIOGENIC]), &ok);
-    put(root, "biogenic_removals", jreal(res->channel[CALC_CH_BIOGENIC_REMOVAL]), &ok);
-    put(root, "dluc", jreal(res->channel[CALC_CH_DLUC]), &ok);
-    put(root, "aircraft", jreal(res->channel[CALC_CH_AIRCRAFT]), &ok);
+    for (int c = 0; c < CALC_CH_COUNT; c++)
+        put(root, io_result_channel_key((calc_channel)c), jreal(res->channel[c]), &ok);
 
     json_t *st = json_object();
     put(root, "by_stage", st, &ok);

@@ -40,6 +40,10 @@
 
 json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp_set gwp);
 
+/* The JSON key of a result channel: fossil, biogenic_emissions,
+ * biogenic_removals, dluc, aircraft (every table of results uses these). */
+const char *io_result_channel_key(calc_channel c);
+
 /* Human-readable summary: total, channels, stages, top gases, top 10
  * processes, the top of the path tree, DQR, cut-off share, uncertainty and
  * the solver used. */
