@@ -8,33 +8,7 @@
 #include <string.h>
 
 #include "services/factors.h"
-
-/* ISO 3166-2:CN subdivision codes and their GB/T 2260 codes. */
-static const struct {
-    const char *iso, *gb;
-} iso_cn[] = {
-    {"CN-BJ", "110000"}, {"CN-TJ", "120000"}, {"CN-HE", "130000"}, {"CN-SX", "140000"},
-    {"CN-NM", "150000"}, {"CN-LN", "210000"}, {"CN-JL", "220000"}, {"CN-HL", "230000"},
-    {"CN-SH", "310000"}, {"CN-JS", "320000"}, {"CN-ZJ", "330000"}, {"CN-AH", "340000"},
-    {"CN-FJ", "350000"}, {"CN-JX", "360000"}, {"CN-SD", "370000"}, {"CN-HA", "410000"},
-    {"CN-HB", "420000"}, {"CN-HN", "430000"}, {"CN-GD", "440000"}, {"CN-GX", "450000"},
-    {"CN-HI", "460000"}, {"CN-CQ", "500000"}, {"CN-SC", "510000"}, {"CN-GZ", "520000"},
-    {"CN-YN", "530000"}, {"CN-XZ", "540000"}, {"CN-SN", "610000"}, {"CN-GS", "620000"},
-    {"CN-QH", "630000"}, {"CN-NX", "640000"}, {"CN-XJ", "650000"}, {"CN-TW", "710000"},
-    {"CN-HK", "810000"}, {"CN-MO", "820000"},
-};
-
-const char *svc_region_from_iso(const char *iso)
-{
-    if (!iso)
-        return NULL;
-    if (!strcmp(iso, "CN"))
-        return "CN";
-    for (size_t i = 0; i < sizeof iso_cn / sizeof iso_cn[0]; i++)
-        if (!strcmp(iso_cn[i].iso, iso))
-            return iso_cn[i].gb;
-    return NULL;
-}
+#include "services/regions.h"
 
 /* Move what the footprint needs from a factor record (published: both
  * svc_factor_get_for_use and resolution return only those) into out. */
