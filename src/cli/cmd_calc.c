@@ -210,13 +210,18 @@ int cmd_calc(int argc, char **argv)
     calc_result *res = NULL;
     FILE *out = NULL;
     store_db *store = NULL;
+    svc_ctx sctx; /* the factor database is read as the local operator */
+    int have_sctx = 0;
     tj_status st = TJ_OK;
     if (db) {
         /* Database factor references ("ID@VERSION" or a query) resolve there. */
         if ((st = store_open(db, &store, &err)))
             goto fail;
+        if ((st = svc_ctx_local(&sctx, store, NULL, &err)))
+            goto fail;
+        have_sctx = 1;
         mopt.resolver = svc_model_factor_resolver;
-        mopt.resolver_ctx = store;
+        mopt.resolver_ctx = &sctx;
     }
     st = io_model_load_file(model_path, &mopt, &m, &err);
     if (st)
@@ -274,6 +279,8 @@ done:
     calc_result_free(res);
     calc_context_free(ctx);
     io_model_free(m);
+    if (have_sctx)
+        svc_ctx_release(&sctx);
     store_close(store);
     return rc;
 }

@@ -323,6 +323,8 @@ typedef struct ctx {
     size_t nf;
     json_t *processes; /* array */
     json_t *factors;   /* array */
+    svc_ctx fctx_s;    /* the factor database is read as the local operator (opt->db) */
+    svc_ctx *fctx;
 } ctx;
 
 static tj_status load_factor_table(ctx *c)
@@ -439,7 +441,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
             svc_factor fac;
             svc_factor_init(&fac);
             if (!svc_factor_parse_ref(factor_id, &id, &version, &e2) &&
-                !svc_factor_get(c->opt->db, id, version, &fac, &e2)) {
+                !svc_factor_get(c->fctx, id, version, &fac, &e2)) {
                 char buf[300];
                 snprintf(buf, sizeof buf, "%s@%d", fac.id, fac.version);
                 *ref = json_string(buf);
@@ -468,7 +470,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
         svc_factor_resolution res;
         memset(&res, 0, sizeof res);
         tj_error e2;
-        if (!svc_factor_resolve(c->opt->db, query, c->opt->region, c->opt->year, &res, &e2)) {
+        if (!svc_factor_resolve(c->fctx, query, c->opt->region, c->opt->year, &res, &e2)) {
             char buf[300];
             snprintf(buf, sizeof buf, "%s@%d", res.factor.id, res.factor.version);
             svc_factor_resolution_release(&res);
@@ -711,9 +713,14 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
                             "no activity data: give at least one of the BOM, energy, transport "
                             "and waste sheets");
     ctx c = {.opt = opt, .res = res, .err = err};
+    tj_status st = TJ_OK;
+    if (opt->db) {
+        if ((st = svc_ctx_local(&c.fctx_s, opt->db, NULL, err)))
+            return st;
+        c.fctx = &c.fctx_s;
+    }
     c.processes = json_array();
     c.factors = json_array();
-    tj_status st = TJ_OK;
     if (!c.processes || !c.factors) {
         st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         goto out;
@@ -807,6 +814,8 @@ out:
     json_decref(c.factors);
     free(c.f);
     table_release(&c.ftab);
+    if (c.fctx)
+        svc_ctx_release(c.fctx);
     if (st)
         svc_activity_result_release(res);
     return st;

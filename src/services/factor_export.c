@@ -36,7 +36,7 @@ static void csv_cell(FILE *out, const char *s)
     fputc('"', out);
 }
 
-tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char *format, FILE *out,
+tj_status svc_factor_export(svc_ctx *ctx, const svc_factor_query *q, const char *format, FILE *out,
                             int64_t *rows, tj_error *err)
 {
     int json = format && !strcasecmp(format, "json");
@@ -59,12 +59,12 @@ tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char 
     }
     for (;;) {
         svc_factor_list l;
-        tj_status rc = svc_factor_search(db, &page, &l, err);
+        tj_status rc = fx_search(ctx->db, &page, fx_visible_org(ctx), &l, err);
         if (rc != TJ_OK)
             return rc;
         for (size_t i = 0; i < l.count; i++) {
             svc_factor *f = &l.items[i];
-            if ((rc = fx_load_evidence(db, f, err)) != TJ_OK) {
+            if ((rc = fx_load_evidence(ctx->db, f, err)) != TJ_OK) {
                 svc_factor_list_release(&l);
                 return rc;
             }
@@ -138,7 +138,7 @@ static int parse_num(const char *s, double *out)
     return 1;
 }
 
-tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance, svc_crosscheck_report *out,
+tj_status svc_factor_crosscheck(svc_ctx *ctx, const char *path, double tolerance, svc_crosscheck_report *out,
                                 tj_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -249,12 +249,12 @@ tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance
             int version;
             fr = svc_factor_parse_ref(CELL(C_FACTOR), &id, &version, &ferr);
             if (fr == TJ_OK) {
-                fr = svc_factor_get(db, id, version, &f, &ferr);
+                fr = svc_factor_get(ctx, id, version, &f, &ferr);
                 free(id);
             }
         } else {
             svc_factor_resolution res;
-            fr = svc_factor_resolve(db, CELL(C_QUERY), fx_empty(CELL(C_REGION)) ? NULL : CELL(C_REGION),
+            fr = svc_factor_resolve(ctx, CELL(C_QUERY), fx_empty(CELL(C_REGION)) ? NULL : CELL(C_REGION),
                                     (int)year, &res, &ferr);
             if (fr == TJ_OK) {
                 f = res.factor;
@@ -295,3 +295,27 @@ out:
     return rc;
 }
 
+
+json_t *svc_crosscheck_report_json(const svc_crosscheck_report *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->count; i++) {
+        const svc_crosscheck_row *x = &r->rows[i];
+        json_t *row = json_pack("{s:I, s:s?, s:s?, s:b}", "line", (json_int_t)x->line, "label", x->label, "factor",
+                                x->factor_ref, "flagged", x->flagged);
+        if (!row)
+            continue;
+        if (x->note)
+            json_object_set_new(row, "note", json_string(x->note));
+        else {
+            json_object_set_new(row, "factor_value", json_real(x->factor_value));
+            json_object_set_new(row, "reference_value", json_real(x->reference_value));
+            json_object_set_new(row, "deviation", json_real(x->deviation));
+            json_object_set_new(row, "tolerance", json_real(x->tolerance));
+        }
+        json_array_append_new(a, row);
+    }
+    return a ? json_pack("{s:I, s:I, s:I, s:o}", "rows", (json_int_t)r->count, "flagged", (json_int_t)r->flagged,
+                         "unchecked", (json_int_t)r->unchecked, "results", a)
+             : NULL;
+}

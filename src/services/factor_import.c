@@ -19,10 +19,10 @@
 #include "services/regions.h"
 #include "services/ctx.h"
 #include "tanji/text.h"
+#include "services/workflow.h"
+#include "store/factor_sql.h"
 #include <csv.h>
 
-/* Supersessions in one import above which SQLite's FTS index is merged. */
-#define FX_FTS_OPTIMIZE_AFTER 1000
 
 /* ---- parsed input ---------------------------------------------------- */
 
@@ -51,7 +51,7 @@ static void in_rows_release(in_rows *r)
 static int fx_derived_field(const char *name)
 {
     static const char *derived[] = {"region_level", "superseded_by", "status",
-                                    "created_at",   "created_by",    "updated_at"};
+                                    "created_at",   "created_by",    "updated_at", "owner_org"};
     for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
         if (!strcmp(name, derived[i]))
             return 1;
@@ -399,20 +399,6 @@ static size_t idmap_slot(idmap *m, const char *key)
     return i;
 }
 
-typedef struct bulk_name_ctx {
-    store_bulk *b;
-    const svc_factor *f;
-    char ver[16];
-    char year[16];
-} bulk_name_ctx;
-
-static tj_status bulk_name(void *vctx, const char *norm, tj_error *err)
-{
-    bulk_name_ctx *c = vctx;
-    const char *vals[] = {norm, c->f->id, c->ver, c->f->region, c->year[0] ? c->year : NULL, c->f->source_date};
-    return store_bulk_row(c->b, vals, err);
-}
-
 static tj_status row_error(tj_error *err, const char *name, const in_row *ir, int json, const char *text)
 {
     /* err holds a field-level error: add the position. */
@@ -433,9 +419,314 @@ static tj_status row_error(tj_error *err, const char *name, const in_row *ir, in
     return tj_error_set_at(err, err->code, name, line, col ? col : 1, "%s", msg);
 }
 
-tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data, size_t len,
-                                const char *format, const char *status, const char *actor,
-                                svc_import_result *res, tj_error *err)
+/* An import in progress: the parsed rows and what matching found. */
+typedef struct import_job {
+    const char *name, *text; /* file name and UTF-8 text (for positions) */
+    int json, publish;
+    const char *status;
+    in_rows rows;
+    svc_regions regions;
+    int *latest; /* per row: the version published in the database it supersedes (0 none) */
+    size_t nsup;
+    char now[32];
+} import_job;
+
+/* Step 1, parse: the rows of the file. */
+static tj_status import_parse(import_job *j, size_t tlen, tj_error *err)
+{
+    return j->json ? parse_json_factors(j->name, j->text, tlen, &j->rows, err)
+                   : parse_csv_factors(j->name, j->text, tlen, &j->rows, err);
+}
+
+/* Step 2, validate: every row on its own (fields, region, source for
+ * publishing); ids for new factors. */
+static tj_status import_validate(import_job *j, store_db *db, tj_error *err)
+{
+    tj_status rc = svc_regions_load(db, &j->regions, err);
+    if (rc != TJ_OK)
+        return rc;
+    for (size_t i = 0; i < j->rows.count; i++) {
+        svc_factor *f = &j->rows.items[i].f;
+        rc = fx_validate(&j->regions, f, err);
+        if (rc == TJ_OK && j->publish && fx_empty(f->source_doc))
+            rc = tj_error_set(err, TJ_ERR_INPUT, "source_doc", "a published factor needs its source document");
+        if (rc != TJ_OK)
+            return row_error(err, j->name, &j->rows.items[i], j->json, j->text);
+        if (!f->id && !(f->id = fx_new_id()))
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
+    return TJ_OK;
+}
+
+/* What the database holds of the file's ids (matching). */
+typedef struct known_acc {
+    idmap map;      /* id -> index */
+    int *ver, *pub; /* newest version, published version */
+    char **status, **owner;
+    size_t n, cap;
+} known_acc;
+
+static tj_status add_known(void *arg, const char *id, int version, const char *status, tj_error *err)
+{
+    known_acc *k = arg;
+    size_t slot = idmap_slot(&k->map, id);
+    if (!k->map.keys[slot]) {
+        if (k->n >= k->cap)
+            return TJ_OK;
+        if (!(k->map.keys[slot] = fx_strdup(id)))
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        k->map.vals[slot] = k->n++;
+    }
+    size_t i = k->map.vals[slot];
+    k->ver[i] = version; /* ordered: the last is the newest */
+    free(k->status[i]);
+    if (!(k->status[i] = fx_strdup(status)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    if (!strcmp(status, "published"))
+        k->pub[i] = version;
+    return TJ_OK;
+}
+
+static void known_release(known_acc *k)
+{
+    for (size_t i = 0; k->map.keys && i < k->map.cap; i++)
+        free(k->map.keys[i]);
+    for (size_t i = 0; k->status && i < k->n; i++)
+        free(k->status[i]);
+    idmap_free(&k->map);
+    free(k->ver);
+    free(k->pub);
+    free(k->status);
+}
+
+/* Step 3, match: versions for every row against those in the database
+ * (one query for all ids); an id repeated in the file gets consecutive
+ * versions (and when publishing, the last one is published, the earlier
+ * superseded).  Inside the import's transaction. */
+static tj_status import_match(import_job *j, svc_ctx *ctx, tj_error *err)
+{
+    store_db *db = ctx->db;
+    size_t n = j->rows.count;
+    int any;
+    tj_status rc = factor_sql_any(db, &any, err);
+    if (rc != TJ_OK)
+        return rc;
+    known_acc k = {0};
+    idmap map = {0};
+    const char **ids = NULL;
+    if (!(j->latest = calloc(n ? n : 1, sizeof *j->latest)) || idmap_init(&map, n)) {
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    if (any) {
+        if (idmap_init(&k.map, n) || !(k.ver = calloc(n + 1, sizeof *k.ver)) ||
+            !(k.pub = calloc(n + 1, sizeof *k.pub)) || !(k.status = calloc(n + 1, sizeof *k.status)) ||
+            !(ids = calloc(n + 1, sizeof *ids))) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        k.cap = n;
+        size_t nids = 0;
+        for (size_t i = 0; i < n; i++) { /* distinct ids */
+            size_t slot = idmap_slot(&map, j->rows.items[i].f.id);
+            if (map.keys[slot])
+                continue;
+            map.keys[slot] = j->rows.items[i].f.id;
+            ids[nids++] = j->rows.items[i].f.id;
+        }
+        memset(map.keys, 0, map.cap * sizeof *map.keys);
+        if ((rc = factor_sql_known_versions(db, ids, nids, add_known, &k, err)) != TJ_OK)
+            goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        in_row *ir = &j->rows.items[i];
+        svc_factor *f = &ir->f;
+        size_t slot = idmap_slot(&map, f->id);
+        int base = 0;
+        if (map.keys[slot]) {
+            in_row *prev = &j->rows.items[map.vals[slot]];
+            base = prev->f.version;
+            if (j->publish) {
+                free(prev->f.status);
+                if (!(prev->f.status = fx_strdup("superseded"))) {
+                    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                    goto out;
+                }
+            }
+        } else {
+            if (any) {
+                size_t ks = idmap_slot(&k.map, f->id);
+                if (k.map.keys[ks]) {
+                    base = k.ver[k.map.vals[ks]];
+                    const char *ls = k.status[k.map.vals[ks]];
+                    if (ls && fx_status_in_workflow(ls)) {
+                        tj_error_set(err, TJ_ERR_CONFLICT, "id", "%s@%d is still %s", f->id, base, ls);
+                        rc = row_error(err, j->name, ir, j->json, j->text);
+                        goto out;
+                    }
+                    /* the version published in the database, to supersede */
+                    j->latest[i] = k.pub[k.map.vals[ks]];
+                }
+            }
+            map.keys[slot] = f->id;
+        }
+        if (f->version && f->version <= base) {
+            tj_error_set(err, TJ_ERR_CONFLICT, "version", "%s@%d exists already", f->id, f->version);
+            rc = row_error(err, j->name, ir, j->json, j->text);
+            goto out;
+        }
+        if (!f->version)
+            f->version = base + 1;
+        map.vals[slot] = i;
+        const char **fs[] = {(const char **)&f->status, (const char **)&f->created_at, (const char **)&f->updated_at,
+                             (const char **)&f->created_by, (const char **)&f->owner_org};
+        const char *vs[] = {j->status, j->now, j->now, ctx->who.name, ctx->who.org_id};
+        for (size_t q = 0; q < 5; q++) {
+            free((char *)*fs[q]);
+            if (!(*fs[q] = fx_strdup(vs[q]))) {
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                goto out;
+            }
+        }
+        f->superseded_by = 0;
+    }
+    /* superseded_by inside the file */
+    for (size_t i = 0; j->publish && i < n; i++)
+        if (!strcmp(j->rows.items[i].f.status, "superseded"))
+            j->rows.items[i].f.superseded_by = j->rows.items[i].f.version + 1;
+    for (size_t i = 0; j->publish && i < n; i++)
+        j->nsup += j->latest[i] > 0; /* set on the first row of an id published in the database */
+out:
+    free(ids);
+    idmap_free(&map);
+    if (any)
+        known_release(&k);
+    return rc;
+}
+
+typedef struct bulk_name_ctx {
+    factor_sql_bulk *b;
+    const svc_factor *f;
+} bulk_name_ctx;
+
+static tj_status bulk_name(void *vctx, const char *norm, tj_error *err)
+{
+    bulk_name_ctx *c = vctx;
+    return factor_sql_bulk_name(c->b, norm, c->f->id, c->f->version, c->f->region, c->f->ref_year,
+                                c->f->source_date, err);
+}
+
+/* Step 4, write: supersede (set-based), bulk versions, names and events,
+ * evidence, and a ledger entry per version (and per version superseded). */
+static tj_status import_write(import_job *j, svc_ctx *ctx, svc_import_result *r, tj_error *err)
+{
+    store_db *db = ctx->db;
+    size_t n = j->rows.count;
+    tj_status rc = TJ_OK;
+    const char *actor = ctx->who.name;
+    if (j->nsup) {
+        const char **ids = calloc(j->nsup, sizeof *ids);
+        int *oldv = calloc(j->nsup, sizeof *oldv), *newv = calloc(j->nsup, sizeof *newv);
+        if (!ids || !oldv || !newv)
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        size_t k = 0;
+        for (size_t i = 0; rc == TJ_OK && i < n; i++)
+            if (j->latest[i] > 0) {
+                ids[k] = j->rows.items[i].f.id;
+                oldv[k] = j->latest[i];
+                newv[k++] = j->rows.items[i].f.version;
+            }
+        int64_t ch = 0;
+        if (rc == TJ_OK)
+            rc = factor_sql_supersede_many(db, ids, oldv, newv, k, j->now, &ch, err);
+        free(ids);
+        free(oldv);
+        free(newv);
+        if (rc != TJ_OK)
+            return rc;
+        if (ch != (int64_t)j->nsup) /* another writer got in between */
+            return tj_error_set(err, TJ_ERR_CONFLICT, NULL,
+                                "%s: %lld of the %zu published versions to supersede changed meanwhile; import again",
+                                j->name, (long long)((int64_t)j->nsup - ch), j->nsup);
+        r->superseded = ch;
+    }
+    factor_sql_bulk *b;
+    if ((rc = factor_sql_bulk_begin(db, &b, err)) != TJ_OK)
+        return rc;
+    char *vals[64];
+    for (size_t i = 0; i < n && rc == TJ_OK; i++) {
+        svc_factor *f = &j->rows.items[i].f;
+        if ((rc = fx_vals(f, vals, err)) != TJ_OK)
+            break;
+        char *text = fx_search_text(&j->regions, f);
+        if (!text)
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        else if ((rc = factor_sql_bulk_version(b, (const char *const *)vals, text, f->ref_year, f->region,
+                                               f->category, strcmp(f->status, "superseded") != 0, err)) != TJ_OK)
+            rc = row_error(err, j->name, &j->rows.items[i], j->json, j->text);
+        free(text);
+        fx_vals_release(vals);
+    }
+    if (rc == TJ_OK)
+        rc = factor_sql_bulk_versions_done(b, (int64_t)j->nsup, err);
+    for (size_t i = 0; i < n && rc == TJ_OK; i++) {
+        if (strcmp(j->rows.items[i].f.status, "published"))
+            continue; /* names of published versions only (see fx_insert_names) */
+        bulk_name_ctx c = {b, &j->rows.items[i].f};
+        rc = fx_for_each_name(&j->rows.items[i].f, bulk_name, &c, err);
+    }
+    if (rc == TJ_OK)
+        rc = factor_sql_bulk_names_done(b, err);
+    for (size_t i = 0; j->nsup && i < n && rc == TJ_OK; i++) {
+        if (j->latest[i] <= 0)
+            continue;
+        char why[96];
+        snprintf(why, sizeof why, "superseded by version %d (import)", j->rows.items[i].f.version);
+        rc = factor_sql_bulk_event(b, j->rows.items[i].f.id, j->latest[i], "supersede", "published", "superseded",
+                                   actor, j->now, why, err);
+    }
+    for (size_t i = 0; i < n && rc == TJ_OK; i++) {
+        svc_factor *f = &j->rows.items[i].f;
+        /* A version that a later row of the same import supersedes is
+         * stored as superseded: one event says so. */
+        char *why = NULL;
+        if (!strcmp(f->status, "superseded") &&
+            asprintf(&why, "%s; superseded by version %d in the same import", j->name, f->superseded_by) < 0) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        rc = factor_sql_bulk_event(b, f->id, f->version, "import", NULL, f->status, actor, j->now,
+                                   why ? why : j->name, err);
+        free(why);
+    }
+    if (rc != TJ_OK) {
+        factor_sql_bulk_abort(b);
+        return rc;
+    }
+    if ((rc = factor_sql_bulk_end(b, err)) != TJ_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (!fx_empty(j->rows.items[i].f.evidence) &&
+            (rc = fx_insert_evidence(db, &j->rows.items[i].f, err)) != TJ_OK)
+            return row_error(err, j->name, &j->rows.items[i], j->json, j->text);
+    /* the ledger: the versions superseded, then one entry per version */
+    for (size_t i = 0; j->nsup && i < n && rc == TJ_OK; i++) {
+        if (j->latest[i] <= 0)
+            continue;
+        svc_factor o;
+        if ((rc = fx_get(db, j->rows.items[i].f.id, j->latest[i], &o, err)) != TJ_OK)
+            break;
+        rc = fx_record(ctx, "factor.supersede", &o, "supersede", "published", "superseded", j->name, err);
+        svc_factor_release(&o);
+    }
+    for (size_t i = 0; i < n && rc == TJ_OK; i++)
+        rc = fx_record(ctx, "factor.import", &j->rows.items[i].f, "import", NULL, j->rows.items[i].f.status,
+                       j->name, err);
+    return rc;
+}
+
+tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data, size_t len,
+                                const char *format, const char *status, svc_import_result *res, tj_error *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
@@ -444,8 +735,13 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
     if (strcmp(status, "draft") && strcmp(status, "published"))
         return tj_error_set(err, TJ_ERR_USAGE, "status",
                             "imported versions are draft or published, not \"%s\"", status);
-    if (fx_empty(actor))
-        return tj_error_set(err, TJ_ERR_USAGE, "actor", "who is importing? (actor is required)");
+    int publish = !strcmp(status, "published");
+    /* drafts: whoever may add factors; published versions (official
+     * publications): the regulator and the operator */
+    tj_status rc = publish ? svc_require(ctx, SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR, "import published factors", err)
+                           : svc_require(ctx, SVC_FACTOR_ADD_ROLES, "import factors", err);
+    if (rc != TJ_OK)
+        return rc;
     int json;
     if (format)
         json = !strcasecmp(format, "json");
@@ -457,452 +753,41 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
         return tj_error_set(err, TJ_ERR_USAGE, "format", "unknown format \"%s\" (csv or json)", format);
     char *text = NULL;
     size_t tlen = 0;
-    in_rows rows = {0};
-    svc_regions regions = {0};
-    idmap map = {0};
-    int *latest = NULL;
-    tj_status rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err);
-    if (rc != TJ_OK)
+    if ((rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err)) != TJ_OK)
         return rc;
-    rc = json ? parse_json_factors(name, text, tlen, &rows, err)
-              : parse_csv_factors(name, text, tlen, &rows, err);
-    if (rc != TJ_OK)
-        goto out;
-    if ((rc = svc_regions_load(db, &regions, err)) != TJ_OK)
-        goto out;
-    int publish = !strcmp(status, "published");
-    for (size_t i = 0; i < rows.count; i++) {
-        svc_factor *f = &rows.items[i].f;
-        rc = fx_validate(&regions, f, err);
-        if (rc == TJ_OK && publish && fx_empty(f->source_doc))
-            rc =
-                tj_error_set(err, TJ_ERR_INPUT, "source_doc", "a published factor needs its source document");
-        if (rc != TJ_OK) {
-            rc = row_error(err, name, &rows.items[i], json, text);
-            goto out;
-        }
-        if (!f->id && !(f->id = fx_new_id())) {
-            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            goto out;
-        }
-    }
-    if (idmap_init(&map, rows.count) || !(latest = calloc(rows.count ? rows.count : 1, sizeof *latest))) {
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    char now[32];
-    svc_now_rfc3339(now, sizeof now);
-    if ((rc = store_begin(db, err)) != TJ_OK)
-        goto out;
-    /* Is the table empty?  Then no id exists yet (the fast path). */
-    int64_t existing = 0;
-    {
-        store_stmt *st;
-        if ((rc = store_prepare(db, "SELECT COUNT(*) FROM (SELECT 1 FROM factor_version LIMIT 1) x", &st,
-                                err)))
-            goto fail;
-        int s = store_step(st, err);
-        existing = s == 1 ? store_col_int64(st, 0) : 0;
-        store_finalize(st);
-        if (s < 0) {
-            rc = (tj_status)s;
-            goto fail;
-        }
-    }
-    /* Existing versions of the ids in the file, in one query: the ids go
-     * into a temporary table (bulk), joined with factor_version. */
-    idmap known = {0};
-    int *known_ver = NULL, *known_pub = NULL;
-    char **known_status = NULL;
-    size_t nknown = 0;
-    if (existing) {
-        if ((rc = store_exec(db, "CREATE TEMP TABLE IF NOT EXISTS tj_import_ids (id TEXT PRIMARY KEY)",
-                             err)) ||
-            (rc = store_exec(db, "DELETE FROM tj_import_ids", err)))
-            goto fail;
-        store_bulk *b;
-        const char *icol[] = {"id"};
-        if ((rc = store_bulk_begin(db, "tj_import_ids", icol, 1, &b, err)))
-            goto fail;
-        idmap seen;
-        if (idmap_init(&seen, rows.count)) {
-            store_bulk_abort(b);
-            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            goto fail;
-        }
-        for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
-            size_t slot = idmap_slot(&seen, rows.items[i].f.id);
-            if (seen.keys[slot])
-                continue;
-            seen.keys[slot] = rows.items[i].f.id;
-            const char *v[] = {rows.items[i].f.id};
-            rc = store_bulk_row(b, v, err);
-        }
-        idmap_free(&seen);
-        if (rc != TJ_OK) {
-            store_bulk_abort(b);
-            goto fail;
-        }
-        if ((rc = store_bulk_end(b, err)))
-            goto fail;
-        if (idmap_init(&known, rows.count) || !(known_ver = calloc(rows.count + 1, sizeof *known_ver)) ||
-            !(known_pub = calloc(rows.count + 1, sizeof *known_pub)) ||
-            !(known_status = calloc(rows.count + 1, sizeof *known_status))) {
-            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            goto fail_known;
-        }
-        store_stmt *st;
-        if ((rc = store_prepare(
-                 db,
-                 "SELECT fv.id, fv.version, fv.status FROM tj_import_ids i JOIN factor_version fv "
-                 "ON fv.id = i.id ORDER BY fv.id, fv.version",
-                 &st, err)))
-            goto fail_known;
-        int s;
-        while ((s = store_step(st, err)) == 1) {
-            const char *kid = store_col_text(st, 0);
-            size_t slot = idmap_slot(&known, kid);
-            if (!known.keys[slot]) {
-                if (nknown >= rows.count)
-                    continue;
-                known.keys[slot] = fx_strdup(kid);
-                known.vals[slot] = nknown++;
-                if (!known.keys[slot]) {
-                    s = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                    break;
-                }
-            }
-            size_t k = known.vals[slot];
-            known_ver[k] = (int)store_col_int64(st, 1); /* ordered: the last is the newest */
-            free(known_status[k]);
-            known_status[k] = fx_strdup(store_col_text(st, 2));
-            if (known_status[k] && !strcmp(known_status[k], "published"))
-                known_pub[k] = known_ver[k];
-        }
-        store_finalize(st);
-        if (s < 0) {
-            rc = (tj_status)s;
-            goto fail_known;
-        }
-    }
-    /* Assign versions; an id repeated in the file gets consecutive versions
-     * (and when publishing, the last one is published, earlier superseded). */
+    import_job j = {.name = name, .text = text, .json = json, .publish = publish, .status = status};
+    svc_now_rfc3339(j.now, sizeof j.now);
     svc_import_result r = {0};
-    for (size_t i = 0; i < rows.count; i++) {
-        in_row *ir = &rows.items[i];
-        svc_factor *f = &ir->f;
-        size_t slot = idmap_slot(&map, f->id);
-        int base;
-        if (map.keys[slot]) {
-            in_row *prev = &rows.items[map.vals[slot]];
-            base = prev->f.version;
-            if (publish) {
-                free(prev->f.status);
-                prev->f.status = fx_strdup("superseded");
-                if (!prev->f.status) {
-                    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                    goto fail_known;
-                }
-            }
-        } else {
-            base = 0;
-            if (existing) {
-                size_t ks = idmap_slot(&known, f->id);
-                if (known.keys[ks]) {
-                    base = known_ver[known.vals[ks]];
-                    const char *ls = known_status[known.vals[ks]];
-                    if (ls && fx_status_in_workflow(ls)) {
-                        tj_error_set(err, TJ_ERR_CONFLICT, "id", "%s@%d is still %s", f->id, base, ls);
-                        rc = row_error(err, name, ir, json, text);
-                        goto fail_known;
-                    }
-                }
-                /* the version published in the database, to supersede */
-                latest[i] = known.keys[ks] ? known_pub[known.vals[ks]] : 0;
-            }
-            map.keys[slot] = f->id;
-        }
-        if (f->version && f->version <= base) {
-            tj_error_set(err, TJ_ERR_CONFLICT, "version", "%s@%d exists already", f->id, f->version);
-            rc = row_error(err, name, ir, json, text);
-            goto fail_known;
-        }
-        if (!f->version)
-            f->version = base + 1;
-        map.vals[slot] = i;
-        free(f->status);
-        f->status = fx_strdup(status);
-        free(f->created_at);
-        f->created_at = fx_strdup(now);
-        free(f->updated_at);
-        f->updated_at = fx_strdup(now);
-        free(f->created_by);
-        f->created_by = fx_strdup(actor);
-        f->superseded_by = 0;
-        if (!f->status || !f->created_at || !f->updated_at || !f->created_by) {
-            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            goto fail_known;
-        }
-    }
-    if (existing) {
-        for (size_t k = 0; k < known.cap; k++)
-            free(known.keys[k]);
-        for (size_t k = 0; k < nknown; k++)
-            free(known_status[k]);
-        idmap_free(&known);
-        free(known_ver);
-        free(known_pub);
-        free(known_status);
-    }
-    if (0) {
-    fail_known:
-        for (size_t k = 0; k < known.cap; k++)
-            free(known.keys[k]);
-        for (size_t k = 0; k < nknown; k++)
-            free(known_status[k]);
-        idmap_free(&known);
-        free(known_ver);
-        free(known_pub);
-        free(known_status);
-        goto fail;
-    }
-    /* superseded_by inside the file */
-    if (publish)
-        for (size_t i = 0; i < rows.count; i++)
-            if (!strcmp(rows.items[i].f.status, "superseded"))
-                rows.items[i].f.superseded_by = rows.items[i].f.version + 1;
-    /* Supersede the versions published before this import, set-based: the
-     * (id, old version, new version) triples go into a temporary table and
-     * one UPDATE, one DELETE of their names and the bulk events below do
-     * the rest.  (Statements per row cost PostgreSQL a round trip each,
-     * 87.8 s for 50,000, and made SQLite's FTS5 flush a segment per row,
-     * 324 s; bench/bench_reimport.sh.) */
-    size_t nsup = 0;
-    if (publish && existing) {
-        for (size_t i = 0; i < rows.count; i++)
-            nsup += latest[i] > 0; /* set on the first row of an id published in the database */
-    }
-    if (nsup) {
-        if ((rc = store_exec(db,
-                             "CREATE TEMP TABLE IF NOT EXISTS tj_import_supersede (id TEXT PRIMARY KEY, "
-                             "old_version INTEGER NOT NULL, new_version INTEGER NOT NULL)",
-                             err)) ||
-            (rc = store_exec(db, "DELETE FROM tj_import_supersede", err)))
-            goto fail;
-        store_bulk *b;
-        const char *scol[] = {"id", "old_version", "new_version"};
-        if ((rc = store_bulk_begin(db, "tj_import_supersede", scol, 3, &b, err)))
-            goto fail;
-        for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
-            if (latest[i] <= 0)
-                continue;
-            char oldv[16], newv[16];
-            snprintf(oldv, sizeof oldv, "%d", latest[i]);
-            snprintf(newv, sizeof newv, "%d", rows.items[i].f.version);
-            const char *v[] = {rows.items[i].f.id, oldv, newv};
-            rc = store_bulk_row(b, v, err);
-        }
-        if (rc != TJ_OK) {
-            store_bulk_abort(b);
-            goto fail;
-        }
-        if ((rc = store_bulk_end(b, err)))
-            goto fail;
-        store_stmt *st;
-        if ((rc = store_prepare(db,
-                                "UPDATE factor_version SET status = 'superseded', superseded_by = (SELECT "
-                                "s.new_version FROM tj_import_supersede s WHERE s.id = factor_version.id), "
-                                "updated_at = ? WHERE status = 'published' AND id IN (SELECT id FROM "
-                                "tj_import_supersede)",
-                                &st, err)))
-            goto fail;
-        store_bind_text(st, 1, now);
-        int s = store_step(st, err);
-        int64_t ch = store_changes(st);
-        store_finalize(st);
-        if (s < 0) {
-            rc = (tj_status)s;
-            goto fail;
-        }
-        if (ch != (int64_t)nsup) { /* another writer got in between */
-            rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL,
-                              "%s: %lld of the %zu published versions to supersede changed meanwhile; import again",
-                              name, (long long)((int64_t)nsup - ch), nsup);
-            goto fail;
-        }
-        r.superseded = ch;
-        if ((rc = store_exec(db,
-                             "DELETE FROM factor_name WHERE (id, version) IN "
-                             "(SELECT id, old_version FROM tj_import_supersede)",
-                             err)))
-            goto fail;
-    }
-    /* Bulk insert versions, names, events. */
-    int64_t max_rid = 0;
-    {
-        store_stmt *st;
-        if ((rc = store_prepare(db, "SELECT COALESCE(MAX(rid), 0) FROM factor_version", &st, err)))
-            goto fail;
-        int s = store_step(st, err);
-        max_rid = s == 1 ? store_col_int64(st, 0) : 0;
-        store_finalize(st);
-        if (s < 0) {
-            rc = (tj_status)s;
-            goto fail;
-        }
-    }
-    {
-        const char *cols[64];
-        for (size_t i = 0; i < fx_db_field_count; i++)
-            cols[i] = svc_factor_fields[i].name;
-        cols[fx_db_field_count] = "search_text";
-        cols[fx_db_field_count + 1] = "search_keys"; /* PostgreSQL only */
-        int pg = store_backend(db) == STORE_POSTGRES;
-        store_bulk *b;
-        if ((rc = store_bulk_begin(db, "factor_version", cols, (int)fx_db_field_count + 1 + pg, &b, err)))
-            goto fail;
-        char *vals[64];
-        for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
-            svc_factor *f = &rows.items[i].f;
-            int oom = 0;
-            for (size_t k = 0; k < fx_db_field_count; k++) {
-                vals[k] = svc_factor_get_field(f, &svc_factor_fields[k]);
-                oom |= !vals[k];
-                if (vals[k] && !*vals[k]) {
-                    free(vals[k]);
-                    vals[k] = NULL;
-                }
-            }
-            char *text = vals[fx_db_field_count] = fx_search_text(&regions, f, !pg);
-            oom |= !text;
-            /* search_keys serve the index of current versions only: a version
-             * stored as superseded (it never becomes current again) gets none */
-            vals[fx_db_field_count + 1] = NULL;
-            if (pg && text) {
-                int current = strcmp(f->status, "superseded") != 0;
-                vals[fx_db_field_count + 1] = current ? fx_search_keys(text, f) : fx_strdup("");
-                oom |= !vals[fx_db_field_count + 1];
-            }
-            if (oom)
-                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            else if ((rc = store_bulk_row(b, (const char *const *)vals, err)) != TJ_OK)
-                rc = row_error(err, name, &rows.items[i], json, text);
-            for (size_t k = 0; k <= fx_db_field_count + 1; k++)
-                free(vals[k]);
-        }
-        if (rc != TJ_OK) {
-            store_bulk_abort(b);
-            goto fail;
-        }
-        if ((rc = store_bulk_end(b, err)) != TJ_OK)
-            goto fail;
-
-        if (store_backend(db) == STORE_SQLITE && (rc = fx_fts_sync(db, NULL, max_rid, err)) != TJ_OK)
-            goto fail;
-        /* SQLite: superseding leaves FTS5 delete markers for every trigram
-         * of every superseded row, which searches read until segments
-         * merge (25,000 superseded of 250,000 current: search p95 9 ->
-         * 18 ms).  After a large update, merge the index now (about 4 s
-         * for 250,000 current versions), inside the import's transaction. */
-        if (store_backend(db) == STORE_SQLITE && nsup >= FX_FTS_OPTIMIZE_AFTER &&
-            (rc = store_exec(db, "INSERT INTO factor_fts (factor_fts) VALUES ('optimize')", err)) != TJ_OK)
-            goto fail;
-        /* PostgreSQL: merge the GIN pending list now, while the data is hot,
-         * rather than leaving searches to scan it (up to 4 MB) until some
-         * later insert or vacuum does.  Only the index owner may. */
-        if (pg && (rc = store_exec(db,
-                                   "DO $$ BEGIN PERFORM gin_clean_pending_list('factor_version_keys'::regclass);\n"
-                                   "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
-                                   err)) != TJ_OK)
-            goto fail;
-        const char *ncols[] = {"name_norm", "id", "version", "region", "ref_year", "source_date"};
-        if ((rc = store_bulk_begin(db, "factor_name", ncols, 6, &b, err)))
-            goto fail;
-        for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
-            if (strcmp(rows.items[i].f.status, "published"))
-                continue; /* names of published versions only (see fx_insert_names) */
-            bulk_name_ctx c = {b, &rows.items[i].f, {0}, {0}};
-            snprintf(c.ver, sizeof c.ver, "%d", rows.items[i].f.version);
-            if (rows.items[i].f.ref_year)
-                snprintf(c.year, sizeof c.year, "%d", rows.items[i].f.ref_year);
-            rc = fx_for_each_name(&rows.items[i].f, bulk_name, &c, err);
-        }
-        if (rc != TJ_OK) {
-            store_bulk_abort(b);
-            goto fail;
-        }
-        if ((rc = store_bulk_end(b, err)) != TJ_OK)
-            goto fail;
-
-        const char *ecols[] = {"id",        "version", "action", "from_status",
-                               "to_status", "actor",   "at",     "reason"};
-        if ((rc = store_bulk_begin(db, "factor_event", ecols, 8, &b, err)))
-            goto fail;
-        for (size_t i = 0; nsup && i < rows.count && rc == TJ_OK; i++) {
-            if (latest[i] <= 0)
-                continue;
-            char oldv[16], why[96];
-            snprintf(oldv, sizeof oldv, "%d", latest[i]);
-            snprintf(why, sizeof why, "superseded by version %d (import)", rows.items[i].f.version);
-            const char *sv[] = {rows.items[i].f.id, oldv, "supersede", "published", "superseded", actor, now, why};
-            rc = store_bulk_row(b, sv, err);
-        }
-        for (size_t i = 0; i < rows.count && rc == TJ_OK; i++) {
-            svc_factor *f = &rows.items[i].f;
-            char ver[16];
-            snprintf(ver, sizeof ver, "%d", f->version);
-            /* A version that a later row of the same import supersedes is
-             * stored as superseded: one event says so. */
-            char *why = NULL;
-            if (!strcmp(f->status, "superseded") &&
-                asprintf(&why, "%s; superseded by version %d in the same import", name, f->superseded_by) < 0) {
-                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                break;
-            }
-            const char *ev[] = {f->id, ver, "import", NULL, f->status, actor, now, why ? why : name};
-            rc = store_bulk_row(b, ev, err);
-            free(why);
-        }
-        if (rc != TJ_OK) {
-            store_bulk_abort(b);
-            goto fail;
-        }
-        if ((rc = store_bulk_end(b, err)) != TJ_OK)
-            goto fail;
-    }
-    for (size_t i = 0; i < rows.count; i++)
-        if (!fx_empty(rows.items[i].f.evidence) &&
-            (rc = fx_insert_evidence(db, &rows.items[i].f, err)) != TJ_OK) {
-            rc = row_error(err, name, &rows.items[i], json, text);
-            goto fail;
-        }
-    if ((rc = store_commit(db, err)) != TJ_OK)
+    if ((rc = import_parse(&j, tlen, err)) != TJ_OK || (rc = import_validate(&j, ctx->db, err)) != TJ_OK)
         goto out;
-    r.rows = (int64_t)rows.count;
+    if ((rc = svc_begin(ctx, err)) != TJ_OK)
+        goto out;
+    if ((rc = import_match(&j, ctx, err)) != TJ_OK || (rc = import_write(&j, ctx, &r, err)) != TJ_OK) {
+        svc_rollback(ctx);
+        goto out;
+    }
+    if ((rc = svc_commit(ctx, err)) != TJ_OK)
+        goto out;
+    r.rows = (int64_t)j.rows.count;
     if (res)
         *res = r;
-    goto out;
-fail:
-    store_rollback(db);
 out:
-    free(latest);
-    idmap_free(&map);
-    svc_regions_release(&regions);
-    in_rows_release(&rows);
+    free(j.latest);
+    svc_regions_release(&j.regions);
+    in_rows_release(&j.rows);
     free(text);
     return rc;
 }
 
-tj_status svc_factor_import(store_db *db, const char *path, const char *format, const char *status,
-                            const char *actor, svc_import_result *res, tj_error *err)
+tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, const char *status,
+                            svc_import_result *res, tj_error *err)
 {
     char *data;
     size_t len;
     tj_status rc = fx_read_file(path, &data, &len, err);
     if (rc != TJ_OK)
         return rc;
-    rc = svc_factor_import_mem(db, path, data, len, format, status, actor, res, err);
+    rc = svc_factor_import_mem(ctx, path, data, len, format, status, res, err);
     free(data);
     return rc;
 }
-

@@ -97,24 +97,13 @@ const svc_field svc_factor_fields[] = {
     F(gwp_set, SVC_FT_TEXT),      F(uncertainty, SVC_FT_DOUBLE), F(dqr, SVC_FT_JSON),
     F(quality, SVC_FT_TEXT),      F(submitter_org, SVC_FT_TEXT), F(traceable, SVC_FT_INT),
     F(superseded_by, SVC_FT_INT), F(created_at, SVC_FT_TEXT),    F(created_by, SVC_FT_TEXT),
-    F(updated_at, SVC_FT_TEXT),   F(evidence, SVC_FT_TEXT), /* not a factor_version column: keep last */
+    F(updated_at, SVC_FT_TEXT),   F(owner_org, SVC_FT_TEXT),
+    F(evidence, SVC_FT_TEXT), /* not a factor_version column: keep last */
 };
 #undef F
 const size_t svc_factor_field_count = sizeof svc_factor_fields / sizeof svc_factor_fields[0];
 /* factor_version columns, in svc_factor_fields order (all but evidence). */
 const size_t fx_db_field_count = sizeof svc_factor_fields / sizeof svc_factor_fields[0] - 1;
-
-const char *fx_db_columns(void)
-{
-    static char cols[1024];
-    if (!cols[0]) {
-        size_t o = 0;
-        for (size_t i = 0; i < fx_db_field_count; i++)
-            o += (size_t)snprintf(cols + o, sizeof cols - o, "%sfv.%s", i ? ", " : "",
-                                  svc_factor_fields[i].name);
-    }
-    return cols;
-}
 
 void svc_factor_init(svc_factor *f)
 {
@@ -392,7 +381,7 @@ tj_status fx_validate(const svc_regions *regions, svc_factor *f, tj_error *err)
 
 /* search_text: what search matches: names, aliases, category, region names,
  * product codes and id. */
-char *fx_search_text(const svc_regions *regions, const svc_factor *f, int fts_tokens)
+char *fx_search_text(const svc_regions *regions, const svc_factor *f)
 {
     const char *rz = "", *re = "";
     char prov[8];
@@ -407,7 +396,7 @@ char *fx_search_text(const svc_regions *regions, const svc_factor *f, int fts_to
     }
     const char *parts[] = {f->name_zh, f->name_en, f->aliases, f->category, rz,
                            re,         f->region,  f->cpc,     f->hs,       f->id};
-    size_t len = 1 + 3 * STORE_FTS_TOKEN_SIZE;
+    size_t len = 1;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         len += (parts[i] ? strlen(parts[i]) : 0) + 3;
     char *s = malloc(len);
@@ -429,17 +418,6 @@ char *fx_search_text(const svc_regions *regions, const svc_factor *f, int fts_to
     for (char *c = s; *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c - 'A' + 'a');
-    if (fts_tokens) { /* SQLite: the filters' FTS tokens (store_fts_token) */
-        char year[16];
-        snprintf(year, sizeof year, "%d", f->ref_year);
-        const char *fv[3][2] = {{"y", f->ref_year > 0 ? year : NULL}, {"r", f->region}, {"c", f->category}};
-        for (int i = 0; i < 3; i++)
-            if (!fx_empty(fv[i][1])) {
-                s[o++] = ' ';
-                store_fts_token(fv[i][0][0], fv[i][1], s + o);
-                o += strlen(s + o);
-            }
-    }
     return s;
 }
 
@@ -589,3 +567,25 @@ tj_status svc_evidence_digest_file(const char *path, char hex[65], tj_error *err
     return TJ_OK;
 }
 
+
+tj_status svc_factor_add_evidence_file(svc_factor *f, const char *path, tj_error *err)
+{
+    char hex[65];
+    tj_status rc = svc_evidence_digest_file(path, hex, err);
+    if (rc != TJ_OK)
+        return rc;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t old = f->evidence ? strlen(f->evidence) + 1 : 0;
+    size_t len = old + 64 + 1 + strlen(base);
+    char *ev = malloc(len + 1);
+    if (!ev)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    snprintf(ev, len + 1, "%s%s%s=%s", f->evidence ? f->evidence : "", f->evidence ? ";" : "", hex, base);
+    for (char *p = ev + old + 65; *p; p++)
+        if (*p == ';')
+            *p = '_'; /* ';' separates entries */
+    free(f->evidence);
+    f->evidence = ev;
+    return TJ_OK;
+}

@@ -17,6 +17,7 @@
 #include "services/regions.h"
 #include "services/ctx.h"
 #include "tanji/text.h"
+#include "store/factor_sql.h"
 
 /* ---- resolution ------------------------------------------------------ */
 
@@ -47,6 +48,41 @@ static void res_cands_clear(res_cand *c, size_t *n)
     *n = 0;
 }
 
+typedef struct cand_acc {
+    res_cand **cands;
+    size_t *n;
+    const char *const *chain;
+    int nchain, year;
+    int later_only, later_year;
+} cand_acc;
+
+static tj_status add_cand(void *arg, const char *id, int version, const char *region, int ref_year,
+                          const char *source_date, tj_error *err)
+{
+    cand_acc *a = arg;
+    res_cand c = {NULL, version, 0, ref_year, NULL};
+    while (c.rank < a->nchain && strcmp(a->chain[c.rank], region ? region : ""))
+        c.rank++;
+    if (a->year > 0 && c.ref_year > a->year) {
+        a->later_only++;
+        if (!a->later_year || c.ref_year < a->later_year)
+            a->later_year = c.ref_year;
+        return TJ_OK;
+    }
+    res_cand *nc = realloc(*a->cands, (*a->n + 1) * sizeof *nc);
+    if (nc)
+        *a->cands = nc;
+    c.id = fx_strdup(id);
+    c.source_date = fx_strdup(source_date);
+    if (!nc || !c.id || (source_date && !c.source_date)) {
+        free(c.id);
+        free(c.source_date);
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
+    (*a->cands)[(*a->n)++] = c;
+    return TJ_OK;
+}
+
 /* Is a better than b? */
 static int better(const res_cand *a, const res_cand *b)
 {
@@ -64,8 +100,8 @@ static int better(const res_cand *a, const res_cand *b)
     return a->version > b->version;
 }
 
-tj_status svc_factor_resolve(store_db *db, const char *query, const char *region, int year,
-                             svc_factor_resolution *out, tj_error *err)
+static tj_status resolve_name(store_db *db, const char *query, const char *region, int year,
+                              svc_factor_resolution *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
     svc_factor_init(&out->factor);
@@ -79,10 +115,9 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
     if (rc != TJ_OK)
         return rc;
     char *norm = fx_name_norm(query);
-    store_stmt *st = NULL;
     res_cand *cands = NULL;
     size_t ncand = 0;
-    int attempts = 0;
+    int attempts = 0, later_only = 0, later_year = 0;
     /* the chain of regions */
     const char *chain[6];
     const char *levels[6];
@@ -130,45 +165,13 @@ tj_status svc_factor_resolve(store_db *db, const char *query, const char *region
 again:
     /* Candidates from factor_name alone (it carries the ranking fields);
      * then the chosen version's row. */
-    if ((rc = store_prepare_cached(db,
-                                   "SELECT id, version, region, ref_year, source_date FROM factor_name "
-                                   "WHERE name_norm = ? AND region IN (?, ?, ?, ?, ?, ?)",
-                                   &st, err)) != TJ_OK)
-        goto out;
-    store_bind_text(st, 1, norm);
-    for (int i = 0; i < 6; i++)
-        store_bind_text(st, 2 + i, chain[i < nchain ? i : nchain - 1]);
-    int s;
-    int later_only = 0, later_year = 0;
-    while ((s = store_step(st, err)) == 1) {
-        res_cand c = {NULL, (int)store_col_int64(st, 1), 0, (int)store_col_int64(st, 3), NULL};
-        const char *reg = store_col_text(st, 2);
-        while (c.rank < nchain && strcmp(chain[c.rank], reg ? reg : ""))
-            c.rank++;
-        if (year > 0 && c.ref_year > year) {
-            later_only++;
-            if (!later_year || c.ref_year < later_year)
-                later_year = c.ref_year;
-            continue;
-        }
-        res_cand *nc = realloc(cands, (ncand + 1) * sizeof *nc);
-        if (nc)
-            cands = nc;
-        c.id = fx_strdup(store_col_text(st, 0));
-        c.source_date = store_col_is_null(st, 4) ? NULL : fx_strdup(store_col_text(st, 4));
-        if (!nc || !c.id || (!store_col_is_null(st, 4) && !c.source_date)) {
-            free(c.id);
-            free(c.source_date);
-            s = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            break;
-        }
-        cands[ncand++] = c;
-    }
-    store_finalize(st);
-    st = NULL;
-    if (s < 0) {
-        rc = (tj_status)s;
-        goto out;
+    {
+        cand_acc acc = {&cands, &ncand, chain, nchain, year, 0, 0};
+        rc = factor_sql_name_candidates(db, norm, chain, nchain, add_cand, &acc, err);
+        later_only = acc.later_only;
+        later_year = acc.later_year;
+        if (rc != TJ_OK)
+            goto out;
     }
     if (ncand == 0) {
         if (later_only)
@@ -193,23 +196,11 @@ again:
     {
         /* the chosen version, published still (else a concurrent change
          * got in between: look again) */
-        char sql[2048];
-        snprintf(sql, sizeof sql, "SELECT %s FROM factor_version fv WHERE fv.id = ? AND fv.version = ? AND "
-                                  "fv.status = 'published'", fx_db_columns());
-        if ((rc = store_prepare_cached(db, sql, &st, err)) != TJ_OK)
+        int found;
+        if ((rc = factor_sql_get(db, cands[best].id, cands[best].version, 1, fx_row_into, &out->factor, &found,
+                                 err)) != TJ_OK)
             goto out;
-        store_bind_text(st, 1, cands[best].id);
-        store_bind_int64(st, 2, cands[best].version);
-        s = store_step(st, err);
-        if (s == 1)
-            fx_read_row(st, 0, &out->factor);
-        store_finalize(st);
-        st = NULL;
-        if (s < 0) {
-            rc = (tj_status)s;
-            goto out;
-        }
-        if (s == 0) {
+        if (!found) {
             res_cands_clear(cands, &ncand);
             if (++attempts < 3)
                 goto again;
@@ -260,7 +251,6 @@ again:
         out->explanation = e.s;
     }
 out:
-    store_finalize(st);
     res_cands_clear(cands, &ncand);
     free(cands);
     free(norm);
@@ -270,3 +260,181 @@ out:
     return rc;
 }
 
+
+/* The region chain of region (as resolve_name builds it), into codes[6]
+ * (malloc'ed each); returns how many, 0 if the region is unknown. */
+static int region_chain(store_db *db, const char *region, char *codes[6], tj_error *err)
+{
+    svc_regions regions;
+    if (svc_regions_load(db, &regions, err) != TJ_OK)
+        return -1;
+    const char *level;
+    char city[8], prov[8];
+    const char *code = svc_region_lookup(&regions, fx_empty(region) ? "CN" : region, &level, city);
+    int n = 0;
+    if (code) {
+        codes[n++] = fx_strdup(code);
+        if (!strcmp(level, "city")) {
+            svc_region_province_of(code, prov);
+            codes[n++] = fx_strdup(prov);
+            code = prov;
+        }
+        for (const svc_region *g = svc_region_find(&regions, code); g && g->parent && n < 6;) {
+            const svc_region *parent = svc_region_find(&regions, g->parent);
+            if (!parent)
+                break;
+            codes[n++] = fx_strdup(parent->code);
+            g = parent;
+        }
+    }
+    svc_regions_release(&regions);
+    return n;
+}
+
+typedef struct family {
+    char *norm;     /* the family's name, normalised */
+    const char *name; /* as written (borrowed from the list) */
+    const svc_factor *sample; /* its version nearest the region */
+    int rank;
+} family;
+
+/* Everyday words ("电力", "diesel"): the published versions in the region
+ * chain whose names, aliases, category, region names or codes contain every
+ * word, grouped into families by name (name_zh, else name_en: the versions
+ * of one factor for other regions and years share it).  One family: it is
+ * resolved by its name as usual.  Several: TJ_ERR_CONFLICT listing them and
+ * saying how to pick (a family's name or a factor id), never "no factor". */
+static tj_status resolve_words(svc_ctx *ctx, const char *query, const char *region, int year,
+                               svc_factor_resolution *out, tj_error *err)
+{
+    char *chain[6] = {0};
+    int nchain = region_chain(ctx->db, region, chain, err);
+    if (nchain < 0)
+        return err->code;
+    svc_factor_query q = {query, NULL, NULL, 0, "published", 1000, 0, 0};
+    svc_factor_list l;
+    tj_status rc = fx_search(ctx->db, &q, NULL, &l, err);
+    family *fam = NULL;
+    size_t nfam = 0;
+    if (rc != TJ_OK)
+        goto out;
+    for (size_t i = 0; i < l.count && rc == TJ_OK; i++) {
+        const svc_factor *f = &l.items[i];
+        int rank = 0;
+        while (rank < nchain && strcmp(chain[rank], f->region ? f->region : ""))
+            rank++;
+        if (rank == nchain)
+            continue; /* another region's */
+        const char *name = !fx_empty(f->name_zh) ? f->name_zh : !fx_empty(f->name_en) ? f->name_en : f->id;
+        char *norm = fx_name_norm(name);
+        if (!norm) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        size_t k = 0;
+        while (k < nfam && strcmp(fam[k].norm, norm))
+            k++;
+        if (k < nfam) {
+            free(norm);
+            if (rank < fam[k].rank)
+                fam[k].rank = rank, fam[k].sample = f;
+            continue;
+        }
+        family *nf = realloc(fam, (nfam + 1) * sizeof *nf);
+        if (!nf) {
+            free(norm);
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        fam = nf;
+        fam[nfam++] = (family){norm, name, f, rank};
+    }
+    if (rc != TJ_OK)
+        goto out;
+    if (nfam == 0) {
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "query",
+                          "no published factor is named \"%s\" or has it in its names, aliases or category for "
+                          "%s%s / 未找到匹配的已发布因子",
+                          query, fx_empty(region) ? "CN" : region, "");
+        goto out;
+    }
+    if (nfam == 1) {
+        tj_error e2;
+        rc = resolve_name(ctx->db, fam[0].name, region, year, out, &e2);
+        if (rc != TJ_OK) {
+            *err = e2;
+            goto out;
+        }
+        char *why = NULL;
+        if (asprintf(&why, "\"%s\" is not a factor name; by its words it matches one factor family, \"%s\". %s",
+                     query, fam[0].name, out->explanation) < 0) {
+            svc_factor_resolution_release(out);
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        free(out->explanation);
+        out->explanation = why;
+        goto out;
+    }
+    /* several: nearest region first, then by name */
+    for (size_t i = 1; i < nfam; i++)
+        for (size_t j = i; j > 0 && (fam[j].rank < fam[j - 1].rank ||
+                                     (fam[j].rank == fam[j - 1].rank && strcmp(fam[j].norm, fam[j - 1].norm) < 0));
+             j--) {
+            family t = fam[j];
+            fam[j] = fam[j - 1];
+            fam[j - 1] = t;
+        }
+    sbuf m = {0};
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%zu", nfam);
+    sb_add(&m, tmp);
+    sb_add(&m, " factor families match \"");
+    sb_add(&m, query);
+    sb_add(&m, "\" / 多个因子族匹配: ");
+    for (size_t i = 0; i < nfam; i++) {
+        sb_add(&m, i ? "; " : "");
+        sb_add(&m, "\"");
+        sb_add(&m, fam[i].name);
+        sb_add(&m, "\" (");
+        sb_add(&m, fam[i].sample->id);
+        sb_add(&m, ", ");
+        sb_add(&m, fam[i].sample->region);
+        sb_add(&m, ")");
+    }
+    sb_add(&m, ". Resolve by one of these names or give an id / 请用上列名称之一或因子ID解析");
+    out->families = nfam;
+    rc = tj_error_set(err, TJ_ERR_CONFLICT, "query", "%s", m.oom ? "several factor families match" : m.s);
+    free(m.s);
+out:
+    for (size_t i = 0; i < nfam; i++)
+        free(fam[i].norm);
+    free(fam);
+    if (rc == TJ_OK || l.items)
+        svc_factor_list_release(&l);
+    for (int i = 0; i < 6; i++)
+        free(chain[i]);
+    return rc;
+}
+
+tj_status svc_factor_resolve(svc_ctx *ctx, const char *query, const char *region, int year,
+                             svc_factor_resolution *out, tj_error *err)
+{
+    /* published versions only: public, no role needed */
+    tj_status rc = resolve_name(ctx->db, query, region, year, out, err);
+    if (rc != TJ_ERR_NOTFOUND || !strstr(err->message, "no published factor \""))
+        return rc;
+    if (strstr(err->message, "with a reference year up to"))
+        return rc; /* the name exists, only for later years */
+    return resolve_words(ctx, query, region, year, out, err);
+}
+
+json_t *svc_factor_resolution_json(const svc_factor_resolution *r)
+{
+    const svc_factor *f = &r->factor;
+    char ref[320];
+    snprintf(ref, sizeof ref, "%s@%d", f->id, f->version);
+    return json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value", f->value, "unit",
+                     f->unit, "source", f->source_doc, "quality", f->quality, "chain", r->chain, "explanation",
+                     r->explanation, "candidates", r->candidates, "factor", svc_factor_to_json(f));
+}

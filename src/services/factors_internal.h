@@ -11,7 +11,8 @@
 #include "services/regions.h"
 
 extern const size_t fx_db_field_count;
-const char *fx_db_columns(void);
+/* Do svc_factor_fields and store/factor_sql_columns agree (tests)? */
+int fx_columns_agree(void);
 char *fx_strdup(const char *s);
 /* TJ_OK, or TJ_ERR_INPUT naming what when s[0..n) is not valid UTF-8 (NULL
  * passes): text from outside, checked before any database sees it. */
@@ -20,13 +21,14 @@ int fx_empty(const char *s);
 char *fx_name_norm(const char *s);
 char *fx_new_id(void);
 tj_status fx_validate(const svc_regions *regions, svc_factor *f, tj_error *err);
-char *fx_search_text(const svc_regions *regions, const svc_factor *f, int fts_tokens);
-/* PostgreSQL search_keys (a tsvector literal) for a version and its search_text. */
-char *fx_search_keys(const char *search_text, const svc_factor *f);
-/* Tests: nonzero makes PostgreSQL searches take the index plan (search_keys
- * and the filter indexes) whatever the sampled densities say. */
-extern int fx_search_force_index;
+char *fx_search_text(const svc_regions *regions, const svc_factor *f);
 void fx_read_row(store_stmt *st, int first, svc_factor *f);
+/* factor_sql_row_fn reading into the svc_factor arg. */
+tj_status fx_row_into(void *arg, store_stmt *st, int first, tj_error *err);
+/* A version with its evidence (no visibility check). */
+tj_status fx_get(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+tj_status fx_vals(const svc_factor *f, char **vals, tj_error *err);
+void fx_vals_release(char **vals);
 tj_status fx_event(store_db *db, const char *id, int version, const char *action, const char *from,
                    const char *to, const char *actor, const char *at, const char *reason, tj_error *err);
 tj_status fx_for_each_name(const svc_factor *f, tj_status (*fn)(void *ctx, const char *norm, tj_error *err),
@@ -40,8 +42,18 @@ tj_status fx_insert_names(store_db *db, const svc_factor *f, tj_error *err);
 tj_status fx_delete_names(store_db *db, const char *id, int version, tj_error *err);
 tj_status fx_latest(store_db *db, const char *id, int *version, char **status, tj_error *err);
 int fx_status_in_workflow(const char *s);
-tj_status fx_fts_sync(store_db *db, const char *id, int64_t since_or_version, tj_error *err);
 tj_status fx_load_evidence(store_db *db, svc_factor *f, tj_error *err);
+/* Visibility: statuses everyone may read; the organisation a principal's
+ * searches are limited to for other statuses (NULL: all); may ctx see f? */
+int fx_status_public(const char *s);
+const char *fx_visible_org(const svc_ctx *ctx);
+int fx_visible(const svc_ctx *ctx, const svc_factor *f);
+/* The ledger entry of a change of f (object "factor_version", "ID@VERSION"). */
+tj_status fx_record(svc_ctx *ctx, const char *kind, const svc_factor *f, const char *action, const char *from,
+                    const char *to, const char *reason, tj_error *err);
+/* Search; visible_org non-NULL: versions not yet published only of that owner. */
+tj_status fx_search(store_db *db, const svc_factor_query *q, const char *visible_org, svc_factor_list *out,
+                    tj_error *err);
 
 #include <jansson.h>
 json_t *fx_factor_json(const svc_factor *f);

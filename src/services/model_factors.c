@@ -36,7 +36,7 @@ static tj_status fill(const svc_factor *f, io_factor *out, tj_error *err)
 tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char *region, int year,
                                     io_factor *out, tj_error *err)
 {
-    store_db *db = ctx;
+    svc_ctx *sctx = ctx;
     json_error_t jerr;
     json_t *ref = json_loads(ref_json, JSON_DECODE_ANY, &jerr);
     if (!ref)
@@ -48,7 +48,7 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
         char *id = NULL;
         int version = 0;
         if ((st = svc_factor_parse_ref(json_string_value(ref), &id, &version, err)) == TJ_OK) {
-            st = svc_factor_get_for_use(db, id, version, &f, err);
+            st = svc_factor_get_for_use(sctx, id, version, &f, err);
             if (st == TJ_ERR_CONFLICT)
                 st = TJ_ERR_INPUT;
             free(id);
@@ -79,7 +79,7 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
                 r = svc_region_from_iso(region) ? svc_region_from_iso(region) : region;
             svc_factor_resolution res;
             memset(&res, 0, sizeof res);
-            st = svc_factor_resolve(db, query, r ? r : "CN", y ? (int)json_integer_value(y) : year, &res, err);
+            st = svc_factor_resolve(sctx, query, r ? r : "CN", y ? (int)json_integer_value(y) : year, &res, err);
             if (st == TJ_OK) {
                 st = fill(&res.factor, out, err);
                 if (st == TJ_OK && res.explanation && !(out->note = strdup(res.explanation)))

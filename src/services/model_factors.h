@@ -14,7 +14,8 @@
 #include "io/model.h"
 #include "store/store.h"
 
-tj_status svc_model_factor_resolver(void *db, const char *ref_json, const char *region, int year,
+/* ctx: the svc_ctx * the model is read for. */
+tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char *region, int year,
                                     io_factor *out, tj_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include "services/factors.h"
 #include "services/factors_internal.h"
 #include "services/regions.h"
+#include "store/region_sql.h"
 #include "tanji/text.h"
 
 /* ISO 3166-2:CN subdivision codes and their GB/T 2260 codes. */
@@ -116,35 +117,32 @@ tj_status svc_regions_load(store_db *db, svc_regions *r, tj_error *err)
     return TJ_OK;
 }
 
+static tj_status add_region(void *arg, const char *code, const char *level, const char *parent,
+                            const char *name_zh, const char *name_en, tj_error *err)
+{
+    svc_regions *r = arg;
+    svc_region *n = realloc(r->items, (r->count + 1) * sizeof *n);
+    if (!n)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    r->items = n;
+    svc_region *g = &r->items[r->count++];
+    g->code = fx_strdup(code);
+    g->level = fx_strdup(level);
+    g->parent = fx_strdup(parent);
+    g->name_zh = fx_strdup(name_zh);
+    g->name_en = fx_strdup(name_en);
+    if (!g->code || !g->level || (parent && !g->parent) || !g->name_zh || !g->name_en)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    return TJ_OK;
+}
+
 static tj_status regions_query(store_db *db, svc_regions *r, tj_error *err)
 {
     memset(r, 0, sizeof *r);
-    store_stmt *st;
-    tj_status rc =
-        store_prepare(db, "SELECT code, level, parent, name_zh, name_en FROM region ORDER BY code", &st, err);
+    tj_status rc = region_sql_all(db, add_region, r, err);
     if (rc != TJ_OK)
-        return rc;
-    int s;
-    while ((s = store_step(st, err)) == 1) {
-        svc_region *n = realloc(r->items, (r->count + 1) * sizeof *n);
-        if (!n) {
-            s = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            break;
-        }
-        r->items = n;
-        svc_region *g = &r->items[r->count++];
-        g->code = fx_strdup(store_col_text(st, 0));
-        g->level = fx_strdup(store_col_text(st, 1));
-        g->parent = fx_strdup(store_col_text(st, 2));
-        g->name_zh = fx_strdup(store_col_text(st, 3));
-        g->name_en = fx_strdup(store_col_text(st, 4));
-    }
-    store_finalize(st);
-    if (s < 0) {
         svc_regions_release(r);
-        return (tj_status)s;
-    }
-    return TJ_OK;
+    return rc;
 }
 
 const svc_region *svc_region_find(const svc_regions *r, const char *code)
