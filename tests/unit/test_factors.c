@@ -17,6 +17,7 @@
 
 #include "services/ctx.h"
 #include "store/factor_sql.h"
+#include "ledger/ledger.h"
 /* Test principals: all roles, the operator organisation, named as given
  * (the name is what the history records). */
 static svc_ctx tjt_ctx_s[4];
@@ -632,6 +633,102 @@ static void search_paging(tjt_fixture *fx)
     svc_factor_list_release(&all);
 }
 
+
+/* Everyday words (issue 9): "电力" is no factor's name; resolution finds the
+ * shipped electricity families and lists them instead of "no factor"; words
+ * that match one family resolve it; permissions and visibility. */
+static void test_resolve_words(void **state)
+{
+    tjt_fixture *fx = *state;
+    tj_error err;
+    const char *src = getenv("TJ_SOURCE_DIR");
+    assert_non_null(src); /* data/factors is shipped in the repository */
+    const char *files[] = {"cn_grid_co2_2021_2023.csv", "cn_electricity_lifecycle_2023.csv",
+                           "ipcc2006_fuel_combustion_co2.csv", "transport_defra2012_hgv.csv"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/data/factors/%s", src, files[i]);
+        svc_import_result r;
+        assert_int_equal(svc_factor_import(TC(fx->db), path, NULL, "published", &r, &err), TJ_OK);
+    }
+    svc_factor_resolution r;
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "电力", "530000", 0, &r, &err), TJ_ERR_CONFLICT);
+    assert_int_equal(r.families, 4);
+    assert_non_null(strstr(err.message, "电力平均二氧化碳排放因子"));
+    assert_non_null(strstr(err.message, "全国电力平均碳足迹因子（全生命周期）"));
+    assert_non_null(strstr(err.message, "Resolve by one of these names"));
+    /* the nearest region's family first */
+    assert_true(strstr(err.message, "cn-grid-avg-530000") < strstr(err.message, "全国电力平均碳足迹因子"));
+    svc_factor_resolution_release(&r);
+    /* English words, several families too */
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "electricity", "530000", 0, &r, &err), TJ_ERR_CONFLICT);
+    svc_factor_resolution_release(&r);
+    /* one family by its words: resolved, and the explanation says how */
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "life cycle wind", NULL, 0, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "cn-elec-lca-wind-CN-2023");
+    assert_non_null(strstr(r.explanation, "is not a factor name"));
+    svc_factor_resolution_release(&r);
+    /* the listed name then resolves with the usual region chain */
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "电力平均二氧化碳排放因子", "530000", 2023, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "cn-grid-avg-530000-2022");
+    svc_factor_resolution_release(&r);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "钢铁", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
+
+    /* roles and visibility */
+    svc_ctx sub, other, rev;
+    assert_int_equal(svc_ctx_init(&sub, fx->db, "u:sub", "sub", "org-a", SVC_ROLE_SUBMITTER, &err), TJ_OK);
+    assert_int_equal(svc_ctx_init(&other, fx->db, "u:other", "other", "org-b", SVC_ROLE_ENTERPRISE, &err), TJ_OK);
+    assert_int_equal(svc_ctx_init(&rev, fx->db, "u:rev", "rev", "org-c", SVC_ROLE_REVIEWER, &err), TJ_OK);
+    assert_int_equal(store_exec(fx->db, "INSERT INTO organisation (id, name, kind, created_at) VALUES "
+                                        "('org-a', 'A', 'enterprise', '2026-01-01T00:00:00Z')", &err), TJ_OK);
+    svc_factor f;
+    svc_factor_init(&f);
+    set(&f, "id", "mine");
+    set(&f, "name_zh", "我的因子");
+    set(&f, "category", "c");
+    set(&f, "unit", "kg");
+    set(&f, "value", "1");
+    set(&f, "region", "CN");
+    set(&f, "source_doc", "report");
+    assert_int_equal(svc_factor_add(&rev, &f, &err), TJ_ERR_PERM); /* reviewers do not add */
+    assert_int_equal(svc_factor_add(&sub, &f, &err), TJ_OK);
+    assert_string_equal(f.owner_org, "org-a");
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(&other, "mine", 0, &f, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_transition(&other, "mine", 0, "submit", NULL, NULL, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_transition(&sub, "mine", 0, "submit", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(&sub, "mine", 0, "review", NULL, NULL, &err), TJ_ERR_PERM);
+    assert_int_equal(svc_factor_transition(&rev, "mine", 0, "review", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(&rev, "mine", 0, "approve", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(&rev, "mine", 0, "publish", NULL, NULL, &err), TJ_ERR_PERM);
+    assert_int_equal(svc_factor_transition(TC(fx->db), "mine", 0, "publish", NULL, &f, &err), TJ_OK);
+    assert_string_equal(f.status, "published");
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(&other, "mine", 0, &f, &err), TJ_OK); /* published: public */
+    svc_factor_release(&f);
+    /* the ledger: add, submit, review, approve, publish of mine@1, and its
+     * state digest is the current state's */
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM ledger_entry WHERE object_id = 'mine@1'"), 5);
+    json_t *st_json;
+    assert_int_equal(svc_factor_state_json(TC(fx->db), "mine@1", &st_json, &err), TJ_OK);
+    char hex[65];
+    assert_int_equal(ledger_digest_json(st_json, hex, &err), TJ_OK);
+    json_decref(st_json);
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT COUNT(*) FROM ledger_entry WHERE object_id = 'mine@1' AND kind = 'factor.publish' AND "
+             "state_digest = '%s'",
+             hex);
+    assert_int_equal(tjt_count(fx->db, q), 1);
+    /* one ledger entry per imported version */
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM ledger_entry WHERE kind = 'factor.import'"),
+                     tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id <> 'mine'"));
+    assert_true(fx_columns_agree());
+    svc_ctx_release(&sub);
+    svc_ctx_release(&other);
+    svc_ctx_release(&rev);
+}
+
 static void test_search(void **state)
 {
     search_cases(*state);
@@ -985,6 +1082,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_workflow, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_validation, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_words, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search_keys, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search_index_plan, tjt_setup, tjt_teardown),
