@@ -86,7 +86,11 @@ static void sub_usage(const char *sub, FILE *out)
               "QUERY is a factor id or exactly one of its names or aliases (case-insensitive).  Among\n"
               "published versions: the region itself, then (for a city) its province, its grid, then\n"
               "national; within a region the newest reference year not after Y (no --year: newest);\n"
-              "ties go to the newer source date, then the smaller id.  The choice is explained.\n",
+              "ties go to the newer source date, then the smaller id.  The choice is explained.\n"
+              "Everyday words (电力, diesel) that are no factor's name match the published factors whose\n"
+              "names, aliases or category contain every word, grouped into families by name: one family\n"
+              "is resolved as above; several are listed (nearest region first) with their names, to\n"
+              "resolve by one of them or by an id.  日常用语匹配多个因子族时列出供选择。\n",
               out);
     } else if (!strcmp(sub, "import")) {
         fputs("usage: tanji factor import FILE... [--status draft|published] [--input-format csv|json]\n"
