@@ -1,5 +1,5 @@
 /*
- * svc_factor internals shared by factors.c and factors_io.c.
+ * svc_factor internals shared by the services/factor_*.c files.
  * Ownership: svc_regions owns its strings (svc_regions_release); functions
  * returning char * return malloc'ed strings the caller frees.
  */
