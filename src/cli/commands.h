@@ -14,6 +14,7 @@ enum {
     EXIT_INPUT = 2,    /* bad input data (file syntax, schema, semantics) */
     EXIT_INTERNAL = 3, /* internal, I/O or database error */
     EXIT_NONCONFORM = 4, /* tanji check: the model does not conform to its rule */
+    EXIT_SKIPPED = 5,    /* done as asked, but some input was skipped (import --skip-invalid) */
 };
 
 /* Print "tanji: <formatted error>" to stderr and return the exit code that
@@ -33,6 +34,7 @@ int cmd_check(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_footprint(int argc, char **argv);
 
 /* Rules directory: opt if given, else $TJ_RULES_DIR, else the built-in data dir. */
 const char *cli_rules_dir(const char *opt);

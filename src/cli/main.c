@@ -15,6 +15,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"calc", cmd_calc, "calculate a product carbon footprint", "计算产品碳足迹"},
+    {"footprint", cmd_footprint, "saved footprint records: list, show, export", "碳足迹记录：列表、查看、导出"},
     {"check", cmd_check, "check a model against its accounting rule", "检查模型是否符合核算规则"},
     {"import", cmd_import, "import outside data (openLCA JSON-LD)", "导入外部数据（openLCA JSON-LD）"},
     {"model", cmd_model, "build a model from enterprise CSV sheets", "由企业台账（CSV）生成模型"},

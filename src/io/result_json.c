@@ -85,6 +85,23 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
         put(g, "gas", jstr(res->gas[i].gas), &ok);
         put(g, "amount_kg", jreal(res->gas[i].amount), &ok);
         put(g, "co2e", jreal(res->gas[i].co2e), &ok);
+        put(g, "co2e_from_factors", jreal(res->gas[i].co2e_factors), &ok);
+    }
+
+    json_t *unsplit = json_array();
+    put(root, "unsplit_factors", unsplit, &ok);
+    for (int i = 0; unsplit && i < res->nunsplit; i++) {
+        const calc_unsplit_item *it = &res->unsplit[i];
+        if (it->flow < 0 || it->flow >= sys->m)
+            continue;
+        const calc_flow *fl = &sys->flow[it->flow];
+        json_t *o = json_object();
+        append(unsplit, o, &ok);
+        if (!o)
+            break;
+        put(o, "flow", jstr(fl->id), &ok);
+        put(o, "name", jstr(fl->name), &ok);
+        put(o, "co2e", jreal(it->co2e), &ok);
     }
 
     json_t *procs = json_array();
@@ -271,8 +288,25 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
         for (int i = 0; i < res->ngas && i < 10; i++) {
             fputs("  ", out);
             tj_fput_cell(out, res->gas[i].gas, 32);
-            fprintf(out, " %14.6g %14.6g %6.1f%%\n", res->gas[i].amount, res->gas[i].co2e,
-                    pct(res->gas[i].co2e, res->total));
+            if (isnan(res->gas[i].amount))
+                fprintf(out, " %14s", "-");
+            else
+                fprintf(out, " %14.6g", res->gas[i].amount);
+            fprintf(out, " %14.6g %6.1f%%\n", res->gas[i].co2e, pct(res->gas[i].co2e, res->total));
+        }
+    }
+    if (res->nunsplit > 0) {
+        double sum = 0;
+        for (int i = 0; i < res->nunsplit; i++)
+            sum += res->unsplit[i].co2e;
+        int k = res->nunsplit < 10 ? res->nunsplit : 10;
+        fprintf(out, "\nFactors not split by gas (%.6g kg CO2e, %.1f%%; top %d of %d):\n", sum, pct(sum, res->total), k,
+                res->nunsplit);
+        for (int i = 0; i < k; i++) {
+            const calc_unsplit_item *it = &res->unsplit[i];
+            fputs("  ", out);
+            tj_fput_cell(out, it->flow >= 0 && it->flow < sys->m ? sys->flow[it->flow].name : "?", 32);
+            fprintf(out, " %14s %14.6g %6.1f%%\n", "", it->co2e, pct(it->co2e, res->total));
         }
     }
 

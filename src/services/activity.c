@@ -1,5 +1,6 @@
 /* Enterprise activity data (CSV) -> model JSON; see activity.h. */
 #include "services/activity.h"
+#include "tanji/buf.h"
 #include "tanji/text.h"
 
 #include <csv.h>
@@ -420,6 +421,17 @@ static tj_status unmatched(ctx *c, const char *file, long line, const char *name
     return TJ_OK;
 }
 
+/* "ID@VERSION" as a new JSON string, NULL when out of memory. */
+static json_t *factor_ref(const char *id, int version)
+{
+    char *s = NULL;
+    if (asprintf(&s, "%s@%d", id, version) < 0)
+        return NULL;
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
 /* Factor reference for a line: sets *ref (new JSON value). */
 static tj_status match_factor(ctx *c, const char *file, long line, const char *factor_id, const char *query,
                               json_t **ref)
@@ -442,9 +454,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
             svc_factor_init(&fac);
             if (!svc_factor_parse_ref(factor_id, &id, &version, &e2) &&
                 !svc_factor_get(c->fctx, id, version, &fac, &e2)) {
-                char buf[300];
-                snprintf(buf, sizeof buf, "%s@%d", fac.id, fac.version);
-                *ref = json_string(buf);
+                *ref = factor_ref(fac.id, fac.version);
                 c->res->by_id++;
                 svc_factor_release(&fac);
                 free(id);
@@ -471,10 +481,8 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
         memset(&res, 0, sizeof res);
         tj_error e2;
         if (!svc_factor_resolve(c->fctx, query, c->opt->region, c->opt->year, &res, &e2)) {
-            char buf[300];
-            snprintf(buf, sizeof buf, "%s@%d", res.factor.id, res.factor.version);
+            *ref = factor_ref(res.factor.id, res.factor.version);
             svc_factor_resolution_release(&res);
-            *ref = json_string(buf);
             c->res->by_query++;
             return *ref ? TJ_OK : tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
         }
@@ -532,6 +540,8 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
     if (st)
         return st;
     int map[C_COUNT];
+    tj_buf flowbuf;
+    tj_buf_init(&flowbuf, TJ_BUF_KEY_MAX);
     map_header(t.rows[0], t.ncells[0], map);
     if (kind == SVC_SHEET_TRANSPORT) {
         if (map[C_NAME] < 0 || ((map[C_MASS] < 0 || map[C_DISTANCE] < 0) && map[C_AMOUNT] < 0)) {
@@ -556,7 +566,6 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         }
         double amount = 0;
         const char *unit = cell(&t, r, map, C_UNIT);
-        char flowbuf[512];
         const char *flow = name;
         if (kind == SVC_SHEET_TRANSPORT && map[C_MASS] >= 0 && map[C_DISTANCE] >= 0 &&
             *cell(&t, r, map, C_MASS)) {
@@ -601,8 +610,15 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         if (kind == SVC_SHEET_TRANSPORT) {
             const char *from = cell(&t, r, map, C_FROM), *to = cell(&t, r, map, C_TO);
             if (*from || *to) {
-                snprintf(flowbuf, sizeof flowbuf, "%s (%s → %s)", name, from, to);
-                flow = flowbuf;
+                tj_buf_reset(&flowbuf);
+                if ((st = tj_buf_appendf(&flowbuf, "%s (%s → %s)", name, from, to))) {
+                    st = st == TJ_ERR_NOMEM ? tj_error_set(c->err, st, NULL, "out of memory")
+                                            : tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
+                                                              "name, from and to are longer than %u bytes together",
+                                                              TJ_BUF_KEY_MAX);
+                    goto out;
+                }
+                flow = tj_buf_str(&flowbuf);
             }
         }
         /* stage and process */
@@ -682,6 +698,7 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         json_array_append_new(exs, ex);
     }
 out:
+    tj_buf_release(&flowbuf);
     table_release(&t);
     return st;
 }
@@ -753,8 +770,11 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
         if (p == main_proc)
             continue;
         /* each other process supplies its share for the declared amount of product */
-        char flow[600];
-        snprintf(flow, sizeof flow, "%s: %s", json_string_value(json_object_get(p, "name")), pname);
+        char *flow = NULL;
+        if (asprintf(&flow, "%s: %s", json_string_value(json_object_get(p, "name")), pname) < 0) {
+            st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
         json_array_insert_new(json_object_get(p, "exchanges"), 0,
                               json_pack("{s:s, s:s, s:s, s:i, s:s}", "type", "product", "direction", "output",
                                         "flow", flow, "amount", 1, "unit", "piece"));
@@ -762,6 +782,7 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
                               json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "type", "product", "direction",
                                         "input", "flow", flow, "amount", 1, "unit", "piece", "provider",
                                         json_string_value(json_object_get(p, "id"))));
+        free(flow);
     }
     for (size_t k = 0; k < c.nf; k++) {
         inline_factor *f = &c.f[k];

@@ -432,9 +432,12 @@ tj_status svc_factor_resolve(svc_ctx *ctx, const char *query, const char *region
 json_t *svc_factor_resolution_json(const svc_factor_resolution *r)
 {
     const svc_factor *f = &r->factor;
-    char ref[320];
-    snprintf(ref, sizeof ref, "%s@%d", f->id, f->version);
-    return json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value", f->value, "unit",
+    char *ref = NULL;
+    if (asprintf(&ref, "%s@%d", f->id, f->version) < 0)
+        return NULL;
+    json_t *j = json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value", f->value, "unit",
                      f->unit, "source", f->source_doc, "quality", f->quality, "chain", r->chain, "explanation",
                      r->explanation, "candidates", r->candidates, "factor", svc_factor_to_json(f));
+    free(ref);
+    return j;
 }
