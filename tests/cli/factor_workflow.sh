@@ -82,9 +82,14 @@ assert ev[2]["actor"]=="expert" and [e["actor"] for e in ev if e["action"]=="pub
 ' || fail "history: $out"
     # every change is a ledger entry: add, submit, review, approve, publish (v1); add ... (v2)
     if [[ "$DB" != postgres* ]]; then
-        n=$(sqlite3 "$DB" "SELECT COUNT(*) FROM ledger_entry WHERE object_type = 'factor_version' AND object_id LIKE 'yn-coffee@%'")
-        [ "$n" -ge 11 ] || fail "ledger entries for yn-coffee: $n"
-        sqlite3 "$DB" "SELECT kind FROM ledger_entry WHERE object_id = 'yn-coffee@1' ORDER BY idx" | tr '\n' ' ' | grep -q 'factor.add factor.submit factor.review factor.approve factor.publish factor.supersede' || fail "ledger kinds: $(sqlite3 "$DB" "SELECT kind FROM ledger_entry WHERE object_id = 'yn-coffee@1' ORDER BY idx")"
+        python3 - "$DB" <<'PY' || fail "ledger entries for yn-coffee"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n = c.execute("SELECT COUNT(*) FROM ledger_entry WHERE object_type = 'factor_version' AND object_id LIKE 'yn-coffee@%'").fetchone()[0]
+assert n >= 11, n
+kinds = [k for (k,) in c.execute("SELECT kind FROM ledger_entry WHERE object_id = 'yn-coffee@1' ORDER BY idx")]
+assert kinds[:6] == ["factor.add", "factor.submit", "factor.review", "factor.approve", "factor.publish", "factor.supersede"], kinds
+PY
     fi
     "$T" factor history --db "$DB" yn-coffee | grep -q 'supersede' || fail "history text"
 
