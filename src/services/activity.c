@@ -199,6 +199,8 @@ typedef struct ctx {
     size_t cap_unmatched;
     json_t *processes; /* array */
     json_t *factors;   /* array */
+    svc_ctx fctx_s;    /* the factor database is read as the local operator (opt->db) */
+    svc_ctx *fctx;
 } ctx;
 
 /* Sheet names of a workbook that hold each kind of sheet (any case). */
@@ -443,7 +445,7 @@ static tj_status match_factor(ctx *c, const io_sheet *t, size_t row, long id_col
             svc_factor fac;
             svc_factor_init(&fac);
             if (!svc_factor_parse_ref(factor_id, &id, &version, &e2) &&
-                !svc_factor_get(c->opt->db, id, version, &fac, &e2)) {
+                !svc_factor_get(c->fctx, id, version, &fac, &e2)) {
                 *ref = factor_ref(fac.id, fac.version);
                 c->res->by_id++;
                 svc_factor_release(&fac);
@@ -470,7 +472,7 @@ static tj_status match_factor(ctx *c, const io_sheet *t, size_t row, long id_col
         svc_factor_resolution res;
         memset(&res, 0, sizeof res);
         tj_error e2;
-        if (!svc_factor_resolve(c->opt->db, query, c->opt->region, c->opt->year, &res, &e2)) {
+        if (!svc_factor_resolve(c->fctx, query, c->opt->region, c->opt->year, &res, &e2)) {
             *ref = factor_ref(res.factor.id, res.factor.version);
             svc_factor_resolution_release(&res);
             c->res->by_query++;
@@ -724,9 +726,14 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
                             "transport and waste sheets");
     ctx c = {.opt = opt, .res = res, .err = err};
     char *flow = NULL;
+    tj_status st = TJ_OK;
+    if (opt->db) {
+        if ((st = svc_ctx_local(&c.fctx_s, opt->db, NULL, err)))
+            return st;
+        c.fctx = &c.fctx_s;
+    }
     c.processes = json_array();
     c.factors = json_array();
-    tj_status st = TJ_OK;
     if (!c.processes || !c.factors) {
         st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         goto out;
@@ -830,6 +837,8 @@ out:
     free(flow);
     io_sheet_release(&c.ftab);
     io_xlsx_close(c.book);
+    if (c.fctx)
+        svc_ctx_release(c.fctx);
     if (st)
         svc_activity_result_release(res);
     return st;
