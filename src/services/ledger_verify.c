@@ -384,11 +384,13 @@ static int check_nodes(run *r)
                     return -1;
                 continue;
             }
-            if (!level_has(ch, 2 * i) || !level_has(ch, 2 * i + 1))
-                continue; /* reported at the level below */
+            /* a missing or wrong child is reported at the level below */
+            if (!level_has(ch, 2 * i) || !level_has(ch, 2 * i + 1) || ch->present[2 * i] == 2 ||
+                ch->present[2 * i + 1] == 2)
+                continue;
             merkle_hash h;
             merkle_node_hash(&ch->h[2 * i], &ch->h[2 * i + 1], &h);
-            if (memcmp(h.b, lv->h[i].b, MERKLE_HASH_SIZE) &&
+            if (memcmp(h.b, lv->h[i].b, MERKLE_HASH_SIZE) && (r->stored[L].present[i] = 2) &&
                 add_problem(r->rep, LEDGER_P_NODE, id, first, NULL, NULL,
                             "tree node level %d index %lld (entries %lld..%lld) is not the hash of its children / "
                             "树节点被修改",
