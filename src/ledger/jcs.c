@@ -325,7 +325,8 @@ static const char *emit(jbuf *b, const json_t *v, int depth)
             m[k].value = json_object_iter_value(it);
             k++;
         }
-        qsort(m, k, sizeof *m, member_cmp);
+        if (k)
+            qsort(m, k, sizeof *m, member_cmp);
         put(b, "{", 1);
         const char *why = NULL;
         for (size_t i = 0; i < k && !why; i++) {

@@ -624,7 +624,7 @@ tj_status svc_ledger_verify(svc_ctx *ctx, const unsigned char *trusted_pk, const
     store_ledger_snapshot_end(ctx->db);
     if (!rc && r->oom)
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    if (!rc)
+    if (!rc && out->nproblems)
         qsort(out->problems, out->nproblems, sizeof *out->problems, problem_cmp);
 done:
     levels_free(r->stored);
