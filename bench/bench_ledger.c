@@ -9,7 +9,8 @@
  * without checking it, and raw SHA-256 over the same bytes (the floor of
  * any verification that hashes every entry).
  *
- * usage: bench_ledger [--entries N] [--db URL]   (default: a SQLite file in /tmp)
+ * usage: bench_ledger [--entries N] [--db URL] [--keep]   (default: a SQLite file in
+ * /tmp, removed afterwards unless --keep)
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -86,13 +87,16 @@ int main(int argc, char **argv)
     double med = 0, p95 = 0;
     int64_t n = 1000000;
     const char *url = NULL;
+    int keep = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--entries") && i + 1 < argc)
             n = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--keep"))
+            keep = 1;
         else if (!strcmp(argv[i], "--db") && i + 1 < argc)
             url = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_ledger [--entries N] [--db URL]\n");
+            fprintf(stderr, "usage: bench_ledger [--entries N] [--db URL] [--keep]\n");
             return 1;
         }
     }
@@ -249,7 +253,9 @@ int main(int argc, char **argv)
     unlink(keyp);
     svc_ctx_release(&ctx);
     store_close(db);
-    if (url == path) {
+    if (url == path && keep)
+        printf("kept %s\n", path);
+    else if (url == path) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
         if (system(cmd))
