@@ -279,6 +279,180 @@ LOCAL = [
     ]),
 ]
 
+# ---- the real standards behind the templates ------------------------------
+# From ../shared/reference/research-2026-12.md section 1 (read 2026-12) and the
+# pages it cites.  Every source seen is a reprint, a news item or a
+# standards-shop or document-sharing page, so every entry is "verified": false
+# (UNVERIFIED).  Where no standard was found the entry says so: never a
+# guessed number.  The 2nd (23) and 3rd (73) MIIT lists were not read item by
+# item, so "none_known" means "not found in the sources seen".
+SRC_LIST1 = "https://www.yxiu.cn/finance/ch/362856.html"
+SRC_LIST2 = "https://npo11590u.npoall.com/news/itemid-154597.html"
+SRC_LIST3 = "http://m.bulleintime.com/zhengcefagui/2026/0203116845.html"
+SRC_TOTAL = "https://news.yrules.com/?p=4533"
+SRC_CISA = "https://npo11144c.npoall.com/news/itemid-93165.html"
+MIIT_LISTS = [SRC_LIST1, SRC_LIST2, SRC_LIST3]
+
+CPCIF = {"zh": "中国石油和化学工业联合会", "en": "China Petroleum and Chemical Industry Federation (CPCIF)"}
+CISA = {"zh": "中国钢铁工业协会", "en": "China Iron and Steel Association (CISA)"}
+
+
+def title(product_zh, product_en):
+    return {"zh": "温室气体 产品碳足迹量化方法与要求 " + product_zh,
+            "en": "Greenhouse gases - Quantification methods and requirements for the carbon footprint of products - "
+                  + product_en}
+
+
+def listed(batch, product_zh, product_en, sources, number=None, std_title=None, issuer=None, note=None):
+    """A group standard on MIIT's recommended list `batch`."""
+    d = {}
+    if number:
+        d["number"] = number
+    if std_title:
+        d["title"] = std_title
+    if issuer:
+        d["issuer"] = issuer
+    d["level"] = "group"
+    d["list_batch"] = batch
+    d["status"] = "listed"
+    d["verified"] = False
+    d["source"] = sources
+    if note is None and not number:
+        note = {"zh": f"第{batch}批推荐清单含{product_zh}产品的团体标准，但已查阅的资料未给出其编号和名称。",
+                "en": f"The batch {batch} list includes a group standard for {product_en}; the sources seen do not give "
+                      "its number or title."}
+    if note:
+        d["note"] = note
+    return d
+
+
+def none_known(product_zh, product_en, extra=None):
+    note = {"zh": f"截至2026-12，在已查阅的资料（工业产品碳足迹核算规则团体标准推荐清单第一至三批的转载、"
+                  f"国家标准信息）中未找到{product_zh}的产品碳足迹核算标准；第二、三批清单未逐项核对。",
+            "en": f"As of 2026-12 no carbon footprint standard for {product_en} was found in the sources seen "
+                  "(reprints of MIIT's three recommended lists of group standards, national standard records); "
+                  "the 2nd and 3rd lists were not checked item by item."}
+    if extra:
+        note = {"zh": note["zh"] + extra["zh"], "en": note["en"] + " " + extra["en"]}
+    return {"status": "none_known", "verified": False, "source": MIIT_LISTS + [SRC_TOTAL], "note": note}
+
+
+T_CISA_469 = listed(1, "钢铁", "steel", [SRC_CISA, SRC_LIST1], number="T/CISA 469-2024",
+                    std_title=title("高炉-转炉长流程钢铁产品", "BF-BOF (long-process) steel products"), issuer=CISA,
+                    note={"zh": "该标准适用于高炉-转炉长流程；中国钢铁工业协会称其共有三项团体标准入选第一批清单，"
+                                "其余两项的编号未见。",
+                          "en": "It covers the blast furnace - basic oxygen furnace route; CISA reports three of its "
+                                "group standards on the 1st list, the other two numbers were not seen."})
+LI_ION = {"number": "T/CQAE 12002-2024", "level": "group", "status": "issued", "verified": False,
+          "source": ["https://m.aqrzj.com/doc/369722.html",
+                     "research-2026-12.md section 1: a third-party repository citing a PDF hosted on miit.gov.cn"],
+          "note": {"zh": "覆盖消费类、小动力和储能锂离子电池；第一批推荐清单含锂离子电池标准，一个第三方代码库引用了"
+                         "工信部网站上的该标准文本，但是否即为入选标准未核实；标准名称未见。",
+                   "en": "Covers consumer, small-power and energy-storage Li-ion batteries; the 1st list includes a "
+                         "Li-ion battery standard and a third-party repository cites a copy of this one on miit.gov.cn, "
+                         "but that it is the listed one was not confirmed; its title was not seen."}}
+PV = [{"number": "SJ/T 11926-2024", "level": "industry", "status": "issued", "verified": False,
+       "source": "https://7chinapv.com/industry/4157.html",
+       "note": {"zh": "电子行业标准（光伏组件产品碳足迹）；另有 IEC 63667-1（光伏产品种类规则第1部分：组件）立项中。",
+                "en": "Electronics industry standard for the carbon footprint of PV modules; IEC 63667-1 (PV "
+                      "product category rules, part 1: modules) is a new work item."}},
+      {"number": "GB/T 46340-2025", "title": {"zh": "绿色产品评价 光伏组件及逆变器",
+                                              "en": "Green product assessment - PV modules and inverters"},
+       "level": "national", "status": "in_force", "issued": "2025-10-05", "effective": "2026-05-01",
+       "verified": False, "source": "http://f.tikuw.cn/f/item?id=1848139617208956",
+       "note": {"zh": "绿色产品评价标准，资料性附录 C 给出产品碳足迹报告示例。",
+                "en": "A green-product assessment standard; its informative annex C gives an example footprint report."}}]
+
+STANDARDS = {
+    "electricity": none_known("电力", "electricity", {
+        "zh": "生态环境部等发布的电力碳足迹因子不是产品核算规则。",
+        "en": "The electricity footprint factors published by MEE, NBS and NEA are factors, not a product rule."}),
+    "coal": none_known("煤炭", "coal"),
+    "natural_gas": none_known("天然气", "natural gas"),
+    "fuel_oil": none_known("燃油", "fuel oil"),
+    "steel": T_CISA_469,
+    "steel.bf_bof": T_CISA_469,
+    "steel.eaf": none_known("电炉短流程钢", "EAF steel", {
+        "zh": "长流程钢见 T/CISA 469-2024；中国钢铁工业协会另有两项标准入选第一批清单，编号未见。",
+        "en": "For BF-BOF steel see T/CISA 469-2024; CISA has two more standards on the 1st list whose numbers "
+              "were not seen."}),
+    "electrolytic_aluminium": none_known("电解铝", "electrolytic aluminium"),
+    "cement": listed(1, "水泥", "cement", [SRC_LIST1, SRC_LIST2], note={
+        "zh": "第一批推荐清单含水泥产品的团体标准，已查阅的资料未给出其编号和名称；水泥国家标准正在制定。",
+        "en": "The 1st list includes a group standard for cement; the sources seen do not give its number or title. "
+              "A national standard for cement is in preparation."}),
+    "fertiliser": none_known("化肥", "fertilisers", {
+        "zh": "合成氨见 T/CPCIF 0468-2025。", "en": "For synthetic ammonia see T/CPCIF 0468-2025."}),
+    "hydrogen": listed(3, "氢", "hydrogen", SRC_LIST3, number="T/CPCIF 0466-2025",
+                       std_title=title("氢", "hydrogen"), issuer=CPCIF),
+    "lime": listed(1, "石灰", "lime", [SRC_LIST1, SRC_LIST2], note={
+        "zh": "第一批推荐清单含石灰产品的团体标准，已查阅的资料未给出其编号和名称；石灰国家标准正在制定。",
+        "en": "The 1st list includes a group standard for lime; the sources seen do not give its number or title. "
+              "A national standard for lime is in preparation."}),
+    "glass": {"number": "T/CECRPA 010-2024", "title": title("平板玻璃", "flat glass"),
+              "issuer": {"zh": "中国生态文明研究与促进会",
+                         "en": "China Ecological Civilization Research and Promotion Association"},
+              "level": "group", "status": "issued", "issued": "2024-12-11", "verified": False,
+              "source": ["http://cornels-photography.com/paper/396934465.html", SRC_LIST1],
+              "note": {"zh": "第一批推荐清单含平板玻璃标准，但未核实入选的是否即为本标准。",
+                       "en": "The 1st list includes a flat glass standard; that it is this one was not confirmed."}},
+    "ethylene": listed(1, "乙烯", "ethylene", SRC_LIST1),
+    "synthetic_ammonia": listed(3, "合成氨", "synthetic ammonia", SRC_LIST3, number="T/CPCIF 0468-2025",
+                                std_title=title("合成氨", "synthetic ammonia"), issuer=CPCIF),
+    "calcium_carbide": none_known("电石", "calcium carbide"),
+    "methanol": listed(3, "甲醇", "methanol", SRC_LIST3, number="T/CPCIF 0467-2025",
+                       std_title=title("甲醇", "methanol"), issuer=CPCIF),
+    "lithium_battery": LI_ION,
+    "lithium_battery.consumer": LI_ION,
+    "lithium_battery.small_power": LI_ION,
+    "lithium_battery.storage": LI_ION,
+    "lithium_battery.large_power": none_known("动力锂离子电池", "traction Li-ion batteries", {
+        "zh": "工信部动力电池碳足迹申报（工信厅通装函〔2025〕551号）要求额定能量大于 2 kWh 的车用动力电池"
+              "申报碳足迹（2027-01-01 起常态化），这是申报制度，不是核算标准（来源未核实："
+              "https://www.yuhaojiang.com/redian/1441623.html）。",
+        "en": "MIIT's traction battery footprint declaration (工信厅通装函〔2025〕551号; routine from 2027-01-01, "
+              "packs above 2 kWh) is a declaration scheme, not an accounting standard "
+              "(https://www.yuhaojiang.com/redian/1441623.html, UNVERIFIED)."}),
+    "new_energy_vehicle": none_known("新能源汽车", "new energy vehicles"),
+    "photovoltaic": PV,
+    "photovoltaic.module": PV,
+    "electronics": none_known("电子电器产品（总类）", "electrical and electronic products in general", {
+        "zh": "第一批推荐清单含手机产品的团体标准。", "en": "The 1st list includes a group standard for mobile phones."}),
+    "ferroalloy": listed(1, "铁合金", "ferroalloys", [SRC_LIST1, SRC_CISA]),
+    "textiles": none_known("纺织品", "textiles"),
+    "room_air_conditioner": none_known("房间空气调节器", "room air conditioners"),
+    "desktop_pc": none_known("台式微型计算机", "desktop computers"),
+    "laptop": none_known("便携式计算机", "laptop computers"),
+    "small_power_motor": none_known("小功率电动机", "small-power motors"),
+    "tyre": [listed(3, "轮胎", "tyres", SRC_LIST3, number="T/CPCIF 0391-2024", std_title=title("轮胎", "tyres"),
+                    issuer=CPCIF),
+             {"number": "T/CCIIA 0011-2025", "level": "group", "status": "in_force", "issued": "2025-12-01",
+              "effective": "2026-03-01", "verified": False, "source": "https://www.yunbiaozhun.com/detail/1753836.html",
+              "note": {"zh": "轮胎产品碳足迹团体标准，覆盖乘用车、载重、工程、农业、工业和摩托车轮胎。",
+                       "en": "Group standard for tyre footprints: passenger car, truck, off-the-road, agricultural, "
+                             "industrial and motorcycle tyres."}}],
+    "wood_panel": none_known("人造板和木质地板", "wood-based panels and flooring"),
+    "copper": listed(1, "阴极铜", "cathode copper", SRC_LIST1),
+    "lead": none_known("铅", "lead"),
+    "zinc": listed(1, "锌锭", "zinc ingots", SRC_LIST1),
+    "industrial_silicon": listed(1, "工业硅", "industrial silicon", SRC_LIST1),
+    "tin": none_known("锡", "tin"),
+    "platinum": none_known("铂", "platinum"),
+    "palladium": none_known("钯", "palladium"),
+    "rhodium": none_known("铑", "rhodium"),
+    "coffee": none_known("咖啡", "coffee"),
+    "tea": none_known("茶叶", "tea"),
+    "cut_flowers": none_known("鲜切花", "cut flowers"),
+    "ammonium_phosphate": none_known("磷铵", "ammonium phosphates"),
+    "coke": {"level": "group", "status": "issued", "issuer": CISA, "verified": False, "source": SRC_CISA,
+             "note": {"zh": "中国钢铁工业协会称其已发布冶金焦炭产品碳足迹团体标准，编号未见，未见其入选推荐清单。",
+                      "en": "CISA reports a group standard for metallurgical coke among its footprint standards; its "
+                            "number was not seen, nor was it seen on a MIIT list."}},
+    "tobacco": none_known("烟草制品", "tobacco products"),
+    "liquor": none_known("白酒", "Chinese liquor"),
+    "tropical_agri": none_known("热带农产品", "tropical agricultural products"),
+}
+
 REPORTING = ["total", "by_stage", "by_gas", "fossil", "biogenic_emissions", "biogenic_removals",
              "dluc", "aircraft", "dqr", "cutoffs", "allocation", "uncertainty", "factor_versions", "inputs_digest"]
 
@@ -321,6 +495,7 @@ def rule(prod, rid, level, region=None, region_zh=None, region_en=None, catalogu
         "dqr_max": prod["dqr"],
         "reporting": REPORTING,
     }
+    r["standard"] = STANDARDS[prod["cat"]]
     if catalogues:
         r["lists"] = list(catalogues)
     if region:

@@ -60,6 +60,8 @@ void calc_gen_params_default(calc_gen_params *p)
     p->inputs = 13;
     p->core = 3000;
     p->basic = 5000;
+    p->core_colsum = 0.8;
+    p->unit_cycles = 0;
     p->seed = 1;
 }
 
@@ -95,7 +97,8 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
     memset(g, 0, sizeof *g);
     int n = p->n;
     if (n < 1 || n > 50000000 || p->inputs < 0 || p->inputs > 1000 || p->core < 0 || p->basic < p->core ||
-        p->basic > n)
+        p->basic > n || !(p->core_colsum > 0.2 && p->core_colsum < 1.0) || p->unit_cycles < 0 ||
+        (p->unit_cycles > 0 && 2 * p->unit_cycles + 40 > p->core))
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "bad generator parameters");
     if ((size_t)n * (size_t)(2 * p->inputs + 2) + 16 > (size_t)INT_MAX)
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "generated system too large");
@@ -113,15 +116,27 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
     double *w = malloc(((size_t)2 * p->inputs + 2) * sizeof *w);
     int *rows = malloc(((size_t)2 * p->inputs + 2) * sizeof *rows);
     double *scale = malloc((size_t)n * sizeof *scale);
-    if (!g->tri || !g->tci || !g->tv || !g->eri || !g->eci || !g->ev || !w || !rows || !scale) {
+    int *partner = malloc((size_t)n * sizeof *partner);
+    if (!partner || !g->tri || !g->tci || !g->tv || !g->eri || !g->eci || !g->ev || !w || !rows || !scale) {
         free(w);
         free(rows);
         free(scale);
+        free(partner);
         calc_gen_release(g);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory generating a system");
     }
     g->n = n;
     g->m = 3;
+    /* Near-unit cycles (electricity trade between two grids, metal
+     * recycling): pairs spread over the core, away from the hubs. */
+    for (int j = 0; j < n; j++)
+        partner[j] = -1;
+    for (int t = 0; t < p->unit_cycles; t++) {
+        int a = hubs + 10 + 2 * t * ((core - hubs - 20) / (2 * p->unit_cycles));
+        partner[a] = a + 1;
+        partner[a + 1] = a;
+    }
+    g->max_core_colsum = 0;
 
     /* A = R (I - Q) C: Q holds the input shares (columns sum to < 1), R
      * the product units (kg vs t vs g ...) and C the reference amounts (a
@@ -190,8 +205,23 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
         double sum = 0.0;
         for (int t = 0; t < cnt; t++)
             sum += w[t];
-        /* Inputs of this column sum to 0.2 .. 0.8 of its output. */
-        double total = 0.2 + 0.6 * calc_gen_rng_uniform(&r);
+        /* Inputs of this column sum to 0.2 .. 0.8 of its output (core:
+         * 0.2 .. core_colsum).  A cycle member takes 0.9995 from its partner
+         * and 0.0004 from the rest. */
+        double hi = j < core ? p->core_colsum : 0.8;
+        double total = 0.2 + (hi - 0.2) * calc_gen_rng_uniform(&r);
+        if (partner[j] >= 0) {
+            total = cnt > 0 ? 0.0004 : 0.0;
+            g->tri[k] = partner[j];
+            g->tci[k] = j;
+            g->tv[k] = -0.9995 * scale[partner[j]] * g->ev[j];
+            k++;
+        }
+        if (j < core) {
+            double cs = total + (partner[j] >= 0 ? 0.9995 : 0.0);
+            if (cs > g->max_core_colsum)
+                g->max_core_colsum = cs;
+        }
         for (int t = 0; t < cnt; t++) {
             g->tri[k] = rows[t];
             g->tci[k] = j;
@@ -219,6 +249,7 @@ tj_status calc_gen_generate(const calc_gen_params *p, calc_gen_system *g, tj_err
     free(w);
     free(rows);
     free(scale);
+    free(partner);
     return TJ_OK;
 }
 

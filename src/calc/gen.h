@@ -37,12 +37,16 @@ typedef struct calc_gen_params {
     int inputs; /* mean product inputs per process; default 13 */
     int core;   /* interlinked core size; default 3000 */
     int basic;  /* core + basic-material processes; default 5000 */
+    double core_colsum; /* input shares of a core column sum to 0.2 .. this; default 0.8 */
+    int unit_cycles;    /* pairs of core processes feeding each other with loop gain
+                           0.999 (each takes 0.9995 of its output from the other); default 0 */
     uint64_t seed;
 } calc_gen_params;
 
 typedef struct calc_gen_system {
     int n, m; /* processes, elementary flows (3) */
     int ntech, nelem;
+    double max_core_colsum; /* largest input share sum of a core column */
     int *tri, *tci;
     double *tv;
     int *eri, *eci;

@@ -11,7 +11,9 @@
  * - Gas amounts: a flow with a negative factor (uptake, e.g. biogenic CO2
  *   removal characterised -1) counts as a negative amount of its gas, so the
  *   gas list reports net kg emitted.  Gas flows are taken to be in kg (the
- *   model parser converts); background factors report kg CO2e as amount.
+ *   model parser converts).  Background factors are not gases: their CO2e
+ *   goes to the gases of their per-gas breakdown (CO2e only; no kg of gas),
+ *   and what no breakdown covers is listed per factor as not split by gas.
  * - DQR: an elementary entry is rated when all four indicators are set
  *   (non-zero); its own rating wins over its process's.  Weights are the
  *   absolute CO2e of each entry for the demand.
@@ -279,18 +281,6 @@ static int cmp_gas_item(const void *x, const void *y)
     return c ? c : strcmp(a->gas, b->gas);
 }
 
-typedef struct gas_key {
-    const char *key;
-    int flow;
-} gas_key;
-
-static int cmp_gas_key(const void *x, const void *y)
-{
-    const gas_key *a = x, *b = y;
-    int c = strcmp(a->key, b->key);
-    return c ? c : (a->flow > b->flow) - (a->flow < b->flow);
-}
-
 static const char *dqr_rating(double dqr)
 {
     if (dqr <= 0)
@@ -541,54 +531,80 @@ out:
     return rc;
 }
 
+static int cmp_unsplit_item(const void *x, const void *y)
+{
+    const calc_unsplit_item *a = x, *b = y;
+    int c = cmp_abs_desc(a->co2e, b->co2e);
+    return c ? c : (a->flow > b->flow) - (a->flow < b->flow);
+}
+
+/* The gas row for gas (rows are few: a linear search). */
+static calc_gas_item *gas_row(calc_result *res, const tj_gas *gas)
+{
+    for (int i = 0; i < res->ngas; i++)
+        if (!strcmp(res->gas[i].gas, gas->id))
+            return &res->gas[i];
+    return NULL;
+}
+
+/* By gas: elementary flows of a gas count under it; background factors count
+ * under the gases of their per-gas breakdown, and whatever no breakdown
+ * covers (all of a factor without one) is listed per flow as not split by
+ * gas -- never as if a factor were a gas. */
 static tj_status build_gases(const calc_context *ctx, calc_result *res, tj_error *err)
 {
     const calc_system *sys = ctx->sys;
     const double *g = ctx->g;
-    int cnt = 0;
-    for (int k = 0; k < sys->m; k++)
-        if (g[k] != 0 && (sys->flow[k].cf != 0 || sys->flow[k].gas))
-            cnt++;
-    if (cnt == 0)
-        return TJ_OK;
-    gas_key *keys = malloc((size_t)cnt * sizeof *keys);
-    res->gas = calloc((size_t)cnt, sizeof *res->gas);
-    if (!keys || !res->gas) {
-        free(keys);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
-    int i = 0;
+    int ngas_max = 0, nunsplit_max = 0;
     for (int k = 0; k < sys->m; k++) {
         const calc_flow *fl = &sys->flow[k];
-        if (g[k] != 0 && (fl->cf != 0 || fl->gas))
-            keys[i++] = (gas_key){(fl->gas && !fl->background) ? fl->gas->id : fl->name, k};
-    }
-    qsort(keys, (size_t)cnt, sizeof *keys, cmp_gas_key);
-    int ng = 0;
-    for (i = 0; i < cnt; i++) {
-        const calc_flow *fl = &sys->flow[keys[i].flow];
-        double co2e = fl->cf * g[keys[i].flow];
-        double amount = (fl->background || !fl->gas) && fl->cf != 0 ? co2e
-                        : fl->cf < 0                                ? -g[keys[i].flow]
-                                                                    : g[keys[i].flow];
-        if (ng == 0 || strcmp(res->gas[ng - 1].gas, keys[i].key) != 0) {
-            char *dup = strdup(keys[i].key);
-            if (!dup) {
-                res->ngas = ng;
-                free(keys);
-                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            }
-            res->gas[ng].gas = dup;
-            res->gas[ng].amount = 0;
-            res->gas[ng].co2e = 0;
-            ng++;
+        if (g[k] == 0)
+            continue;
+        if (fl->gas && !fl->background)
+            ngas_max++;
+        else if (fl->cf != 0) {
+            ngas_max += fl->nparts;
+            nunsplit_max++;
         }
-        res->gas[ng - 1].amount += amount;
-        res->gas[ng - 1].co2e += co2e;
     }
-    res->ngas = ng;
-    free(keys);
-    qsort(res->gas, (size_t)ng, sizeof *res->gas, cmp_gas_item);
+    if (ngas_max > 0 && !(res->gas = calloc((size_t)ngas_max, sizeof *res->gas)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    if (nunsplit_max > 0 && !(res->unsplit = calloc((size_t)nunsplit_max, sizeof *res->unsplit)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    for (int k = 0; k < sys->m; k++) {
+        const calc_flow *fl = &sys->flow[k];
+        if (g[k] == 0 || !((fl->gas && !fl->background) || fl->cf != 0))
+            continue;
+        int own = fl->gas && !fl->background;
+        int nparts = own ? 1 : fl->nparts;
+        double rest = fl->cf;
+        for (int p = 0; p < nparts; p++) {
+            const tj_gas *gas = own ? fl->gas : fl->parts[p].gas;
+            double cf = own ? fl->cf : fl->parts[p].cf;
+            calc_gas_item *row = gas_row(res, gas);
+            if (!row) {
+                row = &res->gas[res->ngas];
+                if (!(row->gas = strdup(gas->id)))
+                    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                row->amount = NAN; /* until a flow of the gas itself counts */
+                res->ngas++;
+            }
+            row->co2e += cf * g[k];
+            if (own)
+                /* a removal (characterised -1) counts as a negative amount */
+                row->amount = (isnan(row->amount) ? 0 : row->amount) + (fl->cf < 0 ? -g[k] : g[k]);
+            else
+                row->co2e_factors += cf * g[k];
+            rest -= cf;
+        }
+        /* what a breakdown leaves (rounding aside) is not split by gas */
+        if (!own && (fl->nparts == 0 || fabs(rest) > 1e-9 * fabs(fl->cf)))
+            res->unsplit[res->nunsplit++] = (calc_unsplit_item){k, rest * g[k]};
+    }
+    if (res->ngas > 1)
+        qsort(res->gas, (size_t)res->ngas, sizeof *res->gas, cmp_gas_item);
+    if (res->nunsplit > 1)
+        qsort(res->unsplit, (size_t)res->nunsplit, sizeof *res->unsplit, cmp_unsplit_item);
     return TJ_OK;
 }
 
@@ -599,6 +615,7 @@ void calc_result_free(calc_result *res)
     for (int i = 0; i < res->ngas; i++)
         free((char *)res->gas[i].gas);
     free(res->gas);
+    free(res->unsplit);
     free(res->proc);
     free(res->path);
     free(res->inv);
@@ -812,10 +829,25 @@ static void zig_init(zig *z)
     z->f[ZIG_N] = 1;
 }
 
-static double rng_normal(calc_rng *r, const zig *z)
+/* The rare part of the ziggurat: edges of the layers and the tail. */
+static double rng_normal_slow(calc_rng *r, const zig *z, uint64_t bits);
+
+/* A standard normal; the common case (about 99%) is inline. */
+static inline double rng_normal(calc_rng *r, const zig *z)
 {
-    for (;;) {
-        uint64_t bits = calc_rng_next(r);
+    uint64_t bits = calc_rng_next(r);
+    int i = (int)(bits & 0xff);
+    double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
+    if (x < z->x[i + 1])
+        return (bits & 0x100) ? -x : x; /* inside the layer's core rectangle */
+    return rng_normal_slow(r, z, bits);
+}
+
+static double rng_normal_slow(calc_rng *r, const zig *z, uint64_t bits)
+{
+    for (int first = 1;; first = 0) {
+        if (!first)
+            bits = calc_rng_next(r);
         int i = (int)(bits & 0xff);
         double sign = (bits & 0x100) ? -1.0 : 1.0;
         double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
@@ -913,11 +945,55 @@ static void stats_of(double *v, int k, calc_stats *st)
     }
 }
 
-/* Draw one value for each item into out (the RNG stream is consumed in item order). */
-static void sample_items(calc_rng *r, const zig *z, const mc_item *items, int cnt, double *out)
+/* exp(x) to about one ulp without a library call: x = k ln2 + t (Cody and
+ * Waite's split of ln2), exp(t) by its Taylor series to t^13 (|t| <= 0.35,
+ * remainder below 2e-16), times 2^k built in the exponent bits.  A plain
+ * loop of these vectorises; it is what makes lognormal sampling cheap. */
+static inline double fast_exp(double x)
+{
+    /* Clamped to where 2^k is a normal number; callers pass |x| far below. */
+    x = x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);
+    /* Round x log2(e) to the nearest integer with the 1.5 x 2^52 trick: the
+     * integer lands in the low bits of the mantissa. */
+    double kd = x * 1.4426950408889634 + 0x1.8p52;
+    union {
+        double d;
+        uint64_t u;
+    } kb = {kd}, sc;
+    double k = kd - 0x1.8p52;
+    double t = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0;
+    p = p * t + 1.0 / 479001600.0;
+    p = p * t + 1.0 / 39916800.0;
+    p = p * t + 1.0 / 3628800.0;
+    p = p * t + 1.0 / 362880.0;
+    p = p * t + 1.0 / 40320.0;
+    p = p * t + 1.0 / 5040.0;
+    p = p * t + 1.0 / 720.0;
+    p = p * t + 1.0 / 120.0;
+    p = p * t + 1.0 / 24.0;
+    p = p * t + 1.0 / 6.0;
+    p = p * t + 0.5;
+    p = p * t + 1.0;
+    p = p * t + 1.0;
+    sc.u = (kb.u - 0x4338000000000000ULL + 1023) << 52;
+    return p * sc.d;
+}
+
+/* Draw one value for each item into out (the RNG stream is consumed in item
+ * order).  Lognormal items take two passes: the standard normals first, then
+ * median x exp(ln(gsd) z) in a branch-free loop. */
+static void sample_items(calc_rng *r, const zig *z, const mc_item *items, const double *lmed,
+                         const double *lsig, int cnt, double *out)
 {
     for (int i = 0; i < cnt; i++)
-        out[i] = mc_sample(r, z, &items[i]);
+        out[i] = items[i].kind == CALC_DIST_LOGNORMAL ? (items[i].p2 > 0 ? rng_normal(r, z) : 0.0)
+                                                      : mc_sample(r, z, &items[i]);
+    /* lsig is 0 and lmed NaN for the other kinds, whose draws stay. */
+    for (int i = 0; i < cnt; i++) {
+        double v = lmed[i] * fast_exp(lsig[i] * out[i]);
+        out[i] = lmed[i] == lmed[i] ? v : out[i];
+    }
 }
 
 /* Overwrite the sampled positions of val: reset to base, then add each
@@ -939,6 +1015,7 @@ typedef struct mc_sampler {
     calc_rng r;
     const zig *z;
     const mc_item *ia, *ib;
+    double *lmed, *lsig; /* per item (A's then B's): lognormal median and ln(gsd) */
     int nta, ntb, iterations;
     double *slot[2]; /* nta + ntb draws each */
     int full[2];
@@ -950,8 +1027,9 @@ typedef struct mc_sampler {
 
 static void sampler_fill(mc_sampler *sm, int slot)
 {
-    sample_items(&sm->r, sm->z, sm->ia, sm->nta, sm->slot[slot]);
-    sample_items(&sm->r, sm->z, sm->ib, sm->ntb, sm->slot[slot] + sm->nta);
+    sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->slot[slot]);
+    sample_items(&sm->r, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb,
+                 sm->slot[slot] + sm->nta);
 }
 
 static void *sampler_main(void *arg)
@@ -1023,7 +1101,7 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
     tj_error e;
     if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
         return ctx->solver;
-    if (calc_solver_new(&ctx->a, CALC_SOLVER_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
+    if (calc_solver_new(&ctx->a, CALC_SOLVER_BLOCK_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
         *own = NULL; /* ILU(0) or BiCGSTAB failed on this matrix: stay with KLU */
         return ctx->solver;
     }
@@ -1059,6 +1137,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
     zig *zt = malloc(sizeof *zt);
     double *draws = xcalloc(2 * ndraw, sizeof *draws);
+    double *lmed = xcalloc(ndraw, sizeof *lmed), *lsig = xcalloc(ndraw, sizeof *lsig);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
     double *q = xcalloc((size_t)n, sizeof *q);
@@ -1068,7 +1147,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0, b_touched = 0;
     calc_solver *mcs = ctx->solver, *own_solver = NULL;
-    if (!ia || !ib || !zt || !draws || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+    if (!ia || !ib || !zt || !draws || !lmed || !lsig || !abase || !bbase || !q || !x || !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
@@ -1079,6 +1158,12 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     for (int t = 0; t < sys->nelem; t++)
         if (sys->elem[t].dist.kind != CALC_DIST_NONE)
             mc_item_init(&ib[ntb++], &sys->elem[t], ctx->bmap[t]);
+    for (size_t i = 0; i < ndraw; i++) {
+        const mc_item *it = i < (size_t)nta ? &ia[i] : &ib[i - (size_t)nta];
+        int ln = it->kind == CALC_DIST_LOGNORMAL;
+        lmed[i] = ln ? it->p1 : NAN;
+        lsig[i] = ln && it->p2 > 0 ? it->p2 : 0.0;
+    }
     memcpy(abase, ctx->a.val, annz * sizeof *abase);
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
@@ -1093,6 +1178,8 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     sm.z = zt;
     sm.ia = ia;
     sm.ib = ib;
+    sm.lmed = lmed;
+    sm.lsig = lsig;
     sm.nta = nta;
     sm.ntb = ntb;
     sm.iterations = iterations;
@@ -1203,6 +1290,8 @@ out:
     free(ib);
     free(zt);
     free(draws);
+    free(lmed);
+    free(lsig);
     free(abase);
     free(bbase);
     free(q);

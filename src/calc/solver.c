@@ -32,7 +32,7 @@ struct calc_solver {
     int n;
     double last_residual;
     int last_iterations;
-    char reason[256];
+    char reason[512];
 
     /* KLU */
     klu_common common;
@@ -49,15 +49,48 @@ struct calc_solver {
 
     /* Work vectors (n each). */
     double *w[9];
+
+    /* Block solver (AUTO, BLOCK_KLU, BLOCK_ITERATIVE); see block_new. */
+    int block;
+    calc_solver_kind core_kind; /* what the coupled blocks were asked to use */
+    int ncomp, nblk, main_blk;
+    int *order;   /* n: nodes in forward solve order (consumers first) */
+    int *cstart;  /* ncomp + 1: component c spans order[cstart[c] .. cstart[c+1]) */
+    int *cblk;    /* ncomp: index into blk, or -1 for a single process */
+    int *compof;  /* n: component of each node */
+    int *dpos;    /* n: position of A[j][j] in val, or -1 */
+    struct calc_block *blk;
+    calc_solver_kind shown_kind; /* core kind when reason was written */
+    char base_reason[200];
+    calc_solver_diag last_diag;
 };
+
+/* A strongly connected block of two or more processes, solved on its own. */
+typedef struct calc_block {
+    int comp, size;
+    calc_csc m;   /* the block's submatrix in local indices */
+    int *src;     /* m.val[p] = a->val[src[p]] */
+    calc_solver *sub;
+    int zmat;     /* off-diagonals <= 0 and diagonal > 0 (a pure consumption loop) */
+    double *rb, *xb;
+} calc_block;
 
 calc_solver_kind calc_solver_kind_of(const calc_solver *s)
 {
+    if (s->block)
+        return s->nblk > 0 ? calc_solver_kind_of(s->blk[s->main_blk].sub) : CALC_SOLVER_KLU;
     return s->kind;
+}
+
+const calc_solver_diag *calc_solver_last_diag(const calc_solver *s)
+{
+    return &s->last_diag;
 }
 
 const char *calc_solver_name(const calc_solver *s)
 {
+    if (s->block)
+        return s->nblk > 0 ? calc_solver_name(s->blk[s->main_blk].sub) : "triangular";
     if (s->kind == CALC_SOLVER_KLU)
         return "klu";
     return s->use_jacobi ? "bicgstab-jacobi" : "bicgstab-ilu0";
@@ -80,6 +113,19 @@ void calc_solver_free(calc_solver *s)
 {
     if (!s)
         return;
+    for (int b = 0; b < s->nblk; b++) {
+        calc_solver_free(s->blk[b].sub);
+        calc_csc_release(&s->blk[b].m);
+        free(s->blk[b].src);
+        free(s->blk[b].rb);
+        free(s->blk[b].xb);
+    }
+    free(s->blk);
+    free(s->order);
+    free(s->cstart);
+    free(s->cblk);
+    free(s->compof);
+    free(s->dpos);
     if (s->num)
         klu_free_numeric(&s->num, &s->common);
     if (s->sym)
@@ -522,9 +568,436 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
                         s->last_residual, s->tol, it);
 }
 
+/* -------------------------------------------------------------- block --- */
+
+/*
+ * The structure-exploiting solver.  The strongly connected components of A's
+ * graph (edge j -> i for each off-diagonal A[i][j]: process j consumes
+ * product i) give a block triangular form.  In forward order (consumers
+ * before suppliers) a single process j is solved by one division once every
+ * consumer of its product is known, and its column is then scattered into
+ * the running right-hand side; a block of two or more processes (a loop) is
+ * gathered, solved by its own KLU or BiCGSTAB solver, and scattered.  Every
+ * column is scattered whole (diagonal and in-block entries included), so at
+ * the end the running vector is exactly b - A x: the residual of the whole
+ * system comes out of the same pass over A's non-zeros.  The transposed
+ * system runs the components backwards and gathers instead.
+ */
+
+static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
+                          calc_solver_diag *diag, tj_error *err);
+
+/* The block solver's reason: its largest block's choice and the structure. */
+static void block_reason(calc_solver *s)
+{
+    if (s->nblk == 0) {
+        snprintf(s->reason, sizeof s->reason,
+                 "substitution: no process is in a loop, so one pass in topological order solves "
+                 "the system; %s",
+                 s->base_reason);
+        return;
+    }
+    const calc_solver *m = s->blk[s->main_blk].sub;
+    s->shown_kind = calc_solver_kind_of(m);
+    snprintf(s->reason, sizeof s->reason, "%.*s; %s", (int)(sizeof s->reason - sizeof s->base_reason - 4),
+             calc_solver_reason(m), s->base_reason);
+}
+
+static void diag_block(calc_solver *s, const calc_block *b, int start, const double *xb, calc_solver_diag *d)
+{
+    if (!d)
+        return;
+    /* Processes whose activity turned negative first, then the rest. */
+    for (int t = 0; t < b->size && xb; t++)
+        if (!(xb[t] >= 0))
+            diag_add(d, s->order[start + t]);
+    for (int t = 0; t < b->size; t++)
+        diag_add(d, s->order[start + t]);
+}
+
+static tj_status loop_gain_error(calc_solver *s, int bi, const double *xb, double worst, calc_solver_diag *d,
+                                 tj_error *err)
+{
+    calc_block *b = &s->blk[bi];
+    int start = s->cstart[b->comp];
+    memset(&s->last_diag, 0, sizeof s->last_diag);
+    diag_block(s, b, start, xb, &s->last_diag);
+    if (d)
+        *d = s->last_diag;
+    return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                        "a loop of %d processes (column %d and the others named) consumes at least as "
+                        "much of its own products as it makes (loop gain of 1 or more): its activities "
+                        "would be negative (%.3g), so the system has no meaningful solution",
+                        b->size, s->last_diag.ncols ? s->last_diag.cols[0] : -1, worst);
+}
+
+/* Copy the block's values from A; note whether it is a pure consumption loop. */
+static void block_values(const calc_solver *s, calc_block *b)
+{
+    const double *v = s->a->val;
+    int z = 1;
+    for (int j = 0; j < b->m.ncols; j++)
+        for (int p = b->m.colptr[j]; p < b->m.colptr[j + 1]; p++) {
+            double x = v[b->src[p]];
+            b->m.val[p] = x;
+            if (b->m.rowind[p] == j ? !(x > 0) : !(x <= 0))
+                z = 0;
+        }
+    b->zmat = z;
+}
+
+/* A pure consumption loop (a Z-matrix block D - N) can be solved with
+ * non-negative activities for every non-negative demand only if its gain
+ * D^-1 N has spectral radius below 1; then x = (D - N)^-1 D 1 = sum_k
+ * (D^-1 N)^k 1 >= 1 in every entry, and otherwise some entry is <= 0.  One
+ * solve tells which. */
+static tj_status block_check_gain(calc_solver *s, int bi, calc_solver_diag *d, tj_error *err)
+{
+    calc_block *b = &s->blk[bi];
+    if (!b->zmat)
+        return TJ_OK;
+    for (int j = 0; j < b->size; j++) {
+        double dj = 0;
+        for (int p = b->m.colptr[j]; p < b->m.colptr[j + 1]; p++)
+            if (b->m.rowind[p] == j)
+                dj = b->m.val[p];
+        b->rb[j] = dj;
+        b->xb[j] = 1.0;
+    }
+    tj_status rc = calc_solver_solve(b->sub, b->rb, b->xb, err);
+    if (rc != TJ_OK)
+        return rc;
+    double worst = INFINITY;
+    for (int j = 0; j < b->size; j++)
+        worst = fmin(worst, b->xb[j]);
+    if (!(worst >= 0.5))
+        return loop_gain_error(s, bi, b->xb, worst, d, err);
+    memset(b->xb, 0, (size_t)b->size * sizeof *b->xb);
+    return TJ_OK;
+}
+
+static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double tol, calc_solver **out,
+                           calc_solver_diag *diag, tj_error *err)
+{
+    tj_status rc = TJ_ERR_NOMEM;
+    int n = a->ncols, largest = 0;
+    int *loc = NULL;
+    calc_solver *s = calloc(1, sizeof *s);
+    if (!s)
+        return tj_error_set(err, rc, NULL, "out of memory");
+    s->a = a;
+    s->n = n;
+    s->tol = tol;
+    s->block = 1;
+    s->kind = CALC_SOLVER_AUTO;
+    s->core_kind = core_kind;
+    for (int i = 0; i < 3; i++)
+        s->w[i] = calloc((size_t)n + 1, sizeof *s->w[i]);
+    s->compof = malloc(((size_t)n + 1) * sizeof *s->compof);
+    s->dpos = malloc(((size_t)n + 1) * sizeof *s->dpos);
+    s->order = malloc(((size_t)n + 1) * sizeof *s->order);
+    loc = malloc(((size_t)n + 1) * sizeof *loc);
+    if (!s->w[0] || !s->w[1] || !s->w[2] || !s->compof || !s->dpos || !s->order || !loc)
+        goto nomem;
+    int ncomp = calc_csc_scc(a, s->compof, &largest);
+    if (ncomp < 0)
+        goto nomem;
+    s->ncomp = ncomp;
+    s->cstart = calloc((size_t)ncomp + 2, sizeof *s->cstart);
+    s->cblk = malloc(((size_t)ncomp + 1) * sizeof *s->cblk);
+    if (!s->cstart || !s->cblk)
+        goto nomem;
+    /* Tarjan numbers a component after every component it reaches (its
+     * suppliers): forward order is by descending component number. */
+    for (int j = 0; j < n; j++)
+        s->cstart[ncomp - 1 - s->compof[j] + 1]++;
+    for (int c = 0; c < ncomp; c++)
+        s->cstart[c + 1] += s->cstart[c];
+    memcpy(loc, s->cstart, (size_t)ncomp * sizeof *loc); /* cursor */
+    for (int j = 0; j < n; j++)
+        s->order[loc[ncomp - 1 - s->compof[j]]++] = j;
+    for (int j = 0; j < n; j++) /* compof in forward numbering from here on */
+        s->compof[j] = ncomp - 1 - s->compof[j];
+    int nblk = 0, incore = 0;
+    for (int c = 0; c < ncomp; c++) {
+        int size = s->cstart[c + 1] - s->cstart[c];
+        s->cblk[c] = size > 1 ? nblk++ : -1;
+        incore += size > 1 ? size : 0;
+    }
+    for (int j = 0; j < n; j++) {
+        s->dpos[j] = -1;
+        for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++)
+            if (a->rowind[p] == j)
+                s->dpos[j] = p;
+    }
+    /* A single process with no output is singular (a zero diagonal block). */
+    calc_solver_diag sd;
+    memset(&sd, 0, sizeof sd);
+    for (int c = 0; c < ncomp; c++) {
+        int j = s->order[s->cstart[c]];
+        if (s->cblk[c] < 0 && (s->dpos[j] < 0 || a->val[s->dpos[j]] == 0.0))
+            diag_add(&sd, j);
+    }
+    if (sd.ncols > 0) {
+        if (diag)
+            *diag = sd;
+        rc = tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                          "the technology matrix is singular: column %d has no output of its own product "
+                          "(zero diagonal) and is in no loop",
+                          sd.cols[0]);
+        goto fail;
+    }
+    s->blk = calloc((size_t)nblk + 1, sizeof *s->blk);
+    if (!s->blk)
+        goto nomem;
+    s->nblk = nblk;
+    int core_nnz = 0;
+    for (int c = 0; c < ncomp; c++) {
+        int bi = s->cblk[c];
+        if (bi < 0)
+            continue;
+        calc_block *b = &s->blk[bi];
+        int start = s->cstart[c], size = s->cstart[c + 1] - start;
+        b->comp = c;
+        b->size = size;
+        /* Nodes of a component are in ascending order, so local row indices
+         * stay sorted within each column. */
+        int cnt = 0;
+        for (int t = 0; t < size; t++) {
+            int j = s->order[start + t];
+            loc[j] = t;
+            for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++)
+                cnt += s->compof[a->rowind[p]] == c;
+        }
+        core_nnz += cnt;
+        b->m.nrows = b->m.ncols = size;
+        b->m.colptr = malloc(((size_t)size + 1) * sizeof *b->m.colptr);
+        b->m.rowind = malloc(((size_t)cnt + 1) * sizeof *b->m.rowind);
+        b->m.val = malloc(((size_t)cnt + 1) * sizeof *b->m.val);
+        b->src = malloc(((size_t)cnt + 1) * sizeof *b->src);
+        b->rb = calloc((size_t)size + 1, sizeof *b->rb);
+        b->xb = calloc((size_t)size + 1, sizeof *b->xb);
+        if (!b->m.colptr || !b->m.rowind || !b->m.val || !b->src || !b->rb || !b->xb)
+            goto nomem;
+        cnt = 0;
+        for (int t = 0; t < size; t++) {
+            int j = s->order[start + t];
+            b->m.colptr[t] = cnt;
+            for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++)
+                if (s->compof[a->rowind[p]] == c) {
+                    b->m.rowind[cnt] = loc[a->rowind[p]];
+                    b->src[cnt++] = p;
+                }
+        }
+        b->m.colptr[size] = cnt;
+        block_values(s, b);
+        calc_solver_diag bd;
+        memset(&bd, 0, sizeof bd);
+        rc = flat_new(&b->m, core_kind, tol, &b->sub, &bd, err);
+        if (rc != TJ_OK) {
+            if (diag) {
+                for (int i = 0; i < bd.ncols; i++)
+                    if (bd.cols[i] >= 0 && bd.cols[i] < size)
+                        diag_add(diag, s->order[start + bd.cols[i]]);
+                diag->rcond = bd.rcond;
+            }
+            tj_error_prefix(err, "loop of %d processes", size);
+            goto fail;
+        }
+        if (size > s->blk[s->main_blk].size)
+            s->main_blk = bi;
+        rc = block_check_gain(s, bi, diag, err);
+        if (rc != TJ_OK)
+            goto fail;
+    }
+    snprintf(s->base_reason, sizeof s->base_reason,
+             "%d of %d processes are solved by substitution in topological order and %d in %d "
+             "loop%s (largest %d processes, %d non-zeros in loops)",
+             n - incore, n, incore, nblk, nblk == 1 ? "" : "s", nblk ? s->blk[s->main_blk].size : 0, core_nnz);
+    block_reason(s);
+    free(loc);
+    *out = s;
+    return TJ_OK;
+nomem:
+    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory analysing the matrix's loops");
+fail:
+    free(loc);
+    calc_solver_free(s);
+    return rc;
+}
+
+/* Forward pass: x = A^-1 b block by block, r = b - A x. */
+static tj_status block_pass(calc_solver *s, const double *b, double *x, double *r, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    const int *cp = a->colptr, *ri = a->rowind, *order = s->order;
+    const double *v = a->val;
+    memcpy(r, b, (size_t)s->n * sizeof *r);
+    for (int c = 0; c < s->ncomp; c++) {
+        int k = s->cstart[c], bi = s->cblk[c];
+        if (bi < 0) {
+            int j = order[k];
+            double xj = r[j] / v[s->dpos[j]];
+            x[j] = xj;
+            if (xj != 0.0)
+                for (int p = cp[j]; p < cp[j + 1]; p++)
+                    r[ri[p]] -= v[p] * xj;
+            continue;
+        }
+        calc_block *bl = &s->blk[bi];
+        const int *nodes = order + k;
+        double rmin = INFINITY;
+        for (int t = 0; t < bl->size; t++) {
+            double rt = r[nodes[t]], xt = x[nodes[t]];
+            bl->rb[t] = rt;
+            rmin = fmin(rmin, rt);
+            bl->xb[t] = isfinite(xt) ? xt : 0.0;
+        }
+        tj_status rc = calc_solver_solve(bl->sub, bl->rb, bl->xb, err);
+        if (rc != TJ_OK) {
+            memset(&s->last_diag, 0, sizeof s->last_diag);
+            diag_block(s, bl, k, NULL, &s->last_diag);
+            tj_error_prefix(err, "loop of %d processes", bl->size);
+            return rc;
+        }
+        double xmin = 0, xmax = 0;
+        for (int t = 0; t < bl->size; t++) {
+            int j = nodes[t];
+            double xj = bl->xb[t];
+            x[j] = xj;
+            xmin = fmin(xmin, xj);
+            xmax = fmax(xmax, fabs(xj));
+            if (xj != 0.0)
+                for (int p = cp[j]; p < cp[j + 1]; p++)
+                    r[ri[p]] -= v[p] * xj;
+        }
+        /* A consumption loop fed a non-negative demand must give
+         * non-negative activities (see block_check_gain). */
+        if (bl->zmat && rmin >= 0 && xmin < -1e-6 * xmax)
+            return loop_gain_error(s, bi, bl->xb, xmin, NULL, err);
+    }
+    return TJ_OK;
+}
+
+/* Transposed pass: x = A^-T b, r = b - A^T x. */
+static tj_status block_tpass(calc_solver *s, const double *b, double *x, double *r, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    const int *cp = a->colptr, *ri = a->rowind, *order = s->order, *compof = s->compof;
+    const double *v = a->val;
+    for (int c = s->ncomp - 1; c >= 0; c--) {
+        int k = s->cstart[c], bi = s->cblk[c];
+        if (bi < 0) {
+            int j = order[k];
+            double acc = b[j], d = v[s->dpos[j]];
+            x[j] = 0.0;
+            for (int p = cp[j]; p < cp[j + 1]; p++)
+                acc -= v[p] * x[ri[p]];
+            double xj = acc / d;
+            x[j] = xj;
+            r[j] = acc - d * xj;
+            continue;
+        }
+        calc_block *bl = &s->blk[bi];
+        const int *nodes = order + k;
+        for (int t = 0; t < bl->size; t++) {
+            int j = nodes[t];
+            double acc = b[j];
+            for (int p = cp[j]; p < cp[j + 1]; p++)
+                if (compof[ri[p]] != c)
+                    acc -= v[p] * x[ri[p]];
+            bl->rb[t] = acc;
+            bl->xb[t] = isfinite(x[j]) ? x[j] : 0.0;
+        }
+        tj_status rc = calc_solver_solve_transpose(bl->sub, bl->rb, bl->xb, err);
+        if (rc != TJ_OK) {
+            memset(&s->last_diag, 0, sizeof s->last_diag);
+            diag_block(s, bl, k, NULL, &s->last_diag);
+            tj_error_prefix(err, "loop of %d processes", bl->size);
+            return rc;
+        }
+        for (int t = 0; t < bl->size; t++)
+            x[nodes[t]] = bl->xb[t];
+        for (int t = 0; t < bl->size; t++) {
+            int j = nodes[t];
+            double acc = bl->rb[t];
+            for (int p = cp[j]; p < cp[j + 1]; p++)
+                if (compof[ri[p]] == c)
+                    acc -= v[p] * x[ri[p]];
+            r[j] = acc;
+        }
+    }
+    return TJ_OK;
+}
+
+static tj_status block_solve(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
+{
+    int n = s->n;
+    double *r = s->w[0], *d = s->w[1], *r2 = s->w[2];
+    double nb = norm2(n, b);
+    s->last_iterations = 1;
+    if (n == 0 || nb == 0.0) {
+        memset(x, 0, (size_t)n * sizeof *x);
+        s->last_residual = 0.0;
+        return TJ_OK;
+    }
+    tj_status rc = trans ? block_tpass(s, b, x, r, err) : block_pass(s, b, x, r, err);
+    if (rc != TJ_OK)
+        return rc;
+    double res = norm2(n, r) / nb;
+    for (int step = 0; step < CALC_REFINE_STEPS && !(res <= s->tol) && isfinite(res); step++) {
+        memset(d, 0, (size_t)n * sizeof *d);
+        rc = trans ? block_tpass(s, r, d, r2, err) : block_pass(s, r, d, r2, err);
+        if (rc != TJ_OK)
+            return rc;
+        for (int i = 0; i < n; i++)
+            x[i] += d[i];
+        double *t = r;
+        r = r2;
+        r2 = t;
+        res = norm2(n, r) / nb;
+    }
+    s->last_residual = res;
+    if (s->nblk > 0) {
+        const calc_solver *m = s->blk[s->main_blk].sub;
+        s->last_iterations = calc_solver_last_iterations(m);
+        if (calc_solver_kind_of(m) != s->shown_kind)
+            block_reason(s); /* AUTO's BiCGSTAB handed the loop over to KLU */
+    }
+    if (res <= s->tol)
+        return TJ_OK;
+    return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                        "the solution misses the tolerance: relative residual %.3g > %.3g", res, s->tol);
+}
+
+static tj_status block_refactor(calc_solver *s, tj_error *err)
+{
+    const double *v = s->a->val;
+    for (int c = 0; c < s->ncomp; c++) {
+        int j = s->order[s->cstart[c]];
+        if (s->cblk[c] < 0 && v[s->dpos[j]] == 0.0) {
+            memset(&s->last_diag, 0, sizeof s->last_diag);
+            diag_add(&s->last_diag, j);
+            return tj_error_set(err, TJ_ERR_NUMERIC, NULL, "column %d has a zero output of its own product", j);
+        }
+    }
+    for (int bi = 0; bi < s->nblk; bi++) {
+        calc_block *b = &s->blk[bi];
+        block_values(s, b);
+        tj_status rc = calc_solver_refactor(b->sub, err);
+        if (rc != TJ_OK) {
+            memset(&s->last_diag, 0, sizeof s->last_diag);
+            diag_block(s, b, s->cstart[b->comp], NULL, &s->last_diag);
+            tj_error_prefix(err, "loop of %d processes", b->size);
+            return rc;
+        }
+    }
+    return TJ_OK;
+}
+
 /* ------------------------------------------------------------ public --- */
 
-tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
+static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
                           calc_solver_diag *diag, tj_error *err)
 {
     tj_status rc;
@@ -533,13 +1006,6 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
     *out = NULL;
     if (diag)
         memset(diag, 0, sizeof *diag);
-    rc = validate(a, err);
-    if (rc != TJ_OK)
-        return rc;
-    if (kind != CALC_SOLVER_AUTO && kind != CALC_SOLVER_KLU && kind != CALC_SOLVER_ITERATIVE)
-        return tj_error_set(err, TJ_ERR_USAGE, NULL, "unknown solver kind %d", (int)kind);
-    if (!(tol > 0.0) || !(tol < 1.0))
-        return tj_error_set(err, TJ_ERR_USAGE, NULL, "solver tolerance %g is not in (0, 1)", tol);
     s = calloc(1, sizeof *s);
     if (!s)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -634,6 +1100,27 @@ out:
     return TJ_OK;
 }
 
+tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
+                          calc_solver_diag *diag, tj_error *err)
+{
+    *out = NULL;
+    if (diag)
+        memset(diag, 0, sizeof *diag);
+    tj_status rc = validate(a, err);
+    if (rc != TJ_OK)
+        return rc;
+    if (!(tol > 0.0) || !(tol < 1.0))
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "solver tolerance %g is not in (0, 1)", tol);
+    switch (kind) {
+    case CALC_SOLVER_KLU:
+    case CALC_SOLVER_ITERATIVE: return flat_new(a, kind, tol, out, diag, err);
+    case CALC_SOLVER_AUTO: return block_new(a, CALC_SOLVER_AUTO, tol, out, diag, err);
+    case CALC_SOLVER_BLOCK_KLU: return block_new(a, CALC_SOLVER_KLU, tol, out, diag, err);
+    case CALC_SOLVER_BLOCK_ITERATIVE: return block_new(a, CALC_SOLVER_ITERATIVE, tol, out, diag, err);
+    }
+    return tj_error_set(err, TJ_ERR_USAGE, NULL, "unknown solver kind %d", (int)kind);
+}
+
 /* AUTO picked BiCGSTAB and it failed to converge: switch to KLU for good. */
 static tj_status auto_fallback(calc_solver *s, tj_error *err)
 {
@@ -655,6 +1142,8 @@ static tj_status auto_fallback(calc_solver *s, tj_error *err)
 
 tj_status calc_solver_solve(calc_solver *s, const double *b, double *x, tj_error *err)
 {
+    if (s->block)
+        return block_solve(s, 0, b, x, err);
     if (s->kind == CALC_SOLVER_KLU)
         return klu_solve_checked(s, 0, b, x, err);
     tj_status rc = bicgstab(s, 0, b, x, err);
@@ -665,6 +1154,8 @@ tj_status calc_solver_solve(calc_solver *s, const double *b, double *x, tj_error
 
 tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x, tj_error *err)
 {
+    if (s->block)
+        return block_solve(s, 1, b, x, err);
     if (s->kind == CALC_SOLVER_KLU)
         return klu_solve_checked(s, 1, b, x, err);
     tj_status rc = bicgstab(s, 1, b, x, err);
@@ -678,6 +1169,8 @@ tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
     tj_status rc = validate(s->a, err);
     if (rc != TJ_OK)
         return rc;
+    if (s->block)
+        return block_refactor(s, err);
     if (s->kind == CALC_SOLVER_KLU)
         return klu_refactor_checked(s, err);
     return it_values(s, err);

@@ -22,6 +22,11 @@ typedef enum calc_solver_kind {
     CALC_SOLVER_AUTO = 0,
     CALC_SOLVER_KLU = 1,
     CALC_SOLVER_ITERATIVE = 2,
+    /* The block solver with its loops forced to one solver (AUTO is the
+     * block solver choosing per loop); KLU and ITERATIVE above work on the
+     * whole matrix. */
+    CALC_SOLVER_BLOCK_KLU = 3,
+    CALC_SOLVER_BLOCK_ITERATIVE = 4,
 } calc_solver_kind;
 
 typedef struct calc_solver calc_solver;
@@ -55,6 +60,9 @@ calc_solver_kind calc_solver_kind_of(const calc_solver *s);
 const char *calc_solver_name(const calc_solver *s); /* "klu" or "bicgstab-ilu0" */
 double calc_solver_last_residual(const calc_solver *s);
 int calc_solver_last_iterations(const calc_solver *s); /* 1 for direct solves */
+/* Columns implicated in the last failed solve or refactor (a loop whose
+ * gain is 1 or more, a block that did not converge); ncols 0 if none. */
+const calc_solver_diag *calc_solver_last_diag(const calc_solver *s);
 /* Why AUTO chose this solver, one sentence (static or owned by s). */
 const char *calc_solver_reason(const calc_solver *s);
 

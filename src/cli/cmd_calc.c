@@ -12,7 +12,7 @@
 #include "cli/commands.h"
 #include "io/model.h"
 #include "io/result_json.h"
-#include "services/model_factors.h"
+#include "services/footprint.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
@@ -40,10 +40,16 @@ static void usage(FILE *out)
           "  --all                 (with --db) every process's reference product, one row each\n"
           "  --allocation none|physical|economic|causal\n"
           "                        (with --db) multi-output allocation (default: process default)\n"
+          "  --save                (with --db) keep the result as a footprint record of the\n"
+          "                        organisation acted for (保存为碳足迹记录); prints its id\n"
+          "  --replaces ID         (with --save) this recalculation replaces footprint ID\n"
+          "  --rule ID[@V]         (with --save) check against this rule (default: the rule that\n"
+          "                        applies to the product, if any); --rules DIR: where rules are\n"
+          "  --as NAME             act as this user (default $TANJI_AS, then the local operator)\n"
           "  -h, --help            this help\n"
           "\n"
           "JSON result keys: total, unit, fossil, biogenic_emissions, biogenic_removals, dluc,\n"
-          "aircraft, by_stage, by_gas, by_process, paths, inventory, dqr, cutoff_share,\n"
+          "aircraft, by_stage, by_gas, unsplit_factors, by_process, paths, inventory, dqr, cutoff_share,\n"
           "uncertainty (with --mc), demand, gwp, solver, model, factors_used, inputs_digest.\n"
           "\n"
           "exit codes: 0 ok, 1 usage error, 2 bad input (the message names file:line:column or\n"
@@ -51,49 +57,6 @@ static void usage(FILE *out)
           out);
 }
 
-
-static json_t *model_json(const io_model *m)
-{
-    json_t *j = json_object();
-    json_t *name = json_object();
-    if (m->name_zh)
-        json_object_set_new(name, "zh", json_string(m->name_zh));
-    if (m->name_en)
-        json_object_set_new(name, "en", json_string(m->name_en));
-    json_object_set_new(j, "name", name);
-    json_object_set_new(j, "unit", json_string(m->unit));
-    json_object_set_new(j, "amount", json_real(m->amount));
-    json_object_set_new(j, "boundary", json_string(m->boundary));
-    if (m->period_start) {
-        json_object_set_new(j, "reference_period",
-                            json_pack("{s:s,s:s}", "start", m->period_start, "end", m->period_end));
-    }
-    if (m->geography)
-        json_object_set_new(j, "geography", json_string(m->geography));
-    if (m->functional_unit_text)
-        json_object_set_new(j, "functional_unit", json_string(m->functional_unit_text));
-    json_object_set_new(j, "processes", json_integer(m->nproc));
-    json_object_set_new(j, "columns", json_integer(m->sys->n));
-    return j;
-}
-
-static json_t *factors_json(const io_model *m)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < m->nfactor; i++) {
-        const io_factor *x = &m->factor[i];
-        if (!x->used)
-            continue;
-        json_t *f = json_pack("{s:s,s:s,s:f,s:s,s:s,s:s}", "id", x->id, "name", x->name, "value", x->value,
-                              "unit", x->unit, "source", x->source ? x->source : "", "origin",
-                              x->inline_def ? "model" : "database");
-        json_object_set_new(f, "version", x->version ? json_string(x->version) : json_null());
-        if (x->note)
-            json_object_set_new(f, "resolution", json_string(x->note));
-        json_array_append_new(a, f);
-    }
-    return a;
-}
 
 /* Is this a calculation over an imported inventory database (--process /
  * --all)?  Those options, and everything else on such a command line, belong
@@ -132,9 +95,14 @@ int cmd_calc(int argc, char **argv)
         {"mc", required_argument, NULL, 'm'},      {"seed", required_argument, NULL, 's'},
         {"solver", required_argument, NULL, 'S'},  {"path-cutoff", required_argument, NULL, 'p'},
         {"output", required_argument, NULL, 'o'},  {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"save", no_argument, NULL, 'V'},          {"replaces", required_argument, NULL, 'R'},
+        {"rule", required_argument, NULL, 'r'},    {"rules", required_argument, NULL, 'D'},
+        {"as", required_argument, NULL, 'A'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *format = "text", *gwp_s = "AR6", *solver_s = "auto", *output = NULL, *db = NULL;
+    const char *replaces = NULL, *rule = NULL, *rules_dir = NULL, *as = NULL;
+    int save = 0;
     uint64_t mc = 0, seed = 1;
     double path_cutoff = 0.01;
     tj_error err;
@@ -165,6 +133,11 @@ int cmd_calc(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 'd': db = optarg; break;
+        case 'V': save = 1; break;
+        case 'R': replaces = optarg; break;
+        case 'r': rule = optarg; break;
+        case 'D': rules_dir = optarg; break;
+        case 'A': as = optarg; break;
         case 'h': usage(stdout); return 0;
         case ':':
             fprintf(stderr, "tanji calc: option %s needs a value\n", argv[optind - 1]);
@@ -184,85 +157,75 @@ int cmd_calc(int argc, char **argv)
         fprintf(stderr, "tanji calc: --format must be text or json for a model file, not \"%s\"\n", format);
         return EXIT_USAGE;
     }
-    io_model_options mopt;
-    io_model_options_init(&mopt);
-    if (tj_gwp_set_parse(gwp_s, &mopt.gwp, &err)) {
+    if ((save || as) && !db) {
+        fprintf(stderr, "tanji calc: --save and --as need --db\n");
+        return EXIT_USAGE;
+    }
+    if (!save && (replaces || rule || rules_dir)) {
+        fprintf(stderr, "tanji calc: --replaces, --rule and --rules go with --save\n");
+        return EXIT_USAGE;
+    }
+    svc_calc_request rq;
+    svc_calc_request_init(&rq);
+    rq.model_path = model_path;
+    rq.mc = (int)mc;
+    rq.seed = seed;
+    if (tj_gwp_set_parse(gwp_s, &rq.gwp, &err)) {
         err.code = TJ_ERR_USAGE;
         return cli_fail(&err);
     }
-    calc_options copt;
-    calc_options_init(&copt);
-    copt.path_cutoff = path_cutoff;
+    rq.calc.path_cutoff = path_cutoff;
     if (!strcmp(solver_s, "auto"))
-        copt.solver = CALC_SOLVER_AUTO;
+        rq.calc.solver = CALC_SOLVER_AUTO;
     else if (!strcmp(solver_s, "klu"))
-        copt.solver = CALC_SOLVER_KLU;
+        rq.calc.solver = CALC_SOLVER_KLU;
     else if (!strcmp(solver_s, "iterative"))
-        copt.solver = CALC_SOLVER_ITERATIVE;
+        rq.calc.solver = CALC_SOLVER_ITERATIVE;
     else {
         fprintf(stderr, "tanji calc: --solver must be auto, klu or iterative, not \"%s\"\n", solver_s);
         return EXIT_USAGE;
     }
 
     int rc = 0;
-    io_model *m = NULL;
-    calc_context *ctx = NULL;
-    calc_result *res = NULL;
-    FILE *out = NULL;
+    svc_calculation calc = {0};
+    svc_ctx ctx = {0};
     store_db *store = NULL;
+    FILE *out = NULL;
+    char *saved_id = NULL;
     tj_status st = TJ_OK;
-    if (db) {
-        /* Database factor references ("ID@VERSION" or a query) resolve there. */
-        if ((st = store_open(db, &store, &err)))
+    /* Database factor references ("ID@VERSION" or a query) resolve there. */
+    if (db && (st = cli_open_ctx(db, as, &store, &ctx, &err)))
+        goto fail;
+    if ((st = svc_calculate(db ? &ctx : NULL, &rq, &calc, &err)))
+        goto fail;
+    if (save) {
+        svc_footprint_save_opts so = {.replaces = replaces, .rule = rule, .rules_dir = cli_rules_dir(rules_dir)};
+        if ((st = svc_footprint_save(&ctx, &calc, &so, &saved_id, &err)))
             goto fail;
-        mopt.resolver = svc_model_factor_resolver;
-        mopt.resolver_ctx = store;
+        fprintf(stderr, "tanji calc: saved footprint %s / 已保存碳足迹记录\n", saved_id);
     }
-    st = io_model_load_file(model_path, &mopt, &m, &err);
-    if (st)
-        goto fail;
-    if ((st = calc_context_new(m->sys, &copt, &ctx, &err)))
-        goto fail;
-    if ((st = calc_context_footprint(ctx, m->demand_col, m->demand_amount, CALC_DETAIL_ALL, &res, &err)))
-        goto fail;
-    if (mc > 0 && (st = calc_context_monte_carlo(ctx, res, (int)mc, seed, &err)))
-        goto fail;
     if (!(out = cli_open_output(output, &err))) {
         st = err.code;
         goto fail;
     }
     if (as_json) {
-        json_t *j = io_result_to_json(m->sys, res, mopt.gwp);
+        json_t *j = svc_calculation_json(&calc);
         if (!j) {
             st = tj_error_set(&err, TJ_ERR_NOMEM, NULL, "out of memory");
             goto fail;
         }
-        json_object_set_new(j, "model", model_json(m));
-        json_object_set_new(j, "factors_used", factors_json(m));
-        json_object_set_new(j, "inputs_digest", json_string(m->inputs_digest));
+        if (saved_id)
+            json_object_set_new(j, "footprint_id", json_string(saved_id));
         if (json_dumpf(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) != 0)
             st = tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write the result");
         fputc('\n', out);
         json_decref(j);
     } else {
-        fprintf(out, "%s%s%s\n", m->name_zh ? m->name_zh : "", m->name_zh && m->name_en ? " / " : "",
-                m->name_en ? m->name_en : "");
-        fprintf(out, "per %g %s, %s%s%s, GWP100 %s\n", m->amount, m->unit, m->boundary,
-                m->geography ? ", " : "", m->geography ? m->geography : "", tj_gwp_set_name(mopt.gwp));
-        io_result_print_text(out, m->sys, res, mopt.gwp);
-        int header = 0;
-        for (int i = 0; i < m->nfactor; i++) {
-            if (!m->factor[i].used)
-                continue;
-            if (!header++)
-                fprintf(out, "\nFactors used (使用的因子):\n");
-            fprintf(out, "  %s%s%s = %g kg CO2e/%s  [%s]\n", m->factor[i].id, m->factor[i].version ? "@" : "",
-                    m->factor[i].version ? m->factor[i].version : "", m->factor[i].value, m->factor[i].unit,
-                    m->factor[i].source);
-        }
-        fprintf(out, "\nInputs digest (SHA-256): %s\n", m->inputs_digest);
+        svc_calculation_text(out, &calc);
+        if (saved_id)
+            fprintf(out, "Footprint record (碳足迹记录): %s\n", saved_id);
     }
-    if (ferror(out) && !st)
+    if ((ferror(out) || fflush(out)) && !st)
         st = tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write the result");
     if (st)
         goto fail;
@@ -271,9 +234,9 @@ fail:
     rc = cli_fail(&err);
 done:
     cli_close_output(out);
-    calc_result_free(res);
-    calc_context_free(ctx);
-    io_model_free(m);
+    free(saved_id);
+    svc_calculation_release(&calc);
+    svc_ctx_release(&ctx);
     store_close(store);
     return rc;
 }

@@ -35,45 +35,6 @@ static int load(const char *path, json_t **out)
     return io_load_json_file(path, o.max_bytes, out, NULL, &err) ? cli_fail(&err) : 0;
 }
 
-/* The applicable rule for the model's product category and region. */
-static int pick_rule(const svc_ruleset *set, const json_t *model, const char *region, int drafts, int zh,
-                     const svc_rule **out)
-{
-    const json_t *prod = json_object_get(model, "product");
-    const char *cat = json_string_value(json_object_get(prod, "category"));
-    if (!cat) {
-        fprintf(stderr, "tanji check: the model has no product.category; give --rule ID\n");
-        return EXIT_USAGE;
-    }
-    const char *geo = json_string_value(json_object_get(prod, "geography"));
-    const char *code = region ? svc_rule_region_code(region) : svc_rule_region_code(geo);
-    if (region && !code) {
-        fprintf(stderr, "tanji check: --region %s is neither a GB/T 2260 code nor CN-XX\n", region);
-        return EXIT_USAGE;
-    }
-    svc_rule_verdict *v = NULL;
-    size_t n = 0;
-    tj_error err;
-    if (svc_rules_find(set, cat, code, NULL, drafts, &v, &n, &err))
-        return cli_fail(&err);
-    for (size_t i = 0; i < n; i++)
-        if (v[i].reason == SVC_APPLIES && !strcmp(v[i].rule->category, cat)) {
-            *out = v[i].rule;
-            char buf[512];
-            fprintf(stderr,
-                    zh ? "tanji check: 使用规则 %s@%s（%s）\n" : "tanji check: using rule %s@%s (%s)\n",
-                    v[i].rule->id, v[i].rule->version, svc_verdict_explain(&v[i], code, zh, buf, sizeof buf));
-            free(v);
-            return 0;
-        }
-    free(v);
-    fprintf(stderr,
-            "tanji check: no rule applies to product category \"%s\"%s%s (see tanji rule find; "
-            "--drafts lets the templates apply)\n",
-            cat, code ? " in region " : "", code ? code : "");
-    return EXIT_INPUT;
-}
-
 int cmd_check(int argc, char **argv)
 {
     const char *model_path = NULL, *rule_ref = NULL, *fp_path = NULL, *dir = NULL, *format = "text",
@@ -139,16 +100,14 @@ int cmd_check(int argc, char **argv)
     if ((rc = load(model_path, &model)) || (fp_path && (rc = load(fp_path, &fp))))
         goto out;
     const svc_rule *rule = NULL;
-    if (rule_ref) {
-        rule = svc_ruleset_get(&set, rule_ref);
-        if (!rule) {
-            fprintf(stderr, "tanji check: no rule \"%s\" in %s (see tanji rule list)\n", rule_ref,
-                    cli_rules_dir(dir));
-            rc = EXIT_INPUT;
-            goto out;
-        }
-    } else if ((rc = pick_rule(&set, model, region, drafts, zh, &rule)))
+    char *why = NULL;
+    if (svc_check_pick_rule(&set, model, rule_ref, region, drafts, zh, &rule, &why, &err)) {
+        rc = cli_fail(&err);
         goto out;
+    }
+    if (why)
+        fprintf(stderr, zh ? "tanji check: 使用规则 %s\n" : "tanji check: using rule %s\n", why);
+    free(why);
     if (svc_check_model(rule, model, fp, &res, &err)) {
         if (!err.file[0])
             snprintf(err.file, sizeof err.file, "%s", model_path);

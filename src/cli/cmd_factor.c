@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "io/table_write.h"
 #include "services/factors.h"
 #include "store/store.h"
 
@@ -93,9 +94,12 @@ static void sub_usage(const char *sub, FILE *out)
               "the versions published so far.  Default status: draft.\n",
               out);
     } else if (!strcmp(sub, "export")) {
-        fputs("usage: tanji factor export [--format csv|json] [--output FILE] [--category C] [--region R]\n"
+        fputs("usage: tanji factor export [--format csv|xlsx|json] [--output FILE] [--category C] [--region R]\n"
               "                           [--year Y] [--status S] [--all-versions] [WORDS...] [--db URL]\n\n"
-              "Current versions unless --all-versions (history too) or --status superseded.\n",
+              "Current versions unless --all-versions (history too) or --status superseded.\n"
+              "xlsx (an Excel workbook, needs --output FILE.xlsx) has typed cells; in CSV, text that a\n"
+              "spreadsheet would run as a formula (starting with = + - @) gets a leading '.\n"
+              "导出为 CSV、Excel (xlsx) 或 JSON；CSV 中以 = + - @ 开头的文本前加单引号，防止被当作公式执行。\n",
               out);
     } else if (!strcmp(sub, "crosscheck")) {
         fputs("usage: tanji factor crosscheck REFERENCE.csv [--tolerance 0.1] [--db URL] [--format json]\n\n"
@@ -253,9 +257,9 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
         }
     }
     if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json") &&
-        !(!strcmp(sub, "export") && !strcmp(o->format, "csv"))) {
+        !(!strcmp(sub, "export") && (!strcmp(o->format, "csv") || !strcmp(o->format, "xlsx")))) {
         fprintf(stderr, "tanji factor %s: --format must be text or json%s\n", sub,
-                !strcmp(sub, "export") ? " (or csv)" : "");
+                !strcmp(sub, "export") ? " (or csv, xlsx)" : "");
         return -1;
     }
     return 0;
@@ -551,12 +555,17 @@ static int do_resolve(store_db *db, const opts *o)
     int rc = 0;
     const svc_factor *f = &r.factor;
     if (json_out(o)) {
-        char ref[256];
-        snprintf(ref, sizeof ref, "%s@%d", f->id, f->version);
+        char *ref = NULL;
+        if (asprintf(&ref, "%s@%d", f->id, f->version) < 0) {
+            svc_factor_resolution_release(&r);
+            fprintf(stderr, "tanji factor resolve: out of memory\n");
+            return 3;
+        }
         rc = print_json(json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value",
                                   f->value, "unit", f->unit, "source", f->source_doc, "quality", f->quality,
                                   "chain", r.chain, "explanation", r.explanation, "candidates", r.candidates,
                                   "factor", svc_factor_to_json(f)));
+        free(ref);
     } else {
         char year[16] = "";
         if (f->ref_year)
@@ -606,6 +615,23 @@ static int do_export(store_db *db, const opts *o)
 {
     char *words = join_words(o);
     svc_factor_query q = {words, o->category, o->region, o->year, o->status, 0, 0, o->all_versions};
+    int xlsx = o->format && !strcmp(o->format, "xlsx");
+    if (xlsx || (o->output && !(o->format && !strcmp(o->format, "json")))) {
+        /* a table written to a file: checked, and no partial file on failure */
+        tj_error err;
+        int64_t rows = 0;
+        io_table *t = NULL;
+        tj_status st = io_table_open(o->output, xlsx ? IO_TABLE_XLSX : IO_TABLE_CSV, "factors", &t, &err);
+        if (st == TJ_OK && (st = svc_factor_export_table(db, &q, t, &rows, &err)) != TJ_OK)
+            io_table_abort(t);
+        else if (st == TJ_OK)
+            st = io_table_close(t, &err);
+        free(words);
+        if (st != TJ_OK)
+            return cli_fail(&err);
+        fprintf(stderr, "%lld factor version(s) written to %s\n", (long long)rows, o->output);
+        return 0;
+    }
     FILE *out = stdout;
     if (o->output && !(out = fopen(o->output, "w"))) {
         free(words);

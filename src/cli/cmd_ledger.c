@@ -35,7 +35,7 @@ static void usage(FILE *out)
           "The key file: --key, else $TANJI_LEDGER_KEY, else the SQLite file's path + \".ledger-key\"\n"
           "(PostgreSQL needs --key or $TANJI_LEDGER_KEY).  --public-key takes the hex key or a file\n"
           "holding it (admin init writes KEYFILE.pub).\n"
-          "exit codes: 0 ok, 5 verification found problems or the proof does not hold.\n",
+          "exit codes: 0 ok, 6 verification found problems or the proof does not hold.\n",
           out);
 }
 

@@ -14,13 +14,16 @@
 static void rule_usage(FILE *out)
 {
     fputs("usage: tanji rule list [--rules DIR] [--format text|json]\n"
-          "       tanji rule show ID[@VERSION] [--rules DIR] [--format text|json]\n"
+          "       tanji rule show ID[@VERSION] [--rules DIR] [--format text|json] [--lang zh|en]\n"
           "       tanji rule find --product P [--region CODE] [--date YYYY-MM-DD] [--drafts]\n"
           "                       [--rules DIR] [--format text|json] [--lang zh|en]\n"
           "       tanji rule validate FILE...\n\n"
           "Accounting rules (核算规则): list them, show one, find the rule that applies to a\n"
           "product in a region (GB/T 2260 code, e.g. 530000 Yunnan) and why the others do not,\n"
-          "or validate rule files.  列出、查看、查找适用的产品碳足迹核算规则并说明其他规则不适用的原因。\n\n"
+          "or validate rule files.  列出、查看、查找适用的产品碳足迹核算规则并说明其他规则不适用的原因。\n"
+          "`rule show` says which real standard to follow (number, title, issuer, MIIT list\n"
+          "batch), marked UNVERIFIED where only secondary sources were seen.\n"
+          "`rule show` 说明应遵循的正式标准（编号、名称、发布机构、推荐清单批次），仅见于二手资料的标为未核实。\n\n"
           "  --rules DIR   rules directory (default $TJ_RULES_DIR or " TJ_DEFAULT_DATA_DIR "/rules)\n"
           "  --drafts      let draft rules (and the shipped templates) apply when no rule in\n"
           "                force does\n\n"
@@ -63,8 +66,13 @@ static int print_json(json_t *j)
     return 0;
 }
 
-static void show_text(const svc_rule *r)
+static int show_text(const svc_rule *r, int zh)
 {
+    char *follow = svc_rule_follow_text(r, zh);
+    if (!follow) {
+        fprintf(stderr, "tanji rule: out of memory\n");
+        return EXIT_INTERNAL;
+    }
     printf("%s@%s%s\n", r->id, r->version, r->is_template ? "  [TEMPLATE / 模板]" : "");
     printf("  %s\n  %s\n", r->title_zh, r->title_en);
     if (r->is_template) {
@@ -80,6 +88,11 @@ static void show_text(const svc_rule *r)
            r->region ? r->region : "", svc_status_name(r->status), r->effective ? "  effective " : "",
            r->effective ? r->effective : "");
     printf("  issuer:    %s\n", r->issuer);
+    printf("  %s %s\n", zh ? "标准：    " : "standard: ", follow);
+    free(follow);
+    for (size_t i = 0; i < r->n_standards; i++)
+        for (size_t k = 0; k < r->standards[i].n_sources; k++)
+            printf("  %s %s\n", zh ? "来源：    " : "source:   ", r->standards[i].sources[k]);
     printf("  unit:      %s unit %g %s\n", r->unit_kind, r->unit_amount, r->unit);
     printf("  boundary:  %s\n  stages:   ", r->boundary);
     for (int s = 0; s < SVC_STAGE_COUNT; s++)
@@ -101,6 +114,18 @@ static void show_text(const svc_rule *r)
         if (r->primary_stage_mask & (1u << s))
             printf(" %s", svc_stage_name(s));
     printf("\n  DQR max:   %g\n  file:      %s\n", r->dqr_max, r->file);
+    return 0;
+}
+
+/* `rule show --format json`: the rule document and, in both languages, which
+ * standard to follow. */
+static json_t *show_json(const svc_rule *r)
+{
+    char *zh = svc_rule_follow_text(r, 1), *en = svc_rule_follow_text(r, 0);
+    json_t *j = zh && en ? json_pack("{s:O, s:{s:s, s:s}}", "rule", r->doc, "follow", "zh", zh, "en", en) : NULL;
+    free(zh);
+    free(en);
+    return j;
 }
 
 int cmd_rule(int argc, char **argv)
@@ -212,9 +237,9 @@ int cmd_rule(int argc, char **argv)
             goto out;
         }
         if (json)
-            rc = print_json(json_incref(r->doc));
+            rc = print_json(show_json(r));
         else
-            show_text(r);
+            rc = show_text(r, zh);
     } else if (!strcmp(sub, "find")) {
         if (!product) {
             fprintf(stderr, "tanji rule find: --product is required\n");

@@ -1,6 +1,8 @@
 /* Footprint report document: built from a footprint result; see report.h. */
 #include "io/report.h"
 
+#include "io/report_strings.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,16 +12,22 @@
 #define NSTAGES 5
 static const char *const stage_keys[NSTAGES] = {"raw_materials", "production", "distribution", "use",
                                                 "end_of_life"};
-static const char *const stage_en[NSTAGES] = {"Raw material acquisition", "Production", "Distribution", "Use",
-                                              "End of life"};
-static const char *const stage_zh[NSTAGES] = {"原材料获取", "生产", "分销", "使用", "寿命终止"};
 
 typedef struct bctx {
     io_report *r;
     int oom;
 } bctx;
 
-#define L(en_, zh_) (c->r->zh ? (zh_) : (en_))
+/* Every user-facing string comes from the tables in report_strings.c. */
+#define S(key_) io_rs_text((key_), c->r->zh)
+
+/* The label of an enumerated value (a DQR rating, a boundary, ...) in the
+ * report's language; a value the tables do not know is shown as it is. */
+static const char *value_label(bctx *c, io_rv_kind kind, const char *value)
+{
+    int k = io_rv_key(kind, value);
+    return k >= 0 ? S((io_rs)k) : value;
+}
 
 void io_nice_axis(double lo, double hi, double *axis_lo, double *axis_hi, double *step)
 {
@@ -246,7 +254,7 @@ static char *jtext(bctx *c, const json_t *v)
     if (json_is_number(v))
         return num(c, json_number_value(v));
     if (json_is_boolean(v))
-        return xstrdup(c, json_is_true(v) ? L("yes", "是") : L("no", "否"));
+        return xstrdup(c, json_is_true(v) ? S(IO_RS_YES) : S(IO_RS_NO));
     if (json_is_object(v)) {
         const char *zh = jstr(v, "zh"), *en = jstr(v, "en");
         if (zh || en)
@@ -259,6 +267,12 @@ static char *jtext(bctx *c, const json_t *v)
     if (!s)
         c->oom = 1;
     return s;
+}
+
+/* An enumerated value as display text: its label where the tables know it. */
+static char *jvalue(bctx *c, io_rv_kind kind, const json_t *v)
+{
+    return json_is_string(v) ? xstrdup(c, value_label(c, kind, json_string_value(v))) : jtext(c, v);
 }
 
 tj_status io_footprint_validate(const json_t *fp, tj_error *err)
@@ -279,7 +293,7 @@ tj_status io_footprint_validate(const json_t *fp, tj_error *err)
         if (v && !json_is_number(v))
             return tj_error_set(err, TJ_ERR_INPUT, "by_stage", "by_stage.%s must be a number", stage_keys[i]);
     }
-    static const char *const arrays[] = {"by_gas", "by_process", "paths", "factors_used", "inventory"};
+    static const char *const arrays[] = {"by_gas", "unsplit_factors", "by_process", "paths", "factors_used", "inventory"};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
         json_t *v = json_object_get(fp, arrays[i]);
         if (v && !json_is_array(v))
@@ -306,7 +320,7 @@ tj_status io_footprint_validate(const json_t *fp, tj_error *err)
 
 static const char *stage_label(bctx *c, int i)
 {
-    return c->r->zh ? stage_zh[i] : stage_en[i];
+    return value_label(c, IO_RV_STAGE, stage_keys[i]);
 }
 
 static int stage_index(const char *s)
@@ -327,66 +341,57 @@ static const char *boundary_of(const json_t *fp)
 
 static void sec_scope(bctx *c, const json_t *fp, const char *unit, const char *product)
 {
-    io_section *s = section(c, "scope", L("Goal and scope", "目的与范围"));
+    io_section *s = section(c, "scope", S(IO_RS_GOAL_AND_SCOPE));
     const json_t *model = json_object_get(fp, "model");
     const json_t *demand = json_object_get(fp, "demand");
     const char *boundary = boundary_of(fp);
     int grave = boundary && !strcmp(boundary, "cradle-to-grave");
     text(c, s, IO_BLOCK_PARA,
-         c->r->zh ? xprintf(c,
-                            "本报告依据 GB/T 24067-2024《温室气体 产品碳足迹 量化要求和指南》（等同采用 "
-                            "ISO 14067:2018 的原则），量化%s的%s，供核查、标识认证和信息披露使用。"
-                            "结果以 GWP100 计，化石温室气体、生物源排放与清除、直接土地利用变化和航空排放"
-                            "分别报告，不含抵消。",
-                            product, grave ? "产品碳足迹（CFP）" : "部分产品碳足迹（PCFP）")
-                  : xprintf(c,
-                            "This report quantifies the %s of %s in accordance with GB/T 24067-2024 "
-                            "(Greenhouse gases — Carbon footprint of products — Requirements and "
-                            "guidelines for quantification), which follows ISO 14067:2018, for "
-                            "verification, label certification and disclosure. Results are GWP100; "
-                            "fossil GHG, biogenic emissions and removals, direct land-use change and "
-                            "aircraft emissions are reported separately; no offsets are included.",
-                            grave ? "carbon footprint (CFP)" : "partial carbon footprint (PCFP)", product));
+         xprintf(c,
+                 S(IO_RS_SCOPE_TEXT),
+                 product,
+                 grave ? S(IO_RS_CARBON_FOOTPRINT_CFP)
+                       : S(IO_RS_PARTIAL_CARBON_FOOTPRINT_PCFP)));
     io_block *b = block(c, s, IO_BLOCK_KV);
     if (b)
         b->ncols = 2;
-    kv(c, b, L("Product", "产品"), xstrdup(c, product));
+    kv(c, b, S(IO_RS_PRODUCT), xstrdup(c, product));
     const json_t *cat = json_object_get(model, "category");
     if (cat)
-        kv(c, b, L("Product category", "产品类别"), jtext(c, cat));
-    kv(c, b, L("Study type", "研究类型"),
-       xstrdup(c, grave ? L("full carbon footprint (CFP)", "产品碳足迹（CFP）")
-                        : L("partial carbon footprint (PCFP)", "部分产品碳足迹（PCFP）")));
-    kv(c, b, L("System boundary", "系统边界"), xstrdup(c, boundary ? boundary : "-"));
-    kv(c, b, L("Reference period", "数据时间范围"), jtext(c, json_object_get(model, "reference_period")));
-    kv(c, b, L("Geography", "地理范围"), jtext(c, json_object_get(model, "geography")));
-    kv(c, b, L("GWP set", "GWP 数据集"),
+        kv(c, b, S(IO_RS_PRODUCT_CATEGORY), jtext(c, cat));
+    kv(c, b, S(IO_RS_STUDY_TYPE),
+       xstrdup(c, grave ? S(IO_RS_FULL_CARBON_FOOTPRINT_CFP)
+                        : S(IO_RS_PARTIAL_CARBON_FOOTPRINT_PCFP)));
+    kv(c, b, S(IO_RS_SYSTEM_BOUNDARY), xstrdup(c, boundary ? value_label(c, IO_RV_BOUNDARY, boundary) : "-"));
+    kv(c, b, S(IO_RS_REFERENCE_PERIOD), jtext(c, json_object_get(model, "reference_period")));
+    kv(c, b, S(IO_RS_GEOGRAPHY), jtext(c, json_object_get(model, "geography")));
+    kv(c, b, S(IO_RS_GWP_SET),
        json_object_get(fp, "gwp") ? xprintf(c, "IPCC %s GWP100",
                                             json_string_value(json_object_get(fp, "gwp"))
                                                 ? json_string_value(json_object_get(fp, "gwp"))
                                                 : "?")
                                   : xstrdup(c, "-"));
-    kv(c, b, L("Result unit", "结果单位"), xstrdup(c, unit));
-    kv(c, b, L("Standards", "依据标准"),
+    kv(c, b, S(IO_RS_RESULT_UNIT), xstrdup(c, unit));
+    kv(c, b, S(IO_RS_STANDARDS),
        xstrdup(c, "GB/T 24067-2024; ISO 14067:2018; GB/T 24040/24044 (ISO 14040/14044)"));
     const json_t *solver = json_object_get(fp, "solver");
     if (solver) {
         const char *sn = jstr(solver, "name") ? jstr(solver, "name") : jstr(solver, "method");
         char nb[64];
         json_t *res = json_object_get(solver, "residual");
-        kv(c, b, L("Calculation", "计算方法"),
+        kv(c, b, S(IO_RS_CALCULATION),
            json_is_number(res)
-               ? xprintf(c, "%s, %s %s, %s %s", L("matrix method", "矩阵法"), L("solver", "求解器"),
-                         sn ? sn : "-", L("residual", "残差"),
+               ? xprintf(c, "%s, %s %s, %s %s", S(IO_RS_MATRIX_METHOD), S(IO_RS_SOLVER),
+                         sn ? sn : "-", S(IO_RS_RESIDUAL),
                          io_fmt_num(json_number_value(res), nb, sizeof nb))
-               : xprintf(c, "%s, %s %s", L("matrix method", "矩阵法"), L("solver", "求解器"), sn ? sn : "-"));
+               : xprintf(c, "%s, %s %s", S(IO_RS_MATRIX_METHOD), S(IO_RS_SOLVER), sn ? sn : "-"));
     }
     (void)demand;
 }
 
 static void sec_unit(bctx *c, const json_t *fp, const char *unit, const char *product)
 {
-    io_section *s = section(c, "unit", L("Declared unit", "声明单位"));
+    io_section *s = section(c, "unit", S(IO_RS_DECLARED_UNIT));
     const json_t *model = json_object_get(fp, "model");
     const json_t *demand = json_object_get(fp, "demand");
     const char *boundary = boundary_of(fp);
@@ -399,25 +404,24 @@ static void sec_unit(bctx *c, const json_t *fp, const char *unit, const char *pr
     io_block *b = block(c, s, IO_BLOCK_KV);
     if (b)
         b->ncols = 2;
-    kv(c, b, grave ? L("Functional unit", "功能单位") : L("Declared unit", "声明单位"),
+    kv(c, b, grave ? S(IO_RS_FUNCTIONAL_UNIT) : S(IO_RS_DECLARED_UNIT),
        dunit ? xprintf(c, "%s %s %s", io_fmt_num(amount, nb, sizeof nb), dunit, product) : xstrdup(c, "-"));
     if (json_object_get(model, "functional_unit"))
-        kv(c, b, L("Description", "说明"), jtext(c, json_object_get(model, "functional_unit")));
-    kv(c, b, L("Carbon footprint per unit", "单位产品碳足迹"),
+        kv(c, b, S(IO_RS_DESCRIPTION), jtext(c, json_object_get(model, "functional_unit")));
+    kv(c, b, S(IO_RS_CARBON_FOOTPRINT_PER_UNIT),
        xprintf(c, "%s %s", io_fmt_num(jnum(fp, "total", NAN), nb, sizeof nb), unit));
 }
 
 static void sec_boundary(bctx *c, const json_t *fp, const char *unit)
 {
-    io_section *s = section(c, "boundary", L("System boundary", "系统边界"));
+    io_section *s = section(c, "boundary", S(IO_RS_SYSTEM_BOUNDARY));
     const json_t *bs = json_object_get(fp, "by_stage");
     const char *boundary = boundary_of(fp);
     int grave = boundary && !strcmp(boundary, "cradle-to-grave");
     int gate2gate = boundary && !strcmp(boundary, "gate-to-gate");
     io_block *b = block(c, s, IO_BLOCK_BOUNDARY);
     if (b) {
-        b->text = xstrdup(c, L("Life-cycle stages; shaded stages are inside the system boundary",
-                               "生命周期阶段；实框为系统边界内的阶段"));
+        b->text = xstrdup(c, S(IO_RS_BOUNDARY_CAPTION));
         b->unit = xstrdup(c, unit);
     }
     for (int i = 0; i < NSTAGES; i++) {
@@ -428,109 +432,84 @@ static void sec_boundary(bctx *c, const json_t *fp, const char *unit)
         chart_add(c, b, xstrdup(c, stage_label(c, i)), v, in);
     }
     text(c, s, IO_BLOCK_PARA,
-         grave ? xstrdup(c, L("Cradle to grave: all five life-cycle stages are included.",
-                              "从摇篮到坟墓：包括全部五个生命周期阶段。"))
-               : xstrdup(c, L("Cradle to gate: raw material acquisition and production are "
-                              "included; distribution, use and end of life are outside the "
-                              "boundary unless results are shown for them.",
-                              "从摇篮到大门：包括原材料获取和生产阶段；分销、使用和寿命终止阶段在系统边界之外"
-                              "（有结果的阶段除外）。")));
+         grave ? xstrdup(c, S(IO_RS_BOUNDARY_GRAVE_TEXT))
+               : xstrdup(c, S(IO_RS_BOUNDARY_GATE_TEXT)));
 }
 
 static void sec_data(bctx *c, const json_t *fp)
 {
-    io_section *s = section(c, "data", L("Data sources and quality", "数据来源与数据质量"));
+    io_section *s = section(c, "data", S(IO_RS_DATA_SOURCES_AND_QUALITY));
     const json_t *d = json_object_get(fp, "dqr");
     text(c, s, IO_BLOCK_PARA,
-         xstrdup(c, L("Data quality is rated with the PEF-style Data Quality Rating: DQR = (TeR + "
-                      "GeR + TiR + P) / 4, each criterion from 1 (best) to 5; DQR <= 1.5 "
-                      "excellent, <= 2 very good, <= 3 good, <= 4 fair. Ratings are weighted by "
-                      "each process's contribution.",
-                      "数据质量采用 PEF 数据质量评级：DQR = (TeR + GeR + TiR + P) / 4，各项 1（最好）至 "
-                      "5；DQR ≤ 1.5 优秀，≤ 2 很好，≤ 3 良好，≤ 4 一般。各过程按贡献加权。")));
+         xstrdup(c, S(IO_RS_DQR_TEXT)));
     if (!d) {
         text(c, s, IO_BLOCK_NOTE,
-             xstrdup(c, L("No data quality rating was recorded.", "未记录数据质量评级。")));
+             xstrdup(c, S(IO_RS_NO_DQR)));
         return;
     }
-    io_block *b = table(c, s, 2, 2u, L("Criterion", "指标"), L("Rating", "评分"));
+    io_block *b = table(c, s, 2, 2u, S(IO_RS_CRITERION), S(IO_RS_DQR_SCORE));
     static const char *const keys[] = {"TeR", "GeR", "TiR", "P", "dqr"};
-    const char *names_en[] = {"Technological representativeness (TeR)",
-                              "Geographical representativeness (GeR)", "Time representativeness (TiR)",
-                              "Precision (P)", "DQR"};
-    const char *names_zh[] = {"技术代表性 (TeR)", "地理代表性 (GeR)", "时间代表性 (TiR)", "精确度 (P)",
-                              "数据质量评级 DQR"};
+    const char *names[] = {S(IO_RS_TECHNOLOGICAL_REPRESENTATIVENESS_TER),
+                           S(IO_RS_GEOGRAPHICAL_REPRESENTATIVENESS_GER),
+                           S(IO_RS_TIME_REPRESENTATIVENESS_TIR), S(IO_RS_PRECISION_P),
+                           S(IO_RS_DATA_QUALITY_RATING_DQR)};
     for (int i = 0; i < 5; i++) {
         json_t *v = json_object_get(d, keys[i]);
         if (v)
-            row_n(c, b, xstrdup(c, c->r->zh ? names_zh[i] : names_en[i]), jtext(c, v));
+            row_n(c, b, xstrdup(c, names[i]), jtext(c, v));
     }
     if (json_object_get(d, "rating"))
-        row_n(c, b, xstrdup(c, L("Rating", "等级")), jtext(c, json_object_get(d, "rating")));
+        row_n(c, b, xstrdup(c, S(IO_RS_DQR_RATING_LABEL)), jvalue(c, IO_RV_DQR, json_object_get(d, "rating")));
     if (json_is_number(json_object_get(d, "coverage")))
-        row_n(c, b, xstrdup(c, L("Share of result with a rating", "有评级数据的结果占比")),
+        row_n(c, b, xstrdup(c, S(IO_RS_SHARE_OF_RESULT_WITH_A)),
               pct(c, jnum(d, "coverage", 0)));
     size_t nf = json_array_size(json_object_get(fp, "factors_used"));
     size_t ni = json_array_size(json_object_get(fp, "inventory"));
     size_t np = json_array_size(json_object_get(fp, "by_process"));
     text(c, s, IO_BLOCK_PARA,
-         c->r->zh
-             ? xprintf(c, "模型含 %zu 个过程、%zu 条清单流，引用 %zu 个背景因子（版本见“因子版本”一节）。",
-                       np, ni, nf)
-             : xprintf(c,
-                       "The model has %zu processes and %zu inventory flows and uses %zu "
-                       "background factors (versions in the section \"Factor versions\").",
-                       np, ni, nf));
+         xprintf(c,
+                 S(IO_RS_MODEL_COUNTS),
+                 np, ni, nf));
 }
 
 static void sec_allocation(bctx *c, const json_t *fp)
 {
-    io_section *s = section(c, "allocation", L("Allocation", "分配"));
+    io_section *s = section(c, "allocation", S(IO_RS_ALLOCATION));
     const json_t *a = json_object_get(fp, "allocation");
     text(c, s, IO_BLOCK_PARA,
-         xstrdup(c, L("Allocation follows ISO 14044: avoid it by subdivision or system expansion "
-                      "where possible, else partition by a physical relationship, else by "
-                      "economic value. Allocation is applied before the technology matrix is "
-                      "built.",
-                      "分配遵循 ISO 14044 的顺序：尽可能通过细分或系统扩展避免分配，其次按物理关系分配，"
-                      "最后按经济价值分配。分配在构建技术矩阵之前进行。")));
+         xstrdup(c, S(IO_RS_ALLOCATION_TEXT)));
     if (json_is_array(a) && json_array_size(a)) {
-        io_block *b = table(c, s, 3, 0, L("Process", "过程"), L("Method", "方法"), L("Details", "说明"));
+        io_block *b = table(c, s, 3, 0, S(IO_RS_PROCESS), S(IO_RS_METHOD), S(IO_RS_DETAILS));
         size_t i;
         json_t *e;
         json_array_foreach(a, i, e)
         {
             const char *p = jstr(e, "process") ? jstr(e, "process") : jstr(e, "id");
-            row_n(c, b, xstrdup(c, p ? p : "-"), jtext(c, json_object_get(e, "method")),
+            row_n(c, b, xstrdup(c, p ? p : "-"), jvalue(c, IO_RV_ALLOCATION, json_object_get(e, "method")),
                   jtext(c, json_object_get(e, "factors") ? json_object_get(e, "factors")
                                                          : json_object_get(e, "note")));
         }
     } else {
         text(c, s, IO_BLOCK_NOTE,
-             xstrdup(c, L("The result records no allocated multi-output process.",
-                          "结果中没有记录需分配的多产出过程。")));
+             xstrdup(c, S(IO_RS_NO_ALLOCATION)));
     }
 }
 
 static void sec_cutoff(bctx *c, const json_t *fp)
 {
-    io_section *s = section(c, "cutoff", L("Cut-off criteria", "取舍准则"));
+    io_section *s = section(c, "cutoff", S(IO_RS_CUT_OFF_CRITERIA));
     const json_t *cs = json_object_get(fp, "cutoff_share");
     const json_t *co = json_object_get(fp, "cutoffs");
     text(c, s, IO_BLOCK_PARA,
-         xstrdup(c, L("Inputs may be left out when each is below the per-input criterion and "
-                      "together below the total criterion of the product rule (commonly 1% and "
-                      "5%). Excluded flows and their estimated share are listed.",
-                      "单项输入低于产品核算规则的单项取舍比例、且合计低于总取舍比例（通常为 1% 和 5%）时"
-                      "可以舍去。被舍去的流及其估计占比如下。")));
+         xstrdup(c, S(IO_RS_CUTOFF_TEXT)));
     io_block *b = block(c, s, IO_BLOCK_KV);
     if (b)
         b->ncols = 2;
-    kv(c, b, L("Estimated share of excluded flows", "舍去流的估计占比"),
+    kv(c, b, S(IO_RS_ESTIMATED_SHARE_OF_EXCLUDED_FLOWS),
        json_is_number(cs) ? pct(c, json_number_value(cs)) : xstrdup(c, "-"));
     if (json_is_array(co) && json_array_size(co)) {
-        io_block *t = table(c, s, 4, 8u, L("Process", "过程"), L("Flow", "流"), L("Amount", "数量"),
-                            L("Estimated share", "估计占比"));
+        io_block *t = table(c, s, 4, 8u, S(IO_RS_PROCESS), S(IO_RS_FLOW), S(IO_RS_AMOUNT),
+                            S(IO_RS_ESTIMATED_SHARE));
         size_t i;
         json_t *e;
         json_array_foreach(co, i, e)
@@ -551,23 +530,23 @@ static void sec_cutoff(bctx *c, const json_t *fp)
             free(at);
         }
     } else
-        text(c, s, IO_BLOCK_NOTE, xstrdup(c, L("No flow was cut off.", "没有舍去的流。")));
+        text(c, s, IO_BLOCK_NOTE, xstrdup(c, S(IO_RS_NO_FLOW_WAS_CUT_OFF)));
 }
 
 static void sec_results(bctx *c, const json_t *fp, const char *unit)
 {
-    io_section *s = section(c, "results", L("Results", "核算结果"));
+    io_section *s = section(c, "results", S(IO_RS_RESULTS));
     double total = jnum(fp, "total", NAN);
     char nb[64];
     text(
         c, s, IO_BLOCK_NOTE,
-        xprintf(c, "%s: %s %s", L("Carbon footprint", "产品碳足迹"), io_fmt_num(total, nb, sizeof nb), unit));
+        xprintf(c, "%s: %s %s", S(IO_RS_CARBON_FOOTPRINT), io_fmt_num(total, nb, sizeof nb), unit));
     /* by stage */
     const json_t *bs = json_object_get(fp, "by_stage");
-    io_block *t = table(c, s, 3, 6u, L("Life-cycle stage", "生命周期阶段"), unit, L("Share", "占比"));
+    io_block *t = table(c, s, 3, 6u, S(IO_RS_LIFE_CYCLE_STAGE), unit, S(IO_RS_SHARE));
     io_block *ch = block(c, s, IO_BLOCK_BARS);
     if (ch) {
-        ch->text = xstrdup(c, L("Results by life-cycle stage", "按生命周期阶段的结果"));
+        ch->text = xstrdup(c, S(IO_RS_RESULTS_BY_LIFE_CYCLE_STAGE));
         ch->unit = xstrdup(c, unit);
     }
     for (int i = 0; i < NSTAGES; i++) {
@@ -576,12 +555,12 @@ static void sec_results(bctx *c, const json_t *fp, const char *unit)
               total != 0 ? pct(c, v / total) : xstrdup(c, "-"));
         chart_add(c, ch, xstrdup(c, stage_label(c, i)), v, 0);
     }
-    row_n(c, t, xstrdup(c, L("Total", "合计")), num(c, total), xstrdup(c, "100.0%"));
+    row_n(c, t, xstrdup(c, S(IO_RS_TOTAL)), num(c, total), xstrdup(c, "100.0%"));
     /* by gas */
     const json_t *bg = json_object_get(fp, "by_gas");
     if (json_array_size(bg)) {
-        io_block *g = table(c, s, 4, 14u, L("Greenhouse gas", "温室气体"), L("Mass (kg)", "排放量 (kg)"),
-                            unit, L("Share", "占比"));
+        io_block *g = table(c, s, 4, 14u, S(IO_RS_GREENHOUSE_GAS), S(IO_RS_MASS_KG),
+                            unit, S(IO_RS_SHARE));
         size_t i;
         json_t *e;
         json_array_foreach(bg, i, e)
@@ -591,16 +570,30 @@ static void sec_results(bctx *c, const json_t *fp, const char *unit)
                   total != 0 ? pct(c, v / total) : xstrdup(c, "-"));
         }
     }
+    /* background factors without a per-gas breakdown: their own group, never
+     * listed as if they were gases */
+    const json_t *us = json_object_get(fp, "unsplit_factors");
+    if (json_array_size(us)) {
+        io_block *g = table(c, s, 3, 6u, S(IO_RS_FACTORS_NOT_SPLIT_BY_GAS), unit, S(IO_RS_SHARE));
+        size_t i;
+        json_t *e;
+        json_array_foreach(us, i, e)
+        {
+            double v = jnum(e, "co2e", 0);
+            row_n(c, g, jtext(c, json_object_get(e, "name")), num(c, v), total != 0 ? pct(c, v / total) : xstrdup(c, "-"));
+        }
+    }
     /* by channel */
     static const char *const ch_keys[] = {"fossil", "biogenic_emissions", "biogenic_removals", "dluc",
                                           "aircraft"};
-    const char *ch_en[] = {"Fossil GHG", "Biogenic emissions", "Biogenic removals",
-                           "Direct land-use change (dLUC)", "Aircraft emissions"};
-    const char *ch_zh[] = {"化石温室气体", "生物源排放", "生物源清除", "直接土地利用变化 (dLUC)", "航空排放"};
-    io_block *k = table(c, s, 2, 2u, L("Reported separately (GB/T 24067)", "分别报告（GB/T 24067）"), unit);
+    const char *ch_names[] = {S(IO_RS_FOSSIL_GHG), S(IO_RS_BIOGENIC_EMISSIONS),
+                              S(IO_RS_BIOGENIC_REMOVALS),
+                              S(IO_RS_DIRECT_LAND_USE_CHANGE_DLUC),
+                              S(IO_RS_AIRCRAFT_EMISSIONS)};
+    io_block *k = table(c, s, 2, 2u, S(IO_RS_REPORTED_SEPARATELY_GB_T_24067), unit);
     for (int i = 0; i < 5; i++) {
         json_t *v = json_object_get(fp, ch_keys[i]);
-        row_n(c, k, xstrdup(c, c->r->zh ? ch_zh[i] : ch_en[i]),
+        row_n(c, k, xstrdup(c, ch_names[i]),
               json_is_number(v) ? num(c, json_number_value(v)) : xstrdup(c, "-"));
     }
 }
@@ -614,13 +607,13 @@ static int cmp_abs_desc(const void *a, const void *b)
 
 static void sec_hotspots(bctx *c, const json_t *fp, const char *unit)
 {
-    io_section *s = section(c, "hotspots", L("Hotspots", "热点分析"));
+    io_section *s = section(c, "hotspots", S(IO_RS_HOTSPOTS));
     const json_t *bp = json_object_get(fp, "by_process");
     size_t n = json_array_size(bp);
     double total = jnum(fp, "total", NAN);
     if (!n) {
         text(c, s, IO_BLOCK_NOTE,
-             xstrdup(c, L("No process contributions were recorded.", "未记录过程贡献。")));
+             xstrdup(c, S(IO_RS_NO_PROCESSES)));
         return;
     }
     json_t **sorted = malloc(n * sizeof *sorted);
@@ -632,12 +625,10 @@ static void sec_hotspots(bctx *c, const json_t *fp, const char *unit)
         sorted[i] = json_array_get(bp, i);
     qsort(sorted, n, sizeof *sorted, cmp_abs_desc);
     text(c, s, IO_BLOCK_PARA,
-         xstrdup(c, L("Direct contributions of processes, largest first; the line is the "
-                      "cumulative share of the total (Pareto).",
-                      "各过程的直接贡献，从大到小排列；折线为占总量的累计比例（帕累托图）。")));
+         xstrdup(c, S(IO_RS_HOTSPOTS_TEXT)));
     io_block *p = block(c, s, IO_BLOCK_PARETO);
     if (p) {
-        p->text = xstrdup(c, L("Process contributions (Pareto)", "过程贡献（帕累托图）"));
+        p->text = xstrdup(c, S(IO_RS_PROCESS_CONTRIBUTIONS_PARETO));
         p->unit = xstrdup(c, unit);
     }
     size_t shown = n < 12 ? n : 12;
@@ -649,10 +640,10 @@ static void sec_hotspots(bctx *c, const json_t *fp, const char *unit)
         double rest = 0;
         for (size_t i = shown; i < n; i++)
             rest += jnum(sorted[i], "direct", 0);
-        chart_add(c, p, xprintf(c, L("%zu others", "其他 %zu 个"), n - shown), rest, 1);
+        chart_add(c, p, xprintf(c, S(IO_RS_N_OTHERS), n - shown), rest, 1);
     }
-    io_block *t = table(c, s, 6, 0x38u, "#", L("Process", "过程"), L("Stage", "阶段"), unit,
-                        L("Share", "占比"), L("Cumulative", "累计"));
+    io_block *t = table(c, s, 6, 0x38u, "#", S(IO_RS_PROCESS), S(IO_RS_STAGE), unit,
+                        S(IO_RS_SHARE), S(IO_RS_CUMULATIVE));
     double cum = 0;
     size_t rows = n < 20 ? n : 20;
     for (size_t i = 0; i < rows; i++) {
@@ -669,11 +660,9 @@ static void sec_hotspots(bctx *c, const json_t *fp, const char *unit)
     const json_t *paths = json_object_get(fp, "paths");
     if (json_array_size(paths)) {
         text(c, s, IO_BLOCK_PARA,
-             xstrdup(c, L("Largest supply-chain paths (upstream totals include everything "
-                          "behind the node):",
-                          "主要供应链路径（上游合计包括该节点之后的全部上游）：")));
-        io_block *pt = table(c, s, 5, 0x1cu, L("Path node", "路径节点"), L("Amount", "数量"),
-                             L("Direct", "直接"), L("Upstream total", "上游合计"), L("Share", "占比"));
+             xstrdup(c, S(IO_RS_PATHS_TEXT)));
+        io_block *pt = table(c, s, 5, 0x1cu, S(IO_RS_PATH_NODE), S(IO_RS_AMOUNT),
+                             S(IO_RS_DIRECT), S(IO_RS_UPSTREAM_TOTAL), S(IO_RS_SHARE));
         size_t i;
         json_t *e;
         size_t np = json_array_size(paths);
@@ -698,40 +687,34 @@ static void sec_hotspots(bctx *c, const json_t *fp, const char *unit)
 
 static void sec_uncertainty(bctx *c, const json_t *fp, const char *unit)
 {
-    io_section *s = section(c, "uncertainty", L("Uncertainty", "不确定性"));
+    io_section *s = section(c, "uncertainty", S(IO_RS_UNCERTAINTY));
     const json_t *u = json_object_get(fp, "uncertainty");
     const json_t *t = json_object_get(u, "total");
     if (!json_is_object(t)) {
         text(c, s, IO_BLOCK_NOTE,
-             xstrdup(c, L("Uncertainty was not evaluated for this result (run tanji calc with "
-                          "Monte Carlo iterations to add it).",
-                          "本结果未评估不确定性（可用 tanji calc 的蒙特卡洛模拟评估）。")));
+             xstrdup(c, S(IO_RS_NO_UNCERTAINTY)));
         return;
     }
     char nb[64], nb2[64];
     text(c, s, IO_BLOCK_PARA,
-         c->r->zh ? xprintf(c, "蒙特卡洛模拟 %s 次（随机种子 %s），输入按其不确定性分布抽样。",
-                            io_fmt_num(jnum(u, "iterations", NAN), nb, sizeof nb),
-                            io_fmt_num(jnum(u, "seed", NAN), nb2, sizeof nb2))
-                  : xprintf(c,
-                            "Monte Carlo simulation with %s iterations (seed %s); inputs drawn "
-                            "from their uncertainty distributions.",
-                            io_fmt_num(jnum(u, "iterations", NAN), nb, sizeof nb),
-                            io_fmt_num(jnum(u, "seed", NAN), nb2, sizeof nb2)));
-    io_block *b = table(c, s, 2, 2u, L("Statistic", "统计量"), unit);
-    row_n(c, b, xstrdup(c, L("Mean", "均值")), num(c, jnum(t, "mean", NAN)));
-    row_n(c, b, xstrdup(c, L("Standard deviation", "标准差")), num(c, jnum(t, "sd", NAN)));
+         xprintf(c,
+                 S(IO_RS_MONTE_CARLO_TEXT),
+                 io_fmt_num(jnum(u, "iterations", NAN), nb, sizeof nb),
+                 io_fmt_num(jnum(u, "seed", NAN), nb2, sizeof nb2)));
+    io_block *b = table(c, s, 2, 2u, S(IO_RS_STATISTIC), unit);
+    row_n(c, b, xstrdup(c, S(IO_RS_MEAN)), num(c, jnum(t, "mean", NAN)));
+    row_n(c, b, xstrdup(c, S(IO_RS_STANDARD_DEVIATION)), num(c, jnum(t, "sd", NAN)));
     row_n(c, b, xstrdup(c, "P2.5"), num(c, jnum(t, "p2_5", NAN)));
-    row_n(c, b, xstrdup(c, L("Median (P50)", "中位数 (P50)")), num(c, jnum(t, "p50", NAN)));
+    row_n(c, b, xstrdup(c, S(IO_RS_MEDIAN_P50)), num(c, jnum(t, "p50", NAN)));
     row_n(c, b, xstrdup(c, "P97.5"), num(c, jnum(t, "p97_5", NAN)));
     double mean = jnum(t, "mean", NAN);
     if (isfinite(mean) && mean != 0)
-        row_n(c, b, xstrdup(c, L("95% interval relative to the mean", "95% 区间相对均值")),
+        row_n(c, b, xstrdup(c, S(IO_RS_INTERVAL_95_RELATIVE)),
               xprintf(c, "%+.1f%% / %+.1f%%", (jnum(t, "p2_5", NAN) / mean - 1) * 100,
                       (jnum(t, "p97_5", NAN) / mean - 1) * 100));
     const json_t *bs = json_object_get(u, "by_stage");
     if (json_is_object(bs) && json_object_size(bs)) {
-        io_block *g = table(c, s, 4, 14u, L("Stage", "阶段"), L("Mean", "均值"), "P2.5", "P97.5");
+        io_block *g = table(c, s, 4, 14u, S(IO_RS_STAGE), S(IO_RS_MEAN), "P2.5", "P97.5");
         for (int i = 0; i < NSTAGES; i++) {
             const json_t *x = json_object_get(bs, stage_keys[i]);
             if (json_is_object(x))
@@ -743,13 +726,10 @@ static void sec_uncertainty(bctx *c, const json_t *fp, const char *unit)
 
 static void sec_conformance(bctx *c, const json_t *check)
 {
-    io_section *s = section(c, "conformance", L("Rule conformance", "核算规则符合性"));
+    io_section *s = section(c, "conformance", S(IO_RS_RULE_CONFORMANCE));
     if (!check) {
         text(c, s, IO_BLOCK_NOTE,
-             xstrdup(c, L("No conformance check against a product rule was supplied (tanji "
-                          "check MODEL --rule ID --format json; tanji report --check FILE).",
-                          "未提供与产品核算规则的符合性检查结果（tanji check MODEL --rule ID --format "
-                          "json；tanji report --check FILE）。")));
+             xstrdup(c, S(IO_RS_NO_CHECK)));
         return;
     }
     const json_t *viol = json_object_get(check, "violations");
@@ -758,28 +738,27 @@ static void sec_conformance(bctx *c, const json_t *check)
     io_block *b = block(c, s, IO_BLOCK_KV);
     if (b)
         b->ncols = 2;
-    kv(c, b, L("Rule", "核算规则"),
+    kv(c, b, S(IO_RS_RULE),
        json_is_object(rule) ? xprintf(c, "%s@%s", jstr(rule, "id") ? jstr(rule, "id") : "?",
                                       jstr(rule, "version") ? jstr(rule, "version") : "?")
                             : jtext(c, rule));
     if (json_is_object(rule) && json_object_get(rule, "title"))
-        kv(c, b, L("Title", "标题"), jtext(c, json_object_get(rule, "title")));
+        kv(c, b, S(IO_RS_TITLE), jtext(c, json_object_get(rule, "title")));
     if (json_is_object(rule) && json_is_true(json_object_get(rule, "template")))
-        kv(c, b, L("Note", "注意"),
-           xstrdup(c, L("the rule is a structural template, not an official standard",
-                        "该规则为结构模板，非官方标准")));
-    kv(c, b, L("Result", "结论"),
-       xstrdup(c, conforms ? L("conforms", "符合") : L("does not conform", "不符合")));
-    kv(c, b, L("Violations", "不符合项"), xprintf(c, "%zu", json_array_size(viol)));
+        kv(c, b, S(IO_RS_NOTE),
+           xstrdup(c, S(IO_RS_RULE_IS_TEMPLATE)));
+    kv(c, b, S(IO_RS_RESULT),
+       xstrdup(c, conforms ? S(IO_RS_CONFORMS) : S(IO_RS_DOES_NOT_CONFORM)));
+    kv(c, b, S(IO_RS_VIOLATIONS), xprintf(c, "%zu", json_array_size(viol)));
     if (json_array_size(viol)) {
-        io_block *t = table(c, s, 3, 0, L("Check", "检查项"), L("Where in the model", "模型位置"),
-                            L("Finding", "说明"));
+        io_block *t = table(c, s, 3, 0, S(IO_RS_CHECK), S(IO_RS_WHERE_IN_THE_MODEL),
+                            S(IO_RS_FINDING));
         size_t i;
         json_t *e;
         json_array_foreach(viol, i, e)
         {
             const char *msg = c->r->zh && jstr(e, "message_zh") ? jstr(e, "message_zh") : jstr(e, "message");
-            row_n(c, t, jtext(c, json_object_get(e, "code")), jtext(c, json_object_get(e, "path")),
+            row_n(c, t, jvalue(c, IO_RV_CHECK, json_object_get(e, "code")), jtext(c, json_object_get(e, "path")),
                   xstrdup(c, msg ? msg : "-"));
         }
     }
@@ -787,15 +766,15 @@ static void sec_conformance(bctx *c, const json_t *check)
 
 static void sec_factors(bctx *c, const json_t *fp)
 {
-    io_section *s = section(c, "factors", L("Factor versions", "因子版本"));
+    io_section *s = section(c, "factors", S(IO_RS_FACTOR_VERSIONS));
     const json_t *f = json_object_get(fp, "factors_used");
     if (!json_array_size(f)) {
         text(c, s, IO_BLOCK_NOTE,
-             xstrdup(c, L("The result lists no background factors.", "结果未列出背景因子。")));
+             xstrdup(c, S(IO_RS_NO_FACTORS)));
         return;
     }
-    io_block *t = table(c, s, 4, 0, L("Factor", "因子"), L("Version", "版本"), L("Value", "因子值"),
-                        L("Source", "来源"));
+    io_block *t = table(c, s, 4, 0, S(IO_RS_FACTOR), S(IO_RS_VERSION), S(IO_RS_VALUE),
+                        S(IO_RS_SOURCE));
     size_t i;
     json_t *e;
     json_array_foreach(f, i, e)
@@ -804,7 +783,7 @@ static void sec_factors(bctx *c, const json_t *fp)
         const char *id = jstr(e, "id"), *name = jstr(e, "name");
         char nb[64];
         row_n(c, t, name ? xprintf(c, "%s\n%s", id ? id : "-", name) : xstrdup(c, id ? id : "-"),
-              v && !json_is_null(v) ? jtext(c, v) : xstrdup(c, L("inline (model)", "模型内定义")),
+              v && !json_is_null(v) ? jtext(c, v) : xstrdup(c, S(IO_RS_INLINE_MODEL)),
               json_is_number(json_object_get(e, "value"))
                   ? xprintf(c, "%s kg CO2e/%s", io_fmt_num(jnum(e, "value", NAN), nb, sizeof nb),
                             jstr(e, "unit") ? jstr(e, "unit") : "?")
@@ -815,20 +794,18 @@ static void sec_factors(bctx *c, const json_t *fp)
 
 static void sec_digest(bctx *c, const json_t *fp, const char *fp_sha256)
 {
-    io_section *s = section(c, "digest", L("Digest of the calculation inputs", "计算输入摘要"));
+    io_section *s = section(c, "digest", S(IO_RS_DIGEST));
     text(c, s, IO_BLOCK_PARA,
-         xstrdup(c, L("The digests let a verifier check that this report belongs to the model, "
-                      "factor versions and result it names: recompute them from the files.",
-                      "核查方可根据文件重新计算摘要，确认本报告与所述模型、因子版本和结果一致。")));
+         xstrdup(c, S(IO_RS_DIGEST_TEXT)));
     io_block *b = block(c, s, IO_BLOCK_KV);
     if (b)
         b->ncols = 2;
-    kv(c, b, L("SHA-256 of the calculation inputs", "计算输入 SHA-256"),
+    kv(c, b, S(IO_RS_SHA256_INPUTS),
        jstr(fp, "inputs_digest") ? xstrdup(c, jstr(fp, "inputs_digest"))
-                                 : xstrdup(c, L("not recorded", "未记录")));
+                                 : xstrdup(c, S(IO_RS_NOT_RECORDED)));
     if (fp_sha256)
-        kv(c, b, L("SHA-256 of the footprint result file", "结果文件 SHA-256"), xstrdup(c, fp_sha256));
-    kv(c, b, L("Report generated (UTC)", "报告生成时间 (UTC)"), xstrdup(c, c->r->generated));
+        kv(c, b, S(IO_RS_SHA256_FILE), xstrdup(c, fp_sha256));
+    kv(c, b, S(IO_RS_REPORT_GENERATED_UTC), xstrdup(c, c->r->generated));
 }
 
 tj_status io_report_build(const json_t *fp, const json_t *check, int zh, const char *fp_sha256,
@@ -862,7 +839,7 @@ tj_status io_report_build(const json_t *fp, const json_t *check, int zh, const c
     else if (json_object_get(demand, "name"))
         product = jtext(c, json_object_get(demand, "name"));
     else
-        product = xstrdup(c, L("the product", "该产品"));
+        product = xstrdup(c, S(IO_RS_THE_PRODUCT));
     r->example =
         json_is_true(json_object_get(fp, "example")) || json_is_true(json_object_get(model, "example"));
     int example_factors = 0;
@@ -877,14 +854,10 @@ tj_status io_report_build(const json_t *fp, const json_t *check, int zh, const c
         }
     }
     if (r->example)
-        r->banner = xstrdup(c, L("EXAMPLE DATA: this report is based on example data and is not a real "
-                                 "product carbon footprint.",
-                                 "示例数据：本报告基于示例数据，不是真实的产品碳足迹。"));
+        r->banner = xstrdup(c, S(IO_RS_BANNER_EXAMPLE_DATA));
     else if (example_factors)
-        r->banner = xstrdup(c, L("EXAMPLE VALUES: some factors used are example values, not real data "
-                                 "(see \"Factor versions\"); the result is for demonstration only.",
-                                 "示例值：部分因子为示例值，不是真实数据（见“因子版本”），结果仅供演示。"));
-    r->title = xstrdup(c, L("Product Carbon Footprint Report", "产品碳足迹报告"));
+        r->banner = xstrdup(c, S(IO_RS_BANNER_EXAMPLE_VALUES));
+    r->title = xstrdup(c, S(IO_RS_PRODUCT_CARBON_FOOTPRINT_REPORT));
     r->subtitle = xstrdup(c, product);
     char nb[64];
     r->total = xprintf(c, "%s %s", io_fmt_num(jnum(fp, "total", NAN), nb, sizeof nb), unit);

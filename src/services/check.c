@@ -451,3 +451,49 @@ json_t *svc_check_to_json(const svc_rule *r, const char *model_name, const svc_c
                                               res->v[i].message_zh));
     return o;
 }
+
+tj_status svc_check_pick_rule(const svc_ruleset *set, const json_t *model, const char *ref, const char *region,
+                              int include_drafts, int zh, const svc_rule **out, char **why, tj_error *err)
+{
+    *out = NULL;
+    if (why)
+        *why = NULL;
+    if (ref) {
+        if (!(*out = svc_ruleset_get(set, ref)))
+            return tj_error_set(err, TJ_ERR_NOTFOUND, "rule", "no rule \"%s\" (see tanji rule list) / 规则不存在", ref);
+        return TJ_OK;
+    }
+    const json_t *prod = json_object_get(model, "product");
+    const char *cat = json_string_value(json_object_get(prod, "category"));
+    if (!cat)
+        return tj_error_set(err, TJ_ERR_USAGE, "product.category",
+                            "the model has no product.category: name the rule / 模型未给出产品类别，请指定规则");
+    const char *geo = json_string_value(json_object_get(prod, "geography"));
+    const char *code = region ? svc_rule_region_code(region) : svc_rule_region_code(geo);
+    if (region && !code)
+        return tj_error_set(err, TJ_ERR_USAGE, "region", "%s is neither a GB/T 2260 code nor CN-XX / 地区代码无效",
+                            region);
+    svc_rule_verdict *v = NULL;
+    size_t n = 0;
+    tj_status rc = svc_rules_find(set, cat, code, NULL, include_drafts, &v, &n, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].reason == SVC_APPLIES && !strcmp(v[i].rule->category, cat)) {
+            *out = v[i].rule;
+            if (why) {
+                char buf[512];
+                const char *e = svc_verdict_explain(&v[i], code, zh, buf, sizeof buf);
+                size_t len = strlen(e) + strlen(v[i].rule->id) + strlen(v[i].rule->version) + 8;
+                if ((*why = malloc(len)))
+                    snprintf(*why, len, "%s@%s: %s", v[i].rule->id, v[i].rule->version, e);
+            }
+            free(v);
+            return TJ_OK;
+        }
+    free(v);
+    return tj_error_set(err, TJ_ERR_NOTFOUND, "product.category",
+                        "no rule applies to product category \"%s\"%s%s (see tanji rule find; drafts let the "
+                        "templates apply) / 没有适用于该产品类别的规则",
+                        cat, code ? " in region " : "", code ? code : "");
+}

@@ -42,6 +42,16 @@ tj_status svc_check_model(const svc_rule *rule, const json_t *model, const json_
                           svc_check_result *res, tj_error *err);
 void svc_check_result_release(svc_check_result *res);
 
+/* The rule a model is checked against: the rule `ref` (id or id@version) if
+ * given; else the rule that applies to the model's product.category in
+ * `region` (a GB/T 2260 or CN-XX code; NULL: the model's product.geography),
+ * drafts too when include_drafts.  *why (may be NULL) gets a malloc'ed
+ * explanation in zh or en.  TJ_ERR_NOTFOUND (naming the category and region,
+ * or the rule) when there is none; TJ_ERR_USAGE for a bad region or a model
+ * without a category when no ref is given. */
+tj_status svc_check_pick_rule(const svc_ruleset *set, const json_t *model, const char *ref, const char *region,
+                              int include_drafts, int zh, const svc_rule **out, char **why, tj_error *err);
+
 /* {"rule": {...}, "model": model_name, "conforms": bool, "violations": [...]}; new reference. */
 json_t *svc_check_to_json(const svc_rule *rule, const char *model_name, const svc_check_result *res);
 

@@ -167,6 +167,12 @@ tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data
 /* Export versions matching q (limit ignored: all) as CSV or JSON. */
 tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char *format, FILE *out,
                             int64_t *rows, tj_error *err);
+/* The same as a table (CSV or .xlsx, io/table_write.h): a header row of
+ * field names, then one row per version; numeric fields as number cells.
+ * Write errors surface at io_table_close(t). */
+struct io_table;
+tj_status svc_factor_export_table(store_db *db, const svc_factor_query *q, struct io_table *t, int64_t *rows,
+                                  tj_error *err);
 
 /* Cross-check: reference figures in CSV with columns
  *   factor (id or id@version) or query+region+year,

@@ -6,6 +6,7 @@
 #include "services/factors.h"
 #include "tanji/text.h"
 #include "services/factors_internal.h"
+#include "io/table_write.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -1066,22 +1067,6 @@ tj_status svc_factor_import(store_db *db, const char *path, const char *format, 
 
 /* ---- export ---------------------------------------------------------- */
 
-static void csv_cell(FILE *out, const char *s)
-{
-    int quote = strpbrk(s, ",\"\n\r") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '));
-    if (!quote) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 json_t *svc_factor_to_json(const svc_factor *f)
 {
     return fx_factor_json(f);
@@ -1146,22 +1131,25 @@ tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char 
 {
     int json = format && !strcasecmp(format, "json");
     if (format && !json && strcasecmp(format, "csv"))
-        return tj_error_set(err, TJ_ERR_USAGE, "format", "unknown format \"%s\" (csv or json)", format);
+        return tj_error_set(err, TJ_ERR_USAGE, "format", "unknown format \"%s\" (csv or json; xlsx: "
+                            "svc_factor_export_table)", format);
+    if (!json) {
+        /* CSV through the table writer (checked writes, formula-leading
+         * text neutralised) */
+        io_table *t;
+        tj_status rc = io_table_open_stream(out, NULL, &t, err);
+        if (rc == TJ_OK)
+            rc = svc_factor_export_table(db, q, t, rows, err);
+        if (rc == TJ_OK)
+            return io_table_close(t, err);
+        io_table_abort(t);
+        return rc;
+    }
     svc_factor_query page = *q;
     page.limit = 1000;
     page.offset = 0;
     int64_t n = 0;
-    if (json)
-        fputs("{\"factors\": [", out);
-    else {
-        for (size_t i = 0; i < svc_factor_field_count; i++) {
-            if (!strcmp(svc_factor_fields[i].name, "region_level") ||
-                !strcmp(svc_factor_fields[i].name, "superseded_by"))
-                continue;
-            fprintf(out, "%s%s", i ? "," : "", svc_factor_fields[i].name);
-        }
-        fputc('\n', out);
-    }
+    fputs("{\"factors\": [", out);
     for (;;) {
         svc_factor_list l;
         tj_status rc = svc_factor_search(db, &page, &l, err);
@@ -1173,31 +1161,15 @@ tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char 
                 svc_factor_list_release(&l);
                 return rc;
             }
-            if (json) {
-                json_t *o = fx_factor_json(f);
-                char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-                json_decref(o);
-                if (!s) {
-                    svc_factor_list_release(&l);
-                    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                }
-                fprintf(out, "%s\n  %s", n ? "," : "", s);
-                free(s);
-            } else {
-                int first = 1;
-                for (size_t k = 0; k < svc_factor_field_count; k++) {
-                    const svc_field *fd = &svc_factor_fields[k];
-                    if (!strcmp(fd->name, "region_level") || !strcmp(fd->name, "superseded_by"))
-                        continue;
-                    char *v = svc_factor_get_field(f, fd);
-                    if (!first)
-                        fputc(',', out);
-                    first = 0;
-                    csv_cell(out, v ? v : "");
-                    free(v);
-                }
-                fputc('\n', out);
+            json_t *o = fx_factor_json(f);
+            char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            json_decref(o);
+            if (!s) {
+                svc_factor_list_release(&l);
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             }
+            fprintf(out, "%s\n  %s", n ? "," : "", s);
+            free(s);
             n++;
         }
         size_t got = l.count;
@@ -1206,13 +1178,61 @@ tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char 
             break;
         page.offset += page.limit;
     }
-    if (json)
-        fputs("\n]}\n", out);
+    fputs("\n]}\n", out);
     if (rows)
         *rows = n;
     if (ferror(out))
         return tj_error_set(err, TJ_ERR_IO, NULL, "write error");
     return TJ_OK;
+}
+
+tj_status svc_factor_export_table(store_db *db, const svc_factor_query *q, io_table *t, int64_t *rows,
+                                  tj_error *err)
+{
+    for (size_t i = 0; i < svc_factor_field_count; i++) {
+        const char *name = svc_factor_fields[i].name;
+        if (strcmp(name, "region_level") && strcmp(name, "superseded_by"))
+            io_table_text(t, name);
+    }
+    io_table_end_row(t);
+    svc_factor_query page = *q;
+    page.limit = 1000;
+    page.offset = 0;
+    int64_t n = 0;
+    for (;;) {
+        svc_factor_list l;
+        tj_status rc = svc_factor_search(db, &page, &l, err);
+        if (rc != TJ_OK)
+            return rc;
+        for (size_t i = 0; i < l.count; i++) {
+            svc_factor *f = &l.items[i];
+            if ((rc = fx_load_evidence(db, f, err)) != TJ_OK) {
+                svc_factor_list_release(&l);
+                return rc;
+            }
+            for (size_t k = 0; k < svc_factor_field_count; k++) {
+                const svc_field *fd = &svc_factor_fields[k];
+                if (!strcmp(fd->name, "region_level") || !strcmp(fd->name, "superseded_by"))
+                    continue;
+                char *v = svc_factor_get_field(f, fd);
+                if (fd->type == SVC_FT_DOUBLE || fd->type == SVC_FT_INT)
+                    io_table_number_text(t, v);
+                else
+                    io_table_text(t, v);
+                free(v);
+            }
+            io_table_end_row(t);
+            n++;
+        }
+        size_t got = l.count;
+        svc_factor_list_release(&l);
+        if (got < (size_t)page.limit)
+            break;
+        page.offset += page.limit;
+    }
+    if (rows)
+        *rows = n;
+    return TJ_OK; /* write errors: io_table_close() */
 }
 
 /* ---- cross-checks ---------------------------------------------------- */

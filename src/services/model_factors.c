@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "services/factors.h"
+#include "tanji/buf.h"
 
 /* ISO 3166-2:CN subdivision codes and their GB/T 2260 codes. */
 static const struct {
@@ -40,22 +41,48 @@ const char *svc_region_from_iso(const char *iso)
  * svc_factor_get_for_use and resolution return only those) into out. */
 static tj_status fill(const svc_factor *f, io_factor *out, tj_error *err)
 {
-    char version[32], source[1024];
+    char version[32];
     snprintf(version, sizeof version, "%d", f->version);
-    snprintf(source, sizeof source, "%s%s%s%s%s", f->source_doc ? f->source_doc : "",
-             f->source_publisher ? "; " : "", f->source_publisher ? f->source_publisher : "",
-             f->source_date ? "; " : "", f->source_date ? f->source_date : "");
+    /* the source as one line: document; publisher; date (no length limit
+     * but the buffer's cap, which refuses rather than cuts) */
+    tj_buf source;
+    tj_buf_init(&source, TJ_BUF_TEXT_MAX);
+    tj_status st = TJ_OK;
+    if ((st = tj_buf_appends(&source, f->source_doc ? f->source_doc : "")) ||
+        (f->source_publisher && (st = tj_buf_appendf(&source, "; %s", f->source_publisher))) ||
+        (f->source_date && (st = tj_buf_appendf(&source, "; %s", f->source_date)))) {
+        tj_buf_release(&source);
+        return st == TJ_ERR_NOMEM ? tj_error_set(err, st, NULL, "out of memory")
+                                  : tj_error_set(err, TJ_ERR_INPUT, "factor", "factor %s: its source is longer than %u bytes",
+                                                 f->id, TJ_BUF_TEXT_MAX);
+    }
     const char *name = f->name_zh && *f->name_zh ? f->name_zh : f->name_en ? f->name_en : f->id;
     out->id = strdup(f->id);
     out->version = strdup(version);
     out->name = strdup(name);
     out->value = f->value;
     out->unit = strdup(f->unit ? f->unit : "");
-    out->source = strdup(source);
+    out->source = tj_buf_take(&source);
     out->channel = CALC_CH_FOSSIL;
     out->inline_def = 0;
+    if (!out->source)
+        out->source = strdup("");
     if (!out->id || !out->version || !out->name || !out->unit || !out->source)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    /* the per-gas breakdown the record carries, if any */
+    if (f->gases && *f->gases) {
+        json_error_t jerr;
+        json_t *g = json_loads(f->gases, 0, &jerr);
+        if (!g)
+            return tj_error_set(err, TJ_ERR_INPUT, "factor", "factor %s@%d: gases is not JSON: %s", f->id, f->version,
+                                jerr.text);
+        st = io_factor_set_gases(out, g, "factor", err);
+        json_decref(g);
+        if (st) {
+            tj_error_prefix(err, "factor %s@%d", f->id, f->version);
+            return st;
+        }
+    }
     return TJ_OK;
 }
 
@@ -124,6 +151,7 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
         free(out->unit);
         free(out->source);
         free(out->note);
+        free(out->parts);
         memset(out, 0, sizeof *out);
     }
     return st;

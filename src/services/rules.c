@@ -105,6 +105,54 @@ static tj_status get_str(pctx *c, json_t *obj, const char *key, const char *path
     return TJ_OK;
 }
 
+/* Longest member name quoted in an error; longer names are refused by length. */
+#define KEY_NAME_MAX 64
+
+/* Refuse any member of obj whose name is not in allowed (NULL-terminated);
+ * the error names the member's JSON path and the allowed names. */
+static tj_status check_keys(pctx *c, json_t *obj, const char *path, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = !strcmp(*a, key);
+        if (ok)
+            continue;
+        char *list = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&list, &len);
+        if (!f)
+            return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+        fputs(" (allowed: ", f);
+        for (const char *const *a = allowed; *a; a++)
+            fprintf(f, "%s%s", a == allowed ? "" : ", ", *a);
+        fputc(')', f);
+        if (fclose(f)) {
+            free(list);
+            return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+        }
+        tj_status st;
+        size_t kl = strlen(key);
+        if (kl > KEY_NAME_MAX || strlen(path) + kl + 2 > sizeof c->err->path) {
+            char n[32];
+            snprintf(n, sizeof n, "%zu", kl);
+            st = perr(c, path, "unknown field with a %s-byte name%s", n, list);
+        } else {
+            char p[sizeof c->err->path];
+            snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+            st = perr(c, p, "unknown field \"%s\"%s", key, list);
+        }
+        free(list);
+        return st;
+    }
+    return TJ_OK;
+}
+
+static const char *const i18n_keys[] = {"zh", "en", NULL};
+
 static tj_status get_i18n(pctx *c, json_t *obj, const char *key, const char *path, int required,
                           const char **zh, const char **en)
 {
@@ -124,7 +172,7 @@ static tj_status get_i18n(pctx *c, json_t *obj, const char *key, const char *pat
     if (!json_is_object(v))
         return perr(c, p, "\"%s\" must be an object {\"zh\": ..., \"en\": ...}%s", key, "");
     tj_status st;
-    if ((st = get_str(c, v, "zh", p, 0, zh)) || (st = get_str(c, v, "en", p, 0, en)))
+    if ((st = check_keys(c, v, p, i18n_keys)) || (st = get_str(c, v, "zh", p, 0, zh)) || (st = get_str(c, v, "en", p, 0, en)))
         return st;
     if (!*zh && !*en)
         return perr(c, p, "\"%s\" needs at least one of \"zh\" and \"en\"%s", key, "");
@@ -264,6 +312,9 @@ void svc_rule_release(svc_rule *r)
     for (size_t i = 0; i < r->n_inputs; i++)
         free(r->inputs[i].match);
     free(r->inputs);
+    for (size_t i = 0; i < r->n_standards; i++)
+        free(r->standards[i].sources);
+    free(r->standards);
     free(r->file);
     json_decref(r->doc);
     memset(r, 0, sizeof *r);
@@ -292,6 +343,9 @@ static tj_status parse_inputs(pctx *c, json_t *doc, svc_rule *r)
             return perr(c, p, "each required input must be an object%s%s", "", "");
         tj_status st;
         const char *stage = NULL;
+        static const char *const input_keys[] = {"id", "name", "stage", "unit", "match", "cutoff", NULL};
+        if ((st = check_keys(c, e, p, input_keys)))
+            return st;
         if ((st = get_str(c, e, "id", p, 1, &in->id)) ||
             (st = get_i18n(c, e, "name", p, 1, &in->name_zh, &in->name_en)) ||
             (st = get_str(c, e, "unit", p, 0, &in->unit)) || (st = get_str(c, e, "stage", p, 0, &stage)) ||
@@ -335,6 +389,270 @@ static tj_status parse_inputs(pctx *c, json_t *doc, svc_rule *r)
     return TJ_OK;
 }
 
+/* ---- the real standard behind a rule ("standard") ----------------------- */
+
+static const char *const std_status_names[SVC_STD_STATUS_COUNT] = {"in_force", "issued",    "listed",
+                                                                   "planned",  "withdrawn", "none_known"};
+
+const char *svc_std_status_name(svc_std_status s)
+{
+    return (unsigned)s < SVC_STD_STATUS_COUNT ? std_status_names[s] : "?";
+}
+
+static const char *const standard_keys[] = {"number", "title",  "issuer", "level",  "list_batch", "status",
+                                            "verified", "issued", "effective", "source", "note", NULL};
+
+static tj_status parse_one_standard(pctx *c, json_t *o, const char *p, svc_rule_standard *sd)
+{
+    char q[96];
+    tj_status st;
+    const char *s;
+    if (!json_is_object(o))
+        return perr(c, p, "a standard must be an object {number, title, issuer, status, verified, source, ...}%s%s",
+                    "", "");
+    if ((st = check_keys(c, o, p, standard_keys)))
+        return st;
+    if ((st = get_str(c, o, "status", p, 1, &s)))
+        return st;
+    int k = -1;
+    for (int i = 0; i < SVC_STD_STATUS_COUNT; i++)
+        if (!strcmp(s, std_status_names[i]))
+            k = i;
+    snprintf(q, sizeof q, "%s.status", p);
+    if (k < 0)
+        return perr(c, q, "unknown standard status \"%s\" (in_force, issued, listed, planned, withdrawn, none_known)%s",
+                    s, "");
+    sd->status = (svc_std_status)k;
+    if ((st = get_str(c, o, "number", p, 0, &sd->number)) ||
+        (st = get_i18n(c, o, "title", p, 0, &sd->title_zh, &sd->title_en)) ||
+        (st = get_i18n(c, o, "issuer", p, 0, &sd->issuer_zh, &sd->issuer_en)) ||
+        (st = get_i18n(c, o, "note", p, 0, &sd->note_zh, &sd->note_en)) ||
+        (st = get_str(c, o, "issued", p, 0, &sd->issued)) || (st = get_str(c, o, "effective", p, 0, &sd->effective)))
+        return st;
+    snprintf(q, sizeof q, "%s.number", p);
+    if (sd->number && !*sd->number)
+        return perr(c, q, "\"number\" must not be empty (leave it out when the number is not known)%s%s", "", "");
+    if (sd->status == SVC_STD_NONE_KNOWN) {
+        if (sd->number || sd->title_zh)
+            return perr(c, sd->number ? q : p,
+                        "a standard with status \"none_known\" has no number or title (never invent one)%s%s", "", "");
+        if (!sd->note_zh) {
+            snprintf(q, sizeof q, "%s.note", p);
+            return perr(c, q, "status \"none_known\" needs a \"note\" saying what was searched%s%s", "", "");
+        }
+    } else if (!sd->number && sd->status != SVC_STD_LISTED && sd->status != SVC_STD_ISSUED)
+        return perr(c, q, "required field \"number\" is missing (only \"listed\", \"issued\" and \"none_known\" entries may lack one)%s%s",
+                    "", "");
+    if (sd->issued && !valid_date(sd->issued)) {
+        snprintf(q, sizeof q, "%s.issued", p);
+        return perr(c, q, "\"%s\" is not a date YYYY-MM-DD%s", sd->issued, "");
+    }
+    if (sd->effective && !valid_date(sd->effective)) {
+        snprintf(q, sizeof q, "%s.effective", p);
+        return perr(c, q, "\"%s\" is not a date YYYY-MM-DD%s", sd->effective, "");
+    }
+    sd->level = -1;
+    if ((st = get_str(c, o, "level", p, 0, &s)))
+        return st;
+    if (s) {
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(s, level_names[i]))
+                sd->level = i;
+        if (sd->level < 0) {
+            snprintf(q, sizeof q, "%s.level", p);
+            return perr(c, q, "unknown level \"%s\" (national, industry, local, group)%s", s, "");
+        }
+    }
+    json_t *b = json_object_get(o, "list_batch");
+    if (b) {
+        snprintf(q, sizeof q, "%s.list_batch", p);
+        if (!json_is_integer(b) || json_integer_value(b) < 1 || json_integer_value(b) > 99)
+            return perr(c, q, "\"list_batch\" must be the number of a MIIT recommended list (1, 2, 3, ...)%s%s", "", "");
+        sd->list_batch = (int)json_integer_value(b);
+        if (sd->status == SVC_STD_NONE_KNOWN)
+            return perr(c, q, "a standard with status \"none_known\" is on no list%s%s", "", "");
+    } else if (sd->status == SVC_STD_LISTED) {
+        snprintf(q, sizeof q, "%s.list_batch", p);
+        return perr(c, q, "status \"listed\" needs \"list_batch\"%s%s", "", "");
+    }
+    json_t *v = json_object_get(o, "verified");
+    snprintf(q, sizeof q, "%s.verified", p);
+    if (!v)
+        return perr(c, q, "required field \"verified\" is missing (false where only secondary sources were seen)%s%s",
+                    "", "");
+    if (!json_is_boolean(v))
+        return perr(c, q, "\"verified\" must be true or false%s%s", "", "");
+    sd->verified = json_is_true(v);
+    json_t *src = json_object_get(o, "source");
+    snprintf(q, sizeof q, "%s.source", p);
+    if (!src)
+        return perr(c, q, "required field \"source\" is missing (where the standard was seen)%s%s", "", "");
+    size_t n = json_is_array(src) ? json_array_size(src) : 1;
+    if (!(json_is_string(src) || json_is_array(src)) || n == 0)
+        return perr(c, q, "\"source\" must be a string or a non-empty array of strings%s%s", "", "");
+    sd->sources = calloc(n, sizeof *sd->sources);
+    if (!sd->sources)
+        return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_is_array(src) ? json_array_get(src, i) : src;
+        if (!json_is_string(e) || json_string_length(e) == 0) {
+            if (json_is_array(src))
+                snprintf(q, sizeof q, "%s.source[%zu]", p, i);
+            return perr(c, q, "sources must be non-empty strings%s%s", "", "");
+        }
+        sd->sources[sd->n_sources++] = json_string_value(e);
+    }
+    return TJ_OK;
+}
+
+/* "standard": one object or an array of them (the first is the one to follow). */
+static tj_status parse_standards(pctx *c, json_t *doc, svc_rule *r)
+{
+    json_t *v = json_object_get(doc, "standard");
+    if (!v)
+        return TJ_OK;
+    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    if (json_is_array(v) && n == 0)
+        return perr(c, "standard", "\"standard\" must not be an empty array (leave it out)%s%s", "", "");
+    r->standards = calloc(n, sizeof *r->standards);
+    if (!r->standards)
+        return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        char p[48];
+        if (json_is_array(v))
+            snprintf(p, sizeof p, "standard[%zu]", i);
+        else
+            snprintf(p, sizeof p, "standard");
+        r->n_standards = i + 1;
+        tj_status st = parse_one_standard(c, json_is_array(v) ? json_array_get(v, i) : v, p, &r->standards[i]);
+        if (st)
+            return st;
+        if (r->standards[i].status == SVC_STD_NONE_KNOWN && n > 1)
+            return perr(c, p, "\"none_known\" cannot be listed with other standards%s%s", "", "");
+    }
+    return TJ_OK;
+}
+
+static const char *const level_zh[] = {"国家标准", "行业标准", "地方标准", "团体标准"};
+static const char *const level_en[] = {"national standard", "industry standard", "local standard",
+                                       "group standard"};
+
+const char *svc_level_label(int level, int zh)
+{
+    if (level < 0 || level > 3)
+        return zh ? "标准" : "standard";
+    return zh ? level_zh[level] : level_en[level];
+}
+
+static const char *const std_status_zh[SVC_STD_STATUS_COUNT] = {"现行有效", "已发布", "已列入推荐清单",
+                                                                "计划制定中", "已废止", "未找到"};
+static const char *const std_status_en[SVC_STD_STATUS_COUNT] = {"in force", "issued", "on a recommended list",
+                                                                "planned", "withdrawn", "none found"};
+
+static void put_standard(FILE *f, const svc_rule_standard *sd, int zh)
+{
+    const char *title = zh ? sd->title_zh : sd->title_en;
+    const char *issuer = zh ? sd->issuer_zh : sd->issuer_en;
+    const char *level = svc_level_label(sd->level, zh);
+    /* the status, unless the list batch or a date already says it */
+    int show_status = !(sd->status == SVC_STD_LISTED && sd->list_batch) &&
+                      !(sd->status == SVC_STD_ISSUED && sd->issued) &&
+                      !(sd->status == SVC_STD_IN_FORCE && sd->effective);
+    if (zh) {
+        if (sd->number)
+            fprintf(f, "%s%s%s%s（%s", sd->number, title ? "《" : "", title ? title : "", title ? "》" : "", level);
+        else if (title)
+            fprintf(f, "《%s》（%s，编号未见", title, level);
+        else
+            fprintf(f, "该产品的%s（编号未见", level);
+        if (issuer)
+            fprintf(f, "，%s发布", issuer);
+        if (sd->list_batch)
+            fprintf(f, "，已列入工业产品碳足迹核算规则团体标准推荐清单第%d批", sd->list_batch);
+        if (show_status)
+            fprintf(f, "，%s", std_status_zh[sd->status]);
+        if (sd->issued)
+            fprintf(f, "，%s 发布", sd->issued);
+        if (sd->effective)
+            fprintf(f, "，%s 实施", sd->effective);
+        fputs("）", f);
+    } else {
+        if (sd->number)
+            fprintf(f, "%s%s%s%s (%s", sd->number, title ? " \"" : "", title ? title : "", title ? "\"" : "", level);
+        else if (title)
+            fprintf(f, "\"%s\" (%s, number not seen", title, level);
+        else
+            fprintf(f, "the %s for this product (number not seen", level);
+        if (issuer)
+            fprintf(f, ", issued by %s", issuer);
+        if (sd->list_batch)
+            fprintf(f, ", on MIIT's recommended list of group standards for product carbon footprint accounting, "
+                       "batch %d",
+                    sd->list_batch);
+        if (show_status)
+            fprintf(f, ", %s", std_status_en[sd->status]);
+        if (sd->issued)
+            fprintf(f, ", issued %s", sd->issued);
+        if (sd->effective)
+            fprintf(f, ", in force from %s", sd->effective);
+        fputs(")", f);
+    }
+}
+
+char *svc_rule_follow_text(const svc_rule *r, int zh)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    const svc_rule_standard *sd = r->n_standards ? &r->standards[0] : NULL;
+    if (!sd)
+        fputs(zh ? "本规则未注明所依据的产品标准。" : "This rule does not name the product standard it implements.", f);
+    else if (sd->status == SVC_STD_NONE_KNOWN)
+        fputs(zh ? "未找到该产品的碳足迹核算标准；在标准发布前，按 GB/T 24067-2024 核算，并以本规则为结构参考。"
+                 : "No carbon footprint standard for this product was found; until one is issued, quantify "
+                   "according to GB/T 24067-2024, with this rule as a structural guide.",
+              f);
+    else {
+        fputs(zh ? (sd->status == SVC_STD_PLANNED ? "该产品的标准尚在计划中：" : "应遵循：")
+                 : (sd->status == SVC_STD_PLANNED ? "A standard for this product is only planned: "
+                                                  : "Follow "),
+              f);
+        put_standard(f, sd, zh);
+        fputs(zh ? "。" : ".", f);
+        for (size_t i = 1; i < r->n_standards; i++) {
+            fputs(zh ? (i == 1 ? "另见：" : "；") : (i == 1 ? " See also " : "; "), f);
+            put_standard(f, &r->standards[i], zh);
+            if (i + 1 == r->n_standards)
+                fputs(zh ? "。" : ".", f);
+        }
+    }
+    if (sd) {
+        int unverified = 0;
+        for (size_t i = 0; i < r->n_standards; i++)
+            unverified |= !r->standards[i].verified && r->standards[i].status != SVC_STD_NONE_KNOWN;
+        if (unverified)
+            fputs(zh ? "【未核实】以上信息仅见于二手资料（转载、标准信息网站），使用前请以发布机构的正式文本为准。"
+                     : " UNVERIFIED: seen only in secondary sources (reprints, standards-shop pages); check "
+                       "the issuer's official text before relying on it.",
+                  f);
+        for (size_t i = 0; i < r->n_standards; i++) {
+            const char *note = zh ? r->standards[i].note_zh : r->standards[i].note_en;
+            if (note)
+                fprintf(f, zh ? "%s" : " %s", note);
+        }
+    }
+    if (r->is_template)
+        fputs(zh ? "本文件为结构模板，不是上述标准本身。" : " This file is a structural template, not the standard itself.",
+              f);
+    if (fclose(f)) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error *err)
 {
     pctx c = {file, err};
@@ -344,6 +662,13 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
     const char *s;
     if (!json_is_object(doc))
         return perr(&c, "", "a rule must be a JSON object%s%s", "", "");
+    static const char *const top_keys[] = {
+        "format",   "id",       "version",         "template",        "note",   "title",      "product",
+        "issuer",   "level",    "region",          "status",          "effective", "supersedes", "basis",
+        "unit",     "boundary", "required_stages", "required_inputs", "cutoff", "allocation", "gwp",
+        "primary_data", "dqr_max", "reporting",     "lists",           "standard", NULL};
+    if ((st = check_keys(&c, doc, "", top_keys)))
+        return st;
     if ((st = get_str(&c, doc, "format", "", 0, &s)))
         return st;
     if (s && strcmp(s, "tanji-rule/1"))
@@ -377,6 +702,32 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
     if (!json_is_object(prod)) {
         st = perr(&c, "product", "required object \"product\" is missing%s%s", "", "");
         goto out;
+    }
+    static const char *const product_keys[] = {"category", "name", "aliases", "codes", NULL};
+    static const char *const code_keys[] = {"scheme", "code", "note", NULL};
+    if ((st = check_keys(&c, prod, "product", product_keys)))
+        goto out;
+    {
+        json_t *codes = json_object_get(prod, "codes");
+        if (codes && !json_is_array(codes)) {
+            st = perr(&c, "product.codes", "\"codes\" must be an array of {scheme, code, note}%s%s", "", "");
+            goto out;
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(codes, i, e)
+        {
+            char p[64];
+            const char *x;
+            snprintf(p, sizeof p, "product.codes[%zu]", i);
+            if (!json_is_object(e)) {
+                st = perr(&c, p, "each code must be an object {scheme, code, note}%s%s", "", "");
+                goto out;
+            }
+            if ((st = check_keys(&c, e, p, code_keys)) || (st = get_str(&c, e, "scheme", p, 1, &x)) ||
+                (st = get_str(&c, e, "code", p, 1, &x)) || (st = get_str(&c, e, "note", p, 0, &x)))
+                goto out;
+        }
     }
     if ((st = get_str(&c, prod, "category", "product", 1, &r.category)) ||
         (st = get_i18n(&c, prod, "name", "product", 1, &r.product_zh, &r.product_en)))
@@ -475,6 +826,13 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
             perr(&c, "unit", "required object \"unit\" (declared or functional unit) is missing%s%s", "", "");
         goto out;
     }
+    static const char *const unit_keys[] = {"kind", "amount", "unit", "description", NULL};
+    {
+        const char *dzh, *den;
+        if ((st = check_keys(&c, unit, "unit", unit_keys)) ||
+            (st = get_i18n(&c, unit, "description", "unit", 0, &dzh, &den)))
+            goto out;
+    }
     if ((st = get_str(&c, unit, "kind", "unit", 1, &r.unit_kind)) ||
         (st = get_num(&c, unit, "amount", "unit", 1e-300, 1e300, 1, &r.unit_amount)) ||
         (st = get_str(&c, unit, "unit", "unit", 1, &r.unit)))
@@ -500,6 +858,9 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         st = perr(&c, "cutoff", "\"cutoff\" must be an object {per_input, total}%s%s", "", "");
         goto out;
     }
+    static const char *const cutoff_keys[] = {"per_input", "total", NULL};
+    if (cut && (st = check_keys(&c, cut, "cutoff", cutoff_keys)))
+        goto out;
     if ((st = get_num(&c, cut, "per_input", "cutoff", 0, 1, 0.01, &r.cutoff_input)) ||
         (st = get_num(&c, cut, "total", "cutoff", 0, 1, 0.05, &r.cutoff_total)))
         goto out;
@@ -508,6 +869,9 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         st = perr(&c, "allocation", "required object \"allocation\" {allowed: [...]} is missing%s%s", "", "");
         goto out;
     }
+    static const char *const alloc_keys[] = {"allowed", NULL};
+    if ((st = check_keys(&c, alloc, "allocation", alloc_keys)))
+        goto out;
     if ((st = get_mask(&c, alloc, "allowed", "allocation", 1, svc_alloc_parse, "allocation method",
                        &r.allocation_mask)))
         goto out;
@@ -524,6 +888,9 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         st = perr(&c, "primary_data", "\"primary_data\" must be an object {stages, processes}%s%s", "", "");
         goto out;
     }
+    static const char *const primary_keys[] = {"stages", "processes", NULL};
+    if (prim && (st = check_keys(&c, prim, "primary_data", primary_keys)))
+        goto out;
     if ((st = get_mask(&c, prim, "stages", "primary_data", 0, svc_stage_parse, "stage",
                        &r.primary_stage_mask)))
         goto out;
@@ -534,6 +901,30 @@ tj_status svc_rule_parse(json_t *doc, const char *file, svc_rule *out, tj_error 
         st = perr(&c, "reporting", "\"reporting\" must be an array of item names%s%s", "", "");
         goto out;
     }
+    {
+        const char *nzh, *nen;
+        if ((st = get_i18n(&c, doc, "note", "", 0, &nzh, &nen)))
+            goto out;
+    }
+    static const char *const arrays[] = {"basis", "reporting", "lists"};
+    for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++) {
+        json_t *a = json_object_get(doc, arrays[k]);
+        if (a && !json_is_array(a)) {
+            st = perr(&c, arrays[k], "\"%s\" must be an array of strings%s", arrays[k], "");
+            goto out;
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(a, i, e) if (!json_is_string(e))
+        {
+            char p[48];
+            snprintf(p, sizeof p, "%s[%zu]", arrays[k], i);
+            st = perr(&c, p, "must be a string%s%s", "", "");
+            goto out;
+        }
+    }
+    if ((st = parse_standards(&c, doc, &r)))
+        goto out;
     r.doc = json_incref(doc);
     *out = r;
     return TJ_OK;

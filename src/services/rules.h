@@ -59,6 +59,33 @@ typedef struct svc_rule_input {
     double cutoff; /* per-input cut-off override, < 0 if none */
 } svc_rule_input;
 
+/* What a rule's "standard" entry says about the real standard behind it. */
+typedef enum svc_std_status {
+    SVC_STD_IN_FORCE = 0,   /* issued and in force */
+    SVC_STD_ISSUED = 1,     /* issued (published); in force from "effective" or not known */
+    SVC_STD_LISTED = 2,     /* on a MIIT recommended list; number or dates may not be known */
+    SVC_STD_PLANNED = 3,    /* a standard project or plan, not issued */
+    SVC_STD_WITHDRAWN = 4,  /* withdrawn */
+    SVC_STD_NONE_KNOWN = 5, /* no standard for the product was found in the sources seen */
+    SVC_STD_STATUS_COUNT = 6,
+} svc_std_status;
+
+/* One entry of "standard" (docs/rule-format.md).  Strings point into the
+ * rule's document; sources is an owned array of borrowed strings. */
+typedef struct svc_rule_standard {
+    const char *number;              /* "T/CPCIF 0391-2024", NULL if not known */
+    const char *title_zh, *title_en; /* official title where seen, else NULL */
+    const char *issuer_zh, *issuer_en;
+    int level;      /* svc_rule_level, or -1 if not given */
+    int list_batch; /* MIIT recommended list batch (1, 2, 3, ...), 0 if none */
+    svc_std_status status;
+    int verified; /* 1: read from the issuer's own text; 0: secondary sources only */
+    const char *issued, *effective; /* "YYYY-MM-DD" or NULL */
+    const char **sources;           /* URLs or references, at least one */
+    size_t n_sources;
+    const char *note_zh, *note_en; /* NULL if none */
+} svc_rule_standard;
+
 typedef struct svc_rule {
     json_t *doc; /* owned reference */
     char *file;  /* owned; "" if not from a file */
@@ -83,6 +110,8 @@ typedef struct svc_rule {
     const char *gwp;
     unsigned primary_stage_mask;
     double dqr_max;
+    svc_rule_standard *standards; /* owned array; the first is the one to follow */
+    size_t n_standards;
 } svc_rule;
 
 typedef struct svc_ruleset {
@@ -97,6 +126,8 @@ const char *svc_alloc_name(int alloc);
 int svc_alloc_parse(const char *s);
 const char *svc_level_name(svc_rule_level l);
 const char *svc_status_name(svc_rule_status s);
+const char *svc_std_status_name(svc_std_status s); /* "in_force", ..., "none_known" */
+const char *svc_level_label(int level, int zh);     /* "group standard" / "团体标准" */
 
 /* Validate a rule document.  On success *out holds a new reference to doc.
  * file (may be NULL) is used in error reports; errors name the JSON path. */
@@ -147,6 +178,12 @@ typedef struct svc_rule_verdict {
  * is ordered: per category, the applicable rule first.  *out is malloc'ed. */
 tj_status svc_rules_find(const svc_ruleset *set, const char *product, const char *region, const char *date,
                          int include_drafts, svc_rule_verdict **out, size_t *n_out, tj_error *err);
+
+/* Which standard a user of the rule should follow, as one paragraph in
+ * Chinese (zh = 1) or English: the standard's number, title, issuer, list
+ * batch and status, UNVERIFIED where only secondary sources were seen, or that
+ * no standard is known.  Returns a malloc'ed string (NULL on OOM). */
+char *svc_rule_follow_text(const svc_rule *r, int zh);
 
 /* One-line explanation of a verdict, in English (zh = 0) or Chinese. */
 char *svc_verdict_explain(const svc_rule_verdict *v, const char *region, int zh, char *buf, size_t size);

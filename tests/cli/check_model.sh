@@ -61,7 +61,7 @@ grep -q 'aluminium_fluoride' "$tmp/t.txt" || fail "missing AlF3: $(cat "$tmp/t.t
 
 # the check result feeds the report
 "$T" report "$D/footprint_example.json" --check "$tmp/c.json" --lang en -o "$tmp/r.html" || fail "report with check"
-grep -q 'allocation_not_allowed' "$tmp/r.html" || fail "report lacks violations"
+grep -q 'allocation method not allowed' "$tmp/r.html" || fail "report lacks violations"
 grep -q 'does not conform' "$tmp/r.html" || fail "report lacks verdict"
 
 # without --rule: the rule that applies to product.category in the model's geography

@@ -7,7 +7,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 "$T" report "$D/footprint_example.json" --lang en --check "$D/check_example.json" -o "$tmp/r.html" || fail "html rc=$?"
-for s in '<!DOCTYPE html>' 'Goal and scope' 'Hotspots' '13349.9 kg CO2e' 'id="conformance"' 'missing_input' 'EXAMPLE DATA'; do
+for s in '<!DOCTYPE html>' 'Goal and scope' 'Hotspots' '13349.9 kg CO2e' 'id="conformance"' 'required input missing' 'EXAMPLE DATA'; do
     grep -qF "$s" "$tmp/r.html" || fail "HTML lacks $s"
 done
 n=$(grep -o '<svg' "$tmp/r.html" | wc -l)

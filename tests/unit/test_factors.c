@@ -961,7 +961,7 @@ static void test_crosscheck(void **state)
     unlink(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_workflow, tjt_setup, tjt_teardown),
@@ -977,13 +977,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fts_follows_updates, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_crosscheck, tjt_setup, tjt_teardown),
     };
-    tjt_use_pg = 0;
-    int fails = cmocka_run_group_tests_name("factors/sqlite", tests, NULL, NULL);
-    if (tjt_pg_admin_url()) {
-        tjt_use_pg = 1;
-        fails += cmocka_run_group_tests_name("factors/postgresql", tests, NULL, NULL);
-    } else {
-        printf("factors/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n");
-    }
-    return fails ? 1 : 0;
+    tjt_use_pg = tjt_want_pg(argc, argv);
+    if (tjt_use_pg && tjt_pg_missing("factors"))
+        return TJT_SKIP_EXIT;
+    int fails = tjt_use_pg ? cmocka_run_group_tests_name("factors/postgresql", tests, NULL, NULL)
+                           : cmocka_run_group_tests_name("factors/sqlite", tests, NULL, NULL);
+    return tjt_exit_code(fails);
 }

@@ -820,12 +820,41 @@ static void test_monte_carlo_solver_switch(void **state)
     calc_system_free(sys);
 }
 
+/* A loop that consumes more than it makes (steel needs 2 electricity, the
+ * grid needs 0.6 steel: gain 1.2): the linear system has a solution with a
+ * negative total, which must be an error naming the loop's processes. */
+static void test_loop_gain_above_one_refused(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("bad loop");
+    int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+    int s = proc(sys, "steel", CALC_STAGE_PRODUCTION);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, e, e, 1);
+    tech(sys, s, e, -0.6);
+    tech(sys, s, s, 1);
+    tech(sys, e, s, -2);
+    elem(sys, co2, e, 0.8);
+    elem(sys, co2, s, 1.5);
+    calc_options o;
+    calc_options_init(&o);
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_ERR_NUMERIC);
+    assert_null(ctx);
+    assert_non_null(strstr(err.message, "loop gain of 1 or more"));
+    assert_non_null(strstr(err.message, "'electricity'"));
+    assert_non_null(strstr(err.message, "'steel'"));
+    calc_system_free(sys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_path_tree_chain),
         cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_loop_gain_above_one_refused),
         cmocka_unit_test(test_allocation_shares),
         cmocka_unit_test(test_biogenic_netting),
         cmocka_unit_test(test_gwp_sets),

@@ -949,7 +949,7 @@ static void test_concurrent_writers(void **state)
     json_decref(doc);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return 1;
@@ -968,14 +968,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tamper_truncate, lsetup, lteardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, lsetup, lteardown),
     };
-    int fails = cmocka_run_group_tests_name("ledger", pure, NULL, NULL);
-    tjt_use_pg = 0;
-    fails += cmocka_run_group_tests_name("ledger/sqlite", db, NULL, NULL);
-    if (tjt_pg_admin_url()) {
-        tjt_use_pg = 1;
-        fails += cmocka_run_group_tests_name("ledger/postgresql", db, NULL, NULL);
-    } else {
-        printf("ledger/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n");
-    }
-    return fails ? 1 : 0;
+    tjt_use_pg = tjt_want_pg(argc, argv);
+    if (tjt_use_pg && tjt_pg_missing("ledger"))
+        return TJT_SKIP_EXIT;
+    int fails = 0;
+    if (!tjt_use_pg)
+        fails += cmocka_run_group_tests_name("ledger", pure, NULL, NULL);
+    fails += cmocka_run_group_tests_name(tjt_use_pg ? "ledger/postgresql" : "ledger/sqlite", db, NULL, NULL);
+    return tjt_exit_code(fails);
 }

@@ -107,6 +107,113 @@ static void test_parse_errors(void **state)
     expect_error("boundary", "\"cradle-to-cradle\"", "boundary", "unknown boundary");
     expect_error("format", "\"tanji-rule/9\"", "format", "unsupported");
     expect_error("gwp", "\"SAR\"", "gwp", "unknown GWP");
+    /* unknown keys are refused everywhere, with their path */
+    expect_error("titel", "\"x\"", "titel", "unknown field \"titel\"");
+    expect_error("product.colour", "\"red\"", "product.colour", "unknown field \"colour\" (allowed: category");
+    expect_error("unit.description", "{\"zh\":\"1吨\",\"de\":\"1 t\"}", "unit.description.de", "unknown field");
+    expect_error("required_inputs", "[{\"id\":\"e\",\"name\":\"E\",\"matches\":[\"e\"]}]",
+                 "required_inputs[0].matches", "unknown field");
+    expect_error("cutoff", "{\"per_inputs\":0.01}", "cutoff.per_inputs", "unknown field");
+    expect_error("product.codes", "[{\"scheme\":\"HS\",\"cod\":\"7601\"}]", "product.codes[0].cod",
+                 "unknown field");
+    /* the real standard behind the rule */
+    static const char *std_ok = "{\"number\":\"T/X 1-2025\",\"level\":\"group\",\"list_batch\":3,"
+                                "\"status\":\"listed\",\"verified\":false,\"source\":\"https://example.org/3\"";
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s,\"numbr\":\"x\"}", std_ok);
+    expect_error("standard", buf, "standard.numbr", "unknown field \"numbr\"");
+    snprintf(buf, sizeof buf, "%s,\"title\":{\"zh\":\"x\",\"fr\":\"y\"}}", std_ok);
+    expect_error("standard", buf, "standard.title.fr", "unknown field");
+    snprintf(buf, sizeof buf, "%s,\"issued\":\"2025-13-01\"}", std_ok);
+    expect_error("standard", buf, "standard.issued", "not a date");
+    snprintf(buf, sizeof buf, "[%s}, {\"status\":\"planned\",\"verified\":false,\"source\":\"u\"}]", std_ok);
+    expect_error("standard", buf, "standard[1].number", "\"number\" is missing");
+    expect_error("standard", "{\"number\":\"T/X 1\",\"status\":\"none_known\",\"verified\":false,\"source\":\"u\","
+                             "\"note\":\"n\"}",
+                 "standard.number", "never invent");
+    expect_error("standard", "{\"status\":\"none_known\",\"verified\":false,\"source\":\"u\"}", "standard.note",
+                 "needs a \"note\"");
+    expect_error("standard", "{\"number\":\"T/X 1\",\"status\":\"in_force\",\"source\":\"u\"}", "standard.verified",
+                 "missing");
+    expect_error("standard", "{\"number\":\"T/X 1\",\"status\":\"active\",\"verified\":true,\"source\":\"u\"}",
+                 "standard.status", "unknown standard status");
+    expect_error("standard", "{\"status\":\"listed\",\"verified\":false,\"source\":\"u\"}", "standard.list_batch",
+                 "needs \"list_batch\"");
+    expect_error("standard", "{\"number\":\"T/X 1\",\"status\":\"in_force\",\"verified\":false,\"source\":[]}",
+                 "standard.source", "non-empty array");
+    expect_error("standard", "{\"number\":\"T/X 1\",\"status\":\"in_force\",\"verified\":false,\"source\":[\"\"]}",
+                 "standard.source[0]", "non-empty strings");
+    expect_error("standard", "[]", "standard", "empty array");
+}
+
+static void expect_follow(const svc_rule *r, int zh, const char *want, const char *unwanted)
+{
+    char *t = svc_rule_follow_text(r, zh);
+    assert_non_null(t);
+    if (!strstr(t, want))
+        fail_msg("follow text \"%s\" lacks \"%s\"", t, want);
+    if (unwanted && strstr(t, unwanted))
+        fail_msg("follow text \"%s\" contains \"%s\"", t, unwanted);
+    free(t);
+}
+
+static void test_standard(void **state)
+{
+    (void)state;
+    tj_error err;
+    svc_rule r;
+    /* no "standard": the rule says it names none */
+    assert_int_equal(parse_with(NULL, NULL, &err, &r), TJ_OK);
+    assert_int_equal(r.n_standards, 0);
+    expect_follow(&r, 0, "does not name", NULL);
+    expect_follow(&r, 1, "未注明", NULL);
+    svc_rule_release(&r);
+
+    assert_int_equal(parse_with("standard",
+                                "[{\"number\":\"T/X 1-2025\",\"title\":{\"zh\":\"温室气体 某产品\",\"en\":\"GHG product\"},"
+                                "\"issuer\":{\"zh\":\"某协会\",\"en\":\"an association\"},\"level\":\"group\","
+                                "\"list_batch\":3,\"status\":\"listed\",\"verified\":false,"
+                                "\"source\":[\"https://example.org/a\",\"https://example.org/b\"]},"
+                                "{\"number\":\"GB/T 9-2026\",\"level\":\"national\",\"status\":\"in_force\","
+                                "\"effective\":\"2026-05-01\",\"verified\":true,\"source\":\"https://example.org/c\"}]",
+                                &err, &r),
+                     TJ_OK);
+    assert_int_equal(r.n_standards, 2);
+    assert_string_equal(r.standards[0].number, "T/X 1-2025");
+    assert_int_equal(r.standards[0].list_batch, 3);
+    assert_int_equal(r.standards[0].status, SVC_STD_LISTED);
+    assert_int_equal(r.standards[0].level, SVC_LEVEL_GROUP);
+    assert_false(r.standards[0].verified);
+    assert_int_equal(r.standards[0].n_sources, 2);
+    assert_true(r.standards[1].verified);
+    assert_string_equal(r.standards[1].effective, "2026-05-01");
+    expect_follow(&r, 0, "Follow T/X 1-2025 \"GHG product\" (group standard, issued by an association, on MIIT", NULL);
+    expect_follow(&r, 0, "batch 3", NULL);
+    expect_follow(&r, 0, "See also GB/T 9-2026 (national standard, in force from 2026-05-01)", NULL);
+    expect_follow(&r, 0, "UNVERIFIED", "未核实");
+    expect_follow(&r, 1, "应遵循：T/X 1-2025《温室气体 某产品》（团体标准，某协会发布，已列入", NULL);
+    expect_follow(&r, 1, "第3批", NULL);
+    expect_follow(&r, 1, "未核实", "UNVERIFIED");
+    svc_rule_release(&r);
+
+    /* verified entries are not called UNVERIFIED */
+    assert_int_equal(parse_with("standard",
+                                "{\"number\":\"GB/T 9-2026\",\"status\":\"in_force\",\"verified\":true,"
+                                "\"source\":\"https://example.org/c\"}",
+                                &err, &r),
+                     TJ_OK);
+    expect_follow(&r, 0, "Follow GB/T 9-2026 (standard, in force)", "UNVERIFIED");
+    svc_rule_release(&r);
+
+    assert_int_equal(parse_with("standard",
+                                "{\"status\":\"none_known\",\"verified\":false,\"source\":\"https://example.org/l\","
+                                "\"note\":{\"zh\":\"已查阅清单。\",\"en\":\"Lists searched.\"}}",
+                                &err, &r),
+                     TJ_OK);
+    expect_follow(&r, 0, "No carbon footprint standard for this product was found", "UNVERIFIED");
+    expect_follow(&r, 0, "Lists searched.", NULL);
+    expect_follow(&r, 1, "未找到该产品的碳足迹核算标准", "未核实");
+    svc_rule_release(&r);
 }
 
 static void test_regions(void **state)
@@ -208,7 +315,35 @@ static void test_shipped_templates(void **state)
         assert_null(strstr(s, "factor\""));
         assert_null(strstr(s, "CO2e"));
         free(s);
+        /* every template says which standard is behind it, or that none is known */
+        assert_true(set.rules[i].n_standards >= 1);
+        for (size_t k = 0; k < set.rules[i].n_standards; k++)
+            assert_false(set.rules[i].standards[k].verified); /* only secondary sources were seen */
     }
+    /* numbers shipped in templates, each from research-2026-12.md section 1 or a page it
+     * cites; a new number must be added here on purpose */
+    static const char *const known[] = {"T/CISA 469-2024",   "T/CPCIF 0466-2025", "T/CPCIF 0467-2025",
+                                        "T/CPCIF 0468-2025", "T/CPCIF 0391-2024", "T/CCIIA 0011-2025",
+                                        "T/CQAE 12002-2024", "SJ/T 11926-2024",   "GB/T 46340-2025",
+                                        "T/CECRPA 010-2024"};
+    for (size_t i = 0; i < set.n; i++)
+        for (size_t k = 0; k < set.rules[i].n_standards; k++) {
+            const char *num = set.rules[i].standards[k].number;
+            int ok = !num;
+            for (size_t j = 0; num && j < sizeof known / sizeof *known; j++)
+                ok |= !strcmp(num, known[j]);
+            if (!ok)
+                fail_msg("%s: standard number %s is not in the reviewed list", set.rules[i].id, num);
+        }
+    const svc_rule *h = svc_ruleset_get(&set, "tpl.cn.hydrogen");
+    assert_non_null(h);
+    assert_string_equal(h->standards[0].number, "T/CPCIF 0466-2025");
+    assert_int_equal(h->standards[0].list_batch, 3);
+    const svc_rule *ty = svc_ruleset_get(&set, "tpl.cn.tyre");
+    assert_int_equal(ty->n_standards, 2);
+    const svc_rule *pb = svc_ruleset_get(&set, "tpl.530000.lead");
+    assert_int_equal(pb->standards[0].status, SVC_STD_NONE_KNOWN);
+    assert_null(pb->standards[0].number);
     const svc_rule *alu = svc_ruleset_get(&set, "tpl.cn.electrolytic_aluminium");
     assert_non_null(alu);
     const char *want[] = {"electricity", "alumina", "carbon_anode"};
@@ -248,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_parse_valid),       cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_regions),           cmocka_unit_test(test_find_precedence),
         cmocka_unit_test(test_shipped_templates), cmocka_unit_test(test_load_dir_errors),
+        cmocka_unit_test(test_standard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -594,10 +594,336 @@ static void test_auto_falls_back_to_klu(void **state)
     free(x);
 }
 
+/* ---- the block solver (AUTO, BLOCK_KLU, BLOCK_ITERATIVE) ---- */
+
+static const calc_solver_kind block_kinds[] = {CALC_SOLVER_AUTO, CALC_SOLVER_BLOCK_KLU,
+                                               CALC_SOLVER_BLOCK_ITERATIVE};
+
+/* A[i][j] from a dense n x n array (row-major), zeros left out. */
+static void from_dense(int n, const double *d, calc_csc *a)
+{
+    int *ri = malloc(sizeof(int) * (size_t)(n * n)), *ci = malloc(sizeof(int) * (size_t)(n * n));
+    double *v = malloc(sizeof(double) * (size_t)(n * n));
+    assert_true(ri && ci && v);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if (d[i * n + j] != 0) {
+                ri[k] = i;
+                ci[k] = j;
+                v[k++] = d[i * n + j];
+            }
+    build(n, k, ri, ci, v, a);
+    free(ri);
+    free(ci);
+    free(v);
+}
+
+/* x = d^-1 b by Gaussian elimination with partial pivoting (trans: d^T). */
+static void dense_ref(int n, const double *d, int trans, const double *b, double *x)
+{
+    double *m = malloc(sizeof(double) * (size_t)(n * (n + 1)));
+    assert_non_null(m);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++)
+            m[i * (n + 1) + j] = trans ? d[j * n + i] : d[i * n + j];
+        m[i * (n + 1) + n] = b[i];
+    }
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int i = c + 1; i < n; i++)
+            if (fabs(m[i * (n + 1) + c]) > fabs(m[piv * (n + 1) + c]))
+                piv = i;
+        for (int j = 0; j <= n; j++) {
+            double t = m[c * (n + 1) + j];
+            m[c * (n + 1) + j] = m[piv * (n + 1) + j];
+            m[piv * (n + 1) + j] = t;
+        }
+        for (int i = c + 1; i < n; i++) {
+            double f = m[i * (n + 1) + c] / m[c * (n + 1) + c];
+            for (int j = c; j <= n; j++)
+                m[i * (n + 1) + j] -= f * m[c * (n + 1) + j];
+        }
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        double acc = m[i * (n + 1) + n];
+        for (int j = i + 1; j < n; j++)
+            acc -= m[i * (n + 1) + j] * x[j];
+        x[i] = acc / m[i * (n + 1) + i];
+    }
+    free(m);
+}
+
+/* Every block kind against dense elimination, forward and transposed. */
+static void check_block_kinds(int n, const double *d, const double *f, double tol)
+{
+    calc_csc a;
+    from_dense(n, d, &a);
+    double *ref = calloc((size_t)n, sizeof(double)), *x = calloc((size_t)n, sizeof(double));
+    assert_true(ref && x);
+    for (int trans = 0; trans < 2; trans++) {
+        dense_ref(n, d, trans, f, ref);
+        double rmax = 0;
+        for (int i = 0; i < n; i++)
+            rmax = fmax(rmax, fabs(ref[i]));
+        for (size_t k = 0; k < 3; k++) {
+            calc_solver *s;
+            tj_error err;
+            if (calc_solver_new(&a, block_kinds[k], 1e-11, &s, NULL, &err) != TJ_OK)
+                fail_msg("kind %d: %s", (int)block_kinds[k], err.message);
+            memset(x, 0, sizeof(double) * (size_t)n);
+            tj_status rc = trans ? calc_solver_solve_transpose(s, f, x, &err) : calc_solver_solve(s, f, x, &err);
+            if (rc != TJ_OK)
+                fail_msg("kind %d trans %d: %s", (int)block_kinds[k], trans, err.message);
+            assert_true(calc_solver_last_residual(s) <= 1e-11);
+            for (int i = 0; i < n; i++)
+                if (fabs(x[i] - ref[i]) > tol * rmax)
+                    fail_msg("kind %d trans %d: x[%d] = %.17g, expected %.17g", (int)block_kinds[k], trans, i,
+                             x[i], ref[i]);
+            calc_solver_free(s);
+        }
+    }
+    free(ref);
+    free(x);
+    calc_csc_release(&a);
+}
+
+/* No loops: one substitution pass, named as such, exact. */
+static void test_block_triangular(void **state)
+{
+    (void)state;
+    /* 0 <- 1 <- 2 <- 3 and 3 also takes from 0; process 3 yields a credit
+     * of product 1 (a positive off-diagonal entry, avoided burden). */
+    double d[16] = {2, -0.5, 0, -0.25, 0, 1, -3, 0.1, 0, 0, 4, -1, 0, 0, 0, 1};
+    double f[4] = {0, 0, 0, 2};
+    check_block_kinds(4, d, f, 1e-14);
+    calc_csc a;
+    from_dense(4, d, &a);
+    calc_solver *s;
+    tj_error err;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, NULL, &err), TJ_OK);
+    assert_string_equal(calc_solver_name(s), "triangular");
+    assert_non_null(strstr(calc_solver_reason(s), "4 of 4 processes are solved by substitution"));
+    double x[4] = {0};
+    assert_int_equal(calc_solver_solve(s, f, x, &err), TJ_OK);
+    /* By hand: s3 = 2, 4 s2 = s3, s1 = 3 s2 - 0.1 s3, 2 s0 = 0.5 s1 + 0.25 s3. */
+    assert_near(x[3], 2.0, 1e-15);
+    assert_near(x[2], 0.5, 1e-15);
+    assert_near(x[1], 1.3, 1e-15);
+    assert_near(x[0], 0.575, 1e-15);
+    calc_solver_free(s);
+    /* A process with no output and in no loop is singular, and named. */
+    calc_solver_diag dg;
+    for (int p = a.colptr[3]; p < a.colptr[4]; p++)
+        if (a.rowind[p] == 3)
+            a.val[p] = 0.0;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, &dg, &err), TJ_ERR_NUMERIC);
+    assert_int_equal(dg.ncols, 1);
+    assert_int_equal(dg.cols[0], 3);
+    calc_csc_release(&a);
+}
+
+/* Two separate loops (one with a co-product credit) between triangular
+ * parts: each loop has its own solver, the rest is substituted. */
+static void test_block_two_loops(void **state)
+{
+    (void)state;
+    enum { N = 7 };
+    double d[N * N] = {0};
+#define D(i, j, v) d[(i) * N + (j)] = (v)
+    for (int i = 0; i < N; i++)
+        D(i, i, 1.0 + 0.5 * i);
+    D(0, 1, -0.3); /* loop {0, 1} */
+    D(1, 0, -0.6);
+    D(1, 2, -0.2); /* 2 consumes 1 */
+    D(3, 2, -0.7); /* 2 consumes 3: loop {3, 4, 5} upstream of 2 */
+    D(4, 3, -0.5);
+    D(5, 4, -0.9);
+    D(3, 5, -0.4);
+    D(4, 5, 0.05); /* a credit inside the loop */
+    D(2, 6, -1.5); /* 6 consumes 2 */
+    D(0, 6, -0.1);
+#undef D
+    double f[N] = {0, 0, 0, 0, 0, 0, 1};
+    check_block_kinds(N, d, f, 1e-12);
+    double g[N] = {1, 2, 3, 4, 5, 6, 7};
+    check_block_kinds(N, d, g, 1e-12);
+    calc_csc a;
+    from_dense(N, d, &a);
+    calc_solver *s;
+    tj_error err;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, NULL, &err), TJ_OK);
+    assert_non_null(strstr(calc_solver_reason(s), "2 of 7 processes are solved by substitution"));
+    assert_non_null(strstr(calc_solver_reason(s), "5 in 2 loops (largest 3 processes"));
+    /* Refactor with new values gives the new solution. */
+    double x[N] = {0}, ref[N];
+    for (int p = 0; p < a.colptr[N]; p++)
+        if (a.rowind[p] != 0 || p >= a.colptr[1])
+            a.val[p] *= 1.1;
+    for (int j = 0; j < N; j++)
+        for (int p = a.colptr[j]; p < a.colptr[j + 1]; p++)
+            d[a.rowind[p] * N + j] = a.val[p];
+    assert_int_equal(calc_solver_refactor(s, &err), TJ_OK);
+    assert_int_equal(calc_solver_solve(s, g, x, &err), TJ_OK);
+    dense_ref(N, d, 0, g, ref);
+    for (int i = 0; i < N; i++)
+        assert_near(x[i], ref[i], 1e-12 * fabs(ref[i]) + 1e-15);
+    calc_solver_free(s);
+    calc_csc_release(&a);
+}
+
+/* Near-unit loops: two grids trading 0.9995 of their output each way
+ * (gain 0.999) feed a chain; every block kind meets the tolerance. */
+static void test_block_near_unit_loop(void **state)
+{
+    (void)state;
+    enum { N = 5 };
+    double d[N * N] = {0};
+    for (int i = 0; i < N; i++)
+        d[i * N + i] = 1.0;
+    d[0 * N + 1] = -0.9995;
+    d[1 * N + 0] = -0.9995;
+    d[2 * N + 0] = -0.0004; /* grid 0 takes a little fuel from 2 */
+    d[0 * N + 3] = -2.0;    /* 3 uses electricity from grid 0 */
+    d[3 * N + 4] = -1.0;    /* 4 uses 3 */
+    double f[N] = {0, 0, 0, 0, 1};
+    check_block_kinds(N, d, f, 1e-10);
+    /* By hand: s4 = 1, s3 = 1, grid 0 must deliver 2: s0 = 2 / (1 - 0.9995^2). */
+    calc_csc a;
+    from_dense(N, d, &a);
+    calc_solver *s;
+    tj_error err;
+    double x[N] = {0};
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, NULL, &err), TJ_OK);
+    assert_int_equal(calc_solver_solve(s, f, x, &err), TJ_OK);
+    assert_near(x[0], 2.0 / (1 - 0.9995 * 0.9995), 1e-9 * x[0]);
+    assert_near(x[1], 0.9995 * x[0], 1e-9 * x[0]);
+    calc_solver_free(s);
+    calc_csc_release(&a);
+}
+
+/* A loop that consumes more of its products than it makes (gain 1.5) has a
+ * solution of the linear system, but with negative activities: refused,
+ * naming the loop, by every block kind; also when Monte Carlo values push a
+ * loop over 1 after a refactor. */
+static void test_block_refuses_gain_above_one(void **state)
+{
+    (void)state;
+    enum { N = 4 };
+    double d[N * N] = {0};
+    for (int i = 0; i < N; i++)
+        d[i * N + i] = 1.0;
+    d[1 * N + 2] = -1.5; /* 2 takes 1.5 of 1's product */
+    d[2 * N + 1] = -1.0; /* 1 takes 1 of 2's product: gain 1.5 */
+    d[1 * N + 3] = -1.0; /* 3 (the product) takes from 1 */
+    d[0 * N + 2] = -0.3;
+    calc_csc a;
+    from_dense(N, d, &a);
+    for (size_t k = 0; k < 3; k++) {
+        calc_solver *s = NULL;
+        calc_solver_diag dg;
+        tj_error err;
+        assert_int_equal(calc_solver_new(&a, block_kinds[k], 1e-9, &s, &dg, &err), TJ_ERR_NUMERIC);
+        assert_null(s);
+        assert_non_null(strstr(err.message, "loop gain of 1 or more"));
+        assert_non_null(strstr(err.message, "a loop of 2 processes"));
+        int seen1 = 0, seen2 = 0;
+        for (int i = 0; i < dg.ncols; i++) {
+            seen1 |= dg.cols[i] == 1;
+            seen2 |= dg.cols[i] == 2;
+            assert_true(dg.cols[i] == 1 || dg.cols[i] == 2);
+        }
+        assert_true(seen1 && seen2);
+    }
+    /* The whole-matrix solvers do solve it (negative activities). */
+    calc_solver *s;
+    tj_error err;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_KLU, 1e-9, &s, NULL, &err), TJ_OK);
+    double f[N] = {0, 0, 0, 1}, x[N] = {0};
+    assert_int_equal(calc_solver_solve(s, f, x, &err), TJ_OK);
+    assert_true(x[1] < 0);
+    calc_solver_free(s);
+    /* Gain 0.5 first; then values change to gain 1.5 and a refactor:
+     * the next solve is refused and names the loop. */
+    for (int p = a.colptr[2]; p < a.colptr[3]; p++)
+        if (a.rowind[p] == 1)
+            a.val[p] = -0.5;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, NULL, &err), TJ_OK);
+    assert_int_equal(calc_solver_solve(s, f, x, &err), TJ_OK);
+    assert_near(x[1], 1.0 / 0.5, 1e-12);
+    for (int p = a.colptr[2]; p < a.colptr[3]; p++)
+        if (a.rowind[p] == 1)
+            a.val[p] = -1.5;
+    assert_int_equal(calc_solver_refactor(s, &err), TJ_OK);
+    assert_int_equal(calc_solver_solve(s, f, x, &err), TJ_ERR_NUMERIC);
+    assert_non_null(strstr(err.message, "loop gain of 1 or more"));
+    const calc_solver_diag *ld = calc_solver_last_diag(s);
+    assert_true(ld->ncols == 2);
+    assert_true((ld->cols[0] == 1 && ld->cols[1] == 2) || (ld->cols[0] == 2 && ld->cols[1] == 1));
+    calc_solver_free(s);
+    calc_csc_release(&a);
+}
+
+/* On a generated system the block solvers agree with whole-matrix KLU and
+ * a further demand needs no new setup. */
+static void test_block_generated(void **state)
+{
+    (void)state;
+    calc_gen_params p;
+    calc_gen_params_default(&p);
+    p.n = 3000;
+    p.core = 450;
+    p.basic = 750;
+    p.core_colsum = 0.98;
+    p.unit_cycles = 3;
+    p.seed = 11;
+    calc_gen_system g;
+    tj_error err;
+    assert_int_equal(calc_gen_generate(&p, &g, &err), TJ_OK);
+    assert_true(g.max_core_colsum > 0.999 && g.max_core_colsum < 1.0);
+    calc_csc a;
+    assert_int_equal(calc_csc_from_triplets(g.n, g.n, g.ntech, g.tri, g.tci, g.tv, &a, NULL, &err), TJ_OK);
+    int n = g.n;
+    double *f = calloc((size_t)n, sizeof(double)), *ref = calloc((size_t)n, sizeof(double)),
+           *x = calloc((size_t)n, sizeof(double));
+    assert_true(f && ref && x);
+    f[n - 1] = 1;
+    f[n / 2] = 2;
+    calc_solver *sk;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_KLU, 1e-12, &sk, NULL, &err), TJ_OK);
+    assert_int_equal(calc_solver_solve(sk, f, ref, &err), TJ_OK);
+    double rmax = 0;
+    for (int i = 0; i < n; i++)
+        rmax = fmax(rmax, fabs(ref[i]));
+    for (size_t k = 0; k < 3; k++) {
+        calc_solver *s;
+        if (calc_solver_new(&a, block_kinds[k], 1e-9, &s, NULL, &err) != TJ_OK)
+            fail_msg("%s", err.message);
+        memset(x, 0, sizeof(double) * (size_t)n);
+        if (calc_solver_solve(s, f, x, &err) != TJ_OK)
+            fail_msg("%s", err.message);
+        assert_true(calc_solver_last_residual(s) <= 1e-9);
+        for (int i = 0; i < n; i++)
+            assert_true(fabs(x[i] - ref[i]) <= 1e-6 * rmax);
+        calc_solver_free(s);
+    }
+    calc_solver_free(sk);
+    calc_csc_release(&a);
+    calc_gen_release(&g);
+    free(f);
+    free(ref);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_process_chain),
+        cmocka_unit_test(test_block_triangular),
+        cmocka_unit_test(test_block_two_loops),
+        cmocka_unit_test(test_block_near_unit_loop),
+        cmocka_unit_test(test_block_refuses_gain_above_one),
+        cmocka_unit_test(test_block_generated),
         cmocka_unit_test(test_loop_by_hand),
         cmocka_unit_test(test_singular_names_columns),
         cmocka_unit_test(test_ill_conditioned_reports_rcond),
