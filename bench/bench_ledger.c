@@ -41,8 +41,9 @@ static void die(const char *what, const tj_error *err)
 static json_t *change_of(int64_t i)
 {
     return json_pack("{s:s,s:I,s:f,s:s,s:[s,s]}", "field", "amount", "version", (json_int_t)(i % 97), "value",
-                     (double)i / 7.0, "comment", "quantity corrected after the supplier's invoice / 按发票更正",
-                     "evidence", "invoice-2026-001.pdf", "sha256:0f3a9c");
+                     (double)i / 7.0, "comment",
+                     "quantity corrected after the supplier's invoice / 按发票更正", "evidence",
+                     "invoice-2026-001.pdf", "sha256:0f3a9c");
 }
 
 static void append_one(svc_ctx *ctx, int64_t i)
@@ -80,7 +81,6 @@ static int on_row(void *arg, const store_ledger_row *r)
     }
     return 0;
 }
-
 
 int main(int argc, char **argv)
 {
@@ -193,8 +193,8 @@ int main(int argc, char **argv)
         v[i] = now() - t;
     }
     stats(v, R, &med, &p95);
-    printf("inclusion proof at %lld:               median %.3f ms, p95 %.3f ms (%zu hashes)\n", (long long)total,
-           1e3 * med, 1e3 * p95, pn);
+    printf("inclusion proof at %lld:               median %.3f ms, p95 %.3f ms (%zu hashes)\n",
+           (long long)total, 1e3 * med, 1e3 * p95, pn);
     for (int i = 0; i < R; i++) {
         int64_t a = 1 + ((int64_t)rand() * RAND_MAX + rand()) % (total - 1);
         double t = now();
@@ -215,7 +215,8 @@ int main(int argc, char **argv)
         json_decref(doc);
     }
     stats(v, R, &med, &p95);
-    printf("inclusion proof document (signed head, entry): median %.3f ms, p95 %.3f ms\n", 1e3 * med, 1e3 * p95);
+    printf("inclusion proof document (signed head, entry): median %.3f ms, p95 %.3f ms\n", 1e3 * med,
+           1e3 * p95);
 
     /* baselines, then verify */
     scan s;

@@ -112,7 +112,8 @@ static void print_head_text(const ledger_head *h)
     printf("tree size 条目数:  %lld\nroot hash 根哈希:  %s\nsigned at 签名时间: %s\npublic key 公钥:   %s\n"
            "signature 签名:    %s\n",
            (long long)h->tree_size, json_string_value(json_object_get(j, "root_hash")), h->signed_at,
-           json_string_value(json_object_get(j, "public_key")), json_string_value(json_object_get(j, "signature")));
+           json_string_value(json_object_get(j, "public_key")),
+           json_string_value(json_object_get(j, "signature")));
     json_decref(j);
 }
 
@@ -132,7 +133,8 @@ static int write_json(json_t *j, const char *out_path, tj_error *err)
 
 int cmd_ledger(int argc, char **argv)
 {
-    const char *db_opt = NULL, *as = NULL, *format = "text", *key_opt = NULL, *pk_opt = NULL, *out_path = NULL;
+    const char *db_opt = NULL, *as = NULL, *format = "text", *key_opt = NULL, *pk_opt = NULL,
+               *out_path = NULL;
     const char *index_s = NULL, *size_s = NULL, *from_s = NULL, *to_s = NULL;
     const char *pos[3];
     int npos = 0, no_sign = 0;
@@ -259,9 +261,10 @@ int cmd_ledger(int argc, char **argv)
         } else if (found) {
             print_head_text(&h);
             if (h.tree_size != size)
-                printf("(the log has %lld entries now; the latest signed head covers %lld: sign with the key / "
-                       "日志已增长，尚未签名)\n",
-                       (long long)size, (long long)h.tree_size);
+                printf(
+                    "(the log has %lld entries now; the latest signed head covers %lld: sign with the key / "
+                    "日志已增长，尚未签名)\n",
+                    (long long)size, (long long)h.tree_size);
         } else {
             printf("tree size 条目数:  %lld\nroot hash 根哈希:  %s\n(no signed head: run tanji admin init / "
                    "尚无签名树头)\n",
@@ -270,12 +273,15 @@ int cmd_ledger(int argc, char **argv)
     } else if (!strcmp(sub, "proof") && npos == 1) {
         json_t *doc = NULL;
         int64_t index = 0, size = -1, from = 0, to = 0;
-        if (index_s && !from_s && !to_s && !parse_count(index_s, &index) && (!size_s || !parse_count(size_s, &size)))
+        if (index_s && !from_s && !to_s && !parse_count(index_s, &index) &&
+            (!size_s || !parse_count(size_s, &size)))
             rc = svc_ledger_inclusion(&ctx, index, size, &doc, &err);
-        else if (!index_s && !size_s && from_s && to_s && !parse_count(from_s, &from) && !parse_count(to_s, &to))
+        else if (!index_s && !size_s && from_s && to_s && !parse_count(from_s, &from) &&
+                 !parse_count(to_s, &to))
             rc = svc_ledger_consistency(&ctx, from, to, &doc, &err);
         else {
-            fprintf(stderr, "tanji ledger proof: give --index N [--size M], or --from A --to B (whole numbers)\n");
+            fprintf(stderr,
+                    "tanji ledger proof: give --index N [--size M], or --from A --to B (whole numbers)\n");
             code = EXIT_USAGE;
             goto done;
         }
@@ -316,15 +322,19 @@ int cmd_ledger(int argc, char **argv)
             write_json(j, NULL, &err);
             json_decref(j);
         } else {
-            printf("entries 条目: %lld, tree 树: %lld, signed heads 签名树头: %lld, records checked 记录: %lld\n",
-                   (long long)r.entries, (long long)r.tree_size, (long long)r.heads, (long long)r.objects_checked);
+            printf("entries 条目: %lld, tree 树: %lld, signed heads 签名树头: %lld, records checked 记录: "
+                   "%lld\n",
+                   (long long)r.entries, (long long)r.tree_size, (long long)r.heads,
+                   (long long)r.objects_checked);
             if (!r.key_trusted)
-                printf("(no trusted key given: heads checked against the first head's key / 未指定受信任公钥)\n");
+                printf("(no trusted key given: heads checked against the first head's key / "
+                       "未指定受信任公钥)\n");
             for (size_t i = 0; i < r.nproblems && i < 1000; i++)
                 printf("%-9s %s\n", ledger_problem_name(r.problems[i].kind), r.problems[i].detail);
             if (r.nproblems > 1000)
                 printf("... and %zu more (--format json lists all)\n", r.nproblems - 1000);
-            printf(r.nproblems ? "%zu problem(s) found / 发现问题\n" : "ledger verified: no problems / 校验通过\n",
+            printf(r.nproblems ? "%zu problem(s) found / 发现问题\n"
+                               : "ledger verified: no problems / 校验通过\n",
                    r.nproblems);
         }
         code = r.nproblems ? EXIT_TAMPERED : 0;

@@ -34,9 +34,15 @@ void ledger_pk_hex(const unsigned char pk[LEDGER_PK_SIZE], char hex[2 * LEDGER_P
     hex_of(pk, LEDGER_PK_SIZE, hex);
 }
 
-int ledger_pk_from_hex(const char *hex, unsigned char pk[LEDGER_PK_SIZE]) { return bin_of(hex, pk, LEDGER_PK_SIZE); }
+int ledger_pk_from_hex(const char *hex, unsigned char pk[LEDGER_PK_SIZE])
+{
+    return bin_of(hex, pk, LEDGER_PK_SIZE);
+}
 
-void ledger_key_wipe(ledger_key *key) { sodium_memzero(key, sizeof *key); }
+void ledger_key_wipe(ledger_key *key)
+{
+    sodium_memzero(key, sizeof *key);
+}
 
 tj_status ledger_key_create(const char *path, ledger_key *key, tj_error *err)
 {
@@ -51,8 +57,9 @@ tj_status ledger_key_create(const char *path, ledger_key *key, tj_error *err)
     hex_of(key->pk, sizeof key->pk, pk);
     hex_of(key->sk, sizeof key->sk, sk);
     char text[400];
-    int n = snprintf(text, sizeof text, "{\"type\": \"%s\", \"public_key\": \"%s\", \"secret_key\": \"%s\"}\n",
-                     KEY_TYPE, pk, sk);
+    int n =
+        snprintf(text, sizeof text, "{\"type\": \"%s\", \"public_key\": \"%s\", \"secret_key\": \"%s\"}\n",
+                 KEY_TYPE, pk, sk);
     sodium_memzero(sk, sizeof sk);
     ssize_t w = write(fd, text, (size_t)n);
     int bad = w != n || fsync(fd) != 0;
@@ -72,17 +79,20 @@ tj_status ledger_key_load(const char *path, ledger_key *key, tj_error *err)
         return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "libsodium failed to initialise");
     struct stat sb;
     if (stat(path, &sb) != 0)
-        return tj_error_set(err, errno == ENOENT ? TJ_ERR_NOTFOUND : TJ_ERR_IO, path,
-                            "cannot read the ledger key file: %s (tanji admin init creates it) / 无法读取密钥文件",
-                            strerror(errno));
+        return tj_error_set(
+            err, errno == ENOENT ? TJ_ERR_NOTFOUND : TJ_ERR_IO, path,
+            "cannot read the ledger key file: %s (tanji admin init creates it) / 无法读取密钥文件",
+            strerror(errno));
     if (sb.st_mode & 077)
-        return tj_error_set(err, TJ_ERR_PERM, path,
-                            "the ledger key file may be read by others (mode %03o): chmod 600 it / 密钥文件权限过宽",
-                            (unsigned)(sb.st_mode & 0777));
+        return tj_error_set(
+            err, TJ_ERR_PERM, path,
+            "the ledger key file may be read by others (mode %03o): chmod 600 it / 密钥文件权限过宽",
+            (unsigned)(sb.st_mode & 0777));
     json_error_t je;
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!j)
-        return tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "not a ledger key file: %s", je.text);
+        return tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "not a ledger key file: %s",
+                               je.text);
     const char *type = json_string_value(json_object_get(j, "type"));
     tj_status rc = TJ_OK;
     unsigned char derived[LEDGER_PK_SIZE];
@@ -90,9 +100,11 @@ tj_status ledger_key_load(const char *path, ledger_key *key, tj_error *err)
         rc = tj_error_set(err, TJ_ERR_INPUT, path, "not a ledger key file (type is not %s)", KEY_TYPE);
     else if (bin_of(json_string_value(json_object_get(j, "public_key")), key->pk, sizeof key->pk) ||
              bin_of(json_string_value(json_object_get(j, "secret_key")), key->sk, sizeof key->sk))
-        rc = tj_error_set(err, TJ_ERR_INPUT, path, "the ledger key file's keys are not hex of the right length");
+        rc = tj_error_set(err, TJ_ERR_INPUT, path,
+                          "the ledger key file's keys are not hex of the right length");
     else if (crypto_sign_ed25519_sk_to_pk(derived, key->sk) != 0 || memcmp(derived, key->pk, sizeof derived))
-        rc = tj_error_set(err, TJ_ERR_INPUT, path, "the ledger key file's public key does not match its secret key");
+        rc = tj_error_set(err, TJ_ERR_INPUT, path,
+                          "the ledger key file's public key does not match its secret key");
     /* the secret's hex stays in jansson's buffers until freed; wipe it */
     json_t *s = json_object_get(j, "secret_key");
     if (json_is_string(s))
@@ -137,7 +149,8 @@ int ledger_head_signature_ok(const ledger_head *h, const unsigned char *pk)
     char *m = ledger_head_message(h);
     if (!m)
         return 0;
-    int ok = crypto_sign_verify_detached(h->signature, (const unsigned char *)m, strlen(m), h->public_key) == 0;
+    int ok =
+        crypto_sign_verify_detached(h->signature, (const unsigned char *)m, strlen(m), h->public_key) == 0;
     free(m);
     return ok;
 }
@@ -158,7 +171,8 @@ tj_status ledger_head_from_json(const json_t *j, ledger_head *h, tj_error *err)
     json_t *size = json_object_get(j, "tree_size");
     const char *at = json_string_value(json_object_get(j, "signed_at"));
     if (!json_is_integer(size) || json_integer_value(size) < 0)
-        return tj_error_set(err, TJ_ERR_INPUT, "tree_size", "a tree head needs tree_size, a whole number >= 0");
+        return tj_error_set(err, TJ_ERR_INPUT, "tree_size",
+                            "a tree head needs tree_size, a whole number >= 0");
     h->tree_size = (int64_t)json_integer_value(size);
     if (merkle_from_hex(json_string_value(json_object_get(j, "root_hash")), &h->root))
         return tj_error_set(err, TJ_ERR_INPUT, "root_hash", "a tree head needs root_hash, 64 hex digits");
@@ -211,7 +225,8 @@ tj_status ledger_verify_proof_json(const json_t *doc, const unsigned char pk[LED
         merkle_leaf_hash(entry, strlen(entry), &leaf);
         if (!ledger_head_signature_ok(&h, pk))
             *why = "the tree head is not signed by this public key / 树头签名无效";
-        else if (!merkle_verify_inclusion((int64_t)json_integer_value(idx), h.tree_size, &leaf, path, n, &h.root))
+        else if (!merkle_verify_inclusion((int64_t)json_integer_value(idx), h.tree_size, &leaf, path, n,
+                                          &h.root))
             *why = "the entry is not in the signed tree: the proof does not hold / 包含证明不成立";
         else
             *ok = 1;
@@ -225,7 +240,8 @@ tj_status ledger_verify_proof_json(const json_t *doc, const unsigned char pk[LED
         if (!ledger_head_signature_ok(&a, pk) || !ledger_head_signature_ok(&b, pk))
             *why = "a tree head is not signed by this public key / 树头签名无效";
         else if (!merkle_verify_consistency(a.tree_size, b.tree_size, &a.root, &b.root, path, n))
-            *why = "the later tree does not extend the earlier one: the proof does not hold / 一致性证明不成立";
+            *why =
+                "the later tree does not extend the earlier one: the proof does not hold / 一致性证明不成立";
         else
             *ok = 1;
         return TJ_OK;

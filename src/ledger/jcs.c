@@ -48,7 +48,10 @@ static void put(jbuf *b, const char *s, size_t n)
     b->p[b->n] = '\0';
 }
 
-static void puts_(jbuf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(jbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
 
 /* ---- numbers ------------------------------------------------------------- */
 

@@ -117,7 +117,10 @@ out:
     return rc;
 }
 
-tj_status ledger_size(store_db *db, int64_t *size, tj_error *err) { return store_ledger_tree_size(db, size, err); }
+tj_status ledger_size(store_db *db, int64_t *size, tj_error *err)
+{
+    return store_ledger_tree_size(db, size, err);
+}
 
 tj_status ledger_root(store_db *db, int64_t size, merkle_hash *root, tj_error *err)
 {

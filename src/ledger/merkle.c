@@ -23,7 +23,10 @@ void merkle_node_hash(const merkle_hash *left, const merkle_hash *right, merkle_
     crypto_hash_sha256(out->b, buf, sizeof buf);
 }
 
-void merkle_empty_root(merkle_hash *out) { crypto_hash_sha256(out->b, NULL, 0); }
+void merkle_empty_root(merkle_hash *out)
+{
+    crypto_hash_sha256(out->b, NULL, 0);
+}
 
 void merkle_to_hex(const merkle_hash *h, char hex[2 * MERKLE_HASH_SIZE + 1])
 {
@@ -180,8 +183,8 @@ tj_status merkle_inclusion_proof(merkle_fetch_fn fetch, void *arg, int64_t index
     *n = 0;
     if (size > MERKLE_MAX_LEAVES || index < 0 || index >= size)
         return tj_error_set(err, TJ_ERR_INPUT, "index",
-                            "entry %lld is not in a log of %lld entries / 条目不在该日志范围内", (long long)index,
-                            (long long)size);
+                            "entry %lld is not in a log of %lld entries / 条目不在该日志范围内",
+                            (long long)index, (long long)size);
     plan p = {.n = 0};
     path(&p, index, 0, size);
     tj_status rc = resolve(fetch, arg, &p, proof, err);
@@ -210,8 +213,8 @@ tj_status merkle_consistency_proof(merkle_fetch_fn fetch, void *arg, int64_t fro
 
 /* ---- verification --------------------------------------------------------- */
 
-int merkle_verify_inclusion(int64_t index, int64_t size, const merkle_hash *leaf_hash, const merkle_hash *proof,
-                            size_t n, const merkle_hash *root)
+int merkle_verify_inclusion(int64_t index, int64_t size, const merkle_hash *leaf_hash,
+                            const merkle_hash *proof, size_t n, const merkle_hash *root)
 {
     if (index < 0 || index >= size)
         return 0;

@@ -37,13 +37,23 @@ void merkle_node_hash(const merkle_hash *left, const merkle_hash *right, merkle_
 /* The root of the empty tree: SHA-256 of nothing. */
 void merkle_empty_root(merkle_hash *out);
 
-static inline int64_t merkle_node_id(int level, int64_t index) { return ((int64_t)level << 40) | index; }
-static inline int merkle_node_level(int64_t id) { return (int)(id >> 40); }
-static inline int64_t merkle_node_index(int64_t id) { return id & (((int64_t)1 << 40) - 1); }
+static inline int64_t merkle_node_id(int level, int64_t index)
+{
+    return ((int64_t)level << 40) | index;
+}
+static inline int merkle_node_level(int64_t id)
+{
+    return (int)(id >> 40);
+}
+static inline int64_t merkle_node_index(int64_t id)
+{
+    return id & (((int64_t)1 << 40) - 1);
+}
 
 /* Fetch the hashes of n nodes (ids may repeat) into out[0..n).  A node that
  * does not exist is an error (TJ_ERR_NOTFOUND). */
-typedef tj_status (*merkle_fetch_fn)(void *arg, const int64_t *ids, size_t n, merkle_hash *out, tj_error *err);
+typedef tj_status (*merkle_fetch_fn)(void *arg, const int64_t *ids, size_t n, merkle_hash *out,
+                                     tj_error *err);
 
 /* Root hash of the first size leaves. */
 tj_status merkle_root(merkle_fetch_fn fetch, void *arg, int64_t size, merkle_hash *root, tj_error *err);
@@ -61,8 +71,8 @@ tj_status merkle_consistency_proof(merkle_fetch_fn fetch, void *arg, int64_t fro
  * `to` with root2), else 0.  As the RFC, a consistency proof from the empty
  * tree proves nothing and is refused; equal sizes need an empty proof and
  * equal roots. */
-int merkle_verify_inclusion(int64_t index, int64_t size, const merkle_hash *leaf_hash, const merkle_hash *proof,
-                            size_t n, const merkle_hash *root);
+int merkle_verify_inclusion(int64_t index, int64_t size, const merkle_hash *leaf_hash,
+                            const merkle_hash *proof, size_t n, const merkle_hash *root);
 int merkle_verify_consistency(int64_t from, int64_t to, const merkle_hash *root1, const merkle_hash *root2,
                               const merkle_hash *proof, size_t n);
 

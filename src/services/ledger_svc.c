@@ -66,7 +66,10 @@ tj_status svc_ledger_sign_head(svc_ctx *ctx, const ledger_key *key, ledger_head 
     merkle_to_hex(&head->root, root);
     ledger_pk_hex(head->public_key, pk);
     sodium_bin2hex(sig, sizeof sig, head->signature, 64);
-    store_ledger_head sh = {.tree_size = size, .root_hash = root, .signed_at = head->signed_at, .public_key = pk,
+    store_ledger_head sh = {.tree_size = size,
+                            .root_hash = root,
+                            .signed_at = head->signed_at,
+                            .public_key = pk,
                             .signature = sig};
     if ((rc = store_ledger_head_insert(ctx->db, &sh, err)))
         goto fail;
@@ -77,8 +80,8 @@ fail:
     return rc;
 }
 
-tj_status svc_ledger_init(svc_ctx *ctx, const char *key_path, ledger_key *key, int *created, ledger_head *head,
-                          tj_error *err)
+tj_status svc_ledger_init(svc_ctx *ctx, const char *key_path, ledger_key *key, int *created,
+                          ledger_head *head, tj_error *err)
 {
     *created = 0;
     tj_status rc = svc_require(ctx, SVC_ROLE_OPERATOR, "initialise the ledger", err);
@@ -164,12 +167,14 @@ static tj_status signed_head(svc_ctx *ctx, int64_t size, ledger_head *h, tj_erro
     if (rc)
         return rc;
     if (!found)
-        return size < 0 ? tj_error_set(err, TJ_ERR_NOTFOUND, "size",
-                                       "no signed tree head yet: run tanji ledger head (with the key) / 尚无签名树头")
-                        : tj_error_set(err, TJ_ERR_NOTFOUND, "size",
-                                       "no signed tree head of size %lld: proofs are given against signed heads "
-                                       "(tanji ledger head lists them) / 没有该大小的签名树头",
-                                       (long long)size);
+        return size < 0
+                   ? tj_error_set(
+                         err, TJ_ERR_NOTFOUND, "size",
+                         "no signed tree head yet: run tanji ledger head (with the key) / 尚无签名树头")
+                   : tj_error_set(err, TJ_ERR_NOTFOUND, "size",
+                                  "no signed tree head of size %lld: proofs are given against signed heads "
+                                  "(tanji ledger head lists them) / 没有该大小的签名树头",
+                                  (long long)size);
     rc = head_from_store(&s, h, err);
     store_ledger_head_release(&s);
     return rc;
@@ -184,10 +189,11 @@ tj_status svc_ledger_inclusion(svc_ctx *ctx, int64_t index, int64_t size, json_t
     if (rc)
         return rc;
     if (index < 0 || index >= h.tree_size)
-        return tj_error_set(err, TJ_ERR_INPUT, "index",
-                            "entry %lld is not in the signed head of %lld entries (sign a newer head with tanji "
-                            "ledger head) / 条目不在该签名树头中",
-                            (long long)index, (long long)h.tree_size);
+        return tj_error_set(
+            err, TJ_ERR_INPUT, "index",
+            "entry %lld is not in the signed head of %lld entries (sign a newer head with tanji "
+            "ledger head) / 条目不在该签名树头中",
+            (long long)index, (long long)h.tree_size);
     if ((rc = store_ledger_entry_body(ctx->db, index, &body, &org, err)))
         return rc;
     if (!svc_owns(ctx, org) && !(ctx->who.roles & (SVC_ROLE_REGULATOR | SVC_ROLE_VERIFIER))) {
@@ -208,8 +214,8 @@ tj_status svc_ledger_inclusion(svc_ctx *ctx, int64_t index, int64_t size, json_t
     char leaf_hex[65];
     merkle_to_hex(&leaf, leaf_hex);
     *out = json_pack("{s:s,s:I,s:s,s:s,s:o,s:o}", "type", "tanji-ledger-inclusion-proof/v1", "index",
-                     (json_int_t)index, "entry", body, "leaf_hash", leaf_hex, "proof", path_json(proof, n), "head",
-                     ledger_head_json(&h));
+                     (json_int_t)index, "entry", body, "leaf_hash", leaf_hex, "proof", path_json(proof, n),
+                     "head", ledger_head_json(&h));
     free(body);
     return *out ? TJ_OK : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
 }
@@ -229,7 +235,7 @@ tj_status svc_ledger_consistency(svc_ctx *ctx, int64_t from, int64_t to, json_t 
     size_t n = 0;
     if ((rc = ledger_consistency_proof(ctx->db, from, to, proof, &n, err)))
         return rc;
-    *out = json_pack("{s:s,s:o,s:o,s:o}", "type", "tanji-ledger-consistency-proof/v1", "from", ledger_head_json(&a),
-                     "to", ledger_head_json(&b), "proof", path_json(proof, n));
+    *out = json_pack("{s:s,s:o,s:o,s:o}", "type", "tanji-ledger-consistency-proof/v1", "from",
+                     ledger_head_json(&a), "to", ledger_head_json(&b), "proof", path_json(proof, n));
     return *out ? TJ_OK : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
 }

@@ -19,8 +19,8 @@
  * key_path when absent (*created 1), record the operator organisation the
  * migration made (an "organisation.seed" entry, once), and sign a head of
  * the log.  *key gets the key pair (wipe it with ledger_key_wipe). */
-tj_status svc_ledger_init(svc_ctx *ctx, const char *key_path, ledger_key *key, int *created, ledger_head *head,
-                          tj_error *err);
+tj_status svc_ledger_init(svc_ctx *ctx, const char *key_path, ledger_key *key, int *created,
+                          ledger_head *head, tj_error *err);
 
 /* Sign and store a head of the current log unless the latest signed head
  * already has its size (*signed_new 0); *head gets the latest head.

@@ -13,7 +13,8 @@
 
 const char *ledger_problem_name(ledger_problem_kind k)
 {
-    static const char *const names[] = {"changed", "deleted", "inserted", "reordered", "node", "head", "state"};
+    static const char *const names[] = {"changed", "deleted", "inserted", "reordered",
+                                        "node",    "head",    "state"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
@@ -28,8 +29,8 @@ void ledger_report_release(ledger_report *r)
     memset(r, 0, sizeof *r);
 }
 
-static int add_problem(ledger_report *r, ledger_problem_kind k, int64_t index, int64_t other, const char *otype,
-                       const char *oid, const char *fmt, ...)
+static int add_problem(ledger_report *r, ledger_problem_kind k, int64_t index, int64_t other,
+                       const char *otype, const char *oid, const char *fmt, ...)
 {
     if (r->nproblems == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 16;
@@ -73,9 +74,10 @@ json_t *ledger_report_json(const ledger_report *r)
             json_object_set_new(o, "object_id", json_string(p->object_id));
         json_array_append_new(ps, o);
     }
-    return json_pack("{s:b,s:I,s:I,s:I,s:I,s:b,s:o}", "ok", r->nproblems == 0, "entries", (json_int_t)r->entries,
-                     "tree_size", (json_int_t)r->tree_size, "heads", (json_int_t)r->heads, "objects_checked",
-                     (json_int_t)r->objects_checked, "key_trusted", r->key_trusted, "problems", ps);
+    return json_pack("{s:b,s:I,s:I,s:I,s:I,s:b,s:o}", "ok", r->nproblems == 0, "entries",
+                     (json_int_t)r->entries, "tree_size", (json_int_t)r->tree_size, "heads",
+                     (json_int_t)r->heads, "objects_checked", (json_int_t)r->objects_checked, "key_trusted",
+                     r->key_trusted, "problems", ps);
 }
 
 /* ---- growable arrays ------------------------------------------------------ */
@@ -109,7 +111,10 @@ static int level_put(level *l, int64_t i, const merkle_hash *h)
     return 0;
 }
 
-static int level_has(const level *l, int64_t i) { return i >= 0 && i < l->n && l->present[i]; }
+static int level_has(const level *l, int64_t i)
+{
+    return i >= 0 && i < l->n && l->present[i];
+}
 
 static void levels_free(level *ls)
 {
@@ -211,7 +216,8 @@ static int on_node(void *arg, int64_t id, const char *hex)
     int64_t i = merkle_node_index(id);
     if (level >= MAX_LEVEL || merkle_from_hex(hex, &h)) {
         if (add_problem(r->rep, LEDGER_P_NODE, id, -1, NULL, NULL,
-                        "tree node %lld is not a node of the tree or holds no hash / 树节点无效", (long long)id))
+                        "tree node %lld is not a node of the tree or holds no hash / 树节点无效",
+                        (long long)id))
             r->oom = 1;
         return r->oom;
     }
@@ -228,7 +234,10 @@ static int has_source(const run *r, const char *type)
     return 0;
 }
 
-static int same(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
 
 static int on_entry(void *arg, const store_ledger_row *row)
 {
@@ -248,9 +257,10 @@ static int on_entry(void *arg, const store_ledger_row *row)
     const level *l0 = &r->stored[0];
     int leaf_bad = 1;
     if (!level_has(l0, row->idx)) {
-        r->oom |= add_problem(rep, LEDGER_P_INSERTED, row->idx, -1, NULL, NULL,
-                              "entry %lld is not in the tree: a row added behind tanji's back / 条目不在树中（被插入）",
-                              (long long)row->idx);
+        r->oom |= add_problem(
+            rep, LEDGER_P_INSERTED, row->idx, -1, NULL, NULL,
+            "entry %lld is not in the tree: a row added behind tanji's back / 条目不在树中（被插入）",
+            (long long)row->idx);
     } else if (memcmp(leaf.b, l0->h[row->idx].b, MERKLE_HASH_SIZE)) {
         if (r->nmis == r->capmis) {
             size_t cap = r->capmis ? r->capmis * 2 : 64;
@@ -270,17 +280,20 @@ static int on_entry(void *arg, const store_ledger_row *row)
     const char *otype = row->object_type, *oid = row->object_id, *digest = row->state_digest;
     if (!json_is_object(b)) {
         r->oom |= add_problem(rep, LEDGER_P_CHANGED, row->idx, -1, NULL, NULL,
-                              "entry %lld: its body is not a JSON object / 条目内容不是JSON对象", (long long)row->idx);
+                              "entry %lld: its body is not a JSON object / 条目内容不是JSON对象",
+                              (long long)row->idx);
     } else {
-        static const char *const cols[] = {"at", "kind", "object_type", "object_id", "actor", "org", "state_digest"};
-        const char *vals[] = {row->at, row->kind, row->object_type, row->object_id, row->actor, row->org,
-                              row->state_digest};
+        static const char *const cols[] = {"at",    "kind", "object_type", "object_id",
+                                           "actor", "org",  "state_digest"};
+        const char *vals[] = {row->at,    row->kind, row->object_type, row->object_id,
+                              row->actor, row->org,  row->state_digest};
         for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
             const char *v = json_string_value(json_object_get(b, cols[i]));
             if (!leaf_bad && !same(v, vals[i])) {
-                r->oom |= add_problem(rep, LEDGER_P_CHANGED, row->idx, -1, NULL, NULL,
-                                      "entry %lld: column %s differs from the entry's body / 条目字段与内容不符",
-                                      (long long)row->idx, cols[i]);
+                r->oom |=
+                    add_problem(rep, LEDGER_P_CHANGED, row->idx, -1, NULL, NULL,
+                                "entry %lld: column %s differs from the entry's body / 条目字段与内容不符",
+                                (long long)row->idx, cols[i]);
                 break;
             }
         }
@@ -342,13 +355,16 @@ static int classify_mismatches(run *r)
                 hi = mid;
         }
         int64_t j = lo < n && !memcmp(all[lo].h.b, key.h.b, MERKLE_HASH_SIZE) ? all[lo].idx : -1;
-        int bad = j >= 0 ? add_problem(r->rep, LEDGER_P_REORDERED, i, j, NULL, NULL,
-                                       "entry %lld is the entry appended at index %lld: rows reordered / 条目顺序被改动",
-                                       (long long)i, (long long)j)
-                         : add_problem(r->rep, LEDGER_P_CHANGED, i, -1, NULL, NULL,
-                                       "entry %lld was changed after it was appended: its hash is not the tree's leaf "
-                                       "/ 条目在写入后被修改",
-                                       (long long)i);
+        int bad =
+            j >= 0
+                ? add_problem(
+                      r->rep, LEDGER_P_REORDERED, i, j, NULL, NULL,
+                      "entry %lld is the entry appended at index %lld: rows reordered / 条目顺序被改动",
+                      (long long)i, (long long)j)
+                : add_problem(r->rep, LEDGER_P_CHANGED, i, -1, NULL, NULL,
+                              "entry %lld was changed after it was appended: its hash is not the tree's leaf "
+                              "/ 条目在写入后被修改",
+                              (long long)i);
         if (bad) {
             free(all);
             return -1;
@@ -379,8 +395,9 @@ static int check_nodes(run *r)
             }
             if (!has) {
                 if (add_problem(r->rep, LEDGER_P_NODE, id, first, NULL, NULL,
-                                "tree node level %d index %lld (entries %lld..%lld) is missing / 缺少树节点", L,
-                                (long long)i, (long long)first, (long long)(first + ((int64_t)1 << L) - 1)))
+                                "tree node level %d index %lld (entries %lld..%lld) is missing / 缺少树节点",
+                                L, (long long)i, (long long)first,
+                                (long long)(first + ((int64_t)1 << L) - 1)))
                     return -1;
                 continue;
             }
@@ -391,10 +408,11 @@ static int check_nodes(run *r)
             merkle_hash h;
             merkle_node_hash(&ch->h[2 * i], &ch->h[2 * i + 1], &h);
             if (memcmp(h.b, lv->h[i].b, MERKLE_HASH_SIZE) && (r->stored[L].present[i] = 2) &&
-                add_problem(r->rep, LEDGER_P_NODE, id, first, NULL, NULL,
-                            "tree node level %d index %lld (entries %lld..%lld) is not the hash of its children / "
-                            "树节点被修改",
-                            L, (long long)i, (long long)first, (long long)(first + ((int64_t)1 << L) - 1)))
+                add_problem(
+                    r->rep, LEDGER_P_NODE, id, first, NULL, NULL,
+                    "tree node level %d index %lld (entries %lld..%lld) is not the hash of its children / "
+                    "树节点被修改",
+                    L, (long long)i, (long long)first, (long long)(first + ((int64_t)1 << L) - 1)))
                 return -1;
         }
     }
@@ -410,8 +428,9 @@ static int check_deleted(run *r)
         if (level_has(e, i))
             continue;
         if (add_problem(r->rep, LEDGER_P_DELETED, i, -1, NULL, NULL,
-                        level_has(l0, i) ? "entry %lld was deleted: the tree has its leaf, the log no row / 条目被删除"
-                                         : "entry %lld is missing, with its leaf / 条目及其叶节点缺失",
+                        level_has(l0, i)
+                            ? "entry %lld was deleted: the tree has its leaf, the log no row / 条目被删除"
+                            : "entry %lld is missing, with its leaf / 条目及其叶节点缺失",
                         (long long)i))
             return -1;
     }
@@ -478,8 +497,9 @@ static int check_heads(run *r, store_db *db, const unsigned char *trusted_pk, tj
         ledger_head h;
         memset(&h, 0, sizeof h);
         h.tree_size = sh->tree_size;
-        int form = merkle_from_hex(sh->root_hash, &h.root) == 0 && ledger_pk_from_hex(sh->public_key, h.public_key) == 0 &&
-                   sh->signature && strlen(sh->signature) == 128 && sh->signed_at &&
+        int form = merkle_from_hex(sh->root_hash, &h.root) == 0 &&
+                   ledger_pk_from_hex(sh->public_key, h.public_key) == 0 && sh->signature &&
+                   strlen(sh->signature) == 128 && sh->signed_at &&
                    strlen(sh->signed_at) < sizeof h.signed_at;
         if (form) {
             size_t got = 0;
@@ -508,11 +528,13 @@ static int check_heads(run *r, store_db *db, const unsigned char *trusted_pk, tj
             merkle_hash root;
             root_of(t, h.tree_size, &root);
             if (memcmp(root.b, h.root.b, MERKLE_HASH_SIZE))
-                why = "is not extended by the log: its root differs from the root of the log's first tree_size "
-                      "entries / 日志未延续该树头";
+                why =
+                    "is not extended by the log: its root differs from the root of the log's first tree_size "
+                    "entries / 日志未延续该树头";
         }
-        if (why && add_problem(r->rep, LEDGER_P_HEAD, sh->seq, -1, NULL, NULL, "signed head %lld (tree size %lld) %s",
-                               (long long)sh->seq, (long long)sh->tree_size, why))
+        if (why && add_problem(r->rep, LEDGER_P_HEAD, sh->seq, -1, NULL, NULL,
+                               "signed head %lld (tree size %lld) %s", (long long)sh->seq,
+                               (long long)sh->tree_size, why))
             bad = 1;
     }
     levels_free(t);
@@ -539,9 +561,10 @@ static tj_status on_state(void *arg, const char *object_id, const json_t *state,
     free(k);
     int bad = 0;
     if (!o)
-        bad = add_problem(r->rep, LEDGER_P_STATE, -1, -1, r->source_type, object_id,
-                          "%s %s has no ledger entry: it was created behind tanji's back / 记录没有任何台账条目",
-                          r->source_type, object_id);
+        bad = add_problem(
+            r->rep, LEDGER_P_STATE, -1, -1, r->source_type, object_id,
+            "%s %s has no ledger entry: it was created behind tanji's back / 记录没有任何台账条目",
+            r->source_type, object_id);
     else {
         o->seen = 1;
         if (!o->digest[0])
@@ -549,10 +572,11 @@ static tj_status on_state(void *arg, const char *object_id, const json_t *state,
                               "%s %s exists although its latest entry %lld deleted it / 记录已被删除却仍存在",
                               r->source_type, object_id, (long long)o->idx);
         else if (strcmp(o->digest, digest))
-            bad = add_problem(r->rep, LEDGER_P_STATE, o->idx, -1, r->source_type, object_id,
-                              "%s %s: its current state is not the state its latest entry %lld recorded: changed "
-                              "behind tanji's back / 记录的当前状态与台账不符",
-                              r->source_type, object_id, (long long)o->idx);
+            bad = add_problem(
+                r->rep, LEDGER_P_STATE, o->idx, -1, r->source_type, object_id,
+                "%s %s: its current state is not the state its latest entry %lld recorded: changed "
+                "behind tanji's back / 记录的当前状态与台账不符",
+                r->source_type, object_id, (long long)o->idx);
     }
     return bad ? tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory") : TJ_OK;
 }
@@ -573,9 +597,10 @@ static tj_status check_states(run *r, store_db *db, tj_error *err)
             continue;
         char *sep = strchr(o->key, '\x1f');
         *sep = '\0';
-        int bad = add_problem(r->rep, LEDGER_P_STATE, o->idx, -1, o->key, sep + 1,
-                              "%s %s is gone but no entry deleted it (latest entry %lld) / 记录被删除但台账没有记载",
-                              o->key, sep + 1, (long long)o->idx);
+        int bad = add_problem(
+            r->rep, LEDGER_P_STATE, o->idx, -1, o->key, sep + 1,
+            "%s %s is gone but no entry deleted it (latest entry %lld) / 记录被删除但台账没有记载", o->key,
+            sep + 1, (long long)o->idx);
         *sep = '\x1f';
         if (bad)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -600,8 +625,8 @@ tj_status svc_ledger_verify(svc_ctx *ctx, const unsigned char *trusted_pk, const
                             ledger_report *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
-    tj_status rc = svc_require(ctx, SVC_ROLE_OPERATOR | SVC_ROLE_REGULATOR | SVC_ROLE_VERIFIER, "verify the ledger",
-                               err);
+    tj_status rc = svc_require(ctx, SVC_ROLE_OPERATOR | SVC_ROLE_REGULATOR | SVC_ROLE_VERIFIER,
+                               "verify the ledger", err);
     if (rc)
         return rc;
     run *r = calloc(1, sizeof *r);

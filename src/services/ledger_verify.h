@@ -35,7 +35,8 @@
 #include "services/ctx.h"
 
 /* emit is called with each object's id and current state (not consumed). */
-typedef tj_status (*ledger_state_emit_fn)(void *arg, const char *object_id, const json_t *state, tj_error *err);
+typedef tj_status (*ledger_state_emit_fn)(void *arg, const char *object_id, const json_t *state,
+                                          tj_error *err);
 
 typedef struct ledger_state_source {
     const char *object_type;

@@ -59,16 +59,18 @@ tj_status store_ledger_entry_count(store_db *db, int64_t *out, tj_error *err)
 tj_status store_ledger_tree_size(store_db *db, int64_t *out, tj_error *err)
 {
     /* level-0 nodes have ids below 2^40 */
-    return one_int(db, "SELECT COALESCE(MAX(node) + 1, 0) FROM ledger_node WHERE node < 1099511627776", out, err);
+    return one_int(db, "SELECT COALESCE(MAX(node) + 1, 0) FROM ledger_node WHERE node < 1099511627776", out,
+                   err);
 }
 
 tj_status store_ledger_entry_insert(store_db *db, const store_ledger_row *r, tj_error *err)
 {
     store_stmt *st = NULL;
-    tj_status rc = store_prepare_cached(db,
-                                        "INSERT INTO ledger_entry (idx, at, kind, object_type, object_id, actor, "
-                                        "org, state_digest, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "INSERT INTO ledger_entry (idx, at, kind, object_type, object_id, actor, "
+                             "org, state_digest, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             &st, err);
     if (rc)
         return rc;
     store_bind_int64(st, 1, r->idx);
@@ -146,10 +148,10 @@ tj_status store_ledger_node_get(store_db *db, const int64_t *nodes, size_t n, ch
     }
     for (size_t i = 0; i < n; i++)
         if (!hex[i][0])
-            return tj_error_set(err, TJ_ERR_NOTFOUND, NULL,
-                                "the ledger's tree has no node %lld (level %d, index %lld): run tanji ledger verify",
-                                (long long)nodes[i], (int)(nodes[i] >> 40),
-                                (long long)(nodes[i] & ((1LL << 40) - 1)));
+            return tj_error_set(
+                err, TJ_ERR_NOTFOUND, NULL,
+                "the ledger's tree has no node %lld (level %d, index %lld): run tanji ledger verify",
+                (long long)nodes[i], (int)(nodes[i] >> 40), (long long)(nodes[i] & ((1LL << 40) - 1)));
     return TJ_OK;
 }
 
@@ -158,10 +160,11 @@ tj_status store_ledger_scan_entries(store_db *db, store_ledger_entry_cb cb, void
     int64_t next = -1;
     for (;;) {
         store_stmt *st = NULL;
-        tj_status rc = store_prepare_cached(db,
-                                            "SELECT idx, at, kind, object_type, object_id, actor, org, state_digest, "
-                                            "body FROM ledger_entry WHERE idx > ? ORDER BY idx LIMIT 4096",
-                                            &st, err);
+        tj_status rc =
+            store_prepare_cached(db,
+                                 "SELECT idx, at, kind, object_type, object_id, actor, org, state_digest, "
+                                 "body FROM ledger_entry WHERE idx > ? ORDER BY idx LIMIT 4096",
+                                 &st, err);
         if (rc)
             return rc;
         store_bind_int64(st, 1, next);
@@ -233,7 +236,8 @@ tj_status store_ledger_head_insert(store_db *db, store_ledger_head *h, tj_error 
     if (rc)
         return rc;
     store_stmt *st = NULL;
-    if ((rc = store_prepare(db, "INSERT INTO ledger_head (" HEAD_COLS ") VALUES (?, ?, ?, ?, ?, ?)", &st, err)))
+    if ((rc = store_prepare(db, "INSERT INTO ledger_head (" HEAD_COLS ") VALUES (?, ?, ?, ?, ?, ?)", &st,
+                            err)))
         return rc;
     store_bind_int64(st, 1, h->seq);
     store_bind_int64(st, 2, h->tree_size);
@@ -308,13 +312,15 @@ static tj_status head_query(store_db *db, const char *sql, int64_t arg, store_le
 
 tj_status store_ledger_head_latest(store_db *db, store_ledger_head *out, int *found, tj_error *err)
 {
-    return head_query(db, "SELECT " HEAD_COLS " FROM ledger_head ORDER BY seq DESC LIMIT 1", -1, out, found, err);
+    return head_query(db, "SELECT " HEAD_COLS " FROM ledger_head ORDER BY seq DESC LIMIT 1", -1, out, found,
+                      err);
 }
 
 tj_status store_ledger_head_of_size(store_db *db, int64_t tree_size, store_ledger_head *out, int *found,
                                     tj_error *err)
 {
-    return head_query(db, "SELECT " HEAD_COLS " FROM ledger_head WHERE tree_size = ? ORDER BY seq DESC LIMIT 1",
+    return head_query(db,
+                      "SELECT " HEAD_COLS " FROM ledger_head WHERE tree_size = ? ORDER BY seq DESC LIMIT 1",
                       tree_size, out, found, err);
 }
 
@@ -323,9 +329,8 @@ tj_status store_ledger_snapshot_begin(store_db *db, tj_error *err)
     if (store_in_transaction(db))
         return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "a ledger snapshot needs no open transaction");
     return store_exec(db,
-                      store_backend(db) == STORE_POSTGRES
-                          ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                          : "BEGIN DEFERRED",
+                      store_backend(db) == STORE_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                                          : "BEGIN DEFERRED",
                       err);
 }
 
@@ -340,8 +345,8 @@ tj_status store_ledger_has_entry(store_db *db, const char *object_type, const ch
 {
     store_stmt *st = NULL;
     *out = 0;
-    tj_status rc = store_prepare(db, "SELECT 1 FROM ledger_entry WHERE object_type = ? AND object_id = ? LIMIT 1",
-                                 &st, err);
+    tj_status rc = store_prepare(
+        db, "SELECT 1 FROM ledger_entry WHERE object_type = ? AND object_id = ? LIMIT 1", &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, object_type);

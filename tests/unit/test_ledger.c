@@ -65,12 +65,14 @@ static void test_jcs_rfc8785(void **state)
            "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
            "\"string\":\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
     /* RFC 8785 3.2.3: sorting by UTF-16 code units */
-    jcs_is("{\"\\u20ac\": \"Euro Sign\", \"\\r\": \"Carriage Return\", \"\\ufb33\": \"Hebrew Letter Dalet With "
-           "Dagesh\", \"1\": \"One\", \"\\ud83d\\ude00\": \"Emoji: Grinning Face\", \"\\u0080\": \"Control\", "
-           "\"\\u00f6\": \"Latin Small Letter O With Diaeresis\"}",
-           "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\xc2\x80\":\"Control\",\"\xc3\xb6\":\"Latin Small Letter O "
-           "With Diaeresis\",\"\xe2\x82\xac\":\"Euro Sign\",\"\xf0\x9f\x98\x80\":\"Emoji: Grinning Face\","
-           "\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
+    jcs_is(
+        "{\"\\u20ac\": \"Euro Sign\", \"\\r\": \"Carriage Return\", \"\\ufb33\": \"Hebrew Letter Dalet With "
+        "Dagesh\", \"1\": \"One\", \"\\ud83d\\ude00\": \"Emoji: Grinning Face\", \"\\u0080\": \"Control\", "
+        "\"\\u00f6\": \"Latin Small Letter O With Diaeresis\"}",
+        "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\xc2\x80\":\"Control\",\"\xc3\xb6\":\"Latin Small "
+        "Letter O "
+        "With Diaeresis\",\"\xe2\x82\xac\":\"Euro Sign\",\"\xf0\x9f\x98\x80\":\"Emoji: Grinning Face\","
+        "\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
     /* nesting, empty containers, U+007F and U+2028 unescaped, NUL escaped */
     jcs_is("[56, {\"d\": true, \"10\": null, \"1\": [ ]}, {}, \"\\u007f\\u2028\\u0000\"]",
            "[56,{\"1\":[],\"10\":null,\"d\":true},{},\"\x7f\xe2\x80\xa8\\u0000\"]");
@@ -194,8 +196,8 @@ static void test_jcs_testdata_dir(void **state)
 
 /* ---- RFC 6962 vectors ---------------------------------------------------- */
 
-static const char *const ct_leaves[] = {"",         "00",       "10", "2021", "3031", "40414243",
-                                        "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+static const char *const ct_leaves[] = {
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
 static const char *const ct_roots[] = {
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -221,38 +223,54 @@ static const struct {
     int64_t a, b; /* inclusion: leaf index, tree size; consistency: size1, size2 */
     int n;
     const char *p[3];
-} ct_incl[] = {
-    {0, 1, 0, {NULL}},
-    {0, 8, 3,
-     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-    {5, 8, 3,
-     {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-    {2, 3, 1, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
-    {1, 5, 3,
-     {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-}, ct_cons[] = {
-    {1, 1, 0, {NULL}},
-    {1, 8, 3,
-     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-    {6, 8, 3,
-     {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-    {2, 5, 2,
-     {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-    {6, 7, 3,
-     {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-      "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+} ct_incl[] =
+    {
+        {0, 1, 0, {NULL}},
+        {0,
+         8,
+         3,
+         {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+          "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+          "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+        {5,
+         8,
+         3,
+         {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+          "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+          "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+        {2, 3, 1, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
+        {1,
+         5,
+         3,
+         {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+          "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+          "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
+},
+  ct_cons[] = {
+      {1, 1, 0, {NULL}},
+      {1,
+       8,
+       3,
+       {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+      {6,
+       8,
+       3,
+       {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+      {2,
+       5,
+       2,
+       {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
+      {6,
+       7,
+       3,
+       {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+        "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
 };
 
 static merkle_hash H(const char *hex)
@@ -306,7 +324,8 @@ static void ct_tree(memtree *t)
     for (int i = 0; i < 8; i++) {
         unsigned char b[16];
         size_t len = 0;
-        assert_int_equal(sodium_hex2bin(b, sizeof b, ct_leaves[i], strlen(ct_leaves[i]), NULL, &len, NULL), 0);
+        assert_int_equal(sodium_hex2bin(b, sizeof b, ct_leaves[i], strlen(ct_leaves[i]), NULL, &len, NULL),
+                         0);
         merkle_leaf_hash(b, len, &leaves[i]);
         merkle_hash want = H(ct_leaf_hashes[i]);
         assert_memory_equal(leaves[i].b, want.b, 32);
@@ -332,7 +351,8 @@ static void test_merkle_ct_vectors(void **state)
     for (size_t k = 0; k < sizeof ct_incl / sizeof ct_incl[0]; k++) {
         merkle_hash p[MERKLE_MAX_PROOF], pub[3];
         size_t n = 0;
-        assert_int_equal(merkle_inclusion_proof(mem_fetch, &t, ct_incl[k].a, ct_incl[k].b, p, &n, &err), TJ_OK);
+        assert_int_equal(merkle_inclusion_proof(mem_fetch, &t, ct_incl[k].a, ct_incl[k].b, p, &n, &err),
+                         TJ_OK);
         assert_int_equal(n, ct_incl[k].n);
         for (int i = 0; i < ct_incl[k].n; i++) {
             pub[i] = H(ct_incl[k].p[i]);
@@ -362,7 +382,8 @@ static void test_merkle_ct_vectors(void **state)
     for (size_t k = 0; k < sizeof ct_cons / sizeof ct_cons[0]; k++) {
         merkle_hash p[MERKLE_MAX_PROOF], pub[3];
         size_t n = 0;
-        assert_int_equal(merkle_consistency_proof(mem_fetch, &t, ct_cons[k].a, ct_cons[k].b, p, &n, &err), TJ_OK);
+        assert_int_equal(merkle_consistency_proof(mem_fetch, &t, ct_cons[k].a, ct_cons[k].b, p, &n, &err),
+                         TJ_OK);
         assert_int_equal(n, ct_cons[k].n);
         for (int i = 0; i < ct_cons[k].n; i++) {
             pub[i] = H(ct_cons[k].p[i]);
@@ -506,8 +527,8 @@ static int run_probe(const char *path, int consistency)
             bad = 1;
         else
             memcpy(leaf.b, buf, 32);
-        ok = !bad && merkle_verify_inclusion(probe_int(j, "leafIdx"), probe_int(j, "treeSize"), &leaf, proof, n,
-                                             &r1);
+        ok = !bad &&
+             merkle_verify_inclusion(probe_int(j, "leafIdx"), probe_int(j, "treeSize"), &leaf, proof, n, &r1);
     }
     json_decref(j);
     if (ok == want_err)
@@ -776,8 +797,9 @@ static void test_tamper_delete_insert(void **state)
     lfix *l = *state;
     populate(l);
     exec_sql(l->f.db, "DELETE FROM ledger_entry WHERE idx = 5");
-    exec_sql(l->f.db, "INSERT INTO ledger_entry (idx, at, kind, object_type, object_id, actor, org, state_digest, "
-                      "body) VALUES (14, '2026-01-01T00:00:00Z', 'x', 'test', 'y', 'z', NULL, NULL, '{}')");
+    exec_sql(l->f.db,
+             "INSERT INTO ledger_entry (idx, at, kind, object_type, object_id, actor, org, state_digest, "
+             "body) VALUES (14, '2026-01-01T00:00:00Z', 'x', 'test', 'y', 'z', NULL, NULL, '{}')");
     ledger_report r;
     verify(l, &r);
     dump(&r);
@@ -816,8 +838,8 @@ static void test_tamper_state(void **state)
     verify(l, &r);
     dump(&r);
     assert_int_equal(r.nproblems, 3);
-    assert_true(has(&r, LEDGER_P_STATE, 2)); /* Verif was created by entry 2 */
-    assert_true(has(&r, LEDGER_P_STATE, 3)); /* alice by entry 3 */
+    assert_true(has(&r, LEDGER_P_STATE, 2));  /* Verif was created by entry 2 */
+    assert_true(has(&r, LEDGER_P_STATE, 3));  /* alice by entry 3 */
     assert_true(has(&r, LEDGER_P_STATE, -1)); /* Ghost: no entry */
     int ghost = 0;
     for (size_t i = 0; i < r.nproblems; i++)
@@ -854,7 +876,8 @@ static void test_tamper_heads_and_nodes(void **state)
              "INSERT INTO ledger_head (seq, tree_size, root_hash, signed_at, public_key, signature) VALUES "
              "(5, 10, '%s', '%s', '%s', '%s')",
              json_string_value(json_object_get(j, "root_hash")), h.signed_at,
-             json_string_value(json_object_get(j, "public_key")), json_string_value(json_object_get(j, "signature")));
+             json_string_value(json_object_get(j, "public_key")),
+             json_string_value(json_object_get(j, "signature")));
     json_decref(j);
     exec_sql(l->f.db, sql);
     verify(l, &r);
@@ -864,8 +887,9 @@ static void test_tamper_heads_and_nodes(void **state)
     ledger_report_release(&r);
     exec_sql(l->f.db, "DELETE FROM ledger_head WHERE seq = 5");
     /* a node changed */
-    exec_sql(l->f.db, "UPDATE ledger_node SET hash = "
-                      "'1111111111111111111111111111111111111111111111111111111111111111' WHERE node = 1099511627777");
+    exec_sql(l->f.db,
+             "UPDATE ledger_node SET hash = "
+             "'1111111111111111111111111111111111111111111111111111111111111111' WHERE node = 1099511627777");
     verify(l, &r);
     dump(&r);
     assert_int_equal(r.nproblems, 1);
@@ -954,9 +978,9 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest pure[] = {
-        cmocka_unit_test(test_jcs_rfc8785),         cmocka_unit_test(test_jcs_numbers),
-        cmocka_unit_test(test_jcs_testdata_dir),    cmocka_unit_test(test_merkle_ct_vectors),
-        cmocka_unit_test(test_merkle_exhaustive),   cmocka_unit_test(test_merkle_testdata_dir),
+        cmocka_unit_test(test_jcs_rfc8785),       cmocka_unit_test(test_jcs_numbers),
+        cmocka_unit_test(test_jcs_testdata_dir),  cmocka_unit_test(test_merkle_ct_vectors),
+        cmocka_unit_test(test_merkle_exhaustive), cmocka_unit_test(test_merkle_testdata_dir),
     };
     const struct CMUnitTest db[] = {
         cmocka_unit_test_setup_teardown(test_clean_and_proofs, lsetup, lteardown),
