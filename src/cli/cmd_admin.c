@@ -68,6 +68,11 @@ int cmd_migrate(int argc, char **argv)
         return cli_fail(&err);
     int after = 0;
     tj_status rc = store_schema_version(db, &after, &err);
+    svc_ctx ctx;
+    if (!rc && !(rc = svc_ctx_local(&ctx, db, NULL, &err))) {
+        rc = svc_ledger_seed(&ctx, &err);
+        svc_ctx_release(&ctx);
+    }
     store_close(db);
     if (rc)
         return cli_fail(&err);

@@ -6,13 +6,15 @@
  * from the database (through store/) and calls emit(arg, id, state) with
  * the same state JSON the service passes to svc_record (build it with the
  * same function, as svc_org_state here), then add a line to the table.
- * For factor versions and footprints: a source "factor_version" emitting
- * the state the factor workflow records for each version, and "footprint"
- * emitting each saved footprint's record.
+ * Factor versions and footprints come from their services
+ * (svc_factor_each_state, svc_footprint_each_state), which build the state
+ * with the functions that record it.
  */
 #include <stdlib.h>
 
 #include "services/account.h"
+#include "services/factors.h"
+#include "services/footprint.h"
 #include "services/ledger_verify.h"
 #include "store/accounts.h"
 
@@ -55,5 +57,7 @@ static tj_status principals(store_db *db, ledger_state_emit_fn emit, void *arg, 
 const ledger_state_source ledger_state_sources[] = {
     {"organisation", organisations},
     {"principal", principals},
+    {"factor_version", svc_factor_each_state},
+    {"footprint", svc_footprint_each_state},
     {NULL, NULL},
 };

@@ -95,37 +95,44 @@ tj_status svc_ledger_init(svc_ctx *ctx, const char *key_path, ledger_key *key, i
     } else if (rc) {
         return rc;
     }
+    if ((rc = svc_ledger_seed(ctx, err)))
+        goto fail_key;
+    int signed_new = 0;
+    if ((rc = svc_ledger_sign_head(ctx, key, head, &signed_new, err)))
+        goto fail_key;
+    return TJ_OK;
+fail_key:
+    ledger_key_wipe(key);
+    return rc;
+}
+
+tj_status svc_ledger_seed(svc_ctx *ctx, tj_error *err)
+{
+    tj_status rc = svc_require(ctx, SVC_ROLE_OPERATOR, "seed the ledger", err);
+    if (rc || (rc = svc_begin(ctx, err)))
+        return rc;
     /* the operator organisation comes from migration 11, not a service:
      * record it once so that its state is explained by an entry */
-    if ((rc = svc_begin(ctx, err)))
-        goto fail_key;
     int seeded = 0;
     store_org op;
     memset(&op, 0, sizeof op);
     if ((rc = store_ledger_lock(ctx->db, err)) ||
         (rc = store_ledger_has_entry(ctx->db, "organisation", SVC_OPERATOR_ORG, &seeded, err)))
-        goto fail_tx;
+        goto fail;
     if (!seeded) {
         if ((rc = store_org_get(ctx->db, SVC_OPERATOR_ORG, &op, err)))
-            goto fail_tx;
+            goto fail;
         json_t *state = svc_org_state(&op);
         rc = state ? svc_record(ctx, "organisation.seed", "organisation", op.id, state, state, err)
                    : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         json_decref(state);
         store_org_release(&op);
         if (rc)
-            goto fail_tx;
+            goto fail;
     }
-    if ((rc = svc_commit(ctx, err)))
-        goto fail_key;
-    int signed_new = 0;
-    if ((rc = svc_ledger_sign_head(ctx, key, head, &signed_new, err)))
-        goto fail_key;
-    return TJ_OK;
-fail_tx:
+    return svc_commit(ctx, err);
+fail:
     svc_rollback(ctx);
-fail_key:
-    ledger_key_wipe(key);
     return rc;
 }
 

@@ -19,6 +19,9 @@
  * key_path when absent (*created 1), record the operator organisation the
  * migration made (an "organisation.seed" entry, once), and sign a head of
  * the log.  *key gets the key pair (wipe it with ledger_key_wipe). */
+/* Record what migrations made (the operator organisation) in the ledger,
+ * once: `tanji migrate` and svc_ledger_init call it. */
+tj_status svc_ledger_seed(svc_ctx *ctx, tj_error *err);
 tj_status svc_ledger_init(svc_ctx *ctx, const char *key_path, ledger_key *key, int *created,
                           ledger_head *head, tj_error *err);
 
