@@ -13,6 +13,10 @@
 #include <stdlib.h>
 
 #include "services/account.h"
+#include "services/cert.h"
+#include "services/disclosure.h"
+#include "services/grading.h"
+#include "services/label.h"
 #include "services/factors.h"
 #include "services/footprint.h"
 #include "services/ledger_verify.h"
@@ -59,5 +63,13 @@ const ledger_state_source ledger_state_sources[] = {
     {"principal", principals},
     {"factor_version", svc_factor_each_state},
     {"footprint", svc_footprint_each_state},
+    {"cert_body", svc_cert_each_body_state},
+    {"cert_key", svc_cert_each_key_state},
+    {"cert_catalogue", svc_cert_each_catalogue_state},
+    {"dishonest_entity", svc_cert_each_dishonest_state},
+    {"cert_application", svc_cert_each_application_state},
+    {"label", svc_label_each_state},
+    {"grade_benchmark", svc_grade_each_benchmark_state},
+    {"disclosure", svc_disclosure_each_state},
     {NULL, NULL},
 };

@@ -551,6 +551,182 @@ static const char footprint_postgres[] =
     "CREATE TRIGGER footprint_immutable BEFORE UPDATE ON footprint\n"
     "  FOR EACH ROW EXECUTE FUNCTION footprint_immutable();\n";
 
+/* ---- 13: certification, labels, grading, disclosure -------------------------
+ * The three institutions (docs/certification.md).  cert_body: organisations
+ * of kind certification_body registered by a regulator, with their scope
+ * (cert_scope: catalogue categories) and Ed25519 public keys (cert_key; a
+ * retired key still verifies the labels it signed, a revoked one does not).
+ * cert_catalogue: the certification catalogue (认证目录), one row per
+ * product category, linked to its rule.  cert_application and cert_step: the
+ * certification workflow and its history; cert_document holds evidence by
+ * SHA-256 (base64 text, so both backends store it alike) and cert_evidence
+ * ties a document to an application and the state it was added in.
+ * label: issued labels with their signed document (canonical JSON) and the
+ * ledger index of the issue entry; label_seq allocates the sequence of a
+ * number prefix (CN-<province>-<year>) with one upsert, so concurrent
+ * writers never share a number.  label_surveillance, label_grade (grade
+ * history), grade_benchmark (grading configuration per category, versioned),
+ * dishonest_entity (失信名单), disclosure (footprints published). */
+#define INSTITUTION_TABLES(STRICT, REAL_T, INT_T) \
+    "CREATE TABLE cert_body (\n" \
+    "  org_id TEXT PRIMARY KEY REFERENCES organisation (id),\n" \
+    "  accreditation TEXT,\n" \
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'withdrawn')),\n" \
+    "  registered_by TEXT NOT NULL,\n" \
+    "  registered_at TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE TABLE cert_scope (\n" \
+    "  org_id TEXT NOT NULL REFERENCES cert_body (org_id),\n" \
+    "  category TEXT NOT NULL,\n" \
+    "  PRIMARY KEY (org_id, category))" STRICT ";\n" \
+    "CREATE TABLE cert_key (\n" \
+    "  key_id TEXT PRIMARY KEY,\n" \
+    "  org_id TEXT NOT NULL REFERENCES cert_body (org_id),\n" \
+    "  public_key TEXT NOT NULL UNIQUE,\n" \
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'retired', 'revoked')),\n" \
+    "  added_at TEXT NOT NULL,\n" \
+    "  retired_at TEXT,\n" \
+    "  revoked_at TEXT,\n" \
+    "  revoke_reason TEXT)" STRICT ";\n" \
+    "CREATE INDEX cert_key_org ON cert_key (org_id);\n" \
+    "CREATE TABLE cert_catalogue (\n" \
+    "  category TEXT PRIMARY KEY,\n" \
+    "  name_zh TEXT NOT NULL,\n" \
+    "  name_en TEXT NOT NULL,\n" \
+    "  rule_id TEXT NOT NULL,\n" \
+    "  validity_months " INT_T " NOT NULL CHECK (validity_months > 0),\n" \
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'removed')),\n" \
+    "  source TEXT,\n" \
+    "  note TEXT,\n" \
+    "  updated_at TEXT NOT NULL,\n" \
+    "  updated_by TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE TABLE cert_application (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  applicant_org TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  body_org TEXT NOT NULL REFERENCES cert_body (org_id),\n" \
+    "  category TEXT NOT NULL,\n" \
+    "  footprint_id TEXT NOT NULL REFERENCES footprint (id),\n" \
+    "  status TEXT NOT NULL,\n" \
+    "  due_at TEXT,\n" \
+    "  label_number TEXT,\n" \
+    "  created_at TEXT NOT NULL,\n" \
+    "  updated_at TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE INDEX cert_application_applicant ON cert_application (applicant_org, created_at);\n" \
+    "CREATE INDEX cert_application_body ON cert_application (body_org, created_at);\n" \
+    "CREATE TABLE cert_step (\n" \
+    "  application_id TEXT NOT NULL REFERENCES cert_application (id),\n" \
+    "  seq " INT_T " NOT NULL,\n" \
+    "  action TEXT NOT NULL,\n" \
+    "  from_state TEXT,\n" \
+    "  to_state TEXT NOT NULL,\n" \
+    "  actor TEXT NOT NULL,\n" \
+    "  org TEXT,\n" \
+    "  at TEXT NOT NULL,\n" \
+    "  comment TEXT,\n" \
+    "  due_at TEXT,\n" \
+    "  footprint_id TEXT,\n" \
+    "  PRIMARY KEY (application_id, seq))" STRICT ";\n" \
+    "CREATE TABLE cert_document (\n" \
+    "  sha256 TEXT PRIMARY KEY,\n" \
+    "  media_type TEXT NOT NULL,\n" \
+    "  size " INT_T " NOT NULL,\n" \
+    "  content TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE TABLE cert_evidence (\n" \
+    "  application_id TEXT NOT NULL REFERENCES cert_application (id),\n" \
+    "  sha256 TEXT NOT NULL REFERENCES cert_document (sha256),\n" \
+    "  name TEXT NOT NULL,\n" \
+    "  state TEXT NOT NULL,\n" \
+    "  added_by TEXT NOT NULL,\n" \
+    "  org TEXT NOT NULL,\n" \
+    "  added_at TEXT NOT NULL,\n" \
+    "  PRIMARY KEY (application_id, sha256, state))" STRICT ";\n" \
+    "CREATE TABLE label_seq (\n" \
+    "  prefix TEXT PRIMARY KEY,\n" \
+    "  last " INT_T " NOT NULL)" STRICT ";\n" \
+    "CREATE TABLE label (\n" \
+    "  number TEXT PRIMARY KEY,\n" \
+    "  certificate TEXT NOT NULL UNIQUE,\n" \
+    "  application_id TEXT UNIQUE,\n" \
+    "  holder_org TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  body_org TEXT NOT NULL,\n" \
+    "  category TEXT NOT NULL,\n" \
+    "  product TEXT NOT NULL,\n" \
+    "  region TEXT NOT NULL,\n" \
+    "  year " INT_T " NOT NULL,\n" \
+    "  value " REAL_T " NOT NULL,\n" \
+    "  unit TEXT NOT NULL,\n" \
+    "  footprint_id TEXT NOT NULL,\n" \
+    "  grade " INT_T ",\n" \
+    "  grade_version " INT_T ",\n" \
+    "  status TEXT NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked', 'withdrawn', 'expired')),\n" \
+    "  status_reason TEXT,\n" \
+    "  issued_at TEXT NOT NULL,\n" \
+    "  valid_until TEXT NOT NULL,\n" \
+    "  key_id TEXT NOT NULL,\n" \
+    "  document TEXT NOT NULL,\n" \
+    "  ledger_index " INT_T " NOT NULL,\n" \
+    "  updated_at TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE INDEX label_category ON label (category, status, value);\n" \
+    "CREATE INDEX label_holder ON label (holder_org, issued_at);\n" \
+    "CREATE INDEX label_region ON label (region, year);\n" \
+    "CREATE INDEX label_due ON label (status, valid_until);\n" \
+    "CREATE INDEX label_product ON label (product);\n" \
+    "CREATE TABLE label_surveillance (\n" \
+    "  number TEXT NOT NULL REFERENCES label (number),\n" \
+    "  seq " INT_T " NOT NULL,\n" \
+    "  due_at TEXT NOT NULL,\n" \
+    "  status TEXT NOT NULL CHECK (status IN ('scheduled', 'passed', 'failed', 'missed')),\n" \
+    "  result TEXT,\n" \
+    "  recorded_at TEXT,\n" \
+    "  recorded_by TEXT,\n" \
+    "  PRIMARY KEY (number, seq))" STRICT ";\n" \
+    "CREATE INDEX label_surveillance_due ON label_surveillance (status, due_at);\n" \
+    "CREATE TABLE label_grade (\n" \
+    "  number TEXT NOT NULL REFERENCES label (number),\n" \
+    "  seq " INT_T " NOT NULL,\n" \
+    "  grade " INT_T ",\n" \
+    "  grade_version " INT_T ",\n" \
+    "  reason TEXT,\n" \
+    "  at TEXT NOT NULL,\n" \
+    "  PRIMARY KEY (number, seq))" STRICT ";\n" \
+    "CREATE TABLE grade_benchmark (\n" \
+    "  category TEXT NOT NULL,\n" \
+    "  version " INT_T " NOT NULL,\n" \
+    "  method TEXT NOT NULL CHECK (method IN ('thresholds', 'percentile')),\n" \
+    "  grades " INT_T " NOT NULL CHECK (grades BETWEEN 2 AND 10),\n" \
+    "  min_sample " INT_T " NOT NULL,\n" \
+    "  thresholds TEXT,\n" \
+    "  sample " INT_T ",\n" \
+    "  note TEXT,\n" \
+    "  created_at TEXT NOT NULL,\n" \
+    "  created_by TEXT NOT NULL,\n" \
+    "  PRIMARY KEY (category, version))" STRICT ";\n" \
+    "CREATE TABLE dishonest_entity (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  org_id TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  reason TEXT NOT NULL,\n" \
+    "  legal_basis TEXT NOT NULL,\n" \
+    "  listed_from TEXT NOT NULL,\n" \
+    "  listed_until TEXT,\n" \
+    "  listed_by TEXT NOT NULL,\n" \
+    "  removed_at TEXT,\n" \
+    "  removed_reason TEXT)" STRICT ";\n" \
+    "CREATE INDEX dishonest_entity_org ON dishonest_entity (org_id);\n" \
+    "CREATE TABLE disclosure (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  footprint_id TEXT NOT NULL REFERENCES footprint (id),\n" \
+    "  owner_org TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  scope TEXT NOT NULL CHECK (scope IN ('public', 'partners', 'private')),\n" \
+    "  partners TEXT NOT NULL,\n" \
+    "  fields TEXT NOT NULL,\n" \
+    "  status TEXT NOT NULL CHECK (status IN ('published', 'withdrawn')),\n" \
+    "  published_at TEXT NOT NULL,\n" \
+    "  withdrawn_at TEXT,\n" \
+    "  withdraw_reason TEXT)" STRICT ";\n" \
+    "CREATE INDEX disclosure_owner ON disclosure (owner_org, published_at);\n" \
+    "CREATE INDEX disclosure_public ON disclosure (scope, status, published_at);\n"
+static const char institutions_sqlite[] = INSTITUTION_TABLES(" STRICT", "REAL", "INTEGER");
+static const char institutions_postgres[] = INSTITUTION_TABLES("", "DOUBLE PRECISION", "BIGINT");
+
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
     {1, "factor database", factors_sqlite, factors_postgres},
@@ -565,6 +741,7 @@ const store_migration store_migrations[] = {
     {10, "the ledger", ledger_sqlite, ledger_postgres},
     {11, "organisations and principals", accounts_sqlite, accounts_postgres},
     {12, "footprints as records", footprint_sqlite, footprint_postgres},
+    {13, "certification, labels, grading, disclosure", institutions_sqlite, institutions_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -1,0 +1,791 @@
+/* svc_label: issue, documents, verification, lifecycle; see label.h. */
+#include "services/label.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/merkle.h"
+#include "services/cert.h"
+#include "services/grading.h"
+#include "services/inst_util.h"
+#include "store/accounts.h"
+#include "store/footprint_sql.h"
+#include "store/inst_sql.h"
+#include "store/ledger_sql.h"
+
+static tj_status nomem(tj_error *err) { return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory"); }
+
+/* ---- the lifecycle workflow ---- */
+
+static const char *const label_states[] = {"valid", "suspended", "revoked", "withdrawn", "expired", NULL};
+#define ISSUERS (SVC_ROLE_VERIFIER | SVC_ROLE_REGULATOR)
+static const svc_transition label_transitions[] = {
+    {"suspend", "valid", "suspended", ISSUERS, 1, 0, "label.suspend"},
+    {"reinstate", "suspended", "valid", ISSUERS, 0, 0, "label.reinstate"},
+    {"revoke", "valid", "revoked", ISSUERS, 1, 0, "label.revoke"},
+    {"revoke", "suspended", "revoked", ISSUERS, 1, 0, "label.revoke"},
+    {"withdraw", "valid", "withdrawn", SVC_ROLE_ENTERPRISE, 1, 0, "label.withdraw"},
+    {"withdraw", "suspended", "withdrawn", SVC_ROLE_ENTERPRISE, 1, 0, "label.withdraw"},
+    {"expire", "valid", "expired", SVC_ROLE_OPERATOR, 0, 0, "label.expire"},
+    {"expire", "suspended", "expired", SVC_ROLE_OPERATOR, 0, 0, "label.expire"},
+};
+const svc_workflow svc_label_workflow = {"label", label_states, label_transitions,
+                                         sizeof label_transitions / sizeof label_transitions[0]};
+
+/* ---- state ---- */
+
+static const char *const state_keys[] = {"number",      "certificate", "application_id", "holder_org",
+                                         "body_org",    "category",    "product",        "region",
+                                         "year",        "value",       "unit",           "footprint_id",
+                                         "grade",       "grade_version", "status",       "status_reason",
+                                         "issued_at",   "valid_until", "key_id",         "updated_at",
+                                         NULL};
+
+json_t *svc_label_state(const json_t *row)
+{
+    json_t *s = json_object();
+    for (const char *const *k = state_keys; s && *k; k++) {
+        json_t *v = json_object_get(row, *k);
+        json_object_set(s, *k, v ? v : json_null());
+    }
+    const char *doc = inst_str(row, "document");
+    char hex[65];
+    inst_sha256_hex(doc ? doc : "", doc ? strlen(doc) : 0, hex);
+    json_object_set_new(s, "document_digest", json_string(hex));
+    return s;
+}
+
+static tj_status record_label(svc_ctx *ctx, const char *kind, const char *number, json_t *change, tj_error *err)
+{
+    json_t *row = NULL, *state = NULL;
+    tj_status rc = store_label_get(ctx->db, number, 1, &row, err);
+    if (!rc && !(state = svc_label_state(row)))
+        rc = nomem(err);
+    if (!rc)
+        rc = svc_record(ctx, kind, "label", number, change, state, err);
+    json_decref(row);
+    json_decref(state);
+    json_decref(change);
+    return rc;
+}
+
+tj_status svc_label_each_state(store_db *db, tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
+                               void *arg, tj_error *err)
+{
+    char *after = strdup("");
+    tj_status rc = after ? TJ_OK : nomem(err);
+    while (!rc) {
+        json_t *rows = NULL;
+        if ((rc = store_label_each(db, after, 500, &rows, err)))
+            break;
+        size_t i, n = json_array_size(rows);
+        json_t *r;
+        json_array_foreach(rows, i, r)
+        {
+            json_t *s = rc ? NULL : svc_label_state(r);
+            if (!rc)
+                rc = s ? emit(arg, inst_str(r, "number"), s, err) : nomem(err);
+            json_decref(s);
+        }
+        if (n) {
+            free(after);
+            if (!(after = strdup(inst_str(json_array_get(rows, n - 1), "number"))))
+                rc = nomem(err);
+        }
+        json_decref(rows);
+        if (n < 500)
+            break;
+    }
+    free(after);
+    return rc;
+}
+
+/* ---- issue ---- */
+
+static json_t *result_model(const char *result_text)
+{
+    json_t *r = json_loads(result_text ? result_text : "{}", 0, NULL);
+    json_t *m = json_incref(json_object_get(r, "model"));
+    json_decref(r);
+    return m;
+}
+
+/* canonical JSON of {label, signature} */
+static char *signed_document(const json_t *label, const json_t *sig)
+{
+    json_t *d = json_pack("{s:O,s:O}", "label", label, "signature", sig);
+    char *s = d ? ledger_canonical_json(d) : NULL;
+    json_decref(d);
+    return s;
+}
+
+tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key, const char *public_url,
+                          const char *at, char **number_out, tj_error *err)
+{
+    *number_out = NULL;
+    const char *body_org = inst_str(app, "body_org"), *holder = inst_str(app, "applicant_org"),
+               *category = inst_str(app, "category");
+    char key_id[17], pk_hex[65];
+    svc_cert_key_id(key->pk, key_id);
+    ledger_pk_hex(key->pk, pk_hex);
+    json_t *k = NULL, *cat = NULL, *model = NULL, *grade = NULL, *label = NULL, *sig = NULL, *row = NULL,
+           *state = NULL, *change = NULL;
+    store_footprint f = {0};
+    store_org ho = {0}, bo = {0};
+    char *doc = NULL, *msg = NULL, *number = NULL;
+    tj_status rc = store_cert_key_get(ctx->db, key_id, &k, err);
+    if (rc == TJ_ERR_NOTFOUND)
+        rc = tj_error_set(err, TJ_ERR_PERM, "key", "key %s is not registered for any body / 该密钥未登记", key_id);
+    if (rc)
+        goto out;
+    if (strcmp(inst_str(k, "org_id"), body_org) || strcmp(inst_str(k, "status"), "active")) {
+        rc = tj_error_set(err, TJ_ERR_PERM, "key", "key %s is not the active key of the body (it is %s) / 非该机构的有效密钥",
+                          key_id, inst_str(k, "status"));
+        goto out;
+    }
+    if ((rc = store_cert_catalogue_get(ctx->db, category, &cat, err)) ||
+        (rc = store_footprint_get(ctx->db, inst_str(app, "footprint_id"), 1, &f, err)) ||
+        (rc = store_org_get(ctx->db, holder, &ho, err)) || (rc = store_org_get(ctx->db, body_org, &bo, err)))
+        goto out;
+    if (!(f.amount > 0) || !isfinite(f.total)) {
+        rc = tj_error_set(err, TJ_ERR_NUMERIC, "footprint", "footprint %s has no usable amount", f.id);
+        goto out;
+    }
+    double value = f.total / f.amount;
+    if ((rc = svc_grade_assign(ctx->db, category, value, &grade, err)))
+        goto out;
+    char province[8], year[5], prefix[32];
+    snprintf(province, sizeof province, "%.2s0000", ho.region);
+    memcpy(year, at, 4);
+    year[4] = '\0';
+    snprintf(prefix, sizeof prefix, "CN-%s-%s", province, year);
+    int64_t seq = 0;
+    if ((rc = store_label_seq_next(ctx->db, prefix, &seq, err)))
+        goto out;
+    if (asprintf(&number, "%s-%06lld", prefix, (long long)seq) < 0) {
+        number = NULL;
+        rc = nomem(err);
+        goto out;
+    }
+    char valid_until[INST_TIME_SIZE];
+    inst_time_add_months(at, (int)json_integer_value(json_object_get(cat, "validity_months")), valid_until);
+    const char *base = public_url ? public_url : getenv("TANJI_PUBLIC_URL");
+    if (!base || !*base)
+        base = "http://localhost:8080";
+    char *url = NULL;
+    if (asprintf(&url, "%s%s/api/v1/public/labels/%s", base, base[strlen(base) - 1] == '/' ? "" : "", number) < 0) {
+        rc = nomem(err);
+        goto out;
+    }
+    if (base[strlen(base) - 1] == '/') /* no double slash */
+        memmove(url + strlen(base) - 1, url + strlen(base), strlen(url + strlen(base)) + 1);
+    model = result_model(f.result);
+    json_t *bnd = json_object_get(model, "boundary");
+    char cert_no[64];
+    snprintf(cert_no, sizeof cert_no, "CERT-%s", number);
+    label = json_pack(
+        "{s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s,s:f,s:s,s:{s:f,s:s},s:s?,s:s?,s:s,s:O,s:{s:s,s:s},s:{s:s,s:s,s:s},"
+        "s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s}",
+        "format", "tanji-label/1", "number", number, "certificate", cert_no, "product", "name", f.product, "zh",
+        inst_str(cat, "name_zh"), "en", inst_str(cat, "name_en"), "category", category, "value", value, "unit",
+        "kg CO2e", "declared_unit", "amount", f.amount, "unit", f.unit, "boundary", json_string_value(bnd), "rule",
+        f.rule_id, "gwp", f.gwp, "grade", grade, "body", "id", bo.id, "name", bo.name, "holder", "id", ho.id, "name",
+        ho.name, "region", ho.region, "footprint", "id", f.id, "digest", f.digest, "issued_at", at, "valid_from", at,
+        "valid_until", valid_until, "verify_url", url, "key_id", key_id);
+    free(url);
+    if (!label || !(msg = ledger_canonical_json(label))) {
+        rc = label ? tj_error_set(err, TJ_ERR_INPUT, "label", "the label cannot be put in canonical form") : nomem(err);
+        goto out;
+    }
+    unsigned char s[crypto_sign_BYTES];
+    crypto_sign_detached(s, NULL, (const unsigned char *)msg, strlen(msg), key->sk);
+    char s_hex[2 * crypto_sign_BYTES + 1];
+    sodium_bin2hex(s_hex, sizeof s_hex, s, sizeof s);
+    sig = json_pack("{s:s,s:s,s:s,s:s}", "alg", "Ed25519", "key_id", key_id, "public_key", pk_hex, "value", s_hex);
+    if (!sig || !(doc = signed_document(label, sig))) {
+        rc = nomem(err);
+        goto out;
+    }
+    char doc_digest[65];
+    inst_sha256_hex(doc, strlen(doc), doc_digest);
+    json_t *g = json_object_get(grade, "grade"), *gv = json_object_get(grade, "benchmark_version");
+    row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s,s:O,s:O,s:s,s:n,s:s,s:s,s:s,s:s,s:s}", "number",
+                    number, "certificate", cert_no, "application_id", inst_str(app, "id"), "holder_org", ho.id,
+                    "body_org", bo.id, "category", category, "product", f.product, "region", province, "year",
+                    atoi(year), "value", value, "unit", f.unit, "footprint_id", f.id, "grade", g ? g : json_null(),
+                    "grade_version", gv ? gv : json_null(), "status", "valid", "status_reason", "issued_at", at,
+                    "valid_until", valid_until, "key_id", key_id, "document", doc, "updated_at", at);
+    if (!row || !(state = svc_label_state(row))) {
+        rc = nomem(err);
+        goto out;
+    }
+    change = json_pack("{s:s,s:s,s:s,s:s}", "action", "issue", "application", inst_str(app, "id"), "document_digest",
+                       doc_digest, "key_id", key_id);
+    int64_t idx = -1;
+    ledger_entry_in e = {.kind = "label.issue", .object_type = "label", .object_id = number, .actor = ctx->who.id,
+                         .org = ctx->who.org_id, .change = change, .state = state};
+    if ((rc = ledger_append(ctx->db, &e, &idx, err)))
+        goto out;
+    json_object_set_new(row, "ledger_index", json_integer((json_int_t)idx));
+    if ((rc = store_label_insert(ctx->db, row, err)))
+        goto out;
+    json_t *gh = json_pack("{s:s,s:i,s:O,s:O,s:s?,s:s}", "number", number, "seq", 1, "grade", g ? g : json_null(),
+                           "grade_version", gv ? gv : json_null(), "reason", inst_str(grade, "reason"), "at", at);
+    rc = gh ? store_label_grade_insert(ctx->db, gh, err) : nomem(err);
+    json_decref(gh);
+out:
+    if (!rc) {
+        *number_out = number;
+        number = NULL;
+    }
+    free(number);
+    free(doc);
+    free(msg);
+    json_decref(k);
+    json_decref(cat);
+    json_decref(model);
+    json_decref(grade);
+    json_decref(label);
+    json_decref(sig);
+    json_decref(row);
+    json_decref(state);
+    json_decref(change);
+    store_footprint_release(&f);
+    store_org_release(&ho);
+    store_org_release(&bo);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+static tj_status history(store_db *db, const char *number, json_t **out, tj_error *err)
+{
+    json_t *rows = NULL;
+    tj_status rc = store_inst_object_history(db, "label", number, &rows, err);
+    if (rc)
+        return rc;
+    json_t *h = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_t *body = json_loads(inst_str(r, "body"), 0, NULL);
+        json_t *change = json_object_get(body, "change");
+        json_array_append_new(h, json_pack("{s:O,s:O,s:O,s:O?}", "ledger_index", json_object_get(r, "idx"), "at",
+                                           json_object_get(r, "at"), "kind", json_object_get(r, "kind"), "change",
+                                           change));
+        json_decref(body);
+    }
+    json_decref(rows);
+    *out = h;
+    return TJ_OK;
+}
+
+tj_status svc_label_get(svc_ctx *ctx, const char *number, json_t **out, tj_error *err)
+{
+    json_t *row = NULL, *grades = NULL, *surv = NULL, *hist = NULL;
+    tj_status rc = store_label_get(ctx->db, number, 1, &row, err);
+    int listed = 0;
+    if (!rc)
+        rc = store_label_grade_list(ctx->db, number, &grades, err);
+    if (!rc)
+        rc = store_label_surv_list(ctx->db, number, &surv, err);
+    if (!rc)
+        rc = history(ctx->db, number, &hist, err);
+    if (!rc)
+        rc = svc_dishonest_listed(ctx->db, inst_str(row, "holder_org"), &listed, err);
+    if (!rc) {
+        json_t *doc = json_loads(inst_str(row, "document"), 0, NULL);
+        *out = json_pack("{s:O?,s:O?,s:s,s:O,s:O,s:O,s:b,s:O,s:o,s:o,s:o,s:O}", "label", json_object_get(doc, "label"),
+                         "signature", json_object_get(doc, "signature"), "status", inst_str(row, "status"),
+                         "status_reason", json_object_get(row, "status_reason"), "grade", json_object_get(row, "grade"),
+                         "grade_version", json_object_get(row, "grade_version"), "holder_listed", listed,
+                         "valid_until", json_object_get(row, "valid_until"), "grade_history", grades, "surveillance",
+                         surv, "history", hist, "ledger_index", json_object_get(row, "ledger_index"));
+        grades = surv = hist = NULL;
+        json_decref(doc);
+        if (!*out)
+            rc = nomem(err);
+    }
+    json_decref(row);
+    json_decref(grades);
+    json_decref(surv);
+    json_decref(hist);
+    return rc;
+}
+
+tj_status svc_label_document(svc_ctx *ctx, const char *number, json_t **out, tj_error *err)
+{
+    json_t *row = NULL;
+    tj_status rc = store_label_get(ctx->db, number, 1, &row, err);
+    if (rc)
+        return rc;
+    char *body = NULL, *org = NULL;
+    int64_t idx = json_integer_value(json_object_get(row, "ledger_index"));
+    if (!(rc = store_ledger_entry_body(ctx->db, idx, &body, &org, err))) {
+        merkle_hash leaf;
+        merkle_leaf_hash(body, strlen(body), &leaf);
+        char leaf_hex[65], at[INST_TIME_SIZE];
+        merkle_to_hex(&leaf, leaf_hex);
+        inst_now(at);
+        json_t *doc = json_loads(inst_str(row, "document"), 0, NULL);
+        *out = json_pack("{s:s,s:O,s:O,s:{s:I,s:s,s:s},s:{s:s,s:O,s:O,s:s}}", "type", "tanji-label/v1", "label",
+                         json_object_get(doc, "label"), "signature", json_object_get(doc, "signature"), "ledger",
+                         "index", (json_int_t)idx, "entry", body, "leaf_hash", leaf_hex, "status", "status",
+                         inst_str(row, "status"), "grade", json_object_get(row, "grade"), "grade_version",
+                         json_object_get(row, "grade_version"), "as_of", at);
+        json_decref(doc);
+        if (!*out)
+            rc = tj_error_set(err, TJ_ERR_DB, "document", "label %s has a damaged document", number);
+    }
+    free(body);
+    free(org);
+    json_decref(row);
+    return rc;
+}
+
+tj_status svc_label_list_own(svc_ctx *ctx, json_t **out, tj_error *err)
+{
+    return store_label_holder_list(ctx->db, ctx->who.org_id, out, err);
+}
+
+/* ---- verification ---- */
+
+typedef struct vreport {
+    json_t *checks, *problems;
+} vreport;
+
+static void check(vreport *r, const char *name, int ok, const char *why)
+{
+    json_object_set_new(r->checks, name, json_string(ok ? "ok" : "failed"));
+    if (!ok)
+        json_array_append_new(r->problems, json_pack("{s:s,s:s}", "check", name, "problem", why));
+}
+
+static int sig_ok(const json_t *label, const json_t *sig, const unsigned char pk[32])
+{
+    const char *hex = inst_str(sig, "value");
+    unsigned char s[crypto_sign_BYTES];
+    size_t n = 0;
+    if (!hex || sodium_hex2bin(s, sizeof s, hex, strlen(hex), NULL, &n, NULL) || n != sizeof s)
+        return 0;
+    char *msg = ledger_canonical_json(label);
+    int ok = msg && crypto_sign_verify_detached(s, (const unsigned char *)msg, strlen(msg), pk) == 0;
+    free(msg);
+    return ok;
+}
+
+/* The issue entry names this document: kind, object, document digest. */
+static int entry_ok(const char *entry, const char *number, const json_t *label, const json_t *sig, const char **why)
+{
+    json_t *e = json_loads(entry ? entry : "", 0, NULL);
+    char *doc = signed_document(label, sig);
+    char hex[65] = "";
+    if (doc)
+        inst_sha256_hex(doc, strlen(doc), hex);
+    int ok = 0;
+    if (!e)
+        *why = "the ledger entry is not JSON";
+    else if (strcmp(inst_str(e, "kind") ? inst_str(e, "kind") : "", "label.issue") ||
+             strcmp(inst_str(e, "object_id") ? inst_str(e, "object_id") : "", number))
+        *why = "the ledger entry is not the issue of this label";
+    else if (strcmp(inst_str(json_object_get(e, "change"), "document_digest") ?: "", hex))
+        *why = "the ledger entry records another document: the label was altered";
+    else
+        ok = 1;
+    json_decref(e);
+    free(doc);
+    return ok;
+}
+
+static json_t *finish_report(vreport *r, const char *number, const char *status, int listed)
+{
+    json_t *j = json_pack("{s:s?,s:b,s:s?,s:b,s:o,s:o}", "number", number, "ok", json_array_size(r->problems) == 0,
+                          "status", status, "holder_listed", listed, "checks", r->checks, "problems", r->problems);
+    return j;
+}
+
+static void check_validity(vreport *r, const json_t *label, const char *at)
+{
+    const char *from = inst_str(label, "valid_from"), *until = inst_str(label, "valid_until");
+    int ok = from && until && strcmp(at, from) >= 0 && strcmp(at, until) < 0;
+    check(r, "validity", ok, !from || strcmp(at, from) < 0 ? "the label is not valid yet / 标识尚未生效"
+                                                          : "the label's validity has ended / 标识已过有效期");
+}
+
+static void check_status(vreport *r, const char *status)
+{
+    static char why[96];
+    snprintf(why, sizeof why, "the label is %s / 标识状态：%s", status ? status : "unknown",
+             !status                           ? "未知"
+             : !strcmp(status, "suspended")    ? "暂停"
+             : !strcmp(status, "revoked")      ? "撤销"
+             : !strcmp(status, "withdrawn")    ? "注销"
+             : !strcmp(status, "expired")      ? "过期"
+                                               : status);
+    check(r, "status", status && !strcmp(status, "valid"), why);
+}
+
+tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, const unsigned char *ledger_pk,
+                                    const char *at, json_t **report, tj_error *err)
+{
+    *report = NULL;
+    const json_t *label = json_object_get(doc, "label"), *sig = json_object_get(doc, "signature");
+    if (!json_is_object(label) || !json_is_object(sig) || !inst_str(label, "number"))
+        return tj_error_set(err, TJ_ERR_INPUT, NULL, "this is not a tanji label document (label, signature) / 不是碳标识文件");
+    char now[INST_TIME_SIZE];
+    if (!at)
+        inst_now(now);
+    else if (!inst_time_parse(at, now))
+        return tj_error_set(err, TJ_ERR_INPUT, "at", "at is a date or RFC 3339 UTC time");
+    vreport r = {json_object(), json_array()};
+    const char *number = inst_str(label, "number");
+    /* the key: in the keyring, not revoked, of the label's body */
+    const char *key_id = inst_str(sig, "key_id"), *pk_hex = inst_str(sig, "public_key");
+    const json_t *kr = NULL;
+    size_t i;
+    json_t *k;
+    json_array_foreach(json_object_get(keyring, "keys"), i, k) if (key_id && inst_str(k, "key_id") &&
+                                                                   !strcmp(inst_str(k, "key_id"), key_id)) kr = k;
+    if (!kr && inst_str(keyring, "public_key") && pk_hex && !strcmp(inst_str(keyring, "public_key"), pk_hex))
+        kr = keyring; /* a single trusted key */
+    unsigned char pk[32];
+    int have_pk = 0;
+    if (!kr)
+        check(&r, "key", 0, "the signing key is not a registered body key / 签名密钥未登记");
+    else if (!inst_str(kr, "public_key") || !pk_hex || strcmp(inst_str(kr, "public_key"), pk_hex) ||
+             ledger_pk_from_hex(pk_hex, pk))
+        check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
+    else if (inst_str(kr, "status") && !strcmp(inst_str(kr, "status"), "revoked"))
+        check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
+    else if (inst_str(kr, "org_id") && strcmp(inst_str(kr, "org_id"), inst_str(json_object_get(label, "body"), "id") ?: ""))
+        check(&r, "key", 0, "the key belongs to another body / 密钥不属于该认证机构");
+    else {
+        check(&r, "key", 1, NULL);
+        have_pk = 1;
+    }
+    /* the signature (with the document's own key when the key check failed,
+     * so a report says both) */
+    if (!have_pk && pk_hex && !ledger_pk_from_hex(pk_hex, pk))
+        have_pk = 2;
+    check(&r, "signature", have_pk && sig_ok(label, sig, pk), "the signature does not match the label / 签名无效");
+    check_validity(&r, label, now);
+    const json_t *st = json_object_get(doc, "status");
+    check_status(&r, inst_str(st, "status"));
+    /* the ledger entry of the issue, and its inclusion proof if there is one */
+    const json_t *lg = json_object_get(doc, "ledger");
+    const char *why = "the document carries no ledger entry / 无台账记录";
+    const char *entry = inst_str(lg, "entry");
+    int ok = entry && entry_ok(entry, number, label, sig, &why);
+    if (ok) {
+        merkle_hash leaf;
+        merkle_leaf_hash(entry, strlen(entry), &leaf);
+        char hex[65];
+        merkle_to_hex(&leaf, hex);
+        if (!inst_str(lg, "leaf_hash") || strcmp(hex, inst_str(lg, "leaf_hash")))
+            ok = 0, why = "the leaf hash does not match the entry";
+    }
+    const json_t *proof = json_object_get(lg, "proof");
+    if (ok && proof) {
+        int pok = 0;
+        const char *pwhy = NULL;
+        tj_error perr;
+        if (!ledger_pk)
+            ok = 0, why = "an inclusion proof needs the ledger's public key (--ledger-key)";
+        else if (ledger_verify_proof_json(proof, ledger_pk, &pok, &pwhy, &perr) || !pok)
+            ok = 0, why = pwhy ? pwhy : "the inclusion proof does not hold";
+        else if (strcmp(inst_str(proof, "entry") ?: "", entry))
+            ok = 0, why = "the inclusion proof is for another entry";
+    }
+    check(&r, "ledger", ok, why);
+    json_object_set_new(r.checks, "ledger_proof", json_string(proof ? (ok ? "ok" : "failed") : "absent"));
+    json_object_set_new(r.checks, "mode", json_string("offline"));
+    *report = finish_report(&r, number, inst_str(st, "status"), 0);
+    return *report ? TJ_OK : nomem(err);
+}
+
+tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **report, tj_error *err)
+{
+    *report = NULL;
+    json_t *row = NULL, *k = NULL, *doc = NULL;
+    tj_status rc = store_label_get(ctx->db, number, 1, &row, err);
+    if (rc)
+        return rc;
+    vreport r = {json_object(), json_array()};
+    doc = json_loads(inst_str(row, "document"), 0, NULL);
+    const json_t *label = json_object_get(doc, "label"), *sig = json_object_get(doc, "signature");
+    char now[INST_TIME_SIZE];
+    inst_now(now);
+    unsigned char pk[32];
+    int have = 0;
+    tj_status krc = store_cert_key_get(ctx->db, inst_str(row, "key_id"), &k, err);
+    if (krc && krc != TJ_ERR_NOTFOUND) {
+        rc = krc;
+        goto out;
+    }
+    if (krc)
+        check(&r, "key", 0, "the signing key is not a registered body key / 签名密钥未登记");
+    else if (ledger_pk_from_hex(inst_str(k, "public_key"), pk) ||
+             strcmp(inst_str(sig, "public_key") ?: "", inst_str(k, "public_key")))
+        check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
+    else if (!strcmp(inst_str(k, "status"), "revoked"))
+        check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
+    else if (strcmp(inst_str(k, "org_id"), inst_str(row, "body_org")))
+        check(&r, "key", 0, "the key belongs to another body / 密钥不属于该认证机构");
+    else {
+        check(&r, "key", 1, NULL);
+        have = 1;
+    }
+    check(&r, "signature", have && label && sig_ok(label, sig, pk), "the signature does not match the label / 签名无效");
+    /* the row and the signed content agree */
+    int same = label && !strcmp(inst_str(label, "number") ?: "", number) &&
+               fabs(json_number_value(json_object_get(label, "value")) -
+                    json_number_value(json_object_get(row, "value"))) <= 1e-9 * fabs(json_number_value(json_object_get(row, "value"))) &&
+               !strcmp(inst_str(label, "valid_until") ?: "", inst_str(row, "valid_until"));
+    check(&r, "record", same, "the registry row differs from the signed label / 登记信息与签名内容不符");
+    check_validity(&r, label, now);
+    check_status(&r, inst_str(row, "status"));
+    char *body = NULL, *org = NULL;
+    const char *why = "no ledger entry at the recorded index / 台账中无对应记录";
+    int64_t idx = json_integer_value(json_object_get(row, "ledger_index"));
+    int ok = 0;
+    tj_status lrc = store_ledger_entry_body(ctx->db, idx, &body, &org, err);
+    if (lrc && lrc != TJ_ERR_NOTFOUND) {
+        rc = lrc;
+        goto out;
+    }
+    if (!lrc)
+        ok = entry_ok(body, number, label, sig, &why);
+    free(body);
+    free(org);
+    check(&r, "ledger", ok, why);
+    json_object_set_new(r.checks, "mode", json_string("online"));
+    int listed = 0;
+    if ((rc = svc_dishonest_listed(ctx->db, inst_str(row, "holder_org"), &listed, err)))
+        goto out;
+    json_object_set_new(r.checks, "listed", json_string(listed ? "flagged" : "ok"));
+    *report = finish_report(&r, number, inst_str(row, "status"), listed);
+    r.checks = r.problems = NULL;
+    if (!*report)
+        rc = nomem(err);
+out:
+    json_decref(r.checks);
+    json_decref(r.problems);
+    json_decref(row);
+    json_decref(k);
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- lifecycle ---- */
+
+static tj_status label_step(svc_ctx *ctx, const json_t *row, const char *action, const char *reason, const char *at,
+                            json_t *extra, tj_error *err)
+{
+    const char *number = inst_str(row, "number"), *from = inst_str(row, "status");
+    const svc_transition *t = NULL;
+    tj_status rc = svc_workflow_step(&svc_label_workflow, ctx, action, from, number, reason, 1, &t, err);
+    if (!rc && !(ctx->who.roles & (SVC_ROLE_OPERATOR | SVC_ROLE_REGULATOR))) {
+        const char *owner = t->roles & SVC_ROLE_ENTERPRISE ? inst_str(row, "holder_org") : inst_str(row, "body_org");
+        if (strcmp(owner, ctx->who.org_id))
+            rc = tj_error_set(err, TJ_ERR_PERM, NULL, "%s may not %s label %s: that is the %s's / 无权操作该标识",
+                              ctx->who.name, action, number,
+                              t->roles & SVC_ROLE_ENTERPRISE ? "holder" : "issuing body");
+    }
+    if (!rc)
+        rc = store_label_set_status(ctx->db, number, t->to, reason, at, err);
+    if (!rc) {
+        json_t *change = svc_workflow_change_json(action, from, t->to, reason);
+        if (extra)
+            json_object_update(change, extra);
+        rc = record_label(ctx, t->kind, number, change, err);
+    }
+    return rc;
+}
+
+tj_status svc_label_act(svc_ctx *ctx, const char *number, const char *action, const char *reason, tj_error *err)
+{
+    if (!strcmp(action, "expire"))
+        return tj_error_set(err, TJ_ERR_USAGE, "action", "labels expire by themselves (tanji label expire)");
+    tj_status rc = inst_check_text(reason, 2000, "reason", 0, err);
+    json_t *row = NULL;
+    char at[INST_TIME_SIZE];
+    inst_now(at);
+    if (rc || (rc = store_label_get(ctx->db, number, 0, &row, err)))
+        return rc;
+    if (!strcmp(action, "reinstate") && strcmp(inst_str(row, "valid_until"), at) <= 0)
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "valid_until", "label %s is past its validity / 已过有效期", number);
+    if (!rc && !(rc = svc_begin(ctx, err))) {
+        rc = label_step(ctx, row, action, reason, at, NULL, err);
+        rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
+    }
+    json_decref(row);
+    return rc;
+}
+
+tj_status svc_label_surveillance_schedule(svc_ctx *ctx, const char *number, const char *due_at, int *seq_out,
+                                          tj_error *err)
+{
+    char due[INST_TIME_SIZE], at[INST_TIME_SIZE];
+    inst_now(at);
+    tj_status rc = svc_require(ctx, SVC_ROLE_VERIFIER | SVC_ROLE_OPERATOR, "schedule surveillance", err);
+    if (rc)
+        return rc;
+    if (!due_at || !inst_time_parse(due_at, due))
+        return tj_error_set(err, TJ_ERR_USAGE, "due", "a surveillance needs a due date (YYYY-MM-DD)");
+    json_t *row = NULL, *list = NULL;
+    if ((rc = store_label_get(ctx->db, number, 0, &row, err)))
+        return rc;
+    if (!(ctx->who.roles & SVC_ROLE_OPERATOR) && strcmp(inst_str(row, "body_org"), ctx->who.org_id))
+        rc = tj_error_set(err, TJ_ERR_PERM, NULL, "only the issuing body schedules surveillance / 仅发证机构可安排监督");
+    else if (strcmp(inst_str(row, "status"), "valid") && strcmp(inst_str(row, "status"), "suspended"))
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "status", "label %s is %s", number, inst_str(row, "status"));
+    if (!rc && !(rc = store_label_surv_list(ctx->db, number, &list, err)) && !(rc = svc_begin(ctx, err))) {
+        int seq = (int)json_array_size(list) + 1;
+        json_t *s = json_pack("{s:s,s:i,s:s,s:s}", "number", number, "seq", seq, "due_at", due, "status", "scheduled");
+        rc = store_label_surv_insert(ctx->db, s, err);
+        json_decref(s);
+        if (!rc)
+            rc = record_label(ctx, "label.surveillance.schedule", number,
+                              json_pack("{s:s,s:i,s:s}", "action", "schedule_surveillance", "seq", seq, "due_at", due),
+                              err);
+        rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
+        if (!rc && seq_out)
+            *seq_out = seq;
+    }
+    json_decref(row);
+    json_decref(list);
+    return rc;
+}
+
+tj_status svc_label_surveillance_record(svc_ctx *ctx, const char *number, int seq, const char *result,
+                                        const char *comment, tj_error *err)
+{
+    char at[INST_TIME_SIZE];
+    inst_now(at);
+    tj_status rc = svc_require(ctx, SVC_ROLE_VERIFIER | SVC_ROLE_OPERATOR, "record surveillance", err);
+    if (rc || (rc = inst_check_text(comment, 4000, "comment", 0, err)))
+        return rc;
+    if (!result || (strcmp(result, "passed") && strcmp(result, "failed")))
+        return tj_error_set(err, TJ_ERR_USAGE, "result", "the result is passed or failed");
+    if (!strcmp(result, "failed") && (!comment || !*comment))
+        return tj_error_set(err, TJ_ERR_USAGE, "comment", "a failed surveillance needs its findings / 需说明不合格原因");
+    json_t *row = NULL, *list = NULL;
+    if ((rc = store_label_get(ctx->db, number, 0, &row, err)))
+        return rc;
+    if (!(ctx->who.roles & SVC_ROLE_OPERATOR) && strcmp(inst_str(row, "body_org"), ctx->who.org_id))
+        rc = tj_error_set(err, TJ_ERR_PERM, NULL, "only the issuing body records surveillance / 仅发证机构可记录监督结果");
+    json_t *s = NULL;
+    if (!rc && !(rc = store_label_surv_list(ctx->db, number, &list, err))) {
+        s = json_array_get(list, (size_t)(seq - 1));
+        if (seq < 1 || !s)
+            rc = tj_error_set(err, TJ_ERR_NOTFOUND, "seq", "label %s has no surveillance %d", number, seq);
+        else if (strcmp(inst_str(s, "status"), "scheduled"))
+            rc = tj_error_set(err, TJ_ERR_CONFLICT, "seq", "surveillance %d of %s is %s already", seq, number,
+                              inst_str(s, "status"));
+    }
+    if (!rc && !(rc = svc_begin(ctx, err))) {
+        rc = store_label_surv_record(ctx->db, number, seq, result, comment, at, ctx->who.id, err);
+        if (!rc)
+            rc = record_label(ctx, "label.surveillance", number,
+                              json_pack("{s:s,s:i,s:s,s:s?}", "action", "surveillance", "seq", seq, "result", result,
+                                        "comment", comment),
+                              err);
+        if (!rc && !strcmp(result, "failed") && !strcmp(inst_str(row, "status"), "valid")) {
+            json_decref(row);
+            row = NULL;
+            if (!(rc = store_label_get(ctx->db, number, 0, &row, err)))
+                rc = label_step(ctx, row, "suspend", "surveillance failed / 监督不合格", at,
+                                json_pack("{s:i}", "surveillance", seq), err);
+        }
+        rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
+    }
+    json_decref(row);
+    json_decref(list);
+    return rc;
+}
+
+tj_status svc_label_expire(svc_ctx *ctx, int *expired, int *missed, tj_error *err)
+{
+    *expired = *missed = 0;
+    tj_status rc = svc_require(ctx, SVC_ROLE_OPERATOR, "run the expiry job", err);
+    if (rc)
+        return rc;
+    char at[INST_TIME_SIZE];
+    inst_now(at);
+    json_t *over = NULL;
+    if ((rc = svc_begin(ctx, err)))
+        return rc;
+    /* missed surveillance suspends */
+    if (!(rc = store_label_surv_overdue(ctx->db, at, &over, err))) {
+        size_t i;
+        json_t *s;
+        json_array_foreach(over, i, s)
+        {
+            const char *number = inst_str(s, "number");
+            json_int_t seq = json_integer_value(json_object_get(s, "seq"));
+            json_t *row = NULL;
+            if (rc || (rc = store_label_surv_record(ctx->db, number, seq, "missed", NULL, at, ctx->who.id, err)) ||
+                (rc = record_label(ctx, "label.surveillance", number,
+                                   json_pack("{s:s,s:I,s:s}", "action", "surveillance", "seq", seq, "result", "missed"),
+                                   err)) ||
+                (rc = store_label_get(ctx->db, number, 0, &row, err)))
+                break;
+            if (!strcmp(inst_str(row, "status"), "valid"))
+                rc = label_step(ctx, row, "suspend", "surveillance missed / 未按期接受监督", at,
+                                json_pack("{s:I}", "surveillance", seq), err);
+            json_decref(row);
+            (*missed)++;
+        }
+    }
+    json_decref(over);
+    /* expiry, in pages */
+    while (!rc) {
+        json_t *due = NULL;
+        if ((rc = store_label_expiring(ctx->db, at, 500, &due, err)))
+            break;
+        size_t i, n = json_array_size(due);
+        json_t *d;
+        json_array_foreach(due, i, d)
+        {
+            json_t *row = NULL;
+            if (rc || (rc = store_label_get(ctx->db, inst_str(d, "number"), 0, &row, err)))
+                break;
+            rc = label_step(ctx, row, "expire", NULL, at, NULL, err);
+            json_decref(row);
+            (*expired)++;
+        }
+        json_decref(due);
+        if (n < 500)
+            break;
+    }
+    return rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
+}
+
+tj_status svc_label_regrade(svc_ctx *ctx, const char *number, const json_t *grade, const json_t *version,
+                            const char *reason, tj_error *err)
+{
+    char at[INST_TIME_SIZE];
+    inst_now(at);
+    json_t *list = NULL;
+    tj_status rc = store_label_grade_list(ctx->db, number, &list, err);
+    if (rc)
+        return rc;
+    json_t *h = json_pack("{s:s,s:I,s:O,s:O,s:s?,s:s}", "number", number, "seq", (json_int_t)json_array_size(list) + 1,
+                          "grade", grade ? grade : json_null(), "grade_version", version ? version : json_null(),
+                          "reason", reason, "at", at);
+    json_decref(list);
+    if (!h)
+        return nomem(err);
+    if (!(rc = store_label_set_grade(ctx->db, number, grade, version, at, err)) &&
+        !(rc = store_label_grade_insert(ctx->db, h, err)))
+        rc = record_label(ctx, "label.grade", number,
+                          json_pack("{s:s,s:O,s:O,s:s?}", "action", "grade", "grade", grade ? grade : json_null(),
+                                    "benchmark_version", version ? version : json_null(), "reason", reason),
+                          err);
+    json_decref(h);
+    return rc;
+}
