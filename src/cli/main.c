@@ -24,6 +24,11 @@ static const command commands[] = {
     {"migrate", cmd_migrate, "create or upgrade the database schema (operator)", "建库或升级数据库结构（运维）"},
     {"admin", cmd_admin, "ledger key, organisations and users (operator)", "初始化台账密钥、组织与用户管理（运维）"},
     {"ledger", cmd_ledger, "the tamper-evident ledger: heads, proofs, verify", "防篡改台账：树头、证明、校验"},
+    {"cert", cmd_cert, "label certification: bodies, keys, catalogue, applications", "碳标识认证：机构、密钥、目录、申请"},
+    {"label", cmd_label, "certified labels: verify, graphic, lifecycle, expiry", "碳标识：校验、图样、状态管理、到期"},
+    {"grade", cmd_grade, "grading benchmarks and statistics", "分级基准与统计"},
+    {"disclose", cmd_disclose, "publish or withdraw footprints", "碳足迹信息披露与撤回"},
+    {"registry", cmd_registry, "public registry: search, compare, ESG section", "公示查询、同类比较、ESG 披露"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
 };
 

@@ -806,7 +806,9 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
     tj_status rc = load_app(ctx, app_id, &app, err);
     if (rc)
         return rc;
-    const char *from = inst_str(app, "status");
+    /* a copy: the application's status changes below */
+    char from[64];
+    snprintf(from, sizeof from, "%s", inst_str(app, "status"));
     char due[INST_TIME_SIZE], at[INST_TIME_SIZE];
     char *new_fp = NULL, *number = NULL;
     inst_now(at);

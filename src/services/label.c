@@ -186,7 +186,8 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     json_t *bnd = json_object_get(model, "boundary");
     char cert_no[64];
     snprintf(cert_no, sizeof cert_no, "CERT-%s", number);
-    label = json_pack(
+    json_error_t jerr;
+    label = json_pack_ex(&jerr, 0,
         "{s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s,s:f,s:s,s:{s:f,s:s},s:s?,s:s?,s:s,s:O,s:{s:s,s:s},s:{s:s,s:s,s:s},"
         "s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s}",
         "format", "tanji-label/1", "number", number, "certificate", cert_no, "product", "name", f.product, "zh",
@@ -197,7 +198,8 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
         "valid_until", valid_until, "verify_url", url, "key_id", key_id);
     free(url);
     if (!label || !(msg = ledger_canonical_json(label))) {
-        rc = label ? tj_error_set(err, TJ_ERR_INPUT, "label", "the label cannot be put in canonical form") : nomem(err);
+        rc = label ? tj_error_set(err, TJ_ERR_INPUT, "label", "the label cannot be put in canonical form")
+                   : tj_error_set(err, TJ_ERR_INPUT, "label", "the label cannot be built: %s", jerr.text);
         goto out;
     }
     unsigned char s[crypto_sign_BYTES];
