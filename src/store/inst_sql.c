@@ -500,35 +500,53 @@ tj_status store_label_each(store_db *db, const char *after, int limit, json_t **
 
 tj_status store_label_search(store_db *db, const json_t *f, int limit, int offset, json_t **out, tj_error *err)
 {
+    /* only the filters given are in the SQL, so each can use its index */
     const char *product = json_string_value(json_object_get(f, "product"));
     const char *company = json_string_value(json_object_get(f, "company"));
+    const char *category = json_string_value(json_object_get(f, "category"));
+    const char *region = json_string_value(json_object_get(f, "region"));
+    const char *status = json_string_value(json_object_get(f, "status"));
+    json_t *grade = json_object_get(f, "grade");
+    char sql[2048];
+    size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE 1 = 1");
+    json_t *binds = json_array();
     char *plike = NULL, *clike = NULL;
     if (product && asprintf(&plike, "%%%s%%", product) < 0)
-        return nomem(err);
-    if (company && asprintf(&clike, "%%%s%%", company) < 0) {
+        plike = NULL;
+    if (company && asprintf(&clike, "%%%s%%", company) < 0)
+        clike = NULL;
+    if ((product && !plike) || (company && !clike)) {
         free(plike);
+        json_decref(binds);
         return nomem(err);
     }
-    json_t *grade = json_object_get(f, "grade");
-    tj_status rc = q_rows(
-        db,
-        "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN
-        " WHERE (CAST(? AS TEXT) IS NULL OR l.product LIKE ?)"
-        " AND (CAST(? AS TEXT) IS NULL OR l.category = ?)"
-        " AND (CAST(? AS TEXT) IS NULL OR l.region = ?)"
-        " AND (CAST(? AS TEXT) IS NULL OR l.holder_org = ? OR h.name LIKE ?)"
-        " AND (CAST(? AS BIGINT) IS NULL OR l.grade = ?)"
-        " AND (CAST(? AS TEXT) IS NULL OR l.status = ?)"
-        " ORDER BY l.number LIMIT ? OFFSET ?",
-        LABEL_SPEC " tholder_name tbody_name",
-        json_pack("[s?s?O?O?O?O?s?s?s?O?O?O?O?ii]", plike, plike, json_object_get(f, "category"),
-                  json_object_get(f, "category"), json_object_get(f, "region"), json_object_get(f, "region"),
-                  company, company, clike, grade, grade, json_object_get(f, "status"), json_object_get(f, "status"),
-                  limit, offset),
-        0, out, err);
+#define ADD(cond, b)                                                                                             \
+    do {                                                                                                         \
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s", cond);                                              \
+        json_array_append_new(binds, b);                                                                         \
+    } while (0)
+    if (category)
+        ADD(" AND l.category = ?", json_string(category));
+    if (region)
+        ADD(" AND l.region = ?", json_string(region));
+    if (status)
+        ADD(" AND l.status = ?", json_string(status));
+    if (json_is_integer(grade))
+        ADD(" AND l.grade = ?", json_integer(json_integer_value(grade)));
+    if (plike)
+        ADD(" AND l.product LIKE ?", json_string(plike));
+    if (clike) {
+        ADD(" AND l.holder_org IN (SELECT o.id FROM organisation o WHERE o.id = ? OR o.name LIKE ?)",
+            json_string(company));
+        json_array_append_new(binds, json_string(clike));
+    }
+#undef ADD
+    snprintf(sql + n, sizeof sql - n, " ORDER BY l.number LIMIT ? OFFSET ?");
+    json_array_append_new(binds, json_integer(limit));
+    json_array_append_new(binds, json_integer(offset));
     free(plike);
     free(clike);
-    return rc;
+    return q_rows(db, sql, LABEL_SPEC " tholder_name tbody_name", binds, 0, out, err);
 }
 
 tj_status store_label_values(store_db *db, const char *category, int valid_only, json_t **out, tj_error *err)

@@ -1,0 +1,290 @@
+/*
+ * bench_label: labels at scale.  Loads N issued labels (default 1,000,000),
+ * each with its own signed document and its issue entry in ledger_entry, into
+ * a fresh database (bulk load: the rows svc_label_issue writes, without the
+ * Merkle nodes), then times at that size:
+ *   - verification by number (svc_label_verify_number: key, signature over
+ *     the canonical JSON, record, validity, status, the ledger entry, the
+ *     dishonest-entity list), random numbers;
+ *   - registry search (svc_registry_search) by category+status, region,
+ *     company, product text, grade, and a deep page;
+ *   - offline verification of a document in process (svc_label_verify_document).
+ * Prints p50/p95/p99 in milliseconds.
+ *
+ * usage: bench_label [--labels N] [--db URL] [--keep]
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "ledger/ledger.h"
+#include "services/account.h"
+#include "services/cert.h"
+#include "services/disclosure.h"
+#include "services/label.h"
+#include "store/store.h"
+
+static void die(const char *what, const tj_error *err)
+{
+    fprintf(stderr, "bench_label: %s: %s\n", what, err ? err->message : "");
+    exit(1);
+}
+
+static void pct(const char *what, double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    printf("%-44s p50 %8.3f  p95 %8.3f  p99 %8.3f ms  (%d runs)\n", what, v[n / 2] * 1e3, v[n * 95 / 100] * 1e3,
+           v[n * 99 / 100] * 1e3, n);
+}
+
+static const char *const provinces[] = {"110000", "120000", "130000", "140000", "150000", "210000", "220000",
+                                        "230000", "310000", "320000", "330000", "340000", "350000", "360000",
+                                        "370000", "410000", "420000", "430000", "440000", "450000", "460000",
+                                        "500000", "510000", "520000", "530000", "540000", "610000", "620000",
+                                        "630000", "640000", "650000"};
+#define NPROV 31
+#define NORG 200
+
+int main(int argc, char **argv)
+{
+    long long n = 1000000;
+    const char *url = NULL;
+    int keep = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--labels") && i + 1 < argc)
+            n = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            url = argv[++i];
+        else if (!strcmp(argv[i], "--keep"))
+            keep = 1;
+        else {
+            fprintf(stderr, "usage: bench_label [--labels N] [--db URL] [--keep]\n");
+            return 1;
+        }
+    }
+    if (sodium_init() < 0 || n < 1000)
+        return 1;
+    char path[128];
+    if (!url) {
+        snprintf(path, sizeof path, "/tmp/bench_label_%d.db", (int)getpid());
+        url = path;
+    }
+    tj_error err;
+    store_db *db = NULL;
+    if (store_open_ex(url, STORE_OPEN_MIGRATE, &db, &err))
+        die("open", &err);
+    svc_ctx op;
+    if (svc_ctx_local(&op, db, NULL, &err))
+        die("ctx", &err);
+    char cat_path[1024];
+    snprintf(cat_path, sizeof cat_path, "%s/data/certification/catalogue-cn-2025.json",
+             getenv("TJ_SOURCE_DIR") ? getenv("TJ_SOURCE_DIR") : ".");
+    int ncat = 0;
+    if (svc_cert_catalogue_import(&op, cat_path, &ncat, &err))
+        die("catalogue (run from the source tree or set TJ_SOURCE_DIR)", &err);
+    json_t *cats = NULL;
+    svc_cert_catalogue_list(&op, &cats, &err);
+    json_t *scope = json_array();
+    for (size_t i = 0; i < json_array_size(cats); i++)
+        json_array_append(scope, json_object_get(json_array_get(cats, i), "category"));
+    char *body = NULL;
+    if (svc_org_create(&op, "bench body", "certification_body", "110000", &body, &err) ||
+        svc_cert_body_register(&op, body, NULL, scope, &err))
+        die("body", &err);
+    ledger_key key;
+    crypto_sign_keypair(key.pk, key.sk);
+    char *key_id = NULL;
+    if (svc_cert_key_add(&op, body, key.pk, &key_id, &err))
+        die("key", &err);
+    char *orgs[NORG];
+    for (int i = 0; i < NORG; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "企业%03d Enterprise %03d", i, i);
+        if (svc_org_create(&op, name, "enterprise", provinces[i % NPROV], &orgs[i], &err))
+            die("org", &err);
+    }
+    int64_t base = 0;
+    if (ledger_size(db, &base, &err))
+        die("size", &err);
+    char pk_hex[65];
+    ledger_pk_hex(key.pk, pk_hex);
+    double t0 = now();
+    static const char *const lcols[] = {"number", "certificate", "application_id", "holder_org", "body_org",
+                                        "category", "product", "region", "year", "value", "unit", "footprint_id",
+                                        "grade", "grade_version", "status", "status_reason", "issued_at",
+                                        "valid_until", "key_id", "document", "ledger_index", "updated_at"};
+    static const char *const ecols[] = {"idx", "at", "kind", "object_type", "object_id", "actor", "org",
+                                        "state_digest", "body"};
+    if (store_begin(db, &err))
+        die("begin", &err);
+    store_bulk *lb = NULL, *eb = NULL;
+    if (store_bulk_begin(db, "label", lcols, 22, &lb, &err) || store_bulk_begin(db, "ledger_entry", ecols, 9, &eb, &err))
+        die("bulk", &err);
+    /* PostgreSQL COPY takes one table at a time: write labels, then entries */
+    store_bulk_abort(eb);
+    eb = NULL;
+    char **entries = malloc((size_t)n * sizeof *entries);
+    char **numbers = malloc((size_t)n * sizeof *numbers);
+    for (long long i = 0; i < n; i++) {
+        const char *prov = provinces[i % NPROV], *org = orgs[i % NORG];
+        json_t *c = json_array_get(cats, (size_t)(i % ncat));
+        int year = 2025 + (int)(i % 2);
+        char number[48], cert[64], at[32], until[32], val[32], yr[8], grade[4], idx[24];
+        snprintf(number, sizeof number, "CN-%s-%d-%07lld", prov, year, i);
+        snprintf(cert, sizeof cert, "CERT-%s", number);
+        snprintf(at, sizeof at, "%d-06-01T00:00:00Z", year);
+        snprintf(until, sizeof until, "%d-06-01T00:00:00Z", year + 2 + 2); /* valid through the run */
+        double value = 100.0 + (double)((i * 7919) % 100000) / 10.0;
+        snprintf(val, sizeof val, "%.17g", value);
+        snprintf(yr, sizeof yr, "%d", year);
+        snprintf(grade, sizeof grade, "%d", (int)(i % 5) + 1);
+        snprintf(idx, sizeof idx, "%lld", (long long)(base + i));
+        const char *cat = json_string_value(json_object_get(c, "category"));
+        const char *pname = json_string_value(json_object_get(c, "name_zh"));
+        json_t *label = json_pack("{s:s,s:s,s:s,s:{s:s},s:s,s:f,s:s,s:s,s:s,s:s,s:s}", "format", "tanji-label/1",
+                                  "number", number, "certificate", cert, "product", "name", pname, "category", cat,
+                                  "value", value, "unit", "kg CO2e", "issued_at", at, "valid_from", at,
+                                  "valid_until", until, "key_id", key_id);
+        json_object_set_new(label, "body", json_pack("{s:s}", "id", body));
+        char *msg = ledger_canonical_json(label);
+        unsigned char s[64];
+        crypto_sign_detached(s, NULL, (unsigned char *)msg, strlen(msg), key.sk);
+        char shex[129];
+        sodium_bin2hex(shex, sizeof shex, s, 64);
+        json_t *doc = json_pack("{s:o,s:{s:s,s:s,s:s,s:s}}", "label", label, "signature", "alg", "Ed25519", "key_id",
+                                key_id, "public_key", pk_hex, "value", shex);
+        char *dtext = ledger_canonical_json(doc);
+        char dd[65];
+        unsigned char h[32];
+        crypto_hash_sha256(h, (unsigned char *)dtext, strlen(dtext));
+        sodium_bin2hex(dd, sizeof dd, h, 32);
+        json_t *entry = json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s}", "actor", "local:operator", "at", at,
+                                  "change", "action", "issue", "document_digest", dd, "kind", "label.issue",
+                                  "object_id", number, "object_type", "label", "org", body, "state_digest", dd);
+        entries[i] = ledger_canonical_json(entry);
+        numbers[i] = strdup(number);
+        const char *row[] = {number, cert, NULL, org, body, cat, pname, prov, yr, val, "t", "bench", grade, "1",
+                             "valid", NULL, at, until, key_id, dtext, idx, at};
+        if (store_bulk_row(lb, row, &err))
+            die("label row", &err);
+        free(msg);
+        free(dtext);
+        json_decref(doc);
+        json_decref(entry);
+    }
+    if (store_bulk_end(lb, &err) || store_bulk_begin(db, "ledger_entry", ecols, 9, &eb, &err))
+        die("bulk end", &err);
+    for (long long i = 0; i < n; i++) {
+        char idx[24];
+        snprintf(idx, sizeof idx, "%lld", (long long)(base + i));
+        const char *row[] = {idx, "2026-06-01T00:00:00Z", "label.issue", "label", numbers[i], "local:operator", body,
+                             "-", entries[i]};
+        if (store_bulk_row(eb, row, &err))
+            die("entry row", &err);
+        free(entries[i]);
+    }
+    if (store_bulk_end(eb, &err) || store_commit(db, &err))
+        die("commit", &err);
+    if (store_backend(db) == STORE_POSTGRES)
+        store_exec(db, "ANALYZE label; ANALYZE ledger_entry; ANALYZE organisation", &err);
+    else
+        store_exec(db, "ANALYZE", &err);
+    printf("bench_label: %lld labels loaded in %.1f s (%s)\n", n, now() - t0, store_backend_name(db));
+
+    svc_ctx pub;
+    if (svc_ctx_init(&pub, db, "public", "public", "public", 0, &err))
+        die("ctx", &err);
+    enum { RUNS = 2000 };
+    double *v = malloc(RUNS * sizeof *v);
+    srand(1);
+    int bad = 0;
+    double tv0 = now();
+    for (int r = 0; r < RUNS; r++) {
+        long long i = ((long long)rand() * RAND_MAX + rand()) % n;
+        json_t *rep = NULL;
+        double a = now();
+        if (svc_label_verify_number(&pub, numbers[i], &rep, &err))
+            die("verify", &err);
+        v[r] = now() - a;
+        bad += !json_is_true(json_object_get(rep, "ok"));
+        json_decref(rep);
+    }
+    double tv = now() - tv0;
+    pct("verify by number (service call)", v, RUNS);
+    printf("  %.0f verifications/s on one connection; %d of %d not ok\n", RUNS / tv, bad, RUNS);
+
+    struct {
+        const char *what;
+        const char *json;
+        int offset;
+    } qs[] = {
+        {"search: category + status", "{\"category\":\"cement\",\"status\":\"valid\"}", 0},
+        {"search: region", "{\"region\":\"530000\"}", 0},
+        {"search: company (name substring)", "{\"company\":\"Enterprise 042\"}", 0},
+        {"search: product (substring)", "{\"product\":\"铝\"}", 0},
+        {"search: grade + category", "{\"grade\":1,\"category\":\"tyre\"}", 0},
+        {"search: no filter, page 1000 (offset 20000)", "{}", 20000},
+        {"search: rare company + product", "{\"company\":\"Enterprise 199\",\"product\":\"水泥\"}", 0},
+    };
+    enum { QRUNS = 100 };
+    double *all = malloc(sizeof qs / sizeof qs[0] * QRUNS * sizeof *all);
+    int na = 0;
+    for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++) {
+        json_t *f = json_loads(qs[q].json, 0, NULL);
+        double w[QRUNS];
+        for (int r = 0; r < QRUNS; r++) {
+            json_t *res = NULL;
+            double a = now();
+            if (svc_registry_search(&pub, f, 20, qs[q].offset, &res, &err))
+                die("search", &err);
+            w[r] = now() - a;
+            all[na++] = w[r];
+            json_decref(res);
+        }
+        pct(qs[q].what, w, QRUNS);
+        json_decref(f);
+    }
+    pct("search: all queries above", all, na);
+
+    json_t *kr = NULL;
+    svc_cert_keyring(&pub, NULL, &kr, &err);
+    json_t *doc = NULL;
+    if (svc_label_document(&pub, numbers[n / 2], &doc, &err))
+        die("document", &err);
+    for (int r = 0; r < RUNS; r++) {
+        json_t *rep = NULL;
+        double a = now();
+        svc_label_verify_document(doc, kr, NULL, NULL, &rep, &err);
+        v[r] = now() - a;
+        json_decref(rep);
+    }
+    pct("offline verify of a document (in process)", v, RUNS);
+    json_decref(doc);
+    json_decref(kr);
+    for (long long i = 0; i < n; i++)
+        free(numbers[i]);
+    free(numbers);
+    free(entries);
+    free(v);
+    free(all);
+    svc_ctx_release(&pub);
+    svc_ctx_release(&op);
+    store_close(db);
+    if (!keep && url == path) {
+        char w[160];
+        for (const char *sfx = ""; sfx; sfx = !*sfx ? "-wal" : !strcmp(sfx, "-wal") ? "-shm" : NULL) {
+            snprintf(w, sizeof w, "%s%s", path, sfx);
+            unlink(w);
+        }
+    }
+    for (int i = 0; i < NORG; i++)
+        free(orgs[i]);
+    free(body);
+    free(key_id);
+    json_decref(cats);
+    json_decref(scope);
+    return 0;
+}
