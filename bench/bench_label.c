@@ -36,8 +36,8 @@ static void die(const char *what, const tj_error *err)
 static void pct(const char *what, double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
-    printf("%-44s p50 %8.3f  p95 %8.3f  p99 %8.3f ms  (%d runs)\n", what, v[n / 2] * 1e3, v[n * 95 / 100] * 1e3,
-           v[n * 99 / 100] * 1e3, n);
+    printf("%-44s p50 %8.3f  p95 %8.3f  p99 %8.3f ms  (%d runs)\n", what, v[n / 2] * 1e3,
+           v[n * 95 / 100] * 1e3, v[n * 99 / 100] * 1e3, n);
 }
 
 static const char *const provinces[] = {"110000", "120000", "130000", "140000", "150000", "210000", "220000",
@@ -112,16 +112,18 @@ int main(int argc, char **argv)
     char pk_hex[65];
     ledger_pk_hex(key.pk, pk_hex);
     double t0 = now();
-    static const char *const lcols[] = {"number", "certificate", "application_id", "holder_org", "body_org",
-                                        "category", "product", "region", "year", "value", "unit", "footprint_id",
-                                        "grade", "grade_version", "status", "status_reason", "issued_at",
-                                        "valid_until", "key_id", "document", "ledger_index", "updated_at"};
-    static const char *const ecols[] = {"idx", "at", "kind", "object_type", "object_id", "actor", "org",
-                                        "state_digest", "body"};
+    static const char *const lcols[] = {
+        "number",  "certificate",   "application_id", "holder_org",    "body_org",  "category",
+        "product", "region",        "year",           "value",         "unit",      "footprint_id",
+        "grade",   "grade_version", "status",         "status_reason", "issued_at", "valid_until",
+        "key_id",  "document",      "ledger_index",   "updated_at"};
+    static const char *const ecols[] = {"idx",   "at",  "kind",         "object_type", "object_id",
+                                        "actor", "org", "state_digest", "body"};
     if (store_begin(db, &err))
         die("begin", &err);
     store_bulk *lb = NULL, *eb = NULL;
-    if (store_bulk_begin(db, "label", lcols, 22, &lb, &err) || store_bulk_begin(db, "ledger_entry", ecols, 9, &eb, &err))
+    if (store_bulk_begin(db, "label", lcols, 22, &lb, &err) ||
+        store_bulk_begin(db, "ledger_entry", ecols, 9, &eb, &err))
         die("bulk", &err);
     /* PostgreSQL COPY takes one table at a time: write labels, then entries */
     store_bulk_abort(eb);
@@ -144,30 +146,31 @@ int main(int argc, char **argv)
         snprintf(idx, sizeof idx, "%lld", (long long)(base + i));
         const char *cat = json_string_value(json_object_get(c, "category"));
         const char *pname = json_string_value(json_object_get(c, "name_zh"));
-        json_t *label = json_pack("{s:s,s:s,s:s,s:{s:s},s:s,s:f,s:s,s:s,s:s,s:s,s:s}", "format", "tanji-label/1",
-                                  "number", number, "certificate", cert, "product", "name", pname, "category", cat,
-                                  "value", value, "unit", "kg CO2e", "issued_at", at, "valid_from", at,
-                                  "valid_until", until, "key_id", key_id);
+        json_t *label = json_pack("{s:s,s:s,s:s,s:{s:s},s:s,s:f,s:s,s:s,s:s,s:s,s:s}", "format",
+                                  "tanji-label/1", "number", number, "certificate", cert, "product", "name",
+                                  pname, "category", cat, "value", value, "unit", "kg CO2e", "issued_at", at,
+                                  "valid_from", at, "valid_until", until, "key_id", key_id);
         json_object_set_new(label, "body", json_pack("{s:s}", "id", body));
         char *msg = ledger_canonical_json(label);
         unsigned char s[64];
         crypto_sign_detached(s, NULL, (unsigned char *)msg, strlen(msg), key.sk);
         char shex[129];
         sodium_bin2hex(shex, sizeof shex, s, 64);
-        json_t *doc = json_pack("{s:o,s:{s:s,s:s,s:s,s:s}}", "label", label, "signature", "alg", "Ed25519", "key_id",
-                                key_id, "public_key", pk_hex, "value", shex);
+        json_t *doc = json_pack("{s:o,s:{s:s,s:s,s:s,s:s}}", "label", label, "signature", "alg", "Ed25519",
+                                "key_id", key_id, "public_key", pk_hex, "value", shex);
         char *dtext = ledger_canonical_json(doc);
         char dd[65];
         unsigned char h[32];
         crypto_hash_sha256(h, (unsigned char *)dtext, strlen(dtext));
         sodium_bin2hex(dd, sizeof dd, h, 32);
-        json_t *entry = json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s}", "actor", "local:operator", "at", at,
-                                  "change", "action", "issue", "document_digest", dd, "kind", "label.issue",
-                                  "object_id", number, "object_type", "label", "org", body, "state_digest", dd);
+        json_t *entry =
+            json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s}", "actor", "local:operator", "at", at,
+                      "change", "action", "issue", "document_digest", dd, "kind", "label.issue", "object_id",
+                      number, "object_type", "label", "org", body, "state_digest", dd);
         entries[i] = ledger_canonical_json(entry);
         numbers[i] = strdup(number);
-        const char *row[] = {number, cert, NULL, org, body, cat, pname, prov, yr, val, "t", "bench", grade, "1",
-                             "valid", NULL, at, until, key_id, dtext, idx, at};
+        const char *row[] = {number,  cert,  NULL, org,     body, cat, pname, prov,   yr,    val, "t",
+                             "bench", grade, "1",  "valid", NULL, at,  until, key_id, dtext, idx, at};
         if (store_bulk_row(lb, row, &err))
             die("label row", &err);
         free(msg);
@@ -180,8 +183,9 @@ int main(int argc, char **argv)
     for (long long i = 0; i < n; i++) {
         char idx[24];
         snprintf(idx, sizeof idx, "%lld", (long long)(base + i));
-        const char *row[] = {idx, "2026-06-01T00:00:00Z", "label.issue", "label", numbers[i], "local:operator", body,
-                             "-", entries[i]};
+        const char *row[] = {idx,        "2026-06-01T00:00:00Z", "label.issue", "label",
+                             numbers[i], "local:operator",       body,          "-",
+                             entries[i]};
         if (store_bulk_row(eb, row, &err))
             die("entry row", &err);
         free(entries[i]);

@@ -16,7 +16,8 @@
 static const char cert_usage[] =
     "usage: tanji cert catalogue list | import FILE | set CATEGORY --rule ID --name-zh T --name-en T\n"
     "                 [--validity MONTHS] [--status active|removed] [--source T] [--note T]\n"
-    "       tanji cert body list | register ORG --scope CAT,... [--accreditation T] | scope ORG --scope CAT,...\n"
+    "       tanji cert body list | register ORG --scope CAT,... [--accreditation T] | scope ORG --scope "
+    "CAT,...\n"
     "       tanji cert key new KEYFILE | add ORG --public-key HEX|FILE | revoke KEY_ID --reason T\n"
     "                 | export [--body ORG]   (the keyring `tanji label verify FILE` takes)\n"
     "       tanji cert apply FOOTPRINT_ID --body ORG\n"
@@ -47,7 +48,10 @@ static const char label_usage[] =
     "issue (and an inclusion proof when the document has one, with --ledger-key); verify NUMBER\n"
     "checks against the database.  Exit 0 valid, 6 not valid (the report says why).\n";
 
-static int fail(const tj_error *err) { return cli_fail(err); }
+static int fail(const tj_error *err)
+{
+    return cli_fail(err);
+}
 
 static int done_json(json_t *j)
 {
@@ -101,9 +105,9 @@ static int cert_catalogue(svc_ctx *ctx, inst_opts *o)
     if (!strcmp(sub, "set") && o->npos == 3) {
         const char *v = inst_opt(o, "validity");
         json_t *e = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?}", "category", o->pos[2], "rule_id",
-                              inst_opt(o, "rule"), "name_zh", inst_opt(o, "name-zh"), "name_en", inst_opt(o, "name-en"),
-                              "status", inst_opt(o, "status"), "source", inst_opt(o, "source"), "note",
-                              inst_opt(o, "note"));
+                              inst_opt(o, "rule"), "name_zh", inst_opt(o, "name-zh"), "name_en",
+                              inst_opt(o, "name-en"), "status", inst_opt(o, "status"), "source",
+                              inst_opt(o, "source"), "note", inst_opt(o, "note"));
         if (v) {
             uint64_t m;
             if (cli_parse_u64(v, "--validity", 120, &m, &err)) {
@@ -178,8 +182,8 @@ static int cert_dishonest(svc_ctx *ctx, inst_opts *o)
         return svc_dishonest_list(ctx, inst_opt(o, "all") != NULL, &j, &err) ? fail(&err) : done_json(j);
     if (!strcmp(sub, "add") && o->npos == 3) {
         char *id = NULL;
-        if (svc_dishonest_add(ctx, o->pos[2], inst_opt(o, "reason"), inst_opt(o, "basis"), inst_opt(o, "from"),
-                              inst_opt(o, "until"), &id, &err))
+        if (svc_dishonest_add(ctx, o->pos[2], inst_opt(o, "reason"), inst_opt(o, "basis"),
+                              inst_opt(o, "from"), inst_opt(o, "until"), &id, &err))
             return fail(&err);
         printf("%s\n", id);
         free(id);
@@ -198,8 +202,11 @@ static int cert_step(svc_ctx *ctx, inst_opts *o)
         fputs(cert_usage, stderr);
         return EXIT_USAGE;
     }
-    svc_cert_step_in in = {.action = o->pos[2], .comment = inst_opt(o, "comment"), .due_at = inst_opt(o, "due"),
-                           .public_url = inst_opt(o, "public-url"), .rules_dir = cli_rules_dir(inst_opt(o, "rules"))};
+    svc_cert_step_in in = {.action = o->pos[2],
+                           .comment = inst_opt(o, "comment"),
+                           .due_at = inst_opt(o, "due"),
+                           .public_url = inst_opt(o, "public-url"),
+                           .rules_dir = cli_rules_dir(inst_opt(o, "rules"))};
     ledger_key key;
     svc_calculation calc;
     memset(&calc, 0, sizeof calc);
@@ -226,8 +233,9 @@ static int cert_step(svc_ctx *ctx, inst_opts *o)
     else {
         printf("%s: %s -> %s%s%s\n", o->pos[1], o->pos[2], json_string_value(json_object_get(j, "status")),
                json_is_string(json_object_get(j, "label_number")) ? ", label " : "",
-               json_is_string(json_object_get(j, "label_number")) ? json_string_value(json_object_get(j, "label_number"))
-                                                                 : "");
+               json_is_string(json_object_get(j, "label_number"))
+                   ? json_string_value(json_object_get(j, "label_number"))
+                   : "");
         json_decref(j);
     }
 out:
@@ -277,12 +285,15 @@ int cmd_cert(int argc, char **argv)
         rc = cert_dishonest(&ctx, &o);
     else if (!strcmp(sub, "apply") && o.npos == 2 && inst_opt(&o, "body")) {
         char *id = NULL;
-        rc = svc_cert_apply(&ctx, o.pos[1], inst_opt(&o, "body"), &id, &err) ? fail(&err) : (printf("%s\n", id), 0);
+        rc = svc_cert_apply(&ctx, o.pos[1], inst_opt(&o, "body"), &id, &err) ? fail(&err)
+                                                                             : (printf("%s\n", id), 0);
         free(id);
     } else if (!strcmp(sub, "doc") && o.npos == 3 && inst_opt(&o, "type")) {
         char *data = NULL, sha[65];
         size_t len = 0;
-        const char *name = inst_opt(&o, "name") ? inst_opt(&o, "name") : strrchr(o.pos[2], '/') ? strrchr(o.pos[2], '/') + 1 : o.pos[2];
+        const char *name = inst_opt(&o, "name")     ? inst_opt(&o, "name")
+                           : strrchr(o.pos[2], '/') ? strrchr(o.pos[2], '/') + 1
+                                                    : o.pos[2];
         if (io_read_file(o.pos[2], SVC_CERT_DOC_MAX, &data, &len, &err) ||
             svc_cert_document_add(&ctx, o.pos[1], name, inst_opt(&o, "type"), data, len, sha, &err))
             rc = fail(&err);
@@ -296,10 +307,12 @@ int cmd_cert(int argc, char **argv)
     else if (!strcmp(sub, "list")) {
         uint64_t limit = 50, offset = 0;
         if ((inst_opt(&o, "limit") && cli_parse_u64(inst_opt(&o, "limit"), "--limit", 1000, &limit, &err)) ||
-            (inst_opt(&o, "offset") && cli_parse_u64(inst_opt(&o, "offset"), "--offset", 100000000, &offset, &err)))
+            (inst_opt(&o, "offset") &&
+             cli_parse_u64(inst_opt(&o, "offset"), "--offset", 100000000, &offset, &err)))
             rc = fail(&err);
         else
-            rc = svc_cert_application_list(&ctx, (int)limit, (int)offset, &j, &err) ? fail(&err) : done_json(j);
+            rc = svc_cert_application_list(&ctx, (int)limit, (int)offset, &j, &err) ? fail(&err)
+                                                                                    : done_json(j);
     } else {
         fputs(cert_usage, stderr);
         rc = EXIT_USAGE;
@@ -332,9 +345,10 @@ static int label_verify_file(inst_opts *o)
 {
     tj_error err;
     if (!inst_opt(o, "keyring")) {
-        fputs("tanji label verify FILE: --keyring FILE is required (tanji cert key export, or a file with one "
-              "public key) / 离线校验需提供公钥文件\n",
-              stderr);
+        fputs(
+            "tanji label verify FILE: --keyring FILE is required (tanji cert key export, or a file with one "
+            "public key) / 离线校验需提供公钥文件\n",
+            stderr);
         return EXIT_USAGE;
     }
     json_t *doc = load_json(o->pos[1], &err), *kr = NULL;
@@ -362,7 +376,8 @@ static int label_verify_file(inst_opts *o)
         goto out;
     }
     json_t *r = NULL;
-    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r, &err))
+    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r,
+                                  &err))
         rc = fail(&err);
     else
         rc = print_report(r);
@@ -381,7 +396,8 @@ static int label_graphic(svc_ctx *ctx, inst_opts *o, int png)
         fputs("tanji label svg|png: -o OUT is required\n", stderr);
         return EXIT_USAGE;
     }
-    if (is_file(o->pos[1]) ? !(d = load_json(o->pos[1], &err)) : svc_label_document(ctx, o->pos[1], &d, &err) != TJ_OK)
+    if (is_file(o->pos[1]) ? !(d = load_json(o->pos[1], &err))
+                           : svc_label_document(ctx, o->pos[1], &d, &err) != TJ_OK)
         return fail(&err);
     int rc = 0;
     const json_t *label = json_object_get(d, "label");
@@ -437,7 +453,8 @@ int cmd_label(int argc, char **argv)
         rc = svc_label_list_own(&ctx, &j, &err) ? fail(&err) : done_json(j);
     else if (!strcmp(sub, "export") && o.npos == 2) {
         FILE *f = NULL;
-        if (svc_label_document(&ctx, o.pos[1], &j, &err) || !(f = cli_open_output(inst_opt(&o, "output"), &err)))
+        if (svc_label_document(&ctx, o.pos[1], &j, &err) ||
+            !(f = cli_open_output(inst_opt(&o, "output"), &err)))
             rc = fail(&err);
         else {
             if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0)
@@ -470,8 +487,8 @@ int cmd_label(int argc, char **argv)
         if (svc_label_expire(&ctx, &expired, &missed, &err))
             rc = fail(&err);
         else
-            printf("%d labels expired, %d surveillances missed / 过期标识 %d 个，未按期监督 %d 次\n", expired, missed,
-                   expired, missed);
+            printf("%d labels expired, %d surveillances missed / 过期标识 %d 个，未按期监督 %d 次\n", expired,
+                   missed, expired, missed);
     } else {
         fputs(label_usage, stderr);
         rc = EXIT_USAGE;

@@ -98,24 +98,27 @@ int cmd_grade(int argc, char **argv)
             }
             json_decref(parts);
         }
-        if (!rc && (num(&o, "grades", 10, &grades, &err) || num(&o, "min-sample", 100000000, &min_sample, &err)))
+        if (!rc &&
+            (num(&o, "grades", 10, &grades, &err) || num(&o, "min-sample", 100000000, &min_sample, &err)))
             rc = cli_fail(&err);
         if (!rc)
-            rc = svc_grade_benchmark_set(&ctx, o.pos[1], inst_opt(&o, "method"), (int)grades, (int)min_sample, th,
-                                         inst_opt(&o, "note"), &j, &err)
+            rc = svc_grade_benchmark_set(&ctx, o.pos[1], inst_opt(&o, "method"), (int)grades, (int)min_sample,
+                                         th, inst_opt(&o, "note"), &j, &err)
                      ? cli_fail(&err)
                      : done_json(j);
         json_decref(th);
     } else if (!strcmp(sub, "recompute") && o.npos == 2)
         rc = svc_grade_benchmark_recompute(&ctx, o.pos[1], &j, &err) ? cli_fail(&err) : done_json(j);
     else if (!strcmp(sub, "list") && o.npos <= 2)
-        rc = svc_grade_benchmark_list(&ctx, o.npos == 2 ? o.pos[1] : NULL, &j, &err) ? cli_fail(&err) : done_json(j);
+        rc = svc_grade_benchmark_list(&ctx, o.npos == 2 ? o.pos[1] : NULL, &j, &err) ? cli_fail(&err)
+                                                                                     : done_json(j);
     else if (!strcmp(sub, "stats") && o.npos == 1) {
         uint64_t year = 0;
         if (num(&o, "year", 9999, &year, &err))
             rc = cli_fail(&err);
         else {
-            json_t *f = json_pack("{s:s?,s:s?}", "category", inst_opt(&o, "category"), "region", inst_opt(&o, "region"));
+            json_t *f = json_pack("{s:s?,s:s?}", "category", inst_opt(&o, "category"), "region",
+                                  inst_opt(&o, "region"));
             if (year)
                 json_object_set_new(f, "year", json_integer((json_int_t)year));
             rc = svc_grade_stats(&ctx, f, &j, &err) ? cli_fail(&err) : done_json(j);
@@ -151,8 +154,9 @@ int cmd_disclose(int argc, char **argv)
     if (!strcmp(sub, "publish") && o.npos == 2) {
         json_t *p = inst_list(inst_opt(&o, "partners")), *f = inst_list(inst_opt(&o, "fields"));
         char *id = NULL;
-        rc = svc_disclosure_publish(&ctx, o.pos[1], inst_opt(&o, "scope"), p, f, &id, &err) ? cli_fail(&err)
-                                                                                            : (printf("%s\n", id), 0);
+        rc = svc_disclosure_publish(&ctx, o.pos[1], inst_opt(&o, "scope"), p, f, &id, &err)
+                 ? cli_fail(&err)
+                 : (printf("%s\n", id), 0);
         free(id);
         json_decref(p);
         json_decref(f);
@@ -162,7 +166,7 @@ int cmd_disclose(int argc, char **argv)
         rc = svc_disclosure_get(&ctx, o.pos[1], &j, &err) ? cli_fail(&err) : done_json(j);
     else if (!strcmp(sub, "list") && o.npos == 1)
         rc = svc_disclosure_list(&ctx, inst_opt(&o, "mine") != NULL, 100, 0, &j, &err) ? cli_fail(&err)
-                                                                                        : done_json(j);
+                                                                                       : done_json(j);
     else {
         fputs(disclose_usage, stderr);
         rc = EXIT_USAGE;
@@ -206,8 +210,9 @@ int cmd_registry(int argc, char **argv)
     else if (!strcmp(sub, "esg") && o.npos == 1) {
         char *text = NULL;
         FILE *f = NULL;
-        if (svc_esg_section(&ctx, inst_opt(&o, "org"), inst_opt(&o, "format") ? inst_opt(&o, "format") : "json",
-                            inst_opt(&o, "lang"), &text, &err) ||
+        if (svc_esg_section(&ctx, inst_opt(&o, "org"),
+                            inst_opt(&o, "format") ? inst_opt(&o, "format") : "json", inst_opt(&o, "lang"),
+                            &text, &err) ||
             !(f = cli_open_output(inst_opt(&o, "output"), &err)))
             rc = cli_fail(&err);
         else {

@@ -16,7 +16,10 @@
 
 #define REGULATORS (SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR)
 
-static tj_status nomem(tj_error *err) { return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory"); }
+static tj_status nomem(tj_error *err)
+{
+    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+}
 
 static tj_status finish(svc_ctx *ctx, tj_status rc, tj_error *err)
 {
@@ -31,7 +34,8 @@ static tj_status finish(svc_ctx *ctx, tj_status rc, tj_error *err)
 static json_t *body_state(store_db *db, const char *org_id, tj_error *err, tj_status *rc)
 {
     json_t *b = NULL, *scope = NULL;
-    if ((*rc = store_cert_body_get(db, org_id, &b, err)) || (*rc = store_cert_scope_list(db, org_id, &scope, err))) {
+    if ((*rc = store_cert_body_get(db, org_id, &b, err)) ||
+        (*rc = store_cert_scope_list(db, org_id, &scope, err))) {
         json_decref(b);
         return NULL;
     }
@@ -44,8 +48,9 @@ static json_t *body_state(store_db *db, const char *org_id, tj_error *err, tj_st
 static tj_status check_scope(store_db *db, const json_t *scope, tj_error *err)
 {
     if (!json_is_array(scope) || json_array_size(scope) == 0)
-        return tj_error_set(err, TJ_ERR_USAGE, "scope", "a scope of at least one catalogue category is needed / "
-                                                        "需指定认证范围（目录产品类别）");
+        return tj_error_set(err, TJ_ERR_USAGE, "scope",
+                            "a scope of at least one catalogue category is needed / "
+                            "需指定认证范围（目录产品类别）");
     size_t i;
     json_t *c;
     json_array_foreach(scope, i, c)
@@ -65,7 +70,8 @@ static tj_status check_scope(store_db *db, const json_t *scope, tj_error *err)
     return TJ_OK;
 }
 
-static tj_status record_body(svc_ctx *ctx, const char *kind, const char *org_id, json_t *change, tj_error *err)
+static tj_status record_body(svc_ctx *ctx, const char *kind, const char *org_id, json_t *change,
+                             tj_error *err)
 {
     tj_status rc;
     json_t *state = body_state(ctx->db, org_id, err, &rc);
@@ -76,8 +82,8 @@ static tj_status record_body(svc_ctx *ctx, const char *kind, const char *org_id,
     return rc;
 }
 
-tj_status svc_cert_body_register(svc_ctx *ctx, const char *org, const char *accreditation, const json_t *scope,
-                                 tj_error *err)
+tj_status svc_cert_body_register(svc_ctx *ctx, const char *org, const char *accreditation,
+                                 const json_t *scope, tj_error *err)
 {
     tj_status rc = svc_require(ctx, REGULATORS, "register certification bodies", err);
     if (rc || (rc = inst_check_text(accreditation, 500, "accreditation", 0, err)))
@@ -89,11 +95,11 @@ tj_status svc_cert_body_register(svc_ctx *ctx, const char *org, const char *accr
     inst_now(at);
     if (strcmp(o.kind, "certification_body"))
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "org",
-                          "%s is an organisation of kind %s, not certification_body / 该组织不是认证机构", o.name,
-                          o.kind);
+                          "%s is an organisation of kind %s, not certification_body / 该组织不是认证机构",
+                          o.name, o.kind);
     else if (!(rc = check_scope(ctx->db, scope, err)) && !(rc = svc_begin(ctx, err))) {
-        json_t *row = json_pack("{s:s,s:s?,s:s,s:s,s:s}", "org_id", o.id, "accreditation", accreditation, "status",
-                                "active", "registered_by", ctx->who.id, "registered_at", at);
+        json_t *row = json_pack("{s:s,s:s?,s:s,s:s,s:s}", "org_id", o.id, "accreditation", accreditation,
+                                "status", "active", "registered_by", ctx->who.id, "registered_at", at);
         json_t *b = NULL;
         if (store_cert_body_get(ctx->db, o.id, &b, NULL) == TJ_OK)
             rc = tj_error_set(err, TJ_ERR_CONFLICT, "org", "%s is registered already / 已登记", o.name);
@@ -125,8 +131,8 @@ tj_status svc_cert_body_set_scope(svc_ctx *ctx, const char *org, const json_t *s
         !(rc = svc_begin(ctx, err))) {
         rc = store_cert_scope_set(ctx->db, o.id, scope, err);
         if (!rc)
-            rc = record_body(ctx, "cert.body.scope", o.id, json_pack("{s:s,s:O}", "action", "scope", "scope", scope),
-                             err);
+            rc = record_body(ctx, "cert.body.scope", o.id,
+                             json_pack("{s:s,s:O}", "action", "scope", "scope", scope), err);
         rc = finish(ctx, rc, err);
     }
     json_decref(b);
@@ -175,8 +181,8 @@ static tj_status record_key(svc_ctx *ctx, const char *kind, const char *key_id, 
     return rc;
 }
 
-tj_status svc_cert_key_add(svc_ctx *ctx, const char *org, const unsigned char pk[LEDGER_PK_SIZE], char **key_id_out,
-                           tj_error *err)
+tj_status svc_cert_key_add(svc_ctx *ctx, const char *org, const unsigned char pk[LEDGER_PK_SIZE],
+                           char **key_id_out, tj_error *err)
 {
     tj_status rc = svc_require(ctx, REGULATORS, "register body keys", err);
     if (rc)
@@ -204,8 +210,8 @@ tj_status svc_cert_key_add(svc_ctx *ctx, const char *org, const unsigned char pk
                 rc = record_key(ctx, "cert.key.retire", inst_str(k, "key_id"),
                                 json_pack("{s:s,s:s}", "action", "retire", "replaced_by", id), err);
         }
-        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s}", "key_id", id, "org_id", o.id, "public_key", hex, "status",
-                                "active", "added_at", at);
+        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s}", "key_id", id, "org_id", o.id, "public_key", hex,
+                                "status", "active", "added_at", at);
         if (!rc)
             rc = store_cert_key_insert(ctx->db, row, err);
         json_decref(row);
@@ -276,22 +282,26 @@ tj_status svc_cert_catalogue_put(svc_ctx *ctx, const json_t *entry, tj_error *er
     tj_status rc = svc_require(ctx, REGULATORS, "edit the certification catalogue", err);
     if (rc)
         return rc;
-    const char *cat = inst_str(entry, "category"), *zh = inst_str(entry, "name_zh"), *en = inst_str(entry, "name_en"),
-               *rule = inst_str(entry, "rule_id"), *status = inst_str(entry, "status");
+    const char *cat = inst_str(entry, "category"), *zh = inst_str(entry, "name_zh"),
+               *en = inst_str(entry, "name_en"), *rule = inst_str(entry, "rule_id"),
+               *status = inst_str(entry, "status");
     json_t *vm = json_object_get(entry, "validity_months");
-    if ((rc = inst_check_text(cat, 100, "category", 1, err)) || (rc = inst_check_text(zh, 200, "name_zh", 1, err)) ||
-        (rc = inst_check_text(en, 200, "name_en", 1, err)) || (rc = inst_check_text(rule, 200, "rule_id", 1, err)) ||
+    if ((rc = inst_check_text(cat, 100, "category", 1, err)) ||
+        (rc = inst_check_text(zh, 200, "name_zh", 1, err)) ||
+        (rc = inst_check_text(en, 200, "name_en", 1, err)) ||
+        (rc = inst_check_text(rule, 200, "rule_id", 1, err)) ||
         (rc = inst_check_text(inst_str(entry, "source"), 2000, "source", 0, err)) ||
         (rc = inst_check_text(inst_str(entry, "note"), 2000, "note", 0, err)))
         return rc;
-    if (vm && !json_is_null(vm) && (!json_is_integer(vm) || json_integer_value(vm) < 1 || json_integer_value(vm) > 120))
+    if (vm && !json_is_null(vm) &&
+        (!json_is_integer(vm) || json_integer_value(vm) < 1 || json_integer_value(vm) > 120))
         return tj_error_set(err, TJ_ERR_INPUT, "validity_months", "validity_months is a whole number 1..120");
     if (status && strcmp(status, "active") && strcmp(status, "removed"))
         return tj_error_set(err, TJ_ERR_INPUT, "status", "status is active or removed");
     char at[INST_TIME_SIZE];
     inst_now(at);
-    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s?,s:s?,s:s,s:s}", "category", cat, "name_zh", zh, "name_en",
-                            en, "rule_id", rule, "validity_months",
+    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s?,s:s?,s:s,s:s}", "category", cat, "name_zh", zh,
+                            "name_en", en, "rule_id", rule, "validity_months",
                             (json_int_t)(json_is_integer(vm) ? json_integer_value(vm) : 24), "status",
                             status ? status : "active", "source", inst_str(entry, "source"), "note",
                             inst_str(entry, "note"), "updated_at", at, "updated_by", ctx->who.id);
@@ -322,8 +332,9 @@ tj_status svc_cert_catalogue_import(svc_ctx *ctx, const char *path, int *count, 
     if (!doc)
         return tj_error_set_at(err, TJ_ERR_INPUT, path, jerr.line, jerr.column, "%s", jerr.text);
     json_t *entries = json_object_get(doc, "entries");
-    tj_status rc = json_is_array(entries) ? TJ_OK
-                                          : tj_error_set(err, TJ_ERR_INPUT, path, "a catalogue file has \"entries\"");
+    tj_status rc = json_is_array(entries)
+                       ? TJ_OK
+                       : tj_error_set(err, TJ_ERR_INPUT, path, "a catalogue file has \"entries\"");
     if (!rc)
         rc = svc_begin(ctx, err);
     if (!rc) {
@@ -363,16 +374,17 @@ tj_status svc_dishonest_add(svc_ctx *ctx, const char *org, const char *reason, c
     if (!from)
         inst_now(f);
     if (until && !inst_time_parse(until, u))
-        return tj_error_set(err, TJ_ERR_INPUT, "until", "until is a date (YYYY-MM-DD) or time (RFC 3339 UTC)");
+        return tj_error_set(err, TJ_ERR_INPUT, "until",
+                            "until is a date (YYYY-MM-DD) or time (RFC 3339 UTC)");
     if (until && strcmp(u, f) <= 0)
         return tj_error_set(err, TJ_ERR_INPUT, "until", "the period ends before it begins / 期限有误");
     store_org o;
     if ((rc = store_org_get(ctx->db, org, &o, err)))
         return rc;
     char *id = svc_new_uuid();
-    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s}", "id", id, "org_id", o.id, "reason", reason,
-                            "legal_basis", legal_basis, "listed_from", f, "listed_until", until ? u : NULL,
-                            "listed_by", ctx->who.id);
+    json_t *row =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s}", "id", id, "org_id", o.id, "reason", reason, "legal_basis",
+                  legal_basis, "listed_from", f, "listed_until", until ? u : NULL, "listed_by", ctx->who.id);
     json_t *state = NULL;
     if (!id || !row)
         rc = nomem(err);
@@ -445,9 +457,9 @@ tj_status svc_dishonest_listed(store_db *db, const char *org_id, int *listed, tj
 
 /* ---- the certification workflow ------------------------------------------------- */
 
-static const char *const cert_states[] = {"applied",  "accepted",  "declined", "planned", "documents_reviewed",
-                                          "inspected", "verified", "evaluated", "certified", "refused",
-                                          "withdrawn", NULL};
+static const char *const cert_states[] = {
+    "applied",  "accepted",  "declined",  "planned", "documents_reviewed", "inspected",
+    "verified", "evaluated", "certified", "refused", "withdrawn",          NULL};
 
 #define BODY SVC_ROLE_VERIFIER
 #define HOLDER SVC_ROLE_ENTERPRISE
@@ -497,7 +509,8 @@ static int same_rule(const char *footprint_rule, const char *catalogue_rule)
     return strlen(catalogue_rule) == n && !strncmp(footprint_rule, catalogue_rule, n);
 }
 
-static tj_status app_state_record(svc_ctx *ctx, const char *kind, const char *id, json_t *change, tj_error *err)
+static tj_status app_state_record(svc_ctx *ctx, const char *kind, const char *id, json_t *change,
+                                  tj_error *err)
 {
     json_t *state = NULL;
     tj_status rc = store_cert_app_get(ctx->db, id, &state, err);
@@ -508,27 +521,30 @@ static tj_status app_state_record(svc_ctx *ctx, const char *kind, const char *id
     return rc;
 }
 
-static tj_status add_step(svc_ctx *ctx, const char *app_id, const char *action, const char *from, const char *to,
-                          const char *comment, const char *due, const char *footprint, const char *at, tj_error *err)
+static tj_status add_step(svc_ctx *ctx, const char *app_id, const char *action, const char *from,
+                          const char *to, const char *comment, const char *due, const char *footprint,
+                          const char *at, tj_error *err)
 {
     json_t *steps = NULL;
     tj_status rc = store_cert_step_list(ctx->db, app_id, &steps, err);
     if (rc)
         return rc;
-    json_t *row = json_pack("{s:s,s:I,s:s,s:s?,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?}", "application_id", app_id, "seq",
-                            (json_int_t)json_array_size(steps) + 1, "action", action, "from_state", from, "to_state",
-                            to, "actor", ctx->who.id, "org", ctx->who.org_id, "at", at, "comment", comment, "due_at",
-                            due, "footprint_id", footprint);
+    json_t *row = json_pack("{s:s,s:I,s:s,s:s?,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?}", "application_id", app_id,
+                            "seq", (json_int_t)json_array_size(steps) + 1, "action", action, "from_state",
+                            from, "to_state", to, "actor", ctx->who.id, "org", ctx->who.org_id, "at", at,
+                            "comment", comment, "due_at", due, "footprint_id", footprint);
     json_decref(steps);
     rc = row ? store_cert_step_insert(ctx->db, row, err) : nomem(err);
     json_decref(row);
     return rc;
 }
 
-tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *body, char **id_out, tj_error *err)
+tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *body, char **id_out,
+                         tj_error *err)
 {
     *id_out = NULL;
-    tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "apply for label certification", err);
+    tj_status rc =
+        svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "apply for label certification", err);
     if (rc)
         return rc;
     int listed = 0;
@@ -547,20 +563,22 @@ tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *bod
     char at[INST_TIME_SIZE];
     inst_now(at);
     if (strcmp(f.owner_org, ctx->who.org_id)) {
-        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "footprint", "no footprint \"%s\" / 碳足迹记录不存在", footprint_id);
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "footprint", "no footprint \"%s\" / 碳足迹记录不存在",
+                          footprint_id);
         goto out;
     }
     if (f.replaced_by) {
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "footprint",
-                          "footprint %s was replaced by %s: apply with the current one / 该记录已被替代", f.id,
-                          f.replaced_by);
+                          "footprint %s was replaced by %s: apply with the current one / 该记录已被替代",
+                          f.id, f.replaced_by);
         goto out;
     }
     if (strcmp(f.check_status, "conforming")) {
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "footprint",
-                          "footprint %s is %s against its rule: only a footprint whose rule check passed may be "
-                          "certified / 仅核算规则检查通过的碳足迹可申请认证",
-                          f.id, f.check_status);
+        rc = tj_error_set(
+            err, TJ_ERR_CONFLICT, "footprint",
+            "footprint %s is %s against its rule: only a footprint whose rule check passed may be "
+            "certified / 仅核算规则检查通过的碳足迹可申请认证",
+            f.id, f.check_status);
         goto out;
     }
     if ((rc = store_cert_catalogue_list(ctx->db, &cats, err)))
@@ -604,9 +622,10 @@ tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *bod
         goto out;
     }
     if (!(id = svc_new_uuid()) ||
-        !(row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:n,s:n,s:s,s:s}", "id", id, "applicant_org", ctx->who.org_id,
-                          "body_org", bo.id, "category", category, "footprint_id", f.id, "status", "applied", "due_at",
-                          "label_number", "created_at", at, "updated_at", at))) {
+        !(row =
+              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:n,s:n,s:s,s:s}", "id", id, "applicant_org",
+                        ctx->who.org_id, "body_org", bo.id, "category", category, "footprint_id", f.id,
+                        "status", "applied", "due_at", "label_number", "created_at", at, "updated_at", at))) {
         rc = nomem(err);
         goto out;
     }
@@ -617,8 +636,8 @@ tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *bod
         rc = add_step(ctx, id, "apply", NULL, "applied", NULL, NULL, f.id, at, err);
     if (!rc)
         rc = app_state_record(ctx, "cert.apply", id,
-                              json_pack("{s:s,s:s,s:s,s:s}", "action", "apply", "footprint", f.id, "body", bo.id,
-                                        "category", category),
+                              json_pack("{s:s,s:s,s:s,s:s}", "action", "apply", "footprint", f.id, "body",
+                                        bo.id, "category", category),
                               err);
     rc = finish(ctx, rc, err);
 out:
@@ -696,27 +715,30 @@ tj_status svc_cert_document_add(svc_ctx *ctx, const char *app_id, const char *na
     for (const char *const *t = doc_types; *t; t++)
         known |= media_type && !strcmp(*t, media_type);
     if (!known)
-        return tj_error_set(err, TJ_ERR_INPUT, "media_type",
-                            "media type %s is not accepted: PDF, PNG, JPEG, text, CSV, JSON or .xlsx / 不接受的文件类型",
-                            media_type ? media_type : "(none)");
+        return tj_error_set(
+            err, TJ_ERR_INPUT, "media_type",
+            "media type %s is not accepted: PDF, PNG, JPEG, text, CSV, JSON or .xlsx / 不接受的文件类型",
+            media_type ? media_type : "(none)");
     if (len == 0 || len > SVC_CERT_DOC_MAX)
-        return tj_error_set(err, TJ_ERR_INPUT, "size", "a document is 1 byte to %u MiB; this one is %zu bytes / "
-                                                       "文件大小超出限制",
+        return tj_error_set(err, TJ_ERR_INPUT, "size",
+                            "a document is 1 byte to %u MiB; this one is %zu bytes / "
+                            "文件大小超出限制",
                             SVC_CERT_DOC_MAX >> 20, len);
     if (!looks_like(media_type, data, len))
-        return tj_error_set(err, TJ_ERR_INPUT, "media_type", "the content of %s is not %s / 文件内容与类型不符", name,
-                            media_type);
+        return tj_error_set(err, TJ_ERR_INPUT, "media_type",
+                            "the content of %s is not %s / 文件内容与类型不符", name, media_type);
     json_t *app = NULL;
     if ((rc = load_app(ctx, app_id, &app, err)))
         return rc;
     const char *st = inst_str(app, "status");
     if (!(ctx->who.roles & SVC_ROLE_OPERATOR) && !svc_owns(ctx, inst_str(app, "applicant_org")) &&
         !svc_owns(ctx, inst_str(app, "body_org")))
-        rc = tj_error_set(err, TJ_ERR_PERM, NULL, "only the applicant and the body add documents / 仅申请方和认证机构可提交文件");
+        rc = tj_error_set(err, TJ_ERR_PERM, NULL,
+                          "only the applicant and the body add documents / 仅申请方和认证机构可提交文件");
     else if (!strcmp(st, "certified") || !strcmp(st, "declined") || !strcmp(st, "refused") ||
              !strcmp(st, "withdrawn"))
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "status", "application %s is %s: no more documents / 申请已结束",
-                          app_id, st);
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "status",
+                          "application %s is %s: no more documents / 申请已结束", app_id, st);
     char sha[65], at[INST_TIME_SIZE];
     inst_sha256_hex(data, len, sha);
     inst_now(at);
@@ -726,19 +748,21 @@ tj_status svc_cert_document_add(svc_ctx *ctx, const char *app_id, const char *na
         rc = nomem(err);
     if (!rc) {
         sodium_bin2base64(b64, b64len, data, len, sodium_base64_VARIANT_ORIGINAL);
-        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "application_id", app_id, "sha256", sha, "name", name,
-                                "state", st, "added_by", ctx->who.id, "org", ctx->who.org_id, "added_at", at);
+        json_t *row =
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "application_id", app_id, "sha256", sha, "name", name,
+                      "state", st, "added_by", ctx->who.id, "org", ctx->who.org_id, "added_at", at);
         if (!(rc = svc_begin(ctx, err))) {
             rc = store_cert_doc_put(ctx->db, sha, media_type, (int64_t)len, b64, err);
             if (!rc)
                 rc = store_cert_evidence_insert(ctx->db, row, err);
             if (rc == TJ_ERR_DB)
-                tj_error_set(err, TJ_ERR_CONFLICT, "document", "this document is on the application already / 文件已提交");
+                tj_error_set(err, TJ_ERR_CONFLICT, "document",
+                             "this document is on the application already / 文件已提交");
             if (!rc)
                 rc = app_state_record(ctx, "cert.document", app_id,
-                                      json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "action", "document", "sha256", sha,
-                                                "name", name, "media_type", media_type, "size", (json_int_t)len,
-                                                "state", st),
+                                      json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "action", "document", "sha256",
+                                                sha, "name", name, "media_type", media_type, "size",
+                                                (json_int_t)len, "state", st),
                                       err);
             if (rc == TJ_ERR_DB)
                 rc = TJ_ERR_CONFLICT;
@@ -767,8 +791,8 @@ tj_status svc_cert_document_get(svc_ctx *ctx, const char *app_id, const char *sh
     json_t *e;
     json_array_foreach(ev, i, e) found |= !strcmp(inst_str(e, "sha256"), sha256);
     if (!rc && !found)
-        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "sha256", "no document %s on application %s / 文件不存在", sha256,
-                          app_id);
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "sha256", "no document %s on application %s / 文件不存在",
+                          sha256, app_id);
     if (!rc)
         rc = store_cert_doc_get(ctx->db, sha256, &doc, err);
     if (!rc) {
@@ -776,14 +800,15 @@ tj_status svc_cert_document_get(svc_ctx *ctx, const char *app_id, const char *sh
         size_t cap = strlen(b64) + 1;
         if (!(*data = malloc(cap)) || !(*media_type = strdup(inst_str(doc, "media_type"))))
             rc = nomem(err);
-        else if (sodium_base642bin(*data, cap, b64, strlen(b64), NULL, len, NULL, sodium_base64_VARIANT_ORIGINAL))
+        else if (sodium_base642bin(*data, cap, b64, strlen(b64), NULL, len, NULL,
+                                   sodium_base64_VARIANT_ORIGINAL))
             rc = tj_error_set(err, TJ_ERR_DB, "content", "document %s is damaged in the database", sha256);
         else {
             char check[65];
             inst_sha256_hex(*data, *len, check);
             if (strcmp(check, sha256))
-                rc = tj_error_set(err, TJ_ERR_DB, "content", "document %s does not match its digest / 文件摘要不符",
-                                  sha256);
+                rc = tj_error_set(err, TJ_ERR_DB, "content",
+                                  "document %s does not match its digest / 文件摘要不符", sha256);
         }
         if (rc) {
             free(*data);
@@ -798,7 +823,8 @@ tj_status svc_cert_document_get(svc_ctx *ctx, const char *app_id, const char *sh
     return rc;
 }
 
-tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in *in, json_t **out, tj_error *err)
+tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in *in, json_t **out,
+                        tj_error *err)
 {
     if (out)
         *out = NULL;
@@ -817,7 +843,8 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
     if ((rc = inst_check_text(in->comment, 4000, "comment", 0, err)))
         goto out;
     if (in->due_at && !inst_time_parse(in->due_at, due)) {
-        rc = tj_error_set(err, TJ_ERR_INPUT, "due_at", "a deadline is a date (YYYY-MM-DD) or RFC 3339 UTC time");
+        rc = tj_error_set(err, TJ_ERR_INPUT, "due_at",
+                          "a deadline is a date (YYYY-MM-DD) or RFC 3339 UTC time");
         goto out;
     }
     if ((rc = store_cert_evidence_list(ctx->db, app_id, &ev, err)))
@@ -825,8 +852,8 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
     size_t i;
     json_t *e;
     json_array_foreach(ev, i, e) has_evidence |= !strcmp(inst_str(e, "state"), from);
-    if ((rc = svc_workflow_step(&svc_cert_workflow, ctx, in->action, from, app_id, in->comment, has_evidence, &t,
-                                err)))
+    if ((rc = svc_workflow_step(&svc_cert_workflow, ctx, in->action, from, app_id, in->comment, has_evidence,
+                                &t, err)))
         goto out;
     /* the owner of the step: the body's own principals, the applicant's own */
     if (!(ctx->who.roles & SVC_ROLE_OPERATOR)) {
@@ -835,7 +862,8 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
         int holder_step = (t->roles & SVC_ROLE_ENTERPRISE) && (ctx->who.roles & SVC_ROLE_ENTERPRISE) &&
                           !strcmp(ctx->who.org_id, inst_str(app, "applicant_org"));
         if (!body_step && !holder_step) {
-            rc = tj_error_set(err, TJ_ERR_PERM, NULL, "%s may not %s application %s: that is the %s's step / 无权执行该步骤",
+            rc = tj_error_set(err, TJ_ERR_PERM, NULL,
+                              "%s may not %s application %s: that is the %s's step / 无权执行该步骤",
                               ctx->who.name, in->action, app_id,
                               (t->roles & SVC_ROLE_VERIFIER) ? "certification body" : "applicant");
             goto out;
@@ -846,8 +874,9 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
         goto out;
     }
     if (!strcmp(in->action, "decide") && !in->key) {
-        rc = tj_error_set(err, TJ_ERR_USAGE, "key", "a positive decision signs the label: give the body's key / "
-                                                  "颁发标识需认证机构私钥");
+        rc = tj_error_set(err, TJ_ERR_USAGE, "key",
+                          "a positive decision signs the label: give the body's key / "
+                          "颁发标识需认证机构私钥");
         goto out;
     }
     if ((rc = svc_begin(ctx, err)))
@@ -858,16 +887,18 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
         svc_ctx as;
         if (!(rc = svc_ctx_init(&as, ctx->db, ctx->who.id, ctx->who.name, inst_str(app, "applicant_org"),
                                 SVC_ROLE_ENTERPRISE, err))) {
-            svc_footprint_save_opts so = {.replaces = inst_str(app, "footprint_id"), .rules_dir = in->rules_dir};
+            svc_footprint_save_opts so = {.replaces = inst_str(app, "footprint_id"),
+                                          .rules_dir = in->rules_dir};
             rc = svc_footprint_save(&as, in->recalculation, &so, &new_fp, err);
             svc_ctx_release(&as);
         }
         store_footprint nf;
         if (!rc && !(rc = store_footprint_get(ctx->db, new_fp, 0, &nf, err))) {
             if (strcmp(nf.check_status, "conforming"))
-                rc = tj_error_set(err, TJ_ERR_CONFLICT, "recalculation",
-                                  "the recalculated footprint is %s against its rule / 复核计算结果不符合核算规则",
-                                  nf.check_status);
+                rc = tj_error_set(
+                    err, TJ_ERR_CONFLICT, "recalculation",
+                    "the recalculated footprint is %s against its rule / 复核计算结果不符合核算规则",
+                    nf.check_status);
             store_footprint_release(&nf);
         }
         if (!rc)
@@ -876,8 +907,9 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
     if (!rc && !strcmp(in->action, "decide")) {
         int listed = 0;
         if (!(rc = svc_dishonest_listed(ctx->db, inst_str(app, "applicant_org"), &listed, err)) && listed)
-            rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL,
-                              "the applicant is on the dishonest-entity list: no label may be issued / 申请方在失信名单中");
+            rc = tj_error_set(
+                err, TJ_ERR_CONFLICT, NULL,
+                "the applicant is on the dishonest-entity list: no label may be issued / 申请方在失信名单中");
         if (!rc)
             rc = svc_label_issue(ctx, app, in->key, in->public_url, at, &number, err);
         if (!rc)
@@ -890,7 +922,8 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
         rc = store_cert_app_update(ctx->db, app, err);
     }
     if (!rc)
-        rc = add_step(ctx, app_id, in->action, from, t->to, in->comment, in->due_at ? due : NULL, new_fp, at, err);
+        rc = add_step(ctx, app_id, in->action, from, t->to, in->comment, in->due_at ? due : NULL, new_fp, at,
+                      err);
     if (!rc) {
         json_t *change = svc_workflow_change_json(in->action, from, t->to, in->comment);
         if (in->due_at)
@@ -929,10 +962,10 @@ tj_status svc_cert_application_get(svc_ctx *ctx, const char *id, json_t **out, t
         const char *st = inst_str(app, "status");
         for (size_t i = 0; i < svc_cert_workflow.ntransitions; i++)
             if (!strcmp(cert_transitions[i].from, st) && strcmp(cert_transitions[i].action, "comment"))
-                json_array_append_new(next, json_pack("{s:s,s:s,s:b}", "action", cert_transitions[i].action, "by",
-                                                      cert_transitions[i].roles & SVC_ROLE_VERIFIER ? "body"
-                                                                                                    : "applicant",
-                                                      "needs_evidence", cert_transitions[i].needs_evidence));
+                json_array_append_new(
+                    next, json_pack("{s:s,s:s,s:b}", "action", cert_transitions[i].action, "by",
+                                    cert_transitions[i].roles & SVC_ROLE_VERIFIER ? "body" : "applicant",
+                                    "needs_evidence", cert_transitions[i].needs_evidence));
         json_object_set_new(app, "next", next);
         *out = app;
         app = NULL;

@@ -38,8 +38,8 @@
 /* ---- bodies and keys ---- */
 /* Register an organisation of kind certification_body (regulator).  scope:
  * a JSON array of catalogue categories (each must be in the catalogue). */
-tj_status svc_cert_body_register(svc_ctx *ctx, const char *org, const char *accreditation, const json_t *scope,
-                                 tj_error *err);
+tj_status svc_cert_body_register(svc_ctx *ctx, const char *org, const char *accreditation,
+                                 const json_t *scope, tj_error *err);
 /* Replace a body's scope (regulator). */
 tj_status svc_cert_body_set_scope(svc_ctx *ctx, const char *org, const json_t *scope, tj_error *err);
 /* Every body with its scope and keys (public). */
@@ -47,8 +47,8 @@ tj_status svc_cert_body_list(svc_ctx *ctx, json_t **out, tj_error *err);
 /* Register a public key for a body (regulator); the body's active key, if
  * any, is retired.  *key_id_out (may be NULL) gets its id (the first 16 hex
  * digits of SHA-256 of the key). */
-tj_status svc_cert_key_add(svc_ctx *ctx, const char *org, const unsigned char pk[LEDGER_PK_SIZE], char **key_id_out,
-                           tj_error *err);
+tj_status svc_cert_key_add(svc_ctx *ctx, const char *org, const unsigned char pk[LEDGER_PK_SIZE],
+                           char **key_id_out, tj_error *err);
 /* Revoke a key (regulator): labels it signed no longer verify. */
 tj_status svc_cert_key_revoke(svc_ctx *ctx, const char *key_id, const char *reason, tj_error *err);
 /* The keyring {type: "tanji-keyring/v1", keys: [...]}, every body's keys
@@ -84,7 +84,8 @@ extern const svc_workflow svc_cert_workflow;
 
 /* Apply (enterprise): footprint of the applicant's organisation, to body
  * (organisation id or name).  *id_out gets the application id. */
-tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *body, char **id_out, tj_error *err);
+tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *body, char **id_out,
+                         tj_error *err);
 
 /* Evidence limits. */
 #define SVC_CERT_DOC_MAX (20u * 1024u * 1024u)
@@ -99,8 +100,8 @@ tj_status svc_cert_document_get(svc_ctx *ctx, const char *app_id, const char *sh
                                 size_t *len, char **media_type, tj_error *err);
 
 typedef struct svc_cert_step_in {
-    const char *action;  /* accept, decline, plan, review_documents, inspect, verify, evaluate, decide, refuse,
-                            withdraw, comment */
+    const char *action; /* accept, decline, plan, review_documents, inspect, verify, evaluate, decide, refuse,
+                           withdraw, comment */
     const char *comment; /* required for decline, refuse, withdraw, comment */
     const char *due_at;  /* deadline of the next step (RFC 3339 or date), optional */
     /* verify: the body's recalculation with its own findings, saved as a new
@@ -114,7 +115,8 @@ typedef struct svc_cert_step_in {
 } svc_cert_step_in;
 
 /* Take one step.  *out (may be NULL) gets the application after it. */
-tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in *in, json_t **out, tj_error *err);
+tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in *in, json_t **out,
+                        tj_error *err);
 /* An application with its steps and evidence. */
 tj_status svc_cert_application_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err);
 /* Applications the principal may see, newest first. */
@@ -122,9 +124,10 @@ tj_status svc_cert_application_list(svc_ctx *ctx, int limit, int offset, json_t 
 
 /* Ledger state sources (services/ledger_sources.c). */
 tj_status svc_cert_each_body_state(store_db *db,
-                                   tj_status (*emit)(void *, const char *, const json_t *, tj_error *), void *arg,
-                                   tj_error *err);
-tj_status svc_cert_each_key_state(store_db *db, tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
+                                   tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
+                                   void *arg, tj_error *err);
+tj_status svc_cert_each_key_state(store_db *db,
+                                  tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
                                   void *arg, tj_error *err);
 tj_status svc_cert_each_catalogue_state(store_db *db,
                                         tj_status (*emit)(void *, const char *, const json_t *, tj_error *),

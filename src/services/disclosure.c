@@ -10,14 +10,21 @@
 #include "store/footprint_sql.h"
 #include "store/inst_sql.h"
 
-static tj_status nomem(tj_error *err) { return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory"); }
+static tj_status nomem(tj_error *err)
+{
+    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+}
 
-static const char *const secret_fields[] = {"stages", "processes", "suppliers", "activity_data", "factors", NULL};
+static const char *const secret_fields[] = {"stages",        "processes", "suppliers",
+                                            "activity_data", "factors",   NULL};
 
-static json_t *disc_state(const json_t *row) { return json_deep_copy(row); }
+static json_t *disc_state(const json_t *row)
+{
+    return json_deep_copy(row);
+}
 
-tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const char *scope, const json_t *partners,
-                                 const json_t *fields, char **id_out, tj_error *err)
+tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const char *scope,
+                                 const json_t *partners, const json_t *fields, char **id_out, tj_error *err)
 {
     if (id_out)
         *id_out = NULL;
@@ -30,7 +37,8 @@ tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const c
     size_t i;
     json_t *v;
     if (!strcmp(scope, "partners") && (!json_is_array(partners) || !json_array_size(partners)))
-        rc = tj_error_set(err, TJ_ERR_USAGE, "partners", "a disclosure for partners names them / 需指定合作伙伴");
+        rc = tj_error_set(err, TJ_ERR_USAGE, "partners",
+                          "a disclosure for partners names them / 需指定合作伙伴");
     json_array_foreach(partners, i, v)
     {
         store_org o;
@@ -55,8 +63,10 @@ tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const c
             json_array_append(fl, v);
     }
     store_footprint f = {0};
-    if (!rc && !(rc = store_footprint_get(ctx->db, footprint_id, 0, &f, err)) && strcmp(f.owner_org, ctx->who.org_id))
-        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "footprint", "no footprint \"%s\" / 碳足迹记录不存在", footprint_id);
+    if (!rc && !(rc = store_footprint_get(ctx->db, footprint_id, 0, &f, err)) &&
+        strcmp(f.owner_org, ctx->who.org_id))
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "footprint", "no footprint \"%s\" / 碳足迹记录不存在",
+                          footprint_id);
     char *id = NULL, *ptext = NULL, *ftext = NULL;
     char at[INST_TIME_SIZE];
     inst_now(at);
@@ -65,9 +75,9 @@ tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const c
         id = svc_new_uuid();
         ptext = json_dumps(pids, JSON_COMPACT);
         ftext = json_dumps(fl, JSON_COMPACT);
-        row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:n,s:n}", "id", id, "footprint_id", f.id, "owner_org",
-                        ctx->who.org_id, "scope", scope, "partners", ptext, "fields", ftext, "status", "published",
-                        "published_at", at, "withdrawn_at", "withdraw_reason");
+        row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:n,s:n}", "id", id, "footprint_id", f.id,
+                        "owner_org", ctx->who.org_id, "scope", scope, "partners", ptext, "fields", ftext,
+                        "status", "published", "published_at", at, "withdrawn_at", "withdraw_reason");
         if (!row)
             rc = nomem(err);
     }
@@ -127,8 +137,10 @@ tj_status svc_disclosure_withdraw(svc_ctx *ctx, const char *id, const char *reas
     if ((rc = store_disclosure_get(ctx->db, id, &d, err)))
         return rc;
     if (!svc_owns(ctx, inst_str(d, "owner_org"))) {
-        rc = may_read(ctx, d) ? tj_error_set(err, TJ_ERR_PERM, NULL, "only its owner withdraws a disclosure / 仅披露方可撤回")
-                              : tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no disclosure \"%s\" / 披露记录不存在", id);
+        rc = may_read(ctx, d)
+                 ? tj_error_set(err, TJ_ERR_PERM, NULL,
+                                "only its owner withdraws a disclosure / 仅披露方可撤回")
+                 : tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no disclosure \"%s\" / 披露记录不存在", id);
     } else if (!strcmp(inst_str(d, "status"), "withdrawn")) {
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "status", "disclosure %s is withdrawn already / 已撤回", id);
     } else if (!(rc = svc_begin(ctx, err))) {
@@ -163,19 +175,20 @@ static void add_secret(json_t *out, const char *field, const json_t *model, cons
         {
             if (!strcmp(field, "processes"))
                 json_array_append_new(a, json_pack("{s:O?,s:O?,s:O?}", "id", json_object_get(p, "id"), "name",
-                                                   json_object_get(p, "name"), "stage", json_object_get(p, "stage")));
+                                                   json_object_get(p, "name"), "stage",
+                                                   json_object_get(p, "stage")));
             else if (!strcmp(field, "suppliers")) {
                 json_t *s = json_object_get(p, "supplier");
                 if (s)
-                    json_array_append_new(a, json_pack("{s:O?,s:O}", "process", json_object_get(p, "id"), "supplier", s));
+                    json_array_append_new(
+                        a, json_pack("{s:O?,s:O}", "process", json_object_get(p, "id"), "supplier", s));
             } else { /* activity_data */
                 size_t k;
                 json_t *x;
-                json_array_foreach(json_object_get(p, "exchanges"), k, x)
-                    json_array_append_new(a, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "process", json_object_get(p, "id"),
-                                                       "flow", json_object_get(x, "flow"), "direction",
-                                                       json_object_get(x, "direction"), "amount",
-                                                       json_object_get(x, "amount"), "unit", json_object_get(x, "unit")));
+                json_array_foreach(json_object_get(p, "exchanges"), k, x) json_array_append_new(
+                    a, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "process", json_object_get(p, "id"), "flow",
+                                 json_object_get(x, "flow"), "direction", json_object_get(x, "direction"),
+                                 "amount", json_object_get(x, "amount"), "unit", json_object_get(x, "unit")));
             }
         }
         json_object_set_new(out, field, a);
@@ -209,12 +222,12 @@ static tj_status disclosure_view(svc_ctx *ctx, const json_t *d, json_t **out, tj
     json_t *result = json_loads(f.result ? f.result : "{}", 0, NULL);
     json_t *model = json_loads(f.model ? f.model : "{}", 0, NULL);
     json_t *rm = json_object_get(result, "model");
-    json_t *fp = json_pack("{s:s,s:s,s:f,s:s,s:f,s:f,s:s,s:s?,s:s,s:O?,s:O?,s:O?,s:s}", "id", f.id, "product",
-                           f.product, "value", f.total / (f.amount > 0 ? f.amount : 1), "unit", "kg CO2e",
-                           "declared_amount", f.amount, "total", f.total, "declared_unit", f.unit, "rule", f.rule_id,
-                           "check_status", f.check_status, "boundary", json_object_get(rm, "boundary"),
-                           "reference_period", json_object_get(rm, "reference_period"), "geography",
-                           json_object_get(rm, "geography"), "gwp", f.gwp);
+    json_t *fp = json_pack(
+        "{s:s,s:s,s:f,s:s,s:f,s:f,s:s,s:s?,s:s,s:O?,s:O?,s:O?,s:s}", "id", f.id, "product", f.product,
+        "value", f.total / (f.amount > 0 ? f.amount : 1), "unit", "kg CO2e", "declared_amount", f.amount,
+        "total", f.total, "declared_unit", f.unit, "rule", f.rule_id, "check_status", f.check_status,
+        "boundary", json_object_get(rm, "boundary"), "reference_period",
+        json_object_get(rm, "reference_period"), "geography", json_object_get(rm, "geography"), "gwp", f.gwp);
     json_t *fl = json_loads(inst_str(d, "fields"), 0, NULL);
     size_t i;
     json_t *x;
@@ -252,8 +265,8 @@ tj_status svc_disclosure_list(svc_ctx *ctx, int mine, int limit, int offset, jso
     if (limit <= 0 || limit > 1000)
         limit = limit <= 0 ? 50 : 1000;
     json_t *rows = NULL;
-    tj_status rc = store_disclosure_list(ctx->db, mine ? ctx->who.org_id : NULL, !mine, limit, offset < 0 ? 0 : offset,
-                                         &rows, err);
+    tj_status rc = store_disclosure_list(ctx->db, mine ? ctx->who.org_id : NULL, !mine, limit,
+                                         offset < 0 ? 0 : offset, &rows, err);
     if (rc)
         return rc;
     json_t *res = json_array();
@@ -275,8 +288,8 @@ tj_status svc_disclosure_list(svc_ctx *ctx, int mine, int limit, int offset, jso
 }
 
 tj_status svc_disclosure_each_state(store_db *db,
-                                    tj_status (*emit)(void *, const char *, const json_t *, tj_error *), void *arg,
-                                    tj_error *err)
+                                    tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
+                                    void *arg, tj_error *err)
 {
     tj_status rc = TJ_OK;
     for (int offset = 0;; offset += 500) {
@@ -298,16 +311,17 @@ static json_t *public_label(const json_t *l)
 {
     return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "number",
                      json_object_get(l, "number"), "product", json_object_get(l, "product"), "category",
-                     json_object_get(l, "category"), "holder", json_object_get(l, "holder_name"), "holder_org",
-                     json_object_get(l, "holder_org"), "region", json_object_get(l, "region"), "value",
-                     json_object_get(l, "value"), "declared_unit", json_object_get(l, "unit"), "grade",
-                     json_object_get(l, "grade"), "grade_version", json_object_get(l, "grade_version"), "status",
-                     json_object_get(l, "status"), "body", json_object_get(l, "body_name"), "issued_at",
-                     json_object_get(l, "issued_at"), "valid_until", json_object_get(l, "valid_until"), "year",
-                     json_object_get(l, "year"));
+                     json_object_get(l, "category"), "holder", json_object_get(l, "holder_name"),
+                     "holder_org", json_object_get(l, "holder_org"), "region", json_object_get(l, "region"),
+                     "value", json_object_get(l, "value"), "declared_unit", json_object_get(l, "unit"),
+                     "grade", json_object_get(l, "grade"), "grade_version",
+                     json_object_get(l, "grade_version"), "status", json_object_get(l, "status"), "body",
+                     json_object_get(l, "body_name"), "issued_at", json_object_get(l, "issued_at"),
+                     "valid_until", json_object_get(l, "valid_until"), "year", json_object_get(l, "year"));
 }
 
-tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int offset, json_t **out, tj_error *err)
+tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int offset, json_t **out,
+                              tj_error *err)
 {
     if (limit <= 0 || limit > 200)
         limit = limit <= 0 ? 20 : 200;
@@ -365,8 +379,8 @@ tj_status svc_registry_compare(svc_ctx *ctx, const char *category, int limit, js
         json_array_append_new(items, public_label(v[i]));
     free(v);
     *out = json_pack("{s:s,s:{s:O,s:O},s:s,s:o,s:I}", "category", category, "name", "zh",
-                     json_object_get(cat, "name_zh"), "en", json_object_get(cat, "name_en"), "unit", "kg CO2e",
-                     "labels", items, "total", (json_int_t)n);
+                     json_object_get(cat, "name_zh"), "en", json_object_get(cat, "name_en"), "unit",
+                     "kg CO2e", "labels", items, "total", (json_int_t)n);
     json_decref(rows);
     json_decref(cat);
     return *out ? TJ_OK : nomem(err);
@@ -390,7 +404,8 @@ static void csv_cell(FILE *o, const char *s)
 {
     /* quote always; neutralise formula-leading cells */
     fputc('"', o);
-    if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@') && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9'))
+    if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@') &&
+        !(s[0] == '-' && s[1] >= '0' && s[1] <= '9'))
         fputc('\'', o);
     for (; s && *s; s++) {
         if (*s == '"')
@@ -434,10 +449,11 @@ tj_status svc_esg_section(svc_ctx *ctx, const char *org, const char *format, con
     }
     char at[INST_TIME_SIZE];
     inst_now(at);
-    json_t *doc = rc ? NULL
-                     : json_pack("{s:s,s:s,s:{s:s,s:s,s:s?},s:s,s:o,s:o}", "type", "tanji-esg-section/v1", "lang",
-                                 zh ? "zh" : "en", "organisation", "id", o.id, "name", o.name, "region", o.region,
-                                 "generated_at", at, "labels", labels, "disclosed_footprints", products);
+    json_t *doc =
+        rc ? NULL
+           : json_pack("{s:s,s:s,s:{s:s,s:s,s:s?},s:s,s:o,s:o}", "type", "tanji-esg-section/v1", "lang",
+                       zh ? "zh" : "en", "organisation", "id", o.id, "name", o.name, "region", o.region,
+                       "generated_at", at, "labels", labels, "disclosed_footprints", products);
     if (rc)
         json_decref(labels), json_decref(products);
     labels = products = NULL;
@@ -452,8 +468,10 @@ tj_status svc_esg_section(svc_ctx *ctx, const char *org, const char *format, con
         if (!f) {
             rc = nomem(err);
         } else if (!strcmp(format, "csv")) {
-            fputs(zh ? "\"类型\",\"编号\",\"产品\",\"碳足迹 (kg CO2e)\",\"声明单位\",\"等级\",\"状态\",\"有效期至\"\n"
-                     : "\"kind\",\"id\",\"product\",\"footprint (kg CO2e)\",\"declared unit\",\"grade\",\"status\","
+            fputs(zh ? "\"类型\",\"编号\",\"产品\",\"碳足迹 (kg "
+                       "CO2e)\",\"声明单位\",\"等级\",\"状态\",\"有效期至\"\n"
+                     : "\"kind\",\"id\",\"product\",\"footprint (kg CO2e)\",\"declared "
+                       "unit\",\"grade\",\"status\","
                        "\"valid until\"\n",
                   f);
             json_array_foreach(json_object_get(doc, "labels"), i, d)
@@ -495,11 +513,13 @@ tj_status svc_esg_section(svc_ctx *ctx, const char *org, const char *format, con
                     zh ? "产品碳足迹信息披露" : "Product carbon footprint disclosure");
             html_esc(f, o.name);
             fprintf(f, " &middot; %s %s</p>\n", zh ? "生成时间" : "generated", at);
-            fprintf(f, "<table>\n<thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>"
-                       "</thead>\n<tbody>\n",
-                    zh ? "标识编号" : "label number", zh ? "产品" : "product",
-                    zh ? "碳足迹 (kg CO2e / 声明单位)" : "footprint (kg CO2e per declared unit)",
-                    zh ? "等级" : "grade", zh ? "状态" : "status", zh ? "有效期至" : "valid until");
+            fprintf(
+                f,
+                "<table>\n<thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>"
+                "</thead>\n<tbody>\n",
+                zh ? "标识编号" : "label number", zh ? "产品" : "product",
+                zh ? "碳足迹 (kg CO2e / 声明单位)" : "footprint (kg CO2e per declared unit)",
+                zh ? "等级" : "grade", zh ? "状态" : "status", zh ? "有效期至" : "valid until");
             json_array_foreach(json_object_get(doc, "labels"), i, d)
             {
                 fputs("<tr><td>", f);

@@ -26,8 +26,8 @@
 
 /* scope: public, partners (partners: array of organisation ids or names),
  * private.  fields: array of the secret field names above (may be NULL). */
-tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const char *scope, const json_t *partners,
-                                 const json_t *fields, char **id_out, tj_error *err);
+tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const char *scope,
+                                 const json_t *partners, const json_t *fields, char **id_out, tj_error *err);
 tj_status svc_disclosure_withdraw(svc_ctx *ctx, const char *id, const char *reason, tj_error *err);
 /* A disclosure as its reader may see it: public ones for anyone, partner
  * ones for the named partners and the owner, private ones for the owner;
@@ -38,7 +38,8 @@ tj_status svc_disclosure_get(svc_ctx *ctx, const char *id, json_t **out, tj_erro
 tj_status svc_disclosure_list(svc_ctx *ctx, int mine, int limit, int offset, json_t **out, tj_error *err);
 
 /* Registry search (public); filter keys as store_label_search. */
-tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int offset, json_t **out, tj_error *err);
+tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int offset, json_t **out,
+                              tj_error *err);
 /* A category's valid labels side by side, lowest value first: {category,
  * name, unit, labels: [{number, product, holder, value, unit, declared_unit,
  * grade, valid_until}]}. */
@@ -49,7 +50,7 @@ tj_status svc_esg_section(svc_ctx *ctx, const char *org, const char *format, con
                           tj_error *err);
 
 tj_status svc_disclosure_each_state(store_db *db,
-                                    tj_status (*emit)(void *, const char *, const json_t *, tj_error *), void *arg,
-                                    tj_error *err);
+                                    tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
+                                    void *arg, tj_error *err);
 
 #endif

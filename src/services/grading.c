@@ -9,7 +9,10 @@
 #include "services/label.h"
 #include "store/inst_sql.h"
 
-static tj_status nomem(tj_error *err) { return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory"); }
+static tj_status nomem(tj_error *err)
+{
+    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+}
 
 /* Quantile q of sorted v[0..n) (linear interpolation between order
  * statistics, as the Monte Carlo percentiles). */
@@ -33,8 +36,8 @@ static int cmp_double(const void *a, const void *b)
 
 static json_t *grade_of(const json_t *bench, double value)
 {
-    json_t *th = json_loads(inst_str(bench, "thresholds") ? inst_str(bench, "thresholds") : "null", JSON_DECODE_ANY,
-                            NULL);
+    json_t *th = json_loads(inst_str(bench, "thresholds") ? inst_str(bench, "thresholds") : "null",
+                            JSON_DECODE_ANY, NULL);
     json_t *out;
     json_int_t version = json_integer_value(json_object_get(bench, "version"));
     const char *method = inst_str(bench, "method");
@@ -46,15 +49,15 @@ static json_t *grade_of(const json_t *bench, double value)
                  "样本量不足，暂不分级",
                  (long long)json_integer_value(json_object_get(bench, "sample")),
                  (long long)json_integer_value(json_object_get(bench, "min_sample")));
-        out = json_pack("{s:n,s:I,s:s,s:I,s:s}", "grade", "benchmark_version", version, "method", method, "grades",
-                        grades, "reason", why);
+        out = json_pack("{s:n,s:I,s:s,s:I,s:s}", "grade", "benchmark_version", version, "method", method,
+                        "grades", grades, "reason", why);
     } else {
         json_int_t g = 1;
         size_t i;
         json_t *t;
         json_array_foreach(th, i, t) if (value > json_number_value(t)) g = (json_int_t)i + 2;
-        out = json_pack("{s:I,s:I,s:s,s:I}", "grade", g, "benchmark_version", version, "method", method, "grades",
-                        grades);
+        out = json_pack("{s:I,s:I,s:s,s:I}", "grade", g, "benchmark_version", version, "method", method,
+                        "grades", grades);
     }
     json_decref(th);
     return out;
@@ -94,15 +97,17 @@ static tj_status regrade_all(svc_ctx *ctx, const json_t *bench, tj_error *err)
         json_t *grade = json_object_get(g, "grade");
         /* every version is recorded on the label, changed grade or not */
         rc = svc_label_regrade(ctx, inst_str(l, "number"), grade, json_object_get(g, "benchmark_version"),
-                               inst_str(g, "reason") ? inst_str(g, "reason") : "new benchmark / 分级基准更新", err);
+                               inst_str(g, "reason") ? inst_str(g, "reason") : "new benchmark / 分级基准更新",
+                               err);
         json_decref(g);
     }
     json_decref(labels);
     return rc;
 }
 
-static tj_status make_version(svc_ctx *ctx, const char *category, const char *method, int grades, int min_sample,
-                              const json_t *thresholds, const char *note, json_t **out, tj_error *err)
+static tj_status make_version(svc_ctx *ctx, const char *category, const char *method, int grades,
+                              int min_sample, const json_t *thresholds, const char *note, json_t **out,
+                              tj_error *err)
 {
     char at[INST_TIME_SIZE];
     inst_now(at);
@@ -136,9 +141,9 @@ static tj_status make_version(svc_ctx *ctx, const char *category, const char *me
         th = json_deep_copy(thresholds);
     }
     char *th_text = th ? json_dumps(th, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    row = json_pack("{s:s,s:I,s:s,s:i,s:i,s:s?,s:I,s:s?,s:s,s:s}", "category", category, "version", version, "method",
-                    method, "grades", grades, "min_sample", min_sample, "thresholds", th_text, "sample",
-                    (json_int_t)n, "note", note, "created_at", at, "created_by", ctx->who.id);
+    row = json_pack("{s:s,s:I,s:s,s:i,s:i,s:s?,s:I,s:s?,s:s,s:s}", "category", category, "version", version,
+                    "method", method, "grades", grades, "min_sample", min_sample, "thresholds", th_text,
+                    "sample", (json_int_t)n, "note", note, "created_at", at, "created_by", ctx->who.id);
     free(th_text);
     if (!row) {
         rc = nomem(err);
@@ -170,8 +175,9 @@ out:
     return rc;
 }
 
-tj_status svc_grade_benchmark_set(svc_ctx *ctx, const char *category, const char *method, int grades, int min_sample,
-                                  const json_t *thresholds, const char *note, json_t **out, tj_error *err)
+tj_status svc_grade_benchmark_set(svc_ctx *ctx, const char *category, const char *method, int grades,
+                                  int min_sample, const json_t *thresholds, const char *note, json_t **out,
+                                  tj_error *err)
 {
     if (out)
         *out = NULL;
@@ -190,8 +196,9 @@ tj_status svc_grade_benchmark_set(svc_ctx *ctx, const char *category, const char
         return tj_error_set(err, TJ_ERR_INPUT, "method", "method is thresholds or percentile");
     if (!strcmp(method, "thresholds")) {
         if (!json_is_array(thresholds) || json_array_size(thresholds) != (size_t)grades - 1)
-            return tj_error_set(err, TJ_ERR_INPUT, "thresholds", "%d grades need %d thresholds (upper bounds of grades "
-                                                                 "1..%d) / 阈值个数应为等级数减一",
+            return tj_error_set(err, TJ_ERR_INPUT, "thresholds",
+                                "%d grades need %d thresholds (upper bounds of grades "
+                                "1..%d) / 阈值个数应为等级数减一",
                                 grades, grades - 1, grades - 1);
         double prev = -INFINITY;
         size_t i;
@@ -199,29 +206,33 @@ tj_status svc_grade_benchmark_set(svc_ctx *ctx, const char *category, const char
         json_array_foreach(thresholds, i, t)
         {
             if (!json_is_number(t) || !isfinite(json_number_value(t)) || json_number_value(t) <= prev)
-                return tj_error_set(err, TJ_ERR_INPUT, "thresholds", "thresholds are finite ascending numbers");
+                return tj_error_set(err, TJ_ERR_INPUT, "thresholds",
+                                    "thresholds are finite ascending numbers");
             prev = json_number_value(t);
         }
     } else if (min_sample < 1) {
-        return tj_error_set(err, TJ_ERR_INPUT, "min_sample", "percentile bands need a minimum sample of 1 or more");
+        return tj_error_set(err, TJ_ERR_INPUT, "min_sample",
+                            "percentile bands need a minimum sample of 1 or more");
     }
-    return make_version(ctx, category, method, grades, min_sample < 0 ? 0 : min_sample, thresholds, note, out, err);
+    return make_version(ctx, category, method, grades, min_sample < 0 ? 0 : min_sample, thresholds, note, out,
+                        err);
 }
 
 tj_status svc_grade_benchmark_recompute(svc_ctx *ctx, const char *category, json_t **out, tj_error *err)
 {
     if (out)
         *out = NULL;
-    tj_status rc = svc_require(ctx, SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR, "recompute grading benchmarks", err);
+    tj_status rc =
+        svc_require(ctx, SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR, "recompute grading benchmarks", err);
     json_t *latest = NULL;
     if (rc || (rc = store_grade_benchmark_latest(ctx->db, category, &latest, err)))
         return rc;
-    json_t *th = json_loads(inst_str(latest, "thresholds") ? inst_str(latest, "thresholds") : "null", JSON_DECODE_ANY,
-                            NULL);
+    json_t *th = json_loads(inst_str(latest, "thresholds") ? inst_str(latest, "thresholds") : "null",
+                            JSON_DECODE_ANY, NULL);
     rc = make_version(ctx, category, inst_str(latest, "method"),
                       (int)json_integer_value(json_object_get(latest, "grades")),
-                      (int)json_integer_value(json_object_get(latest, "min_sample")), th, "recomputed / 重新计算", out,
-                      err);
+                      (int)json_integer_value(json_object_get(latest, "min_sample")), th,
+                      "recomputed / 重新计算", out, err);
     json_decref(th);
     json_decref(latest);
     return rc;
@@ -268,9 +279,10 @@ static json_t *group_stats(const char *cat, const char *region, json_int_t year,
         }
     if (gcount[0])
         json_object_set_new(g, "none", json_integer(gcount[0]));
-    return json_pack("{s:s,s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:o}", "category", cat, "region", region, "year", year,
-                     "n", (json_int_t)n, "min", v[0], "p25", quantile(v, n, 0.25), "median", quantile(v, n, 0.5), "p75",
-                     quantile(v, n, 0.75), "max", v[n - 1], "mean", sum / (double)n, "grades", g);
+    return json_pack("{s:s,s:s,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:o}", "category", cat, "region", region,
+                     "year", year, "n", (json_int_t)n, "min", v[0], "p25", quantile(v, n, 0.25), "median",
+                     quantile(v, n, 0.5), "p75", quantile(v, n, 0.75), "max", v[n - 1], "mean",
+                     sum / (double)n, "grades", g);
 }
 
 tj_status svc_grade_stats(svc_ctx *ctx, const json_t *filter, json_t **out, tj_error *err)

@@ -31,8 +31,9 @@ tj_status svc_grade_assign(store_db *db, const char *category, double value, jso
  * is regraded by it.  thresholds: array of grades-1 ascending numbers for
  * method thresholds, NULL for percentile.  grades 0: default. *out (may be
  * NULL) gets the benchmark. */
-tj_status svc_grade_benchmark_set(svc_ctx *ctx, const char *category, const char *method, int grades, int min_sample,
-                                  const json_t *thresholds, const char *note, json_t **out, tj_error *err);
+tj_status svc_grade_benchmark_set(svc_ctx *ctx, const char *category, const char *method, int grades,
+                                  int min_sample, const json_t *thresholds, const char *note, json_t **out,
+                                  tj_error *err);
 /* A new version with the latest one's configuration (percentile bands from
  * the labels now), and regrade. */
 tj_status svc_grade_benchmark_recompute(svc_ctx *ctx, const char *category, json_t **out, tj_error *err);

@@ -105,8 +105,8 @@ tj_status inst_check_text(const char *s, size_t max, const char *field, int requ
         return required ? tj_error_set(err, TJ_ERR_USAGE, field, "%s is required / 必填", field) : TJ_OK;
     size_t n = strlen(s);
     if (n > max)
-        return tj_error_set(err, TJ_ERR_INPUT, field, "%s is %zu bytes, more than the %zu allowed / 过长", field, n,
-                            max);
+        return tj_error_set(err, TJ_ERR_INPUT, field, "%s is %zu bytes, more than the %zu allowed / 过长",
+                            field, n, max);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
             return tj_error_set(err, TJ_ERR_INPUT, field, "%s holds a control character / 含控制字符", field);

@@ -16,7 +16,10 @@
 #include "store/inst_sql.h"
 #include "store/ledger_sql.h"
 
-static tj_status nomem(tj_error *err) { return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory"); }
+static tj_status nomem(tj_error *err)
+{
+    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+}
 
 /* ---- the lifecycle workflow ---- */
 
@@ -37,12 +40,10 @@ const svc_workflow svc_label_workflow = {"label", label_states, label_transition
 
 /* ---- state ---- */
 
-static const char *const state_keys[] = {"number",      "certificate", "application_id", "holder_org",
-                                         "body_org",    "category",    "product",        "region",
-                                         "year",        "value",       "unit",           "footprint_id",
-                                         "grade",       "grade_version", "status",       "status_reason",
-                                         "issued_at",   "valid_until", "key_id",         "updated_at",
-                                         NULL};
+static const char *const state_keys[] = {
+    "number", "certificate",   "application_id", "holder_org",  "body_org",     "category",   "product",
+    "region", "year",          "value",          "unit",        "footprint_id", "grade",      "grade_version",
+    "status", "status_reason", "issued_at",      "valid_until", "key_id",       "updated_at", NULL};
 
 json_t *svc_label_state(const json_t *row)
 {
@@ -58,7 +59,8 @@ json_t *svc_label_state(const json_t *row)
     return s;
 }
 
-static tj_status record_label(svc_ctx *ctx, const char *kind, const char *number, json_t *change, tj_error *err)
+static tj_status record_label(svc_ctx *ctx, const char *kind, const char *number, json_t *change,
+                              tj_error *err)
 {
     json_t *row = NULL, *state = NULL;
     tj_status rc = store_label_get(ctx->db, number, 1, &row, err);
@@ -72,8 +74,9 @@ static tj_status record_label(svc_ctx *ctx, const char *kind, const char *number
     return rc;
 }
 
-tj_status svc_label_each_state(store_db *db, tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
-                               void *arg, tj_error *err)
+tj_status svc_label_each_state(store_db *db,
+                               tj_status (*emit)(void *, const char *, const json_t *, tj_error *), void *arg,
+                               tj_error *err)
 {
     char *after = strdup("");
     tj_status rc = after ? TJ_OK : nomem(err);
@@ -138,12 +141,14 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     char *doc = NULL, *msg = NULL, *number = NULL;
     tj_status rc = store_cert_key_get(ctx->db, key_id, &k, err);
     if (rc == TJ_ERR_NOTFOUND)
-        rc = tj_error_set(err, TJ_ERR_PERM, "key", "key %s is not registered for any body / 该密钥未登记", key_id);
+        rc = tj_error_set(err, TJ_ERR_PERM, "key", "key %s is not registered for any body / 该密钥未登记",
+                          key_id);
     if (rc)
         goto out;
     if (strcmp(inst_str(k, "org_id"), body_org) || strcmp(inst_str(k, "status"), "active")) {
-        rc = tj_error_set(err, TJ_ERR_PERM, "key", "key %s is not the active key of the body (it is %s) / 非该机构的有效密钥",
-                          key_id, inst_str(k, "status"));
+        rc = tj_error_set(err, TJ_ERR_PERM, "key",
+                          "key %s is not the active key of the body (it is %s) / 非该机构的有效密钥", key_id,
+                          inst_str(k, "status"));
         goto out;
     }
     if ((rc = store_cert_catalogue_get(ctx->db, category, &cat, err)) ||
@@ -176,7 +181,8 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     if (!base || !*base)
         base = "http://localhost:8080";
     char *url = NULL;
-    if (asprintf(&url, "%s%s/api/v1/public/labels/%s", base, base[strlen(base) - 1] == '/' ? "" : "", number) < 0) {
+    if (asprintf(&url, "%s%s/api/v1/public/labels/%s", base, base[strlen(base) - 1] == '/' ? "" : "",
+                 number) < 0) {
         rc = nomem(err);
         goto out;
     }
@@ -187,15 +193,17 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     char cert_no[64];
     snprintf(cert_no, sizeof cert_no, "CERT-%s", number);
     json_error_t jerr;
-    label = json_pack_ex(&jerr, 0,
+    label = json_pack_ex(
+        &jerr, 0,
         "{s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s,s:f,s:s,s:{s:f,s:s},s:s?,s:s?,s:s,s:O,s:{s:s,s:s},s:{s:s,s:s,s:s},"
         "s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s}",
-        "format", "tanji-label/1", "number", number, "certificate", cert_no, "product", "name", f.product, "zh",
-        inst_str(cat, "name_zh"), "en", inst_str(cat, "name_en"), "category", category, "value", value, "unit",
-        "kg CO2e", "declared_unit", "amount", f.amount, "unit", f.unit, "boundary", json_string_value(bnd), "rule",
-        f.rule_id, "gwp", f.gwp, "grade", grade, "body", "id", bo.id, "name", bo.name, "holder", "id", ho.id, "name",
-        ho.name, "region", ho.region, "footprint", "id", f.id, "digest", f.digest, "issued_at", at, "valid_from", at,
-        "valid_until", valid_until, "verify_url", url, "key_id", key_id);
+        "format", "tanji-label/1", "number", number, "certificate", cert_no, "product", "name", f.product,
+        "zh", inst_str(cat, "name_zh"), "en", inst_str(cat, "name_en"), "category", category, "value", value,
+        "unit", "kg CO2e", "declared_unit", "amount", f.amount, "unit", f.unit, "boundary",
+        json_string_value(bnd), "rule", f.rule_id, "gwp", f.gwp, "grade", grade, "body", "id", bo.id, "name",
+        bo.name, "holder", "id", ho.id, "name", ho.name, "region", ho.region, "footprint", "id", f.id,
+        "digest", f.digest, "issued_at", at, "valid_from", at, "valid_until", valid_until, "verify_url", url,
+        "key_id", key_id);
     free(url);
     if (!label || !(msg = ledger_canonical_json(label))) {
         rc = label ? tj_error_set(err, TJ_ERR_INPUT, "label", "the label cannot be put in canonical form")
@@ -206,7 +214,8 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     crypto_sign_detached(s, NULL, (const unsigned char *)msg, strlen(msg), key->sk);
     char s_hex[2 * crypto_sign_BYTES + 1];
     sodium_bin2hex(s_hex, sizeof s_hex, s, sizeof s);
-    sig = json_pack("{s:s,s:s,s:s,s:s}", "alg", "Ed25519", "key_id", key_id, "public_key", pk_hex, "value", s_hex);
+    sig = json_pack("{s:s,s:s,s:s,s:s}", "alg", "Ed25519", "key_id", key_id, "public_key", pk_hex, "value",
+                    s_hex);
     if (!sig || !(doc = signed_document(label, sig))) {
         rc = nomem(err);
         goto out;
@@ -214,28 +223,35 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     char doc_digest[65];
     inst_sha256_hex(doc, strlen(doc), doc_digest);
     json_t *g = json_object_get(grade, "grade"), *gv = json_object_get(grade, "benchmark_version");
-    row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s,s:O,s:O,s:s,s:n,s:s,s:s,s:s,s:s,s:s}", "number",
-                    number, "certificate", cert_no, "application_id", inst_str(app, "id"), "holder_org", ho.id,
-                    "body_org", bo.id, "category", category, "product", f.product, "region", province, "year",
-                    atoi(year), "value", value, "unit", f.unit, "footprint_id", f.id, "grade", g ? g : json_null(),
-                    "grade_version", gv ? gv : json_null(), "status", "valid", "status_reason", "issued_at", at,
-                    "valid_until", valid_until, "key_id", key_id, "document", doc, "updated_at", at);
+    row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s,s:O,s:O,s:s,s:n,s:s,s:s,s:s,s:s,s:s}",
+                    "number", number, "certificate", cert_no, "application_id", inst_str(app, "id"),
+                    "holder_org", ho.id, "body_org", bo.id, "category", category, "product", f.product,
+                    "region", province, "year", atoi(year), "value", value, "unit", f.unit, "footprint_id",
+                    f.id, "grade", g ? g : json_null(), "grade_version", gv ? gv : json_null(), "status",
+                    "valid", "status_reason", "issued_at", at, "valid_until", valid_until, "key_id", key_id,
+                    "document", doc, "updated_at", at);
     if (!row || !(state = svc_label_state(row))) {
         rc = nomem(err);
         goto out;
     }
-    change = json_pack("{s:s,s:s,s:s,s:s}", "action", "issue", "application", inst_str(app, "id"), "document_digest",
-                       doc_digest, "key_id", key_id);
+    change = json_pack("{s:s,s:s,s:s,s:s}", "action", "issue", "application", inst_str(app, "id"),
+                       "document_digest", doc_digest, "key_id", key_id);
     int64_t idx = -1;
-    ledger_entry_in e = {.kind = "label.issue", .object_type = "label", .object_id = number, .actor = ctx->who.id,
-                         .org = ctx->who.org_id, .change = change, .state = state};
+    ledger_entry_in e = {.kind = "label.issue",
+                         .object_type = "label",
+                         .object_id = number,
+                         .actor = ctx->who.id,
+                         .org = ctx->who.org_id,
+                         .change = change,
+                         .state = state};
     if ((rc = ledger_append(ctx->db, &e, &idx, err)))
         goto out;
     json_object_set_new(row, "ledger_index", json_integer((json_int_t)idx));
     if ((rc = store_label_insert(ctx->db, row, err)))
         goto out;
-    json_t *gh = json_pack("{s:s,s:i,s:O,s:O,s:s?,s:s}", "number", number, "seq", 1, "grade", g ? g : json_null(),
-                           "grade_version", gv ? gv : json_null(), "reason", inst_str(grade, "reason"), "at", at);
+    json_t *gh =
+        json_pack("{s:s,s:i,s:O,s:O,s:s?,s:s}", "number", number, "seq", 1, "grade", g ? g : json_null(),
+                  "grade_version", gv ? gv : json_null(), "reason", inst_str(grade, "reason"), "at", at);
     rc = gh ? store_label_grade_insert(ctx->db, gh, err) : nomem(err);
     json_decref(gh);
 out:
@@ -276,9 +292,9 @@ static tj_status history(store_db *db, const char *number, json_t **out, tj_erro
     {
         json_t *body = json_loads(inst_str(r, "body"), 0, NULL);
         json_t *change = json_object_get(body, "change");
-        json_array_append_new(h, json_pack("{s:O,s:O,s:O,s:O?}", "ledger_index", json_object_get(r, "idx"), "at",
-                                           json_object_get(r, "at"), "kind", json_object_get(r, "kind"), "change",
-                                           change));
+        json_array_append_new(h, json_pack("{s:O,s:O,s:O,s:O?}", "ledger_index", json_object_get(r, "idx"),
+                                           "at", json_object_get(r, "at"), "kind", json_object_get(r, "kind"),
+                                           "change", change));
         json_decref(body);
     }
     json_decref(rows);
@@ -301,12 +317,13 @@ tj_status svc_label_get(svc_ctx *ctx, const char *number, json_t **out, tj_error
         rc = svc_dishonest_listed(ctx->db, inst_str(row, "holder_org"), &listed, err);
     if (!rc) {
         json_t *doc = json_loads(inst_str(row, "document"), 0, NULL);
-        *out = json_pack("{s:O?,s:O?,s:s,s:O,s:O,s:O,s:b,s:O,s:o,s:o,s:o,s:O}", "label", json_object_get(doc, "label"),
-                         "signature", json_object_get(doc, "signature"), "status", inst_str(row, "status"),
-                         "status_reason", json_object_get(row, "status_reason"), "grade", json_object_get(row, "grade"),
-                         "grade_version", json_object_get(row, "grade_version"), "holder_listed", listed,
-                         "valid_until", json_object_get(row, "valid_until"), "grade_history", grades, "surveillance",
-                         surv, "history", hist, "ledger_index", json_object_get(row, "ledger_index"));
+        *out = json_pack(
+            "{s:O?,s:O?,s:s,s:O,s:O,s:O,s:b,s:O,s:o,s:o,s:o,s:O}", "label", json_object_get(doc, "label"),
+            "signature", json_object_get(doc, "signature"), "status", inst_str(row, "status"),
+            "status_reason", json_object_get(row, "status_reason"), "grade", json_object_get(row, "grade"),
+            "grade_version", json_object_get(row, "grade_version"), "holder_listed", listed, "valid_until",
+            json_object_get(row, "valid_until"), "grade_history", grades, "surveillance", surv, "history",
+            hist, "ledger_index", json_object_get(row, "ledger_index"));
         grades = surv = hist = NULL;
         json_decref(doc);
         if (!*out)
@@ -334,11 +351,12 @@ tj_status svc_label_document(svc_ctx *ctx, const char *number, json_t **out, tj_
         merkle_to_hex(&leaf, leaf_hex);
         inst_now(at);
         json_t *doc = json_loads(inst_str(row, "document"), 0, NULL);
-        *out = json_pack("{s:s,s:O,s:O,s:{s:I,s:s,s:s},s:{s:s,s:O,s:O,s:s}}", "type", "tanji-label/v1", "label",
-                         json_object_get(doc, "label"), "signature", json_object_get(doc, "signature"), "ledger",
-                         "index", (json_int_t)idx, "entry", body, "leaf_hash", leaf_hex, "status", "status",
-                         inst_str(row, "status"), "grade", json_object_get(row, "grade"), "grade_version",
-                         json_object_get(row, "grade_version"), "as_of", at);
+        *out =
+            json_pack("{s:s,s:O,s:O,s:{s:I,s:s,s:s},s:{s:s,s:O,s:O,s:s}}", "type", "tanji-label/v1", "label",
+                      json_object_get(doc, "label"), "signature", json_object_get(doc, "signature"), "ledger",
+                      "index", (json_int_t)idx, "entry", body, "leaf_hash", leaf_hex, "status", "status",
+                      inst_str(row, "status"), "grade", json_object_get(row, "grade"), "grade_version",
+                      json_object_get(row, "grade_version"), "as_of", at);
         json_decref(doc);
         if (!*out)
             rc = tj_error_set(err, TJ_ERR_DB, "document", "label %s has a damaged document", number);
@@ -381,7 +399,8 @@ static int sig_ok(const json_t *label, const json_t *sig, const unsigned char pk
 }
 
 /* The issue entry names this document: kind, object, document digest. */
-static int entry_ok(const char *entry, const char *number, const json_t *label, const json_t *sig, const char **why)
+static int entry_ok(const char *entry, const char *number, const json_t *label, const json_t *sig,
+                    const char **why)
 {
     json_t *e = json_loads(entry ? entry : "", 0, NULL);
     char *doc = signed_document(label, sig);
@@ -405,8 +424,9 @@ static int entry_ok(const char *entry, const char *number, const json_t *label, 
 
 static json_t *finish_report(vreport *r, const char *number, const char *status, int listed)
 {
-    json_t *j = json_pack("{s:s?,s:b,s:s?,s:b,s:o,s:o}", "number", number, "ok", json_array_size(r->problems) == 0,
-                          "status", status, "holder_listed", listed, "checks", r->checks, "problems", r->problems);
+    json_t *j =
+        json_pack("{s:s?,s:b,s:s?,s:b,s:o,s:o}", "number", number, "ok", json_array_size(r->problems) == 0,
+                  "status", status, "holder_listed", listed, "checks", r->checks, "problems", r->problems);
     return j;
 }
 
@@ -414,20 +434,21 @@ static void check_validity(vreport *r, const json_t *label, const char *at)
 {
     const char *from = inst_str(label, "valid_from"), *until = inst_str(label, "valid_until");
     int ok = from && until && strcmp(at, from) >= 0 && strcmp(at, until) < 0;
-    check(r, "validity", ok, !from || strcmp(at, from) < 0 ? "the label is not valid yet / 标识尚未生效"
-                                                          : "the label's validity has ended / 标识已过有效期");
+    check(r, "validity", ok,
+          !from || strcmp(at, from) < 0 ? "the label is not valid yet / 标识尚未生效"
+                                        : "the label's validity has ended / 标识已过有效期");
 }
 
 static void check_status(vreport *r, const char *status)
 {
     static char why[96];
     snprintf(why, sizeof why, "the label is %s / 标识状态：%s", status ? status : "unknown",
-             !status                           ? "未知"
-             : !strcmp(status, "suspended")    ? "暂停"
-             : !strcmp(status, "revoked")      ? "撤销"
-             : !strcmp(status, "withdrawn")    ? "注销"
-             : !strcmp(status, "expired")      ? "过期"
-                                               : status);
+             !status                        ? "未知"
+             : !strcmp(status, "suspended") ? "暂停"
+             : !strcmp(status, "revoked")   ? "撤销"
+             : !strcmp(status, "withdrawn") ? "注销"
+             : !strcmp(status, "expired")   ? "过期"
+                                            : status);
     check(r, "status", status && !strcmp(status, "valid"), why);
 }
 
@@ -437,7 +458,8 @@ tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, co
     *report = NULL;
     const json_t *label = json_object_get(doc, "label"), *sig = json_object_get(doc, "signature");
     if (!json_is_object(label) || !json_is_object(sig) || !inst_str(label, "number"))
-        return tj_error_set(err, TJ_ERR_INPUT, NULL, "this is not a tanji label document (label, signature) / 不是碳标识文件");
+        return tj_error_set(err, TJ_ERR_INPUT, NULL,
+                            "this is not a tanji label document (label, signature) / 不是碳标识文件");
     char now[INST_TIME_SIZE];
     if (!at)
         inst_now(now);
@@ -450,8 +472,9 @@ tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, co
     const json_t *kr = NULL;
     size_t i;
     json_t *k;
-    json_array_foreach(json_object_get(keyring, "keys"), i, k) if (key_id && inst_str(k, "key_id") &&
-                                                                   !strcmp(inst_str(k, "key_id"), key_id)) kr = k;
+    json_array_foreach(json_object_get(keyring, "keys"), i,
+                       k) if (key_id && inst_str(k, "key_id") && !strcmp(inst_str(k, "key_id"), key_id)) kr =
+        k;
     if (!kr && inst_str(keyring, "public_key") && pk_hex && !strcmp(inst_str(keyring, "public_key"), pk_hex))
         kr = keyring; /* a single trusted key */
     unsigned char pk[32];
@@ -463,7 +486,8 @@ tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, co
         check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
     else if (inst_str(kr, "status") && !strcmp(inst_str(kr, "status"), "revoked"))
         check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
-    else if (inst_str(kr, "org_id") && strcmp(inst_str(kr, "org_id"), inst_str(json_object_get(label, "body"), "id") ?: ""))
+    else if (inst_str(kr, "org_id") &&
+             strcmp(inst_str(kr, "org_id"), inst_str(json_object_get(label, "body"), "id") ?: ""))
         check(&r, "key", 0, "the key belongs to another body / 密钥不属于该认证机构");
     else {
         check(&r, "key", 1, NULL);
@@ -473,7 +497,8 @@ tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, co
      * so a report says both) */
     if (!have_pk && pk_hex && !ledger_pk_from_hex(pk_hex, pk))
         have_pk = 2;
-    check(&r, "signature", have_pk && sig_ok(label, sig, pk), "the signature does not match the label / 签名无效");
+    check(&r, "signature", have_pk && sig_ok(label, sig, pk),
+          "the signature does not match the label / 签名无效");
     check_validity(&r, label, now);
     const json_t *st = json_object_get(doc, "status");
     check_status(&r, inst_str(st, "status"));
@@ -541,11 +566,13 @@ tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **rep
         check(&r, "key", 1, NULL);
         have = 1;
     }
-    check(&r, "signature", have && label && sig_ok(label, sig, pk), "the signature does not match the label / 签名无效");
+    check(&r, "signature", have && label && sig_ok(label, sig, pk),
+          "the signature does not match the label / 签名无效");
     /* the row and the signed content agree */
     int same = label && !strcmp(inst_str(label, "number") ?: "", number) &&
                fabs(json_number_value(json_object_get(label, "value")) -
-                    json_number_value(json_object_get(row, "value"))) <= 1e-9 * fabs(json_number_value(json_object_get(row, "value"))) &&
+                    json_number_value(json_object_get(row, "value"))) <=
+                   1e-9 * fabs(json_number_value(json_object_get(row, "value"))) &&
                !strcmp(inst_str(label, "valid_until") ?: "", inst_str(row, "valid_until"));
     check(&r, "record", same, "the registry row differs from the signed label / 登记信息与签名内容不符");
     check_validity(&r, label, now);
@@ -584,18 +611,19 @@ out:
 
 /* ---- lifecycle ---- */
 
-static tj_status label_step(svc_ctx *ctx, const json_t *row, const char *action, const char *reason, const char *at,
-                            json_t *extra, tj_error *err)
+static tj_status label_step(svc_ctx *ctx, const json_t *row, const char *action, const char *reason,
+                            const char *at, json_t *extra, tj_error *err)
 {
     const char *number = inst_str(row, "number"), *from = inst_str(row, "status");
     const svc_transition *t = NULL;
     tj_status rc = svc_workflow_step(&svc_label_workflow, ctx, action, from, number, reason, 1, &t, err);
     if (!rc && !(ctx->who.roles & (SVC_ROLE_OPERATOR | SVC_ROLE_REGULATOR))) {
-        const char *owner = t->roles & SVC_ROLE_ENTERPRISE ? inst_str(row, "holder_org") : inst_str(row, "body_org");
+        const char *owner =
+            t->roles & SVC_ROLE_ENTERPRISE ? inst_str(row, "holder_org") : inst_str(row, "body_org");
         if (strcmp(owner, ctx->who.org_id))
-            rc = tj_error_set(err, TJ_ERR_PERM, NULL, "%s may not %s label %s: that is the %s's / 无权操作该标识",
-                              ctx->who.name, action, number,
-                              t->roles & SVC_ROLE_ENTERPRISE ? "holder" : "issuing body");
+            rc = tj_error_set(err, TJ_ERR_PERM, NULL,
+                              "%s may not %s label %s: that is the %s's / 无权操作该标识", ctx->who.name,
+                              action, number, t->roles & SVC_ROLE_ENTERPRISE ? "holder" : "issuing body");
     }
     if (!rc)
         rc = store_label_set_status(ctx->db, number, t->to, reason, at, err);
@@ -608,7 +636,8 @@ static tj_status label_step(svc_ctx *ctx, const json_t *row, const char *action,
     return rc;
 }
 
-tj_status svc_label_act(svc_ctx *ctx, const char *number, const char *action, const char *reason, tj_error *err)
+tj_status svc_label_act(svc_ctx *ctx, const char *number, const char *action, const char *reason,
+                        tj_error *err)
 {
     if (!strcmp(action, "expire"))
         return tj_error_set(err, TJ_ERR_USAGE, "action", "labels expire by themselves (tanji label expire)");
@@ -619,7 +648,8 @@ tj_status svc_label_act(svc_ctx *ctx, const char *number, const char *action, co
     if (rc || (rc = store_label_get(ctx->db, number, 0, &row, err)))
         return rc;
     if (!strcmp(action, "reinstate") && strcmp(inst_str(row, "valid_until"), at) <= 0)
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "valid_until", "label %s is past its validity / 已过有效期", number);
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "valid_until", "label %s is past its validity / 已过有效期",
+                          number);
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = label_step(ctx, row, action, reason, at, NULL, err);
         rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
@@ -642,18 +672,21 @@ tj_status svc_label_surveillance_schedule(svc_ctx *ctx, const char *number, cons
     if ((rc = store_label_get(ctx->db, number, 0, &row, err)))
         return rc;
     if (!(ctx->who.roles & SVC_ROLE_OPERATOR) && strcmp(inst_str(row, "body_org"), ctx->who.org_id))
-        rc = tj_error_set(err, TJ_ERR_PERM, NULL, "only the issuing body schedules surveillance / 仅发证机构可安排监督");
+        rc = tj_error_set(err, TJ_ERR_PERM, NULL,
+                          "only the issuing body schedules surveillance / 仅发证机构可安排监督");
     else if (strcmp(inst_str(row, "status"), "valid") && strcmp(inst_str(row, "status"), "suspended"))
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "status", "label %s is %s", number, inst_str(row, "status"));
     if (!rc && !(rc = store_label_surv_list(ctx->db, number, &list, err)) && !(rc = svc_begin(ctx, err))) {
         int seq = (int)json_array_size(list) + 1;
-        json_t *s = json_pack("{s:s,s:i,s:s,s:s}", "number", number, "seq", seq, "due_at", due, "status", "scheduled");
+        json_t *s = json_pack("{s:s,s:i,s:s,s:s}", "number", number, "seq", seq, "due_at", due, "status",
+                              "scheduled");
         rc = store_label_surv_insert(ctx->db, s, err);
         json_decref(s);
         if (!rc)
-            rc = record_label(ctx, "label.surveillance.schedule", number,
-                              json_pack("{s:s,s:i,s:s}", "action", "schedule_surveillance", "seq", seq, "due_at", due),
-                              err);
+            rc = record_label(
+                ctx, "label.surveillance.schedule", number,
+                json_pack("{s:s,s:i,s:s}", "action", "schedule_surveillance", "seq", seq, "due_at", due),
+                err);
         rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
         if (!rc && seq_out)
             *seq_out = seq;
@@ -674,12 +707,14 @@ tj_status svc_label_surveillance_record(svc_ctx *ctx, const char *number, int se
     if (!result || (strcmp(result, "passed") && strcmp(result, "failed")))
         return tj_error_set(err, TJ_ERR_USAGE, "result", "the result is passed or failed");
     if (!strcmp(result, "failed") && (!comment || !*comment))
-        return tj_error_set(err, TJ_ERR_USAGE, "comment", "a failed surveillance needs its findings / 需说明不合格原因");
+        return tj_error_set(err, TJ_ERR_USAGE, "comment",
+                            "a failed surveillance needs its findings / 需说明不合格原因");
     json_t *row = NULL, *list = NULL;
     if ((rc = store_label_get(ctx->db, number, 0, &row, err)))
         return rc;
     if (!(ctx->who.roles & SVC_ROLE_OPERATOR) && strcmp(inst_str(row, "body_org"), ctx->who.org_id))
-        rc = tj_error_set(err, TJ_ERR_PERM, NULL, "only the issuing body records surveillance / 仅发证机构可记录监督结果");
+        rc = tj_error_set(err, TJ_ERR_PERM, NULL,
+                          "only the issuing body records surveillance / 仅发证机构可记录监督结果");
     json_t *s = NULL;
     if (!rc && !(rc = store_label_surv_list(ctx->db, number, &list, err))) {
         s = json_array_get(list, (size_t)(seq - 1));
@@ -693,8 +728,8 @@ tj_status svc_label_surveillance_record(svc_ctx *ctx, const char *number, int se
         rc = store_label_surv_record(ctx->db, number, seq, result, comment, at, ctx->who.id, err);
         if (!rc)
             rc = record_label(ctx, "label.surveillance", number,
-                              json_pack("{s:s,s:i,s:s,s:s?}", "action", "surveillance", "seq", seq, "result", result,
-                                        "comment", comment),
+                              json_pack("{s:s,s:i,s:s,s:s?}", "action", "surveillance", "seq", seq, "result",
+                                        result, "comment", comment),
                               err);
         if (!rc && !strcmp(result, "failed") && !strcmp(inst_str(row, "status"), "valid")) {
             json_decref(row);
@@ -730,10 +765,12 @@ tj_status svc_label_expire(svc_ctx *ctx, int *expired, int *missed, tj_error *er
             const char *number = inst_str(s, "number");
             json_int_t seq = json_integer_value(json_object_get(s, "seq"));
             json_t *row = NULL;
-            if (rc || (rc = store_label_surv_record(ctx->db, number, seq, "missed", NULL, at, ctx->who.id, err)) ||
-                (rc = record_label(ctx, "label.surveillance", number,
-                                   json_pack("{s:s,s:I,s:s}", "action", "surveillance", "seq", seq, "result", "missed"),
-                                   err)) ||
+            if (rc ||
+                (rc = store_label_surv_record(ctx->db, number, seq, "missed", NULL, at, ctx->who.id, err)) ||
+                (rc = record_label(
+                     ctx, "label.surveillance", number,
+                     json_pack("{s:s,s:I,s:s}", "action", "surveillance", "seq", seq, "result", "missed"),
+                     err)) ||
                 (rc = store_label_get(ctx->db, number, 0, &row, err)))
                 break;
             if (!strcmp(inst_str(row, "status"), "valid"))
@@ -776,17 +813,18 @@ tj_status svc_label_regrade(svc_ctx *ctx, const char *number, const json_t *grad
     tj_status rc = store_label_grade_list(ctx->db, number, &list, err);
     if (rc)
         return rc;
-    json_t *h = json_pack("{s:s,s:I,s:O,s:O,s:s?,s:s}", "number", number, "seq", (json_int_t)json_array_size(list) + 1,
-                          "grade", grade ? grade : json_null(), "grade_version", version ? version : json_null(),
-                          "reason", reason, "at", at);
+    json_t *h = json_pack("{s:s,s:I,s:O,s:O,s:s?,s:s}", "number", number, "seq",
+                          (json_int_t)json_array_size(list) + 1, "grade", grade ? grade : json_null(),
+                          "grade_version", version ? version : json_null(), "reason", reason, "at", at);
     json_decref(list);
     if (!h)
         return nomem(err);
     if (!(rc = store_label_set_grade(ctx->db, number, grade, version, at, err)) &&
         !(rc = store_label_grade_insert(ctx->db, h, err)))
         rc = record_label(ctx, "label.grade", number,
-                          json_pack("{s:s,s:O,s:O,s:s?}", "action", "grade", "grade", grade ? grade : json_null(),
-                                    "benchmark_version", version ? version : json_null(), "reason", reason),
+                          json_pack("{s:s,s:O,s:O,s:s?}", "action", "grade", "grade",
+                                    grade ? grade : json_null(), "benchmark_version",
+                                    version ? version : json_null(), "reason", reason),
                           err);
     json_decref(h);
     return rc;

@@ -66,7 +66,8 @@ tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, co
 
 /* suspend, reinstate, revoke (the issuing body or a regulator), withdraw
  * (the holder); a reason for all but reinstate. */
-tj_status svc_label_act(svc_ctx *ctx, const char *number, const char *action, const char *reason, tj_error *err);
+tj_status svc_label_act(svc_ctx *ctx, const char *number, const char *action, const char *reason,
+                        tj_error *err);
 /* Surveillance: the body schedules one (due date) and records its result
  * (passed, failed: a failed one suspends the label). */
 tj_status svc_label_surveillance_schedule(svc_ctx *ctx, const char *number, const char *due_at, int *seq_out,
@@ -84,8 +85,9 @@ tj_status svc_label_png(const json_t *label, const char *path, double scale, tj_
 
 /* The ledger state of a label row (store_label_get with the document). */
 json_t *svc_label_state(const json_t *row);
-tj_status svc_label_each_state(store_db *db, tj_status (*emit)(void *, const char *, const json_t *, tj_error *),
-                               void *arg, tj_error *err);
+tj_status svc_label_each_state(store_db *db,
+                               tj_status (*emit)(void *, const char *, const json_t *, tj_error *), void *arg,
+                               tj_error *err);
 
 /* Set a label's grade (grading.c) and record it: history row and ledger entry. */
 tj_status svc_label_regrade(svc_ctx *ctx, const char *number, const json_t *grade, const json_t *version,

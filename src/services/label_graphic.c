@@ -31,7 +31,8 @@ static tj_status texts(const json_t *label, gtext *t, tj_error *err)
     const char *number = inst_str(label, "number"), *url = inst_str(label, "verify_url");
     json_t *prod = json_object_get(label, "product"), *du = json_object_get(label, "declared_unit");
     if (!number || !url || !json_is_number(json_object_get(label, "value")))
-        return tj_error_set(err, TJ_ERR_INPUT, "label", "not a label's signed content (number, value, verify_url)");
+        return tj_error_set(err, TJ_ERR_INPUT, "label",
+                            "not a label's signed content (number, value, verify_url)");
     const char *pname = inst_str(prod, "name") ? inst_str(prod, "name") : inst_str(prod, "zh");
     if (strlen(pname ? pname : "") > 300 || strlen(number) > 80 || strlen(url) > 1000)
         return tj_error_set(err, TJ_ERR_INPUT, "label", "a label text is too long for the graphic");
@@ -91,10 +92,12 @@ tj_status svc_label_svg(const json_t *label, char **svg, tj_error *err)
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %g %g\" width=\"%gmm\" height=\"%gmm\" "
             "font-family=\"Noto Sans CJK SC, sans-serif\">\n",
             W, H, W / 4, H / 4);
-    fprintf(o, "<rect x=\"2\" y=\"2\" width=\"%g\" height=\"%g\" rx=\"14\" fill=\"#fff\" stroke=\"" GREEN
-               "\" stroke-width=\"4\"/>\n",
+    fprintf(o,
+            "<rect x=\"2\" y=\"2\" width=\"%g\" height=\"%g\" rx=\"14\" fill=\"#fff\" stroke=\"" GREEN
+            "\" stroke-width=\"4\"/>\n",
             W - 4, H - 4);
-    fprintf(o, "<text x=\"16\" y=\"30\" font-size=\"15\" fill=\"" GREEN "\" font-weight=\"bold\">碳足迹标识 Carbon "
+    fprintf(o, "<text x=\"16\" y=\"30\" font-size=\"15\" fill=\"" GREEN
+               "\" font-weight=\"bold\">碳足迹标识 Carbon "
                "Footprint Label</text>\n");
     fprintf(o, "<text x=\"16\" y=\"86\" font-size=\"46\" font-weight=\"bold\" fill=\"#111\">");
     xml_esc(o, t.value);
@@ -115,7 +118,9 @@ tj_status svc_label_svg(const json_t *label, char **svg, tj_error *err)
     fprintf(o, "</text>\n");
     /* QR: 4-module quiet zone inside a 120-unit square at the right */
     double side = 120.0, m = side / (q->width + 8), x0 = W - side - 14, y0 = (H - side) / 2 + 8;
-    fprintf(o, "<g transform=\"translate(%g %g)\"><rect width=\"%g\" height=\"%g\" fill=\"#fff\"/>\n<path fill=\"#000\" d=\"",
+    fprintf(o,
+            "<g transform=\"translate(%g %g)\"><rect width=\"%g\" height=\"%g\" fill=\"#fff\"/>\n<path "
+            "fill=\"#000\" d=\"",
             x0, y0, side, side);
     for (int y = 0; y < q->width; y++)
         for (int x = 0; x < q->width; x++)

@@ -9,7 +9,10 @@
  * type: t text, i integer, d real ("tnumber ivalue ..."); the SELECT lists
  * the columns in that order. */
 
-static tj_status nomem(tj_error *err) { return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory"); }
+static tj_status nomem(tj_error *err)
+{
+    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+}
 
 static void bind_json(store_stmt *st, int i, const json_t *v)
 {
@@ -26,7 +29,8 @@ static void bind_json(store_stmt *st, int i, const json_t *v)
 }
 
 /* binds: a JSON array, consumed. */
-static tj_status prep(store_db *db, const char *sql, json_t *binds, int cached, store_stmt **st, tj_error *err)
+static tj_status prep(store_db *db, const char *sql, json_t *binds, int cached, store_stmt **st,
+                      tj_error *err)
 {
     tj_status rc = binds ? (cached ? store_prepare_cached(db, sql, st, err) : store_prepare(db, sql, st, err))
                          : nomem(err);
@@ -76,8 +80,8 @@ static json_t *read_row(store_stmt *st, const char *spec)
     return o;
 }
 
-static tj_status q_rows(store_db *db, const char *sql, const char *spec, json_t *binds, int cached, json_t **out,
-                        tj_error *err)
+static tj_status q_rows(store_db *db, const char *sql, const char *spec, json_t *binds, int cached,
+                        json_t **out, tj_error *err)
 {
     *out = NULL;
     store_stmt *st = NULL;
@@ -137,8 +141,8 @@ static tj_status q_exec(store_db *db, const char *sql, json_t *binds, int64_t *c
 
 /* INSERT INTO table (cols) VALUES (?, ...), bound from row by column name;
  * cols is a spec as above (types unused). */
-static tj_status insert_obj(store_db *db, const char *table, const char *spec, const json_t *row, const char *conflict,
-                            tj_error *err)
+static tj_status insert_obj(store_db *db, const char *table, const char *spec, const json_t *row,
+                            const char *conflict, tj_error *err)
 {
     char sql[2048], names[1024], marks[512];
     size_t nl = 0, ml = 0;
@@ -165,7 +169,8 @@ static tj_status insert_obj(store_db *db, const char *table, const char *spec, c
         json_array_append(binds, v ? v : json_null());
         p += n;
     }
-    snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES (%s)%s", table, names, marks, conflict ? conflict : "");
+    snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES (%s)%s", table, names, marks,
+             conflict ? conflict : "");
     return q_exec(db, sql, binds, NULL, err);
 }
 
@@ -175,8 +180,8 @@ static tj_status insert_obj(store_db *db, const char *table, const char *spec, c
 
 #define BODY_SPEC "torg_id taccreditation tstatus tregistered_by tregistered_at"
 #define BODY_GET_SPEC BODY_SPEC " tname tregion"
-#define BODY_SEL                                                                                                 \
-    "SELECT b.org_id, b.accreditation, b.status, b.registered_by, b.registered_at, o.name, o.region FROM "     \
+#define BODY_SEL                                                                                             \
+    "SELECT b.org_id, b.accreditation, b.status, b.registered_by, b.registered_at, o.name, o.region FROM "   \
     "cert_body b JOIN organisation o ON o.id = b.org_id"
 
 tj_status store_cert_body_insert(store_db *db, const json_t *row, tj_error *err)
@@ -197,8 +202,8 @@ tj_status store_cert_body_list(store_db *db, json_t **out, tj_error *err)
 
 tj_status store_cert_body_set_status(store_db *db, const char *org_id, const char *status, tj_error *err)
 {
-    return q_exec(db, "UPDATE cert_body SET status = ? WHERE org_id = ?", json_pack("[ss]", status, org_id), NULL,
-                  err);
+    return q_exec(db, "UPDATE cert_body SET status = ? WHERE org_id = ?", json_pack("[ss]", status, org_id),
+                  NULL, err);
 }
 
 tj_status store_cert_scope_set(store_db *db, const char *org_id, const json_t *categories, tj_error *err)
@@ -219,8 +224,8 @@ tj_status store_cert_scope_set(store_db *db, const char *org_id, const json_t *c
 tj_status store_cert_scope_list(store_db *db, const char *org_id, json_t **out, tj_error *err)
 {
     json_t *rows = NULL;
-    tj_status rc = q_rows(db, "SELECT category FROM cert_scope WHERE org_id = ? ORDER BY category", "tcategory",
-                          json_pack("[s]", org_id), 1, &rows, err);
+    tj_status rc = q_rows(db, "SELECT category FROM cert_scope WHERE org_id = ? ORDER BY category",
+                          "tcategory", json_pack("[s]", org_id), 1, &rows, err);
     if (rc)
         return rc;
     *out = json_array();
@@ -232,8 +237,9 @@ tj_status store_cert_scope_list(store_db *db, const char *org_id, json_t **out, 
 }
 
 #define KEY_SPEC "tkey_id torg_id tpublic_key tstatus tadded_at tretired_at trevoked_at trevoke_reason"
-#define KEY_SEL                                                                                                  \
-    "SELECT key_id, org_id, public_key, status, added_at, retired_at, revoked_at, revoke_reason FROM cert_key"
+#define KEY_SEL                                                                                              \
+    "SELECT key_id, org_id, public_key, status, added_at, retired_at, revoked_at, revoke_reason FROM "       \
+    "cert_key"
 
 tj_status store_cert_key_insert(store_db *db, const json_t *row, tj_error *err)
 {
@@ -242,12 +248,14 @@ tj_status store_cert_key_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_cert_key_get(store_db *db, const char *key_id, json_t **out, tj_error *err)
 {
-    return q_one(db, KEY_SEL " WHERE key_id = ?", KEY_SPEC, json_pack("[s]", key_id), "key / 密钥", key_id, out, err);
+    return q_one(db, KEY_SEL " WHERE key_id = ?", KEY_SPEC, json_pack("[s]", key_id), "key / 密钥", key_id,
+                 out, err);
 }
 
 tj_status store_cert_key_list(store_db *db, const char *org_id, json_t **out, tj_error *err)
 {
-    return q_rows(db, KEY_SEL " WHERE CAST(? AS TEXT) IS NULL OR org_id = ? ORDER BY org_id, added_at, key_id",
+    return q_rows(db,
+                  KEY_SEL " WHERE CAST(? AS TEXT) IS NULL OR org_id = ? ORDER BY org_id, added_at, key_id",
                   KEY_SPEC, json_pack("[s?s?]", org_id, org_id), 0, out, err);
 }
 
@@ -257,25 +265,29 @@ tj_status store_cert_key_set_status(store_db *db, const char *key_id, const char
     if (!strcmp(status, "retired"))
         return q_exec(db, "UPDATE cert_key SET status = 'retired', retired_at = ? WHERE key_id = ?",
                       json_pack("[ss]", at, key_id), NULL, err);
-    return q_exec(db, "UPDATE cert_key SET status = 'revoked', revoked_at = ?, revoke_reason = ? WHERE key_id = ?",
-                  json_pack("[ss?s]", at, reason, key_id), NULL, err);
+    return q_exec(
+        db, "UPDATE cert_key SET status = 'revoked', revoked_at = ?, revoke_reason = ? WHERE key_id = ?",
+        json_pack("[ss?s]", at, reason, key_id), NULL, err);
 }
 
 /* ---- catalogue ------------------------------------------------------------- */
 
-#define CAT_SPEC "tcategory tname_zh tname_en trule_id ivalidity_months tstatus tsource tnote tupdated_at tupdated_by"
-#define CAT_SEL                                                                                                   \
-    "SELECT category, name_zh, name_en, rule_id, validity_months, status, source, note, updated_at, updated_by " \
+#define CAT_SPEC                                                                                             \
+    "tcategory tname_zh tname_en trule_id ivalidity_months tstatus tsource tnote tupdated_at tupdated_by"
+#define CAT_SEL                                                                                              \
+    "SELECT category, name_zh, name_en, rule_id, validity_months, status, source, note, updated_at, "        \
+    "updated_by "                                                                                            \
     "FROM cert_catalogue"
 
 tj_status store_cert_catalogue_put(store_db *db, const json_t *row, tj_error *err)
 {
-    return insert_obj(db, "cert_catalogue", CAT_SPEC, row,
-                      " ON CONFLICT (category) DO UPDATE SET name_zh = excluded.name_zh, name_en = "
-                      "excluded.name_en, rule_id = excluded.rule_id, validity_months = excluded.validity_months, "
-                      "status = excluded.status, source = excluded.source, note = excluded.note, updated_at = "
-                      "excluded.updated_at, updated_by = excluded.updated_by",
-                      err);
+    return insert_obj(
+        db, "cert_catalogue", CAT_SPEC, row,
+        " ON CONFLICT (category) DO UPDATE SET name_zh = excluded.name_zh, name_en = "
+        "excluded.name_en, rule_id = excluded.rule_id, validity_months = excluded.validity_months, "
+        "status = excluded.status, source = excluded.source, note = excluded.note, updated_at = "
+        "excluded.updated_at, updated_by = excluded.updated_by",
+        err);
 }
 
 tj_status store_cert_catalogue_get(store_db *db, const char *category, json_t **out, tj_error *err)
@@ -291,11 +303,14 @@ tj_status store_cert_catalogue_list(store_db *db, json_t **out, tj_error *err)
 
 /* ---- dishonest-entity list -------------------------------------------------- */
 
-#define DIS_SPEC "tid torg_id treason tlegal_basis tlisted_from tlisted_until tlisted_by tremoved_at tremoved_reason"
-#define DIS_SEL                                                                                                  \
-    "SELECT d.id, d.org_id, d.reason, d.legal_basis, d.listed_from, d.listed_until, d.listed_by, d.removed_at, " \
+#define DIS_SPEC                                                                                             \
+    "tid torg_id treason tlegal_basis tlisted_from tlisted_until tlisted_by tremoved_at tremoved_reason"
+#define DIS_SEL                                                                                              \
+    "SELECT d.id, d.org_id, d.reason, d.legal_basis, d.listed_from, d.listed_until, d.listed_by, "           \
+    "d.removed_at, "                                                                                         \
     "d.removed_reason, o.name FROM dishonest_entity d JOIN organisation o ON o.id = d.org_id"
-#define IN_FORCE "d.removed_at IS NULL AND d.listed_from <= ? AND (d.listed_until IS NULL OR d.listed_until > ?)"
+#define IN_FORCE                                                                                             \
+    "d.removed_at IS NULL AND d.listed_from <= ? AND (d.listed_until IS NULL OR d.listed_until > ?)"
 
 tj_status store_dishonest_insert(store_db *db, const json_t *row, tj_error *err)
 {
@@ -311,16 +326,18 @@ tj_status store_dishonest_get(store_db *db, const char *id, json_t **out, tj_err
 tj_status store_dishonest_list(store_db *db, const char *at, json_t **out, tj_error *err)
 {
     if (!at)
-        return q_rows(db, DIS_SEL " ORDER BY d.listed_from, d.id", DIS_SPEC " torg_name", json_array(), 0, out, err);
+        return q_rows(db, DIS_SEL " ORDER BY d.listed_from, d.id", DIS_SPEC " torg_name", json_array(), 0,
+                      out, err);
     return q_rows(db, DIS_SEL " WHERE " IN_FORCE " ORDER BY d.listed_from, d.id", DIS_SPEC " torg_name",
                   json_pack("[ss]", at, at), 0, out, err);
 }
 
-tj_status store_dishonest_in_force(store_db *db, const char *org_id, const char *at, int *listed, tj_error *err)
+tj_status store_dishonest_in_force(store_db *db, const char *org_id, const char *at, int *listed,
+                                   tj_error *err)
 {
     json_t *rows = NULL;
-    tj_status rc = q_rows(db, "SELECT COUNT(*) FROM dishonest_entity d WHERE d.org_id = ? AND " IN_FORCE, "in",
-                          json_pack("[sss]", org_id, at, at), 1, &rows, err);
+    tj_status rc = q_rows(db, "SELECT COUNT(*) FROM dishonest_entity d WHERE d.org_id = ? AND " IN_FORCE,
+                          "in", json_pack("[sss]", org_id, at, at), 1, &rows, err);
     if (rc)
         return rc;
     *listed = json_integer_value(json_object_get(json_array_get(rows, 0), "n")) > 0;
@@ -328,7 +345,8 @@ tj_status store_dishonest_in_force(store_db *db, const char *org_id, const char 
     return TJ_OK;
 }
 
-tj_status store_dishonest_remove(store_db *db, const char *id, const char *at, const char *reason, tj_error *err)
+tj_status store_dishonest_remove(store_db *db, const char *id, const char *at, const char *reason,
+                                 tj_error *err)
 {
     return q_exec(db, "UPDATE dishonest_entity SET removed_at = ?, removed_reason = ? WHERE id = ?",
                   json_pack("[sss]", at, reason, id), NULL, err);
@@ -336,10 +354,11 @@ tj_status store_dishonest_remove(store_db *db, const char *id, const char *at, c
 
 /* ---- applications ------------------------------------------------------------ */
 
-#define APP_SPEC                                                                                                 \
-    "tid tapplicant_org tbody_org tcategory tfootprint_id tstatus tdue_at tlabel_number tcreated_at tupdated_at"
-#define APP_SEL                                                                                                  \
-    "SELECT id, applicant_org, body_org, category, footprint_id, status, due_at, label_number, created_at, "     \
+#define APP_SPEC                                                                                             \
+    "tid tapplicant_org tbody_org tcategory tfootprint_id tstatus tdue_at tlabel_number tcreated_at "        \
+    "tupdated_at"
+#define APP_SEL                                                                                              \
+    "SELECT id, applicant_org, body_org, category, footprint_id, status, due_at, label_number, created_at, " \
     "updated_at FROM cert_application"
 
 tj_status store_cert_app_insert(store_db *db, const json_t *row, tj_error *err)
@@ -349,11 +368,12 @@ tj_status store_cert_app_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_cert_app_get(store_db *db, const char *id, json_t **out, tj_error *err)
 {
-    return q_one(db, APP_SEL " WHERE id = ?", APP_SPEC, json_pack("[s]", id), "application / 认证申请", id, out,
-                 err);
+    return q_one(db, APP_SEL " WHERE id = ?", APP_SPEC, json_pack("[s]", id), "application / 认证申请", id,
+                 out, err);
 }
 
-tj_status store_cert_app_list(store_db *db, const char *org, int limit, int offset, json_t **out, tj_error *err)
+tj_status store_cert_app_list(store_db *db, const char *org, int limit, int offset, json_t **out,
+                              tj_error *err)
 {
     return q_rows(db,
                   APP_SEL " WHERE CAST(? AS TEXT) IS NULL OR applicant_org = ? OR body_org = ? "
@@ -363,8 +383,8 @@ tj_status store_cert_app_list(store_db *db, const char *org, int limit, int offs
 
 tj_status store_cert_app_each(store_db *db, const char *after, int limit, json_t **out, tj_error *err)
 {
-    return q_rows(db, APP_SEL " WHERE id > ? ORDER BY id LIMIT ?", APP_SPEC, json_pack("[si]", after, limit), 1,
-                  out, err);
+    return q_rows(db, APP_SEL " WHERE id > ? ORDER BY id LIMIT ?", APP_SPEC, json_pack("[si]", after, limit),
+                  1, out, err);
 }
 
 tj_status store_cert_app_update(store_db *db, const json_t *row, tj_error *err)
@@ -378,7 +398,7 @@ tj_status store_cert_app_update(store_db *db, const json_t *row, tj_error *err)
                   NULL, err);
 }
 
-#define STEP_SPEC                                                                                                \
+#define STEP_SPEC                                                                                            \
     "tapplication_id iseq taction tfrom_state tto_state tactor torg tat tcomment tdue_at tfootprint_id"
 
 tj_status store_cert_step_insert(store_db *db, const json_t *row, tj_error *err)
@@ -388,10 +408,11 @@ tj_status store_cert_step_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_cert_step_list(store_db *db, const char *app_id, json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  "SELECT application_id, seq, action, from_state, to_state, actor, org, at, comment, due_at, "
-                  "footprint_id FROM cert_step WHERE application_id = ? ORDER BY seq",
-                  STEP_SPEC, json_pack("[s]", app_id), 1, out, err);
+    return q_rows(
+        db,
+        "SELECT application_id, seq, action, from_state, to_state, actor, org, at, comment, due_at, "
+        "footprint_id FROM cert_step WHERE application_id = ? ORDER BY seq",
+        STEP_SPEC, json_pack("[s]", app_id), 1, out, err);
 }
 
 tj_status store_cert_doc_put(store_db *db, const char *sha256, const char *media_type, int64_t size,
@@ -406,8 +427,8 @@ tj_status store_cert_doc_put(store_db *db, const char *sha256, const char *media
 tj_status store_cert_doc_get(store_db *db, const char *sha256, json_t **out, tj_error *err)
 {
     return q_one(db, "SELECT sha256, media_type, size, content FROM cert_document WHERE sha256 = ?",
-                 "tsha256 tmedia_type isize tcontent", json_pack("[s]", sha256), "document / 文件", sha256, out,
-                 err);
+                 "tsha256 tmedia_type isize tcontent", json_pack("[s]", sha256), "document / 文件", sha256,
+                 out, err);
 }
 
 #define EVI_SPEC "tapplication_id tsha256 tname tstate tadded_by torg tadded_at"
@@ -442,15 +463,16 @@ tj_status store_label_seq_next(store_db *db, const char *prefix, int64_t *out, t
     return *out > 0 ? TJ_OK : tj_error_set(err, TJ_ERR_DB, NULL, "no sequence number for %s", prefix);
 }
 
-#define LABEL_SPEC                                                                                               \
-    "tnumber tcertificate tapplication_id tholder_org tbody_org tcategory tproduct tregion iyear dvalue tunit "  \
-    "tfootprint_id igrade igrade_version tstatus tstatus_reason tissued_at tvalid_until tkey_id "               \
+#define LABEL_SPEC                                                                                           \
+    "tnumber tcertificate tapplication_id tholder_org tbody_org tcategory tproduct tregion iyear dvalue "    \
+    "tunit "                                                                                                 \
+    "tfootprint_id igrade igrade_version tstatus tstatus_reason tissued_at tvalid_until tkey_id "            \
     "iledger_index tupdated_at"
-#define LABEL_COLS                                                                                               \
-    "l.number, l.certificate, l.application_id, l.holder_org, l.body_org, l.category, l.product, l.region, "    \
-    "l.year, l.value, l.unit, l.footprint_id, l.grade, l.grade_version, l.status, l.status_reason, "            \
+#define LABEL_COLS                                                                                           \
+    "l.number, l.certificate, l.application_id, l.holder_org, l.body_org, l.category, l.product, l.region, " \
+    "l.year, l.value, l.unit, l.footprint_id, l.grade, l.grade_version, l.status, l.status_reason, "         \
     "l.issued_at, l.valid_until, l.key_id, l.ledger_index, l.updated_at"
-#define LABEL_JOIN                                                                                               \
+#define LABEL_JOIN                                                                                           \
     " FROM label l JOIN organisation h ON h.id = l.holder_org JOIN organisation b ON b.id = l.body_org"
 
 tj_status store_label_insert(store_db *db, const json_t *row, tj_error *err)
@@ -460,11 +482,12 @@ tj_status store_label_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_label_get(store_db *db, const char *number, int with_doc, json_t **out, tj_error *err)
 {
-    return q_one(db,
-                 with_doc ? "SELECT " LABEL_COLS ", h.name, b.name, l.document" LABEL_JOIN " WHERE l.number = ?"
-                          : "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE l.number = ?",
-                 with_doc ? LABEL_SPEC " tholder_name tbody_name tdocument" : LABEL_SPEC " tholder_name tbody_name",
-                 json_pack("[s]", number), "label / 碳标识", number, out, err);
+    return q_one(
+        db,
+        with_doc ? "SELECT " LABEL_COLS ", h.name, b.name, l.document" LABEL_JOIN " WHERE l.number = ?"
+                 : "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE l.number = ?",
+        with_doc ? LABEL_SPEC " tholder_name tbody_name tdocument" : LABEL_SPEC " tholder_name tbody_name",
+        json_pack("[s]", number), "label / 碳标识", number, out, err);
 }
 
 tj_status store_label_set_status(store_db *db, const char *number, const char *status, const char *reason,
@@ -477,17 +500,19 @@ tj_status store_label_set_status(store_db *db, const char *number, const char *s
 tj_status store_label_set_grade(store_db *db, const char *number, const json_t *grade, const json_t *version,
                                 const char *at, tj_error *err)
 {
-    return q_exec(db, "UPDATE label SET grade = ?, grade_version = ?, updated_at = ? WHERE number = ?",
-                  json_pack("[OOss]", grade ? grade : json_null(), version ? version : json_null(), at, number),
-                  NULL, err);
+    return q_exec(
+        db, "UPDATE label SET grade = ?, grade_version = ?, updated_at = ? WHERE number = ?",
+        json_pack("[OOss]", grade ? grade : json_null(), version ? version : json_null(), at, number), NULL,
+        err);
 }
 
 tj_status store_label_expiring(store_db *db, const char *at, int limit, json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  "SELECT number, status FROM label WHERE status IN ('valid', 'suspended') AND valid_until <= ? "
-                  "ORDER BY valid_until, number LIMIT ?",
-                  "tnumber tstatus", json_pack("[si]", at, limit), 0, out, err);
+    return q_rows(
+        db,
+        "SELECT number, status FROM label WHERE status IN ('valid', 'suspended') AND valid_until <= ? "
+        "ORDER BY valid_until, number LIMIT ?",
+        "tnumber tstatus", json_pack("[si]", at, limit), 0, out, err);
 }
 
 tj_status store_label_each(store_db *db, const char *after, int limit, json_t **out, tj_error *err)
@@ -495,10 +520,12 @@ tj_status store_label_each(store_db *db, const char *after, int limit, json_t **
     return q_rows(db,
                   "SELECT " LABEL_COLS ", h.name, b.name, l.document" LABEL_JOIN
                   " WHERE l.number > ? ORDER BY l.number LIMIT ?",
-                  LABEL_SPEC " tholder_name tbody_name tdocument", json_pack("[si]", after, limit), 1, out, err);
+                  LABEL_SPEC " tholder_name tbody_name tdocument", json_pack("[si]", after, limit), 1, out,
+                  err);
 }
 
-tj_status store_label_search(store_db *db, const json_t *f, int limit, int offset, json_t **out, tj_error *err)
+tj_status store_label_search(store_db *db, const json_t *f, int limit, int offset, json_t **out,
+                             tj_error *err)
 {
     /* only the filters given are in the SQL, so each can use its index */
     const char *product = json_string_value(json_object_get(f, "product"));
@@ -508,7 +535,8 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
     const char *status = json_string_value(json_object_get(f, "status"));
     json_t *grade = json_object_get(f, "grade");
     char sql[2048];
-    size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE 1 = 1");
+    size_t n =
+        (size_t)snprintf(sql, sizeof sql, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE 1 = 1");
     json_t *binds = json_array();
     char *plike = NULL, *clike = NULL;
     if (product && asprintf(&plike, "%%%s%%", product) < 0)
@@ -520,10 +548,10 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
         json_decref(binds);
         return nomem(err);
     }
-#define ADD(cond, b)                                                                                             \
-    do {                                                                                                         \
-        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s", cond);                                              \
-        json_array_append_new(binds, b);                                                                         \
+#define ADD(cond, b)                                                                                         \
+    do {                                                                                                     \
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s", cond);                                          \
+        json_array_append_new(binds, b);                                                                     \
     } while (0)
     if (category)
         ADD(" AND l.category = ?", json_string(category));
@@ -552,10 +580,11 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
 tj_status store_label_values(store_db *db, const char *category, int valid_only, json_t **out, tj_error *err)
 {
     return q_rows(db,
-                  valid_only ? "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
-                               "AND status = 'valid' ORDER BY value, number"
-                             : "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
-                               "ORDER BY value, number",
+                  valid_only
+                      ? "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
+                        "AND status = 'valid' ORDER BY value, number"
+                      : "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
+                        "ORDER BY value, number",
                   "tnumber dvalue igrade tregion iyear tholder_org", json_pack("[s]", category), 0, out, err);
 }
 
@@ -567,18 +596,20 @@ tj_status store_label_stat_rows(store_db *db, const json_t *f, json_t **out, tj_
                   "SELECT category, region, year, value, grade FROM label WHERE status = 'valid'"
                   " AND (CAST(? AS TEXT) IS NULL OR category = ?) AND (CAST(? AS TEXT) IS NULL OR region = ?)"
                   " AND (CAST(? AS BIGINT) IS NULL OR year = ?) ORDER BY category, region, year, value",
-                  "tcategory tregion iyear dvalue igrade", json_pack("[O?O?O?O?O?O?]", cat, cat, reg, reg, year, year),
-                  0, out, err);
+                  "tcategory tregion iyear dvalue igrade",
+                  json_pack("[O?O?O?O?O?O?]", cat, cat, reg, reg, year, year), 0, out, err);
 }
 
 tj_status store_label_holder_list(store_db *db, const char *holder_org, json_t **out, tj_error *err)
 {
-    return q_rows(db, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE l.holder_org = ? ORDER BY l.number",
-                  LABEL_SPEC " tholder_name tbody_name", json_pack("[s]", holder_org), 0, out, err);
+    return q_rows(
+        db, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE l.holder_org = ? ORDER BY l.number",
+        LABEL_SPEC " tholder_name tbody_name", json_pack("[s]", holder_org), 0, out, err);
 }
 
 #define SURV_SPEC "tnumber iseq tdue_at tstatus tresult trecorded_at trecorded_by"
-#define SURV_SEL "SELECT number, seq, due_at, status, result, recorded_at, recorded_by FROM label_surveillance"
+#define SURV_SEL                                                                                             \
+    "SELECT number, seq, due_at, status, result, recorded_at, recorded_by FROM label_surveillance"
 
 tj_status store_label_surv_insert(store_db *db, const json_t *row, tj_error *err)
 {
@@ -587,7 +618,8 @@ tj_status store_label_surv_insert(store_db *db, const json_t *row, tj_error *err
 
 tj_status store_label_surv_list(store_db *db, const char *number, json_t **out, tj_error *err)
 {
-    return q_rows(db, SURV_SEL " WHERE number = ? ORDER BY seq", SURV_SPEC, json_pack("[s]", number), 1, out, err);
+    return q_rows(db, SURV_SEL " WHERE number = ? ORDER BY seq", SURV_SPEC, json_pack("[s]", number), 1, out,
+                  err);
 }
 
 tj_status store_label_surv_record(store_db *db, const char *number, int64_t seq, const char *status,
@@ -601,8 +633,8 @@ tj_status store_label_surv_record(store_db *db, const char *number, int64_t seq,
 
 tj_status store_label_surv_overdue(store_db *db, const char *at, json_t **out, tj_error *err)
 {
-    return q_rows(db, SURV_SEL " WHERE status = 'scheduled' AND due_at < ? ORDER BY due_at, number, seq", SURV_SPEC,
-                  json_pack("[s]", at), 0, out, err);
+    return q_rows(db, SURV_SEL " WHERE status = 'scheduled' AND due_at < ? ORDER BY due_at, number, seq",
+                  SURV_SPEC, json_pack("[s]", at), 0, out, err);
 }
 
 #define GRADE_SPEC "tnumber iseq igrade igrade_version treason tat"
@@ -614,17 +646,19 @@ tj_status store_label_grade_insert(store_db *db, const json_t *row, tj_error *er
 
 tj_status store_label_grade_list(store_db *db, const char *number, json_t **out, tj_error *err)
 {
-    return q_rows(db, "SELECT number, seq, grade, grade_version, reason, at FROM label_grade WHERE number = ? "
-                      "ORDER BY seq",
+    return q_rows(db,
+                  "SELECT number, seq, grade, grade_version, reason, at FROM label_grade WHERE number = ? "
+                  "ORDER BY seq",
                   GRADE_SPEC, json_pack("[s]", number), 1, out, err);
 }
 
 /* ---- grading benchmarks ------------------------------------------------------- */
 
-#define BENCH_SPEC                                                                                               \
+#define BENCH_SPEC                                                                                           \
     "tcategory iversion tmethod igrades imin_sample tthresholds isample tnote tcreated_at tcreated_by"
-#define BENCH_SEL                                                                                                \
-    "SELECT category, version, method, grades, min_sample, thresholds, sample, note, created_at, created_by "    \
+#define BENCH_SEL                                                                                            \
+    "SELECT category, version, method, grades, min_sample, thresholds, sample, note, created_at, "           \
+    "created_by "                                                                                            \
     "FROM grade_benchmark"
 
 tj_status store_grade_benchmark_insert(store_db *db, const json_t *row, tj_error *err)
@@ -646,10 +680,11 @@ tj_status store_grade_benchmark_list(store_db *db, const char *category, json_t 
 
 /* ---- disclosures ---------------------------------------------------------------- */
 
-#define DISC_SPEC                                                                                                \
-    "tid tfootprint_id towner_org tscope tpartners tfields tstatus tpublished_at twithdrawn_at twithdraw_reason"
-#define DISC_SEL                                                                                                 \
-    "SELECT id, footprint_id, owner_org, scope, partners, fields, status, published_at, withdrawn_at, "         \
+#define DISC_SPEC                                                                                            \
+    "tid tfootprint_id towner_org tscope tpartners tfields tstatus tpublished_at twithdrawn_at "             \
+    "twithdraw_reason"
+#define DISC_SEL                                                                                             \
+    "SELECT id, footprint_id, owner_org, scope, partners, fields, status, published_at, withdrawn_at, "      \
     "withdraw_reason FROM disclosure"
 
 tj_status store_disclosure_insert(store_db *db, const json_t *row, tj_error *err)
@@ -659,32 +694,35 @@ tj_status store_disclosure_insert(store_db *db, const json_t *row, tj_error *err
 
 tj_status store_disclosure_get(store_db *db, const char *id, json_t **out, tj_error *err)
 {
-    return q_one(db, DISC_SEL " WHERE id = ?", DISC_SPEC, json_pack("[s]", id), "disclosure / 披露记录", id, out,
-                 err);
+    return q_one(db, DISC_SEL " WHERE id = ?", DISC_SPEC, json_pack("[s]", id), "disclosure / 披露记录", id,
+                 out, err);
 }
 
 tj_status store_disclosure_list(store_db *db, const char *owner, int public_only, int limit, int offset,
                                 json_t **out, tj_error *err)
 {
     return q_rows(db,
-                  public_only ? DISC_SEL " WHERE scope = 'public' AND (CAST(? AS TEXT) IS NULL OR owner_org = ?) "
-                                         "ORDER BY published_at DESC, id LIMIT ? OFFSET ?"
+                  public_only ? DISC_SEL
+                      " WHERE scope = 'public' AND (CAST(? AS TEXT) IS NULL OR owner_org = ?) "
+                      "ORDER BY published_at DESC, id LIMIT ? OFFSET ?"
                               : DISC_SEL " WHERE (CAST(? AS TEXT) IS NULL OR owner_org = ?) "
                                          "ORDER BY published_at DESC, id LIMIT ? OFFSET ?",
                   DISC_SPEC, json_pack("[s?s?ii]", owner, owner, limit, offset), 0, out, err);
 }
 
-tj_status store_disclosure_withdraw(store_db *db, const char *id, const char *at, const char *reason, tj_error *err)
-{
-    return q_exec(db,
-                  "UPDATE disclosure SET status = 'withdrawn', withdrawn_at = ?, withdraw_reason = ? WHERE id = ?",
-                  json_pack("[ss?s]", at, reason, id), NULL, err);
-}
-
-tj_status store_inst_object_history(store_db *db, const char *object_type, const char *object_id, json_t **out,
+tj_status store_disclosure_withdraw(store_db *db, const char *id, const char *at, const char *reason,
                                     tj_error *err)
 {
-    return q_rows(db,
-                  "SELECT idx, at, kind, body FROM ledger_entry WHERE object_type = ? AND object_id = ? ORDER BY idx",
-                  "iidx tat tkind tbody", json_pack("[ss]", object_type, object_id), 1, out, err);
+    return q_exec(
+        db, "UPDATE disclosure SET status = 'withdrawn', withdrawn_at = ?, withdraw_reason = ? WHERE id = ?",
+        json_pack("[ss?s]", at, reason, id), NULL, err);
+}
+
+tj_status store_inst_object_history(store_db *db, const char *object_type, const char *object_id,
+                                    json_t **out, tj_error *err)
+{
+    return q_rows(
+        db,
+        "SELECT idx, at, kind, body FROM ledger_entry WHERE object_type = ? AND object_id = ? ORDER BY idx",
+        "iidx tat tkind tbody", json_pack("[ss]", object_type, object_id), 1, out, err);
 }

@@ -48,14 +48,17 @@ tj_status store_dishonest_insert(store_db *db, const json_t *row, tj_error *err)
 tj_status store_dishonest_get(store_db *db, const char *id, json_t **out, tj_error *err);
 /* at NULL: every entry; else those in force at `at` (with org names). */
 tj_status store_dishonest_list(store_db *db, const char *at, json_t **out, tj_error *err);
-tj_status store_dishonest_in_force(store_db *db, const char *org_id, const char *at, int *listed, tj_error *err);
-tj_status store_dishonest_remove(store_db *db, const char *id, const char *at, const char *reason, tj_error *err);
+tj_status store_dishonest_in_force(store_db *db, const char *org_id, const char *at, int *listed,
+                                   tj_error *err);
+tj_status store_dishonest_remove(store_db *db, const char *id, const char *at, const char *reason,
+                                 tj_error *err);
 
 /* ---- applications, steps, evidence ---- */
 tj_status store_cert_app_insert(store_db *db, const json_t *row, tj_error *err);
 tj_status store_cert_app_get(store_db *db, const char *id, json_t **out, tj_error *err);
 /* org NULL: all; else applications where org applies or certifies. */
-tj_status store_cert_app_list(store_db *db, const char *org, int limit, int offset, json_t **out, tj_error *err);
+tj_status store_cert_app_list(store_db *db, const char *org, int limit, int offset, json_t **out,
+                              tj_error *err);
 tj_status store_cert_app_update(store_db *db, const json_t *row, tj_error *err);
 tj_status store_cert_app_each(store_db *db, const char *after, int limit, json_t **out, tj_error *err);
 tj_status store_cert_step_insert(store_db *db, const json_t *row, tj_error *err);
@@ -126,6 +129,6 @@ tj_status store_disclosure_withdraw(store_db *db, const char *id, const char *at
 #ifndef STORE_INST_SQL_HISTORY
 #define STORE_INST_SQL_HISTORY
 /* The ledger entries of one object, oldest first: {idx, at, kind, body}. */
-tj_status store_inst_object_history(store_db *db, const char *object_type, const char *object_id, json_t **out,
-                                    tj_error *err);
+tj_status store_inst_object_history(store_db *db, const char *object_type, const char *object_id,
+                                    json_t **out, tj_error *err);
 #endif

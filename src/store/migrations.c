@@ -665,9 +665,10 @@ static const char footprint_postgres[] =
     "  document TEXT NOT NULL,\n" \
     "  ledger_index " INT_T " NOT NULL,\n" \
     "  updated_at TEXT NOT NULL)" STRICT ";\n" \
-    "CREATE INDEX label_category ON label (category, status, value);\n" \
+    "CREATE INDEX label_category ON label (category, status, number);\n" \
+    "CREATE INDEX label_category_number ON label (category, number);\n" \
     "CREATE INDEX label_holder ON label (holder_org, issued_at);\n" \
-    "CREATE INDEX label_region ON label (region, year);\n" \
+    "CREATE INDEX label_region ON label (region, number);\n" \
     "CREATE INDEX label_due ON label (status, valid_until);\n" \
     "CREATE INDEX label_product ON label (product);\n" \
     "CREATE TABLE label_surveillance (\n" \

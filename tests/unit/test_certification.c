@@ -132,7 +132,8 @@ static void doc(svc_ctx *ctx, const char *app, const char *text)
 
 static void step(svc_ctx *ctx, const char *app, const char *action, const ledger_key *key)
 {
-    svc_cert_step_in in = {.action = action, .comment = "ok", .key = key, .public_url = "https://registry.example"};
+    svc_cert_step_in in = {
+        .action = action, .comment = "ok", .key = key, .public_url = "https://registry.example"};
     tj_error err;
     ok(svc_cert_step(ctx, app, &in, NULL, &err), &err);
 }
@@ -173,7 +174,10 @@ static json_t *keyring(world *w)
     return k;
 }
 
-static int report_ok(const json_t *r) { return json_is_true(json_object_get(r, "ok")); }
+static int report_ok(const json_t *r)
+{
+    return json_is_true(json_object_get(r, "ok"));
+}
 static const char *check_of(const json_t *r, const char *name)
 {
     return json_string_value(json_object_get(json_object_get(r, "checks"), name));
@@ -269,7 +273,8 @@ static void test_whole_path(void **state)
     int seq = 0;
     ok(svc_label_surveillance_schedule(&w.body, number, "2030-01-01", &seq, &err), &err);
     assert_int_equal(svc_label_surveillance_record(&w.ent, number, seq, "passed", NULL, &err), TJ_ERR_PERM);
-    ok(svc_label_surveillance_record(&w.body, number, seq, "failed", "inventory data not traceable", &err), &err);
+    ok(svc_label_surveillance_record(&w.body, number, seq, "failed", "inventory data not traceable", &err),
+       &err);
     ok(svc_label_get(&w.ent2, number, &v, &err), &err);
     assert_string_equal(json_string_value(json_object_get(v, "status")), "suspended");
     json_decref(v);
@@ -350,7 +355,8 @@ static void test_refusals(void **state)
     /* a listed entity */
     char *lfp = save_footprint(&w.listed, "certifiable-aluminium.json");
     assert_int_equal(svc_dishonest_add(&w.ent, "铝业C", "x", "y", NULL, NULL, NULL, &err), TJ_ERR_PERM);
-    ok(svc_dishonest_add(&w.reg, "铝业C", "falsified data", "认证认可条例 (test)", NULL, NULL, NULL, &err), &err);
+    ok(svc_dishonest_add(&w.reg, "铝业C", "falsified data", "认证认可条例 (test)", NULL, NULL, NULL, &err),
+       &err);
     assert_int_equal(svc_cert_apply(&w.listed, lfp, "认证中心", &app, &err), TJ_ERR_PERM);
     json_t *list = NULL;
     ok(svc_dishonest_list(&w.ent2, 0, &list, &err), &err);
@@ -371,12 +377,14 @@ static void test_refusals(void **state)
     /* documents: type and content checked */
     assert_int_equal(svc_cert_document_add(&w.body, app, "x.pdf", "application/pdf", "hello", 5, NULL, &err),
                      TJ_ERR_INPUT);
-    assert_int_equal(svc_cert_document_add(&w.body, app, "x.exe", "application/x-msdownload", "MZ", 2, NULL, &err),
-                     TJ_ERR_INPUT);
+    assert_int_equal(
+        svc_cert_document_add(&w.body, app, "x.exe", "application/x-msdownload", "MZ", 2, NULL, &err),
+        TJ_ERR_INPUT);
     assert_int_equal(svc_cert_document_add(&w.ent2, app, "x.txt", "text/plain", "hi", 2, NULL, &err),
                      TJ_ERR_NOTFOUND);
     char sha[65];
-    ok(svc_cert_document_add(&w.body, app, "plan.pdf", "application/pdf", "%PDF-1.4 plan", 13, sha, &err), &err);
+    ok(svc_cert_document_add(&w.body, app, "plan.pdf", "application/pdf", "%PDF-1.4 plan", 13, sha, &err),
+       &err);
     unsigned char *data = NULL;
     size_t len = 0;
     char *mt = NULL;
@@ -406,9 +414,11 @@ static void test_grading_disclosure_registry(void **state)
     tj_error err;
     setup_world(f->db, &w);
     json_t *th = json_pack("[f,f,f,f]", 5000.0, 10000.0, 15000.0, 20000.0);
-    assert_int_equal(svc_grade_benchmark_set(&w.ent, "electrolytic_aluminium", "thresholds", 5, 0, th, NULL, NULL, &err),
-                     TJ_ERR_PERM);
-    ok(svc_grade_benchmark_set(&w.reg, "electrolytic_aluminium", "thresholds", 5, 0, th, "test bands", NULL, &err),
+    assert_int_equal(
+        svc_grade_benchmark_set(&w.ent, "electrolytic_aluminium", "thresholds", 5, 0, th, NULL, NULL, &err),
+        TJ_ERR_PERM);
+    ok(svc_grade_benchmark_set(&w.reg, "electrolytic_aluminium", "thresholds", 5, 0, th, "test bands", NULL,
+                               &err),
        &err);
     json_decref(th);
     char *number = certify(&w, w.fp);
@@ -421,14 +431,16 @@ static void test_grading_disclosure_registry(void **state)
     json_decref(v);
     /* percentile with a minimum sample above the labels: no grade, reason */
     json_t *b = NULL;
-    ok(svc_grade_benchmark_set(&w.reg, "electrolytic_aluminium", "percentile", 5, 10, NULL, NULL, &b, &err), &err);
+    ok(svc_grade_benchmark_set(&w.reg, "electrolytic_aluminium", "percentile", 5, 10, NULL, NULL, &b, &err),
+       &err);
     json_decref(b);
     ok(svc_label_get(&w.ent2, number, &v, &err), &err);
     assert_true(json_is_null(json_object_get(v, "grade")));
     assert_int_equal(json_integer_value(json_object_get(v, "grade_version")), 2);
     assert_int_equal(json_array_size(json_object_get(v, "grade_history")), 2); /* at issue, v2 */
     json_decref(v);
-    ok(svc_grade_benchmark_set(&w.reg, "electrolytic_aluminium", "percentile", 4, 1, NULL, NULL, NULL, &err), &err);
+    ok(svc_grade_benchmark_set(&w.reg, "electrolytic_aluminium", "percentile", 4, 1, NULL, NULL, NULL, &err),
+       &err);
     json_t *st = NULL, *flt = json_object();
     ok(svc_grade_stats(&w.ent2, flt, &st, &err), &err);
     assert_int_equal(json_array_size(st), 1);
@@ -452,7 +464,8 @@ static void test_grading_disclosure_registry(void **state)
     /* disclosure: private, partners, public; secrets only when chosen */
     char *dpriv = NULL, *dpart = NULL, *dpub = NULL;
     json_t *partners = json_pack("[s]", "铝业B"), *fields = json_pack("[s]", "stages");
-    assert_int_equal(svc_disclosure_publish(&w.ent2, w.fp, "public", NULL, NULL, &dpub, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_disclosure_publish(&w.ent2, w.fp, "public", NULL, NULL, &dpub, &err),
+                     TJ_ERR_NOTFOUND);
     ok(svc_disclosure_publish(&w.ent, w.fp, "private", NULL, NULL, &dpriv, &err), &err);
     ok(svc_disclosure_publish(&w.ent, w.fp, "partners", partners, NULL, &dpart, &err), &err);
     ok(svc_disclosure_publish(&w.ent, w.fp, "public", NULL, fields, &dpub, &err), &err);
@@ -466,7 +479,8 @@ static void test_grading_disclosure_registry(void **state)
     free(text);
     json_decref(dv);
     ok(svc_disclosure_get(&w.listed, dpub, &dv, &err), &err);
-    assert_non_null(json_object_get(json_object_get(json_object_get(dv, "footprint"), "disclosed_details"), "stages"));
+    assert_non_null(
+        json_object_get(json_object_get(json_object_get(dv, "footprint"), "disclosed_details"), "stages"));
     json_decref(dv);
     assert_int_equal(svc_disclosure_withdraw(&w.ent2, dpub, "x", &err), TJ_ERR_PERM);
     ok(svc_disclosure_withdraw(&w.ent, dpub, "superseded", &err), &err);
