@@ -506,6 +506,34 @@ static void test_auto_choice_and_reason(void **state)
     calc_solver_free(s);
     calc_csc_release(&a);
     calc_gen_release(&g);
+    /* A core of 600 processes (well over 4,096 non-zeros): BiCGSTAB is tried
+     * first, without KLU's symbolic analysis, and the reason says why; the
+     * solution matches KLU's. */
+    gen_csc(CALC_GEN_LCA, 4000, 5, &g, &a);
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, NULL, &err), TJ_OK);
+    assert_int_equal(calc_solver_kind_of(s), CALC_SOLVER_ITERATIVE);
+    assert_non_null(strstr(calc_solver_reason(s), "symbolic analysis"));
+    {
+        int n = a.ncols;
+        double *fb = calloc((size_t)n, sizeof(double)), *xa = calloc((size_t)n, sizeof(double)),
+               *xk = calloc((size_t)n, sizeof(double));
+        assert_true(fb && xa && xk);
+        fb[n - 1] = 1.0;
+        fb[n / 2] = 2.0;
+        calc_solver *k;
+        assert_int_equal(calc_solver_solve(s, fb, xa, &err), TJ_OK);
+        assert_int_equal(calc_solver_new(&a, CALC_SOLVER_KLU, 1e-9, &k, NULL, &err), TJ_OK);
+        assert_int_equal(calc_solver_solve(k, fb, xk, &err), TJ_OK);
+        for (int i = 0; i < n; i++)
+            assert_true(fabs(xa[i] - xk[i]) <= 1e-7 * (fabs(xk[i]) + 1e-12) + 1e-12);
+        calc_solver_free(k);
+        free(fb);
+        free(xa);
+        free(xk);
+    }
+    calc_solver_free(s);
+    calc_csc_release(&a);
+    calc_gen_release(&g);
     /* Links spread evenly: one giant loop that LU would fill in. */
     gen_csc(CALC_GEN_RANDOM, 3000, 3, &g, &a);
     double fill = 0;
