@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "tanji/text.h"
@@ -719,6 +722,34 @@ static const char *jv_string(char **ps, const char **why)
     return start;
 }
 
+/* tj_utf8_valid_prefix with a fast path for ASCII (nearly all of an openLCA
+ * export): eight bytes at a time, the validator only from each non-ASCII
+ * lead byte over the at most four bytes of its sequence. */
+static size_t jv_utf8_valid(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        if (!((unsigned char)s[i] & 0x80)) {
+            i++;
+            continue;
+        }
+        size_t win = len - i < 4 ? len - i : 4;
+        size_t ok = tj_utf8_valid_prefix(s + i, win);
+        if (ok == 0)
+            return i;
+        i += ok;
+    }
+    return len;
+}
+
 static int jv_add(jv_doc *d)
 {
     if (d->n == d->cap) {
@@ -743,7 +774,7 @@ static int jv_parse(jv_doc *d, const char *text, size_t len, const char **why, s
 {
     int stack[JV_MAX_DEPTH], last[JV_MAX_DEPTH], sp = 0;
     d->n = 0;
-    size_t valid = tj_utf8_valid_prefix(text, len);
+    size_t valid = jv_utf8_valid(text, len);
     if (valid < len) {
         *why = "invalid UTF-8";
         *off = valid;
@@ -1535,7 +1566,36 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
                           void *user, tj_error *err)
 {
     int zerr = 0;
-    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    /* The archive is mapped and read from memory: libzip reading the file
+     * itself made an lseek and an fstat per entry (26,000 system calls for
+     * USLCI's 6,500 files, a tenth of the import's time). */
+    void *map = MAP_FAILED;
+    size_t maplen = 0;
+    zip_t *z = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat fsb;
+    if (fd >= 0 && fstat(fd, &fsb) == 0 && S_ISREG(fsb.st_mode) && fsb.st_size > 0) {
+        maplen = (size_t)fsb.st_size;
+        map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    if (fd >= 0)
+        close(fd);
+    if (map != MAP_FAILED) {
+        zip_error_t ze;
+        zip_error_init(&ze);
+        zip_source_t *src = zip_source_buffer_create(map, maplen, 0, &ze);
+        if (src && !(z = zip_open_from_source(src, ZIP_RDONLY, &ze))) {
+            zerr = zip_error_code_zip(&ze);
+            zip_source_free(src);
+        }
+        zip_error_fini(&ze);
+        if (!z) {
+            munmap(map, maplen);
+            map = MAP_FAILED;
+        }
+    }
+    if (!z && !zerr)
+        z = zip_open(path, ZIP_RDONLY, &zerr);
     if (!z) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, zerr);
@@ -1607,6 +1667,8 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
     free(buf);
     jv_doc_free(&doc);
     zip_discard(z);
+    if (map != MAP_FAILED)
+        munmap(map, maplen);
     return st;
 }
 
