@@ -46,6 +46,13 @@ struct calc_context {
     double *qch;       /* CALC_CH_COUNT x n, channel-major */
     double *u;         /* n: total CO2e per unit of product (NULL until needed) */
     double *f, *s, *g; /* work: demand (n), activities (n), inventory (m) */
+    /* Elementary entries with a non-zero CO2e weight (cf x amount), in entry
+     * order, for the data quality rating: the others weigh nothing in it,
+     * and most elementary flows of a database are not greenhouse gases. */
+    int ndq;
+    int *dq_col;
+    double *dq_ca;
+    const calc_dqi **dq_q; /* the entry's rating, else its process's, else NULL */
 };
 
 static double now_seconds(void)
@@ -91,6 +98,9 @@ void calc_context_free(calc_context *ctx)
     free(ctx->f);
     free(ctx->s);
     free(ctx->g);
+    free(ctx->dq_col);
+    free(ctx->dq_ca);
+    free(ctx->dq_q);
     free(ctx);
 }
 
@@ -188,6 +198,8 @@ static void direct_intensity(const calc_context *ctx, const calc_csc *b, double 
     }
 }
 
+static tj_status dq_entries(calc_context *ctx);
+
 tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc_context **out, tj_error *err)
 {
     *out = NULL;
@@ -240,6 +252,11 @@ tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc
         goto out;
     }
     direct_intensity(ctx, &ctx->b, ctx->q, ctx->qch);
+    rc = dq_entries(ctx);
+    if (rc != TJ_OK) {
+        tj_error_set(err, rc, NULL, "out of memory");
+        goto out;
+    }
 
     calc_solver_diag diag;
     memset(&diag, 0, sizeof diag);
@@ -311,19 +328,41 @@ static int dqi_rated(const calc_dqi *q)
     return q->ter > 0 && q->ger > 0 && q->tir > 0 && q->p > 0;
 }
 
-static void compute_dqr(const calc_context *ctx, const double *s, calc_dqr *out)
+/* The entries compute_dqr weighs (see calc_context.dq_col). */
+static tj_status dq_entries(calc_context *ctx)
 {
     const calc_system *sys = ctx->sys;
-    double wsum = 0, wrated = 0, ter = 0, ger = 0, tir = 0, p = 0;
+    int k = 0;
+    for (int e = 0; e < sys->nelem; e++)
+        k += ctx->cf[sys->elem[e].row] * sys->elem[e].amount != 0;
+    ctx->dq_col = xcalloc((size_t)k, sizeof *ctx->dq_col);
+    ctx->dq_ca = xcalloc((size_t)k, sizeof *ctx->dq_ca);
+    ctx->dq_q = xcalloc((size_t)k, sizeof *ctx->dq_q);
+    if (!ctx->dq_col || !ctx->dq_ca || !ctx->dq_q)
+        return TJ_ERR_NOMEM;
     for (int e = 0; e < sys->nelem; e++) {
         const calc_entry *en = &sys->elem[e];
-        double w = fabs(ctx->cf[en->row] * en->amount * s[en->col]);
+        double ca = ctx->cf[en->row] * en->amount;
+        if (ca == 0)
+            continue;
+        ctx->dq_col[ctx->ndq] = en->col;
+        ctx->dq_ca[ctx->ndq] = ca;
+        ctx->dq_q[ctx->ndq++] = dqi_rated(&en->dq)                  ? &en->dq
+                                : dqi_rated(&sys->proc[en->col].dq) ? &sys->proc[en->col].dq
+                                                                    : NULL;
+    }
+    return TJ_OK;
+}
+
+static void compute_dqr(const calc_context *ctx, const double *s, calc_dqr *out)
+{
+    double wsum = 0, wrated = 0, ter = 0, ger = 0, tir = 0, p = 0;
+    for (int e = 0; e < ctx->ndq; e++) {
+        double w = fabs(ctx->dq_ca[e] * s[ctx->dq_col[e]]);
         if (!(w > 0))
             continue;
         wsum += w;
-        const calc_dqi *q = dqi_rated(&en->dq)                  ? &en->dq
-                            : dqi_rated(&sys->proc[en->col].dq) ? &sys->proc[en->col].dq
-                                                                : NULL;
+        const calc_dqi *q = ctx->dq_q[e];
         if (!q)
             continue;
         wrated += w;
