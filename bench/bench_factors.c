@@ -25,6 +25,24 @@
 #include "services/factors.h"
 #include "store/store.h"
 
+#include "services/ctx.h"
+#include "store/factor_sql.h"
+/* Test principals: all roles, the operator organisation, named as given
+ * (the name is what the history records). */
+static svc_ctx tjt_ctx_s[4];
+static int tjt_ctx_i;
+static svc_ctx *TCA(store_db *db, const char *name)
+{
+    svc_ctx *c = &tjt_ctx_s[tjt_ctx_i++ % 4];
+    svc_ctx_release(c);
+    svc_ctx_init(c, db, name, name, SVC_OPERATOR_ORG, SVC_ROLE_ALL, NULL);
+    return c;
+}
+static svc_ctx *TC(store_db *db)
+{
+    return TCA(db, "operator");
+}
+
 static const char *products[][3] = {
     {"电解铝", "primary aluminium", "metals"},
     {"粗钢", "crude steel", "metals"},
@@ -155,7 +173,7 @@ static int run_searches(store_db *db, const char *label)
         q.limit = 20;
         svc_factor_list l;
         double s0 = now();
-        if (svc_factor_search(db, &q, &l, &err) != TJ_OK) {
+        if (svc_factor_search(TC(db), &q, &l, &err) != TJ_OK) {
             fprintf(stderr, "search failed: %s\n", err.message);
             return -1;
         }
@@ -236,7 +254,7 @@ int main(int argc, char **argv)
             return 1;
         }
         svc_import_result r;
-        if (svc_factor_import_mem(db, "bench.csv", data, len, "csv", "published", "bench", &r, &err) !=
+        if (svc_factor_import_mem(TCA(db, "bench"), "bench.csv", data, len, "csv", "published", &r, &err) !=
             TJ_OK) {
             char b[2048];
             fprintf(stderr, "import failed: %s\n", tj_error_format(&err, b, sizeof b));
@@ -304,7 +322,7 @@ int main(int argc, char **argv)
         }
         svc_factor_list l;
         double s0 = now();
-        if (svc_factor_search(db, &q, &l, &err) != TJ_OK) {
+        if (svc_factor_search(TC(db), &q, &l, &err) != TJ_OK) {
             fprintf(stderr, "search failed: %s\n", err.message);
             return 1;
         }
@@ -331,7 +349,7 @@ int main(int argc, char **argv)
         const char *reg = regions[8 + rand() % (int)(NREG - 8)]; /* a province or city */
         svc_factor_resolution res;
         double s0 = now();
-        tj_status st = svc_factor_resolve(db, name, reg, 2015 + rand() % NYEAR, &res, &err);
+        tj_status st = svc_factor_resolve(TC(db), name, reg, 2015 + rand() % NYEAR, &res, &err);
         rl[i] = (now() - s0) * 1000;
         if (st == TJ_OK) {
             found++;
@@ -357,7 +375,7 @@ int main(int argc, char **argv)
         char *data = make_rows(0, nu, 1, 4, &len); /* version 5 of factors 0..nu-1 */
         svc_import_result r;
         double u0 = now();
-        if (!data || svc_factor_import_mem(db, "update.csv", data, len, "csv", "published", "bench", &r, &err) !=
+        if (!data || svc_factor_import_mem(TCA(db, "bench"), "update.csv", data, len, "csv", "published", &r, &err) !=
                          TJ_OK) {
             fprintf(stderr, "update import failed: %s\n", data ? err.message : "out of memory");
             return 1;

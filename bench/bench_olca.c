@@ -6,7 +6,8 @@
  *
  *   bench_olca [ZIP] [--runs R] [--db URL] [--mtx DIR]
  *
- * ZIP defaults to $TJ_SHARED_DIR/data/uslci/uslci_olca1_5_0_json_ld.zip.
+ * ZIP defaults to data/lci/uslci_olca1_5_0_json_ld.zip (in $TJ_SOURCE_DIR, else
+ * the current directory): the copy shipped in the repository.
  * --db saves into that database instead of a temporary SQLite file.
  * Lines starting with "RESULT" are machine-readable.
  */
@@ -130,9 +131,8 @@ int main(int argc, char **argv)
     if (runs < 1 || runs > 100)
         runs = 3;
     if (!zip) {
-        const char *shared = getenv("TJ_SHARED_DIR");
-        snprintf(zipbuf, sizeof zipbuf, "%s/data/uslci/uslci_olca1_5_0_json_ld.zip",
-                 shared ? shared : "../shared");
+        const char *src = getenv("TJ_SOURCE_DIR");
+        snprintf(zipbuf, sizeof zipbuf, "%s/data/lci/uslci_olca1_5_0_json_ld.zip", src ? src : ".");
         zip = zipbuf;
     }
     double t[STEPS][100], c[STEPS][100];

@@ -13,7 +13,7 @@ echo "== engine on a generated 20,000-process system (bench_lca)"
 "$build/bench/bench_lca" --runs 3 --mc 100
 echo
 echo "== USLCI: openLCA import and all products (bench_olca)"
-TJ_SHARED_DIR=${TJ_SHARED_DIR:-../shared} "$build/bench/bench_olca" --runs 3 --mtx /tmp/tanji-solver-bench
+"$build/bench/bench_olca" data/lci/uslci_olca1_5_0_json_ld.zip --runs 3 --mtx /tmp/tanji-solver-bench
 echo "-- SciPy on the same USLCI matrix (baseline)"
 /usr/bin/python3 bench/scipy_baseline.py --dir /tmp/tanji-solver-bench --variant uslci --runs 3 --mc 100 --timeout 60 |
   grep -E "setup_plus_solve_s|further_demand_s|transpose_solve_s"

@@ -11,7 +11,9 @@
  * - Gas amounts: a flow with a negative factor (uptake, e.g. biogenic CO2
  *   removal characterised -1) counts as a negative amount of its gas, so the
  *   gas list reports net kg emitted.  Gas flows are taken to be in kg (the
- *   model parser converts); background factors report kg CO2e as amount.
+ *   model parser converts).  Background factors are not gases: their CO2e
+ *   goes to the gases of their per-gas breakdown (CO2e only; no kg of gas),
+ *   and what no breakdown covers is listed per factor as not split by gas.
  * - DQR: an elementary entry is rated when all four indicators are set
  *   (non-zero); its own rating wins over its process's.  Weights are the
  *   absolute CO2e of each entry for the demand.
@@ -296,18 +298,6 @@ static int cmp_gas_item(const void *x, const void *y)
     return c ? c : strcmp(a->gas, b->gas);
 }
 
-typedef struct gas_key {
-    const char *key;
-    int flow;
-} gas_key;
-
-static int cmp_gas_key(const void *x, const void *y)
-{
-    const gas_key *a = x, *b = y;
-    int c = strcmp(a->key, b->key);
-    return c ? c : (a->flow > b->flow) - (a->flow < b->flow);
-}
-
 static const char *dqr_rating(double dqr)
 {
     if (dqr <= 0)
@@ -580,54 +570,80 @@ out:
     return rc;
 }
 
+static int cmp_unsplit_item(const void *x, const void *y)
+{
+    const calc_unsplit_item *a = x, *b = y;
+    int c = cmp_abs_desc(a->co2e, b->co2e);
+    return c ? c : (a->flow > b->flow) - (a->flow < b->flow);
+}
+
+/* The gas row for gas (rows are few: a linear search). */
+static calc_gas_item *gas_row(calc_result *res, const tj_gas *gas)
+{
+    for (int i = 0; i < res->ngas; i++)
+        if (!strcmp(res->gas[i].gas, gas->id))
+            return &res->gas[i];
+    return NULL;
+}
+
+/* By gas: elementary flows of a gas count under it; background factors count
+ * under the gases of their per-gas breakdown, and whatever no breakdown
+ * covers (all of a factor without one) is listed per flow as not split by
+ * gas -- never as if a factor were a gas. */
 static tj_status build_gases(const calc_context *ctx, calc_result *res, tj_error *err)
 {
     const calc_system *sys = ctx->sys;
     const double *g = ctx->g;
-    int cnt = 0;
-    for (int k = 0; k < sys->m; k++)
-        if (g[k] != 0 && (sys->flow[k].cf != 0 || sys->flow[k].gas))
-            cnt++;
-    if (cnt == 0)
-        return TJ_OK;
-    gas_key *keys = malloc((size_t)cnt * sizeof *keys);
-    res->gas = calloc((size_t)cnt, sizeof *res->gas);
-    if (!keys || !res->gas) {
-        free(keys);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
-    int i = 0;
+    int ngas_max = 0, nunsplit_max = 0;
     for (int k = 0; k < sys->m; k++) {
         const calc_flow *fl = &sys->flow[k];
-        if (g[k] != 0 && (fl->cf != 0 || fl->gas))
-            keys[i++] = (gas_key){(fl->gas && !fl->background) ? fl->gas->id : fl->name, k};
-    }
-    qsort(keys, (size_t)cnt, sizeof *keys, cmp_gas_key);
-    int ng = 0;
-    for (i = 0; i < cnt; i++) {
-        const calc_flow *fl = &sys->flow[keys[i].flow];
-        double co2e = fl->cf * g[keys[i].flow];
-        double amount = (fl->background || !fl->gas) && fl->cf != 0 ? co2e
-                        : fl->cf < 0                                ? -g[keys[i].flow]
-                                                                    : g[keys[i].flow];
-        if (ng == 0 || strcmp(res->gas[ng - 1].gas, keys[i].key) != 0) {
-            char *dup = strdup(keys[i].key);
-            if (!dup) {
-                res->ngas = ng;
-                free(keys);
-                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            }
-            res->gas[ng].gas = dup;
-            res->gas[ng].amount = 0;
-            res->gas[ng].co2e = 0;
-            ng++;
+        if (g[k] == 0)
+            continue;
+        if (fl->gas && !fl->background)
+            ngas_max++;
+        else if (fl->cf != 0) {
+            ngas_max += fl->nparts;
+            nunsplit_max++;
         }
-        res->gas[ng - 1].amount += amount;
-        res->gas[ng - 1].co2e += co2e;
     }
-    res->ngas = ng;
-    free(keys);
-    qsort(res->gas, (size_t)ng, sizeof *res->gas, cmp_gas_item);
+    if (ngas_max > 0 && !(res->gas = calloc((size_t)ngas_max, sizeof *res->gas)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    if (nunsplit_max > 0 && !(res->unsplit = calloc((size_t)nunsplit_max, sizeof *res->unsplit)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    for (int k = 0; k < sys->m; k++) {
+        const calc_flow *fl = &sys->flow[k];
+        if (g[k] == 0 || !((fl->gas && !fl->background) || fl->cf != 0))
+            continue;
+        int own = fl->gas && !fl->background;
+        int nparts = own ? 1 : fl->nparts;
+        double rest = fl->cf;
+        for (int p = 0; p < nparts; p++) {
+            const tj_gas *gas = own ? fl->gas : fl->parts[p].gas;
+            double cf = own ? fl->cf : fl->parts[p].cf;
+            calc_gas_item *row = gas_row(res, gas);
+            if (!row) {
+                row = &res->gas[res->ngas];
+                if (!(row->gas = strdup(gas->id)))
+                    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                row->amount = NAN; /* until a flow of the gas itself counts */
+                res->ngas++;
+            }
+            row->co2e += cf * g[k];
+            if (own)
+                /* a removal (characterised -1) counts as a negative amount */
+                row->amount = (isnan(row->amount) ? 0 : row->amount) + (fl->cf < 0 ? -g[k] : g[k]);
+            else
+                row->co2e_factors += cf * g[k];
+            rest -= cf;
+        }
+        /* what a breakdown leaves (rounding aside) is not split by gas */
+        if (!own && (fl->nparts == 0 || fabs(rest) > 1e-9 * fabs(fl->cf)))
+            res->unsplit[res->nunsplit++] = (calc_unsplit_item){k, rest * g[k]};
+    }
+    if (res->ngas > 1)
+        qsort(res->gas, (size_t)res->ngas, sizeof *res->gas, cmp_gas_item);
+    if (res->nunsplit > 1)
+        qsort(res->unsplit, (size_t)res->nunsplit, sizeof *res->unsplit, cmp_unsplit_item);
     return TJ_OK;
 }
 
@@ -638,6 +654,7 @@ void calc_result_free(calc_result *res)
     for (int i = 0; i < res->ngas; i++)
         free((char *)res->gas[i].gas);
     free(res->gas);
+    free(res->unsplit);
     free(res->proc);
     free(res->path);
     free(res->inv);

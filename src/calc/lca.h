@@ -37,11 +37,24 @@ void calc_context_free(calc_context *ctx);
 const calc_solver *calc_context_solver(const calc_context *ctx);
 double calc_context_setup_seconds(const calc_context *ctx);
 
+/* A greenhouse gas's part of the footprint: its own emissions and removals
+ * (elementary flows of the gas) plus its parts of background factors that
+ * give a per-gas breakdown (calc_flow.parts). */
 typedef struct calc_gas_item {
-    const char *gas;  /* canonical gas id, or flow name for background factors */
-    double amount;    /* kg of gas (background factors: kg CO2e) */
-    double co2e;      /* kg CO2e */
+    const char *gas;     /* canonical gas id (tj_gas.id) */
+    double amount;       /* kg of gas from elementary flows (net); NaN when the gas only comes
+                            from factor breakdowns (they give CO2e, not kg of gas) */
+    double co2e;         /* kg CO2e, everything */
+    double co2e_factors; /* of co2e: from background factors' per-gas breakdowns */
 } calc_gas_item;
+
+/* A flow whose CO2e is not split by gas: a background factor without a
+ * per-gas breakdown (or what its breakdown leaves), or a characterised flow
+ * that is not a greenhouse gas. */
+typedef struct calc_unsplit_item {
+    int flow;    /* index into sys->flow */
+    double co2e; /* kg CO2e not split by gas */
+} calc_unsplit_item;
 
 typedef struct calc_process_item {
     int col;
@@ -94,7 +107,10 @@ typedef struct calc_result {
     double channel[CALC_CH_COUNT];   /* kg CO2e per channel */
     double stage[CALC_STAGE_COUNT];  /* kg CO2e per life-cycle stage */
     int ngas;
-    calc_gas_item *gas;              /* sorted by |co2e| descending */
+    calc_gas_item *gas;              /* gases only, sorted by |co2e| descending */
+    int nunsplit;
+    calc_unsplit_item *unsplit;      /* not split by gas, sorted by |co2e| descending;
+                                        sum of gas[].co2e + unsplit[].co2e = total */
     int nproc;
     calc_process_item *proc;         /* non-zero direct contributions, sorted by |direct| desc */
     int npath;

@@ -229,6 +229,7 @@ void calc_system_free(calc_system *sys)
         free(sys->flow[k].compartment);
         free(sys->flow[k].unit);
         free(sys->flow[k].source);
+        free(sys->flow[k].parts);
     }
     for (int c = 0; c < sys->ncut; c++) {
         free(sys->cut[c].what);
@@ -319,6 +320,12 @@ int calc_system_add_flow(calc_system *sys, const calc_flow *f)
     if (!isfinite(f->cf))
         return tj_error_set(&sys->err, TJ_ERR_INPUT, "cf",
                             "flow '%s': characterisation factor is not a finite number", f->id);
+    if (f->nparts < 0 || (f->nparts > 0 && !f->parts))
+        return tj_error_set(&sys->err, TJ_ERR_USAGE, "parts", "flow '%s': bad per-gas parts", f->id);
+    for (int i = 0; i < f->nparts; i++)
+        if (!f->parts[i].gas || !isfinite(f->parts[i].cf))
+            return tj_error_set(&sys->err, TJ_ERR_INPUT, "parts",
+                                "flow '%s': a per-gas part needs a gas and a finite value", f->id);
     if (calc_system_find_flow(sys, f->id) >= 0)
         return tj_error_set(&sys->err, TJ_ERR_CONFLICT, "id", "duplicate flow id '%s'", f->id);
     if (sys->m == INT_MAX - 1)
@@ -335,12 +342,20 @@ int calc_system_add_flow(calc_system *sys, const calc_flow *f)
     d->compartment = dup_or_null(f->compartment);
     d->unit = strdup(f->unit ? f->unit : "kg");
     d->source = dup_or_null(f->source);
-    if (!d->id || !d->name || !d->unit || (f->compartment && !d->compartment) || (f->source && !d->source)) {
+    d->parts = NULL;
+    d->nparts = 0;
+    if (f->nparts > 0 && f->parts && (d->parts = malloc((size_t)f->nparts * sizeof *d->parts))) {
+        memcpy(d->parts, f->parts, (size_t)f->nparts * sizeof *d->parts);
+        d->nparts = f->nparts;
+    }
+    if (!d->id || !d->name || !d->unit || (f->compartment && !d->compartment) || (f->source && !d->source) ||
+        (f->nparts > 0 && f->parts && !d->parts)) {
         free(d->id);
         free(d->name);
         free(d->compartment);
         free(d->unit);
         free(d->source);
+        free(d->parts);
         goto nomem;
     }
     index_put(sys->flow_slot, sys->flow_slot_cap, d->id, sys->m);

@@ -74,6 +74,12 @@ typedef struct calc_process {
     calc_dqi dq;
 } calc_process;
 
+/* One gas's part of a background factor: kg CO2e per unit of the flow. */
+typedef struct calc_gas_part {
+    const tj_gas *gas;
+    double cf;
+} calc_gas_part;
+
 typedef struct calc_flow {
     char *id;          /* stable key (model: "gas/channel"; olca: flow UUID) */
     char *name;
@@ -84,6 +90,8 @@ typedef struct calc_flow {
     double cf;         /* kg CO2e per unit of the flow */
     int background;    /* 1: a background factor (cf = its value), not a gas */
     char *source;      /* source of the factor, may be NULL */
+    int nparts;        /* background factors: how much of cf each gas makes up (copied by */
+    calc_gas_part *parts; /* calc_system_add_flow); cf minus their sum is not split by gas */
 } calc_flow;
 
 typedef struct calc_entry {

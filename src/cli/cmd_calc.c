@@ -49,7 +49,7 @@ static void usage(FILE *out)
           "  -h, --help            this help\n"
           "\n"
           "JSON result keys: total, unit, fossil, biogenic_emissions, biogenic_removals, dluc,\n"
-          "aircraft, by_stage, by_gas, by_process, paths, inventory, dqr, cutoff_share,\n"
+          "aircraft, by_stage, by_gas, unsplit_factors, by_process, paths, inventory, dqr, cutoff_share,\n"
           "uncertainty (with --mc), demand, gwp, solver, model, factors_used, inputs_digest.\n"
           "\n"
           "exit codes: 0 ok, 1 usage error, 2 bad input (the message names file:line:column or\n"

@@ -17,7 +17,8 @@
 #include "cli/commands.h"
 #include "io/olca.h"
 #include "io/result_json.h"
-#include "services/olca_store.h"
+#include "io/table_write.h"
+#include "services/inventory.h"
 #include "store/store.h"
 
 static void calc_db_usage(FILE *out)
@@ -27,7 +28,7 @@ static void calc_db_usage(FILE *out)
           "                  [--format json|text] [--output FILE] [--solver auto|klu|iterative]\n"
           "                  [--path-cutoff X] [--mc N [--seed S]]\n"
           "       tanji calc --db FILE --all [--gwp AR6|AR5] [--allocation ...]\n"
-          "                  [--format csv|json] [--output FILE] [--quiet]\n\n"
+          "                  [--format csv|xlsx|json] [--output FILE] [--quiet]\n\n"
           "Cradle-to-gate carbon footprint of a process's reference product in a database\n"
           "imported with `tanji import olca`; --all computes every product (one row each),\n"
           "which is how a factor table is generated from an inventory database.\n"
@@ -40,7 +41,8 @@ static void calc_db_usage(FILE *out)
           "  --allocation M  default (each process's own method; none when it has none),\n"
           "                  none (whole burden to the quantitative reference), physical,\n"
           "                  economic or causal\n"
-          "  --format F      --process: json or text (default text); --all: csv (default) or json\n"
+          "  --format F      --process: json or text (default text); --all: csv (default), xlsx\n"
+          "                  (an Excel workbook, needs -o FILE.xlsx) or json\n"
           "  -o, --output F  write there instead of stdout\n"
           "  --mc N          Monte Carlo with N iterations over the imported uncertainty\n"
           "                  distributions (--seed S, default 1: same seed, same result)\n"
@@ -58,57 +60,30 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CSV field with quoting when needed. */
-static void csv_field(FILE *f, const char *s)
+/* One row of --all into the JSON array or the table, and the progress bar. */
+typedef struct all_out {
+    json_t *rows;
+    io_table *tab;
+    int bar;
+} all_out;
+
+static int all_row(void *ud, const svc_inventory *inv, int j, const calc_result *r, const char *error)
 {
-    if (!s)
-        s = "";
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
-        return;
+    all_out *o = ud;
+    int stop = 0;
+    if (o->rows)
+        json_array_append_new(o->rows, svc_product_row_json(inv, j, r, error));
+    else
+        stop = svc_product_table_row(o->tab, inv, j, r, error) != TJ_OK; /* reported at close */
+    int n = inv->sys->n;
+    if (o->bar && (j % 16 == 0 || j + 1 == n)) {
+        int w = 40, done = (int)((long)w * (j + 1) / n);
+        fprintf(stderr, "\r  [%.*s%*s] %d/%d", done, "########################################", w - done, "", j + 1,
+                n);
+        if (j + 1 == n)
+            fputc('\n', stderr);
     }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static json_t *info_json(const olca_build_info *info, const olca_build_options *opt)
-{
-    json_t *un = json_array(), *notes = json_array();
-    for (int i = 0; i < info->ghg_unmapped; i++)
-        json_array_append_new(un, json_string(info->unmapped[i]));
-    for (int i = 0; i < info->notes.nmsg; i++)
-        json_array_append_new(notes, json_string(info->notes.msg[i]));
-    return json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:i}",
-                     "allocation", olca_alloc_key(opt->allocation), "gwp", tj_gwp_set_name(opt->gwp),
-                     "columns", info->columns, "processes_split", info->processes_split, "linked",
-                     info->linked, "linked_default_provider", info->linked_default, "linked_among_several",
-                     info->ambiguous, "cutoff_exchanges", info->cutoffs, "coproducts_ignored",
-                     info->ignored_coproducts, "allocation_factors_missing", info->alloc_missing,
-                     "ghg_flows_mapped", info->ghg_mapped, "processes_left_out", info->bad_qref,
-                     "ghg_like_unmapped", un, "notes", notes, "notes_not_shown", info->notes.dropped_msg);
-}
-
-/* JSON result keys of a channel, as in io/result_json.h. */
-static const char *const channel_json_key[CALC_CH_COUNT] = {"fossil", "biogenic_emissions",
-                                                            "biogenic_removals", "dluc", "aircraft"};
-
-static void print_db_summary(FILE *out, const olca_build_info *info)
-{
-    fprintf(out,
-            "database: %d products, %d links (%d among several providers), %d cut-off exchanges, %d "
-            "co-products ignored, %d processes split by allocation, %d GHG-like flows without a "
-            "factor\n",
-            info->columns, info->linked, info->ambiguous, info->cutoffs, info->ignored_coproducts,
-            info->processes_split, info->ghg_unmapped);
-    for (int i = 0; i < info->ghg_unmapped && i < 10; i++)
-        fprintf(out, "  no factor: %s\n", info->unmapped[i]);
-    if (info->ghg_unmapped > 10)
-        fprintf(out, "  ... %d more (see --format json)\n", info->ghg_unmapped - 10);
+    return stop;
 }
 
 int cli_calc_db(int argc, char **argv)
@@ -201,9 +176,13 @@ int cli_calc_db(int argc, char **argv)
     }
     if (!format)
         format = all ? "csv" : "text";
-    if ((all && strcmp(format, "csv") && strcmp(format, "json")) ||
+    if ((all && strcmp(format, "csv") && strcmp(format, "xlsx") && strcmp(format, "json")) ||
         (!all && strcmp(format, "text") && strcmp(format, "json"))) {
-        fprintf(stderr, "tanji calc: --format must be %s\n", all ? "csv or json" : "text or json");
+        fprintf(stderr, "tanji calc: --format must be %s\n", all ? "csv, xlsx or json" : "text or json");
+        return EXIT_USAGE;
+    }
+    if (all && !strcmp(format, "xlsx") && (!output || !strcmp(output, "-"))) {
+        fprintf(stderr, "tanji calc: --format xlsx needs an output file (-o FILE.xlsx)\n");
         return EXIT_USAGE;
     }
     olca_build_options opt;
@@ -221,13 +200,11 @@ int cli_calc_db(int argc, char **argv)
 
     int rc = 0;
     store_db *db = NULL;
-    olca_db *o = NULL;
-    calc_system *sys = NULL;
-    calc_context *ctx = NULL;
+    svc_ctx sctx = {0};
+    svc_inventory inv = {0};
     calc_result *res = NULL;
     FILE *out = NULL;
-    olca_build_info info;
-    memset(&info, 0, sizeof info);
+    all_out ao = {0};
     calc_options copt;
     calc_options_init(&copt);
     if (!strcmp(solver, "klu"))
@@ -248,16 +225,9 @@ int cli_calc_db(int argc, char **argv)
     }
     double t0 = now_s();
 
-    tj_status st = store_open(dburl, &db, &err);
+    tj_status st = cli_open_ctx(dburl, NULL, &db, &sctx, &err);
     if (st == TJ_OK)
-        st = svc_olca_load(db, &o, &err);
-    if (st == TJ_OK && o->nprocs == 0)
-        st = tj_error_set(&err, TJ_ERR_NOTFOUND, "--db",
-                          "%s holds no openLCA processes; import some with `tanji import olca`", dburl);
-    if (st == TJ_OK)
-        st = olca_build_system(o, &opt, &sys, &info, &err);
-    if (st == TJ_OK)
-        st = calc_context_new(sys, &copt, &ctx, &err);
+        st = svc_inventory_open(&sctx, &opt, &copt, &inv, &err);
     if (st != TJ_OK) {
         rc = cli_fail(&err);
         goto out;
@@ -265,135 +235,82 @@ int cli_calc_db(int argc, char **argv)
     double t1 = now_s();
 
     if (!all) {
-        int col = calc_system_find_process(sys, process);
-        if (col < 0) {
-            int pi = olca_db_find_process(o, process);
-            tj_error_set(&err, TJ_ERR_NOTFOUND, "--process",
-                         pi >= 0 ? "process %s (%s) has no usable quantitative reference and was "
-                                   "left out (see docs/olca-import.md)"
-                                 : "no process %s in %s",
-                         process, pi >= 0 ? o->procs[pi].name : dburl);
-            rc = cli_fail(&err);
-            goto out;
-        }
-        if ((st = calc_context_footprint(ctx, col, amount, CALC_DETAIL_ALL, &res, &err)) != TJ_OK ||
-            (mc > 0 && (st = calc_context_monte_carlo(ctx, res, (int)mc, seed, &err)) != TJ_OK)) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-        if (!(out = cli_open_output(output, &err))) {
+        if ((st = svc_inventory_product(&inv, process, amount, (int)mc, seed, &res, &err)) != TJ_OK ||
+            !(out = cli_open_output(output, &err))) {
             rc = cli_fail(&err);
             goto out;
         }
         if (!strcmp(format, "json")) {
-            json_t *j = io_result_to_json(sys, res, opt.gwp);
-            if (!j) {
-                tj_error_set(&err, TJ_ERR_NOMEM, NULL, "out of memory");
-                rc = cli_fail(&err);
-                goto out;
-            }
-            json_object_set_new(j, "database", info_json(&info, &opt));
-            json_dumpf(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+            json_t *j = svc_inventory_product_json(&inv, res);
+            if (!j || json_dumpf(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) != 0)
+                st = tj_error_set(&err, j ? TJ_ERR_IO : TJ_ERR_NOMEM, output, j ? "cannot write" : "out of memory");
             fputc('\n', out);
             json_decref(j);
         } else {
-            io_result_print_text(out, sys, res, opt.gwp);
-            print_db_summary(out, &info);
+            io_result_print_text(out, inv.sys, res, opt.gwp);
+            svc_inventory_info_text(out, &inv);
         }
+        if ((ferror(out) || fflush(out)) && !st)
+            st = tj_error_set(&err, TJ_ERR_IO, output, "cannot write the result");
+        if (st)
+            rc = cli_fail(&err);
         goto out;
     }
 
-    /* --all: one row per product, totals and channels */
-    if (!(out = cli_open_output(output, &err))) {
+    /* --all: one row per product, totals and channels; CSV and xlsx through
+     * the table writer (checked, written to a temporary file and renamed) */
+    ao.bar = !quiet && isatty(2);
+    int failed = 0;
+    if (!strcmp(format, "json")) {
+        if (!(out = cli_open_output(output, &err))) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        ao.rows = json_array();
+    } else if (io_table_open(output, strcmp(format, "xlsx") ? IO_TABLE_CSV : IO_TABLE_XLSX, "products", &ao.tab,
+                             &err) ||
+               svc_product_table_header(ao.tab)) {
         rc = cli_fail(&err);
         goto out;
     }
-    int bar = !quiet && isatty(2);
-    int failed = 0;
-    json_t *rows = !strcmp(format, "json") ? json_array() : NULL;
-    if (!rows) {
-        fputs("process_id,process_name,product,amount,unit,total_kg_co2e", out);
-        for (int c = 0; c < CALC_CH_COUNT; c++)
-            fprintf(out, ",%s_kg_co2e", calc_channel_key((calc_channel)c));
-        fputs(",cutoff_share,cutoffs,gwp,allocation,status\n", out);
-    }
-    for (int j = 0; j < sys->n; j++) {
-        const calc_process *p = &sys->proc[j];
-        tj_error e2;
-        tj_error_clear(&e2);
-        calc_result *r = NULL;
-        tj_status fs = calc_context_footprint(ctx, j, 1.0, CALC_DETAIL_TOTALS, &r, &e2);
-        if (fs != TJ_OK)
-            failed++;
-        if (rows) {
-            json_t *row = json_pack("{s:s, s:s, s:s, s:f, s:s}", "id", p->id, "name", p->name, "product",
-                                    p->product, "amount", 1.0, "unit", p->unit);
-            if (fs == TJ_OK) {
-                json_object_set_new(row, "total", json_real(r->total));
-                for (int c = 0; c < CALC_CH_COUNT; c++)
-                    json_object_set_new(row, channel_json_key[c], json_real(r->channel[c]));
-                json_object_set_new(row, "cutoff_share", json_real(r->cutoff_share));
-                json_object_set_new(row, "cutoffs", json_integer(r->ncut));
-            } else {
-                json_object_set_new(row, "error", json_string(e2.message));
-            }
-            json_array_append_new(rows, row);
-        } else {
-            csv_field(out, p->id);
-            fputc(',', out);
-            csv_field(out, p->name);
-            fputc(',', out);
-            csv_field(out, p->product);
-            fprintf(out, ",1,");
-            csv_field(out, p->unit);
-            if (fs == TJ_OK) {
-                fprintf(out, ",%.10g", r->total);
-                for (int c = 0; c < CALC_CH_COUNT; c++)
-                    fprintf(out, ",%.10g", r->channel[c]);
-                fprintf(out, ",%.6g,%d,%s,%s,ok\n", r->cutoff_share, r->ncut, tj_gwp_set_name(opt.gwp),
-                        olca_alloc_key(opt.allocation));
-            } else {
-                fputs(",,", out);
-                for (int c = 0; c < CALC_CH_COUNT; c++)
-                    fputc(',', out);
-                fprintf(out, ",,%s,%s,", tj_gwp_set_name(opt.gwp), olca_alloc_key(opt.allocation));
-                csv_field(out, e2.message);
-                fputc('\n', out);
-            }
-        }
-        calc_result_free(r);
-        if (bar && (j % 16 == 0 || j + 1 == sys->n)) {
-            int w = 40, done = (int)((long)w * (j + 1) / sys->n);
-            fprintf(stderr, "\r  [%.*s%*s] %d/%d", done, "########################################", w - done,
-                    "", j + 1, sys->n);
-            if (j + 1 == sys->n)
-                fputc('\n', stderr);
-        }
-    }
-    if (rows) {
-        json_t *j = json_pack("{s:o, s:o}", "database", info_json(&info, &opt), "products", rows);
-        json_dumpf(j, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    svc_inventory_all(&inv, all_row, &ao, &failed, &err);
+    if (ao.rows) {
+        json_t *j = json_pack("{s:o, s:O}", "database", svc_inventory_info_json(&inv), "products", ao.rows);
+        int bad = !j || json_dumpf(j, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0;
         fputc('\n', out);
         json_decref(j);
+        if (bad || ferror(out) || fflush(out)) {
+            tj_error_set(&err, TJ_ERR_IO, output, "cannot write the table");
+            rc = cli_fail(&err);
+            goto out;
+        }
+    } else {
+        io_table *t = ao.tab;
+        ao.tab = NULL;
+        if (io_table_close(t, &err)) {
+            rc = cli_fail(&err);
+            goto out;
+        }
     }
     if (!quiet) {
-        fprintf(stderr, "%d products (%d failed): load+build %.3f s, calculate %.3f s\n", sys->n, failed,
+        const olca_build_info *info = &inv.info;
+        fprintf(stderr, "%d products (%d failed): load+build %.3f s, calculate %.3f s\n", inv.sys->n, failed,
                 t1 - t0, now_s() - t1);
         fprintf(stderr,
                 "links %d (%d among several providers), cut-off exchanges %d, co-products ignored "
                 "%d, processes split %d, GHG-like flows without a factor %d%s\n",
-                info.linked, info.ambiguous, info.cutoffs, info.ignored_coproducts, info.processes_split,
-                info.ghg_unmapped, info.ghg_unmapped && rows == NULL ? " (listed with --format json)" : "");
+                info->linked, info->ambiguous, info->cutoffs, info->ignored_coproducts, info->processes_split,
+                info->ghg_unmapped, info->ghg_unmapped && ao.rows == NULL ? " (listed with --format json)" : "");
     }
     if (failed)
         rc = EXIT_INPUT;
 out:
+    io_table_abort(ao.tab);
+    json_decref(ao.rows);
     cli_close_output(out);
     calc_result_free(res);
-    calc_context_free(ctx);
-    calc_system_free(sys);
-    olca_build_info_release(&info);
-    olca_db_free(o);
+    svc_inventory_release(&inv);
+    svc_ctx_release(&sctx);
     store_close(db);
     return rc;
 }

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "io/table_write.h"
 #include "services/factors.h"
 #include "store/store.h"
 
@@ -38,7 +40,11 @@ static void usage(FILE *out)
     fputs("\ncommon options:\n"
           "  --db URL        database: a SQLite file or postgresql://... (default $TANJI_DB or ./tanji.db)\n"
           "  --format F      text (default) or json\n"
-          "  --actor NAME    who does it (default $TANJI_USER, then $USER)\n"
+          "  --as NAME       act as this user (default $TANJI_AS, else the local operator, who holds\n"
+          "                  every role); --actor is a deprecated alias / 以指定用户身份操作（默认本机运维者）\n"
+          "roles: submitter/enterprise add and submit; reviewer reviews, approves, rejects;\n"
+          "regulator publishes and withdraws; operator may do all.  Drafts and versions in review\n"
+          "are visible to their organisation, reviewers, regulators and the operator only.\n"
           "exit codes: 0 ok, 1 usage, 2 bad input / not found / wrong workflow state, 3 I/O or database "
           "error\n",
           out);
@@ -56,7 +62,7 @@ static void sub_usage(const char *sub, FILE *out)
     if (!strcmp(sub, "add")) {
         fputs(
             "usage: tanji factor add --category C --unit U --value V --region R (--name-zh N | --name-en N)\n"
-            "                        [--id ID] [--FIELD VALUE ...] [--db URL] [--actor A] [--format json]\n\n"
+            "                        [--id ID] [--FIELD VALUE ...] [--db URL] [--as USER] [--format json]\n\n"
             "Fields (--name-zh or --name_zh): id, name_zh, name_en, aliases (a|b), category, cpc, hs,\n"
             "unit, value (kg CO2e per unit), gases and stages (JSON objects), boundary, region (CN,\n"
             "a grid code GRID-HB GRID-DB GRID-HD GRID-HZ GRID-XB GRID-NF GRID-XN, a GB/T 2260 code such\n"
@@ -81,11 +87,15 @@ static void sub_usage(const char *sub, FILE *out)
               "QUERY is a factor id or exactly one of its names or aliases (case-insensitive).  Among\n"
               "published versions: the region itself, then (for a city) its province, its grid, then\n"
               "national; within a region the newest reference year not after Y (no --year: newest);\n"
-              "ties go to the newer source date, then the smaller id.  The choice is explained.\n",
+              "ties go to the newer source date, then the smaller id.  The choice is explained.\n"
+              "Everyday words (电力, diesel) that are no factor's name match the published factors whose\n"
+              "names, aliases or category contain every word, grouped into families by name: one family\n"
+              "is resolved as above; several are listed (nearest region first) with their names, to\n"
+              "resolve by one of them or by an id.  日常用语匹配多个因子族时列出供选择。\n",
               out);
     } else if (!strcmp(sub, "import")) {
         fputs("usage: tanji factor import FILE... [--status draft|published] [--input-format csv|json]\n"
-              "                           [--db URL] [--actor A] [--format json]\n\n"
+              "                           [--db URL] [--as USER] [--format json]\n\n"
               "CSV with a header row of field names (UTF-8 with or without BOM, or GB18030), or JSON (an\n"
               "array of factor objects, or {\"factors\": [...]}).  Every error names file, line and\n"
               "column; one bad row imports nothing (all files are one transaction each).  --status\n"
@@ -93,9 +103,12 @@ static void sub_usage(const char *sub, FILE *out)
               "the versions published so far.  Default status: draft.\n",
               out);
     } else if (!strcmp(sub, "export")) {
-        fputs("usage: tanji factor export [--format csv|json] [--output FILE] [--category C] [--region R]\n"
+        fputs("usage: tanji factor export [--format csv|xlsx|json] [--output FILE] [--category C] [--region R]\n"
               "                           [--year Y] [--status S] [--all-versions] [WORDS...] [--db URL]\n\n"
-              "Current versions unless --all-versions (history too) or --status superseded.\n",
+              "Current versions unless --all-versions (history too) or --status superseded.\n"
+              "xlsx (an Excel workbook, needs --output FILE.xlsx) has typed cells; in CSV, text that a\n"
+              "spreadsheet would run as a formula (starting with = + - @) gets a leading '.\n"
+              "导出为 CSV、Excel (xlsx) 或 JSON；CSV 中以 = + - @ 开头的文本前加单引号，防止被当作公式执行。\n",
               out);
     } else if (!strcmp(sub, "crosscheck")) {
         fputs("usage: tanji factor crosscheck REFERENCE.csv [--tolerance 0.1] [--db URL] [--format json]\n\n"
@@ -109,20 +122,22 @@ static void sub_usage(const char *sub, FILE *out)
     } else {
         fprintf(
             out,
-            "usage: tanji factor %s ID[@VERSION] [--reason TEXT] [--actor A] [--db URL] [--format json]\n\n"
+            "usage: tanji factor %s ID[@VERSION] [--reason TEXT] [--as USER] [--db URL] [--format json]\n\n"
             "Workflow: draft -submit-> submitted -review-> under_review -approve-> approved -publish->\n"
             "published -> superseded (by a newer published version) or -withdraw-> withdrawn;\n"
             "reject from submitted or under_review.  review on a version already under review\n"
             "records a further reviewer's comment (--reason).  Without @VERSION: the newest version.\n",
             sub);
     }
-    fputs("\n  --db URL      database (default $TANJI_DB or ./tanji.db)\n", out);
+    fputs("\n  --db URL      database (default $TANJI_DB or ./tanji.db)\n"
+          "  --as USER     act as USER (default $TANJI_AS, else the local operator) / 操作身份\n",
+          out);
 }
 
 /* ---- options --------------------------------------------------------- */
 
 typedef struct opts {
-    const char *db, *format, *actor, *reason;
+    const char *db, *format, *as, *reason;
     const char *category, *region, *status, *output, *input_format;
     int year, limit, offset;
     int all_versions; /* search/export: superseded versions too */
@@ -203,8 +218,8 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
             o->db = val;
         else if (!strcmp(name, "format"))
             o->format = val;
-        else if (!strcmp(name, "actor"))
-            o->actor = val;
+        else if (!strcmp(name, "as") || !strcmp(name, "actor")) /* --actor: deprecated alias */
+            o->as = val;
         else if (!strcmp(name, "reason"))
             o->reason = val;
         else if (is_add && !strcmp(name, "evidence_file")) {
@@ -253,9 +268,9 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
         }
     }
     if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json") &&
-        !(!strcmp(sub, "export") && !strcmp(o->format, "csv"))) {
+        !(!strcmp(sub, "export") && (!strcmp(o->format, "csv") || !strcmp(o->format, "xlsx")))) {
         fprintf(stderr, "tanji factor %s: --format must be text or json%s\n", sub,
-                !strcmp(sub, "export") ? " (or csv)" : "");
+                !strcmp(sub, "export") ? " (or csv, xlsx)" : "");
         return -1;
     }
     return 0;
@@ -264,25 +279,6 @@ static int parse_opts(const char *sub, int argc, char **argv, opts *o)
 static int json_out(const opts *o)
 {
     return o->format && !strcmp(o->format, "json");
-}
-
-static const char *db_url(const opts *o)
-{
-    if (o->db)
-        return o->db;
-    const char *e = getenv("TANJI_DB");
-    return (e && *e) ? e : "tanji.db";
-}
-
-static const char *actor(const opts *o)
-{
-    if (o->actor)
-        return o->actor;
-    const char *e = getenv("TANJI_USER");
-    if (e && *e)
-        return e;
-    e = getenv("USER");
-    return (e && *e) ? e : "cli";
 }
 
 static int print_json(json_t *j)
@@ -322,7 +318,7 @@ static const char *co2_label(const svc_factor *f)
 
 /* ---- subcommands ----------------------------------------------------- */
 
-static int do_add(store_db *db, const opts *o)
+static int do_add(svc_ctx *ctx, const opts *o)
 {
     svc_factor f;
     svc_factor_init(&f);
@@ -336,27 +332,12 @@ static int do_add(store_db *db, const opts *o)
         }
     }
     for (int i = 0; i < o->nfiles; i++) {
-        char hex[65];
-        if (svc_evidence_digest_file(o->files[i], hex, &err) != TJ_OK) {
+        if (svc_factor_add_evidence_file(&f, o->files[i], &err) != TJ_OK) {
             rc = cli_fail(&err);
             goto out;
         }
-        const char *base = strrchr(o->files[i], '/');
-        base = base ? base + 1 : o->files[i];
-        size_t len = (f.evidence ? strlen(f.evidence) + 1 : 0) + 65 + strlen(base) + 1;
-        char *ev = malloc(len + 1);
-        if (!ev) {
-            rc = EXIT_INTERNAL;
-            goto out;
-        }
-        snprintf(ev, len + 1, "%s%s%s=%s", f.evidence ? f.evidence : "", f.evidence ? ";" : "", hex, base);
-        for (char *p = ev + (f.evidence ? strlen(f.evidence) + 1 : 0) + 65; *p; p++)
-            if (*p == ';')
-                *p = '_'; /* ';' separates entries */
-        free(f.evidence);
-        f.evidence = ev;
     }
-    if (svc_factor_add(db, &f, actor(o), &err) != TJ_OK) {
+    if (svc_factor_add(ctx, &f, &err) != TJ_OK) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -369,7 +350,7 @@ out:
     return rc;
 }
 
-static int do_transition(store_db *db, const char *sub, const opts *o)
+static int do_transition(svc_ctx *ctx, const char *sub, const opts *o)
 {
     if (o->npos != 1) {
         fprintf(stderr, "tanji factor %s: give one ID[@VERSION]\n", sub);
@@ -381,28 +362,13 @@ static int do_transition(store_db *db, const char *sub, const opts *o)
     if (svc_factor_parse_ref(o->pos[0], &id, &version, &err) != TJ_OK)
         return cli_fail(&err);
     int rc = 0;
-    if (svc_factor_transition(db, id, version, sub, actor(o), o->reason, &err) != TJ_OK) {
-        rc = cli_fail(&err);
-        goto out;
-    }
     svc_factor f;
-    /* show the version that moved: the given one, or the newest */
-    tj_status st = version ? svc_factor_get(db, id, version, &f, &err) : TJ_ERR_NOTFOUND;
-    if (st != TJ_OK) {
-        svc_factor_events ev;
-        if (svc_factor_history(db, id, &ev, &err) == TJ_OK) {
-            version = ev.items[ev.count - 1].version;
-            svc_factor_events_release(&ev);
-        }
-        st = svc_factor_get(db, id, version, &f, &err);
-    }
-    if (st != TJ_OK) {
+    if (svc_factor_transition(ctx, id, version, sub, o->reason, &f, &err) != TJ_OK) {
         rc = cli_fail(&err);
         goto out;
     }
     if (json_out(o))
-        rc = print_json(json_pack("{s:s, s:i, s:s, s:s}", "id", f.id, "version", f.version, "status",
-                                  f.status, "action", sub));
+        rc = print_json(svc_factor_transition_json(&f, sub));
     else
         printf("%s@%d %s\n", f.id, f.version, f.status);
     svc_factor_release(&f);
@@ -411,7 +377,7 @@ out:
     return rc;
 }
 
-static int do_show(store_db *db, const opts *o)
+static int do_show(svc_ctx *ctx, const opts *o)
 {
     if (o->npos != 1) {
         fprintf(stderr, "tanji factor show: give one ID[@VERSION]\n");
@@ -423,7 +389,7 @@ static int do_show(store_db *db, const opts *o)
     if (svc_factor_parse_ref(o->pos[0], &id, &version, &err) != TJ_OK)
         return cli_fail(&err);
     svc_factor f;
-    tj_status st = svc_factor_get(db, id, version, &f, &err);
+    tj_status st = svc_factor_get(ctx, id, version, &f, &err);
     free(id);
     if (st != TJ_OK)
         return cli_fail(&err);
@@ -436,7 +402,7 @@ static int do_show(store_db *db, const opts *o)
     return rc;
 }
 
-static int do_history(store_db *db, const opts *o)
+static int do_history(svc_ctx *ctx, const opts *o)
 {
     if (o->npos != 1) {
         fprintf(stderr, "tanji factor history: give one ID\n");
@@ -448,29 +414,17 @@ static int do_history(store_db *db, const opts *o)
     if (svc_factor_parse_ref(o->pos[0], &id, &version, &err) != TJ_OK)
         return cli_fail(&err);
     svc_factor_events ev;
-    tj_status st = svc_factor_history(db, id, &ev, &err);
+    tj_status st = svc_factor_history(ctx, id, version, &ev, &err);
     if (st != TJ_OK) {
         free(id);
         return cli_fail(&err);
     }
     int rc = 0;
     if (json_out(o)) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < ev.count; i++) {
-            const svc_factor_event *e = &ev.items[i];
-            if (version && e->version != version)
-                continue;
-            json_array_append_new(a, json_pack("{s:I, s:i, s:s, s:s?, s:s, s:s, s:s, s:s?}", "seq",
-                                               (json_int_t)e->seq, "version", e->version, "action", e->action,
-                                               "from", e->from_status, "to", e->to_status, "actor", e->actor,
-                                               "at", e->at, "reason", e->reason));
-        }
-        rc = print_json(json_pack("{s:s, s:o}", "id", id, "events", a));
+        rc = print_json(svc_factor_events_json(id, &ev));
     } else {
         for (size_t i = 0; i < ev.count; i++) {
             const svc_factor_event *e = &ev.items[i];
-            if (version && e->version != version)
-                continue;
             printf("%s  %s@%d  %-9s %s -> %s  by %s%s%s\n", e->at, id, e->version, e->action,
                    e->from_status ? e->from_status : "-", e->to_status, e->actor, e->reason ? ": " : "",
                    e->reason ? e->reason : "");
@@ -498,14 +452,14 @@ static char *join_words(const opts *o)
     return s;
 }
 
-static int do_search(store_db *db, const opts *o)
+static int do_search(svc_ctx *ctx, const opts *o)
 {
     char *words = join_words(o);
     svc_factor_query q = {words,    o->category, o->region,      o->year, o->status, o->limit ? o->limit : 20,
                           o->offset, o->all_versions};
     svc_factor_list l;
     tj_error err;
-    tj_status st = svc_factor_search(db, &q, &l, &err);
+    tj_status st = svc_factor_search(ctx, &q, &l, &err);
     free(words);
     if (st != TJ_OK)
         return cli_fail(&err);
@@ -535,7 +489,7 @@ static int do_search(store_db *db, const opts *o)
     return rc;
 }
 
-static int do_resolve(store_db *db, const opts *o)
+static int do_resolve(svc_ctx *ctx, const opts *o)
 {
     if (o->npos < 1) {
         fprintf(stderr, "tanji factor resolve: give a QUERY (factor id, name or alias)\n");
@@ -544,19 +498,14 @@ static int do_resolve(store_db *db, const opts *o)
     char *q = join_words(o);
     svc_factor_resolution r;
     tj_error err;
-    tj_status st = svc_factor_resolve(db, q, o->region, o->year, &r, &err);
+    tj_status st = svc_factor_resolve(ctx, q, o->region, o->year, &r, &err);
     free(q);
     if (st != TJ_OK)
         return cli_fail(&err);
     int rc = 0;
     const svc_factor *f = &r.factor;
     if (json_out(o)) {
-        char ref[256];
-        snprintf(ref, sizeof ref, "%s@%d", f->id, f->version);
-        rc = print_json(json_pack("{s:s, s:f, s:s, s:s?, s:s?, s:s, s:s, s:i, s:o}", "ref", ref, "value",
-                                  f->value, "unit", f->unit, "source", f->source_doc, "quality", f->quality,
-                                  "chain", r.chain, "explanation", r.explanation, "candidates", r.candidates,
-                                  "factor", svc_factor_to_json(f)));
+        rc = print_json(svc_factor_resolution_json(&r));
     } else {
         char year[16] = "";
         if (f->ref_year)
@@ -574,7 +523,7 @@ static int do_resolve(store_db *db, const opts *o)
     return rc;
 }
 
-static int do_import(store_db *db, const opts *o)
+static int do_import(svc_ctx *ctx, const opts *o)
 {
     if (o->npos < 1) {
         fprintf(stderr, "tanji factor import: give at least one FILE\n");
@@ -584,8 +533,7 @@ static int do_import(store_db *db, const opts *o)
     for (int i = 0; i < o->npos; i++) {
         tj_error err;
         svc_import_result r;
-        if (svc_factor_import(db, o->pos[i], o->input_format, o->status ? o->status : "draft", actor(o), &r,
-                              &err) != TJ_OK) {
+        if (svc_factor_import(ctx, o->pos[i], o->input_format, o->status ? o->status : "draft", &r, &err) != TJ_OK) {
             json_decref(a);
             if (i > 0)
                 fprintf(stderr, "tanji: (the %d file(s) before %s were imported)\n", i, o->pos[i]);
@@ -602,10 +550,27 @@ static int do_import(store_db *db, const opts *o)
     return a ? print_json(json_pack("{s:o}", "imports", a)) : 0;
 }
 
-static int do_export(store_db *db, const opts *o)
+static int do_export(svc_ctx *ctx, const opts *o)
 {
     char *words = join_words(o);
     svc_factor_query q = {words, o->category, o->region, o->year, o->status, 0, 0, o->all_versions};
+    int xlsx = o->format && !strcmp(o->format, "xlsx");
+    if (xlsx || (o->output && !(o->format && !strcmp(o->format, "json")))) {
+        /* a table written to a file: checked, and no partial file on failure */
+        tj_error err;
+        int64_t rows = 0;
+        io_table *t = NULL;
+        tj_status st = io_table_open(o->output, xlsx ? IO_TABLE_XLSX : IO_TABLE_CSV, "factors", &t, &err);
+        if (st == TJ_OK && (st = svc_factor_export_table(ctx, &q, t, &rows, &err)) != TJ_OK)
+            io_table_abort(t);
+        else if (st == TJ_OK)
+            st = io_table_close(t, &err);
+        free(words);
+        if (st != TJ_OK)
+            return cli_fail(&err);
+        fprintf(stderr, "%lld factor version(s) written to %s\n", (long long)rows, o->output);
+        return 0;
+    }
     FILE *out = stdout;
     if (o->output && !(out = fopen(o->output, "w"))) {
         free(words);
@@ -615,7 +580,7 @@ static int do_export(store_db *db, const opts *o)
     tj_error err;
     int64_t rows = 0;
     tj_status st =
-        svc_factor_export(db, &q, o->format && !strcmp(o->format, "json") ? "json" : "csv", out, &rows, &err);
+        svc_factor_export(ctx, &q, o->format && !strcmp(o->format, "json") ? "json" : "csv", out, &rows, &err);
     free(words);
     if (out != stdout && fclose(out) != 0 && st == TJ_OK)
         st = tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write %s", o->output);
@@ -626,7 +591,7 @@ static int do_export(store_db *db, const opts *o)
     return 0;
 }
 
-static int do_crosscheck(store_db *db, const opts *o)
+static int do_crosscheck(svc_ctx *ctx, const opts *o)
 {
     if (o->npos != 1) {
         fprintf(stderr, "tanji factor crosscheck: give one REFERENCE.csv\n");
@@ -634,27 +599,11 @@ static int do_crosscheck(store_db *db, const opts *o)
     }
     svc_crosscheck_report r;
     tj_error err;
-    if (svc_factor_crosscheck(db, o->pos[0], o->tolerance, &r, &err) != TJ_OK)
+    if (svc_factor_crosscheck(ctx, o->pos[0], o->tolerance, &r, &err) != TJ_OK)
         return cli_fail(&err);
     int rc = 0;
     if (json_out(o)) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < r.count; i++) {
-            const svc_crosscheck_row *x = &r.rows[i];
-            json_t *row = json_pack("{s:I, s:s?, s:s?, s:b}", "line", (json_int_t)x->line, "label", x->label,
-                                    "factor", x->factor_ref, "flagged", x->flagged);
-            if (x->note)
-                json_object_set_new(row, "note", json_string(x->note));
-            else {
-                json_object_set_new(row, "factor_value", json_real(x->factor_value));
-                json_object_set_new(row, "reference_value", json_real(x->reference_value));
-                json_object_set_new(row, "deviation", json_real(x->deviation));
-                json_object_set_new(row, "tolerance", json_real(x->tolerance));
-            }
-            json_array_append_new(a, row);
-        }
-        rc = print_json(json_pack("{s:I, s:I, s:I, s:o}", "rows", (json_int_t)r.count, "flagged",
-                                  (json_int_t)r.flagged, "unchecked", (json_int_t)r.unchecked, "results", a));
+        rc = print_json(svc_crosscheck_report_json(&r));
     } else {
         for (size_t i = 0; i < r.count; i++) {
             const svc_crosscheck_row *x = &r.rows[i];
@@ -694,28 +643,30 @@ int cmd_factor(int argc, char **argv)
         return 0;
     }
     store_db *db;
+    svc_ctx ctx;
     tj_error err;
-    if (store_open(db_url(&o), &db, &err) != TJ_OK)
+    if (cli_open_ctx(o.db, o.as, &db, &ctx, &err) != TJ_OK)
         return cli_fail(&err);
     int rc;
     if (!strcmp(sub, "add"))
-        rc = do_add(db, &o);
+        rc = do_add(&ctx, &o);
     else if (!strcmp(sub, "show"))
-        rc = do_show(db, &o);
+        rc = do_show(&ctx, &o);
     else if (!strcmp(sub, "history"))
-        rc = do_history(db, &o);
+        rc = do_history(&ctx, &o);
     else if (!strcmp(sub, "search"))
-        rc = do_search(db, &o);
+        rc = do_search(&ctx, &o);
     else if (!strcmp(sub, "resolve"))
-        rc = do_resolve(db, &o);
+        rc = do_resolve(&ctx, &o);
     else if (!strcmp(sub, "import"))
-        rc = do_import(db, &o);
+        rc = do_import(&ctx, &o);
     else if (!strcmp(sub, "export"))
-        rc = do_export(db, &o);
+        rc = do_export(&ctx, &o);
     else if (!strcmp(sub, "crosscheck"))
-        rc = do_crosscheck(db, &o);
+        rc = do_crosscheck(&ctx, &o);
     else
-        rc = do_transition(db, sub, &o);
+        rc = do_transition(&ctx, sub, &o);
+    svc_ctx_release(&ctx);
     store_close(db);
     return rc;
 }

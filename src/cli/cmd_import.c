@@ -12,7 +12,7 @@
 
 static void import_usage(FILE *out)
 {
-    fputs("usage: tanji import olca PATH --db FILE [--format text|json] [--quiet]\n\n"
+    fputs("usage: tanji import olca PATH --db FILE [--skip-invalid] [--format text|json] [--quiet]\n\n"
           "Import an openLCA JSON-LD database (a .zip or an unpacked folder; olca-schema v1 or\n"
           "v2) into a tanji database: unit groups, flow properties, flows, processes, exchanges\n"
           "(converted to each flow's reference unit), allocation factors, locations, sources,\n"
@@ -21,10 +21,17 @@ static void import_usage(FILE *out)
           "导入 openLCA JSON-LD 生命周期清单数据库（zip 或目录）到 tanji 数据库；按 UUID 更新，\n"
           "重复导入不会产生重复数据；导入要么完整完成，要么不做任何更改。\n\n"
           "  --db FILE      database: a SQLite file or postgresql://... URL\n"
+          "  --skip-invalid import the rest when entity files are unreadable or malformed\n"
+          "                 (without it such a file stops the import and nothing is written)\n"
+          "                 有无法读取或格式错误的文件时仍导入其余数据（否则不导入任何数据）\n"
           "  --format F     summary as text (default) or json\n"
           "  --quiet        no progress on stderr\n\n"
           "Then: tanji calc --db FILE --process UUID | --all   (see docs/olca-import.md)\n"
-          "Exit codes: 0 ok, 1 usage, 2 bad input, 3 I/O or database error.\n",
+          "Exit codes: 0 ok, 1 usage, 2 bad input (an unreadable or malformed file: nothing\n"
+          "imported), 3 I/O or database error, 5 imported with --skip-invalid but files were\n"
+          "skipped (the summary counts and names them).\n"
+          "退出码：0 成功；1 用法错误；2 输入有误（有无法读取或格式错误的文件时不导入任何数据）；\n"
+          "3 I/O 或数据库错误；5 使用 --skip-invalid 导入完成但跳过了文件。\n",
           out);
 }
 
@@ -56,7 +63,7 @@ static double now_s(void)
 static int import_olca(int argc, char **argv)
 {
     const char *path = NULL, *dburl = NULL, *format = "text";
-    int quiet = 0;
+    int quiet = 0, skip_invalid = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             import_usage(stdout);
@@ -67,6 +74,8 @@ static int import_olca(int argc, char **argv)
             format = argv[++i];
         else if (!strcmp(argv[i], "--quiet"))
             quiet = 1;
+        else if (!strcmp(argv[i], "--skip-invalid"))
+            skip_invalid = 1;
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "tanji import olca: unknown or incomplete option %s\n", argv[i]);
             return EXIT_USAGE;
@@ -102,6 +111,19 @@ static int import_olca(int argc, char **argv)
         goto out;
     }
     double t1 = now_s();
+    /* all or nothing: an unreadable or malformed entity file stops the import
+     * before anything is written, unless the user asked to skip such files */
+    if (rep.invalid_files > 0 && !skip_invalid) {
+        fprintf(stderr,
+                "tanji import olca: %d entity file(s) of %s are unreadable or malformed (first: %s); "
+                "nothing was imported. --skip-invalid imports the rest.\n"
+                "tanji import olca: %s 中有 %d 个文件无法读取或格式错误（第一个：%s），未导入任何数据；"
+                "使用 --skip-invalid 可导入其余数据。\n",
+                rep.invalid_files, path, rep.first_invalid ? rep.first_invalid : "?", path, rep.invalid_files,
+                rep.first_invalid ? rep.first_invalid : "?");
+        rc = EXIT_INPUT;
+        goto out;
+    }
     if ((st = store_open(dburl, &db, &err)) != TJ_OK) {
         rc = cli_fail(&err);
         goto out;
@@ -133,7 +155,7 @@ static int import_olca(int argc, char **argv)
         json_t *j = json_pack(
             "{s:s, s:{s:i, s:I, s:i, s:i, s:i, s:I, s:I, s:i, s:i, s:i}, "
             "s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
-            "s:{s:i, s:i, s:i, s:i, s:o, s:i}, s:{s:f, s:f}}",
+            "s:{s:i, s:i, s:i, s:i, s:i, s:o, s:i}, s:{s:f, s:f}}",
             "source", path, "imported", "unit_groups", o->nunit_groups, "units", (json_int_t)nunits,
             "flow_properties", o->nprops, "flows", o->nflows, "processes", o->nprocs, "exchanges",
             (json_int_t)nex, "allocation_factors", (json_int_t)nalloc, "locations", o->nlocations, "sources",
@@ -142,7 +164,7 @@ static int import_olca(int argc, char **argv)
             (json_int_t)c.flows, "processes", (json_int_t)c.processes, "exchanges", (json_int_t)c.exchanges,
             "allocation_factors", (json_int_t)c.alloc_factors, "locations", (json_int_t)c.locations,
             "sources", (json_int_t)c.sources, "actors", (json_int_t)c.actors, "not_used", "files",
-            rep.skipped_files, "exchanges", rep.skipped_exchanges, "allocation_factors", rep.skipped_alloc,
+            rep.skipped_files, "invalid_files", rep.invalid_files, "exchanges", rep.skipped_exchanges, "allocation_factors", rep.skipped_alloc,
             "messages_not_shown", rep.dropped_msg, "messages", skipped, "entity_files", rep.files, "seconds",
             "read", t1 - t0, "write", t2 - t1);
         json_dumpf(j, stdout, JSON_INDENT(2));
@@ -167,6 +189,13 @@ static int import_olca(int argc, char **argv)
             printf("  - %s\n", rep.msg[i]);
         if (rep.dropped_msg)
             printf("  ... and %d more\n", rep.dropped_msg);
+    }
+    if (rep.invalid_files > 0) {
+        fprintf(stderr,
+                "tanji import olca: imported without %d unreadable or malformed file(s) (--skip-invalid)\n"
+                "tanji import olca: 已导入，但跳过了 %d 个无法读取或格式错误的文件（--skip-invalid）\n",
+                rep.invalid_files, rep.invalid_files);
+        rc = EXIT_SKIPPED;
     }
 out:
     store_close(db);

@@ -14,6 +14,7 @@ enum {
     EXIT_INPUT = 2,    /* bad input data (file syntax, schema, semantics) */
     EXIT_INTERNAL = 3, /* internal, I/O or database error */
     EXIT_NONCONFORM = 4, /* tanji check: the model does not conform to its rule */
+    EXIT_SKIPPED = 5,    /* done as asked, but some input was skipped (import --skip-invalid) */
 };
 
 /* Print "tanji: <formatted error>" to stderr and return the exit code that

@@ -18,7 +18,7 @@ static const command commands[] = {
     {"footprint", cmd_footprint, "saved footprint records: list, show, export", "碳足迹记录：列表、查看、导出"},
     {"check", cmd_check, "check a model against its accounting rule", "检查模型是否符合核算规则"},
     {"import", cmd_import, "import outside data (openLCA JSON-LD)", "导入外部数据（openLCA JSON-LD）"},
-    {"model", cmd_model, "build a model from enterprise CSV sheets", "由企业台账（CSV）生成模型"},
+    {"model", cmd_model, "build a model from enterprise ledgers (.xlsx or CSV)", "由企业台账（Excel 或 CSV）生成模型"},
     {"report", cmd_report, "write a footprint report (HTML, PDF, JSON)", "生成碳足迹报告"},
     {"rule", cmd_rule, "list, show and find accounting rules", "核算规则：列出、查看、查找适用规则"},
     {"migrate", cmd_migrate, "create or upgrade the database schema (operator)", "建库或升级数据库结构（运维）"},

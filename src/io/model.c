@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tanji/buf.h"
 #include "tanji/units.h"
 
 #define DEFAULT_MAX_BYTES ((size_t)64 << 20)
@@ -95,6 +96,75 @@ typedef struct parser {
 } parser;
 
 static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
+
+tj_status io_factor_set_gases(io_factor *x, const json_t *gases, const char *path, tj_error *err)
+{
+    free(x->parts);
+    x->parts = NULL;
+    x->nparts = 0;
+    if (!gases || json_is_null(gases))
+        return TJ_OK;
+    if (!json_is_object(gases))
+        return tj_error_set(err, TJ_ERR_INPUT, path, "\"gases\" must be an object {gas: kg CO2e per unit, ...}");
+    size_t n = json_object_size(gases);
+    if (n == 0)
+        return TJ_OK;
+    if (n > 1000)
+        return tj_error_set(err, TJ_ERR_INPUT, path, "\"gases\" lists %zu gases (at most 1000)", n);
+    calc_gas_part *parts = calloc(n, sizeof *parts);
+    if (!parts)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    int np = 0;
+    double sum = 0;
+    const char *key;
+    json_t *v;
+    tj_status st = TJ_OK;
+    json_object_foreach((json_t *)gases, key, v) {
+        const tj_gas *gas = tj_gas_find(key);
+        if (!gas) {
+            st = tj_error_set(err, TJ_ERR_INPUT, path,
+                              "gases: \"%s\" is not a greenhouse gas tanji knows (CO2, CH4, N2O, SF6, NF3, "
+                              "HFCs, PFCs by name or CAS)", key);
+            goto fail;
+        }
+        if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+            st = tj_error_set(err, TJ_ERR_INPUT, path, "gases: \"%s\" must be a number (kg CO2e per unit)", key);
+            goto fail;
+        }
+        double c = json_number_value(v);
+        if ((c < 0 && !(x->value < 0)) || (c > 0 && !(x->value > 0))) {
+            st = tj_error_set(err, TJ_ERR_INPUT, path, "gases: \"%s\" is %g but the factor's value is %g (parts "
+                              "have the sign of the value)", key, c, x->value);
+            goto fail;
+        }
+        for (int i = 0; i < np; i++)
+            if (parts[i].gas == gas) {
+                st = tj_error_set(err, TJ_ERR_INPUT, path, "gases: %s is given twice", gas->id);
+                goto fail;
+            }
+        parts[np++] = (calc_gas_part){gas, c};
+        sum += c;
+    }
+    if (fabs(sum) > fabs(x->value) * (1 + 1e-6) + 1e-12) {
+        st = tj_error_set(err, TJ_ERR_INPUT, path, "gases add up to %.10g, more than the factor's value %.10g", sum,
+                          x->value);
+        goto fail;
+    }
+    x->parts = parts;
+    x->nparts = np;
+    return TJ_OK;
+fail:
+    free(parts);
+    return st;
+}
+
+/* The error for a lookup key that could not be built (st from tj_buf). */
+static tj_status key_error(tj_error *err, tj_status st, const char *path, const char *what)
+{
+    if (st == TJ_ERR_NOMEM)
+        return tj_error_set(err, st, NULL, "out of memory");
+    return tj_error_set(err, TJ_ERR_INPUT, path, "%s longer than %u bytes together", what, TJ_BUF_KEY_MAX);
+}
 
 /* Reject keys not in the NULL-terminated allowed list (catches typos). */
 static tj_status check_keys(json_t *obj, const char *const *allowed, const char *path, tj_error *err)
@@ -267,7 +337,7 @@ static tj_status parse_factors(parser *ps, json_t *arr)
     m->factor = calloc(n ? n : 1, sizeof *m->factor);
     if (!m->factor)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    static const char *const keys[] = {"id", "name", "value", "unit", "source", "channel", "example", "note", NULL};
+    static const char *const keys[] = {"id", "name", "value", "unit", "source", "channel", "gases", "example", "note", NULL};
     for (size_t i = 0; i < n; i++) {
         char path[64];
         snprintf(path, sizeof path, "factors[%zu]", i);
@@ -308,6 +378,8 @@ static tj_status parse_factors(parser *ps, json_t *arr)
         x->inline_def = 1;
         if (!x->ref || !x->id || !x->name || !x->unit || !x->source)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if ((st = io_factor_set_gases(x, json_object_get(f, "gases"), path, err)))
+            return st;
     }
     return TJ_OK;
 }
@@ -360,23 +432,35 @@ static tj_status use_factor(parser *ps, json_t *ref, const char *path, int *out)
 }
 
 /* The characterised flow a factor contributes through. */
-static int factor_flow(parser *ps, int fi)
+static tj_status factor_flow(parser *ps, int fi, const char *path, int *out)
 {
     io_factor *x = &ps->m->factor[fi];
-    char key[512];
-    snprintf(key, sizeof key, "factor:%s%s%s", x->id, x->version ? "@" : "", x->version ? x->version : "");
-    int k = calc_system_find_flow(ps->m->sys, key);
-    if (k >= 0)
-        return k;
-    calc_flow f = {0};
-    f.id = key;
-    f.name = x->name;
-    f.unit = x->unit;
-    f.channel = x->channel;
-    f.cf = x->value;
-    f.background = 1;
-    f.source = x->source;
-    return calc_system_add_flow(ps->m->sys, &f);
+    tj_buf key;
+    tj_buf_init(&key, TJ_BUF_KEY_MAX);
+    tj_status st = tj_buf_appendf(&key, "factor:%s%s%s", x->id, x->version ? "@" : "", x->version ? x->version : "");
+    if (st) {
+        tj_buf_release(&key);
+        return key_error(ps->err, st, path, "factor id and version");
+    }
+    int k = calc_system_find_flow(ps->m->sys, tj_buf_str(&key));
+    if (k < 0) {
+        calc_flow f = {0};
+        f.id = (char *)tj_buf_str(&key);
+        f.name = x->name;
+        f.unit = x->unit;
+        f.channel = x->channel;
+        f.cf = x->value;
+        f.background = 1;
+        f.source = x->source;
+        f.nparts = x->nparts;
+        f.parts = x->parts;
+        k = calc_system_add_flow(ps->m->sys, &f);
+    }
+    tj_buf_release(&key);
+    if (k < 0)
+        return tj_error_set(ps->err, (tj_status)k, path, "cannot add factor flow: %s", ps->m->sys->err.message);
+    *out = k;
+    return TJ_OK;
 }
 
 /* ---- processes -------------------------------------------------------- */
@@ -605,14 +689,17 @@ static tj_status parse_process_head(parser *ps, json_t *p, int pi)
         snprintf(upath, sizeof upath, "%s.unit", epath);
         if ((st = tj_unit_lookup(unit, upath, &u, err)))
             goto fail;
-        char colid[512];
-        if (nref > 1)
-            snprintf(colid, sizeof colid, "%s/%s", id, flow);
-        else
-            snprintf(colid, sizeof colid, "%s", id);
-        int col = calc_system_add_process(m->sys, colid, mp->name, flow, u->name, mp->stage, &dq);
+        tj_buf colid;
+        tj_buf_init(&colid, TJ_BUF_KEY_MAX);
+        if ((st = nref > 1 ? tj_buf_appendf(&colid, "%s/%s", id, flow) : tj_buf_appends(&colid, id))) {
+            tj_buf_release(&colid);
+            st = key_error(err, st, epath, "process id and product name");
+            goto fail;
+        }
+        int col = calc_system_add_process(m->sys, tj_buf_str(&colid), mp->name, flow, u->name, mp->stage, &dq);
+        tj_buf_release(&colid);
         if (col < 0) {
-            st = tj_error_set(err, (tj_status)col, epath, "cannot add process");
+            st = tj_error_set(err, (tj_status)col, epath, "cannot add process: %s", m->sys->err.message);
             goto fail;
         }
         if (r == 0)
@@ -698,15 +785,20 @@ static tj_status parse_elementary(parser *ps, json_t *ex, const char *epath, con
             return st;
         funit = "kg";
     }
-    char key[512];
+    tj_buf key;
+    tj_buf_init(&key, TJ_BUF_KEY_MAX);
     if (gas)
-        snprintf(key, sizeof key, "%s/%s", gas->id, calc_channel_key((calc_channel)ch));
+        st = tj_buf_appendf(&key, "%s/%s", gas->id, calc_channel_key((calc_channel)ch));
     else
-        snprintf(key, sizeof key, "%s/%s/%s", flowname, compartment ? compartment : "", funit);
-    int k = calc_system_find_flow(m->sys, key);
+        st = tj_buf_appendf(&key, "%s/%s/%s", flowname, compartment ? compartment : "", funit);
+    if (st) {
+        tj_buf_release(&key);
+        return key_error(err, st, epath, "flow name and compartment");
+    }
+    int k = calc_system_find_flow(m->sys, tj_buf_str(&key));
     if (k < 0) {
         calc_flow f = {0};
-        f.id = key;
+        f.id = (char *)tj_buf_str(&key);
         f.name = (char *)(gas ? gas->id : flowname);
         f.compartment = (char *)compartment;
         f.unit = (char *)funit;
@@ -715,9 +807,12 @@ static tj_status parse_elementary(parser *ps, json_t *ex, const char *epath, con
         f.cf = gas ? tj_gas_gwp(gas, m->gwp, ch == CALC_CH_BIOGENIC || ch == CALC_CH_BIOGENIC_REMOVAL) : 0.0;
         f.source = gas ? (char *)gas->source : NULL;
         k = calc_system_add_flow(m->sys, &f);
-        if (k < 0)
+        if (k < 0) {
+            tj_buf_release(&key);
             return tj_error_set(err, (tj_status)k, epath, "cannot add flow");
+        }
     }
+    tj_buf_release(&key);
     *flow_out = k;
     *sign_out = input ? -1.0 : 1.0;
     *conv_out = conv;
@@ -870,9 +965,9 @@ static tj_status parse_process_body(parser *ps, json_t *p, int pi)
             tj_error_prefix(err, "factor \"%s\" is per %s", x->id, x->unit);
             return st;
         }
-        int fk = factor_flow(ps, fi);
-        if (fk < 0)
-            return tj_error_set(err, (tj_status)fk, epath, "cannot add factor flow");
+        int fk = -1;
+        if ((st = factor_flow(ps, fi, fpath, &fk)))
+            return st;
         for (int c = 0; c < mp->ncols; c++) {
             double k = conv * col_share(ps, pi, c);
             calc_dist d = dist_scale(dist, k);
@@ -1143,6 +1238,7 @@ void io_model_free(io_model *m)
         free(x->unit);
         free(x->source);
         free(x->note);
+        free(x->parts);
     }
     free(m->factor);
     free(m);

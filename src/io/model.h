@@ -34,7 +34,15 @@ typedef struct io_factor {
     char *note;     /* how a database reference was resolved, or NULL */
     int inline_def; /* 1: defined in the model's "factors" array */
     int used;       /* referenced by at least one exchange */
+    int nparts;     /* per-gas breakdown of value (kg CO2e per unit each), may be 0 */
+    calc_gas_part *parts;
 } io_factor;
+
+/* Set x's per-gas breakdown from a JSON object {gas: kg CO2e per unit, ...}
+ * (gas by name, formula or CAS; NULL or JSON null = none).  Each part has the
+ * sign of x->value (or is 0) and together they do not exceed it; what they
+ * leave is reported as not split by gas.  Errors name path. */
+tj_status io_factor_set_gases(io_factor *x, const json_t *gases, const char *path, tj_error *err);
 
 /* Resolve a factor reference that is not defined inline (e.g. "id@version"
  * or a query object serialised as text).  Fill out (strings malloc'ed, owned

@@ -181,6 +181,7 @@ void olca_report_release(olca_report *r)
     for (int i = 0; i < r->nmsg; i++)
         free(r->msg[i]);
     free(r->msg);
+    free(r->first_invalid);
     memset(r, 0, sizeof *r);
 }
 
@@ -212,6 +213,31 @@ void olca_report_add(olca_report *r, const char *fmt, ...)
         return;
     }
     r->msg[r->nmsg++] = s;
+}
+
+/* An entity file that cannot be read or is malformed: counted as skipped and
+ * invalid, noted like any other message; the first one is kept for the error
+ * an all-or-nothing import reports. */
+static void report_invalid(olca_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report_invalid(olca_report *r, const char *fmt, ...)
+{
+    if (!r)
+        return;
+    r->skipped_files++;
+    r->invalid_files++;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    if (s) {
+        olca_report_add(r, "%s", s);
+        if (!r->first_invalid)
+            r->first_invalid = s;
+        else
+            free(s);
+    }
 }
 
 /* ---- db ---------------------------------------------------------------- */
@@ -1410,21 +1436,17 @@ static tj_status parse_entity_doc(olca_db *db, jv_doc *doc, const char *kind, co
                     col++;
                 }
             }
-            rep->skipped_files++;
             if (o)
-                olca_report_add(rep, "%s: not a JSON object (wrong type), skipped", name ? name : kind);
+                report_invalid(rep, "%s: not a JSON object (wrong type), skipped", name ? name : kind);
             else
-                olca_report_add(rep, "%s: not a JSON object (%s at line %d, column %d), skipped",
-                                name ? name : kind, why, line, col);
+                report_invalid(rep, "%s: not a JSON object (%s at line %d, column %d), skipped",
+                               name ? name : kind, why, line, col);
         }
         goto out;
     }
     const char *id = jstr(o, "@id");
     if (!id || !*id) {
-        if (rep) {
-            rep->skipped_files++;
-            olca_report_add(rep, "%s: no \"@id\", skipped", name ? name : kind);
-        }
+        report_invalid(rep, "%s: no \"@id\", skipped", name ? name : kind);
         goto out;
     }
     if (rep)
@@ -1628,13 +1650,11 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
                 continue;
             zip_stat_t zs;
             if (zip_stat_index(z, (zip_uint64_t)i, 0, &zs) < 0 || !(zs.valid & ZIP_STAT_SIZE)) {
-                rep->skipped_files++;
-                olca_report_add(rep, "%s: cannot read from the archive, skipped", name);
+                report_invalid(rep, "%s: cannot read from the archive, skipped", name);
                 continue;
             }
             if (zs.size > (zip_uint64_t)512 * 1024 * 1024) {
-                rep->skipped_files++;
-                olca_report_add(rep, "%s: larger than 512 MiB, skipped", name);
+                report_invalid(rep, "%s: larger than 512 MiB, skipped", name);
                 continue;
             }
             if (zs.size + 1 > bufcap) {
@@ -1652,8 +1672,7 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
             if (zf)
                 zip_fclose(zf);
             if (got < 0 || (zip_uint64_t)got != zs.size) {
-                rep->skipped_files++;
-                olca_report_add(rep, "%s: cannot read from the archive, skipped", name);
+                report_invalid(rep, "%s: cannot read from the archive, skipped", name);
                 continue;
             }
             st = parse_entity_doc(db, &doc, kind, buf, (size_t)got, name, rep, err);
@@ -1765,8 +1784,7 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
             break;
         }
         if (rs != TJ_OK) {
-            rep->skipped_files++;
-            olca_report_add(rep, "%s: cannot read (%s), skipped", p, strerror(errno));
+            report_invalid(rep, "%s: cannot read (%s), skipped", p, strerror(errno));
         } else {
             st = parse_entity_doc(db, &doc, kind, text, len, p, rep, err);
         }

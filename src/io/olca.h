@@ -141,7 +141,9 @@ typedef struct olca_db {
 /* A bounded list of "what could not be used and why". */
 typedef struct olca_report {
     int files;         /* entity files read */
-    int skipped_files; /* unreadable or unknown entity files */
+    int skipped_files; /* unreadable, malformed or unknown entity files */
+    int invalid_files; /* of those: unreadable or malformed (not JSON, no "@id", too large) */
+    char *first_invalid; /* what was wrong with the first of them, or NULL */
     int skipped_exchanges;
     int skipped_alloc;
     int distributions;         /* exchanges with a usable uncertainty distribution */

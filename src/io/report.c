@@ -293,7 +293,7 @@ tj_status io_footprint_validate(const json_t *fp, tj_error *err)
         if (v && !json_is_number(v))
             return tj_error_set(err, TJ_ERR_INPUT, "by_stage", "by_stage.%s must be a number", stage_keys[i]);
     }
-    static const char *const arrays[] = {"by_gas", "by_process", "paths", "factors_used", "inventory"};
+    static const char *const arrays[] = {"by_gas", "unsplit_factors", "by_process", "paths", "factors_used", "inventory"};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
         json_t *v = json_object_get(fp, arrays[i]);
         if (v && !json_is_array(v))
@@ -568,6 +568,19 @@ static void sec_results(bctx *c, const json_t *fp, const char *unit)
             double v = jnum(e, "co2e", 0);
             row_n(c, g, jtext(c, json_object_get(e, "gas")), num(c, jnum(e, "amount_kg", NAN)), num(c, v),
                   total != 0 ? pct(c, v / total) : xstrdup(c, "-"));
+        }
+    }
+    /* background factors without a per-gas breakdown: their own group, never
+     * listed as if they were gases */
+    const json_t *us = json_object_get(fp, "unsplit_factors");
+    if (json_array_size(us)) {
+        io_block *g = table(c, s, 3, 6u, S(IO_RS_FACTORS_NOT_SPLIT_BY_GAS), unit, S(IO_RS_SHARE));
+        size_t i;
+        json_t *e;
+        json_array_foreach(us, i, e)
+        {
+            double v = jnum(e, "co2e", 0);
+            row_n(c, g, jtext(c, json_object_get(e, "name")), num(c, v), total != 0 ? pct(c, v / total) : xstrdup(c, "-"));
         }
     }
     /* by channel */

@@ -11,10 +11,11 @@
 static const char *const palette[] = {"#2e7d52", "#3f8fc4", "#e0a030", "#8e6cc0",
                                       "#c0504d", "#4bacc6", "#9bbb59", "#f79646"};
 
-/* Write s with &, <, >, " and ' escaped; control characters dropped. */
-static void esc(FILE *f, const char *s)
+/* Write the first n bytes of s (up to its NUL) with &, <, >, " and '
+ * escaped; control characters dropped. */
+static void esc_n(FILE *f, const char *s, size_t n)
 {
-    for (; s && *s; s++) {
+    for (const char *e = s ? s + n : s; s && s < e && *s; s++) {
         unsigned char ch = (unsigned char)*s;
         switch (ch) {
         case '&': fputs("&amp;", f); break;
@@ -29,6 +30,8 @@ static void esc(FILE *f, const char *s)
     }
 }
 
+static void esc(FILE *f, const char *s) { esc_n(f, s, s ? strlen(s) : 0); }
+
 /* Escape at most max_chars UTF-8 characters, with an ellipsis if cut. */
 static void esc_trunc(FILE *f, const char *s, size_t max_chars)
 {
@@ -40,13 +43,9 @@ static void esc_trunc(FILE *f, const char *s, size_t max_chars)
             p++;
         chars++;
     }
-    char buf[512];
-    size_t n = (size_t)(p - s);
-    if (n >= sizeof buf)
-        n = sizeof buf - 1;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    esc(f, buf);
+    /* whole characters only: the text is cut at a character boundary for
+     * display (and says so with an ellipsis), never at a fixed byte count */
+    esc_n(f, s, (size_t)(p - s));
     if (*p)
         fputs("…", f);
 }

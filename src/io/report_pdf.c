@@ -5,6 +5,8 @@
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +93,20 @@ static double text_at(pdf *p, const char *s, double x, double y, double size, in
 
 static const double GREY[3] = {0.45, 0.45, 0.45}, BLACK[3] = {0.13, 0.13, 0.13};
 
+/* A malloc'ed formatted string of any length (texts from the footprint are
+ * never cut), or NULL when out of memory (then the caller draws nothing). */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    char *s = NULL;
+    if (vasprintf(&s, f, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
 static void footer(pdf *p)
 {
     char buf[128]; /* two numbers and a short text from the string table */
@@ -104,20 +120,20 @@ static void footer(pdf *p)
     cairo_line_to(p->cr, PAGE_W - MARGIN_X, PAGE_H - 44);
     cairo_stroke(p->cr);
     text_at(p, buf, MARGIN_X, PAGE_H - 38, 8, 0, CONTENT_W, 1, GREY);
-    char left[256];
-    snprintf(left, sizeof left, "%s · tanji", p->r->title);
-    text_at(p, left, MARGIN_X, PAGE_H - 38, 8, 0, 0, 0, GREY);
+    char *left = fmt("%s · tanji", p->r->title);
+    if (left)
+        text_at(p, left, MARGIN_X, PAGE_H - 38, 8, 0, 0, 0, GREY);
+    free(left);
 }
 
 static void header(pdf *p)
 {
     if (p->page == 1)
         return;
-    char *buf = NULL; /* the subtitle is the product name from the footprint: any length */
-    if (asprintf(&buf, "%s — %s", p->r->title, p->r->subtitle) >= 0) {
+    char *buf = fmt("%s — %s", p->r->title, p->r->subtitle);
+    if (buf)
         text_at(p, buf, MARGIN_X, 32, 8, 0, CONTENT_W, 0, GREY);
-        free(buf);
-    }
+    free(buf);
     cairo_set_line_width(p->cr, 1);
     rgb(p->cr, GREEN);
     cairo_move_to(p->cr, MARGIN_X, 46);
@@ -517,9 +533,9 @@ static void render(pdf *p)
     }
     for (size_t i = 0; i < r->n; i++) {
         const io_section *s = &r->sections[i];
-        char title[512];
-        snprintf(title, sizeof title, "%zu  %s", i + 1, s->title);
-        PangoLayout *l = lay(p, title, 13, 1, CONTENT_W, 0);
+        char *title = fmt("%zu  %s", i + 1, s->title);
+        PangoLayout *l = lay(p, title ? title : s->title, 13, 1, CONTENT_W, 0);
+        free(title);
         double h = lay_h(l);
         /* keep a heading with what follows */
         double keep = 40;
@@ -562,11 +578,10 @@ static void render(pdf *p)
         }
         p->y += 6;
     }
-    char *gen = NULL;
-    if (asprintf(&gen, io_rs_text(IO_RS_GENERATED_BY_AT, r->zh), r->generated) >= 0) {
+    char *gen = fmt(io_rs_text(IO_RS_GENERATED_BY_AT, r->zh), r->generated);
+    if (gen)
         para(p, gen, 8, GREY);
-        free(gen);
-    }
+    free(gen);
     footer(p);
     cairo_show_page(p->cr);
 }
@@ -602,12 +617,8 @@ tj_status io_report_write_pdf(const io_report *r, const char *path, tj_error *er
         cairo_surface_destroy(p.surf);
         return st;
     }
-    char *meta = NULL; /* the product name from the footprint: any length */
-    if (asprintf(&meta, "%s — %s", r->title, r->subtitle) < 0) {
-        cairo_surface_destroy(p.surf);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
-    cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_TITLE, meta);
+    char *meta = fmt("%s — %s", r->title, r->subtitle);
+    cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_TITLE, meta ? meta : r->title);
     free(meta);
     cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_CREATOR, "tanji");
     p.cr = cairo_create(p.surf);

@@ -8,6 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const channel_json_keys[CALC_CH_COUNT] = {
+    [CALC_CH_FOSSIL] = "fossil",
+    [CALC_CH_BIOGENIC] = "biogenic_emissions",
+    [CALC_CH_BIOGENIC_REMOVAL] = "biogenic_removals",
+    [CALC_CH_DLUC] = "dluc",
+    [CALC_CH_AIRCRAFT] = "aircraft",
+};
+
+const char *io_result_channel_key(calc_channel c)
+{
+    return (unsigned)c < CALC_CH_COUNT ? channel_json_keys[c] : "unknown";
+}
+
 static json_t *jreal(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
@@ -63,11 +76,8 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
 
     put(root, "total", jreal(res->total), &ok);
     put(root, "unit", json_string("kg CO2e"), &ok);
-    put(root, "fossil", jreal(res->channel[CALC_CH_FOSSIL]), &ok);
-    put(root, "biogenic_emissions", jreal(res->channel[CALC_CH_BIOGENIC]), &ok);
-    put(root, "biogenic_removals", jreal(res->channel[CALC_CH_BIOGENIC_REMOVAL]), &ok);
-    put(root, "dluc", jreal(res->channel[CALC_CH_DLUC]), &ok);
-    put(root, "aircraft", jreal(res->channel[CALC_CH_AIRCRAFT]), &ok);
+    for (int c = 0; c < CALC_CH_COUNT; c++)
+        put(root, io_result_channel_key((calc_channel)c), jreal(res->channel[c]), &ok);
 
     json_t *st = json_object();
     put(root, "by_stage", st, &ok);
@@ -85,6 +95,23 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
         put(g, "gas", jstr(res->gas[i].gas), &ok);
         put(g, "amount_kg", jreal(res->gas[i].amount), &ok);
         put(g, "co2e", jreal(res->gas[i].co2e), &ok);
+        put(g, "co2e_from_factors", jreal(res->gas[i].co2e_factors), &ok);
+    }
+
+    json_t *unsplit = json_array();
+    put(root, "unsplit_factors", unsplit, &ok);
+    for (int i = 0; unsplit && i < res->nunsplit; i++) {
+        const calc_unsplit_item *it = &res->unsplit[i];
+        if (it->flow < 0 || it->flow >= sys->m)
+            continue;
+        const calc_flow *fl = &sys->flow[it->flow];
+        json_t *o = json_object();
+        append(unsplit, o, &ok);
+        if (!o)
+            break;
+        put(o, "flow", jstr(fl->id), &ok);
+        put(o, "name", jstr(fl->name), &ok);
+        put(o, "co2e", jreal(it->co2e), &ok);
     }
 
     json_t *procs = json_array();
@@ -271,8 +298,25 @@ void io_result_print_text(FILE *out, const calc_system *sys, const calc_result *
         for (int i = 0; i < res->ngas && i < 10; i++) {
             fputs("  ", out);
             tj_fput_cell(out, res->gas[i].gas, 32);
-            fprintf(out, " %14.6g %14.6g %6.1f%%\n", res->gas[i].amount, res->gas[i].co2e,
-                    pct(res->gas[i].co2e, res->total));
+            if (isnan(res->gas[i].amount))
+                fprintf(out, " %14s", "-");
+            else
+                fprintf(out, " %14.6g", res->gas[i].amount);
+            fprintf(out, " %14.6g %6.1f%%\n", res->gas[i].co2e, pct(res->gas[i].co2e, res->total));
+        }
+    }
+    if (res->nunsplit > 0) {
+        double sum = 0;
+        for (int i = 0; i < res->nunsplit; i++)
+            sum += res->unsplit[i].co2e;
+        int k = res->nunsplit < 10 ? res->nunsplit : 10;
+        fprintf(out, "\nFactors not split by gas (%.6g kg CO2e, %.1f%%; top %d of %d):\n", sum, pct(sum, res->total), k,
+                res->nunsplit);
+        for (int i = 0; i < k; i++) {
+            const calc_unsplit_item *it = &res->unsplit[i];
+            fputs("  ", out);
+            tj_fput_cell(out, it->flow >= 0 && it->flow < sys->m ? sys->flow[it->flow].name : "?", 32);
+            fprintf(out, " %14s %14.6g %6.1f%%\n", "", it->co2e, pct(it->co2e, res->total));
         }
     }
 

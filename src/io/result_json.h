@@ -6,8 +6,13 @@
  *   total, unit ("kg CO2e"), fossil, biogenic_emissions, biogenic_removals,
  *   dluc, aircraft (kg CO2e; removals negative),
  *   by_stage {raw_materials, production, distribution, use, end_of_life},
- *   by_gas [{gas, amount_kg, co2e}] (|co2e| descending; background factors
- *     report kg CO2e as amount_kg; uptake counts as negative kg),
+ *   by_gas [{gas, amount_kg, co2e, co2e_from_factors}] (greenhouse gases only,
+ *     |co2e| descending; amount_kg is the net kg of the gas's own emissions,
+ *     uptake negative, null when the gas only comes from background factors'
+ *     per-gas breakdowns; co2e_from_factors is that breakdown part of co2e),
+ *   unsplit_factors [{flow, name, co2e}] (background factors, or what their
+ *     breakdown leaves, and other characterised non-gas flows: the CO2e not
+ *     split by gas; |co2e| desc; by_gas co2e + unsplit_factors co2e = total),
  *   by_process [{id, name, stage, activity, direct, share}] (|direct| desc),
  *   paths [{depth, parent, id, name, amount, unit, direct, upstream, share}]
  *     (pre-order; parent is an index into paths, -1 for the root),
@@ -34,6 +39,10 @@
 #include "calc/lca.h"
 
 json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp_set gwp);
+
+/* The JSON key of a result channel: fossil, biogenic_emissions,
+ * biogenic_removals, dluc, aircraft (every table of results uses these). */
+const char *io_result_channel_key(calc_channel c);
 
 /* Human-readable summary: total, channels, stages, top gases, top 10
  * processes, the top of the path tree, DQR, cut-off share, uncertainty and

@@ -1,9 +1,8 @@
-/* Enterprise activity data (CSV) -> model JSON; see activity.h. */
+/* Enterprise activity data (CSV sheets or .xlsx workbooks) -> model JSON; see activity.h. */
 #include "services/activity.h"
+#include "tanji/buf.h"
 #include "tanji/text.h"
 
-#include <csv.h>
-#include <iconv.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,170 +11,9 @@
 #include <strings.h>
 
 #include "io/model.h"
+#include "io/sheet.h"
+#include "io/xlsx_read.h"
 #include "services/factors.h"
-
-/* ---- text ----------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 prefix of s. */
-/* ---- CSV tables ------------------------------------------------------------ */
-
-typedef struct table {
-    char ***rows; /* rows[i][j], NUL-terminated strings */
-    size_t *ncells;
-    long *lines; /* line where the row ends */
-    size_t n, cap;
-    /* parser state */
-    char **cur;
-    size_t ncur, capcur;
-    long line;
-    int oom;
-} table;
-
-static void cb_field(void *s, size_t len, void *data)
-{
-    table *t = data;
-    if (t->oom)
-        return;
-    if (t->ncur == t->capcur) {
-        size_t cap = t->capcur ? t->capcur * 2 : 16;
-        char **nc = realloc(t->cur, cap * sizeof *nc);
-        if (!nc) {
-            t->oom = 1;
-            return;
-        }
-        t->cur = nc;
-        t->capcur = cap;
-    }
-    char *f = malloc(len + 1);
-    if (!f) {
-        t->oom = 1;
-        return;
-    }
-    memcpy(f, s, len);
-    f[len] = 0;
-    /* trim white space (including the ideographic space U+3000) */
-    char *b = f, *e = f + len;
-    for (;;) {
-        if (b < e && (*b == ' ' || *b == '\t' || *b == '\r'))
-            b++;
-        else if (e - b >= 3 && !memcmp(b, "\xE3\x80\x80", 3))
-            b += 3;
-        else
-            break;
-    }
-    for (;;) {
-        if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-            e--;
-        else if (e - b >= 3 && !memcmp(e - 3, "\xE3\x80\x80", 3))
-            e -= 3;
-        else
-            break;
-    }
-    memmove(f, b, (size_t)(e - b));
-    f[e - b] = 0;
-    t->cur[t->ncur++] = f;
-}
-
-static void cb_row(int c, void *data)
-{
-    (void)c;
-    table *t = data;
-    if (t->oom)
-        return;
-    /* skip empty rows */
-    int empty = 1;
-    for (size_t i = 0; i < t->ncur; i++)
-        if (t->cur[i][0])
-            empty = 0;
-    if (empty) {
-        for (size_t i = 0; i < t->ncur; i++)
-            free(t->cur[i]);
-        t->ncur = 0;
-        return;
-    }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        char ***nr = realloc(t->rows, cap * sizeof *nr);
-        size_t *nn = nr ? realloc(t->ncells, cap * sizeof *nn) : NULL;
-        long *nl = nn ? realloc(t->lines, cap * sizeof *nl) : NULL;
-        if (nr)
-            t->rows = nr;
-        if (nn)
-            t->ncells = nn;
-        if (nl)
-            t->lines = nl;
-        if (!nr || !nn || !nl) {
-            t->oom = 1;
-            return;
-        }
-        t->cap = cap;
-    }
-    t->rows[t->n] = t->cur;
-    t->ncells[t->n] = t->ncur;
-    t->lines[t->n] = t->line;
-    t->n++;
-    t->cur = NULL;
-    t->ncur = t->capcur = 0;
-}
-
-static void table_release(table *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        for (size_t j = 0; j < t->ncells[i]; j++)
-            free(t->rows[i][j]);
-        free(t->rows[i]);
-    }
-    for (size_t i = 0; i < t->ncur; i++)
-        free(t->cur[i]);
-    free(t->cur);
-    free(t->rows);
-    free(t->ncells);
-    free(t->lines);
-    memset(t, 0, sizeof *t);
-}
-
-static tj_status table_load(const char *path, const char *encoding, table *t, tj_error *err)
-{
-    memset(t, 0, sizeof *t);
-    char *raw = NULL, *text = NULL;
-    size_t rawlen = 0, len = 0;
-    tj_status st = io_read_file(path, (size_t)64 << 20, &raw, &rawlen, err);
-    if (st)
-        return st;
-    st = tj_text_to_utf8(path, raw, rawlen, encoding, &text, &len, err);
-    free(raw);
-    if (st)
-        return st;
-    struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL) != 0) {
-        free(text);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    }
-    /* feed line by line so each row knows its line */
-    size_t pos = 0;
-    t->line = 0;
-    while (pos < len && !t->oom) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
-        t->line++;
-        if (csv_parse(&p, text + pos, n, cb_field, cb_row, t) != n) {
-            st = tj_error_set_at(err, TJ_ERR_INPUT, path, t->line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
-            break;
-        }
-        pos += n;
-    }
-    if (!st && csv_fini(&p, cb_field, cb_row, t) != 0)
-        st = tj_error_set_at(err, TJ_ERR_INPUT, path, t->line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
-    csv_free(&p);
-    free(text);
-    if (!st && t->oom)
-        st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    if (!st && t->n == 0)
-        st = tj_error_set_at(err, TJ_ERR_INPUT, path, 1, 0, "the file has no header row");
-    if (st)
-        table_release(t);
-    return st;
-}
 
 /* ---- columns ----------------------------------------------------------------- */
 
@@ -245,33 +83,69 @@ static const char *const col_names[C_COUNT][20] = {
 };
 
 /* Column of each field in a header row, -1 if absent. */
-static void map_header(char **cells, size_t n, int *map)
+static void map_header(const io_sheet *t, int *map)
 {
     for (int c = 0; c < C_COUNT; c++)
         map[c] = -1;
-    for (size_t j = 0; j < n; j++)
+    for (size_t j = 0; j < t->rows[0].n; j++)
         for (int c = 0; c < C_COUNT; c++)
             for (int k = 0; col_names[c][k]; k++)
-                if (map[c] < 0 && !strcasecmp(cells[j], col_names[c][k]))
+                if (map[c] < 0 && !strcasecmp(io_sheet_text(t, 0, (long)j), col_names[c][k]))
                     map[c] = (int)j;
 }
 
-static const char *cell(const table *t, size_t r, const int *map, int c)
+static const char *cell(const io_sheet *t, size_t r, const int *map, int c)
 {
-    if (map[c] < 0 || (size_t)map[c] >= t->ncells[r])
-        return "";
-    return t->rows[r][map[c]];
+    return io_sheet_text(t, r, map[c]);
 }
 
-/* Parse a non-negative amount; commas as thousands separators are allowed. */
+/* Parse a non-negative decimal amount (digits, an optional point and
+ * exponent; commas as thousands separators in the integer part).  No hex,
+ * no inf/nan, nothing after the number. */
 static int parse_amount(const char *s, double *out)
 {
     char buf[64];
     size_t n = 0;
-    for (; *s && n + 1 < sizeof buf; s++)
-        if (*s != ',')
-            buf[n++] = *s;
-    if (*s || n == 0)
+    const char *p = s;
+    if (*p == '+')
+        p++;
+    int digits = 0, int_digits = 0;
+    for (; (*p >= '0' && *p <= '9') || (*p == ',' && int_digits && p[1] >= '0' && p[1] <= '9'); p++) {
+        if (*p == ',')
+            continue;
+        if (n + 1 >= sizeof buf)
+            return 0;
+        buf[n++] = *p;
+        digits++, int_digits++;
+    }
+    if (*p == '.') {
+        if (n + 1 >= sizeof buf)
+            return 0;
+        buf[n++] = *p++;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (n + 1 >= sizeof buf)
+                return 0;
+            buf[n++] = *p;
+            digits++;
+        }
+    }
+    if (!digits)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        if (n + 1 >= sizeof buf)
+            return 0;
+        buf[n++] = *p++;
+        if ((*p == '+' || *p == '-') && n + 1 < sizeof buf)
+            buf[n++] = *p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (n + 1 >= sizeof buf)
+                return 0;
+            buf[n++] = *p;
+        }
+    }
+    if (*p)
         return 0;
     buf[n] = 0;
     char *end;
@@ -318,52 +192,160 @@ typedef struct ctx {
     const svc_activity_options *opt;
     svc_activity_result *res;
     tj_error *err;
-    table ftab;
+    io_xlsx *book; /* opt->workbook, open while the sheets are read */
+    io_sheet ftab;
     inline_factor *f;
     size_t nf;
+    size_t cap_unmatched;
     json_t *processes; /* array */
     json_t *factors;   /* array */
+    svc_ctx fctx_s;    /* the factor database is read as the local operator (opt->db) */
+    svc_ctx *fctx;
 } ctx;
+
+/* Sheet names of a workbook that hold each kind of sheet (any case). */
+static const char *const kind_sheet_names[SVC_SHEET_COUNT + 1][6] = {
+    [SVC_SHEET_BOM] = {"bom", "物料清单", "物料", "原材料", NULL},
+    [SVC_SHEET_ENERGY] = {"energy", "能源消耗", "能源", NULL},
+    [SVC_SHEET_TRANSPORT] = {"transport", "运输", NULL},
+    [SVC_SHEET_WASTE] = {"waste", "废弃物", "废物", NULL},
+    [SVC_SHEET_COUNT] = {"factors", "因子", "排放因子", "因子表", NULL}, /* the factor table */
+};
+
+/* Index of the sheet of kind k (SVC_SHEET_COUNT: the factor table) in a
+ * workbook, or -1. */
+static long book_sheet_of_kind(const svc_activity_options *opt, io_xlsx *x, int k)
+{
+    if (k < SVC_SHEET_COUNT && opt->sheet_names[k])
+        return io_xlsx_find_sheet(x, opt->sheet_names[k]);
+    for (int i = 0; kind_sheet_names[k][i]; i++) {
+        long j = io_xlsx_find_sheet(x, kind_sheet_names[k][i]);
+        if (j >= 0)
+            return j;
+    }
+    return -1;
+}
+
+/* Load the sheet of kind k (SVC_SHEET_COUNT: the factor table) from path, a
+ * CSV file or a workbook (its sheet of that kind, or its only sheet); path
+ * NULL: from the workbook opt->workbook.  *found is 0 when the workbook has
+ * no such sheet (not an error). */
+static tj_status load_sheet(ctx *c, int k, const char *path, io_sheet *out, int *found)
+{
+    *found = 1;
+    memset(out, 0, sizeof *out);
+    if (path && !io_file_is_zip(path))
+        return io_sheet_read_csv(path, c->opt->encoding, NULL, out, c->err);
+    io_xlsx *x = c->book;
+    tj_status st = TJ_OK;
+    if (path && (st = io_xlsx_open(path, NULL, &x, c->err)))
+        return st;
+    long i = book_sheet_of_kind(c->opt, x, k);
+    if (i < 0 && path && io_xlsx_sheet_count(x) == 1)
+        i = 0;
+    if (i < 0) {
+        *found = 0;
+        if (path || (k < SVC_SHEET_COUNT && c->opt->sheet_names[k]))
+            st = tj_error_set_at(c->err, TJ_ERR_INPUT, path ? path : c->opt->workbook, 0, 0,
+                                 "the workbook has no sheet named \"%s\" (its sheets: see tanji model "
+                                 "from-sheets --help)",
+                                 k < SVC_SHEET_COUNT && c->opt->sheet_names[k] ? c->opt->sheet_names[k]
+                                                                               : kind_sheet_names[k][0]);
+    } else {
+        st = io_xlsx_read_sheet(x, (size_t)i, out, c->err);
+        if (!st && out->n == 0) {
+            st = tj_error_set_at(c->err, TJ_ERR_INPUT, out->source, 0, 0, "sheet %s has no header row",
+                                 out->name);
+            io_sheet_release(out);
+        }
+    }
+    if (path)
+        io_xlsx_close(x);
+    return st;
+}
+
+/* Open opt->workbook, note the sheets that no kind reads, and refuse a
+ * workbook with no sheet of any kind. */
+static tj_status open_workbook(ctx *c)
+{
+    const svc_activity_options *opt = c->opt;
+    tj_status st = io_xlsx_open(opt->workbook, NULL, &c->book, c->err);
+    if (st)
+        return st;
+    size_t n = io_xlsx_sheet_count(c->book);
+    int kinds = 0;
+    for (int k = 0; k < SVC_SHEET_COUNT; k++)
+        if (!opt->sheets[k] && book_sheet_of_kind(opt, c->book, k) >= 0)
+            kinds++;
+        else if (!opt->sheets[k] && opt->sheet_names[k])
+            return tj_error_set_at(c->err, TJ_ERR_INPUT, opt->workbook, 0, 0,
+                                   "the workbook has no sheet named \"%s\"", opt->sheet_names[k]);
+    int given = 0; /* activity sheets given as files */
+    for (int k = 0; k < SVC_SHEET_COUNT; k++)
+        given |= opt->sheets[k] != NULL;
+    if (!kinds && !given)
+        return tj_error_set_at(
+            c->err, TJ_ERR_INPUT, opt->workbook, 0, 0,
+            "the workbook has no sheet named bom, energy, transport or waste (物料清单, "
+            "能源消耗, 运输, 废弃物); name the sheets so, or map them with --sheet KIND=NAME");
+    c->res->sheets_ignored = calloc(n ? n : 1, sizeof *c->res->sheets_ignored);
+    if (!c->res->sheets_ignored)
+        return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        int used = 0;
+        for (int k = 0; k <= SVC_SHEET_COUNT && !used; k++)
+            used = (k == SVC_SHEET_COUNT ? !opt->factors_csv : !opt->sheets[k]) &&
+                   book_sheet_of_kind(opt, c->book, k) == (long)i;
+        if (used)
+            continue;
+        char *nm = strdup(io_xlsx_sheet_name(c->book, i));
+        if (!nm)
+            return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+        c->res->sheets_ignored[c->res->n_sheets_ignored++] = nm;
+    }
+    return TJ_OK;
+}
 
 static tj_status load_factor_table(ctx *c)
 {
-    const char *path = c->opt->factors_csv;
-    tj_status st = table_load(path, c->opt->encoding, &c->ftab, c->err);
-    if (st)
+    int found;
+    tj_status st = load_sheet(c, SVC_SHEET_COUNT, c->opt->factors_csv, &c->ftab, &found);
+    if (st || !found)
         return st;
+    const io_sheet *t = &c->ftab;
     int map[C_COUNT];
-    map_header(c->ftab.rows[0], c->ftab.ncells[0], map);
+    map_header(t, map);
     if (map[C_ID] < 0 || map[C_VALUE] < 0 || map[C_UNIT] < 0 || map[C_SOURCE] < 0)
-        return tj_error_set_at(c->err, TJ_ERR_INPUT, path, c->ftab.lines[0], 0,
-                               "a factor table needs the columns id, value, unit and source");
-    c->f = calloc(c->ftab.n, sizeof *c->f);
+        return io_sheet_error(t, 0, -1, c->err, TJ_ERR_INPUT,
+                              "a factor table needs the columns id, value, unit and source");
+    c->f = calloc(t->n, sizeof *c->f);
     if (!c->f)
         return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
-    for (size_t r = 1; r < c->ftab.n; r++) {
+    for (size_t r = 1; r < t->n; r++) {
         inline_factor *f = &c->f[c->nf];
-        f->id = cell(&c->ftab, r, map, C_ID);
-        f->name_zh = cell(&c->ftab, r, map, C_NAME_ZH);
-        f->name_en = cell(&c->ftab, r, map, C_NAME_EN);
+        f->id = cell(t, r, map, C_ID);
+        f->name_zh = cell(t, r, map, C_NAME_ZH);
+        f->name_en = cell(t, r, map, C_NAME_EN);
         if (!*f->name_zh && !*f->name_en)
-            f->name_en = cell(&c->ftab, r, map, C_NAME);
-        f->aliases = cell(&c->ftab, r, map, C_ALIASES);
-        f->unit = cell(&c->ftab, r, map, C_UNIT);
-        f->source = cell(&c->ftab, r, map, C_SOURCE);
-        const char *ex = cell(&c->ftab, r, map, C_EXAMPLE);
+            f->name_en = cell(t, r, map, C_NAME);
+        f->aliases = cell(t, r, map, C_ALIASES);
+        f->unit = cell(t, r, map, C_UNIT);
+        f->source = cell(t, r, map, C_SOURCE);
+        const char *ex = cell(t, r, map, C_EXAMPLE);
         f->example =
             !strcasecmp(ex, "true") || !strcmp(ex, "1") || !strcasecmp(ex, "yes") || !strcmp(ex, "是");
         if (!*f->id || !*f->unit)
-            return tj_error_set_at(c->err, TJ_ERR_INPUT, path, c->ftab.lines[r], 0,
-                                   "factor rows need an id and a unit");
+            return io_sheet_error(t, r, map[!*f->id ? C_ID : C_UNIT], c->err, TJ_ERR_INPUT,
+                                  "factor rows need an id and a unit");
         if (!*f->source)
-            return tj_error_set_at(c->err, TJ_ERR_INPUT, path, c->ftab.lines[r], 0,
-                                   "factor %s has no source: tanji never uses a number without "
-                                   "its source",
-                                   f->id);
-        if (!parse_amount(cell(&c->ftab, r, map, C_VALUE), &f->value))
-            return tj_error_set_at(c->err, TJ_ERR_INPUT, path, c->ftab.lines[r], 0,
-                                   "value \"%s\" of factor %s is not a non-negative number",
-                                   cell(&c->ftab, r, map, C_VALUE), f->id);
+            return io_sheet_error(t, r, map[C_SOURCE], c->err, TJ_ERR_INPUT,
+                                  "factor %s has no source: tanji never uses a number without "
+                                  "its source",
+                                  f->id);
+        if (!parse_amount(cell(t, r, map, C_VALUE), &f->value))
+            return io_sheet_error(t, r, map[C_VALUE], c->err, TJ_ERR_INPUT,
+                                  "value \"%s\" of factor %s is not a non-negative number",
+                                  cell(t, r, map, C_VALUE), f->id);
         c->nf++;
     }
     return TJ_OK;
@@ -396,31 +378,55 @@ static inline_factor *inline_find(ctx *c, const char *q, int by_id)
     return NULL;
 }
 
-static tj_status unmatched(ctx *c, const char *file, long line, const char *name, const char *reason)
+static tj_status unmatched(ctx *c, const io_sheet *t, size_t row, long col, const char *name,
+                           const char *reason)
 {
     svc_activity_result *r = c->res;
-    svc_unmatched *nu = realloc(r->unmatched, (r->n_unmatched + 1) * sizeof *nu);
-    if (!nu)
-        return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
-    r->unmatched = nu;
-    svc_unmatched *u = &nu[r->n_unmatched];
-    u->file = strdup(file);
-    u->line = line;
+    if (r->n_unmatched == c->cap_unmatched) {
+        size_t cap = c->cap_unmatched ? c->cap_unmatched * 2 : 16;
+        svc_unmatched *nu = realloc(r->unmatched, cap * sizeof *nu);
+        if (!nu)
+            return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+        r->unmatched = nu;
+        c->cap_unmatched = cap;
+    }
+    svc_unmatched *u = &r->unmatched[r->n_unmatched];
+    memset(u, 0, sizeof *u);
+    u->file = strdup(t->source);
+    u->line = row < t->n ? t->rows[row].line : 0;
     u->name = strdup(name);
     u->reason = strdup(reason);
-    if (!u->file || !u->name || !u->reason) {
+    int bad = !u->file || !u->name || !u->reason;
+    if (!bad && t->name) {
+        char ref[300];
+        io_sheet_ref(t, row, col, ref, sizeof ref);
+        bad = !(u->cell = strdup(ref));
+    }
+    if (bad) {
         free(u->file);
         free(u->name);
         free(u->reason);
+        free(u->cell);
         return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
     }
     r->n_unmatched++;
     return TJ_OK;
 }
 
+/* "ID@VERSION" as a new JSON string, NULL when out of memory. */
+static json_t *factor_ref(const char *id, int version)
+{
+    char *s = NULL;
+    if (asprintf(&s, "%s@%d", id, version) < 0)
+        return NULL;
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
 /* Factor reference for a line: sets *ref (new JSON value). */
-static tj_status match_factor(ctx *c, const char *file, long line, const char *factor_id, const char *query,
-                              json_t **ref)
+static tj_status match_factor(ctx *c, const io_sheet *t, size_t row, long id_col, long query_col,
+                              const char *factor_id, const char *query, json_t **ref)
 {
     *ref = NULL;
     char reason[600];
@@ -439,10 +445,8 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
             svc_factor fac;
             svc_factor_init(&fac);
             if (!svc_factor_parse_ref(factor_id, &id, &version, &e2) &&
-                !svc_factor_get(c->opt->db, id, version, &fac, &e2)) {
-                char buf[300];
-                snprintf(buf, sizeof buf, "%s@%d", fac.id, fac.version);
-                *ref = json_string(buf);
+                !svc_factor_get(c->fctx, id, version, &fac, &e2)) {
+                *ref = factor_ref(fac.id, fac.version);
                 c->res->by_id++;
                 svc_factor_release(&fac);
                 free(id);
@@ -455,7 +459,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
             snprintf(reason, sizeof reason,
                      "factor %s is not in the factor table (and no factor database was given)", factor_id);
         *ref = json_string(factor_id);
-        return unmatched(c, file, line, factor_id, reason);
+        return unmatched(c, t, row, id_col, factor_id, reason);
     }
     inline_factor *f = inline_find(c, query, 0);
     if (f) {
@@ -468,11 +472,9 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
         svc_factor_resolution res;
         memset(&res, 0, sizeof res);
         tj_error e2;
-        if (!svc_factor_resolve(c->opt->db, query, c->opt->region, c->opt->year, &res, &e2)) {
-            char buf[300];
-            snprintf(buf, sizeof buf, "%s@%d", res.factor.id, res.factor.version);
+        if (!svc_factor_resolve(c->fctx, query, c->opt->region, c->opt->year, &res, &e2)) {
+            *ref = factor_ref(res.factor.id, res.factor.version);
             svc_factor_resolution_release(&res);
-            *ref = json_string(buf);
             c->res->by_query++;
             return *ref ? TJ_OK : tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
         }
@@ -483,7 +485,7 @@ static tj_status match_factor(ctx *c, const char *file, long line, const char *f
                  "no factor named \"%s\" in the factor table (and no factor database was given)", query);
     *ref = c->opt->region ? json_pack("{s:s, s:s}", "query", query, "region", c->opt->region)
                           : json_pack("{s:s}", "query", query);
-    return unmatched(c, file, line, query, reason);
+    return unmatched(c, t, row, query_col, query, reason);
 }
 
 /* ---- processes ------------------------------------------------------------------ */
@@ -524,45 +526,44 @@ static const char *const sheet_names[SVC_SHEET_COUNT] = {"BOM", "energy", "trans
 
 static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
 {
-    const char *path = c->opt->sheets[kind];
-    table t;
-    tj_status st = table_load(path, c->opt->encoding, &t, c->err);
-    if (st)
+    io_sheet t;
+    int found;
+    tj_status st = load_sheet(c, kind, c->opt->sheets[kind], &t, &found);
+    if (st || !found)
         return st;
+    char *flowbuf = NULL;
     int map[C_COUNT];
-    map_header(t.rows[0], t.ncells[0], map);
+    map_header(&t, map);
     if (kind == SVC_SHEET_TRANSPORT) {
         if (map[C_NAME] < 0 || ((map[C_MASS] < 0 || map[C_DISTANCE] < 0) && map[C_AMOUNT] < 0)) {
-            st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, t.lines[0], 0,
-                                 "a transport sheet needs the columns mode (运输方式) and either "
-                                 "mass and distance (货重, 距离) or amount and unit (t*km)");
+            st = io_sheet_error(&t, 0, -1, c->err, TJ_ERR_INPUT,
+                                "a transport sheet needs the columns mode (运输方式) and either "
+                                "mass and distance (货重, 距离) or amount and unit (t*km)");
             goto out;
         }
     } else if (map[C_NAME] < 0 || map[C_AMOUNT] < 0 || map[C_UNIT] < 0) {
-        st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, t.lines[0], 0,
-                             "a %s sheet needs the columns name, amount and unit (名称, 数量, 单位)",
-                             sheet_names[kind]);
+        st = io_sheet_error(&t, 0, -1, c->err, TJ_ERR_INPUT,
+                            "a %s sheet needs the columns name, amount and unit (名称, 数量, 单位)",
+                            sheet_names[kind]);
         goto out;
     }
     for (size_t r = 1; r < t.n; r++) {
-        long line = t.lines[r];
         c->res->lines++;
         const char *name = cell(&t, r, map, C_NAME);
         if (!*name) {
-            st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0, "the name is empty");
+            st = io_sheet_error(&t, r, map[C_NAME], c->err, TJ_ERR_INPUT, "the name is empty");
             goto out;
         }
         double amount = 0;
         const char *unit = cell(&t, r, map, C_UNIT);
-        char flowbuf[512];
         const char *flow = name;
         if (kind == SVC_SHEET_TRANSPORT && map[C_MASS] >= 0 && map[C_DISTANCE] >= 0 &&
             *cell(&t, r, map, C_MASS)) {
             double mass, dist;
-            if (!parse_amount(cell(&t, r, map, C_MASS), &mass) ||
-                !parse_amount(cell(&t, r, map, C_DISTANCE), &dist)) {
-                st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
-                                     "mass and distance must be non-negative numbers");
+            int mass_bad = !parse_amount(cell(&t, r, map, C_MASS), &mass);
+            if (mass_bad || !parse_amount(cell(&t, r, map, C_DISTANCE), &dist)) {
+                st = io_sheet_error(&t, r, mass_bad ? map[C_MASS] : map[C_DISTANCE], c->err, TJ_ERR_INPUT,
+                                    "mass and distance must be non-negative numbers");
                 goto out;
             }
             const char *mu = cell(&t, r, map, C_MASS_UNIT), *du = cell(&t, r, map, C_DISTANCE_UNIT);
@@ -571,8 +572,8 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
                 if (!strcmp(mu, "kg"))
                     mf = 0.001;
                 else {
-                    st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
-                                         "mass unit \"%s\" must be t or kg", mu);
+                    st = io_sheet_error(&t, r, map[C_MASS_UNIT], c->err, TJ_ERR_INPUT,
+                                        "mass unit \"%s\" must be t or kg", mu);
                     goto out;
                 }
             }
@@ -580,26 +581,32 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
                 if (!strcmp(du, "m"))
                     df = 0.001;
                 else {
-                    st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
-                                         "distance unit \"%s\" must be km or m", du);
+                    st = io_sheet_error(&t, r, map[C_DISTANCE_UNIT], c->err, TJ_ERR_INPUT,
+                                        "distance unit \"%s\" must be km or m", du);
                     goto out;
                 }
             }
             amount = mass * mf * dist * df;
             unit = "t*km";
         } else if (!parse_amount(cell(&t, r, map, C_AMOUNT), &amount)) {
-            st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
-                                 "amount \"%s\" is not a non-negative number", cell(&t, r, map, C_AMOUNT));
+            st = io_sheet_error(&t, r, map[C_AMOUNT], c->err, TJ_ERR_INPUT,
+                                "amount \"%s\" is not a non-negative number", cell(&t, r, map, C_AMOUNT));
             goto out;
         }
         if (!*unit) {
-            st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0, "the unit is empty");
+            st = io_sheet_error(&t, r, map[C_UNIT], c->err, TJ_ERR_INPUT, "the unit is empty");
             goto out;
         }
         if (kind == SVC_SHEET_TRANSPORT) {
             const char *from = cell(&t, r, map, C_FROM), *to = cell(&t, r, map, C_TO);
             if (*from || *to) {
-                snprintf(flowbuf, sizeof flowbuf, "%s (%s → %s)", name, from, to);
+                size_t fl = strlen(name) + strlen(from) + strlen(to) + 16;
+                free(flowbuf);
+                if (!(flowbuf = malloc(fl))) {
+                    st = tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
+                    goto out;
+                }
+                snprintf(flowbuf, fl, "%s (%s → %s)", name, from, to);
                 flow = flowbuf;
             }
         }
@@ -607,10 +614,10 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         const char *stage_txt = cell(&t, r, map, C_STAGE);
         const char *stage = *stage_txt ? stage_from_text(stage_txt) : NULL;
         if (*stage_txt && !stage) {
-            st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
-                                 "unknown stage \"%s\" (raw_materials, production, distribution, "
-                                 "use, end_of_life or 原材料获取, 生产, 分销, 使用, 寿命终止)",
-                                 stage_txt);
+            st = io_sheet_error(&t, r, map[C_STAGE], c->err, TJ_ERR_INPUT,
+                                "unknown stage \"%s\" (raw_materials, production, distribution, "
+                                "use, end_of_life or 原材料获取, 生产, 分销, 使用, 寿命终止)",
+                                stage_txt);
             goto out;
         }
         const char *pname = cell(&t, r, map, C_PROCESS);
@@ -653,8 +660,8 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
                     double v;
                     if (!parse_amount(cell(&t, r, map, qc[k]), &v) || v < 1 || v > 5 || v != floor(v)) {
                         json_decref(q);
-                        st = tj_error_set_at(c->err, TJ_ERR_INPUT, path, line, 0,
-                                             "%s must be an integer from 1 to 5", qk[k]);
+                        st = io_sheet_error(&t, r, map[qc[k]], c->err, TJ_ERR_INPUT,
+                                            "%s must be an integer from 1 to 5", qk[k]);
                         goto out;
                     }
                     json_object_set_new(q, qk[k], json_integer((json_int_t)v));
@@ -667,7 +674,9 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
             query = kind == SVC_SHEET_WASTE && *cell(&t, r, map, C_TREATMENT) ? cell(&t, r, map, C_TREATMENT)
                                                                               : name;
         json_t *ref;
-        if ((st = match_factor(c, path, line, cell(&t, r, map, C_FACTOR), query, &ref)))
+        if ((st = match_factor(c, &t, r, map[C_FACTOR],
+                               map[C_QUERY] >= 0 && *cell(&t, r, map, C_QUERY) ? map[C_QUERY] : map[C_NAME],
+                               cell(&t, r, map, C_FACTOR), query, &ref)))
             goto out;
         json_t *ex =
             json_pack("{s:s, s:s, s:s, s:f, s:s, s:o}", "type", kind == SVC_SHEET_WASTE ? "waste" : "product",
@@ -680,7 +689,8 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         json_array_append_new(exs, ex);
     }
 out:
-    table_release(&t);
+    free(flowbuf);
+    io_sheet_release(&t);
     return st;
 }
 
@@ -691,8 +701,12 @@ void svc_activity_result_release(svc_activity_result *r)
         free(r->unmatched[i].file);
         free(r->unmatched[i].name);
         free(r->unmatched[i].reason);
+        free(r->unmatched[i].cell);
     }
     free(r->unmatched);
+    for (size_t i = 0; i < r->n_sheets_ignored; i++)
+        free(r->sheets_ignored[i]);
+    free(r->sheets_ignored);
     memset(r, 0, sizeof *r);
 }
 
@@ -703,25 +717,33 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
         return tj_error_set(err, TJ_ERR_USAGE, "product", "a product name is required");
     if (!opt->unit || !*opt->unit)
         return tj_error_set(err, TJ_ERR_USAGE, "unit", "a declared unit is required");
-    int any = 0;
+    int any = opt->workbook != NULL;
     for (int k = 0; k < SVC_SHEET_COUNT; k++)
         any |= opt->sheets[k] != NULL;
     if (!any)
         return tj_error_set(err, TJ_ERR_USAGE, NULL,
-                            "no activity data: give at least one of the BOM, energy, transport "
-                            "and waste sheets");
+                            "no activity data: give a workbook or at least one of the BOM, energy, "
+                            "transport and waste sheets");
     ctx c = {.opt = opt, .res = res, .err = err};
+    char *flow = NULL;
+    tj_status st = TJ_OK;
+    if (opt->db) {
+        if ((st = svc_ctx_local(&c.fctx_s, opt->db, NULL, err)))
+            return st;
+        c.fctx = &c.fctx_s;
+    }
     c.processes = json_array();
     c.factors = json_array();
-    tj_status st = TJ_OK;
     if (!c.processes || !c.factors) {
         st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
-    if (opt->factors_csv && (st = load_factor_table(&c)))
+    if (opt->workbook && (st = open_workbook(&c)))
+        goto out;
+    if ((opt->factors_csv || c.book) && (st = load_factor_table(&c)))
         goto out;
     for (int k = 0; k < SVC_SHEET_COUNT && !st; k++)
-        if (opt->sheets[k])
+        if (opt->sheets[k] || c.book)
             st = read_sheet(&c, (svc_sheet_kind)k);
     if (st)
         goto out;
@@ -746,8 +768,14 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
         if (p == main_proc)
             continue;
         /* each other process supplies its share for the declared amount of product */
-        char flow[600];
-        snprintf(flow, sizeof flow, "%s: %s", json_string_value(json_object_get(p, "name")), pname);
+        const char *procname = json_string_value(json_object_get(p, "name"));
+        size_t fl = strlen(procname) + strlen(pname) + 3;
+        free(flow);
+        if (!(flow = malloc(fl))) {
+            st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        snprintf(flow, fl, "%s: %s", procname, pname);
         json_array_insert_new(json_object_get(p, "exchanges"), 0,
                               json_pack("{s:s, s:s, s:s, s:i, s:s}", "type", "product", "direction", "output",
                                         "flow", flow, "amount", 1, "unit", "piece"));
@@ -799,14 +827,18 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
     if (example) {
         json_object_set_new(res->model, "example", json_true());
         json_object_set_new(res->model, "note",
-                            json_string("Built by tanji model from-csv; uses factors marked as "
+                            json_string("Built by tanji model from-sheets; uses factors marked as "
                                         "EXAMPLE values, not real data."));
     }
 out:
     json_decref(c.processes);
     json_decref(c.factors);
     free(c.f);
-    table_release(&c.ftab);
+    free(flow);
+    io_sheet_release(&c.ftab);
+    io_xlsx_close(c.book);
+    if (c.fctx)
+        svc_ctx_release(c.fctx);
     if (st)
         svc_activity_result_release(res);
     return st;

@@ -7,6 +7,13 @@
  * and is recorded (who, when, why) in the history.  A published version never
  * changes; publishing a new version supersedes the previously published one.
  *
+ * Every function takes the caller's svc_ctx: permissions are checked here
+ * (see workflow.h for who may take each step); versions not yet published
+ * are visible only to their owner organisation and to reviewers, regulators
+ * and the operator (others get TJ_ERR_NOTFOUND, as for a missing id);
+ * published versions are public.  Every change appends a ledger entry
+ * (object "factor_version", id "ID@VERSION") in the same transaction.
+ *
  * Ownership: svc_factor holds malloc'ed strings owned by the struct; release
  * them with svc_factor_release (the struct itself is the caller's).  Lists
  * (svc_factor_list, svc_factor_events, svc_crosscheck_report) are released
@@ -18,6 +25,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
+#include "services/ctx.h"
 #include "store/store.h"
 #include "tanji/error.h"
 
@@ -48,6 +58,7 @@ typedef struct svc_factor {
     char *evidence;    /* ';' separated SHA-256 hex digests, each optionally "digest=name" */
     int superseded_by; /* version, 0 = none */
     char *created_at, *created_by, *updated_at;
+    char *owner_org; /* the organisation that added the version (drafts are visible to it only) */
 } svc_factor;
 
 void svc_factor_init(svc_factor *f);
@@ -72,25 +83,27 @@ const svc_field *svc_factor_field_find(const char *name);
 /* Add a new version as a draft (status "draft").  f->id NULL = a new factor
  * with a generated id; an existing id gets version max+1 (refused while an
  * earlier version is still in the workflow).  Returns id and version in f. */
-tj_status svc_factor_add(store_db *db, svc_factor *f, const char *actor, tj_error *err);
+tj_status svc_factor_add(svc_ctx *ctx, svc_factor *f, tj_error *err);
 
 /* Workflow step: action is one of submit, review (start review), approve,
  * reject, publish, withdraw.  version 0 = the newest version.  reason is
  * required for reject and withdraw.  review on a version already under review
  * records a further reviewer's comment (reason required) without changing
  * its status. */
-tj_status svc_factor_transition(store_db *db, const char *id, int version, const char *action,
-                                const char *actor, const char *reason, tj_error *err);
+tj_status svc_factor_transition(svc_ctx *ctx, const char *id, int version, const char *action,
+                                const char *reason, svc_factor *out, tj_error *err);
+/* {id, version, status, action} of a transition's result.  New reference. */
+json_t *svc_factor_transition_json(const svc_factor *f, const char *action);
 
 /* Read a version.  version 0 = the current published version (or, if none,
  * the newest version).  This is what the engine calls for "id@version". */
-tj_status svc_factor_get(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+tj_status svc_factor_get(svc_ctx *ctx, const char *id, int version, svc_factor *out, tj_error *err);
 /* For a calculation: version 0 = the published version only (not found if
  * none is published); a given version must have been published (published
  * or superseded).  Drafts, versions in review, rejected and withdrawn
  * versions are refused (TJ_ERR_CONFLICT) so a footprint only ever pins
  * published, immutable factor versions. */
-tj_status svc_factor_get_for_use(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+tj_status svc_factor_get_for_use(svc_ctx *ctx, const char *id, int version, svc_factor *out, tj_error *err);
 /* Parse "id@version" or "id" (version 0). */
 tj_status svc_factor_parse_ref(const char *ref, char **id, int *version, tj_error *err);
 
@@ -103,7 +116,10 @@ typedef struct svc_factor_events {
     svc_factor_event *items;
     size_t count;
 } svc_factor_events;
-tj_status svc_factor_history(store_db *db, const char *id, svc_factor_events *out, tj_error *err);
+/* version 0: every version's events. */
+tj_status svc_factor_history(svc_ctx *ctx, const char *id, int version, svc_factor_events *out, tj_error *err);
+/* {id, events: [{seq, version, action, from, to, actor, at, reason}]}.  New reference. */
+json_t *svc_factor_events_json(const char *id, const svc_factor_events *ev);
 void svc_factor_events_release(svc_factor_events *ev);
 
 typedef struct svc_factor_list {
@@ -126,21 +142,29 @@ typedef struct svc_factor_query {
 } svc_factor_query;
 /* Results are in the order the versions were added.  Superseded versions
  * are left out unless all_versions is set or status is "superseded". */
-tj_status svc_factor_search(store_db *db, const svc_factor_query *q, svc_factor_list *out, tj_error *err);
+tj_status svc_factor_search(svc_ctx *ctx, const svc_factor_query *q, svc_factor_list *out, tj_error *err);
 
 /* Resolution: the published factor matching query (its id, or exactly one of
  * its names or aliases, case-insensitive) for region and year: the region
  * itself, then its province (for a city), its grid, then national; within a
  * region the newest reference year not after year (year 0 = newest).  Ties
  * are broken by newer source date, then smaller id.  explanation says why.
- * The factor's evidence is not loaded (svc_factor_get loads it). */
+ * The factor's evidence is not loaded (svc_factor_get loads it).
+ * Everyday words: a query that is no factor's name or alias ("电力",
+ * "electricity") matches the published versions in the region chain whose
+ * names, aliases, category or codes contain every word, grouped into
+ * families by name (name_zh, else name_en).  One family is resolved by its
+ * name as above (the explanation says so); several give TJ_ERR_CONFLICT
+ * with a message listing them (nearest region first) and how to pick: one
+ * of the names, or an id. */
 typedef struct svc_factor_resolution {
     svc_factor factor;
     char *explanation;
     char *chain; /* regions tried, e.g. "530000 > GRID-NF > CN" */
     int candidates;
+    size_t families; /* on TJ_ERR_CONFLICT: how many factor families the words matched */
 } svc_factor_resolution;
-tj_status svc_factor_resolve(store_db *db, const char *query, const char *region, int year,
+tj_status svc_factor_resolve(svc_ctx *ctx, const char *query, const char *region, int year,
                              svc_factor_resolution *out, tj_error *err);
 void svc_factor_resolution_release(svc_factor_resolution *r);
 
@@ -157,16 +181,22 @@ typedef struct svc_import_result {
     int64_t rows;
     int64_t superseded;
 } svc_import_result;
-tj_status svc_factor_import(store_db *db, const char *path, const char *format, const char *status,
-                            const char *actor, svc_import_result *res, tj_error *err);
+tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, const char *status,
+                            svc_import_result *res, tj_error *err);
 /* Same, from memory (name is used in error messages). */
-tj_status svc_factor_import_mem(store_db *db, const char *name, const char *data, size_t len,
-                                const char *format, const char *status, const char *actor,
+tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data, size_t len,
+                                const char *format, const char *status,
                                 svc_import_result *res, tj_error *err);
 
 /* Export versions matching q (limit ignored: all) as CSV or JSON. */
-tj_status svc_factor_export(store_db *db, const svc_factor_query *q, const char *format, FILE *out,
+tj_status svc_factor_export(svc_ctx *ctx, const svc_factor_query *q, const char *format, FILE *out,
                             int64_t *rows, tj_error *err);
+/* The same as a table (CSV or .xlsx, io/table_write.h): a header row of
+ * field names, then one row per version; numeric fields as number cells.
+ * Write errors surface at io_table_close(t). */
+struct io_table;
+tj_status svc_factor_export_table(svc_ctx *ctx, const svc_factor_query *q, struct io_table *t, int64_t *rows,
+                                  tj_error *err);
 
 /* Cross-check: reference figures in CSV with columns
  *   factor (id or id@version) or query+region+year,
@@ -186,14 +216,24 @@ typedef struct svc_crosscheck_report {
     size_t count;
     size_t flagged, unchecked;
 } svc_crosscheck_report;
-tj_status svc_factor_crosscheck(store_db *db, const char *path, double tolerance, svc_crosscheck_report *out,
+tj_status svc_factor_crosscheck(svc_ctx *ctx, const char *path, double tolerance, svc_crosscheck_report *out,
                                 tj_error *err);
 void svc_crosscheck_report_release(svc_crosscheck_report *r);
 
 /* The record as a JSON object (fields as in svc_factor_fields; aliases and
  * evidence as arrays).  New reference, caller decrefs. */
-struct json_t;
-struct json_t *svc_factor_to_json(const svc_factor *f);
+json_t *svc_factor_to_json(const svc_factor *f);
+/* The current state of a factor version "ID@VERSION" as svc_factor_to_json
+ * (what ledger entries' state digests are checked against).  New reference
+ * in *out. */
+tj_status svc_factor_state_json(svc_ctx *ctx, const char *object_id, json_t **out, tj_error *err);
+/* JSON of a resolution ({ref, value, unit, source, quality, chain,
+ * explanation, candidates, factor}) and of a cross-check report.  New
+ * references. */
+json_t *svc_factor_resolution_json(const svc_factor_resolution *r);
+json_t *svc_crosscheck_report_json(const svc_crosscheck_report *r);
+/* Add the SHA-256 digest and base name of the file at path to f->evidence. */
+tj_status svc_factor_add_evidence_file(svc_factor *f, const char *path, tj_error *err);
 
 /* SHA-256 of a file (an evidence document) as 64 lower-case hex digits. */
 tj_status svc_evidence_digest_file(const char *path, char hex[65], tj_error *err);

@@ -1,6 +1,6 @@
 /*
- * svc_factor internals shared by factors.c and factors_io.c.
- * Ownership: fx_regions owns its strings (fx_regions_release); functions
+ * svc_factor internals shared by the services/factor_*.c files.
+ * Ownership: svc_regions owns its strings (svc_regions_release); functions
  * returning char * return malloc'ed strings the caller frees.
  */
 #ifndef SERVICES_FACTORS_INTERNAL_H
@@ -8,16 +8,11 @@
 
 #include "services/factors.h"
 
-typedef struct fx_region {
-    char *code, *level, *parent, *name_zh, *name_en;
-} fx_region;
-typedef struct fx_regions {
-    fx_region *items;
-    size_t count;
-} fx_regions;
+#include "services/regions.h"
 
 extern const size_t fx_db_field_count;
-const char *fx_db_columns(void);
+/* Do svc_factor_fields and store/factor_sql_columns agree (tests)? */
+int fx_columns_agree(void);
 char *fx_strdup(const char *s);
 /* TJ_OK, or TJ_ERR_INPUT naming what when s[0..n) is not valid UTF-8 (NULL
  * passes): text from outside, checked before any database sees it. */
@@ -25,23 +20,21 @@ tj_status fx_check_utf8(const char *what, const char *s, size_t n, tj_error *err
 int fx_empty(const char *s);
 char *fx_name_norm(const char *s);
 char *fx_new_id(void);
-tj_status fx_regions_load(store_db *db, fx_regions *r, tj_error *err);
-void fx_regions_release(fx_regions *r);
-const fx_region *fx_region_find(const fx_regions *r, const char *code);
-tj_status fx_validate(const fx_regions *regions, svc_factor *f, tj_error *err);
-char *fx_search_text(const fx_regions *regions, const svc_factor *f, int fts_tokens);
-/* PostgreSQL search_keys (a tsvector literal) for a version and its search_text. */
-char *fx_search_keys(const char *search_text, const svc_factor *f);
-/* Tests: nonzero makes PostgreSQL searches take the index plan (search_keys
- * and the filter indexes) whatever the sampled densities say. */
-extern int fx_search_force_index;
+tj_status fx_validate(const svc_regions *regions, svc_factor *f, tj_error *err);
+char *fx_search_text(const svc_regions *regions, const svc_factor *f);
 void fx_read_row(store_stmt *st, int first, svc_factor *f);
+/* factor_sql_row_fn reading into the svc_factor arg. */
+tj_status fx_row_into(void *arg, store_stmt *st, int first, tj_error *err);
+/* A version with its evidence (no visibility check). */
+tj_status fx_get(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+tj_status fx_vals(const svc_factor *f, char **vals, tj_error *err);
+void fx_vals_release(char **vals);
 tj_status fx_event(store_db *db, const char *id, int version, const char *action, const char *from,
                    const char *to, const char *actor, const char *at, const char *reason, tj_error *err);
 tj_status fx_for_each_name(const svc_factor *f, tj_status (*fn)(void *ctx, const char *norm, tj_error *err),
                            void *ctx, tj_error *err);
 tj_status fx_insert_evidence(store_db *db, const svc_factor *f, tj_error *err);
-tj_status fx_insert_version(store_db *db, const fx_regions *regions, const svc_factor *f, tj_error *err);
+tj_status fx_insert_version(store_db *db, const svc_regions *regions, const svc_factor *f, tj_error *err);
 /* factor_name rows (the names resolution looks up) exist for published
  * versions only: added when a version is published, removed when it is
  * superseded or withdrawn. */
@@ -49,10 +42,71 @@ tj_status fx_insert_names(store_db *db, const svc_factor *f, tj_error *err);
 tj_status fx_delete_names(store_db *db, const char *id, int version, tj_error *err);
 tj_status fx_latest(store_db *db, const char *id, int *version, char **status, tj_error *err);
 int fx_status_in_workflow(const char *s);
-tj_status fx_fts_sync(store_db *db, const char *id, int64_t since_or_version, tj_error *err);
 tj_status fx_load_evidence(store_db *db, svc_factor *f, tj_error *err);
+/* Visibility: statuses everyone may read; the organisation a principal's
+ * searches are limited to for other statuses (NULL: all); may ctx see f? */
+int fx_status_public(const char *s);
+const char *fx_visible_org(const svc_ctx *ctx);
+int fx_visible(const svc_ctx *ctx, const svc_factor *f);
+/* The ledger entry of a change of f (object "factor_version", "ID@VERSION"). */
+tj_status fx_record(svc_ctx *ctx, const char *kind, const svc_factor *f, const char *action, const char *from,
+                    const char *to, const char *reason, tj_error *err);
+/* Search; visible_org non-NULL: versions not yet published only of that owner. */
+tj_status fx_search(store_db *db, const svc_factor_query *q, const char *visible_org, svc_factor_list *out,
+                    tj_error *err);
 
 #include <jansson.h>
 json_t *fx_factor_json(const svc_factor *f);
+
+/* CSV rows (factor_csv.c): each row's fields, malloc'ed, and its line. */
+typedef struct csv_row {
+    long line;
+    size_t n;
+    char **f;
+} csv_row;
+typedef struct csv_rows {
+    csv_row *rows;
+    size_t count, cap;
+    /* while parsing */
+    csv_row cur;
+    size_t curcap;
+    long line;
+    int oom;
+} csv_rows;
+tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *out, tj_error *err);
+void fx_csv_rows_release(csv_rows *r);
+int fx_csv_row_blank(const csv_row *r);
+/* A whole file into a malloc'ed buffer. */
+tj_status fx_read_file(const char *path, char **data, size_t *len, tj_error *err);
+
+#include <stdlib.h>
+#include <string.h>
+/* Growing string (SQL, explanations). */
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static inline void sb_add(sbuf *b, const char *t)
+{
+    size_t n = strlen(t);
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, t, n + 1);
+    b->len += n;
+}
 
 #endif

@@ -38,7 +38,7 @@ tj_status svc_calculate(svc_ctx *ctx, const svc_calc_request *rq, svc_calculatio
     mopt.gwp = rq->gwp;
     if (ctx && ctx->db) {
         mopt.resolver = svc_model_factor_resolver;
-        mopt.resolver_ctx = ctx->db;
+        mopt.resolver_ctx = ctx; /* svc_model_factor_resolver reads as this principal */
     }
     tj_status rc;
     const char *name = rq->model_path ? rq->model_path : rq->model_name ? rq->model_name : "model";

@@ -8,61 +8,62 @@
 #include <string.h>
 
 #include "services/factors.h"
-
-/* ISO 3166-2:CN subdivision codes and their GB/T 2260 codes. */
-static const struct {
-    const char *iso, *gb;
-} iso_cn[] = {
-    {"CN-BJ", "110000"}, {"CN-TJ", "120000"}, {"CN-HE", "130000"}, {"CN-SX", "140000"},
-    {"CN-NM", "150000"}, {"CN-LN", "210000"}, {"CN-JL", "220000"}, {"CN-HL", "230000"},
-    {"CN-SH", "310000"}, {"CN-JS", "320000"}, {"CN-ZJ", "330000"}, {"CN-AH", "340000"},
-    {"CN-FJ", "350000"}, {"CN-JX", "360000"}, {"CN-SD", "370000"}, {"CN-HA", "410000"},
-    {"CN-HB", "420000"}, {"CN-HN", "430000"}, {"CN-GD", "440000"}, {"CN-GX", "450000"},
-    {"CN-HI", "460000"}, {"CN-CQ", "500000"}, {"CN-SC", "510000"}, {"CN-GZ", "520000"},
-    {"CN-YN", "530000"}, {"CN-XZ", "540000"}, {"CN-SN", "610000"}, {"CN-GS", "620000"},
-    {"CN-QH", "630000"}, {"CN-NX", "640000"}, {"CN-XJ", "650000"}, {"CN-TW", "710000"},
-    {"CN-HK", "810000"}, {"CN-MO", "820000"},
-};
-
-const char *svc_region_from_iso(const char *iso)
-{
-    if (!iso)
-        return NULL;
-    if (!strcmp(iso, "CN"))
-        return "CN";
-    for (size_t i = 0; i < sizeof iso_cn / sizeof iso_cn[0]; i++)
-        if (!strcmp(iso_cn[i].iso, iso))
-            return iso_cn[i].gb;
-    return NULL;
-}
+#include "services/regions.h"
+#include "tanji/buf.h"
 
 /* Move what the footprint needs from a factor record (published: both
  * svc_factor_get_for_use and resolution return only those) into out. */
 static tj_status fill(const svc_factor *f, io_factor *out, tj_error *err)
 {
-    char version[32], source[1024];
+    char version[32];
     snprintf(version, sizeof version, "%d", f->version);
-    snprintf(source, sizeof source, "%s%s%s%s%s", f->source_doc ? f->source_doc : "",
-             f->source_publisher ? "; " : "", f->source_publisher ? f->source_publisher : "",
-             f->source_date ? "; " : "", f->source_date ? f->source_date : "");
+    /* the source as one line: document; publisher; date (no length limit
+     * but the buffer's cap, which refuses rather than cuts) */
+    tj_buf source;
+    tj_buf_init(&source, TJ_BUF_TEXT_MAX);
+    tj_status st = TJ_OK;
+    if ((st = tj_buf_appends(&source, f->source_doc ? f->source_doc : "")) ||
+        (f->source_publisher && (st = tj_buf_appendf(&source, "; %s", f->source_publisher))) ||
+        (f->source_date && (st = tj_buf_appendf(&source, "; %s", f->source_date)))) {
+        tj_buf_release(&source);
+        return st == TJ_ERR_NOMEM ? tj_error_set(err, st, NULL, "out of memory")
+                                  : tj_error_set(err, TJ_ERR_INPUT, "factor", "factor %s: its source is longer than %u bytes",
+                                                 f->id, TJ_BUF_TEXT_MAX);
+    }
     const char *name = f->name_zh && *f->name_zh ? f->name_zh : f->name_en ? f->name_en : f->id;
     out->id = strdup(f->id);
     out->version = strdup(version);
     out->name = strdup(name);
     out->value = f->value;
     out->unit = strdup(f->unit ? f->unit : "");
-    out->source = strdup(source);
+    out->source = tj_buf_take(&source);
     out->channel = CALC_CH_FOSSIL;
     out->inline_def = 0;
+    if (!out->source)
+        out->source = strdup("");
     if (!out->id || !out->version || !out->name || !out->unit || !out->source)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    /* the per-gas breakdown the record carries, if any */
+    if (f->gases && *f->gases) {
+        json_error_t jerr;
+        json_t *g = json_loads(f->gases, 0, &jerr);
+        if (!g)
+            return tj_error_set(err, TJ_ERR_INPUT, "factor", "factor %s@%d: gases is not JSON: %s", f->id, f->version,
+                                jerr.text);
+        st = io_factor_set_gases(out, g, "factor", err);
+        json_decref(g);
+        if (st) {
+            tj_error_prefix(err, "factor %s@%d", f->id, f->version);
+            return st;
+        }
+    }
     return TJ_OK;
 }
 
 tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char *region, int year,
                                     io_factor *out, tj_error *err)
 {
-    store_db *db = ctx;
+    svc_ctx *sctx = ctx;
     json_error_t jerr;
     json_t *ref = json_loads(ref_json, JSON_DECODE_ANY, &jerr);
     if (!ref)
@@ -74,7 +75,7 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
         char *id = NULL;
         int version = 0;
         if ((st = svc_factor_parse_ref(json_string_value(ref), &id, &version, err)) == TJ_OK) {
-            st = svc_factor_get_for_use(db, id, version, &f, err);
+            st = svc_factor_get_for_use(sctx, id, version, &f, err);
             if (st == TJ_ERR_CONFLICT)
                 st = TJ_ERR_INPUT;
             free(id);
@@ -105,7 +106,7 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
                 r = svc_region_from_iso(region) ? svc_region_from_iso(region) : region;
             svc_factor_resolution res;
             memset(&res, 0, sizeof res);
-            st = svc_factor_resolve(db, query, r ? r : "CN", y ? (int)json_integer_value(y) : year, &res, err);
+            st = svc_factor_resolve(sctx, query, r ? r : "CN", y ? (int)json_integer_value(y) : year, &res, err);
             if (st == TJ_OK) {
                 st = fill(&res.factor, out, err);
                 if (st == TJ_OK && res.explanation && !(out->note = strdup(res.explanation)))
@@ -124,6 +125,7 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
         free(out->unit);
         free(out->source);
         free(out->note);
+        free(out->parts);
         memset(out, 0, sizeof *out);
     }
     return st;

@@ -14,11 +14,8 @@
 #include "io/model.h"
 #include "store/store.h"
 
-tj_status svc_model_factor_resolver(void *db, const char *ref_json, const char *region, int year,
+/* ctx: the svc_ctx * the model is read for. */
+tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char *region, int year,
                                     io_factor *out, tj_error *err);
-
-/* GB/T 2260 province code for an ISO 3166-2:CN subdivision code ("CN-YN" ->
- * "530000"); "CN" for "CN"; NULL if not a Chinese ISO code. */
-const char *svc_region_from_iso(const char *iso);
 
 #endif

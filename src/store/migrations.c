@@ -366,7 +366,7 @@ static const char factor_name_fk_postgres[] =
  * search_keys holds the character 4-grams and non-ASCII bigrams of every white-space
  * separated token of search_text and the lexemes 'y YEAR', 'r REGION' and
  * 'c CATEGORY' (the factor service writes it; see
- * fx_search_keys in services/factors.c, which this UPDATE mirrors for
+ * factor_sql_search_keys in store/factor_sql.c, which this UPDATE mirrors for
  * existing rows).  Searches intersect exact posting lists of a GIN index on
  * it where pg_trgm rechecked thousands of rows; the trigram index goes
  * (nothing else uses it, and it cost import time). */

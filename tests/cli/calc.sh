@@ -38,6 +38,12 @@ expect 0 "calc json" -- "$tanji" calc "$al" --format json
 json "assert abs(r['total'] - 12380.2495) < 1e-6, r['total']"
 json "keys = ['total','unit','fossil','biogenic_emissions','biogenic_removals','dluc','aircraft','by_stage','by_gas','by_process','paths','inventory','dqr','cutoff_share','inputs_digest','factors_used','model','solver']; missing=[k for k in keys if k not in r]; assert not missing, missing"
 json "assert 'uncertainty' not in r"
+# by gas lists greenhouse gases only; background factors without a per-gas
+# breakdown (the aluminium example's caustic soda) are their own group, and
+# the two together make the total
+json "gases = {'CO2','CH4','N2O','CF4','C2F6','SF6','NF3'}; bad = [g['gas'] for g in r['by_gas'] if g['gas'] not in gases and not g['gas'].startswith(('HFC','PFC'))]; assert not bad, bad"
+json "names = [u['name'] for u in r['unsplit_factors']]; assert any('caustic soda' in n for n in names), names"
+json "s = sum(g['co2e'] for g in r['by_gas']) + sum(u['co2e'] for u in r['unsplit_factors']); assert abs(s - r['total']) < 1e-6 * abs(r['total']), (s, r['total'])"
 json "assert abs(sum(r['by_stage'].values()) - r['total']) < 1e-6"
 json "assert abs(sum(p['direct'] for p in r['by_process']) - r['total']) < 1e-6"
 json "g={x['gas']:x for x in r['by_gas']}; assert abs(g['CF4']['co2e'] - 295.2) < 1e-9, g['CF4']"

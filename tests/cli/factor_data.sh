@@ -28,6 +28,13 @@ resolve() { "$T" factor resolve --format json "$@"; }
 chk() { python3 -c "import json,sys; d=json.load(sys.stdin); assert d['ref']=='$1' and abs(d['value']-$2)<1e-12, d"; }
 resolve "grid electricity" --region 530000 --year 2023 | chk cn-grid-avg-530000-2022@1 0.1073 || fail "Yunnan 2023"
 resolve "grid electricity" --region 530000 --year 2021 | chk cn-grid-avg-530000-2021@1 0.1235 || fail "Yunnan 2021"
+# everyday words (issue 9): "电力" lists the electricity families and says how to pick
+"$T" factor resolve 电力 --region 530000 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q '4 factor families match' "$tmp/err" && grep -q '电力平均二氧化碳排放因子' "$tmp/err" &&
+    grep -q 'Resolve by one of these names' "$tmp/err" || fail "resolve 电力 (rc=$rc): $(cat "$tmp/err")"
+"$T" factor resolve electricity --region 530000 >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] && grep -q 'factor families match' "$tmp/err" || fail "resolve electricity: $(cat "$tmp/err")"
+resolve life cycle wind | chk cn-elec-lca-wind-CN-2023@1 0.0336 || fail "resolve by words, one family"
+resolve 电力平均二氧化碳排放因子 --region 530000 | chk cn-grid-avg-530000-2022@1 0.1073 || fail "resolve a listed family"
 resolve "grid electricity" --region 130000 --year 2023 | chk cn-grid-avg-130000-2022@1 0.7252 || fail "Hebei"
 resolve "grid electricity" --region 440000 --year 2023 | chk cn-grid-avg-GRID-NF-2023@1 0.4042 || fail "Guangdong -> 南方"
 resolve "grid electricity" --region 510000 --year 2022 | chk cn-grid-avg-GRID-XN-2022@1 0.2268 || fail "Sichuan -> 西南"

@@ -5,11 +5,21 @@ set -u
 T=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export TANJI_USER=alice
+export TANJI_AS=alice
 
 run_suite() {
     local DB=$1
     "$T" migrate --db "$DB" >/dev/null || fail "migrate"
+    # principals: alice submits for a coffee company, expert reviews, reg
+    # publishes (the regulator), bob belongs to another company
+    local org other
+    org=$(TANJI_AS= "$T" admin org add "Yunnan Coffee Co" --kind enterprise --db "$DB" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || fail "org"
+    other=$(TANJI_AS= "$T" admin org add "Other Co" --kind enterprise --db "$DB" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || fail "org 2"
+    panel=$(TANJI_AS= "$T" admin org add "Expert panel" --kind expert_panel --db "$DB" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || fail "org 3"
+    TANJI_AS= "$T" admin user add alice --org "$org" --roles submitter --db "$DB" >/dev/null || fail "user alice"
+    TANJI_AS= "$T" admin user add bob --org "$other" --roles enterprise --db "$DB" >/dev/null || fail "user bob"
+    TANJI_AS= "$T" admin user add expert --org "$panel" --roles reviewer --db "$DB" >/dev/null || fail "user expert"
+    TANJI_AS= "$T" admin user add reg --org operator --roles regulator --db "$DB" >/dev/null || fail "user reg"
     out=$("$T" factor add --db "$DB" --id yn-tea --name-zh 普洱茶 --name-en "Pu'er tea" --category agriculture \
         --unit kg --value 2.5 --region 云南 --year 2023 --quality example) || fail "add rc=$?"
     [ "$out" = "yn-tea@1 draft" ] || fail "add output: $out"
@@ -29,18 +39,32 @@ run_suite() {
         --source doc --evidence-file "$tmp/report.txt" >/dev/null || fail "add with evidence file"
     want=$(sha256sum "$tmp/report.txt" | cut -c1-64)
     "$T" factor show --db "$DB" yn-ev --format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['evidence']==['$want=report.txt'], d" || fail "evidence digest"
+    # another organisation does not see the draft (as if it did not exist)
+    "$T" factor show --db "$DB" --as bob yn-coffee >/dev/null 2>&1; [ $? -eq 2 ] || fail "bob sees alice's draft"
+    out=$("$T" factor search --db "$DB" --as bob 咖啡 --format json)
+    echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["total"]==0, d' || fail "bob searches alice's draft: $out"
+    "$T" factor submit --db "$DB" --as bob yn-coffee >/dev/null 2>&1; [ $? -eq 2 ] || fail "bob submits alice's draft"
+    "$T" factor show --db "$DB" --as expert yn-coffee >/dev/null || fail "the reviewer sees drafts"
     for step in submit review approve publish; do
-        TANJI_USER=expert "$T" factor $step --db "$DB" yn-coffee --reason "step $step" >/dev/null || fail "$step rc=$?"
+        who=alice; case $step in review|approve) who=expert;; publish) who=reg;; esac
+        # the submitter may not take the reviewer's and regulator's steps
+        if [ $who != alice ]; then
+            "$T" factor $step --db "$DB" --as alice yn-coffee >/dev/null 2>"$tmp/err"; rc=$?
+            [ $rc -ne 0 ] && grep -q 'may not' "$tmp/err" || fail "alice may not $step (rc=$rc): $(cat "$tmp/err")"
+        fi
+        TANJI_AS=$who "$T" factor $step --db "$DB" yn-coffee --reason "step $step" >/dev/null || fail "$step rc=$?"
     done
+    "$T" factor show --db "$DB" --as bob yn-coffee >/dev/null || fail "published versions are public"
     out=$("$T" factor show --db "$DB" yn-coffee --format json) || fail "show"
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["status"]=="published" and d["value"]==3.1, d' || fail "show: $out"
 
     "$T" factor add --db "$DB" --id yn-coffee --name-zh 小粒咖啡 --category agriculture --unit kg --value 2.9 \
         --region 530800 --year 2024 --source "Example report 2 示例" --quality example >/dev/null || fail "add v2"
-    for step in submit review; do "$T" factor $step --db "$DB" yn-coffee >/dev/null || fail "v2 $step"; done
-    "$T" factor reject --db "$DB" yn-coffee >/dev/null 2>&1; [ $? -eq 1 ] || fail "reject without reason: usage error expected"
-    "$T" factor approve --db "$DB" yn-coffee@2 >/dev/null || fail "approve v2"
-    out=$("$T" factor publish --db "$DB" yn-coffee@2) || fail "publish v2"
+    "$T" factor submit --db "$DB" yn-coffee >/dev/null || fail "v2 submit"
+    "$T" factor review --db "$DB" --as expert yn-coffee >/dev/null || fail "v2 review"
+    "$T" factor reject --db "$DB" --as expert yn-coffee >/dev/null 2>&1; [ $? -eq 1 ] || fail "reject without reason: usage error expected"
+    "$T" factor approve --db "$DB" --actor expert yn-coffee@2 >/dev/null || fail "approve v2 (--actor, the deprecated alias of --as)"
+    out=$("$T" factor publish --db "$DB" --as reg yn-coffee@2) || fail "publish v2"
     [ "$out" = "yn-coffee@2 published" ] || fail "publish v2 output: $out"
     out=$("$T" factor show --db "$DB" yn-coffee@1 --format json)
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["status"]=="superseded" and d["superseded_by"]==2 and d["value"]==3.1, d' || fail "v1 superseded: $out"
@@ -52,12 +76,24 @@ d=json.load(sys.stdin); ev=d["events"]
 acts=[(e["version"],e["action"]) for e in ev]
 assert acts[:5]==[(1,"add"),(1,"submit"),(1,"review"),(1,"approve"),(1,"publish")], acts
 assert (1,"supersede") in acts and acts[-1]==(2,"publish"), acts
-assert ev[1]["actor"]=="expert" and ev[1]["reason"]=="step submit", ev[1]
+assert ev[1]["actor"]=="alice" and ev[1]["reason"]=="step submit", ev[1]
 assert ev[0]["actor"]=="alice"
+assert ev[2]["actor"]=="expert" and [e["actor"] for e in ev if e["action"]=="publish"][0]=="reg", ev
 ' || fail "history: $out"
+    # every change is a ledger entry: add, submit, review, approve, publish (v1); add ... (v2)
+    if [[ "$DB" != postgres* ]]; then
+        python3 - "$DB" <<'PY' || fail "ledger entries for yn-coffee"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n = c.execute("SELECT COUNT(*) FROM ledger_entry WHERE object_type = 'factor_version' AND object_id LIKE 'yn-coffee@%'").fetchone()[0]
+assert n >= 11, n
+kinds = [k for (k,) in c.execute("SELECT kind FROM ledger_entry WHERE object_id = 'yn-coffee@1' ORDER BY idx")]
+assert kinds[:6] == ["factor.add", "factor.submit", "factor.review", "factor.approve", "factor.publish", "factor.supersede"], kinds
+PY
+    fi
     "$T" factor history --db "$DB" yn-coffee | grep -q 'supersede' || fail "history text"
 
-    "$T" factor withdraw --db "$DB" yn-coffee --reason "wrong boundary" >/dev/null || fail "withdraw"
+    "$T" factor withdraw --db "$DB" --as reg yn-coffee --reason "wrong boundary" >/dev/null || fail "withdraw"
     "$T" factor show --db "$DB" yn-coffee@2 --format json | grep -q '"withdrawn"' || fail "withdrawn"
 
     # current versions by default (v2, withdrawn); history with --all-versions (v1 superseded too)
@@ -86,13 +122,17 @@ done
 "$T" factor frobnicate >/dev/null 2>&1; [ $? -eq 1 ] || fail "unknown subcommand: exit 1"
 "$T" factor search --db "$tmp/x.db" --bogus 1 >/dev/null 2>&1; [ $? -eq 1 ] || fail "unknown option: exit 1"
 
-run_suite "$tmp/f.db"
-if [ -n "${TJ_PG_URL:-}" ]; then
+# SQLite by default; PostgreSQL when ctest runs the _pg variant (TJ_TEST_PG=1),
+# which is skipped (exit 77) without a cluster.
+if [ "${TJ_TEST_PG:-}" != 1 ]; then
+    run_suite "$tmp/f.db"
+elif [ -n "${TJ_PG_URL:-}" ]; then
     name=tjcli_$$
     psql "$TJ_PG_URL" -qAt -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null || fail "create pg db"
     run_suite "${TJ_PG_URL%/*}/$name"
     psql "$TJ_PG_URL" -qAt -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null
 else
-    echo "factor_workflow: PostgreSQL part SKIPPED (TJ_PG_URL not set)"
+    echo "factor_workflow: PostgreSQL SKIPPED (TJ_PG_URL not set)"
+    exit 77
 fi
 echo ok

@@ -79,5 +79,33 @@ PYEOF
 near "$($PY -c "import json; r=json.load(open('$T/it.json')); print(r['total'])")" 3.27038 "iterative solver"
 "$TANJI" calc --db "$T/v1.db" --all --allocation none --quiet --output "$T/after.csv"
 cmp -s "$T/all_v1.csv" "$T/after.csv" || fail "database changed by failed imports"
+
+# A malformed process file: the import is all or nothing (exit 2, nothing written)
+# unless --skip-invalid is given (then the rest is imported and the exit code is 5).
+cp -r "$FIX/v1" "$T/broken"
+"$TANJI" migrate --db "$T/broken.db" >/dev/null
+"$TANJI" migrate --db "$T/clean.db" >/dev/null
+printf '{"@type": "Process", "@id": ' >"$T/broken/processes/00000000-0000-4000-8000-0000000003ff.json"
+set +e
+"$TANJI" import olca "$T/broken" --db "$T/broken.db" --quiet >"$T/out" 2>"$T/err"
+rcb=$?
+set -e
+[ $rcb -eq 2 ] || fail "malformed process file: exit $rcb, want 2"
+grep -q "0000000003ff.json" "$T/err" || fail "the error should name the file: $(cat "$T/err")"
+grep -q "nothing was imported" "$T/err" || fail "the error should say nothing was imported: $(cat "$T/err")"
+n=$($PY -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM olca_process').fetchone()[0])" "$T/broken.db")
+[ "$n" = 0 ] || fail "a refused import wrote $n processes"
+set +e
+"$TANJI" import olca "$T/broken" --db "$T/broken.db" --skip-invalid --quiet --format json >"$T/skip.json" 2>"$T/err"
+rcs=$?
+set -e
+[ $rcs -eq 5 ] || fail "--skip-invalid with a skipped file: exit $rcs, want 5"
+$PY -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['not_used']['invalid_files'] == 1 and r['database']['processes'] == 5, r" "$T/skip.json" \
+    || fail "--skip-invalid summary"
+set +e
+"$TANJI" import olca "$FIX/v1" --db "$T/clean.db" --skip-invalid --quiet >/dev/null 2>&1
+rcc=$?
+set -e
+[ $rcc -eq 0 ] || fail "--skip-invalid without anything skipped: exit $rcc, want 0"
 "$TANJI" import --help | grep -q "olca" || fail "help"
 echo PASS

@@ -4,12 +4,12 @@
 # SciPy implementation of the documented semantics (olca_check.py).
 set -euo pipefail
 TANJI=$1
-ZIP=$TJ_SHARED_DIR/data/uslci/uslci_olca1_5_0_json_ld.zip
+ZIP=${TJ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/data/lci/uslci_olca1_5_0_json_ld.zip
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 if [ ! -f "$ZIP" ]; then
-    echo "SKIP: $ZIP not found"
-    exit 0
+    echo "SKIPPED: $ZIP not found (the USLCI database ships in data/lci/)"
+    exit 77
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -98,4 +98,15 @@ grep -q 'syntax.json:2:' "$tmp/err" || fail "syntax position: $(cat "$tmp/err")"
 "$T" report "$D/footprint_example.json" --lang fr >/dev/null 2>&1; [ $? -eq 1 ] || fail "bad lang"
 "$T" report /nonexistent.json 2>/dev/null; [ $? -eq 3 ] || fail "missing file should be an I/O error"
 "$T" report --help | grep -q 'GB/T 24067' || fail help
+# a long product name is carried whole into the PDF's title (a 600-byte buffer once cut it,
+# inside a character) and the headers
+python3 - "$D/footprint_example.json" "$tmp/long.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["model"]["name"]["zh"] = "电解铝" * 150 + "结尾"
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+"$T" report "$tmp/long.json" --format pdf --lang zh -o "$tmp/long.pdf" 2>"$tmp/long.err" || fail "long name pdf rc=$?"
+pdfinfo "$tmp/long.pdf" | grep -q "^Title:.*结尾$" || fail "PDF title cut: $(pdfinfo "$tmp/long.pdf" | grep Title | tail -c 80)"
+! grep -qiE "warning|critical|invalid" "$tmp/long.err" || fail "warnings on a long name: $(head -c 300 "$tmp/long.err")"
 echo ok

@@ -166,12 +166,47 @@ static void test_matching_and_errors(void **state)
     rmdir(dir);
 }
 
+/* A transport line's flow name ("mode (from → to)") is kept whole, however
+ * long the places are (a 512-byte buffer once cut it). */
+static void test_long_transport_names(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tj_act_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char tr[256];
+    snprintf(tr, sizeof tr, "%s/transport.csv", dir);
+    char from[701];
+    memset(from, 'a', 700);
+    from[700] = '\0';
+    char csv[2048];
+    snprintf(csv, sizeof csv, "运输方式,起点,终点,货重,距离\ntruck,%s,plant end,1,100\n", from);
+    write_file(tr, csv);
+    svc_activity_options o;
+    memset(&o, 0, sizeof o);
+    o.product_en = "widget";
+    o.unit = "piece";
+    o.sheets[SVC_SHEET_TRANSPORT] = tr;
+    svc_activity_result res;
+    tj_error err;
+    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_OK);
+    char *text = json_dumps(res.model, JSON_COMPACT);
+    assert_non_null(text);
+    char want[1024];
+    snprintf(want, sizeof want, "truck (%s → plant end)", from);
+    assert_non_null(strstr(text, want));
+    free(text);
+    svc_activity_result_release(&res);
+    unlink(tr);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_examples_build_valid_models),
         cmocka_unit_test(test_matching_and_errors),
+        cmocka_unit_test(test_long_transport_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,10 +3,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "tanji/buf.h"
 #include "tanji/error.h"
 #include "tanji/gwp.h"
 #include "tanji/text.h"
@@ -127,10 +129,49 @@ static void test_text_cells(void **state)
     assert_string_equal(buf, "全国 ab ");
 }
 
+/* The capped buffer grows, refuses what would pass the cap (unchanged, never
+ * cut) and formats like printf. */
+static void test_buf(void **state)
+{
+    (void)state;
+    tj_buf b;
+    tj_buf_init(&b, 10);
+    assert_string_equal(tj_buf_str(&b), "");
+    assert_int_equal(tj_buf_appends(&b, "abcd"), TJ_OK);
+    assert_int_equal(tj_buf_appendf(&b, "%d%s", 42, "xy"), TJ_OK);
+    assert_string_equal(tj_buf_str(&b), "abcd42xy");
+    assert_int_equal(tj_buf_len(&b), 8);
+    /* 3 more bytes would make 11 > 10: refused, the text is unchanged */
+    assert_int_equal(tj_buf_appends(&b, "123"), TJ_ERR_INPUT);
+    assert_int_equal(tj_buf_appendf(&b, "%s", "123"), TJ_ERR_INPUT);
+    assert_string_equal(tj_buf_str(&b), "abcd42xy");
+    assert_int_equal(tj_buf_append(&b, "12", 2), TJ_OK); /* exactly the cap */
+    assert_string_equal(tj_buf_str(&b), "abcd42xy12");
+    assert_int_equal(tj_buf_append(&b, "", 0), TJ_OK);
+    assert_int_equal(tj_buf_append(&b, "z", 1), TJ_ERR_INPUT);
+    tj_buf_reset(&b);
+    assert_string_equal(tj_buf_str(&b), "");
+    assert_int_equal(tj_buf_appends(&b, "0123456789"), TJ_OK);
+    char *s = tj_buf_take(&b);
+    assert_string_equal(s, "0123456789");
+    free(s);
+    assert_null(tj_buf_take(&b));
+    /* a large cap grows through several reallocations */
+    tj_buf_init(&b, 100000);
+    for (int i = 0; i < 10000; i++)
+        assert_int_equal(tj_buf_appendf(&b, "%04d", i % 10000), TJ_OK);
+    assert_int_equal(tj_buf_len(&b), 40000);
+    assert_memory_equal(tj_buf_str(&b) + 39996, "9999", 4);
+    tj_buf_release(&b);
+    assert_string_equal(tj_buf_str(&b), "");
+    tj_buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_buf),
         cmocka_unit_test(test_units_convert),
         cmocka_unit_test(test_units_suggest),
         cmocka_unit_test(test_gwp_table),

@@ -15,6 +15,25 @@
 #include "store/store.h"
 #include "tj_testdb.h"
 
+#include "services/ctx.h"
+#include "store/factor_sql.h"
+#include "ledger/ledger.h"
+/* Test principals: all roles, the operator organisation, named as given
+ * (the name is what the history records). */
+static svc_ctx tjt_ctx_s[4];
+static int tjt_ctx_i;
+static svc_ctx *TCA(store_db *db, const char *name)
+{
+    svc_ctx *c = &tjt_ctx_s[tjt_ctx_i++ % 4];
+    svc_ctx_release(c);
+    svc_ctx_init(c, db, name, name, SVC_OPERATOR_ORG, SVC_ROLE_ALL, NULL);
+    return c;
+}
+static svc_ctx *TC(store_db *db)
+{
+    return TCA(db, "operator");
+}
+
 
 
 static void set(svc_factor *f, const char *field, const char *v)
@@ -29,7 +48,7 @@ static void import_ok(store_db *db, const char *name, const char *text, const ch
 {
     tj_error err;
     svc_import_result r;
-    tj_status rc = svc_factor_import_mem(db, name, text, strlen(text), NULL, status, "tester", &r, &err);
+    tj_status rc = svc_factor_import_mem(TCA(db, "tester"), name, text, strlen(text), NULL, status, &r, &err);
     if (rc != TJ_OK) {
         char buf[2048];
         fprintf(stderr, "import: %s\n", tj_error_format(&err, buf, sizeof buf));
@@ -56,31 +75,31 @@ static void test_workflow(void **state)
         "aa"
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=report.pdf");
     set(&f, "quality", "example");
-    assert_int_equal(svc_factor_add(fx->db, &f, "alice", &err), TJ_OK);
+    assert_int_equal(svc_factor_add(TCA(fx->db, "alice"), &f, &err), TJ_OK);
     assert_int_equal(f.version, 1);
     assert_string_equal(f.region, "530000");
     assert_string_equal(f.status, "draft");
     svc_factor_release(&f);
     /* a draft is never used by a calculation */
-    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &f, &err), TJ_ERR_NOTFOUND);
-    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 1, &f, &err), TJ_ERR_CONFLICT);
+    assert_int_equal(svc_factor_get_for_use(TC(fx->db), "al-ingot", 0, &f, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_get_for_use(TC(fx->db), "al-ingot", 1, &f, &err), TJ_ERR_CONFLICT);
 
     /* publishing a draft is not allowed; the workflow goes step by step */
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "publish", "reg", NULL, &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "reg"), "al-ingot", 0, "publish", NULL, NULL, &err),
                      TJ_ERR_CONFLICT);
     /* no source document: the traceability check refuses submission */
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "alice"), "al-ingot", 0, "submit", NULL, NULL, &err),
                      TJ_ERR_CONFLICT);
     assert_non_null(strstr(err.message, "source"));
     assert_int_equal(store_exec(fx->db,
                                 "UPDATE factor_version SET source_doc = 'Report 2023' WHERE id = 'al-ingot'",
                                 &err),
                      TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "submit", "alice", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "review", "expert", "start", &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 0, "approve", "expert", "checked", &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "alice"), "al-ingot", 0, "submit", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "expert"), "al-ingot", 0, "review", "start", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "expert"), "al-ingot", 0, "approve", "checked", NULL, &err),
                      TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 1, "publish", "reg", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "reg"), "al-ingot", 1, "publish", NULL, NULL, &err), TJ_OK);
 
     /* published is immutable, even to direct SQL */
     assert_int_not_equal(
@@ -99,7 +118,7 @@ static void test_workflow(void **state)
     set(&g, "region", "530000");
     set(&g, "ref_year", "2023");
     set(&g, "source_doc", "Report 2024");
-    assert_int_equal(svc_factor_add(fx->db, &g, "alice", &err), TJ_OK);
+    assert_int_equal(svc_factor_add(TCA(fx->db, "alice"), &g, &err), TJ_OK);
     assert_int_equal(g.version, 2);
     svc_factor_release(&g);
     /* a third while the second is in the workflow is refused */
@@ -110,57 +129,57 @@ static void test_workflow(void **state)
     set(&g, "unit", "t");
     set(&g, "value", "1");
     set(&g, "region", "CN");
-    assert_int_equal(svc_factor_add(fx->db, &g, "alice", &err), TJ_ERR_CONFLICT);
+    assert_int_equal(svc_factor_add(TCA(fx->db, "alice"), &g, &err), TJ_ERR_CONFLICT);
     svc_factor_release(&g);
 
     /* the current version is still v1 */
-    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "al-ingot", 0, &g, &err), TJ_OK);
     assert_int_equal(g.version, 1);
     assert_true(g.value == 16500);
     assert_string_equal(g.gases, "{\"CO2\":15000,\"PFC\":1500}");
     assert_non_null(strstr(g.evidence, "=report.pdf"));
     svc_factor_release(&g);
 
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "submit", "alice", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert", NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "alice"), "al-ingot", 2, "submit", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "expert"), "al-ingot", 2, "review", NULL, NULL, &err), TJ_OK);
     /* a second reviewer comments; a comment needs text */
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert2", NULL, &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "expert2"), "al-ingot", 2, "review", NULL, NULL, &err),
                      TJ_ERR_USAGE);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "review", "expert2", "PFC data ok", &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "expert2"), "al-ingot", 2, "review", "PFC data ok", NULL, &err),
                      TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "reject", "expert", NULL, &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "expert"), "al-ingot", 2, "reject", NULL, NULL, &err),
                      TJ_ERR_USAGE);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "approve", "expert", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "publish", "reg", "annual update", &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "expert"), "al-ingot", 2, "approve", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "reg"), "al-ingot", 2, "publish", "annual update", NULL, &err),
                      TJ_OK);
-    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "al-ingot", 0, &g, &err), TJ_OK);
     assert_int_equal(g.version, 2);
     assert_string_equal(g.status, "published");
     svc_factor_release(&g);
-    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 1, &g, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "al-ingot", 1, &g, &err), TJ_OK);
     assert_string_equal(g.status, "superseded");
     assert_int_equal(g.superseded_by, 2);
     assert_true(g.value == 16500); /* unchanged */
     svc_factor_release(&g);
-    assert_int_equal(svc_factor_get(fx->db, "al-ingot", 9, &g, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_get(TC(fx->db), "al-ingot", 9, &g, &err), TJ_ERR_NOTFOUND);
     /* for a calculation: published (or an explicitly pinned superseded) versions only */
-    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &g, &err), TJ_OK);
+    assert_int_equal(svc_factor_get_for_use(TC(fx->db), "al-ingot", 0, &g, &err), TJ_OK);
     assert_int_equal(g.version, 2);
     svc_factor_release(&g);
-    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 1, &g, &err), TJ_OK);
+    assert_int_equal(svc_factor_get_for_use(TC(fx->db), "al-ingot", 1, &g, &err), TJ_OK);
     assert_string_equal(g.status, "superseded");
     svc_factor_release(&g);
 
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", NULL, &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "reg"), "al-ingot", 2, "withdraw", NULL, NULL, &err),
                      TJ_ERR_USAGE);
-    assert_int_equal(svc_factor_transition(fx->db, "al-ingot", 2, "withdraw", "reg", "error found", &err),
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "reg"), "al-ingot", 2, "withdraw", "error found", NULL, &err),
                      TJ_OK);
-    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 2, &g, &err), TJ_ERR_CONFLICT);
+    assert_int_equal(svc_factor_get_for_use(TC(fx->db), "al-ingot", 2, &g, &err), TJ_ERR_CONFLICT);
     assert_non_null(strstr(err.message, "withdrawn"));
-    assert_int_equal(svc_factor_get_for_use(fx->db, "al-ingot", 0, &g, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_get_for_use(TC(fx->db), "al-ingot", 0, &g, &err), TJ_ERR_NOTFOUND);
 
     svc_factor_events ev;
-    assert_int_equal(svc_factor_history(fx->db, "al-ingot", &ev, &err), TJ_OK);
+    assert_int_equal(svc_factor_history(TC(fx->db), "al-ingot", 0, &ev, &err), TJ_OK);
     /* v1: add submit review approve publish supersede; v2: add submit review review approve publish withdraw
      */
     assert_int_equal(ev.count, 13);
@@ -189,7 +208,7 @@ static void test_workflow(void **state)
     assert_true(seen_supersede);
     assert_true(ev.items[0].at[4] == '-' && ev.items[0].at[strlen(ev.items[0].at) - 1] == 'Z');
     svc_factor_events_release(&ev);
-    assert_int_equal(svc_factor_history(fx->db, "nope", &ev, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_history(TC(fx->db), "nope", 0, &ev, &err), TJ_ERR_NOTFOUND);
 
     char *id;
     int v;
@@ -211,7 +230,7 @@ static void test_validation(void **state)
     set(&f, "unit", "kg");
     set(&f, "value", "1");
     set(&f, "region", "990000");
-    assert_int_equal(svc_factor_add(fx->db, &f, "a", &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_factor_add(TCA(fx->db, "a"), &f, &err), TJ_ERR_INPUT);
     assert_string_equal(err.path, "region");
     /* bytes that are not UTF-8: refused by field, before any database sees them */
     assert_int_equal(svc_factor_set_field(&f, svc_factor_field_find("name_zh"), "\xe7\x94", &err), TJ_ERR_INPUT);
@@ -222,7 +241,7 @@ static void test_validation(void **state)
     assert_int_equal(svc_factor_parse_ref("x\xff@2", &rid, &rver, &err), TJ_ERR_INPUT);
     assert_null(rid);
     set(&f, "region", "530100"); /* Kunming: a city */
-    assert_int_equal(svc_factor_add(fx->db, &f, "a", &err), TJ_OK);
+    assert_int_equal(svc_factor_add(TCA(fx->db, "a"), &f, &err), TJ_OK);
     assert_string_equal(f.region_level, "city");
     assert_int_equal(strlen(f.id), 36); /* generated UUID */
     svc_factor_release(&f);
@@ -254,51 +273,51 @@ static void test_resolve(void **state)
     import_ok(fx->db, "grid.csv", grid_csv, "published");
     svc_factor_resolution r;
     /* province, newest year not after 2023 */
-    assert_int_equal(svc_factor_resolve(fx->db, "电网平均排放因子", "530000", 2023, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "电网平均排放因子", "530000", 2023, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-yn-2022");
     assert_true(r.factor.value == 0.1073);
     assert_string_equal(r.chain, "530000 > GRID-NF > CN > GLOBAL");
     assert_non_null(strstr(r.explanation, "2022"));
     svc_factor_resolution_release(&r);
-    assert_int_equal(svc_factor_resolve(fx->db, "Grid  Average", "云南省", 2021, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "Grid  Average", "云南省", 2021, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-yn-2021");
     svc_factor_resolution_release(&r);
     /* a city walks to its province */
-    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "530100", 2022, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "grid average", "530100", 2022, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-yn-2022");
     svc_factor_resolution_release(&r);
     /* Guangdong: no provincial factor -> 南方 grid */
-    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "440000", 2023, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "grid average", "440000", 2023, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-nf-2023");
     assert_non_null(strstr(r.explanation, "None for 440000"));
     svc_factor_resolution_release(&r);
     /* grid has nothing up to 2021 -> national */
-    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "440000", 2021, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "grid average", "440000", 2021, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-cn-2021");
     svc_factor_resolution_release(&r);
     /* no year: newest; no region: national; alias */
-    assert_int_equal(svc_factor_resolve(fx->db, "electricity grid", NULL, 0, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "electricity grid", NULL, 0, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-cn-2021"); /* only that version has the alias */
     svc_factor_resolution_release(&r);
-    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "CN", 0, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "grid average", "CN", 0, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-cn-2023");
     svc_factor_resolution_release(&r);
     /* Hebei 2023 -> 2022 provincial */
-    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "河北", 2023, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "grid average", "河北", 2023, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "g-hb-2022");
     svc_factor_resolution_release(&r);
     /* before any year */
-    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "530000", 2020, &r, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "grid average", "530000", 2020, &r, &err), TJ_ERR_NOTFOUND);
     assert_non_null(strstr(err.message, "2021"));
-    assert_int_equal(svc_factor_resolve(fx->db, "no such thing", "530000", 2020, &r, &err), TJ_ERR_NOTFOUND);
-    assert_int_equal(svc_factor_resolve(fx->db, "grid average", "Atlantis", 2020, &r, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "no such thing", "530000", 2020, &r, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "grid average", "Atlantis", 2020, &r, &err), TJ_ERR_INPUT);
 
     /* an international default is the last resort */
     import_ok(fx->db, "ipcc.csv",
               "id,name_en,category,unit,value,region,source_doc\n"
               "ipcc-ng,natural gas combustion,fuel,TJ,56100,GLOBAL,IPCC 2006\n",
               "published");
-    assert_int_equal(svc_factor_resolve(fx->db, "natural gas combustion", "530000", 2023, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "natural gas combustion", "530000", 2023, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "ipcc-ng");
     assert_string_equal(r.factor.region_level, "global");
     svc_factor_resolution_release(&r);
@@ -309,7 +328,7 @@ static void test_resolve(void **state)
               "tie-a,tie test,x,kg,1,CN,2022,doc,2024-01-01\n"
               "tie-c,tie test,x,kg,3,CN,2022,doc,2023-01-01\n",
               "published");
-    assert_int_equal(svc_factor_resolve(fx->db, "tie test", NULL, 2022, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "tie test", NULL, 2022, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "tie-a");
     assert_int_equal(r.candidates, 3);
     assert_non_null(strstr(r.explanation, "tied"));
@@ -319,7 +338,7 @@ static void test_resolve(void **state)
               "id,name_en,category,unit,value,region,ref_year\n"
               "d-1,draft only,x,kg,2,CN,2022\n",
               "draft");
-    assert_int_equal(svc_factor_resolve(fx->db, "draft only", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "draft only", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
     assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'd-1'"), 0);
 
     /* a new published version (import) takes over; the old one's names go */
@@ -327,7 +346,7 @@ static void test_resolve(void **state)
               "id,name_en,category,unit,value,region,ref_year,source_doc,source_date\n"
               "tie-a,tie test,x,kg,1.5,CN,2022,doc,2024-01-01\n",
               "published");
-    assert_int_equal(svc_factor_resolve(fx->db, "tie test", NULL, 2022, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "tie test", NULL, 2022, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "tie-a");
     assert_int_equal(r.factor.version, 2);
     assert_true(r.factor.value == 1.5);
@@ -336,13 +355,13 @@ static void test_resolve(void **state)
     assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'tie-a' AND version = 1"), 0);
     assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'tie-a' AND version = 2"), 2);
     /* withdrawing leaves the others; publishing through the workflow adds names */
-    assert_int_equal(svc_factor_transition(fx->db, "tie-a", 2, "withdraw", "t", "wrong", &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "t"), "tie-a", 2, "withdraw", "wrong", NULL, &err), TJ_OK);
     assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'tie-a'"), 0);
-    assert_int_equal(svc_factor_resolve(fx->db, "tie test", NULL, 2022, &r, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "tie test", NULL, 2022, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "tie-b");
     assert_int_equal(r.candidates, 2);
     svc_factor_resolution_release(&r);
-    assert_int_equal(svc_factor_transition(fx->db, "d-1", 0, "submit", "t", NULL, &err), TJ_ERR_CONFLICT); /* no source */
+    assert_int_equal(svc_factor_transition(TCA(fx->db, "t"), "d-1", 0, "submit", NULL, NULL, &err), TJ_ERR_CONFLICT); /* no source */
     svc_factor f;
     svc_factor_init(&f);
     set(&f, "id", "n-1");
@@ -352,13 +371,13 @@ static void test_resolve(void **state)
     set(&f, "value", "4");
     set(&f, "region", "CN");
     set(&f, "source_doc", "doc");
-    assert_int_equal(svc_factor_add(fx->db, &f, "t", &err), TJ_OK);
+    assert_int_equal(svc_factor_add(TCA(fx->db, "t"), &f, &err), TJ_OK);
     svc_factor_release(&f);
-    assert_int_equal(svc_factor_resolve(fx->db, "workflow name", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "workflow name", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
     const char *steps[] = {"submit", "review", "approve", "publish"};
     for (int i = 0; i < 4; i++)
-        assert_int_equal(svc_factor_transition(fx->db, "n-1", 1, steps[i], "t", NULL, &err), TJ_OK);
-    assert_int_equal(svc_factor_resolve(fx->db, "workflow name", NULL, 0, &r, &err), TJ_OK);
+        assert_int_equal(svc_factor_transition(TCA(fx->db, "t"), "n-1", 1, steps[i], NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "workflow name", NULL, 0, &r, &err), TJ_OK);
     assert_string_equal(r.factor.id, "n-1");
     svc_factor_resolution_release(&r);
     assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_name WHERE id = 'n-1' AND version = 1"), 2);
@@ -379,62 +398,62 @@ static void search_cases(tjt_fixture *fx)
     svc_factor_list l;
     svc_factor_query q = {0};
     q.text = "电解铝";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2);
     assert_string_equal(l.items[0].id, "al-1");
     assert_string_equal(l.items[1].id, "al-2");
     svc_factor_list_release(&l);
     q.text = "铝"; /* one character: below the trigram length */
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2);
     svc_factor_list_release(&l);
     q.text = "electricity Yunnan";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2); /* g-yn-2021, g-yn-2022 */
     assert_string_equal(l.items[0].id, "g-yn-2021");
     svc_factor_list_release(&l);
     q.text = "光伏"; /* 伏 is E4 BC 8F: 0xBC is also a byte of the full-width comma */
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 1);
     svc_factor_list_release(&l);
     q.text = "电解，Yunnan"; /* full-width comma separates words */
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 1);
     assert_string_equal(l.items[0].id, "al-1");
     svc_factor_list_release(&l);
     q.text = "ALUMINIUM";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2);
     svc_factor_list_release(&l);
     q.text = "100%_\\\"'"; /* special characters are literal */
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 0);
     svc_factor_list_release(&l);
     /* filters */
     q = (svc_factor_query){0};
     q.category = "metals";
     q.year = 2022;
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2);
     svc_factor_list_release(&l);
     q = (svc_factor_query){0};
     q.region = "Yunnan";
     q.status = "published";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2);
     svc_factor_list_release(&l);
     /* paging */
     q = (svc_factor_query){0};
     q.limit = 3;
     q.offset = 3;
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 13);
     assert_int_equal(l.count, 3);
     assert_false(l.total_capped);
     assert_string_equal(l.items[0].id, "g-nf-2022"); /* in the order added */
     svc_factor_list_release(&l);
     q.offset = 12;
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.count, 1);
     assert_string_equal(l.items[0].id, "pv-1");
     svc_factor_list_release(&l);
@@ -457,7 +476,7 @@ static void search_cases(tjt_fixture *fx)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         q = (svc_factor_query){0};
         q.text = cases[i].text;
-        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
         if (l.total != cases[i].hits)
             fail_msg("search \"%s\": %lld matches, expected %d", cases[i].text, (long long)l.total,
                      cases[i].hits);
@@ -471,9 +490,9 @@ static void search_cases(tjt_fixture *fx)
         assert_int_equal(strlen(tok), 9);
         q = (svc_factor_query){0};
         svc_factor_list all;
-        assert_int_equal(svc_factor_search(fx->db, &q, &all, &err), TJ_OK);
+        assert_int_equal(svc_factor_search(TC(fx->db), &q, &all, &err), TJ_OK);
         q.text = tok;
-        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
         assert_int_equal(l.total, all.total);
         svc_factor_list_release(&l);
         svc_factor_list_release(&all);
@@ -481,15 +500,15 @@ static void search_cases(tjt_fixture *fx)
     /* text that is not UTF-8 is refused on both backends, naming what */
     q = (svc_factor_query){0};
     q.text = "\xff\xfe";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_ERR_INPUT);
     assert_string_equal(err.path, "text");
     q.text = NULL;
     q.category = "metals\xc0\xaf";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_ERR_INPUT);
     assert_string_equal(err.path, "category");
     {
         svc_factor_resolution r;
-        assert_int_equal(svc_factor_resolve(fx->db, "grid\xed\xa0\x80", "CN", 0, &r, &err), TJ_ERR_INPUT);
+        assert_int_equal(svc_factor_resolve(TC(fx->db), "grid\xed\xa0\x80", "CN", 0, &r, &err), TJ_ERR_INPUT);
         assert_string_equal(err.path, "query");
     }
     /* words with filters */
@@ -507,7 +526,7 @@ static void search_cases(tjt_fixture *fx)
         q.region = fcases[i].region;
         q.category = fcases[i].category;
         q.year = fcases[i].year;
-        assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+        assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
         if (l.total != fcases[i].hits)
             fail_msg("search \"%s\" (filters %zu): %lld matches, expected %d", fcases[i].text, i,
                      (long long)l.total, fcases[i].hits);
@@ -528,20 +547,20 @@ static void search_history(tjt_fixture *fx)
                   "hist-1,普洱熟茶,Ripe pu'er tea,agriculture,kg,1.9,530000,2023,doc,example\n",
                   "published");
     q.text = "普洱熟茶";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 1);
     assert_int_equal(l.items[0].version, 2);
     assert_string_equal(l.items[0].status, "published");
     svc_factor_list_release(&l);
     q.all_versions = 1;
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2);
     assert_int_equal(l.items[0].version, 1);
     assert_string_equal(l.items[0].status, "superseded");
     svc_factor_list_release(&l);
     q.all_versions = 0;
     q.status = "superseded";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 1);
     assert_int_equal(l.items[0].version, 1);
     svc_factor_list_release(&l);
@@ -549,11 +568,11 @@ static void search_history(tjt_fixture *fx)
     q.text = "ripe tea";
     q.year = 2023;
     q.region = "Yunnan";
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 1);
     svc_factor_list_release(&l);
     q.all_versions = 1;
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, 2);
     svc_factor_list_release(&l);
 }
@@ -568,7 +587,7 @@ static void test_search_keys(void **state)
     set(&f, "region", "530000");
     set(&f, "category", "metals");
     set(&f, "ref_year", "2023");
-    char *k = fx_search_keys("alumi 电解铝 o'bri alumi", &f);
+    char *k = factor_sql_search_keys("alumi 电解铝 o'bri alumi", f.ref_year, f.region, f.category);
     assert_non_null(k);
     assert_string_equal(k, "'\\'bri' 'alum' 'c metals' 'lumi' 'o\\'br' 'r 530000' 'y 2023' '电解' '解铝'");
     if (store_backend(fx->db) == STORE_POSTGRES) {
@@ -595,23 +614,119 @@ static void search_paging(tjt_fixture *fx)
     svc_factor_list all, l;
     svc_factor_query q = {0};
     q.text = "electricity";
-    assert_int_equal(svc_factor_search(fx->db, &q, &all, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &all, &err), TJ_OK);
     assert_true(all.total >= 4);
     assert_int_equal((long long)all.count, (long long)all.total);
     q.limit = 2;
     q.offset = 1;
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, all.total);
     assert_int_equal(l.count, 2);
     assert_string_equal(l.items[0].id, all.items[1].id);
     assert_string_equal(l.items[1].id, all.items[2].id);
     svc_factor_list_release(&l);
     q.offset = (int)all.total; /* past the end: no rows, the total still */
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_int_equal(l.total, all.total);
     assert_int_equal(l.count, 0);
     svc_factor_list_release(&l);
     svc_factor_list_release(&all);
+}
+
+
+/* Everyday words (issue 9): "电力" is no factor's name; resolution finds the
+ * shipped electricity families and lists them instead of "no factor"; words
+ * that match one family resolve it; permissions and visibility. */
+static void test_resolve_words(void **state)
+{
+    tjt_fixture *fx = *state;
+    tj_error err;
+    const char *src = getenv("TJ_SOURCE_DIR");
+    assert_non_null(src); /* data/factors is shipped in the repository */
+    const char *files[] = {"cn_grid_co2_2021_2023.csv", "cn_electricity_lifecycle_2023.csv",
+                           "ipcc2006_fuel_combustion_co2.csv", "transport_defra2012_hgv.csv"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/data/factors/%s", src, files[i]);
+        svc_import_result r;
+        assert_int_equal(svc_factor_import(TC(fx->db), path, NULL, "published", &r, &err), TJ_OK);
+    }
+    svc_factor_resolution r;
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "电力", "530000", 0, &r, &err), TJ_ERR_CONFLICT);
+    assert_int_equal(r.families, 4);
+    assert_non_null(strstr(err.message, "电力平均二氧化碳排放因子"));
+    assert_non_null(strstr(err.message, "全国电力平均碳足迹因子（全生命周期）"));
+    assert_non_null(strstr(err.message, "Resolve by one of these names"));
+    /* the nearest region's family first */
+    assert_true(strstr(err.message, "cn-grid-avg-530000") < strstr(err.message, "全国电力平均碳足迹因子"));
+    svc_factor_resolution_release(&r);
+    /* English words, several families too */
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "electricity", "530000", 0, &r, &err), TJ_ERR_CONFLICT);
+    svc_factor_resolution_release(&r);
+    /* one family by its words: resolved, and the explanation says how */
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "life cycle wind", NULL, 0, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "cn-elec-lca-wind-CN-2023");
+    assert_non_null(strstr(r.explanation, "is not a factor name"));
+    svc_factor_resolution_release(&r);
+    /* the listed name then resolves with the usual region chain */
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "电力平均二氧化碳排放因子", "530000", 2023, &r, &err), TJ_OK);
+    assert_string_equal(r.factor.id, "cn-grid-avg-530000-2022");
+    svc_factor_resolution_release(&r);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "钢铁", NULL, 0, &r, &err), TJ_ERR_NOTFOUND);
+
+    /* roles and visibility */
+    svc_ctx sub, other, rev;
+    assert_int_equal(svc_ctx_init(&sub, fx->db, "u:sub", "sub", "org-a", SVC_ROLE_SUBMITTER, &err), TJ_OK);
+    assert_int_equal(svc_ctx_init(&other, fx->db, "u:other", "other", "org-b", SVC_ROLE_ENTERPRISE, &err), TJ_OK);
+    assert_int_equal(svc_ctx_init(&rev, fx->db, "u:rev", "rev", "org-c", SVC_ROLE_REVIEWER, &err), TJ_OK);
+    assert_int_equal(store_exec(fx->db, "INSERT INTO organisation (id, name, kind, created_at) VALUES "
+                                        "('org-a', 'A', 'enterprise', '2026-01-01T00:00:00Z')", &err), TJ_OK);
+    svc_factor f;
+    svc_factor_init(&f);
+    set(&f, "id", "mine");
+    set(&f, "name_zh", "我的因子");
+    set(&f, "category", "c");
+    set(&f, "unit", "kg");
+    set(&f, "value", "1");
+    set(&f, "region", "CN");
+    set(&f, "source_doc", "report");
+    assert_int_equal(svc_factor_add(&rev, &f, &err), TJ_ERR_PERM); /* reviewers do not add */
+    assert_int_equal(svc_factor_add(&sub, &f, &err), TJ_OK);
+    assert_string_equal(f.owner_org, "org-a");
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(&other, "mine", 0, &f, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_transition(&other, "mine", 0, "submit", NULL, NULL, &err), TJ_ERR_NOTFOUND);
+    assert_int_equal(svc_factor_transition(&sub, "mine", 0, "submit", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(&sub, "mine", 0, "review", NULL, NULL, &err), TJ_ERR_PERM);
+    assert_int_equal(svc_factor_transition(&rev, "mine", 0, "review", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(&rev, "mine", 0, "approve", NULL, NULL, &err), TJ_OK);
+    assert_int_equal(svc_factor_transition(&rev, "mine", 0, "publish", NULL, NULL, &err), TJ_ERR_PERM);
+    assert_int_equal(svc_factor_transition(TC(fx->db), "mine", 0, "publish", NULL, &f, &err), TJ_OK);
+    assert_string_equal(f.status, "published");
+    svc_factor_release(&f);
+    assert_int_equal(svc_factor_get(&other, "mine", 0, &f, &err), TJ_OK); /* published: public */
+    svc_factor_release(&f);
+    /* the ledger: add, submit, review, approve, publish of mine@1, and its
+     * state digest is the current state's */
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM ledger_entry WHERE object_id = 'mine@1'"), 5);
+    json_t *st_json;
+    assert_int_equal(svc_factor_state_json(TC(fx->db), "mine@1", &st_json, &err), TJ_OK);
+    char hex[65];
+    assert_int_equal(ledger_digest_json(st_json, hex, &err), TJ_OK);
+    json_decref(st_json);
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT COUNT(*) FROM ledger_entry WHERE object_id = 'mine@1' AND kind = 'factor.publish' AND "
+             "state_digest = '%s'",
+             hex);
+    assert_int_equal(tjt_count(fx->db, q), 1);
+    /* one ledger entry per imported version */
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM ledger_entry WHERE kind = 'factor.import'"),
+                     tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id <> 'mine'"));
+    assert_true(fx_columns_agree());
+    svc_ctx_release(&sub);
+    svc_ctx_release(&other);
+    svc_ctx_release(&rev);
 }
 
 static void test_search(void **state)
@@ -625,11 +740,11 @@ static void test_search(void **state)
  * benchmark-sized databases take for rare matches. */
 static void test_search_index_plan(void **state)
 {
-    fx_search_force_index = 1;
+    factor_sql_force_index = 1;
     search_cases(*state);
     search_paging(*state);
     search_history(*state);
-    fx_search_force_index = 0;
+    factor_sql_force_index = 0;
 }
 
 static void expect_import_error(store_db *db, const char *name, const char *text, long line, long col,
@@ -639,7 +754,7 @@ static void expect_import_error(store_db *db, const char *name, const char *text
     svc_import_result r;
     int64_t before = tjt_count(db, "SELECT COUNT(*) FROM factor_version");
     int64_t names = tjt_count(db, "SELECT COUNT(*) FROM factor_name");
-    tj_status rc = svc_factor_import_mem(db, name, text, strlen(text), NULL, "published", "t", &r, &err);
+    tj_status rc = svc_factor_import_mem(TCA(db, "t"), name, text, strlen(text), NULL, "published", &r, &err);
     char buf[2048];
     if (rc == TJ_OK || err.line != line || err.column != col || !strstr(err.message, needle))
         fprintf(stderr, "got: %s (line %ld col %ld)\n", tj_error_format(&err, buf, sizeof buf), err.line,
@@ -716,38 +831,38 @@ static void test_import_encodings(void **state)
     memcpy(p, "yn-te2", 6);
     svc_import_result r;
     assert_int_equal(
-        svc_factor_import_mem(fx->db, "gb.csv", gb, strlen(gb), "csv", "published", "t", &r, &err), TJ_OK);
+        svc_factor_import_mem(TCA(fx->db, "t"), "gb.csv", gb, strlen(gb), "csv", "published", &r, &err), TJ_OK);
     assert_int_equal(r.rows, 1);
     svc_factor f;
-    assert_int_equal(svc_factor_get(fx->db, "yn-te2", 0, &f, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "yn-te2", 0, &f, &err), TJ_OK);
     assert_string_equal(f.name_zh, "云南普洱茶");
     svc_factor_release(&f);
     /* re-import of a published id creates version 2 and supersedes version 1 */
     import_ok(fx->db, "bom.csv", bom, "published");
-    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 0, &f, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "yn-tea", 0, &f, &err), TJ_OK);
     assert_int_equal(f.version, 2);
     svc_factor_release(&f);
-    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 1, &f, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "yn-tea", 1, &f, &err), TJ_OK);
     assert_string_equal(f.status, "superseded");
     svc_factor_release(&f);
     /* the same id twice in one file over a published version: v3 superseded, v4 published */
     char twice[1024];
     snprintf(twice, sizeof twice, "%s%s", bom, "yn-tea,云南普洱茶,agriculture,kg,1.7,530000,示例 example\n");
     import_ok(fx->db, "twice.csv", twice, "published");
-    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 0, &f, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "yn-tea", 0, &f, &err), TJ_OK);
     assert_int_equal(f.version, 4);
     assert_true(f.value == 1.7);
     svc_factor_release(&f);
-    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 2, &f, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "yn-tea", 2, &f, &err), TJ_OK);
     assert_string_equal(f.status, "superseded");
     assert_int_equal(f.superseded_by, 3);
     svc_factor_release(&f);
-    assert_int_equal(svc_factor_get(fx->db, "yn-tea", 3, &f, &err), TJ_OK);
+    assert_int_equal(svc_factor_get(TC(fx->db), "yn-tea", 3, &f, &err), TJ_OK);
     assert_string_equal(f.status, "superseded");
     assert_int_equal(f.superseded_by, 4);
     svc_factor_release(&f);
     svc_factor_events ev;
-    assert_int_equal(svc_factor_history(fx->db, "yn-tea", &ev, &err), TJ_OK);
+    assert_int_equal(svc_factor_history(TC(fx->db), "yn-tea", 0, &ev, &err), TJ_OK);
     int sup[8] = {0}, imported_superseded = 0;
     for (size_t i = 0; i < ev.count; i++) {
         if (!strcmp(ev.items[i].action, "supersede")) {
@@ -789,7 +904,7 @@ static void test_import_encodings(void **state)
         " \"gases\": {\"CO2\": 0.2, \"CH4\": 0.05}, \"source_doc\": \"d\"}]",
         "published");
     svc_factor_resolution res;
-    assert_int_equal(svc_factor_resolve(fx->db, "json one", "110000", 2024, &res, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "json one", "110000", 2024, &res, &err), TJ_OK);
     assert_string_equal(res.factor.id, "j1");
     assert_int_equal(res.factor.traceable, 1);
     svc_factor_resolution_release(&res);
@@ -811,7 +926,7 @@ static void test_export_roundtrip(void **state)
         FILE *mem = open_memstream(&buf, &len);
         svc_factor_query q = {0};
         int64_t rows = 0;
-        assert_int_equal(svc_factor_export(fx->db, &q, json ? "json" : "csv", mem, &rows, &err), TJ_OK);
+        assert_int_equal(svc_factor_export(TC(fx->db), &q, json ? "json" : "csv", mem, &rows, &err), TJ_OK);
         fclose(mem);
         assert_int_equal(rows, 9);
         tjt_db *t2 = tjt_db_create(tjt_use_pg);
@@ -819,21 +934,21 @@ static void test_export_roundtrip(void **state)
         assert_int_equal(store_open_ex(t2->url, STORE_OPEN_MIGRATE, &db2, &err), TJ_OK);
         svc_import_result r;
         tj_status rc =
-            svc_factor_import_mem(db2, json ? "x.json" : "x.csv", buf, len, NULL, "draft", "t", &r, &err);
+            svc_factor_import_mem(TCA(db2, "t"), json ? "x.json" : "x.csv", buf, len, NULL, "draft", &r, &err);
         if (rc != TJ_OK)
             fprintf(stderr, "%s\n", err.message);
         assert_int_equal(rc, TJ_OK);
         assert_int_equal(r.rows, 9);
         svc_factor a, b;
-        assert_int_equal(svc_factor_get(fx->db, "q1", 0, &a, &err), TJ_OK);
-        assert_int_equal(svc_factor_get(db2, "q1", 0, &b, &err), TJ_OK);
+        assert_int_equal(svc_factor_get(TC(fx->db), "q1", 0, &a, &err), TJ_OK);
+        assert_int_equal(svc_factor_get(TC(db2), "q1", 0, &b, &err), TJ_OK);
         assert_string_equal(a.name_zh, b.name_zh);
         assert_string_equal(b.name_en, "quote \"and\", comma");
         assert_string_equal(a.boundary, b.boundary);
         assert_string_equal(a.stages, b.stages);
         svc_factor_release(&a);
         svc_factor_release(&b);
-        assert_int_equal(svc_factor_get(db2, "g-yn-2022", 0, &b, &err), TJ_OK);
+        assert_int_equal(svc_factor_get(TC(db2), "g-yn-2022", 0, &b, &err), TJ_OK);
         assert_true(b.value == 0.1073);
         assert_int_equal(b.ref_year, 2022);
         assert_string_equal(b.source_date, "2024-12-20");
@@ -890,7 +1005,7 @@ static void test_update_import(void **state)
         for (int k = 0; k < N; k++)
             o += (size_t)snprintf(csv + o, cap - o, "up-%d,bulkx item %d,c,kg,%d.5,CN,2023,doc\n", k, k, pass);
         svc_import_result r;
-        assert_int_equal(svc_factor_import_mem(fx->db, "up.csv", csv, o, NULL, "published", "t", &r, &err), TJ_OK);
+        assert_int_equal(svc_factor_import_mem(TCA(fx->db, "t"), "up.csv", csv, o, NULL, "published", &r, &err), TJ_OK);
         assert_int_equal(r.rows, N);
         assert_int_equal(r.superseded, pass == 1 ? 0 : N);
     }
@@ -910,7 +1025,7 @@ static void test_update_import(void **state)
     svc_factor_query q = {0};
     q.text = "bulkx item 7";
     q.limit = 1000;
-    assert_int_equal(svc_factor_search(fx->db, &q, &l, &err), TJ_OK);
+    assert_int_equal(svc_factor_search(TC(fx->db), &q, &l, &err), TJ_OK);
     assert_true(l.total > 0);
     for (size_t i = 0; i < l.count; i++) {
         assert_int_equal(l.items[i].version, 2);
@@ -918,7 +1033,7 @@ static void test_update_import(void **state)
     }
     svc_factor_list_release(&l);
     svc_factor_resolution res;
-    assert_int_equal(svc_factor_resolve(fx->db, "bulkx item 1199", "530000", 2024, &res, &err), TJ_OK);
+    assert_int_equal(svc_factor_resolve(TC(fx->db), "bulkx item 1199", "530000", 2024, &res, &err), TJ_OK);
     assert_string_equal(res.factor.id, "up-1199");
     assert_int_equal(res.factor.version, 2);
     svc_factor_resolution_release(&res);
@@ -940,7 +1055,7 @@ static void test_crosscheck(void **state)
     assert_int_equal(write(fd, ref, strlen(ref)), (ssize_t)strlen(ref));
     close(fd);
     svc_crosscheck_report rep;
-    assert_int_equal(svc_factor_crosscheck(fx->db, path, 0.1, &rep, &err), TJ_OK);
+    assert_int_equal(svc_factor_crosscheck(TC(fx->db), path, 0.1, &rep, &err), TJ_OK);
     assert_int_equal(rep.count, 4);
     assert_false(rep.rows[0].flagged); /* 0.1073 vs 0.11: -2.5% */
     assert_true(fabs(rep.rows[0].deviation - (0.1073 / 0.11 - 1)) < 1e-12);
@@ -955,18 +1070,19 @@ static void test_crosscheck(void **state)
     FILE *fp = fopen(path, "w");
     fputs("factor,reference_value\ng-yn-2022,abc\n", fp);
     fclose(fp);
-    assert_int_equal(svc_factor_crosscheck(fx->db, path, 0.1, &rep, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_factor_crosscheck(TC(fx->db), path, 0.1, &rep, &err), TJ_ERR_INPUT);
     assert_int_equal(err.line, 2);
     assert_int_equal(err.column, 2);
     unlink(path);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_workflow, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_validation, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_words, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search_keys, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_search_index_plan, tjt_setup, tjt_teardown),
@@ -977,13 +1093,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fts_follows_updates, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_crosscheck, tjt_setup, tjt_teardown),
     };
-    tjt_use_pg = 0;
-    int fails = cmocka_run_group_tests_name("factors/sqlite", tests, NULL, NULL);
-    if (tjt_pg_admin_url()) {
-        tjt_use_pg = 1;
-        fails += cmocka_run_group_tests_name("factors/postgresql", tests, NULL, NULL);
-    } else {
-        printf("factors/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n");
-    }
-    return fails ? 1 : 0;
+    tjt_use_pg = tjt_want_pg(argc, argv);
+    if (tjt_use_pg && tjt_pg_missing("factors"))
+        return TJT_SKIP_EXIT;
+    int fails = tjt_use_pg ? cmocka_run_group_tests_name("factors/postgresql", tests, NULL, NULL)
+                           : cmocka_run_group_tests_name("factors/sqlite", tests, NULL, NULL);
+    return tjt_exit_code(fails);
 }

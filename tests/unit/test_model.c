@@ -11,6 +11,7 @@
 
 #include "calc/lca.h"
 #include "io/model.h"
+#include "tanji/buf.h"
 
 #define HEAD "{\"product\":{\"name\":\"p\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\"},"
 
@@ -201,6 +202,126 @@ static void test_factor_waste_cutoff(void **state)
     calc_result_free(r);
 }
 
+/* Ids and names longer than any fixed buffer stay distinct: two factors, two
+ * processes and two flows whose names differ only after byte 600 are not
+ * merged (a 512-byte key once made this model total 2 instead of 101). */
+static void test_long_ids(void **state)
+{
+    (void)state;
+    char pre[601];
+    memset(pre, 'a', 600);
+    pre[600] = '\0';
+    size_t cap = 16 * 1024;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    int n = snprintf(t, cap,
+        "{\"product\":{\"name\":\"x\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\",\"process\":\"%s1\"},"
+        "\"factors\":[{\"id\":\"%s1\",\"value\":1,\"unit\":\"kg\",\"source\":\"test\"},"
+        "{\"id\":\"%s2\",\"value\":100,\"unit\":\"kg\",\"source\":\"test\"}],"
+        "\"processes\":["
+        "{\"id\":\"%s1\",\"stage\":\"production\",\"exchanges\":["
+        "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"x\",\"amount\":1,\"unit\":\"kg\"},"
+        "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"a\",\"amount\":1,\"unit\":\"kg\",\"factor\":\"%s1\"},"
+        "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"b\",\"amount\":1,\"unit\":\"kg\",\"factor\":\"%s2\"},"
+        "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"c\",\"amount\":1,\"unit\":\"kg\",\"provider\":\"%s2\"},"
+        "{\"type\":\"elementary\",\"direction\":\"output\",\"flow\":\"%s1\",\"amount\":1,\"unit\":\"kg\"},"
+        "{\"type\":\"elementary\",\"direction\":\"output\",\"flow\":\"%s2\",\"amount\":2,\"unit\":\"kg\"}]},"
+        "{\"id\":\"%s2\",\"stage\":\"raw_materials\",\"exchanges\":["
+        "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"c\",\"amount\":1,\"unit\":\"kg\"}]}]}",
+        pre, pre, pre, pre, pre, pre, pre, pre, pre, pre);
+    assert_true(n > 0 && (size_t)n < cap);
+    io_model *m = NULL;
+    tj_error err;
+    tj_status st = parse(t, &m, &err, TJ_GWP_AR6);
+    if (st)
+        fail_msg("parse: %s: %s", err.path, err.message);
+    assert_int_equal(m->sys->n, 2); /* two process columns */
+    io_model_free(m);
+    calc_result *r;
+    double total = footprint(t, TJ_GWP_AR6, &r);
+    assert_true(fabs(total - 101.0) < 1e-9);
+    calc_result_free(r);
+    free(t);
+
+    /* a flow name longer than the key cap is refused, not cut */
+    size_t big = TJ_BUF_KEY_MAX + 10;
+    char *name = malloc(big + 1);
+    t = malloc(big + 1024);
+    assert_non_null(name);
+    assert_non_null(t);
+    memset(name, 'f', big);
+    name[big] = '\0';
+    snprintf(t, big + 1024,
+             "{\"product\":{\"name\":\"x\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\"},"
+             "\"processes\":[{\"id\":\"p\",\"stage\":\"production\",\"exchanges\":["
+             "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"x\",\"amount\":1,\"unit\":\"kg\"},"
+             "{\"type\":\"elementary\",\"direction\":\"output\",\"flow\":\"%s\",\"amount\":1,\"unit\":\"kg\"}]}]}",
+             name);
+    expect_error(t, "processes[0].exchanges[1]", "longer than");
+    free(name);
+    free(t);
+}
+
+/* By gas lists gases only: a factor with a per-gas breakdown counts under
+ * its gases (what the breakdown leaves is not split), a factor without one
+ * is reported as not split by gas -- never as if it were a gas. */
+static void test_by_gas_factors(void **state)
+{
+    (void)state;
+    const char *t = "{\"product\":{\"name\":\"x\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\"},"
+                    "\"factors\":[{\"id\":\"soda\",\"name\":\"caustic soda (example)\",\"value\":2,\"unit\":\"kg\",\"source\":\"test\"},"
+                    "{\"id\":\"el\",\"value\":1,\"unit\":\"kWh\",\"source\":\"test\",\"gases\":{\"CO2\":0.7,\"CH4\":0.2}}],"
+                    "\"processes\":[{\"id\":\"make\",\"stage\":\"production\",\"exchanges\":["
+                    "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"x\",\"amount\":1,\"unit\":\"kg\"},"
+                    "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"soda\",\"amount\":3,\"unit\":\"kg\",\"factor\":\"soda\"},"
+                    "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"el\",\"amount\":10,\"unit\":\"kWh\",\"factor\":\"el\"},"
+                    "{\"type\":\"elementary\",\"direction\":\"output\",\"gas\":\"CO2\",\"amount\":5,\"unit\":\"kg\"}]}]}";
+    calc_result *r;
+    /* 3 x 2 + 10 x 1 + 5 = 21 */
+    double total = footprint(t, TJ_GWP_AR6, &r);
+    assert_true(fabs(total - 21.0) < 1e-9);
+    assert_int_equal(r->ngas, 2);
+    assert_string_equal(r->gas[0].gas, "CO2"); /* 5 own + 7 from the factor */
+    assert_true(fabs(r->gas[0].co2e - 12.0) < 1e-9);
+    assert_true(fabs(r->gas[0].co2e_factors - 7.0) < 1e-9);
+    assert_true(fabs(r->gas[0].amount - 5.0) < 1e-9);
+    assert_string_equal(r->gas[1].gas, "CH4");
+    assert_true(fabs(r->gas[1].co2e - 2.0) < 1e-9);
+    assert_true(isnan(r->gas[1].amount)); /* kg of CH4 not known from a CO2e breakdown */
+    /* not split: soda 6, and the 1 kg CO2e the electricity breakdown leaves */
+    assert_int_equal(r->nunsplit, 2);
+    assert_true(fabs(r->unsplit[0].co2e - 6.0) < 1e-9);
+    assert_true(fabs(r->unsplit[1].co2e - 1.0) < 1e-9);
+    double sum = 0;
+    for (int i = 0; i < r->ngas; i++)
+        sum += r->gas[i].co2e;
+    for (int i = 0; i < r->nunsplit; i++)
+        sum += r->unsplit[i].co2e;
+    assert_true(fabs(sum - total) < 1e-9);
+    calc_result_free(r);
+
+    /* breakdowns are checked */
+    const char *bad[][2] = {
+        {"{\"CO2\":0.7,\"CH4\":0.4}", "more than the factor's value"},
+        {"{\"caustic soda\":0.5}", "not a greenhouse gas"},
+        {"{\"CO2\":-0.5}", "sign of the value"},
+        {"{\"CO2\":\"lots\"}", "must be a number"},
+        {"{\"CO2\":0.1,\"carbon dioxide\":0.1}", "given twice"},
+        {"[0.5]", "must be an object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char m[1024];
+        snprintf(m, sizeof m,
+                 "{\"product\":{\"name\":\"x\",\"unit\":\"kg\",\"boundary\":\"cradle-to-gate\"},"
+                 "\"factors\":[{\"id\":\"el\",\"value\":1,\"unit\":\"kWh\",\"source\":\"t\",\"gases\":%s}],"
+                 "\"processes\":[{\"id\":\"make\",\"stage\":\"production\",\"exchanges\":["
+                 "{\"type\":\"product\",\"direction\":\"output\",\"flow\":\"x\",\"amount\":1,\"unit\":\"kg\"},"
+                 "{\"type\":\"product\",\"direction\":\"input\",\"flow\":\"el\",\"amount\":1,\"unit\":\"kWh\",\"factor\":\"el\"}]}]}",
+                 bad[i][0]);
+        expect_error(m, "factors[0]", bad[i][1]);
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -290,7 +411,7 @@ int main(void)
         cmocka_unit_test(test_chain),         cmocka_unit_test(test_loop),
         cmocka_unit_test(test_allocation),    cmocka_unit_test(test_biogenic),
         cmocka_unit_test(test_ar5_ar6),       cmocka_unit_test(test_factor_waste_cutoff),
-        cmocka_unit_test(test_errors),        cmocka_unit_test(test_examples_parse),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_long_ids),        cmocka_unit_test(test_by_gas_factors),        cmocka_unit_test(test_examples_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

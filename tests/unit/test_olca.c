@@ -416,12 +416,12 @@ static void test_characterise(void **state)
 static void test_uslci_counts(void **state)
 {
     (void)state;
-    const char *shared = getenv("TJ_SHARED_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/data/uslci/uslci_olca1_5_0_json_ld.zip", shared ? shared : "../shared");
+    const char *src = getenv("TJ_SOURCE_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data/lci/uslci_olca1_5_0_json_ld.zip", src ? src : ".");
     FILE *f = fopen(path, "rb");
     if (!f)
-        skip();
+        tjt_skip_missing("%s not found (the USLCI database ships in data/lci/)", path);
     fclose(f);
     olca_db *db = NULL;
     olca_report rep;
@@ -470,7 +470,7 @@ static void roundtrip(int pg)
 {
     tjt_db *t = tjt_db_create(pg);
     if (!t)
-        skip();
+        fail_msg("cannot create a test database (%s)", pg ? "PostgreSQL" : "SQLite");
     store_db *s = NULL;
     tj_error err;
     tj_error_clear(&err);
@@ -529,7 +529,7 @@ static void test_store_postgres(void **state)
 {
     (void)state;
     if (!tjt_pg_admin_url())
-        skip();
+        tjt_skip_missing("TJ_PG_URL not set");
     roundtrip(1);
 }
 
@@ -631,15 +631,21 @@ static void test_json_reader(void **state)
     olca_report_release(&rep);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixture_v1),     cmocka_unit_test(test_fixture_v2),
         cmocka_unit_test(test_allocation_v1),  cmocka_unit_test(test_allocation_v2),
         cmocka_unit_test(test_uncertainty_v1), cmocka_unit_test(test_uncertainty_v2),
         cmocka_unit_test(test_characterise),   cmocka_unit_test(test_uslci_counts),
-        cmocka_unit_test(test_store_sqlite),   cmocka_unit_test(test_store_postgres),
-        cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_json_reader),
+        cmocka_unit_test(test_store_sqlite),   cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_json_reader),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest pg_tests[] = {cmocka_unit_test(test_store_postgres)};
+    if (tjt_want_pg(argc, argv)) {
+        if (tjt_pg_missing("olca"))
+            return TJT_SKIP_EXIT;
+        return tjt_exit_code(cmocka_run_group_tests_name("olca/postgresql", pg_tests, NULL, NULL));
+    }
+    return tjt_exit_code(cmocka_run_group_tests_name("olca", tests, NULL, NULL));
 }

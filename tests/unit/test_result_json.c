@@ -22,6 +22,7 @@ static const char *const contract_keys[] = {
     "aircraft",
     "by_stage",
     "by_gas",
+    "unsplit_factors",
     "by_process",
     "paths",
     "inventory",
@@ -137,6 +138,10 @@ static void test_contract(void **state)
     assert_string_equal(json_string_value(json_object_get(g0, "gas")), "CO2");
     assert_true(fabs(json_real_value(json_object_get(g0, "amount_kg")) - 1.9) < 1e-12);
     assert_non_null(json_object_get(g0, "co2e"));
+    assert_true(json_real_value(json_object_get(g0, "co2e_from_factors")) == 0);
+    /* no background factors here: nothing outside the gases */
+    assert_true(json_is_array(json_object_get(j, "unsplit_factors")));
+    assert_int_equal(json_array_size(json_object_get(j, "unsplit_factors")), 0);
 
     json_t *bp = json_object_get(j, "by_process");
     assert_int_equal(json_array_size(bp), 2);

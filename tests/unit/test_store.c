@@ -344,7 +344,7 @@ static void test_bad_url(void **state)
     assert_int_equal(store_open_ex("", STORE_OPEN_MIGRATE, &db, &err), TJ_ERR_USAGE);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrated, tjt_setup, tjt_teardown),
@@ -358,13 +358,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_crash_safety, tjt_setup, tjt_teardown),
         cmocka_unit_test(test_bad_url),
     };
-    tjt_use_pg = 0;
-    int fails = cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
-    if (tjt_pg_admin_url()) {
-        tjt_use_pg = 1;
-        fails += cmocka_run_group_tests_name("store/postgresql", tests, NULL, NULL);
-    } else {
-        printf("store/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n");
-    }
-    return fails ? 1 : 0;
+    tjt_use_pg = tjt_want_pg(argc, argv);
+    if (tjt_use_pg && tjt_pg_missing("store"))
+        return TJT_SKIP_EXIT;
+    int fails = tjt_use_pg ? cmocka_run_group_tests_name("store/postgresql", tests, NULL, NULL)
+                           : cmocka_run_group_tests_name("store/sqlite", tests, NULL, NULL);
+    return tjt_exit_code(fails);
 }

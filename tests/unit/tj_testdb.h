@@ -28,6 +28,45 @@ static const char *tjt_pg_admin_url(void)
     return (u && *u) ? u : NULL;
 }
 
+/* ---- skips: a test that did not run never reports "passed" ----------------
+ * ctest treats exit code 77 as "skipped" (SKIP_RETURN_CODE in
+ * tests/CMakeLists.txt).  A test executable with a PostgreSQL variant runs
+ * its SQLite tests without arguments and its PostgreSQL tests with --pg
+ * (ctest: NAME and NAME_pg); without TJ_PG_URL the --pg run exits 77.  A
+ * test whose data is missing calls tjt_skip_missing, and tjt_exit_code
+ * turns the run into 77 unless something failed. */
+#define TJT_SKIP_EXIT 77
+static int tjt_missing __attribute__((unused));
+
+#define tjt_skip_missing(...)                                                                                  \
+    do {                                                                                                       \
+        fprintf(stderr, "SKIPPED: " __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                                  \
+        tjt_missing++;                                                                                         \
+        skip();                                                                                                \
+    } while (0)
+
+/* 1 if the run asks for the PostgreSQL variant (--pg). */
+static __attribute__((unused)) int tjt_want_pg(int argc, char **argv)
+{
+    return argc > 1 && !strcmp(argv[1], "--pg");
+}
+
+/* The exit code of a test run: 1 on failures, 77 if something could not run. */
+static __attribute__((unused)) int tjt_exit_code(int fails)
+{
+    return fails ? 1 : tjt_missing ? TJT_SKIP_EXIT : 0;
+}
+
+/* For --pg runs: 77 (and a note) when there is no cluster to run against. */
+static __attribute__((unused)) int tjt_pg_missing(const char *suite)
+{
+    if (tjt_pg_admin_url())
+        return 0;
+    printf("%s/postgresql: SKIPPED (set TJ_PG_URL; see scripts/pg-test-cluster.sh)\n", suite);
+    return 1;
+}
+
 /* Replace the database name in a postgresql:// URL. */
 static int tjt_pg_url_with_db(const char *url, const char *db, char *out, size_t size)
 {
