@@ -987,27 +987,30 @@ static void stats_of(double *v, int k, calc_stats *st)
 /* exp(x) to about one ulp without a library call: x = k ln2 + t (Cody and
  * Waite's split of ln2), exp(t) by its Taylor series to t^13 (|t| <= 0.35,
  * remainder below 2e-16), times 2^k built in the exponent bits.  Written on
- * GCC/Clang vector types (two doubles: SSE2 on x86-64, NEON on arm64) so that
- * it runs two lanes at a time at every optimisation level (GCC vectorises
- * the scalar loop only at -O3, and the default build is -O2); wider vectors
- * are split by the compiler.  It is what makes lognormal sampling cheap. */
-typedef double v2d __attribute__((vector_size(16)));
-typedef int64_t v2i __attribute__((vector_size(16)));
+ * GCC/Clang vector types of four doubles, so that it runs several lanes at a
+ * time at every optimisation level (GCC vectorises the scalar loop only at
+ * -O3, and the default build is -O2): two SSE2 halves in the baseline x86-64
+ * code, one AVX2 register in sample_items' AVX2 copy.  It is what makes
+ * lognormal sampling cheap. */
+typedef double v4d __attribute__((vector_size(32))); /* four lanes: one AVX register */
+typedef int64_t v4i __attribute__((vector_size(32)));
 
-static inline v2d fast_exp2(v2d x)
+static inline __attribute__((always_inline)) void fast_exp4(v4d *xp)
 {
+    v4d x = *xp; /* in and out through memory: a 32-byte vector argument or
+                    result would have a different ABI with and without AVX */
     /* Clamped to where 2^k is a normal number; callers pass |x| far below. */
-    const v2d lo = {-700.0, -700.0}, hi = {700.0, 700.0};
-    v2i under = x < lo, over = x > hi;
-    x = (v2d)(((v2i)x & ~under) | ((v2i)lo & under));
-    x = (v2d)(((v2i)x & ~over) | ((v2i)hi & over));
+    const v4d lo = {-700.0, -700.0, -700.0, -700.0}, hi = {700.0, 700.0, 700.0, 700.0};
+    v4i under = x < lo, over = x > hi;
+    x = (v4d)(((v4i)x & ~under) | ((v4i)lo & under));
+    x = (v4d)(((v4i)x & ~over) | ((v4i)hi & over));
     /* Round x log2(e) to the nearest integer with the 1.5 x 2^52 trick: the
      * integer lands in the low bits of the mantissa. */
-    const v2d shifter = {0x1.8p52, 0x1.8p52};
-    v2d kd = x * 1.4426950408889634 + shifter;
-    v2d k = kd - shifter;
-    v2d t = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
-    v2d p = t * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
+    const v4d shifter = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
+    v4d kd = x * 1.4426950408889634 + shifter;
+    v4d k = kd - shifter;
+    v4d t = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    v4d p = t * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
     p = p * t + 1.0 / 39916800.0;
     p = p * t + 1.0 / 3628800.0;
     p = p * t + 1.0 / 362880.0;
@@ -1020,19 +1023,29 @@ static inline v2d fast_exp2(v2d x)
     p = p * t + 0.5;
     p = p * t + 1.0;
     p = p * t + 1.0;
-    v2i sc = ((v2i)kd - 0x4338000000000000LL + 1023) << 52;
-    return p * (v2d)sc;
+    v4i sc = ((v4i)kd - 0x4338000000000000LL + 1023) << 52;
+    *xp = p * (v4d)sc;
 }
 
 /* Draw one value for each item into out (the RNG stream is consumed in item
  * order).  Lognormal items take two passes: the standard normals first, then
  * median x exp(ln(gsd) z) in a branch-free loop over pairs. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+/* An AVX2 copy (four lanes per instruction) chosen at load time where the
+ * processor has it; the same IEEE operations in the same order, so the draws
+ * are bit for bit those of the baseline copy (no FMA contraction: -std=c17). */
+__attribute__((target_clones("avx2", "default")))
+#endif
+#endif
 static void sample_items(calc_rng *r, const zig *z, const mc_item *items, const double *lmed,
                          const double *lsig, int cnt, int all_lognormal, double *out)
 {
     if (all_lognormal) {
+        calc_rng lr = *r; /* a local copy stays in registers (out[] could alias *r) */
         for (int i = 0; i < cnt; i++)
-            out[i] = rng_normal(r, z);
+            out[i] = rng_normal(&lr, z);
+        *r = lr;
     } else {
         for (int i = 0; i < cnt; i++)
             out[i] = items[i].kind == CALC_DIST_LOGNORMAL ? (items[i].p2 > 0 ? rng_normal(r, z) : 0.0)
@@ -1040,19 +1053,22 @@ static void sample_items(calc_rng *r, const zig *z, const mc_item *items, const 
     }
     /* lsig is 0 and lmed NaN for the other kinds, whose draws stay. */
     int i = 0;
-    for (; i + 2 <= cnt; i += 2) {
-        v2d m, g, o;
+    for (; i + 4 <= cnt; i += 4) {
+        v4d m, g, o;
         memcpy(&m, lmed + i, sizeof m);
         memcpy(&g, lsig + i, sizeof g);
         memcpy(&o, out + i, sizeof o);
-        v2d v = m * fast_exp2(g * o);
-        v2i keep = m == m; /* all ones where lognormal */
-        v = (v2d)(((v2i)v & keep) | ((v2i)o & ~keep));
+        v4d v = g * o;
+        fast_exp4(&v);
+        v = m * v;
+        v4i keep = m == m; /* all ones where lognormal */
+        v = (v4d)(((v4i)v & keep) | ((v4i)o & ~keep));
         memcpy(out + i, &v, sizeof v);
     }
     for (; i < cnt; i++) {
-        v2d o = {lsig[i] * out[i], 0.0};
-        double v = lmed[i] * fast_exp2(o)[0];
+        v4d o = {lsig[i] * out[i], 0.0, 0.0, 0.0};
+        fast_exp4(&o);
+        double v = lmed[i] * o[0];
         out[i] = lmed[i] == lmed[i] ? v : out[i];
     }
 }
