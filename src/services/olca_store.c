@@ -205,10 +205,33 @@ static int row_ent(save_ctx *c, int i, int k, const char **v)
 /* Upsert every row of an entity table through a staging table (bulk load,
  * then one INSERT ... SELECT ... ON CONFLICT), and delete the child rows
  * (tables in children[], column parent_col) of those ids. */
+/* 1 if table has no row, 0 if it has, or an error (a negative tj_status). */
+static int table_empty(store_db *db, const char *table, tj_error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", table);
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare(db, sql, &st, err);
+    if (rc != TJ_OK)
+        return (int)rc;
+    int r = store_step(st, err);
+    store_finalize(st);
+    return r < 0 ? r : !r;
+}
+
 static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
                         int nitems, row_fn fn, const char *const *children, svc_olca_progress_fn progress,
                         void *user, const char *phase, tj_error *err)
 {
+    /* Into an empty table (the first import into a database) the rows go
+     * directly: the olca_db holds each id once, so nothing can conflict, and
+     * no child row can belong to an id that is not there yet. */
+    int empty = table_empty(db, table, err);
+    if (empty < 0)
+        return (tj_status)empty;
+    if (empty)
+        return bulk_rows(db, table, cols, ncols, c, nitems, NULL, fn, progress, user, phase, err);
+
     char *sql = NULL, *set = NULL, *list = NULL, stage[64];
     size_t setlen = 0, listlen = 0;
     FILE *fs = open_memstream(&set, &setlen), *fl = open_memstream(&list, &listlen);
