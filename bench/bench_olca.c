@@ -218,8 +218,8 @@ int main(int argc, char **argv)
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("openLCA database %s: %d products, %d run(s), medians (wall, and CPU time of the process)\n",
-           zip, ncols, runs);
+    printf("openLCA database %s: %d products, %d run(s), medians (wall, and CPU time of the process)\n", zip,
+           ncols, runs);
     for (int s = 0; s < STEPS; s++) {
         double m = median(t[s], runs), mc = median(c[s], runs);
         printf("  %-12s %8.3f s wall %8.3f s CPU\n", step_names[s], m, mc);

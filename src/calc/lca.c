@@ -1145,7 +1145,7 @@ typedef struct mc_sampler {
     double *lmed, *lsig; /* per item (A's then B's): lognormal median and ln(gsd) */
     int nta, ntb, iterations;
     int a_lognormal, b_lognormal; /* every item of A (of B) lognormal with a spread */
-    double *slot[2]; /* nta + ntb draws each */
+    double *slot[2];              /* nta + ntb draws each */
     int full[2];
     int stop;
     int threaded;

@@ -790,7 +790,7 @@ static int jv_add(jv_doc *d)
 }
 
 #define JV_WS(s)                                                                                             \
-    while (*(s) == ' ' || *(s) == '\n' || *(s) == '\r' || *(s) == '\t')                                     \
+    while (*(s) == ' ' || *(s) == '\n' || *(s) == '\r' || *(s) == '\t')                                      \
     (s)++
 
 /* Parse text[0..len) into d; the root (d->v[0]) must be an object or array.

@@ -560,7 +560,6 @@ static void test_bad_input(void **state)
     olca_report_release(&rep);
 }
 
-
 /* The JSON reader (io/olca.c): escapes and numbers decoded, the last of
  * duplicate keys wins, and every malformed file is skipped with a report
  * naming the fault and its line and column. */
@@ -572,10 +571,11 @@ static void test_json_reader(void **state)
     olca_report_init(&rep);
     tj_error err;
     tj_error_clear(&err);
-    const char *ok = "{\"@id\": \"f1\", \"name\": \"first\",\n \"name\": \" a\\\"b\\\\c\\u00e9\\ud83d\\ude00 \\/d\\t \","
-                     " \"flowType\": \"ELEMENTARY_FLOW\", \"cas\": null, \"x\": [true, false, {}, [], -0.5e-3],"
-                     " \"flowProperties\": [{\"flowProperty\": {\"@id\": \"mass\"}, \"conversionFactor\": 1.5E3,"
-                     " \"isRefFlowProperty\": true}]}";
+    const char *ok =
+        "{\"@id\": \"f1\", \"name\": \"first\",\n \"name\": \" a\\\"b\\\\c\\u00e9\\ud83d\\ude00 \\/d\\t \","
+        " \"flowType\": \"ELEMENTARY_FLOW\", \"cas\": null, \"x\": [true, false, {}, [], -0.5e-3],"
+        " \"flowProperties\": [{\"flowProperty\": {\"@id\": \"mass\"}, \"conversionFactor\": 1.5E3,"
+        " \"isRefFlowProperty\": true}]}";
     assert_int_equal(olca_parse_entity(db, "flows", ok, strlen(ok), "ok", &rep, &err), TJ_OK);
     assert_int_equal(db->nflows, 1);
     assert_string_equal(db->flows[0].name, "a\"b\\c\xc3\xa9\xf0\x9f\x98\x80 /d");
