@@ -6,19 +6,15 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zip.h>
-
-#include "tanji/text.h"
 
 /* ---- small string -> int hash index ------------------------------------ */
 
@@ -564,451 +560,49 @@ olca_flow_property *olca_db_add_property(olca_db *db, const char *id, const char
     return p;
 }
 
-/* ---- a small JSON reader ------------------------------------------------
- *
- * openLCA exports are many small JSON files (USLCI: 6,500 files, 24 MB); a
- * general-purpose DOM (jansson) spent more time allocating and hashing than
- * the import spent on everything else.  This reader tokenises one entity in a
- * single pass into a flat array of nodes (reused from file to file), decodes
- * strings in place in a private copy of the text, and parses numbers only
- * when they are read.  Strict RFC 8259: UTF-8 checked first, no trailing
- * commas, no control characters or \u0000 in strings, nesting up to
- * JV_MAX_DEPTH; for a duplicate key the last value wins (as jansson). */
-
-#define JV_MAX_DEPTH 2048
-
-typedef enum jv_type { JV_NULL, JV_FALSE, JV_TRUE, JV_NUMBER, JV_STRING, JV_ARRAY, JV_OBJECT } jv_type;
-
-typedef struct jv {
-    unsigned char type;
-    unsigned char is_int; /* a number without fraction or exponent */
-    int next;             /* offset (in nodes) to the next sibling, 0 for none */
-    int kid;              /* offset to the first child, 0 for none */
-    int count;            /* children of an array or object */
-    const char *key;      /* member name, for a value inside an object */
-    const char *s;        /* string: decoded, NUL-terminated; number: its text */
-} jv;
-
-typedef struct jv_doc {
-    jv *v;
-    int n, cap;
-    char *text; /* private, NUL-terminated copy: strings are decoded into it */
-    size_t textcap;
-} jv_doc;
-
-static void jv_doc_free(jv_doc *d)
-{
-    free(d->v);
-    free(d->text);
-    memset(d, 0, sizeof *d);
-}
-
-static const jv *jv_next(const jv *v)
-{
-    return v->next ? v + v->next : NULL;
-}
-
-static const jv *jv_first(const jv *v)
-{
-    return v && (v->type == JV_ARRAY || v->type == JV_OBJECT) && v->kid ? v + v->kid : NULL;
-}
-
-#define jv_is_object(v) ((v) && (v)->type == JV_OBJECT)
-#define jv_is_array(v) ((v) && (v)->type == JV_ARRAY)
-#define jv_is_string(v) ((v) && (v)->type == JV_STRING)
-#define jv_is_number(v) ((v) && (v)->type == JV_NUMBER)
-#define jv_is_integer(v) ((v) && (v)->type == JV_NUMBER && (v)->is_int)
-#define jv_is_true(v) ((v) && (v)->type == JV_TRUE)
-#define jv_string_value(v) ((v)->s)
-#define jv_array_size(v) (jv_is_array(v) ? (size_t)(v)->count : 0)
-/* for each element of an array (nothing for anything else), with its index */
-#define jv_array_foreach(a, i, e)                                                                            \
-    for ((i) = 0, (e) = jv_is_array(a) ? jv_first(a) : NULL; (e); (i)++, (e) = jv_next(e))
-
-/* The member named key of object o (the last one if the key repeats). */
-static const jv *jv_get(const jv *o, const char *key)
-{
-    const jv *hit = NULL;
-    if (!jv_is_object(o))
-        return NULL;
-    for (const jv *m = jv_first(o); m; m = jv_next(m))
-        if (m->key[0] == key[0] && !strcmp(m->key, key))
-            hit = m;
-    return hit;
-}
-
-static const jv *jv_array_get(const jv *a, size_t i)
-{
-    const jv *e = jv_is_array(a) ? jv_first(a) : NULL;
-    for (; e && i > 0; i--)
-        e = jv_next(e);
-    return e;
-}
-
-static double jv_number_value(const jv *v)
-{
-    return strtod(v->s, NULL);
-}
-
-static long long jv_integer_value(const jv *v)
-{
-    return strtoll(v->s, NULL, 10);
-}
-
-static int jv_hex4(const char *s)
-{
-    int x = 0;
-    for (int i = 0; i < 4; i++) {
-        int c = (unsigned char)s[i], d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
-            return -1;
-        x = x * 16 + d;
-    }
-    return x;
-}
-
-/* Decode the string whose opening quote is at *ps in place; on success
- * returns its start and moves *ps past the closing quote. */
-static const char *jv_string(char **ps, const char **why)
-{
-    char *r = *ps + 1, *w = r, *start = r;
-    for (;;) {
-        unsigned char c = (unsigned char)*r;
-        if (c == '"')
-            break;
-        if (c < 0x20) {
-            *why = c ? "control character in a string" : "premature end of input in a string";
-            *ps = r;
-            return NULL;
-        }
-        if (c != '\\') {
-            *w++ = *r++;
-            continue;
-        }
-        char e = r[1];
-        r += 2;
-        switch (e) {
-        case '"': *w++ = '"'; continue;
-        case '\\': *w++ = '\\'; continue;
-        case '/': *w++ = '/'; continue;
-        case 'b': *w++ = '\b'; continue;
-        case 'f': *w++ = '\f'; continue;
-        case 'n': *w++ = '\n'; continue;
-        case 'r': *w++ = '\r'; continue;
-        case 't': *w++ = '\t'; continue;
-        case 'u': break;
-        default:
-            *why = "invalid escape in a string";
-            *ps = r - 2;
-            return NULL;
-        }
-        long cp = jv_hex4(r);
-        r += cp >= 0 ? 4 : 0;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            int lo = r[0] == '\\' && r[1] == 'u' ? jv_hex4(r + 2) : -1;
-            if (lo < 0xDC00 || lo > 0xDFFF)
-                cp = -1;
-            else {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                r += 6;
-            }
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            cp = -1;
-        }
-        if (cp <= 0) {
-            *why = cp == 0 ? "\\u0000 is not allowed in a string" : "invalid \\u escape in a string";
-            *ps = r;
-            return NULL;
-        }
-        /* UTF-8 is never longer than the escape it replaces (6 or 12 bytes). */
-        if (cp < 0x80) {
-            *w++ = (char)cp;
-        } else if (cp < 0x800) {
-            *w++ = (char)(0xC0 | (cp >> 6));
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *w++ = (char)(0xE0 | (cp >> 12));
-            *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        } else {
-            *w++ = (char)(0xF0 | (cp >> 18));
-            *w++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-            *w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        }
-    }
-    *w = 0; /* w <= r: at worst this overwrites the closing quote */
-    *ps = r + 1;
-    return start;
-}
-
-/* tj_utf8_valid_prefix with a fast path for ASCII (nearly all of an openLCA
- * export): eight bytes at a time, the validator only from each non-ASCII
- * lead byte over the at most four bytes of its sequence. */
-static size_t jv_utf8_valid(const char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        if (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ULL)) {
-                i += 8;
-                continue;
-            }
-        }
-        if (!((unsigned char)s[i] & 0x80)) {
-            i++;
-            continue;
-        }
-        size_t win = len - i < 4 ? len - i : 4;
-        size_t ok = tj_utf8_valid_prefix(s + i, win);
-        if (ok == 0)
-            return i;
-        i += ok;
-    }
-    return len;
-}
-
-static int jv_add(jv_doc *d)
-{
-    if (d->n == d->cap) {
-        int nc = d->cap ? d->cap * 2 : 1024;
-        jv *nv = realloc(d->v, (size_t)nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        d->v = nv;
-        d->cap = nc;
-    }
-    return d->n++;
-}
-
-#define JV_WS(s)                                                                                             \
-    while (*(s) == ' ' || *(s) == '\n' || *(s) == '\r' || *(s) == '\t')                                      \
-    (s)++
-
-/* Parse text[0..len) into d; the root (d->v[0]) must be an object or array.
- * Returns 0, -1 with *why and *off (byte offset) for bad JSON, or -2 when
- * out of memory. */
-static int jv_parse(jv_doc *d, const char *text, size_t len, const char **why, size_t *off)
-{
-    int stack[JV_MAX_DEPTH], last[JV_MAX_DEPTH], sp = 0;
-    d->n = 0;
-    size_t valid = jv_utf8_valid(text, len);
-    if (valid < len) {
-        *why = "invalid UTF-8";
-        *off = valid;
-        return -1;
-    }
-    if (len + 1 > d->textcap) {
-        char *nt = realloc(d->text, len + 1);
-        if (!nt)
-            return -2;
-        d->text = nt;
-        d->textcap = len + 1;
-    }
-    memcpy(d->text, text, len);
-    d->text[len] = 0;
-    char *s = d->text, *end = d->text + len;
-    JV_WS(s);
-    if (*s != '{' && *s != '[') {
-        *why = "'[' or '{' expected";
-        goto bad;
-    }
-    for (;;) {
-        const char *key = NULL;
-        if (sp > 0 && d->v[stack[sp - 1]].type == JV_OBJECT) {
-            if (*s != '"') {
-                *why = "string or '}' expected";
-                goto bad;
-            }
-            if (!(key = jv_string(&s, why)))
-                goto bad;
-            JV_WS(s);
-            if (*s != ':') {
-                *why = "':' expected";
-                goto bad;
-            }
-            s++;
-            JV_WS(s);
-        }
-        int i = jv_add(d);
-        if (i < 0)
-            return -2;
-        jv *v = &d->v[i];
-        memset(v, 0, sizeof *v);
-        v->key = key;
-        if (sp > 0) {
-            int par = stack[sp - 1];
-            if (last[sp - 1] < 0)
-                d->v[par].kid = i - par;
-            else
-                d->v[last[sp - 1]].next = i - last[sp - 1];
-            last[sp - 1] = i;
-            d->v[par].count++;
-        }
-        char c = *s;
-        if (c == '{' || c == '[') {
-            v->type = c == '{' ? JV_OBJECT : JV_ARRAY;
-            if (sp == JV_MAX_DEPTH) {
-                *why = "nested too deeply";
-                goto bad;
-            }
-            stack[sp] = i;
-            last[sp] = -1;
-            sp++;
-            s++;
-            JV_WS(s);
-            if (*s != (c == '{' ? '}' : ']'))
-                continue;
-            s++;
-            sp--;
-        } else if (c == '"') {
-            v->type = JV_STRING;
-            if (!(v->s = jv_string(&s, why)))
-                goto bad;
-        } else if (!strncmp(s, "true", 4)) {
-            v->type = JV_TRUE;
-            s += 4;
-        } else if (!strncmp(s, "false", 5)) {
-            v->type = JV_FALSE;
-            s += 5;
-        } else if (!strncmp(s, "null", 4)) {
-            v->type = JV_NULL;
-            s += 4;
-        } else if (c == '-' || (c >= '0' && c <= '9')) {
-            v->type = JV_NUMBER;
-            v->s = s;
-            v->is_int = 1;
-            const char *digits;
-            if (*s == '-')
-                s++;
-            digits = s;
-            if (*s == '0')
-                s++;
-            else if (*s >= '1' && *s <= '9')
-                while (*s >= '0' && *s <= '9')
-                    s++;
-            else {
-                *why = "invalid number";
-                goto bad;
-            }
-            size_t ndig = (size_t)(s - digits);
-            if (*s == '.') {
-                v->is_int = 0;
-                s++;
-                if (!(*s >= '0' && *s <= '9')) {
-                    *why = "invalid number";
-                    goto bad;
-                }
-                while (*s >= '0' && *s <= '9')
-                    s++;
-            }
-            if (*s == 'e' || *s == 'E') {
-                v->is_int = 0;
-                s++;
-                if (*s == '+' || *s == '-')
-                    s++;
-                if (!(*s >= '0' && *s <= '9')) {
-                    *why = "invalid number";
-                    goto bad;
-                }
-                while (*s >= '0' && *s <= '9')
-                    s++;
-            }
-            if (v->is_int && ndig > 18) { /* as jansson: an integer must fit 64 bits */
-                errno = 0;
-                (void)strtoll(v->s, NULL, 10);
-                if (errno == ERANGE) {
-                    *why = "too big integer";
-                    s = (char *)v->s;
-                    goto bad;
-                }
-            }
-        } else {
-            *why = "invalid token";
-            goto bad;
-        }
-        /* A value is complete: close the containers it completes. */
-        for (;;) {
-            if (sp == 0) {
-                JV_WS(s);
-                if (s != end) {
-                    *why = "end of file expected";
-                    goto bad;
-                }
-                return 0;
-            }
-            JV_WS(s);
-            if (*s == ',') {
-                s++;
-                JV_WS(s);
-                break;
-            }
-            if (*s != (d->v[stack[sp - 1]].type == JV_OBJECT ? '}' : ']')) {
-                *why = d->v[stack[sp - 1]].type == JV_OBJECT ? "',' or '}' expected" : "',' or ']' expected";
-                goto bad;
-            }
-            s++;
-            sp--;
-        }
-    }
-bad:
-    *off = (size_t)(s - d->text);
-    if (*off > len)
-        *off = len;
-    return -1;
-}
-
 /* ---- JSON helpers (v1 and v2 field names) ------------------------------ */
 
-static const char *jstr(const jv *o, const char *key)
+static const char *jstr(json_t *o, const char *key)
 {
-    const jv *v = jv_get(o, key);
-    return jv_is_string(v) ? jv_string_value(v) : NULL;
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 /* v2 name first, then v1. */
-static int jbool2(const jv *o, const char *v2, const char *v1)
+static int jbool2(json_t *o, const char *v2, const char *v1)
 {
-    const jv *v = jv_get(o, v2);
+    json_t *v = json_object_get(o, v2);
     if (!v && v1)
-        v = jv_get(o, v1);
-    return jv_is_true(v);
+        v = json_object_get(o, v1);
+    return json_is_true(v);
 }
 
-static int jnum(const jv *o, const char *key, double *out)
+static int jnum(json_t *o, const char *key, double *out)
 {
-    const jv *v = jv_get(o, key);
-    if (!jv_is_number(v))
+    json_t *v = json_object_get(o, key);
+    if (!json_is_number(v))
         return 0;
-    *out = jv_number_value(v);
+    *out = json_number_value(v);
     return isfinite(*out);
 }
 
-static const char *ref_id(const jv *o, const char *key)
+static const char *ref_id(json_t *o, const char *key)
 {
-    const jv *r = jv_get(o, key);
-    if (jv_is_string(r)) /* some exports write bare UUIDs */
-        return jv_string_value(r);
-    return jv_is_object(r) ? jstr(r, "@id") : NULL;
+    json_t *r = json_object_get(o, key);
+    if (json_is_string(r)) /* some exports write bare UUIDs */
+        return json_string_value(r);
+    return json_is_object(r) ? jstr(r, "@id") : NULL;
 }
 
 /* Category: v1 is a reference (resolved later through categories/), v2 a
  * path string.  Returns a malloc'd marker: v1 refs are stored as "@UUID|name"
  * until olca_resolve_categories replaces them. */
-static char *category_of(const jv *o)
+static char *category_of(json_t *o)
 {
-    const jv *c = jv_get(o, "category");
-    if (jv_is_string(c))
-        return strdup(jv_string_value(c));
-    if (jv_is_object(c)) {
+    json_t *c = json_object_get(o, "category");
+    if (json_is_string(c))
+        return strdup(json_string_value(c));
+    if (json_is_object(c)) {
         const char *id = jstr(c, "@id"), *name = jstr(c, "name");
         if (id) {
             char *s = NULL;
@@ -1019,19 +613,19 @@ static char *category_of(const jv *o)
         return name ? strdup(name) : NULL;
     }
     /* v1 elementary flows sometimes carry "categoryPath" */
-    const jv *cp = jv_get(o, "categoryPath");
-    if (jv_is_array(cp)) {
+    json_t *cp = json_object_get(o, "categoryPath");
+    if (json_is_array(cp)) {
         size_t n = 0, i;
-        const jv *v;
-        jv_array_foreach(cp, i, v) if (jv_is_string(v)) n += strlen(jv_string_value(v)) + 1;
+        json_t *v;
+        json_array_foreach(cp, i, v) if (json_is_string(v)) n += strlen(json_string_value(v)) + 1;
         char *s = calloc(1, n + 1);
         if (!s)
             return NULL;
-        jv_array_foreach(cp, i, v) if (jv_is_string(v))
+        json_array_foreach(cp, i, v) if (json_is_string(v))
         {
             if (*s)
                 strcat(s, "/");
-            strcat(s, jv_string_value(v));
+            strcat(s, json_string_value(v));
         }
         return s;
     }
@@ -1042,14 +636,14 @@ static char *category_of(const jv *o)
 
 #define NOMEM(err) tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory")
 
-static tj_status parse_unit_group(olca_db *db, const jv *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_ug(db, id) >= 0) {
         olca_report_add(rep, "unit group %s: duplicate, later copy ignored", id);
         return TJ_OK;
     }
-    const jv *units = jv_get(o, "units");
-    if (!jv_is_array(units) || jv_array_size(units) == 0) {
+    json_t *units = json_object_get(o, "units");
+    if (!json_is_array(units) || json_array_size(units) == 0) {
         olca_report_add(rep, "unit group %s: no units, skipped", id);
         return TJ_OK;
     }
@@ -1057,8 +651,8 @@ static tj_status parse_unit_group(olca_db *db, const jv *o, const char *id, olca
     if (!g)
         return NOMEM(err);
     size_t i;
-    const jv *u;
-    jv_array_foreach(units, i, u)
+    json_t *u;
+    json_array_foreach(units, i, u)
     {
         double f = 1.0;
         const char *uname = jstr(u, "name");
@@ -1076,7 +670,7 @@ static tj_status parse_unit_group(olca_db *db, const jv *o, const char *id, olca
     return TJ_OK;
 }
 
-static tj_status parse_flow(olca_db *db, const jv *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_flow(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
 {
     int t = olca_flow_type_parse(jstr(o, "flowType"));
     if (t < 0) {
@@ -1095,15 +689,15 @@ static tj_status parse_flow(olca_db *db, const jv *o, const char *id, olca_repor
     f->cas = strdup_trim(jstr(o, "cas"));
     f->formula = olca_strdup(jstr(o, "formula"));
     f->location = olca_strdup(ref_id(o, "location"));
-    const jv *props = jv_get(o, "flowProperties");
-    size_t n = jv_is_array(props) ? jv_array_size(props) : 0;
+    json_t *props = json_object_get(o, "flowProperties");
+    size_t n = json_is_array(props) ? json_array_size(props) : 0;
     if (n) {
         f->props = calloc(n, sizeof *f->props);
         if (!f->props)
             return NOMEM(err);
     }
     for (size_t i = 0; i < n; i++) {
-        const jv *pf = jv_array_get(props, i);
+        json_t *pf = json_array_get(props, i);
         const char *pid = ref_id(pf, "flowProperty");
         double fac = 1.0;
         if (!pid || !jnum(pf, "conversionFactor", &fac) || !(fac > 0)) {
@@ -1150,7 +744,7 @@ static const olca_unit *ug_unit(const olca_unit_group *g, const char *uid, const
 
 /* Convert amount of exchange e (unit/flowProperty refs) into the flow's
  * reference unit.  Returns 0 and sets *out, or -1 with a reason. */
-static int convert_amount(olca_db *db, const olca_flow *f, const jv *e, double amount, double *out,
+static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amount, double *out,
                           double *factor, const char **why)
 {
     const char *pid = ref_id(e, "flowProperty");
@@ -1176,9 +770,9 @@ static int convert_amount(olca_db *db, const olca_flow *f, const jv *e, double a
         return -1;
     }
     const olca_unit_group *g = &db->unit_groups[gi];
-    const jv *u = jv_get(e, "unit");
+    json_t *u = json_object_get(e, "unit");
     const olca_unit *unit =
-        ug_unit(g, jv_is_object(u) ? jstr(u, "@id") : NULL, jv_is_object(u) ? jstr(u, "name") : NULL);
+        ug_unit(g, json_is_object(u) ? jstr(u, "@id") : NULL, json_is_object(u) ? jstr(u, "name") : NULL);
     if (!u)
         unit = g->ref >= 0 ? &g->units[g->ref] : NULL;
     if (!unit) {
@@ -1205,7 +799,7 @@ static int convert_amount(olca_db *db, const olca_flow *f, const jv *e, double a
  * median is the exchange amount (the deterministic value), as in openLCA's
  * calculation; geomSd is kept.  Returns 0 (dist set, NONE when absent) or
  * -1 with a reason. */
-static int parse_uncertainty(const jv *u, double amount, double k, calc_dist *d, const char **why)
+static int parse_uncertainty(json_t *u, double amount, double k, calc_dist *d, const char **why)
 {
     const char *dt = jstr(u, "distributionType");
     double a = 0, b = 0, c = 0, t = 0;
@@ -1259,7 +853,7 @@ static int parse_uncertainty(const jv *u, double amount, double k, calc_dist *d,
     return 0;
 }
 
-static tj_status parse_process(olca_db *db, const jv *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_proc(db, id) >= 0) {
         olca_report_add(rep, "process %s: duplicate, later copy ignored", id);
@@ -1273,12 +867,12 @@ static tj_status parse_process(olca_db *db, const jv *o, const char *id, olca_re
     int dam = olca_alloc_parse(jstr(o, "defaultAllocationMethod"));
     p->default_alloc = dam > 0 && dam != OLCA_ALLOC_DEFAULT ? (olca_alloc_method)dam : OLCA_ALLOC_NONE;
 
-    const jv *exs = jv_get(o, "exchanges");
+    json_t *exs = json_object_get(o, "exchanges");
     size_t i;
-    const jv *e;
+    json_t *e;
     int nq = 0, nunc_bad = 0;
     const char *first_unc_why = NULL;
-    jv_array_foreach(exs, i, e)
+    json_array_foreach(exs, i, e)
     {
         const char *fid = ref_id(e, "flow");
         int fi = find_flow(db, fid);
@@ -1313,8 +907,8 @@ static tj_status parse_process(olca_db *db, const jv *o, const char *id, olca_re
                             id, p->name);
             x.qref = 0;
         }
-        const jv *unc = jv_get(e, "uncertainty");
-        if (jv_is_object(unc)) {
+        json_t *unc = json_object_get(e, "uncertainty");
+        if (json_is_object(unc)) {
             const char *uwhy = NULL;
             if (parse_uncertainty(unc, x.amount, k, &x.dist, &uwhy) == 0) {
                 if (x.dist.kind != CALC_DIST_NONE)
@@ -1326,8 +920,8 @@ static tj_status parse_process(olca_db *db, const jv *o, const char *id, olca_re
                 nunc_bad++;
             }
         }
-        const jv *iid = jv_get(e, "internalId");
-        x.internal_id = jv_is_integer(iid) ? (int)jv_integer_value(iid) : 0;
+        json_t *iid = json_object_get(e, "internalId");
+        x.internal_id = json_is_integer(iid) ? (int)json_integer_value(iid) : 0;
         x.provider = (char *)ref_id(e, "defaultProvider"); /* copied by add_exchange */
         if (olca_process_add_exchange(p, &x) != TJ_OK)
             return NOMEM(err);
@@ -1340,9 +934,9 @@ static tj_status parse_process(olca_db *db, const jv *o, const char *id, olca_re
                         "e.g. %s",
                         id, p->name, nunc_bad, first_unc_why);
 
-    const jv *afs = jv_get(o, "allocationFactors");
+    json_t *afs = json_object_get(o, "allocationFactors");
     int bad_kind = 0, no_product = 0, no_exchange = 0;
-    jv_array_foreach(afs, i, e)
+    json_array_foreach(afs, i, e)
     {
         olca_alloc_factor af = {.product = -1, .exchange_flow = -1};
         int m = olca_alloc_parse(jstr(e, "allocationType"));
@@ -1365,12 +959,12 @@ static tj_status parse_process(olca_db *db, const jv *o, const char *id, olca_re
             continue;
         }
         if (m == OLCA_ALLOC_CAUSAL) {
-            const jv *ex = jv_get(e, "exchange");
-            const char *efid = jv_is_object(ex) ? ref_id(ex, "flow") : NULL;
-            const jv *iid = jv_is_object(ex) ? jv_get(ex, "internalId") : NULL;
-            if (!efid && jv_is_integer(iid)) {
+            json_t *ex = json_object_get(e, "exchange");
+            const char *efid = json_is_object(ex) ? ref_id(ex, "flow") : NULL;
+            json_t *iid = json_is_object(ex) ? json_object_get(ex, "internalId") : NULL;
+            if (!efid && json_is_integer(iid)) {
                 for (int k = 0; k < p->nex; k++)
-                    if (p->ex[k].internal_id == (int)jv_integer_value(iid))
+                    if (p->ex[k].internal_id == (int)json_integer_value(iid))
                         af.exchange_flow = p->ex[k].flow;
             } else {
                 af.exchange_flow = find_flow(db, efid);
@@ -1393,7 +987,7 @@ static tj_status parse_process(olca_db *db, const jv *o, const char *id, olca_re
     return TJ_OK;
 }
 
-static tj_status parse_category(olca_db *db, const jv *o, const char *id, tj_error *err)
+static tj_status parse_category(olca_db *db, json_t *o, const char *id, tj_error *err)
 {
     if (find_cat(db, id) >= 0)
         return TJ_OK;
@@ -1414,34 +1008,15 @@ static tj_status parse_category(olca_db *db, const jv *o, const char *id, tj_err
     return TJ_OK;
 }
 
-/* Parse one entity with a reusable document (see the JSON reader above). */
-static tj_status parse_entity_doc(olca_db *db, jv_doc *doc, const char *kind, const char *text, size_t len,
-                                  const char *name, olca_report *rep, tj_error *err)
+tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
+                            olca_report *rep, tj_error *err)
 {
-    const char *why = NULL;
-    size_t off = 0;
-    int prc = jv_parse(doc, text, len, &why, &off);
-    if (prc == -2)
-        return NOMEM(err);
-    const jv *o = prc == 0 ? &doc->v[0] : NULL;
+    json_error_t jerr;
+    json_t *o = json_loadb(text, len, 0, &jerr);
     tj_status st = TJ_OK;
-    if (!o || !jv_is_object(o)) {
-        if (rep) {
-            int line = 1, col = 1;
-            for (size_t k = 0; o == NULL && k < off; k++) {
-                if (text[k] == '\n') {
-                    line++;
-                    col = 1;
-                } else if (((unsigned char)text[k] & 0xC0) != 0x80) {
-                    col++;
-                }
-            }
-            if (o)
-                report_invalid(rep, "%s: not a JSON object (wrong type), skipped", name ? name : kind);
-            else
-                report_invalid(rep, "%s: not a JSON object (%s at line %d, column %d), skipped",
-                               name ? name : kind, why, line, col);
-        }
+    if (!o || !json_is_object(o)) {
+        report_invalid(rep, "%s: not a JSON object (%s at line %d), skipped", name ? name : kind,
+                       o ? "wrong type" : jerr.text, jerr.line);
         goto out;
     }
     const char *id = jstr(o, "@id");
@@ -1479,16 +1054,7 @@ static tj_status parse_entity_doc(olca_db *db, jv_doc *doc, const char *kind, co
         rep->skipped_files++;
     }
 out:
-    return st;
-}
-
-tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
-                            olca_report *rep, tj_error *err)
-{
-    jv_doc doc;
-    memset(&doc, 0, sizeof doc);
-    tj_status st = parse_entity_doc(db, &doc, kind, text, len, name, rep, err);
-    jv_doc_free(&doc);
+    json_decref(o);
     return st;
 }
 
@@ -1588,36 +1154,7 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
                           void *user, tj_error *err)
 {
     int zerr = 0;
-    /* The archive is mapped and read from memory: libzip reading the file
-     * itself made an lseek and an fstat per entry (26,000 system calls for
-     * USLCI's 6,500 files, a tenth of the import's time). */
-    void *map = MAP_FAILED;
-    size_t maplen = 0;
-    zip_t *z = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat fsb;
-    if (fd >= 0 && fstat(fd, &fsb) == 0 && S_ISREG(fsb.st_mode) && fsb.st_size > 0) {
-        maplen = (size_t)fsb.st_size;
-        map = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, 0);
-    }
-    if (fd >= 0)
-        close(fd);
-    if (map != MAP_FAILED) {
-        zip_error_t ze;
-        zip_error_init(&ze);
-        zip_source_t *src = zip_source_buffer_create(map, maplen, 0, &ze);
-        if (src && !(z = zip_open_from_source(src, ZIP_RDONLY, &ze))) {
-            zerr = zip_error_code_zip(&ze);
-            zip_source_free(src);
-        }
-        zip_error_fini(&ze);
-        if (!z) {
-            munmap(map, maplen);
-            map = MAP_FAILED;
-        }
-    }
-    if (!z && !zerr)
-        z = zip_open(path, ZIP_RDONLY, &zerr);
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
     if (!z) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, zerr);
@@ -1631,8 +1168,6 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
     tj_status st = TJ_OK;
     char *buf = NULL;
     size_t bufcap = 0;
-    jv_doc doc;
-    memset(&doc, 0, sizeof doc);
     zip_int64_t n = zip_get_num_entries(z, 0);
     for (int pass = 1; pass <= 2 && st == TJ_OK; pass++) {
         long total = 0, done = 0;
@@ -1675,7 +1210,7 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
                 report_invalid(rep, "%s: cannot read from the archive, skipped", name);
                 continue;
             }
-            st = parse_entity_doc(db, &doc, kind, buf, (size_t)got, name, rep, err);
+            st = olca_parse_entity(db, kind, buf, (size_t)got, name, rep, err);
             done++;
             if (progress && (done % 64 == 0 || done == total))
                 progress(user, pass == 1 ? "reference data" : "processes", done, total);
@@ -1684,10 +1219,7 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
             olca_resolve_categories(db);
     }
     free(buf);
-    jv_doc_free(&doc);
     zip_discard(z);
-    if (map != MAP_FAILED)
-        munmap(map, maplen);
     return st;
 }
 
@@ -1745,8 +1277,6 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
     char **names = NULL;
     size_t n = 0, cap = 0;
     tj_status st = TJ_OK;
-    jv_doc doc;
-    memset(&doc, 0, sizeof doc);
     struct dirent *de;
     while ((de = readdir(d))) {
         size_t l = strlen(de->d_name);
@@ -1786,7 +1316,7 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
         if (rs != TJ_OK) {
             report_invalid(rep, "%s: cannot read (%s), skipped", p, strerror(errno));
         } else {
-            st = parse_entity_doc(db, &doc, kind, text, len, p, rep, err);
+            st = olca_parse_entity(db, kind, text, len, p, rep, err);
         }
         free(text);
         free(p);
@@ -1794,7 +1324,6 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
             progress(user, kind, (long)(i + 1), (long)n);
     }
 out:
-    jv_doc_free(&doc);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);

@@ -560,77 +560,6 @@ static void test_bad_input(void **state)
     olca_report_release(&rep);
 }
 
-/* The JSON reader (io/olca.c): escapes and numbers decoded, the last of
- * duplicate keys wins, and every malformed file is skipped with a report
- * naming the fault and its line and column. */
-static void test_json_reader(void **state)
-{
-    (void)state;
-    olca_db *db = olca_db_new();
-    olca_report rep;
-    olca_report_init(&rep);
-    tj_error err;
-    tj_error_clear(&err);
-    const char *ok =
-        "{\"@id\": \"f1\", \"name\": \"first\",\n \"name\": \" a\\\"b\\\\c\\u00e9\\ud83d\\ude00 \\/d\\t \","
-        " \"flowType\": \"ELEMENTARY_FLOW\", \"cas\": null, \"x\": [true, false, {}, [], -0.5e-3],"
-        " \"flowProperties\": [{\"flowProperty\": {\"@id\": \"mass\"}, \"conversionFactor\": 1.5E3,"
-        " \"isRefFlowProperty\": true}]}";
-    assert_int_equal(olca_parse_entity(db, "flows", ok, strlen(ok), "ok", &rep, &err), TJ_OK);
-    assert_int_equal(db->nflows, 1);
-    assert_string_equal(db->flows[0].name, "a\"b\\c\xc3\xa9\xf0\x9f\x98\x80 /d");
-    assert_null(db->flows[0].cas);
-    assert_int_equal(db->flows[0].nprops, 1);
-    assert_true(db->flows[0].props[0].factor == 1500.0);
-    assert_string_equal(db->flows[0].ref_property, "mass");
-    assert_int_equal(rep.skipped_files, 0);
-
-    char deep[5000];
-    memset(deep, '[', sizeof deep - 1);
-    deep[sizeof deep - 1] = 0;
-    const struct {
-        const char *text, *why;
-    } bad[] = {
-        {"{\"@id\": \"a\",}", "string or '}' expected at line 1, column 13"},
-        {"{\"@id\": [1,]}", "invalid token at line 1, column 12"},
-        {"{\"@id\": \"a\\x\"}", "invalid escape"},
-        {"{\"@id\": \"a\\u0000\"}", "\\u0000"},
-        {"{\"@id\": \"\\udc00\"}", "invalid \\u escape"},
-        {"{\"@id\": \"\\ud800x\"}", "invalid \\u escape"},
-        {"{\"@id\": \"a\nb\"}", "control character"},
-        {"{\"@id\": \"a\xff\"}", "invalid UTF-8 at line 1, column 11"},
-        {"{\"@id\": \"abcdefgh\xc0\xaf\"}", "invalid UTF-8 at line 1, column 18"},
-        {"{\"@id\": \"\xe4\xb8\xad\xe6\x96\"}", "invalid UTF-8 at line 1, column 11"},
-        {"{\"@id\": \"\xed\xa0\x80\"}", "invalid UTF-8"},
-        {"{\"@id\": \"a\"", "',' or '}' expected"},
-        {"{\"@id\": \"a", "premature end of input"},
-        {"{\"@id\":\n 01}", "',' or '}' expected at line 2, column 3"},
-        {"{\"@id\": 1.}", "invalid number"},
-        {"{\"@id\": -}", "invalid number"},
-        {"{\"@id\": 1e}", "invalid number"},
-        {"{\"@id\": 99999999999999999999}", "too big integer"},
-        {"{\"@id\": nul}", "invalid token"},
-        {"{\"@id\" \"a\"}", "':' expected"},
-        {"{} x", "end of file expected"},
-        {"\"just a string\"", "'[' or '{' expected"},
-        {"", "'[' or '{' expected"},
-        {deep, "nested too deeply"},
-    };
-    int nbad = (int)(sizeof bad / sizeof bad[0]);
-    for (int i = 0; i < nbad; i++) {
-        int before = rep.nmsg;
-        assert_int_equal(olca_parse_entity(db, "flows", bad[i].text, strlen(bad[i].text), "bad", &rep, &err),
-                         TJ_OK);
-        assert_int_equal(rep.nmsg, before + 1);
-        if (!strstr(rep.msg[before], bad[i].why))
-            fail_msg("case %d: \"%s\" lacks \"%s\"", i, rep.msg[before], bad[i].why);
-    }
-    assert_int_equal(rep.skipped_files, nbad);
-    assert_int_equal(db->nflows, 1);
-    olca_db_free(db);
-    olca_report_release(&rep);
-}
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -639,7 +568,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_uncertainty_v1), cmocka_unit_test(test_uncertainty_v2),
         cmocka_unit_test(test_characterise),   cmocka_unit_test(test_uslci_counts),
         cmocka_unit_test(test_store_sqlite),   cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_json_reader),
     };
     const struct CMUnitTest pg_tests[] = {cmocka_unit_test(test_store_postgres)};
     if (tjt_want_pg(argc, argv)) {
