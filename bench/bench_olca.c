@@ -25,7 +25,7 @@
 #include "calc/solver.h"
 #include "calc/sparse.h"
 #include "io/olca.h"
-#include "services/olca_store.h"
+#include "store/olca_sql.h"
 #include "store/store.h"
 
 #define STEPS 6
@@ -160,13 +160,13 @@ int main(int argc, char **argv)
         t0 = now();
         c0 = cpu_now();
         if (store_open_ex(dburl ? dburl : path, STORE_OPEN_MIGRATE, &db, &err) != TJ_OK ||
-            svc_olca_save(db, o, NULL, NULL, &err) != TJ_OK)
+            store_olca_save(db, o, NULL, NULL, &err) != TJ_OK)
             goto fail;
         t[1][r] = now() - t0;
         c[1][r] = cpu_now() - c0;
         t0 = now();
         c0 = cpu_now();
-        if (svc_olca_load(db, &back, &err) != TJ_OK)
+        if (store_olca_load(db, &back, &err) != TJ_OK)
             goto fail;
         t[2][r] = now() - t0;
         c[2][r] = cpu_now() - c0;

@@ -1,7 +1,7 @@
 /*
- * services/olca_store: olca_db <-> olca_* tables.
+ * store/olca_sql: olca_db <-> olca_* tables.
  */
-#include "services/olca_store.h"
+#include "store/olca_sql.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +23,7 @@ typedef int (*row_fn)(save_ctx *c, int item, int sub, const char **vals);
 /* Bulk-load rows produced by fn for items 0..nitems-1 and, per item,
  * sub-rows 0..nsub(item)-1 (nsub NULL: one row per item). */
 static tj_status bulk_rows(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
-                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, svc_olca_progress_fn progress,
+                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, store_olca_progress_fn progress,
                            void *user, const char *phase, tj_error *err)
 {
     store_bulk *b = NULL;
@@ -220,7 +220,7 @@ static int table_empty(store_db *db, const char *table, tj_error *err)
 }
 
 static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
-                        int nitems, row_fn fn, const char *const *children, svc_olca_progress_fn progress,
+                        int nitems, row_fn fn, const char *const *children, store_olca_progress_fn progress,
                         void *user, const char *phase, tj_error *err)
 {
     /* Into an empty table (the first import into a database) the rows go
@@ -290,7 +290,7 @@ static tj_status upsert(store_db *db, const char *table, const char *const *cols
     return rc;
 }
 
-tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn progress, void *user,
+tj_status store_olca_save(store_db *db, const olca_db *o, store_olca_progress_fn progress, void *user,
                         tj_error *err)
 {
     static const char *const ug_cols[] = {"id", "name", "ref_unit"};
@@ -409,7 +409,7 @@ out:
     return rc;
 }
 
-tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
+tj_status store_olca_load(store_db *db, olca_db **out, tj_error *err)
 {
     *out = NULL;
     olca_db *o = olca_db_new();
@@ -632,7 +632,7 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
     return TJ_OK;
 }
 
-tj_status svc_olca_counts_get(store_db *db, svc_olca_counts *c, tj_error *err)
+tj_status store_olca_counts_get(store_db *db, store_olca_counts *c, tj_error *err)
 {
     static const char *const tables[] = {
         "olca_unit_group", "olca_unit",       "olca_flow_property", "olca_flow",   "olca_process",
