@@ -251,7 +251,7 @@ static const char factors_postgres[] =
     "CREATE TRIGGER factor_version_guard BEFORE UPDATE OR DELETE ON factor_version\n"
     "  FOR EACH ROW EXECUTE FUNCTION factor_version_guard();\n";
 
-/* ---- openLCA inventory data (tanji import olca; services/olca_store.c) ----
+/* ---- openLCA inventory data (tanji import olca; store/olca_sql.c) ----
  * Keyed by openLCA UUIDs so that importing the same data again replaces rows.
  * Exchange amounts are in the reference unit of the flow's reference flow
  * property (see docs/olca-import.md). */
