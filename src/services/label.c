@@ -633,6 +633,7 @@ static tj_status label_step(svc_ctx *ctx, const json_t *row, const char *action,
             json_object_update(change, extra);
         rc = record_label(ctx, t->kind, number, change, err);
     }
+    json_decref(extra); /* consumed */
     return rc;
 }
 
