@@ -1,4 +1,5 @@
 /* cli: small helpers shared by commands. */
+#include "tanji/parse.h"
 #include "cli/cli_util.h"
 
 #include <errno.h>
@@ -8,11 +9,9 @@
 
 tj_status cli_parse_double(const char *s, const char *opt, double *out, tj_error *err)
 {
-    char *end = NULL;
-    errno = 0;
-    double d = s && *s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end || errno || !isfinite(d))
-        return tj_error_set(err, TJ_ERR_USAGE, opt, "\"%s\" is not a finite number", s ? s : "");
+    double d;
+    if (tj_parse_number(opt, s, &d, NULL))
+        return tj_error_set(err, TJ_ERR_USAGE, opt, "\"%s\" is not a finite decimal number", s ? s : "");
     *out = d;
     return TJ_OK;
 }

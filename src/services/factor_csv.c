@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "io/input.h"
 #include "services/factors.h"
 #include "services/factors_internal.h"
 #include "services/regions.h"
@@ -130,41 +131,6 @@ int fx_csv_row_blank(const csv_row *r)
 }
 tj_status fx_read_file(const char *path, char **data, size_t *len, tj_error *err)
 {
-    *data = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return tj_error_set(err, TJ_ERR_IO, path, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    tj_status rc = TJ_OK;
-    while (buf) {
-        if (n == cap) {
-            if (cap > SIZE_MAX / 2) {
-                rc = tj_error_set(err, TJ_ERR_INPUT, path, "file too large");
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, fp);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (!buf && rc == TJ_OK)
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    if (rc == TJ_OK && ferror(fp))
-        rc = tj_error_set(err, TJ_ERR_IO, path, "cannot read %s", path);
-    fclose(fp);
-    if (rc != TJ_OK) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = n;
-    return TJ_OK;
+    return io_input_read(path, 0, data, len, err);
 }
 
