@@ -248,8 +248,11 @@ static tj_status zip_open_fail(io_zip *z, int code, tj_error *err)
     zip_error_t ze;
     zip_error_init_with_code(&ze, code);
     int io = code == ZIP_ER_OPEN || code == ZIP_ER_READ || code == ZIP_ER_MEMORY;
-    tj_status st = tj_error_set_at(err, io ? TJ_ERR_IO : TJ_ERR_INPUT, z->name, 0, 0,
-                                   "cannot open as a zip archive: %s", zip_error_strerror(&ze));
+    tj_status st = code == ZIP_ER_EXISTS
+                       ? tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                                         "the archive holds an entry twice; refused / 压缩包中条目重复")
+                       : tj_error_set_at(err, io ? TJ_ERR_IO : TJ_ERR_INPUT, z->name, 0, 0,
+                                         "cannot open as a zip archive: %s", zip_error_strerror(&ze));
     zip_error_fini(&ze);
     io_zip_close(z);
     return st;

@@ -16,6 +16,8 @@
 #include "tanji/units.h"
 
 #define DEFAULT_MAX_BYTES ((size_t)64 << 20)
+/* One text value of a model (docs/limits.md). */
+#define IO_MODEL_TEXT_MAX 65536u
 
 void io_model_options_init(io_model_options *o)
 {
@@ -173,6 +175,11 @@ static tj_status get_string(json_t *obj, const char *key, int required, const ch
         return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" must be a string", key);
     if (required && json_string_length(v) == 0)
         return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" must not be empty", key);
+    /* names, ids, units and notes are short; a longer text is refused, not
+     * cut (and never reaches a report's typesetting) */
+    if (json_string_length(v) > IO_MODEL_TEXT_MAX)
+        return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" is %zu bytes long; at most %u are accepted / 文本过长",
+                            key, json_string_length(v), IO_MODEL_TEXT_MAX);
     *out = json_string_value(v);
     return TJ_OK;
 }

@@ -12,9 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Prepared statements kept for reuse: a service that runs the same SQL once
+ * per row (ledger entries, bulk imports) prepares it once, not per row. */
+#define SQ_CACHE 32
+
 typedef struct sq_db {
     store_db base;
     sqlite3 *h;
+    sqlite3_stmt *cache[SQ_CACHE]; /* reset, unbound, not in use */
+    unsigned next;                 /* slot to evict next */
 } sq_db;
 
 typedef struct sq_stmt {
@@ -81,7 +87,10 @@ static tj_status sq_fail(sqlite3 *h, int rc, tj_error *err, const char *what)
 
 static void sq_close(store_db *db)
 {
-    sqlite3_close_v2(H(db));
+    sq_db *d = (sq_db *)db;
+    for (int i = 0; i < SQ_CACHE; i++)
+        sqlite3_finalize(d->cache[i]);
+    sqlite3_close_v2(d->h);
     free(db);
 }
 
@@ -96,6 +105,15 @@ static tj_status sq_prepare(store_db *db, const char *sql, store_stmt **out, tj_
     sq_stmt *st = calloc(1, sizeof *st);
     if (!st)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    sq_db *d = (sq_db *)db;
+    for (int i = 0; i < SQ_CACHE; i++)
+        if (d->cache[i] && !strcmp(sqlite3_sql(d->cache[i]), sql)) {
+            st->s = d->cache[i];
+            d->cache[i] = NULL;
+            st->base.db = db;
+            *out = &st->base;
+            return TJ_OK;
+        }
     int rc = sqlite3_prepare_v2(H(db), sql, -1, &st->s, NULL);
     if (rc != SQLITE_OK) {
         free(st);
@@ -152,8 +170,21 @@ static void sq_reset(store_stmt *st)
 }
 static void sq_finalize(store_stmt *st)
 {
-    sqlite3_finalize(S(st));
+    sq_db *d = (sq_db *)st->db;
+    sqlite3_stmt *s = S(st);
     free(st);
+    if (!s)
+        return;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    for (int i = 0; i < SQ_CACHE; i++)
+        if (!d->cache[i]) {
+            d->cache[i] = s;
+            return;
+        }
+    unsigned k = d->next++ % SQ_CACHE;
+    sqlite3_finalize(d->cache[k]);
+    d->cache[k] = s;
 }
 static const char *sq_col_text(store_stmt *st, int i)
 {
