@@ -178,8 +178,8 @@ static tj_status get_string(json_t *obj, const char *key, int required, const ch
     /* names, ids, units and notes are short; a longer text is refused, not
      * cut (and never reaches a report's typesetting) */
     if (json_string_length(v) > IO_MODEL_TEXT_MAX)
-        return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" is %zu bytes long; at most %u are accepted / 文本过长",
-                            key, json_string_length(v), IO_MODEL_TEXT_MAX);
+        return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" is longer than %u bytes (%zu); refused / 文本过长",
+                            key, IO_MODEL_TEXT_MAX, json_string_length(v));
     *out = json_string_value(v);
     return TJ_OK;
 }
