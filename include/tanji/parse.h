@@ -59,8 +59,8 @@ int tj_date_cmp(const tj_date *a, const tj_date *b);
 
 /* from and to (either may be NULL or "") as a validity period: each a date
  * in the allowed forms and to not before from. */
-tj_status tj_check_period(const char *what_from, const char *from, const char *what_to, const char *to, int forms,
-                          tj_error *err);
+tj_status tj_check_period(const char *what_from, const char *from, const char *what_to, const char *to,
+                          int forms, tj_error *err);
 
 /* A data-quality (DQR) score: a number from 1 (best) to 5. */
 tj_status tj_check_dqr_score(const char *what, double v, tj_error *err);

@@ -38,7 +38,10 @@ static int syntax_ok(const char *s, size_t len)
     return i == len;
 }
 
-int tj_is_number_n(const char *s, size_t len) { return s && syntax_ok(s, len); }
+int tj_is_number_n(const char *s, size_t len)
+{
+    return s && syntax_ok(s, len);
+}
 
 /* Printable excerpt of s for messages (bytes other than printable ASCII and
  * UTF-8 shown as \xNN), at most 64 bytes. */
@@ -68,15 +71,16 @@ tj_status tj_parse_number_n(const char *what, const char *s, size_t len, double 
     }
     if (!syntax_ok(s, len)) {
         excerpt(s, len, ex, sizeof ex);
-        return tj_error_set(err, TJ_ERR_INPUT, what,
-                            "%s \"%s\" is not a decimal number (digits, optional . and exponent; no hex, inf or "
-                            "nan) / 不是十进制数值",
-                            what, ex);
+        return tj_error_set(
+            err, TJ_ERR_INPUT, what,
+            "%s \"%s\" is not a decimal number (digits, optional . and exponent; no hex, inf or "
+            "nan) / 不是十进制数值",
+            what, ex);
     }
     /* strtod needs a terminated string; numbers are short, longer is refused */
     if (len > 4096)
-        return tj_error_set(err, TJ_ERR_INPUT, what, "%s is a number of %zu characters; refused / 数值过长", what,
-                            len);
+        return tj_error_set(err, TJ_ERR_INPUT, what, "%s is a number of %zu characters; refused / 数值过长",
+                            what, len);
     char tmp[4097];
     memcpy(tmp, s, len);
     tmp[len] = 0;
@@ -84,10 +88,11 @@ tj_status tj_parse_number_n(const char *what, const char *s, size_t len, double 
     char *end;
     double v = strtod(tmp, &end);
     if (*end)
-        return tj_error_set(err, TJ_ERR_INPUT, what, "%s \"%s\" is not a decimal number / 不是十进制数值", what, tmp);
-    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1))
-        return tj_error_set(err, TJ_ERR_INPUT, what, "%s \"%.64s\" is out of range (not a finite number) / 数值超出范围",
+        return tj_error_set(err, TJ_ERR_INPUT, what, "%s \"%s\" is not a decimal number / 不是十进制数值",
                             what, tmp);
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1))
+        return tj_error_set(err, TJ_ERR_INPUT, what,
+                            "%s \"%.64s\" is out of range (not a finite number) / 数值超出范围", what, tmp);
     *out = v;
     return TJ_OK;
 }
@@ -97,7 +102,8 @@ tj_status tj_parse_number(const char *what, const char *s, double *out, tj_error
     return tj_parse_number_n(what, s, s ? strlen(s) : 0, out, err);
 }
 
-tj_status tj_parse_int(const char *what, const char *s, long long min, long long max, long long *out, tj_error *err)
+tj_status tj_parse_int(const char *what, const char *s, long long min, long long max, long long *out,
+                       tj_error *err)
 {
     size_t i = 0, len = s ? strlen(s) : 0;
     if (i < len && (s[i] == '+' || s[i] == '-'))
@@ -112,8 +118,9 @@ tj_status tj_parse_int(const char *what, const char *s, long long min, long long
     if (!ok || errno || v < min || v > max) {
         char ex[300];
         excerpt(s ? s : "", len, ex, sizeof ex);
-        return tj_error_set(err, TJ_ERR_INPUT, what, "%s \"%s\" is not a whole number from %lld to %lld / 不是有效整数",
-                            what, ex, min, max);
+        return tj_error_set(err, TJ_ERR_INPUT, what,
+                            "%s \"%s\" is not a whole number from %lld to %lld / 不是有效整数", what, ex, min,
+                            max);
     }
     *out = v;
     return TJ_OK;
@@ -150,12 +157,13 @@ tj_status tj_parse_date(const char *what, const char *s, int forms, tj_date *out
     if (ok && n >= 7)
         ok = s[4] == '-' && digits(s + 5, 2, &d.month) && d.month >= 1 && d.month <= 12;
     if (ok && n == 10)
-        ok = s[7] == '-' && digits(s + 8, 2, &d.day) && d.day >= 1 && d.day <= tj_days_in_month(d.year, d.month);
+        ok = s[7] == '-' && digits(s + 8, 2, &d.day) && d.day >= 1 &&
+             d.day <= tj_days_in_month(d.year, d.month);
     if (!ok) {
         char ex[300];
         excerpt(s ? s : "", n, ex, sizeof ex);
-        return tj_error_set(err, TJ_ERR_INPUT, what, "%s \"%s\" is not a calendar date (%s) / 不是有效日期", what, ex,
-                            forms == TJ_DATE_DAY ? "YYYY-MM-DD" : "YYYY-MM-DD, YYYY-MM or YYYY");
+        return tj_error_set(err, TJ_ERR_INPUT, what, "%s \"%s\" is not a calendar date (%s) / 不是有效日期",
+                            what, ex, forms == TJ_DATE_DAY ? "YYYY-MM-DD" : "YYYY-MM-DD, YYYY-MM or YYYY");
     }
     *out = d;
     return TJ_OK;
@@ -168,7 +176,8 @@ int tj_date_cmp(const tj_date *a, const tj_date *b)
     return x < y ? -1 : x > y;
 }
 
-tj_status tj_check_period(const char *wf, const char *from, const char *wt, const char *to, int forms, tj_error *err)
+tj_status tj_check_period(const char *wf, const char *from, const char *wt, const char *to, int forms,
+                          tj_error *err)
 {
     tj_date a, b;
     int hf = from && *from, ht = to && *to;
@@ -185,7 +194,8 @@ tj_status tj_check_period(const char *wf, const char *from, const char *wt, cons
         if (!e.day)
             e.day = tj_days_in_month(e.year, e.month);
         if (tj_date_cmp(&e, &a) < 0)
-            return tj_error_set(err, TJ_ERR_INPUT, wt, "%s %s comes before %s %s: the period ends before it starts / "
+            return tj_error_set(err, TJ_ERR_INPUT, wt,
+                                "%s %s comes before %s %s: the period ends before it starts / "
                                 "结束日期早于开始日期",
                                 wt, to, wf, from);
     }
@@ -195,7 +205,8 @@ tj_status tj_check_period(const char *wf, const char *from, const char *wt, cons
 tj_status tj_check_dqr_score(const char *what, double v, tj_error *err)
 {
     if (!(v >= 1 && v <= 5))
-        return tj_error_set(err, TJ_ERR_INPUT, what, "%s = %g is outside the range 1 (best) to 5 / 数据质量评分须在 1 到 5 之间",
-                            what, v);
+        return tj_error_set(err, TJ_ERR_INPUT, what,
+                            "%s = %g is outside the range 1 (best) to 5 / 数据质量评分须在 1 到 5 之间", what,
+                            v);
     return TJ_OK;
 }

@@ -39,9 +39,9 @@ io_input_limits io_input_limits_default(void)
 
 static tj_status too_large(const char *name, size_t max, tj_error *err)
 {
-    return tj_error_set_at(err, TJ_ERR_INPUT, name, 0, 0,
-                           "input is over the limit of %zu bytes (TANJI_MAX_INPUT_BYTES) / 输入超过 %zu 字节上限", max,
-                           max);
+    return tj_error_set_at(
+        err, TJ_ERR_INPUT, name, 0, 0,
+        "input is over the limit of %zu bytes (TANJI_MAX_INPUT_BYTES) / 输入超过 %zu 字节上限", max, max);
 }
 
 tj_status io_input_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, tj_error *err)
@@ -143,7 +143,8 @@ tj_status io_input_read(const char *path, size_t max, char **out, size_t *len, t
     return st;
 }
 
-tj_status io_input_read_in(const char *root, const char *rel, size_t max, char **out, size_t *len, tj_error *err)
+tj_status io_input_read_in(const char *root, const char *rel, size_t max, char **out, size_t *len,
+                           tj_error *err)
 {
     *out = NULL;
     *len = 0;
@@ -159,7 +160,8 @@ tj_status io_input_read_in(const char *root, const char *rel, size_t max, char *
     if (S_ISLNK(lst.st_mode)) {
         char *rroot = realpath(root, NULL), *rpath = realpath(path, NULL);
         size_t rl = rroot ? strlen(rroot) : 0;
-        int inside = rroot && rpath && !strncmp(rpath, rroot, rl) && (rpath[rl] == '/' || !strcmp(rroot, "/"));
+        int inside =
+            rroot && rpath && !strncmp(rpath, rroot, rl) && (rpath[rl] == '/' || !strcmp(rroot, "/"));
         free(rroot);
         free(rpath);
         if (!inside) {
@@ -176,7 +178,8 @@ tj_status io_input_read_in(const char *root, const char *rel, size_t max, char *
     struct stat fst;
     if (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode)) {
         close(fd);
-        st = tj_error_set_at(err, TJ_ERR_INPUT, path, 0, 0, "not a regular file; refused / 不是普通文件，拒绝读取");
+        st = tj_error_set_at(err, TJ_ERR_INPUT, path, 0, 0,
+                             "not a regular file; refused / 不是普通文件，拒绝读取");
         goto out;
     }
     st = io_input_read_fd(fd, path, max, out, len, err);
@@ -226,7 +229,8 @@ static tj_status zip_check(io_zip *z, tj_error *err)
     for (size_t i = 1; i < k && !st; i++)
         if (!strcmp(names[i - 1], names[i]))
             st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
-                                 "the archive holds the entry %.200s twice; refused / 压缩包中条目重复", names[i]);
+                                 "the archive holds the entry %.200s twice; refused / 压缩包中条目重复",
+                                 names[i]);
     free(names);
     return st;
 }
@@ -328,7 +332,10 @@ tj_status io_zip_open_mem(const char *name, const void *data, size_t len, const 
     return TJ_OK;
 }
 
-size_t io_zip_count(const io_zip *z) { return z->n; }
+size_t io_zip_count(const io_zip *z)
+{
+    return z->n;
+}
 
 const char *io_zip_name(const io_zip *z, size_t i)
 {

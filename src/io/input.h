@@ -50,7 +50,8 @@ tj_status io_input_read(const char *path, size_t max_bytes, char **out, size_t *
 
 /* Read an open descriptor to its end (at most max_bytes; 0: default); name
  * is used in messages.  The descriptor is not closed. */
-tj_status io_input_read_fd(int fd, const char *name, size_t max_bytes, char **out, size_t *len, tj_error *err);
+tj_status io_input_read_fd(int fd, const char *name, size_t max_bytes, char **out, size_t *len,
+                           tj_error *err);
 
 /* Read root/rel, a file inside the folder root: refused when it is not a
  * regular file or a symbolic link resolves outside root. */

@@ -18,7 +18,8 @@ static tj_status out_fail(const char *name, int e, tj_error *err)
 {
     if (e == ENOSPC || e == EDQUOT || e == EFBIG)
         return tj_error_set_at(err, TJ_ERR_IO, name, 0, 0,
-                               "cannot write: %s (disk full or file too large) / 写入失败：磁盘已满", strerror(e));
+                               "cannot write: %s (disk full or file too large) / 写入失败：磁盘已满",
+                               strerror(e));
     return tj_error_set_at(err, TJ_ERR_IO, name, 0, 0, "cannot write: %s / 写入失败", strerror(e ? e : EIO));
 }
 
@@ -75,11 +76,20 @@ tj_status io_out_open(const char *path, io_out **out, tj_error *err)
     return TJ_OK;
 }
 
-FILE *io_out_file(const io_out *o) { return o->f; }
+FILE *io_out_file(const io_out *o)
+{
+    return o->f;
+}
 
-const char *io_out_name(const io_out *o) { return o->path ? o->path : "standard output"; }
+const char *io_out_name(const io_out *o)
+{
+    return o->path ? o->path : "standard output";
+}
 
-const char *io_out_tmpname(const io_out *o) { return o->tmp; }
+const char *io_out_tmpname(const io_out *o)
+{
+    return o->tmp;
+}
 
 static void out_free(io_out *o)
 {

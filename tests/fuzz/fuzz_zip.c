@@ -9,8 +9,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    io_input_limits lim = {.max_bytes = 1 << 20, .max_entries = 200, .max_entry_bytes = 2 << 20,
-                           .max_total_bytes = 4 << 20, .max_ratio = 100};
+    io_input_limits lim = {.max_bytes = 1 << 20,
+                           .max_entries = 200,
+                           .max_entry_bytes = 2 << 20,
+                           .max_total_bytes = 4 << 20,
+                           .max_ratio = 100};
     io_zip *z = NULL;
     tj_error err;
     if (io_zip_open_mem("fuzz.zip", data, size, &lim, &z, &err) != TJ_OK)
