@@ -25,7 +25,7 @@
 #include "calc/solver.h"
 #include "calc/sparse.h"
 #include "io/olca.h"
-#include "services/olca_store.h"
+#include "store/olca_sql.h"
 #include "store/store.h"
 
 #define STEPS 6
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
         snprintf(zipbuf, sizeof zipbuf, "%s/data/lci/uslci_olca1_5_0_json_ld.zip", src ? src : ".");
         zip = zipbuf;
     }
-    double t[STEPS][100];
+    double t[STEPS][100], c[STEPS][100];
     int ncols = 0;
     for (int r = 0; r < runs; r++) {
         tj_error err;
@@ -147,31 +147,38 @@ int main(int argc, char **argv)
         calc_system *sys = NULL;
         calc_context *ctx = NULL;
         char tmpl[] = "/tmp/bench_olca_XXXXXX", path[1100];
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         if (olca_read(zip, &o, &rep, NULL, NULL, &err) != TJ_OK)
             goto fail;
         t[0][r] = now() - t0;
+        c[0][r] = cpu_now() - c0;
         if (!dburl) {
             if (!mkdtemp(tmpl))
                 goto fail;
             snprintf(path, sizeof path, "%s/b.db", tmpl);
         }
         t0 = now();
+        c0 = cpu_now();
         if (store_open_ex(dburl ? dburl : path, STORE_OPEN_MIGRATE, &db, &err) != TJ_OK ||
-            svc_olca_save(db, o, NULL, NULL, &err) != TJ_OK)
+            store_olca_save(db, o, NULL, NULL, &err) != TJ_OK)
             goto fail;
         t[1][r] = now() - t0;
+        c[1][r] = cpu_now() - c0;
         t0 = now();
-        if (svc_olca_load(db, &back, &err) != TJ_OK)
+        c0 = cpu_now();
+        if (store_olca_load(db, &back, &err) != TJ_OK)
             goto fail;
         t[2][r] = now() - t0;
+        c[2][r] = cpu_now() - c0;
         t0 = now();
+        c0 = cpu_now();
         calc_options co;
         calc_options_init(&co);
         if (olca_build_system(back, NULL, &sys, NULL, &err) != TJ_OK ||
             calc_context_new(sys, &co, &ctx, &err) != TJ_OK)
             goto fail;
         t[3][r] = now() - t0;
+        c[3][r] = cpu_now() - c0;
         ncols = sys->n;
         if (mtxdir && r == runs - 1 && uslci_matrix(sys, mtxdir) != 0) {
             tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write or solve the USLCI matrix in %s", mtxdir);
@@ -179,6 +186,7 @@ int main(int argc, char **argv)
         }
         for (int d = 0; d < 2; d++) {
             t0 = now();
+            c0 = cpu_now();
             for (int j = 0; j < sys->n; j++) {
                 calc_result *res = NULL;
                 if (calc_context_footprint(ctx, j, 1.0, d ? CALC_DETAIL_ALL : CALC_DETAIL_TOTALS, &res,
@@ -187,6 +195,7 @@ int main(int argc, char **argv)
                 calc_result_free(res);
             }
             t[4 + d][r] = now() - t0;
+            c[4 + d][r] = cpu_now() - c0;
         }
         calc_context_free(ctx);
         calc_system_free(sys);
@@ -209,11 +218,12 @@ int main(int argc, char **argv)
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("openLCA database %s: %d products, %d run(s), medians\n", zip, ncols, runs);
+    printf("openLCA database %s: %d products, %d run(s), medians (wall, and CPU time of the process)\n", zip,
+           ncols, runs);
     for (int s = 0; s < STEPS; s++) {
-        double m = median(t[s], runs);
-        printf("  %-12s %8.3f s\n", step_names[s], m);
-        printf("RESULT olca %s %.6f\n", step_names[s], m);
+        double m = median(t[s], runs), mc = median(c[s], runs);
+        printf("  %-12s %8.3f s wall %8.3f s CPU\n", step_names[s], m, mc);
+        printf("RESULT olca %s %.6f\nRESULT olca %s_cpu %.6f\n", step_names[s], m, step_names[s], mc);
     }
     printf("  peak RSS     %8.1f MB\n", ru.ru_maxrss / 1024.0);
     printf("RESULT olca peak_rss_kb %ld\n", ru.ru_maxrss);

@@ -2,7 +2,7 @@
  * bench_solver: timings of the sparse solvers on generated ecoinvent-like
  * systems (see calc/gen.h).  Not a test: it prints figures.
  *
- *   bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S] [--out DIR]
+ *   bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--skip-gflop G] [--seed S] [--out DIR]
  *                [--variant lca|core50|nearunit|ecoinvent|random|all] [--solver klu|iterative|auto|lca-auto|all]
  *
  * For each variant it writes the matrix (Matrix Market, A.mtx) and the
@@ -206,6 +206,7 @@ static void restore(bench *b)
     } while (0)
 
 static double mc_budget = 60.0; /* seconds of Monte Carlo per solver at most */
+static double skip_mflop = 20000.0; /* KLU-based solvers above this predicted cost are skipped */
 
 static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int runs, int mc)
 {
@@ -461,7 +462,8 @@ out:
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--seed S]\n"
+    fprintf(stderr, "usage: bench_solver [--n N] [--runs R] [--mc ITER] [--mc-budget S] [--skip-gflop G]\n"
+                    "                    [--seed S]\n"
                     "                    [--out DIR]\n"
                     "                    [--variant lca|core50|nearunit|ecoinvent|random|all] "
                     "[--solver klu|iterative|auto|block-klu|block-iterative|lca-auto|all]\n");
@@ -486,6 +488,8 @@ int main(int argc, char **argv)
             mc = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mc-budget"))
             mc_budget = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--skip-gflop"))
+            skip_mflop = 1e3 * atof(argv[++i]);
         else if (!strcmp(argv[i], "--seed"))
             p.seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--out"))
@@ -545,9 +549,20 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sizeof solvers / sizeof solvers[0]; k++) {
             if (strcmp(solver, "all") && strcmp(solver, solvers[k].name))
                 continue;
-            if (solvers[k].kind == CALC_SOLVER_KLU && b.klu_fill * 12.0 > 1024.0 * 1048576.0) {
-                printf("%s / klu: skipped, its factors would need %.1f GiB\n", b.variant,
+            int klu_kind = solvers[k].kind == CALC_SOLVER_KLU || solvers[k].kind == CALC_SOLVER_BLOCK_KLU;
+            if (klu_kind && b.klu_fill * 12.0 > 1024.0 * 1048576.0) {
+                printf("%s / %s: skipped, its factors would need %.1f GiB\n", b.variant, solvers[k].name,
                        b.klu_fill * 12.0 / (1024.0 * 1048576.0));
+                printf("RESULT %s %s skipped 1\n", b.variant, solvers[k].name);
+                continue;
+            }
+            /* The loops hold (nearly) all of KLU's work, so the block solver's
+             * factorisation costs about the whole matrix's prediction. */
+            if (klu_kind && b.klu_mflop > skip_mflop) {
+                printf("%s / %s: skipped, one factorisation would cost about %.0f Gflop (over %.0f: "
+                       "minutes for %d runs and Monte Carlo on the shared machine; --skip-gflop)\n",
+                       b.variant, solvers[k].name, b.klu_mflop / 1e3, skip_mflop / 1e3, runs);
+                printf("RESULT %s %s skipped 1\n", b.variant, solvers[k].name);
                 continue;
             }
             pid_t pid = fork();

@@ -15,6 +15,12 @@
  * few Gflop/s here, so about 25-50 ms): then a few BiCGSTAB iterations are
  * cheaper, above all in Monte Carlo where each draw needs a refactor. */
 #define CALC_AUTO_MFLOP 150.0
+/* AUTO analyses a loop for KLU only up to this many non-zeros: beyond it,
+ * KLU's symbolic analysis (AMD on the loop, which costs in proportion to the
+ * fill it predicts: 16 ms of a 19 ms setup for the 3,000-process core of the
+ * generated system) is dearer than an ILU(0) setup and a trial solve, so the
+ * loop starts with BiCGSTAB and is analysed only if that fails. */
+#define CALC_AUTO_ANALYZE_NNZ 4096
 /* AUTO gives BiCGSTAB this many iterations before it falls back to KLU. */
 #define CALC_AUTO_ITER_MAX 400
 /* Below this reciprocal condition number a system is reported ill-conditioned. */
@@ -826,8 +832,26 @@ fail:
     return rc;
 }
 
+/* The tolerance a loop's iterative solver gets for one solve.  The loop's
+ * rows keep its residual to the end of the pass, so it is the loop's share of
+ * the whole system's residual: aim at half the whole tolerance relative to
+ * the pass's ||b|| rather than relative to the loop's own right-hand side
+ * (which gathers the consumption of everything downstream and can be far
+ * larger or smaller): a target relative to it missed the whole tolerance on
+ * the generated systems and cost a refinement pass, a second pass over A,
+ * on every further demand.  Bounded to [1e-11, 1e-6] (reachable by BiCGSTAB,
+ * tight enough for the loop-gain sign check); the residual of the whole
+ * system is checked in any case.  A direct (KLU) loop solver keeps its own. */
+static void loop_tol(const calc_solver *s, calc_block *bl, double nb, double nrb)
+{
+    if (bl->sub->kind != CALC_SOLVER_ITERATIVE)
+        return;
+    double t = nrb > 0 ? 0.5 * s->tol * nb / nrb : s->tol;
+    bl->sub->tol = t < 1e-11 ? 1e-11 : (t > 1e-6 ? 1e-6 : t);
+}
+
 /* Forward pass: x = A^-1 b block by block, r = b - A x. */
-static tj_status block_pass(calc_solver *s, const double *b, double *x, double *r, tj_error *err)
+static tj_status block_pass(calc_solver *s, const double *b, double *x, double *r, double nb, tj_error *err)
 {
     const calc_csc *a = s->a;
     const int *cp = a->colptr, *ri = a->rowind, *order = s->order;
@@ -846,13 +870,15 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
         }
         calc_block *bl = &s->blk[bi];
         const int *nodes = order + k;
-        double rmin = INFINITY;
+        double rmin = INFINITY, rr = 0;
         for (int t = 0; t < bl->size; t++) {
             double rt = r[nodes[t]], xt = x[nodes[t]];
             bl->rb[t] = rt;
+            rr += rt * rt;
             rmin = fmin(rmin, rt);
             bl->xb[t] = isfinite(xt) ? xt : 0.0;
         }
+        loop_tol(s, bl, nb, sqrt(rr));
         tj_status rc = calc_solver_solve(bl->sub, bl->rb, bl->xb, err);
         if (rc != TJ_OK) {
             memset(&s->last_diag, 0, sizeof s->last_diag);
@@ -880,7 +906,7 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
 }
 
 /* Transposed pass: x = A^-T b, r = b - A^T x. */
-static tj_status block_tpass(calc_solver *s, const double *b, double *x, double *r, tj_error *err)
+static tj_status block_tpass(calc_solver *s, const double *b, double *x, double *r, double nb, tj_error *err)
 {
     const calc_csc *a = s->a;
     const int *cp = a->colptr, *ri = a->rowind, *order = s->order, *compof = s->compof;
@@ -900,6 +926,7 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
         }
         calc_block *bl = &s->blk[bi];
         const int *nodes = order + k;
+        double rr = 0;
         for (int t = 0; t < bl->size; t++) {
             int j = nodes[t];
             double acc = b[j];
@@ -907,8 +934,10 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
                 if (compof[ri[p]] != c)
                     acc -= v[p] * x[ri[p]];
             bl->rb[t] = acc;
+            rr += acc * acc;
             bl->xb[t] = isfinite(x[j]) ? x[j] : 0.0;
         }
+        loop_tol(s, bl, nb, sqrt(rr));
         tj_status rc = calc_solver_solve_transpose(bl->sub, bl->rb, bl->xb, err);
         if (rc != TJ_OK) {
             memset(&s->last_diag, 0, sizeof s->last_diag);
@@ -941,13 +970,13 @@ static tj_status block_solve(calc_solver *s, int trans, const double *b, double 
         s->last_residual = 0.0;
         return TJ_OK;
     }
-    tj_status rc = trans ? block_tpass(s, b, x, r, err) : block_pass(s, b, x, r, err);
+    tj_status rc = trans ? block_tpass(s, b, x, r, nb, err) : block_pass(s, b, x, r, nb, err);
     if (rc != TJ_OK)
         return rc;
     double res = norm2(n, r) / nb;
     for (int step = 0; step < CALC_REFINE_STEPS && !(res <= s->tol) && isfinite(res); step++) {
         memset(d, 0, (size_t)n * sizeof *d);
-        rc = trans ? block_tpass(s, r, d, r2, err) : block_pass(s, r, d, r2, err);
+        rc = trans ? block_tpass(s, r, d, r2, norm2(n, r), err) : block_pass(s, r, d, r2, norm2(n, r), err);
         if (rc != TJ_OK)
             return rc;
         for (int i = 0; i < n; i++)
@@ -1026,7 +1055,15 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
     s->common.halt_if_singular = 0;
 
     double nnz = (double)a->colptr[s->n];
-    if (kind == CALC_SOLVER_AUTO) {
+    if (kind == CALC_SOLVER_AUTO && nnz > CALC_AUTO_ANALYZE_NNZ) {
+        kind = CALC_SOLVER_ITERATIVE;
+        s->auto_mode = 1;
+        snprintf(s->reason, sizeof s->reason,
+                 "BiCGSTAB with ILU(0): the coupled block of %d processes has %.0f non-zeros, more "
+                 "than the %d up to which KLU's symbolic analysis is cheaper than a preconditioned "
+                 "trial solve (KLU takes over if BiCGSTAB does not converge within %d iterations)",
+                 s->n, nnz, CALC_AUTO_ANALYZE_NNZ, CALC_AUTO_ITER_MAX);
+    } else if (kind == CALC_SOLVER_AUTO) {
         s->sym = klu_analyze(s->n, a->colptr, a->rowind, &s->common);
         if (!s->sym) {
             rc = tj_error_set(err, TJ_ERR_INTERNAL, NULL, "klu_analyze failed (status %d)", s->common.status);

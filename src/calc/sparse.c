@@ -19,7 +19,7 @@ tj_status calc_csc_from_triplets(int nrows, int ncols, int nnz, const int *ri, c
                                  calc_csc *out, int *map, tj_error *err)
 {
     tj_status rc = TJ_OK;
-    int *rowcnt = NULL, *byrow = NULL, *bycol = NULL, *colcnt = NULL;
+    int *byrow = NULL, *bycol = NULL, *colcnt = NULL;
 
     memset(out, 0, sizeof *out);
     if (nrows < 0 || ncols < 0 || nnz < 0 || ncols == INT_MAX || nrows == INT_MAX)
@@ -34,33 +34,61 @@ tj_status calc_csc_from_triplets(int nrows, int ncols, int nnz, const int *ri, c
                                 ci[k], nrows, ncols);
     }
 
-    rowcnt = calloc((size_t)nrows + 1, sizeof *rowcnt);
     colcnt = calloc((size_t)ncols + 1, sizeof *colcnt);
-    byrow = malloc(((size_t)nnz + 1) * sizeof *byrow);
     bycol = malloc(((size_t)nnz + 1) * sizeof *bycol);
     out->colptr = calloc((size_t)ncols + 1, sizeof *out->colptr);
-    if (!rowcnt || !colcnt || !byrow || !bycol || !out->colptr) {
+    if (!colcnt || !bycol || !out->colptr) {
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory building a %d x %d matrix", nrows, ncols);
         goto out;
     }
 
-    /* Stable bucket sort by row, then by column: within each column the
-     * triplets end up ordered by row. */
-    for (int k = 0; k < nnz; k++)
-        rowcnt[ri[k] + 1]++;
-    for (int i = 0; i < nrows; i++)
-        rowcnt[i + 1] += rowcnt[i];
-    for (int k = 0; k < nnz; k++)
-        byrow[rowcnt[ri[k]]++] = k;
+    /* Stable bucket sort by column (a sequential pass when the triplets come
+     * column by column, as they usually do), then each column stably by row:
+     * insertion sort for the short columns of LCA matrices, a merge sort
+     * through byrow (borrowed as scratch) for long ones.  Equal rows keep
+     * triplet order, so duplicates are summed in that order. */
     for (int k = 0; k < nnz; k++)
         colcnt[ci[k] + 1]++;
     for (int j = 0; j < ncols; j++)
         colcnt[j + 1] += colcnt[j];
-    for (int t = 0; t < nnz; t++) {
-        int k = byrow[t];
+    for (int k = 0; k < nnz; k++)
         bycol[colcnt[ci[k]]++] = k;
-    }
     /* colcnt[j] now is the end of column j; the start is colcnt[j-1]. */
+    for (int j = 0, start = 0; j < ncols; j++) {
+        int end = colcnt[j], len = end - start;
+        int *c = bycol + start;
+        if (len <= 32) {
+            for (int t = 1; t < len; t++) {
+                int k = c[t], r = ri[k], u = t;
+                while (u > 0 && ri[c[u - 1]] > r) {
+                    c[u] = c[u - 1];
+                    u--;
+                }
+                c[u] = k;
+            }
+        } else {
+            if (!byrow && !(byrow = malloc(((size_t)nnz + 1) * sizeof *byrow))) {
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory building a %d x %d matrix", nrows,
+                                  ncols);
+                goto out;
+            }
+            int *tmp = byrow;
+            for (int w = 1; w < len; w *= 2) { /* bottom-up merge sort, stable */
+                for (int lo = 0; lo < len; lo += 2 * w) {
+                    int mid = lo + w < len ? lo + w : len, hi = lo + 2 * w < len ? lo + 2 * w : len;
+                    int a = lo, b = mid, o = lo;
+                    while (a < mid && b < hi)
+                        tmp[o++] = ri[c[b]] < ri[c[a]] ? c[b++] : c[a++];
+                    while (a < mid)
+                        tmp[o++] = c[a++];
+                    while (b < hi)
+                        tmp[o++] = c[b++];
+                }
+                memcpy(c, tmp, (size_t)len * sizeof *c);
+            }
+        }
+        start = end;
+    }
 
     /* Count distinct entries. */
     int total = 0;
@@ -106,7 +134,6 @@ tj_status calc_csc_from_triplets(int nrows, int ncols, int nnz, const int *ri, c
     out->ncols = ncols;
 
 out:
-    free(rowcnt);
     free(colcnt);
     free(byrow);
     free(bycol);

@@ -157,10 +157,8 @@ int cmd_calc(int argc, char **argv)
         fprintf(stderr, "tanji calc: --format must be text or json for a model file, not \"%s\"\n", format);
         return EXIT_USAGE;
     }
-    if ((save || as) && !db) {
-        fprintf(stderr, "tanji calc: --save and --as need --db\n");
-        return EXIT_USAGE;
-    }
+    if ((save || as) && !db)
+        db = cli_db_url(NULL); /* $TANJI_DB, then ./tanji.db */
     if (!save && (replaces || rule || rules_dir)) {
         fprintf(stderr, "tanji calc: --replaces, --rule and --rules go with --save\n");
         return EXIT_USAGE;

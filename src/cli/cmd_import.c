@@ -7,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "io/olca.h"
-#include "services/olca_store.h"
+#include "store/olca_sql.h"
 #include "store/store.h"
 
 static void import_usage(FILE *out)
@@ -130,14 +130,14 @@ static int import_olca(int argc, char **argv)
     }
     if (!quiet)
         fprintf(stderr, "writing to %s (%s)\n", dburl, store_backend_name(db));
-    if ((st = svc_olca_save(db, o, progress_cb, &ps, &err)) != TJ_OK) {
+    if ((st = store_olca_save(db, o, progress_cb, &ps, &err)) != TJ_OK) {
         tj_error_prefix(&err, "import into %s failed, nothing was changed", dburl);
         rc = cli_fail(&err);
         goto out;
     }
     double t2 = now_s();
-    svc_olca_counts c;
-    if ((st = svc_olca_counts_get(db, &c, &err)) != TJ_OK) {
+    store_olca_counts c;
+    if ((st = store_olca_counts_get(db, &c, &err)) != TJ_OK) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -158,15 +158,15 @@ int cmd_model(int argc, char **argv)
         return EXIT_USAGE;
     }
     store_db *db = NULL;
+    svc_ctx ctx = {0};
     svc_activity_result res;
     memset(&res, 0, sizeof res);
     int rc = 0;
-    if (dburl && store_open(dburl, &db, &err)) {
+    if (dburl && cli_open_ctx(dburl, NULL, &db, &ctx, &err)) {
         rc = cli_fail(&err);
         goto out;
     }
-    o.db = db;
-    if (svc_activity_to_model(&o, &res, &err)) {
+    if (svc_activity_to_model(db ? &ctx : NULL, &o, &res, &err)) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -210,7 +210,7 @@ int cmd_model(int argc, char **argv)
     }
 out:
     svc_activity_result_release(&res);
-    if (db)
-        store_close(db);
+    svc_ctx_release(&ctx);
+    store_close(db);
     return rc;
 }

@@ -15,6 +15,7 @@ enum {
     EXIT_INTERNAL = 3, /* internal, I/O or database error */
     EXIT_NONCONFORM = 4, /* tanji check: the model does not conform to its rule */
     EXIT_SKIPPED = 5,    /* done as asked, but some input was skipped (import --skip-invalid) */
+    EXIT_TAMPERED = 6,   /* tanji ledger verify / verify-proof: problems found, proof does not hold */
 };
 
 /* Print "tanji: <formatted error>" to stderr and return the exit code that
@@ -35,6 +36,11 @@ int cmd_model(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_footprint(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+/* The ledger key file: opt, else $TANJI_LEDGER_KEY, else next to a SQLite
+ * database (PATH.ledger-key); malloc'ed, NULL with err set (PostgreSQL
+ * without either). */
+char *cli_ledger_key_path(const char *opt, const char *db_url, tj_error *err);
 
 /* Rules directory: opt if given, else $TJ_RULES_DIR, else the built-in data dir. */
 const char *cli_rules_dir(const char *opt);

@@ -14,7 +14,7 @@
  * Ownership: an olca_db owns every string and array in it (olca_db_free).
  * An olca_report owns its messages (olca_report_release).  A calc_system
  * returned by olca_build_system belongs to the caller (calc_system_free).
- * This module never touches the database: services/olca_store.c persists an
+ * This module never touches the database: store/olca_sql.c persists an
  * olca_db and loads it back.
  */
 #ifndef IO_OLCA_H

@@ -210,8 +210,7 @@ typedef struct ctx {
     size_t cap_unmatched;
     json_t *processes; /* array */
     json_t *factors;   /* array */
-    svc_ctx fctx_s;    /* the factor database is read as the local operator (opt->db) */
-    svc_ctx *fctx;
+    svc_ctx *fctx; /* the factor database and who reads it, or NULL */
 } ctx;
 
 /* Sheet names of a workbook that hold each kind of sheet (any case). */
@@ -449,7 +448,7 @@ static tj_status match_factor(ctx *c, const io_sheet *t, size_t row, long id_col
             *ref = json_string(f->id);
             return TJ_OK;
         }
-        if (c->opt->db) {
+        if (c->fctx) {
             char *id = NULL;
             int version = 0;
             tj_error e2;
@@ -479,7 +478,7 @@ static tj_status match_factor(ctx *c, const io_sheet *t, size_t row, long id_col
         *ref = json_string(f->id);
         return TJ_OK;
     }
-    if (c->opt->db) {
+    if (c->fctx) {
         svc_factor_resolution res;
         memset(&res, 0, sizeof res);
         tj_error e2;
@@ -721,7 +720,8 @@ void svc_activity_result_release(svc_activity_result *r)
     memset(r, 0, sizeof *r);
 }
 
-tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_result *res, tj_error *err)
+tj_status svc_activity_to_model(svc_ctx *sctx, const svc_activity_options *opt, svc_activity_result *res,
+                                tj_error *err)
 {
     memset(res, 0, sizeof *res);
     if (!opt->product_zh && !opt->product_en)
@@ -738,11 +738,8 @@ tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_re
     ctx c = {.opt = opt, .res = res, .err = err};
     char *flow = NULL;
     tj_status st = TJ_OK;
-    if (opt->db) {
-        if ((st = svc_ctx_local(&c.fctx_s, opt->db, NULL, err)))
-            return st;
-        c.fctx = &c.fctx_s;
-    }
+    if (sctx && sctx->db)
+        c.fctx = sctx;
     c.processes = json_array();
     c.factors = json_array();
     if (!c.processes || !c.factors) {
@@ -848,8 +845,6 @@ out:
     free(flow);
     io_sheet_release(&c.ftab);
     io_xlsx_close(c.book);
-    if (c.fctx)
-        svc_ctx_release(c.fctx);
     if (st)
         svc_activity_result_release(res);
     return st;

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "services/ctx.h"
 #include "store/store.h"
 #include "tanji/error.h"
 
@@ -49,7 +50,6 @@ typedef struct svc_activity_options {
                                                * an .xlsx here: its sheet of that kind, or its only sheet */
     const char *factors_csv;                  /* inline factor table (CSV or .xlsx), may be NULL */
     const char *encoding;                     /* NULL (detect), "utf-8" or "gb18030" */
-    store_db *db;                             /* factor database, may be NULL */
 } svc_activity_options;
 
 typedef struct svc_unmatched {
@@ -69,7 +69,10 @@ typedef struct svc_activity_result {
     size_t n_sheets_ignored;
 } svc_activity_result;
 
-tj_status svc_activity_to_model(const svc_activity_options *opt, svc_activity_result *res, tj_error *err);
+/* Factor ids and queries are looked up in ctx->db as ctx's principal (ctx
+ * NULL or without a database: inline factors only). */
+tj_status svc_activity_to_model(svc_ctx *ctx, const svc_activity_options *opt, svc_activity_result *res,
+                                tj_error *err);
 void svc_activity_result_release(svc_activity_result *res);
 
 #endif

@@ -375,3 +375,37 @@ tj_status svc_factor_state_json(svc_ctx *ctx, const char *object_id, json_t **ou
     svc_factor_release(&f);
     return *out ? TJ_OK : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
 }
+
+typedef struct each_state {
+    store_db *db;
+    tj_status (*emit)(void *arg, const char *object_id, const json_t *state, tj_error *err);
+    void *arg;
+} each_state;
+
+static tj_status each_state_row(void *arg, store_stmt *st, int first, tj_error *err)
+{
+    each_state *e = arg;
+    svc_factor f;
+    fx_read_row(st, first, &f);
+    tj_status rc = fx_load_evidence(e->db, &f, err);
+    char *ref = NULL;
+    json_t *state = NULL;
+    if (rc == TJ_OK && (asprintf(&ref, "%s@%d", f.id, f.version) < 0 || !(state = svc_factor_to_json(&f)))) {
+        if (ref == NULL || state == NULL)
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
+    if (rc == TJ_OK)
+        rc = e->emit(e->arg, ref, state, err);
+    json_decref(state);
+    free(ref);
+    svc_factor_release(&f);
+    return rc;
+}
+
+tj_status svc_factor_each_state(store_db *db, tj_status (*emit)(void *arg, const char *object_id, const json_t *state,
+                                                                 tj_error *err),
+                                void *arg, tj_error *err)
+{
+    each_state e = {db, emit, arg};
+    return factor_sql_each(db, 1000, each_state_row, &e, err);
+}

@@ -231,6 +231,12 @@ json_t *svc_factor_to_json(const svc_factor *f);
  * (what ledger entries' state digests are checked against).  New reference
  * in *out. */
 tj_status svc_factor_state_json(svc_ctx *ctx, const char *object_id, json_t **out, tj_error *err);
+/* Every factor version's current state as above, for ledger verification:
+ * emit(arg, "ID@VERSION", state) in (id, version) order; no permission
+ * check (verification reads everything). */
+tj_status svc_factor_each_state(store_db *db, tj_status (*emit)(void *arg, const char *object_id, const json_t *state,
+                                                                 tj_error *err),
+                                void *arg, tj_error *err);
 /* JSON of a resolution ({ref, value, unit, source, quality, chain,
  * explanation, candidates, factor}) and of a cross-check report.  New
  * references. */

@@ -408,3 +408,28 @@ tj_status svc_footprint_state(store_db *db, const char *id, json_t **out, tj_err
     store_footprint_release(&f);
     return rc;
 }
+
+tj_status svc_footprint_each_state(store_db *db,
+                                   tj_status (*emit)(void *arg, const char *object_id, const json_t *state,
+                                                     tj_error *err),
+                                   void *arg, tj_error *err)
+{
+    enum { PAGE = 500 };
+    tj_status rc = TJ_OK;
+    for (int offset = 0;; offset += PAGE) {
+        store_footprint *fs = NULL;
+        size_t n = 0;
+        if ((rc = store_footprint_list(db, NULL, PAGE, offset, &fs, &n, err)) != TJ_OK)
+            return rc;
+        for (size_t i = 0; i < n; i++) {
+            json_t *state = NULL;
+            if (rc == TJ_OK && (rc = svc_footprint_state(db, fs[i].id, &state, err)) == TJ_OK)
+                rc = emit(arg, fs[i].id, state, err);
+            json_decref(state);
+            store_footprint_release(&fs[i]);
+        }
+        free(fs);
+        if (rc != TJ_OK || n < PAGE)
+            return rc;
+    }
+}

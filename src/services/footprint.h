@@ -86,4 +86,10 @@ tj_status svc_footprint_list(svc_ctx *ctx, int limit, int offset, json_t **out, 
  * no permission check): for ledger verification. */
 tj_status svc_footprint_state(store_db *db, const char *id, json_t **out, tj_error *err);
 
+/* Every footprint's state as svc_footprint_state, for ledger verification. */
+tj_status svc_footprint_each_state(store_db *db,
+                                   tj_status (*emit)(void *arg, const char *object_id, const json_t *state,
+                                                     tj_error *err),
+                                   void *arg, tj_error *err);
+
 #endif

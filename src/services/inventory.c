@@ -5,14 +5,14 @@
 #include <string.h>
 
 #include "io/result_json.h"
-#include "services/olca_store.h"
+#include "store/olca_sql.h"
 
 tj_status svc_inventory_open(svc_ctx *ctx, const olca_build_options *bo, const calc_options *co, svc_inventory *out,
                              tj_error *err)
 {
     memset(out, 0, sizeof *out);
     out->opt = *bo;
-    tj_status st = svc_olca_load(ctx->db, &out->db, err);
+    tj_status st = store_olca_load(ctx->db, &out->db, err);
     if (st == TJ_OK && out->db->nprocs == 0)
         st = tj_error_set(err, TJ_ERR_NOTFOUND, "db",
                           "the database holds no openLCA processes; import some with `tanji import olca` / "

@@ -126,6 +126,57 @@ tj_status factor_sql_get(store_db *db, const char *id, int version, int publishe
     return s < 0 ? (tj_status)s : rc;
 }
 
+tj_status factor_sql_each(store_db *db, int page, factor_sql_row_fn fn, void *arg, tj_error *err)
+{
+    static const char sql[] = "SELECT fv.id, fv.version FROM factor_version fv WHERE fv.id > ? OR "
+                              "(fv.id = ? AND fv.version > ?) ORDER BY fv.id, fv.version LIMIT ?";
+    char *last_id = strdup("");
+    int64_t last_version = 0;
+    tj_status rc = last_id ? TJ_OK : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    for (int got = page; rc == TJ_OK && got == page;) {
+        store_stmt *st;
+        if ((rc = store_prepare_cached(db, sql, &st, err)) != TJ_OK)
+            break;
+        store_bind_text(st, 1, last_id);
+        store_bind_text(st, 2, last_id);
+        store_bind_int64(st, 3, last_version);
+        store_bind_int64(st, 4, page);
+        /* the rows of a page first, then the callbacks (which may query) */
+        char **ids = calloc((size_t)page, sizeof *ids);
+        int64_t *versions = calloc((size_t)page, sizeof *versions);
+        got = 0;
+        int s = 0;
+        if (!ids || !versions)
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        while (rc == TJ_OK && (s = store_step(st, err)) == 1) {
+            ids[got] = strdup(store_col_text(st, 0) ? store_col_text(st, 0) : "");
+            versions[got] = store_col_int64(st, 1);
+            if (!ids[got])
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            got++;
+        }
+        store_finalize(st);
+        if (s < 0 && rc == TJ_OK)
+            rc = (tj_status)s;
+        for (int i = 0; i < got && rc == TJ_OK; i++) {
+            int found;
+            rc = factor_sql_get(db, ids[i], (int)versions[i], 0, fn, arg, &found, err);
+        }
+        if (got > 0 && rc == TJ_OK) {
+            free(last_id);
+            last_id = ids[got - 1];
+            ids[got - 1] = NULL;
+            last_version = versions[got - 1];
+        }
+        for (int i = 0; i < got; i++)
+            free(ids[i]);
+        free(ids);
+        free(versions);
+    }
+    free(last_id);
+    return rc;
+}
+
 tj_status factor_sql_latest(store_db *db, const char *id, int *version, char **status, char **owner_org,
                             tj_error *err)
 {

@@ -32,6 +32,9 @@ typedef tj_status (*factor_sql_row_fn)(void *arg, store_stmt *st, int first, tj_
  * newest; published_only: only if its status is published.  *found 0/1. */
 tj_status factor_sql_get(store_db *db, const char *id, int version, int published_only, factor_sql_row_fn fn,
                          void *arg, int *found, tj_error *err);
+/* Every version, in (id, version) order, a page of `page` rows at a time
+ * (keyset paging: memory stays bounded however many there are). */
+tj_status factor_sql_each(store_db *db, int page, factor_sql_row_fn fn, void *arg, tj_error *err);
 /* Newest version of id (0 if none), its status and owner (may be NULL). */
 tj_status factor_sql_latest(store_db *db, const char *id, int *version, char **status, char **owner_org,
                             tj_error *err);

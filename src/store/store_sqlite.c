@@ -12,21 +12,28 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Prepared statements kept for reuse: a service that runs the same SQL once
- * per row (ledger entries, bulk imports) prepares it once, not per row. */
-#define SQ_CACHE 32
+/* Statements of store_prepare_cached are kept per connection (prepared
+ * once, reset and reused), as PostgreSQL keeps named prepared statements. */
+#define SQ_CACHE 64
+typedef struct sq_cached {
+    uint64_t hash;
+    char *sql;
+    sqlite3_stmt *s;
+    int in_use;
+} sq_cached;
 
 typedef struct sq_db {
     store_db base;
     sqlite3 *h;
-    sqlite3_stmt *cache[SQ_CACHE]; /* reset, unbound, not in use */
-    unsigned next;                 /* slot to evict next */
+    sq_cached cache[SQ_CACHE];
+    int ncache;
 } sq_db;
 
 typedef struct sq_stmt {
     store_stmt base;
     sqlite3_stmt *s;
     int64_t changes;
+    sq_cached *cached; /* the cache entry it borrows, or NULL */
 } sq_stmt;
 
 typedef struct sq_bulk {
@@ -88,8 +95,10 @@ static tj_status sq_fail(sqlite3 *h, int rc, tj_error *err, const char *what)
 static void sq_close(store_db *db)
 {
     sq_db *d = (sq_db *)db;
-    for (int i = 0; i < SQ_CACHE; i++)
-        sqlite3_finalize(d->cache[i]);
+    for (int i = 0; i < d->ncache; i++) {
+        sqlite3_finalize(d->cache[i].s);
+        free(d->cache[i].sql);
+    }
     sqlite3_close_v2(d->h);
     free(db);
 }
@@ -105,21 +114,56 @@ static tj_status sq_prepare(store_db *db, const char *sql, store_stmt **out, tj_
     sq_stmt *st = calloc(1, sizeof *st);
     if (!st)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    sq_db *d = (sq_db *)db;
-    for (int i = 0; i < SQ_CACHE; i++)
-        if (d->cache[i] && !strcmp(sqlite3_sql(d->cache[i]), sql)) {
-            st->s = d->cache[i];
-            d->cache[i] = NULL;
-            st->base.db = db;
-            *out = &st->base;
-            return TJ_OK;
-        }
     int rc = sqlite3_prepare_v2(H(db), sql, -1, &st->s, NULL);
     if (rc != SQLITE_OK) {
         free(st);
         return sq_fail(H(db), rc, err, "prepare");
     }
     st->base.db = db;
+    *out = &st->base;
+    return TJ_OK;
+}
+
+static uint64_t sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static tj_status sq_prepare_cached(store_db *db, const char *sql, store_stmt **out, tj_error *err)
+{
+    sq_db *d = (sq_db *)db;
+    uint64_t h = sql_hash(sql);
+    sq_cached *c = NULL;
+    for (int i = 0; i < d->ncache && !c; i++)
+        if (d->cache[i].hash == h && !strcmp(d->cache[i].sql, sql))
+            c = &d->cache[i];
+    if (c && c->in_use) /* the same text in use twice: an ordinary statement */
+        return sq_prepare(db, sql, out, err);
+    if (!c) {
+        if (d->ncache == SQ_CACHE)
+            return sq_prepare(db, sql, out, err);
+        sqlite3_stmt *s = NULL;
+        int rc = sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+        if (rc != SQLITE_OK)
+            return sq_fail(d->h, rc, err, "prepare");
+        char *copy = strdup(sql);
+        if (!copy) {
+            sqlite3_finalize(s);
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        }
+        c = &d->cache[d->ncache++];
+        *c = (sq_cached){.hash = h, .sql = copy, .s = s};
+    }
+    sq_stmt *st = calloc(1, sizeof *st);
+    if (!st)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    st->s = c->s;
+    st->cached = c;
+    st->base.db = db;
+    c->in_use = 1;
     *out = &st->base;
     return TJ_OK;
 }
@@ -168,23 +212,17 @@ static void sq_reset(store_stmt *st)
 {
     sqlite3_reset(S(st));
 }
-static void sq_finalize(store_stmt *st)
+static void sq_finalize(store_stmt *stb)
 {
-    sq_db *d = (sq_db *)st->db;
-    sqlite3_stmt *s = S(st);
+    sq_stmt *st = (sq_stmt *)stb;
+    if (st->cached) {
+        sqlite3_reset(st->s);
+        sqlite3_clear_bindings(st->s);
+        st->cached->in_use = 0;
+    } else {
+        sqlite3_finalize(st->s);
+    }
     free(st);
-    if (!s)
-        return;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    for (int i = 0; i < SQ_CACHE; i++)
-        if (!d->cache[i]) {
-            d->cache[i] = s;
-            return;
-        }
-    unsigned k = d->next++ % SQ_CACHE;
-    sqlite3_finalize(d->cache[k]);
-    d->cache[k] = s;
 }
 static const char *sq_col_text(store_stmt *st, int i)
 {
@@ -279,6 +317,7 @@ static const store_ops sq_ops = {
     .close = sq_close,
     .exec = sq_exec,
     .prepare = sq_prepare,
+    .prepare_cached = sq_prepare_cached,
     .bind_text = sq_bind_text,
     .bind_double = sq_bind_double,
     .bind_int64 = sq_bind_int64,

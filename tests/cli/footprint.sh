@@ -62,7 +62,8 @@ run_suite() {
         | grep -q True || fail "export content"
     # checked against a named rule
     "$T" calc "$M" --db "$DB" --save --rule no-such-rule --as alice >/dev/null 2>&1; [ $? = 2 ] || fail "unknown rule"
-    # the ledger has one entry per creation and save, in order
+    # the ledger explains every record; a footprint changed behind tanji's back is caught
+    "$T" ledger verify --db "$DB" >"$tmp/v.txt" || fail "ledger verify: $(cat "$tmp/v.txt")"
     echo "$DB"
 }
 
@@ -71,12 +72,23 @@ python3 - "$tmp/f.db" <<'PY' || fail "sqlite checks"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 kinds = [r[0] for r in c.execute("SELECT kind FROM ledger_entry ORDER BY idx")]
-assert kinds == ["organisation.create"] * 2 + ["principal.create"] * 2 + ["footprint.save"] * 2, kinds
+assert kinds == ["organisation.seed"] + ["organisation.create"] * 2 + ["principal.create"] * 2 + ["footprint.save"] * 2, kinds
 try:
     c.execute("UPDATE footprint SET total = 1"); raise SystemExit("footprint updated")
 except sqlite3.DatabaseError as e:
     assert "never changes" in str(e), e
 PY
+"$T" ledger verify --db "$tmp/f.db" >/dev/null || fail "verify before tampering"
+python3 - "$tmp/f.db" <<'PY' || fail "tamper"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("DROP TRIGGER footprint_immutable")
+c.execute("UPDATE footprint SET result = replace(result, '\"total\"', '\"total \"') WHERE replaces IS NULL")
+c.commit()
+PY
+"$T" ledger verify --db "$tmp/f.db" >"$tmp/v.txt"; rc=$?
+[ $rc = 6 ] || fail "tampered footprint: verify exit $rc"
+grep -q "^state *footprint" "$tmp/v.txt" || fail "tampered footprint not named: $(cat "$tmp/v.txt")"
 
 # another application's SQLite file is refused, byte for byte untouched
 python3 -c "import sqlite3; c=sqlite3.connect('$tmp/other.db'); c.execute('CREATE TABLE notes (t)'); c.commit()"

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.sheets[data[0] % SVC_SHEET_COUNT] = path;
     svc_activity_result res = {0};
     tj_error err;
-    if (svc_activity_to_model(&o, &res, &err) == TJ_OK)
+    if (svc_activity_to_model(NULL, &o, &res, &err) == TJ_OK)
         svc_activity_result_release(&res);
     unlink(path);
     return 0;

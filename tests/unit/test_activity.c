@@ -80,7 +80,7 @@ static void test_examples_build_valid_models(void **state)
         o.factors_csv = p[4];
         svc_activity_result res;
         tj_error err;
-        tj_status st = svc_activity_to_model(&o, &res, &err);
+        tj_status st = svc_activity_to_model(NULL, &o, &res, &err);
         if (st)
             fail_msg("%s: %s:%ld: %s", products[i], err.file, err.line, err.message);
         assert_int_equal(res.n_unmatched, 0);
@@ -133,7 +133,7 @@ static void test_matching_and_errors(void **state)
     o.factors_csv = fac;
     svc_activity_result res;
     tj_error err;
-    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_OK);
+    assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_OK);
     assert_int_equal(res.lines, 4);
     assert_int_equal(res.by_query, 1); /* alias, case-insensitive */
     assert_int_equal(res.by_id, 1);
@@ -149,17 +149,17 @@ static void test_matching_and_errors(void **state)
     svc_activity_result_release(&res);
     /* a bad amount names the file and line */
     write_file(bom, "物料,数量,单位\n钢材,12,kg\n钢材,-3,kg\n");
-    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_ERR_INPUT);
     assert_string_equal(err.file, bom);
     assert_int_equal(err.line, 3);
     /* missing columns */
     write_file(bom, "物料,单位\n钢材,kg\n");
-    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "amount"));
     /* factor without a source is refused */
     write_file(bom, "物料,数量,单位\n钢材,12,kg\n");
     write_file(fac, "id,value,unit,source\nx,1,kg,\n");
-    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "source"));
     remove(bom);
     remove(fac);
@@ -188,7 +188,7 @@ static void test_long_transport_names(void **state)
     o.sheets[SVC_SHEET_TRANSPORT] = tr;
     svc_activity_result res;
     tj_error err;
-    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_OK);
+    assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_OK);
     char *text = json_dumps(res.model, JSON_COMPACT);
     assert_non_null(text);
     char want[1024];

@@ -1,5 +1,5 @@
 /*
- * io/olca + services/olca_store: openLCA JSON-LD import, linking, allocation,
+ * io/olca + store/olca_sql: openLCA JSON-LD import, linking, allocation,
  * characterisation, persistence.
  *
  * Fixtures: tests/data/olca/v1 and v2 (the same hand-made example database in
@@ -19,7 +19,7 @@
 
 #include "calc/lca.h"
 #include "io/olca.h"
-#include "services/olca_store.h"
+#include "store/olca_sql.h"
 #include "store/store.h"
 #include "tj_testdb.h"
 
@@ -476,19 +476,19 @@ static void roundtrip(int pg)
     tj_error_clear(&err);
     assert_int_equal(store_open_ex(t->url, STORE_OPEN_MIGRATE, &s, &err), TJ_OK);
     olca_db *db = read_fixture("v1");
-    assert_int_equal(svc_olca_save(s, db, NULL, NULL, &err), TJ_OK);
-    svc_olca_counts c1, c2;
-    assert_int_equal(svc_olca_counts_get(s, &c1, &err), TJ_OK);
+    assert_int_equal(store_olca_save(s, db, NULL, NULL, &err), TJ_OK);
+    store_olca_counts c1, c2;
+    assert_int_equal(store_olca_counts_get(s, &c1, &err), TJ_OK);
     assert_int_equal(c1.processes, 5);
     assert_int_equal(c1.flows, 12);
     assert_int_equal(c1.exchanges, 21);
     assert_int_equal(c1.alloc_factors, 6);
-    assert_int_equal(svc_olca_save(s, db, NULL, NULL, &err), TJ_OK);
-    assert_int_equal(svc_olca_counts_get(s, &c2, &err), TJ_OK);
+    assert_int_equal(store_olca_save(s, db, NULL, NULL, &err), TJ_OK);
+    assert_int_equal(store_olca_counts_get(s, &c2, &err), TJ_OK);
     assert_memory_equal(&c1, &c2, sizeof c1);
 
     olca_db *back = NULL;
-    assert_int_equal(svc_olca_load(s, &back, &err), TJ_OK);
+    assert_int_equal(store_olca_load(s, &back, &err), TJ_OK);
     const olca_process *bs = &back->procs[olca_db_find_process(back, P_STEEL)];
     assert_int_equal(bs->ex[5].dist.kind, CALC_DIST_LOGNORMAL);
     NEAR(bs->ex[5].dist.b, 1.5);
@@ -506,7 +506,7 @@ static void roundtrip(int pg)
 
     /* all or nothing: a failing save (a table gone) leaves the data as it was */
     assert_int_equal(store_exec(s, "DROP TABLE olca_actor", &err), TJ_OK);
-    assert_int_not_equal(svc_olca_save(s, db, NULL, NULL, &err), TJ_OK);
+    assert_int_not_equal(store_olca_save(s, db, NULL, NULL, &err), TJ_OK);
     store_stmt *st = NULL;
     assert_int_equal(store_prepare(s, "SELECT COUNT(*) FROM olca_exchange", &st, &err), TJ_OK);
     assert_int_equal(store_step(st, &err), 1);

@@ -490,6 +490,53 @@ static void test_generated_lca_system(void **state)
     free(xi);
 }
 
+/* The loop's tolerance follows the whole system's: a demand whose consumer
+ * takes 1e6 times (or 1e-8 times) its usual inputs gives the loop a right-hand
+ * side far larger (smaller) than the demand; the block iterative solver must
+ * still meet 1e-9 on the whole system and agree with KLU. */
+static void test_block_loop_tolerance_follows_demand(void **state)
+{
+    (void)state;
+    const double scales[] = {1e6, 1e-8};
+    for (int sc = 0; sc < 2; sc++) {
+        calc_gen_system g;
+        calc_csc a;
+        gen_csc(CALC_GEN_LCA, 3000, 11, &g, &a);
+        int n = a.ncols, j = n - 1;
+        for (int p = a.colptr[j]; p < a.colptr[j + 1]; p++)
+            if (a.rowind[p] != j)
+                a.val[p] *= scales[sc];
+        double *f = calloc((size_t)n, sizeof(double)), *xb = calloc((size_t)n, sizeof(double)),
+               *xk = calloc((size_t)n, sizeof(double));
+        assert_true(f && xb && xk);
+        f[j] = 1.0;
+        calc_solver *b, *k;
+        tj_error err;
+        assert_int_equal(calc_solver_new(&a, CALC_SOLVER_BLOCK_ITERATIVE, 1e-9, &b, NULL, &err), TJ_OK);
+        assert_int_equal(calc_solver_new(&a, CALC_SOLVER_KLU, 1e-9, &k, NULL, &err), TJ_OK);
+        for (int rep = 0; rep < 2; rep++) { /* a first and a further (warm) demand */
+            if (calc_solver_solve(b, f, xb, &err) != TJ_OK)
+                fail_msg("scale %g: %s", scales[sc], err.message);
+            assert_true(calc_solver_last_residual(b) <= 1e-9);
+            assert_int_equal(calc_solver_solve(k, f, xk, &err), TJ_OK);
+            double m = 0;
+            for (int i = 0; i < n; i++)
+                m = fmax(m, fabs(xk[i]));
+            for (int i = 0; i < n; i++)
+                assert_true(fabs(xb[i] - xk[i]) <= 1e-7 * m);
+            f[j] = 2.0;
+            f[n / 2] = 1.0;
+        }
+        calc_solver_free(b);
+        calc_solver_free(k);
+        calc_csc_release(&a);
+        calc_gen_release(&g);
+        free(f);
+        free(xb);
+        free(xk);
+    }
+}
+
 static void test_auto_choice_and_reason(void **state)
 {
     (void)state;
@@ -503,6 +550,34 @@ static void test_auto_choice_and_reason(void **state)
     assert_int_equal(calc_solver_kind_of(s), CALC_SOLVER_KLU);
     assert_non_null(strstr(calc_solver_reason(s), "KLU: "));
     assert_non_null(strstr(calc_solver_reason(s), "fill"));
+    calc_solver_free(s);
+    calc_csc_release(&a);
+    calc_gen_release(&g);
+    /* A core of 600 processes (well over 4,096 non-zeros): BiCGSTAB is tried
+     * first, without KLU's symbolic analysis, and the reason says why; the
+     * solution matches KLU's. */
+    gen_csc(CALC_GEN_LCA, 4000, 5, &g, &a);
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_AUTO, 1e-9, &s, NULL, &err), TJ_OK);
+    assert_int_equal(calc_solver_kind_of(s), CALC_SOLVER_ITERATIVE);
+    assert_non_null(strstr(calc_solver_reason(s), "symbolic analysis"));
+    {
+        int n = a.ncols;
+        double *fb = calloc((size_t)n, sizeof(double)), *xa = calloc((size_t)n, sizeof(double)),
+               *xk = calloc((size_t)n, sizeof(double));
+        assert_true(fb && xa && xk);
+        fb[n - 1] = 1.0;
+        fb[n / 2] = 2.0;
+        calc_solver *k;
+        assert_int_equal(calc_solver_solve(s, fb, xa, &err), TJ_OK);
+        assert_int_equal(calc_solver_new(&a, CALC_SOLVER_KLU, 1e-9, &k, NULL, &err), TJ_OK);
+        assert_int_equal(calc_solver_solve(k, fb, xk, &err), TJ_OK);
+        for (int i = 0; i < n; i++)
+            assert_true(fabs(xa[i] - xk[i]) <= 1e-7 * (fabs(xk[i]) + 1e-12) + 1e-12);
+        calc_solver_free(k);
+        free(fb);
+        free(xa);
+        free(xk);
+    }
     calc_solver_free(s);
     calc_csc_release(&a);
     calc_gen_release(&g);
@@ -933,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_refactor_new_values),
         cmocka_unit_test(test_generated_lca_system),
         cmocka_unit_test(test_auto_choice_and_reason),
+        cmocka_unit_test(test_block_loop_tolerance_follows_demand),
         cmocka_unit_test(test_auto_structurally_singular_names_column),
         cmocka_unit_test(test_auto_falls_back_to_klu),
     };

@@ -34,6 +34,44 @@ static void test_triplets_sum_duplicates_and_map(void **state)
     assert_null(m.colptr);
 }
 
+/* Random triplets in shuffled order, with long columns (the merge-sort path)
+ * and many duplicates: rows sorted in each column, duplicates summed in
+ * triplet order (bit for bit), and the map pointing at each triplet's entry. */
+static void test_triplets_random_long_columns(void **state)
+{
+    (void)state;
+    enum { N = 50, NNZ = 6000 };
+    static int ri[NNZ], ci[NNZ], map[NNZ];
+    static double v[NNZ], dense[N][N];
+    uint64_t x = 12345;
+    memset(dense, 0, sizeof dense);
+    for (int k = 0; k < NNZ; k++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        ri[k] = (int)((x >> 33) % N);
+        ci[k] = (int)((x >> 13) % (k % 3 ? 5 : N)); /* columns 0..4 hold over 800 entries each */
+        v[k] = (double)((x >> 40) % 1000) / 7.0 - 50.0;
+        dense[ri[k]][ci[k]] += v[k];
+    }
+    calc_csc m;
+    tj_error err;
+    assert_int_equal(calc_csc_from_triplets(N, N, NNZ, ri, ci, v, &m, map, &err), TJ_OK);
+    int seen = 0;
+    for (int j = 0; j < N; j++)
+        for (int p = m.colptr[j]; p < m.colptr[j + 1]; p++) {
+            if (p > m.colptr[j])
+                assert_true(m.rowind[p] > m.rowind[p - 1]);
+            assert_true(m.val[p] == dense[m.rowind[p]][j]);
+            seen++;
+        }
+    assert_int_equal(seen, m.colptr[N]);
+    for (int k = 0; k < NNZ; k++) {
+        int p = map[k];
+        assert_int_equal(m.rowind[p], ri[k]);
+        assert_true(p >= m.colptr[ci[k]] && p < m.colptr[ci[k] + 1]);
+    }
+    calc_csc_release(&m);
+}
+
 static void test_triplets_reject_out_of_range(void **state)
 {
     (void)state;
@@ -135,6 +173,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_triplets_sum_duplicates_and_map),
+        cmocka_unit_test(test_triplets_random_long_columns),
         cmocka_unit_test(test_triplets_reject_out_of_range),
         cmocka_unit_test(test_empty_matrix),
         cmocka_unit_test(test_matvec_and_transpose),

@@ -621,7 +621,7 @@ static void test_activity_workbook(void **state)
     svc_activity_result res;
     tj_error err;
     tj_error_clear(&err);
-    assert_int_equal(svc_activity_to_model(&o, &res, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_ERR_INPUT);
     assert_string_equal(err.path, "物料清单!B12");
     assert_non_null(strstr(err.message, "amount \"3 kg\""));
     char buf[1200];
@@ -642,7 +642,7 @@ static void test_activity_workbook(void **state)
     o2.workbook = NULL;
     o2.sheets[SVC_SHEET_BOM] = tpath("bom-only.xlsx");
     o2.factors_csv = path; /* its factors sheet */
-    assert_int_equal(svc_activity_to_model(&o2, &res, &err), TJ_OK);
+    assert_int_equal(svc_activity_to_model(NULL, &o2, &res, &err), TJ_OK);
     assert_int_equal(res.lines, 2);
     assert_int_equal(res.by_query, 1);
     assert_int_equal(res.n_unmatched, 1);
@@ -655,15 +655,15 @@ static void test_activity_workbook(void **state)
     /* a workbook with no sheet of any kind */
     svc_activity_options o3 = o;
     o3.workbook = tpath("bom-only.xlsx");
-    assert_int_equal(svc_activity_to_model(&o3, &res, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_activity_to_model(NULL, &o3, &res, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "no sheet named bom"));
     o3.sheet_names[SVC_SHEET_BOM] = "sheet1";
     o3.factors_csv = path;
-    assert_int_equal(svc_activity_to_model(&o3, &res, &err), TJ_OK);
+    assert_int_equal(svc_activity_to_model(NULL, &o3, &res, &err), TJ_OK);
     assert_int_equal(res.n_sheets_ignored, 0);
     svc_activity_result_release(&res);
     o3.sheet_names[SVC_SHEET_ENERGY] = "能源";
-    assert_int_equal(svc_activity_to_model(&o3, &res, &err), TJ_ERR_INPUT);
+    assert_int_equal(svc_activity_to_model(NULL, &o3, &res, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "no sheet named \"能源\""));
 }
 

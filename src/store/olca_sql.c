@@ -1,8 +1,9 @@
 /*
- * services/olca_store: olca_db <-> olca_* tables.
+ * store/olca_sql: olca_db <-> olca_* tables.
  */
-#include "services/olca_store.h"
+#include "store/olca_sql.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ typedef int (*row_fn)(save_ctx *c, int item, int sub, const char **vals);
 /* Bulk-load rows produced by fn for items 0..nitems-1 and, per item,
  * sub-rows 0..nsub(item)-1 (nsub NULL: one row per item). */
 static tj_status bulk_rows(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
-                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, svc_olca_progress_fn progress,
+                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, store_olca_progress_fn progress,
                            void *user, const char *phase, tj_error *err)
 {
     store_bulk *b = NULL;
@@ -204,10 +205,33 @@ static int row_ent(save_ctx *c, int i, int k, const char **v)
 /* Upsert every row of an entity table through a staging table (bulk load,
  * then one INSERT ... SELECT ... ON CONFLICT), and delete the child rows
  * (tables in children[], column parent_col) of those ids. */
+/* 1 if table has no row, 0 if it has, or an error (a negative tj_status). */
+static int table_empty(store_db *db, const char *table, tj_error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", table);
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare(db, sql, &st, err);
+    if (rc != TJ_OK)
+        return (int)rc;
+    int r = store_step(st, err);
+    store_finalize(st);
+    return r < 0 ? r : !r;
+}
+
 static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
-                        int nitems, row_fn fn, const char *const *children, svc_olca_progress_fn progress,
+                        int nitems, row_fn fn, const char *const *children, store_olca_progress_fn progress,
                         void *user, const char *phase, tj_error *err)
 {
+    /* Into an empty table (the first import into a database) the rows go
+     * directly: the olca_db holds each id once, so nothing can conflict, and
+     * no child row can belong to an id that is not there yet. */
+    int empty = table_empty(db, table, err);
+    if (empty < 0)
+        return (tj_status)empty;
+    if (empty)
+        return bulk_rows(db, table, cols, ncols, c, nitems, NULL, fn, progress, user, phase, err);
+
     char *sql = NULL, *set = NULL, *list = NULL, stage[64];
     size_t setlen = 0, listlen = 0;
     FILE *fs = open_memstream(&set, &setlen), *fl = open_memstream(&list, &listlen);
@@ -266,7 +290,7 @@ static tj_status upsert(store_db *db, const char *table, const char *const *cols
     return rc;
 }
 
-tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn progress, void *user,
+tj_status store_olca_save(store_db *db, const olca_db *o, store_olca_progress_fn progress, void *user,
                         tj_error *err)
 {
     static const char *const ug_cols[] = {"id", "name", "ref_unit"};
@@ -328,7 +352,64 @@ tj_status svc_olca_save(store_db *db, const olca_db *o, svc_olca_progress_fn pro
 
 /* ---- load ---------------------------------------------------------------- */
 
-tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
+/* An exchange row as read, with its process and position. */
+typedef struct load_ex {
+    int proc;
+    int64_t idx;
+    olca_exchange e; /* provider owned until handed to the process */
+} load_ex;
+
+/* Hand the rows to their processes in (process, idx) order: a stable bucket
+ * pass by process, then insertion sort by idx within each process (rows are
+ * stored in that order, so this is linear in practice). */
+static tj_status add_loaded_exchanges(olca_db *o, load_ex *rows, size_t nrows, tj_error *err)
+{
+    size_t *start = calloc((size_t)o->nprocs + 1, sizeof *start);
+    size_t *order = malloc((nrows + 1) * sizeof *order);
+    tj_status rc = TJ_OK;
+    if (!start || !order) {
+        rc = NOMEM(err);
+        goto out;
+    }
+    for (size_t i = 0; i < nrows; i++)
+        start[rows[i].proc + 1]++;
+    for (int p = 0; p < o->nprocs; p++)
+        start[p + 1] += start[p];
+    for (size_t i = 0; i < nrows; i++)
+        order[start[rows[i].proc]++] = i;
+    for (int p = o->nprocs; p > 0; p--) /* back to the starts */
+        start[p] = start[p - 1];
+    start[0] = 0;
+    for (int p = 0; p < o->nprocs && rc == TJ_OK; p++) {
+        size_t *c = order + start[p], len = start[p + 1] - start[p];
+        for (size_t t = 1; t < len; t++) {
+            size_t k = c[t], u = t;
+            while (u > 0 && rows[c[u - 1]].idx > rows[k].idx) {
+                c[u] = c[u - 1];
+                u--;
+            }
+            c[u] = k;
+        }
+        olca_process *proc = &o->procs[p];
+        for (size_t t = 0; t < len; t++) {
+            olca_exchange *e = &rows[c[t]].e;
+            char *prov = e->provider;
+            e->provider = NULL;
+            if (olca_process_add_exchange(proc, e) != TJ_OK) {
+                e->provider = prov;
+                rc = NOMEM(err);
+                break;
+            }
+            proc->ex[proc->nex - 1].provider = prov;
+        }
+    }
+out:
+    free(start);
+    free(order);
+    return rc;
+}
+
+tj_status store_olca_load(store_db *db, olca_db **out, tj_error *err)
 {
     *out = NULL;
     olca_db *o = olca_db_new();
@@ -421,47 +502,71 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
     store_finalize(st);
     st = NULL;
 
-    /* exchanges, grouped by process */
+    /* Exchanges: read in storage order (a table scan; ORDER BY process, idx
+     * made SQLite walk the primary-key index and seek the table row by row,
+     * a third of the load), then put in (process, idx) order here. */
     if (rc == TJ_OK)
         rc = store_prepare(db,
                            "SELECT process, flow, is_input, avoided, is_qref, amount, provider, "
-                           "dist_kind, dist_a, dist_b, dist_c FROM olca_exchange ORDER BY process, idx",
+                           "dist_kind, dist_a, dist_b, dist_c, idx FROM olca_exchange",
                            &st, err);
     int pi = -1;
     const char *last = NULL;
     char *lastbuf = NULL;
+    load_ex *rows = NULL;
+    size_t nrows = 0, caprows = 0;
     while (rc == TJ_OK && (r = store_step(st, err)) == 1) {
         const char *pid = store_col_text(st, 0);
         if (!last || strcmp(last, pid)) {
             free(lastbuf);
             last = lastbuf = strdup(pid);
+            if (!lastbuf) {
+                rc = NOMEM(err);
+                break;
+            }
             pi = olca_db_find_process(o, pid);
         }
         int fi = olca_db_find_flow(o, store_col_text(st, 1));
         if (pi < 0 || fi < 0)
             continue; /* dangling rows cannot be used */
-        olca_exchange e = {0};
-        e.flow = fi;
-        e.input = (int)store_col_int64(st, 2);
-        e.avoided = (int)store_col_int64(st, 3);
-        e.qref = (int)store_col_int64(st, 4);
-        e.amount = store_col_double(st, 5);
-        e.provider = store_col_is_null(st, 6) ? NULL : (char *)store_col_text(st, 6);
+        if (nrows == caprows) {
+            size_t nc = caprows ? 2 * caprows : 4096;
+            load_ex *nr = realloc(rows, nc * sizeof *nr);
+            if (!nr) {
+                rc = NOMEM(err);
+                break;
+            }
+            rows = nr;
+            caprows = nc;
+        }
+        load_ex *x = &rows[nrows];
+        memset(x, 0, sizeof *x);
+        x->proc = pi;
+        x->idx = store_col_int64(st, 11);
+        olca_exchange *e = &x->e;
+        e->flow = fi;
+        e->input = (int)store_col_int64(st, 2);
+        e->avoided = (int)store_col_int64(st, 3);
+        e->qref = (int)store_col_int64(st, 4);
+        e->amount = store_col_double(st, 5);
+        if (!store_col_is_null(st, 6) && !(e->provider = strdup(store_col_text(st, 6)))) {
+            rc = NOMEM(err);
+            break;
+        }
+        nrows++;
         if (!store_col_is_null(st, 7)) {
             const char *k = store_col_text(st, 7);
-            e.dist.kind = !strcmp(k, "lognormal")    ? CALC_DIST_LOGNORMAL
-                          : !strcmp(k, "normal")     ? CALC_DIST_NORMAL
-                          : !strcmp(k, "triangular") ? CALC_DIST_TRIANGULAR
-                          : !strcmp(k, "uniform")    ? CALC_DIST_UNIFORM
-                                                     : CALC_DIST_NONE;
-            e.dist.a = store_col_double(st, 8);
-            e.dist.b = store_col_double(st, 9);
-            e.dist.c = store_col_double(st, 10);
-            if (calc_dist_check(&e.dist, NULL) != TJ_OK)
-                memset(&e.dist, 0, sizeof e.dist);
+            e->dist.kind = !strcmp(k, "lognormal")    ? CALC_DIST_LOGNORMAL
+                           : !strcmp(k, "normal")     ? CALC_DIST_NORMAL
+                           : !strcmp(k, "triangular") ? CALC_DIST_TRIANGULAR
+                           : !strcmp(k, "uniform")    ? CALC_DIST_UNIFORM
+                                                      : CALC_DIST_NONE;
+            e->dist.a = store_col_double(st, 8);
+            e->dist.b = store_col_double(st, 9);
+            e->dist.c = store_col_double(st, 10);
+            if (calc_dist_check(&e->dist, NULL) != TJ_OK)
+                memset(&e->dist, 0, sizeof e->dist);
         }
-        if (olca_process_add_exchange(&o->procs[pi], &e) != TJ_OK)
-            rc = NOMEM(err);
     }
     free(lastbuf);
     last = lastbuf = NULL;
@@ -469,6 +574,11 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
         rc = (tj_status)r;
     store_finalize(st);
     st = NULL;
+    if (rc == TJ_OK)
+        rc = add_loaded_exchanges(o, rows, nrows, err);
+    for (size_t i = 0; i < nrows; i++)
+        free(rows[i].e.provider); /* NULL where a process took it over */
+    free(rows);
 
     if (rc == TJ_OK)
         rc = store_prepare(db,
@@ -522,7 +632,7 @@ tj_status svc_olca_load(store_db *db, olca_db **out, tj_error *err)
     return TJ_OK;
 }
 
-tj_status svc_olca_counts_get(store_db *db, svc_olca_counts *c, tj_error *err)
+tj_status store_olca_counts_get(store_db *db, store_olca_counts *c, tj_error *err)
 {
     static const char *const tables[] = {
         "olca_unit_group", "olca_unit",       "olca_flow_property", "olca_flow",   "olca_process",
