@@ -254,6 +254,16 @@ tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc
         goto out;
     }
     direct_intensity(ctx, &ctx->b, ctx->q, ctx->qch);
+    /* an overflow (1e300 kg x 1e300 kg CO2e/kg) is said as such, with the
+     * process where it happens, not left to the solver as a NaN residual */
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(ctx->q[j])) {
+            rc = tj_error_set(err, TJ_ERR_NUMERIC, "processes",
+                              "overflow: the direct emissions of process '%s' exceed the range of numbers "
+                              "(about 1.8e308); check its amounts and factors / 数值溢出：过程“%s”的直接排放超出数值范围",
+                              sys->proc[j].id, sys->proc[j].id);
+            goto out;
+        }
     rc = dq_entries(ctx);
     if (rc != TJ_OK) {
         tj_error_set(err, rc, NULL, "out of memory");
@@ -691,6 +701,14 @@ tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int 
     memset(s, 0, (size_t)n * sizeof *s);
     ctx->f[col] = amount;
     rc = calc_solver_solve(ctx->solver, ctx->f, s, err);
+    for (int j = 0; j < n; j++)
+        if (!isfinite(s[j])) {
+            rc = tj_error_set(err, TJ_ERR_NUMERIC, "processes",
+                              "overflow: the amount of process '%s' needed for the demand of '%s' exceeds the range "
+                              "of numbers (about 1.8e308); check the amounts of its exchanges / 数值溢出：过程“%s”的需求量超出数值范围",
+                              sys->proc[j].id, sys->proc[col].id, sys->proc[j].id);
+            goto out;
+        }
     if (rc != TJ_OK) {
         tj_error_prefix(err, "solving for the demand of '%s'", sys->proc[col].id);
         goto out;
@@ -706,6 +724,13 @@ tj_status calc_context_footprint(calc_context *ctx, int col, double amount, int 
         res->stage[sys->proc[j].stage] += d;
         for (int c = 0; c < CALC_CH_COUNT; c++)
             res->channel[c] += ctx->qch[(size_t)c * (size_t)n + (size_t)j] * s[j];
+        if (!isfinite(d) || !isfinite(res->total)) {
+            rc = tj_error_set(err, TJ_ERR_NUMERIC, "processes",
+                              "overflow: the emissions of process '%s' in the footprint of '%s' exceed the range of "
+                              "numbers (about 1.8e308); check its amounts and factors / 数值溢出：过程“%s”的排放超出数值范围",
+                              sys->proc[j].id, sys->proc[col].id, sys->proc[j].id);
+            goto out;
+        }
     }
     rc = build_gases(ctx, res, err);
     if (rc != TJ_OK)

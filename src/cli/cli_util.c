@@ -1,4 +1,6 @@
 /* cli: small helpers shared by commands. */
+#include "io/output.h"
+#include "tanji/parse.h"
 #include "cli/cli_util.h"
 
 #include <errno.h>
@@ -8,11 +10,9 @@
 
 tj_status cli_parse_double(const char *s, const char *opt, double *out, tj_error *err)
 {
-    char *end = NULL;
-    errno = 0;
-    double d = s && *s ? strtod(s, &end) : NAN;
-    if (!s || !*s || *end || errno || !isfinite(d))
-        return tj_error_set(err, TJ_ERR_USAGE, opt, "\"%s\" is not a finite number", s ? s : "");
+    double d;
+    if (tj_parse_number(opt, s, &d, NULL))
+        return tj_error_set(err, TJ_ERR_USAGE, opt, "\"%s\" is not a finite decimal number", s ? s : "");
     *out = d;
     return TJ_OK;
 }
@@ -31,22 +31,48 @@ tj_status cli_parse_u64(const char *s, const char *opt, uint64_t max, uint64_t *
     return TJ_OK;
 }
 
+/* The outputs a command has open (a command opens one or two). */
+static io_out *open_outs[8];
+
 FILE *cli_open_output(const char *path, tj_error *err)
 {
-    if (!path || !strcmp(path, "-"))
-        return stdout;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    return f;
+    size_t i = 0;
+    while (i < sizeof open_outs / sizeof open_outs[0] && open_outs[i])
+        i++;
+    if (i == sizeof open_outs / sizeof open_outs[0]) {
+        tj_error_set(err, TJ_ERR_INTERNAL, NULL, "too many outputs open");
+        return NULL;
+    }
+    if (io_out_open(path, &open_outs[i], err))
+        return NULL;
+    return io_out_file(open_outs[i]);
+}
+
+static io_out **slot_of(FILE *f)
+{
+    for (size_t i = 0; f && i < sizeof open_outs / sizeof open_outs[0]; i++)
+        if (open_outs[i] && io_out_file(open_outs[i]) == f)
+            return &open_outs[i];
+    return NULL;
+}
+
+tj_status cli_commit_output(FILE *f, tj_error *err)
+{
+    io_out **s = slot_of(f);
+    if (!s)
+        return f == stdout ? io_out_check_stdout(err) : TJ_OK;
+    io_out *o = *s;
+    *s = NULL;
+    return io_out_commit(o, err);
 }
 
 void cli_close_output(FILE *f)
 {
-    if (f && f != stdout)
-        fclose(f);
-    else if (f)
-        fflush(f);
+    io_out **s = slot_of(f);
+    if (s) {
+        io_out_abort(*s);
+        *s = NULL;
+    }
 }
 
 const char *cli_db_url(const char *opt)

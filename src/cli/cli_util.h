@@ -14,8 +14,12 @@
 tj_status cli_parse_double(const char *s, const char *opt, double *out, tj_error *err);
 tj_status cli_parse_u64(const char *s, const char *opt, uint64_t max, uint64_t *out, tj_error *err);
 
-/* Open the output: "-" or NULL is stdout. */
+/* Open the output: "-" or NULL is stdout; a file is written under a
+ * temporary name (io/output.h).  cli_commit_output finishes it (flush,
+ * close, rename; TJ_ERR_IO naming the file on failure); cli_close_output
+ * discards an output that was not committed (no partial file is left). */
 FILE *cli_open_output(const char *path, tj_error *err);
+tj_status cli_commit_output(FILE *f, tj_error *err);
 void cli_close_output(FILE *f);
 
 /* The database a command uses: opt if given, else $TANJI_DB, else ./tanji.db. */

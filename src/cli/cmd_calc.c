@@ -223,10 +223,11 @@ int cmd_calc(int argc, char **argv)
         if (saved_id)
             fprintf(out, "Footprint record (碳足迹记录): %s\n", saved_id);
     }
-    if ((ferror(out) || fflush(out)) && !st)
-        st = tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write the result");
     if (st)
         goto fail;
+    if ((st = cli_commit_output(out, &err)))
+        goto fail;
+    out = NULL;
     goto done;
 fail:
     rc = cli_fail(&err);

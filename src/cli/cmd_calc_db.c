@@ -250,8 +250,10 @@ int cli_calc_db(int argc, char **argv)
             io_result_print_text(out, inv.sys, res, opt.gwp);
             svc_inventory_info_text(out, &inv);
         }
-        if ((ferror(out) || fflush(out)) && !st)
-            st = tj_error_set(&err, TJ_ERR_IO, output, "cannot write the result");
+        if (!st) {
+            st = cli_commit_output(out, &err);
+            out = NULL;
+        }
         if (st)
             rc = cli_fail(&err);
         goto out;
@@ -279,8 +281,13 @@ int cli_calc_db(int argc, char **argv)
         int bad = !j || json_dumpf(j, out, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0;
         fputc('\n', out);
         json_decref(j);
-        if (bad || ferror(out) || fflush(out)) {
-            tj_error_set(&err, TJ_ERR_IO, output, "cannot write the table");
+        if (bad)
+            tj_error_set_at(&err, TJ_ERR_IO, output ? output : "standard output", 0, 0, "cannot write the table");
+        else if (cli_commit_output(out, &err) == TJ_OK)
+            out = NULL;
+        else
+            bad = 1;
+        if (bad) {
             rc = cli_fail(&err);
             goto out;
         }

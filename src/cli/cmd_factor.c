@@ -571,19 +571,21 @@ static int do_export(svc_ctx *ctx, const opts *o)
         fprintf(stderr, "%lld factor version(s) written to %s\n", (long long)rows, o->output);
         return 0;
     }
-    FILE *out = stdout;
-    if (o->output && !(out = fopen(o->output, "w"))) {
-        free(words);
-        fprintf(stderr, "tanji factor export: cannot write %s\n", o->output);
-        return EXIT_INTERNAL;
-    }
     tj_error err;
+    tj_error_clear(&err);
+    FILE *out = cli_open_output(o->output, &err);
+    if (!out) {
+        free(words);
+        return cli_fail(&err);
+    }
     int64_t rows = 0;
     tj_status st =
         svc_factor_export(ctx, &q, o->format && !strcmp(o->format, "json") ? "json" : "csv", out, &rows, &err);
     free(words);
-    if (out != stdout && fclose(out) != 0 && st == TJ_OK)
-        st = tj_error_set(&err, TJ_ERR_IO, NULL, "cannot write %s", o->output);
+    if (st == TJ_OK)
+        st = cli_commit_output(out, &err);
+    else
+        cli_close_output(out);
     if (st != TJ_OK)
         return cli_fail(&err);
     if (o->output)

@@ -131,10 +131,9 @@ int cmd_footprint(int argc, char **argv)
                     json_string_value(json_object_get(f, "origin")));
         }
     }
-    if (ferror(out) || fflush(out)) {
-        tj_error_set(&err, TJ_ERR_IO, output, "cannot write the output");
+    if (cli_commit_output(out, &err))
         rc = cli_fail(&err);
-    }
+    out = NULL;
 done:
     cli_close_output(out);
     json_decref(j);

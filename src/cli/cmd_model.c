@@ -192,22 +192,21 @@ int cmd_model(int argc, char **argv)
         rc = EXIT_INPUT;
         goto out;
     }
-    FILE *f = outpath ? fopen(outpath, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "tanji model %s: cannot create %s: %s\n", cmd, outpath, strerror(errno));
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    int bad = json_dumpf(res.model, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF;
-    bad |= fflush(f) != 0 || ferror(f);
-    if (outpath)
-        bad |= fclose(f) != 0;
-    if (bad) {
-        fprintf(stderr, "tanji model %s: writing the model to %s failed\n", cmd,
-                outpath ? outpath : "standard output");
-        if (outpath)
-            unlink(outpath); /* no partial model left behind */
-        rc = EXIT_INTERNAL;
+    {
+        /* written under a temporary name, renamed when complete */
+        tj_error oerr;
+        tj_error_clear(&oerr);
+        FILE *f = cli_open_output(outpath, &oerr);
+        tj_status ost = f ? TJ_OK : oerr.code;
+        if (f && (json_dumpf(res.model, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF))
+            ost = tj_error_set_at(&oerr, TJ_ERR_IO, outpath ? outpath : "standard output", 0, 0,
+                                  "writing the model failed");
+        if (f && !ost)
+            ost = cli_commit_output(f, &oerr);
+        else if (f)
+            cli_close_output(f);
+        if (ost)
+            rc = cli_fail(&oerr);
     }
 out:
     svc_activity_result_release(&res);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "io/model.h"
 #include "io/report.h"
@@ -106,10 +107,9 @@ int cmd_report(int argc, char **argv)
             rc = cli_fail(&err);
         goto out;
     }
-    FILE *f = outpath ? fopen(outpath, "w") : stdout;
+    FILE *f = cli_open_output(outpath, &err);
     if (!f) {
-        fprintf(stderr, "tanji report: cannot create %s: %s\n", outpath, strerror(errno));
-        rc = EXIT_INTERNAL;
+        rc = cli_fail(&err);
         goto out;
     }
     if (!strcmp(format, "html"))
@@ -124,8 +124,10 @@ int cmd_report(int argc, char **argv)
             json_decref(j);
         }
     }
-    if (outpath && fclose(f) && !st)
-        st = tj_error_set(&err, TJ_ERR_IO, NULL, "writing %s failed", outpath);
+    if (!st)
+        st = cli_commit_output(f, &err);
+    else
+        cli_close_output(f);
     if (st)
         rc = cli_fail(&err);
 out:

@@ -1,7 +1,9 @@
 /* tanji command: dispatch to subcommands. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "io/output.h"
 #include "cli/commands.h"
 
 #define TANJI_VERSION "0.1.0"
@@ -82,9 +84,22 @@ int main(int argc, char **argv)
         puts("tanji " TANJI_VERSION);
         return 0;
     }
+    /* past a file-size limit a write fails with EFBIG and is reported,
+     * rather than the process being killed mid-file */
+    signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            /* whatever a command printed must have arrived: a full device or
+             * a failed write is an error, never exit 0 */
+            tj_error err;
+            tj_error_clear(&err);
+            if (io_out_check_stdout(&err)) {
+                cli_fail(&err);
+                return rc ? rc : EXIT_INTERNAL;
+            }
+            return rc;
+        }
     fprintf(stderr, "tanji: unknown command \"%s\" (see tanji --help)\n", argv[1]);
     return EXIT_USAGE;
 }

@@ -127,6 +127,28 @@ void tj_text_line_col(const char *s, size_t off, long *line, long *col)
     }
 }
 
+/* Count, over the text, the valid multi-byte UTF-8 characters and the
+ * bytes where UTF-8 decoding fails (skipping one byte each time). */
+static void utf8_census(const char *s, size_t len, size_t *good, size_t *bad)
+{
+    *good = *bad = 0;
+    size_t i = 0;
+    while (i < len) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t ok = tj_utf8_valid_prefix(s + i, len - i < 4 ? len - i : 4);
+        if (ok) {
+            (*good)++;
+            i += ok;
+        } else {
+            (*bad)++;
+            i++;
+        }
+    }
+}
+
 tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const char *encoding, char **out,
                           size_t *outlen, tj_error *err)
 {
@@ -134,6 +156,12 @@ tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const 
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
         data += 3;
         len -= 3;
+    }
+    const char *nul = memchr(data, 0, len);
+    if (nul) {
+        long l, c;
+        tj_text_line_col(data, (size_t)(nul - data), &l, &c);
+        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "a NUL byte in a text file; refused / 文本中含空字符");
     }
     int gb = encoding && (!strcasecmp(encoding, "gb18030") || !strcasecmp(encoding, "gbk") ||
                           !strcasecmp(encoding, "gb2312"));
@@ -151,10 +179,23 @@ tj_status tj_text_to_utf8(const char *name, const char *data, size_t len, const 
         *outlen = len;
         return TJ_OK;
     }
-    if (encoding && !gb) {
-        long l, c;
-        tj_text_line_col(data, bad, &l, &c);
-        return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c, "not valid UTF-8");
+    if (!gb) {
+        /* The per-file rule (docs/limits.md): undeclared text that is not
+         * valid UTF-8 is read as GB18030 only when it does not look like
+         * UTF-8, i.e. when fewer of its non-ASCII characters decode as
+         * UTF-8 than fail to; a UTF-8 file with a few stray bytes is
+         * refused at the first one, never re-read as GB18030. */
+        size_t good = 0, nbad = 0;
+        if (!encoding)
+            utf8_census(data, len, &good, &nbad);
+        if (encoding || good >= nbad) {
+            long l, c;
+            tj_text_line_col(data, bad, &l, &c);
+            return tj_error_set_at(err, TJ_ERR_INPUT, name, l, c,
+                                   "not valid UTF-8: byte 0x%02X (the file is read as UTF-8; save it as UTF-8 "
+                                   "or declare --encoding gb18030) / 非法 UTF-8 字节",
+                                   (unsigned)(unsigned char)data[bad]);
+        }
     }
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     if (cd == (iconv_t)-1)

@@ -1,4 +1,5 @@
 /* The tanji model file -> calc_system; see io/model.h and docs/model-format.md. */
+#include "tanji/parse.h"
 #include "io/model.h"
 
 #include <errno.h>
@@ -10,10 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io/input.h"
 #include "tanji/buf.h"
 #include "tanji/units.h"
 
 #define DEFAULT_MAX_BYTES ((size_t)64 << 20)
+/* One text value of a model (docs/limits.md). */
+#define IO_MODEL_TEXT_MAX 65536u
 
 void io_model_options_init(io_model_options *o)
 {
@@ -24,37 +28,7 @@ void io_model_options_init(io_model_options *o)
 
 tj_status io_read_file(const char *path, size_t max_bytes, char **out, size_t *len, tj_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "not a regular file");
-    }
-    if ((size_t)st.st_size > max_bytes) {
-        fclose(f);
-        return tj_error_set_at(err, TJ_ERR_INPUT, path, 0, 0,
-                               "file is %lld bytes, over the limit of %zu bytes",
-                               (long long)st.st_size, max_bytes);
-    }
-    size_t n = (size_t)st.st_size;
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        fclose(f);
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory reading %s", path);
-    }
-    size_t got = fread(buf, 1, n, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || got != n) {
-        free(buf);
-        return tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "read failed");
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return TJ_OK;
+    return io_input_read(path, max_bytes, out, len, err);
 }
 
 tj_status io_load_json_file(const char *path, size_t max_bytes, json_t **out, char *sha256_hex, tj_error *err)
@@ -201,6 +175,11 @@ static tj_status get_string(json_t *obj, const char *key, int required, const ch
         return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" must be a string", key);
     if (required && json_string_length(v) == 0)
         return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" must not be empty", key);
+    /* names, ids, units and notes are short; a longer text is refused, not
+     * cut (and never reaches a report's typesetting) */
+    if (json_string_length(v) > IO_MODEL_TEXT_MAX)
+        return tj_error_set(err, TJ_ERR_INPUT, path, "\"%s\" is longer than %u bytes (%zu); refused / 文本过长",
+                            key, IO_MODEL_TEXT_MAX, json_string_length(v));
     *out = json_string_value(v);
     return TJ_OK;
 }
@@ -1040,9 +1019,9 @@ static tj_status parse_product(parser *ps, json_t *prod)
             (st = get_string(rp, "start", 1, "product.reference_period", &s, err)) ||
             (st = get_string(rp, "end", 1, "product.reference_period", &e, err)))
             return st;
-        if (strlen(s) != 10 || strlen(e) != 10 || strcmp(s, e) > 0)
-            return tj_error_set(err, TJ_ERR_INPUT, "product.reference_period",
-                                "start and end must be dates YYYY-MM-DD with start <= end");
+        if ((st = tj_check_period("product.reference_period.start", s, "product.reference_period.end", e,
+                                  TJ_DATE_DAY, err)))
+            return st;
         m->period_start = xstrdup(s);
         m->period_end = xstrdup(e);
     }

@@ -2,6 +2,7 @@
  * io/olca: openLCA JSON-LD reader (olca-schema v1 and v2) into an olca_db.
  */
 #include "io/olca.h"
+#include "io/input.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -1012,7 +1013,7 @@ tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, siz
                             olca_report *rep, tj_error *err)
 {
     json_error_t jerr;
-    json_t *o = json_loadb(text, len, 0, &jerr);
+    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     tj_status st = TJ_OK;
     if (!o || !json_is_object(o)) {
         report_invalid(rep, "%s: not a JSON object (%s at line %d), skipped", name ? name : kind,
@@ -1153,64 +1154,34 @@ static int kind_in_pass(const char *kind, int pass)
 static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_progress_fn progress,
                           void *user, tj_error *err)
 {
-    int zerr = 0;
-    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
-    if (!z) {
-        zip_error_t ze;
-        zip_error_init_with_code(&ze, zerr);
-        int bad = zerr == ZIP_ER_NOZIP || zerr == ZIP_ER_INCONS;
-        tj_status st =
-            tj_error_set(err, bad ? TJ_ERR_INPUT : TJ_ERR_IO, NULL,
-                         "cannot open %s as a zip archive or folder: %s", path, zip_error_strerror(&ze));
-        zip_error_fini(&ze);
+    io_zip *z;
+    tj_status st = io_zip_open(path, NULL, &z, err);
+    if (st) {
+        tj_error_prefix(err, "cannot read %s as a zip archive or folder", path);
         return st;
     }
-    tj_status st = TJ_OK;
     char *buf = NULL;
-    size_t bufcap = 0;
-    zip_int64_t n = zip_get_num_entries(z, 0);
+    size_t bufcap = 0, n = io_zip_count(z);
     for (int pass = 1; pass <= 2 && st == TJ_OK; pass++) {
         long total = 0, done = 0;
         char kb[64];
-        for (zip_int64_t i = 0; i < n; i++) {
-            const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
+        for (size_t i = 0; i < n; i++) {
+            const char *name = io_zip_name(z, i);
             const char *kind = name ? kind_of(name, kb, sizeof kb) : NULL;
             if (kind && kind_in_pass(kind, pass))
                 total++;
         }
-        for (zip_int64_t i = 0; i < n && st == TJ_OK; i++) {
-            const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
+        for (size_t i = 0; i < n && st == TJ_OK; i++) {
+            const char *name = io_zip_name(z, i);
             const char *kind = name ? kind_of(name, kb, sizeof kb) : NULL;
             if (!kind || !kind_in_pass(kind, pass))
                 continue;
-            zip_stat_t zs;
-            if (zip_stat_index(z, (zip_uint64_t)i, 0, &zs) < 0 || !(zs.valid & ZIP_STAT_SIZE)) {
-                report_invalid(rep, "%s: cannot read from the archive, skipped", name);
-                continue;
-            }
-            if (zs.size > (zip_uint64_t)512 * 1024 * 1024) {
-                report_invalid(rep, "%s: larger than 512 MiB, skipped", name);
-                continue;
-            }
-            if (zs.size + 1 > bufcap) {
-                size_t nc = (size_t)zs.size + 1;
-                char *nb = realloc(buf, nc);
-                if (!nb) {
-                    st = NOMEM(err);
-                    break;
-                }
-                buf = nb;
-                bufcap = nc;
-            }
-            zip_file_t *zf = zip_fopen_index(z, (zip_uint64_t)i, 0);
-            zip_int64_t got = zf ? zip_fread(zf, buf, zs.size) : -1;
-            if (zf)
-                zip_fclose(zf);
-            if (got < 0 || (zip_uint64_t)got != zs.size) {
-                report_invalid(rep, "%s: cannot read from the archive, skipped", name);
-                continue;
-            }
-            st = olca_parse_entity(db, kind, buf, (size_t)got, name, rep, err);
+            /* a damaged or oversized entry refuses the whole archive: the
+             * import is all-or-nothing and a bomb is not read on */
+            size_t got;
+            if ((st = io_zip_read(z, i, &buf, &bufcap, &got, err)))
+                break;
+            st = olca_parse_entity(db, kind, buf, got, name, rep, err);
             done++;
             if (progress && (done % 64 == 0 || done == total))
                 progress(user, pass == 1 ? "reference data" : "processes", done, total);
@@ -1219,43 +1190,8 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
             olca_resolve_categories(db);
     }
     free(buf);
-    zip_discard(z);
+    io_zip_close(z);
     return st;
-}
-
-static tj_status read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return TJ_ERR_IO;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            size_t nc = cap ? cap * 2 : 65536 * 2;
-            char *nb = realloc(buf, nc);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return TJ_ERR_NOMEM;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        size_t got = fread(buf + n, 1, 65536, f);
-        n += got;
-        if (got < 65536)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return TJ_ERR_IO;
-    }
-    *out = buf;
-    *len = n;
-    return TJ_OK;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -1267,6 +1203,7 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
                                olca_progress_fn progress, void *user, tj_error *err)
 {
     char *dir = NULL;
+    io_input_limits lim = io_input_limits_default();
     if (asprintf(&dir, "%s/%s", root, kind) < 0)
         return NOMEM(err);
     DIR *d = opendir(dir);
@@ -1303,20 +1240,19 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
     for (size_t i = 0; i < n && st == TJ_OK; i++) {
         char *p = NULL, *text = NULL;
         size_t len = 0;
-        if (asprintf(&p, "%s/%s", dir, names[i]) < 0) {
+        if (asprintf(&p, "%s/%s", kind, names[i]) < 0) {
             st = NOMEM(err);
             break;
         }
-        tj_status rs = read_file(p, &text, &len);
-        if (rs == TJ_ERR_NOMEM) {
+        /* bounded; a link to a device or outside the folder is refused */
+        st = io_input_read_in(root, p, lim.max_entry_bytes, &text, &len, err);
+        if (st == TJ_OK) {
             free(p);
-            st = NOMEM(err);
-            break;
-        }
-        if (rs != TJ_OK) {
-            report_invalid(rep, "%s: cannot read (%s), skipped", p, strerror(errno));
-        } else {
-            st = olca_parse_entity(db, kind, text, len, p, rep, err);
+            p = NULL;
+            if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
+                st = NOMEM(err);
+            else
+                st = olca_parse_entity(db, kind, text, len, p, rep, err);
         }
         free(text);
         free(p);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/output.h"
 #include "io/report.h"
 
 #include "io/report_strings.h"
@@ -594,6 +595,11 @@ static cairo_status_t write_nowhere(void *closure, const unsigned char *data, un
     return CAIRO_STATUS_SUCCESS;
 }
 
+static cairo_status_t write_file(void *closure, const unsigned char *data, unsigned int length)
+{
+    return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
 tj_status io_report_write_pdf(const io_report *r, const char *path, tj_error *err)
 {
     pdf p = {0};
@@ -610,11 +616,17 @@ tj_status io_report_write_pdf(const io_report *r, const char *path, tj_error *er
     memset(&p, 0, sizeof p);
     p.r = r;
     p.npages = npages;
-    p.surf = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+    /* written under a temporary name, renamed when complete (io/output) */
+    io_out *o;
+    tj_status ost = io_out_open(path, &o, err);
+    if (ost)
+        return ost;
+    p.surf = cairo_pdf_surface_create_for_stream(write_file, io_out_file(o), PAGE_W, PAGE_H);
     if (cairo_surface_status(p.surf)) {
         tj_status st = tj_error_set(err, TJ_ERR_IO, NULL, "cannot create %s: %s", path,
                                     cairo_status_to_string(cairo_surface_status(p.surf)));
         cairo_surface_destroy(p.surf);
+        io_out_abort(o);
         return st;
     }
     char *meta = fmt("%s — %s", r->title, r->subtitle);
@@ -629,7 +641,9 @@ tj_status io_report_write_pdf(const io_report *r, const char *path, tj_error *er
     if (!cs)
         cs = cairo_surface_status(p.surf);
     cairo_surface_destroy(p.surf);
-    if (cs)
-        return tj_error_set(err, TJ_ERR_IO, NULL, "writing %s failed: %s", path, cairo_status_to_string(cs));
-    return TJ_OK;
+    if (cs) {
+        io_out_abort(o);
+        return tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "writing the PDF failed: %s", cairo_status_to_string(cs));
+    }
+    return io_out_commit(o, err);
 }

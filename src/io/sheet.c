@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "io/model.h"
 #include "tanji/text.h"
@@ -154,12 +157,14 @@ char *io_cell_trim(char *f, size_t *len)
 
 int io_file_is_zip(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* never blocks on a FIFO and never consumes a stream: only regular files */
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
         return 0;
+    struct stat st;
     unsigned char m[4] = {0};
-    size_t got = fread(m, 1, 4, f);
-    fclose(f);
+    ssize_t got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, m, 4) : 0;
+    close(fd);
     return got == 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4;
 }
 

@@ -110,14 +110,25 @@ static int parse_amount(const char *s, double *out)
     if (*p == '+')
         p++;
     int digits = 0, int_digits = 0;
+    int group = -1; /* digits since the last thousands separator, -1 before the first */
     for (; (*p >= '0' && *p <= '9') || (*p == ',' && int_digits && p[1] >= '0' && p[1] <= '9'); p++) {
-        if (*p == ',')
+        if (*p == ',') {
+            /* "1,234" is a thousands separator; "1,5" (a decimal comma) is
+             * not read as 15: separators must group three digits */
+            if ((group == -1 && int_digits > 3) || (group != -1 && group != 3))
+                return 0;
+            group = 0;
             continue;
+        }
+        if (group >= 0)
+            group++;
         if (n + 1 >= sizeof buf)
             return 0;
         buf[n++] = *p;
         digits++, int_digits++;
     }
+    if (group != -1 && group != 3)
+        return 0;
     if (*p == '.') {
         if (n + 1 >= sizeof buf)
             return 0;

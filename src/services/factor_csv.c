@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "io/input.h"
 #include "services/factors.h"
 #include "services/factors_internal.h"
 #include "services/regions.h"
@@ -37,11 +38,21 @@ void fx_csv_rows_release(csv_rows *r)
     memset(r, 0, sizeof *r);
 }
 
+/* One field of a factor file: names, sources and notes; longer is refused
+ * (never cut).  The same cap as a sheet's cell (io/sheet.h). */
+#define FX_FIELD_MAX ((size_t)128 << 10)
+/* Fields in one row. */
+#define FX_FIELDS_MAX 1000
+
 static void cb_field(void *s, size_t len, void *data)
 {
     csv_rows *r = data;
     if (r->oom)
         return;
+    if (len > FX_FIELD_MAX || r->cur.n >= FX_FIELDS_MAX) {
+        r->oom = 2; /* refused as too long / too wide */
+        return;
+    }
     if (r->cur.n == 0)
         r->cur.line = r->line;
     if (r->cur.n == r->curcap) {
@@ -92,6 +103,7 @@ tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    csv_set_blk_size(&p, 64 * 1024);
     size_t pos = 0;
     out->line = 0;
     tj_status rc = TJ_OK;
@@ -99,9 +111,26 @@ tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
         out->line++;
-        if (csv_parse(&p, text + pos, n, cb_field, cb_row, out) != n) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0, "CSV: %s",
-                                 csv_strerror(csv_error(&p)));
+        /* fed in slices so that a field growing past the cap is refused
+         * before it is buffered whole */
+        for (size_t off = 0; off < n && rc == TJ_OK;) {
+            size_t k = n - off < 65536 ? n - off : 65536;
+            if (csv_parse(&p, text + pos + off, k, cb_field, cb_row, out) != k)
+                rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0, "CSV: %s",
+                                     csv_strerror(csv_error(&p)));
+            else if (p.entry_pos > FX_FIELD_MAX)
+                out->oom = 2;
+            off += k;
+            if (out->oom)
+                break;
+        }
+        if (rc)
+            break;
+        if (out->oom == 2) {
+            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0,
+                                 "a field longer than %zu bytes or a row of more than %d fields; refused / "
+                                 "字段过长或列数过多",
+                                 FX_FIELD_MAX, FX_FIELDS_MAX);
             break;
         }
         if (out->oom) {
@@ -113,7 +142,9 @@ tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *
     if (rc == TJ_OK && csv_fini(&p, cb_field, cb_row, out) != 0)
         rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
     if (rc == TJ_OK && out->oom)
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        rc = out->oom == 2 ? tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0,
+                                             "a field longer than %zu bytes; refused / 字段过长", FX_FIELD_MAX)
+                           : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     csv_free(&p);
     if (rc != TJ_OK)
         fx_csv_rows_release(out);
@@ -130,41 +161,6 @@ int fx_csv_row_blank(const csv_row *r)
 }
 tj_status fx_read_file(const char *path, char **data, size_t *len, tj_error *err)
 {
-    *data = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return tj_error_set(err, TJ_ERR_IO, path, "cannot open %s: %s", path, strerror(errno));
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    tj_status rc = TJ_OK;
-    while (buf) {
-        if (n == cap) {
-            if (cap > SIZE_MAX / 2) {
-                rc = tj_error_set(err, TJ_ERR_INPUT, path, "file too large");
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, fp);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (!buf && rc == TJ_OK)
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    if (rc == TJ_OK && ferror(fp))
-        rc = tj_error_set(err, TJ_ERR_IO, path, "cannot read %s", path);
-    fclose(fp);
-    if (rc != TJ_OK) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = n;
-    return TJ_OK;
+    return io_input_read(path, 0, data, len, err);
 }
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "tanji/parse.h"
 #include "services/factors.h"
 #include "services/factors_internal.h"
 #include "services/regions.h"
@@ -147,12 +148,13 @@ static int parse_num(const char *s, double *out)
 {
     if (fx_empty(s))
         return 0;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (errno || *end || !isfinite(v))
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    double v;
+    if (tj_parse_number_n("value", s, n, &v, NULL))
         return -1;
     *out = v;
     return 1;

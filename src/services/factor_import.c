@@ -289,7 +289,7 @@ static tj_status parse_json_factors(const char *name, const char *text, size_t l
 {
     memset(out, 0, sizeof *out);
     json_error_t je;
-    json_t *root = json_loadb(text, len, 0, &je);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return tj_error_set_at(err, TJ_ERR_INPUT, name, je.line, je.column, "JSON: %s", je.text);
     json_t *arr = json_is_array(root) ? root : json_object_get(root, "factors");

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "tanji/parse.h"
+#include "io/input.h"
 #include "services/factors.h"
 #include "services/factors_internal.h"
 #include "services/regions.h"
@@ -187,12 +189,8 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
                 *ip = b;
             break;
         }
-        char *end;
-        errno = 0;
-        long v = strtol(t, &end, 10);
-        if (errno || *end || v < 0 || v > 1000000000)
-            rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "\"%s\" is not a whole number", t);
-        else
+        long long v;
+        if ((rc = tj_parse_int(fd->name, t, 0, 1000000000, &v, err)) == TJ_OK)
             *ip = (int)v;
         break;
     }
@@ -202,12 +200,8 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
             *dp = NAN;
             break;
         }
-        char *end;
-        errno = 0;
-        double v = strtod(t, &end);
-        if (errno || *end || !isfinite(v))
-            rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "\"%s\" is not a number", t);
-        else
+        double v;
+        if ((rc = tj_parse_number(fd->name, t, &v, err)) == TJ_OK)
             *dp = v;
         break;
     }
@@ -218,7 +212,7 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
         if (!n)
             break;
         json_error_t je;
-        json_t *j = json_loads(t, 0, &je);
+        json_t *j = json_loads(t, JSON_REJECT_DUPLICATES, &je);
         if (!j || !json_is_object(j)) {
             rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "not a JSON object: %s",
                               j ? "wrong type" : je.text);
@@ -233,6 +227,20 @@ tj_status svc_factor_set_field(svc_factor *f, const svc_field *fd, const char *t
                 rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "\"%s\" must be a number (kg CO2e per unit)",
                                   k);
                 break;
+            }
+            if (!strcmp(fd->name, "dqr")) {
+                /* PEF data-quality scores: the four criteria, each 1..5 */
+                if (strcmp(k, "TeR") && strcmp(k, "GeR") && strcmp(k, "TiR") && strcmp(k, "P")) {
+                    rc = tj_error_set(err, TJ_ERR_INPUT, fd->name,
+                                      "unknown data-quality criterion \"%.64s\" (TeR, GeR, TiR, P)", k);
+                    break;
+                }
+                if (!json_is_number(v)) {
+                    rc = tj_error_set(err, TJ_ERR_INPUT, fd->name, "dqr.%s must be a number from 1 to 5", k);
+                    break;
+                }
+                if ((rc = tj_check_dqr_score("dqr", json_number_value(v), err)))
+                    break;
             }
         }
         if (rc == TJ_OK) {
@@ -280,23 +288,6 @@ char *svc_factor_get_field(const svc_factor *f, const svc_field *fd)
 }
 
 /* ---- validation ------------------------------------------------------ */
-
-static int valid_date(const char *s)
-{
-    /* YYYY, YYYY-MM or YYYY-MM-DD */
-    size_t n = strlen(s);
-    if (n != 4 && n != 7 && n != 10)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i == 4 || i == 7) {
-            if (s[i] != '-')
-                return 0;
-        } else if (!isdigit((unsigned char)s[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 static int valid_evidence(const char *s)
 {
@@ -361,10 +352,16 @@ tj_status fx_validate(const svc_regions *regions, svc_factor *f, tj_error *err)
         return tj_error_set(err, TJ_ERR_INPUT, "traceable", "traceable must be yes or no");
     const char *dates[] = {f->valid_from, f->valid_to, f->source_date};
     const char *dnames[] = {"valid_from", "valid_to", "source_date"};
-    for (int i = 0; i < 3; i++)
-        if (!fx_empty(dates[i]) && !valid_date(dates[i]))
-            return tj_error_set(err, TJ_ERR_INPUT, dnames[i],
-                                "\"%s\" is not a date (YYYY-MM-DD, YYYY-MM or YYYY)", dates[i]);
+    const int forms = TJ_DATE_DAY | TJ_DATE_MONTH | TJ_DATE_YEAR;
+    for (int i = 0; i < 3; i++) {
+        tj_date d;
+        tj_status drc;
+        if (!fx_empty(dates[i]) && (drc = tj_parse_date(dnames[i], dates[i], forms, &d, err)))
+            return drc;
+    }
+    tj_status prc = tj_check_period("valid_from", f->valid_from, "valid_to", f->valid_to, forms, err);
+    if (prc)
+        return prc;
     if (!fx_empty(f->evidence) && !valid_evidence(f->evidence))
         return tj_error_set(
             err, TJ_ERR_INPUT, "evidence",
@@ -548,21 +545,17 @@ json_t *fx_factor_json(const svc_factor *f)
 }
 tj_status svc_evidence_digest_file(const char *path, char hex[65], tj_error *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return tj_error_set(err, TJ_ERR_IO, "evidence", "cannot open %s: %s", path, strerror(errno));
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        crypto_hash_sha256_update(&h, buf, n);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad)
-        return tj_error_set(err, TJ_ERR_IO, "evidence", "cannot read %s", path);
+    char *data;
+    size_t len;
+    tj_status rc = io_input_read(path, 0, &data, &len, err);
+    if (rc != TJ_OK) {
+        if (err)
+            snprintf(err->path, sizeof err->path, "evidence");
+        return rc;
+    }
     unsigned char d[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&h, d);
+    crypto_hash_sha256((unsigned char *)d, (const unsigned char *)data, len);
+    free(data);
     sodium_bin2hex(hex, 65, d, sizeof d);
     return TJ_OK;
 }

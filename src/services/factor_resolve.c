@@ -420,6 +420,9 @@ out:
 tj_status svc_factor_resolve(svc_ctx *ctx, const char *query, const char *region, int year,
                              svc_factor_resolution *out, tj_error *err)
 {
+    if (query && strlen(query) > SVC_FACTOR_QUERY_MAX)
+        return tj_error_set(err, TJ_ERR_INPUT, "query", "the query is longer than %u bytes; refused / 查询过长",
+                            SVC_FACTOR_QUERY_MAX);
     /* published versions only: public, no role needed */
     tj_status rc = resolve_name(ctx->db, query, region, year, out, err);
     if (rc != TJ_ERR_NOTFOUND || !strstr(err->message, "no published factor \""))

@@ -61,5 +61,9 @@ tj_status fx_search(store_db *db, const svc_factor_query *q, const char *visible
 
 tj_status svc_factor_search(svc_ctx *ctx, const svc_factor_query *q, svc_factor_list *out, tj_error *err)
 {
+    /* matching costs grow with the query's length: a query is a few words */
+    if (q && q->text && strlen(q->text) > SVC_FACTOR_QUERY_MAX)
+        return tj_error_set(err, TJ_ERR_INPUT, "query", "the search words are longer than %u bytes; refused / 检索词过长",
+                            SVC_FACTOR_QUERY_MAX);
     return fx_search(ctx->db, q, fx_visible_org(ctx), out, err);
 }

@@ -130,6 +130,10 @@ typedef struct svc_factor_list {
 } svc_factor_list;
 void svc_factor_list_release(svc_factor_list *l);
 
+/* The longest search or resolution query accepted (bytes); longer is
+ * refused (docs/limits.md). */
+#define SVC_FACTOR_QUERY_MAX 1024u
+
 typedef struct svc_factor_query {
     const char *text;     /* words in Chinese or English; all must match; NULL = any */
     const char *category; /* exact; NULL = any */

@@ -1,4 +1,5 @@
 /* Accounting rules: parsing, validation, precedence.  See rules.h. */
+#include "tanji/parse.h"
 #include "services/rules.h"
 
 #include "io/model.h"
@@ -207,13 +208,8 @@ static tj_status get_num(pctx *c, json_t *obj, const char *key, const char *path
 
 static int valid_date(const char *s)
 {
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    tj_date d;
+    return tj_parse_date("date", s, TJ_DATE_DAY, &d, NULL) == TJ_OK;
 }
 
 const char *svc_rule_region_code(const char *code)

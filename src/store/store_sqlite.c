@@ -5,6 +5,7 @@
  */
 #include "store/store_internal.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,15 +47,47 @@ static sqlite3 *H(store_db *db)
     return ((sq_db *)db)->h;
 }
 
+/* Milliseconds a writer waits for another process's write transaction:
+ * TANJI_BUSY_TIMEOUT_MS, default 5000 (docs/limits.md). */
+static int busy_timeout_ms(void)
+{
+    const char *s = getenv("TANJI_BUSY_TIMEOUT_MS");
+    long v = s && *s ? strtol(s, NULL, 10) : 5000;
+    return v >= 0 && v <= 3600000 ? (int)v : 5000;
+}
+
+/* 1 when rc (with the handle's errno) means the disk or the file size limit
+ * is full. */
+static int is_full(sqlite3 *h, int rc)
+{
+    int prim = rc & 0xff;
+    if (prim == SQLITE_FULL)
+        return 1;
+    if (prim == SQLITE_IOERR && h) {
+        int e = sqlite3_system_errno(h);
+        return e == ENOSPC || e == EDQUOT || e == EFBIG;
+    }
+    return 0;
+}
+
 static tj_status sq_fail(sqlite3 *h, int rc, tj_error *err, const char *what)
 {
     int prim = rc & 0xff;
     tj_status code = TJ_ERR_DB;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return tj_error_set(err, TJ_ERR_DB, "db",
+                            "busy: another tanji process is writing to the database; try again (waited %.1f s) / "
+                            "数据库正忙：另一个 tanji 进程正在写入，请稍后重试",
+                            busy_timeout_ms() / 1000.0);
+    if (is_full(h, rc))
+        return tj_error_set(err, TJ_ERR_IO, "db",
+                            "disk full: the database cannot grow (%s); nothing was changed / 磁盘已满，未做任何更改",
+                            h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
     if (prim == SQLITE_CONSTRAINT)
         code = TJ_ERR_CONFLICT;
     else if (prim == SQLITE_NOMEM)
         code = TJ_ERR_NOMEM;
-    else if (prim == SQLITE_CANTOPEN || prim == SQLITE_IOERR || prim == SQLITE_FULL)
+    else if (prim == SQLITE_CANTOPEN || prim == SQLITE_IOERR)
         code = TJ_ERR_IO;
     return tj_error_set(err, code, NULL, "sqlite: %s: %s", what, h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
 }
@@ -374,6 +407,8 @@ tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj
     if (flags & STORE_OPEN_MIGRATE)
         oflags |= SQLITE_OPEN_CREATE;
     int rc = sqlite3_open_v2(path, &db->h, oflags, NULL);
+    if (rc == SQLITE_OK)
+        sqlite3_busy_timeout(db->h, busy_timeout_ms());
     tj_status owner = rc == SQLITE_OK ? sq_check_owner(db->h, path, flags, err) : TJ_OK;
     if (owner != TJ_OK) {
         sqlite3_close_v2(db->h);
@@ -389,7 +424,7 @@ tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj
     }
     db->base.ops = &sq_ops;
     db->base.kind = STORE_SQLITE;
-    sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_busy_timeout(db->h, busy_timeout_ms());
     sqlite3_create_function(db->h, "tj_fts_token", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sq_fts_token,
                             NULL, NULL);
     sqlite3_extended_result_codes(db->h, 1);
@@ -400,8 +435,11 @@ tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj
                       "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        tj_status st = tj_error_set(err, TJ_ERR_IO, "db", "cannot use SQLite database %s: %s", path,
-                                    sqlite3_errmsg(db->h));
+        int prim = rc & 0xff;
+        tj_status st = prim == SQLITE_BUSY || prim == SQLITE_LOCKED || is_full(db->h, rc)
+                           ? sq_fail(db->h, rc, err, "open")
+                           : tj_error_set(err, TJ_ERR_IO, "db", "cannot use SQLite database %s: %s", path,
+                                          sqlite3_errmsg(db->h));
         sqlite3_close_v2(db->h);
         free(db);
         return st;

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Benchmark (issue 17): a 1,000,000-line factor import and a 100,000-line
+# activity sheet, through the CLI, with wall time, CPU time and peak memory.
+# Targets: import under 30 s, activity sheet under 3 s on 2 cores.
+#
+# usage: bench/bench_import.sh [build/tanji] [FACTOR_LINES] [ACTIVITY_LINES]
+set -u
+T=${1:-build/tanji}
+NF=${2:-1000000}
+NA=${3:-100000}
+T=$(cd "$(dirname "$T")" && pwd)/$(basename "$T")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 - "$tmp" "$NF" "$NA" <<'PY'
+import random, sys
+d, nf, na = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(1)
+with open(d + "/factors.csv", "w") as out:
+    out.write("id,name_zh,name_en,aliases,category,unit,value,gases,boundary,region,ref_year,source_doc,"
+              "source_publisher,source_date,method,gwp_set,quality\n")
+    for i in range(nf):
+        v = r.uniform(0.01, 1000)
+        out.write('bench-%07d,测试材料%d,Bench material %d,material %d|item %d,materials.metal,kg,%.6g,'
+                  '"{""CO2"": %.6g}",cradle-to-gate,CN,2023,Bench generated data (not real),tanji bench,'
+                  '2024-01-01,generated,AR6,example\n' % (i, i, i, i % 977, i % 131, v, v))
+# the activity sheet: a bill of materials matched against a factor table of
+# 2,000 factors (by id for half the lines, by name for the rest)
+with open(d + "/table.csv", "w") as out:
+    out.write("id,name_zh,name_en,value,unit,source,example\n")
+    for i in range(2000):
+        out.write("tf-%d,材料%d,material %d,%.4g,t,bench generated (not real),true\n" % (i, i, i, r.uniform(0.1, 10)))
+with open(d + "/bom.csv", "w") as out:
+    out.write("物料,数量,单位,因子,数据类型,TeR,GeR,TiR,P,备注\n")
+    for i in range(na):
+        k = r.randrange(2000)
+        out.write("材料%d,%.3f,t,%s,secondary,3,3,2,3,bench\n" % (k, r.uniform(0.1, 5), "tf-%d" % k if i % 2 else ""))
+PY
+ls -l "$tmp"/factors.csv "$tmp"/bom.csv | awk '{print $5, $9}'
+"$T" migrate --db "$tmp/b.db" > /dev/null || exit 1
+echo "== factor import of $NF lines"
+/usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" "$T" factor import "$tmp/factors.csv" --db "$tmp/b.db"
+echo "== activity sheet of $NA lines (model from-csv)"
+/usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KB" "$T" model from-csv --product bench --unit t \
+    --bom "$tmp/bom.csv" --factors "$tmp/table.csv" -o "$tmp/model.json"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
