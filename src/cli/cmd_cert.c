@@ -414,11 +414,8 @@ static int label_graphic(svc_ctx *ctx, inst_opts *o, int png)
             rc = fail(&err);
         else {
             fputs(svg, f);
-            if (ferror(f) || fflush(f)) {
-                tj_error_set(&err, TJ_ERR_IO, out, "cannot write the SVG");
+            if (cli_commit_output(f, &err))
                 rc = fail(&err);
-            }
-            cli_close_output(f);
         }
         free(svg);
     }
@@ -459,7 +456,8 @@ int cmd_label(int argc, char **argv)
         else {
             if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0)
                 fputc('\n', f);
-            cli_close_output(f);
+            if (cli_commit_output(f, &err))
+                rc = fail(&err);
         }
         json_decref(j);
     } else if ((!strcmp(sub, "svg") || !strcmp(sub, "png")) && o.npos == 2)

@@ -217,7 +217,8 @@ int cmd_registry(int argc, char **argv)
             rc = cli_fail(&err);
         else {
             fputs(text, f);
-            cli_close_output(f);
+            if (cli_commit_output(f, &err))
+                rc = cli_fail(&err);
         }
         free(text);
     } else {

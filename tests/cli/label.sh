@@ -58,7 +58,7 @@ case "$num" in CN-530000-20[0-9][0-9]-000001) ;; *) fail "label number: $out" ;;
 
 "$T" label export "$num" -o "$tmp/label.json" || fail export
 "$T" cert key export >"$tmp/keyring.json" || fail "keyring"
-"$T" label verify "$tmp/label.json" --keyring "$tmp/keyring.json" >/dev/null 2>&1 || fail "offline verify"
+"$T" label verify "$tmp/label.json" --keyring "$tmp/keyring.json" >"$tmp/v.out" 2>&1 || fail "offline verify: $(cat "$tmp/v.out")"
 "$T" label verify "$tmp/label.json" --keyring "$tmp/body.pub" >/dev/null 2>&1 || fail "offline verify, one key"
 python3 - "$tmp/label.json" "$tmp/altered.json" <<'PY'
 import json, sys
