@@ -23,6 +23,7 @@ static const command commands[] = {
     {"rule", cmd_rule, "list, show and find accounting rules", "核算规则：列出、查看、查找适用规则"},
     {"migrate", cmd_migrate, "create or upgrade the database schema (operator)", "建库或升级数据库结构（运维）"},
     {"admin", cmd_admin, "organisations and users (operator)", "组织与用户管理（运维）"},
+    {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
 };
 

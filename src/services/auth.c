@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "services/account.h"
 #include "services/factors.h"
 #include "store/accounts.h"
 #include "store/auth_sql.h"
@@ -112,6 +113,26 @@ tj_status svc_user_set_password(svc_ctx *ctx, const char *user, const char *pass
     }
     free(hash);
     store_principal_release(&p);
+    return rc;
+}
+
+tj_status svc_user_add(svc_ctx *ctx, const char *name, const char *org, const char *roles, const char *password,
+                       char **id_out, tj_error *err)
+{
+    *id_out = NULL;
+    tj_status rc = svc_require(ctx, SVC_ROLE_OPERATOR, "create users", err);
+    if (rc || (password && (rc = check_password(password, err))) || (rc = svc_begin(ctx, err)))
+        return rc;
+    if (!(rc = svc_user_create(ctx, name, org, roles, id_out, err)) && password)
+        rc = svc_user_set_password(ctx, *id_out, password, err);
+    if (!rc)
+        rc = svc_commit(ctx, err);
+    else
+        svc_rollback(ctx);
+    if (rc) {
+        free(*id_out);
+        *id_out = NULL;
+    }
     return rc;
 }
 

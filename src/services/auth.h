@@ -43,6 +43,9 @@ void svc_secret_free(char *s);
 
 /* Set a user's password: the operator for anyone, a user for itself. */
 tj_status svc_user_set_password(svc_ctx *ctx, const char *user, const char *password, tj_error *err);
+/* A new user (svc_user_create) with a password, in one transaction. */
+tj_status svc_user_add(svc_ctx *ctx, const char *name, const char *org, const char *roles, const char *password,
+                       char **id_out, tj_error *err);
 /* Disable or enable a principal (operator); disabling revokes its tokens. */
 tj_status svc_principal_set_disabled(svc_ctx *ctx, const char *name, int disabled, tj_error *err);
 

@@ -3,7 +3,9 @@
 
 #include <sodium.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ledger/ledger.h"
 #include "services/factors.h"
@@ -44,12 +46,12 @@ static tj_status canonical_body(const json_t *model, char **text, char digest[65
 
 static const char *product_name(const json_t *model)
 {
-    json_t *p = json_object_get(model, "product");
-    const char *s = json_string_value(json_object_get(p, "name_zh"));
+    json_t *p = json_object_get(model, "product"), *n = json_object_get(p, "name");
+    const char *s = json_string_value(json_object_get(n, "zh"));
     if (!s)
-        s = json_string_value(json_object_get(p, "name_en"));
+        s = json_string_value(json_object_get(n, "en"));
     if (!s)
-        s = json_string_value(json_object_get(p, "name"));
+        s = json_string_value(n);
     return s;
 }
 
@@ -306,4 +308,79 @@ tj_status svc_model_list(svc_ctx *ctx, int limit, int offset, json_t **out, tj_e
     free(ms);
     *out = a;
     return TJ_OK;
+}
+
+tj_status svc_model_create_from_workbook(svc_ctx *ctx, const char *name, const char *data, size_t len,
+                                         svc_activity_options *opt, char **id_out, json_t **report, tj_error *err)
+{
+    *id_out = NULL;
+    if (report)
+        *report = NULL;
+    tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "create models", err);
+    if (rc)
+        return rc;
+    if (len < 4 || memcmp(data, "PK\003\004", 4))
+        return tj_error_set(err, TJ_ERR_INPUT, "workbook", "the upload is not an .xlsx workbook / 上传文件不是 xlsx 工作簿");
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096];
+    int pn = snprintf(path, sizeof path, "%s/tanji-sheets-XXXXXX.xlsx", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (pn <= 0 || (size_t)pn >= sizeof path)
+        return tj_error_set(err, TJ_ERR_IO, NULL, "TMPDIR is too long");
+    int fd = mkstemps(path, 5);
+    if (fd < 0)
+        return tj_error_set(err, TJ_ERR_IO, NULL, "cannot create a temporary file");
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    int ok = off == len && close(fd) == 0;
+    if (!ok) {
+        unlink(path);
+        return tj_error_set(err, TJ_ERR_IO, NULL, "cannot write a temporary file");
+    }
+    opt->workbook = path;
+    rc = svc_model_create_from_sheets(ctx, name, opt, id_out, report, err);
+    opt->workbook = NULL;
+    if (rc && err && !strncmp(err->file, path, strlen(path)))
+        snprintf(err->file, sizeof err->file, "upload.xlsx"); /* not the temporary name */
+    unlink(path);
+    return rc;
+}
+
+tj_status svc_model_check(svc_ctx *ctx, const svc_ruleset *set, const char *model_id, const json_t *model,
+                          const char *rule, const char *region, int zh, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    json_t *doc = NULL;
+    tj_status rc;
+    if (model_id) {
+        json_t *m = NULL;
+        if ((rc = svc_model_get(ctx, model_id, 1, &m, err)))
+            return rc;
+        doc = json_incref(json_object_get(m, "model"));
+        json_decref(m);
+    } else if (json_is_object(model)) {
+        doc = json_incref((json_t *)model);
+    } else {
+        return tj_error_set(err, TJ_ERR_INPUT, "model_id", "give model_id or model / 须给出 model_id 或 model");
+    }
+    const svc_rule *r = NULL;
+    char *why = NULL;
+    svc_check_result res;
+    memset(&res, 0, sizeof res);
+    if (!(rc = svc_check_pick_rule(set, doc, rule, region, 0, zh, &r, &why, err)) &&
+        !(rc = svc_check_model(r, doc, NULL, &res, err))) {
+        *out = svc_check_to_json(r, model_id ? model_id : "model", &res);
+        if (*out && why)
+            json_object_set_new(*out, "why", json_string(why));
+        if (!*out)
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        svc_check_result_release(&res);
+    }
+    free(why);
+    json_decref(doc);
+    return rc;
 }

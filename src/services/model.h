@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "services/activity.h"
+#include "services/check.h"
 #include "services/ctx.h"
 #include "store/model_sql.h"
 
@@ -31,6 +32,15 @@ tj_status svc_model_create(svc_ctx *ctx, const char *name, const json_t *model, 
  * unmatched: [...]} about the lines matched. */
 tj_status svc_model_create_from_sheets(svc_ctx *ctx, const char *name, svc_activity_options *opt, char **id_out,
                                        json_t **report, tj_error *err);
+/* The same from an uploaded .xlsx workbook (data, len): kept in a private
+ * temporary file while it is read. */
+tj_status svc_model_create_from_workbook(svc_ctx *ctx, const char *name, const char *data, size_t len,
+                                         svc_activity_options *opt, char **id_out, json_t **report, tj_error *err);
+/* Check a stored model (model_id) or a given one (model) against its rule
+ * (rule: id[@version], NULL: the one that applies in region / the model's
+ * geography) from set.  *out: svc_check_to_json with "why". */
+tj_status svc_model_check(svc_ctx *ctx, const svc_ruleset *set, const char *model_id, const json_t *model,
+                          const char *rule, const char *region, int zh, json_t **out, tj_error *err);
 /* whole = 0: summary; 1: with the model body ("model"). */
 tj_status svc_model_get(svc_ctx *ctx, const char *id, int whole, json_t **out, tj_error *err);
 /* The model's JSON text (for calculations); *text malloc'ed. */
