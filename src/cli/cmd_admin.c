@@ -6,7 +6,9 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "ledger/ledger.h"
 #include "services/account.h"
+#include "services/ledger_svc.h"
 #include "store/store.h"
 
 static void migrate_usage(FILE *out)
@@ -78,7 +80,8 @@ int cmd_migrate(int argc, char **argv)
 
 static void admin_usage(FILE *out)
 {
-    fputs("usage: tanji admin org add NAME --kind KIND [--region CODE]\n"
+    fputs("usage: tanji admin init [--key PATH]\n"
+          "       tanji admin org add NAME --kind KIND [--region CODE]\n"
           "       tanji admin org list\n"
           "       tanji admin user add NAME --org ORG --roles ROLE[,ROLE...]\n"
           "       tanji admin user list [--org ORG]\n",
@@ -89,8 +92,63 @@ static void admin_usage(FILE *out)
           "expert_panel 专家组, certification_body 认证机构, regulator 主管部门, operator 运营方.\n"
           "ROLE: operator, enterprise, submitter, reviewer, verifier, regulator.\n"
           "Commands act as the local operator unless --as (or $TANJI_AS) names a user; creating\n"
-          "organisations and users is the operator's.  Every creation is a ledger entry.\n",
+          "organisations and users is the operator's.  Every creation is a ledger entry.\n\n"
+          "init (初始化): migrate the database, create the ledger's Ed25519 key file if absent\n"
+          "(mode 0600; --key, else $TANJI_LEDGER_KEY, else the SQLite file's path + \".ledger-key\";\n"
+          "PostgreSQL needs one of the first two), write the public key to KEYFILE.pub, record the\n"
+          "operator organisation in the ledger and sign the first tree head.  The secret key is\n"
+          "never printed; keep the file safe and backed up (密钥文件请妥善保管).\n",
           out);
+}
+
+static int admin_init(const char *db_opt, const char *as, const char *key_opt, int json)
+{
+    tj_error err;
+    tj_error_clear(&err);
+    const char *url = cli_db_url(db_opt);
+    store_db *db = NULL;
+    if (store_open_ex(url, STORE_OPEN_MIGRATE, &db, &err))
+        return cli_fail(&err);
+    store_close(db);
+    db = NULL;
+    char *key_path = cli_ledger_key_path(key_opt, url, &err);
+    if (!key_path)
+        return cli_fail(&err);
+    svc_ctx ctx;
+    if (cli_open_ctx(db_opt, as, &db, &ctx, &err)) {
+        free(key_path);
+        return cli_fail(&err);
+    }
+    ledger_key key;
+    ledger_head head;
+    int created = 0, code = 0;
+    if (svc_ledger_init(&ctx, key_path, &key, &created, &head, &err)) {
+        code = cli_fail(&err);
+    } else {
+        char pk[2 * LEDGER_PK_SIZE + 1], *pub_path = NULL;
+        ledger_pk_hex(key.pk, pk);
+        ledger_key_wipe(&key);
+        FILE *f = asprintf(&pub_path, "%s.pub", key_path) < 0 ? NULL : fopen(pub_path, "w");
+        if (!f || fprintf(f, "%s\n", pk) < 0 || fclose(f)) {
+            tj_error_set(&err, TJ_ERR_IO, pub_path, "cannot write the public key file");
+            code = cli_fail(&err);
+        } else if (json) {
+            json_t *j = json_pack("{s:s,s:b,s:s,s:s,s:o}", "key_file", key_path, "key_created", created,
+                                  "public_key_file", pub_path, "public_key", pk, "head", ledger_head_json(&head));
+            json_dumpf(j, stdout, JSON_INDENT(2));
+            putchar('\n');
+            json_decref(j);
+        } else {
+            printf("%s %s\npublic key 公钥: %s (also in %s)\nsigned head 签名树头: %lld entries\n",
+                   created ? "ledger key created / 已创建台账密钥:" : "ledger key kept / 沿用已有密钥:", key_path, pk,
+                   pub_path, (long long)head.tree_size);
+        }
+        free(pub_path);
+    }
+    free(key_path);
+    svc_ctx_release(&ctx);
+    store_close(db);
+    return code;
 }
 
 int cmd_admin(int argc, char **argv)
@@ -99,7 +157,7 @@ int cmd_admin(int argc, char **argv)
     if (handled)
         return server_rc;
     const char *db_opt = NULL, *as = NULL, *format = "text", *kind = NULL, *region = NULL, *org = NULL,
-               *roles = NULL;
+               *roles = NULL, *key = NULL;
     const char *pos[4];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -121,6 +179,8 @@ int cmd_admin(int argc, char **argv)
             org = v;
         } else if ((v = opt_value(argc, argv, &i, "--roles"))) {
             roles = v;
+        } else if ((v = opt_value(argc, argv, &i, "--key"))) {
+            key = v;
         } else if (argv[i][0] == '-' || npos == 4) {
             fprintf(stderr, "tanji admin: unexpected argument %s (see tanji admin --help)\n", argv[i]);
             return EXIT_USAGE;
@@ -132,6 +192,8 @@ int cmd_admin(int argc, char **argv)
         fprintf(stderr, "tanji admin: --format must be text or json\n");
         return EXIT_USAGE;
     }
+    if (npos == 1 && !strcmp(pos[0], "init"))
+        return admin_init(db_opt, as, key, !strcmp(format, "json"));
     int is_org = npos >= 2 && !strcmp(pos[0], "org"), is_user = npos >= 2 && !strcmp(pos[0], "user");
     int add = npos == 3 && !strcmp(pos[1], "add"), list = npos == 2 && !strcmp(pos[1], "list");
     if (!(is_org || is_user) || !(add || list)) {

@@ -17,6 +17,7 @@ enum {
     EXIT_INTERNAL = 3, /* internal, I/O or database error */
     EXIT_NONCONFORM = 4, /* tanji check: the model does not conform to its rule */
     EXIT_SKIPPED = 5,    /* done as asked, but some input was skipped (import --skip-invalid) */
+    EXIT_TAMPERED = 6,   /* tanji ledger verify / verify-proof: problems found, proof does not hold */
 };
 
 /* Print "tanji: <formatted error>" to stderr and return the exit code that
@@ -37,6 +38,11 @@ int cmd_model(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_footprint(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+/* The ledger key file: opt, else $TANJI_LEDGER_KEY, else next to a SQLite
+ * database (PATH.ledger-key); malloc'ed, NULL with err set (PostgreSQL
+ * without either). */
+char *cli_ledger_key_path(const char *opt, const char *db_url, tj_error *err);
 int cmd_serve(int argc, char **argv);
 /* tanji admin sub-commands of the server (cmd_admin_server.c): *handled = 1
  * when argv was one of them, then the exit code is returned. */

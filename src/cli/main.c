@@ -22,7 +22,8 @@ static const command commands[] = {
     {"report", cmd_report, "write a footprint report (HTML, PDF, JSON)", "生成碳足迹报告"},
     {"rule", cmd_rule, "list, show and find accounting rules", "核算规则：列出、查看、查找适用规则"},
     {"migrate", cmd_migrate, "create or upgrade the database schema (operator)", "建库或升级数据库结构（运维）"},
-    {"admin", cmd_admin, "organisations and users (operator)", "组织与用户管理（运维）"},
+    {"admin", cmd_admin, "ledger key, organisations and users (operator)", "初始化台账密钥、组织与用户管理（运维）"},
+    {"ledger", cmd_ledger, "the tamper-evident ledger: heads, proofs, verify", "防篡改台账：树头、证明、校验"},
     {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
 };
@@ -38,7 +39,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-10s %s / %s\n", commands[i].name, commands[i].summary_en,
                 commands[i].summary_zh);
     fprintf(out, "\nexit codes: 0 ok, 1 usage error, 2 bad input, 3 internal/I-O/database error,\n"
-                 "            4 model does not conform to its rule (tanji check)\n");
+                 "            4 model does not conform to its rule (tanji check),\n"
+                 "            6 ledger verification found problems or a proof does not hold\n");
 }
 
 int cli_exit_code(tj_status st)

@@ -1,4 +1,4 @@
-/* ledger: appending entries; see ledger.h. */
+/* ledger: appending entries, the stored tree, proofs; see ledger.h. */
 #include "ledger/ledger.h"
 
 #include <sodium.h>
@@ -6,42 +6,36 @@
 #include <string.h>
 #include <time.h>
 
-char *ledger_canonical_json(const json_t *v)
-{
-    return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY);
-}
-
-static void to_hex(const unsigned char *b, size_t n, char *hex)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        hex[2 * i] = digits[b[i] >> 4];
-        hex[2 * i + 1] = digits[b[i] & 15];
-    }
-    hex[2 * n] = '\0';
-}
+#include "store/ledger_sql.h"
 
 tj_status ledger_digest_json(const json_t *v, char hex[65], tj_error *err)
 {
-    char *c = ledger_canonical_json(v);
-    if (!c)
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)c, strlen(c));
+    char *c = NULL;
+    size_t len = 0;
+    tj_status rc = ledger_jcs(v, &c, &len, err);
+    if (rc)
+        return rc;
+    merkle_hash h;
+    crypto_hash_sha256(h.b, (const unsigned char *)c, len);
     free(c);
-    to_hex(h, sizeof h, hex);
+    merkle_to_hex(&h, hex);
     return TJ_OK;
 }
 
-static void leaf_hash(const char *data, char hex[65])
+/* Fetch nodes from the node table (merkle_fetch_fn). */
+static tj_status fetch_nodes(void *arg, const int64_t *ids, size_t n, merkle_hash *out, tj_error *err)
 {
-    crypto_hash_sha256_state s;
-    unsigned char zero = 0, h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&s);
-    crypto_hash_sha256_update(&s, &zero, 1);
-    crypto_hash_sha256_update(&s, (const unsigned char *)data, strlen(data));
-    crypto_hash_sha256_final(&s, h);
-    to_hex(h, sizeof h, hex);
+    store_db *db = arg;
+    char(*hex)[65] = malloc(n * sizeof *hex);
+    if (!hex)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    tj_status rc = store_ledger_node_get(db, ids, n, hex, err);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (merkle_from_hex(hex[i], &out[i]))
+            rc = tj_error_set(err, TJ_ERR_DB, NULL, "ledger node %lld holds no hash: run tanji ledger verify",
+                              (long long)ids[i]);
+    free(hex);
+    return rc;
 }
 
 tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_out, tj_error *err)
@@ -63,49 +57,84 @@ tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_o
                              e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
                              "object_type", e->object_type, "org", e->org, "state_digest",
                              e->state ? state_digest : NULL);
-    char *data = body ? ledger_canonical_json(body) : NULL;
+    if (!body)
+        return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
+    char *data = NULL;
+    size_t len = 0;
+    rc = ledger_jcs(body, &data, &len, err);
     json_decref(body);
-    if (!data)
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    char leaf[65];
-    leaf_hash(data, leaf);
-    store_stmt *st = NULL;
+    if (rc)
+        return rc;
     int64_t index = 0;
     /* One appender at a time: PostgreSQL takes a transaction-scoped lock,
      * SQLite's writer lock (BEGIN IMMEDIATE) already serialises. */
-    if (store_backend(db) == STORE_POSTGRES && (rc = store_exec(db, "SELECT pg_advisory_xact_lock(74697)", err)))
+    if ((rc = store_ledger_lock(db, err)) || (rc = store_ledger_tree_size(db, &index, err)))
         goto out;
-    if ((rc = store_prepare_cached(db, "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry", &st, err)))
-        goto out;
-    int r = store_step(st, err);
-    if (r < 0) {
-        rc = (tj_status)r;
+    if (index >= MERKLE_MAX_LEAVES) {
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL, "the ledger is full (2^40 entries)");
         goto out;
     }
-    index = store_col_int64(st, 0);
-    store_finalize(st);
-    st = NULL;
-    if ((rc = store_prepare_cached(db,
-                                   "INSERT INTO ledger_entry (idx, at, kind, object_type, object_id, actor, org, "
-                                   "state_digest, body, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   &st, err)))
+    store_ledger_row row = {.idx = index,
+                            .at = at,
+                            .kind = e->kind,
+                            .object_type = e->object_type,
+                            .object_id = e->object_id,
+                            .actor = e->actor,
+                            .org = e->org,
+                            .state_digest = e->state ? state_digest : NULL,
+                            .body = data};
+    if ((rc = store_ledger_entry_insert(db, &row, err)))
         goto out;
-    store_bind_int64(st, 1, index);
-    store_bind_text(st, 2, at);
-    store_bind_text(st, 3, e->kind);
-    store_bind_text(st, 4, e->object_type);
-    store_bind_text(st, 5, e->object_id);
-    store_bind_text(st, 6, e->actor);
-    store_bind_text(st, 7, e->org);
-    store_bind_text(st, 8, e->state ? state_digest : NULL);
-    store_bind_text(st, 9, data);
-    store_bind_text(st, 10, leaf);
-    if ((r = store_step(st, err)) < 0)
-        rc = (tj_status)r;
-    else if (index_out)
+    /* The leaf, then every complete subtree it completes: node (L, j) with
+     * (index + 1) a multiple of 2^L; its left child is a stored node. */
+    merkle_hash h;
+    char hex[65];
+    merkle_leaf_hash(data, len, &h);
+    merkle_to_hex(&h, hex);
+    if ((rc = store_ledger_node_put(db, merkle_node_id(0, index), hex, err)))
+        goto out;
+    int levels = 0;
+    while (((index + 1) >> levels & 1) == 0)
+        levels++; /* trailing zeros of index + 1 */
+    if (levels) {
+        int64_t lefts[64];
+        merkle_hash lh[64];
+        for (int l = 1; l <= levels; l++)
+            lefts[l - 1] = merkle_node_id(l - 1, ((index + 1) >> (l - 1)) - 2);
+        if ((rc = fetch_nodes(db, lefts, (size_t)levels, lh, err)))
+            goto out;
+        for (int l = 1; l <= levels; l++) {
+            merkle_node_hash(&lh[l - 1], &h, &h);
+            merkle_to_hex(&h, hex);
+            if ((rc = store_ledger_node_put(db, merkle_node_id(l, ((index + 1) >> l) - 1), hex, err)))
+                goto out;
+        }
+    }
+    if (index_out)
         *index_out = index;
 out:
-    store_finalize(st);
     free(data);
     return rc;
+}
+
+tj_status ledger_size(store_db *db, int64_t *size, tj_error *err)
+{
+    return store_ledger_tree_size(db, size, err);
+}
+
+tj_status ledger_root(store_db *db, int64_t size, merkle_hash *root, tj_error *err)
+{
+    return merkle_root(fetch_nodes, db, size, root, err);
+}
+
+tj_status ledger_inclusion_proof(store_db *db, int64_t index, int64_t size, merkle_hash *proof, size_t *n,
+                                 tj_error *err)
+{
+    return merkle_inclusion_proof(fetch_nodes, db, index, size, proof, n, err);
+}
+
+tj_status ledger_consistency_proof(store_db *db, int64_t from, int64_t to, merkle_hash *proof, size_t *n,
+                                   tj_error *err)
+{
+    return merkle_consistency_proof(fetch_nodes, db, from, to, proof, n, err);
 }

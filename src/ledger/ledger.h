@@ -6,10 +6,17 @@
  * (RFC 8785) of {actor, at, change, kind, object_id, object_type, org,
  * state_digest}; leaves form a Merkle tree hashed as in Certificate
  * Transparency (RFC 6962 / RFC 9162: leaf = SHA-256(0x00 || data), node =
- * SHA-256(0x01 || left || right)).
+ * SHA-256(0x01 || left || right)).  Appending also stores the hash of every
+ * complete subtree the new leaf completes (amortised two rows an entry), so
+ * a root or a proof reads O(log n) stored hashes.
+ *
+ * Tree heads {root_hash, signed_at, tree_size, type} are signed with
+ * Ed25519 (libsodium) over their canonical JSON; the key pair lives in a
+ * file (mode 0600) made by ledger_key_create.  docs/ledger.md describes the
+ * formats.
  *
  * Ownership: ledger_entry_in points to the caller's data; nothing is
- * consumed.
+ * consumed.  Returned strings and JSON values belong to the caller.
  */
 #ifndef LEDGER_LEDGER_H
 #define LEDGER_LEDGER_H
@@ -17,6 +24,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "ledger/merkle.h"
 #include "store/store.h"
 #include "tanji/error.h"
 
@@ -35,10 +43,73 @@ typedef struct ledger_entry_in {
  * PostgreSQL) are serialised, so indexes are dense and the log one. */
 tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_out, tj_error *err);
 
-/* Canonical JSON (RFC 8785) of v into a malloc'ed NUL-terminated string. */
+/* ---- canonical JSON (RFC 8785) ------------------------------------------ */
+
+/* Canonical JSON of v into a malloc'ed NUL-terminated string (*len its
+ * length, may be NULL).  Refuses NaN, infinities and integers beyond
+ * +-2^53 (TJ_ERR_INPUT). */
+tj_status ledger_jcs(const json_t *v, char **out, size_t *len, tj_error *err);
+/* The same, NULL on any error. */
 char *ledger_canonical_json(const json_t *v);
+/* One IEEE-754 double as ECMAScript serialises it; -1 for NaN/Infinity. */
+#define LEDGER_JCS_NUMBER_SIZE 32
+int ledger_jcs_number(double d, char out[LEDGER_JCS_NUMBER_SIZE]);
 
 /* SHA-256 of the canonical JSON of v as 64 lower-case hex digits. */
 tj_status ledger_digest_json(const json_t *v, char hex[65], tj_error *err);
+
+/* ---- the tree in the database -------------------------------------------- */
+
+/* The size of the tree (leaves in the node table). */
+tj_status ledger_size(store_db *db, int64_t *size, tj_error *err);
+tj_status ledger_root(store_db *db, int64_t size, merkle_hash *root, tj_error *err);
+tj_status ledger_inclusion_proof(store_db *db, int64_t index, int64_t size, merkle_hash *proof, size_t *n,
+                                 tj_error *err);
+tj_status ledger_consistency_proof(store_db *db, int64_t from, int64_t to, merkle_hash *proof, size_t *n,
+                                   tj_error *err);
+
+/* ---- keys and signed tree heads ------------------------------------------- */
+
+#define LEDGER_PK_SIZE 32
+typedef struct ledger_key {
+    unsigned char pk[LEDGER_PK_SIZE];
+    unsigned char sk[64];
+} ledger_key;
+
+/* Create a new key pair in a new file at path (mode 0600; an existing file
+ * is never overwritten: TJ_ERR_CONFLICT). */
+tj_status ledger_key_create(const char *path, ledger_key *key, tj_error *err);
+/* Load a key file; refuses one that others may read (mode & 077). */
+tj_status ledger_key_load(const char *path, ledger_key *key, tj_error *err);
+/* Wipe the secret. */
+void ledger_key_wipe(ledger_key *key);
+void ledger_pk_hex(const unsigned char pk[LEDGER_PK_SIZE], char hex[2 * LEDGER_PK_SIZE + 1]);
+int ledger_pk_from_hex(const char *hex, unsigned char pk[LEDGER_PK_SIZE]);
+
+typedef struct ledger_head {
+    int64_t tree_size;
+    merkle_hash root;
+    char signed_at[32]; /* RFC 3339 UTC, seconds */
+    unsigned char public_key[LEDGER_PK_SIZE];
+    unsigned char signature[64];
+} ledger_head;
+
+/* The signed bytes: canonical JSON of {root_hash, signed_at, tree_size,
+ * type: "tanji-ledger-head/v1"}, malloc'ed. */
+char *ledger_head_message(const ledger_head *h);
+tj_status ledger_head_sign(ledger_head *h, const ledger_key *key, tj_error *err);
+/* 1 when h's signature is valid for public key pk (NULL: h's own key). */
+int ledger_head_signature_ok(const ledger_head *h, const unsigned char *pk);
+/* JSON form {tree_size, root_hash, signed_at, public_key, signature} and
+ * back (TJ_ERR_INPUT naming the field that is wrong). */
+json_t *ledger_head_json(const ledger_head *h);
+tj_status ledger_head_from_json(const json_t *j, ledger_head *h, tj_error *err);
+
+/* Check a proof file (as `tanji ledger proof` writes) offline with only the
+ * public key pk: the signatures of its head(s), then the Merkle proof.
+ * *ok 1 when everything holds; else *why (static text) says what failed.
+ * Returns non-OK only for a document that is not a proof at all. */
+tj_status ledger_verify_proof_json(const json_t *doc, const unsigned char pk[LEDGER_PK_SIZE], int *ok,
+                                   const char **why, tj_error *err);
 
 #endif

@@ -51,8 +51,7 @@ tj_status svc_org_create(svc_ctx *ctx, const char *name, const char *kind, const
                    .region = region && *region ? (char *)region : NULL, .created_at = at};
     if (!o.id)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    json_t *state = json_pack("{s:s,s:s,s:s,s:s?,s:s}", "id", o.id, "name", name, "kind", kind, "region", o.region,
-                              "created_at", at);
+    json_t *state = svc_org_state(&o);
     if ((rc = svc_begin(ctx, err)) == TJ_OK) {
         store_org existing;
         if (store_org_get(ctx->db, name, &existing, NULL) == TJ_OK) {
@@ -76,10 +75,16 @@ tj_status svc_org_create(svc_ctx *ctx, const char *name, const char *kind, const
     return rc;
 }
 
-static json_t *org_json(const store_org *o)
+json_t *svc_org_state(const store_org *o)
 {
     return json_pack("{s:s,s:s,s:s,s:s?,s:s}", "id", o->id, "name", o->name, "kind", o->kind, "region", o->region,
                      "created_at", o->created_at);
+}
+
+json_t *svc_principal_state(const store_principal *p)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "id", p->id, "kind", p->kind, "name", p->name, "org_id", p->org_id,
+                     "roles", p->roles, "disabled", p->disabled);
 }
 
 tj_status svc_org_list(svc_ctx *ctx, json_t **out, tj_error *err)
@@ -94,7 +99,7 @@ tj_status svc_org_list(svc_ctx *ctx, json_t **out, tj_error *err)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         if (all || svc_owns(ctx, orgs[i].id))
-            json_array_append_new(a, org_json(&orgs[i]));
+            json_array_append_new(a, svc_org_state(&orgs[i]));
         store_org_release(&orgs[i]);
     }
     free(orgs);
@@ -130,8 +135,7 @@ tj_status svc_user_create(svc_ctx *ctx, const char *name, const char *org, const
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         goto out;
     }
-    state = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "id", p.id, "kind", "user", "name", name, "org_id", o.id,
-                      "roles", canon, "disabled", 0);
+    state = svc_principal_state(&p);
     if ((rc = svc_begin(ctx, err)))
         goto out;
     store_principal existing;

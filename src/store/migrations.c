@@ -453,9 +453,15 @@ static const char current_postgres[] =
     "DROP INDEX factor_version_region;\n";
 
 /* ---- 10: the ledger ------------------------------------------------------
- * One row per entry, in leaf order (idx from 0, dense).  body is the leaf
- * data (canonical JSON), leaf_hash its RFC 6962 leaf hash in hex.  The
- * columns beside body repeat what it holds, for lookups by object. */
+ * ledger_entry: one row per entry, in leaf order (idx from 0, dense).  body
+ *   is the leaf data (canonical JSON, RFC 8785); the columns beside it
+ *   repeat what it holds, for lookups by object.
+ * ledger_node: the hash (hex) of every complete subtree of the Merkle tree
+ *   (RFC 6962), written as leaves arrive: node = level * 2^40 + index, the
+ *   subtree of leaves [index * 2^level, (index + 1) * 2^level); level 0 are
+ *   the leaf hashes.  Proofs and tree heads read O(log n) of them.
+ * ledger_head: signed tree heads (Ed25519 over the canonical JSON of
+ *   {root_hash, signed_at, tree_size, type}), seq from 0 in signing order. */
 #define LEDGER_TABLES(INT_T, TEXT_T) \
     "CREATE TABLE ledger_entry (\n" \
     "  idx " INT_T " PRIMARY KEY,\n" \
@@ -466,9 +472,18 @@ static const char current_postgres[] =
     "  actor TEXT NOT NULL,\n" \
     "  org TEXT,\n" \
     "  state_digest TEXT,\n" \
-    "  body TEXT NOT NULL,\n" \
-    "  leaf_hash TEXT NOT NULL)" TEXT_T ";\n" \
-    "CREATE INDEX ledger_entry_object ON ledger_entry (object_type, object_id, idx);\n"
+    "  body TEXT NOT NULL)" TEXT_T ";\n" \
+    "CREATE INDEX ledger_entry_object ON ledger_entry (object_type, object_id, idx);\n" \
+    "CREATE TABLE ledger_node (\n" \
+    "  node " INT_T " PRIMARY KEY,\n" \
+    "  hash TEXT NOT NULL)" TEXT_T ";\n" \
+    "CREATE TABLE ledger_head (\n" \
+    "  seq " INT_T " PRIMARY KEY,\n" \
+    "  tree_size " INT_T " NOT NULL,\n" \
+    "  root_hash TEXT NOT NULL,\n" \
+    "  signed_at TEXT NOT NULL,\n" \
+    "  public_key TEXT NOT NULL,\n" \
+    "  signature TEXT NOT NULL)" TEXT_T ";\n"
 static const char ledger_sqlite[] = LEDGER_TABLES("INTEGER", " STRICT");
 static const char ledger_postgres[] = LEDGER_TABLES("BIGINT", "");
 

@@ -1,0 +1,59 @@
+/*
+ * ledger state sources: for each object type, the current state of every
+ * object of that type as its service records it (see ledger_verify.h).
+ *
+ * To add a type: write a function that reads every object of the type
+ * from the database (through store/) and calls emit(arg, id, state) with
+ * the same state JSON the service passes to svc_record (build it with the
+ * same function, as svc_org_state here), then add a line to the table.
+ * For factor versions and footprints: a source "factor_version" emitting
+ * the state the factor workflow records for each version, and "footprint"
+ * emitting each saved footprint's record.
+ */
+#include <stdlib.h>
+
+#include "services/account.h"
+#include "services/ledger_verify.h"
+#include "store/accounts.h"
+
+static tj_status organisations(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    store_org *orgs = NULL;
+    size_t n = 0;
+    tj_status rc = store_org_list(db, &orgs, &n, err);
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = rc ? NULL : svc_org_state(&orgs[i]);
+        if (!rc && !s)
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if (!rc)
+            rc = emit(arg, orgs[i].id, s, err);
+        json_decref(s);
+        store_org_release(&orgs[i]);
+    }
+    free(orgs);
+    return rc;
+}
+
+static tj_status principals(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    store_principal *ps = NULL;
+    size_t n = 0;
+    tj_status rc = store_principal_list(db, NULL, &ps, &n, err);
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = rc ? NULL : svc_principal_state(&ps[i]);
+        if (!rc && !s)
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if (!rc)
+            rc = emit(arg, ps[i].id, s, err);
+        json_decref(s);
+        store_principal_release(&ps[i]);
+    }
+    free(ps);
+    return rc;
+}
+
+const ledger_state_source ledger_state_sources[] = {
+    {"organisation", organisations},
+    {"principal", principals},
+    {NULL, NULL},
+};
