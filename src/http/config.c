@@ -16,6 +16,8 @@ const char *const http_config_keys[][2] = {
     {"rules_dir", "directory of accounting rules (default: the shipped ones)"},
     {"access_log", "JSON-lines access log: a file, - for standard output, empty for none (default -)"},
     {"node", "this node's name, for jobs it claims (default: host name and process id)"},
+    {"ledger_key", "the ledger's key file (tanji admin init): sign a tree head every head_interval s when the log grew"},
+    {"head_interval", "seconds between signed tree heads (default 10)"},
     {"threads", "HTTP worker threads (default: number of CPUs)"},
     {"job_workers", "calculation job threads (default 1; 0: this node runs no jobs)"},
     {"max_body", "largest JSON body, bytes (default 1048576)"},
@@ -46,6 +48,7 @@ void http_config_defaults(http_config *c)
     c->rate = 50;
     c->burst = 200;
     c->max_connections = 1024;
+    c->head_interval = 10;
 }
 
 void http_config_release(http_config *c)
@@ -57,6 +60,7 @@ void http_config_release(http_config *c)
     free(c->rules_dir);
     free(c->access_log);
     free(c->node);
+    free(c->ledger_key);
     memset(c, 0, sizeof *c);
 }
 
@@ -117,13 +121,15 @@ tj_status http_config_set(http_config *c, const char *key, const char *v, tj_err
         return set_str(&c->access_log, v, err);
     if (!strcmp(key, "node"))
         return set_str(&c->node, v, err);
+    if (!strcmp(key, "ledger_key"))
+        return set_str(&c->ledger_key, v, err);
     struct {
         const char *k;
         double lo, hi;
     } nums[] = {{"threads", 0, 256},          {"job_workers", 0, 64},        {"max_body", 1024, 1 << 30},
                 {"max_upload", 1024, 1u << 31}, {"max_header", 4096, 1 << 24}, {"max_json_depth", 2, 1000},
                 {"request_timeout", 1, 3600}, {"rate", 0, 1e9},              {"burst", 1, 1e9},
-                {"max_connections", 1, 1e6}};
+                {"max_connections", 1, 1e6},  {"head_interval", 1, 86400}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(key, nums[i].k))
             continue;
@@ -139,7 +145,8 @@ tj_status http_config_set(http_config *c, const char *key, const char *v, tj_err
         case 6: c->request_timeout = (int)d; break;
         case 7: c->rate = d; break;
         case 8: c->burst = d; break;
-        default: c->max_connections = (int)d; break;
+        case 9: c->max_connections = (int)d; break;
+        default: c->head_interval = (int)d; break;
         }
         return TJ_OK;
     }

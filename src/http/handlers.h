@@ -57,6 +57,10 @@ H(h_fp_export);
 H(h_fp_publish);
 H(h_fp_report);
 H(h_fp_public);
+/* ledger */
+H(h_ledger_head);
+H(h_ledger_proof);
+H(h_ledger_entries);
 #undef H
 
 #endif

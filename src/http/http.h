@@ -39,6 +39,8 @@ typedef struct http_config {
     char *rules_dir;
     char *access_log; /* path, "-" = stdout, "" = off */
     char *node;       /* this node's name (jobs it claims) */
+    char *ledger_key; /* the ledger key file: sign tree heads (NULL: this node signs none) */
+    int head_interval; /* seconds between signed heads */
     int threads;      /* worker threads (0: number of CPUs) */
     int job_workers;  /* calculation job threads */
     size_t max_body;     /* bytes of a JSON body */

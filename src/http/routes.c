@@ -58,5 +58,9 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/footprints/{id}/publish", h_fp_publish, HTTP_AUTH, "make a footprint public"},
     {"GET", "/api/v1/footprints/{id}/report", h_fp_report, HTTP_AUTH, "a footprint report (HTML, PDF, JSON)"},
     {"GET", "/api/v1/public/footprints/{id}", h_fp_public, HTTP_PUBLIC, "a public footprint"},
+
+    {"GET", "/api/v1/ledger/head", h_ledger_head, HTTP_PUBLIC, "the signed tree head and its public key"},
+    {"GET", "/api/v1/ledger/proof", h_ledger_proof, HTTP_PUBLIC, "inclusion or consistency proof"},
+    {"GET", "/api/v1/ledger/entries", h_ledger_entries, HTTP_AUTH, "the ledger entries of an object"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ledger/ledger.h"
 #include "services/auth.h"
+#include "services/ledger_svc.h"
 #include "services/job.h"
 #include "store/job_sql.h"
 
@@ -455,6 +457,46 @@ static void *job_worker(void *arg)
     return NULL;
 }
 
+/* ---- signed tree heads -------------------------------------------------- */
+static ledger_key g_key;
+
+static void *head_signer(void *arg)
+{
+    (void)arg;
+    store_db *db = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    for (;;) {
+        pthread_mutex_lock(&g_job_mu);
+        if (!g_job_stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += g_cfg->head_interval;
+            pthread_cond_timedwait(&g_job_cv, &g_job_mu, &ts);
+        }
+        int stop = g_job_stop;
+        pthread_mutex_unlock(&g_job_mu);
+        if (!db && store_open(g_cfg->db_url, &db, &err)) {
+            fprintf(stderr, "tanji serve: heads: %s\n", err.message);
+            db = NULL;
+        }
+        if (db) {
+            svc_ctx ctx;
+            ledger_head h;
+            int signed_new = 0;
+            if (!svc_ctx_local(&ctx, db, NULL, &err)) {
+                if (svc_ledger_sign_head(&ctx, &g_key, &h, &signed_new, &err))
+                    fprintf(stderr, "tanji serve: heads: %s\n", err.message);
+                svc_ctx_release(&ctx);
+            }
+        }
+        if (stop)
+            break; /* a last head on the way out */
+    }
+    store_close(db);
+    return NULL;
+}
+
 /* ---- health and metrics -------------------------------------------------- */
 void http_h_healthz(http_req *rq, http_resp *rs)
 {
@@ -640,6 +682,8 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
         return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "pthread_key_create failed");
     }
     char *cert = NULL, *key = NULL;
+    if (cfg->ledger_key && (rc = ledger_key_load(cfg->ledger_key, &g_key, err)))
+        goto out;
     if (!!cfg->tls_cert != !!cfg->tls_key) {
         rc = tj_error_set(err, TJ_ERR_USAGE, "tls_cert", "TLS needs both --tls-cert and --tls-key");
         goto out;
@@ -703,12 +747,14 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     int port = di ? di->port : cfg->port;
 
-    pthread_t workers[64];
+    pthread_t workers[65];
     int nworkers = 0;
     g_job_stop = 0;
     for (int i = 0; i < cfg->job_workers && i < 64; i++)
         if (pthread_create(&workers[nworkers], NULL, job_worker, NULL) == 0)
             nworkers++;
+    if (cfg->ledger_key && pthread_create(&workers[nworkers], NULL, head_signer, NULL) == 0)
+        nworkers++;
     if (status) {
         fprintf(status, "tanji: listening on %s://%s%s%s:%d (node %s, %u threads, %s)\n", cert ? "https" : "http",
                 v6 ? "[" : "", cfg->listen_addr, v6 ? "]" : "", port, cfg->node, threads,
@@ -753,6 +799,7 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
         fflush(status);
     }
 out:
+    ledger_key_wipe(&g_key);
     if (key) {
         sodium_memzero(key, strlen(key));
         free(key);

@@ -65,10 +65,10 @@ static tj_status check_password(const char *pw, tj_error *err)
     return TJ_OK;
 }
 
+/* The principal's state as ledger entries record it (account.h). */
 static json_t *principal_state(const store_principal *p)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "id", p->id, "kind", p->kind, "name", p->name, "org_id", p->org_id,
-                     "roles", p->roles, "disabled", p->disabled);
+    return svc_principal_state(p);
 }
 
 /* A ledger entry about principal p (its state after the change). */

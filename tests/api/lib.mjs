@@ -22,15 +22,19 @@ export async function startServer(opts = {}) {
     if (!process.env.TJ_PG_URL) throw new Error('TJ_PG_URL is not set');
     db = opts.db || process.env.TJ_PG_URL;
   }
-  if (!opts.db) execFileSync(TANJI, ['migrate', '--db', db], { stdio: 'pipe' });
-  else db = opts.db;
+  const key = opts.key || join(dir, 'ledger.key');
+  if (!opts.db) {
+    execFileSync(TANJI, ['migrate', '--db', db], { stdio: 'pipe' });
+    // the ledger key (a fresh one; on a shared PostgreSQL database the first run's heads use another key)
+    execFileSync(TANJI, ['admin', 'init', '--db', db, '--key', key], { stdio: 'pipe' });
+  } else db = opts.db;
   const admin = opts.admin || uniq('admin');
   const password = 'admin-password-' + randomBytes(6).toString('hex');
   if (!opts.noAdmin)
     execFileSync(TANJI, ['admin', 'first-admin', admin, '--db', db, '--password-env', 'TJ_TEST_ADMIN_PW'], {
       env: { ...process.env, TJ_TEST_ADMIN_PW: password }, stdio: 'pipe',
     });
-  const sets = Object.entries({ rate: 0, access_log: join(dir, 'access.log'), ...(opts.set || {}) })
+  const sets = Object.entries({ rate: 0, access_log: join(dir, 'access.log'), ...(opts.key !== false && !opts.db ? { ledger_key: key, head_interval: 1 } : {}), ...(opts.set || {}) })
     .flatMap(([k, v]) => ['--set', `${k}=${v}`]);
   const child = spawn(TANJI, ['serve', '--db', db, '--listen', '127.0.0.1:0', ...sets], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +51,7 @@ export async function startServer(opts = {}) {
   });
   child.stderr.on('data', (d) => { stderr += d; });
   const srv = {
-    base, api: base + '/api/v1', dir, db, admin, password, child,
+    base, api: base + '/api/v1', dir, db, admin, password, child, key,
     get stderr() { return stderr; },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
