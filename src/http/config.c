@@ -18,6 +18,8 @@ const char *const http_config_keys[][2] = {
     {"node", "this node's name, for jobs it claims (default: host name and process id)"},
     {"ledger_key", "the ledger's key file (tanji admin init): sign a tree head every head_interval s when the log grew"},
     {"head_interval", "seconds between signed tree heads (default 10)"},
+    {"sqlite_sync", "SQLite commits: full (fsync every commit; default) or normal (WAL: survives a killed process, "
+                    "may lose the last commits on power loss)"},
     {"threads", "HTTP worker threads (default: number of CPUs)"},
     {"job_workers", "calculation job threads (default 1; 0: this node runs no jobs)"},
     {"max_body", "largest JSON body, bytes (default 1048576)"},
@@ -61,6 +63,7 @@ void http_config_release(http_config *c)
     free(c->access_log);
     free(c->node);
     free(c->ledger_key);
+    free(c->sqlite_sync);
     memset(c, 0, sizeof *c);
 }
 
@@ -121,6 +124,11 @@ tj_status http_config_set(http_config *c, const char *key, const char *v, tj_err
         return set_str(&c->access_log, v, err);
     if (!strcmp(key, "node"))
         return set_str(&c->node, v, err);
+    if (!strcmp(key, "sqlite_sync")) {
+        if (strcmp(v, "full") && strcmp(v, "normal"))
+            return tj_error_set(err, TJ_ERR_USAGE, key, "sqlite_sync is full or normal");
+        return set_str(&c->sqlite_sync, v, err);
+    }
     if (!strcmp(key, "ledger_key"))
         return set_str(&c->ledger_key, v, err);
     struct {

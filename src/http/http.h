@@ -41,6 +41,7 @@ typedef struct http_config {
     char *node;       /* this node's name (jobs it claims) */
     char *ledger_key; /* the ledger key file: sign tree heads (NULL: this node signs none) */
     int head_interval; /* seconds between signed heads */
+    char *sqlite_sync; /* "full" (default) or "normal" (WAL: durable across process crashes, not power loss) */
     int threads;      /* worker threads (0: number of CPUs) */
     int job_workers;  /* calculation job threads */
     size_t max_body;     /* bytes of a JSON body */

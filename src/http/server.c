@@ -60,6 +60,11 @@ static store_db *worker_db(tj_error *err)
         return db;
     if (store_open(g_cfg->db_url, &db, err))
         return NULL;
+    if (g_cfg->sqlite_sync && !strcmp(g_cfg->sqlite_sync, "normal") && store_backend(db) == STORE_SQLITE &&
+        store_exec(db, "PRAGMA synchronous=NORMAL", err)) {
+        store_close(db);
+        return NULL;
+    }
     pthread_setspecific(g_db_key, db);
     return db;
 }
