@@ -129,13 +129,15 @@ if [ -n "${TJ_PG_URL:-}" ]; then
   start_server "$TJ_PG_URL" 18404
   conns=$((conns / 2))
   wrk_run "http://127.0.0.1:18403/api/v1/public/footprints/$FPID" > "$dir/a" &
+  wp=$!
   wrk_run "http://127.0.0.1:18404/api/v1/public/footprints/$FPID" > "$dir/b"
-  wait %1 2>/dev/null || true
+  wait "$wp"
   read -r a1 ap ae < "$dir/a"; read -r b1 bp be < "$dir/b"
   report "PostgreSQL, 2 nodes: GET public footprint (sum; p99 worst)" "$((a1 + b1))" "$(python3 -c "print(max($ap,$bp))")" "$((ae + be))"
   TANJI_TOKEN=$TOKEN TANJI_MODEL_FILE=$dir/model.json wrk_run -s "$src/bench/http/create_model.lua" "http://127.0.0.1:18403/api/v1/models" > "$dir/a" &
+  wp=$!
   TANJI_TOKEN=$TOKEN TANJI_MODEL_FILE=$dir/model.json wrk_run -s "$src/bench/http/create_model.lua" "http://127.0.0.1:18404/api/v1/models" > "$dir/b"
-  wait %1 2>/dev/null || true
+  wait "$wp"
   read -r a1 ap ae < "$dir/a"; read -r b1 bp be < "$dir/b"
   report "PostgreSQL, 2 nodes: POST model + ledger entry (sum)" "$((a1 + b1))" "$(python3 -c "print(max($ap,$bp))")" "$((ae + be))"
 fi
