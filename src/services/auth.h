@@ -72,7 +72,8 @@ tj_status svc_authenticate(store_db *db, const char *token, svc_ctx *ctx, tj_err
 /* Revoke the token the caller authenticated with (logout). */
 tj_status svc_logout(svc_ctx *ctx, const char *token, tj_error *err);
 /* Revoke every token of a principal (by name or id): the operator, or the
- * principal itself.  *count gets how many were live. */
+ * principal itself.  *count gets how many were not yet revoked (expired ones
+ * included). */
 tj_status svc_revoke_tokens(svc_ctx *ctx, const char *principal, int64_t *count, tj_error *err);
 
 /* Rate limiter state (tests): forget every failure. */
