@@ -5,7 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, createHash } from 'node:crypto';
 
 export const TANJI = process.env.TANJI_BIN || join(process.env.TJ_BINARY_DIR || 'build', 'tanji');
 export const SRC = process.env.TJ_SOURCE_DIR || '.';
@@ -22,7 +22,10 @@ export async function startServer(opts = {}) {
     if (!process.env.TJ_PG_URL) throw new Error('TJ_PG_URL is not set');
     db = opts.db || process.env.TJ_PG_URL;
   }
-  const key = opts.key || join(dir, 'ledger.key');
+  // one ledger key per database: on a shared PostgreSQL database every server
+  // must sign heads with the same key, or verify reports heads of another key
+  const key = opts.key || (PG ? join(tmpdir(), 'tanji-api-' + createHash('sha256').update(db).digest('hex').slice(0, 16) + '.key')
+    : join(dir, 'ledger.key'));
   if (!opts.db) {
     execFileSync(TANJI, ['migrate', '--db', db], { stdio: 'pipe' });
     // the ledger key (a fresh one; on a shared PostgreSQL database the first run's heads use another key)
