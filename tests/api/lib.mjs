@@ -76,7 +76,15 @@ export async function req(srv, method, path, { token, json, body, type, headers 
   if (json !== undefined) { payload = JSON.stringify(json); h['content-type'] = 'application/json'; }
   if (type) h['content-type'] = type;
   const url = path.startsWith('http') ? path : (path.startsWith('/api') || path.startsWith('/healthz') || path.startsWith('/metrics') ? srv.base + path : srv.api + path);
-  const r = await fetch(url, { method, headers: h, body: payload });
+  let r;
+  try {
+    r = await fetch(url, { method, headers: h, body: payload });
+  } catch (e) {
+    // a pooled keep-alive connection the server closed as idle (request_timeout):
+    // retry a GET once on a new connection, as HTTP clients do
+    if (method !== 'GET') throw e;
+    r = await fetch(url, { method, headers: h });
+  }
   const buf = Buffer.from(await r.arrayBuffer());
   const text = buf.toString('utf8');
   let parsed;
