@@ -26,6 +26,7 @@ static const command commands[] = {
     {"migrate", cmd_migrate, "create or upgrade the database schema (operator)", "建库或升级数据库结构（运维）"},
     {"admin", cmd_admin, "ledger key, organisations and users (operator)", "初始化台账密钥、组织与用户管理（运维）"},
     {"ledger", cmd_ledger, "the tamper-evident ledger: heads, proofs, verify", "防篡改台账：树头、证明、校验"},
+    {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
 };
 

@@ -2,6 +2,7 @@
 #include "store/store_internal.h"
 
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,12 +96,27 @@ uint64_t store_serial(const store_db *db)
     return db->serial;
 }
 
+/* SQLite has one writer per file: threads of this process take turns at this
+ * mutex before BEGIN IMMEDIATE instead of spinning in SQLite's busy handler
+ * (which sleeps in growing steps, and made a server's concurrent writers wait
+ * tens of milliseconds).  Other processes still meet the busy timeout. */
+static pthread_mutex_t sqlite_writer_mu = PTHREAD_MUTEX_INITIALIZER;
+
 /* Nesting: level 1 is the transaction, deeper levels are savepoints named by
  * their depth, so a service called inside another's transaction joins it and
  * can still undo its own part. */
 tj_status store_begin(store_db *db, tj_error *err)
 {
     tj_status st;
+    if (!db->in_tx && db->kind == STORE_SQLITE) {
+        pthread_mutex_lock(&sqlite_writer_mu);
+        st = db->ops->exec(db, "BEGIN IMMEDIATE", err);
+        if (st == TJ_OK)
+            db->in_tx++;
+        else
+            pthread_mutex_unlock(&sqlite_writer_mu);
+        return st;
+    }
     if (db->in_tx) {
         char sql[48];
         snprintf(sql, sizeof sql, "SAVEPOINT tj_sp%d", db->in_tx);
@@ -134,6 +150,8 @@ tj_status store_commit(store_db *db, tj_error *err)
         return st;
     }
     db->in_tx = 0;
+    if (db->kind == STORE_SQLITE)
+        pthread_mutex_unlock(&sqlite_writer_mu);
     return TJ_OK;
 }
 
@@ -152,6 +170,8 @@ tj_status store_rollback(store_db *db)
     }
     db->ops->exec(db, "ROLLBACK", &ignored);
     db->in_tx = 0;
+    if (db->kind == STORE_SQLITE)
+        pthread_mutex_unlock(&sqlite_writer_mu);
     return TJ_OK;
 }
 
