@@ -121,10 +121,9 @@ tj_status svc_model_create_from_sheets(svc_ctx *ctx, const char *name, svc_activ
     tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "create models", err);
     if (rc)
         return rc;
-    opt->db = ctx->db;
     svc_activity_result res;
     memset(&res, 0, sizeof res);
-    if ((rc = svc_activity_to_model(opt, &res, err)))
+    if ((rc = svc_activity_to_model(ctx, opt, &res, err)))
         return rc;
     rc = svc_model_create(ctx, name, res.model, id_out, err);
     if (!rc && report) {

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static atomic_uint_fast64_t open_count;
 
@@ -109,7 +110,15 @@ tj_status store_begin(store_db *db, tj_error *err)
 {
     tj_status st;
     if (!db->in_tx && db->kind == STORE_SQLITE) {
-        pthread_mutex_lock(&sqlite_writer_mu);
+        /* bounded: a thread that already writes through another connection
+         * (or a stuck writer) gives a busy error, never a deadlock */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        if (pthread_mutex_timedlock(&sqlite_writer_mu, &until) != 0)
+            return tj_error_set(err, TJ_ERR_DB, "db",
+                                "busy: another writer of this process holds the database for over 10 s; try again "
+                                "/ 数据库忙，请稍后重试");
         st = db->ops->exec(db, "BEGIN IMMEDIATE", err);
         if (st == TJ_OK)
             db->in_tx++;
