@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-asan test-all bench fuzz clean
+.PHONY: all deps build run examples test test-asan test-all bench fuzz clean
 
 all: build
 
@@ -16,8 +16,13 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
 
-# The main job: calculate the shipped example products and print their footprints.
+# The main job: the platform server on 127.0.0.1:8080 with a first administrator
+# (scripts/run-server.sh).  `make examples` calculates the shipped example products,
+# prints their footprints and writes their reports.
 run: build
+	@bash scripts/run-server.sh $(BUILD)/tanji
+
+examples: build
 	@bash scripts/run-examples.sh $(BUILD)/tanji
 
 # Every test (unit, CLI, store on SQLite and, when TJ_PG_URL is set, PostgreSQL;

@@ -5,9 +5,9 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libsuitesparse-dev libjansson-dev libsqlite3-dev libpq-dev postgresql
-  libsodium-dev libzip-dev libexpat1-dev libxlsxwriter-dev libcsv-dev libcmocka-dev
+  libsodium-dev libmicrohttpd-dev libzip-dev libexpat1-dev libxlsxwriter-dev libcsv-dev libcmocka-dev
   libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk poppler-utils
-  python3-scipy unzip
+  python3-scipy unzip nodejs wrk nginx-light
 )
 missing=()
 for p in "${pkgs[@]}"; do

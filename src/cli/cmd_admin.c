@@ -89,8 +89,10 @@ static void admin_usage(FILE *out)
           "       tanji admin org add NAME --kind KIND [--region CODE]\n"
           "       tanji admin org list\n"
           "       tanji admin user add NAME --org ORG --roles ROLE[,ROLE...]\n"
-          "       tanji admin user list [--org ORG]\n"
-          "common options: --db URL  --as NAME  --format text|json\n\n"
+          "       tanji admin user list [--org ORG]\n",
+          out);
+    cli_admin_server_usage(out);
+    fputs("common options: --db URL  --as NAME  --format text|json\n\n"
           "Organisations and their users (组织与用户).  KIND: enterprise 企业, submitter 因子提交方,\n"
           "expert_panel 专家组, certification_body 认证机构, regulator 主管部门, operator 运营方.\n"
           "ROLE: operator, enterprise, submitter, reviewer, verifier, regulator.\n"
@@ -156,6 +158,9 @@ static int admin_init(const char *db_opt, const char *as, const char *key_opt, i
 
 int cmd_admin(int argc, char **argv)
 {
+    int handled = 0, server_rc = cli_admin_server(argc, argv, &handled); /* cmd_admin_server.c */
+    if (handled)
+        return server_rc;
     const char *db_opt = NULL, *as = NULL, *format = "text", *kind = NULL, *region = NULL, *org = NULL,
                *roles = NULL, *key = NULL;
     const char *pos[4];

@@ -6,6 +6,8 @@
 #ifndef CLI_COMMANDS_H
 #define CLI_COMMANDS_H
 
+#include <stdio.h>
+
 #include "tanji/error.h"
 
 enum {
@@ -46,6 +48,11 @@ int cmd_registry(int argc, char **argv);
  * database (PATH.ledger-key); malloc'ed, NULL with err set (PostgreSQL
  * without either). */
 char *cli_ledger_key_path(const char *opt, const char *db_url, tj_error *err);
+int cmd_serve(int argc, char **argv);
+/* tanji admin sub-commands of the server (cmd_admin_server.c): *handled = 1
+ * when argv was one of them, then the exit code is returned. */
+int cli_admin_server(int argc, char **argv, int *handled);
+void cli_admin_server_usage(FILE *out);
 
 /* Rules directory: opt if given, else $TJ_RULES_DIR, else the built-in data dir. */
 const char *cli_rules_dir(const char *opt);

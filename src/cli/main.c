@@ -31,6 +31,7 @@ static const command commands[] = {
     {"grade", cmd_grade, "grading benchmarks and statistics", "分级基准与统计"},
     {"disclose", cmd_disclose, "publish or withdraw footprints", "碳足迹信息披露与撤回"},
     {"registry", cmd_registry, "public registry: search, compare, ESG section", "公示查询、同类比较、ESG 披露"},
+    {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
 };
 

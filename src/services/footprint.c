@@ -366,6 +366,19 @@ tj_status svc_footprint_get(svc_ctx *ctx, const char *id, int whole, json_t **ou
     return rc;
 }
 
+tj_status svc_footprint_read(store_db *db, const char *id, int whole, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    store_footprint f;
+    tj_status rc = store_footprint_get(db, id, whole, &f, err);
+    if (rc)
+        return rc;
+    if (!(*out = record_json(&f, whole)))
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    store_footprint_release(&f);
+    return rc;
+}
+
 tj_status svc_footprint_list(svc_ctx *ctx, int limit, int offset, json_t **out, tj_error *err)
 {
     *out = NULL;

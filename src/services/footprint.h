@@ -79,6 +79,9 @@ tj_status svc_footprint_save(svc_ctx *ctx, const svc_calculation *c, const svc_f
  * but result and model, with the record digest); what == 1 the whole record
  * (result and model included, as JSON values). */
 tj_status svc_footprint_get(svc_ctx *ctx, const char *id, int whole, json_t **out, tj_error *err);
+/* As svc_footprint_get with no permission check, for callers that checked
+ * another way (public footprints, services/publication.c). */
+tj_status svc_footprint_read(store_db *db, const char *id, int whole, json_t **out, tj_error *err);
 /* The footprints the principal may see, newest first, as summaries; owner
  * NULL = all it may see. */
 tj_status svc_footprint_list(svc_ctx *ctx, int limit, int offset, json_t **out, tj_error *err);

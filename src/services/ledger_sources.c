@@ -20,7 +20,9 @@
 #include "services/factors.h"
 #include "services/footprint.h"
 #include "services/ledger_verify.h"
+#include "services/model.h"
 #include "store/accounts.h"
+#include "store/model_sql.h"
 
 static tj_status organisations(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
 {
@@ -58,7 +60,32 @@ static tj_status principals(store_db *db, ledger_state_emit_fn emit, void *arg, 
     return rc;
 }
 
+static tj_status models(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    tj_status rc = TJ_OK;
+    for (int offset = 0; !rc; offset += 1000) {
+        store_model *ms = NULL;
+        size_t n = 0;
+        if ((rc = store_model_list(db, NULL, 1000, offset, &ms, &n, err)))
+            break;
+        for (size_t i = 0; i < n; i++) {
+            json_t *s = rc ? NULL : svc_model_state(&ms[i]);
+            if (!rc && !s)
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            if (!rc)
+                rc = emit(arg, ms[i].id, s, err);
+            json_decref(s);
+            store_model_release(&ms[i]);
+        }
+        free(ms);
+        if (n < 1000)
+            break;
+    }
+    return rc;
+}
+
 const ledger_state_source ledger_state_sources[] = {
+    {"model", models},
     {"organisation", organisations},
     {"principal", principals},
     {"factor_version", svc_factor_each_state},

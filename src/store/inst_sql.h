@@ -2,7 +2,7 @@
  * store institutions: the SQL of certification bodies, keys, the
  * certification catalogue, applications, evidence documents, labels,
  * surveillance, grading benchmarks, the dishonest-entity list and
- * disclosures (migration 13).  Services check permissions and build the
+ * disclosures (migration 14).  Services check permissions and build the
  * records; this file only reads and writes rows.
  *
  * Rows travel as JSON objects whose keys are the column names (integers as

@@ -551,7 +551,7 @@ static const char footprint_postgres[] =
     "CREATE TRIGGER footprint_immutable BEFORE UPDATE ON footprint\n"
     "  FOR EACH ROW EXECUTE FUNCTION footprint_immutable();\n";
 
-/* ---- 13: certification, labels, grading, disclosure -------------------------
+/* ---- 14: certification, labels, grading, disclosure -------------------------
  * The three institutions (docs/certification.md).  cert_body: organisations
  * of kind certification_body registered by a regulator, with their scope
  * (cert_scope: catalogue categories) and Ed25519 public keys (cert_key; a
@@ -727,6 +727,59 @@ static const char footprint_postgres[] =
     "CREATE INDEX disclosure_public ON disclosure (scope, status, published_at);\n"
 static const char institutions_sqlite[] = INSTITUTION_TABLES(" STRICT", "REAL", "INTEGER");
 static const char institutions_postgres[] = INSTITUTION_TABLES("", "DOUBLE PRECISION", "BIGINT");
+/* ---- 13: the server: tokens, models, jobs, footprint publication ----------
+ * auth_token: login sessions and API client access tokens; only the SHA-256
+ *   of a token is stored.  expires_at in Unix seconds.
+ * model: an organisation's models (docs/model-format.md) kept on the
+ *   platform; revision counts updates.
+ * job: calculations run by a server node: queued -> running -> done |
+ *   failed | cancelled; a node claims a queued job (PostgreSQL: FOR UPDATE
+ *   SKIP LOCKED, so one node only).
+ * footprint_publication: footprints their owner made public (readable
+ *   without an account). */
+#define SERVER_TABLES(STRICT, REAL_T, INT_T) \
+    "CREATE TABLE auth_token (\n" \
+    "  token_hash TEXT PRIMARY KEY,\n" \
+    "  principal_id TEXT NOT NULL REFERENCES principal (id),\n" \
+    "  kind TEXT NOT NULL CHECK (kind IN ('session', 'client')),\n" \
+    "  created_at TEXT NOT NULL,\n" \
+    "  expires_at " INT_T " NOT NULL,\n" \
+    "  revoked INTEGER NOT NULL DEFAULT 0)" STRICT ";\n" \
+    "CREATE INDEX auth_token_principal ON auth_token (principal_id);\n" \
+    "CREATE TABLE model (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  owner_org TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  name TEXT NOT NULL,\n" \
+    "  created_by TEXT NOT NULL,\n" \
+    "  created_at TEXT NOT NULL,\n" \
+    "  updated_at TEXT NOT NULL,\n" \
+    "  revision INTEGER NOT NULL,\n" \
+    "  body TEXT NOT NULL,\n" \
+    "  digest TEXT NOT NULL)" STRICT ";\n" \
+    "CREATE INDEX model_owner ON model (owner_org, updated_at);\n" \
+    "CREATE TABLE job (\n" \
+    "  id TEXT PRIMARY KEY,\n" \
+    "  owner_org TEXT NOT NULL REFERENCES organisation (id),\n" \
+    "  created_by TEXT NOT NULL,\n" \
+    "  created_at TEXT NOT NULL,\n" \
+    "  kind TEXT NOT NULL,\n" \
+    "  params TEXT NOT NULL,\n" \
+    "  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),\n" \
+    "  progress " REAL_T " NOT NULL DEFAULT 0,\n" \
+    "  cancel INTEGER NOT NULL DEFAULT 0,\n" \
+    "  node TEXT,\n" \
+    "  started_at TEXT,\n" \
+    "  finished_at TEXT,\n" \
+    "  result TEXT,\n" \
+    "  error TEXT)" STRICT ";\n" \
+    "CREATE INDEX job_queue ON job (status, created_at);\n" \
+    "CREATE INDEX job_owner ON job (owner_org, created_at);\n" \
+    "CREATE TABLE footprint_publication (\n" \
+    "  footprint_id TEXT PRIMARY KEY REFERENCES footprint (id),\n" \
+    "  published_by TEXT NOT NULL,\n" \
+    "  published_at TEXT NOT NULL)" STRICT ";\n"
+static const char server_sqlite[] = SERVER_TABLES(" STRICT", "REAL", "INTEGER");
+static const char server_postgres[] = SERVER_TABLES("", "DOUBLE PRECISION", "BIGINT");
 
 /* The list.  Append new entries at the end (next version number). */
 const store_migration store_migrations[] = {
@@ -742,7 +795,8 @@ const store_migration store_migrations[] = {
     {10, "the ledger", ledger_sqlite, ledger_postgres},
     {11, "organisations and principals", accounts_sqlite, accounts_postgres},
     {12, "footprints as records", footprint_sqlite, footprint_postgres},
-    {13, "certification, labels, grading, disclosure", institutions_sqlite, institutions_postgres},
+    {13, "server: tokens, models, jobs, publication", server_sqlite, server_postgres},
+    {14, "certification, labels, grading, disclosure", institutions_sqlite, institutions_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -2,8 +2,10 @@
 #include "store/store_internal.h"
 
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static atomic_uint_fast64_t open_count;
 
@@ -95,12 +97,35 @@ uint64_t store_serial(const store_db *db)
     return db->serial;
 }
 
+/* SQLite has one writer per file: threads of this process take turns at this
+ * mutex before BEGIN IMMEDIATE instead of spinning in SQLite's busy handler
+ * (which sleeps in growing steps, and made a server's concurrent writers wait
+ * tens of milliseconds).  Other processes still meet the busy timeout. */
+static pthread_mutex_t sqlite_writer_mu = PTHREAD_MUTEX_INITIALIZER;
+
 /* Nesting: level 1 is the transaction, deeper levels are savepoints named by
  * their depth, so a service called inside another's transaction joins it and
  * can still undo its own part. */
 tj_status store_begin(store_db *db, tj_error *err)
 {
     tj_status st;
+    if (!db->in_tx && db->kind == STORE_SQLITE) {
+        /* bounded: a thread that already writes through another connection
+         * (or a stuck writer) gives a busy error, never a deadlock */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        if (pthread_mutex_timedlock(&sqlite_writer_mu, &until) != 0)
+            return tj_error_set(err, TJ_ERR_DB, "db",
+                                "busy: another writer of this process holds the database for over 10 s; try again "
+                                "/ 数据库忙，请稍后重试");
+        st = db->ops->exec(db, "BEGIN IMMEDIATE", err);
+        if (st == TJ_OK)
+            db->in_tx++;
+        else
+            pthread_mutex_unlock(&sqlite_writer_mu);
+        return st;
+    }
     if (db->in_tx) {
         char sql[48];
         snprintf(sql, sizeof sql, "SAVEPOINT tj_sp%d", db->in_tx);
@@ -134,6 +159,8 @@ tj_status store_commit(store_db *db, tj_error *err)
         return st;
     }
     db->in_tx = 0;
+    if (db->kind == STORE_SQLITE)
+        pthread_mutex_unlock(&sqlite_writer_mu);
     return TJ_OK;
 }
 
@@ -152,6 +179,8 @@ tj_status store_rollback(store_db *db)
     }
     db->ops->exec(db, "ROLLBACK", &ignored);
     db->in_tx = 0;
+    if (db->kind == STORE_SQLITE)
+        pthread_mutex_unlock(&sqlite_writer_mu);
     return TJ_OK;
 }
 

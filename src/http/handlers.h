@@ -1,0 +1,66 @@
+/* http handlers: one per route (routes.c).  Each decodes, calls one service
+ * function and encodes; see http.h. */
+#ifndef HTTP_HANDLERS_H
+#define HTTP_HANDLERS_H
+
+#include "http/http.h"
+
+#define H(name) void name(http_req *rq, http_resp *rs)
+/* ops */
+H(h_openapi);
+/* auth */
+H(h_login);
+H(h_logout);
+H(h_me);
+H(h_token);
+H(h_revoke);
+H(h_password);
+/* accounts */
+H(h_org_list);
+H(h_org_create);
+H(h_user_list);
+H(h_user_create);
+H(h_user_disable);
+H(h_user_enable);
+H(h_client_create);
+/* factors */
+H(h_factor_search);
+H(h_factor_add);
+H(h_factor_resolve);
+H(h_factor_export);
+H(h_factor_import);
+H(h_factor_get);
+H(h_factor_history);
+H(h_factor_transition);
+/* rules */
+H(h_rule_list);
+H(h_rule_find);
+H(h_rule_validate);
+H(h_rule_get);
+/* models and checks */
+H(h_model_list);
+H(h_model_create);
+H(h_model_from_sheets);
+H(h_model_get);
+H(h_model_update);
+H(h_model_delete);
+H(h_check);
+/* calculations */
+H(h_calc_submit);
+H(h_calc_list);
+H(h_calc_get);
+H(h_calc_cancel);
+/* footprints */
+H(h_fp_list);
+H(h_fp_get);
+H(h_fp_export);
+H(h_fp_publish);
+H(h_fp_report);
+H(h_fp_public);
+/* ledger */
+H(h_ledger_head);
+H(h_ledger_proof);
+H(h_ledger_entries);
+#undef H
+
+#endif

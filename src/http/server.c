@@ -1,0 +1,819 @@
+/* http server: see server.h and docs/server.md. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ledger/ledger.h"
+#include "services/auth.h"
+#include "services/ledger_svc.h"
+#include "services/job.h"
+#include "store/job_sql.h"
+
+/* ---- shared state: made before the daemon starts, then read-only or
+ * guarded ------------------------------------------------------------- */
+static http_config *g_cfg;
+static svc_ruleset g_rules;
+static pthread_key_t g_db_key;
+static FILE *g_log;
+static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_long g_inflight;
+static atomic_int g_stopping;
+
+/* metrics */
+#define NBUCKETS 12
+static const double bucket_le[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                           0.05,   0.1,   0.25,   0.5,   1,    5};
+#define MAX_ROUTES 128
+static atomic_ullong m_requests[MAX_ROUTES + 1][6]; /* [route or unmatched][status / 100] */
+static atomic_ullong m_buckets[NBUCKETS + 1];
+static atomic_ullong m_sum_us;
+static atomic_ullong m_rate_limited;
+static time_t g_started;
+
+/* job workers */
+static pthread_mutex_t g_job_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_job_cv = PTHREAD_COND_INITIALIZER;
+static int g_job_stop;
+
+/* ---- per-thread database connection ---------------------------------- */
+static void db_destroy(void *p)
+{
+    store_close(p);
+}
+
+static store_db *worker_db(tj_error *err)
+{
+    store_db *db = pthread_getspecific(g_db_key);
+    if (db)
+        return db;
+    if (store_open(g_cfg->db_url, &db, err))
+        return NULL;
+    if (g_cfg->sqlite_sync && !strcmp(g_cfg->sqlite_sync, "normal") && store_backend(db) == STORE_SQLITE &&
+        store_exec(db, "PRAGMA synchronous=NORMAL", err)) {
+        store_close(db);
+        return NULL;
+    }
+    pthread_setspecific(g_db_key, db);
+    return db;
+}
+
+/* ---- rate limits: a token bucket per client ----------------------------- */
+#define RL_SLOTS 8192
+typedef struct rl_slot {
+    unsigned char key[16];
+    int used;
+    double tokens;
+    double last;
+} rl_slot;
+static rl_slot rl_slots[RL_SLOTS];
+static pthread_mutex_t rl_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* 0: allowed; else seconds to wait. */
+static int rate_take(const char *kind, const char *who)
+{
+    if (g_cfg->rate <= 0 || !who)
+        return 0;
+    unsigned char key[16];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof key);
+    crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind));
+    crypto_generichash_update(&st, (const unsigned char *)who, strlen(who));
+    crypto_generichash_final(&st, key, sizeof key);
+    double t = now_s();
+    int wait = 0;
+    pthread_mutex_lock(&rl_mu);
+    size_t h = ((size_t)key[0] << 16 | (size_t)key[1] << 8 | key[2]) % RL_SLOTS;
+    rl_slot *s = NULL, *victim = NULL;
+    for (size_t i = 0; i < 8 && !s; i++) {
+        rl_slot *c = &rl_slots[(h + i) % RL_SLOTS];
+        if (c->used && !memcmp(c->key, key, sizeof key))
+            s = c;
+        else if (!victim || !c->used || (victim->used && c->last < victim->last))
+            victim = (victim && !victim->used) ? victim : c;
+    }
+    if (!s) {
+        s = victim;
+        memset(s, 0, sizeof *s);
+        memcpy(s->key, key, sizeof key);
+        s->used = 1;
+        s->tokens = g_cfg->burst;
+        s->last = t;
+    }
+    s->tokens += (t - s->last) * g_cfg->rate;
+    if (s->tokens > g_cfg->burst)
+        s->tokens = g_cfg->burst;
+    s->last = t;
+    if (s->tokens >= 1)
+        s->tokens -= 1;
+    else
+        wait = (int)((1 - s->tokens) / g_cfg->rate) + 1;
+    pthread_mutex_unlock(&rl_mu);
+    return wait;
+}
+
+/* ---- connections ------------------------------------------------------- */
+typedef struct conn_state {
+    double start;
+    const http_route *route;
+    int path_known;
+    char pbuf[1024];
+    const char *params[4];
+    size_t nparams;
+    char *body;
+    size_t len, cap, limit;
+    int too_large;
+    int responded;
+} conn_state;
+
+static void client_addr(struct MHD_Connection *c, char *buf, size_t n)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buf[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)n);
+}
+
+static void access_log(const char *method, const char *path, const http_route *route, int status, size_t bytes,
+                       double secs, const char *client, const char *principal)
+{
+    if (!g_log)
+        return;
+    char ts[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* the path without its query (MHD gives it without); no headers, no
+     * bodies, no tokens */
+    json_t *o = json_pack("{s:s,s:s,s:s%,s:s?,s:i,s:I,s:f,s:s,s:s?}", "ts", ts, "method", method, "path", path,
+                          strlen(path) > 512 ? (size_t)512 : strlen(path), "route", route ? route->pattern : NULL,
+                          "status", status, "bytes", (json_int_t)bytes, "ms", secs * 1000.0, "client", client,
+                          "principal", principal);
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
+    json_decref(o);
+    if (!s)
+        return;
+    pthread_mutex_lock(&g_log_mu);
+    fputs(s, g_log);
+    fputc('\n', g_log);
+    fflush(g_log);
+    pthread_mutex_unlock(&g_log_mu);
+    free(s);
+}
+
+static void record_metrics(const http_route *route, int status, double secs)
+{
+    size_t ri = route ? (size_t)(route - http_routes) : MAX_ROUTES;
+    if (ri > MAX_ROUTES)
+        ri = MAX_ROUTES;
+    int cls = status / 100;
+    if (cls < 1 || cls > 5)
+        cls = 0;
+    atomic_fetch_add(&m_requests[ri][cls], 1);
+    size_t b = 0;
+    while (b < NBUCKETS && secs > bucket_le[b])
+        b++;
+    atomic_fetch_add(&m_buckets[b], 1);
+    atomic_fetch_add(&m_sum_us, (unsigned long long)(secs * 1e6));
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *cs, const char *method, const char *url,
+                                 http_resp *rs, const char *client, const char *principal)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (void *)"", rs->body ? MHD_RESPMEM_MUST_FREE
+                                                                                              : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(rs->body);
+        free(rs->attachment_buf);
+        return MHD_NO;
+    }
+    size_t bytes = rs->len;
+    rs->body = NULL;
+    MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type : "application/json");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", rs->cache_public ? "public, max-age=60" : "no-store");
+    if (rs->retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", rs->retry_after);
+        MHD_add_response_header(r, "Retry-After", ra);
+    }
+    if (rs->status == 401)
+        MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"tanji\"");
+    if (rs->disposition) {
+        char cd[300];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", rs->disposition);
+        MHD_add_response_header(r, "Content-Disposition", cd);
+    }
+    free(rs->attachment_buf);
+    rs->attachment_buf = NULL;
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rs->status, r);
+    MHD_destroy_response(r);
+    cs->responded = 1;
+    double secs = now_s() - cs->start;
+    record_metrics(cs->route, rs->status, secs);
+    access_log(method, url, cs->route, rs->status, bytes, secs, client, principal);
+    return ok;
+}
+
+static const char *bearer(struct MHD_Connection *c)
+{
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!a)
+        return NULL;
+    if (strncasecmp(a, "Bearer ", 7))
+        return "";
+    a += 7;
+    while (*a == ' ')
+        a++;
+    return a;
+}
+
+/* "application/json; charset=utf-8" -> "application/json" (lower case). */
+static char *media_type(struct MHD_Connection *c)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (!ct)
+        return NULL;
+    size_t n = strcspn(ct, ";");
+    while (n && ct[n - 1] == ' ')
+        n--;
+    if (n > 200)
+        n = 0; /* no media type is that long: treat as unknown */
+    char *s = strndup(ct, n);
+    for (char *p = s; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return s;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    conn_state *cs = *con_cls;
+    char client[INET6_ADDRSTRLEN + 1];
+    if (!cs) {
+        cs = calloc(1, sizeof *cs);
+        if (!cs)
+            return MHD_NO;
+        *con_cls = cs;
+        atomic_fetch_add(&g_inflight, 1);
+        cs->start = now_s();
+        cs->route = http_route_match(method, url, cs->pbuf, sizeof cs->pbuf, cs->params, &cs->nparams,
+                                     &cs->path_known);
+        cs->limit = cs->route && (cs->route->flags & HTTP_UPLOAD) ? g_cfg->max_upload : g_cfg->max_body;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno || *end || n > cs->limit) {
+                http_resp rs = {0};
+                http_error(&rs, 413, "payload_too_large", "the body is larger than allowed / 请求体过大", NULL);
+                client_addr(c, client, sizeof client);
+                return send_resp(c, cs, method, url, &rs, client, NULL);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (cs->responded || cs->too_large)
+            return MHD_YES;
+        if (cs->len + n > cs->limit) {
+            cs->too_large = 1;
+            free(cs->body);
+            cs->body = NULL;
+            cs->len = cs->cap = 0;
+            return MHD_YES;
+        }
+        if (cs->len + n + 1 > cs->cap) {
+            size_t nc = cs->cap ? cs->cap : 4096;
+            while (nc < cs->len + n + 1)
+                nc *= 2;
+            char *nb = realloc(cs->body, nc);
+            if (!nb)
+                return MHD_NO;
+            cs->body = nb;
+            cs->cap = nc;
+        }
+        memcpy(cs->body + cs->len, upload_data, n);
+        cs->len += n;
+        cs->body[cs->len] = '\0';
+        return MHD_YES;
+    }
+    if (cs->responded)
+        return MHD_YES;
+
+    client_addr(c, client, sizeof client);
+    http_resp rs = {0};
+    if (cs->too_large) {
+        http_error(&rs, 413, "payload_too_large", "the body is larger than allowed / 请求体过大", NULL);
+        return send_resp(c, cs, method, url, &rs, client, NULL);
+    }
+    const char *token = bearer(c);
+    /* a client is its token when it sends one, else its address */
+    int wait = token && *token ? rate_take("t:", token) : rate_take("a:", client);
+    if (wait) {
+        atomic_fetch_add(&m_rate_limited, 1);
+        http_error(&rs, 429, "too_many_requests", "too many requests: slow down / 请求过于频繁", NULL);
+        rs.retry_after = wait;
+        return send_resp(c, cs, method, url, &rs, client, NULL);
+    }
+    if (!cs->route) {
+        if (cs->path_known)
+            http_error(&rs, 405, "method_not_allowed", "this method is not allowed here / 不支持该方法", NULL);
+        else
+            http_error(&rs, 404, "not_found", "no such resource / 资源不存在", NULL);
+        return send_resp(c, cs, method, url, &rs, client, NULL);
+    }
+    tj_error err;
+    tj_error_clear(&err);
+    http_req rq = {.conn = c, .method = method, .path = url, .nparams = cs->nparams, .body = cs->body,
+                   .body_len = cs->len, .client = client, .cfg = g_cfg, .rules = &g_rules};
+    memcpy(rq.params, cs->params, sizeof rq.params);
+    char *ct = media_type(c);
+    rq.content_type = ct;
+    rq.db = worker_db(&err);
+    if (!rq.db) {
+        fprintf(stderr, "tanji serve: database: %s\n", err.message);
+        http_error(&rs, 503, "unavailable", "the database is not available / 数据库不可用", NULL);
+        free(ct);
+        return send_resp(c, cs, method, url, &rs, client, NULL);
+    }
+    if (token) {
+        rq.token = token;
+        if (!*token || svc_authenticate(rq.db, token, &rq.ctx, &err)) {
+            if (err.code && err.code != TJ_ERR_NOTFOUND)
+                fprintf(stderr, "tanji serve: authentication: %s\n", err.message);
+            http_error(&rs, 401, "unauthorized", "the token is invalid, expired or revoked / 令牌无效、已过期或已撤销",
+                       NULL);
+            free(ct);
+            return send_resp(c, cs, method, url, &rs, client, NULL);
+        }
+        rq.authed = 1;
+    } else if (cs->route->flags & HTTP_AUTH) {
+        http_error(&rs, 401, "unauthorized", "log in first (Authorization: Bearer TOKEN) / 请先登录", NULL);
+        free(ct);
+        return send_resp(c, cs, method, url, &rs, client, NULL);
+    } else {
+        /* anonymous: no roles, no organisation */
+        svc_ctx_init(&rq.ctx, rq.db, "anonymous", "anonymous", "", 0, NULL);
+    }
+    cs->route->fn(&rq, &rs);
+    if (!rs.status)
+        http_error(&rs, 500, "internal", "internal error / 服务器内部错误", NULL);
+    if (store_in_transaction(rq.db)) {
+        /* a handler's service left a transaction open: a bug; undo it */
+        fprintf(stderr, "tanji serve: %s %s left a transaction open\n", method, cs->route->pattern);
+        while (store_in_transaction(rq.db))
+            store_rollback(rq.db);
+    }
+    enum MHD_Result ok = send_resp(c, cs, method, url, &rs, client, rq.authed ? rq.ctx.who.id : NULL);
+    svc_ctx_release(&rq.ctx);
+    free(ct);
+    return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    conn_state *cs = *con_cls;
+    if (!cs)
+        return;
+    free(cs->body);
+    free(cs);
+    *con_cls = NULL;
+    atomic_fetch_sub(&g_inflight, 1);
+}
+
+/* ---- job workers ------------------------------------------------------- */
+void http_jobs_kick(void)
+{
+    pthread_mutex_lock(&g_job_mu);
+    pthread_cond_broadcast(&g_job_cv);
+    pthread_mutex_unlock(&g_job_mu);
+}
+
+static void *job_worker(void *arg)
+{
+    (void)arg;
+    tj_error err;
+    tj_error_clear(&err);
+    store_db *db = NULL;
+    const char *rules_dir = g_cfg->rules_dir;
+    for (;;) {
+        pthread_mutex_lock(&g_job_mu);
+        int stop = g_job_stop;
+        pthread_mutex_unlock(&g_job_mu);
+        if (stop)
+            break;
+        int ran = 0;
+        if (!db && store_open(g_cfg->db_url, &db, &err)) {
+            fprintf(stderr, "tanji serve: jobs: %s\n", err.message);
+            db = NULL;
+        }
+        if (db && svc_job_run_next(db, g_cfg->node, rules_dir, &ran, &err)) {
+            fprintf(stderr, "tanji serve: jobs: %s\n", err.message);
+            ran = 0;
+        }
+        if (ran)
+            continue;
+        pthread_mutex_lock(&g_job_mu);
+        if (!g_job_stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&g_job_cv, &g_job_mu, &ts);
+        }
+        pthread_mutex_unlock(&g_job_mu);
+    }
+    store_close(db);
+    return NULL;
+}
+
+/* ---- signed tree heads -------------------------------------------------- */
+static ledger_key g_key;
+
+static void *head_signer(void *arg)
+{
+    (void)arg;
+    store_db *db = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    for (;;) {
+        pthread_mutex_lock(&g_job_mu);
+        if (!g_job_stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += g_cfg->head_interval;
+            pthread_cond_timedwait(&g_job_cv, &g_job_mu, &ts);
+        }
+        int stop = g_job_stop;
+        pthread_mutex_unlock(&g_job_mu);
+        if (!db && store_open(g_cfg->db_url, &db, &err)) {
+            fprintf(stderr, "tanji serve: heads: %s\n", err.message);
+            db = NULL;
+        }
+        if (db) {
+            svc_ctx ctx;
+            ledger_head h;
+            int signed_new = 0;
+            if (!svc_ctx_local(&ctx, db, NULL, &err)) {
+                if (svc_ledger_sign_head(&ctx, &g_key, &h, &signed_new, &err))
+                    fprintf(stderr, "tanji serve: heads: %s\n", err.message);
+                svc_ctx_release(&ctx);
+            }
+        }
+        if (stop)
+            break; /* a last head on the way out */
+    }
+    store_close(db);
+    return NULL;
+}
+
+/* ---- health and metrics -------------------------------------------------- */
+void http_h_healthz(http_req *rq, http_resp *rs)
+{
+    int ver = 0;
+    tj_error err;
+    if (store_schema_version(rq->db, &ver, &err)) {
+        http_error(rs, 503, "unavailable", "the database does not answer / 数据库无响应", NULL);
+        return;
+    }
+    http_json(rs, atomic_load(&g_stopping) ? 503 : 200,
+              json_pack("{s:s,s:s,s:i,s:s}", "status", atomic_load(&g_stopping) ? "stopping" : "ok", "database",
+                        store_backend_name(rq->db), "schema", ver, "node", g_cfg->node));
+}
+
+static int job_counts(store_db *db, long long counts[5])
+{
+    static const char *const st[5] = {"queued", "running", "done", "failed", "cancelled"};
+    store_stmt *s = NULL;
+    tj_error err;
+    memset(counts, 0, 5 * sizeof counts[0]);
+    if (store_prepare_cached(db, "SELECT status, COUNT(*) FROM job GROUP BY status", &s, &err))
+        return -1;
+    int r;
+    while ((r = store_step(s, &err)) == 1)
+        for (int i = 0; i < 5; i++)
+            if (!strcmp(store_col_text(s, 0), st[i]))
+                counts[i] = store_col_int64(s, 1);
+    store_finalize(s);
+    return r < 0 ? -1 : 0;
+}
+
+void http_h_metrics(http_req *rq, http_resp *rs)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&buf, &n);
+    if (!m) {
+        http_error(rs, 503, "unavailable", "out of memory", NULL);
+        return;
+    }
+    fprintf(m, "# HELP tanji_http_requests_total HTTP requests by route and status class.\n"
+               "# TYPE tanji_http_requests_total counter\n");
+    static const char *const cls[6] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    for (size_t i = 0; i <= http_route_count && i <= MAX_ROUTES; i++) {
+        size_t ri = i == http_route_count ? MAX_ROUTES : i;
+        for (int k = 0; k < 6; k++) {
+            unsigned long long v = atomic_load(&m_requests[ri][k]);
+            if (!v)
+                continue;
+            if (ri == MAX_ROUTES)
+                fprintf(m, "tanji_http_requests_total{route=\"unmatched\",code=\"%s\"} %llu\n", cls[k], v);
+            else
+                fprintf(m, "tanji_http_requests_total{method=\"%s\",route=\"%s\",code=\"%s\"} %llu\n",
+                        http_routes[ri].method, http_routes[ri].pattern, cls[k], v);
+        }
+    }
+    fprintf(m, "# HELP tanji_http_request_duration_seconds Time from request to response.\n"
+               "# TYPE tanji_http_request_duration_seconds histogram\n");
+    unsigned long long cum = 0;
+    for (int b = 0; b <= NBUCKETS; b++) {
+        cum += atomic_load(&m_buckets[b]);
+        if (b < NBUCKETS)
+            fprintf(m, "tanji_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_le[b], cum);
+        else
+            fprintf(m, "tanji_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+    }
+    fprintf(m, "tanji_http_request_duration_seconds_sum %.6f\n", atomic_load(&m_sum_us) / 1e6);
+    fprintf(m, "tanji_http_request_duration_seconds_count %llu\n", cum);
+    fprintf(m, "# HELP tanji_http_in_flight Requests being handled.\n# TYPE tanji_http_in_flight gauge\n"
+               "tanji_http_in_flight %ld\n",
+            atomic_load(&g_inflight));
+    fprintf(m, "# HELP tanji_http_rate_limited_total Requests answered 429.\n"
+               "# TYPE tanji_http_rate_limited_total counter\ntanji_http_rate_limited_total %llu\n",
+            atomic_load(&m_rate_limited));
+    long long jc[5];
+    int jok = job_counts(rq->db, jc) == 0;
+    if (jok) {
+        static const char *const st[5] = {"queued", "running", "done", "failed", "cancelled"};
+        fprintf(m, "# HELP tanji_jobs Calculation jobs by status (all nodes).\n# TYPE tanji_jobs gauge\n");
+        for (int i = 0; i < 5; i++)
+            fprintf(m, "tanji_jobs{status=\"%s\"} %lld\n", st[i], jc[i]);
+    }
+    int ver = 0;
+    tj_error err;
+    double t0 = now_s();
+    int up = store_schema_version(rq->db, &ver, &err) == TJ_OK;
+    fprintf(m, "# HELP tanji_db_up Whether the database answers.\n# TYPE tanji_db_up gauge\n"
+               "tanji_db_up{backend=\"%s\"} %d\n",
+            store_backend_name(rq->db), up);
+    fprintf(m, "# HELP tanji_db_ping_seconds Time of a trivial query.\n# TYPE tanji_db_ping_seconds gauge\n"
+               "tanji_db_ping_seconds %.6f\n",
+            now_s() - t0);
+    fprintf(m, "# HELP tanji_db_schema_version Schema version.\n# TYPE tanji_db_schema_version gauge\n"
+               "tanji_db_schema_version %d\n",
+            ver);
+    fprintf(m, "# HELP tanji_uptime_seconds Seconds since start.\n# TYPE tanji_uptime_seconds gauge\n"
+               "tanji_uptime_seconds %lld\n",
+            (long long)(time(NULL) - g_started));
+    if (fclose(m) != 0) {
+        free(buf);
+        http_error(rs, 503, "unavailable", "out of memory", NULL);
+        return;
+    }
+    http_bytes(rs, 200, "text/plain; version=0.0.4", buf, n);
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+static char *read_pem(const char *path, tj_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        tj_error_set(err, TJ_ERR_IO, NULL, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 4097 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > (1u << 20)) {
+                tj_error_set(err, TJ_ERR_INPUT, NULL, "%s is larger than 1 MiB: not a PEM file", path);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, 4096, f);
+        n += r;
+        if (r < 4096)
+            break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
+{
+    g_cfg = cfg;
+    g_started = time(NULL);
+    if (http_route_count > MAX_ROUTES)
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "too many routes");
+    if (sodium_init() < 0)
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "libsodium failed to start");
+    /* the database must be there and migrated before anything listens */
+    store_db *probe = NULL;
+    tj_status rc = store_open(cfg->db_url, &probe, err);
+    if (rc)
+        return rc;
+    if (!cfg->node) {
+        char host[256];
+        if (gethostname(host, sizeof host) != 0)
+            strcpy(host, "node");
+        host[sizeof host - 1] = '\0';
+        char node[300];
+        snprintf(node, sizeof node, "%s:%ld", host, (long)getpid());
+        cfg->node = strdup(node);
+    }
+    if ((rc = svc_job_recover(probe, cfg->node, err))) {
+        store_close(probe);
+        return rc;
+    }
+    store_close(probe);
+    memset(&g_rules, 0, sizeof g_rules);
+    if (cfg->rules_dir && (rc = svc_ruleset_load_dir(&g_rules, cfg->rules_dir, err)))
+        return rc;
+    if (cfg->access_log && !strcmp(cfg->access_log, "-"))
+        g_log = stdout;
+    else if (cfg->access_log && *cfg->access_log && !(g_log = fopen(cfg->access_log, "a"))) {
+        svc_ruleset_release(&g_rules);
+        return tj_error_set(err, TJ_ERR_IO, "access_log", "cannot open %s: %s", cfg->access_log, strerror(errno));
+    }
+    if (pthread_key_create(&g_db_key, db_destroy) != 0) {
+        svc_ruleset_release(&g_rules);
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "pthread_key_create failed");
+    }
+    char *cert = NULL, *key = NULL;
+    if (cfg->ledger_key && (rc = ledger_key_load(cfg->ledger_key, &g_key, err)))
+        goto out;
+    if (!!cfg->tls_cert != !!cfg->tls_key) {
+        rc = tj_error_set(err, TJ_ERR_USAGE, "tls_cert", "TLS needs both --tls-cert and --tls-key");
+        goto out;
+    }
+    if (cfg->tls_cert && (!(cert = read_pem(cfg->tls_cert, err)) || !(key = read_pem(cfg->tls_key, err)))) {
+        rc = err->code;
+        goto out;
+    }
+
+    /* signals: handled by this thread (sigwait); every thread started from
+     * here inherits the mask */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    int v6 = strchr(cfg->listen_addr, ':') != NULL;
+    if (v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)cfg->port);
+        if (inet_pton(AF_INET6, cfg->listen_addr, &a->sin6_addr) != 1) {
+            rc = tj_error_set(err, TJ_ERR_USAGE, "listen", "not an IPv6 address: %.60s", cfg->listen_addr);
+            goto out;
+        }
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)cfg->port);
+        if (inet_pton(AF_INET, cfg->listen_addr, &a->sin_addr) != 1) {
+            rc = tj_error_set(err, TJ_ERR_USAGE, "listen", "not an IPv4 address: %.60s", cfg->listen_addr);
+            goto out;
+        }
+    }
+    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
+                     (v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem tls_opts[] = {
+        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned)1024, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    if (!d) {
+        rc = tj_error_set(err, TJ_ERR_IO, "listen", "cannot listen on %s:%d (in use, or not allowed)", cfg->listen_addr,
+                          cfg->port);
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    int port = di ? di->port : cfg->port;
+
+    pthread_t workers[65];
+    int nworkers = 0;
+    g_job_stop = 0;
+    for (int i = 0; i < cfg->job_workers && i < 64; i++)
+        if (pthread_create(&workers[nworkers], NULL, job_worker, NULL) == 0)
+            nworkers++;
+    if (cfg->ledger_key && pthread_create(&workers[nworkers], NULL, head_signer, NULL) == 0)
+        nworkers++;
+    if (status) {
+        fprintf(status, "tanji: listening on %s://%s%s%s:%d (node %s, %u threads, %s)\n", cert ? "https" : "http",
+                v6 ? "[" : "", cfg->listen_addr, v6 ? "]" : "", port, cfg->node, threads,
+                strncmp(cfg->db_url, "postgres", 8) ? "SQLite" : "PostgreSQL");
+        fflush(status);
+    }
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
+        /* SIGHUP: reopen the access log (log rotation) */
+        if (g_log && g_log != stdout && cfg->access_log) {
+            pthread_mutex_lock(&g_log_mu);
+            FILE *nf = fopen(cfg->access_log, "a");
+            if (nf) {
+                fclose(g_log);
+                g_log = nf;
+            }
+            pthread_mutex_unlock(&g_log_mu);
+        }
+    }
+    /* stop: no new connections, let the requests in flight finish */
+    atomic_store(&g_stopping, 1);
+    if (status) {
+        fprintf(status, "tanji: stopping (signal %d): finishing %ld requests in flight\n", sig,
+                atomic_load(&g_inflight));
+        fflush(status);
+    }
+    MHD_socket ls = MHD_quiesce_daemon(d);
+    for (int i = 0; i < 3000 && atomic_load(&g_inflight) > 0; i++)
+        usleep(10000);
+    pthread_mutex_lock(&g_job_mu);
+    g_job_stop = 1;
+    pthread_cond_broadcast(&g_job_cv);
+    pthread_mutex_unlock(&g_job_mu);
+    for (int i = 0; i < nworkers; i++)
+        pthread_join(workers[i], NULL);
+    MHD_stop_daemon(d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    if (status) {
+        fprintf(status, "tanji: stopped\n");
+        fflush(status);
+    }
+out:
+    ledger_key_wipe(&g_key);
+    if (key) {
+        sodium_memzero(key, strlen(key));
+        free(key);
+    }
+    free(cert);
+    if (g_log && g_log != stdout)
+        fclose(g_log);
+    g_log = NULL;
+    svc_ruleset_release(&g_rules);
+    pthread_key_delete(g_db_key);
+    return rc;
+}
