@@ -81,32 +81,6 @@ tj_status fx_read_file(const char *path, char **data, size_t *len, tj_error *err
 
 #include <stdlib.h>
 #include <string.h>
-/* Growing string (SQL, explanations). */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static inline void sb_add(sbuf *b, const char *t)
-{
-    size_t n = strlen(t);
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, t, n + 1);
-    b->len += n;
-}
+#include "core/sbuf.h"
 
 #endif

@@ -54,33 +54,7 @@ static char *strdup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Growing string for SQL. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *t)
-{
-    size_t n = strlen(t);
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, t, n + 1);
-    b->len += n;
-}
+#include "core/sbuf.h"
 
 static tj_status step_done(store_stmt *st, tj_error *err)
 {
