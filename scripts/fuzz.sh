@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 CC=clang cmake -S . -B build-fuzz -G Ninja -DTJ_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-ninja -C build-fuzz -j "$(nproc)" >/dev/null
+ninja -C build-fuzz -j "$(nproc)" >build-fuzz/build.log 2>&1 || { tail -30 build-fuzz/build.log; echo "fuzz: the drivers did not build"; exit 1; }
 for f in build-fuzz/tests/fuzz_*; do
   n=$(basename "$f"); n=${n#fuzz_}
   mkdir -p "build-fuzz/corpus-$n"
