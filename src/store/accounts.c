@@ -65,6 +65,18 @@ static void read_org(store_stmt *st, store_org *o)
     o->created_at = dup_col(st, 4);
 }
 
+static tj_status collect_org(store_stmt *st, void *elem, tj_error *err)
+{
+    (void)err;
+    read_org(st, elem);
+    return TJ_OK;
+}
+
+static void release_org(void *elem)
+{
+    store_org_release(elem);
+}
+
 tj_status store_org_get(store_db *db, const char *id_or_name, store_org *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -96,31 +108,9 @@ tj_status store_org_list(store_db *db, store_org **out, size_t *count, tj_error 
     tj_status rc = store_prepare(db, "SELECT " ORG_COLS " FROM organisation ORDER BY name", &st, err);
     if (rc)
         return rc;
-    size_t cap = 0;
-    int r;
-    while ((r = store_step(st, err)) == 1) {
-        if (*count == cap) {
-            size_t ncap = cap ? 2 * cap : 16;
-            store_org *n = realloc(*out, ncap * sizeof *n);
-            if (!n) {
-                r = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                break;
-            }
-            *out = n;
-            cap = ncap;
-        }
-        read_org(st, &(*out)[(*count)++]);
-    }
+    rc = store_collect(st, sizeof **out, collect_org, release_org, (void **)out, count, err);
     store_finalize(st);
-    if (r < 0) {
-        for (size_t i = 0; i < *count; i++)
-            store_org_release(&(*out)[i]);
-        free(*out);
-        *out = NULL;
-        *count = 0;
-        return (tj_status)r;
-    }
-    return TJ_OK;
+    return rc;
 }
 
 tj_status store_principal_insert(store_db *db, const store_principal *p, tj_error *err)
@@ -155,6 +145,18 @@ static void read_principal(store_stmt *st, store_principal *p)
     p->secret_hash = dup_col(st, 5);
     p->disabled = (int)store_col_int64(st, 6);
     p->created_at = dup_col(st, 7);
+}
+
+static tj_status collect_principal(store_stmt *st, void *elem, tj_error *err)
+{
+    (void)err;
+    read_principal(st, elem);
+    return TJ_OK;
+}
+
+static void release_principal(void *elem)
+{
+    store_principal_release(elem);
 }
 
 tj_status store_principal_get(store_db *db, const char *id_or_name, store_principal *out, tj_error *err)
@@ -193,29 +195,7 @@ tj_status store_principal_list(store_db *db, const char *org_id, store_principal
         return rc;
     store_bind_text(st, 1, org_id);
     store_bind_text(st, 2, org_id);
-    size_t cap = 0;
-    int r;
-    while ((r = store_step(st, err)) == 1) {
-        if (*count == cap) {
-            size_t ncap = cap ? 2 * cap : 16;
-            store_principal *n = realloc(*out, ncap * sizeof *n);
-            if (!n) {
-                r = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                break;
-            }
-            *out = n;
-            cap = ncap;
-        }
-        read_principal(st, &(*out)[(*count)++]);
-    }
+    rc = store_collect(st, sizeof **out, collect_principal, release_principal, (void **)out, count, err);
     store_finalize(st);
-    if (r < 0) {
-        for (size_t i = 0; i < *count; i++)
-            store_principal_release(&(*out)[i]);
-        free(*out);
-        *out = NULL;
-        *count = 0;
-        return (tj_status)r;
-    }
-    return TJ_OK;
+    return rc;
 }

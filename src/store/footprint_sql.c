@@ -79,6 +79,18 @@ static void read_row(store_stmt *st, store_footprint *f)
     f->digest = dup_col(st, 15);
 }
 
+static tj_status collect_row(store_stmt *st, void *elem, tj_error *err)
+{
+    (void)err;
+    read_row(st, elem);
+    return TJ_OK;
+}
+
+static void release_row(void *elem)
+{
+    store_footprint_release(elem);
+}
+
 tj_status store_footprint_get(store_db *db, const char *id, int whole, store_footprint *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -122,30 +134,7 @@ tj_status store_footprint_list(store_db *db, const char *owner_org, int limit, i
     store_bind_text(st, 2, owner_org);
     store_bind_int64(st, 3, limit);
     store_bind_int64(st, 4, offset);
-    size_t cap = 0;
-    int r;
-    while ((r = store_step(st, err)) == 1) {
-        if (*count == cap) {
-            size_t ncap = cap ? 2 * cap : 16;
-            store_footprint *n = realloc(*out, ncap * sizeof *n);
-            if (!n) {
-                r = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                break;
-            }
-            *out = n;
-            cap = ncap;
-        }
-        memset(&(*out)[*count], 0, sizeof **out);
-        read_row(st, &(*out)[(*count)++]);
-    }
+    rc = store_collect(st, sizeof **out, collect_row, release_row, (void **)out, count, err);
     store_finalize(st);
-    if (r < 0) {
-        for (size_t i = 0; i < *count; i++)
-            store_footprint_release(&(*out)[i]);
-        free(*out);
-        *out = NULL;
-        *count = 0;
-        return (tj_status)r;
-    }
-    return TJ_OK;
+    return rc;
 }

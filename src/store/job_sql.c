@@ -72,6 +72,16 @@ static tj_status read_row(store_stmt *st, int whole, store_job *j, tj_error *err
     return TJ_OK;
 }
 
+static tj_status read_summary(store_stmt *st, void *elem, tj_error *err)
+{
+    return read_row(st, 0, elem, err);
+}
+
+static void release_one(void *elem)
+{
+    store_job_release(elem);
+}
+
 tj_status store_job_get(store_db *db, const char *id, int whole, store_job *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -113,36 +123,8 @@ tj_status store_job_list(store_db *db, const char *owner_org, int limit, int off
         store_bind_text(st, i++, owner_org);
     store_bind_int64(st, i++, limit);
     store_bind_int64(st, i, offset);
-    size_t cap = 0;
-    int r;
-    while ((r = store_step(st, err)) == 1) {
-        if (*count == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            store_job *nj = realloc(*out, nc * sizeof *nj);
-            if (!nj) {
-                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                break;
-            }
-            *out = nj;
-            cap = nc;
-        }
-        memset(&(*out)[*count], 0, sizeof **out);
-        if ((rc = read_row(st, 0, &(*out)[*count], err))) {
-            store_job_release(&(*out)[*count]);
-            break;
-        }
-        (*count)++;
-    }
-    if (r < 0 && !rc)
-        rc = (tj_status)r;
+    rc = store_collect(st, sizeof **out, read_summary, release_one, (void **)out, count, err);
     store_finalize(st);
-    if (rc) {
-        for (size_t k = 0; k < *count; k++)
-            store_job_release(&(*out)[k]);
-        free(*out);
-        *out = NULL;
-        *count = 0;
-    }
     return rc;
 }
 

@@ -65,6 +65,16 @@ static tj_status read_row(store_stmt *st, int whole, store_model *m, tj_error *e
     return TJ_OK;
 }
 
+static tj_status read_summary(store_stmt *st, void *elem, tj_error *err)
+{
+    return read_row(st, 0, elem, err);
+}
+
+static void release_one(void *elem)
+{
+    store_model_release(elem);
+}
+
 tj_status store_model_get(store_db *db, const char *id, int whole, store_model *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -149,35 +159,7 @@ tj_status store_model_list(store_db *db, const char *owner_org, int limit, int o
         store_bind_text(st, i++, owner_org);
     store_bind_int64(st, i++, limit);
     store_bind_int64(st, i, offset);
-    size_t cap = 0;
-    int r;
-    while ((r = store_step(st, err)) == 1) {
-        if (*count == cap) {
-            size_t nc = cap ? cap * 2 : 16;
-            store_model *nm = realloc(*out, nc * sizeof *nm);
-            if (!nm) {
-                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                break;
-            }
-            *out = nm;
-            cap = nc;
-        }
-        memset(&(*out)[*count], 0, sizeof **out);
-        if ((rc = read_row(st, 0, &(*out)[*count], err))) {
-            store_model_release(&(*out)[*count]);
-            break;
-        }
-        (*count)++;
-    }
-    if (r < 0 && !rc)
-        rc = (tj_status)r;
+    rc = store_collect(st, sizeof **out, read_summary, release_one, (void **)out, count, err);
     store_finalize(st);
-    if (rc) {
-        for (size_t k = 0; k < *count; k++)
-            store_model_release(&(*out)[k]);
-        free(*out);
-        *out = NULL;
-        *count = 0;
-    }
     return rc;
 }

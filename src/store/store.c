@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -300,4 +301,44 @@ void store_fts_token(char kind, const char *value, char buf[STORE_FTS_TOKEN_SIZE
     o += put_pua(buf + o, 0xE100 + (h >> 8));
     o += put_pua(buf + o, 0xE100 + (h & 0xFF));
     buf[o] = 0;
+}
+
+tj_status store_collect(store_stmt *st, size_t elem_size, tj_status (*read)(store_stmt *st, void *elem, tj_error *err),
+                        void (*release)(void *elem), void **out, size_t *count, tj_error *err)
+{
+    char *a = NULL;
+    size_t n = 0, cap = 0;
+    tj_status rc = TJ_OK;
+    int r;
+    while ((r = store_step(st, err)) == 1) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char *na = realloc(a, nc * elem_size);
+            if (!na) {
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+                break;
+            }
+            a = na;
+            cap = nc;
+        }
+        void *e = a + n * elem_size;
+        memset(e, 0, elem_size);
+        if ((rc = read(st, e, err)) != TJ_OK) {
+            release(e);
+            break;
+        }
+        n++;
+    }
+    if (r < 0 && rc == TJ_OK)
+        rc = (tj_status)r;
+    if (rc != TJ_OK) {
+        for (size_t k = 0; k < n; k++)
+            release(a + k * elem_size);
+        free(a);
+        a = NULL;
+        n = 0;
+    }
+    *out = a;
+    *count = n;
+    return rc;
 }

@@ -77,6 +77,13 @@ int64_t store_col_int64(store_stmt *st, int i);
 int store_col_is_null(store_stmt *st, int i);
 int store_col_count(store_stmt *st);
 
+/* Step st to its end, one array element of elem_size bytes per row, zeroed
+ * and then filled by read(st, elem, err); the array grows geometrically.
+ * On any error the elements read so far are released (release(elem)) and
+ * *out is NULL.  st is not finalized.  *out is malloc'ed, the caller's. */
+tj_status store_collect(store_stmt *st, size_t elem_size, tj_status (*read)(store_stmt *st, void *elem, tj_error *err),
+                        void (*release)(void *elem), void **out, size_t *count, tj_error *err);
+
 /* Rows changed by the last executed statement. */
 int64_t store_changes(store_stmt *st);
 
