@@ -978,10 +978,9 @@ tj_status svc_cert_application_get(svc_ctx *ctx, const char *id, json_t **out, t
 
 tj_status svc_cert_application_list(svc_ctx *ctx, int limit, int offset, json_t **out, tj_error *err)
 {
-    if (limit <= 0 || limit > 1000)
-        limit = limit <= 0 ? 50 : 1000;
+    svc_page(&limit, &offset);
     const char *org = ctx->who.roles & (SVC_ROLE_OPERATOR | SVC_ROLE_REGULATOR) ? NULL : ctx->who.org_id;
-    return store_cert_app_list(ctx->db, org, limit, offset < 0 ? 0 : offset, out, err);
+    return store_cert_app_list(ctx->db, org, limit, offset, out, err);
 }
 
 /* ---- ledger state sources ---------------------------------------------------------- */

@@ -126,6 +126,19 @@ int svc_owns(const svc_ctx *ctx, const char *org_id)
     return org_id && ctx->who.org_id && !strcmp(org_id, ctx->who.org_id);
 }
 
+void svc_page(int *limit, int *offset)
+{
+    if (*limit <= 0 || *limit > 1000)
+        *limit = *limit <= 0 ? 50 : 1000;
+    if (*offset < 0)
+        *offset = 0;
+}
+
+const char *svc_list_owner(const svc_ctx *ctx)
+{
+    return ctx->who.roles & SVC_ROLE_OPERATOR ? NULL : ctx->who.org_id;
+}
+
 tj_status svc_begin(svc_ctx *ctx, tj_error *err)
 {
     return store_begin(ctx->db, err);

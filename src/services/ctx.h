@@ -68,6 +68,13 @@ tj_status svc_require(const svc_ctx *ctx, unsigned roles, const char *action, tj
  * own organisation's records, and the operator's (every record). */
 int svc_owns(const svc_ctx *ctx, const char *org_id);
 
+/* A page of a listing: limit 0 or less gives 50, more than 1000 gives 1000;
+ * a negative offset gives 0. */
+void svc_page(int *limit, int *offset);
+/* The owner organisation a listing is limited to: NULL (every record) for
+ * the operator, else the principal's own organisation. */
+const char *svc_list_owner(const svc_ctx *ctx);
+
 /* Transactions (see above). */
 tj_status svc_begin(svc_ctx *ctx, tj_error *err);
 tj_status svc_commit(svc_ctx *ctx, tj_error *err);

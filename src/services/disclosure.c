@@ -262,11 +262,10 @@ tj_status svc_disclosure_get(svc_ctx *ctx, const char *id, json_t **out, tj_erro
 
 tj_status svc_disclosure_list(svc_ctx *ctx, int mine, int limit, int offset, json_t **out, tj_error *err)
 {
-    if (limit <= 0 || limit > 1000)
-        limit = limit <= 0 ? 50 : 1000;
+    svc_page(&limit, &offset);
     json_t *rows = NULL;
     tj_status rc = store_disclosure_list(ctx->db, mine ? ctx->who.org_id : NULL, !mine, limit,
-                                         offset < 0 ? 0 : offset, &rows, err);
+                                         offset, &rows, err);
     if (rc)
         return rc;
     json_t *res = json_array();

@@ -382,13 +382,10 @@ tj_status svc_footprint_read(store_db *db, const char *id, int whole, json_t **o
 tj_status svc_footprint_list(svc_ctx *ctx, int limit, int offset, json_t **out, tj_error *err)
 {
     *out = NULL;
-    if (limit <= 0 || limit > 1000)
-        limit = limit <= 0 ? 50 : 1000;
-    if (offset < 0)
-        offset = 0;
+    svc_page(&limit, &offset);
     store_footprint *fs = NULL;
     size_t n = 0;
-    const char *owner = ctx->who.roles & SVC_ROLE_OPERATOR ? NULL : ctx->who.org_id;
+    const char *owner = svc_list_owner(ctx);
     tj_status rc = store_footprint_list(ctx->db, owner, limit, offset, &fs, &n, err);
     if (rc)
         return rc;

@@ -131,13 +131,10 @@ tj_status svc_job_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err)
 tj_status svc_job_list(svc_ctx *ctx, int limit, int offset, json_t **out, tj_error *err)
 {
     *out = NULL;
-    if (limit <= 0 || limit > 1000)
-        limit = limit <= 0 ? 50 : 1000;
-    if (offset < 0)
-        offset = 0;
+    svc_page(&limit, &offset);
     store_job *js = NULL;
     size_t n = 0;
-    tj_status rc = store_job_list(ctx->db, ctx->who.roles & SVC_ROLE_OPERATOR ? NULL : ctx->who.org_id, limit,
+    tj_status rc = store_job_list(ctx->db, svc_list_owner(ctx), limit,
                                   offset, &js, &n, err);
     if (rc)
         return rc;

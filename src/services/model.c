@@ -289,13 +289,10 @@ tj_status svc_model_delete(svc_ctx *ctx, const char *id, tj_error *err)
 tj_status svc_model_list(svc_ctx *ctx, int limit, int offset, json_t **out, tj_error *err)
 {
     *out = NULL;
-    if (limit <= 0 || limit > 1000)
-        limit = limit <= 0 ? 50 : 1000;
-    if (offset < 0)
-        offset = 0;
+    svc_page(&limit, &offset);
     store_model *ms = NULL;
     size_t n = 0;
-    const char *owner = ctx->who.roles & SVC_ROLE_OPERATOR ? NULL : ctx->who.org_id;
+    const char *owner = svc_list_owner(ctx);
     tj_status rc = store_model_list(ctx->db, owner, limit, offset, &ms, &n, err);
     if (rc)
         return rc;
