@@ -39,6 +39,30 @@ static tj_status step_done(store_stmt *st, tj_error *err)
     return r < 0 ? (tj_status)r : TJ_OK;
 }
 
+/* The row whose id, else whose name, is key: TJ_ERR_NOTFOUND (with
+ * not_found, a format taking the key) when there is none. */
+static tj_status get_by_id_or_name(store_db *db, const char *sql, const char *key,
+                                   tj_status (*read)(store_stmt *st, void *elem, tj_error *err), void *out,
+                                   const char *what, const char *not_found, tj_error *err)
+{
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(db, sql, &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, key);
+    store_bind_text(st, 2, key);
+    store_bind_text(st, 3, key);
+    int r = store_step(st, err);
+    if (r == 1)
+        rc = read(st, out, err);
+    store_finalize(st);
+    if (r < 0)
+        return (tj_status)r;
+    if (r == 0)
+        return tj_error_set(err, TJ_ERR_NOTFOUND, what, not_found, key);
+    return rc;
+}
+
 tj_status store_org_insert(store_db *db, const store_org *o, tj_error *err)
 {
     store_stmt *st = NULL;
@@ -56,19 +80,15 @@ tj_status store_org_insert(store_db *db, const store_org *o, tj_error *err)
 
 #define ORG_COLS "id, name, kind, region, created_at"
 
-static void read_org(store_stmt *st, store_org *o)
+static tj_status read_org(store_stmt *st, void *elem, tj_error *err)
 {
+    (void)err;
+    store_org *o = elem;
     o->id = dup_col(st, 0);
     o->name = dup_col(st, 1);
     o->kind = dup_col(st, 2);
     o->region = dup_col(st, 3);
     o->created_at = dup_col(st, 4);
-}
-
-static tj_status collect_org(store_stmt *st, void *elem, tj_error *err)
-{
-    (void)err;
-    read_org(st, elem);
     return TJ_OK;
 }
 
@@ -77,27 +97,12 @@ static void release_org(void *elem)
     store_org_release(elem);
 }
 
+
 tj_status store_org_get(store_db *db, const char *id_or_name, store_org *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
-    store_stmt *st = NULL;
-    tj_status rc = store_prepare_cached(db, "SELECT " ORG_COLS " FROM organisation WHERE id = ? OR name = ? "
-                                            "ORDER BY id = ? DESC LIMIT 1",
-                                        &st, err);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, id_or_name);
-    store_bind_text(st, 2, id_or_name);
-    store_bind_text(st, 3, id_or_name);
-    int r = store_step(st, err);
-    if (r == 1)
-        read_org(st, out);
-    store_finalize(st);
-    if (r < 0)
-        return (tj_status)r;
-    if (r == 0)
-        return tj_error_set(err, TJ_ERR_NOTFOUND, "organisation", "no organisation \"%s\" / 组织不存在", id_or_name);
-    return TJ_OK;
+    return get_by_id_or_name(db, "SELECT " ORG_COLS " FROM organisation WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
+                             id_or_name, read_org, out, "organisation", "no organisation \"%s\" / 组织不存在", err);
 }
 
 tj_status store_org_list(store_db *db, store_org **out, size_t *count, tj_error *err)
@@ -108,7 +113,7 @@ tj_status store_org_list(store_db *db, store_org **out, size_t *count, tj_error 
     tj_status rc = store_prepare(db, "SELECT " ORG_COLS " FROM organisation ORDER BY name", &st, err);
     if (rc)
         return rc;
-    rc = store_collect(st, sizeof **out, collect_org, release_org, (void **)out, count, err);
+    rc = store_collect(st, sizeof **out, read_org, release_org, (void **)out, count, err);
     store_finalize(st);
     return rc;
 }
@@ -135,8 +140,10 @@ tj_status store_principal_insert(store_db *db, const store_principal *p, tj_erro
 
 #define PRINCIPAL_COLS "id, kind, name, org_id, roles, secret_hash, disabled, created_at"
 
-static void read_principal(store_stmt *st, store_principal *p)
+static tj_status read_principal(store_stmt *st, void *elem, tj_error *err)
 {
+    (void)err;
+    store_principal *p = elem;
     p->id = dup_col(st, 0);
     p->kind = dup_col(st, 1);
     p->name = dup_col(st, 2);
@@ -145,12 +152,6 @@ static void read_principal(store_stmt *st, store_principal *p)
     p->secret_hash = dup_col(st, 5);
     p->disabled = (int)store_col_int64(st, 6);
     p->created_at = dup_col(st, 7);
-}
-
-static tj_status collect_principal(store_stmt *st, void *elem, tj_error *err)
-{
-    (void)err;
-    read_principal(st, elem);
     return TJ_OK;
 }
 
@@ -159,27 +160,12 @@ static void release_principal(void *elem)
     store_principal_release(elem);
 }
 
+
 tj_status store_principal_get(store_db *db, const char *id_or_name, store_principal *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
-    store_stmt *st = NULL;
-    tj_status rc = store_prepare_cached(db, "SELECT " PRINCIPAL_COLS " FROM principal WHERE id = ? OR name = ? "
-                                            "ORDER BY id = ? DESC LIMIT 1",
-                                        &st, err);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, id_or_name);
-    store_bind_text(st, 2, id_or_name);
-    store_bind_text(st, 3, id_or_name);
-    int r = store_step(st, err);
-    if (r == 1)
-        read_principal(st, out);
-    store_finalize(st);
-    if (r < 0)
-        return (tj_status)r;
-    if (r == 0)
-        return tj_error_set(err, TJ_ERR_NOTFOUND, "principal", "no user or client \"%s\" / 用户不存在", id_or_name);
-    return TJ_OK;
+    return get_by_id_or_name(db, "SELECT " PRINCIPAL_COLS " FROM principal WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
+                             id_or_name, read_principal, out, "principal", "no user or client \"%s\" / 用户不存在", err);
 }
 
 tj_status store_principal_list(store_db *db, const char *org_id, store_principal **out, size_t *count,
@@ -195,7 +181,7 @@ tj_status store_principal_list(store_db *db, const char *org_id, store_principal
         return rc;
     store_bind_text(st, 1, org_id);
     store_bind_text(st, 2, org_id);
-    rc = store_collect(st, sizeof **out, collect_principal, release_principal, (void **)out, count, err);
+    rc = store_collect(st, sizeof **out, read_principal, release_principal, (void **)out, count, err);
     store_finalize(st);
     return rc;
 }
