@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tanji/text.h"
 #include "services/inst_util.h"
 #include "services/label.h"
 
@@ -52,16 +53,30 @@ static tj_status texts(const json_t *label, gtext *t, tj_error *err)
     return TJ_OK;
 }
 
+/* XML text: markup escaped, C0 controls (not allowed in XML 1.0) dropped,
+ * bidirectional controls shown as their code (tj_bidi_control). */
 static void xml_esc(FILE *o, const char *s)
 {
-    for (; *s; s++)
+    size_t left = strlen(s);
+    for (; *s; s++, left--) {
+        unsigned cp;
+        size_t k = tj_bidi_control(s, left, &cp);
+        if (k) {
+            fprintf(o, "[U+%04X]", cp);
+            s += k - 1;
+            left -= k - 1;
+            continue;
+        }
         switch (*s) {
         case '<': fputs("&lt;", o); break;
         case '>': fputs("&gt;", o); break;
         case '&': fputs("&amp;", o); break;
         case '"': fputs("&quot;", o); break;
-        default: fputc(*s, o);
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
+                fputc(*s, o);
         }
+    }
 }
 
 static QRcode *qr(const char *url, tj_error *err)
