@@ -82,6 +82,10 @@ tj_status svc_label_expire(svc_ctx *ctx, int *expired, int *missed, tj_error *er
  * SVG text, or a PNG file (scale: pixels per SVG unit, e.g. 4). */
 tj_status svc_label_svg(const json_t *label, char **svg, tj_error *err);
 tj_status svc_label_png(const json_t *label, const char *path, double scale, tj_error *err);
+/* The graphic of label number (public): format "svg" or "png" (scale as
+ * svc_label_png); *data malloc'ed, *len its size. */
+tj_status svc_label_graphic(svc_ctx *ctx, const char *number, const char *format, double scale, char **data,
+                            size_t *len, tj_error *err);
 
 /* The ledger state of a label row (store_label_get with the document). */
 json_t *svc_label_state(const json_t *row);
