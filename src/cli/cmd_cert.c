@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/http_get.h"
 #include "cli/inst_opts.h"
 #include "io/model.h"
 #include "services/cert.h"
@@ -37,7 +38,7 @@ static const char cert_usage[] =
 
 static const char label_usage[] =
     "usage: tanji label show NUMBER | list | export NUMBER [-o FILE]\n"
-    "       tanji label verify FILE|NUMBER [--keyring FILE] [--ledger-key PUBFILE] [--at DATE]\n"
+    "       tanji label verify FILE|NUMBER|URL [--keyring FILE] [--ledger-key PUBFILE] [--at DATE]\n"
     "       tanji label svg|png NUMBER|FILE -o OUT [--scale N]\n"
     "       tanji label suspend|revoke|withdraw NUMBER --reason T | reinstate NUMBER\n"
     "       tanji label surveil NUMBER --due DATE | surveil-result NUMBER SEQ passed|failed [--comment T]\n"
@@ -46,7 +47,9 @@ static const char label_usage[] =
     "Certified labels (碳标识).  verify FILE checks a label document offline: the signature with\n"
     "the keyring (tanji cert key export), validity, the status it carries, the ledger entry of its\n"
     "issue (and an inclusion proof when the document has one, with --ledger-key); verify NUMBER\n"
-    "checks against the database.  Exit 0 valid, 6 not valid (the report says why).\n";
+    "checks against the database; verify URL (http://, e.g. the label's QR code) fetches the label\n"
+    "and checks it here with --keyring (else the server's keyring) and adds the server's report.\n"
+    "Exit 0 valid, 6 not valid (the report says why).\n";
 
 static int fail(const tj_error *err)
 {
@@ -387,6 +390,102 @@ out:
     return rc;
 }
 
+/* GET url as JSON (status 200); NULL with err set otherwise. */
+static json_t *get_json(const char *url, tj_error *err)
+{
+    int status = 0;
+    char *body = NULL;
+    size_t len = 0;
+    if (http_get(url, &status, &body, &len, err))
+        return NULL;
+    json_error_t je;
+    json_t *j = status == 200 ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (status != 200) {
+        json_t *e = json_loadb(body, len, 0, NULL);
+        tj_error_set(err, status == 404 ? TJ_ERR_NOTFOUND : TJ_ERR_IO, url, "HTTP %d: %s", status,
+                     json_is_string(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
+                                                                   : "no answer");
+        json_decref(e);
+    } else if (!j)
+        tj_error_set_at(err, TJ_ERR_INPUT, url, je.line, je.column, "not JSON: %s", je.text);
+    free(body);
+    return j;
+}
+
+/* Online verification from a URL (a label's verify_url, the public label
+ * route): the document is checked here, with --keyring or else the keyring
+ * the server publishes, and the registry's own report is added.  No
+ * database is opened. */
+static int label_verify_url(inst_opts *o)
+{
+    tj_error err;
+    tj_error_clear(&err);
+    const char *url = o->pos[1];
+    char *origin = http_origin(url), *u = NULL;
+    const char *q = strchr(url, '?');
+    json_t *doc = NULL, *kr = NULL, *reg = NULL, *r = NULL;
+    unsigned char lpk[32];
+    int rc = 0;
+    if (!origin) {
+        char *b = NULL;
+        size_t bl = 0;
+        http_get(url, &rc, &b, &bl, &err); /* fails at the URL and says why (https) */
+        free(b);
+        if (!err.code)
+            tj_error_set(&err, TJ_ERR_USAGE, url, "not an http:// URL");
+        return fail(&err);
+    }
+    if (inst_opt(o, "ledger-key") && read_pk(inst_opt(o, "ledger-key"), lpk, &err))
+        goto failed;
+    /* the document, with its inclusion proof when a ledger key checks it */
+    if (asprintf(&u, "%.*s%s", q ? (int)(q - url) : (int)strlen(url), url,
+                 inst_opt(o, "ledger-key") ? "?proof=true" : "") < 0 ||
+        !(doc = get_json(u, &err)))
+        goto failed;
+    free(u);
+    u = NULL;
+    if (inst_opt(o, "keyring")) {
+        if (!(kr = json_load_file(inst_opt(o, "keyring"), 0, NULL))) {
+            unsigned char pk[32];
+            char hex[65];
+            if (read_pk(inst_opt(o, "keyring"), pk, &err))
+                goto failed;
+            ledger_pk_hex(pk, hex);
+            kr = json_pack("{s:s}", "public_key", hex);
+        }
+    } else {
+        if (asprintf(&u, "%s/api/v1/public/keyring", origin) < 0 || !(kr = get_json(u, &err)))
+            goto failed;
+        free(u);
+        u = NULL;
+    }
+    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r, &err))
+        goto failed;
+    /* the registry's report: status now, key status, the ledger row */
+    const char *number = json_string_value(json_object_get(json_object_get(doc, "label"), "number"));
+    if (number && asprintf(&u, "%s/api/v1/public/labels/%s/verify", origin, number) >= 0 &&
+        (reg = get_json(u, &err))) {
+        json_object_set_new(r, "keyring", json_string(inst_opt(o, "keyring") ? "given" : "the server's"));
+        json_object_set(r, "registry", reg);
+        if (!json_is_true(json_object_get(reg, "ok")))
+            json_object_set_new(r, "ok", json_false());
+    } else {
+        json_decref(r);
+        goto failed;
+    }
+    rc = print_report(r);
+    goto out;
+failed:
+    rc = fail(&err);
+out:
+    free(u);
+    free(origin);
+    json_decref(doc);
+    json_decref(kr);
+    json_decref(reg);
+    return rc;
+}
+
 static int label_graphic(svc_ctx *ctx, inst_opts *o, int png)
 {
     tj_error err;
@@ -435,6 +534,8 @@ int cmd_label(int argc, char **argv)
     const char *sub = o.pos[0];
     if (!strcmp(sub, "verify") && o.npos == 2 && is_file(o.pos[1]))
         return label_verify_file(&o);
+    if (!strcmp(sub, "verify") && o.npos == 2 && strstr(o.pos[1], "://"))
+        return label_verify_url(&o);
     tj_error err;
     store_db *db = NULL;
     svc_ctx ctx;

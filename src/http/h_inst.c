@@ -64,7 +64,8 @@ void h_pub_label(http_req *rq, http_resp *rs)
 {
     json_t *out = NULL;
     ERR_DECL;
-    tj_status rc = svc_label_document(&rq->ctx, rq->params[0], &out, &err);
+    const char *p = http_query(rq, "proof");
+    tj_status rc = svc_label_public(&rq->ctx, rq->params[0], p && !strcmp(p, "true"), &out, &err);
     reply(rs, 200, rc, &err, out);
 }
 
@@ -284,7 +285,7 @@ void h_cert_key_add(http_req *rq, http_resp *rs)
     const char *hex;
     unsigned char pk[LEDGER_PK_SIZE];
     if (!body_str(rs, b, "public_key", &hex)) {
-        if (!hex || !ledger_pk_from_hex(hex, pk))
+        if (!hex || ledger_pk_from_hex(hex, pk))
             http_error(rs, 400, "bad_request",
                        "public_key is the 64 hex digits of an Ed25519 public key / 公钥须为 64 位十六进制", "public_key");
         else {
@@ -434,7 +435,7 @@ static int decode_key(http_resp *rs, const json_t *k, ledger_key *key)
     size_t n = 0;
     unsigned char derived[LEDGER_PK_SIZE];
     memset(key, 0, sizeof *key);
-    if (!json_is_object(k) || !pk || !sk || !ledger_pk_from_hex(pk, key->pk) ||
+    if (!json_is_object(k) || !pk || !sk || ledger_pk_from_hex(pk, key->pk) ||
         sodium_hex2bin(key->sk, sizeof key->sk, sk, strlen(sk), NULL, &n, NULL) || n != sizeof key->sk ||
         crypto_sign_ed25519_sk_to_pk(derived, key->sk) || memcmp(derived, key->pk, sizeof derived)) {
         ledger_key_wipe(key);

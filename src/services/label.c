@@ -11,6 +11,7 @@
 #include "services/cert.h"
 #include "services/grading.h"
 #include "services/inst_util.h"
+#include "services/ledger_svc.h"
 #include "store/accounts.h"
 #include "store/footprint_sql.h"
 #include "store/inst_sql.h"
@@ -365,6 +366,31 @@ tj_status svc_label_document(svc_ctx *ctx, const char *number, json_t **out, tj_
     free(org);
     json_decref(row);
     return rc;
+}
+
+tj_status svc_label_public(svc_ctx *ctx, const char *number, int with_proof, json_t **out, tj_error *err)
+{
+    tj_status rc = svc_label_document(ctx, number, out, err);
+    if (rc || !with_proof)
+        return rc;
+    /* a label's issue entry is public (its history is): the proof is made
+     * with a reader's rights on entries, for this entry only */
+    json_t *lg = json_object_get(*out, "ledger"), *proof = NULL;
+    svc_ctx rd;
+    tj_error perr;
+    if (svc_ctx_init(&rd, ctx->db, "label-public", "label-public", "", SVC_ROLE_VERIFIER, &perr) == TJ_OK) {
+        tj_status prc = svc_ledger_inclusion(&rd, json_integer_value(json_object_get(lg, "index")), -1, &proof, &perr);
+        svc_ctx_release(&rd);
+        if (prc == TJ_OK)
+            json_object_set_new(lg, "proof", proof);
+        else if (prc != TJ_ERR_INPUT && prc != TJ_ERR_NOTFOUND) { /* not yet in a signed head: no proof */
+            json_decref(*out);
+            *out = NULL;
+            return tj_error_set(err, prc, perr.path, "%s", perr.message);
+        }
+    }
+    json_object_set_new(lg, "proof_status", json_string(json_object_get(lg, "proof") ? "included" : "pending"));
+    return TJ_OK;
 }
 
 tj_status svc_label_list_own(svc_ctx *ctx, json_t **out, tj_error *err)

@@ -50,6 +50,12 @@ tj_status svc_label_get(svc_ctx *ctx, const char *number, json_t **out, tj_error
  * proof when ledger_proof is not NULL (a proof as svc_ledger_inclusion
  * makes, consumed). */
 tj_status svc_label_document(svc_ctx *ctx, const char *number, json_t **out, tj_error *err);
+/* The public label (GET /api/v1/public/labels/{number}): the document,
+ * and with_proof: ledger.proof, the inclusion proof of its issue entry in
+ * the latest signed tree head (svc_ledger_inclusion's form), and
+ * ledger.proof_status "included", or "pending" while no signed head covers
+ * the entry yet. */
+tj_status svc_label_public(svc_ctx *ctx, const char *number, int with_proof, json_t **out, tj_error *err);
 /* The labels of the principal's organisation (holder). */
 tj_status svc_label_list_own(svc_ctx *ctx, json_t **out, tj_error *err);
 
