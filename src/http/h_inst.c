@@ -325,6 +325,14 @@ void h_cert_catalogue_list(http_req *rq, http_resp *rs)
     reply(rs, 200, rc, &err, rc ? NULL : json_pack("{s:o}", "items", out));
 }
 
+void h_cert_catalogue_get(http_req *rq, http_resp *rs)
+{
+    json_t *out = NULL;
+    ERR_DECL;
+    tj_status rc = svc_cert_catalogue_get(&rq->ctx, rq->params[0], &out, &err);
+    reply(rs, 200, rc, &err, out);
+}
+
 void h_cert_catalogue_put(http_req *rq, http_resp *rs)
 {
     json_t *b = http_body_json(rq, rs, 1);

@@ -81,6 +81,7 @@ H(h_cert_body_scope);
 H(h_cert_key_add);
 H(h_cert_key_revoke);
 H(h_cert_catalogue_list);
+H(h_cert_catalogue_get);
 H(h_cert_catalogue_put);
 H(h_dishonest_add);
 H(h_dishonest_remove);

@@ -83,6 +83,7 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/cert/bodies/{org}/keys", h_cert_key_add, HTTP_AUTH, "register a body's key (rotation)"},
     {"POST", "/api/v1/cert/keys/{key_id}/revoke", h_cert_key_revoke, HTTP_AUTH, "revoke a body's key"},
     {"GET", "/api/v1/cert/catalogue", h_cert_catalogue_list, HTTP_PUBLIC, "the certification catalogue"},
+    {"GET", "/api/v1/cert/catalogue/{category}", h_cert_catalogue_get, HTTP_PUBLIC, "a catalogue entry"},
     {"PUT", "/api/v1/cert/catalogue/{category}", h_cert_catalogue_put, HTTP_AUTH, "add or change a catalogue entry"},
     {"POST", "/api/v1/cert/dishonest", h_dishonest_add, HTTP_AUTH, "list an organisation as dishonest"},
     {"POST", "/api/v1/cert/dishonest/{id}/remove", h_dishonest_remove, HTTP_AUTH, "end a listing"},

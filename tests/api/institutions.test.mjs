@@ -51,6 +51,10 @@ test('regulator: catalogue, body with scope, key', async () => {
   const cl = await req(srv, 'GET', '/cert/catalogue');
   assert.equal(cl.status, 200);
   assert.ok(cl.body.items.some((e) => e.category === 'electrolytic_aluminium' && e.rule_id === 'tpl.cn.electrolytic_aluminium'));
+  const one = await req(srv, 'GET', '/cert/catalogue/electrolytic_aluminium');
+  assert.equal(one.status, 200, one.text);
+  assert.equal(one.body.validity_months, 24);
+  assert.equal((await req(srv, 'GET', '/cert/catalogue/no_such_product')).status, 404);
 
   const b = await req(srv, 'POST', '/cert/bodies', { token: reg, json: { org: P.orgs.V.name, accreditation: 'CNAS test', scope: ['electrolytic_aluminium'] } });
   assert.equal(b.status, 201, b.text);
