@@ -133,7 +133,8 @@ static int cert_key(svc_ctx *ctx, inst_opts *o)
             fputs("tanji cert key add: --public-key is required\n", stderr);
             return EXIT_USAGE;
         }
-        if (cli_read_pk(inst_opt(o, "public-key"), pk, &err) || svc_cert_key_add(ctx, o->pos[2], pk, &id, &err))
+        if (cli_read_pk(inst_opt(o, "public-key"), pk, &err) ||
+            svc_cert_key_add(ctx, o->pos[2], pk, &id, &err))
             return fail(&err);
         printf("%s\n", id);
         free(id);
@@ -313,8 +314,9 @@ static json_t *get_json(const char *url, tj_error *err)
     if (status != 200) {
         json_t *e = json_loadb(body, len, 0, NULL);
         tj_error_set(err, status == 404 ? TJ_ERR_NOTFOUND : TJ_ERR_IO, url, "HTTP %d: %s", status,
-                     json_is_string(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
-                                                                   : "no answer");
+                     json_is_string(json_object_get(e, "message"))
+                         ? json_string_value(json_object_get(e, "message"))
+                         : "no answer");
         json_decref(e);
     } else if (!j)
         tj_error_set_at(err, TJ_ERR_INPUT, url, je.line, je.column, "not JSON: %s", je.text);
@@ -369,7 +371,8 @@ static int label_verify_url(inst_opts *o)
         free(u);
         u = NULL;
     }
-    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r, &err))
+    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r,
+                                  &err))
         goto failed;
     /* the registry's report: status now, key status, the ledger row */
     const char *number = json_string_value(json_object_get(json_object_get(doc, "label"), "number"));
@@ -406,7 +409,7 @@ static int label_graphic(svc_ctx *ctx, inst_opts *o, int png)
         return EXIT_USAGE;
     }
     if (cli_is_file(o->pos[1]) ? !(d = cli_load_json(o->pos[1], &err))
-                           : svc_label_document(ctx, o->pos[1], &d, &err) != TJ_OK)
+                               : svc_label_document(ctx, o->pos[1], &d, &err) != TJ_OK)
         return fail(&err);
     int rc = 0;
     const json_t *label = json_object_get(d, "label");

@@ -21,9 +21,10 @@ typedef struct url_parts {
 static tj_status parse_url(const char *url, url_parts *u, tj_error *err)
 {
     if (!strncasecmp(url, "https://", 8))
-        return tj_error_set(err, TJ_ERR_USAGE, url,
-                            "https URLs need a TLS client, which tanji does not link (libcurl); use http:// or "
-                            "download the label and verify the file / 不支持 https，请下载后离线校验");
+        return tj_error_set(
+            err, TJ_ERR_USAGE, url,
+            "https URLs need a TLS client, which tanji does not link (libcurl); use http:// or "
+            "download the label and verify the file / 不支持 https，请下载后离线校验");
     if (strncasecmp(url, "http://", 7))
         return tj_error_set(err, TJ_ERR_USAGE, url, "not an http:// URL");
     const char *h = url + 7, *end;
@@ -131,13 +132,15 @@ tj_status http_get(const char *url, int *status, char **body, size_t *len, tj_er
     }
     freeaddrinfo(ai);
     if (fd < 0)
-        return tj_error_set(err, TJ_ERR_IO, url, "cannot connect to %s:%s: %s", u.host, u.port, strerror(errno));
+        return tj_error_set(err, TJ_ERR_IO, url, "cannot connect to %s:%s: %s", u.host, u.port,
+                            strerror(errno));
     char *rq = NULL;
-    int rn = asprintf(&rq,
-                      "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nAccept: application/json\r\nUser-Agent: tanji\r\n"
-                      "Connection: close\r\n\r\n",
-                      u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
-                      strcmp(u.port, "80") ? ":" : "", strcmp(u.port, "80") ? u.port : "");
+    int rn =
+        asprintf(&rq,
+                 "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nAccept: application/json\r\nUser-Agent: tanji\r\n"
+                 "Connection: close\r\n\r\n",
+                 u.path, strchr(u.host, ':') ? "[" : "", u.host, strchr(u.host, ':') ? "]" : "",
+                 strcmp(u.port, "80") ? ":" : "", strcmp(u.port, "80") ? u.port : "");
     if (rn < 0) {
         close(fd);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -177,7 +180,8 @@ tj_status http_get(const char *url, int *status, char **body, size_t *len, tj_er
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     if (r < 0) {
         free(buf);
-        return r == -2 ? tj_error_set(err, TJ_ERR_INPUT, url, "the response is larger than %u bytes", HTTP_GET_MAX)
+        return r == -2 ? tj_error_set(err, TJ_ERR_INPUT, url, "the response is larger than %u bytes",
+                                      HTTP_GET_MAX)
                        : tj_error_set(err, TJ_ERR_IO, url, "cannot read the response: %s", strerror(rerr));
     }
     buf[n] = '\0';

@@ -30,7 +30,8 @@ tj_status cli_read_pk(const char *s, unsigned char pk[32], tj_error *err)
     char text[200];
     FILE *f = s ? fopen(s, "rb") : NULL;
     if (!f)
-        return tj_error_set(err, TJ_ERR_INPUT, s, "not a public key (64 hex digits) nor a readable file / 不是公钥");
+        return tj_error_set(err, TJ_ERR_INPUT, s,
+                            "not a public key (64 hex digits) nor a readable file / 不是公钥");
     size_t len = fread(text, 1, sizeof text - 1, f);
     int more = fgetc(f) != EOF;
     fclose(f);
@@ -78,7 +79,8 @@ int cli_label_verify_file(inst_opts *o)
         return cli_fail(&err);
     unsigned char pk[32], lpk[32];
     int rc = 0;
-    if (cli_is_file(inst_opt(o, "keyring")) && (kr = json_load_file(inst_opt(o, "keyring"), 0, NULL)) == NULL) {
+    if (cli_is_file(inst_opt(o, "keyring")) &&
+        (kr = json_load_file(inst_opt(o, "keyring"), 0, NULL)) == NULL) {
         /* not JSON: a single public key */
         if (cli_read_pk(inst_opt(o, "keyring"), pk, &err)) {
             rc = cli_fail(&err);
@@ -108,4 +110,3 @@ out:
     json_decref(kr);
     return rc;
 }
-

@@ -14,8 +14,8 @@
 #include "services/grading.h"
 #include "services/label.h"
 
-#define ERR_DECL \
-    tj_error err; \
+#define ERR_DECL                                                                                             \
+    tj_error err;                                                                                            \
     tj_error_clear(&err)
 
 static void reply(http_resp *rs, int status, tj_status rc, const tj_error *err, json_t *out)
@@ -93,7 +93,8 @@ static void label_graphic(http_req *rq, http_resp *rs, const char *format)
         char *end;
         scale = strtod(s, &end);
         if (*end || !(scale >= 1 && scale <= 16)) {
-            http_error(rs, 400, "bad_request", "scale is a number from 1 to 16 / scale 须为 1 到 16", "scale");
+            http_error(rs, 400, "bad_request", "scale is a number from 1 to 16 / scale 须为 1 到 16",
+                       "scale");
             return;
         }
     }
@@ -273,7 +274,8 @@ void h_cert_body_scope(http_req *rq, http_resp *rs)
     if (svc_cert_body_set_scope(&rq->ctx, rq->params[0], json_object_get(b, "scope"), &err))
         http_fail(rs, &err);
     else
-        http_json(rs, 200, json_pack("{s:s,s:O?}", "org", rq->params[0], "scope", json_object_get(b, "scope")));
+        http_json(rs, 200,
+                  json_pack("{s:s,s:O?}", "org", rq->params[0], "scope", json_object_get(b, "scope")));
     json_decref(b);
 }
 
@@ -287,14 +289,16 @@ void h_cert_key_add(http_req *rq, http_resp *rs)
     if (!body_str(rs, b, "public_key", &hex)) {
         if (!hex || ledger_pk_from_hex(hex, pk))
             http_error(rs, 400, "bad_request",
-                       "public_key is the 64 hex digits of an Ed25519 public key / 公钥须为 64 位十六进制", "public_key");
+                       "public_key is the 64 hex digits of an Ed25519 public key / 公钥须为 64 位十六进制",
+                       "public_key");
         else {
             char *id = NULL;
             ERR_DECL;
             if (svc_cert_key_add(&rq->ctx, rq->params[0], pk, &id, &err))
                 http_fail(rs, &err);
             else
-                http_json(rs, 201, json_pack("{s:s,s:s,s:s}", "key_id", id, "org", rq->params[0], "public_key", hex));
+                http_json(rs, 201,
+                          json_pack("{s:s,s:s,s:s}", "key_id", id, "org", rq->params[0], "public_key", hex));
             free(id);
         }
     }
@@ -340,7 +344,8 @@ void h_cert_catalogue_put(http_req *rq, http_resp *rs)
         return;
     json_t *c = json_object_get(b, "category");
     if (c && (!json_is_string(c) || strcmp(json_string_value(c), rq->params[0])))
-        http_error(rs, 400, "bad_request", "category differs from the path / category 与路径不符", "category");
+        http_error(rs, 400, "bad_request", "category differs from the path / category 与路径不符",
+                   "category");
     else {
         json_object_set_new(b, "category", json_string(rq->params[0]));
         ERR_DECL;
@@ -403,7 +408,8 @@ void h_cert_apply(http_req *rq, http_resp *rs)
         json_t *out = NULL;
         ERR_DECL;
         if (!v[0] || !v[1])
-            http_error(rs, 400, "bad_request", "footprint_id and body are required / 缺少 footprint_id 或 body",
+            http_error(rs, 400, "bad_request",
+                       "footprint_id and body are required / 缺少 footprint_id 或 body",
                        v[0] ? "body" : "footprint_id");
         else if (svc_cert_apply(&rq->ctx, v[0], v[1], &id, &err) ||
                  svc_cert_application_get(&rq->ctx, id, &out, &err))
@@ -447,10 +453,11 @@ static int decode_key(http_resp *rs, const json_t *k, ledger_key *key)
         sodium_hex2bin(key->sk, sizeof key->sk, sk, strlen(sk), NULL, &n, NULL) || n != sizeof key->sk ||
         crypto_sign_ed25519_sk_to_pk(derived, key->sk) || memcmp(derived, key->pk, sizeof derived)) {
         ledger_key_wipe(key);
-        http_error(rs, 400, "bad_request",
-                   "signing_key is the body's key file ({public_key, secret_key} hex of one Ed25519 key pair) / "
-                   "签名密钥无效",
-                   "signing_key");
+        http_error(
+            rs, 400, "bad_request",
+            "signing_key is the body's key file ({public_key, secret_key} hex of one Ed25519 key pair) / "
+            "签名密钥无效",
+            "signing_key");
         return -1;
     }
     return 0;
@@ -468,17 +475,21 @@ void h_cert_step(http_req *rq, http_resp *rs)
     json_t *k = json_object_get(b, "signing_key");
     if (!body_strs(rs, b, keys, v) && (!k || !decode_key(rs, k, &key))) {
         have_key = k != NULL;
-        svc_cert_step_in in = {.action = v[0], .comment = v[1], .due_at = v[2], .public_url = v[3],
+        svc_cert_step_in in = {.action = v[0],
+                               .comment = v[1],
+                               .due_at = v[2],
+                               .public_url = v[3],
                                .key = have_key ? &key : NULL};
         json_t *out = NULL;
         ERR_DECL;
         if (!v[0])
             http_error(rs, 400, "bad_request", "action is required / 缺少 action", "action");
         else if (json_object_get(b, "recalculation"))
-            http_error(rs, 400, "bad_request",
-                       "a recalculation at verification is made with the CLI (tanji cert step ID verify --model) / "
-                       "复核计算请使用命令行",
-                       "recalculation");
+            http_error(
+                rs, 400, "bad_request",
+                "a recalculation at verification is made with the CLI (tanji cert step ID verify --model) / "
+                "复核计算请使用命令行",
+                "recalculation");
         else if (svc_cert_step(&rq->ctx, rq->params[0], &in, &out, &err))
             http_fail(rs, &err);
         else
@@ -503,7 +514,8 @@ void h_cert_doc_add(http_req *rq, http_resp *rs)
         return;
     }
     if (!rq->content_type) {
-        http_error(rs, 415, "unsupported_media_type", "send the document with its media type / 须给出文件类型", NULL);
+        http_error(rs, 415, "unsupported_media_type",
+                   "send the document with its media type / 须给出文件类型", NULL);
         return;
     }
     char sha[65];
@@ -512,8 +524,9 @@ void h_cert_doc_add(http_req *rq, http_resp *rs)
                               rq->body_len, sha, &err))
         http_fail(rs, &err);
     else
-        http_json(rs, 201, json_pack("{s:s,s:s,s:s,s:I}", "sha256", sha, "name", name, "media_type", rq->content_type,
-                                     "size", (json_int_t)rq->body_len));
+        http_json(rs, 201,
+                  json_pack("{s:s,s:s,s:s,s:I}", "sha256", sha, "name", name, "media_type", rq->content_type,
+                            "size", (json_int_t)rq->body_len));
 }
 
 void h_cert_doc_get(http_req *rq, http_resp *rs)
@@ -527,9 +540,14 @@ void h_cert_doc_get(http_req *rq, http_resp *rs)
         return;
     }
     /* the response's content type is a static string: map the allowed types */
-    static const char *const types[] = {"application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv",
+    static const char *const types[] = {"application/pdf",
+                                        "image/png",
+                                        "image/jpeg",
+                                        "text/plain",
+                                        "text/csv",
                                         "application/json",
-                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", NULL};
+                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                        NULL};
     const char *ct = "application/octet-stream";
     for (size_t i = 0; types[i]; i++)
         if (type && !strcmp(type, types[i]))
@@ -586,7 +604,8 @@ void h_label_surveil(http_req *rq, http_resp *rs)
         if (svc_label_surveillance_schedule(&rq->ctx, rq->params[0], due, &seq, &err))
             http_fail(rs, &err);
         else
-            http_json(rs, 201, json_pack("{s:s,s:i,s:s?}", "number", rq->params[0], "seq", seq, "due_at", due));
+            http_json(rs, 201,
+                      json_pack("{s:s,s:i,s:s?}", "number", rq->params[0], "seq", seq, "due_at", due));
     }
     json_decref(b);
 }
@@ -609,7 +628,8 @@ void h_label_surveil_result(http_req *rq, http_resp *rs)
         if (svc_label_surveillance_record(&rq->ctx, rq->params[0], (int)seq, v[0], v[1], &err))
             http_fail(rs, &err);
         else
-            http_json(rs, 200, json_pack("{s:s,s:i,s:s?}", "number", rq->params[0], "seq", (int)seq, "result", v[0]));
+            http_json(rs, 200,
+                      json_pack("{s:s,s:i,s:s?}", "number", rq->params[0], "seq", (int)seq, "result", v[0]));
     }
     json_decref(b);
 }
@@ -650,9 +670,11 @@ void h_grade_set(http_req *rq, http_resp *rs)
             http_error(rs, 400, "bad_request", "category and method are required / 缺少 category 或 method",
                        v[0] ? "method" : "category");
         else if ((g && !json_is_integer(g)) || (ms && !json_is_integer(ms)))
-            http_error(rs, 400, "bad_request", "grades and min_sample are integers / 须为整数", g && !json_is_integer(g) ? "grades" : "min_sample");
-        else if (svc_grade_benchmark_set(&rq->ctx, v[0], v[1], (int)json_integer_value(g), (int)json_integer_value(ms),
-                                         json_is_null(th) ? NULL : th, v[2], &out, &err))
+            http_error(rs, 400, "bad_request", "grades and min_sample are integers / 须为整数",
+                       g && !json_is_integer(g) ? "grades" : "min_sample");
+        else if (svc_grade_benchmark_set(&rq->ctx, v[0], v[1], (int)json_integer_value(g),
+                                         (int)json_integer_value(ms), json_is_null(th) ? NULL : th, v[2],
+                                         &out, &err))
             http_fail(rs, &err);
         else
             http_json(rs, 201, out);
@@ -683,7 +705,8 @@ void h_disc_publish(http_req *rq, http_resp *rs)
         json_t *out = NULL;
         ERR_DECL;
         if (!v[0] || !v[1])
-            http_error(rs, 400, "bad_request", "footprint_id and scope are required / 缺少 footprint_id 或 scope",
+            http_error(rs, 400, "bad_request",
+                       "footprint_id and scope are required / 缺少 footprint_id 或 scope",
                        v[0] ? "scope" : "footprint_id");
         else if ((partners && !json_is_array(partners)) || (fields && !json_is_array(fields)))
             http_error(rs, 400, "bad_request", "partners and fields are arrays of strings / 须为字符串数组",

@@ -273,8 +273,9 @@ tj_status svc_disclosure_footprint_view(store_db *db, const char *id, json_t **o
         *out = json_incref(json_object_get(v, "footprint"));
         json_object_set_new(*out, "disclosure",
                             json_pack("{s:O,s:O,s:O,s:O?,s:O}", "id", json_object_get(v, "id"), "scope",
-                                      json_object_get(v, "scope"), "published_at", json_object_get(v, "published_at"),
-                                      "owner", json_object_get(v, "owner"), "fields", json_object_get(v, "fields")));
+                                      json_object_get(v, "scope"), "published_at",
+                                      json_object_get(v, "published_at"), "owner",
+                                      json_object_get(v, "owner"), "fields", json_object_get(v, "fields")));
         json_object_set(*out, "owner_org", json_object_get(v, "owner_org"));
     }
     json_decref(v);

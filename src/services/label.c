@@ -118,7 +118,6 @@ static json_t *result_model(const char *result_text)
     return m;
 }
 
-
 tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key, const char *public_url,
                           const char *at, char **number_out, tj_error *err)
 {
@@ -372,7 +371,8 @@ tj_status svc_label_public(svc_ctx *ctx, const char *number, int with_proof, jso
     svc_ctx rd;
     tj_error perr;
     if (svc_ctx_init(&rd, ctx->db, "label-public", "label-public", "", SVC_ROLE_VERIFIER, &perr) == TJ_OK) {
-        tj_status prc = svc_ledger_inclusion(&rd, json_integer_value(json_object_get(lg, "index")), -1, &proof, &perr);
+        tj_status prc =
+            svc_ledger_inclusion(&rd, json_integer_value(json_object_get(lg, "index")), -1, &proof, &perr);
         svc_ctx_release(&rd);
         if (prc == TJ_OK)
             json_object_set_new(lg, "proof", proof);
@@ -382,7 +382,8 @@ tj_status svc_label_public(svc_ctx *ctx, const char *number, int with_proof, jso
             return tj_error_set(err, prc, perr.path, "%s", perr.message);
         }
     }
-    json_object_set_new(lg, "proof_status", json_string(json_object_get(lg, "proof") ? "included" : "pending"));
+    json_object_set_new(lg, "proof_status",
+                        json_string(json_object_get(lg, "proof") ? "included" : "pending"));
     return TJ_OK;
 }
 
@@ -416,7 +417,8 @@ tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **rep
         label_check(&r, "key", 0, "the signing key is not a registered body key / 签名密钥未登记");
     else if (ledger_pk_from_hex(inst_str(k, "public_key"), pk) ||
              strcmp(inst_str(sig, "public_key") ?: "", inst_str(k, "public_key")))
-        label_check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
+        label_check(&r, "key", 0,
+                    "the document's public key differs from the registered one / 公钥与登记不符");
     else if (!strcmp(inst_str(k, "status"), "revoked"))
         label_check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
     else if (strcmp(inst_str(k, "org_id"), inst_str(row, "body_org")))
@@ -426,14 +428,15 @@ tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **rep
         have = 1;
     }
     label_check(&r, "signature", have && label && label_sig_ok(label, sig, pk),
-          "the signature does not match the label / 签名无效");
+                "the signature does not match the label / 签名无效");
     /* the row and the signed content agree */
     int same = label && !strcmp(inst_str(label, "number") ?: "", number) &&
                fabs(json_number_value(json_object_get(label, "value")) -
                     json_number_value(json_object_get(row, "value"))) <=
                    1e-9 * fabs(json_number_value(json_object_get(row, "value"))) &&
                !strcmp(inst_str(label, "valid_until") ?: "", inst_str(row, "valid_until"));
-    label_check(&r, "record", same, "the registry row differs from the signed label / 登记信息与签名内容不符");
+    label_check(&r, "record", same,
+                "the registry row differs from the signed label / 登记信息与签名内容不符");
     label_check_validity(&r, label, now);
     label_check_status(&r, inst_str(row, "status"));
     char *body = NULL, *org = NULL;

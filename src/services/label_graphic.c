@@ -259,7 +259,8 @@ tj_status svc_label_graphic(svc_ctx *ctx, const char *number, const char *format
             cairo_surface_destroy(s);
             if (cs != CAIRO_STATUS_SUCCESS) {
                 free(m.data);
-                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "cannot encode the PNG: %s", cairo_status_to_string(cs));
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "cannot encode the PNG: %s",
+                                  cairo_status_to_string(cs));
             } else {
                 *data = (char *)m.data;
                 *len = m.len;

@@ -14,7 +14,8 @@ char *label_signed_document(const json_t *label, const json_t *sig);
 void label_check(vreport *r, const char *name, int ok, const char *why);
 int label_sig_ok(const json_t *label, const json_t *sig, const unsigned char pk[32]);
 /* The issue entry names this document: kind, object, document digest. */
-int label_entry_ok(const char *entry, const char *number, const json_t *label, const json_t *sig, const char **why);
+int label_entry_ok(const char *entry, const char *number, const json_t *label, const json_t *sig,
+                   const char **why);
 json_t *label_finish_report(vreport *r, const char *number, const char *status, int listed);
 void label_check_validity(vreport *r, const json_t *label, const char *at);
 void label_check_status(vreport *r, const char *status);

@@ -43,7 +43,7 @@ int label_sig_ok(const json_t *label, const json_t *sig, const unsigned char pk[
 
 /* The issue entry names this document: kind, object, document digest. */
 int label_entry_ok(const char *entry, const char *number, const json_t *label, const json_t *sig,
-                    const char **why)
+                   const char **why)
 {
     json_t *e = json_loads(entry ? entry : "", 0, NULL);
     char *doc = label_signed_document(label, sig);
@@ -78,8 +78,8 @@ void label_check_validity(vreport *r, const json_t *label, const char *at)
     const char *from = inst_str(label, "valid_from"), *until = inst_str(label, "valid_until");
     int ok = from && until && strcmp(at, from) >= 0 && strcmp(at, until) < 0;
     label_check(r, "validity", ok,
-          !from || strcmp(at, from) < 0 ? "the label is not valid yet / 标识尚未生效"
-                                        : "the label's validity has ended / 标识已过有效期");
+                !from || strcmp(at, from) < 0 ? "the label is not valid yet / 标识尚未生效"
+                                              : "the label's validity has ended / 标识已过有效期");
 }
 
 void label_check_status(vreport *r, const char *status)
@@ -126,7 +126,8 @@ tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, co
         label_check(&r, "key", 0, "the signing key is not a registered body key / 签名密钥未登记");
     else if (!inst_str(kr, "public_key") || !pk_hex || strcmp(inst_str(kr, "public_key"), pk_hex) ||
              ledger_pk_from_hex(pk_hex, pk))
-        label_check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
+        label_check(&r, "key", 0,
+                    "the document's public key differs from the registered one / 公钥与登记不符");
     else if (inst_str(kr, "status") && !strcmp(inst_str(kr, "status"), "revoked"))
         label_check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
     else if (inst_str(kr, "org_id") &&
@@ -141,7 +142,7 @@ tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, co
     if (!have_pk && pk_hex && !ledger_pk_from_hex(pk_hex, pk))
         have_pk = 2;
     label_check(&r, "signature", have_pk && label_sig_ok(label, sig, pk),
-          "the signature does not match the label / 签名无效");
+                "the signature does not match the label / 签名无效");
     label_check_validity(&r, label, now);
     const json_t *st = json_object_get(doc, "status");
     label_check_status(&r, inst_str(st, "status"));

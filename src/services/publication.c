@@ -27,7 +27,8 @@ tj_status svc_footprint_publish(svc_ctx *ctx, const char *id, tj_error *err)
         json_decref(fp);
         free(did);
         return rc ? rc
-                  : tj_error_set(err, TJ_ERR_CONFLICT, "id", "the footprint is already public / 该碳足迹已公开");
+                  : tj_error_set(err, TJ_ERR_CONFLICT, "id",
+                                 "the footprint is already public / 该碳足迹已公开");
     }
     /* publishing is a disclosure with scope public and no secret fields */
     return svc_disclosure_publish(ctx, id, "public", NULL, NULL, NULL, err);

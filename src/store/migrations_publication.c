@@ -6,12 +6,12 @@
  * footprint_publication), and the older table goes. */
 #include "store/migrations_publication.h"
 
-#define PUBLICATION_DISCLOSURE \
-    "INSERT INTO disclosure (id, footprint_id, owner_org, scope, partners, fields, status, published_at)\n" \
-    "SELECT 'fp-pub-' || p.footprint_id, p.footprint_id, f.owner_org, 'public', '[]', '[]', 'published',\n" \
-    "       p.published_at\n" \
-    "FROM footprint_publication p JOIN footprint f ON f.id = p.footprint_id;\n" \
-    "DROP TABLE footprint_publication;\n" \
+#define PUBLICATION_DISCLOSURE                                                                               \
+    "INSERT INTO disclosure (id, footprint_id, owner_org, scope, partners, fields, status, published_at)\n"  \
+    "SELECT 'fp-pub-' || p.footprint_id, p.footprint_id, f.owner_org, 'public', '[]', '[]', 'published',\n"  \
+    "       p.published_at\n"                                                                                \
+    "FROM footprint_publication p JOIN footprint f ON f.id = p.footprint_id;\n"                              \
+    "DROP TABLE footprint_publication;\n"                                                                    \
     "CREATE INDEX disclosure_footprint ON disclosure (footprint_id, scope, status);\n"
 
 const char publication_disclosure_sqlite[] = PUBLICATION_DISCLOSURE;

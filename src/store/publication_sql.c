@@ -8,10 +8,11 @@ tj_status store_publication_get(store_db *db, const char *footprint_id, char **d
 {
     *disclosure_id = NULL;
     store_stmt *st = NULL;
-    tj_status rc = store_prepare_cached(db,
-                                        "SELECT id FROM disclosure WHERE footprint_id = ? AND scope = 'public' "
-                                        "AND status = 'published' ORDER BY published_at DESC, id LIMIT 1",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "SELECT id FROM disclosure WHERE footprint_id = ? AND scope = 'public' "
+                             "AND status = 'published' ORDER BY published_at DESC, id LIMIT 1",
+                             &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, footprint_id);
