@@ -16,7 +16,7 @@ import { startServer, req, seed, waitJob, uniq, login, SRC, TANJI } from './lib.
 let srv, P;
 const S = {}; // state shared by the steps (tests run in order)
 before(async () => { srv = await startServer(); P = await seed(srv); });
-after(async () => { if (srv) assert.equal(await srv.stop(), 0); });
+after(async () => { if (srv) assert.equal(await srv.stop(), 0, srv.stderr.slice(-4000)); });
 
 const certifiable = () => JSON.parse(readFileSync(join(SRC, 'tests/data/certifiable-aluminium.json'), 'utf8'));
 const catalogue = () => JSON.parse(readFileSync(join(SRC, 'data/certification/catalogue-cn-2025.json'), 'utf8')).entries;
