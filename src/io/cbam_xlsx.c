@@ -158,7 +158,7 @@ static void summary(xw *x, const json_t *c)
         cell_n(x, json_is_object(ef) ? g(ef, "source") : NULL);
         cell_n(x, g(v, "embedded_electricity_mwh_per_t"));
         cell_n(x, json_is_object(ef) ? g(ef, "tco2_per_mwh") : NULL);
-        char *sp = json_dumps(g(v, "sector_parameters"), JSON_COMPACT | JSON_SORT_KEYS);
+        char *sp = json_dumps(g(v, "sector_parameters"), JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
         cell_s(x, sp && strcmp(sp, "{}") ? sp : NULL, NULL);
         free(sp);
         cell_n(x, g(v, "counted_basis"));
