@@ -61,6 +61,9 @@ H(h_fp_public);
 H(h_ledger_head);
 H(h_ledger_proof);
 H(h_ledger_entries);
+/* declare */
+H(h_declare_battery);
+H(h_declare_cbam);
 #undef H
 
 #endif

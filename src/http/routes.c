@@ -62,5 +62,10 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/ledger/head", h_ledger_head, HTTP_PUBLIC, "the signed tree head and its public key"},
     {"GET", "/api/v1/ledger/proof", h_ledger_proof, HTTP_PUBLIC, "inclusion or consistency proof"},
     {"GET", "/api/v1/ledger/entries", h_ledger_entries, HTTP_AUTH, "the ledger entries of an object"},
+
+    /* declare */
+    {"POST", "/api/v1/declarations/battery", h_declare_battery, HTTP_AUTH,
+     "battery footprint declaration (MIIT 551 and EU 2023/1542 Art. 7) from one calculation"},
+    {"POST", "/api/v1/declarations/cbam", h_declare_cbam, HTTP_AUTH, "CBAM embedded emissions and exporter communication"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

@@ -26,4 +26,9 @@ tj_status io_battery_report(const json_t *decl, io_report **out, tj_error *err);
 tj_status io_battery_pdf(const json_t *decl, const char *path, tj_error *err);
 tj_status io_cbam_xlsx(const json_t *comm, const char *path, tj_error *err);
 
+/* The battery PDF ("pdf") or the CBAM workbook ("xlsx") in memory (through
+ * a private temporary file under $TMPDIR, removed afterwards); *data is
+ * malloc'ed. */
+tj_status io_declare_render(const json_t *decl, const char *format, char **data, size_t *len, tj_error *err);
+
 #endif
