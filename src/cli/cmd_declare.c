@@ -13,6 +13,7 @@
 #include "io/model.h"
 #include "services/battery.h"
 #include "services/cbam.h"
+#include "services/declaration.h"
 
 #define DECLARE_MAX_BYTES ((size_t)16 << 20)
 
@@ -20,6 +21,8 @@ static void usage(FILE *out)
 {
     fputs("usage: tanji declare battery MODEL.json --battery PACK.json [options]\n"
           "       tanji declare cbam INSTALLATION.json [options]\n"
+          "       tanji declare list [--db DB] [--as NAME]      saved declarations 已保存的申报\n"
+          "       tanji declare show ID [--db DB] [--as NAME]   one saved declaration (JSON)\n"
           "\n"
           "battery: the traction-battery carbon footprint declaration of China (MIIT 工信厅通装函〔2025〕551号)\n"
           "  and of EU Regulation 2023/1542 Art. 7, both from ONE calculation of MODEL.json (the model's\n"
@@ -38,7 +41,9 @@ static void usage(FILE *out)
           "  --xlsx FILE           (cbam) also write the communication workbook (.xlsx)     通报表格\n"
           "  --gwp AR6|AR5         (battery) GWP100 set (default AR6)\n"
           "  --db DB               (battery) resolve the model's database factor references there\n"
-          "  --as NAME             act as this user (with --db)\n"
+          "  --save                keep the declaration (input and result) as a record of the\n"
+          "                        organisation acted for, a ledger entry; prints its id 保存并记入台账\n"
+          "  --as NAME             act as this user (with --db or --save)\n"
           "  -h, --help            this help\n"
           "\n"
           "exit codes: 0 ok, 1 usage error, 2 bad input (the message names the JSON path or\n"
@@ -91,6 +96,46 @@ static void text_cbam(FILE *f, const json_t *c)
     fprintf(f, "  (tCO2e per t; counted = direct only for iron and steel, aluminium, hydrogen)\n");
 }
 
+/* tanji declare list | show ID */
+static int saved(int argc, char **argv, const struct option *longopts)
+{
+    const char *db = NULL, *as = NULL;
+    optind = 2;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'A': as = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "tanji declare %s: takes --db and --as only\n", argv[1]);
+            return EXIT_USAGE;
+        }
+    }
+    int show = !strcmp(argv[1], "show");
+    if (optind != argc - show) {
+        fprintf(stderr, "tanji declare %s: %s\n", argv[1], show ? "give one declaration id" : "takes no argument");
+        return EXIT_USAGE;
+    }
+    tj_error err;
+    tj_error_clear(&err);
+    store_db *store = NULL;
+    svc_ctx ctx = {0};
+    json_t *out = NULL;
+    tj_status st = cli_open_ctx(db, as, &store, &ctx, &err);
+    if (!st)
+        st = show ? svc_declaration_get(&ctx, argv[optind], 1, &out, &err) : svc_declaration_list(&ctx, 1000, 0, &out, &err);
+    if (!st && (json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) || fputc('\n', stdout) == EOF))
+        st = tj_error_set(&err, TJ_ERR_IO, NULL, "write failed");
+    json_decref(out);
+    if (store) {
+        svc_ctx_release(&ctx);
+        store_close(store);
+    }
+    return st ? cli_fail(&err) : 0;
+}
+
 int cmd_declare(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -98,14 +143,17 @@ int cmd_declare(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},  {"pdf", required_argument, NULL, 'P'},
         {"xlsx", required_argument, NULL, 'X'},    {"gwp", required_argument, NULL, 'g'},
         {"db", required_argument, NULL, 'd'},      {"as", required_argument, NULL, 'A'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"save", no_argument, NULL, 'V'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         usage(stdout);
         return 0;
     }
+    if (argc >= 2 && (!strcmp(argv[1], "list") || !strcmp(argv[1], "show")))
+        return saved(argc, argv, longopts);
     if (argc < 2 || (strcmp(argv[1], "battery") && strcmp(argv[1], "cbam"))) {
-        fprintf(stderr, "tanji declare: give battery or cbam (see tanji declare --help)\n");
+        fprintf(stderr, "tanji declare: give battery, cbam, list or show (see tanji declare --help)\n");
         return EXIT_USAGE;
     }
     int is_battery = !strcmp(argv[1], "battery");
@@ -115,9 +163,10 @@ int cmd_declare(int argc, char **argv)
     tj_error_clear(&err);
     optind = 2;
     opterr = 0;
-    int c;
+    int c, save = 0;
     while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
         switch (c) {
+        case 'V': save = 1; break;
         case 'b': battery = optarg; break;
         case 'f': format = optarg; break;
         case 'o': output = optarg; break;
@@ -141,7 +190,7 @@ int cmd_declare(int argc, char **argv)
         fprintf(stderr, "tanji declare: --format must be json or text, not \"%s\"\n", format);
         return EXIT_USAGE;
     }
-    if (is_battery ? (xlsx != NULL) : (pdf || battery || db || as || strcmp(gwp_s, "AR6"))) {
+    if (is_battery ? (xlsx != NULL) : (pdf || battery || ((db || as) && !save) || strcmp(gwp_s, "AR6"))) {
         fprintf(stderr, "tanji declare %s: option not for this declaration (see tanji declare --help)\n", argv[1]);
         return EXIT_USAGE;
     }
@@ -149,7 +198,10 @@ int cmd_declare(int argc, char **argv)
         fprintf(stderr, "tanji declare battery: --battery PACK.json is required (rated energy, total-energy data ...)\n");
         return EXIT_USAGE;
     }
-    json_t *in = NULL, *out = NULL;
+    if ((save || as) && !db)
+        db = cli_db_url(NULL);
+    json_t *in = NULL, *out = NULL, *model = NULL, *saved_in = NULL;
+    char *saved_id = NULL;
     svc_ctx ctx = {0};
     store_db *store = NULL;
     FILE *f = NULL;
@@ -169,8 +221,27 @@ int cmd_declare(int argc, char **argv)
             goto fail;
         if ((st = svc_battery_declare(db ? &ctx : NULL, &rq, in, &out, &err)))
             goto fail;
-    } else if ((st = svc_cbam_communication(NULL, in, &out, &err)))
-        goto fail;
+    } else {
+        if (db && (st = cli_open_ctx(db, as, &store, &ctx, &err)))
+            goto fail;
+        if ((st = svc_cbam_communication(db ? &ctx : NULL, in, &out, &err)))
+            goto fail;
+    }
+    if (save) {
+        if (is_battery) {
+            if ((st = io_load_json_file(argv[optind], DECLARE_MAX_BYTES, &model, NULL, &err)))
+                goto fail;
+            saved_in = json_pack("{s:O,s:O}", "model", model, "battery", in);
+        } else
+            saved_in = json_incref(in);
+        if (!saved_in) {
+            st = tj_error_set(&err, TJ_ERR_NOMEM, NULL, "out of memory");
+            goto fail;
+        }
+        if ((st = svc_declaration_save(&ctx, is_battery ? "battery" : "cbam", saved_in, out, &saved_id, &err)))
+            goto fail;
+        json_object_set_new(out, "id", json_string(saved_id));
+    }
     /* files first: nothing is printed when one cannot be written */
     if (pdf && (st = io_battery_pdf(out, pdf, &err)))
         goto fail;
@@ -193,12 +264,20 @@ int cmd_declare(int argc, char **argv)
     f = NULL;
     if (st)
         goto fail;
+    if (saved_id)
+        fprintf(stderr, "saved declaration 已保存: %s\n", saved_id);
+    free(saved_id);
     json_decref(in);
     json_decref(out);
+    json_decref(model);
+    json_decref(saved_in);
     svc_ctx_release(&ctx);
     store_close(store);
     return 0;
 fail:
+    free(saved_id);
+    json_decref(model);
+    json_decref(saved_in);
     if (f)
         cli_close_output(f);
     json_decref(in);

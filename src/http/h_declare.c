@@ -8,13 +8,40 @@
 #include "io/declare_out.h"
 #include "services/battery.h"
 #include "services/cbam.h"
+#include "services/declaration.h"
+
+/* ?save=1: keep the declaration (services/declaration.h); its id is added
+ * to the JSON.  Returns 0 when the reply was sent (an error). */
+static int maybe_save(http_req *rq, http_resp *rs, const char *kind, const json_t *input, json_t *out, int *saved)
+{
+    const char *save = http_query(rq, "save");
+    *saved = 0;
+    if (!save || !strcmp(save, "0"))
+        return 1;
+    if (strcmp(save, "1")) {
+        http_error(rs, 400, "bad_request", "save is 0 or 1", "save");
+        return 0;
+    }
+    char *id = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    if (svc_declaration_save(&rq->ctx, kind, input, out, &id, &err)) {
+        http_fail(rs, &err);
+        return 0;
+    }
+    json_object_set_new(out, "id", json_string(id));
+    free(id);
+    *saved = 1;
+    return 1;
+}
 
 /* The declaration as JSON, or rendered (?format=pdf|xlsx) as a download. */
-static void reply(http_req *rq, http_resp *rs, json_t *out, const char *binary, const char *ct, const char *name)
+static void reply(http_req *rq, http_resp *rs, json_t *out, const char *binary, const char *ct, const char *name,
+                  int saved)
 {
     const char *format = http_query(rq, "format");
     if (!format || !strcmp(format, "json")) {
-        http_json(rs, 200, out);
+        http_json(rs, saved ? 201 : 200, out);
         return;
     }
     if (strcmp(format, binary)) {
@@ -73,11 +100,14 @@ void h_declare_battery(http_req *rq, http_resp *rs)
         st = svc_battery_declare(&rq->ctx, &crq, battery, &out, &err);
     }
     free(text);
-    json_decref(b);
+    int saved = 0;
     if (st)
         http_fail(rs, &err);
+    else if (maybe_save(rq, rs, "battery", b, out, &saved))
+        reply(rq, rs, out, "pdf", "application/pdf", "battery-declaration.pdf", saved);
     else
-        reply(rq, rs, out, "pdf", "application/pdf", "battery-declaration.pdf");
+        json_decref(out);
+    json_decref(b);
 }
 
 void h_declare_cbam(http_req *rq, http_resp *rs)
@@ -89,10 +119,38 @@ void h_declare_cbam(http_req *rq, http_resp *rs)
     tj_error err;
     tj_error_clear(&err);
     tj_status st = svc_cbam_communication(&rq->ctx, b, &out, &err);
-    json_decref(b);
+    int saved = 0;
     if (st)
         http_fail(rs, &err);
-    else
+    else if (maybe_save(rq, rs, "cbam", b, out, &saved))
         reply(rq, rs, out, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              "cbam-communication.xlsx");
+              "cbam-communication.xlsx", saved);
+    else
+        json_decref(out);
+    json_decref(b);
+}
+
+void h_declaration_list(http_req *rq, http_resp *rs)
+{
+    long limit = 50, offset = 0;
+    if (http_query_int(rq, rs, "limit", 1, 1000, 50, &limit) || http_query_int(rq, rs, "offset", 0, 1000000000, 0, &offset))
+        return;
+    json_t *out = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    if (svc_declaration_list(&rq->ctx, (int)limit, (int)offset, &out, &err))
+        http_fail(rs, &err);
+    else
+        http_json(rs, 200, json_pack("{s:o}", "items", out));
+}
+
+void h_declaration_get(http_req *rq, http_resp *rs)
+{
+    json_t *out = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    if (svc_declaration_get(&rq->ctx, rq->params[0], 1, &out, &err))
+        http_fail(rs, &err);
+    else
+        http_json(rs, 200, out);
 }

@@ -64,6 +64,8 @@ H(h_ledger_entries);
 /* declare */
 H(h_declare_battery);
 H(h_declare_cbam);
+H(h_declaration_list);
+H(h_declaration_get);
 #undef H
 
 #endif

@@ -323,7 +323,7 @@ tj_status svc_battery_declare(svc_ctx *ctx, const svc_calc_request *rq, const js
 {
     *out = NULL;
     tj_status st;
-    if (ctx && ctx->who.id && (st = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "battery declaration", err)))
+    if (ctx && (st = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "battery declaration", err)))
         return st;
     /* the declaration data first: missing energy data fails before any work */
     if ((st = svc_battery_check(battery, err)))

@@ -633,7 +633,7 @@ tj_status svc_cbam_communication(svc_ctx *ctx, const json_t *input, json_t **out
                                        "electricity_factors", "goods", "deliveries", NULL};
     *out = NULL;
     tj_status st;
-    if (ctx && ctx->who.id && (st = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "CBAM communication", err)))
+    if (ctx && (st = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "CBAM communication", err)))
         return st;
     cbam c = {.in = input};
     int example = 0;

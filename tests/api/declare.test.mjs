@@ -51,3 +51,37 @@ test('cbam: communication as JSON and .xlsx; a bad CN code names its path', asyn
   assert.equal(bad.status, 400);
   assert.equal(bad.body.field, 'goods[2].cn_code');
 });
+
+test('save: 201 with an id, a ledger entry; listed and read by its organisation only', async () => {
+  const c = ex('cbam/steel-works.json');
+  const r = await req(srv, 'POST', '/declarations/cbam?save=1', { token: P.users.alice.token, json: c });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.body.id, /^[0-9a-f-]{36}$/);
+  const got = await req(srv, 'GET', `/declarations/${r.body.id}`, { token: P.users.alice.token });
+  assert.equal(got.status, 200);
+  assert.equal(got.body.kind, 'cbam');
+  assert.equal(got.body.org_id, P.orgs.A.id);
+  assert.deepEqual(got.body.input, c);
+  assert.equal(got.body.result.goods.length, 3);
+  const list = await req(srv, 'GET', '/declarations', { token: P.users.alice.token });
+  assert.ok(list.body.items.some((d) => d.id === r.body.id));
+  // another organisation: the same 404 as a missing id, and not in its list
+  const bob = await req(srv, 'GET', `/declarations/${r.body.id}`, { token: P.users.bob.token });
+  assert.equal(bob.status, 404);
+  const missing = await req(srv, 'GET', '/declarations/00000000-0000-4000-8000-000000000000', { token: P.users.bob.token });
+  assert.equal(missing.status, 404);
+  assert.equal(bob.body.message, missing.body.message.replace('00000000-0000-4000-8000-000000000000', r.body.id));
+  const bl = await req(srv, 'GET', '/declarations', { token: P.users.bob.token });
+  assert.ok(!bl.body.items.some((d) => d.id === r.body.id));
+  const led = await req(srv, 'GET', `/ledger/entries?object_type=declaration&object_id=${r.body.id}`, { token: P.users.alice.token });
+  assert.equal(led.status, 200, led.text);
+  assert.equal(led.body.entries.length, 1);
+  assert.equal(led.body.entries[0].kind, 'declaration.save');
+  // bad input saves nothing
+  const before = (await req(srv, 'GET', '/declarations', { token: P.users.alice.token })).body.items.length;
+  c.goods[0].activity_level.unit = 'MWh';
+  const bad = await req(srv, 'POST', '/declarations/cbam?save=1', { token: P.users.alice.token, json: c });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.field, 'goods[0].activity_level.unit');
+  assert.equal((await req(srv, 'GET', '/declarations', { token: P.users.alice.token })).body.items.length, before);
+});

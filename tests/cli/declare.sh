@@ -79,4 +79,23 @@ err=$("$T" declare cbam "$tmp/badcn.json" --xlsx "$tmp/bad.xlsx" 2>&1)
 sed 's/"amount": 900, "unit": "t"/"amount": -900, "unit": "t"/' "$E/cbam/steel-works.json" > "$tmp/neg.json"
 err=$("$T" declare cbam "$tmp/neg.json" 2>&1)
 [ $? -eq 2 ] && grep -qF "goods[2].activity_level.amount" <<<"$err" || fail "negative: $err"
+
+# --save: a record and a ledger entry; ledger verify passes, and finds a deleted record
+command -v sqlite3 >/dev/null || { echo "sqlite3 missing: skipped the --save part"; echo ok; exit 0; }
+db=$tmp/t.db
+"$T" migrate --db "$db" >/dev/null && "$T" admin init --db "$db" --key "$tmp/key" >/dev/null || fail "migrate/init"
+"$T" declare cbam "$E/cbam/steel-works.json" --save --db "$db" --format json -o "$tmp/s.json" 2>"$tmp/s.err" || fail "save rc"
+id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$tmp/s.json")
+grep -qF "$id" "$tmp/s.err" || fail "the saved id is not reported"
+"$T" declare battery "$E/battery/pack-model.json" --battery "$E/battery/pack.json" --save --db "$db" >/dev/null 2>&1 || fail "battery save"
+[ "$("$T" declare list --db "$db" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] || fail "list"
+"$T" declare show "$id" --db "$db" | python3 -c "
+import json, sys; d = json.load(sys.stdin)
+assert d['kind'] == 'cbam' and d['result']['goods'][2]['cn_code'] == '7208 51 20' and d['input']['tanji_cbam'] == 1" || fail "show"
+"$T" declare cbam "$tmp/badcn.json" --save --db "$db" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad input with --save"
+[ "$("$T" declare list --db "$db" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] || fail "bad input saved something"
+"$T" ledger verify --db "$db" --public-key "$tmp/key.pub" >/dev/null || fail "ledger verify after saves"
+sqlite3 "$db" "UPDATE declaration SET subject = 'x' WHERE id = '$id'" 2>/dev/null && fail "a saved declaration changed"
+sqlite3 "$db" "DELETE FROM declaration WHERE id = '$id'" || fail "delete"
+"$T" ledger verify --db "$db" --public-key "$tmp/key.pub" >/dev/null 2>&1; [ $? -eq 6 ] || fail "ledger verify missed a deleted declaration"
 echo ok
