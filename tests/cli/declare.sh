@@ -80,9 +80,21 @@ sed 's/"amount": 900, "unit": "t"/"amount": -900, "unit": "t"/' "$E/cbam/steel-w
 err=$("$T" declare cbam "$tmp/neg.json" 2>&1)
 [ $? -eq 2 ] && grep -qF "goods[2].activity_level.amount" <<<"$err" || fail "negative: $err"
 
-# --save: a record and a ledger entry; ledger verify passes, and finds a deleted record
-command -v sqlite3 >/dev/null || { echo "sqlite3 missing: skipped the --save part"; echo ok; exit 0; }
+# --save: a record and a ledger entry; ledger verify passes, and finds a deleted
+# record.  SQLite, and PostgreSQL with TJ_TEST_PG (a fresh database in the cluster).
 db=$tmp/t.db
+sql() { sqlite3 "$db" "$1"; }
+if [ -n "${TJ_TEST_PG:-}" ]; then
+    [ -n "${TJ_PG_URL:-}" ] || { echo "SKIPPED: TJ_PG_URL not set"; exit 77; }
+    name=tj_declare_$$
+    psql "$TJ_PG_URL" -qc "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1
+    psql "$TJ_PG_URL" -qc "CREATE DATABASE $name" >/dev/null || exit 77
+    db=$(echo "$TJ_PG_URL" | sed -E "s#/[^/?]*(\?|$)#/$name\1#")
+    trap 'rm -rf "$tmp"; psql "$TJ_PG_URL" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1' EXIT
+    sql() { psql "$db" -qAtc "$1"; }
+else
+    command -v sqlite3 >/dev/null || { echo "sqlite3 missing: skipped"; exit 77; }
+fi
 "$T" migrate --db "$db" >/dev/null && "$T" admin init --db "$db" --key "$tmp/key" >/dev/null || fail "migrate/init"
 "$T" declare cbam "$E/cbam/steel-works.json" --save --db "$db" --format json -o "$tmp/s.json" 2>"$tmp/s.err" || fail "save rc"
 id=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['id'])" "$tmp/s.json")
@@ -95,7 +107,7 @@ assert d['kind'] == 'cbam' and d['result']['goods'][2]['cn_code'] == '7208 51 20
 "$T" declare cbam "$tmp/badcn.json" --save --db "$db" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad input with --save"
 [ "$("$T" declare list --db "$db" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] || fail "bad input saved something"
 "$T" ledger verify --db "$db" --public-key "$tmp/key.pub" >/dev/null || fail "ledger verify after saves"
-sqlite3 "$db" "UPDATE declaration SET subject = 'x' WHERE id = '$id'" 2>/dev/null && fail "a saved declaration changed"
-sqlite3 "$db" "DELETE FROM declaration WHERE id = '$id'" || fail "delete"
+sql "UPDATE declaration SET subject = 'x' WHERE id = '$id'" >/dev/null 2>&1 && fail "a saved declaration changed"
+sql "DELETE FROM declaration WHERE id = '$id'" >/dev/null || fail "delete"
 "$T" ledger verify --db "$db" --public-key "$tmp/key.pub" >/dev/null 2>&1; [ $? -eq 6 ] || fail "ledger verify missed a deleted declaration"
 echo ok
