@@ -1,5 +1,6 @@
 /* http handlers: battery footprint declarations and the CBAM communication
- * (services/battery.h, services/cbam.h).  Nothing is stored. */
+ * (services/battery.h, services/cbam.h), computed and, with ?save=1, kept
+ * (services/declaration.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
