@@ -77,6 +77,7 @@ typedef struct cbam {
     size_t nef;
     good *g;
     size_t ng;
+    json_t *index; /* good id -> its index in g (a hash table) */
 } cbam;
 
 static void cbam_release(cbam *c)
@@ -85,6 +86,7 @@ static void cbam_release(cbam *c)
         free(c->g[i].pre);
     free(c->g);
     free(c->ef);
+    json_decref(c->index);
 }
 
 tj_status svc_cbam_cn_code(const char *s, const char *path, char out[11], tj_error *err)
@@ -220,10 +222,8 @@ static tj_status parse_factors(cbam *c, tj_error *err)
 
 static int find_good(const cbam *c, const char *id)
 {
-    for (size_t i = 0; i < c->ng; i++)
-        if (!strcmp(c->g[i].id, id))
-            return (int)i;
-    return -1;
+    json_t *v = c->index ? json_object_get(c->index, id) : NULL;
+    return v ? (int)json_integer_value(v) : -1;
 }
 
 static tj_status parse_params(good *g, const json_t *o, const char *path, tj_error *err)
@@ -360,6 +360,8 @@ static tj_status parse_goods(cbam *c, tj_error *err)
     if (!c->g)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     c->ng = json_array_size(a);
+    if (!(c->index = json_object()))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     tj_status st;
     /* ids first, so precursors may name a good listed after them */
     for (size_t i = 0; i < c->ng; i++) {
@@ -369,9 +371,10 @@ static tj_status parse_goods(cbam *c, tj_error *err)
         if ((st = dj_object(o, keys, p, err)) || (st = dj_str(o, "id", 1, p, &c->g[i].id, err)))
             return st;
         c->g[i].ef = -1;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(c->g[j].id, c->g[i].id))
-                return tj_error_set(err, TJ_ERR_INPUT, p, "id \"%.60s\" is given twice", c->g[i].id);
+        if (json_object_get(c->index, c->g[i].id))
+            return tj_error_set(err, TJ_ERR_INPUT, p, "id \"%.60s\" is given twice", c->g[i].id);
+        if (json_object_set_new(c->index, c->g[i].id, json_integer((json_int_t)i)))
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     }
     for (size_t i = 0; i < c->ng; i++) {
         char p[DJ_PATH_MAX + 64], q[DJ_PATH_MAX + 64];
