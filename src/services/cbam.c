@@ -12,6 +12,7 @@
 
 #define MAX_GOODS 10000
 #define MAX_PRECURSORS 1000
+#define MAX_DELIVERIES 100000
 
 #define RULE_DIRECT_ONLY                                                                                           \
     "direct emissions only: Reg. (EU) 2023/956 Annex II (iron and steel, aluminium, hydrogen), research-2026-12.md " \
@@ -595,6 +596,8 @@ static tj_status parse_deliveries(cbam *c, json_t *lines, tj_error *err)
         return TJ_OK;
     if (!json_is_array(a))
         return tj_error_set(err, TJ_ERR_INPUT, "deliveries", "must be an array");
+    if (json_array_size(a) > MAX_DELIVERIES)
+        return tj_error_set(err, TJ_ERR_INPUT, "deliveries", "more than %d deliveries; refused", MAX_DELIVERIES);
     for (size_t i = 0; i < json_array_size(a); i++) {
         char p[DJ_PATH_MAX + 64];
         dj_path_index(p, "deliveries", i);
