@@ -24,7 +24,8 @@ static void usage(FILE *out)
           "       tanji declare list [--db DB] [--as NAME]      saved declarations 已保存的申报\n"
           "       tanji declare show ID [--db DB] [--as NAME]   one saved declaration (JSON)\n"
           "\n"
-          "battery: the traction-battery carbon footprint declaration of China (MIIT 工信厅通装函〔2025〕551号)\n"
+          "battery: the traction-battery carbon footprint declaration of China (MIIT "
+          "工信厅通装函〔2025〕551号)\n"
           "  and of EU Regulation 2023/1542 Art. 7, both from ONE calculation of MODEL.json (the model's\n"
           "  product counted in packs, e.g. 1 piece).  PACK.json: manufacturer, model, plant, rated and\n"
           "  usable energy, the total-energy method and its inputs, study URL (docs/battery.md).\n"
@@ -53,14 +54,16 @@ static void usage(FILE *out)
 
 static void text_battery(FILE *f, const json_t *d)
 {
-    const json_t *b = json_object_get(d, "battery"), *m = json_object_get(d, "miit"), *e = json_object_get(d, "eu"),
-                 *en = json_object_get(d, "total_energy");
+    const json_t *b = json_object_get(d, "battery"), *m = json_object_get(d, "miit"),
+                 *e = json_object_get(d, "eu"), *en = json_object_get(d, "total_energy");
     fprintf(f, "电池碳足迹申报 battery footprint declaration%s\n",
             json_is_true(json_object_get(d, "example")) ? "  [示例 EXAMPLE]" : "");
     fprintf(f, "  %s / %s / %s\n", json_string_value(json_object_get(b, "manufacturer")),
-            json_string_value(json_object_get(b, "battery_model")), json_string_value(json_object_get(b, "plant")));
+            json_string_value(json_object_get(b, "battery_model")),
+            json_string_value(json_object_get(b, "plant")));
     fprintf(f, "  total energy 全生命周期总能量: %.6g kWh (%s)\n",
-            json_number_value(json_object_get(en, "total_energy_kwh")), json_string_value(json_object_get(en, "formula")));
+            json_number_value(json_object_get(en, "total_energy_kwh")),
+            json_string_value(json_object_get(en, "formula")));
     const json_t *schemes[2] = {m, e};
     const char *names[2] = {"MIIT 551", "EU 2023/1542 Art. 7"};
     for (int k = 0; k < 2; k++) {
@@ -81,18 +84,20 @@ static void text_battery(FILE *f, const json_t *d)
 
 static void text_cbam(FILE *f, const json_t *c)
 {
-    fprintf(f, "CBAM communication 通报%s: %s\n", json_is_true(json_object_get(c, "example")) ? "  [示例 EXAMPLE]" : "",
+    fprintf(f, "CBAM communication 通报%s: %s\n",
+            json_is_true(json_object_get(c, "example")) ? "  [示例 EXAMPLE]" : "",
             json_string_value(json_object_get(json_object_get(c, "installation"), "name")));
-    fprintf(f, "  %-20s %-10s %-12s %10s %10s %10s %8s\n", "good", "CN", "sector", "SEE dir", "SEE ind", "counted",
-            "default");
+    fprintf(f, "  %-20s %-10s %-12s %10s %10s %10s %8s\n", "good", "CN", "sector", "SEE dir", "SEE ind",
+            "counted", "default");
     size_t i;
     const json_t *g;
-    json_array_foreach(json_object_get(c, "goods"), i, g)
-        fprintf(f, "  %-20s %-10s %-12s %10.5g %10.5g %10.5g %7.1f%%\n", json_string_value(json_object_get(g, "id")),
-                json_string_value(json_object_get(g, "cn_code")), json_string_value(json_object_get(g, "sector")),
-                json_number_value(json_object_get(g, "see_direct")), json_number_value(json_object_get(g, "see_indirect")),
-                json_number_value(json_object_get(g, "see_counted")),
-                100 * json_number_value(json_object_get(g, "default_share")));
+    json_array_foreach(json_object_get(c, "goods"), i, g) fprintf(
+        f, "  %-20s %-10s %-12s %10.5g %10.5g %10.5g %7.1f%%\n", json_string_value(json_object_get(g, "id")),
+        json_string_value(json_object_get(g, "cn_code")), json_string_value(json_object_get(g, "sector")),
+        json_number_value(json_object_get(g, "see_direct")),
+        json_number_value(json_object_get(g, "see_indirect")),
+        json_number_value(json_object_get(g, "see_counted")),
+        100 * json_number_value(json_object_get(g, "default_share")));
     fprintf(f, "  (tCO2e per t; counted = direct only for iron and steel, aluminium, hydrogen)\n");
 }
 
@@ -108,14 +113,13 @@ static int saved(int argc, char **argv, const struct option *longopts)
         case 'd': db = optarg; break;
         case 'A': as = optarg; break;
         case 'h': usage(stdout); return 0;
-        default:
-            fprintf(stderr, "tanji declare %s: takes --db and --as only\n", argv[1]);
-            return EXIT_USAGE;
+        default: fprintf(stderr, "tanji declare %s: takes --db and --as only\n", argv[1]); return EXIT_USAGE;
         }
     }
     int show = !strcmp(argv[1], "show");
     if (optind != argc - show) {
-        fprintf(stderr, "tanji declare %s: %s\n", argv[1], show ? "give one declaration id" : "takes no argument");
+        fprintf(stderr, "tanji declare %s: %s\n", argv[1],
+                show ? "give one declaration id" : "takes no argument");
         return EXIT_USAGE;
     }
     tj_error err;
@@ -125,8 +129,10 @@ static int saved(int argc, char **argv, const struct option *longopts)
     json_t *out = NULL;
     tj_status st = cli_open_ctx(db, as, &store, &ctx, &err);
     if (!st)
-        st = show ? svc_declaration_get(&ctx, argv[optind], 1, &out, &err) : svc_declaration_list(&ctx, 1000, 0, &out, &err);
-    if (!st && (json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) || fputc('\n', stdout) == EOF))
+        st = show ? svc_declaration_get(&ctx, argv[optind], 1, &out, &err)
+                  : svc_declaration_list(&ctx, 1000, 0, &out, &err);
+    if (!st &&
+        (json_dumpf(out, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) || fputc('\n', stdout) == EOF))
         st = tj_error_set(&err, TJ_ERR_IO, NULL, "write failed");
     json_decref(out);
     if (store) {
@@ -139,11 +145,16 @@ static int saved(int argc, char **argv, const struct option *longopts)
 int cmd_declare(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"battery", required_argument, NULL, 'b'}, {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},  {"pdf", required_argument, NULL, 'P'},
-        {"xlsx", required_argument, NULL, 'X'},    {"gwp", required_argument, NULL, 'g'},
-        {"db", required_argument, NULL, 'd'},      {"as", required_argument, NULL, 'A'},
-        {"save", no_argument, NULL, 'V'},          {"help", no_argument, NULL, 'h'},
+        {"battery", required_argument, NULL, 'b'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"pdf", required_argument, NULL, 'P'},
+        {"xlsx", required_argument, NULL, 'X'},
+        {"gwp", required_argument, NULL, 'g'},
+        {"db", required_argument, NULL, 'd'},
+        {"as", required_argument, NULL, 'A'},
+        {"save", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -176,14 +187,18 @@ int cmd_declare(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'A': as = optarg; break;
         case 'h': usage(stdout); return 0;
-        case ':': fprintf(stderr, "tanji declare: option %s needs a value\n", argv[optind - 1]); return EXIT_USAGE;
+        case ':':
+            fprintf(stderr, "tanji declare: option %s needs a value\n", argv[optind - 1]);
+            return EXIT_USAGE;
         default:
-            fprintf(stderr, "tanji declare: unknown option %s (see tanji declare --help)\n", argv[optind - 1]);
+            fprintf(stderr, "tanji declare: unknown option %s (see tanji declare --help)\n",
+                    argv[optind - 1]);
             return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "tanji declare %s: give exactly one %s\n", argv[1], is_battery ? "MODEL.json" : "INSTALLATION.json");
+        fprintf(stderr, "tanji declare %s: give exactly one %s\n", argv[1],
+                is_battery ? "MODEL.json" : "INSTALLATION.json");
         return EXIT_USAGE;
     }
     if (strcmp(format, "json") && strcmp(format, "text")) {
@@ -191,11 +206,14 @@ int cmd_declare(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (is_battery ? (xlsx != NULL) : (pdf || battery || ((db || as) && !save) || strcmp(gwp_s, "AR6"))) {
-        fprintf(stderr, "tanji declare %s: option not for this declaration (see tanji declare --help)\n", argv[1]);
+        fprintf(stderr, "tanji declare %s: option not for this declaration (see tanji declare --help)\n",
+                argv[1]);
         return EXIT_USAGE;
     }
     if (is_battery && !battery) {
-        fprintf(stderr, "tanji declare battery: --battery PACK.json is required (rated energy, total-energy data ...)\n");
+        fprintf(
+            stderr,
+            "tanji declare battery: --battery PACK.json is required (rated energy, total-energy data ...)\n");
         return EXIT_USAGE;
     }
     if ((save || as) && !db)
@@ -238,7 +256,8 @@ int cmd_declare(int argc, char **argv)
             st = tj_error_set(&err, TJ_ERR_NOMEM, NULL, "out of memory");
             goto fail;
         }
-        if ((st = svc_declaration_save(&ctx, is_battery ? "battery" : "cbam", saved_in, out, &saved_id, &err)))
+        if ((st =
+                 svc_declaration_save(&ctx, is_battery ? "battery" : "cbam", saved_in, out, &saved_id, &err)))
             goto fail;
         json_object_set_new(out, "id", json_string(saved_id));
     }

@@ -13,7 +13,8 @@
 
 /* ?save=1: keep the declaration (services/declaration.h); its id is added
  * to the JSON.  Returns 0 when the reply was sent (an error). */
-static int maybe_save(http_req *rq, http_resp *rs, const char *kind, const json_t *input, json_t *out, int *saved)
+static int maybe_save(http_req *rq, http_resp *rs, const char *kind, const json_t *input, json_t *out,
+                      int *saved)
 {
     const char *save = http_query(rq, "save");
     *saved = 0;
@@ -37,8 +38,8 @@ static int maybe_save(http_req *rq, http_resp *rs, const char *kind, const json_
 }
 
 /* The declaration as JSON, or rendered (?format=pdf|xlsx) as a download. */
-static void reply(http_req *rq, http_resp *rs, json_t *out, const char *binary, const char *ct, const char *name,
-                  int saved)
+static void reply(http_req *rq, http_resp *rs, json_t *out, const char *binary, const char *ct,
+                  const char *name, int saved)
 {
     const char *format = http_query(rq, "format");
     if (!format || !strcmp(format, "json")) {
@@ -47,7 +48,8 @@ static void reply(http_req *rq, http_resp *rs, json_t *out, const char *binary, 
     }
     if (strcmp(format, binary)) {
         json_decref(out);
-        http_error(rs, 400, "bad_request", "format must be json or the declaration's document format", "format");
+        http_error(rs, 400, "bad_request", "format must be json or the declaration's document format",
+                   "format");
         return;
     }
     char *data = NULL;
@@ -80,8 +82,11 @@ void h_declare_battery(http_req *rq, http_resp *rs)
         return;
     }
     if (!json_is_object(model) || !json_is_object(battery) || (gwp && !json_is_string(gwp))) {
-        http_error(rs, 400, "bad_request", "give model (a model object) and battery (declaration data) / 须给出 model 与 battery",
-                   !json_is_object(model) ? "model" : !json_is_object(battery) ? "battery" : "gwp");
+        http_error(rs, 400, "bad_request",
+                   "give model (a model object) and battery (declaration data) / 须给出 model 与 battery",
+                   !json_is_object(model)     ? "model"
+                   : !json_is_object(battery) ? "battery"
+                                              : "gwp");
         json_decref(b);
         return;
     }
@@ -134,7 +139,8 @@ void h_declare_cbam(http_req *rq, http_resp *rs)
 void h_declaration_list(http_req *rq, http_resp *rs)
 {
     long limit = 50, offset = 0;
-    if (http_query_int(rq, rs, "limit", 1, 1000, 50, &limit) || http_query_int(rq, rs, "offset", 0, 1000000000, 0, &offset))
+    if (http_query_int(rq, rs, "limit", 1, 1000, 50, &limit) ||
+        http_query_int(rq, rs, "offset", 0, 1000000000, 0, &offset))
         return;
     json_t *out = NULL;
     tj_error err;

@@ -134,13 +134,16 @@ static void stage_table(bb *b, io_section *s, const json_t *stages, double total
     if (!t)
         return;
     t->right_mask = 0x6;
-    char *h[4] = {dup(b, "阶段 Stage"), dup(b, "kg CO2e/kWh"), dup(b, "kg CO2e/包 pack"), dup(b, "模型阶段 model stage")};
+    char *h[4] = {dup(b, "阶段 Stage"), dup(b, "kg CO2e/kWh"), dup(b, "kg CO2e/包 pack"),
+                  dup(b, "模型阶段 model stage")};
     row(b, t, h, 4);
     size_t i;
     const json_t *st;
-    json_array_foreach(stages, i, st) {
-        char *c[4] = {fmtd(b, "%s %s", js(st, "name_zh"), js(st, "name_en")), num(b, jn(st, "kg_co2e_per_kwh")),
-                      num(b, jn(st, "kg_co2e_per_pack")), dup(b, js(st, "model_stage"))};
+    json_array_foreach(stages, i, st)
+    {
+        char *c[4] = {fmtd(b, "%s %s", js(st, "name_zh"), js(st, "name_en")),
+                      num(b, jn(st, "kg_co2e_per_kwh")), num(b, jn(st, "kg_co2e_per_pack")),
+                      dup(b, js(st, "model_stage"))};
         row(b, t, c, 4);
     }
     char *c[4] = {dup(b, "合计 Total"), num(b, total), num(b, per_pack), dup(b, "")};
@@ -155,8 +158,9 @@ tj_status io_battery_report(const json_t *d, io_report **out, tj_error *err)
                  *eu = json_object_get(d, "eu");
     if (!json_is_object(bat) || !json_is_object(en) || !json_is_object(calc) || !json_is_object(miit) ||
         !json_is_object(eu))
-        return tj_error_set(err, TJ_ERR_INPUT, NULL, "not a tanji battery declaration (battery, total_energy, "
-                                                      "calculation, miit, eu expected)");
+        return tj_error_set(err, TJ_ERR_INPUT, NULL,
+                            "not a tanji battery declaration (battery, total_energy, "
+                            "calculation, miit, eu expected)");
     bb b = {0};
     b.r = calloc(1, sizeof *b.r);
     if (!b.r)
@@ -164,7 +168,8 @@ tj_status io_battery_report(const json_t *d, io_report **out, tj_error *err)
     io_report *r = b.r;
     r->zh = 1;
     r->title = dup(&b, "汽车动力电池碳足迹申报");
-    r->subtitle = fmtd(&b, "%s · %s · %s", js(bat, "manufacturer"), js(bat, "battery_model"), js(bat, "plant"));
+    r->subtitle =
+        fmtd(&b, "%s · %s · %s", js(bat, "manufacturer"), js(bat, "battery_model"), js(bat, "plant"));
     char nb[64];
     r->total = fmtd(&b, "%s kg CO2e/kWh", io_fmt_num(jn(miit, "kg_co2e_per_kwh"), nb, sizeof nb));
     time_t now = time(NULL);
@@ -185,11 +190,13 @@ tj_status io_battery_report(const json_t *d, io_report **out, tj_error *err)
     kv(&b, k, "生产工厂 Plant", dup(&b, js(bat, "plant")));
     kv(&b, k, "电池类别 Category", dup(&b, js(bat, "category")));
     kv(&b, k, "化学体系 Chemistry", dup(&b, js(bat, "chemistry")));
-    kv(&b, k, "额定能量 Rated energy", fmtd(&b, "%s kWh", io_fmt_num(jn(bat, "rated_energy_kwh"), nb, sizeof nb)));
+    kv(&b, k, "额定能量 Rated energy",
+       fmtd(&b, "%s kWh", io_fmt_num(jn(bat, "rated_energy_kwh"), nb, sizeof nb)));
     kv(&b, k, "申报编号 Declaration id", dup(&b, js(bat, "declaration_id")));
-    kv(&b, k, "适用范围 Scope", fmtd(&b, "%s（%s）", js(miit, "scope"),
-                                     json_is_true(json_object_get(miit, "in_scope")) ? "在范围内 in scope"
-                                                                                     : "不在范围内 out of scope"));
+    kv(&b, k, "适用范围 Scope",
+       fmtd(&b, "%s（%s）", js(miit, "scope"),
+            json_is_true(json_object_get(miit, "in_scope")) ? "在范围内 in scope"
+                                                            : "不在范围内 out of scope"));
     kv(&b, k, "时间安排 Timeline", dup(&b, js(miit, "timeline")));
 
     s = section(&b, "energy", "全生命周期总能量 Total energy over the life");
@@ -199,18 +206,24 @@ tj_status io_battery_report(const json_t *d, io_report **out, tj_error *err)
     kv(&b, k, "公式 Formula", dup(&b, js(en, "formula")));
     const char *key;
     const json_t *v;
-    json_object_foreach((json_t *)json_object_get(en, "inputs"), key, v) kv(&b, k, key, num(&b, json_number_value(v)));
-    kv(&b, k, "总能量 Total energy", fmtd(&b, "%s kWh", io_fmt_num(jn(en, "total_energy_kwh"), nb, sizeof nb)));
+    json_object_foreach((json_t *)json_object_get(en, "inputs"), key, v)
+        kv(&b, k, key, num(&b, json_number_value(v)));
+    kv(&b, k, "总能量 Total energy",
+       fmtd(&b, "%s kWh", io_fmt_num(jn(en, "total_energy_kwh"), nb, sizeof nb)));
     kv(&b, k, "数据来源 Source", dup(&b, js(en, "source")));
     text(&b, s, IO_BLOCK_NOTE, dup(&b, js(en, "status")));
 
     s = section(&b, "result", "碳足迹（四阶段）Carbon footprint by stage");
     text(&b, s, IO_BLOCK_PARA,
-         dup(&b, "按工信厅通装函〔2025〕551号：材料获取、电池制造、分销运输、回收利用四个阶段的排放总量除以电池包全生命周期提供的总能量。"));
-    stage_table(&b, s, json_object_get(miit, "stages"), jn(miit, "kg_co2e_per_kwh"), jn(miit, "kg_co2e_per_pack"));
+         dup(&b, "按工信厅通装函〔2025〕551号：材料获取、电池制造、分销运输、回收利用四个阶段的排放总量除以电"
+                 "池包全生命周期提供的总能量。"));
+    stage_table(&b, s, json_object_get(miit, "stages"), jn(miit, "kg_co2e_per_kwh"),
+                jn(miit, "kg_co2e_per_pack"));
 
     s = section(&b, "eu", "欧盟电池法规第 7 条 EU Regulation 2023/1542 Art. 7");
-    text(&b, s, IO_BLOCK_PARA, dup(&b, "同一模型、同一次计算，按欧盟法规的生命周期阶段列示。Same model and calculation, EU stages."));
+    text(&b, s, IO_BLOCK_PARA,
+         dup(&b,
+             "同一模型、同一次计算，按欧盟法规的生命周期阶段列示。Same model and calculation, EU stages."));
     stage_table(&b, s, json_object_get(eu, "stages"), jn(eu, "kg_co2e_per_kwh"), jn(eu, "kg_co2e_per_pack"));
     k = block(&b, s, IO_BLOCK_KV, 2);
     kv(&b, k, "公开研究报告 Study", dup(&b, js(eu, "study_url")));
@@ -223,11 +236,13 @@ tj_status io_battery_report(const json_t *d, io_report **out, tj_error *err)
     kv(&b, k, "系统边界 Boundary", dup(&b, js(calc, "boundary")));
     kv(&b, k, "GWP", dup(&b, js(calc, "gwp")));
     kv(&b, k, "每包排放 kg CO2e per pack", num(&b, jn(calc, "kg_co2e_per_pack")));
-    kv(&b, k, "未计入的使用阶段 Use stage excluded", num(&b, jn(calc, "excluded_use_stage_kg_co2e_per_pack")));
+    kv(&b, k, "未计入的使用阶段 Use stage excluded",
+       num(&b, jn(calc, "excluded_use_stage_kg_co2e_per_pack")));
     kv(&b, k, "输入摘要 Inputs digest (SHA-256)", dup(&b, js(calc, "inputs_digest")));
     kv(&b, k, "来源 Source", dup(&b, js(miit, "source")));
     size_t i;
-    json_array_foreach(json_object_get(d, "notes"), i, v) text(&b, s, IO_BLOCK_NOTE, dup(&b, json_string_value(v)));
+    json_array_foreach(json_object_get(d, "notes"), i, v)
+        text(&b, s, IO_BLOCK_NOTE, dup(&b, json_string_value(v)));
 
     if (b.oom) {
         io_report_free(r);

@@ -89,9 +89,11 @@ static void summary(xw *x, const json_t *c)
         return;
     cell_s(x, "Communication with reporting declarants (CBAM) / 向欧盟申报人的通报", x->bold);
     nl(x);
-    cell_s(x, "Layout after the Commission's communication template for installations, sheet Summary_Communication "
-              "(field list of version en_20241213, secondary copy). Written by tanji.",
-           NULL);
+    cell_s(
+        x,
+        "Layout after the Commission's communication template for installations, sheet Summary_Communication "
+        "(field list of version en_20241213, secondary copy). Written by tanji.",
+        NULL);
     nl(x);
     if (json_is_true(g(c, "example"))) {
         cell_s(x, "EXAMPLE data, not a real communication / 示例数据", x->bold);
@@ -119,7 +121,8 @@ static void summary(xw *x, const json_t *c)
     header(x, h2);
     size_t i;
     const json_t *v;
-    json_array_foreach(g(c, "production_processes"), i, v) {
+    json_array_foreach(g(c, "production_processes"), i, v)
+    {
         cell_n(x, g(v, "good"));
         cell_n(x, g(v, "production_route"));
         cell_n(x, g(v, "production_process"));
@@ -133,16 +136,31 @@ static void summary(xw *x, const json_t *c)
     kv(x, "Total emissions", g(em, "total_tco2e"));
 
     title(x, "4. Products: specific embedded emissions (SEE) / 产品隐含排放强度");
-    static const char *const h4[] = {"Production process", "Aggregated good or precursor", "CN code",
-                                     "Aggregated goods category", "Product name", "Sector", "SEE direct",
-                                     "SEE indirect", "SEE total", "SEE counted for CBAM", "Unit",
-                                     "Share of counted SEE from default values", "Default values used for the good",
-                                     "Electricity EF source", "Embedded electricity (MWh/t)",
-                                     "Electricity EF (tCO2/MWh)", "Sector parameters", "Counted basis", NULL};
+    static const char *const h4[] = {"Production process",
+                                     "Aggregated good or precursor",
+                                     "CN code",
+                                     "Aggregated goods category",
+                                     "Product name",
+                                     "Sector",
+                                     "SEE direct",
+                                     "SEE indirect",
+                                     "SEE total",
+                                     "SEE counted for CBAM",
+                                     "Unit",
+                                     "Share of counted SEE from default values",
+                                     "Default values used for the good",
+                                     "Electricity EF source",
+                                     "Embedded electricity (MWh/t)",
+                                     "Electricity EF (tCO2/MWh)",
+                                     "Sector parameters",
+                                     "Counted basis",
+                                     NULL};
     header(x, h4);
-    json_array_foreach(g(c, "goods"), i, v) {
+    json_array_foreach(g(c, "goods"), i, v)
+    {
         cell_n(x, g(v, "production_process"));
-        cell_s(x, !strcmp(json_string_value(g(v, "role")), "precursor") ? "precursor" : "aggregated good", NULL);
+        cell_s(x, !strcmp(json_string_value(g(v, "role")), "precursor") ? "precursor" : "aggregated good",
+               NULL);
         cell_n(x, g(v, "cn_code"));
         cell_n(x, g(v, "aggregated_category"));
         cell_n(x, g(v, "name"));
@@ -158,7 +176,8 @@ static void summary(xw *x, const json_t *c)
         cell_n(x, json_is_object(ef) ? g(ef, "source") : NULL);
         cell_n(x, g(v, "embedded_electricity_mwh_per_t"));
         cell_n(x, json_is_object(ef) ? g(ef, "tco2_per_mwh") : NULL);
-        char *sp = json_dumps(g(v, "sector_parameters"), JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+        char *sp =
+            json_dumps(g(v, "sector_parameters"), JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
         cell_s(x, sp && strcmp(sp, "{}") ? sp : NULL, NULL);
         free(sp);
         cell_n(x, g(v, "counted_basis"));
@@ -166,12 +185,21 @@ static void summary(xw *x, const json_t *c)
     }
 
     title(x, "5. Carbon price due in the country of origin / 原产国已付碳价");
-    static const char *const h5[] = {"Product (id)", "CN code", "Type of instrument", "Share of embedded emissions covered",
-                                     "Embedded emissions covered (tCO2e/t)", "Currency", "Carbon price due (per tCO2e)",
-                                     "Rebate type", "Rebate share", "Effective carbon price due (per tCO2e)",
-                                     "Carbon price paid per t of good", NULL};
+    static const char *const h5[] = {"Product (id)",
+                                     "CN code",
+                                     "Type of instrument",
+                                     "Share of embedded emissions covered",
+                                     "Embedded emissions covered (tCO2e/t)",
+                                     "Currency",
+                                     "Carbon price due (per tCO2e)",
+                                     "Rebate type",
+                                     "Rebate share",
+                                     "Effective carbon price due (per tCO2e)",
+                                     "Carbon price paid per t of good",
+                                     NULL};
     header(x, h5);
-    json_array_foreach(g(c, "goods"), i, v) {
+    json_array_foreach(g(c, "goods"), i, v)
+    {
         const json_t *p = g(v, "carbon_price");
         if (!json_is_object(p))
             continue;
@@ -191,7 +219,8 @@ static void summary(xw *x, const json_t *c)
     title(x, "6. Electricity emission factors / 电力排放因子");
     static const char *const h6[] = {"Id", "tCO2/MWh", "Unit given", "Source", NULL};
     header(x, h6);
-    json_array_foreach(g(c, "electricity_factors"), i, v) {
+    json_array_foreach(g(c, "electricity_factors"), i, v)
+    {
         cell_n(x, g(v, "id"));
         cell_n(x, g(v, "tco2_per_mwh"));
         cell_n(x, g(v, "unit_given"));
@@ -205,9 +234,9 @@ static void precursors(xw *x, const json_t *c)
     sheet(x, "Precursors");
     if (!x->ws)
         return;
-    static const char *const h[] = {"Good (id)", "Precursor", "From", "CN code", "Amount (t)", "SEE direct",
-                                    "SEE indirect", "Direct (tCO2e)", "Indirect (tCO2e)", "Default value", "Source",
-                                    NULL};
+    static const char *const h[] = {"Good (id)",        "Precursor",     "From",         "CN code",
+                                    "Amount (t)",       "SEE direct",    "SEE indirect", "Direct (tCO2e)",
+                                    "Indirect (tCO2e)", "Default value", "Source",       NULL};
     header(x, h);
     size_t i, j;
     const json_t *v, *p;
@@ -236,14 +265,23 @@ static void importer(xw *x, const json_t *c)
     const json_t *d = g(c, "importer_declaration");
     cell_s(x, json_string_value(g(d, "basis")), x->bold);
     nl(x);
-    static const char *const h[] = {"Good (id)", "CN code", "Importer", "Country of origin", "Quantity (t)",
-                                    "SEE counted (tCO2e/t)", "Embedded emissions (tCO2e)",
-                                    "of which from default values (tCO2e)", "Actual data", "Carbon price paid",
-                                    "Currency", NULL};
+    static const char *const h[] = {"Good (id)",
+                                    "CN code",
+                                    "Importer",
+                                    "Country of origin",
+                                    "Quantity (t)",
+                                    "SEE counted (tCO2e/t)",
+                                    "Embedded emissions (tCO2e)",
+                                    "of which from default values (tCO2e)",
+                                    "Actual data",
+                                    "Carbon price paid",
+                                    "Currency",
+                                    NULL};
     header(x, h);
     size_t i;
     const json_t *v;
-    json_array_foreach(g(d, "lines"), i, v) {
+    json_array_foreach(g(d, "lines"), i, v)
+    {
         cell_n(x, g(v, "good"));
         cell_n(x, g(v, "cn_code"));
         cell_n(x, g(v, "importer"));
@@ -266,7 +304,8 @@ static void notes(xw *x, const json_t *c)
         return;
     size_t i;
     const json_t *v;
-    json_array_foreach(g(c, "notes"), i, v) {
+    json_array_foreach(g(c, "notes"), i, v)
+    {
         cell_n(x, v);
         nl(x);
     }
@@ -275,7 +314,8 @@ static void notes(xw *x, const json_t *c)
 tj_status io_cbam_xlsx(const json_t *c, const char *path, tj_error *err)
 {
     if (!json_is_object(g(c, "installation")) || !json_is_array(g(c, "goods")))
-        return tj_error_set(err, TJ_ERR_INPUT, NULL, "not a tanji CBAM communication (installation, goods expected)");
+        return tj_error_set(err, TJ_ERR_INPUT, NULL,
+                            "not a tanji CBAM communication (installation, goods expected)");
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     if (!tmp)

@@ -14,24 +14,34 @@
 #define MAX_PRECURSORS 1000
 #define MAX_DELIVERIES 100000
 
-#define RULE_DIRECT_ONLY                                                                                           \
-    "direct emissions only: Reg. (EU) 2023/956 Annex II (iron and steel, aluminium, hydrogen), research-2026-12.md " \
+#define RULE_DIRECT_ONLY                                                                                     \
+    "direct emissions only: Reg. (EU) 2023/956 Annex II (iron and steel, aluminium, hydrogen), "             \
+    "research-2026-12.md "                                                                                   \
     "section 3"
-#define RULE_DIRECT_INDIRECT "direct and indirect emissions (cement, fertilisers), research-2026-12.md section 3"
+#define RULE_DIRECT_INDIRECT                                                                                 \
+    "direct and indirect emissions (cement, fertilisers), research-2026-12.md section 3"
 
 typedef enum { SEC_CEMENT, SEC_IRON_STEEL, SEC_ALUMINIUM, SEC_FERTILISERS, SEC_HYDROGEN, SEC_N } sector;
-static const char *const sector_keys[SEC_N] = {"cement", "iron_steel", "aluminium", "fertilisers", "hydrogen"};
+static const char *const sector_keys[SEC_N] = {"cement", "iron_steel", "aluminium", "fertilisers",
+                                               "hydrogen"};
 
 /* Sector parameters of the communication template (research-2026-12.md
  * section 3); *_pct are percentages 0..100. */
-static const char *const params_iron_steel[] = {"reducing_agent", "mill_id", "mn_pct", "cr_pct", "ni_pct",
-                                                "other_alloys_pct", "carbon_pct", "scrap_t_per_t", NULL};
-static const char *const params_aluminium[] = {"scrap_t_per_t", "pre_consumer_scrap_pct", "non_aluminium_alloys_pct",
-                                               NULL};
+static const char *const params_iron_steel[] = {"reducing_agent", "mill_id",       "mn_pct",
+                                                "cr_pct",         "ni_pct",        "other_alloys_pct",
+                                                "carbon_pct",     "scrap_t_per_t", NULL};
+static const char *const params_aluminium[] = {"scrap_t_per_t", "pre_consumer_scrap_pct",
+                                               "non_aluminium_alloys_pct", NULL};
 static const char *const params_cement[] = {"clinker_factor", "calcined_clay", NULL};
-static const char *const params_fertilisers[] = {"n_total_pct",     "n_ammonium_pct",       "n_nitrate_pct",
-                                                 "n_urea_pct",      "n_organic_pct",        "nitric_acid_pct",
-                                                 "urea_pct",        "solution_concentration_pct", NULL};
+static const char *const params_fertilisers[] = {"n_total_pct",
+                                                 "n_ammonium_pct",
+                                                 "n_nitrate_pct",
+                                                 "n_urea_pct",
+                                                 "n_organic_pct",
+                                                 "nitric_acid_pct",
+                                                 "urea_pct",
+                                                 "solution_concentration_pct",
+                                                 NULL};
 static const char *const params_hydrogen[] = {NULL};
 static const char *const *const sector_params[SEC_N] = {params_cement, params_iron_steel, params_aluminium,
                                                         params_fertilisers, params_hydrogen};
@@ -47,7 +57,7 @@ typedef struct efactor {
 } efactor;
 
 typedef struct precursor {
-    int good;               /* index of an installation good, or -1 */
+    int good; /* index of an installation good, or -1 */
     const char *name, *source;
     char cn[11];
     double amount_t;
@@ -114,9 +124,10 @@ tj_status svc_cbam_cn_code(const char *s, const char *path, char out[11], tj_err
     snprintf(out, 11, "%.4s %.2s %.2s", d, d + 4, d + 6);
     return TJ_OK;
 bad:
-    return tj_error_set(err, TJ_ERR_INPUT, path,
-                        "\"%.40s\" is not a CN code: 8 digits, written \"72085120\" or \"7208 51 20\" / CN 编码须为 8 位数字",
-                        s);
+    return tj_error_set(
+        err, TJ_ERR_INPUT, path,
+        "\"%.40s\" is not a CN code: 8 digits, written \"72085120\" or \"7208 51 20\" / CN 编码须为 8 位数字",
+        s);
 }
 
 static tj_status parse_period(const json_t *in, tj_error *err)
@@ -127,7 +138,8 @@ static tj_status parse_period(const json_t *in, tj_error *err)
         return tj_error_set(err, TJ_ERR_INPUT, "reporting_period", "missing required key / 缺少必填项");
     const char *a, *b;
     tj_status st;
-    if ((st = dj_object(p, keys, "reporting_period", err)) || (st = dj_str(p, "start", 1, "reporting_period", &a, err)) ||
+    if ((st = dj_object(p, keys, "reporting_period", err)) ||
+        (st = dj_str(p, "start", 1, "reporting_period", &a, err)) ||
         (st = dj_str(p, "end", 1, "reporting_period", &b, err)))
         return st;
     return tj_check_period("reporting_period.start", a, "reporting_period.end", b, TJ_DATE_DAY, err);
@@ -135,9 +147,9 @@ static tj_status parse_period(const json_t *in, tj_error *err)
 
 static tj_status parse_installation(const json_t *in, tj_error *err)
 {
-    static const char *const keys[] = {"name",      "name_en",  "street",   "city",    "postcode",
-                                       "country",   "unlocode", "latitude", "longitude", "economic_activity",
-                                       "operator",  "contact",  "id",       NULL};
+    static const char *const keys[] = {"name",     "name_en",  "street",   "city",      "postcode",
+                                       "country",  "unlocode", "latitude", "longitude", "economic_activity",
+                                       "operator", "contact",  "id",       NULL};
     const json_t *o = json_object_get(in, "installation");
     const char *P = "installation";
     if (!o)
@@ -146,8 +158,8 @@ static tj_status parse_installation(const json_t *in, tj_error *err)
     if (st)
         return st;
     const char *s;
-    static const char *const text[] = {"name_en", "street", "city", "postcode", "economic_activity", "operator",
-                                       "contact", "id", NULL};
+    static const char *const text[] = {"name_en",  "street",  "city", "postcode", "economic_activity",
+                                       "operator", "contact", "id",   NULL};
     if ((st = dj_str(o, "name", 1, P, &s, err)))
         return st;
     for (const char *const *k = text; *k; k++)
@@ -156,7 +168,8 @@ static tj_status parse_installation(const json_t *in, tj_error *err)
     if ((st = dj_str(o, "country", 1, P, &s, err)))
         return st;
     if (strlen(s) != 2 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1]))
-        return tj_error_set(err, TJ_ERR_INPUT, "installation.country", "must be an ISO 3166-1 alpha-2 code such as \"CN\"");
+        return tj_error_set(err, TJ_ERR_INPUT, "installation.country",
+                            "must be an ISO 3166-1 alpha-2 code such as \"CN\"");
     if ((st = dj_str(o, "unlocode", 0, P, &s, err)))
         return st;
     if (s) {
@@ -164,7 +177,8 @@ static tj_status parse_installation(const json_t *in, tj_error *err)
         for (int i = 2; ok && i < 5; i++)
             ok = isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i]);
         if (!ok)
-            return tj_error_set(err, TJ_ERR_INPUT, "installation.unlocode", "must be a UN/LOCODE such as \"CNSHA\"");
+            return tj_error_set(err, TJ_ERR_INPUT, "installation.unlocode",
+                                "must be a UN/LOCODE such as \"CNSHA\"");
     }
     double lat = 0, lon = 0;
     int hl, ho;
@@ -187,7 +201,8 @@ static tj_status parse_factors(cbam *c, tj_error *err)
     if (!json_is_array(a))
         return tj_error_set(err, TJ_ERR_INPUT, "electricity_factors", "must be an array");
     if (json_array_size(a) > MAX_GOODS)
-        return tj_error_set(err, TJ_ERR_INPUT, "electricity_factors", "more than %d entries; refused", MAX_GOODS);
+        return tj_error_set(err, TJ_ERR_INPUT, "electricity_factors", "more than %d entries; refused",
+                            MAX_GOODS);
     c->ef = calloc(json_array_size(a) + 1, sizeof *c->ef);
     if (!c->ef)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -200,18 +215,19 @@ static tj_status parse_factors(cbam *c, tj_error *err)
         tj_status st;
         if ((st = dj_object(f, keys, p, err)) || (st = dj_str(f, "id", 1, p, &e->id, err)) ||
             (st = dj_num(f, "value", 1, 0, 0, p, &e->t_per_mwh, NULL, err)) ||
-            (st = dj_str(f, "unit", 1, p, &e->unit, err)) || (st = dj_str(f, "source", 1, p, &e->source, err)) ||
-            (st = dj_str(f, "note", 0, p, &note, err)))
+            (st = dj_str(f, "unit", 1, p, &e->unit, err)) ||
+            (st = dj_str(f, "source", 1, p, &e->source, err)) || (st = dj_str(f, "note", 0, p, &note, err)))
             return st;
         /* t/MWh and kg/kWh are the same number */
         if (strcmp(e->unit, "tCO2/MWh") && strcmp(e->unit, "tCO2e/MWh") && strcmp(e->unit, "kgCO2/kWh") &&
             strcmp(e->unit, "kgCO2e/kWh")) {
             char up[DJ_PATH_MAX + 64];
             dj_path_key(up, p, "unit");
-            return tj_error_set(err, TJ_ERR_INPUT, up,
-                                "\"%.40s\" is not an emission-factor unit: tCO2/MWh, tCO2e/MWh, kgCO2/kWh or kgCO2e/kWh / "
-                                "排放因子单位不符",
-                                e->unit);
+            return tj_error_set(
+                err, TJ_ERR_INPUT, up,
+                "\"%.40s\" is not an emission-factor unit: tCO2/MWh, tCO2e/MWh, kgCO2/kWh or kgCO2e/kWh / "
+                "排放因子单位不符",
+                e->unit);
         }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(c->ef[j].id, e->id))
@@ -238,7 +254,8 @@ static tj_status parse_params(good *g, const json_t *o, const char *path, tj_err
     }
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)o, key, v) {
+    json_object_foreach((json_t *)o, key, v)
+    {
         char p[DJ_PATH_MAX + 64];
         dj_path_key(p, path, key);
         if (json_is_string(v)) {
@@ -254,7 +271,8 @@ static tj_status parse_params(good *g, const json_t *o, const char *path, tj_err
         if (kl > 4 && !strcmp(key + kl - 4, "_pct") && d > 100)
             return tj_error_set(err, TJ_ERR_INPUT, p, "is %g; a percentage is between 0 and 100", d);
         if (!strcmp(key, "clinker_factor") && d > 1)
-            return tj_error_set(err, TJ_ERR_INPUT, p, "is %g; the clinker factor is a share between 0 and 1", d);
+            return tj_error_set(err, TJ_ERR_INPUT, p, "is %g; the clinker factor is a share between 0 and 1",
+                                d);
     }
     g->params = o;
     return TJ_OK;
@@ -262,8 +280,9 @@ static tj_status parse_params(good *g, const json_t *o, const char *path, tj_err
 
 static tj_status parse_price(good *g, const json_t *o, const char *path, tj_error *err)
 {
-    static const char *const keys[] = {"instrument", "currency", "price_per_tco2e", "covered_share", "rebate_share",
-                                       "rebate_type", "note", NULL};
+    static const char *const keys[] = {
+        "instrument", "currency", "price_per_tco2e", "covered_share", "rebate_share", "rebate_type",
+        "note",       NULL};
     if (!o)
         return TJ_OK;
     tj_status st;
@@ -277,7 +296,8 @@ static tj_status parse_price(good *g, const json_t *o, const char *path, tj_erro
         (st = dj_str(o, "rebate_type", 0, path, &s, err)) || (st = dj_str(o, "note", 0, path, &s, err)))
         return st;
     s = json_string_value(json_object_get(o, "currency"));
-    if (strlen(s) != 3 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1]) || !isupper((unsigned char)s[2]))
+    if (strlen(s) != 3 || !isupper((unsigned char)s[0]) || !isupper((unsigned char)s[1]) ||
+        !isupper((unsigned char)s[2]))
         return tj_error_set(err, TJ_ERR_INPUT, path, "currency must be an ISO 4217 code such as \"CNY\"");
     g->price = o;
     return TJ_OK;
@@ -285,8 +305,8 @@ static tj_status parse_price(good *g, const json_t *o, const char *path, tj_erro
 
 static tj_status parse_precursors(cbam *c, good *g, const json_t *a, const char *gpath, tj_error *err)
 {
-    static const char *const keys[] = {"good", "name", "cn_code", "amount", "see_direct", "see_indirect",
-                                       "default_value", "source", NULL};
+    static const char *const keys[] = {"good",         "name",          "cn_code", "amount", "see_direct",
+                                       "see_indirect", "default_value", "source",  NULL};
     char path[DJ_PATH_MAX + 64];
     dj_path_key(path, gpath, "precursors");
     if (!a)
@@ -320,12 +340,13 @@ static tj_status parse_precursors(cbam *c, good *g, const json_t *a, const char 
             if (x->good < 0) {
                 char rp[DJ_PATH_MAX + 64];
                 dj_path_key(rp, p, "good");
-                return tj_error_set(err, TJ_ERR_INPUT, rp, "no good with id \"%.60s\" in goods[] / 未找到该前体产品",
-                                    ref);
+                return tj_error_set(err, TJ_ERR_INPUT, rp,
+                                    "no good with id \"%.60s\" in goods[] / 未找到该前体产品", ref);
             }
         } else {
             int hd, hi;
-            if ((st = dj_str(o, "name", 1, p, &x->name, err)) || (st = dj_str(o, "cn_code", 0, p, &cn, err)) ||
+            if ((st = dj_str(o, "name", 1, p, &x->name, err)) ||
+                (st = dj_str(o, "cn_code", 0, p, &cn, err)) ||
                 (st = dj_num(o, "see_direct", 1, 0, 0, p, &x->see_dir, &hd, err)) ||
                 (st = dj_num(o, "see_indirect", 1, 0, 0, p, &x->see_ind, &hi, err)) ||
                 (st = dj_bool(o, "default_value", 0, p, &x->is_default, err)) ||
@@ -345,11 +366,23 @@ static tj_status parse_precursors(cbam *c, good *g, const json_t *a, const char 
 
 static tj_status parse_goods(cbam *c, tj_error *err)
 {
-    static const char *const keys[] = {"id",          "name",          "cn_code",           "sector",
-                                       "aggregated_category", "production_route", "production_process",
-                                       "precursor_only", "activity_level", "direct_emissions", "electricity",
-                                       "electricity_factor", "precursors", "default_values", "sector_parameters",
-                                       "carbon_price", NULL};
+    static const char *const keys[] = {"id",
+                                       "name",
+                                       "cn_code",
+                                       "sector",
+                                       "aggregated_category",
+                                       "production_route",
+                                       "production_process",
+                                       "precursor_only",
+                                       "activity_level",
+                                       "direct_emissions",
+                                       "electricity",
+                                       "electricity_factor",
+                                       "precursors",
+                                       "default_values",
+                                       "sector_parameters",
+                                       "carbon_price",
+                                       NULL};
     const json_t *a = json_object_get(c->in, "goods");
     if (!a)
         return tj_error_set(err, TJ_ERR_INPUT, "goods", "missing required key / 缺少必填项");
@@ -400,18 +433,21 @@ static tj_status parse_goods(cbam *c, tj_error *err)
         if (s < 0) {
             dj_path_key(q, p, "sector");
             if (!strcmp(sec, "electricity"))
-                return tj_error_set(err, TJ_ERR_INPUT, q, "electricity as a CBAM good is not supported by tanji yet");
-            return tj_error_set(err, TJ_ERR_INPUT, q,
-                                "\"%.40s\" is not a CBAM sector: cement, iron_steel, aluminium, fertilisers, hydrogen", sec);
+                return tj_error_set(err, TJ_ERR_INPUT, q,
+                                    "electricity as a CBAM good is not supported by tanji yet");
+            return tj_error_set(
+                err, TJ_ERR_INPUT, q,
+                "\"%.40s\" is not a CBAM sector: cement, iron_steel, aluminium, fertilisers, hydrogen", sec);
         }
         g->sec = (sector)s;
         const json_t *dv = json_object_get(o, "default_values");
         if (dv) {
             static const char *const dkeys[] = {"see_direct", "see_indirect", "source", NULL};
-            static const char *const actual[] = {"activity_level", "direct_emissions", "electricity",
-                                                 "electricity_factor", "precursors", NULL};
+            static const char *const actual[] = {"activity_level",     "direct_emissions", "electricity",
+                                                 "electricity_factor", "precursors",       NULL};
             dj_path_key(q, p, "default_values");
-            if ((st = dj_object(dv, dkeys, q, err)) || (st = dj_num(dv, "see_direct", 1, 0, 0, q, &g->see_dir, NULL, err)) ||
+            if ((st = dj_object(dv, dkeys, q, err)) ||
+                (st = dj_num(dv, "see_direct", 1, 0, 0, q, &g->see_dir, NULL, err)) ||
                 (st = dj_num(dv, "see_indirect", 1, 0, 0, q, &g->see_ind, NULL, err)) ||
                 (st = dj_str(dv, "source", 1, q, &g->default_source, err)))
                 return st;
@@ -419,9 +455,10 @@ static tj_status parse_goods(cbam *c, tj_error *err)
                 if (json_object_get(o, *k)) {
                     char kp[DJ_PATH_MAX + 64];
                     dj_path_key(kp, p, *k);
-                    return tj_error_set(err, TJ_ERR_INPUT, kp,
-                                        "a good reported with default values has no actual data; give one or the other "
-                                        "/ 使用默认值的产品不应同时给出实测数据");
+                    return tj_error_set(
+                        err, TJ_ERR_INPUT, kp,
+                        "a good reported with default values has no actual data; give one or the other "
+                        "/ 使用默认值的产品不应同时给出实测数据");
                 }
             g->uses_default = 1;
             g->def_dir = g->see_dir;
@@ -440,7 +477,8 @@ static tj_status parse_goods(cbam *c, tj_error *err)
                         g->ef = (int)k;
                 if (g->ef < 0) {
                     dj_path_key(q, p, "electricity_factor");
-                    return tj_error_set(err, TJ_ERR_INPUT, q, "no electricity factor with id \"%.60s\" in electricity_factors[]",
+                    return tj_error_set(err, TJ_ERR_INPUT, q,
+                                        "no electricity factor with id \"%.60s\" in electricity_factors[]",
                                         efid);
                 }
             }
@@ -466,8 +504,8 @@ static tj_status compute(cbam *c, size_t i, int depth, tj_error *err)
     char p[DJ_PATH_MAX + 64];
     dj_path_index(p, "goods", i);
     if (g->state == 1 || depth > (int)c->ng)
-        return tj_error_set(err, TJ_ERR_INPUT, p, "good \"%.60s\" is its own precursor (a precursor loop) / 前体循环",
-                            g->id);
+        return tj_error_set(err, TJ_ERR_INPUT, p,
+                            "good \"%.60s\" is its own precursor (a precursor loop) / 前体循环", g->id);
     g->state = 1;
     double ind = g->ef >= 0 ? g->elec_mwh * c->ef[g->ef].t_per_mwh : 0;
     double dir = g->direct_t, ddir = 0, dind = 0;
@@ -542,13 +580,15 @@ static json_t *good_json(const cbam *c, const good *g)
         json_t *e;
         if (x->good >= 0) {
             const good *pg = &c->g[x->good];
-            e = json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:b}", "source_kind", "installation", "good", pg->id, "name",
-                          pg->name, "cn_code", pg->cn, "amount_t", x->amount_t, "see_direct", pg->see_dir,
-                          "see_indirect", pg->see_ind, "default_value", pg->uses_default || pg->def_dir + pg->def_ind > 0);
+            e = json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:b}", "source_kind", "installation", "good", pg->id,
+                          "name", pg->name, "cn_code", pg->cn, "amount_t", x->amount_t, "see_direct",
+                          pg->see_dir, "see_indirect", pg->see_ind, "default_value",
+                          pg->uses_default || pg->def_dir + pg->def_ind > 0);
         } else
-            e = json_pack("{s:s,s:s,s:s?,s:f,s:f,s:f,s:b,s:s}", "source_kind", "purchased", "name", x->name, "cn_code",
-                          x->cn[0] ? x->cn : NULL, "amount_t", x->amount_t, "see_direct", x->see_dir, "see_indirect",
-                          x->see_ind, "default_value", x->is_default, "source", x->source);
+            e = json_pack("{s:s,s:s,s:s?,s:f,s:f,s:f,s:b,s:s}", "source_kind", "purchased", "name", x->name,
+                          "cn_code", x->cn[0] ? x->cn : NULL, "amount_t", x->amount_t, "see_direct",
+                          x->see_dir, "see_indirect", x->see_ind, "default_value", x->is_default, "source",
+                          x->source);
         if (e) {
             double sd = json_number_value(json_object_get(e, "see_direct")),
                    si = json_number_value(json_object_get(e, "see_indirect"));
@@ -560,18 +600,19 @@ static json_t *good_json(const cbam *c, const good *g)
     double see_c = counted(g), see_cd = counted_default(g);
     json_t *ef = json_null();
     if (g->ef >= 0)
-        ef = json_pack("{s:s,s:f,s:s,s:s}", "id", c->ef[g->ef].id, "tco2_per_mwh", c->ef[g->ef].t_per_mwh, "unit_given",
-                       c->ef[g->ef].unit, "source", c->ef[g->ef].source);
+        ef = json_pack("{s:s,s:f,s:s,s:s}", "id", c->ef[g->ef].id, "tco2_per_mwh", c->ef[g->ef].t_per_mwh,
+                       "unit_given", c->ef[g->ef].unit, "source", c->ef[g->ef].source);
     json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s,s:b,s:f,s:f,s:f,s:f,s:s,s:f,s:f,s:f,s:f,s:s,s:o,s:o}", "id", g->id, "name",
-        g->name, "cn_code", g->cn, "sector", sector_keys[g->sec], "aggregated_category", g->category,
-        "production_route", g->route, "production_process", g->process, "role",
-        g->precursor_only ? "precursor" : "aggregated_good", "uses_default_values", g->uses_default, "see_direct",
-        g->see_dir, "see_indirect", g->see_ind, "see_total", g->see_dir + g->see_ind, "see_counted", see_c,
-        "counted_basis", direct_only(g->sec) ? RULE_DIRECT_ONLY : RULE_DIRECT_INDIRECT, "default_share", share(see_cd, see_c),
-        "default_share_direct", share(g->def_dir, g->see_dir), "default_share_indirect", share(g->def_ind, g->see_ind),
-        "embedded_electricity_mwh_per_t", g->uses_default ? 0.0 : g->elec_mwh / g->al_t, "unit", "tCO2e/t",
-        "electricity_factor", ef, "precursors", pre);
+        "{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s,s:b,s:f,s:f,s:f,s:f,s:s,s:f,s:f,s:f,s:f,s:s,s:o,s:o}", "id",
+        g->id, "name", g->name, "cn_code", g->cn, "sector", sector_keys[g->sec], "aggregated_category",
+        g->category, "production_route", g->route, "production_process", g->process, "role",
+        g->precursor_only ? "precursor" : "aggregated_good", "uses_default_values", g->uses_default,
+        "see_direct", g->see_dir, "see_indirect", g->see_ind, "see_total", g->see_dir + g->see_ind,
+        "see_counted", see_c, "counted_basis", direct_only(g->sec) ? RULE_DIRECT_ONLY : RULE_DIRECT_INDIRECT,
+        "default_share", share(see_cd, see_c), "default_share_direct", share(g->def_dir, g->see_dir),
+        "default_share_indirect", share(g->def_ind, g->see_ind), "embedded_electricity_mwh_per_t",
+        g->uses_default ? 0.0 : g->elec_mwh / g->al_t, "unit", "tCO2e/t", "electricity_factor", ef,
+        "precursors", pre);
     if (!o)
         return NULL;
     if (g->uses_default)
@@ -597,7 +638,8 @@ static tj_status parse_deliveries(cbam *c, json_t *lines, tj_error *err)
     if (!json_is_array(a))
         return tj_error_set(err, TJ_ERR_INPUT, "deliveries", "must be an array");
     if (json_array_size(a) > MAX_DELIVERIES)
-        return tj_error_set(err, TJ_ERR_INPUT, "deliveries", "more than %d deliveries; refused", MAX_DELIVERIES);
+        return tj_error_set(err, TJ_ERR_INPUT, "deliveries", "more than %d deliveries; refused",
+                            MAX_DELIVERIES);
     for (size_t i = 0; i < json_array_size(a); i++) {
         char p[DJ_PATH_MAX + 64];
         dj_path_index(p, "deliveries", i);
@@ -606,8 +648,8 @@ static tj_status parse_deliveries(cbam *c, json_t *lines, tj_error *err)
         double q;
         tj_status st;
         if ((st = dj_object(o, keys, p, err)) || (st = dj_str(o, "good", 1, p, &ref, err)) ||
-            (st = dj_qty(o, "quantity", 1, 0, "t", p, &q, NULL, err)) || (st = dj_str(o, "importer", 0, p, &imp, err)) ||
-            (st = dj_str(o, "note", 0, p, &note, err)))
+            (st = dj_qty(o, "quantity", 1, 0, "t", p, &q, NULL, err)) ||
+            (st = dj_str(o, "importer", 0, p, &imp, err)) || (st = dj_str(o, "note", 0, p, &note, err)))
             return st;
         int gi = find_good(c, ref);
         if (gi < 0) {
@@ -618,14 +660,16 @@ static tj_status parse_deliveries(cbam *c, json_t *lines, tj_error *err)
         const good *g = &c->g[gi];
         double see = counted(g);
         json_t *pr = price_json(g);
-        double paid = json_is_object(pr) ? json_number_value(json_object_get(pr, "price_paid_per_t_good")) * q : 0;
+        double paid =
+            json_is_object(pr) ? json_number_value(json_object_get(pr, "price_paid_per_t_good")) * q : 0;
         json_t *cur = json_is_object(pr) ? json_object_get(pr, "currency") : NULL;
-        json_t *e = json_pack("{s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:b,s:f,s:O?}", "good", g->id, "cn_code", g->cn,
-                              "importer", imp, "country_of_origin",
-                              json_string_value(json_object_get(json_object_get(c->in, "installation"), "country")),
-                              "quantity_t", q, "see_counted", see, "embedded_emissions_tco2e", q * see,
-                              "embedded_emissions_from_defaults_tco2e", q * counted_default(g), "actual_data",
-                              !g->uses_default, "carbon_price_paid", paid, "carbon_price_currency", cur);
+        json_t *e =
+            json_pack("{s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:b,s:f,s:O?}", "good", g->id, "cn_code", g->cn,
+                      "importer", imp, "country_of_origin",
+                      json_string_value(json_object_get(json_object_get(c->in, "installation"), "country")),
+                      "quantity_t", q, "see_counted", see, "embedded_emissions_tco2e", q * see,
+                      "embedded_emissions_from_defaults_tco2e", q * counted_default(g), "actual_data",
+                      !g->uses_default, "carbon_price_paid", paid, "carbon_price_currency", cur);
         json_decref(pr);
         if (!e || json_array_append_new(lines, e))
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -635,8 +679,9 @@ static tj_status parse_deliveries(cbam *c, json_t *lines, tj_error *err)
 
 tj_status svc_cbam_communication(svc_ctx *ctx, const json_t *input, json_t **out, tj_error *err)
 {
-    static const char *const keys[] = {"tanji_cbam", "example", "note", "reporting_period", "installation",
-                                       "electricity_factors", "goods", "deliveries", NULL};
+    static const char *const keys[] = {
+        "tanji_cbam", "example",    "note", "reporting_period", "installation", "electricity_factors",
+        "goods",      "deliveries", NULL};
     *out = NULL;
     tj_status st;
     if (ctx && (st = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "CBAM communication", err)))
@@ -652,9 +697,9 @@ tj_status svc_cbam_communication(svc_ctx *ctx, const json_t *input, json_t **out
         st = tj_error_set(err, TJ_ERR_INPUT, "tanji_cbam", "format version must be 1");
         goto out;
     }
-    if ((st = dj_bool(input, "example", 0, "", &example, err)) || (st = dj_str(input, "note", 0, "", &note, err)) ||
-        (st = parse_period(input, err)) || (st = parse_installation(input, err)) || (st = parse_factors(&c, err)) ||
-        (st = parse_goods(&c, err)))
+    if ((st = dj_bool(input, "example", 0, "", &example, err)) ||
+        (st = dj_str(input, "note", 0, "", &note, err)) || (st = parse_period(input, err)) ||
+        (st = parse_installation(input, err)) || (st = parse_factors(&c, err)) || (st = parse_goods(&c, err)))
         goto out;
     for (size_t i = 0; i < c.ng; i++)
         if ((st = compute(&c, i, 0, err)))
@@ -670,37 +715,44 @@ tj_status svc_cbam_communication(svc_ctx *ctx, const json_t *input, json_t **out
         if (!g->uses_default) {
             dir += g->direct_t;
             ind += g->ef >= 0 ? g->elec_mwh * c.ef[g->ef].t_per_mwh : 0;
-            json_array_append_new(processes, json_pack("{s:s,s:s?,s:s?}", "good", g->id, "production_route", g->route,
-                                                       "production_process", g->process));
+            json_array_append_new(processes, json_pack("{s:s,s:s?,s:s?}", "good", g->id, "production_route",
+                                                       g->route, "production_process", g->process));
         }
     }
     json_t *efs = json_array();
     for (size_t i = 0; i < c.nef; i++)
-        json_array_append_new(efs, json_pack("{s:s,s:f,s:s,s:s}", "id", c.ef[i].id, "tco2_per_mwh", c.ef[i].t_per_mwh,
-                                             "unit_given", c.ef[i].unit, "source", c.ef[i].source));
+        json_array_append_new(efs, json_pack("{s:s,s:f,s:s,s:s}", "id", c.ef[i].id, "tco2_per_mwh",
+                                             c.ef[i].t_per_mwh, "unit_given", c.ef[i].unit, "source",
+                                             c.ef[i].source));
     json_t *notes = json_pack(
         "[s,s,s,s]",
-        "Default values are the declarant's input with their source; tanji ships none: the values of Impl. Reg. "
-        "(EU) 2025/2621 and its mark-up schedule (10/20/30 % for 2026/27/28 is UNVERIFIED) are not in tanji's "
+        "Default values are the declarant's input with their source; tanji ships none: the values of Impl. "
+        "Reg. "
+        "(EU) 2025/2621 and its mark-up schedule (10/20/30 % for 2026/27/28 is UNVERIFIED) are not in "
+        "tanji's "
         "sources, and no mark-up is applied. 默认值由申报方输入并注明来源；tanji 不内置默认值，也不加成。",
-        "Carbon price: amounts are in the currency given; conversion to EUR and the Art. 9 deduction rules are "
+        "Carbon price: amounts are in the currency given; conversion to EUR and the Art. 9 deduction rules "
+        "are "
         "the importer's and are not applied here. 碳价按所给币种计，未换算欧元，未套用第 9 条扣减规则。",
         "Layout follows the field list of the Commission's communication template for installations "
-        "(Summary_Communication, version en_20241213, from a secondary copy); no definitive-period version of the "
+        "(Summary_Communication, version en_20241213, from a secondary copy); no definitive-period version "
+        "of the "
         "template was found. 版式依据委员会模板（en_20241213，二手副本）；未找到最终期新版模板。",
-        "Quantities for the importer's annual declaration (Art. 6, first due in 2027 for 2026) come from deliveries[]; "
+        "Quantities for the importer's annual declaration (Art. 6, first due in 2027 for 2026) come from "
+        "deliveries[]; "
         "verification by an accredited verifier is still required. 年度申报需经认可核查机构核查。");
     if (example)
         json_array_append_new(notes, json_string("EXAMPLE data, not a real communication. 示例数据。"));
-    o = json_pack("{s:s,s:i,s:b,s:O,s:O,s:o,s:o,s:{s:f,s:f,s:f},s:o,s:{s:o,s:s},s:o}", "tanji_declaration",
-                  "cbam_communication", "version", 1, "example", example, "reporting_period",
-                  json_object_get(input, "reporting_period"), "installation", json_object_get(input, "installation"),
-                  "electricity_factors", efs, "production_processes", processes, "emissions", "direct_tco2e", dir,
-                  "indirect_tco2e", ind, "total_tco2e", dir + ind, "goods", goods, "importer_declaration", "lines",
-                  lines, "basis",
-                  "Reg. (EU) 2023/956 Art. 6 as amended by Reg. (EU) 2025/2083 (annual declaration; 50 t threshold "
-                  "per importer and year, electricity and hydrogen excepted)",
-                  "notes", notes);
+    o = json_pack(
+        "{s:s,s:i,s:b,s:O,s:O,s:o,s:o,s:{s:f,s:f,s:f},s:o,s:{s:o,s:s},s:o}", "tanji_declaration",
+        "cbam_communication", "version", 1, "example", example, "reporting_period",
+        json_object_get(input, "reporting_period"), "installation", json_object_get(input, "installation"),
+        "electricity_factors", efs, "production_processes", processes, "emissions", "direct_tco2e", dir,
+        "indirect_tco2e", ind, "total_tco2e", dir + ind, "goods", goods, "importer_declaration", "lines",
+        lines, "basis",
+        "Reg. (EU) 2023/956 Art. 6 as amended by Reg. (EU) 2025/2083 (annual declaration; 50 t threshold "
+        "per importer and year, electricity and hydrogen excepted)",
+        "notes", notes);
     lines = NULL;
     if (!o)
         st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");

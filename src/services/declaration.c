@@ -66,7 +66,8 @@ tj_status svc_declaration_save(svc_ctx *ctx, const char *kind, const json_t *inp
     d.result = res_text;
     if ((rc = svc_begin(ctx, err)))
         goto out;
-    if (!(rc = store_declaration_insert(ctx->db, &d, err)) && !(rc = store_declaration_get(ctx->db, d.id, 0, &state, err))) {
+    if (!(rc = store_declaration_insert(ctx->db, &d, err)) &&
+        !(rc = store_declaration_get(ctx->db, d.id, 0, &state, err))) {
         json_t *change = json_pack("{s:s,s:s}", "action", "save", "kind", kind);
         rc = svc_record(ctx, "declaration.save", "declaration", d.id, change, state, err);
         json_decref(change);
@@ -123,7 +124,8 @@ tj_status svc_declaration_each_state(store_db *db,
             return rc;
         size_t i, n = json_array_size(a);
         json_t *s;
-        json_array_foreach(a, i, s) if (!rc) rc = emit(arg, json_string_value(json_object_get(s, "id")), s, err);
+        json_array_foreach(a, i, s) if (!rc) rc =
+            emit(arg, json_string_value(json_object_get(s, "id")), s, err);
         json_decref(a);
         if (rc || n < PAGE)
             return rc;

@@ -24,7 +24,8 @@ tj_status dj_object(const json_t *obj, const char *const *allowed, const char *p
         return tj_error_set(err, TJ_ERR_INPUT, path && *path ? path : "(top level)", "must be a JSON object");
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         int ok = 0;
         for (const char *const *a = allowed; *a; a++)
             if (!strcmp(*a, key)) {
@@ -64,8 +65,8 @@ tj_status dj_str(const json_t *obj, const char *key, int required, const char *p
     return TJ_OK;
 }
 
-tj_status dj_num(const json_t *obj, const char *key, int required, double min, int min_strict, const char *path,
-                 double *out, int *present, tj_error *err)
+tj_status dj_num(const json_t *obj, const char *key, int required, double min, int min_strict,
+                 const char *path, double *out, int *present, tj_error *err)
 {
     char p[DJ_PATH_MAX + 64];
     dj_path_key(p, path, key);
@@ -83,16 +84,16 @@ tj_status dj_num(const json_t *obj, const char *key, int required, double min, i
     if (!isfinite(d))
         return tj_error_set(err, TJ_ERR_INPUT, p, "must be a finite number / 须为有限数值");
     if (min_strict ? !(d > min) : !(d >= min))
-        return tj_error_set(err, TJ_ERR_INPUT, p, "is %g; must be %s %g / 数值超出范围", d, min_strict ? ">" : ">=",
-                            min);
+        return tj_error_set(err, TJ_ERR_INPUT, p, "is %g; must be %s %g / 数值超出范围", d,
+                            min_strict ? ">" : ">=", min);
     *out = d;
     if (present)
         *present = 1;
     return TJ_OK;
 }
 
-tj_status dj_share(const json_t *obj, const char *key, int required, const char *path, double *out, int *present,
-                   tj_error *err)
+tj_status dj_share(const json_t *obj, const char *key, int required, const char *path, double *out,
+                   int *present, tj_error *err)
 {
     double d = 0;
     int have = 0;
@@ -102,7 +103,8 @@ tj_status dj_share(const json_t *obj, const char *key, int required, const char 
     if (have && d > 1) {
         char p[DJ_PATH_MAX + 64];
         dj_path_key(p, path, key);
-        return tj_error_set(err, TJ_ERR_INPUT, p, "is %g; a share is between 0 and 1 / 比例须在 0 到 1 之间", d);
+        return tj_error_set(err, TJ_ERR_INPUT, p, "is %g; a share is between 0 and 1 / 比例须在 0 到 1 之间",
+                            d);
     }
     if (have)
         *out = d;
@@ -111,8 +113,8 @@ tj_status dj_share(const json_t *obj, const char *key, int required, const char 
     return TJ_OK;
 }
 
-tj_status dj_qty(const json_t *obj, const char *key, int required, int positive, const char *to, const char *path,
-                 double *out, int *present, tj_error *err)
+tj_status dj_qty(const json_t *obj, const char *key, int required, int positive, const char *to,
+                 const char *path, double *out, int *present, tj_error *err)
 {
     static const char *const keys[] = {"amount", "unit", NULL};
     char p[DJ_PATH_MAX + 64];
@@ -122,8 +124,8 @@ tj_status dj_qty(const json_t *obj, const char *key, int required, int positive,
         *present = 0;
     if (!v) {
         if (required)
-            return tj_error_set(err, TJ_ERR_INPUT, p, "missing required key / 缺少必填项 ({\"amount\": x, \"unit\": \"%s\"})",
-                                to);
+            return tj_error_set(err, TJ_ERR_INPUT, p,
+                                "missing required key / 缺少必填项 ({\"amount\": x, \"unit\": \"%s\"})", to);
         return TJ_OK;
     }
     tj_status st = dj_object(v, keys, p, err);
@@ -131,7 +133,8 @@ tj_status dj_qty(const json_t *obj, const char *key, int required, int positive,
         return st;
     double amount = 0;
     const char *unit;
-    if ((st = dj_num(v, "amount", 1, 0, positive, p, &amount, NULL, err)) || (st = dj_str(v, "unit", 1, p, &unit, err)))
+    if ((st = dj_num(v, "amount", 1, 0, positive, p, &amount, NULL, err)) ||
+        (st = dj_str(v, "unit", 1, p, &unit, err)))
         return st;
     char up[DJ_PATH_MAX + 64];
     dj_path_key(up, p, "unit");
@@ -141,7 +144,8 @@ tj_status dj_qty(const json_t *obj, const char *key, int required, int positive,
     if (!target)
         return tj_error_set(err, TJ_ERR_INTERNAL, up, "unit %s unknown to tanji", to);
     if (from->dim != target->dim)
-        return tj_error_set(err, TJ_ERR_INPUT, up, "\"%.40s\" is a unit of %s; expected a unit of %s such as \"%s\" / 单位量纲不符",
+        return tj_error_set(err, TJ_ERR_INPUT, up,
+                            "\"%.40s\" is a unit of %s; expected a unit of %s such as \"%s\" / 单位量纲不符",
                             unit, tj_dimension_name(from->dim), tj_dimension_name(target->dim), to);
     double f;
     if ((st = tj_unit_factor(from, target, &f, up, err)))

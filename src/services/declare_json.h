@@ -32,15 +32,15 @@ tj_status dj_str(const json_t *obj, const char *key, int required, const char *p
                  tj_error *err);
 /* A number member, finite and >= min (min_strict: > min); *out unchanged
  * when absent and not required. *present set when given (may be NULL). */
-tj_status dj_num(const json_t *obj, const char *key, int required, double min, int min_strict, const char *path,
-                 double *out, int *present, tj_error *err);
+tj_status dj_num(const json_t *obj, const char *key, int required, double min, int min_strict,
+                 const char *path, double *out, int *present, tj_error *err);
 /* A share in [0, 1]. */
-tj_status dj_share(const json_t *obj, const char *key, int required, const char *path, double *out, int *present,
-                   tj_error *err);
+tj_status dj_share(const json_t *obj, const char *key, int required, const char *path, double *out,
+                   int *present, tj_error *err);
 /* A quantity {"amount": x >= 0 (or > 0 when positive), "unit": U} whose unit
  * has dimension dim, converted to the unit `to` (e.g. "t", "kWh"). */
-tj_status dj_qty(const json_t *obj, const char *key, int required, int positive, const char *to, const char *path,
-                 double *out, int *present, tj_error *err);
+tj_status dj_qty(const json_t *obj, const char *key, int required, int positive, const char *to,
+                 const char *path, double *out, int *present, tj_error *err);
 /* A boolean member (default dflt). */
 tj_status dj_bool(const json_t *obj, const char *key, int dflt, const char *path, int *out, tj_error *err);
 

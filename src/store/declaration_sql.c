@@ -8,9 +8,9 @@
 tj_status store_declaration_insert(store_db *db, const store_declaration *d, tj_error *err)
 {
     store_stmt *st = NULL;
-    tj_status rc = store_prepare(db,
-                                 "INSERT INTO declaration (" COLS ", input, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 &st, err);
+    tj_status rc = store_prepare(
+        db, "INSERT INTO declaration (" COLS ", input, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st,
+        err);
     if (rc)
         return rc;
     store_bind_text(st, 1, d->id);
@@ -30,10 +30,11 @@ tj_status store_declaration_insert(store_db *db, const store_declaration *d, tj_
 
 static json_t *row(store_stmt *st, int whole)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "id", store_col_text(st, 0), "org_id",
-                          store_col_text(st, 1), "kind", store_col_text(st, 2), "created_at", store_col_text(st, 3),
-                          "created_by", store_col_text(st, 4), "subject", store_col_text(st, 5), "example",
-                          store_col_int64(st, 6) != 0, "digest", store_col_text(st, 7));
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "id", store_col_text(st, 0), "org_id",
+                  store_col_text(st, 1), "kind", store_col_text(st, 2), "created_at", store_col_text(st, 3),
+                  "created_by", store_col_text(st, 4), "subject", store_col_text(st, 5), "example",
+                  store_col_int64(st, 6) != 0, "digest", store_col_text(st, 7));
     if (o && whole) {
         const char *in = store_col_text(st, 8), *res = store_col_text(st, 9);
         json_t *a = in ? json_loads(in, 0, NULL) : NULL, *b = res ? json_loads(res, 0, NULL) : NULL;
@@ -67,15 +68,17 @@ tj_status store_declaration_get(store_db *db, const char *id, int whole, json_t 
     return rc;
 }
 
-tj_status store_declaration_list(store_db *db, const char *org, int limit, int offset, json_t **out, tj_error *err)
+tj_status store_declaration_list(store_db *db, const char *org, int limit, int offset, json_t **out,
+                                 tj_error *err)
 {
     *out = NULL;
     store_stmt *st = NULL;
-    tj_status rc = store_prepare(db,
-                                 org ? "SELECT " COLS " FROM declaration WHERE org_id = ? "
-                                       "ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
-                                     : "SELECT " COLS " FROM declaration ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                                 &st, err);
+    tj_status rc =
+        store_prepare(db,
+                      org ? "SELECT " COLS " FROM declaration WHERE org_id = ? "
+                            "ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
+                          : "SELECT " COLS " FROM declaration ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                      &st, err);
     if (rc)
         return rc;
     int i = 1;

@@ -22,6 +22,7 @@ tj_status store_declaration_insert(store_db *db, const store_declaration *d, tj_
 /* One row; TJ_ERR_NOTFOUND when missing. */
 tj_status store_declaration_get(store_db *db, const char *id, int whole, json_t **out, tj_error *err);
 /* Summaries, newest first; org NULL = every organisation. */
-tj_status store_declaration_list(store_db *db, const char *org, int limit, int offset, json_t **out, tj_error *err);
+tj_status store_declaration_list(store_db *db, const char *org, int limit, int offset, json_t **out,
+                                 tj_error *err);
 
 #endif

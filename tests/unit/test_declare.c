@@ -25,33 +25,48 @@ static void near(double a, double b, const char *what, int line)
 /* One pack: materials 3500, manufacture 620.5, distribution 40, recycling
  * 262.05 kg CO2e, plus 100 kg in the use stage (in neither scheme); the
  * product is 2 packs, so the result is divided by 2. */
-static const char *MODEL =
-    "{\"product\": {\"name\": \"test pack\", \"unit\": \"piece\", \"amount\": 2, \"boundary\": \"cradle-to-grave\","
-    "  \"process\": \"delivery\"},"
-    " \"processes\": ["
-    "  {\"id\": \"materials\", \"stage\": \"raw_materials\", \"exchanges\": ["
-    "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"materials\", \"amount\": 1, \"unit\": \"piece\"},"
-    "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", \"amount\": 3500, \"unit\": \"kg\"}]},"
-    "  {\"id\": \"pack\", \"stage\": \"production\", \"exchanges\": ["
-    "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"pack\", \"amount\": 1, \"unit\": \"piece\"},"
-    "    {\"type\": \"product\", \"direction\": \"input\", \"flow\": \"materials\", \"amount\": 1, \"unit\": \"piece\", \"provider\": \"materials\"},"
-    "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", \"amount\": 620.5, \"unit\": \"kg\"}]},"
-    "  {\"id\": \"usephase\", \"stage\": \"use\", \"exchanges\": ["
-    "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"use\", \"amount\": 1, \"unit\": \"piece\"},"
-    "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", \"amount\": 100, \"unit\": \"kg\"}]},"
-    "  {\"id\": \"delivery\", \"stage\": \"distribution\", \"exchanges\": ["
-    "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"delivered pack\", \"amount\": 1, \"unit\": \"piece\"},"
-    "    {\"type\": \"product\", \"direction\": \"input\", \"flow\": \"pack\", \"amount\": 1, \"unit\": \"piece\", \"provider\": \"pack\"},"
-    "    {\"type\": \"product\", \"direction\": \"input\", \"flow\": \"use\", \"amount\": 1, \"unit\": \"piece\", \"provider\": \"usephase\"},"
-    "    {\"type\": \"waste\", \"direction\": \"output\", \"flow\": \"spent pack\", \"amount\": 1, \"unit\": \"piece\", \"provider\": \"recycling\"},"
-    "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", \"amount\": 40, \"unit\": \"kg\"}]},"
-    "  {\"id\": \"recycling\", \"stage\": \"end_of_life\", \"exchanges\": ["
-    "    {\"type\": \"waste\", \"direction\": \"input\", \"flow\": \"spent pack\", \"amount\": 1, \"unit\": \"piece\", \"reference\": true},"
-    "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", \"amount\": 262.05, \"unit\": \"kg\"}]}"
-    "]}";
+static const char *MODEL = "{\"product\": {\"name\": \"test pack\", \"unit\": \"piece\", \"amount\": 2, "
+                           "\"boundary\": \"cradle-to-grave\","
+                           "  \"process\": \"delivery\"},"
+                           " \"processes\": ["
+                           "  {\"id\": \"materials\", \"stage\": \"raw_materials\", \"exchanges\": ["
+                           "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"materials\", "
+                           "\"amount\": 1, \"unit\": \"piece\"},"
+                           "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", "
+                           "\"amount\": 3500, \"unit\": \"kg\"}]},"
+                           "  {\"id\": \"pack\", \"stage\": \"production\", \"exchanges\": ["
+                           "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"pack\", "
+                           "\"amount\": 1, \"unit\": \"piece\"},"
+                           "    {\"type\": \"product\", \"direction\": \"input\", \"flow\": \"materials\", "
+                           "\"amount\": 1, \"unit\": \"piece\", \"provider\": \"materials\"},"
+                           "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", "
+                           "\"amount\": 620.5, \"unit\": \"kg\"}]},"
+                           "  {\"id\": \"usephase\", \"stage\": \"use\", \"exchanges\": ["
+                           "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"use\", "
+                           "\"amount\": 1, \"unit\": \"piece\"},"
+                           "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", "
+                           "\"amount\": 100, \"unit\": \"kg\"}]},"
+                           "  {\"id\": \"delivery\", \"stage\": \"distribution\", \"exchanges\": ["
+                           "    {\"type\": \"product\", \"direction\": \"output\", \"flow\": \"delivered "
+                           "pack\", \"amount\": 1, \"unit\": \"piece\"},"
+                           "    {\"type\": \"product\", \"direction\": \"input\", \"flow\": \"pack\", "
+                           "\"amount\": 1, \"unit\": \"piece\", \"provider\": \"pack\"},"
+                           "    {\"type\": \"product\", \"direction\": \"input\", \"flow\": \"use\", "
+                           "\"amount\": 1, \"unit\": \"piece\", \"provider\": \"usephase\"},"
+                           "    {\"type\": \"waste\", \"direction\": \"output\", \"flow\": \"spent pack\", "
+                           "\"amount\": 1, \"unit\": \"piece\", \"provider\": \"recycling\"},"
+                           "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", "
+                           "\"amount\": 40, \"unit\": \"kg\"}]},"
+                           "  {\"id\": \"recycling\", \"stage\": \"end_of_life\", \"exchanges\": ["
+                           "    {\"type\": \"waste\", \"direction\": \"input\", \"flow\": \"spent pack\", "
+                           "\"amount\": 1, \"unit\": \"piece\", \"reference\": true},"
+                           "    {\"type\": \"elementary\", \"direction\": \"output\", \"gas\": \"CO2\", "
+                           "\"amount\": 262.05, \"unit\": \"kg\"}]}"
+                           "]}";
 
 static const char *BATTERY =
-    "{\"manufacturer\": {\"name\": \"测试电池\"}, \"battery_model\": \"T-1\", \"plant\": {\"name\": \"plant 1\"},"
+    "{\"manufacturer\": {\"name\": \"测试电池\"}, \"battery_model\": \"T-1\", \"plant\": {\"name\": \"plant "
+    "1\"},"
     " \"category\": \"ev\", \"rated_energy\": {\"amount\": 60, \"unit\": \"kWh\"},"
     " \"usable_energy\": {\"amount\": 57000, \"unit\": \"Wh\"},"
     " \"total_energy\": {\"method\": \"annual_cycles\", \"full_equivalent_cycles_per_year\": 250,"
@@ -118,9 +133,11 @@ static void test_battery_both_schemes(void **state)
             NEAR(json_number_value(json_object_get(json_array_get(st, i), "kg_co2e_per_kwh")), want[i] / kwh);
         }
     }
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(d, "eu"), "stages"), 3), "key")),
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(json_object_get(d, "eu"), "stages"), 3), "key")),
                         "end_of_life_and_recycling");
-    assert_true(json_is_false(json_object_get(json_object_get(json_object_get(d, "eu"), "delegated_act"), "final")));
+    assert_true(
+        json_is_false(json_object_get(json_object_get(json_object_get(d, "eu"), "delegated_act"), "final")));
     assert_true(json_is_true(json_object_get(json_object_get(d, "miit"), "in_scope")));
     /* the use stage is named in a note */
     char *txt = json_dumps(json_object_get(d, "notes"), 0);
@@ -168,7 +185,8 @@ static void test_battery_bad_input(void **state)
         {"\"usable_energy\": {\"amount\": 57000, \"unit\": \"Wh\"},", "", "usable_energy"},
         {"{\"amount\": 60, \"unit\": \"kWh\"}", "{\"amount\": 60, \"unit\": \"kg\"}", "rated_energy.unit"},
         {"{\"amount\": 60, \"unit\": \"kWh\"}", "{\"amount\": 60, \"unit\": \"kwh\"}", "rated_energy.unit"},
-        {"{\"amount\": 60, \"unit\": \"kWh\"}", "{\"amount\": -60, \"unit\": \"kWh\"}", "rated_energy.amount"},
+        {"{\"amount\": 60, \"unit\": \"kWh\"}", "{\"amount\": -60, \"unit\": \"kWh\"}",
+         "rated_energy.amount"},
         {"\"service_life_years\": 8", "\"service_life_years\": 0", "total_energy.service_life_years"},
         {"\"service_life_years\": 8", "\"service_life_years\": \"8\"", "total_energy.service_life_years"},
         {"\"service_life_years\": 8", "\"cycles\": 8", "total_energy.cycles"},
@@ -192,10 +210,11 @@ static void test_battery_bad_input(void **state)
 
 /* ---- CBAM ------------------------------------------------------------ */
 
-static const char *HEAD = "{\"reporting_period\": {\"start\": \"2026-01-01\", \"end\": \"2026-12-31\"},"
-                          " \"installation\": {\"name\": \"test works\", \"country\": \"CN\"},"
-                          " \"electricity_factors\": [{\"id\": \"grid\", \"value\": 0.5306, \"unit\": \"kgCO2/kWh\","
-                          "   \"source\": \"MEE/NBS 2023 national average\"}],";
+static const char *HEAD =
+    "{\"reporting_period\": {\"start\": \"2026-01-01\", \"end\": \"2026-12-31\"},"
+    " \"installation\": {\"name\": \"test works\", \"country\": \"CN\"},"
+    " \"electricity_factors\": [{\"id\": \"grid\", \"value\": 0.5306, \"unit\": \"kgCO2/kWh\","
+    "   \"source\": \"MEE/NBS 2023 national average\"}],";
 
 static json_t *cbam(const char *goods, tj_status want, const char *want_path)
 {
@@ -209,7 +228,8 @@ static json_t *cbam(const char *goods, tj_status want, const char *want_path)
     tj_status st = svc_cbam_communication(NULL, in, &out, &err);
     json_decref(in);
     if (st != want || (want_path && strcmp(err.path, want_path)))
-        fail_msg("want %d at %s, got %d at \"%s\": %s", want, want_path ? want_path : "-", st, err.path, err.message);
+        fail_msg("want %d at %s, got %d at \"%s\": %s", want, want_path ? want_path : "-", st, err.path,
+                 err.message);
     if (st)
         assert_null(out);
     return out;
@@ -219,8 +239,8 @@ static const json_t *good(const json_t *c, const char *id)
 {
     size_t i;
     const json_t *g;
-    json_array_foreach(json_object_get(c, "goods"), i, g) if (!strcmp(json_string_value(json_object_get(g, "id")), id))
-        return g;
+    json_array_foreach(json_object_get(c, "goods"), i,
+                       g) if (!strcmp(json_string_value(json_object_get(g, "id")), id)) return g;
     fail_msg("no good %s", id);
     return NULL;
 }
@@ -229,12 +249,13 @@ static void test_cbam_simple(void **state)
 {
     (void)state;
     /* clinker: 850 t direct, 60,000 kWh x 0.5306 kg/kWh = 31.836 t indirect, 1000 t made */
-    json_t *c = cbam("\"goods\": [{\"id\": \"clinker\", \"name\": \"cement clinker\", \"cn_code\": \"25231000\","
-                     " \"sector\": \"cement\", \"activity_level\": {\"amount\": 1000000, \"unit\": \"kg\"},"
-                     " \"direct_emissions\": {\"amount\": 850, \"unit\": \"t\"},"
-                     " \"electricity\": {\"amount\": 60000, \"unit\": \"kWh\"}, \"electricity_factor\": \"grid\","
-                     " \"sector_parameters\": {\"clinker_factor\": 0.9}}]",
-                     TJ_OK, NULL);
+    json_t *c =
+        cbam("\"goods\": [{\"id\": \"clinker\", \"name\": \"cement clinker\", \"cn_code\": \"25231000\","
+             " \"sector\": \"cement\", \"activity_level\": {\"amount\": 1000000, \"unit\": \"kg\"},"
+             " \"direct_emissions\": {\"amount\": 850, \"unit\": \"t\"},"
+             " \"electricity\": {\"amount\": 60000, \"unit\": \"kWh\"}, \"electricity_factor\": \"grid\","
+             " \"sector_parameters\": {\"clinker_factor\": 0.9}}]",
+             TJ_OK, NULL);
     const json_t *g = good(c, "clinker");
     assert_string_equal(json_string_value(json_object_get(g, "cn_code")), "2523 10 00");
     NEAR(num(g, "see_direct"), 0.85);
@@ -248,18 +269,24 @@ static void test_cbam_simple(void **state)
 
 static const char *STEEL =
     "\"goods\": ["
-    " {\"id\": \"hrc\", \"name\": \"hot-rolled coil\", \"cn_code\": \"7208 51 20\", \"sector\": \"iron_steel\","
-    "  \"activity_level\": {\"amount\": 900, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 90, \"unit\": \"t\"},"
+    " {\"id\": \"hrc\", \"name\": \"hot-rolled coil\", \"cn_code\": \"7208 51 20\", \"sector\": "
+    "\"iron_steel\","
+    "  \"activity_level\": {\"amount\": 900, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 90, "
+    "\"unit\": \"t\"},"
     "  \"electricity\": {\"amount\": 100, \"unit\": \"MWh\"}, \"electricity_factor\": \"grid\","
     "  \"precursors\": [{\"good\": \"pig\", \"amount\": {\"amount\": 950, \"unit\": \"t\"}}],"
     "  \"carbon_price\": {\"instrument\": \"CN ETS\", \"currency\": \"CNY\", \"price_per_tco2e\": 60,"
     "    \"covered_share\": 0.5, \"rebate_share\": 0.2}},"
-    " {\"id\": \"pig\", \"name\": \"pig iron\", \"cn_code\": \"72011011\", \"sector\": \"iron_steel\", \"precursor_only\": true,"
-    "  \"activity_level\": {\"amount\": 1000, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 1200, \"unit\": \"t\"},"
+    " {\"id\": \"pig\", \"name\": \"pig iron\", \"cn_code\": \"72011011\", \"sector\": \"iron_steel\", "
+    "\"precursor_only\": true,"
+    "  \"activity_level\": {\"amount\": 1000, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 1200, "
+    "\"unit\": \"t\"},"
     "  \"electricity\": {\"amount\": 20, \"unit\": \"MWh\"}, \"electricity_factor\": \"grid\","
     "  \"precursors\": [{\"good\": \"sinter\", \"amount\": {\"amount\": 1500, \"unit\": \"t\"}}]},"
-    " {\"id\": \"sinter\", \"name\": \"sinter\", \"cn_code\": \"2601 12 00\", \"sector\": \"iron_steel\", \"precursor_only\": true,"
-    "  \"activity_level\": {\"amount\": 1500, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 300, \"unit\": \"t\"},"
+    " {\"id\": \"sinter\", \"name\": \"sinter\", \"cn_code\": \"2601 12 00\", \"sector\": \"iron_steel\", "
+    "\"precursor_only\": true,"
+    "  \"activity_level\": {\"amount\": 1500, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 300, "
+    "\"unit\": \"t\"},"
     "  \"electricity\": {\"amount\": 30, \"unit\": \"MWh\"}, \"electricity_factor\": \"grid\"}],"
     "\"deliveries\": [{\"good\": \"hrc\", \"quantity\": {\"amount\": 200, \"unit\": \"t\"}}]";
 
@@ -281,7 +308,8 @@ static void test_cbam_complex_two_levels(void **state)
     NEAR(num(h, "see_total"), (1515.0 + 78.2635) / 900);
     /* carbon price: 1515/900 x 0.5 covered x 60 x (1 - 0.2) per t of coil */
     NEAR(num(h, "carbon_price.price_paid_per_t_good"), 1515.0 / 900 * 0.5 * 48);
-    const json_t *line = json_array_get(json_object_get(json_object_get(c, "importer_declaration"), "lines"), 0);
+    const json_t *line =
+        json_array_get(json_object_get(json_object_get(c, "importer_declaration"), "lines"), 0);
     NEAR(num(line, "embedded_emissions_tco2e"), 200 * 1515.0 / 900);
     NEAR(num(c, "emissions.direct_tco2e"), 1590);
     json_decref(c);
@@ -292,20 +320,28 @@ static void test_cbam_defaults(void **state)
     (void)state;
     json_t *c = cbam(
         "\"goods\": ["
-        " {\"id\": \"bars\", \"name\": \"aluminium bars\", \"cn_code\": \"7604 10 10\", \"sector\": \"aluminium\","
-        "  \"activity_level\": {\"amount\": 100, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 20, \"unit\": \"t\"},"
+        " {\"id\": \"bars\", \"name\": \"aluminium bars\", \"cn_code\": \"7604 10 10\", \"sector\": "
+        "\"aluminium\","
+        "  \"activity_level\": {\"amount\": 100, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 20, "
+        "\"unit\": \"t\"},"
         "  \"electricity\": {\"amount\": 50, \"unit\": \"MWh\"}, \"electricity_factor\": \"grid\","
         "  \"precursors\": ["
-        "   {\"name\": \"unwrought aluminium\", \"cn_code\": \"7601 10 00\", \"amount\": {\"amount\": 102, \"unit\": \"t\"},"
-        "    \"see_direct\": 1.8, \"see_indirect\": 6.0, \"default_value\": true, \"source\": \"test default\"},"
+        "   {\"name\": \"unwrought aluminium\", \"cn_code\": \"7601 10 00\", \"amount\": {\"amount\": 102, "
+        "\"unit\": \"t\"},"
+        "    \"see_direct\": 1.8, \"see_indirect\": 6.0, \"default_value\": true, \"source\": \"test "
+        "default\"},"
         "   {\"name\": \"alloying metal\", \"amount\": {\"amount\": 2, \"unit\": \"t\"},"
         "    \"see_direct\": 5.0, \"see_indirect\": 0, \"source\": \"supplier communication\"}]},"
-        " {\"id\": \"ingot\", \"name\": \"unwrought aluminium\", \"cn_code\": \"7601 10 00\", \"sector\": \"aluminium\","
+        " {\"id\": \"ingot\", \"name\": \"unwrought aluminium\", \"cn_code\": \"7601 10 00\", \"sector\": "
+        "\"aluminium\","
         "  \"default_values\": {\"see_direct\": 1.8, \"see_indirect\": 6.0, \"source\": \"test default\"}},"
-        " {\"id\": \"an\", \"name\": \"ammonium nitrate\", \"cn_code\": \"3102 30 10\", \"sector\": \"fertilisers\","
-        "  \"activity_level\": {\"amount\": 100, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 50, \"unit\": \"t\"},"
+        " {\"id\": \"an\", \"name\": \"ammonium nitrate\", \"cn_code\": \"3102 30 10\", \"sector\": "
+        "\"fertilisers\","
+        "  \"activity_level\": {\"amount\": 100, \"unit\": \"t\"}, \"direct_emissions\": {\"amount\": 50, "
+        "\"unit\": \"t\"},"
         "  \"precursors\": [{\"name\": \"ammonia\", \"amount\": {\"amount\": 45, \"unit\": \"t\"},"
-        "    \"see_direct\": 2.0, \"see_indirect\": 0.4, \"default_value\": true, \"source\": \"test default\"}]}]",
+        "    \"see_direct\": 2.0, \"see_indirect\": 0.4, \"default_value\": true, \"source\": \"test "
+        "default\"}]}]",
         TJ_OK, NULL);
     /* bars: (20 + 183.6 + 10) / 100 = 2.136 direct, of which 1.836 from defaults */
     const json_t *b = good(c, "bars");
@@ -335,15 +371,19 @@ static void test_cbam_bad_input(void **state)
         {"\"7208 51 20\"", "\"7208-51-20\"", "goods[0].cn_code"},
         {"\"7208 51 20\"", "\"720851\"", "goods[0].cn_code"},
         {"\"72011011\"", "\"7201101A\"", "goods[1].cn_code"},
-        {"{\"amount\": 900, \"unit\": \"t\"}", "{\"amount\": -900, \"unit\": \"t\"}", "goods[0].activity_level.amount"},
-        {"{\"amount\": 900, \"unit\": \"t\"}", "{\"amount\": 900, \"unit\": \"MWh\"}", "goods[0].activity_level.unit"},
-        {"{\"amount\": 100, \"unit\": \"MWh\"}", "{\"amount\": 100, \"unit\": \"t\"}", "goods[0].electricity.unit"},
+        {"{\"amount\": 900, \"unit\": \"t\"}", "{\"amount\": -900, \"unit\": \"t\"}",
+         "goods[0].activity_level.amount"},
+        {"{\"amount\": 900, \"unit\": \"t\"}", "{\"amount\": 900, \"unit\": \"MWh\"}",
+         "goods[0].activity_level.unit"},
+        {"{\"amount\": 100, \"unit\": \"MWh\"}", "{\"amount\": 100, \"unit\": \"t\"}",
+         "goods[0].electricity.unit"},
         {"\"sector\": \"iron_steel\"", "\"sector\": \"steel\"", "goods[0].sector"},
         {"\"precursor_only\": true,", "\"precursor_only\": true, \"colour\": 1,", "goods[1].colour"},
         {"{\"good\": \"sinter\"", "{\"good\": \"slag\"", "goods[1].precursors[0].good"},
         {"{\"good\": \"sinter\"", "{\"good\": \"hrc\"", "goods[0]"}, /* a loop: hrc <- pig <- hrc */
         {"\"covered_share\": 0.5", "\"covered_share\": 1.5", "goods[0].carbon_price.covered_share"},
-        {"\"electricity_factor\": \"grid\"", "\"electricity_factor\": \"grid-2\"", "goods[0].electricity_factor"},
+        {"\"electricity_factor\": \"grid\"", "\"electricity_factor\": \"grid-2\"",
+         "goods[0].electricity_factor"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char *g = replace(STEEL, cases[k].from, cases[k].to);
@@ -381,10 +421,14 @@ static void test_cbam_xlsx(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_battery_both_schemes), cmocka_unit_test(test_battery_bad_input),
-        cmocka_unit_test(test_cbam_simple),          cmocka_unit_test(test_cbam_complex_two_levels),
-        cmocka_unit_test(test_cbam_defaults),        cmocka_unit_test(test_cbam_bad_input),
-        cmocka_unit_test(test_cn_code),              cmocka_unit_test(test_cbam_xlsx),
+        cmocka_unit_test(test_battery_both_schemes),
+        cmocka_unit_test(test_battery_bad_input),
+        cmocka_unit_test(test_cbam_simple),
+        cmocka_unit_test(test_cbam_complex_two_levels),
+        cmocka_unit_test(test_cbam_defaults),
+        cmocka_unit_test(test_cbam_bad_input),
+        cmocka_unit_test(test_cn_code),
+        cmocka_unit_test(test_cbam_xlsx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
