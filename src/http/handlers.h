@@ -103,6 +103,11 @@ H(h_disc_publish);
 H(h_disc_list);
 H(h_disc_get);
 H(h_disc_withdraw);
+/* declare */
+H(h_declare_battery);
+H(h_declare_cbam);
+H(h_declaration_list);
+H(h_declaration_get);
 #undef H
 
 #endif

@@ -122,5 +122,11 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/disclosures", h_disc_list, HTTP_AUTH, "the organisation's disclosures"},
     {"GET", "/api/v1/disclosures/{id}", h_disc_get, HTTP_PUBLIC, "a disclosure as its reader may see it"},
     {"POST", "/api/v1/disclosures/{id}/withdraw", h_disc_withdraw, HTTP_AUTH, "withdraw a disclosure"},
+    /* declare */
+    {"POST", "/api/v1/declarations/battery", h_declare_battery, HTTP_AUTH,
+     "battery footprint declaration (MIIT 551 and EU 2023/1542 Art. 7) from one calculation"},
+    {"POST", "/api/v1/declarations/cbam", h_declare_cbam, HTTP_AUTH, "CBAM embedded emissions and exporter communication"},
+    {"GET", "/api/v1/declarations", h_declaration_list, HTTP_AUTH, "saved declarations"},
+    {"GET", "/api/v1/declarations/{id}", h_declaration_get, HTTP_AUTH, "a saved declaration with its input"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "services/disclosure.h"
+#include "services/declaration.h"
 #include "services/factors.h"
 #include "services/footprint.h"
 #include "services/model.h"
@@ -20,6 +21,8 @@ static tj_status may_see(svc_ctx *ctx, const char *type, const char *id, tj_erro
             rc = TJ_OK;
     } else if (!strcmp(type, "footprint")) {
         rc = svc_footprint_get(ctx, id, 0, &j, err);
+    } else if (!strcmp(type, "declaration")) {
+        rc = svc_declaration_get(ctx, id, 0, &j, err);
     } else if (!strcmp(type, "factor_version")) {
         rc = svc_factor_state_json(ctx, id, &j, err);
     } else if (!strcmp(type, "footprint_publication")) {

@@ -4,6 +4,7 @@
  */
 #include "store/migrations.h"
 #include "store/migrations_publication.h"
+#include "store/migrations_declare.h"
 #include "store/store_internal.h"
 
 #include <stdio.h>
@@ -799,6 +800,7 @@ const store_migration store_migrations[] = {
     {13, "server: tokens, models, jobs, publication", server_sqlite, server_postgres},
     {14, "certification, labels, grading, disclosure", institutions_sqlite, institutions_postgres},
     {15, "publication is public disclosure", publication_disclosure_sqlite, publication_disclosure_postgres},
+    {18, "saved declarations (battery, CBAM)", declare_sqlite, declare_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
