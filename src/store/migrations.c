@@ -809,6 +809,26 @@ int store_schema_latest(void)
     return store_migration_count ? store_migrations[store_migration_count - 1].version : 0;
 }
 
+/* Is migration `version` recorded? */
+static tj_status is_applied(store_db *db, int version, int *out, tj_error *err)
+{
+    store_stmt *st = NULL;
+    *out = 0;
+    tj_status rc = store_prepare(db, "SELECT count(*) FROM schema_migrations WHERE version = ?", &st, err);
+    if (rc != TJ_OK)
+        return rc;
+    store_bind_int64(st, 1, version);
+    int r = store_step(st, err);
+    if (r == 1)
+        *out = store_col_int64(st, 0) > 0;
+    store_finalize(st);
+    return r < 0 ? (tj_status)r : TJ_OK;
+}
+
+/* The schema version: the newest recorded migration, or, when a known
+ * migration below it is missing (migrations developed side by side and
+ * numbered apart), the one before the first missing one, so that the
+ * database counts as behind and `tanji migrate` applies what is missing. */
 static tj_status read_version(store_db *db, int *out, tj_error *err)
 {
     store_stmt *st = NULL;
@@ -820,7 +840,18 @@ static tj_status read_version(store_db *db, int *out, tj_error *err)
     if (r == 1)
         *out = (int)store_col_int64(st, 0);
     store_finalize(st);
-    return r < 0 ? (tj_status)r : TJ_OK;
+    if (r < 0)
+        return (tj_status)r;
+    for (size_t i = 0; i < store_migration_count && store_migrations[i].version < *out; i++) {
+        int applied;
+        if ((rc = is_applied(db, store_migrations[i].version, &applied, err)) != TJ_OK)
+            return rc;
+        if (!applied) {
+            *out = i ? store_migrations[i - 1].version : 0;
+            break;
+        }
+    }
+    return TJ_OK;
 }
 
 tj_status store_schema_version(store_db *db, int *out, tj_error *err) { return read_version(db, out, err); }
@@ -861,10 +892,10 @@ tj_status store_migrate(store_db *db, tj_error *err)
         if (store_backend(db) == STORE_POSTGRES &&
             (rc = store_exec(db, "SELECT pg_advisory_xact_lock(74696)", err)) != TJ_OK)
             goto fail;
-        int now = 0;
-        if ((rc = read_version(db, &now, err)) != TJ_OK)
+        int applied = 0;
+        if ((rc = is_applied(db, m->version, &applied, err)) != TJ_OK)
             goto fail;
-        if (now >= m->version) {
+        if (applied) {
             store_rollback(db);
             continue;
         }

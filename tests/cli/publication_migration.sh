@@ -20,7 +20,7 @@ sqlite3 "$TANJI_DB" "DELETE FROM schema_migrations WHERE version = 15; DROP INDE
 CREATE TABLE footprint_publication (footprint_id TEXT PRIMARY KEY REFERENCES footprint (id),
   published_by TEXT NOT NULL, published_at TEXT NOT NULL) STRICT;
 INSERT INTO footprint_publication VALUES ('$fp', 'x', '2026-01-01T00:00:00Z');" || fail "old schema"
-"$T" migrate | grep -q "14 -> 15" || fail "migration 15 not applied"
+"$T" migrate | grep -q "version 14 -> " || fail "migration 15 not applied"
 [ "$(sqlite3 "$TANJI_DB" "SELECT id || ' ' || scope || ' ' || status || ' ' || published_at FROM disclosure")" = \
   "fp-pub-$fp public published 2026-01-01T00:00:00Z" ] || fail "the publication is not a public disclosure"
 [ -z "$(sqlite3 "$TANJI_DB" "SELECT name FROM sqlite_master WHERE name = 'footprint_publication'")" ] ||
