@@ -33,6 +33,7 @@ static const command commands[] = {
     {"registry", cmd_registry, "public registry: search, compare, ESG section", "公示查询、同类比较、ESG 披露"},
     {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
+    {"federation", cmd_federation, "federation: identity, trust, signed packages, pulls, recognition", "联邦互认：实例身份、信任、签名数据包、拉取、互认"},
 };
 
 static void usage(FILE *out)

@@ -61,6 +61,13 @@ H(h_fp_public);
 H(h_ledger_head);
 H(h_ledger_proof);
 H(h_ledger_entries);
+/* federation */
+H(h_fed_identity);
+H(h_fed_package);
+H(h_fed_peers);
+H(h_fed_objects);
+H(h_fed_label_verify);
+H(h_fed_recognitions);
 #undef H
 
 #endif

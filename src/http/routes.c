@@ -62,5 +62,14 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/ledger/head", h_ledger_head, HTTP_PUBLIC, "the signed tree head and its public key"},
     {"GET", "/api/v1/ledger/proof", h_ledger_proof, HTTP_PUBLIC, "inclusion or consistency proof"},
     {"GET", "/api/v1/ledger/entries", h_ledger_entries, HTTP_AUTH, "the ledger entries of an object"},
+
+    /* federation */
+    {"GET", "/api/v1/federation/identity", h_fed_identity, HTTP_PUBLIC, "this instance's signed identity"},
+    {"GET", "/api/v1/federation/package", h_fed_package, HTTP_PUBLIC, "a signed data package from ledger index since"},
+    {"GET", "/api/v1/federation/peers", h_fed_peers, HTTP_PUBLIC, "the trust list and what was last seen from each peer"},
+    {"GET", "/api/v1/federation/objects", h_fed_objects, HTTP_PUBLIC, "objects imported from peers"},
+    {"GET", "/api/v1/federation/labels/{number}/verify", h_fed_label_verify, HTTP_PUBLIC,
+     "verify a label issued by another instance"},
+    {"GET", "/api/v1/federation/recognitions", h_fed_recognitions, HTTP_PUBLIC, "mutual recognition records"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
