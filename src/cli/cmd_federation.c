@@ -30,7 +30,7 @@ static void usage(FILE *out)
           "       tanji federation label verify NUMBER|FILE\n"
           "       tanji federation rule find PRODUCT [--region CODE] [--date D] [--rules DIR]\n"
           "       tanji federation factor resolve ID[@VERSION]\n"
-          "       tanji federation recognition add FILE | list | for RULE_ID\n"
+          "       tanji federation recognition add FILE | list | for RULE_ID | for-footprint ID\n"
           "common options: --db URL  --as NAME  --format text|json\n\n"
           "Federation (联邦互认): tanji instances (national, provincial, foreign partners) exchange\n"
           "signed data packages and verify each other without a central server.\n"
@@ -515,6 +515,9 @@ int cmd_federation(int argc, char **argv)
         json_decref(doc);
     } else if (!strcmp(a, "recognition") && !strcmp(b, "list")) {
         if (!(rc = svc_fed_recognition_list(&ctx, &out, &err)))
+            print_json(out);
+    } else if (!strcmp(a, "recognition") && !strcmp(b, "for-footprint") && o.npos == 3) {
+        if (!(rc = svc_fed_footprint_recognitions(&ctx, o.pos[2], &out, &err)))
             print_json(out);
     } else if (!strcmp(a, "recognition") && !strcmp(b, "for") && o.npos == 3) {
         if (!(rc = svc_fed_recognitions_for_rule(&ctx, o.pos[2], &out, &err)))

@@ -117,3 +117,14 @@ void h_fed_recognitions(http_req *rq, http_resp *rs)
     else
         http_json(rs, 200, json_pack("{s:o}", "recognitions", out));
 }
+
+void h_fed_footprint_recognitions(http_req *rq, http_resp *rs)
+{
+    json_t *out = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    if (svc_fed_footprint_recognitions(&rq->ctx, rq->params[0], &out, &err))
+        http_fail(rs, &err);
+    else
+        http_json(rs, 200, out);
+}

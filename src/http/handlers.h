@@ -68,6 +68,7 @@ H(h_fed_peers);
 H(h_fed_objects);
 H(h_fed_label_verify);
 H(h_fed_recognitions);
+H(h_fed_footprint_recognitions);
 #undef H
 
 #endif

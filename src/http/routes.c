@@ -71,5 +71,7 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/federation/labels/{number}/verify", h_fed_label_verify, HTTP_PUBLIC,
      "verify a label issued by another instance"},
     {"GET", "/api/v1/federation/recognitions", h_fed_recognitions, HTTP_PUBLIC, "mutual recognition records"},
+    {"GET", "/api/v1/federation/footprints/{id}/recognitions", h_fed_footprint_recognitions, HTTP_AUTH,
+     "the recognitions under which a footprint may be accepted"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

@@ -9,6 +9,7 @@
 
 #include "ledger/merkle.h"
 #include "services/factors.h"
+#include "services/footprint.h"
 #include "services/inst_util.h"
 #include "services/label.h"
 #include "services/ledger_svc.h"
@@ -140,7 +141,7 @@ tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *juris
     rc = store_fed_self_put(ctx->db, name, jurisdiction, url, now, err);
     json_t *state = rc ? NULL : json_pack("{s:s,s:s,s:s?}", "name", name, "jurisdiction", jurisdiction, "url", url);
     if (!rc)
-        rc = state ? svc_record(ctx, "federation.identity", "federation_identity", "self", state, NULL, err)
+        rc = state ? svc_record(ctx, "federation.identity", "federation_identity", "self", state, state, err)
                    : nomem(err);
     json_decref(state);
     if (!rc)
@@ -310,7 +311,7 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
                                    url);
     if (!rc)
         rc = state ? svc_record(ctx, by_name ? "federation.trust.update" : "federation.trust.add", "federation_peer",
-                                name, state, NULL, err)
+                                name, state, state, err)
                    : nomem(err);
     json_decref(state);
     json_decref(by_name);
@@ -1470,7 +1471,7 @@ tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out
         rc = store_fed_recognition_insert(ctx->db, id, inst_str(doc, "scheme"), inst_str(doc, "partner"), text, now,
                                           ctx->who.id, err);
         if (!rc)
-            rc = svc_record(ctx, "recognition.add", "recognition", id, copy, NULL, err);
+            rc = svc_record(ctx, "recognition.add", "recognition", id, copy, copy, err);
         if (!rc)
             rc = svc_commit(ctx, err);
         else
@@ -1547,4 +1548,20 @@ tj_status svc_fed_recognitions_for_rule(svc_ctx *ctx, const char *rule_id, json_
     json_decref(all);
     *out = res;
     return res ? TJ_OK : nomem(err);
+}
+
+tj_status svc_fed_footprint_recognitions(svc_ctx *ctx, const char *footprint_id, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    json_t *fp = NULL, *list = NULL;
+    tj_status rc = svc_footprint_get(ctx, footprint_id, 0, &fp, err);
+    const char *rule = rc ? NULL : inst_str(fp, "rule_id");
+    if (!rc && rule)
+        rc = svc_fed_recognitions_for_rule(ctx, rule, &list, err);
+    else if (!rc)
+        list = json_array();
+    if (!rc && !(*out = json_pack("{s:s,s:s?,s:o}", "footprint", footprint_id, "rule_id", rule, "accepted_under", list)))
+        rc = nomem(err);
+    json_decref(fp);
+    return rc;
 }

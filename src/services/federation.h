@@ -135,5 +135,9 @@ tj_status svc_fed_factor_resolve(svc_ctx *ctx, const char *ref, json_t **out, tj
 tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out, tj_error *err);
 tj_status svc_fed_recognition_list(svc_ctx *ctx, json_t **out, tj_error *err);
 tj_status svc_fed_recognitions_for_rule(svc_ctx *ctx, const char *rule_id, json_t **out, tj_error *err);
+/* For a saved footprint the caller may see: {footprint, rule_id,
+ * accepted_under: [as svc_fed_recognitions_for_rule]} (what a PACT or EU
+ * export adds to say under which recognition it may be accepted). */
+tj_status svc_fed_footprint_recognitions(svc_ctx *ctx, const char *footprint_id, json_t **out, tj_error *err);
 
 #endif

