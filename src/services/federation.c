@@ -458,6 +458,7 @@ typedef struct publish_scan {
     tj_error *err;
     /* factor versions that are not public are left out: cache the last decision */
     char *fv_id;
+    json_t *fv_state;
     int fv_public;
 } publish_scan;
 
@@ -506,24 +507,26 @@ static int publish_cb(void *arg, int64_t idx, const char *type, const char *id, 
      * superseded, withdrawn); drafts and refused ones stay at home */
     if (!strcmp(type, "factor_version")) {
         if (!p->fv_id || strcmp(p->fv_id, id)) {
-            json_t *s = NULL;
             free(p->fv_id);
+            json_decref(p->fv_state);
+            p->fv_state = NULL;
             p->fv_id = strdup(id);
             p->fv_public = 0;
-            if (svc_factor_state_json(p->ctx, id, &s, err) == TJ_OK) {
-                const char *st = inst_str(s, "status");
+            if (svc_factor_state_json(p->ctx, id, &p->fv_state, err) == TJ_OK) {
+                const char *st = inst_str(p->fv_state, "status");
                 p->fv_public = st && (!strcmp(st, "published") || !strcmp(st, "superseded") ||
                                       !strcmp(st, "withdrawn"));
             } else {
                 tj_error_clear(err);
             }
-            json_decref(s);
         }
         if (!p->fv_public)
             return 0;
     }
     if (idx_set_has(p->latest, idx) && state_digest) {
-        if (!strcmp(type, "rule_version")) {
+        if (!strcmp(type, "factor_version")) {
+            state = json_incref(p->fv_state);
+        } else if (!strcmp(type, "rule_version")) {
             entry = json_loads(body, 0, NULL);
             state = json_incref(json_object_get(entry, "change"));
         } else if ((p->rc = object_state(p->ctx, type, id, &state, &extra, err))) {
@@ -657,6 +660,7 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
             rc = ps.rc;
     }
     free(ps.fv_id);
+    json_decref(ps.fv_state);
     free(latest.v);
     if (snap)
         store_ledger_snapshot_end(ctx->db);
