@@ -320,10 +320,18 @@ static int print_verify(json_t *rep, const opts *o)
         print_json(rep);
     } else {
         const json_t *k = json_object_get(rep, "knowledge");
-        printf("label %s: %s (status %s), issued by instance %s (%s)\n", json_string_value(json_object_get(rep, "number")),
+        const json_t *origin = json_object_get(rep, "origin");
+        const char *peer = json_string_value(json_object_get(origin, "peer"));
+        const char *jur = json_string_value(json_object_get(origin, "jurisdiction"));
+        printf("label %s: %s (status %s), issued by %s %s (%s)\n", json_string_value(json_object_get(rep, "number")),
                ok ? "VALID / 有效" : "NOT VALID / 无效", json_string_value(json_object_get(rep, "status")) ?: "?",
-               json_string_value(json_object_get(json_object_get(rep, "origin"), "peer")),
-               json_string_value(json_object_get(json_object_get(rep, "origin"), "jurisdiction")));
+               peer ? "instance" : "this instance", peer ? peer : "", jur ? jur : "?");
+        if (!peer) {
+            size_t i;
+            json_t *p;
+            json_array_foreach(json_object_get(rep, "problems"), i, p) printf("  problem: %s\n", json_string_value(p));
+            return ok ? 0 : EXIT_TAMPERED;
+        }
         printf("knowledge as of the last pull / 数据截至上次拉取: %s (%.0f s ago), head size %lld\n",
                json_string_value(json_object_get(k, "last_pull_at")) ?: "never",
                json_real_value(json_object_get(k, "age_seconds")),

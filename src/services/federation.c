@@ -993,6 +993,16 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
     }
     if (!rc && (memcmp(head.public_key, pk, LEDGER_PK_SIZE) || !ledger_head_signature_ok(&head, pk)))
         rc = REFUSE("tampered package: its tree head is not signed by the peer's key / 树头签名无效");
+    /* the package's creation time (covered by its signature): never older
+     * than the last package accepted from the peer */
+    char created[INST_TIME_SIZE] = "";
+    if (!rc && !inst_time_parse(inst_str(hdr, "created_at") ? inst_str(hdr, "created_at") : "", created))
+        rc = REFUSE("the package has no valid created_at / 数据包缺少生成时间");
+    const char *last_pkg = peer ? inst_str(peer, "package_at") : NULL;
+    if (!rc && last_pkg && strcmp(created, last_pkg) < 0)
+        rc = REFUSE("replayed old package: it was made at %s, before the last package accepted from %s (%s) / "
+                    "重放的旧数据包",
+                    created, inst_str(peer, "name"), last_pkg);
     json_t *js = json_object_get(hdr, "since");
     if (!rc && (!json_is_integer(js) || (since = (int64_t)json_integer_value(js)) < 0 || since > head.tree_size))
         rc = REFUSE("the package's since is not an index within its head / since 无效");
@@ -1031,15 +1041,16 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
                     inst_str(peer, "name"), (long long)since);
     }
     if (!rc && (rc = svc_begin(ctx, err)) == TJ_OK) {
-        if (!up_to_date)
-            rc = pull_verified(ctx, peer, in, hdr, line, n, &head, since, &st, now, err);
+        /* an empty package too: its signature, so that a replayed one cannot
+         * make old knowledge look fresh */
+        rc = pull_verified(ctx, peer, in, hdr, line, n, &head, since, &st, now, err);
         char root_hex[65];
         merkle_to_hex(&head.root, root_hex);
         if (!rc && !up_to_date)
             rc = store_fed_peer_advance(ctx->db, inst_str(peer, "name"), head.tree_size, root_hex, head.signed_at,
-                                        now, st.imported, err);
+                                        now, created, st.imported, err);
         else if (!rc)
-            rc = store_fed_peer_touch(ctx->db, inst_str(peer, "name"), now, err);
+            rc = store_fed_peer_touch(ctx->db, inst_str(peer, "name"), now, created, err);
         if (!rc)
             rc = store_fed_pull_log(ctx->db, inst_str(peer, "name"), now, 1, up_to_date ? "up to date" : NULL, since,
                                     head.tree_size, st.imported, source, err);
@@ -1141,6 +1152,25 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
         obj = json_array_get(objs, 0);
         rc = store_fed_peer_get(ctx->db, inst_str(obj, "peer"), NULL, &peer, err);
     }
+    if (!rc && !peer && !doc) {
+        /* not from a peer: perhaps this instance's own label */
+        json_decref(objs);
+        rc = svc_label_verify_number(ctx, number, report, err);
+        if (rc == TJ_ERR_NOTFOUND)
+            return tj_error_set(err, TJ_ERR_NOTFOUND, "label",
+                                "label %s is neither this instance's nor in the data pulled from a trusted instance / "
+                                "本实例及受信任实例均无该标识",
+                                number);
+        if (!rc) {
+            json_t *self = NULL;
+            store_fed_self_get(ctx->db, &self, err);
+            json_object_set_new(*report, "origin", json_pack("{s:b,s:O?,s:O?}", "local", 1, "instance",
+                                                             json_object_get(self, "name"), "jurisdiction",
+                                                             json_object_get(self, "jurisdiction")));
+            json_decref(self);
+        }
+        return rc;
+    }
     if (!rc && !peer) {
         json_decref(objs);
         return tj_error_set(err, TJ_ERR_NOTFOUND, "label",
@@ -1213,11 +1243,12 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
         json_object_set_new(rep, "origin", json_pack("{s:O,s:O,s:O}", "peer", json_object_get(peer, "name"),
                                                      "jurisdiction", json_object_get(peer, "jurisdiction"),
                                                      "public_key", json_object_get(peer, "public_key")));
+        const char *pkg_at = inst_str(peer, "package_at");
         json_object_set_new(rep, "knowledge",
-                            json_pack("{s:s?,s:O,s:O,s:f}", "last_pull_at", last, "head_size",
-                                      json_object_get(peer, "head_size"), "head_signed_at",
+                            json_pack("{s:s?,s:s?,s:O,s:O,s:f}", "last_pull_at", last, "package_created_at", pkg_at,
+                                      "head_size", json_object_get(peer, "head_size"), "head_signed_at",
                                       json_object_get(peer, "head_signed_at"), "age_seconds",
-                                      age_seconds(last, now)));
+                                      age_seconds(pkg_at ? pkg_at : last, now)));
         *report = rep;
     }
     json_decref(objs);
@@ -1349,6 +1380,71 @@ tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *pr
 
 /* ---- factors across instances ----------------------------------------------------- */
 
+/* The highest published version (or the given one) of factor id at a
+ * peer trusted for factors: *best (the fed_object row) and *best_peer
+ * (the peer row), both new references, NULL when none. */
+static tj_status peer_factor(svc_ctx *ctx, const char *id, int version, json_t **best, json_t **best_peer,
+                             tj_error *err)
+{
+    *best = *best_peer = NULL;
+    json_t *peers = NULL;
+    int best_version = 0;
+    tj_status rc = store_fed_peer_list(ctx->db, &peers, err);
+    size_t pi;
+    json_t *p;
+    json_array_foreach(peers, pi, p)
+    {
+        if (rc || !(scopes_of(p) & SVC_FED_FACTORS))
+            continue;
+        for (int vv = version ? version : 1; !rc && vv <= (version ? version : 100000); vv++) {
+            char *oid = NULL;
+            if (asprintf(&oid, "%s@%d", id, vv) < 0) {
+                rc = nomem(err);
+                break;
+            }
+            json_t *rows = NULL;
+            rc = store_fed_object_get(ctx->db, "factor_version", oid, &rows, err);
+            free(oid);
+            if (rc)
+                break;
+            size_t i;
+            json_t *r;
+            int any = 0;
+            json_array_foreach(rows, i, r) if (!strcmp(inst_str(r, "peer"), inst_str(p, "name")))
+            {
+                any = 1;
+                const char *st = inst_str(r, "status");
+                int usable = st && (!strcmp(st, "published") || (version && !strcmp(st, "superseded")));
+                if (usable && vv > best_version) {
+                    json_decref(*best);
+                    json_decref(*best_peer);
+                    *best = json_incref(r);
+                    *best_peer = json_incref(p);
+                    best_version = vv;
+                }
+            }
+            json_decref(rows);
+            if (!any)
+                break;
+        }
+    }
+    json_decref(peers);
+    if (rc) {
+        json_decref(*best);
+        json_decref(*best_peer);
+        *best = *best_peer = NULL;
+    }
+    return rc;
+}
+
+static json_t *peer_factor_json(const json_t *best, const json_t *best_peer)
+{
+    json_t *fj = json_loads(inst_str(best, "state"), 0, NULL);
+    return json_pack("{s:O,s:O,s:O,s:o}", "origin", json_object_get(best_peer, "name"), "peer_jurisdiction",
+                     json_object_get(best_peer, "jurisdiction"), "ledger_index", json_object_get(best, "idx"),
+                     "factor", fj ? fj : json_null());
+}
+
 tj_status svc_fed_factor_resolve(svc_ctx *ctx, const char *ref, json_t **out, tj_error *err)
 {
     *out = NULL;
@@ -1366,58 +1462,29 @@ tj_status svc_fed_factor_resolve(svc_ctx *ctx, const char *ref, json_t **out, tj
         return *out ? TJ_OK : nomem(err);
     }
     tj_error_clear(err);
-    /* a trusted peer's published version: the given one, or the highest */
-    json_t *peers = NULL, *best = NULL, *best_peer = NULL;
-    int best_version = 0;
-    rc = store_fed_peer_list(ctx->db, &peers, err);
-    size_t pi;
-    json_t *p;
-    json_array_foreach(peers, pi, p)
-    {
-        if (rc || !(scopes_of(p) & SVC_FED_FACTORS))
-            continue;
-        for (int vv = version ? version : 1; !rc && vv <= (version ? version : 1000); vv++) {
-            char oid[512];
-            if (snprintf(oid, sizeof oid, "%s@%d", id, vv) >= (int)sizeof oid)
-                break;
-            json_t *rows = NULL;
-            if ((rc = store_fed_object_get(ctx->db, "factor_version", oid, &rows, err)))
-                break;
-            size_t i;
-            json_t *r;
-            int any = 0;
-            json_array_foreach(rows, i, r) if (!strcmp(inst_str(r, "peer"), inst_str(p, "name")))
-            {
-                any = 1;
-                const char *st = inst_str(r, "status");
-                int usable = st && (!strcmp(st, "published") || (version && !strcmp(st, "superseded")));
-                if (usable && vv > best_version) {
-                    json_decref(best);
-                    best = json_incref(r);
-                    best_peer = p;
-                    best_version = vv;
-                }
-            }
-            json_decref(rows);
-            if (!any)
-                break;
-        }
-    }
+    json_t *best = NULL, *best_peer = NULL;
+    rc = peer_factor(ctx, id, version, &best, &best_peer, err);
     if (!rc && !best)
         rc = tj_error_set(err, TJ_ERR_NOTFOUND, "factor",
                           "no published factor %s here or at an instance trusted for factors / 本实例及受信任实例均无此因子",
                           ref);
-    if (!rc) {
-        json_t *fj = json_loads(inst_str(best, "state"), 0, NULL);
-        *out = json_pack("{s:O,s:O,s:O,s:o}", "origin", json_object_get(best_peer, "name"), "peer_jurisdiction",
-                         json_object_get(best_peer, "jurisdiction"), "ledger_index", json_object_get(best, "idx"),
-                         "factor", fj ? fj : json_null());
-        if (!*out)
-            rc = nomem(err);
-    }
+    if (!rc && !(*out = peer_factor_json(best, best_peer)))
+        rc = nomem(err);
     json_decref(best);
-    json_decref(peers);
+    json_decref(best_peer);
     free(id);
+    return rc;
+}
+
+tj_status svc_fed_factor_for_model(svc_ctx *ctx, const char *id, int version, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    json_t *best = NULL, *best_peer = NULL;
+    tj_status rc = ctx->db ? peer_factor(ctx, id, version, &best, &best_peer, err) : TJ_OK;
+    if (!rc && best && !(*out = peer_factor_json(best, best_peer)))
+        rc = nomem(err);
+    json_decref(best);
+    json_decref(best_peer);
     return rc;
 }
 

@@ -125,6 +125,9 @@ tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *pr
  * "ID@VERSION".  *out: {origin: "local" | peer, peer_jurisdiction,
  * ledger_index, factor: {...}}. */
 tj_status svc_fed_factor_resolve(svc_ctx *ctx, const char *ref, json_t **out, tj_error *err);
+/* Only at peers (for model resolution when the factor is not published
+ * here): *out as above, NULL when no trusted peer publishes it (TJ_OK). */
+tj_status svc_fed_factor_for_model(svc_ctx *ctx, const char *id, int version, json_t **out, tj_error *err);
 
 /* Mutual recognition: add a record (operator or regulator) {scheme,
  * partner (instance name or foreign scheme owner), jurisdiction,

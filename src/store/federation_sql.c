@@ -145,12 +145,12 @@ tj_status store_fed_peer_update(store_db *db, const char *name, const char *scop
 
 #define PEER_COLS \
     "name, jurisdiction, public_key, scopes, url, added_at, added_by, head_size, head_root, head_signed_at, " \
-    "last_pull_at, items"
+    "last_pull_at, items, package_at"
 static const char *const peer_names[] = {"name",      "jurisdiction", "public_key", "scopes",
                                          "url",       "added_at",     "added_by",   "head_size",
                                          "head_root", "head_signed_at", "last_pull_at", "items",
-                                         NULL};
-static const char peer_types[] = "tttttttittti";
+                                         "package_at", NULL};
+static const char peer_types[] = "tttttttitttit";
 
 tj_status store_fed_peer_get(store_db *db, const char *name, const char *pk_hex, json_t **out, tj_error *err)
 {
@@ -180,12 +180,13 @@ tj_status store_fed_peer_list(store_db *db, json_t **out, tj_error *err)
 }
 
 tj_status store_fed_peer_advance(store_db *db, const char *name, int64_t head_size, const char *root_hex,
-                                 const char *signed_at, const char *pulled_at, int64_t items, tj_error *err)
+                                 const char *signed_at, const char *pulled_at, const char *package_at, int64_t items,
+                                 tj_error *err)
 {
     store_stmt *st;
     tj_status rc = store_prepare_cached(db,
                                         "UPDATE fed_peer SET head_size = ?, head_root = ?, head_signed_at = ?, "
-                                        "last_pull_at = ?, items = items + ? WHERE name = ?",
+                                        "last_pull_at = ?, package_at = ?, items = items + ? WHERE name = ?",
                                         &st, err);
     if (rc)
         return rc;
@@ -193,21 +194,25 @@ tj_status store_fed_peer_advance(store_db *db, const char *name, int64_t head_si
     store_bind_text(st, 2, root_hex);
     store_bind_text(st, 3, signed_at);
     store_bind_text(st, 4, pulled_at);
-    store_bind_int64(st, 5, items);
-    store_bind_text(st, 6, name);
+    store_bind_text(st, 5, package_at);
+    store_bind_int64(st, 6, items);
+    store_bind_text(st, 7, name);
     rc = run(st, err);
     store_reset(st);
     return rc;
 }
 
-tj_status store_fed_peer_touch(store_db *db, const char *name, const char *pulled_at, tj_error *err)
+tj_status store_fed_peer_touch(store_db *db, const char *name, const char *pulled_at, const char *package_at,
+                               tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db, "UPDATE fed_peer SET last_pull_at = ? WHERE name = ?", &st, err);
+    tj_status rc =
+        store_prepare_cached(db, "UPDATE fed_peer SET last_pull_at = ?, package_at = ? WHERE name = ?", &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, pulled_at);
-    store_bind_text(st, 2, name);
+    store_bind_text(st, 2, package_at);
+    store_bind_text(st, 3, name);
     rc = run(st, err);
     store_reset(st);
     return rc;

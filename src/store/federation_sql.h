@@ -24,7 +24,7 @@ tj_status store_fed_self_put(store_db *db, const char *name, const char *jurisdi
                              const char *at, tj_error *err);
 
 /* Peers: {name, jurisdiction, public_key, scopes, url, added_at, added_by,
- * head_size, head_root, head_signed_at, last_pull_at, items}. */
+ * head_size, head_root, head_signed_at, last_pull_at, items, package_at}. */
 tj_status store_fed_peer_insert(store_db *db, const char *name, const char *jurisdiction, const char *pk_hex,
                                 const char *scopes, const char *url, const char *at, const char *by,
                                 tj_error *err);
@@ -34,11 +34,14 @@ tj_status store_fed_peer_update(store_db *db, const char *name, const char *scop
 /* By name (pk_hex NULL) or by key (name NULL); *out NULL when none. */
 tj_status store_fed_peer_get(store_db *db, const char *name, const char *pk_hex, json_t **out, tj_error *err);
 tj_status store_fed_peer_list(store_db *db, json_t **out, tj_error *err);
-/* Record the head a pull verified and the time of the pull. */
+/* Record the head a pull verified, the time of the pull and the (signed)
+ * creation time of the package. */
 tj_status store_fed_peer_advance(store_db *db, const char *name, int64_t head_size, const char *root_hex,
-                                 const char *signed_at, const char *pulled_at, int64_t items, tj_error *err);
-/* Record only the time of a pull that found nothing new. */
-tj_status store_fed_peer_touch(store_db *db, const char *name, const char *pulled_at, tj_error *err);
+                                 const char *signed_at, const char *pulled_at, const char *package_at, int64_t items,
+                                 tj_error *err);
+/* Record only the times of a pull that found nothing new. */
+tj_status store_fed_peer_touch(store_db *db, const char *name, const char *pulled_at, const char *package_at,
+                               tj_error *err);
 
 /* An imported entry (ignored when the peer's index is already there). */
 tj_status store_fed_entry_put(store_db *db, const char *peer, int64_t idx, const char *object_type,

@@ -33,6 +33,7 @@
     "  head_root TEXT,\n" \
     "  head_signed_at TEXT,\n" \
     "  last_pull_at TEXT,\n" \
+    "  package_at TEXT,\n" \
     "  items " INT_T " NOT NULL DEFAULT 0)" STRICT ";\n" \
     "CREATE TABLE fed_entry (\n" \
     "  peer TEXT NOT NULL REFERENCES fed_peer (name),\n" \

@@ -110,6 +110,17 @@ tN federation objects label --format json | grep -q "$num" || fail "label not im
 tN federation objects factor_version | grep -q "yn-coffee@1" || fail "factor not imported"
 tN federation factor resolve yn-coffee | jq_ 'd["origin"], d["factor"]["value"]' | tr '\n' ' ' \
     | grep -q "^yunnan 3.1" || fail "factor resolve with origin"
+# a national footprint that uses Yunnan's factor records where it came from
+cat >"$tmp/coffee.json" <<'EOF'
+{"tanji_model": 1, "example": true, "product": {"name": {"zh": "烘焙咖啡", "en": "roasted coffee (example)"},
+ "unit": "kg", "amount": 1, "boundary": "cradle-to-gate", "geography": "CN-YN"},
+ "processes": [{"id": "roast", "name": "roasting", "stage": "production", "exchanges": [
+  {"type": "product", "direction": "output", "flow": "roasted coffee", "amount": 1, "unit": "kg"},
+  {"type": "product", "direction": "input", "flow": "green coffee", "amount": 2, "unit": "kg", "factor": "yn-coffee"}]}]}
+EOF
+out=$(tN calc "$tmp/coffee.json" --save --format json 2>/dev/null) || fail "calc with a federated factor: $out"
+echo "$out" | grep -q "federated instance yunnan (530000)" || fail "the footprint does not record the factor's origin: $out"
+echo "$out" | grep -q '"total": 6.2' || fail "footprint total with the federated factor: $out"
 
 # --- Hainan pulls from Yunnan's server (HTTP on loopback) ---
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -125,6 +136,7 @@ echo "$out" | grep -q "VALID" || fail "verify output: $out"
 echo "$out" | grep -q "yunnan" || fail "verify names no origin: $out"
 tH federation label verify "$num" --format json | jq_ 'd["knowledge"]["last_pull_at"] is not None' | grep -q True \
     || fail "verify says nothing of its freshness"
+tY federation label verify "$num" | grep -q "this instance" || fail "a local label through federation verify"
 # offline: the document Yunnan exports, checked on Hainan with what Hainan pulled
 tY label export "$num" -o "$tmp/label.json" || fail "label export"
 tH federation label verify "$tmp/label.json" >/dev/null || fail "offline document does not verify on Hainan"
