@@ -20,7 +20,7 @@ L=$B/bench/bench_federation_load
 [ -x "$L" ] || { echo "build bench_federation_load first (ninja -C $B bench/bench_federation_load)" >&2; exit 1; }
 src=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${KEEP:-}" ] && echo "work dir: $tmp" || trap 'rm -rf "$tmp"' EXIT
 unset TANJI_AS TANJI_NOW
 P=(env TANJI_DB="$tmp/p.db" TANJI_LEDGER_KEY="$tmp/p.key" "$T")
 NN=(env TANJI_DB="$tmp/n.db" TANJI_LEDGER_KEY="$tmp/n.key" "$T")

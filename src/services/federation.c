@@ -760,7 +760,7 @@ static const char *state_text(const json_t *state, const char *key)
 
 /* Import one verified item. */
 static tj_status import_item(svc_ctx *ctx, const char *peer, int64_t idx, const json_t *entry, const char *body,
-                             const json_t *item, const char *now, pull_stats *st, tj_error *err)
+                             const json_t *item, const char *canon, const char *now, pull_stats *st, tj_error *err)
 {
     const char *type = inst_str(entry, "object_type"), *id = inst_str(entry, "object_id"),
                *kind = inst_str(entry, "kind"), *at = inst_str(entry, "at");
@@ -768,7 +768,7 @@ static tj_status import_item(svc_ctx *ctx, const char *peer, int64_t idx, const 
     const json_t *state = json_object_get(item, "state");
     if (rc || !json_is_object(state))
         return rc;
-    char *text = json_dumps(state, JSON_COMPACT);
+    const char *text = canon;
     json_t *extra = json_object();
     const char *keys[] = {"document", "org_name", NULL};
     for (int i = 0; extra && keys[i]; i++)
@@ -790,7 +790,6 @@ static tj_status import_item(svc_ctx *ctx, const char *peer, int64_t idx, const 
         rc = nomem(err);
     else
         rc = store_fed_object_put(ctx->db, peer, type, id, idx, status, category, region, text, extra_text, now, err);
-    free(text);
     free(extra_text);
     st->states++;
     return rc;
@@ -872,10 +871,17 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
             break;
         }
         const json_t *state = json_object_get(item, "state");
+        char *canon = NULL; /* the state's canonical JSON: hashed, then stored */
         if (state) {
             char hex[65];
+            size_t clen = 0;
             const char *want = inst_str(entry, "state_digest");
-            if (!json_is_object(state) || ledger_digest_json(state, hex, err) || !want || strcmp(hex, want)) {
+            if (json_is_object(state) && !ledger_jcs(state, &canon, &clen, err))
+                inst_sha256_hex(canon, clen, hex);
+            else
+                hex[0] = '\0';
+            if (!canon || !want || strcmp(hex, want)) {
+                free(canon);
                 tj_error_clear(err);
                 rc = REFUSE("tampered package: the state of %s %s (entry %lld) does not match its ledger entry / "
                             "数据被篡改：对象状态与台账不符",
@@ -889,6 +895,7 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
             if (doc) {
                 inst_sha256_hex(doc, strlen(doc), hex);
                 if (!inst_str(state, "document_digest") || strcmp(hex, inst_str(state, "document_digest"))) {
+                    free(canon);
                     rc = REFUSE("tampered package: the document of label %s does not match its state / "
                                 "数据被篡改：标识文件与状态不符",
                                 inst_str(entry, "object_id"));
@@ -900,8 +907,9 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
         }
         if (!(scopes & type_scope(type)))
             st->skipped++;
-        else if (!(rc = import_item(ctx, pname, idx, entry, body, item, now, st, err)))
+        else if (!(rc = import_item(ctx, pname, idx, entry, body, item, canon, now, st, err)))
             st->imported++;
+        free(canon);
         json_decref(entry);
         json_decref(item);
         if (rc)

@@ -77,7 +77,7 @@ tj_status store_fed_self_get(store_db *db, json_t **out, tj_error *err)
     if (rc)
         return rc;
     rc = one_row(st, names, "tttt", out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -98,7 +98,7 @@ tj_status store_fed_self_put(store_db *db, const char *name, const char *jurisdi
     bind_opt(st, 3, url);
     store_bind_text(st, 4, at);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -121,7 +121,7 @@ tj_status store_fed_peer_insert(store_db *db, const char *name, const char *juri
     store_bind_text(st, 6, at);
     store_bind_text(st, 7, by);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -139,7 +139,7 @@ tj_status store_fed_peer_update(store_db *db, const char *name, const char *scop
     bind_opt(st, 2, url);
     store_bind_text(st, 3, name);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -164,7 +164,7 @@ tj_status store_fed_peer_get(store_db *db, const char *name, const char *pk_hex,
         return rc;
     store_bind_text(st, 1, name ? name : pk_hex ? pk_hex : "");
     rc = one_row(st, peer_names, peer_types, out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -175,7 +175,7 @@ tj_status store_fed_peer_list(store_db *db, json_t **out, tj_error *err)
     if (rc)
         return rc;
     rc = rows(st, peer_names, peer_types, out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -198,7 +198,7 @@ tj_status store_fed_peer_advance(store_db *db, const char *name, int64_t head_si
     store_bind_int64(st, 6, items);
     store_bind_text(st, 7, name);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -214,7 +214,7 @@ tj_status store_fed_peer_touch(store_db *db, const char *name, const char *pulle
     store_bind_text(st, 2, package_at);
     store_bind_text(st, 3, name);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -237,7 +237,7 @@ tj_status store_fed_entry_put(store_db *db, const char *peer, int64_t idx, const
     store_bind_text(st, 6, at);
     store_bind_text(st, 7, body);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -257,7 +257,7 @@ tj_status store_fed_entry_history(store_db *db, const char *peer, const char *ob
     bind_opt(st, 3, peer);
     bind_opt(st, 4, peer);
     rc = rows(st, names, "titt" "t", out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -287,7 +287,7 @@ tj_status store_fed_object_put(store_db *db, const char *peer, const char *objec
     bind_opt(st, 9, extra);
     store_bind_text(st, 10, at);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -308,7 +308,7 @@ tj_status store_fed_object_get(store_db *db, const char *object_type, const char
     store_bind_text(st, 1, object_type);
     store_bind_text(st, 2, object_id);
     rc = rows(st, obj_names, obj_types, out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -331,7 +331,7 @@ tj_status store_fed_object_list(store_db *db, const char *peer, const char *obje
     store_bind_int64(st, 6, limit);
     store_bind_int64(st, 7, offset);
     rc = rows(st, obj_names, obj_types, out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -354,7 +354,7 @@ tj_status store_fed_pull_log(store_db *db, const char *peer, const char *at, int
     store_bind_int64(st, 7, items);
     bind_opt(st, 8, source);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -373,7 +373,7 @@ tj_status store_fed_pull_list(store_db *db, const char *peer, int limit, json_t 
     bind_opt(st, 2, peer);
     store_bind_int64(st, 3, limit);
     rc = rows(st, names, "ittitiiit", out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -394,7 +394,7 @@ tj_status store_fed_recognition_insert(store_db *db, const char *id, const char 
     store_bind_text(st, 5, at);
     store_bind_text(st, 6, by);
     rc = run(st, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
@@ -409,7 +409,7 @@ tj_status store_fed_recognition_list(store_db *db, json_t **out, tj_error *err)
     if (rc)
         return rc;
     rc = rows(st, names, "tttttt", out, err);
-    store_reset(st);
+    store_finalize(st);
     return rc;
 }
 
