@@ -48,7 +48,8 @@ int main(int argc, char **argv)
             nrevoke = atol(argv[i + 1]);
     }
     if (!db_url || !key_path || !body || !holder) {
-        fputs("usage: bench_federation_load --db URL --body-key FILE --body ORG_ID --holder ORG_ID [--labels N] "
+        fputs("usage: bench_federation_load --db URL --body-key FILE --body ORG_ID --holder ORG_ID [--labels "
+              "N] "
               "[--revoke N]\n",
               stderr);
         return 1;
@@ -83,11 +84,11 @@ int main(int argc, char **argv)
             "{s:s,s:s,s:s,s:{s:s},s:s,s:f,s:s,s:{s:f,s:s},s:s,s:s,s:s,s:n,s:{s:s,s:s},s:{s:s,s:s,s:s},"
             "s:{s:s},s:s,s:s,s:s,s:s,s:s}",
             "format", "tanji-label/1", "number", number, "certificate", cert, "product", "name",
-            "bench product (generated, not real)", "category", "electrolytic_aluminium", "value", value, "unit",
-            "kg CO2e", "declared_unit", "amount", 1.0, "unit", "t", "boundary", "cradle-to-gate", "rule",
-            "tpl.cn.electrolytic_aluminium", "gwp", "AR6", "grade", "body", "id", body, "name", "bench body",
-            "holder", "id", holder, "name", "bench holder", "region", "530100", "footprint", "id", fp, "issued_at",
-            at, "valid_from", at, "valid_until", "2028-06-01T00:00:00Z", "verify_url",
+            "bench product (generated, not real)", "category", "electrolytic_aluminium", "value", value,
+            "unit", "kg CO2e", "declared_unit", "amount", 1.0, "unit", "t", "boundary", "cradle-to-gate",
+            "rule", "tpl.cn.electrolytic_aluminium", "gwp", "AR6", "grade", "body", "id", body, "name",
+            "bench body", "holder", "id", holder, "name", "bench holder", "region", "530100", "footprint",
+            "id", fp, "issued_at", at, "valid_from", at, "valid_until", "2028-06-01T00:00:00Z", "verify_url",
             "http://localhost:8080/api/v1/public/labels/x", "key_id", key_id);
         char *msg = label ? ledger_canonical_json(label) : NULL;
         if (!msg)
@@ -108,16 +109,17 @@ int main(int argc, char **argv)
             crypto_hash_sha256(h, (const unsigned char *)doc, strlen(doc));
             sodium_bin2hex(digest, sizeof digest, h, sizeof h);
         }
-        json_t *row = json_pack("{s:s,s:s,s:n,s:s,s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s,s:n,s:n,s:s,s:n,s:s,s:s,s:s,"
-                                "s:s,s:s}",
-                                "number", number, "certificate", cert, "application_id", "holder_org", holder,
-                                "body_org", body, "category", "electrolytic_aluminium", "product",
-                                "bench product (generated, not real)", "region", "530000", "year", 2026, "value",
-                                value, "unit", "t", "footprint_id", fp, "grade", "grade_version", "status",
-                                "valid", "status_reason", "issued_at", at, "valid_until", "2028-06-01T00:00:00Z",
-                                "key_id", key_id, "document", doc, "updated_at", at);
+        json_t *row = json_pack(
+            "{s:s,s:s,s:n,s:s,s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s,s:n,s:n,s:s,s:n,s:s,s:s,s:s,"
+            "s:s,s:s}",
+            "number", number, "certificate", cert, "application_id", "holder_org", holder, "body_org", body,
+            "category", "electrolytic_aluminium", "product", "bench product (generated, not real)", "region",
+            "530000", "year", 2026, "value", value, "unit", "t", "footprint_id", fp, "grade", "grade_version",
+            "status", "valid", "status_reason", "issued_at", at, "valid_until", "2028-06-01T00:00:00Z",
+            "key_id", key_id, "document", doc, "updated_at", at);
         json_t *state = row ? svc_label_state(row) : NULL;
-        json_t *change = json_pack("{s:s,s:s,s:s}", "action", "issue", "document_digest", digest, "key_id", key_id);
+        json_t *change =
+            json_pack("{s:s,s:s,s:s}", "action", "issue", "document_digest", digest, "key_id", key_id);
         if (!state || !change)
             die("row", NULL);
         int64_t idx = -1;
@@ -148,7 +150,8 @@ int main(int argc, char **argv)
     json_t *valid = NULL;
     if (nrevoke) {
         store_stmt *st = NULL;
-        if (store_prepare(db, "SELECT number FROM label WHERE status = 'valid' ORDER BY number LIMIT ?", &st, &err))
+        if (store_prepare(db, "SELECT number FROM label WHERE status = 'valid' ORDER BY number LIMIT ?", &st,
+                          &err))
             die("select", &err);
         store_bind_int64(st, 1, nrevoke);
         valid = json_array();
@@ -160,7 +163,8 @@ int main(int argc, char **argv)
         size_t i;
         json_t *n;
         json_array_foreach(valid, i, n) if (svc_label_act(&ctx, json_string_value(n), "revoke",
-                                                          "bench: generated revocation", &err)) die("revoke", &err);
+                                                          "bench: generated revocation", &err))
+            die("revoke", &err);
         if (svc_commit(&ctx, &err))
             die("commit", &err);
         printf("revoked %zu labels in %.1f s\n", json_array_size(valid), now() - t0);

@@ -70,8 +70,8 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 }
 
 typedef struct opts {
-    const char *db, *as, *format, *key, *out, *url, *file, *scopes, *name, *jurisdiction, *rules, *since, *peer,
-        *category, *region, *date;
+    const char *db, *as, *format, *key, *out, *url, *file, *scopes, *name, *jurisdiction, *rules, *since,
+        *peer, *category, *region, *date;
     int all;
     const char *pos[4];
     int npos;
@@ -121,7 +121,8 @@ static int parse(int argc, char **argv, opts *o)
         else if ((v = opt_value(argc, argv, &i, "--date")))
             o->date = v;
         else if (argv[i][0] == '-' || o->npos == 4) {
-            fprintf(stderr, "tanji federation: unexpected argument %s (see tanji federation --help)\n", argv[i]);
+            fprintf(stderr, "tanji federation: unexpected argument %s (see tanji federation --help)\n",
+                    argv[i]);
             return EXIT_USAGE;
         } else
             o->pos[o->npos++] = argv[i];
@@ -199,10 +200,12 @@ static tj_status http_get(const char *url, FILE **out, tj_error *err)
     }
     freeaddrinfo(ai);
     if (fd < 0)
-        return tj_error_set(err, TJ_ERR_IO, "url", "cannot connect to %s:%s: %s", host, port, strerror(errno));
+        return tj_error_set(err, TJ_ERR_IO, "url", "cannot connect to %s:%s: %s", host, port,
+                            strerror(errno));
     char *req = NULL;
-    int rl = asprintf(&req, "GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/x-ndjson\r\nConnection: close\r\n\r\n",
-                      path, host);
+    int rl = asprintf(
+        &req, "GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/x-ndjson\r\nConnection: close\r\n\r\n",
+        path, host);
     if (rl < 0 || write(fd, req, (size_t)rl) != rl) {
         free(req);
         close(fd);
@@ -244,13 +247,15 @@ static void print_summary(const json_t *s)
 {
     printf("pulled from %s: %lld items (imported %lld, skipped %lld, states %lld), head size %lld%s\n"
            "已拉取 %s：%lld 项\n",
-           json_string_value(json_object_get(s, "peer")), (long long)json_integer_value(json_object_get(s, "items")),
+           json_string_value(json_object_get(s, "peer")),
+           (long long)json_integer_value(json_object_get(s, "items")),
            (long long)json_integer_value(json_object_get(s, "imported")),
            (long long)json_integer_value(json_object_get(s, "skipped")),
            (long long)json_integer_value(json_object_get(s, "states")),
            (long long)json_integer_value(json_object_get(s, "tree_size")),
            json_is_true(json_object_get(s, "up_to_date")) ? " (up to date / 已是最新)" : "",
-           json_string_value(json_object_get(s, "peer")), (long long)json_integer_value(json_object_get(s, "items")));
+           json_string_value(json_object_get(s, "peer")),
+           (long long)json_integer_value(json_object_get(s, "items")));
 }
 
 /* Pull one peer: from a file, a URL, or the peer's stored URL. */
@@ -302,7 +307,8 @@ static int pull_one(svc_ctx *ctx, const opts *o, const char *peer, const char *f
     fclose(in);
     free(fetch);
     if (rc) {
-        fprintf(stderr, "tanji federation pull: refused, nothing imported / 已拒绝，未导入任何数据: %s\n", err.message);
+        fprintf(stderr, "tanji federation pull: refused, nothing imported / 已拒绝，未导入任何数据: %s\n",
+                err.message);
         return rc == TJ_ERR_INPUT || rc == TJ_ERR_PERM ? EXIT_TAMPERED : cli_exit_code(rc);
     }
     if (!strcmp(o->format, "json"))
@@ -323,13 +329,15 @@ static int print_verify(json_t *rep, const opts *o)
         const json_t *origin = json_object_get(rep, "origin");
         const char *peer = json_string_value(json_object_get(origin, "peer"));
         const char *jur = json_string_value(json_object_get(origin, "jurisdiction"));
-        printf("label %s: %s (status %s), issued by %s %s (%s)\n", json_string_value(json_object_get(rep, "number")),
-               ok ? "VALID / 有效" : "NOT VALID / 无效", json_string_value(json_object_get(rep, "status")) ?: "?",
-               peer ? "instance" : "this instance", peer ? peer : "", jur ? jur : "?");
+        printf("label %s: %s (status %s), issued by %s %s (%s)\n",
+               json_string_value(json_object_get(rep, "number")), ok ? "VALID / 有效" : "NOT VALID / 无效",
+               json_string_value(json_object_get(rep, "status")) ?: "?", peer ? "instance" : "this instance",
+               peer ? peer : "", jur ? jur : "?");
         if (!peer) {
             size_t i;
             json_t *p;
-            json_array_foreach(json_object_get(rep, "problems"), i, p) printf("  problem: %s\n", json_string_value(p));
+            json_array_foreach(json_object_get(rep, "problems"), i, p)
+                printf("  problem: %s\n", json_string_value(p));
             return ok ? 0 : EXIT_TAMPERED;
         }
         printf("knowledge as of the last pull / 数据截至上次拉取: %s (%.0f s ago), head size %lld\n",
@@ -338,7 +346,8 @@ static int print_verify(json_t *rep, const opts *o)
                (long long)json_integer_value(json_object_get(k, "head_size")));
         size_t i;
         json_t *p;
-        json_array_foreach(json_object_get(rep, "problems"), i, p) printf("  problem: %s\n", json_string_value(p));
+        json_array_foreach(json_object_get(rep, "problems"), i, p)
+            printf("  problem: %s\n", json_string_value(p));
     }
     return ok ? 0 : EXIT_TAMPERED;
 }
@@ -401,12 +410,13 @@ int cmd_federation(int argc, char **argv)
                 size_t i;
                 json_t *p;
                 json_array_foreach(out, i, p)
-                printf("%s\t%s\t%s\thead %lld\tlast pull %s\t%s\n", json_string_value(json_object_get(p, "name")),
-                       json_string_value(json_object_get(p, "jurisdiction")),
-                       json_string_value(json_object_get(p, "scopes")),
-                       (long long)json_integer_value(json_object_get(p, "head_size")),
-                       json_string_value(json_object_get(p, "last_pull_at")) ?: "never",
-                       json_string_value(json_object_get(p, "public_key")));
+                    printf("%s\t%s\t%s\thead %lld\tlast pull %s\t%s\n",
+                           json_string_value(json_object_get(p, "name")),
+                           json_string_value(json_object_get(p, "jurisdiction")),
+                           json_string_value(json_object_get(p, "scopes")),
+                           (long long)json_integer_value(json_object_get(p, "head_size")),
+                           json_string_value(json_object_get(p, "last_pull_at")) ?: "never",
+                           json_string_value(json_object_get(p, "public_key")));
             }
         }
     } else if (!strcmp(a, "rules") && !strcmp(b, "record")) {
@@ -462,13 +472,13 @@ int cmd_federation(int argc, char **argv)
             else {
                 size_t i;
                 json_t *p;
-                json_array_foreach(out, i, p)
-                printf("%s\t%s\t%s\thead %lld\titems %lld\t%s\n", json_string_value(json_object_get(p, "at")),
-                       json_string_value(json_object_get(p, "peer")) ?: "?",
-                       json_integer_value(json_object_get(p, "ok")) ? "imported" : "REFUSED",
-                       (long long)json_integer_value(json_object_get(p, "head_size")),
-                       (long long)json_integer_value(json_object_get(p, "items")),
-                       json_string_value(json_object_get(p, "reason")) ?: "");
+                json_array_foreach(out, i, p) printf(
+                    "%s\t%s\t%s\thead %lld\titems %lld\t%s\n", json_string_value(json_object_get(p, "at")),
+                    json_string_value(json_object_get(p, "peer")) ?: "?",
+                    json_integer_value(json_object_get(p, "ok")) ? "imported" : "REFUSED",
+                    (long long)json_integer_value(json_object_get(p, "head_size")),
+                    (long long)json_integer_value(json_object_get(p, "items")),
+                    json_string_value(json_object_get(p, "reason")) ?: "");
             }
         }
     } else if (!strcmp(a, "objects") && o.npos == 2) {
@@ -479,10 +489,10 @@ int cmd_federation(int argc, char **argv)
                 size_t i;
                 json_t *p;
                 json_array_foreach(out, i, p)
-                printf("%s\t%s\t%s\t%s\n", json_string_value(json_object_get(p, "object_id")),
-                       json_string_value(json_object_get(p, "peer")),
-                       json_string_value(json_object_get(p, "status")) ?: "",
-                       json_string_value(json_object_get(p, "category")) ?: "");
+                    printf("%s\t%s\t%s\t%s\n", json_string_value(json_object_get(p, "object_id")),
+                           json_string_value(json_object_get(p, "peer")),
+                           json_string_value(json_object_get(p, "status")) ?: "",
+                           json_string_value(json_object_get(p, "category")) ?: "");
             }
         }
     } else if (!strcmp(a, "label") && !strcmp(b, "verify") && o.npos == 3) {
@@ -496,17 +506,20 @@ int cmd_federation(int argc, char **argv)
             code = print_verify(out, &o);
         json_decref(doc);
     } else if (!strcmp(a, "rule") && !strcmp(b, "find") && o.npos == 3) {
-        if (!(rc = svc_fed_rules_find(&ctx, cli_rules_dir(o.rules), o.pos[2], o.region, o.date, &out, &err))) {
+        if (!(rc =
+                  svc_fed_rules_find(&ctx, cli_rules_dir(o.rules), o.pos[2], o.region, o.date, &out, &err))) {
             if (!strcmp(o.format, "json"))
                 print_json(out);
             else {
                 size_t i;
                 json_t *p;
-                json_array_foreach(json_object_get(out, "rules"), i, p)
-                printf("%s %s@%s [%s]: %s\n    %s\n", json_is_true(json_object_get(p, "applies")) ? "*" : " ",
-                       json_string_value(json_object_get(p, "id")), json_string_value(json_object_get(p, "version")),
-                       json_string_value(json_object_get(p, "origin")), json_string_value(json_object_get(p, "explain_en")),
-                       json_string_value(json_object_get(p, "explain_zh")));
+                json_array_foreach(json_object_get(out, "rules"), i, p) printf(
+                    "%s %s@%s [%s]: %s\n    %s\n", json_is_true(json_object_get(p, "applies")) ? "*" : " ",
+                    json_string_value(json_object_get(p, "id")),
+                    json_string_value(json_object_get(p, "version")),
+                    json_string_value(json_object_get(p, "origin")),
+                    json_string_value(json_object_get(p, "explain_en")),
+                    json_string_value(json_object_get(p, "explain_zh")));
             }
         }
     } else if (!strcmp(a, "factor") && !strcmp(b, "resolve") && o.npos == 3) {

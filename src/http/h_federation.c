@@ -13,9 +13,10 @@ static int load_key(http_req *rq, http_resp *rs, ledger_key *key)
     tj_error err;
     tj_error_clear(&err);
     if (!rq->cfg->ledger_key || !*rq->cfg->ledger_key) {
-        http_error(rs, 503, "unavailable",
-                   "this server has no ledger key (ledger_key): it cannot sign federation data / 服务未配置台账密钥",
-                   NULL);
+        http_error(
+            rs, 503, "unavailable",
+            "this server has no ledger key (ledger_key): it cannot sign federation data / 服务未配置台账密钥",
+            NULL);
         return -1;
     }
     if (ledger_key_load(rq->cfg->ledger_key, key, &err)) {
@@ -81,7 +82,8 @@ void h_fed_peers(http_req *rq, http_resp *rs)
 void h_fed_objects(http_req *rq, http_resp *rs)
 {
     long limit, offset;
-    if (http_query_int(rq, rs, "limit", 1, 1000, 100, &limit) || http_query_int(rq, rs, "offset", 0, 1L << 40, 0, &offset))
+    if (http_query_int(rq, rs, "limit", 1, 1000, 100, &limit) ||
+        http_query_int(rq, rs, "offset", 0, 1L << 40, 0, &offset))
         return;
     json_t *out = NULL;
     tj_error err;

@@ -33,8 +33,8 @@ static tj_status nomem(tj_error *err)
 
 /* ---- object types and scopes ---------------------------------------------- */
 
-static const char *const published_types[] = {"factor_version", "rule_version", "label", "cert_key",
-                                              "dishonest_entity", NULL};
+static const char *const published_types[] = {"factor_version", "rule_version",     "label",
+                                              "cert_key",       "dishonest_entity", NULL};
 
 static unsigned type_scope(const char *type)
 {
@@ -61,7 +61,8 @@ tj_status svc_fed_scopes_parse(const char *text, unsigned *out, tj_error *err)
 {
     *out = 0;
     if (!text || !*text)
-        return tj_error_set(err, TJ_ERR_INPUT, "for", "name what the peer is trusted for: factors,rules,labels,dishonest");
+        return tj_error_set(err, TJ_ERR_INPUT, "for",
+                            "name what the peer is trusted for: factors,rules,labels,dishonest");
     if (!strcmp(text, "all")) {
         *out = SVC_FED_FACTORS | SVC_FED_RULES | SVC_FED_LABELS | SVC_FED_DISHONEST;
         return TJ_OK;
@@ -139,7 +140,8 @@ tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *juris
     if ((rc = svc_begin(ctx, err)))
         return rc;
     rc = store_fed_self_put(ctx->db, name, jurisdiction, url, now, err);
-    json_t *state = rc ? NULL : json_pack("{s:s,s:s,s:s?}", "name", name, "jurisdiction", jurisdiction, "url", url);
+    json_t *state =
+        rc ? NULL : json_pack("{s:s,s:s,s:s?}", "name", name, "jurisdiction", jurisdiction, "url", url);
     if (!rc)
         rc = state ? svc_record(ctx, "federation.identity", "federation_identity", "self", state, state, err)
                    : nomem(err);
@@ -186,11 +188,13 @@ static int doc_signature_ok(const json_t *doc, const unsigned char pk[LEDGER_PK_
     return ok;
 }
 
-tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_head, json_t **out, tj_error *err)
+tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_head, json_t **out,
+                                  tj_error *err)
 {
     *out = NULL;
     json_t *self = NULL;
-    tj_status rc = sign_head ? svc_require(ctx, SVC_ROLE_OPERATOR, "export the instance identity", err) : TJ_OK;
+    tj_status rc =
+        sign_head ? svc_require(ctx, SVC_ROLE_OPERATOR, "export the instance identity", err) : TJ_OK;
     if (!rc)
         rc = store_fed_self_get(ctx->db, &self, err);
     if (!rc && !self)
@@ -204,7 +208,8 @@ tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_
     if (!rc && sign_head)
         rc = svc_ledger_sign_head(ctx, key, &head, &signed_new, err);
     else if (!rc && !(rc = svc_ledger_head(ctx, &head, &found, &size, &root, err)) && !found)
-        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "head", "the ledger has no signed head yet (tanji ledger head)");
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "head",
+                          "the ledger has no signed head yet (tanji ledger head)");
     if (rc) {
         json_decref(self);
         return rc;
@@ -213,9 +218,9 @@ tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_
     ledger_pk_hex(key->pk, pk);
     inst_now(now);
     json_t *doc = json_pack("{s:s,s:O,s:O,s:O,s:s,s:o,s:s}", "type", IDENTITY_TYPE, "name",
-                            json_object_get(self, "name"), "jurisdiction", json_object_get(self, "jurisdiction"),
-                            "url", json_object_get(self, "url"), "public_key", pk, "head", ledger_head_json(&head),
-                            "exported_at", now);
+                            json_object_get(self, "name"), "jurisdiction",
+                            json_object_get(self, "jurisdiction"), "url", json_object_get(self, "url"),
+                            "public_key", pk, "head", ledger_head_json(&head), "exported_at", now);
     json_decref(self);
     if (!doc)
         return nomem(err);
@@ -230,8 +235,8 @@ tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_
 tj_status svc_fed_identity_check(const json_t *doc, tj_error *err)
 {
     if (!json_is_object(doc) || !inst_str(doc, "type") || strcmp(inst_str(doc, "type"), IDENTITY_TYPE))
-        return tj_error_set(err, TJ_ERR_INPUT, "type", "not a tanji instance identity file (%s) / 不是实例身份文件",
-                            IDENTITY_TYPE);
+        return tj_error_set(err, TJ_ERR_INPUT, "type",
+                            "not a tanji instance identity file (%s) / 不是实例身份文件", IDENTITY_TYPE);
     tj_status rc = inst_check_text(inst_str(doc, "name"), 200, "name", 1, err);
     if (rc)
         return rc;
@@ -248,7 +253,8 @@ tj_status svc_fed_identity_check(const json_t *doc, tj_error *err)
         if ((rc = ledger_head_from_json(json_object_get(doc, "head"), &h, err)))
             return rc;
         if (!ledger_head_signature_ok(&h, pk))
-            return tj_error_set(err, TJ_ERR_INPUT, "head", "the identity's tree head is not signed by its key");
+            return tj_error_set(err, TJ_ERR_INPUT, "head",
+                                "the identity's tree head is not signed by its key");
     }
     return TJ_OK;
 }
@@ -266,7 +272,8 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
     if (rc)
         return rc;
     if (!scopes)
-        return tj_error_set(err, TJ_ERR_INPUT, "for", "trust a peer for at least one of factors, rules, labels, dishonest");
+        return tj_error_set(err, TJ_ERR_INPUT, "for",
+                            "trust a peer for at least one of factors, rules, labels, dishonest");
     const char *name = inst_str(identity, "name"), *pk = inst_str(identity, "public_key");
     if (!url)
         url = inst_str(identity, "url");
@@ -305,13 +312,13 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
     else if (!rc)
         rc = store_fed_peer_insert(ctx->db, name, inst_str(identity, "jurisdiction"), pk_lower, sc, url, now,
                                    ctx->who.id, err);
-    json_t *state = rc ? NULL
-                       : json_pack("{s:s,s:s,s:s,s:s,s:s?}", "name", name, "jurisdiction",
-                                   inst_str(identity, "jurisdiction"), "public_key", pk_lower, "scopes", sc, "url",
-                                   url);
+    json_t *state =
+        rc ? NULL
+           : json_pack("{s:s,s:s,s:s,s:s,s:s?}", "name", name, "jurisdiction",
+                       inst_str(identity, "jurisdiction"), "public_key", pk_lower, "scopes", sc, "url", url);
     if (!rc)
-        rc = state ? svc_record(ctx, by_name ? "federation.trust.update" : "federation.trust.add", "federation_peer",
-                                name, state, state, err)
+        rc = state ? svc_record(ctx, by_name ? "federation.trust.update" : "federation.trust.add",
+                                "federation_peer", name, state, state, err)
                    : nomem(err);
     json_decref(state);
     json_decref(by_name);
@@ -514,8 +521,8 @@ static int publish_cb(void *arg, int64_t idx, const char *type, const char *id, 
             p->fv_public = 0;
             if (svc_factor_state_json(p->ctx, id, &p->fv_state, err) == TJ_OK) {
                 const char *st = inst_str(p->fv_state, "status");
-                p->fv_public = st && (!strcmp(st, "published") || !strcmp(st, "superseded") ||
-                                      !strcmp(st, "withdrawn"));
+                p->fv_public =
+                    st && (!strcmp(st, "published") || !strcmp(st, "superseded") || !strcmp(st, "withdrawn"));
             } else {
                 tj_error_clear(err);
             }
@@ -603,8 +610,9 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
     json_t *self = NULL;
     tj_status rc = store_fed_self_get(ctx->db, &self, err);
     if (!rc && !self)
-        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "identity",
-                          "this instance has no identity yet: tanji federation identity set / 请先设置实例身份");
+        rc = tj_error_set(
+            err, TJ_ERR_NOTFOUND, "identity",
+            "this instance has no identity yet: tanji federation identity set / 请先设置实例身份");
     ledger_head head;
     int found = 0, signed_new = 0;
     int64_t size = 0;
@@ -617,7 +625,8 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
             rc = tj_error_set(err, TJ_ERR_NOTFOUND, "head", "the ledger has no signed head yet");
     }
     if (!rc && memcmp(head.public_key, key->pk, LEDGER_PK_SIZE))
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "key", "the latest tree head was signed by another key than this one");
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "key",
+                          "the latest tree head was signed by another key than this one");
     if (!rc && since > head.tree_size)
         rc = tj_error_set(err, TJ_ERR_INPUT, "since", "since (%lld) is beyond the signed head (%lld entries)",
                           (long long)since, (long long)head.tree_size);
@@ -636,12 +645,12 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
     inst_now(now);
     pkg_writer w = {.out = out};
     crypto_hash_sha256_init(&w.sha);
-    json_t *hdr = rc ? NULL
-                     : json_pack("{s:s,s:{s:O,s:O,s:s},s:I,s:o,s:o,s:s}", "type", PACKAGE_TYPE, "instance", "name",
-                                 json_object_get(self, "name"), "jurisdiction",
-                                 json_object_get(self, "jurisdiction"), "public_key", pk, "since",
-                                 (json_int_t)since, "head", ledger_head_json(&head), "consistency",
-                                 hashes_json(cproof, cn), "created_at", now);
+    json_t *hdr =
+        rc ? NULL
+           : json_pack("{s:s,s:{s:O,s:O,s:s},s:I,s:o,s:o,s:s}", "type", PACKAGE_TYPE, "instance", "name",
+                       json_object_get(self, "name"), "jurisdiction", json_object_get(self, "jurisdiction"),
+                       "public_key", pk, "since", (json_int_t)since, "head", ledger_head_json(&head),
+                       "consistency", hashes_json(cproof, cn), "created_at", now);
     char *line = hdr ? json_dumps(hdr, JSON_COMPACT) : NULL;
     json_decref(hdr);
     json_decref(self);
@@ -652,7 +661,8 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
     free(line);
     idx_set latest = {0};
     if (!rc)
-        rc = store_fed_ledger_latest(ctx->db, since, head.tree_size, published_types, latest_cb, &latest, err);
+        rc =
+            store_fed_ledger_latest(ctx->db, since, head.tree_size, published_types, latest_cb, &latest, err);
     publish_scan ps = {.ctx = ctx, .w = &w, .latest = &latest, .head = &head, .err = err};
     if (!rc) {
         rc = store_fed_ledger_scan(ctx->db, since, head.tree_size, published_types, publish_cb, &ps, err);
@@ -671,9 +681,10 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
     crypto_hash_sha256_final(&w.sha, digest);
     char dhex[2 * crypto_hash_sha256_BYTES + 1];
     sodium_bin2hex(dhex, sizeof dhex, digest, sizeof digest);
-    json_t *end = json_pack("{s:s,s:I,s:s}", "type", PACKAGE_END_TYPE, "items", (json_int_t)w.items, "sha256", dhex);
-    json_t *signed_part = json_pack("{s:s,s:I,s:s}", "type", PACKAGE_SIG_TYPE, "items", (json_int_t)w.items,
-                                    "sha256", dhex);
+    json_t *end =
+        json_pack("{s:s,s:I,s:s}", "type", PACKAGE_END_TYPE, "items", (json_int_t)w.items, "sha256", dhex);
+    json_t *signed_part =
+        json_pack("{s:s,s:I,s:s}", "type", PACKAGE_SIG_TYPE, "items", (json_int_t)w.items, "sha256", dhex);
     char *msg = signed_part ? ledger_canonical_json(signed_part) : NULL;
     json_decref(signed_part);
     if (!end || !msg) {
@@ -726,7 +737,8 @@ static int hashes_from_json(const json_t *a, merkle_hash *out, size_t *n)
         return -1;
     size_t i;
     json_t *v;
-    json_array_foreach(a, i, v) if (!json_is_string(v) || merkle_from_hex(json_string_value(v), &out[i])) return -1;
+    json_array_foreach(a, i,
+                       v) if (!json_is_string(v) || merkle_from_hex(json_string_value(v), &out[i])) return -1;
     *n = json_array_size(a);
     return 0;
 }
@@ -759,8 +771,9 @@ static const char *state_text(const json_t *state, const char *key)
 }
 
 /* Import one verified item. */
-static tj_status import_item(svc_ctx *ctx, const char *peer, int64_t idx, const json_t *entry, const char *body,
-                             const json_t *item, const char *canon, const char *now, pull_stats *st, tj_error *err)
+static tj_status import_item(svc_ctx *ctx, const char *peer, int64_t idx, const json_t *entry,
+                             const char *body, const json_t *item, const char *canon, const char *now,
+                             pull_stats *st, tj_error *err)
 {
     const char *type = inst_str(entry, "object_type"), *id = inst_str(entry, "object_id"),
                *kind = inst_str(entry, "kind"), *at = inst_str(entry, "at");
@@ -789,15 +802,16 @@ static tj_status import_item(svc_ctx *ctx, const char *peer, int64_t idx, const 
     if (!text)
         rc = nomem(err);
     else
-        rc = store_fed_object_put(ctx->db, peer, type, id, idx, status, category, region, text, extra_text, now, err);
+        rc = store_fed_object_put(ctx->db, peer, type, id, idx, status, category, region, text, extra_text,
+                                  now, err);
     free(extra_text);
     st->states++;
     return rc;
 }
 
-static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const json_t *hdr, const char *hdr_line,
-                               ssize_t hdr_len, const ledger_head *head, int64_t since, pull_stats *st,
-                               const char *now, tj_error *err)
+static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const json_t *hdr,
+                               const char *hdr_line, ssize_t hdr_len, const ledger_head *head, int64_t since,
+                               pull_stats *st, const char *now, tj_error *err)
 {
     const char *pname = inst_str(peer, "name");
     unsigned scopes = scopes_of(peer);
@@ -818,14 +832,16 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
             break;
         }
         if (n == 0) {
-            rc = REFUSE("the package ends without its signature line (truncated) / 数据包不完整（缺少签名行）");
+            rc = REFUSE(
+                "the package ends without its signature line (truncated) / 数据包不完整（缺少签名行）");
             break;
         }
         json_error_t je;
         json_t *item = json_loadb(line, (size_t)n, 0, &je);
         if (!json_is_object(item)) {
             json_decref(item);
-            rc = REFUSE("package line %lld is not JSON: %s / 数据包格式错误", (long long)st->items + 2, je.text);
+            rc = REFUSE("package line %lld is not JSON: %s / 数据包格式错误", (long long)st->items + 2,
+                        je.text);
             break;
         }
         if (inst_str(item, "type") && !strcmp(inst_str(item, "type"), PACKAGE_END_TYPE)) {
@@ -847,7 +863,8 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
         int64_t idx = (int64_t)json_integer_value(jidx);
         if (idx < since || idx >= head->tree_size || idx <= last_idx) {
             json_decref(item);
-            rc = REFUSE("item index %lld is outside the package's range [%lld, %lld) or out of order / 数据项序号越界",
+            rc = REFUSE("item index %lld is outside the package's range [%lld, %lld) or out of order / "
+                        "数据项序号越界",
                         (long long)idx, (long long)since, (long long)head->tree_size);
             break;
         }
@@ -856,9 +873,10 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
         merkle_leaf_hash(body, strlen(body), &leaf);
         if (!merkle_verify_inclusion(idx, head->tree_size, &leaf, proof, pn, &head->root)) {
             json_decref(item);
-            rc = REFUSE("tampered package: entry %lld is not in the peer's signed log (inclusion proof fails) / "
-                        "数据被篡改：条目不在对方签名日志中",
-                        (long long)idx);
+            rc = REFUSE(
+                "tampered package: entry %lld is not in the peer's signed log (inclusion proof fails) / "
+                "数据被篡改：条目不在对方签名日志中",
+                (long long)idx);
             break;
         }
         json_t *entry = json_loads(body, 0, NULL);
@@ -883,9 +901,10 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
             if (!canon || !want || strcmp(hex, want)) {
                 free(canon);
                 tj_error_clear(err);
-                rc = REFUSE("tampered package: the state of %s %s (entry %lld) does not match its ledger entry / "
-                            "数据被篡改：对象状态与台账不符",
-                            type, inst_str(entry, "object_id"), (long long)idx);
+                rc = REFUSE(
+                    "tampered package: the state of %s %s (entry %lld) does not match its ledger entry / "
+                    "数据被篡改：对象状态与台账不符",
+                    type, inst_str(entry, "object_id"), (long long)idx);
                 json_decref(entry);
                 json_decref(item);
                 break;
@@ -932,8 +951,8 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
     unsigned char pk[LEDGER_PK_SIZE];
     ledger_pk_from_hex(inst_str(peer, "public_key"), pk);
     if (!rc) {
-        json_t *sp = json_pack("{s:s,s:I,s:s}", "type", PACKAGE_SIG_TYPE, "items", (json_int_t)st->items, "sha256",
-                               dhex);
+        json_t *sp = json_pack("{s:s,s:I,s:s}", "type", PACKAGE_SIG_TYPE, "items", (json_int_t)st->items,
+                               "sha256", dhex);
         char *msg = sp ? ledger_canonical_json(sp) : NULL;
         json_decref(sp);
         unsigned char sig[crypto_sign_BYTES];
@@ -986,10 +1005,11 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
         rc = store_fed_peer_get(ctx->db, NULL, pk_hex, &peer, err);
     }
     if (!rc && !peer)
-        rc = tj_error_set(err, TJ_ERR_PERM, "package",
-                          "untrusted key: the package is signed by key %s (calling itself \"%.80s\"), which is not on "
-                          "the trust list / 不受信任的密钥：签名密钥未登记",
-                          pk_hex, inst_str(inst, "name") ? inst_str(inst, "name") : "?");
+        rc = tj_error_set(
+            err, TJ_ERR_PERM, "package",
+            "untrusted key: the package is signed by key %s (calling itself \"%.80s\"), which is not on "
+            "the trust list / 不受信任的密钥：签名密钥未登记",
+            pk_hex, inst_str(inst, "name") ? inst_str(inst, "name") : "?");
     if (!rc && peer_name && strcmp(peer_name, inst_str(peer, "name")))
         rc = tj_error_set(err, TJ_ERR_PERM, "package",
                           "untrusted key: the package is signed by the key of \"%s\", not of \"%s\" / "
@@ -1008,17 +1028,20 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
         rc = REFUSE("the package has no valid created_at / 数据包缺少生成时间");
     const char *last_pkg = peer ? inst_str(peer, "package_at") : NULL;
     if (!rc && last_pkg && strcmp(created, last_pkg) < 0)
-        rc = REFUSE("replayed old package: it was made at %s, before the last package accepted from %s (%s) / "
-                    "重放的旧数据包",
-                    created, inst_str(peer, "name"), last_pkg);
+        rc =
+            REFUSE("replayed old package: it was made at %s, before the last package accepted from %s (%s) / "
+                   "重放的旧数据包",
+                   created, inst_str(peer, "name"), last_pkg);
     json_t *js = json_object_get(hdr, "since");
-    if (!rc && (!json_is_integer(js) || (since = (int64_t)json_integer_value(js)) < 0 || since > head.tree_size))
+    if (!rc &&
+        (!json_is_integer(js) || (since = (int64_t)json_integer_value(js)) < 0 || since > head.tree_size))
         rc = REFUSE("the package's since is not an index within its head / since 无效");
     /* against what was seen from this peer before */
     int64_t seen = peer ? (int64_t)json_integer_value(json_object_get(peer, "head_size")) : 0;
     merkle_hash seen_root;
     if (!rc && seen > 0 && merkle_from_hex(inst_str(peer, "head_root") ?: "", &seen_root))
-        rc = tj_error_set(err, TJ_ERR_DB, "head_root", "the stored head of peer %s is damaged", inst_str(peer, "name"));
+        rc = tj_error_set(err, TJ_ERR_DB, "head_root", "the stored head of peer %s is damaged",
+                          inst_str(peer, "name"));
     if (!rc && seen > 0) {
         const char *seen_at = inst_str(peer, "head_signed_at") ?: "?";
         if (head.tree_size == seen && !memcmp(head.root.b, seen_root.b, MERKLE_HASH_SIZE) && since == seen)
@@ -1030,23 +1053,27 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
         else if (head.tree_size <= seen)
             rc = REFUSE("replayed old package: its head (size %lld, signed %s) is not newer than the head "
                         "already seen from %s (size %lld, signed %s) / 重放的旧数据包",
-                        (long long)head.tree_size, head.signed_at, inst_str(peer, "name"), (long long)seen, seen_at);
+                        (long long)head.tree_size, head.signed_at, inst_str(peer, "name"), (long long)seen,
+                        seen_at);
         else if (since != seen)
-            rc = REFUSE("the package starts at entry %lld but %lld entries of %s were already seen: pull with "
-                        "--since %lld / 数据包起点与已见日志不符",
-                        (long long)since, (long long)seen, inst_str(peer, "name"), (long long)seen);
+            rc =
+                REFUSE("the package starts at entry %lld but %lld entries of %s were already seen: pull with "
+                       "--since %lld / 数据包起点与已见日志不符",
+                       (long long)since, (long long)seen, inst_str(peer, "name"), (long long)seen);
         else {
             merkle_hash cp[MERKLE_MAX_PROOF];
             size_t cn = 0;
             if (hashes_from_json(json_object_get(hdr, "consistency"), cp, &cn) ||
                 !merkle_verify_consistency(seen, head.tree_size, &seen_root, &head.root, cp, cn))
-                rc = REFUSE("rewritten log: the peer's head of size %lld does not extend the head of size %lld "
-                            "it signed on %s (consistency proof fails) / 对方日志被改写：与先前树头不一致",
-                            (long long)head.tree_size, (long long)seen, seen_at);
+                rc = REFUSE(
+                    "rewritten log: the peer's head of size %lld does not extend the head of size %lld "
+                    "it signed on %s (consistency proof fails) / 对方日志被改写：与先前树头不一致",
+                    (long long)head.tree_size, (long long)seen, seen_at);
         }
     } else if (!rc && since != 0) {
-        rc = REFUSE("first pull from %s: the package must start at entry 0 (it starts at %lld) / 首次拉取须从 0 开始",
-                    inst_str(peer, "name"), (long long)since);
+        rc = REFUSE(
+            "first pull from %s: the package must start at entry 0 (it starts at %lld) / 首次拉取须从 0 开始",
+            inst_str(peer, "name"), (long long)since);
     }
     if (!rc && (rc = svc_begin(ctx, err)) == TJ_OK) {
         /* an empty package too: its signature, so that a replayed one cannot
@@ -1055,13 +1082,13 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
         char root_hex[65];
         merkle_to_hex(&head.root, root_hex);
         if (!rc && !up_to_date)
-            rc = store_fed_peer_advance(ctx->db, inst_str(peer, "name"), head.tree_size, root_hex, head.signed_at,
-                                        now, created, st.imported, err);
+            rc = store_fed_peer_advance(ctx->db, inst_str(peer, "name"), head.tree_size, root_hex,
+                                        head.signed_at, now, created, st.imported, err);
         else if (!rc)
             rc = store_fed_peer_touch(ctx->db, inst_str(peer, "name"), now, created, err);
         if (!rc)
-            rc = store_fed_pull_log(ctx->db, inst_str(peer, "name"), now, 1, up_to_date ? "up to date" : NULL, since,
-                                    head.tree_size, st.imported, source, err);
+            rc = store_fed_pull_log(ctx->db, inst_str(peer, "name"), now, 1, up_to_date ? "up to date" : NULL,
+                                    since, head.tree_size, st.imported, source, err);
         if (!rc)
             rc = svc_commit(ctx, err);
         else
@@ -1074,9 +1101,10 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
         utf8_trim(saved.message);
         tj_error e2;
         if (!svc_begin(ctx, &e2)) {
-            if (store_fed_pull_log(ctx->db, peer ? inst_str(peer, "name") : NULL, now, 0, saved.message, since,
-                                   hdr ? (int64_t)json_integer_value(json_object_get(json_object_get(hdr, "head"),
-                                                                                     "tree_size"))
+            if (store_fed_pull_log(ctx->db, peer ? inst_str(peer, "name") : NULL, now, 0, saved.message,
+                                   since,
+                                   hdr ? (int64_t)json_integer_value(
+                                             json_object_get(json_object_get(hdr, "head"), "tree_size"))
                                        : -1,
                                    0, source, &e2) ||
                 svc_commit(ctx, &e2))
@@ -1088,9 +1116,9 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
         return rc;
     }
     *summary = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "peer", inst_str(peer, "name"), "since",
-                         (json_int_t)since, "tree_size", (json_int_t)head.tree_size, "items", (json_int_t)st.items,
-                         "imported", (json_int_t)st.imported, "skipped", (json_int_t)st.skipped, "states",
-                         (json_int_t)st.states, "up_to_date", up_to_date);
+                         (json_int_t)since, "tree_size", (json_int_t)head.tree_size, "items",
+                         (json_int_t)st.items, "imported", (json_int_t)st.imported, "skipped",
+                         (json_int_t)st.skipped, "states", (json_int_t)st.states, "up_to_date", up_to_date);
     json_decref(hdr);
     json_decref(peer);
     return *summary ? TJ_OK : nomem(err);
@@ -1116,7 +1144,8 @@ static double age_seconds(const char *at, const char *now)
 static tj_status peer_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_error *err)
 {
     json_t *rows = NULL, *keys = json_array();
-    tj_status rc = keys ? store_fed_object_list(ctx->db, peer, "cert_key", NULL, 1000, 0, &rows, err) : nomem(err);
+    tj_status rc =
+        keys ? store_fed_object_list(ctx->db, peer, "cert_key", NULL, 1000, 0, &rows, err) : nomem(err);
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
@@ -1135,13 +1164,15 @@ static tj_status peer_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_e
     return *out ? TJ_OK : nomem(err);
 }
 
-tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *doc, json_t **report, tj_error *err)
+tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *doc, json_t **report,
+                               tj_error *err)
 {
     *report = NULL;
     if (doc)
         number = inst_str(json_object_get(doc, "label"), "number");
     if (!number)
-        return tj_error_set(err, TJ_ERR_INPUT, "label", "give a label number or a label document / 缺少标识编号");
+        return tj_error_set(err, TJ_ERR_INPUT, "label",
+                            "give a label number or a label document / 缺少标识编号");
     json_t *objs = NULL;
     tj_status rc = store_fed_object_get(ctx->db, "label", number, &objs, err);
     if (rc)
@@ -1149,13 +1180,14 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
     /* the peer: the one whose imported copy this is; with a document whose
      * ledger proof names a key, that key's peer */
     json_t *obj = NULL, *peer = NULL;
-    const char *proof_pk = inst_str(json_object_get(json_object_get(json_object_get(doc, "ledger"), "proof"), "head"),
-                                    "public_key");
+    const char *proof_pk = inst_str(
+        json_object_get(json_object_get(json_object_get(doc, "ledger"), "proof"), "head"), "public_key");
     if (proof_pk) {
         rc = store_fed_peer_get(ctx->db, NULL, proof_pk, &peer, err);
         size_t i;
         json_t *o;
-        json_array_foreach(objs, i, o) if (peer && !strcmp(inst_str(o, "peer"), inst_str(peer, "name"))) obj = o;
+        json_array_foreach(objs, i, o) if (peer && !strcmp(inst_str(o, "peer"), inst_str(peer, "name"))) obj =
+            o;
     } else if (json_array_size(objs)) {
         obj = json_array_get(objs, 0);
         rc = store_fed_peer_get(ctx->db, inst_str(obj, "peer"), NULL, &peer, err);
@@ -1165,16 +1197,18 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
         json_decref(objs);
         rc = svc_label_verify_number(ctx, number, report, err);
         if (rc == TJ_ERR_NOTFOUND)
-            return tj_error_set(err, TJ_ERR_NOTFOUND, "label",
-                                "label %s is neither this instance's nor in the data pulled from a trusted instance / "
-                                "本实例及受信任实例均无该标识",
-                                number);
+            return tj_error_set(
+                err, TJ_ERR_NOTFOUND, "label",
+                "label %s is neither this instance's nor in the data pulled from a trusted instance / "
+                "本实例及受信任实例均无该标识",
+                number);
         if (!rc) {
             json_t *self = NULL;
             store_fed_self_get(ctx->db, &self, err);
-            json_object_set_new(*report, "origin", json_pack("{s:b,s:O?,s:O?}", "local", 1, "instance",
-                                                             json_object_get(self, "name"), "jurisdiction",
-                                                             json_object_get(self, "jurisdiction")));
+            json_object_set_new(*report, "origin",
+                                json_pack("{s:b,s:O?,s:O?}", "local", 1, "instance",
+                                          json_object_get(self, "name"), "jurisdiction",
+                                          json_object_get(self, "jurisdiction")));
             json_decref(self);
         }
         return rc;
@@ -1199,7 +1233,8 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
          * verified log */
         built = json_loads(inst_str(extra, "document") ?: "null", 0, NULL);
         if (!json_is_object(built))
-            rc = tj_error_set(err, TJ_ERR_NOTFOUND, "label", "label %s was imported without its document", number);
+            rc = tj_error_set(err, TJ_ERR_NOTFOUND, "label", "label %s was imported without its document",
+                              number);
         json_t *hist = NULL;
         if (!rc)
             rc = store_fed_entry_history(ctx->db, inst_str(peer, "name"), "label", number, &hist, err);
@@ -1212,8 +1247,9 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
             char hex[65];
             merkle_leaf_hash(body, strlen(body), &leaf);
             merkle_to_hex(&leaf, hex);
-            json_object_set_new(built, "ledger", json_pack("{s:O,s:s,s:s}", "index", json_object_get(h, "idx"), "entry",
-                                                           body, "leaf_hash", hex));
+            json_object_set_new(built, "ledger",
+                                json_pack("{s:O,s:s,s:s}", "index", json_object_get(h, "idx"), "entry", body,
+                                          "leaf_hash", hex));
         }
         json_decref(hist);
         use = built;
@@ -1225,8 +1261,9 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
     /* the status: what the latest pull brought, not the document's snapshot */
     json_t *use_copy = rc ? NULL : json_deep_copy(use);
     if (use_copy && state)
-        json_object_set_new(use_copy, "status", json_pack("{s:O,s:O}", "status", json_object_get(state, "status"),
-                                                          "reason", json_object_get(state, "status_reason")));
+        json_object_set_new(use_copy, "status",
+                            json_pack("{s:O,s:O}", "status", json_object_get(state, "status"), "reason",
+                                      json_object_get(state, "status_reason")));
     if (!rc)
         rc = use_copy ? svc_label_verify_document(use_copy, keyring, pk, NULL, &rep, err) : nomem(err);
     json_decref(use_copy);
@@ -1240,23 +1277,26 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
         json_object_set_new(checks, "mode", json_string(doc ? "offline" : "federated"));
         if (!trusted) {
             json_object_set_new(rep, "ok", json_false());
-            json_array_append_new(json_object_get(rep, "problems"),
-                                  json_string("the issuing instance is not trusted for labels / 发证实例不受信任（标识）"));
+            json_array_append_new(
+                json_object_get(rep, "problems"),
+                json_string("the issuing instance is not trusted for labels / 发证实例不受信任（标识）"));
         }
         if (!obj) {
             json_object_set_new(rep, "ok", json_false());
-            json_array_append_new(json_object_get(rep, "problems"),
-                                  json_string("the label is not in the data pulled from its instance / 标识未在拉取的数据中"));
+            json_array_append_new(
+                json_object_get(rep, "problems"),
+                json_string("the label is not in the data pulled from its instance / 标识未在拉取的数据中"));
         }
-        json_object_set_new(rep, "origin", json_pack("{s:O,s:O,s:O}", "peer", json_object_get(peer, "name"),
-                                                     "jurisdiction", json_object_get(peer, "jurisdiction"),
-                                                     "public_key", json_object_get(peer, "public_key")));
+        json_object_set_new(rep, "origin",
+                            json_pack("{s:O,s:O,s:O}", "peer", json_object_get(peer, "name"), "jurisdiction",
+                                      json_object_get(peer, "jurisdiction"), "public_key",
+                                      json_object_get(peer, "public_key")));
         const char *pkg_at = inst_str(peer, "package_at");
         json_object_set_new(rep, "knowledge",
-                            json_pack("{s:s?,s:s?,s:O,s:O,s:f}", "last_pull_at", last, "package_created_at", pkg_at,
-                                      "head_size", json_object_get(peer, "head_size"), "head_signed_at",
-                                      json_object_get(peer, "head_signed_at"), "age_seconds",
-                                      age_seconds(pkg_at ? pkg_at : last, now)));
+                            json_pack("{s:s?,s:s?,s:O,s:O,s:f}", "last_pull_at", last, "package_created_at",
+                                      pkg_at, "head_size", json_object_get(peer, "head_size"),
+                                      "head_signed_at", json_object_get(peer, "head_signed_at"),
+                                      "age_seconds", age_seconds(pkg_at ? pkg_at : last, now)));
         *report = rep;
     }
     json_decref(objs);
@@ -1268,8 +1308,8 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
     return rc;
 }
 
-tj_status svc_fed_objects(svc_ctx *ctx, const char *peer, const char *object_type, const char *category, int limit,
-                          int offset, json_t **out, tj_error *err)
+tj_status svc_fed_objects(svc_ctx *ctx, const char *peer, const char *object_type, const char *category,
+                          int limit, int offset, json_t **out, tj_error *err)
 {
     if (!object_type || !type_scope(object_type))
         return tj_error_set(err, TJ_ERR_INPUT, "type",
@@ -1315,7 +1355,8 @@ tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *pr
             continue;
         for (int off = 0; !rc; off += 1000) {
             json_t *rows = NULL;
-            if ((rc = store_fed_object_list(ctx->db, inst_str(p, "name"), "rule_version", NULL, 1000, off, &rows, err)))
+            if ((rc = store_fed_object_list(ctx->db, inst_str(p, "name"), "rule_version", NULL, 1000, off,
+                                            &rows, err)))
                 break;
             size_t i;
             json_t *r;
@@ -1474,7 +1515,8 @@ tj_status svc_fed_factor_resolve(svc_ctx *ctx, const char *ref, json_t **out, tj
     rc = peer_factor(ctx, id, version, &best, &best_peer, err);
     if (!rc && !best)
         rc = tj_error_set(err, TJ_ERR_NOTFOUND, "factor",
-                          "no published factor %s here or at an instance trusted for factors / 本实例及受信任实例均无此因子",
+                          "no published factor %s here or at an instance trusted for factors / "
+                          "本实例及受信任实例均无此因子",
                           ref);
     if (!rc && !(*out = peer_factor_json(best, best_peer)))
         rc = nomem(err);
@@ -1502,7 +1544,8 @@ tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out
 {
     if (id_out)
         *id_out = NULL;
-    tj_status rc = svc_require(ctx, SVC_ROLE_OPERATOR | SVC_ROLE_REGULATOR, "record a mutual recognition", err);
+    tj_status rc =
+        svc_require(ctx, SVC_ROLE_OPERATOR | SVC_ROLE_REGULATOR, "record a mutual recognition", err);
     if (rc)
         return rc;
     if (!json_is_object(doc))
@@ -1512,7 +1555,8 @@ tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out
         return rc;
     const json_t *cw = json_object_get(doc, "crosswalk");
     if (cw && !json_is_array(cw))
-        return tj_error_set(err, TJ_ERR_INPUT, "crosswalk", "crosswalk is an array of {tanji_rule, foreign_rule, differences}");
+        return tj_error_set(err, TJ_ERR_INPUT, "crosswalk",
+                            "crosswalk is an array of {tanji_rule, foreign_rule, differences}");
     size_t i;
     json_t *c;
     json_array_foreach(cw, i, c)
@@ -1520,7 +1564,8 @@ tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out
         char path[64];
         snprintf(path, sizeof path, "crosswalk[%zu]", i);
         if (!inst_str(c, "tanji_rule") || !inst_str(c, "foreign_rule"))
-            return tj_error_set(err, TJ_ERR_INPUT, path, "each crosswalk entry names tanji_rule and foreign_rule");
+            return tj_error_set(err, TJ_ERR_INPUT, path,
+                                "each crosswalk entry names tanji_rule and foreign_rule");
         const json_t *d = json_object_get(c, "differences");
         if (d && !json_is_array(d) && !json_is_string(d))
             return tj_error_set(err, TJ_ERR_INPUT, path, "differences is a text or an array of texts");
@@ -1531,7 +1576,8 @@ tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out
             return tj_error_set(err, TJ_ERR_INPUT, lists[k], "%s is an array", lists[k]);
     const char *j = inst_str(doc, "jurisdiction");
     if (j && !svc_fed_jurisdiction_valid(j))
-        return tj_error_set(err, TJ_ERR_INPUT, "jurisdiction", "jurisdiction is a GB/T 2260 code, CN or an ISO country code");
+        return tj_error_set(err, TJ_ERR_INPUT, "jurisdiction",
+                            "jurisdiction is a GB/T 2260 code, CN or an ISO country code");
     char *id = svc_new_uuid();
     json_t *copy = json_deep_copy(doc);
     if (!id || !copy) {
@@ -1545,10 +1591,11 @@ tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out
     char now[INST_TIME_SIZE];
     inst_now(now);
     if (!text)
-        rc = tj_error_set(err, TJ_ERR_INPUT, NULL, "the record holds a value canonical JSON refuses (NaN, huge integer)");
+        rc = tj_error_set(err, TJ_ERR_INPUT, NULL,
+                          "the record holds a value canonical JSON refuses (NaN, huge integer)");
     if (!rc && !(rc = svc_begin(ctx, err))) {
-        rc = store_fed_recognition_insert(ctx->db, id, inst_str(doc, "scheme"), inst_str(doc, "partner"), text, now,
-                                          ctx->who.id, err);
+        rc = store_fed_recognition_insert(ctx->db, id, inst_str(doc, "scheme"), inst_str(doc, "partner"),
+                                          text, now, ctx->who.id, err);
         if (!rc)
             rc = svc_record(ctx, "recognition.add", "recognition", id, copy, copy, err);
         if (!rc)
@@ -1616,8 +1663,9 @@ tj_status svc_fed_recognitions_for_rule(svc_ctx *ctx, const char *rule_id, json_
             const char *at = strchr(rule_id, '@');
             size_t idn = at ? (size_t)(at - rule_id) : strlen(rule_id);
             if (!strcmp(tr, rule_id) || (n == idn && !strncmp(tr, rule_id, idn)))
-                json_array_append_new(res, json_pack("{s:O,s:O,s:O?,s:O?,s:O,s:O?}", "recognition", json_object_get(r, "id"),
-                                                     "scheme", json_object_get(r, "scheme"), "partner",
+                json_array_append_new(res, json_pack("{s:O,s:O,s:O?,s:O?,s:O,s:O?}", "recognition",
+                                                     json_object_get(r, "id"), "scheme",
+                                                     json_object_get(r, "scheme"), "partner",
                                                      json_object_get(r, "partner"), "jurisdiction",
                                                      json_object_get(r, "jurisdiction"), "foreign_rule",
                                                      json_object_get(c, "foreign_rule"), "differences",
@@ -1639,7 +1687,8 @@ tj_status svc_fed_footprint_recognitions(svc_ctx *ctx, const char *footprint_id,
         rc = svc_fed_recognitions_for_rule(ctx, rule, &list, err);
     else if (!rc)
         list = json_array();
-    if (!rc && !(*out = json_pack("{s:s,s:s?,s:o}", "footprint", footprint_id, "rule_id", rule, "accepted_under", list)))
+    if (!rc && !(*out = json_pack("{s:s,s:s?,s:o}", "footprint", footprint_id, "rule_id", rule,
+                                  "accepted_under", list)))
         rc = nomem(err);
     json_decref(fp);
     return rc;

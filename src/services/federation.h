@@ -63,7 +63,8 @@ tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *juris
  * name, jurisdiction, url, public_key, head, exported_at, signature}.
  * sign_head 1 (operator): sign a new tree head first when the log grew;
  * 0: the latest signed head (public data: anyone may have it). */
-tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_head, json_t **out, tj_error *err);
+tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_head, json_t **out,
+                                  tj_error *err);
 /* Check an identity file's signature (TJ_ERR_INPUT naming what is wrong). */
 tj_status svc_fed_identity_check(const json_t *doc, tj_error *err);
 

@@ -77,7 +77,8 @@ static tj_status fill_federated(svc_ctx *sctx, const char *id, int version, io_f
     const char *origin = json_string_value(json_object_get(fed, "origin"));
     const char *jur = json_string_value(json_object_get(fed, "peer_jurisdiction"));
     long long idx = (long long)json_integer_value(json_object_get(fed, "ledger_index"));
-    const char *nz = json_string_value(json_object_get(f, "name_zh")), *ne = json_string_value(json_object_get(f, "name_en"));
+    const char *nz = json_string_value(json_object_get(f, "name_zh"));
+    const char *ne = json_string_value(json_object_get(f, "name_en"));
     const char *doc = json_string_value(json_object_get(f, "source_doc"));
     const char *pub = json_string_value(json_object_get(f, "source_publisher"));
     const char *date = json_string_value(json_object_get(f, "source_date"));
@@ -99,8 +100,8 @@ static tj_status fill_federated(svc_ctx *sctx, const char *id, int version, io_f
     if (asprintf(&out->source, "%s%s%s%s%s [instance %s (%s), ledger entry %lld]", doc ? doc : "", pub ? "; " : "",
                  pub ? pub : "", date ? "; " : "", date ? date : "", origin ? origin : "?", jur ? jur : "?", idx) < 0)
         out->source = NULL;
-    if (asprintf(&out->note, "published by federated instance %s (%s), ledger entry %lld / 来自联邦实例 %s", origin ? origin : "?",
-                 jur ? jur : "?", idx, origin ? origin : "?") < 0)
+    if (asprintf(&out->note, "published by federated instance %s (%s), ledger entry %lld / 来自联邦实例 %s",
+                 origin ? origin : "?", jur ? jur : "?", idx, origin ? origin : "?") < 0)
         out->note = NULL;
     out->channel = CALC_CH_FOSSIL;
     out->inline_def = 0;

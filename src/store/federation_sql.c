@@ -27,7 +27,8 @@ static tj_status run(store_stmt *st, tj_error *err)
 
 /* Rows of st as JSON objects; spec lists the columns: a type letter (t
  * text, i integer) and the name, separated by spaces. */
-static tj_status rows(store_stmt *st, const char *const *names, const char *types, json_t **out, tj_error *err)
+static tj_status rows(store_stmt *st, const char *const *names, const char *types, json_t **out,
+                      tj_error *err)
 {
     json_t *a = json_array();
     if (!a)
@@ -58,7 +59,8 @@ static tj_status rows(store_stmt *st, const char *const *names, const char *type
 }
 
 /* The first row or NULL. */
-static tj_status one_row(store_stmt *st, const char *const *names, const char *types, json_t **out, tj_error *err)
+static tj_status one_row(store_stmt *st, const char *const *names, const char *types, json_t **out,
+                         tj_error *err)
 {
     json_t *a = NULL;
     tj_status rc = rows(st, names, types, &a, err);
@@ -72,8 +74,8 @@ tj_status store_fed_self_get(store_db *db, json_t **out, tj_error *err)
     static const char *const names[] = {"name", "jurisdiction", "url", "updated_at", NULL};
     store_stmt *st;
     *out = NULL;
-    tj_status rc = store_prepare_cached(db, "SELECT name, jurisdiction, url, updated_at FROM fed_self WHERE id = 1",
-                                        &st, err);
+    tj_status rc = store_prepare_cached(
+        db, "SELECT name, jurisdiction, url, updated_at FROM fed_self WHERE id = 1", &st, err);
     if (rc)
         return rc;
     rc = one_row(st, names, "tttt", out, err);
@@ -85,12 +87,13 @@ tj_status store_fed_self_put(store_db *db, const char *name, const char *jurisdi
                              const char *at, tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "INSERT INTO fed_self (id, name, jurisdiction, url, updated_at) "
-                                        "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = "
-                                        "excluded.name, jurisdiction = excluded.jurisdiction, url = excluded.url, "
-                                        "updated_at = excluded.updated_at",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "INSERT INTO fed_self (id, name, jurisdiction, url, updated_at) "
+                             "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = "
+                             "excluded.name, jurisdiction = excluded.jurisdiction, url = excluded.url, "
+                             "updated_at = excluded.updated_at",
+                             &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, name);
@@ -129,10 +132,11 @@ tj_status store_fed_peer_update(store_db *db, const char *name, const char *scop
                                 tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "UPDATE fed_peer SET scopes = COALESCE(?, scopes), url = COALESCE(?, url) "
-                                        "WHERE name = ?",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "UPDATE fed_peer SET scopes = COALESCE(?, scopes), url = COALESCE(?, url) "
+                             "WHERE name = ?",
+                             &st, err);
     if (rc)
         return rc;
     bind_opt(st, 1, scopes);
@@ -143,13 +147,13 @@ tj_status store_fed_peer_update(store_db *db, const char *name, const char *scop
     return rc;
 }
 
-#define PEER_COLS \
-    "name, jurisdiction, public_key, scopes, url, added_at, added_by, head_size, head_root, head_signed_at, " \
+#define PEER_COLS                                                                                            \
+    "name, jurisdiction, public_key, scopes, url, added_at, added_by, head_size, head_root, "                \
+    "head_signed_at, "                                                                                       \
     "last_pull_at, items, package_at"
-static const char *const peer_names[] = {"name",      "jurisdiction", "public_key", "scopes",
-                                         "url",       "added_at",     "added_by",   "head_size",
-                                         "head_root", "head_signed_at", "last_pull_at", "items",
-                                         "package_at", NULL};
+static const char *const peer_names[] = {
+    "name",      "jurisdiction", "public_key",     "scopes",       "url",   "added_at",   "added_by",
+    "head_size", "head_root",    "head_signed_at", "last_pull_at", "items", "package_at", NULL};
 static const char peer_types[] = "tttttttitttit";
 
 tj_status store_fed_peer_get(store_db *db, const char *name, const char *pk_hex, json_t **out, tj_error *err)
@@ -180,14 +184,15 @@ tj_status store_fed_peer_list(store_db *db, json_t **out, tj_error *err)
 }
 
 tj_status store_fed_peer_advance(store_db *db, const char *name, int64_t head_size, const char *root_hex,
-                                 const char *signed_at, const char *pulled_at, const char *package_at, int64_t items,
-                                 tj_error *err)
+                                 const char *signed_at, const char *pulled_at, const char *package_at,
+                                 int64_t items, tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "UPDATE fed_peer SET head_size = ?, head_root = ?, head_signed_at = ?, "
-                                        "last_pull_at = ?, package_at = ?, items = items + ? WHERE name = ?",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "UPDATE fed_peer SET head_size = ?, head_root = ?, head_signed_at = ?, "
+                             "last_pull_at = ?, package_at = ?, items = items + ? WHERE name = ?",
+                             &st, err);
     if (rc)
         return rc;
     store_bind_int64(st, 1, head_size);
@@ -206,8 +211,8 @@ tj_status store_fed_peer_touch(store_db *db, const char *name, const char *pulle
                                tj_error *err)
 {
     store_stmt *st;
-    tj_status rc =
-        store_prepare_cached(db, "UPDATE fed_peer SET last_pull_at = ?, package_at = ? WHERE name = ?", &st, err);
+    tj_status rc = store_prepare_cached(
+        db, "UPDATE fed_peer SET last_pull_at = ?, package_at = ? WHERE name = ?", &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, pulled_at);
@@ -223,10 +228,11 @@ tj_status store_fed_entry_put(store_db *db, const char *peer, int64_t idx, const
                               tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "INSERT INTO fed_entry (peer, idx, object_type, object_id, kind, at, body) "
-                                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer, idx) DO NOTHING",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "INSERT INTO fed_entry (peer, idx, object_type, object_id, kind, at, body) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer, idx) DO NOTHING",
+                             &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, peer);
@@ -241,22 +247,26 @@ tj_status store_fed_entry_put(store_db *db, const char *peer, int64_t idx, const
     return rc;
 }
 
-tj_status store_fed_entry_history(store_db *db, const char *peer, const char *object_type, const char *object_id,
-                                  json_t **out, tj_error *err)
+tj_status store_fed_entry_history(store_db *db, const char *peer, const char *object_type,
+                                  const char *object_id, json_t **out, tj_error *err)
 {
     static const char *const names[] = {"peer", "idx", "kind", "at", "body", NULL};
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "SELECT peer, idx, kind, at, body FROM fed_entry WHERE object_type = ? AND "
-                                        "object_id = ? AND (CAST(? AS TEXT) IS NULL OR peer = ?) ORDER BY peer, idx",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "SELECT peer, idx, kind, at, body FROM fed_entry WHERE object_type = ? AND "
+                             "object_id = ? AND (CAST(? AS TEXT) IS NULL OR peer = ?) ORDER BY peer, idx",
+                             &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, object_type);
     store_bind_text(st, 2, object_id);
     bind_opt(st, 3, peer);
     bind_opt(st, 4, peer);
-    rc = rows(st, names, "titt" "t", out, err);
+    rc = rows(st, names,
+              "titt"
+              "t",
+              out, err);
     store_finalize(st);
     return rc;
 }
@@ -269,7 +279,8 @@ tj_status store_fed_object_put(store_db *db, const char *peer, const char *objec
     tj_status rc = store_prepare_cached(
         db,
         "INSERT INTO fed_object (peer, object_type, object_id, idx, status, category, region, state, extra, "
-        "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer, object_type, object_id) DO UPDATE "
+        "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (peer, object_type, object_id) DO "
+        "UPDATE "
         "SET idx = excluded.idx, status = excluded.status, category = excluded.category, region = "
         "excluded.region, state = excluded.state, extra = COALESCE(excluded.extra, fed_object.extra), "
         "imported_at = excluded.imported_at WHERE excluded.idx > fed_object.idx",
@@ -292,9 +303,9 @@ tj_status store_fed_object_put(store_db *db, const char *peer, const char *objec
 }
 
 #define OBJ_COLS "peer, object_type, object_id, idx, status, category, region, state, extra, imported_at"
-static const char *const obj_names[] = {"peer",   "object_type", "object_id", "idx",   "status",
-                                        "category", "region",    "state",     "extra", "imported_at",
-                                        NULL};
+static const char *const obj_names[] = {"peer",   "object_type", "object_id", "idx",
+                                        "status", "category",    "region",    "state",
+                                        "extra",  "imported_at", NULL};
 static const char obj_types[] = "tttitttttt";
 
 tj_status store_fed_object_get(store_db *db, const char *object_type, const char *object_id, json_t **out,
@@ -302,7 +313,8 @@ tj_status store_fed_object_get(store_db *db, const char *object_type, const char
 {
     store_stmt *st;
     tj_status rc = store_prepare_cached(
-        db, "SELECT " OBJ_COLS " FROM fed_object WHERE object_type = ? AND object_id = ? ORDER BY peer", &st, err);
+        db, "SELECT " OBJ_COLS " FROM fed_object WHERE object_type = ? AND object_id = ? ORDER BY peer", &st,
+        err);
     if (rc)
         return rc;
     store_bind_text(st, 1, object_type);
@@ -316,11 +328,12 @@ tj_status store_fed_object_list(store_db *db, const char *peer, const char *obje
                                 int limit, int offset, json_t **out, tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "SELECT " OBJ_COLS " FROM fed_object WHERE object_type = ? AND (CAST(? AS TEXT) IS NULL "
-                                        "OR peer = ?) AND (CAST(? AS TEXT) IS NULL OR category = ?) ORDER BY object_id, peer "
-                                        "LIMIT ? OFFSET ?",
-                                        &st, err);
+    tj_status rc = store_prepare_cached(
+        db,
+        "SELECT " OBJ_COLS " FROM fed_object WHERE object_type = ? AND (CAST(? AS TEXT) IS NULL "
+        "OR peer = ?) AND (CAST(? AS TEXT) IS NULL OR category = ?) ORDER BY object_id, peer "
+        "LIMIT ? OFFSET ?",
+        &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, object_type);
@@ -336,13 +349,15 @@ tj_status store_fed_object_list(store_db *db, const char *peer, const char *obje
 }
 
 tj_status store_fed_pull_log(store_db *db, const char *peer, const char *at, int ok, const char *reason,
-                             int64_t since, int64_t head_size, int64_t items, const char *source, tj_error *err)
+                             int64_t since, int64_t head_size, int64_t items, const char *source,
+                             tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "INSERT INTO fed_pull (peer, at, ok, reason, since, head_size, items, source) "
-                                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "INSERT INTO fed_pull (peer, at, ok, reason, since, head_size, items, source) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             &st, err);
     if (rc)
         return rc;
     bind_opt(st, 1, peer);
@@ -360,13 +375,14 @@ tj_status store_fed_pull_log(store_db *db, const char *peer, const char *at, int
 
 tj_status store_fed_pull_list(store_db *db, const char *peer, int limit, json_t **out, tj_error *err)
 {
-    static const char *const names[] = {"seq", "peer", "at", "ok", "reason", "since", "head_size", "items",
-                                        "source", NULL};
+    static const char *const names[] = {"seq",   "peer",      "at",    "ok",     "reason",
+                                        "since", "head_size", "items", "source", NULL};
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "SELECT seq, peer, at, ok, reason, since, head_size, items, source FROM "
-                                        "fed_pull WHERE (CAST(? AS TEXT) IS NULL OR peer = ?) ORDER BY seq DESC LIMIT ?",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "SELECT seq, peer, at, ok, reason, since, head_size, items, source FROM "
+                             "fed_pull WHERE (CAST(? AS TEXT) IS NULL OR peer = ?) ORDER BY seq DESC LIMIT ?",
+                             &st, err);
     if (rc)
         return rc;
     bind_opt(st, 1, peer);
@@ -381,10 +397,11 @@ tj_status store_fed_recognition_insert(store_db *db, const char *id, const char 
                                        const char *document, const char *at, const char *by, tj_error *err)
 {
     store_stmt *st;
-    tj_status rc = store_prepare_cached(db,
-                                        "INSERT INTO fed_recognition (id, scheme, partner, document, created_at, "
-                                        "created_by) VALUES (?, ?, ?, ?, ?, ?)",
-                                        &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "INSERT INTO fed_recognition (id, scheme, partner, document, created_at, "
+                             "created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                             &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, id);
@@ -400,7 +417,8 @@ tj_status store_fed_recognition_insert(store_db *db, const char *id, const char 
 
 tj_status store_fed_recognition_list(store_db *db, json_t **out, tj_error *err)
 {
-    static const char *const names[] = {"id", "scheme", "partner", "document", "created_at", "created_by", NULL};
+    static const char *const names[] = {"id",         "scheme",     "partner", "document",
+                                        "created_at", "created_by", NULL};
     store_stmt *st;
     tj_status rc = store_prepare_cached(db,
                                         "SELECT id, scheme, partner, document, created_at, created_by FROM "
@@ -424,7 +442,8 @@ static char *scan_sql(const char *cols, const char *const *types, const char *ta
     char *sql = malloc(len);
     if (!sql)
         return NULL;
-    int w = snprintf(sql, len, "SELECT %s FROM ledger_entry WHERE idx >= ? AND idx < ? AND object_type IN (", cols);
+    int w = snprintf(sql, len, "SELECT %s FROM ledger_entry WHERE idx >= ? AND idx < ? AND object_type IN (",
+                     cols);
     for (size_t i = 0; i < n; i++)
         w += snprintf(sql + w, len - (size_t)w, i ? ", ?" : "?");
     snprintf(sql + w, len - (size_t)w, ") %s", tail);
@@ -445,7 +464,8 @@ tj_status store_fed_ledger_scan(store_db *db, int64_t from, int64_t to, const ch
     /* In pages by index, so that a large log is not one result set held in
      * memory (libpq reads a whole result). */
     const int64_t page = 5000;
-    char *sql = scan_sql("idx, object_type, object_id, kind, state_digest, body", types, "ORDER BY idx LIMIT ?");
+    char *sql =
+        scan_sql("idx, object_type, object_id, kind, state_digest, body", types, "ORDER BY idx LIMIT ?");
     if (!sql)
         return nomem(err);
     store_stmt *st = NULL;

@@ -37,8 +37,8 @@ tj_status store_fed_peer_list(store_db *db, json_t **out, tj_error *err);
 /* Record the head a pull verified, the time of the pull and the (signed)
  * creation time of the package. */
 tj_status store_fed_peer_advance(store_db *db, const char *name, int64_t head_size, const char *root_hex,
-                                 const char *signed_at, const char *pulled_at, const char *package_at, int64_t items,
-                                 tj_error *err);
+                                 const char *signed_at, const char *pulled_at, const char *package_at,
+                                 int64_t items, tj_error *err);
 /* Record only the times of a pull that found nothing new. */
 tj_status store_fed_peer_touch(store_db *db, const char *name, const char *pulled_at, const char *package_at,
                                tj_error *err);
@@ -49,8 +49,8 @@ tj_status store_fed_entry_put(store_db *db, const char *peer, int64_t idx, const
                               tj_error *err);
 /* The entries of one object of a peer (or of every peer: peer NULL), index order:
  * [{peer, idx, kind, at, body}]. */
-tj_status store_fed_entry_history(store_db *db, const char *peer, const char *object_type, const char *object_id,
-                                  json_t **out, tj_error *err);
+tj_status store_fed_entry_history(store_db *db, const char *peer, const char *object_type,
+                                  const char *object_id, json_t **out, tj_error *err);
 /* An imported object's latest state (replaced only by a later index). */
 tj_status store_fed_object_put(store_db *db, const char *peer, const char *object_type, const char *object_id,
                                int64_t idx, const char *status, const char *category, const char *region,
@@ -67,7 +67,8 @@ tj_status store_fed_object_list(store_db *db, const char *peer, const char *obje
 
 /* The pull log. */
 tj_status store_fed_pull_log(store_db *db, const char *peer, const char *at, int ok, const char *reason,
-                             int64_t since, int64_t head_size, int64_t items, const char *source, tj_error *err);
+                             int64_t since, int64_t head_size, int64_t items, const char *source,
+                             tj_error *err);
 tj_status store_fed_pull_list(store_db *db, const char *peer, int limit, json_t **out, tj_error *err);
 
 /* Recognition records: {id, scheme, partner, document (text), created_at, created_by}. */
