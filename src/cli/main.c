@@ -34,6 +34,7 @@ static const command commands[] = {
     {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
     {"declare", cmd_declare, "battery footprint declarations (MIIT, EU) and CBAM communication", "电池碳足迹申报（工信部、欧盟）与 CBAM 通报"},
+    {"federation", cmd_federation, "federation: identity, trust, signed packages, pulls, recognition", "联邦互认：实例身份、信任、签名数据包、拉取、互认"},
 };
 
 static void usage(FILE *out)

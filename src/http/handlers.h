@@ -108,6 +108,14 @@ H(h_declare_battery);
 H(h_declare_cbam);
 H(h_declaration_list);
 H(h_declaration_get);
+/* federation */
+H(h_fed_identity);
+H(h_fed_package);
+H(h_fed_peers);
+H(h_fed_objects);
+H(h_fed_label_verify);
+H(h_fed_recognitions);
+H(h_fed_footprint_recognitions);
 #undef H
 
 #endif

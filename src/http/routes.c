@@ -128,5 +128,15 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/declarations/cbam", h_declare_cbam, HTTP_AUTH, "CBAM embedded emissions and exporter communication"},
     {"GET", "/api/v1/declarations", h_declaration_list, HTTP_AUTH, "saved declarations"},
     {"GET", "/api/v1/declarations/{id}", h_declaration_get, HTTP_AUTH, "a saved declaration with its input"},
+    /* federation */
+    {"GET", "/api/v1/federation/identity", h_fed_identity, HTTP_PUBLIC, "this instance's signed identity"},
+    {"GET", "/api/v1/federation/package", h_fed_package, HTTP_PUBLIC, "a signed data package from ledger index since"},
+    {"GET", "/api/v1/federation/peers", h_fed_peers, HTTP_PUBLIC, "the trust list and what was last seen from each peer"},
+    {"GET", "/api/v1/federation/objects", h_fed_objects, HTTP_PUBLIC, "objects imported from peers"},
+    {"GET", "/api/v1/federation/labels/{number}/verify", h_fed_label_verify, HTTP_PUBLIC,
+     "verify a label issued by another instance"},
+    {"GET", "/api/v1/federation/recognitions", h_fed_recognitions, HTTP_PUBLIC, "mutual recognition records"},
+    {"GET", "/api/v1/federation/footprints/{id}/recognitions", h_fed_footprint_recognitions, HTTP_AUTH,
+     "the recognitions under which a footprint may be accepted"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
