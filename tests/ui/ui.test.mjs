@@ -1,0 +1,367 @@
+// The web UI in a real browser: playwright-core driving Debian's chromium
+// (headless, --no-sandbox, no background networking; never a downloaded
+// browser) against a real `tanji serve` on SQLite.
+//  - each role logs in through the login page;
+//  - an enterprise uploads a workbook, calculates with a progress bar and
+//    sees its results (then, where the institutions' routes exist: applies,
+//    the body issues, the label is verified by an anonymous 360 px phone);
+//  - every page in zh-CN and English: no untranslated key, axe-core with no
+//    serious or critical violation, a screenshot under the build directory;
+//  - an enterprise's pages never show another enterprise's model names.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { startServer, seed, req, uniq, SRC } from '../api/lib.mjs';
+import * as inst from './institutions.mjs';
+
+const require = createRequire(resolve(SRC, 'package.json'));
+const { chromium } = require('playwright-core');
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const SHOTS = join(process.env.TJ_BINARY_DIR || 'build', 'ui-screenshots');
+const CHROMIUM = process.env.TJ_CHROMIUM || '/usr/bin/chromium';
+
+let srv, P, browser, tmp, book;
+const figures = {};
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'tanji-ui-'));
+  mkdirSync(SHOTS, { recursive: true });
+  srv = await startServer({ set: { web_root: resolve(SRC, 'web'), vendor_dir: resolve(SRC, 'node_modules'), job_workers: 1 } });
+  P = await seed(srv);
+  // the workbook: the aluminium example's CSV sheets in one .xlsx (tests/tools/csv2xlsx)
+  const E = join(SRC, 'examples/activity/electrolytic_aluminium');
+  const c2x = process.env.TJ_CSV2XLSX || join(process.env.TJ_BINARY_DIR || 'build', 'tests/csv2xlsx');
+  book = join(tmp, 'aluminium.xlsx');
+  execFileSync(c2x, [book, ...['bom', 'energy', 'transport', 'waste'].map((k) => `${k}=${E}/${k}.csv`), `factors=${E}/factors-example.csv`]);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-default-apps', '--no-first-run', '--disable-dev-shm-usage', '--metrics-recording-only', '--disable-domain-reliability'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  if (Object.keys(figures).length) console.log('# ui figures ' + JSON.stringify(figures));
+});
+
+function raw(text) {
+  const u = new URL(srv.base);
+  return new Promise((res, rej) => {
+    const s = net.connect(Number(u.port), u.hostname, () => s.end(text));
+    let out = '';
+    s.on('data', (d) => { out += d; });
+    s.on('end', () => res(out));
+    s.on('error', rej);
+  });
+}
+
+async function newPage(opts = {}) {
+  // bypassCSP only so that the test can inject axe-core; the pages run under the server's CSP otherwise
+  const ctx = await browser.newContext({ bypassCSP: true, locale: 'zh-CN', ...opts });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => { page.__errors = (page.__errors || []).concat(String(e)); });
+  return page;
+}
+
+async function ready(page) {
+  await page.waitForFunction(() => document.body.dataset.ready && !document.querySelector('main [role="status"]')?.textContent?.match(/加载中|Loading/));
+  // charts are drawn after the page: wait until the canvases exist
+  await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((c) => c.querySelector('canvas') || c.querySelector('.msg')), null, { timeout: 10000 });
+}
+
+async function go(page, path) {
+  const t0 = Date.now();
+  await page.goto(srv.base + path);
+  await ready(page);
+  if (process.env.TJ_UI_VERBOSE) console.log(`# ${path} ${Date.now() - t0} ms`);
+}
+
+async function loginAs(page, who) {
+  await page.goto(srv.base + '/login');
+  await ready(page);
+  await page.fill('input[name=name]', who.name);
+  await page.fill('input[name=password]', who.password);
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => location.pathname !== '/login' && document.querySelector('#who button'));
+  await ready(page);
+}
+
+async function setLang(page, l) {
+  const cur = await page.evaluate(() => localStorage.getItem('tanji.lang') || 'zh');
+  if (cur !== l) {
+    await page.click('#lang');
+    await ready(page);
+  }
+}
+
+// no untranslated key, no script error, no serious/critical axe violation; a screenshot
+async function translated(page, name) {
+  const missing = await page.evaluate(() => window.__tanji.missingKeys());
+  assert.deepEqual(missing, [], `${name}: untranslated keys`);
+  const text = await page.evaluate(() => document.body.innerText + ' ' + [...document.querySelectorAll('[aria-label],[alt],[placeholder],title')].map((e) => e.getAttribute('aria-label') || e.getAttribute('alt') || e.getAttribute('placeholder') || e.textContent).join(' '));
+  assert.ok(!text.includes('⟦'), `${name}: a key shown untranslated`);
+  assert.deepEqual(page.__errors || [], [], `${name}: script errors`);
+}
+
+async function audit(page, name) {
+  await translated(page, name);
+  const t0 = Date.now();
+  await page.evaluate(AXE);
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }));
+  const bad = res.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`), [], `${name}: accessibility`);
+  assert.deepEqual(page.__errors || [], [], `${name}: script errors`);
+  const t1 = Date.now();
+  await page.screenshot({ path: join(SHOTS, name.replace(/[^a-z0-9_-]+/gi, '_') + '.png'), fullPage: true });
+  if (process.env.TJ_UI_VERBOSE) console.log(`# audit ${name}: axe ${t1 - t0} ms, screenshot ${Date.now() - t1} ms`);
+}
+
+// both languages: no untranslated key; axe and a screenshot once (zh-CN) unless full
+async function auditBoth(page, path, name, { full = false } = {}) {
+  await go(page, path);
+  for (const l of ['zh', 'en']) {
+    await setLang(page, l);
+    if (l === 'zh' || full) await audit(page, `${name}-${l}`);
+    else await translated(page, `${name}-${l}`);
+  }
+  await setLang(page, 'zh');
+}
+
+let modelId, footprintId, labelNumber;
+
+test.only('enterprise: log in, upload a workbook, edit, calculate with progress, results', async () => {
+  const page = await newPage();
+  const mark = (what) => process.env.TJ_UI_VERBOSE && console.log(`# ${what} ${Date.now() - T0} ms`);
+  const T0 = Date.now();
+  await loginAs(page, P.users.alice);
+  mark('login');
+  await go(page, '/workspace');
+  mark('workspace');
+  await page.setInputFiles('input[name=file]', book);
+  await page.fill('#upload-form input[name=name]', 'alice-aluminium-model');
+  await page.fill('#upload-form input[name=product_zh]', '电解铝');
+  await page.fill('#upload-form input[name=product_en]', 'Primary aluminium');
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForURL(/\/workspace\/models\//);
+  await ready(page);
+  modelId = page.url().split('/').pop();
+  mark('uploaded');
+  assert.match(await page.textContent('h1'), /alice-aluminium-model/);
+  // edit an amount in the form and save: the revision grows
+  const first = page.locator('input.amount').first();
+  await first.fill(String(Number(await first.inputValue()) * 2));
+  await page.click('form.card button[type=submit] >> nth=0');
+  await page.waitForSelector('.msg.ok');
+  const m = await req(srv, 'GET', `/models/${modelId}`, { token: P.users.alice.token });
+  assert.equal(m.body.revision, 2, 'the form saved a new revision');
+  mark('saved');
+  // calculate: a progress bar, then the results page
+  await page.fill('input[name=mc]', '200');
+  await page.click('button[name=go]');
+  await page.waitForSelector('progress');
+  const tc = Date.now();
+  await page.waitForURL(/\/workspace\/footprints\//, { timeout: 30000 });
+  figures.calc_ms = Date.now() - tc;
+  await ready(page);
+  footprintId = page.url().split('/').pop();
+  mark('results');
+  const total = await page.textContent('#fp-total');
+  assert.match(total, /kg CO2e/);
+  assert.ok(await page.locator('.chart canvas').count() >= 3, 'stage, hotspot, Sankey and Monte Carlo charts');
+  await audit(page, 'workspace-footprint-zh');
+  await page.context().close();
+});
+
+test('institutions: application, decision, issued label (when the routes exist)', async (t) => {
+  const have = await inst.available(srv);
+  if (!have) { t.skip('the institutions\' HTTP routes are not in this build'); return; }
+  labelNumber = await inst.issue(srv, P, footprintId, async (appId, steps) => {
+    // the enterprise applies in the UI
+    const page = await newPage();
+    await loginAs(page, P.users.alice);
+    await go(page, '/workspace/footprints/' + footprintId);
+    await page.click('#apply-form button[type=submit]');
+    await page.waitForSelector('.msg.ok, .msg.error');
+    const ok = await page.locator('.msg.ok').count();
+    assert.ok(ok, 'applied: ' + (await page.textContent('main .msg')));
+    await page.context().close();
+    // the body takes each step in its desk
+    const desk = await newPage();
+    await loginAs(desk, P.users.ver);
+    await go(desk, '/desk/cert');
+    await audit(desk, 'certdesk-queue-zh');
+    const link = desk.locator('main table a').first();
+    await link.click();
+    await ready(desk);
+    for (const step of steps) {
+      if (step.evidence) {
+        await desk.setInputFiles('#evidence-form input[type=file]', { name: step.action + '.txt', mimeType: 'text/plain', buffer: Buffer.from('evidence of ' + step.action) });
+        await desk.click('#evidence-form button[type=submit]');
+        await ready(desk);
+      }
+      await desk.selectOption('#step-form select[name=action]', step.action);
+      await desk.click('#step-form button[type=submit]');
+      await ready(desk);
+      assert.equal(await desk.locator('main .msg.error').count(), 0, step.action + ': ' + (await desk.locator('main .msg.error').allTextContents()).join(' '));
+    }
+    await audit(desk, 'certdesk-application-zh');
+    await desk.context().close();
+  });
+  assert.ok(labelNumber, 'a label was issued');
+});
+
+test('the label page on an anonymous 360 px phone: value, status, signature and inclusion checked in the browser', async (t) => {
+  if (!labelNumber) { t.skip('no label issued (the institutions\' routes are not in this build)'); return; }
+  const page = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const t0 = Date.now();
+  await page.goto(srv.base + '/labels/' + encodeURIComponent(labelNumber));
+  await page.waitForSelector('ul.checks li:nth-child(4)');
+  figures.label_page_ms = Date.now() - t0;
+  await ready(page);
+  assert.ok(figures.label_page_ms < 1000, `the label page took ${figures.label_page_ms} ms`);
+  const text = await page.textContent('main');
+  assert.match(text, new RegExp(labelNumber));
+  assert.match(await page.textContent('#label-value'), /kg CO₂e/);
+  const checks = await page.locator('ul.checks li').allTextContents();
+  assert.ok(checks.some((c) => /Ed25519/.test(c) && /通过/.test(c)), 'signature checked: ' + checks.join(' | '));
+  // no horizontal scrolling at 360 px
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 361), 'fits 360 px');
+  await audit(page, 'label-phone-zh');
+  await setLang(page, 'en');
+  await audit(page, 'label-phone-en');
+  // the QR target (/api/v1/public/labels/N) opens this page in a browser
+  await page.goto(srv.base + '/api/v1/public/labels/' + encodeURIComponent(labelNumber));
+  await page.waitForSelector('ul.checks li');
+  await page.context().close();
+});
+
+test.only('every page, both languages: translated, accessible, screenshots', async () => {
+  const anon = await newPage();
+  for (const [path, name] of [['/', 'home'], ['/login', 'login'], ['/registry', 'registry'], ['/factors', 'factors'], ['/ledger', 'ledger'], ['/labels/CN-000000-2026-000000', 'label-missing']])
+    await auditBoth(anon, path, name);
+  // a factor's page (one is published by the factor desk test below, or any)
+  await anon.context().close();
+  const roles = [
+    ['alice', [['/workspace', 'workspace'], [`/workspace/models/${modelId}`, 'workspace-model'], [`/workspace/footprints/${footprintId}`, 'workspace-footprint'],
+      ['/workspace/labels', 'workspace-labels'], ['/workspace/disclosure', 'workspace-disclosure'], ['/workspace/partners', 'workspace-partners'], ['/ledger', 'ledger-enterprise']]],
+    ['sub', [['/desk/factors', 'factordesk-submitter']]],
+    ['rev', [['/desk/factors', 'factordesk-expert']]],
+    ['ver', [['/desk/cert', 'certdesk']]],
+    ['reg', [['/desk/regulator', 'regdesk'], ['/desk/factors', 'factordesk-regulator']]],
+  ];
+  for (const [who, pages] of roles) {
+    const page = await newPage();
+    await loginAs(page, P.users[who]);
+    for (const [path, name] of pages) await auditBoth(page, path, name);
+    await page.context().close();
+  }
+});
+
+test('factor desk: a submitter submits, an expert reviews and approves, the regulator publishes, the public finds it', async () => {
+  const nameZh = uniq('界面因子');
+  const sub = await newPage();
+  await loginAs(sub, P.users.sub);
+  await go(sub, '/desk/factors');
+  for (const [n, v] of [['name_zh', nameZh], ['name_en', 'UI factor'], ['category', 'test'], ['unit', 'kg'], ['value', '2.5'], ['region', 'CN'], ['ref_year', '2024'], ['source_doc', 'UI test document'], ['evidence', 'report.pdf']])
+    await sub.fill(`#factor-form input[name=${n}]`, v);
+  await sub.click('#factor-form button[type=submit]');
+  await ready(sub);
+  assert.match(await sub.textContent('main'), new RegExp(nameZh));
+  await sub.context().close();
+  for (const [who, actions] of [['rev', ['开始评审', '批准']], ['reg', ['发布']]]) {
+    const page = await newPage();
+    await loginAs(page, P.users[who]);
+    for (const a of actions) {
+      await go(page, '/desk/factors');
+      const row = page.locator('tr', { hasText: nameZh });
+      await row.getByRole('button', { name: a }).click();
+      await ready(page);
+    }
+    await page.context().close();
+  }
+  const anon = await newPage();
+  await go(anon, '/factors?q=' + encodeURIComponent(nameZh));
+  await anon.locator('main table a', { hasText: nameZh }).click();
+  await ready(anon);
+  assert.match(await anon.textContent('main'), /已发布/);
+  assert.ok((await anon.locator('main table').first().locator('tbody tr').count()) >= 4, 'the workflow history');
+  await auditBoth(anon, new URL(anon.url()).pathname, 'factor-detail');
+  await anon.context().close();
+});
+
+test('ledger explorer: the signed head and an inclusion proof are checked in the browser', async () => {
+  await new Promise((r) => setTimeout(r, 1200)); // the server signs a head every second (head_interval 1)
+  const page = await newPage();
+  await loginAs(page, P.users.alice);
+  await go(page, `/ledger?object_type=footprint&object_id=${footprintId}`);
+  assert.match(await page.textContent('#head-check'), /通过/);
+  await page.click('main form.grid button[type=submit]');
+  await page.waitForSelector('main table button');
+  await page.locator('main table button').first().click();
+  await page.waitForSelector('#proof-result');
+  assert.match(await page.textContent('#proof-result'), /包含在已签名的账本中/);
+  await audit(page, 'ledger-proof-zh');
+  await page.context().close();
+});
+
+test('an enterprise never sees another enterprise\'s private model names', async () => {
+  const secret = uniq('bob-secret-model');
+  const r = await req(srv, 'POST', '/models/from-sheets?' + new URLSearchParams({ name: secret, product_zh: secret + '-产品', unit: 't' }),
+    { token: P.users.bob.token, body: readFileSync(book), type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+  assert.equal(r.status, 201, r.text);
+  const j = await req(srv, 'POST', '/calculations', { token: P.users.bob.token, json: { model_id: r.body.id, save: true } });
+  assert.equal(j.status, 202);
+  const page = await newPage();
+  const seen = [];
+  page.on('response', async (res) => { if (res.url().includes('/api/')) seen.push(await res.text().catch(() => '')); });
+  await loginAs(page, P.users.alice);
+  for (const path of ['/', '/workspace', `/workspace/models/${r.body.id}`, '/workspace/labels', '/workspace/disclosure', '/workspace/partners', '/registry', '/ledger', '/factors'])
+    await go(page, path).catch(() => {});
+  for (const path of ['/workspace', '/workspace/disclosure']) {
+    await go(page, path);
+    assert.ok(!(await page.content()).includes(secret), `${path} shows ${secret}`);
+  }
+  assert.ok(!seen.some((b) => b.includes(secret)), 'no API answer to alice carries bob\'s model name');
+  // and bob does see it (the test can fail)
+  const bob = await newPage();
+  await loginAs(bob, P.users.bob);
+  await go(bob, '/workspace');
+  assert.ok((await bob.content()).includes(secret));
+  await page.context().close();
+  await bob.context().close();
+});
+
+test('static files: ETag and 304, content types, no traversal, index.html for client routes', async () => {
+  const a = await fetch(srv.base + '/js/app.js');
+  assert.equal(a.status, 200);
+  assert.match(a.headers.get('content-type'), /^text\/javascript/);
+  const etag = a.headers.get('etag');
+  assert.ok(etag);
+  assert.equal(a.headers.get('cache-control'), 'no-cache');
+  assert.equal((await fetch(srv.base + '/js/app.js', { headers: { 'if-none-match': etag } })).status, 304);
+  const v = await fetch(srv.base + '/vendor/echarts.min.js', { method: 'HEAD' });
+  assert.equal(v.status, 200);
+  assert.match(v.headers.get('cache-control'), /max-age/);
+  assert.equal((await fetch(srv.base + '/vendor/noble-hashes/sha2.js')).status, 200);
+  const html = await fetch(srv.base + '/workspace/models/x');
+  assert.equal(html.status, 200);
+  assert.match(html.headers.get('content-security-policy'), /default-src 'self'/);
+  // raw request lines, so that no client normalises the dots away
+  for (const bad of ['/%2e%2e/%2e%2e/etc/passwd', '/js/../../CMakeLists.txt', '/.git/config', '/vendor/../package.json', '/vendor/noble-hashes/../../../package.json',
+    '/vendor/noble-hashes/..%2f..%2fpackage.json', '/js//app.js', '/js/app.js/', '/nope.js', '/vendor/playwright-core/package.json', '/vendor/noble-hashes/package.json', '/.env'])
+    assert.match(await raw(`GET ${bad} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 404/, bad);
+  assert.match(await raw('GET /js/app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200/);
+  assert.equal((await fetch(srv.base + '/api/v1/nope')).status, 404);
+  assert.match((await (await fetch(srv.base + '/api/v1/nope')).text()), /not_found/);
+  // a browser opening the QR target gets the page; a program gets JSON
+  const q = await fetch(srv.base + '/api/v1/public/labels/CN-000000-2026-000000', { headers: { accept: 'text/html,application/xhtml+xml' } });
+  assert.match(q.headers.get('content-type') || '', /text\/html/);
+});
