@@ -77,6 +77,14 @@ async function ready(page) {
   await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((c) => c.querySelector('canvas') || c.querySelector('.msg')), null, { timeout: 10000 });
 }
 
+// do something that re-renders the page, and wait for the new page
+async function rerender(page, fn) {
+  const seq = await page.evaluate(() => document.body.dataset.ready);
+  await fn();
+  await page.waitForFunction((s) => document.body.dataset.ready !== s, seq);
+  await ready(page);
+}
+
 async function go(page, path) {
   const t0 = Date.now();
   await page.goto(srv.base + path);
@@ -96,10 +104,7 @@ async function loginAs(page, who) {
 
 async function setLang(page, l) {
   const cur = await page.evaluate(() => localStorage.getItem('tanji.lang') || 'zh');
-  if (cur !== l) {
-    await page.click('#lang');
-    await ready(page);
-  }
+  if (cur !== l) await rerender(page, () => page.click('#lang'));
 }
 
 // no untranslated key, no script error, no serious/critical axe violation; a screenshot
@@ -137,7 +142,7 @@ async function auditBoth(page, path, name, { full = false } = {}) {
 
 let modelId, footprintId, labelNumber;
 
-test.only('enterprise: log in, upload a workbook, edit, calculate with progress, results', async () => {
+test('enterprise: log in, upload a workbook, edit, calculate with progress, results', async () => {
   const page = await newPage();
   const mark = (what) => process.env.TJ_UI_VERBOSE && console.log(`# ${what} ${Date.now() - T0} ms`);
   const T0 = Date.now();
@@ -204,12 +209,10 @@ test('institutions: application, decision, issued label (when the routes exist)'
     for (const step of steps) {
       if (step.evidence) {
         await desk.setInputFiles('#evidence-form input[type=file]', { name: step.action + '.txt', mimeType: 'text/plain', buffer: Buffer.from('evidence of ' + step.action) });
-        await desk.click('#evidence-form button[type=submit]');
-        await ready(desk);
+        await rerender(desk, () => desk.click('#evidence-form button[type=submit]'));
       }
       await desk.selectOption('#step-form select[name=action]', step.action);
-      await desk.click('#step-form button[type=submit]');
-      await ready(desk);
+      await rerender(desk, () => desk.click('#step-form button[type=submit]'));
       assert.equal(await desk.locator('main .msg.error').count(), 0, step.action + ': ' + (await desk.locator('main .msg.error').allTextContents()).join(' '));
     }
     await audit(desk, 'certdesk-application-zh');
@@ -243,7 +246,7 @@ test('the label page on an anonymous 360 px phone: value, status, signature and 
   await page.context().close();
 });
 
-test.only('every page, both languages: translated, accessible, screenshots', async () => {
+test('every page, both languages: translated, accessible, screenshots', async () => {
   const anon = await newPage();
   for (const [path, name] of [['/', 'home'], ['/login', 'login'], ['/registry', 'registry'], ['/factors', 'factors'], ['/ledger', 'ledger'], ['/labels/CN-000000-2026-000000', 'label-missing']])
     await auditBoth(anon, path, name);
@@ -273,7 +276,8 @@ test('factor desk: a submitter submits, an expert reviews and approves, the regu
   for (const [n, v] of [['name_zh', nameZh], ['name_en', 'UI factor'], ['category', 'test'], ['unit', 'kg'], ['value', '2.5'], ['region', 'CN'], ['ref_year', '2024'], ['source_doc', 'UI test document'], ['evidence', 'report.pdf']])
     await sub.fill(`#factor-form input[name=${n}]`, v);
   await sub.click('#factor-form button[type=submit]');
-  await ready(sub);
+  await sub.waitForFunction((n) => document.querySelector('main').textContent.includes(n) || document.querySelector('main .msg.error'), nameZh);
+  assert.equal(await sub.locator('main .msg.error').count(), 0, (await sub.locator('main .msg.error').allTextContents()).join(' '));
   assert.match(await sub.textContent('main'), new RegExp(nameZh));
   await sub.context().close();
   for (const [who, actions] of [['rev', ['开始评审', '批准']], ['reg', ['发布']]]) {
@@ -282,8 +286,7 @@ test('factor desk: a submitter submits, an expert reviews and approves, the regu
     for (const a of actions) {
       await go(page, '/desk/factors');
       const row = page.locator('tr', { hasText: nameZh });
-      await row.getByRole('button', { name: a }).click();
-      await ready(page);
+      await rerender(page, () => row.getByRole('button', { name: a }).click());
     }
     await page.context().close();
   }

@@ -172,6 +172,7 @@ export async function render() {
   try {
     const node = await mod.render({ page: r.page, params, query: new URLSearchParams(location.search) });
     if (seq !== renderSeq) return;
+    document.dispatchEvent(new Event('tanji:page'));
     main.replaceChildren(node);
     const h1 = main.querySelector('h1');
     document.title = (h1 ? h1.textContent + ' · ' : '') + t('app.name');

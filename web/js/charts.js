@@ -4,6 +4,9 @@
 import { h, t } from './app.js';
 
 let loading = null;
+// the charts of the page shown; app.js announces a new page (tanji:page) before it replaces it
+const live = new Set();
+document.addEventListener('tanji:page', () => { for (const c of live) if (!c.isDisposed()) c.dispose(); live.clear(); });
 function script(src) {
   return new Promise((res, rej) => {
     const s = document.createElement('script');
@@ -25,8 +28,9 @@ export function chart(titleKey, option, { tall = false, map = false, summary = '
     // drawn once the box is in the page (the page may still be building); disposed when it leaves
     let c = null;
     const ro = new ResizeObserver(() => {
-      if (!box.isConnected) { if (c) { ro.disconnect(); c.dispose(); } return; }
-      if (!c) { c = ec.init(box, null, { renderer: 'canvas' }); c.setOption(typeof option === 'function' ? option(ec) : option); } else c.resize();
+      if (c && (!box.isConnected || c.isDisposed())) { ro.disconnect(); if (!c.isDisposed()) c.dispose(); return; }
+      if (!box.isConnected) return; /* not in the page yet */
+      if (!c) { c = ec.init(box, null, { renderer: 'canvas' }); c.setOption(typeof option === 'function' ? option(ec) : option); live.add(c); } else c.resize();
     });
     ro.observe(box);
   }).catch((e) => box.replaceChildren(h('p', { class: 'msg error' }, String(e.message))));

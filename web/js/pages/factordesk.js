@@ -13,7 +13,7 @@ export async function render() {
       const body = { name_zh: f.name_zh.value, name_en: f.name_en.value, category: f.category.value, unit: f.unit.value, value: Number(f.value.value), region: f.region.value, ref_year: Number(f.ref_year.value), source_doc: f.source_doc.value, gwp_set: f.gwp_set.value };
       try {
         const r = await api('/factors', { json: body });
-        await api(`/factors/${r.id}/transitions`, { json: { action: 'submit', comment: f.evidence.value } });
+        await api(`/factors/${r.id}/transitions`, { json: { action: 'submit', ...(f.evidence.value ? { reason: f.evidence.value } : {}) } });
         navigate('/desk/factors', true);
       } catch (err) { msg.replaceChildren(errorBox(err)); }
     } }, [['name_zh', 'factor.name_zh'], ['name_en', 'factor.name_en'], ['category', 'factor.category'], ['unit', 'factor.unit'], ['value', 'factor.value'], ['region', 'factor.region'], ['ref_year', 'factor.year'], ['source_doc', 'factor.source'], ['evidence', 'fd.evidence']]
@@ -31,7 +31,7 @@ export async function render() {
       { title: t('common.updated'), cell: (f) => fmtDate(f.updated_at || f.created_at) },
       { title: t('fd.decision'), cell: (f) => h('div', { class: 'row' }, acts.map((a) => h('button', { type: 'button', class: a === 'reject' ? 'danger' : '', onclick: async () => {
         const comment = a === 'reject' ? prompt(t('fd.reason')) : '';
-        try { await api(`/factors/${f.id}/transitions`, { json: { action: a, ...(comment ? { comment } : {}) } }); navigate('/desk/factors', true); } catch (err) { msg.replaceChildren(errorBox(err)); }
+        try { await api(`/factors/${f.id}/transitions`, { json: { action: a, ...(comment ? { reason: comment } : {}) } }); navigate('/desk/factors', true); } catch (err) { msg.replaceChildren(errorBox(err)); }
       } }, t('action.' + a)))) },
     ], r.items || []));
   }

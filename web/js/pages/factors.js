@@ -46,7 +46,7 @@ async function detail(id) {
       { title: t('common.time'), cell: (e) => fmtDate(e.at || e.created_at) },
       { title: t('factor.action'), cell: (e) => t('action.' + (e.action || e.kind), e.action || e.kind) },
       { title: t('common.status'), cell: (e) => statusBadge(e.to_status || e.status || '') },
-      { title: t('factor.comment'), cell: (e) => e.comment || '' },
+      { title: t('factor.comment'), cell: (e) => e.reason || e.comment || '' },
     ], hist.events || []),
     h('h2', {}, t('factor.versions')),
     table([
