@@ -84,7 +84,7 @@ export function kv(pairs) {
   return h('dl', { class: 'kv' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, t(k)), h('dd', {}, v ?? '—')]));
 }
 
-export const statusBadge = (s) => h('span', { class: 'badge ' + ({ valid: 'ok', published: 'ok', done: 'ok', certified: 'ok', pass: 'ok', passed: 'ok', suspended: 'warn', expired: 'warn', queued: 'warn', running: 'warn', revoked: 'bad', failed: 'bad', refused: 'bad', declined: 'bad', fail: 'bad', withdrawn: 'bad' }[s] || '') }, t('status.' + s, s));
+export const statusBadge = (s) => h('span', { class: 'badge ' + ({ valid: 'ok', published: 'ok', done: 'ok', certified: 'ok', conforming: 'ok', active: 'ok', pass: 'ok', nonconforming: 'bad', passed: 'ok', suspended: 'warn', expired: 'warn', queued: 'warn', running: 'warn', revoked: 'bad', failed: 'bad', refused: 'bad', declined: 'bad', fail: 'bad', withdrawn: 'bad' }[s] || '') }, t('status.' + s, s));
 
 export function link(href, text) { return h('a', { href, 'data-link': '' }, text); }
 

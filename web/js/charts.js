@@ -30,7 +30,14 @@ export function chart(titleKey, option, { tall = false, map = false, summary = '
     const ro = new ResizeObserver(() => {
       if (c && (!box.isConnected || c.isDisposed())) { ro.disconnect(); if (!c.isDisposed()) c.dispose(); return; }
       if (!box.isConnected) return; /* not in the page yet */
-      if (!c) { c = ec.init(box, null, { renderer: 'canvas' }); c.setOption(typeof option === 'function' ? option(ec) : option); live.add(c); } else c.resize();
+      if (c) {
+        // a resize while the page is being rebuilt can meet a half-laid-out chart in ECharts:
+        // draw it anew instead
+        try { c.resize(); return; } catch { live.delete(c); c.dispose(); }
+      }
+      c = ec.init(box, null, { renderer: 'canvas' });
+      c.setOption(typeof option === 'function' ? option(ec) : option);
+      live.add(c);
     });
     ro.observe(box);
   }).catch((e) => box.replaceChildren(h('p', { class: 'msg error' }, String(e.message))));

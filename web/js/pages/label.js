@@ -17,15 +17,17 @@ export async function render({ params }) {
   const L = doc.label || {};
   const sig = doc.signature || {};
   const status = doc.status?.status || raw.status?.status || raw.status || 'unknown';
+  const grade = doc.status?.grade ?? L.grade;
+  const du = L.declared_unit && typeof L.declared_unit === 'object' ? `${fmt(L.declared_unit.amount)} ${L.declared_unit.unit}` : (L.declared_unit || '');
   const checks = h('ul', { class: 'checks', 'aria-live': 'polite' });
   const section = h('section', {},
     h('h1', {}, t('label.title'), ' ', h('span', { class: 'mono' }, L.number || number)),
     h('div', { class: 'label-hero' },
       h('div', {},
-        h('p', { class: 'big', id: 'label-value' }, fmt(L.value, 6), ' ', h('span', { style: 'font-size:1rem' }, t('label.unit.kg'), ' / ', L.declared_unit || '')),
-        h('p', {}, statusBadge(status), ' ', L.grade != null ? h('span', { class: 'badge' }, t('label.grade'), ' ', String(L.grade)) : null),
+        h('p', { class: 'big', id: 'label-value' }, fmt(L.value, 6), ' ', h('span', { style: 'font-size:1rem' }, t('label.unit.kg'), ' / ', du)),
+        h('p', {}, statusBadge(status), ' ', grade != null ? h('span', { class: 'badge' }, t('label.grade'), ' ', String(grade)) : null),
         kv([
-          ['label.product', L.product?.zh || L.product?.name_zh || L.product?.en || L.product],
+          ['label.product', typeof L.product === 'object' && L.product ? [L.product.name, document.documentElement.lang === 'en' ? L.product.en : L.product.zh].filter(Boolean).join(' · ') : L.product],
           ['label.category', L.category],
           ['label.holder', L.holder?.name || L.holder],
           ['label.body', L.body?.name || L.body],
@@ -40,6 +42,16 @@ export async function render({ params }) {
   // the checks: signature over the canonical label; the ledger entry names this document; inclusion
   const sigOk = sig.value && sig.public_key ? ed25519Verify(sig.value, canonical(L), sig.public_key) : null;
   checks.append(mark(sigOk, 'label.check.signature', sig.key_id ? t('label.key') + ' ' + sig.key_id : null));
+  // the key: registered for the body in the public keyring, not revoked
+  let keyOk = null, keyNote = null;
+  try {
+    const kr = await api('/public/keyring');
+    const k = (kr.keys || []).find((x) => x.key_id === (sig.key_id || L.key_id));
+    keyOk = !!k && k.status !== 'revoked' && (!sig.public_key || k.public_key === sig.public_key) && (!L.body?.id || !k.org_id || k.org_id === L.body.id);
+    if (k) keyNote = t('keystatus.' + k.status, k.status);
+    if (k && !ed25519Verify(sig.value, canonical(L), k.public_key)) keyOk = false;
+  } catch { keyOk = null; }
+  checks.append(mark(keyOk, 'label.check.key', keyNote));
   const now = new Date().toISOString();
   checks.append(mark(L.valid_from && L.valid_until ? L.valid_from <= now && now <= L.valid_until : null, 'label.check.validity'));
   checks.append(mark(status === 'valid', 'label.check.status', t('status.' + status, status)));
@@ -66,7 +78,9 @@ export async function render({ params }) {
   try {
     const hist = await api(`/public/labels/${enc}/history`);
     const ev = hist.history || hist.events || [];
-    if (ev.length) section.append(h('h2', {}, t('label.history')), h('ul', {}, ev.map((x) => h('li', {}, fmtDate(x.at), ' ', x.kind || x.event || x.action || '', ' ', x.reason || ''))));
+    if (hist.holder_listed) section.append(h('div', { class: 'msg error', role: 'alert' }, t('label.holder.listed')));
+    if (ev.length) section.append(h('h2', {}, t('label.history')), h('ul', {}, ev.map((x) => h('li', {}, fmtDate(x.at), ' ', t('kind.' + x.kind, x.kind || ''), ' ', x.reason || x.change?.reason || ''))));
   } catch { /* no history route or none yet */ }
+  checks.dataset.done = '1';
   return section;
 }

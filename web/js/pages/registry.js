@@ -2,7 +2,7 @@
 import { h, t, api, fmt, fmtDate, table, link, statusBadge, errorBox } from '../app.js';
 import { chart, barOption } from '../charts.js';
 
-const KEYS = ['product', 'category', 'region', 'company', 'grade', 'status'];
+const KEYS = ['product', 'category', 'region', 'company', 'grade', 'year', 'status'];
 
 export async function render({ query }) {
   const q = new URLSearchParams();
@@ -22,12 +22,13 @@ export async function render({ query }) {
   try {
     const r = await api('/public/registry?' + q);
     const items = r.items || [];
-    parts.push(h('p', { class: 'muted', role: 'status' }, t('common.results'), ' ', String(r.total ?? items.length)),
+    parts.push(h('p', { class: 'muted', role: 'status' }, t('common.results'), ' ', String(items.length) + (r.more ? '+' : '')),
       table([
         { title: t('label.number'), cell: (l) => link('/labels/' + encodeURIComponent(l.number), l.number) },
-        { title: t('reg.product'), cell: (l) => l.product_zh || l.product || '' },
-        { title: t('reg.company'), cell: (l) => l.holder_name || l.holder || l.company || '' },
-        { title: t('label.value'), num: true, cell: (l) => `${fmt(l.value)} / ${l.declared_unit || ''}` },
+        { title: t('reg.product'), cell: (l) => l.product || '' },
+        { title: t('reg.company'), cell: (l) => l.holder || '' },
+        { title: t('reg.region'), cell: (l) => l.region || '' },
+        { title: t('label.value'), num: true, cell: (l) => `${fmt(l.value)} kg CO₂e / ${l.declared_unit || ''}` },
         { title: t('label.grade'), cell: (l) => l.grade ?? '—' },
         { title: t('common.status'), cell: (l) => statusBadge(l.status) },
         { title: t('label.valid_until'), cell: (l) => fmtDate(l.valid_until) },
@@ -35,18 +36,20 @@ export async function render({ query }) {
     const cat = query.get('category') || items[0]?.category;
     if (cat) {
       const c = await api('/public/registry/compare?' + new URLSearchParams({ category: cat })).catch(() => null);
-      const rows = (c?.items || c?.labels || items.filter((l) => l.category === cat)).slice(0, 20);
-      if (rows.length) parts.push(h('h2', {}, t('reg.compare'), ' ', cat), chart('reg.compare.chart', barOption(rows.map((l) => `${l.product_zh || l.product || ''} ${l.number}`), rows.map((l) => l.value), 'kg CO2e'), { tall: rows.length > 8 }));
+      const rows = (c?.labels || items.filter((l) => l.category === cat)).slice(0, 20);
+      const cname = c?.name ? (document.documentElement.lang === 'en' ? c.name.en : c.name.zh) : cat;
+      if (rows.length) parts.push(h('h2', {}, t('reg.compare'), ': ', cname || cat), chart('reg.compare.chart', barOption(rows.map((l) => `${l.holder || ''} ${l.product || ''} (${l.number})`), rows.map((l) => l.value), 'kg CO₂e'), { tall: rows.length > 8, summary: rows.map((l) => `${l.number} ${fmt(l.value)}`).join(', ') }));
     }
   } catch (e) { parts.push(errorBox(e)); }
   parts.push(h('h2', { id: 'dishonest' }, t('reg.dishonest')));
   try {
     const d = await api('/public/dishonest');
     parts.push(table([
-      { title: t('reg.entity'), cell: (x) => x.org_name || x.name || x.org || '' },
+      { title: t('reg.entity'), cell: (x) => x.org_name || x.org_id || '' },
       { title: t('reg.reason'), cell: (x) => x.reason || '' },
-      { title: t('reg.listed'), cell: (x) => fmtDate(x.listed_at || x.created_at || x.from) },
-      { title: t('reg.until'), cell: (x) => fmtDate(x.until || x.listed_until) },
+      { title: t('reg.basis'), cell: (x) => x.legal_basis || '' },
+      { title: t('reg.listed'), cell: (x) => fmtDate(x.listed_from) },
+      { title: t('reg.until'), cell: (x) => fmtDate(x.listed_until) },
     ], d.items || []));
   } catch (e) { parts.push(errorBox(e)); }
   return h('section', {}, parts);

@@ -104,13 +104,15 @@ async function model(id) {
   // calculation with progress
   const prog = h('progress', { max: 1, value: 0, 'aria-label': t('ws.progress') });
   const calcMsg = h('div', { 'aria-live': 'polite' });
+  const rules = await api('/rules').catch(() => ({ items: [] }));
+  const ruleOptions = () => [h('option', { value: '' }, t('ws.rule.none')), ...(rules.items || []).map((r) => h('option', { value: r.id }, `${r.id} — ${r.title?.[document.documentElement.lang === 'en' ? 'en' : 'zh'] || ''}`))];
   const calc = h('form', { class: 'row card', onsubmit: async (e) => {
     e.preventDefault();
     const f = e.target.elements;
     f.go.disabled = true;
     calcMsg.replaceChildren(h('p', { role: 'status' }, t('ws.calc.queued')), prog);
     try {
-      let j = await api('/calculations', { json: { model_id: id, save: true, mc: Number(f.mc.value) || 0 } });
+      let j = await api('/calculations', { json: { model_id: id, save: true, mc: Number(f.mc.value) || 0, ...(f.rule.value ? { rule: f.rule.value } : {}) } });
       for (;;) {
         j = await api('/calculations/' + j.id);
         prog.value = j.progress || 0;
@@ -122,10 +124,10 @@ async function model(id) {
       else { calcMsg.append(h('div', { class: 'msg error', role: 'alert' }, j.error?.message || j.error || t('status.' + j.status, j.status))); f.go.disabled = false; }
     } catch (err) { calcMsg.replaceChildren(errorBox(err)); f.go.disabled = false; }
   } }, h('label', {}, t('ws.mc'), h('input', { name: 'mc', type: 'number', min: 0, max: 100000, value: 1000 })),
+  h('label', {}, t('ws.rule'), h('select', { name: 'rule' }, ruleOptions())),
   h('button', { type: 'submit', name: 'go' }, t('ws.calculate')), calcMsg);
 
   // rule check
-  const rules = await api('/rules').catch(() => ({ items: [] }));
   const checkOut = h('div', { 'aria-live': 'polite' });
   const check = h('form', { class: 'row card', onsubmit: async (e) => {
     e.preventDefault();
@@ -139,7 +141,7 @@ async function model(id) {
           { title: t('ws.check.message'), cell: (v) => v.message?.[document.documentElement.lang === 'en' ? 'en' : 'zh'] || v.message_zh || v.message || '' },
         ], vs));
     } catch (err) { checkOut.replaceChildren(errorBox(err)); }
-  } }, h('label', {}, t('ws.rule'), h('select', { name: 'rule' }, (rules.items || []).map((r) => h('option', { value: r.id }, `${r.id} — ${r.title?.[document.documentElement.lang === 'en' ? 'en' : 'zh'] || ''}`)))),
+  } }, h('label', {}, t('ws.rule'), h('select', { name: 'rule' }, ruleOptions().slice(1))),
   h('button', { type: 'submit' }, t('ws.check.run')), checkOut);
 
   return h('section', {}, h('h1', {}, t('ws.model'), ' ', m.name), subnav(''),
@@ -191,7 +193,7 @@ async function footprint(id) {
       const a = await api('/cert/applications', { json: { footprint_id: id, body: e.target.elements.body.value } });
       act.replaceChildren(h('div', { class: 'msg ok', role: 'status' }, t('ws.applied'), ' ', a.id || ''));
     } catch (err) { act.replaceChildren(errorBox(err)); }
-  } }, h('label', {}, t('ws.apply.body'), h('select', { name: 'body' }, (bodies.items || bodies || []).map((b) => h('option', { value: b.org_id || b.org || b.id }, b.name || b.org_name || b.org_id || b.id)))),
+  } }, h('label', {}, t('ws.apply.body'), h('select', { name: 'body' }, (bodies.items || []).filter((b) => !b.status || b.status === 'active').map((b) => h('option', { value: b.org_id }, `${b.name} (${(b.scope || []).join(', ')})`)))),
   h('button', { type: 'submit' }, t('ws.apply')));
   parts.push(h('h2', {}, t('ws.apply.title')), apply);
   return h('section', {}, parts);
@@ -203,14 +205,15 @@ async function labels() {
     h('h2', {}, t('ws.applications')),
     table([
       { title: t('cert.app'), cell: (a) => h('span', { class: 'mono' }, a.id) },
-      { title: t('ws.product'), cell: (a) => a.product || a.footprint_id || '' },
+      { title: t('factor.category'), cell: (a) => a.category || '' },
+      { title: t('label.number'), cell: (a) => (a.label_number ? link('/labels/' + encodeURIComponent(a.label_number), a.label_number) : '—') },
       { title: t('common.status'), cell: (a) => statusBadge(a.status) },
       { title: t('common.updated'), cell: (a) => fmtDate(a.updated_at || a.created_at) },
     ], apps.items || []),
     h('h2', {}, t('ws.labels')),
     table([
       { title: t('label.number'), cell: (l) => link('/labels/' + encodeURIComponent(l.number), l.number) },
-      { title: t('ws.product'), cell: (l) => l.product_zh || l.product || '' },
+      { title: t('ws.product'), cell: (l) => l.product || '' },
       { title: t('label.value'), num: true, cell: (l) => fmt(l.value) },
       { title: t('label.grade'), cell: (l) => l.grade ?? '—' },
       { title: t('common.status'), cell: (l) => statusBadge(l.status) },
@@ -225,17 +228,19 @@ async function disclosure() {
     e.preventDefault();
     const f = e.target.elements;
     try {
-      await api('/disclosures', { json: { footprint_id: f.fp.value, level: f.level.value, ...(f.partners.value.trim() ? { partners: f.partners.value.split(',').map((s) => s.trim()) } : {}) } });
+      await api('/disclosures', { json: { footprint_id: f.fp.value, scope: f.level.value, ...(f.level.value === 'partners' && f.partners.value.trim() ? { partners: f.partners.value.split(',').map((s) => s.trim()) } : {}), fields: [...f.fields].filter((c) => c.checked).map((c) => c.value) } });
       navigate('/workspace/disclosure', true);
     } catch (err) { msg.replaceChildren(errorBox(err)); }
   } }, h('label', {}, t('ws.footprint'), h('select', { name: 'fp' }, (fps.items || []).map((f) => h('option', { value: f.id }, `${f.product} ${fmt(f.total)} (${fmtDate(f.created_at)})`)))),
   h('label', {}, t('ws.disclosure.level'), h('select', { name: 'level' }, ['public', 'partners', 'private'].map((l) => h('option', { value: l }, t('disclosure.' + l))))),
   h('label', {}, t('ws.disclosure.partners'), h('input', { name: 'partners' })),
+  h('fieldset', {}, h('legend', {}, t('ws.disclosure.fields')), ['stages', 'processes', 'suppliers', 'activity_data', 'factors'].map((x) => h('label', { style: 'flex-direction:row;gap:6px' }, h('input', { type: 'checkbox', name: 'fields', value: x, checked: x === 'stages' }), t('field.' + x)))),
   h('div', {}, h('button', { type: 'submit' }, t('ws.disclose'))));
   return h('section', {}, h('h1', {}, t('ws.disclosure')), subnav('/workspace/disclosure'), form, msg,
     table([
-      { title: t('ws.footprint'), cell: (d) => h('span', { class: 'mono' }, d.footprint_id || '') },
-      { title: t('ws.disclosure.level'), cell: (d) => t('disclosure.' + d.level, d.level) },
+      { title: t('ws.footprint'), cell: (d) => d.footprint?.product || d.footprint?.id || '' },
+      { title: t('ws.total'), num: true, cell: (d) => (d.footprint?.value != null ? fmt(d.footprint.value) : '—') },
+      { title: t('ws.disclosure.level'), cell: (d) => t('disclosure.' + d.scope, d.scope) },
       { title: t('common.status'), cell: (d) => statusBadge(d.status || (d.withdrawn_at ? 'withdrawn' : 'valid')) },
       { title: '', cell: (d) => (d.withdrawn_at ? '' : h('button', { type: 'button', class: 'secondary', onclick: async () => { try { await api(`/disclosures/${d.id}/withdraw`, { method: 'POST', json: {} }); navigate('/workspace/disclosure', true); } catch (err) { msg.replaceChildren(errorBox(err)); } } }, t('ws.withdraw'))) },
     ], ds.items || []));
