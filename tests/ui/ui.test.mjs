@@ -69,7 +69,11 @@ async function newPage(opts = {}) {
   // bypassCSP only so that the test can inject axe-core; the pages run under the server's CSP otherwise
   const ctx = await browser.newContext({ bypassCSP: true, locale: 'zh-CN', ...opts });
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => { page.__errors = (page.__errors || []).concat(String(e)); });
+  page.on('pageerror', (e) => {
+    page.__errors = (page.__errors || []).concat(String(e));
+    if (process.env.TJ_UI_VERBOSE) console.log('# pageerror ' + page.url() + ' ' + String(e.stack).split('\n').slice(0, 8).join(' | '));
+  });
+  if (process.env.TJ_UI_DEBUG) await page.route('**/vendor/echarts.min.js', (r) => r.fulfill({ path: resolve(SRC, 'node_modules/echarts/dist/echarts.js'), contentType: 'text/javascript' }));
   return page;
 }
 
