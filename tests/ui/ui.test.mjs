@@ -244,6 +244,13 @@ test('institutions: the enterprise applies, the body takes every step with evide
 test('the label page on an anonymous 360 px phone: value, status, signature and inclusion checked in the browser', async (t) => {
   if (!labelNumber) { t.skip('no label issued (the institutions\' routes are not in this build)'); return; }
   const page = await newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  // the server signs a head every second: wait until one covers the label's issue entry
+  const doc = (await req(srv, 'GET', '/public/labels/' + encodeURIComponent(labelNumber))).body;
+  for (let i = 0; i < 100; i++) {
+    const hd = (await req(srv, 'GET', '/ledger/head')).body;
+    if (hd.signed_head && hd.signed_head.tree_size > doc.ledger.index) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const t0 = Date.now();
   await page.goto(srv.base + '/labels/' + encodeURIComponent(labelNumber));
   await page.waitForSelector('ul.checks[data-done]');

@@ -29,7 +29,7 @@ export function chart(titleKey, option, { tall = false, map = false, summary = '
     let c = null;
     const ro = new ResizeObserver(() => {
       if (c && (!box.isConnected || c.isDisposed())) { ro.disconnect(); if (!c.isDisposed()) c.dispose(); return; }
-      if (!box.isConnected) return; /* not in the page yet */
+      if (!box.isConnected || !box.clientWidth || !box.clientHeight) return; /* not in the page (or not laid out) yet */
       if (c) {
         // a resize while the page is being rebuilt can meet a half-laid-out chart in ECharts:
         // draw it anew instead
