@@ -278,8 +278,8 @@ test('the label page on an anonymous 360 px phone: value, status, signature and 
   // the same checks fail on a changed label or proof (they are real checks)
   const neg = await page.evaluate(async (n) => {
     const v = await import('/js/verify.js');
-    const doc = await (await fetch('/api/v1/public/labels/' + encodeURIComponent(n))).json();
-    const proof = await (await fetch('/api/v1/ledger/proof?index=' + doc.ledger.index)).json();
+    const doc = await (await fetch('/api/v1/public/labels/' + encodeURIComponent(n) + '?proof=true')).json();
+    const proof = { ...doc.ledger.proof, entry: doc.ledger.proof.entry || doc.ledger.entry, index: doc.ledger.proof.index ?? doc.ledger.index };
     const msg = v.canonical(doc.label);
     const good = v.ed25519Verify(doc.signature.value, msg, doc.signature.public_key) && v.checkInclusionProof(proof).ok;
     const altered = { ...doc.label, value: doc.label.value * 0.9 };

@@ -13,7 +13,8 @@ export async function render({ params }) {
   const keyringP = api('/public/keyring').catch(() => null);
   const historyP = api(`/public/labels/${enc}/history`).catch(() => null);
   let raw;
-  try { raw = await api(`/public/labels/${enc}`); } catch (e) {
+  // with its inclusion proof in the latest signed head (without one when no head covers it yet)
+  try { raw = await api(`/public/labels/${enc}?proof=true`).catch((e) => (e.status === 404 ? Promise.reject(e) : api(`/public/labels/${enc}`))); } catch (e) {
     return h('section', {}, h('h1', {}, t('label.title'), ' ', number), e.status === 404 ? h('div', { class: 'msg error', role: 'alert' }, t('label.notfound')) : errorBox(e));
   }
   const doc = raw.document || raw;
