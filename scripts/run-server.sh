@@ -25,6 +25,7 @@ fi
 cat <<MSG
 
 tanji is starting on http://$listen  (Ctrl-C stops it / 按 Ctrl-C 停止)
+  web UI / 网页界面: open http://$listen/ in a browser / 用浏览器打开 http://$listen/
   log in / 登录:
     curl -s -X POST http://$listen/api/v1/auth/login -H 'content-type: application/json' \\
          -d '{"name":"$admin","password":"PASSWORD"}'

@@ -9,8 +9,10 @@
 static void serve_usage(FILE *out)
 {
     fputs("usage: tanji serve [--listen ADDR:PORT] [--db PATH|postgresql://...] [--tls-cert F --tls-key F]\n"
-          "                   [--config FILE] [--set KEY=VALUE]... [--print-routes]\n\n"
-          "Runs the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json), /healthz and /metrics until\n"
+          "                   [--config FILE] [--set KEY=VALUE]... [--print-routes]\n"
+          "                   [--web-root DIR]\n\n"
+          "Runs the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json), /healthz, /metrics and the web UI\n"
+          "(at /: open http://127.0.0.1:8080/ in a browser; 浏览器打开 http://127.0.0.1:8080/ 即可使用网页界面) until\n"
           "SIGTERM or SIGINT, then finishes the requests in flight and stops.  The database must be\n"
           "migrated first (tanji migrate).  运行平台服务（JSON API）；收到 SIGTERM 后处理完进行中的请求再退出。\n\n"
           "Settings, later sources winning: defaults < --config FILE (key = value lines) <\n"
@@ -55,7 +57,8 @@ int cmd_serve(int argc, char **argv)
         const char *flag, *key;
     } flags[] = {{"--listen", "listen"},     {"--db", "db"},           {"--tls-cert", "tls_cert"},
                  {"--tls-key", "tls_key"},   {"--rules", "rules_dir"}, {"--access-log", "access_log"},
-                 {"--threads", "threads"},   {"--node", "node"},       {"--job-workers", "job_workers"}};
+                 {"--threads", "threads"},   {"--node", "node"},       {"--job-workers", "job_workers"},
+                 {"--web-root", "web_root"}};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--config")) {
             i++;
@@ -98,6 +101,11 @@ int cmd_serve(int argc, char **argv)
         }
     }
     if (!cfg.rules_dir && http_config_set(&cfg, "rules_dir", cli_rules_dir(NULL), &err)) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if ((!cfg.web_root && http_config_set(&cfg, "web_root", TJ_DEFAULT_WEB_DIR, &err)) ||
+        (!cfg.vendor_dir && http_config_set(&cfg, "vendor_dir", TJ_DEFAULT_VENDOR_DIR, &err))) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -30,6 +30,8 @@ const char *const http_config_keys[][2] = {
     {"rate", "requests per second per client (token, else address); 0: no limit (default 50)"},
     {"burst", "requests a client may send at once above the rate (default 200)"},
     {"max_connections", "simultaneous connections (default 1024)"},
+    {"web_root", "directory of the web UI served at / (default: the source tree's web/; empty: no UI)"},
+    {"vendor_dir", "node_modules directory of the UI's browser libraries (default: the source tree's node_modules)"},
     {NULL, NULL},
 };
 
@@ -64,6 +66,8 @@ void http_config_release(http_config *c)
     free(c->node);
     free(c->ledger_key);
     free(c->sqlite_sync);
+    free(c->web_root);
+    free(c->vendor_dir);
     memset(c, 0, sizeof *c);
 }
 
@@ -131,6 +135,10 @@ tj_status http_config_set(http_config *c, const char *key, const char *v, tj_err
     }
     if (!strcmp(key, "ledger_key"))
         return set_str(&c->ledger_key, v, err);
+    if (!strcmp(key, "web_root"))
+        return set_str(&c->web_root, v, err);
+    if (!strcmp(key, "vendor_dir"))
+        return set_str(&c->vendor_dir, v, err);
     struct {
         const char *k;
         double lo, hi;

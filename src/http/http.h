@@ -42,6 +42,8 @@ typedef struct http_config {
     char *ledger_key; /* the ledger key file: sign tree heads (NULL: this node signs none) */
     int head_interval; /* seconds between signed heads */
     char *sqlite_sync; /* "full" (default) or "normal" (WAL: durable across process crashes, not power loss) */
+    char *web_root;    /* the web UI's files (web/); NULL or "": no UI */
+    char *vendor_dir;  /* node_modules: the browser libraries the UI loads */
     int threads;      /* worker threads (0: number of CPUs) */
     int job_workers;  /* calculation job threads */
     size_t max_body;     /* bytes of a JSON body */

@@ -1,5 +1,6 @@
 /* http server: see server.h and docs/server.md. */
 #include "http/server.h"
+#include "http/static.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -347,6 +348,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         http_error(&rs, 429, "too_many_requests", "too many requests: slow down / 请求过于频繁", NULL);
         rs.retry_after = wait;
         return send_resp(c, cs, method, url, &rs, client, NULL);
+    }
+    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    int page = get && http_static_browser_page(c, url);
+    if (get && (page || (!cs->route && !cs->path_known))) {
+        /* the web UI's files (http/static.h) */
+        unsigned st = 404;
+        size_t bytes = 0;
+        struct MHD_Response *r = http_static_response(c, g_cfg, page ? "/" : url, &st, &bytes);
+        if (r) {
+            enum MHD_Result ok = MHD_queue_response(c, st, r);
+            MHD_destroy_response(r);
+            cs->responded = 1;
+            double secs = now_s() - cs->start;
+            record_metrics(NULL, (int)st, secs);
+            access_log(method, url, NULL, (int)st, bytes, secs, client, NULL);
+            return ok;
+        }
     }
     if (!cs->route) {
         if (cs->path_known)
