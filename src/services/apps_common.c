@@ -88,10 +88,16 @@ tj_status apps_per_unit(double value, double amount, const char *from_unit, cons
     return TJ_OK;
 }
 
+/* The report's problems as text: "check: problem". */
 static json_t *problem_list(const json_t *report)
 {
-    json_t *p = json_object_get(report, "problems");
-    return p ? json_deep_copy(p) : json_array();
+    json_t *out = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(report, "problems"), i, p)
+        json_array_append_new(out, json_sprintf("%s: %s", inst_str(p, "check") ? inst_str(p, "check") : "?",
+                                                inst_str(p, "problem") ? inst_str(p, "problem") : "?"));
+    return out;
 }
 
 tj_status apps_label_check(svc_ctx *ctx, const char *number, const char *at, json_t **out, tj_error *err)
@@ -117,22 +123,34 @@ tj_status apps_label_check(svc_ctx *ctx, const char *number, const char *at, jso
     const char *from = inst_str(label, "valid_from"), *until = inst_str(view, "valid_until");
     if (!from || !until || strcmp(at, from) < 0 || strcmp(at, until) >= 0) {
         char msg[200];
-        snprintf(msg, sizeof msg, "the label is not valid at %s (valid until %s) / 标识在该时间不在有效期内", at,
+        snprintf(msg, sizeof msg, "validity: the label is not valid at %s (valid until %s) / 标识在该时间不在有效期内", at,
                  until ? until : "?");
         json_array_append_new(problems, json_string(msg));
         ok = 0;
     }
-    *out = json_pack("{s:s,s:b,s:o,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O}",
-                     "number", number, "ok", ok, "problems", problems, "status", json_object_get(view, "status"),
-                     "holder_org", json_object_get(json_object_get(label, "holder"), "id"), "holder_name",
-                     json_object_get(json_object_get(label, "holder"), "name"), "category",
-                     json_object_get(label, "category"), "product",
-                     json_object_get(json_object_get(label, "product"), "name"), "rule",
-                     json_object_get(label, "rule"), "value", json_object_get(label, "value"), "model_amount",
-                     json_object_get(du, "amount"), "declared_unit", json_object_get(du, "unit"), "grade",
-                     json_object_get(view, "grade"), "valid_until", json_object_get(view, "valid_until"),
-                     "valid_from", json_object_get(label, "valid_from"), "footprint_id", json_object_get(json_object_get(label, "footprint"), "id"), "region",
-                     json_object_get(json_object_get(label, "holder"), "region"), "verification", rep);
+    json_t *o = json_pack("{s:s,s:b,s:o}", "number", number, "ok", ok, "problems", problems);
+    const json_t *holder = json_object_get(label, "holder");
+    struct {
+        const char *key;
+        const json_t *v;
+    } kv[] = {{"status", json_object_get(view, "status")},
+              {"holder_org", json_object_get(holder, "id")},
+              {"holder_name", json_object_get(holder, "name")},
+              {"region", json_object_get(holder, "region")},
+              {"category", json_object_get(label, "category")},
+              {"product", json_object_get(json_object_get(label, "product"), "name")},
+              {"rule", json_object_get(label, "rule")},
+              {"value", json_object_get(label, "value")},
+              {"model_amount", json_object_get(du, "amount")},
+              {"declared_unit", json_object_get(du, "unit")},
+              {"grade", json_object_get(view, "grade")},
+              {"valid_from", json_object_get(label, "valid_from")},
+              {"valid_until", json_object_get(view, "valid_until")},
+              {"footprint_id", json_object_get(json_object_get(label, "footprint"), "id")},
+              {"verification", rep}};
+    for (size_t i = 0; o && i < sizeof kv / sizeof kv[0]; i++)
+        json_object_set(o, kv[i].key, kv[i].v ? (json_t *)kv[i].v : json_null());
+    *out = o;
     json_decref(view);
     json_decref(rep);
     if (!*out)

@@ -89,7 +89,7 @@ tj_status svc_inc_method_create(svc_ctx *ctx, const json_t *spec, json_t **out, 
         {
             double per = 0;
             tj_error uerr;
-            if (apps_per_unit(json_number_value(json_object_get(l, "value")), 1, inst_str(l, "unit"), u->name, &per,
+            if (apps_per_unit(json_number_value(json_object_get(l, "value")), 1, inst_str(l, "declared_unit"), u->name, &per,
                               &uerr) == TJ_OK) {
                 sum += per;
                 n++;
