@@ -194,7 +194,7 @@ tj_status store_proc_req_list(store_db *db, const char *buyer, int open_only, js
                          "SELECT " REQ_COLS " FROM proc_requirement WHERE status = 'open' ORDER BY deadline, id",
                          REQ_SPEC, json_array(), out, err);
     return apps_rows(db,
-                     "SELECT " REQ_COLS " FROM proc_requirement WHERE ? IS NULL OR buyer_org = ? "
+                     "SELECT " REQ_COLS " FROM proc_requirement WHERE CAST(? AS TEXT) IS NULL OR buyer_org = ? "
                      "ORDER BY created_at DESC, id",
                      REQ_SPEC, json_pack("[s?,s?]", buyer, buyer), out, err);
 }
@@ -285,7 +285,7 @@ tj_status store_fin_consent_list(store_db *db, const char *bank, const char *bor
                      "SELECT c.id, c.bank_org, b.name, c.borrower_org, w.name, c.granted_at, c.valid_until, "
                      "c.revoked_at FROM fin_consent c JOIN organisation b ON b.id = c.bank_org "
                      "JOIN organisation w ON w.id = c.borrower_org "
-                     "WHERE (? IS NULL OR c.bank_org = ?) AND (? IS NULL OR c.borrower_org = ?) "
+                     "WHERE (CAST(? AS TEXT) IS NULL OR c.bank_org = ?) AND (CAST(? AS TEXT) IS NULL OR c.borrower_org = ?) "
                      "ORDER BY c.granted_at, c.id",
                      "tid tbank_org tbank_name tborrower_org tborrower_name tgranted_at tvalid_until trevoked_at",
                      json_pack("[s?,s?,s?,s?]", bank, bank, borrower, borrower), out, err);
@@ -560,7 +560,7 @@ tj_status store_park_member_put(store_db *db, const char *park, const char *memb
                          "invited_at = excluded.invited_at, joined_at = NULL",
                          json_pack("[s,s,s,s]", park, member, status, at), NULL, err);
     return apps_exec(db,
-                     "UPDATE park_member SET status = ?, joined_at = CASE WHEN ? = 'active' THEN ? ELSE joined_at "
+                     "UPDATE park_member SET status = ?, joined_at = CASE WHEN CAST(? AS TEXT) = 'active' THEN ? ELSE joined_at "
                      "END WHERE park_org = ? AND member_org = ?",
                      json_pack("[s,s,s,s,s]", status, status, at, park, member), NULL, err);
 }
@@ -580,7 +580,7 @@ tj_status store_park_members(store_db *db, const char *park, const char *member,
                      "SELECT m.park_org, p.name, m.member_org, o.name, o.region, m.status, m.invited_at, "
                      "m.joined_at FROM park_member m JOIN organisation o ON o.id = m.member_org "
                      "JOIN organisation p ON p.id = m.park_org "
-                     "WHERE (? IS NULL OR m.park_org = ?) AND (? IS NULL OR m.member_org = ?) ORDER BY p.name, o.name",
+                     "WHERE (CAST(? AS TEXT) IS NULL OR m.park_org = ?) AND (CAST(? AS TEXT) IS NULL OR m.member_org = ?) ORDER BY p.name, o.name",
                      "tpark_org tpark_name tmember_org tmember_name tregion tstatus tinvited_at tjoined_at",
                      json_pack("[s?,s?,s?,s?]", park, park, member, member), out, err);
 }

@@ -246,7 +246,6 @@ static void test_procurement(void **state)
     setenv("TANJI_NOW", "2099-06-01T00:00:00Z", 1);
     json_t *o3 = json_pack("{s:s,s:s}", "product", "原铝液", "label", w.label_b);
     assert_int_equal(svc_proc_offer(&w.b, req2, o3, NULL, NULL, &err), TJ_ERR_CONFLICT);
-    fprintf(stderr, "expired offer: %s\n", err.message);
     assert_non_null(strstr(err.message, "validity"));
     check_ledger(&w);
     json_decref(o1);
