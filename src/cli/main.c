@@ -33,6 +33,10 @@ static const command commands[] = {
     {"registry", cmd_registry, "public registry: search, compare, ESG section", "公示查询、同类比较、ESG 披露"},
     {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
+    {"procure", cmd_procure, "green procurement: requirements, offers, ranking, decisions", "绿色采购：需求、报价、排序、决定"},
+    {"finance", cmd_finance, "green finance: consent, borrowers, eligibility, portfolio", "绿色金融：授权、借款人核验、准入、投资组合"},
+    {"inclusion", cmd_inclusion, "carbon inclusion: methodologies, credits, accounts, registry", "碳普惠：方法学、减排量计入、账户、登记簿"},
+    {"park", cmd_park, "parks and supply chains; regulators' statistics", "园区与供应链；主管部门统计"},
 };
 
 static void usage(FILE *out)
