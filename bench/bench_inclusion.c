@@ -35,10 +35,10 @@ static void die(const char *what, const tj_error *err)
     fprintf(stderr, "bench_inclusion: %s: %s\n", what, err ? err->message : "");
     exit(1);
 }
-#define OK(x, what)                                                                                            \
-    do {                                                                                                       \
-        if ((x) != TJ_OK)                                                                                      \
-            die(what, &err);                                                                                   \
+#define OK(x, what)                                                                                          \
+    do {                                                                                                     \
+        if ((x) != TJ_OK)                                                                                    \
+            die(what, &err);                                                                                 \
     } while (0)
 
 static char *certify(svc_ctx *ent, svc_ctx *body, const char *fp, const ledger_key *key)
@@ -49,7 +49,8 @@ static char *certify(svc_ctx *ent, svc_ctx *body, const char *fp, const ledger_k
     const char *acts[] = {"accept", "plan", "review_documents", "inspect", "verify", "evaluate", "decide"};
     for (size_t i = 0; i < 7; i++) {
         if (i && i < 6)
-            OK(svc_cert_document_add(body, app, "r.txt", "text/plain", acts[i], strlen(acts[i]), NULL, &err), "doc");
+            OK(svc_cert_document_add(body, app, "r.txt", "text/plain", acts[i], strlen(acts[i]), NULL, &err),
+               "doc");
         svc_cert_step_in in = {.action = acts[i], .comment = "ok", .key = i == 6 ? key : NULL};
         OK(svc_cert_step(body, app, &in, NULL, &err), acts[i]);
     }
@@ -78,8 +79,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--keep"))
             keep = 1;
         else {
-            fprintf(stderr, "usage: bench_inclusion [--purchases N] [--batch B] [--participants P] [--db URL] "
-                            "[--keep]\n");
+            fprintf(stderr,
+                    "usage: bench_inclusion [--purchases N] [--batch B] [--participants P] [--db URL] "
+                    "[--keep]\n");
             return 2;
         }
     }
@@ -162,8 +164,8 @@ int main(int argc, char **argv)
         return 1;
     int64_t ledger0 = 0, ledger1 = 0;
     OK(store_ledger_entry_count(db, &ledger0, &err), "ledger count");
-    printf("bench_inclusion: %lld purchases, batches of %lld, %lld participants, %d labels, %s\n", n, batch, parts,
-           NL, store_backend_name(db));
+    printf("bench_inclusion: %lld purchases, batches of %lld, %lld participants, %d labels, %s\n", n, batch,
+           parts, NL, store_backend_name(db));
     double t0 = now(), c0 = cpu_now(), tjson = 0;
     long long credited = 0, total = 0;
     char pid[32], who[32];
@@ -177,9 +179,9 @@ int main(int argc, char **argv)
             double q = 0.5 + (double)(i % 7) * 0.25;
             snprintf(pid, sizeof pid, "o-%lld", i);
             snprintf(who, sizeof who, "user-%lld", u);
-            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f}", "purchase_id", pid, "participant", who,
-                                                 "region", "530100", "methodology", "alu-bench", "label", labels[l],
-                                                 "quantity", q));
+            json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f}", "purchase_id", pid,
+                                                 "participant", who, "region", "530100", "methodology",
+                                                 "alu-bench", "label", labels[l], "quantity", q));
             long long g = llround((double)per[l] * q);
             expect[u] += g > 0 ? g : 0;
             total += g > 0 ? g : 0;
@@ -193,7 +195,8 @@ int main(int argc, char **argv)
         json_decref(arr);
     }
     double wall = now() - t0, cpu = cpu_now() - c0;
-    printf("credited %lld of %lld in %.2f s wall (%.2f s CPU; building the request JSON %.2f s): %.0f purchases/s "
+    printf("credited %lld of %lld in %.2f s wall (%.2f s CPU; building the request JSON %.2f s): %.0f "
+           "purchases/s "
            "wall, %.0f/s CPU\n",
            credited, n, wall, cpu, tjson, (double)n / wall, (double)n / cpu);
     /* exact balances */
@@ -202,7 +205,8 @@ int main(int argc, char **argv)
     OK(store_ledger_entry_count(db, &ledger1, &err), "ledger count");
     long long bad = 0;
     json_t *rows = NULL;
-    OK(apps_rows(db, "SELECT participant, balance FROM inc_account", "tp ib", json_array(), &rows, &err), "accounts");
+    OK(apps_rows(db, "SELECT participant, balance FROM inc_account", "tp ib", json_array(), &rows, &err),
+       "accounts");
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
@@ -211,17 +215,18 @@ int main(int argc, char **argv)
         bad += json_integer_value(json_object_get(r, "b")) != expect[u];
     }
     json_decref(rows);
-    printf("balances: sum %lld g, credits %lld g, expected %lld g, accounts differing %lld -> %s\n", (long long)balances,
-           (long long)credits, total, bad, balances == total && credits == total && !bad ? "EXACT" : "WRONG");
-    printf("ledger entries added: %lld (credited purchases %lld) -> %s\n", (long long)(ledger1 - ledger0), credited,
-           ledger1 - ledger0 == credited ? "one per credit" : "MISMATCH");
+    printf("balances: sum %lld g, credits %lld g, expected %lld g, accounts differing %lld -> %s\n",
+           (long long)balances, (long long)credits, total, bad,
+           balances == total && credits == total && !bad ? "EXACT" : "WRONG");
+    printf("ledger entries added: %lld (credited purchases %lld) -> %s\n", (long long)(ledger1 - ledger0),
+           credited, ledger1 - ledger0 == credited ? "one per credit" : "MISMATCH");
     /* one batch again: nothing credited */
     json_t *arr = json_array(), *res = NULL;
     for (long long j = 0; j < (batch < n ? batch : n); j++) {
         snprintf(pid, sizeof pid, "o-%lld", j);
         snprintf(who, sizeof who, "user-%lld", (j * 7919) % parts);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f}", "purchase_id", pid, "participant", who,
-                                             "region", "530100", "methodology", "alu-bench", "label",
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f}", "purchase_id", pid, "participant",
+                                             who, "region", "530100", "methodology", "alu-bench", "label",
                                              labels[j % NL], "quantity", 1.0));
     }
     int again = -1;
@@ -229,7 +234,8 @@ int main(int argc, char **argv)
     printf("the first batch reported again: %d credited (must be 0)\n", again);
     json_decref(arr);
     json_decref(res);
-    int fail = !(balances == total && credits == total && !bad && ledger1 - ledger0 == credited && again == 0);
+    int fail =
+        !(balances == total && credits == total && !bad && ledger1 - ledger0 == credited && again == 0);
     svc_ctx *cs[] = {&op, &reg, &ent, &body, &shop};
     for (size_t j = 0; j < 5; j++)
         svc_ctx_release(cs[j]);

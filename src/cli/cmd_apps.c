@@ -129,9 +129,9 @@ int cmd_procure(int argc, char **argv)
     const char *sub = o.pos[0];
     if (!strcmp(sub, "require") && o.npos == 1) {
         json_t *spec = json_pack("{s:s?,s:s?,s:s?,s:b,s:s?,s:s?}", "title", inst_opt(&o, "title"), "category",
-                                 inst_opt(&o, "category"), "declared_unit", inst_opt(&o, "unit"), "label_required",
-                                 inst_opt(&o, "label-required") != NULL, "rule", inst_opt(&o, "rule"), "deadline",
-                                 inst_opt(&o, "deadline"));
+                                 inst_opt(&o, "category"), "declared_unit", inst_opt(&o, "unit"),
+                                 "label_required", inst_opt(&o, "label-required") != NULL, "rule",
+                                 inst_opt(&o, "rule"), "deadline", inst_opt(&o, "deadline"));
         double d;
         uint64_t g;
         if (inst_opt(&o, "max-value")) {
@@ -158,7 +158,9 @@ int cmd_procure(int argc, char **argv)
         json_t *offer = json_pack("{s:s?,s:s?,s:s?}", "product", inst_opt(&o, "product"), "label",
                                   inst_opt(&o, "label"), "disclosure", inst_opt(&o, "disclosure"));
         char *id = NULL;
-        rc = svc_proc_offer(&ctx, o.pos[1], offer, &id, &j, &err) ? cli_fail(&err) : done_json(json_pack("{s:s,s:o}", "offer", id, "check", j));
+        rc = svc_proc_offer(&ctx, o.pos[1], offer, &id, &j, &err)
+                 ? cli_fail(&err)
+                 : done_json(json_pack("{s:s,s:o}", "offer", id, "check", j));
         free(id);
         json_decref(offer);
     } else if (!strcmp(sub, "evaluate") && o.npos == 2) {
@@ -172,7 +174,9 @@ int cmd_procure(int argc, char **argv)
         } else
             rc = usage_error(procure_usage);
     } else if (!strcmp(sub, "decide") && o.npos == 2 && (!inst_opt(&o, "offer") != !inst_opt(&o, "cancel")))
-        rc = svc_proc_decide(&ctx, o.pos[1], inst_opt(&o, "offer"), inst_opt(&o, "reason"), &err) ? cli_fail(&err) : 0;
+        rc = svc_proc_decide(&ctx, o.pos[1], inst_opt(&o, "offer"), inst_opt(&o, "reason"), &err)
+                 ? cli_fail(&err)
+                 : 0;
     else if (!strcmp(sub, "show") && o.npos == 2)
         rc = svc_proc_get(&ctx, o.pos[1], &j, &err) ? cli_fail(&err) : done_json(j);
     else if (!strcmp(sub, "list") && o.npos == 1)
@@ -213,12 +217,14 @@ int cmd_finance(int argc, char **argv)
                 rc = cli_fail(&err);
             json_object_set_new(rule, "max_grade", json_integer((json_int_t)g));
         }
-        json_object_set_new(rule, "require_valid_label", json_boolean(inst_opt(&o, "require-valid-label") != NULL));
+        json_object_set_new(rule, "require_valid_label",
+                            json_boolean(inst_opt(&o, "require-valid-label") != NULL));
         if (inst_opt(&o, "categories"))
             json_object_set_new(rule, "categories", inst_list(inst_opt(&o, "categories")));
         int v = 0;
         if (!rc)
-            rc = svc_fin_rule_set(&ctx, rule, &v, &err) ? cli_fail(&err) : (printf("rule version %d\n", v), 0);
+            rc =
+                svc_fin_rule_set(&ctx, rule, &v, &err) ? cli_fail(&err) : (printf("rule version %d\n", v), 0);
         json_decref(rule);
     } else if (!strcmp(sub, "eligible") && o.npos == 2)
         rc = svc_fin_eligibility(&ctx, o.pos[1], &j, &err) ? cli_fail(&err) : done_json(j);
@@ -232,7 +238,8 @@ int cmd_finance(int argc, char **argv)
         const char *fmt = inst_opt(&o, "format") ? inst_opt(&o, "format") : "json";
         if (!strcmp(fmt, "csv")) {
             char *csv = NULL;
-            rc = svc_fin_portfolio_csv(&ctx, inst_opt(&o, "as-of"), &csv, &err) ? cli_fail(&err) : write_text(&o, csv);
+            rc = svc_fin_portfolio_csv(&ctx, inst_opt(&o, "as-of"), &csv, &err) ? cli_fail(&err)
+                                                                                : write_text(&o, csv);
             free(csv);
         } else if (!strcmp(fmt, "json"))
             rc = svc_fin_portfolio(&ctx, inst_opt(&o, "as-of"), &j, &err) ? cli_fail(&err) : done_json(j);
@@ -286,8 +293,9 @@ int cmd_inclusion(int argc, char **argv)
         else if (inst_opt(&o, "benchmark")) {
             if (cli_parse_double(inst_opt(&o, "benchmark"), "--benchmark", &d, &err))
                 rc = cli_fail(&err);
-            json_object_set_new(spec, "baseline", json_pack("{s:s,s:f,s:s?}", "kind", "benchmark", "value", d,
-                                                            "source", inst_opt(&o, "source")));
+            json_object_set_new(spec, "baseline",
+                                json_pack("{s:s,s:f,s:s?}", "kind", "benchmark", "value", d, "source",
+                                          inst_opt(&o, "source")));
         }
         if (!rc)
             rc = svc_inc_method_create(&ctx, spec, &j, &err) ? cli_fail(&err) : done_json(j);
@@ -300,10 +308,11 @@ int cmd_inclusion(int argc, char **argv)
         rc = !p || svc_inc_report(&ctx, p, &j, &n, &err) ? cli_fail(&err) : done_json(j);
         json_decref(p);
     } else if (!strcmp(sub, "account") && o.npos == 2)
-        rc = svc_inc_account(&ctx, inst_opt(&o, "platform"), o.pos[1], &j, &err) ? cli_fail(&err) : done_json(j);
+        rc = svc_inc_account(&ctx, inst_opt(&o, "platform"), o.pos[1], &j, &err) ? cli_fail(&err)
+                                                                                 : done_json(j);
     else if (!strcmp(sub, "statement") && o.npos == 2)
         rc = svc_inc_statement(&ctx, inst_opt(&o, "platform"), o.pos[1], 1000, 0, &j, &err) ? cli_fail(&err)
-                                                                                          : done_json(j);
+                                                                                            : done_json(j);
     else if (!strcmp(sub, "retire") && o.npos == 3) {
         uint64_t g = 0;
         rc = cli_parse_u64(o.pos[2], "GRAMS", (uint64_t)1 << 52, &g, &err) ||
@@ -343,7 +352,8 @@ int cmd_park(int argc, char **argv)
         rc = svc_park_supply_chain(&ctx, o.pos[1], &j, &err) ? cli_fail(&err) : done_json(j);
     else if (!strcmp(sub, "regulator-stats") && o.npos == 1) {
         uint64_t year = 0;
-        json_t *f = json_pack("{s:s?,s:s?}", "region", inst_opt(&o, "region"), "category", inst_opt(&o, "category"));
+        json_t *f =
+            json_pack("{s:s?,s:s?}", "region", inst_opt(&o, "region"), "category", inst_opt(&o, "category"));
         if (inst_opt(&o, "year") && cli_parse_u64(inst_opt(&o, "year"), "--year", 9999, &year, &err))
             rc = cli_fail(&err);
         if (year)

@@ -7,8 +7,8 @@
 #include "http/h_apps.h"
 #include "services/apps.h"
 
-#define ERR_DECL \
-    tj_error err; \
+#define ERR_DECL                                                                                             \
+    tj_error err;                                                                                            \
     tj_error_clear(&err)
 
 /* Answer a service call that produced JSON. */
@@ -209,7 +209,8 @@ void h_fin_position(http_req *rq, http_resp *rs)
     ERR_DECL;
     const json_t *amount = json_object_get(b, "amount");
     if (!json_is_integer(amount))
-        http_error(rs, 400, "bad_request", "amount is an integer number of yuan / 金额为整数（元）", "amount");
+        http_error(rs, 400, "bad_request", "amount is an integer number of yuan / 金额为整数（元）",
+                   "amount");
     else
         ok_empty(rs,
                  svc_fin_position(&rq->ctx, str(b, "borrower"), str(b, "label"), json_integer_value(amount),
@@ -282,8 +283,8 @@ void h_inc_statement(http_req *rq, http_resp *rs)
         return;
     ERR_DECL;
     json_t *out = NULL;
-    tj_status rc = svc_inc_statement(&rq->ctx, http_query(rq, "platform"), rq->params[0], (int)limit, (int)offset,
-                                     &out, &err);
+    tj_status rc = svc_inc_statement(&rq->ctx, http_query(rq, "platform"), rq->params[0], (int)limit,
+                                     (int)offset, &out, &err);
     reply(rs, rc, &err, 200, out);
 }
 
@@ -375,7 +376,8 @@ void h_statistics(http_req *rq, http_resp *rs)
     if (http_query_int(rq, rs, "year", 0, 9999, 0, &year))
         return;
     ERR_DECL;
-    json_t *f = json_pack("{s:s?,s:s?}", "region", http_query(rq, "region"), "category", http_query(rq, "category"));
+    json_t *f =
+        json_pack("{s:s?,s:s?}", "region", http_query(rq, "region"), "category", http_query(rq, "category"));
     if (year)
         json_object_set_new(f, "year", json_integer(year));
     json_t *out = NULL;

@@ -31,9 +31,9 @@ tj_status apps_require_role(svc_ctx *ctx, const char *role, const char *action, 
 /* A label as the applications use it, checked at time `at` (NULL: now):
  * {number, ok, problems: [..], status, holder_org, holder_name, category,
  * product, rule, value (kg CO2e per one declared_unit), model_amount
- * (the model's amount, for information), declared_unit, grade, valid_until, footprint_id, region, verification
- * (svc_label_verify_number's report)}.  ok: signature, key, ledger, status
- * valid and within validity at `at`.  NOTFOUND for an unknown number. */
+ * (the model's amount, for information), declared_unit, grade, valid_until, footprint_id, region,
+ * verification (svc_label_verify_number's report)}.  ok: signature, key, ledger, status valid and within
+ * validity at `at`.  NOTFOUND for an unknown number. */
 tj_status apps_label_check(svc_ctx *ctx, const char *number, const char *at, json_t **out, tj_error *err);
 /* kg CO2e per one `to_unit` from kg per (amount from_unit). */
 tj_status apps_per_unit(double value, double amount, const char *from_unit, const char *to_unit, double *out,
@@ -106,16 +106,18 @@ tj_status svc_inc_method_list(svc_ctx *ctx, json_t **out, tj_error *err);
  * reduction_g, account, reason}]; *credited how many.  A purchase id
  * reported before, a label not valid, a methodology of another category
  * are refused (nothing credited). */
-tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results, int *credited, tj_error *err);
+tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results, int *credited,
+                         tj_error *err);
 tj_status svc_inc_account(svc_ctx *ctx, const char *platform, const char *participant, json_t **out,
                           tj_error *err);
-tj_status svc_inc_statement(svc_ctx *ctx, const char *platform, const char *participant, int limit, int offset,
-                            json_t **out, tj_error *err);
+tj_status svc_inc_statement(svc_ctx *ctx, const char *platform, const char *participant, int limit,
+                            int offset, json_t **out, tj_error *err);
 /* Retire grams from a participant's balance (the platform). */
 tj_status svc_inc_retire(svc_ctx *ctx, const char *participant, int64_t grams, const char *purpose,
                          tj_error *err);
 /* Issue the credited reductions of methodology in region (regulator). */
-tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *region, json_t **out, tj_error *err);
+tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *region, json_t **out,
+                        tj_error *err);
 /* Public registry: totals per methodology and region, retirements per region. */
 tj_status svc_inc_registry(svc_ctx *ctx, json_t **out, tj_error *err);
 

@@ -123,7 +123,8 @@ tj_status apps_label_check(svc_ctx *ctx, const char *number, const char *at, jso
     const char *from = inst_str(label, "valid_from"), *until = inst_str(view, "valid_until");
     if (!from || !until || strcmp(at, from) < 0 || strcmp(at, until) >= 0) {
         char msg[200];
-        snprintf(msg, sizeof msg, "validity: the label is not valid at %s (valid until %s) / 标识在该时间不在有效期内", at,
+        snprintf(msg, sizeof msg,
+                 "validity: the label is not valid at %s (valid until %s) / 标识在该时间不在有效期内", at,
                  until ? until : "?");
         json_array_append_new(problems, json_string(msg));
         ok = 0;

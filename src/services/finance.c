@@ -35,17 +35,19 @@ static tj_status org_with_role(svc_ctx *ctx, const char *org, const char *role, 
     if (!rc && role)
         rc = store_app_role_has(ctx->db, o.id, role, &has, err);
     if (!rc && role && !has)
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL, "\"%s\" is not registered as %s / 该机构未登记为%s", org,
-                          role, role);
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL, "\"%s\" is not registered as %s / 该机构未登记为%s",
+                          org, role, role);
     if (!rc && !(*id = strdup(o.id)))
         rc = nomem(err);
     store_org_release(&o);
     return rc;
 }
 
-static tj_status consent_change(svc_ctx *ctx, const char *bank, const char *valid_until, int grant, tj_error *err)
+static tj_status consent_change(svc_ctx *ctx, const char *bank, const char *valid_until, int grant,
+                                tj_error *err)
 {
-    tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE, grant ? "consent to a bank" : "revoke a consent", err);
+    tj_status rc =
+        svc_require(ctx, SVC_ROLE_ENTERPRISE, grant ? "consent to a bank" : "revoke a consent", err);
     char *bank_id = NULL, *id = NULL;
     char until[INST_TIME_SIZE], now[INST_TIME_SIZE];
     inst_now(now);
@@ -67,15 +69,17 @@ static tj_status consent_change(svc_ctx *ctx, const char *bank, const char *vali
         } else {
             rc = store_fin_consent_revoke(ctx->db, bank_id, ctx->who.org_id, now, &n, err);
             if (!rc && n == 0)
-                rc = tj_error_set(err, TJ_ERR_NOTFOUND, "bank", "no consent to \"%s\" in force / 无有效授权", bank);
-            row = json_pack("{s:s,s:s,s:s}", "bank_org", bank_id, "borrower_org", ctx->who.org_id, "revoked_at", now);
+                rc = tj_error_set(err, TJ_ERR_NOTFOUND, "bank", "no consent to \"%s\" in force / 无有效授权",
+                                  bank);
+            row = json_pack("{s:s,s:s,s:s}", "bank_org", bank_id, "borrower_org", ctx->who.org_id,
+                            "revoked_at", now);
         }
         ch = json_pack("{s:s,s:s}", "action", grant ? "grant" : "revoke", "bank", bank_id);
         char key[300];
         snprintf(key, sizeof key, "%s/%s", ctx->who.org_id, bank_id);
         if (!rc)
-            rc = svc_record(ctx, grant ? "finance.consent" : "finance.consent.revoke", "fin_consent", key, ch, row,
-                            err);
+            rc = svc_record(ctx, grant ? "finance.consent" : "finance.consent.revoke", "fin_consent", key, ch,
+                            row, err);
         rc = finish(ctx, rc, err);
     }
     json_decref(row);
@@ -187,8 +191,9 @@ tj_status svc_fin_rule_set(svc_ctx *ctx, const json_t *rule, int *version, tj_er
         for (const char *const *p = rule_keys; *p; p++)
             known |= !strcmp(k, *p);
         if (!known)
-            return tj_error_set(err, TJ_ERR_INPUT, k,
-                                "unknown rule key \"%s\": max_grade, require_valid_label, categories, max_value", k);
+            return tj_error_set(
+                err, TJ_ERR_INPUT, k,
+                "unknown rule key \"%s\": max_grade, require_valid_label, categories, max_value", k);
     }
     const json_t *mg = json_object_get(rule, "max_grade"), *cats = json_object_get(rule, "categories"),
                  *mv = json_object_get(rule, "max_value");
@@ -197,7 +202,8 @@ tj_status svc_fin_rule_set(svc_ctx *ctx, const json_t *rule, int *version, tj_er
     if (cats && !json_is_array(cats))
         return tj_error_set(err, TJ_ERR_INPUT, "categories", "categories is an array of category ids");
     if (mv && !json_is_object(mv))
-        return tj_error_set(err, TJ_ERR_INPUT, "max_value", "max_value maps categories to kg CO2e per declared unit");
+        return tj_error_set(err, TJ_ERR_INPUT, "max_value",
+                            "max_value maps categories to kg CO2e per declared unit");
     char *text = json_dumps(rule, JSON_SORT_KEYS | JSON_COMPACT);
     char now[INST_TIME_SIZE];
     inst_now(now);
@@ -239,11 +245,11 @@ static json_t *eligibility(const json_t *chk, const json_t *rule_row)
         json_array_append_new(reasons, json_string(msg));
     }
     if (json_is_integer(mg) && (!json_is_integer(g) || json_integer_value(g) > json_integer_value(mg))) {
-        snprintf(msg, sizeof msg, "grade %s is not within 1-%lld / 等级不满足", json_is_integer(g) ? "" : "none",
-                 (long long)json_integer_value(mg));
+        snprintf(msg, sizeof msg, "grade %s is not within 1-%lld / 等级不满足",
+                 json_is_integer(g) ? "" : "none", (long long)json_integer_value(mg));
         if (json_is_integer(g))
-            snprintf(msg, sizeof msg, "grade %lld is not within 1-%lld / 等级不满足", (long long)json_integer_value(g),
-                     (long long)json_integer_value(mg));
+            snprintf(msg, sizeof msg, "grade %lld is not within 1-%lld / 等级不满足",
+                     (long long)json_integer_value(g), (long long)json_integer_value(mg));
         json_array_append_new(reasons, json_string(msg));
     }
     if (json_is_array(cats)) {
@@ -259,8 +265,8 @@ static json_t *eligibility(const json_t *chk, const json_t *rule_row)
     const json_t *mv = cat ? json_object_get(json_object_get(rule, "max_value"), cat) : NULL;
     double v = json_number_value(json_object_get(chk, "value"));
     if (json_is_number(mv) && v > json_number_value(mv)) {
-        snprintf(msg, sizeof msg, "footprint %.6g above %.6g kg CO2e/%s / 碳足迹超过上限", v, json_number_value(mv),
-                 inst_str(chk, "declared_unit"));
+        snprintf(msg, sizeof msg, "footprint %.6g above %.6g kg CO2e/%s / 碳足迹超过上限", v,
+                 json_number_value(mv), inst_str(chk, "declared_unit"));
         json_array_append_new(reasons, json_string(msg));
     }
     json_t *out = json_pack("{s:b,s:o,s:O?}", "eligible", json_array_size(reasons) == 0, "reasons", reasons,
@@ -320,11 +326,12 @@ tj_status svc_fin_position(svc_ctx *ctx, const char *borrower, const char *label
     if (!rc)
         rc = store_label_get(ctx->db, label ? label : "", 0, &row, err);
     if (!rc && strcmp(inst_str(row, "holder_org"), bid))
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "label", "label %s is not the borrower's / 标识不属于借款人", label);
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "label", "label %s is not the borrower's / 标识不属于借款人",
+                          label);
     if (rc)
         goto out;
-    pos = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "bank_org", ctx->who.org_id, "borrower_org", bid, "label_number",
-                    label, "as_of", date, "amount", (json_int_t)amount, "recorded_at", now);
+    pos = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "bank_org", ctx->who.org_id, "borrower_org", bid,
+                    "label_number", label, "as_of", date, "amount", (json_int_t)amount, "recorded_at", now);
     if (!pos) {
         rc = nomem(err);
         goto out;
@@ -369,7 +376,8 @@ static tj_status portfolio_at(svc_ctx *ctx, const char *date, const json_t *rule
             break;
         json_t *chk = NULL;
         int ok = 0;
-        if ((rc = store_fin_consent_active(ctx->db, ctx->who.org_id, inst_str(p, "borrower_org"), date, &ok, err)))
+        if ((rc = store_fin_consent_active(ctx->db, ctx->who.org_id, inst_str(p, "borrower_org"), date, &ok,
+                                           err)))
             break;
         json_t *item = json_deep_copy(p);
         json_object_set_new(item, "consent", json_boolean(ok));
@@ -404,7 +412,8 @@ static tj_status portfolio_at(svc_ctx *ctx, const char *date, const json_t *rule
                 t = nt2;
                 memset(&t[nt], 0, sizeof t[nt]);
                 snprintf(t[nt].category, sizeof t[nt].category, "%s", cat);
-                snprintf(t[nt].unit, sizeof t[nt].unit, "%s", inst_str(chk, "declared_unit") ? inst_str(chk, "declared_unit") : "");
+                snprintf(t[nt].unit, sizeof t[nt].unit, "%s",
+                         inst_str(chk, "declared_unit") ? inst_str(chk, "declared_unit") : "");
                 nt++;
             }
             long double a = (long double)json_integer_value(json_object_get(p, "amount"));
@@ -421,13 +430,13 @@ static tj_status portfolio_at(svc_ctx *ctx, const char *date, const json_t *rule
         json_decref(item);
     }
     for (size_t k = 0; !rc && k < nt; k++)
-        json_array_append_new(
-            cats, json_pack("{s:s,s:I,s:f,s:s+,s:f}", "category", t[k].category, "financed", (json_int_t)t[k].amount,
-                            "weighted_intensity", (double)(t[k].amount > 0 ? t[k].weighted / t[k].amount : 0),
-                            "unit", "kg CO2e/", t[k].unit, "eligible_share",
-                            (double)(t[k].amount > 0 ? t[k].eligible / t[k].amount : 0)));
-    if (!rc && !(*out = json_pack("{s:s,s:I,s:O,s:O}", "as_of", date, "financed", (json_int_t)total, "by_category",
-                                  cats, "positions", items)))
+        json_array_append_new(cats, json_pack("{s:s,s:I,s:f,s:s+,s:f}", "category", t[k].category, "financed",
+                                              (json_int_t)t[k].amount, "weighted_intensity",
+                                              (double)(t[k].amount > 0 ? t[k].weighted / t[k].amount : 0),
+                                              "unit", "kg CO2e/", t[k].unit, "eligible_share",
+                                              (double)(t[k].amount > 0 ? t[k].eligible / t[k].amount : 0)));
+    if (!rc && !(*out = json_pack("{s:s,s:I,s:O,s:O}", "as_of", date, "financed", (json_int_t)total,
+                                  "by_category", cats, "positions", items)))
         rc = nomem(err);
     free(t);
     json_decref(pos);
@@ -487,9 +496,9 @@ tj_status svc_fin_portfolio_csv(svc_ctx *ctx, const char *as_of, char **csv, tj_
     if (rc)
         return rc;
     sbuf b = {0};
-    const char *head[] = {"as_of 日期",       "borrower 借款人", "label 碳标识", "product 产品",
-                          "category 类别",    "amount 融资额(元)", "intensity 碳强度", "unit 单位",
-                          "grade 等级",       "status 状态",     "eligible 是否合格", "reasons 原因"};
+    const char *head[] = {"as_of 日期",    "borrower 借款人",   "label 碳标识",      "product 产品",
+                          "category 类别", "amount 融资额(元)", "intensity 碳强度",  "unit 单位",
+                          "grade 等级",    "status 状态",       "eligible 是否合格", "reasons 原因"};
     size_t nh = sizeof head / sizeof head[0];
     for (size_t i = 0; i < nh; i++)
         apps_csv(&b, head[i], i + 1 < nh ? ',' : '\n');
@@ -511,7 +520,9 @@ tj_status svc_fin_portfolio_csv(svc_ctx *ctx, const char *as_of, char **csv, tj_
         const json_t *g = json_object_get(x, "grade");
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(g));
         apps_csv(&b, json_is_integer(g) ? num : "", ',');
-        apps_csv(&b, json_is_true(json_object_get(x, "consent")) ? inst_str(x, "status") : "no consent / 未授权", ',');
+        apps_csv(&b,
+                 json_is_true(json_object_get(x, "consent")) ? inst_str(x, "status") : "no consent / 未授权",
+                 ',');
         const json_t *el = json_object_get(x, "eligibility");
         apps_csv(&b, json_is_true(json_object_get(el, "eligible")) ? "yes" : "no", ',');
         sbuf r = {0};

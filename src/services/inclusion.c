@@ -42,7 +42,8 @@ tj_status svc_inc_method_create(svc_ctx *ctx, const json_t *spec, json_t **out, 
 {
     if (out)
         *out = NULL;
-    tj_status rc = svc_require(ctx, SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR, "publish a 碳普惠 methodology", err);
+    tj_status rc =
+        svc_require(ctx, SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR, "publish a 碳普惠 methodology", err);
     if (rc)
         return rc;
     const char *id = inst_str(spec, "id"), *name = inst_str(spec, "name"), *cat = inst_str(spec, "category"),
@@ -54,14 +55,15 @@ tj_status svc_inc_method_create(svc_ctx *ctx, const json_t *spec, json_t **out, 
     json_t *catrow = NULL, *row = NULL, *cmp = NULL;
     if (!id_ok(id))
         return tj_error_set(err, TJ_ERR_INPUT, "id", "a methodology id is 1-100 of a-z 0-9 . - _");
-    if ((rc = inst_check_text(name, 200, "name", 1, err)) || (rc = inst_check_text(scope, 2000, "scope", 1, err)) ||
+    if ((rc = inst_check_text(name, 200, "name", 1, err)) ||
+        (rc = inst_check_text(scope, 2000, "scope", 1, err)) ||
         (rc = inst_check_text(appl, 2000, "applicability", 1, err)) ||
         (rc = tj_unit_lookup(unit ? unit : "", "declared_unit", &u, err)))
         return rc;
     if ((rc = store_cert_catalogue_get(ctx->db, cat ? cat : "", &catrow, err)))
         return rc == TJ_ERR_NOTFOUND
-                   ? tj_error_set(err, TJ_ERR_INPUT, "category", "\"%s\" is not a catalogue category / 非目录类别",
-                                  cat ? cat : "")
+                   ? tj_error_set(err, TJ_ERR_INPUT, "category",
+                                  "\"%s\" is not a catalogue category / 非目录类别", cat ? cat : "")
                    : rc;
     json_decref(catrow);
     double base = NAN;
@@ -89,8 +91,8 @@ tj_status svc_inc_method_create(svc_ctx *ctx, const json_t *spec, json_t **out, 
         {
             double per = 0;
             tj_error uerr;
-            if (apps_per_unit(json_number_value(json_object_get(l, "value")), 1, inst_str(l, "declared_unit"), u->name, &per,
-                              &uerr) == TJ_OK) {
+            if (apps_per_unit(json_number_value(json_object_get(l, "value")), 1, inst_str(l, "declared_unit"),
+                              u->name, &per, &uerr) == TJ_OK) {
                 sum += per;
                 n++;
             }
@@ -100,14 +102,14 @@ tj_status svc_inc_method_create(svc_ctx *ctx, const json_t *spec, json_t **out, 
             return tj_error_set(err, TJ_ERR_CONFLICT, "baseline",
                                 "no valid label of %s to average / 该类别无有效标识，无法取平均", cat);
         base = (double)(sum / (long double)n);
-        snprintf(source, sizeof source, "average of %zu valid labels of %s at %s / %s 有效标识平均值", n, cat, now,
-                 cat);
+        snprintf(source, sizeof source, "average of %zu valid labels of %s at %s / %s 有效标识平均值", n, cat,
+                 now, cat);
     } else
         return tj_error_set(err, TJ_ERR_INPUT, "baseline.kind", "baseline kind is benchmark or average");
-    row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "id", id, "name", name, "category", cat,
-                    "declared_unit", u->name, "scope", scope, "applicability", appl, "baseline_kind", kind,
-                    "baseline_g", (json_int_t)llround(base * 1000.0), "baseline_source", source, "status", "active",
-                    "created_at", now, "created_by", ctx->who.id);
+    row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "id", id, "name", name, "category",
+                    cat, "declared_unit", u->name, "scope", scope, "applicability", appl, "baseline_kind",
+                    kind, "baseline_g", (json_int_t)llround(base * 1000.0), "baseline_source", source,
+                    "status", "active", "created_at", now, "created_by", ctx->who.id);
     if (!row)
         return nomem(err);
     if (!(rc = svc_begin(ctx, err))) {
@@ -250,15 +252,17 @@ static tj_status pair_facts(svc_ctx *ctx, smap *labels, smap *meths, const char 
         else {
             double per = 0;
             tj_error uerr;
-            if (apps_per_unit(json_number_value(json_object_get(chk, "value")), 1, inst_str(chk, "declared_unit"),
-                              inst_str(m, "declared_unit"), &per, &uerr))
+            if (apps_per_unit(json_number_value(json_object_get(chk, "value")), 1,
+                              inst_str(chk, "declared_unit"), inst_str(m, "declared_unit"), &per, &uerr))
                 snprintf(why, sizeof why, "unit: %s", uerr.message);
             else
-                per_unit = (long long)json_integer_value(json_object_get(m, "baseline_g")) - llround(per * 1000.0);
+                per_unit =
+                    (long long)json_integer_value(json_object_get(m, "baseline_g")) - llround(per * 1000.0);
         }
     }
-    facts = json_pack("{s:b,s:s,s:I,s:s?,s:s?}", "ok", !*why, "reason", why, "per_unit_g", (json_int_t)per_unit,
-                      "valid_from", inst_str(chk, "valid_from"), "valid_until", inst_str(chk, "valid_until"));
+    facts =
+        json_pack("{s:b,s:s,s:I,s:s?,s:s?}", "ok", !*why, "reason", why, "per_unit_g", (json_int_t)per_unit,
+                  "valid_from", inst_str(chk, "valid_from"), "valid_until", inst_str(chk, "valid_until"));
     json_decref(chk);
     if (!facts)
         return nomem(err);
@@ -269,10 +273,12 @@ static tj_status pair_facts(svc_ctx *ctx, smap *labels, smap *meths, const char 
 
 static json_t *refused(const char *pid, const char *why)
 {
-    return json_pack("{s:s?,s:s,s:i,s:s}", "purchase_id", pid, "status", "refused", "reduction_g", 0, "reason", why);
+    return json_pack("{s:s?,s:s,s:i,s:s}", "purchase_id", pid, "status", "refused", "reduction_g", 0,
+                     "reason", why);
 }
 
-tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results, int *credited, tj_error *err)
+tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results, int *credited,
+                         tj_error *err)
 {
     *results = NULL;
     if (credited)
@@ -302,13 +308,16 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
     json_array_foreach(purchases, i, p)
     {
         const char *pid = inst_str(p, "purchase_id"), *who = inst_str(p, "participant"),
-                   *region = inst_str(p, "region"), *meth = inst_str(p, "methodology"), *label = inst_str(p, "label");
+                   *region = inst_str(p, "region"), *meth = inst_str(p, "methodology"),
+                   *label = inst_str(p, "label");
         const json_t *q = json_object_get(p, "quantity");
         char when[INST_TIME_SIZE];
         tj_error verr;
         const char *bad = NULL;
-        if (inst_check_text(pid, 200, "purchase_id", 1, &verr) || inst_check_text(who, 200, "participant", 1, &verr) ||
-            inst_check_text(region, 20, "region", 1, &verr) || inst_check_text(meth, 100, "methodology", 1, &verr) ||
+        if (inst_check_text(pid, 200, "purchase_id", 1, &verr) ||
+            inst_check_text(who, 200, "participant", 1, &verr) ||
+            inst_check_text(region, 20, "region", 1, &verr) ||
+            inst_check_text(meth, 100, "methodology", 1, &verr) ||
             inst_check_text(label, 100, "label", 1, &verr))
             bad = verr.message;
         else if (!json_is_number(q) || !(json_number_value(q) > 0) || json_number_value(q) > 1e9)
@@ -330,8 +339,10 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
             json_array_append_new(res, refused(pid, inst_str(facts, "reason")));
             continue;
         }
-        if (strcmp(when, inst_str(facts, "valid_from")) < 0 || strcmp(when, inst_str(facts, "valid_until")) >= 0) {
-            json_array_append_new(res, refused(pid, "the label was not valid when bought / 购买时标识不在有效期内"));
+        if (strcmp(when, inst_str(facts, "valid_from")) < 0 ||
+            strcmp(when, inst_str(facts, "valid_until")) >= 0) {
+            json_array_append_new(
+                res, refused(pid, "the label was not valid when bought / 购买时标识不在有效期内"));
             continue;
         }
         /* the participant's account (cached for the report) */
@@ -345,8 +356,9 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
         }
         if (!found) {
             char *fresh = svc_new_uuid(), *acc = NULL;
-            rc = fresh ? store_inc_account_ensure(ctx->db, fresh, ctx->who.org_id, who, region, now, &acc, err)
-                       : nomem(err);
+            rc = fresh
+                     ? store_inc_account_ensure(ctx->db, fresh, ctx->who.org_id, who, region, now, &acc, err)
+                     : nomem(err);
             free(fresh);
             if (rc)
                 break;
@@ -357,9 +369,9 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
         double g = (double)per * json_number_value(q);
         long long grams = g > 0 ? llround(g) : 0;
         json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:s,s:s}", "platform_org", ctx->who.org_id,
-                                "purchase_id", pid, "account_id", acc, "methodology_id", meth, "label_number", label,
-                                "region", region, "quantity", q, "reduction_g", (json_int_t)grams, "purchased_at",
-                                when, "reported_at", now);
+                                "purchase_id", pid, "account_id", acc, "methodology_id", meth, "label_number",
+                                label, "region", region, "quantity", q, "reduction_g", (json_int_t)grams,
+                                "purchased_at", when, "reported_at", now);
         int inserted = 0;
         if (!row) {
             rc = nomem(err);
@@ -379,12 +391,14 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
         if (rc)
             break;
         if (!inserted)
-            json_array_append_new(res, refused(pid, "this purchase was reported before: one purchase, one credit / "
-                                                    "该购买已报送，不重复计入"));
+            json_array_append_new(
+                res, refused(pid, "this purchase was reported before: one purchase, one credit / "
+                                  "该购买已报送，不重复计入"));
         else {
             n_ok++;
-            json_array_append_new(res, json_pack("{s:s,s:s,s:I,s:s}", "purchase_id", pid, "status", "credited",
-                                                 "reduction_g", (json_int_t)grams, "account", acc));
+            json_array_append_new(res,
+                                  json_pack("{s:s,s:s,s:I,s:s}", "purchase_id", pid, "status", "credited",
+                                            "reduction_g", (json_int_t)grams, "account", acc));
         }
     }
     rc = finish(ctx, rc, err);
@@ -427,13 +441,14 @@ static tj_status account_of(svc_ctx *ctx, const char *platform, const char *part
     return rc;
 }
 
-tj_status svc_inc_account(svc_ctx *ctx, const char *platform, const char *participant, json_t **out, tj_error *err)
+tj_status svc_inc_account(svc_ctx *ctx, const char *platform, const char *participant, json_t **out,
+                          tj_error *err)
 {
     return account_of(ctx, platform, participant, out, err);
 }
 
-tj_status svc_inc_statement(svc_ctx *ctx, const char *platform, const char *participant, int limit, int offset,
-                            json_t **out, tj_error *err)
+tj_status svc_inc_statement(svc_ctx *ctx, const char *platform, const char *participant, int limit,
+                            int offset, json_t **out, tj_error *err)
 {
     *out = NULL;
     json_t *acc = NULL, *lines = NULL;
@@ -448,7 +463,8 @@ tj_status svc_inc_statement(svc_ctx *ctx, const char *platform, const char *part
     return rc;
 }
 
-tj_status svc_inc_retire(svc_ctx *ctx, const char *participant, int64_t grams, const char *purpose, tj_error *err)
+tj_status svc_inc_retire(svc_ctx *ctx, const char *participant, int64_t grams, const char *purpose,
+                         tj_error *err)
 {
     tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "retire credits", err);
     if (!rc)
@@ -483,7 +499,8 @@ tj_status svc_inc_retire(svc_ctx *ctx, const char *participant, int64_t grams, c
     return rc;
 }
 
-tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *region, json_t **out, tj_error *err)
+tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *region, json_t **out,
+                        tj_error *err)
 {
     if (out)
         *out = NULL;
@@ -505,9 +522,9 @@ tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *regio
         return nomem(err);
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_inc_issue(ctx->db, id, methodology, region, now, ctx->who.id, &grams, &n, err);
-        st = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "id", id, "methodology_id", methodology, "region", region,
-                       "amount_g", (json_int_t)grams, "purchases", (json_int_t)n, "issued_at", now, "issued_by",
-                       ctx->who.id);
+        st = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "id", id, "methodology_id", methodology, "region",
+                       region, "amount_g", (json_int_t)grams, "purchases", (json_int_t)n, "issued_at", now,
+                       "issued_by", ctx->who.id);
         json_t *ch = json_pack("{s:s}", "action", "issue");
         if (!rc)
             rc = svc_record(ctx, "inclusion.issue", "inc_issuance", id, ch, st, err);

@@ -49,8 +49,8 @@ static tj_status member_change(svc_ctx *ctx, const char *park, const char *membe
 
 tj_status svc_park_invite(svc_ctx *ctx, const char *member, tj_error *err)
 {
-    tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR, "invite a member",
-                               err);
+    tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR,
+                               "invite a member", err);
     if (!rc)
         rc = apps_require_role(ctx, "park", "invite a member", err);
     store_org o = {0};
@@ -76,8 +76,8 @@ tj_status svc_park_answer(svc_ctx *ctx, const char *park, int accept, tj_error *
     if (!rc && accept && strcmp(inst_str(m, "status"), "invited"))
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "park", "no invitation to accept / 无待接受的邀请");
     if (!rc)
-        rc = member_change(ctx, o.id, ctx->who.org_id, accept ? "active" : "left", accept ? "park.join" : "park.leave",
-                           err);
+        rc = member_change(ctx, o.id, ctx->who.org_id, accept ? "active" : "left",
+                           accept ? "park.join" : "park.leave", err);
     json_decref(m);
     store_org_release(&o);
     return rc;
@@ -113,7 +113,8 @@ static void acc_add(acc *a, const json_t *r)
         a->n += 0;
         return;
     }
-    double mn = json_number_value(json_object_get(r, "min")), mx = json_number_value(json_object_get(r, "max"));
+    double mn = json_number_value(json_object_get(r, "min")),
+           mx = json_number_value(json_object_get(r, "max"));
     if (!a->valid || mn < a->min)
         a->min = mn;
     if (!a->valid || mx > a->max)
@@ -136,8 +137,9 @@ static json_t *acc_json(const acc *a)
             snprintf(k, sizeof k, "%d", i);
             json_object_set_new(g, k, json_integer((json_int_t)a->grades[i]));
         }
-    return json_pack("{s:I,s:I,s:o,s:I,s:o,s:o,s:o}", "labels", (json_int_t)a->n, "valid", (json_int_t)a->valid,
-                     "mean", a->valid ? json_real(a->sum / (double)a->valid) : json_null(), "ungraded",
+    return json_pack("{s:I,s:I,s:o,s:I,s:o,s:o,s:o}", "labels", (json_int_t)a->n, "valid",
+                     (json_int_t)a->valid, "mean",
+                     a->valid ? json_real(a->sum / (double)a->valid) : json_null(), "ungraded",
                      (json_int_t)a->ungraded, "min", a->valid ? json_real(a->min) : json_null(), "max",
                      a->valid ? json_real(a->max) : json_null(), "grades", g);
 }
@@ -201,7 +203,8 @@ static json_t *group(const json_t *rows, const char *const *keys, size_t nkeys)
 static json_t *aggregate(const json_t *rows, int with_region)
 {
     static const char *const k_cat[] = {"category"}, *const k_grade[] = {"category", "grade"},
-                             *const k_year[] = {"category", "year"}, *const k_region[] = {"region", "category"},
+                             *const k_year[] = {"category", "year"},
+                             *const k_region[] = {"region", "category"},
                              *const k_full[] = {"region", "category", "year", "grade"};
     acc all = {0};
     size_t i;
@@ -233,7 +236,8 @@ tj_status svc_park_stats(svc_ctx *ctx, const char *park, json_t **out, tj_error 
     if (!rc)
         rc = store_app_role_has(ctx->db, o.id, "park", &is_park, err);
     if (!rc && !is_park)
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "park", "\"%s\" is not registered as a park / 非园区", o.name);
+        rc =
+            tj_error_set(err, TJ_ERR_CONFLICT, "park", "\"%s\" is not registered as a park / 非园区", o.name);
     json_t *rows = NULL, *discs = NULL, *members = NULL;
     if (!rc)
         rc = store_label_aggregate(ctx->db, o.id, &rows, err);
@@ -339,8 +343,8 @@ tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t *
     {
         const char *id = inst_str(p, "id");
         const json_t *mp = NULL;
-        json_array_foreach(json_object_get(model, "processes"), k, m) if (id && inst_str(m, "id") &&
-                                                                        !strcmp(id, inst_str(m, "id"))) mp = m;
+        json_array_foreach(json_object_get(model, "processes"), k,
+                           m) if (id && inst_str(m, "id") && !strcmp(id, inst_str(m, "id"))) mp = m;
         const char *dt = inst_str(mp, "data_type");
         double share = json_number_value(json_object_get(p, "share"));
         if (dt && !strcmp(dt, "primary"))
@@ -349,11 +353,12 @@ tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t *
             secondary += share;
         else
             unknown += share;
-        json_t *item = json_pack("{s:s?,s:O?,s:O?,s:f,s:s}", "process", id, "name", json_object_get(p, "name"),
-                                 "stage", json_object_get(p, "stage"), "share", share, "data",
-                                 dt && !strcmp(dt, "primary") ? "primary (replaces generic factors) / 实测数据"
-                                 : dt                         ? "secondary (generic) / 通用数据"
-                                                              : "not stated / 未说明");
+        json_t *item =
+            json_pack("{s:s?,s:O?,s:O?,s:f,s:s}", "process", id, "name", json_object_get(p, "name"), "stage",
+                      json_object_get(p, "stage"), "share", share, "data",
+                      dt && !strcmp(dt, "primary") ? "primary (replaces generic factors) / 实测数据"
+                      : dt                         ? "secondary (generic) / 通用数据"
+                                                   : "not stated / 未说明");
         json_t *sup = json_object_get(mp, "supplier");
         if (sup) {
             json_object_set(item, "supplier", sup);
@@ -369,8 +374,9 @@ tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t *
                     json_t *l;
                     json_array_foreach(ls, j, l) json_array_append_new(
                         pub, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "number", json_object_get(l, "number"),
-                                       "product", json_object_get(l, "product"), "value", json_object_get(l, "value"),
-                                       "unit", json_object_get(l, "unit"), "status", json_object_get(l, "status")));
+                                       "product", json_object_get(l, "product"), "value",
+                                       json_object_get(l, "value"), "unit", json_object_get(l, "unit"),
+                                       "status", json_object_get(l, "status")));
                     json_object_set_new(item, "supplier_labels", pub);
                 }
                 json_decref(ls);

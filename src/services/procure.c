@@ -42,36 +42,42 @@ tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_e
     const json_t *mv = json_object_get(spec, "max_value"), *mg = json_object_get(spec, "max_grade"),
                  *pw = json_object_get(spec, "primary_weight");
     const tj_unit *u = NULL;
-    if ((rc = inst_check_text(title, 200, "title", 1, err)) || (rc = inst_check_text(category, 100, "category", 1, err)) ||
+    if ((rc = inst_check_text(title, 200, "title", 1, err)) ||
+        (rc = inst_check_text(category, 100, "category", 1, err)) ||
         (rc = inst_check_text(rule, 200, "rule", 0, err)))
         return rc;
     if ((rc = tj_unit_lookup(unit ? unit : "", "declared_unit", &u, err)))
         return rc;
     if (!inst_str(spec, "deadline") || !inst_time_parse(inst_str(spec, "deadline"), deadline))
-        return tj_error_set(err, TJ_ERR_INPUT, "deadline", "deadline must be a date or time (RFC 3339) / 截止时间无效");
+        return tj_error_set(err, TJ_ERR_INPUT, "deadline",
+                            "deadline must be a date or time (RFC 3339) / 截止时间无效");
     if (mv && !json_is_null(mv) && !(json_is_number(mv) && json_number_value(mv) > 0))
-        return tj_error_set(err, TJ_ERR_INPUT, "max_value", "max_value must be a positive number (kg CO2e per declared unit)");
-    if (mg && !json_is_null(mg) && !(json_is_integer(mg) && json_integer_value(mg) >= 1 && json_integer_value(mg) <= 10))
+        return tj_error_set(err, TJ_ERR_INPUT, "max_value",
+                            "max_value must be a positive number (kg CO2e per declared unit)");
+    if (mg && !json_is_null(mg) &&
+        !(json_is_integer(mg) && json_integer_value(mg) >= 1 && json_integer_value(mg) <= 10))
         return tj_error_set(err, TJ_ERR_INPUT, "max_grade", "max_grade must be an integer 1..10");
     if ((!mv || json_is_null(mv)) && (!mg || json_is_null(mg)))
-        return tj_error_set(err, TJ_ERR_INPUT, "max_value", "give max_value or max_grade / 需给出最大碳足迹或等级");
+        return tj_error_set(err, TJ_ERR_INPUT, "max_value",
+                            "give max_value or max_grade / 需给出最大碳足迹或等级");
     double w = pw && !json_is_null(pw) ? json_number_value(pw) : 0;
     if (pw && !json_is_null(pw) && (!json_is_number(pw) || w < 0 || w > 1))
         return tj_error_set(err, TJ_ERR_INPUT, "primary_weight", "primary_weight must be between 0 and 1");
     char now[INST_TIME_SIZE];
     inst_now(now);
     char *id = svc_new_uuid();
-    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O?,s:O?,s:b,s:s?,s:f,s:s,s:s,s:s}", "id", id, "buyer_org",
-                            ctx->who.org_id, "title", title, "category", category, "declared_unit", u->name,
-                            "max_value", mv, "max_grade", mg, "label_required",
-                            json_is_true(json_object_get(spec, "label_required")), "rule_id", rule,
-                            "primary_weight", w, "deadline", deadline, "created_at", now, "created_by", ctx->who.id);
+    json_t *row = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:O?,s:O?,s:b,s:s?,s:f,s:s,s:s,s:s}", "id", id, "buyer_org", ctx->who.org_id,
+        "title", title, "category", category, "declared_unit", u->name, "max_value", mv, "max_grade", mg,
+        "label_required", json_is_true(json_object_get(spec, "label_required")), "rule_id", rule,
+        "primary_weight", w, "deadline", deadline, "created_at", now, "created_by", ctx->who.id);
     if (!id || !row) {
         free(id);
         json_decref(row);
         return nomem(err);
     }
-    json_object_set_new(row, "label_required", json_integer(json_is_true(json_object_get(spec, "label_required"))));
+    json_object_set_new(row, "label_required",
+                        json_integer(json_is_true(json_object_get(spec, "label_required"))));
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_proc_req_insert(ctx->db, row, err);
         json_t *ch = json_pack("{s:s}", "action", "publish");
@@ -110,7 +116,8 @@ tj_status svc_proc_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err
 tj_status svc_proc_list(svc_ctx *ctx, int open_only, json_t **out, tj_error *err)
 {
     tj_status rc = svc_require(ctx, SVC_ROLE_ALL, "list procurement requirements", err);
-    return rc ? rc : store_proc_req_list(ctx->db, open_only ? NULL : svc_list_owner(ctx), open_only, out, err);
+    return rc ? rc
+              : store_proc_req_list(ctx->db, open_only ? NULL : svc_list_owner(ctx), open_only, out, err);
 }
 
 static void reason(json_t *reasons, const char *fmt, const char *a, double x)
@@ -123,8 +130,8 @@ static void reason(json_t *reasons, const char *fmt, const char *a, double x)
 /* Check one offer against the requirement at `at`, as the buyer sees it:
  * {offer, supplier_org, supplier_name, product, label, disclosure, pass,
  * reasons, value, unit, grade, primary_share, score}. */
-static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offer, const char *at, json_t **out,
-                             tj_error *err)
+static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offer, const char *at,
+                             json_t **out, tj_error *err)
 {
     *out = NULL;
     json_t *reasons = json_array(), *lc = NULL;
@@ -167,7 +174,8 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
                 rc = nomem(err);
         }
     } else if (disc) {
-        if (json_is_true(json_object_get(req, "label_required")) || json_integer_value(json_object_get(req, "label_required")))
+        if (json_is_true(json_object_get(req, "label_required")) ||
+            json_integer_value(json_object_get(req, "label_required")))
             reason(reasons, "a valid label is required / 需要有效的碳标识%s", "", 0);
         rc = svc_disclosure_get(ctx, disc, &dv, err);
         if (rc == TJ_ERR_NOTFOUND) {
@@ -185,7 +193,8 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
                 from_unit = inst_str(fp, "declared_unit");
                 rule = inst_str(fp, "rule");
                 if (strcmp(inst_str(fp, "check_status") ? inst_str(fp, "check_status") : "", "conforming"))
-                    reason(reasons, "the footprint does not conform to its rule / 碳足迹不符合核算规则%s", "", 0);
+                    reason(reasons, "the footprint does not conform to its rule / 碳足迹不符合核算规则%s", "",
+                           0);
                 if (!(fp_id = strdup(inst_str(fp, "id"))))
                     rc = nomem(err);
             }
@@ -210,7 +219,8 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
     const json_t *mv = json_object_get(req, "max_value"), *mg = json_object_get(req, "max_grade");
     if (!isnan(value) && json_is_number(mv) && value > json_number_value(mv))
         reason(reasons, "footprint %s above the maximum / 碳足迹超过上限 (%.6g)", "", json_number_value(mv));
-    if (json_is_integer(mg) && (!json_is_integer(grade) || json_integer_value(grade) > json_integer_value(mg)))
+    if (json_is_integer(mg) &&
+        (!json_is_integer(grade) || json_integer_value(grade) > json_integer_value(mg)))
         reason(reasons, "grade%s worse than required or missing / 等级不满足要求 (%g)", "",
                (double)json_integer_value(mg));
     if (isnan(value) && !json_array_size(reasons))
@@ -220,8 +230,8 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
     *out = json_pack("{s:O?,s:O?,s:O?,s:O?,s:s?,s:s?,s:b,s:o,s:o,s:s,s:O,s:f,s:o}", "offer",
                      json_object_get(offer, "id"), "supplier_org", json_object_get(offer, "supplier_org"),
                      "supplier_name", json_object_get(offer, "supplier_name"), "product",
-                     json_object_get(offer, "product"), "label", label, "disclosure", disc,
-                     "pass", json_array_size(reasons) == 0, "reasons", reasons, "value",
+                     json_object_get(offer, "product"), "label", label, "disclosure", disc, "pass",
+                     json_array_size(reasons) == 0, "reasons", reasons, "value",
                      isnan(value) ? json_null() : json_real(value), "unit", want_unit, "grade", grade,
                      "primary_share", share, "score", isnan(score) ? json_null() : json_real(score));
     reasons = NULL;
@@ -237,14 +247,15 @@ out:
     return rc;
 }
 
-tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, char **id_out, json_t **check_out,
-                         tj_error *err)
+tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, char **id_out,
+                         json_t **check_out, tj_error *err)
 {
     if (id_out)
         *id_out = NULL;
     if (check_out)
         *check_out = NULL;
-    tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "offer a product in a tender", err);
+    tj_status rc =
+        svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "offer a product in a tender", err);
     json_t *req = NULL, *chk = NULL, *row = NULL;
     char *id = NULL;
     if (!rc)
@@ -256,10 +267,11 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
     const char *product = inst_str(offer, "product"), *label = inst_str(offer, "label"),
                *disc = inst_str(offer, "disclosure");
     if (strcmp(inst_str(req, "status"), "open") || strcmp(now, inst_str(req, "deadline")) >= 0)
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, "deadline",
-                          "the tender closed at %s / 投标已截止", inst_str(req, "deadline"));
+        rc = tj_error_set(err, TJ_ERR_CONFLICT, "deadline", "the tender closed at %s / 投标已截止",
+                          inst_str(req, "deadline"));
     else if (!rc && !(rc = inst_check_text(product, 200, "product", 1, err)) && !label == !disc)
-        rc = tj_error_set(err, TJ_ERR_USAGE, "label", "an offer names a label or a disclosure / 需提供碳标识或披露");
+        rc = tj_error_set(err, TJ_ERR_USAGE, "label",
+                          "an offer names a label or a disclosure / 需提供碳标识或披露");
     if (rc)
         goto out;
     id = svc_new_uuid();
@@ -331,7 +343,8 @@ static int cmp_eval(const void *a, const void *b)
         return json_is_number(sx) ? -1 : 1;
     if (json_is_number(sx) && json_number_value(sx) != json_number_value(sy))
         return json_number_value(sx) < json_number_value(sy) ? -1 : 1;
-    const char *ix = json_string_value(json_object_get(x, "offer")), *iy = json_string_value(json_object_get(y, "offer"));
+    const char *ix = json_string_value(json_object_get(x, "offer")),
+               *iy = json_string_value(json_object_get(y, "offer"));
     return strcmp(ix ? ix : "", iy ? iy : "");
 }
 
@@ -395,10 +408,19 @@ tj_status svc_proc_evaluation_csv(svc_ctx *ctx, const char *req_id, char **csv, 
     if (rc)
         return rc;
     sbuf b = {0};
-    const char *head[] = {"rank 排名",       "offer 报价",          "supplier 供应商", "product 产品",
-                          "label 碳标识",    "disclosure 披露",     "pass 是否合格",   "value kg CO2e",
-                          "unit 声明单位",   "grade 等级",          "primary_share 实测数据占比",
-                          "score 评分",      "reasons 原因"};
+    const char *head[] = {"rank 排名",
+                          "offer 报价",
+                          "supplier 供应商",
+                          "product 产品",
+                          "label 碳标识",
+                          "disclosure 披露",
+                          "pass 是否合格",
+                          "value kg CO2e",
+                          "unit 声明单位",
+                          "grade 等级",
+                          "primary_share 实测数据占比",
+                          "score 评分",
+                          "reasons 原因"};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
         apps_csv(&b, head[i], i + 1 < sizeof head / sizeof head[0] ? ',' : '\n');
     size_t i;
@@ -446,7 +468,8 @@ tj_status svc_proc_evaluation_csv(svc_ctx *ctx, const char *req_id, char **csv, 
     return *csv ? TJ_OK : nomem(err);
 }
 
-tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id, const char *why, tj_error *err)
+tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id, const char *why,
+                          tj_error *err)
 {
     json_t *ev = NULL;
     tj_status rc = svc_require(ctx, SVC_ROLE_ALL, "decide a tender", err);
@@ -467,10 +490,12 @@ tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id
     const json_t *chosen = NULL;
     size_t i;
     json_t *o;
-    json_array_foreach(json_object_get(ev, "offers"), i, o) if (offer_id && inst_str(o, "offer") &&
-                                                                 !strcmp(inst_str(o, "offer"), offer_id)) chosen = o;
+    json_array_foreach(json_object_get(ev, "offers"), i,
+                       o) if (offer_id && inst_str(o, "offer") && !strcmp(inst_str(o, "offer"), offer_id))
+        chosen = o;
     if (!rc && offer_id && !chosen)
-        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "offer", "no offer \"%s\" in this tender / 无此报价", offer_id);
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "offer", "no offer \"%s\" in this tender / 无此报价",
+                          offer_id);
     if (!rc && chosen && !json_is_true(json_object_get(chosen, "pass")))
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "offer",
                           "offer \"%s\" does not meet the requirement / 该报价不满足采购要求", offer_id);
@@ -480,8 +505,9 @@ tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id
     if (!rc && !(rc = svc_begin(ctx, err))) {
         const char *status = offer_id ? "awarded" : "cancelled";
         rc = store_proc_req_decide(ctx->db, req_id, status, offer_id, why, err);
-        json_t *ch = json_pack("{s:s,s:s?,s:s?,s:s,s:O?}", "action", status, "offer", offer_id, "reason", why,
-                               "evaluation_digest", digest, "rank", chosen ? json_object_get(chosen, "rank") : NULL);
+        json_t *ch =
+            json_pack("{s:s,s:s?,s:s?,s:s,s:O?}", "action", status, "offer", offer_id, "reason", why,
+                      "evaluation_digest", digest, "rank", chosen ? json_object_get(chosen, "rank") : NULL);
         json_t *st = NULL;
         if (!rc)
             rc = store_proc_req_get(ctx->db, req_id, &st, err);

@@ -67,7 +67,8 @@ static json_t *read_row(store_stmt *st, const char *spec)
     return o;
 }
 
-tj_status apps_rows(store_db *db, const char *sql, const char *spec, json_t *binds, json_t **out, tj_error *err)
+tj_status apps_rows(store_db *db, const char *sql, const char *spec, json_t *binds, json_t **out,
+                    tj_error *err)
 {
     *out = NULL;
     store_stmt *st = NULL;
@@ -160,17 +161,18 @@ tj_status store_app_role_list(store_db *db, json_t **out, tj_error *err)
 
 /* ---- procurement ---- */
 
-#define REQ_COLS                                                                                                \
+#define REQ_COLS                                                                                             \
     "id, buyer_org, title, category, declared_unit, max_value, max_grade, label_required, rule_id, "         \
     "primary_weight, deadline, status, awarded_offer, decision_reason, created_at, created_by"
-#define REQ_SPEC                                                                                                \
-    "tid tbuyer_org ttitle tcategory tdeclared_unit dmax_value imax_grade ilabel_required trule_id "          \
+#define REQ_SPEC                                                                                             \
+    "tid tbuyer_org ttitle tcategory tdeclared_unit dmax_value imax_grade ilabel_required trule_id "         \
     "dprimary_weight tdeadline tstatus tawarded_offer tdecision_reason tcreated_at tcreated_by"
 
 tj_status store_proc_req_insert(store_db *db, const json_t *r, tj_error *err)
 {
-    return apps_exec(db, "INSERT INTO proc_requirement (" REQ_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                         "?, ?, ?, ?, ?)",
+    return apps_exec(db,
+                     "INSERT INTO proc_requirement (" REQ_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                     "?, ?, ?, ?, ?)",
                      json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?,O?,O?,s,n,n,O?,O?]", json_object_get(r, "id"),
                                json_object_get(r, "buyer_org"), json_object_get(r, "title"),
                                json_object_get(r, "category"), json_object_get(r, "declared_unit"),
@@ -190,11 +192,12 @@ tj_status store_proc_req_get(store_db *db, const char *id, json_t **out, tj_erro
 tj_status store_proc_req_list(store_db *db, const char *buyer, int open_only, json_t **out, tj_error *err)
 {
     if (open_only)
-        return apps_rows(db,
-                         "SELECT " REQ_COLS " FROM proc_requirement WHERE status = 'open' ORDER BY deadline, id",
-                         REQ_SPEC, json_array(), out, err);
+        return apps_rows(
+            db, "SELECT " REQ_COLS " FROM proc_requirement WHERE status = 'open' ORDER BY deadline, id",
+            REQ_SPEC, json_array(), out, err);
     return apps_rows(db,
-                     "SELECT " REQ_COLS " FROM proc_requirement WHERE CAST(? AS TEXT) IS NULL OR buyer_org = ? "
+                     "SELECT " REQ_COLS
+                     " FROM proc_requirement WHERE CAST(? AS TEXT) IS NULL OR buyer_org = ? "
                      "ORDER BY created_at DESC, id",
                      REQ_SPEC, json_pack("[s?,s?]", buyer, buyer), out, err);
 }
@@ -247,13 +250,14 @@ tj_status store_proc_offer_list(store_db *db, const char *req_id, json_t **out, 
 
 tj_status store_fin_consent_insert(store_db *db, const json_t *r, tj_error *err)
 {
-    return apps_exec(db,
-                     "INSERT INTO fin_consent (id, bank_org, borrower_org, granted_at, granted_by, valid_until) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     json_pack("[O?,O?,O?,O?,O?,O?]", json_object_get(r, "id"), json_object_get(r, "bank_org"),
-                               json_object_get(r, "borrower_org"), json_object_get(r, "granted_at"),
-                               json_object_get(r, "granted_by"), json_object_get(r, "valid_until")),
-                     NULL, err);
+    return apps_exec(
+        db,
+        "INSERT INTO fin_consent (id, bank_org, borrower_org, granted_at, granted_by, valid_until) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        json_pack("[O?,O?,O?,O?,O?,O?]", json_object_get(r, "id"), json_object_get(r, "bank_org"),
+                  json_object_get(r, "borrower_org"), json_object_get(r, "granted_at"),
+                  json_object_get(r, "granted_by"), json_object_get(r, "valid_until")),
+        NULL, err);
 }
 
 tj_status store_fin_consent_revoke(store_db *db, const char *bank, const char *borrower, const char *at,
@@ -269,10 +273,11 @@ tj_status store_fin_consent_active(store_db *db, const char *bank, const char *b
                                    int *out, tj_error *err)
 {
     json_t *a = NULL;
-    tj_status rc = apps_rows(db,
-                             "SELECT COUNT(*) FROM fin_consent WHERE bank_org = ? AND borrower_org = ? AND "
-                             "revoked_at IS NULL AND granted_at <= ? AND (valid_until IS NULL OR valid_until > ?)",
-                             "in", json_pack("[s,s,s,s]", bank, borrower, at, at), &a, err);
+    tj_status rc =
+        apps_rows(db,
+                  "SELECT COUNT(*) FROM fin_consent WHERE bank_org = ? AND borrower_org = ? AND "
+                  "revoked_at IS NULL AND granted_at <= ? AND (valid_until IS NULL OR valid_until > ?)",
+                  "in", json_pack("[s,s,s,s]", bank, borrower, at, at), &a, err);
     *out = !rc && first_int(a, "n") > 0;
     json_decref(a);
     return rc;
@@ -281,30 +286,34 @@ tj_status store_fin_consent_active(store_db *db, const char *bank, const char *b
 tj_status store_fin_consent_list(store_db *db, const char *bank, const char *borrower, json_t **out,
                                  tj_error *err)
 {
-    return apps_rows(db,
-                     "SELECT c.id, c.bank_org, b.name, c.borrower_org, w.name, c.granted_at, c.valid_until, "
-                     "c.revoked_at FROM fin_consent c JOIN organisation b ON b.id = c.bank_org "
-                     "JOIN organisation w ON w.id = c.borrower_org "
-                     "WHERE (CAST(? AS TEXT) IS NULL OR c.bank_org = ?) AND (CAST(? AS TEXT) IS NULL OR c.borrower_org = ?) "
-                     "ORDER BY c.granted_at, c.id",
-                     "tid tbank_org tbank_name tborrower_org tborrower_name tgranted_at tvalid_until trevoked_at",
-                     json_pack("[s?,s?,s?,s?]", bank, bank, borrower, borrower), out, err);
+    return apps_rows(
+        db,
+        "SELECT c.id, c.bank_org, b.name, c.borrower_org, w.name, c.granted_at, c.valid_until, "
+        "c.revoked_at FROM fin_consent c JOIN organisation b ON b.id = c.bank_org "
+        "JOIN organisation w ON w.id = c.borrower_org "
+        "WHERE (CAST(? AS TEXT) IS NULL OR c.bank_org = ?) AND (CAST(? AS TEXT) IS NULL OR c.borrower_org = "
+        "?) "
+        "ORDER BY c.granted_at, c.id",
+        "tid tbank_org tbank_name tborrower_org tborrower_name tgranted_at tvalid_until trevoked_at",
+        json_pack("[s?,s?,s?,s?]", bank, bank, borrower, borrower), out, err);
 }
 
 tj_status store_fin_position_put(store_db *db, const json_t *r, tj_error *err)
 {
-    return apps_exec(db,
-                     "INSERT INTO fin_position (bank_org, borrower_org, label_number, as_of, amount, recorded_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (bank_org, label_number, as_of) DO UPDATE SET "
-                     "amount = excluded.amount, recorded_at = excluded.recorded_at, "
-                     "borrower_org = excluded.borrower_org",
-                     json_pack("[O?,O?,O?,O?,O?,O?]", json_object_get(r, "bank_org"), json_object_get(r, "borrower_org"),
-                               json_object_get(r, "label_number"), json_object_get(r, "as_of"),
-                               json_object_get(r, "amount"), json_object_get(r, "recorded_at")),
-                     NULL, err);
+    return apps_exec(
+        db,
+        "INSERT INTO fin_position (bank_org, borrower_org, label_number, as_of, amount, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (bank_org, label_number, as_of) DO UPDATE SET "
+        "amount = excluded.amount, recorded_at = excluded.recorded_at, "
+        "borrower_org = excluded.borrower_org",
+        json_pack("[O?,O?,O?,O?,O?,O?]", json_object_get(r, "bank_org"), json_object_get(r, "borrower_org"),
+                  json_object_get(r, "label_number"), json_object_get(r, "as_of"),
+                  json_object_get(r, "amount"), json_object_get(r, "recorded_at")),
+        NULL, err);
 }
 
-tj_status store_fin_positions_at(store_db *db, const char *bank, const char *as_of, json_t **out, tj_error *err)
+tj_status store_fin_positions_at(store_db *db, const char *bank, const char *as_of, json_t **out,
+                                 tj_error *err)
 {
     return apps_rows(db,
                      "SELECT p.borrower_org, o.name, p.label_number, p.as_of, p.amount FROM fin_position p "
@@ -318,12 +327,12 @@ tj_status store_fin_positions_at(store_db *db, const char *bank, const char *as_
 
 tj_status store_fin_position_dates(store_db *db, const char *bank, json_t **out, tj_error *err)
 {
-    return apps_rows(db, "SELECT DISTINCT as_of FROM fin_position WHERE bank_org = ? ORDER BY as_of", "tas_of",
-                     json_pack("[s]", bank), out, err);
+    return apps_rows(db, "SELECT DISTINCT as_of FROM fin_position WHERE bank_org = ? ORDER BY as_of",
+                     "tas_of", json_pack("[s]", bank), out, err);
 }
 
-tj_status store_fin_rule_insert(store_db *db, const char *bank, const char *rule, const char *at, int *version,
-                                tj_error *err)
+tj_status store_fin_rule_insert(store_db *db, const char *bank, const char *rule, const char *at,
+                                int *version, tj_error *err)
 {
     json_t *a = NULL;
     tj_status rc = apps_rows(db, "SELECT COALESCE(MAX(version), 0) FROM fin_rule WHERE bank_org = ?", "iv",
@@ -343,32 +352,33 @@ tj_status store_fin_rule_latest(store_db *db, const char *bank, json_t **out, tj
     return apps_one(db,
                     "SELECT version, rule, created_at FROM fin_rule WHERE bank_org = ? "
                     "ORDER BY version DESC LIMIT 1",
-                    "iversion trule tcreated_at", json_pack("[s]", bank), "eligibility rule of bank", bank, out,
-                    err);
+                    "iversion trule tcreated_at", json_pack("[s]", bank), "eligibility rule of bank", bank,
+                    out, err);
 }
 
 /* ---- 碳普惠 ---- */
 
-#define METH_COLS                                                                                               \
+#define METH_COLS                                                                                            \
     "id, name, category, declared_unit, scope, applicability, baseline_kind, baseline_g, baseline_source, "  \
     "status, created_at, created_by"
-#define METH_SPEC                                                                                               \
-    "tid tname tcategory tdeclared_unit tscope tapplicability tbaseline_kind ibaseline_g tbaseline_source "   \
+#define METH_SPEC                                                                                            \
+    "tid tname tcategory tdeclared_unit tscope tapplicability tbaseline_kind ibaseline_g tbaseline_source "  \
     "tstatus tcreated_at tcreated_by"
 
 tj_status store_inc_method_insert(store_db *db, const json_t *r, tj_error *err)
 {
     int64_t n = 0;
-    tj_status rc = apps_exec(
-        db,
-        "INSERT INTO inc_methodology (" METH_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (id) DO NOTHING",
-        json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?,s,O?,O?]", json_object_get(r, "id"), json_object_get(r, "name"),
-                  json_object_get(r, "category"), json_object_get(r, "declared_unit"), json_object_get(r, "scope"),
-                  json_object_get(r, "applicability"), json_object_get(r, "baseline_kind"),
-                  json_object_get(r, "baseline_g"), json_object_get(r, "baseline_source"), "active",
-                  json_object_get(r, "created_at"), json_object_get(r, "created_by")),
-        &n, err);
+    tj_status rc =
+        apps_exec(db,
+                  "INSERT INTO inc_methodology (" METH_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (id) DO NOTHING",
+                  json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?,s,O?,O?]", json_object_get(r, "id"),
+                            json_object_get(r, "name"), json_object_get(r, "category"),
+                            json_object_get(r, "declared_unit"), json_object_get(r, "scope"),
+                            json_object_get(r, "applicability"), json_object_get(r, "baseline_kind"),
+                            json_object_get(r, "baseline_g"), json_object_get(r, "baseline_source"), "active",
+                            json_object_get(r, "created_at"), json_object_get(r, "created_by")),
+                  &n, err);
     if (!rc && n == 0)
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "id", "methodology \"%s\" exists / 方法学已存在",
                           json_string_value(json_object_get(r, "id")));
@@ -377,14 +387,14 @@ tj_status store_inc_method_insert(store_db *db, const json_t *r, tj_error *err)
 
 tj_status store_inc_method_get(store_db *db, const char *id, json_t **out, tj_error *err)
 {
-    return apps_one(db, "SELECT " METH_COLS " FROM inc_methodology WHERE id = ?", METH_SPEC, json_pack("[s]", id),
-                    "methodology", id, out, err);
+    return apps_one(db, "SELECT " METH_COLS " FROM inc_methodology WHERE id = ?", METH_SPEC,
+                    json_pack("[s]", id), "methodology", id, out, err);
 }
 
 tj_status store_inc_method_list(store_db *db, json_t **out, tj_error *err)
 {
-    return apps_rows(db, "SELECT " METH_COLS " FROM inc_methodology ORDER BY id", METH_SPEC, json_array(), out,
-                     err);
+    return apps_rows(db, "SELECT " METH_COLS " FROM inc_methodology ORDER BY id", METH_SPEC, json_array(),
+                     out, err);
 }
 
 tj_status store_inc_account_ensure(store_db *db, const char *id_if_new, const char *platform,
@@ -392,14 +402,15 @@ tj_status store_inc_account_ensure(store_db *db, const char *id_if_new, const ch
                                    tj_error *err)
 {
     *id_out = NULL;
-    tj_status rc = apps_exec(db,
-                             "INSERT INTO inc_account (id, platform_org, participant, region, created_at) "
-                             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform_org, participant) DO NOTHING",
-                             json_pack("[s,s,s,s,s]", id_if_new, platform, participant, region, at), NULL, err);
+    tj_status rc =
+        apps_exec(db,
+                  "INSERT INTO inc_account (id, platform_org, participant, region, created_at) "
+                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform_org, participant) DO NOTHING",
+                  json_pack("[s,s,s,s,s]", id_if_new, platform, participant, region, at), NULL, err);
     store_stmt *st = NULL;
     if (!rc)
-        rc = store_prepare_cached(db, "SELECT id FROM inc_account WHERE platform_org = ? AND participant = ?", &st,
-                                  err);
+        rc = store_prepare_cached(db, "SELECT id FROM inc_account WHERE platform_org = ? AND participant = ?",
+                                  &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, platform);
@@ -420,24 +431,26 @@ tj_status store_inc_account_get(store_db *db, const char *platform, const char *
     return apps_one(db,
                     "SELECT id, platform_org, participant, region, credited, retired, balance, created_at "
                     "FROM inc_account WHERE platform_org = ? AND participant = ?",
-                    ACC_SPEC, json_pack("[s,s]", platform, participant), "account of participant", participant,
-                    out, err);
+                    ACC_SPEC, json_pack("[s,s]", platform, participant), "account of participant",
+                    participant, out, err);
 }
 
 tj_status store_inc_purchase_insert(store_db *db, const json_t *r, int *inserted, tj_error *err)
 {
     int64_t n = 0;
-    tj_status rc = apps_exec(
-        db,
-        "INSERT INTO inc_purchase (platform_org, purchase_id, account_id, methodology_id, label_number, region, "
-        "quantity, reduction_g, purchased_at, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (platform_org, purchase_id) DO NOTHING",
-        json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?,O?]", json_object_get(r, "platform_org"), json_object_get(r, "purchase_id"),
-                  json_object_get(r, "account_id"), json_object_get(r, "methodology_id"),
-                  json_object_get(r, "label_number"), json_object_get(r, "region"), json_object_get(r, "quantity"),
-                  json_object_get(r, "reduction_g"), json_object_get(r, "purchased_at"),
-                  json_object_get(r, "reported_at")),
-        &n, err);
+    tj_status rc =
+        apps_exec(db,
+                  "INSERT INTO inc_purchase (platform_org, purchase_id, account_id, methodology_id, "
+                  "label_number, region, "
+                  "quantity, reduction_g, purchased_at, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (platform_org, purchase_id) DO NOTHING",
+                  json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?,O?]", json_object_get(r, "platform_org"),
+                            json_object_get(r, "purchase_id"), json_object_get(r, "account_id"),
+                            json_object_get(r, "methodology_id"), json_object_get(r, "label_number"),
+                            json_object_get(r, "region"), json_object_get(r, "quantity"),
+                            json_object_get(r, "reduction_g"), json_object_get(r, "purchased_at"),
+                            json_object_get(r, "reported_at")),
+                  &n, err);
     *inserted = !rc && n > 0;
     return rc;
 }
@@ -458,14 +471,14 @@ tj_status store_inc_account_retire(store_db *db, const json_t *r, tj_error *err)
                              "WHERE id = ? AND balance >= ?",
                              json_pack("[I,I,s,I]", g, g, acc, g), &n, err);
     if (!rc && n == 0)
-        return tj_error_set(err, TJ_ERR_CONFLICT, "amount_g",
-                            "the balance is less than %lld g / 余额不足", (long long)g);
+        return tj_error_set(err, TJ_ERR_CONFLICT, "amount_g", "the balance is less than %lld g / 余额不足",
+                            (long long)g);
     if (!rc)
         rc = apps_exec(db,
                        "INSERT INTO inc_retirement (id, account_id, amount_g, purpose, retired_at) "
                        "VALUES (?, ?, ?, ?, ?)",
-                       json_pack("[O?,s,I,O?,O?]", json_object_get(r, "id"), acc, g, json_object_get(r, "purpose"),
-                                 json_object_get(r, "retired_at")),
+                       json_pack("[O?,s,I,O?,O?]", json_object_get(r, "id"), acc, g,
+                                 json_object_get(r, "purpose"), json_object_get(r, "retired_at")),
                        NULL, err);
     return rc;
 }
@@ -495,20 +508,21 @@ tj_status store_inc_issue(store_db *db, const char *issuance_id, const char *met
     *n = rc ? 0 : first_int(a, "n");
     json_decref(a);
     if (!rc && *n == 0)
-        return tj_error_set(err, TJ_ERR_CONFLICT, NULL,
-                            "nothing to issue for %s in %s / 无可签发的减排量", methodology, region);
+        return tj_error_set(err, TJ_ERR_CONFLICT, NULL, "nothing to issue for %s in %s / 无可签发的减排量",
+                            methodology, region);
     if (!rc)
         rc = apps_exec(db,
                        "UPDATE inc_purchase SET issuance_id = ? WHERE methodology_id = ? AND region = ? AND "
                        "issuance_id IS NULL AND reduction_g > 0",
                        json_pack("[s,s,s]", issuance_id, methodology, region), NULL, err);
     if (!rc)
-        rc = apps_exec(db,
-                       "INSERT INTO inc_issuance (id, methodology_id, region, amount_g, purchases, issued_at, "
-                       "issued_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       json_pack("[s,s,s,I,I,s,s]", issuance_id, methodology, region, (json_int_t)*grams,
-                                 (json_int_t)*n, at, by),
-                       NULL, err);
+        rc =
+            apps_exec(db,
+                      "INSERT INTO inc_issuance (id, methodology_id, region, amount_g, purchases, issued_at, "
+                      "issued_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      json_pack("[s,s,s,I,I,s,s]", issuance_id, methodology, region, (json_int_t)*grams,
+                                (json_int_t)*n, at, by),
+                      NULL, err);
     return rc;
 }
 
@@ -533,11 +547,12 @@ tj_status store_inc_retired_by_region(store_db *db, json_t **out, tj_error *err)
 tj_status store_inc_totals(store_db *db, int64_t *balances, int64_t *credits, int64_t *retired, tj_error *err)
 {
     json_t *a = NULL, *b = NULL;
-    tj_status rc = apps_rows(db,
-                             "SELECT COALESCE(SUM(balance), 0), COALESCE(SUM(retired), 0) FROM inc_account",
-                             "ib ir", json_array(), &a, err);
+    tj_status rc =
+        apps_rows(db, "SELECT COALESCE(SUM(balance), 0), COALESCE(SUM(retired), 0) FROM inc_account", "ib ir",
+                  json_array(), &a, err);
     if (!rc)
-        rc = apps_rows(db, "SELECT COALESCE(SUM(reduction_g), 0) FROM inc_purchase", "ic", json_array(), &b, err);
+        rc = apps_rows(db, "SELECT COALESCE(SUM(reduction_g), 0) FROM inc_purchase", "ic", json_array(), &b,
+                       err);
     if (!rc) {
         *balances = first_int(a, "b");
         *retired = first_int(a, "r");
@@ -554,18 +569,21 @@ tj_status store_park_member_put(store_db *db, const char *park, const char *memb
                                 const char *at, tj_error *err)
 {
     if (!strcmp(status, "invited"))
-        return apps_exec(db,
-                         "INSERT INTO park_member (park_org, member_org, status, invited_at) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT (park_org, member_org) DO UPDATE SET status = excluded.status, "
-                         "invited_at = excluded.invited_at, joined_at = NULL",
-                         json_pack("[s,s,s,s]", park, member, status, at), NULL, err);
+        return apps_exec(
+            db,
+            "INSERT INTO park_member (park_org, member_org, status, invited_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (park_org, member_org) DO UPDATE SET status = excluded.status, "
+            "invited_at = excluded.invited_at, joined_at = NULL",
+            json_pack("[s,s,s,s]", park, member, status, at), NULL, err);
     return apps_exec(db,
-                     "UPDATE park_member SET status = ?, joined_at = CASE WHEN CAST(? AS TEXT) = 'active' THEN ? ELSE joined_at "
+                     "UPDATE park_member SET status = ?, joined_at = CASE WHEN CAST(? AS TEXT) = 'active' "
+                     "THEN ? ELSE joined_at "
                      "END WHERE park_org = ? AND member_org = ?",
                      json_pack("[s,s,s,s,s]", status, status, at, park, member), NULL, err);
 }
 
-tj_status store_park_member_get(store_db *db, const char *park, const char *member, json_t **out, tj_error *err)
+tj_status store_park_member_get(store_db *db, const char *park, const char *member, json_t **out,
+                                tj_error *err)
 {
     return apps_one(db,
                     "SELECT park_org, member_org, status, invited_at, joined_at FROM park_member "
@@ -580,7 +598,8 @@ tj_status store_park_members(store_db *db, const char *park, const char *member,
                      "SELECT m.park_org, p.name, m.member_org, o.name, o.region, m.status, m.invited_at, "
                      "m.joined_at FROM park_member m JOIN organisation o ON o.id = m.member_org "
                      "JOIN organisation p ON p.id = m.park_org "
-                     "WHERE (CAST(? AS TEXT) IS NULL OR m.park_org = ?) AND (CAST(? AS TEXT) IS NULL OR m.member_org = ?) ORDER BY p.name, o.name",
+                     "WHERE (CAST(? AS TEXT) IS NULL OR m.park_org = ?) AND (CAST(? AS TEXT) IS NULL OR "
+                     "m.member_org = ?) ORDER BY p.name, o.name",
                      "tpark_org tpark_name tmember_org tmember_name tregion tstatus tinvited_at tjoined_at",
                      json_pack("[s?,s?,s?,s?]", park, park, member, member), out, err);
 }
@@ -596,11 +615,12 @@ tj_status store_label_aggregate(store_db *db, const char *park, json_t **out, tj
                          "GROUP BY l.region, l.category, l.year, l.grade, l.status "
                          "ORDER BY l.region, l.category, l.year, l.grade, l.status",
                          AGG_SPEC, json_pack("[s]", park), out, err);
-    return apps_rows(db,
-                     "SELECT region, category, year, grade, status, COUNT(*), SUM(value), MIN(value), MAX(value) "
-                     "FROM label GROUP BY region, category, year, grade, status "
-                     "ORDER BY region, category, year, grade, status",
-                     AGG_SPEC, json_array(), out, err);
+    return apps_rows(
+        db,
+        "SELECT region, category, year, grade, status, COUNT(*), SUM(value), MIN(value), MAX(value) "
+        "FROM label GROUP BY region, category, year, grade, status "
+        "ORDER BY region, category, year, grade, status",
+        AGG_SPEC, json_array(), out, err);
 }
 
 tj_status store_park_disclosures(store_db *db, const char *park, json_t **out, tj_error *err)
@@ -615,8 +635,8 @@ tj_status store_park_disclosures(store_db *db, const char *park, json_t **out, t
 tj_status store_footprint_valid_labels(store_db *db, const char *footprint_id, int64_t *n, tj_error *err)
 {
     json_t *a = NULL;
-    tj_status rc = apps_rows(db, "SELECT COUNT(*) FROM label WHERE footprint_id = ? AND status = 'valid'", "in",
-                             json_pack("[s]", footprint_id), &a, err);
+    tj_status rc = apps_rows(db, "SELECT COUNT(*) FROM label WHERE footprint_id = ? AND status = 'valid'",
+                             "in", json_pack("[s]", footprint_id), &a, err);
     *n = rc ? 0 : first_int(a, "n");
     json_decref(a);
     return rc;

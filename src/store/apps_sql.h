@@ -17,7 +17,8 @@
 
 /* ---- generic ---- */
 /* binds: a JSON array (consumed; NULL = out of memory).  Cached statements. */
-tj_status apps_rows(store_db *db, const char *sql, const char *spec, json_t *binds, json_t **out, tj_error *err);
+tj_status apps_rows(store_db *db, const char *sql, const char *spec, json_t *binds, json_t **out,
+                    tj_error *err);
 /* One row; TJ_ERR_NOTFOUND "no WHAT \"key\"" when none. */
 tj_status apps_one(store_db *db, const char *sql, const char *spec, json_t *binds, const char *what,
                    const char *key, json_t **out, tj_error *err);
@@ -53,11 +54,12 @@ tj_status store_fin_consent_list(store_db *db, const char *bank, const char *bor
                                  tj_error *err);
 tj_status store_fin_position_put(store_db *db, const json_t *row, tj_error *err);
 /* The latest position of each label of bank dated at or before as_of (amount > 0). */
-tj_status store_fin_positions_at(store_db *db, const char *bank, const char *as_of, json_t **out, tj_error *err);
+tj_status store_fin_positions_at(store_db *db, const char *bank, const char *as_of, json_t **out,
+                                 tj_error *err);
 /* The dates the bank recorded positions at, ascending. */
 tj_status store_fin_position_dates(store_db *db, const char *bank, json_t **out, tj_error *err);
-tj_status store_fin_rule_insert(store_db *db, const char *bank, const char *rule, const char *at, int *version,
-                                tj_error *err);
+tj_status store_fin_rule_insert(store_db *db, const char *bank, const char *rule, const char *at,
+                                int *version, tj_error *err);
 /* The latest rule ({version, rule, created_at}); NOTFOUND when none. */
 tj_status store_fin_rule_latest(store_db *db, const char *bank, json_t **out, tj_error *err);
 
@@ -87,12 +89,14 @@ tj_status store_inc_registry(store_db *db, json_t **out, tj_error *err);
 /* Retired grams per region. */
 tj_status store_inc_retired_by_region(store_db *db, json_t **out, tj_error *err);
 /* Sum of the balances and of the credits (for checks). */
-tj_status store_inc_totals(store_db *db, int64_t *balances, int64_t *credits, int64_t *retired, tj_error *err);
+tj_status store_inc_totals(store_db *db, int64_t *balances, int64_t *credits, int64_t *retired,
+                           tj_error *err);
 
 /* ---- parks and statistics ---- */
 tj_status store_park_member_put(store_db *db, const char *park, const char *member, const char *status,
                                 const char *at, tj_error *err);
-tj_status store_park_member_get(store_db *db, const char *park, const char *member, json_t **out, tj_error *err);
+tj_status store_park_member_get(store_db *db, const char *park, const char *member, json_t **out,
+                                tj_error *err);
 /* park's members (with organisation names); member NULL.  Or member's parks: park NULL. */
 tj_status store_park_members(store_db *db, const char *park, const char *member, json_t **out, tj_error *err);
 /* Labels grouped by region, category, year, grade and status: {region,

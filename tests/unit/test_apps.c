@@ -60,7 +60,8 @@ static char *save_footprint(svc_ctx *ctx)
 
 static void step(svc_ctx *ctx, const char *app, const char *action, const ledger_key *key)
 {
-    svc_cert_step_in in = {.action = action, .comment = "ok", .key = key, .public_url = "https://registry.example"};
+    svc_cert_step_in in = {
+        .action = action, .comment = "ok", .key = key, .public_url = "https://registry.example"};
     tj_error err;
     ok(svc_cert_step(ctx, app, &in, NULL, &err), &err);
 }
@@ -73,8 +74,8 @@ static char *certify(world *w, svc_ctx *ent, const char *fp)
     const char *acts[] = {"accept", "plan", "review_documents", "inspect", "verify", "evaluate"};
     for (size_t i = 0; i < 6; i++) {
         if (i)
-            ok(svc_cert_document_add(i == 2 ? ent : &w->body, app, "r.txt", "text/plain", acts[i], strlen(acts[i]),
-                                     NULL, &err),
+            ok(svc_cert_document_add(i == 2 ? ent : &w->body, app, "r.txt", "text/plain", acts[i],
+                                     strlen(acts[i]), NULL, &err),
                &err);
         step(&w->body, app, acts[i], NULL);
     }
@@ -87,7 +88,8 @@ static char *certify(world *w, svc_ctx *ent, const char *fp)
     return number;
 }
 
-static void user(world *w, const char *org, const char *kind, const char *name, const char *roles, svc_ctx *ctx)
+static void user(world *w, const char *org, const char *kind, const char *name, const char *roles,
+                 svc_ctx *ctx)
 {
     tj_error err;
     ok(svc_org_create(&w->op, org, kind, "530100", NULL, &err), &err);
@@ -120,7 +122,8 @@ static void setup_world(store_db *db, world *w)
     crypto_sign_keypair(w->key.pk, w->key.sk);
     ok(svc_cert_key_add(&w->reg, "认证中心", w->key.pk, NULL, &err), &err);
     json_t *th = json_pack("[f,f,f,f]", 5000.0, 10000.0, 15000.0, 20000.0);
-    ok(svc_grade_benchmark_set(&w->reg, "electrolytic_aluminium", "thresholds", 5, 0, th, "test bands", NULL, &err),
+    ok(svc_grade_benchmark_set(&w->reg, "electrolytic_aluminium", "thresholds", 5, 0, th, "test bands", NULL,
+                               &err),
        &err);
     json_decref(th);
     w->fp_a = save_footprint(&w->a);
@@ -185,9 +188,9 @@ static void test_procurement(void **state)
     tj_error err;
     setup_world(f->db, &w);
     json_t *spec = json_pack("{s:s,s:s,s:s,s:f,s:i,s:b,s:s,s:f,s:s}", "title", "原铝采购 2027", "category",
-                             "electrolytic_aluminium", "declared_unit", "kg", "max_value", 20.0, "max_grade", 4,
-                             "label_required", 1, "rule", "tpl.cn.electrolytic_aluminium", "primary_weight", 0.5,
-                             "deadline", "2027-02-01");
+                             "electrolytic_aluminium", "declared_unit", "kg", "max_value", 20.0, "max_grade",
+                             4, "label_required", 1, "rule", "tpl.cn.electrolytic_aluminium",
+                             "primary_weight", 0.5, "deadline", "2027-02-01");
     char *req = NULL;
     assert_int_equal(svc_proc_require(&w.a, spec, &req, &err), TJ_ERR_PERM); /* not a buyer */
     ok(svc_proc_require(&w.buyer, spec, &req, &err), &err);
@@ -209,7 +212,8 @@ static void test_procurement(void **state)
     json_t *ev = NULL;
     assert_int_equal(svc_proc_evaluate(&w.a, req, &ev, &err), TJ_ERR_PERM);
     ok(svc_proc_evaluate(&w.buyer, req, &ev, &err), &err);
-    json_t *first = json_array_get(json_object_get(ev, "offers"), 0), *second = json_array_get(json_object_get(ev, "offers"), 1);
+    json_t *first = json_array_get(json_object_get(ev, "offers"), 0),
+           *second = json_array_get(json_object_get(ev, "offers"), 1);
     assert_string_equal(json_string_value(json_object_get(first, "offer")), off_a);
     assert_true(json_is_true(json_object_get(first, "pass")));
     double v = label_value(&w, w.label_a); /* kg CO2e per t */
@@ -217,7 +221,8 @@ static void test_procurement(void **state)
     assert_int_equal(json_integer_value(json_object_get(first, "grade")), 3);
     double share = json_number_value(json_object_get(first, "primary_share"));
     assert_true(share > 0 && share < 1);
-    assert_true(fabs(json_number_value(json_object_get(first, "score")) - v / 1000.0 * (1 - 0.5 * share)) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(first, "score")) - v / 1000.0 * (1 - 0.5 * share)) <
+                1e-9);
     assert_false(json_is_true(json_object_get(second, "pass")));
     assert_true(has_text(json_object_get(second, "reasons"), "label is required"));
     json_decref(ev);
@@ -271,7 +276,7 @@ static void test_finance(void **state)
     assert_int_equal(svc_fin_borrower(&w.bank, "铝业A", &out, &err), TJ_ERR_PERM);
     assert_int_equal(svc_fin_position(&w.bank, "铝业A", w.label_a, 100, "2027-01-31", &err), TJ_ERR_PERM);
     assert_int_equal(svc_fin_consent(&w.a, "采购中心", NULL, &err), TJ_ERR_CONFLICT); /* not a bank */
-    assert_int_equal(svc_fin_borrower(&w.buyer, "铝业A", &out, &err), TJ_ERR_PERM);  /* not a bank */
+    assert_int_equal(svc_fin_borrower(&w.buyer, "铝业A", &out, &err), TJ_ERR_PERM);   /* not a bank */
     ok(svc_fin_consent(&w.a, "绿色银行", NULL, &err), &err);
     ok(svc_fin_consent(&w.b, "绿色银行", "2028-01-01", &err), &err);
     ok(svc_fin_borrower(&w.bank, "铝业A", &out, &err), &err);
@@ -304,11 +309,13 @@ static void test_finance(void **state)
     assert_int_equal(json_integer_value(json_object_get(out, "financed")), 3000000);
     json_t *c0 = json_array_get(json_object_get(out, "by_category"), 0);
     double va = label_value(&w, w.label_a), vb = label_value(&w, w.label_b);
-    assert_true(fabs(json_number_value(json_object_get(c0, "weighted_intensity")) - (va + 2 * vb) / 3) < 1e-6);
+    assert_true(fabs(json_number_value(json_object_get(c0, "weighted_intensity")) - (va + 2 * vb) / 3) <
+                1e-6);
     assert_true(fabs(json_number_value(json_object_get(c0, "eligible_share")) - 1.0) < 1e-12);
     assert_int_equal(json_array_size(json_object_get(out, "history")), 2);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(out, "history"), 0), "financed")),
-                     1000000);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(out, "history"), 0), "financed")),
+        1000000);
     json_decref(out);
     /* a suspension shows in the history and the eligibility */
     ok(svc_label_act(&w.body, w.label_a, "suspend", "surveillance findings", &err), &err);
@@ -362,19 +369,19 @@ static void test_inclusion(void **state)
     tj_error err;
     setup_world(f->db, &w);
     json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:f,s:s}}", "id", "alu-low-carbon", "name",
-                          "低碳原铝消费", "category", "electrolytic_aluminium", "declared_unit", "kg", "scope",
-                          "purchases of certified primary aluminium", "applicability",
-                          "a label valid at the purchase", "baseline", "kind", "benchmark", "value", 15.0, "source",
-                          "test benchmark (not an official figure)");
+                          "低碳原铝消费", "category", "electrolytic_aluminium", "declared_unit", "kg",
+                          "scope", "purchases of certified primary aluminium", "applicability",
+                          "a label valid at the purchase", "baseline", "kind", "benchmark", "value", 15.0,
+                          "source", "test benchmark (not an official figure)");
     json_t *out = NULL;
     assert_int_equal(svc_inc_method_create(&w.a, m, &out, &err), TJ_ERR_PERM);
     ok(svc_inc_method_create(&w.reg, m, &out, &err), &err);
     assert_int_equal(json_integer_value(json_object_get(out, "baseline_g")), 15000);
     json_decref(out);
     assert_int_equal(svc_inc_method_create(&w.reg, m, NULL, &err), TJ_ERR_CONFLICT);
-    json_t *avg = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "id", "alu-avg", "name", "平均基准", "category",
-                            "electrolytic_aluminium", "declared_unit", "t", "scope", "s", "applicability", "a",
-                            "baseline", "kind", "average");
+    json_t *avg = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "id", "alu-avg", "name", "平均基准",
+                            "category", "electrolytic_aluminium", "declared_unit", "t", "scope", "s",
+                            "applicability", "a", "baseline", "kind", "average");
     ok(svc_inc_method_create(&w.reg, avg, &out, &err), &err);
     double va = label_value(&w, w.label_a), vb = label_value(&w, w.label_b);
     assert_int_equal(json_integer_value(json_object_get(out, "baseline_g")), llround((va + vb) / 2 * 1000));
@@ -402,7 +409,8 @@ static void test_inclusion(void **state)
     json_array_append_new(again, purchase("p1", "u1", "alu-low-carbon", w.label_a, 2.5));
     ok(svc_inc_report(&w.shop, again, &res, &n, &err), &err);
     assert_int_equal(n, 0);
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(res, 0), "reason")), "reported before"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_array_get(res, 0), "reason")), "reported before"));
     json_decref(res);
     json_decref(again);
     assert_int_equal(balance(&w, "u1"), u1);
@@ -412,7 +420,8 @@ static void test_inclusion(void **state)
     json_array_append_new(again, purchase("p5", "u1", "alu-low-carbon", w.label_b, 10.0));
     ok(svc_inc_report(&w.shop, again, &res, &n, &err), &err);
     assert_int_equal(n, 0);
-    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(res, 0), "reason")), "credits nothing"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_array_get(res, 0), "reason")), "credits nothing"));
     json_decref(res);
     json_decref(again);
     assert_int_equal(balance(&w, "u1"), u1);
@@ -435,8 +444,8 @@ static void test_inclusion(void **state)
     assert_int_equal(json_integer_value(json_object_get(row, "purchases")), 3);
     assert_int_equal(json_integer_value(json_object_get(row, "credited_g")), u1 + u2);
     assert_int_equal(json_integer_value(json_object_get(row, "issued_g")), u1 + u2);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(out, "retired_by_region"), 0),
-                                                        "retired_g")),
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(out, "retired_by_region"), 0), "retired_g")),
                      1000);
     json_decref(out);
     check_ledger(&w);
