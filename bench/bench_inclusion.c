@@ -8,7 +8,13 @@
  * per participant as well), that the ledger grew by exactly one entry a
  * credited purchase, and that a batch reported again credits nothing.
  *
- * usage: bench_inclusion [--purchases N] [--batch B] [--participants P] [--db URL] [--keep]
+ * Then, in the same run, the ledger alone: M entries (default 20000) of the
+ * same shape appended with svc_record one by one and with a ledger batch
+ * (svc_ledger_batch_record), each in transactions of B, CPU time compared;
+ * with --verify, `tanji ledger verify` over the whole log afterwards.
+ *
+ * usage: bench_inclusion [--purchases N] [--batch B] [--participants P] [--ledger M] [--verify]
+ *                        [--db URL] [--keep]
  */
 #include <math.h>
 #include <sodium.h>
@@ -26,6 +32,7 @@
 #include "services/grading.h"
 #include "services/label.h"
 #include "services/ledger_svc.h"
+#include "services/ledger_verify.h"
 #include "store/apps_sql.h"
 #include "store/ledger_sql.h"
 #include "store/store.h"
@@ -66,7 +73,8 @@ int main(int argc, char **argv)
 {
     long long n = 1000000, batch = 1000, parts = 100000;
     const char *url = NULL, *src = getenv("TJ_SOURCE_DIR");
-    int keep = 0;
+    int keep = 0, verify = 0;
+    long long lm = 20000;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--purchases") && i + 1 < argc)
             n = atoll(argv[++i]);
@@ -78,6 +86,10 @@ int main(int argc, char **argv)
             url = argv[++i];
         else if (!strcmp(argv[i], "--keep"))
             keep = 1;
+        else if (!strcmp(argv[i], "--verify"))
+            verify = 1;
+        else if (!strcmp(argv[i], "--ledger") && i + 1 < argc)
+            lm = atoll(argv[++i]);
         else {
             fprintf(stderr,
                     "usage: bench_inclusion [--purchases N] [--batch B] [--participants P] [--db URL] "
@@ -234,8 +246,50 @@ int main(int argc, char **argv)
     printf("the first batch reported again: %d credited (must be 0)\n", again);
     json_decref(arr);
     json_decref(res);
-    int fail =
-        !(balances == total && credits == total && !bad && ledger1 - ledger0 == credited && again == 0);
+    /* the ledger alone: one by one vs batched, same entries */
+    double cpu_one = 0, cpu_batch = 0;
+    for (int mode = 0; mode < 2 && lm > 0; mode++) {
+        double c1 = cpu_now();
+        for (long long start = 0; start < lm; start += batch) {
+            OK(svc_begin(&shop, &err), "begin");
+            svc_ledger_batch *lb = NULL;
+            if (mode)
+                OK(svc_ledger_batch_begin(&shop, &lb, &err), "batch");
+            for (long long k = start; k < start + batch && k < lm; k++) {
+                char key[64];
+                snprintf(key, sizeof key, "bench/%d/%lld", mode, k);
+                json_t *ch = json_pack("{s:s,s:I}", "action", "credit", "reduction_g", (json_int_t)k);
+                json_t *st = json_pack("{s:s,s:s,s:I,s:f}", "purchase_id", key, "label", labels[0],
+                                       "reduction_g", (json_int_t)k, "quantity", 1.5);
+                OK(mode ? svc_ledger_batch_record(lb, "bench.entry", "bench", key, ch, st, &err)
+                        : svc_record(&shop, "bench.entry", "bench", key, ch, st, &err),
+                   "append");
+                json_decref(ch);
+                json_decref(st);
+            }
+            svc_ledger_batch_end(lb);
+            OK(svc_commit(&shop, &err), "commit");
+        }
+        *(mode ? &cpu_batch : &cpu_one) = cpu_now() - c1;
+    }
+    if (lm > 0)
+        printf("ledger alone, %lld entries in transactions of %lld: svc_record %.2f s CPU (%.0f/s), batch "
+               "%.2f s CPU "
+               "(%.0f/s): batch/one-by-one = %.2f\n",
+               lm, batch, cpu_one, (double)lm / cpu_one, cpu_batch, (double)lm / cpu_batch,
+               cpu_batch / cpu_one);
+    int vfail = 0;
+    if (verify) {
+        ledger_report vr;
+        double v0 = now();
+        OK(svc_ledger_verify(&op, NULL, NULL, &vr, &err), "verify");
+        printf("ledger verify: %lld entries checked in %.1f s, %zu problems\n", (long long)vr.entries,
+               now() - v0, vr.nproblems);
+        vfail = vr.nproblems != 0;
+        ledger_report_release(&vr);
+    }
+    int fail = vfail || !(balances == total && credits == total && !bad && ledger1 - ledger0 == credited &&
+                          again == 0);
     svc_ctx *cs[] = {&op, &reg, &ent, &body, &shop};
     for (size_t j = 0; j < 5; j++)
         svc_ctx_release(cs[j]);
