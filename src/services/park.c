@@ -109,10 +109,8 @@ static void acc_add(acc *a, const json_t *r)
 {
     int64_t n = json_integer_value(json_object_get(r, "n"));
     int valid = !strcmp(inst_str(r, "status"), "valid");
-    if (!valid) { /* statistics of footprints are of labels in force */
-        a->n += 0;
+    if (!valid) /* values and grades: of labels in force */
         return;
-    }
     double mn = json_number_value(json_object_get(r, "min")),
            mx = json_number_value(json_object_get(r, "max"));
     if (!a->valid || mn < a->min)
@@ -331,11 +329,12 @@ tj_status svc_app_stats(svc_ctx *ctx, const json_t *filter, json_t **out, tj_err
 tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t **out, tj_error *err)
 {
     *out = NULL;
-    json_t *f = NULL, *model = NULL, *procs = json_array(), *orgs = NULL;
+    json_t *f = NULL, *model = NULL, *procs = NULL;
     tj_status rc = svc_footprint_get(ctx, footprint_id ? footprint_id : "", 1, &f, err);
     if (rc)
         return rc;
     model = json_loads(inst_str(f, "model") ? inst_str(f, "model") : "{}", 0, NULL);
+    procs = json_array();
     double primary = 0, secondary = 0, unknown = 0;
     size_t i, k;
     json_t *p, *m;
@@ -385,7 +384,6 @@ tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t *
         }
         json_array_append_new(procs, item);
     }
-    (void)orgs;
     *out = json_pack("{s:O?,s:O?,s:O?,s:o,s:f,s:f,s:f}", "footprint", json_object_get(f, "id"), "product",
                      json_object_get(f, "product"), "total", json_object_get(f, "total"), "processes", procs,
                      "primary_share", primary, "secondary_share", secondary, "unstated_share", unknown);
