@@ -397,20 +397,38 @@ tj_status store_inc_method_list(store_db *db, json_t **out, tj_error *err)
                      out, err);
 }
 
+/* The hot path of 碳普惠 reports binds directly (no JSON binds). */
+static tj_status step_once(store_stmt *st, int64_t *changes, tj_error *err)
+{
+    int r = store_step(st, err);
+    if (changes)
+        *changes = r < 0 ? 0 : store_changes(st);
+    store_finalize(st);
+    return r < 0 ? (tj_status)r : TJ_OK;
+}
+
 tj_status store_inc_account_ensure(store_db *db, const char *id_if_new, const char *platform,
                                    const char *participant, const char *region, const char *at, char **id_out,
                                    tj_error *err)
 {
     *id_out = NULL;
-    tj_status rc =
-        apps_exec(db,
-                  "INSERT INTO inc_account (id, platform_org, participant, region, created_at) "
-                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform_org, participant) DO NOTHING",
-                  json_pack("[s,s,s,s,s]", id_if_new, platform, participant, region, at), NULL, err);
     store_stmt *st = NULL;
-    if (!rc)
-        rc = store_prepare_cached(db, "SELECT id FROM inc_account WHERE platform_org = ? AND participant = ?",
-                                  &st, err);
+    tj_status rc =
+        store_prepare_cached(db,
+                             "INSERT INTO inc_account (id, platform_org, participant, region, created_at) "
+                             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform_org, participant) DO NOTHING",
+                             &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, id_if_new);
+    store_bind_text(st, 2, platform);
+    store_bind_text(st, 3, participant);
+    store_bind_text(st, 4, region);
+    store_bind_text(st, 5, at);
+    if ((rc = step_once(st, NULL, err)))
+        return rc;
+    rc = store_prepare_cached(db, "SELECT id FROM inc_account WHERE platform_org = ? AND participant = ?",
+                              &st, err);
     if (rc)
         return rc;
     store_bind_text(st, 1, platform);
@@ -437,28 +455,39 @@ tj_status store_inc_account_get(store_db *db, const char *platform, const char *
 
 tj_status store_inc_purchase_insert(store_db *db, const json_t *r, int *inserted, tj_error *err)
 {
+    static const char *const cols[] = {"platform_org", "purchase_id", "account_id", "methodology_id",
+                                       "label_number", "region",      "quantity",   "reduction_g",
+                                       "purchased_at", "reported_at"};
+    *inserted = 0;
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(
+        db,
+        "INSERT INTO inc_purchase (platform_org, purchase_id, account_id, methodology_id, label_number, "
+        "region, "
+        "quantity, reduction_g, purchased_at, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (platform_org, purchase_id) DO NOTHING",
+        &st, err);
+    if (rc)
+        return rc;
+    for (int i = 0; i < 10; i++)
+        bind_json(st, i + 1, json_object_get(r, cols[i]));
     int64_t n = 0;
-    tj_status rc =
-        apps_exec(db,
-                  "INSERT INTO inc_purchase (platform_org, purchase_id, account_id, methodology_id, "
-                  "label_number, region, "
-                  "quantity, reduction_g, purchased_at, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (platform_org, purchase_id) DO NOTHING",
-                  json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?,O?]", json_object_get(r, "platform_org"),
-                            json_object_get(r, "purchase_id"), json_object_get(r, "account_id"),
-                            json_object_get(r, "methodology_id"), json_object_get(r, "label_number"),
-                            json_object_get(r, "region"), json_object_get(r, "quantity"),
-                            json_object_get(r, "reduction_g"), json_object_get(r, "purchased_at"),
-                            json_object_get(r, "reported_at")),
-                  &n, err);
+    rc = step_once(st, &n, err);
     *inserted = !rc && n > 0;
     return rc;
 }
 
 tj_status store_inc_account_credit(store_db *db, const char *account_id, int64_t grams, tj_error *err)
 {
-    return apps_exec(db, "UPDATE inc_account SET credited = credited + ?, balance = balance + ? WHERE id = ?",
-                     json_pack("[I,I,s]", (json_int_t)grams, (json_int_t)grams, account_id), NULL, err);
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(
+        db, "UPDATE inc_account SET credited = credited + ?, balance = balance + ? WHERE id = ?", &st, err);
+    if (rc)
+        return rc;
+    store_bind_int64(st, 1, grams);
+    store_bind_int64(st, 2, grams);
+    store_bind_text(st, 3, account_id);
+    return step_once(st, NULL, err);
 }
 
 tj_status store_inc_account_retire(store_db *db, const json_t *r, tj_error *err)
