@@ -4,6 +4,11 @@
 #
 #   bench/run_solver_bench.sh [--quick] [--n N] [--runs R] [--mc ITER]
 #
+# Environment: OUT, BUILD, VARIANT (one system, default all), METHODS (SciPy
+# methods, comma-separated), MC_BUDGET (seconds of Monte Carlo per solver),
+# TIMEOUT (seconds per SciPy method).  The table ends with the targets of
+# issue 16 and the measured ratios.
+#
 # --quick: 1 run, 100 Monte Carlo draws (a smoke test, figures are rough).
 # Output: the raw logs in $OUT (default /tmp/tanji-solver-bench) and a table.
 set -euo pipefail
@@ -13,6 +18,7 @@ BUILD=${BUILD:-$SRC/build-bench}
 OUT=${OUT:-/tmp/tanji-solver-bench}
 N=20000 RUNS=5 MC=1000 SCIPY_RUNS=3 TIMEOUT=${TIMEOUT:-90} MC_BUDGET=${MC_BUDGET:-30}
 METHODS=${METHODS:-}
+VARIANT=${VARIANT:-all} # one of lca, core50, nearunit, ecoinvent, random, or all
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) RUNS=1 MC=100 SCIPY_RUNS=1 ;;
@@ -28,12 +34,13 @@ cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -j2 -C "$BUILD" bench_solver >/dev/null
 mkdir -p "$OUT"
 
-echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (wall times on a loaded machine are"
+echo "   noisy: compare the ratios of one run, and the CPU-time figures of Monte Carlo)"
 echo "== tanji: $BUILD/bench/bench_solver --n $N --runs $RUNS --mc $MC --mc-budget $MC_BUDGET --out $OUT"
-"$BUILD/bench/bench_solver" --n "$N" --runs "$RUNS" --mc "$MC" --mc-budget "$MC_BUDGET" --out "$OUT" | tee "$OUT/tanji.log" \
+"$BUILD/bench/bench_solver" --n "$N" --runs "$RUNS" --mc "$MC" --mc-budget "$MC_BUDGET" --variant "$VARIANT" --out "$OUT" | tee "$OUT/tanji.log" \
   | grep -v '^RESULT'
 echo "== SciPy: bench/scipy_baseline.py --runs $SCIPY_RUNS --mc $MC --mc-budget $MC_BUDGET --timeout $TIMEOUT"
-/usr/bin/python3 "$SRC/bench/scipy_baseline.py" --dir "$OUT" --runs "$SCIPY_RUNS" --mc "$MC" \
+/usr/bin/python3 "$SRC/bench/scipy_baseline.py" --dir "$OUT" --variant "$VARIANT" --runs "$SCIPY_RUNS" --mc "$MC" \
   --mc-budget "$MC_BUDGET" --timeout "$TIMEOUT" ${METHODS:+--methods "$METHODS"} | tee "$OUT/scipy.log" | grep -v '^RESULT' || true
 
 /usr/bin/python3 - "$OUT/tanji.log" "$OUT/scipy.log" <<'EOF'
@@ -93,7 +100,8 @@ for variant in ("lca", "core50", "nearunit", "ecoinvent", "random"):
         print(f"\n  tanji complete footprint through calc/lca ({t.get('chosen', 'auto')}; "
               "no SciPy counterpart)")
         for m in ("context_new_s", "footprint_all_s", "context_plus_footprint_s", "footprint_further_s",
-                  "lca_mc_iterations_per_s", "peak_rss_mib"):
+                  "lca_mc_iterations_per_s", "lca_mc_cpu_ms_per_draw", "lca_mc_main_ms_per_draw",
+                  "lca_mc_sampler_ms_per_draw", "lca_mc_two_free_cores_per_s", "peak_rss_mib"):
             if m in t:
                 print(f"  {m:24} {float(t[m]):12.4g}")
         if "mc_refused" in t:
@@ -109,4 +117,37 @@ for variant in ("lca", "core50", "nearunit", "ecoinvent", "random"):
                 print(f"  engine {key} vs best SciPy {b[1][6:]} ({b[0]:.4g}): {r:.3g}x faster")
     if failed:
         print(f"\n  SciPy methods that failed or gave up: {', '.join(f[6:] for f in failed)}")
+
+    # The targets of issue 16, each with the measured ratio (AUTO, and the
+    # engine for Monte Carlo), against the best SciPy method of this run.
+    a, e = res.get((variant, "auto"), {}), res.get((variant, "lca-auto"), {})
+    def best(metric, better):
+        c = [(float(v[metric]), name[6:]) for name, v in scipy.items() if metric in v]
+        return better(c) if c else None
+    rows = []
+    def target(name, ratio, goal, how):
+        if ratio is None:
+            rows.append(f"  {name:44} {'-':>8}   target {goal:>5} {how}: no figure")
+        else:
+            ok = ratio >= goal if how.startswith(">=") else ratio <= goal
+            rows.append(f"  {name:44} {ratio:8.2f}   target {how} {goal:g}: {'met' if ok else 'NOT met'}")
+    b = best("setup_plus_solve_s", min)
+    target("setup + one solve: SciPy / tanji", b[0] / float(a["setup_plus_solve_s"])
+           if b and "setup_plus_solve_s" in a else None, 5, ">=")
+    b = best("further_demand_s", min)
+    target("further demand: SciPy / tanji", b[0] / float(a["further_demand_s"])
+           if b and "further_demand_s" in a else None, 10, ">=")
+    if variant in ("lca", "ecoinvent"):
+        target("further demand / streaming read of A", float(a["further_demand_s"]) /
+               float(sysinfo["stream_read_s"]) if "further_demand_s" in a else None, 3, "<=")
+    b = best("mc_iterations_per_s", max)
+    target("Monte Carlo, engine whole: tanji / SciPy", float(e["lca_mc_iterations_per_s"]) / b[0]
+           if b and "lca_mc_iterations_per_s" in e else None, 10, ">=")
+    if variant == "lca":
+        target("Monte Carlo, engine, draws/s (wall, shared)", float(e["lca_mc_iterations_per_s"])
+               if "lca_mc_iterations_per_s" in e else None, 300, ">=")
+        target("Monte Carlo, engine, draws/s on 2 free cores", float(e["lca_mc_two_free_cores_per_s"])
+               if "lca_mc_two_free_cores_per_s" in e else None, 300, ">=")
+    print(f"\n  targets ({variant}; ratios against the best SciPy method of this run):")
+    print("\n".join(rows))
 EOF

@@ -40,4 +40,15 @@ tj_status tj_text_check_line(const char *what, const char *s, size_t max, tj_err
 /* Line and column (1-based, columns in characters) of byte offset off in s. */
 void tj_text_line_col(const char *s, size_t off, long *line, long *col);
 
+/* The Unicode bidirectional control at s (U+202A..U+202E, U+2066..U+2069,
+ * U+200E, U+200F, U+061C), which can make text read differently from what
+ * it is: returns its length in bytes (0 if s[0..left) does not start with
+ * one) and its code point in *cp.  Reports show such a character as its
+ * code ("[U+202E]"), never obey it. */
+size_t tj_bidi_control(const char *s, size_t left, unsigned *cp);
+/* s with every bidirectional control replaced by "[U+XXXX]": a malloc'ed
+ * copy (NULL when out of memory), or s itself (not a copy) when it holds
+ * none; *copied says which. */
+char *tj_bidi_neutralise(const char *s, int *copied);
+
 #endif

@@ -902,8 +902,13 @@ static inline double rng_normal(calc_rng *r, const zig *z)
     uint64_t bits = calc_rng_next(r);
     int i = (int)(bits & 0xff);
     double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[i];
-    if (x < z->x[i + 1])
-        return (bits & 0x100) ? -x : x; /* inside the layer's core rectangle */
+    if (x < z->x[i + 1]) { /* inside the layer's core rectangle */
+        uint64_t xb;       /* the sign from bit 8 without a branch: exactly -x */
+        memcpy(&xb, &x, sizeof xb);
+        xb ^= (bits & 0x100) << 55;
+        memcpy(&x, &xb, sizeof xb);
+        return x;
+    }
     return rng_normal_slow(r, z, bits);
 }
 
@@ -1067,10 +1072,43 @@ static void sample_items(calc_rng *r, const zig *z, const mc_item *items, const 
                          const double *lsig, int cnt, int all_lognormal, double *out)
 {
     if (all_lognormal) {
-        calc_rng lr = *r; /* a local copy stays in registers (out[] could alias *r) */
-        for (int i = 0; i < cnt; i++)
-            out[i] = rng_normal(&lr, z);
-        *r = lr;
+        /* xoshiro256** and the ziggurat's common case written out on four
+         * local words, so that the state stays in registers: the slow path
+         * takes the state's address and, through rng_normal, kept all of it
+         * in memory.  Same operations as calc_rng_next and rng_normal, so the
+         * same stream. */
+        uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
+        for (int i = 0; i < cnt; i++) {
+            uint64_t bits = calc_rng_rotl(s1 * 5, 7) * 9, t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = calc_rng_rotl(s3, 45);
+            int k = (int)(bits & 0xff);
+            double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[k];
+            if (x < z->x[k + 1]) {
+                /* The sign from bit 8 without a branch (a random sign
+                 * mispredicts half the time): flipping the sign bit is
+                 * exactly -x. */
+                uint64_t xb;
+                memcpy(&xb, &x, sizeof xb);
+                xb ^= (bits & 0x100) << 55;
+                memcpy(&out[i], &xb, sizeof xb);
+                continue;
+            }
+            calc_rng slow = {{s0, s1, s2, s3}};
+            out[i] = rng_normal_slow(&slow, z, bits);
+            s0 = slow.s[0];
+            s1 = slow.s[1];
+            s2 = slow.s[2];
+            s3 = slow.s[3];
+        }
+        r->s[0] = s0;
+        r->s[1] = s1;
+        r->s[2] = s2;
+        r->s[3] = s3;
     } else {
         for (int i = 0; i < cnt; i++)
             out[i] = items[i].kind == CALC_DIST_LOGNORMAL ? (items[i].p2 > 0 ? rng_normal(r, z) : 0.0)
@@ -1107,6 +1145,7 @@ typedef struct mc_apply {
     int cnt, unique;
     int *pos;
     double *off, *amount;
+    unsigned char *first; /* item i is the first at its position (not unique only) */
 } mc_apply;
 
 static tj_status mc_apply_init(mc_apply *ap, const mc_item *items, int cnt, const double *base, int nnz,
@@ -1117,8 +1156,9 @@ static tj_status mc_apply_init(mc_apply *ap, const mc_item *items, int cnt, cons
     ap->pos = xcalloc((size_t)cnt, sizeof *ap->pos);
     ap->off = xcalloc((size_t)cnt, sizeof *ap->off);
     ap->amount = xcalloc((size_t)cnt, sizeof *ap->amount);
+    ap->first = xcalloc((size_t)cnt, 1);
     unsigned char *seen = xcalloc((size_t)nnz, 1);
-    if (!ap->pos || !ap->off || !ap->amount || !seen) {
+    if (!ap->pos || !ap->off || !ap->amount || !ap->first || !seen) {
         free(seen);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for Monte Carlo");
     }
@@ -1130,6 +1170,7 @@ static tj_status mc_apply_init(mc_apply *ap, const mc_item *items, int cnt, cons
         ap->off[i] = base[p] - items[i].amount;
         if (seen[p])
             ap->unique = 0;
+        ap->first[i] = !seen[p];
         seen[p] = 1;
     }
     free(seen);
@@ -1141,6 +1182,7 @@ static void mc_apply_free(mc_apply *ap)
     free(ap->pos);
     free(ap->off);
     free(ap->amount);
+    free(ap->first);
 }
 
 static void apply_items(const mc_apply *ap, const double *drawn, const double *base, double *val)
@@ -1153,16 +1195,27 @@ static void apply_items(const mc_apply *ap, const double *drawn, const double *b
             val[pos[i]] = off[i] + drawn[i];
         return;
     }
-    for (int i = 0; i < cnt; i++)
-        val[pos[i]] = base[pos[i]];
-    for (int i = 0; i < cnt; i++)
-        val[pos[i]] += drawn[i] - ap->amount[i];
+    /* In one pass: the first item at a position starts from the base value,
+     * later ones add to it (the same sums, in the same order, as resetting
+     * every position first and adding in item order). */
+    const unsigned char *first = ap->first;
+    const double *amount = ap->amount;
+    for (int i = 0; i < cnt; i++) {
+        double dev = drawn[i] - amount[i];
+        if (first[i])
+            val[pos[i]] = base[pos[i]] + dev;
+        else
+            val[pos[i]] += dev;
+    }
 }
 
-/* Draws for one iteration: A's items then B's, in that order of the stream.
- * With a sampler thread two slots alternate, so drawing iteration k + 1
- * overlaps the factorisation and solve of iteration k; the stream is the
- * same either way, so results do not depend on threading. */
+/* Draws for one iteration: A's items then B's, in that order of the stream,
+ * and the values of A and B they give (each slot has its own copy of both
+ * value arrays, which the main thread lends to the context's matrices for
+ * the iteration).  With a sampler thread two slots alternate, so drawing and
+ * applying iteration k + 1 overlaps the factorisation, solve and statistics
+ * of iteration k; the stream is the same either way, so results do not
+ * depend on threading. */
 typedef struct mc_sampler {
     calc_rng r;
     const zig *z;
@@ -1171,6 +1224,9 @@ typedef struct mc_sampler {
     int nta, ntb, iterations;
     int a_lognormal, b_lognormal; /* every item of A (of B) lognormal with a spread */
     double *slot[2];              /* nta + ntb draws each */
+    const mc_apply *apa, *apb;
+    const double *abase, *bbase;
+    double *aval[2], *bval[2];    /* A's and B's values for each slot */
     int full[2];
     int stop;
     int threaded;
@@ -1183,6 +1239,10 @@ static void sampler_fill(mc_sampler *sm, int slot)
     sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->a_lognormal, sm->slot[slot]);
     sample_items(&sm->r, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb, sm->b_lognormal,
                  sm->slot[slot] + sm->nta);
+    if (sm->nta > 0)
+        apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
+    if (sm->ntb > 0)
+        apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
 }
 
 static void *sampler_main(void *arg)
@@ -1296,14 +1356,18 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *lmed = xcalloc(ndraw, sizeof *lmed), *lsig = xcalloc(ndraw, sizeof *lsig);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
+    double *aslots = xcalloc(nta > 0 ? 2 * annz : 0, sizeof *aslots);
+    double *bslots = xcalloc(ntb > 0 ? 2 * bnnz : 0, sizeof *bslots);
+    double *aorig = ctx->a.val, *borig = ctx->b.val; /* lent slots are given back at the end */
     double *q = xcalloc((size_t)n, sizeof *q);
     double *x = xcalloc((size_t)n, sizeof *x);
     double *f = xcalloc((size_t)n, sizeof *f);
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
-    int a_touched = 0, b_touched = 0;
+    int a_touched = 0;
     calc_solver *mcs = ctx->solver, *own_solver = NULL;
-    if (!ia || !ib || !zt || !draws || !lmed || !lsig || !abase || !bbase || !q || !x || !f || !vals || !unc) {
+    if (!ia || !ib || !zt || !draws || !lmed || !lsig || !abase || !bbase || !aslots || !bslots || !q || !x ||
+        !f || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
@@ -1322,6 +1386,14 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     }
     memcpy(abase, ctx->a.val, annz * sizeof *abase);
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
+    for (int k = 0; k < 2; k++) { /* positions without an item keep their base value */
+        sm.aval[k] = nta > 0 ? aslots + (size_t)k * annz : NULL;
+        sm.bval[k] = ntb > 0 ? bslots + (size_t)k * bnnz : NULL;
+        if (nta > 0)
+            memcpy(sm.aval[k], abase, annz * sizeof *abase);
+        if (ntb > 0)
+            memcpy(sm.bval[k], bbase, bnnz * sizeof *bbase);
+    }
     if (mc_apply_init(&apa, ia, nta, abase, (int)annz, err) != TJ_OK ||
         mc_apply_init(&apb, ib, ntb, bbase, (int)bnnz, err) != TJ_OK)
         goto out;
@@ -1348,6 +1420,10 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     sm.iterations = iterations;
     sm.slot[0] = draws;
     sm.slot[1] = draws + ndraw;
+    sm.apa = &apa;
+    sm.apb = &apb;
+    sm.abase = abase;
+    sm.bbase = bbase;
     int want_thread = ctx->opt.mc_threads == 2 || (ctx->opt.mc_threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS);
     if (want_thread && ndraw > 0) {
         if (pthread_mutex_init(&sm.mu, NULL) == 0) {
@@ -1366,16 +1442,13 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
 
     double *vt = vals, *vs = vals + iterations;
     for (int it = 0; it < iterations; it++) {
-        const double *d = sampler_take(&sm, it);
+        (void)sampler_take(&sm, it);
         if (nta > 0) {
             a_touched = 1;
-            apply_items(&apa, d, abase, ctx->a.val);
+            ctx->a.val = sm.aval[it & 1];
         }
-        if (ntb > 0) {
-            b_touched = 1;
-            apply_items(&apb, d + nta, bbase, ctx->b.val);
-        }
-        sampler_release(&sm, it);
+        if (ntb > 0)
+            ctx->b.val = sm.bval[it & 1];
         if (nta > 0) {
             rc = calc_solver_refactor(mcs, err);
             if (rc != TJ_OK) {
@@ -1404,6 +1477,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         vt[it] = tot;
         for (int k = 0; k < CALC_STAGE_COUNT; k++)
             vs[(size_t)k * (size_t)iterations + (size_t)it] = st[k];
+        sampler_release(&sm, it); /* this iteration is done with the slot's values */
     }
     unc->iterations = iterations;
     unc->seed = seed;
@@ -1424,14 +1498,12 @@ out:
         pthread_cond_destroy(&sm.cv);
         pthread_mutex_destroy(&sm.mu);
     }
-    /* Restore the deterministic matrices (and factorisation: a separate
-     * Monte Carlo solver left the context's untouched). */
-    if (b_touched)
-        memcpy(ctx->b.val, bbase, bnnz * sizeof *bbase);
-    if (a_touched && own_solver)
-        memcpy(ctx->a.val, abase, annz * sizeof *abase);
-    else if (a_touched) {
-        memcpy(ctx->a.val, abase, annz * sizeof *abase);
+    /* Restore the deterministic matrices, whose own arrays were never
+     * written (and the factorisation: a separate Monte Carlo solver left the
+     * context's untouched). */
+    ctx->a.val = aorig;
+    ctx->b.val = borig;
+    if (a_touched && !own_solver) {
         tj_error e2;
         tj_error_clear(&e2);
         tj_status rc2 = calc_solver_refactor(ctx->solver, &e2);
@@ -1459,6 +1531,8 @@ out:
     free(lsig);
     free(abase);
     free(bbase);
+    free(aslots);
+    free(bslots);
     free(q);
     free(x);
     free(f);

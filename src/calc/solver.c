@@ -2,6 +2,7 @@
 #include "calc/solver.h"
 
 #include <klu.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +49,14 @@ struct calc_solver {
 
     /* Iterative: A in CSR form (= the CSC of A^T), with tpos[p] = position in
      * the CSR arrays of A's CSC entry p, and ILU(0) factors on that pattern. */
-    int *rp, *ci, *tpos, *diag;
+    int *rp, *ci, *tpos, *diag, *mark;
     double *rv, *lu, *jac;
     int use_jacobi;
     int auto_mode; /* AUTO chose; may fall back from BiCGSTAB to KLU */
+    /* A loop's solver inside the block solver: the block pass recomputes the
+     * whole system's residual, so a converged BiCGSTAB skips its own final
+     * product (see bicgstab). */
+    int in_block;
 
     /* Work vectors (n each). */
     double *w[9];
@@ -65,6 +70,8 @@ struct calc_solver {
     int *cblk;    /* ncomp: index into blk, or -1 for a single process */
     int *compof;  /* n: component of each node */
     int *dpos;    /* n: position of A[j][j] in val, or -1 */
+    int nsingle;
+    int *sdpos;   /* nsingle: dpos of each single-process component (refactor's check) */
     struct calc_block *blk;
     calc_solver_kind shown_kind; /* core kind when reason was written */
     char base_reason[200];
@@ -79,6 +86,11 @@ typedef struct calc_block {
     calc_solver *sub;
     int zmat;     /* off-diagonals <= 0 and diagonal > 0 (a pure consumption loop) */
     double *rb, *xb;
+    /* The right-hand sides of the last forward [0] and transposed [1] solve
+     * (iterative loops only): a new one that points elsewhere starts from
+     * zero rather than from the caller's guess (see warm_start). */
+    double *rprev[2];
+    int have_prev[2];
 } calc_block;
 
 calc_solver_kind calc_solver_kind_of(const calc_solver *s)
@@ -125,6 +137,8 @@ void calc_solver_free(calc_solver *s)
         free(s->blk[b].src);
         free(s->blk[b].rb);
         free(s->blk[b].xb);
+        free(s->blk[b].rprev[0]);
+        free(s->blk[b].rprev[1]);
     }
     free(s->blk);
     free(s->order);
@@ -132,6 +146,7 @@ void calc_solver_free(calc_solver *s)
     free(s->cblk);
     free(s->compof);
     free(s->dpos);
+    free(s->sdpos);
     if (s->num)
         klu_free_numeric(&s->num, &s->common);
     if (s->sym)
@@ -140,6 +155,7 @@ void calc_solver_free(calc_solver *s)
     free(s->ci);
     free(s->tpos);
     free(s->diag);
+    free(s->mark);
     free(s->rv);
     free(s->lu);
     free(s->jac);
@@ -203,9 +219,31 @@ static tj_status validate(const calc_csc *a, tj_error *err)
 {
     if (!a || a->nrows != a->ncols || a->nrows < 0)
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "the technology matrix must be square");
-    for (int p = 0; p < a->colptr[a->ncols]; p++)
-        if (!isfinite(a->val[p]))
-            return tj_error_set(err, TJ_ERR_NUMERIC, NULL, "the technology matrix holds a non-finite value");
+    /* A branch-free scan on the exponent bits (all ones: infinity or NaN)
+     * that the compiler vectorises; every Monte Carlo refactor runs it. */
+    /* Only the high 32-bit word of each double matters: (h & 0x7ff00000) +
+     * 0x00100000 sets bit 31 exactly when the exponent is all ones.  Plain
+     * 32-bit AND, ADD and OR on a GCC/Clang vector type: SSE2 code on every
+     * x86-64 (a 64-bit comparison would need SSE4.1). */
+    const double *v = a->val;
+    int nnz = a->colptr[a->ncols], p = 0;
+    uint64_t bad = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    typedef uint32_t v8w __attribute__((vector_size(32)));
+    const v8w mask = {0, 0x7ff00000u, 0, 0x7ff00000u, 0, 0x7ff00000u, 0, 0x7ff00000u};
+    const v8w one = {0, 0x00100000u, 0, 0x00100000u, 0, 0x00100000u, 0, 0x00100000u};
+    v8w acc = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (; p + 4 <= nnz; p += 4) {
+        v8w w;
+        memcpy(&w, v + p, sizeof w);
+        acc |= (w & mask) + one;
+    }
+    bad = (acc[1] | acc[3] | acc[5] | acc[7]) & 0x80000000u;
+#endif
+    for (; p < nnz; p++)
+        bad |= !isfinite(v[p]);
+    if (bad)
+        return tj_error_set(err, TJ_ERR_NUMERIC, NULL, "the technology matrix holds a non-finite value");
     return TJ_OK;
 }
 
@@ -364,7 +402,8 @@ static tj_status it_pattern(calc_solver *s, tj_error *err)
     s->rv = malloc(((size_t)nnz + 1) * sizeof *s->rv);
     s->lu = malloc(((size_t)nnz + 1) * sizeof *s->lu);
     s->jac = malloc(((size_t)n + 1) * sizeof *s->jac);
-    if (!s->rp || !s->ci || !s->tpos || !s->diag || !s->rv || !s->lu || !s->jac)
+    s->mark = malloc(((size_t)n + 1) * sizeof *s->mark);
+    if (!s->rp || !s->ci || !s->tpos || !s->diag || !s->rv || !s->lu || !s->jac || !s->mark)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for the preconditioner");
     for (int p = 0; p < nnz; p++)
         s->rp[a->rowind[p] + 1]++;
@@ -431,11 +470,8 @@ static tj_status it_values(calc_solver *s, tj_error *err)
     int n = s->n, nnz = a->colptr[n];
     for (int p = 0; p < nnz; p++)
         s->rv[s->tpos[p]] = a->val[p];
-    int *mark = malloc(((size_t)n + 1) * sizeof *mark);
-    if (!mark)
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for the preconditioner");
-    s->use_jacobi = !ilu0(s, mark);
-    free(mark);
+    (void)err;
+    s->use_jacobi = !ilu0(s, s->mark);
     if (s->use_jacobi)
         for (int i = 0; i < n; i++) {
             double d = s->diag[i] >= 0 ? s->rv[s->diag[i]] : 0.0;
@@ -486,12 +522,37 @@ static void precond(const calc_solver *s, int trans, const double *r, double *z)
     }
 }
 
+/* y = A x from the CSR copy (rv is refreshed by it_values): a gather per row,
+ * with no clearing pass and no scattered stores.  Row i's entries are in
+ * ascending column order, so y[i] is summed in the same order as the CSC
+ * product's scatter and the result is bit for bit the same. */
+static void csr_mul(const calc_solver *s, const double *x, double *y)
+{
+    const int *rp = s->rp, *ci = s->ci;
+    const double *rv = s->rv;
+    for (int i = 0; i < s->n; i++) {
+        double acc = 0.0;
+        for (int q = rp[i]; q < rp[i + 1]; q++)
+            acc += rv[q] * x[ci[q]];
+        y[i] = acc;
+    }
+}
+
 static void opmul(const calc_solver *s, int trans, const double *x, double *y)
 {
     if (trans)
         calc_csc_tmatvec(s->a, x, y);
     else
-        calc_csc_matvec(s->a, x, y);
+        csr_mul(s, x, y);
+}
+
+/* r = b - op(A) x with the iterative solver's products; returns ||r||. */
+static double it_residual(const calc_solver *s, int trans, const double *b, const double *x, double *r)
+{
+    opmul(s, trans, x, r);
+    for (int i = 0; i < s->n; i++)
+        r[i] = b[i] - r[i];
+    return norm2(s->n, r);
 }
 
 /* Right-preconditioned BiCGSTAB, so r is the true residual of x. */
@@ -514,7 +575,16 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
             break;
         }
     double target = s->tol * nb * 0.5; /* margin for drift of the recursive residual */
-    double rn = residual(s, trans, b, x, r);
+    int zero = 1;
+    for (int i = 0; i < n && zero; i++)
+        zero = x[i] == 0.0;
+    double rn;
+    if (zero) { /* r = b - A 0: no product needed */
+        memcpy(r, b, (size_t)n * sizeof *r);
+        rn = nb;
+    } else {
+        rn = it_residual(s, trans, b, x, r);
+    }
     int itmax = s->auto_mode ? CALC_AUTO_ITER_MAX : CALC_ITER_MAX;
     for (int restart = 0; restart <= CALC_ITER_RESTARTS && rn > target && it < itmax; restart++) {
         memcpy(r0, r, (size_t)n * sizeof *r0);
@@ -559,8 +629,13 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
             if (rn <= target || omega == 0.0 || !isfinite(rn))
                 break;
         }
-        /* Recompute the true residual (restart or final check). */
-        rn = residual(s, trans, b, x, r);
+        /* Recompute the true residual (restart or final check).  Inside the
+         * block solver a converged run trusts its recursive residual: the
+         * block pass computes the true residual of the whole system anyway
+         * and refines or refuses if it misses the tolerance. */
+        if (s->in_block && rn <= target && isfinite(rn))
+            break;
+        rn = it_residual(s, trans, b, x, r);
         if (!isfinite(rn))
             break;
     }
@@ -754,8 +829,12 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
         goto fail;
     }
     s->blk = calloc((size_t)nblk + 1, sizeof *s->blk);
-    if (!s->blk)
+    s->sdpos = malloc(((size_t)ncomp - (size_t)nblk + 1) * sizeof *s->sdpos);
+    if (!s->blk || !s->sdpos)
         goto nomem;
+    for (int c = 0; c < ncomp; c++)
+        if (s->cblk[c] < 0)
+            s->sdpos[s->nsingle++] = s->dpos[s->order[s->cstart[c]]];
     s->nblk = nblk;
     int core_nnz = 0;
     for (int c = 0; c < ncomp; c++) {
@@ -810,6 +889,13 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
             tj_error_prefix(err, "loop of %d processes", size);
             goto fail;
         }
+        b->sub->in_block = 1;
+        if (b->sub->kind == CALC_SOLVER_ITERATIVE) {
+            b->rprev[0] = calloc((size_t)size + 1, sizeof *b->rprev[0]);
+            b->rprev[1] = calloc((size_t)size + 1, sizeof *b->rprev[1]);
+            if (!b->rprev[0] || !b->rprev[1])
+                goto nomem;
+        }
         if (size > s->blk[s->main_blk].size)
             s->main_blk = bi;
         rc = block_check_gain(s, bi, diag, err);
@@ -850,6 +936,29 @@ static void loop_tol(const calc_solver *s, calc_block *bl, double nb, double nrb
     bl->sub->tol = t < 1e-11 ? 1e-11 : (t > 1e-6 ? 1e-6 : t);
 }
 
+/* Whether a loop's iterative solver should start from the caller's guess:
+ * only if its right-hand side points the same way as last time (cosine
+ * 0.9 or more: Monte Carlo draws, refinement of the same demand); a
+ * further demand for other products gathers a different right-hand side
+ * in the loop, and a start from zero costs no product with A and fewer
+ * iterations than a start from an unrelated solution.  Remembers rb. */
+static int warm_start(calc_block *bl, int trans, const double *rb)
+{
+    double *prev = bl->rprev[trans];
+    if (!prev)
+        return 1; /* a direct loop solver ignores the guess */
+    double d = 0, n1 = 0, n2 = 0;
+    for (int t = 0; t < bl->size; t++) {
+        d += rb[t] * prev[t];
+        n1 += rb[t] * rb[t];
+        n2 += prev[t] * prev[t];
+    }
+    int warm = bl->have_prev[trans] && d >= 0.9 * sqrt(n1) * sqrt(n2);
+    memcpy(prev, rb, (size_t)bl->size * sizeof *prev);
+    bl->have_prev[trans] = 1;
+    return warm;
+}
+
 /* Forward pass: x = A^-1 b block by block, r = b - A x. */
 static tj_status block_pass(calc_solver *s, const double *b, double *x, double *r, double nb, tj_error *err)
 {
@@ -872,11 +981,15 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
         const int *nodes = order + k;
         double rmin = INFINITY, rr = 0;
         for (int t = 0; t < bl->size; t++) {
-            double rt = r[nodes[t]], xt = x[nodes[t]];
+            double rt = r[nodes[t]];
             bl->rb[t] = rt;
             rr += rt * rt;
             rmin = fmin(rmin, rt);
-            bl->xb[t] = isfinite(xt) ? xt : 0.0;
+        }
+        int warm = warm_start(bl, 0, bl->rb);
+        for (int t = 0; t < bl->size; t++) {
+            double xt = x[nodes[t]];
+            bl->xb[t] = warm && isfinite(xt) ? xt : 0.0;
         }
         loop_tol(s, bl, nb, sqrt(rr));
         tj_status rc = calc_solver_solve(bl->sub, bl->rb, bl->xb, err);
@@ -935,7 +1048,11 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
                     acc -= v[p] * x[ri[p]];
             bl->rb[t] = acc;
             rr += acc * acc;
-            bl->xb[t] = isfinite(x[j]) ? x[j] : 0.0;
+        }
+        int warm = warm_start(bl, 1, bl->rb);
+        for (int t = 0; t < bl->size; t++) {
+            double xt = x[nodes[t]];
+            bl->xb[t] = warm && isfinite(xt) ? xt : 0.0;
         }
         loop_tol(s, bl, nb, sqrt(rr));
         tj_status rc = calc_solver_solve_transpose(bl->sub, bl->rb, bl->xb, err);
@@ -1002,7 +1119,10 @@ static tj_status block_solve(calc_solver *s, int trans, const double *b, double 
 static tj_status block_refactor(calc_solver *s, tj_error *err)
 {
     const double *v = s->a->val;
-    for (int c = 0; c < s->ncomp; c++) {
+    int zero = 0;
+    for (int i = 0; i < s->nsingle; i++) /* branch-free: vectorised */
+        zero |= v[s->sdpos[i]] == 0.0;
+    for (int c = 0; c < s->ncomp && zero; c++) {
         int j = s->order[s->cstart[c]];
         if (s->cblk[c] < 0 && v[s->dpos[j]] == 0.0) {
             memset(&s->last_diag, 0, sizeof s->last_diag);

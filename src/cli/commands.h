@@ -44,6 +44,8 @@ int cmd_label(int argc, char **argv);
 int cmd_grade(int argc, char **argv);
 int cmd_disclose(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
+int cmd_declare(int argc, char **argv);
+int cmd_federation(int argc, char **argv);
 /* The application scenarios (cmd_apps.c). */
 int cmd_procure(int argc, char **argv);
 int cmd_finance(int argc, char **argv);

@@ -33,6 +33,8 @@ static const command commands[] = {
     {"registry", cmd_registry, "public registry: search, compare, ESG section", "公示查询、同类比较、ESG 披露"},
     {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
+    {"declare", cmd_declare, "battery footprint declarations (MIIT, EU) and CBAM communication", "电池碳足迹申报（工信部、欧盟）与 CBAM 通报"},
+    {"federation", cmd_federation, "federation: identity, trust, signed packages, pulls, recognition", "联邦互认：实例身份、信任、签名数据包、拉取、互认"},
     {"procure", cmd_procure, "green procurement: requirements, offers, ranking, decisions", "绿色采购：需求、报价、排序、决定"},
     {"finance", cmd_finance, "green finance: consent, borrowers, eligibility, portfolio", "绿色金融：授权、借款人核验、准入、投资组合"},
     {"inclusion", cmd_inclusion, "carbon inclusion: methodologies, credits, accounts, registry", "碳普惠：方法学、减排量计入、账户、登记簿"},
@@ -54,26 +56,7 @@ static void usage(FILE *out)
                  "            6 ledger verification found problems or a proof does not hold\n");
 }
 
-int cli_exit_code(tj_status st)
-{
-    switch (st) {
-    case TJ_OK: return 0;
-    case TJ_ERR_USAGE: return EXIT_USAGE;
-    case TJ_ERR_INPUT:
-    case TJ_ERR_NOTFOUND:
-    case TJ_ERR_CONFLICT:
-    case TJ_ERR_NUMERIC:
-    case TJ_ERR_PERM: return EXIT_INPUT;
-    default: return EXIT_INTERNAL;
-    }
-}
-
-int cli_fail(const tj_error *err)
-{
-    char buf[2048];
-    fprintf(stderr, "tanji: %s\n", tj_error_format(err, buf, sizeof buf));
-    return cli_exit_code(err->code);
-}
+/* cli_exit_code and cli_fail: cli_exit.c (shared with the launcher, src/launch/main.c) */
 
 int main(int argc, char **argv)
 {

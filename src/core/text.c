@@ -253,3 +253,48 @@ tj_status tj_text_check_line(const char *what, const char *s, size_t max, tj_err
     }
     return TJ_OK;
 }
+
+size_t tj_bidi_control(const char *s, size_t left, unsigned *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (left >= 3 && u[0] == 0xe2 && u[1] == 0x80 && ((u[2] >= 0xaa && u[2] <= 0xae) || u[2] == 0x8e || u[2] == 0x8f)) {
+        *cp = 0x2000 + (unsigned)(u[2] - 0x80);
+        return 3;
+    }
+    if (left >= 3 && u[0] == 0xe2 && u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9) {
+        *cp = 0x2040 + (unsigned)(u[2] - 0x80);
+        return 3;
+    }
+    if (left >= 2 && u[0] == 0xd8 && u[1] == 0x9c) {
+        *cp = 0x061c;
+        return 2;
+    }
+    return 0;
+}
+
+char *tj_bidi_neutralise(const char *s, int *copied)
+{
+    *copied = 0;
+    size_t len = strlen(s), extra = 0;
+    unsigned cp;
+    for (size_t i = 0; i < len; i++)
+        if (tj_bidi_control(s + i, len - i, &cp))
+            extra += 8; /* "[U+XXXX]" for at least 2 bytes */
+    if (!extra)
+        return (char *)s;
+    char *o = malloc(len + extra + 1), *p = o;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        size_t k = tj_bidi_control(s + i, len - i, &cp);
+        if (k) {
+            p += sprintf(p, "[U+%04X]", cp);
+            i += k;
+        } else {
+            *p++ = s[i++];
+        }
+    }
+    *p = 0;
+    *copied = 1;
+    return o;
+}

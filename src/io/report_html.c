@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "io/report.h"
+#include "tanji/text.h"
 
 #include "io/report_strings.h"
 
@@ -24,21 +25,12 @@ static void esc_n(FILE *f, const char *s, size_t n)
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&#39;", f); break;
         default: {
-            /* Unicode bidirectional controls (U+202A..U+202E, U+2066..U+2069,
-             * U+200E/U+200F, U+061C) can make text read differently from
-             * what it is: shown as their code, never obeyed */
-            const unsigned char *u = (const unsigned char *)s;
-            size_t left = (size_t)(e - s);
-            unsigned cp = 0;
-            if (ch == 0xe2 && left >= 3 && u[1] == 0x80 && ((u[2] >= 0xaa && u[2] <= 0xae) || u[2] == 0x8e || u[2] == 0x8f))
-                cp = 0x2000 + (u[2] - 0x80);
-            else if (ch == 0xe2 && left >= 3 && u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)
-                cp = 0x2040 + (u[2] - 0x80);
-            else if (ch == 0xd8 && left >= 2 && u[1] == 0x9c)
-                cp = 0x061c;
-            if (cp) {
+            /* bidirectional controls are shown as their code, never obeyed */
+            unsigned cp;
+            size_t k = tj_bidi_control(s, (size_t)(e - s), &cp);
+            if (k) {
                 fprintf(f, "[U+%04X]", cp);
-                s += cp == 0x061c ? 1 : 2;
+                s += k - 1;
             } else if (ch >= 0x20 || ch == '\n' || ch == '\t')
                 fputc(ch, f);
         }

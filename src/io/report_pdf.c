@@ -12,6 +12,7 @@
 
 #include "io/output.h"
 #include "io/report.h"
+#include "tanji/text.h"
 
 #include "io/report_strings.h"
 
@@ -56,7 +57,12 @@ static PangoLayout *lay(pdf *p, const char *text, double size, int bold, double 
     }
     if (align)
         pango_layout_set_alignment(l, align == 1 ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_CENTER);
-    pango_layout_set_text(l, text ? text : "", -1);
+    /* bidirectional controls are shown as their code, never obeyed */
+    int copied = 0;
+    char *t = text ? tj_bidi_neutralise(text, &copied) : NULL;
+    pango_layout_set_text(l, t ? t : "", -1);
+    if (copied)
+        free(t);
     return l;
 }
 

@@ -162,6 +162,17 @@ int ledger_jcs_number(double d, char out[LEDGER_JCS_NUMBER_SIZE])
         *o++ = '-';
         d = -d;
     }
+    if (d < 9007199254740992.0 && d == floor(d)) {
+        /* an integer below 2^53: its digits are the shortest form */
+        char t[20];
+        int k = 0;
+        for (uint64_t u = (uint64_t)d; u; u /= 10)
+            t[k++] = (char)('0' + u % 10);
+        while (k)
+            *o++ = t[--k];
+        *o = '\0';
+        return 0;
+    }
     char dig[17];
     int e10;
     int k = shortest(d, dig, &e10);

@@ -38,6 +38,39 @@ static tj_status fetch_nodes(void *arg, const int64_t *ids, size_t n, merkle_has
     return rc;
 }
 
+/* The right edge of the tree as of the last append of this thread's open
+ * transaction: node[L] is the complete subtree of 2^L leaves ending the
+ * tree when bit L of size is set.  Appends in one transaction (an import of
+ * a million factor versions) then neither re-read the size nor fetch left
+ * siblings; store_tx_epoch invalidates it at commit and rollback. */
+typedef struct ledger_frontier {
+    store_db *db;
+    uint64_t epoch;
+    int64_t size;
+    merkle_hash node[64];
+} ledger_frontier;
+static _Thread_local ledger_frontier frontier;
+
+static tj_status frontier_load(store_db *db, int64_t size, ledger_frontier *fr, tj_error *err)
+{
+    int64_t ids[64];
+    int levels[64];
+    size_t n = 0;
+    int64_t start = 0;
+    for (int l = 62; l >= 0; l--)
+        if (size >> l & 1) {
+            ids[n] = merkle_node_id(l, start >> l);
+            levels[n++] = l;
+            start += (int64_t)1 << l;
+        }
+    merkle_hash h[64];
+    tj_status rc = n ? fetch_nodes(db, ids, n, h, err) : TJ_OK;
+    for (size_t i = 0; !rc && i < n; i++)
+        fr->node[levels[i]] = h[i];
+    fr->size = size;
+    return rc;
+}
+
 tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_out, tj_error *err)
 {
     if (!store_in_transaction(db))
@@ -66,10 +99,18 @@ tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_o
     if (rc)
         return rc;
     int64_t index = 0;
-    /* One appender at a time: PostgreSQL takes a transaction-scoped lock,
-     * SQLite's writer lock (BEGIN IMMEDIATE) already serialises. */
-    if ((rc = store_ledger_lock(db, err)) || (rc = store_ledger_tree_size(db, &index, err)))
-        goto out;
+    ledger_frontier *fr = &frontier;
+    int cached = fr->db == db && fr->epoch == store_tx_epoch(db);
+    fr->db = NULL; /* valid again only if this append succeeds */
+    if (!cached) {
+        /* One appender at a time: PostgreSQL takes a transaction-scoped
+         * lock, SQLite's writer lock (BEGIN IMMEDIATE) already serialises. */
+        if ((rc = store_ledger_lock(db, err)) || (rc = store_ledger_tree_size(db, &index, err)) ||
+            (rc = frontier_load(db, index, fr, err)))
+            goto out;
+    } else {
+        index = fr->size;
+    }
     if (index >= MERKLE_MAX_LEAVES) {
         rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL, "the ledger is full (2^40 entries)");
         goto out;
@@ -86,30 +127,25 @@ tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_o
     if ((rc = store_ledger_entry_insert(db, &row, err)))
         goto out;
     /* The leaf, then every complete subtree it completes: node (L, j) with
-     * (index + 1) a multiple of 2^L; its left child is a stored node. */
+     * (index + 1) a multiple of 2^L; its left child is the frontier's
+     * subtree of level L - 1, which it replaces. */
     merkle_hash h;
     char hex[65];
     merkle_leaf_hash(data, len, &h);
     merkle_to_hex(&h, hex);
     if ((rc = store_ledger_node_put(db, merkle_node_id(0, index), hex, err)))
         goto out;
-    int levels = 0;
-    while (((index + 1) >> levels & 1) == 0)
-        levels++; /* trailing zeros of index + 1 */
-    if (levels) {
-        int64_t lefts[64];
-        merkle_hash lh[64];
-        for (int l = 1; l <= levels; l++)
-            lefts[l - 1] = merkle_node_id(l - 1, ((index + 1) >> (l - 1)) - 2);
-        if ((rc = fetch_nodes(db, lefts, (size_t)levels, lh, err)))
+    int l = 0;
+    for (; ((index + 1) >> l & 1) == 0; l++) {
+        merkle_node_hash(&fr->node[l], &h, &h);
+        merkle_to_hex(&h, hex);
+        if ((rc = store_ledger_node_put(db, merkle_node_id(l + 1, ((index + 1) >> (l + 1)) - 1), hex, err)))
             goto out;
-        for (int l = 1; l <= levels; l++) {
-            merkle_node_hash(&lh[l - 1], &h, &h);
-            merkle_to_hex(&h, hex);
-            if ((rc = store_ledger_node_put(db, merkle_node_id(l, ((index + 1) >> l) - 1), hex, err)))
-                goto out;
-        }
     }
+    fr->node[l] = h;
+    fr->size = index + 1;
+    fr->epoch = store_tx_epoch(db);
+    fr->db = db;
     if (index_out)
         *index_out = index;
 out:

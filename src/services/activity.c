@@ -82,16 +82,40 @@ static const char *const col_names[C_COUNT][20] = {
     [C_P] = {"P", "精确度", NULL},
 };
 
-/* Column of each field in a header row, -1 if absent. */
-static void map_header(const io_sheet *t, int *map)
+/* Column of each field in a header row, -1 if absent.  A header that names
+ * no field, or names one already named, is refused (a typo such as "amout"
+ * would otherwise drop a whole column silently); a column without a header
+ * is ignored only when all its cells are blank. */
+static tj_status map_header(const io_sheet *t, int *map, tj_error *err)
 {
     for (int c = 0; c < C_COUNT; c++)
         map[c] = -1;
-    for (size_t j = 0; j < t->rows[0].n; j++)
-        for (int c = 0; c < C_COUNT; c++)
+    for (size_t j = 0; j < t->rows[0].n; j++) {
+        const char *h = io_sheet_text(t, 0, (long)j);
+        if (!*h) {
+            for (size_t r = 1; r < t->n; r++)
+                if (*io_sheet_text(t, r, (long)j))
+                    return io_sheet_error(t, r, (long)j, err, TJ_ERR_INPUT,
+                                          "this cell's column has no header / 该列没有表头");
+            continue;
+        }
+        int field = -1;
+        for (int c = 0; c < C_COUNT && field < 0; c++)
             for (int k = 0; col_names[c][k]; k++)
-                if (map[c] < 0 && !strcasecmp(io_sheet_text(t, 0, (long)j), col_names[c][k]))
-                    map[c] = (int)j;
+                if (!strcasecmp(h, col_names[c][k])) {
+                    field = c;
+                    break;
+                }
+        if (field < 0)
+            return io_sheet_error(t, 0, (long)j, err, TJ_ERR_INPUT,
+                                  "unknown column \"%s\" (see docs/activity-csv.md) / 未知列名", h);
+        if (map[field] >= 0)
+            return io_sheet_error(t, 0, (long)j, err, TJ_ERR_INPUT,
+                                  "column \"%s\" repeats column %d (%s) / 列重复", h, map[field] + 1,
+                                  io_sheet_text(t, 0, map[field]));
+        map[field] = (int)j;
+    }
+    return TJ_OK;
 }
 
 static const char *cell(const io_sheet *t, size_t r, const int *map, int c)
@@ -324,7 +348,8 @@ static tj_status load_factor_table(ctx *c)
         return st;
     const io_sheet *t = &c->ftab;
     int map[C_COUNT];
-    map_header(t, map);
+    if ((st = map_header(t, map, c->err)) != TJ_OK)
+        return st;
     if (map[C_ID] < 0 || map[C_VALUE] < 0 || map[C_UNIT] < 0 || map[C_SOURCE] < 0)
         return io_sheet_error(t, 0, -1, c->err, TJ_ERR_INPUT,
                               "a factor table needs the columns id, value, unit and source");
@@ -543,7 +568,8 @@ static tj_status read_sheet(ctx *c, svc_sheet_kind kind)
         return st;
     char *flowbuf = NULL;
     int map[C_COUNT];
-    map_header(&t, map);
+    if ((st = map_header(&t, map, c->err)) != TJ_OK)
+        goto out;
     if (kind == SVC_SHEET_TRANSPORT) {
         if (map[C_NAME] < 0 || ((map[C_MASS] < 0 || map[C_DISTANCE] < 0) && map[C_AMOUNT] < 0)) {
             st = io_sheet_error(&t, 0, -1, c->err, TJ_ERR_INPUT,

@@ -359,6 +359,11 @@ tj_status svc_cert_catalogue_list(svc_ctx *ctx, json_t **out, tj_error *err)
     return store_cert_catalogue_list(ctx->db, out, err);
 }
 
+tj_status svc_cert_catalogue_get(svc_ctx *ctx, const char *category, json_t **out, tj_error *err)
+{
+    return store_cert_catalogue_get(ctx->db, category, out, err);
+}
+
 /* ---- the dishonest-entity list ------------------------------------------------ */
 
 tj_status svc_dishonest_add(svc_ctx *ctx, const char *org, const char *reason, const char *legal_basis,

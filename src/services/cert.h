@@ -65,6 +65,8 @@ tj_status svc_cert_catalogue_put(svc_ctx *ctx, const json_t *entry, tj_error *er
  * data/certification/catalogue-cn-2025.json); *count entries put. */
 tj_status svc_cert_catalogue_import(svc_ctx *ctx, const char *path, int *count, tj_error *err);
 tj_status svc_cert_catalogue_list(svc_ctx *ctx, json_t **out, tj_error *err);
+/* One entry (public); TJ_ERR_NOTFOUND when the category is not in it. */
+tj_status svc_cert_catalogue_get(svc_ctx *ctx, const char *category, json_t **out, tj_error *err);
 
 /* ---- the dishonest-entity list ---- */
 /* List an organisation (regulator): reason, legal basis, period [from,

@@ -14,6 +14,7 @@
 
 #include "services/account.h"
 #include "services/cert.h"
+#include "services/declaration.h"
 #include "services/disclosure.h"
 #include "services/grading.h"
 #include "services/label.h"
@@ -98,5 +99,6 @@ const ledger_state_source ledger_state_sources[] = {
     {"label", svc_label_each_state},
     {"grade_benchmark", svc_grade_each_benchmark_state},
     {"disclosure", svc_disclosure_each_state},
+    {"declaration", svc_declaration_each_state},
     {NULL, NULL},
 };

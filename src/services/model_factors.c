@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "services/factors.h"
+#include "services/federation.h"
 #include "services/regions.h"
 #include "tanji/buf.h"
 
@@ -60,6 +61,60 @@ static tj_status fill(const svc_factor *f, io_factor *out, tj_error *err)
     return TJ_OK;
 }
 
+/* A factor published by a peer trusted for factors (federation.h), when
+ * this instance has none: the footprint records its origin in the factor's
+ * source and note.  Returns st (the local lookup's NOTFOUND, err kept) when
+ * no peer publishes it either. */
+static tj_status fill_federated(svc_ctx *sctx, const char *id, int version, io_factor *out, tj_status st,
+                                tj_error *err)
+{
+    json_t *fed = NULL;
+    tj_error ferr;
+    tj_error_clear(&ferr);
+    if (svc_fed_factor_for_model(sctx, id, version, &fed, &ferr) || !fed)
+        return st;
+    const json_t *f = json_object_get(fed, "factor");
+    const char *origin = json_string_value(json_object_get(fed, "origin"));
+    const char *jur = json_string_value(json_object_get(fed, "peer_jurisdiction"));
+    long long idx = (long long)json_integer_value(json_object_get(fed, "ledger_index"));
+    const char *nz = json_string_value(json_object_get(f, "name_zh"));
+    const char *ne = json_string_value(json_object_get(f, "name_en"));
+    const char *doc = json_string_value(json_object_get(f, "source_doc"));
+    const char *pub = json_string_value(json_object_get(f, "source_publisher"));
+    const char *date = json_string_value(json_object_get(f, "source_date"));
+    const char *unit = json_string_value(json_object_get(f, "unit"));
+    json_t *jv = json_object_get(f, "value");
+    tj_error_clear(err);
+    if (!json_is_number(jv) || !unit) {
+        json_decref(fed);
+        return tj_error_set(err, TJ_ERR_INPUT, "factor", "factor %s from instance %s has no value or unit", id,
+                            origin ? origin : "?");
+    }
+    char version_s[32];
+    snprintf(version_s, sizeof version_s, "%lld", (long long)json_integer_value(json_object_get(f, "version")));
+    out->id = strdup(id);
+    out->version = strdup(version_s);
+    out->name = strdup(nz && *nz ? nz : ne && *ne ? ne : id);
+    out->value = json_number_value(jv);
+    out->unit = strdup(unit);
+    if (asprintf(&out->source, "%s%s%s%s%s [instance %s (%s), ledger entry %lld]", doc ? doc : "", pub ? "; " : "",
+                 pub ? pub : "", date ? "; " : "", date ? date : "", origin ? origin : "?", jur ? jur : "?", idx) < 0)
+        out->source = NULL;
+    if (asprintf(&out->note, "published by federated instance %s (%s), ledger entry %lld / 来自联邦实例 %s",
+                 origin ? origin : "?", jur ? jur : "?", idx, origin ? origin : "?") < 0)
+        out->note = NULL;
+    out->channel = CALC_CH_FOSSIL;
+    out->inline_def = 0;
+    tj_status rc = TJ_OK;
+    if (!out->id || !out->version || !out->name || !out->unit || !out->source || !out->note)
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    const json_t *g = json_object_get(f, "gases");
+    if (!rc && json_is_object(g))
+        rc = io_factor_set_gases(out, g, "factor", err);
+    json_decref(fed);
+    return rc;
+}
+
 tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char *region, int year,
                                     io_factor *out, tj_error *err)
 {
@@ -78,9 +133,11 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
             st = svc_factor_get_for_use(sctx, id, version, &f, err);
             if (st == TJ_ERR_CONFLICT)
                 st = TJ_ERR_INPUT;
-            free(id);
             if (st == TJ_OK)
                 st = fill(&f, out, err);
+            else if (st == TJ_ERR_NOTFOUND)
+                st = fill_federated(sctx, id, version, out, st, err);
+            free(id);
             svc_factor_release(&f);
         }
     } else if (json_is_object(ref)) {

@@ -4,6 +4,9 @@
  */
 #include "store/migrations.h"
 #include "store/migrations_apps.h"
+#include "store/migrations_publication.h"
+#include "store/migrations_declare.h"
+#include "store/federation_sql.h"
 #include "store/store_internal.h"
 
 #include <stdio.h>
@@ -798,7 +801,10 @@ const store_migration store_migrations[] = {
     {12, "footprints as records", footprint_sqlite, footprint_postgres},
     {13, "server: tokens, models, jobs, publication", server_sqlite, server_postgres},
     {14, "certification, labels, grading, disclosure", institutions_sqlite, institutions_postgres},
+    {15, "publication is public disclosure", publication_disclosure_sqlite, publication_disclosure_postgres},
+    {18, "saved declarations (battery, CBAM)", declare_sqlite, declare_postgres},
     {19, "application scenarios: procurement, finance, carbon inclusion, parks", apps_sqlite, apps_postgres},
+    {20, "federation: peers, imported entries and objects, recognition", federation_sqlite, federation_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
@@ -807,6 +813,26 @@ int store_schema_latest(void)
     return store_migration_count ? store_migrations[store_migration_count - 1].version : 0;
 }
 
+/* Is migration `version` recorded? */
+static tj_status is_applied(store_db *db, int version, int *out, tj_error *err)
+{
+    store_stmt *st = NULL;
+    *out = 0;
+    tj_status rc = store_prepare(db, "SELECT count(*) FROM schema_migrations WHERE version = ?", &st, err);
+    if (rc != TJ_OK)
+        return rc;
+    store_bind_int64(st, 1, version);
+    int r = store_step(st, err);
+    if (r == 1)
+        *out = store_col_int64(st, 0) > 0;
+    store_finalize(st);
+    return r < 0 ? (tj_status)r : TJ_OK;
+}
+
+/* The schema version: the newest recorded migration, or, when a known
+ * migration below it is missing (migrations developed side by side and
+ * numbered apart), the one before the first missing one, so that the
+ * database counts as behind and `tanji migrate` applies what is missing. */
 static tj_status read_version(store_db *db, int *out, tj_error *err)
 {
     store_stmt *st = NULL;
@@ -818,7 +844,18 @@ static tj_status read_version(store_db *db, int *out, tj_error *err)
     if (r == 1)
         *out = (int)store_col_int64(st, 0);
     store_finalize(st);
-    return r < 0 ? (tj_status)r : TJ_OK;
+    if (r < 0)
+        return (tj_status)r;
+    for (size_t i = 0; i < store_migration_count && store_migrations[i].version < *out; i++) {
+        int applied;
+        if ((rc = is_applied(db, store_migrations[i].version, &applied, err)) != TJ_OK)
+            return rc;
+        if (!applied) {
+            *out = i ? store_migrations[i - 1].version : 0;
+            break;
+        }
+    }
+    return TJ_OK;
 }
 
 tj_status store_schema_version(store_db *db, int *out, tj_error *err) { return read_version(db, out, err); }
@@ -859,10 +896,10 @@ tj_status store_migrate(store_db *db, tj_error *err)
         if (store_backend(db) == STORE_POSTGRES &&
             (rc = store_exec(db, "SELECT pg_advisory_xact_lock(74696)", err)) != TJ_OK)
             goto fail;
-        int now = 0;
-        if ((rc = read_version(db, &now, err)) != TJ_OK)
+        int applied = 0;
+        if ((rc = is_applied(db, m->version, &applied, err)) != TJ_OK)
             goto fail;
-        if (now >= m->version) {
+        if (applied) {
             store_rollback(db);
             continue;
         }

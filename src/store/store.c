@@ -98,6 +98,16 @@ uint64_t store_serial(const store_db *db)
     return db->serial;
 }
 
+static _Atomic uint64_t tx_epochs;
+static void new_epoch(store_db *db)
+{
+    db->tx_epoch = atomic_fetch_add(&tx_epochs, 1) + 1;
+}
+uint64_t store_tx_epoch(const store_db *db)
+{
+    return db->tx_epoch;
+}
+
 /* SQLite has one writer per file: threads of this process take turns at this
  * mutex before BEGIN IMMEDIATE instead of spinning in SQLite's busy handler
  * (which sleeps in growing steps, and made a server's concurrent writers wait
@@ -121,9 +131,10 @@ tj_status store_begin(store_db *db, tj_error *err)
                                 "busy: another writer of this process holds the database for over 10 s; try again "
                                 "/ 数据库忙，请稍后重试");
         st = db->ops->exec(db, "BEGIN IMMEDIATE", err);
-        if (st == TJ_OK)
+        if (st == TJ_OK) {
             db->in_tx++;
-        else
+            new_epoch(db);
+        } else
             pthread_mutex_unlock(&sqlite_writer_mu);
         return st;
     }
@@ -133,6 +144,8 @@ tj_status store_begin(store_db *db, tj_error *err)
         st = db->ops->exec(db, sql, err);
     } else {
         st = db->ops->exec(db, db->kind == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
+        if (st == TJ_OK)
+            new_epoch(db);
     }
     if (st == TJ_OK)
         db->in_tx++;
@@ -160,6 +173,7 @@ tj_status store_commit(store_db *db, tj_error *err)
         return st;
     }
     db->in_tx = 0;
+    new_epoch(db);
     if (db->kind == STORE_SQLITE)
         pthread_mutex_unlock(&sqlite_writer_mu);
     return TJ_OK;
@@ -176,10 +190,12 @@ tj_status store_rollback(store_db *db)
                  db->in_tx - 1);
         db->ops->exec(db, sql, &ignored);
         db->in_tx--;
+        new_epoch(db);
         return TJ_OK;
     }
     db->ops->exec(db, "ROLLBACK", &ignored);
     db->in_tx = 0;
+    new_epoch(db);
     if (db->kind == STORE_SQLITE)
         pthread_mutex_unlock(&sqlite_writer_mu);
     return TJ_OK;

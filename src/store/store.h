@@ -119,5 +119,11 @@ int store_schema_latest(void);
 uint64_t store_serial(const store_db *db);
 /* The nesting depth of open transactions (0 = none). */
 int store_in_transaction(const store_db *db);
+/* A number unique in this process to the current stretch of the open
+ * transaction: it changes when the outermost transaction begins or commits
+ * and on every rollback (a savepoint's too), so state cached against it
+ * (ledger.c's frontier) is never used after the database may have changed
+ * under it. */
+uint64_t store_tx_epoch(const store_db *db);
 
 #endif

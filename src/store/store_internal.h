@@ -45,6 +45,7 @@ struct store_db {
     store_backend_kind kind;
     int in_tx; /* nesting depth: 1 = transaction, more = savepoints */
     uint64_t serial;
+    uint64_t tx_epoch; /* store_tx_epoch */
 };
 
 /* Common head of every backend's store_stmt. */

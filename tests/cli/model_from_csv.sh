@@ -58,4 +58,21 @@ grep -q 'bad.csv:2: amount "abc"' "$tmp/err" || fail "bad amount message: $(cat 
 "$T" model from-csv --unit t --bom "$tmp/bad.csv" 2>/dev/null; [ $? -eq 1 ] || fail "no product"
 "$T" model from-csv "${args[@]}" 2>/dev/null; [ $? -eq 1 ] || fail "no sheets"
 "$T" model --help | grep -q 'GB18030' || fail help
-echo ok
+
+# Headers: a misspelt column is refused (it would drop the column silently), so is a
+# repeated one, and a column with values but no header; each names its cell.
+tr -d '\r' < "$E/bom.csv" > "$tmp/lf.csv"
+{ head -1 "$tmp/lf.csv" | sed 's/^物料,/物料,数量x,/'; tail -n +2 "$tmp/lf.csv" | sed 's/^\([^,]*\),/\1,1,/'; } > "$tmp/unknown.csv"
+"$T" model from-csv "${args[@]}" --bom "$tmp/unknown.csv" -o "$tmp/x.json" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "unknown column: rc=$rc"
+grep -q 'unknown.csv:1.*unknown column "数量x"' "$tmp/err" || fail "unknown column: $(cat "$tmp/err")"
+{ head -1 "$tmp/lf.csv" | sed 's/^物料,/物料,名称,/'; tail -n +2 "$tmp/lf.csv" | sed 's/^\([^,]*\),/\1,x,/'; } > "$tmp/dup.csv"
+"$T" model from-csv "${args[@]}" --bom "$tmp/dup.csv" -o "$tmp/x.json" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "repeated column: rc=$rc"
+grep -q 'dup.csv:1.*column "名称" repeats column 1' "$tmp/err" || fail "repeated column: $(cat "$tmp/err")"
+{ head -1 "$tmp/lf.csv" | sed 's/$/,/'; tail -n +2 "$tmp/lf.csv" | sed '2s/$/,stray/; 2!s/$/,/'; } > "$tmp/nohead.csv"
+"$T" model from-csv "${args[@]}" --bom "$tmp/nohead.csv" -o "$tmp/x.json" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "headless column: rc=$rc"
+grep -q 'nohead.csv:3:.*no header' "$tmp/err" || fail "headless column: $(cat "$tmp/err")"
+[ -e "$tmp/x.json" ] && fail "a refused sheet wrote a model"
+echo "model_from_csv: ok"

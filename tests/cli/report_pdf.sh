@@ -110,3 +110,21 @@ PY
 pdfinfo "$tmp/long.pdf" | grep -q "^Title:.*结尾$" || fail "PDF title cut: $(pdfinfo "$tmp/long.pdf" | grep Title | tail -c 80)"
 ! grep -qiE "warning|critical|invalid" "$tmp/long.err" || fail "warnings on a long name: $(head -c 300 "$tmp/long.err")"
 echo ok
+
+# Bidirectional controls in a name are shown as their code, never obeyed (a name
+# "\u202Egnp.exe" must not read as "exe.png"): the PDF's text has no control left.
+python3 - "$D/footprint_example.json" "$tmp/bidi.json" <<'PY' || fail "bidi fixture"
+import json, sys
+fp = json.load(open(sys.argv[1]))
+fp["model"]["name"]["en"] = "\u202egnp.exe \u2066x\u2069 \u200f\u061c"
+json.dump(fp, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
+"$T" report "$tmp/bidi.json" --format pdf --lang en -o "$tmp/bidi.pdf" || fail "bidi pdf rc=$?"
+pdftotext "$tmp/bidi.pdf" "$tmp/bidi.txt" || fail "pdftotext bidi"
+python3 - "$tmp/bidi.txt" <<'PY' || fail "bidi controls reach the PDF"
+import sys
+t = open(sys.argv[1], encoding="utf-8").read()
+bad = [c for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c" if c in t]
+assert not bad, "controls in the PDF text: %r" % bad
+assert "[U+202E]gnp.exe" in t.replace("\n", " "), t[:400]
+PY
