@@ -46,6 +46,11 @@ int cmd_disclose(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_declare(int argc, char **argv);
 int cmd_federation(int argc, char **argv);
+/* The application scenarios (cmd_apps.c). */
+int cmd_procure(int argc, char **argv);
+int cmd_finance(int argc, char **argv);
+int cmd_inclusion(int argc, char **argv);
+int cmd_park(int argc, char **argv);
 /* The ledger key file: opt, else $TANJI_LEDGER_KEY, else next to a SQLite
  * database (PATH.ledger-key); malloc'ed, NULL with err set (PostgreSQL
  * without either). */

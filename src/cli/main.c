@@ -35,6 +35,10 @@ static const command commands[] = {
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
     {"declare", cmd_declare, "battery footprint declarations (MIIT, EU) and CBAM communication", "电池碳足迹申报（工信部、欧盟）与 CBAM 通报"},
     {"federation", cmd_federation, "federation: identity, trust, signed packages, pulls, recognition", "联邦互认：实例身份、信任、签名数据包、拉取、互认"},
+    {"procure", cmd_procure, "green procurement: requirements, offers, ranking, decisions", "绿色采购：需求、报价、排序、决定"},
+    {"finance", cmd_finance, "green finance: consent, borrowers, eligibility, portfolio", "绿色金融：授权、借款人核验、准入、投资组合"},
+    {"inclusion", cmd_inclusion, "carbon inclusion: methodologies, credits, accounts, registry", "碳普惠：方法学、减排量计入、账户、登记簿"},
+    {"park", cmd_park, "parks and supply chains; regulators' statistics", "园区与供应链；主管部门统计"},
 };
 
 static void usage(FILE *out)

@@ -2,6 +2,7 @@
  * these; tests/api/openapi.test.mjs compares them).  Order matters: fixed
  * paths before parameters ("/factors/resolve" before "/factors/{id}"). */
 #include "http/handlers.h"
+#include "http/h_apps.h"
 #include "http/server.h"
 
 const http_route http_routes[] = {
@@ -138,5 +139,39 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/federation/recognitions", h_fed_recognitions, HTTP_PUBLIC, "mutual recognition records"},
     {"GET", "/api/v1/federation/footprints/{id}/recognitions", h_fed_footprint_recognitions, HTTP_AUTH,
      "the recognitions under which a footprint may be accepted"},
+    /* apps: green procurement, green finance, 碳普惠, parks (docs/applications.md) */
+    {"GET", "/api/v1/apps/roles", h_app_role_list, HTTP_AUTH, "application roles of organisations"},
+    {"POST", "/api/v1/apps/roles", h_app_role_grant, HTTP_AUTH, "grant an application role (operator)"},
+    {"GET", "/api/v1/procurement/requirements", h_proc_list, HTTP_AUTH, "procurement requirements"},
+    {"POST", "/api/v1/procurement/requirements", h_proc_require, HTTP_AUTH, "publish a procurement requirement"},
+    {"GET", "/api/v1/procurement/requirements/{id}", h_proc_get, HTTP_AUTH, "a procurement requirement"},
+    {"POST", "/api/v1/procurement/requirements/{id}/offers", h_proc_offer, HTTP_AUTH, "offer a product"},
+    {"GET", "/api/v1/procurement/requirements/{id}/evaluation", h_proc_evaluation, HTTP_AUTH,
+     "offers checked and ranked (JSON or CSV)"},
+    {"POST", "/api/v1/procurement/requirements/{id}/decision", h_proc_decide, HTTP_AUTH, "the buyer's decision"},
+    {"GET", "/api/v1/finance/consents", h_fin_consent_list, HTTP_AUTH, "consents given or received"},
+    {"POST", "/api/v1/finance/consents", h_fin_consent, HTTP_AUTH, "consent to a bank"},
+    {"POST", "/api/v1/finance/consents/revoke", h_fin_consent_revoke, HTTP_AUTH, "revoke a consent"},
+    {"GET", "/api/v1/finance/borrowers/{org}", h_fin_borrower, HTTP_AUTH, "a consenting borrower's labels"},
+    {"PUT", "/api/v1/finance/rule", h_fin_rule, HTTP_AUTH, "the bank's eligibility rule"},
+    {"GET", "/api/v1/finance/eligibility/{label}", h_fin_eligibility, HTTP_AUTH, "a product's eligibility"},
+    {"POST", "/api/v1/finance/positions", h_fin_position, HTTP_AUTH, "record a financed amount"},
+    {"GET", "/api/v1/finance/portfolio", h_fin_portfolio, HTTP_AUTH, "the bank's portfolio (JSON or CSV)"},
+    {"GET", "/api/v1/inclusion/methodologies", h_inc_method_list, HTTP_PUBLIC, "碳普惠 methodologies"},
+    {"POST", "/api/v1/inclusion/methodologies", h_inc_method_create, HTTP_AUTH, "publish a methodology"},
+    {"POST", "/api/v1/inclusion/purchases", h_inc_report, HTTP_AUTH, "report purchases to credit"},
+    {"GET", "/api/v1/inclusion/accounts/{participant}", h_inc_account, HTTP_AUTH, "a participant's balance"},
+    {"GET", "/api/v1/inclusion/accounts/{participant}/statement", h_inc_statement, HTTP_AUTH,
+     "a participant's statement"},
+    {"POST", "/api/v1/inclusion/accounts/{participant}/retirements", h_inc_retire, HTTP_AUTH, "retire credits"},
+    {"POST", "/api/v1/inclusion/issuances", h_inc_issue, HTTP_AUTH, "issue credited reductions"},
+    {"GET", "/api/v1/inclusion/registry", h_inc_registry, HTTP_PUBLIC, "public registry of totals"},
+    {"GET", "/api/v1/parks/members", h_park_members, HTTP_AUTH, "park memberships"},
+    {"POST", "/api/v1/parks/members", h_park_invite, HTTP_AUTH, "invite an enterprise to the park"},
+    {"POST", "/api/v1/parks/{park}/join", h_park_join, HTTP_AUTH, "accept a park's invitation"},
+    {"POST", "/api/v1/parks/{park}/leave", h_park_leave, HTTP_AUTH, "leave a park"},
+    {"GET", "/api/v1/parks/{park}/stats", h_park_stats, HTTP_AUTH, "a park's statistics"},
+    {"GET", "/api/v1/supply-chain/{footprint}", h_supply_chain, HTTP_AUTH, "a product's supply chain"},
+    {"GET", "/api/v1/statistics", h_statistics, HTTP_AUTH, "regulators' statistics"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

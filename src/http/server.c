@@ -36,7 +36,7 @@ static atomic_int g_stopping;
 #define NBUCKETS 12
 static const double bucket_le[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                            0.05,   0.1,   0.25,   0.5,   1,    5};
-#define MAX_ROUTES 128
+#define MAX_ROUTES 256
 static atomic_ullong m_requests[MAX_ROUTES + 1][6]; /* [route or unmatched][status / 100] */
 static atomic_ullong m_buckets[NBUCKETS + 1];
 static atomic_ullong m_sum_us;

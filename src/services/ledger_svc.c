@@ -246,3 +246,130 @@ tj_status svc_ledger_consistency(svc_ctx *ctx, int64_t from, int64_t to, json_t 
                      ledger_head_json(&a), "to", ledger_head_json(&b), "proof", path_json(proof, n));
     return *out ? TJ_OK : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
 }
+
+/* ---- batched appends (see ledger_svc.h) ---------------------------------- */
+
+struct svc_ledger_batch {
+    svc_ctx *ctx;
+    int64_t next; /* index of the next leaf */
+    struct {
+        int have;
+        int64_t index;
+        merkle_hash h;
+    } edge[41]; /* per level, the node completed last */
+};
+
+tj_status svc_ledger_batch_begin(svc_ctx *ctx, svc_ledger_batch **out, tj_error *err)
+{
+    *out = NULL;
+    if (!store_in_transaction(ctx->db))
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "a ledger batch needs an open transaction");
+    svc_ledger_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    b->ctx = ctx;
+    tj_status rc = store_ledger_lock(ctx->db, err);
+    if (!rc)
+        rc = store_ledger_tree_size(ctx->db, &b->next, err);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return TJ_OK;
+}
+
+void svc_ledger_batch_end(svc_ledger_batch *b)
+{
+    free(b);
+}
+
+/* The hash of node (level, index): from the edge when it is there, else the table. */
+static tj_status edge_node(svc_ledger_batch *b, int level, int64_t index, merkle_hash *out, tj_error *err)
+{
+    if (b->edge[level].have && b->edge[level].index == index) {
+        *out = b->edge[level].h;
+        return TJ_OK;
+    }
+    int64_t id = merkle_node_id(level, index);
+    char hex[1][65];
+    tj_status rc = store_ledger_node_get(b->ctx->db, &id, 1, hex, err);
+    if (!rc && merkle_from_hex(hex[0], out))
+        rc = tj_error_set(err, TJ_ERR_DB, NULL, "ledger node %lld holds no hash: run tanji ledger verify",
+                          (long long)id);
+    return rc;
+}
+
+tj_status svc_ledger_batch_record(svc_ledger_batch *b, const char *kind, const char *object_type,
+                                  const char *object_id, const json_t *change, const json_t *state, tj_error *err)
+{
+    svc_ctx *ctx = b->ctx;
+    if (!kind || !object_type || !object_id || !ctx->who.id)
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "ledger entry without kind, object or actor");
+    if (b->next >= MERKLE_MAX_LEAVES)
+        return tj_error_set(err, TJ_ERR_CONFLICT, NULL, "the ledger is full (2^40 entries)");
+    /* the body as ledger_append makes it */
+    char at[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char state_digest[65] = "";
+    tj_status rc = TJ_OK;
+    if (state && (rc = ledger_digest_json(state, state_digest, err)) != TJ_OK)
+        return rc;
+    json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", ctx->who.id, "at", at, "change",
+                             change ? change : json_null(), "kind", kind, "object_id", object_id, "object_type",
+                             object_type, "org", ctx->who.org_id, "state_digest", state ? state_digest : NULL);
+    if (!body)
+        return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
+    char *data = NULL;
+    size_t len = 0;
+    rc = ledger_jcs(body, &data, &len, err);
+    json_decref(body);
+    if (rc)
+        return rc;
+    int64_t index = b->next;
+    store_ledger_row row = {.idx = index,
+                            .at = at,
+                            .kind = kind,
+                            .object_type = object_type,
+                            .object_id = object_id,
+                            .actor = ctx->who.id,
+                            .org = ctx->who.org_id,
+                            .state_digest = state ? state_digest : NULL,
+                            .body = data};
+    merkle_hash h;
+    char hex[65];
+    if ((rc = store_ledger_entry_insert(ctx->db, &row, err)))
+        goto out;
+    merkle_leaf_hash(data, len, &h);
+    merkle_to_hex(&h, hex);
+    if ((rc = store_ledger_node_put(ctx->db, merkle_node_id(0, index), hex, err)))
+        goto out;
+    /* every complete subtree the leaf completes: node (l, ((index+1) >> l) - 1),
+     * its left child the node completed last at level l-1 */
+    int levels = 0;
+    while (((index + 1) >> levels & 1) == 0)
+        levels++;
+    for (int l = 1; l <= levels; l++) {
+        int64_t right_idx = ((index + 1) >> (l - 1)) - 1;
+        merkle_hash left;
+        if ((rc = edge_node(b, l - 1, right_idx - 1, &left, err)))
+            goto out;
+        b->edge[l - 1].have = 1;
+        b->edge[l - 1].index = right_idx;
+        b->edge[l - 1].h = h;
+        merkle_node_hash(&left, &h, &h);
+        merkle_to_hex(&h, hex);
+        if ((rc = store_ledger_node_put(ctx->db, merkle_node_id(l, ((index + 1) >> l) - 1), hex, err)))
+            goto out;
+    }
+    b->edge[levels].have = 1;
+    b->edge[levels].index = ((index + 1) >> levels) - 1;
+    b->edge[levels].h = h;
+    b->next++;
+out:
+    free(data);
+    return rc;
+}

@@ -1,0 +1,116 @@
+// The application scenarios through the JSON API (black box): a label certified
+// with the command line on the server's database, then 碳普惠 purchases credited once,
+// a bank refused without consent and served with it, a tender's CSV evaluation, and a
+// revoked label crediting nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, req, seed, login, uniq, TANJI, SRC } from './lib.mjs';
+
+let srv, P, label, tok = {};
+const cli = (...args) => execFileSync(TANJI, [...args, '--db', srv.db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+before(async () => {
+  srv = await startServer();
+  P = await seed(srv);
+  const pw = 'user-password-123';
+  for (const key of ['bank', 'shop']) {
+    const name = uniq(key);
+    assert.equal((await req(srv, 'POST', '/organisations', { token: P.op, json: { name, kind: 'enterprise', region: '530100' } })).status, 201);
+    P.orgs[key] = { name };
+    const u = uniq(key + 'user');
+    assert.equal((await req(srv, 'POST', '/users', { token: P.op, json: { name: u, org: name, roles: 'enterprise', password: pw } })).status, 201);
+    tok[key] = await login(srv, u, pw);
+  }
+  for (const [org, role] of [['bank', 'bank'], ['shop', 'platform'], ['B', 'buyer']]) {
+    const r = await req(srv, 'POST', '/apps/roles', { token: P.op, json: { org: P.orgs[org].name, role } });
+    assert.equal(r.status, 200, r.text);
+  }
+  assert.equal((await req(srv, 'POST', '/apps/roles', { token: P.users.alice.token, json: { org: P.orgs.A.name, role: 'bank' } })).status, 403);
+  // a label, certified with the command line
+  const reg = P.users.reg.name, ver = P.users.ver.name, alice = P.users.alice.name;
+  cli('cert', 'catalogue', 'import', join(SRC, 'data/certification/catalogue-cn-2025.json'), '--as', reg);
+  cli('cert', 'body', 'register', P.orgs.V.name, '--scope', 'electrolytic_aluminium', '--as', reg);
+  const keyFile = join(srv.dir, 'body.key'), pubFile = join(srv.dir, 'body.pub');
+  writeFileSync(pubFile, cli('cert', 'key', 'new', keyFile) + '\n');
+  cli('cert', 'key', 'add', P.orgs.V.name, '--public-key', pubFile, '--as', reg);
+  const fp = JSON.parse(cli('calc', join(SRC, 'tests/data/certifiable-aluminium.json'), '--save', '--rule',
+    'tpl.cn.electrolytic_aluminium', '--as', alice, '--format', 'json')).footprint_id;
+  const app = cli('cert', 'apply', fp, '--body', P.orgs.V.name, '--as', alice);
+  cli('cert', 'step', app, 'accept', '--as', ver);
+  for (const s of ['plan', 'review_documents', 'inspect', 'verify', 'evaluate']) {
+    const doc = join(srv.dir, s + '.txt');
+    writeFileSync(doc, s + ' record\n');
+    cli('cert', 'doc', app, doc, '--type', 'text/plain', '--as', ver);
+    cli('cert', 'step', app, s, '--comment', 'done', '--as', ver);
+  }
+  label = cli('cert', 'step', app, 'decide', '--key', keyFile, '--as', ver).replace(/.*label /, '');
+  assert.match(label, /^CN-530000-\d{4}-\d{6}$/);
+});
+after(async () => { if (srv) assert.equal(await srv.stop(), 0); });
+
+test('green finance: no consent, no reading; with consent the labels verified', async () => {
+  const path = '/finance/borrowers/' + P.orgs.A.id;
+  const no = await req(srv, 'GET', path, { token: tok.bank });
+  assert.equal(no.status, 403, no.text);
+  const c = await req(srv, 'POST', '/finance/consents', { token: P.users.alice.token, json: { bank: P.orgs.bank.name } });
+  assert.equal(c.status, 200, c.text);
+  const yes = await req(srv, 'GET', path, { token: tok.bank });
+  assert.equal(yes.status, 200, yes.text);
+  assert.equal(yes.body.labels[0].number, label);
+  assert.equal(yes.body.labels[0].ok, true);
+  const p = await req(srv, 'POST', '/finance/positions', { token: tok.bank, json: { borrower: P.orgs.A.name, label, amount: 5000000, as_of: '2026-06-30' } });
+  assert.equal(p.status, 200, p.text);
+  const csv = await req(srv, 'GET', '/finance/portfolio?format=csv', { token: tok.bank });
+  assert.equal(csv.status, 200);
+  assert.match(csv.headers.get('content-type'), /text\/csv/);
+  assert.ok(csv.text.includes(label) && csv.text.includes('5000000'), csv.text);
+});
+
+test('green procurement: requirement, offer, CSV evaluation', async () => {
+  const r = await req(srv, 'POST', '/procurement/requirements', { token: P.users.bob.token, json: {
+    title: 'aluminium', category: 'electrolytic_aluminium', declared_unit: 'kg', max_value: 20, label_required: true,
+    primary_weight: 0.3, deadline: '2099-01-01' } });
+  assert.equal(r.status, 201, r.text);
+  const notBuyer = await req(srv, 'POST', '/procurement/requirements', { token: P.users.alice.token, json: { title: 'x', category: 'electrolytic_aluminium', declared_unit: 'kg', max_value: 1, deadline: '2099-01-01' } });
+  assert.equal(notBuyer.status, 403);
+  const o = await req(srv, 'POST', `/procurement/requirements/${r.body.id}/offers`, { token: P.users.alice.token, json: { product: 'primary aluminium', label } });
+  assert.equal(o.status, 201, o.text);
+  assert.equal(o.body.check.pass, true);
+  const ev = await req(srv, 'GET', `/procurement/requirements/${r.body.id}/evaluation?format=csv`, { token: P.users.bob.token });
+  assert.equal(ev.status, 200);
+  assert.ok(ev.text.split('\r\n')[1].startsWith('1,'), ev.text);
+  assert.equal((await req(srv, 'GET', `/procurement/requirements/${r.body.id}/evaluation`, { token: P.users.alice.token })).status, 403);
+});
+
+test('碳普惠: a purchase credited once; a revoked label credits nothing; the public registry', async () => {
+  const id = uniq('alu');
+  const m = await req(srv, 'POST', '/inclusion/methodologies', { token: P.users.reg.token, json: {
+    id, name: '低碳铝', category: 'electrolytic_aluminium', declared_unit: 'kg', scope: 's', applicability: 'a',
+    baseline: { kind: 'benchmark', value: 15, source: 'test figure, not official' } } });
+  assert.equal(m.status, 201, m.text);
+  const buy = { purchases: [{ purchase_id: 'order-1', participant: 'u1', region: '530100', methodology: id, label, quantity: 2 }] };
+  const r1 = await req(srv, 'POST', '/inclusion/purchases', { token: tok.shop, json: buy });
+  assert.equal(r1.status, 200, r1.text);
+  assert.equal(r1.body.credited, 1);
+  const g = r1.body.results[0].reduction_g;
+  assert.ok(Number.isInteger(g) && g > 0);
+  const r2 = await req(srv, 'POST', '/inclusion/purchases', { token: tok.shop, json: buy });
+  assert.equal(r2.body.credited, 0);
+  assert.match(r2.body.results[0].reason, /reported before/);
+  const acc = await req(srv, 'GET', '/inclusion/accounts/u1', { token: tok.shop });
+  assert.equal(acc.body.balance, g);
+  assert.equal((await req(srv, 'POST', '/inclusion/purchases', { token: P.users.alice.token, json: buy })).status, 403);
+  cli('label', 'revoke', label, '--reason', 'test revocation', '--as', P.users.ver.name);
+  buy.purchases[0].purchase_id = 'order-2';
+  const r3 = await req(srv, 'POST', '/inclusion/purchases', { token: tok.shop, json: buy });
+  assert.equal(r3.body.credited, 0);
+  assert.match(r3.body.results[0].reason, /credits nothing/);
+  assert.equal((await req(srv, 'GET', '/inclusion/accounts/u1', { token: tok.shop })).body.balance, g);
+  const reg = await req(srv, 'GET', '/inclusion/registry');
+  assert.equal(reg.status, 200);
+  const row = reg.body.by_methodology_region.find((x) => x.methodology === id);
+  assert.equal(row.credited_g, g);
+});

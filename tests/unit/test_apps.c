@@ -1,0 +1,534 @@
+/* Application scenarios end to end: green procurement, green finance, 碳普惠
+ * and parks, with what must be refused (an expired label in a tender, a
+ * bank reading a borrower who gave no consent, a purchase credited twice, a
+ * credit for a revoked label).  SQLite, and PostgreSQL with --pg. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/ledger.h"
+#include "services/account.h"
+#include "services/apps.h"
+#include "services/cert.h"
+#include "services/disclosure.h"
+#include "services/footprint.h"
+#include "services/grading.h"
+#include "services/label.h"
+#include "services/ledger_svc.h"
+#include "services/ledger_verify.h"
+#include "tj_testdb.h"
+
+static char src_dir[1024];
+
+typedef struct world {
+    svc_ctx op, reg, a, b, body, buyer, bank, park, shop;
+    ledger_key key;
+    char *fp_a, *fp_b, *label_a, *label_b;
+} world;
+
+static void ok(tj_status st, const tj_error *err)
+{
+    if (st)
+        fprintf(stderr, "error: %s (%s)\n", err->message, err->path);
+    assert_int_equal(st, TJ_OK);
+}
+
+static char *save_footprint(svc_ctx *ctx)
+{
+    char path[1200], rules[1200];
+    snprintf(path, sizeof path, "%s/tests/data/certifiable-aluminium.json", src_dir);
+    snprintf(rules, sizeof rules, "%s/data/rules", src_dir);
+    svc_calc_request rq;
+    svc_calc_request_init(&rq);
+    rq.model_path = path;
+    svc_calculation c;
+    tj_error err;
+    ok(svc_calculate(ctx, &rq, &c, &err), &err);
+    svc_footprint_save_opts so = {.rule = "tpl.cn.electrolytic_aluminium", .rules_dir = rules};
+    char *id = NULL;
+    ok(svc_footprint_save(ctx, &c, &so, &id, &err), &err);
+    svc_calculation_release(&c);
+    return id;
+}
+
+static void step(svc_ctx *ctx, const char *app, const char *action, const ledger_key *key)
+{
+    svc_cert_step_in in = {
+        .action = action, .comment = "ok", .key = key, .public_url = "https://registry.example"};
+    tj_error err;
+    ok(svc_cert_step(ctx, app, &in, NULL, &err), &err);
+}
+
+static char *certify(world *w, svc_ctx *ent, const char *fp)
+{
+    tj_error err;
+    char *app = NULL;
+    ok(svc_cert_apply(ent, fp, "认证中心", &app, &err), &err);
+    const char *acts[] = {"accept", "plan", "review_documents", "inspect", "verify", "evaluate"};
+    for (size_t i = 0; i < 6; i++) {
+        if (i)
+            ok(svc_cert_document_add(i == 2 ? ent : &w->body, app, "r.txt", "text/plain", acts[i],
+                                     strlen(acts[i]), NULL, &err),
+               &err);
+        step(&w->body, app, acts[i], NULL);
+    }
+    step(&w->body, app, "decide", &w->key);
+    json_t *a = NULL;
+    ok(svc_cert_application_get(ent, app, &a, &err), &err);
+    char *number = strdup(json_string_value(json_object_get(a, "label_number")));
+    json_decref(a);
+    free(app);
+    return number;
+}
+
+static void user(world *w, const char *org, const char *kind, const char *name, const char *roles,
+                 svc_ctx *ctx)
+{
+    tj_error err;
+    ok(svc_org_create(&w->op, org, kind, "530100", NULL, &err), &err);
+    ok(svc_user_create(&w->op, name, org, roles, NULL, &err), &err);
+    ok(svc_ctx_local(ctx, w->op.db, name, &err), &err);
+}
+
+static void setup_world(store_db *db, world *w)
+{
+    tj_error err;
+    memset(w, 0, sizeof *w);
+    setenv("TANJI_NOW", "2027-01-01T00:00:00Z", 1);
+    ok(svc_ctx_local(&w->op, db, NULL, &err), &err);
+    ok(svc_ledger_seed(&w->op, &err), &err);
+    user(w, "监管局", "regulator", "reg", "regulator", &w->reg);
+    user(w, "铝业A", "enterprise", "alice", "enterprise", &w->a);
+    user(w, "铝业B", "enterprise", "bob", "enterprise", &w->b);
+    user(w, "认证中心", "certification_body", "auditor", "verifier", &w->body);
+    user(w, "采购中心", "enterprise", "buyer", "enterprise", &w->buyer);
+    user(w, "绿色银行", "enterprise", "banker", "enterprise", &w->bank);
+    user(w, "滇中园区", "enterprise", "parkadmin", "enterprise", &w->park);
+    user(w, "低碳商城", "enterprise", "shop", "enterprise", &w->shop);
+    char cat[1200];
+    snprintf(cat, sizeof cat, "%s/data/certification/catalogue-cn-2025.json", src_dir);
+    int n = 0;
+    ok(svc_cert_catalogue_import(&w->reg, cat, &n, &err), &err);
+    json_t *scope = json_pack("[s]", "electrolytic_aluminium");
+    ok(svc_cert_body_register(&w->reg, "认证中心", NULL, scope, &err), &err);
+    json_decref(scope);
+    crypto_sign_keypair(w->key.pk, w->key.sk);
+    ok(svc_cert_key_add(&w->reg, "认证中心", w->key.pk, NULL, &err), &err);
+    json_t *th = json_pack("[f,f,f,f]", 5000.0, 10000.0, 15000.0, 20000.0);
+    ok(svc_grade_benchmark_set(&w->reg, "electrolytic_aluminium", "thresholds", 5, 0, th, "test bands", NULL,
+                               &err),
+       &err);
+    json_decref(th);
+    w->fp_a = save_footprint(&w->a);
+    w->fp_b = save_footprint(&w->b);
+    w->label_a = certify(w, &w->a, w->fp_a);
+    w->label_b = certify(w, &w->b, w->fp_b);
+    /* application roles: only the operator grants them */
+    assert_int_equal(svc_app_role_grant(&w->reg, "采购中心", "buyer", &err), TJ_ERR_PERM);
+    assert_int_equal(svc_app_role_grant(&w->op, "采购中心", "broker", &err), TJ_ERR_INPUT);
+    ok(svc_app_role_grant(&w->op, "采购中心", "buyer", &err), &err);
+    ok(svc_app_role_grant(&w->op, "绿色银行", "bank", &err), &err);
+    ok(svc_app_role_grant(&w->op, "滇中园区", "park", &err), &err);
+    ok(svc_app_role_grant(&w->op, "低碳商城", "platform", &err), &err);
+}
+
+static void check_ledger(world *w)
+{
+    ledger_report vr;
+    tj_error err;
+    ok(svc_ledger_verify(&w->op, NULL, NULL, &vr, &err), &err);
+    for (size_t i = 0; i < vr.nproblems; i++)
+        fprintf(stderr, "problem: %s %s %s\n", vr.problems[i].object_type, vr.problems[i].object_id,
+                vr.problems[i].detail);
+    assert_int_equal(vr.nproblems, 0);
+    ledger_report_release(&vr);
+}
+
+static void release_world(world *w)
+{
+    svc_ctx *c[] = {&w->op, &w->reg, &w->a, &w->b, &w->body, &w->buyer, &w->bank, &w->park, &w->shop};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        svc_ctx_release(c[i]);
+    free(w->fp_a);
+    free(w->fp_b);
+    free(w->label_a);
+    free(w->label_b);
+    unsetenv("TANJI_NOW");
+}
+
+static double label_value(world *w, const char *number)
+{
+    json_t *v = NULL;
+    tj_error err;
+    ok(svc_label_get(&w->op, number, &v, &err), &err);
+    double x = json_number_value(json_object_get(json_object_get(v, "label"), "value"));
+    json_decref(v);
+    return x;
+}
+
+static int has_text(const json_t *arr, const char *needle)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) if (json_is_string(v) && strstr(json_string_value(v), needle)) return 1;
+    return 0;
+}
+
+static void test_procurement(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    json_t *spec = json_pack("{s:s,s:s,s:s,s:f,s:i,s:b,s:s,s:f,s:s}", "title", "原铝采购 2027", "category",
+                             "electrolytic_aluminium", "declared_unit", "kg", "max_value", 20.0, "max_grade",
+                             4, "label_required", 1, "rule", "tpl.cn.electrolytic_aluminium",
+                             "primary_weight", 0.5, "deadline", "2027-02-01");
+    char *req = NULL;
+    assert_int_equal(svc_proc_require(&w.a, spec, &req, &err), TJ_ERR_PERM); /* not a buyer */
+    ok(svc_proc_require(&w.buyer, spec, &req, &err), &err);
+    /* offers: A with its label; B with A's label (refused); B with a disclosure */
+    setenv("TANJI_NOW", "2027-01-15T00:00:00Z", 1);
+    json_t *o1 = json_pack("{s:s,s:s}", "product", "原铝液", "label", w.label_a), *chk = NULL;
+    char *off_a = NULL, *off_b = NULL;
+    ok(svc_proc_offer(&w.a, req, o1, &off_a, &chk, &err), &err);
+    assert_true(json_is_true(json_object_get(chk, "pass")));
+    json_decref(chk);
+    assert_int_equal(svc_proc_offer(&w.a, req, o1, NULL, NULL, &err), TJ_ERR_CONFLICT); /* twice */
+    assert_int_equal(svc_proc_offer(&w.b, req, o1, NULL, NULL, &err), TJ_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "not the supplier"));
+    char *disc = NULL;
+    ok(svc_disclosure_publish(&w.b, w.fp_b, "public", NULL, NULL, &disc, &err), &err);
+    json_t *o2 = json_pack("{s:s,s:s}", "product", "原铝液", "disclosure", disc);
+    ok(svc_proc_offer(&w.b, req, o2, &off_b, NULL, &err), &err);
+    /* the evaluation: A passes (converted to kg), B fails (no label) */
+    json_t *ev = NULL;
+    assert_int_equal(svc_proc_evaluate(&w.a, req, &ev, &err), TJ_ERR_PERM);
+    ok(svc_proc_evaluate(&w.buyer, req, &ev, &err), &err);
+    json_t *first = json_array_get(json_object_get(ev, "offers"), 0),
+           *second = json_array_get(json_object_get(ev, "offers"), 1);
+    assert_string_equal(json_string_value(json_object_get(first, "offer")), off_a);
+    assert_true(json_is_true(json_object_get(first, "pass")));
+    double v = label_value(&w, w.label_a); /* kg CO2e per t */
+    assert_true(fabs(json_number_value(json_object_get(first, "value")) - v / 1000.0) < 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(first, "grade")), 3);
+    double share = json_number_value(json_object_get(first, "primary_share"));
+    assert_true(share > 0 && share < 1);
+    assert_true(fabs(json_number_value(json_object_get(first, "score")) - v / 1000.0 * (1 - 0.5 * share)) <
+                1e-9);
+    assert_false(json_is_true(json_object_get(second, "pass")));
+    assert_true(has_text(json_object_get(second, "reasons"), "label is required"));
+    json_decref(ev);
+    char *csv = NULL;
+    ok(svc_proc_evaluation_csv(&w.buyer, req, &csv, &err), &err);
+    assert_non_null(strstr(csv, w.label_a));
+    assert_non_null(strstr(csv, "label is required"));
+    free(csv);
+    /* the decision: not before the deadline; not a failing offer; then A */
+    assert_int_equal(svc_proc_decide(&w.buyer, req, off_a, "lowest", &err), TJ_ERR_CONFLICT);
+    setenv("TANJI_NOW", "2027-03-01T00:00:00Z", 1);
+    assert_int_equal(svc_proc_offer(&w.a, req, o2, NULL, NULL, &err), TJ_ERR_CONFLICT); /* closed */
+    assert_int_equal(svc_proc_decide(&w.buyer, req, off_b, "x", &err), TJ_ERR_CONFLICT);
+    assert_int_equal(svc_proc_decide(&w.a, req, off_a, "x", &err), TJ_ERR_PERM);
+    ok(svc_proc_decide(&w.buyer, req, off_a, "lowest footprint / 碳足迹最低", &err), &err);
+    assert_int_equal(svc_proc_decide(&w.buyer, req, off_a, "again", &err), TJ_ERR_CONFLICT);
+    json_t *r = NULL;
+    ok(svc_proc_get(&w.buyer, req, &r, &err), &err);
+    assert_string_equal(json_string_value(json_object_get(r, "status")), "awarded");
+    json_decref(r);
+    assert_int_equal(svc_proc_get(&w.b, req, &r, &err), TJ_ERR_NOTFOUND); /* decided: the buyer's */
+    /* an expired label in a tender is refused */
+    json_object_set_new(spec, "deadline", json_string("2100-01-01"));
+    char *req2 = NULL;
+    ok(svc_proc_require(&w.buyer, spec, &req2, &err), &err);
+    setenv("TANJI_NOW", "2099-06-01T00:00:00Z", 1);
+    json_t *o3 = json_pack("{s:s,s:s}", "product", "原铝液", "label", w.label_b);
+    assert_int_equal(svc_proc_offer(&w.b, req2, o3, NULL, NULL, &err), TJ_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "validity"));
+    check_ledger(&w);
+    json_decref(o1);
+    json_decref(o2);
+    json_decref(o3);
+    json_decref(spec);
+    free(req);
+    free(req2);
+    free(off_a);
+    free(off_b);
+    free(disc);
+    release_world(&w);
+}
+
+static void test_finance(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    json_t *out = NULL;
+    /* no consent: refused */
+    assert_int_equal(svc_fin_borrower(&w.bank, "铝业A", &out, &err), TJ_ERR_PERM);
+    assert_int_equal(svc_fin_position(&w.bank, "铝业A", w.label_a, 100, "2027-01-31", &err), TJ_ERR_PERM);
+    assert_int_equal(svc_fin_consent(&w.a, "采购中心", NULL, &err), TJ_ERR_CONFLICT); /* not a bank */
+    assert_int_equal(svc_fin_borrower(&w.buyer, "铝业A", &out, &err), TJ_ERR_PERM);   /* not a bank */
+    ok(svc_fin_consent(&w.a, "绿色银行", NULL, &err), &err);
+    ok(svc_fin_consent(&w.b, "绿色银行", "2028-01-01", &err), &err);
+    ok(svc_fin_borrower(&w.bank, "铝业A", &out, &err), &err);
+    json_t *l0 = json_array_get(json_object_get(out, "labels"), 0);
+    assert_string_equal(json_string_value(json_object_get(l0, "number")), w.label_a);
+    assert_true(json_is_true(json_object_get(l0, "ok")));
+    assert_int_equal(json_integer_value(json_object_get(l0, "grade")), 3);
+    json_decref(out);
+    /* eligibility: grade 1-2 with a valid label, then 1-3 */
+    json_t *rule = json_pack("{s:i,s:b}", "max_grade", 2, "require_valid_label", 1);
+    int ver = 0;
+    assert_int_equal(svc_fin_rule_set(&w.a, rule, &ver, &err), TJ_ERR_PERM);
+    ok(svc_fin_rule_set(&w.bank, rule, &ver, &err), &err);
+    ok(svc_fin_eligibility(&w.bank, w.label_a, &out, &err), &err);
+    assert_false(json_is_true(json_object_get(out, "eligible")));
+    assert_true(has_text(json_object_get(out, "reasons"), "grade 3"));
+    json_decref(out);
+    json_object_set_new(rule, "max_grade", json_integer(3));
+    ok(svc_fin_rule_set(&w.bank, rule, &ver, &err), &err);
+    assert_int_equal(ver, 2);
+    json_t *bad = json_pack("{s:i}", "color", 1);
+    assert_int_equal(svc_fin_rule_set(&w.bank, bad, NULL, &err), TJ_ERR_INPUT);
+    json_decref(bad);
+    /* positions and the portfolio */
+    assert_int_equal(svc_fin_position(&w.bank, "铝业A", w.label_b, 100, "2027-01-31", &err), TJ_ERR_CONFLICT);
+    ok(svc_fin_position(&w.bank, "铝业A", w.label_a, 1000000, "2027-01-31", &err), &err);
+    ok(svc_fin_position(&w.bank, "铝业B", w.label_b, 2000000, "2027-02-28", &err), &err);
+    setenv("TANJI_NOW", "2027-03-01T00:00:00Z", 1);
+    ok(svc_fin_portfolio(&w.bank, NULL, &out, &err), &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "financed")), 3000000);
+    json_t *c0 = json_array_get(json_object_get(out, "by_category"), 0);
+    double va = label_value(&w, w.label_a), vb = label_value(&w, w.label_b);
+    assert_true(fabs(json_number_value(json_object_get(c0, "weighted_intensity")) - (va + 2 * vb) / 3) <
+                1e-6);
+    assert_true(fabs(json_number_value(json_object_get(c0, "eligible_share")) - 1.0) < 1e-12);
+    assert_int_equal(json_array_size(json_object_get(out, "history")), 2);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(out, "history"), 0), "financed")),
+        1000000);
+    json_decref(out);
+    /* a suspension shows in the history and the eligibility */
+    ok(svc_label_act(&w.body, w.label_a, "suspend", "surveillance findings", &err), &err);
+    ok(svc_fin_borrower(&w.bank, "铝业A", &out, &err), &err);
+    l0 = json_array_get(json_object_get(out, "labels"), 0);
+    assert_string_equal(json_string_value(json_object_get(l0, "status")), "suspended");
+    assert_int_equal(json_array_size(json_object_get(l0, "history")), 2);
+    json_decref(out);
+    ok(svc_fin_portfolio(&w.bank, "2027-03-01", &out, &err), &err);
+    c0 = json_array_get(json_object_get(out, "by_category"), 0);
+    assert_true(fabs(json_number_value(json_object_get(c0, "eligible_share")) - 2.0 / 3) < 1e-12);
+    json_decref(out);
+    char *csv = NULL;
+    ok(svc_fin_portfolio_csv(&w.bank, "2027-03-01", &csv, &err), &err);
+    assert_non_null(strstr(csv, w.label_a));
+    assert_non_null(strstr(csv, "1000000"));
+    free(csv);
+    /* consent revoked: refused again; an expired consent too */
+    ok(svc_fin_consent_revoke(&w.a, "绿色银行", &err), &err);
+    assert_int_equal(svc_fin_borrower(&w.bank, "铝业A", &out, &err), TJ_ERR_PERM);
+    setenv("TANJI_NOW", "2028-02-01T00:00:00Z", 1);
+    assert_int_equal(svc_fin_borrower(&w.bank, "铝业B", &out, &err), TJ_ERR_PERM);
+    ok(svc_fin_consent_list(&w.a, &out, &err), &err);
+    assert_int_equal(json_array_size(out), 1);
+    json_decref(out);
+    check_ledger(&w);
+    json_decref(rule);
+    release_world(&w);
+}
+
+static int64_t balance(world *w, const char *who)
+{
+    json_t *a = NULL;
+    tj_error err;
+    ok(svc_inc_account(&w->shop, NULL, who, &a, &err), &err);
+    int64_t b = json_integer_value(json_object_get(a, "balance"));
+    json_decref(a);
+    return b;
+}
+
+static json_t *purchase(const char *id, const char *who, const char *meth, const char *label, double q)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f}", "purchase_id", id, "participant", who, "region", "530100",
+                     "methodology", meth, "label", label, "quantity", q);
+}
+
+static void test_inclusion(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:f,s:s}}", "id", "alu-low-carbon", "name",
+                          "低碳原铝消费", "category", "electrolytic_aluminium", "declared_unit", "kg",
+                          "scope", "purchases of certified primary aluminium", "applicability",
+                          "a label valid at the purchase", "baseline", "kind", "benchmark", "value", 15.0,
+                          "source", "test benchmark (not an official figure)");
+    json_t *out = NULL;
+    assert_int_equal(svc_inc_method_create(&w.a, m, &out, &err), TJ_ERR_PERM);
+    ok(svc_inc_method_create(&w.reg, m, &out, &err), &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "baseline_g")), 15000);
+    json_decref(out);
+    assert_int_equal(svc_inc_method_create(&w.reg, m, NULL, &err), TJ_ERR_CONFLICT);
+    json_t *avg = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s}}", "id", "alu-avg", "name", "平均基准",
+                            "category", "electrolytic_aluminium", "declared_unit", "t", "scope", "s",
+                            "applicability", "a", "baseline", "kind", "average");
+    ok(svc_inc_method_create(&w.reg, avg, &out, &err), &err);
+    double va = label_value(&w, w.label_a), vb = label_value(&w, w.label_b);
+    assert_int_equal(json_integer_value(json_object_get(out, "baseline_g")), llround((va + vb) / 2 * 1000));
+    json_decref(out);
+    json_decref(avg);
+    /* reductions per kg: 15000 g - the label's grams per kg */
+    int64_t per_a = 15000 - llround(va), per_b = 15000 - llround(vb);
+    json_t *batch = json_array();
+    json_array_append_new(batch, purchase("p1", "u1", "alu-low-carbon", w.label_a, 2.5));
+    json_array_append_new(batch, purchase("p2", "u1", "alu-low-carbon", w.label_b, 1.0));
+    json_array_append_new(batch, purchase("p3", "u2", "alu-low-carbon", w.label_a, 4.0));
+    json_array_append_new(batch, purchase("p4", "u2", "no-such", w.label_a, 1.0));
+    json_t *res = NULL;
+    int n = 0;
+    assert_int_equal(svc_inc_report(&w.a, batch, &res, &n, &err), TJ_ERR_PERM); /* not a platform */
+    ok(svc_inc_report(&w.shop, batch, &res, &n, &err), &err);
+    assert_int_equal(n, 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(res, 3), "status")), "refused");
+    json_decref(res);
+    int64_t u1 = llround((double)per_a * 2.5) + per_b, u2 = per_a * 4;
+    assert_int_equal(balance(&w, "u1"), u1);
+    assert_int_equal(balance(&w, "u2"), u2);
+    /* the same purchase twice: refused, nothing credited */
+    json_t *again = json_array();
+    json_array_append_new(again, purchase("p1", "u1", "alu-low-carbon", w.label_a, 2.5));
+    ok(svc_inc_report(&w.shop, again, &res, &n, &err), &err);
+    assert_int_equal(n, 0);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_array_get(res, 0), "reason")), "reported before"));
+    json_decref(res);
+    json_decref(again);
+    assert_int_equal(balance(&w, "u1"), u1);
+    /* a revoked label credits nothing */
+    ok(svc_label_act(&w.body, w.label_b, "revoke", "falsified data", &err), &err);
+    again = json_array();
+    json_array_append_new(again, purchase("p5", "u1", "alu-low-carbon", w.label_b, 10.0));
+    ok(svc_inc_report(&w.shop, again, &res, &n, &err), &err);
+    assert_int_equal(n, 0);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_array_get(res, 0), "reason")), "credits nothing"));
+    json_decref(res);
+    json_decref(again);
+    assert_int_equal(balance(&w, "u1"), u1);
+    /* retirement, statement */
+    assert_int_equal(svc_inc_retire(&w.shop, "u1", u1 + 1, "offset", &err), TJ_ERR_CONFLICT);
+    ok(svc_inc_retire(&w.shop, "u1", 1000, "兑换 / redeemed", &err), &err);
+    assert_int_equal(balance(&w, "u1"), u1 - 1000);
+    ok(svc_inc_statement(&w.shop, NULL, "u1", 0, 0, &out, &err), &err);
+    assert_int_equal(json_array_size(json_object_get(out, "lines")), 3);
+    json_decref(out);
+    assert_int_equal(svc_inc_statement(&w.a, "低碳商城", "u1", 0, 0, &out, &err), TJ_ERR_NOTFOUND);
+    /* issuance and the public registry */
+    assert_int_equal(svc_inc_issue(&w.shop, "alu-low-carbon", "530100", &out, &err), TJ_ERR_PERM);
+    ok(svc_inc_issue(&w.reg, "alu-low-carbon", "530100", &out, &err), &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "amount_g")), u1 + u2);
+    json_decref(out);
+    assert_int_equal(svc_inc_issue(&w.reg, "alu-low-carbon", "530100", &out, &err), TJ_ERR_CONFLICT);
+    ok(svc_inc_registry(&w.a, &out, &err), &err);
+    json_t *row = json_array_get(json_object_get(out, "by_methodology_region"), 0);
+    assert_int_equal(json_integer_value(json_object_get(row, "purchases")), 3);
+    assert_int_equal(json_integer_value(json_object_get(row, "credited_g")), u1 + u2);
+    assert_int_equal(json_integer_value(json_object_get(row, "issued_g")), u1 + u2);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(out, "retired_by_region"), 0), "retired_g")),
+                     1000);
+    json_decref(out);
+    check_ledger(&w);
+    json_decref(batch);
+    json_decref(m);
+    release_world(&w);
+}
+
+static void test_parks(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    assert_int_equal(svc_park_invite(&w.a, "铝业B", &err), TJ_ERR_PERM);
+    ok(svc_park_invite(&w.park, "铝业A", &err), &err);
+    ok(svc_park_invite(&w.park, "铝业B", &err), &err);
+    assert_int_equal(svc_park_answer(&w.a, "绿色银行", 1, &err), TJ_ERR_NOTFOUND);
+    ok(svc_park_answer(&w.a, "滇中园区", 1, &err), &err);
+    json_t *out = NULL;
+    ok(svc_park_members(&w.park, &out, &err), &err);
+    assert_int_equal(json_array_size(out), 2);
+    json_decref(out);
+    /* A discloses to the park; B (invited only) is not counted */
+    json_t *partners = json_pack("[s]", "滇中园区");
+    char *d = NULL;
+    ok(svc_disclosure_publish(&w.a, w.fp_a, "partners", partners, NULL, &d, &err), &err);
+    ok(svc_park_stats(&w.park, NULL, &out, &err), &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "members")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "total"), "valid")), 1);
+    assert_int_equal(json_integer_value(json_object_get(out, "disclosed_footprints")), 1);
+    assert_true(fabs(json_number_value(json_object_get(out, "certified_share")) - 1.0) < 1e-12);
+    json_t *g = json_object_get(json_array_get(json_object_get(out, "by_grade"), 0), "grade");
+    assert_int_equal(json_integer_value(g), 3);
+    json_decref(out);
+    assert_int_equal(svc_park_stats(&w.b, "滇中园区", &out, &err), TJ_ERR_PERM);
+    ok(svc_park_stats(&w.reg, "滇中园区", &out, &err), &err);
+    json_decref(out);
+    /* regulators: by province, category, grade and year from the same aggregation */
+    assert_int_equal(svc_app_stats(&w.a, NULL, &out, &err), TJ_ERR_PERM);
+    ok(svc_app_stats(&w.reg, NULL, &out, &err), &err);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "total"), "valid")), 2);
+    assert_int_equal(json_array_size(json_object_get(out, "by_region_category_year_grade")), 1);
+    json_decref(out);
+    json_t *flt = json_pack("{s:s}", "region", "110000");
+    ok(svc_app_stats(&w.reg, flt, &out, &err), &err);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "total"), "labels")), 0);
+    json_decref(out);
+    json_decref(flt);
+    /* the supply chain of A's product: primary data where it replaced generic factors */
+    assert_int_equal(svc_park_supply_chain(&w.b, w.fp_a, &out, &err), TJ_ERR_NOTFOUND);
+    ok(svc_park_supply_chain(&w.a, w.fp_a, &out, &err), &err);
+    assert_true(json_array_size(json_object_get(out, "processes")) >= 3);
+    double ps = json_number_value(json_object_get(out, "primary_share"));
+    assert_true(ps > 0 && ps < 1);
+    json_decref(out);
+    ok(svc_park_answer(&w.a, "滇中园区", 0, &err), &err);
+    ok(svc_park_stats(&w.park, NULL, &out, &err), &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "members")), 0);
+    json_decref(out);
+    check_ledger(&w);
+    json_decref(partners);
+    free(d);
+    release_world(&w);
+}
+
+int main(int argc, char **argv)
+{
+    const char *s = getenv("TJ_SOURCE_DIR");
+    snprintf(src_dir, sizeof src_dir, "%s", s ? s : ".");
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_procurement, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_finance, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_inclusion, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_parks, tjt_setup, tjt_teardown),
+    };
+    if (tjt_want_pg(argc, argv)) {
+        if (tjt_pg_missing("apps"))
+            return TJT_SKIP_EXIT;
+        tjt_use_pg = 1;
+        return tjt_exit_code(cmocka_run_group_tests_name("apps/postgresql", tests, NULL, NULL));
+    }
+    return tjt_exit_code(cmocka_run_group_tests_name("apps/sqlite", tests, NULL, NULL));
+}
