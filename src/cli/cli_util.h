@@ -29,4 +29,8 @@ const char *cli_db_url(const char *opt);
  * operator.  On success the caller releases ctx and closes *db. */
 tj_status cli_open_ctx(const char *db_opt, const char *as_opt, store_db **db, svc_ctx *ctx, tj_error *err);
 
+/* An option of the form --name VALUE or --name=VALUE at argv[*i]: its value
+ * (advancing *i past a separate value), or NULL when argv[*i] is not it. */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name);
+
 #endif

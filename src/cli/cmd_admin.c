@@ -22,19 +22,6 @@ static void migrate_usage(FILE *out)
           out);
 }
 
-/* Options of the form --name VALUE or --name=VALUE; returns the value or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
 int cmd_migrate(int argc, char **argv)
 {
     const char *db_opt = NULL;
@@ -43,7 +30,7 @@ int cmd_migrate(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             migrate_usage(stdout);
             return 0;
-        } else if ((v = opt_value(argc, argv, &i, "--db"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--db"))) {
             db_opt = v;
         } else {
             fprintf(stderr, "tanji migrate: unexpected argument %s (see tanji migrate --help)\n", argv[i]);
@@ -170,21 +157,21 @@ int cmd_admin(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             admin_usage(stdout);
             return 0;
-        } else if ((v = opt_value(argc, argv, &i, "--db"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--db"))) {
             db_opt = v;
-        } else if ((v = opt_value(argc, argv, &i, "--as"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--as"))) {
             as = v;
-        } else if ((v = opt_value(argc, argv, &i, "--format"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--format"))) {
             format = v;
-        } else if ((v = opt_value(argc, argv, &i, "--kind"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--kind"))) {
             kind = v;
-        } else if ((v = opt_value(argc, argv, &i, "--region"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--region"))) {
             region = v;
-        } else if ((v = opt_value(argc, argv, &i, "--org"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--org"))) {
             org = v;
-        } else if ((v = opt_value(argc, argv, &i, "--roles"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--roles"))) {
             roles = v;
-        } else if ((v = opt_value(argc, argv, &i, "--key"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--key"))) {
             key = v;
         } else if (argv[i][0] == '-' || npos == 4) {
             fprintf(stderr, "tanji admin: unexpected argument %s (see tanji admin --help)\n", argv[i]);

@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/label_verify_file.h"
 #include "cli/inst_opts.h"
 #include "services/apps.h"
 
@@ -250,25 +251,6 @@ int cmd_finance(int argc, char **argv)
     return finish(rc, db, &ctx);
 }
 
-/* A JSON file of at most 64 MiB. */
-static json_t *load_json(const char *path, tj_error *err)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        tj_error_set(err, TJ_ERR_IO, path, "cannot read %s", path);
-        return NULL;
-    }
-    if (sb.st_size > 64L * 1024 * 1024) {
-        tj_error_set(err, TJ_ERR_INPUT, path, "%s is larger than 64 MiB", path);
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
-    return j;
-}
-
 int cmd_inclusion(int argc, char **argv)
 {
     static const char *const flags[] = {"average", NULL};
@@ -303,7 +285,7 @@ int cmd_inclusion(int argc, char **argv)
     } else if (!strcmp(sub, "methodologies") && o.npos == 1)
         rc = svc_inc_method_list(&ctx, &j, &err) ? cli_fail(&err) : done_json(j);
     else if (!strcmp(sub, "report") && o.npos == 2) {
-        json_t *p = load_json(o.pos[1], &err);
+        json_t *p = cli_load_json(o.pos[1], &err);
         int n = 0;
         rc = !p || svc_inc_report(&ctx, p, &j, &n, &err) ? cli_fail(&err) : done_json(j);
         json_decref(p);

@@ -357,7 +357,8 @@ static int label_verify_url(inst_opts *o)
     free(u);
     u = NULL;
     if (inst_opt(o, "keyring")) {
-        if (!(kr = json_load_file(inst_opt(o, "keyring"), 0, NULL))) {
+        tj_error ignored;
+        if (!(kr = cli_load_json(inst_opt(o, "keyring"), &ignored))) {
             unsigned char pk[32];
             char hex[65];
             if (cli_read_pk(inst_opt(o, "keyring"), pk, &err))

@@ -14,6 +14,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/label_verify_file.h"
 #include "services/federation.h"
 
 static void usage(FILE *out)
@@ -57,18 +58,6 @@ static void usage(FILE *out)
           out);
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
-}
-
 typedef struct opts {
     const char *db, *as, *format, *key, *out, *url, *file, *scopes, *name, *jurisdiction, *rules, *since,
         *peer, *category, *region, *date;
@@ -88,37 +77,37 @@ static int parse(int argc, char **argv, opts *o)
             return -1;
         } else if (!strcmp(argv[i], "--all"))
             o->all = 1;
-        else if ((v = opt_value(argc, argv, &i, "--db")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--db")))
             o->db = v;
-        else if ((v = opt_value(argc, argv, &i, "--as")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--as")))
             o->as = v;
-        else if ((v = opt_value(argc, argv, &i, "--format")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--format")))
             o->format = v;
-        else if ((v = opt_value(argc, argv, &i, "--key")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--key")))
             o->key = v;
-        else if ((v = opt_value(argc, argv, &i, "-o")) || (v = opt_value(argc, argv, &i, "--out")))
+        else if ((v = cli_opt_value(argc, argv, &i, "-o")) || (v = cli_opt_value(argc, argv, &i, "--out")))
             o->out = v;
-        else if ((v = opt_value(argc, argv, &i, "--url")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--url")))
             o->url = v;
-        else if ((v = opt_value(argc, argv, &i, "--file")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--file")))
             o->file = v;
-        else if ((v = opt_value(argc, argv, &i, "--for")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--for")))
             o->scopes = v;
-        else if ((v = opt_value(argc, argv, &i, "--name")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--name")))
             o->name = v;
-        else if ((v = opt_value(argc, argv, &i, "--jurisdiction")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--jurisdiction")))
             o->jurisdiction = v;
-        else if ((v = opt_value(argc, argv, &i, "--rules")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--rules")))
             o->rules = v;
-        else if ((v = opt_value(argc, argv, &i, "--since")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--since")))
             o->since = v;
-        else if ((v = opt_value(argc, argv, &i, "--peer")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--peer")))
             o->peer = v;
-        else if ((v = opt_value(argc, argv, &i, "--category")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--category")))
             o->category = v;
-        else if ((v = opt_value(argc, argv, &i, "--region")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--region")))
             o->region = v;
-        else if ((v = opt_value(argc, argv, &i, "--date")))
+        else if ((v = cli_opt_value(argc, argv, &i, "--date")))
             o->date = v;
         else if (argv[i][0] == '-' || o->npos == 4) {
             fprintf(stderr, "tanji federation: unexpected argument %s (see tanji federation --help)\n",
@@ -137,15 +126,6 @@ static int print_json(json_t *v)
         puts(s);
     free(s);
     return s ? 0 : EXIT_INTERNAL;
-}
-
-static json_t *load_json_file(const char *path, tj_error *err)
-{
-    json_error_t je;
-    json_t *v = json_load_file(path, 0, &je);
-    if (!v)
-        tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
-    return v;
 }
 
 static tj_status load_key(const opts *o, ledger_key *key, tj_error *err)
@@ -395,7 +375,7 @@ int cmd_federation(int argc, char **argv)
         unsigned scopes = 0;
         json_t *id = NULL;
         char *name = NULL;
-        if (!(rc = svc_fed_scopes_parse(o.scopes, &scopes, &err)) && (id = load_json_file(o.pos[2], &err)) &&
+        if (!(rc = svc_fed_scopes_parse(o.scopes, &scopes, &err)) && (id = cli_load_json(o.pos[2], &err)) &&
             !(rc = svc_fed_trust_add(&ctx, id, scopes, o.url, &name, &err)))
             printf("trusted %s for %s / 已信任\n", name, o.scopes);
         if (!id && !rc)
@@ -499,7 +479,7 @@ int cmd_federation(int argc, char **argv)
         json_t *doc = NULL;
         const char *arg = o.pos[2];
         if (strchr(arg, '/') || strstr(arg, ".json")) {
-            if (!(doc = load_json_file(arg, &err)))
+            if (!(doc = cli_load_json(arg, &err)))
                 rc = err.code;
         }
         if (!rc && !(rc = svc_fed_label_verify(&ctx, doc ? NULL : arg, doc, &out, &err)))
@@ -526,7 +506,7 @@ int cmd_federation(int argc, char **argv)
         if (!(rc = svc_fed_factor_resolve(&ctx, o.pos[2], &out, &err)))
             print_json(out);
     } else if (!strcmp(a, "recognition") && !strcmp(b, "add") && o.npos == 3) {
-        json_t *doc = load_json_file(o.pos[2], &err);
+        json_t *doc = cli_load_json(o.pos[2], &err);
         char *id = NULL;
         if (!doc)
             rc = err.code;

@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/label_verify_file.h"
 #include "ledger/ledger.h"
 #include "services/ledger_svc.h"
 #include "services/ledger_verify.h"
@@ -60,18 +61,6 @@ char *cli_ledger_key_path(const char *opt, const char *db_url, tj_error *err)
     if (!p)
         tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     return p;
-}
-
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] == '\0' && *i + 1 < argc)
-        return argv[++*i];
-    return NULL;
 }
 
 static int parse_count(const char *s, int64_t *out)
@@ -145,25 +134,25 @@ int cmd_ledger(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--no-sign")) {
             no_sign = 1;
-        } else if ((v = opt_value(argc, argv, &i, "--db"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--db"))) {
             db_opt = v;
-        } else if ((v = opt_value(argc, argv, &i, "--as"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--as"))) {
             as = v;
-        } else if ((v = opt_value(argc, argv, &i, "--format"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--format"))) {
             format = v;
-        } else if ((v = opt_value(argc, argv, &i, "--key"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--key"))) {
             key_opt = v;
-        } else if ((v = opt_value(argc, argv, &i, "--public-key"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--public-key"))) {
             pk_opt = v;
-        } else if ((v = opt_value(argc, argv, &i, "--out"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--out"))) {
             out_path = v;
-        } else if ((v = opt_value(argc, argv, &i, "--index"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--index"))) {
             index_s = v;
-        } else if ((v = opt_value(argc, argv, &i, "--size"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--size"))) {
             size_s = v;
-        } else if ((v = opt_value(argc, argv, &i, "--from"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--from"))) {
             from_s = v;
-        } else if ((v = opt_value(argc, argv, &i, "--to"))) {
+        } else if ((v = cli_opt_value(argc, argv, &i, "--to"))) {
             to_s = v;
         } else if (argv[i][0] == '-' || npos == 3) {
             fprintf(stderr, "tanji ledger: unexpected argument %s (see tanji ledger --help)\n", argv[i]);
@@ -189,12 +178,9 @@ int cmd_ledger(int argc, char **argv)
         }
         if (read_pk(pk_opt, pk, &err))
             return cli_fail(&err);
-        json_error_t je;
-        json_t *doc = json_load_file(pos[1], JSON_REJECT_DUPLICATES, &je);
-        if (!doc) {
-            tj_error_set_at(&err, TJ_ERR_INPUT, pos[1], je.line, je.column, "%s", je.text);
+        json_t *doc = cli_load_json(pos[1], &err);
+        if (!doc)
             return cli_fail(&err);
-        }
         int ok = 0;
         const char *why = NULL;
         tj_status rc = ledger_verify_proof_json(doc, pk, &ok, &why, &err);

@@ -15,8 +15,40 @@
 
 json_t *cli_load_json(const char *path, tj_error *err)
 {
+    /* bounded: a regular file of at most CLI_JSON_MAX bytes (a device, a
+     * pipe or a file that grows past the cap while read is refused) */
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (!f || fstat(fileno(f), &sb) != 0) {
+        if (f)
+            fclose(f);
+        tj_error_set(err, TJ_ERR_IO, path, "cannot read %s", path);
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_size > CLI_JSON_MAX) {
+        fclose(f);
+        tj_error_set(err, TJ_ERR_INPUT, path, "%s is not a regular file of at most %d MiB", path,
+                     CLI_JSON_MAX >> 20);
+        return NULL;
+    }
+    size_t cap = (size_t)sb.st_size + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(f);
+        tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    n = fread(buf, 1, cap, f);
+    int bad = ferror(f) || n == cap; /* n == cap: it grew while read */
+    fclose(f);
+    if (bad) {
+        free(buf);
+        tj_error_set(err, TJ_ERR_IO, path, "cannot read %s (changed while read?)", path);
+        return NULL;
+    }
     json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    free(buf);
     if (!j)
         tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
     return j;
@@ -79,8 +111,8 @@ int cli_label_verify_file(inst_opts *o)
         return cli_fail(&err);
     unsigned char pk[32], lpk[32];
     int rc = 0;
-    if (cli_is_file(inst_opt(o, "keyring")) &&
-        (kr = json_load_file(inst_opt(o, "keyring"), 0, NULL)) == NULL) {
+    tj_error ignored;
+    if (cli_is_file(inst_opt(o, "keyring")) && (kr = cli_load_json(inst_opt(o, "keyring"), &ignored)) == NULL) {
         /* not JSON: a single public key */
         if (cli_read_pk(inst_opt(o, "keyring"), pk, &err)) {
             rc = cli_fail(&err);

@@ -7,7 +7,9 @@
 #include "cli/inst_opts.h"
 #include "tanji/error.h"
 
-/* A JSON file; NULL with err set. */
+/* A JSON file (a regular file of at most CLI_JSON_MAX bytes, duplicate keys
+ * refused); NULL with err set. */
+#define CLI_JSON_MAX (64 << 20)
 json_t *cli_load_json(const char *path, tj_error *err);
 /* A public key: 64 hex digits, or a file holding them. */
 tj_status cli_read_pk(const char *s, unsigned char pk[32], tj_error *err);

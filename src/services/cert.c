@@ -1,5 +1,6 @@
 /* svc_cert: certification bodies, keys, catalogue, dishonest list,
  * applications; see cert.h. */
+#include "io/input.h"
 #include "services/cert.h"
 
 #include <sodium.h>
@@ -327,8 +328,14 @@ tj_status svc_cert_catalogue_put(svc_ctx *ctx, const json_t *entry, tj_error *er
 tj_status svc_cert_catalogue_import(svc_ctx *ctx, const char *path, int *count, tj_error *err)
 {
     *count = 0;
+    char *text;
+    size_t len;
+    tj_status rd = io_input_read(path, 0, &text, &len, err);
+    if (rd != TJ_OK)
+        return rd;
     json_error_t jerr;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
     if (!doc)
         return tj_error_set_at(err, TJ_ERR_INPUT, path, jerr.line, jerr.column, "%s", jerr.text);
     json_t *entries = json_object_get(doc, "entries");
