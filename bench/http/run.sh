@@ -26,7 +26,7 @@ start_server() { # db port [serve options] -> pid in $pid
   local db=$1 port=$2
   shift 2
   "$tanji" serve --db "$db" --listen "127.0.0.1:$port" --set rate=0 --set access_log="$dir/access-$port.log" \
-    --set threads="${TANJI_BENCH_THREADS:-2}" "$@" 2>"$dir/serve-$port.err" &
+    --set threads="${TANJI_BENCH_THREADS:-4}" "$@" 2>"$dir/serve-$port.err" &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 100); do grep -q listening "$dir/serve-$port.err" 2>/dev/null && return 0; sleep 0.1; done
@@ -76,7 +76,7 @@ report() { # label rps p99 non2xx
   printf '%-58s %9s req/s   p99 %7s ms   errors %s\n' "$1" "$2" "$3" "$4"
 }
 
-echo "bench/http: wrk -t2 -c$conns -d${secs}s on $(nproc) cores; tanji threads ${TANJI_BENCH_THREADS:-2}"
+echo "bench/http: wrk -t2 -c$conns -d${secs}s on $(nproc) cores; tanji threads ${TANJI_BENCH_THREADS:-4}"
 # ---- SQLite -------------------------------------------------------------
 db="$dir/bench.db"
 "$tanji" migrate --db "$db" >/dev/null
@@ -97,7 +97,7 @@ mkdir -p "$dir/www/api/v1/public/footprints" "$dir/nginx"
 cp "$dir/fp.json" "$dir/www/api/v1/public/footprints/$FPID"
 chmod -R a+rX "$dir/www"; chmod a+x "$dir"   # nginx workers run as nobody
 cat > "$dir/nginx/nginx.conf" <<CONF
-worker_processes ${TANJI_BENCH_THREADS:-2};
+worker_processes ${TANJI_BENCH_THREADS:-4};
 pid $dir/nginx/nginx.pid;
 error_log $dir/nginx/error.log;
 events { worker_connections 1024; }
