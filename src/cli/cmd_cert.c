@@ -8,6 +8,8 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/http_get.h"
+#include "cli/label_verify_file.h"
 #include "cli/inst_opts.h"
 #include "io/model.h"
 #include "services/cert.h"
@@ -37,7 +39,7 @@ static const char cert_usage[] =
 
 static const char label_usage[] =
     "usage: tanji label show NUMBER | list | export NUMBER [-o FILE]\n"
-    "       tanji label verify FILE|NUMBER [--keyring FILE] [--ledger-key PUBFILE] [--at DATE]\n"
+    "       tanji label verify FILE|NUMBER|URL [--keyring FILE] [--ledger-key PUBFILE] [--at DATE]\n"
     "       tanji label svg|png NUMBER|FILE -o OUT [--scale N]\n"
     "       tanji label suspend|revoke|withdraw NUMBER --reason T | reinstate NUMBER\n"
     "       tanji label surveil NUMBER --due DATE | surveil-result NUMBER SEQ passed|failed [--comment T]\n"
@@ -46,7 +48,9 @@ static const char label_usage[] =
     "Certified labels (碳标识).  verify FILE checks a label document offline: the signature with\n"
     "the keyring (tanji cert key export), validity, the status it carries, the ledger entry of its\n"
     "issue (and an inclusion proof when the document has one, with --ledger-key); verify NUMBER\n"
-    "checks against the database.  Exit 0 valid, 6 not valid (the report says why).\n";
+    "checks against the database; verify URL (http://, e.g. the label's QR code) fetches the label\n"
+    "and checks it here with --keyring (else the server's keyring) and adds the server's report.\n"
+    "Exit 0 valid, 6 not valid (the report says why).\n";
 
 static int fail(const tj_error *err)
 {
@@ -58,34 +62,6 @@ static int done_json(json_t *j)
     inst_print_json(j);
     json_decref(j);
     return 0;
-}
-
-static json_t *load_json(const char *path, tj_error *err)
-{
-    json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        tj_error_set_at(err, TJ_ERR_INPUT, path, je.line, je.column, "%s", je.text);
-    return j;
-}
-
-/* A public key: 64 hex digits, or a file holding them. */
-static tj_status read_pk(const char *s, unsigned char pk[32], tj_error *err)
-{
-    if (s && strlen(s) == 64 && !ledger_pk_from_hex(s, pk))
-        return TJ_OK;
-    char *text = NULL;
-    size_t len = 0;
-    tj_status rc = io_read_file(s, 4096, &text, &len, err);
-    if (rc)
-        return rc;
-    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-        text[--len] = '\0';
-    rc = len == 64 && !ledger_pk_from_hex(text, pk)
-             ? TJ_OK
-             : tj_error_set(err, TJ_ERR_INPUT, s, "not a public key (64 hex digits) / 不是公钥");
-    free(text);
-    return rc;
 }
 
 static int cert_catalogue(svc_ctx *ctx, inst_opts *o)
@@ -157,7 +133,7 @@ static int cert_key(svc_ctx *ctx, inst_opts *o)
             fputs("tanji cert key add: --public-key is required\n", stderr);
             return EXIT_USAGE;
         }
-        if (read_pk(inst_opt(o, "public-key"), pk, &err) || svc_cert_key_add(ctx, o->pos[2], pk, &id, &err))
+        if (cli_read_pk(inst_opt(o, "public-key"), pk, &err) || svc_cert_key_add(ctx, o->pos[2], pk, &id, &err))
             return fail(&err);
         printf("%s\n", id);
         free(id);
@@ -324,66 +300,99 @@ int cmd_cert(int argc, char **argv)
 
 /* ---- tanji label ---- */
 
-static int is_file(const char *s)
+/* GET url as JSON (status 200); NULL with err set otherwise. */
+static json_t *get_json(const char *url, tj_error *err)
 {
-    struct stat st;
-    return stat(s, &st) == 0 && S_ISREG(st.st_mode);
+    int status = 0;
+    char *body = NULL;
+    size_t len = 0;
+    if (http_get(url, &status, &body, &len, err))
+        return NULL;
+    json_error_t je;
+    json_t *j = status == 200 ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (status != 200) {
+        json_t *e = json_loadb(body, len, 0, NULL);
+        tj_error_set(err, status == 404 ? TJ_ERR_NOTFOUND : TJ_ERR_IO, url, "HTTP %d: %s", status,
+                     json_is_string(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
+                                                                   : "no answer");
+        json_decref(e);
+    } else if (!j)
+        tj_error_set_at(err, TJ_ERR_INPUT, url, je.line, je.column, "not JSON: %s", je.text);
+    free(body);
+    return j;
 }
 
-static int print_report(json_t *r)
-{
-    int valid = json_is_true(json_object_get(r, "ok"));
-    inst_print_json(r);
-    fprintf(stderr, "%s: %s\n", json_string_value(json_object_get(r, "number")),
-            valid ? "valid label / 标识有效" : "NOT valid / 标识无效");
-    json_decref(r);
-    return valid ? 0 : EXIT_TAMPERED;
-}
-
-/* Offline verification: no database is opened. */
-static int label_verify_file(inst_opts *o)
+/* Online verification from a URL (a label's verify_url, the public label
+ * route): the document is checked here, with --keyring or else the keyring
+ * the server publishes, and the registry's own report is added.  No
+ * database is opened. */
+static int label_verify_url(inst_opts *o)
 {
     tj_error err;
-    if (!inst_opt(o, "keyring")) {
-        fputs(
-            "tanji label verify FILE: --keyring FILE is required (tanji cert key export, or a file with one "
-            "public key) / 离线校验需提供公钥文件\n",
-            stderr);
-        return EXIT_USAGE;
-    }
-    json_t *doc = load_json(o->pos[1], &err), *kr = NULL;
-    if (!doc)
-        return fail(&err);
-    unsigned char pk[32], lpk[32];
+    tj_error_clear(&err);
+    const char *url = o->pos[1];
+    char *origin = http_origin(url), *u = NULL;
+    const char *q = strchr(url, '?');
+    json_t *doc = NULL, *kr = NULL, *reg = NULL, *r = NULL;
+    unsigned char lpk[32];
     int rc = 0;
-    if (is_file(inst_opt(o, "keyring")) && (kr = json_load_file(inst_opt(o, "keyring"), 0, NULL)) == NULL) {
-        /* not JSON: a single public key */
-        if (read_pk(inst_opt(o, "keyring"), pk, &err)) {
-            rc = fail(&err);
-            goto out;
+    if (!origin) {
+        char *b = NULL;
+        size_t bl = 0;
+        http_get(url, &rc, &b, &bl, &err); /* fails at the URL and says why (https) */
+        free(b);
+        if (!err.code)
+            tj_error_set(&err, TJ_ERR_USAGE, url, "not an http:// URL");
+        return fail(&err);
+    }
+    if (inst_opt(o, "ledger-key") && cli_read_pk(inst_opt(o, "ledger-key"), lpk, &err))
+        goto failed;
+    /* the document, with its inclusion proof when a ledger key checks it */
+    if (asprintf(&u, "%.*s%s", q ? (int)(q - url) : (int)strlen(url), url,
+                 inst_opt(o, "ledger-key") ? "?proof=true" : "") < 0 ||
+        !(doc = get_json(u, &err)))
+        goto failed;
+    free(u);
+    u = NULL;
+    if (inst_opt(o, "keyring")) {
+        if (!(kr = json_load_file(inst_opt(o, "keyring"), 0, NULL))) {
+            unsigned char pk[32];
+            char hex[65];
+            if (cli_read_pk(inst_opt(o, "keyring"), pk, &err))
+                goto failed;
+            ledger_pk_hex(pk, hex);
+            kr = json_pack("{s:s}", "public_key", hex);
         }
-        char hex[65];
-        ledger_pk_hex(pk, hex);
-        kr = json_pack("{s:s}", "public_key", hex);
+    } else {
+        if (asprintf(&u, "%s/api/v1/public/keyring", origin) < 0 || !(kr = get_json(u, &err)))
+            goto failed;
+        free(u);
+        u = NULL;
     }
-    if (!kr) {
-        tj_error_set(&err, TJ_ERR_INPUT, inst_opt(o, "keyring"), "cannot read the keyring");
-        rc = fail(&err);
-        goto out;
+    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r, &err))
+        goto failed;
+    /* the registry's report: status now, key status, the ledger row */
+    const char *number = json_string_value(json_object_get(json_object_get(doc, "label"), "number"));
+    if (number && asprintf(&u, "%s/api/v1/public/labels/%s/verify", origin, number) >= 0 &&
+        (reg = get_json(u, &err))) {
+        json_object_set_new(r, "keyring", json_string(inst_opt(o, "keyring") ? "given" : "the server's"));
+        json_object_set(r, "registry", reg);
+        if (!json_is_true(json_object_get(reg, "ok")))
+            json_object_set_new(r, "ok", json_false());
+    } else {
+        json_decref(r);
+        goto failed;
     }
-    if (inst_opt(o, "ledger-key") && read_pk(inst_opt(o, "ledger-key"), lpk, &err)) {
-        rc = fail(&err);
-        goto out;
-    }
-    json_t *r = NULL;
-    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r,
-                                  &err))
-        rc = fail(&err);
-    else
-        rc = print_report(r);
+    rc = cli_print_report(r);
+    goto out;
+failed:
+    rc = fail(&err);
 out:
+    free(u);
+    free(origin);
     json_decref(doc);
     json_decref(kr);
+    json_decref(reg);
     return rc;
 }
 
@@ -396,7 +405,7 @@ static int label_graphic(svc_ctx *ctx, inst_opts *o, int png)
         fputs("tanji label svg|png: -o OUT is required\n", stderr);
         return EXIT_USAGE;
     }
-    if (is_file(o->pos[1]) ? !(d = load_json(o->pos[1], &err))
+    if (cli_is_file(o->pos[1]) ? !(d = cli_load_json(o->pos[1], &err))
                            : svc_label_document(ctx, o->pos[1], &d, &err) != TJ_OK)
         return fail(&err);
     int rc = 0;
@@ -433,8 +442,10 @@ int cmd_label(int argc, char **argv)
         return o.help ? 0 : EXIT_USAGE;
     }
     const char *sub = o.pos[0];
-    if (!strcmp(sub, "verify") && o.npos == 2 && is_file(o.pos[1]))
-        return label_verify_file(&o);
+    if (!strcmp(sub, "verify") && o.npos == 2 && cli_is_file(o.pos[1]))
+        return cli_label_verify_file(&o);
+    if (!strcmp(sub, "verify") && o.npos == 2 && strstr(o.pos[1], "://"))
+        return label_verify_url(&o);
     tj_error err;
     store_db *db = NULL;
     svc_ctx ctx;
@@ -443,7 +454,7 @@ int cmd_label(int argc, char **argv)
     int rc = 0;
     json_t *j = NULL;
     if (!strcmp(sub, "verify") && o.npos == 2)
-        rc = svc_label_verify_number(&ctx, o.pos[1], &j, &err) ? fail(&err) : print_report(j);
+        rc = svc_label_verify_number(&ctx, o.pos[1], &j, &err) ? fail(&err) : cli_print_report(j);
     else if (!strcmp(sub, "show") && o.npos == 2)
         rc = svc_label_get(&ctx, o.pos[1], &j, &err) ? fail(&err) : done_json(j);
     else if (!strcmp(sub, "list") && o.npos == 1)

@@ -61,6 +61,47 @@ H(h_fp_public);
 H(h_ledger_head);
 H(h_ledger_proof);
 H(h_ledger_entries);
+/* institutions: certification, labels, grading, disclosure, registry */
+H(h_pub_label);
+H(h_pub_label_history);
+H(h_pub_label_verify);
+H(h_pub_label_svg);
+H(h_pub_label_png);
+H(h_pub_registry);
+H(h_pub_compare);
+H(h_pub_dishonest);
+H(h_pub_keyring);
+H(h_pub_grade_stats);
+H(h_pub_disclosures);
+H(h_pub_esg);
+H(h_esg_own);
+H(h_cert_body_list);
+H(h_cert_body_register);
+H(h_cert_body_scope);
+H(h_cert_key_add);
+H(h_cert_key_revoke);
+H(h_cert_catalogue_list);
+H(h_cert_catalogue_put);
+H(h_dishonest_add);
+H(h_dishonest_remove);
+H(h_cert_apply);
+H(h_cert_app_list);
+H(h_cert_app_get);
+H(h_cert_step);
+H(h_cert_doc_add);
+H(h_cert_doc_get);
+H(h_label_list);
+H(h_label_act);
+H(h_label_surveil);
+H(h_label_surveil_result);
+H(h_label_expire);
+H(h_grade_list);
+H(h_grade_set);
+H(h_grade_recompute);
+H(h_disc_publish);
+H(h_disc_list);
+H(h_disc_get);
+H(h_disc_withdraw);
 #undef H
 
 #endif

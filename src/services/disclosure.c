@@ -195,7 +195,7 @@ static void add_secret(json_t *out, const char *field, const json_t *model, cons
     }
 }
 
-static tj_status disclosure_view(svc_ctx *ctx, const json_t *d, json_t **out, tj_error *err)
+static tj_status disclosure_view(store_db *db, const json_t *d, json_t **out, tj_error *err)
 {
     json_t *v = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O?,s:O?}", "id", json_object_get(d, "id"), "owner_org",
                           json_object_get(d, "owner_org"), "scope", json_object_get(d, "scope"), "status",
@@ -205,7 +205,7 @@ static tj_status disclosure_view(svc_ctx *ctx, const json_t *d, json_t **out, tj
     if (!v)
         return nomem(err);
     store_org o;
-    if (store_org_get(ctx->db, inst_str(d, "owner_org"), &o, NULL) == TJ_OK) {
+    if (store_org_get(db, inst_str(d, "owner_org"), &o, NULL) == TJ_OK) {
         json_object_set_new(v, "owner", json_pack("{s:s,s:s?}", "name", o.name, "region", o.region));
         store_org_release(&o);
     }
@@ -214,7 +214,7 @@ static tj_status disclosure_view(svc_ctx *ctx, const json_t *d, json_t **out, tj
         return TJ_OK;
     }
     store_footprint f;
-    tj_status rc = store_footprint_get(ctx->db, inst_str(d, "footprint_id"), 1, &f, err);
+    tj_status rc = store_footprint_get(db, inst_str(d, "footprint_id"), 1, &f, err);
     if (rc) {
         json_decref(v);
         return rc;
@@ -255,7 +255,29 @@ tj_status svc_disclosure_get(svc_ctx *ctx, const char *id, json_t **out, tj_erro
     if (rc == TJ_ERR_NOTFOUND)
         rc = tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no disclosure \"%s\" / 披露记录不存在", id);
     if (!rc)
-        rc = disclosure_view(ctx, d, out, err);
+        rc = disclosure_view(ctx->db, d, out, err);
+    json_decref(d);
+    return rc;
+}
+
+tj_status svc_disclosure_footprint_view(store_db *db, const char *id, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    json_t *d = NULL, *v = NULL;
+    tj_status rc = store_disclosure_get(db, id, &d, err);
+    if (!rc && (strcmp(inst_str(d, "scope"), "public") || strcmp(inst_str(d, "status"), "published")))
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no public disclosure \"%s\" / 公开披露不存在", id);
+    if (!rc)
+        rc = disclosure_view(db, d, &v, err);
+    if (!rc) {
+        *out = json_incref(json_object_get(v, "footprint"));
+        json_object_set_new(*out, "disclosure",
+                            json_pack("{s:O,s:O,s:O,s:O?,s:O}", "id", json_object_get(v, "id"), "scope",
+                                      json_object_get(v, "scope"), "published_at", json_object_get(v, "published_at"),
+                                      "owner", json_object_get(v, "owner"), "fields", json_object_get(v, "fields")));
+        json_object_set(*out, "owner_org", json_object_get(v, "owner_org"));
+    }
+    json_decref(v);
     json_decref(d);
     return rc;
 }
@@ -274,7 +296,7 @@ tj_status svc_disclosure_list(svc_ctx *ctx, int mine, int limit, int offset, jso
     json_array_foreach(rows, i, d)
     {
         json_t *v = NULL;
-        if ((rc = disclosure_view(ctx, d, &v, err)))
+        if ((rc = disclosure_view(ctx->db, d, &v, err)))
             break;
         json_array_append_new(res, v);
     }
@@ -297,7 +319,15 @@ tj_status svc_disclosure_each_state(store_db *db,
             return rc;
         size_t i, n = json_array_size(rows);
         json_t *r;
-        json_array_foreach(rows, i, r) if (!rc) rc = emit(arg, inst_str(r, "id"), r, err);
+        json_array_foreach(rows, i, r)
+        {
+            /* rows migration 15 moved from footprint_publication: their ledger
+             * history is under that object until a change records one here */
+            if (!rc && !(!strncmp(inst_str(r, "id"), SVC_DISCLOSURE_MIGRATED_PREFIX,
+                                  strlen(SVC_DISCLOSURE_MIGRATED_PREFIX)) &&
+                         !strcmp(inst_str(r, "status"), "published")))
+                rc = emit(arg, inst_str(r, "id"), r, err);
+        }
         json_decref(rows);
         if (rc || n < 500)
             return rc;
@@ -443,7 +473,7 @@ tj_status svc_esg_section(svc_ctx *ctx, const char *org, const char *format, con
         json_t *v = NULL;
         if (rc || !strcmp(inst_str(d, "status"), "withdrawn"))
             continue;
-        if (!(rc = disclosure_view(ctx, d, &v, err)))
+        if (!(rc = disclosure_view(ctx->db, d, &v, err)))
             json_array_append_new(products, v);
     }
     char at[INST_TIME_SIZE];

@@ -28,6 +28,13 @@
  * private.  fields: array of the secret field names above (may be NULL). */
 tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const char *scope,
                                  const json_t *partners, const json_t *fields, char **id_out, tj_error *err);
+/* The footprint summary of public disclosure id in force (the public
+ * footprint record of publication.h): the footprint part of the view below
+ * with {disclosure: {id, scope, published_at, owner, fields}, owner_org}. */
+tj_status svc_disclosure_footprint_view(store_db *db, const char *id, json_t **out, tj_error *err);
+/* Disclosure ids that migration 15 gave the older publications
+ * ("fp-pub-" + footprint id). */
+#define SVC_DISCLOSURE_MIGRATED_PREFIX "fp-pub-"
 tj_status svc_disclosure_withdraw(svc_ctx *ctx, const char *id, const char *reason, tj_error *err);
 /* A disclosure as its reader may see it: public ones for anyone, partner
  * ones for the named partners and the owner, private ones for the owner;

@@ -11,6 +11,8 @@
 #include "services/cert.h"
 #include "services/grading.h"
 #include "services/inst_util.h"
+#include "services/label_internal.h"
+#include "services/ledger_svc.h"
 #include "store/accounts.h"
 #include "store/footprint_sql.h"
 #include "store/inst_sql.h"
@@ -116,14 +118,6 @@ static json_t *result_model(const char *result_text)
     return m;
 }
 
-/* canonical JSON of {label, signature} */
-static char *signed_document(const json_t *label, const json_t *sig)
-{
-    json_t *d = json_pack("{s:O,s:O}", "label", label, "signature", sig);
-    char *s = d ? ledger_canonical_json(d) : NULL;
-    json_decref(d);
-    return s;
-}
 
 tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key, const char *public_url,
                           const char *at, char **number_out, tj_error *err)
@@ -216,7 +210,7 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     sodium_bin2hex(s_hex, sizeof s_hex, s, sizeof s);
     sig = json_pack("{s:s,s:s,s:s,s:s}", "alg", "Ed25519", "key_id", key_id, "public_key", pk_hex, "value",
                     s_hex);
-    if (!sig || !(doc = signed_document(label, sig))) {
+    if (!sig || !(doc = label_signed_document(label, sig))) {
         rc = nomem(err);
         goto out;
     }
@@ -367,172 +361,37 @@ tj_status svc_label_document(svc_ctx *ctx, const char *number, json_t **out, tj_
     return rc;
 }
 
+tj_status svc_label_public(svc_ctx *ctx, const char *number, int with_proof, json_t **out, tj_error *err)
+{
+    tj_status rc = svc_label_document(ctx, number, out, err);
+    if (rc || !with_proof)
+        return rc;
+    /* a label's issue entry is public (its history is): the proof is made
+     * with a reader's rights on entries, for this entry only */
+    json_t *lg = json_object_get(*out, "ledger"), *proof = NULL;
+    svc_ctx rd;
+    tj_error perr;
+    if (svc_ctx_init(&rd, ctx->db, "label-public", "label-public", "", SVC_ROLE_VERIFIER, &perr) == TJ_OK) {
+        tj_status prc = svc_ledger_inclusion(&rd, json_integer_value(json_object_get(lg, "index")), -1, &proof, &perr);
+        svc_ctx_release(&rd);
+        if (prc == TJ_OK)
+            json_object_set_new(lg, "proof", proof);
+        else if (prc != TJ_ERR_INPUT && prc != TJ_ERR_NOTFOUND) { /* not yet in a signed head: no proof */
+            json_decref(*out);
+            *out = NULL;
+            return tj_error_set(err, prc, perr.path, "%s", perr.message);
+        }
+    }
+    json_object_set_new(lg, "proof_status", json_string(json_object_get(lg, "proof") ? "included" : "pending"));
+    return TJ_OK;
+}
+
 tj_status svc_label_list_own(svc_ctx *ctx, json_t **out, tj_error *err)
 {
     return store_label_holder_list(ctx->db, ctx->who.org_id, out, err);
 }
 
-/* ---- verification ---- */
-
-typedef struct vreport {
-    json_t *checks, *problems;
-} vreport;
-
-static void check(vreport *r, const char *name, int ok, const char *why)
-{
-    json_object_set_new(r->checks, name, json_string(ok ? "ok" : "failed"));
-    if (!ok)
-        json_array_append_new(r->problems, json_pack("{s:s,s:s}", "check", name, "problem", why));
-}
-
-static int sig_ok(const json_t *label, const json_t *sig, const unsigned char pk[32])
-{
-    const char *hex = inst_str(sig, "value");
-    unsigned char s[crypto_sign_BYTES];
-    size_t n = 0;
-    if (!hex || sodium_hex2bin(s, sizeof s, hex, strlen(hex), NULL, &n, NULL) || n != sizeof s)
-        return 0;
-    char *msg = ledger_canonical_json(label);
-    int ok = msg && crypto_sign_verify_detached(s, (const unsigned char *)msg, strlen(msg), pk) == 0;
-    free(msg);
-    return ok;
-}
-
-/* The issue entry names this document: kind, object, document digest. */
-static int entry_ok(const char *entry, const char *number, const json_t *label, const json_t *sig,
-                    const char **why)
-{
-    json_t *e = json_loads(entry ? entry : "", 0, NULL);
-    char *doc = signed_document(label, sig);
-    char hex[65] = "";
-    if (doc)
-        inst_sha256_hex(doc, strlen(doc), hex);
-    int ok = 0;
-    if (!e)
-        *why = "the ledger entry is not JSON";
-    else if (strcmp(inst_str(e, "kind") ? inst_str(e, "kind") : "", "label.issue") ||
-             strcmp(inst_str(e, "object_id") ? inst_str(e, "object_id") : "", number))
-        *why = "the ledger entry is not the issue of this label";
-    else if (strcmp(inst_str(json_object_get(e, "change"), "document_digest") ?: "", hex))
-        *why = "the ledger entry records another document: the label was altered";
-    else
-        ok = 1;
-    json_decref(e);
-    free(doc);
-    return ok;
-}
-
-static json_t *finish_report(vreport *r, const char *number, const char *status, int listed)
-{
-    json_t *j =
-        json_pack("{s:s?,s:b,s:s?,s:b,s:o,s:o}", "number", number, "ok", json_array_size(r->problems) == 0,
-                  "status", status, "holder_listed", listed, "checks", r->checks, "problems", r->problems);
-    return j;
-}
-
-static void check_validity(vreport *r, const json_t *label, const char *at)
-{
-    const char *from = inst_str(label, "valid_from"), *until = inst_str(label, "valid_until");
-    int ok = from && until && strcmp(at, from) >= 0 && strcmp(at, until) < 0;
-    check(r, "validity", ok,
-          !from || strcmp(at, from) < 0 ? "the label is not valid yet / 标识尚未生效"
-                                        : "the label's validity has ended / 标识已过有效期");
-}
-
-static void check_status(vreport *r, const char *status)
-{
-    static char why[96];
-    snprintf(why, sizeof why, "the label is %s / 标识状态：%s", status ? status : "unknown",
-             !status                        ? "未知"
-             : !strcmp(status, "suspended") ? "暂停"
-             : !strcmp(status, "revoked")   ? "撤销"
-             : !strcmp(status, "withdrawn") ? "注销"
-             : !strcmp(status, "expired")   ? "过期"
-                                            : status);
-    check(r, "status", status && !strcmp(status, "valid"), why);
-}
-
-tj_status svc_label_verify_document(const json_t *doc, const json_t *keyring, const unsigned char *ledger_pk,
-                                    const char *at, json_t **report, tj_error *err)
-{
-    *report = NULL;
-    const json_t *label = json_object_get(doc, "label"), *sig = json_object_get(doc, "signature");
-    if (!json_is_object(label) || !json_is_object(sig) || !inst_str(label, "number"))
-        return tj_error_set(err, TJ_ERR_INPUT, NULL,
-                            "this is not a tanji label document (label, signature) / 不是碳标识文件");
-    char now[INST_TIME_SIZE];
-    if (!at)
-        inst_now(now);
-    else if (!inst_time_parse(at, now))
-        return tj_error_set(err, TJ_ERR_INPUT, "at", "at is a date or RFC 3339 UTC time");
-    vreport r = {json_object(), json_array()};
-    const char *number = inst_str(label, "number");
-    /* the key: in the keyring, not revoked, of the label's body */
-    const char *key_id = inst_str(sig, "key_id"), *pk_hex = inst_str(sig, "public_key");
-    const json_t *kr = NULL;
-    size_t i;
-    json_t *k;
-    json_array_foreach(json_object_get(keyring, "keys"), i,
-                       k) if (key_id && inst_str(k, "key_id") && !strcmp(inst_str(k, "key_id"), key_id)) kr =
-        k;
-    if (!kr && inst_str(keyring, "public_key") && pk_hex && !strcmp(inst_str(keyring, "public_key"), pk_hex))
-        kr = keyring; /* a single trusted key */
-    unsigned char pk[32];
-    int have_pk = 0;
-    if (!kr)
-        check(&r, "key", 0, "the signing key is not a registered body key / 签名密钥未登记");
-    else if (!inst_str(kr, "public_key") || !pk_hex || strcmp(inst_str(kr, "public_key"), pk_hex) ||
-             ledger_pk_from_hex(pk_hex, pk))
-        check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
-    else if (inst_str(kr, "status") && !strcmp(inst_str(kr, "status"), "revoked"))
-        check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
-    else if (inst_str(kr, "org_id") &&
-             strcmp(inst_str(kr, "org_id"), inst_str(json_object_get(label, "body"), "id") ?: ""))
-        check(&r, "key", 0, "the key belongs to another body / 密钥不属于该认证机构");
-    else {
-        check(&r, "key", 1, NULL);
-        have_pk = 1;
-    }
-    /* the signature (with the document's own key when the key check failed,
-     * so a report says both) */
-    if (!have_pk && pk_hex && !ledger_pk_from_hex(pk_hex, pk))
-        have_pk = 2;
-    check(&r, "signature", have_pk && sig_ok(label, sig, pk),
-          "the signature does not match the label / 签名无效");
-    check_validity(&r, label, now);
-    const json_t *st = json_object_get(doc, "status");
-    check_status(&r, inst_str(st, "status"));
-    /* the ledger entry of the issue, and its inclusion proof if there is one */
-    const json_t *lg = json_object_get(doc, "ledger");
-    const char *why = "the document carries no ledger entry / 无台账记录";
-    const char *entry = inst_str(lg, "entry");
-    int ok = entry && entry_ok(entry, number, label, sig, &why);
-    if (ok) {
-        merkle_hash leaf;
-        merkle_leaf_hash(entry, strlen(entry), &leaf);
-        char hex[65];
-        merkle_to_hex(&leaf, hex);
-        if (!inst_str(lg, "leaf_hash") || strcmp(hex, inst_str(lg, "leaf_hash")))
-            ok = 0, why = "the leaf hash does not match the entry";
-    }
-    const json_t *proof = json_object_get(lg, "proof");
-    if (ok && proof) {
-        int pok = 0;
-        const char *pwhy = NULL;
-        tj_error perr;
-        if (!ledger_pk)
-            ok = 0, why = "an inclusion proof needs the ledger's public key (--ledger-key)";
-        else if (ledger_verify_proof_json(proof, ledger_pk, &pok, &pwhy, &perr) || !pok)
-            ok = 0, why = pwhy ? pwhy : "the inclusion proof does not hold";
-        else if (strcmp(inst_str(proof, "entry") ?: "", entry))
-            ok = 0, why = "the inclusion proof is for another entry";
-    }
-    check(&r, "ledger", ok, why);
-    json_object_set_new(r.checks, "ledger_proof", json_string(proof ? (ok ? "ok" : "failed") : "absent"));
-    json_object_set_new(r.checks, "mode", json_string("offline"));
-    *report = finish_report(&r, number, inst_str(st, "status"), 0);
-    return *report ? TJ_OK : nomem(err);
-}
+/* ---- verification (offline part: label_verify.c) ---- */
 
 tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **report, tj_error *err)
 {
@@ -554,19 +413,19 @@ tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **rep
         goto out;
     }
     if (krc)
-        check(&r, "key", 0, "the signing key is not a registered body key / 签名密钥未登记");
+        label_check(&r, "key", 0, "the signing key is not a registered body key / 签名密钥未登记");
     else if (ledger_pk_from_hex(inst_str(k, "public_key"), pk) ||
              strcmp(inst_str(sig, "public_key") ?: "", inst_str(k, "public_key")))
-        check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
+        label_check(&r, "key", 0, "the document's public key differs from the registered one / 公钥与登记不符");
     else if (!strcmp(inst_str(k, "status"), "revoked"))
-        check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
+        label_check(&r, "key", 0, "the signing key was revoked / 签名密钥已吊销");
     else if (strcmp(inst_str(k, "org_id"), inst_str(row, "body_org")))
-        check(&r, "key", 0, "the key belongs to another body / 密钥不属于该认证机构");
+        label_check(&r, "key", 0, "the key belongs to another body / 密钥不属于该认证机构");
     else {
-        check(&r, "key", 1, NULL);
+        label_check(&r, "key", 1, NULL);
         have = 1;
     }
-    check(&r, "signature", have && label && sig_ok(label, sig, pk),
+    label_check(&r, "signature", have && label && label_sig_ok(label, sig, pk),
           "the signature does not match the label / 签名无效");
     /* the row and the signed content agree */
     int same = label && !strcmp(inst_str(label, "number") ?: "", number) &&
@@ -574,9 +433,9 @@ tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **rep
                     json_number_value(json_object_get(row, "value"))) <=
                    1e-9 * fabs(json_number_value(json_object_get(row, "value"))) &&
                !strcmp(inst_str(label, "valid_until") ?: "", inst_str(row, "valid_until"));
-    check(&r, "record", same, "the registry row differs from the signed label / 登记信息与签名内容不符");
-    check_validity(&r, label, now);
-    check_status(&r, inst_str(row, "status"));
+    label_check(&r, "record", same, "the registry row differs from the signed label / 登记信息与签名内容不符");
+    label_check_validity(&r, label, now);
+    label_check_status(&r, inst_str(row, "status"));
     char *body = NULL, *org = NULL;
     const char *why = "no ledger entry at the recorded index / 台账中无对应记录";
     int64_t idx = json_integer_value(json_object_get(row, "ledger_index"));
@@ -587,16 +446,16 @@ tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **rep
         goto out;
     }
     if (!lrc)
-        ok = entry_ok(body, number, label, sig, &why);
+        ok = label_entry_ok(body, number, label, sig, &why);
     free(body);
     free(org);
-    check(&r, "ledger", ok, why);
+    label_check(&r, "ledger", ok, why);
     json_object_set_new(r.checks, "mode", json_string("online"));
     int listed = 0;
     if ((rc = svc_dishonest_listed(ctx->db, inst_str(row, "holder_org"), &listed, err)))
         goto out;
     json_object_set_new(r.checks, "listed", json_string(listed ? "flagged" : "ok"));
-    *report = finish_report(&r, number, inst_str(row, "status"), listed);
+    *report = label_finish_report(&r, number, inst_str(row, "status"), listed);
     r.checks = r.problems = NULL;
     if (!*report)
         rc = nomem(err);

@@ -50,6 +50,12 @@ tj_status svc_label_get(svc_ctx *ctx, const char *number, json_t **out, tj_error
  * proof when ledger_proof is not NULL (a proof as svc_ledger_inclusion
  * makes, consumed). */
 tj_status svc_label_document(svc_ctx *ctx, const char *number, json_t **out, tj_error *err);
+/* The public label (GET /api/v1/public/labels/{number}): the document,
+ * and with_proof: ledger.proof, the inclusion proof of its issue entry in
+ * the latest signed tree head (svc_ledger_inclusion's form), and
+ * ledger.proof_status "included", or "pending" while no signed head covers
+ * the entry yet. */
+tj_status svc_label_public(svc_ctx *ctx, const char *number, int with_proof, json_t **out, tj_error *err);
 /* The labels of the principal's organisation (holder). */
 tj_status svc_label_list_own(svc_ctx *ctx, json_t **out, tj_error *err);
 
@@ -82,6 +88,10 @@ tj_status svc_label_expire(svc_ctx *ctx, int *expired, int *missed, tj_error *er
  * SVG text, or a PNG file (scale: pixels per SVG unit, e.g. 4). */
 tj_status svc_label_svg(const json_t *label, char **svg, tj_error *err);
 tj_status svc_label_png(const json_t *label, const char *path, double scale, tj_error *err);
+/* The graphic of label number (public): format "svg" or "png" (scale as
+ * svc_label_png); *data malloc'ed, *len its size. */
+tj_status svc_label_graphic(svc_ctx *ctx, const char *number, const char *format, double scale, char **data,
+                            size_t *len, tj_error *err);
 
 /* The ledger state of a label row (store_label_get with the document). */
 json_t *svc_label_state(const json_t *row);

@@ -152,8 +152,10 @@ static void draw_text(cairo_t *cr, double x, double y, const char *font, const c
     g_object_unref(l);
 }
 
-tj_status svc_label_png(const json_t *label, const char *path, double scale, tj_error *err)
+/* Draw the PNG graphic on a new image surface (*out). */
+static tj_status png_surface(const json_t *label, double scale, cairo_surface_t **out, tj_error *err)
 {
+    *out = NULL;
     gtext t;
     tj_status rc = texts(label, &t, err);
     if (rc)
@@ -196,9 +198,74 @@ tj_status svc_label_png(const json_t *label, const char *path, double scale, tj_
     cairo_fill(cr);
     QRcode_free(q);
     cairo_destroy(cr);
+    *out = s;
+    return TJ_OK;
+}
+
+tj_status svc_label_png(const json_t *label, const char *path, double scale, tj_error *err)
+{
+    cairo_surface_t *s;
+    tj_status rc = png_surface(label, scale, &s, err);
+    if (rc)
+        return rc;
     cairo_status_t cs = cairo_surface_write_to_png(s, path);
     cairo_surface_destroy(s);
     if (cs != CAIRO_STATUS_SUCCESS)
         return tj_error_set(err, TJ_ERR_IO, path, "cannot write the PNG: %s", cairo_status_to_string(cs));
     return TJ_OK;
+}
+
+typedef struct membuf {
+    unsigned char *data;
+    size_t len, cap;
+} membuf;
+
+static cairo_status_t mem_write(void *arg, const unsigned char *data, unsigned int n)
+{
+    membuf *m = arg;
+    if (m->len + n > m->cap) {
+        size_t cap = (m->cap ? m->cap * 2 : 65536) + n;
+        unsigned char *d = realloc(m->data, cap);
+        if (!d)
+            return CAIRO_STATUS_NO_MEMORY;
+        m->data = d;
+        m->cap = cap;
+    }
+    memcpy(m->data + m->len, data, n);
+    m->len += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+tj_status svc_label_graphic(svc_ctx *ctx, const char *number, const char *format, double scale, char **data,
+                            size_t *len, tj_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    if (!format || (strcmp(format, "svg") && strcmp(format, "png")))
+        return tj_error_set(err, TJ_ERR_USAGE, "format", "format is svg or png");
+    json_t *doc = NULL;
+    tj_status rc = svc_label_document(ctx, number, &doc, err);
+    if (rc)
+        return rc;
+    const json_t *label = json_object_get(doc, "label");
+    if (!strcmp(format, "svg")) {
+        if (!(rc = svc_label_svg(label, data, err)))
+            *len = strlen(*data);
+    } else {
+        cairo_surface_t *s;
+        if (!(rc = png_surface(label, scale, &s, err))) {
+            membuf m = {0};
+            cairo_status_t cs = cairo_surface_write_to_png_stream(s, mem_write, &m);
+            cairo_surface_destroy(s);
+            if (cs != CAIRO_STATUS_SUCCESS) {
+                free(m.data);
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "cannot encode the PNG: %s", cairo_status_to_string(cs));
+            } else {
+                *data = (char *)m.data;
+                *len = m.len;
+            }
+        }
+    }
+    json_decref(doc);
+    return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "services/disclosure.h"
 #include "services/factors.h"
 #include "services/footprint.h"
 #include "services/model.h"
@@ -23,6 +24,9 @@ static tj_status may_see(svc_ctx *ctx, const char *type, const char *id, tj_erro
         rc = svc_factor_state_json(ctx, id, &j, err);
     } else if (!strcmp(type, "footprint_publication")) {
         rc = TJ_OK;
+    } else if (!strcmp(type, "disclosure")) {
+        /* who may read the disclosure may read its history (a withdrawal is public) */
+        rc = svc_disclosure_get(ctx, id, &j, err);
     } else if (!strcmp(type, "organisation")) {
         rc = svc_owns(ctx, id) || (ctx->who.roles & SVC_ROLE_REGULATOR) ? TJ_OK : TJ_ERR_NOTFOUND;
     } else if (!strcmp(type, "principal")) {

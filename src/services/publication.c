@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "io/report.h"
+#include "services/disclosure.h"
 #include "services/factors.h"
 #include "services/footprint.h"
 #include "store/publication_sql.h"
@@ -16,38 +17,34 @@ tj_status svc_footprint_publish(svc_ctx *ctx, const char *id, tj_error *err)
     tj_status rc = svc_require(ctx, SVC_ROLE_ENTERPRISE | SVC_ROLE_OPERATOR, "publish footprints", err);
     if (rc)
         return rc;
-    json_t *fp = NULL;
-    if ((rc = svc_footprint_get(ctx, id, 0, &fp, err))) /* others' answer as missing */
+    char *did = NULL;
+    if ((rc = store_publication_get(ctx->db, id ? id : "", &did, err)))
         return rc;
-    json_decref(fp);
-    char at[32];
-    svc_now_rfc3339(at, sizeof at);
-    json_t *state = json_pack("{s:s,s:s,s:s}", "footprint_id", id, "published_by", ctx->who.id, "published_at", at);
-    if (!state)
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    if (!(rc = svc_begin(ctx, err))) {
-        rc = store_publication_insert(ctx->db, id, ctx->who.id, at, err);
-        if (!rc)
-            rc = svc_record(ctx, "footprint.publish", "footprint_publication", id, state, state, err);
-        if (!rc)
-            rc = svc_commit(ctx, err);
-        else
-            svc_rollback(ctx);
+    if (did) {
+        /* public already: the owner hears conflict, others as if missing */
+        json_t *fp = NULL;
+        rc = svc_footprint_get(ctx, id, 0, &fp, err);
+        json_decref(fp);
+        free(did);
+        return rc ? rc
+                  : tj_error_set(err, TJ_ERR_CONFLICT, "id", "the footprint is already public / 该碳足迹已公开");
     }
-    json_decref(state);
-    return rc;
+    /* publishing is a disclosure with scope public and no secret fields */
+    return svc_disclosure_publish(ctx, id, "public", NULL, NULL, NULL, err);
 }
 
 tj_status svc_footprint_public_get(store_db *db, const char *id, json_t **out, tj_error *err)
 {
     *out = NULL;
-    int published = 0;
-    tj_status rc = store_publication_get(db, id ? id : "", &published, err);
+    char *did = NULL;
+    tj_status rc = store_publication_get(db, id ? id : "", &did, err);
     if (rc)
         return rc;
-    if (!published)
+    if (!did)
         return tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no public footprint \"%.80s\" / 公开碳足迹不存在", id);
-    return svc_footprint_read(db, id, 1, out, err);
+    rc = svc_disclosure_footprint_view(db, did, out, err);
+    free(did);
+    return rc;
 }
 
 static tj_status read_all(FILE *f, char **data, size_t *len, tj_error *err)
@@ -78,11 +75,8 @@ tj_status svc_footprint_report(svc_ctx *ctx, const char *id, const char *format,
     if (!format || (strcmp(format, "html") && strcmp(format, "pdf") && strcmp(format, "json")))
         return tj_error_set(err, TJ_ERR_INPUT, "format", "format is html, pdf or json / 格式须为 html、pdf 或 json");
     json_t *fp = NULL;
+    /* the owner's: a public disclosure shows its summary and chosen fields only */
     tj_status rc = svc_footprint_get(ctx, id, 1, &fp, err);
-    if (rc == TJ_ERR_NOTFOUND) {
-        tj_error_clear(err);
-        rc = svc_footprint_public_get(ctx->db, id, &fp, err);
-    }
     if (rc)
         return rc;
     json_t *result = json_object_get(fp, "result");
