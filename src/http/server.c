@@ -807,7 +807,9 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
         snprintf(node, sizeof node, "%s:%ld", host, (long)getpid());
         cfg->node = strdup(node);
     }
-    if ((rc = svc_job_recover(probe, cfg->node, err))) {
+    /* a node that runs no jobs writes nothing at start: it may serve
+     * public reads from a read-only streaming replica */
+    if (cfg->job_workers > 0 && (rc = svc_job_recover(probe, cfg->node, err))) {
         store_close(probe);
         return rc;
     }
