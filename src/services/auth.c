@@ -427,6 +427,11 @@ void svc_auth_reset_limits(void)
     pthread_mutex_unlock(&limit_mu);
 }
 
+tj_status svc_auth_reset_limits_db(store_db *db, tj_error *err)
+{
+    return limit_shared(db) ? store_exec(db, "DELETE FROM login_limit", err) : TJ_OK;
+}
+
 /* A hash to verify against when the name is unknown, so that a wrong name
  * costs as much time as a wrong password.  Made once, under a once-flag. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
