@@ -256,9 +256,10 @@ out:
  * Slots keyed by a 16-byte hash of "n:" NAME or "a:" ADDRESS; five failures
  * lock the key for 1 s, doubling with each further failure up to 15 min.
  * A success clears the name's slot.  On SQLite the state lives in this
- * process; on PostgreSQL in the table login_limit (migration 16), so every
- * node of one database counts the same failures (a load balancer's
- * per-address limits are the second line). */
+ * process; on PostgreSQL the names' counters are in the table login_limit
+ * (migration 16), so every node of one database counts the same failures
+ * of a name; addresses are counted per node (a load balancer's per-address
+ * limits are the second line). */
 #define LIMIT_SLOTS 4096
 #define LIMIT_FREE 5
 #define LIMIT_MAX_LOCK 900
@@ -492,10 +493,13 @@ static tj_status credential_login(store_db *db, const char *kind, const char *na
     *retry_after = 0;
     if (!name || !*name || !secret || strlen(name) > 200 || strlen(secret) > SVC_PASSWORD_MAX)
         return tj_error_set(err, TJ_ERR_PERM, NULL, "wrong name or secret / 名称或密码错误");
+    /* names: in the database when shared (every node counts them);
+     * addresses: per node (behind a balancer they are its address) */
     int shared = limit_shared(db), dbok = 0;
-    int wait = shared ? limit_check_db(db, name, client_key, &dbok) : 0;
-    if (!dbok)
-        wait = limit_check(name, client_key);
+    int wait = shared ? limit_check_db(db, name, NULL, &dbok) : 0;
+    int wmem = limit_check(dbok ? NULL : name, client_key);
+    if (wmem > wait)
+        wait = wmem;
     if (wait > 0) {
         *retry_after = wait;
         return tj_error_set(err, TJ_ERR_PERM, NULL,
@@ -516,8 +520,7 @@ static tj_status credential_login(store_db *db, const char *kind, const char *na
     if (!ok) {
         if (rc == TJ_OK)
             store_principal_release(&p);
-        if (!shared || !limit_fail_db(db, name, client_key))
-            limit_fail(name, client_key);
+        limit_fail(shared && limit_fail_db(db, name, NULL) ? NULL : name, client_key);
         return tj_error_set(err, TJ_ERR_PERM, NULL, "wrong name or secret / 名称或密码错误");
     }
     limit_success(name);
