@@ -42,7 +42,7 @@ typedef struct http_config {
     char *ledger_key; /* the ledger key file: sign tree heads (NULL: this node signs none) */
     int head_interval; /* seconds between signed heads */
     char *sqlite_sync; /* "full" (default) or "normal" (WAL: durable across process crashes, not power loss) */
-    int threads;      /* worker threads (0: twice the number of CPUs) */
+    int threads;      /* worker threads (0: number of CPUs) */
     int job_workers;  /* calculation job threads */
     size_t max_body;     /* bytes of a JSON body */
     size_t max_upload;   /* bytes of an upload (sheets, factor files) */

@@ -869,9 +869,10 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
             goto out;
         }
     }
-    /* default: two per CPU, so that a thread waiting for its commit's fsync
-     * (group commit) leaves the CPU to another request */
-    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : 2 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    /* default: one per CPU; more (threads = 2 x CPUs) let a thread waiting
+     * for its commit's fsync leave the CPU to another request, so that
+     * group commit batches (docs/server.md) */
+    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO |
