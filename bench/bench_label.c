@@ -231,6 +231,9 @@ int main(int argc, char **argv)
         {"search: product (substring)", "{\"product\":\"铝\"}", 0},
         {"search: grade + category", "{\"grade\":1,\"category\":\"tyre\"}", 0},
         {"search: no filter, page 1000 (offset 20000)", "{}", 20000},
+        /* the same pages by keyset ("after": the number before the page) */
+        {"search: no filter, page 1000 by keyset (after)", "{}", -20000},
+        {"search: category, page 100 by keyset (after)", "{\"category\":\"cement\"}", -2000},
         {"search: rare company + product", "{\"company\":\"Enterprise 199\",\"product\":\"水泥\"}", 0},
     };
     enum { QRUNS = 100 };
@@ -238,11 +241,22 @@ int main(int argc, char **argv)
     int na = 0;
     for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++) {
         json_t *f = json_loads(qs[q].json, 0, NULL);
+        if (qs[q].offset < 0) {
+            /* keyset: the cursor is the number just before the page */
+            json_t *c = NULL;
+            if (svc_registry_search(&pub, f, 1, -qs[q].offset - 1, &c, &err))
+                die("search", &err);
+            const char *num = json_string_value(json_object_get(json_array_get(json_object_get(c, "items"), 0), "number"));
+            if (!num)
+                die("keyset cursor: no such page", NULL);
+            json_object_set_new(f, "after", json_string(num));
+            json_decref(c);
+        }
         double w[QRUNS];
         for (int r = 0; r < QRUNS; r++) {
             json_t *res = NULL;
             double a = now();
-            if (svc_registry_search(&pub, f, 20, qs[q].offset, &res, &err))
+            if (svc_registry_search(&pub, f, 20, qs[q].offset > 0 ? qs[q].offset : 0, &res, &err))
                 die("search", &err);
             w[r] = now() - a;
             all[na++] = w[r];

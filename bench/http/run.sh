@@ -7,7 +7,9 @@
 #   2. POST /api/v1/models (authenticated; each creation appends a ledger entry)
 #   3. nginx: the same JSON as a static file
 # on SQLite; with TJ_PG_URL set, 1 and 2 again on PostgreSQL with one node and
-# with two nodes (one wrk per node at once, figures summed).
+# with two nodes (one wrk per node at once, figures summed); with TJ_PG_REPLICA
+# (a streaming hot standby of TJ_PG_URL) also GET on a node reading the replica
+# (job_workers=0), alone and next to a node on the primary.
 set -euo pipefail
 build=${1:-build}
 secs=${2:-10}
@@ -26,7 +28,7 @@ start_server() { # db port [serve options] -> pid in $pid
   local db=$1 port=$2
   shift 2
   "$tanji" serve --db "$db" --listen "127.0.0.1:$port" --set rate=0 --set access_log="$dir/access-$port.log" \
-    --set threads="${TANJI_BENCH_THREADS:-2}" "$@" 2>"$dir/serve-$port.err" &
+    --set threads="${TANJI_BENCH_THREADS:-4}" "$@" 2>"$dir/serve-$port.err" &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 100); do grep -q listening "$dir/serve-$port.err" 2>/dev/null && return 0; sleep 0.1; done
@@ -76,7 +78,7 @@ report() { # label rps p99 non2xx
   printf '%-58s %9s req/s   p99 %7s ms   errors %s\n' "$1" "$2" "$3" "$4"
 }
 
-echo "bench/http: wrk -t2 -c$conns -d${secs}s on $(nproc) cores; tanji threads ${TANJI_BENCH_THREADS:-2}"
+echo "bench/http: wrk -t2 -c$conns -d${secs}s on $(nproc) cores; tanji threads ${TANJI_BENCH_THREADS:-4}"
 # ---- SQLite -------------------------------------------------------------
 db="$dir/bench.db"
 "$tanji" migrate --db "$db" >/dev/null
@@ -97,7 +99,7 @@ mkdir -p "$dir/www/api/v1/public/footprints" "$dir/nginx"
 cp "$dir/fp.json" "$dir/www/api/v1/public/footprints/$FPID"
 chmod -R a+rX "$dir/www"; chmod a+x "$dir"   # nginx workers run as nobody
 cat > "$dir/nginx/nginx.conf" <<CONF
-worker_processes ${TANJI_BENCH_THREADS:-2};
+worker_processes ${TANJI_BENCH_THREADS:-4};
 pid $dir/nginx/nginx.pid;
 error_log $dir/nginx/error.log;
 events { worker_connections 1024; }
@@ -140,4 +142,19 @@ if [ -n "${TJ_PG_URL:-}" ]; then
   wait "$wp"
   read -r a1 ap ae < "$dir/a"; read -r b1 bp be < "$dir/b"
   report "PostgreSQL, 2 nodes: POST model + ledger entry (sum)" "$((a1 + b1))" "$(python3 -c "print(max($ap,$bp))")" "$((ae + be))"
+  if [ -n "${TJ_PG_REPLICA:-}" ]; then
+    # a read node on the replica: no jobs, no ledger key, GET routes only
+    start_server "$TJ_PG_REPLICA" 18406 --set job_workers=0
+    t0=$(date +%s.%N)
+    for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:18406/api/v1/public/footprints/$FPID" && break; sleep 0.05; done
+    echo "replica: the published footprint is readable there $(python3 -c "print(f'{$(date +%s.%N)-$t0:.2f}')") s after the read node started"
+    read -r q1 qp qe < <(wrk_run "http://127.0.0.1:18406/api/v1/public/footprints/$FPID")
+    report "PostgreSQL replica, 1 read node: GET public footprint" "$q1" "$qp" "$qe"
+    wrk_run "http://127.0.0.1:18403/api/v1/public/footprints/$FPID" > "$dir/a" &
+    wp=$!
+    wrk_run "http://127.0.0.1:18406/api/v1/public/footprints/$FPID" > "$dir/b"
+    wait "$wp"
+    read -r a1 ap ae < "$dir/a"; read -r b1 bp be < "$dir/b"
+    report "primary node + replica node: GET (sum; p99 worst)" "$((a1 + b1))" "$(python3 -c "print(max($ap,$bp))")" "$((ae + be))"
+  fi
 fi

@@ -20,7 +20,7 @@ const char *const http_config_keys[][2] = {
     {"head_interval", "seconds between signed tree heads (default 10)"},
     {"sqlite_sync", "SQLite commits: full (fsync every commit; default) or normal (WAL: survives a killed process, "
                     "may lose the last commits on power loss)"},
-    {"threads", "HTTP worker threads (default: number of CPUs)"},
+    {"threads", "HTTP worker threads (default: number of CPUs; twice that lets group commit batch writes)"},
     {"job_workers", "calculation job threads (default 1; 0: this node runs no jobs)"},
     {"max_body", "largest JSON body, bytes (default 1048576)"},
     {"max_upload", "largest upload (sheets, factor files), bytes (default 33554432)"},

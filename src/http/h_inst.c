@@ -126,7 +126,7 @@ void h_pub_registry(http_req *rq, http_resp *rs)
         http_query_int(rq, rs, "year", 0, 9999, 0, &year))
         return;
     json_t *f = json_object();
-    static const char *const keys[] = {"product", "category", "region", "company", "status", NULL};
+    static const char *const keys[] = {"product", "category", "region", "company", "status", "after", NULL};
     for (size_t i = 0; keys[i]; i++) {
         const char *v = http_query(rq, keys[i]);
         if (v && *v)

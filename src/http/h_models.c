@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/cache.h"
 #include "http/handlers.h"
 #include "http/server.h"
 #include "services/footprint.h"
@@ -367,21 +366,13 @@ void h_fp_report(http_req *rq, http_resp *rs)
 
 void h_fp_public(http_req *rq, http_resp *rs)
 {
-    size_t len = 0;
-    char *hit = http_cache_get(rq->params[0], &len);
-    if (hit) {
-        http_bytes(rs, 200, "application/json", hit, len);
-        rs->cache_public = 1;
-        return;
-    }
+    /* public and cacheable: the server keeps the answer (http/cache.h) */
     json_t *out = NULL;
     ERR_DECL;
     if (svc_footprint_public_get(rq->db, rq->params[0], &out, &err))
         http_fail(rs, &err);
     else {
         http_json(rs, 200, out);
-        if (rs->status == 200)
-            http_cache_put(rq->params[0], rs->body, rs->len);
         rs->cache_public = 1;
     }
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/cache.h"
 #include "ledger/ledger.h"
 #include "services/auth.h"
 #include "services/ledger_svc.h"
@@ -61,10 +62,12 @@ static store_db *worker_db(tj_error *err)
         return db;
     if (store_open(g_cfg->db_url, &db, err))
         return NULL;
-    if (g_cfg->sqlite_sync && !strcmp(g_cfg->sqlite_sync, "normal") && store_backend(db) == STORE_SQLITE &&
-        store_exec(db, "PRAGMA synchronous=NORMAL", err)) {
-        store_close(db);
-        return NULL;
+    if (g_cfg->sqlite_sync && !strcmp(g_cfg->sqlite_sync, "normal") && store_backend(db) == STORE_SQLITE) {
+        store_set_commit_sync(db, 0);
+        if (store_exec(db, "PRAGMA synchronous=NORMAL", err)) {
+            store_close(db);
+            return NULL;
+        }
     }
     pthread_setspecific(g_db_key, db);
     return db;
@@ -158,32 +161,116 @@ static void client_addr(struct MHD_Connection *c, char *buf, size_t n)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)n);
 }
 
+/* The access log: one JSON line per request, formatted without allocating
+ * and gathered in a buffer that is written when it passes LOG_FLUSH bytes
+ * and by the main thread every LOG_INTERVAL_MS (and at stop), so a request
+ * costs no system call.  A killed process loses at most that interval. */
+#define LOG_FLUSH (64u << 10)
+#define LOG_INTERVAL_MS 250
+static char *g_logbuf;
+static size_t g_loglen, g_logcap;
+
+static void log_flush_locked(void)
+{
+    if (g_log && g_loglen) {
+        fwrite(g_logbuf, 1, g_loglen, g_log);
+        fflush(g_log);
+    }
+    g_loglen = 0;
+}
+
+static void log_flush(void)
+{
+    pthread_mutex_lock(&g_log_mu);
+    log_flush_locked();
+    pthread_mutex_unlock(&g_log_mu);
+}
+
+/* s (at most max bytes of it) as a JSON string body into o; returns the end. */
+static char *json_str(char *o, const char *s, size_t max)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; s[i] && i < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20 || c >= 0x7f) {
+            /* bytes outside printable ASCII as \u00XX: the line stays
+             * valid JSON whatever the path holds */
+            *o++ = '\\';
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hx[c >> 4];
+            *o++ = hx[c & 15];
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    return o;
+}
+
 static void access_log(const char *method, const char *path, const http_route *route, int status, size_t bytes,
                        double secs, const char *client, const char *principal)
 {
     if (!g_log)
         return;
-    char ts[32];
+    /* the path without its query (MHD gives it without), at most 512
+     * bytes of it; no headers, no bodies, no tokens */
+    char line[6 * (512 + 16 + 128 + 64 + 128) + 256]; /* every field at its longest, escaped */
+    static _Thread_local time_t last_t;
+    static _Thread_local char ts[32];
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    /* the path without its query (MHD gives it without); no headers, no
-     * bodies, no tokens */
-    json_t *o = json_pack("{s:s,s:s,s:s%,s:s?,s:i,s:I,s:f,s:s,s:s?}", "ts", ts, "method", method, "path", path,
-                          strlen(path) > 512 ? (size_t)512 : strlen(path), "route", route ? route->pattern : NULL,
-                          "status", status, "bytes", (json_int_t)bytes, "ms", secs * 1000.0, "client", client,
-                          "principal", principal);
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
-    json_decref(o);
-    if (!s)
-        return;
+    if (t != last_t) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        last_t = t;
+    }
+    char *o = line;
+    o += sprintf(o, "{\"ts\":\"%s\",\"method\":\"", ts);
+    o = json_str(o, method, 16);
+    o += sprintf(o, "\",\"path\":\"");
+    o = json_str(o, path, 512);
+    *o++ = '"';
+    if (route) {
+        o += sprintf(o, ",\"route\":\"");
+        o = json_str(o, route->pattern, 128);
+        *o++ = '"';
+    }
+    o += sprintf(o, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.4g,\"client\":\"", status, bytes, secs * 1000.0);
+    o = json_str(o, client, 64);
+    *o++ = '"';
+    if (principal) {
+        o += sprintf(o, ",\"principal\":\"");
+        o = json_str(o, principal, 128);
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o++ = '\n';
+    size_t n = (size_t)(o - line);
     pthread_mutex_lock(&g_log_mu);
-    fputs(s, g_log);
-    fputc('\n', g_log);
-    fflush(g_log);
+    if (g_loglen + n > g_logcap) {
+        size_t cap = g_logcap ? g_logcap : LOG_FLUSH * 2;
+        char *nb = g_loglen + n <= cap ? realloc(g_logbuf, cap) : NULL;
+        if (nb) {
+            g_logbuf = nb;
+            g_logcap = cap;
+        } else {
+            log_flush_locked();
+        }
+    }
+    if (g_loglen + n <= g_logcap) {
+        memcpy(g_logbuf + g_loglen, line, n);
+        g_loglen += n;
+    } else if (g_log) {
+        fwrite(line, 1, n, g_log); /* no buffer: write through */
+        fflush(g_log);
+    }
+    if (g_loglen >= LOG_FLUSH)
+        log_flush_locked();
     pthread_mutex_unlock(&g_log_mu);
-    free(s);
 }
 
 static void record_metrics(const http_route *route, int status, double secs)
@@ -202,9 +289,27 @@ static void record_metrics(const http_route *route, int status, double secs)
     atomic_fetch_add(&m_sum_us, (unsigned long long)(secs * 1e6));
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *cs, const char *method, const char *url,
-                                 http_resp *rs, const char *client, const char *principal)
+static void finish(conn_state *cs, const char *method, const char *url, int status, size_t bytes,
+                   const char *client, const char *principal)
 {
+    cs->responded = 1;
+    double secs = now_s() - cs->start;
+    record_metrics(cs->route, status, secs);
+    access_log(method, url, cs->route, status, bytes, secs, client, principal);
+}
+
+/* cache_key: the request may be answered from the cache later (a GET
+ * without token or query); gen: store_commit_generation() before the
+ * handler ran. */
+static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *cs, const char *method, const char *url,
+                                 http_resp *rs, const char *client, const char *principal, const char *cache_key,
+                                 uint64_t gen)
+{
+    /* public responses carry an ETag; If-None-Match naming it gets a 304 */
+    int tagged = rs->cache_public && rs->status == 200;
+    char etag[HTTP_ETAG_SIZE] = "";
+    if (tagged)
+        http_etag(rs->body ? rs->body : "", rs->len, etag);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (void *)"", rs->body ? MHD_RESPMEM_MUST_FREE
                                                                                               : MHD_RESPMEM_PERSISTENT);
@@ -218,6 +323,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *cs, const
     MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type : "application/json");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", rs->cache_public ? "public, max-age=60" : "no-store");
+    if (tagged)
+        MHD_add_response_header(r, "ETag", etag);
     if (rs->retry_after > 0) {
         char ra[24];
         snprintf(ra, sizeof ra, "%d", rs->retry_after);
@@ -232,12 +339,27 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *cs, const
     }
     free(rs->attachment_buf);
     rs->attachment_buf = NULL;
-    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rs->status, r);
-    MHD_destroy_response(r);
-    cs->responded = 1;
-    double secs = now_s() - cs->start;
-    record_metrics(cs->route, rs->status, secs);
-    access_log(method, url, cs->route, rs->status, bytes, secs, client, principal);
+    const char *inm = tagged ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match") : NULL;
+    int status = rs->status;
+    enum MHD_Result ok;
+    if (inm && http_etag_match(inm, etag)) {
+        struct MHD_Response *nm = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (nm) {
+            MHD_add_response_header(nm, "ETag", etag);
+            MHD_add_response_header(nm, "Cache-Control", "public, max-age=60");
+            status = MHD_HTTP_NOT_MODIFIED;
+            bytes = 0;
+            ok = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, nm);
+            MHD_destroy_response(nm);
+        } else {
+            ok = MHD_queue_response(c, (unsigned)status, r);
+        }
+    } else {
+        ok = MHD_queue_response(c, (unsigned)status, r);
+    }
+    if (!(tagged && cache_key && http_cache_store(cache_key, r, etag, bytes, gen)))
+        MHD_destroy_response(r);
+    finish(cs, method, url, status, bytes, client, principal);
     return ok;
 }
 
@@ -299,7 +421,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 http_resp rs = {0};
                 http_error(&rs, 413, "payload_too_large", "the body is larger than allowed / 请求体过大", NULL);
                 client_addr(c, client, sizeof client);
-                return send_resp(c, cs, method, url, &rs, client, NULL);
+                return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
             }
         }
         return MHD_YES;
@@ -338,7 +460,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     http_resp rs = {0};
     if (cs->too_large) {
         http_error(&rs, 413, "payload_too_large", "the body is larger than allowed / 请求体过大", NULL);
-        return send_resp(c, cs, method, url, &rs, client, NULL);
+        return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     }
     const char *token = bearer(c);
     /* a client is its token when it sends one, else its address */
@@ -347,7 +469,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         atomic_fetch_add(&m_rate_limited, 1);
         http_error(&rs, 429, "too_many_requests", "too many requests: slow down / 请求过于频繁", NULL);
         rs.retry_after = wait;
-        return send_resp(c, cs, method, url, &rs, client, NULL);
+        return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     }
     int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     int page = get && http_static_browser_page(c, url);
@@ -371,7 +493,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             http_error(&rs, 405, "method_not_allowed", "this method is not allowed here / 不支持该方法", NULL);
         else
             http_error(&rs, 404, "not_found", "no such resource / 资源不存在", NULL);
-        return send_resp(c, cs, method, url, &rs, client, NULL);
+        return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
+    }
+    /* a public GET without token or query: maybe answered from the cache
+     * (cache.h), without the database */
+    const char *cache_key = NULL;
+    uint64_t gen = 0;
+    if (!token && !(cs->route->flags & HTTP_AUTH) && !strcmp(method, "GET") &&
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0) {
+        cache_key = url;
+        gen = store_commit_generation();
+        int status = 0, queued = 0;
+        size_t bytes = 0;
+        if (http_cache_serve(c, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"), &status,
+                             &bytes, &queued)) {
+            finish(cs, method, url, status, bytes, client, NULL);
+            return queued ? MHD_YES : MHD_NO;
+        }
     }
     tj_error err;
     tj_error_clear(&err);
@@ -385,7 +523,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         fprintf(stderr, "tanji serve: database: %s\n", err.message);
         http_error(&rs, 503, "unavailable", "the database is not available / 数据库不可用", NULL);
         free(ct);
-        return send_resp(c, cs, method, url, &rs, client, NULL);
+        return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     }
     if (token) {
         rq.token = token;
@@ -395,13 +533,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             http_error(&rs, 401, "unauthorized", "the token is invalid, expired or revoked / 令牌无效、已过期或已撤销",
                        NULL);
             free(ct);
-            return send_resp(c, cs, method, url, &rs, client, NULL);
+            return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
         }
         rq.authed = 1;
     } else if (cs->route->flags & HTTP_AUTH) {
         http_error(&rs, 401, "unauthorized", "log in first (Authorization: Bearer TOKEN) / 请先登录", NULL);
         free(ct);
-        return send_resp(c, cs, method, url, &rs, client, NULL);
+        return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     } else {
         /* anonymous: no roles, no organisation */
         svc_ctx_init(&rq.ctx, rq.db, "anonymous", "anonymous", "", 0, NULL);
@@ -415,7 +553,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         while (store_in_transaction(rq.db))
             store_rollback(rq.db);
     }
-    enum MHD_Result ok = send_resp(c, cs, method, url, &rs, client, rq.authed ? rq.ctx.who.id : NULL);
+    enum MHD_Result ok =
+        send_resp(c, cs, method, url, &rs, client, rq.authed ? rq.ctx.who.id : NULL, cache_key, gen);
     svc_ctx_release(&rq.ctx);
     free(ct);
     return ok;
@@ -686,7 +825,9 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
         snprintf(node, sizeof node, "%s:%ld", host, (long)getpid());
         cfg->node = strdup(node);
     }
-    if ((rc = svc_job_recover(probe, cfg->node, err))) {
+    /* a node that runs no jobs writes nothing at start: it may serve
+     * public reads from a read-only streaming replica */
+    if (cfg->job_workers > 0 && (rc = svc_job_recover(probe, cfg->node, err))) {
         store_close(probe);
         return rc;
     }
@@ -746,6 +887,9 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
             goto out;
         }
     }
+    /* default: one per CPU; more (threads = 2 x CPUs) let a thread waiting
+     * for its commit's fsync leave the CPU to another request, so that
+     * group commit batches (docs/server.md) */
     unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
@@ -786,10 +930,22 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
     }
 
     int sig = 0;
-    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
+    for (;;) {
+        struct timespec tick = {0, LOG_INTERVAL_MS * 1000000L};
+        sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig < 0) {
+            if (errno == EAGAIN || errno == EINTR) {
+                log_flush();
+                continue;
+            }
+            break;
+        }
+        if (sig != SIGHUP)
+            break;
         /* SIGHUP: reopen the access log (log rotation) */
         if (g_log && g_log != stdout && cfg->access_log) {
             pthread_mutex_lock(&g_log_mu);
+            log_flush_locked();
             FILE *nf = fopen(cfg->access_log, "a");
             if (nf) {
                 fclose(g_log);
@@ -817,6 +973,8 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
     MHD_stop_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
+    http_cache_clear();
+    log_flush();
     if (status) {
         fprintf(status, "tanji: stopped\n");
         fflush(status);
@@ -828,9 +986,13 @@ out:
         free(key);
     }
     free(cert);
+    log_flush();
     if (g_log && g_log != stdout)
         fclose(g_log);
     g_log = NULL;
+    free(g_logbuf);
+    g_logbuf = NULL;
+    g_loglen = g_logcap = 0;
     svc_ruleset_release(&g_rules);
     pthread_key_delete(g_db_key);
     return rc;

@@ -13,6 +13,7 @@
  *   (lower-case hex) for the other controls below U+0020, every other
  *   character as its UTF-8 bytes.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,9 +115,25 @@ static int step_last(char *dig, int p, int delta)
  * closest to d).  Returns k; *e10 is the exponent of the first digit. */
 static int shortest(double d, char dig[17], int *e10)
 {
+    /* Fast path: when the correctly rounded 15-digit decimal reads back,
+     * it is (trailing zeros dropped) the shortest one: a k-digit decimal
+     * that reads as d (k <= 15) lies within half an ulp of d, far less than
+     * half the 15-digit spacing, so padded with zeros it IS the 15-digit
+     * rounding.  One format and one parse instead of a search.  Normal
+     * numbers only: below DBL_MIN an ulp can exceed the 15-digit spacing. */
+    if (d >= DBL_MIN) {
+        int e, k = 15;
+        sci(d, 15, dig, &e);
+        while (k > 1 && dig[k - 1] == '0')
+            k--;
+        if (readback(dig, k, e) == d) {
+            *e10 = e;
+            return k;
+        }
+    }
     /* The correctly rounded p-digit decimal is the closest one; whether it
      * reads back is monotonic in p, so search for the least such p. */
-    int lo = 1, hi = 17; /* 17 digits always read back */
+    int lo = d >= DBL_MIN ? 16 : 1, hi = 17; /* 17 digits always read back */
     while (lo < hi) {
         int mid = (lo + hi) / 2, e;
         char t[17];

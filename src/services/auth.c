@@ -255,9 +255,11 @@ out:
 /* ---- failed-login limiter ---------------------------------------------
  * Slots keyed by a 16-byte hash of "n:" NAME or "a:" ADDRESS; five failures
  * lock the key for 1 s, doubling with each further failure up to 15 min.
- * A success clears the name's slot.  State lives in this process (each
- * node limits on its own; a load balancer's per-address limits are the
- * second line). */
+ * A success clears the name's slot.  On SQLite the state lives in this
+ * process; on PostgreSQL the names' counters are in the table login_limit
+ * (migration 16), so every node of one database counts the same failures
+ * of a name; addresses are counted per node (a load balancer's per-address
+ * limits are the second line). */
 #define LIMIT_SLOTS 4096
 #define LIMIT_FREE 5
 #define LIMIT_MAX_LOCK 900
@@ -297,6 +299,67 @@ static limit_slot *limit_find(const unsigned char key[16], int create, time_t no
     victim->used = 1;
     victim->last = now;
     return victim;
+}
+
+static int limit_shared(store_db *db)
+{
+    return db && store_backend(db) == STORE_POSTGRES;
+}
+
+static void limit_hex(const char *kind, const char *s, char hex[33])
+{
+    unsigned char k[16];
+    limit_key(kind, s, k);
+    sodium_bin2hex(hex, 33, k, 16);
+}
+
+/* Seconds the caller must wait (0: may try); shared: the database's
+ * counters (a database error falls back to this process's). */
+static int limit_check_db(store_db *db, const char *name, const char *addr, int *ok)
+{
+    time_t now = time(NULL);
+    int wait = 0;
+    *ok = 1;
+    for (int i = 0; i < 2 && *ok; i++) {
+        const char *s = i ? addr : name;
+        if (!s)
+            continue;
+        char hex[33];
+        int64_t until = 0;
+        tj_error e;
+        limit_hex(i ? "a:" : "n:", s, hex);
+        if (store_login_limit_get(db, hex, &until, &e))
+            *ok = 0;
+        else if (until > now && (int)(until - now) > wait)
+            wait = (int)(until - now);
+    }
+    return wait;
+}
+
+static int limit_fail_db(store_db *db, const char *name, const char *addr)
+{
+    time_t now = time(NULL);
+    for (int i = 0; i < 2; i++) {
+        const char *s = i ? addr : name;
+        if (!s)
+            continue;
+        char hex[33];
+        int64_t failures = 0;
+        tj_error e;
+        limit_hex(i ? "a:" : "n:", s, hex);
+        if (store_login_limit_fail(db, hex, (int64_t)now, LIMIT_MAX_LOCK, &failures, &e))
+            return 0;
+        int free_n = i ? 4 * LIMIT_FREE : LIMIT_FREE;
+        if (failures >= free_n) {
+            int64_t shift = failures - free_n;
+            long lock = shift >= 10 ? LIMIT_MAX_LOCK : 1L << shift;
+            if (lock > LIMIT_MAX_LOCK)
+                lock = LIMIT_MAX_LOCK;
+            if (store_login_limit_lock(db, hex, (int64_t)now + lock, &e))
+                return 0;
+        }
+    }
+    return 1;
 }
 
 /* Seconds the caller must wait (0: may try). */
@@ -365,6 +428,11 @@ void svc_auth_reset_limits(void)
     pthread_mutex_unlock(&limit_mu);
 }
 
+tj_status svc_auth_reset_limits_db(store_db *db, tj_error *err)
+{
+    return limit_shared(db) ? store_exec(db, "DELETE FROM login_limit", err) : TJ_OK;
+}
+
 /* A hash to verify against when the name is unknown, so that a wrong name
  * costs as much time as a wrong password.  Made once, under a once-flag. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
@@ -425,7 +493,13 @@ static tj_status credential_login(store_db *db, const char *kind, const char *na
     *retry_after = 0;
     if (!name || !*name || !secret || strlen(name) > 200 || strlen(secret) > SVC_PASSWORD_MAX)
         return tj_error_set(err, TJ_ERR_PERM, NULL, "wrong name or secret / 名称或密码错误");
-    int wait = limit_check(name, client_key);
+    /* names: in the database when shared (every node counts them);
+     * addresses: per node (behind a balancer they are its address) */
+    int shared = limit_shared(db), dbok = 0;
+    int wait = shared ? limit_check_db(db, name, NULL, &dbok) : 0;
+    int wmem = limit_check(dbok ? NULL : name, client_key);
+    if (wmem > wait)
+        wait = wmem;
     if (wait > 0) {
         *retry_after = wait;
         return tj_error_set(err, TJ_ERR_PERM, NULL,
@@ -446,10 +520,16 @@ static tj_status credential_login(store_db *db, const char *kind, const char *na
     if (!ok) {
         if (rc == TJ_OK)
             store_principal_release(&p);
-        limit_fail(name, client_key);
+        limit_fail(shared && limit_fail_db(db, name, NULL) ? NULL : name, client_key);
         return tj_error_set(err, TJ_ERR_PERM, NULL, "wrong name or secret / 名称或密码错误");
     }
     limit_success(name);
+    if (shared) {
+        char hex[33];
+        tj_error e;
+        limit_hex("n:", name, hex);
+        (void)store_login_limit_clear(db, hex, &e);
+    }
     rc = !strcmp(kind, "user") ? issue(db, &p, "session", SVC_SESSION_TTL, "tjs_", out, err)
                                : issue(db, &p, "client", SVC_CLIENT_TOKEN_TTL, "tjt_", out, err);
     store_principal_release(&p);

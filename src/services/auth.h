@@ -78,5 +78,7 @@ tj_status svc_revoke_tokens(svc_ctx *ctx, const char *principal, int64_t *count,
 
 /* Rate limiter state (tests): forget every failure. */
 void svc_auth_reset_limits(void);
+/* The same for the counters a PostgreSQL database keeps (login_limit). */
+tj_status svc_auth_reset_limits_db(store_db *db, tj_error *err);
 
 #endif

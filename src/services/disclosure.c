@@ -357,7 +357,7 @@ tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int
         limit = limit <= 0 ? 20 : 200;
     if (offset < 0)
         offset = 0;
-    const char *keys[] = {"product", "category", "region", "company", "status", NULL};
+    const char *keys[] = {"product", "category", "region", "company", "status", "after", NULL};
     for (const char **k = keys; *k; k++) {
         tj_status rc = inst_check_text(inst_str(filter, *k), 200, *k, 0, err);
         if (rc)
@@ -370,9 +370,16 @@ tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int
     json_t *items = json_array();
     size_t i;
     json_t *l;
-    json_array_foreach(rows, i, l) if (i < (size_t)limit) json_array_append_new(items, public_label(l));
-    *out = json_pack("{s:o,s:i,s:i,s:b}", "items", items, "limit", limit, "offset", offset, "more",
-                     json_array_size(rows) > (size_t)limit);
+    const char *last = NULL;
+    json_array_foreach(rows, i, l) if (i < (size_t)limit)
+    {
+        json_array_append_new(items, public_label(l));
+        last = inst_str(l, "number");
+    }
+    int more = json_array_size(rows) > (size_t)limit;
+    /* next: the cursor of the following page (pass it as "after") */
+    *out = json_pack("{s:o,s:i,s:i,s:b,s:s?}", "items", items, "limit", limit, "offset", offset, "more", more,
+                     "next", more ? last : NULL);
     json_decref(rows);
     return *out ? TJ_OK : nomem(err);
 }

@@ -44,7 +44,9 @@ tj_status svc_disclosure_get(svc_ctx *ctx, const char *id, json_t **out, tj_erro
 /* The owner's disclosures (mine 1), or the public ones (mine 0). */
 tj_status svc_disclosure_list(svc_ctx *ctx, int mine, int limit, int offset, json_t **out, tj_error *err);
 
-/* Registry search (public); filter keys as store_label_search. */
+/* Registry search (public); filter keys as store_label_search, and "after":
+ * the page after that label number (keyset paging: the answer's "next" is
+ * the cursor of the following page; deep pages cost what the first does). */
 tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int offset, json_t **out,
                               tj_error *err);
 /* A category's valid labels side by side, lowest value first: {category,

@@ -6,14 +6,42 @@
 
 #include "services/factors.h"
 #include "services/footprint.h"
+#include "services/inventory.h"
 #include "services/model.h"
 #include "store/accounts.h"
 #include "store/job_sql.h"
+
+/* {"inventory": {"all": true, "allocation"?: "...", "gwp"?: "AR6"|"AR5"}}:
+ * every product of the imported openLCA database (tanji calc --db --all). */
+static tj_status check_inventory(const json_t *p, tj_error *err)
+{
+    const json_t *inv = json_object_get(p, "inventory"), *v;
+    if (json_object_size(p) != 1)
+        return tj_error_set(err, TJ_ERR_INPUT, "inventory",
+                            "an inventory job takes only \"inventory\" / 清单计算任务只接受 inventory 参数");
+    if (!json_is_object(inv) || !json_is_true(json_object_get(inv, "all")))
+        return tj_error_set(err, TJ_ERR_INPUT, "inventory.all",
+                            "inventory is {\"all\": true, \"allocation\"?, \"gwp\"?} / inventory 须含 all: true");
+    tj_gwp_set g;
+    if ((v = json_object_get(inv, "gwp")) && (!json_is_string(v) || tj_gwp_set_parse(json_string_value(v), &g, err)))
+        return tj_error_set(err, TJ_ERR_INPUT, "inventory.gwp", "gwp is \"AR6\" or \"AR5\"");
+    if ((v = json_object_get(inv, "allocation")) && (!json_is_string(v) || olca_alloc_parse(json_string_value(v)) < 0))
+        return tj_error_set(err, TJ_ERR_INPUT, "inventory.allocation",
+                            "allocation is none, physical, economic, causal or default");
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)inv, k, val)
+    if (strcmp(k, "all") && strcmp(k, "gwp") && strcmp(k, "allocation"))
+        return tj_error_set(err, TJ_ERR_INPUT, k, "unknown parameter \"%.40s\" / 未知参数", k);
+    return TJ_OK;
+}
 
 static tj_status check_params(svc_ctx *ctx, const json_t *p, tj_error *err)
 {
     if (!json_is_object(p))
         return tj_error_set(err, TJ_ERR_INPUT, "params", "job parameters are a JSON object / 参数须为对象");
+    if (json_object_get(p, "inventory"))
+        return check_inventory(p, err);
     json_t *mid = json_object_get(p, "model_id"), *model = json_object_get(p, "model");
     if (!!mid == !!model)
         return tj_error_set(err, TJ_ERR_INPUT, "model_id", "give either model_id or model / 须给出 model_id 或 model");
@@ -202,6 +230,9 @@ static tj_status progress(store_db *db, const char *id, double p, int *stop, tj_
     return store_job_progress(db, id, p, stop, err);
 }
 
+static tj_status run_inventory(svc_ctx *ctx, const store_job *j, json_t *p, char **result, int *cancelled,
+                               tj_error *err);
+
 static tj_status run_calculate(svc_ctx *ctx, const store_job *j, const char *rules_dir, char **result, int *cancelled,
                                tj_error *err)
 {
@@ -210,6 +241,11 @@ static tj_status run_calculate(svc_ctx *ctx, const store_job *j, const char *rul
     json_t *p = json_loads(j->params, 0, NULL);
     if (!p)
         return tj_error_set(err, TJ_ERR_INTERNAL, "params", "job parameters are not JSON");
+    if (json_object_get(p, "inventory")) {
+        tj_status irc = run_inventory(ctx, j, p, result, cancelled, err);
+        json_decref(p);
+        return irc;
+    }
     svc_calc_request rq;
     svc_calc_request_init(&rq);
     char *text = NULL;
@@ -270,6 +306,77 @@ static tj_status run_calculate(svc_ctx *ctx, const store_job *j, const char *rul
         svc_calculation_release(&calc);
     free(text);
     json_decref(p);
+    return rc;
+}
+
+/* ---- inventory --all ---- */
+typedef struct inv_run {
+    store_db *db;
+    const char *id;
+    json_t *rows;
+    int step, stop;
+    tj_status rc;
+    tj_error *err;
+} inv_run;
+
+static int inv_row(void *ud, const svc_inventory *inv, int j, const calc_result *res, const char *error)
+{
+    inv_run *r = ud;
+    json_array_append_new(r->rows, svc_product_row_json(inv, j, res, error));
+    int n = inv->sys->n;
+    /* progress (and the cancel flag) about 50 times over the run */
+    if ((j + 1) % r->step == 0 || j + 1 == n)
+        r->rc = progress(r->db, r->id, 0.2 + 0.79 * (double)(j + 1) / n, &r->stop, r->err);
+    return r->rc || r->stop;
+}
+
+static tj_status run_inventory(svc_ctx *ctx, const store_job *j, json_t *p, char **result, int *cancelled,
+                               tj_error *err)
+{
+    const json_t *in = json_object_get(p, "inventory"), *v;
+    olca_build_options opt;
+    olca_build_options_init(&opt);
+    tj_status rc = TJ_OK;
+    if ((v = json_object_get(in, "gwp")))
+        rc = tj_gwp_set_parse(json_string_value(v), &opt.gwp, err);
+    /* as tanji calc --db --all: each process's own default allocation
+     * unless one is named */
+    v = json_object_get(in, "allocation");
+    opt.allocation = (olca_alloc_method)olca_alloc_parse(v ? json_string_value(v) : "default");
+    calc_options co;
+    calc_options_init(&co);
+    int stop = 0;
+    if (!rc)
+        rc = progress(ctx->db, j->id, 0.05, &stop, err);
+    svc_inventory inv;
+    memset(&inv, 0, sizeof inv);
+    int open = 0;
+    if (!rc && !stop && !(rc = svc_inventory_open(ctx, &opt, &co, &inv, err)))
+        open = 1;
+    if (!rc && !stop)
+        rc = progress(ctx->db, j->id, 0.2, &stop, err);
+    if (!rc && !stop) {
+        inv_run r = {.db = ctx->db, .id = j->id, .rows = json_array(), .err = err};
+        r.step = inv.sys->n / 50 > 0 ? inv.sys->n / 50 : 1;
+        int failed = 0;
+        rc = svc_inventory_all(&inv, inv_row, &r, &failed, err);
+        if (!rc)
+            rc = r.rc;
+        stop = r.stop;
+        if (!rc && !stop) {
+            json_t *out = json_pack("{s:o,s:i,s:i,s:O}", "database", svc_inventory_info_json(&inv), "products",
+                                    inv.sys->n, "failed", failed, "rows", r.rows);
+            *result = out ? json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+            json_decref(out);
+            if (!*result)
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        }
+        json_decref(r.rows);
+    }
+    if (!rc && stop)
+        *cancelled = 1;
+    if (open)
+        svc_inventory_release(&inv);
     return rc;
 }
 

@@ -135,3 +135,72 @@ tj_status store_principal_set_disabled(store_db *db, const char *id, int disable
         return rc;
     return n ? TJ_OK : tj_error_set(err, TJ_ERR_NOTFOUND, "principal", "no such principal");
 }
+
+/* ---- failed-login counters ---- */
+tj_status store_login_limit_get(store_db *db, const char *key, int64_t *locked_until, tj_error *err)
+{
+    *locked_until = 0;
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(db, "SELECT locked_until FROM login_limit WHERE key = ?", &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, key);
+    int r = store_step(st, err);
+    if (r == 1)
+        *locked_until = store_col_int64(st, 0);
+    store_finalize(st);
+    return r < 0 ? r : TJ_OK;
+}
+
+tj_status store_login_limit_fail(store_db *db, const char *key, int64_t now, int64_t forget, int64_t *failures,
+                                 tj_error *err)
+{
+    *failures = 0;
+    store_stmt *st = NULL;
+    /* one statement: concurrent failures on several nodes all count */
+    tj_status rc = store_prepare_cached(
+        db,
+        "INSERT INTO login_limit (key, failures, last, locked_until) VALUES (?, 1, ?, 0) "
+        "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN excluded.last - login_limit.last > ? THEN 1 "
+        "ELSE login_limit.failures + 1 END, last = excluded.last RETURNING failures",
+        &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, key);
+    store_bind_int64(st, 2, now);
+    store_bind_int64(st, 3, forget);
+    int r = store_step(st, err);
+    if (r == 1)
+        *failures = store_col_int64(st, 0);
+    if (r == 1)
+        r = store_step(st, err) < 0 ? -1 : 0;
+    store_finalize(st);
+    return r < 0 ? (err && err->code ? err->code : TJ_ERR_DB) : TJ_OK;
+}
+
+tj_status store_login_limit_lock(store_db *db, const char *key, int64_t locked_until, tj_error *err)
+{
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(
+        db, "UPDATE login_limit SET locked_until = ? WHERE key = ? AND locked_until < ?", &st, err);
+    if (rc)
+        return rc;
+    store_bind_int64(st, 1, locked_until);
+    store_bind_text(st, 2, key);
+    store_bind_int64(st, 3, locked_until);
+    int r = store_step(st, err);
+    store_finalize(st);
+    return r < 0 ? r : TJ_OK;
+}
+
+tj_status store_login_limit_clear(store_db *db, const char *key, tj_error *err)
+{
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(db, "DELETE FROM login_limit WHERE key = ?", &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, key);
+    int r = store_step(st, err);
+    store_finalize(st);
+    return r < 0 ? r : TJ_OK;
+}

@@ -26,6 +26,16 @@ tj_status store_token_revoke_principal(store_db *db, const char *principal_id, i
 /* Delete tokens that expired before `before` (housekeeping). */
 tj_status store_token_purge(store_db *db, int64_t before, tj_error *err);
 
+/* Failed-login counters (migration 16), key a hex hash.  limit_get: the
+ * end of the key's lock (0: none).  limit_fail: count a failure at now
+ * (counts older than forget seconds start again) and return the count;
+ * limit_lock sets the end of the lock; limit_clear forgets the key. */
+tj_status store_login_limit_get(store_db *db, const char *key, int64_t *locked_until, tj_error *err);
+tj_status store_login_limit_fail(store_db *db, const char *key, int64_t now, int64_t forget, int64_t *failures,
+                                 tj_error *err);
+tj_status store_login_limit_lock(store_db *db, const char *key, int64_t locked_until, tj_error *err);
+tj_status store_login_limit_clear(store_db *db, const char *key, tj_error *err);
+
 tj_status store_principal_set_secret(store_db *db, const char *id, const char *secret_hash, tj_error *err);
 tj_status store_principal_set_disabled(store_db *db, const char *id, int disabled, tj_error *err);
 

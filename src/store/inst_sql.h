@@ -87,7 +87,8 @@ tj_status store_label_expiring(store_db *db, const char *at, int limit, json_t *
 tj_status store_label_each(store_db *db, const char *after, int limit, json_t **out, tj_error *err);
 /* Registry search.  filter keys (all optional): product (substring),
  * category, region (province code), company (organisation id, or name
- * substring), grade (integer), status; limit/offset.  *total gets the
+ * substring), grade (integer), status, after (keyset paging: labels
+ * numbered after it); limit/offset.  *total gets the
  * number of matches when total is not NULL. */
 tj_status store_label_search(store_db *db, const json_t *filter, int limit, int offset, json_t **out,
                              tj_error *err);

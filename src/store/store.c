@@ -9,6 +9,26 @@
 #include <time.h>
 
 static atomic_uint_fast64_t open_count;
+/* bumped by every commit (and every write outside a transaction) of this
+ * process: store_commit_generation */
+static atomic_uint_fast64_t commit_generation;
+
+uint64_t store_commit_generation(void)
+{
+    return atomic_load_explicit(&commit_generation, memory_order_acquire);
+}
+
+void store_set_commit_sync(store_db *db, int on)
+{
+    if (db->ops->set_sync)
+        db->ops->set_sync(db, on);
+}
+
+static tj_status committed(store_db *db, uint64_t seq, tj_error *err)
+{
+    atomic_fetch_add_explicit(&commit_generation, 1, memory_order_release);
+    return seq && db->ops->commit_sync ? db->ops->commit_sync(db, seq, err) : TJ_OK;
+}
 
 static int has_prefix(const char *s, const char *p)
 {
@@ -174,9 +194,12 @@ tj_status store_commit(store_db *db, tj_error *err)
     }
     db->in_tx = 0;
     new_epoch(db);
+    /* group commit: the next writer may start while this one waits for
+     * the fsync that covers it */
+    uint64_t seq = db->ops->commit_mark ? db->ops->commit_mark(db) : 0;
     if (db->kind == STORE_SQLITE)
         pthread_mutex_unlock(&sqlite_writer_mu);
-    return TJ_OK;
+    return committed(db, seq, err);
 }
 
 tj_status store_rollback(store_db *db)
@@ -240,7 +263,16 @@ tj_status store_bind_null(store_stmt *st, int i)
 }
 int store_step(store_stmt *st, tj_error *err)
 {
-    return st->db->ops->step(st, err);
+    store_db *db = st->db;
+    int r = db->ops->step(st, err);
+    /* a write outside a transaction is its own commit */
+    if (r == 0 && !db->in_tx && db->ops->changes(st) > 0) {
+        uint64_t seq = db->ops->commit_mark ? db->ops->commit_mark(db) : 0;
+        tj_status rc = committed(db, seq, err);
+        if (rc)
+            return rc;
+    }
+    return r;
 }
 void store_reset(store_stmt *st)
 {

@@ -117,6 +117,15 @@ int store_schema_latest(void);
 /* A number unique to this open handle in this process (for caches keyed by
  * connection). */
 uint64_t store_serial(const store_db *db);
+/* A number that grows with every commit (and every write outside a
+ * transaction) made through any handle of this process: caches of read
+ * results compare it to know that this process wrote nothing since. */
+uint64_t store_commit_generation(void);
+/* SQLite: on (default), a commit returns once it is on stable storage
+ * (group commit: concurrent commits share one fsync of the WAL); off, it
+ * returns once written (survives a killed process, not a power loss).
+ * PostgreSQL: no effect (the server's synchronous_commit decides). */
+void store_set_commit_sync(store_db *db, int on);
 /* The nesting depth of open transactions (0 = none). */
 int store_in_transaction(const store_db *db);
 /* A number unique in this process to the current stretch of the open

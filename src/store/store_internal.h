@@ -37,6 +37,15 @@ typedef struct store_ops {
     tj_status (*bulk_row)(store_bulk *b, const char *const *values, tj_error *err);
     tj_status (*bulk_end)(store_bulk *b, tj_error *err);
     void (*bulk_abort)(store_bulk *b);
+    /* Group commit (NULL: the backend makes each commit durable itself).
+     * commit_mark is called right after a commit (or a write outside a
+     * transaction) while the writer lock is still held: it returns the
+     * commit's sequence number (0: nothing to wait for).  commit_sync,
+     * called after the lock is released, returns once that commit is on
+     * stable storage; one fsync serves every commit made before it began. */
+    uint64_t (*commit_mark)(store_db *db);
+    tj_status (*commit_sync)(store_db *db, uint64_t seq, tj_error *err);
+    void (*set_sync)(store_db *db, int on);
 } store_ops;
 
 /* Common head of every backend's store_db. */

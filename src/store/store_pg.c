@@ -285,8 +285,10 @@ static int pg_step(store_stmt *stb, tj_error *err)
         if (s == PGRES_TUPLES_OK) {
             st->nrows = PQntuples(st->res);
             st->row = -1;
-            const char *ct = PQcmdTuples(st->res);
-            st->changes = (ct && *ct) ? strtoll(ct, NULL, 10) : 0;
+            /* rows changed: a SELECT changes none (PQcmdTuples counts the
+             * rows it returned) */
+            const char *ct = PQcmdTuples(st->res), *cs = PQcmdStatus(st->res);
+            st->changes = (ct && *ct && !(cs && !strncmp(cs, "SELECT", 6))) ? strtoll(ct, NULL, 10) : 0;
         } else if (s == PGRES_COMMAND_OK) {
             st->nrows = 0;
             st->row = -1;

@@ -6,7 +6,9 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +24,31 @@ typedef struct sq_cached {
     int in_use;
 } sq_cached;
 
+/* Group commit of one database file: connections commit with
+ * synchronous=NORMAL (the WAL is written, not synced) and then wait until
+ * one fsync of the WAL made after their commit has finished; whoever finds
+ * no fsync running starts one for every commit made so far.  The same
+ * durability as synchronous=FULL, with one fsync per group of concurrent
+ * commits instead of one each. */
+typedef struct sq_group {
+    char *path;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_uint_fast64_t committed; /* commits made (sequence) */
+    uint64_t synced;                /* commits known on stable storage */
+    int syncing;
+} sq_group;
+#define SQ_GROUPS 32
+static sq_group *sq_groups[SQ_GROUPS];
+static pthread_mutex_t sq_groups_mu = PTHREAD_MUTEX_INITIALIZER;
+
 typedef struct sq_db {
     store_db base;
     sqlite3 *h;
     sq_cached cache[SQ_CACHE];
     int ncache;
+    sq_group *group; /* NULL: synchronous=FULL does it per commit */
+    int sync;        /* commits wait for stable storage */
 } sq_db;
 
 typedef struct sq_stmt {
@@ -200,7 +222,7 @@ static int sq_step(store_stmt *stb, tj_error *err)
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE) {
-        st->changes = sqlite3_changes64(H(stb->db));
+        st->changes = sqlite3_stmt_readonly(st->s) ? 0 : sqlite3_changes64(H(stb->db));
         return 0;
     }
     tj_status code = sq_fail(H(stb->db), rc, err, "step");
@@ -312,6 +334,83 @@ static tj_status sq_bulk_end(store_bulk *bb, tj_error *err)
     return TJ_OK;
 }
 
+/* The group of the file behind h (made on first use); NULL for in-memory
+ * databases and past SQ_GROUPS files. */
+static sq_group *group_of(sqlite3 *h)
+{
+    const char *f = sqlite3_db_filename(h, "main");
+    if (!f || !*f)
+        return NULL;
+    sq_group *g = NULL;
+    pthread_mutex_lock(&sq_groups_mu);
+    int i = 0;
+    for (; i < SQ_GROUPS && sq_groups[i] && !g; i++)
+        if (!strcmp(sq_groups[i]->path, f))
+            g = sq_groups[i];
+    if (!g && i < SQ_GROUPS && (g = calloc(1, sizeof *g)) && (g->path = strdup(f))) {
+        pthread_mutex_init(&g->mu, NULL);
+        pthread_cond_init(&g->cv, NULL);
+        sq_groups[i] = g;
+    } else if (g && !g->path) {
+        free(g);
+        g = NULL;
+    }
+    pthread_mutex_unlock(&sq_groups_mu);
+    return g;
+}
+
+static uint64_t sq_commit_mark(store_db *db)
+{
+    sq_db *d = (sq_db *)db;
+    if (!d->group || !d->sync)
+        return 0;
+    return atomic_fetch_add(&d->group->committed, 1) + 1;
+}
+
+static tj_status sq_commit_sync(store_db *db, uint64_t seq, tj_error *err)
+{
+    sq_db *d = (sq_db *)db;
+    sq_group *g = d->group;
+    int rc = SQLITE_OK;
+    pthread_mutex_lock(&g->mu);
+    while (g->synced < seq && rc == SQLITE_OK) {
+        if (g->syncing) {
+            pthread_cond_wait(&g->cv, &g->mu);
+            continue;
+        }
+        g->syncing = 1;
+        /* every commit numbered up to target has written its frames */
+        uint64_t target = atomic_load(&g->committed);
+        pthread_mutex_unlock(&g->mu);
+        sqlite3_file *wal = NULL;
+        rc = sqlite3_file_control(d->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+        if (rc == SQLITE_OK && wal && wal->pMethods)
+            rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+        else if (rc == SQLITE_OK) { /* no WAL open: sync the database file */
+            sqlite3_file *f = NULL;
+            rc = sqlite3_file_control(d->h, "main", SQLITE_FCNTL_FILE_POINTER, &f);
+            if (rc == SQLITE_OK && f && f->pMethods)
+                rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+        }
+        pthread_mutex_lock(&g->mu);
+        g->syncing = 0;
+        if (rc == SQLITE_OK && target > g->synced)
+            g->synced = target;
+        pthread_cond_broadcast(&g->cv);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (rc != SQLITE_OK)
+        return tj_error_set(err, TJ_ERR_IO, "db",
+                            "the commit was written but could not be synced to disk (%s) / 已写入但无法同步到磁盘",
+                            sqlite3_errstr(rc));
+    return TJ_OK;
+}
+
+static void sq_set_sync(store_db *db, int on)
+{
+    ((sq_db *)db)->sync = on;
+}
+
 static const store_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -335,6 +434,9 @@ static const store_ops sq_ops = {
     .bulk_row = sq_bulk_row,
     .bulk_end = sq_bulk_end,
     .bulk_abort = sq_bulk_abort,
+    .commit_mark = sq_commit_mark,
+    .commit_sync = sq_commit_sync,
+    .set_sync = sq_set_sync,
 };
 
 /* SQL function tj_fts_token(kind, value): store_fts_token (migrations use it). */
@@ -444,6 +546,18 @@ tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj
         free(db);
         return st;
     }
+    /* group commit when the file has a WAL (see sq_group) */
+    char *jm = NULL;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
+        sqlite3_column_text(q, 0))
+        jm = strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    if (jm && !strcmp(jm, "wal") && (db->group = group_of(db->h)) &&
+        sqlite3_exec(db->h, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+        db->group = NULL;
+    free(jm);
+    db->sync = 1;
     *out = &db->base;
     return TJ_OK;
 }
