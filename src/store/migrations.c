@@ -6,6 +6,7 @@
 #include "store/migrations_publication.h"
 #include "store/migrations_declare.h"
 #include "store/federation_sql.h"
+#include "store/migrations_pact.h"
 #include "store/store_internal.h"
 
 #include <stdio.h>
@@ -801,6 +802,7 @@ const store_migration store_migrations[] = {
     {13, "server: tokens, models, jobs, publication", server_sqlite, server_postgres},
     {14, "certification, labels, grading, disclosure", institutions_sqlite, institutions_postgres},
     {15, "publication is public disclosure", publication_disclosure_sqlite, publication_disclosure_postgres},
+    {17, "PACT exchange", pact_sqlite, pact_postgres},
     {18, "saved declarations (battery, CBAM)", declare_sqlite, declare_postgres},
     {20, "federation: peers, imported entries and objects, recognition", federation_sqlite, federation_postgres},
 };
