@@ -267,8 +267,11 @@ static double primary_share(store_db *db, const char *owner, const json_t *resul
             continue;
         all += c;
         if (!strncmp(id, "factor:pact:", 12)) {
+            /* "factor:pact:PF-ID@pact" */
+            char pf[37];
+            snprintf(pf, sizeof pf, "%s", id + 12);
             int known;
-            double s = supplier_share(db, owner, id + 12, &known);
+            double s = supplier_share(db, owner, pf, &known);
             prim += c * s / 100.0;
         } else if (strncmp(id, "factor:", 7))
             prim += c;
@@ -1670,15 +1673,18 @@ tj_status svc_pact_inputs(svc_ctx *ctx, const char *footprint_id, json_t **out, 
             continue;
         json_t *row = NULL;
         json_t *v;
-        if (store_pact_supplier_get(ctx->db, f.owner_org, id + 12, &row, err) == TJ_OK) {
+        char pf[37]; /* "factor:pact:PF-ID@pact" */
+        snprintf(pf, sizeof pf, "%s", id + 12);
+        if (store_pact_supplier_get(ctx->db, f.owner_org, pf, &row, err) == TJ_OK) {
             v = supplier_view(row, now);
             json_decref(row);
         } else {
             tj_error_clear(err);
-            v = json_pack("{s:s,s:[s]}", "id", id + 12, "flags", "unknown");
+            v = json_pack("{s:s,s:[s]}", "id", pf, "flags", "unknown");
         }
         json_object_set(v, "co2e", json_object_get(e, "co2e"));
         json_object_set_new(v, "factor", json_string(id + 7));
+        json_object_set_new(v, "pf_id", json_string(pf));
         flagged |= json_array_size(json_object_get(v, "flags")) > 0;
         json_array_append_new(inputs, v);
     }
