@@ -344,6 +344,20 @@ static void list(http_req *rq, http_resp *rs, int v)
     char *next = NULL;
     tj_error err;
     tj_error_clear(&err);
+    if (v == 3 && limit > 0) {
+        char *text = NULL;
+        size_t len = 0;
+        if (svc_pact_list_text(&rq->ctx, q.filter, q.after, (int)limit, &text, &len, &next, &err))
+            pact_fail(rs, &err);
+        else {
+            http_bytes(rs, 200, "application/json", text, len);
+            if (next)
+                rs->link = next_link(rq, v, q.filter, limit, next);
+        }
+        free(next);
+        json_decref(q.filter);
+        return;
+    }
     if (limit == 0)
         out = json_array();
     else if (svc_pact_list(&rq->ctx, q.filter, q.after, (int)limit, &out, &next, &err)) {

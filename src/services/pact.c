@@ -15,6 +15,7 @@
 #include "store/footprint_sql.h"
 #include "store/inst_sql.h"
 #include "store/pact_sql.h"
+#include "tanji/buf.h"
 #include "tanji/units.h"
 
 static tj_status nomem(tj_error *err)
@@ -891,6 +892,60 @@ tj_status svc_pact_list(svc_ctx *ctx, const json_t *filter, const char *after, i
 {
     tj_status rc = svc_pact_sync(ctx->db, err);
     return rc ? rc : list_for(ctx->db, ctx->who.org_id, filter, after, limit, out, next, err);
+}
+
+tj_status svc_pact_list_text(svc_ctx *ctx, const json_t *filter, const char *after, int limit, char **body,
+                             size_t *len, char **next, tj_error *err)
+{
+    *body = NULL;
+    *len = 0;
+    *next = NULL;
+    tj_status rc = svc_pact_sync(ctx->db, err);
+    store_pact_filter f;
+    char times[3][32];
+    if (rc || (rc = parse_filter(filter, &f, times, err)))
+        return rc;
+    if (after && !svc_pact_is_uuid(after))
+        rc = tj_error_set(err, TJ_ERR_INPUT, "after", "not a page of this list");
+    if (limit < 1 || limit > SVC_PACT_MAX_LIMIT)
+        limit = SVC_PACT_MAX_LIMIT;
+    char *al = after ? lower_dup(after) : NULL;
+    f.after = al;
+    f.limit = limit + 1;
+    json_t *rows = NULL;
+    if (!rc)
+        rc = store_pact_fp_list(ctx->db, ctx->who.org_id ? ctx->who.org_id : "", &f, &rows, err);
+    filter_release(&f);
+    free(al);
+    if (rc)
+        return rc;
+    /* the stored documents spliced as they are: {"status":"...", + the
+     * document after its "{" (no parsing, see pact_footprint.doc) */
+    tj_buf b;
+    tj_buf_init(&b, 1u << 30);
+    rc = tj_buf_appends(&b, "{\"data\":[");
+    size_t n = json_array_size(rows);
+    for (size_t i = 0; !rc && i < n && i < (size_t)limit; i++) {
+        const json_t *r = json_array_get(rows, i);
+        const char *doc = inst_str(r, "doc");
+        rc = tj_buf_appendf(&b, "%s{\"status\":\"%s\",", i ? "," : "", inst_str(r, "status"));
+        if (!rc)
+            rc = tj_buf_appends(&b, doc + 1);
+    }
+    if (!rc)
+        rc = tj_buf_appends(&b, "]}");
+    if (!rc && n > (size_t)limit && !(*next = strdup(inst_str(json_array_get(rows, (size_t)limit - 1), "id"))))
+        rc = TJ_ERR_NOMEM;
+    json_decref(rows);
+    if (rc) {
+        tj_buf_release(&b);
+        free(*next);
+        *next = NULL;
+        return rc == TJ_ERR_NOMEM ? nomem(err) : tj_error_set(err, TJ_ERR_INPUT, NULL, "the page is too large");
+    }
+    *len = tj_buf_len(&b);
+    *body = tj_buf_take(&b);
+    return TJ_OK;
 }
 
 tj_status svc_pact_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err)

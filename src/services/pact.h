@@ -62,6 +62,10 @@ tj_status svc_pact_sync(store_db *db, tj_error *err);
  * Malformed criteria: TJ_ERR_INPUT naming the criterion. */
 tj_status svc_pact_list(svc_ctx *ctx, const json_t *filter, const char *after, int limit, json_t **out,
                         char **next, tj_error *err);
+/* The same page as the JSON text {"data": [...]} (v3), spliced from the
+ * stored documents without parsing them: the list endpoint's fast path. */
+tj_status svc_pact_list_text(svc_ctx *ctx, const json_t *filter, const char *after, int limit, char **body,
+                             size_t *len, char **next, tj_error *err);
 /* One ProductFootprint the principal may read; TJ_ERR_NOTFOUND (also for
  * one it may not read), TJ_ERR_INPUT when id is not a UUID. */
 tj_status svc_pact_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err);
