@@ -1557,7 +1557,7 @@ static json_t *supplier_row(const json_t *pf, const char *owner, const char *sou
         add_years(vf, 3, vt);
     char *pids = json_dumps(json_object_get(pf, "productIds"), JSON_COMPACT);
     json_t *pre = json_object_get(pf, "precedingPfIds");
-    char *prec = json_dumps(json_is_array(pre) ? pre : json_array(), JSON_COMPACT | JSON_ENCODE_ANY);
+    char *prec = json_is_array(pre) ? json_dumps(pre, JSON_COMPACT) : strdup("[]");
     char *dqi = json_object_get(pcf, "dqi") ? json_dumps(json_object_get(pcf, "dqi"), JSON_COMPACT) : NULL;
     char *doc = json_dumps(pf, JSON_COMPACT);
     char lid[40];
