@@ -375,7 +375,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rs.retry_after = wait;
         return send_resp(c, cs, method, url, &rs, client, NULL);
     }
-    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    /* (the PACT listener serves no web UI) */
+    int get = !on_pact && (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
     int page = get && http_static_browser_page(c, url);
     if (get && (page || (!cs->route && !cs->path_known))) {
         /* the web UI's files (http/static.h) */
