@@ -9,6 +9,7 @@ pkgs=(
   libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk poppler-utils
   python3-scipy unzip nodejs wrk nginx-light
   chromium
+  libcurl4-gnutls-dev
 )
 # npm: Debian's package, unless the nodejs installed brings its own
 command -v npm >/dev/null || pkgs+=(npm)

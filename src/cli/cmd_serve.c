@@ -10,7 +10,7 @@ static void serve_usage(FILE *out)
 {
     fputs("usage: tanji serve [--listen ADDR:PORT] [--db PATH|postgresql://...] [--tls-cert F --tls-key F]\n"
           "                   [--config FILE] [--set KEY=VALUE]... [--print-routes]\n"
-          "                   [--web-root DIR]\n\n"
+          "                   [--web-root DIR] [--pact-listen ADDR:PORT [--pact-tls-cert F --pact-tls-key F]]\n\n"
           "Runs the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json), /healthz, /metrics and the web UI\n"
           "(at /: open http://127.0.0.1:8080/ in a browser; 浏览器打开 http://127.0.0.1:8080/ 即可使用网页界面) until\n"
           "SIGTERM or SIGINT, then finishes the requests in flight and stops.  The database must be\n"
@@ -58,7 +58,8 @@ int cmd_serve(int argc, char **argv)
     } flags[] = {{"--listen", "listen"},     {"--db", "db"},           {"--tls-cert", "tls_cert"},
                  {"--tls-key", "tls_key"},   {"--rules", "rules_dir"}, {"--access-log", "access_log"},
                  {"--threads", "threads"},   {"--node", "node"},       {"--job-workers", "job_workers"},
-                 {"--web-root", "web_root"}};
+                 {"--web-root", "web_root"},   {"--pact-listen", "pact_listen"}, {"--pact-tls-cert", "pact_tls_cert"},
+                 {"--pact-tls-key", "pact_tls_key"}};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--config")) {
             i++;

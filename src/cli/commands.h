@@ -56,6 +56,7 @@ int cmd_park(int argc, char **argv);
  * without either). */
 char *cli_ledger_key_path(const char *opt, const char *db_url, tj_error *err);
 int cmd_serve(int argc, char **argv);
+int cmd_pact(int argc, char **argv);
 /* tanji admin sub-commands of the server (cmd_admin_server.c): *handled = 1
  * when argv was one of them, then the exit code is returned. */
 int cli_admin_server(int argc, char **argv, int *handled);

@@ -32,6 +32,7 @@ static const command commands[] = {
     {"disclose", cmd_disclose, "publish or withdraw footprints", "碳足迹信息披露与撤回"},
     {"registry", cmd_registry, "public registry: search, compare, ESG section", "公示查询、同类比较、ESG 披露"},
     {"serve", cmd_serve, "run the platform server (JSON API)", "运行平台服务（JSON API）"},
+    {"pact", cmd_pact, "PACT exchange: pull suppliers' footprints, attributes, partners", "PACT 数据交换：拉取供应商碳足迹、属性、合作方"},
     {"factor", cmd_factor, "the factor database: workflow, search, resolve, import", "碳足迹因子库：审核发布、检索、选取、导入导出"},
     {"declare", cmd_declare, "battery footprint declarations (MIIT, EU) and CBAM communication", "电池碳足迹申报（工信部、欧盟）与 CBAM 通报"},
     {"federation", cmd_federation, "federation: identity, trust, signed packages, pulls, recognition", "联邦互认：实例身份、信任、签名数据包、拉取、互认"},

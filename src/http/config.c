@@ -32,6 +32,10 @@ const char *const http_config_keys[][2] = {
     {"max_connections", "simultaneous connections (default 1024)"},
     {"web_root", "directory of the web UI served at / (default: the source tree's web/; empty: no UI)"},
     {"vendor_dir", "node_modules directory of the UI's browser libraries (default: the source tree's node_modules)"},
+    {"pact_listen", "ADDR:PORT of the PACT exchange listener (/3, /2, /auth/token; HTTPS only: needs a certificate)"},
+    {"pact_tls_cert", "PEM certificate of the PACT listener (default: tls_cert)"},
+    {"pact_tls_key", "PEM private key of pact_tls_cert (default: tls_key)"},
+    {"pact_ca_file", "CA bundle trusted when tanji calls partners' PACT hosts (default: the system's)"},
     {NULL, NULL},
 };
 
@@ -61,6 +65,10 @@ void http_config_release(http_config *c)
     free(c->db_url);
     free(c->tls_cert);
     free(c->tls_key);
+    free(c->pact_addr);
+    free(c->pact_tls_cert);
+    free(c->pact_tls_key);
+    free(c->pact_ca_file);
     free(c->rules_dir);
     free(c->access_log);
     free(c->node);
@@ -97,6 +105,30 @@ tj_status http_config_set(http_config *c, const char *key, const char *v, tj_err
 {
     double d = 0;
     tj_status rc;
+    if (!strcmp(key, "pact_listen")) {
+        const char *colon = strrchr(v, ':');
+        if (!colon || colon == v)
+            return tj_error_set(err, TJ_ERR_USAGE, key, "pact_listen is ADDR:PORT, e.g. 0.0.0.0:8443");
+        if ((rc = set_num(key, colon + 1, 0, 65535, &d, err)))
+            return rc;
+        char *addr = strndup(v, (size_t)(colon - v));
+        if (!addr)
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        if (addr[0] == '[' && addr[strlen(addr) - 1] == ']') {
+            memmove(addr, addr + 1, strlen(addr));
+            addr[strlen(addr) - 1] = '\0';
+        }
+        free(c->pact_addr);
+        c->pact_addr = addr;
+        c->pact_port = (int)d;
+        return TJ_OK;
+    }
+    if (!strcmp(key, "pact_tls_cert"))
+        return set_str(&c->pact_tls_cert, v, err);
+    if (!strcmp(key, "pact_tls_key"))
+        return set_str(&c->pact_tls_key, v, err);
+    if (!strcmp(key, "pact_ca_file"))
+        return set_str(&c->pact_ca_file, v, err);
     if (!strcmp(key, "listen")) {
         const char *colon = strrchr(v, ':');
         if (!colon || colon == v)

@@ -116,6 +116,20 @@ H(h_fed_objects);
 H(h_fed_label_verify);
 H(h_fed_recognitions);
 H(h_fed_footprint_recognitions);
+/* pact (h_pact.c) */
+H(h_pact_token);
+H(h_pact_openid);
+H(h_pact3_list);
+H(h_pact3_get);
+H(h_pact3_events);
+H(h_pact2_list);
+H(h_pact2_get);
+H(h_pact2_events);
+H(h_pact_attr);
+H(h_pact_inputs);
+H(h_pact_partner);
+H(h_pact_pull);
+H(h_pact_suppliers);
 #undef H
 
 #endif

@@ -54,6 +54,11 @@ typedef struct http_config {
     double rate;         /* requests per second per client (0: no limit) */
     double burst;        /* bucket size */
     int max_connections;
+    /* PACT exchange (docs/pact.md): its own HTTPS-only listener */
+    char *pact_addr; /* NULL: no PACT listener */
+    int pact_port;
+    char *pact_tls_cert, *pact_tls_key; /* default: tls_cert, tls_key */
+    char *pact_ca_file;                 /* CAs trusted for outgoing PACT calls (default: the system's) */
 } http_config;
 
 void http_config_defaults(http_config *c);
@@ -83,6 +88,7 @@ typedef struct http_req {
     int authed;
     const http_config *cfg;
     const svc_ruleset *rules;
+    int pact; /* the request came to the PACT listener */
 } http_req;
 
 typedef struct http_resp {
@@ -94,6 +100,7 @@ typedef struct http_resp {
     char *attachment_buf;
     int retry_after; /* seconds, 0 = none */
     int cache_public; /* Cache-Control: public, max-age=60 */
+    char *link;       /* Link header value (malloc'ed), or NULL */
 } http_resp;
 
 typedef void (*http_handler)(http_req *rq, http_resp *rs);
@@ -101,7 +108,8 @@ typedef void (*http_handler)(http_req *rq, http_resp *rs);
 enum {
     HTTP_PUBLIC = 0,      /* no principal needed */
     HTTP_AUTH = 1u << 0,  /* an authenticated principal needed */
-    HTTP_UPLOAD = 1u << 1 /* the body may be an upload (max_upload) */
+    HTTP_UPLOAD = 1u << 1, /* the body may be an upload (max_upload) */
+    HTTP_PACT = 1u << 2    /* served on the PACT listener only (and only there) */
 };
 
 typedef struct http_route {

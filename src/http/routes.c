@@ -173,5 +173,20 @@ const http_route http_routes[] = {
     {"GET", "/api/v1/parks/{park}/stats", h_park_stats, HTTP_AUTH, "a park's statistics"},
     {"GET", "/api/v1/supply-chain/{footprint}", h_supply_chain, HTTP_AUTH, "a product's supply chain"},
     {"GET", "/api/v1/statistics", h_statistics, HTTP_AUTH, "regulators' statistics"},
+    /* pact */
+    {"POST", "/auth/token", h_pact_token, HTTP_PACT, "PACT: OAuth2 client credentials (HTTP Basic)"},
+    {"GET", "/.well-known/openid-configuration", h_pact_openid, HTTP_PACT, "PACT: OpenID discovery"},
+    {"GET", "/3/footprints", h_pact3_list, HTTP_PACT | HTTP_AUTH, "PACT v3: ListFootprints"},
+    {"GET", "/3/footprints/{id}", h_pact3_get, HTTP_PACT | HTTP_AUTH, "PACT v3: GetFootprint"},
+    {"POST", "/3/events", h_pact3_events, HTTP_PACT | HTTP_AUTH, "PACT v3: Events"},
+    {"GET", "/2/footprints", h_pact2_list, HTTP_PACT | HTTP_AUTH, "PACT v2.3: ListFootprints"},
+    {"GET", "/2/footprints/{id}", h_pact2_get, HTTP_PACT | HTTP_AUTH, "PACT v2.3: GetFootprint"},
+    {"POST", "/2/events", h_pact2_events, HTTP_PACT | HTTP_AUTH, "PACT v2.3: Events"},
+    {"PUT", "/api/v1/pact/footprints/{id}/attributes", h_pact_attr, HTTP_AUTH, "PACT attributes of a footprint"},
+    {"GET", "/api/v1/pact/footprints/{id}/inputs", h_pact_inputs, HTTP_AUTH,
+     "primary data share and supplier-specific inputs of a footprint"},
+    {"PUT", "/api/v1/pact/partners/{org}", h_pact_partner, HTTP_AUTH, "a partner's PACT events endpoint"},
+    {"POST", "/api/v1/pact/pull", h_pact_pull, HTTP_AUTH, "pull a supplier's PACT footprints"},
+    {"GET", "/api/v1/pact/suppliers", h_pact_suppliers, HTTP_AUTH, "suppliers' footprints pulled"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

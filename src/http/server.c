@@ -21,6 +21,7 @@
 #include "services/auth.h"
 #include "services/ledger_svc.h"
 #include "services/job.h"
+#include "services/pact.h"
 #include "store/job_sql.h"
 
 /* ---- shared state: made before the daemon starts, then read-only or
@@ -316,6 +317,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *cs, const
     if (!r) {
         free(rs->body);
         free(rs->attachment_buf);
+        free(rs->link);
         return MHD_NO;
     }
     size_t bytes = rs->len;
@@ -332,6 +334,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, conn_state *cs, const
     }
     if (rs->status == 401)
         MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"tanji\"");
+    if (rs->link) {
+        MHD_add_response_header(r, "Link", rs->link);
+        free(rs->link);
+        rs->link = NULL;
+    }
     if (rs->disposition) {
         char cd[300];
         snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", rs->disposition);
@@ -394,12 +401,24 @@ static char *media_type(struct MHD_Connection *c)
     return s;
 }
 
+/* The PACT listener's daemon passes this as its cls. */
+static int g_pact_tag;
+
+/* An error response: the API's codes, or on the PACT listener the PACT
+ * codes (BadRequest, AccessDenied, NotFound, InternalError). */
+static void req_error(http_resp *rs, int on_pact, int status, const char *code, const char *msg)
+{
+    if (on_pact)
+        code = status == 403 ? "AccessDenied" : status == 404 ? "NotFound" : status >= 500 ? "InternalError" : "BadRequest";
+    http_error(rs, status, code, msg, NULL);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    (void)cls;
     (void)version;
+    int on_pact = cls == &g_pact_tag;
     conn_state *cs = *con_cls;
     char client[INET6_ADDRSTRLEN + 1];
     if (!cs) {
@@ -411,6 +430,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         cs->start = now_s();
         cs->route = http_route_match(method, url, cs->pbuf, sizeof cs->pbuf, cs->params, &cs->nparams,
                                      &cs->path_known);
+        if (cs->route && !!(cs->route->flags & HTTP_PACT) != on_pact) {
+            /* PACT routes on the PACT listener only, the rest on the main one */
+            cs->route = NULL;
+            cs->path_known = 0;
+        }
         cs->limit = cs->route && (cs->route->flags & HTTP_UPLOAD) ? g_cfg->max_upload : g_cfg->max_body;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl) {
@@ -419,7 +443,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             unsigned long long n = strtoull(cl, &end, 10);
             if (errno || *end || n > cs->limit) {
                 http_resp rs = {0};
-                http_error(&rs, 413, "payload_too_large", "the body is larger than allowed / 请求体过大", NULL);
+                req_error(&rs, on_pact, 413, "payload_too_large", "the body is larger than allowed / 请求体过大");
                 client_addr(c, client, sizeof client);
                 return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
             }
@@ -459,19 +483,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     client_addr(c, client, sizeof client);
     http_resp rs = {0};
     if (cs->too_large) {
-        http_error(&rs, 413, "payload_too_large", "the body is larger than allowed / 请求体过大", NULL);
+        req_error(&rs, on_pact, 413, "payload_too_large", "the body is larger than allowed / 请求体过大");
         return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     }
-    const char *token = bearer(c);
+    /* the PACT listener's public routes (its token endpoint takes HTTP Basic
+     * credentials) look at no bearer token */
+    const char *token = on_pact && cs->route && !(cs->route->flags & HTTP_AUTH) ? NULL : bearer(c);
     /* a client is its token when it sends one, else its address */
     int wait = token && *token ? rate_take("t:", token) : rate_take("a:", client);
     if (wait) {
         atomic_fetch_add(&m_rate_limited, 1);
-        http_error(&rs, 429, "too_many_requests", "too many requests: slow down / 请求过于频繁", NULL);
+        req_error(&rs, on_pact, 429, "too_many_requests", "too many requests: slow down / 请求过于频繁");
         rs.retry_after = wait;
         return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     }
-    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    /* (the PACT listener serves no web UI) */
+    int get = !on_pact && (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
     int page = get && http_static_browser_page(c, url);
     if (get && (page || (!cs->route && !cs->path_known))) {
         /* the web UI's files (http/static.h) */
@@ -490,16 +517,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (!cs->route) {
         if (cs->path_known)
-            http_error(&rs, 405, "method_not_allowed", "this method is not allowed here / 不支持该方法", NULL);
+            req_error(&rs, on_pact, 405, "method_not_allowed", "this method is not allowed here / 不支持该方法");
         else
-            http_error(&rs, 404, "not_found", "no such resource / 资源不存在", NULL);
+            req_error(&rs, on_pact, 404, "not_found", "no such resource / 资源不存在");
         return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     }
     /* a public GET without token or query: maybe answered from the cache
      * (cache.h), without the database */
     const char *cache_key = NULL;
     uint64_t gen = 0;
-    if (!token && !(cs->route->flags & HTTP_AUTH) && !strcmp(method, "GET") &&
+    if (!on_pact && !token && !(cs->route->flags & HTTP_AUTH) && !strcmp(method, "GET") &&
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 0) {
         cache_key = url;
         gen = store_commit_generation();
@@ -514,14 +541,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     tj_error err;
     tj_error_clear(&err);
     http_req rq = {.conn = c, .method = method, .path = url, .nparams = cs->nparams, .body = cs->body,
-                   .body_len = cs->len, .client = client, .cfg = g_cfg, .rules = &g_rules};
+                   .body_len = cs->len, .client = client, .cfg = g_cfg, .rules = &g_rules, .pact = on_pact};
     memcpy(rq.params, cs->params, sizeof rq.params);
     char *ct = media_type(c);
     rq.content_type = ct;
     rq.db = worker_db(&err);
     if (!rq.db) {
         fprintf(stderr, "tanji serve: database: %s\n", err.message);
-        http_error(&rs, 503, "unavailable", "the database is not available / 数据库不可用", NULL);
+        req_error(&rs, on_pact, 503, "unavailable", "the database is not available / 数据库不可用");
         free(ct);
         return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     }
@@ -530,14 +557,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!*token || svc_authenticate(rq.db, token, &rq.ctx, &err)) {
             if (err.code && err.code != TJ_ERR_NOTFOUND)
                 fprintf(stderr, "tanji serve: authentication: %s\n", err.message);
-            http_error(&rs, 401, "unauthorized", "the token is invalid, expired or revoked / 令牌无效、已过期或已撤销",
-                       NULL);
+            req_error(&rs, on_pact, 401, "unauthorized",
+                      "the token is invalid, expired or revoked / 令牌无效、已过期或已撤销");
             free(ct);
             return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
         }
         rq.authed = 1;
     } else if (cs->route->flags & HTTP_AUTH) {
-        http_error(&rs, 401, "unauthorized", "log in first (Authorization: Bearer TOKEN) / 请先登录", NULL);
+        req_error(&rs, on_pact, 401, "unauthorized", "log in first (Authorization: Bearer TOKEN) / 请先登录");
         free(ct);
         return send_resp(c, cs, method, url, &rs, client, NULL, NULL, 0);
     } else {
@@ -546,7 +573,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     cs->route->fn(&rq, &rs);
     if (!rs.status)
-        http_error(&rs, 500, "internal", "internal error / 服务器内部错误", NULL);
+        req_error(&rs, on_pact, 500, "internal", "internal error / 服务器内部错误");
     if (store_in_transaction(rq.db)) {
         /* a handler's service left a transaction open: a bug; undo it */
         fprintf(stderr, "tanji serve: %s %s left a transaction open\n", method, cs->route->pattern);
@@ -580,6 +607,11 @@ void http_jobs_kick(void)
     pthread_mutex_lock(&g_job_mu);
     pthread_cond_broadcast(&g_job_cv);
     pthread_mutex_unlock(&g_job_mu);
+}
+
+void http_jobs_kick_pact(void)
+{
+    http_jobs_kick();
 }
 
 static void *job_worker(void *arg)
@@ -803,6 +835,66 @@ static char *read_pem(const char *path, tj_error *err)
     return buf;
 }
 
+static tj_status make_addr(const char *addr, int port, const char *key, struct sockaddr_storage *ss, int *v6,
+                           tj_error *err)
+{
+    memset(ss, 0, sizeof *ss);
+    *v6 = strchr(addr, ':') != NULL;
+    if (*v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1)
+            return tj_error_set(err, TJ_ERR_USAGE, key, "not an IPv6 address: %.60s", addr);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, addr, &a->sin_addr) != 1)
+            return tj_error_set(err, TJ_ERR_USAGE, key, "not an IPv4 address: %.60s", addr);
+    }
+    return TJ_OK;
+}
+
+/* ---- the PACT outbox (answers to partners' requests) --------------------- */
+static void *pact_outbox_worker(void *arg)
+{
+    (void)arg;
+    store_db *db = NULL;
+    tj_error err;
+    tj_error_clear(&err);
+    for (;;) {
+        pthread_mutex_lock(&g_job_mu);
+        int stop = g_job_stop;
+        pthread_mutex_unlock(&g_job_mu);
+        if (stop)
+            break;
+        int worked = 0;
+        if (!db && store_open(g_cfg->db_url, &db, &err)) {
+            fprintf(stderr, "tanji serve: PACT outbox: %s\n", err.message);
+            db = NULL;
+        }
+        if (db && svc_pact_outbox_run(db, g_cfg->pact_ca_file, &worked, &err)) {
+            fprintf(stderr, "tanji serve: PACT outbox: %s\n", err.message);
+            while (store_in_transaction(db))
+                store_rollback(db);
+            worked = 0;
+        }
+        if (worked)
+            continue;
+        pthread_mutex_lock(&g_job_mu);
+        if (!g_job_stop) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&g_job_cv, &g_job_mu, &ts);
+        }
+        pthread_mutex_unlock(&g_job_mu);
+    }
+    store_close(db);
+    return NULL;
+}
+
 tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
 {
     g_cfg = cfg;
@@ -845,7 +937,8 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
         svc_ruleset_release(&g_rules);
         return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "pthread_key_create failed");
     }
-    char *cert = NULL, *key = NULL;
+    char *cert = NULL, *key = NULL, *pcert = NULL, *pkey = NULL;
+    struct MHD_Daemon *pd = NULL;
     if (cfg->ledger_key && (rc = ledger_key_load(cfg->ledger_key, &g_key, err)))
         goto out;
     if (!!cfg->tls_cert != !!cfg->tls_key) {
@@ -855,6 +948,21 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
     if (cfg->tls_cert && (!(cert = read_pem(cfg->tls_cert, err)) || !(key = read_pem(cfg->tls_key, err)))) {
         rc = err->code;
         goto out;
+    }
+    if (cfg->pact_addr) {
+        /* PACT: HTTPS only (a plain HTTP request to it must not succeed) */
+        const char *pc = cfg->pact_tls_cert ? cfg->pact_tls_cert : cfg->tls_cert;
+        const char *pk = cfg->pact_tls_key ? cfg->pact_tls_key : cfg->tls_key;
+        if (!pc || !pk) {
+            rc = tj_error_set(err, TJ_ERR_USAGE, "pact_listen",
+                              "the PACT listener is HTTPS only: give --pact-tls-cert and --pact-tls-key (or --tls-cert "
+                              "and --tls-key) / PACT 接口仅支持 HTTPS，须提供证书与私钥");
+            goto out;
+        }
+        if (!(pcert = read_pem(pc, err)) || !(pkey = read_pem(pk, err))) {
+            rc = err->code;
+            goto out;
+        }
     }
 
     /* signals: handled by this thread (sigwait); every thread started from
@@ -867,26 +975,11 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    int v6 = strchr(cfg->listen_addr, ':') != NULL;
-    if (v6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)cfg->port);
-        if (inet_pton(AF_INET6, cfg->listen_addr, &a->sin6_addr) != 1) {
-            rc = tj_error_set(err, TJ_ERR_USAGE, "listen", "not an IPv6 address: %.60s", cfg->listen_addr);
-            goto out;
-        }
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)cfg->port);
-        if (inet_pton(AF_INET, cfg->listen_addr, &a->sin_addr) != 1) {
-            rc = tj_error_set(err, TJ_ERR_USAGE, "listen", "not an IPv4 address: %.60s", cfg->listen_addr);
-            goto out;
-        }
-    }
+    struct sockaddr_storage ss, pss;
+    int v6 = 0, pv6 = 0;
+    if ((rc = make_addr(cfg->listen_addr, cfg->port, "listen", &ss, &v6, err)) ||
+        (cfg->pact_addr && (rc = make_addr(cfg->pact_addr, cfg->pact_port, "pact_listen", &pss, &pv6, err))))
+        goto out;
     /* default: one per CPU; more (threads = 2 x CPUs) let a thread waiting
      * for its commit's fsync leave the CPU to another request, so that
      * group commit batches (docs/server.md) */
@@ -913,6 +1006,29 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     int port = di ? di->port : cfg->port;
+    int pport = 0;
+    if (pcert) {
+        unsigned pthreads = threads > 2 ? 2 : threads;
+        pd = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_TLS |
+                (pv6 ? MHD_USE_IPv6 : 0),
+            0, NULL, NULL, on_request, &g_pact_tag, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&pss,
+            MHD_OPTION_THREAD_POOL_SIZE, pthreads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned)cfg->max_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_HTTPS_MEM_CERT, pcert,
+            MHD_OPTION_HTTPS_MEM_KEY, pkey, MHD_OPTION_END);
+        if (!pd) {
+            MHD_stop_daemon(d);
+            rc = tj_error_set(err, TJ_ERR_IO, "pact_listen",
+                              "cannot listen on %s:%d for PACT (in use, not allowed, or the certificate and key do "
+                              "not load)",
+                              cfg->pact_addr, cfg->pact_port);
+            goto out;
+        }
+        const union MHD_DaemonInfo *pdi = MHD_get_daemon_info(pd, MHD_DAEMON_INFO_BIND_PORT);
+        pport = pdi ? pdi->port : cfg->pact_port;
+    }
 
     pthread_t workers[65];
     int nworkers = 0;
@@ -922,10 +1038,15 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
             nworkers++;
     if (cfg->ledger_key && pthread_create(&workers[nworkers], NULL, head_signer, NULL) == 0)
         nworkers++;
+    pthread_t pact_worker;
+    int have_pact_worker = pd && pthread_create(&pact_worker, NULL, pact_outbox_worker, NULL) == 0;
     if (status) {
         fprintf(status, "tanji: listening on %s://%s%s%s:%d (node %s, %u threads, %s)\n", cert ? "https" : "http",
                 v6 ? "[" : "", cfg->listen_addr, v6 ? "]" : "", port, cfg->node, threads,
                 strncmp(cfg->db_url, "postgres", 8) ? "SQLite" : "PostgreSQL");
+        if (pd)
+            fprintf(status, "tanji: PACT API listening on https://%s%s%s:%d\n", pv6 ? "[" : "", cfg->pact_addr,
+                    pv6 ? "]" : "", pport);
         fflush(status);
     }
 
@@ -962,6 +1083,7 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
         fflush(status);
     }
     MHD_socket ls = MHD_quiesce_daemon(d);
+    MHD_socket pls = pd ? MHD_quiesce_daemon(pd) : MHD_INVALID_SOCKET;
     for (int i = 0; i < 3000 && atomic_load(&g_inflight) > 0; i++)
         usleep(10000);
     pthread_mutex_lock(&g_job_mu);
@@ -970,11 +1092,17 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
     pthread_mutex_unlock(&g_job_mu);
     for (int i = 0; i < nworkers; i++)
         pthread_join(workers[i], NULL);
+    if (have_pact_worker)
+        pthread_join(pact_worker, NULL);
     MHD_stop_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
     http_cache_clear();
     log_flush();
+    if (pd)
+        MHD_stop_daemon(pd);
+    if (pls != MHD_INVALID_SOCKET)
+        close(pls);
     if (status) {
         fprintf(status, "tanji: stopped\n");
         fflush(status);
@@ -987,6 +1115,11 @@ out:
     }
     free(cert);
     log_flush();
+    if (pkey) {
+        sodium_memzero(pkey, strlen(pkey));
+        free(pkey);
+    }
+    free(pcert);
     if (g_log && g_log != stdout)
         fclose(g_log);
     g_log = NULL;

@@ -19,6 +19,8 @@ tj_status http_serve(http_config *cfg, FILE *status, tj_error *err);
 
 /* Wake the job workers (a job was submitted). */
 void http_jobs_kick(void);
+/* Wake the PACT outbox (an answer was queued). */
+void http_jobs_kick_pact(void);
 
 /* /healthz and /metrics. */
 void http_h_healthz(http_req *rq, http_resp *rs);

@@ -9,6 +9,7 @@
 
 #include "services/factors.h"
 #include "services/federation.h"
+#include "services/pact.h"
 #include "services/regions.h"
 #include "tanji/buf.h"
 
@@ -140,6 +141,12 @@ tj_status svc_model_factor_resolver(void *ctx, const char *ref_json, const char 
             free(id);
             svc_factor_release(&f);
         }
+    } else if (json_is_object(ref) && json_object_get(ref, "supplier")) {
+        /* a supplier's footprint pulled over PACT (services/pact.h) */
+        const char *pf = json_string_value(json_object_get(ref, "supplier"));
+        st = json_object_size(ref) != 1 || !pf
+                 ? tj_error_set(err, TJ_ERR_INPUT, "factor", "a supplier factor is {\"supplier\": \"PACT-FOOTPRINT-ID\"}")
+                 : svc_pact_supplier_factor(sctx, pf, out, err);
     } else if (json_is_object(ref)) {
         const char *query = json_string_value(json_object_get(ref, "query"));
         const char *r = json_string_value(json_object_get(ref, "region"));

@@ -8,6 +8,7 @@
 #include "store/migrations_publication.h"
 #include "store/migrations_declare.h"
 #include "store/federation_sql.h"
+#include "store/migrations_pact.h"
 #include "store/store_internal.h"
 
 #include <stdio.h>
@@ -804,6 +805,7 @@ const store_migration store_migrations[] = {
     {14, "certification, labels, grading, disclosure", institutions_sqlite, institutions_postgres},
     {15, "publication is public disclosure", publication_disclosure_sqlite, publication_disclosure_postgres},
     {16, "failed-login counters shared by nodes", login_limit_sqlite, login_limit_postgres},
+    {17, "PACT exchange", pact_sqlite, pact_postgres},
     {18, "saved declarations (battery, CBAM)", declare_sqlite, declare_postgres},
     {19, "application scenarios: procurement, finance, carbon inclusion, parks", apps_sqlite, apps_postgres},
     {20, "federation: peers, imported entries and objects, recognition", federation_sqlite, federation_postgres},
