@@ -1,4 +1,5 @@
 /* store applications: procurement, finance, 碳普惠, parks; see apps_sql.h. */
+#include "store/json_rows.h"
 #include "store/apps_sql.h"
 
 #include <stdlib.h>
@@ -9,120 +10,21 @@ static tj_status nomem(tj_error *err)
     return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
 }
 
-static void bind_json(store_stmt *st, int i, const json_t *v)
-{
-    if (json_is_string(v))
-        store_bind_text(st, i, json_string_value(v));
-    else if (json_is_integer(v))
-        store_bind_int64(st, i, (int64_t)json_integer_value(v));
-    else if (json_is_real(v))
-        store_bind_double(st, i, json_real_value(v));
-    else if (json_is_boolean(v))
-        store_bind_int64(st, i, json_is_true(v));
-    else
-        store_bind_null(st, i);
-}
-
-static tj_status prep(store_db *db, const char *sql, json_t *binds, store_stmt **st, tj_error *err)
-{
-    tj_status rc = binds ? store_prepare_cached(db, sql, st, err) : nomem(err);
-    if (rc == TJ_OK) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(binds, i, v) bind_json(*st, (int)i + 1, v);
-    }
-    json_decref(binds);
-    return rc;
-}
-
-static json_t *read_row(store_stmt *st, const char *spec)
-{
-    json_t *o = json_object();
-    const char *p = spec;
-    int col = 0;
-    while (o && *p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        char type = *p++;
-        const char *e = strchr(p, ' ');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        json_t *v;
-        if (store_col_is_null(st, col))
-            v = json_null();
-        else if (type == 'i')
-            v = json_integer((json_int_t)store_col_int64(st, col));
-        else if (type == 'd')
-            v = json_real(store_col_double(st, col));
-        else
-            v = json_string(store_col_text(st, col));
-        if (!v || json_object_setn_new(o, p, n, v)) {
-            json_decref(o);
-            return NULL;
-        }
-        col++;
-        p += n;
-    }
-    return o;
-}
-
 tj_status apps_rows(store_db *db, const char *sql, const char *spec, json_t *binds, json_t **out,
                     tj_error *err)
 {
-    *out = NULL;
-    store_stmt *st = NULL;
-    tj_status rc = prep(db, sql, binds, &st, err);
-    if (rc)
-        return rc;
-    json_t *a = json_array();
-    int r = 0;
-    while (a && (r = store_step(st, err)) == 1) {
-        json_t *o = read_row(st, spec);
-        if (!o || json_array_append_new(a, o)) {
-            r = nomem(err);
-            break;
-        }
-    }
-    store_finalize(st);
-    if (!a)
-        return nomem(err);
-    if (r < 0) {
-        json_decref(a);
-        return (tj_status)r;
-    }
-    *out = a;
-    return TJ_OK;
+    return store_json_rows(db, sql, spec, binds, 1, out, err);
 }
 
 tj_status apps_one(store_db *db, const char *sql, const char *spec, json_t *binds, const char *what,
                    const char *key, json_t **out, tj_error *err)
 {
-    json_t *a = NULL;
-    tj_status rc = apps_rows(db, sql, spec, binds, &a, err);
-    if (rc)
-        return rc;
-    if (json_array_size(a) == 0) {
-        json_decref(a);
-        *out = NULL;
-        return tj_error_set(err, TJ_ERR_NOTFOUND, NULL, "no %s \"%s\" / 不存在", what, key ? key : "");
-    }
-    *out = json_incref(json_array_get(a, 0));
-    json_decref(a);
-    return TJ_OK;
+    return store_json_one(db, sql, spec, binds, what, key, out, err);
 }
 
 tj_status apps_exec(store_db *db, const char *sql, json_t *binds, int64_t *changes, tj_error *err)
 {
-    store_stmt *st = NULL;
-    tj_status rc = prep(db, sql, binds, &st, err);
-    if (rc)
-        return rc;
-    int r = store_step(st, err);
-    if (changes)
-        *changes = r < 0 ? 0 : store_changes(st);
-    store_finalize(st);
-    return r < 0 ? (tj_status)r : TJ_OK;
+    return store_json_exec(db, sql, binds, 1, changes, err);
 }
 
 static int64_t first_int(const json_t *rows, const char *key)
@@ -470,7 +372,7 @@ tj_status store_inc_purchase_insert(store_db *db, const json_t *r, int *inserted
     if (rc)
         return rc;
     for (int i = 0; i < 10; i++)
-        bind_json(st, i + 1, json_object_get(r, cols[i]));
+        store_json_bind(st, i + 1, json_object_get(r, cols[i]));
     int64_t n = 0;
     rc = step_once(st, &n, err);
     *inserted = !rc && n > 0;

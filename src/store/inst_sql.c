@@ -1,142 +1,15 @@
 /* store institutions: certification, labels, grading, disclosure; see inst_sql.h. */
 #include "store/inst_sql.h"
+#include "store/json_rows.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers: rows as JSON ------------------------------------------------
- * A column spec is a space-separated list of names, each prefixed by its
- * type: t text, i integer, d real ("tnumber ivalue ..."); the SELECT lists
- * the columns in that order. */
+/* ---- helpers: rows as JSON (store/json_rows.h) ---------------------------- */
 
 static tj_status nomem(tj_error *err)
 {
     return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
-static void bind_json(store_stmt *st, int i, const json_t *v)
-{
-    if (json_is_string(v))
-        store_bind_text(st, i, json_string_value(v));
-    else if (json_is_integer(v))
-        store_bind_int64(st, i, (int64_t)json_integer_value(v));
-    else if (json_is_real(v))
-        store_bind_double(st, i, json_real_value(v));
-    else if (json_is_boolean(v))
-        store_bind_int64(st, i, json_is_true(v));
-    else
-        store_bind_null(st, i);
-}
-
-/* binds: a JSON array, consumed. */
-static tj_status prep(store_db *db, const char *sql, json_t *binds, int cached, store_stmt **st,
-                      tj_error *err)
-{
-    tj_status rc = binds ? (cached ? store_prepare_cached(db, sql, st, err) : store_prepare(db, sql, st, err))
-                         : nomem(err);
-    if (rc == TJ_OK) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(binds, i, v) bind_json(*st, (int)i + 1, v);
-    }
-    json_decref(binds);
-    return rc;
-}
-
-static json_t *read_row(store_stmt *st, const char *spec)
-{
-    json_t *o = json_object();
-    const char *p = spec;
-    int col = 0;
-    while (o && *p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        char type = *p++;
-        const char *e = strchr(p, ' ');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char name[64];
-        if (n >= sizeof name)
-            n = sizeof name - 1; /* names are ours, never input */
-        memcpy(name, p, n);
-        name[n] = '\0';
-        json_t *v;
-        if (store_col_is_null(st, col))
-            v = json_null();
-        else if (type == 'i')
-            v = json_integer((json_int_t)store_col_int64(st, col));
-        else if (type == 'd')
-            v = json_real(store_col_double(st, col));
-        else
-            v = json_string(store_col_text(st, col));
-        if (!v || json_object_set_new(o, name, v)) {
-            json_decref(o);
-            return NULL;
-        }
-        col++;
-        p += n;
-    }
-    return o;
-}
-
-static tj_status q_rows(store_db *db, const char *sql, const char *spec, json_t *binds, int cached,
-                        json_t **out, tj_error *err)
-{
-    *out = NULL;
-    store_stmt *st = NULL;
-    tj_status rc = prep(db, sql, binds, cached, &st, err);
-    if (rc)
-        return rc;
-    json_t *a = json_array();
-    int r;
-    while (a && (r = store_step(st, err)) == 1) {
-        json_t *o = read_row(st, spec);
-        if (!o || json_array_append_new(a, o)) {
-            r = nomem(err);
-            break;
-        }
-    }
-    store_finalize(st);
-    if (!a)
-        return nomem(err);
-    if (r < 0) {
-        json_decref(a);
-        return (tj_status)r;
-    }
-    *out = a;
-    return TJ_OK;
-}
-
-/* One row; TJ_ERR_NOTFOUND "no WHAT \"key\"" when none. */
-static tj_status q_one(store_db *db, const char *sql, const char *spec, json_t *binds, const char *what,
-                       const char *key, json_t **out, tj_error *err)
-{
-    json_t *a = NULL;
-    tj_status rc = q_rows(db, sql, spec, binds, 1, &a, err);
-    if (rc)
-        return rc;
-    if (json_array_size(a) == 0) {
-        json_decref(a);
-        *out = NULL;
-        return tj_error_set(err, TJ_ERR_NOTFOUND, NULL, "no %s \"%s\" / 不存在", what, key);
-    }
-    *out = json_incref(json_array_get(a, 0));
-    json_decref(a);
-    return TJ_OK;
-}
-
-static tj_status q_exec(store_db *db, const char *sql, json_t *binds, int64_t *changes, tj_error *err)
-{
-    store_stmt *st = NULL;
-    tj_status rc = prep(db, sql, binds, 0, &st, err);
-    if (rc)
-        return rc;
-    int r = store_step(st, err);
-    if (changes)
-        *changes = store_changes(st);
-    store_finalize(st);
-    return r < 0 ? (tj_status)r : TJ_OK;
 }
 
 /* INSERT INTO table (cols) VALUES (?, ...), bound from row by column name;
@@ -171,7 +44,7 @@ static tj_status insert_obj(store_db *db, const char *table, const char *spec, c
     }
     snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES (%s)%s", table, names, marks,
              conflict ? conflict : "");
-    return q_exec(db, sql, binds, NULL, err);
+    return store_json_exec(db, sql, binds, 0, NULL, err);
 }
 
 #define S(x) json_string(x)
@@ -191,32 +64,33 @@ tj_status store_cert_body_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_cert_body_get(store_db *db, const char *org_id, json_t **out, tj_error *err)
 {
-    return q_one(db, BODY_SEL " WHERE b.org_id = ?", BODY_GET_SPEC, json_pack("[s]", org_id),
-                 "certification body / 认证机构", org_id, out, err);
+    return store_json_one(db, BODY_SEL " WHERE b.org_id = ?", BODY_GET_SPEC, json_pack("[s]", org_id),
+                          "certification body / 认证机构", org_id, out, err);
 }
 
 tj_status store_cert_body_list(store_db *db, json_t **out, tj_error *err)
 {
-    return q_rows(db, BODY_SEL " ORDER BY o.name", BODY_GET_SPEC, json_array(), 0, out, err);
+    return store_json_rows(db, BODY_SEL " ORDER BY o.name", BODY_GET_SPEC, json_array(), 0, out, err);
 }
 
 tj_status store_cert_body_set_status(store_db *db, const char *org_id, const char *status, tj_error *err)
 {
-    return q_exec(db, "UPDATE cert_body SET status = ? WHERE org_id = ?", json_pack("[ss]", status, org_id),
-                  NULL, err);
+    return store_json_exec(db, "UPDATE cert_body SET status = ? WHERE org_id = ?",
+                           json_pack("[ss]", status, org_id), 0, NULL, err);
 }
 
 tj_status store_cert_scope_set(store_db *db, const char *org_id, const json_t *categories, tj_error *err)
 {
-    tj_status rc = q_exec(db, "DELETE FROM cert_scope WHERE org_id = ?", json_pack("[s]", org_id), NULL, err);
+    tj_status rc = store_json_exec(db, "DELETE FROM cert_scope WHERE org_id = ?", json_pack("[s]", org_id), 0,
+                                   NULL, err);
     size_t i;
     json_t *c;
     json_array_foreach(categories, i, c)
     {
         if (rc)
             break;
-        rc = q_exec(db, "INSERT INTO cert_scope (org_id, category) VALUES (?, ?)",
-                    json_pack("[sO]", org_id, c), NULL, err);
+        rc = store_json_exec(db, "INSERT INTO cert_scope (org_id, category) VALUES (?, ?)",
+                             json_pack("[sO]", org_id, c), 0, NULL, err);
     }
     return rc;
 }
@@ -224,8 +98,8 @@ tj_status store_cert_scope_set(store_db *db, const char *org_id, const json_t *c
 tj_status store_cert_scope_list(store_db *db, const char *org_id, json_t **out, tj_error *err)
 {
     json_t *rows = NULL;
-    tj_status rc = q_rows(db, "SELECT category FROM cert_scope WHERE org_id = ? ORDER BY category",
-                          "tcategory", json_pack("[s]", org_id), 1, &rows, err);
+    tj_status rc = store_json_rows(db, "SELECT category FROM cert_scope WHERE org_id = ? ORDER BY category",
+                                   "tcategory", json_pack("[s]", org_id), 1, &rows, err);
     if (rc)
         return rc;
     *out = json_array();
@@ -248,26 +122,26 @@ tj_status store_cert_key_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_cert_key_get(store_db *db, const char *key_id, json_t **out, tj_error *err)
 {
-    return q_one(db, KEY_SEL " WHERE key_id = ?", KEY_SPEC, json_pack("[s]", key_id), "key / 密钥", key_id,
-                 out, err);
+    return store_json_one(db, KEY_SEL " WHERE key_id = ?", KEY_SPEC, json_pack("[s]", key_id), "key / 密钥",
+                          key_id, out, err);
 }
 
 tj_status store_cert_key_list(store_db *db, const char *org_id, json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  KEY_SEL " WHERE CAST(? AS TEXT) IS NULL OR org_id = ? ORDER BY org_id, added_at, key_id",
-                  KEY_SPEC, json_pack("[s?s?]", org_id, org_id), 0, out, err);
+    return store_json_rows(
+        db, KEY_SEL " WHERE CAST(? AS TEXT) IS NULL OR org_id = ? ORDER BY org_id, added_at, key_id",
+        KEY_SPEC, json_pack("[s?s?]", org_id, org_id), 0, out, err);
 }
 
 tj_status store_cert_key_set_status(store_db *db, const char *key_id, const char *status, const char *at,
                                     const char *reason, tj_error *err)
 {
     if (!strcmp(status, "retired"))
-        return q_exec(db, "UPDATE cert_key SET status = 'retired', retired_at = ? WHERE key_id = ?",
-                      json_pack("[ss]", at, key_id), NULL, err);
-    return q_exec(
+        return store_json_exec(db, "UPDATE cert_key SET status = 'retired', retired_at = ? WHERE key_id = ?",
+                               json_pack("[ss]", at, key_id), 0, NULL, err);
+    return store_json_exec(
         db, "UPDATE cert_key SET status = 'revoked', revoked_at = ?, revoke_reason = ? WHERE key_id = ?",
-        json_pack("[ss?s]", at, reason, key_id), NULL, err);
+        json_pack("[ss?s]", at, reason, key_id), 0, NULL, err);
 }
 
 /* ---- catalogue ------------------------------------------------------------- */
@@ -292,13 +166,13 @@ tj_status store_cert_catalogue_put(store_db *db, const json_t *row, tj_error *er
 
 tj_status store_cert_catalogue_get(store_db *db, const char *category, json_t **out, tj_error *err)
 {
-    return q_one(db, CAT_SEL " WHERE category = ?", CAT_SPEC, json_pack("[s]", category),
-                 "catalogue entry / 认证目录条目", category, out, err);
+    return store_json_one(db, CAT_SEL " WHERE category = ?", CAT_SPEC, json_pack("[s]", category),
+                          "catalogue entry / 认证目录条目", category, out, err);
 }
 
 tj_status store_cert_catalogue_list(store_db *db, json_t **out, tj_error *err)
 {
-    return q_rows(db, CAT_SEL " ORDER BY category", CAT_SPEC, json_array(), 0, out, err);
+    return store_json_rows(db, CAT_SEL " ORDER BY category", CAT_SPEC, json_array(), 0, out, err);
 }
 
 /* ---- dishonest-entity list -------------------------------------------------- */
@@ -319,25 +193,26 @@ tj_status store_dishonest_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_dishonest_get(store_db *db, const char *id, json_t **out, tj_error *err)
 {
-    return q_one(db, DIS_SEL " WHERE d.id = ?", DIS_SPEC " torg_name", json_pack("[s]", id),
-                 "dishonest-list entry / 失信名单条目", id, out, err);
+    return store_json_one(db, DIS_SEL " WHERE d.id = ?", DIS_SPEC " torg_name", json_pack("[s]", id),
+                          "dishonest-list entry / 失信名单条目", id, out, err);
 }
 
 tj_status store_dishonest_list(store_db *db, const char *at, json_t **out, tj_error *err)
 {
     if (!at)
-        return q_rows(db, DIS_SEL " ORDER BY d.listed_from, d.id", DIS_SPEC " torg_name", json_array(), 0,
-                      out, err);
-    return q_rows(db, DIS_SEL " WHERE " IN_FORCE " ORDER BY d.listed_from, d.id", DIS_SPEC " torg_name",
-                  json_pack("[ss]", at, at), 0, out, err);
+        return store_json_rows(db, DIS_SEL " ORDER BY d.listed_from, d.id", DIS_SPEC " torg_name",
+                               json_array(), 0, out, err);
+    return store_json_rows(db, DIS_SEL " WHERE " IN_FORCE " ORDER BY d.listed_from, d.id",
+                           DIS_SPEC " torg_name", json_pack("[ss]", at, at), 0, out, err);
 }
 
 tj_status store_dishonest_in_force(store_db *db, const char *org_id, const char *at, int *listed,
                                    tj_error *err)
 {
     json_t *rows = NULL;
-    tj_status rc = q_rows(db, "SELECT COUNT(*) FROM dishonest_entity d WHERE d.org_id = ? AND " IN_FORCE,
-                          "in", json_pack("[sss]", org_id, at, at), 1, &rows, err);
+    tj_status rc =
+        store_json_rows(db, "SELECT COUNT(*) FROM dishonest_entity d WHERE d.org_id = ? AND " IN_FORCE, "in",
+                        json_pack("[sss]", org_id, at, at), 1, &rows, err);
     if (rc)
         return rc;
     *listed = json_integer_value(json_object_get(json_array_get(rows, 0), "n")) > 0;
@@ -348,8 +223,8 @@ tj_status store_dishonest_in_force(store_db *db, const char *org_id, const char 
 tj_status store_dishonest_remove(store_db *db, const char *id, const char *at, const char *reason,
                                  tj_error *err)
 {
-    return q_exec(db, "UPDATE dishonest_entity SET removed_at = ?, removed_reason = ? WHERE id = ?",
-                  json_pack("[sss]", at, reason, id), NULL, err);
+    return store_json_exec(db, "UPDATE dishonest_entity SET removed_at = ?, removed_reason = ? WHERE id = ?",
+                           json_pack("[sss]", at, reason, id), 0, NULL, err);
 }
 
 /* ---- applications ------------------------------------------------------------ */
@@ -368,34 +243,35 @@ tj_status store_cert_app_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_cert_app_get(store_db *db, const char *id, json_t **out, tj_error *err)
 {
-    return q_one(db, APP_SEL " WHERE id = ?", APP_SPEC, json_pack("[s]", id), "application / 认证申请", id,
-                 out, err);
+    return store_json_one(db, APP_SEL " WHERE id = ?", APP_SPEC, json_pack("[s]", id),
+                          "application / 认证申请", id, out, err);
 }
 
 tj_status store_cert_app_list(store_db *db, const char *org, int limit, int offset, json_t **out,
                               tj_error *err)
 {
-    return q_rows(db,
-                  APP_SEL " WHERE CAST(? AS TEXT) IS NULL OR applicant_org = ? OR body_org = ? "
-                          "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-                  APP_SPEC, json_pack("[s?s?s?ii]", org, org, org, limit, offset), 0, out, err);
+    return store_json_rows(db,
+                           APP_SEL " WHERE CAST(? AS TEXT) IS NULL OR applicant_org = ? OR body_org = ? "
+                                   "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                           APP_SPEC, json_pack("[s?s?s?ii]", org, org, org, limit, offset), 0, out, err);
 }
 
 tj_status store_cert_app_each(store_db *db, const char *after, int limit, json_t **out, tj_error *err)
 {
-    return q_rows(db, APP_SEL " WHERE id > ? ORDER BY id LIMIT ?", APP_SPEC, json_pack("[si]", after, limit),
-                  1, out, err);
+    return store_json_rows(db, APP_SEL " WHERE id > ? ORDER BY id LIMIT ?", APP_SPEC,
+                           json_pack("[si]", after, limit), 1, out, err);
 }
 
 tj_status store_cert_app_update(store_db *db, const json_t *row, tj_error *err)
 {
-    return q_exec(db,
-                  "UPDATE cert_application SET status = ?, due_at = ?, footprint_id = ?, label_number = ?, "
-                  "updated_at = ? WHERE id = ?",
-                  json_pack("[OOOOOO]", json_object_get(row, "status"), json_object_get(row, "due_at"),
-                            json_object_get(row, "footprint_id"), json_object_get(row, "label_number"),
-                            json_object_get(row, "updated_at"), json_object_get(row, "id")),
-                  NULL, err);
+    return store_json_exec(
+        db,
+        "UPDATE cert_application SET status = ?, due_at = ?, footprint_id = ?, label_number = ?, "
+        "updated_at = ? WHERE id = ?",
+        json_pack("[OOOOOO]", json_object_get(row, "status"), json_object_get(row, "due_at"),
+                  json_object_get(row, "footprint_id"), json_object_get(row, "label_number"),
+                  json_object_get(row, "updated_at"), json_object_get(row, "id")),
+        0, NULL, err);
 }
 
 #define STEP_SPEC                                                                                            \
@@ -408,7 +284,7 @@ tj_status store_cert_step_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_cert_step_list(store_db *db, const char *app_id, json_t **out, tj_error *err)
 {
-    return q_rows(
+    return store_json_rows(
         db,
         "SELECT application_id, seq, action, from_state, to_state, actor, org, at, comment, due_at, "
         "footprint_id FROM cert_step WHERE application_id = ? ORDER BY seq",
@@ -418,17 +294,18 @@ tj_status store_cert_step_list(store_db *db, const char *app_id, json_t **out, t
 tj_status store_cert_doc_put(store_db *db, const char *sha256, const char *media_type, int64_t size,
                              const char *content_b64, tj_error *err)
 {
-    return q_exec(db,
-                  "INSERT INTO cert_document (sha256, media_type, size, content) VALUES (?, ?, ?, ?) "
-                  "ON CONFLICT (sha256) DO NOTHING",
-                  json_pack("[ssIs]", sha256, media_type, (json_int_t)size, content_b64), NULL, err);
+    return store_json_exec(
+        db,
+        "INSERT INTO cert_document (sha256, media_type, size, content) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (sha256) DO NOTHING",
+        json_pack("[ssIs]", sha256, media_type, (json_int_t)size, content_b64), 0, NULL, err);
 }
 
 tj_status store_cert_doc_get(store_db *db, const char *sha256, json_t **out, tj_error *err)
 {
-    return q_one(db, "SELECT sha256, media_type, size, content FROM cert_document WHERE sha256 = ?",
-                 "tsha256 tmedia_type isize tcontent", json_pack("[s]", sha256), "document / 文件", sha256,
-                 out, err);
+    return store_json_one(db, "SELECT sha256, media_type, size, content FROM cert_document WHERE sha256 = ?",
+                          "tsha256 tmedia_type isize tcontent", json_pack("[s]", sha256), "document / 文件",
+                          sha256, out, err);
 }
 
 #define EVI_SPEC "tapplication_id tsha256 tname tstate tadded_by torg tadded_at"
@@ -440,11 +317,12 @@ tj_status store_cert_evidence_insert(store_db *db, const json_t *row, tj_error *
 
 tj_status store_cert_evidence_list(store_db *db, const char *app_id, json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  "SELECT e.application_id, e.sha256, e.name, e.state, e.added_by, e.org, e.added_at, "
-                  "d.media_type, d.size FROM cert_evidence e JOIN cert_document d ON d.sha256 = e.sha256 "
-                  "WHERE e.application_id = ? ORDER BY e.added_at, e.sha256",
-                  EVI_SPEC " tmedia_type isize", json_pack("[s]", app_id), 1, out, err);
+    return store_json_rows(
+        db,
+        "SELECT e.application_id, e.sha256, e.name, e.state, e.added_by, e.org, e.added_at, "
+        "d.media_type, d.size FROM cert_evidence e JOIN cert_document d ON d.sha256 = e.sha256 "
+        "WHERE e.application_id = ? ORDER BY e.added_at, e.sha256",
+        EVI_SPEC " tmedia_type isize", json_pack("[s]", app_id), 1, out, err);
 }
 
 /* ---- labels ------------------------------------------------------------------- */
@@ -452,10 +330,11 @@ tj_status store_cert_evidence_list(store_db *db, const char *app_id, json_t **ou
 tj_status store_label_seq_next(store_db *db, const char *prefix, int64_t *out, tj_error *err)
 {
     json_t *rows = NULL;
-    tj_status rc = q_rows(db,
-                          "INSERT INTO label_seq (prefix, last) VALUES (?, 1) ON CONFLICT (prefix) DO UPDATE "
-                          "SET last = label_seq.last + 1 RETURNING last",
-                          "ilast", json_pack("[s]", prefix), 0, &rows, err);
+    tj_status rc =
+        store_json_rows(db,
+                        "INSERT INTO label_seq (prefix, last) VALUES (?, 1) ON CONFLICT (prefix) DO UPDATE "
+                        "SET last = label_seq.last + 1 RETURNING last",
+                        "ilast", json_pack("[s]", prefix), 0, &rows, err);
     if (rc)
         return rc;
     *out = json_integer_value(json_object_get(json_array_get(rows, 0), "last"));
@@ -482,7 +361,7 @@ tj_status store_label_insert(store_db *db, const json_t *row, tj_error *err)
 
 tj_status store_label_get(store_db *db, const char *number, int with_doc, json_t **out, tj_error *err)
 {
-    return q_one(
+    return store_json_one(
         db,
         with_doc ? "SELECT " LABEL_COLS ", h.name, b.name, l.document" LABEL_JOIN " WHERE l.number = ?"
                  : "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE l.number = ?",
@@ -493,22 +372,23 @@ tj_status store_label_get(store_db *db, const char *number, int with_doc, json_t
 tj_status store_label_set_status(store_db *db, const char *number, const char *status, const char *reason,
                                  const char *at, tj_error *err)
 {
-    return q_exec(db, "UPDATE label SET status = ?, status_reason = ?, updated_at = ? WHERE number = ?",
-                  json_pack("[ss?ss]", status, reason, at, number), NULL, err);
+    return store_json_exec(db,
+                           "UPDATE label SET status = ?, status_reason = ?, updated_at = ? WHERE number = ?",
+                           json_pack("[ss?ss]", status, reason, at, number), 0, NULL, err);
 }
 
 tj_status store_label_set_grade(store_db *db, const char *number, const json_t *grade, const json_t *version,
                                 const char *at, tj_error *err)
 {
-    return q_exec(
+    return store_json_exec(
         db, "UPDATE label SET grade = ?, grade_version = ?, updated_at = ? WHERE number = ?",
-        json_pack("[OOss]", grade ? grade : json_null(), version ? version : json_null(), at, number), NULL,
-        err);
+        json_pack("[OOss]", grade ? grade : json_null(), version ? version : json_null(), at, number), 0,
+        NULL, err);
 }
 
 tj_status store_label_expiring(store_db *db, const char *at, int limit, json_t **out, tj_error *err)
 {
-    return q_rows(
+    return store_json_rows(
         db,
         "SELECT number, status FROM label WHERE status IN ('valid', 'suspended') AND valid_until <= ? "
         "ORDER BY valid_until, number LIMIT ?",
@@ -517,11 +397,11 @@ tj_status store_label_expiring(store_db *db, const char *at, int limit, json_t *
 
 tj_status store_label_each(store_db *db, const char *after, int limit, json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  "SELECT " LABEL_COLS ", h.name, b.name, l.document" LABEL_JOIN
-                  " WHERE l.number > ? ORDER BY l.number LIMIT ?",
-                  LABEL_SPEC " tholder_name tbody_name tdocument", json_pack("[si]", after, limit), 1, out,
-                  err);
+    return store_json_rows(db,
+                           "SELECT " LABEL_COLS ", h.name, b.name, l.document" LABEL_JOIN
+                           " WHERE l.number > ? ORDER BY l.number LIMIT ?",
+                           LABEL_SPEC " tholder_name tbody_name tdocument", json_pack("[si]", after, limit),
+                           1, out, err);
 }
 
 tj_status store_label_search(store_db *db, const json_t *f, int limit, int offset, json_t **out,
@@ -580,35 +460,36 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
     json_array_append_new(binds, json_integer(offset));
     free(plike);
     free(clike);
-    return q_rows(db, sql, LABEL_SPEC " tholder_name tbody_name", binds, 0, out, err);
+    return store_json_rows(db, sql, LABEL_SPEC " tholder_name tbody_name", binds, 0, out, err);
 }
 
 tj_status store_label_values(store_db *db, const char *category, int valid_only, json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  valid_only
-                      ? "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
-                        "AND status = 'valid' ORDER BY value, number"
-                      : "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
-                        "ORDER BY value, number",
-                  "tnumber dvalue igrade tregion iyear tholder_org", json_pack("[s]", category), 0, out, err);
+    return store_json_rows(
+        db,
+        valid_only ? "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
+                     "AND status = 'valid' ORDER BY value, number"
+                   : "SELECT number, value, grade, region, year, holder_org FROM label WHERE category = ? "
+                     "ORDER BY value, number",
+        "tnumber dvalue igrade tregion iyear tholder_org", json_pack("[s]", category), 0, out, err);
 }
 
 tj_status store_label_stat_rows(store_db *db, const json_t *f, json_t **out, tj_error *err)
 {
     json_t *cat = json_object_get(f, "category"), *reg = json_object_get(f, "region"),
            *year = json_object_get(f, "year");
-    return q_rows(db,
-                  "SELECT category, region, year, value, grade FROM label WHERE status = 'valid'"
-                  " AND (CAST(? AS TEXT) IS NULL OR category = ?) AND (CAST(? AS TEXT) IS NULL OR region = ?)"
-                  " AND (CAST(? AS BIGINT) IS NULL OR year = ?) ORDER BY category, region, year, value",
-                  "tcategory tregion iyear dvalue igrade",
-                  json_pack("[O?O?O?O?O?O?]", cat, cat, reg, reg, year, year), 0, out, err);
+    return store_json_rows(
+        db,
+        "SELECT category, region, year, value, grade FROM label WHERE status = 'valid'"
+        " AND (CAST(? AS TEXT) IS NULL OR category = ?) AND (CAST(? AS TEXT) IS NULL OR region = ?)"
+        " AND (CAST(? AS BIGINT) IS NULL OR year = ?) ORDER BY category, region, year, value",
+        "tcategory tregion iyear dvalue igrade", json_pack("[O?O?O?O?O?O?]", cat, cat, reg, reg, year, year),
+        0, out, err);
 }
 
 tj_status store_label_holder_list(store_db *db, const char *holder_org, json_t **out, tj_error *err)
 {
-    return q_rows(
+    return store_json_rows(
         db, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE l.holder_org = ? ORDER BY l.number",
         LABEL_SPEC " tholder_name tbody_name", json_pack("[s]", holder_org), 0, out, err);
 }
@@ -624,23 +505,25 @@ tj_status store_label_surv_insert(store_db *db, const json_t *row, tj_error *err
 
 tj_status store_label_surv_list(store_db *db, const char *number, json_t **out, tj_error *err)
 {
-    return q_rows(db, SURV_SEL " WHERE number = ? ORDER BY seq", SURV_SPEC, json_pack("[s]", number), 1, out,
-                  err);
+    return store_json_rows(db, SURV_SEL " WHERE number = ? ORDER BY seq", SURV_SPEC, json_pack("[s]", number),
+                           1, out, err);
 }
 
 tj_status store_label_surv_record(store_db *db, const char *number, int64_t seq, const char *status,
                                   const char *result, const char *at, const char *by, tj_error *err)
 {
-    return q_exec(db,
-                  "UPDATE label_surveillance SET status = ?, result = ?, recorded_at = ?, recorded_by = ? "
-                  "WHERE number = ? AND seq = ?",
-                  json_pack("[ss?sssI]", status, result, at, by, number, (json_int_t)seq), NULL, err);
+    return store_json_exec(
+        db,
+        "UPDATE label_surveillance SET status = ?, result = ?, recorded_at = ?, recorded_by = ? "
+        "WHERE number = ? AND seq = ?",
+        json_pack("[ss?sssI]", status, result, at, by, number, (json_int_t)seq), 0, NULL, err);
 }
 
 tj_status store_label_surv_overdue(store_db *db, const char *at, json_t **out, tj_error *err)
 {
-    return q_rows(db, SURV_SEL " WHERE status = 'scheduled' AND due_at < ? ORDER BY due_at, number, seq",
-                  SURV_SPEC, json_pack("[s]", at), 0, out, err);
+    return store_json_rows(db,
+                           SURV_SEL " WHERE status = 'scheduled' AND due_at < ? ORDER BY due_at, number, seq",
+                           SURV_SPEC, json_pack("[s]", at), 0, out, err);
 }
 
 #define GRADE_SPEC "tnumber iseq igrade igrade_version treason tat"
@@ -652,10 +535,11 @@ tj_status store_label_grade_insert(store_db *db, const json_t *row, tj_error *er
 
 tj_status store_label_grade_list(store_db *db, const char *number, json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  "SELECT number, seq, grade, grade_version, reason, at FROM label_grade WHERE number = ? "
-                  "ORDER BY seq",
-                  GRADE_SPEC, json_pack("[s]", number), 1, out, err);
+    return store_json_rows(
+        db,
+        "SELECT number, seq, grade, grade_version, reason, at FROM label_grade WHERE number = ? "
+        "ORDER BY seq",
+        GRADE_SPEC, json_pack("[s]", number), 1, out, err);
 }
 
 /* ---- grading benchmarks ------------------------------------------------------- */
@@ -674,14 +558,15 @@ tj_status store_grade_benchmark_insert(store_db *db, const json_t *row, tj_error
 
 tj_status store_grade_benchmark_latest(store_db *db, const char *category, json_t **out, tj_error *err)
 {
-    return q_one(db, BENCH_SEL " WHERE category = ? ORDER BY version DESC LIMIT 1", BENCH_SPEC,
-                 json_pack("[s]", category), "grading benchmark / 分级基准", category, out, err);
+    return store_json_one(db, BENCH_SEL " WHERE category = ? ORDER BY version DESC LIMIT 1", BENCH_SPEC,
+                          json_pack("[s]", category), "grading benchmark / 分级基准", category, out, err);
 }
 
 tj_status store_grade_benchmark_list(store_db *db, const char *category, json_t **out, tj_error *err)
 {
-    return q_rows(db, BENCH_SEL " WHERE CAST(? AS TEXT) IS NULL OR category = ? ORDER BY category, version",
-                  BENCH_SPEC, json_pack("[s?s?]", category, category), 0, out, err);
+    return store_json_rows(
+        db, BENCH_SEL " WHERE CAST(? AS TEXT) IS NULL OR category = ? ORDER BY category, version", BENCH_SPEC,
+        json_pack("[s?s?]", category, category), 0, out, err);
 }
 
 /* ---- disclosures ---------------------------------------------------------------- */
@@ -700,34 +585,34 @@ tj_status store_disclosure_insert(store_db *db, const json_t *row, tj_error *err
 
 tj_status store_disclosure_get(store_db *db, const char *id, json_t **out, tj_error *err)
 {
-    return q_one(db, DISC_SEL " WHERE id = ?", DISC_SPEC, json_pack("[s]", id), "disclosure / 披露记录", id,
-                 out, err);
+    return store_json_one(db, DISC_SEL " WHERE id = ?", DISC_SPEC, json_pack("[s]", id),
+                          "disclosure / 披露记录", id, out, err);
 }
 
 tj_status store_disclosure_list(store_db *db, const char *owner, int public_only, int limit, int offset,
                                 json_t **out, tj_error *err)
 {
-    return q_rows(db,
-                  public_only ? DISC_SEL
-                      " WHERE scope = 'public' AND (CAST(? AS TEXT) IS NULL OR owner_org = ?) "
-                      "ORDER BY published_at DESC, id LIMIT ? OFFSET ?"
-                              : DISC_SEL " WHERE (CAST(? AS TEXT) IS NULL OR owner_org = ?) "
-                                         "ORDER BY published_at DESC, id LIMIT ? OFFSET ?",
-                  DISC_SPEC, json_pack("[s?s?ii]", owner, owner, limit, offset), 0, out, err);
+    return store_json_rows(db,
+                           public_only ? DISC_SEL
+                               " WHERE scope = 'public' AND (CAST(? AS TEXT) IS NULL OR owner_org = ?) "
+                               "ORDER BY published_at DESC, id LIMIT ? OFFSET ?"
+                                       : DISC_SEL " WHERE (CAST(? AS TEXT) IS NULL OR owner_org = ?) "
+                                                  "ORDER BY published_at DESC, id LIMIT ? OFFSET ?",
+                           DISC_SPEC, json_pack("[s?s?ii]", owner, owner, limit, offset), 0, out, err);
 }
 
 tj_status store_disclosure_withdraw(store_db *db, const char *id, const char *at, const char *reason,
                                     tj_error *err)
 {
-    return q_exec(
+    return store_json_exec(
         db, "UPDATE disclosure SET status = 'withdrawn', withdrawn_at = ?, withdraw_reason = ? WHERE id = ?",
-        json_pack("[ss?s]", at, reason, id), NULL, err);
+        json_pack("[ss?s]", at, reason, id), 0, NULL, err);
 }
 
 tj_status store_inst_object_history(store_db *db, const char *object_type, const char *object_id,
                                     json_t **out, tj_error *err)
 {
-    return q_rows(
+    return store_json_rows(
         db,
         "SELECT idx, at, kind, body FROM ledger_entry WHERE object_type = ? AND object_id = ? ORDER BY idx",
         "iidx tat tkind tbody", json_pack("[ss]", object_type, object_id), 1, out, err);
