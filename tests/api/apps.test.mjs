@@ -18,8 +18,9 @@ before(async () => {
   const pw = 'user-password-123';
   for (const key of ['bank', 'shop']) {
     const name = uniq(key);
-    assert.equal((await req(srv, 'POST', '/organisations', { token: P.op, json: { name, kind: 'enterprise', region: '530100' } })).status, 201);
-    P.orgs[key] = { name };
+    const made = await req(srv, 'POST', '/organisations', { token: P.op, json: { name, kind: 'enterprise', region: '530100' } });
+    assert.equal(made.status, 201, made.text);
+    P.orgs[key] = { name, id: made.body.id };
     const u = uniq(key + 'user');
     assert.equal((await req(srv, 'POST', '/users', { token: P.op, json: { name: u, org: name, roles: 'enterprise', password: pw } })).status, 201);
     tok[key] = await login(srv, u, pw);
@@ -67,6 +68,17 @@ test('green finance: no consent, no reading; with consent the labels verified', 
   assert.equal(csv.status, 200);
   assert.match(csv.headers.get('content-type'), /text\/csv/);
   assert.ok(csv.text.includes(label) && csv.text.includes('5000000'), csv.text);
+  // the consent's ledger entries: the borrower's own, the regulator's; never another
+  // organisation's, not even a certification body's (verifier role)
+  const q = `/ledger/entries?object_type=fin_consent&object_id=${encodeURIComponent(P.orgs.A.id + '/' + P.orgs.bank.id)}`;
+  const mine = await req(srv, 'GET', q, { token: P.users.alice.token });
+  assert.equal(mine.status, 200, mine.text);
+  assert.equal(mine.body.entries[0].kind, 'finance.consent');
+  assert.equal((await req(srv, 'GET', q, { token: P.users.reg.token })).status, 200);
+  for (const who of [P.users.ver.token, P.users.bob.token]) {
+    const other = await req(srv, 'GET', q, { token: who });
+    assert.equal(other.status, 404, other.text);
+  }
 });
 
 test('green procurement: requirement, offer, CSV evaluation', async () => {
