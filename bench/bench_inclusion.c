@@ -9,8 +9,8 @@
  * credited purchase, and that a batch reported again credits nothing.
  *
  * Then, in the same run, the ledger alone: M entries (default 20000) of the
- * same shape appended with svc_record one by one and with a ledger batch
- * (svc_ledger_batch_record), each in transactions of B, CPU time compared;
+ * same shape appended with svc_record in transactions of B, CPU time (what
+ * the credits cost beyond their ledger entries);
  * with --verify, `tanji ledger verify` over the whole log afterwards.
  *
  * usage: bench_inclusion [--purchases N] [--batch B] [--participants P] [--ledger M] [--verify]
@@ -246,38 +246,28 @@ int main(int argc, char **argv)
     printf("the first batch reported again: %d credited (must be 0)\n", again);
     json_decref(arr);
     json_decref(res);
-    /* the ledger alone: one by one vs batched, same entries */
-    double cpu_one = 0, cpu_batch = 0;
-    for (int mode = 0; mode < 2 && lm > 0; mode++) {
+    /* the ledger alone, same entries */
+    double cpu_one = 0;
+    if (lm > 0) {
         double c1 = cpu_now();
         for (long long start = 0; start < lm; start += batch) {
             OK(svc_begin(&shop, &err), "begin");
-            svc_ledger_batch *lb = NULL;
-            if (mode)
-                OK(svc_ledger_batch_begin(&shop, &lb, &err), "batch");
             for (long long k = start; k < start + batch && k < lm; k++) {
                 char key[64];
-                snprintf(key, sizeof key, "bench/%d/%lld", mode, k);
+                snprintf(key, sizeof key, "bench/%lld", k);
                 json_t *ch = json_pack("{s:s,s:I}", "action", "credit", "reduction_g", (json_int_t)k);
                 json_t *st = json_pack("{s:s,s:s,s:I,s:f}", "purchase_id", key, "label", labels[0],
                                        "reduction_g", (json_int_t)k, "quantity", 1.5);
-                OK(mode ? svc_ledger_batch_record(lb, "bench.entry", "bench", key, ch, st, &err)
-                        : svc_record(&shop, "bench.entry", "bench", key, ch, st, &err),
-                   "append");
+                OK(svc_record(&shop, "bench.entry", "bench", key, ch, st, &err), "append");
                 json_decref(ch);
                 json_decref(st);
             }
-            svc_ledger_batch_end(lb);
             OK(svc_commit(&shop, &err), "commit");
         }
-        *(mode ? &cpu_batch : &cpu_one) = cpu_now() - c1;
+        cpu_one = cpu_now() - c1;
+        printf("ledger alone, %lld entries in transactions of %lld: svc_record %.2f s CPU (%.0f/s)\n", lm, batch,
+               cpu_one, (double)lm / cpu_one);
     }
-    if (lm > 0)
-        printf("ledger alone, %lld entries in transactions of %lld: svc_record %.2f s CPU (%.0f/s), batch "
-               "%.2f s CPU "
-               "(%.0f/s): batch/one-by-one = %.2f\n",
-               lm, batch, cpu_one, (double)lm / cpu_one, cpu_batch, (double)lm / cpu_batch,
-               cpu_batch / cpu_one);
     int vfail = 0;
     if (verify) {
         ledger_report vr;

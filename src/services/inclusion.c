@@ -300,13 +300,7 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
     int n_ok = 0;
     if (!res)
         return nomem(err);
-    svc_ledger_batch *lb = NULL;
     if ((rc = svc_begin(ctx, err))) {
-        json_decref(res);
-        return rc;
-    }
-    if ((rc = svc_ledger_batch_begin(ctx, &lb, err))) {
-        svc_rollback(ctx);
         json_decref(res);
         return rc;
     }
@@ -391,7 +385,7 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
             char key[500];
             snprintf(key, sizeof key, "%s/%s", ctx->who.org_id, pid);
             json_t *ch = json_pack("{s:s,s:I}", "action", "credit", "reduction_g", (json_int_t)grams);
-            rc = ch ? svc_ledger_batch_record(lb, "inclusion.credit", "inc_purchase", key, ch, row, err)
+            rc = ch ? svc_record(ctx, "inclusion.credit", "inc_purchase", key, ch, row, err)
                     : nomem(err);
             json_decref(ch);
         }
@@ -409,7 +403,6 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
                                             "reduction_g", (json_int_t)grams, "account", acc));
         }
     }
-    svc_ledger_batch_end(lb);
     rc = finish(ctx, rc, err);
     smap_free(&labels, jfree);
     smap_free(&meths, jfree);

@@ -44,19 +44,4 @@ tj_status svc_ledger_inclusion(svc_ctx *ctx, int64_t index, int64_t size, json_t
  * {type, from, to, proof}. */
 tj_status svc_ledger_consistency(svc_ctx *ctx, int64_t from, int64_t to, json_t **out, tj_error *err);
 
-/* ---- batched appends ------------------------------------------------------
- * Many entries in the caller's open transaction with one lock and one read
- * of the tree size; the right edge of the tree stays in memory, so an
- * append writes its entry and nodes and reads nothing.  Bodies, leaves and
- * nodes are exactly ledger_append's (same log format; `tanji ledger verify`
- * checks them the same way).  Between begin and end nothing else may append
- * to the ledger in this transaction (svc_record included).  Actor and
- * organisation come from ctx, as svc_record. */
-typedef struct svc_ledger_batch svc_ledger_batch;
-tj_status svc_ledger_batch_begin(svc_ctx *ctx, svc_ledger_batch **out, tj_error *err);
-tj_status svc_ledger_batch_record(svc_ledger_batch *b, const char *kind, const char *object_type,
-                                  const char *object_id, const json_t *change, const json_t *state, tj_error *err);
-/* Frees the batch (the entries stay in the transaction). */
-void svc_ledger_batch_end(svc_ledger_batch *b);
-
 #endif
