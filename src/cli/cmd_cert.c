@@ -8,7 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "cli/http_get.h"
+#include "io/http_fetch.h"
 #include "cli/label_verify_file.h"
 #include "cli/inst_opts.h"
 #include "io/model.h"
@@ -304,23 +304,22 @@ int cmd_cert(int argc, char **argv)
 /* GET url as JSON (status 200); NULL with err set otherwise. */
 static json_t *get_json(const char *url, tj_error *err)
 {
-    int status = 0;
-    char *body = NULL;
-    size_t len = 0;
-    if (http_get(url, &status, &body, &len, err))
+    io_http_req q = {.url = url, .max_bytes = 8u << 20, .timeout_s = 30};
+    io_http_resp r;
+    if (io_http_fetch(&q, &r, err))
         return NULL;
     json_error_t je;
-    json_t *j = status == 200 ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &je) : NULL;
-    if (status != 200) {
-        json_t *e = json_loadb(body, len, 0, NULL);
-        tj_error_set(err, status == 404 ? TJ_ERR_NOTFOUND : TJ_ERR_IO, url, "HTTP %d: %s", status,
+    json_t *j = r.status == 200 ? json_loadb(r.body, r.len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    if (r.status != 200) {
+        json_t *e = json_loadb(r.body, r.len, 0, NULL);
+        tj_error_set(err, r.status == 404 ? TJ_ERR_NOTFOUND : TJ_ERR_IO, url, "HTTP %ld: %s", r.status,
                      json_is_string(json_object_get(e, "message"))
                          ? json_string_value(json_object_get(e, "message"))
                          : "no answer");
         json_decref(e);
     } else if (!j)
         tj_error_set_at(err, TJ_ERR_INPUT, url, je.line, je.column, "not JSON: %s", je.text);
-    free(body);
+    io_http_resp_release(&r);
     return j;
 }
 
@@ -333,18 +332,13 @@ static int label_verify_url(inst_opts *o)
     tj_error err;
     tj_error_clear(&err);
     const char *url = o->pos[1];
-    char *origin = http_origin(url), *u = NULL;
+    char *origin = io_http_origin(url), *u = NULL;
     const char *q = strchr(url, '?');
     json_t *doc = NULL, *kr = NULL, *reg = NULL, *r = NULL;
     unsigned char lpk[32];
     int rc = 0;
     if (!origin) {
-        char *b = NULL;
-        size_t bl = 0;
-        http_get(url, &rc, &b, &bl, &err); /* fails at the URL and says why (https) */
-        free(b);
-        if (!err.code)
-            tj_error_set(&err, TJ_ERR_USAGE, url, "not an http:// URL");
+        tj_error_set(&err, TJ_ERR_USAGE, url, "not an http:// or https:// URL");
         return fail(&err);
     }
     if (inst_opt(o, "ledger-key") && cli_read_pk(inst_opt(o, "ledger-key"), lpk, &err))

@@ -14,6 +14,8 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "io/http_fetch.h"
+#include "io/input.h"
 #include "cli/label_verify_file.h"
 #include "services/federation.h"
 
@@ -138,88 +140,32 @@ static tj_status load_key(const opts *o, ledger_key *key, tj_error *err)
     return rc;
 }
 
-/* ---- a minimal HTTP/1.0 GET (http:// only) into a temporary file ---- */
-
+/* A peer's package from its server into a temporary file (io/http_fetch:
+ * capped at the input limit, TANJI_MAX_INPUT_BYTES). */
 static tj_status http_get(const char *url, FILE **out, tj_error *err)
 {
     *out = NULL;
-    if (strncmp(url, "http://", 7))
-        return tj_error_set(err, TJ_ERR_USAGE, "url",
-                            "only http:// URLs are fetched here; for https fetch the package with any client "
-                            "and use --file / 仅支持 http://，https 请先下载再用 --file");
-    const char *h = url + 7, *slash = strchr(h, '/');
-    size_t hl = slash ? (size_t)(slash - h) : strlen(h);
-    if (!hl || hl > 255)
-        return tj_error_set(err, TJ_ERR_USAGE, "url", "the URL has no host or too long a host");
-    char host[256], port[16] = "80";
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    char *colon = strrchr(host, ':');
-    if (colon) {
-        *colon = '\0';
-        if (strlen(colon + 1) >= sizeof port)
-            return tj_error_set(err, TJ_ERR_USAGE, "url", "bad port");
-        strcpy(port, colon + 1);
+    FILE *f = tmpfile();
+    if (!f)
+        return tj_error_set(err, TJ_ERR_IO, NULL, "no temporary file: %s", strerror(errno));
+    io_http_req q = {.url = url,
+                     .accept = "application/x-ndjson",
+                     .sink = f,
+                     .max_bytes = io_input_limits_default().max_bytes,
+                     .timeout_s = 3600};
+    io_http_resp r;
+    tj_status rc = io_http_fetch(&q, &r, err);
+    if (rc == TJ_OK && r.status != 200)
+        rc = tj_error_set(err, TJ_ERR_IO, "url", "%.200s answered HTTP %ld", url, r.status);
+    if (rc == TJ_OK && (fflush(f) || fseek(f, 0, SEEK_SET)))
+        rc = tj_error_set(err, TJ_ERR_IO, NULL, "temporary file: %s", strerror(errno));
+    if (rc == TJ_OK)
+        io_http_resp_release(&r);
+    if (rc) {
+        fclose(f);
+        return rc;
     }
-    const char *path = slash ? slash : "/";
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-    int g = getaddrinfo(host, port, &hints, &ai);
-    if (g)
-        return tj_error_set(err, TJ_ERR_IO, "url", "%s: %s", host, gai_strerror(g));
-    int fd = -1;
-    for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (fd < 0)
-            continue;
-        struct timeval tv = {60, 0};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (connect(fd, a->ai_addr, a->ai_addrlen)) {
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(ai);
-    if (fd < 0)
-        return tj_error_set(err, TJ_ERR_IO, "url", "cannot connect to %s:%s: %s", host, port,
-                            strerror(errno));
-    char *req = NULL;
-    int rl = asprintf(
-        &req, "GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/x-ndjson\r\nConnection: close\r\n\r\n",
-        path, host);
-    if (rl < 0 || write(fd, req, (size_t)rl) != rl) {
-        free(req);
-        close(fd);
-        return tj_error_set(err, TJ_ERR_IO, "url", "cannot send the request");
-    }
-    free(req);
-    FILE *raw = tmpfile();
-    char buf[65536];
-    ssize_t n;
-    while (raw && (n = read(fd, buf, sizeof buf)) > 0)
-        if (fwrite(buf, 1, (size_t)n, raw) != (size_t)n)
-            break;
-    close(fd);
-    if (!raw)
-        return tj_error_set(err, TJ_ERR_IO, NULL, "no temporary file");
-    rewind(raw);
-    /* status line and headers */
-    char *line = NULL;
-    size_t cap = 0;
-    int status = 0;
-    if (getline(&line, &cap, raw) > 0)
-        sscanf(line, "HTTP/%*d.%*d %d", &status);
-    while (getline(&line, &cap, raw) > 0 && strcmp(line, "\r\n") && strcmp(line, "\n"))
-        ;
-    if (status != 200) {
-        char body[512] = "";
-        size_t bn = fread(body, 1, sizeof body - 1, raw);
-        body[bn] = '\0';
-        free(line);
-        fclose(raw);
-        return tj_error_set(err, TJ_ERR_IO, "url", "%s answered %d: %s", url, status, body);
-    }
-    free(line);
-    *out = raw; /* positioned at the body */
+    *out = f;
     return TJ_OK;
 }
 

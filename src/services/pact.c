@@ -1284,14 +1284,14 @@ static tj_status send_one(store_db *db, const json_t *row, const char *ca_file, 
         pact_get_token(inst_str(row, "token_url"), inst_str(partner, "client_id"), inst_str(partner, "client_secret"),
                        ca_file, &token, &e) == TJ_OK) {
         char *auth = NULL;
-        pact_http_resp r;
+        io_http_resp r;
         if (asprintf(&auth, "Bearer %s", token) > 0 &&
             pact_http("POST", inst_str(row, "url"), auth, "application/cloudevents+json; charset=UTF-8",
                       inst_str(row, "body"), strlen(inst_str(row, "body")), ca_file, &r, &e) == TJ_OK) {
             ok = r.status >= 200 && r.status < 300;
             if (!ok && asprintf(&why, "HTTP %ld", r.status) < 0)
                 why = NULL;
-            pact_http_resp_release(&r);
+            io_http_resp_release(&r);
         }
         free(auth);
     }
@@ -1606,7 +1606,7 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
         url = NULL;
     json_t *all = json_array();
     for (int page = 0; url && !rc && page < 1000; page++) {
-        pact_http_resp r;
+        io_http_resp r;
         if ((rc = pact_http("GET", url, auth, NULL, NULL, 0, ca_file, &r, err)))
             break;
         json_t *d = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
@@ -1618,7 +1618,7 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
         json_decref(d);
         free(url);
         url = !rc && r.link_next && url_ok(r.link_next) ? strdup(r.link_next) : NULL;
-        pact_http_resp_release(&r);
+        io_http_resp_release(&r);
     }
     free(url);
     memset(auth, 0, strlen(auth));

@@ -199,9 +199,13 @@ test('anonymous: the public label, its history, verification, graphic, registry'
   assert.match(url.stdout, /"registry"/);
   const nf = spawnSync(TANJI, ['label', 'verify', `${srv.api}/public/labels/CN-530000-2000-999999`], { encoding: 'utf8' });
   assert.notEqual(nf.status, 0);
+  // https is fetched too (libcurl): an unreachable host is a clear transport error; other schemes are refused
   const tls = spawnSync(TANJI, ['label', 'verify', `https://example.invalid/api/v1/public/labels/${S.num}`], { encoding: 'utf8' });
   assert.notEqual(tls.status, 0, tls.stderr);
-  assert.match(tls.stderr, /https/);
+  assert.match(tls.stderr, /example\.invalid.*(resolve|host)/i);
+  const ftp = spawnSync(TANJI, ['label', 'verify', `ftp://127.0.0.1/labels/${S.num}`], { encoding: 'utf8' });
+  assert.notEqual(ftp.status, 0, ftp.stderr);
+  assert.match(ftp.stderr, /not an http:\/\/ or https:\/\/ URL/);
 });
 
 test('refused: altered and forged labels', async () => {
