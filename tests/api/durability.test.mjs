@@ -36,7 +36,8 @@ test('kill -9 during writes loses nothing acknowledged', async () => {
   } finally { await s2.stop(); }
 });
 
-test('two servers on one PostgreSQL database', { skip: PG ? false : 'needs TJ_API_PG=1 and TJ_PG_URL' }, async () => {
+// (PostgreSQL only: api_pg runs it)
+if (PG) test('two servers on one PostgreSQL database', async () => {
   const s1 = await startServer({ set: { job_workers: 2 } });
   const s2 = await startServer({ db: s1.db, noAdmin: true, set: { job_workers: 2 } });
   try {

@@ -11,4 +11,4 @@ if [ "${1:-}" = "--pg" ]; then
 fi
 command -v node >/dev/null || { echo "node not found: skipped"; exit 77; }
 here="$(cd "$(dirname "$0")" && pwd)"
-exec node --test --test-concurrency=1 "$here"/*.test.mjs
+exec bash "$here/../tools/node_test.sh" "$here"/*.test.mjs

@@ -12,10 +12,6 @@ import { req, SRC, TANJI } from '../api/lib.mjs';
 
 export const RULE = 'tpl.cn.electrolytic_aluminium';
 
-export async function available(srv) {
-  return (await req(srv, 'GET', '/cert/bodies')).status === 200;
-}
-
 export async function setup(srv, P, dir) {
   const reg = P.users.reg.token;
   const cat = JSON.parse(readFileSync(join(SRC, 'data/certification/catalogue-cn-2025.json'), 'utf8')).entries

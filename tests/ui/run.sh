@@ -11,4 +11,4 @@ for m in playwright-core axe-core echarts @noble/ed25519 @noble/hashes echarts-m
   [ -f "$src/node_modules/$m/package.json" ] || { echo "node_modules/$m missing (npm ci): skipped"; exit 77; }
 done
 here="$(cd "$(dirname "$0")" && pwd)"
-exec node --test --test-concurrency=1 "$here"/*.test.mjs
+exec bash "$here/../tools/node_test.sh" "$here"/*.test.mjs
