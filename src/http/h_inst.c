@@ -11,6 +11,7 @@
 #include "http/handlers.h"
 #include "services/cert.h"
 #include "services/disclosure.h"
+#include "services/footprint.h"
 #include "services/grading.h"
 #include "services/label.h"
 
@@ -463,6 +464,45 @@ static int decode_key(http_resp *rs, const json_t *k, ledger_key *key)
     return 0;
 }
 
+/* The body's recalculation at the verify step: {"model": {...}}, the model
+ * with the body's own findings, calculated here; the service saves it as a
+ * new footprint of the applicant that replaces the application's one.
+ * Returns -1 when the request was answered (an error). */
+static int recalculate(http_req *rq, http_resp *rs, const json_t *r, svc_calculation *calc, int *have)
+{
+    *have = 0;
+    if (!r)
+        return 0;
+    const json_t *m = json_object_get(r, "model");
+    if (!json_is_object(r) || !json_is_object(m) || json_object_size(r) != 1) {
+        http_error(rs, 400, "bad_request",
+                   "recalculation is {\"model\": {...}}: the model with the body's findings / "
+                   "复核计算须给出模型 {\"model\": {...}}",
+                   "recalculation");
+        return -1;
+    }
+    char *text = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    if (!text) {
+        http_error(rs, 500, "internal", "out of memory / 内存不足", NULL);
+        return -1;
+    }
+    svc_calc_request cr;
+    svc_calc_request_init(&cr);
+    cr.model_text = text;
+    cr.model_len = strlen(text);
+    cr.model_name = "recalculation.model";
+    ERR_DECL;
+    memset(calc, 0, sizeof *calc);
+    tj_status rc = svc_calculate(&rq->ctx, &cr, calc, &err);
+    free(text);
+    if (rc) {
+        http_fail(rs, &err);
+        return -1;
+    }
+    *have = 1;
+    return 0;
+}
+
 void h_cert_step(http_req *rq, http_resp *rs)
 {
     json_t *b = http_body_json(rq, rs, 1);
@@ -471,7 +511,8 @@ void h_cert_step(http_req *rq, http_resp *rs)
     static const char *const keys[] = {"action", "comment", "due_at", "public_url", NULL};
     const char *v[4];
     ledger_key key;
-    int have_key = 0;
+    svc_calculation calc;
+    int have_key = 0, have_calc = 0;
     json_t *k = json_object_get(b, "signing_key");
     if (!body_strs(rs, b, keys, v) && (!k || !decode_key(rs, k, &key))) {
         have_key = k != NULL;
@@ -484,17 +525,19 @@ void h_cert_step(http_req *rq, http_resp *rs)
         ERR_DECL;
         if (!v[0])
             http_error(rs, 400, "bad_request", "action is required / 缺少 action", "action");
-        else if (json_object_get(b, "recalculation"))
-            http_error(
-                rs, 400, "bad_request",
-                "a recalculation at verification is made with the CLI (tanji cert step ID verify --model) / "
-                "复核计算请使用命令行",
-                "recalculation");
-        else if (svc_cert_step(&rq->ctx, rq->params[0], &in, &out, &err))
-            http_fail(rs, &err);
-        else
-            http_json(rs, 200, out);
+        else if (recalculate(rq, rs, json_object_get(b, "recalculation"), &calc, &have_calc))
+            ; /* answered */
+        else {
+            in.recalculation = have_calc ? &calc : NULL;
+            in.rules_dir = rq->cfg ? rq->cfg->rules_dir : NULL;
+            if (svc_cert_step(&rq->ctx, rq->params[0], &in, &out, &err))
+                http_fail(rs, &err);
+            else
+                http_json(rs, 200, out);
+        }
     }
+    if (have_calc)
+        svc_calculation_release(&calc);
     if (have_key)
         ledger_key_wipe(&key);
     /* the secret's hex in the body: wipe it */

@@ -897,12 +897,17 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
         /* the body's recalculation: a new footprint of the applicant that
          * replaces the application's one, authored by the body's principal */
         svc_ctx as;
-        if (!(rc = svc_ctx_init(&as, ctx->db, ctx->who.id, ctx->who.name, inst_str(app, "applicant_org"),
-                                SVC_ROLE_ENTERPRISE, err))) {
-            svc_footprint_save_opts so = {.replaces = inst_str(app, "footprint_id"),
-                                          .rules_dir = in->rules_dir};
-            rc = svc_footprint_save(&as, in->recalculation, &so, &new_fp, err);
-            svc_ctx_release(&as);
+        store_footprint old;
+        /* checked against the rule the replaced footprint was checked by */
+        if (!(rc = store_footprint_get(ctx->db, inst_str(app, "footprint_id"), 0, &old, err))) {
+            if (!(rc = svc_ctx_init(&as, ctx->db, ctx->who.id, ctx->who.name, inst_str(app, "applicant_org"),
+                                    SVC_ROLE_ENTERPRISE, err))) {
+                svc_footprint_save_opts so = {
+                    .replaces = inst_str(app, "footprint_id"), .rule = old.rule_id, .rules_dir = in->rules_dir};
+                rc = svc_footprint_save(&as, in->recalculation, &so, &new_fp, err);
+                svc_ctx_release(&as);
+            }
+            store_footprint_release(&old);
         }
         store_footprint nf;
         if (!rc && !(rc = store_footprint_get(ctx->db, new_fp, 0, &nf, err))) {

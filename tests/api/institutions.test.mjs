@@ -112,9 +112,26 @@ test('enterprise applies; the body takes every step with evidence; the label is 
     assert.equal(up.status, 201, up.text);
     assert.match(up.body.sha256, /^[0-9a-f]{64}$/);
     S.doc = up.body.sha256;
-    const r = await req(srv, 'POST', `/cert/applications/${id}/steps`, { token: v, json: { action: step, comment: 'done', due_at: '2030-01-01' } });
+    const json = { action: step, comment: 'done', due_at: '2030-01-01' };
+    if (step === 'verify') {
+      // the body recalculates with its own findings (refinery electricity 300 -> 330 kWh)
+      const bad = await req(srv, 'POST', `/cert/applications/${id}/steps`, { token: v, json: { ...json, recalculation: { model: 'not a model' } } });
+      assert.equal(bad.status, 400, bad.text);
+      assert.equal(bad.body.field, 'recalculation');
+      const m = certifiable();
+      m.processes[0].exchanges[1].amount = 330;
+      json.recalculation = { model: m };
+    }
+    const r = await req(srv, 'POST', `/cert/applications/${id}/steps`, { token: v, json });
     assert.equal(r.status, 200, r.text);
+    if (step === 'verify') {
+      assert.notEqual(r.body.footprint_id, S.fp, 'the recalculation is a new footprint');
+      S.recalcFp = r.body.footprint_id;
+    }
   }
+  // a recalculation belongs to the verify step only
+  const late = await req(srv, 'POST', `/cert/applications/${id}/steps`, { token: v, json: { action: 'comment', comment: 'x', recalculation: { model: certifiable() } } });
+  assert.ok([400, 409].includes(late.status), late.text);
   // evidence: refused type and size limits, and read back by who sees the application
   const badType = await req(srv, 'POST', `/cert/applications/${id}/documents?name=x.exe`, { token: v, body: 'MZ', type: 'application/x-msdownload' });
   assert.ok([400, 415].includes(badType.status), badType.text);
@@ -136,6 +153,7 @@ test('enterprise applies; the body takes every step with evidence; the label is 
   S.num = d.body.label_number;
   const full = await req(srv, 'GET', `/cert/applications/${id}`, { token: P.users.reg.token });
   assert.equal(full.status, 200, 'the regulator sees applications');
+  assert.equal(full.body.footprint_id, S.recalcFp, "the label certifies the body's recalculation");
   assert.ok(full.body.steps.length >= 8);
   assert.ok(full.body.evidence.length >= 5);
 });
