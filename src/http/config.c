@@ -2,11 +2,13 @@
  * docs/server.md. */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http/http.h"
+#include "tanji/parse.h"
 
 const char *const http_config_keys[][2] = {
     {"listen", "ADDR:PORT to listen on (default 127.0.0.1:8080)"},
@@ -59,23 +61,55 @@ void http_config_defaults(http_config *c)
     c->head_interval = 10;
 }
 
+/* The settings that are strings, and where each is kept. */
+static const struct {
+    const char *key;
+    size_t off;
+} str_settings[] = {
+    {"db", offsetof(http_config, db_url)},
+    {"tls_cert", offsetof(http_config, tls_cert)},
+    {"tls_key", offsetof(http_config, tls_key)},
+    {"rules_dir", offsetof(http_config, rules_dir)},
+    {"access_log", offsetof(http_config, access_log)},
+    {"node", offsetof(http_config, node)},
+    {"sqlite_sync", offsetof(http_config, sqlite_sync)},
+    {"ledger_key", offsetof(http_config, ledger_key)},
+    {"web_root", offsetof(http_config, web_root)},
+    {"vendor_dir", offsetof(http_config, vendor_dir)},
+    {"pact_tls_cert", offsetof(http_config, pact_tls_cert)},
+    {"pact_tls_key", offsetof(http_config, pact_tls_key)},
+    {"pact_ca_file", offsetof(http_config, pact_ca_file)},
+};
+
+/* The numeric settings: range, kind and where each is kept. */
+enum num_kind { NUM_INT, NUM_SIZE, NUM_DOUBLE };
+static const struct {
+    const char *key;
+    double lo, hi;
+    enum num_kind kind;
+    size_t off;
+} num_settings[] = {
+    {"threads", 0, 256, NUM_INT, offsetof(http_config, threads)},
+    {"job_workers", 0, 64, NUM_INT, offsetof(http_config, job_workers)},
+    {"max_body", 1024, 1 << 30, NUM_SIZE, offsetof(http_config, max_body)},
+    {"max_upload", 1024, 1u << 31, NUM_SIZE, offsetof(http_config, max_upload)},
+    {"max_header", 4096, 1 << 24, NUM_SIZE, offsetof(http_config, max_header)},
+    {"max_json_depth", 2, 1000, NUM_INT, offsetof(http_config, max_json_depth)},
+    {"request_timeout", 1, 3600, NUM_INT, offsetof(http_config, request_timeout)},
+    {"rate", 0, 1e9, NUM_DOUBLE, offsetof(http_config, rate)},
+    {"burst", 1, 1e9, NUM_DOUBLE, offsetof(http_config, burst)},
+    {"max_connections", 1, 1e6, NUM_INT, offsetof(http_config, max_connections)},
+    {"head_interval", 1, 86400, NUM_INT, offsetof(http_config, head_interval)},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 void http_config_release(http_config *c)
 {
+    for (size_t i = 0; i < N_OF(str_settings); i++)
+        free(*(char **)((char *)c + str_settings[i].off));
     free(c->listen_addr);
-    free(c->db_url);
-    free(c->tls_cert);
-    free(c->tls_key);
     free(c->pact_addr);
-    free(c->pact_tls_cert);
-    free(c->pact_tls_key);
-    free(c->pact_ca_file);
-    free(c->rules_dir);
-    free(c->access_log);
-    free(c->node);
-    free(c->ledger_key);
-    free(c->sqlite_sync);
-    free(c->web_root);
-    free(c->vendor_dir);
     memset(c, 0, sizeof *c);
 }
 
@@ -89,112 +123,65 @@ static tj_status set_str(char **dst, const char *v, tj_error *err)
     return TJ_OK;
 }
 
+/* A decimal number within [lo, hi] (the strict parser: no hex, no trailing bytes). */
 static tj_status set_num(const char *key, const char *v, double lo, double hi, double *out, tj_error *err)
 {
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end || !(d >= lo && d <= hi))
+    double d;
+    if (tj_parse_number(key, v, &d, NULL) || !(d >= lo && d <= hi))
         return tj_error_set(err, TJ_ERR_USAGE, key, "%s must be a number from %g to %g, not \"%.40s\"", key, lo, hi,
                             v);
     *out = d;
     return TJ_OK;
 }
 
-tj_status http_config_set(http_config *c, const char *key, const char *v, tj_error *err)
+/* ADDR:PORT ([::1]:8080 for IPv6) into *addr and *port. */
+static tj_status set_addr_port(const char *key, const char *v, const char *example, char **addr, int *port,
+                               tj_error *err)
 {
+    const char *colon = strrchr(v, ':');
     double d = 0;
     tj_status rc;
-    if (!strcmp(key, "pact_listen")) {
-        const char *colon = strrchr(v, ':');
-        if (!colon || colon == v)
-            return tj_error_set(err, TJ_ERR_USAGE, key, "pact_listen is ADDR:PORT, e.g. 0.0.0.0:8443");
-        if ((rc = set_num(key, colon + 1, 0, 65535, &d, err)))
-            return rc;
-        char *addr = strndup(v, (size_t)(colon - v));
-        if (!addr)
-            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        if (addr[0] == '[' && addr[strlen(addr) - 1] == ']') {
-            memmove(addr, addr + 1, strlen(addr));
-            addr[strlen(addr) - 1] = '\0';
-        }
-        free(c->pact_addr);
-        c->pact_addr = addr;
-        c->pact_port = (int)d;
-        return TJ_OK;
+    if (!colon || colon == v)
+        return tj_error_set(err, TJ_ERR_USAGE, key, "%s is ADDR:PORT, e.g. %s", key, example);
+    if ((rc = set_num(key, colon + 1, 0, 65535, &d, err)))
+        return rc;
+    char *a = strndup(v, (size_t)(colon - v));
+    if (!a)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    size_t n = strlen(a);
+    if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+        memmove(a, a + 1, n - 2);
+        a[n - 2] = '\0';
     }
-    if (!strcmp(key, "pact_tls_cert"))
-        return set_str(&c->pact_tls_cert, v, err);
-    if (!strcmp(key, "pact_tls_key"))
-        return set_str(&c->pact_tls_key, v, err);
-    if (!strcmp(key, "pact_ca_file"))
-        return set_str(&c->pact_ca_file, v, err);
-    if (!strcmp(key, "listen")) {
-        const char *colon = strrchr(v, ':');
-        if (!colon || colon == v)
-            return tj_error_set(err, TJ_ERR_USAGE, key, "listen is ADDR:PORT, e.g. 127.0.0.1:8080");
-        if ((rc = set_num(key, colon + 1, 0, 65535, &d, err)))
-            return rc;
-        char *addr = strndup(v, (size_t)(colon - v));
-        if (!addr)
-            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        /* [::1]:8080 */
-        if (addr[0] == '[' && addr[strlen(addr) - 1] == ']') {
-            memmove(addr, addr + 1, strlen(addr));
-            addr[strlen(addr) - 1] = '\0';
-        }
-        free(c->listen_addr);
-        c->listen_addr = addr;
-        c->port = (int)d;
-        return TJ_OK;
-    }
-    if (!strcmp(key, "db"))
-        return set_str(&c->db_url, v, err);
-    if (!strcmp(key, "tls_cert"))
-        return set_str(&c->tls_cert, v, err);
-    if (!strcmp(key, "tls_key"))
-        return set_str(&c->tls_key, v, err);
-    if (!strcmp(key, "rules_dir"))
-        return set_str(&c->rules_dir, v, err);
-    if (!strcmp(key, "access_log"))
-        return set_str(&c->access_log, v, err);
-    if (!strcmp(key, "node"))
-        return set_str(&c->node, v, err);
-    if (!strcmp(key, "sqlite_sync")) {
-        if (strcmp(v, "full") && strcmp(v, "normal"))
-            return tj_error_set(err, TJ_ERR_USAGE, key, "sqlite_sync is full or normal");
-        return set_str(&c->sqlite_sync, v, err);
-    }
-    if (!strcmp(key, "ledger_key"))
-        return set_str(&c->ledger_key, v, err);
-    if (!strcmp(key, "web_root"))
-        return set_str(&c->web_root, v, err);
-    if (!strcmp(key, "vendor_dir"))
-        return set_str(&c->vendor_dir, v, err);
-    struct {
-        const char *k;
-        double lo, hi;
-    } nums[] = {{"threads", 0, 256},          {"job_workers", 0, 64},        {"max_body", 1024, 1 << 30},
-                {"max_upload", 1024, 1u << 31}, {"max_header", 4096, 1 << 24}, {"max_json_depth", 2, 1000},
-                {"request_timeout", 1, 3600}, {"rate", 0, 1e9},              {"burst", 1, 1e9},
-                {"max_connections", 1, 1e6},  {"head_interval", 1, 86400}};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        if (strcmp(key, nums[i].k))
+    free(*addr);
+    *addr = a;
+    *port = (int)d;
+    return TJ_OK;
+}
+
+tj_status http_config_set(http_config *c, const char *key, const char *v, tj_error *err)
+{
+    if (!strcmp(key, "listen"))
+        return set_addr_port(key, v, "127.0.0.1:8080", &c->listen_addr, &c->port, err);
+    if (!strcmp(key, "pact_listen"))
+        return set_addr_port(key, v, "0.0.0.0:8443", &c->pact_addr, &c->pact_port, err);
+    if (!strcmp(key, "sqlite_sync") && strcmp(v, "full") && strcmp(v, "normal"))
+        return tj_error_set(err, TJ_ERR_USAGE, key, "sqlite_sync is full or normal");
+    for (size_t i = 0; i < N_OF(str_settings); i++)
+        if (!strcmp(key, str_settings[i].key))
+            return set_str((char **)((char *)c + str_settings[i].off), v, err);
+    for (size_t i = 0; i < N_OF(num_settings); i++) {
+        if (strcmp(key, num_settings[i].key))
             continue;
-        if ((rc = set_num(key, v, nums[i].lo, nums[i].hi, &d, err)))
+        double d = 0;
+        tj_status rc = set_num(key, v, num_settings[i].lo, num_settings[i].hi, &d, err);
+        if (rc)
             return rc;
-        switch (i) {
-        case 0: c->threads = (int)d; break;
-        case 1: c->job_workers = (int)d; break;
-        case 2: c->max_body = (size_t)d; break;
-        case 3: c->max_upload = (size_t)d; break;
-        case 4: c->max_header = (size_t)d; break;
-        case 5: c->max_json_depth = (int)d; break;
-        case 6: c->request_timeout = (int)d; break;
-        case 7: c->rate = d; break;
-        case 8: c->burst = d; break;
-        case 9: c->max_connections = (int)d; break;
-        default: c->head_interval = (int)d; break;
+        void *dst = (char *)c + num_settings[i].off;
+        switch (num_settings[i].kind) {
+        case NUM_INT: *(int *)dst = (int)d; break;
+        case NUM_SIZE: *(size_t *)dst = (size_t)d; break;
+        case NUM_DOUBLE: *(double *)dst = d; break;
         }
         return TJ_OK;
     }

@@ -1,7 +1,10 @@
 // Every route, every role: the JSON API of `tanji serve` (black box).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, req, seed, exampleModel, waitJob, login, uniq, PG, TANJI } from './lib.mjs';
 
 let srv, P;
@@ -375,4 +378,27 @@ test('the ledger over HTTP: signed heads, proofs, entries by object; verify pass
 test('tanji serve --print-routes lists the router', () => {
   const out = execFileSync(TANJI, ['serve', '--print-routes'], { encoding: 'utf8' });
   assert.match(out, /^GET \/api\/v1\/models\/\{id\}$/m);
+});
+
+test('tanji serve refuses bad settings, naming them, before it opens anything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tanji-cfg-'));
+  const db = join(dir, 'never.db');
+  const bad = (args, key, re) => {
+    const r = spawnSync(TANJI, ['serve', '--db', db, ...args], { encoding: 'utf8', timeout: 10000 });
+    assert.notEqual(r.status, 0, `${args.join(' ')} must fail`);
+    assert.match(r.stderr, new RegExp(key), r.stderr);
+    if (re) assert.match(r.stderr, re, r.stderr);
+  };
+  bad(['--set', 'threads=0x4'], 'threads', /number from 0 to 256/);
+  bad(['--set', 'threads=300'], 'threads', /number from 0 to 256/);
+  bad(['--set', 'rate=nan'], 'rate');
+  bad(['--set', 'sqlite_sync=sometimes'], 'sqlite_sync', /full or normal/);
+  bad(['--listen', '127.0.0.1'], 'listen', /ADDR:PORT/);
+  bad(['--listen', '127.0.0.1:65536'], 'listen');
+  bad(['--set', 'pact_listen=:8443'], 'pact_listen', /ADDR:PORT/);
+  bad(['--set', 'no_such_key=1'], 'no_such_key', /unknown setting/);
+  const cfg = join(dir, 'tanji.conf');
+  writeFileSync(cfg, '# comment\nthreads = 2\nthis line has no equals sign\n');
+  bad(['--config', cfg], 'tanji.conf', /3/);
+  assert.equal(spawnSync('test', ['-e', db]).status, 1, 'no database was created');
 });
