@@ -39,11 +39,12 @@ tj_status apps_label_check(svc_ctx *ctx, const char *number, const char *at, jso
 tj_status apps_per_unit(double value, double amount, const char *from_unit, const char *to_unit, double *out,
                         tj_error *err);
 /* The share of a footprint's result from processes with primary data
- * (data_type "primary", measured at the site; 0..1) and the model's product
- * category (*category malloc'ed, may be NULL).  Read without a permission
- * check: callers show only these derived figures. */
+ * (data_type "primary", measured at the site; 0..1), the model's product
+ * category and the footprint's rule id (*category, *rule malloc'ed, may be
+ * NULL; either pointer may be NULL).  Read without a permission check:
+ * callers show only these derived figures. */
 tj_status apps_footprint_facts(store_db *db, const char *footprint_id, double *primary_share, char **category,
-                               tj_error *err);
+                               char **rule, tj_error *err);
 /* Append one CSV field (RFC 4180 quoting) and the separator sep (',' or '\n'). */
 struct sbuf;
 void apps_csv(struct sbuf *b, const char *field, char sep);

@@ -217,6 +217,12 @@ static const pact_unit *unit_by_pact(const char *name)
     return NULL;
 }
 
+const char *svc_pact_unit_tanji(const char *name)
+{
+    const pact_unit *pu = unit_by_pact(name);
+    return pu ? pu->tanji : NULL;
+}
+
 static const char *product_name(const json_t *model_product, const char *fallback)
 {
     const json_t *n = json_object_get(model_product, "name");

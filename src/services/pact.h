@@ -124,5 +124,8 @@ int svc_pact_is_uuid(const char *s);
 int svc_pact_time_norm(const char *s, char out[32]);
 /* A decimal string (no exponent) of v: malloc'ed. */
 char *svc_pact_decimal(double v);
+/* The tanji unit name of a PACT declared unit ("kilogram" -> "kg"), NULL
+ * when it is not one (read helper for the application scenarios). */
+const char *svc_pact_unit_tanji(const char *pact_unit);
 
 #endif

@@ -123,12 +123,13 @@ tj_status store_proc_offer_insert(store_db *db, const json_t *r, tj_error *err)
     tj_status rc = apps_exec(
         db,
         "INSERT INTO proc_offer (id, requirement_id, supplier_org, product, label_number, disclosure_id, "
-        "submitted_at, submitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "pact_id, submitted_at, submitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (requirement_id, supplier_org, product) DO NOTHING",
-        json_pack("[O?,O?,O?,O?,O?,O?,O?,O?]", json_object_get(r, "id"), json_object_get(r, "requirement_id"),
+        json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?]", json_object_get(r, "id"), json_object_get(r, "requirement_id"),
                   json_object_get(r, "supplier_org"), json_object_get(r, "product"),
                   json_object_get(r, "label_number"), json_object_get(r, "disclosure_id"),
-                  json_object_get(r, "submitted_at"), json_object_get(r, "submitted_by")),
+                  json_object_get(r, "pact_id"), json_object_get(r, "submitted_at"),
+                  json_object_get(r, "submitted_by")),
         &n, err);
     if (!rc && n == 0)
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "product",
@@ -140,12 +141,23 @@ tj_status store_proc_offer_list(store_db *db, const char *req_id, json_t **out, 
 {
     return apps_rows(db,
                      "SELECT f.id, f.requirement_id, f.supplier_org, o.name, f.product, f.label_number, "
-                     "f.disclosure_id, f.submitted_at, f.submitted_by FROM proc_offer f "
+                     "f.disclosure_id, f.pact_id, f.submitted_at, f.submitted_by FROM proc_offer f "
                      "JOIN organisation o ON o.id = f.supplier_org WHERE f.requirement_id = ? "
                      "ORDER BY f.submitted_at, f.id",
                      "tid trequirement_id tsupplier_org tsupplier_name tproduct tlabel_number tdisclosure_id "
-                     "tsubmitted_at tsubmitted_by",
+                     "tpact_id tsubmitted_at tsubmitted_by",
                      json_pack("[s]", req_id), out, err);
+}
+
+tj_status store_proc_pact_published(store_db *db, const char *reader, const char *pf_id, json_t **out,
+                                    tj_error *err)
+{
+    return apps_one(db,
+                    "SELECT p.id, p.footprint_id, p.owner_org, p.status, p.valid_from, p.valid_to, p.doc "
+                    "FROM pact_footprint p WHERE p.id = ? AND EXISTS (SELECT 1 FROM pact_access a "
+                    "WHERE a.pf_id = p.id AND a.reader IN (?, '*'))",
+                    "tid tfootprint_id towner_org tstatus tvalid_from tvalid_to tdoc",
+                    json_pack("[s,s]", pf_id, reader), "PACT footprint", pf_id, out, err);
 }
 
 /* ---- finance ---- */

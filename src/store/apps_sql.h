@@ -40,6 +40,11 @@ tj_status store_proc_req_decide(store_db *db, const char *id, const char *status
 /* TJ_ERR_CONFLICT when the supplier already offered this product. */
 tj_status store_proc_offer_insert(store_db *db, const json_t *row, tj_error *err);
 tj_status store_proc_offer_list(store_db *db, const char *req_id, json_t **out, tj_error *err);
+/* A PACT footprint published in tanji that reader (an organisation id) may
+ * read: {id, footprint_id, owner_org, status, valid_from, valid_to, doc
+ * (text)}; NOTFOUND otherwise. */
+tj_status store_proc_pact_published(store_db *db, const char *reader, const char *pf_id, json_t **out,
+                                    tj_error *err);
 
 /* ---- finance ---- */
 tj_status store_fin_consent_insert(store_db *db, const json_t *row, tj_error *err);

@@ -23,6 +23,8 @@
 #include "services/label.h"
 #include "services/ledger_svc.h"
 #include "services/ledger_verify.h"
+#include "services/pact.h"
+#include "store/pact_sql.h"
 #include "tj_testdb.h"
 
 static char src_dir[1024];
@@ -262,6 +264,176 @@ static void test_procurement(void **state)
     free(off_a);
     free(off_b);
     free(disc);
+    release_world(&w);
+}
+
+/* A pulled supplier footprint (as tanji pact pull stores it) of the buyer
+ * (owner) with the given status, unit, validity end and company org id. */
+static void put_pulled(world *w, const char *owner, const char *pf_id, const char *company_org, const char *status,
+                       const char *unit, const char *valid_to)
+{
+    char urn[300];
+    snprintf(urn, sizeof urn, "urn:tanji:org:%s", company_org);
+    json_t *doc = json_pack(
+        "{s:s,s:s,s:s,s:[s],s:[s],s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:[s]}]}}", "id", pf_id,
+        "specVersion", "3.0.0", "status", status, "companyIds", urn, "productIds", "urn:pact:test:ingot",
+        "productNameCompany", "原铝锭", "companyName", "供应商", "validityPeriodStart", "2026-01-01T00:00:00Z",
+        "validityPeriodEnd", valid_to, "pcf", "declaredUnitOfMeasurement", unit, "declaredUnitAmount", "1000",
+        "pcfExcludingBiogenicUptake", "12500", "pcfIncludingBiogenicUptake", "12000", "primaryDataShare", "40",
+        "productOrSectorSpecificRules", "operator", "Other", "ruleNames", "tpl.cn.electrolytic_aluminium");
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:n,s:s,s:s,s:s,s:s,s:s,s:s}", "pf_id", pf_id,
+                            "owner_org", owner, "source", "https://supplier.example/pact", "company_name", "供应商",
+                            "product_name", "原铝锭", "product_ids", "[\"urn:pact:test:ingot\"]", "unit", "kg",
+                            "value", 12.5, "primary_share", 40.0, "dqi", "status", status, "valid_from",
+                            "2026-01-01T00:00:00Z", "valid_to", valid_to, "preceding", "[]", "pulled_at",
+                            "2027-01-02T00:00:00Z", "doc", text);
+    tj_error err;
+    ok(store_pact_supplier_put(w->op.db, row, &err), &err);
+    json_decref(row);
+    json_decref(doc);
+    free(text);
+}
+
+static void refused(world *w, svc_ctx *who, const char *req, const char *pf, const char *needle)
+{
+    tj_error err;
+    json_t *o = json_pack("{s:s,s:s}", "product", pf, "pact", pf);
+    assert_int_equal(svc_proc_offer(who, req, o, NULL, NULL, &err), TJ_ERR_CONFLICT);
+    if (!strstr(err.message, needle))
+        fprintf(stderr, "refusal without \"%s\": %s\n", needle, err.message);
+    assert_non_null(strstr(err.message, needle));
+    json_decref(o);
+    (void)w;
+}
+
+static void test_procurement_pact(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    const char *buyer = w.buyer.who.org_id, *b = w.b.who.org_id;
+    static const char pf_ok[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e01", pf_dep[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e02",
+                      pf_old[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e03", pf_kwh[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e04",
+                      pf_other[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e05", pf_co[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e06";
+    put_pulled(&w, buyer, pf_ok, b, "Active", "kilogram", "2029-01-01T00:00:00Z");
+    put_pulled(&w, buyer, pf_dep, b, "Deprecated", "kilogram", "2029-01-01T00:00:00Z");
+    put_pulled(&w, buyer, pf_old, b, "Active", "kilogram", "2026-12-31T00:00:00Z");
+    put_pulled(&w, buyer, pf_kwh, b, "Active", "kilowatt hour", "2029-01-01T00:00:00Z");
+    put_pulled(&w, w.a.who.org_id, pf_other, b, "Active", "kilogram", "2029-01-01T00:00:00Z"); /* A pulled it */
+    put_pulled(&w, buyer, pf_co, w.a.who.org_id, "Active", "kilogram", "2029-01-01T00:00:00Z"); /* A's company */
+    json_t *spec = json_pack("{s:s,s:s,s:s,s:f,s:b,s:s,s:f,s:s}", "title", "原铝采购 PACT", "category",
+                             "electrolytic_aluminium", "declared_unit", "kg", "max_value", 20.0, "label_required", 0,
+                             "rule", "tpl.cn.electrolytic_aluminium", "primary_weight", 0.5, "deadline", "2027-02-01");
+    char *req = NULL;
+    ok(svc_proc_require(&w.buyer, spec, &req, &err), &err);
+    setenv("TANJI_NOW", "2027-01-15T00:00:00Z", 1);
+    /* refused: deprecated, expired, a unit that does not convert, another
+     * organisation's pull, another company's footprint, not a UUID */
+    refused(&w, &w.b, req, pf_dep, "Deprecated");
+    refused(&w, &w.b, req, pf_old, "validity period ended");
+    refused(&w, &w.b, req, pf_kwh, "declared unit");
+    refused(&w, &w.b, req, pf_other, "not available to the buyer");
+    refused(&w, &w.b, req, pf_co, "another company");
+    json_t *o = json_pack("{s:s,s:s}", "product", "x", "pact", "PF-1");
+    assert_int_equal(svc_proc_offer(&w.b, req, o, NULL, NULL, &err), TJ_ERR_INPUT);
+    json_decref(o);
+    o = json_pack("{s:s,s:s,s:s}", "product", "x", "pact", pf_ok, "label", w.label_b);
+    assert_int_equal(svc_proc_offer(&w.b, req, o, NULL, NULL, &err), TJ_ERR_USAGE);
+    json_decref(o);
+    /* accepted: B's pulled footprint (upper case id), and B's footprint
+     * published here as PACT to the buyer */
+    char upper[40];
+    snprintf(upper, sizeof upper, "%s", pf_ok);
+    for (char *p = upper; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
+    o = json_pack("{s:s,s:s}", "product", "原铝锭", "pact", upper);
+    json_t *chk = NULL;
+    char *off_pulled = NULL, *off_pub = NULL;
+    ok(svc_proc_offer(&w.b, req, o, &off_pulled, &chk, &err), &err);
+    assert_true(json_is_true(json_object_get(chk, "pass")));
+    /* 12000 kg per 1000 kg, including biogenic uptake */
+    assert_true(fabs(json_number_value(json_object_get(chk, "value")) - 12.0) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(chk, "primary_share")) - 0.4) < 1e-12);
+    assert_true(fabs(json_number_value(json_object_get(chk, "score")) - 12.0 * (1 - 0.5 * 0.4)) < 1e-9);
+    json_t *pfi = json_object_get(chk, "pact_footprint");
+    assert_string_equal(json_string_value(json_object_get(pfi, "source")), "pulled");
+    assert_string_equal(json_string_value(json_object_get(pfi, "value_basis")), "pcfIncludingBiogenicUptake");
+    json_decref(chk);
+    json_decref(o);
+    char *disc = NULL;
+    json_t *partners = json_pack("[s]", "采购中心");
+    ok(svc_disclosure_publish(&w.b, w.fp_b, "partners", partners, NULL, &disc, &err), &err);
+    json_t *attrs = json_pack("{s:[s],s:s}", "productIds", "urn:pact:test:b-liquid", "fossilCarbonContent", "0"),
+           *missing = NULL;
+    ok(svc_pact_attr_set(&w.b, w.fp_b, attrs, &missing, &err), &err);
+    if (json_array_size(missing))
+        fprintf(stderr, "missing: %s\n", json_dumps(missing, 0));
+    assert_int_equal(json_array_size(missing), 0);
+    ok(svc_pact_sync(w.op.db, &err), &err);
+    json_t *pfrow = NULL;
+    ok(store_pact_fp_by_footprint(w.op.db, w.fp_b, &pfrow, &err), &err);
+    const char *pub_id = json_string_value(json_object_get(pfrow, "id"));
+    refused(&w, &w.a, req, pub_id, "not the supplier's"); /* A names B's footprint */
+    o = json_pack("{s:s,s:s}", "product", "原铝液", "pact", pub_id);
+    ok(svc_proc_offer(&w.b, req, o, &off_pub, &chk, &err), &err);
+    assert_true(json_is_true(json_object_get(chk, "pass")));
+    double v = label_value(&w, w.label_b); /* the footprint's total per t */
+    assert_true(fabs(json_number_value(json_object_get(chk, "value")) - v / 1000.0) < 1e-6 * v);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(chk, "pact_footprint"), "source")),
+                        "tanji");
+    json_decref(chk);
+    json_decref(o);
+    /* after the offer the pulled footprint is deprecated: the evaluation fails it with the reason */
+    ok(store_pact_supplier_set_status(w.op.db, buyer, pf_ok, "Deprecated", &err), &err);
+    json_t *ev = NULL;
+    ok(svc_proc_evaluate(&w.buyer, req, &ev, &err), &err);
+    size_t i;
+    json_t *x;
+    int seen = 0;
+    json_array_foreach(json_object_get(ev, "offers"), i, x)
+    {
+        const char *id = json_string_value(json_object_get(x, "offer"));
+        if (!strcmp(id, off_pulled)) {
+            seen++;
+            assert_false(json_is_true(json_object_get(x, "pass")));
+            assert_true(has_text(json_object_get(x, "reasons"), "Deprecated"));
+        } else if (!strcmp(id, off_pub)) {
+            seen++;
+            assert_true(json_is_true(json_object_get(x, "pass")));
+            assert_int_equal(json_integer_value(json_object_get(x, "rank")), 1);
+        }
+    }
+    assert_int_equal(seen, 2);
+    json_decref(ev);
+    char *csv = NULL;
+    ok(svc_proc_evaluation_csv(&w.buyer, req, &csv, &err), &err);
+    assert_non_null(strstr(csv, "pact PACT碳足迹"));
+    assert_non_null(strstr(csv, pf_ok));
+    assert_non_null(strstr(csv, "Deprecated"));
+    free(csv);
+    /* where a label is required, a PACT footprint fails */
+    json_object_set_new(spec, "label_required", json_true());
+    char *req2 = NULL;
+    ok(svc_proc_require(&w.buyer, spec, &req2, &err), &err);
+    o = json_pack("{s:s,s:s}", "product", "原铝液", "pact", pub_id);
+    ok(svc_proc_offer(&w.b, req2, o, NULL, &chk, &err), &err);
+    assert_false(json_is_true(json_object_get(chk, "pass")));
+    assert_true(has_text(json_object_get(chk, "reasons"), "label is required"));
+    json_decref(chk);
+    json_decref(o);
+    check_ledger(&w);
+    json_decref(pfrow);
+    json_decref(attrs);
+    json_decref(missing);
+    json_decref(partners);
+    json_decref(spec);
+    free(disc);
+    free(req);
+    free(req2);
+    free(off_pulled);
+    free(off_pub);
     release_world(&w);
 }
 
@@ -520,6 +692,7 @@ int main(int argc, char **argv)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_procurement, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_procurement_pact, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_finance, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_inclusion, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_parks, tjt_setup, tjt_teardown),
