@@ -437,6 +437,91 @@ static void test_procurement_pact(void **state)
     release_world(&w);
 }
 
+/* The supply chain follows a model input that resolves to a supplier's
+ * PACT footprint: supplier, primary vs generic, CO2e and share. */
+static void test_supply_chain_pact(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    static const char pf[] = "7c0e4a57-1a2b-4c3d-8e9f-0a1b2c3d4e07";
+    put_pulled(&w, w.b.who.org_id, pf, w.a.who.org_id, "Active", "kilogram", "2029-01-01T00:00:00Z");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/tests/data/certifiable-aluminium.json", src_dir);
+    json_t *m = json_load_file(path, 0, NULL);
+    assert_non_null(m);
+    size_t i, k;
+    json_t *p, *x;
+    int replaced = 0;
+    json_array_foreach(json_object_get(m, "processes"), i, p) json_array_foreach(json_object_get(p, "exchanges"), k, x)
+    {
+        const char *fr = json_string_value(json_object_get(x, "factor"));
+        if (fr && !strcmp(fr, "example-caustic-soda")) {
+            json_object_set_new(x, "factor", json_pack("{s:s}", "supplier", "7C0E4A57-1A2B-4C3D-8E9F-0A1B2C3D4E07"));
+            replaced++;
+        }
+    }
+    assert_int_equal(replaced, 1);
+    char *text = json_dumps(m, JSON_COMPACT);
+    svc_calc_request rq;
+    svc_calc_request_init(&rq);
+    rq.model_text = text;
+    rq.model_len = strlen(text);
+    rq.model_name = "supplier-model";
+    svc_calculation c;
+    ok(svc_calculate(&w.b, &rq, &c, &err), &err);
+    svc_footprint_save_opts so = {0};
+    char *fp = NULL;
+    ok(svc_footprint_save(&w.b, &c, &so, &fp, &err), &err);
+    svc_calculation_release(&c);
+    json_t *out = NULL;
+    assert_int_equal(svc_park_supply_chain(&w.a, fp, &out, &err), TJ_ERR_NOTFOUND); /* not disclosed to A */
+    ok(svc_park_supply_chain(&w.b, fp, &out, &err), &err);
+    double total = json_number_value(json_object_get(out, "total"));
+    int sup = 0, gen = 0;
+    double sup_share = 0;
+    json_array_foreach(json_object_get(out, "inputs"), i, x)
+    {
+        if (json_is_true(json_object_get(x, "primary"))) {
+            sup++;
+            const json_t *s2 = json_object_get(x, "supplier");
+            assert_string_equal(json_string_value(json_object_get(x, "flow")), "caustic soda");
+            assert_string_equal(json_string_value(json_object_get(s2, "pact_id")), pf);
+            assert_string_equal(json_string_value(json_object_get(s2, "company")), "供应商");
+            assert_string_equal(json_string_value(json_object_get(s2, "status")), "Active");
+            assert_true(fabs(json_number_value(json_object_get(s2, "primary_data_share")) - 40.0) < 1e-9);
+            assert_int_equal(json_array_size(json_object_get(s2, "flags")), 0);
+            /* 100 kg per t of alumina x 1.92 t alumina x 12.5 kg CO2e/kg */
+            assert_true(fabs(json_number_value(json_object_get(x, "co2e")) - 100 * 1.92 * 12.5) < 1e-6);
+            sup_share = json_number_value(json_object_get(x, "share"));
+            assert_true(fabs(sup_share - 2400.0 / total) < 1e-9);
+        } else {
+            gen++;
+            assert_non_null(json_object_get(x, "generic_factor"));
+        }
+    }
+    assert_int_equal(sup, 1);
+    assert_true(gen >= 2);
+    assert_true(fabs(json_number_value(json_object_get(out, "supplier_inputs_share")) - sup_share) < 1e-12);
+    assert_true(json_number_value(json_object_get(out, "generic_inputs_share")) > 0);
+    assert_true(json_number_value(json_object_get(out, "pact_primary_data_share")) > 0);
+    json_decref(out);
+    /* the supplier's footprint deprecated: flagged in the chain */
+    ok(store_pact_supplier_set_status(w.op.db, w.b.who.org_id, pf, "Deprecated", &err), &err);
+    ok(svc_park_supply_chain(&w.b, fp, &out, &err), &err);
+    json_array_foreach(json_object_get(out, "inputs"), i, x) if (json_is_true(json_object_get(x, "primary")))
+    {
+        const json_t *fl = json_object_get(json_object_get(x, "supplier"), "flags");
+        assert_true(json_array_size(fl) == 1 && !strcmp(json_string_value(json_array_get(fl, 0)), "deprecated"));
+    }
+    json_decref(out);
+    json_decref(m);
+    free(text);
+    free(fp);
+    release_world(&w);
+}
+
 static void test_finance(void **state)
 {
     tjt_fixture *f = *state;
@@ -696,6 +781,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_finance, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_inclusion, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_parks, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_supply_chain_pact, tjt_setup, tjt_teardown),
     };
     if (tjt_want_pg(argc, argv)) {
         if (tjt_pg_missing("apps"))
