@@ -49,6 +49,30 @@ tj_status apps_footprint_facts(store_db *db, const char *footprint_id, double *p
 struct sbuf;
 void apps_csv(struct sbuf *b, const char *field, char sep);
 
+/* ---- ledger states (apps_ledger.c) ---- */
+/* The ledger state of a recorded object of type (app_org_role,
+ * proc_requirement, proc_offer, fin_consent, fin_position, fin_rule,
+ * inc_methodology, inc_purchase, inc_retirement, inc_issuance, park_member)
+ * from its row (columns by name; fin_rule's rule as JSON text or value):
+ * what the services pass to svc_record and the ledger state sources emit.
+ * NULL for an unknown type or out of memory. */
+json_t *apps_state(const char *type, const json_t *row);
+/* The state of object key of type as the database holds it now. */
+tj_status apps_state_read(store_db *db, const char *type, const char *key, json_t **out, tj_error *err);
+/* Ledger state sources (services/ledger_verify.h), one per type. */
+typedef tj_status (*apps_state_emit_fn)(void *arg, const char *object_id, const json_t *state, tj_error *err);
+tj_status apps_each_role_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_requirement_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_offer_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_consent_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_position_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_rule_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_methodology_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_purchase_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_retirement_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_issuance_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_member_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+
 /* ---- green procurement (procure.c) ---- */
 /* A requirement by a buyer: spec {title, category, declared_unit,
  * max_value (kg CO2e per declared unit) and/or max_grade, label_required,

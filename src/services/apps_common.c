@@ -35,9 +35,11 @@ tj_status svc_app_role_grant(svc_ctx *ctx, const char *org, const char *role, tj
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_app_role_grant(ctx->db, o.id, role, now, ctx->who.id, err);
         json_t *ch = json_pack("{s:s,s:s}", "action", "grant", "role", role);
-        json_t *st = json_pack("{s:s,s:s,s:s}", "org_id", o.id, "role", role, "granted_at", now);
+        json_t *st = NULL;
         char key[300];
         snprintf(key, sizeof key, "%s/%s", o.id, role);
+        if (!rc)
+            rc = apps_state_read(ctx->db, "app_org_role", key, &st, err);
         if (!rc)
             rc = svc_record(ctx, "app.role.grant", "app_org_role", key, ch, st, err);
         json_decref(ch);

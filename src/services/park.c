@@ -38,10 +38,10 @@ static tj_status member_change(svc_ctx *ctx, const char *park, const char *membe
         return rc;
     rc = store_park_member_put(ctx->db, park, member, status, now, err);
     json_t *st = NULL, *ch = json_pack("{s:s}", "action", status);
-    if (!rc)
-        rc = store_park_member_get(ctx->db, park, member, &st, err);
     char key[300];
     snprintf(key, sizeof key, "%s/%s", park, member);
+    if (!rc)
+        rc = apps_state_read(ctx->db, "park_member", key, &st, err);
     if (!rc)
         rc = svc_record(ctx, kind, "park_member", key, ch, st, err);
     json_decref(st);

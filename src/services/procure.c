@@ -85,10 +85,13 @@ tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_e
                         json_integer(json_is_true(json_object_get(spec, "label_required"))));
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_proc_req_insert(ctx->db, row, err);
-        json_t *ch = json_pack("{s:s}", "action", "publish");
+        json_t *ch = json_pack("{s:s}", "action", "publish"), *st = NULL;
         if (!rc)
-            rc = svc_record(ctx, "procure.require", "proc_requirement", id, ch, row, err);
+            rc = apps_state_read(ctx->db, "proc_requirement", id, &st, err);
+        if (!rc)
+            rc = svc_record(ctx, "procure.require", "proc_requirement", id, ch, st, err);
         json_decref(ch);
+        json_decref(st);
         rc = finish(ctx, rc, err);
     }
     json_decref(row);
@@ -499,10 +502,14 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
     }
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_proc_offer_insert(ctx->db, row, err);
-        json_t *ch = json_pack("{s:s,s:s,s:O}", "action", "offer", "requirement", req_id, "check", chk);
+        json_t *ch = json_pack("{s:s,s:s,s:O}", "action", "offer", "requirement", req_id, "check", chk),
+               *st = apps_state("proc_offer", row);
+        if (!rc && !st)
+            rc = nomem(err);
         if (!rc)
-            rc = svc_record(ctx, "procure.offer", "proc_offer", id, ch, row, err);
+            rc = svc_record(ctx, "procure.offer", "proc_offer", id, ch, st, err);
         json_decref(ch);
+        json_decref(st);
         rc = finish(ctx, rc, err);
     }
 out:
@@ -706,7 +713,7 @@ tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id
                       "evaluation_digest", digest, "rank", chosen ? json_object_get(chosen, "rank") : NULL);
         json_t *st = NULL;
         if (!rc)
-            rc = store_proc_req_get(ctx->db, req_id, &st, err);
+            rc = apps_state_read(ctx->db, "proc_requirement", req_id, &st, err);
         if (!rc)
             rc = svc_record(ctx, "procure.decide", "proc_requirement", req_id, ch, st, err);
         json_decref(ch);

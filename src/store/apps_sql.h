@@ -113,4 +113,16 @@ tj_status store_park_disclosures(store_db *db, const char *park, json_t **out, t
 /* Labels of a footprint in force: count. */
 tj_status store_footprint_valid_labels(store_db *db, const char *footprint_id, int64_t *n, tj_error *err);
 
+/* Ledger states (services/apps_ledger.c): every row of object type `type`
+ * (app_org_role, proc_requirement, proc_offer, fin_consent (a pair's latest
+ * grant), fin_position, fin_rule, inc_methodology, inc_purchase,
+ * inc_retirement, inc_issuance, park_member), or the one whose object id is
+ * key (NULL: all), passed to fn with its object id as the service records
+ * it (rows streamed; row has the columns of the state and "key"). */
+tj_status store_apps_state_each(store_db *db, const char *type, const char *key,
+                                tj_status (*fn)(void *arg, const char *key, const json_t *row, tj_error *err),
+                                void *arg, tj_error *err);
+/* The row of one object (without "key"); NOTFOUND when none. */
+tj_status store_apps_state_get(store_db *db, const char *type, const char *key, json_t **out, tj_error *err);
+
 #endif

@@ -769,6 +769,94 @@ static void test_parks(void **state)
     release_world(&w);
 }
 
+/* Ledger verification checks every application record against the
+ * database: one row of each kind changed behind tanji's back is reported. */
+static void test_ledger_tamper(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    /* one record of each kind */
+    json_t *spec = json_pack("{s:s,s:s,s:s,s:f,s:b,s:f,s:s}", "title", "t", "category", "electrolytic_aluminium",
+                             "declared_unit", "kg", "max_value", 20.0, "label_required", 1, "primary_weight", 0.5,
+                             "deadline", "2027-02-01");
+    char *req = NULL, *off = NULL;
+    ok(svc_proc_require(&w.buyer, spec, &req, &err), &err);
+    json_t *o = json_pack("{s:s,s:s}", "product", "原铝液", "label", w.label_a);
+    ok(svc_proc_offer(&w.a, req, o, &off, NULL, &err), &err);
+    ok(svc_fin_consent(&w.a, "绿色银行", NULL, &err), &err);
+    json_t *rule = json_pack("{s:i}", "max_grade", 3);
+    int ver = 0;
+    ok(svc_fin_rule_set(&w.bank, rule, &ver, &err), &err);
+    ok(svc_fin_position(&w.bank, "铝业A", w.label_a, 1000000, "2027-01-01", &err), &err);
+    json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:f,s:s}}", "id", "alu-low-carbon", "name", "低碳原铝",
+                          "category", "electrolytic_aluminium", "declared_unit", "kg", "scope", "s", "applicability",
+                          "a", "baseline", "kind", "benchmark", "value", 15.0, "source", "test benchmark");
+    ok(svc_inc_method_create(&w.reg, m, NULL, &err), &err);
+    json_t *batch = json_pack("[o]", purchase("p1", "u1", "alu-low-carbon", w.label_a, 2.0)), *res = NULL;
+    int n = 0;
+    ok(svc_inc_report(&w.shop, batch, &res, &n, &err), &err);
+    assert_int_equal(n, 1);
+    ok(svc_inc_retire(&w.shop, "u1", 1000, "redeemed", &err), &err);
+    json_t *out = NULL;
+    ok(svc_inc_issue(&w.reg, "alu-low-carbon", "530100", &out, &err), &err);
+    json_decref(out);
+    ok(svc_park_invite(&w.park, "铝业A", &err), &err);
+    ok(svc_park_answer(&w.a, "滇中园区", 1, &err), &err);
+    /* consistent: every kind is checked and nothing is reported (the
+     * purchase's later issuance does not change its state) */
+    ledger_report vr;
+    ok(svc_ledger_verify(&w.op, NULL, NULL, &vr, &err), &err);
+    for (size_t i = 0; i < vr.nproblems; i++)
+        fprintf(stderr, "problem: %s %s %s\n", vr.problems[i].object_type, vr.problems[i].object_id,
+                vr.problems[i].detail);
+    assert_int_equal(vr.nproblems, 0);
+    int64_t checked = vr.objects_checked;
+    ledger_report_release(&vr);
+    static const char *const kinds[] = {"app_org_role", "proc_requirement", "proc_offer",     "fin_consent",
+                                        "fin_position", "fin_rule",         "inc_methodology", "inc_purchase",
+                                        "inc_retirement", "inc_issuance",   "park_member"};
+    static const char *const tamper[] = {
+        "UPDATE app_org_role SET granted_at = '2000-01-01T00:00:00Z' WHERE role = 'bank'",
+        "UPDATE proc_requirement SET max_value = 99",
+        "UPDATE proc_offer SET product = 'tampered'",
+        "UPDATE fin_consent SET valid_until = '2099-01-01T00:00:00Z'",
+        "UPDATE fin_position SET amount = amount + 1",
+        "UPDATE fin_rule SET rule = '{\"max_grade\":9}'",
+        "UPDATE inc_methodology SET baseline_g = baseline_g + 1",
+        "UPDATE inc_purchase SET reduction_g = reduction_g + 1",
+        "UPDATE inc_retirement SET amount_g = amount_g + 1",
+        "UPDATE inc_issuance SET amount_g = amount_g + 1",
+        "UPDATE park_member SET status = 'left'",
+    };
+    size_t nk = sizeof kinds / sizeof kinds[0];
+    for (size_t k = 0; k < nk; k++)
+        ok(store_exec(f->db, tamper[k], &err), &err);
+    ok(svc_ledger_verify(&w.op, NULL, NULL, &vr, &err), &err);
+    assert_int_equal(vr.objects_checked, checked);
+    for (size_t k = 0; k < nk; k++) {
+        int found = 0;
+        for (size_t i = 0; i < vr.nproblems; i++)
+            found += vr.problems[i].kind == LEDGER_P_STATE && vr.problems[i].object_type &&
+                     !strcmp(vr.problems[i].object_type, kinds[k]);
+        if (found != 1)
+            fprintf(stderr, "%s: %d state problems\n", kinds[k], found);
+        assert_int_equal(found, 1);
+    }
+    assert_int_equal(vr.nproblems, nk);
+    ledger_report_release(&vr);
+    json_decref(spec);
+    json_decref(o);
+    json_decref(rule);
+    json_decref(m);
+    json_decref(batch);
+    json_decref(res);
+    free(req);
+    free(off);
+    release_world(&w);
+}
+
 int main(int argc, char **argv)
 {
     const char *s = getenv("TJ_SOURCE_DIR");
@@ -782,6 +870,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_inclusion, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_parks, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_supply_chain_pact, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_ledger_tamper, tjt_setup, tjt_teardown),
     };
     if (tjt_want_pg(argc, argv)) {
         if (tjt_pg_missing("apps"))
