@@ -204,7 +204,10 @@ static tj_status pact_check(svc_ctx *ctx, const char *buyer, const char *supplie
     pf->raw = NAN;
     json_t *row = NULL, *doc = NULL;
     const char *source = "tanji";
-    tj_status rc = store_proc_pact_published(ctx->db, buyer, pf_id, &row, err);
+    /* the PACT projection of the disclosures, brought up to date */
+    tj_status rc = svc_pact_sync(ctx->db, err);
+    if (!rc)
+        rc = store_proc_pact_published(ctx->db, buyer, pf_id, &row, err);
     if (rc == TJ_ERR_NOTFOUND) {
         tj_error_clear(err);
         source = "pulled";
