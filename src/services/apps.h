@@ -81,9 +81,13 @@ tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_e
 tj_status svc_proc_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err);
 /* open_only 1: open tenders (anyone signed in); else the buyer's own. */
 tj_status svc_proc_list(svc_ctx *ctx, int open_only, json_t **out, tj_error *err);
-/* A supplier's offer before the deadline: {product, label} or {product,
- * disclosure}.  A label that does not verify is refused (CONFLICT, the
- * reasons in the message).  *check_out (may be NULL) gets the check. */
+/* A supplier's offer before the deadline: {product, label}, {product,
+ * disclosure} or {product, pact} (a PACT footprint id: one the supplier
+ * published here as PACT and the buyer may read, or one the buyer pulled).
+ * A label that does not verify, or a PACT footprint the buyer cannot read,
+ * of another company, deprecated, out of its validity period or in a unit
+ * that does not convert, is refused (CONFLICT, the reasons in the message).
+ * *check_out (may be NULL) gets the check. */
 tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, char **id_out,
                          json_t **check_out, tj_error *err);
 /* The buyer's evaluation: offers checked and ranked, with reasons. */
@@ -160,7 +164,10 @@ tj_status svc_park_stats(svc_ctx *ctx, const char *park, json_t **out, tj_error 
 tj_status svc_app_stats(svc_ctx *ctx, const json_t *filter, json_t **out, tj_error *err);
 /* A product's supply chain: the processes of the footprint (own, or
  * disclosed to the principal with processes/suppliers), their share, data
- * type (primary replaces generic) and supplier with its labels. */
+ * type (primary replaces generic) and supplier with its labels; and every
+ * model input with a factor (inputs): primary (a supplier's PACT footprint,
+ * with the supplier, status, validity, its primary data share and flags) or
+ * generic, its CO2e and share of the total. */
 tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t **out, tj_error *err);
 
 #endif

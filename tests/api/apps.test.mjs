@@ -157,6 +157,14 @@ test('green procurement with PACT footprints: published to the buyer, checked, r
   const [head, row] = ev.text.split('\r\n');
   assert.ok(head.includes('pact PACT碳足迹'), head);
   assert.ok(row.startsWith('1,') && row.includes(pf1) && row.includes('Active'), ev.text);
+  // the supply chain of the footprint: every input with a factor, generic here (no supplier footprint)
+  const sc = await req(srv, 'GET', `/supply-chain/${fp1}`, { token: P.users.alice.token });
+  assert.equal(sc.status, 200, sc.text);
+  assert.ok(sc.body.inputs.length >= 3, sc.text);
+  assert.ok(sc.body.inputs.every((i) => i.primary === false && i.generic_factor && i.share > 0), sc.text);
+  const sum = sc.body.inputs.reduce((a, i) => a + i.share, 0);
+  assert.ok(Math.abs(sum - sc.body.generic_inputs_share) < 1e-9 && sum < 1, sc.text);
+  assert.equal(sc.body.supplier_inputs_share, 0);
 });
 
 test('碳普惠: a purchase credited once; a revoked label credits nothing; the public registry', async () => {
