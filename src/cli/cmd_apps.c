@@ -14,7 +14,7 @@
 static const char procure_usage[] =
     "usage: tanji procure require --title T --category C --unit U [--max-value KG] [--max-grade N]\n"
     "                 [--label-required] [--rule RULE] [--primary-weight W] --deadline DATE\n"
-    "       tanji procure offer REQ_ID --product P (--label NUMBER | --disclosure ID)\n"
+    "       tanji procure offer REQ_ID --product P (--label NUMBER | --disclosure ID | --pact PF_ID)\n"
     "       tanji procure evaluate REQ_ID [--format json|csv] [-o FILE]\n"
     "       tanji procure decide REQ_ID (--offer OFFER_ID | --cancel) [--reason T]\n"
     "       tanji procure show REQ_ID | list [--open]\n"
@@ -22,8 +22,10 @@ static const char procure_usage[] =
     "common options: --db URL, --as NAME\n\n"
     "Green procurement (绿色采购): a buyer publishes a requirement (max footprint in kg CO2e per\n"
     "declared unit and/or best grade allowed, label required, weight of supplier-specific data\n"
-    "0..1); suppliers offer labels or disclosed footprints; tanji checks each (label signature and\n"
-    "status, rule, unit conversion, grade), ranks them with reasons; the decision is a ledger entry.\n";
+    "0..1); suppliers offer labels, disclosed footprints or PACT footprints (pulled by the buyer or\n"
+    "published here to it); tanji checks each (label signature and status, PACT status and validity,\n"
+    "rule, unit conversion, grade), ranks them with reasons; the decision is a ledger entry.\n"
+    "供应商以碳标识、披露的碳足迹或PACT碳足迹报价；tanji逐一核验、排序并说明原因，决定记入账本。\n";
 
 static const char finance_usage[] =
     "usage: tanji finance consent BANK [--until DATE] | revoke BANK | consents\n"
@@ -156,8 +158,9 @@ int cmd_procure(int argc, char **argv)
         free(id);
         json_decref(spec);
     } else if (!strcmp(sub, "offer") && o.npos == 2) {
-        json_t *offer = json_pack("{s:s?,s:s?,s:s?}", "product", inst_opt(&o, "product"), "label",
-                                  inst_opt(&o, "label"), "disclosure", inst_opt(&o, "disclosure"));
+        json_t *offer = json_pack("{s:s?,s:s?,s:s?,s:s?}", "product", inst_opt(&o, "product"), "label",
+                                  inst_opt(&o, "label"), "disclosure", inst_opt(&o, "disclosure"), "pact",
+                                  inst_opt(&o, "pact"));
         char *id = NULL;
         rc = svc_proc_offer(&ctx, o.pos[1], offer, &id, &j, &err)
                  ? cli_fail(&err)

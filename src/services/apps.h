@@ -39,14 +39,39 @@ tj_status apps_label_check(svc_ctx *ctx, const char *number, const char *at, jso
 tj_status apps_per_unit(double value, double amount, const char *from_unit, const char *to_unit, double *out,
                         tj_error *err);
 /* The share of a footprint's result from processes with primary data
- * (data_type "primary", measured at the site; 0..1) and the model's product
- * category (*category malloc'ed, may be NULL).  Read without a permission
- * check: callers show only these derived figures. */
+ * (data_type "primary", measured at the site; 0..1), the model's product
+ * category and the footprint's rule id (*category, *rule malloc'ed, may be
+ * NULL; either pointer may be NULL).  Read without a permission check:
+ * callers show only these derived figures. */
 tj_status apps_footprint_facts(store_db *db, const char *footprint_id, double *primary_share, char **category,
-                               tj_error *err);
+                               char **rule, tj_error *err);
 /* Append one CSV field (RFC 4180 quoting) and the separator sep (',' or '\n'). */
 struct sbuf;
 void apps_csv(struct sbuf *b, const char *field, char sep);
+
+/* ---- ledger states (apps_ledger.c) ---- */
+/* The ledger state of a recorded object of type (app_org_role,
+ * proc_requirement, proc_offer, fin_consent, fin_position, fin_rule,
+ * inc_methodology, inc_purchase, inc_retirement, inc_issuance, park_member)
+ * from its row (columns by name; fin_rule's rule as JSON text or value):
+ * what the services pass to svc_record and the ledger state sources emit.
+ * NULL for an unknown type or out of memory. */
+json_t *apps_state(const char *type, const json_t *row);
+/* The state of object key of type as the database holds it now. */
+tj_status apps_state_read(store_db *db, const char *type, const char *key, json_t **out, tj_error *err);
+/* Ledger state sources (services/ledger_verify.h), one per type. */
+typedef tj_status (*apps_state_emit_fn)(void *arg, const char *object_id, const json_t *state, tj_error *err);
+tj_status apps_each_role_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_requirement_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_offer_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_consent_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_position_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_rule_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_methodology_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_purchase_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_retirement_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_issuance_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
+tj_status apps_each_member_state(store_db *db, apps_state_emit_fn emit, void *arg, tj_error *err);
 
 /* ---- green procurement (procure.c) ---- */
 /* A requirement by a buyer: spec {title, category, declared_unit,
@@ -56,9 +81,13 @@ tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_e
 tj_status svc_proc_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err);
 /* open_only 1: open tenders (anyone signed in); else the buyer's own. */
 tj_status svc_proc_list(svc_ctx *ctx, int open_only, json_t **out, tj_error *err);
-/* A supplier's offer before the deadline: {product, label} or {product,
- * disclosure}.  A label that does not verify is refused (CONFLICT, the
- * reasons in the message).  *check_out (may be NULL) gets the check. */
+/* A supplier's offer before the deadline: {product, label}, {product,
+ * disclosure} or {product, pact} (a PACT footprint id: one the supplier
+ * published here as PACT and the buyer may read, or one the buyer pulled).
+ * A label that does not verify, or a PACT footprint the buyer cannot read,
+ * of another company, deprecated, out of its validity period or in a unit
+ * that does not convert, is refused (CONFLICT, the reasons in the message).
+ * *check_out (may be NULL) gets the check. */
 tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, char **id_out,
                          json_t **check_out, tj_error *err);
 /* The buyer's evaluation: offers checked and ranked, with reasons. */
@@ -135,7 +164,10 @@ tj_status svc_park_stats(svc_ctx *ctx, const char *park, json_t **out, tj_error 
 tj_status svc_app_stats(svc_ctx *ctx, const json_t *filter, json_t **out, tj_error *err);
 /* A product's supply chain: the processes of the footprint (own, or
  * disclosed to the principal with processes/suppliers), their share, data
- * type (primary replaces generic) and supplier with its labels. */
+ * type (primary replaces generic) and supplier with its labels; and every
+ * model input with a factor (inputs): primary (a supplier's PACT footprint,
+ * with the supplier, status, validity, its primary data share and flags) or
+ * generic, its CO2e and share of the total. */
 tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t **out, tj_error *err);
 
 #endif

@@ -35,9 +35,11 @@ tj_status svc_app_role_grant(svc_ctx *ctx, const char *org, const char *role, tj
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_app_role_grant(ctx->db, o.id, role, now, ctx->who.id, err);
         json_t *ch = json_pack("{s:s,s:s}", "action", "grant", "role", role);
-        json_t *st = json_pack("{s:s,s:s,s:s}", "org_id", o.id, "role", role, "granted_at", now);
+        json_t *st = NULL;
         char key[300];
         snprintf(key, sizeof key, "%s/%s", o.id, role);
+        if (!rc)
+            rc = apps_state_read(ctx->db, "app_org_role", key, &st, err);
         if (!rc)
             rc = svc_record(ctx, "app.role.grant", "app_org_role", key, ch, st, err);
         json_decref(ch);
@@ -160,11 +162,13 @@ tj_status apps_label_check(svc_ctx *ctx, const char *number, const char *at, jso
 }
 
 tj_status apps_footprint_facts(store_db *db, const char *footprint_id, double *primary_share, char **category,
-                               tj_error *err)
+                               char **rule, tj_error *err)
 {
     *primary_share = 0;
     if (category)
         *category = NULL;
+    if (rule)
+        *rule = NULL;
     json_t *f = NULL;
     tj_status rc = svc_footprint_read(db, footprint_id, 1, &f, err);
     if (rc)
@@ -187,6 +191,9 @@ tj_status apps_footprint_facts(store_db *db, const char *footprint_id, double *p
     *primary_share = share < 0 ? 0 : share > 1 ? 1 : share;
     const char *cat = inst_str(json_object_get(model, "product"), "category");
     if (category && cat && !(*category = strdup(cat)))
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    const char *rid = inst_str(f, "rule_id");
+    if (!rc && rule && rid && !(*rule = strdup(rid)))
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     json_decref(model);
     json_decref(f);

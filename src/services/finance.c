@@ -71,12 +71,14 @@ static tj_status consent_change(svc_ctx *ctx, const char *bank, const char *vali
             if (!rc && n == 0)
                 rc = tj_error_set(err, TJ_ERR_NOTFOUND, "bank", "no consent to \"%s\" in force / 无有效授权",
                                   bank);
-            row = json_pack("{s:s,s:s,s:s}", "bank_org", bank_id, "borrower_org", ctx->who.org_id,
-                            "revoked_at", now);
         }
+        json_decref(row);
+        row = NULL;
         ch = json_pack("{s:s,s:s}", "action", grant ? "grant" : "revoke", "bank", bank_id);
         char key[300];
         snprintf(key, sizeof key, "%s/%s", ctx->who.org_id, bank_id);
+        if (!rc)
+            rc = apps_state_read(ctx->db, "fin_consent", key, &row, err);
         if (!rc)
             rc = svc_record(ctx, grant ? "finance.consent" : "finance.consent.revoke", "fin_consent", key, ch,
                             row, err);
@@ -212,7 +214,10 @@ tj_status svc_fin_rule_set(svc_ctx *ctx, const json_t *rule, int *version, tj_er
         return nomem(err);
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_fin_rule_insert(ctx->db, ctx->who.org_id, text, now, &ver, err);
-        json_t *st = json_pack("{s:s,s:i,s:O}", "bank_org", ctx->who.org_id, "version", ver, "rule", rule);
+        json_t *r = json_pack("{s:s,s:i,s:s,s:s}", "bank_org", ctx->who.org_id, "version", ver, "rule", text,
+                              "created_at", now),
+               *st = apps_state("fin_rule", r);
+        json_decref(r);
         json_t *ch = json_pack("{s:s}", "action", "set");
         char key[300];
         snprintf(key, sizeof key, "%s/%d", ctx->who.org_id, ver);
@@ -341,8 +346,12 @@ tj_status svc_fin_position(svc_ctx *ctx, const char *borrower, const char *label
         json_t *ch = json_pack("{s:s}", "action", "position");
         char key[400];
         snprintf(key, sizeof key, "%s/%s/%s", ctx->who.org_id, label, date);
+        json_t *st = apps_state("fin_position", pos);
+        if (!rc && !st)
+            rc = nomem(err);
         if (!rc)
-            rc = svc_record(ctx, "finance.position", "fin_position", key, ch, pos, err);
+            rc = svc_record(ctx, "finance.position", "fin_position", key, ch, st, err);
+        json_decref(st);
         json_decref(ch);
         rc = finish(ctx, rc, err);
     }

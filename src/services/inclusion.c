@@ -116,8 +116,12 @@ tj_status svc_inc_method_create(svc_ctx *ctx, const json_t *spec, json_t **out, 
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_inc_method_insert(ctx->db, row, err);
         json_t *ch = json_pack("{s:s}", "action", "publish");
+        json_t *st = apps_state("inc_methodology", row);
+        if (!rc && !st)
+            rc = nomem(err);
         if (!rc)
-            rc = svc_record(ctx, "inclusion.methodology", "inc_methodology", id, ch, row, err);
+            rc = svc_record(ctx, "inclusion.methodology", "inc_methodology", id, ch, st, err);
+        json_decref(st);
         json_decref(ch);
         rc = finish(ctx, rc, err);
     }
@@ -385,9 +389,11 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
             char key[500];
             snprintf(key, sizeof key, "%s/%s", ctx->who.org_id, pid);
             json_t *ch = json_pack("{s:s,s:I}", "action", "credit", "reduction_g", (json_int_t)grams);
-            rc = ch ? svc_record(ctx, "inclusion.credit", "inc_purchase", key, ch, row, err)
-                    : nomem(err);
+            json_t *st = apps_state("inc_purchase", row);
+            rc = ch && st ? svc_record(ctx, "inclusion.credit", "inc_purchase", key, ch, st, err)
+                          : nomem(err);
             json_decref(ch);
+            json_decref(st);
         }
         json_decref(row);
         if (rc)
@@ -490,8 +496,12 @@ tj_status svc_inc_retire(svc_ctx *ctx, const char *participant, int64_t grams, c
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = store_inc_account_retire(ctx->db, row, err);
         json_t *ch = json_pack("{s:s}", "action", "retire");
+        json_t *st = apps_state("inc_retirement", row);
+        if (!rc && !st)
+            rc = nomem(err);
         if (!rc)
-            rc = svc_record(ctx, "inclusion.retire", "inc_retirement", id, ch, row, err);
+            rc = svc_record(ctx, "inclusion.retire", "inc_retirement", id, ch, st, err);
+        json_decref(st);
         json_decref(ch);
         rc = finish(ctx, rc, err);
     }
@@ -528,8 +538,12 @@ tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *regio
                        region, "amount_g", (json_int_t)grams, "purchases", (json_int_t)n, "issued_at", now,
                        "issued_by", ctx->who.id);
         json_t *ch = json_pack("{s:s}", "action", "issue");
+        json_t *is = apps_state("inc_issuance", st);
+        if (!rc && !is)
+            rc = nomem(err);
         if (!rc)
-            rc = svc_record(ctx, "inclusion.issue", "inc_issuance", id, ch, st, err);
+            rc = svc_record(ctx, "inclusion.issue", "inc_issuance", id, ch, is, err);
+        json_decref(is);
         json_decref(ch);
         rc = finish(ctx, rc, err);
     }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "services/account.h"
+#include "services/apps.h"
 #include "services/cert.h"
 #include "services/declaration.h"
 #include "services/disclosure.h"
@@ -100,5 +101,16 @@ const ledger_state_source ledger_state_sources[] = {
     {"grade_benchmark", svc_grade_each_benchmark_state},
     {"disclosure", svc_disclosure_each_state},
     {"declaration", svc_declaration_each_state},
+    {"app_org_role", apps_each_role_state},
+    {"proc_requirement", apps_each_requirement_state},
+    {"proc_offer", apps_each_offer_state},
+    {"fin_consent", apps_each_consent_state},
+    {"fin_position", apps_each_position_state},
+    {"fin_rule", apps_each_rule_state},
+    {"inc_methodology", apps_each_methodology_state},
+    {"inc_purchase", apps_each_purchase_state},
+    {"inc_retirement", apps_each_retirement_state},
+    {"inc_issuance", apps_each_issuance_state},
+    {"park_member", apps_each_member_state},
     {NULL, NULL},
 };

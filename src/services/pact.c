@@ -217,6 +217,12 @@ static const pact_unit *unit_by_pact(const char *name)
     return NULL;
 }
 
+const char *svc_pact_unit_tanji(const char *name)
+{
+    const pact_unit *pu = unit_by_pact(name);
+    return pu ? pu->tanji : NULL;
+}
+
 static const char *product_name(const json_t *model_product, const char *fallback)
 {
     const json_t *n = json_object_get(model_product, "name");
@@ -1683,6 +1689,27 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
     }
     *report = json_pack("{s:i,s:i,s:o}", "pulled", pulled, "updated", updated, "footprints", list);
     return TJ_OK;
+}
+
+tj_status svc_pact_supplier_view(store_db *db, const char *owner, const char *pf_id, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    char *l = lower_dup(pf_id ? pf_id : "");
+    json_t *r = NULL;
+    tj_status rc = l ? store_pact_supplier_get(db, owner ? owner : "", l, &r, err) : nomem(err);
+    free(l);
+    if (rc)
+        return rc;
+    char now[32];
+    now_utc(now);
+    *out = supplier_view(r, now);
+    json_decref(r);
+    return *out ? TJ_OK : nomem(err);
+}
+
+double svc_pact_primary_data_share(store_db *db, const char *owner, const json_t *result)
+{
+    return primary_share(db, owner, result);
 }
 
 tj_status svc_pact_supplier_list(svc_ctx *ctx, json_t **out, tj_error *err)

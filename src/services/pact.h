@@ -117,6 +117,13 @@ tj_status svc_pact_inputs(svc_ctx *ctx, const char *footprint_id, json_t **out, 
  * biogenic uptake). */
 tj_status svc_pact_supplier_factor(svc_ctx *ctx, const char *pf_id, io_factor *out, tj_error *err);
 
+/* Read helpers for the application scenarios (services/park.c): owner's
+ * supplier footprint pf_id as svc_pact_supplier_list shows it (NOTFOUND
+ * when owner did not pull it), and a footprint result's primary data share
+ * (PACT definition, percent) as the PACT document gives it. */
+tj_status svc_pact_supplier_view(store_db *db, const char *owner, const char *pf_id, json_t **out, tj_error *err);
+double svc_pact_primary_data_share(store_db *db, const char *owner, const json_t *result);
+
 /* Helpers shared with the HTTP adapter and tests. */
 int svc_pact_is_uuid(const char *s);
 /* RFC 3339 date-time (offset or Z; a space where a '+' was, as an unencoded
@@ -124,5 +131,8 @@ int svc_pact_is_uuid(const char *s);
 int svc_pact_time_norm(const char *s, char out[32]);
 /* A decimal string (no exponent) of v: malloc'ed. */
 char *svc_pact_decimal(double v);
+/* The tanji unit name of a PACT declared unit ("kilogram" -> "kg"), NULL
+ * when it is not one (read helper for the application scenarios). */
+const char *svc_pact_unit_tanji(const char *pact_unit);
 
 #endif

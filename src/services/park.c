@@ -8,9 +8,11 @@
 #include "services/disclosure.h"
 #include "services/footprint.h"
 #include "services/inst_util.h"
+#include "services/pact.h"
 #include "store/accounts.h"
 #include "store/apps_sql.h"
 #include "store/inst_sql.h"
+#include "tanji/units.h"
 
 static tj_status nomem(tj_error *err)
 {
@@ -36,10 +38,10 @@ static tj_status member_change(svc_ctx *ctx, const char *park, const char *membe
         return rc;
     rc = store_park_member_put(ctx->db, park, member, status, now, err);
     json_t *st = NULL, *ch = json_pack("{s:s}", "action", status);
-    if (!rc)
-        rc = store_park_member_get(ctx->db, park, member, &st, err);
     char key[300];
     snprintf(key, sizeof key, "%s/%s", park, member);
+    if (!rc)
+        rc = apps_state_read(ctx->db, "park_member", key, &st, err);
     if (!rc)
         rc = svc_record(ctx, kind, "park_member", key, ch, st, err);
     json_decref(st);
@@ -326,6 +328,123 @@ tj_status svc_app_stats(svc_ctx *ctx, const json_t *filter, json_t **out, tj_err
     return rc;
 }
 
+/* The factor of factors_used an exchange's factor reference names: a
+ * string "ID" or "ID@VERSION", or {"supplier": "PF-ID"} ("pact:pf-id"). */
+static const json_t *used_factor(const json_t *used, const json_t *ref, char *pf, size_t pfsize)
+{
+    char want[300] = "";
+    pf[0] = '\0';
+    if (json_is_string(ref)) {
+        const char *r = json_string_value(ref), *at = strchr(r, '@');
+        size_t n = at ? (size_t)(at - r) : strlen(r);
+        if (n >= sizeof want)
+            return NULL;
+        memcpy(want, r, n);
+        want[n] = '\0';
+    } else if (json_is_string(json_object_get(ref, "supplier"))) {
+        const char *id = json_string_value(json_object_get(ref, "supplier"));
+        if (strlen(id) >= pfsize)
+            return NULL;
+        size_t i;
+        for (i = 0; id[i]; i++)
+            pf[i] = (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] + 32 : id[i]);
+        pf[i] = '\0';
+        snprintf(want, sizeof want, "pact:%s", pf);
+    } else
+        return NULL;
+    size_t i;
+    json_t *u;
+    json_array_foreach(used, i, u) if (inst_str(u, "id") && !strcmp(inst_str(u, "id"), want)) return u;
+    return NULL;
+}
+
+/* Every input exchange of the model with a factor: where its emissions
+ * come from (a supplier's PACT footprint, primary data; or a generic
+ * database or inline factor), its CO2e (amount x the process's activity x
+ * the factor) and share of the total.  *primary / *generic: the shares of
+ * the total from supplier footprints and from generic factors. */
+static tj_status chain_inputs(svc_ctx *ctx, const json_t *f, const json_t *model, json_t **out, double *primary,
+                              double *generic, tj_error *err)
+{
+    *out = json_array();
+    *primary = *generic = 0;
+    if (!*out)
+        return nomem(err);
+    const json_t *result = json_object_get(f, "result");
+    const json_t *used = json_object_get(result, "factors_used");
+    double total = json_number_value(json_object_get(result, "total"));
+    const char *owner = inst_str(f, "owner_org");
+    size_t i, k, j;
+    json_t *p, *x, *bp;
+    json_array_foreach(json_object_get(model, "processes"), i, p)
+    {
+        double activity = NAN;
+        json_array_foreach(json_object_get(result, "by_process"), j, bp) if (inst_str(bp, "id") &&
+                                                                           inst_str(p, "id") &&
+                                                                           !strcmp(inst_str(bp, "id"),
+                                                                                   inst_str(p, "id")))
+            activity = json_number_value(json_object_get(bp, "activity"));
+        json_array_foreach(json_object_get(p, "exchanges"), k, x)
+        {
+            const json_t *ref = json_object_get(x, "factor");
+            const char *dir = inst_str(x, "direction");
+            if (!ref || !dir || strcmp(dir, "input"))
+                continue;
+            char pf[64];
+            const json_t *u = used_factor(used, ref, pf, sizeof pf);
+            double co2e = NAN, conv = 0;
+            const tj_unit *from = tj_unit_find(inst_str(x, "unit") ? inst_str(x, "unit") : ""),
+                          *to = tj_unit_find(inst_str(u, "unit") ? inst_str(u, "unit") : "");
+            tj_error uerr;
+            if (u && from && to && tj_unit_factor(from, to, &conv, "unit", &uerr) == TJ_OK && !isnan(activity))
+                co2e = json_number_value(json_object_get(x, "amount")) * activity * conv *
+                       json_number_value(json_object_get(u, "value"));
+            double share = !isnan(co2e) && total > 0 ? co2e / total : NAN;
+            json_t *item = json_pack(
+                "{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:s,s:o,s:o}", "process", json_object_get(p, "id"), "process_name",
+                json_object_get(p, "name"), "flow", json_object_get(x, "flow"), "amount", json_object_get(x, "amount"),
+                "unit", json_object_get(x, "unit"), "factor", u ? json_object_get(u, "id") : NULL, "data",
+                *pf ? "primary: supplier's PACT footprint (replaces a generic factor) / 一手数据：供应商PACT碳足迹"
+                    : "generic factor / 通用因子",
+                "co2e", isnan(co2e) ? json_null() : json_real(co2e), "share",
+                isnan(share) ? json_null() : json_real(share));
+            if (!item)
+                return nomem(err);
+            json_object_set_new(item, "primary", json_boolean(*pf));
+            if (*pf) {
+                json_t *sv = NULL;
+                tj_status rc = svc_pact_supplier_view(ctx->db, owner, pf, &sv, err);
+                if (rc == TJ_ERR_NOTFOUND) {
+                    tj_error_clear(err);
+                    sv = json_pack("{s:s,s:[s]}", "id", pf, "flags", "unknown");
+                } else if (rc) {
+                    json_decref(item);
+                    return rc;
+                }
+                json_t *sup = json_pack("{s:s,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "pact_id", pf, "company",
+                                        json_object_get(sv, "supplier"), "product", json_object_get(sv, "product"),
+                                        "value", json_object_get(sv, "value"), "unit", json_object_get(sv, "unit"),
+                                        "status", json_object_get(sv, "status"), "valid_to",
+                                        json_object_get(sv, "valid_to"), "primary_data_share",
+                                        json_object_get(sv, "primary_data_share"), "flags",
+                                        json_object_get(sv, "flags"));
+                json_decref(sv);
+                json_object_set_new(item, "supplier", sup);
+                if (!isnan(share))
+                    *primary += share;
+            } else {
+                json_t *g = json_pack("{s:O?,s:O?}", "name", json_object_get(u, "name"), "source",
+                                      json_object_get(u, "source"));
+                json_object_set_new(item, "generic_factor", g);
+                if (!isnan(share))
+                    *generic += share;
+            }
+            json_array_append_new(*out, item);
+        }
+    }
+    return TJ_OK;
+}
+
 tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t **out, tj_error *err)
 {
     *out = NULL;
@@ -384,9 +503,22 @@ tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t *
         }
         json_array_append_new(procs, item);
     }
-    *out = json_pack("{s:O?,s:O?,s:O?,s:o,s:f,s:f,s:f}", "footprint", json_object_get(f, "id"), "product",
-                     json_object_get(f, "product"), "total", json_object_get(f, "total"), "processes", procs,
-                     "primary_share", primary, "secondary_share", secondary, "unstated_share", unknown);
+    json_t *inputs = NULL;
+    double in_primary = 0, in_generic = 0;
+    rc = chain_inputs(ctx, f, model, &inputs, &in_primary, &in_generic, err);
+    if (rc) {
+        json_decref(inputs);
+        json_decref(model);
+        json_decref(f);
+        json_decref(procs);
+        return rc;
+    }
+    *out = json_pack("{s:O?,s:O?,s:O?,s:o,s:f,s:f,s:f,s:o,s:f,s:f,s:f}", "footprint", json_object_get(f, "id"),
+                     "product", json_object_get(f, "product"), "total", json_object_get(f, "total"), "processes",
+                     procs, "primary_share", primary, "secondary_share", secondary, "unstated_share", unknown,
+                     "inputs", inputs, "supplier_inputs_share", in_primary, "generic_inputs_share", in_generic,
+                     "pact_primary_data_share",
+                     svc_pact_primary_data_share(ctx->db, inst_str(f, "owner_org"), json_object_get(f, "result")));
     procs = NULL;
     json_decref(model);
     json_decref(f);

@@ -1,14 +1,19 @@
 /* Green procurement (绿色采购): requirements, offers, evaluation, decision; see apps.h. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/sbuf.h"
 #include "ledger/ledger.h"
 #include "services/apps.h"
 #include "services/disclosure.h"
 #include "services/inst_util.h"
+#include "services/pact.h"
+#include "store/accounts.h"
+#include "store/pact_sql.h"
 #include "store/apps_sql.h"
 #include "tanji/units.h"
 
@@ -80,10 +85,13 @@ tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_e
                         json_integer(json_is_true(json_object_get(spec, "label_required"))));
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_proc_req_insert(ctx->db, row, err);
-        json_t *ch = json_pack("{s:s}", "action", "publish");
+        json_t *ch = json_pack("{s:s}", "action", "publish"), *st = NULL;
         if (!rc)
-            rc = svc_record(ctx, "procure.require", "proc_requirement", id, ch, row, err);
+            rc = apps_state_read(ctx->db, "proc_requirement", id, &st, err);
+        if (!rc)
+            rc = svc_record(ctx, "procure.require", "proc_requirement", id, ch, st, err);
         json_decref(ch);
+        json_decref(st);
         rc = finish(ctx, rc, err);
     }
     json_decref(row);
@@ -127,6 +135,163 @@ static void reason(json_t *reasons, const char *fmt, const char *a, double x)
     json_array_append_new(reasons, json_string(msg));
 }
 
+/* ---- PACT footprints in offers ---- */
+
+/* A PACT decimal (a string in v2/v3; a number tolerated). */
+static double pact_dec(const json_t *o, const char *k3, const char *k2, int *have)
+{
+    const json_t *v = json_object_get(o, k3);
+    if (!v && k2)
+        v = json_object_get(o, k2);
+    char *end = NULL;
+    double d = NAN;
+    if (json_is_string(v)) {
+        d = strtod(json_string_value(v), &end);
+        if (end == json_string_value(v) || *end)
+            d = NAN;
+    } else if (json_is_number(v))
+        d = json_number_value(v);
+    *have = !isnan(d);
+    return d;
+}
+
+typedef struct pact_facts {
+    double raw, amount, share; /* kg CO2e per `amount` `unit`; primary data share 0..1 */
+    const char *unit;          /* tanji unit (static), NULL when not a PACT unit */
+    char *rule, *category;     /* malloc'ed, may be NULL */
+    json_t *info;              /* what the check shows about the PACT footprint */
+} pact_facts;
+
+static void pact_facts_release(pact_facts *p)
+{
+    free(p->rule);
+    free(p->category);
+    json_decref(p->info);
+    memset(p, 0, sizeof *p);
+}
+
+/* Is the pulled footprint doc the supplier's?  Its companyIds name the
+ * supplier's tanji organisation (urn:tanji:org:ID, what tanji hosts give),
+ * or its companyName is the supplier organisation's name. */
+static int pact_is_suppliers(store_db *db, const json_t *doc, const char *supplier)
+{
+    char urn[300];
+    snprintf(urn, sizeof urn, "urn:tanji:org:%s", supplier);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "companyIds"), i, c) if (json_is_string(c) &&
+                                                                     !strcasecmp(json_string_value(c), urn)) return 1;
+    store_org o = {0};
+    tj_error e;
+    int yes = 0;
+    if (store_org_get(db, supplier, &o, &e) == TJ_OK) {
+        const char *cn = inst_str(doc, "companyName");
+        yes = cn && !strcasecmp(cn, o.name);
+        store_org_release(&o);
+    }
+    return yes;
+}
+
+/* The PACT footprint pf_id named by supplier's offer, as buyer sees it at
+ * `at`: published in tanji by the supplier and readable by the buyer, or
+ * pulled by the buyer (tanji pact pull).  Problems go to reasons, each
+ * starting "PACT" (the offer is refused on them); *pf gets the value,
+ * unit, primary data share and what to show. */
+static tj_status pact_check(svc_ctx *ctx, const char *buyer, const char *supplier, const char *pf_id,
+                            const char *at, json_t *reasons, pact_facts *pf, tj_error *err)
+{
+    memset(pf, 0, sizeof *pf);
+    pf->raw = NAN;
+    json_t *row = NULL, *doc = NULL;
+    const char *source = "tanji";
+    /* the PACT projection of the disclosures, brought up to date */
+    tj_status rc = svc_pact_sync(ctx->db, err);
+    if (!rc)
+        rc = store_proc_pact_published(ctx->db, buyer, pf_id, &row, err);
+    if (rc == TJ_ERR_NOTFOUND) {
+        tj_error_clear(err);
+        source = "pulled";
+        rc = store_pact_supplier_get(ctx->db, buyer, pf_id, &row, err);
+    }
+    if (rc == TJ_ERR_NOTFOUND) {
+        tj_error_clear(err);
+        reason(reasons,
+               "PACT footprint %s is not available to the buyer (neither pulled by the buyer nor published to "
+               "it) / 采购方无法读取该PACT碳足迹",
+               pf_id, 0);
+        return TJ_OK;
+    }
+    if (rc)
+        return rc;
+    doc = json_loads(inst_str(row, "doc") ? inst_str(row, "doc") : "{}", 0, NULL);
+    const json_t *pcf = json_object_get(doc, "pcf");
+    if (!strcmp(source, "tanji")) {
+        if (strcmp(inst_str(row, "owner_org") ? inst_str(row, "owner_org") : "", supplier))
+            reason(reasons, "PACT footprint %s is not the supplier's / PACT碳足迹不属于该供应商", pf_id, 0);
+        double ignored;
+        rc = apps_footprint_facts(ctx->db, inst_str(row, "footprint_id"), &ignored, &pf->category, &pf->rule, err);
+        if (rc)
+            goto out;
+    } else {
+        if (!pact_is_suppliers(ctx->db, doc, supplier))
+            reason(reasons, "PACT footprint %s is of another company, not the supplier / PACT碳足迹的企业不是该供应商",
+                   pf_id, 0);
+        /* the rule: a product or sector rule the footprint names */
+        const char *want = NULL;
+        size_t i, k;
+        json_t *r, *n;
+        json_array_foreach(json_object_get(pcf, "productOrSectorSpecificRules"), i, r)
+            json_array_foreach(json_object_get(r, "ruleNames"), k, n) if (json_is_string(n) && !want) want =
+                json_string_value(n);
+        if (want && !(pf->rule = strdup(want))) {
+            rc = nomem(err);
+            goto out;
+        }
+    }
+    const char *status = inst_str(row, "status"), *vf = inst_str(row, "valid_from"), *vt = inst_str(row, "valid_to");
+    if (status && !strcmp(status, "Deprecated"))
+        reason(reasons, "PACT footprint %s is Deprecated (replaced by a newer one) / PACT碳足迹已废止", pf_id, 0);
+    if (vt && strcmp(at, vt) >= 0)
+        reason(reasons, "PACT footprint's validity period ended at %s / PACT碳足迹已过有效期", vt, 0);
+    if (vf && strcmp(at, vf) < 0)
+        reason(reasons, "PACT footprint's validity period starts at %s / PACT碳足迹尚未生效", vf, 0);
+    /* declared unit (v3 declaredUnitOfMeasurement/declaredUnitAmount, v2
+     * declaredUnit/unitaryProductAmount) */
+    const char *pu = inst_str(pcf, "declaredUnitOfMeasurement");
+    if (!pu)
+        pu = inst_str(pcf, "declaredUnit");
+    int have = 0;
+    pf->amount = pact_dec(pcf, "declaredUnitAmount", "unitaryProductAmount", &have);
+    pf->unit = svc_pact_unit_tanji(pu);
+    if (!pf->unit || !have || !(pf->amount > 0))
+        reason(reasons, "PACT footprint's declared unit is not a PACT unit with a positive amount / 声明单位无效%s",
+               "", 0);
+    /* the value: including biogenic uptake, the basis of tanji's footprints
+     * and labels (GB/T 24067 total); excluding it when that is all given */
+    const char *basis = "pcfIncludingBiogenicUptake";
+    double v = pact_dec(pcf, "pcfIncludingBiogenicUptake", "pCfIncludingBiogenic", &have);
+    if (!have) {
+        basis = "pcfExcludingBiogenicUptake";
+        v = pact_dec(pcf, "pcfExcludingBiogenicUptake", "pCfExcludingBiogenic", &have);
+    }
+    if (!have)
+        reason(reasons, "PACT footprint %s gives no pcfExcludingBiogenicUptake / 缺少碳足迹值", pf_id, 0);
+    else if (pf->unit && pf->amount > 0)
+        pf->raw = v;
+    double pds = pact_dec(pcf, "primaryDataShare", NULL, &have);
+    pf->share = have ? (pds < 0 ? 0 : pds > 100 ? 1 : pds / 100.0) : 0;
+    pf->info = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:o,s:s?}", "id", pf_id, "source", source, "company",
+                         inst_str(doc, "companyName"), "status", status, "valid_from", vf, "valid_to", vt,
+                         "value_basis", basis, "primary_data_share", have ? json_real(pds) : json_null(),
+                         "declared_unit", pu);
+    if (!pf->info)
+        rc = nomem(err);
+out:
+    json_decref(row);
+    json_decref(doc);
+    return rc;
+}
+
 /* Check one offer against the requirement at `at`, as the buyer sees it:
  * {offer, supplier_org, supplier_name, product, label, disclosure, pass,
  * reasons, value, unit, grade, primary_share, score}. */
@@ -135,7 +300,9 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
 {
     *out = NULL;
     json_t *reasons = json_array(), *lc = NULL;
-    const char *label = inst_str(offer, "label_number"), *disc = inst_str(offer, "disclosure_id");
+    const char *label = inst_str(offer, "label_number"), *disc = inst_str(offer, "disclosure_id"),
+               *pact = inst_str(offer, "pact_id");
+    pact_facts pf = {0};
     const char *supplier = inst_str(offer, "supplier_org");
     const char *want_unit = inst_str(req, "declared_unit"), *want_cat = inst_str(req, "category");
     const char *want_rule = inst_str(req, "rule_id");
@@ -199,9 +366,23 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
                     rc = nomem(err);
             }
         }
+    } else if (pact) {
+        if (json_is_true(json_object_get(req, "label_required")) ||
+            json_integer_value(json_object_get(req, "label_required")))
+            reason(reasons, "a valid label is required / 需要有效的碳标识%s", "", 0);
+        rc = pact_check(ctx, inst_str(req, "buyer_org"), supplier, pact, at, reasons, &pf, err);
+        if (!rc && !isnan(pf.raw)) {
+            raw = pf.raw;
+            amount = pf.amount;
+            from_unit = pf.unit;
+            rule = pf.rule;
+            share = pf.share;
+            category = pf.category;
+            pf.category = NULL;
+        }
     }
     if (!rc && fp_id)
-        rc = apps_footprint_facts(ctx->db, fp_id, &share, category ? NULL : &category, err);
+        rc = apps_footprint_facts(ctx->db, fp_id, &share, category ? NULL : &category, NULL, err);
     if (rc)
         goto out;
     if (category && strcmp(category, want_cat))
@@ -227,10 +408,11 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
         reason(reasons, "no footprint to evaluate / 无可评价的碳足迹%s", "", 0);
     double w = json_number_value(json_object_get(req, "primary_weight"));
     double score = isnan(value) ? NAN : value * (1 - w * share);
-    *out = json_pack("{s:O?,s:O?,s:O?,s:O?,s:s?,s:s?,s:b,s:o,s:o,s:s,s:O,s:f,s:o}", "offer",
+    *out = json_pack("{s:O?,s:O?,s:O?,s:O?,s:s?,s:s?,s:s?,s:O?,s:b,s:o,s:o,s:s,s:O,s:f,s:o}", "offer",
                      json_object_get(offer, "id"), "supplier_org", json_object_get(offer, "supplier_org"),
                      "supplier_name", json_object_get(offer, "supplier_name"), "product",
-                     json_object_get(offer, "product"), "label", label, "disclosure", disc, "pass",
+                     json_object_get(offer, "product"), "label", label, "disclosure", disc, "pact", pact,
+                     "pact_footprint", pf.info, "pass",
                      json_array_size(reasons) == 0, "reasons", reasons, "value",
                      isnan(value) ? json_null() : json_real(value), "unit", want_unit, "grade", grade,
                      "primary_share", share, "score", isnan(score) ? json_null() : json_real(score));
@@ -244,6 +426,7 @@ out:
     json_decref(dv);
     free(fp_id);
     free(category);
+    pact_facts_release(&pf);
     return rc;
 }
 
@@ -265,19 +448,27 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
     char now[INST_TIME_SIZE];
     inst_now(now);
     const char *product = inst_str(offer, "product"), *label = inst_str(offer, "label"),
-               *disc = inst_str(offer, "disclosure");
+               *disc = inst_str(offer, "disclosure"), *pact = inst_str(offer, "pact");
+    char pact_id[40] = "";
     if (strcmp(inst_str(req, "status"), "open") || strcmp(now, inst_str(req, "deadline")) >= 0)
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "deadline", "the tender closed at %s / 投标已截止",
                           inst_str(req, "deadline"));
-    else if (!rc && !(rc = inst_check_text(product, 200, "product", 1, err)) && !label == !disc)
+    else if (!rc && !(rc = inst_check_text(product, 200, "product", 1, err)) && (!!label + !!disc + !!pact) != 1)
         rc = tj_error_set(err, TJ_ERR_USAGE, "label",
-                          "an offer names a label or a disclosure / 需提供碳标识或披露");
+                          "an offer names one label, disclosure or PACT footprint / 需提供碳标识、披露或PACT碳足迹之一");
+    else if (pact && !svc_pact_is_uuid(pact))
+        rc = tj_error_set(err, TJ_ERR_INPUT, "pact", "a PACT footprint is named by its id (a UUID) / PACT碳足迹编号无效");
     if (rc)
         goto out;
+    if (pact) {
+        snprintf(pact_id, sizeof pact_id, "%s", pact); /* a UUID: 36 characters */
+        for (char *p = pact_id; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
     id = svc_new_uuid();
-    row = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s,s:s}", "id", id, "requirement_id", req_id, "supplier_org",
-                    ctx->who.org_id, "product", product, "label_number", label, "disclosure_id", disc,
-                    "submitted_at", now, "submitted_by", ctx->who.id);
+    row = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s,s:s}", "id", id, "requirement_id", req_id,
+                    "supplier_org", ctx->who.org_id, "product", product, "label_number", label, "disclosure_id",
+                    disc, "pact_id", pact ? pact_id : NULL, "submitted_at", now, "submitted_by", ctx->who.id);
     if (!id || !row) {
         rc = nomem(err);
         goto out;
@@ -285,8 +476,11 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
     /* the buyer's check of this offer now (it decides what is refused) */
     if ((rc = check_offer(ctx, req, row, now, &chk, err)))
         goto out;
-    if (label) {
-        /* a label that does not verify or is not the supplier's is refused */
+    if (label || pact) {
+        /* a label that does not verify or is not the supplier's is refused;
+         * so is a PACT footprint the buyer cannot read, of another company,
+         * deprecated, out of its validity period or in a unit that does not
+         * convert to the requirement's */
         sbuf why = {0};
         size_t i;
         json_t *r;
@@ -294,15 +488,16 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
         json_array_foreach(json_object_get(chk, "reasons"), i, r)
         {
             const char *t = json_string_value(r);
-            if (!strncmp(t, "label", 5) || strstr(t, "not the supplier")) {
+            if ((label && (!strncmp(t, "label", 5) || strstr(t, "not the supplier"))) ||
+                (pact && (!strncmp(t, "PACT", 4) || !strncmp(t, "declared unit", 13)))) {
                 refuse = 1;
                 sb_add(&why, why.len ? "; " : "");
                 sb_add(&why, t);
             }
         }
         if (refuse) {
-            rc = tj_error_set(err, TJ_ERR_CONFLICT, "label", "the offer's label is refused: %s",
-                              why.s ? why.s : "");
+            rc = tj_error_set(err, TJ_ERR_CONFLICT, label ? "label" : "pact", "the offer's %s is refused: %s",
+                              label ? "label" : "PACT footprint", why.s ? why.s : "");
             free(why.s);
             goto out;
         }
@@ -310,10 +505,14 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
     }
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_proc_offer_insert(ctx->db, row, err);
-        json_t *ch = json_pack("{s:s,s:s,s:O}", "action", "offer", "requirement", req_id, "check", chk);
+        json_t *ch = json_pack("{s:s,s:s,s:O}", "action", "offer", "requirement", req_id, "check", chk),
+               *st = apps_state("proc_offer", row);
+        if (!rc && !st)
+            rc = nomem(err);
         if (!rc)
-            rc = svc_record(ctx, "procure.offer", "proc_offer", id, ch, row, err);
+            rc = svc_record(ctx, "procure.offer", "proc_offer", id, ch, st, err);
         json_decref(ch);
+        json_decref(st);
         rc = finish(ctx, rc, err);
     }
 out:
@@ -414,6 +613,9 @@ tj_status svc_proc_evaluation_csv(svc_ctx *ctx, const char *req_id, char **csv, 
                           "product 产品",
                           "label 碳标识",
                           "disclosure 披露",
+                          "pact PACT碳足迹",
+                          "pact_status PACT状态",
+                          "pact_valid_to PACT有效期至",
                           "pass 是否合格",
                           "value kg CO2e",
                           "unit 声明单位",
@@ -435,6 +637,10 @@ tj_status svc_proc_evaluation_csv(svc_ctx *ctx, const char *req_id, char **csv, 
         apps_csv(&b, inst_str(o, "product"), ',');
         apps_csv(&b, inst_str(o, "label"), ',');
         apps_csv(&b, inst_str(o, "disclosure"), ',');
+        const json_t *pf = json_object_get(o, "pact_footprint");
+        apps_csv(&b, inst_str(o, "pact"), ',');
+        apps_csv(&b, inst_str(pf, "status"), ',');
+        apps_csv(&b, inst_str(pf, "valid_to"), ',');
         apps_csv(&b, json_is_true(json_object_get(o, "pass")) ? "yes" : "no", ',');
         const json_t *v = json_object_get(o, "value");
         snprintf(num, sizeof num, "%.10g", json_number_value(v));
@@ -510,7 +716,7 @@ tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id
                       "evaluation_digest", digest, "rank", chosen ? json_object_get(chosen, "rank") : NULL);
         json_t *st = NULL;
         if (!rc)
-            rc = store_proc_req_get(ctx->db, req_id, &st, err);
+            rc = apps_state_read(ctx->db, "proc_requirement", req_id, &st, err);
         if (!rc)
             rc = svc_record(ctx, "procure.decide", "proc_requirement", req_id, ch, st, err);
         json_decref(ch);

@@ -2,6 +2,7 @@
 #include "store/json_rows.h"
 #include "store/apps_sql.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,12 +124,13 @@ tj_status store_proc_offer_insert(store_db *db, const json_t *r, tj_error *err)
     tj_status rc = apps_exec(
         db,
         "INSERT INTO proc_offer (id, requirement_id, supplier_org, product, label_number, disclosure_id, "
-        "submitted_at, submitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "pact_id, submitted_at, submitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (requirement_id, supplier_org, product) DO NOTHING",
-        json_pack("[O?,O?,O?,O?,O?,O?,O?,O?]", json_object_get(r, "id"), json_object_get(r, "requirement_id"),
+        json_pack("[O?,O?,O?,O?,O?,O?,O?,O?,O?]", json_object_get(r, "id"), json_object_get(r, "requirement_id"),
                   json_object_get(r, "supplier_org"), json_object_get(r, "product"),
                   json_object_get(r, "label_number"), json_object_get(r, "disclosure_id"),
-                  json_object_get(r, "submitted_at"), json_object_get(r, "submitted_by")),
+                  json_object_get(r, "pact_id"), json_object_get(r, "submitted_at"),
+                  json_object_get(r, "submitted_by")),
         &n, err);
     if (!rc && n == 0)
         rc = tj_error_set(err, TJ_ERR_CONFLICT, "product",
@@ -140,12 +142,23 @@ tj_status store_proc_offer_list(store_db *db, const char *req_id, json_t **out, 
 {
     return apps_rows(db,
                      "SELECT f.id, f.requirement_id, f.supplier_org, o.name, f.product, f.label_number, "
-                     "f.disclosure_id, f.submitted_at, f.submitted_by FROM proc_offer f "
+                     "f.disclosure_id, f.pact_id, f.submitted_at, f.submitted_by FROM proc_offer f "
                      "JOIN organisation o ON o.id = f.supplier_org WHERE f.requirement_id = ? "
                      "ORDER BY f.submitted_at, f.id",
                      "tid trequirement_id tsupplier_org tsupplier_name tproduct tlabel_number tdisclosure_id "
-                     "tsubmitted_at tsubmitted_by",
+                     "tpact_id tsubmitted_at tsubmitted_by",
                      json_pack("[s]", req_id), out, err);
+}
+
+tj_status store_proc_pact_published(store_db *db, const char *reader, const char *pf_id, json_t **out,
+                                    tj_error *err)
+{
+    return apps_one(db,
+                    "SELECT p.id, p.footprint_id, p.owner_org, p.status, p.valid_from, p.valid_to, p.doc "
+                    "FROM pact_footprint p WHERE p.id = ? AND EXISTS (SELECT 1 FROM pact_access a "
+                    "WHERE a.pf_id = p.id AND a.reader IN (?, '*'))",
+                    "tid tfootprint_id towner_org tstatus tvalid_from tvalid_to tdoc",
+                    json_pack("[s,s]", pf_id, reader), "PACT footprint", pf_id, out, err);
 }
 
 /* ---- finance ---- */
@@ -570,5 +583,117 @@ tj_status store_footprint_valid_labels(store_db *db, const char *footprint_id, i
                              "in", json_pack("[s]", footprint_id), &a, err);
     *n = rc ? 0 : first_int(a, "n");
     json_decref(a);
+    return rc;
+}
+
+/* ---- ledger states: every recorded object, keyed as its service records it ---- */
+
+typedef struct state_sql {
+    const char *type, *from, *key, *cols, *spec;
+} state_sql;
+
+/* from: the FROM ... (and WHERE) part; key: the object id expression. */
+static const state_sql state_sqls[] = {
+    {"app_org_role", "FROM app_org_role x WHERE 1 = 1", "x.org_id || '/' || x.role",
+     "x.org_id, x.role, x.granted_at, x.granted_by", "torg_id trole tgranted_at tgranted_by"},
+    {"proc_requirement", "FROM proc_requirement x WHERE 1 = 1", "x.id",
+     "x.id, x.buyer_org, x.title, x.category, x.declared_unit, x.max_value, x.max_grade, x.label_required, "
+     "x.rule_id, x.primary_weight, x.deadline, x.status, x.awarded_offer, x.decision_reason, x.created_at, "
+     "x.created_by",
+     REQ_SPEC},
+    {"proc_offer", "FROM proc_offer x WHERE 1 = 1", "x.id",
+     "x.id, x.requirement_id, x.supplier_org, x.product, x.label_number, x.disclosure_id, x.pact_id, "
+     "x.submitted_at, x.submitted_by",
+     "tid trequirement_id tsupplier_org tproduct tlabel_number tdisclosure_id tpact_id tsubmitted_at "
+     "tsubmitted_by"},
+    /* a pair's consent: its latest grant (revoked or not) */
+    {"fin_consent",
+     "FROM fin_consent x WHERE NOT EXISTS (SELECT 1 FROM fin_consent y WHERE y.bank_org = x.bank_org AND "
+     "y.borrower_org = x.borrower_org AND (y.granted_at > x.granted_at OR (y.granted_at = x.granted_at AND "
+     "y.id > x.id)))",
+     "x.borrower_org || '/' || x.bank_org",
+     "x.id, x.bank_org, x.borrower_org, x.granted_at, x.granted_by, x.valid_until, x.revoked_at",
+     "tid tbank_org tborrower_org tgranted_at tgranted_by tvalid_until trevoked_at"},
+    {"fin_position", "FROM fin_position x WHERE 1 = 1",
+     "x.bank_org || '/' || x.label_number || '/' || x.as_of",
+     "x.bank_org, x.borrower_org, x.label_number, x.as_of, x.amount, x.recorded_at",
+     "tbank_org tborrower_org tlabel_number tas_of iamount trecorded_at"},
+    {"fin_rule", "FROM fin_rule x WHERE 1 = 1", "x.bank_org || '/' || CAST(x.version AS TEXT)",
+     "x.bank_org, x.version, x.rule, x.created_at", "tbank_org iversion trule tcreated_at"},
+    {"inc_methodology", "FROM inc_methodology x WHERE 1 = 1", "x.id",
+     "x.id, x.name, x.category, x.declared_unit, x.scope, x.applicability, x.baseline_kind, x.baseline_g, "
+     "x.baseline_source, x.status, x.created_at, x.created_by",
+     METH_SPEC},
+    {"inc_purchase", "FROM inc_purchase x WHERE 1 = 1", "x.platform_org || '/' || x.purchase_id",
+     "x.platform_org, x.purchase_id, x.account_id, x.methodology_id, x.label_number, x.region, x.quantity, "
+     "x.reduction_g, x.purchased_at, x.reported_at",
+     "tplatform_org tpurchase_id taccount_id tmethodology_id tlabel_number tregion dquantity ireduction_g "
+     "tpurchased_at treported_at"},
+    {"inc_retirement", "FROM inc_retirement x WHERE 1 = 1", "x.id",
+     "x.id, x.account_id, x.amount_g, x.purpose, x.retired_at", "tid taccount_id iamount_g tpurpose tretired_at"},
+    {"inc_issuance", "FROM inc_issuance x WHERE 1 = 1", "x.id",
+     "x.id, x.methodology_id, x.region, x.amount_g, x.purchases, x.issued_at, x.issued_by",
+     "tid tmethodology_id tregion iamount_g ipurchases tissued_at tissued_by"},
+    {"park_member", "FROM park_member x WHERE 1 = 1", "x.park_org || '/' || x.member_org",
+     "x.park_org, x.member_org, x.status, x.invited_at, x.joined_at",
+     "tpark_org tmember_org tstatus tinvited_at tjoined_at"},
+};
+
+static const state_sql *state_sql_of(const char *type)
+{
+    for (size_t i = 0; i < sizeof state_sqls / sizeof state_sqls[0]; i++)
+        if (!strcmp(state_sqls[i].type, type))
+            return &state_sqls[i];
+    return NULL;
+}
+
+tj_status store_apps_state_each(store_db *db, const char *type, const char *key,
+                                tj_status (*fn)(void *arg, const char *key, const json_t *row, tj_error *err),
+                                void *arg, tj_error *err)
+{
+    const state_sql *q = state_sql_of(type);
+    if (!q)
+        return tj_error_set(err, TJ_ERR_INTERNAL, "type", "no state query for \"%s\"", type);
+    char *sql = NULL, *spec = NULL;
+    if (asprintf(&sql, "SELECT %s, %s %s%s%s%s ORDER BY 1", q->key, q->cols, q->from, key ? " AND " : "",
+                 key ? q->key : "", key ? " = ?" : "") < 0)
+        sql = NULL;
+    if (asprintf(&spec, "tkey %s", q->spec) < 0)
+        spec = NULL;
+    store_stmt *st = NULL;
+    tj_status rc = sql && spec ? store_json_prepare(db, sql, key ? json_pack("[s]", key) : json_array(), key != NULL, &st, err)
+                               : nomem(err);
+    int r = 0;
+    while (!rc && (r = store_step(st, err)) == 1) {
+        json_t *row = store_json_row(st, spec);
+        rc = row ? fn(arg, json_string_value(json_object_get(row, "key")), row, err) : nomem(err);
+        json_decref(row);
+    }
+    if (!rc && r < 0)
+        rc = (tj_status)r;
+    if (st)
+        store_finalize(st);
+    free(sql);
+    free(spec);
+    return rc;
+}
+
+static tj_status take_one(void *arg, const char *key, const json_t *row, tj_error *err)
+{
+    (void)key;
+    (void)err;
+    json_t **out = arg;
+    json_decref(*out);
+    *out = json_deep_copy(row);
+    json_object_del(*out, "key");
+    return TJ_OK;
+}
+
+tj_status store_apps_state_get(store_db *db, const char *type, const char *key, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    tj_status rc = store_apps_state_each(db, type, key, take_one, out, err);
+    if (!rc && !*out)
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no %s \"%s\"", type, key);
     return rc;
 }

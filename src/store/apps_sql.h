@@ -40,6 +40,11 @@ tj_status store_proc_req_decide(store_db *db, const char *id, const char *status
 /* TJ_ERR_CONFLICT when the supplier already offered this product. */
 tj_status store_proc_offer_insert(store_db *db, const json_t *row, tj_error *err);
 tj_status store_proc_offer_list(store_db *db, const char *req_id, json_t **out, tj_error *err);
+/* A PACT footprint published in tanji that reader (an organisation id) may
+ * read: {id, footprint_id, owner_org, status, valid_from, valid_to, doc
+ * (text)}; NOTFOUND otherwise. */
+tj_status store_proc_pact_published(store_db *db, const char *reader, const char *pf_id, json_t **out,
+                                    tj_error *err);
 
 /* ---- finance ---- */
 tj_status store_fin_consent_insert(store_db *db, const json_t *row, tj_error *err);
@@ -107,5 +112,17 @@ tj_status store_label_aggregate(store_db *db, const char *park, json_t **out, tj
 tj_status store_park_disclosures(store_db *db, const char *park, json_t **out, tj_error *err);
 /* Labels of a footprint in force: count. */
 tj_status store_footprint_valid_labels(store_db *db, const char *footprint_id, int64_t *n, tj_error *err);
+
+/* Ledger states (services/apps_ledger.c): every row of object type `type`
+ * (app_org_role, proc_requirement, proc_offer, fin_consent (a pair's latest
+ * grant), fin_position, fin_rule, inc_methodology, inc_purchase,
+ * inc_retirement, inc_issuance, park_member), or the one whose object id is
+ * key (NULL: all), passed to fn with its object id as the service records
+ * it (rows streamed; row has the columns of the state and "key"). */
+tj_status store_apps_state_each(store_db *db, const char *type, const char *key,
+                                tj_status (*fn)(void *arg, const char *key, const json_t *row, tj_error *err),
+                                void *arg, tj_error *err);
+/* The row of one object (without "key"); NOTFOUND when none. */
+tj_status store_apps_state_get(store_db *db, const char *type, const char *key, json_t **out, tj_error *err);
 
 #endif

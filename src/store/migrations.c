@@ -4,6 +4,7 @@
  */
 #include "store/migrations.h"
 #include "store/migrations_apps.h"
+#include "store/migrations_apps2.h"
 #include "store/migrations_login.h"
 #include "store/migrations_publication.h"
 #include "store/migrations_declare.h"
@@ -809,6 +810,7 @@ const store_migration store_migrations[] = {
     {18, "saved declarations (battery, CBAM)", declare_sqlite, declare_postgres},
     {19, "application scenarios: procurement, finance, carbon inclusion, parks", apps_sqlite, apps_postgres},
     {20, "federation: peers, imported entries and objects, recognition", federation_sqlite, federation_postgres},
+    {21, "PACT footprints in procurement offers", apps2_sqlite, apps2_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, req, seed, login, uniq, TANJI, SRC } from './lib.mjs';
+import { startServer, req, seed, login, uniq, TANJI, SRC, PG } from './lib.mjs';
 
 let srv, P, label, tok = {};
 const cli = (...args) => execFileSync(TANJI, [...args, '--db', srv.db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -95,6 +95,76 @@ test('green procurement: requirement, offer, CSV evaluation', async () => {
   assert.equal(ev.status, 200);
   assert.ok(ev.text.split('\r\n')[1].startsWith('1,'), ev.text);
   assert.equal((await req(srv, 'GET', `/procurement/requirements/${r.body.id}/evaluation`, { token: P.users.alice.token })).status, 403);
+});
+
+// The id of the PACT footprint tanji made of a footprint (test helper: read
+// from the server's database, SQLite or PostgreSQL).
+function pactIdOf(footprintId) {
+  const sql = `SELECT id FROM pact_footprint WHERE footprint_id = '${footprintId.replace(/'/g, "''")}'`;
+  const out = PG ? execFileSync('psql', [srv.db, '-tAc', sql], { encoding: 'utf8' })
+    : execFileSync('python3', ['-c', 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")', srv.db, sql], { encoding: 'utf8' });
+  return out.trim();
+}
+
+test('green procurement with PACT footprints: published to the buyer, checked, refused when deprecated, expired, in the wrong unit or not the supplier\'s', async () => {
+  const alice = P.users.alice.name;
+  const calc = (...extra) => JSON.parse(cli('calc', join(SRC, 'tests/data/certifiable-aluminium.json'), '--save', '--rule',
+    'tpl.cn.electrolytic_aluminium', '--as', alice, '--format', 'json', ...extra)).footprint_id;
+  const share = async (fp, attrs) => {
+    const d = await req(srv, 'POST', '/disclosures', { token: P.users.alice.token, json: { footprint_id: fp, scope: 'partners', partners: [P.orgs.B.name] } });
+    assert.equal(d.status, 201, d.text);
+    const a = await req(srv, 'PUT', `/pact/footprints/${fp}/attributes`, { token: P.users.alice.token, json: { productIds: ['urn:pact:tanji-test:' + uniq('p')], fossilCarbonContent: '0', ...attrs } });
+    assert.equal(a.status, 200, a.text);
+    const id = pactIdOf(fp);
+    assert.match(id, /^[0-9a-f-]{36}$/, 'no PACT footprint for ' + fp);
+    return id;
+  };
+  const fp1 = calc(), pf1 = await share(fp1, {});
+  const fpOld = calc(), pfOld = await share(fpOld, { validityPeriodStart: '2020-01-01T00:00:00Z', validityPeriodEnd: '2021-01-01T00:00:00Z' });
+  const fpDep = calc(), pfDep = await share(fpDep, {});
+  await share(calc('--replaces', fpDep), {}); // the replacement deprecates pfDep
+  const require = async (unit) => {
+    const r = await req(srv, 'POST', '/procurement/requirements', { token: P.users.bob.token, json: {
+      title: 'aluminium (PACT)', category: 'electrolytic_aluminium', declared_unit: unit, max_value: 20, primary_weight: 0.5, deadline: '2099-01-01' } });
+    assert.equal(r.status, 201, r.text);
+    return r.body.id;
+  };
+  const req1 = await require('kg');
+  const offer = (id, token, product, pact) => req(srv, 'POST', `/procurement/requirements/${id}/offers`, { token, json: { product, pact } });
+  for (const [pact, token, why] of [
+    [pfDep, P.users.alice.token, /Deprecated/],
+    [pfOld, P.users.alice.token, /validity period ended/],
+    [pf1, tok.shop, /not the supplier's/],
+    ['3f0c1e4a-8d7b-4c2a-9e1f-5a6b7c8d9e0f', P.users.alice.token, /not available to the buyer/],
+  ]) {
+    const r = await offer(req1, token, 'ingot ' + uniq('x'), pact);
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.body.message, why);
+  }
+  const kwh = await require('kWh');
+  const wrong = await offer(kwh, P.users.alice.token, 'ingot', pf1);
+  assert.equal(wrong.status, 409, wrong.text);
+  assert.match(wrong.body.message, /declared unit/);
+  const o = await offer(req1, P.users.alice.token, 'primary aluminium ingot', pf1.toUpperCase());
+  assert.equal(o.status, 201, o.text);
+  assert.equal(o.body.check.pass, true, o.text);
+  assert.equal(o.body.check.pact, pf1);
+  assert.equal(o.body.check.pact_footprint.source, 'tanji');
+  assert.equal(o.body.check.pact_footprint.value_basis, 'pcfIncludingBiogenicUptake');
+  assert.ok(o.body.check.value > 0 && o.body.check.value < 20, o.text);
+  const ev = await req(srv, 'GET', `/procurement/requirements/${req1}/evaluation?format=csv`, { token: P.users.bob.token });
+  assert.equal(ev.status, 200);
+  const [head, row] = ev.text.split('\r\n');
+  assert.ok(head.includes('pact PACT碳足迹'), head);
+  assert.ok(row.startsWith('1,') && row.includes(pf1) && row.includes('Active'), ev.text);
+  // the supply chain of the footprint: every input with a factor, generic here (no supplier footprint)
+  const sc = await req(srv, 'GET', `/supply-chain/${fp1}`, { token: P.users.alice.token });
+  assert.equal(sc.status, 200, sc.text);
+  assert.ok(sc.body.inputs.length >= 3, sc.text);
+  assert.ok(sc.body.inputs.every((i) => i.primary === false && i.generic_factor && i.share > 0), sc.text);
+  const sum = sc.body.inputs.reduce((a, i) => a + i.share, 0);
+  assert.ok(Math.abs(sum - sc.body.generic_inputs_share) < 1e-9 && sum < 1, sc.text);
+  assert.equal(sc.body.supplier_inputs_share, 0);
 });
 
 test('碳普惠: a purchase credited once; a revoked label credits nothing; the public registry', async () => {

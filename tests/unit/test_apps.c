@@ -23,6 +23,8 @@
 #include "services/label.h"
 #include "services/ledger_svc.h"
 #include "services/ledger_verify.h"
+#include "services/pact.h"
+#include "store/pact_sql.h"
 #include "tj_testdb.h"
 
 static char src_dir[1024];
@@ -262,6 +264,261 @@ static void test_procurement(void **state)
     free(off_a);
     free(off_b);
     free(disc);
+    release_world(&w);
+}
+
+/* A pulled supplier footprint (as tanji pact pull stores it) of the buyer
+ * (owner) with the given status, unit, validity end and company org id. */
+static void put_pulled(world *w, const char *owner, const char *pf_id, const char *company_org, const char *status,
+                       const char *unit, const char *valid_to)
+{
+    char urn[300];
+    snprintf(urn, sizeof urn, "urn:tanji:org:%s", company_org);
+    json_t *doc = json_pack(
+        "{s:s,s:s,s:s,s:[s],s:[s],s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:[s]}]}}", "id", pf_id,
+        "specVersion", "3.0.0", "status", status, "companyIds", urn, "productIds", "urn:pact:test:ingot",
+        "productNameCompany", "原铝锭", "companyName", "供应商", "validityPeriodStart", "2026-01-01T00:00:00Z",
+        "validityPeriodEnd", valid_to, "pcf", "declaredUnitOfMeasurement", unit, "declaredUnitAmount", "1000",
+        "pcfExcludingBiogenicUptake", "12500", "pcfIncludingBiogenicUptake", "12000", "primaryDataShare", "40",
+        "productOrSectorSpecificRules", "operator", "Other", "ruleNames", "tpl.cn.electrolytic_aluminium");
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:n,s:s,s:s,s:s,s:s,s:s,s:s}", "pf_id", pf_id,
+                            "owner_org", owner, "source", "https://supplier.example/pact", "company_name", "供应商",
+                            "product_name", "原铝锭", "product_ids", "[\"urn:pact:test:ingot\"]", "unit", "kg",
+                            "value", 12.5, "primary_share", 40.0, "dqi", "status", status, "valid_from",
+                            "2026-01-01T00:00:00Z", "valid_to", valid_to, "preceding", "[]", "pulled_at",
+                            "2027-01-02T00:00:00Z", "doc", text);
+    tj_error err;
+    ok(store_pact_supplier_put(w->op.db, row, &err), &err);
+    json_decref(row);
+    json_decref(doc);
+    free(text);
+}
+
+static void refused(world *w, svc_ctx *who, const char *req, const char *pf, const char *needle)
+{
+    tj_error err;
+    json_t *o = json_pack("{s:s,s:s}", "product", pf, "pact", pf);
+    assert_int_equal(svc_proc_offer(who, req, o, NULL, NULL, &err), TJ_ERR_CONFLICT);
+    if (!strstr(err.message, needle))
+        fprintf(stderr, "refusal without \"%s\": %s\n", needle, err.message);
+    assert_non_null(strstr(err.message, needle));
+    json_decref(o);
+    (void)w;
+}
+
+static void test_procurement_pact(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    const char *buyer = w.buyer.who.org_id, *b = w.b.who.org_id;
+    static const char pf_ok[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e01", pf_dep[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e02",
+                      pf_old[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e03", pf_kwh[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e04",
+                      pf_other[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e05", pf_co[] = "0b6f4a57-1a2b-4c3d-8e9f-0a1b2c3d4e06";
+    put_pulled(&w, buyer, pf_ok, b, "Active", "kilogram", "2029-01-01T00:00:00Z");
+    put_pulled(&w, buyer, pf_dep, b, "Deprecated", "kilogram", "2029-01-01T00:00:00Z");
+    put_pulled(&w, buyer, pf_old, b, "Active", "kilogram", "2026-12-31T00:00:00Z");
+    put_pulled(&w, buyer, pf_kwh, b, "Active", "kilowatt hour", "2029-01-01T00:00:00Z");
+    put_pulled(&w, w.a.who.org_id, pf_other, b, "Active", "kilogram", "2029-01-01T00:00:00Z"); /* A pulled it */
+    put_pulled(&w, buyer, pf_co, w.a.who.org_id, "Active", "kilogram", "2029-01-01T00:00:00Z"); /* A's company */
+    json_t *spec = json_pack("{s:s,s:s,s:s,s:f,s:b,s:s,s:f,s:s}", "title", "原铝采购 PACT", "category",
+                             "electrolytic_aluminium", "declared_unit", "kg", "max_value", 20.0, "label_required", 0,
+                             "rule", "tpl.cn.electrolytic_aluminium", "primary_weight", 0.5, "deadline", "2027-02-01");
+    char *req = NULL;
+    ok(svc_proc_require(&w.buyer, spec, &req, &err), &err);
+    setenv("TANJI_NOW", "2027-01-15T00:00:00Z", 1);
+    /* refused: deprecated, expired, a unit that does not convert, another
+     * organisation's pull, another company's footprint, not a UUID */
+    refused(&w, &w.b, req, pf_dep, "Deprecated");
+    refused(&w, &w.b, req, pf_old, "validity period ended");
+    refused(&w, &w.b, req, pf_kwh, "declared unit");
+    refused(&w, &w.b, req, pf_other, "not available to the buyer");
+    refused(&w, &w.b, req, pf_co, "another company");
+    json_t *o = json_pack("{s:s,s:s}", "product", "x", "pact", "PF-1");
+    assert_int_equal(svc_proc_offer(&w.b, req, o, NULL, NULL, &err), TJ_ERR_INPUT);
+    json_decref(o);
+    o = json_pack("{s:s,s:s,s:s}", "product", "x", "pact", pf_ok, "label", w.label_b);
+    assert_int_equal(svc_proc_offer(&w.b, req, o, NULL, NULL, &err), TJ_ERR_USAGE);
+    json_decref(o);
+    /* accepted: B's pulled footprint (upper case id), and B's footprint
+     * published here as PACT to the buyer */
+    char upper[40];
+    snprintf(upper, sizeof upper, "%s", pf_ok);
+    for (char *p = upper; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
+    o = json_pack("{s:s,s:s}", "product", "原铝锭", "pact", upper);
+    json_t *chk = NULL;
+    char *off_pulled = NULL, *off_pub = NULL;
+    ok(svc_proc_offer(&w.b, req, o, &off_pulled, &chk, &err), &err);
+    assert_true(json_is_true(json_object_get(chk, "pass")));
+    /* 12000 kg per 1000 kg, including biogenic uptake */
+    assert_true(fabs(json_number_value(json_object_get(chk, "value")) - 12.0) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(chk, "primary_share")) - 0.4) < 1e-12);
+    assert_true(fabs(json_number_value(json_object_get(chk, "score")) - 12.0 * (1 - 0.5 * 0.4)) < 1e-9);
+    json_t *pfi = json_object_get(chk, "pact_footprint");
+    assert_string_equal(json_string_value(json_object_get(pfi, "source")), "pulled");
+    assert_string_equal(json_string_value(json_object_get(pfi, "value_basis")), "pcfIncludingBiogenicUptake");
+    json_decref(chk);
+    json_decref(o);
+    char *disc = NULL;
+    json_t *partners = json_pack("[s]", "采购中心");
+    ok(svc_disclosure_publish(&w.b, w.fp_b, "partners", partners, NULL, &disc, &err), &err);
+    json_t *attrs = json_pack("{s:[s],s:s}", "productIds", "urn:pact:test:b-liquid", "fossilCarbonContent", "0"),
+           *missing = NULL;
+    ok(svc_pact_attr_set(&w.b, w.fp_b, attrs, &missing, &err), &err);
+    if (json_array_size(missing))
+        fprintf(stderr, "missing: %s\n", json_dumps(missing, 0));
+    assert_int_equal(json_array_size(missing), 0);
+    ok(svc_pact_sync(w.op.db, &err), &err);
+    json_t *pfrow = NULL;
+    ok(store_pact_fp_by_footprint(w.op.db, w.fp_b, &pfrow, &err), &err);
+    const char *pub_id = json_string_value(json_object_get(pfrow, "id"));
+    refused(&w, &w.a, req, pub_id, "not the supplier's"); /* A names B's footprint */
+    o = json_pack("{s:s,s:s}", "product", "原铝液", "pact", pub_id);
+    ok(svc_proc_offer(&w.b, req, o, &off_pub, &chk, &err), &err);
+    assert_true(json_is_true(json_object_get(chk, "pass")));
+    double v = label_value(&w, w.label_b); /* the footprint's total per t */
+    assert_true(fabs(json_number_value(json_object_get(chk, "value")) - v / 1000.0) < 1e-6 * v);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(chk, "pact_footprint"), "source")),
+                        "tanji");
+    json_decref(chk);
+    json_decref(o);
+    /* after the offer the pulled footprint is deprecated: the evaluation fails it with the reason */
+    ok(store_pact_supplier_set_status(w.op.db, buyer, pf_ok, "Deprecated", &err), &err);
+    json_t *ev = NULL;
+    ok(svc_proc_evaluate(&w.buyer, req, &ev, &err), &err);
+    size_t i;
+    json_t *x;
+    int seen = 0;
+    json_array_foreach(json_object_get(ev, "offers"), i, x)
+    {
+        const char *id = json_string_value(json_object_get(x, "offer"));
+        if (!strcmp(id, off_pulled)) {
+            seen++;
+            assert_false(json_is_true(json_object_get(x, "pass")));
+            assert_true(has_text(json_object_get(x, "reasons"), "Deprecated"));
+        } else if (!strcmp(id, off_pub)) {
+            seen++;
+            assert_true(json_is_true(json_object_get(x, "pass")));
+            assert_int_equal(json_integer_value(json_object_get(x, "rank")), 1);
+        }
+    }
+    assert_int_equal(seen, 2);
+    json_decref(ev);
+    char *csv = NULL;
+    ok(svc_proc_evaluation_csv(&w.buyer, req, &csv, &err), &err);
+    assert_non_null(strstr(csv, "pact PACT碳足迹"));
+    assert_non_null(strstr(csv, pf_ok));
+    assert_non_null(strstr(csv, "Deprecated"));
+    free(csv);
+    /* where a label is required, a PACT footprint fails */
+    json_object_set_new(spec, "label_required", json_true());
+    char *req2 = NULL;
+    ok(svc_proc_require(&w.buyer, spec, &req2, &err), &err);
+    o = json_pack("{s:s,s:s}", "product", "原铝液", "pact", pub_id);
+    ok(svc_proc_offer(&w.b, req2, o, NULL, &chk, &err), &err);
+    assert_false(json_is_true(json_object_get(chk, "pass")));
+    assert_true(has_text(json_object_get(chk, "reasons"), "label is required"));
+    json_decref(chk);
+    json_decref(o);
+    check_ledger(&w);
+    json_decref(pfrow);
+    json_decref(attrs);
+    json_decref(missing);
+    json_decref(partners);
+    json_decref(spec);
+    free(disc);
+    free(req);
+    free(req2);
+    free(off_pulled);
+    free(off_pub);
+    release_world(&w);
+}
+
+/* The supply chain follows a model input that resolves to a supplier's
+ * PACT footprint: supplier, primary vs generic, CO2e and share. */
+static void test_supply_chain_pact(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    static const char pf[] = "7c0e4a57-1a2b-4c3d-8e9f-0a1b2c3d4e07";
+    put_pulled(&w, w.b.who.org_id, pf, w.a.who.org_id, "Active", "kilogram", "2029-01-01T00:00:00Z");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/tests/data/certifiable-aluminium.json", src_dir);
+    json_t *m = json_load_file(path, 0, NULL);
+    assert_non_null(m);
+    size_t i, k;
+    json_t *p, *x;
+    int replaced = 0;
+    json_array_foreach(json_object_get(m, "processes"), i, p) json_array_foreach(json_object_get(p, "exchanges"), k, x)
+    {
+        const char *fr = json_string_value(json_object_get(x, "factor"));
+        if (fr && !strcmp(fr, "example-caustic-soda")) {
+            json_object_set_new(x, "factor", json_pack("{s:s}", "supplier", "7C0E4A57-1A2B-4C3D-8E9F-0A1B2C3D4E07"));
+            replaced++;
+        }
+    }
+    assert_int_equal(replaced, 1);
+    char *text = json_dumps(m, JSON_COMPACT);
+    svc_calc_request rq;
+    svc_calc_request_init(&rq);
+    rq.model_text = text;
+    rq.model_len = strlen(text);
+    rq.model_name = "supplier-model";
+    svc_calculation c;
+    ok(svc_calculate(&w.b, &rq, &c, &err), &err);
+    svc_footprint_save_opts so = {0};
+    char *fp = NULL;
+    ok(svc_footprint_save(&w.b, &c, &so, &fp, &err), &err);
+    svc_calculation_release(&c);
+    json_t *out = NULL;
+    assert_int_equal(svc_park_supply_chain(&w.a, fp, &out, &err), TJ_ERR_NOTFOUND); /* not disclosed to A */
+    ok(svc_park_supply_chain(&w.b, fp, &out, &err), &err);
+    double total = json_number_value(json_object_get(out, "total"));
+    int sup = 0, gen = 0;
+    double sup_share = 0;
+    json_array_foreach(json_object_get(out, "inputs"), i, x)
+    {
+        if (json_is_true(json_object_get(x, "primary"))) {
+            sup++;
+            const json_t *s2 = json_object_get(x, "supplier");
+            assert_string_equal(json_string_value(json_object_get(x, "flow")), "caustic soda");
+            assert_string_equal(json_string_value(json_object_get(s2, "pact_id")), pf);
+            assert_string_equal(json_string_value(json_object_get(s2, "company")), "供应商");
+            assert_string_equal(json_string_value(json_object_get(s2, "status")), "Active");
+            assert_true(fabs(json_number_value(json_object_get(s2, "primary_data_share")) - 40.0) < 1e-9);
+            assert_int_equal(json_array_size(json_object_get(s2, "flags")), 0);
+            /* 100 kg per t of alumina x 1.92 t alumina x 12.5 kg CO2e/kg */
+            assert_true(fabs(json_number_value(json_object_get(x, "co2e")) - 100 * 1.92 * 12.5) < 1e-6);
+            sup_share = json_number_value(json_object_get(x, "share"));
+            assert_true(fabs(sup_share - 2400.0 / total) < 1e-9);
+        } else {
+            gen++;
+            assert_non_null(json_object_get(x, "generic_factor"));
+        }
+    }
+    assert_int_equal(sup, 1);
+    assert_true(gen >= 2);
+    assert_true(fabs(json_number_value(json_object_get(out, "supplier_inputs_share")) - sup_share) < 1e-12);
+    assert_true(json_number_value(json_object_get(out, "generic_inputs_share")) > 0);
+    assert_true(json_number_value(json_object_get(out, "pact_primary_data_share")) > 0);
+    json_decref(out);
+    /* the supplier's footprint deprecated: flagged in the chain */
+    ok(store_pact_supplier_set_status(w.op.db, w.b.who.org_id, pf, "Deprecated", &err), &err);
+    ok(svc_park_supply_chain(&w.b, fp, &out, &err), &err);
+    json_array_foreach(json_object_get(out, "inputs"), i, x) if (json_is_true(json_object_get(x, "primary")))
+    {
+        const json_t *fl = json_object_get(json_object_get(x, "supplier"), "flags");
+        assert_true(json_array_size(fl) == 1 && !strcmp(json_string_value(json_array_get(fl, 0)), "deprecated"));
+    }
+    json_decref(out);
+    json_decref(m);
+    free(text);
+    free(fp);
     release_world(&w);
 }
 
@@ -512,6 +769,94 @@ static void test_parks(void **state)
     release_world(&w);
 }
 
+/* Ledger verification checks every application record against the
+ * database: one row of each kind changed behind tanji's back is reported. */
+static void test_ledger_tamper(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    /* one record of each kind */
+    json_t *spec = json_pack("{s:s,s:s,s:s,s:f,s:b,s:f,s:s}", "title", "t", "category", "electrolytic_aluminium",
+                             "declared_unit", "kg", "max_value", 20.0, "label_required", 1, "primary_weight", 0.5,
+                             "deadline", "2027-02-01");
+    char *req = NULL, *off = NULL;
+    ok(svc_proc_require(&w.buyer, spec, &req, &err), &err);
+    json_t *o = json_pack("{s:s,s:s}", "product", "原铝液", "label", w.label_a);
+    ok(svc_proc_offer(&w.a, req, o, &off, NULL, &err), &err);
+    ok(svc_fin_consent(&w.a, "绿色银行", NULL, &err), &err);
+    json_t *rule = json_pack("{s:i}", "max_grade", 3);
+    int ver = 0;
+    ok(svc_fin_rule_set(&w.bank, rule, &ver, &err), &err);
+    ok(svc_fin_position(&w.bank, "铝业A", w.label_a, 1000000, "2027-01-01", &err), &err);
+    json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:f,s:s}}", "id", "alu-low-carbon", "name", "低碳原铝",
+                          "category", "electrolytic_aluminium", "declared_unit", "kg", "scope", "s", "applicability",
+                          "a", "baseline", "kind", "benchmark", "value", 15.0, "source", "test benchmark");
+    ok(svc_inc_method_create(&w.reg, m, NULL, &err), &err);
+    json_t *batch = json_pack("[o]", purchase("p1", "u1", "alu-low-carbon", w.label_a, 2.0)), *res = NULL;
+    int n = 0;
+    ok(svc_inc_report(&w.shop, batch, &res, &n, &err), &err);
+    assert_int_equal(n, 1);
+    ok(svc_inc_retire(&w.shop, "u1", 1000, "redeemed", &err), &err);
+    json_t *out = NULL;
+    ok(svc_inc_issue(&w.reg, "alu-low-carbon", "530100", &out, &err), &err);
+    json_decref(out);
+    ok(svc_park_invite(&w.park, "铝业A", &err), &err);
+    ok(svc_park_answer(&w.a, "滇中园区", 1, &err), &err);
+    /* consistent: every kind is checked and nothing is reported (the
+     * purchase's later issuance does not change its state) */
+    ledger_report vr;
+    ok(svc_ledger_verify(&w.op, NULL, NULL, &vr, &err), &err);
+    for (size_t i = 0; i < vr.nproblems; i++)
+        fprintf(stderr, "problem: %s %s %s\n", vr.problems[i].object_type, vr.problems[i].object_id,
+                vr.problems[i].detail);
+    assert_int_equal(vr.nproblems, 0);
+    int64_t checked = vr.objects_checked;
+    ledger_report_release(&vr);
+    static const char *const kinds[] = {"app_org_role", "proc_requirement", "proc_offer",     "fin_consent",
+                                        "fin_position", "fin_rule",         "inc_methodology", "inc_purchase",
+                                        "inc_retirement", "inc_issuance",   "park_member"};
+    static const char *const tamper[] = {
+        "UPDATE app_org_role SET granted_at = '2000-01-01T00:00:00Z' WHERE role = 'bank'",
+        "UPDATE proc_requirement SET max_value = 99",
+        "UPDATE proc_offer SET product = 'tampered'",
+        "UPDATE fin_consent SET valid_until = '2099-01-01T00:00:00Z'",
+        "UPDATE fin_position SET amount = amount + 1",
+        "UPDATE fin_rule SET rule = '{\"max_grade\":9}'",
+        "UPDATE inc_methodology SET baseline_g = baseline_g + 1",
+        "UPDATE inc_purchase SET reduction_g = reduction_g + 1",
+        "UPDATE inc_retirement SET amount_g = amount_g + 1",
+        "UPDATE inc_issuance SET amount_g = amount_g + 1",
+        "UPDATE park_member SET status = 'left'",
+    };
+    size_t nk = sizeof kinds / sizeof kinds[0];
+    for (size_t k = 0; k < nk; k++)
+        ok(store_exec(f->db, tamper[k], &err), &err);
+    ok(svc_ledger_verify(&w.op, NULL, NULL, &vr, &err), &err);
+    assert_int_equal(vr.objects_checked, checked);
+    for (size_t k = 0; k < nk; k++) {
+        int found = 0;
+        for (size_t i = 0; i < vr.nproblems; i++)
+            found += vr.problems[i].kind == LEDGER_P_STATE && vr.problems[i].object_type &&
+                     !strcmp(vr.problems[i].object_type, kinds[k]);
+        if (found != 1)
+            fprintf(stderr, "%s: %d state problems\n", kinds[k], found);
+        assert_int_equal(found, 1);
+    }
+    assert_int_equal(vr.nproblems, nk);
+    ledger_report_release(&vr);
+    json_decref(spec);
+    json_decref(o);
+    json_decref(rule);
+    json_decref(m);
+    json_decref(batch);
+    json_decref(res);
+    free(req);
+    free(off);
+    release_world(&w);
+}
+
 int main(int argc, char **argv)
 {
     const char *s = getenv("TJ_SOURCE_DIR");
@@ -520,9 +865,12 @@ int main(int argc, char **argv)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_procurement, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_procurement_pact, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_finance, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_inclusion, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_parks, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_supply_chain_pact, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_ledger_tamper, tjt_setup, tjt_teardown),
     };
     if (tjt_want_pg(argc, argv)) {
         if (tjt_pg_missing("apps"))
