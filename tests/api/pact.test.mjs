@@ -17,7 +17,9 @@ import { startServer, req, login, uniq, TANJI, SRC } from './lib.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'tanji-pact-'));
 const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
-let srv, srv2, s, pact, ca, mock, clientB, clientC, fps = {};
+let srv, srv2, s2, s, pact, ca, mock, clientB, clientC, fps = {};
+// with PostgreSQL the secrets key file has no default place (docs/pact.md)
+if (process.env.TJ_PG_URL) process.env.TANJI_SECRETS_KEY = join(dir, 'secrets.key');
 
 // an HTTPS request trusting the throw-away certificate
 function hreq(method, url, { headers = {}, body, token } = {}) {
@@ -414,7 +416,7 @@ test('v2.3: /2/footprints answers the same footprints in the v2 data model', asy
 test('pull: one tanji imports another\'s footprints as primary data; deprecated ones are flagged', async () => {
   // (request_timeout: pooled connections stay usable across slow CLI steps under the sanitizers)
   srv2 = await startServer({ set: { pact_ca_file: cert, request_timeout: 600 }, noAdmin: true });
-  const s2 = { users: { alice: { name: uniq('alice2') }, bob: { name: uniq('bob2') } } };
+  s2 = { users: { alice: { name: uniq('alice2') }, bob: { name: uniq('bob2') } } };
   const adm = (...a) => execFileSync(TANJI, ['admin', ...a, '--db', srv2.db], { stdio: 'pipe', env: { ...process.env, TJ_PW: 'pact-password-123' } });
   const o1 = uniq('orgA2'), o2 = uniq('orgB2');
   adm('org', 'add', o1, '--kind', 'enterprise');
@@ -457,6 +459,78 @@ test('pull: one tanji imports another\'s footprints as primary data; deprecated 
   // wrong credentials: an error, nothing imported
   const w = await req(srv2, 'POST', '/pact/pull', { token: s2.users.alice.token, json: { from: pact, client_id: clientB.client_id, client_secret: 'wrong-secret-123' } });
   assert.ok(w.status >= 400);
+});
+
+test('subscriptions: the server pulls every interval by itself; a bad secret records the error, retried with backoff', async () => {
+  assert.ok(s2 && s2.users.alice.token, 'the pull test ran');
+  const tok = s2.users.alice.token;
+  const list = async () => (await req(srv2, 'GET', '/pact/subscriptions', { token: tok })).body.items;
+  const add = await req(srv2, 'POST', '/pact/subscriptions', { token: tok, json: { url: pact, client_id: clientB.client_id, client_secret: clientB.client_secret, interval: 1 } });
+  assert.equal(add.status, 201, add.text);
+  assert.equal(add.body.interval, 1);
+  assert.ok(!add.text.includes(clientB.client_secret), 'the secret is never shown');
+  // the secret is stored sealed: not in the database files in clear
+  if (!process.env.TJ_PG_URL) {
+    for (const f of [srv2.db, srv2.db + '-wal']) {
+      let bytes = Buffer.alloc(0);
+      try { bytes = readFileSync(f); } catch { /* no WAL file */ }
+      assert.ok(!bytes.includes(Buffer.from(clientB.client_secret)), f);
+    }
+    assert.ok(readFileSync(srv2.db + '.secrets-key', 'utf8').includes('tanji-secrets-key/secretbox'));
+  }
+  // a footprint disclosed to B after the subscription arrives with no pull command
+  const a = s.users.alice.name;
+  const fresh = footprint(srv.db, a, uniq('Aluminium rod'), 'CN-YN');
+  const rodId = 'urn:pact:tanji-test:rod-' + randomBytes(4).toString('hex');
+  cli(srv.db, a, 'pact', 'attributes', fresh, '--json', JSON.stringify({ productIds: [rodId], fossilCarbonContent: '0' }));
+  cli(srv.db, a, 'disclose', 'publish', fresh, '--scope', 'partners', '--partners', s.orgs.B.id);
+  await get('/3/footprints?limit=1', tokB); // (the host projects disclosures on a request)
+  const sub = await waitFor(async () => {
+    const x = (await list()).find((i) => i.id === add.body.id);
+    return x && x.runs >= 2 && x.last_status === 'ok' && x;
+  }, 30000);
+  assert.equal(sub.failures, 0);
+  assert.equal(sub.last_error, null);
+  assert.ok(sub.last_report.footprints >= fps.total + 2, JSON.stringify(sub));
+  const sup = await waitFor(async () => {
+    const r = await req(srv2, 'GET', '/pact/suppliers', { token: tok });
+    return r.body.items.some((x) => (x.product_ids || []).includes(rodId)) && r.body.items;
+  }, 30000);
+  assert.ok(sup.length >= fps.total + 2);
+  // a wrong secret: the runs fail, the error is kept, retries back off (1 s, 2 s, 4 s ...)
+  const bad = await req(srv2, 'POST', '/pact/subscriptions', { token: tok, json: { url: pact, client_id: 'nobody-' + randomBytes(4).toString('hex'), client_secret: 'wrong-secret-' + randomBytes(4).toString('hex'), interval: 1 } });
+  assert.equal(bad.status, 201, bad.text);
+  const failed = await waitFor(async () => {
+    const x = (await list()).find((i) => i.id === bad.body.id);
+    return x && x.failures >= 2 && x;
+  }, 30000);
+  assert.equal(failed.last_status, 'error');
+  assert.match(failed.last_error.message, /refused the client credentials/);
+  assert.equal(failed.last_report, null);
+  assert.ok(Date.parse(failed.next_run) - Date.parse(failed.last_run) >= 2000, JSON.stringify(failed));
+  // run now: the error is the answer too
+  const now = await req(srv2, 'POST', `/pact/subscriptions/${bad.body.id}/run`, { token: tok });
+  assert.equal(now.status, 403, now.text);
+  const okNow = await req(srv2, 'POST', `/pact/subscriptions/${add.body.id}/run`, { token: tok });
+  assert.equal(okNow.status, 200, okNow.text);
+  assert.equal(okNow.body.last_status, 'ok');
+  // another organisation sees none of them, and cannot run or remove one
+  const bob = s2.users.bob.name;
+  assert.deepEqual(JSON.parse(execFileSync(TANJI, ['pact', 'subscription', 'list', '--db', srv2.db, '--as', bob], { encoding: 'utf8' })), []);
+  assert.throws(() => execFileSync(TANJI, ['pact', 'subscription', 'rm', bad.body.id, '--db', srv2.db, '--as', bob], { stdio: 'pipe' }));
+  // the command line: list, rm
+  const cl = JSON.parse(execFileSync(TANJI, ['pact', 'subscription', 'list', '--db', srv2.db, '--as', s2.users.alice.name], { encoding: 'utf8' }));
+  assert.deepEqual(cl.map((x) => x.id).sort(), [add.body.id, bad.body.id].sort());
+  execFileSync(TANJI, ['pact', 'subscription', 'rm', bad.body.id, '--db', srv2.db, '--as', s2.users.alice.name], { stdio: 'pipe' });
+  assert.equal((await req(srv2, 'DELETE', `/pact/subscriptions/${add.body.id}`, { token: tok })).status, 204);
+  assert.deepEqual(await list(), []);
+  assert.equal((await req(srv2, 'DELETE', `/pact/subscriptions/${add.body.id}`, { token: tok })).status, 404);
+  // bad input
+  for (const json of [{ url: 'http://x', client_id: 'a', client_secret: 'b', interval: 1 }, { url: pact, client_id: 'a', client_secret: 'b', interval: 0 },
+    { url: pact, client_id: 'a', interval: 60 }, { url: pact, client_id: 'a', client_secret: 'b', interval: 'daily' }]) {
+    const r = await req(srv2, 'POST', '/pact/subscriptions', { token: tok, json });
+    assert.equal(r.status, 400, JSON.stringify(json) + ' ' + r.text);
+  }
 });
 
 test('the PACT listener refuses to start without a certificate', () => {
