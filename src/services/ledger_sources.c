@@ -22,6 +22,8 @@
 #include "services/footprint.h"
 #include "services/ledger_verify.h"
 #include "services/model.h"
+#include "services/pact_ledger.h"
+#include "services/pact_sub.h"
 #include "store/accounts.h"
 #include "store/model_sql.h"
 
@@ -100,5 +102,12 @@ const ledger_state_source ledger_state_sources[] = {
     {"grade_benchmark", svc_grade_each_benchmark_state},
     {"disclosure", svc_disclosure_each_state},
     {"declaration", svc_declaration_each_state},
+    {"pact_footprint", svc_pact_fp_each_state},
+    {"pact_attr", svc_pact_attr_each_state},
+    {"pact_partner", svc_pact_partner_each_state},
+    {"pact_supplier", svc_pact_supplier_each_state},
+    {"pact_event", svc_pact_event_each_state},
+    {"pact_answer", svc_pact_answer_each_state},
+    {"pact_subscription", svc_pact_sub_each_state},
     {NULL, NULL},
 };

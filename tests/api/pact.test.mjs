@@ -533,6 +533,45 @@ test('subscriptions: the server pulls every interval by itself; a bad secret rec
   }
 });
 
+test('ledger verify explains every PACT record; one changed behind tanji\'s back is named', { skip: !!process.env.TJ_PG_URL && 'SQLite files are tampered with' }, async () => {
+  // a standing subscription (daily) to have one of that type too
+  const sub = JSON.parse(execFileSync(TANJI, ['pact', 'subscription', 'add', '--from', pact, '--client-id', clientB.client_id, '--client-secret-env', 'TJ_PACT_SECRET', '--interval', '86400', '--db', srv2.db, '--as', s2.users.alice.name],
+    { encoding: 'utf8', env: { ...process.env, TJ_PACT_SECRET: clientB.client_secret } }));
+  assert.equal(sub.interval, 86400);
+  const verify = (db) => {
+    try {
+      return { rc: 0, out: execFileSync(TANJI, ['ledger', 'verify', '--db', db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    } catch (e) { return { rc: e.status, out: String(e.stdout) + String(e.stderr) }; }
+  };
+  // the partner's client secret (B's events endpoint) is kept sealed too
+  const stored = execFileSync('python3', ['-c', 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT client_secret FROM pact_partner").fetchone()[0])', srv.db], { encoding: 'utf8' });
+  assert.match(stored, /^sb1:[0-9a-f]+\n$/);
+  assert.ok(!stored.includes('test_client_secret'));
+  for (const db of [srv.db, srv2.db]) {
+    const v = verify(db);
+    assert.equal(v.rc, 0, v.out);
+  }
+  const cases = [
+    [srv.db, 'pact_footprint', "UPDATE pact_footprint SET doc = replace(doc, '\"kilogram\"', '\"liter\"') WHERE id = (SELECT MIN(id) FROM pact_footprint)"],
+    [srv.db, 'pact_attr', "UPDATE pact_attr SET attrs = '{\"fossilCarbonContent\":\"1\"}' WHERE footprint_id = (SELECT MIN(footprint_id) FROM pact_attr)"],
+    [srv.db, 'pact_partner', "UPDATE pact_partner SET events_url = 'https://attacker.example'"],
+    [srv.db, 'pact_answer', "UPDATE pact_outbox SET url = 'https://attacker.example/3/events' WHERE id = (SELECT MIN(id) FROM pact_outbox)"],
+    [srv.db, 'pact_event', "DELETE FROM pact_outbox WHERE id = (SELECT MIN(id) FROM pact_outbox)"],
+    [srv2.db, 'pact_supplier', "UPDATE pact_supplier SET value = value / 2 WHERE pf_id = (SELECT MIN(pf_id) FROM pact_supplier)"],
+    [srv2.db, 'pact_subscription', "UPDATE pact_subscription SET url = 'https://attacker.example'"],
+  ];
+  for (const [db, type, sql] of cases) {
+    const copy = join(dir, `tamper-${type}.db`);
+    execFileSync('python3', ['-c', `import sqlite3,sys
+src = sqlite3.connect(sys.argv[1]); dst = sqlite3.connect(sys.argv[2]); src.backup(dst)
+n = dst.execute(sys.argv[3]).rowcount; dst.commit()
+assert n >= 1, n`, db, copy, sql], { stdio: 'pipe' });
+    const v = verify(copy);
+    assert.equal(v.rc, 6, type + ': ' + v.out);
+    assert.match(v.out, new RegExp(`state +${type}`), v.out);
+  }
+});
+
 test('the PACT listener refuses to start without a certificate', () => {
   assert.throws(() => execFileSync(TANJI, ['serve', '--db', srv.db, '--listen', '127.0.0.1:0', '--pact-listen', '127.0.0.1:0'], { stdio: 'pipe', timeout: 10000 }),
     (e) => /HTTPS only/.test(String(e.stderr)));
