@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "io/http_fetch.h"
 #include "services/inst_util.h"
 #include "services/pact_client.h"
 #include "services/pact_ledger.h"
@@ -1574,8 +1575,8 @@ static json_t *supplier_view(const json_t *r, const char *now)
 
 /* One footprint of a supplier's list as a pact_supplier row, or NULL with
  * *why set. */
-static json_t *supplier_row(const json_t *pf, const char *owner, const char *source, const char *at,
-                            const char **why)
+json_t *svc_pact_supplier_row(const json_t *pf, const char *owner, const char *source, const char *at,
+                              const char **why)
 {
     const json_t *pcf = json_object_get(pf, "pcf");
     const char *id = inst_str(pf, "id"), *status = inst_str(pf, "status");
@@ -1625,6 +1626,35 @@ static json_t *supplier_row(const json_t *pf, const char *owner, const char *sou
     return row;
 }
 
+tj_status svc_pact_pull_page(const char *base_url, const char *url, long status, const char *body, size_t len,
+                             const char *link_next, json_t *all, char **next, tj_error *err)
+{
+    *next = NULL;
+    json_t *d = status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *data = json_object_get(d, "data");
+    tj_status rc = TJ_OK;
+    if (!json_is_array(data))
+        rc = tj_error_set(err, TJ_ERR_INPUT, "from", "%.200s answered HTTP %ld without a footprint list", url, status);
+    else if (json_array_size(all) + json_array_size(data) > SVC_PACT_PULL_MAX)
+        rc = tj_error_set(err, TJ_ERR_INPUT, "from", "%.200s offers more than %d footprints: refused", base_url,
+                          SVC_PACT_PULL_MAX);
+    else
+        json_array_extend(all, data);
+    json_decref(d);
+    if (!rc && link_next && *link_next) {
+        /* the bearer token goes with the next request: only to the supplier's own origin */
+        char *o1 = io_http_origin(base_url), *o2 = url_ok(link_next) ? io_http_origin(link_next) : NULL;
+        if (!o1 || !o2 || strcasecmp(o1, o2))
+            rc = tj_error_set(err, TJ_ERR_INPUT, "from",
+                              "%.200s: the next page (Link header) is not on the supplier's host: refused", url);
+        else if (!(*next = strdup(link_next)))
+            rc = nomem(err);
+        free(o1);
+        free(o2);
+    }
+    return rc;
+}
+
 tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_id, const char *client_secret,
                         const char *ca_file, json_t **report, tj_error *err)
 {
@@ -1656,15 +1686,10 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
         io_http_resp r;
         if ((rc = pact_http("GET", url, auth, NULL, NULL, 0, ca_file, &r, err)))
             break;
-        json_t *d = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
-        if (!json_is_array(json_object_get(d, "data")))
-            rc = tj_error_set(err, TJ_ERR_INPUT, "from", "%.200s answered HTTP %ld without a footprint list", url,
-                              r.status);
-        else
-            json_array_extend(all, json_object_get(d, "data"));
-        json_decref(d);
+        char *next = NULL;
+        rc = svc_pact_pull_page(base_url, url, r.status, r.body, r.len, r.link_next, all, &next, err);
         free(url);
-        url = !rc && r.link_next && url_ok(r.link_next) ? strdup(r.link_next) : NULL;
+        url = next;
         io_http_resp_release(&r);
     }
     free(url);
@@ -1680,7 +1705,7 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
         json_array_foreach(all, i, pf)
         {
             const char *why = NULL;
-            json_t *row = supplier_row(pf, ctx->who.org_id, base_url, at, &why);
+            json_t *row = svc_pact_supplier_row(pf, ctx->who.org_id, base_url, at, &why);
             if (!row) {
                 rc = tj_error_set(err, TJ_ERR_INPUT, "from", "footprint %zu of %.200s: %s", i, base_url, why);
                 break;

@@ -235,6 +235,34 @@ test('cases 3, 4, 5: list, get, pagination; only what was disclosed to B or the 
   assert.ok(!c.body.data.some((x) => x.productIds.includes(fps.productIngot)));
 });
 
+test('cases 1, 4, 5 as the conformance tool sends them: its token request, the count again, the Link of ?limit=1', async () => {
+  // the tool's token request: Host without the port, Accept, and the optional scope/audience/resource
+  const u = new URL(pact);
+  const t = await hreq('POST', pact + '/auth/token', {
+    headers: { host: u.hostname, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientB.client_id, clientB.client_secret) },
+    body: 'grant_type=client_credentials&scope=footprints&audience=' + encodeURIComponent(pact) + '&resource=' + encodeURIComponent(pact),
+  });
+  assert.equal(t.status, 200, t.text);
+  assert.ok(t.body.access_token);
+  // case 4: the list answers as many footprints as the first call did
+  const first = await get('/3/footprints', tokB), again = await get('/3/footprints', t.body.access_token);
+  assert.ok([200, 202].includes(again.status));
+  assert.equal(again.body.data.length, first.body.data.length);
+  // case 5: the first link of GET /3/footprints?limit=1, parsed as the tool does, base URL stripped
+  const l = await get('/3/footprints?limit=1', tokB);
+  const links = {};
+  for (const part of (l.headers.link || '').split(', ')) {
+    const m = part.match(/<(.*)>;\s*rel="(.*)"/);
+    if (m) links[m[2]] = m[1];
+  }
+  const link = Object.values(links)[0];
+  assert.ok(link && link.startsWith(pact), 'Link: ' + l.headers.link);
+  const n = await get(link.replace(pact, ''), tokB);
+  assert.equal(n.status, 200, n.text);
+  assert.match(n.headers['content-type'], /application\/json/);
+  assert.ok(n.body.data.length >= 1);
+});
+
 test('cases 6, 7, 16: an invalid token is refused', async () => {
   const bad = 'very-invalid-access-token-' + randomBytes(8).toString('hex');
   for (const r of [await get('/3/footprints', bad), await get(`/3/footprints/${first.id}`, bad),
