@@ -9,12 +9,16 @@
 #include "cli/commands.h"
 #include "cli/inst_opts.h"
 #include "services/pact.h"
+#include "services/pact_sub.h"
 
 static const char pact_usage[] =
     "usage: tanji pact pull --from URL --client-id ID (--client-secret S | --client-secret-env VAR) [--cacert F]\n"
     "       tanji pact attributes FOOTPRINT_ID (--json TEXT | --file F)\n"
     "       tanji pact partner ORG --url URL --client-id ID (--client-secret S | --client-secret-env VAR)\n"
     "       tanji pact inputs FOOTPRINT_ID | suppliers | sync\n"
+    "       tanji pact subscription add --from URL --client-id ID (--client-secret S | --client-secret-env VAR)\n"
+    "                                   [--interval SECONDS]\n"
+    "       tanji pact subscription list | rm ID | run ID [--cacert F]\n"
     "common options: --db URL, --as NAME\n\n"
     "PACT (WBCSD Technical Specifications v3.0) exchange.  See docs/pact.md.\n"
     "  pull        import a supplier's footprints (those its PACT host offers to the client) as primary\n"
@@ -25,7 +29,9 @@ static const char pact_usage[] =
     "  inputs      a footprint's primary data share and supplier-specific inputs (flags: expired, deprecated)\n"
     "  suppliers   the suppliers' footprints your organisation pulled\n"
     "  sync        offer newly disclosed footprints now (the server does it on each request)\n"
-    "PACT 数据交换：拉取供应商碳足迹（一手数据）、设置 PACT 属性、登记合作方回调、查看一手数据占比。\n";
+    "  subscription  a standing pull the server runs every --interval seconds (default 86400); the secret\n"
+    "              is kept encrypted with the secrets key file ($TANJI_SECRETS_KEY, else DB + .secrets-key)\n"
+    "PACT 数据交换：拉取供应商碳足迹（一手数据）、定时拉取订阅、设置 PACT 属性、登记合作方回调、查看一手数据占比。\n";
 
 static int done_json(json_t *j)
 {
@@ -95,6 +101,23 @@ int cmd_pact(int argc, char **argv)
         rc = svc_pact_inputs(&ctx, o.pos[1], &j, &err) ? cli_fail(&err) : done_json(j);
     } else if (!strcmp(sub, "suppliers") && o.npos == 1) {
         rc = svc_pact_supplier_list(&ctx, &j, &err) ? cli_fail(&err) : done_json(j);
+    } else if (!strcmp(sub, "subscription") && o.npos == 2 && !strcmp(o.pos[1], "add")) {
+        const char *iv = inst_opt(&o, "interval");
+        char *end = NULL;
+        long long n = iv ? strtoll(iv, &end, 10) : 86400;
+        if (iv && (!*iv || *end)) {
+            fprintf(stderr, "tanji pact: --interval is a number of seconds / --interval 为秒数\n");
+            rc = EXIT_USAGE;
+        } else
+            rc = svc_pact_sub_add(&ctx, inst_opt(&o, "from"), inst_opt(&o, "client-id"), secret_opt(&o), n, &j, &err)
+                     ? cli_fail(&err)
+                     : done_json(j);
+    } else if (!strcmp(sub, "subscription") && o.npos == 2 && !strcmp(o.pos[1], "list")) {
+        rc = svc_pact_sub_list(&ctx, &j, &err) ? cli_fail(&err) : done_json(j);
+    } else if (!strcmp(sub, "subscription") && o.npos == 3 && !strcmp(o.pos[1], "rm")) {
+        rc = svc_pact_sub_remove(&ctx, o.pos[2], &err) ? cli_fail(&err) : 0;
+    } else if (!strcmp(sub, "subscription") && o.npos == 3 && !strcmp(o.pos[1], "run")) {
+        rc = svc_pact_sub_run(&ctx, o.pos[2], inst_opt(&o, "cacert"), &j, &err) ? cli_fail(&err) : done_json(j);
     } else if (!strcmp(sub, "sync") && o.npos == 1) {
         rc = svc_pact_sync(db, &err) ? cli_fail(&err) : 0;
     } else {

@@ -130,6 +130,11 @@ H(h_pact_inputs);
 H(h_pact_partner);
 H(h_pact_pull);
 H(h_pact_suppliers);
+/* pact subscriptions (h_pact_sub.c) */
+H(h_pact_sub_list);
+H(h_pact_sub_add);
+H(h_pact_sub_remove);
+H(h_pact_sub_run);
 #undef H
 
 #endif

@@ -188,5 +188,10 @@ const http_route http_routes[] = {
     {"PUT", "/api/v1/pact/partners/{org}", h_pact_partner, HTTP_AUTH, "a partner's PACT events endpoint"},
     {"POST", "/api/v1/pact/pull", h_pact_pull, HTTP_AUTH, "pull a supplier's PACT footprints"},
     {"GET", "/api/v1/pact/suppliers", h_pact_suppliers, HTTP_AUTH, "suppliers' footprints pulled"},
+    /* pact subscriptions */
+    {"GET", "/api/v1/pact/subscriptions", h_pact_sub_list, HTTP_AUTH, "scheduled PACT pulls"},
+    {"POST", "/api/v1/pact/subscriptions", h_pact_sub_add, HTTP_AUTH, "subscribe to a supplier's PACT host"},
+    {"DELETE", "/api/v1/pact/subscriptions/{id}", h_pact_sub_remove, HTTP_AUTH, "remove a scheduled PACT pull"},
+    {"POST", "/api/v1/pact/subscriptions/{id}/run", h_pact_sub_run, HTTP_AUTH, "run a scheduled PACT pull now"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

@@ -22,6 +22,7 @@
 #include "services/ledger_svc.h"
 #include "services/job.h"
 #include "services/pact.h"
+#include "services/pact_sub.h"
 #include "store/job_sql.h"
 
 /* ---- shared state: made before the daemon starts, then read-only or
@@ -634,6 +635,13 @@ static void *job_worker(void *arg)
         }
         if (db && svc_job_run_next(db, g_cfg->node, rules_dir, &ran, &err)) {
             fprintf(stderr, "tanji serve: jobs: %s\n", err.message);
+            ran = 0;
+        }
+        /* scheduled PACT pulls (services/pact_sub.h) when no job is waiting */
+        if (db && !ran && svc_pact_sub_run_due(db, g_cfg->pact_ca_file, &ran, &err)) {
+            fprintf(stderr, "tanji serve: PACT subscriptions: %s\n", err.message);
+            while (store_in_transaction(db))
+                store_rollback(db);
             ran = 0;
         }
         if (ran)

@@ -55,31 +55,36 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 /* Link: <url>; rel="next" (one of possibly several comma-separated links). */
+char *io_http_link_next(const char *value, size_t len)
+{
+    char *h = strndup(value, len), *found = NULL;
+    if (!h)
+        return NULL;
+    for (char *part = h; part && *part;) {
+        char *lt = strchr(part, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+        if (!lt || !gt)
+            break;
+        char *next = strchr(gt, ',');
+        size_t plen = next ? (size_t)(next - gt) : strlen(gt);
+        char *params = strndup(gt, plen);
+        if (params && (strstr(params, "rel=\"next\"") || strstr(params, "rel=next"))) {
+            found = strndup(lt + 1, (size_t)(gt - lt - 1));
+            free(params);
+            break;
+        }
+        free(params);
+        part = next ? next + 1 : NULL;
+    }
+    free(h);
+    return found;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
     sink *s = arg;
     size_t len = size * n;
-    if (len > 5 && !strncasecmp(p, "link:", 5) && !s->link_next) {
-        char *h = strndup(p + 5, len - 5);
-        if (!h)
-            return len;
-        for (char *part = h; part && *part;) {
-            char *lt = strchr(part, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-            if (!lt || !gt)
-                break;
-            char *next = strchr(gt, ',');
-            size_t plen = next ? (size_t)(next - gt) : strlen(gt);
-            char *params = strndup(gt, plen);
-            if (params && (strstr(params, "rel=\"next\"") || strstr(params, "rel=next"))) {
-                s->link_next = strndup(lt + 1, (size_t)(gt - lt - 1));
-                free(params);
-                break;
-            }
-            free(params);
-            part = next ? next + 1 : NULL;
-        }
-        free(h);
-    }
+    if (len > 5 && !strncasecmp(p, "link:", 5) && !s->link_next)
+        s->link_next = io_http_link_next(p + 5, len - 5);
     return len;
 }
 

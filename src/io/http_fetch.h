@@ -47,5 +47,9 @@ tj_status io_http_fetch(const io_http_req *q, io_http_resp *r, tj_error *err);
 /* The origin (scheme://host[:port]) of an http(s) URL, malloc'ed; NULL
  * when url is not an absolute http:// or https:// URL. */
 char *io_http_origin(const char *url);
+/* The target of the rel="next" link in a Link header's value (the text
+ * after "Link:", len bytes, not NUL-terminated), malloc'ed; NULL when there
+ * is none (or out of memory). */
+char *io_http_link_next(const char *value, size_t len);
 
 #endif

@@ -23,6 +23,8 @@
 #include "services/footprint.h"
 #include "services/ledger_verify.h"
 #include "services/model.h"
+#include "services/pact_ledger.h"
+#include "services/pact_sub.h"
 #include "store/accounts.h"
 #include "store/model_sql.h"
 
@@ -112,5 +114,12 @@ const ledger_state_source ledger_state_sources[] = {
     {"inc_retirement", apps_each_retirement_state},
     {"inc_issuance", apps_each_issuance_state},
     {"park_member", apps_each_member_state},
+    {"pact_footprint", svc_pact_fp_each_state},
+    {"pact_attr", svc_pact_attr_each_state},
+    {"pact_partner", svc_pact_partner_each_state},
+    {"pact_supplier", svc_pact_supplier_each_state},
+    {"pact_event", svc_pact_event_each_state},
+    {"pact_answer", svc_pact_answer_each_state},
+    {"pact_subscription", svc_pact_sub_each_state},
     {NULL, NULL},
 };

@@ -9,11 +9,15 @@
 #include <strings.h>
 #include <time.h>
 
+#include "io/http_fetch.h"
 #include "services/inst_util.h"
 #include "services/pact_client.h"
+#include "services/pact_ledger.h"
+#include "services/secret_box.h"
 #include "store/accounts.h"
 #include "store/footprint_sql.h"
 #include "store/inst_sql.h"
+#include "store/pact_ledger_sql.h"
 #include "store/pact_sql.h"
 #include "tanji/buf.h"
 #include "tanji/units.h"
@@ -653,17 +657,25 @@ static tj_status offer(svc_ctx *sys, const char *footprint_id, const json_t *d, 
             if (!rc && prev && !strcmp(json_string_value(json_object_get(prev, "status")), "Active")) {
                 const char *pid = json_string_value(json_object_get(prev, "id"));
                 rc = store_pact_fp_set_status(db, pid, "Deprecated", err);
+                json_t *now_row = NULL;
+                if (!rc)
+                    rc = store_pact_fp_row(db, pid, &now_row, err);
                 if (!rc) {
                     json_t *ch = json_pack("{s:s,s:s}", "status", "Deprecated", "successor", id);
-                    rc = svc_record(sys, "pact.deprecate", "pact_footprint", pid, ch, NULL, err);
+                    json_t *st = svc_pact_fp_state(now_row);
+                    rc = ch && st ? svc_record(sys, "pact.deprecate", "pact_footprint", pid, ch, st, err) : nomem(err);
                     json_decref(ch);
+                    json_decref(st);
                 }
+                json_decref(now_row);
             }
             if (!rc) {
                 json_t *ch = json_pack("{s:s,s:s,s:s}", "action", "offer", "footprint", f.id, "status",
                                        deprecated ? "Deprecated" : "Active");
-                rc = svc_record(sys, "pact.offer", "pact_footprint", id, ch, NULL, err);
+                json_t *st = svc_pact_fp_state(row);
+                rc = ch && st ? svc_record(sys, "pact.offer", "pact_footprint", id, ch, st, err) : nomem(err);
                 json_decref(ch);
+                json_decref(st);
             }
             if (!rc)
                 pf = json_pack("{s:s}", "id", id);
@@ -1075,13 +1087,14 @@ static int base_matches(const char *source, const char *base)
     return sl == bl && !strncasecmp(source, base, sl);
 }
 
-static tj_status record_event(svc_ctx *ctx, const char *kind, const json_t *ev, const json_t *extra, tj_error *err)
+static tj_status record_event(svc_ctx *ctx, const char *kind, const json_t *ev, const json_t *extra,
+                              const json_t *state, tj_error *err)
 {
     char oid[600];
     snprintf(oid, sizeof oid, "%s:%.500s", ctx->who.org_id ? ctx->who.org_id : "", inst_str(ev, "id"));
     json_t *ch = json_pack("{s:O,s:O,s:O,s:O?}", "type", json_object_get(ev, "type"), "event_id",
                            json_object_get(ev, "id"), "source", json_object_get(ev, "source"), "detail", extra);
-    tj_status rc = ch ? svc_record(ctx, kind, "pact_event", oid, ch, NULL, err) : nomem(err);
+    tj_status rc = ch ? svc_record(ctx, kind, "pact_event", oid, ch, state, err) : nomem(err);
     json_decref(ch);
     return rc;
 }
@@ -1189,8 +1202,17 @@ static tj_status on_request(svc_ctx *ctx, const json_t *ev, int v, const char *s
             size_t i;
             json_array_foreach(pfs, i, x) json_array_append(ids, json_object_get(x, "id"));
             json_t *detail = json_pack("{s:s,s:s,s:o}", "answer", outcome, "answer_id", eid, "pf_ids", ids);
-            rc = record_event(ctx, "pact.request", ev, detail, err);
+            json_t *st = svc_pact_event_state(row);
+            rc = st ? record_event(ctx, "pact.request", ev, detail, st, err) : nomem(err);
             json_decref(detail);
+            json_decref(st);
+            /* the answer, queued */
+            json_t *ach = json_pack("{s:s,s:s,s:s}", "request_id", inst_str(ev, "id"), "url", url, "answer", outcome);
+            json_t *ast = svc_pact_answer_state(row);
+            if (!rc)
+                rc = ach && ast ? svc_record(ctx, "pact.answer.queued", "pact_answer", eid, ach, ast, err) : nomem(err);
+            json_decref(ach);
+            json_decref(ast);
         }
         rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
     }
@@ -1238,7 +1260,7 @@ tj_status svc_pact_event(svc_ctx *ctx, const json_t *ev, int v, const char *self
             err, "data.pfIds", "every footprint id in data.pfIds must be a UUID");
         if ((rc = svc_begin(ctx, err)))
             return rc;
-        rc = record_event(ctx, "pact.event.published", ev, json_object_get(data, "pfIds"), err);
+        rc = record_event(ctx, "pact.event.published", ev, json_object_get(data, "pfIds"), NULL, err);
         return rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
     }
     if (created)
@@ -1256,7 +1278,7 @@ tj_status svc_pact_event(svc_ctx *ctx, const json_t *ev, int v, const char *self
             json_decref(detail);
             return rc;
         }
-        rc = record_event(ctx, fulfilled ? "pact.event.fulfilled" : "pact.event.rejected", ev, detail, err);
+        rc = record_event(ctx, fulfilled ? "pact.event.fulfilled" : "pact.event.rejected", ev, detail, NULL, err);
         json_decref(detail);
         return rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
     }
@@ -1273,8 +1295,10 @@ static tj_status outbox_record(store_db *db, const json_t *row, const char *kind
     json_t *ch = json_pack("{s:O,s:O,s:O,s:O,s:s?}", "request_id", json_object_get(row, "request_id"), "org",
                            json_object_get(row, "org_id"), "url", json_object_get(row, "url"), "attempts",
                            json_object_get(row, "attempts"), "error", why);
-    rc = svc_record(&sys, kind, "pact_answer", inst_str(row, "id"), ch, NULL, err);
+    json_t *st = svc_pact_answer_state(row);
+    rc = ch && st ? svc_record(&sys, kind, "pact_answer", inst_str(row, "id"), ch, st, err) : nomem(err);
     json_decref(ch);
+    json_decref(st);
     svc_ctx_release(&sys);
     return rc;
 }
@@ -1286,9 +1310,14 @@ static tj_status send_one(store_db *db, const json_t *row, const char *ca_file, 
     tj_error e;
     tj_error_clear(&e);
     int ok = 0;
+    char *secret = NULL, bind[200];
+    snprintf(bind, sizeof bind, "pact_partner:%.150s", inst_str(row, "org_id"));
     if (store_pact_partner_get(db, inst_str(row, "org_id"), &partner, &e) == TJ_OK &&
-        pact_get_token(inst_str(row, "token_url"), inst_str(partner, "client_id"), inst_str(partner, "client_secret"),
-                       ca_file, &token, &e) == TJ_OK) {
+        (strncmp(inst_str(partner, "client_secret"), "sb1:", 4)
+             ? !!(secret = strdup(inst_str(partner, "client_secret"))) /* stored before secrets were sealed */
+             : svc_secret_open(db, bind, inst_str(partner, "client_secret"), &secret, &e) == TJ_OK) &&
+        pact_get_token(inst_str(row, "token_url"), inst_str(partner, "client_id"), secret, ca_file, &token, &e) ==
+            TJ_OK) {
         char *auth = NULL;
         io_http_resp r;
         if (asprintf(&auth, "Bearer %s", token) > 0 &&
@@ -1304,6 +1333,7 @@ static tj_status send_one(store_db *db, const json_t *row, const char *ca_file, 
     if (!ok && !why)
         why = strdup(e.message[0] ? e.message : "failed");
     json_decref(partner);
+    svc_secret_plain_free(secret);
     free(token);
     int64_t now = (int64_t)time(NULL), attempts = json_integer_value(json_object_get(row, "attempts")) + 1;
     json_t *r2 = json_deep_copy(row);
@@ -1312,10 +1342,12 @@ static tj_status send_one(store_db *db, const json_t *row, const char *ca_file, 
     if (!rc) {
         if (ok) {
             rc = store_pact_outbox_update(db, inst_str(row, "id"), "sent", attempts, now, NULL, err);
+            json_object_set_new(r2, "status", json_string("sent"));
             if (!rc)
                 rc = outbox_record(db, r2, "pact.answer.sent", NULL, err);
         } else if (now - json_integer_value(json_object_get(row, "first_at")) >= SVC_PACT_GIVE_UP_SECONDS) {
             rc = store_pact_outbox_update(db, inst_str(row, "id"), "given_up", attempts, now, why, err);
+            json_object_set_new(r2, "status", json_string("given_up"));
             if (!rc)
                 rc = outbox_record(db, r2, "pact.answer.given_up", why, err);
         } else {
@@ -1445,7 +1477,13 @@ tj_status svc_pact_attr_set(svc_ctx *ctx, const char *footprint_id, const json_t
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = store_pact_attr_put(ctx->db, f.id, f.owner_org, text, at, err);
         if (!rc)
-            rc = svc_record(ctx, "pact.attributes", "pact_attr", f.id, attrs, NULL, err);
+        {
+            json_t *r = json_pack("{s:s,s:s}", "owner_org", f.owner_org, "attrs", text);
+            json_t *st = r ? svc_pact_attr_state(r) : NULL;
+            rc = st ? svc_record(ctx, "pact.attributes", "pact_attr", f.id, attrs, st, err) : nomem(err);
+            json_decref(st);
+            json_decref(r);
+        }
         if (!rc && !(rc = system_ctx(ctx->db, &sys, err))) {
             have_sys = 1;
             rc = offer_footprint(&sys, f.id, err);
@@ -1497,14 +1535,24 @@ tj_status svc_pact_partner_set(svc_ctx *ctx, const char *org, const char *base_u
         rc = bad(err, "client_id", "client id and secret are required (at most 500 bytes each)");
     char at[32];
     now_utc(at);
+    /* the secret sealed at rest (services/secret_box.h), bound to the organisation */
+    char *sealed = NULL, bind[200];
+    snprintf(bind, sizeof bind, "pact_partner:%s", o.id);
+    if (!rc)
+        rc = svc_secret_seal(ctx->db, bind, client_secret, &sealed, err);
     if (!rc && !(rc = svc_begin(ctx, err))) {
-        rc = store_pact_partner_put(ctx->db, o.id, base_url, client_id, client_secret, at, err);
+        rc = store_pact_partner_put(ctx->db, o.id, base_url, client_id, sealed, at, err);
         json_t *ch = json_pack("{s:s,s:s}", "url", base_url, "client_id", client_id);
+        json_t *r = json_pack("{s:s,s:s,s:s}", "events_url", base_url, "client_id", client_id, "client_secret", sealed);
+        json_t *st = r ? svc_pact_partner_state(r) : NULL;
         if (!rc)
-            rc = svc_record(ctx, "pact.partner", "pact_partner", o.id, ch, NULL, err);
+            rc = ch && st ? svc_record(ctx, "pact.partner", "pact_partner", o.id, ch, st, err) : nomem(err);
         json_decref(ch);
+        json_decref(st);
+        json_decref(r);
         rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
     }
+    free(sealed);
     store_org_release(&o);
     return rc;
 }
@@ -1533,8 +1581,8 @@ static json_t *supplier_view(const json_t *r, const char *now)
 
 /* One footprint of a supplier's list as a pact_supplier row, or NULL with
  * *why set. */
-static json_t *supplier_row(const json_t *pf, const char *owner, const char *source, const char *at,
-                            const char **why)
+json_t *svc_pact_supplier_row(const json_t *pf, const char *owner, const char *source, const char *at,
+                              const char **why)
 {
     const json_t *pcf = json_object_get(pf, "pcf");
     const char *id = inst_str(pf, "id"), *status = inst_str(pf, "status");
@@ -1584,6 +1632,35 @@ static json_t *supplier_row(const json_t *pf, const char *owner, const char *sou
     return row;
 }
 
+tj_status svc_pact_pull_page(const char *base_url, const char *url, long status, const char *body, size_t len,
+                             const char *link_next, json_t *all, char **next, tj_error *err)
+{
+    *next = NULL;
+    json_t *d = status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *data = json_object_get(d, "data");
+    tj_status rc = TJ_OK;
+    if (!json_is_array(data))
+        rc = tj_error_set(err, TJ_ERR_INPUT, "from", "%.200s answered HTTP %ld without a footprint list", url, status);
+    else if (json_array_size(all) + json_array_size(data) > SVC_PACT_PULL_MAX)
+        rc = tj_error_set(err, TJ_ERR_INPUT, "from", "%.200s offers more than %d footprints: refused", base_url,
+                          SVC_PACT_PULL_MAX);
+    else
+        json_array_extend(all, data);
+    json_decref(d);
+    if (!rc && link_next && *link_next) {
+        /* the bearer token goes with the next request: only to the supplier's own origin */
+        char *o1 = io_http_origin(base_url), *o2 = url_ok(link_next) ? io_http_origin(link_next) : NULL;
+        if (!o1 || !o2 || strcasecmp(o1, o2))
+            rc = tj_error_set(err, TJ_ERR_INPUT, "from",
+                              "%.200s: the next page (Link header) is not on the supplier's host: refused", url);
+        else if (!(*next = strdup(link_next)))
+            rc = nomem(err);
+        free(o1);
+        free(o2);
+    }
+    return rc;
+}
+
 tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_id, const char *client_secret,
                         const char *ca_file, json_t **report, tj_error *err)
 {
@@ -1615,15 +1692,10 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
         io_http_resp r;
         if ((rc = pact_http("GET", url, auth, NULL, NULL, 0, ca_file, &r, err)))
             break;
-        json_t *d = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
-        if (!json_is_array(json_object_get(d, "data")))
-            rc = tj_error_set(err, TJ_ERR_INPUT, "from", "%.200s answered HTTP %ld without a footprint list", url,
-                              r.status);
-        else
-            json_array_extend(all, json_object_get(d, "data"));
-        json_decref(d);
+        char *next = NULL;
+        rc = svc_pact_pull_page(base_url, url, r.status, r.body, r.len, r.link_next, all, &next, err);
         free(url);
-        url = !rc && r.link_next && url_ok(r.link_next) ? strdup(r.link_next) : NULL;
+        url = next;
         io_http_resp_release(&r);
     }
     free(url);
@@ -1639,7 +1711,7 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
         json_array_foreach(all, i, pf)
         {
             const char *why = NULL;
-            json_t *row = supplier_row(pf, ctx->who.org_id, base_url, at, &why);
+            json_t *row = svc_pact_supplier_row(pf, ctx->who.org_id, base_url, at, &why);
             if (!row) {
                 rc = tj_error_set(err, TJ_ERR_INPUT, "from", "footprint %zu of %.200s: %s", i, base_url, why);
                 break;
@@ -1647,18 +1719,24 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
             json_t *old = NULL;
             int had = store_pact_supplier_get(ctx->db, ctx->who.org_id, inst_str(row, "pf_id"), &old, err) == TJ_OK;
             tj_error_clear(err);
-            int changed = !had || strcmp(inst_str(old, "status"), inst_str(row, "status"));
+            /* a ledger entry whenever what is kept changes (not for the time of the pull) */
+            json_t *st = svc_pact_supplier_state(row), *ost = had ? svc_pact_supplier_state(old) : NULL;
+            int changed = !had || !json_equal(st, ost);
             json_decref(old);
-            if (!(rc = store_pact_supplier_put(ctx->db, row, err)) && changed) {
+            json_decref(ost);
+            if (!st)
+                rc = nomem(err);
+            if (!rc && !(rc = store_pact_supplier_put(ctx->db, row, err)) && changed) {
                 char oid[400];
                 snprintf(oid, sizeof oid, "%s:%s", ctx->who.org_id, inst_str(row, "pf_id"));
                 json_t *ch = json_pack("{s:s,s:O,s:O,s:O,s:O}", "action", had ? "update" : "pull", "source",
                                        json_object_get(row, "source"), "status", json_object_get(row, "status"),
                                        "value", json_object_get(row, "value"), "unit", json_object_get(row, "unit"));
-                rc = svc_record(ctx, "pact.pull", "pact_supplier", oid, ch, NULL, err);
+                rc = ch ? svc_record(ctx, "pact.pull", "pact_supplier", oid, ch, st, err) : nomem(err);
                 json_decref(ch);
                 had ? updated++ : pulled++;
             }
+            json_decref(st);
             /* a footprint that names its predecessors deprecates them */
             size_t k;
             json_t *x;
@@ -1667,7 +1745,25 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
                 if (rc || !json_is_string(x))
                     continue;
                 char *l = lower_dup(json_string_value(x));
-                rc = store_pact_supplier_set_status(ctx->db, ctx->who.org_id, l, "Deprecated", err);
+                json_t *pr = NULL;
+                if (!l)
+                    rc = nomem(err);
+                else if (store_pact_supplier_get(ctx->db, ctx->who.org_id, l, &pr, err) != TJ_OK)
+                    tj_error_clear(err); /* a predecessor not pulled: nothing to deprecate */
+                else if (strcmp(inst_str(pr, "status"), "Deprecated")) {
+                    rc = store_pact_supplier_set_status(ctx->db, ctx->who.org_id, l, "Deprecated", err);
+                    json_object_set_new(pr, "status", json_string("Deprecated"));
+                    json_t *st2 = svc_pact_supplier_state(pr);
+                    json_t *ch = json_pack("{s:s,s:s,s:O}", "action", "deprecate", "status", "Deprecated",
+                                           "successor", json_object_get(row, "pf_id"));
+                    char oid[400];
+                    snprintf(oid, sizeof oid, "%s:%s", ctx->who.org_id, l);
+                    if (!rc)
+                        rc = st2 && ch ? svc_record(ctx, "pact.pull", "pact_supplier", oid, ch, st2, err) : nomem(err);
+                    json_decref(st2);
+                    json_decref(ch);
+                }
+                json_decref(pr);
                 free(l);
             }
             if (!rc)

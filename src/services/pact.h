@@ -104,6 +104,18 @@ tj_status svc_pact_partner_set(svc_ctx *ctx, const char *org, const char *base_u
  * footprints: [{id, product, status, value, unit}]}. */
 tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_id, const char *client_secret,
                         const char *ca_file, json_t **report, tj_error *err);
+/* At most this many footprints in one pull (a host that offers more is refused). */
+#define SVC_PACT_PULL_MAX 100000
+/* One page of a pull (GET url answered status with body/len and the Link
+ * header's next target, or NULL): its footprints appended to all, and in
+ * *next the page to fetch after it (malloc'ed; NULL: the last one).  A next
+ * page must be on the origin of base_url (the token goes with it). */
+tj_status svc_pact_pull_page(const char *base_url, const char *url, long status, const char *body, size_t len,
+                             const char *link_next, json_t *all, char **next, tj_error *err);
+/* One footprint of a pulled list as the row kept (pact_supplier), or NULL
+ * with *why saying what is wrong with it. */
+json_t *svc_pact_supplier_row(const json_t *pf, const char *owner, const char *source, const char *at,
+                              const char **why);
 /* The organisation's supplier footprints, with flags (expired, deprecated). */
 tj_status svc_pact_supplier_list(svc_ctx *ctx, json_t **out, tj_error *err);
 /* A footprint's primary data share (PACT definition, percent) and its

@@ -13,11 +13,13 @@ import { join } from 'node:path';
 import https from 'node:https';
 import http from 'node:http';
 import { randomUUID, randomBytes } from 'node:crypto';
-import { startServer, req, login, uniq, TANJI, SRC } from './lib.mjs';
+import { startServer, req, login, uniq, TANJI, SRC, PG } from './lib.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'tanji-pact-'));
 const cert = join(dir, 'cert.pem'), key = join(dir, 'key.pem');
-let srv, srv2, s, pact, ca, mock, clientB, clientC, fps = {};
+let srv, srv2, s2, s, pact, ca, mock, clientB, clientC, fps = {};
+// with PostgreSQL the secrets key file has no default place (docs/pact.md)
+if (PG) process.env.TANJI_SECRETS_KEY = join(dir, 'secrets.key');
 
 // an HTTPS request trusting the throw-away certificate
 function hreq(method, url, { headers = {}, body, token } = {}) {
@@ -233,6 +235,34 @@ test('cases 3, 4, 5: list, get, pagination; only what was disclosed to B or the 
   assert.ok(!c.body.data.some((x) => x.productIds.includes(fps.productIngot)));
 });
 
+test('cases 1, 4, 5 as the conformance tool sends them: its token request, the count again, the Link of ?limit=1', async () => {
+  // the tool's token request: Host without the port, Accept, and the optional scope/audience/resource
+  const u = new URL(pact);
+  const t = await hreq('POST', pact + '/auth/token', {
+    headers: { host: u.hostname, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientB.client_id, clientB.client_secret) },
+    body: 'grant_type=client_credentials&scope=footprints&audience=' + encodeURIComponent(pact) + '&resource=' + encodeURIComponent(pact),
+  });
+  assert.equal(t.status, 200, t.text);
+  assert.ok(t.body.access_token);
+  // case 4: the list answers as many footprints as the first call did
+  const first = await get('/3/footprints', tokB), again = await get('/3/footprints', t.body.access_token);
+  assert.ok([200, 202].includes(again.status));
+  assert.equal(again.body.data.length, first.body.data.length);
+  // case 5: the first link of GET /3/footprints?limit=1, parsed as the tool does, base URL stripped
+  const l = await get('/3/footprints?limit=1', tokB);
+  const links = {};
+  for (const part of (l.headers.link || '').split(', ')) {
+    const m = part.match(/<(.*)>;\s*rel="(.*)"/);
+    if (m) links[m[2]] = m[1];
+  }
+  const link = Object.values(links)[0];
+  assert.ok(link && link.startsWith(pact), 'Link: ' + l.headers.link);
+  const n = await get(link.replace(pact, ''), tokB);
+  assert.equal(n.status, 200, n.text);
+  assert.match(n.headers['content-type'], /application\/json/);
+  assert.ok(n.body.data.length >= 1);
+});
+
 test('cases 6, 7, 16: an invalid token is refused', async () => {
   const bad = 'very-invalid-access-token-' + randomBytes(8).toString('hex');
   for (const r of [await get('/3/footprints', bad), await get(`/3/footprints/${first.id}`, bad),
@@ -414,7 +444,7 @@ test('v2.3: /2/footprints answers the same footprints in the v2 data model', asy
 test('pull: one tanji imports another\'s footprints as primary data; deprecated ones are flagged', async () => {
   // (request_timeout: pooled connections stay usable across slow CLI steps under the sanitizers)
   srv2 = await startServer({ set: { pact_ca_file: cert, request_timeout: 600 }, noAdmin: true });
-  const s2 = { users: { alice: { name: uniq('alice2') }, bob: { name: uniq('bob2') } } };
+  s2 = { users: { alice: { name: uniq('alice2') }, bob: { name: uniq('bob2') } } };
   const adm = (...a) => execFileSync(TANJI, ['admin', ...a, '--db', srv2.db], { stdio: 'pipe', env: { ...process.env, TJ_PW: 'pact-password-123' } });
   const o1 = uniq('orgA2'), o2 = uniq('orgB2');
   adm('org', 'add', o1, '--kind', 'enterprise');
@@ -457,6 +487,140 @@ test('pull: one tanji imports another\'s footprints as primary data; deprecated 
   // wrong credentials: an error, nothing imported
   const w = await req(srv2, 'POST', '/pact/pull', { token: s2.users.alice.token, json: { from: pact, client_id: clientB.client_id, client_secret: 'wrong-secret-123' } });
   assert.ok(w.status >= 400);
+});
+
+test('subscriptions: the server pulls every interval by itself; a bad secret records the error, retried with backoff', async () => {
+  assert.ok(s2 && s2.users.alice.token, 'the pull test ran');
+  const tok = s2.users.alice.token;
+  const list = async () => (await req(srv2, 'GET', '/pact/subscriptions', { token: tok })).body.items;
+  const add = await req(srv2, 'POST', '/pact/subscriptions', { token: tok, json: { url: pact, client_id: clientB.client_id, client_secret: clientB.client_secret, interval: 1 } });
+  assert.equal(add.status, 201, add.text);
+  assert.equal(add.body.interval, 1);
+  assert.ok(!add.text.includes(clientB.client_secret), 'the secret is never shown');
+  // the secret is stored sealed: not in the database files in clear
+  if (!PG) {
+    for (const f of [srv2.db, srv2.db + '-wal']) {
+      let bytes = Buffer.alloc(0);
+      try { bytes = readFileSync(f); } catch { /* no WAL file */ }
+      assert.ok(!bytes.includes(Buffer.from(clientB.client_secret)), f);
+    }
+    assert.ok(readFileSync(srv2.db + '.secrets-key', 'utf8').includes('tanji-secrets-key/secretbox'));
+  }
+  // a footprint disclosed to B after the subscription arrives with no pull command
+  const a = s.users.alice.name;
+  const fresh = footprint(srv.db, a, uniq('Aluminium rod'), 'CN-YN');
+  const rodId = 'urn:pact:tanji-test:rod-' + randomBytes(4).toString('hex');
+  cli(srv.db, a, 'pact', 'attributes', fresh, '--json', JSON.stringify({ productIds: [rodId], fossilCarbonContent: '0' }));
+  cli(srv.db, a, 'disclose', 'publish', fresh, '--scope', 'partners', '--partners', s.orgs.B.id);
+  await get('/3/footprints?limit=1', tokB); // (the host projects disclosures on a request)
+  const sub = await waitFor(async () => {
+    const x = (await list()).find((i) => i.id === add.body.id);
+    return x && x.runs >= 2 && x.last_status === 'ok' && x;
+  }, 30000);
+  assert.equal(sub.failures, 0);
+  assert.equal(sub.last_error, null);
+  assert.ok(sub.last_report.footprints >= fps.total + 2, JSON.stringify(sub));
+  const sup = await waitFor(async () => {
+    const r = await req(srv2, 'GET', '/pact/suppliers', { token: tok });
+    return r.body.items.some((x) => (x.product_ids || []).includes(rodId)) && r.body.items;
+  }, 30000);
+  assert.ok(sup.length >= fps.total + 2);
+  // a wrong secret: the runs fail, the error is kept, retries back off (1 s, 2 s, 4 s ...)
+  const bad = await req(srv2, 'POST', '/pact/subscriptions', { token: tok, json: { url: pact, client_id: 'nobody-' + randomBytes(4).toString('hex'), client_secret: 'wrong-secret-' + randomBytes(4).toString('hex'), interval: 1 } });
+  assert.equal(bad.status, 201, bad.text);
+  const failed = await waitFor(async () => {
+    const x = (await list()).find((i) => i.id === bad.body.id);
+    return x && x.failures >= 2 && x;
+  }, 30000);
+  assert.equal(failed.last_status, 'error');
+  assert.match(failed.last_error.message, /refused the client credentials/);
+  assert.equal(failed.last_report, null);
+  assert.ok(Date.parse(failed.next_run) - Date.parse(failed.last_run) >= 2000, JSON.stringify(failed));
+  // run now: the error is the answer too
+  const now = await req(srv2, 'POST', `/pact/subscriptions/${bad.body.id}/run`, { token: tok });
+  assert.equal(now.status, 403, now.text);
+  const okNow = await req(srv2, 'POST', `/pact/subscriptions/${add.body.id}/run`, { token: tok });
+  assert.equal(okNow.status, 200, okNow.text);
+  assert.equal(okNow.body.last_status, 'ok');
+  // another organisation sees none of them, and cannot run or remove one
+  const bob = s2.users.bob.name;
+  assert.deepEqual(JSON.parse(execFileSync(TANJI, ['pact', 'subscription', 'list', '--db', srv2.db, '--as', bob], { encoding: 'utf8' })), []);
+  assert.throws(() => execFileSync(TANJI, ['pact', 'subscription', 'rm', bad.body.id, '--db', srv2.db, '--as', bob], { stdio: 'pipe' }));
+  // the command line: list, rm
+  const cl = JSON.parse(execFileSync(TANJI, ['pact', 'subscription', 'list', '--db', srv2.db, '--as', s2.users.alice.name], { encoding: 'utf8' }));
+  assert.deepEqual(cl.map((x) => x.id).sort(), [add.body.id, bad.body.id].sort());
+  execFileSync(TANJI, ['pact', 'subscription', 'rm', bad.body.id, '--db', srv2.db, '--as', s2.users.alice.name], { stdio: 'pipe' });
+  assert.equal((await req(srv2, 'DELETE', `/pact/subscriptions/${add.body.id}`, { token: tok })).status, 204);
+  assert.deepEqual(await list(), []);
+  assert.equal((await req(srv2, 'DELETE', `/pact/subscriptions/${add.body.id}`, { token: tok })).status, 404);
+  // bad input
+  for (const json of [{ url: 'http://x', client_id: 'a', client_secret: 'b', interval: 1 }, { url: pact, client_id: 'a', client_secret: 'b', interval: 0 },
+    { url: pact, client_id: 'a', interval: 60 }, { url: pact, client_id: 'a', client_secret: 'b', interval: 'daily' }]) {
+    const r = await req(srv2, 'POST', '/pact/subscriptions', { token: tok, json });
+    assert.equal(r.status, 400, JSON.stringify(json) + ' ' + r.text);
+  }
+});
+
+test('ledger verify explains every PACT record; one changed behind tanji\'s back is named', async () => {
+  // a standing subscription (daily) to have one of that type too
+  const sub = JSON.parse(execFileSync(TANJI, ['pact', 'subscription', 'add', '--from', pact, '--client-id', clientB.client_id, '--client-secret-env', 'TJ_PACT_SECRET', '--interval', '86400', '--db', srv2.db, '--as', s2.users.alice.name],
+    { encoding: 'utf8', env: { ...process.env, TJ_PACT_SECRET: clientB.client_secret } }));
+  assert.equal(sub.interval, 86400);
+  // SQL on the databases behind tanji's back: [db, statement] pairs -> the first column of each
+  // one's first row; psql, or one python3 for them all (its start-up is slow on a loaded machine)
+  const sqlAll = (pairs) => (PG
+    ? pairs.map(([db, q]) => execFileSync('psql', [db, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', q], { encoding: 'utf8' }).trim().split('\n')[0])
+    : JSON.parse(execFileSync('python3', ['-c', `import json, sqlite3, sys
+out = []
+for db, q in json.loads(sys.argv[1]):
+    c = sqlite3.connect(db, timeout=30)
+    r = c.execute(q).fetchall()
+    c.commit()
+    c.close()
+    out.append(str(r[0][0]) if r else "")
+print(json.dumps(out))`, JSON.stringify(pairs)], { encoding: 'utf8' })));
+  const [stored, pf, attr, ans, sup] = sqlAll([
+    [srv.db, `SELECT client_secret FROM pact_partner WHERE org_id = '${s.orgs.B.id}'`],
+    [srv.db, `SELECT MIN(id) FROM pact_footprint WHERE owner_org = '${s.orgs.A.id}'`],
+    [srv.db, `SELECT MIN(footprint_id) FROM pact_attr WHERE owner_org = '${s.orgs.A.id}'`],
+    [srv.db, `SELECT MIN(id) FROM pact_outbox WHERE org_id = '${s.orgs.B.id}'`],
+    [srv2.db, `SELECT MIN(pf_id) FROM pact_supplier WHERE owner_org = (SELECT org_id FROM principal WHERE name = '${s2.users.alice.name}')`],
+  ]);
+  // the partner's client secret (B's events endpoint) is kept sealed too
+  assert.match(stored, /^sb1:[0-9a-f]+$/);
+  const verify = (db) => {
+    try {
+      return { rc: 0, out: execFileSync(TANJI, ['ledger', 'verify', '--db', db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    } catch (e) { return { rc: e.status, out: String(e.stdout) + String(e.stderr) }; }
+  };
+  for (const db of PG ? [srv.db] : [srv.db, srv2.db]) {
+    const v = verify(db);
+    // (on PostgreSQL the database is shared with the other suites: only PACT records are this one's)
+    if (!PG) assert.equal(v.rc, 0, v.out);
+    assert.doesNotMatch(v.out, /state +pact_/, v.out);
+  }
+  assert.ok(pf && attr && ans && sup, [pf, attr, ans, sup].join());
+  // [db, type, tamper, undo]; a request's answer changes with the request (pact_event), so that one goes alone
+  const rounds = [[
+    [srv.db, 'pact_footprint', `UPDATE pact_footprint SET geography = geography || 'x' WHERE id = '${pf}'`, `UPDATE pact_footprint SET geography = substr(geography, 1, length(geography) - 1) WHERE id = '${pf}'`],
+    [srv.db, 'pact_attr', `UPDATE pact_attr SET attrs = replace(attrs, '"fossilCarbonContent":"0"', '"fossilCarbonContent":"1"') WHERE footprint_id = '${attr}'`,
+      `UPDATE pact_attr SET attrs = replace(attrs, '"fossilCarbonContent":"1"', '"fossilCarbonContent":"0"') WHERE footprint_id = '${attr}'`],
+    [srv.db, 'pact_partner', `UPDATE pact_partner SET events_url = events_url || '/x' WHERE org_id = '${s.orgs.B.id}'`, `UPDATE pact_partner SET events_url = substr(events_url, 1, length(events_url) - 2) WHERE org_id = '${s.orgs.B.id}'`],
+    [srv.db, 'pact_answer', `UPDATE pact_outbox SET status = 'given_up' WHERE id = '${ans}'`, `UPDATE pact_outbox SET status = 'sent' WHERE id = '${ans}'`],
+    [srv2.db, 'pact_supplier', `UPDATE pact_supplier SET value = value * 2 WHERE pf_id = '${sup}'`, `UPDATE pact_supplier SET value = value / 2 WHERE pf_id = '${sup}'`],
+    [srv2.db, 'pact_subscription', `UPDATE pact_subscription SET interval_s = 1 WHERE id = '${sub.id}'`, `UPDATE pact_subscription SET interval_s = 86400 WHERE id = '${sub.id}'`],
+  ], [
+    [srv.db, 'pact_event', `UPDATE pact_outbox SET request_id = request_id || 'x' WHERE id = '${ans}'`, `UPDATE pact_outbox SET request_id = substr(request_id, 1, length(request_id) - 1) WHERE id = '${ans}'`],
+  ]];
+  const dbs = PG ? [srv.db] : [srv.db, srv2.db];
+  for (const round of rounds) {
+    sqlAll(round.map(([db, , tamper]) => [db, tamper]));
+    const out = dbs.map((db) => verify(db));
+    dbs.forEach((db, i) => { if (round.some(([d]) => d === db)) assert.notEqual(out[i].rc, 0, out[i].out); });
+    for (const [, type] of round) assert.match(out.map((v) => v.out).join('\n'), new RegExp(`state +${type} `), type);
+    sqlAll(round.map(([db, , , undo]) => [db, undo]));
+  }
+  for (const db of dbs) assert.doesNotMatch(verify(db).out, /state +pact_/, 'all undone');
 });
 
 test('the PACT listener refuses to start without a certificate', () => {
