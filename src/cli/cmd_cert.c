@@ -51,7 +51,8 @@ static const char label_usage[] =
     "issue (and an inclusion proof when the document has one, with --ledger-key, or the\n"
     "ledger_public_key of a keyring from tanji federation keyring PEER); verify NUMBER checks\n"
     "against the database, or a label of a trusted instance against the data pulled from it\n"
-    "(its origin and how fresh that knowledge is); verify URL (http://, e.g. the label's QR code) fetches the label\n"
+    "(its origin and how fresh that knowledge is); verify URL (http://, e.g. the label's QR code) fetches "
+    "the label\n"
     "and checks it here with --keyring (else the server's keyring) and adds the server's report.\n"
     "Exit 0 valid, 6 not valid (the report says why).\n";
 
@@ -469,8 +470,7 @@ int cmd_label(int argc, char **argv)
                         json_string_value(json_object_get(k, "summary_zh")) ?: "");
             rc = cli_print_report(j);
         }
-    }
-    else if (!strcmp(sub, "show") && o.npos == 2)
+    } else if (!strcmp(sub, "show") && o.npos == 2)
         rc = svc_label_get(&ctx, o.pos[1], &j, &err) ? fail(&err) : done_json(j);
     else if (!strcmp(sub, "list") && o.npos == 1)
         rc = svc_label_list_own(&ctx, &j, &err) ? fail(&err) : done_json(j);

@@ -266,9 +266,9 @@ static int print_verify(json_t *rep, const opts *o)
         if (!peer) {
             size_t i;
             json_t *p;
-            json_array_foreach(json_object_get(rep, "problems"), i, p)
-                printf("  problem: %s\n", json_is_string(p) ? json_string_value(p)
-                                                        : json_string_value(json_object_get(p, "problem")));
+            json_array_foreach(json_object_get(rep, "problems"), i, p) printf(
+                "  problem: %s\n",
+                json_is_string(p) ? json_string_value(p) : json_string_value(json_object_get(p, "problem")));
             return ok ? 0 : EXIT_TAMPERED;
         }
         printf("%s, head size %lld\n%s\n", json_string_value(json_object_get(k, "summary_en")) ?: "?",

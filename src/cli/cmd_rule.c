@@ -26,7 +26,8 @@ static void rule_usage(FILE *out)
           "or validate rule files.  列出、查看、查找适用的产品碳足迹核算规则并说明其他规则不适用的原因。\n"
           "`rule show` says which real standard to follow (number, title, issuer, MIIT list\n"
           "batch), marked UNVERIFIED where only secondary sources were seen.\n"
-          "`rule show` 说明应遵循的正式标准（编号、名称、发布机构、推荐清单批次），仅见于二手资料的标为未核实。\n\n"
+          "`rule show` "
+          "说明应遵循的正式标准（编号、名称、发布机构、推荐清单批次），仅见于二手资料的标为未核实。\n\n"
           "  --rules DIR   rules directory (default $TJ_RULES_DIR or " TJ_DEFAULT_DATA_DIR "/rules)\n"
           "  --db URL      with a database (or $TANJI_DB), rule find also weighs the rule versions\n"
           "                pulled from instances trusted for rules (tanji federation), each with\n"
@@ -142,8 +143,8 @@ int cmd_rule(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     const char *sub = argv[1];
-    const char *dir = NULL, *db_url = NULL, *format = "text", *product = NULL, *region = NULL, *date = NULL, *lang = "en",
-               *pos = NULL;
+    const char *dir = NULL, *db_url = NULL, *format = "text", *product = NULL, *region = NULL, *date = NULL,
+               *lang = "en", *pos = NULL;
     int drafts = 0;
     if (!strcmp(sub, "validate")) {
         if (argc < 3) {

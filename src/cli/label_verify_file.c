@@ -137,7 +137,8 @@ int cli_label_verify_file(inst_opts *o)
     const char *klpk = json_string_value(json_object_get(kr, "ledger_public_key"));
     if (!have_lpk && klpk) {
         if (ledger_pk_from_hex(klpk, lpk)) {
-            tj_error_set(&err, TJ_ERR_INPUT, inst_opt(o, "keyring"), "ledger_public_key is not 64 hex digits");
+            tj_error_set(&err, TJ_ERR_INPUT, inst_opt(o, "keyring"),
+                         "ledger_public_key is not 64 hex digits");
             rc = cli_fail(&err);
             goto out;
         }

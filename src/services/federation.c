@@ -119,6 +119,91 @@ int svc_fed_jurisdiction_valid(const char *j)
     return n == 6 && svc_region_valid(j);
 }
 
+/* ---- ledger states (services/ledger_sources.c) ---------------------------- */
+
+/* A null member and an absent one are the same state (json_pack "O?" sets
+ * null): drop nulls, as the service's states never hold them. */
+static json_t *drop_nulls(json_t *o)
+{
+    if (!o)
+        return NULL;
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(o, tmp, k, v) if (json_is_null(v)) json_object_del(o, k);
+    return o;
+}
+
+/* The recorded state of this instance's identity, from its fed_self row. */
+static json_t *self_state(const json_t *row)
+{
+    return row ? drop_nulls(json_pack("{s:O,s:O,s:O?}", "name", json_object_get(row, "name"), "jurisdiction",
+                                      json_object_get(row, "jurisdiction"), "url",
+                                      json_object_get(row, "url")))
+               : NULL;
+}
+
+/* The recorded state of a trust-list entry, from its fed_peer row (what a
+ * pull advances, the head seen, is not part of it). */
+static json_t *peer_state(const json_t *row)
+{
+    return row ? drop_nulls(json_pack("{s:O,s:O,s:O,s:O,s:O?}", "name", json_object_get(row, "name"),
+                                      "jurisdiction", json_object_get(row, "jurisdiction"), "public_key",
+                                      json_object_get(row, "public_key"), "scopes",
+                                      json_object_get(row, "scopes"), "url", json_object_get(row, "url")))
+               : NULL;
+}
+
+tj_status svc_fed_each_identity_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    json_t *row = NULL;
+    tj_status rc = store_fed_self_get(db, &row, err);
+    if (rc || !row)
+        return rc;
+    json_t *s = self_state(row);
+    rc = s ? emit(arg, "self", s, err) : nomem(err);
+    json_decref(s);
+    json_decref(row);
+    return rc;
+}
+
+tj_status svc_fed_each_peer_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    json_t *rows = NULL;
+    tj_status rc = store_fed_peer_list(db, &rows, err);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_t *s = rc ? NULL : peer_state(r);
+        if (!rc)
+            rc = s ? emit(arg, inst_str(r, "name"), s, err) : nomem(err);
+        json_decref(s);
+    }
+    json_decref(rows);
+    return rc;
+}
+
+tj_status svc_fed_each_recognition_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    json_t *rows = NULL;
+    tj_status rc = store_fed_recognition_list(db, &rows, err);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        /* the record as added: its canonical JSON is stored */
+        json_t *s = rc ? NULL : json_loads(inst_str(r, "document") ?: "", 0, NULL);
+        if (!rc)
+            rc = s ? emit(arg, inst_str(r, "id"), s, err)
+                   : tj_error_set(err, TJ_ERR_DB, "fed_recognition",
+                                  "recognition %s: its document is not JSON", inst_str(r, "id") ?: "?");
+        json_decref(s);
+    }
+    json_decref(rows);
+    return rc;
+}
+
 /* ---- identity ----------------------------------------------------------- */
 
 tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *jurisdiction, const char *url,
@@ -140,11 +225,15 @@ tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *juris
     if ((rc = svc_begin(ctx, err)))
         return rc;
     rc = store_fed_self_put(ctx->db, name, jurisdiction, url, now, err);
-    json_t *state =
-        rc ? NULL : json_pack("{s:s,s:s,s:s?}", "name", name, "jurisdiction", jurisdiction, "url", url);
+    /* the state as stored (ledger verify rebuilds it with the same function) */
+    json_t *row = NULL, *state = NULL;
     if (!rc)
-        rc = state ? svc_record(ctx, "federation.identity", "federation_identity", "self", state, state, err)
-                   : nomem(err);
+        rc = store_fed_self_get(ctx->db, &row, err);
+    if (!rc && !(state = self_state(row)))
+        rc = nomem(err);
+    if (!rc)
+        rc = svc_record(ctx, "federation.identity", "federation_identity", "self", state, state, err);
+    json_decref(row);
     json_decref(state);
     if (!rc)
         return svc_commit(ctx, err);
@@ -312,10 +401,13 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
     else if (!rc)
         rc = store_fed_peer_insert(ctx->db, name, inst_str(identity, "jurisdiction"), pk_lower, sc, url, now,
                                    ctx->who.id, err);
-    json_t *state =
-        rc ? NULL
-           : json_pack("{s:s,s:s,s:s,s:s,s:s?}", "name", name, "jurisdiction",
-                       inst_str(identity, "jurisdiction"), "public_key", pk_lower, "scopes", sc, "url", url);
+    /* the state as stored (an update keeps the url and jurisdiction it had) */
+    json_t *row = NULL, *state = NULL;
+    if (!rc)
+        rc = store_fed_peer_get(ctx->db, name, NULL, &row, err);
+    if (!rc && !(state = peer_state(row)))
+        rc = nomem(err);
+    json_decref(row);
     if (!rc)
         rc = state ? svc_record(ctx, by_name ? "federation.trust.update" : "federation.trust.add",
                                 "federation_peer", name, state, state, err)
@@ -1209,16 +1301,17 @@ static tj_status imported_label_doc(svc_ctx *ctx, const char *peer, const char *
     tj_status rc = store_fed_entry_history(ctx->db, peer, "label", number, &hist, err);
     size_t i;
     json_t *h;
-    json_array_foreach(hist, i, h) if (!strcmp(inst_str(h, "kind") ?: "", "label.issue") && inst_str(h, "body"))
+    json_array_foreach(hist, i,
+                       h) if (!strcmp(inst_str(h, "kind") ?: "", "label.issue") && inst_str(h, "body"))
     {
         const char *body = inst_str(h, "body");
         merkle_hash leaf;
         char hex[65];
         merkle_leaf_hash(body, strlen(body), &leaf);
         merkle_to_hex(&leaf, hex);
-        json_object_set_new(built, "ledger",
-                            json_pack("{s:O,s:s,s:s}", "index", json_object_get(h, "idx"), "entry", body,
-                                      "leaf_hash", hex));
+        json_object_set_new(
+            built, "ledger",
+            json_pack("{s:O,s:s,s:s}", "index", json_object_get(h, "idx"), "entry", body, "leaf_hash", hex));
     }
     json_decref(hist);
     if (rc) {
@@ -1397,12 +1490,12 @@ tj_status svc_fed_label_public(svc_ctx *ctx, const char *number, int with_proof,
         inst_now(now);
         /* the status as of the last pull; no inclusion proof (this
          * instance keeps the peer's entries, not its tree) */
-        json_object_set_new(doc, "status",
-                            json_pack("{s:O?,s:O?,s:O?,s:O?,s:s?}", "status", json_object_get(state, "status"),
-                                      "reason", json_object_get(state, "status_reason"), "grade",
-                                      json_object_get(state, "grade"), "grade_version",
-                                      json_object_get(state, "grade_version"), "as_of",
-                                      inst_str(peer, "package_at") ?: inst_str(peer, "last_pull_at")));
+        json_object_set_new(
+            doc, "status",
+            json_pack("{s:O?,s:O?,s:O?,s:O?,s:s?}", "status", json_object_get(state, "status"), "reason",
+                      json_object_get(state, "status_reason"), "grade", json_object_get(state, "grade"),
+                      "grade_version", json_object_get(state, "grade_version"), "as_of",
+                      inst_str(peer, "package_at") ?: inst_str(peer, "last_pull_at")));
         json_t *lg = json_object_get(doc, "ledger");
         if (lg)
             json_object_set_new(lg, "proof_status", json_string("at the issuing instance"));
@@ -1428,8 +1521,8 @@ tj_status svc_fed_keyring(svc_ctx *ctx, const char *peer_name, json_t **out, tj_
     json_t *peer = NULL;
     tj_status rc = store_fed_peer_get(ctx->db, peer_name, NULL, &peer, err);
     if (!rc && !peer)
-        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "peer", "no instance \"%s\" on the trust list / 信任列表中无此实例",
-                          peer_name);
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "peer",
+                          "no instance \"%s\" on the trust list / 信任列表中无此实例", peer_name);
     if (!rc && !(scopes_of(peer) & SVC_FED_LABELS))
         rc = tj_error_set(err, TJ_ERR_INPUT, "peer",
                           "instance %s is not trusted for labels: its body keys are not imported / "

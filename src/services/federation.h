@@ -42,6 +42,7 @@
 
 #include "ledger/ledger.h"
 #include "services/ctx.h"
+#include "services/ledger_verify.h"
 #include "services/rules.h"
 
 /* Scope bits of a trust list entry. */
@@ -128,6 +129,14 @@ tj_status svc_fed_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_error
  * (`tanji rule find` with a database); *origins: one name per rule of set,
  * "local" for the rules set held before. */
 tj_status svc_fed_rules_add(svc_ctx *ctx, svc_ruleset *set, json_t **origins, tj_error *err);
+
+/* Ledger state sources (services/ledger_sources.c): the identity
+ * ("federation_identity", id "self"), the trust list ("federation_peer", by
+ * name) and the recognition records ("recognition"), each state built by
+ * the function the service records it with. */
+tj_status svc_fed_each_identity_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err);
+tj_status svc_fed_each_peer_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err);
+tj_status svc_fed_each_recognition_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err);
 
 /* Imported objects: type "factor_version", "rule_version", "label",
  * "dishonest_entity", "cert_key"; peer/category may be NULL. */

@@ -19,6 +19,7 @@
 #include "services/grading.h"
 #include "services/label.h"
 #include "services/factors.h"
+#include "services/federation.h"
 #include "services/footprint.h"
 #include "services/ledger_verify.h"
 #include "services/model.h"
@@ -100,5 +101,8 @@ const ledger_state_source ledger_state_sources[] = {
     {"grade_benchmark", svc_grade_each_benchmark_state},
     {"disclosure", svc_disclosure_each_state},
     {"declaration", svc_declaration_each_state},
+    {"federation_identity", svc_fed_each_identity_state},
+    {"federation_peer", svc_fed_each_peer_state},
+    {"recognition", svc_fed_each_recognition_state},
     {NULL, NULL},
 };

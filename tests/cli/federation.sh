@@ -282,6 +282,18 @@ tY federation recognition add "$tmp/rec2.json" --as alice >/dev/null 2>&1; [ $? 
 tY federation recognition for-footprint "$fp" --as alice | jq_ 'd["accepted_under"][0]["foreign_rule"]' \
     | grep -q EXAMPLE-TEA-1 || fail "footprint recognitions"
 
-# the ledgers of all three still verify
-for i in N Y; do t$i ledger verify >/dev/null || fail "ledger verify $i"; done
+# the ledgers of all three still verify, and check the federation records against the database
+for i in N Y H; do t$i ledger verify >/dev/null || fail "ledger verify $i"; done
+# a trust list, identity or recognition changed behind the ledger's back is found
+for change in "UPDATE fed_peer SET scopes = 'factors,rules,labels,dishonest' WHERE name = 'yunnan'|federation_peer" \
+    "UPDATE fed_self SET jurisdiction = '110000'|federation_identity" \
+    "UPDATE fed_recognition SET document = replace(document, 'cut-off 1% vs 5%', 'none')|recognition"; do
+    python3 -c 'import sqlite3,sys; a=sqlite3.connect(sys.argv[1]); b=sqlite3.connect(sys.argv[2]); a.backup(b); b.close()' \
+        "$tmp/h.db" "$tmp/h2.db" || fail "copy"
+    sqlite3 "$tmp/h2.db" "${change%|*}" || fail "tamper ${change#*|}"
+    TANJI_DB=$tmp/h2.db TANJI_LEDGER_KEY=$tmp/h.key "$T" ledger verify >"$tmp/v.txt" 2>&1; rc=$?
+    [ $rc = 6 ] && grep -q "^state *${change#*|}" "$tmp/v.txt" \
+        || fail "tampered ${change#*|} not found by ledger verify: $rc $(cat "$tmp/v.txt")"
+    rm -f "$tmp/h2.db"
+done
 echo "ok"
