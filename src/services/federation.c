@@ -1240,24 +1240,31 @@ static double age_seconds(const char *at, const char *now)
 static json_t *knowledge_json(const json_t *peer, const char *now)
 {
     const char *last = inst_str(peer, "last_pull_at"), *pkg_at = inst_str(peer, "package_at");
-    const char *as_of = pkg_at ? pkg_at : last;
+    const char *as_of = pkg_at ? pkg_at : last, *name = inst_str(peer, "name") ?: "?";
     double age = age_seconds(as_of, now), pull_age = age_seconds(last, now);
-    char en[256], zh[256];
+    char *en = NULL, *zh = NULL; /* the peer's name is outside input: no fixed buffer */
+    int n1, n2;
     if (as_of && age >= 0) {
         long min = (long)(age / 60);
-        snprintf(en, sizeof en, "knowledge as of %s, %ld minute%s old (last pull from %s at %s)", as_of, min,
-                 min == 1 ? "" : "s", inst_str(peer, "name") ?: "?", last ? last : "never");
-        snprintf(zh, sizeof zh, "数据截至 %s，已过 %ld 分钟（上次从 %s 拉取：%s）", as_of, min,
-                 inst_str(peer, "name") ?: "?", last ? last : "从未");
+        n1 = asprintf(&en, "knowledge as of %s, %ld minute%s old (last pull from %s at %s)", as_of, min,
+                      min == 1 ? "" : "s", name, last ? last : "never");
+        n2 = asprintf(&zh, "数据截至 %s，已过 %ld 分钟（上次从 %s 拉取：%s）", as_of, min, name,
+                      last ? last : "从未");
     } else {
-        snprintf(en, sizeof en, "no successful pull from %s yet: nothing is known of its current state",
-                 inst_str(peer, "name") ?: "?");
-        snprintf(zh, sizeof zh, "尚未成功从 %s 拉取数据", inst_str(peer, "name") ?: "?");
+        n1 = asprintf(&en, "no successful pull from %s yet: nothing is known of its current state", name);
+        n2 = asprintf(&zh, "尚未成功从 %s 拉取数据", name);
     }
-    return json_pack("{s:s?,s:s?,s:s?,s:O,s:O,s:f,s:f,s:s,s:s}", "as_of", as_of, "last_pull_at", last,
-                     "package_created_at", pkg_at, "head_size", json_object_get(peer, "head_size"),
-                     "head_signed_at", json_object_get(peer, "head_signed_at"), "age_seconds", age,
-                     "last_pull_age_seconds", pull_age, "summary_en", en, "summary_zh", zh);
+    json_t *k = n1 >= 0 && n2 >= 0
+                    ? json_pack("{s:s?,s:s?,s:s?,s:O,s:O,s:f,s:f,s:s,s:s}", "as_of", as_of, "last_pull_at", last,
+                                "package_created_at", pkg_at, "head_size", json_object_get(peer, "head_size"),
+                                "head_signed_at", json_object_get(peer, "head_signed_at"), "age_seconds", age,
+                                "last_pull_age_seconds", pull_age, "summary_en", en, "summary_zh", zh)
+                    : NULL;
+    if (n1 >= 0)
+        free(en);
+    if (n2 >= 0)
+        free(zh);
+    return k;
 }
 
 /* The keyring of a peer's certification bodies, from imported cert_key objects. */
