@@ -13,6 +13,7 @@
 #include "cli/inst_opts.h"
 #include "io/model.h"
 #include "services/cert.h"
+#include "services/federation.h"
 #include "services/label.h"
 
 static const char cert_usage[] =
@@ -47,8 +48,11 @@ static const char label_usage[] =
     "common options: --db URL, --as NAME\n\n"
     "Certified labels (碳标识).  verify FILE checks a label document offline: the signature with\n"
     "the keyring (tanji cert key export), validity, the status it carries, the ledger entry of its\n"
-    "issue (and an inclusion proof when the document has one, with --ledger-key); verify NUMBER\n"
-    "checks against the database; verify URL (http://, e.g. the label's QR code) fetches the label\n"
+    "issue (and an inclusion proof when the document has one, with --ledger-key, or the\n"
+    "ledger_public_key of a keyring from tanji federation keyring PEER); verify NUMBER checks\n"
+    "against the database, or a label of a trusted instance against the data pulled from it\n"
+    "(its origin and how fresh that knowledge is); verify URL (http://, e.g. the label's QR code) fetches "
+    "the label\n"
     "and checks it here with --keyring (else the server's keyring) and adds the server's report.\n"
     "Exit 0 valid, 6 not valid (the report says why).\n";
 
@@ -451,9 +455,22 @@ int cmd_label(int argc, char **argv)
         return fail(&err);
     int rc = 0;
     json_t *j = NULL;
-    if (!strcmp(sub, "verify") && o.npos == 2)
-        rc = svc_label_verify_number(&ctx, o.pos[1], &j, &err) ? fail(&err) : cli_print_report(j);
-    else if (!strcmp(sub, "show") && o.npos == 2)
+    if (!strcmp(sub, "verify") && o.npos == 2) {
+        /* this instance's label, else one imported from a trusted instance
+         * (federation: read-only, its origin and how fresh that is) */
+        if (svc_fed_label_verify_number(&ctx, o.pos[1], &j, &err))
+            rc = fail(&err);
+        else {
+            const json_t *org = json_object_get(j, "origin"), *k = json_object_get(j, "knowledge");
+            if (json_string_value(json_object_get(org, "peer")))
+                fprintf(stderr, "issued by instance %s (%s) / 发证实例；%s / %s\n",
+                        json_string_value(json_object_get(org, "peer")),
+                        json_string_value(json_object_get(org, "jurisdiction")) ?: "?",
+                        json_string_value(json_object_get(k, "summary_en")) ?: "",
+                        json_string_value(json_object_get(k, "summary_zh")) ?: "");
+            rc = cli_print_report(j);
+        }
+    } else if (!strcmp(sub, "show") && o.npos == 2)
         rc = svc_label_get(&ctx, o.pos[1], &j, &err) ? fail(&err) : done_json(j);
     else if (!strcmp(sub, "list") && o.npos == 1)
         rc = svc_label_list_own(&ctx, &j, &err) ? fail(&err) : done_json(j);

@@ -31,6 +31,7 @@ static void usage(FILE *out)
           "       tanji federation log [PEER]\n"
           "       tanji federation objects TYPE [--peer NAME] [--category C]\n"
           "       tanji federation label verify NUMBER|FILE\n"
+          "       tanji federation keyring PEER [-o FILE]\n"
           "       tanji federation rule find PRODUCT [--region CODE] [--date D] [--rules DIR]\n"
           "       tanji federation factor resolve ID[@VERSION]\n"
           "       tanji federation recognition add FILE | list | for RULE_ID | for-footprint ID\n"
@@ -49,8 +50,11 @@ static void usage(FILE *out)
           "              from --file, --url, or the peer's URL (GET URL/api/v1/federation/package);\n"
           "              --all pulls every peer that has a URL (for cron)\n"
           "  label verify  a label of another instance, by number or document, with how fresh the\n"
-          "              knowledge is (跨实例校验碳标识)\n"
+          "              knowledge is (跨实例校验碳标识); tanji label verify NUMBER does the same\n"
+          "  keyring     a peer's body keys as pulled, with its ledger key: the --keyring of an\n"
+          "              offline tanji label verify FILE of that peer's labels (离线校验公钥文件)\n"
           "  rule find   rules of this instance and of peers; a national rule supersedes provincial ones\n"
+          "              (tanji rule find does the same when it is given a database)\n"
           "  factor resolve  a factor here or at a peer trusted for factors, with its origin\n"
           "  recognition  mutual recognition records: foreign scheme, rule crosswalk, labels, bodies\n"
           "The instance key is the ledger key (--key, else $TANJI_LEDGER_KEY, else next to the\n"
@@ -262,18 +266,19 @@ static int print_verify(json_t *rep, const opts *o)
         if (!peer) {
             size_t i;
             json_t *p;
-            json_array_foreach(json_object_get(rep, "problems"), i, p)
-                printf("  problem: %s\n", json_string_value(p));
+            json_array_foreach(json_object_get(rep, "problems"), i, p) printf(
+                "  problem: %s\n",
+                json_is_string(p) ? json_string_value(p) : json_string_value(json_object_get(p, "problem")));
             return ok ? 0 : EXIT_TAMPERED;
         }
-        printf("knowledge as of the last pull / 数据截至上次拉取: %s (%.0f s ago), head size %lld\n",
-               json_string_value(json_object_get(k, "last_pull_at")) ?: "never",
-               json_real_value(json_object_get(k, "age_seconds")),
-               (long long)json_integer_value(json_object_get(k, "head_size")));
+        printf("%s, head size %lld\n%s\n", json_string_value(json_object_get(k, "summary_en")) ?: "?",
+               (long long)json_integer_value(json_object_get(k, "head_size")),
+               json_string_value(json_object_get(k, "summary_zh")) ?: "");
         size_t i;
         json_t *p;
         json_array_foreach(json_object_get(rep, "problems"), i, p)
-            printf("  problem: %s\n", json_string_value(p));
+            printf("  problem: %s\n", json_is_string(p) ? json_string_value(p)
+                                                        : json_string_value(json_object_get(p, "problem")));
     }
     return ok ? 0 : EXIT_TAMPERED;
 }
@@ -431,6 +436,17 @@ int cmd_federation(int argc, char **argv)
         if (!rc && !(rc = svc_fed_label_verify(&ctx, doc ? NULL : arg, doc, &out, &err)))
             code = print_verify(out, &o);
         json_decref(doc);
+    } else if (!strcmp(a, "keyring") && o.npos == 2) {
+        if (!(rc = svc_fed_keyring(&ctx, b, &out, &err))) {
+            FILE *f = cli_open_output(o.out, &err);
+            if (!f)
+                rc = err.code;
+            else {
+                json_dumpf(out, f, JSON_INDENT(2));
+                fputc('\n', f);
+                rc = cli_commit_output(f, &err);
+            }
+        }
     } else if (!strcmp(a, "rule") && !strcmp(b, "find") && o.npos == 3) {
         if (!(rc =
                   svc_fed_rules_find(&ctx, cli_rules_dir(o.rules), o.pos[2], o.region, o.date, &out, &err))) {

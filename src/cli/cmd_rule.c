@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "services/federation.h"
 #include "services/rules.h"
+#include "store/store.h"
 
 #ifndef TJ_DEFAULT_DATA_DIR
 #define TJ_DEFAULT_DATA_DIR "data"
@@ -16,15 +19,20 @@ static void rule_usage(FILE *out)
     fputs("usage: tanji rule list [--rules DIR] [--format text|json]\n"
           "       tanji rule show ID[@VERSION] [--rules DIR] [--format text|json] [--lang zh|en]\n"
           "       tanji rule find --product P [--region CODE] [--date YYYY-MM-DD] [--drafts]\n"
-          "                       [--rules DIR] [--format text|json] [--lang zh|en]\n"
+          "                       [--rules DIR] [--db URL] [--format text|json] [--lang zh|en]\n"
           "       tanji rule validate FILE...\n\n"
           "Accounting rules (核算规则): list them, show one, find the rule that applies to a\n"
           "product in a region (GB/T 2260 code, e.g. 530000 Yunnan) and why the others do not,\n"
           "or validate rule files.  列出、查看、查找适用的产品碳足迹核算规则并说明其他规则不适用的原因。\n"
           "`rule show` says which real standard to follow (number, title, issuer, MIIT list\n"
           "batch), marked UNVERIFIED where only secondary sources were seen.\n"
-          "`rule show` 说明应遵循的正式标准（编号、名称、发布机构、推荐清单批次），仅见于二手资料的标为未核实。\n\n"
+          "`rule show` "
+          "说明应遵循的正式标准（编号、名称、发布机构、推荐清单批次），仅见于二手资料的标为未核实。\n\n"
           "  --rules DIR   rules directory (default $TJ_RULES_DIR or " TJ_DEFAULT_DATA_DIR "/rules)\n"
+          "  --db URL      with a database (or $TANJI_DB), rule find also weighs the rule versions\n"
+          "                pulled from instances trusted for rules (tanji federation), each with\n"
+          "                its origin: a national rule from the national instance supersedes a\n"
+          "                provincial one here (国家实例的规则优先于本省规则)\n"
           "  --drafts      let draft rules (and the shipped templates) apply when no rule in\n"
           "                force does\n\n"
           "Precedence: in force before draft; national > industry > local > group (a national\n"
@@ -135,8 +143,8 @@ int cmd_rule(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : 0;
     }
     const char *sub = argv[1];
-    const char *dir = NULL, *format = "text", *product = NULL, *region = NULL, *date = NULL, *lang = "en",
-               *pos = NULL;
+    const char *dir = NULL, *db_url = NULL, *format = "text", *product = NULL, *region = NULL, *date = NULL,
+               *lang = "en", *pos = NULL;
     int drafts = 0;
     if (!strcmp(sub, "validate")) {
         if (argc < 3) {
@@ -166,6 +174,8 @@ int cmd_rule(int argc, char **argv)
             drafts = 1;
         else if (!strcmp(a, "--rules"))
             dst = &dir;
+        else if (!strcmp(a, "--db"))
+            dst = &db_url;
         else if (!strcmp(a, "--format"))
             dst = &format;
         else if (!strcmp(a, "--product"))
@@ -204,6 +214,7 @@ int cmd_rule(int argc, char **argv)
     }
     int zh = !strcmp(lang, "zh");
     svc_ruleset set = {0};
+    json_t *origins = NULL; /* rule find with a database: where each rule comes from */
     tj_error err;
     tj_error_clear(&err);
     int rc = 0;
@@ -246,6 +257,23 @@ int cmd_rule(int argc, char **argv)
             rc = EXIT_USAGE;
             goto out;
         }
+        /* with a database: the rules pulled from trusted instances too */
+        const char *env_db = getenv("TANJI_DB");
+        if (db_url || (env_db && *env_db)) {
+            store_db *db = NULL;
+            svc_ctx ctx;
+            if (cli_open_ctx(db_url, NULL, &db, &ctx, &err)) {
+                rc = cli_fail(&err);
+                goto out;
+            }
+            tj_status frc = svc_fed_rules_add(&ctx, &set, &origins, &err);
+            svc_ctx_release(&ctx);
+            store_close(db);
+            if (frc) {
+                rc = cli_fail(&err);
+                goto out;
+            }
+        }
         svc_rule_verdict *v = NULL;
         size_t n = 0;
         if (svc_rules_find(&set, product, region, date, drafts, &v, &n, &err)) {
@@ -265,6 +293,12 @@ int cmd_rule(int argc, char **argv)
                                     json_string(svc_verdict_explain(&v[i], region, zh, buf, sizeof buf)));
                 if (v[i].because)
                     json_object_set_new(o, "displaced_by", json_string(v[i].because->id));
+                if (origins) {
+                    json_object_set(o, "origin", json_array_get(origins, (size_t)(v[i].rule - set.rules)));
+                    if (v[i].because)
+                        json_object_set(o, "displaced_by_origin",
+                                        json_array_get(origins, (size_t)(v[i].because - set.rules)));
+                }
                 json_array_append_new(arr, o);
             }
             json_t *res = json_pack("{s:s, s:s?, s:o}", "product", product, "region", region, "rules", arr);
@@ -274,9 +308,12 @@ int cmd_rule(int argc, char **argv)
                 printf(zh ? "没有产品 \"%s\" 的规则\n" : "no rule for product \"%s\"\n", product);
             for (size_t i = 0; i < n; i++) {
                 const svc_rule *r = v[i].rule;
-                printf("%s %s@%s  [%s] %s\n    %s\n", v[i].reason == SVC_APPLIES ? "*" : "-", r->id,
+                const char *from = json_string_value(json_array_get(origins, (size_t)(r - set.rules)));
+                int peer = from && strcmp(from, "local");
+                printf("%s %s@%s  [%s] %s%s%s%s\n    %s\n", v[i].reason == SVC_APPLIES ? "*" : "-", r->id,
                        r->version, r->category, zh ? r->title_zh : r->title_en,
-                       svc_verdict_explain(&v[i], region, zh, buf, sizeof buf));
+                       peer ? (zh ? "  (来自实例 " : "  (from instance ") : "", peer ? from : "",
+                       peer ? ")" : "", svc_verdict_explain(&v[i], region, zh, buf, sizeof buf));
             }
         }
         if (!napp && rc == 0) {
@@ -291,6 +328,7 @@ int cmd_rule(int argc, char **argv)
         rc = EXIT_USAGE;
     }
 out:
+    json_decref(origins);
     svc_ruleset_release(&set);
     return rc;
 }

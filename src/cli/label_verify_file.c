@@ -131,9 +131,21 @@ int cli_label_verify_file(inst_opts *o)
         rc = cli_fail(&err);
         goto out;
     }
+    /* a keyring exported from the federation data (tanji federation keyring
+     * PEER) names the issuing instance's ledger key */
+    int have_lpk = inst_opt(o, "ledger-key") != NULL;
+    const char *klpk = json_string_value(json_object_get(kr, "ledger_public_key"));
+    if (!have_lpk && klpk) {
+        if (ledger_pk_from_hex(klpk, lpk)) {
+            tj_error_set(&err, TJ_ERR_INPUT, inst_opt(o, "keyring"),
+                         "ledger_public_key is not 64 hex digits");
+            rc = cli_fail(&err);
+            goto out;
+        }
+        have_lpk = 1;
+    }
     json_t *r = NULL;
-    if (svc_label_verify_document(doc, kr, inst_opt(o, "ledger-key") ? lpk : NULL, inst_opt(o, "at"), &r,
-                                  &err))
+    if (svc_label_verify_document(doc, kr, have_lpk ? lpk : NULL, inst_opt(o, "at"), &r, &err))
         rc = cli_fail(&err);
     else
         rc = cli_print_report(r);

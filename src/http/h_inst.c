@@ -12,6 +12,7 @@
 #include "services/cert.h"
 #include "services/disclosure.h"
 #include "services/footprint.h"
+#include "services/federation.h"
 #include "services/grading.h"
 #include "services/label.h"
 
@@ -66,7 +67,8 @@ void h_pub_label(http_req *rq, http_resp *rs)
     json_t *out = NULL;
     ERR_DECL;
     const char *p = http_query(rq, "proof");
-    tj_status rc = svc_label_public(&rq->ctx, rq->params[0], p && !strcmp(p, "true"), &out, &err);
+    /* this instance's label, else one imported from a trusted instance */
+    tj_status rc = svc_fed_label_public(&rq->ctx, rq->params[0], p && !strcmp(p, "true"), &out, &err);
     reply(rs, 200, rc, &err, out);
 }
 
@@ -82,7 +84,7 @@ void h_pub_label_verify(http_req *rq, http_resp *rs)
 {
     json_t *out = NULL;
     ERR_DECL;
-    tj_status rc = svc_label_verify_number(&rq->ctx, rq->params[0], &out, &err);
+    tj_status rc = svc_fed_label_verify_number(&rq->ctx, rq->params[0], &out, &err);
     reply(rs, 200, rc, &err, out);
 }
 

@@ -119,6 +119,91 @@ int svc_fed_jurisdiction_valid(const char *j)
     return n == 6 && svc_region_valid(j);
 }
 
+/* ---- ledger states (services/ledger_sources.c) ---------------------------- */
+
+/* A null member and an absent one are the same state (json_pack "O?" sets
+ * null): drop nulls, as the service's states never hold them. */
+static json_t *drop_nulls(json_t *o)
+{
+    if (!o)
+        return NULL;
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(o, tmp, k, v) if (json_is_null(v)) json_object_del(o, k);
+    return o;
+}
+
+/* The recorded state of this instance's identity, from its fed_self row. */
+static json_t *self_state(const json_t *row)
+{
+    return row ? drop_nulls(json_pack("{s:O,s:O,s:O?}", "name", json_object_get(row, "name"), "jurisdiction",
+                                      json_object_get(row, "jurisdiction"), "url",
+                                      json_object_get(row, "url")))
+               : NULL;
+}
+
+/* The recorded state of a trust-list entry, from its fed_peer row (what a
+ * pull advances, the head seen, is not part of it). */
+static json_t *peer_state(const json_t *row)
+{
+    return row ? drop_nulls(json_pack("{s:O,s:O,s:O,s:O,s:O?}", "name", json_object_get(row, "name"),
+                                      "jurisdiction", json_object_get(row, "jurisdiction"), "public_key",
+                                      json_object_get(row, "public_key"), "scopes",
+                                      json_object_get(row, "scopes"), "url", json_object_get(row, "url")))
+               : NULL;
+}
+
+tj_status svc_fed_each_identity_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    json_t *row = NULL;
+    tj_status rc = store_fed_self_get(db, &row, err);
+    if (rc || !row)
+        return rc;
+    json_t *s = self_state(row);
+    rc = s ? emit(arg, "self", s, err) : nomem(err);
+    json_decref(s);
+    json_decref(row);
+    return rc;
+}
+
+tj_status svc_fed_each_peer_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    json_t *rows = NULL;
+    tj_status rc = store_fed_peer_list(db, &rows, err);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_t *s = rc ? NULL : peer_state(r);
+        if (!rc)
+            rc = s ? emit(arg, inst_str(r, "name"), s, err) : nomem(err);
+        json_decref(s);
+    }
+    json_decref(rows);
+    return rc;
+}
+
+tj_status svc_fed_each_recognition_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
+{
+    json_t *rows = NULL;
+    tj_status rc = store_fed_recognition_list(db, &rows, err);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        /* the record as added: its canonical JSON is stored */
+        json_t *s = rc ? NULL : json_loads(inst_str(r, "document") ?: "", 0, NULL);
+        if (!rc)
+            rc = s ? emit(arg, inst_str(r, "id"), s, err)
+                   : tj_error_set(err, TJ_ERR_DB, "fed_recognition",
+                                  "recognition %s: its document is not JSON", inst_str(r, "id") ?: "?");
+        json_decref(s);
+    }
+    json_decref(rows);
+    return rc;
+}
+
 /* ---- identity ----------------------------------------------------------- */
 
 tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *jurisdiction, const char *url,
@@ -140,11 +225,15 @@ tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *juris
     if ((rc = svc_begin(ctx, err)))
         return rc;
     rc = store_fed_self_put(ctx->db, name, jurisdiction, url, now, err);
-    json_t *state =
-        rc ? NULL : json_pack("{s:s,s:s,s:s?}", "name", name, "jurisdiction", jurisdiction, "url", url);
+    /* the state as stored (ledger verify rebuilds it with the same function) */
+    json_t *row = NULL, *state = NULL;
     if (!rc)
-        rc = state ? svc_record(ctx, "federation.identity", "federation_identity", "self", state, state, err)
-                   : nomem(err);
+        rc = store_fed_self_get(ctx->db, &row, err);
+    if (!rc && !(state = self_state(row)))
+        rc = nomem(err);
+    if (!rc)
+        rc = svc_record(ctx, "federation.identity", "federation_identity", "self", state, state, err);
+    json_decref(row);
     json_decref(state);
     if (!rc)
         return svc_commit(ctx, err);
@@ -312,10 +401,13 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
     else if (!rc)
         rc = store_fed_peer_insert(ctx->db, name, inst_str(identity, "jurisdiction"), pk_lower, sc, url, now,
                                    ctx->who.id, err);
-    json_t *state =
-        rc ? NULL
-           : json_pack("{s:s,s:s,s:s,s:s,s:s?}", "name", name, "jurisdiction",
-                       inst_str(identity, "jurisdiction"), "public_key", pk_lower, "scopes", sc, "url", url);
+    /* the state as stored (an update keeps the url and jurisdiction it had) */
+    json_t *row = NULL, *state = NULL;
+    if (!rc)
+        rc = store_fed_peer_get(ctx->db, name, NULL, &row, err);
+    if (!rc && !(state = peer_state(row)))
+        rc = nomem(err);
+    json_decref(row);
     if (!rc)
         rc = state ? svc_record(ctx, by_name ? "federation.trust.update" : "federation.trust.add",
                                 "federation_peer", name, state, state, err)
@@ -1140,6 +1232,41 @@ static double age_seconds(const char *at, const char *now)
     return difftime(timegm(&b), timegm(&a));
 }
 
+/* How fresh what this instance knows of a peer is: the last successful pull
+ * and the creation time of the package it brought (signed by the peer: a
+ * replayed old package cannot make stale knowledge look fresh).  The age is
+ * counted from the package's creation (or the pull when there is none), and
+ * said in a sentence for reports: "knowledge as of T, N minutes old". */
+static json_t *knowledge_json(const json_t *peer, const char *now)
+{
+    const char *last = inst_str(peer, "last_pull_at"), *pkg_at = inst_str(peer, "package_at");
+    const char *as_of = pkg_at ? pkg_at : last, *name = inst_str(peer, "name") ?: "?";
+    double age = age_seconds(as_of, now), pull_age = age_seconds(last, now);
+    char *en = NULL, *zh = NULL; /* the peer's name is outside input: no fixed buffer */
+    int n1, n2;
+    if (as_of && age >= 0) {
+        long min = (long)(age / 60);
+        n1 = asprintf(&en, "knowledge as of %s, %ld minute%s old (last pull from %s at %s)", as_of, min,
+                      min == 1 ? "" : "s", name, last ? last : "never");
+        n2 = asprintf(&zh, "数据截至 %s，已过 %ld 分钟（上次从 %s 拉取：%s）", as_of, min, name,
+                      last ? last : "从未");
+    } else {
+        n1 = asprintf(&en, "no successful pull from %s yet: nothing is known of its current state", name);
+        n2 = asprintf(&zh, "尚未成功从 %s 拉取数据", name);
+    }
+    json_t *k = n1 >= 0 && n2 >= 0
+                    ? json_pack("{s:s?,s:s?,s:s?,s:O,s:O,s:f,s:f,s:s,s:s}", "as_of", as_of, "last_pull_at", last,
+                                "package_created_at", pkg_at, "head_size", json_object_get(peer, "head_size"),
+                                "head_signed_at", json_object_get(peer, "head_signed_at"), "age_seconds", age,
+                                "last_pull_age_seconds", pull_age, "summary_en", en, "summary_zh", zh)
+                    : NULL;
+    if (n1 >= 0)
+        free(en);
+    if (n2 >= 0)
+        free(zh);
+    return k;
+}
+
 /* The keyring of a peer's certification bodies, from imported cert_key objects. */
 static tj_status peer_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_error *err)
 {
@@ -1162,6 +1289,44 @@ static tj_status peer_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_e
     }
     *out = json_pack("{s:s,s:o}", "type", "tanji-keyring/v1", "keys", keys);
     return *out ? TJ_OK : nomem(err);
+}
+
+/* A label document as imported from peer (extra: the fed_object's extra,
+ * holding the signed document), with the issue entry from the peer's
+ * verified log, as svc_label_document gives this instance's labels. */
+static tj_status imported_label_doc(svc_ctx *ctx, const char *peer, const char *number, const json_t *extra,
+                                    json_t **out, tj_error *err)
+{
+    *out = NULL;
+    json_t *built = json_loads(inst_str(extra, "document") ?: "null", 0, NULL);
+    if (!json_is_object(built)) {
+        json_decref(built);
+        return tj_error_set(err, TJ_ERR_NOTFOUND, "label", "label %s was imported without its document",
+                            number);
+    }
+    json_t *hist = NULL;
+    tj_status rc = store_fed_entry_history(ctx->db, peer, "label", number, &hist, err);
+    size_t i;
+    json_t *h;
+    json_array_foreach(hist, i,
+                       h) if (!strcmp(inst_str(h, "kind") ?: "", "label.issue") && inst_str(h, "body"))
+    {
+        const char *body = inst_str(h, "body");
+        merkle_hash leaf;
+        char hex[65];
+        merkle_leaf_hash(body, strlen(body), &leaf);
+        merkle_to_hex(&leaf, hex);
+        json_object_set_new(
+            built, "ledger",
+            json_pack("{s:O,s:s,s:s}", "index", json_object_get(h, "idx"), "entry", body, "leaf_hash", hex));
+    }
+    json_decref(hist);
+    if (rc) {
+        json_decref(built);
+        return rc;
+    }
+    *out = built;
+    return TJ_OK;
 }
 
 tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *doc, json_t **report,
@@ -1229,29 +1394,7 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
     }
     const json_t *use = doc;
     if (!rc && !doc) {
-        /* the document as imported, with the issue entry from the peer's
-         * verified log */
-        built = json_loads(inst_str(extra, "document") ?: "null", 0, NULL);
-        if (!json_is_object(built))
-            rc = tj_error_set(err, TJ_ERR_NOTFOUND, "label", "label %s was imported without its document",
-                              number);
-        json_t *hist = NULL;
-        if (!rc)
-            rc = store_fed_entry_history(ctx->db, inst_str(peer, "name"), "label", number, &hist, err);
-        size_t i;
-        json_t *h;
-        json_array_foreach(hist, i, h) if (!strcmp(inst_str(h, "kind"), "label.issue"))
-        {
-            const char *body = inst_str(h, "body");
-            merkle_hash leaf;
-            char hex[65];
-            merkle_leaf_hash(body, strlen(body), &leaf);
-            merkle_to_hex(&leaf, hex);
-            json_object_set_new(built, "ledger",
-                                json_pack("{s:O,s:s,s:s}", "index", json_object_get(h, "idx"), "entry", body,
-                                          "leaf_hash", hex));
-        }
-        json_decref(hist);
+        rc = imported_label_doc(ctx, inst_str(peer, "name"), number, extra, &built, err);
         use = built;
     }
     json_t *rep = NULL;
@@ -1270,7 +1413,6 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
     if (!rc) {
         char now[INST_TIME_SIZE];
         inst_now(now);
-        const char *last = inst_str(peer, "last_pull_at");
         unsigned trusted = scopes_of(peer) & SVC_FED_LABELS;
         json_t *checks = json_object_get(rep, "checks");
         json_object_set_new(checks, "trusted", json_boolean(trusted));
@@ -1279,24 +1421,21 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
             json_object_set_new(rep, "ok", json_false());
             json_array_append_new(
                 json_object_get(rep, "problems"),
-                json_string("the issuing instance is not trusted for labels / 发证实例不受信任（标识）"));
+                json_pack("{s:s,s:s}", "check", "trusted", "problem",
+                          "the issuing instance is not trusted for labels / 发证实例不受信任（标识）"));
         }
         if (!obj) {
             json_object_set_new(rep, "ok", json_false());
             json_array_append_new(
                 json_object_get(rep, "problems"),
-                json_string("the label is not in the data pulled from its instance / 标识未在拉取的数据中"));
+                json_pack("{s:s,s:s}", "check", "imported", "problem",
+                          "the label is not in the data pulled from its instance / 标识未在拉取的数据中"));
         }
         json_object_set_new(rep, "origin",
                             json_pack("{s:O,s:O,s:O}", "peer", json_object_get(peer, "name"), "jurisdiction",
                                       json_object_get(peer, "jurisdiction"), "public_key",
                                       json_object_get(peer, "public_key")));
-        const char *pkg_at = inst_str(peer, "package_at");
-        json_object_set_new(rep, "knowledge",
-                            json_pack("{s:s?,s:s?,s:O,s:O,s:f}", "last_pull_at", last, "package_created_at",
-                                      pkg_at, "head_size", json_object_get(peer, "head_size"),
-                                      "head_signed_at", json_object_get(peer, "head_signed_at"),
-                                      "age_seconds", age_seconds(pkg_at ? pkg_at : last, now)));
+        json_object_set_new(rep, "knowledge", knowledge_json(peer, now));
         *report = rep;
     }
     json_decref(objs);
@@ -1305,6 +1444,133 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
     json_decref(state);
     json_decref(extra);
     json_decref(built);
+    return rc;
+}
+
+tj_status svc_fed_label_verify_number(svc_ctx *ctx, const char *number, json_t **report, tj_error *err)
+{
+    tj_status rc = svc_label_verify_number(ctx, number, report, err);
+    if (rc != TJ_ERR_NOTFOUND)
+        return rc;
+    tj_error_clear(err);
+    json_t *objs = NULL;
+    if ((rc = store_fed_object_get(ctx->db, "label", number, &objs, err)))
+        return rc;
+    size_t n = json_array_size(objs);
+    json_decref(objs);
+    if (!n)
+        return tj_error_set(err, TJ_ERR_NOTFOUND, "label",
+                            "no label %s here nor in the data pulled from a trusted instance / "
+                            "本实例及受信任实例均无该标识",
+                            number);
+    return svc_fed_label_verify(ctx, number, NULL, report, err);
+}
+
+tj_status svc_fed_label_public(svc_ctx *ctx, const char *number, int with_proof, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    tj_status rc = svc_label_public(ctx, number, with_proof, out, err);
+    if (rc != TJ_ERR_NOTFOUND)
+        return rc;
+    tj_error_clear(err);
+    json_t *objs = NULL, *peer = NULL, *extra = NULL, *state = NULL, *doc = NULL;
+    if ((rc = store_fed_object_get(ctx->db, "label", number, &objs, err)))
+        return rc;
+    const json_t *obj = json_array_get(objs, 0);
+    if (!obj)
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "label",
+                          "no label %s here nor in the data pulled from a trusted instance / "
+                          "本实例及受信任实例均无该标识",
+                          number);
+    if (!rc)
+        rc = store_fed_peer_get(ctx->db, inst_str(obj, "peer"), NULL, &peer, err);
+    if (!rc && !peer)
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "label", "label %s came from an instance no longer trusted",
+                          number);
+    if (!rc) {
+        extra = json_loads(inst_str(obj, "extra") ?: "null", 0, NULL);
+        state = json_loads(inst_str(obj, "state") ?: "null", 0, NULL);
+        rc = imported_label_doc(ctx, inst_str(peer, "name"), number, extra, &doc, err);
+    }
+    if (!rc) {
+        char now[INST_TIME_SIZE];
+        inst_now(now);
+        /* the status as of the last pull; no inclusion proof (this
+         * instance keeps the peer's entries, not its tree) */
+        json_object_set_new(
+            doc, "status",
+            json_pack("{s:O?,s:O?,s:O?,s:O?,s:s?}", "status", json_object_get(state, "status"), "reason",
+                      json_object_get(state, "status_reason"), "grade", json_object_get(state, "grade"),
+                      "grade_version", json_object_get(state, "grade_version"), "as_of",
+                      inst_str(peer, "package_at") ?: inst_str(peer, "last_pull_at")));
+        json_t *lg = json_object_get(doc, "ledger");
+        if (lg)
+            json_object_set_new(lg, "proof_status", json_string("at the issuing instance"));
+        json_object_set_new(doc, "origin",
+                            json_pack("{s:O,s:O,s:O}", "peer", json_object_get(peer, "name"), "jurisdiction",
+                                      json_object_get(peer, "jurisdiction"), "public_key",
+                                      json_object_get(peer, "public_key")));
+        json_object_set_new(doc, "knowledge", knowledge_json(peer, now));
+        *out = doc;
+        doc = NULL;
+    }
+    json_decref(objs);
+    json_decref(peer);
+    json_decref(extra);
+    json_decref(state);
+    json_decref(doc);
+    return rc;
+}
+
+tj_status svc_fed_keyring(svc_ctx *ctx, const char *peer_name, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    json_t *peer = NULL;
+    tj_status rc = store_fed_peer_get(ctx->db, peer_name, NULL, &peer, err);
+    if (!rc && !peer)
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "peer",
+                          "no instance \"%s\" on the trust list / 信任列表中无此实例", peer_name);
+    if (!rc && !(scopes_of(peer) & SVC_FED_LABELS))
+        rc = tj_error_set(err, TJ_ERR_INPUT, "peer",
+                          "instance %s is not trusted for labels: its body keys are not imported / "
+                          "该实例未被信任（标识）",
+                          peer_name);
+    json_t *kr = NULL;
+    if (!rc)
+        rc = peer_keyring(ctx, peer_name, &kr, err);
+    if (!rc) {
+        char now[INST_TIME_SIZE];
+        inst_now(now);
+        json_object_set(kr, "ledger_public_key", json_object_get(peer, "public_key"));
+        json_object_set_new(kr, "instance",
+                            json_pack("{s:O,s:O,s:O}", "name", json_object_get(peer, "name"), "jurisdiction",
+                                      json_object_get(peer, "jurisdiction"), "public_key",
+                                      json_object_get(peer, "public_key")));
+        json_object_set_new(kr, "exported_at", json_string(now));
+        json_object_set_new(kr, "knowledge", knowledge_json(peer, now));
+        *out = kr;
+    }
+    json_decref(peer);
+    return rc;
+}
+
+/* The rule versions imported from peers trusted for rules, appended to set;
+ * origins (an array, one name per rule of set, "local" for those already
+ * there) grows with them.  A rule id@version already in set is not added. */
+static tj_status add_peer_rules(svc_ctx *ctx, svc_ruleset *set, json_t *origins, tj_error *err);
+
+tj_status svc_fed_rules_add(svc_ctx *ctx, svc_ruleset *set, json_t **origins, tj_error *err)
+{
+    *origins = json_array();
+    for (size_t i = 0; *origins && i < set->n; i++)
+        json_array_append_new(*origins, json_string("local"));
+    if (!*origins)
+        return nomem(err);
+    tj_status rc = add_peer_rules(ctx, set, *origins, err);
+    if (rc) {
+        json_decref(*origins);
+        *origins = NULL;
+    }
     return rc;
 }
 
@@ -1333,20 +1599,10 @@ tj_status svc_fed_objects(svc_ctx *ctx, const char *peer, const char *object_typ
 
 /* ---- rules across instances ------------------------------------------------------ */
 
-tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *product, const char *region,
-                             const char *date, json_t **out, tj_error *err)
+static tj_status add_peer_rules(svc_ctx *ctx, svc_ruleset *set, json_t *origins, tj_error *err)
 {
-    *out = NULL;
-    svc_ruleset set = {0};
-    tj_status rc = rules_dir ? svc_ruleset_load_dir(&set, rules_dir, err) : TJ_OK;
-    size_t n_local = set.n;
-    /* origin of each rule, by position */
-    json_t *origins = json_array();
-    for (size_t i = 0; origins && i < n_local; i++)
-        json_array_append_new(origins, json_string("local"));
     json_t *peers = NULL;
-    if (!rc)
-        rc = store_fed_peer_list(ctx->db, &peers, err);
+    tj_status rc = store_fed_peer_list(ctx->db, &peers, err);
     size_t pi;
     json_t *p;
     json_array_foreach(peers, pi, p)
@@ -1365,26 +1621,26 @@ tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *pr
                 json_t *doc = json_loads(inst_str(r, "state") ?: "null", 0, NULL);
                 if (!json_is_object(doc))
                     continue;
-                if (set.n == set.cap) {
-                    size_t cap = set.cap ? set.cap * 2 : 16;
-                    svc_rule *nr = realloc(set.rules, cap * sizeof *nr);
+                if (set->n == set->cap) {
+                    size_t cap = set->cap ? set->cap * 2 : 16;
+                    svc_rule *nr = realloc(set->rules, cap * sizeof *nr);
                     if (!nr) {
                         json_decref(doc);
                         rc = nomem(err);
                         break;
                     }
-                    set.rules = nr;
-                    set.cap = cap;
+                    set->rules = nr;
+                    set->cap = cap;
                 }
                 /* a rule id@version present locally and at a peer: the local copy is used */
                 const char *rid = inst_str(doc, "id"), *rver = inst_str(doc, "version");
                 int dup = 0;
-                for (size_t k = 0; rid && rver && k < set.n; k++)
-                    dup |= set.rules[k].id && set.rules[k].version && !strcmp(set.rules[k].id, rid) &&
-                           !strcmp(set.rules[k].version, rver);
+                for (size_t k = 0; rid && rver && k < set->n; k++)
+                    dup |= set->rules[k].id && set->rules[k].version && !strcmp(set->rules[k].id, rid) &&
+                           !strcmp(set->rules[k].version, rver);
                 tj_error perr;
-                if (!dup && !svc_rule_parse(doc, inst_str(r, "object_id"), &set.rules[set.n], &perr)) {
-                    set.n++;
+                if (!dup && !svc_rule_parse(doc, inst_str(r, "object_id"), &set->rules[set->n], &perr)) {
+                    set->n++;
                     json_array_append_new(origins, json_string(inst_str(p, "name")));
                 }
                 json_decref(doc);
@@ -1395,6 +1651,23 @@ tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *pr
                 break;
         }
     }
+    json_decref(peers);
+    return rc;
+}
+
+tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *product, const char *region,
+                             const char *date, json_t **out, tj_error *err)
+{
+    *out = NULL;
+    svc_ruleset set = {0};
+    tj_status rc = rules_dir ? svc_ruleset_load_dir(&set, rules_dir, err) : TJ_OK;
+    size_t n_local = set.n;
+    /* origin of each rule, by position */
+    json_t *origins = json_array();
+    for (size_t i = 0; origins && i < n_local; i++)
+        json_array_append_new(origins, json_string("local"));
+    if (!rc)
+        rc = add_peer_rules(ctx, &set, origins, err);
     svc_rule_verdict *v = NULL;
     size_t nv = 0;
     if (!rc)
@@ -1420,7 +1693,6 @@ tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *pr
     if (list)
         *out = json_pack("{s:s,s:s?,s:o}", "product", product, "region", region, "rules", list);
     json_decref(origins);
-    json_decref(peers);
     svc_ruleset_release(&set);
     if (!rc && !*out)
         rc = nomem(err);

@@ -42,6 +42,8 @@
 
 #include "ledger/ledger.h"
 #include "services/ctx.h"
+#include "services/ledger_verify.h"
+#include "services/rules.h"
 
 /* Scope bits of a trust list entry. */
 enum {
@@ -106,6 +108,35 @@ tj_status svc_fed_pull_log(svc_ctx *ctx, const char *peer, int limit, json_t **o
  * knowledge: {last_pull_at, head_size, head_signed_at, age_seconds}}. */
 tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *doc, json_t **report,
                                tj_error *err);
+
+/* `tanji label verify NUMBER` and the public verify route: this instance's
+ * label (svc_label_verify_number), else one imported from a trusted peer
+ * (svc_fed_label_verify: read-only, with origin and knowledge).  The
+ * report's knowledge: {as_of, last_pull_at, package_created_at,
+ * age_seconds, last_pull_age_seconds, head_size, head_signed_at,
+ * summary_en, summary_zh ("knowledge as of T, N minutes old")}. */
+tj_status svc_fed_label_verify_number(svc_ctx *ctx, const char *number, json_t **report, tj_error *err);
+/* The public label document (svc_label_public), else the document of a
+ * label imported from a trusted peer, with its status as of the last pull,
+ * origin and knowledge (no inclusion proof: the peer's tree is not kept). */
+tj_status svc_fed_label_public(svc_ctx *ctx, const char *number, int with_proof, json_t **out, tj_error *err);
+/* The keyring of peer's certification bodies as imported (a
+ * tanji-keyring/v1 that `tanji label verify FILE --keyring` takes), with
+ * the peer's ledger key (ledger_public_key: checks a document's inclusion
+ * proof), instance and knowledge. */
+tj_status svc_fed_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_error *err);
+/* Append the rule versions imported from peers trusted for rules to set
+ * (`tanji rule find` with a database); *origins: one name per rule of set,
+ * "local" for the rules set held before. */
+tj_status svc_fed_rules_add(svc_ctx *ctx, svc_ruleset *set, json_t **origins, tj_error *err);
+
+/* Ledger state sources (services/ledger_sources.c): the identity
+ * ("federation_identity", id "self"), the trust list ("federation_peer", by
+ * name) and the recognition records ("recognition"), each state built by
+ * the function the service records it with. */
+tj_status svc_fed_each_identity_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err);
+tj_status svc_fed_each_peer_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err);
+tj_status svc_fed_each_recognition_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err);
 
 /* Imported objects: type "factor_version", "rule_version", "label",
  * "dishonest_entity", "cert_key"; peer/category may be NULL. */

@@ -20,6 +20,7 @@
 #include "services/grading.h"
 #include "services/label.h"
 #include "services/factors.h"
+#include "services/federation.h"
 #include "services/footprint.h"
 #include "services/ledger_verify.h"
 #include "services/model.h"
@@ -121,5 +122,8 @@ const ledger_state_source ledger_state_sources[] = {
     {"pact_event", svc_pact_event_each_state},
     {"pact_answer", svc_pact_answer_each_state},
     {"pact_subscription", svc_pact_sub_each_state},
+    {"federation_identity", svc_fed_each_identity_state},
+    {"federation_peer", svc_fed_each_peer_state},
+    {"recognition", svc_fed_each_recognition_state},
     {NULL, NULL},
 };

@@ -14,7 +14,8 @@ src=${TJ_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d); [ -n "${TJ_KEEP_TMP:-}" ] && echo "tmp: $tmp" >&2
 server_pid=
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; [ -n "${TJ_KEEP_TMP:-}" ] || rm -rf "$tmp"; }
+hserver_pid=
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "$hserver_pid" ] && kill "$hserver_pid" 2>/dev/null; wait 2>/dev/null; [ -n "${TJ_KEEP_TMP:-}" ] || rm -rf "$tmp"; }
 trap cleanup EXIT
 unset TANJI_AS TANJI_NOW TANJI_DB TANJI_LEDGER_KEY
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -140,6 +141,44 @@ tY federation label verify "$num" | grep -q "this instance" || fail "a local lab
 # offline: the document Yunnan exports, checked on Hainan with what Hainan pulled
 tY label export "$num" -o "$tmp/label.json" || fail "label export"
 tH federation label verify "$tmp/label.json" >/dev/null || fail "offline document does not verify on Hainan"
+# the plain commands consult the federated data too: `tanji label verify NUMBER` on Hainan finds
+# Yunnan's label (read-only, its origin, how fresh the knowledge is)
+out=$(tH label verify "$num" 2>"$tmp/err.txt") || fail "tanji label verify NUMBER on Hainan: $out $(cat "$tmp/err.txt")"
+echo "$out" | jq_ 'd["origin"]["peer"], d["checks"]["mode"], d["ok"]' | tr '\n' ' ' | grep -q "^yunnan federated True" \
+    || fail "label verify NUMBER: origin/mode: $out"
+grep -q "issued by instance yunnan (530000)" "$tmp/err.txt" || fail "label verify names no origin: $(cat "$tmp/err.txt")"
+grep -Eq "knowledge as of [0-9T:-]+Z, [0-9]+ minutes? old" "$tmp/err.txt" \
+    || fail "label verify says nothing of its freshness: $(cat "$tmp/err.txt")"
+tH label verify "CN-460000-2099-000009" >/dev/null 2>&1 && fail "an unknown label verifies"
+# offline (the launcher, no database): the keyring of Yunnan's bodies as pulled by Hainan, with
+# Yunnan's ledger key from the trust list; the document with its inclusion proof from Yunnan's server
+tH federation keyring yunnan -o "$tmp/h.kr.json" || fail "federation keyring"
+jq_ 'd["ledger_public_key"] == d["instance"]["public_key"] and len(d["keys"]) == 1' <"$tmp/h.kr.json" | grep -q True \
+    || fail "keyring: $(cat "$tmp/h.kr.json")"
+curl -sf "http://127.0.0.1:$port/api/v1/public/labels/$num?proof=true" >"$tmp/label.proof.json" || fail "label with proof"
+env -u TANJI_DB "$T" label verify "$tmp/label.proof.json" --keyring "$tmp/h.kr.json" >"$tmp/off.json" 2>/dev/null \
+    || fail "offline verify of Yunnan's label with Hainan's keyring: $(cat "$tmp/off.json")"
+jq_ 'd["checks"]["ledger_proof"]' <"$tmp/off.json" | grep -q '^ok$' || fail "offline: proof not checked: $(cat "$tmp/off.json")"
+# the same document with another instance's ledger key (national) fails
+python3 - "$tmp/h.kr.json" "$tmp/N.id.json" "$tmp/bad.kr.json" <<'PY2'
+import json, sys
+k = json.load(open(sys.argv[1])); k["ledger_public_key"] = json.load(open(sys.argv[2]))["public_key"]
+json.dump(k, open(sys.argv[3], "w"))
+PY2
+"$T" label verify "$tmp/label.proof.json" --keyring "$tmp/bad.kr.json" >/dev/null 2>&1; [ $? = 6 ] \
+    || fail "offline verify with the wrong instance key passed"
+tH federation keyring national >/dev/null 2>&1 && fail "a keyring of an instance not on the trust list"
+# Hainan's public label routes answer for Yunnan's label
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TANJI_DB=$tmp/h.db "$T" serve --listen 127.0.0.1:$hport --set ledger_key=$tmp/h.key --set access_log= \
+    >"$tmp/hserve.log" 2>&1 &
+hserver_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$hport/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$hport/api/v1/public/labels/$num" | jq_ 'd["origin"]["peer"], d["status"]["status"]' \
+    | tr '\n' ' ' | grep -q "^yunnan valid" || fail "Hainan's public label route"
+curl -sf "http://127.0.0.1:$hport/api/v1/public/labels/$num/verify" \
+    | jq_ 'd["ok"], d["origin"]["peer"], "minutes old" in d["knowledge"]["summary_en"]' | tr '\n' ' ' \
+    | grep -q "^True yunnan True" || fail "Hainan's public verify route"
 # Hainan trusts Yunnan for labels only: no factors
 tH federation objects factor_version | grep -q yn-coffee && fail "Hainan imported factors it does not trust Yunnan for"
 
@@ -154,6 +193,20 @@ assert d["cn.tea"]["applies"] and d["cn.tea"]["origin"] == "national", d
 assert not d["yn.tea"]["applies"] and d["yn.tea"]["because"] == "cn.tea", d
 assert "national" in d["yn.tea"]["explain_en"].lower(), d["yn.tea"]["explain_en"]
 ' || fail "national rule does not supersede the provincial one: $out"
+# the plain `tanji rule find` with a database weighs the pulled rules the same way
+out=$(tY rule find --product tea --region 530100 --rules "$tmp/yrules" --format json) || fail "rule find: $out"
+echo "$out" | python3 -c '
+import json, sys
+d = {r["id"]: r for r in json.load(sys.stdin)["rules"]}
+assert d["cn.tea"]["applies"] and d["cn.tea"]["origin"] == "national", d
+assert not d["yn.tea"]["applies"] and d["yn.tea"]["displaced_by"] == "cn.tea", d
+assert d["yn.tea"]["displaced_by_origin"] == "national" and d["yn.tea"]["origin"] == "local", d
+assert "national rule cn.tea" in d["yn.tea"]["reason"], d["yn.tea"]["reason"]
+' || fail "rule find: the national rule does not supersede the provincial one: $out"
+tY rule find --product tea --region 530100 --rules "$tmp/yrules" | grep -q "from instance national" \
+    || fail "rule find (text) names no origin"
+env -u TANJI_DB "$T" rule find --product tea --region 530100 --rules "$tmp/yrules" --format json | grep -q cn.tea \
+    && fail "rule find without a database knows the national rule"
 
 # --- refusals change nothing ---
 state_of() { tN federation objects label --format json; tN federation trust list --format json | python3 -c '
@@ -187,6 +240,10 @@ tN federation objects label | grep "$num" | grep -q revoked || fail "revocation 
 tH federation pull yunnan >/dev/null 2>&1 && fail "hainan pulled without a URL known"
 tH federation pull yunnan --url "http://127.0.0.1:$port/api/v1/federation/package?since=$s1" >/dev/null \
     || fail "hainan pull 2"
+out=$(tH label verify "$num" 2>/dev/null); rc=$?
+[ $rc = 6 ] && echo "$out" | jq_ 'd["status"]' | grep -q revoked || fail "revoked label: tanji label verify on Hainan: $rc $out"
+curl -sf "http://127.0.0.1:$hport/api/v1/public/labels/$num/verify" | jq_ 'd["ok"], d["status"]' | tr '\n' ' ' \
+    | grep -q "^False revoked" || fail "Hainan's public verify route after the revocation"
 out=$(tH federation label verify "$num"); rc=$?
 [ $rc = 6 ] && echo "$out" | grep -q revoked || fail "revoked label still verifies on Hainan: $rc $out"
 tH federation label verify "$tmp/label.json" >/dev/null 2>&1; [ $? = 6 ] \
@@ -225,6 +282,18 @@ tY federation recognition add "$tmp/rec2.json" --as alice >/dev/null 2>&1; [ $? 
 tY federation recognition for-footprint "$fp" --as alice | jq_ 'd["accepted_under"][0]["foreign_rule"]' \
     | grep -q EXAMPLE-TEA-1 || fail "footprint recognitions"
 
-# the ledgers of all three still verify
-for i in N Y; do t$i ledger verify >/dev/null || fail "ledger verify $i"; done
+# the ledgers of all three still verify, and check the federation records against the database
+for i in N Y H; do t$i ledger verify >/dev/null || fail "ledger verify $i"; done
+# a trust list, identity or recognition changed behind the ledger's back is found
+for change in "UPDATE fed_peer SET scopes = 'factors,rules,labels,dishonest' WHERE name = 'yunnan'|federation_peer" \
+    "UPDATE fed_self SET jurisdiction = '110000'|federation_identity" \
+    "UPDATE fed_recognition SET document = replace(document, 'cut-off 1% vs 5%', 'none')|recognition"; do
+    python3 -c 'import sqlite3,sys; a=sqlite3.connect(sys.argv[1]); b=sqlite3.connect(sys.argv[2]); a.backup(b); b.close()' \
+        "$tmp/h.db" "$tmp/h2.db" || fail "copy"
+    sqlite3 "$tmp/h2.db" "${change%|*}" || fail "tamper ${change#*|}"
+    TANJI_DB=$tmp/h2.db TANJI_LEDGER_KEY=$tmp/h.key "$T" ledger verify >"$tmp/v.txt" 2>&1; rc=$?
+    [ $rc = 6 ] && grep -q "^state *${change#*|}" "$tmp/v.txt" \
+        || fail "tampered ${change#*|} not found by ledger verify: $rc $(cat "$tmp/v.txt")"
+    rm -f "$tmp/h2.db"
+done
 echo "ok"
