@@ -130,6 +130,10 @@ H(h_pact_inputs);
 H(h_pact_partner);
 H(h_pact_pull);
 H(h_pact_suppliers);
+/* pact clients (h_pactclients.c) */
+H(h_pact_clients_list);
+H(h_pact_clients_create);
+H(h_pact_clients_revoke);
 #undef H
 
 #endif

@@ -188,5 +188,10 @@ const http_route http_routes[] = {
     {"PUT", "/api/v1/pact/partners/{org}", h_pact_partner, HTTP_AUTH, "a partner's PACT events endpoint"},
     {"POST", "/api/v1/pact/pull", h_pact_pull, HTTP_AUTH, "pull a supplier's PACT footprints"},
     {"GET", "/api/v1/pact/suppliers", h_pact_suppliers, HTTP_AUTH, "suppliers' footprints pulled"},
+    /* pact clients */
+    {"GET", "/api/v1/pact/clients", h_pact_clients_list, HTTP_AUTH, "PACT API clients made for partners"},
+    {"POST", "/api/v1/pact/clients", h_pact_clients_create, HTTP_AUTH,
+     "a PACT API client for a partner (the secret is shown once)"},
+    {"POST", "/api/v1/pact/clients/{id}/revoke", h_pact_clients_revoke, HTTP_AUTH, "revoke a partner's PACT API client"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

@@ -22,6 +22,7 @@
 #include "services/footprint.h"
 #include "services/ledger_verify.h"
 #include "services/model.h"
+#include "services/partner_clients.h"
 #include "store/accounts.h"
 #include "store/model_sql.h"
 
@@ -100,5 +101,6 @@ const ledger_state_source ledger_state_sources[] = {
     {"grade_benchmark", svc_grade_each_benchmark_state},
     {"disclosure", svc_disclosure_each_state},
     {"declaration", svc_declaration_each_state},
+    {"pact_client", svc_partner_client_each_state},
     {NULL, NULL},
 };

@@ -9,6 +9,7 @@
 #include "store/migrations_declare.h"
 #include "store/federation_sql.h"
 #include "store/migrations_pact.h"
+#include "store/migrations_pactclients.h"
 #include "store/store_internal.h"
 
 #include <stdio.h>
@@ -809,6 +810,7 @@ const store_migration store_migrations[] = {
     {18, "saved declarations (battery, CBAM)", declare_sqlite, declare_postgres},
     {19, "application scenarios: procurement, finance, carbon inclusion, parks", apps_sqlite, apps_postgres},
     {20, "federation: peers, imported entries and objects, recognition", federation_sqlite, federation_postgres},
+    {24, "PACT API clients of partners", pactclients_sqlite, pactclients_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
