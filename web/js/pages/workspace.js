@@ -1,6 +1,6 @@
 // The enterprise workspace: models, calculations, results, rule checks,
 // reports, label applications, disclosure and partners.
-import { h, t, api, fmt, fmtDate, table, kv, link, statusBadge, errorBox, navigate, session } from '../app.js';
+import { h, t, api, fmt, fmtDate, table, kv, link, statusBadge, errorBox, navigate } from '../app.js';
 import { chart, barOption } from '../charts.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -268,17 +268,52 @@ async function disclosure() {
     ], ds.items || []));
 }
 
+// PACT API clients for partners: the enterprise makes a client for a partner
+// organisation (one its disclosures to partners name); the client reads on
+// the PACT API only what this enterprise disclosed to that partner.  The
+// secret is shown once, right after creation.
 async function partners() {
-  const msg = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'grid card', onsubmit: async (e) => {
+  const [cs, ds] = await Promise.all([api('/pact/clients'), optional('/disclosures', { items: [] })]);
+  const known = [...new Set((ds.items || []).filter((d) => d.scope === 'partners').flatMap((d) => (Array.isArray(d.partners) ? d.partners : [])).map((p) => (typeof p === 'object' ? p.id || p.name : p)).filter(Boolean))];
+  const msg = h('div', { 'aria-live': 'polite', id: 'client-msg' });
+  const form = h('form', { class: 'grid card', id: 'client-form', onsubmit: async (e) => {
     e.preventDefault();
+    const f = e.target.elements;
     try {
-      const r = await api('/clients', { json: { name: e.target.elements.name.value, org: session.me.org_id, roles: 'enterprise' } });
-      msg.replaceChildren(h('div', { class: 'msg ok', role: 'status' }, t('ws.client.created'), ' ', h('span', { class: 'mono' }, r.client_id || r.name || ''), ' ', t('ws.client.secret'), ' ', h('span', { class: 'mono' }, r.client_secret || r.secret || '')));
+      const r = await api('/pact/clients', { json: { name: f.name.value.trim(), partner: f.partner.value.trim() } });
+      const rows = await api('/pact/clients');
+      list.replaceChildren(clientTable(rows.items || []));
+      e.target.reset();
+      msg.replaceChildren(h('div', { class: 'msg ok', role: 'status' },
+        h('p', {}, t('ws.client.created'), ' ', r.name, ' → ', r.partner?.name || r.partner?.id || ''),
+        kv([['ws.client.id', h('code', { class: 'mono', id: 'client-id' }, r.id)], ['ws.client.secret', h('code', { class: 'mono', id: 'client-secret' }, r.client_secret)]]),
+        h('p', { class: 'muted' }, t('ws.client.secret.once'))));
     } catch (err) { msg.replaceChildren(errorBox(err)); }
-  } }, h('label', {}, t('ws.client.name'), h('input', { name: 'name', required: true })), h('div', {}, h('button', { type: 'submit' }, t('ws.client.create'))));
+  } },
+  h('label', {}, t('ws.client.name'), h('input', { name: 'name', required: true, maxlength: 200 })),
+  h('label', {}, t('ws.client.partner'), h('input', { name: 'partner', required: true, list: 'partner-orgs', autocomplete: 'off' })),
+  h('datalist', { id: 'partner-orgs' }, known.map((p) => h('option', { value: p }))),
+  h('div', {}, h('button', { type: 'submit' }, t('ws.client.create'))));
+  const revoke = async (c) => {
+    if (!window.confirm(t('ws.client.revoke.confirm') + ' ' + c.name)) return;
+    try {
+      await api(`/pact/clients/${encodeURIComponent(c.id)}/revoke`, { method: 'POST', json: {} });
+      const rows = await api('/pact/clients');
+      list.replaceChildren(clientTable(rows.items || []));
+      msg.replaceChildren(h('div', { class: 'msg ok', role: 'status' }, t('ws.client.revoked'), ' ', c.name));
+    } catch (err) { msg.replaceChildren(errorBox(err)); }
+  };
+  const clientTable = (items) => table([
+    { title: t('ws.client.name'), cell: (c) => c.name },
+    { title: t('ws.client.partner'), cell: (c) => c.partner?.name || c.partner?.id || '' },
+    { title: t('ws.client.id'), cell: (c) => h('span', { class: 'mono' }, c.id) },
+    { title: t('common.created'), cell: (c) => fmtDate(c.created_at) },
+    { title: t('common.status'), cell: (c) => statusBadge(c.status) },
+    { title: t('ws.client.actions'), cell: (c) => (c.status === 'active' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('ws.client.revoke')} ${c.name}`, onclick: () => revoke(c) }, t('ws.client.revoke')) : '') },
+  ], items, { caption: t('ws.clients.caption') });
+  const list = h('div', { id: 'client-list' }, clientTable(cs.items || []));
   return h('section', {}, h('h1', {}, t('ws.partners')), subnav('/workspace/partners'),
-    h('p', {}, t('ws.partners.help')), h('h2', {}, t('ws.clients')), form, msg);
+    h('p', {}, t('ws.partners.help')), h('h2', {}, t('ws.client.new')), form, msg, h('h2', {}, t('ws.clients')), list);
 }
 
 export async function render({ page, params }) {
