@@ -64,7 +64,8 @@ before(async () => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'pipe' });
   ca = readFileSync(cert);
-  srv = await startServer({ set: { pact_listen: '127.0.0.1:0', pact_tls_cert: cert, pact_tls_key: key } });
+  // request_timeout: the CLI calculations below may outlast the server's idle keep-alive limit
+  srv = await startServer({ set: { request_timeout: 600, pact_listen: '127.0.0.1:0', pact_tls_cert: cert, pact_tls_key: key } });
   for (let i = 0; i < 50 && !pact; i++) {
     pact = /PACT API listening on (https:\/\/[^ \n]+)/.exec(srv.stderr)?.[1];
     if (!pact) await new Promise((r) => setTimeout(r, 100));
