@@ -1482,6 +1482,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     unc->iterations = iterations;
     unc->seed = seed;
     unc->solver = calc_solver_name(mcs);
+    calc_histogram_of(vt, iterations, &unc->total_hist);
     stats_of(vt, iterations, &unc->total);
     for (int k = 0; k < CALC_STAGE_COUNT; k++)
         stats_of(vs + (size_t)k * (size_t)iterations, iterations, &unc->stage[k]);

@@ -91,10 +91,24 @@ typedef struct calc_stats {
     double mean, sd, p2_5, p50, p97_5;
 } calc_stats;
 
+/* A histogram of Monte Carlo draws: CALC_MC_BINS bins of equal width
+ * between the smallest and the largest draw (bin i covers
+ * [lo + i w, lo + (i + 1) w), the last one includes hi; w = (hi - lo) /
+ * CALC_MC_BINS).  All draws equal: every draw in bin 0 and hi = lo. */
+#define CALC_MC_BINS 40
+typedef struct calc_histogram {
+    double lo, hi;
+    int count[CALC_MC_BINS]; /* sums to the number of draws */
+} calc_histogram;
+
+/* The histogram of k finite draws v (any order; k >= 1). */
+void calc_histogram_of(const double *v, int k, calc_histogram *h);
+
 typedef struct calc_uncertainty {
     int iterations;
     uint64_t seed;
     calc_stats total;
+    calc_histogram total_hist; /* of the total's draws */
     calc_stats stage[CALC_STAGE_COUNT];
     double seconds;
     const char *solver; /* solver used for the iterations (static string) */

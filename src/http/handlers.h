@@ -135,6 +135,10 @@ H(h_pact_sub_list);
 H(h_pact_sub_add);
 H(h_pact_sub_remove);
 H(h_pact_sub_run);
+/* pact clients (h_pactclients.c) */
+H(h_pact_clients_list);
+H(h_pact_clients_create);
+H(h_pact_clients_revoke);
 #undef H
 
 #endif

@@ -193,5 +193,10 @@ const http_route http_routes[] = {
     {"POST", "/api/v1/pact/subscriptions", h_pact_sub_add, HTTP_AUTH, "subscribe to a supplier's PACT host"},
     {"DELETE", "/api/v1/pact/subscriptions/{id}", h_pact_sub_remove, HTTP_AUTH, "remove a scheduled PACT pull"},
     {"POST", "/api/v1/pact/subscriptions/{id}/run", h_pact_sub_run, HTTP_AUTH, "run a scheduled PACT pull now"},
+    /* pact clients */
+    {"GET", "/api/v1/pact/clients", h_pact_clients_list, HTTP_AUTH, "PACT API clients made for partners"},
+    {"POST", "/api/v1/pact/clients", h_pact_clients_create, HTTP_AUTH,
+     "a PACT API client for a partner (the secret is shown once)"},
+    {"POST", "/api/v1/pact/clients/{id}/revoke", h_pact_clients_revoke, HTTP_AUTH, "revoke a partner's PACT API client"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];

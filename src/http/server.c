@@ -555,7 +555,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (token) {
         rq.token = token;
-        if (!*token || svc_authenticate(rq.db, token, &rq.ctx, &err)) {
+        if (!*token || (on_pact ? svc_authenticate_pact : svc_authenticate)(rq.db, token, &rq.ctx, &err)) {
             if (err.code && err.code != TJ_ERR_NOTFOUND)
                 fprintf(stderr, "tanji serve: authentication: %s\n", err.message);
             req_error(&rs, on_pact, 401, "unauthorized",

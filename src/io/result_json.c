@@ -222,6 +222,17 @@ json_t *io_result_to_json(const calc_system *sys, const calc_result *res, tj_gwp
                 put(uo, "seed", json_string(buf), &ok);
             }
             put(uo, "total", stats_json(&u->total), &ok);
+            /* the total's draws in CALC_MC_BINS equal bins from lo to hi */
+            json_t *ho = json_object(), *hc = json_array();
+            put(uo, "histogram", ho, &ok);
+            if (ho) {
+                put(ho, "lo", jreal(u->total_hist.lo), &ok);
+                put(ho, "hi", jreal(u->total_hist.hi), &ok);
+                put(ho, "counts", hc, &ok);
+                for (int b = 0; hc && b < CALC_MC_BINS; b++)
+                    append(hc, json_integer(u->total_hist.count[b]), &ok);
+            } else
+                json_decref(hc);
             json_t *bs = json_object();
             put(uo, "by_stage", bs, &ok);
             for (int s = 0; bs && s < CALC_STAGE_COUNT; s++)

@@ -9,6 +9,7 @@
 
 #include "services/account.h"
 #include "services/factors.h"
+#include "services/partner_clients.h"
 #include "store/accounts.h"
 #include "store/auth_sql.h"
 #include "tanji/text.h"
@@ -548,7 +549,7 @@ tj_status svc_client_token(store_db *db, const char *client, const char *secret,
     return credential_login(db, "client", client, secret, client_key, out, retry_after, err);
 }
 
-tj_status svc_authenticate(store_db *db, const char *token, svc_ctx *ctx, tj_error *err)
+static tj_status authenticate(store_db *db, const char *token, int pact, svc_ctx *ctx, tj_error *err)
 {
     memset(ctx, 0, sizeof *ctx);
     if (!token || strlen(token) < 8 || strlen(token) > 128)
@@ -560,10 +561,25 @@ tj_status svc_authenticate(store_db *db, const char *token, svc_ctx *ctx, tj_err
     if (rc)
         return rc;
     unsigned roles = 0;
-    if (!(rc = svc_roles_parse(p.roles, &roles, err)))
+    char *sponsor = NULL;
+    /* a partner's PACT client made by an enterprise: the PACT listener only */
+    if (!pact && !strcmp(p.kind, "client") && !(rc = svc_partner_client_scope(db, p.id, &sponsor, err)) && sponsor)
+        rc = tj_error_set(err, TJ_ERR_NOTFOUND, "token", "this token is for the PACT API only");
+    free(sponsor);
+    if (!rc && !(rc = svc_roles_parse(p.roles, &roles, err)))
         rc = svc_ctx_init(ctx, db, p.id, p.name, p.org_id, roles, err);
     store_principal_release(&p);
     return rc;
+}
+
+tj_status svc_authenticate(store_db *db, const char *token, svc_ctx *ctx, tj_error *err)
+{
+    return authenticate(db, token, 0, ctx, err);
+}
+
+tj_status svc_authenticate_pact(store_db *db, const char *token, svc_ctx *ctx, tj_error *err)
+{
+    return authenticate(db, token, 1, ctx, err);
 }
 
 tj_status svc_logout(svc_ctx *ctx, const char *token, tj_error *err)

@@ -69,6 +69,10 @@ tj_status svc_client_token(store_db *db, const char *client, const char *secret,
  * TJ_ERR_NOTFOUND when the token is unknown, expired or revoked, or its
  * principal disabled. */
 tj_status svc_authenticate(store_db *db, const char *token, svc_ctx *ctx, tj_error *err);
+/* The same on the PACT listener, where the tokens of partners' PACT
+ * clients (services/partner_clients.h) are valid too; svc_authenticate
+ * refuses them (TJ_ERR_NOTFOUND). */
+tj_status svc_authenticate_pact(store_db *db, const char *token, svc_ctx *ctx, tj_error *err);
 /* Revoke the token the caller authenticated with (logout). */
 tj_status svc_logout(svc_ctx *ctx, const char *token, tj_error *err);
 /* Revoke every token of a principal (by name or id): the operator, or the

@@ -26,6 +26,7 @@
 #include "services/model.h"
 #include "services/pact_ledger.h"
 #include "services/pact_sub.h"
+#include "services/partner_clients.h"
 #include "store/accounts.h"
 #include "store/model_sql.h"
 
@@ -125,5 +126,6 @@ const ledger_state_source ledger_state_sources[] = {
     {"federation_identity", svc_fed_each_identity_state},
     {"federation_peer", svc_fed_each_peer_state},
     {"recognition", svc_fed_each_recognition_state},
+    {"pact_client", svc_partner_client_each_state},
     {NULL, NULL},
 };

@@ -14,6 +14,7 @@
 #include "services/pact_client.h"
 #include "services/pact_ledger.h"
 #include "services/secret_box.h"
+#include "services/partner_clients.h"
 #include "store/accounts.h"
 #include "store/footprint_sql.h"
 #include "store/inst_sql.h"
@@ -865,19 +866,36 @@ static json_t *row_doc(const json_t *row)
     return out;
 }
 
-static tj_status list_for(store_db *db, const char *reader, const json_t *filter, const char *after, int limit,
-                          json_t **out, char **next, tj_error *err)
+/* The organisation whose footprints the caller is limited to: a partner's
+ * PACT client an enterprise made reads only that enterprise's footprints
+ * (services/partner_clients.h); NULL for anyone else. */
+static tj_status caller_owner(svc_ctx *ctx, char **owner, tj_error *err)
 {
+    *owner = NULL;
+    return ctx->who.id ? svc_partner_client_scope(ctx->db, ctx->who.id, owner, err) : TJ_OK;
+}
+
+static tj_status list_for(svc_ctx *ctx, const json_t *filter, const char *after, int limit, json_t **out,
+                          char **next, tj_error *err)
+{
+    store_db *db = ctx->db;
+    const char *reader = ctx->who.org_id;
     *out = NULL;
     if (next)
         *next = NULL;
     store_pact_filter f;
     char times[3][32];
-    tj_status rc = parse_filter(filter, &f, times, err);
+    char *owner = NULL;
+    tj_status rc = caller_owner(ctx, &owner, err);
+    if (rc)
+        return rc;
+    rc = parse_filter(filter, &f, times, err);
+    f.owner = owner;
     if (!rc && after && !svc_pact_is_uuid(after))
         rc = tj_error_set(err, TJ_ERR_INPUT, "after", "not a page of this list");
     if (rc) {
         filter_release(&f);
+        free(owner);
         return rc;
     }
     if (limit < 1 || limit > SVC_PACT_MAX_LIMIT)
@@ -889,6 +907,7 @@ static tj_status list_for(store_db *db, const char *reader, const json_t *filter
     rc = store_pact_fp_list(db, reader ? reader : "", &f, &rows, err);
     filter_release(&f);
     free(al);
+    free(owner);
     if (rc)
         return rc;
     json_t *res = json_array();
@@ -909,7 +928,7 @@ tj_status svc_pact_list(svc_ctx *ctx, const json_t *filter, const char *after, i
                         char **next, tj_error *err)
 {
     tj_status rc = svc_pact_sync(ctx->db, err);
-    return rc ? rc : list_for(ctx->db, ctx->who.org_id, filter, after, limit, out, next, err);
+    return rc ? rc : list_for(ctx, filter, after, limit, out, next, err);
 }
 
 tj_status svc_pact_list_text(svc_ctx *ctx, const json_t *filter, const char *after, int limit, char **body,
@@ -921,8 +940,14 @@ tj_status svc_pact_list_text(svc_ctx *ctx, const json_t *filter, const char *aft
     tj_status rc = svc_pact_sync(ctx->db, err);
     store_pact_filter f;
     char times[3][32];
-    if (rc || (rc = parse_filter(filter, &f, times, err)))
+    char *owner = NULL;
+    if (rc || (rc = caller_owner(ctx, &owner, err)))
         return rc;
+    if ((rc = parse_filter(filter, &f, times, err))) {
+        free(owner);
+        return rc;
+    }
+    f.owner = owner;
     if (after && !svc_pact_is_uuid(after))
         rc = tj_error_set(err, TJ_ERR_INPUT, "after", "not a page of this list");
     if (limit < 1 || limit > SVC_PACT_MAX_LIMIT)
@@ -935,6 +960,7 @@ tj_status svc_pact_list_text(svc_ctx *ctx, const json_t *filter, const char *aft
         rc = store_pact_fp_list(ctx->db, ctx->who.org_id ? ctx->who.org_id : "", &f, &rows, err);
     filter_release(&f);
     free(al);
+    free(owner);
     if (rc)
         return rc;
     /* the stored documents spliced as they are: {"status":"...", + the
@@ -972,11 +998,15 @@ tj_status svc_pact_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err
     if (!svc_pact_is_uuid(id))
         return tj_error_set(err, TJ_ERR_INPUT, "id", "a footprint id is a UUID");
     tj_status rc = svc_pact_sync(ctx->db, err);
+    char *owner = NULL;
+    if (!rc)
+        rc = caller_owner(ctx, &owner, err);
     char *l = rc ? NULL : lower_dup(id);
     json_t *row = NULL;
     if (!rc)
-        rc = store_pact_fp_get(ctx->db, ctx->who.org_id ? ctx->who.org_id : "", l, &row, err);
+        rc = store_pact_fp_get(ctx->db, ctx->who.org_id ? ctx->who.org_id : "", owner, l, &row, err);
     free(l);
+    free(owner);
     if (rc == TJ_ERR_NOTFOUND)
         return tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no footprint %s", id);
     if (!rc && !(*out = row_doc(row)))
@@ -1150,7 +1180,7 @@ static tj_status on_request(svc_ctx *ctx, const json_t *ev, int v, const char *s
         rc = bad(err, "source", "source is not the events endpoint registered for your organisation");
     json_t *pfs = NULL;
     if (!rc)
-        rc = list_for(ctx->db, ctx->who.org_id, filter, NULL, 100, &pfs, NULL, err);
+        rc = list_for(ctx, filter, NULL, 100, &pfs, NULL, err);
     json_decref(filter);
     if (rc) {
         json_decref(partner);

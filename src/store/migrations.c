@@ -11,6 +11,7 @@
 #include "store/federation_sql.h"
 #include "store/migrations_pact.h"
 #include "store/migrations_pact_sub.h"
+#include "store/migrations_pactclients.h"
 #include "store/store_internal.h"
 
 #include <stdio.h>
@@ -813,6 +814,7 @@ const store_migration store_migrations[] = {
     {20, "federation: peers, imported entries and objects, recognition", federation_sqlite, federation_postgres},
     {21, "PACT footprints in procurement offers", apps2_sqlite, apps2_postgres},
     {22, "scheduled PACT pulls", pact_sub_sqlite, pact_sub_postgres},
+    {24, "PACT API clients of partners", pactclients_sqlite, pactclients_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

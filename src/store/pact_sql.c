@@ -156,7 +156,8 @@ tj_status store_pact_fp_list(store_db *db, const char *reader, const store_pact_
         const char *v, *cond;
     } c[] = {{f->status, " AND p.status = ?"},         {f->valid_on, " AND p.valid_from <= ?"},
              {f->valid_on, " AND p.valid_to >= ?"},    {f->valid_after, " AND p.valid_from > ?"},
-             {f->valid_before, " AND p.valid_to < ?"}, {f->after, " AND p.id > ?"}};
+             {f->valid_before, " AND p.valid_to < ?"}, {f->after, " AND p.id > ?"},
+             {f->owner, " AND p.owner_org = ?"}};
     for (size_t i = 0; !rc && i < sizeof c / sizeof c[0]; i++)
         if (c[i].v && !(rc = tj_buf_appends(&sql, c[i].cond)) &&
             json_array_append_new(b, json_string(c[i].v)))
@@ -175,8 +176,15 @@ tj_status store_pact_fp_list(store_db *db, const char *reader, const store_pact_
     return rc;
 }
 
-tj_status store_pact_fp_get(store_db *db, const char *reader, const char *id, json_t **out, tj_error *err)
+tj_status store_pact_fp_get(store_db *db, const char *reader, const char *owner, const char *id, json_t **out,
+                            tj_error *err)
 {
+    if (owner)
+        return store_json_one(
+            db,
+            "SELECT p.id, p.status, p.doc FROM pact_footprint p WHERE p.id = ? AND p.owner_org = ? AND EXISTS "
+            "(SELECT 1 FROM pact_access a WHERE a.pf_id = p.id AND a.reader IN (?, '*'))",
+            "tid tstatus tdoc", json_pack("[sss]", id, owner, reader), "PACT footprint", id, out, err);
     return store_json_one(
         db,
         "SELECT p.id, p.status, p.doc FROM pact_footprint p WHERE p.id = ? AND EXISTS (SELECT 1 FROM "

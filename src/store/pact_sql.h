@@ -46,14 +46,16 @@ typedef struct store_pact_filter {
     const char *valid_on, *valid_after, *valid_before;
     const char *status; /* "Active", "Deprecated" or NULL */
     const char *after;  /* keyset: ids greater than this, or NULL */
+    const char *owner;  /* only this organisation's footprints, or NULL (a partner's client, migration 24) */
     int limit;          /* rows wanted (the caller asks one more to know if there is a next page) */
 } store_pact_filter;
 /* The PACT footprints reader (an organisation id) may read that match f,
  * by id: [{id, status, doc}]. */
 tj_status store_pact_fp_list(store_db *db, const char *reader, const store_pact_filter *f, json_t **out,
                              tj_error *err);
-/* One, if reader may read it: {id, status, doc}; TJ_ERR_NOTFOUND. */
-tj_status store_pact_fp_get(store_db *db, const char *reader, const char *id, json_t **out, tj_error *err);
+/* One, if reader may read it (and owner, unless NULL, owns it): {id, status, doc}; TJ_ERR_NOTFOUND. */
+tj_status store_pact_fp_get(store_db *db, const char *reader, const char *owner, const char *id, json_t **out,
+                            tj_error *err);
 
 /* ---- product attributes ---- */
 tj_status store_pact_attr_get(store_db *db, const char *footprint_id, json_t **out, tj_error *err);

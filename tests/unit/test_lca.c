@@ -642,6 +642,62 @@ static void test_monte_carlo_reproducible(void **state)
     calc_system_free(sys);
 }
 
+/* The histogram of the draws: counts sum to the draws, the range is min..max,
+ * each draw lands in the bin whose edges hold it, constant draws fill bin 0;
+ * and a Monte Carlo run's total carries one over its iterations. */
+static void test_histogram_bins(void **state)
+{
+    (void)state;
+    double v[1000];
+    uint64_t s = 88172645463325252ull;
+    for (int i = 0; i < 1000; i++) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        v[i] = 10.0 + (double)(s >> 11) / 9007199254740992.0 * (i % 3 ? 5.0 : 1.0); /* skewed */
+    }
+    v[17] = 7.5;  /* the minimum */
+    v[900] = 20.25; /* the maximum */
+    calc_histogram h;
+    calc_histogram_of(v, 1000, &h);
+    assert_true(h.lo == 7.5 && h.hi == 20.25);
+    long sum = 0;
+    for (int b = 0; b < CALC_MC_BINS; b++)
+        sum += h.count[b];
+    assert_int_equal(sum, 1000);
+    assert_true(h.count[0] >= 1 && h.count[CALC_MC_BINS - 1] >= 1);
+    double w = (h.hi - h.lo) / CALC_MC_BINS;
+    int again[CALC_MC_BINS] = {0};
+    for (int i = 0; i < 1000; i++) {
+        int b = 0;
+        while (b < CALC_MC_BINS - 1 && v[i] >= h.lo + (b + 1) * w * (1 + 1e-12))
+            b++;
+        again[b]++;
+    }
+    assert_memory_equal(again, h.count, sizeof again);
+    /* one draw, and equal draws: all in bin 0 */
+    double c[5] = {3, 3, 3, 3, 3};
+    calc_histogram_of(c, 5, &h);
+    assert_true(h.lo == 3 && h.hi == 3);
+    assert_int_equal(h.count[0], 5);
+    assert_int_equal(h.count[1], 0);
+    calc_histogram_of(c, 1, &h);
+    assert_int_equal(h.count[0], 1);
+
+    calc_system *sys = random_system(200, 4, 7, 1);
+    calc_result *r;
+    run_mc(sys, CALC_SOLVER_KLU, 300, 12345, &r);
+    const calc_histogram *t = &r->uncertainty->total_hist;
+    sum = 0;
+    for (int b = 0; b < CALC_MC_BINS; b++)
+        sum += t->count[b];
+    assert_int_equal(sum, 300);
+    assert_true(t->lo < r->uncertainty->total.p2_5 && r->uncertainty->total.p97_5 < t->hi);
+    assert_true(t->count[0] >= 1 && t->count[CALC_MC_BINS - 1] >= 1);
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
 /* Small normal noise on a linear chain: the MC mean equals the
  * deterministic value within sampling error; sd matches the closed form. */
 static void test_monte_carlo_normal(void **state)
@@ -865,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_path_limits),
         cmocka_unit_test(test_unit_totals),
         cmocka_unit_test(test_monte_carlo_reproducible),
+        cmocka_unit_test(test_histogram_bins),
         cmocka_unit_test(test_monte_carlo_normal),
         cmocka_unit_test(test_monte_carlo_distributions),
         cmocka_unit_test(test_monte_carlo_threads),

@@ -226,7 +226,15 @@ static void test_uncertainty_and_nan(void **state)
     json_t *j = io_result_to_json(fx->sys, fx->res, TJ_GWP_AR6);
     check_keys(j, 1);
     json_t *u = json_object_get(j, "uncertainty");
-    assert_int_equal(json_object_size(u), 5);
+    assert_int_equal(json_object_size(u), 6);
+    json_t *hist = json_object_get(u, "histogram");
+    json_t *counts = json_object_get(hist, "counts");
+    assert_int_equal(json_array_size(counts), CALC_MC_BINS);
+    json_int_t drawn = 0;
+    for (size_t i = 0; i < json_array_size(counts); i++)
+        drawn += json_integer_value(json_array_get(counts, i));
+    assert_int_equal(drawn, 200);
+    assert_true(json_real_value(json_object_get(hist, "lo")) < json_real_value(json_object_get(hist, "hi")));
     assert_string_equal(json_string_value(json_object_get(u, "solver")), "triangular"); /* no loop: AUTO substitutes */
     assert_int_equal(json_integer_value(json_object_get(u, "iterations")), 200);
     assert_int_equal(json_integer_value(json_object_get(u, "seed")), 7);

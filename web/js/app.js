@@ -174,6 +174,10 @@ export async function render() {
     if (seq !== renderSeq) return;
     document.dispatchEvent(new Event('tanji:page'));
     main.replaceChildren(node);
+    // User Timing marks (relative to the navigation's start): the page is in
+    // the document, and painted (the next frame); tests/ui reads them
+    performance.mark('tanji:shown', { detail: r.page });
+    requestAnimationFrame(() => performance.mark('tanji:painted', { detail: r.page }));
     const h1 = main.querySelector('h1');
     document.title = (h1 ? h1.textContent + ' · ' : '') + t('app.name');
   } catch (e) {
@@ -197,5 +201,5 @@ document.addEventListener('click', (e) => {
 });
 window.addEventListener('popstate', () => render());
 document.getElementById('lang').addEventListener('click', () => { setLang(lang() === 'zh' ? 'en' : 'zh'); render(); });
-window.__tanji = { missingKeys };
+window.__tanji = { missingKeys, navigate };
 render();

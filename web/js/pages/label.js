@@ -55,7 +55,8 @@ export async function render({ params }) {
     const k = (kr.keys || []).find((x) => x.key_id === (sig.key_id || L.key_id));
     keyOk = !!k && k.status !== 'revoked' && (!sig.public_key || k.public_key === sig.public_key) && (!L.body?.id || !k.org_id || k.org_id === L.body.id);
     if (k) keyNote = t('keystatus.' + k.status, k.status);
-    if (k && !ed25519Verify(sig.value, canonical(L), k.public_key)) keyOk = false;
+    // the keyring's key must verify the signature too (the same check when it is the document's key)
+    if (k && !(k.public_key === sig.public_key ? sigOk : ed25519Verify(sig.value, canonical(L), k.public_key))) keyOk = false;
   }
   checks.append(mark(keyOk, 'label.check.key', keyNote));
   const now = new Date().toISOString();

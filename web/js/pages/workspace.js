@@ -1,6 +1,6 @@
 // The enterprise workspace: models, calculations, results, rule checks,
 // reports, label applications, disclosure and partners.
-import { h, t, api, fmt, fmtDate, table, kv, link, statusBadge, errorBox, navigate, session } from '../app.js';
+import { h, t, api, fmt, fmtDate, table, kv, link, statusBadge, errorBox, navigate } from '../app.js';
 import { chart, barOption } from '../charts.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -156,6 +156,25 @@ function sankey(paths) {
   return { tooltip: { trigger: 'item' }, series: [{ type: 'sankey', data: nodes, links, emphasis: { focus: 'adjacency' }, label: { formatter: (x) => x.name.replace(/ #\d+$/, '') }, lineStyle: { color: 'gradient', curveness: 0.5 } }] };
 }
 
+// The Monte Carlo draws of the total as a histogram (the server bins them:
+// result.uncertainty.histogram, equal bins from the smallest to the largest
+// draw), with the mean and the 2.5 / 97.5 percentiles marked.
+function mcHistogram(hist, tot, unit) {
+  const n = hist.counts.length;
+  const w = (hist.hi - hist.lo) / n;
+  const data = hist.counts.map((c, i) => [hist.lo + (i + 0.5) * w, c]);
+  const line = (x, key, color) => ({ xAxis: x, name: t(key), lineStyle: { color, type: key === 'ws.mc.mean' ? 'solid' : 'dashed', width: 2 }, label: { formatter: `${t(key)} ${fmt(x)}`, color } });
+  const summary = `${t('ws.mc.mean')} ${fmt(tot.mean)}, P2.5 ${fmt(tot.p2_5)}, P97.5 ${fmt(tot.p97_5)}; ${fmt(hist.lo)} … ${fmt(hist.hi)} ${unit}`;
+  return chart('ws.chart.mchist', {
+    tooltip: { trigger: 'axis', formatter: (ps) => { const p = ps[0]; if (!p) return ''; const i = p.dataIndex; return `${fmt(hist.lo + i * w)} – ${fmt(hist.lo + (i + 1) * w)} ${unit}: ${p.value[1]}`; } },
+    grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+    xAxis: { type: 'value', name: unit, min: hist.lo - w / 2, max: hist.hi + w / 2, scale: true, axisLabel: { formatter: (x) => fmt(x, 3) } },
+    yAxis: { type: 'value', name: t('ws.mc.draws'), minInterval: 1 },
+    series: [{ type: 'bar', name: t('ws.mc.draws'), data, barWidth: '90%', barCategoryGap: '10%', itemStyle: { color: '#5b8f74' },
+      markLine: { symbol: 'none', silent: true, data: [line(tot.p2_5, 'ws.mc.p2_5', '#9a4d00'), line(tot.mean, 'ws.mc.mean', '#0b2e59'), line(tot.p97_5, 'ws.mc.p97_5', '#9a4d00')] } }],
+  }, { summary, tall: false });
+}
+
 async function footprint(id) {
   const fp = await api('/footprints/' + encodeURIComponent(id));
   const r = fp.result || {};
@@ -172,13 +191,16 @@ async function footprint(id) {
   if ((r.paths || []).length > 1) parts.push(chart('ws.chart.sankey', sankey(r.paths), { tall: true }));
   const u = r.uncertainty;
   if (u?.total) {
-    // the API gives percentiles (not the samples): draw each stage's 95 % interval and median
-    const rows = [['ws.total', u.total], ...STAGES.filter((s) => u.by_stage?.[s]?.p97_5 > 0).map((s) => ['stage.' + s, u.by_stage[s]])];
+    const tot = u.total;
+    const hist = u.histogram;
+    if (hist?.counts?.length) parts.push(mcHistogram(hist, tot, unit));
+    // each stage's 95 % interval and median
+    const rows = [['ws.total', tot], ...STAGES.filter((s) => u.by_stage?.[s]?.p97_5 > 0).map((s) => ['stage.' + s, u.by_stage[s]])];
     parts.push(chart('ws.chart.mc', {
       tooltip: { trigger: 'axis' }, grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
       xAxis: { type: 'value', name: unit }, yAxis: { type: 'category', data: rows.map(([k]) => t(k)), inverse: true },
-      series: [{ type: 'boxplot', data: rows.map(([, s]) => [s.p2_5, s.p2_5, s.p50, s.p97_5, s.p97_5]) }, { type: 'scatter', name: 'mean', data: rows.map(([, s]) => s.mean) }],
-    }), h('p', { class: 'muted' }, t('ws.mc.note', undefined), ' ', t('ws.mc.iterations'), ' ', String(u.iterations), '; P2.5 ', fmt(u.total.p2_5), ', P50 ', fmt(u.total.p50), ', P97.5 ', fmt(u.total.p97_5)));
+      series: [{ type: 'boxplot', data: rows.map(([, s]) => [s.p2_5, s.p2_5, s.p50, s.p97_5, s.p97_5]) }, { type: 'scatter', name: t('ws.mc.mean'), data: rows.map(([, s]) => s.mean) }],
+    }), h('p', { class: 'muted', id: 'mc-figures' }, t('ws.mc.iterations'), ' ', String(u.iterations), '; ', t('ws.mc.mean'), ' ', fmt(tot.mean), ', P2.5 ', fmt(tot.p2_5), ', P50 ', fmt(tot.p50), ', P97.5 ', fmt(tot.p97_5)));
   }
   // report downloads, publication, certification
   const act = h('div', { 'aria-live': 'polite' });
@@ -246,17 +268,52 @@ async function disclosure() {
     ], ds.items || []));
 }
 
+// PACT API clients for partners: the enterprise makes a client for a partner
+// organisation (one its disclosures to partners name); the client reads on
+// the PACT API only what this enterprise disclosed to that partner.  The
+// secret is shown once, right after creation.
 async function partners() {
-  const msg = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'grid card', onsubmit: async (e) => {
+  const [cs, ds] = await Promise.all([api('/pact/clients'), optional('/disclosures', { items: [] })]);
+  const known = [...new Set((ds.items || []).filter((d) => d.scope === 'partners').flatMap((d) => (Array.isArray(d.partners) ? d.partners : [])).map((p) => (typeof p === 'object' ? p.id || p.name : p)).filter(Boolean))];
+  const msg = h('div', { 'aria-live': 'polite', id: 'client-msg' });
+  const form = h('form', { class: 'grid card', id: 'client-form', onsubmit: async (e) => {
     e.preventDefault();
+    const f = e.target.elements;
     try {
-      const r = await api('/clients', { json: { name: e.target.elements.name.value, org: session.me.org_id, roles: 'enterprise' } });
-      msg.replaceChildren(h('div', { class: 'msg ok', role: 'status' }, t('ws.client.created'), ' ', h('span', { class: 'mono' }, r.client_id || r.name || ''), ' ', t('ws.client.secret'), ' ', h('span', { class: 'mono' }, r.client_secret || r.secret || '')));
+      const r = await api('/pact/clients', { json: { name: f.name.value.trim(), partner: f.partner.value.trim() } });
+      const rows = await api('/pact/clients');
+      list.replaceChildren(clientTable(rows.items || []));
+      e.target.reset();
+      msg.replaceChildren(h('div', { class: 'msg ok', role: 'status' },
+        h('p', {}, t('ws.client.created'), ' ', r.name, ' → ', r.partner?.name || r.partner?.id || ''),
+        kv([['ws.client.id', h('code', { class: 'mono', id: 'client-id' }, r.id)], ['ws.client.secret', h('code', { class: 'mono', id: 'client-secret' }, r.client_secret)]]),
+        h('p', { class: 'muted' }, t('ws.client.secret.once'))));
     } catch (err) { msg.replaceChildren(errorBox(err)); }
-  } }, h('label', {}, t('ws.client.name'), h('input', { name: 'name', required: true })), h('div', {}, h('button', { type: 'submit' }, t('ws.client.create'))));
+  } },
+  h('label', {}, t('ws.client.name'), h('input', { name: 'name', required: true, maxlength: 200 })),
+  h('label', {}, t('ws.client.partner'), h('input', { name: 'partner', required: true, list: 'partner-orgs', autocomplete: 'off' })),
+  h('datalist', { id: 'partner-orgs' }, known.map((p) => h('option', { value: p }))),
+  h('div', {}, h('button', { type: 'submit' }, t('ws.client.create'))));
+  const revoke = async (c) => {
+    if (!window.confirm(t('ws.client.revoke.confirm') + ' ' + c.name)) return;
+    try {
+      await api(`/pact/clients/${encodeURIComponent(c.id)}/revoke`, { method: 'POST', json: {} });
+      const rows = await api('/pact/clients');
+      list.replaceChildren(clientTable(rows.items || []));
+      msg.replaceChildren(h('div', { class: 'msg ok', role: 'status' }, t('ws.client.revoked'), ' ', c.name));
+    } catch (err) { msg.replaceChildren(errorBox(err)); }
+  };
+  const clientTable = (items) => table([
+    { title: t('ws.client.name'), cell: (c) => c.name },
+    { title: t('ws.client.partner'), cell: (c) => c.partner?.name || c.partner?.id || '' },
+    { title: t('ws.client.id'), cell: (c) => h('span', { class: 'mono' }, c.id) },
+    { title: t('common.created'), cell: (c) => fmtDate(c.created_at) },
+    { title: t('common.status'), cell: (c) => statusBadge(c.status) },
+    { title: t('ws.client.actions'), cell: (c) => (c.status === 'active' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('ws.client.revoke')} ${c.name}`, onclick: () => revoke(c) }, t('ws.client.revoke')) : '') },
+  ], items, { caption: t('ws.clients.caption') });
+  const list = h('div', { id: 'client-list' }, clientTable(cs.items || []));
   return h('section', {}, h('h1', {}, t('ws.partners')), subnav('/workspace/partners'),
-    h('p', {}, t('ws.partners.help')), h('h2', {}, t('ws.clients')), form, msg);
+    h('p', {}, t('ws.partners.help')), h('h2', {}, t('ws.client.new')), form, msg, h('h2', {}, t('ws.clients')), list);
 }
 
 export async function render({ page, params }) {
