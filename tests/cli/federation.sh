@@ -177,7 +177,7 @@ for _ in $(seq 600); do curl -sf "http://127.0.0.1:$hport/healthz" >/dev/null 2>
 curl -sf "http://127.0.0.1:$hport/api/v1/public/labels/$num" | jq_ 'd["origin"]["peer"], d["status"]["status"]' \
     | tr '\n' ' ' | grep -q "^yunnan valid" || fail "Hainan's public label route"
 curl -sf "http://127.0.0.1:$hport/api/v1/public/labels/$num/verify" \
-    | jq_ 'd["ok"], d["origin"]["peer"], "minutes old" in d["knowledge"]["summary_en"]' | tr '\n' ' ' \
+    | jq_ 'd["ok"], d["origin"]["peer"], " old (last pull from yunnan" in d["knowledge"]["summary_en"]' | tr '\n' ' ' \
     | grep -q "^True yunnan True" || fail "Hainan's public verify route"
 # Hainan trusts Yunnan for labels only: no factors
 tH federation objects factor_version | grep -q yn-coffee && fail "Hainan imported factors it does not trust Yunnan for"
