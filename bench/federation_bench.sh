@@ -44,7 +44,7 @@ verdict() {
     printf "  TARGET %s < %s s: wall %.2f s %s; cpu %.2f s %s (load average %s)\n" "$name" "$target" \
         "$wall" "$([ "$w" = 1 ] && echo met || echo 'NOT met')" "$cpu" "$([ "$c" = 1 ] && echo met || echo 'NOT met')" \
         "$(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "$name $target $wall $cpu $w $c" >>"$tmp/verdicts"
+    echo "$target $wall $cpu $w $c $name" >>"$tmp/verdicts"
 }
 
 python3 - "$tmp" "$N" <<'PY'
@@ -99,7 +99,7 @@ revoked=$(sqlite3 "$tmp/n.db" "SELECT count(*) FROM fed_object WHERE object_type
 echo "national: $revoked revoked labels imported (expected $C)"
 [ "$revoked" = "$C" ] || exit 1
 echo "targets (issue 15; wall time on 2 cores, CPU time shown as the steadier figure on a shared machine):"
-while read -r name target w c wm cm; do
+while read -r target w c wm cm name; do
     printf "  %-52s < %4s s  wall %8.2f s %-8s cpu %7.2f s %s\n" "$name" "$target" "$w" \
         "$([ "$wm" = 1 ] && echo met || echo 'NOT met')" "$c" "$([ "$cm" = 1 ] && echo met || echo 'NOT met')"
 done <"$tmp/verdicts"

@@ -12,12 +12,13 @@
 
 /* Records of the application scenarios that are one party's business (a
  * borrower's consent, a bank's positions and rules, a supplier's offer, a
- * consumer's purchase, a park membership): outside the operator and the
+ * consumer's purchase, a park membership, a partner's PACT client an
+ * enterprise made): outside the operator and the
  * regulator, a caller sees only the entries its own organisation made. */
 static int party_private(const char *type)
 {
     static const char *const types[] = {"fin_consent", "fin_position", "fin_rule", "proc_offer",
-                                        "inc_purchase", "park_member", NULL};
+                                        "inc_purchase", "park_member", "pact_client", NULL};
     for (int i = 0; types[i]; i++)
         if (!strcmp(type, types[i]))
             return 1;

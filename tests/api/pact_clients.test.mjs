@@ -179,7 +179,13 @@ test('another enterprise cannot list or revoke it (404); the enterprise revokes 
   assert.ok([400, 401].includes((await token(client.id, client.client_secret)).status), 'its secret no longer works');
   const after = await req(srv, 'GET', '/pact/clients', { token: s.users.alice.token });
   assert.equal(after.body.items.find((c) => c.id === client.id).status, 'revoked');
-  // the ledger records the client and its revocation, and agrees with the database
+  // the ledger records the client and its revocation: the enterprise reads those entries, another does not
+  const q = `/ledger/entries?object_type=pact_client&object_id=${client.id}`;
+  const le = await req(srv, 'GET', q, { token: s.users.alice.token });
+  assert.equal(le.status, 200, le.text);
+  assert.deepEqual(le.body.entries.map((e) => e.kind), ['pact_client.create', 'pact_client.revoke']);
+  assert.equal((await req(srv, 'GET', q, { token: dave })).status, 404);
+  // and agrees with the database
   // (SQLite only: a shared PostgreSQL database holds other runs' heads)
   if (!PG) execFileSync(TANJI, ['ledger', 'verify', '--db', srv.db, '--key', srv.key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 });

@@ -160,19 +160,25 @@ function sankey(paths) {
 // result.uncertainty.histogram, equal bins from the smallest to the largest
 // draw), with the mean and the 2.5 / 97.5 percentiles marked.
 function mcHistogram(hist, tot, unit) {
-  const n = hist.counts.length;
-  const w = (hist.hi - hist.lo) / n;
-  const data = hist.counts.map((c, i) => [hist.lo + (i + 0.5) * w, c]);
-  const line = (x, key, color) => ({ xAxis: x, name: t(key), lineStyle: { color, type: key === 'ws.mc.mean' ? 'solid' : 'dashed', width: 2 }, label: { formatter: `${t(key)} ${fmt(x)}`, color } });
-  const summary = `${t('ws.mc.mean')} ${fmt(tot.mean)}, P2.5 ${fmt(tot.p2_5)}, P97.5 ${fmt(tot.p97_5)}; ${fmt(hist.lo)} … ${fmt(hist.hi)} ${unit}`;
+  const w = (hist.hi - hist.lo) / hist.counts.length;
+  // every draw equal (no uncertainty in the data): one bar
+  const counts = w > 0 ? hist.counts : [hist.counts.reduce((a, b) => a + b, 0)];
+  const n = counts.length;
+  // a category axis of the bins (labelled by their centres, with the digits their width needs);
+  // a mark sits on the bin that holds its value
+  const digits = w > 0 ? Math.min(10, Math.max(3, Math.ceil(Math.log10(Math.max(Math.abs(hist.lo), Math.abs(hist.hi)) / w)) + 1)) : 6;
+  const centres = counts.map((_, i) => fmt(hist.lo + (i + 0.5) * w, digits));
+  const binOf = (x) => (w > 0 ? Math.min(n - 1, Math.max(0, Math.floor((x - hist.lo) / w))) : 0);
+  const line = (x, key, color) => ({ xAxis: binOf(x), name: t(key), lineStyle: { color, type: key === 'ws.mc.mean' ? 'solid' : 'dashed', width: 2 }, label: { formatter: `${t(key)} ${fmt(x, digits)}`, color, position: key === 'ws.mc.p2_5' ? 'insideEndBottom' : key === 'ws.mc.p97_5' ? 'insideEndTop' : 'end' } });
+  const summary = `${t('ws.mc.mean')} ${fmt(tot.mean, digits)}, P2.5 ${fmt(tot.p2_5, digits)}, P97.5 ${fmt(tot.p97_5, digits)}; ${fmt(hist.lo, digits)} … ${fmt(hist.hi, digits)} ${unit}`;
   return chart('ws.chart.mchist', {
-    tooltip: { trigger: 'axis', formatter: (ps) => { const p = ps[0]; if (!p) return ''; const i = p.dataIndex; return `${fmt(hist.lo + i * w)} – ${fmt(hist.lo + (i + 1) * w)} ${unit}: ${p.value[1]}`; } },
+    tooltip: { trigger: 'axis', formatter: (ps) => { const p = ps[0]; if (!p) return ''; const i = p.dataIndex; return `${fmt(hist.lo + i * w, digits)} – ${fmt(hist.lo + (i + 1) * w, digits)} ${unit}: ${p.value}`; } },
     grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
-    xAxis: { type: 'value', name: unit, min: hist.lo - w / 2, max: hist.hi + w / 2, scale: true, axisLabel: { formatter: (x) => fmt(x, 3) } },
+    xAxis: { type: 'category', name: unit, data: centres, axisTick: { alignWithLabel: true } },
     yAxis: { type: 'value', name: t('ws.mc.draws'), minInterval: 1 },
-    series: [{ type: 'bar', name: t('ws.mc.draws'), data, barWidth: '90%', barCategoryGap: '10%', itemStyle: { color: '#5b8f74' },
+    series: [{ type: 'bar', name: t('ws.mc.draws'), data: counts, barMaxWidth: 80, barCategoryGap: '8%', itemStyle: { color: '#5b8f74' },
       markLine: { symbol: 'none', silent: true, data: [line(tot.p2_5, 'ws.mc.p2_5', '#9a4d00'), line(tot.mean, 'ws.mc.mean', '#0b2e59'), line(tot.p97_5, 'ws.mc.p97_5', '#9a4d00')] } }],
-  }, { summary, tall: false });
+  }, { summary });
 }
 
 async function footprint(id) {
