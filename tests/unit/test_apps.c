@@ -24,6 +24,7 @@
 #include "services/ledger_svc.h"
 #include "services/ledger_verify.h"
 #include "services/pact.h"
+#include "services/pact_ledger.h"
 #include "store/pact_sql.h"
 #include "tj_testdb.h"
 
@@ -267,6 +268,26 @@ static void test_procurement(void **state)
     release_world(&w);
 }
 
+/* The ledger entry tanji pact pull makes for a kept supplier footprint (the
+ * test writes rows with the store, as the pull does, so it records them the
+ * same way: ledger verify checks pact_supplier rows against their entries). */
+static void record_supplier(world *w, const char *owner, const char *pf_id, const char *action)
+{
+    tj_error err;
+    json_t *row = NULL;
+    ok(store_pact_supplier_get(w->op.db, owner, pf_id, &row, &err), &err);
+    json_t *st = svc_pact_supplier_state(row);
+    json_t *ch = json_pack("{s:s,s:O}", "action", action, "status", json_object_get(row, "status"));
+    char oid[400];
+    snprintf(oid, sizeof oid, "%s:%s", owner, pf_id);
+    ok(svc_begin(&w->op, &err), &err);
+    ok(svc_record(&w->op, "pact.pull", "pact_supplier", oid, ch, st, &err), &err);
+    ok(svc_commit(&w->op, &err), &err);
+    json_decref(ch);
+    json_decref(st);
+    json_decref(row);
+}
+
 /* A pulled supplier footprint (as tanji pact pull stores it) of the buyer
  * (owner) with the given status, unit, validity end and company org id. */
 static void put_pulled(world *w, const char *owner, const char *pf_id, const char *company_org, const char *status,
@@ -293,6 +314,7 @@ static void put_pulled(world *w, const char *owner, const char *pf_id, const cha
     json_decref(row);
     json_decref(doc);
     free(text);
+    record_supplier(w, owner, pf_id, "pull");
 }
 
 static void refused(world *w, svc_ctx *who, const char *req, const char *pf, const char *needle)
@@ -387,6 +409,7 @@ static void test_procurement_pact(void **state)
     json_decref(o);
     /* after the offer the pulled footprint is deprecated: the evaluation fails it with the reason */
     ok(store_pact_supplier_set_status(w.op.db, buyer, pf_ok, "Deprecated", &err), &err);
+    record_supplier(&w, buyer, pf_ok, "deprecate");
     json_t *ev = NULL;
     ok(svc_proc_evaluate(&w.buyer, req, &ev, &err), &err);
     size_t i;
@@ -509,6 +532,7 @@ static void test_supply_chain_pact(void **state)
     json_decref(out);
     /* the supplier's footprint deprecated: flagged in the chain */
     ok(store_pact_supplier_set_status(w.op.db, w.b.who.org_id, pf, "Deprecated", &err), &err);
+    record_supplier(&w, w.b.who.org_id, pf, "deprecate");
     ok(svc_park_supply_chain(&w.b, fp, &out, &err), &err);
     json_array_foreach(json_object_get(out, "inputs"), i, x) if (json_is_true(json_object_get(x, "primary")))
     {
