@@ -65,7 +65,17 @@ void h_pub_label(http_req *rq, http_resp *rs)
     json_t *out = NULL;
     ERR_DECL;
     const char *p = http_query(rq, "proof");
-    tj_status rc = svc_label_public(&rq->ctx, rq->params[0], p && !strcmp(p, "true"), &out, &err);
+    if (!(p && !strcmp(p, "true"))) {
+        /* without proof: the text straight from the row (the same bytes) */
+        char *text = NULL;
+        size_t len = 0;
+        if (svc_label_public_text(&rq->ctx, rq->params[0], &text, &len, &err))
+            http_fail(rs, &err);
+        else
+            http_bytes(rs, 200, "application/json", text, len);
+        return;
+    }
+    tj_status rc = svc_label_public(&rq->ctx, rq->params[0], 1, &out, &err);
     reply(rs, 200, rc, &err, out);
 }
 

@@ -369,6 +369,37 @@ tj_status store_label_get(store_db *db, const char *number, int with_doc, json_t
         json_pack("[s]", number), "label / 碳标识", number, out, err);
 }
 
+tj_status store_label_pub_read(store_db *db, const char *number,
+                               tj_status (*fn)(const store_label_pub *row, void *arg, tj_error *err), void *arg,
+                               tj_error *err)
+{
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(
+        db,
+        "SELECT l.document, l.status, l.grade, l.grade_version, l.ledger_index, e.body" LABEL_JOIN
+        " LEFT JOIN ledger_entry e ON e.idx = l.ledger_index WHERE l.number = ?",
+        &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, number);
+    int r = store_step(st, err);
+    if (r == 1) {
+        store_label_pub row = {.document = store_col_text(st, 0),
+                               .status = store_col_text(st, 1),
+                               .has_grade = !store_col_is_null(st, 2),
+                               .grade = store_col_int64(st, 2),
+                               .has_grade_version = !store_col_is_null(st, 3),
+                               .grade_version = store_col_int64(st, 3),
+                               .ledger_index = store_col_int64(st, 4),
+                               .entry = store_col_text(st, 5)};
+        r = row.document && row.status ? fn(&row, arg, err) : nomem(err);
+    } else if (r == 0) {
+        r = tj_error_set(err, TJ_ERR_NOTFOUND, NULL, "no label / 碳标识 \"%s\" / 不存在", number);
+    }
+    store_finalize(st);
+    return r < 0 ? (tj_status)r : TJ_OK;
+}
+
 tj_status store_label_set_status(store_db *db, const char *number, const char *status, const char *reason,
                                  const char *at, tj_error *err)
 {
