@@ -20,6 +20,8 @@ const char *const http_config_keys[][2] = {
     {"head_interval", "seconds between signed tree heads (default 10)"},
     {"sqlite_sync", "SQLite commits: full (fsync every commit; default) or normal (WAL: survives a killed process, "
                     "may lose the last commits on power loss)"},
+    {"sqlite_mmap", "SQLite: bytes of the database file read through a memory map (no read call and no copy per "
+                    "page; SQLite caps it at 2 GiB; 0: off; default 2147483648)"},
     {"threads", "HTTP worker threads (default: number of CPUs; twice that lets group commit batch writes)"},
     {"job_workers", "calculation job threads (default 1; 0: this node runs no jobs)"},
     {"max_body", "largest JSON body, bytes (default 1048576)"},
@@ -57,6 +59,7 @@ void http_config_defaults(http_config *c)
     c->burst = 200;
     c->max_connections = 1024;
     c->head_interval = 10;
+    c->sqlite_mmap = 2147483648.0;
 }
 
 void http_config_release(http_config *c)
@@ -177,7 +180,7 @@ tj_status http_config_set(http_config *c, const char *key, const char *v, tj_err
     } nums[] = {{"threads", 0, 256},          {"job_workers", 0, 64},        {"max_body", 1024, 1 << 30},
                 {"max_upload", 1024, 1u << 31}, {"max_header", 4096, 1 << 24}, {"max_json_depth", 2, 1000},
                 {"request_timeout", 1, 3600}, {"rate", 0, 1e9},              {"burst", 1, 1e9},
-                {"max_connections", 1, 1e6},  {"head_interval", 1, 86400}};
+                {"max_connections", 1, 1e6},  {"sqlite_mmap", 0, 1e15},      {"head_interval", 1, 86400}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(key, nums[i].k))
             continue;
@@ -194,6 +197,7 @@ tj_status http_config_set(http_config *c, const char *key, const char *v, tj_err
         case 7: c->rate = d; break;
         case 8: c->burst = d; break;
         case 9: c->max_connections = (int)d; break;
+        case 10: c->sqlite_mmap = d; break;
         default: c->head_interval = (int)d; break;
         }
         return TJ_OK;
