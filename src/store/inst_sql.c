@@ -435,6 +435,14 @@ tj_status store_label_each(store_db *db, const char *after, int limit, json_t **
                            1, out, err);
 }
 
+/* the columns of a registry item (svc_disclosure's public_label) */
+#define SEARCH_SPEC                                                                                          \
+    "tnumber tholder_org tcategory tproduct tregion iyear dvalue tunit igrade igrade_version tstatus "      \
+    "tissued_at tvalid_until tholder_name tbody_name"
+#define SEARCH_COLS                                                                                          \
+    "l.number, l.holder_org, l.category, l.product, l.region, l.year, l.value, l.unit, l.grade, "           \
+    "l.grade_version, l.status, l.issued_at, l.valid_until, h.name, b.name"
+
 tj_status store_label_search(store_db *db, const json_t *f, int limit, int offset, json_t **out,
                              tj_error *err)
 {
@@ -446,8 +454,7 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
     const char *status = json_string_value(json_object_get(f, "status"));
     json_t *grade = json_object_get(f, "grade");
     char sql[2048];
-    size_t n =
-        (size_t)snprintf(sql, sizeof sql, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE 1 = 1");
+    size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " SEARCH_COLS LABEL_JOIN " WHERE 1 = 1");
     json_t *binds = json_array();
     char *plike = NULL, *clike = NULL;
     if (product && asprintf(&plike, "%%%s%%", product) < 0)
@@ -491,7 +498,8 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
     json_array_append_new(binds, json_integer(offset));
     free(plike);
     free(clike);
-    return store_json_rows(db, sql, LABEL_SPEC " tholder_name tbody_name", binds, 0, out, err);
+    /* cached: the text depends only on which filters are given */
+    return store_json_rows(db, sql, SEARCH_SPEC, binds, 1, out, err);
 }
 
 tj_status store_label_values(store_db *db, const char *category, int valid_only, json_t **out, tj_error *err)

@@ -103,7 +103,10 @@ tj_status store_label_each(store_db *db, const char *after, int limit, json_t **
  * category, region (province code), company (organisation id, or name
  * substring), grade (integer), status, after (keyset paging: labels
  * numbered after it); limit/offset.  *total gets the
- * number of matches when total is not NULL. */
+ * number of matches when total is not NULL.  Rows: number, holder_org,
+ * category, product, region, year, value, unit, grade, grade_version,
+ * status, issued_at, valid_until, holder_name, body_name (what the public
+ * registry shows). */
 tj_status store_label_search(store_db *db, const json_t *filter, int limit, int offset, json_t **out,
                              tj_error *err);
 /* {number, value, grade, region, year, holder_org} of the labels of a
