@@ -370,8 +370,8 @@ tj_status store_label_get(store_db *db, const char *number, int with_doc, json_t
 }
 
 tj_status store_label_pub_read(store_db *db, const char *number,
-                               tj_status (*fn)(const store_label_pub *row, void *arg, tj_error *err), void *arg,
-                               tj_error *err)
+                               tj_status (*fn)(const store_label_pub *row, void *arg, tj_error *err),
+                               void *arg, tj_error *err)
 {
     store_stmt *st = NULL;
     tj_status rc = store_prepare_cached(
@@ -437,10 +437,10 @@ tj_status store_label_each(store_db *db, const char *after, int limit, json_t **
 
 /* the columns of a registry item (svc_disclosure's public_label) */
 #define SEARCH_SPEC                                                                                          \
-    "tnumber tholder_org tcategory tproduct tregion iyear dvalue tunit igrade igrade_version tstatus "      \
+    "tnumber tholder_org tcategory tproduct tregion iyear dvalue tunit igrade igrade_version tstatus "       \
     "tissued_at tvalid_until tholder_name tbody_name"
 #define SEARCH_COLS                                                                                          \
-    "l.number, l.holder_org, l.category, l.product, l.region, l.year, l.value, l.unit, l.grade, "           \
+    "l.number, l.holder_org, l.category, l.product, l.region, l.year, l.value, l.unit, l.grade, "            \
     "l.grade_version, l.status, l.issued_at, l.valid_until, h.name, b.name"
 
 tj_status store_label_search(store_db *db, const json_t *f, int limit, int offset, json_t **out,
