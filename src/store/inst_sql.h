@@ -89,8 +89,8 @@ typedef struct store_label_pub {
     int has_grade, has_grade_version;
 } store_label_pub;
 tj_status store_label_pub_read(store_db *db, const char *number,
-                               tj_status (*fn)(const store_label_pub *row, void *arg, tj_error *err), void *arg,
-                               tj_error *err);
+                               tj_status (*fn)(const store_label_pub *row, void *arg, tj_error *err),
+                               void *arg, tj_error *err);
 tj_status store_label_set_status(store_db *db, const char *number, const char *status, const char *reason,
                                  const char *at, tj_error *err);
 tj_status store_label_set_grade(store_db *db, const char *number, const json_t *grade, const json_t *version,
