@@ -219,6 +219,23 @@ int main(int argc, char **argv)
     double tv = now() - tv0;
     pct("verify by number (service call)", v, RUNS);
     printf("  %.0f verifications/s on one connection; %d of %d not ok\n", RUNS / tv, bad, RUNS);
+    /* the public label as GET /api/v1/public/labels/{number} serves it */
+    size_t bytes = 0;
+    tv0 = now();
+    for (int r = 0; r < RUNS; r++) {
+        long long i = ((long long)rand() * RAND_MAX + rand()) % n;
+        char *text = NULL;
+        size_t len = 0;
+        double a = now();
+        if (svc_label_public_text(&pub, numbers[i], &text, &len, &err))
+            die("public label", &err);
+        v[r] = now() - a;
+        bytes += len;
+        free(text);
+    }
+    tv = now() - tv0;
+    pct("public label by number, as served (text)", v, RUNS);
+    printf("  %.0f documents/s on one connection, %zu bytes on average\n", RUNS / tv, bytes / RUNS);
 
     struct {
         const char *what;

@@ -11,12 +11,15 @@
 #    GET /api/v1/public/registry?after=NUMBER            (keyset page anywhere)
 #    GET /api/v1/public/registry?category=cement&after=NUMBER
 # 3. nginx: one label's JSON as a static file.
-# With TANJI_BENCH_DB=PATH an existing database of bench_label is reused.
+# With TANJI_BENCH_DB=PATH an existing database of bench_label is reused;
+# TANJI_BENCH_THREADS (default 4, as bench/http/run.sh) sets tanji's threads
+# and nginx's workers, TANJI_BENCH_CONNS (default 64) wrk's connections.
 set -euo pipefail
 build=${1:-build}
 secs=${2:-10}
 labels=${3:-1000000}
 conns=${TANJI_BENCH_CONNS:-64}
+threads=${TANJI_BENCH_THREADS:-4} # tanji's worker threads and nginx's workers, as bench/http/run.sh
 bdir="$(cd "$build" && pwd)"
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)"; exit 77; }
@@ -46,14 +49,14 @@ print(f"{rps:.0f} {v:.2f} {non2.group(1) if non2 else 0}")'
 report() { printf '%-62s %9s req/s   p99 %7s ms   errors %s\n' "$1" "$2" "$3" "$4"; }
 
 "$bdir/tanji" serve --db "$db" --listen 127.0.0.1:18411 --set rate=0 --set access_log="$dir/access.log" \
-  --set job_workers=0 ${TANJI_BENCH_THREADS:+--set threads=$TANJI_BENCH_THREADS} 2>"$dir/serve.err" &
+  --set job_workers=0 --set threads="$threads" 2>"$dir/serve.err" &
 pids+=($!)
 for _ in $(seq 100); do grep -q listening "$dir/serve.err" 2>/dev/null && break; sleep 0.1; done
 grep listening "$dir/serve.err"
 base=http://127.0.0.1:18411
 num=CN-110000-2025-0000000
 curl -sf "$base/api/v1/public/labels/$num" > "$dir/label.json"
-echo "bench/http/labels.sh: $labels labels, wrk -t2 -c$conns -d${secs}s on $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench/http/labels.sh: $labels labels, wrk -t2 -c$conns -d${secs}s on $(nproc) cores; tanji threads $threads; load $(cut -d' ' -f1-3 /proc/loadavg)"
 read -r l_rps l_p99 l_err < <(TANJI_LABELS=$labels wrk_run -s "$src/bench/http/labels.lua" "$base")
 report "GET public label by number, random of $labels ($(wc -c <"$dir/label.json") B)" "$l_rps" "$l_p99" "$l_err"
 read -r r_rps r_p99 r_err < <(TANJI_LABELS=$labels TANJI_REGISTRY=1 wrk_run -s "$src/bench/http/labels.lua" "$base")
@@ -66,7 +69,7 @@ mkdir -p "$dir/www/api/v1/public/labels" "$dir/nginx"
 cp "$dir/label.json" "$dir/www/api/v1/public/labels/$num"
 chmod -R a+rX "$dir/www"; chmod a+x "$dir"
 cat > "$dir/nginx/nginx.conf" <<CONF
-worker_processes 2;
+worker_processes $threads;
 pid $dir/nginx/nginx.pid;
 error_log $dir/nginx/error.log;
 events { worker_connections 1024; }

@@ -71,6 +71,17 @@ static store_db *worker_db(tj_error *err)
             return NULL;
         }
     }
+    if (g_cfg->sqlite_mmap > 0 && store_backend(db) == STORE_SQLITE) {
+        /* random reads of a large file (public label lookups) without a
+         * read call and a copy per page, nor a private cache per thread
+         * filling with copies of what the kernel already caches */
+        char q[64];
+        snprintf(q, sizeof q, "PRAGMA mmap_size=%.0f", g_cfg->sqlite_mmap);
+        if (store_exec(db, q, err)) {
+            store_close(db);
+            return NULL;
+        }
+    }
     pthread_setspecific(g_db_key, db);
     return db;
 }

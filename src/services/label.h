@@ -56,6 +56,12 @@ tj_status svc_label_document(svc_ctx *ctx, const char *number, json_t **out, tj_
  * ledger.proof_status "included", or "pending" while no signed head covers
  * the entry yet. */
 tj_status svc_label_public(svc_ctx *ctx, const char *number, int with_proof, json_t **out, tj_error *err);
+/* The public label without proof as JSON text, exactly the bytes of
+ * svc_label_public(ctx, number, 0, ...) encoded with SVC_LABEL_JSON_FLAGS
+ * (as http_json encodes), made without decoding the stored document
+ * (label_public.c); *len its length.  The same errors as svc_label_public. */
+#define SVC_LABEL_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
+tj_status svc_label_public_text(svc_ctx *ctx, const char *number, char **out, size_t *len, tj_error *err);
 /* The labels of the principal's organisation (holder). */
 tj_status svc_label_list_own(svc_ctx *ctx, json_t **out, tj_error *err);
 

@@ -369,6 +369,37 @@ tj_status store_label_get(store_db *db, const char *number, int with_doc, json_t
         json_pack("[s]", number), "label / 碳标识", number, out, err);
 }
 
+tj_status store_label_pub_read(store_db *db, const char *number,
+                               tj_status (*fn)(const store_label_pub *row, void *arg, tj_error *err),
+                               void *arg, tj_error *err)
+{
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare_cached(
+        db,
+        "SELECT l.document, l.status, l.grade, l.grade_version, l.ledger_index, e.body" LABEL_JOIN
+        " LEFT JOIN ledger_entry e ON e.idx = l.ledger_index WHERE l.number = ?",
+        &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, number);
+    int r = store_step(st, err);
+    if (r == 1) {
+        store_label_pub row = {.document = store_col_text(st, 0),
+                               .status = store_col_text(st, 1),
+                               .has_grade = !store_col_is_null(st, 2),
+                               .grade = store_col_int64(st, 2),
+                               .has_grade_version = !store_col_is_null(st, 3),
+                               .grade_version = store_col_int64(st, 3),
+                               .ledger_index = store_col_int64(st, 4),
+                               .entry = store_col_text(st, 5)};
+        r = row.document && row.status ? fn(&row, arg, err) : nomem(err);
+    } else if (r == 0) {
+        r = tj_error_set(err, TJ_ERR_NOTFOUND, NULL, "no label / 碳标识 \"%s\" / 不存在", number);
+    }
+    store_finalize(st);
+    return r < 0 ? (tj_status)r : TJ_OK;
+}
+
 tj_status store_label_set_status(store_db *db, const char *number, const char *status, const char *reason,
                                  const char *at, tj_error *err)
 {
@@ -404,6 +435,14 @@ tj_status store_label_each(store_db *db, const char *after, int limit, json_t **
                            1, out, err);
 }
 
+/* the columns of a registry item (svc_disclosure's public_label) */
+#define SEARCH_SPEC                                                                                          \
+    "tnumber tholder_org tcategory tproduct tregion iyear dvalue tunit igrade igrade_version tstatus "       \
+    "tissued_at tvalid_until tholder_name tbody_name"
+#define SEARCH_COLS                                                                                          \
+    "l.number, l.holder_org, l.category, l.product, l.region, l.year, l.value, l.unit, l.grade, "            \
+    "l.grade_version, l.status, l.issued_at, l.valid_until, h.name, b.name"
+
 tj_status store_label_search(store_db *db, const json_t *f, int limit, int offset, json_t **out,
                              tj_error *err)
 {
@@ -415,8 +454,7 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
     const char *status = json_string_value(json_object_get(f, "status"));
     json_t *grade = json_object_get(f, "grade");
     char sql[2048];
-    size_t n =
-        (size_t)snprintf(sql, sizeof sql, "SELECT " LABEL_COLS ", h.name, b.name" LABEL_JOIN " WHERE 1 = 1");
+    size_t n = (size_t)snprintf(sql, sizeof sql, "SELECT " SEARCH_COLS LABEL_JOIN " WHERE 1 = 1");
     json_t *binds = json_array();
     char *plike = NULL, *clike = NULL;
     if (product && asprintf(&plike, "%%%s%%", product) < 0)
@@ -460,7 +498,8 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
     json_array_append_new(binds, json_integer(offset));
     free(plike);
     free(clike);
-    return store_json_rows(db, sql, LABEL_SPEC " tholder_name tbody_name", binds, 0, out, err);
+    /* cached: the text depends only on which filters are given */
+    return store_json_rows(db, sql, SEARCH_SPEC, binds, 1, out, err);
 }
 
 tj_status store_label_values(store_db *db, const char *category, int valid_only, json_t **out, tj_error *err)

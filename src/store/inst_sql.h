@@ -77,6 +77,20 @@ tj_status store_label_seq_next(store_db *db, const char *prefix, int64_t *out, t
 tj_status store_label_insert(store_db *db, const json_t *row, tj_error *err);
 /* with_doc 0 leaves out the document.  Joined: holder_name, body_name. */
 tj_status store_label_get(store_db *db, const char *number, int with_doc, json_t **out, tj_error *err);
+/* What the public label document needs, in one statement: the label's
+ * document, status, grade, grade_version and ledger_index, and the body of
+ * the ledger entry at that index (entry NULL when there is none).  The
+ * strings are the statement's: valid only during fn, which is called once
+ * when the label exists (with its holder and body organisations, as
+ * store_label_get); NOTFOUND otherwise. */
+typedef struct store_label_pub {
+    const char *document, *status, *entry;
+    int64_t ledger_index, grade, grade_version;
+    int has_grade, has_grade_version;
+} store_label_pub;
+tj_status store_label_pub_read(store_db *db, const char *number,
+                               tj_status (*fn)(const store_label_pub *row, void *arg, tj_error *err),
+                               void *arg, tj_error *err);
 tj_status store_label_set_status(store_db *db, const char *number, const char *status, const char *reason,
                                  const char *at, tj_error *err);
 tj_status store_label_set_grade(store_db *db, const char *number, const json_t *grade, const json_t *version,
@@ -89,7 +103,10 @@ tj_status store_label_each(store_db *db, const char *after, int limit, json_t **
  * category, region (province code), company (organisation id, or name
  * substring), grade (integer), status, after (keyset paging: labels
  * numbered after it); limit/offset.  *total gets the
- * number of matches when total is not NULL. */
+ * number of matches when total is not NULL.  Rows: number, holder_org,
+ * category, product, region, year, value, unit, grade, grade_version,
+ * status, issued_at, valid_until, holder_name, body_name (what the public
+ * registry shows). */
 tj_status store_label_search(store_db *db, const json_t *filter, int limit, int offset, json_t **out,
                              tj_error *err);
 /* {number, value, grade, region, year, holder_org} of the labels of a

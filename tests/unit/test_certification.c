@@ -21,6 +21,7 @@
 #include "services/label.h"
 #include "services/ledger_svc.h"
 #include "services/ledger_verify.h"
+#include "store/inst_sql.h"
 #include "tj_testdb.h"
 
 static char src_dir[1024];
@@ -513,6 +514,144 @@ static void test_grading_disclosure_registry(void **state)
     release_world(&w);
 }
 
+/* svc_label_public_text (the text written from the row) is byte for byte
+ * the general path (svc_label_public encoded as http_json does), or fails
+ * with the same error, for the issued label and for stored documents made
+ * to take every branch: numbers jansson writes differently, escapes,
+ * UTF-8, whitespace, unsorted or repeated keys, damaged documents. */
+static void same_public_text(svc_ctx *ctx, const char *number, int *fast_ok)
+{
+    tj_error e1, e2;
+    tj_error_clear(&e1);
+    tj_error_clear(&e2);
+    json_t *d = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    tj_status r1 = svc_label_public(ctx, number, 0, &d, &e1);
+    tj_status r2 = svc_label_public_text(ctx, number, &text, &len, &e2);
+    assert_int_equal(r1, r2);
+    if (r1 == TJ_OK) {
+        char *want = json_dumps(d, JSON_COMPACT | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY);
+        assert_non_null(want);
+        if (strcmp(want, text))
+            fprintf(stderr, "general: %s\nfast:    %s\n", want, text);
+        assert_string_equal(want, text);
+        assert_int_equal(len, strlen(want));
+        free(want);
+        (*fast_ok)++;
+    } else {
+        assert_string_equal(e1.message, e2.message);
+    }
+    json_decref(d);
+    free(text);
+}
+
+static void set_document(store_db *db, const char *number, const char *doc)
+{
+    tj_error err;
+    store_stmt *st = NULL;
+    ok(store_prepare(db, "UPDATE label SET document = ? WHERE number = ?", &st, &err), &err);
+    store_bind_text(st, 1, doc);
+    store_bind_text(st, 2, number);
+    assert_true(store_step(st, &err) >= 0);
+    store_finalize(st);
+}
+
+static void test_public_text(void **state)
+{
+    tjt_fixture *f = *state;
+    world w;
+    tj_error err;
+    setup_world(f->db, &w);
+    char *number = certify(&w, w.fp);
+    setenv("TANJI_NOW", "2026-12-02T01:02:03Z", 1);
+    int n_ok = 0;
+    same_public_text(&w.ent2, number, &n_ok);
+    same_public_text(&w.ent2, "CN-110000-2025-999999", &n_ok); /* no such label */
+    /* a grade and another status */
+    json_t *g = json_integer(2), *gv = json_integer(7);
+    ok(store_label_set_grade(f->db, number, g, gv, "2026-12-02T00:00:00Z", &err), &err);
+    json_decref(g);
+    json_decref(gv);
+    ok(store_label_set_status(f->db, number, "suspended", "测试 \"quoted\"", "2026-12-02T00:00:00Z", &err),
+       &err);
+    same_public_text(&w.ent2, number, &n_ok);
+    assert_int_equal(n_ok, 2);
+    static const char *const docs[] = {
+        /* jansson writes these numbers otherwise than the text */
+        "{\"label\":{\"a\":1.1,\"b\":-0,\"c\":1e21,\"d\":0.5,\"e\":-12,\"f\":1E2,\"g\":100000000000000000,"
+        "\"h\":-999999999999999999,\"i\":1234567890123456789,\"j\":0,\"k\":-0.0,\"l\":2.5e-7,\"m\":[1,2.0,3e0]},"
+        "\"signature\":{\"value\":1.7976931348623157e308}}",
+        /* strings: escapes, U+2028, DEL, Chinese, a surrogate pair, a raw 4-byte character */
+        "{\"label\":{\"a\":\"\\u00e9\\n\\t\\\"\\\\\\/\",\"b\":\"\xe2\x80\xa8\",\"c\":\"\x7f\",\"d\":\"碳标识\","
+        "\"e\":\"\\ud83d\\ude00\",\"f\":\"\xf0\x9f\x98\x80\",\"g\":\"\",\"h\":\"a\\u0001b\"},\"signature\":\"s\"}",
+        /* whitespace, empty containers, literals */
+        " { \"label\" : { \"a\" : [ ] , \"b\" : { } , \"c\" : [ true , false , null ] } ,\n\t\"signature\" : "
+        "[ { } ] } \r\n",
+        /* other members around, deeper values */
+        "{\"a\":{\"x\":[1,[2,[3,{\"y\":\"z\"}]]]},\"label\":{\"n\":\"CN\"},\"signature\":{\"k\":1},\"z\":true}",
+        /* keys not sorted (the general path) */
+        "{\"signature\":{\"b\":1,\"a\":2},\"label\":{\"z\":1}}",
+        "{\"label\":{\"b\":1,\"a\":2},\"signature\":{}}",
+        /* a repeated key */
+        "{\"label\":1,\"label\":2,\"signature\":3}",
+        "{\"label\":{\"a\":1,\"a\":2},\"signature\":3}",
+        /* a key with an escape; keys that are prefixes of others */
+        "{\"label\":{\"\\u0061\":1},\"signature\":{\"a\":1,\"ab\":2,\"abc\":3}}",
+        /* nesting deeper than the fast path goes */
+        "{\"label\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],"
+        "\"signature\":1}",
+        /* damaged: each must fail as the general path fails */
+        "{\"label\":{},\"signature\":{},}",
+        "{\"label\":{},\"signature\":{}} x",
+        "{\"label\":{}}",
+        "{}",
+        "[]",
+        "null",
+        "",
+        "{\"label\":{\"a\":01},\"signature\":1}",
+        "{\"label\":{\"a\":-},\"signature\":1}",
+        "{\"label\":{\"a\":1.},\"signature\":1}",
+        "{\"label\":{\"a\":.5},\"signature\":1}",
+        "{\"label\":{\"a\":1-2},\"signature\":1}",
+        "{\"label\":{\"a\":123456789012345678901},\"signature\":1}",
+        "{\"label\":{\"a\":1e999},\"signature\":1}",
+        "{\"label\":{\"a\":tru},\"signature\":1}",
+        "{\"label\":{\"a\":truex},\"signature\":1}",
+        "{\"label\":{\"a\":\"x\ty\"},\"signature\":1}",
+        "{\"label\":{\"a\":\"\\u0000\"},\"signature\":1}",
+        "{\"label\":{\"a\":\"\\x\"},\"signature\":1}",
+        "{\"label\":{\"a\":\"open},\"signature\":1}",
+        "{\"label\":{\"a\" 1},\"signature\":1}",
+        "{\"label\":[1,],\"signature\":1}",
+        "{\"label\":[1 2],\"signature\":1}",
+        "{label:1,\"signature\":1}",
+    };
+    int fast = 0;
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        set_document(f->db, number, docs[i]);
+        same_public_text(&w.ent2, number, &fast);
+    }
+    assert_int_equal(fast, 10); /* the first ten are documents */
+    if (store_backend(f->db) == STORE_SQLITE) { /* PostgreSQL keeps no invalid UTF-8 */
+        static const char *const bad[] = {
+            "{\"label\":{\"a\":\"\xff\"},\"signature\":1}",         /* not UTF-8 */
+            "{\"label\":{\"a\":\"\xc0\xaf\"},\"signature\":1}",     /* overlong */
+            "{\"label\":{\"a\":\"\xed\xa0\x80\"},\"signature\":1}", /* a surrogate */
+            "{\"label\":{\"a\":\"\xf4\x90\x80\x80\"},\"signature\":1}", /* above U+10FFFF */
+            "{\"label\":{\"a\":\"\xe7\xa2\"},\"signature\":1}",     /* cut short */
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            set_document(f->db, number, bad[i]);
+            same_public_text(&w.ent2, number, &fast);
+        }
+        assert_int_equal(fast, 10);
+    }
+    unsetenv("TANJI_NOW");
+    free(number);
+    release_world(&w);
+}
+
 int main(int argc, char **argv)
 {
     const char *s = getenv("TJ_SOURCE_DIR");
@@ -523,6 +662,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_whole_path, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_grading_disclosure_registry, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_public_text, tjt_setup, tjt_teardown),
     };
     if (tjt_want_pg(argc, argv)) {
         if (tjt_pg_missing("certification"))
