@@ -286,6 +286,16 @@ static int member_cmp(const void *a, const void *b)
     const member *x = a, *y = b;
     const unsigned char *p = (const unsigned char *)x->key, *pe = p + x->len;
     const unsigned char *q = (const unsigned char *)y->key, *qe = q + y->len;
+    /* Fast path: equal bytes are equal code points, and where the first
+     * differing bytes are both ASCII they decide (a multi-byte character
+     * or one cut by the common prefix goes the code-point way below). */
+    size_t common = x->len < y->len ? x->len : y->len, i = 0;
+    while (i < common && p[i] == q[i])
+        i++;
+    if (i == common)
+        return (x->len > common) - (y->len > common);
+    if (p[i] < 0x80 && q[i] < 0x80)
+        return p[i] < q[i] ? -1 : 1;
     while (p < pe && q < qe) {
         uint32_t cp = next_cp(&p, pe), cq = next_cp(&q, qe);
         if (cp == cq)
