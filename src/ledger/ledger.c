@@ -129,22 +129,18 @@ tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_o
      * (index + 1) a multiple of 2^L; its left child is the frontier's
      * subtree of level L - 1, which it replaces. */
     merkle_hash h;
-    int64_t ids[STORE_LEDGER_NODES_MAX];
-    char hex[STORE_LEDGER_NODES_MAX][65];
-    size_t n = 0;
+    char hex[65];
     merkle_leaf_hash(data, len, &h);
-    merkle_to_hex(&h, hex[n]);
-    ids[n++] = merkle_node_id(0, index);
+    merkle_to_hex(&h, hex);
+    if ((rc = store_ledger_node_put(db, merkle_node_id(0, index), hex, err)))
+        goto out;
     int l = 0;
     for (; ((index + 1) >> l & 1) == 0; l++) {
         merkle_node_hash(&fr->node[l], &h, &h);
-        merkle_to_hex(&h, hex[n]);
-        ids[n++] = merkle_node_id(l + 1, ((index + 1) >> (l + 1)) - 1);
+        merkle_to_hex(&h, hex);
+        if ((rc = store_ledger_node_put(db, merkle_node_id(l + 1, ((index + 1) >> (l + 1)) - 1), hex, err)))
+            goto out;
     }
-    /* the leaf and the subtrees it completes (index < 2^40: at most 41
-     * nodes), in one statement */
-    if ((rc = store_ledger_nodes_put(db, ids, hex, n, err)))
-        goto out;
     fr->node[l] = h;
     fr->size = index + 1;
     fr->epoch = store_tx_epoch(db);

@@ -120,28 +120,6 @@ tj_status store_ledger_node_put(store_db *db, int64_t node, const char *hex, tj_
     return step_done(st, err);
 }
 
-tj_status store_ledger_nodes_put(store_db *db, const int64_t *nodes, char (*hex)[65], size_t n, tj_error *err)
-{
-    if (n == 0 || n > STORE_LEDGER_NODES_MAX)
-        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "store_ledger_nodes_put: %zu nodes", n);
-    if (n == 1)
-        return store_ledger_node_put(db, nodes[0], hex[0], err);
-    /* one statement text per count, each prepared once (cached) */
-    char sql[64 + STORE_LEDGER_NODES_MAX * 7];
-    size_t o = (size_t)snprintf(sql, sizeof sql, "INSERT INTO ledger_node (node, hash) VALUES (?, ?)");
-    for (size_t i = 1; i < n; i++)
-        o += (size_t)snprintf(sql + o, sizeof sql - o, ",(?,?)");
-    store_stmt *st = NULL;
-    tj_status rc = store_prepare_cached(db, sql, &st, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        store_bind_int64(st, (int)(2 * i + 1), nodes[i]);
-        store_bind_text(st, (int)(2 * i + 2), hex[i]);
-    }
-    return step_done(st, err);
-}
-
 tj_status store_ledger_node_get(store_db *db, const int64_t *nodes, size_t n, char (*hex)[65], tj_error *err)
 {
     static const char sql[] = "SELECT node, hash FROM ledger_node WHERE node IN "

@@ -43,10 +43,6 @@ tj_status store_ledger_has_entry(store_db *db, const char *object_type, const ch
                                  tj_error *err);
 
 tj_status store_ledger_node_put(store_db *db, int64_t node, const char *hex, tj_error *err);
-/* n nodes (1 <= n <= STORE_LEDGER_NODES_MAX) in one statement: an append's
- * leaf and the subtrees it completes. */
-#define STORE_LEDGER_NODES_MAX 48
-tj_status store_ledger_nodes_put(store_db *db, const int64_t *nodes, char (*hex)[65], size_t n, tj_error *err);
 /* Hashes (hex) of n nodes into hex[i] (65 bytes each); TJ_ERR_NOTFOUND
  * naming the first node missing. */
 tj_status store_ledger_node_get(store_db *db, const int64_t *nodes, size_t n, char (*hex)[65], tj_error *err);
