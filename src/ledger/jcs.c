@@ -366,8 +366,24 @@ static const char *emit(jbuf *b, const json_t *v, int depth)
             m[k].value = json_object_iter_value(it);
             k++;
         }
-        if (k)
-            qsort(m, k, sizeof *m, member_cmp);
+        /* binary insertion sort: objects are small (a factor's state has
+         * some 30 members), where qsort's merge sort costs more in calls
+         * and copies than the comparisons; names are unique */
+        for (size_t i = 1; i < k; i++) {
+            member t = m[i];
+            size_t lo = 0, hi = i;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (member_cmp(&m[mid], &t) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < i) {
+                memmove(&m[lo + 1], &m[lo], (i - lo) * sizeof *m);
+                m[lo] = t;
+            }
+        }
         put(b, "{", 1);
         const char *why = NULL;
         for (size_t i = 0; i < k && !why; i++) {
