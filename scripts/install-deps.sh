@@ -10,6 +10,7 @@ pkgs=(
   python3-scipy unzip nodejs wrk nginx-light
   chromium
   libcurl4-gnutls-dev
+  nettle-dev
 )
 # npm: Debian's package, unless the nodejs installed brings its own
 command -v npm >/dev/null || pkgs+=(npm)

@@ -2,7 +2,7 @@
  * tanji: the launcher.  The full CLI (tanji-core) links some 75 shared
  * libraries (PostgreSQL, GnuTLS through libmicrohttpd, cairo and pango, ...);
  * loading and relocating them is most of a short command's run time.  This
- * small program links only jansson and libsodium: it runs `tanji label
+ * small program links only jansson, libsodium and nettle: it runs `tanji label
  * verify FILE` (offline verification, docs/certification.md) itself and
  * hands every other command line, unchanged, to tanji-core by execv.
  *

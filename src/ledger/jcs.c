@@ -286,6 +286,16 @@ static int member_cmp(const void *a, const void *b)
     const member *x = a, *y = b;
     const unsigned char *p = (const unsigned char *)x->key, *pe = p + x->len;
     const unsigned char *q = (const unsigned char *)y->key, *qe = q + y->len;
+    /* Fast path: equal bytes are equal code points, and where the first
+     * differing bytes are both ASCII they decide (a multi-byte character
+     * or one cut by the common prefix goes the code-point way below). */
+    size_t common = x->len < y->len ? x->len : y->len, i = 0;
+    while (i < common && p[i] == q[i])
+        i++;
+    if (i == common)
+        return (x->len > common) - (y->len > common);
+    if (p[i] < 0x80 && q[i] < 0x80)
+        return p[i] < q[i] ? -1 : 1;
     while (p < pe && q < qe) {
         uint32_t cp = next_cp(&p, pe), cq = next_cp(&q, qe);
         if (cp == cq)
@@ -356,8 +366,24 @@ static const char *emit(jbuf *b, const json_t *v, int depth)
             m[k].value = json_object_iter_value(it);
             k++;
         }
-        if (k)
-            qsort(m, k, sizeof *m, member_cmp);
+        /* binary insertion sort: objects are small (a factor's state has
+         * some 30 members), where qsort's merge sort costs more in calls
+         * and copies than the comparisons; names are unique */
+        for (size_t i = 1; i < k; i++) {
+            member t = m[i];
+            size_t lo = 0, hi = i;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (member_cmp(&m[mid], &t) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < i) {
+                memmove(&m[lo + 1], &m[lo], (i - lo) * sizeof *m);
+                m[lo] = t;
+            }
+        }
         put(b, "{", 1);
         const char *why = NULL;
         for (size_t i = 0; i < k && !why; i++) {

@@ -1,7 +1,6 @@
 /* ledger: appending entries, the stored tree, proofs; see ledger.h. */
 #include "ledger/ledger.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,7 +15,7 @@ tj_status ledger_digest_json(const json_t *v, char hex[65], tj_error *err)
     if (rc)
         return rc;
     merkle_hash h;
-    crypto_hash_sha256(h.b, (const unsigned char *)c, len);
+    merkle_sha256(c, len, h.b);
     free(c);
     merkle_to_hex(&h, hex);
     return TJ_OK;

@@ -32,6 +32,8 @@ typedef struct merkle_hash {
     unsigned char b[MERKLE_HASH_SIZE];
 } merkle_hash;
 
+/* SHA-256 of data (the ledger's one hash function). */
+void merkle_sha256(const void *data, size_t len, unsigned char out[MERKLE_HASH_SIZE]);
 void merkle_leaf_hash(const void *data, size_t len, merkle_hash *out);
 void merkle_node_hash(const merkle_hash *left, const merkle_hash *right, merkle_hash *out);
 /* The root of the empty tree: SHA-256 of nothing. */

@@ -16,6 +16,11 @@
 
 /* Supersessions in one import above which SQLite's FTS index is merged. */
 #define FACTOR_SQL_FTS_OPTIMIZE_AFTER 1000
+/* SQLite FTS5's in-memory hash for pending postings, bytes (see
+ * factor_sql_bulk_versions_done). */
+#define FACTOR_SQL_FTS_HASHSIZE 67108864
+#define TJ_STR_(x) #x
+#define TJ_STR(x) TJ_STR_(x)
 
 const char *const factor_sql_columns[] = {
     "id",          "version",     "status",    "name_zh",          "name_en",     "aliases",
@@ -1394,7 +1399,17 @@ tj_status factor_sql_bulk_versions_done(factor_sql_bulk *b, int64_t superseded, 
     if (rc != TJ_OK)
         return rc;
     if (store_backend(b->db) == STORE_SQLITE) {
-        if ((rc = fts_sync(b->db, NULL, b->max_rid, err)) != TJ_OK)
+        /* FTS5 buffers new postings in a hash of 'hashsize' bytes (default
+         * 1 MB) and writes a segment, merging older ones, each time it
+         * fills: some 8,000 trigrams' worth, so a large import spent a
+         * third of the index's work merging.  64 MB (a setting kept in
+         * factor_fts_config; small transactions flush at commit anyway)
+         * cuts the index fill of a 20,000-line import from 2.0 to 1.4 G
+         * instructions.  Postings and search results are the same. */
+        if ((rc = store_exec(b->db, "INSERT INTO factor_fts (factor_fts, rank) VALUES ('hashsize', "
+                                    TJ_STR(FACTOR_SQL_FTS_HASHSIZE) ")",
+                             err)) != TJ_OK ||
+            (rc = fts_sync(b->db, NULL, b->max_rid, err)) != TJ_OK)
             return rc;
         /* Superseding leaves FTS5 delete markers for every trigram of every
          * superseded row, which searches read until segments merge (25,000

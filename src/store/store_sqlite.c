@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,24 @@ typedef struct sq_stmt {
     sq_cached *cached; /* the cache entry it borrows, or NULL */
 } sq_stmt;
 
+/* Rows go in batches of up to SQ_BULK_ROWS per multi-row INSERT: a
+ * statement's fixed cost (its transaction and statement journal, the
+ * ephemeral tables SQLite builds once per run for a CHECK (x IN (...)))
+ * is then paid once per batch instead of once per row.  store_bulk_row
+ * copies the values into one buffer (the caller's strings need not outlive
+ * the call); rows are in the table after store_bulk_end. */
+#define SQ_BULK_ROWS 64
 typedef struct sq_bulk {
     store_bulk base;
-    sqlite3_stmt *s;
+    sqlite3_stmt *s; /* INSERT of `batch` rows */
+    char *sql;       /* "INSERT INTO t (cols) VALUES " */
+    size_t sql_len;
     int ncols;
+    int batch;   /* rows per full statement */
+    int n;       /* rows held, not yet inserted */
+    char *buf;   /* their values, each NUL-terminated */
+    size_t used, cap;
+    size_t *off; /* batch x ncols offsets into buf; SIZE_MAX: NULL */
 } sq_bulk;
 
 static sqlite3 *H(store_db *db)
@@ -271,6 +286,33 @@ static int64_t sq_changes(store_stmt *st)
     return ((sq_stmt *)st)->changes;
 }
 
+/* INSERT of rows x ncols placeholders: "... VALUES (?,?),(?,?)". */
+static tj_status sq_bulk_prepare(sq_bulk *b, int rows, sqlite3_stmt **out, tj_error *err)
+{
+    size_t len = b->sql_len + (size_t)rows * ((size_t)b->ncols * 2 + 3) + 1;
+    char *sql = malloc(len);
+    if (!sql)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    char *p = sql;
+    memcpy(p, b->sql, b->sql_len);
+    p += b->sql_len;
+    for (int r = 0; r < rows; r++) {
+        if (r)
+            *p++ = ',';
+        *p++ = '(';
+        for (int i = 0; i < b->ncols; i++) {
+            if (i)
+                *p++ = ',';
+            *p++ = '?';
+        }
+        *p++ = ')';
+    }
+    *p = '\0';
+    int rc = sqlite3_prepare_v2(H(b->base.db), sql, (int)(p - sql), out, NULL);
+    free(sql);
+    return rc == SQLITE_OK ? TJ_OK : sq_fail(H(b->base.db), rc, err, "bulk insert");
+}
+
 static tj_status sq_bulk_begin(store_db *db, const char *table, const char *const *columns, int ncols,
                                store_bulk **out, tj_error *err)
 {
@@ -288,50 +330,105 @@ static tj_status sq_bulk_begin(store_db *db, const char *table, const char *cons
     p += sprintf(p, "INSERT INTO %s (", table);
     for (int i = 0; i < ncols; i++)
         p += sprintf(p, "%s%s", i ? "," : "", columns[i]);
-    p += sprintf(p, ") VALUES (");
-    for (int i = 0; i < ncols; i++)
-        p += sprintf(p, "%s?", i ? "," : "");
-    sprintf(p, ")");
-    int rc = sqlite3_prepare_v2(H(db), sql, -1, &b->s, NULL);
-    free(sql);
-    if (rc != SQLITE_OK) {
-        free(b);
-        return sq_fail(H(db), rc, err, "bulk insert");
-    }
+    p += sprintf(p, ") VALUES ");
     b->base.db = db;
+    b->sql = sql;
+    b->sql_len = (size_t)(p - sql);
     b->ncols = ncols;
+    int maxvar = sqlite3_limit(H(db), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    b->batch = maxvar / ncols < SQ_BULK_ROWS ? maxvar / ncols : SQ_BULK_ROWS;
+    if (b->batch < 1)
+        b->batch = 1;
+    b->off = malloc((size_t)b->batch * (size_t)ncols * sizeof *b->off);
+    tj_status rc = b->off ? sq_bulk_prepare(b, b->batch, &b->s, err)
+                          : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    if (rc != TJ_OK) {
+        free(b->off);
+        free(sql);
+        free(b);
+        return rc;
+    }
     *out = &b->base;
+    return TJ_OK;
+}
+
+/* Insert the rows held (b->n of them) with st, prepared for b->n rows. */
+static tj_status sq_bulk_run(sq_bulk *b, sqlite3_stmt *st, tj_error *err)
+{
+    int rc = SQLITE_OK;
+    for (int i = 0; i < b->n * b->ncols && rc == SQLITE_OK; i++)
+        rc = b->off[i] == SIZE_MAX ? sqlite3_bind_null(st, i + 1)
+                                   : sqlite3_bind_text(st, i + 1, b->buf + b->off[i], -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    b->n = 0;
+    b->used = 0;
+    if (rc != SQLITE_DONE)
+        return sq_fail(H(b->base.db), rc, err, "bulk insert");
     return TJ_OK;
 }
 
 static tj_status sq_bulk_row(store_bulk *bb, const char *const *values, tj_error *err)
 {
     sq_bulk *b = (sq_bulk *)bb;
-    for (int i = 0; i < b->ncols; i++) {
-        int rc = values[i] ? sqlite3_bind_text(b->s, i + 1, values[i], -1, SQLITE_STATIC)
-                           : sqlite3_bind_null(b->s, i + 1);
-        if (rc != SQLITE_OK)
-            return sq_fail(H(bb->db), rc, err, "bulk bind");
+    size_t need = 0;
+    for (int i = 0; i < b->ncols; i++)
+        if (values[i])
+            need += strlen(values[i]) + 1;
+    if (need > b->cap - b->used) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->used < need) {
+            if (cap > SIZE_MAX / 2)
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            cap *= 2;
+        }
+        char *q = realloc(b->buf, cap);
+        if (!q)
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        b->buf = q;
+        b->cap = cap;
     }
-    int rc = sqlite3_step(b->s);
-    sqlite3_reset(b->s);
-    sqlite3_clear_bindings(b->s);
-    if (rc != SQLITE_DONE)
-        return sq_fail(H(bb->db), rc, err, "bulk insert");
+    size_t *off = b->off + (size_t)b->n * (size_t)b->ncols;
+    for (int i = 0; i < b->ncols; i++) {
+        if (!values[i]) {
+            off[i] = SIZE_MAX;
+            continue;
+        }
+        size_t len = strlen(values[i]) + 1;
+        memcpy(b->buf + b->used, values[i], len);
+        off[i] = b->used;
+        b->used += len;
+    }
+    if (++b->n == b->batch)
+        return sq_bulk_run(b, b->s, err);
     return TJ_OK;
 }
 
 static void sq_bulk_abort(store_bulk *bb)
 {
-    sqlite3_finalize(((sq_bulk *)bb)->s);
-    free(bb);
+    sq_bulk *b = (sq_bulk *)bb;
+    sqlite3_finalize(b->s);
+    free(b->sql);
+    free(b->buf);
+    free(b->off);
+    free(b);
 }
 
+/* The last, partial batch: a statement of its size. */
 static tj_status sq_bulk_end(store_bulk *bb, tj_error *err)
 {
-    (void)err;
+    sq_bulk *b = (sq_bulk *)bb;
+    tj_status rc = TJ_OK;
+    if (b->n) {
+        sqlite3_stmt *st = NULL;
+        if ((rc = sq_bulk_prepare(b, b->n, &st, err)) == TJ_OK)
+            rc = sq_bulk_run(b, st, err);
+        sqlite3_finalize(st);
+    }
     sq_bulk_abort(bb);
-    return TJ_OK;
+    return rc;
 }
 
 /* The group of the file behind h (made on first use); NULL for in-memory
