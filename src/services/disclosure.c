@@ -389,35 +389,21 @@ tj_status svc_registry_compare(svc_ctx *ctx, const char *category, int limit, js
     if (limit <= 0 || limit > 200)
         limit = limit <= 0 ? 50 : 200;
     json_t *cat = NULL, *rows = NULL;
+    json_int_t n = 0;
     tj_status rc = store_cert_catalogue_get(ctx->db, category, &cat, err);
-    json_t *f = json_pack("{s:s,s:s}", "category", category, "status", "valid");
     if (!rc)
-        rc = store_label_search(ctx->db, f, 100000, 0, &rows, err);
-    json_decref(f);
+        rc = store_label_compare(ctx->db, category, limit, &rows, &n, err); /* lowest value first */
     if (rc) {
         json_decref(cat);
         return rc;
     }
-    /* lowest value first */
-    size_t n = json_array_size(rows);
-    json_t **v = malloc((n ? n : 1) * sizeof *v);
-    for (size_t i = 0; v && i < n; i++)
-        v[i] = json_array_get(rows, i);
-    for (size_t i = 1; v && i < n; i++) /* insertion sort: n is a category's labels */
-        for (size_t j = i; j > 0 && json_number_value(json_object_get(v[j - 1], "value")) >
-                                        json_number_value(json_object_get(v[j], "value"));
-             j--) {
-            json_t *t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
     json_t *items = json_array();
-    for (size_t i = 0; v && i < n && i < (size_t)limit; i++)
-        json_array_append_new(items, public_label(v[i]));
-    free(v);
+    size_t i;
+    json_t *l;
+    json_array_foreach(rows, i, l) json_array_append_new(items, public_label(l));
     *out = json_pack("{s:s,s:{s:O,s:O},s:s,s:o,s:I}", "category", category, "name", "zh",
                      json_object_get(cat, "name_zh"), "en", json_object_get(cat, "name_en"), "unit",
-                     "kg CO2e", "labels", items, "total", (json_int_t)n);
+                     "kg CO2e", "labels", items, "total", n);
     json_decref(rows);
     json_decref(cat);
     return *out ? TJ_OK : nomem(err);

@@ -502,6 +502,22 @@ tj_status store_label_search(store_db *db, const json_t *f, int limit, int offse
     return store_json_rows(db, sql, SEARCH_SPEC, binds, 1, out, err);
 }
 
+tj_status store_label_compare(store_db *db, const char *category, int limit, json_t **out, json_int_t *total,
+                              tj_error *err)
+{
+    json_t *n = NULL;
+    tj_status rc = store_json_rows(db, "SELECT COUNT(*) FROM label WHERE category = ? AND status = 'valid'",
+                                   "in", json_pack("[s]", category), 1, &n, err);
+    if (rc)
+        return rc;
+    *total = json_integer_value(json_object_get(json_array_get(n, 0), "n"));
+    json_decref(n);
+    return store_json_rows(db,
+                           "SELECT " SEARCH_COLS LABEL_JOIN " WHERE l.category = ? AND l.status = 'valid'"
+                           " ORDER BY l.value, l.number LIMIT ?",
+                           SEARCH_SPEC, json_pack("[si]", category, limit), 1, out, err);
+}
+
 tj_status store_label_values(store_db *db, const char *category, int valid_only, json_t **out, tj_error *err)
 {
     return store_json_rows(

@@ -111,6 +111,10 @@ tj_status store_label_search(store_db *db, const json_t *filter, int limit, int 
                              tj_error *err);
 /* {number, value, grade, region, year, holder_org} of the labels of a
  * category (status valid when valid_only). */
+/* The valid labels of a category, lowest value first (at most limit, as
+ * store_label_search's rows), and in *total how many there are. */
+tj_status store_label_compare(store_db *db, const char *category, int limit, json_t **out, json_int_t *total,
+                              tj_error *err);
 tj_status store_label_values(store_db *db, const char *category, int valid_only, json_t **out, tj_error *err);
 /* Rows {category, region, year, value, grade} for statistics; filter keys
  * category, region, year (all optional), valid labels only. */

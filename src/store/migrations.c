@@ -5,6 +5,7 @@
 #include "store/migrations.h"
 #include "store/migrations_apps.h"
 #include "store/migrations_apps2.h"
+#include "store/migrations_compare.h"
 #include "store/migrations_login.h"
 #include "store/migrations_publication.h"
 #include "store/migrations_declare.h"
@@ -815,6 +816,7 @@ const store_migration store_migrations[] = {
     {21, "PACT footprints in procurement offers", apps2_sqlite, apps2_postgres},
     {22, "scheduled PACT pulls", pact_sub_sqlite, pact_sub_postgres},
     {24, "PACT API clients of partners", pactclients_sqlite, pactclients_postgres},
+    {26, "registry comparison: valid labels of a category by value", compare_sqlite, compare_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 
