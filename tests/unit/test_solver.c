@@ -637,7 +637,8 @@ static void test_auto_structurally_singular_names_column(void **state)
 }
 
 /* GMRES (the iterative solver) on a seeded loop of 1,500 processes whose
- * inputs and co-product credits (random signs) sum to 0.999 of each output,
+ * inputs and co-product credits (random signs) sum in absolute value to 1.5
+ * times each output (no dominant diagonal),
  * so that ILU(0) leaves a slowly converging iteration: GMRES must restart
  * (more than its 30 directions) and still agree with KLU, forward and
  * transposed, from a zero and from a warm start. */
