@@ -323,7 +323,7 @@ static int run_solver(bench *b, calc_solver_kind kind, const char *sname, int ru
         REPORT("mc_draws_timed", (double)done, "draws (stops after the time budget)");
         REPORT("mc_draw_s", tperturb / mc, "s per draw of A's noise (not counted above)");
         if (kind != CALC_SOLVER_KLU && strcmp(calc_solver_name(s), "klu") != 0)
-            printf("  (mean %.1f BiCGSTAB iterations per Monte Carlo solve)\n", (double)iters / done);
+            printf("  (mean %.1f Krylov steps per Monte Carlo solve)\n", (double)iters / done);
     }
     rc = 0;
 out:

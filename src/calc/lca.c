@@ -1297,7 +1297,7 @@ static void sampler_release(mc_sampler *sm, int it)
 
 /* Monte Carlo refactorises A every iteration.  When AUTO chose KLU for one
  * solve but a numeric refactorisation would cost more than this many Mflop,
- * the iterations use BiCGSTAB/ILU(0) instead (warm-started from the previous
+ * the iterations use GMRES/ILU(0) instead (warm-started from the previous
  * draw, a few sparse products each).  The choice depends only on KLU's
  * symbolic prediction, so a seed gives the same result on every run. */
 #define MC_KLU_MFLOP 2.0
@@ -1315,7 +1315,7 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
     if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
         return ctx->solver;
     if (calc_solver_new(&ctx->a, CALC_SOLVER_BLOCK_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
-        *own = NULL; /* ILU(0) or BiCGSTAB failed on this matrix: stay with KLU */
+        *own = NULL; /* ILU(0) or GMRES failed on this matrix: stay with KLU */
         return ctx->solver;
     }
     return *own;

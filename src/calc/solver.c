@@ -1,4 +1,4 @@
-/* Sparse linear solvers (KLU and BiCGSTAB/ILU(0)); see calc/solver.h. */
+/* Sparse linear solvers (KLU and GMRES/ILU(0), BiCGSTAB as GMRES's fallback); see calc/solver.h. */
 #include "calc/solver.h"
 
 #include <klu.h>
@@ -13,22 +13,22 @@
 /* ... or the predicted factors exceed this many bytes. */
 #define CALC_AUTO_FILL_BYTES (768.0 * 1024 * 1024)
 /* ... or factorising would cost more than this many Mflop (KLU runs at a
- * few Gflop/s here, so about 25-50 ms): then a few BiCGSTAB iterations are
+ * few Gflop/s here, so about 25-50 ms): then a few GMRES iterations are
  * cheaper, above all in Monte Carlo where each draw needs a refactor. */
 #define CALC_AUTO_MFLOP 150.0
 /* AUTO analyses a loop for KLU only up to this many non-zeros: beyond it,
  * KLU's symbolic analysis (AMD on the loop, which costs in proportion to the
  * fill it predicts: 16 ms of a 19 ms setup for the 3,000-process core of the
  * generated system) is dearer than an ILU(0) setup and a trial solve, so the
- * loop starts with BiCGSTAB and is analysed only if that fails. */
+ * loop starts with GMRES and is analysed only if that fails. */
 #define CALC_AUTO_ANALYZE_NNZ 4096
-/* AUTO gives BiCGSTAB this many iterations before it falls back to KLU. */
+/* AUTO gives GMRES this many iterations before it falls back to KLU. */
 #define CALC_AUTO_ITER_MAX 400
 /* Below this reciprocal condition number a system is reported ill-conditioned. */
 #define CALC_RCOND_MIN 1e-14
 /* Iterative refinement steps a KLU solve may take to meet the tolerance. */
 #define CALC_REFINE_STEPS 2
-/* BiCGSTAB iteration cap and number of restarts after a breakdown. */
+/* Iteration cap (GMRES, BiCGSTAB) and BiCGSTAB's restarts after a breakdown. */
 #define CALC_ITER_MAX 3000
 #define CALC_ITER_RESTARTS 5
 
@@ -52,14 +52,18 @@ struct calc_solver {
     int *rp, *ci, *tpos, *diag, *mark;
     double *rv, *lu, *jac;
     int use_jacobi;
-    int auto_mode; /* AUTO chose; may fall back from BiCGSTAB to KLU */
+    int auto_mode; /* AUTO chose; may fall back from GMRES to KLU */
     /* A loop's solver inside the block solver: the block pass recomputes the
-     * whole system's residual, so a converged BiCGSTAB skips its own final
-     * product (see bicgstab). */
+     * whole system's residual, so a converged GMRES or BiCGSTAB skips its
+     * own final product (see gmres, bicgstab). */
     int in_block;
 
     /* Work vectors (n each). */
     double *w[9];
+    /* GMRES (see gmres): the Krylov basis V ((m + 1) x n), the preconditioned
+     * directions Z (m x n) and the Hessenberg matrix, allocated at first use. */
+    int gmres;
+    double *gv, *gz, *gh;
 
     /* Block solver (AUTO, BLOCK_KLU, BLOCK_ITERATIVE); see block_new. */
     int block;
@@ -111,6 +115,8 @@ const char *calc_solver_name(const calc_solver *s)
         return s->nblk > 0 ? calc_solver_name(s->blk[s->main_blk].sub) : "triangular";
     if (s->kind == CALC_SOLVER_KLU)
         return "klu";
+    if (s->gmres)
+        return s->use_jacobi ? "gmres-jacobi" : "gmres-ilu0";
     return s->use_jacobi ? "bicgstab-jacobi" : "bicgstab-ilu0";
 }
 
@@ -161,6 +167,9 @@ void calc_solver_free(calc_solver *s)
     free(s->jac);
     for (size_t i = 0; i < sizeof s->w / sizeof s->w[0]; i++)
         free(s->w[i]);
+    free(s->gv);
+    free(s->gz);
+    free(s->gh);
     free(s);
 }
 
@@ -649,6 +658,180 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
                         s->last_residual, s->tol, it);
 }
 
+/*
+ * Right-preconditioned restarted GMRES(m) with ILU(0), in the flexible form
+ * that keeps the preconditioned directions z_j = M^-1 v_j: each step costs
+ * one preconditioner solve and one product with A (BiCGSTAB's iteration
+ * costs two of each and gains about two Krylov dimensions), and the update
+ * x += Z y needs no further solve.  The basis is orthogonalised by modified
+ * Gram-Schmidt and the least-squares problem is reduced by Givens
+ * rotations, so |g[k]| is the residual of the current iterate (the true one
+ * in exact arithmetic; it never increases).  Each restart recomputes the true
+ * residual; inside the block solver a converged cycle trusts |g[k]| as
+ * BiCGSTAB trusts its recursive residual (the block pass checks the whole
+ * system).
+ */
+#define CALC_GMRES_M 30
+
+/* A dot product with four partial sums (GMRES's orthogonalisation): four
+ * independent additions per step instead of one chain, so it runs at the
+ * speed of the loads and vectorises. */
+static double dot4(int n, const double *x, const double *y)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += x[i] * y[i];
+        s1 += x[i + 1] * y[i + 1];
+        s2 += x[i + 2] * y[i + 2];
+        s3 += x[i + 3] * y[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += x[i] * y[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
+{
+    int n = s->n;
+    int m = n < CALC_GMRES_M ? n : CALC_GMRES_M;
+    double *r = s->w[0];
+    double nb = norm2(n, b);
+    int it = 0;
+    s->last_iterations = 0;
+    if (n == 0 || nb == 0.0) {
+        memset(x, 0, (size_t)n * sizeof *x);
+        s->last_residual = 0.0;
+        return TJ_OK;
+    }
+    if (!s->gv) {
+        s->gv = malloc((size_t)(m + 1) * (size_t)n * sizeof *s->gv);
+        s->gz = malloc((size_t)m * (size_t)n * sizeof *s->gz);
+        /* H ((m + 1) x m, column-major), then cs, sn, g (m + 1 each), y (m) */
+        s->gh = malloc(((size_t)(m + 1) * (size_t)m + 4 * (size_t)(m + 1)) * sizeof *s->gh);
+        if (!s->gv || !s->gz || !s->gh) {
+            free(s->gv), free(s->gz), free(s->gh);
+            s->gv = s->gz = s->gh = NULL;
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for GMRES's basis");
+        }
+    }
+    double *V = s->gv, *Z = s->gz, *H = s->gh;
+    double *cs = H + (size_t)(m + 1) * (size_t)m, *sn = cs + m + 1, *g = sn + m + 1, *y = g + m + 1;
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i])) {
+            memset(x, 0, (size_t)n * sizeof *x);
+            break;
+        }
+    double target = s->tol * nb * 0.5; /* the same margin as BiCGSTAB's */
+    int zero = 1;
+    for (int i = 0; i < n && zero; i++)
+        zero = x[i] == 0.0;
+    double rn;
+    if (zero) { /* r = b - A 0: no product needed */
+        memcpy(r, b, (size_t)n * sizeof *r);
+        rn = nb;
+    } else {
+        rn = it_residual(s, trans, b, x, r);
+    }
+    int itmax = s->auto_mode ? CALC_AUTO_ITER_MAX : CALC_ITER_MAX;
+    while (rn > target && isfinite(rn) && it < itmax) {
+        double inv = 1.0 / rn;
+        for (int i = 0; i < n; i++)
+            V[i] = r[i] * inv;
+        g[0] = rn;
+        int k = 0;
+        double est = rn;
+        while (k < m && it < itmax) {
+            it++;
+            double *vk = V + (size_t)k * n, *zk = Z + (size_t)k * n, *w = V + (size_t)(k + 1) * n;
+            double *hk = H + (size_t)k * (m + 1);
+            precond(s, trans, vk, zk);
+            opmul(s, trans, zk, w);
+            for (int i = 0; i <= k; i++) {
+                const double *vi = V + (size_t)i * n;
+                double h = dot4(n, w, vi);
+                hk[i] = h;
+                for (int t = 0; t < n; t++)
+                    w[t] -= h * vi[t];
+            }
+            double hn = sqrt(dot4(n, w, w));
+            hk[k + 1] = hn;
+            for (int i = 0; i < k; i++) { /* earlier rotations */
+                double a = hk[i], c = hk[i + 1];
+                hk[i] = cs[i] * a + sn[i] * c;
+                hk[i + 1] = -sn[i] * a + cs[i] * c;
+            }
+            double den = hypot(hk[k], hk[k + 1]);
+            if (!(den > 0.0) || !isfinite(den))
+                break; /* breakdown: keep the first k directions */
+            cs[k] = hk[k] / den;
+            sn[k] = hk[k + 1] / den;
+            hk[k] = den;
+            hk[k + 1] = 0.0;
+            g[k + 1] = -sn[k] * g[k];
+            g[k] = cs[k] * g[k];
+            k++;
+            est = fabs(g[k]);
+            if (est <= target || !(hn > 0.0))
+                break; /* converged, or the space is invariant (exact) */
+            inv = 1.0 / hn;
+            for (int t = 0; t < n; t++)
+                w[t] *= inv;
+        }
+        if (k == 0)
+            break;
+        for (int i = k - 1; i >= 0; i--) { /* H y = g, upper triangular */
+            double v = g[i];
+            for (int j = i + 1; j < k; j++)
+                v -= H[(size_t)j * (m + 1) + i] * y[j];
+            y[i] = v / H[(size_t)i * (m + 1) + i];
+        }
+        for (int j = 0; j < k; j++) {
+            const double *zj = Z + (size_t)j * n;
+            double yj = y[j];
+            for (int t = 0; t < n; t++)
+                x[t] += yj * zj[t];
+        }
+        if (s->in_block && est <= target && isfinite(est)) {
+            rn = est;
+            break;
+        }
+        double prev = rn;
+        rn = it_residual(s, trans, b, x, r);
+        if (!(rn < prev))
+            break; /* no progress over a whole cycle: give up */
+    }
+    s->last_iterations = it;
+    s->last_residual = rn / nb;
+    if (s->last_residual <= s->tol)
+        return TJ_OK;
+    return tj_error_set(err, TJ_ERR_NUMERIC, NULL,
+                        "GMRES did not converge: relative residual %.3g > %.3g after %d iterations",
+                        s->last_residual, s->tol, it);
+}
+
+/* GMRES; if it fails outside AUTO (which falls back to KLU instead),
+ * BiCGSTAB from where GMRES stopped, and BiCGSTAB from then on if it
+ * converges.  Restarted GMRES can stagnate where BiCGSTAB does not. */
+static tj_status krylov(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
+{
+    if (!s->gmres)
+        return bicgstab(s, trans, b, x, err);
+    tj_status rc = gmres(s, trans, b, x, err);
+    if (rc != TJ_ERR_NUMERIC || s->auto_mode)
+        return rc;
+    int its = s->last_iterations;
+    tj_error sub;
+    if (bicgstab(s, trans, b, x, &sub) != TJ_OK) {
+        s->last_iterations += its;
+        return rc; /* GMRES's error */
+    }
+    s->last_iterations += its;
+    s->gmres = 0;
+    tj_error_clear(err);
+    return TJ_OK;
+}
+
 /* -------------------------------------------------------------- block --- */
 
 /*
@@ -658,7 +841,7 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
  * before suppliers) a single process j is solved by one division once every
  * consumer of its product is known, and its column is then scattered into
  * the running right-hand side; a block of two or more processes (a loop) is
- * gathered, solved by its own KLU or BiCGSTAB solver, and scattered.  Every
+ * gathered, solved by its own KLU or GMRES solver, and scattered.  Every
  * column is scattered whole (diagonal and in-block entries included), so at
  * the end the running vector is exactly b - A x: the residual of the whole
  * system comes out of the same pass over A's non-zeros.  The transposed
@@ -925,7 +1108,7 @@ fail:
  * (which gathers the consumption of everything downstream and can be far
  * larger or smaller): a target relative to it missed the whole tolerance on
  * the generated systems and cost a refinement pass, a second pass over A,
- * on every further demand.  Bounded to [1e-11, 1e-6] (reachable by BiCGSTAB,
+ * on every further demand.  Bounded to [1e-11, 1e-6] (reachable by GMRES,
  * tight enough for the loop-gain sign check); the residual of the whole
  * system is checked in any case.  A direct (KLU) loop solver keeps its own. */
 static void loop_tol(const calc_solver *s, calc_block *bl, double nb, double nrb)
@@ -1108,7 +1291,7 @@ static tj_status block_solve(calc_solver *s, int trans, const double *b, double 
         const calc_solver *m = s->blk[s->main_blk].sub;
         s->last_iterations = calc_solver_last_iterations(m);
         if (calc_solver_kind_of(m) != s->shown_kind)
-            block_reason(s); /* AUTO's BiCGSTAB handed the loop over to KLU */
+            block_reason(s); /* AUTO's GMRES handed the loop over to KLU */
     }
     if (res <= s->tol)
         return TJ_OK;
@@ -1161,6 +1344,7 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
     s->a = a;
     s->n = a->ncols;
     s->tol = tol;
+    s->gmres = 1; /* BiCGSTAB only if GMRES fails (see krylov) */
     for (size_t i = 0; i < sizeof s->w / sizeof s->w[0]; i++) {
         s->w[i] = calloc((size_t)s->n + 1, sizeof *s->w[i]);
         if (!s->w[i]) {
@@ -1179,9 +1363,9 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         kind = CALC_SOLVER_ITERATIVE;
         s->auto_mode = 1;
         snprintf(s->reason, sizeof s->reason,
-                 "BiCGSTAB with ILU(0): the coupled block of %d processes has %.0f non-zeros, more "
+                 "GMRES with ILU(0): the coupled block of %d processes has %.0f non-zeros, more "
                  "than the %d up to which KLU's symbolic analysis is cheaper than a preconditioned "
-                 "trial solve (KLU takes over if BiCGSTAB does not converge within %d iterations)",
+                 "trial solve (KLU takes over if GMRES does not converge within %d iterations)",
                  s->n, nnz, CALC_AUTO_ANALYZE_NNZ, CALC_AUTO_ITER_MAX);
     } else if (kind == CALC_SOLVER_AUTO) {
         s->sym = klu_analyze(s->n, a->colptr, a->rowind, &s->common);
@@ -1202,13 +1386,13 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         } else if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
             kind = CALC_SOLVER_ITERATIVE;
             snprintf(s->reason, sizeof s->reason,
-                     "BiCGSTAB with ILU(0): LU factors of the largest coupled block (%d "
+                     "GMRES with ILU(0): LU factors of the largest coupled block (%d "
                      "processes) would hold about %.0f entries, %.0fx the %.0f of the matrix",
                      s->sym->maxblock, fill, ratio, nnz);
         } else if (mflop > CALC_AUTO_MFLOP) {
             kind = CALC_SOLVER_ITERATIVE;
             snprintf(s->reason, sizeof s->reason,
-                     "BiCGSTAB with ILU(0): factorising the largest coupled block (%d "
+                     "GMRES with ILU(0): factorising the largest coupled block (%d "
                      "processes) would cost about %.0f Mflop (fill %.1fx nnz), more than a few "
                      "preconditioned iterations",
                      s->sym->maxblock, mflop, ratio);
@@ -1224,7 +1408,7 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         snprintf(s->reason, sizeof s->reason, "KLU: direct sparse LU was requested");
     } else {
         snprintf(s->reason, sizeof s->reason,
-                 "BiCGSTAB with ILU(0): the iterative solver was "
+                 "GMRES with ILU(0): the iterative solver was "
                  "requested");
     }
     s->kind = kind;
@@ -1278,7 +1462,7 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
     return tj_error_set(err, TJ_ERR_USAGE, NULL, "unknown solver kind %d", (int)kind);
 }
 
-/* AUTO picked BiCGSTAB and it failed to converge: switch to KLU for good. */
+/* AUTO picked GMRES and it failed to converge: switch to KLU for good. */
 static tj_status auto_fallback(calc_solver *s, tj_error *err)
 {
     if (!s->auto_mode)
@@ -1287,10 +1471,10 @@ static tj_status auto_fallback(calc_solver *s, tj_error *err)
     tj_error sub;
     tj_status rc = klu_setup(s, NULL, &sub);
     if (rc != TJ_OK)
-        return rc; /* the caller keeps BiCGSTAB's error, which names the residual */
+        return rc; /* the caller keeps GMRES's error, which names the residual */
     s->kind = CALC_SOLVER_KLU;
     snprintf(s->reason, sizeof s->reason,
-             "KLU: BiCGSTAB with ILU(0) did not converge (%.3g "
+             "KLU: GMRES with ILU(0) did not converge (%.3g "
              "after %d iterations), so the direct solver took over",
              s->last_residual, s->last_iterations);
     tj_error_clear(err);
@@ -1303,7 +1487,7 @@ tj_status calc_solver_solve(calc_solver *s, const double *b, double *x, tj_error
         return block_solve(s, 0, b, x, err);
     if (s->kind == CALC_SOLVER_KLU)
         return klu_solve_checked(s, 0, b, x, err);
-    tj_status rc = bicgstab(s, 0, b, x, err);
+    tj_status rc = krylov(s, 0, b, x, err);
     if (rc == TJ_ERR_NUMERIC && auto_fallback(s, err) == TJ_OK)
         return klu_solve_checked(s, 0, b, x, err);
     return rc;
@@ -1315,7 +1499,7 @@ tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x
         return block_solve(s, 1, b, x, err);
     if (s->kind == CALC_SOLVER_KLU)
         return klu_solve_checked(s, 1, b, x, err);
-    tj_status rc = bicgstab(s, 1, b, x, err);
+    tj_status rc = krylov(s, 1, b, x, err);
     if (rc == TJ_ERR_NUMERIC && auto_fallback(s, err) == TJ_OK)
         return klu_solve_checked(s, 1, b, x, err);
     return rc;

@@ -3,8 +3,9 @@
  *
  * Two solvers behind one interface: a direct sparse LU (SuiteSparse KLU,
  * which permutes the matrix to block triangular form and factorises each
- * strongly connected block) and a preconditioned iterative solver (BiCGSTAB
- * with an ILU(0) preconditioner, warm-started from the previous solution).
+ * strongly connected block) and a preconditioned iterative solver (restarted
+ * GMRES with an ILU(0) preconditioner, warm-started from the previous
+ * solution; BiCGSTAB if GMRES stagnates).
  * CALC_SOLVER_AUTO picks one per system (see calc_solver_new) and says which.
  * Every solve is checked by its relative residual ||A x - b|| / ||b|| against
  * the tolerance given at creation.
@@ -57,7 +58,7 @@ tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x
 tj_status calc_solver_refactor(calc_solver *s, tj_error *err);
 
 calc_solver_kind calc_solver_kind_of(const calc_solver *s);
-const char *calc_solver_name(const calc_solver *s); /* "klu" or "bicgstab-ilu0" */
+const char *calc_solver_name(const calc_solver *s); /* "klu", "gmres-ilu0", "triangular", ... */
 double calc_solver_last_residual(const calc_solver *s);
 int calc_solver_last_iterations(const calc_solver *s); /* 1 for direct solves */
 /* Columns implicated in the last failed solve or refactor (a loop whose

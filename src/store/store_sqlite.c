@@ -631,7 +631,7 @@ tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj
      * not a database fails here. */
     rc = sqlite3_exec(db->h,
                       "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; "
-                      "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
+                      "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         int prim = rc & 0xff;
