@@ -71,8 +71,9 @@ static store_db *worker_db(tj_error *err)
             return NULL;
         }
     }
-    if (g_cfg->sqlite_mmap > 0 && store_backend(db) == STORE_SQLITE) {
-        /* random reads of a large file (public label lookups) without a
+    if (store_backend(db) == STORE_SQLITE) {
+        /* the server's own setting (store_sqlite maps 1 GiB by default; 0: off):
+         * random reads of a large file (public label lookups) without a
          * read call and a copy per page, nor a private cache per thread
          * filling with copies of what the kernel already caches */
         char q[64];
