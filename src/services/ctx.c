@@ -99,6 +99,34 @@ tj_status svc_ctx_local(svc_ctx *ctx, store_db *db, const char *name, tj_error *
     return rc;
 }
 
+tj_status svc_ctx_of_principal(svc_ctx *ctx, store_db *db, const char *principal_id, const char *disabled_msg,
+                               tj_error *err)
+{
+    if (!strncmp(principal_id, "local:", 6))
+        return svc_ctx_local(ctx, db, principal_id + 6, err);
+    store_principal p;
+    tj_status rc = store_principal_get(db, principal_id, &p, err);
+    if (rc)
+        return rc;
+    unsigned roles = 0;
+    if (p.disabled)
+        rc = tj_error_set(err, TJ_ERR_PERM, NULL, "%s", disabled_msg);
+    else if (!(rc = svc_roles_parse(p.roles, &roles, err)))
+        rc = svc_ctx_init(ctx, db, p.id, p.name, p.org_id, roles, err);
+    store_principal_release(&p);
+    return rc;
+}
+
+char *svc_error_json_text(const tj_error *e)
+{
+    json_t *o = json_pack("{s:s,s:s}", "code", tj_strerror(e->code), "message", e->message);
+    if (o && e->path[0])
+        json_object_set_new(o, "field", json_string(e->path));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
 void svc_ctx_release(svc_ctx *ctx)
 {
     free(ctx->who.id);

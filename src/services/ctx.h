@@ -55,6 +55,14 @@ tj_status svc_ctx_local(svc_ctx *ctx, store_db *db, const char *name, tj_error *
 tj_status svc_ctx_init(svc_ctx *ctx, store_db *db, const char *id, const char *name, const char *org_id,
                        unsigned roles, tj_error *err);
 void svc_ctx_release(svc_ctx *ctx);
+/* The context of work done later for a principal (a job, a scheduled pull):
+ * "local:NAME" as svc_ctx_local, else the principal's organisation and roles
+ * as stored now; a disabled principal is refused with disabled_msg. */
+tj_status svc_ctx_of_principal(svc_ctx *ctx, store_db *db, const char *principal_id, const char *disabled_msg,
+                               tj_error *err);
+/* An error as the JSON text kept with failed work: {"code","message","field"?};
+ * malloc'ed, NULL when out of memory. */
+char *svc_error_json_text(const tj_error *e);
 
 /* Role names <-> bits: "operator,enterprise" ... Unknown names are errors. */
 tj_status svc_roles_parse(const char *text, unsigned *out, tj_error *err);

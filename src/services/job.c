@@ -197,33 +197,6 @@ tj_status svc_job_recover(store_db *db, const char *node, tj_error *err)
 }
 
 /* The principal a job runs as. */
-static tj_status job_ctx(store_db *db, const char *principal_id, svc_ctx *ctx, tj_error *err)
-{
-    if (!strncmp(principal_id, "local:", 6))
-        return svc_ctx_local(ctx, db, principal_id + 6, err);
-    store_principal p;
-    tj_status rc = store_principal_get(db, principal_id, &p, err);
-    if (rc)
-        return rc;
-    unsigned roles = 0;
-    if (p.disabled)
-        rc = tj_error_set(err, TJ_ERR_PERM, NULL, "the principal who submitted the job is disabled / 提交者已停用");
-    else if (!(rc = svc_roles_parse(p.roles, &roles, err)))
-        rc = svc_ctx_init(ctx, db, p.id, p.name, p.org_id, roles, err);
-    store_principal_release(&p);
-    return rc;
-}
-
-static char *error_text(const tj_error *e)
-{
-    json_t *o = json_pack("{s:s,s:s}", "code", tj_strerror(e->code), "message", e->message);
-    if (o && e->path[0])
-        json_object_set_new(o, "field", json_string(e->path));
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return s;
-}
-
 /* Progress; *stop = 1 when cancellation was asked for. */
 static tj_status progress(store_db *db, const char *id, double p, int *stop, tj_error *err)
 {
@@ -404,12 +377,12 @@ tj_status svc_job_run_next(store_db *db, const char *node, const char *rules_dir
     svc_ctx ctx;
     char *result = NULL;
     int cancelled = 0;
-    tj_status jrc = job_ctx(db, j.created_by, &ctx, &jerr);
+    tj_status jrc = svc_ctx_of_principal(&ctx, db, j.created_by, "the principal who submitted the job is disabled / 提交者已停用", &jerr);
     if (!jrc) {
         jrc = run_calculate(&ctx, &j, rules_dir, &result, &cancelled, &jerr);
         svc_ctx_release(&ctx);
     }
-    char *etext = jrc ? error_text(&jerr) : NULL;
+    char *etext = jrc ? svc_error_json_text(&jerr) : NULL;
     svc_now_rfc3339(at, sizeof at);
     rc = store_job_finish(db, j.id, jrc ? "failed" : cancelled ? "cancelled" : "done", result, etext, at, err);
     free(etext);

@@ -206,35 +206,6 @@ tj_status svc_pact_sub_remove(svc_ctx *ctx, const char *id, tj_error *err)
     return rc;
 }
 
-/* The principal a scheduled pull runs as (its creator). */
-static tj_status creator_ctx(store_db *db, const char *principal_id, svc_ctx *ctx, tj_error *err)
-{
-    if (!strncmp(principal_id, "local:", 6))
-        return svc_ctx_local(ctx, db, principal_id + 6, err);
-    store_principal p;
-    tj_status rc = store_principal_get(db, principal_id, &p, err);
-    if (rc)
-        return rc;
-    unsigned roles = 0;
-    if (p.disabled)
-        rc = tj_error_set(err, TJ_ERR_PERM, NULL,
-                          "the principal who created the subscription is disabled / 订阅的创建者已停用");
-    else if (!(rc = svc_roles_parse(p.roles, &roles, err)))
-        rc = svc_ctx_init(ctx, db, p.id, p.name, p.org_id, roles, err);
-    store_principal_release(&p);
-    return rc;
-}
-
-static char *error_text(const tj_error *e)
-{
-    json_t *o = json_pack("{s:s,s:s}", "code", tj_strerror(e->code), "message", e->message);
-    if (o && e->path[0])
-        json_object_set_new(o, "field", json_string(e->path));
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return s;
-}
-
 /* Run one (already leased or asked for) and record its outcome; the
  * pull's error in *pull_err. */
 static tj_status run_one(store_db *db, const json_t *row, const char *ca_file, tj_error *pull_err, tj_error *err)
@@ -243,7 +214,8 @@ static tj_status run_one(store_db *db, const json_t *row, const char *ca_file, t
     svc_ctx c;
     char *secret = NULL;
     json_t *report = NULL;
-    tj_status prc = creator_ctx(db, inst_str(row, "created_by"), &c, pull_err);
+    tj_status prc = svc_ctx_of_principal(&c, db, inst_str(row, "created_by"),
+                                         "the principal who created the subscription is disabled / 订阅的创建者已停用", pull_err);
     if (!prc) {
         if (!c.who.org_id || strcmp(c.who.org_id, inst_str(row, "owner_org")))
             prc = tj_error_set(pull_err, TJ_ERR_PERM, NULL,
@@ -270,7 +242,7 @@ static tj_status run_one(store_db *db, const json_t *row, const char *ca_file, t
         json_decref(brief);
     }
     if (prc)
-        etext = error_text(pull_err);
+        etext = svc_error_json_text(pull_err);
     tj_status rc = store_pact_sub_result(db, inst_str(row, "id"), at, prc ? "error" : "ok", etext, rep, failures,
                                          now + (prc ? svc_pact_sub_backoff(interval, failures) : interval), err);
     free(rep);
