@@ -342,7 +342,7 @@ static int label_verify_url(inst_opts *o)
     unsigned char lpk[32];
     int rc = 0;
     if (!origin) {
-        tj_error_set(&err, TJ_ERR_USAGE, url, "not an http:// or https:// URL");
+        tj_error_set(&err, TJ_ERR_USAGE, url, "not an http:// or https:// URL (without user or password)");
         return fail(&err);
     }
     if (inst_opt(o, "ledger-key") && cli_read_pk(inst_opt(o, "ledger-key"), lpk, &err))

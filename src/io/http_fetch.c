@@ -168,8 +168,12 @@ char *io_http_origin(const char *url)
 {
     pthread_once(&g_once, curl_init_once);
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *o = NULL;
+    char *scheme = NULL, *host = NULL, *port = NULL, *o = NULL, *user = NULL, *pass = NULL;
+    /* a URL with credentials in it (even empty: https://@host/) has no origin
+     * tanji accepts: a token must not go out beside other credentials */
     if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) != CURLUE_OK &&
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")) &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
@@ -178,6 +182,8 @@ char *io_http_origin(const char *url)
                 : asprintf(&o, "%s://%s", scheme, host) < 0)
             o = NULL;
     }
+    curl_free(user);
+    curl_free(pass);
     curl_free(scheme);
     curl_free(host);
     curl_free(port);

@@ -45,7 +45,8 @@ void io_http_resp_release(io_http_resp *r);
 tj_status io_http_fetch(const io_http_req *q, io_http_resp *r, tj_error *err);
 
 /* The origin (scheme://host[:port]) of an http(s) URL, malloc'ed; NULL
- * when url is not an absolute http:// or https:// URL. */
+ * when url is not an absolute http:// or https:// URL or carries credentials
+ * (user or password, even empty). */
 char *io_http_origin(const char *url);
 /* The target of the rel="next" link in a Link header's value (the text
  * after "Link:", len bytes, not NUL-terminated), malloc'ed; NULL when there
