@@ -27,21 +27,16 @@ tj_status svc_secret_key_path(store_db *db, char **path, tj_error *err)
         return tj_error_set(err, TJ_ERR_USAGE, "TANJI_SECRETS_KEY",
                             "with PostgreSQL the secrets key file must be named by $TANJI_SECRETS_KEY / "
                             "使用 PostgreSQL 时须用 TANJI_SECRETS_KEY 指定密钥文件");
-    store_stmt *st = NULL;
-    tj_status rc = store_prepare(db, "SELECT file FROM pragma_database_list WHERE name = 'main'", &st, err);
-    if (rc)
-        return rc;
-    int r = store_step(st, err);
-    const char *f = r == 1 ? store_col_text(st, 0) : NULL;
-    if (r == 1 && (!f || !*f))
+    char *f = NULL;
+    tj_status rc = store_sqlite_file(db, &f, err);
+    if (!rc && !*f)
         rc = tj_error_set(err, TJ_ERR_USAGE, "TANJI_SECRETS_KEY",
                           "an in-memory database has no place for the secrets key: set $TANJI_SECRETS_KEY");
-    else if (r == 1 && asprintf(path, "%s.secrets-key", f) < 0) {
+    else if (!rc && asprintf(path, "%s.secrets-key", f) < 0) {
         *path = NULL;
         rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    } else if (r != 1)
-        rc = r < 0 ? (tj_status)r : tj_error_set(err, TJ_ERR_DB, NULL, "no main database");
-    store_finalize(st);
+    }
+    free(f);
     return rc;
 }
 

@@ -109,6 +109,25 @@ const char *store_backend_name(const store_db *db)
 {
     return db->ops->name;
 }
+tj_status store_sqlite_file(store_db *db, char **path, tj_error *err)
+{
+    *path = NULL;
+    if (store_backend(db) != STORE_SQLITE)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "not a SQLite database");
+    store_stmt *st = NULL;
+    tj_status rc = store_prepare(db, "SELECT file FROM pragma_database_list WHERE name = 'main'", &st, err);
+    if (rc)
+        return rc;
+    int r = store_step(st, err);
+    const char *f = r == 1 ? store_col_text(st, 0) : NULL;
+    if (r == 1 && !(*path = strdup(f ? f : "")))
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    else if (r != 1)
+        rc = r < 0 ? (tj_status)r : tj_error_set(err, TJ_ERR_DB, NULL, "no main database");
+    store_finalize(st);
+    return rc;
+}
+
 int store_in_transaction(const store_db *db)
 {
     return db->in_tx;

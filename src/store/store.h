@@ -41,6 +41,9 @@ tj_status store_open_ex(const char *url, unsigned flags, store_db **out, tj_erro
 void store_close(store_db *db);
 store_backend_kind store_backend(const store_db *db);
 const char *store_backend_name(const store_db *db); /* "sqlite" or "postgresql" */
+/* The file of a SQLite database, malloc'ed into *path ("" for an in-memory
+ * one); TJ_ERR_USAGE on PostgreSQL. */
+tj_status store_sqlite_file(store_db *db, char **path, tj_error *err);
 
 /* Transactions.  store_begin inside an open transaction opens a savepoint:
  * the matching store_commit releases it into the enclosing transaction and
