@@ -1394,12 +1394,12 @@ static tj_status send_one(store_db *db, const json_t *row, const char *ca_file, 
     return rc;
 }
 
-tj_status svc_pact_outbox_run(store_db *db, const char *ca_file, int *worked, tj_error *err)
+tj_status svc_run_leased(store_db *db, const svc_leased_work *w, const char *ca_file, int *worked, tj_error *err)
 {
     *worked = 0;
     int64_t now = (int64_t)time(NULL);
     json_t *rows = NULL;
-    tj_status rc = store_pact_outbox_due(db, now, 8, &rows, err);
+    tj_status rc = w->due(db, now, w->limit, &rows, err);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
@@ -1407,15 +1407,21 @@ tj_status svc_pact_outbox_run(store_db *db, const char *ca_file, int *worked, tj
         if (rc)
             break;
         int won = 0;
-        int64_t seen = json_integer_value(json_object_get(row, "next_at"));
-        /* a lease of two minutes: another node skips it meanwhile */
-        if ((rc = store_pact_outbox_lease(db, inst_str(row, "id"), seen, now + 120, &won, err)) || !won)
+        int64_t seen = json_integer_value(json_object_get(row, w->seen_key));
+        if ((rc = w->lease(db, inst_str(row, "id"), seen, now + w->lease_s, &won, err)) || !won)
             continue;
         (*worked)++;
-        rc = send_one(db, row, ca_file, err);
+        rc = w->run(db, row, ca_file, err);
     }
     json_decref(rows);
     return rc;
+}
+
+tj_status svc_pact_outbox_run(store_db *db, const char *ca_file, int *worked, tj_error *err)
+{
+    /* a lease of two minutes: another node skips it meanwhile */
+    static const svc_leased_work w = {store_pact_outbox_due, store_pact_outbox_lease, send_one, "next_at", 8, 120};
+    return svc_run_leased(db, &w, ca_file, worked, err);
 }
 
 /* ---- attributes and partners ------------------------------------------------ */

@@ -84,6 +84,19 @@ tj_status svc_pact_event(svc_ctx *ctx, const json_t *ev, int v, const char *self
  * (NULL: the system's). */
 tj_status svc_pact_outbox_run(store_db *db, const char *ca_file, int *worked, tj_error *err);
 
+/* Work that falls due (PACT outbox, scheduled pulls), shared by nodes: each
+ * due row is leased (the row's seen_key value compared and replaced by
+ * now + lease_s) and run only by the node that won the lease. */
+typedef struct svc_leased_work {
+    tj_status (*due)(store_db *db, int64_t now, int limit, json_t **out, tj_error *err);
+    tj_status (*lease)(store_db *db, const char *id, int64_t seen, int64_t until, int *won, tj_error *err);
+    tj_status (*run)(store_db *db, const json_t *row, const char *ca_file, tj_error *err);
+    const char *seen_key;
+    int limit;
+    int64_t lease_s;
+} svc_leased_work;
+tj_status svc_run_leased(store_db *db, const svc_leased_work *w, const char *ca_file, int *worked, tj_error *err);
+
 /* PACT attributes of a footprint of the principal's organisation: an object
  * with productIds, productClassifications, companyIds (arrays of URNs),
  * fossilCarbonContent, biogenicCarbonContent, productMassPerDeclaredUnit,

@@ -272,27 +272,16 @@ tj_status svc_pact_sub_run(svc_ctx *ctx, const char *id, const char *ca_file, js
     return rc;
 }
 
+/* A due pull: its own failure is recorded with the subscription, not returned. */
+static tj_status run_due_one(store_db *db, const json_t *row, const char *ca_file, tj_error *err)
+{
+    tj_error pe;
+    return run_one(db, row, ca_file, &pe, err);
+}
+
 tj_status svc_pact_sub_run_due(store_db *db, const char *ca_file, int *worked, tj_error *err)
 {
-    *worked = 0;
-    int64_t now = (int64_t)time(NULL);
-    json_t *rows = NULL;
-    tj_status rc = store_pact_sub_due(db, now, 4, &rows, err);
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        if (rc)
-            break;
-        int won = 0;
-        int64_t seen = json_integer_value(json_object_get(row, "next_run"));
-        /* a lease of ten minutes (a pull's pages time out well before) */
-        if ((rc = store_pact_sub_lease(db, inst_str(row, "id"), seen, now + 600, &won, err)) || !won)
-            continue;
-        (*worked)++;
-        tj_error pe;
-        rc = run_one(db, row, ca_file, &pe, err);
-    }
-    json_decref(rows);
-    return rc;
+    /* a lease of ten minutes (a pull's pages time out well before) */
+    static const svc_leased_work w = {store_pact_sub_due, store_pact_sub_lease, run_due_one, "next_run", 4, 600};
+    return svc_run_leased(db, &w, ca_file, worked, err);
 }
