@@ -627,36 +627,24 @@ void http_jobs_kick_pact(void)
     http_jobs_kick();
 }
 
-static void *job_worker(void *arg)
+/* One background loop: open the database (again after a failure), run a
+ * step while it finds work, else wait up to a second or until stop. */
+static void *background_loop(const char *what, int (*step)(store_db *db, tj_error *err))
 {
-    (void)arg;
     tj_error err;
     tj_error_clear(&err);
     store_db *db = NULL;
-    const char *rules_dir = g_cfg->rules_dir;
     for (;;) {
         pthread_mutex_lock(&g_job_mu);
         int stop = g_job_stop;
         pthread_mutex_unlock(&g_job_mu);
         if (stop)
             break;
-        int ran = 0;
         if (!db && store_open(g_cfg->db_url, &db, &err)) {
-            fprintf(stderr, "tanji serve: jobs: %s\n", err.message);
+            fprintf(stderr, "tanji serve: %s: %s\n", what, err.message);
             db = NULL;
         }
-        if (db && svc_job_run_next(db, g_cfg->node, rules_dir, &ran, &err)) {
-            fprintf(stderr, "tanji serve: jobs: %s\n", err.message);
-            ran = 0;
-        }
-        /* scheduled PACT pulls (services/pact_sub.h) when no job is waiting */
-        if (db && !ran && svc_pact_sub_run_due(db, g_cfg->pact_ca_file, &ran, &err)) {
-            fprintf(stderr, "tanji serve: PACT subscriptions: %s\n", err.message);
-            while (store_in_transaction(db))
-                store_rollback(db);
-            ran = 0;
-        }
-        if (ran)
+        if (db && step(db, &err))
             continue;
         pthread_mutex_lock(&g_job_mu);
         if (!g_job_stop) {
@@ -669,6 +657,36 @@ static void *job_worker(void *arg)
     }
     store_close(db);
     return NULL;
+}
+
+/* A failed step: said on stderr, its transaction rolled back. */
+static void step_failed(store_db *db, const char *what, const tj_error *err)
+{
+    fprintf(stderr, "tanji serve: %s: %s\n", what, err->message);
+    while (store_in_transaction(db))
+        store_rollback(db);
+}
+
+/* queued jobs first; scheduled PACT pulls (services/pact_sub.h) when no job
+ * is waiting */
+static int job_step(store_db *db, tj_error *err)
+{
+    int ran = 0;
+    if (svc_job_run_next(db, g_cfg->node, g_cfg->rules_dir, &ran, err)) {
+        step_failed(db, "jobs", err);
+        ran = 0;
+    }
+    if (!ran && svc_pact_sub_run_due(db, g_cfg->pact_ca_file, &ran, err)) {
+        step_failed(db, "PACT subscriptions", err);
+        ran = 0;
+    }
+    return ran;
+}
+
+static void *job_worker(void *arg)
+{
+    (void)arg;
+    return background_loop("jobs", job_step);
 }
 
 /* ---- signed tree heads -------------------------------------------------- */
@@ -877,42 +895,20 @@ static tj_status make_addr(const char *addr, int port, const char *key, struct s
 }
 
 /* ---- the PACT outbox (answers to partners' requests) --------------------- */
+static int outbox_step(store_db *db, tj_error *err)
+{
+    int worked = 0;
+    if (svc_pact_outbox_run(db, g_cfg->pact_ca_file, &worked, err)) {
+        step_failed(db, "PACT outbox", err);
+        worked = 0;
+    }
+    return worked;
+}
+
 static void *pact_outbox_worker(void *arg)
 {
     (void)arg;
-    store_db *db = NULL;
-    tj_error err;
-    tj_error_clear(&err);
-    for (;;) {
-        pthread_mutex_lock(&g_job_mu);
-        int stop = g_job_stop;
-        pthread_mutex_unlock(&g_job_mu);
-        if (stop)
-            break;
-        int worked = 0;
-        if (!db && store_open(g_cfg->db_url, &db, &err)) {
-            fprintf(stderr, "tanji serve: PACT outbox: %s\n", err.message);
-            db = NULL;
-        }
-        if (db && svc_pact_outbox_run(db, g_cfg->pact_ca_file, &worked, &err)) {
-            fprintf(stderr, "tanji serve: PACT outbox: %s\n", err.message);
-            while (store_in_transaction(db))
-                store_rollback(db);
-            worked = 0;
-        }
-        if (worked)
-            continue;
-        pthread_mutex_lock(&g_job_mu);
-        if (!g_job_stop) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            pthread_cond_timedwait(&g_job_cv, &g_job_mu, &ts);
-        }
-        pthread_mutex_unlock(&g_job_mu);
-    }
-    store_close(db);
-    return NULL;
+    return background_loop("PACT outbox", outbox_step);
 }
 
 tj_status http_serve(http_config *cfg, FILE *status, tj_error *err)
