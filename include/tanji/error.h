@@ -47,6 +47,9 @@ void tj_error_clear(tj_error *err);
 tj_status tj_error_set(tj_error *err, tj_status code, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Record "out of memory" (TJ_ERR_NOMEM); returns TJ_ERR_NOMEM. */
+tj_status tj_error_nomem(tj_error *err);
+
 /* Record an error located in a file. */
 tj_status tj_error_set_at(tj_error *err, tj_status code, const char *file, long line, long column,
                           const char *fmt, ...) __attribute__((format(printf, 6, 7)));

@@ -26,6 +26,11 @@ tj_status tj_error_set(tj_error *err, tj_status code, const char *path, const ch
     return code;
 }
 
+tj_status tj_error_nomem(tj_error *err)
+{
+    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+}
+
 tj_status tj_error_set_at(tj_error *err, tj_status code, const char *file, long line, long column,
                           const char *fmt, ...)
 {

@@ -17,19 +17,6 @@
 
 #define REGULATORS (SVC_ROLE_REGULATOR | SVC_ROLE_OPERATOR)
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
-static tj_status finish(svc_ctx *ctx, tj_status rc, tj_error *err)
-{
-    if (rc == TJ_OK)
-        return svc_commit(ctx, err);
-    svc_rollback(ctx);
-    return rc;
-}
-
 /* ---- bodies ---------------------------------------------------------------- */
 
 static json_t *body_state(store_db *db, const char *org_id, tj_error *err, tj_status *rc)
@@ -113,7 +100,7 @@ tj_status svc_cert_body_register(svc_ctx *ctx, const char *org, const char *accr
             rc = record_body(ctx, "cert.body.register", o.id,
                              json_pack("{s:s,s:O}", "action", "register", "scope", scope), err);
         json_decref(row);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     store_org_release(&o);
     return rc;
@@ -134,7 +121,7 @@ tj_status svc_cert_body_set_scope(svc_ctx *ctx, const char *org, const json_t *s
         if (!rc)
             rc = record_body(ctx, "cert.body.scope", o.id,
                              json_pack("{s:s,s:O}", "action", "scope", "scope", scope), err);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(b);
     store_org_release(&o);
@@ -218,14 +205,14 @@ tj_status svc_cert_key_add(svc_ctx *ctx, const char *org, const unsigned char pk
         json_decref(row);
         if (!rc)
             rc = record_key(ctx, "cert.key.add", id, json_pack("{s:s}", "action", "add"), err);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(b);
     json_decref(keys);
     json_decref(existing);
     store_org_release(&o);
     if (!rc && key_id_out && !(*key_id_out = strdup(id)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     return rc;
 }
 
@@ -246,7 +233,7 @@ tj_status svc_cert_key_revoke(svc_ctx *ctx, const char *key_id, const char *reas
         if (!rc)
             rc = record_key(ctx, "cert.key.revoke", key_id,
                             json_pack("{s:s,s:s}", "action", "revoke", "reason", reason), err);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(k);
     return rc;
@@ -264,7 +251,7 @@ tj_status svc_cert_keyring(svc_ctx *ctx, const char *org, json_t **out, tj_error
         org_id = strdup(o.id);
         store_org_release(&o);
         if (!org_id)
-            return nomem(err);
+            return tj_error_nomem(err);
     }
     rc = store_cert_key_list(ctx->db, org_id, &keys, err);
     free(org_id);
@@ -273,7 +260,7 @@ tj_status svc_cert_keyring(svc_ctx *ctx, const char *org, json_t **out, tj_error
     char at[INST_TIME_SIZE];
     inst_now(at);
     *out = json_pack("{s:s,s:s,s:o}", "type", "tanji-keyring/v1", "exported_at", at, "keys", keys);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }
 
 /* ---- the catalogue ---------------------------------------------------------- */
@@ -307,7 +294,7 @@ tj_status svc_cert_catalogue_put(svc_ctx *ctx, const json_t *entry, tj_error *er
                             status ? status : "active", "source", inst_str(entry, "source"), "note",
                             inst_str(entry, "note"), "updated_at", at, "updated_by", ctx->who.id);
     if (!row)
-        return nomem(err);
+        return tj_error_nomem(err);
     json_t *state = NULL;
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_cert_catalogue_put(ctx->db, row, err);
@@ -318,7 +305,7 @@ tj_status svc_cert_catalogue_put(svc_ctx *ctx, const json_t *entry, tj_error *er
             rc = svc_record(ctx, "cert.catalogue.put", "cert_catalogue", cat, change, state, err);
             json_decref(change);
         }
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(state);
     json_decref(row);
@@ -355,7 +342,7 @@ tj_status svc_cert_catalogue_import(svc_ctx *ctx, const char *path, int *count, 
             }
             (*count)++;
         }
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(doc);
     return rc;
@@ -399,7 +386,7 @@ tj_status svc_dishonest_add(svc_ctx *ctx, const char *org, const char *reason, c
                   legal_basis, "listed_from", f, "listed_until", until ? u : NULL, "listed_by", ctx->who.id);
     json_t *state = NULL;
     if (!id || !row)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     else if (!(rc = svc_begin(ctx, err))) {
         rc = store_dishonest_insert(ctx->db, row, err);
         if (!rc)
@@ -410,7 +397,7 @@ tj_status svc_dishonest_add(svc_ctx *ctx, const char *org, const char *reason, c
             rc = svc_record(ctx, "dishonest.list", "dishonest_entity", id, change, state, err);
             json_decref(change);
         }
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(row);
     json_decref(state);
@@ -447,7 +434,7 @@ tj_status svc_dishonest_remove(svc_ctx *ctx, const char *id, const char *reason,
             rc = svc_record(ctx, "dishonest.remove", "dishonest_entity", id, change, e, err);
             json_decref(change);
         }
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(e);
     return rc;
@@ -546,7 +533,7 @@ static tj_status add_step(svc_ctx *ctx, const char *app_id, const char *action, 
                             from, "to_state", to, "actor", ctx->who.id, "org", ctx->who.org_id, "at", at,
                             "comment", comment, "due_at", due, "footprint_id", footprint);
     json_decref(steps);
-    rc = row ? store_cert_step_insert(ctx->db, row, err) : nomem(err);
+    rc = row ? store_cert_step_insert(ctx->db, row, err) : tj_error_nomem(err);
     json_decref(row);
     return rc;
 }
@@ -638,7 +625,7 @@ tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *bod
               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:n,s:n,s:s,s:s}", "id", id, "applicant_org",
                         ctx->who.org_id, "body_org", bo.id, "category", category, "footprint_id", f.id,
                         "status", "applied", "due_at", "label_number", "created_at", at, "updated_at", at))) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     if ((rc = svc_begin(ctx, err)))
@@ -651,7 +638,7 @@ tj_status svc_cert_apply(svc_ctx *ctx, const char *footprint_id, const char *bod
                               json_pack("{s:s,s:s,s:s,s:s}", "action", "apply", "footprint", f.id, "body",
                                         bo.id, "category", category),
                               err);
-    rc = finish(ctx, rc, err);
+    rc = svc_finish(ctx, rc, err);
 out:
     if (!rc) {
         *id_out = id;
@@ -757,7 +744,7 @@ tj_status svc_cert_document_add(svc_ctx *ctx, const char *app_id, const char *na
     size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
     char *b64 = rc ? NULL : malloc(b64len);
     if (!rc && !b64)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc) {
         sodium_bin2base64(b64, b64len, data, len, sodium_base64_VARIANT_ORIGINAL);
         json_t *row =
@@ -778,7 +765,7 @@ tj_status svc_cert_document_add(svc_ctx *ctx, const char *app_id, const char *na
                                       err);
             if (rc == TJ_ERR_DB)
                 rc = TJ_ERR_CONFLICT;
-            rc = finish(ctx, rc, err);
+            rc = svc_finish(ctx, rc, err);
         }
         json_decref(row);
     }
@@ -811,7 +798,7 @@ tj_status svc_cert_document_get(svc_ctx *ctx, const char *app_id, const char *sh
         const char *b64 = inst_str(doc, "content");
         size_t cap = strlen(b64) + 1;
         if (!(*data = malloc(cap)) || !(*media_type = strdup(inst_str(doc, "media_type"))))
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         else if (sodium_base642bin(*data, cap, b64, strlen(b64), NULL, len, NULL,
                                    sodium_base64_VARIANT_ORIGINAL))
             rc = tj_error_set(err, TJ_ERR_DB, "content", "document %s is damaged in the database", sha256);
@@ -951,7 +938,7 @@ tj_status svc_cert_step(svc_ctx *ctx, const char *app_id, const svc_cert_step_in
             json_object_set_new(change, "label", json_string(number));
         rc = app_state_record(ctx, t->kind, app_id, change, err);
     }
-    rc = finish(ctx, rc, err);
+    rc = svc_finish(ctx, rc, err);
     if (!rc && out)
         rc = svc_cert_application_get(ctx, app_id, out, err);
 out:
@@ -1064,7 +1051,7 @@ tj_status svc_cert_each_dishonest_state(store_db *db, emit_fn emit, void *arg, t
 tj_status svc_cert_each_application_state(store_db *db, emit_fn emit, void *arg, tj_error *err)
 {
     char *after = strdup("");
-    tj_status rc = after ? TJ_OK : nomem(err);
+    tj_status rc = after ? TJ_OK : tj_error_nomem(err);
     while (!rc) {
         json_t *rows = NULL;
         if ((rc = store_cert_app_each(db, after, 500, &rows, err)))
@@ -1076,7 +1063,7 @@ tj_status svc_cert_each_application_state(store_db *db, emit_fn emit, void *arg,
             free(after);
             after = strdup(inst_str(json_array_get(rows, n - 1), "id"));
             if (!after)
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
         }
         json_decref(rows);
         if (n < 500)

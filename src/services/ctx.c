@@ -182,6 +182,15 @@ void svc_rollback(svc_ctx *ctx)
     store_rollback(ctx->db);
 }
 
+tj_status svc_finish(svc_ctx *ctx, tj_status rc, tj_error *err)
+{
+    if (rc) {
+        svc_rollback(ctx);
+        return rc;
+    }
+    return svc_commit(ctx, err);
+}
+
 tj_status svc_record(svc_ctx *ctx, const char *kind, const char *object_type, const char *object_id,
                      const json_t *change, const json_t *state, tj_error *err)
 {

@@ -87,6 +87,9 @@ const char *svc_list_owner(const svc_ctx *ctx);
 tj_status svc_begin(svc_ctx *ctx, tj_error *err);
 tj_status svc_commit(svc_ctx *ctx, tj_error *err);
 void svc_rollback(svc_ctx *ctx);
+/* The end of a service call's transaction: commit when rc is TJ_OK, else
+ * roll back and return rc. */
+tj_status svc_finish(svc_ctx *ctx, tj_status rc, tj_error *err);
 
 /* Append a ledger entry for a state change, inside the open transaction:
  * kind ("factor.publish", "footprint.save", ...), the object changed, the

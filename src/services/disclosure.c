@@ -10,11 +10,6 @@
 #include "store/footprint_sql.h"
 #include "store/inst_sql.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 static const char *const secret_fields[] = {"stages",        "processes", "suppliers",
                                             "activity_data", "factors",   NULL};
 
@@ -79,7 +74,7 @@ tj_status svc_disclosure_publish(svc_ctx *ctx, const char *footprint_id, const c
                         "owner_org", ctx->who.org_id, "scope", scope, "partners", ptext, "fields", ftext,
                         "status", "published", "published_at", at, "withdrawn_at", "withdraw_reason");
         if (!row)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     }
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = store_disclosure_insert(ctx->db, row, err);
@@ -203,7 +198,7 @@ static tj_status disclosure_view(store_db *db, const json_t *d, json_t **out, tj
                           "withdrawn_at", json_object_get(d, "withdrawn_at"), "withdraw_reason",
                           json_object_get(d, "withdraw_reason"));
     if (!v)
-        return nomem(err);
+        return tj_error_nomem(err);
     store_org o;
     if (store_org_get(db, inst_str(d, "owner_org"), &o, NULL) == TJ_OK) {
         json_object_set_new(v, "owner", json_pack("{s:s,s:s?}", "name", o.name, "region", o.region));
@@ -381,7 +376,7 @@ tj_status svc_registry_search(svc_ctx *ctx, const json_t *filter, int limit, int
     *out = json_pack("{s:o,s:i,s:i,s:b,s:s?}", "items", items, "limit", limit, "offset", offset, "more", more,
                      "next", more ? last : NULL);
     json_decref(rows);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }
 
 tj_status svc_registry_compare(svc_ctx *ctx, const char *category, int limit, json_t **out, tj_error *err)
@@ -406,7 +401,7 @@ tj_status svc_registry_compare(svc_ctx *ctx, const char *category, int limit, js
                      "kg CO2e", "labels", items, "total", n);
     json_decref(rows);
     json_decref(cat);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }
 
 /* ---- ESG section ---- */
@@ -481,15 +476,15 @@ tj_status svc_esg_section(svc_ctx *ctx, const char *org, const char *format, con
         json_decref(labels), json_decref(products);
     labels = products = NULL;
     if (!rc && !doc)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc && !strcmp(format, "json")) {
         if (!(*out = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(12))))
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     } else if (!rc) {
         size_t len = 0;
         FILE *f = open_memstream(out, &len);
         if (!f) {
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         } else if (!strcmp(format, "csv")) {
             fputs(zh ? "\"类型\",\"编号\",\"产品\",\"碳足迹 (kg "
                        "CO2e)\",\"声明单位\",\"等级\",\"状态\",\"有效期至\"\n"
@@ -577,7 +572,7 @@ tj_status svc_esg_section(svc_ctx *ctx, const char *org, const char *format, con
             fputs("</ul>\n</section>\n", f);
         }
         if (f && fclose(f))
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     }
     json_decref(doc);
     json_decref(rows);

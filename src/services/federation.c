@@ -26,11 +26,6 @@
 /* The longest line of a package we read (a label document is a few KB). */
 #define LINE_MAX_BYTES (16u * 1024u * 1024u)
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 /* ---- object types and scopes ---------------------------------------------- */
 
 static const char *const published_types[] = {"factor_version", "rule_version",     "label",
@@ -161,7 +156,7 @@ tj_status svc_fed_each_identity_state(store_db *db, ledger_state_emit_fn emit, v
     if (rc || !row)
         return rc;
     json_t *s = self_state(row);
-    rc = s ? emit(arg, "self", s, err) : nomem(err);
+    rc = s ? emit(arg, "self", s, err) : tj_error_nomem(err);
     json_decref(s);
     json_decref(row);
     return rc;
@@ -177,7 +172,7 @@ tj_status svc_fed_each_peer_state(store_db *db, ledger_state_emit_fn emit, void 
     {
         json_t *s = rc ? NULL : peer_state(r);
         if (!rc)
-            rc = s ? emit(arg, inst_str(r, "name"), s, err) : nomem(err);
+            rc = s ? emit(arg, inst_str(r, "name"), s, err) : tj_error_nomem(err);
         json_decref(s);
     }
     json_decref(rows);
@@ -230,7 +225,7 @@ tj_status svc_fed_identity_set(svc_ctx *ctx, const char *name, const char *juris
     if (!rc)
         rc = store_fed_self_get(ctx->db, &row, err);
     if (!rc && !(state = self_state(row)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc)
         rc = svc_record(ctx, "federation.identity", "federation_identity", "self", state, state, err);
     json_decref(row);
@@ -256,7 +251,7 @@ static tj_status sign_doc(json_t *doc, const ledger_key *key, tj_error *err)
     free(msg);
     char hex[2 * crypto_sign_BYTES + 1];
     sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
-    return json_object_set_new(doc, "signature", json_string(hex)) ? nomem(err) : TJ_OK;
+    return json_object_set_new(doc, "signature", json_string(hex)) ? tj_error_nomem(err) : TJ_OK;
 }
 
 /* 1 when doc.signature is pk's signature of doc without it. */
@@ -312,7 +307,7 @@ tj_status svc_fed_identity_export(svc_ctx *ctx, const ledger_key *key, int sign_
                             "public_key", pk, "head", ledger_head_json(&head), "exported_at", now);
     json_decref(self);
     if (!doc)
-        return nomem(err);
+        return tj_error_nomem(err);
     if ((rc = sign_doc(doc, key, err))) {
         json_decref(doc);
         return rc;
@@ -377,7 +372,7 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
     inst_now(now);
     json_t *by_name = NULL, *by_key = NULL, *self = NULL;
     if (!sc)
-        return nomem(err);
+        return tj_error_nomem(err);
     if ((rc = svc_begin(ctx, err))) {
         free(sc);
         return rc;
@@ -406,12 +401,12 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
     if (!rc)
         rc = store_fed_peer_get(ctx->db, name, NULL, &row, err);
     if (!rc && !(state = peer_state(row)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(row);
     if (!rc)
         rc = state ? svc_record(ctx, by_name ? "federation.trust.update" : "federation.trust.add",
                                 "federation_peer", name, state, state, err)
-                   : nomem(err);
+                   : tj_error_nomem(err);
     json_decref(state);
     json_decref(by_name);
     json_decref(by_key);
@@ -424,7 +419,7 @@ tj_status svc_fed_trust_add(svc_ctx *ctx, const json_t *identity, unsigned scope
     if ((rc = svc_commit(ctx, err)))
         return rc;
     if (name_out && !(*name_out = strdup(name)))
-        return nomem(err);
+        return tj_error_nomem(err);
     return TJ_OK;
 }
 
@@ -454,7 +449,7 @@ tj_status svc_fed_rules_record(svc_ctx *ctx, const char *rules_dir, int *added, 
             continue;
         char *oid = NULL;
         if (asprintf(&oid, "%s@%s", r->id, r->version) < 0) {
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
             break;
         }
         int has = 0;
@@ -576,7 +571,7 @@ static tj_status object_state(svc_ctx *ctx, const char *type, const char *id, js
     } else if (!strcmp(type, "label")) {
         rc = store_label_get(ctx->db, id, 1, &row, err);
         if (!rc && !(*state = svc_label_state(row)))
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc && inst_str(row, "document"))
             *extra = json_pack("{s:s}", "document", inst_str(row, "document"));
     } else if (!strcmp(type, "dishonest_entity")) {
@@ -666,7 +661,7 @@ static int publish_cb(void *arg, int64_t idx, const char *type, const char *id, 
         pkg_line(p->w, line);
         p->w->items++;
     } else {
-        p->rc = nomem(err);
+        p->rc = tj_error_nomem(err);
     }
     free(line);
     json_decref(item);
@@ -747,7 +742,7 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
     json_decref(hdr);
     json_decref(self);
     if (!rc && !line)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc)
         pkg_line(&w, line);
     free(line);
@@ -782,7 +777,7 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
     if (!end || !msg) {
         json_decref(end);
         free(msg);
-        return nomem(err);
+        return tj_error_nomem(err);
     }
     unsigned char sig[crypto_sign_BYTES];
     crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), key->sk);
@@ -793,7 +788,7 @@ tj_status svc_fed_publish(svc_ctx *ctx, const ledger_key *key, int64_t since, in
     line = json_dumps(end, JSON_COMPACT);
     json_decref(end);
     if (!line)
-        return nomem(err);
+        return tj_error_nomem(err);
     size_t ln = strlen(line);
     if (fwrite(line, 1, ln, out) != ln || fputc('\n', out) == EOF || fflush(out))
         w.failed = 1;
@@ -892,7 +887,7 @@ static tj_status import_item(svc_ctx *ctx, const char *peer, int64_t idx, const 
     if (!strcmp(type, "rule_version"))
         status = state_text(state, "status");
     if (!text)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     else
         rc = store_fed_object_put(ctx->db, peer, type, id, idx, status, category, region, text, extra_text,
                                   now, err);
@@ -1051,7 +1046,7 @@ static tj_status pull_verified(svc_ctx *ctx, const json_t *peer, FILE *in, const
         size_t sn = 0;
         const char *shex = inst_str(end, "signature");
         if (!msg)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         else if (!shex || strlen(shex) != 2 * crypto_sign_BYTES ||
                  sodium_hex2bin(sig, sizeof sig, shex, strlen(shex), NULL, &sn, NULL) || sn != sizeof sig ||
                  crypto_sign_verify_detached(sig, (const unsigned char *)msg, strlen(msg), pk))
@@ -1213,7 +1208,7 @@ tj_status svc_fed_pull(svc_ctx *ctx, const char *peer_name, FILE *in, const char
                          (json_int_t)st.skipped, "states", (json_int_t)st.states, "up_to_date", up_to_date);
     json_decref(hdr);
     json_decref(peer);
-    return *summary ? TJ_OK : nomem(err);
+    return *summary ? TJ_OK : tj_error_nomem(err);
 }
 
 tj_status svc_fed_pull_log(svc_ctx *ctx, const char *peer, int limit, json_t **out, tj_error *err)
@@ -1272,7 +1267,7 @@ static tj_status peer_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_e
 {
     json_t *rows = NULL, *keys = json_array();
     tj_status rc =
-        keys ? store_fed_object_list(ctx->db, peer, "cert_key", NULL, 1000, 0, &rows, err) : nomem(err);
+        keys ? store_fed_object_list(ctx->db, peer, "cert_key", NULL, 1000, 0, &rows, err) : tj_error_nomem(err);
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
@@ -1288,7 +1283,7 @@ static tj_status peer_keyring(svc_ctx *ctx, const char *peer, json_t **out, tj_e
         return rc;
     }
     *out = json_pack("{s:s,s:o}", "type", "tanji-keyring/v1", "keys", keys);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }
 
 /* A label document as imported from peer (extra: the fed_object's extra,
@@ -1408,7 +1403,7 @@ tj_status svc_fed_label_verify(svc_ctx *ctx, const char *number, const json_t *d
                             json_pack("{s:O,s:O}", "status", json_object_get(state, "status"), "reason",
                                       json_object_get(state, "status_reason")));
     if (!rc)
-        rc = use_copy ? svc_label_verify_document(use_copy, keyring, pk, NULL, &rep, err) : nomem(err);
+        rc = use_copy ? svc_label_verify_document(use_copy, keyring, pk, NULL, &rep, err) : tj_error_nomem(err);
     json_decref(use_copy);
     if (!rc) {
         char now[INST_TIME_SIZE];
@@ -1565,7 +1560,7 @@ tj_status svc_fed_rules_add(svc_ctx *ctx, svc_ruleset *set, json_t **origins, tj
     for (size_t i = 0; *origins && i < set->n; i++)
         json_array_append_new(*origins, json_string("local"));
     if (!*origins)
-        return nomem(err);
+        return tj_error_nomem(err);
     tj_status rc = add_peer_rules(ctx, set, *origins, err);
     if (rc) {
         json_decref(*origins);
@@ -1626,7 +1621,7 @@ static tj_status add_peer_rules(svc_ctx *ctx, svc_ruleset *set, json_t *origins,
                     svc_rule *nr = realloc(set->rules, cap * sizeof *nr);
                     if (!nr) {
                         json_decref(doc);
-                        rc = nomem(err);
+                        rc = tj_error_nomem(err);
                         break;
                     }
                     set->rules = nr;
@@ -1695,7 +1690,7 @@ tj_status svc_fed_rules_find(svc_ctx *ctx, const char *rules_dir, const char *pr
     json_decref(origins);
     svc_ruleset_release(&set);
     if (!rc && !*out)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     return rc;
 }
 
@@ -1720,7 +1715,7 @@ static tj_status peer_factor(svc_ctx *ctx, const char *id, int version, json_t *
         for (int vv = version ? version : 1; !rc && vv <= (version ? version : 100000); vv++) {
             char *oid = NULL;
             if (asprintf(&oid, "%s@%d", id, vv) < 0) {
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
                 break;
             }
             json_t *rows = NULL;
@@ -1780,7 +1775,7 @@ tj_status svc_fed_factor_resolve(svc_ctx *ctx, const char *ref, json_t **out, tj
         svc_factor_release(&f);
         free(id);
         *out = fj ? json_pack("{s:s,s:o}", "origin", "local", "factor", fj) : NULL;
-        return *out ? TJ_OK : nomem(err);
+        return *out ? TJ_OK : tj_error_nomem(err);
     }
     tj_error_clear(err);
     json_t *best = NULL, *best_peer = NULL;
@@ -1791,7 +1786,7 @@ tj_status svc_fed_factor_resolve(svc_ctx *ctx, const char *ref, json_t **out, tj
                           "本实例及受信任实例均无此因子",
                           ref);
     if (!rc && !(*out = peer_factor_json(best, best_peer)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(best);
     json_decref(best_peer);
     free(id);
@@ -1804,7 +1799,7 @@ tj_status svc_fed_factor_for_model(svc_ctx *ctx, const char *id, int version, js
     json_t *best = NULL, *best_peer = NULL;
     tj_status rc = ctx->db ? peer_factor(ctx, id, version, &best, &best_peer, err) : TJ_OK;
     if (!rc && best && !(*out = peer_factor_json(best, best_peer)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(best);
     json_decref(best_peer);
     return rc;
@@ -1855,7 +1850,7 @@ tj_status svc_fed_recognition_add(svc_ctx *ctx, const json_t *doc, char **id_out
     if (!id || !copy) {
         free(id);
         json_decref(copy);
-        return nomem(err);
+        return tj_error_nomem(err);
     }
     json_object_set_new(copy, "type", json_string(RECOGNITION_TYPE));
     json_object_set_new(copy, "id", json_string(id));
@@ -1903,7 +1898,7 @@ tj_status svc_fed_recognition_list(svc_ctx *ctx, json_t **out, tj_error *err)
     }
     json_decref(rows);
     *out = list;
-    return list ? TJ_OK : nomem(err);
+    return list ? TJ_OK : tj_error_nomem(err);
 }
 
 tj_status svc_fed_recognitions_for_rule(svc_ctx *ctx, const char *rule_id, json_t **out, tj_error *err)
@@ -1946,7 +1941,7 @@ tj_status svc_fed_recognitions_for_rule(svc_ctx *ctx, const char *rule_id, json_
     }
     json_decref(all);
     *out = res;
-    return res ? TJ_OK : nomem(err);
+    return res ? TJ_OK : tj_error_nomem(err);
 }
 
 tj_status svc_fed_footprint_recognitions(svc_ctx *ctx, const char *footprint_id, json_t **out, tj_error *err)
@@ -1961,7 +1956,7 @@ tj_status svc_fed_footprint_recognitions(svc_ctx *ctx, const char *footprint_id,
         list = json_array();
     if (!rc && !(*out = json_pack("{s:s,s:s?,s:o}", "footprint", footprint_id, "rule_id", rule,
                                   "accepted_under", list)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(fp);
     return rc;
 }

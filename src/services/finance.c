@@ -12,20 +12,6 @@
 #include "store/apps_sql.h"
 #include "store/inst_sql.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
-static tj_status finish(svc_ctx *ctx, tj_status rc, tj_error *err)
-{
-    if (rc) {
-        svc_rollback(ctx);
-        return rc;
-    }
-    return svc_commit(ctx, err);
-}
-
 /* org (id or name) -> id (malloc'ed) if it holds role. */
 static tj_status org_with_role(svc_ctx *ctx, const char *org, const char *role, char **id, tj_error *err)
 {
@@ -38,7 +24,7 @@ static tj_status org_with_role(svc_ctx *ctx, const char *org, const char *role, 
         rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL, "\"%s\" is not registered as %s / 该机构未登记为%s",
                           org, role, role);
     if (!rc && !(*id = strdup(o.id)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     store_org_release(&o);
     return rc;
 }
@@ -65,7 +51,7 @@ static tj_status consent_change(svc_ctx *ctx, const char *bank, const char *vali
             row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?}", "id", id, "bank_org", bank_id, "borrower_org",
                             ctx->who.org_id, "granted_at", now, "granted_by", ctx->who.id, "valid_until",
                             valid_until ? until : NULL);
-            rc = row ? store_fin_consent_insert(ctx->db, row, err) : nomem(err);
+            rc = row ? store_fin_consent_insert(ctx->db, row, err) : tj_error_nomem(err);
         } else {
             rc = store_fin_consent_revoke(ctx->db, bank_id, ctx->who.org_id, now, &n, err);
             if (!rc && n == 0)
@@ -82,7 +68,7 @@ static tj_status consent_change(svc_ctx *ctx, const char *bank, const char *vali
         if (!rc)
             rc = svc_record(ctx, grant ? "finance.consent" : "finance.consent.revoke", "fin_consent", key, ch,
                             row, err);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(row);
     json_decref(ch);
@@ -167,7 +153,7 @@ tj_status svc_fin_borrower(svc_ctx *ctx, const char *borrower, json_t **out, tj_
         json_decref(view);
     }
     if (!rc && !(*out = json_pack("{s:s,s:O}", "borrower_org", bid, "labels", items)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(labels);
     json_decref(items);
     free(bid);
@@ -211,7 +197,7 @@ tj_status svc_fin_rule_set(svc_ctx *ctx, const json_t *rule, int *version, tj_er
     inst_now(now);
     int ver = 0;
     if (!text)
-        return nomem(err);
+        return tj_error_nomem(err);
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_fin_rule_insert(ctx->db, ctx->who.org_id, text, now, &ver, err);
         json_t *r = json_pack("{s:s,s:i,s:s,s:s}", "bank_org", ctx->who.org_id, "version", ver, "rule", text,
@@ -225,7 +211,7 @@ tj_status svc_fin_rule_set(svc_ctx *ctx, const json_t *rule, int *version, tj_er
             rc = svc_record(ctx, "finance.rule", "fin_rule", key, ch, st, err);
         json_decref(st);
         json_decref(ch);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     free(text);
     if (!rc && version)
@@ -338,7 +324,7 @@ tj_status svc_fin_position(svc_ctx *ctx, const char *borrower, const char *label
     pos = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "bank_org", ctx->who.org_id, "borrower_org", bid,
                     "label_number", label, "as_of", date, "amount", (json_int_t)amount, "recorded_at", now);
     if (!pos) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     if (!(rc = svc_begin(ctx, err))) {
@@ -348,12 +334,12 @@ tj_status svc_fin_position(svc_ctx *ctx, const char *borrower, const char *label
         snprintf(key, sizeof key, "%s/%s/%s", ctx->who.org_id, label, date);
         json_t *st = apps_state("fin_position", pos);
         if (!rc && !st)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc)
             rc = svc_record(ctx, "finance.position", "fin_position", key, ch, st, err);
         json_decref(st);
         json_decref(ch);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
 out:
     json_decref(row);
@@ -412,7 +398,7 @@ static tj_status portfolio_at(svc_ctx *ctx, const char *date, const json_t *rule
             if (k == nt) {
                 cat_total *nt2 = realloc(t, (nt + 1) * sizeof *t);
                 if (!nt2) {
-                    rc = nomem(err);
+                    rc = tj_error_nomem(err);
                     json_decref(el);
                     json_decref(chk);
                     json_decref(item);
@@ -446,7 +432,7 @@ static tj_status portfolio_at(svc_ctx *ctx, const char *date, const json_t *rule
                                               (double)(t[k].amount > 0 ? t[k].eligible / t[k].amount : 0)));
     if (!rc && !(*out = json_pack("{s:s,s:I,s:O,s:O}", "as_of", date, "financed", (json_int_t)total,
                                   "by_category", cats, "positions", items)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     free(t);
     json_decref(pos);
     json_decref(items);
@@ -548,8 +534,8 @@ tj_status svc_fin_portfolio_csv(svc_ctx *ctx, const char *as_of, char **csv, tj_
     json_decref(p);
     if (b.oom) {
         free(b.s);
-        return nomem(err);
+        return tj_error_nomem(err);
     }
     *csv = b.s ? b.s : strdup("");
-    return *csv ? TJ_OK : nomem(err);
+    return *csv ? TJ_OK : tj_error_nomem(err);
 }

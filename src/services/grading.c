@@ -9,11 +9,6 @@
 #include "services/label.h"
 #include "store/inst_sql.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 /* Quantile q of sorted v[0..n) (linear interpolation between order
  * statistics, as the Monte Carlo percentiles). */
 static double quantile(const double *v, size_t n, double q)
@@ -70,13 +65,13 @@ tj_status svc_grade_assign(store_db *db, const char *category, double value, jso
     if (rc == TJ_ERR_NOTFOUND) {
         *out = json_pack("{s:n,s:n,s:n,s:n,s:s}", "grade", "benchmark_version", "method", "grades", "reason",
                          "no grading benchmark for this category / 该类别尚无分级基准");
-        return *out ? TJ_OK : nomem(err);
+        return *out ? TJ_OK : tj_error_nomem(err);
     }
     if (rc)
         return rc;
     *out = grade_of(bench, value);
     json_decref(bench);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }
 
 static tj_status regrade_all(svc_ctx *ctx, const json_t *bench, tj_error *err)
@@ -91,7 +86,7 @@ static tj_status regrade_all(svc_ctx *ctx, const json_t *bench, tj_error *err)
             break;
         json_t *g = grade_of(bench, json_number_value(json_object_get(l, "value")));
         if (!g) {
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
             break;
         }
         json_t *grade = json_object_get(g, "grade");
@@ -127,7 +122,7 @@ static tj_status make_version(svc_ctx *ctx, const char *category, const char *me
         n = json_array_size(labels);
         if (n >= (size_t)min_sample && n > 0) {
             if (!(v = malloc(n * sizeof *v))) {
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
                 goto out;
             }
             for (size_t i = 0; i < n; i++)
@@ -146,7 +141,7 @@ static tj_status make_version(svc_ctx *ctx, const char *category, const char *me
                     "sample", (json_int_t)n, "note", note, "created_at", at, "created_by", ctx->who.id);
     free(th_text);
     if (!row) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     if ((rc = svc_begin(ctx, err)))
@@ -298,7 +293,7 @@ tj_status svc_grade_stats(svc_ctx *ctx, const json_t *filter, json_t **out, tj_e
         free(v);
         json_decref(rows);
         json_decref(res);
-        return nomem(err);
+        return tj_error_nomem(err);
     }
     /* rows come ordered by category, region, year */
     size_t start = 0;

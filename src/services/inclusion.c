@@ -15,20 +15,6 @@
 #include "store/inst_sql.h"
 #include "tanji/units.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
-static tj_status finish(svc_ctx *ctx, tj_status rc, tj_error *err)
-{
-    if (rc) {
-        svc_rollback(ctx);
-        return rc;
-    }
-    return svc_commit(ctx, err);
-}
-
 static int id_ok(const char *s)
 {
     if (!s || !*s || strlen(s) > 100)
@@ -112,18 +98,18 @@ tj_status svc_inc_method_create(svc_ctx *ctx, const json_t *spec, json_t **out, 
                     kind, "baseline_g", (json_int_t)llround(base * 1000.0), "baseline_source", source,
                     "status", "active", "created_at", now, "created_by", ctx->who.id);
     if (!row)
-        return nomem(err);
+        return tj_error_nomem(err);
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_inc_method_insert(ctx->db, row, err);
         json_t *ch = json_pack("{s:s}", "action", "publish");
         json_t *st = apps_state("inc_methodology", row);
         if (!rc && !st)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc)
             rc = svc_record(ctx, "inclusion.methodology", "inc_methodology", id, ch, st, err);
         json_decref(st);
         json_decref(ch);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     if (!rc && out)
         *out = json_incref(row);
@@ -213,14 +199,14 @@ static tj_status pair_facts(svc_ctx *ctx, smap *labels, smap *meths, const char 
     int found = 0;
     void **slot = smap_slot(labels, key, &found);
     if (!slot)
-        return nomem(err);
+        return tj_error_nomem(err);
     if (found) {
         *out = *slot;
         return TJ_OK;
     }
     void **ms = smap_slot(meths, meth, &found);
     if (!ms)
-        return nomem(err);
+        return tj_error_nomem(err);
     tj_status rc = TJ_OK;
     if (!found) {
         json_t *m = NULL;
@@ -270,7 +256,7 @@ static tj_status pair_facts(svc_ctx *ctx, smap *labels, smap *meths, const char 
                   "valid_from", inst_str(chk, "valid_from"), "valid_until", inst_str(chk, "valid_until"));
     json_decref(chk);
     if (!facts)
-        return nomem(err);
+        return tj_error_nomem(err);
     *slot = facts;
     *out = facts;
     return TJ_OK;
@@ -303,7 +289,7 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
     json_t *res = json_array();
     int n_ok = 0;
     if (!res)
-        return nomem(err);
+        return tj_error_nomem(err);
     if ((rc = svc_begin(ctx, err))) {
         json_decref(res);
         return rc;
@@ -356,14 +342,14 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
         snprintf(akey, sizeof akey, "%s\x1f%s", who, region);
         void **slot = smap_slot(&accounts, akey, &found);
         if (!slot) {
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
             break;
         }
         if (!found) {
             char *fresh = svc_new_uuid(), *acc = NULL;
             rc = fresh
                      ? store_inc_account_ensure(ctx->db, fresh, ctx->who.org_id, who, region, now, &acc, err)
-                     : nomem(err);
+                     : tj_error_nomem(err);
             free(fresh);
             if (rc)
                 break;
@@ -379,7 +365,7 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
                                 "purchased_at", when, "reported_at", now);
         int inserted = 0;
         if (!row) {
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
             break;
         }
         rc = store_inc_purchase_insert(ctx->db, row, &inserted, err);
@@ -391,7 +377,7 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
             json_t *ch = json_pack("{s:s,s:I}", "action", "credit", "reduction_g", (json_int_t)grams);
             json_t *st = apps_state("inc_purchase", row);
             rc = ch && st ? svc_record(ctx, "inclusion.credit", "inc_purchase", key, ch, st, err)
-                          : nomem(err);
+                          : tj_error_nomem(err);
             json_decref(ch);
             json_decref(st);
         }
@@ -409,7 +395,7 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
                                             "reduction_g", (json_int_t)grams, "account", acc));
         }
     }
-    rc = finish(ctx, rc, err);
+    rc = svc_finish(ctx, rc, err);
     smap_free(&labels, jfree);
     smap_free(&meths, jfree);
     smap_free(&accounts, free);
@@ -440,7 +426,7 @@ static tj_status account_of(svc_ctx *ctx, const char *platform, const char *part
     } else
         pid = strdup(ctx->who.org_id ? ctx->who.org_id : "");
     if (!pid)
-        return nomem(err);
+        return tj_error_nomem(err);
     if (!svc_owns(ctx, pid) && !(ctx->who.roles & SVC_ROLE_REGULATOR))
         rc = tj_error_set(err, TJ_ERR_NOTFOUND, "participant", "no account \"%s\" / 账户不存在", participant);
     if (!rc)
@@ -465,7 +451,7 @@ tj_status svc_inc_statement(svc_ctx *ctx, const char *platform, const char *part
     if (!rc)
         rc = store_inc_statement(ctx->db, inst_str(acc, "id"), limit, offset, &lines, err);
     if (!rc && !(*out = json_pack("{s:O,s:O}", "account", acc, "lines", lines)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(acc);
     json_decref(lines);
     return rc;
@@ -492,18 +478,18 @@ tj_status svc_inc_retire(svc_ctx *ctx, const char *participant, int64_t grams, c
     row = json_pack("{s:s?,s:s,s:I,s:s,s:s}", "id", id, "account_id", inst_str(acc, "id"), "amount_g",
                     (json_int_t)grams, "purpose", purpose, "retired_at", now);
     if (!row || !id)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = store_inc_account_retire(ctx->db, row, err);
         json_t *ch = json_pack("{s:s}", "action", "retire");
         json_t *st = apps_state("inc_retirement", row);
         if (!rc && !st)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc)
             rc = svc_record(ctx, "inclusion.retire", "inc_retirement", id, ch, st, err);
         json_decref(st);
         json_decref(ch);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     free(id);
     json_decref(acc);
@@ -531,7 +517,7 @@ tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *regio
     int64_t grams = 0, n = 0;
     json_t *st = NULL;
     if (!id)
-        return nomem(err);
+        return tj_error_nomem(err);
     if (!(rc = svc_begin(ctx, err))) {
         rc = store_inc_issue(ctx->db, id, methodology, region, now, ctx->who.id, &grams, &n, err);
         st = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "id", id, "methodology_id", methodology, "region",
@@ -540,12 +526,12 @@ tj_status svc_inc_issue(svc_ctx *ctx, const char *methodology, const char *regio
         json_t *ch = json_pack("{s:s}", "action", "issue");
         json_t *is = apps_state("inc_issuance", st);
         if (!rc && !is)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc)
             rc = svc_record(ctx, "inclusion.issue", "inc_issuance", id, ch, is, err);
         json_decref(is);
         json_decref(ch);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     if (!rc && out)
         *out = json_incref(st);
@@ -563,7 +549,7 @@ tj_status svc_inc_registry(svc_ctx *ctx, json_t **out, tj_error *err)
         rc = store_inc_retired_by_region(ctx->db, &ret, err);
     if (!rc && !(*out = json_pack("{s:s,s:O,s:O}", "unit", "g CO2e", "by_methodology_region", rows,
                                   "retired_by_region", ret)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(rows);
     json_decref(ret);
     return rc;

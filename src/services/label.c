@@ -18,11 +18,6 @@
 #include "store/inst_sql.h"
 #include "store/ledger_sql.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 /* ---- the lifecycle workflow ---- */
 
 static const char *const label_states[] = {"valid", "suspended", "revoked", "withdrawn", "expired", NULL};
@@ -67,7 +62,7 @@ static tj_status record_label(svc_ctx *ctx, const char *kind, const char *number
     json_t *row = NULL, *state = NULL;
     tj_status rc = store_label_get(ctx->db, number, 1, &row, err);
     if (!rc && !(state = svc_label_state(row)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc)
         rc = svc_record(ctx, kind, "label", number, change, state, err);
     json_decref(row);
@@ -81,7 +76,7 @@ tj_status svc_label_each_state(store_db *db,
                                tj_error *err)
 {
     char *after = strdup("");
-    tj_status rc = after ? TJ_OK : nomem(err);
+    tj_status rc = after ? TJ_OK : tj_error_nomem(err);
     while (!rc) {
         json_t *rows = NULL;
         if ((rc = store_label_each(db, after, 500, &rows, err)))
@@ -92,13 +87,13 @@ tj_status svc_label_each_state(store_db *db,
         {
             json_t *s = rc ? NULL : svc_label_state(r);
             if (!rc)
-                rc = s ? emit(arg, inst_str(r, "number"), s, err) : nomem(err);
+                rc = s ? emit(arg, inst_str(r, "number"), s, err) : tj_error_nomem(err);
             json_decref(s);
         }
         if (n) {
             free(after);
             if (!(after = strdup(inst_str(json_array_get(rows, n - 1), "number"))))
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
         }
         json_decref(rows);
         if (n < 500)
@@ -165,7 +160,7 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
         goto out;
     if (asprintf(&number, "%s-%06lld", prefix, (long long)seq) < 0) {
         number = NULL;
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     char valid_until[INST_TIME_SIZE];
@@ -176,7 +171,7 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     char *url = NULL;
     if (asprintf(&url, "%s%s/api/v1/public/labels/%s", base, base[strlen(base) - 1] == '/' ? "" : "",
                  number) < 0) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     if (base[strlen(base) - 1] == '/') /* no double slash */
@@ -210,7 +205,7 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     sig = json_pack("{s:s,s:s,s:s,s:s}", "alg", "Ed25519", "key_id", key_id, "public_key", pk_hex, "value",
                     s_hex);
     if (!sig || !(doc = label_signed_document(label, sig))) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     char doc_digest[65];
@@ -224,7 +219,7 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
                     "valid", "status_reason", "issued_at", at, "valid_until", valid_until, "key_id", key_id,
                     "document", doc, "updated_at", at);
     if (!row || !(state = svc_label_state(row))) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     change = json_pack("{s:s,s:s,s:s,s:s}", "action", "issue", "application", inst_str(app, "id"),
@@ -245,7 +240,7 @@ tj_status svc_label_issue(svc_ctx *ctx, const json_t *app, const ledger_key *key
     json_t *gh =
         json_pack("{s:s,s:i,s:O,s:O,s:s?,s:s}", "number", number, "seq", 1, "grade", g ? g : json_null(),
                   "grade_version", gv ? gv : json_null(), "reason", inst_str(grade, "reason"), "at", at);
-    rc = gh ? store_label_grade_insert(ctx->db, gh, err) : nomem(err);
+    rc = gh ? store_label_grade_insert(ctx->db, gh, err) : tj_error_nomem(err);
     json_decref(gh);
 out:
     if (!rc) {
@@ -320,7 +315,7 @@ tj_status svc_label_get(svc_ctx *ctx, const char *number, json_t **out, tj_error
         grades = surv = hist = NULL;
         json_decref(doc);
         if (!*out)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     }
     json_decref(row);
     json_decref(grades);
@@ -461,7 +456,7 @@ tj_status svc_label_verify_number(svc_ctx *ctx, const char *number, json_t **rep
     *report = label_finish_report(&r, number, inst_str(row, "status"), listed);
     r.checks = r.problems = NULL;
     if (!*report)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
 out:
     json_decref(r.checks);
     json_decref(r.problems);
@@ -681,7 +676,7 @@ tj_status svc_label_regrade(svc_ctx *ctx, const char *number, const json_t *grad
                           "grade_version", version ? version : json_null(), "reason", reason, "at", at);
     json_decref(list);
     if (!h)
-        return nomem(err);
+        return tj_error_nomem(err);
     if (!(rc = store_label_set_grade(ctx->db, number, grade, version, at, err)) &&
         !(rc = store_label_grade_insert(ctx->db, h, err)))
         rc = record_label(ctx, "label.grade", number,

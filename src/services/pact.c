@@ -23,11 +23,6 @@
 #include "tanji/buf.h"
 #include "tanji/units.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 /* ---- small helpers ------------------------------------------------------ */
 int svc_pact_is_uuid(const char *s)
 {
@@ -353,7 +348,7 @@ static tj_status build_doc(store_db *db, const store_footprint *f, const json_t 
         json_decref(model);
         json_decref(doc);
         json_decref(pcf);
-        return nomem(err);
+        return tj_error_nomem(err);
     }
     const char *pname = product_name(prod, f->product);
     json_object_set_new(doc, "specVersion", json_string(SVC_PACT_SPEC_VERSION));
@@ -582,7 +577,7 @@ static tj_status add_keys(store_db *db, const char *pf_id, const char *kind, con
     json_array_foreach(arr, i, v)
     {
         char *l = lower_dup(json_string_value(v));
-        rc = l ? store_pact_key_insert(db, pf_id, kind, l, err) : nomem(err);
+        rc = l ? store_pact_key_insert(db, pf_id, kind, l, err) : tj_error_nomem(err);
         free(l);
         if (rc)
             break;
@@ -631,7 +626,7 @@ static tj_status offer(svc_ctx *sys, const char *footprint_id, const json_t *d, 
         char created[32];
         now_utc(created);
         if (!rc && !id)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc) {
             json_t *doc = b.doc;
             json_t *full = json_object();
@@ -648,7 +643,7 @@ static tj_status offer(svc_ctx *sys, const char *footprint_id, const json_t *d, 
                                     "created", created, "valid_from", *b.valid_from ? b.valid_from : created,
                                     "valid_to", *b.valid_to ? b.valid_to : "9999-12-31T00:00:00Z", "geography",
                                     b.geography, "doc", text);
-            rc = row && text ? store_pact_fp_insert(db, row, err) : nomem(err);
+            rc = row && text ? store_pact_fp_insert(db, row, err) : tj_error_nomem(err);
             if (!rc)
                 rc = add_keys(db, id, "p", json_object_get(full, "productIds"), err);
             if (!rc)
@@ -664,7 +659,7 @@ static tj_status offer(svc_ctx *sys, const char *footprint_id, const json_t *d, 
                 if (!rc) {
                     json_t *ch = json_pack("{s:s,s:s}", "status", "Deprecated", "successor", id);
                     json_t *st = svc_pact_fp_state(now_row);
-                    rc = ch && st ? svc_record(sys, "pact.deprecate", "pact_footprint", pid, ch, st, err) : nomem(err);
+                    rc = ch && st ? svc_record(sys, "pact.deprecate", "pact_footprint", pid, ch, st, err) : tj_error_nomem(err);
                     json_decref(ch);
                     json_decref(st);
                 }
@@ -674,7 +669,7 @@ static tj_status offer(svc_ctx *sys, const char *footprint_id, const json_t *d, 
                 json_t *ch = json_pack("{s:s,s:s,s:s}", "action", "offer", "footprint", f.id, "status",
                                        deprecated ? "Deprecated" : "Active");
                 json_t *st = svc_pact_fp_state(row);
-                rc = ch && st ? svc_record(sys, "pact.offer", "pact_footprint", id, ch, st, err) : nomem(err);
+                rc = ch && st ? svc_record(sys, "pact.offer", "pact_footprint", id, ch, st, err) : tj_error_nomem(err);
                 json_decref(ch);
                 json_decref(st);
             }
@@ -985,7 +980,7 @@ tj_status svc_pact_list_text(svc_ctx *ctx, const json_t *filter, const char *aft
         tj_buf_release(&b);
         free(*next);
         *next = NULL;
-        return rc == TJ_ERR_NOMEM ? nomem(err) : tj_error_set(err, TJ_ERR_INPUT, NULL, "the page is too large");
+        return rc == TJ_ERR_NOMEM ? tj_error_nomem(err) : tj_error_set(err, TJ_ERR_INPUT, NULL, "the page is too large");
     }
     *len = tj_buf_len(&b);
     *body = tj_buf_take(&b);
@@ -1010,7 +1005,7 @@ tj_status svc_pact_get(svc_ctx *ctx, const char *id, json_t **out, tj_error *err
     if (rc == TJ_ERR_NOTFOUND)
         return tj_error_set(err, TJ_ERR_NOTFOUND, "id", "no footprint %s", id);
     if (!rc && !(*out = row_doc(row)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(row);
     return rc;
 }
@@ -1124,7 +1119,7 @@ static tj_status record_event(svc_ctx *ctx, const char *kind, const json_t *ev, 
     snprintf(oid, sizeof oid, "%s:%.500s", ctx->who.org_id ? ctx->who.org_id : "", inst_str(ev, "id"));
     json_t *ch = json_pack("{s:O,s:O,s:O,s:O?}", "type", json_object_get(ev, "type"), "event_id",
                            json_object_get(ev, "id"), "source", json_object_get(ev, "source"), "detail", extra);
-    tj_status rc = ch ? svc_record(ctx, kind, "pact_event", oid, ch, state, err) : nomem(err);
+    tj_status rc = ch ? svc_record(ctx, kind, "pact_event", oid, ch, state, err) : tj_error_nomem(err);
     json_decref(ch);
     return rc;
 }
@@ -1146,7 +1141,7 @@ static tj_status on_request(svc_ctx *ctx, const json_t *ev, int v, const char *s
             json_object_set(filter, "companyId", json_object_get(pf, "companyIds"));
     }
     if (!filter)
-        return nomem(err);
+        return tj_error_nomem(err);
     json_object_del(filter, "comment");
     /* check the criteria before anything else */
     store_pact_filter f;
@@ -1223,7 +1218,7 @@ static tj_status on_request(svc_ctx *ctx, const json_t *ev, int v, const char *s
                                           "next_at", (json_int_t)t)
                               : NULL;
     if (!row)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     int inserted = 0;
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = store_pact_outbox_insert(ctx->db, row, &inserted, err);
@@ -1233,14 +1228,14 @@ static tj_status on_request(svc_ctx *ctx, const json_t *ev, int v, const char *s
             json_array_foreach(pfs, i, x) json_array_append(ids, json_object_get(x, "id"));
             json_t *detail = json_pack("{s:s,s:s,s:o}", "answer", outcome, "answer_id", eid, "pf_ids", ids);
             json_t *st = svc_pact_event_state(row);
-            rc = st ? record_event(ctx, "pact.request", ev, detail, st, err) : nomem(err);
+            rc = st ? record_event(ctx, "pact.request", ev, detail, st, err) : tj_error_nomem(err);
             json_decref(detail);
             json_decref(st);
             /* the answer, queued */
             json_t *ach = json_pack("{s:s,s:s,s:s}", "request_id", inst_str(ev, "id"), "url", url, "answer", outcome);
             json_t *ast = svc_pact_answer_state(row);
             if (!rc)
-                rc = ach && ast ? svc_record(ctx, "pact.answer.queued", "pact_answer", eid, ach, ast, err) : nomem(err);
+                rc = ach && ast ? svc_record(ctx, "pact.answer.queued", "pact_answer", eid, ach, ast, err) : tj_error_nomem(err);
             json_decref(ach);
             json_decref(ast);
         }
@@ -1326,7 +1321,7 @@ static tj_status outbox_record(store_db *db, const json_t *row, const char *kind
                            json_object_get(row, "org_id"), "url", json_object_get(row, "url"), "attempts",
                            json_object_get(row, "attempts"), "error", why);
     json_t *st = svc_pact_answer_state(row);
-    rc = ch && st ? svc_record(&sys, kind, "pact_answer", inst_str(row, "id"), ch, st, err) : nomem(err);
+    rc = ch && st ? svc_record(&sys, kind, "pact_answer", inst_str(row, "id"), ch, st, err) : tj_error_nomem(err);
     json_decref(ch);
     json_decref(st);
     svc_ctx_release(&sys);
@@ -1509,14 +1504,14 @@ tj_status svc_pact_attr_set(svc_ctx *ctx, const char *footprint_id, const json_t
     svc_ctx sys;
     int have_sys = 0;
     if (!text)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = store_pact_attr_put(ctx->db, f.id, f.owner_org, text, at, err);
         if (!rc)
         {
             json_t *r = json_pack("{s:s,s:s}", "owner_org", f.owner_org, "attrs", text);
             json_t *st = r ? svc_pact_attr_state(r) : NULL;
-            rc = st ? svc_record(ctx, "pact.attributes", "pact_attr", f.id, attrs, st, err) : nomem(err);
+            rc = st ? svc_record(ctx, "pact.attributes", "pact_attr", f.id, attrs, st, err) : tj_error_nomem(err);
             json_decref(st);
             json_decref(r);
         }
@@ -1582,7 +1577,7 @@ tj_status svc_pact_partner_set(svc_ctx *ctx, const char *org, const char *base_u
         json_t *r = json_pack("{s:s,s:s,s:s}", "events_url", base_url, "client_id", client_id, "client_secret", sealed);
         json_t *st = r ? svc_pact_partner_state(r) : NULL;
         if (!rc)
-            rc = ch && st ? svc_record(ctx, "pact.partner", "pact_partner", o.id, ch, st, err) : nomem(err);
+            rc = ch && st ? svc_record(ctx, "pact.partner", "pact_partner", o.id, ch, st, err) : tj_error_nomem(err);
         json_decref(ch);
         json_decref(st);
         json_decref(r);
@@ -1690,7 +1685,7 @@ tj_status svc_pact_pull_page(const char *base_url, const char *url, long status,
             rc = tj_error_set(err, TJ_ERR_INPUT, "from",
                               "%.200s: the next page (Link header) is not on the supplier's host: refused", url);
         else if (!(*next = strdup(link_next)))
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         free(o1);
         free(o2);
     }
@@ -1716,7 +1711,7 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
         auth = NULL;
     free(token);
     if (!auth)
-        return nomem(err);
+        return tj_error_nomem(err);
     size_t bl = strlen(base_url);
     while (bl && base_url[bl - 1] == '/')
         bl--;
@@ -1761,14 +1756,14 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
             json_decref(old);
             json_decref(ost);
             if (!st)
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
             if (!rc && !(rc = store_pact_supplier_put(ctx->db, row, err)) && changed) {
                 char oid[400];
                 snprintf(oid, sizeof oid, "%s:%s", ctx->who.org_id, inst_str(row, "pf_id"));
                 json_t *ch = json_pack("{s:s,s:O,s:O,s:O,s:O}", "action", had ? "update" : "pull", "source",
                                        json_object_get(row, "source"), "status", json_object_get(row, "status"),
                                        "value", json_object_get(row, "value"), "unit", json_object_get(row, "unit"));
-                rc = ch ? svc_record(ctx, "pact.pull", "pact_supplier", oid, ch, st, err) : nomem(err);
+                rc = ch ? svc_record(ctx, "pact.pull", "pact_supplier", oid, ch, st, err) : tj_error_nomem(err);
                 json_decref(ch);
                 had ? updated++ : pulled++;
             }
@@ -1783,7 +1778,7 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
                 char *l = lower_dup(json_string_value(x));
                 json_t *pr = NULL;
                 if (!l)
-                    rc = nomem(err);
+                    rc = tj_error_nomem(err);
                 else if (store_pact_supplier_get(ctx->db, ctx->who.org_id, l, &pr, err) != TJ_OK)
                     tj_error_clear(err); /* a predecessor not pulled: nothing to deprecate */
                 else if (strcmp(inst_str(pr, "status"), "Deprecated")) {
@@ -1795,7 +1790,7 @@ tj_status svc_pact_pull(svc_ctx *ctx, const char *base_url, const char *client_i
                     char oid[400];
                     snprintf(oid, sizeof oid, "%s:%s", ctx->who.org_id, l);
                     if (!rc)
-                        rc = st2 && ch ? svc_record(ctx, "pact.pull", "pact_supplier", oid, ch, st2, err) : nomem(err);
+                        rc = st2 && ch ? svc_record(ctx, "pact.pull", "pact_supplier", oid, ch, st2, err) : tj_error_nomem(err);
                     json_decref(st2);
                     json_decref(ch);
                 }
@@ -1828,7 +1823,7 @@ tj_status svc_pact_supplier_view(store_db *db, const char *owner, const char *pf
     *out = NULL;
     char *l = lower_dup(pf_id ? pf_id : "");
     json_t *r = NULL;
-    tj_status rc = l ? store_pact_supplier_get(db, owner ? owner : "", l, &r, err) : nomem(err);
+    tj_status rc = l ? store_pact_supplier_get(db, owner ? owner : "", l, &r, err) : tj_error_nomem(err);
     free(l);
     if (rc)
         return rc;
@@ -1836,7 +1831,7 @@ tj_status svc_pact_supplier_view(store_db *db, const char *owner, const char *pf
     now_utc(now);
     *out = supplier_view(r, now);
     json_decref(r);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }
 
 double svc_pact_primary_data_share(store_db *db, const char *owner, const json_t *result)
@@ -1906,7 +1901,7 @@ tj_status svc_pact_inputs(svc_ctx *ctx, const char *footprint_id, json_t **out, 
                      primary_share(ctx->db, f.owner_org, result), "supplier_inputs", inputs, "flagged", flagged);
     json_decref(result);
     store_footprint_release(&f);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }
 
 tj_status svc_pact_supplier_factor(svc_ctx *ctx, const char *pf_id, io_factor *out, tj_error *err)
@@ -1916,7 +1911,7 @@ tj_status svc_pact_supplier_factor(svc_ctx *ctx, const char *pf_id, io_factor *o
     char *l = lower_dup(pf_id);
     json_t *r = NULL;
     tj_status rc = l ? store_pact_supplier_get(ctx->db, ctx->who.org_id ? ctx->who.org_id : "", l, &r, err)
-                     : nomem(err);
+                     : tj_error_nomem(err);
     if (rc == TJ_ERR_NOTFOUND)
         rc = tj_error_set(err, TJ_ERR_INPUT, "factor",
                           "no supplier footprint %s in your organisation (tanji pact pull first)", pf_id);
@@ -1943,7 +1938,7 @@ tj_status svc_pact_supplier_factor(svc_ctx *ctx, const char *pf_id, io_factor *o
         free(flags);
         json_decref(v);
         if (!out->id || !out->version || !out->name || !out->unit || !out->source)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     }
     json_decref(r);
     free(l);

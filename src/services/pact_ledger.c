@@ -11,11 +11,6 @@
 
 #define PAGE 500
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 /* a JSON text column as JSON (null when it does not parse) */
 static json_t *parsed(const json_t *row, const char *k)
 {
@@ -83,7 +78,7 @@ static tj_status each(store_db *db, page_fn page, const char *key, json_t *(*sta
                       tj_error *err)
 {
     char *after = strdup("");
-    tj_status rc = after ? TJ_OK : nomem(err);
+    tj_status rc = after ? TJ_OK : tj_error_nomem(err);
     while (!rc) {
         json_t *rows = NULL;
         if ((rc = page(db, after, PAGE, &rows, err)))
@@ -101,14 +96,14 @@ static tj_status each(store_db *db, page_fn page, const char *key, json_t *(*sta
                 id_of(r, id, sizeof id);
                 oid = id;
             }
-            rc = s ? emit(arg, oid, s, err) : nomem(err);
+            rc = s ? emit(arg, oid, s, err) : tj_error_nomem(err);
             json_decref(s);
         }
         if (!rc && n) {
             free(after);
             after = strdup(inst_str(json_array_get(rows, n - 1), key));
             if (!after)
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
         }
         json_decref(rows);
         if (n < PAGE)
@@ -152,7 +147,7 @@ tj_status svc_pact_event_each_state(store_db *db, ledger_state_emit_fn emit, voi
 tj_status svc_pact_supplier_each_state(store_db *db, ledger_state_emit_fn emit, void *arg, tj_error *err)
 {
     char *owner = strdup(""), *pf = strdup("");
-    tj_status rc = owner && pf ? TJ_OK : nomem(err);
+    tj_status rc = owner && pf ? TJ_OK : tj_error_nomem(err);
     while (!rc) {
         json_t *rows = NULL;
         if ((rc = store_pact_supplier_page(db, owner, pf, PAGE, &rows, err)))
@@ -166,7 +161,7 @@ tj_status svc_pact_supplier_each_state(store_db *db, ledger_state_emit_fn emit, 
             json_t *s = svc_pact_supplier_state(r);
             char id[1200];
             snprintf(id, sizeof id, "%s:%s", inst_str(r, "owner_org"), inst_str(r, "pf_id"));
-            rc = s ? emit(arg, id, s, err) : nomem(err);
+            rc = s ? emit(arg, id, s, err) : tj_error_nomem(err);
             json_decref(s);
         }
         if (!rc && n) {
@@ -176,7 +171,7 @@ tj_status svc_pact_supplier_each_state(store_db *db, ledger_state_emit_fn emit, 
             owner = strdup(inst_str(last, "owner_org"));
             pf = strdup(inst_str(last, "pf_id"));
             if (!owner || !pf)
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
         }
         json_decref(rows);
         if (n < PAGE)

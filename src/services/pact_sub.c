@@ -14,11 +14,6 @@
 #include "store/accounts.h"
 #include "store/pact_sub_sql.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 static void utc_of(int64_t t, char out[32])
 {
     time_t tt = (time_t)t;
@@ -71,7 +66,7 @@ tj_status svc_pact_sub_each_state(store_db *db, ledger_state_emit_fn emit, void 
         if (rc)
             break;
         json_t *s = svc_pact_sub_state(r);
-        rc = s ? emit(arg, inst_str(r, "id"), s, err) : nomem(err);
+        rc = s ? emit(arg, inst_str(r, "id"), s, err) : tj_error_nomem(err);
         json_decref(s);
     }
     json_decref(rows);
@@ -115,7 +110,7 @@ tj_status svc_pact_sub_add(svc_ctx *ctx, const char *url, const char *client_id,
                             SVC_PACT_SUB_MAX_INTERVAL, SVC_PACT_SUB_MAX_INTERVAL);
     char *id = svc_new_uuid(), *box = NULL;
     if (!id)
-        return nomem(err);
+        return tj_error_nomem(err);
     if ((rc = svc_secret_seal(ctx->db, id, client_secret, &box, err))) {
         free(id);
         return rc;
@@ -128,7 +123,7 @@ tj_status svc_pact_sub_add(svc_ctx *ctx, const char *url, const char *client_id,
                             (json_int_t)interval_s, "created_by", ctx->who.id, "created_at", at, "next_run",
                             (json_int_t)now, "failures", 0, "runs", 0);
     if (!row)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (!rc && !(rc = svc_begin(ctx, err))) {
         rc = store_pact_sub_insert(ctx->db, row, err);
         json_t *ch = json_pack("{s:s,s:s,s:s,s:I}", "action", "add", "url", url, "client_id", client_id,
@@ -136,13 +131,13 @@ tj_status svc_pact_sub_add(svc_ctx *ctx, const char *url, const char *client_id,
         json_t *st = svc_pact_sub_state(row);
         if (!rc)
             rc = ch && st ? svc_record(ctx, "pact.subscription.add", "pact_subscription", id, ch, st, err)
-                          : nomem(err);
+                          : tj_error_nomem(err);
         json_decref(ch);
         json_decref(st);
         rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
     }
     if (!rc && !(*out = view(row)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(row);
     free(box);
     free(id);
@@ -198,7 +193,7 @@ tj_status svc_pact_sub_remove(svc_ctx *ctx, const char *id, tj_error *err)
         json_t *ch = json_pack("{s:s,s:O}", "action", "remove", "url", json_object_get(row, "url"));
         if (!rc)
             rc = ch ? svc_record(ctx, "pact.subscription.remove", "pact_subscription", id, ch, NULL, err)
-                    : nomem(err);
+                    : tj_error_nomem(err);
         json_decref(ch);
         rc = rc ? (svc_rollback(ctx), rc) : svc_commit(ctx, err);
     }
@@ -266,7 +261,7 @@ tj_status svc_pact_sub_run(svc_ctx *ctx, const char *id, const char *ca_file, js
             *err = pe;
             rc = pe.code;
         } else if (!(rc = store_pact_sub_get(ctx->db, id, &row, err)) && !(*out = view(row)))
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     }
     json_decref(row);
     return rc;

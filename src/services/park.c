@@ -14,20 +14,6 @@
 #include "store/inst_sql.h"
 #include "tanji/units.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
-static tj_status finish(svc_ctx *ctx, tj_status rc, tj_error *err)
-{
-    if (rc) {
-        svc_rollback(ctx);
-        return rc;
-    }
-    return svc_commit(ctx, err);
-}
-
 static tj_status member_change(svc_ctx *ctx, const char *park, const char *member, const char *status,
                                const char *kind, tj_error *err)
 {
@@ -46,7 +32,7 @@ static tj_status member_change(svc_ctx *ctx, const char *park, const char *membe
         rc = svc_record(ctx, kind, "park_member", key, ch, st, err);
     json_decref(st);
     json_decref(ch);
-    return finish(ctx, rc, err);
+    return svc_finish(ctx, rc, err);
 }
 
 tj_status svc_park_invite(svc_ctx *ctx, const char *member, tj_error *err)
@@ -283,7 +269,7 @@ tj_status svc_park_stats(svc_ctx *ctx, const char *park, json_t **out, tj_error 
         json_array_foreach(members, i, m) active += !strcmp(inst_str(m, "status"), "active");
         *out = aggregate(rows, 0);
         if (!*out)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         else {
             json_object_set_new(*out, "park", json_pack("{s:s,s:s}", "id", o.id, "name", o.name));
             json_object_set_new(*out, "members", json_integer((json_int_t)active));
@@ -322,7 +308,7 @@ tj_status svc_app_stats(svc_ctx *ctx, const json_t *filter, json_t **out, tj_err
         json_array_append(kept, r);
     }
     if (!rc && !(*out = aggregate(kept, 1)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(rows);
     json_decref(kept);
     return rc;
@@ -369,7 +355,7 @@ static tj_status chain_inputs(svc_ctx *ctx, const json_t *f, const json_t *model
     *out = json_array();
     *primary = *generic = 0;
     if (!*out)
-        return nomem(err);
+        return tj_error_nomem(err);
     const json_t *result = json_object_get(f, "result");
     const json_t *used = json_object_get(result, "factors_used");
     double total = json_number_value(json_object_get(result, "total"));
@@ -409,7 +395,7 @@ static tj_status chain_inputs(svc_ctx *ctx, const json_t *f, const json_t *model
                 "co2e", isnan(co2e) ? json_null() : json_real(co2e), "share",
                 isnan(share) ? json_null() : json_real(share));
             if (!item)
-                return nomem(err);
+                return tj_error_nomem(err);
             json_object_set_new(item, "primary", json_boolean(*pf));
             if (*pf) {
                 json_t *sv = NULL;
@@ -523,5 +509,5 @@ tj_status svc_park_supply_chain(svc_ctx *ctx, const char *footprint_id, json_t *
     json_decref(model);
     json_decref(f);
     json_decref(procs);
-    return *out ? TJ_OK : nomem(err);
+    return *out ? TJ_OK : tj_error_nomem(err);
 }

@@ -14,11 +14,6 @@
 #include "store/pact_clients_sql.h"
 #include "tanji/text.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
 /* What the ledger records of a client (the row without the partner's
  * current name). */
 static json_t *grant_state(const json_t *row)
@@ -49,7 +44,7 @@ static tj_status record_grant(svc_ctx *ctx, const char *kind, const char *action
     json_t *change = json_pack("{s:s,s:s,s:s}", "id", inst_str(row, "client_id"), "action", action, "partner_org",
                                inst_str(row, "partner_org"));
     tj_status rc = state && change ? svc_record(ctx, kind, "pact_client", inst_str(row, "client_id"), change, state, err)
-                                   : nomem(err);
+                                   : tj_error_nomem(err);
     json_decref(state);
     json_decref(change);
     return rc;
@@ -60,7 +55,7 @@ static tj_status record_principal(svc_ctx *ctx, const char *kind, const store_pr
 {
     json_t *state = svc_principal_state(p);
     json_t *change = json_pack("{s:s,s:s}", "id", p->id, "action", action);
-    tj_status rc = state && change ? svc_record(ctx, kind, "principal", p->id, change, state, err) : nomem(err);
+    tj_status rc = state && change ? svc_record(ctx, kind, "principal", p->id, change, state, err) : tj_error_nomem(err);
     json_decref(state);
     json_decref(change);
     return rc;
@@ -143,7 +138,7 @@ tj_status svc_partner_client_create(svc_ctx *ctx, const char *name, const char *
     char *hash = NULL;
     json_t *row = NULL;
     if (!secret || !id || !pname) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     memcpy(pname, "pact-", 5);
@@ -165,7 +160,7 @@ tj_status svc_partner_client_create(svc_ctx *ctx, const char *name, const char *
     if (!rc) {
         *out = view(ctx, row);
         if (!*out || json_object_set_new(*out, "client_secret", json_string(secret)))
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     }
 out:
     json_decref(row);
@@ -199,13 +194,13 @@ tj_status svc_partner_client_list(svc_ctx *ctx, json_t **out, tj_error *err)
     json_array_foreach(rows, i, r)
     {
         if (!a || json_array_append_new(a, view(ctx, r))) {
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
             break;
         }
     }
     json_decref(rows);
     if (!rc && !(*out = json_pack("{s:o}", "items", a)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     if (rc && !*out)
         json_decref(a);
     return rc;
@@ -256,7 +251,7 @@ tj_status svc_partner_client_revoke(svc_ctx *ctx, const char *id, json_t **out, 
             svc_rollback(ctx);
     }
     if (!rc && !(*out = view(ctx, row)))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(row);
     return rc;
 }
@@ -271,7 +266,7 @@ tj_status svc_partner_client_scope(store_db *db, const char *principal_id, char 
         return TJ_OK;
     }
     if (!rc && !(*owner = strdup(inst_str(row, "sponsor_org"))))
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
     json_decref(row);
     return rc;
 }
@@ -286,7 +281,7 @@ tj_status svc_partner_client_each_state(store_db *db, ledger_state_emit_fn emit,
     {
         json_t *s = rc ? NULL : grant_state(r);
         if (!rc && !s)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc)
             rc = emit(arg, inst_str(r, "client_id"), s, err);
         json_decref(s);

@@ -17,20 +17,6 @@
 #include "store/apps_sql.h"
 #include "tanji/units.h"
 
-static tj_status nomem(tj_error *err)
-{
-    return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-}
-
-static tj_status finish(svc_ctx *ctx, tj_status rc, tj_error *err)
-{
-    if (rc) {
-        svc_rollback(ctx);
-        return rc;
-    }
-    return svc_commit(ctx, err);
-}
-
 tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_error *err)
 {
     if (id_out)
@@ -79,7 +65,7 @@ tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_e
     if (!id || !row) {
         free(id);
         json_decref(row);
-        return nomem(err);
+        return tj_error_nomem(err);
     }
     json_object_set_new(row, "label_required",
                         json_integer(json_is_true(json_object_get(spec, "label_required"))));
@@ -92,7 +78,7 @@ tj_status svc_proc_require(svc_ctx *ctx, const json_t *spec, char **id_out, tj_e
             rc = svc_record(ctx, "procure.require", "proc_requirement", id, ch, st, err);
         json_decref(ch);
         json_decref(st);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(row);
     if (!rc && id_out)
@@ -244,7 +230,7 @@ static tj_status pact_check(svc_ctx *ctx, const char *buyer, const char *supplie
             json_array_foreach(json_object_get(r, "ruleNames"), k, n) if (json_is_string(n) && !want) want =
                 json_string_value(n);
         if (want && !(pf->rule = strdup(want))) {
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
             goto out;
         }
     }
@@ -285,7 +271,7 @@ static tj_status pact_check(svc_ctx *ctx, const char *buyer, const char *supplie
                          "value_basis", basis, "primary_data_share", have ? json_real(pds) : json_null(),
                          "declared_unit", pu);
     if (!pf->info)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
 out:
     json_decref(row);
     json_decref(doc);
@@ -336,9 +322,9 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
             from_unit = inst_str(lc, "declared_unit");
             rule = inst_str(lc, "rule");
             if (inst_str(lc, "footprint_id") && !(fp_id = strdup(inst_str(lc, "footprint_id"))))
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
             if (inst_str(lc, "category") && !(category = strdup(inst_str(lc, "category"))))
-                rc = nomem(err);
+                rc = tj_error_nomem(err);
         }
     } else if (disc) {
         if (json_is_true(json_object_get(req, "label_required")) ||
@@ -363,7 +349,7 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
                     reason(reasons, "the footprint does not conform to its rule / 碳足迹不符合核算规则%s", "",
                            0);
                 if (!(fp_id = strdup(inst_str(fp, "id"))))
-                    rc = nomem(err);
+                    rc = tj_error_nomem(err);
             }
         }
     } else if (pact) {
@@ -418,7 +404,7 @@ static tj_status check_offer(svc_ctx *ctx, const json_t *req, const json_t *offe
                      "primary_share", share, "score", isnan(score) ? json_null() : json_real(score));
     reasons = NULL;
     if (!*out)
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
 out:
     json_decref(reasons);
     json_decref(grade);
@@ -470,7 +456,7 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
                     "supplier_org", ctx->who.org_id, "product", product, "label_number", label, "disclosure_id",
                     disc, "pact_id", pact ? pact_id : NULL, "submitted_at", now, "submitted_by", ctx->who.id);
     if (!id || !row) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     /* the buyer's check of this offer now (it decides what is refused) */
@@ -508,12 +494,12 @@ tj_status svc_proc_offer(svc_ctx *ctx, const char *req_id, const json_t *offer, 
         json_t *ch = json_pack("{s:s,s:s,s:O}", "action", "offer", "requirement", req_id, "check", chk),
                *st = apps_state("proc_offer", row);
         if (!rc && !st)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
         if (!rc)
             rc = svc_record(ctx, "procure.offer", "proc_offer", id, ch, st, err);
         json_decref(ch);
         json_decref(st);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
 out:
     if (!rc && id_out) {
@@ -563,7 +549,7 @@ static tj_status evaluate(svc_ctx *ctx, const char *req_id, json_t **out, tj_err
     size_t n = json_array_size(offers);
     json_t **arr = calloc(n ? n : 1, sizeof *arr);
     if (!arr) {
-        rc = nomem(err);
+        rc = tj_error_nomem(err);
         goto out;
     }
     size_t i;
@@ -584,7 +570,7 @@ static tj_status evaluate(svc_ctx *ctx, const char *req_id, json_t **out, tj_err
         *out = json_pack("{s:O,s:s,s:o}", "requirement", req, "evaluated_at", now, "offers", items);
         items = NULL;
         if (!*out)
-            rc = nomem(err);
+            rc = tj_error_nomem(err);
     }
 out:
     json_decref(req);
@@ -668,10 +654,10 @@ tj_status svc_proc_evaluation_csv(svc_ctx *ctx, const char *req_id, char **csv, 
     json_decref(ev);
     if (b.oom) {
         free(b.s);
-        return nomem(err);
+        return tj_error_nomem(err);
     }
     *csv = b.s ? b.s : strdup("");
-    return *csv ? TJ_OK : nomem(err);
+    return *csv ? TJ_OK : tj_error_nomem(err);
 }
 
 tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id, const char *why,
@@ -721,7 +707,7 @@ tj_status svc_proc_decide(svc_ctx *ctx, const char *req_id, const char *offer_id
             rc = svc_record(ctx, "procure.decide", "proc_requirement", req_id, ch, st, err);
         json_decref(ch);
         json_decref(st);
-        rc = finish(ctx, rc, err);
+        rc = svc_finish(ctx, rc, err);
     }
     json_decref(ev);
     return rc;
