@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     double rate = 0, seconds = 10;
     long long labels = 0;
     rng_state = 42;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             goto usage;
@@ -143,7 +143,6 @@ int main(int argc, char **argv)
             rng_state = strtoull(v, NULL, 10);
         else
             goto usage;
-        i++;
     }
     if (port <= 0 || port > 65535 || !(rate > 0) || !(seconds > 0) || conns < 1 || conns > 4096 ||
         (!path && labels <= 0) || (path && labels > 0))
