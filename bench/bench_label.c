@@ -26,6 +26,7 @@
 #include "services/cert.h"
 #include "services/disclosure.h"
 #include "services/label.h"
+#include "services/ledger_svc.h"
 #include "store/store.h"
 
 static void die(const char *what, const tj_error *err)
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
     if (store_open_ex(url, STORE_OPEN_MIGRATE, &db, &err))
         die("open", &err);
     svc_ctx op;
-    if (svc_ctx_local(&op, db, NULL, &err))
+    if (svc_ctx_local(&op, db, NULL, &err) || svc_ledger_seed(&op, &err)) /* as `tanji migrate` */
         die("ctx", &err);
     char cat_path[1024];
     snprintf(cat_path, sizeof cat_path, "%s/data/certification/catalogue-cn-2025.json",
