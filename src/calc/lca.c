@@ -863,6 +863,195 @@ tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *cha
     return TJ_OK;
 }
 
+/* ---- every product at once (calc --all) ---- */
+
+#define UNIT_ROWS_MAX_N 16384
+
+void calc_unit_rows_free(calc_unit_rows *r)
+{
+    if (!r)
+        return;
+    free(r->total);
+    free(r->channel);
+    free(r->cutoff_share);
+    free(r->ncut);
+    free(r->exact);
+    memset(r, 0, sizeof *r);
+}
+
+/* y = A^-T w (zeros when w is all zero); *any says whether w had a non-zero. */
+static tj_status solve_weights(calc_context *ctx, const double *w, double *y, int *any, tj_error *err)
+{
+    int n = ctx->sys->n;
+    *any = 0;
+    for (int j = 0; j < n && !*any; j++)
+        *any = w[j] != 0;
+    memset(y, 0, (size_t)n * sizeof *y);
+    return *any ? calc_solver_solve_transpose(ctx->solver, w, y, err) : TJ_OK;
+}
+
+tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const calc_system *sys = ctx->sys;
+    const calc_csc *a = &ctx->a;
+    int n = sys->n;
+    size_t un = (size_t)n;
+    tj_status rc = TJ_ERR_NOMEM;
+    double *wc = NULL, *wl = NULL, *yc = NULL, *yl = NULL;
+    int *comp = NULL, *cutat = NULL, *csize = NULL, *cstart = NULL, *member = NULL, *cncut = NULL;
+    unsigned char *bad = NULL, *cbad = NULL, *chasc = NULL, *chasl = NULL;
+    uint64_t *reach = NULL;
+
+    out->n = n;
+    out->total = malloc(un * sizeof *out->total);
+    out->channel = malloc(un * CALC_CH_COUNT * sizeof *out->channel);
+    out->cutoff_share = calloc(un, sizeof *out->cutoff_share);
+    out->ncut = calloc(un, sizeof *out->ncut);
+    out->exact = calloc(un, 1);
+    if (!out->total || !out->channel || !out->cutoff_share || !out->ncut || !out->exact)
+        goto nomem;
+    rc = calc_context_unit_totals(ctx, out->total, out->channel, err);
+    if (rc != TJ_OK || n > UNIT_ROWS_MAX_N)
+        goto out; /* beyond the size: every exact[j] stays 0 */
+
+    wc = calloc(un, sizeof *wc);
+    wl = calloc(un, sizeof *wl);
+    yc = malloc(un * sizeof *yc);
+    yl = malloc(un * sizeof *yl);
+    comp = malloc(un * sizeof *comp);
+    cutat = calloc(un, sizeof *cutat);
+    bad = calloc(un, 1);
+    if (!wc || !wl || !yc || !yl || !comp || !cutat || !bad)
+        goto nomem;
+    for (int c = 0; c < sys->ncut; c++) {
+        int k = sys->cut[c].col;
+        if (k < 0 || k >= n)
+            continue;
+        cutat[k]++;
+        if (isfinite(sys->cut[c].mass_kg))
+            wc[k] += sys->cut[c].mass_kg;
+    }
+    if (sys->input_mass_kg)
+        memcpy(wl, sys->input_mass_kg, un * sizeof *wl);
+    int anyc, anyl;
+    rc = solve_weights(ctx, wc, yc, &anyc, err);
+    if (rc == TJ_OK)
+        rc = solve_weights(ctx, wl, yl, &anyl, err);
+    if (rc != TJ_OK) {
+        tj_error_prefix(err, "per-unit cut-off masses");
+        goto out;
+    }
+
+    /* A column whose activity cannot turn a non-negative demand negative:
+     * a positive diagonal and only inputs. */
+    for (int j = 0; j < n; j++) {
+        double d = 0;
+        int ok = 1;
+        for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++) {
+            if (a->rowind[p] == j)
+                d += a->val[p];
+            else if (!(a->val[p] < 0))
+                ok = 0;
+        }
+        bad[j] = !(ok && d > 0);
+    }
+    int loops_checked = calc_solver_checks_loop_gain(ctx->solver);
+    int largest = 0;
+    int ncomp = calc_csc_scc(a, comp, &largest);
+    if (ncomp < 0)
+        goto nomem;
+    size_t words = (un + 63) / 64;
+    csize = calloc((size_t)ncomp, sizeof *csize);
+    cstart = malloc(((size_t)ncomp + 1) * sizeof *cstart);
+    member = malloc(un * sizeof *member);
+    cncut = calloc((size_t)ncomp, sizeof *cncut);
+    cbad = calloc((size_t)ncomp, 1);
+    chasc = calloc((size_t)ncomp, 1);
+    chasl = calloc((size_t)ncomp, 1);
+    reach = calloc((size_t)ncomp * words, sizeof *reach);
+    if (!csize || !cstart || !member || !cncut || !cbad || !chasc || !chasl || !reach)
+        goto nomem;
+    for (int j = 0; j < n; j++)
+        csize[comp[j]]++;
+    cstart[0] = 0;
+    for (int c = 0; c < ncomp; c++)
+        cstart[c + 1] = cstart[c] + csize[c];
+    for (int j = 0, *fill = memcpy(cncut, cstart, (size_t)ncomp * sizeof *cncut); j < n; j++)
+        member[fill[comp[j]]++] = j;
+    /* Tarjan numbers a component after every component it reaches: build each
+     * product's supply chain (a bitset per component) in that order.  Should
+     * an edge point to a later component, nothing is claimed exact. */
+    for (int c = 0; c < ncomp; c++) {
+        uint64_t *rc_ = reach + (size_t)c * words;
+        cbad[c] = csize[c] > 1 && !loops_checked;
+        for (int m = cstart[c]; m < cstart[c + 1]; m++) {
+            int j = member[m];
+            rc_[j >> 6] |= (uint64_t)1 << (j & 63);
+            cbad[c] |= bad[j];
+            for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++) {
+                int d = comp[a->rowind[p]];
+                if (d == c)
+                    continue;
+                if (d > c) {
+                    rc = TJ_OK;
+                    goto out;
+                }
+                const uint64_t *rd = reach + (size_t)d * words;
+                for (size_t w = 0; w < words; w++)
+                    rc_[w] |= rd[w];
+                cbad[c] |= cbad[d];
+            }
+        }
+        int cnt = 0;
+        for (size_t w = 0; w < words; w++)
+            for (uint64_t x = rc_[w]; x; x &= x - 1) {
+                int k = (int)(w * 64) + __builtin_ctzll(x);
+                cnt += cutat[k];
+                chasc[c] |= wc[k] != 0;
+                chasl[c] |= wl[k] != 0;
+            }
+        cncut[c] = cnt;
+    }
+    for (int j = 0; j < n; j++) {
+        int c = comp[j];
+        if (cbad[c])
+            continue;
+        double cut = chasc[c] ? yc[j] : 0, lk = chasl[c] ? yl[j] : 0;
+        int fin = isfinite(out->total[j]) && isfinite(cut) && isfinite(lk);
+        for (int ch = 0; ch < CALC_CH_COUNT; ch++)
+            fin &= isfinite(out->channel[(size_t)ch * un + (size_t)j]) != 0;
+        if (!fin)
+            continue;
+        out->cutoff_share[j] = cut + lk > 0 ? cut / (cut + lk) : 0;
+        out->ncut[j] = cncut[c];
+        out->exact[j] = 1;
+    }
+    rc = TJ_OK;
+    goto out;
+nomem:
+    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+out:
+    if (rc != TJ_OK)
+        calc_unit_rows_free(out);
+    free(wc);
+    free(wl);
+    free(yc);
+    free(yl);
+    free(comp);
+    free(cutat);
+    free(bad);
+    free(csize);
+    free(cstart);
+    free(member);
+    free(cncut);
+    free(cbad);
+    free(chasc);
+    free(chasl);
+    free(reach);
+    return rc;
+}
+
 /* ---- Monte Carlo ---- */
 
 /* Standard normals by the ziggurat method (Marsaglia and Tsang, 2000) with

@@ -97,6 +97,11 @@ typedef struct calc_block {
     int have_prev[2];
 } calc_block;
 
+int calc_solver_checks_loop_gain(const calc_solver *s)
+{
+    return s->block;
+}
+
 calc_solver_kind calc_solver_kind_of(const calc_solver *s)
 {
     if (s->block)
