@@ -1416,6 +1416,11 @@ typedef struct mc_sampler {
     const mc_apply *apa, *apb;
     const double *abase, *bbase;
     double *aval[2], *bval[2];    /* A's and B's values for each slot */
+    /* q = c^T B of each slot's B (direct CO2e per unit activity), computed
+     * with the draws so that the solving thread only takes q.s */
+    const calc_context *ctx;
+    calc_csc bpat; /* B's pattern (a copy: the solving thread lends ctx->b.val) */
+    double *qslot[2];
     int full[2];
     int stop;
     int threaded;
@@ -1430,8 +1435,12 @@ static void sampler_fill(mc_sampler *sm, int slot)
                  sm->slot[slot] + sm->nta);
     if (sm->nta > 0)
         apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
-    if (sm->ntb > 0)
+    if (sm->ntb > 0) {
         apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
+        calc_csc b = sm->bpat; /* B's pattern with the slot's values */
+        b.val = sm->bval[slot];
+        direct_intensity(sm->ctx, &b, sm->qslot[slot], NULL);
+    }
 }
 
 static void *sampler_main(void *arg)
@@ -1548,7 +1557,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *aslots = xcalloc(nta > 0 ? 2 * annz : 0, sizeof *aslots);
     double *bslots = xcalloc(ntb > 0 ? 2 * bnnz : 0, sizeof *bslots);
     double *aorig = ctx->a.val, *borig = ctx->b.val; /* lent slots are given back at the end */
-    double *q = xcalloc((size_t)n, sizeof *q);
+    double *q = xcalloc(2 * (size_t)n, sizeof *q);
     double *x = xcalloc((size_t)n, sizeof *x);
     double *f = xcalloc((size_t)n, sizeof *f);
     double *vals = malloc(nv * sizeof *vals);
@@ -1591,6 +1600,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         if (!(lsig[i] > 0))
             *(i < (size_t)nta ? &sm.a_lognormal : &sm.b_lognormal) = 0;
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
+    memcpy(q + n, ctx->q, (size_t)n * sizeof *q);
     f[res->demand_col] = res->demand_amount;
     mcs = mc_solver(ctx, nta > 0, &own_solver);
     rc = calc_solver_solve(mcs, f, x, err);
@@ -1613,6 +1623,10 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     sm.apb = &apb;
     sm.abase = abase;
     sm.bbase = bbase;
+    sm.ctx = ctx; /* read only: sys and cf */
+    sm.bpat = ctx->b;
+    sm.qslot[0] = q;
+    sm.qslot[1] = q + n;
     int want_thread = ctx->opt.mc_threads == 2 || (ctx->opt.mc_threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS);
     if (want_thread && ndraw > 0) {
         if (pthread_mutex_init(&sm.mu, NULL) == 0) {
@@ -1655,11 +1669,10 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
                 goto out;
             }
         }
-        if (ntb > 0)
-            direct_intensity(ctx, &ctx->b, q, NULL);
+        const double *qit = sm.qslot[it & 1]; /* the sampler's c^T B for this draw */
         double tot = 0, st[CALC_STAGE_COUNT] = {0};
         for (int j = 0; j < n; j++) {
-            double dj = q[j] * x[j];
+            double dj = qit[j] * x[j];
             tot += dj;
             st[sys->proc[j].stage] += dj;
         }
