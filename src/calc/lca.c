@@ -865,7 +865,7 @@ tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *cha
 
 /* ---- every product at once (calc --all) ---- */
 
-#define UNIT_ROWS_MAX_N 16384
+#define UNIT_ROWS_WINDOW 64 /* words of a supply-chain bitset window */
 
 void calc_unit_rows_free(calc_unit_rows *r)
 {
@@ -912,8 +912,8 @@ tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_erro
     if (!out->total || !out->channel || !out->cutoff_share || !out->ncut || !out->exact)
         goto nomem;
     rc = calc_context_unit_totals(ctx, out->total, out->channel, err);
-    if (rc != TJ_OK || n > UNIT_ROWS_MAX_N)
-        goto out; /* beyond the size: every exact[j] stays 0 */
+    if (rc != TJ_OK)
+        goto out;
 
     wc = calloc(un, sizeof *wc);
     wl = calloc(un, sizeof *wl);
@@ -961,57 +961,76 @@ tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_erro
     int ncomp = calc_csc_scc(a, comp, &largest);
     if (ncomp < 0)
         goto nomem;
-    size_t words = (un + 63) / 64;
+    /* The supply chains are bitsets over the processes, taken in windows of
+     * UNIT_ROWS_WINDOW words (4,096 processes) so that memory stays at
+     * ncomp x 512 bytes whatever the size; every window repeats the pass over
+     * the edges. */
+    size_t words = (un + 63) / 64, win = words < UNIT_ROWS_WINDOW ? words : UNIT_ROWS_WINDOW;
+    int *fill = NULL;
     csize = calloc((size_t)ncomp, sizeof *csize);
     cstart = malloc(((size_t)ncomp + 1) * sizeof *cstart);
     member = malloc(un * sizeof *member);
+    fill = malloc(((size_t)ncomp + 1) * sizeof *fill);
     cncut = calloc((size_t)ncomp, sizeof *cncut);
     cbad = calloc((size_t)ncomp, 1);
     chasc = calloc((size_t)ncomp, 1);
     chasl = calloc((size_t)ncomp, 1);
-    reach = calloc((size_t)ncomp * words, sizeof *reach);
-    if (!csize || !cstart || !member || !cncut || !cbad || !chasc || !chasl || !reach)
+    reach = malloc((size_t)ncomp * win * sizeof *reach);
+    if (!csize || !cstart || !member || !fill || !cncut || !cbad || !chasc || !chasl || !reach) {
+        free(fill);
         goto nomem;
+    }
     for (int j = 0; j < n; j++)
         csize[comp[j]]++;
     cstart[0] = 0;
     for (int c = 0; c < ncomp; c++)
         cstart[c + 1] = cstart[c] + csize[c];
-    for (int j = 0, *fill = memcpy(cncut, cstart, (size_t)ncomp * sizeof *cncut); j < n; j++)
+    memcpy(fill, cstart, (size_t)ncomp * sizeof *fill);
+    for (int j = 0; j < n; j++)
         member[fill[comp[j]]++] = j;
+    free(fill);
     /* Tarjan numbers a component after every component it reaches: build each
      * product's supply chain (a bitset per component) in that order.  Should
      * an edge point to a later component, nothing is claimed exact. */
-    for (int c = 0; c < ncomp; c++) {
-        uint64_t *rc_ = reach + (size_t)c * words;
-        cbad[c] = csize[c] > 1 && !loops_checked;
-        for (int m = cstart[c]; m < cstart[c + 1]; m++) {
-            int j = member[m];
-            rc_[j >> 6] |= (uint64_t)1 << (j & 63);
-            cbad[c] |= bad[j];
-            for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++) {
-                int d = comp[a->rowind[p]];
-                if (d == c)
-                    continue;
-                if (d > c) {
-                    rc = TJ_OK;
-                    goto out;
+    for (size_t w0 = 0; w0 < words; w0 += win) {
+        size_t ww = words - w0 < win ? words - w0 : win;
+        int lo = (int)(w0 * 64), hi = (int)((w0 + ww) * 64); /* processes lo..hi-1 */
+        memset(reach, 0, (size_t)ncomp * win * sizeof *reach);
+        for (int c = 0; c < ncomp; c++) {
+            uint64_t *rc_ = reach + (size_t)c * win;
+            if (w0 == 0)
+                cbad[c] = csize[c] > 1 && !loops_checked;
+            for (int m = cstart[c]; m < cstart[c + 1]; m++) {
+                int j = member[m];
+                if (j >= lo && j < hi)
+                    rc_[(j - lo) >> 6] |= (uint64_t)1 << ((j - lo) & 63);
+                if (w0 == 0)
+                    cbad[c] |= bad[j];
+                for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++) {
+                    int d = comp[a->rowind[p]];
+                    if (d == c)
+                        continue;
+                    if (d > c) {
+                        rc = TJ_OK;
+                        goto out;
+                    }
+                    const uint64_t *rd = reach + (size_t)d * win;
+                    for (size_t w = 0; w < ww; w++)
+                        rc_[w] |= rd[w];
+                    if (w0 == 0)
+                        cbad[c] |= cbad[d];
                 }
-                const uint64_t *rd = reach + (size_t)d * words;
-                for (size_t w = 0; w < words; w++)
-                    rc_[w] |= rd[w];
-                cbad[c] |= cbad[d];
             }
+            int cnt = 0;
+            for (size_t w = 0; w < ww; w++)
+                for (uint64_t x = rc_[w]; x; x &= x - 1) {
+                    int k = lo + (int)(w * 64) + __builtin_ctzll(x);
+                    cnt += cutat[k];
+                    chasc[c] |= wc[k] != 0;
+                    chasl[c] |= wl[k] != 0;
+                }
+            cncut[c] += cnt;
         }
-        int cnt = 0;
-        for (size_t w = 0; w < words; w++)
-            for (uint64_t x = rc_[w]; x; x &= x - 1) {
-                int k = (int)(w * 64) + __builtin_ctzll(x);
-                cnt += cutat[k];
-                chasc[c] |= wc[k] != 0;
-                chasl[c] |= wl[k] != 0;
-            }
-        cncut[c] = cnt;
     }
     for (int j = 0; j < n; j++) {
         int c = comp[j];

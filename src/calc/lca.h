@@ -189,8 +189,8 @@ tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *cha
  * block solver checked below 1 (AUTO and the BLOCK kinds; with the
  * whole-matrix solvers no loop qualifies).  Otherwise, or if a figure is not
  * finite, exact[j] = 0 and the caller computes product j with
- * calc_context_footprint.  Systems above 16,384 processes get exact[] all 0
- * (the reachability bitsets would take n^2 / 8 bytes). */
+ * calc_context_footprint.  The reach of each supply chain costs about
+ * nnz(A) x n / 64 word operations. */
 typedef struct calc_unit_rows {
     int n;
     double *total;        /* n */

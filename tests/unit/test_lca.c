@@ -666,6 +666,52 @@ static void test_unit_rows(void **state)
     calc_system_free(sys);
 }
 
+/* More processes than one bitset window (4,096): the reach of supply
+ * chains that cross windows, against forward solves. */
+static void test_unit_rows_windows(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("long");
+    char id[32];
+    srand(23);
+    int n = 9000;
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    for (int j = 0; j < n; j++) {
+        snprintf(id, sizeof id, "p%d", j);
+        proc(sys, id, CALC_STAGE_PRODUCTION);
+        tech(sys, j, j, 1.0);
+        for (int t = 0; t < 2 && j > 0; t++)
+            tech(sys, t ? rand() % j : j - 1 - rand() % (j < 50 ? j : 50), j, -0.4 * rand() / (double)RAND_MAX - 0.01);
+        elem(sys, co2, j, 0.01 * (j % 13));
+        if (j % 7 == 3)
+            assert_int_equal(calc_system_add_cutoff(sys, j, "glue", 0.1, "kg", 0.01 * (j % 5)), TJ_OK);
+        if (j % 5 == 1)
+            assert_int_equal(calc_system_add_input_mass(sys, j, 1.0), TJ_OK);
+    }
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, NULL, &ctx, &err), TJ_OK);
+    calc_unit_rows ur;
+    assert_int_equal(calc_context_unit_rows(ctx, &ur, &err), TJ_OK);
+    int checked = 0;
+    for (int j = 0; j < n; j += 47) {
+        calc_result *r = NULL;
+        assert_int_equal(calc_context_footprint(ctx, j, 1, 0, &r, &err), TJ_OK);
+        assert_true(ur.exact[j]);
+        assert_close(ur.total[j], r->total, 1e-9);
+        assert_int_equal(ur.ncut[j], r->ncut);
+        assert_true(fabs(ur.cutoff_share[j] - r->cutoff_share) <= 1e-9);
+        /* the last window (8,192..8,999) holds at most 116 cut-offs: more
+         * means the chain reaches back into other windows */
+        checked += j >= 8192 && r->ncut > 120;
+        calc_result_free(r);
+    }
+    assert_true(checked >= 8);
+    calc_unit_rows_free(&ur);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+}
+
 static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed, calc_result **out)
 {
     calc_options o;
@@ -997,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_path_limits),
         cmocka_unit_test(test_unit_totals),
         cmocka_unit_test(test_unit_rows),
+        cmocka_unit_test(test_unit_rows_windows),
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_histogram_bins),
         cmocka_unit_test(test_monte_carlo_normal),
