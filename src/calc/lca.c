@@ -901,7 +901,7 @@ tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_erro
     double *wc = NULL, *wl = NULL, *yc = NULL, *yl = NULL;
     int *comp = NULL, *cutat = NULL, *csize = NULL, *cstart = NULL, *member = NULL, *cncut = NULL;
     unsigned char *bad = NULL, *cbad = NULL, *chasc = NULL, *chasl = NULL;
-    uint64_t *reach = NULL;
+    uint64_t *reach = NULL, *masks = NULL;
 
     out->n = n;
     out->total = malloc(un * sizeof *out->total);
@@ -989,6 +989,24 @@ tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_erro
     for (int j = 0; j < n; j++)
         member[fill[comp[j]]++] = j;
     free(fill);
+    /* Per word of processes: which carry a cut-off mass (mask 0), an input
+     * mass (1), and bit b of their number of cut-offs (2 + b). */
+    int maxcut = 0, nplanes = 0;
+    for (int j = 0; j < n; j++)
+        maxcut = cutat[j] > maxcut ? cutat[j] : maxcut;
+    while (nplanes < 31 && (maxcut >> nplanes) != 0)
+        nplanes++;
+    int nmask = 2 + nplanes;
+    masks = calloc(words * (size_t)nmask, sizeof *masks);
+    if (!masks)
+        goto nomem;
+    for (int j = 0; j < n; j++) {
+        uint64_t bit = (uint64_t)1 << (j & 63), *mk = masks + (size_t)(j >> 6) * (size_t)nmask;
+        mk[0] |= wc[j] != 0 ? bit : 0;
+        mk[1] |= wl[j] != 0 ? bit : 0;
+        for (int b = 0; b < nplanes; b++)
+            mk[2 + b] |= (cutat[j] >> b) & 1 ? bit : 0;
+    }
     /* Tarjan numbers a component after every component it reaches: build each
      * product's supply chain (a bitset per component) in that order.  Should
      * an edge point to a later component, nothing is claimed exact. */
@@ -1021,15 +1039,21 @@ tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_erro
                         cbad[c] |= cbad[d];
                 }
             }
-            int cnt = 0;
-            for (size_t w = 0; w < ww; w++)
-                for (uint64_t x = rc_[w]; x; x &= x - 1) {
-                    int k = lo + (int)(w * 64) + __builtin_ctzll(x);
-                    cnt += cutat[k];
-                    chasc[c] |= wc[k] != 0;
-                    chasl[c] |= wl[k] != 0;
-                }
-            cncut[c] += cnt;
+            /* cut-offs reached: the counts per process in bit planes, one
+             * popcount per plane and word */
+            long cnt = 0;
+            uint64_t anyc = 0, anyl = 0;
+            for (size_t w = 0; w < ww; w++) {
+                uint64_t x = rc_[w];
+                const uint64_t *mk = masks + (w0 + w) * (size_t)nmask;
+                anyc |= x & mk[0];
+                anyl |= x & mk[1];
+                for (int b = 0; b < nplanes; b++)
+                    cnt += (long)__builtin_popcountll(x & mk[2 + b]) << b;
+            }
+            chasc[c] |= anyc != 0;
+            chasl[c] |= anyl != 0;
+            cncut[c] += (int)cnt;
         }
     }
     for (int j = 0; j < n; j++) {
@@ -1068,6 +1092,7 @@ out:
     free(chasc);
     free(chasl);
     free(reach);
+    free(masks);
     return rc;
 }
 
