@@ -29,7 +29,7 @@
 #include "store/store.h"
 
 #define STEPS 7
-static const char *const step_names[STEPS] = {"read_zip", "save_db",    "load_db", "build",
+static const char *const step_names[STEPS] = {"read_zip",   "save_db",    "load_db", "build",
                                               "all_totals", "all_detail", "all_rows"};
 
 /* Write USLCI's technology matrix (Matrix Market) and right-hand sides (f1: one
@@ -211,7 +211,8 @@ int main(int argc, char **argv)
             goto fail;
         for (int j = 0; j < sys->n; j++) {
             calc_result *res = NULL;
-            if (!ur.exact[j] && calc_context_footprint(ctx, j, 1.0, CALC_DETAIL_TOTALS, &res, &err) != TJ_OK) {
+            if (!ur.exact[j] &&
+                calc_context_footprint(ctx, j, 1.0, CALC_DETAIL_TOTALS, &res, &err) != TJ_OK) {
                 calc_unit_rows_free(&ur);
                 goto fail;
             }

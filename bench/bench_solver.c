@@ -467,7 +467,8 @@ static int run_footprint(bench *b, calc_solver_kind kind, const char *sname, int
             calc_unit_rows_free(&ur);
         }
         REPORT("all_rows_s", median(t_fp, runs), "s (every product's row by transposed solves)");
-        REPORT("all_rows_exact", (double)nexact, "products from the transposed solves (the rest by their own solve)");
+        REPORT("all_rows_exact", (double)nexact,
+               "products from the transposed solves (the rest by their own solve)");
     }
     if (mc > 0) {
         double rate[3], cpu_main[3], cpu_all[3];

@@ -681,7 +681,8 @@ static void test_unit_rows_windows(void **state)
         proc(sys, id, CALC_STAGE_PRODUCTION);
         tech(sys, j, j, 1.0);
         for (int t = 0; t < 2 && j > 0; t++)
-            tech(sys, t ? rand() % j : j - 1 - rand() % (j < 50 ? j : 50), j, -0.4 * rand() / (double)RAND_MAX - 0.01);
+            tech(sys, t ? rand() % j : j - 1 - rand() % (j < 50 ? j : 50), j,
+                 -0.4 * rand() / (double)RAND_MAX - 0.01);
         elem(sys, co2, j, 0.01 * (j % 13));
         if (j % 7 == 3)
             assert_int_equal(calc_system_add_cutoff(sys, j, "glue", 0.1, "kg", 0.01 * (j % 5)), TJ_OK);
