@@ -443,6 +443,33 @@ static int run_footprint(bench *b, calc_solver_kind kind, const char *sname, int
         calc_result_free(r2);
     }
     REPORT("footprint_further_s", median(t_fp, runs), "s (another product, totals, same context)");
+    /* Every product's row at once (what `tanji calc --all` does), with the
+     * upstream solve it reuses recomputed each run. */
+    {
+        int nexact = 0;
+        for (int r = 0; r < runs; r++) {
+            calc_unit_rows ur;
+            calc_context_free(ctx);
+            ctx = NULL;
+            if (calc_context_new(sys, &opt, &ctx, &err) != TJ_OK) {
+                fprintf(stderr, "%s/%s: context: %s\n", b->variant, sname, err.message);
+                goto out;
+            }
+            t0 = now();
+            if (calc_context_unit_rows(ctx, &ur, &err) != TJ_OK) {
+                printf("%s / %s: refused (all rows): %s\n", b->variant, sname, err.message);
+                goto out;
+            }
+            t_fp[r] = now() - t0;
+            nexact = 0;
+            for (int j = 0; j < ur.n; j++)
+                nexact += ur.exact[j];
+            calc_unit_rows_free(&ur);
+        }
+        REPORT("all_rows_s", median(t_fp, runs), "s (every product's row by transposed solves)");
+        REPORT("all_rows_exact", (double)nexact,
+               "products from the transposed solves (the rest by their own solve)");
+    }
     if (mc > 0) {
         double rate[3], cpu_main[3], cpu_all[3];
         int mruns = runs < 3 ? runs : 3;

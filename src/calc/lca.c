@@ -863,6 +863,239 @@ tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *cha
     return TJ_OK;
 }
 
+/* ---- every product at once (calc --all) ---- */
+
+#define UNIT_ROWS_WINDOW 64 /* words of a supply-chain bitset window */
+
+void calc_unit_rows_free(calc_unit_rows *r)
+{
+    if (!r)
+        return;
+    free(r->total);
+    free(r->channel);
+    free(r->cutoff_share);
+    free(r->ncut);
+    free(r->exact);
+    memset(r, 0, sizeof *r);
+}
+
+/* y = A^-T w (zeros when w is all zero); *any says whether w had a non-zero. */
+static tj_status solve_weights(calc_context *ctx, const double *w, double *y, int *any, tj_error *err)
+{
+    int n = ctx->sys->n;
+    *any = 0;
+    for (int j = 0; j < n && !*any; j++)
+        *any = w[j] != 0;
+    memset(y, 0, (size_t)n * sizeof *y);
+    return *any ? calc_solver_solve_transpose(ctx->solver, w, y, err) : TJ_OK;
+}
+
+tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const calc_system *sys = ctx->sys;
+    const calc_csc *a = &ctx->a;
+    int n = sys->n;
+    size_t un = (size_t)n;
+    tj_status rc = TJ_ERR_NOMEM;
+    double *wc = NULL, *wl = NULL, *yc = NULL, *yl = NULL;
+    int *comp = NULL, *cutat = NULL, *csize = NULL, *cstart = NULL, *member = NULL, *cncut = NULL;
+    unsigned char *bad = NULL, *cbad = NULL, *chasc = NULL, *chasl = NULL;
+    uint64_t *reach = NULL, *masks = NULL;
+
+    out->n = n;
+    out->total = malloc(un * sizeof *out->total);
+    out->channel = malloc(un * CALC_CH_COUNT * sizeof *out->channel);
+    out->cutoff_share = calloc(un, sizeof *out->cutoff_share);
+    out->ncut = calloc(un, sizeof *out->ncut);
+    out->exact = calloc(un, 1);
+    if (!out->total || !out->channel || !out->cutoff_share || !out->ncut || !out->exact)
+        goto nomem;
+    rc = calc_context_unit_totals(ctx, out->total, out->channel, err);
+    if (rc != TJ_OK)
+        goto out;
+
+    wc = calloc(un, sizeof *wc);
+    wl = calloc(un, sizeof *wl);
+    yc = malloc(un * sizeof *yc);
+    yl = malloc(un * sizeof *yl);
+    comp = malloc(un * sizeof *comp);
+    cutat = calloc(un, sizeof *cutat);
+    bad = calloc(un, 1);
+    if (!wc || !wl || !yc || !yl || !comp || !cutat || !bad)
+        goto nomem;
+    for (int c = 0; c < sys->ncut; c++) {
+        int k = sys->cut[c].col;
+        if (k < 0 || k >= n)
+            continue;
+        cutat[k]++;
+        if (isfinite(sys->cut[c].mass_kg))
+            wc[k] += sys->cut[c].mass_kg;
+    }
+    if (sys->input_mass_kg)
+        memcpy(wl, sys->input_mass_kg, un * sizeof *wl);
+    int anyc, anyl;
+    rc = solve_weights(ctx, wc, yc, &anyc, err);
+    if (rc == TJ_OK)
+        rc = solve_weights(ctx, wl, yl, &anyl, err);
+    if (rc != TJ_OK) {
+        tj_error_prefix(err, "per-unit cut-off masses");
+        goto out;
+    }
+
+    /* A column whose activity cannot turn a non-negative demand negative:
+     * a positive diagonal and only inputs. */
+    for (int j = 0; j < n; j++) {
+        double d = 0;
+        int ok = 1;
+        for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++) {
+            if (a->rowind[p] == j)
+                d += a->val[p];
+            else if (!(a->val[p] < 0))
+                ok = 0;
+        }
+        bad[j] = !(ok && d > 0);
+    }
+    int loops_checked = calc_solver_checks_loop_gain(ctx->solver);
+    int largest = 0;
+    int ncomp = calc_csc_scc(a, comp, &largest);
+    if (ncomp < 0)
+        goto nomem;
+    /* The supply chains are bitsets over the processes, taken in windows of
+     * UNIT_ROWS_WINDOW words (4,096 processes) so that memory stays at
+     * ncomp x 512 bytes whatever the size; every window repeats the pass over
+     * the edges. */
+    size_t words = (un + 63) / 64, win = words < UNIT_ROWS_WINDOW ? words : UNIT_ROWS_WINDOW;
+    int *fill = NULL;
+    csize = calloc((size_t)ncomp, sizeof *csize);
+    cstart = malloc(((size_t)ncomp + 1) * sizeof *cstart);
+    member = malloc(un * sizeof *member);
+    fill = malloc(((size_t)ncomp + 1) * sizeof *fill);
+    cncut = calloc((size_t)ncomp, sizeof *cncut);
+    cbad = calloc((size_t)ncomp, 1);
+    chasc = calloc((size_t)ncomp, 1);
+    chasl = calloc((size_t)ncomp, 1);
+    reach = malloc((size_t)ncomp * win * sizeof *reach);
+    if (!csize || !cstart || !member || !fill || !cncut || !cbad || !chasc || !chasl || !reach) {
+        free(fill);
+        goto nomem;
+    }
+    for (int j = 0; j < n; j++)
+        csize[comp[j]]++;
+    cstart[0] = 0;
+    for (int c = 0; c < ncomp; c++)
+        cstart[c + 1] = cstart[c] + csize[c];
+    memcpy(fill, cstart, (size_t)ncomp * sizeof *fill);
+    for (int j = 0; j < n; j++)
+        member[fill[comp[j]]++] = j;
+    free(fill);
+    /* Per word of processes: which carry a cut-off mass (mask 0), an input
+     * mass (1), and bit b of their number of cut-offs (2 + b). */
+    int maxcut = 0, nplanes = 0;
+    for (int j = 0; j < n; j++)
+        maxcut = cutat[j] > maxcut ? cutat[j] : maxcut;
+    while (nplanes < 31 && (maxcut >> nplanes) != 0)
+        nplanes++;
+    int nmask = 2 + nplanes;
+    masks = calloc(words * (size_t)nmask, sizeof *masks);
+    if (!masks)
+        goto nomem;
+    for (int j = 0; j < n; j++) {
+        uint64_t bit = (uint64_t)1 << (j & 63), *mk = masks + (size_t)(j >> 6) * (size_t)nmask;
+        mk[0] |= wc[j] != 0 ? bit : 0;
+        mk[1] |= wl[j] != 0 ? bit : 0;
+        for (int b = 0; b < nplanes; b++)
+            mk[2 + b] |= (cutat[j] >> b) & 1 ? bit : 0;
+    }
+    /* Tarjan numbers a component after every component it reaches: build each
+     * product's supply chain (a bitset per component) in that order.  Should
+     * an edge point to a later component, nothing is claimed exact. */
+    for (size_t w0 = 0; w0 < words; w0 += win) {
+        size_t ww = words - w0 < win ? words - w0 : win;
+        int lo = (int)(w0 * 64), hi = (int)((w0 + ww) * 64); /* processes lo..hi-1 */
+        memset(reach, 0, (size_t)ncomp * win * sizeof *reach);
+        for (int c = 0; c < ncomp; c++) {
+            uint64_t *rc_ = reach + (size_t)c * win;
+            if (w0 == 0)
+                cbad[c] = csize[c] > 1 && !loops_checked;
+            for (int m = cstart[c]; m < cstart[c + 1]; m++) {
+                int j = member[m];
+                if (j >= lo && j < hi)
+                    rc_[(j - lo) >> 6] |= (uint64_t)1 << ((j - lo) & 63);
+                if (w0 == 0)
+                    cbad[c] |= bad[j];
+                for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++) {
+                    int d = comp[a->rowind[p]];
+                    if (d == c)
+                        continue;
+                    if (d > c) {
+                        rc = TJ_OK;
+                        goto out;
+                    }
+                    const uint64_t *rd = reach + (size_t)d * win;
+                    for (size_t w = 0; w < ww; w++)
+                        rc_[w] |= rd[w];
+                    if (w0 == 0)
+                        cbad[c] |= cbad[d];
+                }
+            }
+            /* cut-offs reached: the counts per process in bit planes, one
+             * popcount per plane and word */
+            long cnt = 0;
+            uint64_t anyc = 0, anyl = 0;
+            for (size_t w = 0; w < ww; w++) {
+                uint64_t x = rc_[w];
+                const uint64_t *mk = masks + (w0 + w) * (size_t)nmask;
+                anyc |= x & mk[0];
+                anyl |= x & mk[1];
+                for (int b = 0; b < nplanes; b++)
+                    cnt += (long)__builtin_popcountll(x & mk[2 + b]) << b;
+            }
+            chasc[c] |= anyc != 0;
+            chasl[c] |= anyl != 0;
+            cncut[c] += (int)cnt;
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        int c = comp[j];
+        if (cbad[c])
+            continue;
+        double cut = chasc[c] ? yc[j] : 0, lk = chasl[c] ? yl[j] : 0;
+        int fin = isfinite(out->total[j]) && isfinite(cut) && isfinite(lk);
+        for (int ch = 0; ch < CALC_CH_COUNT; ch++)
+            fin &= isfinite(out->channel[(size_t)ch * un + (size_t)j]) != 0;
+        if (!fin)
+            continue;
+        out->cutoff_share[j] = cut + lk > 0 ? cut / (cut + lk) : 0;
+        out->ncut[j] = cncut[c];
+        out->exact[j] = 1;
+    }
+    rc = TJ_OK;
+    goto out;
+nomem:
+    rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+out:
+    if (rc != TJ_OK)
+        calc_unit_rows_free(out);
+    free(wc);
+    free(wl);
+    free(yc);
+    free(yl);
+    free(comp);
+    free(cutat);
+    free(bad);
+    free(csize);
+    free(cstart);
+    free(member);
+    free(cncut);
+    free(cbad);
+    free(chasc);
+    free(chasl);
+    free(reach);
+    free(masks);
+    return rc;
+}
+
 /* ---- Monte Carlo ---- */
 
 /* Standard normals by the ziggurat method (Marsaglia and Tsang, 2000) with
@@ -1227,6 +1460,11 @@ typedef struct mc_sampler {
     const mc_apply *apa, *apb;
     const double *abase, *bbase;
     double *aval[2], *bval[2];    /* A's and B's values for each slot */
+    /* q = c^T B of each slot's B (direct CO2e per unit activity), computed
+     * with the draws so that the solving thread only takes q.s */
+    const calc_context *ctx;
+    calc_csc bpat; /* B's pattern (a copy: the solving thread lends ctx->b.val) */
+    double *qslot[2];
     int full[2];
     int stop;
     int threaded;
@@ -1241,8 +1479,12 @@ static void sampler_fill(mc_sampler *sm, int slot)
                  sm->slot[slot] + sm->nta);
     if (sm->nta > 0)
         apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
-    if (sm->ntb > 0)
+    if (sm->ntb > 0) {
         apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
+        calc_csc b = sm->bpat; /* B's pattern with the slot's values */
+        b.val = sm->bval[slot];
+        direct_intensity(sm->ctx, &b, sm->qslot[slot], NULL);
+    }
 }
 
 static void *sampler_main(void *arg)
@@ -1359,7 +1601,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     double *aslots = xcalloc(nta > 0 ? 2 * annz : 0, sizeof *aslots);
     double *bslots = xcalloc(ntb > 0 ? 2 * bnnz : 0, sizeof *bslots);
     double *aorig = ctx->a.val, *borig = ctx->b.val; /* lent slots are given back at the end */
-    double *q = xcalloc((size_t)n, sizeof *q);
+    double *q = xcalloc(2 * (size_t)n, sizeof *q);
     double *x = xcalloc((size_t)n, sizeof *x);
     double *f = xcalloc((size_t)n, sizeof *f);
     double *vals = malloc(nv * sizeof *vals);
@@ -1402,6 +1644,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         if (!(lsig[i] > 0))
             *(i < (size_t)nta ? &sm.a_lognormal : &sm.b_lognormal) = 0;
     memcpy(q, ctx->q, (size_t)n * sizeof *q);
+    memcpy(q + n, ctx->q, (size_t)n * sizeof *q);
     f[res->demand_col] = res->demand_amount;
     mcs = mc_solver(ctx, nta > 0, &own_solver);
     rc = calc_solver_solve(mcs, f, x, err);
@@ -1424,6 +1667,10 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     sm.apb = &apb;
     sm.abase = abase;
     sm.bbase = bbase;
+    sm.ctx = ctx; /* read only: sys and cf */
+    sm.bpat = ctx->b;
+    sm.qslot[0] = q;
+    sm.qslot[1] = q + n;
     int want_thread = ctx->opt.mc_threads == 2 || (ctx->opt.mc_threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS);
     if (want_thread && ndraw > 0) {
         if (pthread_mutex_init(&sm.mu, NULL) == 0) {
@@ -1466,11 +1713,10 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
                 goto out;
             }
         }
-        if (ntb > 0)
-            direct_intensity(ctx, &ctx->b, q, NULL);
+        const double *qit = sm.qslot[it & 1]; /* the sampler's c^T B for this draw */
         double tot = 0, st[CALC_STAGE_COUNT] = {0};
         for (int j = 0; j < n; j++) {
-            double dj = q[j] * x[j];
+            double dj = qit[j] * x[j];
             tot += dj;
             st[sys->proc[j].stage] += dj;
         }

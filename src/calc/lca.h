@@ -175,4 +175,32 @@ void calc_result_free(calc_result *res);
 tj_status calc_context_unit_totals(calc_context *ctx, double *total, double *channel,
                                    tj_error *err);
 
+/* The rows of `tanji calc --all`: for one unit of every product j, the
+ * total and channels (kg CO2e), the cut-off mass share and the number of
+ * cut-off items reached, as calc_context_footprint(ctx, j, 1, ...) gives them,
+ * from 1 + CALC_CH_COUNT + 2 transposed solves (A^T y = w, y_j = w.s for the
+ * demand of one unit of j) and the reachability of each product's supply
+ * chain, instead of n forward solves.
+ *
+ * The cut-off share sums |s|; transposed solves give w.s, equal when every
+ * activity is >= 0.  That is guaranteed (and exact[j] = 1) when each process
+ * in j's supply chain has a positive diagonal and only inputs (off-diagonals
+ * < 0, no explicit zeros), and its loops are Z-matrix loops whose gain the
+ * block solver checked below 1 (AUTO and the BLOCK kinds; with the
+ * whole-matrix solvers no loop qualifies).  Otherwise, or if a figure is not
+ * finite, exact[j] = 0 and the caller computes product j with
+ * calc_context_footprint.  The reach of each supply chain costs about
+ * nnz(A) x n / 64 word operations. */
+typedef struct calc_unit_rows {
+    int n;
+    double *total;        /* n */
+    double *channel;      /* CALC_CH_COUNT x n, channel-major */
+    double *cutoff_share; /* n */
+    int *ncut;            /* n */
+    unsigned char *exact; /* n */
+} calc_unit_rows;
+
+tj_status calc_context_unit_rows(calc_context *ctx, calc_unit_rows *out, tj_error *err);
+void calc_unit_rows_free(calc_unit_rows *r);
+
 #endif

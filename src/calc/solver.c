@@ -31,6 +31,9 @@
 /* Iteration cap (GMRES, BiCGSTAB) and BiCGSTAB's restarts after a breakdown. */
 #define CALC_ITER_MAX 3000
 #define CALC_ITER_RESTARTS 5
+/* A refactor keeps the ILU(0) factors of earlier values while the last solve
+ * took at most this many steps more than the first solve with them. */
+#define CALC_ILU_KEEP_SLACK 3
 
 struct calc_solver {
     const calc_csc *a;
@@ -52,6 +55,10 @@ struct calc_solver {
     int *rp, *ci, *tpos, *diag, *mark;
     double *rv, *lu, *jac;
     int use_jacobi;
+    /* ILU(0) factors kept across refactors (see it_values): ilu_done once
+     * factorised, ilu_stale while they are of earlier values, ilu_iters the
+     * steps of the first solve with them (-1 until then). */
+    int ilu_done, ilu_stale, ilu_iters;
     int auto_mode; /* AUTO chose; may fall back from GMRES to KLU */
     /* A loop's solver inside the block solver: the block pass recomputes the
      * whole system's residual, so a converged GMRES or BiCGSTAB skips its
@@ -96,6 +103,11 @@ typedef struct calc_block {
     double *rprev[2];
     int have_prev[2];
 } calc_block;
+
+int calc_solver_checks_loop_gain(const calc_solver *s)
+{
+    return s->block;
+}
 
 calc_solver_kind calc_solver_kind_of(const calc_solver *s)
 {
@@ -473,6 +485,21 @@ static int ilu0(calc_solver *s, int *mark)
     return 1;
 }
 
+/* ILU(0) of the current values (Jacobi if it meets a zero pivot). */
+static void ilu_refresh(calc_solver *s)
+{
+    int n = s->n;
+    s->use_jacobi = !ilu0(s, s->mark);
+    if (s->use_jacobi)
+        for (int i = 0; i < n; i++) {
+            double d = s->diag[i] >= 0 ? s->rv[s->diag[i]] : 0.0;
+            s->jac[i] = d != 0.0 ? 1.0 / d : 1.0;
+        }
+    s->ilu_done = 1;
+    s->ilu_stale = 0;
+    s->ilu_iters = -1;
+}
+
 static tj_status it_values(calc_solver *s, tj_error *err)
 {
     const calc_csc *a = s->a;
@@ -480,12 +507,19 @@ static tj_status it_values(calc_solver *s, tj_error *err)
     for (int p = 0; p < nnz; p++)
         s->rv[s->tpos[p]] = a->val[p];
     (void)err;
-    s->use_jacobi = !ilu0(s, s->mark);
-    if (s->use_jacobi)
-        for (int i = 0; i < n; i++) {
-            double d = s->diag[i] >= 0 ? s->rv[s->diag[i]] : 0.0;
-            s->jac[i] = d != 0.0 ? 1.0 / d : 1.0;
-        }
+    /* New values (Monte Carlo): the Krylov method needs only some
+     * approximation of A^-1, and ILU(0) of the values before the draw serves
+     * about as well as a fresh one (10% lognormal noise on the generated
+     * systems: 7.4 steps against 6.8, for no factorisation); the solve still
+     * meets the tolerance with the new A.  Refactorise when the last solve
+     * needed more than CALC_ILU_KEEP_SLACK steps beyond the first with these
+     * factors, and always before giving up (krylov). */
+    if (s->ilu_done && !s->use_jacobi && s->ilu_iters >= 0 &&
+        s->last_iterations <= s->ilu_iters + CALC_ILU_KEEP_SLACK) {
+        s->ilu_stale = 1;
+        return TJ_OK;
+    }
+    ilu_refresh(s);
     return TJ_OK;
 }
 
@@ -810,26 +844,38 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
                         s->last_residual, s->tol, it);
 }
 
-/* GMRES; if it fails outside AUTO (which falls back to KLU instead),
- * BiCGSTAB from where GMRES stopped, and BiCGSTAB from then on if it
- * converges.  Restarted GMRES can stagnate where BiCGSTAB does not. */
+static tj_status krylov_once(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
+{
+    return s->gmres ? gmres(s, trans, b, x, err) : bicgstab(s, trans, b, x, err);
+}
+
+/* GMRES (or BiCGSTAB, see below).  With ILU(0) factors of earlier values
+ * (see it_values) that did not converge, once more from where it stopped
+ * with fresh factors.  If GMRES still fails outside AUTO (which falls back
+ * to KLU instead), BiCGSTAB from where GMRES stopped, and BiCGSTAB from then
+ * on if it converges: restarted GMRES can stagnate where BiCGSTAB does not. */
 static tj_status krylov(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
 {
-    if (!s->gmres)
-        return bicgstab(s, trans, b, x, err);
-    tj_status rc = gmres(s, trans, b, x, err);
-    if (rc != TJ_ERR_NUMERIC || s->auto_mode)
-        return rc;
+    tj_status rc = krylov_once(s, trans, b, x, err);
     int its = s->last_iterations;
-    tj_error sub;
-    if (bicgstab(s, trans, b, x, &sub) != TJ_OK) {
-        s->last_iterations += its;
-        return rc; /* GMRES's error */
+    if (rc == TJ_ERR_NUMERIC && s->ilu_stale) {
+        ilu_refresh(s);
+        tj_error_clear(err);
+        rc = krylov_once(s, trans, b, x, err);
+        its = s->last_iterations += its;
     }
-    s->last_iterations += its;
-    s->gmres = 0;
-    tj_error_clear(err);
-    return TJ_OK;
+    if (rc == TJ_ERR_NUMERIC && s->gmres && !s->auto_mode) {
+        tj_error sub;
+        if (bicgstab(s, trans, b, x, &sub) == TJ_OK) {
+            s->gmres = 0;
+            tj_error_clear(err);
+            rc = TJ_OK;
+        }
+        s->last_iterations += its;
+    }
+    if (rc == TJ_OK && s->ilu_iters < 0)
+        s->ilu_iters = s->last_iterations;
+    return rc;
 }
 
 /* -------------------------------------------------------------- block --- */

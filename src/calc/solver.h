@@ -58,6 +58,10 @@ tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x
 tj_status calc_solver_refactor(calc_solver *s, tj_error *err);
 
 calc_solver_kind calc_solver_kind_of(const calc_solver *s);
+/* 1 for the block solver (AUTO, BLOCK_*): every pure consumption loop
+ * (a Z-matrix block) was checked at setup to have a gain below 1, so its
+ * activities are non-negative for every non-negative demand. */
+int calc_solver_checks_loop_gain(const calc_solver *s);
 const char *calc_solver_name(const calc_solver *s); /* "klu", "gmres-ilu0", "triangular", ... */
 double calc_solver_last_residual(const calc_solver *s);
 int calc_solver_last_iterations(const calc_solver *s); /* 1 for direct solves */

@@ -171,7 +171,6 @@ int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
     int n = a->ncols < a->nrows ? a->ncols : a->nrows;
     int ncomp = 0, big = 0;
     int *index = NULL, *low = NULL, *stack = NULL, *cnode = NULL, *cedge = NULL, *mycomp = NULL;
-    char *onstack = NULL;
 
     if (largest)
         *largest = 0;
@@ -182,56 +181,62 @@ int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
     stack = malloc((size_t)n * sizeof *stack);
     cnode = malloc((size_t)n * sizeof *cnode);
     cedge = malloc((size_t)n * sizeof *cedge);
-    onstack = calloc((size_t)n, 1);
     if (!comp)
         comp = mycomp = malloc((size_t)n * sizeof *mycomp);
-    if (!index || !low || !stack || !cnode || !cedge || !onstack || !comp) {
+    if (!index || !low || !stack || !cnode || !cedge || !comp) {
         ncomp = -1;
         goto out;
     }
     for (int i = 0; i < n; i++)
         index[i] = -1;
 
+    /* A node whose component is complete gets index INT_MAX: `index[w] <
+     * low[v]` then stands for "w is on the stack and older" without an
+     * on-stack array, and the edge loop keeps its position and low[v] in
+     * registers (the scan over every non-zero of A is most of the cost). */
     int counter = 0, sp = 0;
+    const int *colptr = a->colptr, *rowind = a->rowind;
     for (int root = 0; root < n; root++) {
         if (index[root] >= 0)
             continue;
         int csp = 0;
         cnode[csp] = root;
-        cedge[csp] = a->colptr[root];
+        cedge[csp] = colptr[root];
         csp++;
         index[root] = low[root] = counter++;
         stack[sp++] = root;
-        onstack[root] = 1;
         while (csp > 0) {
             int v = cnode[csp - 1];
-            int end = a->colptr[v + 1];
-            int descended = 0;
-            while (cedge[csp - 1] < end) {
-                int w = a->rowind[cedge[csp - 1]++];
-                if (w == v || w >= n)
+            int e = cedge[csp - 1], end = colptr[v + 1], lowv = low[v];
+            int descend = -1;
+            while (e < end) {
+                int w = rowind[e++];
+                if (w >= n) /* a rectangular matrix's extra rows */
                     continue;
-                if (index[w] < 0) {
-                    index[w] = low[w] = counter++;
-                    stack[sp++] = w;
-                    onstack[w] = 1;
-                    cnode[csp] = w;
-                    cedge[csp] = a->colptr[w];
-                    csp++;
-                    descended = 1;
+                int iw = index[w];
+                if (iw < 0) {
+                    descend = w;
                     break;
-                } else if (onstack[w] && index[w] < low[v]) {
-                    low[v] = index[w];
                 }
+                lowv = iw < lowv ? iw : lowv; /* w == v: iw = index[v] >= lowv */
             }
-            if (descended)
+            low[v] = lowv;
+            cedge[csp - 1] = e;
+            if (descend >= 0) {
+                int w = descend;
+                index[w] = low[w] = counter++;
+                stack[sp++] = w;
+                cnode[csp] = w;
+                cedge[csp] = colptr[w];
+                csp++;
                 continue;
+            }
             /* v is finished. */
-            if (low[v] == index[v]) {
+            if (lowv == index[v]) {
                 int size = 0, w;
                 do {
                     w = stack[--sp];
-                    onstack[w] = 0;
+                    index[w] = INT_MAX;
                     comp[w] = ncomp;
                     size++;
                 } while (w != v);
@@ -242,8 +247,8 @@ int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
             csp--;
             if (csp > 0) {
                 int u = cnode[csp - 1];
-                if (low[v] < low[u])
-                    low[u] = low[v];
+                if (lowv < low[u])
+                    low[u] = lowv;
             }
         }
     }
@@ -255,7 +260,6 @@ out:
     free(stack);
     free(cnode);
     free(cedge);
-    free(onstack);
     free(mycomp);
     return ncomp;
 }

@@ -19,6 +19,8 @@ typedef struct gas_entry {
     tj_gas gas;
     char *aliases[MAX_ALIASES];
     int naliases;
+    /* lengths of id, formula, cas and the aliases, for tj_gas_find */
+    size_t idlen, formlen, caslen, aliaslen[MAX_ALIASES];
 } gas_entry;
 
 static gas_entry table[MAX_GASES];
@@ -90,6 +92,11 @@ static void load_table(void)
         for (char *s2 = NULL, *a = strtok_r(f[3], "|", &s2); a && e->naliases < MAX_ALIASES;
              a = strtok_r(NULL, "|", &s2))
             e->aliases[e->naliases++] = a;
+        e->idlen = strlen(e->gas.id);
+        e->formlen = strlen(e->gas.formula);
+        e->caslen = strlen(e->gas.cas);
+        for (int k = 0; k < e->naliases; k++)
+            e->aliaslen[k] = strlen(e->aliases[k]);
     }
     /* text is intentionally kept: the table points into it */
 }
@@ -112,39 +119,34 @@ tj_status tj_gwp_set_parse(const char *s, tj_gwp_set *out, tj_error *err)
 
 const char *tj_gwp_set_name(tj_gwp_set set) { return set == TJ_GWP_AR5 ? "AR5" : "AR6"; }
 
-/* Compare ignoring case and surrounding white space in `name`. */
-static int name_eq(const char *name, const char *key)
-{
-    while (isspace((unsigned char)*name))
-        name++;
-    size_t len = strlen(name);
-    while (len > 0 && isspace((unsigned char)name[len - 1]))
-        len--;
-    return strlen(key) == len && !strncasecmp(name, key, len);
-}
-
-/* CAS numbers are written with or without leading zeros ("000124-38-9"). */
-static int cas_eq(const char *name, const char *cas)
-{
-    while (isspace((unsigned char)*name))
-        name++;
-    while (*name == '0' && isdigit((unsigned char)name[1]))
-        name++;
-    return name_eq(name, cas);
-}
-
+/* A key matches when it equals the query ignoring case and the query's
+ * surrounding white space; CAS numbers also match without their leading
+ * zeros ("000124-38-9").  Keys in table order, the first match wins.  The
+ * query is trimmed once and the keys' lengths compared first (the openLCA
+ * import asks for every elementary flow's name, a few times each). */
 const tj_gas *tj_gas_find(const char *name_or_cas)
 {
     if (!name_or_cas)
         return NULL;
     ensure_loaded();
+    const char *p = name_or_cas;
+    while (isspace((unsigned char)*p))
+        p++;
+    size_t len = strlen(p);
+    while (len > 0 && isspace((unsigned char)p[len - 1]))
+        len--;
+    const char *c = p; /* CAS numbers without their leading zeros */
+    while (*c == '0' && isdigit((unsigned char)c[1]))
+        c++;
+    size_t clen = len - (size_t)(c - p);
     for (int i = 0; i < ngases; i++) {
         gas_entry *e = &table[i];
-        if (name_eq(name_or_cas, e->gas.id) || name_eq(name_or_cas, e->gas.formula) ||
-            cas_eq(name_or_cas, e->gas.cas))
+        if ((e->idlen == len && !strncasecmp(p, e->gas.id, len)) ||
+            (e->formlen == len && !strncasecmp(p, e->gas.formula, len)) ||
+            (e->caslen == clen && !strncasecmp(c, e->gas.cas, clen)))
             return &e->gas;
         for (int k = 0; k < e->naliases; k++)
-            if (name_eq(name_or_cas, e->aliases[k]))
+            if (e->aliaslen[k] == len && !strncasecmp(p, e->aliases[k], len))
                 return &e->gas;
     }
     return NULL;

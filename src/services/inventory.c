@@ -103,7 +103,28 @@ tj_status svc_inventory_all(svc_inventory *inv, svc_product_fn fn, void *ud, int
 {
     (void)err;
     *failed = 0;
+    /* Every product's row from a few transposed solves (calc_context_unit_rows);
+     * a product it cannot vouch for, or all of them if it fails, by its own
+     * forward solve. */
+    calc_unit_rows ur;
+    tj_error e1;
+    tj_error_clear(&e1);
+    int have_rows = calc_context_unit_rows(inv->cc, &ur, &e1) == TJ_OK;
     for (int j = 0; j < inv->sys->n; j++) {
+        if (have_rows && ur.exact[j]) {
+            calc_result row;
+            memset(&row, 0, sizeof row);
+            row.demand_col = j;
+            row.demand_amount = 1.0;
+            row.total = ur.total[j];
+            for (int c = 0; c < CALC_CH_COUNT; c++)
+                row.channel[c] = ur.channel[(size_t)c * (size_t)ur.n + (size_t)j];
+            row.cutoff_share = ur.cutoff_share[j];
+            row.ncut = ur.ncut[j];
+            if (fn(ud, inv, j, &row, NULL))
+                break;
+            continue;
+        }
         tj_error e2;
         tj_error_clear(&e2);
         calc_result *r = NULL;
@@ -115,6 +136,8 @@ tj_status svc_inventory_all(svc_inventory *inv, svc_product_fn fn, void *ud, int
         if (stop)
             break;
     }
+    if (have_rows)
+        calc_unit_rows_free(&ur);
     return TJ_OK;
 }
 

@@ -48,7 +48,10 @@ tj_status svc_inventory_product(svc_inventory *inv, const char *process, double 
 json_t *svc_inventory_product_json(const svc_inventory *inv, const calc_result *res);
 
 /* Every product, one row each.  For each column j, fn gets the result (NULL
- * when it failed, with the message in error).  fn returning non-zero stops. */
+ * when it failed, with the message in error): total, channels, cutoff_share
+ * and ncut are set (what the rows show; most products come from
+ * calc_context_unit_rows, which computes nothing else).  fn returning
+ * non-zero stops. */
 typedef int (*svc_product_fn)(void *ud, const svc_inventory *inv, int j, const calc_result *res, const char *error);
 tj_status svc_inventory_all(svc_inventory *inv, svc_product_fn fn, void *ud, int *failed, tj_error *err);
 /* A product row as JSON ({id, name, product, amount, unit, total, <channel keys>, cutoff_share, cutoffs} or

@@ -590,6 +590,129 @@ static void test_unit_totals(void **state)
     }
 }
 
+/* calc --all's rows from transposed solves against one forward solve per
+ * product, for every solver kind: a loop core, a triangular tail with
+ * cut-offs (with and without a mass), product input masses, a co-product
+ * credit (a positive off-diagonal) whose consumers must not be claimed
+ * exact, and a process with no inputs. */
+static void test_unit_rows(void **state)
+{
+    (void)state;
+    calc_system *sys = random_system(120, 3, 5, 0);
+    char id[32];
+    srand(17);
+    for (int j = 120; j < 201; j++) {
+        snprintf(id, sizeof id, "t%d", j);
+        proc(sys, id, CALC_STAGE_PRODUCTION);
+        tech(sys, j, j, 1.0 + (j % 3));
+        for (int t = 0; t < 2 && j < 200; t++)
+            tech(sys, rand() % j, j, -0.3 * (0.1 + rand() / (double)RAND_MAX));
+        if (j % 4 == 0 && j < 200)
+            assert_int_equal(calc_system_add_input_mass(sys, j, 0.5 + j % 5), TJ_OK);
+        if (j % 9 == 0 && j < 200)
+            assert_int_equal(calc_system_add_cutoff(sys, j, "glue", 0.1, "kg", 0.1 * (j % 7)), TJ_OK);
+        if (j % 11 == 0 && j < 200)
+            assert_int_equal(calc_system_add_cutoff(sys, j, "service", 0.1, "USD", NAN), TJ_OK);
+    }
+    assert_int_equal(calc_system_add_cutoff(sys, 7, "catalyst", 0.01, "kg", 0.01), TJ_OK);
+    tech(sys, 10, 150, 0.2); /* 150 also delivers some of product 10 */
+    tech(sys, 150, 160, -0.5);
+    int bio = flow(sys, "CO2/bio", "CO2", CALC_CH_BIOGENIC, 1);
+    for (int j = 0; j < sys->n; j += 3)
+        elem(sys, bio, j, 0.1 * (j % 5));
+    int n = sys->n;
+    static const calc_solver_kind kinds[] = {CALC_SOLVER_AUTO, CALC_SOLVER_KLU, CALC_SOLVER_ITERATIVE,
+                                             CALC_SOLVER_BLOCK_KLU, CALC_SOLVER_BLOCK_ITERATIVE};
+    for (size_t kk = 0; kk < sizeof kinds / sizeof *kinds; kk++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.solver = kinds[kk];
+        calc_context *ctx = NULL;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        calc_unit_rows ur;
+        assert_int_equal(calc_context_unit_rows(ctx, &ur, &err), TJ_OK);
+        assert_int_equal(ur.n, n);
+        int exact = 0, with_cut = 0, shared = 0;
+        for (int j = 0; j < n; j++) {
+            calc_result *r = NULL;
+            assert_int_equal(calc_context_footprint(ctx, j, 1, 0, &r, &err), TJ_OK);
+            assert_close(ur.total[j], r->total, 1e-7);
+            for (int c = 0; c < CALC_CH_COUNT; c++)
+                assert_close(ur.channel[(size_t)c * n + j], r->channel[c], 1e-7);
+            if (ur.exact[j]) {
+                exact++;
+                assert_int_equal(ur.ncut[j], r->ncut);
+                assert_true(fabs(ur.cutoff_share[j] - r->cutoff_share) <= 1e-9);
+                with_cut += r->ncut > 0;
+                shared += r->cutoff_share > 0 && r->cutoff_share < 1;
+            }
+            calc_result_free(r);
+        }
+        /* the credit's process and its consumer are never claimed */
+        assert_false(ur.exact[150]);
+        assert_false(ur.exact[160]);
+        assert_true(ur.exact[200]);
+        assert_true(ur.cutoff_share[200] == 0 && ur.ncut[200] == 0);
+        if (calc_solver_checks_loop_gain(calc_context_solver(ctx))) {
+            assert_true(exact >= n - 40);
+            assert_true(with_cut > 100 && shared > 20);
+        } else {
+            assert_true(exact >= 1 && exact < n - 40); /* nothing that reaches the loop */
+        }
+        calc_unit_rows_free(&ur);
+        calc_context_free(ctx);
+    }
+    calc_system_free(sys);
+}
+
+/* More processes than one bitset window (4,096): the reach of supply
+ * chains that cross windows, against forward solves. */
+static void test_unit_rows_windows(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("long");
+    char id[32];
+    srand(23);
+    int n = 9000;
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    for (int j = 0; j < n; j++) {
+        snprintf(id, sizeof id, "p%d", j);
+        proc(sys, id, CALC_STAGE_PRODUCTION);
+        tech(sys, j, j, 1.0);
+        for (int t = 0; t < 2 && j > 0; t++)
+            tech(sys, t ? rand() % j : j - 1 - rand() % (j < 50 ? j : 50), j,
+                 -0.4 * rand() / (double)RAND_MAX - 0.01);
+        elem(sys, co2, j, 0.01 * (j % 13));
+        if (j % 7 == 3)
+            assert_int_equal(calc_system_add_cutoff(sys, j, "glue", 0.1, "kg", 0.01 * (j % 5)), TJ_OK);
+        if (j % 5 == 1)
+            assert_int_equal(calc_system_add_input_mass(sys, j, 1.0), TJ_OK);
+    }
+    calc_context *ctx = NULL;
+    tj_error err;
+    assert_int_equal(calc_context_new(sys, NULL, &ctx, &err), TJ_OK);
+    calc_unit_rows ur;
+    assert_int_equal(calc_context_unit_rows(ctx, &ur, &err), TJ_OK);
+    int checked = 0;
+    for (int j = 0; j < n; j += 47) {
+        calc_result *r = NULL;
+        assert_int_equal(calc_context_footprint(ctx, j, 1, 0, &r, &err), TJ_OK);
+        assert_true(ur.exact[j]);
+        assert_close(ur.total[j], r->total, 1e-9);
+        assert_int_equal(ur.ncut[j], r->ncut);
+        assert_true(fabs(ur.cutoff_share[j] - r->cutoff_share) <= 1e-9);
+        /* the last window (8,192..8,999) holds at most 116 cut-offs: more
+         * means the chain reaches back into other windows */
+        checked += j >= 8192 && r->ncut > 120;
+        calc_result_free(r);
+    }
+    assert_true(checked >= 8);
+    calc_unit_rows_free(&ur);
+    calc_context_free(ctx);
+    calc_system_free(sys);
+}
+
 static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed, calc_result **out)
 {
     calc_options o;
@@ -920,6 +1043,8 @@ int main(void)
         cmocka_unit_test(test_solvers_agree),
         cmocka_unit_test(test_path_limits),
         cmocka_unit_test(test_unit_totals),
+        cmocka_unit_test(test_unit_rows),
+        cmocka_unit_test(test_unit_rows_windows),
         cmocka_unit_test(test_monte_carlo_reproducible),
         cmocka_unit_test(test_histogram_bins),
         cmocka_unit_test(test_monte_carlo_normal),

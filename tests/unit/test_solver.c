@@ -365,6 +365,63 @@ static void test_klu_and_iterative_agree(void **state)
     free(v);
 }
 
+/* A refactor keeps ILU(0) factors of earlier values while they serve
+ * (Monte Carlo); after values they do not fit, the solve is still right and
+ * the factors are refreshed, so the next solve with the same values takes
+ * no more steps than a solver set up on them. */
+static void test_refactor_keeps_ilu_while_it_serves(void **state)
+{
+    (void)state;
+    rng_state = 4242;
+    int n = 300, *ri, *ci;
+    double *v;
+    int nnz = random_system(n, &ri, &ci, &v);
+    int *map = malloc(sizeof(int) * (size_t)nnz);
+    calc_csc a;
+    tj_error err;
+    assert_int_equal(calc_csc_from_triplets(n, n, nnz, ri, ci, v, &a, map, &err), TJ_OK);
+    calc_solver *s;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_ITERATIVE, 1e-11, &s, NULL, &err), TJ_OK);
+    double *f = calloc((size_t)n, sizeof(double)), *x = calloc((size_t)n, sizeof(double));
+    assert_true(f && x);
+    for (int i = 0; i < n; i++)
+        f[i] = 1.0 + (i % 3);
+    assert_int_equal(calc_solver_solve(s, f, x, &err), TJ_OK);
+    for (int draw = 0; draw < 4; draw++) {
+        memset(a.val, 0, sizeof(double) * (size_t)a.colptr[n]);
+        for (int k = 0; k < nnz; k++)
+            a.val[map[k]] += v[k] * exp(0.2 * (urand() - 0.5));
+        assert_int_equal(calc_solver_refactor(s, &err), TJ_OK);
+        check_against_dense(&a, s, 0);
+        check_against_dense(&a, s, 1);
+    }
+    /* Columns rescaled by 1e3 and 1e-3 in turn (other units of the
+     * products: the same system, but the old factors fit it badly). */
+    for (int j = 0; j < n; j++)
+        for (int p = a.colptr[j]; p < a.colptr[j + 1]; p++)
+            a.val[p] *= (j % 2) ? 1e3 : 1e-3;
+    assert_int_equal(calc_solver_refactor(s, &err), TJ_OK);
+    check_against_dense(&a, s, 0);
+    assert_int_equal(calc_solver_refactor(s, &err), TJ_OK); /* same values */
+    memset(x, 0, sizeof(double) * (size_t)n);
+    assert_int_equal(calc_solver_solve(s, f, x, &err), TJ_OK);
+    int kept = calc_solver_last_iterations(s);
+    calc_solver *fresh;
+    assert_int_equal(calc_solver_new(&a, CALC_SOLVER_ITERATIVE, 1e-11, &fresh, NULL, &err), TJ_OK);
+    memset(x, 0, sizeof(double) * (size_t)n);
+    assert_int_equal(calc_solver_solve(fresh, f, x, &err), TJ_OK);
+    assert_true(kept <= calc_solver_last_iterations(fresh));
+    calc_solver_free(fresh);
+    calc_solver_free(s);
+    calc_csc_release(&a);
+    free(f);
+    free(x);
+    free(map);
+    free(ri);
+    free(ci);
+    free(v);
+}
+
 static void test_refactor_new_values(void **state)
 {
     (void)state;
@@ -1079,6 +1136,7 @@ int main(void)
         cmocka_unit_test(test_property_random_systems),
         cmocka_unit_test(test_klu_and_iterative_agree),
         cmocka_unit_test(test_refactor_new_values),
+        cmocka_unit_test(test_refactor_keeps_ilu_while_it_serves),
         cmocka_unit_test(test_generated_lca_system),
         cmocka_unit_test(test_auto_choice_and_reason),
         cmocka_unit_test(test_block_loop_tolerance_follows_demand),
