@@ -144,7 +144,6 @@ static tj_status csv_run(const char *name, const char *text, size_t len, csv_row
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     csv_set_blk_size(&p, 64 * 1024);
     size_t pos = 0;
-    out->line = 0;
     tj_status rc = TJ_OK;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
@@ -205,8 +204,15 @@ tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *
 
 tj_status fx_csv_each(const char *name, const char *text, size_t len, fx_csv_row_fn fn, void *arg, tj_error *err)
 {
+    return fx_csv_each_from(name, text, len, 0, fn, arg, err);
+}
+
+tj_status fx_csv_each_from(const char *name, const char *text, size_t len, long lines_before, fx_csv_row_fn fn,
+                           void *arg, tj_error *err)
+{
     csv_rows r;
     memset(&r, 0, sizeof r);
+    r.line = lines_before;
     r.each = fn;
     r.each_arg = arg;
     r.each_err = err;

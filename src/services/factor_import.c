@@ -66,18 +66,47 @@ static size_t field_index(const svc_field *fd)
     return (size_t)(fd - svc_factor_fields);
 }
 
-/* CSV, row by row (fx_csv_each): the header, then the factors. */
+/* CSV, row by row (fx_csv_each): the header, then the factors.  A large
+ * file is read in two parts, the second on another thread (see
+ * csv_split). */
+typedef struct csv_part csv_part;
 typedef struct csv_in {
     const char *name;
     in_rows *out;
     const svc_field **map; /* per column; NULL until the header was read */
     int *derived;          /* per column: a field the database derives */
     size_t ncols;
+    csv_part *second;   /* the second part, started once the header is known */
+    atomic_int *stop;   /* the second part's: set when the first failed */
 } csv_in;
+
+/* The second part of a file: text[0, len) after lines_before lines. */
+struct csv_part {
+    const char *text;
+    size_t len;
+    long lines_before;
+    csv_in in; /* its own rows; map, derived, ncols borrowed from the first */
+    in_rows rows;
+    tj_status rc;
+    tj_error err;
+    atomic_int stop;
+    pthread_t thread;
+    int started;
+};
+
+static tj_status csv_factor_row(void *arg, const csv_row *row, tj_error *err);
+
+static void *csv_part_run(void *arg)
+{
+    csv_part *p = arg;
+    p->rc = fx_csv_each_from(p->in.name, p->text, p->len, p->lines_before, csv_factor_row, &p->in, &p->err);
+    return NULL;
+}
 
 static tj_status csv_header(csv_in *c, const csv_row *h, tj_error *err)
 {
-    if (!(c->map = calloc(h->n ? h->n : 1, sizeof *c->map)) || !(c->derived = calloc(h->n ? h->n : 1, sizeof *c->derived)))
+    if (!(c->map = calloc(h->n ? h->n : 1, sizeof *c->map)) ||
+        !(c->derived = calloc(h->n ? h->n : 1, sizeof *c->derived)))
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     c->ncols = h->n;
     for (size_t i = 0; i < h->n; i++) {
@@ -98,12 +127,22 @@ static tj_status csv_header(csv_in *c, const csv_row *h, tj_error *err)
         c->out->col_of[field_index(c->map[i])] = (long)i + 1;
         c->derived[i] = fx_derived_field(c->map[i]->name);
     }
+    csv_part *p = c->second;
+    if (p) { /* the header is known: read the second part meanwhile */
+        p->in.map = c->map;
+        p->in.derived = c->derived;
+        p->in.ncols = c->ncols;
+        json_object_seed(0); /* jansson's hash seed, before a second thread uses jansson */
+        p->started = pthread_create(&p->thread, NULL, csv_part_run, p) == 0;
+    }
     return TJ_OK;
 }
 
 static tj_status csv_factor_row(void *arg, const csv_row *row, tj_error *err)
 {
     csv_in *c = arg;
+    if (c->stop && atomic_load_explicit(c->stop, memory_order_relaxed))
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "stopped");
     if (fx_csv_row_blank(row))
         return TJ_OK;
     if (!c->map)
@@ -138,19 +177,98 @@ static tj_status csv_factor_row(void *arg, const csv_row *row, tj_error *err)
     return TJ_OK;
 }
 
+static size_t count_lines(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = s, *e = s + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        n++;
+    return n;
+}
+
+/* Below this size a file is read on one thread. */
+#define CSV_SPLIT_MIN ((size_t)4 << 20)
+
+/* Where to cut text in two at a record boundary near the middle: after a
+ * line end with an even number of quotes before it.  In a file that libcsv
+ * (strict) reads without error up to that point, quotes come in pairs
+ * within quoted fields, so an even count means no quoted field is open and
+ * the second part starts a record; the first part is the file's prefix,
+ * so an error in it is the one a single pass reports, and it is reported
+ * before any error of the second part.  0: no cut. */
+static size_t csv_split(const char *text, size_t len)
+{
+    if (len < CSV_SPLIT_MIN)
+        return 0;
+    size_t quotes = 0, pos = 0, mid = len / 2;
+    for (const char *p = text, *e = text + mid; (p = memchr(p, '"', (size_t)(e - p))); p++)
+        quotes++;
+    pos = mid;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        if (!nl || (size_t)(nl - text) + 1 >= len)
+            return 0;
+        for (const char *p = text + pos; (p = memchr(p, '"', (size_t)(nl - p))); p++)
+            quotes++;
+        pos = (size_t)(nl - text) + 1;
+        if (quotes % 2 == 0)
+            return pos;
+        if (pos - mid > len / 4) /* a field of a quarter of the file: one pass */
+            return 0;
+    }
+    return 0;
+}
+
 static tj_status parse_csv_factors(const char *name, const char *text, size_t len, in_rows *out,
                                    tj_error *err)
 {
     memset(out, 0, sizeof *out);
+    size_t cut = csv_split(text, len);
     /* the rows are at most the lines: one allocation for a large file */
-    size_t lines = 1;
-    for (const char *p = text, *e = text + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
-        lines++;
+    size_t lines = count_lines(text, len) + 1;
     if (!(out->items = malloc(lines * sizeof *out->items)))
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     out->cap = lines;
-    csv_in c = {.name = name, .out = out};
-    tj_status rc = fx_csv_each(name, text, len, csv_factor_row, &c, err);
+    csv_part part = {.text = text + cut, .len = len - cut};
+    csv_in c = {.name = name, .out = out, .second = cut ? &part : NULL};
+    tj_status rc = TJ_OK;
+    if (cut) {
+        part.lines_before = (long)count_lines(text, cut);
+        size_t n2 = count_lines(part.text, part.len) + 1;
+        part.in = (csv_in){.name = name, .out = &part.rows, .stop = &part.stop};
+        atomic_init(&part.stop, 0);
+        tj_error_clear(&part.err);
+        if (!(part.rows.items = malloc(n2 * sizeof *part.rows.items)))
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        part.rows.cap = n2;
+    }
+    if (rc == TJ_OK)
+        rc = fx_csv_each(name, text, cut ? cut : len, csv_factor_row, &c, err);
+    c.second = NULL;
+    if (cut && part.started) {
+        if (rc != TJ_OK)
+            atomic_store(&part.stop, 1);
+        pthread_join(part.thread, NULL);
+    } else if (cut && rc == TJ_OK) /* no header in the first part, or no thread: go on here */
+        part.rc = fx_csv_each_from(name, part.text, part.len, part.lines_before, csv_factor_row, &c, &part.err);
+    if (cut && rc == TJ_OK && part.rc != TJ_OK) {
+        *err = part.err;
+        rc = part.rc;
+    }
+    if (cut && rc == TJ_OK && part.rows.count) { /* the second part's rows after the first's */
+        if (out->cap - out->count < part.rows.count) {
+            in_row *ni = realloc(out->items, (out->count + part.rows.count) * sizeof *ni);
+            if (!ni)
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            else
+                out->items = ni;
+        }
+        if (rc == TJ_OK) {
+            memcpy(out->items + out->count, part.rows.items, part.rows.count * sizeof *part.rows.items);
+            out->count += part.rows.count;
+            part.rows.count = 0;
+        }
+    }
+    in_rows_release(&part.rows);
     if (rc == TJ_OK && !c.map)
         rc = tj_error_set_at(err, TJ_ERR_INPUT, name, 1, 1, "empty file: expected a header row");
     free(c.map);

@@ -93,6 +93,10 @@ tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *
  * order, without the file's rows being held; a status other than TJ_OK
  * from fn stops the parse and is returned. */
 tj_status fx_csv_each(const char *name, const char *text, size_t len, fx_csv_row_fn fn, void *arg, tj_error *err);
+/* The same for a part of a file that starts at a record boundary after
+ * lines_before lines: line numbers are the file's. */
+tj_status fx_csv_each_from(const char *name, const char *text, size_t len, long lines_before, fx_csv_row_fn fn,
+                           void *arg, tj_error *err);
 void fx_csv_rows_release(csv_rows *r);
 int fx_csv_row_blank(const csv_row *r);
 /* A whole file into a malloc'ed buffer. */
