@@ -946,8 +946,10 @@ out:
     return rc;
 }
 
-tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data, size_t len,
-                                const char *format, const char *status, svc_import_result *res, tj_error *err)
+/* data[0, len) is the file; *release (NULL: none) a buffer to free as soon
+ * as the text is converted (the file read by svc_factor_import). */
+static tj_status factor_import(svc_ctx *ctx, const char *name, const char *data, size_t len, char **release,
+                               const char *format, const char *status, svc_import_result *res, tj_error *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
@@ -976,10 +978,21 @@ tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data
     size_t tlen = 0;
     if ((rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err)) != TJ_OK)
         return rc;
+    if (release) {
+        free(*release);
+        *release = NULL;
+    }
     import_job j = {.name = name, .text = text, .json = json, .publish = publish, .status = status};
     svc_now_rfc3339(j.now, sizeof j.now);
     svc_import_result r = {0};
-    if ((rc = import_parse(&j, tlen, err)) != TJ_OK || (rc = import_validate(&j, ctx->db, err)) != TJ_OK)
+    if ((rc = import_parse(&j, tlen, err)) != TJ_OK)
+        goto out;
+    if (!json) { /* errors from here on name lines and columns kept in the rows */
+        free(text);
+        text = NULL;
+        j.text = NULL;
+    }
+    if ((rc = import_validate(&j, ctx->db, err)) != TJ_OK)
         goto out;
     if ((rc = svc_begin(ctx, err)) != TJ_OK)
         goto out;
@@ -1000,6 +1013,12 @@ out:
     return rc;
 }
 
+tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data, size_t len,
+                                const char *format, const char *status, svc_import_result *res, tj_error *err)
+{
+    return factor_import(ctx, name, data, len, NULL, format, status, res, err);
+}
+
 tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, const char *status,
                             svc_import_result *res, tj_error *err)
 {
@@ -1008,7 +1027,7 @@ tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, 
     tj_status rc = fx_read_file(path, &data, &len, err);
     if (rc != TJ_OK)
         return rc;
-    rc = svc_factor_import_mem(ctx, path, data, len, format, status, res, err);
+    rc = factor_import(ctx, path, data, len, &data, format, status, res, err);
     free(data);
     return rc;
 }
