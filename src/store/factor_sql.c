@@ -1339,10 +1339,6 @@ struct factor_sql_bulk {
     store_bulk *b; /* the table being written */
     int stage;     /* 0 versions, 1 names, 2 events */
     int64_t max_rid;
-    /* SQLite: versions get rids max_rid + 1, + 2, ... and the current ones
-     * go to factor_fts as they are written (not read back afterwards) */
-    store_bulk *fts;
-    int64_t next_rid;
 };
 
 tj_status factor_sql_bulk_begin(store_db *db, factor_sql_bulk **out, tj_error *err)
@@ -1365,27 +1361,11 @@ tj_status factor_sql_bulk_begin(store_db *db, factor_sql_bulk **out, tj_error *e
     for (size_t i = 0; i < factor_sql_ncolumns; i++)
         cols[i] = factor_sql_columns[i];
     cols[factor_sql_ncolumns] = "search_text";
+    cols[factor_sql_ncolumns + 1] = "search_keys"; /* PostgreSQL only */
     int pg = store_backend(db) == STORE_POSTGRES;
-    cols[factor_sql_ncolumns + 1] = pg ? "search_keys" : "rid";
-    b->next_rid = b->max_rid + 1;
-    /* FTS5 buffers new postings in a hash of 'hashsize' bytes (default
-     * 1 MB) and writes a segment, merging older ones, each time it fills:
-     * some 8,000 trigrams' worth, so a large import spent a third of the
-     * index's work merging.  64 MB (a setting kept in factor_fts_config;
-     * small transactions flush at commit anyway) cuts the index fill of a
-     * 20,000-line import from 2.0 to 1.4 G instructions.  Postings and
-     * search results are the same. */
-    if (rc == TJ_OK && !pg)
-        rc = store_exec(db, "INSERT INTO factor_fts (factor_fts, rank) VALUES ('hashsize', "
-                            TJ_STR(FACTOR_SQL_FTS_HASHSIZE) ")",
-                        err);
-    static const char *const fcols[] = {"rowid", "search_text"};
-    if (rc == TJ_OK && !pg)
-        rc = store_bulk_begin(db, "factor_fts", fcols, 2, &b->fts, err);
     if (rc == TJ_OK)
-        rc = store_bulk_begin(db, "factor_version", cols, (int)factor_sql_ncolumns + 2, &b->b, err);
+        rc = store_bulk_begin(db, "factor_version", cols, (int)factor_sql_ncolumns + 1 + pg, &b->b, err);
     if (rc != TJ_OK) {
-        store_bulk_abort(b->fts);
         free(b);
         return rc;
     }
@@ -1404,16 +1384,8 @@ tj_status factor_sql_bulk_version(factor_sql_bulk *b, const char *const *vals, c
     if (rc != TJ_OK)
         return rc;
     row[factor_sql_ncolumns] = search;
-    char rid[24];
-    if (b->fts) {
-        snprintf(rid, sizeof rid, "%lld", (long long)b->next_rid++);
-        row[factor_sql_ncolumns + 1] = rid;
-    } else {
-        row[factor_sql_ncolumns + 1] = keys;
-    }
+    row[factor_sql_ncolumns + 1] = keys;
     rc = store_bulk_row(b->b, row, err);
-    if (rc == TJ_OK && b->fts && current)
-        rc = store_bulk_row(b->fts, (const char *[]){rid, search}, err);
     free(search);
     free(keys);
     return rc;
@@ -1421,17 +1393,24 @@ tj_status factor_sql_bulk_version(factor_sql_bulk *b, const char *const *vals, c
 
 tj_status factor_sql_bulk_versions_done(factor_sql_bulk *b, int64_t superseded, tj_error *err)
 {
-    store_bulk *sb = b->b, *fb = b->fts;
+    store_bulk *sb = b->b;
     b->b = NULL;
-    b->fts = NULL;
     tj_status rc = store_bulk_end(sb, err);
-    if (fb && rc == TJ_OK)
-        rc = store_bulk_end(fb, err);
-    else
-        store_bulk_abort(fb);
     if (rc != TJ_OK)
         return rc;
     if (store_backend(b->db) == STORE_SQLITE) {
+        /* FTS5 buffers new postings in a hash of 'hashsize' bytes (default
+         * 1 MB) and writes a segment, merging older ones, each time it
+         * fills: some 8,000 trigrams' worth, so a large import spent a
+         * third of the index's work merging.  64 MB (a setting kept in
+         * factor_fts_config; small transactions flush at commit anyway)
+         * cuts the index fill of a 20,000-line import from 2.0 to 1.4 G
+         * instructions.  Postings and search results are the same. */
+        if ((rc = store_exec(b->db, "INSERT INTO factor_fts (factor_fts, rank) VALUES ('hashsize', "
+                                    TJ_STR(FACTOR_SQL_FTS_HASHSIZE) ")",
+                             err)) != TJ_OK ||
+            (rc = fts_sync(b->db, NULL, b->max_rid, err)) != TJ_OK)
+            return rc;
         /* Superseding leaves FTS5 delete markers for every trigram of every
          * superseded row, which searches read until segments merge (25,000
          * superseded of 250,000 current: search p95 9 -> 18 ms).  After a
@@ -1490,7 +1469,6 @@ tj_status factor_sql_bulk_event(factor_sql_bulk *b, const char *id, int version,
 tj_status factor_sql_bulk_end(factor_sql_bulk *b, tj_error *err)
 {
     tj_status rc = b->b ? store_bulk_end(b->b, err) : TJ_OK;
-    store_bulk_abort(b->fts); /* NULL unless the versions were never done */
     free(b);
     return rc;
 }
@@ -1501,7 +1479,6 @@ void factor_sql_bulk_abort(factor_sql_bulk *b)
         return;
     if (b->b)
         store_bulk_abort(b->b);
-    store_bulk_abort(b->fts);
     free(b);
 }
 
