@@ -70,85 +70,182 @@ static tj_status frontier_load(store_db *db, int64_t size, ledger_frontier *fr, 
     return rc;
 }
 
+tj_status ledger_prepare(const ledger_entry_in *e, ledger_prepared *p, tj_error *err)
+{
+    memset(p, 0, sizeof *p);
+    if (!e->kind || !e->object_type || !e->object_id || !e->actor)
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "ledger entry without kind, object or actor");
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(p->at, sizeof p->at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    tj_status rc = TJ_OK;
+    if (e->state && (rc = ledger_digest_json(e->state, p->state_digest, err)) != TJ_OK)
+        return rc;
+    json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p->at, "change",
+                             e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
+                             "object_type", e->object_type, "org", e->org, "state_digest",
+                             e->state ? p->state_digest : NULL);
+    if (!body)
+        return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
+    rc = ledger_jcs(body, &p->data, &p->len, err);
+    json_decref(body);
+    if (rc)
+        return rc;
+    if (!(p->object_id = strdup(e->object_id))) {
+        ledger_prepared_release(p);
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    }
+    merkle_leaf_hash(p->data, p->len, &p->leaf);
+    p->kind = e->kind;
+    p->object_type = e->object_type;
+    p->actor = e->actor;
+    p->org = e->org;
+    return TJ_OK;
+}
+
+void ledger_prepared_release(ledger_prepared *p)
+{
+    free(p->data);
+    free(p->object_id);
+    memset(p, 0, sizeof *p);
+}
+
+static store_ledger_row prepared_row(const ledger_prepared *p, int64_t index)
+{
+    return (store_ledger_row){.idx = index,
+                              .at = p->at,
+                              .kind = p->kind,
+                              .object_type = p->object_type,
+                              .object_id = p->object_id,
+                              .actor = p->actor,
+                              .org = p->org,
+                              .state_digest = p->state_digest[0] ? p->state_digest : NULL,
+                              .body = p->data};
+}
+
+/* The nodes leaf `index` (hash h) completes: the leaf, then every complete
+ * subtree, node (L, j) with (index + 1) a multiple of 2^L, whose left child
+ * is the frontier's subtree of level L - 1, which it replaces.  Appends
+ * them to ids/hex (at most 64 at a time) and advances fr. */
+static size_t frontier_push(ledger_frontier *fr, int64_t index, merkle_hash h, int64_t *ids, char (*hex)[65])
+{
+    size_t n = 0;
+    ids[n] = merkle_node_id(0, index);
+    merkle_to_hex(&h, hex[n++]);
+    int l = 0;
+    for (; ((index + 1) >> l & 1) == 0; l++) {
+        merkle_node_hash(&fr->node[l], &h, &h);
+        ids[n] = merkle_node_id(l + 1, ((index + 1) >> (l + 1)) - 1);
+        merkle_to_hex(&h, hex[n++]);
+    }
+    fr->node[l] = h;
+    fr->size = index + 1;
+    return n;
+}
+
+/* The frontier of this transaction, loaded (with the appenders' lock) on
+ * its first append; fr->db is cleared until the caller's append succeeds. */
+static tj_status frontier_get(store_db *db, ledger_frontier **out, tj_error *err)
+{
+    if (!store_in_transaction(db))
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "ledger_append needs an open transaction");
+    ledger_frontier *fr = &frontier;
+    int cached = fr->db == db && fr->epoch == store_tx_epoch(db);
+    fr->db = NULL; /* valid again only if this append succeeds */
+    *out = fr;
+    if (cached)
+        return TJ_OK;
+    /* One appender at a time: PostgreSQL takes a transaction-scoped lock,
+     * SQLite's writer lock (BEGIN IMMEDIATE) already serialises. */
+    int64_t index = 0;
+    tj_status rc;
+    if ((rc = store_ledger_lock(db, err)) || (rc = store_ledger_tree_size(db, &index, err)))
+        return rc;
+    return frontier_load(db, index, fr, err);
+}
+
+static void frontier_done(store_db *db, ledger_frontier *fr)
+{
+    fr->epoch = store_tx_epoch(db);
+    fr->db = db;
+}
+
 tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_out, tj_error *err)
 {
     if (!store_in_transaction(db))
         return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "ledger_append needs an open transaction");
-    if (!e->kind || !e->object_type || !e->object_id || !e->actor)
-        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "ledger entry without kind, object or actor");
-    char at[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    char state_digest[65] = "";
-    tj_status rc = TJ_OK;
-    if (e->state && (rc = ledger_digest_json(e->state, state_digest, err)) != TJ_OK)
-        return rc;
-    json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", at, "change",
-                             e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
-                             "object_type", e->object_type, "org", e->org, "state_digest",
-                             e->state ? state_digest : NULL);
-    if (!body)
-        return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
-    char *data = NULL;
-    size_t len = 0;
-    rc = ledger_jcs(body, &data, &len, err);
-    json_decref(body);
+    ledger_prepared p;
+    tj_status rc = ledger_prepare(e, &p, err);
     if (rc)
         return rc;
-    int64_t index = 0;
-    ledger_frontier *fr = &frontier;
-    int cached = fr->db == db && fr->epoch == store_tx_epoch(db);
-    fr->db = NULL; /* valid again only if this append succeeds */
-    if (!cached) {
-        /* One appender at a time: PostgreSQL takes a transaction-scoped
-         * lock, SQLite's writer lock (BEGIN IMMEDIATE) already serialises. */
-        if ((rc = store_ledger_lock(db, err)) || (rc = store_ledger_tree_size(db, &index, err)) ||
-            (rc = frontier_load(db, index, fr, err)))
-            goto out;
-    } else {
-        index = fr->size;
-    }
+    ledger_frontier *fr;
+    if ((rc = frontier_get(db, &fr, err)))
+        goto out;
+    int64_t index = fr->size;
     if (index >= MERKLE_MAX_LEAVES) {
         rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL, "the ledger is full (2^40 entries)");
         goto out;
     }
-    store_ledger_row row = {.idx = index,
-                            .at = at,
-                            .kind = e->kind,
-                            .object_type = e->object_type,
-                            .object_id = e->object_id,
-                            .actor = e->actor,
-                            .org = e->org,
-                            .state_digest = e->state ? state_digest : NULL,
-                            .body = data};
+    store_ledger_row row = prepared_row(&p, index);
     if ((rc = store_ledger_entry_insert(db, &row, err)))
         goto out;
-    /* The leaf, then every complete subtree it completes: node (L, j) with
-     * (index + 1) a multiple of 2^L; its left child is the frontier's
-     * subtree of level L - 1, which it replaces. */
-    merkle_hash h;
-    char hex[65];
-    merkle_leaf_hash(data, len, &h);
-    merkle_to_hex(&h, hex);
-    if ((rc = store_ledger_node_put(db, merkle_node_id(0, index), hex, err)))
+    ledger_frontier next = *fr;
+    int64_t ids[66];
+    char hex[66][65];
+    size_t n = frontier_push(&next, index, p.leaf, ids, hex);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = store_ledger_node_put(db, ids[i], hex[i], err);
+    if (rc)
         goto out;
-    int l = 0;
-    for (; ((index + 1) >> l & 1) == 0; l++) {
-        merkle_node_hash(&fr->node[l], &h, &h);
-        merkle_to_hex(&h, hex);
-        if ((rc = store_ledger_node_put(db, merkle_node_id(l + 1, ((index + 1) >> (l + 1)) - 1), hex, err)))
-            goto out;
-    }
-    fr->node[l] = h;
-    fr->size = index + 1;
-    fr->epoch = store_tx_epoch(db);
-    fr->db = db;
+    *fr = next;
+    frontier_done(db, fr);
     if (index_out)
         *index_out = index;
 out:
-    free(data);
+    ledger_prepared_release(&p);
+    return rc;
+}
+
+tj_status ledger_append_prepared(store_db *db, const ledger_prepared *p, size_t n, int64_t *first_index,
+                                 tj_error *err)
+{
+    ledger_frontier *fr;
+    tj_status rc = frontier_get(db, &fr, err);
+    if (rc)
+        return rc;
+    int64_t first = fr->size;
+    if (first_index)
+        *first_index = first;
+    if (n > (size_t)(MERKLE_MAX_LEAVES - first))
+        return tj_error_set(err, TJ_ERR_CONFLICT, NULL, "the ledger is full (2^40 entries)");
+    if (!n) {
+        frontier_done(db, fr);
+        return TJ_OK;
+    }
+    /* a leaf completes one subtree on average: at most 2n + 64 nodes */
+    store_ledger_row *rows = malloc(n * sizeof *rows);
+    int64_t *ids = malloc((2 * n + 64) * sizeof *ids);
+    char(*hex)[65] = malloc((2 * n + 64) * sizeof *hex);
+    if (!rows || !ids || !hex) {
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    ledger_frontier next = *fr;
+    size_t nn = 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[i] = prepared_row(&p[i], first + (int64_t)i);
+        nn += frontier_push(&next, first + (int64_t)i, p[i].leaf, ids + nn, hex + nn);
+    }
+    if ((rc = store_ledger_entry_insert_many(db, rows, n, err)) ||
+        (rc = store_ledger_node_put_many(db, ids, (const char(*)[65])hex, nn, err)))
+        goto out;
+    *fr = next;
+    frontier_done(db, fr);
+out:
+    free(rows);
+    free(ids);
+    free(hex);
     return rc;
 }
 

@@ -43,6 +43,30 @@ typedef struct ledger_entry_in {
  * PostgreSQL) are serialised, so indexes are dense and the log one. */
 tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_out, tj_error *err);
 
+/* An entry made ready for appending: its canonical body and leaf hash,
+ * which do not depend on its index, so that a large batch (an import) can
+ * compute them on another thread while the caller writes other rows, and
+ * append them later with ledger_append_prepared.  ledger_prepare touches no
+ * database and no shared state.  kind, object_type, actor and org are
+ * borrowed from e (they must outlive the append); object_id is copied. */
+typedef struct ledger_prepared {
+    const char *kind, *object_type, *actor, *org;
+    char *object_id;
+    char *data; /* the canonical JSON body (the leaf data) */
+    size_t len;
+    char at[32];
+    char state_digest[65]; /* "" when the entry has no state */
+    merkle_hash leaf;
+} ledger_prepared;
+tj_status ledger_prepare(const ledger_entry_in *e, ledger_prepared *p, tj_error *err);
+void ledger_prepared_release(ledger_prepared *p);
+/* Append n prepared entries in order (their indexes are consecutive; the
+ * first one's into *first_index, may be NULL), with multi-row inserts.  The
+ * same rows and tree as n calls of ledger_append.  A transaction must be
+ * open. */
+tj_status ledger_append_prepared(store_db *db, const ledger_prepared *p, size_t n, int64_t *first_index,
+                                 tj_error *err);
+
 /* ---- canonical JSON (RFC 8785) ------------------------------------------ */
 
 /* Canonical JSON of v into a malloc'ed NUL-terminated string (*len its

@@ -31,9 +31,10 @@ void fx_csv_rows_release(csv_rows *r)
             free(r->rows[i].f[k]);
         free(r->rows[i].f);
     }
-    for (size_t k = 0; k < r->cur.n; k++)
+    for (size_t k = 0; k < (r->each ? r->nbuf : r->cur.n); k++)
         free(r->cur.f[k]);
     free(r->cur.f);
+    free(r->fcap);
     free(r->rows);
     memset(r, 0, sizeof *r);
 }
@@ -64,6 +65,37 @@ static void cb_field(void *s, size_t len, void *data)
         }
         r->cur.f = nf;
         r->curcap = cap;
+        if (r->each) {
+            size_t *nc = realloc(r->fcap, cap * sizeof *nc);
+            if (!nc) {
+                r->oom = 1;
+                return;
+            }
+            r->fcap = nc;
+        }
+    }
+    if (r->each) { /* streaming: the field's buffer of the rows before */
+        size_t i = r->cur.n;
+        if (i == r->nbuf) {
+            r->cur.f[i] = NULL;
+            r->fcap[i] = 0;
+            r->nbuf++;
+        }
+        if (r->fcap[i] < len + 1) {
+            size_t cap = len + 1 < 64 ? 64 : len + 1;
+            char *nb = realloc(r->cur.f[i], cap);
+            if (!nb) {
+                r->oom = 1;
+                return;
+            }
+            r->cur.f[i] = nb;
+            r->fcap[i] = cap;
+        }
+        if (len)
+            memcpy(r->cur.f[i], s, len);
+        r->cur.f[i][len] = 0;
+        r->cur.n++;
+        return;
     }
     char *v = malloc(len + 1);
     if (!v) {
@@ -82,6 +114,14 @@ static void cb_row(int c, void *data)
     csv_rows *r = data;
     if (r->oom)
         return;
+    if (r->each) {
+        if (r->cur.n == 0) /* a row of no fields: libcsv does not call for it */
+            r->cur.line = r->line;
+        if ((r->each_rc = r->each(r->each_arg, &r->cur, r->each_err)) != TJ_OK)
+            r->oom = 3; /* stopped by the callback */
+        r->cur.n = 0;
+        return;
+    }
     if (r->count == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
         csv_row *nr = realloc(r->rows, cap * sizeof *nr);
@@ -97,15 +137,13 @@ static void cb_row(int c, void *data)
     r->curcap = 0;
 }
 
-tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *out, tj_error *err)
+static tj_status csv_run(const char *name, const char *text, size_t len, csv_rows *out, tj_error *err)
 {
-    memset(out, 0, sizeof *out);
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     csv_set_blk_size(&p, 64 * 1024);
     size_t pos = 0;
-    out->line = 0;
     tj_status rc = TJ_OK;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
@@ -126,6 +164,10 @@ tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *
         }
         if (rc)
             break;
+        if (out->oom == 3) {
+            rc = out->each_rc;
+            break;
+        }
         if (out->oom == 2) {
             rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0,
                                  "a field longer than %zu bytes or a row of more than %d fields; refused / "
@@ -141,13 +183,41 @@ tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *
     }
     if (rc == TJ_OK && csv_fini(&p, cb_field, cb_row, out) != 0)
         rc = tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0, "CSV: %s", csv_strerror(csv_error(&p)));
-    if (rc == TJ_OK && out->oom)
+    if (rc == TJ_OK && out->oom == 3)
+        rc = out->each_rc;
+    else if (rc == TJ_OK && out->oom)
         rc = out->oom == 2 ? tj_error_set_at(err, TJ_ERR_INPUT, name, out->line, 0,
                                              "a field longer than %zu bytes; refused / 字段过长", FX_FIELD_MAX)
                            : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     csv_free(&p);
+    return rc;
+}
+
+tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *out, tj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    tj_status rc = csv_run(name, text, len, out, err);
     if (rc != TJ_OK)
         fx_csv_rows_release(out);
+    return rc;
+}
+
+tj_status fx_csv_each(const char *name, const char *text, size_t len, fx_csv_row_fn fn, void *arg, tj_error *err)
+{
+    return fx_csv_each_from(name, text, len, 0, fn, arg, err);
+}
+
+tj_status fx_csv_each_from(const char *name, const char *text, size_t len, long lines_before, fx_csv_row_fn fn,
+                           void *arg, tj_error *err)
+{
+    csv_rows r;
+    memset(&r, 0, sizeof r);
+    r.line = lines_before;
+    r.each = fn;
+    r.each_arg = arg;
+    r.each_err = err;
+    tj_status rc = csv_run(name, text, len, &r, err);
+    fx_csv_rows_release(&r);
     return rc;
 }
 

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "services/factors.h"
 #include "services/factors_internal.h"
@@ -29,12 +31,13 @@
 typedef struct in_row {
     svc_factor f;
     long line;
-    long col_of[64]; /* column (CSV) or line (JSON: see json_pos) per field index */
+    uint64_t present; /* JSON: the fields given (errors point at their value) */
 } in_row;
 
 typedef struct in_rows {
     in_row *items;
-    size_t count;
+    size_t count, cap;
+    long col_of[64]; /* CSV: the column of each field (svc_factor_fields index), 0 if none */
 } in_rows;
 
 static void in_rows_release(in_rows *r)
@@ -63,83 +66,213 @@ static size_t field_index(const svc_field *fd)
     return (size_t)(fd - svc_factor_fields);
 }
 
+/* CSV, row by row (fx_csv_each): the header, then the factors.  A large
+ * file is read in two parts, the second on another thread (see
+ * csv_split). */
+typedef struct csv_part csv_part;
+typedef struct csv_in {
+    const char *name;
+    in_rows *out;
+    const svc_field **map; /* per column; NULL until the header was read */
+    int *derived;          /* per column: a field the database derives */
+    size_t ncols;
+    csv_part *second;   /* the second part, started once the header is known */
+    atomic_int *stop;   /* the second part's: set when the first failed */
+} csv_in;
+
+/* The second part of a file: text[0, len) after lines_before lines. */
+struct csv_part {
+    const char *text;
+    size_t len;
+    long lines_before;
+    csv_in in; /* its own rows; map, derived, ncols borrowed from the first */
+    in_rows rows;
+    tj_status rc;
+    tj_error err;
+    atomic_int stop;
+    pthread_t thread;
+    int started;
+};
+
+static tj_status csv_factor_row(void *arg, const csv_row *row, tj_error *err);
+
+static void *csv_part_run(void *arg)
+{
+    csv_part *p = arg;
+    p->rc = fx_csv_each_from(p->in.name, p->text, p->len, p->lines_before, csv_factor_row, &p->in, &p->err);
+    return NULL;
+}
+
+static tj_status csv_header(csv_in *c, const csv_row *h, tj_error *err)
+{
+    if (!(c->map = calloc(h->n ? h->n : 1, sizeof *c->map)) ||
+        !(c->derived = calloc(h->n ? h->n : 1, sizeof *c->derived)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    c->ncols = h->n;
+    for (size_t i = 0; i < h->n; i++) {
+        char *col = fx_name_norm(h->f[i]);
+        if (!col)
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        tj_status rc = TJ_OK;
+        if (!(c->map[i] = svc_factor_field_find(col)))
+            rc = tj_error_set_at(err, TJ_ERR_INPUT, c->name, h->line, (long)i + 1, "unknown column \"%s\"",
+                                 h->f[i]);
+        for (size_t k = 0; rc == TJ_OK && k < i; k++)
+            if (c->map[k] == c->map[i])
+                rc = tj_error_set_at(err, TJ_ERR_INPUT, c->name, h->line, (long)i + 1,
+                                     "column \"%s\" appears twice", col);
+        free(col);
+        if (rc != TJ_OK)
+            return rc;
+        c->out->col_of[field_index(c->map[i])] = (long)i + 1;
+        c->derived[i] = fx_derived_field(c->map[i]->name);
+    }
+    csv_part *p = c->second;
+    if (p) { /* the header is known: read the second part meanwhile */
+        p->in.map = c->map;
+        p->in.derived = c->derived;
+        p->in.ncols = c->ncols;
+        json_object_seed(0); /* jansson's hash seed, before a second thread uses jansson */
+        p->started = pthread_create(&p->thread, NULL, csv_part_run, p) == 0;
+    }
+    return TJ_OK;
+}
+
+static tj_status csv_factor_row(void *arg, const csv_row *row, tj_error *err)
+{
+    csv_in *c = arg;
+    if (c->stop && atomic_load_explicit(c->stop, memory_order_relaxed))
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "stopped");
+    if (fx_csv_row_blank(row))
+        return TJ_OK;
+    if (!c->map)
+        return csv_header(c, row, err);
+    if (row->n != c->ncols)
+        return tj_error_set_at(err, TJ_ERR_INPUT, c->name, row->line,
+                               (long)(row->n < c->ncols ? row->n : c->ncols + 1),
+                               "row has %zu fields, the header has %zu", row->n, c->ncols);
+    in_rows *out = c->out;
+    if (out->count == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 64;
+        in_row *ni = realloc(out->items, cap * sizeof *ni);
+        if (!ni)
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        out->items = ni;
+        out->cap = cap;
+    }
+    in_row *ir = &out->items[out->count++];
+    svc_factor_init(&ir->f);
+    ir->line = row->line;
+    ir->present = 0;
+    for (size_t i = 0; i < c->ncols; i++) {
+        if (c->derived[i])
+            continue;
+        tj_status rc = svc_factor_set_field(&ir->f, c->map[i], row->f[i], err);
+        if (rc != TJ_OK) {
+            char msg[sizeof err->message];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            return tj_error_set_at(err, rc, c->name, row->line, (long)i + 1, "%s: %s", c->map[i]->name, msg);
+        }
+    }
+    return TJ_OK;
+}
+
+static size_t count_lines(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = s, *e = s + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        n++;
+    return n;
+}
+
+/* Below this size a file is read on one thread. */
+#define CSV_SPLIT_MIN ((size_t)4 << 20)
+
+/* Where to cut text in two at a record boundary near the middle: after a
+ * line end with an even number of quotes before it.  In a file that libcsv
+ * (strict) reads without error up to that point, quotes come in pairs
+ * within quoted fields, so an even count means no quoted field is open and
+ * the second part starts a record; the first part is the file's prefix,
+ * so an error in it is the one a single pass reports, and it is reported
+ * before any error of the second part.  0: no cut. */
+static size_t csv_split(const char *text, size_t len)
+{
+    if (len < CSV_SPLIT_MIN)
+        return 0;
+    size_t quotes = 0, pos = 0, mid = len / 2;
+    for (const char *p = text, *e = text + mid; (p = memchr(p, '"', (size_t)(e - p))); p++)
+        quotes++;
+    pos = mid;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        if (!nl || (size_t)(nl - text) + 1 >= len)
+            return 0;
+        for (const char *p = text + pos; (p = memchr(p, '"', (size_t)(nl - p))); p++)
+            quotes++;
+        pos = (size_t)(nl - text) + 1;
+        if (quotes % 2 == 0)
+            return pos;
+        if (pos - mid > len / 4) /* a field of a quarter of the file: one pass */
+            return 0;
+    }
+    return 0;
+}
+
 static tj_status parse_csv_factors(const char *name, const char *text, size_t len, in_rows *out,
                                    tj_error *err)
 {
-    csv_rows rows;
-    tj_status rc = fx_csv_read(name, text, len, &rows, err);
-    if (rc != TJ_OK)
-        return rc;
     memset(out, 0, sizeof *out);
-    const svc_field **map = NULL;
-    size_t hdr = 0;
-    while (hdr < rows.count && fx_csv_row_blank(&rows.rows[hdr]))
-        hdr++;
-    if (hdr == rows.count) {
-        rc = tj_error_set_at(err, TJ_ERR_INPUT, name, 1, 1, "empty file: expected a header row");
-        goto out;
-    }
-    const csv_row *h = &rows.rows[hdr];
-    map = calloc(h->n, sizeof *map);
-    if (!map) {
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < h->n; i++) {
-        char *col = fx_name_norm(h->f[i]);
-        if (!col) {
+    size_t cut = csv_split(text, len);
+    /* the rows are at most the lines: one allocation for a large file */
+    size_t lines = count_lines(text, len) + 1;
+    if (!(out->items = malloc(lines * sizeof *out->items)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    out->cap = lines;
+    csv_part part = {.text = text + cut, .len = len - cut};
+    csv_in c = {.name = name, .out = out, .second = cut ? &part : NULL};
+    tj_status rc = TJ_OK;
+    if (cut) {
+        part.lines_before = (long)count_lines(text, cut);
+        size_t n2 = count_lines(part.text, part.len) + 1;
+        part.in = (csv_in){.name = name, .out = &part.rows, .stop = &part.stop};
+        atomic_init(&part.stop, 0);
+        tj_error_clear(&part.err);
+        if (!(part.rows.items = malloc(n2 * sizeof *part.rows.items)))
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-            goto out;
-        }
-        map[i] = svc_factor_field_find(col);
-        if (!map[i]) {
-            rc = tj_error_set_at(err, TJ_ERR_INPUT, name, h->line, (long)i + 1, "unknown column \"%s\"",
-                                 h->f[i]);
-            free(col);
-            goto out;
-        }
-        for (size_t k = 0; k < i; k++)
-            if (map[k] == map[i]) {
-                rc = tj_error_set_at(err, TJ_ERR_INPUT, name, h->line, (long)i + 1,
-                                     "column \"%s\" appears twice", col);
-                free(col);
-                goto out;
-            }
-        free(col);
+        part.rows.cap = n2;
     }
-    out->items = calloc(rows.count - hdr, sizeof *out->items);
-    if (!out->items && rows.count > hdr + 1) {
-        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        goto out;
+    if (rc == TJ_OK)
+        rc = fx_csv_each(name, text, cut ? cut : len, csv_factor_row, &c, err);
+    c.second = NULL;
+    if (cut && part.started) {
+        if (rc != TJ_OK)
+            atomic_store(&part.stop, 1);
+        pthread_join(part.thread, NULL);
+    } else if (cut && rc == TJ_OK) /* no header in the first part, or no thread: go on here */
+        part.rc = fx_csv_each_from(name, part.text, part.len, part.lines_before, csv_factor_row, &c, &part.err);
+    if (cut && rc == TJ_OK && part.rc != TJ_OK) {
+        *err = part.err;
+        rc = part.rc;
     }
-    for (size_t r = hdr + 1; r < rows.count; r++) {
-        const csv_row *row = &rows.rows[r];
-        if (fx_csv_row_blank(row))
-            continue;
-        if (row->n != h->n) {
-            rc =
-                tj_error_set_at(err, TJ_ERR_INPUT, name, row->line, (long)(row->n < h->n ? row->n : h->n + 1),
-                                "row has %zu fields, the header has %zu", row->n, h->n);
-            goto out;
+    if (cut && rc == TJ_OK && part.rows.count) { /* the second part's rows after the first's */
+        if (out->cap - out->count < part.rows.count) {
+            in_row *ni = realloc(out->items, (out->count + part.rows.count) * sizeof *ni);
+            if (!ni)
+                rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+            else
+                out->items = ni;
         }
-        in_row *ir = &out->items[out->count++];
-        svc_factor_init(&ir->f);
-        ir->line = row->line;
-        for (size_t i = 0; i < h->n; i++) {
-            ir->col_of[field_index(map[i])] = (long)i + 1;
-            if (fx_derived_field(map[i]->name))
-                continue;
-            if ((rc = svc_factor_set_field(&ir->f, map[i], row->f[i], err)) != TJ_OK) {
-                char msg[sizeof err->message];
-                snprintf(msg, sizeof msg, "%s", err->message);
-                rc = tj_error_set_at(err, rc, name, row->line, (long)i + 1, "%s: %s", map[i]->name, msg);
-                goto out;
-            }
+        if (rc == TJ_OK) {
+            memcpy(out->items + out->count, part.rows.items, part.rows.count * sizeof *part.rows.items);
+            out->count += part.rows.count;
+            part.rows.count = 0;
         }
     }
-out:
-    free(map);
-    fx_csv_rows_release(&rows);
+    in_rows_release(&part.rows);
+    if (rc == TJ_OK && !c.map)
+        rc = tj_error_set_at(err, TJ_ERR_INPUT, name, 1, 1, "empty file: expected a header row");
+    free(c.map);
+    free(c.derived);
     if (rc != TJ_OK)
         in_rows_release(out);
     return rc;
@@ -340,7 +473,7 @@ static tj_status parse_json_factors(const char *name, const char *text, size_t l
                     rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
                 goto out;
             }
-            ir->col_of[field_index(fd)] = 1; /* present: errors point at its value */
+            ir->present |= (uint64_t)1 << field_index(fd); /* errors point at its value */
             rc = svc_factor_set_field(&ir->f, fd, t, err);
             free(t);
             if (rc != TJ_OK) {
@@ -399,7 +532,8 @@ static size_t idmap_slot(idmap *m, const char *key)
     return i;
 }
 
-static tj_status row_error(tj_error *err, const char *name, const in_row *ir, int json, const char *text)
+static tj_status row_error(tj_error *err, const long *col_of, const char *name, const in_row *ir, int json,
+                           const char *text)
 {
     /* err holds a field-level error: add the position. */
     char msg[sizeof err->message];
@@ -407,7 +541,8 @@ static tj_status row_error(tj_error *err, const char *name, const in_row *ir, in
     long line = ir->line, col = 0;
     const svc_field *fd = err->path[0] ? svc_factor_field_find(err->path) : NULL;
     if (json) {
-        json_pos(text, (size_t)ir->line, fd && ir->col_of[field_index(fd)] ? fd->name : NULL, &line, &col);
+        json_pos(text, (size_t)ir->line, fd && (ir->present >> field_index(fd) & 1) ? fd->name : NULL, &line,
+                 &col);
         if (!col)
             json_pos(text, (size_t)ir->line, NULL, &line, &col);
         char m2[sizeof err->message];
@@ -415,7 +550,7 @@ static tj_status row_error(tj_error *err, const char *name, const in_row *ir, in
         return tj_error_set_at(err, err->code, name, line, col, "%s", m2);
     }
     if (fd)
-        col = ir->col_of[field_index(fd)];
+        col = col_of[field_index(fd)];
     return tj_error_set_at(err, err->code, name, line, col ? col : 1, "%s", msg);
 }
 
@@ -451,7 +586,7 @@ static tj_status import_validate(import_job *j, store_db *db, tj_error *err)
         if (rc == TJ_OK && j->publish && fx_empty(f->source_doc))
             rc = tj_error_set(err, TJ_ERR_INPUT, "source_doc", "a published factor needs its source document");
         if (rc != TJ_OK)
-            return row_error(err, j->name, &j->rows.items[i], j->json, j->text);
+            return row_error(err, j->rows.col_of, j->name, &j->rows.items[i], j->json, j->text);
         if (!f->id && !(f->id = fx_new_id()))
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     }
@@ -561,7 +696,7 @@ static tj_status import_match(import_job *j, svc_ctx *ctx, tj_error *err)
                     const char *ls = k.status[k.map.vals[ks]];
                     if (ls && fx_status_in_workflow(ls)) {
                         tj_error_set(err, TJ_ERR_CONFLICT, "id", "%s@%d is still %s", f->id, base, ls);
-                        rc = row_error(err, j->name, ir, j->json, j->text);
+                        rc = row_error(err, j->rows.col_of, j->name, ir, j->json, j->text);
                         goto out;
                     }
                     /* the version published in the database, to supersede */
@@ -572,7 +707,7 @@ static tj_status import_match(import_job *j, svc_ctx *ctx, tj_error *err)
         }
         if (f->version && f->version <= base) {
             tj_error_set(err, TJ_ERR_CONFLICT, "version", "%s@%d exists already", f->id, f->version);
-            rc = row_error(err, j->name, ir, j->json, j->text);
+            rc = row_error(err, j->rows.col_of, j->name, ir, j->json, j->text);
             goto out;
         }
         if (!f->version)
@@ -616,6 +751,76 @@ static tj_status bulk_name(void *vctx, const char *norm, tj_error *err)
                                 c->f->source_date, err);
 }
 
+/* The ledger entries of the imported versions (canonical state and entry
+ * JSON, two SHA-256 each: a third of an import's work) are prepared on a
+ * second thread while this one writes the versions, the search index and
+ * the events, then appended in multi-row batches.  The worker only reads
+ * the rows, which nothing changes during the write step. */
+typedef struct ledger_worker {
+    const svc_ctx *ctx;
+    const import_job *j;
+    ledger_prepared *p; /* one per row */
+    atomic_int stop;
+    tj_status rc;
+    tj_error err;
+    pthread_t thread;
+    int started;
+} ledger_worker;
+
+static void *ledger_worker_run(void *arg)
+{
+    ledger_worker *w = arg;
+    const import_job *j = w->j;
+    for (size_t i = 0; i < j->rows.count && !atomic_load_explicit(&w->stop, memory_order_relaxed); i++) {
+        const svc_factor *f = &j->rows.items[i].f;
+        if ((w->rc = fx_record_prepare(w->ctx, "factor.import", f, "import", NULL, f->status, j->name, &w->p[i],
+                                       &w->err)) != TJ_OK)
+            break;
+    }
+    return NULL;
+}
+
+static tj_status ledger_worker_start(ledger_worker *w, const svc_ctx *ctx, const import_job *j, tj_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->ctx = ctx;
+    w->j = j;
+    atomic_init(&w->stop, 0);
+    tj_error_clear(&w->err);
+    if (!(w->p = calloc(j->rows.count ? j->rows.count : 1, sizeof *w->p)))
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    json_object_seed(0); /* jansson's hash seed, before a second thread uses jansson */
+    /* no second thread (resources): the entries are prepared at the end */
+    w->started = pthread_create(&w->thread, NULL, ledger_worker_run, w) == 0;
+    return TJ_OK;
+}
+
+/* Wait for the worker (or do its work now); stop early when abandoning. */
+static tj_status ledger_worker_finish(ledger_worker *w, int abandon, tj_error *err)
+{
+    if (abandon)
+        atomic_store(&w->stop, 1);
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    else if (!abandon)
+        ledger_worker_run(w);
+    w->started = 0;
+    if (!abandon && w->rc != TJ_OK)
+        *err = w->err;
+    return abandon ? TJ_OK : w->rc;
+}
+
+static void ledger_worker_release(ledger_worker *w)
+{
+    for (size_t i = 0; w->p && i < w->j->rows.count; i++)
+        ledger_prepared_release(&w->p[i]);
+    free(w->p);
+    w->p = NULL;
+}
+
+/* Rows of ledger entries appended per multi-row batch (then freed). */
+#define IMPORT_LEDGER_CHUNK 4096
+
 /* Step 4, write: supersede (set-based), bulk versions, names and events,
  * evidence, and a ledger entry per version (and per version superseded). */
 static tj_status import_write(import_job *j, svc_ctx *ctx, svc_import_result *r, tj_error *err)
@@ -650,9 +855,12 @@ static tj_status import_write(import_job *j, svc_ctx *ctx, svc_import_result *r,
                                 j->name, (long long)((int64_t)j->nsup - ch), j->nsup);
         r->superseded = ch;
     }
+    ledger_worker w;
+    if ((rc = ledger_worker_start(&w, ctx, j, err)) != TJ_OK)
+        return rc;
     factor_sql_bulk *b;
     if ((rc = factor_sql_bulk_begin(db, &b, err)) != TJ_OK)
-        return rc;
+        goto out;
     char *vals[64];
     for (size_t i = 0; i < n && rc == TJ_OK; i++) {
         svc_factor *f = &j->rows.items[i].f;
@@ -663,7 +871,7 @@ static tj_status import_write(import_job *j, svc_ctx *ctx, svc_import_result *r,
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         else if ((rc = factor_sql_bulk_version(b, (const char *const *)vals, text, f->ref_year, f->region,
                                                f->category, strcmp(f->status, "superseded") != 0, err)) != TJ_OK)
-            rc = row_error(err, j->name, &j->rows.items[i], j->json, j->text);
+            rc = row_error(err, j->rows.col_of, j->name, &j->rows.items[i], j->json, j->text);
         free(text);
         fx_vals_release(vals);
     }
@@ -701,14 +909,16 @@ static tj_status import_write(import_job *j, svc_ctx *ctx, svc_import_result *r,
     }
     if (rc != TJ_OK) {
         factor_sql_bulk_abort(b);
-        return rc;
+        goto out;
     }
     if ((rc = factor_sql_bulk_end(b, err)) != TJ_OK)
-        return rc;
+        goto out;
     for (size_t i = 0; i < n; i++)
         if (!fx_empty(j->rows.items[i].f.evidence) &&
-            (rc = fx_insert_evidence(db, &j->rows.items[i].f, err)) != TJ_OK)
-            return row_error(err, j->name, &j->rows.items[i], j->json, j->text);
+            (rc = fx_insert_evidence(db, &j->rows.items[i].f, err)) != TJ_OK) {
+            rc = row_error(err, j->rows.col_of, j->name, &j->rows.items[i], j->json, j->text);
+            goto out;
+        }
     /* the ledger: the versions superseded, then one entry per version */
     for (size_t i = 0; j->nsup && i < n && rc == TJ_OK; i++) {
         if (j->latest[i] <= 0)
@@ -719,14 +929,27 @@ static tj_status import_write(import_job *j, svc_ctx *ctx, svc_import_result *r,
         rc = fx_record(ctx, "factor.supersede", &o, "supersede", "published", "superseded", j->name, err);
         svc_factor_release(&o);
     }
-    for (size_t i = 0; i < n && rc == TJ_OK; i++)
-        rc = fx_record(ctx, "factor.import", &j->rows.items[i].f, "import", NULL, j->rows.items[i].f.status,
-                       j->name, err);
+    if (rc != TJ_OK)
+        goto out;
+    /* then one entry per version, in row order */
+    if ((rc = ledger_worker_finish(&w, 0, err)) != TJ_OK)
+        goto out;
+    for (size_t i = 0; i < n && rc == TJ_OK; i += IMPORT_LEDGER_CHUNK) {
+        size_t k = n - i < IMPORT_LEDGER_CHUNK ? n - i : IMPORT_LEDGER_CHUNK;
+        rc = ledger_append_prepared(db, w.p + i, k, NULL, err);
+        for (size_t q = i; q < i + k; q++)
+            ledger_prepared_release(&w.p[q]);
+    }
+out:
+    ledger_worker_finish(&w, 1, err);
+    ledger_worker_release(&w);
     return rc;
 }
 
-tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data, size_t len,
-                                const char *format, const char *status, svc_import_result *res, tj_error *err)
+/* data[0, len) is the file; *release (NULL: none) a buffer to free as soon
+ * as the text is converted (the file read by svc_factor_import). */
+static tj_status factor_import(svc_ctx *ctx, const char *name, const char *data, size_t len, char **release,
+                               const char *format, const char *status, svc_import_result *res, tj_error *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
@@ -755,10 +978,21 @@ tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data
     size_t tlen = 0;
     if ((rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err)) != TJ_OK)
         return rc;
+    if (release) {
+        free(*release);
+        *release = NULL;
+    }
     import_job j = {.name = name, .text = text, .json = json, .publish = publish, .status = status};
     svc_now_rfc3339(j.now, sizeof j.now);
     svc_import_result r = {0};
-    if ((rc = import_parse(&j, tlen, err)) != TJ_OK || (rc = import_validate(&j, ctx->db, err)) != TJ_OK)
+    if ((rc = import_parse(&j, tlen, err)) != TJ_OK)
+        goto out;
+    if (!json) { /* errors from here on name lines and columns kept in the rows */
+        free(text);
+        text = NULL;
+        j.text = NULL;
+    }
+    if ((rc = import_validate(&j, ctx->db, err)) != TJ_OK)
         goto out;
     if ((rc = svc_begin(ctx, err)) != TJ_OK)
         goto out;
@@ -779,6 +1013,12 @@ out:
     return rc;
 }
 
+tj_status svc_factor_import_mem(svc_ctx *ctx, const char *name, const char *data, size_t len,
+                                const char *format, const char *status, svc_import_result *res, tj_error *err)
+{
+    return factor_import(ctx, name, data, len, NULL, format, status, res, err);
+}
+
 tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, const char *status,
                             svc_import_result *res, tj_error *err)
 {
@@ -787,7 +1027,7 @@ tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, 
     tj_status rc = fx_read_file(path, &data, &len, err);
     if (rc != TJ_OK)
         return rc;
-    rc = svc_factor_import_mem(ctx, path, data, len, format, status, res, err);
+    rc = factor_import(ctx, path, data, len, &data, format, status, res, err);
     free(data);
     return rc;
 }

@@ -47,6 +47,32 @@ tj_status fx_record(svc_ctx *ctx, const char *kind, const svc_factor *f, const c
     return rc;
 }
 
+tj_status fx_record_prepare(const svc_ctx *ctx, const char *kind, const svc_factor *f, const char *action,
+                            const char *from, const char *to, const char *reason, ledger_prepared *p,
+                            tj_error *err)
+{
+    memset(p, 0, sizeof *p);
+    char oid[320];
+    if (snprintf(oid, sizeof oid, "%s@%d", f->id, f->version) >= (int)sizeof oid)
+        return tj_error_set(err, TJ_ERR_INPUT, "id", "id is too long");
+    json_t *change = svc_workflow_change_json(action, from, to, reason);
+    json_t *state = svc_factor_to_json(f);
+    ledger_entry_in e = {
+        .kind = kind,
+        .object_type = "factor_version",
+        .object_id = oid,
+        .actor = ctx->who.id,
+        .org = ctx->who.org_id,
+        .change = change,
+        .state = state,
+    };
+    tj_status rc = change && state ? ledger_prepare(&e, p, err)
+                                   : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    json_decref(change);
+    json_decref(state);
+    return rc;
+}
+
 tj_status svc_factor_add(svc_ctx *ctx, svc_factor *f, tj_error *err)
 {
     tj_status rc = svc_require(ctx, SVC_FACTOR_ADD_ROLES, "add factor versions", err);

@@ -9,6 +9,7 @@
 #include "services/factors.h"
 
 #include "services/regions.h"
+#include "ledger/ledger.h"
 
 extern const size_t fx_db_field_count;
 /* Do svc_factor_fields and store/factor_sql_columns agree (tests)? */
@@ -51,6 +52,11 @@ int fx_visible(const svc_ctx *ctx, const svc_factor *f);
 /* The ledger entry of a change of f (object "factor_version", "ID@VERSION"). */
 tj_status fx_record(svc_ctx *ctx, const char *kind, const svc_factor *f, const char *action, const char *from,
                     const char *to, const char *reason, tj_error *err);
+/* The same entry made ready (ledger_prepare) but not appended: no database,
+ * safe on another thread while ctx and f do not change. */
+tj_status fx_record_prepare(const svc_ctx *ctx, const char *kind, const svc_factor *f, const char *action,
+                            const char *from, const char *to, const char *reason, ledger_prepared *p,
+                            tj_error *err);
 /* Search; visible_org non-NULL: versions not yet published only of that owner. */
 tj_status fx_search(store_db *db, const svc_factor_query *q, const char *visible_org, svc_factor_list *out,
                     tj_error *err);
@@ -64,6 +70,8 @@ typedef struct csv_row {
     size_t n;
     char **f;
 } csv_row;
+/* A row handed to fx_csv_each's callback: valid during the call only. */
+typedef tj_status (*fx_csv_row_fn)(void *arg, const csv_row *row, tj_error *err);
 typedef struct csv_rows {
     csv_row *rows;
     size_t count, cap;
@@ -72,8 +80,23 @@ typedef struct csv_rows {
     size_t curcap;
     long line;
     int oom;
+    /* streaming (fx_csv_each): rows go to each, field buffers are reused */
+    fx_csv_row_fn each;
+    void *each_arg;
+    tj_error *each_err;
+    tj_status each_rc;
+    size_t *fcap; /* capacity of cur.f[i], for the first nbuf fields */
+    size_t nbuf;
 } csv_rows;
 tj_status fx_csv_read(const char *name, const char *text, size_t len, csv_rows *out, tj_error *err);
+/* The same parse, row by row: fn gets each row (blank ones included) in
+ * order, without the file's rows being held; a status other than TJ_OK
+ * from fn stops the parse and is returned. */
+tj_status fx_csv_each(const char *name, const char *text, size_t len, fx_csv_row_fn fn, void *arg, tj_error *err);
+/* The same for a part of a file that starts at a record boundary after
+ * lines_before lines: line numbers are the file's. */
+tj_status fx_csv_each_from(const char *name, const char *text, size_t len, long lines_before, fx_csv_row_fn fn,
+                           void *arg, tj_error *err);
 void fx_csv_rows_release(csv_rows *r);
 int fx_csv_row_blank(const csv_row *r);
 /* A whole file into a malloc'ed buffer. */

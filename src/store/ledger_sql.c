@@ -85,6 +85,26 @@ tj_status store_ledger_entry_insert(store_db *db, const store_ledger_row *r, tj_
     return step_done(st, err);
 }
 
+tj_status store_ledger_entry_insert_many(store_db *db, const store_ledger_row *r, size_t n, tj_error *err)
+{
+    static const char *const cols[] = {"idx", "at", "kind", "object_type", "object_id",
+                                       "actor", "org", "state_digest", "body"};
+    store_bulk *b = NULL;
+    tj_status rc = n ? store_bulk_begin(db, "ledger_entry", cols, 9, &b, err) : TJ_OK;
+    for (size_t i = 0; i < n && rc == TJ_OK; i++) {
+        char idx[24];
+        snprintf(idx, sizeof idx, "%lld", (long long)r[i].idx);
+        const char *v[] = {idx,            r[i].at,    r[i].kind, r[i].object_type,
+                           r[i].object_id, r[i].actor, r[i].org, r[i].state_digest, r[i].body};
+        rc = store_bulk_row(b, v, err);
+    }
+    if (rc != TJ_OK) {
+        store_bulk_abort(b);
+        return rc;
+    }
+    return b ? store_bulk_end(b, err) : TJ_OK;
+}
+
 tj_status store_ledger_entry_body(store_db *db, int64_t idx, char **body, char **org, tj_error *err)
 {
     *body = NULL;
@@ -118,6 +138,25 @@ tj_status store_ledger_node_put(store_db *db, int64_t node, const char *hex, tj_
     store_bind_int64(st, 1, node);
     store_bind_text(st, 2, hex);
     return step_done(st, err);
+}
+
+tj_status store_ledger_node_put_many(store_db *db, const int64_t *node, const char (*hex)[65], size_t n,
+                                     tj_error *err)
+{
+    static const char *const cols[] = {"node", "hash"};
+    store_bulk *b = NULL;
+    tj_status rc = n ? store_bulk_begin(db, "ledger_node", cols, 2, &b, err) : TJ_OK;
+    for (size_t i = 0; i < n && rc == TJ_OK; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)node[i]);
+        const char *v[] = {id, hex[i]};
+        rc = store_bulk_row(b, v, err);
+    }
+    if (rc != TJ_OK) {
+        store_bulk_abort(b);
+        return rc;
+    }
+    return b ? store_bulk_end(b, err) : TJ_OK;
 }
 
 tj_status store_ledger_node_get(store_db *db, const int64_t *nodes, size_t n, char (*hex)[65], tj_error *err)

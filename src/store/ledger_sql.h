@@ -35,6 +35,8 @@ tj_status store_ledger_entry_count(store_db *db, int64_t *out, tj_error *err);
 /* One past the highest leaf in the node table (the tree's size). */
 tj_status store_ledger_tree_size(store_db *db, int64_t *out, tj_error *err);
 tj_status store_ledger_entry_insert(store_db *db, const store_ledger_row *r, tj_error *err);
+/* n entries at once (multi-row INSERT on SQLite, COPY on PostgreSQL). */
+tj_status store_ledger_entry_insert_many(store_db *db, const store_ledger_row *r, size_t n, tj_error *err);
 /* The body of entry idx, malloc'ed into *body; TJ_ERR_NOTFOUND when none. */
 tj_status store_ledger_entry_body(store_db *db, int64_t idx, char **body, char **org, tj_error *err);
 
@@ -43,6 +45,9 @@ tj_status store_ledger_has_entry(store_db *db, const char *object_type, const ch
                                  tj_error *err);
 
 tj_status store_ledger_node_put(store_db *db, int64_t node, const char *hex, tj_error *err);
+/* n nodes at once: node[i] gets hex[i]. */
+tj_status store_ledger_node_put_many(store_db *db, const int64_t *node, const char (*hex)[65], size_t n,
+                                     tj_error *err);
 /* Hashes (hex) of n nodes into hex[i] (65 bytes each); TJ_ERR_NOTFOUND
  * naming the first node missing. */
 tj_status store_ledger_node_get(store_db *db, const int64_t *nodes, size_t n, char (*hex)[65], tj_error *err);

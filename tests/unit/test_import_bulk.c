@@ -190,6 +190,124 @@ static void test_import_matches_reference(void **state)
     ledger_report_release(&rep);
 }
 
+/* A file above the size read in two parts (4 MB): SPLIT_ROWS rows, the
+ * middle one with a quoted name of many lines around the file's middle (so
+ * the cut must skip to the line after it), quotes doubled in every row.
+ * bad1 / bad2 >= 0: a row whose value is not a number; *line1 / *line2 its
+ * physical line. */
+#define SPLIT_ROWS 12001
+#define SPLIT_BIG_LINES 3000
+static char *make_split_csv(int bad1, int bad2, long *line1, long *line2, char **big_name)
+{
+    size_t cap = 1024 + (size_t)SPLIT_ROWS * 700 + SPLIT_BIG_LINES * 40;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    long line = 1;
+    size_t o = (size_t)snprintf(s, cap,
+                                "id,name_zh,name_en,aliases,category,unit,value,gases,boundary,region,ref_year,"
+                                "source_doc,source_publisher,source_date,method,gwp_set,quality\n");
+    char pad[401];
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = 0;
+    for (int i = 0; i < SPLIT_ROWS; i++) {
+        line++;
+        if (i == bad1)
+            *line1 = line;
+        if (i == bad2)
+            *line2 = line;
+        const char *value = i == bad1 || i == bad2 ? "abc" : "1.5";
+        if (i == SPLIT_ROWS / 2) {
+            /* name_en: "line 0\nline 1\n...", quotes doubled in the file */
+            size_t bo = 0, bcap = SPLIT_BIG_LINES * 40;
+            char *big = malloc(bcap);
+            assert_non_null(big);
+            o += (size_t)snprintf(s + o, cap - o, "split-%05d,大字段,\"", i);
+            for (int k = 0; k < SPLIT_BIG_LINES; k++) {
+                bo += (size_t)snprintf(big + bo, bcap - bo, "%sline \"%d\"", k ? "\n" : "", k);
+                o += (size_t)snprintf(s + o, cap - o, "%sline \"\"%d\"\"", k ? "\n" : "", k);
+            }
+            line += SPLIT_BIG_LINES - 1;
+            o += (size_t)snprintf(s + o, cap - o,
+                                  "\",big,materials.metal,kg,%s,,cradle-to-gate,CN,2023,Test data (not real),"
+                                  "tanji test,2024-01-01,generated,AR6,example\n",
+                                  value);
+            *big_name = big;
+            continue;
+        }
+        o += (size_t)snprintf(s + o, cap - o,
+                              "split-%05d,测试材料%d,\"Split \"\"quoted\"\" %d %s\",m %d,materials.metal,kg,%s,"
+                              "\"{\"\"CO2\"\": 1.5}\",cradle-to-gate,CN,2023,Test data (not real),tanji test,"
+                              "2024-01-01,generated,AR6,example\n",
+                              i, i, i, pad, i % 7, value);
+    }
+    assert_true(o > ((size_t)4 << 20) && o < cap);
+    return s;
+}
+
+static void test_import_split(void **state)
+{
+    tjt_fixture *f = *state;
+    store_db *db = f->db;
+    tj_error err;
+    assert_int_equal(svc_ledger_seed(CTX(db), &err), TJ_OK);
+    long l1 = 0, l2 = 0;
+    char *big = NULL;
+    /* errors: one in the second part alone, then one in each part (the
+     * first part's is reported, as a single pass would) */
+    char *csv = make_split_csv(-1, SPLIT_ROWS - 100, &l1, &l2, &big);
+    free(big);
+    svc_import_result r;
+    assert_int_equal(svc_factor_import_mem(CTX(db), "split.csv", csv, strlen(csv), NULL, "draft", &r, &err),
+                     TJ_ERR_INPUT);
+    assert_string_equal(err.file, "split.csv");
+    assert_int_equal(err.line, l2);
+    assert_int_equal(err.column, 7);
+    assert_true(l2 > SPLIT_ROWS + SPLIT_BIG_LINES - 200);
+    free(csv);
+    csv = make_split_csv(100, SPLIT_ROWS - 100, &l1, &l2, &big);
+    free(big);
+    assert_int_equal(svc_factor_import_mem(CTX(db), "split.csv", csv, strlen(csv), NULL, "draft", &r, &err),
+                     TJ_ERR_INPUT);
+    assert_int_equal(err.line, 102);
+    assert_int_equal(err.column, 7);
+    free(csv);
+    assert_int_equal(one_int(db, "SELECT COUNT(*) FROM factor_version"), 0);
+
+    /* the whole file, in order, the many-line field whole */
+    csv = make_split_csv(-1, -1, &l1, &l2, &big);
+    tj_status rc = svc_factor_import_mem(CTX(db), "split.csv", csv, strlen(csv), NULL, "draft", &r, &err);
+    if (rc != TJ_OK) {
+        char buf[2048];
+        fprintf(stderr, "import: %s\n", tj_error_format(&err, buf, sizeof buf));
+    }
+    assert_int_equal(rc, TJ_OK);
+    free(csv);
+    assert_int_equal(r.rows, SPLIT_ROWS);
+    store_stmt *st;
+    assert_int_equal(store_prepare(db, "SELECT id, name_en FROM factor_version ORDER BY rid", &st, &err), TJ_OK);
+    for (int i = 0; i < SPLIT_ROWS; i++) {
+        assert_int_equal(store_step(st, &err), 1);
+        char want[64];
+        snprintf(want, sizeof want, "split-%05d", i);
+        assert_string_equal(store_col_text(st, 0), want);
+        if (i == SPLIT_ROWS / 2)
+            assert_string_equal(store_col_text(st, 1), big);
+    }
+    store_finalize(st);
+    free(big);
+    /* one ledger entry per version (appended in batches), and verify
+     * finds nothing wrong */
+    assert_int_equal(one_int(db, "SELECT COUNT(*) FROM ledger_entry WHERE object_type = 'factor_version'"),
+                     SPLIT_ROWS);
+    ledger_report rep;
+    assert_int_equal(svc_ledger_verify(CTX(db), NULL, NULL, &rep, &err), TJ_OK);
+    for (size_t i = 0; i < rep.nproblems; i++)
+        fprintf(stderr, "  %s %lld: %s\n", ledger_problem_name(rep.problems[i].kind),
+                (long long)rep.problems[i].index, rep.problems[i].detail);
+    assert_int_equal(rep.nproblems, 0);
+    ledger_report_release(&rep);
+}
+
 /* store_bulk: values are copied (the caller's buffer is reused for every
  * row), NULLs kept, full and partial batches inserted in order, and a
  * failing row in a batch is an error naming the constraint. */
@@ -253,6 +371,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_import_matches_reference, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_bulk_batches, tjt_setup, tjt_teardown),
+        cmocka_unit_test_setup_teardown(test_import_split, tjt_setup, tjt_teardown),
     };
     int fails = cmocka_run_group_tests_name("import_bulk/sqlite", tests, NULL, NULL);
     svc_ctx_release(&ctx_s);
