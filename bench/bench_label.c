@@ -2,7 +2,7 @@
  * bench_label: labels at scale.  Loads N issued labels (default 1,000,000),
  * each with its own signed document and its issue entry in ledger_entry, into
  * a fresh database (the rows svc_label_issue writes: labels by bulk insert,
- * their ledger entries and Merkle nodes by ledger_append), then times at
+ * their ledger entries and Merkle nodes by ledger_append_prepared), then times at
  * that size:
  *   - verification by number (svc_label_verify_number: key, signature over
  *     the canonical JSON, record, validity, status, the ledger entry, the
@@ -122,14 +122,15 @@ int main(int argc, char **argv)
     if (store_begin(db, &err))
         die("begin", &err);
     /* In chunks: the labels' rows by bulk insert (PostgreSQL: COPY, one table
-     * at a time), then their issue entries by ledger_append, leaves and
+     * at a time), then their issue entries by ledger_append_prepared, leaves and
      * Merkle nodes as svc_label_issue writes them, so that the database
      * passes `tanji ledger verify` and `tanji migrate`. */
     enum { CHUNK = 4096 };
     json_t **states = malloc(CHUNK * sizeof *states);
     char(*digests)[65] = malloc(CHUNK * sizeof *digests);
     char **numbers = malloc((size_t)n * sizeof *numbers);
-    if (!states || !digests || !numbers)
+    ledger_prepared *prepared = malloc(CHUNK * sizeof *prepared);
+    if (!states || !digests || !numbers || !prepared)
         die("out of memory", NULL);
     for (long long c0 = 0; c0 < n; c0 += CHUNK) {
         long long c1 = c0 + CHUNK < n ? c0 + CHUNK : n;
@@ -199,18 +200,23 @@ int main(int argc, char **argv)
                                  .org = body,
                                  .change = change,
                                  .state = states[i - c0]};
-            int64_t at = -1;
-            if (ledger_append(db, &e, &at, &err))
+            if (ledger_prepare(&e, &prepared[i - c0], &err))
                 die("ledger entry", &err);
-            if (at != base + i)
-                die("ledger entry: not at the index the label names", NULL);
             json_decref(change);
             json_decref(states[i - c0]);
         }
+        int64_t first = -1;
+        if (ledger_append_prepared(db, prepared, (size_t)(c1 - c0), &first, &err))
+            die("ledger entries", &err);
+        if (first != base + c0)
+            die("ledger entries: not at the indexes the labels name", NULL);
+        for (long long i = c0; i < c1; i++)
+            ledger_prepared_release(&prepared[i - c0]);
         if (c1 % 100000 < CHUNK)
             fprintf(stderr, "bench_label: %lld of %lld labels (%.0f s)\n", c1, n, now() - t0);
     }
     free(states);
+    free(prepared);
     free(digests);
     if (store_commit(db, &err))
         die("commit", &err);
