@@ -187,7 +187,7 @@ int main(int argc, char **argv)
             if (sched > now)
                 break;
             if (now - sched > 1000000)
-                waited++; /* sent more than 1 ms late: no connection was free */
+                waited++; /* sent more than 1 ms after its time (no connection free, or this process not running) */
             conn *c = &cs[idle[--nidle]];
             int len;
             if (path) {
@@ -274,8 +274,8 @@ int main(int argc, char **argv)
     qsort(lat, done, sizeof *lat, cmp_i64);
 #define PCT(p) ((double)lat[(size_t)((double)(done - 1) * (p))] / 1e6)
     printf("openload: %.0f req/s scheduled for %.0f s on %d connections: %zu answered (%.0f/s), latency from the "
-           "scheduled time p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; sent late (no free "
-           "connection) %zu; non-200 %zu; failed %zu; unanswered %zu\n",
+           "scheduled time p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; sent over 1 ms "
+           "after its time %zu; non-200 %zu; failed %zu; unanswered %zu\n",
            rate, seconds, conns, done, (double)done / span, PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999),
            (double)lat[done - 1] / 1e6, waited, non200, errors, missing);
     for (int i = 0; i < conns; i++) {
