@@ -3,11 +3,11 @@
  */
 #include "io/olca.h"
 #include "io/input.h"
+#include "io/olca_json.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -563,47 +563,46 @@ olca_flow_property *olca_db_add_property(olca_db *db, const char *id, const char
 
 /* ---- JSON helpers (v1 and v2 field names) ------------------------------ */
 
-static const char *jstr(json_t *o, const char *key)
+static const char *jstr(const oj_val *o, const char *key)
 {
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+    return oj_str(oj_get(o, key));
 }
 
 /* v2 name first, then v1. */
-static int jbool2(json_t *o, const char *v2, const char *v1)
+static int jbool2(const oj_val *o, const char *v2, const char *v1)
 {
-    json_t *v = json_object_get(o, v2);
+    const oj_val *v = oj_get(o, v2);
     if (!v && v1)
-        v = json_object_get(o, v1);
-    return json_is_true(v);
+        v = oj_get(o, v1);
+    return oj_is_true(v);
 }
 
-static int jnum(json_t *o, const char *key, double *out)
+static int jnum(const oj_val *o, const char *key, double *out)
 {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_number(v))
+    const oj_val *v = oj_get(o, key);
+    if (!oj_is_num(v))
         return 0;
-    *out = json_number_value(v);
+    *out = oj_num(v);
     return isfinite(*out);
 }
 
-static const char *ref_id(json_t *o, const char *key)
+static const char *ref_id(const oj_val *o, const char *key)
 {
-    json_t *r = json_object_get(o, key);
-    if (json_is_string(r)) /* some exports write bare UUIDs */
-        return json_string_value(r);
-    return json_is_object(r) ? jstr(r, "@id") : NULL;
+    const oj_val *r = oj_get(o, key);
+    if (oj_is_str(r)) /* some exports write bare UUIDs */
+        return oj_str(r);
+    return oj_is_obj(r) ? jstr(r, "@id") : NULL;
 }
 
 /* Category: v1 is a reference (resolved later through categories/), v2 a
  * path string.  Returns a malloc'd marker: v1 refs are stored as "@UUID|name"
  * until olca_resolve_categories replaces them. */
-static char *category_of(json_t *o)
+static char *category_of(const oj_val *o)
 {
-    json_t *c = json_object_get(o, "category");
-    if (json_is_string(c))
-        return strdup(json_string_value(c));
-    if (json_is_object(c)) {
+    const oj_val *c = oj_get(o, "category");
+    if (oj_is_str(c))
+        return strdup(oj_str(c));
+    if (oj_is_obj(c)) {
         const char *id = jstr(c, "@id"), *name = jstr(c, "name");
         if (id) {
             char *s = NULL;
@@ -614,20 +613,21 @@ static char *category_of(json_t *o)
         return name ? strdup(name) : NULL;
     }
     /* v1 elementary flows sometimes carry "categoryPath" */
-    json_t *cp = json_object_get(o, "categoryPath");
-    if (json_is_array(cp)) {
-        size_t n = 0, i;
-        json_t *v;
-        json_array_foreach(cp, i, v) if (json_is_string(v)) n += strlen(json_string_value(v)) + 1;
+    const oj_val *cp = oj_get(o, "categoryPath");
+    if (oj_is_arr(cp)) {
+        size_t n = 0;
+        for (const oj_val *v = oj_first(cp); v; v = v->next)
+            if (oj_is_str(v))
+                n += v->len + 1;
         char *s = calloc(1, n + 1);
         if (!s)
             return NULL;
-        json_array_foreach(cp, i, v) if (json_is_string(v))
-        {
-            if (*s)
-                strcat(s, "/");
-            strcat(s, json_string_value(v));
-        }
+        for (const oj_val *v = oj_first(cp); v; v = v->next)
+            if (oj_is_str(v)) {
+                if (*s)
+                    strcat(s, "/");
+                strcat(s, oj_str(v));
+            }
         return s;
     }
     return NULL;
@@ -637,24 +637,22 @@ static char *category_of(json_t *o)
 
 #define NOMEM(err) tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory")
 
-static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_unit_group(olca_db *db, const oj_val *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_ug(db, id) >= 0) {
         olca_report_add(rep, "unit group %s: duplicate, later copy ignored", id);
         return TJ_OK;
     }
-    json_t *units = json_object_get(o, "units");
-    if (!json_is_array(units) || json_array_size(units) == 0) {
+    const oj_val *units = oj_get(o, "units");
+    if (!oj_is_arr(units) || oj_len(units) == 0) {
         olca_report_add(rep, "unit group %s: no units, skipped", id);
         return TJ_OK;
     }
     olca_unit_group *g = olca_db_add_unit_group(db, id, jstr(o, "name"));
     if (!g)
         return NOMEM(err);
-    size_t i;
-    json_t *u;
-    json_array_foreach(units, i, u)
-    {
+    size_t i = 0;
+    for (const oj_val *u = oj_first(units); u; u = u->next, i++) {
         double f = 1.0;
         const char *uname = jstr(u, "name");
         if (!uname || !jnum(u, "conversionFactor", &f) || !(f > 0)) {
@@ -671,7 +669,7 @@ static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_r
     return TJ_OK;
 }
 
-static tj_status parse_flow(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_flow(olca_db *db, const oj_val *o, const char *id, olca_report *rep, tj_error *err)
 {
     int t = olca_flow_type_parse(jstr(o, "flowType"));
     if (t < 0) {
@@ -690,15 +688,15 @@ static tj_status parse_flow(olca_db *db, json_t *o, const char *id, olca_report 
     f->cas = strdup_trim(jstr(o, "cas"));
     f->formula = olca_strdup(jstr(o, "formula"));
     f->location = olca_strdup(ref_id(o, "location"));
-    json_t *props = json_object_get(o, "flowProperties");
-    size_t n = json_is_array(props) ? json_array_size(props) : 0;
+    const oj_val *props = oj_get(o, "flowProperties");
+    size_t n = oj_len(oj_is_arr(props) ? props : NULL);
     if (n) {
         f->props = calloc(n, sizeof *f->props);
         if (!f->props)
             return NOMEM(err);
     }
-    for (size_t i = 0; i < n; i++) {
-        json_t *pf = json_array_get(props, i);
+    size_t i = 0;
+    for (const oj_val *pf = oj_first(props); pf; pf = pf->next, i++) {
         const char *pid = ref_id(pf, "flowProperty");
         double fac = 1.0;
         if (!pid || !jnum(pf, "conversionFactor", &fac) || !(fac > 0)) {
@@ -745,7 +743,7 @@ static const olca_unit *ug_unit(const olca_unit_group *g, const char *uid, const
 
 /* Convert amount of exchange e (unit/flowProperty refs) into the flow's
  * reference unit.  Returns 0 and sets *out, or -1 with a reason. */
-static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amount, double *out,
+static int convert_amount(olca_db *db, const olca_flow *f, const oj_val *e, double amount, double *out,
                           double *factor, const char **why)
 {
     const char *pid = ref_id(e, "flowProperty");
@@ -771,9 +769,9 @@ static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amo
         return -1;
     }
     const olca_unit_group *g = &db->unit_groups[gi];
-    json_t *u = json_object_get(e, "unit");
+    const oj_val *u = oj_get(e, "unit");
     const olca_unit *unit =
-        ug_unit(g, json_is_object(u) ? jstr(u, "@id") : NULL, json_is_object(u) ? jstr(u, "name") : NULL);
+        ug_unit(g, oj_is_obj(u) ? jstr(u, "@id") : NULL, oj_is_obj(u) ? jstr(u, "name") : NULL);
     if (!u)
         unit = g->ref >= 0 ? &g->units[g->ref] : NULL;
     if (!unit) {
@@ -800,7 +798,7 @@ static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amo
  * median is the exchange amount (the deterministic value), as in openLCA's
  * calculation; geomSd is kept.  Returns 0 (dist set, NONE when absent) or
  * -1 with a reason. */
-static int parse_uncertainty(json_t *u, double amount, double k, calc_dist *d, const char **why)
+static int parse_uncertainty(const oj_val *u, double amount, double k, calc_dist *d, const char **why)
 {
     const char *dt = jstr(u, "distributionType");
     double a = 0, b = 0, c = 0, t = 0;
@@ -854,7 +852,7 @@ static int parse_uncertainty(json_t *u, double amount, double k, calc_dist *d, c
     return 0;
 }
 
-static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_process(olca_db *db, const oj_val *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_proc(db, id) >= 0) {
         olca_report_add(rep, "process %s: duplicate, later copy ignored", id);
@@ -868,13 +866,11 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     int dam = olca_alloc_parse(jstr(o, "defaultAllocationMethod"));
     p->default_alloc = dam > 0 && dam != OLCA_ALLOC_DEFAULT ? (olca_alloc_method)dam : OLCA_ALLOC_NONE;
 
-    json_t *exs = json_object_get(o, "exchanges");
+    const oj_val *exs = oj_get(o, "exchanges"), *e;
     size_t i;
-    json_t *e;
     int nq = 0, nunc_bad = 0;
     const char *first_unc_why = NULL;
-    json_array_foreach(exs, i, e)
-    {
+    for (e = oj_first(exs), i = 0; e; e = e->next, i++) {
         const char *fid = ref_id(e, "flow");
         int fi = find_flow(db, fid);
         double amount;
@@ -908,8 +904,8 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                             id, p->name);
             x.qref = 0;
         }
-        json_t *unc = json_object_get(e, "uncertainty");
-        if (json_is_object(unc)) {
+        const oj_val *unc = oj_get(e, "uncertainty");
+        if (oj_is_obj(unc)) {
             const char *uwhy = NULL;
             if (parse_uncertainty(unc, x.amount, k, &x.dist, &uwhy) == 0) {
                 if (x.dist.kind != CALC_DIST_NONE)
@@ -921,8 +917,8 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                 nunc_bad++;
             }
         }
-        json_t *iid = json_object_get(e, "internalId");
-        x.internal_id = json_is_integer(iid) ? (int)json_integer_value(iid) : 0;
+        const oj_val *iid = oj_get(e, "internalId");
+        x.internal_id = oj_is_int(iid) ? (int)oj_int(iid) : 0;
         x.provider = (char *)ref_id(e, "defaultProvider"); /* copied by add_exchange */
         if (olca_process_add_exchange(p, &x) != TJ_OK)
             return NOMEM(err);
@@ -935,10 +931,9 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                         "e.g. %s",
                         id, p->name, nunc_bad, first_unc_why);
 
-    json_t *afs = json_object_get(o, "allocationFactors");
+    const oj_val *afs = oj_get(o, "allocationFactors");
     int bad_kind = 0, no_product = 0, no_exchange = 0;
-    json_array_foreach(afs, i, e)
-    {
+    for (e = oj_first(afs), i = 0; e; e = e->next, i++) {
         olca_alloc_factor af = {.product = -1, .exchange_flow = -1};
         int m = olca_alloc_parse(jstr(e, "allocationType"));
         double v;
@@ -960,12 +955,12 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
             continue;
         }
         if (m == OLCA_ALLOC_CAUSAL) {
-            json_t *ex = json_object_get(e, "exchange");
-            const char *efid = json_is_object(ex) ? ref_id(ex, "flow") : NULL;
-            json_t *iid = json_is_object(ex) ? json_object_get(ex, "internalId") : NULL;
-            if (!efid && json_is_integer(iid)) {
+            const oj_val *ex = oj_get(e, "exchange");
+            const char *efid = oj_is_obj(ex) ? ref_id(ex, "flow") : NULL;
+            const oj_val *iid = oj_is_obj(ex) ? oj_get(ex, "internalId") : NULL;
+            if (!efid && oj_is_int(iid)) {
                 for (int k = 0; k < p->nex; k++)
-                    if (p->ex[k].internal_id == (int)json_integer_value(iid))
+                    if (p->ex[k].internal_id == (int)oj_int(iid))
                         af.exchange_flow = p->ex[k].flow;
             } else {
                 af.exchange_flow = find_flow(db, efid);
@@ -988,7 +983,7 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     return TJ_OK;
 }
 
-static tj_status parse_category(olca_db *db, json_t *o, const char *id, tj_error *err)
+static tj_status parse_category(olca_db *db, const oj_val *o, const char *id, tj_error *err)
 {
     if (find_cat(db, id) >= 0)
         return TJ_OK;
@@ -1009,21 +1004,23 @@ static tj_status parse_category(olca_db *db, json_t *o, const char *id, tj_error
     return TJ_OK;
 }
 
-tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
-                            olca_report *rep, tj_error *err)
+/* olca_parse_entity with the caller's parser document (reused across files). */
+static tj_status parse_entity_doc(olca_db *db, oj_doc *doc, const char *kind, const char *text, size_t len,
+                                  const char *name, olca_report *rep, tj_error *err)
 {
-    json_error_t jerr;
-    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    const oj_val *o = oj_parse(doc, text, len);
     tj_status st = TJ_OK;
-    if (!o || !json_is_object(o)) {
+    if (!o && oj_error_nomem(doc))
+        return NOMEM(err);
+    if (!o || !oj_is_obj(o)) {
         report_invalid(rep, "%s: not a JSON object (%s at line %d), skipped", name ? name : kind,
-                       o ? "wrong type" : jerr.text, jerr.line);
-        goto out;
+                       o ? "wrong type" : oj_error_text(doc), o ? 1 : oj_error_line(doc));
+        return TJ_OK;
     }
     const char *id = jstr(o, "@id");
     if (!id || !*id) {
         report_invalid(rep, "%s: no \"@id\", skipped", name ? name : kind);
-        goto out;
+        return TJ_OK;
     }
     if (rep)
         rep->files++;
@@ -1054,8 +1051,17 @@ tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, siz
         rep->files--;
         rep->skipped_files++;
     }
-out:
-    json_decref(o);
+    return st;
+}
+
+tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
+                            olca_report *rep, tj_error *err)
+{
+    oj_doc *doc = oj_doc_new();
+    if (!doc)
+        return NOMEM(err);
+    tj_status st = parse_entity_doc(db, doc, kind, text, len, name, rep, err);
+    oj_doc_free(doc);
     return st;
 }
 
@@ -1151,8 +1157,8 @@ static int kind_in_pass(const char *kind, int pass)
     return 0;
 }
 
-static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_progress_fn progress,
-                          void *user, tj_error *err)
+static tj_status read_zip(const char *path, olca_db *db, oj_doc *doc, olca_report *rep,
+                          olca_progress_fn progress, void *user, tj_error *err)
 {
     io_zip *z;
     tj_status st = io_zip_open(path, NULL, &z, err);
@@ -1181,7 +1187,7 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
             size_t got;
             if ((st = io_zip_read(z, i, &buf, &bufcap, &got, err)))
                 break;
-            st = olca_parse_entity(db, kind, buf, got, name, rep, err);
+            st = parse_entity_doc(db, doc, kind, buf, got, name, rep, err);
             done++;
             if (progress && (done % 64 == 0 || done == total))
                 progress(user, pass == 1 ? "reference data" : "processes", done, total);
@@ -1199,7 +1205,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, olca_report *rep,
+static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, oj_doc *doc, olca_report *rep,
                                olca_progress_fn progress, void *user, tj_error *err)
 {
     char *dir = NULL;
@@ -1252,7 +1258,7 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
             if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
                 st = NOMEM(err);
             else
-                st = olca_parse_entity(db, kind, text, len, p, rep, err);
+                st = parse_entity_doc(db, doc, kind, text, len, p, rep, err);
         }
         free(text);
         free(p);
@@ -1276,19 +1282,24 @@ tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_prog
     if (stat(path, &sb) != 0)
         return tj_error_set(err, TJ_ERR_IO, NULL, "cannot open %s: %s", path, strerror(errno));
     olca_db *db = olca_db_new();
-    if (!db)
+    oj_doc *doc = oj_doc_new();
+    if (!db || !doc) {
+        olca_db_free(db);
+        oj_doc_free(doc);
         return NOMEM(err);
+    }
     tj_status st = TJ_OK;
     if (S_ISDIR(sb.st_mode)) {
         for (int i = 0; pass1_kinds[i] && st == TJ_OK; i++)
-            st = read_dir_kind(path, pass1_kinds[i], db, rep, progress, user, err);
+            st = read_dir_kind(path, pass1_kinds[i], db, doc, rep, progress, user, err);
         if (st == TJ_OK) {
             olca_resolve_categories(db);
-            st = read_dir_kind(path, "processes", db, rep, progress, user, err);
+            st = read_dir_kind(path, "processes", db, doc, rep, progress, user, err);
         }
     } else {
-        st = read_zip(path, db, rep, progress, user, err);
+        st = read_zip(path, db, doc, rep, progress, user, err);
     }
+    oj_doc_free(doc);
     if (st == TJ_OK && db->nflows == 0 && db->nprocs == 0 && db->nunit_groups == 0)
         st = tj_error_set(err, TJ_ERR_INPUT, NULL,
                           "%s holds no openLCA JSON-LD entities (no unit_groups/, flows/ or "
