@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1124,6 +1125,67 @@ void olca_resolve_categories(olca_db *db)
 
 /* ---- archive / folder reading ----------------------------------------- */
 
+/* Shared with a consumer while reading on a thread of its own (olca_async);
+ * NULL when reading synchronously.  Everything here is guarded by mu. */
+typedef struct olca_sync {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int ref_ready;     /* reference data complete (pass 1 and categories) */
+    int ended;         /* the reader returned */
+    int cancel;        /* the consumer asks the reader to stop */
+    int nprocs;        /* processes complete (db->procs[0..nprocs) stay put) */
+    int invalid_pass1; /* invalid entity files among the reference data */
+    olca_db *db;       /* the database being filled, once ref_ready */
+    long done, total;  /* process files read / to read */
+} olca_sync;
+
+/* Room for n more processes, so that the array does not move while a
+ * consumer reads the processes already published. */
+static int reserve_procs(olca_db *db, long n)
+{
+    if (n <= 0 || n > INT32_MAX - db->nprocs)
+        return n <= 0 ? 0 : -1;
+    int want = db->nprocs + (int)n;
+    if (want <= db->cap_procs)
+        return 0;
+    olca_process *p = realloc(db->procs, (size_t)want * sizeof *p);
+    if (!p)
+        return -1;
+    db->procs = p;
+    db->cap_procs = want;
+    return 0;
+}
+
+static void sync_reference(olca_sync *s, olca_db *db, olca_report *rep)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->ref_ready = 1;
+    s->db = db;
+    s->nprocs = db->nprocs;
+    s->invalid_pass1 = rep ? rep->invalid_files : 0;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* After a process file: publish; returns 1 when the consumer cancelled. */
+static int sync_process(olca_sync *s, olca_db *db, long done, long total)
+{
+    if (!s)
+        return 0;
+    pthread_mutex_lock(&s->mu);
+    s->nprocs = db->nprocs;
+    s->done = done;
+    s->total = total;
+    int cancel = s->cancel;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return cancel;
+}
+
+#define CANCELLED(err) tj_error_set(err, TJ_ERR_INTERNAL, NULL, "reading was cancelled")
+
 static const char *const pass1_kinds[] = {"categories", "unit_groups", "flow_properties", "locations",
                                           "sources",    "actors",      "flows",           NULL};
 
@@ -1158,7 +1220,7 @@ static int kind_in_pass(const char *kind, int pass)
 }
 
 static tj_status read_zip(const char *path, olca_db *db, oj_doc *doc, olca_report *rep,
-                          olca_progress_fn progress, void *user, tj_error *err)
+                          olca_progress_fn progress, void *user, olca_sync *sync, tj_error *err)
 {
     io_zip *z;
     tj_status st = io_zip_open(path, NULL, &z, err);
@@ -1177,6 +1239,10 @@ static tj_status read_zip(const char *path, olca_db *db, oj_doc *doc, olca_repor
             if (kind && kind_in_pass(kind, pass))
                 total++;
         }
+        if (pass == 2 && sync && reserve_procs(db, total) < 0) {
+            st = NOMEM(err);
+            break;
+        }
         for (size_t i = 0; i < n && st == TJ_OK; i++) {
             const char *name = io_zip_name(z, i);
             const char *kind = name ? kind_of(name, kb, sizeof kb) : NULL;
@@ -1191,9 +1257,13 @@ static tj_status read_zip(const char *path, olca_db *db, oj_doc *doc, olca_repor
             done++;
             if (progress && (done % 64 == 0 || done == total))
                 progress(user, pass == 1 ? "reference data" : "processes", done, total);
+            if (pass == 2 && st == TJ_OK && sync_process(sync, db, done, total))
+                st = CANCELLED(err);
         }
-        if (pass == 1)
+        if (pass == 1 && st == TJ_OK) {
             olca_resolve_categories(db);
+            sync_reference(sync, db, rep);
+        }
     }
     free(buf);
     io_zip_close(z);
@@ -1206,7 +1276,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, oj_doc *doc, olca_report *rep,
-                               olca_progress_fn progress, void *user, tj_error *err)
+                               olca_progress_fn progress, void *user, olca_sync *sync, tj_error *err)
 {
     char *dir = NULL;
     io_input_limits lim = io_input_limits_default();
@@ -1243,6 +1313,9 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
     }
     if (n)
         qsort(names, n, sizeof *names, cmp_str); /* deterministic order */
+    int procs = !strcmp(kind, "processes");
+    if (procs && sync && reserve_procs(db, (long)n) < 0)
+        st = NOMEM(err);
     for (size_t i = 0; i < n && st == TJ_OK; i++) {
         char *p = NULL, *text = NULL;
         size_t len = 0;
@@ -1264,6 +1337,8 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
         free(p);
         if (progress && ((i + 1) % 64 == 0 || i + 1 == n))
             progress(user, kind, (long)(i + 1), (long)n);
+        if (procs && st == TJ_OK && sync_process(sync, db, (long)(i + 1), (long)n))
+            st = CANCELLED(err);
     }
 out:
     for (size_t i = 0; i < n; i++)
@@ -1274,8 +1349,8 @@ out:
     return st;
 }
 
-tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress, void *user,
-                    tj_error *err)
+static tj_status read_any(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress,
+                          void *user, olca_sync *sync, tj_error *err)
 {
     *out = NULL;
     struct stat sb;
@@ -1291,13 +1366,14 @@ tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_prog
     tj_status st = TJ_OK;
     if (S_ISDIR(sb.st_mode)) {
         for (int i = 0; pass1_kinds[i] && st == TJ_OK; i++)
-            st = read_dir_kind(path, pass1_kinds[i], db, doc, rep, progress, user, err);
+            st = read_dir_kind(path, pass1_kinds[i], db, doc, rep, progress, user, NULL, err);
         if (st == TJ_OK) {
             olca_resolve_categories(db);
-            st = read_dir_kind(path, "processes", db, doc, rep, progress, user, err);
+            sync_reference(sync, db, rep);
+            st = read_dir_kind(path, "processes", db, doc, rep, progress, user, sync, err);
         }
     } else {
-        st = read_zip(path, db, doc, rep, progress, user, err);
+        st = read_zip(path, db, doc, rep, progress, user, sync, err);
     }
     oj_doc_free(doc);
     if (st == TJ_OK && db->nflows == 0 && db->nprocs == 0 && db->nunit_groups == 0)
@@ -1305,10 +1381,132 @@ tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_prog
                           "%s holds no openLCA JSON-LD entities (no unit_groups/, flows/ or "
                           "processes/ folders)",
                           path);
-    if (st != TJ_OK) {
+    if (st != TJ_OK && !sync) {
         olca_db_free(db);
         return st;
     }
-    *out = db;
+    *out = db; /* with a consumer: also on failure, it may still read db */
+    return st;
+}
+
+tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress, void *user,
+                    tj_error *err)
+{
+    return read_any(path, out, rep, progress, user, NULL, err);
+}
+
+/* ---- reading on a thread of its own ------------------------------------ */
+
+struct olca_async {
+    olca_sync sync;
+    pthread_t thread;
+    char *path;
+    olca_db *db;
+    olca_report rep;
+    tj_error err;
+    tj_status st;
+};
+
+static void *async_main(void *arg)
+{
+    olca_async *a = arg;
+    a->st = read_any(a->path, &a->db, &a->rep, NULL, NULL, &a->sync, &a->err);
+    pthread_mutex_lock(&a->sync.mu);
+    a->sync.ended = 1;
+    pthread_cond_broadcast(&a->sync.cv);
+    pthread_mutex_unlock(&a->sync.mu);
+    return NULL;
+}
+
+tj_status olca_read_start(const char *path, olca_async **out, tj_error *err)
+{
+    *out = NULL;
+    olca_async *a = calloc(1, sizeof *a);
+    if (!a || !(a->path = strdup(path))) {
+        free(a);
+        return NOMEM(err);
+    }
+    olca_report_init(&a->rep);
+    tj_error_clear(&a->err);
+    pthread_mutex_init(&a->sync.mu, NULL);
+    pthread_cond_init(&a->sync.cv, NULL);
+    if (pthread_create(&a->thread, NULL, async_main, a) != 0) {
+        pthread_cond_destroy(&a->sync.cv);
+        pthread_mutex_destroy(&a->sync.mu);
+        free(a->path);
+        free(a);
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "cannot start a thread to read %s", path);
+    }
+    *out = a;
     return TJ_OK;
+}
+
+int olca_read_wait_reference(olca_async *a, const olca_db **db, int *invalid_files)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    while (!a->sync.ref_ready && !a->sync.ended)
+        pthread_cond_wait(&a->sync.cv, &a->sync.mu);
+    int ok = a->sync.ref_ready && !(a->sync.ended && a->st != TJ_OK);
+    *invalid_files = a->sync.invalid_pass1;
+    *db = ok ? a->sync.db : NULL;
+    pthread_mutex_unlock(&a->sync.mu);
+    return ok;
+}
+
+int olca_read_wait_processes(olca_async *a, int have, int *ended, long *done, long *total)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    while (a->sync.nprocs <= have && !a->sync.ended)
+        pthread_cond_wait(&a->sync.cv, &a->sync.mu);
+    int n = a->sync.nprocs;
+    *ended = a->sync.ended;
+    if (done)
+        *done = a->sync.done;
+    if (total)
+        *total = a->sync.total;
+    pthread_mutex_unlock(&a->sync.mu);
+    return n;
+}
+
+tj_status olca_read_ended(olca_async *a, int *invalid_files)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    while (!a->sync.ended)
+        pthread_cond_wait(&a->sync.cv, &a->sync.mu);
+    tj_status st = a->st;
+    *invalid_files = a->rep.invalid_files;
+    pthread_mutex_unlock(&a->sync.mu);
+    return st;
+}
+
+void olca_read_cancel(olca_async *a)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    a->sync.cancel = 1;
+    pthread_mutex_unlock(&a->sync.mu);
+}
+
+tj_status olca_read_finish(olca_async *a, olca_db **out, olca_report *rep, tj_error *err)
+{
+    pthread_join(a->thread, NULL);
+    tj_status st = a->st;
+    *out = NULL;
+    if (st == TJ_OK) {
+        *out = a->db;
+    } else {
+        olca_db_free(a->db);
+        if (err)
+            *err = a->err;
+    }
+    if (rep) {
+        olca_report_release(rep);
+        *rep = a->rep;
+    } else {
+        olca_report_release(&a->rep);
+    }
+    pthread_cond_destroy(&a->sync.cv);
+    pthread_mutex_destroy(&a->sync.mu);
+    free(a->path);
+    free(a);
+    return st;
 }
