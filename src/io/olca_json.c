@@ -223,7 +223,26 @@ static int parse_string(oj_doc *d, const char **out, size_t *len)
     char *start = (char *)d->p + 1, *r = start, *w = NULL;
     const char *end = d->end;
     for (;;) {
-        /* the plain run: no quote, backslash, control or non-ASCII byte */
+        /* the plain run: no quote, backslash, control or non-ASCII byte;
+         * eight bytes at a time while nothing had to be moved */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (!w)
+            while (end - r >= 8) {
+                uint64_t x;
+                memcpy(&x, r, 8);
+                const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+                uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+                /* high bit of a byte set where it is '"', '\\', < 0x20 or
+                 * >= 0x80; exact for the lowest such byte */
+                uint64_t m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x;
+                m &= high;
+                if (m) {
+                    r += __builtin_ctzll(m) / 8;
+                    break;
+                }
+                r += 8;
+            }
+#endif
         while (r < end) {
             unsigned char c = (unsigned char)*r;
             if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
