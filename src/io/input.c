@@ -13,6 +13,7 @@
 #include <zip.h>
 
 #define MIB ((size_t)1 << 20)
+#define ZIP_IN_MEMORY (64 * MIB) /* archives up to this size are read into memory once */
 
 static size_t env_size(const char *name, size_t dflt)
 {
@@ -289,10 +290,33 @@ tj_status io_zip_open(const char *path, const io_input_limits *lim, io_zip **out
         return st;
     }
     int code = 0;
-    z->z = zip_fdopen(fd, ZIP_RDONLY | ZIP_CHECKCONS, &code); /* takes fd on success */
-    if (!z->z) {
+    if ((uintmax_t)sb.st_size <= ZIP_IN_MEMORY) {
+        /* read once: libzip on a file seeks and stats for every entry */
+        char *data = NULL;
+        size_t len = 0;
+        st = io_input_read_fd(fd, path, z->lim.max_bytes, &data, &len, err);
         close(fd);
-        return zip_open_fail(z, code, err);
+        if (st) {
+            io_zip_close(z);
+            return st;
+        }
+        zip_error_t ze;
+        zip_error_init(&ze);
+        zip_source_t *src = zip_source_buffer_create(data, len, 1, &ze); /* owns data */
+        if (!src)
+            free(data);
+        else if (!(z->z = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze)))
+            zip_source_free(src);
+        code = zip_error_code_zip(&ze);
+        zip_error_fini(&ze);
+        if (!z->z)
+            return zip_open_fail(z, code ? code : ZIP_ER_MEMORY, err);
+    } else {
+        z->z = zip_fdopen(fd, ZIP_RDONLY | ZIP_CHECKCONS, &code); /* takes fd on success */
+        if (!z->z) {
+            close(fd);
+            return zip_open_fail(z, code, err);
+        }
     }
     if ((st = zip_check(z, err))) {
         io_zip_close(z);
