@@ -1,6 +1,7 @@
 /* tanji import: read outside data into a tanji database (openLCA JSON-LD). */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,6 +109,12 @@ static int import_olca(int argc, char **argv)
     /* Read on a second thread while this one writes what was read (one
      * transaction: all or nothing); the database is opened once the
      * reference data is read, so an unreadable archive fails before that. */
+    /* libzip converts every entry's DOS time with mktime(), and glibc's
+     * tzset() stats /etc/localtime on each call while TZ is unset (two
+     * system calls per entry); naming the same file in TZ reads it once.
+     * Set before the reader thread starts (setenv is not thread-safe). */
+    if (!getenv("TZ"))
+        setenv("TZ", ":/etc/localtime", 0);
     olca_async *reader = NULL;
     tj_status st = olca_read_start(path, &reader, &err);
     if (st != TJ_OK) {
