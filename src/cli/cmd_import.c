@@ -1,5 +1,6 @@
 /* tanji import: read outside data into a tanji database (openLCA JSON-LD). */
 #include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,11 @@ static int import_olca(int argc, char **argv)
      * Set before the reader thread starts (setenv is not thread-safe). */
     if (!getenv("TZ"))
         setenv("TZ", ":/etc/localtime", 0);
+    /* the reader thread allocates in a malloc arena of its own, which glibc
+     * grows a few pages at a time with mprotect(): with the writer running
+     * on the other core each call costs a TLB shootdown (about 1,300 calls
+     * and 20% more CPU time on USLCI); grow it 16 MiB at a time instead */
+    mallopt(M_TOP_PAD, 16 << 20);
     olca_async *reader = NULL;
     tj_status st = olca_read_start(path, &reader, &err);
     if (st != TJ_OK) {
