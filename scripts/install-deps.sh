@@ -11,6 +11,7 @@ pkgs=(
   chromium
   libcurl4-gnutls-dev
   nettle-dev
+  libdeflate-dev
 )
 # npm: Debian's package, unless the nodejs installed brings its own
 command -v npm >/dev/null || pkgs+=(npm)

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zip.h>
 
 #define MIB ((size_t)1 << 20)
+#define ZIP_IN_MEMORY (64 * MIB) /* archives up to this size are read into memory once */
 
 static size_t env_size(const char *name, size_t dflt)
 {
@@ -197,6 +199,9 @@ struct io_zip {
     io_input_limits lim;
     size_t n;
     size_t total; /* bytes inflated so far */
+    struct libdeflate_decompressor *dec; /* for the one-shot path, on first use */
+    char *cbuf;                          /* compressed bytes of one entry */
+    size_t cbufcap;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -285,10 +290,33 @@ tj_status io_zip_open(const char *path, const io_input_limits *lim, io_zip **out
         return st;
     }
     int code = 0;
-    z->z = zip_fdopen(fd, ZIP_RDONLY | ZIP_CHECKCONS, &code); /* takes fd on success */
-    if (!z->z) {
+    if ((uintmax_t)sb.st_size <= ZIP_IN_MEMORY) {
+        /* read once: libzip on a file seeks and stats for every entry */
+        char *data = NULL;
+        size_t len = 0;
+        st = io_input_read_fd(fd, path, z->lim.max_bytes, &data, &len, err);
         close(fd);
-        return zip_open_fail(z, code, err);
+        if (st) {
+            io_zip_close(z);
+            return st;
+        }
+        zip_error_t ze;
+        zip_error_init(&ze);
+        zip_source_t *src = zip_source_buffer_create(data, len, 1, &ze); /* owns data */
+        if (!src)
+            free(data);
+        else if (!(z->z = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze)))
+            zip_source_free(src);
+        code = zip_error_code_zip(&ze);
+        zip_error_fini(&ze);
+        if (!z->z)
+            return zip_open_fail(z, code ? code : ZIP_ER_MEMORY, err);
+    } else {
+        z->z = zip_fdopen(fd, ZIP_RDONLY | ZIP_CHECKCONS, &code); /* takes fd on success */
+        if (!z->z) {
+            close(fd);
+            return zip_open_fail(z, code, err);
+        }
     }
     if ((st = zip_check(z, err))) {
         io_zip_close(z);
@@ -342,6 +370,121 @@ const char *io_zip_name(const io_zip *z, size_t i)
     return i < z->n ? zip_get_name(z->z, (zip_uint64_t)i, 0) : NULL;
 }
 
+/* Room for need bytes in *buf. */
+static tj_status zip_buf(char **buf, size_t *bufcap, size_t need, tj_error *err)
+{
+    if (*bufcap >= need)
+        return TJ_OK;
+    size_t nc = *bufcap ? *bufcap : 65536;
+    while (nc < need)
+        nc = nc > SIZE_MAX / 2 ? need : nc * 2;
+    char *nb = realloc(*buf, nc);
+    if (!nb)
+        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    *buf = nb;
+    *bufcap = nc;
+    return TJ_OK;
+}
+
+/* The one-shot path for a stored or deflated entry whose sizes and CRC the
+ * central directory gives: the limits are checked on the stated sizes
+ * before anything is inflated, the raw bytes are inflated in one call into
+ * a buffer of exactly the stated size (more or fewer bytes refuse the
+ * entry), and the CRC-32 is checked here.  Returns 1 when it does not apply
+ * (the streaming path then reads the entry). */
+static int zip_read_oneshot(io_zip *z, size_t i, const zip_stat_t *zs, const char *name, char **buf,
+                            size_t *bufcap, size_t *len, tj_status *st, tj_error *err)
+{
+    const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC |
+                              ZIP_STAT_ENCRYPTION_METHOD;
+    if ((zs->valid & need) != need || zs->encryption_method != ZIP_EM_NONE ||
+        (zs->comp_method != ZIP_CM_DEFLATE && zs->comp_method != ZIP_CM_STORE) ||
+        zs->comp_size > z->lim.max_bytes || zs->size > z->lim.max_entry_bytes ||
+        (zs->comp_method == ZIP_CM_STORE && zs->comp_size != zs->size))
+        return 1;
+    size_t size = (size_t)zs->size, comp = (size_t)zs->comp_size;
+    if (size > z->lim.max_total_bytes - (z->total < z->lim.max_total_bytes ? z->total : z->lim.max_total_bytes)) {
+        *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                              "the archive inflates to more than %zu bytes (TANJI_MAX_INFLATED_BYTES); "
+                              "refused / 压缩包解压后过大",
+                              z->lim.max_total_bytes);
+        return 0;
+    }
+    if (size > MIB && size / z->lim.max_ratio > comp) {
+        *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                              "the entry %.200s inflates more than %zu times its compressed size (%llu "
+                              "bytes): refused as a zip bomb (TANJI_MAX_ZIP_RATIO) / 压缩比异常，拒绝",
+                              name, z->lim.max_ratio, (unsigned long long)comp);
+        return 0;
+    }
+    if (zs->comp_method == ZIP_CM_DEFLATE && !z->dec && !(z->dec = libdeflate_alloc_decompressor())) {
+        *st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        return 0;
+    }
+    int stored = zs->comp_method == ZIP_CM_STORE;
+    if ((*st = zip_buf(buf, bufcap, size + 1, err)) ||
+        (!stored && (*st = zip_buf(&z->cbuf, &z->cbufcap, comp + 1, err))))
+        return 0;
+    char *raw = stored ? *buf : z->cbuf;
+    size_t rawcap = stored ? size : comp;
+    zip_file_t *zf = zip_fopen_index(z->z, (zip_uint64_t)i, ZIP_FL_COMPRESSED);
+    if (!zf) {
+        *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0, "cannot open the entry %.200s: %s", name,
+                              zip_strerror(z->z));
+        return 0;
+    }
+    /* read the raw bytes; one byte more than stated would be an error */
+    size_t got = 0;
+    for (;;) {
+        zip_int64_t r = zip_fread(zf, raw + got, rawcap + 1 - got);
+        if (r < 0) {
+            *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                                  "the entry %.200s is damaged: %s; refused / 压缩包条目已损坏", name,
+                                  zip_error_strerror(zip_file_get_error(zf)));
+            zip_fclose(zf);
+            return 0;
+        }
+        if (r == 0 || (got += (size_t)r) > rawcap)
+            break;
+    }
+    zip_fclose(zf);
+    if (got != comp) {
+        *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                              "the entry %.200s holds %zu compressed bytes, the archive says %zu; refused / "
+                              "压缩包条目已损坏",
+                              name, got, comp);
+        return 0;
+    }
+    size_t n = size;
+    if (!stored) {
+        size_t actual = 0;
+        enum libdeflate_result lr = libdeflate_deflate_decompress(z->dec, raw, comp, *buf, size, &actual);
+        if (lr == LIBDEFLATE_INSUFFICIENT_SPACE || lr == LIBDEFLATE_SHORT_OUTPUT ||
+            (lr == LIBDEFLATE_SUCCESS && actual != size)) {
+            *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                                  "the entry %.200s does not inflate to the %zu bytes its header says; refused",
+                                  name, size);
+            return 0;
+        }
+        if (lr != LIBDEFLATE_SUCCESS) {
+            *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                                  "the entry %.200s is damaged: invalid deflate data; refused / 压缩包条目已损坏",
+                                  name);
+            return 0;
+        }
+    }
+    if ((zip_uint32_t)libdeflate_crc32(0, *buf, n) != zs->crc) {
+        *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                              "the entry %.200s is damaged: CRC error; refused / 压缩包条目已损坏", name);
+        return 0;
+    }
+    z->total += n;
+    (*buf)[n] = '\0';
+    *len = n;
+    *st = TJ_OK;
+    return 0;
+}
+
 tj_status io_zip_read(io_zip *z, size_t i, char **buf, size_t *bufcap, size_t *len, tj_error *err)
 {
     *len = 0;
@@ -359,11 +502,13 @@ tj_status io_zip_read(io_zip *z, size_t i, char **buf, size_t *bufcap, size_t *l
                                "the entry %.200s inflates to %llu bytes; at most %zu are accepted "
                                "(TANJI_MAX_ENTRY_BYTES) / 压缩包条目过大",
                                name, (unsigned long long)zs.size, z->lim.max_entry_bytes);
+    tj_status st = TJ_OK;
+    if (!zip_read_oneshot(z, i, &zs, name, buf, bufcap, len, &st, err))
+        return st;
     zip_file_t *zf = zip_fopen_index(z->z, (zip_uint64_t)i, 0);
     if (!zf)
         return tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0, "cannot open the entry %.200s: %s", name,
                                zip_strerror(z->z));
-    tj_status st = TJ_OK;
     size_t n = 0;
     for (;;) {
         if (*bufcap < n + 65536 + 1) {
@@ -431,6 +576,9 @@ void io_zip_close(io_zip *z)
         return;
     if (z->z)
         zip_discard(z->z);
+    if (z->dec)
+        libdeflate_free_decompressor(z->dec);
+    free(z->cbuf);
     free(z->name);
     free(z);
 }

@@ -3,12 +3,13 @@
  */
 #include "io/olca.h"
 #include "io/input.h"
+#include "io/olca_json.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -563,47 +564,46 @@ olca_flow_property *olca_db_add_property(olca_db *db, const char *id, const char
 
 /* ---- JSON helpers (v1 and v2 field names) ------------------------------ */
 
-static const char *jstr(json_t *o, const char *key)
+static const char *jstr(const oj_val *o, const char *key)
 {
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+    return oj_str(oj_get(o, key));
 }
 
 /* v2 name first, then v1. */
-static int jbool2(json_t *o, const char *v2, const char *v1)
+static int jbool2(const oj_val *o, const char *v2, const char *v1)
 {
-    json_t *v = json_object_get(o, v2);
+    const oj_val *v = oj_get(o, v2);
     if (!v && v1)
-        v = json_object_get(o, v1);
-    return json_is_true(v);
+        v = oj_get(o, v1);
+    return oj_is_true(v);
 }
 
-static int jnum(json_t *o, const char *key, double *out)
+static int jnum(const oj_val *o, const char *key, double *out)
 {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_number(v))
+    const oj_val *v = oj_get(o, key);
+    if (!oj_is_num(v))
         return 0;
-    *out = json_number_value(v);
+    *out = oj_num(v);
     return isfinite(*out);
 }
 
-static const char *ref_id(json_t *o, const char *key)
+static const char *ref_id(const oj_val *o, const char *key)
 {
-    json_t *r = json_object_get(o, key);
-    if (json_is_string(r)) /* some exports write bare UUIDs */
-        return json_string_value(r);
-    return json_is_object(r) ? jstr(r, "@id") : NULL;
+    const oj_val *r = oj_get(o, key);
+    if (oj_is_str(r)) /* some exports write bare UUIDs */
+        return oj_str(r);
+    return oj_is_obj(r) ? jstr(r, "@id") : NULL;
 }
 
 /* Category: v1 is a reference (resolved later through categories/), v2 a
  * path string.  Returns a malloc'd marker: v1 refs are stored as "@UUID|name"
  * until olca_resolve_categories replaces them. */
-static char *category_of(json_t *o)
+static char *category_of(const oj_val *o)
 {
-    json_t *c = json_object_get(o, "category");
-    if (json_is_string(c))
-        return strdup(json_string_value(c));
-    if (json_is_object(c)) {
+    const oj_val *c = oj_get(o, "category");
+    if (oj_is_str(c))
+        return strdup(oj_str(c));
+    if (oj_is_obj(c)) {
         const char *id = jstr(c, "@id"), *name = jstr(c, "name");
         if (id) {
             char *s = NULL;
@@ -614,20 +614,21 @@ static char *category_of(json_t *o)
         return name ? strdup(name) : NULL;
     }
     /* v1 elementary flows sometimes carry "categoryPath" */
-    json_t *cp = json_object_get(o, "categoryPath");
-    if (json_is_array(cp)) {
-        size_t n = 0, i;
-        json_t *v;
-        json_array_foreach(cp, i, v) if (json_is_string(v)) n += strlen(json_string_value(v)) + 1;
+    const oj_val *cp = oj_get(o, "categoryPath");
+    if (oj_is_arr(cp)) {
+        size_t n = 0;
+        for (const oj_val *v = oj_first(cp); v; v = v->next)
+            if (oj_is_str(v))
+                n += v->len + 1;
         char *s = calloc(1, n + 1);
         if (!s)
             return NULL;
-        json_array_foreach(cp, i, v) if (json_is_string(v))
-        {
-            if (*s)
-                strcat(s, "/");
-            strcat(s, json_string_value(v));
-        }
+        for (const oj_val *v = oj_first(cp); v; v = v->next)
+            if (oj_is_str(v)) {
+                if (*s)
+                    strcat(s, "/");
+                strcat(s, oj_str(v));
+            }
         return s;
     }
     return NULL;
@@ -637,24 +638,22 @@ static char *category_of(json_t *o)
 
 #define NOMEM(err) tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory")
 
-static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_unit_group(olca_db *db, const oj_val *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_ug(db, id) >= 0) {
         olca_report_add(rep, "unit group %s: duplicate, later copy ignored", id);
         return TJ_OK;
     }
-    json_t *units = json_object_get(o, "units");
-    if (!json_is_array(units) || json_array_size(units) == 0) {
+    const oj_val *units = oj_get(o, "units");
+    if (!oj_is_arr(units) || oj_len(units) == 0) {
         olca_report_add(rep, "unit group %s: no units, skipped", id);
         return TJ_OK;
     }
     olca_unit_group *g = olca_db_add_unit_group(db, id, jstr(o, "name"));
     if (!g)
         return NOMEM(err);
-    size_t i;
-    json_t *u;
-    json_array_foreach(units, i, u)
-    {
+    size_t i = 0;
+    for (const oj_val *u = oj_first(units); u; u = u->next, i++) {
         double f = 1.0;
         const char *uname = jstr(u, "name");
         if (!uname || !jnum(u, "conversionFactor", &f) || !(f > 0)) {
@@ -671,7 +670,7 @@ static tj_status parse_unit_group(olca_db *db, json_t *o, const char *id, olca_r
     return TJ_OK;
 }
 
-static tj_status parse_flow(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_flow(olca_db *db, const oj_val *o, const char *id, olca_report *rep, tj_error *err)
 {
     int t = olca_flow_type_parse(jstr(o, "flowType"));
     if (t < 0) {
@@ -690,15 +689,15 @@ static tj_status parse_flow(olca_db *db, json_t *o, const char *id, olca_report 
     f->cas = strdup_trim(jstr(o, "cas"));
     f->formula = olca_strdup(jstr(o, "formula"));
     f->location = olca_strdup(ref_id(o, "location"));
-    json_t *props = json_object_get(o, "flowProperties");
-    size_t n = json_is_array(props) ? json_array_size(props) : 0;
+    const oj_val *props = oj_get(o, "flowProperties");
+    size_t n = oj_len(oj_is_arr(props) ? props : NULL);
     if (n) {
         f->props = calloc(n, sizeof *f->props);
         if (!f->props)
             return NOMEM(err);
     }
-    for (size_t i = 0; i < n; i++) {
-        json_t *pf = json_array_get(props, i);
+    size_t i = 0;
+    for (const oj_val *pf = oj_first(props); pf; pf = pf->next, i++) {
         const char *pid = ref_id(pf, "flowProperty");
         double fac = 1.0;
         if (!pid || !jnum(pf, "conversionFactor", &fac) || !(fac > 0)) {
@@ -745,7 +744,7 @@ static const olca_unit *ug_unit(const olca_unit_group *g, const char *uid, const
 
 /* Convert amount of exchange e (unit/flowProperty refs) into the flow's
  * reference unit.  Returns 0 and sets *out, or -1 with a reason. */
-static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amount, double *out,
+static int convert_amount(olca_db *db, const olca_flow *f, const oj_val *e, double amount, double *out,
                           double *factor, const char **why)
 {
     const char *pid = ref_id(e, "flowProperty");
@@ -771,9 +770,9 @@ static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amo
         return -1;
     }
     const olca_unit_group *g = &db->unit_groups[gi];
-    json_t *u = json_object_get(e, "unit");
+    const oj_val *u = oj_get(e, "unit");
     const olca_unit *unit =
-        ug_unit(g, json_is_object(u) ? jstr(u, "@id") : NULL, json_is_object(u) ? jstr(u, "name") : NULL);
+        ug_unit(g, oj_is_obj(u) ? jstr(u, "@id") : NULL, oj_is_obj(u) ? jstr(u, "name") : NULL);
     if (!u)
         unit = g->ref >= 0 ? &g->units[g->ref] : NULL;
     if (!unit) {
@@ -800,7 +799,7 @@ static int convert_amount(olca_db *db, const olca_flow *f, json_t *e, double amo
  * median is the exchange amount (the deterministic value), as in openLCA's
  * calculation; geomSd is kept.  Returns 0 (dist set, NONE when absent) or
  * -1 with a reason. */
-static int parse_uncertainty(json_t *u, double amount, double k, calc_dist *d, const char **why)
+static int parse_uncertainty(const oj_val *u, double amount, double k, calc_dist *d, const char **why)
 {
     const char *dt = jstr(u, "distributionType");
     double a = 0, b = 0, c = 0, t = 0;
@@ -854,7 +853,7 @@ static int parse_uncertainty(json_t *u, double amount, double k, calc_dist *d, c
     return 0;
 }
 
-static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_report *rep, tj_error *err)
+static tj_status parse_process(olca_db *db, const oj_val *o, const char *id, olca_report *rep, tj_error *err)
 {
     if (find_proc(db, id) >= 0) {
         olca_report_add(rep, "process %s: duplicate, later copy ignored", id);
@@ -868,13 +867,11 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     int dam = olca_alloc_parse(jstr(o, "defaultAllocationMethod"));
     p->default_alloc = dam > 0 && dam != OLCA_ALLOC_DEFAULT ? (olca_alloc_method)dam : OLCA_ALLOC_NONE;
 
-    json_t *exs = json_object_get(o, "exchanges");
+    const oj_val *exs = oj_get(o, "exchanges"), *e;
     size_t i;
-    json_t *e;
     int nq = 0, nunc_bad = 0;
     const char *first_unc_why = NULL;
-    json_array_foreach(exs, i, e)
-    {
+    for (e = oj_first(exs), i = 0; e; e = e->next, i++) {
         const char *fid = ref_id(e, "flow");
         int fi = find_flow(db, fid);
         double amount;
@@ -908,8 +905,8 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                             id, p->name);
             x.qref = 0;
         }
-        json_t *unc = json_object_get(e, "uncertainty");
-        if (json_is_object(unc)) {
+        const oj_val *unc = oj_get(e, "uncertainty");
+        if (oj_is_obj(unc)) {
             const char *uwhy = NULL;
             if (parse_uncertainty(unc, x.amount, k, &x.dist, &uwhy) == 0) {
                 if (x.dist.kind != CALC_DIST_NONE)
@@ -921,8 +918,8 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                 nunc_bad++;
             }
         }
-        json_t *iid = json_object_get(e, "internalId");
-        x.internal_id = json_is_integer(iid) ? (int)json_integer_value(iid) : 0;
+        const oj_val *iid = oj_get(e, "internalId");
+        x.internal_id = oj_is_int(iid) ? (int)oj_int(iid) : 0;
         x.provider = (char *)ref_id(e, "defaultProvider"); /* copied by add_exchange */
         if (olca_process_add_exchange(p, &x) != TJ_OK)
             return NOMEM(err);
@@ -935,10 +932,9 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
                         "e.g. %s",
                         id, p->name, nunc_bad, first_unc_why);
 
-    json_t *afs = json_object_get(o, "allocationFactors");
+    const oj_val *afs = oj_get(o, "allocationFactors");
     int bad_kind = 0, no_product = 0, no_exchange = 0;
-    json_array_foreach(afs, i, e)
-    {
+    for (e = oj_first(afs), i = 0; e; e = e->next, i++) {
         olca_alloc_factor af = {.product = -1, .exchange_flow = -1};
         int m = olca_alloc_parse(jstr(e, "allocationType"));
         double v;
@@ -960,12 +956,12 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
             continue;
         }
         if (m == OLCA_ALLOC_CAUSAL) {
-            json_t *ex = json_object_get(e, "exchange");
-            const char *efid = json_is_object(ex) ? ref_id(ex, "flow") : NULL;
-            json_t *iid = json_is_object(ex) ? json_object_get(ex, "internalId") : NULL;
-            if (!efid && json_is_integer(iid)) {
+            const oj_val *ex = oj_get(e, "exchange");
+            const char *efid = oj_is_obj(ex) ? ref_id(ex, "flow") : NULL;
+            const oj_val *iid = oj_is_obj(ex) ? oj_get(ex, "internalId") : NULL;
+            if (!efid && oj_is_int(iid)) {
                 for (int k = 0; k < p->nex; k++)
-                    if (p->ex[k].internal_id == (int)json_integer_value(iid))
+                    if (p->ex[k].internal_id == (int)oj_int(iid))
                         af.exchange_flow = p->ex[k].flow;
             } else {
                 af.exchange_flow = find_flow(db, efid);
@@ -988,7 +984,7 @@ static tj_status parse_process(olca_db *db, json_t *o, const char *id, olca_repo
     return TJ_OK;
 }
 
-static tj_status parse_category(olca_db *db, json_t *o, const char *id, tj_error *err)
+static tj_status parse_category(olca_db *db, const oj_val *o, const char *id, tj_error *err)
 {
     if (find_cat(db, id) >= 0)
         return TJ_OK;
@@ -1009,21 +1005,23 @@ static tj_status parse_category(olca_db *db, json_t *o, const char *id, tj_error
     return TJ_OK;
 }
 
-tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
-                            olca_report *rep, tj_error *err)
+/* olca_parse_entity with the caller's parser document (reused across files). */
+static tj_status parse_entity_doc(olca_db *db, oj_doc *doc, const char *kind, const char *text, size_t len,
+                                  const char *name, olca_report *rep, tj_error *err)
 {
-    json_error_t jerr;
-    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    const oj_val *o = oj_parse(doc, text, len);
     tj_status st = TJ_OK;
-    if (!o || !json_is_object(o)) {
+    if (!o && oj_error_nomem(doc))
+        return NOMEM(err);
+    if (!o || !oj_is_obj(o)) {
         report_invalid(rep, "%s: not a JSON object (%s at line %d), skipped", name ? name : kind,
-                       o ? "wrong type" : jerr.text, jerr.line);
-        goto out;
+                       o ? "wrong type" : oj_error_text(doc), o ? 1 : oj_error_line(doc));
+        return TJ_OK;
     }
     const char *id = jstr(o, "@id");
     if (!id || !*id) {
         report_invalid(rep, "%s: no \"@id\", skipped", name ? name : kind);
-        goto out;
+        return TJ_OK;
     }
     if (rep)
         rep->files++;
@@ -1054,8 +1052,17 @@ tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, siz
         rep->files--;
         rep->skipped_files++;
     }
-out:
-    json_decref(o);
+    return st;
+}
+
+tj_status olca_parse_entity(olca_db *db, const char *kind, const char *text, size_t len, const char *name,
+                            olca_report *rep, tj_error *err)
+{
+    oj_doc *doc = oj_doc_new();
+    if (!doc)
+        return NOMEM(err);
+    tj_status st = parse_entity_doc(db, doc, kind, text, len, name, rep, err);
+    oj_doc_free(doc);
     return st;
 }
 
@@ -1118,6 +1125,67 @@ void olca_resolve_categories(olca_db *db)
 
 /* ---- archive / folder reading ----------------------------------------- */
 
+/* Shared with a consumer while reading on a thread of its own (olca_async);
+ * NULL when reading synchronously.  Everything here is guarded by mu. */
+typedef struct olca_sync {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int ref_ready;     /* reference data complete (pass 1 and categories) */
+    int ended;         /* the reader returned */
+    int cancel;        /* the consumer asks the reader to stop */
+    int nprocs;        /* processes complete (db->procs[0..nprocs) stay put) */
+    int invalid_pass1; /* invalid entity files among the reference data */
+    olca_db *db;       /* the database being filled, once ref_ready */
+    long done, total;  /* process files read / to read */
+} olca_sync;
+
+/* Room for n more processes, so that the array does not move while a
+ * consumer reads the processes already published. */
+static int reserve_procs(olca_db *db, long n)
+{
+    if (n <= 0 || n > INT32_MAX - db->nprocs)
+        return n <= 0 ? 0 : -1;
+    int want = db->nprocs + (int)n;
+    if (want <= db->cap_procs)
+        return 0;
+    olca_process *p = realloc(db->procs, (size_t)want * sizeof *p);
+    if (!p)
+        return -1;
+    db->procs = p;
+    db->cap_procs = want;
+    return 0;
+}
+
+static void sync_reference(olca_sync *s, olca_db *db, olca_report *rep)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->ref_ready = 1;
+    s->db = db;
+    s->nprocs = db->nprocs;
+    s->invalid_pass1 = rep ? rep->invalid_files : 0;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* After a process file: publish; returns 1 when the consumer cancelled. */
+static int sync_process(olca_sync *s, olca_db *db, long done, long total)
+{
+    if (!s)
+        return 0;
+    pthread_mutex_lock(&s->mu);
+    s->nprocs = db->nprocs;
+    s->done = done;
+    s->total = total;
+    int cancel = s->cancel;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return cancel;
+}
+
+#define CANCELLED(err) tj_error_set(err, TJ_ERR_INTERNAL, NULL, "reading was cancelled")
+
 static const char *const pass1_kinds[] = {"categories", "unit_groups", "flow_properties", "locations",
                                           "sources",    "actors",      "flows",           NULL};
 
@@ -1151,8 +1219,8 @@ static int kind_in_pass(const char *kind, int pass)
     return 0;
 }
 
-static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_progress_fn progress,
-                          void *user, tj_error *err)
+static tj_status read_zip(const char *path, olca_db *db, oj_doc *doc, olca_report *rep,
+                          olca_progress_fn progress, void *user, olca_sync *sync, tj_error *err)
 {
     io_zip *z;
     tj_status st = io_zip_open(path, NULL, &z, err);
@@ -1171,6 +1239,10 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
             if (kind && kind_in_pass(kind, pass))
                 total++;
         }
+        if (pass == 2 && sync && reserve_procs(db, total) < 0) {
+            st = NOMEM(err);
+            break;
+        }
         for (size_t i = 0; i < n && st == TJ_OK; i++) {
             const char *name = io_zip_name(z, i);
             const char *kind = name ? kind_of(name, kb, sizeof kb) : NULL;
@@ -1181,13 +1253,17 @@ static tj_status read_zip(const char *path, olca_db *db, olca_report *rep, olca_
             size_t got;
             if ((st = io_zip_read(z, i, &buf, &bufcap, &got, err)))
                 break;
-            st = olca_parse_entity(db, kind, buf, got, name, rep, err);
+            st = parse_entity_doc(db, doc, kind, buf, got, name, rep, err);
             done++;
             if (progress && (done % 64 == 0 || done == total))
                 progress(user, pass == 1 ? "reference data" : "processes", done, total);
+            if (pass == 2 && st == TJ_OK && sync_process(sync, db, done, total))
+                st = CANCELLED(err);
         }
-        if (pass == 1)
+        if (pass == 1 && st == TJ_OK) {
             olca_resolve_categories(db);
+            sync_reference(sync, db, rep);
+        }
     }
     free(buf);
     io_zip_close(z);
@@ -1199,8 +1275,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, olca_report *rep,
-                               olca_progress_fn progress, void *user, tj_error *err)
+static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, oj_doc *doc, olca_report *rep,
+                               olca_progress_fn progress, void *user, olca_sync *sync, tj_error *err)
 {
     char *dir = NULL;
     io_input_limits lim = io_input_limits_default();
@@ -1237,6 +1313,9 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
     }
     if (n)
         qsort(names, n, sizeof *names, cmp_str); /* deterministic order */
+    int procs = !strcmp(kind, "processes");
+    if (procs && sync && reserve_procs(db, (long)n) < 0)
+        st = NOMEM(err);
     for (size_t i = 0; i < n && st == TJ_OK; i++) {
         char *p = NULL, *text = NULL;
         size_t len = 0;
@@ -1252,12 +1331,14 @@ static tj_status read_dir_kind(const char *root, const char *kind, olca_db *db, 
             if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
                 st = NOMEM(err);
             else
-                st = olca_parse_entity(db, kind, text, len, p, rep, err);
+                st = parse_entity_doc(db, doc, kind, text, len, p, rep, err);
         }
         free(text);
         free(p);
         if (progress && ((i + 1) % 64 == 0 || i + 1 == n))
             progress(user, kind, (long)(i + 1), (long)n);
+        if (procs && st == TJ_OK && sync_process(sync, db, (long)(i + 1), (long)n))
+            st = CANCELLED(err);
     }
 out:
     for (size_t i = 0; i < n; i++)
@@ -1268,36 +1349,164 @@ out:
     return st;
 }
 
-tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress, void *user,
-                    tj_error *err)
+static tj_status read_any(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress,
+                          void *user, olca_sync *sync, tj_error *err)
 {
     *out = NULL;
     struct stat sb;
     if (stat(path, &sb) != 0)
         return tj_error_set(err, TJ_ERR_IO, NULL, "cannot open %s: %s", path, strerror(errno));
     olca_db *db = olca_db_new();
-    if (!db)
+    oj_doc *doc = oj_doc_new();
+    if (!db || !doc) {
+        olca_db_free(db);
+        oj_doc_free(doc);
         return NOMEM(err);
+    }
     tj_status st = TJ_OK;
     if (S_ISDIR(sb.st_mode)) {
         for (int i = 0; pass1_kinds[i] && st == TJ_OK; i++)
-            st = read_dir_kind(path, pass1_kinds[i], db, rep, progress, user, err);
+            st = read_dir_kind(path, pass1_kinds[i], db, doc, rep, progress, user, NULL, err);
         if (st == TJ_OK) {
             olca_resolve_categories(db);
-            st = read_dir_kind(path, "processes", db, rep, progress, user, err);
+            sync_reference(sync, db, rep);
+            st = read_dir_kind(path, "processes", db, doc, rep, progress, user, sync, err);
         }
     } else {
-        st = read_zip(path, db, rep, progress, user, err);
+        st = read_zip(path, db, doc, rep, progress, user, sync, err);
     }
+    oj_doc_free(doc);
     if (st == TJ_OK && db->nflows == 0 && db->nprocs == 0 && db->nunit_groups == 0)
         st = tj_error_set(err, TJ_ERR_INPUT, NULL,
                           "%s holds no openLCA JSON-LD entities (no unit_groups/, flows/ or "
                           "processes/ folders)",
                           path);
-    if (st != TJ_OK) {
+    if (st != TJ_OK && !sync) {
         olca_db_free(db);
         return st;
     }
-    *out = db;
+    *out = db; /* with a consumer: also on failure, it may still read db */
+    return st;
+}
+
+tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress, void *user,
+                    tj_error *err)
+{
+    return read_any(path, out, rep, progress, user, NULL, err);
+}
+
+/* ---- reading on a thread of its own ------------------------------------ */
+
+struct olca_async {
+    olca_sync sync;
+    pthread_t thread;
+    char *path;
+    olca_db *db;
+    olca_report rep;
+    tj_error err;
+    tj_status st;
+};
+
+static void *async_main(void *arg)
+{
+    olca_async *a = arg;
+    a->st = read_any(a->path, &a->db, &a->rep, NULL, NULL, &a->sync, &a->err);
+    pthread_mutex_lock(&a->sync.mu);
+    a->sync.ended = 1;
+    pthread_cond_broadcast(&a->sync.cv);
+    pthread_mutex_unlock(&a->sync.mu);
+    return NULL;
+}
+
+tj_status olca_read_start(const char *path, olca_async **out, tj_error *err)
+{
+    *out = NULL;
+    olca_async *a = calloc(1, sizeof *a);
+    if (!a || !(a->path = strdup(path))) {
+        free(a);
+        return NOMEM(err);
+    }
+    olca_report_init(&a->rep);
+    tj_error_clear(&a->err);
+    pthread_mutex_init(&a->sync.mu, NULL);
+    pthread_cond_init(&a->sync.cv, NULL);
+    if (pthread_create(&a->thread, NULL, async_main, a) != 0) {
+        pthread_cond_destroy(&a->sync.cv);
+        pthread_mutex_destroy(&a->sync.mu);
+        free(a->path);
+        free(a);
+        return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "cannot start a thread to read %s", path);
+    }
+    *out = a;
     return TJ_OK;
+}
+
+int olca_read_wait_reference(olca_async *a, const olca_db **db, int *invalid_files)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    while (!a->sync.ref_ready && !a->sync.ended)
+        pthread_cond_wait(&a->sync.cv, &a->sync.mu);
+    int ok = a->sync.ref_ready && !(a->sync.ended && a->st != TJ_OK);
+    *invalid_files = a->sync.invalid_pass1;
+    *db = ok ? a->sync.db : NULL;
+    pthread_mutex_unlock(&a->sync.mu);
+    return ok;
+}
+
+int olca_read_wait_processes(olca_async *a, int have, int *ended, long *done, long *total)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    while (a->sync.nprocs <= have && !a->sync.ended)
+        pthread_cond_wait(&a->sync.cv, &a->sync.mu);
+    int n = a->sync.nprocs;
+    *ended = a->sync.ended;
+    if (done)
+        *done = a->sync.done;
+    if (total)
+        *total = a->sync.total;
+    pthread_mutex_unlock(&a->sync.mu);
+    return n;
+}
+
+tj_status olca_read_ended(olca_async *a, int *invalid_files)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    while (!a->sync.ended)
+        pthread_cond_wait(&a->sync.cv, &a->sync.mu);
+    tj_status st = a->st;
+    *invalid_files = a->rep.invalid_files;
+    pthread_mutex_unlock(&a->sync.mu);
+    return st;
+}
+
+void olca_read_cancel(olca_async *a)
+{
+    pthread_mutex_lock(&a->sync.mu);
+    a->sync.cancel = 1;
+    pthread_mutex_unlock(&a->sync.mu);
+}
+
+tj_status olca_read_finish(olca_async *a, olca_db **out, olca_report *rep, tj_error *err)
+{
+    pthread_join(a->thread, NULL);
+    tj_status st = a->st;
+    *out = NULL;
+    if (st == TJ_OK) {
+        *out = a->db;
+    } else {
+        olca_db_free(a->db);
+        if (err)
+            *err = a->err;
+    }
+    if (rep) {
+        olca_report_release(rep);
+        *rep = a->rep;
+    } else {
+        olca_report_release(&a->rep);
+    }
+    pthread_cond_destroy(&a->sync.cv);
+    pthread_mutex_destroy(&a->sync.mu);
+    free(a->path);
+    free(a);
+    return st;
 }

@@ -173,6 +173,32 @@ typedef void (*olca_progress_fn)(void *user, const char *phase, long done, long 
 tj_status olca_read(const char *path, olca_db **out, olca_report *rep, olca_progress_fn progress, void *user,
                     tj_error *err);
 
+/* Reading on a thread of its own, so that a consumer (store_olca_save_async)
+ * writes what is read while the rest is read.  The reader fills one olca_db
+ * in the same order as olca_read; the consumer may read, and only read:
+ *   - after olca_read_wait_reference returned 1: the unit groups, flow
+ *     properties, flows, locations, sources and actors (complete; the
+ *     reader does not change them any more);
+ *   - the processes db->procs[0..n) for the n olca_read_wait_processes
+ *     returned (complete; they do not move).
+ * It must not read db->nprocs nor call olca_db_find_* while reading goes on.
+ * olca_read_finish joins the thread and hands over the database (or the
+ * error) and the report; it is called exactly once, also after a cancel.
+ * No progress callback: the consumer reports progress from the counts. */
+typedef struct olca_async olca_async;
+tj_status olca_read_start(const char *path, olca_async **out, tj_error *err);
+/* 1 when the reference data is complete (*db set; *invalid_files counts the
+ * malformed files among it), 0 when reading failed or ended before. */
+int olca_read_wait_reference(olca_async *a, const olca_db **db, int *invalid_files);
+/* Block until more than `have` processes are complete or reading ended;
+ * returns how many are complete; *ended: reading ended (see
+ * olca_read_finish for how); *done, *total: process files read, to read. */
+int olca_read_wait_processes(olca_async *a, int have, int *ended, long *done, long *total);
+/* Wait until reading ended; its status and the number of malformed files. */
+tj_status olca_read_ended(olca_async *a, int *invalid_files);
+void olca_read_cancel(olca_async *a); /* ask the reader to stop soon */
+tj_status olca_read_finish(olca_async *a, olca_db **out, olca_report *rep, tj_error *err);
+
 /* Parse one entity (the JSON text of one file) of the given folder kind
  * ("unit_groups", "flow_properties", "flows", "processes", "locations",
  * "sources", "actors", "categories") into db.  Processes need their flows,

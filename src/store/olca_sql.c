@@ -20,20 +20,22 @@ typedef struct save_ctx {
 
 typedef int (*row_fn)(save_ctx *c, int item, int sub, const char **vals);
 
-/* Bulk-load rows produced by fn for items 0..nitems-1 and, per item,
+/* Bulk-load rows produced by fn for items from..to-1 and, per item,
  * sub-rows 0..nsub(item)-1 (nsub NULL: one row per item). */
-static tj_status bulk_rows(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
-                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, store_olca_progress_fn progress,
-                           void *user, const char *phase, tj_error *err)
+static tj_status bulk_range(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                            int from, int nitems, int (*nsub)(save_ctx *, int), row_fn fn,
+                            store_olca_progress_fn progress, void *user, const char *phase, tj_error *err)
 {
+    if (from >= nitems)
+        return TJ_OK;
     store_bulk *b = NULL;
     tj_status rc = store_bulk_begin(db, table, cols, ncols, &b, err);
     long done = 0, total = 0;
     if (progress)
-        for (int i = 0; i < nitems; i++)
+        for (int i = from; i < nitems; i++)
             total += nsub ? nsub(c, i) : 1;
     const char *vals[16];
-    for (int i = 0; rc == TJ_OK && i < nitems; i++) {
+    for (int i = from; rc == TJ_OK && i < nitems; i++) {
         int ns = nsub ? nsub(c, i) : 1;
         for (int k = 0; rc == TJ_OK && k < ns; k++) {
             if (fn(c, i, k, vals))
@@ -49,6 +51,13 @@ static tj_status bulk_rows(store_db *db, const char *table, const char *const *c
         return store_bulk_end(b, err);
     store_bulk_abort(b);
     return rc;
+}
+
+static tj_status bulk_rows(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                           int nitems, int (*nsub)(save_ctx *, int), row_fn fn, store_olca_progress_fn progress,
+                           void *user, const char *phase, tj_error *err)
+{
+    return bulk_range(db, table, cols, ncols, c, 0, nitems, nsub, fn, progress, user, phase, err);
 }
 
 static void fmt_num(char *buf, double v)
@@ -219,18 +228,23 @@ static int table_empty(store_db *db, const char *table, tj_error *err)
     return r < 0 ? r : !r;
 }
 
-static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
-                        int nitems, row_fn fn, const char *const *children, store_olca_progress_fn progress,
-                        void *user, const char *phase, tj_error *err)
+/* Rows of items from..nitems-1; empty: the table was empty before this save
+ * (-1: find out now). */
+static tj_status upsert_range(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                              int from, int nitems, int empty, row_fn fn, const char *const *children,
+                              store_olca_progress_fn progress, void *user, const char *phase, tj_error *err)
 {
     /* Into an empty table (the first import into a database) the rows go
      * directly: the olca_db holds each id once, so nothing can conflict, and
      * no child row can belong to an id that is not there yet. */
-    int empty = table_empty(db, table, err);
+    if (from >= nitems)
+        return TJ_OK;
+    if (empty < 0)
+        empty = table_empty(db, table, err);
     if (empty < 0)
         return (tj_status)empty;
     if (empty)
-        return bulk_rows(db, table, cols, ncols, c, nitems, NULL, fn, progress, user, phase, err);
+        return bulk_range(db, table, cols, ncols, c, from, nitems, NULL, fn, progress, user, phase, err);
 
     char *sql = NULL, *set = NULL, *list = NULL, stage[64];
     size_t setlen = 0, listlen = 0;
@@ -260,7 +274,7 @@ static tj_status upsert(store_db *db, const char *table, const char *const *cols
     free(sql);
     sql = NULL;
     if (rc == TJ_OK)
-        rc = bulk_rows(db, stage, cols, ncols, c, nitems, NULL, fn, progress, user, phase, err);
+        rc = bulk_range(db, stage, cols, ncols, c, from, nitems, NULL, fn, progress, user, phase, err);
     if (rc == TJ_OK) {
         if (asprintf(&sql,
                      "INSERT INTO %s (%s) SELECT %s FROM %s WHERE 1 = 1 ON CONFLICT (id) DO UPDATE "
@@ -290,8 +304,22 @@ static tj_status upsert(store_db *db, const char *table, const char *const *cols
     return rc;
 }
 
-tj_status store_olca_save(store_db *db, const olca_db *o, store_olca_progress_fn progress, void *user,
-                        tj_error *err)
+static tj_status upsert(store_db *db, const char *table, const char *const *cols, int ncols, save_ctx *c,
+                        int nitems, row_fn fn, const char *const *children, store_olca_progress_fn progress,
+                        void *user, const char *phase, tj_error *err)
+{
+    return upsert_range(db, table, cols, ncols, c, 0, nitems, -1, fn, children, progress, user, phase, err);
+}
+
+static const char *const proc_cols[] = {"id", "name", "category", "location", "default_allocation"};
+static const char *const ex_cols[] = {"process", "idx",     "flow",      "is_input", "avoided", "is_qref",
+                                      "amount",  "provider", "dist_kind", "dist_a",   "dist_b",  "dist_c"};
+static const char *const af_cols[] = {"process", "idx", "method", "product", "exchange_flow", "value"};
+static const char *const proc_children[] = {"olca_exchange", "process", "olca_allocation", "process", NULL};
+
+/* Unit groups, units, flow properties, flows and their factors. */
+static tj_status save_reference(store_db *db, save_ctx *c, store_olca_progress_fn progress, void *user,
+                                tj_error *err)
 {
     static const char *const ug_cols[] = {"id", "name", "ref_unit"};
     static const char *const unit_cols[] = {"unit_group", "idx", "id", "name", "factor", "is_ref"};
@@ -299,54 +327,126 @@ tj_status store_olca_save(store_db *db, const olca_db *o, store_olca_progress_fn
     static const char *const flow_cols[] = {"id",      "name",     "flow_type",    "category", "cas",
                                             "formula", "location", "ref_property", "ref_unit"};
     static const char *const fprop_cols[] = {"flow", "property", "factor", "is_ref"};
-    static const char *const proc_cols[] = {"id", "name", "category", "location", "default_allocation"};
-    static const char *const ex_cols[] = {"process",   "idx",     "flow",   "is_input",
-                                          "avoided",   "is_qref", "amount", "provider",
-                                          "dist_kind", "dist_a",  "dist_b", "dist_c"};
-    static const char *const af_cols[] = {"process", "idx", "method", "product", "exchange_flow", "value"};
-    static const char *const ent_cols[] = {"id", "name", "code"};
     static const char *const ug_children[] = {"olca_unit", "unit_group", NULL};
     static const char *const flow_children[] = {"olca_flow_factor", "flow", NULL};
-    static const char *const proc_children[] = {"olca_exchange", "process", "olca_allocation", "process",
-                                                NULL};
+    const olca_db *o = c->o;
+    tj_status rc = upsert(db, "olca_unit_group", ug_cols, 3, c, o->nunit_groups, row_ug, ug_children, NULL, NULL,
+                          NULL, err);
+    if (rc == TJ_OK)
+        rc = bulk_rows(db, "olca_unit", unit_cols, 6, c, o->nunit_groups, n_units, row_unit, NULL, NULL, NULL,
+                       err);
+    if (rc == TJ_OK)
+        rc = upsert(db, "olca_flow_property", prop_cols, 3, c, o->nprops, row_prop, NULL, NULL, NULL, NULL, err);
+    if (rc == TJ_OK)
+        rc = upsert(db, "olca_flow", flow_cols, 9, c, o->nflows, row_flow, flow_children, progress, user, "flows",
+                    err);
+    if (rc == TJ_OK)
+        rc = bulk_rows(db, "olca_flow_factor", fprop_cols, 4, c, o->nflows, n_fprops, row_fprop, NULL, NULL, NULL,
+                       err);
+    return rc;
+}
+
+/* Processes from..to-1 with their exchanges and allocation factors;
+ * proc_empty: olca_process was empty before this save. */
+static tj_status save_processes(store_db *db, save_ctx *c, int from, int to, int proc_empty,
+                                store_olca_progress_fn progress, void *user, tj_error *err)
+{
+    tj_status rc = upsert_range(db, "olca_process", proc_cols, 5, c, from, to, proc_empty, row_proc,
+                                proc_children, NULL, NULL, NULL, err);
+    if (rc == TJ_OK)
+        rc = bulk_range(db, "olca_exchange", ex_cols, 12, c, from, to, n_ex, row_ex, progress, user, "exchanges",
+                        err);
+    if (rc == TJ_OK)
+        rc = bulk_range(db, "olca_allocation", af_cols, 6, c, from, to, n_alloc, row_alloc, NULL, NULL, NULL,
+                        err);
+    return rc;
+}
+
+/* Locations, sources, actors. */
+static tj_status save_entities(store_db *db, save_ctx *c, tj_error *err)
+{
+    static const char *const ent_cols[] = {"id", "name", "code"};
     static const char *const ent_tables[] = {"olca_location", "olca_source", "olca_actor"};
+    tj_status rc = TJ_OK;
+    for (int k = 0; rc == TJ_OK && k < 3; k++) {
+        int n;
+        ent_arr(c->o, k, &n);
+        c->kind = k;
+        rc = upsert(db, ent_tables[k], ent_cols, 3, c, n, row_ent, NULL, NULL, NULL, NULL, err);
+    }
+    return rc;
+}
+
+tj_status store_olca_save(store_db *db, const olca_db *o, store_olca_progress_fn progress, void *user,
+                        tj_error *err)
+{
     save_ctx c = {.o = o};
     tj_status rc = store_begin(db, err);
     if (rc != TJ_OK)
         return rc;
-    rc = upsert(db, "olca_unit_group", ug_cols, 3, &c, o->nunit_groups, row_ug, ug_children, NULL, NULL, NULL,
-                err);
+    rc = save_reference(db, &c, progress, user, err);
     if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_unit", unit_cols, 6, &c, o->nunit_groups, n_units, row_unit, NULL, NULL,
-                       NULL, err);
+        rc = save_processes(db, &c, 0, o->nprocs, -1, progress, user, err);
     if (rc == TJ_OK)
-        rc = upsert(db, "olca_flow_property", prop_cols, 3, &c, o->nprops, row_prop, NULL, NULL, NULL, NULL,
-                    err);
-    if (rc == TJ_OK)
-        rc = upsert(db, "olca_flow", flow_cols, 9, &c, o->nflows, row_flow, flow_children, progress, user,
-                    "flows", err);
-    if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_flow_factor", fprop_cols, 4, &c, o->nflows, n_fprops, row_fprop, NULL, NULL,
-                       NULL, err);
-    if (rc == TJ_OK)
-        rc = upsert(db, "olca_process", proc_cols, 5, &c, o->nprocs, row_proc, proc_children, NULL, NULL,
-                    NULL, err);
-    if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_exchange", ex_cols, 12, &c, o->nprocs, n_ex, row_ex, progress, user,
-                       "exchanges", err);
-    if (rc == TJ_OK)
-        rc = bulk_rows(db, "olca_allocation", af_cols, 6, &c, o->nprocs, n_alloc, row_alloc, NULL, NULL, NULL,
-                       err);
-    for (int k = 0; rc == TJ_OK && k < 3; k++) {
-        int n;
-        ent_arr(o, k, &n);
-        c.kind = k;
-        rc = upsert(db, ent_tables[k], ent_cols, 3, &c, n, row_ent, NULL, NULL, NULL, NULL, err);
-    }
+        rc = save_entities(db, &c, err);
     if (rc == TJ_OK)
         rc = store_commit(db, err);
     if (rc != TJ_OK)
         store_rollback(db);
+    return rc;
+}
+
+/* Processes are written in batches of at least this many while the rest is
+ * read (fewer at the end), so a batch's statements are prepared rarely. */
+#define SAVE_BATCH 48
+
+tj_status store_olca_save_async(store_db *db, olca_async *a, int refuse_invalid, int *read_failed,
+                                store_olca_progress_fn progress, void *user, tj_error *err)
+{
+    *read_failed = 0;
+    const olca_db *o = NULL;
+    int invalid = 0;
+    if (!olca_read_wait_reference(a, &o, &invalid) || (refuse_invalid && invalid > 0)) {
+        /* not cancelled: the report then counts every malformed file */
+        *read_failed = 1;
+        return TJ_OK;
+    }
+    save_ctx c = {.o = o};
+    tj_status rc = store_begin(db, err);
+    if (rc != TJ_OK) {
+        olca_read_cancel(a);
+        return rc;
+    }
+    rc = save_reference(db, &c, progress, user, err);
+    int proc_empty = -1;
+    if (rc == TJ_OK && (proc_empty = table_empty(db, "olca_process", err)) < 0)
+        rc = (tj_status)proc_empty;
+    int saved = 0, ended = 0;
+    while (rc == TJ_OK && !ended) {
+        long done = 0, total = 0;
+        int n = olca_read_wait_processes(a, saved + SAVE_BATCH - 1, &ended, &done, &total);
+        if (progress && total)
+            progress(user, "processes", done, total);
+        if (n > saved)
+            rc = save_processes(db, &c, saved, n, proc_empty, NULL, NULL, err);
+        saved = n;
+    }
+    if (rc == TJ_OK) {
+        tj_status rst = olca_read_ended(a, &invalid);
+        if (rst != TJ_OK || (refuse_invalid && invalid > 0)) {
+            *read_failed = 1;
+            store_rollback(db);
+            return TJ_OK;
+        }
+        /* reading ended: the rest of the database may be read now */
+        rc = save_entities(db, &c, err);
+    }
+    if (rc == TJ_OK)
+        rc = store_commit(db, err);
+    if (rc != TJ_OK) {
+        olca_read_cancel(a);
+        store_rollback(db);
+    }
     return rc;
 }
 

@@ -29,6 +29,16 @@ typedef void (*store_olca_progress_fn)(void *user, const char *phase, long done,
 tj_status store_olca_save(store_db *db, const olca_db *o, store_olca_progress_fn progress, void *user,
                         tj_error *err);
 
+/* Save what reader a (olca_read_start) reads while it reads: reference data
+ * first, then processes in batches as they come, in one transaction like
+ * store_olca_save and with the same rows.  When reading fails, or when
+ * refuse_invalid is set and an entity file is malformed, nothing is written
+ * (rolled back or not begun), *read_failed is set and TJ_OK returned:
+ * olca_read_finish tells what happened.  A database error cancels reading
+ * and is returned.  Either way the caller then calls olca_read_finish. */
+tj_status store_olca_save_async(store_db *db, olca_async *a, int refuse_invalid, int *read_failed,
+                                store_olca_progress_fn progress, void *user, tj_error *err);
+
 /* Load everything stored (for calculation). */
 tj_status store_olca_load(store_db *db, olca_db **out, tj_error *err);
 

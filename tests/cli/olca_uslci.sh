@@ -30,6 +30,13 @@ assert a["database"] == b["database"], "re-import changed counts"
 print("import counts ok")
 EOF
 
+# the rows written are exactly those of the earlier importer (jansson-based,
+# reading then writing on one thread): a digest of every olca_* table, rows
+# sorted (olca_dbsum.py); after the re-import too
+WANT=dfdab2dafed21be2c0caf58e0db216f1b065d92045bb950676654d88226be967
+GOT=$($PY "$(dirname "$0")/olca_dbsum.py" "$T/u.db")
+[ "$GOT" = "$WANT" ] || fail "olca_* rows differ from the reference import: digest $GOT"
+
 # one product as JSON: keys, unit, inventory entries carry flow UUID etc.
 PID=c2a7ddaa-164e-3a05-b063-221f68080142 # Transport, single unit truck, long-haul, diesel, West
 "$TANJI" calc --db "$T/u.db" --process $PID --amount 2 --format json >"$T/one.json"

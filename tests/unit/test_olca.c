@@ -487,6 +487,24 @@ static void roundtrip(int pg)
     assert_int_equal(store_olca_counts_get(s, &c2, &err), TJ_OK);
     assert_memory_equal(&c1, &c2, sizeof c1);
 
+    /* the same through the two-thread path (reading while writing); into
+     * tables that hold the rows already: the upsert path, batch by batch */
+    olca_async *a = NULL;
+    int read_failed = 1;
+    assert_int_equal(olca_read_start(fixture("v1"), &a, &err), TJ_OK);
+    assert_int_equal(store_olca_save_async(s, a, 1, &read_failed, NULL, NULL, &err), TJ_OK);
+    assert_int_equal(read_failed, 0);
+    olca_db *adb = NULL;
+    olca_report arep;
+    olca_report_init(&arep);
+    assert_int_equal(olca_read_finish(a, &adb, &arep, &err), TJ_OK);
+    assert_int_equal(adb->nprocs, db->nprocs);
+    assert_int_equal(arep.invalid_files, 0);
+    assert_int_equal(store_olca_counts_get(s, &c2, &err), TJ_OK);
+    assert_memory_equal(&c1, &c2, sizeof c1);
+    olca_db_free(adb);
+    olca_report_release(&arep);
+
     olca_db *back = NULL;
     assert_int_equal(store_olca_load(s, &back, &err), TJ_OK);
     const olca_process *bs = &back->procs[olca_db_find_process(back, P_STEEL)];
@@ -543,6 +561,31 @@ static void test_bad_input(void **state)
     tj_error_clear(&err);
     assert_int_equal(olca_read("/nonexistent/x.zip", &db, &rep, NULL, NULL, &err), TJ_ERR_IO);
     assert_null(db);
+    /* the same on a thread of its own: no reference data, the error at the end */
+    olca_async *a = NULL;
+    const olca_db *ref = NULL;
+    int inv = -1;
+    olca_report arep;
+    olca_report_init(&arep);
+    assert_int_equal(olca_read_start("/nonexistent/x.zip", &a, &err), TJ_OK);
+    assert_int_equal(olca_read_wait_reference(a, &ref, &inv), 0);
+    assert_null(ref);
+    tj_error_clear(&err);
+    assert_int_equal(olca_read_finish(a, &db, &arep, &err), TJ_ERR_IO);
+    assert_null(db);
+    assert_non_null(strstr(err.message, "/nonexistent/x.zip"));
+    /* cancelled after the reference data: ends either way, nothing leaks */
+    assert_int_equal(olca_read_start(fixture("v2"), &a, &err), TJ_OK);
+    assert_int_equal(olca_read_wait_reference(a, &ref, &inv), 1);
+    assert_non_null(ref);
+    assert_int_equal(inv, 0);
+    olca_read_cancel(a);
+    tj_status cst = olca_read_finish(a, &db, &arep, &err);
+    assert_true(cst == TJ_OK || cst == TJ_ERR_INTERNAL);
+    assert_true((cst == TJ_OK) == (db != NULL));
+    olca_db_free(db);
+    db = NULL;
+    olca_report_release(&arep);
     /* an empty folder holds no entities */
     assert_int_equal(olca_read(fixture("v1/locations/.."), &db, &rep, NULL, NULL, &err), TJ_OK);
     olca_db_free(db);
