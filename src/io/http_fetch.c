@@ -181,6 +181,14 @@ char *io_http_origin(const char *url)
                 ? asprintf(&o, "%s://%s:%s", scheme, host, port) < 0
                 : asprintf(&o, "%s://%s", scheme, host) < 0)
             o = NULL;
+        /* only a URL that begins with its origin as written here: curl also
+         * reads "https:///host", "https:/host" or a port "08443", which a
+         * check of the text (or a peer's) would not take for this origin */
+        size_t n = o ? strlen(o) : 0;
+        if (o && (strncasecmp(url, o, n) || (url[n] && !strchr("/?#", url[n])))) {
+            free(o);
+            o = NULL;
+        }
     }
     curl_free(user);
     curl_free(pass);

@@ -5,9 +5,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
+#include "io/http_fetch.h"
 #include "tanji/buf.h"
 #include "tanji/error.h"
 #include "tanji/gwp.h"
@@ -167,6 +169,41 @@ static void test_buf(void **state)
     tj_buf_release(&b);
 }
 
+/* io_http_origin: the origin a URL's text begins with, or none */
+static void test_http_origin(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url, *origin;
+    } cases[] = {
+        {"https://supplier.example:8443/3/footprints?after=y", "https://supplier.example:8443"},
+        {"https://supplier.example", "https://supplier.example"},
+        {"http://127.0.0.1:8080?x", "http://127.0.0.1:8080"},
+        {"HTTPS://Supplier.Example:8443#f", NULL}, /* accepted: see below */
+        {"https:///supplier.example:8443/3/footprints", NULL}, /* empty authority */
+        {"https:/supplier.example/3", NULL},
+        {"https://supplier.example:08443/3", NULL}, /* the port as written is not the origin's */
+        {"https://@supplier.example:8443/3", NULL}, /* credentials, even empty */
+        {"https://user:pw@supplier.example/3", NULL},
+        {"ftp://supplier.example/3", NULL},
+        {"not a url", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *o = io_http_origin(cases[i].url);
+        if (i == 3) {
+            /* accepted, whatever case curl reports */
+            assert_non_null(o);
+            assert_int_equal(strncasecmp(o, "https://supplier.example:8443", 29), 0);
+        } else if (cases[i].origin) {
+            assert_non_null(o);
+            assert_string_equal(o, cases[i].origin);
+        } else if (o) {
+            fail_msg("%s: origin %s, expected none", cases[i].url, o);
+        }
+        free(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_gwp_table),
         cmocka_unit_test(test_text_cells),
         cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_http_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
