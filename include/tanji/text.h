@@ -51,4 +51,16 @@ size_t tj_bidi_control(const char *s, size_t left, unsigned *cp);
  * none; *copied says which. */
 char *tj_bidi_neutralise(const char *s, int *copied);
 
+/* The value of one hexadecimal digit (0-9, a-f, A-F), or -1. */
+static inline int tj_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 #endif

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tanji/text.h"
+
 #define OJ_MAX_DEPTH 2048 /* as jansson's JSON_PARSER_MAX_DEPTH */
 #define OJ_CHUNK_MIN ((size_t)4096) /* values in the first chunk */
 #define OJ_DUP_LINEAR 16 /* members up to which duplicates are found pairwise */
@@ -140,23 +142,12 @@ static inline void skip_ws(oj_doc *d)
     d->p = p;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at p (p + 4 <= end checked by the caller); -1 if not. */
 static long hex4(const char *p)
 {
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)p[i]);
+        int h = tj_hex_digit((unsigned char)p[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

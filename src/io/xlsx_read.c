@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include "tanji/text.h"
+
 #define XLSX_MAX_ROW 1048576L /* Excel's last row */
 #define XLSX_MAX_COL 16384L   /* Excel's last column, XFD */
 #define XLSX_MAX_NAME 255     /* bytes of a sheet name or part path */
@@ -120,17 +122,6 @@ static int parse_row_number(const char *s, long *row)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode OOXML escapes (_xHHHH_, ECMA-376 ST_Xstring) in place.  Returns 0,
  * or -1 when one decodes to NUL or a lone surrogate. */
 static int decode_escapes(char *s, size_t *len)
@@ -138,7 +129,8 @@ static int decode_escapes(char *s, size_t *len)
     size_t r = 0, w = 0, n = *len;
     while (r < n) {
         if (s[r] == '_' && r + 6 < n && s[r + 1] == 'x' && s[r + 6] == '_') {
-            int h[4] = {hexval(s[r + 2]), hexval(s[r + 3]), hexval(s[r + 4]), hexval(s[r + 5])};
+            int h[4] = {tj_hex_digit((unsigned char)s[r + 2]), tj_hex_digit((unsigned char)s[r + 3]),
+                        tj_hex_digit((unsigned char)s[r + 4]), tj_hex_digit((unsigned char)s[r + 5])};
             if (h[0] >= 0 && h[1] >= 0 && h[2] >= 0 && h[3] >= 0) {
                 unsigned cp = (unsigned)(h[0] << 12 | h[1] << 8 | h[2] << 4 | h[3]);
                 if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))

@@ -5,6 +5,8 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "tanji/text.h"
+
 /* SHA-256 is nettle's: it uses the CPU's SHA instructions where there are
  * any (x86-64 SHA-NI, ARMv8 crypto), about 4x libsodium's portable code on
  * the ledger's short inputs; the digests are of course the same
@@ -51,23 +53,13 @@ void merkle_to_hex(const merkle_hash *h, char hex[2 * MERKLE_HASH_SIZE + 1])
     hex[2 * MERKLE_HASH_SIZE] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int merkle_from_hex(const char *hex, merkle_hash *out)
 {
     if (!hex)
         return -1;
     for (size_t i = 0; i < MERKLE_HASH_SIZE; i++) {
-        int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+        int hi = tj_hex_digit((unsigned char)hex[2 * i]),
+            lo = hi < 0 ? -1 : tj_hex_digit((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out->b[i] = (unsigned char)(hi << 4 | lo);
