@@ -177,32 +177,8 @@ tj_status ledger_append(store_db *db, const ledger_entry_in *e, int64_t *index_o
         return tj_error_set(err, TJ_ERR_INTERNAL, NULL, "ledger_append needs an open transaction");
     ledger_prepared p;
     tj_status rc = ledger_prepare(e, &p, err);
-    if (rc)
-        return rc;
-    ledger_frontier *fr;
-    if ((rc = frontier_get(db, &fr, err)))
-        goto out;
-    int64_t index = fr->size;
-    if (index >= MERKLE_MAX_LEAVES) {
-        rc = tj_error_set(err, TJ_ERR_CONFLICT, NULL, "the ledger is full (2^40 entries)");
-        goto out;
-    }
-    store_ledger_row row = prepared_row(&p, index);
-    if ((rc = store_ledger_entry_insert(db, &row, err)))
-        goto out;
-    ledger_frontier next = *fr;
-    int64_t ids[66];
-    char hex[66][65];
-    size_t n = frontier_push(&next, index, p.leaf, ids, hex);
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = store_ledger_node_put(db, ids[i], hex[i], err);
-    if (rc)
-        goto out;
-    *fr = next;
-    frontier_done(db, fr);
-    if (index_out)
-        *index_out = index;
-out:
+    if (!rc)
+        rc = ledger_append_prepared(db, &p, 1, index_out, err);
     ledger_prepared_release(&p);
     return rc;
 }
@@ -215,12 +191,12 @@ tj_status ledger_append_prepared(store_db *db, const ledger_prepared *p, size_t 
     if (rc)
         return rc;
     int64_t first = fr->size;
-    if (first_index)
-        *first_index = first;
     if (n > (size_t)(MERKLE_MAX_LEAVES - first))
         return tj_error_set(err, TJ_ERR_CONFLICT, NULL, "the ledger is full (2^40 entries)");
     if (!n) {
         frontier_done(db, fr);
+        if (first_index)
+            *first_index = first;
         return TJ_OK;
     }
     /* a leaf completes one subtree on average: at most 2n + 64 nodes */
@@ -242,6 +218,8 @@ tj_status ledger_append_prepared(store_db *db, const ledger_prepared *p, size_t 
         goto out;
     *fr = next;
     frontier_done(db, fr);
+    if (first_index)
+        *first_index = first;
 out:
     free(rows);
     free(ids);

@@ -85,12 +85,21 @@ tj_status store_ledger_entry_insert(store_db *db, const store_ledger_row *r, tj_
     return step_done(st, err);
 }
 
+/* Below this many rows the _many functions insert row by row. */
+#define SMALL_BATCH 8
+
 tj_status store_ledger_entry_insert_many(store_db *db, const store_ledger_row *r, size_t n, tj_error *err)
 {
     static const char *const cols[] = {"idx", "at", "kind", "object_type", "object_id",
                                        "actor", "org", "state_digest", "body"};
+    if (n < SMALL_BATCH) { /* one cached statement beats a bulk statement (COPY on PostgreSQL) */
+        tj_status rc = TJ_OK;
+        for (size_t i = 0; i < n && rc == TJ_OK; i++)
+            rc = store_ledger_entry_insert(db, &r[i], err);
+        return rc;
+    }
     store_bulk *b = NULL;
-    tj_status rc = n ? store_bulk_begin(db, "ledger_entry", cols, 9, &b, err) : TJ_OK;
+    tj_status rc = store_bulk_begin(db, "ledger_entry", cols, 9, &b, err);
     for (size_t i = 0; i < n && rc == TJ_OK; i++) {
         char idx[24];
         snprintf(idx, sizeof idx, "%lld", (long long)r[i].idx);
@@ -102,7 +111,7 @@ tj_status store_ledger_entry_insert_many(store_db *db, const store_ledger_row *r
         store_bulk_abort(b);
         return rc;
     }
-    return b ? store_bulk_end(b, err) : TJ_OK;
+    return store_bulk_end(b, err);
 }
 
 tj_status store_ledger_entry_body(store_db *db, int64_t idx, char **body, char **org, tj_error *err)
@@ -144,8 +153,14 @@ tj_status store_ledger_node_put_many(store_db *db, const int64_t *node, const ch
                                      tj_error *err)
 {
     static const char *const cols[] = {"node", "hash"};
+    if (n < SMALL_BATCH) {
+        tj_status rc = TJ_OK;
+        for (size_t i = 0; i < n && rc == TJ_OK; i++)
+            rc = store_ledger_node_put(db, node[i], hex[i], err);
+        return rc;
+    }
     store_bulk *b = NULL;
-    tj_status rc = n ? store_bulk_begin(db, "ledger_node", cols, 2, &b, err) : TJ_OK;
+    tj_status rc = store_bulk_begin(db, "ledger_node", cols, 2, &b, err);
     for (size_t i = 0; i < n && rc == TJ_OK; i++) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)node[i]);
@@ -156,7 +171,7 @@ tj_status store_ledger_node_put_many(store_db *db, const int64_t *node, const ch
         store_bulk_abort(b);
         return rc;
     }
-    return b ? store_bulk_end(b, err) : TJ_OK;
+    return store_bulk_end(b, err);
 }
 
 tj_status store_ledger_node_get(store_db *db, const int64_t *nodes, size_t n, char (*hex)[65], tj_error *err)
