@@ -370,6 +370,29 @@ const char *io_zip_name(const io_zip *z, size_t i)
     return i < z->n ? zip_get_name(z->z, (zip_uint64_t)i, 0) : NULL;
 }
 
+/* The archive's limits for an entry of n inflated bytes (comp compressed),
+ * with total the archive's inflated bytes so far, this entry's included. */
+static tj_status zip_limits(const io_zip *z, const char *name, size_t n, size_t total, zip_uint64_t comp,
+                            tj_error *err)
+{
+    if (n > z->lim.max_entry_bytes)
+        return tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                               "the entry %.200s inflates to more than %zu bytes (TANJI_MAX_ENTRY_BYTES); "
+                               "refused / 压缩包条目过大",
+                               name, z->lim.max_entry_bytes);
+    if (total > z->lim.max_total_bytes)
+        return tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                               "the archive inflates to more than %zu bytes (TANJI_MAX_INFLATED_BYTES); "
+                               "refused / 压缩包解压后过大",
+                               z->lim.max_total_bytes);
+    if (n > MIB && n / z->lim.max_ratio > comp)
+        return tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
+                               "the entry %.200s inflates more than %zu times its compressed size (%llu "
+                               "bytes): refused as a zip bomb (TANJI_MAX_ZIP_RATIO) / 压缩比异常，拒绝",
+                               name, z->lim.max_ratio, (unsigned long long)comp);
+    return TJ_OK;
+}
+
 /* Room for need bytes in *buf. */
 static tj_status zip_buf(char **buf, size_t *bufcap, size_t need, tj_error *err)
 {
@@ -403,20 +426,10 @@ static int zip_read_oneshot(io_zip *z, size_t i, const zip_stat_t *zs, const cha
         (zs->comp_method == ZIP_CM_STORE && zs->comp_size != zs->size))
         return 1;
     size_t size = (size_t)zs->size, comp = (size_t)zs->comp_size;
-    if (size > z->lim.max_total_bytes - (z->total < z->lim.max_total_bytes ? z->total : z->lim.max_total_bytes)) {
-        *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
-                              "the archive inflates to more than %zu bytes (TANJI_MAX_INFLATED_BYTES); "
-                              "refused / 压缩包解压后过大",
-                              z->lim.max_total_bytes);
+    /* size <= max_entry_bytes here, so the sum saturates rather than wraps */
+    size_t total = z->total > SIZE_MAX - size ? SIZE_MAX : z->total + size;
+    if ((*st = zip_limits(z, name, size, total, comp, err)))
         return 0;
-    }
-    if (size > MIB && size / z->lim.max_ratio > comp) {
-        *st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
-                              "the entry %.200s inflates more than %zu times its compressed size (%llu "
-                              "bytes): refused as a zip bomb (TANJI_MAX_ZIP_RATIO) / 压缩比异常，拒绝",
-                              name, z->lim.max_ratio, (unsigned long long)comp);
-        return 0;
-    }
     if (zs->comp_method == ZIP_CM_DEFLATE && !z->dec && !(z->dec = libdeflate_alloc_decompressor())) {
         *st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
         return 0;
@@ -511,18 +524,8 @@ tj_status io_zip_read(io_zip *z, size_t i, char **buf, size_t *bufcap, size_t *l
                                zip_strerror(z->z));
     size_t n = 0;
     for (;;) {
-        if (*bufcap < n + 65536 + 1) {
-            size_t nc = *bufcap ? *bufcap : 65536;
-            while (nc < n + 65536 + 1)
-                nc *= 2;
-            char *nb = realloc(*buf, nc);
-            if (!nb) {
-                st = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-                break;
-            }
-            *buf = nb;
-            *bufcap = nc;
-        }
+        if ((st = zip_buf(buf, bufcap, n + 65536 + 1, err)))
+            break;
         /* read to the end, past the stated size: libzip checks the CRC-32
          * when the entry's data ends */
         zip_int64_t got = zip_fread(zf, *buf + n, 65536);
@@ -536,27 +539,8 @@ tj_status io_zip_read(io_zip *z, size_t i, char **buf, size_t *bufcap, size_t *l
             break;
         n += (size_t)got;
         z->total += (size_t)got;
-        if (n > z->lim.max_entry_bytes) {
-            st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
-                                 "the entry %.200s inflates to more than %zu bytes (TANJI_MAX_ENTRY_BYTES); "
-                                 "refused / 压缩包条目过大",
-                                 name, z->lim.max_entry_bytes);
+        if ((st = zip_limits(z, name, n, z->total, comp, err)))
             break;
-        }
-        if (z->total > z->lim.max_total_bytes) {
-            st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
-                                 "the archive inflates to more than %zu bytes (TANJI_MAX_INFLATED_BYTES); "
-                                 "refused / 压缩包解压后过大",
-                                 z->lim.max_total_bytes);
-            break;
-        }
-        if (n > MIB && n / z->lim.max_ratio > comp) {
-            st = tj_error_set_at(err, TJ_ERR_INPUT, z->name, 0, 0,
-                                 "the entry %.200s inflates more than %zu times its compressed size (%llu "
-                                 "bytes): refused as a zip bomb (TANJI_MAX_ZIP_RATIO) / 压缩比异常，拒绝",
-                                 name, z->lim.max_ratio, (unsigned long long)comp);
-            break;
-        }
     }
     zip_fclose(zf);
     if (st)
