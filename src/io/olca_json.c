@@ -155,36 +155,12 @@ static long hex4(const char *p)
     return v;
 }
 
-/* Length of the valid UTF-8 sequence at p (first byte >= 0x80), 0 if invalid. */
+/* Length of the valid UTF-8 sequence at p (first byte >= 0x80), 0 if invalid
+ * (RFC 3629, as tj_utf8_valid_prefix checks it). */
 static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 {
-    unsigned c = p[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
-    if (c < 0xC2)
-        return 0;
-    if (c < 0xE0)
-        n = 2;
-    else if (c < 0xF0) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c < 0xF5) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
+    size_t n = p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+    return (size_t)(end - p) >= n && tj_utf8_valid_prefix((const char *)p, n) == n ? n : 0;
 }
 
 static char *put_utf8(char *w, unsigned long cp)
