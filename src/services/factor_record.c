@@ -104,6 +104,9 @@ const svc_field svc_factor_fields[] = {
 };
 #undef F
 const size_t svc_factor_field_count = sizeof svc_factor_fields / sizeof svc_factor_fields[0];
+/* factor_import.c keeps per-field tables of 64 (a column per field, a bit per
+ * field given, the values of a row) */
+_Static_assert(sizeof svc_factor_fields / sizeof svc_factor_fields[0] <= 64, "at most 64 factor fields");
 /* factor_version columns, in svc_factor_fields order (all but evidence). */
 const size_t fx_db_field_count = sizeof svc_factor_fields / sizeof svc_factor_fields[0] - 1;
 
