@@ -17,7 +17,8 @@
  * (CN-<province>-<2025 + i % 2>-<i, 7 digits>, province i % 31), as
  * bench/http/labels.lua does for wrk.  One thread, epoll; at 10,000
  * requests/s it needs about a tenth of a core.  Prints one line of figures;
- * exits 1 when the server answered anything but 200 or a connection failed. */
+ * exits 1 when the server answered anything but 200 or a connection failed,
+ * 2 on a bad option (named, with its accepted range). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -33,6 +34,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tanji/parse.h"
 
 static const char *const provinces[] = {"110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000",
                                         "310000", "320000", "330000", "340000", "350000", "360000", "370000", "410000",
@@ -98,15 +101,27 @@ static int response_done(const conn *c, int *status)
     size_t head = (size_t)(end - c->buf) + 4;
     if (c->n < 12 || memcmp(c->buf, "HTTP/1.1 ", 9) != 0)
         return -1;
-    *status = atoi(c->buf + 9);
+    if (!tj_is_number_n(c->buf + 9, 3) || c->buf[12] != ' ')
+        return -1;
+    *status = (c->buf[9] - '0') * 100 + (c->buf[10] - '0') * 10 + (c->buf[11] - '0');
     const char *p = c->buf;
     long long len = -1;
     while (p < end) {
         const char *eol = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
         if (!eol)
             break;
-        if (eol - p > 15 && strncasecmp(p, "content-length:", 15) == 0)
-            len = atoll(p + 15);
+        if (eol - p > 15 && strncasecmp(p, "content-length:", 15) == 0) {
+            char v[24];
+            const char *q = p + 15;
+            while (q < eol && *q == ' ')
+                q++;
+            if ((size_t)(eol - q) >= sizeof v)
+                return -1;
+            memcpy(v, q, (size_t)(eol - q));
+            v[eol - q] = '\0';
+            if (tj_parse_int("Content-Length", v, 0, 1 << 30, &len, NULL))
+                return -1;
+        }
         p = eol + 2;
     }
     if (len < 0)
@@ -117,36 +132,46 @@ static int response_done(const conn *c, int *status)
 int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1", *path = NULL;
-    int port = 0, conns = 32;
+    long long port = 0, conns = 32, labels = 0, seed = 42;
     double rate = 0, seconds = 10;
-    long long labels = 0;
-    rng_state = 42;
-    for (int i = 1; i < argc; i += 2) {
+    tj_error err;
+    tj_status bad = TJ_OK;
+    for (int i = 1; i < argc && !bad; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             goto usage;
         if (!strcmp(a, "--host"))
             host = v;
-        else if (!strcmp(a, "--port"))
-            port = atoi(v);
-        else if (!strcmp(a, "--rate"))
-            rate = atof(v);
-        else if (!strcmp(a, "--seconds"))
-            seconds = atof(v);
-        else if (!strcmp(a, "--conns"))
-            conns = atoi(v);
         else if (!strcmp(a, "--path"))
             path = v;
+        else if (!strcmp(a, "--port"))
+            bad = tj_parse_int("--port", v, 1, 65535, &port, &err);
+        else if (!strcmp(a, "--conns"))
+            bad = tj_parse_int("--conns", v, 1, 4096, &conns, &err);
         else if (!strcmp(a, "--labels"))
-            labels = atoll(v);
+            bad = tj_parse_int("--labels", v, 1, 1LL << 40, &labels, &err);
         else if (!strcmp(a, "--seed"))
-            rng_state = strtoull(v, NULL, 10);
-        else
+            bad = tj_parse_int("--seed", v, 0, 1LL << 62, &seed, &err);
+        else if (!strcmp(a, "--rate")) {
+            if (!(bad = tj_parse_number("--rate", v, &rate, &err)) && !(rate >= 1 && rate <= 1e6))
+                bad = tj_error_set(&err, TJ_ERR_USAGE, "--rate", "--rate is 1 to 1,000,000 requests/s");
+        } else if (!strcmp(a, "--seconds")) {
+            if (!(bad = tj_parse_number("--seconds", v, &seconds, &err)) && !(seconds > 0 && seconds <= 3600))
+                bad = tj_error_set(&err, TJ_ERR_USAGE, "--seconds", "--seconds is over 0 and at most 3600");
+        } else
             goto usage;
     }
-    if (port <= 0 || port > 65535 || !(rate > 0) || !(seconds > 0) || conns < 1 || conns > 4096 ||
-        (!path && labels <= 0) || (path && labels > 0))
+    if (bad) {
+        fprintf(stderr, "openload: %s\n", err.message);
+        return 2;
+    }
+    if (!port || (!path && !labels) || (path && labels))
         goto usage;
+    rng_state = (uint64_t)seed;
+    if (path && strlen(path) > 400) {
+        fprintf(stderr, "openload: --path is longer than 400 bytes\n");
+        return 2;
+    }
 
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
@@ -197,10 +222,8 @@ int main(int argc, char **argv)
                 len = snprintf(req, sizeof req, "GET /api/v1/public/labels/CN-%s-%lld-%07lld HTTP/1.1\r\nHost: %s\r\n\r\n",
                                provinces[k % 31], 2025 + k % 2, k, host);
             }
-            if (len <= 0 || (size_t)len >= sizeof req) {
-                fprintf(stderr, "openload: --path too long\n");
-                return 2;
-            }
+            if (len <= 0 || (size_t)len >= sizeof req)
+                die("snprintf"); /* cannot happen: --path is at most 400 bytes */
             if (send(c->fd, req, (size_t)len, MSG_NOSIGNAL) != len)
                 die("send");
             c->busy = 1;
@@ -273,7 +296,7 @@ int main(int argc, char **argv)
     }
     qsort(lat, done, sizeof *lat, cmp_i64);
 #define PCT(p) ((double)lat[(size_t)((double)(done - 1) * (p))] / 1e6)
-    printf("openload: %.0f req/s scheduled for %.0f s on %d connections: %zu answered (%.0f/s), latency from the "
+    printf("openload: %.0f req/s scheduled for %.0f s on %lld connections: %zu answered (%.0f/s), latency from the "
            "scheduled time p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; sent over 1 ms "
            "after its time %zu; non-200 %zu; failed %zu; unanswered %zu\n",
            rate, seconds, conns, done, (double)done / span, PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999),
