@@ -28,6 +28,7 @@
 #include "services/label.h"
 #include "services/ledger_svc.h"
 #include "store/store.h"
+#include "tanji/parse.h"
 
 static void die(const char *what, const tj_error *err)
 {
@@ -56,9 +57,13 @@ int main(int argc, char **argv)
     const char *url = NULL;
     int keep = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--labels") && i + 1 < argc)
-            n = atoll(argv[++i]);
-        else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+        if (!strcmp(argv[i], "--labels") && i + 1 < argc) {
+            tj_error e;
+            if (tj_parse_int("--labels", argv[++i], 1000, 100000000, &n, &e)) {
+                fprintf(stderr, "bench_label: %s\n", e.message);
+                return 1;
+            }
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc)
             url = argv[++i];
         else if (!strcmp(argv[i], "--keep"))
             keep = 1;
@@ -67,7 +72,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (sodium_init() < 0 || n < 1000)
+    if (sodium_init() < 0)
         return 1;
     char path[128];
     if (!url) {
