@@ -132,7 +132,6 @@ static tj_status csv_header(csv_in *c, const csv_row *h, tj_error *err)
         p->in.map = c->map;
         p->in.derived = c->derived;
         p->in.ncols = c->ncols;
-        json_object_seed(0); /* jansson's hash seed, before a second thread uses jansson */
         p->started = pthread_create(&p->thread, NULL, csv_part_run, p) == 0;
     }
     return TJ_OK;
@@ -789,7 +788,6 @@ static tj_status ledger_worker_start(ledger_worker *w, const svc_ctx *ctx, const
     tj_error_clear(&w->err);
     if (!(w->p = calloc(j->rows.count ? j->rows.count : 1, sizeof *w->p)))
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    json_object_seed(0); /* jansson's hash seed, before a second thread uses jansson */
     /* no second thread (resources): the entries are prepared at the end */
     w->started = pthread_create(&w->thread, NULL, ledger_worker_run, w) == 0;
     return TJ_OK;

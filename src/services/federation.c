@@ -462,11 +462,7 @@ tj_status svc_fed_rules_record(svc_ctx *ctx, const char *rules_dir, int *added, 
         free(oid);
     }
     svc_ruleset_release(&set);
-    if (rc) {
-        svc_rollback(ctx);
-        return rc;
-    }
-    return svc_commit(ctx, err);
+    return svc_finish(ctx, rc, err);
 }
 
 /* ---- publish ------------------------------------------------------------ */
