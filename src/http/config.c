@@ -23,7 +23,8 @@ const char *const http_config_keys[][2] = {
     {"sqlite_sync", "SQLite commits: full (fsync every commit; default) or normal (WAL: survives a killed process, "
                     "may lose the last commits on power loss)"},
     {"sqlite_mmap", "SQLite: bytes of the database file read through a memory map (no read call and no copy per "
-                    "page; SQLite caps it at 2 GiB; 0: off; default 2147483648)"},
+                    "page; SQLite caps it at 2 GiB; default 0: off, reads through the kernel's page cache)"},
+    {"sqlite_cache", "SQLite: bytes of private page cache per server thread (default 2097152; at least 65536)"},
     {"threads", "HTTP worker threads (default: number of CPUs; twice that lets group commit batch writes)"},
     {"job_workers", "calculation job threads (default 1; 0: this node runs no jobs)"},
     {"max_body", "largest JSON body, bytes (default 1048576)"},
@@ -61,7 +62,8 @@ void http_config_defaults(http_config *c)
     c->burst = 200;
     c->max_connections = 1024;
     c->head_interval = 10;
-    c->sqlite_mmap = 2147483648.0;
+    c->sqlite_mmap = 0;
+    c->sqlite_cache = 2097152.0;
 }
 
 /* The settings that are strings, and where each is kept. */
@@ -104,6 +106,7 @@ static const struct {
     {"max_connections", 1, 1e6, NUM_INT, offsetof(http_config, max_connections)},
     {"head_interval", 1, 86400, NUM_INT, offsetof(http_config, head_interval)},
     {"sqlite_mmap", 0, 1e15, NUM_DOUBLE, offsetof(http_config, sqlite_mmap)},
+    {"sqlite_cache", 65536, 1e12, NUM_DOUBLE, offsetof(http_config, sqlite_cache)},
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))

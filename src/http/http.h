@@ -42,7 +42,8 @@ typedef struct http_config {
     char *ledger_key; /* the ledger key file: sign tree heads (NULL: this node signs none) */
     int head_interval; /* seconds between signed heads */
     char *sqlite_sync; /* "full" (default) or "normal" (WAL: durable across process crashes, not power loss) */
-    double sqlite_mmap; /* bytes of a SQLite file read through mmap (PRAGMA mmap_size; 0: off) */
+    double sqlite_mmap;  /* bytes of a SQLite file read through mmap (PRAGMA mmap_size; 0: off) */
+    double sqlite_cache; /* bytes of SQLite page cache per server connection (PRAGMA cache_size) */
     char *web_root;    /* the web UI's files (web/); NULL or "": no UI */
     char *vendor_dir;  /* node_modules: the browser libraries the UI loads */
     int threads;      /* worker threads (0: number of CPUs) */

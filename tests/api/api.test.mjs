@@ -393,6 +393,8 @@ test('tanji serve refuses bad settings, naming them, before it opens anything', 
   bad(['--set', 'threads=300'], 'threads', /number from 0 to 256/);
   bad(['--set', 'rate=nan'], 'rate');
   bad(['--set', 'sqlite_sync=sometimes'], 'sqlite_sync', /full or normal/);
+  bad(['--set', 'sqlite_cache=4096'], 'sqlite_cache', /65536/);
+  bad(['--set', 'sqlite_mmap=-1'], 'sqlite_mmap');
   bad(['--listen', '127.0.0.1'], 'listen', /ADDR:PORT/);
   bad(['--listen', '127.0.0.1:65536'], 'listen');
   bad(['--set', 'pact_listen=:8443'], 'pact_listen', /ADDR:PORT/);
