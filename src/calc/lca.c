@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ void calc_options_init(calc_options *o)
     o->path_max_depth = 8;
     o->path_max_nodes = 200;
     o->mc_threads = 0;
+    o->mc_chains = 0;
 }
 
 const calc_solver *calc_context_solver(const calc_context *ctx)
@@ -217,10 +219,10 @@ tj_status calc_context_new(const calc_system *sys, const calc_options *opt, calc
     if (!(o.tol > 0 && o.tol < 1))
         return tj_error_set(err, TJ_ERR_USAGE, "tol", "tolerance must be in (0, 1), got %g", o.tol);
     if (!(o.path_cutoff >= 0 && o.path_cutoff <= 1) || o.path_max_depth < 0 || o.path_max_nodes < 1 ||
-        o.mc_threads < 0 || o.mc_threads > 2)
+        o.mc_threads < 0 || o.mc_threads > 2 || o.mc_chains < 0 || o.mc_chains > 2)
         return tj_error_set(err, TJ_ERR_USAGE, "path",
                             "options: path cut-off must be in [0, 1], depth >= 0, nodes >= 1; "
-                            "mc_threads 0, 1 or 2");
+                            "mc_threads and mc_chains 0, 1 or 2");
 
     double t0 = now_seconds();
     tj_status rc = TJ_ERR_NOMEM;
@@ -1247,9 +1249,10 @@ static void stats_of(double *v, int k, calc_stats *st)
     }
 }
 
-/* exp(x) to about one ulp without a library call: x = k ln2 + t (Cody and
+/* exp(x) to about two ulp without a library call: x = k ln2 + t (Cody and
  * Waite's split of ln2), exp(t) by its Taylor series to t^13 (|t| <= 0.35,
- * remainder below 2e-16), times 2^k built in the exponent bits.  Written on
+ * remainder below 2e-16; largest relative error against expl 4e-16 over 2
+ * million arguments in [-30, 30]), times 2^k built in the exponent bits.  Written on
  * GCC/Clang vector types of four doubles, so that it runs several lanes at a
  * time at every optimisation level (GCC vectorises the scalar loop only at
  * -O3, and the default build is -O2): two SSE2 halves in the baseline x86-64
@@ -1273,19 +1276,15 @@ static inline __attribute__((always_inline)) void fast_exp4(v4d *xp)
     v4d kd = x * 1.4426950408889634 + shifter;
     v4d k = kd - shifter;
     v4d t = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
-    v4d p = t * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
-    p = p * t + 1.0 / 39916800.0;
-    p = p * t + 1.0 / 3628800.0;
-    p = p * t + 1.0 / 362880.0;
-    p = p * t + 1.0 / 40320.0;
-    p = p * t + 1.0 / 5040.0;
-    p = p * t + 1.0 / 720.0;
-    p = p * t + 1.0 / 120.0;
-    p = p * t + 1.0 / 24.0;
-    p = p * t + 1.0 / 6.0;
-    p = p * t + 0.5;
-    p = p * t + 1.0;
-    p = p * t + 1.0;
+    /* The Taylor polynomial by Estrin's scheme: pairs of terms, then powers
+     * t^2, t^4, t^8 combine them.  A chain of 5 dependent steps instead of
+     * Horner's 26 (the loops around it are bound by that latency). */
+    v4d t2 = t * t, t4 = t2 * t2, t8 = t4 * t4;
+    v4d p01 = 1.0 + t, p23 = 0.5 + t * (1.0 / 6.0), p45 = 1.0 / 24.0 + t * (1.0 / 120.0);
+    v4d p67 = 1.0 / 720.0 + t * (1.0 / 5040.0), p89 = 1.0 / 40320.0 + t * (1.0 / 362880.0);
+    v4d p1011 = 1.0 / 3628800.0 + t * (1.0 / 39916800.0), p1213 = 1.0 / 479001600.0 + t * (1.0 / 6227020800.0);
+    v4d q0 = p01 + t2 * p23, q1 = p45 + t2 * p67, q2 = p89 + t2 * p1011;
+    v4d p = (q0 + t4 * q1) + t8 * (q2 + t4 * p1213);
     v4i sc = ((v4i)kd - 0x4338000000000000LL + 1023) << 52;
     *xp = p * (v4d)sc;
 }
@@ -1442,28 +1441,125 @@ static void apply_items(const mc_apply *ap, const double *drawn, const double *b
     }
 }
 
+/* Lognormal draws applied straight into the values: val[pos[i]] = off[i] +
+ * lmed[i] exp(lsig[i] Z_i), for items that are all lognormal with a spread
+ * (positions shared by several items: as apply_items).  The same stream and
+ * normals as sample_items, in blocks of MC_BLOCK items: the normals into a
+ * buffer that stays in the L1 cache, then the exp and the values in a short
+ * loop whose iterations overlap, so no array of draws goes out to memory and
+ * back three times.  Returns nonzero if a draw is not finite (the values
+ * need no other check: the rest of them are the base values). */
+enum { MC_BLOCK = 256 };
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+__attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+static int sample_apply_lognormal(calc_rng *r, const zig *z, const mc_apply *ap, const double *base,
+                                  const double *lmed, const double *lsig, double *val)
+{
+    const int *pos = ap->pos;
+    const double *off = ap->off;
+    int cnt = ap->cnt;
+    uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
+    double zb[MC_BLOCK];
+    v4d bad = {0, 0, 0, 0};
+    for (int b0 = 0; b0 < cnt; b0 += MC_BLOCK) {
+        int bn = cnt - b0 < MC_BLOCK ? cnt - b0 : MC_BLOCK;
+        for (int i = 0; i < bn; i++) { /* as in sample_items: xoshiro256** and the ziggurat */
+            uint64_t bits = calc_rng_rotl(s1 * 5, 7) * 9, t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = calc_rng_rotl(s3, 45);
+            int k = (int)(bits & 0xff);
+            double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[k];
+            if (x < z->x[k + 1]) {
+                uint64_t xb;
+                memcpy(&xb, &x, sizeof xb);
+                xb ^= (bits & 0x100) << 55;
+                memcpy(&zb[i], &xb, sizeof xb);
+                continue;
+            }
+            calc_rng slow = {{s0, s1, s2, s3}};
+            zb[i] = rng_normal_slow(&slow, z, bits);
+            s0 = slow.s[0];
+            s1 = slow.s[1];
+            s2 = slow.s[2];
+            s3 = slow.s[3];
+        }
+        for (int i = bn; i < (bn + 3) / 4 * 4; i++)
+            zb[i] = 0; /* a last partial group of four */
+        /* lsig and lmed have 4 spare entries after the last item. */
+        const double *lg = lsig + b0, *lm = lmed + b0;
+        for (int i = 0; i < bn; i += 4) {
+            v4d g, m, d;
+            memcpy(&g, lg + i, sizeof g);
+            memcpy(&m, lm + i, sizeof m);
+            memcpy(&d, zb + i, sizeof d);
+            d = g * d;
+            fast_exp4(&d);
+            d = m * d;
+            for (int l = bn - i; l < 4; l++)
+                d[l] = 0; /* the spare lanes of a last partial group (read other items' NaN medians) */
+            bad += d - d; /* 0 for finite draws, NaN otherwise */
+            memcpy(zb + i, &d, sizeof d);
+        }
+        const int *ps = pos + b0;
+        if (ap->unique) {
+            const double *of = off + b0;
+            for (int i = 0; i < bn; i++)
+                val[ps[i]] = of[i] + zb[i];
+        } else { /* as apply_items: the first item at a position starts from the
+                    base value, later ones add their deviation */
+            const unsigned char *first = ap->first + b0;
+            const double *amount = ap->amount + b0;
+            for (int i = 0; i < bn; i++) {
+                double dev = zb[i] - amount[i];
+                if (first[i])
+                    val[ps[i]] = base[ps[i]] + dev;
+                else
+                    val[ps[i]] += dev;
+            }
+        }
+    }
+    r->s[0] = s0;
+    r->s[1] = s1;
+    r->s[2] = s2;
+    r->s[3] = s3;
+    return !(bad[0] == 0 && bad[1] == 0 && bad[2] == 0 && bad[3] == 0);
+}
+
 /* Draws for one iteration: A's items then B's, in that order of the stream,
  * and the values of A and B they give (each slot has its own copy of both
- * value arrays, which the main thread lends to the context's matrices for
- * the iteration).  With a sampler thread two slots alternate, so drawing and
- * applying iteration k + 1 overlaps the factorisation, solve and statistics
- * of iteration k; the stream is the same either way, so results do not
- * depend on threading. */
+ * value arrays, which the chain lends to its matrix for the iteration).
+ * Items that are all lognormal with unique positions are drawn from the four
+ * lanes straight into the values; any other set of items from r, one at a
+ * time, then applied.  With a sampler thread two slots alternate, so drawing
+ * and applying iteration k + 1 overlaps the factorisation, solve and
+ * statistics of iteration k; the stream is the same either way, so results
+ * do not depend on threading. */
 typedef struct mc_sampler {
     calc_rng r;
     const zig *z;
     const mc_item *ia, *ib;
-    double *lmed, *lsig; /* per item (A's then B's): lognormal median and ln(gsd) */
+    const double *lmed, *lsig; /* per item (A's then B's): lognormal median and ln(gsd) */
     int nta, ntb, iterations;
     int a_lognormal, b_lognormal; /* every item of A (of B) lognormal with a spread */
-    double *slot[2];              /* nta + ntb draws each */
+    int a_fused, b_fused;         /* so drawn straight into the values */
+    int a_nonfinite;              /* a fused draw of A was not finite */
+    int nslots;                   /* 2 with a sampler thread, else 1 */
+    double *slot[2];              /* nta + ntb draws each (not used by fused items) */
     const mc_apply *apa, *apb;
     const double *abase, *bbase;
-    double *aval[2], *bval[2];    /* A's and B's values for each slot */
+    double *aval[2], *bval[2]; /* A's and B's values for each slot */
     /* q = c^T B of each slot's B (direct CO2e per unit activity), computed
      * with the draws so that the solving thread only takes q.s */
     const calc_context *ctx;
-    calc_csc bpat; /* B's pattern (a copy: the solving thread lends ctx->b.val) */
+    calc_csc bpat; /* B's pattern (a copy: read only) */
     double *qslot[2];
     int full[2];
     int stop;
@@ -1474,13 +1570,24 @@ typedef struct mc_sampler {
 
 static void sampler_fill(mc_sampler *sm, int slot)
 {
-    sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->a_lognormal, sm->slot[slot]);
-    sample_items(&sm->r, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb, sm->b_lognormal,
-                 sm->slot[slot] + sm->nta);
-    if (sm->nta > 0)
-        apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
+    if (sm->nta > 0) {
+        if (sm->a_fused) {
+            sm->a_nonfinite = sample_apply_lognormal(&sm->r, sm->z, sm->apa, sm->abase, sm->lmed, sm->lsig,
+                                                     sm->aval[slot]);
+        } else {
+            sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->a_lognormal, sm->slot[slot]);
+            apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
+        }
+    }
     if (sm->ntb > 0) {
-        apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
+        if (sm->b_fused) {
+            (void)sample_apply_lognormal(&sm->r, sm->z, sm->apb, sm->bbase, sm->lmed + sm->nta,
+                                         sm->lsig + sm->nta, sm->bval[slot]);
+        } else {
+            sample_items(&sm->r, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb, sm->b_lognormal,
+                         sm->slot[slot] + sm->nta);
+            apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
+        }
         calc_csc b = sm->bpat; /* B's pattern with the slot's values */
         b.val = sm->bval[slot];
         direct_intensity(sm->ctx, &b, sm->qslot[slot], NULL);
@@ -1508,19 +1615,20 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
-/* The draws of iteration it (waits for the sampler thread if there is one). */
-static const double *sampler_take(mc_sampler *sm, int it)
+/* Fill (or wait for the sampler thread to have filled) the slot of the
+ * chain's iteration it; returns the slot. */
+static int sampler_take(mc_sampler *sm, int it)
 {
-    int k = it & 1;
     if (!sm->threaded) {
-        sampler_fill(sm, k);
-        return sm->slot[k];
+        sampler_fill(sm, 0);
+        return 0;
     }
+    int k = it & 1;
     pthread_mutex_lock(&sm->mu);
     while (!sm->full[k])
         pthread_cond_wait(&sm->cv, &sm->mu);
     pthread_mutex_unlock(&sm->mu);
-    return sm->slot[k];
+    return k;
 }
 
 /* Hand the slot of iteration it back to the sampler thread. */
@@ -1534,7 +1642,8 @@ static void sampler_release(mc_sampler *sm, int it)
     pthread_mutex_unlock(&sm->mu);
 }
 
-/* Below this many uncertain entries a thread costs more than it saves. */
+/* Below this many uncertain entries a second thread costs more than it
+ * saves; from this many on, Monte Carlo runs two chains. */
 #define MC_THREAD_MIN_ITEMS 20000
 
 /* Monte Carlo refactorises A every iteration.  When AUTO chose KLU for one
@@ -1563,6 +1672,141 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
     return *own;
 }
 
+/* One chain of Monte Carlo draws: iterations lo..hi-1 of the run, drawn from
+ * the chain's own streams, solved by the chain's own solver (warm-started
+ * from its previous draw, ILU(0) factors kept across its draws), results in
+ * the shared vals at their iteration's index.  With two chains the second
+ * gets the streams jumped past the first's and a solver of its own, set up on
+ * the deterministic values like the first; each chain's sequence of
+ * operations is fixed, so the results do not depend on which thread runs a
+ * chain or when. */
+typedef struct mc_chain {
+    mc_sampler sm;
+    calc_csc a;         /* chain 2: A's pattern with this chain's values */
+    calc_csc *am;       /* the matrix the chain's solver reads: ctx->a or &a */
+    calc_solver *solver;
+    calc_solver *own;   /* chain 2: its own solver, made at its start */
+    calc_solver_kind own_kind;
+    int need_own;
+    double tol;
+    const calc_system *sys;
+    const unsigned char *stage; /* each process's stage, compact (the statistics read it every draw) */
+    const double *f;
+    double *x;
+    double *vals; /* total of iteration it at vals[it], stage k at vals[(1 + k) iterations + it] */
+    int iterations, lo, hi;
+    int a_touched;
+    atomic_int *stop;     /* chain 2 stops when chain 1 has failed (chain 1's error is the one reported) */
+    int set_stop;         /* chain 1 sets it on failure */
+    tj_status rc;
+    tj_error err;
+} mc_chain;
+
+static void chain_run(mc_chain *c)
+{
+    tj_error_clear(&c->err);
+    c->rc = TJ_OK;
+    int nta = c->sm.nta;
+    if (c->need_own && nta > 0) {
+        c->rc = calc_solver_new(c->am, c->own_kind, c->tol, &c->own, NULL, &c->err);
+        if (c->rc != TJ_OK) {
+            c->own = NULL;
+            tj_error_prefix(&c->err, "Monte Carlo, second chain's solver");
+            goto fail;
+        }
+        c->solver = c->own;
+    }
+    for (int it = c->lo; it < c->hi; it++) {
+        if (c->stop && !c->set_stop && atomic_load(c->stop))
+            return;
+        int k = sampler_take(&c->sm, it - c->lo);
+        if (nta > 0) {
+            c->a_touched = 1;
+            c->am->val = c->sm.aval[k];
+            /* Fused draws were checked for infinities and NaNs as they were
+             * made (the other values are the base values, checked at setup);
+             * any other draws are checked by the refactor's scan. */
+            if (c->sm.a_fused && c->sm.a_nonfinite)
+                c->rc = tj_error_set(&c->err, TJ_ERR_NUMERIC, NULL,
+                                     "the technology matrix holds a non-finite value");
+            else if (c->sm.a_fused)
+                c->rc = calc_solver_refactor_finite(c->solver, &c->err);
+            else
+                c->rc = calc_solver_refactor(c->solver, &c->err);
+            if (c->rc != TJ_OK) {
+                if (c->rc == TJ_ERR_NUMERIC)
+                    tj_error_prefix(&c->err,
+                                    "Monte Carlo iteration %d: a sampled technology matrix "
+                                    "could not be factorised (distributions too wide?)",
+                                    it + 1);
+                goto fail;
+            }
+            /* x holds the chain's previous solution: a warm start for the iterative solver. */
+            c->rc = calc_solver_solve(c->solver, c->f, c->x, &c->err);
+            if (c->rc != TJ_OK) {
+                tj_error_prefix(&c->err, "Monte Carlo iteration %d", it + 1);
+                goto fail;
+            }
+        }
+        const double *qit = c->sm.qslot[k]; /* the sampler's c^T B for this draw */
+        const double *x = c->x;
+        const unsigned char *stage = c->stage;
+        int n = c->sys->n;
+        double tot = 0, st[CALC_STAGE_COUNT] = {0};
+        for (int j = 0; j < n; j++) {
+            double dj = qit[j] * x[j];
+            tot += dj;
+            st[stage[j]] += dj;
+        }
+        c->vals[it] = tot;
+        for (int s = 0; s < CALC_STAGE_COUNT; s++)
+            c->vals[(size_t)(1 + s) * (size_t)c->iterations + (size_t)it] = st[s];
+        sampler_release(&c->sm, it - c->lo); /* this iteration is done with the slot's values */
+    }
+    return;
+fail:
+    if (c->stop && c->set_stop)
+        atomic_store(c->stop, 1);
+}
+
+static void *chain_main(void *arg)
+{
+    chain_run(arg);
+    return NULL;
+}
+
+/* A chain's sampler buffers: nslots slots of draws, A's and B's values
+ * (starting as the base values) and q. */
+static tj_status chain_alloc(mc_sampler *sm, int nslots, size_t ndraw, size_t annz, size_t bnnz, int n)
+{
+    sm->nslots = nslots;
+    for (int k = 0; k < nslots; k++) {
+        sm->slot[k] = xcalloc(ndraw, sizeof(double));
+        sm->aval[k] = sm->nta > 0 ? xcalloc(annz, sizeof(double)) : NULL;
+        sm->bval[k] = sm->ntb > 0 ? xcalloc(bnnz, sizeof(double)) : NULL;
+        sm->qslot[k] = xcalloc((size_t)n, sizeof(double));
+        if (!sm->slot[k] || (sm->nta > 0 && !sm->aval[k]) || (sm->ntb > 0 && !sm->bval[k]) || !sm->qslot[k])
+            return TJ_ERR_NOMEM;
+        if (sm->nta > 0) /* positions without an item keep their base value */
+            memcpy(sm->aval[k], sm->abase, annz * sizeof(double));
+        if (sm->ntb > 0)
+            memcpy(sm->bval[k], sm->bbase, bnnz * sizeof(double));
+    }
+    return TJ_OK;
+}
+
+static void chain_free(mc_chain *c)
+{
+    for (int k = 0; k < 2; k++) {
+        free(c->sm.slot[k]);
+        free(c->sm.aval[k]);
+        free(c->sm.bval[k]);
+        free(c->sm.qslot[k]);
+    }
+    free(c->x);
+    calc_solver_free(c->own);
+}
+
 tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iterations, uint64_t seed,
                                    tj_error *err)
 {
@@ -1583,33 +1827,34 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     size_t annz = (size_t)ctx->a.colptr[n], bnnz = (size_t)ctx->b.colptr[n];
     size_t nv = (size_t)iterations * (1 + CALC_STAGE_COUNT);
     size_t ndraw = (size_t)nta + (size_t)ntb;
+    /* Two chains for large systems (or when asked): the choice depends on
+     * the system and the options only, never on the threads available. */
+    int nchains = ctx->opt.mc_chains ? ctx->opt.mc_chains : ndraw >= MC_THREAD_MIN_ITEMS ? 2 : 1;
 
-    mc_sampler sm;
-    memset(&sm, 0, sizeof sm);
+    mc_chain ch[2];
+    memset(ch, 0, sizeof ch);
     mc_apply apa, apb;
     memset(&apa, 0, sizeof apa);
     memset(&apb, 0, sizeof apb);
-    int sync_init = 0, thread_started = 0;
+    int sync_init = 0, thread_started = 0, chain_thread = 0;
     pthread_t thread;
+    atomic_int stop;
+    atomic_init(&stop, 0);
     mc_item *ia = xcalloc((size_t)nta, sizeof *ia);
     mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
     zig *zt = malloc(sizeof *zt);
-    double *draws = xcalloc(2 * ndraw, sizeof *draws);
-    double *lmed = xcalloc(ndraw, sizeof *lmed), *lsig = xcalloc(ndraw, sizeof *lsig);
+    /* 4 spare entries: the lanes read whole groups of four */
+    double *lmed = xcalloc(ndraw + 4, sizeof *lmed), *lsig = xcalloc(ndraw + 4, sizeof *lsig);
     double *abase = xcalloc(annz, sizeof *abase);
     double *bbase = xcalloc(bnnz, sizeof *bbase);
-    double *aslots = xcalloc(nta > 0 ? 2 * annz : 0, sizeof *aslots);
-    double *bslots = xcalloc(ntb > 0 ? 2 * bnnz : 0, sizeof *bslots);
-    double *aorig = ctx->a.val, *borig = ctx->b.val; /* lent slots are given back at the end */
-    double *q = xcalloc(2 * (size_t)n, sizeof *q);
-    double *x = xcalloc((size_t)n, sizeof *x);
+    double *aorig = ctx->a.val; /* lent slots are given back at the end */
     double *f = xcalloc((size_t)n, sizeof *f);
+    unsigned char *stage = xcalloc((size_t)n, 1);
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0;
     calc_solver *mcs = ctx->solver, *own_solver = NULL;
-    if (!ia || !ib || !zt || !draws || !lmed || !lsig || !abase || !bbase || !aslots || !bslots || !q || !x ||
-        !f || !vals || !unc) {
+    if (!ia || !ib || !zt || !lmed || !lsig || !abase || !bbase || !f || !stage || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
@@ -1628,106 +1873,138 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     }
     memcpy(abase, ctx->a.val, annz * sizeof *abase);
     memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
-    for (int k = 0; k < 2; k++) { /* positions without an item keep their base value */
-        sm.aval[k] = nta > 0 ? aslots + (size_t)k * annz : NULL;
-        sm.bval[k] = ntb > 0 ? bslots + (size_t)k * bnnz : NULL;
-        if (nta > 0)
-            memcpy(sm.aval[k], abase, annz * sizeof *abase);
-        if (ntb > 0)
-            memcpy(sm.bval[k], bbase, bnnz * sizeof *bbase);
-    }
     if (mc_apply_init(&apa, ia, nta, abase, (int)annz, err) != TJ_OK ||
         mc_apply_init(&apb, ib, ntb, bbase, (int)bnnz, err) != TJ_OK)
         goto out;
-    sm.a_lognormal = sm.b_lognormal = 1;
+    int a_lognormal = 1, b_lognormal = 1;
     for (size_t i = 0; i < ndraw; i++)
         if (!(lsig[i] > 0))
-            *(i < (size_t)nta ? &sm.a_lognormal : &sm.b_lognormal) = 0;
-    memcpy(q, ctx->q, (size_t)n * sizeof *q);
-    memcpy(q + n, ctx->q, (size_t)n * sizeof *q);
+            *(i < (size_t)nta ? &a_lognormal : &b_lognormal) = 0;
     f[res->demand_col] = res->demand_amount;
+    for (int j = 0; j < n; j++)
+        stage[j] = (unsigned char)sys->proc[j].stage;
     mcs = mc_solver(ctx, nta > 0, &own_solver);
-    rc = calc_solver_solve(mcs, f, x, err);
-    if (rc != TJ_OK)
-        goto out;
-
     zig_init(zt);
-    calc_rng_seed(&sm.r, seed);
-    sm.z = zt;
-    sm.ia = ia;
-    sm.ib = ib;
-    sm.lmed = lmed;
-    sm.lsig = lsig;
-    sm.nta = nta;
-    sm.ntb = ntb;
-    sm.iterations = iterations;
-    sm.slot[0] = draws;
-    sm.slot[1] = draws + ndraw;
-    sm.apa = &apa;
-    sm.apb = &apb;
-    sm.abase = abase;
-    sm.bbase = bbase;
-    sm.ctx = ctx; /* read only: sys and cf */
-    sm.bpat = ctx->b;
-    sm.qslot[0] = q;
-    sm.qslot[1] = q + n;
-    int want_thread = ctx->opt.mc_threads == 2 || (ctx->opt.mc_threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS);
-    if (want_thread && ndraw > 0) {
-        if (pthread_mutex_init(&sm.mu, NULL) == 0) {
-            if (pthread_cond_init(&sm.cv, NULL) == 0) {
-                sync_init = 1;
-                sm.threaded = 1;
-                if (pthread_create(&thread, NULL, sampler_main, &sm) == 0)
-                    thread_started = 1;
-                else
-                    sm.threaded = 0; /* fall back to drawing inline: same stream */
-            } else {
-                pthread_mutex_destroy(&sm.mu);
-            }
+
+    int threads = ctx->opt.mc_threads;
+    int sampler_thread = nchains == 1 && (threads == 2 || (threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS)) &&
+                         ndraw > 0;
+    calc_rng base;
+    calc_rng_seed(&base, seed);
+    for (int c = 0; c < nchains; c++) {
+        mc_chain *cc = &ch[c];
+        mc_sampler *sm = &cc->sm;
+        /* Chain c's stream: the seed's jumped c times (chain 1 draws the
+         * stream a single chain would). */
+        sm->r = base;
+        calc_rng_jump(&base);
+        sm->z = zt;
+        sm->ia = ia;
+        sm->ib = ib;
+        sm->lmed = lmed;
+        sm->lsig = lsig;
+        sm->nta = nta;
+        sm->ntb = ntb;
+        sm->a_lognormal = a_lognormal;
+        sm->b_lognormal = b_lognormal;
+        sm->a_fused = a_lognormal;
+        sm->b_fused = b_lognormal;
+        sm->apa = &apa;
+        sm->apb = &apb;
+        sm->abase = abase;
+        sm->bbase = bbase;
+        sm->ctx = ctx; /* read only: sys and cf */
+        sm->bpat = ctx->b;
+        for (int k = 0; k < 2; k++) /* no B items: q stays the deterministic one */
+            sm->qslot[k] = NULL;
+        if (chain_alloc(sm, c == 0 && sampler_thread ? 2 : 1, ndraw, annz, bnnz, n) != TJ_OK) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for %d Monte Carlo iterations", iterations);
+            goto out;
+        }
+        for (int k = 0; k < sm->nslots; k++)
+            memcpy(sm->qslot[k], ctx->q, (size_t)n * sizeof(double));
+        cc->x = xcalloc((size_t)n, sizeof *cc->x);
+        if (!cc->x) {
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for %d Monte Carlo iterations", iterations);
+            goto out;
+        }
+        cc->tol = ctx->opt.tol;
+        cc->sys = sys;
+        cc->stage = stage;
+        cc->f = f;
+        cc->vals = vals;
+        cc->iterations = iterations;
+        cc->stop = nchains == 2 ? &stop : NULL;
+        cc->set_stop = c == 0;
+        int h = (iterations + 1) / 2;
+        cc->lo = nchains == 1 ? 0 : c == 0 ? 0 : h;
+        cc->hi = nchains == 1 ? iterations : c == 0 ? h : iterations;
+        sm->iterations = cc->hi - cc->lo;
+        if (c == 0) {
+            cc->am = &ctx->a;
+            cc->solver = mcs;
+        } else {
+            cc->a = ctx->a; /* the pattern, shared read only, with the chain's values */
+            cc->a.val = sm->aval[0];
+            cc->am = &cc->a;
+            cc->need_own = 1;
+            cc->own_kind = own_solver ? CALC_SOLVER_BLOCK_ITERATIVE : ctx->opt.solver;
         }
     }
+    rc = calc_solver_solve(mcs, f, ch[0].x, err);
+    if (rc != TJ_OK)
+        goto out;
+    if (nchains == 2) /* the second chain starts from the same solution */
+        memcpy(ch[1].x, ch[0].x, (size_t)n * sizeof *ch[1].x);
 
-    double *vt = vals, *vs = vals + iterations;
-    for (int it = 0; it < iterations; it++) {
-        (void)sampler_take(&sm, it);
-        if (nta > 0) {
-            a_touched = 1;
-            ctx->a.val = sm.aval[it & 1];
-        }
-        if (ntb > 0)
-            ctx->b.val = sm.bval[it & 1];
-        if (nta > 0) {
-            rc = calc_solver_refactor(mcs, err);
-            if (rc != TJ_OK) {
-                if (rc == TJ_ERR_NUMERIC)
-                    tj_error_prefix(err,
-                                    "Monte Carlo iteration %d: a sampled technology matrix "
-                                    "could not be factorised (distributions too wide?)",
-                                    it + 1);
-                goto out;
-            }
-            /* x holds the previous solution: a warm start for the iterative solver. */
-            rc = calc_solver_solve(mcs, f, x, err);
-            if (rc != TJ_OK) {
-                tj_error_prefix(err, "Monte Carlo iteration %d", it + 1);
-                goto out;
+    mc_sampler *sm0 = &ch[0].sm;
+    if (sampler_thread) {
+        if (pthread_mutex_init(&sm0->mu, NULL) == 0) {
+            if (pthread_cond_init(&sm0->cv, NULL) == 0) {
+                sync_init = 1;
+                sm0->threaded = 1;
+                if (pthread_create(&thread, NULL, sampler_main, sm0) == 0)
+                    thread_started = 1;
+                else
+                    sm0->threaded = 0; /* fall back to drawing inline: same stream */
+            } else {
+                pthread_mutex_destroy(&sm0->mu);
             }
         }
-        const double *qit = sm.qslot[it & 1]; /* the sampler's c^T B for this draw */
-        double tot = 0, st[CALC_STAGE_COUNT] = {0};
-        for (int j = 0; j < n; j++) {
-            double dj = qit[j] * x[j];
-            tot += dj;
-            st[sys->proc[j].stage] += dj;
+    } else if (nchains == 2 && threads != 1) {
+        if (pthread_create(&thread, NULL, chain_main, &ch[1]) == 0)
+            chain_thread = 1; /* else the second chain runs after the first: same results */
+    }
+    chain_run(&ch[0]);
+    if (thread_started) {
+        pthread_mutex_lock(&sm0->mu);
+        sm0->stop = 1;
+        pthread_cond_broadcast(&sm0->cv);
+        pthread_mutex_unlock(&sm0->mu);
+        pthread_join(thread, NULL);
+        thread_started = 0;
+    }
+    if (nchains == 2) {
+        if (chain_thread) {
+            pthread_join(thread, NULL);
+            chain_thread = 0;
+        } else if (ch[0].rc == TJ_OK) {
+            chain_run(&ch[1]);
         }
-        vt[it] = tot;
-        for (int k = 0; k < CALC_STAGE_COUNT; k++)
-            vs[(size_t)k * (size_t)iterations + (size_t)it] = st[k];
-        sampler_release(&sm, it); /* this iteration is done with the slot's values */
+    }
+    a_touched = ch[0].a_touched;
+    for (int c = 0; c < nchains; c++) {
+        if (ch[c].rc != TJ_OK) { /* the first chain's error first: the same one on every run */
+            rc = ch[c].rc;
+            if (err)
+                *err = ch[c].err;
+            goto out;
+        }
     }
     unc->iterations = iterations;
     unc->seed = seed;
     unc->solver = calc_solver_name(mcs);
+    double *vt = vals, *vs = vals + iterations;
     calc_histogram_of(vt, iterations, &unc->total_hist);
     stats_of(vt, iterations, &unc->total);
     for (int k = 0; k < CALC_STAGE_COUNT; k++)
@@ -1735,21 +2012,22 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     rc = TJ_OK;
 out:
     if (thread_started) {
-        pthread_mutex_lock(&sm.mu);
-        sm.stop = 1;
-        pthread_cond_broadcast(&sm.cv);
-        pthread_mutex_unlock(&sm.mu);
+        pthread_mutex_lock(&sm0->mu);
+        sm0->stop = 1;
+        pthread_cond_broadcast(&sm0->cv);
+        pthread_mutex_unlock(&sm0->mu);
         pthread_join(thread, NULL);
     }
+    if (chain_thread)
+        pthread_join(thread, NULL);
     if (sync_init) {
-        pthread_cond_destroy(&sm.cv);
-        pthread_mutex_destroy(&sm.mu);
+        pthread_cond_destroy(&ch[0].sm.cv);
+        pthread_mutex_destroy(&ch[0].sm.mu);
     }
-    /* Restore the deterministic matrices, whose own arrays were never
-     * written (and the factorisation: a separate Monte Carlo solver left the
+    /* Restore the deterministic matrix, whose own array was never written
+     * (and the factorisation: a separate Monte Carlo solver left the
      * context's untouched). */
     ctx->a.val = aorig;
-    ctx->b.val = borig;
     if (a_touched && !own_solver) {
         tj_error e2;
         tj_error_clear(&e2);
@@ -1767,22 +2045,20 @@ out:
         unc = NULL;
     }
     free(unc);
+    for (int c = 0; c < 2; c++)
+        chain_free(&ch[c]);
     mc_apply_free(&apa);
     mc_apply_free(&apb);
     calc_solver_free(own_solver);
     free(ia);
     free(ib);
     free(zt);
-    free(draws);
     free(lmed);
     free(lsig);
     free(abase);
     free(bbase);
-    free(aslots);
-    free(bslots);
-    free(q);
-    free(x);
     free(f);
+    free(stage);
     free(vals);
     return rc;
 }

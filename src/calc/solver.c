@@ -1551,16 +1551,28 @@ tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x
     return rc;
 }
 
-tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
+static tj_status refactor_values(calc_solver *s, tj_error *err)
 {
-    tj_status rc = validate(s->a, err);
-    if (rc != TJ_OK)
-        return rc;
     if (s->block)
         return block_refactor(s, err);
     if (s->kind == CALC_SOLVER_KLU)
         return klu_refactor_checked(s, err);
     return it_values(s, err);
+}
+
+tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
+{
+    tj_status rc = validate(s->a, err);
+    if (rc != TJ_OK)
+        return rc;
+    return refactor_values(s, err);
+}
+
+tj_status calc_solver_refactor_finite(calc_solver *s, tj_error *err)
+{
+    if (!s->a || s->a->nrows != s->a->ncols)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "the technology matrix must be square");
+    return refactor_values(s, err);
 }
 
 tj_status calc_solver_klu_predict(const calc_csc *a, double *fill, double *mflop, int *maxblock,
