@@ -1111,6 +1111,12 @@ out:
 typedef struct zig {
     double x[ZIG_N + 1];
     double f[ZIG_N + 1];
+    /* For the common case by the low 9 bits (layer and sign bit 8):
+     * sx = +-x[k] 2^-53 (the uniform's scale and the sign folded in, both
+     * exact) and nx = x[k + 1], so that one product and one comparison of
+     * the absolute value give exactly the normal of the x[] form. */
+    double sx[2 * ZIG_N];
+    double nx[2 * ZIG_N];
 } zig;
 
 static void zig_init(zig *z)
@@ -1126,6 +1132,11 @@ static void zig_init(zig *z)
     }
     z->x[ZIG_N] = 0;
     z->f[ZIG_N] = 1;
+    for (int i = 0; i < 2 * ZIG_N; i++) {
+        int k = i & (ZIG_N - 1);
+        z->sx[i] = (i & ZIG_N ? -z->x[k] : z->x[k]) * 0x1.0p-53;
+        z->nx[i] = z->x[k + 1];
+    }
 }
 
 /* The rare part of the ziggurat: edges of the layers and the tail. */
@@ -1375,6 +1386,7 @@ static void sample_items(calc_rng *r, const zig *z, const mc_item *items, const 
  * positions are reset first and the deviations added. */
 typedef struct mc_apply {
     int cnt, unique;
+    int nooff; /* unique and every off[i] is 0 (no other entry at the position): val[pos[i]] = drawn[i] */
     int *pos;
     double *off, *amount;
     unsigned char *first; /* item i is the first at its position (not unique only) */
@@ -1406,6 +1418,9 @@ static tj_status mc_apply_init(mc_apply *ap, const mc_item *items, int cnt, cons
         seen[p] = 1;
     }
     free(seen);
+    ap->nooff = ap->unique;
+    for (int i = 0; i < cnt && ap->nooff; i++)
+        ap->nooff = ap->off[i] == 0;
     return TJ_OK;
 }
 
@@ -1475,13 +1490,10 @@ static int sample_apply_lognormal(calc_rng *r, const zig *z, const mc_apply *ap,
             s0 ^= s3;
             s2 ^= t;
             s3 = calc_rng_rotl(s3, 45);
-            int k = (int)(bits & 0xff);
-            double x = (double)(bits >> 11) * 0x1.0p-53 * z->x[k];
-            if (x < z->x[k + 1]) {
-                uint64_t xb;
-                memcpy(&xb, &x, sizeof xb);
-                xb ^= (bits & 0x100) << 55;
-                memcpy(&zb[i], &xb, sizeof xb);
+            int k = (int)(bits & 0x1ff);
+            double x = (double)(bits >> 11) * z->sx[k];
+            if (fabs(x) < z->nx[k]) {
+                zb[i] = x;
                 continue;
             }
             calc_rng slow = {{s0, s1, s2, s3}};
@@ -1509,7 +1521,10 @@ static int sample_apply_lognormal(calc_rng *r, const zig *z, const mc_apply *ap,
             memcpy(zb + i, &d, sizeof d);
         }
         const int *ps = pos + b0;
-        if (ap->unique) {
+        if (ap->unique && ap->nooff) {
+            for (int i = 0; i < bn; i++)
+                val[ps[i]] = zb[i];
+        } else if (ap->unique) {
             const double *of = off + b0;
             for (int i = 0; i < bn; i++)
                 val[ps[i]] = of[i] + zb[i];
