@@ -31,11 +31,16 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 struct calc_context {
     const calc_system *sys;
@@ -111,6 +116,32 @@ void calc_context_free(calc_context *ctx)
 static void *xcalloc(size_t n, size_t size)
 {
     return calloc(n ? n : 1, size);
+}
+
+/* Zeroed memory for a large Monte Carlo buffer (free() releases it).  A
+ * fresh page costs a fault at its first touch, about 20 microseconds on the
+ * virtual machines measured, and Monte Carlo on a 20,000-process system
+ * takes some 15 MiB afresh per call: on Linux, buffers of 2 MiB or more are
+ * aligned to 2 MiB and marked for transparent huge pages, so that one fault
+ * maps 2 MiB (where the kernel has none to give, small pages as before). */
+static void *mc_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)2 << 20;
+    size_t bytes = n * size;
+    if (bytes >= huge) {
+        size_t rounded = (bytes + huge - 1) / huge * huge;
+        void *p = NULL;
+        if (posix_memalign(&p, huge, rounded) != 0)
+            return NULL;
+        (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only: no error to report */
+        memset(p, 0, bytes);
+        return p;
+    }
+#endif
+    return xcalloc(n, size);
 }
 
 /* Assemble an nrows x ncols CSC matrix from entries, keeping the map. */
@@ -1392,14 +1423,20 @@ typedef struct mc_apply {
     unsigned char *first; /* item i is the first at its position (not unique only) */
 } mc_apply;
 
-static tj_status mc_apply_init(mc_apply *ap, const mc_item *items, int cnt, const double *base, int nnz,
-                               tj_error *err)
+/* The cnt uncertain entries of e (those with a distribution) in one pass:
+ * where each goes (map: entry -> position in val), the lognormal median and
+ * ln(gsd) of each (lmed NaN and lsig 0 for the other kinds), and, only when
+ * items is not NULL (some entry is not lognormal), the full item for
+ * mc_sample.  Nothing per item beyond what the sampler reads: a large system
+ * has hundreds of thousands, and fresh memory costs a page fault per 4 KiB. */
+static tj_status mc_apply_build(mc_apply *ap, const calc_entry *e, int ne, const int *map, const double *base,
+                                int nnz, int cnt, mc_item *items, double *lmed, double *lsig, tj_error *err)
 {
     memset(ap, 0, sizeof *ap);
     ap->cnt = cnt;
-    ap->pos = xcalloc((size_t)cnt, sizeof *ap->pos);
-    ap->off = xcalloc((size_t)cnt, sizeof *ap->off);
-    ap->amount = xcalloc((size_t)cnt, sizeof *ap->amount);
+    ap->pos = mc_calloc((size_t)cnt, sizeof *ap->pos);
+    ap->off = mc_calloc((size_t)cnt, sizeof *ap->off);
+    ap->amount = mc_calloc((size_t)cnt, sizeof *ap->amount);
     ap->first = xcalloc((size_t)cnt, 1);
     unsigned char *seen = xcalloc((size_t)nnz, 1);
     if (!ap->pos || !ap->off || !ap->amount || !ap->first || !seen) {
@@ -1407,20 +1444,39 @@ static tj_status mc_apply_init(mc_apply *ap, const mc_item *items, int cnt, cons
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for Monte Carlo");
     }
     ap->unique = 1;
-    for (int i = 0; i < cnt; i++) {
-        int p = items[i].pos;
+    ap->nooff = 1;
+    double last_gsd = NAN, last_log = 0;
+    int i = 0;
+    for (int t = 0; t < ne && i < cnt; t++) {
+        const calc_dist *d = &e[t].dist;
+        if (d->kind == CALC_DIST_NONE)
+            continue;
+        int p = map[t];
+        if (items)
+            mc_item_init(&items[i], &e[t], p);
+        if (d->kind == CALC_DIST_LOGNORMAL) {
+            lmed[i] = d->a;
+            if (d->b != last_gsd) { /* mostly a few distinct spreads */
+                last_gsd = d->b;
+                last_log = d->b > 1 ? log(d->b) : 0;
+            }
+            lsig[i] = last_log > 0 ? last_log : 0.0;
+        } else {
+            lmed[i] = NAN;
+            lsig[i] = 0;
+        }
         ap->pos[i] = p;
-        ap->amount[i] = items[i].amount;
-        ap->off[i] = base[p] - items[i].amount;
+        ap->amount[i] = e[t].amount;
+        ap->off[i] = base[p] - e[t].amount;
+        ap->nooff &= ap->off[i] == 0;
         if (seen[p])
             ap->unique = 0;
         ap->first[i] = !seen[p];
         seen[p] = 1;
+        i++;
     }
     free(seen);
-    ap->nooff = ap->unique;
-    for (int i = 0; i < cnt && ap->nooff; i++)
-        ap->nooff = ap->off[i] == 0;
+    ap->nooff &= ap->unique;
     return TJ_OK;
 }
 
@@ -1548,17 +1604,17 @@ static int sample_apply_lognormal(calc_rng *r, const zig *z, const mc_apply *ap,
     return !(bad[0] == 0 && bad[1] == 0 && bad[2] == 0 && bad[3] == 0);
 }
 
-/* Draws for one iteration: A's items then B's, in that order of the stream,
- * and the values of A and B they give (each slot has its own copy of both
- * value arrays, which the chain lends to its matrix for the iteration).
- * Items that are all lognormal with unique positions are drawn from the four
- * lanes straight into the values; any other set of items from r, one at a
- * time, then applied.  With a sampler thread two slots alternate, so drawing
- * and applying iteration k + 1 overlaps the factorisation, solve and
- * statistics of iteration k; the stream is the same either way, so results
- * do not depend on threading. */
+/* Draws for one iteration: A's items from the stream r, B's from rb, and
+ * the values of A and B they give (each slot has its own copy of both value
+ * arrays; the chain lends A's to its matrix for the iteration).  Items that
+ * are all lognormal with a spread are drawn straight into the values
+ * (sample_apply_lognormal); any other set one at a time, then applied.  With
+ * a sampler thread two slots alternate, so drawing and applying A for
+ * iteration k + 1 overlaps the factorisation, solve, B's draws and
+ * statistics of iteration k; each stream is drawn in the same order either
+ * way, so results do not depend on threading. */
 typedef struct mc_sampler {
-    calc_rng r;
+    calc_rng r, rb; /* A's stream, B's stream */
     const zig *z;
     const mc_item *ia, *ib;
     const double *lmed, *lsig; /* per item (A's then B's): lognormal median and ln(gsd) */
@@ -1583,6 +1639,7 @@ typedef struct mc_sampler {
     pthread_cond_t cv;
 } mc_sampler;
 
+/* A's draws for a slot (the sampler thread's share when there is one). */
 static void sampler_fill(mc_sampler *sm, int slot)
 {
     if (sm->nta > 0) {
@@ -1594,19 +1651,27 @@ static void sampler_fill(mc_sampler *sm, int slot)
             apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
         }
     }
-    if (sm->ntb > 0) {
-        if (sm->b_fused) {
-            (void)sample_apply_lognormal(&sm->r, sm->z, sm->apb, sm->bbase, sm->lmed + sm->nta,
-                                         sm->lsig + sm->nta, sm->bval[slot]);
-        } else {
-            sample_items(&sm->r, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb, sm->b_lognormal,
-                         sm->slot[slot] + sm->nta);
-            apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
-        }
-        calc_csc b = sm->bpat; /* B's pattern with the slot's values */
-        b.val = sm->bval[slot];
-        direct_intensity(sm->ctx, &b, sm->qslot[slot], NULL);
+}
+
+/* B's draws for a slot and q = c^T B from them, on the chain's own thread
+ * from B's own stream rb: the sampler thread draws A's (most of the items),
+ * the solving thread B's while it waits less, so the two threads carry
+ * about the same load. */
+static void sampler_fill_b(mc_sampler *sm, int slot)
+{
+    if (sm->ntb == 0)
+        return;
+    if (sm->b_fused) {
+        (void)sample_apply_lognormal(&sm->rb, sm->z, sm->apb, sm->bbase, sm->lmed + sm->nta, sm->lsig + sm->nta,
+                                     sm->bval[slot]);
+    } else {
+        sample_items(&sm->rb, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb, sm->b_lognormal,
+                     sm->slot[slot] + sm->nta);
+        apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
     }
+    calc_csc b = sm->bpat; /* B's pattern with the slot's values */
+    b.val = sm->bval[slot];
+    direct_intensity(sm->ctx, &b, sm->qslot[slot], NULL);
 }
 
 static void *sampler_main(void *arg)
@@ -1726,7 +1791,7 @@ static void chain_run(mc_chain *c)
         c->rc = calc_solver_new(c->am, c->own_kind, c->tol, &c->own, NULL, &c->err);
         if (c->rc != TJ_OK) {
             c->own = NULL;
-            tj_error_prefix(&c->err, "Monte Carlo, second chain's solver");
+            tj_error_prefix(&c->err, "Monte Carlo, a chain's solver");
             goto fail;
         }
         c->solver = c->own;
@@ -1763,7 +1828,8 @@ static void chain_run(mc_chain *c)
                 goto fail;
             }
         }
-        const double *qit = c->sm.qslot[k]; /* the sampler's c^T B for this draw */
+        sampler_fill_b(&c->sm, k);
+        const double *qit = c->sm.qslot[k]; /* c^T B for this draw */
         const double *x = c->x;
         const unsigned char *stage = c->stage;
         int n = c->sys->n;
@@ -1796,11 +1862,12 @@ static tj_status chain_alloc(mc_sampler *sm, int nslots, size_t ndraw, size_t an
 {
     sm->nslots = nslots;
     for (int k = 0; k < nslots; k++) {
-        sm->slot[k] = xcalloc(ndraw, sizeof(double));
-        sm->aval[k] = sm->nta > 0 ? xcalloc(annz, sizeof(double)) : NULL;
-        sm->bval[k] = sm->ntb > 0 ? xcalloc(bnnz, sizeof(double)) : NULL;
+        /* the draws one at a time, for items not drawn straight into the values */
+        sm->slot[k] = sm->a_fused && sm->b_fused ? NULL : mc_calloc(ndraw, sizeof(double));
+        sm->aval[k] = sm->nta > 0 ? mc_calloc(annz, sizeof(double)) : NULL;
+        sm->bval[k] = sm->ntb > 0 ? mc_calloc(bnnz, sizeof(double)) : NULL;
         sm->qslot[k] = xcalloc((size_t)n, sizeof(double));
-        if (!sm->slot[k] || (sm->nta > 0 && !sm->aval[k]) || (sm->ntb > 0 && !sm->bval[k]) || !sm->qslot[k])
+        if ((!sm->slot[k] && !(sm->a_fused && sm->b_fused)) || (sm->nta > 0 && !sm->aval[k]) || (sm->ntb > 0 && !sm->bval[k]) || !sm->qslot[k])
             return TJ_ERR_NOMEM;
         if (sm->nta > 0) /* positions without an item keep their base value */
             memcpy(sm->aval[k], sm->abase, annz * sizeof(double));
@@ -1842,6 +1909,15 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     size_t annz = (size_t)ctx->a.colptr[n], bnnz = (size_t)ctx->b.colptr[n];
     size_t nv = (size_t)iterations * (1 + CALC_STAGE_COUNT);
     size_t ndraw = (size_t)nta + (size_t)ntb;
+    int a_lognormal = 1, b_lognormal = 1; /* every item lognormal with a spread */
+    for (int t = 0; t < sys->ntech; t++) {
+        const calc_dist *d = &sys->tech[t].dist;
+        a_lognormal &= d->kind == CALC_DIST_NONE || (d->kind == CALC_DIST_LOGNORMAL && d->b > 1);
+    }
+    for (int t = 0; t < sys->nelem; t++) {
+        const calc_dist *d = &sys->elem[t].dist;
+        b_lognormal &= d->kind == CALC_DIST_NONE || (d->kind == CALC_DIST_LOGNORMAL && d->b > 1);
+    }
     /* Two chains for large systems (or when asked): the choice depends on
      * the system and the options only, never on the threads available. */
     int nchains = ctx->opt.mc_chains ? ctx->opt.mc_chains : ndraw >= MC_THREAD_MIN_ITEMS ? 2 : 1;
@@ -1855,46 +1931,32 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     pthread_t thread;
     atomic_int stop;
     atomic_init(&stop, 0);
-    mc_item *ia = xcalloc((size_t)nta, sizeof *ia);
-    mc_item *ib = xcalloc((size_t)ntb, sizeof *ib);
+    /* the full items only for the sampler's general path */
+    mc_item *ia = a_lognormal ? NULL : mc_calloc((size_t)nta, sizeof *ia);
+    mc_item *ib = b_lognormal ? NULL : mc_calloc((size_t)ntb, sizeof *ib);
     zig *zt = malloc(sizeof *zt);
     /* 4 spare entries: the lanes read whole groups of four */
-    double *lmed = xcalloc(ndraw + 4, sizeof *lmed), *lsig = xcalloc(ndraw + 4, sizeof *lsig);
-    double *abase = xcalloc(annz, sizeof *abase);
-    double *bbase = xcalloc(bnnz, sizeof *bbase);
+    double *lmed = mc_calloc(ndraw + 4, sizeof *lmed), *lsig = mc_calloc(ndraw + 4, sizeof *lsig);
     double *aorig = ctx->a.val; /* lent slots are given back at the end */
+    /* The deterministic values: the context's own arrays, never written
+     * here (the chains' values are copies). */
+    const double *abase = aorig, *bbase = ctx->b.val;
     double *f = xcalloc((size_t)n, sizeof *f);
     unsigned char *stage = xcalloc((size_t)n, 1);
     double *vals = malloc(nv * sizeof *vals);
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0;
     calc_solver *mcs = ctx->solver, *own_solver = NULL;
-    if (!ia || !ib || !zt || !lmed || !lsig || !abase || !bbase || !f || !stage || !vals || !unc) {
+    if ((!a_lognormal && !ia) || (!b_lognormal && !ib) || !zt || !lmed || !lsig || !f ||
+        !stage || !vals || !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
-    nta = ntb = 0;
-    for (int t = 0; t < sys->ntech; t++)
-        if (sys->tech[t].dist.kind != CALC_DIST_NONE)
-            mc_item_init(&ia[nta++], &sys->tech[t], ctx->amap[t]);
-    for (int t = 0; t < sys->nelem; t++)
-        if (sys->elem[t].dist.kind != CALC_DIST_NONE)
-            mc_item_init(&ib[ntb++], &sys->elem[t], ctx->bmap[t]);
-    for (size_t i = 0; i < ndraw; i++) {
-        const mc_item *it = i < (size_t)nta ? &ia[i] : &ib[i - (size_t)nta];
-        int ln = it->kind == CALC_DIST_LOGNORMAL;
-        lmed[i] = ln ? it->p1 : NAN;
-        lsig[i] = ln && it->p2 > 0 ? it->p2 : 0.0;
-    }
-    memcpy(abase, ctx->a.val, annz * sizeof *abase);
-    memcpy(bbase, ctx->b.val, bnnz * sizeof *bbase);
-    if (mc_apply_init(&apa, ia, nta, abase, (int)annz, err) != TJ_OK ||
-        mc_apply_init(&apb, ib, ntb, bbase, (int)bnnz, err) != TJ_OK)
+    if (mc_apply_build(&apa, sys->tech, sys->ntech, ctx->amap, abase, (int)annz, nta, ia, lmed, lsig, err) !=
+            TJ_OK ||
+        mc_apply_build(&apb, sys->elem, sys->nelem, ctx->bmap, bbase, (int)bnnz, ntb, ib, lmed + nta, lsig + nta,
+                       err) != TJ_OK)
         goto out;
-    int a_lognormal = 1, b_lognormal = 1;
-    for (size_t i = 0; i < ndraw; i++)
-        if (!(lsig[i] > 0))
-            *(i < (size_t)nta ? &a_lognormal : &b_lognormal) = 0;
     f[res->demand_col] = res->demand_amount;
     for (int j = 0; j < n; j++)
         stage[j] = (unsigned char)sys->proc[j].stage;
@@ -1909,9 +1971,11 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     for (int c = 0; c < nchains; c++) {
         mc_chain *cc = &ch[c];
         mc_sampler *sm = &cc->sm;
-        /* Chain c's stream: the seed's jumped c times (chain 1 draws the
-         * stream a single chain would). */
+        /* Chain c's streams: A's the seed's jumped 2c times (chain 1 draws
+         * A from the seed's own stream), B's jumped 2c + 1 times. */
         sm->r = base;
+        calc_rng_jump(&base);
+        sm->rb = base;
         calc_rng_jump(&base);
         sm->z = zt;
         sm->ia = ia;
@@ -1955,10 +2019,11 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         cc->lo = nchains == 1 ? 0 : c == 0 ? 0 : h;
         cc->hi = nchains == 1 ? iterations : c == 0 ? h : iterations;
         sm->iterations = cc->hi - cc->lo;
-        if (c == 0) {
+        if (nchains == 1) {
             cc->am = &ctx->a;
             cc->solver = mcs;
-        } else {
+        } else { /* each chain a solver of its own, so that both chains start
+                    alike whatever the context's solver did before */
             cc->a = ctx->a; /* the pattern, shared read only, with the chain's values */
             cc->a.val = sm->aval[0];
             cc->am = &cc->a;
@@ -1971,6 +2036,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         goto out;
     if (nchains == 2) /* the second chain starts from the same solution */
         memcpy(ch[1].x, ch[0].x, (size_t)n * sizeof *ch[1].x);
+
 
     mc_sampler *sm0 = &ch[0].sm;
     if (sampler_thread) {
@@ -2007,7 +2073,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
             chain_run(&ch[1]);
         }
     }
-    a_touched = ch[0].a_touched;
+    a_touched = nchains == 1 && ch[0].a_touched; /* two chains leave the context's matrix alone */
     for (int c = 0; c < nchains; c++) {
         if (ch[c].rc != TJ_OK) { /* the first chain's error first: the same one on every run */
             rc = ch[c].rc;
@@ -2070,8 +2136,6 @@ out:
     free(zt);
     free(lmed);
     free(lsig);
-    free(abase);
-    free(bbase);
     free(f);
     free(stage);
     free(vals);
