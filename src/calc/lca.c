@@ -1522,42 +1522,53 @@ static void apply_items(const mc_apply *ap, const double *drawn, const double *b
  * need no other check: the rest of them are the base values). */
 enum { MC_BLOCK = 256 };
 
+/* Four xoshiro256** streams side by side, word w of lane l in s[w][l]. */
+typedef uint64_t v4u __attribute__((vector_size(32)));
+typedef struct mc_lanes {
+    uint64_t s[4][4];
+} mc_lanes;
+
 #if defined(__x86_64__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 __attribute__((target_clones("avx2", "default")))
 #endif
 #endif
-static int sample_apply_lognormal(calc_rng *r, const zig *z, const mc_apply *ap, const double *base,
-                                  const double *lmed, const double *lsig, double *val)
+static int sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *ap,
+                                  const double *base, const double *lmed, const double *lsig, double *val)
 {
     const int *pos = ap->pos;
     const double *off = ap->off;
     int cnt = ap->cnt;
-    uint64_t s0 = r->s[0], s1 = r->s[1], s2 = r->s[2], s3 = r->s[3];
+    v4u s0, s1, s2, s3;
+    memcpy(&s0, ln->s[0], sizeof s0);
+    memcpy(&s1, ln->s[1], sizeof s1);
+    memcpy(&s2, ln->s[2], sizeof s2);
+    memcpy(&s3, ln->s[3], sizeof s3);
     double zb[MC_BLOCK];
+    uint64_t bb[MC_BLOCK];
     v4d bad = {0, 0, 0, 0};
     for (int b0 = 0; b0 < cnt; b0 += MC_BLOCK) {
         int bn = cnt - b0 < MC_BLOCK ? cnt - b0 : MC_BLOCK;
-        for (int i = 0; i < bn; i++) { /* as in sample_items: xoshiro256** and the ziggurat */
-            uint64_t bits = calc_rng_rotl(s1 * 5, 7) * 9, t = s1 << 17;
+        /* The block's random words from the four lanes (item i from lane
+         * i mod 4): xoshiro256** on four words at a time, no serial chain. */
+        for (int i = 0; i < bn; i += 4) {
+            v4u r5 = (s1 << 2) + s1;
+            v4u r7 = (r5 << 7) | (r5 >> 57);
+            v4u bits = (r7 << 3) + r7;
+            v4u t = s1 << 17;
             s2 ^= s0;
             s3 ^= s1;
             s1 ^= s2;
             s0 ^= s3;
             s2 ^= t;
-            s3 = calc_rng_rotl(s3, 45);
+            s3 = (s3 << 45) | (s3 >> 19);
+            memcpy(bb + i, &bits, sizeof bits); /* MC_BLOCK is a multiple of 4 */
+        }
+        for (int i = 0; i < bn; i++) { /* the ziggurat's common case; the rest from r */
+            uint64_t bits = bb[i];
             int k = (int)(bits & 0x1ff);
             double x = (double)(bits >> 11) * z->sx[k];
-            if (fabs(x) < z->nx[k]) {
-                zb[i] = x;
-                continue;
-            }
-            calc_rng slow = {{s0, s1, s2, s3}};
-            zb[i] = rng_normal_slow(&slow, z, bits);
-            s0 = slow.s[0];
-            s1 = slow.s[1];
-            s2 = slow.s[2];
-            s3 = slow.s[3];
+            zb[i] = fabs(x) < z->nx[k] ? x : rng_normal_slow(r, z, bits);
         }
         for (int i = bn; i < (bn + 3) / 4 * 4; i++)
             zb[i] = 0; /* a last partial group of four */
@@ -1597,10 +1608,10 @@ static int sample_apply_lognormal(calc_rng *r, const zig *z, const mc_apply *ap,
             }
         }
     }
-    r->s[0] = s0;
-    r->s[1] = s1;
-    r->s[2] = s2;
-    r->s[3] = s3;
+    memcpy(ln->s[0], &s0, sizeof s0);
+    memcpy(ln->s[1], &s1, sizeof s1);
+    memcpy(ln->s[2], &s2, sizeof s2);
+    memcpy(ln->s[3], &s3, sizeof s3);
     return !(bad[0] == 0 && bad[1] == 0 && bad[2] == 0 && bad[3] == 0);
 }
 
@@ -1614,7 +1625,8 @@ static int sample_apply_lognormal(calc_rng *r, const zig *z, const mc_apply *ap,
  * statistics of iteration k; each stream is drawn in the same order either
  * way, so results do not depend on threading. */
 typedef struct mc_sampler {
-    calc_rng r, rb; /* A's stream, B's stream */
+    calc_rng r, rb; /* A's stream, B's stream (item by item; the ziggurat's rare cases for lognormal sets) */
+    mc_lanes la, lb; /* A's and B's four lanes for lognormal sets */
     const zig *z;
     const mc_item *ia, *ib;
     const double *lmed, *lsig; /* per item (A's then B's): lognormal median and ln(gsd) */
@@ -1644,8 +1656,8 @@ static void sampler_fill(mc_sampler *sm, int slot)
 {
     if (sm->nta > 0) {
         if (sm->a_fused) {
-            sm->a_nonfinite = sample_apply_lognormal(&sm->r, sm->z, sm->apa, sm->abase, sm->lmed, sm->lsig,
-                                                     sm->aval[slot]);
+            sm->a_nonfinite = sample_apply_lognormal(&sm->la, &sm->r, sm->z, sm->apa, sm->abase, sm->lmed,
+                                                     sm->lsig, sm->aval[slot]);
         } else {
             sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->a_lognormal, sm->slot[slot]);
             apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
@@ -1662,8 +1674,8 @@ static void sampler_fill_b(mc_sampler *sm, int slot)
     if (sm->ntb == 0)
         return;
     if (sm->b_fused) {
-        (void)sample_apply_lognormal(&sm->rb, sm->z, sm->apb, sm->bbase, sm->lmed + sm->nta, sm->lsig + sm->nta,
-                                     sm->bval[slot]);
+        (void)sample_apply_lognormal(&sm->lb, &sm->rb, sm->z, sm->apb, sm->bbase, sm->lmed + sm->nta,
+                                     sm->lsig + sm->nta, sm->bval[slot]);
     } else {
         sample_items(&sm->rb, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb, sm->b_lognormal,
                      sm->slot[slot] + sm->nta);
@@ -1971,12 +1983,19 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     for (int c = 0; c < nchains; c++) {
         mc_chain *cc = &ch[c];
         mc_sampler *sm = &cc->sm;
-        /* Chain c's streams: A's the seed's jumped 2c times (chain 1 draws
-         * A from the seed's own stream), B's jumped 2c + 1 times. */
+        /* Chain c's streams, 10 per chain: the seed's jumped 10c times for
+         * A item by item (chain 1 draws such A from the seed's own stream),
+         * 10c + 1 for B, then A's four lanes and B's four lanes. */
         sm->r = base;
         calc_rng_jump(&base);
         sm->rb = base;
         calc_rng_jump(&base);
+        for (int l = 0; l < 8; l++) { /* then the four lanes of A and of B */
+            mc_lanes *ln = l < 4 ? &sm->la : &sm->lb;
+            for (int w = 0; w < 4; w++)
+                ln->s[w][l & 3] = base.s[w];
+            calc_rng_jump(&base);
+        }
         sm->z = zt;
         sm->ia = ia;
         sm->ib = ib;
