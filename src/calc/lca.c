@@ -1656,14 +1656,14 @@ typedef struct mc_sampler {
     int nta, ntb, iterations;
     int a_lognormal, b_lognormal; /* every item of A (of B) lognormal with a spread */
     int a_fused, b_fused;         /* so drawn straight into the values */
-    int a_nonfinite;              /* a fused draw of A was not finite */
+    int a_nonfinite[2];           /* a fused draw of A for the slot was not finite */
     int nslots;                   /* 2 with a sampler thread, else 1 */
     double *slot[2];              /* nta + ntb draws each (not used by fused items) */
     const mc_apply *apa, *apb;
     const double *abase, *bbase;
     double *aval[2], *bval[2]; /* A's and B's values for each slot */
     /* q = c^T B of each slot's B (direct CO2e per unit activity), computed
-     * with the draws so that the solving thread only takes q.s */
+     * with B's draws by the chain's solving thread */
     const calc_context *ctx;
     calc_csc bpat; /* B's pattern (a copy: read only) */
     double *qslot[2];
@@ -1679,7 +1679,7 @@ static void sampler_fill(mc_sampler *sm, int slot)
 {
     if (sm->nta > 0) {
         if (sm->a_fused) {
-            sm->a_nonfinite = sample_apply_lognormal(&sm->la, &sm->r, sm->z, sm->apa, sm->abase, sm->lmed,
+            sm->a_nonfinite[slot] = sample_apply_lognormal(&sm->la, &sm->r, sm->z, sm->apa, sm->abase, sm->lmed,
                                                      sm->lsig, sm->aval[slot]);
         } else {
             sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->a_lognormal, sm->slot[slot]);
@@ -1841,7 +1841,7 @@ static void chain_run(mc_chain *c)
             /* Fused draws were checked for infinities and NaNs as they were
              * made (the other values are the base values, checked at setup);
              * any other draws are checked by the refactor's scan. */
-            if (c->sm.a_fused && c->sm.a_nonfinite)
+            if (c->sm.a_fused && c->sm.a_nonfinite[k])
                 c->rc = tj_error_set(&c->err, TJ_ERR_NUMERIC, NULL,
                                      "the technology matrix holds a non-finite value");
             else if (c->sm.a_fused)
