@@ -497,8 +497,10 @@ static int run_footprint(bench *b, calc_solver_kind kind, const char *sname, int
                "draws/s whole engine (sampling A and B, refactor, solve, statistics)");
         double cm = median(cpu_main, mruns), ca = median(cpu_all, mruns), cs = ca - cm;
         REPORT("lca_mc_cpu_ms_per_draw", ca * 1e3, "ms CPU per draw, both threads");
-        REPORT("lca_mc_main_ms_per_draw", cm * 1e3, "ms CPU per draw, main thread (the first chain; with one chain refactor, solve, stats)");
-        REPORT("lca_mc_sampler_ms_per_draw", cs * 1e3, "ms CPU per draw, the rest (the second chain's thread, or the sampler thread)");
+        REPORT("lca_mc_main_ms_per_draw", cm * 1e3,
+               "ms CPU per draw, main thread (the first chain; with one chain refactor, solve, stats)");
+        REPORT("lca_mc_sampler_ms_per_draw", cs * 1e3,
+               "ms CPU per draw, the rest (the second chain's thread, or the sampler thread)");
         REPORT("lca_mc_two_free_cores_per_s", 1.0 / (cm > cs ? cm : cs),
                "draws/s on two free cores (the busier thread's CPU time; target 300)");
         printf("  Monte Carlo total: mean %.6g, 95%% interval %.6g .. %.6g kg CO2e\n",

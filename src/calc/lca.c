@@ -1326,7 +1326,8 @@ static inline __attribute__((always_inline)) void fast_exp4(v4d *xp)
     v4d t2 = t * t, t4 = t2 * t2, t8 = t4 * t4;
     v4d p01 = 1.0 + t, p23 = 0.5 + t * (1.0 / 6.0), p45 = 1.0 / 24.0 + t * (1.0 / 120.0);
     v4d p67 = 1.0 / 720.0 + t * (1.0 / 5040.0), p89 = 1.0 / 40320.0 + t * (1.0 / 362880.0);
-    v4d p1011 = 1.0 / 3628800.0 + t * (1.0 / 39916800.0), p1213 = 1.0 / 479001600.0 + t * (1.0 / 6227020800.0);
+    v4d p1011 = 1.0 / 3628800.0 + t * (1.0 / 39916800.0),
+        p1213 = 1.0 / 479001600.0 + t * (1.0 / 6227020800.0);
     v4d q0 = p01 + t2 * p23, q1 = p45 + t2 * p67, q2 = p89 + t2 * p1011;
     v4d p = (q0 + t4 * q1) + t8 * (q2 + t4 * p1213);
     v4i sc = ((v4i)kd - 0x4338000000000000LL + 1023) << 52;
@@ -1535,8 +1536,9 @@ typedef struct mc_lanes {
 __attribute__((target_clones("avx2", "default")))
 #endif
 #endif
-static int sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *ap,
-                                  const double *base, const double *lmed, const double *lsig, double *val)
+static int
+sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *ap, const double *base,
+                       const double *lmed, const double *lsig, double *val)
 {
     const int *pos = ap->pos;
     const double *off = ap->off;
@@ -1648,7 +1650,7 @@ static int sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const
  * statistics of iteration k; each stream is drawn in the same order either
  * way, so results do not depend on threading. */
 typedef struct mc_sampler {
-    calc_rng r, rb; /* A's stream, B's stream (item by item; the ziggurat's rare cases for lognormal sets) */
+    calc_rng r, rb;  /* A's stream, B's stream (item by item; the ziggurat's rare cases for lognormal sets) */
     mc_lanes la, lb; /* A's and B's four lanes for lognormal sets */
     const zig *z;
     const mc_item *ia, *ib;
@@ -1679,8 +1681,8 @@ static void sampler_fill(mc_sampler *sm, int slot)
 {
     if (sm->nta > 0) {
         if (sm->a_fused) {
-            sm->a_nonfinite[slot] = sample_apply_lognormal(&sm->la, &sm->r, sm->z, sm->apa, sm->abase, sm->lmed,
-                                                     sm->lsig, sm->aval[slot]);
+            sm->a_nonfinite[slot] = sample_apply_lognormal(&sm->la, &sm->r, sm->z, sm->apa, sm->abase,
+                                                           sm->lmed, sm->lsig, sm->aval[slot]);
         } else {
             sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->a_lognormal, sm->slot[slot]);
             apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
@@ -1790,17 +1792,18 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
 /* One chain of Monte Carlo draws: iterations lo..hi-1 of the run, drawn from
  * the chain's own streams, solved by the chain's own solver (warm-started
  * from its previous draw, ILU(0) factors kept across its draws), results in
- * the shared vals at their iteration's index.  With two chains the second
- * gets the streams jumped past the first's and a solver of its own, set up on
- * the deterministic values like the first; each chain's sequence of
+ * the shared vals at their iteration's index.  One chain uses the context's
+ * solver (and a sampler thread for large systems).  With two chains the
+ * second gets the streams jumped past the first's, and each has a solver of
+ * its own set up on the deterministic values; each chain's sequence of
  * operations is fixed, so the results do not depend on which thread runs a
  * chain or when. */
 typedef struct mc_chain {
     mc_sampler sm;
-    calc_csc a;         /* chain 2: A's pattern with this chain's values */
-    calc_csc *am;       /* the matrix the chain's solver reads: ctx->a or &a */
+    calc_csc a;   /* two chains: A's pattern with this chain's values */
+    calc_csc *am; /* the matrix the chain's solver reads: ctx->a (one chain) or &a */
     calc_solver *solver;
-    calc_solver *own;   /* chain 2: its own solver, made at its start */
+    calc_solver *own; /* two chains: the chain's own solver, made at its start */
     calc_solver_kind own_kind;
     int need_own;
     double tol;
@@ -1811,8 +1814,8 @@ typedef struct mc_chain {
     double *vals; /* total of iteration it at vals[it], stage k at vals[(1 + k) iterations + it] */
     int iterations, lo, hi;
     int a_touched;
-    atomic_int *stop;     /* chain 2 stops when chain 1 has failed (chain 1's error is the one reported) */
-    int set_stop;         /* chain 1 sets it on failure */
+    atomic_int *stop; /* chain 2 stops when chain 1 has failed (chain 1's error is the one reported) */
+    int set_stop;     /* chain 1 sets it on failure */
     tj_status rc;
     tj_error err;
 } mc_chain;
@@ -1902,7 +1905,8 @@ static tj_status chain_alloc(mc_sampler *sm, int nslots, size_t ndraw, size_t an
         sm->aval[k] = sm->nta > 0 ? mc_calloc(annz, sizeof(double)) : NULL;
         sm->bval[k] = sm->ntb > 0 ? mc_calloc(bnnz, sizeof(double)) : NULL;
         sm->qslot[k] = xcalloc((size_t)n, sizeof(double));
-        if ((!sm->slot[k] && !(sm->a_fused && sm->b_fused)) || (sm->nta > 0 && !sm->aval[k]) || (sm->ntb > 0 && !sm->bval[k]) || !sm->qslot[k])
+        if ((!sm->slot[k] && !(sm->a_fused && sm->b_fused)) || (sm->nta > 0 && !sm->aval[k]) ||
+            (sm->ntb > 0 && !sm->bval[k]) || !sm->qslot[k])
             return TJ_ERR_NOMEM;
         if (sm->nta > 0) /* positions without an item keep their base value */
             memcpy(sm->aval[k], sm->abase, annz * sizeof(double));
@@ -1982,15 +1986,15 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     calc_uncertainty *unc = calloc(1, sizeof *unc);
     int a_touched = 0;
     calc_solver *mcs = ctx->solver, *own_solver = NULL;
-    if ((!a_lognormal && !ia) || (!b_lognormal && !ib) || !zt || !lmed || !lsig || !f ||
-        !stage || !vals || !unc) {
+    if ((!a_lognormal && !ia) || (!b_lognormal && !ib) || !zt || !lmed || !lsig || !f || !stage || !vals ||
+        !unc) {
         tj_error_set(err, rc, NULL, "out of memory for %d Monte Carlo iterations", iterations);
         goto out;
     }
     if (mc_apply_build(&apa, sys->tech, sys->ntech, ctx->amap, abase, (int)annz, nta, ia, lmed, lsig, err) !=
             TJ_OK ||
-        mc_apply_build(&apb, sys->elem, sys->nelem, ctx->bmap, bbase, (int)bnnz, ntb, ib, lmed + nta, lsig + nta,
-                       err) != TJ_OK)
+        mc_apply_build(&apb, sys->elem, sys->nelem, ctx->bmap, bbase, (int)bnnz, ntb, ib, lmed + nta,
+                       lsig + nta, err) != TJ_OK)
         goto out;
     f[res->demand_col] = res->demand_amount;
     for (int j = 0; j < n; j++)
@@ -1999,8 +2003,8 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     zig_init(zt);
 
     int threads = ctx->opt.mc_threads;
-    int sampler_thread = nchains == 1 && (threads == 2 || (threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS)) &&
-                         ndraw > 0;
+    int sampler_thread =
+        nchains == 1 && (threads == 2 || (threads == 0 && ndraw >= MC_THREAD_MIN_ITEMS)) && ndraw > 0;
     calc_rng base;
     calc_rng_seed(&base, seed);
     for (int c = 0; c < nchains; c++) {
@@ -2039,14 +2043,16 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         for (int k = 0; k < 2; k++) /* no B items: q stays the deterministic one */
             sm->qslot[k] = NULL;
         if (chain_alloc(sm, c == 0 && sampler_thread ? 2 : 1, ndraw, annz, bnnz, n) != TJ_OK) {
-            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for %d Monte Carlo iterations", iterations);
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for %d Monte Carlo iterations",
+                              iterations);
             goto out;
         }
         for (int k = 0; k < sm->nslots; k++)
             memcpy(sm->qslot[k], ctx->q, (size_t)n * sizeof(double));
         cc->x = xcalloc((size_t)n, sizeof *cc->x);
         if (!cc->x) {
-            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for %d Monte Carlo iterations", iterations);
+            rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for %d Monte Carlo iterations",
+                              iterations);
             goto out;
         }
         cc->tol = ctx->opt.tol;
@@ -2064,8 +2070,8 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         if (nchains == 1) {
             cc->am = &ctx->a;
             cc->solver = mcs;
-        } else { /* each chain a solver of its own, so that both chains start
-                    alike whatever the context's solver did before */
+        } else {            /* each chain a solver of its own, so that both chains start
+                               alike whatever the context's solver did before */
             cc->a = ctx->a; /* the pattern, shared read only, with the chain's values */
             cc->a.val = sm->aval[0];
             cc->am = &cc->a;
@@ -2078,7 +2084,6 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         goto out;
     if (nchains == 2) /* the second chain starts from the same solution */
         memcpy(ch[1].x, ch[0].x, (size_t)n * sizeof *ch[1].x);
-
 
     mc_sampler *sm0 = &ch[0].sm;
     if (sampler_thread) {
