@@ -944,6 +944,40 @@ static void test_monte_carlo_lognormal_moments(void **state)
     calc_system_free(sys);
 }
 
+/* A lognormal draw that overflows (median -1e300, log-sd 10: above DBL_MAX
+ * once Z > 2.1, about 1 draw in 50) is refused as a non-finite value, by the
+ * check the sampler makes as it draws (the refactor's scan is skipped then),
+ * with one chain and two, never passed on to the solver. */
+static void test_monte_carlo_nonfinite_draw(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("overflow");
+    int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    tech(sys, e, e, 1);
+    calc_dist d = {CALC_DIST_LOGNORMAL, -1e300, exp(10.0), 0};
+    assert_int_equal(calc_system_add_tech(sys, e, w, -1e300, &d, NULL), TJ_OK);
+    elem(sys, co2, w, 1);
+    for (int chains = 1; chains <= 2; chains++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.mc_chains = chains;
+        calc_context *ctx;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        calc_result *r;
+        assert_int_equal(calc_context_footprint(ctx, 0, 1.0, CALC_DETAIL_TOTALS, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, 2000, 5, &err), TJ_ERR_NUMERIC);
+        assert_non_null(strstr(err.message, "non-finite"));
+        assert_null(r->uncertainty);
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    calc_system_free(sys);
+}
+
 /* Two chains (split streams, a solver each): the same statistics to the bit
  * whichever threads run them, and what auto chooses for a system of 20,000
  * or more uncertain entries; one chain draws another stream from the same
@@ -1152,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_monte_carlo_threads),
         cmocka_unit_test(test_monte_carlo_chains),
         cmocka_unit_test(test_monte_carlo_lognormal_moments),
+        cmocka_unit_test(test_monte_carlo_nonfinite_draw),
         cmocka_unit_test(test_monte_carlo_args),
         cmocka_unit_test(test_monte_carlo_solver_switch),
     };
