@@ -21,7 +21,10 @@ typedef struct calc_options {
     int path_max_depth;      /* default 8 */
     int path_max_nodes;      /* default 200 */
     int mc_threads;          /* Monte Carlo: 0 = auto (a sampler thread for large systems),
-                                1 = one thread, 2 = a sampler thread; same results either way */
+                                1 = one thread, 2 = a second thread (the second chain's, or with
+                                one chain a sampler thread); same results either way */
+    int mc_chains;           /* Monte Carlo: 0 = auto (two chains from 20,000 uncertain entries on),
+                                1 or 2; the draws for a seed depend on the number of chains */
 } calc_options;
 
 void calc_options_init(calc_options *o);

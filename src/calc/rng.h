@@ -45,6 +45,26 @@ static inline uint64_t calc_rng_next(calc_rng *r)
     return result;
 }
 
+/* Advance r by 2^128 steps (Blackman and Vigna's jump polynomial for
+ * xoshiro256): streams jumped 0, 1, 2, ... times from one seed do not
+ * overlap for 2^128 draws each, so parallel draws stay independent and
+ * reproducible for the seed. */
+static inline void calc_rng_jump(calc_rng *r)
+{
+    static const uint64_t jump[4] = {0x180ec6d33cfd0abaULL, 0xd5a61266f0c9392cULL, 0xa9582618e03fc9aaULL,
+                                     0x39abdc4529b1661cULL};
+    uint64_t t[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 64; b++) {
+            if (jump[i] & ((uint64_t)1 << b))
+                for (int k = 0; k < 4; k++)
+                    t[k] ^= r->s[k];
+            (void)calc_rng_next(r);
+        }
+    for (int k = 0; k < 4; k++)
+        r->s[k] = t[k];
+}
+
 /* Uniform in [0, 1). */
 static inline double calc_rng_uniform(calc_rng *r)
 {

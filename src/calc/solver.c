@@ -53,7 +53,7 @@ struct calc_solver {
     /* Iterative: A in CSR form (= the CSC of A^T), with tpos[p] = position in
      * the CSR arrays of A's CSC entry p, and ILU(0) factors on that pattern. */
     int *rp, *ci, *tpos, *diag, *mark;
-    double *rv, *lu, *jac;
+    double *rv, *lu, *jac; /* jac: Jacobi's reciprocal diagonal, or with ILU(0) that of U */
     int use_jacobi;
     /* ILU(0) factors kept across refactors (see it_values): ilu_done once
      * factorised, ilu_stale while they are of earlier values, ilu_iters the
@@ -495,6 +495,10 @@ static void ilu_refresh(calc_solver *s)
             double d = s->diag[i] >= 0 ? s->rv[s->diag[i]] : 0.0;
             s->jac[i] = d != 0.0 ? 1.0 / d : 1.0;
         }
+    else /* the reciprocals of U's diagonal: the triangular solves multiply
+            (a division's latency sits on the recurrence's critical path) */
+        for (int i = 0; i < n; i++)
+            s->jac[i] = 1.0 / s->lu[s->diag[i]];
     s->ilu_done = 1;
     s->ilu_stale = 0;
     s->ilu_iters = -1;
@@ -545,12 +549,12 @@ static void precond(const calc_solver *s, int trans, const double *r, double *z)
             double v = z[i];
             for (int q = dg[i] + 1; q < rp[i + 1]; q++)
                 v -= lu[q] * z[ci[q]];
-            z[i] = v / lu[dg[i]];
+            z[i] = v * s->jac[i];
         }
     } else {
         memcpy(z, r, (size_t)n * sizeof *z);
         for (int i = 0; i < n; i++) { /* U^T y = r: rows of U are columns of U^T */
-            double v = z[i] / lu[dg[i]];
+            double v = z[i] * s->jac[i];
             z[i] = v;
             if (v != 0.0)
                 for (int q = dg[i] + 1; q < rp[i + 1]; q++)
@@ -1551,16 +1555,28 @@ tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x
     return rc;
 }
 
-tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
+static tj_status refactor_values(calc_solver *s, tj_error *err)
 {
-    tj_status rc = validate(s->a, err);
-    if (rc != TJ_OK)
-        return rc;
     if (s->block)
         return block_refactor(s, err);
     if (s->kind == CALC_SOLVER_KLU)
         return klu_refactor_checked(s, err);
     return it_values(s, err);
+}
+
+tj_status calc_solver_refactor(calc_solver *s, tj_error *err)
+{
+    tj_status rc = validate(s->a, err);
+    if (rc != TJ_OK)
+        return rc;
+    return refactor_values(s, err);
+}
+
+tj_status calc_solver_refactor_finite(calc_solver *s, tj_error *err)
+{
+    if (!s->a || s->a->nrows != s->a->ncols)
+        return tj_error_set(err, TJ_ERR_USAGE, NULL, "the technology matrix must be square");
+    return refactor_values(s, err);
 }
 
 tj_status calc_solver_klu_predict(const calc_csc *a, double *fill, double *mflop, int *maxblock,

@@ -57,6 +57,12 @@ tj_status calc_solver_solve_transpose(calc_solver *s, const double *b, double *x
  * reusing the symbolic analysis. */
 tj_status calc_solver_refactor(calc_solver *s, tj_error *err);
 
+/* The same without the scan of every value for infinities and NaNs, for a
+ * caller that knows every value is finite (Monte Carlo checks its draws as
+ * it makes them; the other values were checked at setup).  A non-finite
+ * value passed here is not detected before the solve. */
+tj_status calc_solver_refactor_finite(calc_solver *s, tj_error *err);
+
 calc_solver_kind calc_solver_kind_of(const calc_solver *s);
 /* 1 for the block solver (AUTO, BLOCK_*): every pure consumption loop
  * (a Z-matrix block) was checked at setup to have a gain below 1, so its

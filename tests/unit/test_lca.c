@@ -713,11 +713,14 @@ static void test_unit_rows_windows(void **state)
     calc_system_free(sys);
 }
 
+static int g_mc_chains; /* calc_options.mc_chains for run_mc */
+
 static void run_mc(calc_system *sys, calc_solver_kind kind, int iters, uint64_t seed, calc_result **out)
 {
     calc_options o;
     calc_options_init(&o);
     o.solver = kind;
+    o.mc_chains = g_mc_chains;
     calc_context *ctx = NULL;
     tj_error err;
     assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
@@ -861,40 +864,171 @@ static void test_monte_carlo_normal(void **state)
 static void test_monte_carlo_distributions(void **state)
 {
     (void)state;
-    calc_system *sys = calc_system_new("dists");
+    for (g_mc_chains = 1; g_mc_chains <= 2; g_mc_chains++) { /* one stream, two split ones */
+        calc_system *sys = calc_system_new("dists");
+        int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+        int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
+        int t = proc(sys, "transport", CALC_STAGE_DISTRIBUTION);
+        int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+        tech(sys, w, w, 1);
+        tech(sys, e, e, 1);
+        tech(sys, t, t, 1);
+        tech(sys, t, w, -1);
+        calc_dist ln = {CALC_DIST_LOGNORMAL, -2, 1.5, 0};
+        assert_int_equal(calc_system_add_tech(sys, e, w, -2, &ln, NULL), TJ_OK);
+        elem(sys, co2, w, 1);
+        elem(sys, co2, e, 0.5);
+        calc_dist tri = {CALC_DIST_TRIANGULAR, 0.1, 0.2, 0.6};
+        assert_int_equal(calc_system_add_elem(sys, co2, t, 0.2, &tri, NULL), TJ_OK);
+        calc_result *r;
+        const int iters = 4000;
+        run_mc(sys, CALC_SOLVER_AUTO, iters, 77, &r);
+        const calc_uncertainty *u = r->uncertainty;
+        double s2 = log(1.5) * log(1.5);
+        /* raw materials = 0.5 * 2 exp(sigma Z): median 1, mean exp(s2 / 2) */
+        const calc_stats *raw = &u->stage[CALC_STAGE_RAW_MATERIALS];
+        double sd = exp(s2 / 2) * sqrt(exp(s2) - 1);
+        assert_true(fabs(raw->mean - exp(s2 / 2)) < 4 * sd / sqrt(iters));
+        assert_true(fabs(raw->p50 - 1) < 0.05);
+        assert_true(raw->p2_5 > 0); /* the negative median kept the input positive-valued */
+        assert_true(fabs(raw->p97_5 / raw->p50 - exp(1.959964 * log(1.5))) < 0.12);
+        const calc_stats *dist = &u->stage[CALC_STAGE_DISTRIBUTION];
+        double tsd = sqrt((0.01 + 0.04 + 0.36 - 0.02 - 0.06 - 0.12) / 18);
+        assert_true(fabs(dist->mean - 0.3) < 4 * tsd / sqrt(iters));
+        assert_true(dist->p2_5 >= 0.1 && dist->p97_5 <= 0.6);
+        assert_true(fabs(dist->sd - tsd) < 0.05 * tsd);
+        assert_true(u->stage[CALC_STAGE_PRODUCTION].sd == 0);
+        calc_result_free(r);
+        calc_system_free(sys);
+    }
+    g_mc_chains = 0;
+}
+
+/* The lognormal sampler over many items with different spreads (several
+ * blocks of draws and a partial last one): a widget takes one unit from
+ * each of K suppliers, each amount lognormal with median 1 and log-sd s_i,
+ * and each supplier emits 1 kg CO2 (raw materials); that stage's total is
+ * sum exp(s_i Z_i), of mean sum exp(s_i^2 / 2) and variance
+ * sum exp(s_i^2) (exp(s_i^2) - 1).  One chain and two. */
+static void test_monte_carlo_lognormal_moments(void **state)
+{
+    (void)state;
+    const int K = 1001, iters = 3000;
+    calc_system *sys = calc_system_new("moments");
+    int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    double mean = 0, var = 0;
+    for (int i = 0; i < K; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "supplier-%d", i);
+        int j = proc(sys, id, CALC_STAGE_RAW_MATERIALS);
+        tech(sys, j, j, 1);
+        double si = 0.02 + 0.3 * (i % 7) / 6.0;
+        calc_dist d = {CALC_DIST_LOGNORMAL, -1, exp(si), 0};
+        assert_int_equal(calc_system_add_tech(sys, j, w, -1, &d, NULL), TJ_OK);
+        elem(sys, co2, j, 1);
+        mean += exp(si * si / 2);
+        var += exp(si * si) * (exp(si * si) - 1);
+    }
+    for (g_mc_chains = 1; g_mc_chains <= 2; g_mc_chains++) {
+        calc_result *r;
+        run_mc(sys, CALC_SOLVER_AUTO, iters, 31 + (uint64_t)g_mc_chains, &r);
+        const calc_stats *raw = &r->uncertainty->stage[CALC_STAGE_RAW_MATERIALS];
+        assert_true(fabs(raw->mean - mean) < 4 * sqrt(var / iters));
+        assert_true(fabs(raw->sd / sqrt(var) - 1) < 0.08);
+        assert_true(fabs(raw->p50 - mean) < 0.1 * sqrt(var)); /* a nearly normal sum */
+        calc_result_free(r);
+    }
+    g_mc_chains = 0;
+    calc_system_free(sys);
+}
+
+/* A lognormal draw that overflows (median -1e300, log-sd 10: above DBL_MAX
+ * once Z > 2.1, about 1 draw in 50) is refused as a non-finite value, by the
+ * check the sampler makes as it draws (the refactor's scan is skipped then),
+ * with one chain and two, never passed on to the solver. */
+static void test_monte_carlo_nonfinite_draw(void **state)
+{
+    (void)state;
+    calc_system *sys = calc_system_new("overflow");
     int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
     int e = proc(sys, "electricity", CALC_STAGE_RAW_MATERIALS);
-    int t = proc(sys, "transport", CALC_STAGE_DISTRIBUTION);
     int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
     tech(sys, w, w, 1);
     tech(sys, e, e, 1);
-    tech(sys, t, t, 1);
-    tech(sys, t, w, -1);
-    calc_dist ln = {CALC_DIST_LOGNORMAL, -2, 1.5, 0};
-    assert_int_equal(calc_system_add_tech(sys, e, w, -2, &ln, NULL), TJ_OK);
+    calc_dist d = {CALC_DIST_LOGNORMAL, -1e300, exp(10.0), 0};
+    assert_int_equal(calc_system_add_tech(sys, e, w, -1e300, &d, NULL), TJ_OK);
     elem(sys, co2, w, 1);
-    elem(sys, co2, e, 0.5);
-    calc_dist tri = {CALC_DIST_TRIANGULAR, 0.1, 0.2, 0.6};
-    assert_int_equal(calc_system_add_elem(sys, co2, t, 0.2, &tri, NULL), TJ_OK);
-    calc_result *r;
-    const int iters = 4000;
-    run_mc(sys, CALC_SOLVER_AUTO, iters, 77, &r);
-    const calc_uncertainty *u = r->uncertainty;
-    double s2 = log(1.5) * log(1.5);
-    /* raw materials = 0.5 * 2 exp(sigma Z): median 1, mean exp(s2 / 2) */
-    const calc_stats *raw = &u->stage[CALC_STAGE_RAW_MATERIALS];
-    double sd = exp(s2 / 2) * sqrt(exp(s2) - 1);
-    assert_true(fabs(raw->mean - exp(s2 / 2)) < 4 * sd / sqrt(iters));
-    assert_true(fabs(raw->p50 - 1) < 0.05);
-    assert_true(raw->p2_5 > 0); /* the negative median kept the input positive-valued */
-    assert_true(fabs(raw->p97_5 / raw->p50 - exp(1.959964 * log(1.5))) < 0.12);
-    const calc_stats *dist = &u->stage[CALC_STAGE_DISTRIBUTION];
-    double tsd = sqrt((0.01 + 0.04 + 0.36 - 0.02 - 0.06 - 0.12) / 18);
-    assert_true(fabs(dist->mean - 0.3) < 4 * tsd / sqrt(iters));
-    assert_true(dist->p2_5 >= 0.1 && dist->p97_5 <= 0.6);
-    assert_true(fabs(dist->sd - tsd) < 0.05 * tsd);
-    assert_true(u->stage[CALC_STAGE_PRODUCTION].sd == 0);
-    calc_result_free(r);
+    for (int chains = 1; chains <= 2; chains++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.mc_chains = chains;
+        calc_context *ctx;
+        tj_error err;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        calc_result *r;
+        assert_int_equal(calc_context_footprint(ctx, 0, 1.0, CALC_DETAIL_TOTALS, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, 2000, 5, &err), TJ_ERR_NUMERIC);
+        assert_non_null(strstr(err.message, "non-finite"));
+        assert_null(r->uncertainty);
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    calc_system_free(sys);
+}
+
+/* Two chains (split streams, a solver each): the same statistics to the bit
+ * whichever threads run them, and what auto chooses for a system of 20,000
+ * or more uncertain entries; one chain draws another stream from the same
+ * distributions, so the means agree within their standard errors. */
+static void test_monte_carlo_chains(void **state)
+{
+    (void)state;
+    calc_gen_params p;
+    calc_gen_params_default(&p);
+    p.n = 2000;
+    p.core = 300;
+    p.basic = 500;
+    p.seed = 11;
+    calc_gen_system g;
+    tj_error err;
+    assert_int_equal(calc_gen_generate(&p, &g, &err), TJ_OK);
+    calc_system *sys = calc_gen_to_system(&g, 1.1, 1.2, &err);
+    assert_non_null(sys);
+    calc_gen_release(&g);
+    int nd = 0;
+    for (int t = 0; t < sys->ntech; t++)
+        nd += sys->tech[t].dist.kind != CALC_DIST_NONE;
+    for (int t = 0; t < sys->nelem; t++)
+        nd += sys->elem[t].dist.kind != CALC_DIST_NONE;
+    assert_true(nd >= 20000); /* auto runs two chains */
+    const int iters = 301;    /* odd: the chains' shares differ by one */
+    const int chains[4] = {2, 2, 0, 1}, threads[4] = {1, 2, 0, 0};
+    calc_uncertainty u[4];
+    for (int v = 0; v < 4; v++) {
+        calc_options o;
+        calc_options_init(&o);
+        o.mc_chains = chains[v];
+        o.mc_threads = threads[v];
+        calc_context *ctx;
+        assert_int_equal(calc_context_new(sys, &o, &ctx, &err), TJ_OK);
+        calc_result *r;
+        assert_int_equal(calc_context_footprint(ctx, 0, 1.0, CALC_DETAIL_TOTALS, &r, &err), TJ_OK);
+        assert_int_equal(calc_context_monte_carlo(ctx, r, iters, 2026, &err), TJ_OK);
+        u[v] = *r->uncertainty;
+        calc_result_free(r);
+        calc_context_free(ctx);
+    }
+    for (int v = 1; v < 3; v++) {
+        assert_memory_equal(&u[0].total, &u[v].total, sizeof u[0].total);
+        assert_memory_equal(u[0].stage, u[v].stage, sizeof u[0].stage);
+    }
+    assert_true(u[0].total.sd > 0);
+    assert_true(memcmp(&u[0].total, &u[3].total, sizeof u[0].total) != 0);
+    double se = sqrt((u[0].total.sd * u[0].total.sd + u[3].total.sd * u[3].total.sd) / iters);
+    assert_true(fabs(u[0].total.mean - u[3].total.mean) < 4 * se);
+    assert_true(fabs(u[0].total.sd / u[3].total.sd - 1) < 0.25);
     calc_system_free(sys);
 }
 
@@ -1050,6 +1184,9 @@ int main(void)
         cmocka_unit_test(test_monte_carlo_normal),
         cmocka_unit_test(test_monte_carlo_distributions),
         cmocka_unit_test(test_monte_carlo_threads),
+        cmocka_unit_test(test_monte_carlo_chains),
+        cmocka_unit_test(test_monte_carlo_lognormal_moments),
+        cmocka_unit_test(test_monte_carlo_nonfinite_draw),
         cmocka_unit_test(test_monte_carlo_args),
         cmocka_unit_test(test_monte_carlo_solver_switch),
     };
