@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -463,6 +464,23 @@ tj_status olca_process_add_exchange(olca_process *p, const olca_exchange *ex)
     if (ex->provider && !(p->ex[p->nex].provider = strdup(ex->provider)))
         return TJ_ERR_NOMEM;
     p->nex++;
+    return TJ_OK;
+}
+
+tj_status olca_process_set_exchanges(olca_process *p, int n, olca_exchange **ex)
+{
+    *ex = NULL;
+    if (p->nex != 0 || n < 0 || n > INT_MAX / 2)
+        return TJ_ERR_USAGE;
+    int c = 16; /* the capacity olca_process_add_exchange keeps: a power of two */
+    while (c < n)
+        c *= 2;
+    olca_exchange *a = realloc(p->ex, (size_t)c * sizeof *a);
+    if (!a)
+        return TJ_ERR_NOMEM;
+    p->ex = a;
+    p->nex = n;
+    *ex = a;
     return TJ_OK;
 }
 

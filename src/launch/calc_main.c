@@ -13,6 +13,7 @@
  * command over before anything is written.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +65,13 @@ int main(int argc, char **argv)
         run_core(&err);
         return cli_fail(&err);
     }
+    /* A short run that builds up some 10 MB and frees it at exit: glibc's
+     * defaults serve blocks from 128 KB up by mmap (fresh pages, each first
+     * touch a page fault, and munmap with a TLB flush on free or growth) and
+     * give freed heap back early; keeping it all in the heap saves about a
+     * sixth of the command's CPU time (docs/solvers.md, issue 16). */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
     /* as tanji-core's main (src/cli/main.c) */
     signal(SIGXFSZ, SIG_IGN);
     int rc = cli_calc_db(argc - 1, argv + 1);

@@ -3,6 +3,7 @@
  */
 #include "store/olca_sql.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,17 +491,17 @@ static tj_status add_loaded_exchanges(olca_db *o, load_ex *rows, size_t nrows, t
             }
             c[u] = k;
         }
-        olca_process *proc = &o->procs[p];
+        /* one allocation per process; the providers change hands */
+        olca_exchange *dst;
+        if (len == 0)
+            continue;
+        if (len > (size_t)INT_MAX || olca_process_set_exchanges(&o->procs[p], (int)len, &dst) != TJ_OK) {
+            rc = NOMEM(err);
+            break;
+        }
         for (size_t t = 0; t < len; t++) {
-            olca_exchange *e = &rows[c[t]].e;
-            char *prov = e->provider;
-            e->provider = NULL;
-            if (olca_process_add_exchange(proc, e) != TJ_OK) {
-                e->provider = prov;
-                rc = NOMEM(err);
-                break;
-            }
-            proc->ex[proc->nex - 1].provider = prov;
+            dst[t] = rows[c[t]].e;
+            rows[c[t]].e.provider = NULL;
         }
     }
 out:
