@@ -13,14 +13,14 @@
  * command over before anything is written.
  */
 #include <errno.h>
-#include <malloc.h>
-#include <stdint.h>
-#include <sys/mman.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
