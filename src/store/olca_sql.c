@@ -511,7 +511,7 @@ out:
 }
 
 #define EXCHANGE_SQL                                                                                         \
-    "SELECT process, flow, is_input, avoided, is_qref, amount, provider, dist_kind, dist_a, dist_b, "       \
+    "SELECT process, flow, is_input, avoided, is_qref, amount, provider, dist_kind, dist_a, dist_b, "        \
     "dist_c, idx FROM olca_exchange"
 
 /* Reads rows of EXCHANGE_SQL, remembering the last process id. */
@@ -523,7 +523,8 @@ typedef struct ex_reader {
 
 /* The row at st into *e (its provider malloc'ed or NULL), with its process in
  * *proc (-1: a dangling row, which cannot be used) and its position in *idx. */
-static tj_status ex_row(ex_reader *rd, store_stmt *st, int *proc, int64_t *idx, olca_exchange *e, tj_error *err)
+static tj_status ex_row(ex_reader *rd, store_stmt *st, int *proc, int64_t *idx, olca_exchange *e,
+                        tj_error *err)
 {
     *proc = -1;
     const char *pid = store_col_text(st, 0);
