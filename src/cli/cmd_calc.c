@@ -58,32 +58,10 @@ static void usage(FILE *out)
 }
 
 
-/* Is this a calculation over an imported inventory database (--process /
- * --all)?  Those options, and everything else on such a command line, belong
- * to cli_calc_db. */
-static int wants_db_mode(int argc, char **argv, int *has_db)
-{
-    static const char *const db_opts[] = {"--process", "--all", "--amount", "--allocation", NULL};
-    int want = 0;
-    *has_db = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            break;
-        if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == '\0' || argv[i][4] == '='))
-            *has_db = 1;
-        for (const char *const *o = db_opts; *o; o++) {
-            size_t n = strlen(*o);
-            if (!strncmp(argv[i], *o, n) && (argv[i][n] == '\0' || argv[i][n] == '='))
-                want = 1;
-        }
-    }
-    return want;
-}
-
 int cmd_calc(int argc, char **argv)
 {
     int has_db;
-    if (wants_db_mode(argc, argv, &has_db)) {
+    if (cli_calc_wants_db(argc, argv, &has_db)) {
         if (!has_db) {
             fprintf(stderr, "tanji calc: --process, --all, --amount and --allocation need --db\n");
             return EXIT_USAGE;

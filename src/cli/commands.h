@@ -32,6 +32,10 @@ int cmd_factor(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 /* tanji calc --db: calculation from an imported inventory database (cmd_calc_db.c). */
 int cli_calc_db(int argc, char **argv);
+/* Is this `calc` command line (argv[0] "calc") one for cli_calc_db (--process,
+ * --all, --amount or --allocation before any "--")?  *has_db: --db is given
+ * (calc_mode.c; the launcher and tanji-calc use it too). */
+int cli_calc_wants_db(int argc, char **argv, int *has_db);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_model(int argc, char **argv);

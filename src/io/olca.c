@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -26,11 +27,25 @@ struct olca_index {
     int *val;
 };
 
+/* Eight bytes at a time (ids are 36-character UUIDs, looked up for every
+ * exchange when a database is loaded), then mixed so that the low bits the
+ * table uses depend on all of them. */
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    size_t n = strlen(s);
+    uint64_t h = 1469598103934665603ULL ^ n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
     return h;
 }
 
@@ -463,6 +478,23 @@ tj_status olca_process_add_exchange(olca_process *p, const olca_exchange *ex)
     if (ex->provider && !(p->ex[p->nex].provider = strdup(ex->provider)))
         return TJ_ERR_NOMEM;
     p->nex++;
+    return TJ_OK;
+}
+
+tj_status olca_process_set_exchanges(olca_process *p, int n, olca_exchange **ex)
+{
+    *ex = NULL;
+    if (p->nex != 0 || n < 0 || n > INT_MAX / 2)
+        return TJ_ERR_USAGE;
+    int c = 16; /* the capacity olca_process_add_exchange keeps: a power of two */
+    while (c < n)
+        c *= 2;
+    olca_exchange *a = realloc(p->ex, (size_t)c * sizeof *a);
+    if (!a)
+        return TJ_ERR_NOMEM;
+    p->ex = a;
+    p->nex = n;
+    *ex = a;
     return TJ_OK;
 }
 

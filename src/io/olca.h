@@ -217,6 +217,11 @@ void olca_resolve_categories(olca_db *db);
 olca_flow *olca_db_add_flow(olca_db *db, const char *id, const char *name, olca_flow_type type);
 olca_process *olca_db_add_process(olca_db *db, const char *id, const char *name);
 tj_status olca_process_add_exchange(olca_process *p, const olca_exchange *ex);
+/* Room for all n exchanges of a process that has none yet, in one allocation
+ * (what olca_process_add_exchange would have grown to): p->nex becomes n and
+ * *ex points at p->ex, whose n entries the caller fills (each provider
+ * malloc'ed or NULL, then owned by p). */
+tj_status olca_process_set_exchanges(olca_process *p, int n, olca_exchange **ex);
 tj_status olca_process_add_alloc(olca_process *p, const olca_alloc_factor *af);
 olca_entity *olca_db_add_entity(olca_db *db, int kind /* 0 loc, 1 src, 2 actor */, const char *id,
                                 const char *name, const char *code);

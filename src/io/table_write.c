@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -112,6 +113,23 @@ tj_status io_table_open(const char *path, io_table_format fmt, const char *sheet
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     }
     t->fmt = fmt;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* a device or FIFO (/dev/null, /dev/stdout, a pipe): written in place,
+         * never replaced by a renamed temporary file */
+        tj_status st = TJ_OK;
+        if (fmt == IO_TABLE_XLSX)
+            st = tj_error_set_at(err, TJ_ERR_USAGE, path, 0, 0, "an .xlsx table needs a regular file");
+        else if (!(t->f = fopen(path, "w")))
+            st = tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+        if (st) {
+            table_free(t);
+            return st;
+        }
+        t->own_file = 1;
+        *out = t;
+        return TJ_OK;
+    }
     int fd = make_temp(path, &t->tmp);
     if (fd < 0) {
         tj_status st = tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));

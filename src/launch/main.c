@@ -1,13 +1,18 @@
 /*
- * tanji: the launcher.  The full CLI (tanji-core) links some 75 shared
+ * tanji: the launcher.  The full CLI (tanji-core) links some 84 shared
  * libraries (PostgreSQL, GnuTLS through libmicrohttpd, cairo and pango, ...);
  * loading and relocating them is most of a short command's run time.  This
  * small program links only jansson, libsodium and nettle: it runs `tanji label
- * verify FILE` (offline verification, docs/certification.md) itself and
- * hands every other command line, unchanged, to tanji-core by execv.
+ * verify FILE` (offline verification, docs/certification.md) itself, hands
+ * `tanji calc --db ...` over inventory databases (--process/--all) to
+ * tanji-calc (the engine with SQLite only, src/launch/calc_main.c; it passes
+ * PostgreSQL databases on to tanji-core) and every other command line,
+ * unchanged, to tanji-core by execv.
  *
- * tanji-core is looked up next to this program, then in
- * ../libexec/tanji/ (installed layout); $TANJI_CORE overrides both.
+ * tanji-calc and tanji-core are looked up next to this program, then in
+ * ../libexec/tanji/ (installed layout); without tanji-calc, tanji-core runs
+ * every command.  $TANJI_CORE names the program for every command (the
+ * launcher then runs no tanji-calc).
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/inst_opts.h"
 #include "cli/label_verify_file.h"
+#include "launch/exec_near.h"
 
 static int offline_verify(int argc, char **argv, int *rc)
 {
@@ -52,25 +58,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "tanji: cannot run TANJI_CORE=%s: %s\n", env, strerror(errno));
         return EXIT_INTERNAL;
     }
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0 || (size_t)n >= sizeof self - 1) {
-        fprintf(stderr, "tanji: cannot find this program's directory (/proc/self/exe)\n");
+    char path[PATH_MAX + 64];
+    int has_db;
+    if (argc > 1 && !strcmp(argv[1], "calc") && cli_calc_wants_db(argc - 1, argv + 1, &has_db) && has_db &&
+        launch_exec_near("tanji-calc", argv, path, sizeof path) < 0 && errno != ENOENT) {
+        fprintf(stderr, "tanji: cannot run tanji-calc (%s): %s\n", path, strerror(errno));
         return EXIT_INTERNAL;
     }
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        slash[1] = '\0';
-    static const char *const where[] = {"tanji-core", "../libexec/tanji/tanji-core"};
-    char path[PATH_MAX + 64];
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-        if (snprintf(path, sizeof path, "%s%s", self, where[i]) >= (int)sizeof path)
-            continue;
-        execv(path, argv);
-        if (errno != ENOENT)
-            break;
-    }
-    fprintf(stderr, "tanji: cannot run tanji-core (%s): %s\n", path, strerror(errno));
+    launch_exec_near("tanji-core", argv, path, sizeof path);
+    if (!path[0])
+        fprintf(stderr, "tanji: cannot find this program's directory (/proc/self/exe)\n");
+    else
+        fprintf(stderr, "tanji: cannot run tanji-core (%s): %s\n", path, strerror(errno));
     return EXIT_INTERNAL;
 }

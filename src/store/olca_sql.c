@@ -3,6 +3,7 @@
  */
 #include "store/olca_sql.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,22 +491,171 @@ static tj_status add_loaded_exchanges(olca_db *o, load_ex *rows, size_t nrows, t
             }
             c[u] = k;
         }
-        olca_process *proc = &o->procs[p];
+        /* one allocation per process; the providers change hands */
+        olca_exchange *dst;
+        if (len == 0)
+            continue;
+        if (len > (size_t)INT_MAX || olca_process_set_exchanges(&o->procs[p], (int)len, &dst) != TJ_OK) {
+            rc = NOMEM(err);
+            break;
+        }
         for (size_t t = 0; t < len; t++) {
-            olca_exchange *e = &rows[c[t]].e;
-            char *prov = e->provider;
-            e->provider = NULL;
-            if (olca_process_add_exchange(proc, e) != TJ_OK) {
-                e->provider = prov;
-                rc = NOMEM(err);
-                break;
-            }
-            proc->ex[proc->nex - 1].provider = prov;
+            dst[t] = rows[c[t]].e;
+            rows[c[t]].e.provider = NULL;
         }
     }
 out:
     free(start);
     free(order);
+    return rc;
+}
+
+#define EXCHANGE_SQL                                                                                         \
+    "SELECT process, flow, is_input, avoided, is_qref, amount, provider, dist_kind, dist_a, dist_b, "        \
+    "dist_c, idx FROM olca_exchange"
+
+/* Reads rows of EXCHANGE_SQL, remembering the last process id. */
+typedef struct ex_reader {
+    olca_db *o;
+    char *last; /* malloc'ed */
+    int pi;
+} ex_reader;
+
+/* The row at st into *e (its provider malloc'ed or NULL), with its process in
+ * *proc (-1: a dangling row, which cannot be used) and its position in *idx. */
+static tj_status ex_row(ex_reader *rd, store_stmt *st, int *proc, int64_t *idx, olca_exchange *e,
+                        tj_error *err)
+{
+    *proc = -1;
+    const char *pid = store_col_text(st, 0);
+    if (!rd->last || strcmp(rd->last, pid)) {
+        free(rd->last);
+        if (!(rd->last = strdup(pid)))
+            return NOMEM(err);
+        rd->pi = olca_db_find_process(rd->o, pid);
+    }
+    int fi = olca_db_find_flow(rd->o, store_col_text(st, 1));
+    if (rd->pi < 0 || fi < 0)
+        return TJ_OK;
+    memset(e, 0, sizeof *e);
+    e->flow = fi;
+    e->input = (int)store_col_int64(st, 2);
+    e->avoided = (int)store_col_int64(st, 3);
+    e->qref = (int)store_col_int64(st, 4);
+    e->amount = store_col_double(st, 5);
+    if (!store_col_is_null(st, 7)) {
+        const char *k = store_col_text(st, 7);
+        e->dist.kind = !strcmp(k, "lognormal")    ? CALC_DIST_LOGNORMAL
+                       : !strcmp(k, "normal")     ? CALC_DIST_NORMAL
+                       : !strcmp(k, "triangular") ? CALC_DIST_TRIANGULAR
+                       : !strcmp(k, "uniform")    ? CALC_DIST_UNIFORM
+                                                  : CALC_DIST_NONE;
+        e->dist.a = store_col_double(st, 8);
+        e->dist.b = store_col_double(st, 9);
+        e->dist.c = store_col_double(st, 10);
+        if (calc_dist_check(&e->dist, NULL) != TJ_OK)
+            memset(&e->dist, 0, sizeof e->dist);
+    }
+    if (!store_col_is_null(st, 6) && !(e->provider = strdup(store_col_text(st, 6))))
+        return NOMEM(err);
+    *idx = store_col_int64(st, 11);
+    *proc = rd->pi;
+    return TJ_OK;
+}
+
+static void clear_exchanges(olca_db *o)
+{
+    for (int p = 0; p < o->nprocs; p++) {
+        olca_process *proc = &o->procs[p];
+        for (int k = 0; k < proc->nex; k++)
+            free(proc->ex[k].provider);
+        free(proc->ex);
+        proc->ex = NULL;
+        proc->nex = 0;
+    }
+}
+
+/* Each row straight to its process, as long as every process's rows come in
+ * increasing idx (they may interleave).  *ordered = 0, and no process has
+ * exchanges, when one does not. */
+static tj_status load_exchanges_direct(store_db *db, olca_db *o, int *ordered, tj_error *err)
+{
+    *ordered = 1;
+    int64_t *last = malloc(((size_t)o->nprocs + 1) * sizeof *last);
+    if (!last)
+        return NOMEM(err);
+    for (int p = 0; p < o->nprocs; p++)
+        last[p] = INT64_MIN;
+    store_stmt *st = NULL;
+    ex_reader rd = {.o = o, .pi = -1};
+    int r = 0;
+    tj_status rc = store_prepare(db, EXCHANGE_SQL, &st, err);
+    while (rc == TJ_OK && (r = store_step(st, err)) == 1) {
+        olca_exchange e;
+        int proc;
+        int64_t idx;
+        if ((rc = ex_row(&rd, st, &proc, &idx, &e, err)) != TJ_OK || proc < 0)
+            continue;
+        if (idx <= last[proc]) {
+            free(e.provider);
+            *ordered = 0;
+            break;
+        }
+        last[proc] = idx;
+        olca_process *p = &o->procs[proc];
+        char *prov = e.provider;
+        e.provider = NULL;
+        if (olca_process_add_exchange(p, &e) != TJ_OK) {
+            free(prov);
+            rc = NOMEM(err);
+            break;
+        }
+        p->ex[p->nex - 1].provider = prov;
+    }
+    if (rc == TJ_OK && r < 0)
+        rc = (tj_status)r;
+    store_finalize(st);
+    free(rd.last);
+    free(last);
+    if (rc != TJ_OK || !*ordered)
+        clear_exchanges(o);
+    return rc;
+}
+
+/* Any order: every row into an array, then to the processes in (process,
+ * idx) order. */
+static tj_status load_exchanges_sorted(store_db *db, olca_db *o, tj_error *err)
+{
+    store_stmt *st = NULL;
+    ex_reader rd = {.o = o, .pi = -1};
+    load_ex *rows = NULL;
+    size_t nrows = 0, caprows = 0;
+    int r = 0;
+    tj_status rc = store_prepare(db, EXCHANGE_SQL, &st, err);
+    while (rc == TJ_OK && (r = store_step(st, err)) == 1) {
+        if (nrows == caprows) {
+            size_t nc = caprows ? 2 * caprows : 4096;
+            load_ex *nr = realloc(rows, nc * sizeof *nr);
+            if (!nr) {
+                rc = NOMEM(err);
+                break;
+            }
+            rows = nr;
+            caprows = nc;
+        }
+        load_ex *x = &rows[nrows];
+        if ((rc = ex_row(&rd, st, &x->proc, &x->idx, &x->e, err)) == TJ_OK && x->proc >= 0)
+            nrows++;
+    }
+    if (rc == TJ_OK && r < 0)
+        rc = (tj_status)r;
+    store_finalize(st);
+    free(rd.last);
+    if (rc == TJ_OK)
+        rc = add_loaded_exchanges(o, rows, nrows, err);
+    for (size_t i = 0; i < nrows; i++)
+        free(rows[i].e.provider); /* NULL where a process took it over */
+    free(rows);
     return rc;
 }
 
@@ -604,88 +754,23 @@ tj_status store_olca_load(store_db *db, olca_db **out, tj_error *err)
 
     /* Exchanges: read in storage order (a table scan; ORDER BY process, idx
      * made SQLite walk the primary-key index and seek the table row by row,
-     * a third of the load), then put in (process, idx) order here. */
+     * a third of the load), straight to their processes when each process's
+     * rows come in idx order (as an import writes them), else again into an
+     * array put in (process, idx) order here. */
+    int ordered = 0;
     if (rc == TJ_OK)
-        rc = store_prepare(db,
-                           "SELECT process, flow, is_input, avoided, is_qref, amount, provider, "
-                           "dist_kind, dist_a, dist_b, dist_c, idx FROM olca_exchange",
-                           &st, err);
-    int pi = -1;
+        rc = load_exchanges_direct(db, o, &ordered, err);
+    if (rc == TJ_OK && !ordered)
+        rc = load_exchanges_sorted(db, o, err);
+
     const char *last = NULL;
     char *lastbuf = NULL;
-    load_ex *rows = NULL;
-    size_t nrows = 0, caprows = 0;
-    while (rc == TJ_OK && (r = store_step(st, err)) == 1) {
-        const char *pid = store_col_text(st, 0);
-        if (!last || strcmp(last, pid)) {
-            free(lastbuf);
-            last = lastbuf = strdup(pid);
-            if (!lastbuf) {
-                rc = NOMEM(err);
-                break;
-            }
-            pi = olca_db_find_process(o, pid);
-        }
-        int fi = olca_db_find_flow(o, store_col_text(st, 1));
-        if (pi < 0 || fi < 0)
-            continue; /* dangling rows cannot be used */
-        if (nrows == caprows) {
-            size_t nc = caprows ? 2 * caprows : 4096;
-            load_ex *nr = realloc(rows, nc * sizeof *nr);
-            if (!nr) {
-                rc = NOMEM(err);
-                break;
-            }
-            rows = nr;
-            caprows = nc;
-        }
-        load_ex *x = &rows[nrows];
-        memset(x, 0, sizeof *x);
-        x->proc = pi;
-        x->idx = store_col_int64(st, 11);
-        olca_exchange *e = &x->e;
-        e->flow = fi;
-        e->input = (int)store_col_int64(st, 2);
-        e->avoided = (int)store_col_int64(st, 3);
-        e->qref = (int)store_col_int64(st, 4);
-        e->amount = store_col_double(st, 5);
-        if (!store_col_is_null(st, 6) && !(e->provider = strdup(store_col_text(st, 6)))) {
-            rc = NOMEM(err);
-            break;
-        }
-        nrows++;
-        if (!store_col_is_null(st, 7)) {
-            const char *k = store_col_text(st, 7);
-            e->dist.kind = !strcmp(k, "lognormal")    ? CALC_DIST_LOGNORMAL
-                           : !strcmp(k, "normal")     ? CALC_DIST_NORMAL
-                           : !strcmp(k, "triangular") ? CALC_DIST_TRIANGULAR
-                           : !strcmp(k, "uniform")    ? CALC_DIST_UNIFORM
-                                                      : CALC_DIST_NONE;
-            e->dist.a = store_col_double(st, 8);
-            e->dist.b = store_col_double(st, 9);
-            e->dist.c = store_col_double(st, 10);
-            if (calc_dist_check(&e->dist, NULL) != TJ_OK)
-                memset(&e->dist, 0, sizeof e->dist);
-        }
-    }
-    free(lastbuf);
-    last = lastbuf = NULL;
-    if (rc == TJ_OK && r < 0)
-        rc = (tj_status)r;
-    store_finalize(st);
-    st = NULL;
-    if (rc == TJ_OK)
-        rc = add_loaded_exchanges(o, rows, nrows, err);
-    for (size_t i = 0; i < nrows; i++)
-        free(rows[i].e.provider); /* NULL where a process took it over */
-    free(rows);
-
+    int pi = -1;
     if (rc == TJ_OK)
         rc = store_prepare(db,
                            "SELECT process, method, product, exchange_flow, value FROM olca_allocation "
                            "ORDER BY process, idx",
                            &st, err);
-    pi = -1;
     while (rc == TJ_OK && (r = store_step(st, err)) == 1) {
         const char *pid = store_col_text(st, 0);
         if (!last || strcmp(last, pid)) {
