@@ -50,6 +50,7 @@ typedef struct sq_db {
     int ncache;
     sq_group *group; /* NULL: synchronous=FULL does it per commit */
     int sync;        /* commits wait for stable storage */
+    int direct;      /* store_direct_begin switched the file to a rollback journal */
 } sq_db;
 
 typedef struct sq_stmt {
@@ -459,8 +460,8 @@ static sq_group *group_of(sqlite3 *h)
 static uint64_t sq_commit_mark(store_db *db)
 {
     sq_db *d = (sq_db *)db;
-    if (!d->group || !d->sync)
-        return 0;
+    if (!d->group || !d->sync || d->direct)
+        return 0; /* direct: synchronous=FULL synced the commit */
     return atomic_fetch_add(&d->group->committed, 1) + 1;
 }
 
@@ -508,6 +509,77 @@ static void sq_set_sync(store_db *db, int on)
     ((sq_db *)db)->sync = on;
 }
 
+/* The file's journal mode ("wal", "delete", ...), malloc'ed; NULL on error. */
+static char *sq_journal_mode(sqlite3 *h, const char *set, int *rc)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode%s%s", set ? "=" : "", set ? set : "");
+    sqlite3_stmt *q = NULL;
+    char *jm = NULL;
+    *rc = sqlite3_prepare_v2(h, sql, -1, &q, NULL);
+    if (*rc == SQLITE_OK && (*rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *rc = SQLITE_OK;
+        if (sqlite3_column_text(q, 0) && !(jm = strdup((const char *)sqlite3_column_text(q, 0))))
+            *rc = SQLITE_NOMEM;
+    }
+    sqlite3_finalize(q);
+    return jm;
+}
+
+/* Milliseconds store_direct_begin waits for the exclusive lock that leaving
+ * WAL mode needs: rides over a short read elsewhere; a connection that
+ * keeps the file open (a server) holds it for good, and the import then
+ * goes through the WAL. */
+#define SQ_DIRECT_WAIT_MS 200
+
+static int sq_direct_begin(store_db *db, char *why, size_t whylen)
+{
+    sq_db *d = (sq_db *)db;
+    int rc;
+    char *jm = sq_journal_mode(d->h, NULL, &rc);
+    int wal = jm && !strcmp(jm, "wal");
+    free(jm);
+    if (!wal) {
+        if (rc == SQLITE_OK)
+            snprintf(why, whylen, "the database is not in WAL mode");
+        else
+            snprintf(why, whylen, "%s", sqlite3_errstr(rc));
+        return 0;
+    }
+    sqlite3_busy_timeout(d->h, SQ_DIRECT_WAIT_MS);
+    jm = sq_journal_mode(d->h, "DELETE", &rc);
+    sqlite3_busy_timeout(d->h, busy_timeout_ms());
+    int ok = jm && !strcmp(jm, "delete");
+    free(jm);
+    if (!ok) {
+        if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED || rc == SQLITE_OK)
+            snprintf(why, whylen, "another connection has the database open (a server, a search or another import)");
+        else
+            snprintf(why, whylen, "%s", sqlite3_errmsg(d->h));
+        return 0;
+    }
+    /* a rollback journal is durable at commit with FULL only */
+    if (sqlite3_exec(d->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(why, whylen, "%s", sqlite3_errmsg(d->h));
+        sq_journal_mode(d->h, "WAL", &rc);
+        return 0;
+    }
+    d->direct = 1;
+    return 1;
+}
+
+static void sq_direct_end(store_db *db)
+{
+    sq_db *d = (sq_db *)db;
+    if (!d->direct)
+        return;
+    int rc;
+    free(sq_journal_mode(d->h, "WAL", &rc));
+    if (d->group)
+        sqlite3_exec(d->h, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    d->direct = 0;
+}
+
 static const store_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -534,6 +606,8 @@ static const store_ops sq_ops = {
     .commit_mark = sq_commit_mark,
     .commit_sync = sq_commit_sync,
     .set_sync = sq_set_sync,
+    .direct_begin = sq_direct_begin,
+    .direct_end = sq_direct_end,
 };
 
 /* SQL function tj_fts_token(kind, value): store_fts_token (migrations use it). */
