@@ -51,6 +51,8 @@ typedef struct sq_db {
     sq_group *group; /* NULL: synchronous=FULL does it per commit */
     int sync;        /* commits wait for stable storage */
     int direct;      /* store_direct_begin switched the file to a rollback journal */
+    fts5_tokenizer trigram; /* tj_fts_phrase's tokenizer, made on first use */
+    Fts5Tokenizer *trigram_inst;
 } sq_db;
 
 typedef struct sq_stmt {
@@ -133,6 +135,8 @@ static tj_status sq_fail(sqlite3 *h, int rc, tj_error *err, const char *what)
 static void sq_close(store_db *db)
 {
     sq_db *d = (sq_db *)db;
+    if (d->trigram_inst)
+        d->trigram.xDelete(d->trigram_inst);
     for (int i = 0; i < d->ncache; i++) {
         sqlite3_finalize(d->cache[i].s);
         free(d->cache[i].sql);
@@ -625,6 +629,139 @@ static void sq_fts_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, tok, -1, SQLITE_TRANSIENT);
 }
 
+/* tj_fts_phrase(text, phrase): 1 when the trigrams of phrase occur
+ * consecutively in those of text, as FTS5's trigram tokenizer makes them
+ * (case-folded): what a phrase query on factor_fts answered when the index
+ * kept positions, decided here for the candidates an index without them
+ * (detail=none, migration 27) returns. */
+typedef struct sq_toks {
+    char *buf; /* the tokens, each NUL-terminated */
+    size_t used, cap;
+    size_t *off; /* token i at buf + off[i] */
+    size_t n, ncap;
+    int oom;
+} sq_toks;
+
+static int sq_toks_add(void *ctx, int tflags, const char *tok, int ntok, int start, int end)
+{
+    (void)tflags, (void)start, (void)end;
+    sq_toks *t = ctx;
+    size_t need = (size_t)ntok + 1;
+    if (t->n == t->ncap) {
+        size_t nc = t->ncap ? t->ncap * 2 : 64;
+        size_t *no = realloc(t->off, nc * sizeof *no);
+        if (!no)
+            return t->oom = 1, SQLITE_NOMEM;
+        t->off = no;
+        t->ncap = nc;
+    }
+    if (need > t->cap - t->used) {
+        size_t nc = t->cap ? t->cap : 512;
+        while (nc - t->used < need)
+            nc *= 2;
+        char *nb = realloc(t->buf, nc);
+        if (!nb)
+            return t->oom = 1, SQLITE_NOMEM;
+        t->buf = nb;
+        t->cap = nc;
+    }
+    memcpy(t->buf + t->used, tok, (size_t)ntok);
+    t->buf[t->used + (size_t)ntok] = 0;
+    t->off[t->n++] = t->used;
+    t->used += need;
+    return SQLITE_OK;
+}
+
+static void sq_toks_free(void *p)
+{
+    sq_toks *t = p;
+    if (t) {
+        free(t->buf);
+        free(t->off);
+        free(t);
+    }
+}
+
+/* The connection's trigram tokenizer (FTS5's own), made on first use. */
+static int sq_trigram(sq_db *d)
+{
+    if (d->trigram_inst)
+        return SQLITE_OK;
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(d->h, "SELECT fts5(?1)", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (!api)
+        return SQLITE_ERROR;
+    void *ud = NULL;
+    if ((rc = api->xFindTokenizer(api, "trigram", &ud, &d->trigram)) != SQLITE_OK)
+        return rc;
+    return d->trigram.xCreate(ud, NULL, 0, &d->trigram_inst);
+}
+
+static void sq_fts_phrase(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sq_db *d = sqlite3_user_data(ctx);
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    int ntext = sqlite3_value_bytes(argv[0]);
+    const char *phrase = (const char *)sqlite3_value_text(argv[1]);
+    int nphrase = sqlite3_value_bytes(argv[1]);
+    if (!text || !phrase) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    int rc = sq_trigram(d);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    sq_toks *w = sqlite3_get_auxdata(ctx, 1);
+    if (!w) {
+        if (!(w = calloc(1, sizeof *w))) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        rc = d->trigram.xTokenize(d->trigram_inst, w, FTS5_TOKENIZE_QUERY, phrase, nphrase, sq_toks_add);
+        if (rc != SQLITE_OK || w->oom) {
+            sq_toks_free(w);
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 1, w, sq_toks_free);
+        if (!(w = sqlite3_get_auxdata(ctx, 1))) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    if (!w->n) { /* no trigram: the index query decided */
+        sqlite3_result_int(ctx, 1);
+        return;
+    }
+    sq_toks t = {0};
+    rc = d->trigram.xTokenize(d->trigram_inst, &t, FTS5_TOKENIZE_DOCUMENT, text, ntext, sq_toks_add);
+    if (rc != SQLITE_OK || t.oom) {
+        free(t.buf);
+        free(t.off);
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    int found = 0;
+    for (size_t i = 0; !found && i + w->n <= t.n; i++) {
+        size_t k = 0;
+        while (k < w->n && !strcmp(t.buf + t.off[i + k], w->buf + w->off[k]))
+            k++;
+        found = k == w->n;
+    }
+    free(t.buf);
+    free(t.off);
+    sqlite3_result_int(ctx, found);
+}
+
 /* Is this file tanji's?  Ours carry STORE_SQLITE_APPLICATION_ID; databases
  * made before the id was set are recognised by their schema_migrations
  * table; an empty file is a new database.  Anything else is another
@@ -700,6 +837,8 @@ tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj
     sqlite3_busy_timeout(db->h, busy_timeout_ms());
     sqlite3_create_function(db->h, "tj_fts_token", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sq_fts_token,
                             NULL, NULL);
+    sqlite3_create_function(db->h, "tj_fts_phrase", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, db, sq_fts_phrase, NULL,
+                            NULL);
     sqlite3_extended_result_codes(db->h, 1);
     /* journal_mode returns a row; sqlite3_exec ignores it.  A file that is
      * not a database fails here. */
