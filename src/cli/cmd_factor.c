@@ -530,6 +530,7 @@ static int do_import(svc_ctx *ctx, const opts *o)
         return EXIT_USAGE;
     }
     json_t *a = json_out(o) ? json_array() : NULL;
+    svc_import_set_direct(1); /* this process holds the database for the import alone */
     for (int i = 0; i < o->npos; i++) {
         tj_error err;
         svc_import_result r;

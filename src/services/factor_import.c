@@ -945,6 +945,13 @@ out:
     return rc;
 }
 
+static atomic_int import_direct;
+
+void svc_import_set_direct(int on)
+{
+    atomic_store(&import_direct, on != 0);
+}
+
 long svc_import_direct_rows(void)
 {
     const char *s = getenv("TANJI_IMPORT_DIRECT_ROWS");
@@ -1005,7 +1012,8 @@ static tj_status factor_import(svc_ctx *ctx, const char *name, const char *data,
     /* a large import on SQLite: written once, straight into the file, when
      * nothing else has it open (store_direct_begin) */
     int direct = 0;
-    if (j.rows.count >= (size_t)svc_import_direct_rows() && !store_in_transaction(ctx->db))
+    if (atomic_load(&import_direct) && j.rows.count >= (size_t)svc_import_direct_rows() &&
+        !store_in_transaction(ctx->db))
         r.direct = direct = store_direct_begin(ctx->db, r.why_wal, sizeof r.why_wal);
     if ((rc = svc_begin(ctx, err)) != TJ_OK)
         goto out_direct;

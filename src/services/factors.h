@@ -194,6 +194,11 @@ typedef struct svc_import_result {
 /* Versions from which an import tries direct writes: TANJI_IMPORT_DIRECT_ROWS,
  * default 50000 (docs/limits.md). */
 long svc_import_direct_rows(void);
+/* Direct writes are for a process that holds the database alone for the
+ * import (the CLI's `factor import` turns them on): off by default, so that
+ * a server, whose other threads open connections at any time, never makes
+ * them wait for a long import. */
+void svc_import_set_direct(int on);
 tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, const char *status,
                             svc_import_result *res, tj_error *err);
 /* Same, from memory (name is used in error messages). */

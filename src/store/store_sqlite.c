@@ -578,9 +578,11 @@ static void sq_direct_end(store_db *db)
     if (!d->direct)
         return;
     int rc;
-    free(sq_journal_mode(d->h, "WAL", &rc));
-    if (d->group)
+    char *jm = sq_journal_mode(d->h, "WAL", &rc);
+    /* group commit (NORMAL) in WAL mode only; else FULL stays */
+    if (d->group && jm && !strcmp(jm, "wal"))
         sqlite3_exec(d->h, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    free(jm);
     d->direct = 0;
 }
 
