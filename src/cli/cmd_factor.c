@@ -530,6 +530,7 @@ static int do_import(svc_ctx *ctx, const opts *o)
         return EXIT_USAGE;
     }
     json_t *a = json_out(o) ? json_array() : NULL;
+    svc_import_set_direct(1); /* this process holds the database for the import alone */
     for (int i = 0; i < o->npos; i++) {
         tj_error err;
         svc_import_result r;
@@ -539,6 +540,11 @@ static int do_import(svc_ctx *ctx, const opts *o)
                 fprintf(stderr, "tanji: (the %d file(s) before %s were imported)\n", i, o->pos[i]);
             return cli_fail(&err);
         }
+        if (r.why_wal[0] && !r.direct)
+            fprintf(stderr,
+                    "tanji: note: %s was written through the WAL, not directly into the database file (slower for "
+                    "large imports): %s / 提示：大批量导入经由 WAL 写入（较慢），原因：%s\n",
+                    o->pos[i], r.why_wal, r.why_wal);
         if (a)
             json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "file", o->pos[i], "rows",
                                                (json_int_t)r.rows, "superseded", (json_int_t)r.superseded));

@@ -20,6 +20,7 @@
 #include "services/factors_internal.h"
 #include "services/regions.h"
 #include "services/ctx.h"
+#include "tanji/parse.h"
 #include "tanji/text.h"
 #include "services/workflow.h"
 #include "store/factor_sql.h"
@@ -944,6 +945,22 @@ out:
     return rc;
 }
 
+static atomic_int import_direct;
+
+void svc_import_set_direct(int on)
+{
+    atomic_store(&import_direct, on != 0);
+}
+
+long svc_import_direct_rows(void)
+{
+    const char *s = getenv("TANJI_IMPORT_DIRECT_ROWS");
+    long long v;
+    tj_error ignored;
+    return s && *s && tj_parse_int("TANJI_IMPORT_DIRECT_ROWS", s, 1, 1000000000, &v, &ignored) == TJ_OK ? (long)v
+                                                                                                   : 50000;
+}
+
 /* data[0, len) is the file; *release (NULL: none) a buffer to free as soon
  * as the text is converted (the file read by svc_factor_import). */
 static tj_status factor_import(svc_ctx *ctx, const char *name, const char *data, size_t len, char **release,
@@ -992,13 +1009,23 @@ static tj_status factor_import(svc_ctx *ctx, const char *name, const char *data,
     }
     if ((rc = import_validate(&j, ctx->db, err)) != TJ_OK)
         goto out;
+    /* a large import on SQLite: written once, straight into the file, when
+     * nothing else has it open (store_direct_begin) */
+    int direct = 0;
+    if (atomic_load(&import_direct) && j.rows.count >= (size_t)svc_import_direct_rows() &&
+        !store_in_transaction(ctx->db))
+        r.direct = direct = store_direct_begin(ctx->db, r.why_wal, sizeof r.why_wal);
     if ((rc = svc_begin(ctx, err)) != TJ_OK)
-        goto out;
+        goto out_direct;
     if ((rc = import_match(&j, ctx, err)) != TJ_OK || (rc = import_write(&j, ctx, &r, err)) != TJ_OK) {
         svc_rollback(ctx);
-        goto out;
+        goto out_direct;
     }
-    if ((rc = svc_commit(ctx, err)) != TJ_OK)
+    rc = svc_commit(ctx, err);
+out_direct:
+    if (direct)
+        store_direct_end(ctx->db);
+    if (rc != TJ_OK)
         goto out;
     r.rows = (int64_t)j.rows.count;
     if (res)

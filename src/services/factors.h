@@ -184,7 +184,21 @@ char *svc_region_normalize(store_db *db, const char *region, tj_error *err);
 typedef struct svc_import_result {
     int64_t rows;
     int64_t superseded;
+    /* SQLite, an import of at least svc_import_direct_rows() versions:
+     * direct = 1 when it was written straight into the database file
+     * (store_direct_begin), else why_wal says why it went through the WAL
+     * ("" when it was too small to try). */
+    int direct;
+    char why_wal[160];
 } svc_import_result;
+/* Versions from which an import tries direct writes: TANJI_IMPORT_DIRECT_ROWS,
+ * default 50000 (docs/limits.md). */
+long svc_import_direct_rows(void);
+/* Direct writes are for a process that holds the database alone for the
+ * import (the CLI's `factor import` turns them on): off by default, so that
+ * a server, whose other threads open connections at any time, never makes
+ * them wait for a long import. */
+void svc_import_set_direct(int on);
 tj_status svc_factor_import(svc_ctx *ctx, const char *path, const char *format, const char *status,
                             svc_import_result *res, tj_error *err);
 /* Same, from memory (name is used in error messages). */

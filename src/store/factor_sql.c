@@ -695,6 +695,17 @@ char *factor_sql_search_keys(const char *text, int ref_year, const char *region,
 
 /* ---- search ----------------------------------------------------------- */
 
+/* Bytes of the UTF-8 character at s (1 for a stray byte; never past a NUL). */
+static size_t utf8_len_at(const char *s)
+{
+    unsigned char c = (unsigned char)s[0];
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    for (size_t i = 1; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            return i;
+    return n;
+}
+
 static size_t utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -913,17 +924,35 @@ static tj_status build_where(store_db *db, const factor_sql_query *q, sbuf *w, q
             if (p->n >= 32)
                 break;
             if (sq_fts && utf8_chars(t) >= 3) {
-                /* FTS5 trigram: a quoted phrase, " doubled */
-                if (match.len)
-                    sb_add(&match, " AND ");
-                sb_add(&match, "\"");
-                for (char *c = t; *c; c++) {
-                    char one[3] = {*c, 0, 0};
-                    if (*c == '"')
-                        one[1] = '"';
-                    sb_add(&match, one);
+                /* FTS5 trigram index without positions (detail=none,
+                 * migration 27): the word's trigrams, each a quoted
+                 * one-token phrase (" doubled), narrow the candidates;
+                 * tj_fts_phrase decides whether they are consecutive in
+                 * the text, as the phrase query of a positional index did
+                 * (the same tokenizer, so the same case folding). */
+                for (const char *c = t; *c;) {
+                    const char *e = c;
+                    int k = 0;
+                    for (; *e && k < 3; k++)
+                        e += utf8_len_at(e);
+                    if (k < 3)
+                        break;
+                    if (match.len)
+                        sb_add(&match, " AND ");
+                    sb_add(&match, "\"");
+                    for (const char *q = c; q < e; q++) {
+                        char one[3] = {*q, 0, 0};
+                        if (*q == '"')
+                            one[1] = '"';
+                        sb_add(&match, one);
+                    }
+                    sb_add(&match, "\"");
+                    c += utf8_len_at(c);
                 }
-                sb_add(&match, "\"");
+                if (utf8_chars(t) > 3) {
+                    sb_add(w, " AND tj_fts_phrase(fv.search_text, ?)");
+                    qp_text(p, strdup_or_null(t));
+                }
             } else {
                 sb_add(w, pg ? " AND fv.search_text LIKE ?" : " AND fv.search_text LIKE ? ESCAPE '\\'");
                 qp_text(p, like_pattern(t));

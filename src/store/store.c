@@ -24,6 +24,25 @@ void store_set_commit_sync(store_db *db, int on)
         db->ops->set_sync(db, on);
 }
 
+int store_direct_begin(store_db *db, char *why, size_t whylen)
+{
+    if (whylen)
+        *why = 0;
+    if (db->in_tx) {
+        snprintf(why, whylen, "a transaction is open");
+        return 0;
+    }
+    if (!db->ops->direct_begin)
+        return 0; /* nothing to do, nothing to say */
+    return db->ops->direct_begin(db, why, whylen);
+}
+
+void store_direct_end(store_db *db)
+{
+    if (db->ops->direct_end)
+        db->ops->direct_end(db);
+}
+
 static tj_status committed(store_db *db, uint64_t seq, tj_error *err)
 {
     atomic_fetch_add_explicit(&commit_generation, 1, memory_order_release);

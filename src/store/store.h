@@ -138,4 +138,21 @@ int store_in_transaction(const store_db *db);
  * under it. */
 uint64_t store_tx_epoch(const store_db *db);
 
+/* Direct writes for one large transaction (bulk imports).  SQLite in WAL
+ * mode writes every page twice: into the WAL, then again into the database
+ * file by the checkpoint.  store_direct_begin, called outside a
+ * transaction, switches the file to a rollback journal when no other
+ * connection has it open (SQLite needs an exclusive lock to leave WAL mode):
+ * pages appended beyond the file's original end need no journal copy, so a
+ * bulk load is written once; a crash leaves a hot journal that the next
+ * read-write opener rolls back (all-or-nothing as before).  Returns 1 when
+ * switched; 0 when not, with the reason in why (e.g. another connection
+ * holds the database: the transaction then goes through the WAL as usual).
+ * store_direct_end, after the transaction's commit or rollback, switches
+ * the file back to WAL (if another process got in first and did so, or a
+ * busy lock prevents it now, the next opener does it).  PostgreSQL: 0,
+ * nothing to do. */
+int store_direct_begin(store_db *db, char *why, size_t whylen);
+void store_direct_end(store_db *db);
+
 #endif

@@ -46,6 +46,9 @@ typedef struct store_ops {
     uint64_t (*commit_mark)(store_db *db);
     tj_status (*commit_sync)(store_db *db, uint64_t seq, tj_error *err);
     void (*set_sync)(store_db *db, int on);
+    /* store_direct_begin / store_direct_end (NULL: not supported) */
+    int (*direct_begin)(store_db *db, char *why, size_t whylen);
+    void (*direct_end)(store_db *db);
 } store_ops;
 
 /* Common head of every backend's store_db. */

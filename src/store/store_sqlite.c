@@ -50,6 +50,9 @@ typedef struct sq_db {
     int ncache;
     sq_group *group; /* NULL: synchronous=FULL does it per commit */
     int sync;        /* commits wait for stable storage */
+    int direct;      /* store_direct_begin switched the file to a rollback journal */
+    fts5_tokenizer trigram; /* tj_fts_phrase's tokenizer, made on first use */
+    Fts5Tokenizer *trigram_inst;
 } sq_db;
 
 typedef struct sq_stmt {
@@ -132,6 +135,8 @@ static tj_status sq_fail(sqlite3 *h, int rc, tj_error *err, const char *what)
 static void sq_close(store_db *db)
 {
     sq_db *d = (sq_db *)db;
+    if (d->trigram_inst)
+        d->trigram.xDelete(d->trigram_inst);
     for (int i = 0; i < d->ncache; i++) {
         sqlite3_finalize(d->cache[i].s);
         free(d->cache[i].sql);
@@ -459,8 +464,8 @@ static sq_group *group_of(sqlite3 *h)
 static uint64_t sq_commit_mark(store_db *db)
 {
     sq_db *d = (sq_db *)db;
-    if (!d->group || !d->sync)
-        return 0;
+    if (!d->group || !d->sync || d->direct)
+        return 0; /* direct: synchronous=FULL synced the commit */
     return atomic_fetch_add(&d->group->committed, 1) + 1;
 }
 
@@ -508,6 +513,85 @@ static void sq_set_sync(store_db *db, int on)
     ((sq_db *)db)->sync = on;
 }
 
+/* The file's journal mode ("wal", "delete", ...), malloc'ed; NULL on error. */
+static char *sq_journal_mode(sqlite3 *h, const char *set, int *rc)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode%s%s", set ? "=" : "", set ? set : "");
+    sqlite3_stmt *q = NULL;
+    char *jm = NULL;
+    *rc = sqlite3_prepare_v2(h, sql, -1, &q, NULL);
+    if (*rc == SQLITE_OK && (*rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *rc = SQLITE_OK;
+        if (sqlite3_column_text(q, 0) && !(jm = strdup((const char *)sqlite3_column_text(q, 0))))
+            *rc = SQLITE_NOMEM;
+    }
+    sqlite3_finalize(q);
+    return jm;
+}
+
+/* Milliseconds store_direct_begin waits for the exclusive lock that leaving
+ * WAL mode needs: rides over a short read elsewhere; a connection that
+ * keeps the file open (a server) holds it for good, and the import then
+ * goes through the WAL. */
+#define SQ_DIRECT_WAIT_MS 200
+
+static int sq_direct_begin(store_db *db, char *why, size_t whylen)
+{
+    sq_db *d = (sq_db *)db;
+    int rc;
+    char *jm = sq_journal_mode(d->h, NULL, &rc);
+    int wal = jm && !strcmp(jm, "wal");
+    free(jm);
+    if (!wal) {
+        if (rc == SQLITE_OK)
+            snprintf(why, whylen, "the database is not in WAL mode");
+        else
+            snprintf(why, whylen, "%s", sqlite3_errstr(rc));
+        return 0;
+    }
+    sqlite3_busy_timeout(d->h, SQ_DIRECT_WAIT_MS);
+    jm = sq_journal_mode(d->h, "DELETE", &rc);
+    sqlite3_busy_timeout(d->h, busy_timeout_ms());
+    int ok = jm && !strcmp(jm, "delete");
+    free(jm);
+    if (!ok) {
+        if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED || rc == SQLITE_OK)
+            snprintf(why, whylen, "another connection has the database open (a server, a search or another import)");
+        else
+            snprintf(why, whylen, "%s", sqlite3_errmsg(d->h));
+        return 0;
+    }
+    /* a rollback journal is durable at commit with FULL only */
+    if (sqlite3_exec(d->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(why, whylen, "%s", sqlite3_errmsg(d->h));
+        sq_journal_mode(d->h, "WAL", &rc);
+        return 0;
+    }
+    /* a 64 MB page cache while writing directly: the pages go to the file
+     * once when spilled, and the smaller cache saves fresh memory (1,000,000
+     * versions: 44-45 s CPU against 46-62 s with 256 MB in three
+     * alternating pairs; docs/limits.md, session 7) */
+    sqlite3_exec(d->h, "PRAGMA cache_size=-65536", NULL, NULL, NULL);
+    d->direct = 1;
+    return 1;
+}
+
+static void sq_direct_end(store_db *db)
+{
+    sq_db *d = (sq_db *)db;
+    if (!d->direct)
+        return;
+    int rc;
+    char *jm = sq_journal_mode(d->h, "WAL", &rc);
+    /* group commit (NORMAL) in WAL mode only; else FULL stays */
+    if (d->group && jm && !strcmp(jm, "wal"))
+        sqlite3_exec(d->h, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    free(jm);
+    sqlite3_exec(d->h, "PRAGMA cache_size=-262144", NULL, NULL, NULL); /* as store_sqlite_open */
+    d->direct = 0;
+}
+
 static const store_ops sq_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -534,6 +618,8 @@ static const store_ops sq_ops = {
     .commit_mark = sq_commit_mark,
     .commit_sync = sq_commit_sync,
     .set_sync = sq_set_sync,
+    .direct_begin = sq_direct_begin,
+    .direct_end = sq_direct_end,
 };
 
 /* SQL function tj_fts_token(kind, value): store_fts_token (migrations use it). */
@@ -549,6 +635,139 @@ static void sq_fts_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     char tok[STORE_FTS_TOKEN_SIZE];
     store_fts_token((char)kind[0], (const char *)value, tok);
     sqlite3_result_text(ctx, tok, -1, SQLITE_TRANSIENT);
+}
+
+/* tj_fts_phrase(text, phrase): 1 when the trigrams of phrase occur
+ * consecutively in those of text, as FTS5's trigram tokenizer makes them
+ * (case-folded): what a phrase query on factor_fts answered when the index
+ * kept positions, decided here for the candidates an index without them
+ * (detail=none, migration 27) returns. */
+typedef struct sq_toks {
+    char *buf; /* the tokens, each NUL-terminated */
+    size_t used, cap;
+    size_t *off; /* token i at buf + off[i] */
+    size_t n, ncap;
+    int oom;
+} sq_toks;
+
+static int sq_toks_add(void *ctx, int tflags, const char *tok, int ntok, int start, int end)
+{
+    (void)tflags, (void)start, (void)end;
+    sq_toks *t = ctx;
+    size_t need = (size_t)ntok + 1;
+    if (t->n == t->ncap) {
+        size_t nc = t->ncap ? t->ncap * 2 : 64;
+        size_t *no = realloc(t->off, nc * sizeof *no);
+        if (!no)
+            return t->oom = 1, SQLITE_NOMEM;
+        t->off = no;
+        t->ncap = nc;
+    }
+    if (need > t->cap - t->used) {
+        size_t nc = t->cap ? t->cap : 512;
+        while (nc - t->used < need)
+            nc *= 2;
+        char *nb = realloc(t->buf, nc);
+        if (!nb)
+            return t->oom = 1, SQLITE_NOMEM;
+        t->buf = nb;
+        t->cap = nc;
+    }
+    memcpy(t->buf + t->used, tok, (size_t)ntok);
+    t->buf[t->used + (size_t)ntok] = 0;
+    t->off[t->n++] = t->used;
+    t->used += need;
+    return SQLITE_OK;
+}
+
+static void sq_toks_free(void *p)
+{
+    sq_toks *t = p;
+    if (t) {
+        free(t->buf);
+        free(t->off);
+        free(t);
+    }
+}
+
+/* The connection's trigram tokenizer (FTS5's own), made on first use. */
+static int sq_trigram(sq_db *d)
+{
+    if (d->trigram_inst)
+        return SQLITE_OK;
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(d->h, "SELECT fts5(?1)", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (!api)
+        return SQLITE_ERROR;
+    void *ud = NULL;
+    if ((rc = api->xFindTokenizer(api, "trigram", &ud, &d->trigram)) != SQLITE_OK)
+        return rc;
+    return d->trigram.xCreate(ud, NULL, 0, &d->trigram_inst);
+}
+
+static void sq_fts_phrase(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sq_db *d = sqlite3_user_data(ctx);
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    int ntext = sqlite3_value_bytes(argv[0]);
+    const char *phrase = (const char *)sqlite3_value_text(argv[1]);
+    int nphrase = sqlite3_value_bytes(argv[1]);
+    if (!text || !phrase) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    int rc = sq_trigram(d);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    sq_toks *w = sqlite3_get_auxdata(ctx, 1);
+    if (!w) {
+        if (!(w = calloc(1, sizeof *w))) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        rc = d->trigram.xTokenize(d->trigram_inst, w, FTS5_TOKENIZE_QUERY, phrase, nphrase, sq_toks_add);
+        if (rc != SQLITE_OK || w->oom) {
+            sq_toks_free(w);
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 1, w, sq_toks_free);
+        if (!(w = sqlite3_get_auxdata(ctx, 1))) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    if (!w->n) { /* no trigram: the index query decided */
+        sqlite3_result_int(ctx, 1);
+        return;
+    }
+    sq_toks t = {0};
+    rc = d->trigram.xTokenize(d->trigram_inst, &t, FTS5_TOKENIZE_DOCUMENT, text, ntext, sq_toks_add);
+    if (rc != SQLITE_OK || t.oom) {
+        free(t.buf);
+        free(t.off);
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    int found = 0;
+    for (size_t i = 0; !found && i + w->n <= t.n; i++) {
+        size_t k = 0;
+        while (k < w->n && !strcmp(t.buf + t.off[i + k], w->buf + w->off[k]))
+            k++;
+        found = k == w->n;
+    }
+    free(t.buf);
+    free(t.off);
+    sqlite3_result_int(ctx, found);
 }
 
 /* Is this file tanji's?  Ours carry STORE_SQLITE_APPLICATION_ID; databases
@@ -626,6 +845,8 @@ tj_status store_sqlite_open(const char *path, unsigned flags, store_db **out, tj
     sqlite3_busy_timeout(db->h, busy_timeout_ms());
     sqlite3_create_function(db->h, "tj_fts_token", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sq_fts_token,
                             NULL, NULL);
+    sqlite3_create_function(db->h, "tj_fts_phrase", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, db, sq_fts_phrase, NULL,
+                            NULL);
     sqlite3_extended_result_codes(db->h, 1);
     /* journal_mode returns a row; sqlite3_exec ignores it.  A file that is
      * not a database fails here. */
