@@ -1,5 +1,5 @@
 #!/bin/bash
-# Fault tests of direct imports (tests/cli/faults_direct.py): kill -9, a
+# Fault tests of direct imports (tests/cli/faults.py --direct): kill -9, a
 # concurrent searcher and importer, the WAL fallback when another connection
 # holds the file, a full disk.
-exec python3 "$(dirname "$0")/faults_direct.py" "$1"
+exec python3 "$(dirname "$0")/faults.py" "$1" --direct
