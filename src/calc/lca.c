@@ -1491,6 +1491,22 @@ static void mc_apply_free(mc_apply *ap)
     free(ap->first);
 }
 
+/* The drawn values of n items into the values when positions may be shared:
+ * the first item at a position starts from the base value, later ones add
+ * their deviation (the same sums, in the same order, as resetting every
+ * position first and adding in item order). */
+static inline void apply_shared(const int *pos, const unsigned char *first, const double *amount,
+                                const double *drawn, int n, const double *base, double *val)
+{
+    for (int i = 0; i < n; i++) {
+        double dev = drawn[i] - amount[i];
+        if (first[i])
+            val[pos[i]] = base[pos[i]] + dev;
+        else
+            val[pos[i]] += dev;
+    }
+}
+
 static void apply_items(const mc_apply *ap, const double *drawn, const double *base, double *val)
 {
     const int *pos = ap->pos;
@@ -1501,18 +1517,7 @@ static void apply_items(const mc_apply *ap, const double *drawn, const double *b
             val[pos[i]] = off[i] + drawn[i];
         return;
     }
-    /* In one pass: the first item at a position starts from the base value,
-     * later ones add to it (the same sums, in the same order, as resetting
-     * every position first and adding in item order). */
-    const unsigned char *first = ap->first;
-    const double *amount = ap->amount;
-    for (int i = 0; i < cnt; i++) {
-        double dev = drawn[i] - amount[i];
-        if (first[i])
-            val[pos[i]] = base[pos[i]] + dev;
-        else
-            val[pos[i]] += dev;
-    }
+    apply_shared(pos, ap->first, ap->amount, drawn, cnt, base, val);
 }
 
 /* Lognormal draws applied straight into the values: val[pos[i]] = off[i] +
@@ -1620,17 +1625,8 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
             const double *of = off + b0;
             for (int i = 0; i < bn; i++)
                 val[ps[i]] = of[i] + zb[i];
-        } else { /* as apply_items: the first item at a position starts from the
-                    base value, later ones add their deviation */
-            const unsigned char *first = ap->first + b0;
-            const double *amount = ap->amount + b0;
-            for (int i = 0; i < bn; i++) {
-                double dev = zb[i] - amount[i];
-                if (first[i])
-                    val[ps[i]] = base[ps[i]] + dev;
-                else
-                    val[ps[i]] += dev;
-            }
+        } else {
+            apply_shared(ps, ap->first + b0, ap->amount + b0, zb, bn, base, val);
         }
     }
     memcpy(ln->s[0], &s0, sizeof s0);

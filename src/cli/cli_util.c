@@ -107,3 +107,14 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name)
         return argv[++*i];
     return NULL;
 }
+
+int cli_finish(int rc)
+{
+    tj_error err;
+    tj_error_clear(&err);
+    if (io_out_check_stdout(&err)) {
+        cli_fail(&err);
+        return rc ? rc : EXIT_INTERNAL;
+    }
+    return rc;
+}

@@ -23,6 +23,9 @@ enum {
 /* Print "tanji: <formatted error>" to stderr and return the exit code that
  * fits err->code. */
 int cli_fail(const tj_error *err);
+/* A command's exit code once whatever it printed has arrived: a full device
+ * or a failed write of standard output is an error, never exit 0. */
+int cli_finish(int rc);
 /* Exit code for a status. */
 int cli_exit_code(tj_status st);
 

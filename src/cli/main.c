@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "io/output.h"
 #include "cli/commands.h"
 
 #define TANJI_VERSION "0.1.0"
@@ -78,16 +77,7 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) {
-            int rc = commands[i].run(argc - 1, argv + 1);
-            /* whatever a command printed must have arrived: a full device or
-             * a failed write is an error, never exit 0 */
-            tj_error err;
-            tj_error_clear(&err);
-            if (io_out_check_stdout(&err)) {
-                cli_fail(&err);
-                return rc ? rc : EXIT_INTERNAL;
-            }
-            return rc;
+            return cli_finish(commands[i].run(argc - 1, argv + 1));
         }
     fprintf(stderr, "tanji: unknown command \"%s\" (see tanji --help)\n", argv[1]);
     return EXIT_USAGE;

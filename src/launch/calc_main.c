@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "io/output.h"
 #include "launch/exec_near.h"
 #include "store/store_internal.h"
 
@@ -98,12 +97,5 @@ int main(int argc, char **argv)
     heap_setup();
     /* as tanji-core's main (src/cli/main.c) */
     signal(SIGXFSZ, SIG_IGN);
-    int rc = cli_calc_db(argc - 1, argv + 1);
-    tj_error err;
-    tj_error_clear(&err);
-    if (io_out_check_stdout(&err)) {
-        cli_fail(&err);
-        return rc ? rc : EXIT_INTERNAL;
-    }
-    return rc;
+    return cli_finish(cli_calc_db(argc - 1, argv + 1));
 }
