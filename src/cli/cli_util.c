@@ -2,6 +2,7 @@
 #include "io/output.h"
 #include "tanji/parse.h"
 #include "cli/cli_util.h"
+#include "cli/commands.h"
 
 #include <errno.h>
 #include <math.h>
