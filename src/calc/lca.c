@@ -1884,6 +1884,16 @@ fail:
         atomic_store(c->stop, 1);
 }
 
+/* Tell a sampler thread to stop and wait for it. */
+static void sampler_stop(mc_sampler *sm, pthread_t thread)
+{
+    pthread_mutex_lock(&sm->mu);
+    sm->stop = 1;
+    pthread_cond_broadcast(&sm->cv);
+    pthread_mutex_unlock(&sm->mu);
+    pthread_join(thread, NULL);
+}
+
 static void *chain_main(void *arg)
 {
     chain_run(arg);
@@ -2101,11 +2111,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
     }
     chain_run(&ch[0]);
     if (thread_started) {
-        pthread_mutex_lock(&sm0->mu);
-        sm0->stop = 1;
-        pthread_cond_broadcast(&sm0->cv);
-        pthread_mutex_unlock(&sm0->mu);
-        pthread_join(thread, NULL);
+        sampler_stop(sm0, thread);
         thread_started = 0;
     }
     if (nchains == 2) {
@@ -2135,13 +2141,8 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
         stats_of(vs + (size_t)k * (size_t)iterations, iterations, &unc->stage[k]);
     rc = TJ_OK;
 out:
-    if (thread_started) {
-        pthread_mutex_lock(&sm0->mu);
-        sm0->stop = 1;
-        pthread_cond_broadcast(&sm0->cv);
-        pthread_mutex_unlock(&sm0->mu);
-        pthread_join(thread, NULL);
-    }
+    if (thread_started)
+        sampler_stop(sm0, thread);
     if (chain_thread)
         pthread_join(thread, NULL);
     if (sync_init) {

@@ -978,6 +978,25 @@ static void test_monte_carlo_nonfinite_draw(void **state)
     calc_system_free(sys);
 }
 
+/* A generated system of 2,000 processes with a loop core of 300 and 500
+ * basic flows, uncertain entries included. */
+static calc_system *gen_loop_system(uint64_t seed)
+{
+    calc_gen_params p;
+    calc_gen_params_default(&p);
+    p.n = 2000;
+    p.core = 300;
+    p.basic = 500;
+    p.seed = seed;
+    calc_gen_system g;
+    tj_error err;
+    assert_int_equal(calc_gen_generate(&p, &g, &err), TJ_OK);
+    calc_system *sys = calc_gen_to_system(&g, 1.1, 1.2, &err);
+    assert_non_null(sys);
+    calc_gen_release(&g);
+    return sys;
+}
+
 /* Two chains (split streams, a solver each): the same statistics to the bit
  * whichever threads run them, and what auto chooses for a system of 20,000
  * or more uncertain entries; one chain draws another stream from the same
@@ -985,18 +1004,8 @@ static void test_monte_carlo_nonfinite_draw(void **state)
 static void test_monte_carlo_chains(void **state)
 {
     (void)state;
-    calc_gen_params p;
-    calc_gen_params_default(&p);
-    p.n = 2000;
-    p.core = 300;
-    p.basic = 500;
-    p.seed = 11;
-    calc_gen_system g;
     tj_error err;
-    assert_int_equal(calc_gen_generate(&p, &g, &err), TJ_OK);
-    calc_system *sys = calc_gen_to_system(&g, 1.1, 1.2, &err);
-    assert_non_null(sys);
-    calc_gen_release(&g);
+    calc_system *sys = gen_loop_system(11);
     int nd = 0;
     for (int t = 0; t < sys->ntech; t++)
         nd += sys->tech[t].dist.kind != CALC_DIST_NONE;
@@ -1090,18 +1099,8 @@ static void test_monte_carlo_args(void **state)
 static void test_monte_carlo_solver_switch(void **state)
 {
     (void)state;
-    calc_gen_params p;
-    calc_gen_params_default(&p);
-    p.n = 2000;
-    p.core = 300; /* 3,300 non-zeros in the loop: AUTO analyses it for KLU (3 Mflop) */
-    p.basic = 500;
-    p.seed = 5;
-    calc_gen_system g;
     tj_error err;
-    assert_int_equal(calc_gen_generate(&p, &g, &err), TJ_OK);
-    calc_system *sys = calc_gen_to_system(&g, 1.1, 1.2, &err);
-    assert_non_null(sys);
-    calc_gen_release(&g);
+    calc_system *sys = gen_loop_system(5); /* 3,300 non-zeros in the loop: AUTO analyses it for KLU (3 Mflop) */
     calc_stats st[2];
     const char *names[2];
     calc_solver_kind kinds[2] = {CALC_SOLVER_AUTO, CALC_SOLVER_KLU};
