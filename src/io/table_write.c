@@ -2,17 +2,15 @@
 #include "io/table_write.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "io/output.h"
 #include "tanji/text.h"
 
 #define XLSX_MAX_CHARS 32767
@@ -20,9 +18,8 @@
 struct io_table {
     io_table_format fmt;
     FILE *f;
-    int own_file; /* f was opened here (a temporary file) */
-    char *path;   /* target, NULL for a stream */
-    char *tmp;    /* temporary file renamed to path at the end */
+    io_out *out;  /* the output file (temporary file renamed on success, or a device); NULL for a stream */
+    char *path;   /* its name, for errors */
     lxw_workbook *wb;
     lxw_worksheet *ws;
     long row, col;
@@ -57,42 +54,11 @@ static tj_status tfail(io_table *t, tj_status code, const char *fmt, ...)
     return t->st;
 }
 
-/* Create a new temporary file beside path (mode 0666 less the umask). */
-static int make_temp(const char *path, char **tmp_out)
-{
-    size_t n = strlen(path) + 48;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        errno = ENOMEM;
-        return -1;
-    }
-    static unsigned counter;
-    for (int tries = 0; tries < 100; tries++) {
-        snprintf(tmp, n, "%s.tmp-%ld-%u", path, (long)getpid(), counter++);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            *tmp_out = tmp;
-            return fd;
-        }
-        if (errno != EEXIST)
-            break;
-    }
-    int e = errno;
-    free(tmp);
-    errno = e;
-    return -1;
-}
-
 static void table_free(io_table *t)
 {
     if (t->wb)
         lxw_workbook_free(t->wb);
-    if (t->f && t->own_file)
-        fclose(t->f);
-    if (t->tmp) {
-        unlink(t->tmp);
-        free(t->tmp);
-    }
+    io_out_abort(t->out);
     free(t->path);
     free(t);
 }
@@ -113,49 +79,28 @@ tj_status io_table_open(const char *path, io_table_format fmt, const char *sheet
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     }
     t->fmt = fmt;
-    struct stat sb;
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-        /* a device or FIFO (/dev/null, /dev/stdout, a pipe): written in place,
-         * never replaced by a renamed temporary file */
-        tj_status st = TJ_OK;
-        if (fmt == IO_TABLE_XLSX)
-            st = tj_error_set_at(err, TJ_ERR_USAGE, path, 0, 0, "an .xlsx table needs a regular file");
-        else if (!(t->f = fopen(path, "w")))
-            st = tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-        if (st) {
-            table_free(t);
-            return st;
-        }
-        t->own_file = 1;
-        *out = t;
-        return TJ_OK;
-    }
-    int fd = make_temp(path, &t->tmp);
-    if (fd < 0) {
-        tj_status st = tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    tj_status st = io_out_open(path, &t->out, err);
+    if (st) {
         table_free(t);
         return st;
     }
     if (fmt == IO_TABLE_CSV) {
-        t->f = fdopen(fd, "w");
-        if (!t->f) {
-            close(fd);
-            tj_status st = tj_error_set_at(err, TJ_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-            table_free(t);
-            return st;
-        }
-        t->own_file = 1;
+        t->f = io_out_file(t->out);
         *out = t;
         return TJ_OK;
     }
-    close(fd); /* libxlsxwriter writes the temporary file itself on close */
+    if (!io_out_tmpname(t->out)) { /* a device or FIFO */
+        st = tj_error_set_at(err, TJ_ERR_USAGE, path, 0, 0, "an .xlsx table needs a regular file");
+        table_free(t);
+        return st;
+    }
+    /* libxlsxwriter writes the temporary file itself on close */
     lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_FALSE};
-    t->wb = workbook_new_opt(t->tmp, &o);
+    t->wb = workbook_new_opt(io_out_tmpname(t->out), &o);
     if (t->wb)
         t->ws = workbook_add_worksheet(t->wb, sheet);
     if (!t->wb || !t->ws) {
-        tj_status st =
-            tj_error_set_at(err, t->wb ? TJ_ERR_USAGE : TJ_ERR_NOMEM, path, 0, 0,
+        st = tj_error_set_at(err, t->wb ? TJ_ERR_USAGE : TJ_ERR_NOMEM, path, 0, 0,
                             t->wb ? "invalid worksheet name \"%s\"" : "cannot start the workbook%s",
                             t->wb ? (sheet ? sheet : "") : "");
         table_free(t);
@@ -366,24 +311,15 @@ tj_status io_table_close(io_table *t, tj_error *err)
         if (e != LXW_NO_ERROR)
             tfail(t, TJ_ERR_IO, "cannot write the workbook: %s", lxw_strerror(e));
     }
-    if (!t->st && t->f) {
-        if (fflush(t->f) != 0 || ferror(t->f))
-            tfail(t, TJ_ERR_IO, "write failed: %s", strerror(errno));
-        if (!t->st && t->own_file && fsync(fileno(t->f)) != 0 && errno != EINVAL)
-            tfail(t, TJ_ERR_IO, "write failed: %s", strerror(errno));
-    }
-    if (t->f && t->own_file) {
-        if (fclose(t->f) != 0)
-            tfail(t, TJ_ERR_IO, "write failed: %s", strerror(errno));
-        t->f = NULL;
-    }
-    if (!t->st && t->tmp) {
-        if (rename(t->tmp, t->path) != 0)
-            tfail(t, TJ_ERR_IO, "cannot write: %s", strerror(errno));
-        else {
-            free(t->tmp);
-            t->tmp = NULL;
-        }
+    if (!t->st && t->f && !t->out && (fflush(t->f) != 0 || ferror(t->f)))
+        tfail(t, TJ_ERR_IO, "write failed: %s", strerror(errno));
+    if (t->out) { /* flush, fsync, close, rename: the error names the file */
+        io_out *o = t->out;
+        t->out = NULL;
+        if (t->st)
+            io_out_abort(o);
+        else if (io_out_commit(o, &t->err))
+            t->st = t->err.code;
     }
     tj_status st = t->st;
     if (st && err)
