@@ -282,6 +282,21 @@ static void limit_key(const char *kind, const char *s, unsigned char key[16])
     crypto_generichash_final(&st, key, 16);
 }
 
+/* End of the lock after the failures-th failure of a key allowed free_n
+ * (0: not locked).  time() counts whole seconds and part of the current one
+ * is gone, so the lock ends one second later than its length: a lock of
+ * 1 s lasts 1-2 s, never the few milliseconds left of the current second. */
+static time_t limit_until(time_t now, int64_t failures, int free_n)
+{
+    if (failures < free_n)
+        return 0;
+    int64_t shift = failures - free_n;
+    long lock = shift >= 10 ? LIMIT_MAX_LOCK : 1L << shift;
+    if (lock > LIMIT_MAX_LOCK)
+        lock = LIMIT_MAX_LOCK;
+    return now + lock + 1;
+}
+
 static limit_slot *limit_find(const unsigned char key[16], int create, time_t now)
 {
     size_t h = ((size_t)key[0] << 8 | key[1]) % LIMIT_SLOTS;
@@ -350,15 +365,9 @@ static int limit_fail_db(store_db *db, const char *name, const char *addr)
         limit_hex(i ? "a:" : "n:", s, hex);
         if (store_login_limit_fail(db, hex, (int64_t)now, LIMIT_MAX_LOCK, &failures, &e))
             return 0;
-        int free_n = i ? 4 * LIMIT_FREE : LIMIT_FREE;
-        if (failures >= free_n) {
-            int64_t shift = failures - free_n;
-            long lock = shift >= 10 ? LIMIT_MAX_LOCK : 1L << shift;
-            if (lock > LIMIT_MAX_LOCK)
-                lock = LIMIT_MAX_LOCK;
-            if (store_login_limit_lock(db, hex, (int64_t)now + lock, &e))
-                return 0;
-        }
+        time_t until = limit_until(now, failures, i ? 4 * LIMIT_FREE : LIMIT_FREE);
+        if (until && store_login_limit_lock(db, hex, (int64_t)until, &e))
+            return 0;
     }
     return 1;
 }
@@ -399,14 +408,9 @@ static void limit_fail(const char *name, const char *addr)
         sl->failures++;
         sl->last = now;
         /* an address is allowed more failures than a name (several users behind one address) */
-        int free_n = i ? 4 * LIMIT_FREE : LIMIT_FREE;
-        if (sl->failures >= free_n) {
-            int shift = sl->failures - free_n;
-            long lock = shift >= 10 ? LIMIT_MAX_LOCK : 1L << shift;
-            if (lock > LIMIT_MAX_LOCK)
-                lock = LIMIT_MAX_LOCK;
-            sl->locked_until = now + lock;
-        }
+        time_t until = limit_until(now, sl->failures, i ? 4 * LIMIT_FREE : LIMIT_FREE);
+        if (until)
+            sl->locked_until = until;
     }
     pthread_mutex_unlock(&limit_mu);
 }
