@@ -1,8 +1,10 @@
 /* Enterprise activity data (CSV sheets or .xlsx workbooks) -> model JSON; see activity.h. */
 #include "services/activity.h"
 #include "tanji/buf.h"
+#include "tanji/strmap.h"
 #include "tanji/text.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,6 +233,9 @@ typedef struct ctx {
     io_sheet ftab;
     inline_factor *f;
     size_t nf;
+    tj_strmap by_id, by_name; /* the factor table's ids, and names and aliases (index + 1) */
+    char *fold;               /* a text in lower case (fold_key) */
+    size_t fold_cap;
     size_t cap_unmatched;
     json_t *processes; /* array */
     json_t *factors;   /* array */
@@ -386,31 +391,83 @@ static tj_status load_factor_table(ctx *c)
     return TJ_OK;
 }
 
-static int alias_match(const char *aliases, const char *q)
+/* Matching a line to the factor table: the first factor in table order
+ * whose id is the text (exactly), or, when a name may match, whose name_zh,
+ * name_en or one of whose |-separated aliases is the text ignoring ASCII
+ * case.  Two maps from text to the first such factor (index + 1), built
+ * once, so that a sheet of n lines against a table of m factors costs
+ * n + m lookups, not n * m comparisons. */
+/* s[0..n) with ASCII letters in lower case, in c->fold (NULL: out of memory) */
+static const char *fold_key(ctx *c, const char *s, size_t n)
 {
-    size_t ql = strlen(q);
-    const char *p = aliases;
-    while (p && *p) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t)(bar - p) : strlen(p);
-        if (n == ql && !strncasecmp(p, q, n))
-            return 1;
-        p = bar ? bar + 1 : NULL;
+    if (n + 1 > c->fold_cap) {
+        size_t cap = c->fold_cap ? c->fold_cap : 256;
+        while (cap < n + 1)
+            cap *= 2;
+        char *f = realloc(c->fold, cap);
+        if (!f)
+            return NULL;
+        c->fold = f;
+        c->fold_cap = cap;
     }
+    for (size_t i = 0; i < n; i++)
+        c->fold[i] = (char)tolower((unsigned char)s[i]);
+    c->fold[n] = '\0';
+    return c->fold;
+}
+
+/* key -> i + 1 unless an earlier factor has it */
+static int index_put(tj_strmap *m, const char *key, size_t len, size_t i)
+{
+    int found;
+    void **v = tj_strmap_slot(m, key, len, &found);
+    if (!v)
+        return -1;
+    if (!found)
+        *v = (void *)(uintptr_t)(i + 1);
     return 0;
 }
 
-static inline_factor *inline_find(ctx *c, const char *q, int by_id)
+static tj_status index_factors(ctx *c)
 {
-    for (size_t i = 0; i < c->nf; i++) {
-        inline_factor *f = &c->f[i];
-        if (!strcmp(f->id, q))
-            return f;
-        if (!by_id && ((*f->name_zh && !strcasecmp(f->name_zh, q)) ||
-                       (*f->name_en && !strcasecmp(f->name_en, q)) || alias_match(f->aliases, q)))
-            return f;
+    int bad = 0;
+    for (size_t i = 0; i < c->nf && !bad; i++) {
+        const inline_factor *f = &c->f[i];
+        bad = index_put(&c->by_id, f->id, strlen(f->id), i);
+        const char *names[2] = {f->name_zh, f->name_en};
+        for (int k = 0; k < 2 && !bad; k++) {
+            size_t n = strlen(names[k]);
+            const char *key = n ? fold_key(c, names[k], n) : "";
+            bad = !key || (n && index_put(&c->by_name, key, n, i));
+        }
+        /* as the aliases were always split: every segment up to the last
+         * non-empty one (an empty segment in between is a key too) */
+        for (const char *p = f->aliases; p && *p && !bad;) {
+            const char *bar = strchr(p, '|');
+            size_t n = bar ? (size_t)(bar - p) : strlen(p);
+            const char *key = fold_key(c, p, n);
+            bad = !key || index_put(&c->by_name, key, n, i);
+            p = bar ? bar + 1 : NULL;
+        }
     }
-    return NULL;
+    return bad ? tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory") : TJ_OK;
+}
+
+/* The factor a line names (see above), or NULL; *nomem set when out of memory. */
+static inline_factor *inline_find(ctx *c, const char *q, int by_id, int *nomem)
+{
+    size_t n = strlen(q), i = (size_t)(uintptr_t)tj_strmap_get(&c->by_id, q, n);
+    if (!by_id) {
+        const char *key = fold_key(c, q, n);
+        if (!key) {
+            *nomem = 1;
+            return NULL;
+        }
+        size_t j = (size_t)(uintptr_t)tj_strmap_get(&c->by_name, key, n);
+        if (j && (!i || j < i))
+            i = j;
+    }
+    return i ? &c->f[i - 1] : NULL;
 }
 
 static tj_status unmatched(ctx *c, const io_sheet *t, size_t row, long col, const char *name,
@@ -466,7 +523,8 @@ static tj_status match_factor(ctx *c, const io_sheet *t, size_t row, long id_col
     *ref = NULL;
     char reason[600];
     if (*factor_id) {
-        inline_factor *f = inline_find(c, factor_id, 1);
+        int nomem = 0;
+        inline_factor *f = inline_find(c, factor_id, 1, &nomem);
         if (f) {
             f->used = 1;
             c->res->by_id++;
@@ -496,7 +554,10 @@ static tj_status match_factor(ctx *c, const io_sheet *t, size_t row, long id_col
         *ref = json_string(factor_id);
         return unmatched(c, t, row, id_col, factor_id, reason);
     }
-    inline_factor *f = inline_find(c, query, 0);
+    int nomem = 0;
+    inline_factor *f = inline_find(c, query, 0, &nomem);
+    if (nomem)
+        return tj_error_set(c->err, TJ_ERR_NOMEM, NULL, "out of memory");
     if (f) {
         f->used = 1;
         c->res->by_query++;
@@ -774,7 +835,7 @@ tj_status svc_activity_to_model(svc_ctx *sctx, const svc_activity_options *opt, 
     }
     if (opt->workbook && (st = open_workbook(&c)))
         goto out;
-    if ((opt->factors_csv || c.book) && (st = load_factor_table(&c)))
+    if ((opt->factors_csv || c.book) && ((st = load_factor_table(&c)) || (st = index_factors(&c))))
         goto out;
     for (int k = 0; k < SVC_SHEET_COUNT && !st; k++)
         if (opt->sheets[k] || c.book)
@@ -868,6 +929,9 @@ out:
     json_decref(c.processes);
     json_decref(c.factors);
     free(c.f);
+    tj_strmap_release(&c.by_id);
+    tj_strmap_release(&c.by_name);
+    free(c.fold);
     free(flow);
     io_sheet_release(&c.ftab);
     io_xlsx_close(c.book);

@@ -13,6 +13,7 @@
 #include "store/accounts.h"
 #include "store/apps_sql.h"
 #include "store/inst_sql.h"
+#include "tanji/strmap.h"
 #include "tanji/units.h"
 
 static int id_ok(const char *s)
@@ -124,87 +125,36 @@ tj_status svc_inc_method_list(svc_ctx *ctx, json_t **out, tj_error *err)
 
 /* ---- purchases ---- */
 
-/* A small string map for the caches of one report (labels, accounts). */
-typedef struct smap_ent {
-    char *key;
-    void *val;
-} smap_ent;
-typedef struct smap {
-    smap_ent *e;
-    size_t cap, n;
-} smap;
-
-static size_t hash(const char *s)
+/* The caches of one report (labels, methodologies, accounts) are
+ * tj_strmaps; their values are freed by these. */
+static void free_json(const char *key, size_t len, void *val, void *arg)
 {
-    size_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    (void)key, (void)len, (void)arg;
+    json_decref(val);
 }
 
-static void **smap_slot(smap *m, const char *key, int *found)
+static void free_text(const char *key, size_t len, void *val, void *arg)
 {
-    if (m->n * 2 >= m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        smap_ent *e = calloc(cap, sizeof *e);
-        if (!e)
-            return NULL;
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->e[i].key) {
-                size_t j = hash(m->e[i].key) & (cap - 1);
-                while (e[j].key)
-                    j = (j + 1) & (cap - 1);
-                e[j] = m->e[i];
-            }
-        free(m->e);
-        m->e = e;
-        m->cap = cap;
-    }
-    size_t j = hash(key) & (m->cap - 1);
-    while (m->e[j].key && strcmp(m->e[j].key, key))
-        j = (j + 1) & (m->cap - 1);
-    *found = m->e[j].key != NULL;
-    if (!*found) {
-        if (!(m->e[j].key = strdup(key)))
-            return NULL;
-        m->e[j].val = NULL;
-        m->n++;
-    }
-    return &m->e[j].val;
-}
-
-static void smap_free(smap *m, void (*f)(void *))
-{
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->e[i].key) {
-            free(m->e[i].key);
-            if (f)
-                f(m->e[i].val);
-        }
-    free(m->e);
-}
-
-static void jfree(void *v)
-{
-    json_decref(v);
+    (void)key, (void)len, (void)arg;
+    free(val);
 }
 
 /* What a (label, methodology) pair gives: {ok, reason, per_unit_g, region}. */
-static tj_status pair_facts(svc_ctx *ctx, smap *labels, smap *meths, const char *label, const char *meth,
+static tj_status pair_facts(svc_ctx *ctx, tj_strmap *labels, tj_strmap *meths, const char *label, const char *meth,
                             const json_t **out, tj_error *err)
 {
     char key[512];
     if (snprintf(key, sizeof key, "%s\x1f%s", label, meth) >= (int)sizeof key)
         return tj_error_set(err, TJ_ERR_INPUT, "label", "label or methodology too long");
     int found = 0;
-    void **slot = smap_slot(labels, key, &found);
+    void **slot = tj_strmap_slot(labels, key, strlen(key), &found);
     if (!slot)
         return tj_error_nomem(err);
     if (found) {
         *out = *slot;
         return TJ_OK;
     }
-    void **ms = smap_slot(meths, meth, &found);
+    void **ms = tj_strmap_slot(meths, meth, strlen(meth), &found);
     if (!ms)
         return tj_error_nomem(err);
     tj_status rc = TJ_OK;
@@ -285,7 +235,10 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
         return tj_error_set(err, TJ_ERR_INPUT, "purchases", "at most 100000 purchases a report");
     char now[INST_TIME_SIZE];
     inst_now(now);
-    smap labels = {0}, meths = {0}, accounts = {0};
+    tj_strmap labels, meths, accounts;
+    tj_strmap_init(&labels);
+    tj_strmap_init(&meths);
+    tj_strmap_init(&accounts);
     json_t *res = json_array();
     int n_ok = 0;
     if (!res)
@@ -340,7 +293,7 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
         int found = 0;
         char akey[300];
         snprintf(akey, sizeof akey, "%s\x1f%s", who, region);
-        void **slot = smap_slot(&accounts, akey, &found);
+        void **slot = tj_strmap_slot(&accounts, akey, strlen(akey), &found);
         if (!slot) {
             rc = tj_error_nomem(err);
             break;
@@ -396,9 +349,12 @@ tj_status svc_inc_report(svc_ctx *ctx, const json_t *purchases, json_t **results
         }
     }
     rc = svc_finish(ctx, rc, err);
-    smap_free(&labels, jfree);
-    smap_free(&meths, jfree);
-    smap_free(&accounts, free);
+    tj_strmap_each(&labels, free_json, NULL);
+    tj_strmap_each(&meths, free_json, NULL);
+    tj_strmap_each(&accounts, free_text, NULL);
+    tj_strmap_release(&labels);
+    tj_strmap_release(&meths);
+    tj_strmap_release(&accounts);
     if (rc) {
         json_decref(res);
         return rc;

@@ -166,6 +166,60 @@ static void test_matching_and_errors(void **state)
     rmdir(dir);
 }
 
+/* Matching follows the factor table's order: the first factor whose id is
+ * the text, or whose name or alias is it ignoring ASCII case (maps since
+ * session 8; they must choose as the scan did). */
+static void test_match_order(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tj_act_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char bom[256], fac[256];
+    snprintf(bom, sizeof bom, "%s/bom.csv", dir);
+    snprintf(fac, sizeof fac, "%s/f.csv", dir);
+    write_file(fac, "id,name_zh,name_en,aliases,value,unit,source,example\n"
+                    "first,,Copper,cu|,1,kg,EXAMPLE not real,true\n"
+                    "copper,铜,x,,2,kg,EXAMPLE not real,true\n"
+                    "third,,COPPER,Cu Wire,3,kg,EXAMPLE not real,true\n"
+                    "fourth,,First,,4,kg,EXAMPLE not real,true\n");
+    write_file(bom, "material,amount,unit,factor\n"
+                    "copper,1,kg,\n"   /* name of the first, id of the second: the first */
+                    "COPPER,1,kg,\n"   /* names ignore case: the first */
+                    "铜,1,kg,\n"       /* the second's name_zh */
+                    "X,1,kg,\n"        /* the second's name_en */
+                    "cu wire,1,kg,\n"  /* the third's alias */
+                    "CU,1,kg,\n"       /* the first's alias */
+                    "first,1,kg,\n"    /* the first's id before the fourth's name */
+                    "Copper,1,kg,copper\n" /* by id: exactly the second */
+                    "x,1,kg,COPPER\n"); /* ids are exact: no match */
+    svc_activity_options o;
+    memset(&o, 0, sizeof o);
+    o.product_en = "widget";
+    o.unit = "piece";
+    o.sheets[SVC_SHEET_BOM] = bom;
+    o.factors_csv = fac;
+    svc_activity_result res;
+    tj_error err;
+    assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_OK);
+    assert_int_equal(res.by_query, 7);
+    assert_int_equal(res.by_id, 1);
+    assert_int_equal(res.n_unmatched, 1);
+    assert_int_equal(res.unmatched[0].line, 10);
+    static const char *const want[] = {"first", "first", "copper", "copper", "third", "first", "first", "copper"};
+    json_t *ex = json_object_get(json_array_get(json_object_get(res.model, "processes"), 0), "exchanges");
+    size_t k = 0;
+    for (size_t i = 0; i < json_array_size(ex) && k < 8; i++) {
+        const char *f = json_string_value(json_object_get(json_array_get(ex, i), "factor"));
+        if (f)
+            assert_string_equal(f, want[k++]);
+    }
+    assert_int_equal(k, 8);
+    svc_activity_result_release(&res);
+    remove(bom);
+    remove(fac);
+    rmdir(dir);
+}
+
 /* A transport line's flow name ("mode (from → to)") is kept whole, however
  * long the places are (a 512-byte buffer once cut it). */
 static void test_long_transport_names(void **state)
@@ -206,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_examples_build_valid_models),
         cmocka_unit_test(test_matching_and_errors),
+        cmocka_unit_test(test_match_order),
         cmocka_unit_test(test_long_transport_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +15,7 @@
 #include "tanji/buf.h"
 #include "tanji/error.h"
 #include "tanji/gwp.h"
+#include "tanji/strmap.h"
 #include "tanji/text.h"
 #include "tanji/units.h"
 
@@ -204,11 +207,63 @@ static void test_http_origin(void **state)
     }
 }
 
+static void count_entries(const char *key, size_t len, void *val, void *arg)
+{
+    (void)key, (void)len;
+    *(size_t *)arg += (size_t)(uintptr_t)val;
+}
+
+/* Keys with NUL bytes and prefixes of each other stay apart; the map grows
+ * past many doublings and finds every key again. */
+static void test_strmap(void **state)
+{
+    (void)state;
+    tj_strmap m;
+    tj_strmap_init(&m);
+    assert_null(tj_strmap_get(&m, "a", 1));
+    int found = -1;
+    void **v = tj_strmap_slot(&m, "ab", 2, &found);
+    assert_non_null(v);
+    assert_int_equal(found, 0);
+    assert_null(*v);
+    *v = (void *)(uintptr_t)1;
+    v = tj_strmap_slot(&m, "a\0b", 3, &found);
+    assert_int_equal(found, 0);
+    *v = (void *)(uintptr_t)2;
+    assert_int_equal((uintptr_t)tj_strmap_get(&m, "ab", 2), 1);
+    assert_int_equal((uintptr_t)tj_strmap_get(&m, "a\0b", 3), 2);
+    assert_null(tj_strmap_get(&m, "a", 1));
+    assert_null(tj_strmap_get(&m, "", 0));
+    v = tj_strmap_slot(&m, "ab", 2, &found);
+    assert_int_equal(found, 1);
+    assert_int_equal((uintptr_t)*v, 1);
+    char key[32];
+    for (int i = 0; i < 5000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        v = tj_strmap_slot(&m, key, (size_t)n, &found);
+        assert_non_null(v);
+        assert_int_equal(found, 0);
+        *v = (void *)(uintptr_t)(i + 10);
+    }
+    assert_int_equal(m.n, 5002);
+    for (int i = 0; i < 5000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal((uintptr_t)tj_strmap_get(&m, key, (size_t)n), (uintptr_t)(i + 10));
+    }
+    size_t sum = 0;
+    tj_strmap_each(&m, count_entries, &sum);
+    assert_int_equal(sum, 3 + 5000 * 10 + 5000 * 4999 / 2);
+    tj_strmap_release(&m);
+    assert_int_equal(m.n, 0);
+    assert_null(tj_strmap_get(&m, "ab", 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_format),
         cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_strmap),
         cmocka_unit_test(test_units_convert),
         cmocka_unit_test(test_units_suggest),
         cmocka_unit_test(test_gwp_table),
