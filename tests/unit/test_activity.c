@@ -110,14 +110,42 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* A temporary directory for a BOM sheet and a factor table. */
+typedef struct widget_files {
+    char dir[32], bom[64], fac[64];
+} widget_files;
+
+static void widget_files_make(widget_files *w)
+{
+    snprintf(w->dir, sizeof w->dir, "/tmp/tj_act_XXXXXX");
+    assert_non_null(mkdtemp(w->dir));
+    snprintf(w->bom, sizeof w->bom, "%s/bom.csv", w->dir);
+    snprintf(w->fac, sizeof w->fac, "%s/f.csv", w->dir);
+}
+
+static void widget_files_remove(widget_files *w)
+{
+    remove(w->bom);
+    remove(w->fac);
+    rmdir(w->dir);
+}
+
+/* Options for a widget made from the BOM sheet bom, with the factor table fac. */
+static void widget_options(svc_activity_options *o, const char *bom, const char *fac)
+{
+    memset(o, 0, sizeof *o);
+    o->product_en = "widget";
+    o->unit = "piece";
+    o->sheets[SVC_SHEET_BOM] = bom;
+    o->factors_csv = fac;
+}
+
 static void test_matching_and_errors(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/tj_act_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char bom[256], fac[256];
-    snprintf(bom, sizeof bom, "%s/bom.csv", dir);
-    snprintf(fac, sizeof fac, "%s/f.csv", dir);
+    widget_files w;
+    widget_files_make(&w);
+    const char *bom = w.bom, *fac = w.fac;
     write_file(fac, "id,name_en,aliases,value,unit,source,example\n"
                     "ex-steel,steel,钢材|steel sheet,2,kg,EXAMPLE not real,true\n");
     write_file(bom, "material,amount,unit,factor\n"
@@ -126,11 +154,7 @@ static void test_matching_and_errors(void **state)
                     "unobtainium,1,kg,\n"
                     "copper,1,kg,no-such-factor\n");
     svc_activity_options o;
-    memset(&o, 0, sizeof o);
-    o.product_en = "widget";
-    o.unit = "piece";
-    o.sheets[SVC_SHEET_BOM] = bom;
-    o.factors_csv = fac;
+    widget_options(&o, bom, fac);
     svc_activity_result res;
     tj_error err;
     assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_OK);
@@ -161,9 +185,7 @@ static void test_matching_and_errors(void **state)
     write_file(fac, "id,value,unit,source\nx,1,kg,\n");
     assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_ERR_INPUT);
     assert_non_null(strstr(err.message, "source"));
-    remove(bom);
-    remove(fac);
-    rmdir(dir);
+    widget_files_remove(&w);
 }
 
 /* Matching follows the factor table's order: the first factor whose id is
@@ -172,11 +194,9 @@ static void test_matching_and_errors(void **state)
 static void test_match_order(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/tj_act_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char bom[256], fac[256];
-    snprintf(bom, sizeof bom, "%s/bom.csv", dir);
-    snprintf(fac, sizeof fac, "%s/f.csv", dir);
+    widget_files w;
+    widget_files_make(&w);
+    const char *bom = w.bom, *fac = w.fac;
     write_file(fac, "id,name_zh,name_en,aliases,value,unit,source,example\n"
                     "first,,Copper,cu|,1,kg,EXAMPLE not real,true\n"
                     "copper,铜,x,,2,kg,EXAMPLE not real,true\n"
@@ -193,11 +213,7 @@ static void test_match_order(void **state)
                     "Copper,1,kg,copper\n" /* by id: exactly the second */
                     "x,1,kg,COPPER\n"); /* ids are exact: no match */
     svc_activity_options o;
-    memset(&o, 0, sizeof o);
-    o.product_en = "widget";
-    o.unit = "piece";
-    o.sheets[SVC_SHEET_BOM] = bom;
-    o.factors_csv = fac;
+    widget_options(&o, bom, fac);
     svc_activity_result res;
     tj_error err;
     assert_int_equal(svc_activity_to_model(NULL, &o, &res, &err), TJ_OK);
@@ -215,9 +231,7 @@ static void test_match_order(void **state)
     }
     assert_int_equal(k, 8);
     svc_activity_result_release(&res);
-    remove(bom);
-    remove(fac);
-    rmdir(dir);
+    widget_files_remove(&w);
 }
 
 /* A transport line's flow name ("mode (from → to)") is kept whole, however
