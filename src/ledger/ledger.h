@@ -6,9 +6,11 @@
  * (RFC 8785) of {actor, at, change, kind, object_id, object_type, org,
  * state_digest}; leaves form a Merkle tree hashed as in Certificate
  * Transparency (RFC 6962 / RFC 9162: leaf = SHA-256(0x00 || data), node =
- * SHA-256(0x01 || left || right)).  Appending also stores the hash of every
- * complete subtree the new leaf completes (amortised two rows an entry), so
- * a root or a proof reads O(log n) stored hashes.
+ * SHA-256(0x01 || left || right)).  Appending also stores the leaf hash and
+ * the hash of every complete subtree of LEDGER_NODE_FROM or more levels the
+ * new leaf completes (1 + 1/16 rows an entry); a subtree of the levels
+ * between is folded from its (at most 16) leaf hashes when a root or a proof
+ * needs it, so either reads O(log n) stored hashes.
  *
  * Tree heads {root_hash, signed_at, tree_size, type} are signed with
  * Ed25519 (libsodium) over their canonical JSON; the key pair lives in a
@@ -27,6 +29,10 @@
 #include "ledger/merkle.h"
 #include "store/store.h"
 #include "tanji/error.h"
+
+/* The lowest level of internal nodes the node table stores (levels 1 ..
+ * LEDGER_NODE_FROM - 1 are computed from the leaves: migration 28). */
+#define LEDGER_NODE_FROM 5
 
 typedef struct ledger_entry_in {
     const char *kind;        /* "factor.publish", "footprint.save", ... */
