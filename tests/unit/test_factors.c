@@ -1124,10 +1124,55 @@ static void test_crosscheck(void **state)
     unlink(path);
 }
 
+/* fx_vals_borrow (bulk import) gives the values fx_vals (row by row) does,
+ * for every column, with numbers, NaN, zero, empty and set fields. */
+static void vals_agree(const svc_factor *f)
+{
+    char *owned[64];
+    const char *borrowed[64];
+    char scratch[FX_VALS_SCRATCH];
+    tj_error err;
+    assert_int_equal(fx_vals(f, owned, &err), TJ_OK);
+    fx_vals_borrow(f, borrowed, scratch);
+    for (size_t k = 0; k < fx_db_field_count; k++) {
+        if (!owned[k]) {
+            assert_null(borrowed[k]);
+            continue;
+        }
+        assert_non_null(borrowed[k]);
+        assert_string_equal(owned[k], borrowed[k]);
+    }
+    fx_vals_release(owned);
+}
+
+static void test_vals_borrow(void **state)
+{
+    (void)state;
+    svc_factor f;
+    svc_factor_init(&f);
+    vals_agree(&f);
+    static const double values[] = {0.1, 1.0 / 3, 123456789.123456789, 1e-300, 2.5e21, -0.0, 7, 0.30000000000000004};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        f.value = values[i];
+        f.traceable = (int)(i % 2);
+        f.ref_year = i % 3 ? 2020 + (int)i : 0;
+        vals_agree(&f);
+    }
+    f.value = NAN;
+    vals_agree(&f);
+    free(f.name_en);
+    f.name_en = strdup("");
+    free(f.name_zh);
+    f.name_zh = strdup("钢材 \"x\"");
+    vals_agree(&f);
+    svc_factor_release(&f);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_workflow, tjt_setup, tjt_teardown),
+        cmocka_unit_test(test_vals_borrow),
         cmocka_unit_test_setup_teardown(test_validation, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve_words, tjt_setup, tjt_teardown),
