@@ -1069,6 +1069,33 @@ static void test_update_import(void **state)
     if (store_backend(fx->db) == STORE_SQLITE)
         assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH "
                                            "'\"bul\" AND \"ulk\" AND \"lkx\"'"), N);
+    /* an id twice in one published import: the first row is stored
+     * superseded and not indexed (the index is written with the rows) */
+    static const char twice[] = "id,name_en,category,unit,value,region,ref_year,source_doc\n"
+                                "tw-1,twicez first,c,kg,1.5,CN,2023,doc\n"
+                                "tw-2,twicez other,c,kg,2.5,CN,2023,doc\n"
+                                "tw-1,twicez second,c,kg,3.5,CN,2023,doc\n";
+    svc_import_result r2;
+    assert_int_equal(
+        svc_factor_import_mem(TCA(fx->db, "t"), "tw.csv", twice, strlen(twice), NULL, "published", &r2, &err),
+        TJ_OK);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id = 'tw-1' AND status = "
+                                       "'superseded' AND version = 1"),
+                     1);
+    if (store_backend(fx->db) == STORE_SQLITE) {
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH "
+                                           "'\"wic\" AND \"cez\"'"), 2);
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH 'fir'"), 0);
+        /* the index's rowids are the rows' rids */
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts f JOIN factor_version v ON v.rid = "
+                                           "f.rowid WHERE factor_fts MATCH '\"wic\" AND \"cez\"' AND v.status = "
+                                           "'published' AND v.search_text LIKE '%twicez%'"),
+                     2);
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts f JOIN factor_version v ON v.rid = "
+                                           "f.rowid WHERE factor_fts MATCH '\"lkx\"' AND v.status = 'published' AND "
+                                           "v.search_text LIKE '%bulkx item%'"),
+                     N);
+    }
     svc_factor_list l;
     svc_factor_query q = {0};
     q.text = "bulkx item 7";
