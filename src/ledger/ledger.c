@@ -128,12 +128,18 @@ tj_status ledger_prepare(const ledger_entry_in *e, ledger_prepared *p, tj_error 
     gmtime_r(&now, &tm);
     strftime(p->at, sizeof p->at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     tj_status rc = TJ_OK;
-    if (e->state && (rc = ledger_digest_json(e->state, p->state_digest, err)) != TJ_OK)
+    int has_state = e->state || e->state_canonical;
+    if (e->state_canonical) {
+        merkle_hash h;
+        merkle_sha256(e->state_canonical, e->state_canonical_len, h.b);
+        merkle_to_hex(&h, p->state_digest);
+    } else if (e->state && (rc = ledger_digest_json(e->state, p->state_digest, err)) != TJ_OK) {
         return rc;
+    }
     json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p->at, "change",
                              e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
                              "object_type", e->object_type, "org", e->org, "state_digest",
-                             e->state ? p->state_digest : NULL);
+                             has_state ? p->state_digest : NULL);
     if (!body)
         return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
     rc = ledger_jcs(body, &p->data, &p->len, err);

@@ -1195,11 +1195,131 @@ static void test_vals_borrow(void **state)
     svc_factor_release(&f);
 }
 
+/* The ledger state written directly (fx_factor_state_jcs) is the bytes of
+ * the canonical JSON of fx_factor_json: for every factor shipped in
+ * data/factors and for crafted ones (separators, escapes, numbers, JSON
+ * fields, unset fields); what it leaves (an infinity) goes the generic way. */
+static void state_agrees(const svc_factor *f)
+{
+    json_t *j = fx_factor_json(f);
+    assert_non_null(j);
+    char *want = NULL;
+    size_t wlen = 0;
+    tj_error err;
+    assert_int_equal(ledger_jcs(j, &want, &wlen, &err), TJ_OK);
+    json_decref(j);
+    ledger_jbuf b = {0};
+    assert_int_equal(fx_factor_state_jcs(f, &b), 0);
+    assert_int_equal(b.n, wlen);
+    assert_string_equal(b.p, want);
+    free(b.p);
+    free(want);
+}
+
+static void test_state_jcs(void **state)
+{
+    tjt_fixture *fx = *state;
+    tj_error err;
+    const char *src = getenv("TJ_SOURCE_DIR");
+    assert_non_null(src);
+    const char *files[] = {"cn_grid_co2_2021_2023.csv", "cn_electricity_lifecycle_2023.csv",
+                           "ipcc2006_fuel_combustion_co2.csv", "transport_defra2012_hgv.csv"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/data/factors/%s", src, files[i]);
+        svc_import_result r;
+        assert_int_equal(svc_factor_import(TC(fx->db), path, NULL, "published", &r, &err), TJ_OK);
+    }
+    /* and 300 generated rows (as bench/bench_import.sh makes them) */
+    size_t cap = 300 * 400 + 512, o = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    o += (size_t)snprintf(csv + o, cap - o, "id,name_zh,name_en,aliases,category,unit,value,gases,boundary,region,"
+                                            "ref_year,source_doc,source_publisher,source_date,method,gwp_set,quality\n");
+    unsigned seed = 1;
+    for (int i = 0; i < 300; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double v = (seed % 100000000u) / 99991.0 + 0.01;
+        o += (size_t)snprintf(csv + o, cap - o,
+                              "gen-%04d,测试材料%d,Gen material %d,material %d|item %d,materials.metal,kg,%.6g,"
+                              "\"{\"\"CO2\"\": %.6g}\",cradle-to-gate,CN,2023,Generated (not real),tanji test,"
+                              "2024-01-01,generated,AR6,example\n",
+                              i, i, i, i % 97, i % 13, v, v);
+    }
+    import_ok(fx->db, "gen.csv", csv, "draft");
+    free(csv);
+    store_stmt *st;
+    assert_int_equal(store_prepare(fx->db, "SELECT id, version FROM factor_version", &st, &err), TJ_OK);
+    int rows = 0;
+    while (store_step(st, &err) == 1) {
+        svc_factor f;
+        assert_int_equal(fx_get(fx->db, store_col_text(st, 0), (int)store_col_int64(st, 1), &f, &err), TJ_OK);
+        state_agrees(&f);
+        svc_factor_release(&f);
+        rows++;
+    }
+    store_finalize(st);
+    assert_true(rows > 340);
+
+    svc_factor f;
+    svc_factor_init(&f);
+    state_agrees(&f); /* only traceable */
+    static const struct {
+        const char *field, *text;
+    } cells[] = {
+        {"id", "x-1"},
+        {"name_zh", "钢材 \"热轧\" \\ \x7f \xe2\x80\xa8 tab\there"},
+        {"name_en", "line\nbreak\r\x01\x1f/slash"},
+        {"aliases", "|a||b c|钢|"},
+        {"evidence", ";;0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef=x.pdf;"},
+        {"value", "0.30000000000000004"},
+        {"uncertainty", "1e-7"},
+        {"gases", "{\"CO2\": 1.5, \"CH4\": 2e21, \"N2O\": 0.000001, \"a\": [1, -0.0, null, true]}"},
+        {"stages", "{\"b\": {\"z\": 1, \"\\u00e9\": 2, \"a\": \"\\u20ac\"}}"},
+        {"dqr", "[5, 4.5, 3]"},
+        {"ref_year", "2023"},
+        {"traceable", "1"},
+        {"superseded_by", "3"},
+        {"source_url", "https://example.org/a?b=1&c=\"2\""},
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        const svc_field *fd = svc_factor_field_find(cells[i].field);
+        assert_non_null(fd);
+        void *p = (char *)&f + fd->offset;
+        if (fd->type == SVC_FT_TEXT || fd->type == SVC_FT_JSON) {
+            free(*(char **)p);
+            *(char **)p = strdup(cells[i].text);
+        } else if (fd->type == SVC_FT_INT) {
+            *(int *)p = atoi(cells[i].text);
+        } else {
+            *(double *)p = strtod(cells[i].text, NULL);
+        }
+        state_agrees(&f);
+    }
+    f.value = -0.0;
+    f.version = 7;
+    state_agrees(&f);
+    f.value = 123456789012345680000.0;
+    state_agrees(&f);
+    free(f.gases);
+    f.gases = strdup("{\"CO2\": "); /* not JSON: left out by both */
+    state_agrees(&f);
+    free(f.aliases);
+    f.aliases = strdup("|||"); /* an empty list */
+    state_agrees(&f);
+    f.value = INFINITY; /* json_real refuses it: the generic path */
+    ledger_jbuf b = {0};
+    assert_int_equal(fx_factor_state_jcs(&f, &b), -1);
+    free(b.p);
+    svc_factor_release(&f);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_workflow, tjt_setup, tjt_teardown),
         cmocka_unit_test(test_vals_borrow),
+        cmocka_unit_test_setup_teardown(test_state_jcs, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_validation, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve_words, tjt_setup, tjt_teardown),
