@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "store/ledger_sql.h"
+#include "tanji/text.h"
 
 tj_status ledger_digest_json(const json_t *v, char hex[65], tj_error *err)
 {
@@ -118,6 +119,57 @@ static tj_status frontier_load(store_db *db, int64_t size, ledger_frontier *fr, 
     return rc;
 }
 
+/* The body's canonical JSON written directly into p->data (members in
+ * RFC 8785 order: actor, at, change, kind, object_id, object_type, org,
+ * state_digest; org and state_digest null when absent), as ledger_jcs
+ * writes the json_pack'ed object; -1 (nothing
+ * kept) for what the generic way is to refuse or handle: a text that is not
+ * UTF-8, a change without canonical form. */
+static void body_member(ledger_jbuf *b, const char *key, const char *v)
+{
+    ledger_jbuf_put(b, ",\"", 2);
+    ledger_jbuf_put(b, key, strlen(key));
+    ledger_jbuf_put(b, "\":", 2);
+    if (v)
+        ledger_jbuf_string(b, v, strlen(v));
+    else
+        ledger_jbuf_put(b, "null", 4);
+}
+
+static int utf8_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return tj_utf8_valid_prefix(s, n) == n;
+}
+
+static int body_direct(const ledger_entry_in *e, ledger_prepared *p, int has_state)
+{
+    const char *sd = has_state ? p->state_digest : NULL;
+    if (!utf8_ok(e->actor) || !utf8_ok(e->kind) || !utf8_ok(e->object_id) || !utf8_ok(e->object_type) ||
+        (e->org && !utf8_ok(e->org)))
+        return -1;
+    ledger_jbuf b = {0};
+    ledger_jbuf_put(&b, "{\"actor\":", 9);
+    ledger_jbuf_string(&b, e->actor, strlen(e->actor));
+    body_member(&b, "at", p->at);
+    ledger_jbuf_put(&b, ",\"change\":", 10);
+    const char *why = e->change ? ledger_jbuf_value(&b, e->change) : (ledger_jbuf_put(&b, "null", 4), NULL);
+    body_member(&b, "kind", e->kind);
+    body_member(&b, "object_id", e->object_id);
+    body_member(&b, "object_type", e->object_type);
+    body_member(&b, "org", e->org); /* json_pack's "s?": null when absent */
+    body_member(&b, "state_digest", sd);
+    ledger_jbuf_put(&b, "}", 1);
+    if (why || b.oom) {
+        free(b.p);
+        return -1;
+    }
+    char *fit = realloc(b.p, b.n + 1); /* the body is kept until appended */
+    p->data = fit ? fit : b.p;
+    p->len = b.n;
+    return 0;
+}
+
 tj_status ledger_prepare(const ledger_entry_in *e, ledger_prepared *p, tj_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -136,16 +188,18 @@ tj_status ledger_prepare(const ledger_entry_in *e, ledger_prepared *p, tj_error 
     } else if (e->state && (rc = ledger_digest_json(e->state, p->state_digest, err)) != TJ_OK) {
         return rc;
     }
-    json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p->at, "change",
-                             e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
-                             "object_type", e->object_type, "org", e->org, "state_digest",
-                             has_state ? p->state_digest : NULL);
-    if (!body)
-        return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
-    rc = ledger_jcs(body, &p->data, &p->len, err);
-    json_decref(body);
-    if (rc)
-        return rc;
+    if (body_direct(e, p, has_state)) { /* the generic way decides */
+        json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p->at, "change",
+                                 e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
+                                 "object_type", e->object_type, "org", e->org, "state_digest",
+                                 has_state ? p->state_digest : NULL);
+        if (!body)
+            return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
+        rc = ledger_jcs(body, &p->data, &p->len, err);
+        json_decref(body);
+        if (rc)
+            return rc;
+    }
     if (!(p->object_id = strdup(e->object_id))) {
         ledger_prepared_release(p);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");

@@ -1109,6 +1109,68 @@ static void test_sparse_nodes(void **state)
     free(leaves);
 }
 
+/* ledger_prepare writes the body directly: the bytes of the canonical JSON
+ * of the object the generic way packs, with and without org, state and
+ * change, escapes and Unicode; a text that is not UTF-8 is refused as
+ * before. */
+static void body_agrees(const ledger_entry_in *e)
+{
+    ledger_prepared p;
+    tj_error err;
+    assert_int_equal(ledger_prepare(e, &p, &err), TJ_OK);
+    json_t *want = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p.at, "change",
+                             e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
+                             "object_type", e->object_type, "org", e->org, "state_digest",
+                             e->state || e->state_canonical ? p.state_digest : NULL);
+    assert_non_null(want);
+    char *w = ledger_canonical_json(want);
+    json_decref(want);
+    assert_non_null(w);
+    assert_string_equal(p.data, w);
+    assert_int_equal(p.len, strlen(w));
+    merkle_hash leaf;
+    merkle_leaf_hash(w, strlen(w), &leaf);
+    assert_memory_equal(leaf.b, p.leaf.b, 32);
+    free(w);
+    ledger_prepared_release(&p);
+}
+
+static void test_prepare_body(void **state)
+{
+    (void)state;
+    json_t *change = json_pack("{s:s,s:n,s:f,s:[i,f,b],s:s}", "action", "import", "from", "n", 1e-7, "list", 3,
+                               -0.0, 1, "why", "quote \" back \\ nl \n \x01 é 钢 \xe2\x80\xa8");
+    json_t *st = json_pack("{s:s,s:f}", "id", "x", "value", 2.5);
+    ledger_entry_in e = {.kind = "factor.import",
+                         .object_type = "factor_version",
+                         .object_id = "bench-0000001@1",
+                         .actor = "local:operator",
+                         .org = "operator",
+                         .change = change,
+                         .state = st};
+    body_agrees(&e);
+    e.org = NULL;
+    body_agrees(&e);
+    e.state = NULL;
+    body_agrees(&e);
+    e.change = NULL;
+    body_agrees(&e);
+    e.state_canonical = "{\"id\":\"x\"}";
+    e.state_canonical_len = strlen(e.state_canonical);
+    e.object_id = "id with \"quotes\", tab\t and 中文@2";
+    e.org = "org \x7f";
+    body_agrees(&e);
+    e.change = json_null();
+    body_agrees(&e);
+    /* not UTF-8: refused, as the generic way refuses it */
+    e.actor = "bad \xff actor";
+    ledger_prepared p;
+    tj_error err;
+    assert_int_equal(ledger_prepare(&e, &p, &err), TJ_ERR_INPUT);
+    json_decref(change);
+    json_decref(st);
+}
+
 static void test_tamper_truncate(void **state)
 {
     lfix *l = *state;
@@ -1193,6 +1255,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_jcs_rfc8785),       cmocka_unit_test(test_jcs_numbers),
         cmocka_unit_test(test_jcs_testdata_dir),  cmocka_unit_test(test_merkle_ct_vectors),
         cmocka_unit_test(test_merkle_exhaustive), cmocka_unit_test(test_merkle_testdata_dir),
+        cmocka_unit_test(test_prepare_body),
     };
     const struct CMUnitTest db[] = {
         cmocka_unit_test_setup_teardown(test_clean_and_proofs, lsetup, lteardown),
