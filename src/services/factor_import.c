@@ -990,11 +990,21 @@ static tj_status factor_import(svc_ctx *ctx, const char *name, const char *data,
         return tj_error_set(err, TJ_ERR_USAGE, "format", "unknown format \"%s\" (csv or json)", format);
     char *text = NULL;
     size_t tlen = 0;
-    if ((rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err)) != TJ_OK)
-        return rc;
-    if (release) {
-        free(*release);
+    if (release && *release == data && !data[len] && !(len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) &&
+        !memchr(data, 0, len) && tj_utf8_valid_prefix(data, len) == len) {
+        /* a file read by svc_factor_import (NUL-terminated) that is UTF-8
+         * without a byte order mark: its buffer is the text, which
+         * tj_text_to_utf8 would copy (223 MB for 1,000,000 lines) */
+        text = *release;
+        tlen = len;
         *release = NULL;
+    } else {
+        if ((rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err)) != TJ_OK)
+            return rc;
+        if (release) {
+            free(*release);
+            *release = NULL;
+        }
     }
     import_job j = {.name = name, .text = text, .json = json, .publish = publish, .status = status};
     svc_now_rfc3339(j.now, sizeof j.now);

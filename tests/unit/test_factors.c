@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <iconv.h>
@@ -837,6 +839,52 @@ static void test_import_encodings(void **state)
     assert_int_equal(svc_factor_get(TC(fx->db), "yn-te2", 0, &f, &err), TJ_OK);
     assert_string_equal(f.name_zh, "云南普洱茶");
     svc_factor_release(&f);
+    /* the same from files (svc_factor_import keeps a UTF-8 file's buffer as
+     * the text; a byte order mark, GB18030, a stray byte or a NUL go
+     * through tj_text_to_utf8) */
+    char dir[] = "/tmp/tjenc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char stray[] = "id,name_zh,category,unit,value,region,source_doc\n"
+                                "yn-x1,云南普洱茶,agriculture,kg,1.5,530000,doc\n"
+                                "yn-x2,bad \xff byte,agriculture,kg,1.5,530000,doc\n";
+    const struct {
+        const char *name, *text;
+        size_t len;
+        tj_status want;
+        const char *id;
+    } files[] = {
+        {"u.csv", "id,name_zh,category,unit,value,region,source_doc\nyn-f1,云南普洱茶,agriculture,kg,1.5,530000,d\n",
+         0, TJ_OK, "yn-f1"},
+        {"b.csv", "\xEF\xBB\xBFid,name_zh,category,unit,value,region,source_doc\nyn-f2,云南普洱茶,agriculture,kg,1,"
+                  "530000,d\n",
+         0, TJ_OK, "yn-f2"},
+        {"g.csv", gb, 0, TJ_OK, "yn-te2"},
+        {"s.csv", stray, 0, TJ_ERR_INPUT, NULL},
+        {"n.csv", "id,name_zh,category,unit,value,region,source_doc\nyn-f3,a\0b,agriculture,kg,1,530000,d\n", 72,
+         TJ_ERR_INPUT, NULL},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+        FILE *fp = fopen(path, "wb");
+        assert_non_null(fp);
+        size_t n = files[i].len ? files[i].len : strlen(files[i].text);
+        assert_int_equal(fwrite(files[i].text, 1, n, fp), n);
+        fclose(fp);
+        tj_status rc = svc_factor_import(TCA(fx->db, "t"), path, "csv", "published", &r, &err);
+        unlink(path);
+        assert_int_equal(rc, files[i].want);
+        if (i == 3) { /* refused at the byte, never re-read as GB18030 */
+            assert_int_equal(err.line, 3);
+            assert_non_null(strstr(err.message, "0xFF"));
+        }
+        if (files[i].id) {
+            assert_int_equal(svc_factor_get(TC(fx->db), files[i].id, 0, &f, &err), TJ_OK);
+            assert_string_equal(f.name_zh, "云南普洱茶");
+            svc_factor_release(&f);
+        }
+    }
+    rmdir(dir);
     /* re-import of a published id creates version 2 and supersedes version 1 */
     import_ok(fx->db, "bom.csv", bom, "published");
     assert_int_equal(svc_factor_get(TC(fx->db), "yn-tea", 0, &f, &err), TJ_OK);
