@@ -860,7 +860,7 @@ static void test_import_encodings(void **state)
          0, TJ_OK, "yn-f2"},
         {"g.csv", gb, 0, TJ_OK, "yn-te2"},
         {"s.csv", stray, 0, TJ_ERR_INPUT, NULL},
-        {"n.csv", "id,name_zh,category,unit,value,region,source_doc\nyn-f3,a\0b,agriculture,kg,1,530000,d\n", 72,
+        {"n.csv", "id,name_zh,category,unit,value,region,source_doc\nyn-f3,a\0b,agriculture,kg,1,530000,d\n", 85,
          TJ_ERR_INPUT, NULL},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
