@@ -22,11 +22,7 @@
 
 #include "ledger/ledger.h"
 
-typedef struct jbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} jbuf;
+typedef ledger_jbuf jbuf;
 
 static void put(jbuf *b, const char *s, size_t n)
 {
@@ -427,4 +423,21 @@ char *ledger_canonical_json(const json_t *v)
     if (ledger_jcs(v, &s, NULL, &err) != TJ_OK)
         return NULL;
     return s;
+}
+
+/* ---- writing canonical JSON piecewise ----------------------------------- */
+
+void ledger_jbuf_put(ledger_jbuf *b, const char *s, size_t n)
+{
+    put(b, s, n);
+}
+
+void ledger_jbuf_string(ledger_jbuf *b, const char *s, size_t n)
+{
+    put_string(b, s, n);
+}
+
+const char *ledger_jbuf_value(ledger_jbuf *b, const json_t *v)
+{
+    return emit(b, v, 0);
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "store/ledger_sql.h"
+#include "tanji/text.h"
 
 tj_status ledger_digest_json(const json_t *v, char hex[65], tj_error *err)
 {
@@ -21,19 +22,67 @@ tj_status ledger_digest_json(const json_t *v, char hex[65], tj_error *err)
     return TJ_OK;
 }
 
-/* Fetch nodes from the node table (merkle_fetch_fn). */
+static tj_status hex_to_hashes(const int64_t *ids, const char (*hex)[65], size_t n, merkle_hash *out,
+                               tj_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (merkle_from_hex(hex[i], &out[i]))
+            return tj_error_set(err, TJ_ERR_DB, NULL, "ledger node %lld holds no hash: run tanji ledger verify",
+                                (long long)ids[i]);
+    return TJ_OK;
+}
+
+/* The hash of node (level, index) for 1 <= level < LEDGER_NODE_FROM, which
+ * is not stored: folded from its 2^level stored leaf hashes. */
+static tj_status derive_node(store_db *db, int level, int64_t index, merkle_hash *out, tj_error *err)
+{
+    enum { MAXN = 1 << (LEDGER_NODE_FROM - 1) };
+    int64_t n = (int64_t)1 << level, first = index << level, ids[MAXN] = {0};
+    char hex[MAXN][65];
+    merkle_hash h[MAXN];
+    for (int64_t i = 0; i < n; i++)
+        ids[i] = merkle_node_id(0, first + i);
+    tj_status rc = store_ledger_node_get(db, ids, (size_t)n, hex, err);
+    if (!rc)
+        rc = hex_to_hashes(ids, (const char(*)[65])hex, (size_t)n, h, err);
+    if (rc)
+        return rc;
+    for (; n > 1; n /= 2)
+        for (int64_t i = 0; i < n / 2; i++)
+            merkle_node_hash(&h[2 * i], &h[2 * i + 1], &h[i]);
+    *out = h[0];
+    return TJ_OK;
+}
+
+static int node_stored(int64_t id)
+{
+    int level = merkle_node_level(id);
+    return level == 0 || level >= LEDGER_NODE_FROM;
+}
+
+/* Fetch nodes from the node table (merkle_fetch_fn): the stored ones in
+ * one batch, those of the levels not stored from their leaves. */
 static tj_status fetch_nodes(void *arg, const int64_t *ids, size_t n, merkle_hash *out, tj_error *err)
 {
     store_db *db = arg;
-    char(*hex)[65] = malloc(n * sizeof *hex);
-    if (!hex)
-        return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-    tj_status rc = store_ledger_node_get(db, ids, n, hex, err);
+    char(*hex)[65] = malloc((n ? n : 1) * sizeof *hex);
+    int64_t *sid = malloc((n ? n : 1) * sizeof *sid);
+    merkle_hash *sh = malloc((n ? n : 1) * sizeof *sh);
+    tj_status rc = hex && sid && sh ? TJ_OK : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    size_t m = 0;
     for (size_t i = 0; !rc && i < n; i++)
-        if (merkle_from_hex(hex[i], &out[i]))
-            rc = tj_error_set(err, TJ_ERR_DB, NULL, "ledger node %lld holds no hash: run tanji ledger verify",
-                              (long long)ids[i]);
+        if (node_stored(ids[i]))
+            sid[m++] = ids[i];
+    if (!rc && m && !(rc = store_ledger_node_get(db, sid, m, hex, err)))
+        rc = hex_to_hashes(sid, (const char(*)[65])hex, m, sh, err);
+    for (size_t i = 0, k = 0; !rc && i < n; i++)
+        if (node_stored(ids[i]))
+            out[i] = sh[k++];
+        else
+            rc = derive_node(db, merkle_node_level(ids[i]), merkle_node_index(ids[i]), &out[i], err);
     free(hex);
+    free(sid);
+    free(sh);
     return rc;
 }
 
@@ -70,6 +119,57 @@ static tj_status frontier_load(store_db *db, int64_t size, ledger_frontier *fr, 
     return rc;
 }
 
+/* The body's canonical JSON written directly into p->data (members in
+ * RFC 8785 order: actor, at, change, kind, object_id, object_type, org,
+ * state_digest; org and state_digest null when absent), as ledger_jcs
+ * writes the json_pack'ed object; -1 (nothing
+ * kept) for what the generic way is to refuse or handle: a text that is not
+ * UTF-8, a change without canonical form. */
+static void body_member(ledger_jbuf *b, const char *key, const char *v)
+{
+    ledger_jbuf_put(b, ",\"", 2);
+    ledger_jbuf_put(b, key, strlen(key));
+    ledger_jbuf_put(b, "\":", 2);
+    if (v)
+        ledger_jbuf_string(b, v, strlen(v));
+    else
+        ledger_jbuf_put(b, "null", 4);
+}
+
+static int utf8_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return tj_utf8_valid_prefix(s, n) == n;
+}
+
+static int body_direct(const ledger_entry_in *e, ledger_prepared *p, int has_state)
+{
+    const char *sd = has_state ? p->state_digest : NULL;
+    if (!utf8_ok(e->actor) || !utf8_ok(e->kind) || !utf8_ok(e->object_id) || !utf8_ok(e->object_type) ||
+        (e->org && !utf8_ok(e->org)))
+        return -1;
+    ledger_jbuf b = {0};
+    ledger_jbuf_put(&b, "{\"actor\":", 9);
+    ledger_jbuf_string(&b, e->actor, strlen(e->actor));
+    body_member(&b, "at", p->at);
+    ledger_jbuf_put(&b, ",\"change\":", 10);
+    const char *why = e->change ? ledger_jbuf_value(&b, e->change) : (ledger_jbuf_put(&b, "null", 4), NULL);
+    body_member(&b, "kind", e->kind);
+    body_member(&b, "object_id", e->object_id);
+    body_member(&b, "object_type", e->object_type);
+    body_member(&b, "org", e->org); /* json_pack's "s?": null when absent */
+    body_member(&b, "state_digest", sd);
+    ledger_jbuf_put(&b, "}", 1);
+    if (why || b.oom) {
+        free(b.p);
+        return -1;
+    }
+    char *fit = realloc(b.p, b.n + 1); /* the body is kept until appended */
+    p->data = fit ? fit : b.p;
+    p->len = b.n;
+    return 0;
+}
+
 tj_status ledger_prepare(const ledger_entry_in *e, ledger_prepared *p, tj_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -80,18 +180,26 @@ tj_status ledger_prepare(const ledger_entry_in *e, ledger_prepared *p, tj_error 
     gmtime_r(&now, &tm);
     strftime(p->at, sizeof p->at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     tj_status rc = TJ_OK;
-    if (e->state && (rc = ledger_digest_json(e->state, p->state_digest, err)) != TJ_OK)
+    int has_state = e->state || e->state_canonical;
+    if (e->state_canonical) {
+        merkle_hash h;
+        merkle_sha256(e->state_canonical, e->state_canonical_len, h.b);
+        merkle_to_hex(&h, p->state_digest);
+    } else if (e->state && (rc = ledger_digest_json(e->state, p->state_digest, err)) != TJ_OK) {
         return rc;
-    json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p->at, "change",
-                             e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
-                             "object_type", e->object_type, "org", e->org, "state_digest",
-                             e->state ? p->state_digest : NULL);
-    if (!body)
-        return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
-    rc = ledger_jcs(body, &p->data, &p->len, err);
-    json_decref(body);
-    if (rc)
-        return rc;
+    }
+    if (body_direct(e, p, has_state)) { /* the generic way decides */
+        json_t *body = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p->at, "change",
+                                 e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
+                                 "object_type", e->object_type, "org", e->org, "state_digest",
+                                 has_state ? p->state_digest : NULL);
+        if (!body)
+            return tj_error_set(err, TJ_ERR_INPUT, NULL, "ledger entry: a field is not valid UTF-8");
+        rc = ledger_jcs(body, &p->data, &p->len, err);
+        json_decref(body);
+        if (rc)
+            return rc;
+    }
     if (!(p->object_id = strdup(e->object_id))) {
         ledger_prepared_release(p);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
@@ -127,7 +235,8 @@ static store_ledger_row prepared_row(const ledger_prepared *p, int64_t index)
 /* The nodes leaf `index` (hash h) completes: the leaf, then every complete
  * subtree, node (L, j) with (index + 1) a multiple of 2^L, whose left child
  * is the frontier's subtree of level L - 1, which it replaces.  Appends
- * them to ids/hex (at most 64 at a time) and advances fr. */
+ * those the table stores (the leaf and levels from LEDGER_NODE_FROM) to
+ * ids/hex (at most 64 at a time) and advances fr. */
 static size_t frontier_push(ledger_frontier *fr, int64_t index, merkle_hash h, int64_t *ids, char (*hex)[65])
 {
     size_t n = 0;
@@ -136,8 +245,10 @@ static size_t frontier_push(ledger_frontier *fr, int64_t index, merkle_hash h, i
     int l = 0;
     for (; ((index + 1) >> l & 1) == 0; l++) {
         merkle_node_hash(&fr->node[l], &h, &h);
-        ids[n] = merkle_node_id(l + 1, ((index + 1) >> (l + 1)) - 1);
-        merkle_to_hex(&h, hex[n++]);
+        if (l + 1 >= LEDGER_NODE_FROM) {
+            ids[n] = merkle_node_id(l + 1, ((index + 1) >> (l + 1)) - 1);
+            merkle_to_hex(&h, hex[n++]);
+        }
     }
     fr->node[l] = h;
     fr->size = index + 1;
@@ -199,7 +310,7 @@ tj_status ledger_append_prepared(store_db *db, const ledger_prepared *p, size_t 
             *first_index = first;
         return TJ_OK;
     }
-    /* a leaf completes one subtree on average: at most 2n + 64 nodes */
+    /* a leaf completes one subtree on average: fewer than 2n + 64 nodes */
     store_ledger_row *rows = malloc(n * sizeof *rows);
     int64_t *ids = malloc((2 * n + 64) * sizeof *ids);
     char(*hex)[65] = malloc((2 * n + 64) * sizeof *hex);

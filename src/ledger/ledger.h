@@ -6,9 +6,11 @@
  * (RFC 8785) of {actor, at, change, kind, object_id, object_type, org,
  * state_digest}; leaves form a Merkle tree hashed as in Certificate
  * Transparency (RFC 6962 / RFC 9162: leaf = SHA-256(0x00 || data), node =
- * SHA-256(0x01 || left || right)).  Appending also stores the hash of every
- * complete subtree the new leaf completes (amortised two rows an entry), so
- * a root or a proof reads O(log n) stored hashes.
+ * SHA-256(0x01 || left || right)).  Appending also stores the leaf hash and
+ * the hash of every complete subtree of LEDGER_NODE_FROM or more levels the
+ * new leaf completes (1 + 1/16 rows an entry); a subtree of the levels
+ * between is folded from its (at most 16) leaf hashes when a root or a proof
+ * needs it, so either reads O(log n) stored hashes.
  *
  * Tree heads {root_hash, signed_at, tree_size, type} are signed with
  * Ed25519 (libsodium) over their canonical JSON; the key pair lives in a
@@ -28,6 +30,10 @@
 #include "store/store.h"
 #include "tanji/error.h"
 
+/* The lowest level of internal nodes the node table stores (levels 1 ..
+ * LEDGER_NODE_FROM - 1 are computed from the leaves: migration 28). */
+#define LEDGER_NODE_FROM 5
+
 typedef struct ledger_entry_in {
     const char *kind;        /* "factor.publish", "footprint.save", ... */
     const char *object_type; /* "factor_version", "footprint", "organisation", ... */
@@ -36,6 +42,9 @@ typedef struct ledger_entry_in {
     const char *org;   /* the actor's organisation, may be NULL */
     const json_t *change;
     const json_t *state; /* the object after the change, NULL when deleted */
+    /* or its canonical JSON (RFC 8785) already made, len bytes (state NULL) */
+    const char *state_canonical;
+    size_t state_canonical_len;
 } ledger_entry_in;
 
 /* Append one entry; *index_out (may be NULL) gets its 0-based leaf index.
@@ -75,6 +84,19 @@ tj_status ledger_append_prepared(store_db *db, const ledger_prepared *p, size_t 
 tj_status ledger_jcs(const json_t *v, char **out, size_t *len, tj_error *err);
 /* The same, NULL on any error. */
 char *ledger_canonical_json(const json_t *v);
+/* Canonical JSON written piece by piece (an object whose members the caller
+ * knows, in order, without building it): a growing buffer ({0} to start,
+ * p malloc'ed, NUL-terminated; oom set when an allocation failed), raw
+ * bytes, a string as RFC 8785 escapes it (s valid UTF-8), and any value
+ * (returns NULL, or why it has no canonical form). */
+typedef struct ledger_jbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} ledger_jbuf;
+void ledger_jbuf_put(ledger_jbuf *b, const char *s, size_t n);
+void ledger_jbuf_string(ledger_jbuf *b, const char *s, size_t n);
+const char *ledger_jbuf_value(ledger_jbuf *b, const json_t *v);
 /* One IEEE-754 double as ECMAScript serialises it; -1 for NaN/Infinity. */
 #define LEDGER_JCS_NUMBER_SIZE 32
 int ledger_jcs_number(double d, char out[LEDGER_JCS_NUMBER_SIZE]);

@@ -860,19 +860,18 @@ static tj_status import_write(import_job *j, svc_ctx *ctx, svc_import_result *r,
     factor_sql_bulk *b;
     if ((rc = factor_sql_bulk_begin(db, &b, err)) != TJ_OK)
         goto out;
-    char *vals[64];
+    const char *vals[64];
+    char scratch[FX_VALS_SCRATCH];
     for (size_t i = 0; i < n && rc == TJ_OK; i++) {
         svc_factor *f = &j->rows.items[i].f;
-        if ((rc = fx_vals(f, vals, err)) != TJ_OK)
-            break;
+        fx_vals_borrow(f, vals, scratch); /* no copies: 35 allocations a row fewer */
         char *text = fx_search_text(&j->regions, f);
         if (!text)
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
-        else if ((rc = factor_sql_bulk_version(b, (const char *const *)vals, text, f->ref_year, f->region,
+        else if ((rc = factor_sql_bulk_version(b, vals, text, f->ref_year, f->region,
                                                f->category, strcmp(f->status, "superseded") != 0, err)) != TJ_OK)
             rc = row_error(err, j->rows.col_of, j->name, &j->rows.items[i], j->json, j->text);
         free(text);
-        fx_vals_release(vals);
     }
     if (rc == TJ_OK)
         rc = factor_sql_bulk_versions_done(b, (int64_t)j->nsup, err);
@@ -991,11 +990,21 @@ static tj_status factor_import(svc_ctx *ctx, const char *name, const char *data,
         return tj_error_set(err, TJ_ERR_USAGE, "format", "unknown format \"%s\" (csv or json)", format);
     char *text = NULL;
     size_t tlen = 0;
-    if ((rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err)) != TJ_OK)
-        return rc;
-    if (release) {
-        free(*release);
+    if (release && *release == data && !data[len] && !(len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) &&
+        !memchr(data, 0, len) && tj_utf8_valid_prefix(data, len) == len) {
+        /* a file read by svc_factor_import (NUL-terminated) that is UTF-8
+         * without a byte order mark: its buffer is the text, which
+         * tj_text_to_utf8 would copy (223 MB for 1,000,000 lines) */
+        text = *release;
+        tlen = len;
         *release = NULL;
+    } else {
+        if ((rc = tj_text_to_utf8(name, data, len, NULL, &text, &tlen, err)) != TJ_OK)
+            return rc;
+        if (release) {
+            free(*release);
+            *release = NULL;
+        }
     }
     import_job j = {.name = name, .text = text, .json = json, .publish = publish, .status = status};
     svc_now_rfc3339(j.now, sizeof j.now);

@@ -184,6 +184,39 @@ tj_status fx_vals(const svc_factor *f, char **vals, tj_error *err)
     return TJ_OK;
 }
 
+void fx_vals_borrow(const svc_factor *f, const char **vals, char *scratch)
+{
+    for (size_t k = 0; k < fx_db_field_count; k++) {
+        const svc_field *fd = &svc_factor_fields[k];
+        const void *p = (const char *)f + fd->offset;
+        char *buf = scratch + 32 * k;
+        const char *v = NULL;
+        switch (fd->type) {
+        case SVC_FT_TEXT:
+        case SVC_FT_JSON: v = *(char *const *)p; break;
+        case SVC_FT_INT: {
+            int x = *(const int *)p;
+            if (x != 0 || !strcmp(fd->name, "traceable")) {
+                snprintf(buf, 32, "%d", x);
+                v = buf;
+            }
+            break;
+        }
+        case SVC_FT_DOUBLE: { /* as svc_factor_get_field */
+            double x = *(const double *)p;
+            if (!isnan(x)) {
+                snprintf(buf, 32, "%.15g", x);
+                if (strtod(buf, NULL) != x)
+                    snprintf(buf, 32, "%.17g", x);
+                v = buf;
+            }
+            break;
+        }
+        }
+        vals[k] = v && *v ? v : NULL;
+    }
+}
+
 void fx_vals_release(char **vals)
 {
     for (size_t k = 0; k < fx_db_field_count; k++) {

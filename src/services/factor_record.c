@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "tanji/parse.h"
 #include "io/input.h"
+#include "ledger/ledger.h"
 #include "services/factors.h"
 #include "services/factors_internal.h"
 #include "services/regions.h"
@@ -584,4 +586,115 @@ tj_status svc_factor_add_evidence_file(svc_factor *f, const char *path, tj_error
     free(f->evidence);
     f->evidence = ev;
     return TJ_OK;
+}
+
+/* ---- the canonical state, written directly -------------------------------- */
+
+/* svc_factor_fields in the order RFC 8785 sorts member names (ASCII names:
+ * byte order is UTF-16 order). */
+static size_t state_order[64];
+static pthread_once_t state_once = PTHREAD_ONCE_INIT;
+
+static void state_order_init(void)
+{
+    for (size_t i = 0; i < svc_factor_field_count; i++) {
+        size_t k = i;
+        while (k && strcmp(svc_factor_fields[state_order[k - 1]].name, svc_factor_fields[i].name) > 0) {
+            state_order[k] = state_order[k - 1];
+            k--;
+        }
+        state_order[k] = i;
+    }
+}
+
+static void state_key(ledger_jbuf *b, int *first, const char *name)
+{
+    if (!*first)
+        ledger_jbuf_put(b, ",", 1);
+    *first = 0;
+    ledger_jbuf_string(b, name, strlen(name));
+    ledger_jbuf_put(b, ":", 1);
+}
+
+int fx_factor_state_jcs(const svc_factor *f, ledger_jbuf *b)
+{
+    pthread_once(&state_once, state_order_init);
+    int first = 1;
+    ledger_jbuf_put(b, "{", 1);
+    for (size_t o = 0; o < svc_factor_field_count; o++) {
+        const svc_field *fd = &svc_factor_fields[state_order[o]];
+        const void *p = (const char *)f + fd->offset;
+        switch (fd->type) {
+        case SVC_FT_TEXT: {
+            const char *s = *(char *const *)p;
+            if (fx_empty(s))
+                break;
+            size_t len = strlen(s);
+            if (tj_utf8_valid_prefix(s, len) != len)
+                return -1; /* jansson refuses it: the generic path decides */
+            state_key(b, &first, fd->name);
+            if (!strcmp(fd->name, "aliases") || !strcmp(fd->name, "evidence")) {
+                /* the non-empty pieces between separators, as strtok_r */
+                char sep = fd->name[0] == 'a' ? '|' : ';';
+                int firstel = 1;
+                ledger_jbuf_put(b, "[", 1);
+                for (const char *t = s; *t;) {
+                    const char *e = strchr(t, sep);
+                    size_t n = e ? (size_t)(e - t) : strlen(t);
+                    if (n) {
+                        if (!firstel)
+                            ledger_jbuf_put(b, ",", 1);
+                        firstel = 0;
+                        ledger_jbuf_string(b, t, n);
+                    }
+                    t += n + (e ? 1 : 0);
+                }
+                ledger_jbuf_put(b, "]", 1);
+            } else {
+                ledger_jbuf_string(b, s, len);
+            }
+            break;
+        }
+        case SVC_FT_JSON: {
+            const char *s = *(char *const *)p;
+            if (fx_empty(s))
+                break;
+            json_t *v = json_loads(s, 0, NULL);
+            if (!v)
+                break;
+            state_key(b, &first, fd->name);
+            const char *why = ledger_jbuf_value(b, v);
+            json_decref(v);
+            if (why)
+                return -1;
+            break;
+        }
+        case SVC_FT_INT: {
+            int x = *(const int *)p;
+            if (!strcmp(fd->name, "traceable")) {
+                state_key(b, &first, fd->name);
+                ledger_jbuf_put(b, x ? "true" : "false", x ? 4 : 5);
+            } else if (x) {
+                char t[16];
+                int n = snprintf(t, sizeof t, "%d", x);
+                state_key(b, &first, fd->name);
+                ledger_jbuf_put(b, t, (size_t)n);
+            }
+            break;
+        }
+        case SVC_FT_DOUBLE: {
+            double x = *(const double *)p;
+            if (isnan(x))
+                break;
+            char t[LEDGER_JCS_NUMBER_SIZE];
+            if (ledger_jcs_number(x, t))
+                return -1; /* an infinity: json_real refuses it */
+            state_key(b, &first, fd->name);
+            ledger_jbuf_put(b, t, strlen(t));
+            break;
+        }
+        }
+    }
+    ledger_jbuf_put(b, "}", 1);
+    return b->oom ? -1 : 0;
 }

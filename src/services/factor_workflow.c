@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/ledger.h"
 #include "services/ctx.h"
 #include "services/factors.h"
 #include "services/factors_internal.h"
@@ -56,7 +57,16 @@ tj_status fx_record_prepare(const svc_ctx *ctx, const char *kind, const svc_fact
     if (snprintf(oid, sizeof oid, "%s@%d", f->id, f->version) >= (int)sizeof oid)
         return tj_error_set(err, TJ_ERR_INPUT, "id", "id is too long");
     json_t *change = svc_workflow_change_json(action, from, to, reason);
-    json_t *state = svc_factor_to_json(f);
+    /* the state's canonical JSON written directly (a third of the work of
+     * building the object and canonicalising it); the generic path for
+     * what it leaves */
+    ledger_jbuf sb = {0};
+    json_t *state = NULL;
+    if (fx_factor_state_jcs(f, &sb)) {
+        free(sb.p);
+        sb = (ledger_jbuf){0};
+        state = svc_factor_to_json(f);
+    }
     ledger_entry_in e = {
         .kind = kind,
         .object_type = "factor_version",
@@ -65,11 +75,14 @@ tj_status fx_record_prepare(const svc_ctx *ctx, const char *kind, const svc_fact
         .org = ctx->who.org_id,
         .change = change,
         .state = state,
+        .state_canonical = state ? NULL : sb.p,
+        .state_canonical_len = sb.n,
     };
-    tj_status rc = change && state ? ledger_prepare(&e, p, err)
-                                   : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+    tj_status rc = change && (state || sb.p) ? ledger_prepare(&e, p, err)
+                                             : tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
     json_decref(change);
     json_decref(state);
+    free(sb.p);
     return rc;
 }
 

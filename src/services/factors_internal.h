@@ -28,7 +28,19 @@ void fx_read_row(store_stmt *st, int first, svc_factor *f);
 tj_status fx_row_into(void *arg, store_stmt *st, int first, tj_error *err);
 /* A version with its evidence (no visibility check). */
 tj_status fx_get(store_db *db, const char *id, int version, svc_factor *out, tj_error *err);
+/* The canonical JSON (RFC 8785) of fx_factor_json(f), the state a ledger
+ * entry's digest covers, written into b without building the JSON: 0, or
+ * -1 when f holds what only the generic path handles (a text jansson
+ * refuses, an infinity, a JSON field without canonical form) or memory ran
+ * out; b is then to be discarded. */
+struct ledger_jbuf;
+int fx_factor_state_jcs(const svc_factor *f, struct ledger_jbuf *b);
 tj_status fx_vals(const svc_factor *f, char **vals, tj_error *err);
+/* The same values without copies, for bulk writes: vals[k] points into f
+ * (text) or into scratch (numbers, FX_VALS_SCRATCH bytes), NULL where
+ * fx_vals gives NULL; valid while f and scratch are. */
+#define FX_VALS_SCRATCH (64 * 32)
+void fx_vals_borrow(const svc_factor *f, const char **vals, char *scratch);
 void fx_vals_release(char **vals);
 tj_status fx_event(store_db *db, const char *id, int version, const char *action, const char *from,
                    const char *to, const char *actor, const char *at, const char *reason, tj_error *err);

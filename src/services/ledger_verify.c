@@ -221,6 +221,14 @@ static int on_node(void *arg, int64_t id, const char *hex)
             r->oom = 1;
         return r->oom;
     }
+    if (level > 0 && level < LEDGER_NODE_FROM) { /* computed from the leaves, never stored */
+        if (add_problem(r->rep, LEDGER_P_NODE, id, i << level, NULL, NULL,
+                        "tree node level %d index %lld is not one the tree stores (levels 1-%d are computed) / "
+                        "多余的树节点",
+                        level, (long long)i, LEDGER_NODE_FROM - 1))
+            r->oom = 1;
+        return r->oom;
+    }
     if (level_put(&r->stored[level], i, &h))
         r->oom = 1;
     return r->oom;
@@ -374,12 +382,38 @@ static int classify_mismatches(run *r)
     return 0;
 }
 
-/* Every stored node must be the hash of its two stored children, and every
- * complete subtree of the tree must be stored. */
+/* The levels not stored (1 .. LEDGER_NODE_FROM - 1), folded from the stored
+ * leaves: a node whose children are missing is missing, one above a
+ * changed node is marked changed (2) too, so problems are reported once, at
+ * the stored levels. */
+static int derive_levels(run *r)
+{
+    int64_t size = r->stored[0].n;
+    for (int L = 1; L < LEDGER_NODE_FROM && L < MAX_LEVEL; L++) {
+        level *lv = &r->stored[L];
+        const level *ch = &r->stored[L - 1];
+        for (int64_t i = 0; i < (size >> L); i++) {
+            if (!level_has(ch, 2 * i) || !level_has(ch, 2 * i + 1))
+                continue;
+            merkle_hash h;
+            merkle_node_hash(&ch->h[2 * i], &ch->h[2 * i + 1], &h);
+            if (level_put(lv, i, &h))
+                return -1;
+            if (ch->present[2 * i] == 2 || ch->present[2 * i + 1] == 2)
+                lv->present[i] = 2;
+        }
+    }
+    return 0;
+}
+
+/* Every stored node must be the hash of its two children, and every
+ * complete subtree of the levels the tree stores must be stored. */
 static int check_nodes(run *r)
 {
     int64_t size = r->stored[0].n;
-    for (int L = 1; L < MAX_LEVEL; L++) {
+    if (derive_levels(r))
+        return -1;
+    for (int L = LEDGER_NODE_FROM; L < MAX_LEVEL; L++) {
         const level *lv = &r->stored[L], *ch = &r->stored[L - 1];
         int64_t want = size >> L;
         int64_t top = lv->n > want ? lv->n : want;

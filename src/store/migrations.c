@@ -8,6 +8,7 @@
 #include "store/migrations_compare.h"
 #include "store/migrations_login.h"
 #include "store/migrations_import7.h"
+#include "store/migrations_import8.h"
 #include "store/migrations_publication.h"
 #include "store/migrations_declare.h"
 #include "store/federation_sql.h"
@@ -819,6 +820,7 @@ const store_migration store_migrations[] = {
     {24, "PACT API clients of partners", pactclients_sqlite, pactclients_postgres},
     {26, "registry comparison: valid labels of a category by value", compare_sqlite, compare_postgres},
     {27, "factor search index without positions (SQLite FTS5 detail=none)", import7_sqlite, import7_postgres},
+    {28, "ledger nodes of levels 1 to 4 computed from the leaves, not stored", import8_sqlite, import8_postgres},
 };
 const size_t store_migration_count = sizeof store_migrations / sizeof store_migrations[0];
 

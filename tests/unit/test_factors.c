@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <iconv.h>
@@ -837,6 +839,52 @@ static void test_import_encodings(void **state)
     assert_int_equal(svc_factor_get(TC(fx->db), "yn-te2", 0, &f, &err), TJ_OK);
     assert_string_equal(f.name_zh, "云南普洱茶");
     svc_factor_release(&f);
+    /* the same from files (svc_factor_import keeps a UTF-8 file's buffer as
+     * the text; a byte order mark, GB18030, a stray byte or a NUL go
+     * through tj_text_to_utf8) */
+    char dir[] = "/tmp/tjenc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char stray[] = "id,name_zh,category,unit,value,region,source_doc\n"
+                                "yn-x1,云南普洱茶,agriculture,kg,1.5,530000,doc\n"
+                                "yn-x2,bad \xff byte,agriculture,kg,1.5,530000,doc\n";
+    const struct {
+        const char *name, *text;
+        size_t len;
+        tj_status want;
+        const char *id;
+    } files[] = {
+        {"u.csv", "id,name_zh,category,unit,value,region,source_doc\nyn-f1,云南普洱茶,agriculture,kg,1.5,530000,d\n",
+         0, TJ_OK, "yn-f1"},
+        {"b.csv", "\xEF\xBB\xBFid,name_zh,category,unit,value,region,source_doc\nyn-f2,云南普洱茶,agriculture,kg,1,"
+                  "530000,d\n",
+         0, TJ_OK, "yn-f2"},
+        {"g.csv", gb, 0, TJ_OK, "yn-te2"},
+        {"s.csv", stray, 0, TJ_ERR_INPUT, NULL},
+        {"n.csv", "id,name_zh,category,unit,value,region,source_doc\nyn-f3,a\0b,agriculture,kg,1,530000,d\n", 85,
+         TJ_ERR_INPUT, NULL},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+        FILE *fp = fopen(path, "wb");
+        assert_non_null(fp);
+        size_t n = files[i].len ? files[i].len : strlen(files[i].text);
+        assert_int_equal(fwrite(files[i].text, 1, n, fp), n);
+        fclose(fp);
+        tj_status rc = svc_factor_import(TCA(fx->db, "t"), path, "csv", "published", &r, &err);
+        unlink(path);
+        assert_int_equal(rc, files[i].want);
+        if (i == 3) { /* refused at the byte, never re-read as GB18030 */
+            assert_int_equal(err.line, 3);
+            assert_non_null(strstr(err.message, "0xFF"));
+        }
+        if (files[i].id) {
+            assert_int_equal(svc_factor_get(TC(fx->db), files[i].id, 0, &f, &err), TJ_OK);
+            assert_string_equal(f.name_zh, "云南普洱茶");
+            svc_factor_release(&f);
+        }
+    }
+    rmdir(dir);
     /* re-import of a published id creates version 2 and supersedes version 1 */
     import_ok(fx->db, "bom.csv", bom, "published");
     assert_int_equal(svc_factor_get(TC(fx->db), "yn-tea", 0, &f, &err), TJ_OK);
@@ -1069,6 +1117,33 @@ static void test_update_import(void **state)
     if (store_backend(fx->db) == STORE_SQLITE)
         assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH "
                                            "'\"bul\" AND \"ulk\" AND \"lkx\"'"), N);
+    /* an id twice in one published import: the first row is stored
+     * superseded and not indexed (the index is written with the rows) */
+    static const char twice[] = "id,name_en,category,unit,value,region,ref_year,source_doc\n"
+                                "tw-1,twicez first,c,kg,1.5,CN,2023,doc\n"
+                                "tw-2,twicez other,c,kg,2.5,CN,2023,doc\n"
+                                "tw-1,twicez second,c,kg,3.5,CN,2023,doc\n";
+    svc_import_result r2;
+    assert_int_equal(
+        svc_factor_import_mem(TCA(fx->db, "t"), "tw.csv", twice, strlen(twice), NULL, "published", &r2, &err),
+        TJ_OK);
+    assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_version WHERE id = 'tw-1' AND status = "
+                                       "'superseded' AND version = 1"),
+                     1);
+    if (store_backend(fx->db) == STORE_SQLITE) {
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH "
+                                           "'\"wic\" AND \"cez\"'"), 2);
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts WHERE factor_fts MATCH 'fir'"), 0);
+        /* the index's rowids are the rows' rids */
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts f JOIN factor_version v ON v.rid = "
+                                           "f.rowid WHERE factor_fts MATCH '\"wic\" AND \"cez\"' AND v.status = "
+                                           "'published' AND v.search_text LIKE '%twicez%'"),
+                     2);
+        assert_int_equal(tjt_count(fx->db, "SELECT COUNT(*) FROM factor_fts f JOIN factor_version v ON v.rid = "
+                                           "f.rowid WHERE factor_fts MATCH '\"lkx\"' AND v.status = 'published' AND "
+                                           "v.search_text LIKE '%bulkx item%'"),
+                     N);
+    }
     svc_factor_list l;
     svc_factor_query q = {0};
     q.text = "bulkx item 7";
@@ -1124,10 +1199,175 @@ static void test_crosscheck(void **state)
     unlink(path);
 }
 
+/* fx_vals_borrow (bulk import) gives the values fx_vals (row by row) does,
+ * for every column, with numbers, NaN, zero, empty and set fields. */
+static void vals_agree(const svc_factor *f)
+{
+    char *owned[64];
+    const char *borrowed[64];
+    char scratch[FX_VALS_SCRATCH];
+    tj_error err;
+    assert_int_equal(fx_vals(f, owned, &err), TJ_OK);
+    fx_vals_borrow(f, borrowed, scratch);
+    for (size_t k = 0; k < fx_db_field_count; k++) {
+        if (!owned[k]) {
+            assert_null(borrowed[k]);
+            continue;
+        }
+        assert_non_null(borrowed[k]);
+        assert_string_equal(owned[k], borrowed[k]);
+    }
+    fx_vals_release(owned);
+}
+
+static void test_vals_borrow(void **state)
+{
+    (void)state;
+    svc_factor f;
+    svc_factor_init(&f);
+    vals_agree(&f);
+    static const double values[] = {0.1, 1.0 / 3, 123456789.123456789, 1e-300, 2.5e21, -0.0, 7, 0.30000000000000004};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        f.value = values[i];
+        f.traceable = (int)(i % 2);
+        f.ref_year = i % 3 ? 2020 + (int)i : 0;
+        vals_agree(&f);
+    }
+    f.value = NAN;
+    vals_agree(&f);
+    free(f.name_en);
+    f.name_en = strdup("");
+    free(f.name_zh);
+    f.name_zh = strdup("钢材 \"x\"");
+    vals_agree(&f);
+    svc_factor_release(&f);
+}
+
+/* The ledger state written directly (fx_factor_state_jcs) is the bytes of
+ * the canonical JSON of fx_factor_json: for every factor shipped in
+ * data/factors and for crafted ones (separators, escapes, numbers, JSON
+ * fields, unset fields); what it leaves (an infinity) goes the generic way. */
+static void state_agrees(const svc_factor *f)
+{
+    json_t *j = fx_factor_json(f);
+    assert_non_null(j);
+    char *want = NULL;
+    size_t wlen = 0;
+    tj_error err;
+    assert_int_equal(ledger_jcs(j, &want, &wlen, &err), TJ_OK);
+    json_decref(j);
+    ledger_jbuf b = {0};
+    assert_int_equal(fx_factor_state_jcs(f, &b), 0);
+    assert_int_equal(b.n, wlen);
+    assert_string_equal(b.p, want);
+    free(b.p);
+    free(want);
+}
+
+static void test_state_jcs(void **state)
+{
+    tjt_fixture *fx = *state;
+    tj_error err;
+    const char *src = getenv("TJ_SOURCE_DIR");
+    assert_non_null(src);
+    const char *files[] = {"cn_grid_co2_2021_2023.csv", "cn_electricity_lifecycle_2023.csv",
+                           "ipcc2006_fuel_combustion_co2.csv", "transport_defra2012_hgv.csv"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/data/factors/%s", src, files[i]);
+        svc_import_result r;
+        assert_int_equal(svc_factor_import(TC(fx->db), path, NULL, "published", &r, &err), TJ_OK);
+    }
+    /* and 300 generated rows (as bench/bench_import.sh makes them) */
+    size_t cap = 300 * 400 + 512, o = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    o += (size_t)snprintf(csv + o, cap - o, "id,name_zh,name_en,aliases,category,unit,value,gases,boundary,region,"
+                                            "ref_year,source_doc,source_publisher,source_date,method,gwp_set,quality\n");
+    unsigned seed = 1;
+    for (int i = 0; i < 300; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double v = (seed % 100000000u) / 99991.0 + 0.01;
+        o += (size_t)snprintf(csv + o, cap - o,
+                              "gen-%04d,测试材料%d,Gen material %d,material %d|item %d,materials.metal,kg,%.6g,"
+                              "\"{\"\"CO2\"\": %.6g}\",cradle-to-gate,CN,2023,Generated (not real),tanji test,"
+                              "2024-01-01,generated,AR6,example\n",
+                              i, i, i, i % 97, i % 13, v, v);
+    }
+    import_ok(fx->db, "gen.csv", csv, "draft");
+    free(csv);
+    store_stmt *st;
+    assert_int_equal(store_prepare(fx->db, "SELECT id, version FROM factor_version", &st, &err), TJ_OK);
+    int rows = 0;
+    while (store_step(st, &err) == 1) {
+        svc_factor f;
+        assert_int_equal(fx_get(fx->db, store_col_text(st, 0), (int)store_col_int64(st, 1), &f, &err), TJ_OK);
+        state_agrees(&f);
+        svc_factor_release(&f);
+        rows++;
+    }
+    store_finalize(st);
+    assert_true(rows > 340);
+
+    svc_factor f;
+    svc_factor_init(&f);
+    state_agrees(&f); /* only traceable */
+    static const struct {
+        const char *field, *text;
+    } cells[] = {
+        {"id", "x-1"},
+        {"name_zh", "钢材 \"热轧\" \\ \x7f \xe2\x80\xa8 tab\there"},
+        {"name_en", "line\nbreak\r\x01\x1f/slash"},
+        {"aliases", "|a||b c|钢|"},
+        {"evidence", ";;0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef=x.pdf;"},
+        {"value", "0.30000000000000004"},
+        {"uncertainty", "1e-7"},
+        {"gases", "{\"CO2\": 1.5, \"CH4\": 2e21, \"N2O\": 0.000001, \"a\": [1, -0.0, null, true]}"},
+        {"stages", "{\"b\": {\"z\": 1, \"\\u00e9\": 2, \"a\": \"\\u20ac\"}}"},
+        {"dqr", "[5, 4.5, 3]"},
+        {"ref_year", "2023"},
+        {"traceable", "1"},
+        {"superseded_by", "3"},
+        {"source_url", "https://example.org/a?b=1&c=\"2\""},
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        const svc_field *fd = svc_factor_field_find(cells[i].field);
+        assert_non_null(fd);
+        void *p = (char *)&f + fd->offset;
+        if (fd->type == SVC_FT_TEXT || fd->type == SVC_FT_JSON) {
+            free(*(char **)p);
+            *(char **)p = strdup(cells[i].text);
+        } else if (fd->type == SVC_FT_INT) {
+            *(int *)p = atoi(cells[i].text);
+        } else {
+            *(double *)p = strtod(cells[i].text, NULL);
+        }
+        state_agrees(&f);
+    }
+    f.value = -0.0;
+    f.version = 7;
+    state_agrees(&f);
+    f.value = 123456789012345680000.0;
+    state_agrees(&f);
+    free(f.gases);
+    f.gases = strdup("{\"CO2\": "); /* not JSON: left out by both */
+    state_agrees(&f);
+    free(f.aliases);
+    f.aliases = strdup("|||"); /* an empty list */
+    state_agrees(&f);
+    f.value = INFINITY; /* json_real refuses it: the generic path */
+    ledger_jbuf b = {0};
+    assert_int_equal(fx_factor_state_jcs(&f, &b), -1);
+    free(b.p);
+    svc_factor_release(&f);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_workflow, tjt_setup, tjt_teardown),
+        cmocka_unit_test(test_vals_borrow),
+        cmocka_unit_test_setup_teardown(test_state_jcs, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_validation, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve, tjt_setup, tjt_teardown),
         cmocka_unit_test_setup_teardown(test_resolve_words, tjt_setup, tjt_teardown),

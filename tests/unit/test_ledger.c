@@ -886,15 +886,289 @@ static void test_tamper_heads_and_nodes(void **state)
     assert_true(has(&r, LEDGER_P_HEAD, 5));
     ledger_report_release(&r);
     exec_sql(l->f.db, "DELETE FROM ledger_head WHERE seq = 5");
-    /* a node changed */
-    exec_sql(l->f.db,
-             "UPDATE ledger_node SET hash = "
-             "'1111111111111111111111111111111111111111111111111111111111111111' WHERE node = 1099511627777");
+    /* a node of a level the tree computes (1-4) added behind tanji's back
+     * (stored levels changed: test_sparse_nodes) */
+    assert_int_equal(tjt_count(l->f.db, "SELECT COUNT(*) FROM ledger_node WHERE node >= 1099511627776"), 0);
+    exec_sql(l->f.db, "INSERT INTO ledger_node (node, hash) VALUES (1099511627777, "
+                      "'1111111111111111111111111111111111111111111111111111111111111111')");
     verify(l, &r);
     dump(&r);
     assert_int_equal(r.nproblems, 1);
     assert_true(has(&r, LEDGER_P_NODE, merkle_node_id(1, 1)));
     ledger_report_release(&r);
+}
+
+/* ---- sparse node storage (migration 28) ----------------------------------- */
+
+/* The RFC 6962 Merkle tree hash of leaves[0, n), by its recursive
+ * definition (n > 0). */
+static void rfc_mth(const merkle_hash *leaves, int64_t n, merkle_hash *out)
+{
+    if (n == 1) {
+        *out = leaves[0];
+        return;
+    }
+    int64_t k = 1;
+    while (k * 2 < n)
+        k *= 2;
+    merkle_hash a, b;
+    rfc_mth(leaves, k, &a);
+    rfc_mth(leaves + k, n - k, &b);
+    merkle_node_hash(&a, &b, out);
+}
+
+static void leaves_of(store_db *db, merkle_hash *leaves, int64_t n)
+{
+    tj_error err;
+    for (int64_t i = 0; i < n; i++) {
+        char *body = NULL;
+        assert_int_equal(store_ledger_entry_body(db, i, &body, NULL, &err), TJ_OK);
+        merkle_leaf_hash(body, strlen(body), &leaves[i]);
+        free(body);
+    }
+}
+
+/* Roots and proofs of the database's tree (levels 1-4 computed) are the
+ * bytes of those of the whole tree built from the entries, for sizes up to
+ * n: roots for every size, proofs for sizes up to `all`, multiples of
+ * `step` and n. */
+static void check_tree(store_db *db, int64_t n, int step, int64_t all)
+{
+    merkle_hash *leaves = malloc((size_t)n * sizeof *leaves);
+    leaves_of(db, leaves, n);
+    memtree t;
+    memtree_build(&t, leaves, n);
+    tj_error err;
+    int64_t size = -1;
+    assert_int_equal(ledger_size(db, &size, &err), TJ_OK);
+    assert_int_equal(size, n);
+    for (int64_t s = 1; s <= n; s++) {
+        merkle_hash got, want;
+        assert_int_equal(ledger_root(db, s, &got, &err), TJ_OK);
+        rfc_mth(leaves, s, &want);
+        assert_memory_equal(got.b, want.b, 32);
+        if (s % step && s != n && s > all)
+            continue;
+        for (int64_t i = 0; i < s; i++) {
+            merkle_hash p[MERKLE_MAX_PROOF], q[MERKLE_MAX_PROOF];
+            size_t np = 0, nq = 0;
+            assert_int_equal(ledger_inclusion_proof(db, i, s, p, &np, &err), TJ_OK);
+            assert_int_equal(merkle_inclusion_proof(mem_fetch, &t, i, s, q, &nq, &err), TJ_OK);
+            assert_int_equal(np, nq);
+            assert_memory_equal(p, q, np * sizeof *p);
+            assert_true(merkle_verify_inclusion(i, s, &leaves[i], p, np, &want));
+        }
+        for (int64_t a = 1; a <= s; a++) {
+            merkle_hash p[MERKLE_MAX_PROOF], q[MERKLE_MAX_PROOF], ra;
+            size_t np = 0, nq = 0;
+            assert_int_equal(ledger_consistency_proof(db, a, s, p, &np, &err), TJ_OK);
+            assert_int_equal(merkle_consistency_proof(mem_fetch, &t, a, s, q, &nq, &err), TJ_OK);
+            assert_int_equal(np, nq);
+            if (np)
+                assert_memory_equal(p, q, np * sizeof *p);
+            rfc_mth(leaves, a, &ra);
+            assert_true(merkle_verify_consistency(a, s, &ra, &want, p, np));
+        }
+    }
+    memtree_free(&t);
+    free(leaves);
+}
+
+/* The node table holds the leaves and the levels from LEDGER_NODE_FROM:
+ * 300 entries appended in transactions of 1 to 60 entries (singly and as
+ * prepared batches, so the frontier is loaded at many sizes); roots and
+ * proofs for every size 1..300 against the RFC; verify clean, then a
+ * stored upper node changed, one deleted; a database with every level
+ * stored (before migration 28) migrates and verifies. */
+static void test_sparse_nodes(void **state)
+{
+    lfix *l = *state;
+    enum { N = 300 };
+    tj_error err;
+    int created = 0;
+    ledger_head h;
+    assert_int_equal(svc_ledger_init(&l->ctx, l->key_path, &l->key, &created, &h, &err), TJ_OK);
+    int64_t size = 1;
+    for (int tx = 0; size < N; tx++) {
+        int k = 1 + (tx * 7) % 23;
+        if (tx % 5 == 4)
+            k = 60;
+        if (size + k > N)
+            k = (int)(N - size);
+        assert_int_equal(svc_begin(&l->ctx, &err), TJ_OK);
+        if (tx % 2) {
+            ledger_prepared p[60];
+            json_t *st[60];
+            char oid[60][32];
+            for (int i = 0; i < k; i++) {
+                snprintf(oid[i], sizeof oid[i], "p-%lld", (long long)(size + i));
+                st[i] = json_pack("{s:I}", "n", (json_int_t)(size + i));
+                ledger_entry_in e = {.kind = "test.batch", .object_type = "test", .object_id = oid[i],
+                                     .actor = "local:operator", .change = st[i], .state = st[i]};
+                assert_int_equal(ledger_prepare(&e, &p[i], &err), TJ_OK);
+            }
+            int64_t first = -1;
+            assert_int_equal(ledger_append_prepared(l->f.db, p, (size_t)k, &first, &err), TJ_OK);
+            assert_int_equal(first, size);
+            for (int i = 0; i < k; i++) {
+                ledger_prepared_release(&p[i]);
+                json_decref(st[i]);
+            }
+        } else {
+            for (int i = 0; i < k; i++) {
+                char oid[32];
+                snprintf(oid, sizeof oid, "s-%lld", (long long)(size + i));
+                json_t *st = json_pack("{s:I}", "n", (json_int_t)(size + i));
+                assert_int_equal(svc_record(&l->ctx, "test.single", "test", oid, st, st, &err), TJ_OK);
+                json_decref(st);
+            }
+        }
+        assert_int_equal(svc_commit(&l->ctx, &err), TJ_OK);
+        size += k;
+        if (tx % 6 == 0) /* proofs at every size so far, now and then */
+            check_tree(l->f.db, size, 1000, 0);
+    }
+    /* 300 leaves; levels 5.. hold 9 + 4 + 2 + 1 nodes; none of levels 1-4 */
+    assert_int_equal(tjt_count(l->f.db, "SELECT COUNT(*) FROM ledger_node"), N + 16);
+    assert_int_equal(tjt_count(l->f.db, "SELECT COUNT(*) FROM ledger_node WHERE node >= 1099511627776 AND "
+                                        "node < 5497558138880"),
+                     0);
+    check_tree(l->f.db, N, 9, 40);
+    int signed_new = 0;
+    assert_int_equal(svc_ledger_sign_head(&l->ctx, &l->key, &h, &signed_new, &err), TJ_OK);
+    assert_int_equal(h.tree_size, N);
+    merkle_hash *leaves = malloc(N * sizeof *leaves), want;
+    leaves_of(l->f.db, leaves, N);
+    rfc_mth(leaves, N, &want);
+    assert_memory_equal(h.root.b, want.b, 32);
+    json_t *doc = NULL;
+    int ok = 0;
+    const char *why = NULL;
+    assert_int_equal(svc_ledger_inclusion(&l->ctx, 77, -1, &doc, &err), TJ_OK);
+    assert_int_equal(ledger_verify_proof_json(doc, l->key.pk, &ok, &why, &err), TJ_OK);
+    assert_true(ok);
+    json_decref(doc);
+    ledger_report r;
+    verify(l, &r);
+    dump(&r);
+    assert_int_equal(r.nproblems, 0);
+    assert_int_equal(r.tree_size, N);
+    ledger_report_release(&r);
+
+    /* a stored upper node changed, then deleted */
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE ledger_node SET hash = '%064d' WHERE node = %lld", 1,
+             (long long)merkle_node_id(5, 3));
+    exec_sql(l->f.db, sql);
+    verify(l, &r);
+    dump(&r);
+    assert_int_equal(r.nproblems, 1);
+    assert_true(has(&r, LEDGER_P_NODE, merkle_node_id(5, 3)));
+    ledger_report_release(&r);
+    snprintf(sql, sizeof sql, "DELETE FROM ledger_node WHERE node = %lld", (long long)merkle_node_id(5, 3));
+    exec_sql(l->f.db, sql);
+    verify(l, &r);
+    dump(&r);
+    assert_int_equal(r.nproblems, 1);
+    assert_true(has(&r, LEDGER_P_NODE, merkle_node_id(5, 3)));
+    ledger_report_release(&r);
+    /* a stored leaf changed: the entry, and the stored node above it */
+    snprintf(sql, sizeof sql, "UPDATE ledger_node SET hash = '%064d' WHERE node = 200", 2);
+    exec_sql(l->f.db, sql);
+    verify(l, &r);
+    dump(&r);
+    assert_true(has(&r, LEDGER_P_CHANGED, 200));
+    assert_true(has(&r, LEDGER_P_NODE, merkle_node_id(5, 6)));
+    ledger_report_release(&r);
+
+    /* a database from before migration 28: every level stored */
+    memtree t;
+    memtree_build(&t, leaves, N);
+    exec_sql(l->f.db, "DELETE FROM ledger_node");
+    assert_int_equal(svc_begin(&l->ctx, &err), TJ_OK);
+    for (int L = 0; L < 9; L++)
+        for (int64_t i = 0; i < (N >> L); i++) {
+            char hex[65];
+            merkle_to_hex(&t.lv[L][i], hex);
+            assert_int_equal(store_ledger_node_put(l->f.db, merkle_node_id(L, i), hex, &err), TJ_OK);
+        }
+    exec_sql(l->f.db, "DELETE FROM schema_migrations WHERE version = 28");
+    assert_int_equal(svc_commit(&l->ctx, &err), TJ_OK);
+    assert_int_equal(tjt_count(l->f.db, "SELECT COUNT(*) FROM ledger_node"), 2 * N - 4); /* 300 + 150 + ... */
+    store_db *db2 = NULL;
+    assert_int_equal(store_open_ex(l->f.t->url, STORE_OPEN_MIGRATE, &db2, &err), TJ_OK);
+    assert_int_equal(tjt_count(db2, "SELECT COUNT(*) FROM ledger_node"), N + 16);
+    assert_int_equal(tjt_count(db2, "SELECT COUNT(*) FROM schema_migrations WHERE version = 28"), 1);
+    store_close(db2);
+    verify(l, &r);
+    dump(&r);
+    assert_int_equal(r.nproblems, 0);
+    ledger_report_release(&r);
+    check_tree(l->f.db, N, 61, 0);
+    memtree_free(&t);
+    free(leaves);
+}
+
+/* ledger_prepare writes the body directly: the bytes of the canonical JSON
+ * of the object the generic way packs, with and without org, state and
+ * change, escapes and Unicode; a text that is not UTF-8 is refused as
+ * before. */
+static void body_agrees(const ledger_entry_in *e)
+{
+    ledger_prepared p;
+    tj_error err;
+    assert_int_equal(ledger_prepare(e, &p, &err), TJ_OK);
+    json_t *want = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s,s:s?,s:s?}", "actor", e->actor, "at", p.at, "change",
+                             e->change ? e->change : json_null(), "kind", e->kind, "object_id", e->object_id,
+                             "object_type", e->object_type, "org", e->org, "state_digest",
+                             e->state || e->state_canonical ? p.state_digest : NULL);
+    assert_non_null(want);
+    char *w = ledger_canonical_json(want);
+    json_decref(want);
+    assert_non_null(w);
+    assert_string_equal(p.data, w);
+    assert_int_equal(p.len, strlen(w));
+    merkle_hash leaf;
+    merkle_leaf_hash(w, strlen(w), &leaf);
+    assert_memory_equal(leaf.b, p.leaf.b, 32);
+    free(w);
+    ledger_prepared_release(&p);
+}
+
+static void test_prepare_body(void **state)
+{
+    (void)state;
+    json_t *change = json_pack("{s:s,s:n,s:f,s:[i,f,b],s:s}", "action", "import", "from", "n", 1e-7, "list", 3,
+                               -0.0, 1, "why", "quote \" back \\ nl \n \x01 é 钢 \xe2\x80\xa8");
+    json_t *st = json_pack("{s:s,s:f}", "id", "x", "value", 2.5);
+    ledger_entry_in e = {.kind = "factor.import",
+                         .object_type = "factor_version",
+                         .object_id = "bench-0000001@1",
+                         .actor = "local:operator",
+                         .org = "operator",
+                         .change = change,
+                         .state = st};
+    body_agrees(&e);
+    e.org = NULL;
+    body_agrees(&e);
+    e.state = NULL;
+    body_agrees(&e);
+    e.change = NULL;
+    body_agrees(&e);
+    e.state_canonical = "{\"id\":\"x\"}";
+    e.state_canonical_len = strlen(e.state_canonical);
+    e.object_id = "id with \"quotes\", tab\t and 中文@2";
+    e.org = "org \x7f";
+    body_agrees(&e);
+    e.change = json_null();
+    body_agrees(&e);
+    /* not UTF-8: refused, as the generic way refuses it */
+    e.actor = "bad \xff actor";
+    ledger_prepared p;
+    tj_error err;
+    assert_int_equal(ledger_prepare(&e, &p, &err), TJ_ERR_INPUT);
+    json_decref(change);
+    json_decref(st);
 }
 
 static void test_tamper_truncate(void **state)
@@ -981,6 +1255,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_jcs_rfc8785),       cmocka_unit_test(test_jcs_numbers),
         cmocka_unit_test(test_jcs_testdata_dir),  cmocka_unit_test(test_merkle_ct_vectors),
         cmocka_unit_test(test_merkle_exhaustive), cmocka_unit_test(test_merkle_testdata_dir),
+        cmocka_unit_test(test_prepare_body),
     };
     const struct CMUnitTest db[] = {
         cmocka_unit_test_setup_teardown(test_clean_and_proofs, lsetup, lteardown),
@@ -990,6 +1265,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_tamper_state, lsetup, lteardown),
         cmocka_unit_test_setup_teardown(test_tamper_heads_and_nodes, lsetup, lteardown),
         cmocka_unit_test_setup_teardown(test_tamper_truncate, lsetup, lteardown),
+        cmocka_unit_test_setup_teardown(test_sparse_nodes, lsetup, lteardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, lsetup, lteardown),
     };
     tjt_use_pg = tjt_want_pg(argc, argv);
