@@ -1,6 +1,8 @@
 /* Sparse linear solvers (KLU and GMRES/ILU(0), BiCGSTAB as GMRES's fallback); see calc/solver.h. */
 #include "calc/solver.h"
 
+#include "calc/arena.h"
+
 #include <klu.h>
 #include <stdint.h>
 #include <math.h>
@@ -37,6 +39,10 @@
 
 struct calc_solver {
     const calc_csc *a;
+    /* Every array below (not KLU's objects) comes from this arena, shared
+     * by a block solver with its loops' solvers and freed by its owner. */
+    calc_arena *arena;
+    int own_arena;
     calc_solver_kind kind;
     double tol;
     int n;
@@ -91,7 +97,7 @@ struct calc_solver {
 
 /* A strongly connected block of two or more processes, solved on its own. */
 typedef struct calc_block {
-    int comp, size;
+    int comp, size, nnz; /* nnz: entries within the block */
     calc_csc m;   /* the block's submatrix in local indices */
     int *src;     /* m.val[p] = a->val[src[p]] */
     calc_solver *sub;
@@ -149,39 +155,14 @@ void calc_solver_free(calc_solver *s)
 {
     if (!s)
         return;
-    for (int b = 0; b < s->nblk; b++) {
+    for (int b = 0; b < s->nblk && s->blk; b++)
         calc_solver_free(s->blk[b].sub);
-        calc_csc_release(&s->blk[b].m);
-        free(s->blk[b].src);
-        free(s->blk[b].rb);
-        free(s->blk[b].xb);
-        free(s->blk[b].rprev[0]);
-        free(s->blk[b].rprev[1]);
-    }
-    free(s->blk);
-    free(s->order);
-    free(s->cstart);
-    free(s->cblk);
-    free(s->compof);
-    free(s->dpos);
-    free(s->sdpos);
     if (s->num)
         klu_free_numeric(&s->num, &s->common);
     if (s->sym)
         klu_free_symbolic(&s->sym, &s->common);
-    free(s->rp);
-    free(s->ci);
-    free(s->tpos);
-    free(s->diag);
-    free(s->mark);
-    free(s->rv);
-    free(s->lu);
-    free(s->jac);
-    for (size_t i = 0; i < sizeof s->w / sizeof s->w[0]; i++)
-        free(s->w[i]);
-    free(s->gv);
-    free(s->gz);
-    free(s->gh);
+    if (s->own_arena)
+        calc_arena_free(s->arena);
     free(s);
 }
 
@@ -416,14 +397,15 @@ static tj_status it_pattern(calc_solver *s, tj_error *err)
 {
     const calc_csc *a = s->a;
     int n = s->n, nnz = a->colptr[n];
-    s->rp = calloc((size_t)n + 1, sizeof *s->rp);
-    s->ci = malloc(((size_t)nnz + 1) * sizeof *s->ci);
-    s->tpos = malloc(((size_t)nnz + 1) * sizeof *s->tpos);
-    s->diag = malloc(((size_t)n + 1) * sizeof *s->diag);
-    s->rv = malloc(((size_t)nnz + 1) * sizeof *s->rv);
-    s->lu = malloc(((size_t)nnz + 1) * sizeof *s->lu);
-    s->jac = malloc(((size_t)n + 1) * sizeof *s->jac);
-    s->mark = malloc(((size_t)n + 1) * sizeof *s->mark);
+    calc_arena *ar = s->arena;
+    s->rp = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->rp);
+    s->ci = calc_arena_alloc(ar, (size_t)nnz + 1, sizeof *s->ci);
+    s->tpos = calc_arena_alloc(ar, (size_t)nnz + 1, sizeof *s->tpos);
+    s->diag = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->diag);
+    s->rv = calc_arena_alloc(ar, (size_t)nnz + 1, sizeof *s->rv);
+    s->lu = calc_arena_alloc(ar, (size_t)nnz + 1, sizeof *s->lu);
+    s->jac = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->jac);
+    s->mark = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->mark);
     if (!s->rp || !s->ci || !s->tpos || !s->diag || !s->rv || !s->lu || !s->jac || !s->mark)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for the preconditioner");
     for (int p = 0; p < nnz; p++)
@@ -743,12 +725,11 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
         return TJ_OK;
     }
     if (!s->gv) {
-        s->gv = malloc((size_t)(m + 1) * (size_t)n * sizeof *s->gv);
-        s->gz = malloc((size_t)m * (size_t)n * sizeof *s->gz);
+        s->gv = calc_arena_alloc(s->arena, (size_t)(m + 1) * (size_t)n, sizeof *s->gv);
+        s->gz = calc_arena_alloc(s->arena, (size_t)m * (size_t)n, sizeof *s->gz);
         /* H ((m + 1) x m, column-major), then cs, sn, g (m + 1 each), y (m) */
-        s->gh = malloc(((size_t)(m + 1) * (size_t)m + 4 * (size_t)(m + 1)) * sizeof *s->gh);
+        s->gh = calc_arena_alloc(s->arena, (size_t)(m + 1) * (size_t)m + 4 * (size_t)(m + 1), sizeof *s->gh);
         if (!s->gv || !s->gz || !s->gh) {
-            free(s->gv), free(s->gz), free(s->gh);
             s->gv = s->gz = s->gh = NULL;
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for GMRES's basis");
         }
@@ -898,8 +879,9 @@ static tj_status krylov(calc_solver *s, int trans, const double *b, double *x, t
  * system runs the components backwards and gathers instead.
  */
 
-static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
-                          calc_solver_diag *diag, tj_error *err);
+static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_arena *arena,
+                          calc_solver **out, calc_solver_diag *diag, tj_error *err);
+static size_t flat_bytes(size_t n, size_t nnz);
 
 /* The block solver's reason: its largest block's choice and the structure. */
 static void block_reason(calc_solver *s)
@@ -1005,20 +987,31 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
     s->block = 1;
     s->kind = CALC_SOLVER_AUTO;
     s->core_kind = core_kind;
+    /* The arena's first chunk holds the arrays of the structure (at most
+     * n / 2 loops); the loops' arrays are reserved once their sizes are
+     * known (below). */
+    size_t un = (size_t)n;
+    s->arena = calc_arena_new(3 * (un + 1) * sizeof(double) + 6 * (un + 2) * sizeof(int) +
+                              (un / 2 + 2) * sizeof(calc_block) + 16 * 64);
+    s->own_arena = 1;
+    if (!s->arena)
+        goto nomem;
+    calc_arena *ar = s->arena;
+    /* w[0..2] in one block: before the solves, Tarjan's workspace (5 n
+     * ints) and then loc (n ints); a solve overwrites them before reading. */
+    double *wb = calc_arena_alloc(ar, 3 * (un + 1), sizeof *wb);
+    s->compof = calc_arena_alloc(ar, un + 1, sizeof *s->compof);
+    s->dpos = calc_arena_alloc(ar, un + 1, sizeof *s->dpos);
+    s->order = calc_arena_alloc(ar, un + 1, sizeof *s->order);
+    if (!wb || !s->compof || !s->dpos || !s->order)
+        goto nomem;
     for (int i = 0; i < 3; i++)
-        s->w[i] = calloc((size_t)n + 1, sizeof *s->w[i]);
-    s->compof = malloc(((size_t)n + 1) * sizeof *s->compof);
-    s->dpos = malloc(((size_t)n + 1) * sizeof *s->dpos);
-    s->order = malloc(((size_t)n + 1) * sizeof *s->order);
-    loc = malloc(((size_t)n + 1) * sizeof *loc);
-    if (!s->w[0] || !s->w[1] || !s->w[2] || !s->compof || !s->dpos || !s->order || !loc)
-        goto nomem;
-    int ncomp = calc_csc_scc(a, s->compof, &largest);
-    if (ncomp < 0)
-        goto nomem;
+        s->w[i] = wb + (size_t)i * (un + 1);
+    int ncomp = calc_csc_scc_ws(a, s->compof, &largest, (int *)wb);
+    loc = (int *)wb;
     s->ncomp = ncomp;
-    s->cstart = calloc((size_t)ncomp + 2, sizeof *s->cstart);
-    s->cblk = malloc(((size_t)ncomp + 1) * sizeof *s->cblk);
+    s->cstart = calc_arena_alloc(ar, (size_t)ncomp + 2, sizeof *s->cstart);
+    s->cblk = calc_arena_alloc(ar, (size_t)ncomp + 1, sizeof *s->cblk);
     if (!s->cstart || !s->cblk)
         goto nomem;
     /* Tarjan numbers a component after every component it reaches (its
@@ -1061,15 +1054,18 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
                           sd.cols[0]);
         goto fail;
     }
-    s->blk = calloc((size_t)nblk + 1, sizeof *s->blk);
-    s->sdpos = malloc(((size_t)ncomp - (size_t)nblk + 1) * sizeof *s->sdpos);
+    s->blk = calc_arena_alloc(ar, (size_t)nblk + 1, sizeof *s->blk);
+    s->sdpos = calc_arena_alloc(ar, (size_t)ncomp - (size_t)nblk + 1, sizeof *s->sdpos);
     if (!s->blk || !s->sdpos)
         goto nomem;
     for (int c = 0; c < ncomp; c++)
         if (s->cblk[c] < 0)
             s->sdpos[s->nsingle++] = s->dpos[s->order[s->cstart[c]]];
     s->nblk = nblk;
+    /* The loops' sizes, then everything they will take from the arena
+     * (their own arrays and their solvers') reserved in one chunk. */
     int core_nnz = 0;
+    size_t need = 0;
     for (int c = 0; c < ncomp; c++) {
         int bi = s->cblk[c];
         if (bi < 0)
@@ -1078,23 +1074,37 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
         int start = s->cstart[c], size = s->cstart[c + 1] - start;
         b->comp = c;
         b->size = size;
-        /* Nodes of a component are in ascending order, so local row indices
-         * stay sorted within each column. */
         int cnt = 0;
         for (int t = 0; t < size; t++) {
             int j = s->order[start + t];
-            loc[j] = t;
             for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++)
                 cnt += s->compof[a->rowind[p]] == c;
         }
+        b->nnz = cnt;
         core_nnz += cnt;
+        size_t us = (size_t)size + 1, uc = (size_t)cnt + 1;
+        need += us * sizeof(int) + uc * (2 * sizeof(int) + sizeof(double)) + 4 * us * sizeof(double) + 8 * 64 +
+                flat_bytes((size_t)size, (size_t)cnt);
+    }
+    if (calc_arena_reserve(ar, need) != 0)
+        goto nomem;
+    for (int c = 0; c < ncomp; c++) {
+        int bi = s->cblk[c];
+        if (bi < 0)
+            continue;
+        calc_block *b = &s->blk[bi];
+        int start = s->cstart[c], size = b->size, cnt = b->nnz;
+        /* Nodes of a component are in ascending order, so local row indices
+         * stay sorted within each column. */
+        for (int t = 0; t < size; t++)
+            loc[s->order[start + t]] = t;
         b->m.nrows = b->m.ncols = size;
-        b->m.colptr = malloc(((size_t)size + 1) * sizeof *b->m.colptr);
-        b->m.rowind = malloc(((size_t)cnt + 1) * sizeof *b->m.rowind);
-        b->m.val = malloc(((size_t)cnt + 1) * sizeof *b->m.val);
-        b->src = malloc(((size_t)cnt + 1) * sizeof *b->src);
-        b->rb = calloc((size_t)size + 1, sizeof *b->rb);
-        b->xb = calloc((size_t)size + 1, sizeof *b->xb);
+        b->m.colptr = calc_arena_alloc(ar, (size_t)size + 1, sizeof *b->m.colptr);
+        b->m.rowind = calc_arena_alloc(ar, (size_t)cnt + 1, sizeof *b->m.rowind);
+        b->m.val = calc_arena_alloc(ar, (size_t)cnt + 1, sizeof *b->m.val);
+        b->src = calc_arena_alloc(ar, (size_t)cnt + 1, sizeof *b->src);
+        b->rb = calc_arena_alloc(ar, (size_t)size + 1, sizeof *b->rb);
+        b->xb = calc_arena_alloc(ar, (size_t)size + 1, sizeof *b->xb);
         if (!b->m.colptr || !b->m.rowind || !b->m.val || !b->src || !b->rb || !b->xb)
             goto nomem;
         cnt = 0;
@@ -1111,7 +1121,7 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
         block_values(s, b);
         calc_solver_diag bd;
         memset(&bd, 0, sizeof bd);
-        rc = flat_new(&b->m, core_kind, tol, &b->sub, &bd, err);
+        rc = flat_new(&b->m, core_kind, tol, s->arena, &b->sub, &bd, err);
         if (rc != TJ_OK) {
             if (diag) {
                 for (int i = 0; i < bd.ncols; i++)
@@ -1124,8 +1134,8 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
         }
         b->sub->in_block = 1;
         if (b->sub->kind == CALC_SOLVER_ITERATIVE) {
-            b->rprev[0] = calloc((size_t)size + 1, sizeof *b->rprev[0]);
-            b->rprev[1] = calloc((size_t)size + 1, sizeof *b->rprev[1]);
+            b->rprev[0] = calc_arena_alloc(ar, (size_t)size + 1, sizeof *b->rprev[0]);
+            b->rprev[1] = calc_arena_alloc(ar, (size_t)size + 1, sizeof *b->rprev[1]);
             if (!b->rprev[0] || !b->rprev[1])
                 goto nomem;
         }
@@ -1140,13 +1150,11 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
              "loop%s (largest %d processes, %d non-zeros in loops)",
              n - incore, n, incore, nblk, nblk == 1 ? "" : "s", nblk ? s->blk[s->main_blk].size : 0, core_nnz);
     block_reason(s);
-    free(loc);
     *out = s;
     return TJ_OK;
 nomem:
     rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory analysing the matrix's loops");
 fail:
-    free(loc);
     calc_solver_free(s);
     return rc;
 }
@@ -1379,8 +1387,21 @@ static tj_status block_refactor(calc_solver *s, tj_error *err)
 
 /* ------------------------------------------------------------ public --- */
 
-static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_solver **out,
-                          calc_solver_diag *diag, tj_error *err)
+/* What a flat solver of n columns and nnz entries takes from its arena at
+ * most (each block rounded up to 64 bytes): work vectors, the CSR copy and
+ * ILU(0), GMRES's basis. */
+static size_t flat_bytes(size_t n, size_t nnz)
+{
+    size_t m = n < CALC_GMRES_M ? n : CALC_GMRES_M;
+    size_t b = 9 * ((n + 1) * sizeof(double) + 64);                              /* w */
+    b += 3 * ((n + 1) * sizeof(int) + 64) + (n + 1) * sizeof(double) + 64;      /* rp, diag, mark, jac */
+    b += 2 * ((nnz + 1) * sizeof(int) + 64) + 2 * ((nnz + 1) * sizeof(double) + 64); /* ci, tpos, rv, lu */
+    b += ((m + 1) * n + m * n + (m + 1) * m + 4 * (m + 1)) * sizeof(double) + 3 * 64; /* GMRES */
+    return b;
+}
+
+static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, calc_arena *arena,
+                          calc_solver **out, calc_solver_diag *diag, tj_error *err)
 {
     tj_status rc;
     calc_solver *s = NULL;
@@ -1395,8 +1416,17 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
     s->n = a->ncols;
     s->tol = tol;
     s->gmres = 1; /* BiCGSTAB only if GMRES fails (see krylov) */
+    s->arena = arena;
+    if (!arena) {
+        s->arena = calc_arena_new(flat_bytes((size_t)s->n, (size_t)a->colptr[s->n]));
+        s->own_arena = 1;
+    }
+    if (!s->arena) {
+        rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < sizeof s->w / sizeof s->w[0]; i++) {
-        s->w[i] = calloc((size_t)s->n + 1, sizeof *s->w[i]);
+        s->w[i] = calc_arena_alloc(s->arena, (size_t)s->n + 1, sizeof *s->w[i]);
         if (!s->w[i]) {
             rc = tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory");
             goto out;
@@ -1504,7 +1534,7 @@ tj_status calc_solver_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         return tj_error_set(err, TJ_ERR_USAGE, NULL, "solver tolerance %g is not in (0, 1)", tol);
     switch (kind) {
     case CALC_SOLVER_KLU:
-    case CALC_SOLVER_ITERATIVE: return flat_new(a, kind, tol, out, diag, err);
+    case CALC_SOLVER_ITERATIVE: return flat_new(a, kind, tol, NULL, out, diag, err);
     case CALC_SOLVER_AUTO: return block_new(a, CALC_SOLVER_AUTO, tol, out, diag, err);
     case CALC_SOLVER_BLOCK_KLU: return block_new(a, CALC_SOLVER_KLU, tol, out, diag, err);
     case CALC_SOLVER_BLOCK_ITERATIVE: return block_new(a, CALC_SOLVER_ITERATIVE, tol, out, diag, err);

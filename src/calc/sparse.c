@@ -166,30 +166,19 @@ void calc_csc_tmatvec(const calc_csc *m, const double *x, double *y)
 
 /* Iterative Tarjan: an explicit call stack of (node, next edge) replaces the
  * recursion, so deep chains (tens of thousands of processes) are safe. */
-int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
+int calc_csc_scc_ws(const calc_csc *a, int *comp, int *largest, int *ws)
 {
     int n = a->ncols < a->nrows ? a->ncols : a->nrows;
     int ncomp = 0, big = 0;
-    int *index = NULL, *low = NULL, *stack = NULL, *cnode = NULL, *cedge = NULL, *mycomp = NULL;
 
     if (largest)
         *largest = 0;
     if (n <= 0)
         return 0;
-    index = malloc((size_t)n * sizeof *index);
-    low = malloc((size_t)n * sizeof *low);
-    stack = malloc((size_t)n * sizeof *stack);
-    cnode = malloc((size_t)n * sizeof *cnode);
-    cedge = malloc((size_t)n * sizeof *cedge);
-    if (!comp)
-        comp = mycomp = malloc((size_t)n * sizeof *mycomp);
-    if (!index || !low || !stack || !cnode || !cedge || !comp) {
-        ncomp = -1;
-        goto out;
-    }
+    int *index = ws, *low = ws + n, *stack = ws + 2 * (size_t)n, *cnode = ws + 3 * (size_t)n,
+        *cedge = ws + 4 * (size_t)n;
     for (int i = 0; i < n; i++)
         index[i] = -1;
-
     /* A node whose component is complete gets index INT_MAX: `index[w] <
      * low[v]` then stands for "w is on the stack and older" without an
      * on-stack array, and the edge loop keeps its position and low[v] in
@@ -254,12 +243,22 @@ int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
     }
     if (largest)
         *largest = big;
-out:
-    free(index);
-    free(low);
-    free(stack);
-    free(cnode);
-    free(cedge);
+    return ncomp;
+}
+
+int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
+{
+    int n = a->ncols < a->nrows ? a->ncols : a->nrows;
+    if (largest)
+        *largest = 0;
+    if (n <= 0)
+        return 0;
+    int *ws = malloc((size_t)n * 5 * sizeof *ws);
+    int *mycomp = comp ? NULL : malloc((size_t)n * sizeof *mycomp);
+    int ncomp = -1;
+    if (ws && (comp || mycomp))
+        ncomp = calc_csc_scc_ws(a, comp ? comp : mycomp, largest, ws);
+    free(ws);
     free(mycomp);
     return ncomp;
 }
