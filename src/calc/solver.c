@@ -89,6 +89,11 @@ struct calc_solver {
     int *dpos;    /* n: position of A[j][j] in val, or -1 */
     int nsingle;
     int *sdpos;   /* nsingle: dpos of each single-process component (refactor's check) */
+    int *snode;   /* nsingle: the process of each single-process component */
+    /* n: 1 / A[j][j] for single processes (the passes multiply: a division's
+     * latency sat on the pass's critical path, r[j] waiting for the columns
+     * before it); refreshed by the refactor. */
+    double *dinv;
     struct calc_block *blk;
     calc_solver_kind shown_kind; /* core kind when reason was written */
     char base_reason[200];
@@ -972,6 +977,14 @@ static tj_status block_check_gain(calc_solver *s, int bi, calc_solver_diag *d, t
     return TJ_OK;
 }
 
+/* The reciprocals of the single processes' diagonals (see dinv). */
+static void single_dinv(calc_solver *s)
+{
+    const double *v = s->a->val;
+    for (int i = 0; i < s->nsingle; i++)
+        s->dinv[s->snode[i]] = 1.0 / v[s->sdpos[i]];
+}
+
 static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double tol, calc_solver **out,
                            calc_solver_diag *diag, tj_error *err)
 {
@@ -991,7 +1004,7 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
      * n / 2 loops); the loops' arrays are reserved once their sizes are
      * known (below). */
     size_t un = (size_t)n;
-    s->arena = calc_arena_new(3 * (un + 1) * sizeof(double) + 6 * (un + 2) * sizeof(int) +
+    s->arena = calc_arena_new(4 * (un + 1) * sizeof(double) + 7 * (un + 2) * sizeof(int) +
                               (un / 2 + 2) * sizeof(calc_block) + 16 * 64);
     s->own_arena = 1;
     if (!s->arena)
@@ -1056,11 +1069,17 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
     }
     s->blk = calc_arena_alloc(ar, (size_t)nblk + 1, sizeof *s->blk);
     s->sdpos = calc_arena_alloc(ar, (size_t)ncomp - (size_t)nblk + 1, sizeof *s->sdpos);
-    if (!s->blk || !s->sdpos)
+    s->snode = calc_arena_alloc(ar, (size_t)ncomp - (size_t)nblk + 1, sizeof *s->snode);
+    s->dinv = calc_arena_alloc(ar, un + 1, sizeof *s->dinv);
+    if (!s->blk || !s->sdpos || !s->snode || !s->dinv)
         goto nomem;
     for (int c = 0; c < ncomp; c++)
-        if (s->cblk[c] < 0)
-            s->sdpos[s->nsingle++] = s->dpos[s->order[s->cstart[c]]];
+        if (s->cblk[c] < 0) {
+            int j = s->order[s->cstart[c]];
+            s->snode[s->nsingle] = j;
+            s->sdpos[s->nsingle++] = s->dpos[j];
+        }
+    single_dinv(s);
     s->nblk = nblk;
     /* The loops' sizes, then everything they will take from the arena
      * (their own arrays and their solvers') reserved in one chunk. */
@@ -1205,13 +1224,13 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
 {
     const calc_csc *a = s->a;
     const int *cp = a->colptr, *ri = a->rowind, *order = s->order;
-    const double *v = a->val;
+    const double *v = a->val, *dinv = s->dinv;
     memcpy(r, b, (size_t)s->n * sizeof *r);
     for (int c = 0; c < s->ncomp; c++) {
         int k = s->cstart[c], bi = s->cblk[c];
         if (bi < 0) {
             int j = order[k];
-            double xj = r[j] / v[s->dpos[j]];
+            double xj = r[j] * dinv[j];
             x[j] = xj;
             if (xj != 0.0)
                 for (int p = cp[j]; p < cp[j + 1]; p++)
@@ -1225,7 +1244,7 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
             double rt = r[nodes[t]];
             bl->rb[t] = rt;
             rr += rt * rt;
-            rmin = fmin(rmin, rt);
+            rmin = rt < rmin ? rt : rmin; /* as fmin (NaN ignored), inline */
         }
         int warm = warm_start(bl, 0, bl->rb);
         for (int t = 0; t < bl->size; t++) {
@@ -1245,8 +1264,8 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
             int j = nodes[t];
             double xj = bl->xb[t];
             x[j] = xj;
-            xmin = fmin(xmin, xj);
-            xmax = fmax(xmax, fabs(xj));
+            xmin = xj < xmin ? xj : xmin;
+            xmax = fabs(xj) > xmax ? fabs(xj) : xmax;
             if (xj != 0.0)
                 for (int p = cp[j]; p < cp[j + 1]; p++)
                     r[ri[p]] -= v[p] * xj;
@@ -1264,7 +1283,7 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
 {
     const calc_csc *a = s->a;
     const int *cp = a->colptr, *ri = a->rowind, *order = s->order, *compof = s->compof;
-    const double *v = a->val;
+    const double *v = a->val, *dinv = s->dinv;
     for (int c = s->ncomp - 1; c >= 0; c--) {
         int k = s->cstart[c], bi = s->cblk[c];
         if (bi < 0) {
@@ -1273,7 +1292,7 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
             x[j] = 0.0;
             for (int p = cp[j]; p < cp[j + 1]; p++)
                 acc -= v[p] * x[ri[p]];
-            double xj = acc / d;
+            double xj = acc * dinv[j];
             x[j] = xj;
             r[j] = acc - d * xj;
             continue;
@@ -1371,6 +1390,7 @@ static tj_status block_refactor(calc_solver *s, tj_error *err)
             return tj_error_set(err, TJ_ERR_NUMERIC, NULL, "column %d has a zero output of its own product", j);
         }
     }
+    single_dinv(s);
     for (int bi = 0; bi < s->nblk; bi++) {
         calc_block *b = &s->blk[bi];
         block_values(s, b);
