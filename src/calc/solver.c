@@ -74,7 +74,8 @@ struct calc_solver {
     /* Work vectors (n each). */
     double *w[9];
     /* GMRES (see gmres): the Krylov basis V ((m + 1) x n), the preconditioned
-     * directions Z (m x n) and the Hessenberg matrix, allocated at first use. */
+     * directions Z (m x n), interleaved (gz = gv + n, stride 2 n), and the
+     * Hessenberg matrix, allocated at first use. */
     int gmres;
     double *gv, *gz, *gh;
 
@@ -236,16 +237,21 @@ static tj_status validate(const calc_csc *a, tj_error *err)
     int nnz = a->colptr[a->ncols], p = 0;
     uint64_t bad = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    typedef uint32_t v8w __attribute__((vector_size(32)));
-    const v8w mask = {0, 0x7ff00000u, 0, 0x7ff00000u, 0, 0x7ff00000u, 0, 0x7ff00000u};
-    const v8w one = {0, 0x00100000u, 0, 0x00100000u, 0, 0x00100000u, 0, 0x00100000u};
-    v8w acc = {0, 0, 0, 0, 0, 0, 0, 0};
+    /* Two 16-byte accumulators: SSE2's width, so they stay in registers (a
+     * 32-byte vector type went through the stack on every step). */
+    typedef uint32_t v4w __attribute__((vector_size(16)));
+    const v4w mask = {0, 0x7ff00000u, 0, 0x7ff00000u};
+    const v4w one = {0, 0x00100000u, 0, 0x00100000u};
+    v4w acc0 = {0, 0, 0, 0}, acc1 = {0, 0, 0, 0};
     for (; p + 4 <= nnz; p += 4) {
-        v8w w;
-        memcpy(&w, v + p, sizeof w);
-        acc |= (w & mask) + one;
+        v4w w0, w1;
+        memcpy(&w0, v + p, sizeof w0);
+        memcpy(&w1, v + p + 2, sizeof w1);
+        acc0 |= (w0 & mask) + one;
+        acc1 |= (w1 & mask) + one;
     }
-    bad = (acc[1] | acc[3] | acc[5] | acc[7]) & 0x80000000u;
+    acc0 |= acc1;
+    bad = (acc0[1] | acc0[3]) & 0x80000000u;
 #endif
     for (; p < nnz; p++)
         bad |= !isfinite(v[p]);
@@ -730,16 +736,19 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
         return TJ_OK;
     }
     if (!s->gv) {
-        s->gv = calc_arena_alloc(s->arena, (size_t)(m + 1) * (size_t)n, sizeof *s->gv);
-        s->gz = calc_arena_alloc(s->arena, (size_t)m * (size_t)n, sizeof *s->gz);
         /* H ((m + 1) x m, column-major), then cs, sn, g (m + 1 each), y (m) */
         s->gh = calc_arena_alloc(s->arena, (size_t)(m + 1) * (size_t)m + 4 * (size_t)(m + 1), sizeof *s->gh);
-        if (!s->gv || !s->gz || !s->gh) {
+        /* V and Z interleaved, v_0 z_0 v_1 z_1 ... v_m: a solve of k steps
+         * touches the first 2k + 1 vectors only (fresh pages cost a fault) */
+        s->gv = calc_arena_alloc(s->arena, (size_t)(2 * m + 1) * (size_t)n, sizeof *s->gv);
+        s->gz = s->gv ? s->gv + n : NULL;
+        if (!s->gv || !s->gh) {
             s->gv = s->gz = s->gh = NULL;
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for GMRES's basis");
         }
     }
     double *V = s->gv, *Z = s->gz, *H = s->gh;
+    size_t n2 = 2 * (size_t)n; /* the stride of V's and Z's vectors */
     double *cs = H + (size_t)(m + 1) * (size_t)m, *sn = cs + m + 1, *g = sn + m + 1, *y = g + m + 1;
     for (int i = 0; i < n; i++)
         if (!isfinite(x[i])) {
@@ -767,12 +776,12 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
         double est = rn;
         while (k < m && it < itmax) {
             it++;
-            double *vk = V + (size_t)k * n, *zk = Z + (size_t)k * n, *w = V + (size_t)(k + 1) * n;
+            double *vk = V + (size_t)k * n2, *zk = Z + (size_t)k * n2, *w = V + (size_t)(k + 1) * n2;
             double *hk = H + (size_t)k * (m + 1);
             precond(s, trans, vk, zk);
             opmul(s, trans, zk, w);
             for (int i = 0; i <= k; i++) {
-                const double *vi = V + (size_t)i * n;
+                const double *vi = V + (size_t)i * n2;
                 double h = dot4(n, w, vi);
                 hk[i] = h;
                 for (int t = 0; t < n; t++)
@@ -811,7 +820,7 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
             y[i] = v / H[(size_t)i * (m + 1) + i];
         }
         for (int j = 0; j < k; j++) {
-            const double *zj = Z + (size_t)j * n;
+            const double *zj = Z + (size_t)j * n2;
             double yj = y[j];
             for (int t = 0; t < n; t++)
                 x[t] += yj * zj[t];
@@ -985,6 +994,29 @@ static void single_dinv(calc_solver *s)
         s->dinv[s->snode[i]] = 1.0 / v[s->sdpos[i]];
 }
 
+/* Position of A[j][j] in val, or -1: a binary search in the column's sorted
+ * rows (a scan if the column is not sorted after all). */
+static int diag_find(const calc_csc *a, int j)
+{
+    const int *ri = a->rowind;
+    int b0 = a->colptr[j], b1 = a->colptr[j + 1], len = b1 - b0;
+    if (len <= 0)
+        return -1;
+    /* The last entry with row <= j, without branches on the data (cmov). */
+    const int *b = ri + b0;
+    while (len > 1) {
+        int half = len / 2;
+        b = b[half] <= j ? b + half : b;
+        len -= half;
+    }
+    if (*b == j)
+        return (int)(b - ri);
+    for (int p = b0; p < b1; p++)
+        if (ri[p] == j)
+            return p;
+    return -1;
+}
+
 static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double tol, calc_solver **out,
                            calc_solver_diag *diag, tj_error *err)
 {
@@ -1000,12 +1032,14 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
     s->block = 1;
     s->kind = CALC_SOLVER_AUTO;
     s->core_kind = core_kind;
-    /* The arena's first chunk holds the arrays of the structure (at most
-     * n / 2 loops); the loops' arrays are reserved once their sizes are
-     * known (below). */
-    size_t un = (size_t)n;
+    /* One arena for the structure's arrays (at most n / 2 loops) and, in
+     * the same mapping if they fit, the loops' arrays and solvers (reserved
+     * below once their sizes are known): room for one loop of every
+     * process, address space only (pages are touched as they are used). */
+    size_t un = (size_t)n, unnz = (size_t)a->colptr[n];
     s->arena = calc_arena_new(4 * (un + 1) * sizeof(double) + 7 * (un + 2) * sizeof(int) +
-                              (un / 2 + 2) * sizeof(calc_block) + 16 * 64);
+                              (un / 2 + 2) * sizeof(calc_block) + 16 * 64 + (un + 1) * 40 + (unnz + 1) * 16 +
+                              flat_bytes(un, unnz));
     s->own_arena = 1;
     if (!s->arena)
         goto nomem;
@@ -1044,18 +1078,13 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
         s->cblk[c] = size > 1 ? nblk++ : -1;
         incore += size > 1 ? size : 0;
     }
-    for (int j = 0; j < n; j++) {
-        s->dpos[j] = -1;
-        for (int p = a->colptr[j]; p < a->colptr[j + 1]; p++)
-            if (a->rowind[p] == j)
-                s->dpos[j] = p;
-    }
     /* A single process with no output is singular (a zero diagonal block). */
     calc_solver_diag sd;
     memset(&sd, 0, sizeof sd);
-    for (int c = 0; c < ncomp; c++) {
-        int j = s->order[s->cstart[c]];
-        if (s->cblk[c] < 0 && (s->dpos[j] < 0 || a->val[s->dpos[j]] == 0.0))
+    for (int k = 0; k < n; k++) { /* in forward order: streams A backwards or forwards */
+        int j = s->order[k], p = diag_find(a, j);
+        s->dpos[j] = p;
+        if (s->cblk[s->compof[j]] < 0 && (p < 0 || a->val[p] == 0.0))
             diag_add(&sd, j);
     }
     if (sd.ncols > 0) {
@@ -1416,7 +1445,7 @@ static size_t flat_bytes(size_t n, size_t nnz)
     size_t b = 9 * ((n + 1) * sizeof(double) + 64);                              /* w */
     b += 3 * ((n + 1) * sizeof(int) + 64) + (n + 1) * sizeof(double) + 64;      /* rp, diag, mark, jac */
     b += 2 * ((nnz + 1) * sizeof(int) + 64) + 2 * ((nnz + 1) * sizeof(double) + 64); /* ci, tpos, rv, lu */
-    b += ((m + 1) * n + m * n + (m + 1) * m + 4 * (m + 1)) * sizeof(double) + 3 * 64; /* GMRES */
+    b += ((2 * m + 1) * n + (m + 1) * m + 4 * (m + 1)) * sizeof(double) + 2 * 64; /* GMRES */
     return b;
 }
 
