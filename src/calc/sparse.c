@@ -154,13 +154,21 @@ void calc_csc_matvec(const calc_csc *m, const double *x, double *y)
     }
 }
 
+/* Two partial sums per column: half the chain of dependent additions. */
 void calc_csc_tmatvec(const calc_csc *m, const double *x, double *y)
 {
+    const int *cp = m->colptr, *ri = m->rowind;
+    const double *v = m->val;
     for (int j = 0; j < m->ncols; j++) {
-        double s = 0.0;
-        for (int p = m->colptr[j]; p < m->colptr[j + 1]; p++)
-            s += m->val[p] * x[m->rowind[p]];
-        y[j] = s;
+        double s0 = 0.0, s1 = 0.0;
+        int p = cp[j], e = cp[j + 1];
+        for (; p + 2 <= e; p += 2) {
+            s0 += v[p] * x[ri[p]];
+            s1 += v[p + 1] * x[ri[p + 1]];
+        }
+        if (p < e)
+            s0 += v[p] * x[ri[p]];
+        y[j] = s0 + s1;
     }
 }
 
