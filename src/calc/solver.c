@@ -1280,25 +1280,35 @@ static int warm_start(calc_block *bl, int trans, const double *rb)
     return warm;
 }
 
+/* The forward pass over single processes order[k0 .. k1): the stretch
+ * between two loops (no lookup of components per process). */
+static void single_run(const calc_solver *s, int k0, int k1, double *x, double *r)
+{
+    const int *cp = s->a->colptr, *ri = s->a->rowind, *order = s->order;
+    const double *v = s->a->val, *dinv = s->dinv;
+    for (int k = k0; k < k1; k++) {
+        int j = order[k];
+        double xj = r[j] * dinv[j];
+        x[j] = xj;
+        if (xj != 0.0)
+            for (int p = cp[j]; p < cp[j + 1]; p++)
+                r[ri[p]] -= v[p] * xj;
+    }
+}
+
 /* Forward pass: x = A^-1 b block by block, r = b - A x. */
 static tj_status block_pass(calc_solver *s, const double *b, double *x, double *r, double nb, tj_error *err)
 {
     const calc_csc *a = s->a;
     const int *cp = a->colptr, *ri = a->rowind, *order = s->order;
-    const double *v = a->val, *dinv = s->dinv;
+    const double *v = a->val;
     memcpy(r, b, (size_t)s->n * sizeof *r);
-    for (int c = 0; c < s->ncomp; c++) {
-        int k = s->cstart[c], bi = s->cblk[c];
-        if (bi < 0) {
-            int j = order[k];
-            double xj = r[j] * dinv[j];
-            x[j] = xj;
-            if (xj != 0.0)
-                for (int p = cp[j]; p < cp[j + 1]; p++)
-                    r[ri[p]] -= v[p] * xj;
-            continue;
-        }
+    int next = 0; /* loops are numbered in forward order */
+    for (int bi = 0; bi < s->nblk; bi++) {
         calc_block *bl = &s->blk[bi];
+        int k = s->cstart[bl->comp];
+        single_run(s, next, k, x, r);
+        next = k + bl->size;
         const int *nodes = order + k;
         double rmin = INFINITY, rr = 0;
         for (int t = 0; t < bl->size; t++) {
@@ -1336,7 +1346,31 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
         if (bl->zmat && rmin >= 0 && xmin < -1e-6 * xmax)
             return loop_gain_error(s, bi, bl->xb, xmin, NULL, err);
     }
+    single_run(s, next, s->n, x, r);
     return TJ_OK;
+}
+
+/* The transposed pass over single processes order[k1 - 1] down to
+ * order[k0]. */
+static void single_trun(const calc_solver *s, int k0, int k1, const double *b, double *x, double *r)
+{
+    const int *cp = s->a->colptr, *ri = s->a->rowind, *order = s->order, *dpos = s->dpos;
+    const double *v = s->a->val, *dinv = s->dinv;
+    for (int k = k1 - 1; k >= k0; k--) {
+        int j = order[k];
+        double a0 = b[j], a1 = 0.0, d = v[dpos[j]];
+        x[j] = 0.0;
+        int p = cp[j], e = cp[j + 1];
+        for (; p + 2 <= e; p += 2) { /* two partial sums: half the chain */
+            a0 -= v[p] * x[ri[p]];
+            a1 -= v[p + 1] * x[ri[p + 1]];
+        }
+        if (p < e)
+            a0 -= v[p] * x[ri[p]];
+        double acc = a0 + a1, xj = acc * dinv[j];
+        x[j] = xj;
+        r[j] = acc - d * xj;
+    }
 }
 
 /* Transposed pass: x = A^-T b, r = b - A^T x. */
@@ -1344,26 +1378,13 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
 {
     const calc_csc *a = s->a;
     const int *cp = a->colptr, *ri = a->rowind, *order = s->order, *compof = s->compof;
-    const double *v = a->val, *dinv = s->dinv;
-    for (int c = s->ncomp - 1; c >= 0; c--) {
-        int k = s->cstart[c], bi = s->cblk[c];
-        if (bi < 0) {
-            int j = order[k];
-            double a0 = b[j], a1 = 0.0, d = v[s->dpos[j]];
-            x[j] = 0.0;
-            int p = cp[j], e = cp[j + 1];
-            for (; p + 2 <= e; p += 2) { /* two partial sums: half the chain */
-                a0 -= v[p] * x[ri[p]];
-                a1 -= v[p + 1] * x[ri[p + 1]];
-            }
-            if (p < e)
-                a0 -= v[p] * x[ri[p]];
-            double acc = a0 + a1, xj = acc * dinv[j];
-            x[j] = xj;
-            r[j] = acc - d * xj;
-            continue;
-        }
+    const double *v = a->val;
+    int end = s->n; /* singles after the loop below, up to end, come first */
+    for (int bi = s->nblk - 1; bi >= 0; bi--) {
         calc_block *bl = &s->blk[bi];
+        int c = bl->comp, k = s->cstart[c];
+        single_trun(s, k + bl->size, end, b, x, r);
+        end = k;
         const int *nodes = order + k;
         double rr = 0;
         for (int t = 0; t < bl->size; t++) {
@@ -1399,6 +1420,7 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
             r[j] = acc;
         }
     }
+    single_trun(s, 0, end, b, x, r);
     return TJ_OK;
 }
 
