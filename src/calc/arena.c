@@ -102,12 +102,12 @@ void *calc_arena_alloc(calc_arena *a, size_t count, size_t size)
         /* Each block on its own, exactly sized, so overruns are caught. */
         chunk *c = malloc(sizeof *c);
         size_t len = count * size;
-        void *m = calloc(1, len > 0 ? len : 1);
-        if (!c || !m) {
+        void *m = NULL;
+        if (!c || posix_memalign(&m, ALIGN, len > 0 ? len : 1) != 0) {
             free(c);
-            free(m);
             return NULL;
         }
+        memset(m, 0, len > 0 ? len : 1);
         c->base = m;
         c->len = 0;
         c->next = a->head;
