@@ -191,7 +191,7 @@ int calc_csc_scc_ws(const calc_csc *a, int *comp, int *largest, int *ws)
      * low[v]` then stands for "w is on the stack and older" without an
      * on-stack array, and the edge loop keeps its position and low[v] in
      * registers (the scan over every non-zero of A is most of the cost). */
-    int counter = 0, sp = 0;
+    int counter = 0, sp = 0, square = a->nrows <= a->ncols;
     const int *colptr = a->colptr, *rowind = a->rowind;
     for (int root = 0; root < n; root++) {
         if (index[root] >= 0)
@@ -206,16 +206,28 @@ int calc_csc_scc_ws(const calc_csc *a, int *comp, int *largest, int *ws)
             int v = cnode[csp - 1];
             int e = cedge[csp - 1], end = colptr[v + 1], lowv = low[v];
             int descend = -1;
-            while (e < end) {
-                int w = rowind[e++];
-                if (w >= n) /* a rectangular matrix's extra rows */
-                    continue;
-                int iw = index[w];
-                if (iw < 0) {
-                    descend = w;
-                    break;
+            if (square) { /* no extra rows to skip: one test less per entry */
+                while (e < end) {
+                    int w = rowind[e++];
+                    int iw = index[w];
+                    if (iw < 0) {
+                        descend = w;
+                        break;
+                    }
+                    lowv = iw < lowv ? iw : lowv; /* w == v: iw = index[v] >= lowv */
                 }
-                lowv = iw < lowv ? iw : lowv; /* w == v: iw = index[v] >= lowv */
+            } else {
+                while (e < end) {
+                    int w = rowind[e++];
+                    if (w >= n) /* a rectangular matrix's extra rows */
+                        continue;
+                    int iw = index[w];
+                    if (iw < 0) {
+                        descend = w;
+                        break;
+                    }
+                    lowv = iw < lowv ? iw : lowv;
+                }
             }
             low[v] = lowv;
             cedge[csp - 1] = e;
