@@ -87,7 +87,7 @@ struct calc_solver {
     int *cstart;  /* ncomp + 1: component c spans order[cstart[c] .. cstart[c+1]) */
     int *cblk;    /* ncomp: index into blk, or -1 for a single process */
     int *compof;  /* n: component of each node */
-    int *dpos;    /* n: position of A[j][j] in val, or -1 */
+    int *dpos;    /* n: position of A[j][j] in val, or -1 (single processes only) */
     int nsingle;
     int *sdpos;   /* nsingle: dpos of each single-process component (refactor's check) */
     int *snode;   /* nsingle: the process of each single-process component */
@@ -1162,15 +1162,29 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
         s->cblk[c] = size > 1 ? nblk++ : -1;
         incore += size > 1 ? size : 0;
     }
-    /* A single process with no output is singular (a zero diagonal block). */
+    s->blk = calc_arena_alloc(ar, (size_t)nblk + 1, sizeof *s->blk);
+    s->sdpos = calc_arena_alloc(ar, (size_t)ncomp - (size_t)nblk + 1, sizeof *s->sdpos);
+    s->snode = calc_arena_alloc(ar, (size_t)ncomp - (size_t)nblk + 1, sizeof *s->snode);
+    s->dinv = calc_arena_alloc(ar, un + 1, sizeof *s->dinv);
+    if (!s->blk || !s->sdpos || !s->snode || !s->dinv)
+        goto nomem;
+    /* The single processes with their reciprocal diagonals; one with no
+     * output is singular (a zero diagonal block). */
     calc_solver_diag sd;
     memset(&sd, 0, sizeof sd);
-    for (int k = 0; k < n; k++) { /* in forward order: streams A backwards or forwards */
-        int j = s->order[k], p = diag_find(a, j);
-        s->dpos[j] = p;
-        if (s->cblk[s->compof[j]] < 0 && (p < 0 || a->val[p] == 0.0))
-            diag_add(&sd, j);
-    }
+    for (int c = 0; c < ncomp; c++)
+        if (s->cblk[c] < 0) {
+            int j = s->order[s->cstart[c]], p = diag_find(a, j);
+            s->dpos[j] = p;
+            double dj = p >= 0 ? a->val[p] : 0.0;
+            if (dj == 0.0) {
+                diag_add(&sd, j);
+                continue;
+            }
+            s->snode[s->nsingle] = j;
+            s->sdpos[s->nsingle++] = p;
+            s->dinv[j] = 1.0 / dj;
+        }
     if (sd.ncols > 0) {
         if (diag)
             *diag = sd;
@@ -1180,19 +1194,6 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
                           sd.cols[0]);
         goto fail;
     }
-    s->blk = calc_arena_alloc(ar, (size_t)nblk + 1, sizeof *s->blk);
-    s->sdpos = calc_arena_alloc(ar, (size_t)ncomp - (size_t)nblk + 1, sizeof *s->sdpos);
-    s->snode = calc_arena_alloc(ar, (size_t)ncomp - (size_t)nblk + 1, sizeof *s->snode);
-    s->dinv = calc_arena_alloc(ar, un + 1, sizeof *s->dinv);
-    if (!s->blk || !s->sdpos || !s->snode || !s->dinv)
-        goto nomem;
-    for (int c = 0; c < ncomp; c++)
-        if (s->cblk[c] < 0) {
-            int j = s->order[s->cstart[c]];
-            s->snode[s->nsingle] = j;
-            s->sdpos[s->nsingle++] = s->dpos[j];
-        }
-    single_dinv(s);
     s->nblk = nblk;
     /* The loops' sizes, then everything they will take from the arena
      * (their own arrays and their solvers') reserved in one chunk. */
