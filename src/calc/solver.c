@@ -455,12 +455,15 @@ static tj_status it_pattern(calc_solver *s, tj_error *err)
     return TJ_OK;
 }
 
-/* ILU(0) on the CSR pattern (IKJ variant).  Returns 0 on a zero pivot. */
+/* ILU(0) on the CSR pattern (IKJ variant).  Returns 0 on a zero pivot.
+ * Fills jac with the reciprocals of U's diagonal as each row is done: the
+ * rows below multiply by them (a division's latency sat on the chain from
+ * one multiplier to the next), and so do the triangular solves. */
 static int ilu0(calc_solver *s, int *mark)
 {
     int n = s->n;
     const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
-    double *lu = s->lu;
+    double *lu = s->lu, *jac = s->jac;
     memcpy(lu, s->rv, (size_t)rp[n] * sizeof *lu);
     for (int i = 0; i < n; i++)
         mark[i] = -1;
@@ -470,11 +473,8 @@ static int ilu0(calc_solver *s, int *mark)
         for (int q = rp[i]; q < rp[i + 1]; q++)
             mark[ci[q]] = q;
         for (int q = rp[i]; q < dg[i]; q++) {
-            int k = ci[q];
-            double piv = lu[dg[k]];
-            if (piv == 0.0 || !isfinite(piv))
-                return 0;
-            double m = lu[q] / piv;
+            int k = ci[q]; /* k < i: its pivot was checked at the end of row k */
+            double m = lu[q] * jac[k];
             lu[q] = m;
             if (m == 0.0)
                 continue;
@@ -489,6 +489,7 @@ static int ilu0(calc_solver *s, int *mark)
         double d = lu[dg[i]];
         if (d == 0.0 || !isfinite(d) || fabs(d) < 1e-300)
             return 0;
+        jac[i] = 1.0 / d;
     }
     return 1;
 }
@@ -498,15 +499,11 @@ static void ilu_refresh(calc_solver *s)
 {
     int n = s->n;
     s->use_jacobi = !ilu0(s, s->mark);
-    if (s->use_jacobi)
+    if (s->use_jacobi) /* else ilu0 left U's reciprocal diagonal in jac */
         for (int i = 0; i < n; i++) {
             double d = s->diag[i] >= 0 ? s->rv[s->diag[i]] : 0.0;
             s->jac[i] = d != 0.0 ? 1.0 / d : 1.0;
         }
-    else /* the reciprocals of U's diagonal: the triangular solves multiply
-            (a division's latency sits on the recurrence's critical path) */
-        for (int i = 0; i < n; i++)
-            s->jac[i] = 1.0 / s->lu[s->diag[i]];
     s->ilu_done = 1;
     s->ilu_stale = 0;
     s->ilu_iters = -1;
