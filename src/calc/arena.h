@@ -28,8 +28,9 @@
 
 typedef struct calc_arena calc_arena;
 
-/* An arena expecting about hint bytes (it grows beyond if needed: more
- * chunks).  NULL if out of memory. */
+/* An arena expecting about hint bytes, reserved in one chunk if it can be
+ * (it grows beyond, or without it, in more chunks).  NULL if out of
+ * memory. */
 calc_arena *calc_arena_new(size_t hint);
 
 /* count * size bytes, zeroed, 64-byte aligned; NULL on overflow or out of
@@ -39,7 +40,8 @@ void *calc_arena_alloc(calc_arena *a, size_t count, size_t size);
 /* Make sure the next bytes bytes of blocks come from one chunk (a new
  * chunk of exactly that size if the current one has less room): a caller
  * that knows what it will allocate next reserves it in one mapping.
- * Returns 0, or -1 if out of memory. */
+ * Returns 0, or -1 if that chunk could not be had (the arena still grows
+ * block by block). */
 int calc_arena_reserve(calc_arena *a, size_t bytes);
 
 /* Bytes handed out so far (blocks and their alignment). */

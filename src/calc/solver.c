@@ -1216,8 +1216,7 @@ static tj_status block_new(const calc_csc *a, calc_solver_kind core_kind, double
         need += us * sizeof(int) + uc * (2 * sizeof(int) + sizeof(double)) + 4 * us * sizeof(double) + 8 * 64 +
                 flat_bytes((size_t)size, (size_t)cnt);
     }
-    if (calc_arena_reserve(ar, need) != 0)
-        goto nomem;
+    (void)calc_arena_reserve(ar, need); /* if refused, the arena grows as used */
     for (int c = 0; c < ncomp; c++) {
         int bi = s->cblk[c];
         if (bi < 0)
