@@ -751,6 +751,30 @@ static double dot4(int n, const double *x, const double *y)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* w -= h v, then returns w . u with the updated w (u may be w), summed as
+ * dot4 sums: modified Gram-Schmidt's update and its next product in one
+ * sweep over w instead of two, with the same results. */
+static double axpy_dot4(int n, double *w, double h, const double *v, const double *u)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        double w0 = w[i] - h * v[i], w1 = w[i + 1] - h * v[i + 1];
+        double w2 = w[i + 2] - h * v[i + 2], w3 = w[i + 3] - h * v[i + 3];
+        w[i] = w0, w[i + 1] = w1, w[i + 2] = w2, w[i + 3] = w3;
+        s0 += w0 * u[i];
+        s1 += w1 * u[i + 1];
+        s2 += w2 * u[i + 2];
+        s3 += w3 * u[i + 3];
+    }
+    for (; i < n; i++) {
+        double wi = w[i] - h * v[i];
+        w[i] = wi;
+        s0 += wi * u[i];
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
 static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
 {
     int n = s->n;
@@ -809,14 +833,16 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
             double *hk = H + (size_t)k * (m + 1);
             precond(s, trans, vk, zk);
             opmul(s, trans, zk, w);
+            double h = dot4(n, w, V), hn2 = 0.0;
             for (int i = 0; i <= k; i++) {
                 const double *vi = V + (size_t)i * n2;
-                double h = dot4(n, w, vi);
                 hk[i] = h;
-                for (int t = 0; t < n; t++)
-                    w[t] -= h * vi[t];
+                if (i < k)
+                    h = axpy_dot4(n, w, h, vi, vi + n2);
+                else
+                    hn2 = axpy_dot4(n, w, h, vi, w);
             }
-            double hn = sqrt(dot4(n, w, w));
+            double hn = sqrt(hn2);
             hk[k + 1] = hn;
             for (int i = 0; i < k; i++) { /* earlier rotations */
                 double a = hk[i], c = hk[i + 1];
