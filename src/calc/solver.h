@@ -71,6 +71,10 @@ int calc_solver_checks_loop_gain(const calc_solver *s);
 const char *calc_solver_name(const calc_solver *s); /* "klu", "gmres-ilu0", "triangular", ... */
 double calc_solver_last_residual(const calc_solver *s);
 int calc_solver_last_iterations(const calc_solver *s); /* 1 for direct solves */
+/* Block solver: passes over A in the last solve, 1 + refinement passes (a
+ * pass whose loops missed their share of the tolerance costs another); 1
+ * for the other solvers. */
+int calc_solver_last_passes(const calc_solver *s);
 /* Columns implicated in the last failed solve or refactor (a loop whose
  * gain is 1 or more, a block that did not converge); ncols 0 if none. */
 const calc_solver_diag *calc_solver_last_diag(const calc_solver *s);

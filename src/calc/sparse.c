@@ -154,47 +154,44 @@ void calc_csc_matvec(const calc_csc *m, const double *x, double *y)
     }
 }
 
+/* Two partial sums per column: half the chain of dependent additions. */
 void calc_csc_tmatvec(const calc_csc *m, const double *x, double *y)
 {
+    const int *cp = m->colptr, *ri = m->rowind;
+    const double *v = m->val;
     for (int j = 0; j < m->ncols; j++) {
-        double s = 0.0;
-        for (int p = m->colptr[j]; p < m->colptr[j + 1]; p++)
-            s += m->val[p] * x[m->rowind[p]];
-        y[j] = s;
+        double s0 = 0.0, s1 = 0.0;
+        int p = cp[j], e = cp[j + 1];
+        for (; p + 2 <= e; p += 2) {
+            s0 += v[p] * x[ri[p]];
+            s1 += v[p + 1] * x[ri[p + 1]];
+        }
+        if (p < e)
+            s0 += v[p] * x[ri[p]];
+        y[j] = s0 + s1;
     }
 }
 
 /* Iterative Tarjan: an explicit call stack of (node, next edge) replaces the
  * recursion, so deep chains (tens of thousands of processes) are safe. */
-int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
+int calc_csc_scc_ws(const calc_csc *a, int *comp, int *largest, int *ws)
 {
     int n = a->ncols < a->nrows ? a->ncols : a->nrows;
     int ncomp = 0, big = 0;
-    int *index = NULL, *low = NULL, *stack = NULL, *cnode = NULL, *cedge = NULL, *mycomp = NULL;
 
     if (largest)
         *largest = 0;
     if (n <= 0)
         return 0;
-    index = malloc((size_t)n * sizeof *index);
-    low = malloc((size_t)n * sizeof *low);
-    stack = malloc((size_t)n * sizeof *stack);
-    cnode = malloc((size_t)n * sizeof *cnode);
-    cedge = malloc((size_t)n * sizeof *cedge);
-    if (!comp)
-        comp = mycomp = malloc((size_t)n * sizeof *mycomp);
-    if (!index || !low || !stack || !cnode || !cedge || !comp) {
-        ncomp = -1;
-        goto out;
-    }
+    int *index = ws, *low = ws + n, *stack = ws + 2 * (size_t)n, *cnode = ws + 3 * (size_t)n,
+        *cedge = ws + 4 * (size_t)n;
     for (int i = 0; i < n; i++)
         index[i] = -1;
-
     /* A node whose component is complete gets index INT_MAX: `index[w] <
      * low[v]` then stands for "w is on the stack and older" without an
      * on-stack array, and the edge loop keeps its position and low[v] in
      * registers (the scan over every non-zero of A is most of the cost). */
-    int counter = 0, sp = 0;
+    int counter = 0, sp = 0, square = a->nrows <= a->ncols;
     const int *colptr = a->colptr, *rowind = a->rowind;
     for (int root = 0; root < n; root++) {
         if (index[root] >= 0)
@@ -209,16 +206,28 @@ int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
             int v = cnode[csp - 1];
             int e = cedge[csp - 1], end = colptr[v + 1], lowv = low[v];
             int descend = -1;
-            while (e < end) {
-                int w = rowind[e++];
-                if (w >= n) /* a rectangular matrix's extra rows */
-                    continue;
-                int iw = index[w];
-                if (iw < 0) {
-                    descend = w;
-                    break;
+            if (square) { /* no extra rows to skip: one test less per entry */
+                while (e < end) {
+                    int w = rowind[e++];
+                    int iw = index[w];
+                    if (iw < 0) {
+                        descend = w;
+                        break;
+                    }
+                    lowv = iw < lowv ? iw : lowv; /* w == v: iw = index[v] >= lowv */
                 }
-                lowv = iw < lowv ? iw : lowv; /* w == v: iw = index[v] >= lowv */
+            } else {
+                while (e < end) {
+                    int w = rowind[e++];
+                    if (w >= n) /* a rectangular matrix's extra rows */
+                        continue;
+                    int iw = index[w];
+                    if (iw < 0) {
+                        descend = w;
+                        break;
+                    }
+                    lowv = iw < lowv ? iw : lowv;
+                }
             }
             low[v] = lowv;
             cedge[csp - 1] = e;
@@ -254,12 +263,22 @@ int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
     }
     if (largest)
         *largest = big;
-out:
-    free(index);
-    free(low);
-    free(stack);
-    free(cnode);
-    free(cedge);
+    return ncomp;
+}
+
+int calc_csc_scc(const calc_csc *a, int *comp, int *largest)
+{
+    int n = a->ncols < a->nrows ? a->ncols : a->nrows;
+    if (largest)
+        *largest = 0;
+    if (n <= 0)
+        return 0;
+    int *ws = malloc((size_t)n * 5 * sizeof *ws);
+    int *mycomp = comp ? NULL : malloc((size_t)n * sizeof *mycomp);
+    int ncomp = -1;
+    if (ws && (comp || mycomp))
+        ncomp = calc_csc_scc_ws(a, comp ? comp : mycomp, largest, ws);
+    free(ws);
     free(mycomp);
     return ncomp;
 }

@@ -34,4 +34,8 @@ void calc_csc_release(calc_csc *m);
  * size of the largest component.  Returns -1 if out of memory. */
 int calc_csc_scc(const calc_csc *a, int *comp, int *largest);
 
+/* The same with the caller's workspace of 5 * min(nrows, ncols) ints and a
+ * comp array (not NULL); allocates nothing and cannot fail. */
+int calc_csc_scc_ws(const calc_csc *a, int *comp, int *largest, int *ws);
+
 #endif

@@ -138,6 +138,42 @@ static void test_scc_small(void **state)
     calc_csc_release(&m);
 }
 
+/* calc_csc_scc_ws (the caller's workspace) gives what calc_csc_scc gives,
+ * whatever the workspace held before. */
+static void test_scc_workspace(void **state)
+{
+    (void)state;
+    int n = 2000, nnz = 0;
+    int *ri = malloc(sizeof(int) * (size_t)n * 4), *ci = malloc(sizeof(int) * (size_t)n * 4);
+    double *v = malloc(sizeof(double) * (size_t)n * 4);
+    assert_true(ri && ci && v);
+    uint64_t st = 99;
+    for (int j = 0; j < n; j++) {
+        ri[nnz] = j, ci[nnz] = j, v[nnz++] = 1;
+        for (int k = 0; k < 3; k++) { /* mostly downstream, a few edges back: loops */
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            int i = (int)((st >> 33) % (uint64_t)n);
+            if (i < j || (st >> 20) % 16 == 0)
+                ri[nnz] = i, ci[nnz] = j, v[nnz++] = -0.1;
+        }
+    }
+    calc_csc m;
+    assert_int_equal(calc_csc_from_triplets(n, n, nnz, ri, ci, v, &m, NULL, NULL), TJ_OK);
+    int *c1 = malloc(sizeof(int) * (size_t)n), *c2 = malloc(sizeof(int) * (size_t)n);
+    int *ws = malloc(sizeof(int) * (size_t)n * 5);
+    assert_true(c1 && c2 && ws);
+    for (int i = 0; i < n * 5; i++)
+        ws[i] = i % 7 - 3; /* garbage */
+    int l1 = 0, l2 = 0;
+    int k1 = calc_csc_scc(&m, c1, &l1), k2 = calc_csc_scc_ws(&m, c2, &l2, ws);
+    assert_int_equal(k1, k2);
+    assert_int_equal(l1, l2);
+    assert_true(l1 > 1 && k1 < n); /* the edges back made loops */
+    assert_memory_equal(c1, c2, sizeof(int) * (size_t)n);
+    calc_csc_release(&m);
+    free(c1), free(c2), free(ws), free(ri), free(ci), free(v);
+}
+
 /* A chain of 200,000 nodes closed into one loop: recursion would overflow. */
 static void test_scc_deep_chain(void **state)
 {
@@ -178,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_empty_matrix),
         cmocka_unit_test(test_matvec_and_transpose),
         cmocka_unit_test(test_scc_small),
+        cmocka_unit_test(test_scc_workspace),
         cmocka_unit_test(test_scc_deep_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
