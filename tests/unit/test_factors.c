@@ -636,13 +636,9 @@ static void search_paging(tjt_fixture *fx)
 }
 
 
-/* Everyday words (issue 9): "电力" is no factor's name; resolution finds the
- * shipped electricity families and lists them instead of "no factor"; words
- * that match one family resolve it; permissions and visibility. */
-static void test_resolve_words(void **state)
+/* The factor files shipped in data/factors, published. */
+static void import_shipped(tjt_fixture *fx)
 {
-    tjt_fixture *fx = *state;
-    tj_error err;
     const char *src = getenv("TJ_SOURCE_DIR");
     assert_non_null(src); /* data/factors is shipped in the repository */
     const char *files[] = {"cn_grid_co2_2021_2023.csv", "cn_electricity_lifecycle_2023.csv",
@@ -651,8 +647,19 @@ static void test_resolve_words(void **state)
         char path[4096];
         snprintf(path, sizeof path, "%s/data/factors/%s", src, files[i]);
         svc_import_result r;
+        tj_error err;
         assert_int_equal(svc_factor_import(TC(fx->db), path, NULL, "published", &r, &err), TJ_OK);
     }
+}
+
+/* Everyday words (issue 9): "电力" is no factor's name; resolution finds the
+ * shipped electricity families and lists them instead of "no factor"; words
+ * that match one family resolve it; permissions and visibility. */
+static void test_resolve_words(void **state)
+{
+    tjt_fixture *fx = *state;
+    tj_error err;
+    import_shipped(fx);
     svc_factor_resolution r;
     assert_int_equal(svc_factor_resolve(TC(fx->db), "电力", "530000", 0, &r, &err), TJ_ERR_CONFLICT);
     assert_int_equal(r.families, 4);
@@ -1268,16 +1275,7 @@ static void test_state_jcs(void **state)
 {
     tjt_fixture *fx = *state;
     tj_error err;
-    const char *src = getenv("TJ_SOURCE_DIR");
-    assert_non_null(src);
-    const char *files[] = {"cn_grid_co2_2021_2023.csv", "cn_electricity_lifecycle_2023.csv",
-                           "ipcc2006_fuel_combustion_co2.csv", "transport_defra2012_hgv.csv"};
-    for (size_t i = 0; i < 4; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/data/factors/%s", src, files[i]);
-        svc_import_result r;
-        assert_int_equal(svc_factor_import(TC(fx->db), path, NULL, "published", &r, &err), TJ_OK);
-    }
+    import_shipped(fx);
     /* and 300 generated rows (as bench/bench_import.sh makes them) */
     size_t cap = 300 * 400 + 512, o = 0;
     char *csv = malloc(cap);

@@ -588,6 +588,17 @@ typedef struct lfix {
     ledger_key key;
 } lfix;
 
+/* doc (an offline proof) verifies under the ledger's key; it is freed. */
+static void assert_proof_ok(lfix *l, json_t *doc)
+{
+    int ok = 0;
+    const char *why = NULL;
+    tj_error err;
+    assert_int_equal(ledger_verify_proof_json(doc, l->key.pk, &ok, &why, &err), TJ_OK);
+    assert_true(ok);
+    json_decref(doc);
+}
+
 static int lsetup(void **state)
 {
     void *f = NULL;
@@ -1042,12 +1053,8 @@ static void test_sparse_nodes(void **state)
     rfc_mth(leaves, N, &want);
     assert_memory_equal(h.root.b, want.b, 32);
     json_t *doc = NULL;
-    int ok = 0;
-    const char *why = NULL;
     assert_int_equal(svc_ledger_inclusion(&l->ctx, 77, -1, &doc, &err), TJ_OK);
-    assert_int_equal(ledger_verify_proof_json(doc, l->key.pk, &ok, &why, &err), TJ_OK);
-    assert_true(ok);
-    json_decref(doc);
+    assert_proof_ok(l, doc);
     ledger_report r;
     verify(l, &r);
     dump(&r);
@@ -1239,12 +1246,8 @@ static void test_concurrent_writers(void **state)
     assert_int_equal(r.nproblems, 0);
     ledger_report_release(&r);
     json_t *doc = NULL;
-    int ok = 0;
-    const char *why;
     assert_int_equal(svc_ledger_consistency(&l->ctx, 14, 14 + 2 * PER, &doc, &err), TJ_OK);
-    assert_int_equal(ledger_verify_proof_json(doc, l->key.pk, &ok, &why, &err), TJ_OK);
-    assert_true(ok);
-    json_decref(doc);
+    assert_proof_ok(l, doc);
 }
 
 int main(int argc, char **argv)
