@@ -945,7 +945,8 @@ static void leaves_of(store_db *db, merkle_hash *leaves, int64_t n)
  * `step` and n. */
 static void check_tree(store_db *db, int64_t n, int step, int64_t all)
 {
-    merkle_hash *leaves = malloc((size_t)n * sizeof *leaves);
+    merkle_hash *leaves = calloc((size_t)n, sizeof *leaves);
+    assert_non_null(leaves);
     leaves_of(db, leaves, n);
     memtree t;
     memtree_build(&t, leaves, n);
