@@ -698,6 +698,17 @@ static void dump(const ledger_report *r)
                 (long long)r->problems[i].index, r->problems[i].detail);
 }
 
+/* verify finds exactly one problem: the stored node id. */
+static void expect_one_node_problem(lfix *l, int64_t id)
+{
+    ledger_report r;
+    verify(l, &r);
+    dump(&r);
+    assert_int_equal(r.nproblems, 1);
+    assert_true(has(&r, LEDGER_P_NODE, id));
+    ledger_report_release(&r);
+}
+
 static void test_clean_and_proofs(void **state)
 {
     lfix *l = *state;
@@ -1068,18 +1079,10 @@ static void test_sparse_nodes(void **state)
     snprintf(sql, sizeof sql, "UPDATE ledger_node SET hash = '%064d' WHERE node = %lld", 1,
              (long long)merkle_node_id(5, 3));
     exec_sql(l->f.db, sql);
-    verify(l, &r);
-    dump(&r);
-    assert_int_equal(r.nproblems, 1);
-    assert_true(has(&r, LEDGER_P_NODE, merkle_node_id(5, 3)));
-    ledger_report_release(&r);
+    expect_one_node_problem(l, merkle_node_id(5, 3));
     snprintf(sql, sizeof sql, "DELETE FROM ledger_node WHERE node = %lld", (long long)merkle_node_id(5, 3));
     exec_sql(l->f.db, sql);
-    verify(l, &r);
-    dump(&r);
-    assert_int_equal(r.nproblems, 1);
-    assert_true(has(&r, LEDGER_P_NODE, merkle_node_id(5, 3)));
-    ledger_report_release(&r);
+    expect_one_node_problem(l, merkle_node_id(5, 3));
     /* a stored leaf changed: the entry, and the stored node above it */
     snprintf(sql, sizeof sql, "UPDATE ledger_node SET hash = '%064d' WHERE node = 200", 2);
     exec_sql(l->f.db, sql);
