@@ -3,7 +3,7 @@
  * freed all at once.
  *
  * Why: a solver for a large system touches a few MB of fresh memory at setup
- * (the structure, the loop's CSR copy, ILU(0) factors, GMRES's basis), and
+ * (the structure, the loop's CSR copy, the preconditioner, GMRES's basis), and
  * the allocator hands most of it out as fresh pages (blocks of 128 KB and up
  * come from mmap and go back to the kernel when freed).  Each first touch of
  * a 4 KB page is a page fault; on a paravirtualised guest one costs about

@@ -1761,7 +1761,7 @@ static void sampler_release(mc_sampler *sm, int it)
 
 /* Monte Carlo refactorises A every iteration.  When AUTO chose KLU for one
  * solve but a numeric refactorisation would cost more than this many Mflop,
- * the iterations use GMRES/ILU(0) instead (warm-started from the previous
+ * the iterations use GMRES with D-ILU instead (warm-started from the previous
  * draw, a few sparse products each).  The choice depends only on KLU's
  * symbolic prediction, so a seed gives the same result on every run. */
 #define MC_KLU_MFLOP 2.0
@@ -1779,7 +1779,7 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
     if (calc_solver_klu_predict(&ctx->a, NULL, &mflop, NULL, &e) != TJ_OK || mflop <= MC_KLU_MFLOP)
         return ctx->solver;
     if (calc_solver_new(&ctx->a, CALC_SOLVER_BLOCK_ITERATIVE, ctx->opt.tol, own, NULL, &e) != TJ_OK) {
-        *own = NULL; /* ILU(0) or GMRES failed on this matrix: stay with KLU */
+        *own = NULL; /* D-ILU or GMRES failed on this matrix: stay with KLU */
         return ctx->solver;
     }
     return *own;
@@ -1787,7 +1787,7 @@ static calc_solver *mc_solver(calc_context *ctx, int a_varies, calc_solver **own
 
 /* One chain of Monte Carlo draws: iterations lo..hi-1 of the run, drawn from
  * the chain's own streams, solved by the chain's own solver (warm-started
- * from its previous draw, ILU(0) factors kept across its draws), results in
+ * from its previous draw), results in
  * the shared vals at their iteration's index.  One chain uses the context's
  * solver (and a sampler thread for large systems).  With two chains the
  * second gets the streams jumped past the first's, and each has a solver of

@@ -1,4 +1,4 @@
-/* Sparse linear solvers (KLU and GMRES/ILU(0), BiCGSTAB as GMRES's fallback); see calc/solver.h. */
+/* Sparse linear solvers (KLU and GMRES with D-ILU, BiCGSTAB as GMRES's fallback); see calc/solver.h. */
 #include "calc/solver.h"
 
 #include "calc/arena.h"
@@ -21,7 +21,7 @@
 /* AUTO analyses a loop for KLU only up to this many non-zeros: beyond it,
  * KLU's symbolic analysis (AMD on the loop, which costs in proportion to the
  * fill it predicts: 16 ms of a 19 ms setup for the 3,000-process core of the
- * generated system) is dearer than an ILU(0) setup and a trial solve, so the
+ * generated system) is dearer than a D-ILU setup and a trial solve, so the
  * loop starts with GMRES and is analysed only if that fails. */
 #define CALC_AUTO_ANALYZE_NNZ 4096
 /* AUTO gives GMRES this many iterations before it falls back to KLU. */
@@ -33,9 +33,6 @@
 /* Iteration cap (GMRES, BiCGSTAB) and BiCGSTAB's restarts after a breakdown. */
 #define CALC_ITER_MAX 3000
 #define CALC_ITER_RESTARTS 5
-/* A refactor keeps the ILU(0) factors of earlier values while the last solve
- * took at most this many steps more than the first solve with them. */
-#define CALC_ILU_KEEP_SLACK 3
 
 struct calc_solver {
     const calc_csc *a;
@@ -58,14 +55,16 @@ struct calc_solver {
     int refactored; /* num came from klu_refactor (no fresh pivoting) */
 
     /* Iterative: A in CSR form (= the CSC of A^T), with tpos[p] = position in
-     * the CSR arrays of A's CSC entry p, and ILU(0) factors on that pattern. */
-    int *rp, *ci, *tpos, *diag, *mark;
-    double *rv, *lu, *jac; /* jac: Jacobi's reciprocal diagonal, or with ILU(0) that of U */
+     * the CSR arrays of A's CSC entry p, and the D-ILU preconditioner
+     * M = (D + L) D^-1 (D + U) on it (L, U: A's strict lower and upper parts;
+     * see dilu).  jac: D^-1 (or Jacobi's reciprocal diagonal),
+     * ad: diag(A) - D (Eisenstat's product, see eis_step).  The pairs
+     * (pl[t], pu[t]) are the CSR positions of A[i][k] and A[k][i], k < i,
+     * both non-zero; those of row i are t in [prp[i], prp[i + 1]). */
+    int *rp, *ci, *tpos, *diag, *mark, *prp, *pl, *pu;
+    double *rv, *jac, *ad;
     int use_jacobi;
-    /* ILU(0) factors kept across refactors (see it_values): ilu_done once
-     * factorised, ilu_stale while they are of earlier values, ilu_iters the
-     * steps of the first solve with them (-1 until then). */
-    int ilu_done, ilu_stale, ilu_iters;
+
     int auto_mode; /* AUTO chose; may fall back from GMRES to KLU */
     /* A loop's solver inside the block solver: the block pass recomputes the
      * whole system's residual, so a converged GMRES or BiCGSTAB skips its
@@ -141,8 +140,8 @@ const char *calc_solver_name(const calc_solver *s)
     if (s->kind == CALC_SOLVER_KLU)
         return "klu";
     if (s->gmres)
-        return s->use_jacobi ? "gmres-jacobi" : "gmres-ilu0";
-    return s->use_jacobi ? "bicgstab-jacobi" : "bicgstab-ilu0";
+        return s->use_jacobi ? "gmres-jacobi" : "gmres-dilu";
+    return s->use_jacobi ? "bicgstab-jacobi" : "bicgstab-dilu";
 }
 
 double calc_solver_last_residual(const calc_solver *s)
@@ -423,6 +422,8 @@ static tj_status klu_refactor_checked(calc_solver *s, tj_error *err)
 
 /* ---------------------------------------------------------- iterative --- */
 
+static tj_status dilu_pairs(calc_solver *s, tj_error *err);
+
 /* Build A's CSR (transpose of its CSC) once; values refreshed by it_values. */
 static tj_status it_pattern(calc_solver *s, tj_error *err)
 {
@@ -434,10 +435,12 @@ static tj_status it_pattern(calc_solver *s, tj_error *err)
     s->tpos = calc_arena_alloc(ar, (size_t)nnz + 1, sizeof *s->tpos);
     s->diag = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->diag);
     s->rv = calc_arena_alloc(ar, (size_t)nnz + 1, sizeof *s->rv);
-    s->lu = calc_arena_alloc(ar, (size_t)nnz + 1, sizeof *s->lu);
     s->jac = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->jac);
+    s->ad = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->ad);
     s->mark = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->mark);
-    if (!s->rp || !s->ci || !s->tpos || !s->diag || !s->rv || !s->lu || !s->jac || !s->mark)
+    s->prp = calc_arena_alloc(ar, (size_t)n + 1, sizeof *s->prp);
+    if (!s->rp || !s->ci || !s->tpos || !s->diag || !s->rv || !s->jac || !s->ad || !s->mark ||
+        !s->prp)
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for the preconditioner");
     for (int p = 0; p < nnz; p++)
         s->rp[a->rowind[p] + 1]++;
@@ -457,61 +460,87 @@ static tj_status it_pattern(calc_solver *s, tj_error *err)
             if (s->ci[q] == i)
                 s->diag[i] = q;
     }
-    return TJ_OK;
+    return dilu_pairs(s, err);
 }
 
-/* ILU(0) on the CSR pattern (IKJ variant).  Returns 0 on a zero pivot.
- * Fills jac with the reciprocals of U's diagonal as each row is done: the
- * rows below multiply by them (a division's latency sat on the chain from
- * one multiplier to the next), and so do the triangular solves. */
-static int ilu0(calc_solver *s, int *mark)
+/* D-ILU's diagonal on the current values: d_i = a_ii - sum over the pairs
+ * k < i of a_ik a_ki / d_k, so that M = (D + L) D^-1 (D + U) has A's
+ * diagonal and A's off-diagonal entries (ILU(0) keeps only A's pattern).
+ * On the generated systems' loops GMRES takes as many steps with it as with
+ * ILU(0) (7.5 against 7.4 on lca, 7.9 and 7.9 on core50, 9.4 against 9.2 on
+ * ecoinvent, Monte Carlo means), and since its factors are A's own entries a
+ * step costs one pass over them instead of two (see eis_step).  Returns 0 on
+ * a zero or non-finite pivot. */
+static int dilu(calc_solver *s)
 {
     int n = s->n;
-    const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
-    double *lu = s->lu, *jac = s->jac;
-    memcpy(lu, s->rv, (size_t)rp[n] * sizeof *lu);
-    for (int i = 0; i < n; i++)
-        mark[i] = -1;
+    const int *dg = s->diag, *prp = s->prp, *pl = s->pl, *pu = s->pu;
+    const double *rv = s->rv;
+    double *jac = s->jac, *ad = s->ad;
     for (int i = 0; i < n; i++) {
         if (dg[i] < 0)
             return 0;
-        for (int q = rp[i]; q < rp[i + 1]; q++)
-            mark[ci[q]] = q;
-        for (int q = rp[i]; q < dg[i]; q++) {
-            int k = ci[q]; /* k < i: its pivot was checked at the end of row k */
-            double m = lu[q] * jac[k];
-            lu[q] = m;
-            if (m == 0.0)
-                continue;
-            for (int t = dg[k] + 1; t < rp[k + 1]; t++) {
-                int pos = mark[ci[t]];
-                if (pos >= 0)
-                    lu[pos] -= m * lu[t];
-            }
-        }
-        for (int q = rp[i]; q < rp[i + 1]; q++)
-            mark[ci[q]] = -1;
-        double d = lu[dg[i]];
+        double a = rv[dg[i]], d = a;
+        for (int t = prp[i]; t < prp[i + 1]; t++)
+            d -= rv[pl[t]] * rv[pu[t]] * jac[s->ci[pl[t]]];
         if (d == 0.0 || !isfinite(d) || fabs(d) < 1e-300)
             return 0;
         jac[i] = 1.0 / d;
+        ad[i] = a - d;
     }
     return 1;
 }
 
-/* ILU(0) of the current values (Jacobi if it meets a zero pivot). */
+/* The pairs of dilu from the CSR pattern and A's CSC (whose column i holds
+ * row i of A^T): one pass with a mark per row. */
+static tj_status dilu_pairs(calc_solver *s, tj_error *err)
+{
+    const calc_csc *a = s->a;
+    int n = s->n, np = 0;
+    int *mark = s->mark;
+    for (int i = 0; i < n; i++)
+        mark[i] = -1;
+    for (int pass = 0; pass < 2; pass++) {
+        np = 0;
+        for (int i = 0; i < n; i++) {
+            s->prp[i] = np;
+            for (int p = a->colptr[i]; p < a->colptr[i + 1]; p++)
+                if (a->rowind[p] < i)
+                    mark[a->rowind[p]] = s->tpos[p]; /* A[k][i], k < i */
+            for (int q = s->rp[i]; q < s->rp[i + 1] && s->ci[q] < i; q++) {
+                int k = s->ci[q];
+                if (mark[k] >= 0) {
+                    if (pass) {
+                        s->pl[np] = q;
+                        s->pu[np] = mark[k];
+                    }
+                    np++;
+                }
+            }
+            for (int p = a->colptr[i]; p < a->colptr[i + 1]; p++)
+                mark[a->rowind[p]] = -1;
+        }
+        s->prp[n] = np;
+        if (!pass) {
+            s->pl = calc_arena_alloc(s->arena, (size_t)np + 1, sizeof *s->pl);
+            s->pu = calc_arena_alloc(s->arena, (size_t)np + 1, sizeof *s->pu);
+            if (!s->pl || !s->pu)
+                return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for the preconditioner");
+        }
+    }
+    return TJ_OK;
+}
+
+/* D-ILU of the current values (Jacobi if it meets a zero pivot). */
 static void ilu_refresh(calc_solver *s)
 {
     int n = s->n;
-    s->use_jacobi = !ilu0(s, s->mark);
-    if (s->use_jacobi) /* else ilu0 left U's reciprocal diagonal in jac */
+    s->use_jacobi = !dilu(s);
+    if (s->use_jacobi) /* else dilu left D^-1 in jac */
         for (int i = 0; i < n; i++) {
             double d = s->diag[i] >= 0 ? s->rv[s->diag[i]] : 0.0;
             s->jac[i] = d != 0.0 ? 1.0 / d : 1.0;
         }
-    s->ilu_done = 1;
-    s->ilu_stale = 0;
-    s->ilu_iters = -1;
 }
 
 static tj_status it_values(calc_solver *s, tj_error *err)
@@ -521,73 +550,112 @@ static tj_status it_values(calc_solver *s, tj_error *err)
     for (int p = 0; p < nnz; p++)
         s->rv[s->tpos[p]] = a->val[p];
     (void)err;
-    /* New values (Monte Carlo): the Krylov method needs only some
-     * approximation of A^-1, and ILU(0) of the values before the draw serves
-     * about as well as a fresh one (10% lognormal noise on the generated
-     * systems: 7.4 steps against 6.8, for no factorisation); the solve still
-     * meets the tolerance with the new A.  Refactorise when the last solve
-     * needed more than CALC_ILU_KEEP_SLACK steps beyond the first with these
-     * factors, and always before giving up (krylov). */
-    if (s->ilu_done && !s->use_jacobi && s->ilu_iters >= 0 &&
-        s->last_iterations <= s->ilu_iters + CALC_ILU_KEEP_SLACK) {
-        s->ilu_stale = 1;
-        return TJ_OK;
-    }
+    /* New values (Monte Carlo): D-ILU's diagonal is recomputed (a few
+     * operations per pair of entries; Eisenstat's product needs D to belong
+     * to the current diagonal of A). */
     ilu_refresh(s);
     return TJ_OK;
 }
 
-/* z = M^-1 r (trans: M^-T r) with M = L U from ILU(0), or Jacobi. */
+/* (D + L) y = r (y may be r): y_i = (r_i - sum_k<i a_ik y_k) / d_i, rows
+ * summed in two partial sums (half the chain of dependent additions). */
+static void lsolve(const calc_solver *s, const double *r, double *y)
+{
+    const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
+    const double *rv = s->rv, *jac = s->jac;
+    for (int i = 0; i < s->n; i++) {
+        double v0 = r[i], v1 = 0.0;
+        int q = rp[i], e = dg[i];
+        for (; q + 2 <= e; q += 2) {
+            v0 -= rv[q] * y[ci[q]];
+            v1 -= rv[q + 1] * y[ci[q + 1]];
+        }
+        if (q < e)
+            v0 -= rv[q] * y[ci[q]];
+        y[i] = (v0 + v1) * jac[i];
+    }
+}
+
+/* (D + U) z = D u (z may be u): z_i = u_i - (sum_k>i a_ik z_k) / d_i. */
+static void usolve(const calc_solver *s, const double *u, double *z)
+{
+    const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
+    const double *rv = s->rv, *jac = s->jac;
+    for (int i = s->n - 1; i >= 0; i--) {
+        double v0 = 0.0, v1 = 0.0;
+        int q = dg[i] + 1, e = rp[i + 1];
+        for (; q + 2 <= e; q += 2) {
+            v0 += rv[q] * z[ci[q]];
+            v1 += rv[q + 1] * z[ci[q + 1]];
+        }
+        if (q < e)
+            v0 += rv[q] * z[ci[q]];
+        z[i] = u[i] - (v0 + v1) * jac[i];
+    }
+}
+
+/* z = M^-1 r (trans: M^-T r) with D-ILU's M = (D + L) D^-1 (D + U), or
+ * Jacobi. */
 static void precond(const calc_solver *s, int trans, const double *r, double *z)
 {
     int n = s->n;
     const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
-    const double *lu = s->lu;
+    const double *rv = s->rv, *jac = s->jac;
     if (s->use_jacobi) {
         for (int i = 0; i < n; i++)
-            z[i] = s->jac[i] * r[i];
+            z[i] = jac[i] * r[i];
         return;
     }
     if (!trans) {
-        /* Two partial sums per row: half the chain of dependent additions
-         * (11% less time on the generated systems' loops). */
-        for (int i = 0; i < n; i++) { /* L y = r, unit lower */
-            double v0 = r[i], v1 = 0.0;
-            int q = rp[i], e = dg[i];
-            for (; q + 2 <= e; q += 2) {
-                v0 -= lu[q] * z[ci[q]];
-                v1 -= lu[q + 1] * z[ci[q + 1]];
-            }
-            if (q < e)
-                v0 -= lu[q] * z[ci[q]];
-            z[i] = v0 + v1;
+        lsolve(s, r, z);
+        usolve(s, z, z);
+        return;
+    }
+    /* M^T = (D + U^T) D^-1 (D + L^T): the rows of U and L are the columns
+     * of U^T and L^T, so both solves scatter. */
+    memcpy(z, r, (size_t)n * sizeof *z);
+    for (int i = 0; i < n; i++) { /* (D + U^T) u = r */
+        double v = z[i] * jac[i];
+        z[i] = v;
+        if (v != 0.0)
+            for (int q = dg[i] + 1; q < rp[i + 1]; q++)
+                z[ci[q]] -= rv[q] * v;
+    }
+    for (int i = n - 1; i >= 0; i--) { /* (D + L^T) z = D u */
+        double v = z[i];
+        if (v != 0.0)
+            for (int q = rp[i]; q < dg[i]; q++)
+                z[ci[q]] -= rv[q] * v * jac[ci[q]];
+    }
+}
+
+/* One GMRES step's w = A M^-1 v with D-ILU's M (Eisenstat's trick, right
+ * preconditioned): with u = (D + L)^-1 v and t = M^-1 v = (D + U)^-1 D u,
+ * A = (D + L) + (D + U) + (diag(A) - 2 D) and D u = v - L u give
+ *   A t = v + (diag(A) - D) t + L (t - u),
+ * so the step reads L twice and U once where a preconditioner solve and a
+ * product with A read L and U twice each (U holds about three quarters of
+ * the generated loops' entries).  t is the step's direction in x. */
+static void eis_step(const calc_solver *s, const double *v, double *t, double *w)
+{
+    const int *rp = s->rp, *ci = s->ci, *dg = s->diag;
+    const double *rv = s->rv, *ad = s->ad;
+    double *u = s->w[1];
+    int n = s->n;
+    lsolve(s, v, u);
+    usolve(s, u, t);
+    for (int i = 0; i < n; i++)
+        u[i] = t[i] - u[i];
+    for (int i = 0; i < n; i++) {
+        double v0 = v[i] + ad[i] * t[i], v1 = 0.0;
+        int q = rp[i], e = dg[i];
+        for (; q + 2 <= e; q += 2) {
+            v0 += rv[q] * u[ci[q]];
+            v1 += rv[q + 1] * u[ci[q + 1]];
         }
-        for (int i = n - 1; i >= 0; i--) { /* U z = y */
-            double v0 = z[i], v1 = 0.0;
-            int q = dg[i] + 1, e = rp[i + 1];
-            for (; q + 2 <= e; q += 2) {
-                v0 -= lu[q] * z[ci[q]];
-                v1 -= lu[q + 1] * z[ci[q + 1]];
-            }
-            if (q < e)
-                v0 -= lu[q] * z[ci[q]];
-            z[i] = (v0 + v1) * s->jac[i];
-        }
-    } else {
-        memcpy(z, r, (size_t)n * sizeof *z);
-        for (int i = 0; i < n; i++) { /* U^T y = r: rows of U are columns of U^T */
-            double v = z[i] * s->jac[i];
-            z[i] = v;
-            if (v != 0.0)
-                for (int q = dg[i] + 1; q < rp[i + 1]; q++)
-                    z[ci[q]] -= lu[q] * v;
-        }
-        for (int i = n - 1; i >= 0; i--) { /* L^T z = y */
-            double v = z[i];
-            if (v != 0.0)
-                for (int q = rp[i]; q < dg[i]; q++)
-                    z[ci[q]] -= lu[q] * v;
-        }
+        if (q < e)
+            v0 += rv[q] * u[ci[q]];
+        w[i] = v0 + v1;
     }
 }
 
@@ -724,10 +792,11 @@ static tj_status bicgstab(calc_solver *s, int trans, const double *b, double *x,
 }
 
 /*
- * Right-preconditioned restarted GMRES(m) with ILU(0), in the flexible form
+ * Right-preconditioned restarted GMRES(m) with D-ILU, in the flexible form
  * that keeps the preconditioned directions z_j = M^-1 v_j: each step costs
- * one preconditioner solve and one product with A (BiCGSTAB's iteration
- * costs two of each and gains about two Krylov dimensions), and the update
+ * one preconditioner solve and one product with A, for forward solves in one
+ * pass of Eisenstat's trick (see eis_step; BiCGSTAB's iteration costs two of
+ * each and gains about two Krylov dimensions), and the update
  * x += Z y needs no further solve.  The basis is orthogonalised by modified
  * Gram-Schmidt and the least-squares problem is reduced by Givens
  * rotations, so |g[k]| is the residual of the current iterate (the true one
@@ -825,6 +894,7 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
         rn = it_residual(s, trans, b, x, r);
     }
     int itmax = s->auto_mode ? CALC_AUTO_ITER_MAX : CALC_ITER_MAX;
+    int eis = !trans && !s->use_jacobi; /* see eis_step */
     while (rn > target && isfinite(rn) && it < itmax) {
         double inv = 1.0 / rn;
         for (int i = 0; i < n; i++)
@@ -836,8 +906,12 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
             it++;
             double *vk = V + (size_t)k * n2, *zk = Z + (size_t)k * n2, *w = V + (size_t)(k + 1) * n2;
             double *hk = H + (size_t)k * (m + 1);
-            precond(s, trans, vk, zk);
-            opmul(s, trans, zk, w);
+            if (eis) {
+                eis_step(s, vk, zk, w);
+            } else {
+                precond(s, trans, vk, zk);
+                opmul(s, trans, zk, w);
+            }
             double h = dot4(n, w, V), hn2 = 0.0;
             for (int i = 0; i <= k; i++) {
                 const double *vi = V + (size_t)i * n2;
@@ -908,21 +982,13 @@ static tj_status krylov_once(calc_solver *s, int trans, const double *b, double 
     return s->gmres ? gmres(s, trans, b, x, err) : bicgstab(s, trans, b, x, err);
 }
 
-/* GMRES (or BiCGSTAB, see below).  With ILU(0) factors of earlier values
- * (see it_values) that did not converge, once more from where it stopped
- * with fresh factors.  If GMRES still fails outside AUTO (which falls back
+/* GMRES (or BiCGSTAB, see below).  If GMRES fails outside AUTO (which falls back
  * to KLU instead), BiCGSTAB from where GMRES stopped, and BiCGSTAB from then
  * on if it converges: restarted GMRES can stagnate where BiCGSTAB does not. */
 static tj_status krylov(calc_solver *s, int trans, const double *b, double *x, tj_error *err)
 {
     tj_status rc = krylov_once(s, trans, b, x, err);
     int its = s->last_iterations;
-    if (rc == TJ_ERR_NUMERIC && s->ilu_stale) {
-        ilu_refresh(s);
-        tj_error_clear(err);
-        rc = krylov_once(s, trans, b, x, err);
-        its = s->last_iterations += its;
-    }
     if (rc == TJ_ERR_NUMERIC && s->gmres && !s->auto_mode) {
         tj_error sub;
         if (bicgstab(s, trans, b, x, &sub) == TJ_OK) {
@@ -932,8 +998,6 @@ static tj_status krylov(calc_solver *s, int trans, const double *b, double *x, t
         }
         s->last_iterations += its;
     }
-    if (rc == TJ_OK && s->ilu_iters < 0)
-        s->ilu_iters = s->last_iterations;
     return rc;
 }
 
@@ -1077,7 +1141,6 @@ static tj_status block_check_gain(calc_solver *s, int bi, calc_solver_diag *d, t
         tj_status r2 = calc_solver_solve(sub, b->rb, b->xb, &e2);
         sub->tol = tol;
         if (sub->kind == CALC_SOLVER_ITERATIVE)
-            sub->ilu_iters = -1; /* set by the first solve to the tolerance */
         if (r2 == TJ_OK && gain_proved(b, b->xb, sub->w[1], sub->w[2])) {
             memset(b->xb, 0, (size_t)b->size * sizeof *b->xb);
             return TJ_OK;
@@ -1587,13 +1650,13 @@ static tj_status block_refactor(calc_solver *s, tj_error *err)
 
 /* What a flat solver of n columns and nnz entries takes from its arena at
  * most (each block rounded up to 64 bytes): work vectors, the CSR copy and
- * ILU(0), GMRES's basis. */
+ * D-ILU, GMRES's basis. */
 static size_t flat_bytes(size_t n, size_t nnz)
 {
     size_t m = n < CALC_GMRES_M ? n : CALC_GMRES_M;
     size_t b = 9 * ((n + 1) * sizeof(double) + 64);                              /* w */
-    b += 3 * ((n + 1) * sizeof(int) + 64) + (n + 1) * sizeof(double) + 64;      /* rp, diag, mark, jac */
-    b += 2 * ((nnz + 1) * sizeof(int) + 64) + 2 * ((nnz + 1) * sizeof(double) + 64); /* ci, tpos, rv, lu */
+    b += 4 * ((n + 1) * sizeof(int) + 64) + 2 * ((n + 1) * sizeof(double) + 64); /* rp, diag, mark, prp, jac, ad */
+    b += 4 * ((nnz + 1) * sizeof(int) + 64) + (nnz + 1) * sizeof(double) + 64;   /* ci, tpos, pl, pu, rv */
     b += ((2 * m + 1) * n + (m + 1) * m + 4 * (m + 1)) * sizeof(double) + 2 * 64; /* GMRES */
     return b;
 }
@@ -1641,7 +1704,7 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         kind = CALC_SOLVER_ITERATIVE;
         s->auto_mode = 1;
         snprintf(s->reason, sizeof s->reason,
-                 "GMRES with ILU(0): the coupled block of %d processes has %.0f non-zeros, more "
+                 "GMRES with D-ILU: the coupled block of %d processes has %.0f non-zeros, more "
                  "than the %d up to which KLU's symbolic analysis is cheaper than a preconditioned "
                  "trial solve (KLU takes over if GMRES does not converge within %d iterations)",
                  s->n, nnz, CALC_AUTO_ANALYZE_NNZ, CALC_AUTO_ITER_MAX);
@@ -1664,13 +1727,13 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         } else if (fill > CALC_AUTO_FILL_RATIO * (nnz + s->n) || bytes > CALC_AUTO_FILL_BYTES) {
             kind = CALC_SOLVER_ITERATIVE;
             snprintf(s->reason, sizeof s->reason,
-                     "GMRES with ILU(0): LU factors of the largest coupled block (%d "
+                     "GMRES with D-ILU: LU factors of the largest coupled block (%d "
                      "processes) would hold about %.0f entries, %.0fx the %.0f of the matrix",
                      s->sym->maxblock, fill, ratio, nnz);
         } else if (mflop > CALC_AUTO_MFLOP) {
             kind = CALC_SOLVER_ITERATIVE;
             snprintf(s->reason, sizeof s->reason,
-                     "GMRES with ILU(0): factorising the largest coupled block (%d "
+                     "GMRES with D-ILU: factorising the largest coupled block (%d "
                      "processes) would cost about %.0f Mflop (fill %.1fx nnz), more than a few "
                      "preconditioned iterations",
                      s->sym->maxblock, mflop, ratio);
@@ -1686,7 +1749,7 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         snprintf(s->reason, sizeof s->reason, "KLU: direct sparse LU was requested");
     } else {
         snprintf(s->reason, sizeof s->reason,
-                 "GMRES with ILU(0): the iterative solver was "
+                 "GMRES with D-ILU: the iterative solver was "
                  "requested");
     }
     s->kind = kind;
@@ -1752,7 +1815,7 @@ static tj_status auto_fallback(calc_solver *s, tj_error *err)
         return rc; /* the caller keeps GMRES's error, which names the residual */
     s->kind = CALC_SOLVER_KLU;
     snprintf(s->reason, sizeof s->reason,
-             "KLU: GMRES with ILU(0) did not converge (%.3g "
+             "KLU: GMRES with D-ILU did not converge (%.3g "
              "after %d iterations), so the direct solver took over",
              s->last_residual, s->last_iterations);
     tj_error_clear(err);

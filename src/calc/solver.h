@@ -4,7 +4,7 @@
  * Two solvers behind one interface: a direct sparse LU (SuiteSparse KLU,
  * which permutes the matrix to block triangular form and factorises each
  * strongly connected block) and a preconditioned iterative solver (restarted
- * GMRES with an ILU(0) preconditioner, warm-started from the previous
+ * GMRES with a D-ILU preconditioner, warm-started from the previous
  * solution; BiCGSTAB if GMRES stagnates).
  * CALC_SOLVER_AUTO picks one per system (see calc_solver_new) and says which.
  * Every solve is checked by its relative residual ||A x - b|| / ||b|| against
@@ -68,7 +68,7 @@ calc_solver_kind calc_solver_kind_of(const calc_solver *s);
  * (a Z-matrix block) was checked at setup to have a gain below 1, so its
  * activities are non-negative for every non-negative demand. */
 int calc_solver_checks_loop_gain(const calc_solver *s);
-const char *calc_solver_name(const calc_solver *s); /* "klu", "gmres-ilu0", "triangular", ... */
+const char *calc_solver_name(const calc_solver *s); /* "klu", "gmres-dilu", "triangular", ... */
 double calc_solver_last_residual(const calc_solver *s);
 int calc_solver_last_iterations(const calc_solver *s); /* 1 for direct solves */
 /* Block solver: passes over A in the last solve, 1 + refinement passes (a

@@ -1,4 +1,4 @@
-/* Tests for calc/solver: KLU and BiCGSTAB/ILU(0) against hand-worked and
+/* Tests for calc/solver: KLU and GMRES/BiCGSTAB with D-ILU against hand-worked and
  * dense reference solutions. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -337,7 +337,7 @@ static void test_klu_and_iterative_agree(void **state)
     assert_int_equal(calc_solver_new(&a, CALC_SOLVER_KLU, 1e-11, &sk, NULL, &err), TJ_OK);
     assert_int_equal(calc_solver_new(&a, CALC_SOLVER_ITERATIVE, 1e-11, &si, NULL, &err), TJ_OK);
     assert_string_equal(calc_solver_name(sk), "klu");
-    assert_string_equal(calc_solver_name(si), "gmres-ilu0");
+    assert_string_equal(calc_solver_name(si), "gmres-dilu");
     assert_int_equal(calc_solver_kind_of(si), CALC_SOLVER_ITERATIVE);
     double *f = calloc((size_t)n, sizeof(double)), *xk = calloc((size_t)n, sizeof(double)),
            *xi = calloc((size_t)n, sizeof(double));
@@ -366,11 +366,11 @@ static void test_klu_and_iterative_agree(void **state)
     free(v);
 }
 
-/* A refactor keeps ILU(0) factors of earlier values while they serve
- * (Monte Carlo); after values they do not fit, the solve is still right and
- * the factors are refreshed, so the next solve with the same values takes
- * no more steps than a solver set up on them. */
-static void test_refactor_keeps_ilu_while_it_serves(void **state)
+/* A refactor recomputes D-ILU's diagonal (Monte Carlo): after each draw
+ * and after values the old diagonal would fit badly the solve is right, and
+ * a solve after the refactor takes no more steps than a solver set up on
+ * the same values. */
+static void test_refactor_refreshes_dilu(void **state)
 {
     (void)state;
     rng_state = 4242;
@@ -738,7 +738,7 @@ static void test_auto_structurally_singular_names_column(void **state)
 /* GMRES (the iterative solver) on a seeded loop of 1,500 processes whose
  * inputs and co-product credits (random signs) sum in absolute value to 1.5
  * times each output (no dominant diagonal),
- * so that ILU(0) leaves a slowly converging iteration: GMRES must restart
+ * so that D-ILU leaves a slowly converging iteration: GMRES must restart
  * (more than its 30 directions) and still agree with KLU, forward and
  * transposed, from a zero and from a warm start. */
 static void test_gmres_restarts_agree_with_klu(void **state)
@@ -762,8 +762,8 @@ static void test_gmres_restarts_agree_with_klu(void **state)
     assert_int_equal(calc_solver_new(&a, CALC_SOLVER_KLU, 1e-12, &sk, NULL, &err), TJ_OK);
     assert_int_equal(calc_solver_new(&a, CALC_SOLVER_ITERATIVE, 1e-12, &si, NULL, &err), TJ_OK);
     assert_int_equal(calc_solver_new(&a, CALC_SOLVER_BLOCK_ITERATIVE, 1e-12, &sb, NULL, &err), TJ_OK);
-    assert_string_equal(calc_solver_name(si), "gmres-ilu0");
-    assert_string_equal(calc_solver_name(sb), "gmres-ilu0");
+    assert_string_equal(calc_solver_name(si), "gmres-dilu");
+    assert_string_equal(calc_solver_name(sb), "gmres-dilu");
     double *f = calloc((size_t)n, sizeof(double)), *xk = calloc((size_t)n, sizeof(double)),
            *xi = calloc((size_t)n, sizeof(double));
     assert_true(f && xk && xi);
@@ -785,7 +785,7 @@ static void test_gmres_restarts_agree_with_klu(void **state)
                 assert_true(calc_solver_last_residual(s) <= 1e-12);
                 if (!warm && !k && calc_solver_last_iterations(s) <= 30)
                     fail_msg("trans %d: %d iterations", trans, calc_solver_last_iterations(s)); /* restarted */
-                assert_string_equal(calc_solver_name(s), "gmres-ilu0"); /* no fallback to BiCGSTAB */
+                assert_string_equal(calc_solver_name(s), "gmres-dilu"); /* no fallback to BiCGSTAB */
                 rc = trans ? calc_solver_solve_transpose(sk, f, xk, &err) : calc_solver_solve(sk, f, xk, &err);
                 assert_int_equal(rc, TJ_OK);
                 double worst = 0, big = 0;
@@ -1314,7 +1314,7 @@ int main(void)
         cmocka_unit_test(test_property_random_systems),
         cmocka_unit_test(test_klu_and_iterative_agree),
         cmocka_unit_test(test_refactor_new_values),
-        cmocka_unit_test(test_refactor_keeps_ilu_while_it_serves),
+        cmocka_unit_test(test_refactor_refreshes_dilu),
         cmocka_unit_test(test_generated_lca_system),
         cmocka_unit_test(test_auto_choice_and_reason),
         cmocka_unit_test(test_block_loop_tolerance_follows_demand),
