@@ -857,7 +857,12 @@ static tj_status gmres(calc_solver *s, int trans, const double *b, double *x, tj
             memset(x, 0, (size_t)n * sizeof *x);
             break;
         }
-    double target = s->tol * nb * 0.5; /* the same margin as BiCGSTAB's */
+    /* The same margin as BiCGSTAB's, except inside the block solver: a loop's
+     * tolerance is already half the whole system's share (loop_tol) and the
+     * pass checks the whole residual, so a second halving only bought steps
+     * (half a step less per solve on ecoinvent and in Monte Carlo on lca,
+     * worst whole residual 4.9e-10 against 2.5e-10). */
+    double target = s->tol * nb * (s->in_block ? 1.0 : 0.5);
     int zero = 1;
     for (int i = 0; i < n && zero; i++)
         zero = x[i] == 0.0;
