@@ -482,7 +482,7 @@ static int dilu(calc_solver *s)
         double a = rv[dg[i]], d = a;
         for (int t = prp[i]; t < prp[i + 1]; t++)
             d -= rv[pl[t]] * rv[pu[t]] * jac[s->ci[pl[t]]];
-        if (d == 0.0 || !isfinite(d) || fabs(d) < 1e-300)
+        if (!(fabs(d) >= 1e-300) || !isfinite(d))
             return 0;
         jac[i] = 1.0 / d;
         ad[i] = a - d;
@@ -517,7 +517,8 @@ static tj_status dilu_pairs(calc_solver *s, tj_error *err)
                 }
             }
             for (int p = a->colptr[i]; p < a->colptr[i + 1]; p++)
-                mark[a->rowind[p]] = -1;
+                if (a->rowind[p] < i)
+                    mark[a->rowind[p]] = -1;
         }
         s->prp[n] = np;
         if (!pass) {
@@ -531,7 +532,7 @@ static tj_status dilu_pairs(calc_solver *s, tj_error *err)
 }
 
 /* D-ILU of the current values (Jacobi if it meets a zero pivot). */
-static void ilu_refresh(calc_solver *s)
+static void precond_refresh(calc_solver *s)
 {
     int n = s->n;
     s->use_jacobi = !dilu(s);
@@ -552,7 +553,7 @@ static tj_status it_values(calc_solver *s, tj_error *err)
     /* New values (Monte Carlo): D-ILU's diagonal is recomputed (a few
      * operations per pair of entries; Eisenstat's product needs D to belong
      * to the current diagonal of A). */
-    ilu_refresh(s);
+    precond_refresh(s);
     return TJ_OK;
 }
 
