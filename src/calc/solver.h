@@ -75,6 +75,10 @@ int calc_solver_last_iterations(const calc_solver *s); /* 1 for direct solves */
  * pass whose loops missed their share of the tolerance costs another); 1
  * for the other solvers. */
 int calc_solver_last_passes(const calc_solver *s);
+/* Block solver: the Krylov steps its setup took to prove the iterative
+ * loops' gains below 1 (see block_check_gain); 0 for the other solvers and
+ * for loops solved by KLU. */
+int calc_solver_setup_iterations(const calc_solver *s);
 /* Columns implicated in the last failed solve or refactor (a loop whose
  * gain is 1 or more, a block that did not converge); ncols 0 if none. */
 const calc_solver_diag *calc_solver_last_diag(const calc_solver *s);
