@@ -482,8 +482,9 @@ static tj_status it_pattern(calc_solver *s, tj_error *err)
                 lo[i]++;
             else if (j > i)
                 up[i]++;
-            else
-                has[i] = 1;
+            else if (has[i]++) /* sparse.h: one entry per position */
+                return tj_error_set(err, TJ_ERR_USAGE, NULL,
+                                    "the technology matrix holds two entries at row and column %d", i);
         }
     s->no_diag = 0;
     s->rp[0] = 0;
