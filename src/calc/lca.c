@@ -1499,11 +1499,11 @@ static inline void apply_shared(const int *pos, const unsigned char *first, cons
                                 const double *drawn, int n, const double *base, double *val)
 {
     for (int i = 0; i < n; i++) {
-        double dev = drawn[i] - amount[i];
-        if (first[i])
-            val[pos[i]] = base[pos[i]] + dev;
-        else
-            val[pos[i]] += dev;
+        /* a select of the source array (cmov), not a branch: first[i] is
+         * mostly 1, and its rare 0s cost a misprediction each */
+        const double *from = first[i] ? base : val;
+        int p = pos[i];
+        val[p] = from[p] + (drawn[i] - amount[i]);
     }
 }
 

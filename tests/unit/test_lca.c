@@ -944,6 +944,43 @@ static void test_monte_carlo_lognormal_moments(void **state)
     calc_system_free(sys);
 }
 
+/* Exchanges that meet in one entry of A (a process buying the same product
+ * twice): the entry is the deterministic amount plus each drawn one, so the
+ * mean footprint is the deterministic part plus each lognormal mean
+ * (apply_shared: the first item at a position starts from the base value,
+ * later ones add their deviation). */
+static void test_monte_carlo_shared_position(void **state)
+{
+    (void)state;
+    const int iters = 4000;
+    calc_system *sys = calc_system_new("shared");
+    int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    int j = proc(sys, "supplier", CALC_STAGE_RAW_MATERIALS);
+    int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    tech(sys, j, j, 1);
+    /* equal spreads: a draw that dropped either item, or the deterministic
+     * part, moves the mean by 3 to 6 standard errors or more */
+    const double s1 = 0.5, s2 = 0.5;
+    calc_dist d1 = {CALC_DIST_LOGNORMAL, -1, exp(s1), 0}, d2 = {CALC_DIST_LOGNORMAL, -2, exp(s2), 0};
+    assert_int_equal(calc_system_add_tech(sys, j, w, -1, &d1, NULL), TJ_OK);
+    assert_int_equal(calc_system_add_tech(sys, j, w, -0.5, NULL, NULL), TJ_OK);
+    assert_int_equal(calc_system_add_tech(sys, j, w, -2, &d2, NULL), TJ_OK);
+    elem(sys, co2, j, 1);
+    double mean = 0.5 + exp(s1 * s1 / 2) + 2 * exp(s2 * s2 / 2);
+    double var = exp(s1 * s1) * (exp(s1 * s1) - 1) + 4 * exp(s2 * s2) * (exp(s2 * s2) - 1);
+    calc_result *r;
+    run_mc(sys, CALC_SOLVER_AUTO, iters, 77, &r);
+    assert_close(r->total, 3.5, 1e-12);
+    const calc_stats *raw = &r->uncertainty->stage[CALC_STAGE_RAW_MATERIALS];
+    if (!(fabs(raw->mean - mean) < 4 * sqrt(var / iters)))
+        fail_msg("mean %.6f, expected %.6f +- %.6f", raw->mean, mean, 4 * sqrt(var / iters));
+    assert_true(fabs(raw->sd / sqrt(var) - 1) < 0.1);
+    assert_true(raw->p2_5 > 0.5); /* each draw keeps the deterministic 0.5 */
+    calc_result_free(r);
+    calc_system_free(sys);
+}
+
 /* A lognormal draw that overflows (median -1e300, log-sd 10: above DBL_MAX
  * once Z > 2.1, about 1 draw in 50) is refused as a non-finite value, by the
  * check the sampler makes as it draws (the refactor's scan is skipped then),
@@ -1185,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_monte_carlo_threads),
         cmocka_unit_test(test_monte_carlo_chains),
         cmocka_unit_test(test_monte_carlo_lognormal_moments),
+        cmocka_unit_test(test_monte_carlo_shared_position),
         cmocka_unit_test(test_monte_carlo_nonfinite_draw),
         cmocka_unit_test(test_monte_carlo_args),
         cmocka_unit_test(test_monte_carlo_solver_switch),
