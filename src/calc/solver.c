@@ -1126,8 +1126,10 @@ static tj_status loop_gain_error(calc_solver *s, int bi, const double *xb, doubl
                         b->size, s->last_diag.ncols ? s->last_diag.cols[0] : -1, worst);
 }
 
-/* Copy the block's values from A; note whether it is a pure consumption loop. */
-static void block_values(const calc_solver *s, calc_block *b)
+/* Copy the block's values from A; note whether it is a pure consumption loop.
+ * If rv is not NULL, each value also goes to rv[tpos[p]] (an iterative loop
+ * solver's CSR copy: its refactor in the same pass, see block_refactor). */
+static void block_values_to(const calc_solver *s, calc_block *b, double *rv, const int *tpos)
 {
     const double *v = s->a->val;
     int z = 1;
@@ -1135,10 +1137,17 @@ static void block_values(const calc_solver *s, calc_block *b)
         for (int p = b->m.colptr[j]; p < b->m.colptr[j + 1]; p++) {
             double x = v[b->src[p]];
             b->m.val[p] = x;
+            if (rv)
+                rv[tpos[p]] = x;
             if (b->m.rowind[p] == j ? !(x > 0) : !(x <= 0))
                 z = 0;
         }
     b->zmat = z;
+}
+
+static void block_values(const calc_solver *s, calc_block *b)
+{
+    block_values_to(s, b, NULL, NULL);
 }
 
 /* Whether y proves that the Z-matrix block D - N has a gain below 1: if
@@ -1697,6 +1706,8 @@ static tj_status block_solve(calc_solver *s, int trans, const double *b, double 
                         "the solution misses the tolerance: relative residual %.3g > %.3g", res, s->tol);
 }
 
+static tj_status refactor_values(calc_solver *s, tj_error *err);
+
 static tj_status block_refactor(calc_solver *s, tj_error *err)
 {
     const double *v = s->a->val;
@@ -1712,10 +1723,21 @@ static tj_status block_refactor(calc_solver *s, tj_error *err)
         }
     }
     single_dinv(s);
+    /* A's values are finite here (calc_solver_refactor checked them, or the
+     * caller of calc_solver_refactor_finite drew them so), so the loops'
+     * solvers take theirs without a second check; an iterative loop's CSR
+     * copy is filled in the same pass as the loop's values. */
     for (int bi = 0; bi < s->nblk; bi++) {
         calc_block *b = &s->blk[bi];
-        block_values(s, b);
-        tj_status rc = calc_solver_refactor(b->sub, err);
+        calc_solver *sub = b->sub;
+        tj_status rc = TJ_OK;
+        if (!sub->block && sub->kind == CALC_SOLVER_ITERATIVE) {
+            block_values_to(s, b, sub->rv, sub->tpos);
+            precond_refresh(sub);
+        } else {
+            block_values(s, b);
+            rc = refactor_values(sub, err);
+        }
         if (rc != TJ_OK) {
             memset(&s->last_diag, 0, sizeof s->last_diag);
             diag_block(s, b, s->cstart[b->comp], NULL, &s->last_diag);
@@ -1842,7 +1864,7 @@ static tj_status flat_new(const calc_csc *a, calc_solver_kind kind, double tol, 
         rc = it_pattern(s, err);
         if (rc == TJ_OK)
             rc = it_values(s, err);
-        if (rc == TJ_OK && diag)
+        if (rc == TJ_OK && diag && s->use_jacobi) /* (only read then, below) */
             diag_structural(a, diag);
         if (rc == TJ_OK && diag && diag->ncols > 0 && s->use_jacobi) {
             /* Zero pivots with empty or zero-diagonal columns: almost surely
