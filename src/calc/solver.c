@@ -1677,14 +1677,26 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
         end = k;
         const int *nodes = order + k;
         double rr = 0;
-        for (int t = 0; t < bl->size; t++) {
-            int j = nodes[t];
-            double acc = b[j];
-            for (int p = cp[j]; p < cp[j + 1]; p++)
-                if (compof[ri[p]] != c)
+        if (bl->xptr) { /* the entries outside the loop, listed at setup */
+            for (int t = 0; t < bl->size; t++) {
+                double acc = b[nodes[t]];
+                for (int e = bl->xptr[t]; e < bl->xptr[t + 1]; e++) {
+                    int p = bl->xpos[e];
                     acc -= v[p] * x[ri[p]];
-            bl->rb[t] = acc;
-            rr += acc * acc;
+                }
+                bl->rb[t] = acc;
+                rr += acc * acc;
+            }
+        } else {
+            for (int t = 0; t < bl->size; t++) {
+                int j = nodes[t];
+                double acc = b[j];
+                for (int p = cp[j]; p < cp[j + 1]; p++)
+                    if (compof[ri[p]] != c)
+                        acc -= v[p] * x[ri[p]];
+                bl->rb[t] = acc;
+                rr += acc * acc;
+            }
         }
         int warm = warm_start(bl, 1, bl->rb);
         for (int t = 0; t < bl->size; t++) {
@@ -1701,13 +1713,22 @@ static tj_status block_tpass(calc_solver *s, const double *b, double *x, double 
         }
         for (int t = 0; t < bl->size; t++)
             x[nodes[t]] = bl->xb[t];
-        for (int t = 0; t < bl->size; t++) {
-            int j = nodes[t];
-            double acc = bl->rb[t];
-            for (int p = cp[j]; p < cp[j + 1]; p++)
-                if (compof[ri[p]] == c)
-                    acc -= v[p] * x[ri[p]];
-            r[j] = acc;
+        if (bl->xptr && bl->sub->kind == CALC_SOLVER_ITERATIVE) {
+            /* rb - A_loop^T xb from the loop's own CSC (its values follow
+             * every refactor): no test of each entry's component */
+            double *ax = bl->sub->w[8];
+            calc_csc_tmatvec(&bl->m, bl->xb, ax);
+            for (int t = 0; t < bl->size; t++)
+                r[nodes[t]] = bl->rb[t] - ax[t];
+        } else {
+            for (int t = 0; t < bl->size; t++) {
+                int j = nodes[t];
+                double acc = bl->rb[t];
+                for (int p = cp[j]; p < cp[j + 1]; p++)
+                    if (compof[ri[p]] == c)
+                        acc -= v[p] * x[ri[p]];
+                r[j] = acc;
+            }
         }
     }
     single_trun(s, 0, end, b, x, r);
