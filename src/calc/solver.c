@@ -1597,38 +1597,30 @@ static tj_status block_pass(calc_solver *s, const double *b, double *x, double *
             tj_error_prefix(err, "loop of %d processes", bl->size);
             return rc;
         }
-        double xmin = 0, xmax = 0;
+        /* An iterative loop: its rows' residual rb - A_loop xb by a gather
+         * over its CSR copy (four partial sums a row, no stores to r in
+         * between), and only its columns' entries outside it scattered; one
+         * read of the loop's entries either way, but the gather runs faster
+         * than read-modify-write stores.  A KLU loop scatters whole columns. */
+        double xmin = 0, xmax = 0, *ax = NULL;
         if (bl->xptr && bl->sub->kind == CALC_SOLVER_ITERATIVE) {
-            /* The loop rows' residual rb - A_loop xb by a gather over the
-             * loop's CSR copy (four partial sums a row, no stores to r in
-             * between), then the loop columns' entries outside the loop
-             * scattered: one read of the loop's entries either way, but a
-             * gather runs faster than read-modify-write stores. */
-            double *ax = bl->sub->w[8];
+            ax = bl->sub->w[8];
             csr_mul(bl->sub, bl->xb, ax);
-            for (int t = 0; t < bl->size; t++) {
-                int j = nodes[t];
-                double xj = bl->xb[t];
-                x[j] = xj;
-                xmin = xj < xmin ? xj : xmin;
-                xmax = fabs(xj) > xmax ? fabs(xj) : xmax;
+        }
+        for (int t = 0; t < bl->size; t++) {
+            int j = nodes[t];
+            double xj = bl->xb[t];
+            x[j] = xj;
+            xmin = xj < xmin ? xj : xmin;
+            xmax = fabs(xj) > xmax ? fabs(xj) : xmax;
+            if (ax) {
                 r[j] = bl->rb[t] - ax[t];
                 if (xj != 0.0)
-                    for (int e = bl->xptr[t]; e < bl->xptr[t + 1]; e++) {
-                        int p = bl->xpos[e];
-                        r[ri[p]] -= v[p] * xj;
-                    }
-            }
-        } else {
-            for (int t = 0; t < bl->size; t++) {
-                int j = nodes[t];
-                double xj = bl->xb[t];
-                x[j] = xj;
-                xmin = xj < xmin ? xj : xmin;
-                xmax = fabs(xj) > xmax ? fabs(xj) : xmax;
-                if (xj != 0.0)
-                    for (int p = cp[j]; p < cp[j + 1]; p++)
-                        r[ri[p]] -= v[p] * xj;
+                    for (int e = bl->xptr[t]; e < bl->xptr[t + 1]; e++)
+                        r[ri[bl->xpos[e]]] -= v[bl->xpos[e]] * xj;
+            } else if (xj != 0.0) {
+                for (int p = cp[j]; p < cp[j + 1]; p++)
+                    r[ri[p]] -= v[p] * xj;
             }
         }
         /* A consumption loop fed a non-negative demand must give
