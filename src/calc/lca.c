@@ -1422,7 +1422,9 @@ typedef struct mc_apply {
     int cnt, unique;
     int nooff; /* unique and every off[i] is 0 (no other entry at the position): val[pos[i]] = drawn[i] */
     int *pos;
-    double *off, *amount;
+    /* base value - amount for the first item at a position, - amount for
+     * a later one (see apply_shared) */
+    double *off;
     unsigned char *first; /* item i is the first at its position (not unique only) */
 } mc_apply;
 
@@ -1439,10 +1441,9 @@ static tj_status mc_apply_build(mc_apply *ap, const calc_entry *e, int ne, const
     ap->cnt = cnt;
     ap->pos = mc_calloc((size_t)cnt, sizeof *ap->pos);
     ap->off = mc_calloc((size_t)cnt, sizeof *ap->off);
-    ap->amount = mc_calloc((size_t)cnt, sizeof *ap->amount);
     ap->first = xcalloc((size_t)cnt, 1);
     unsigned char *seen = xcalloc((size_t)nnz, 1);
-    if (!ap->pos || !ap->off || !ap->amount || !ap->first || !seen) {
+    if (!ap->pos || !ap->off || !ap->first || !seen) {
         free(seen);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for Monte Carlo");
     }
@@ -1469,8 +1470,7 @@ static tj_status mc_apply_build(mc_apply *ap, const calc_entry *e, int ne, const
             lsig[i] = 0;
         }
         ap->pos[i] = p;
-        ap->amount[i] = e[t].amount;
-        ap->off[i] = base[p] - e[t].amount;
+        ap->off[i] = seen[p] ? -e[t].amount : base[p] - e[t].amount;
         ap->nooff &= ap->off[i] == 0;
         if (seen[p])
             ap->unique = 0;
@@ -1487,27 +1487,28 @@ static void mc_apply_free(mc_apply *ap)
 {
     free(ap->pos);
     free(ap->off);
-    free(ap->amount);
     free(ap->first);
 }
 
 /* The drawn values of n items into the values when positions may be shared:
- * the first item at a position starts from the base value, later ones add
- * their deviation (the same sums, in the same order, as resetting every
- * position first and adding in item order). */
-static inline void apply_shared(const int *pos, const unsigned char *first, const double *amount,
-                                const double *drawn, int n, const double *base, double *val)
+ * the first item at a position gives off + drawn (off = base value -
+ * amount, as for a position of its own), a later one adds drawn - amount
+ * (off = -amount) to the running value: the same sums, in the same order,
+ * as resetting every position first and adding in item order.  The running
+ * value or 0 is selected (a conditional move: a branch on first[i], mostly
+ * 1, mispredicted at every shared position), and no base value or amount is
+ * read, only off. */
+static inline void apply_shared(const int *pos, const unsigned char *first, const double *off,
+                                const double *drawn, int n, double *val)
 {
     for (int i = 0; i < n; i++) {
-        /* a select of the source array (cmov), not a branch: first[i] is
-         * mostly 1, and its rare 0s cost a misprediction each */
-        const double *from = first[i] ? base : val;
         int p = pos[i];
-        val[p] = from[p] + (drawn[i] - amount[i]);
+        double run = val[p];
+        val[p] = (first[i] ? 0.0 : run) + off[i] + drawn[i];
     }
 }
 
-static void apply_items(const mc_apply *ap, const double *drawn, const double *base, double *val)
+static void apply_items(const mc_apply *ap, const double *drawn, double *val)
 {
     const int *pos = ap->pos;
     int cnt = ap->cnt;
@@ -1517,7 +1518,7 @@ static void apply_items(const mc_apply *ap, const double *drawn, const double *b
             val[pos[i]] = off[i] + drawn[i];
         return;
     }
-    apply_shared(pos, ap->first, ap->amount, drawn, cnt, base, val);
+    apply_shared(pos, ap->first, ap->off, drawn, cnt, val);
 }
 
 /* Lognormal draws applied straight into the values: val[pos[i]] = off[i] +
@@ -1542,7 +1543,7 @@ __attribute__((target_clones("avx2", "default")))
 #endif
 #endif
 static int
-sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *ap, const double *base,
+sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *ap,
                        const double *lmed, const double *lsig, double *val)
 {
     const int *pos = ap->pos;
@@ -1626,7 +1627,7 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
             for (int i = 0; i < bn; i++)
                 val[ps[i]] = of[i] + zb[i];
         } else {
-            apply_shared(ps, ap->first + b0, ap->amount + b0, zb, bn, base, val);
+            apply_shared(ps, ap->first + b0, ap->off + b0, zb, bn, val);
         }
     }
     memcpy(ln->s[0], &s0, sizeof s0);
@@ -1677,11 +1678,11 @@ static void sampler_fill(mc_sampler *sm, int slot)
 {
     if (sm->nta > 0) {
         if (sm->a_fused) {
-            sm->a_nonfinite[slot] = sample_apply_lognormal(&sm->la, &sm->r, sm->z, sm->apa, sm->abase,
+            sm->a_nonfinite[slot] = sample_apply_lognormal(&sm->la, &sm->r, sm->z, sm->apa,
                                                            sm->lmed, sm->lsig, sm->aval[slot]);
         } else {
             sample_items(&sm->r, sm->z, sm->ia, sm->lmed, sm->lsig, sm->nta, sm->a_lognormal, sm->slot[slot]);
-            apply_items(sm->apa, sm->slot[slot], sm->abase, sm->aval[slot]);
+            apply_items(sm->apa, sm->slot[slot], sm->aval[slot]);
         }
     }
 }
@@ -1695,12 +1696,12 @@ static void sampler_fill_b(mc_sampler *sm, int slot)
     if (sm->ntb == 0)
         return;
     if (sm->b_fused) {
-        (void)sample_apply_lognormal(&sm->lb, &sm->rb, sm->z, sm->apb, sm->bbase, sm->lmed + sm->nta,
+        (void)sample_apply_lognormal(&sm->lb, &sm->rb, sm->z, sm->apb, sm->lmed + sm->nta,
                                      sm->lsig + sm->nta, sm->bval[slot]);
     } else {
         sample_items(&sm->rb, sm->z, sm->ib, sm->lmed + sm->nta, sm->lsig + sm->nta, sm->ntb, sm->b_lognormal,
                      sm->slot[slot] + sm->nta);
-        apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bbase, sm->bval[slot]);
+        apply_items(sm->apb, sm->slot[slot] + sm->nta, sm->bval[slot]);
     }
     calc_csc b = sm->bpat; /* B's pattern with the slot's values */
     b.val = sm->bval[slot];
