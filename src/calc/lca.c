@@ -1414,18 +1414,23 @@ static void sample_items(calc_rng *r, const zig *z, const mc_item *items, const 
 }
 
 /* Where the draws go: val[pos[i]] = off[i] + drawn[i], with off = the base
- * value at pos less the item's own deterministic amount.  When no two items
- * share a position (the usual case) that is one pass; otherwise (entries that
- * were summed into one position each contribute their own deviation) the
- * positions are reset first and the deviations added. */
+ * value at pos less the item's own deterministic amount.  Where several
+ * items share a position (entries that were summed into one position each
+ * contribute their own deviation) the first item sets it that way and every
+ * later one adds drawn - amount (off = -amount) to it, in item order.  The
+ * later items are few (a few thousand of 270,000 on `core50`): in the
+ * store pass their pos is the spare slot after the last position (every
+ * value array has one, never read) and a second, short pass over `later`
+ * adds them, so the pass over all items is a plain store with no select
+ * and no read of the value it overwrites. */
 typedef struct mc_apply {
-    int cnt, unique;
-    int nooff; /* unique and every off[i] is 0 (no other entry at the position): val[pos[i]] = drawn[i] */
+    int cnt;
+    int nooff; /* no later items and every off[i] is 0: val[pos[i]] = drawn[i] */
     int *pos;
-    /* base value - amount for the first item at a position, - amount for
-     * a later one (see apply_shared) */
     double *off;
-    unsigned char *first; /* item i is the first at its position (not unique only) */
+    int nlater;
+    int *later; /* the later items' indices, ascending */
+    int *lpos;  /* and their positions */
 } mc_apply;
 
 /* The cnt uncertain entries of e (those with a distribution) in one pass:
@@ -1441,13 +1446,11 @@ static tj_status mc_apply_build(mc_apply *ap, const calc_entry *e, int ne, const
     ap->cnt = cnt;
     ap->pos = mc_calloc((size_t)cnt, sizeof *ap->pos);
     ap->off = mc_calloc((size_t)cnt, sizeof *ap->off);
-    ap->first = xcalloc((size_t)cnt, 1);
     unsigned char *seen = xcalloc((size_t)nnz, 1);
-    if (!ap->pos || !ap->off || !ap->first || !seen) {
+    if (!ap->pos || !ap->off || !seen) {
         free(seen);
         return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for Monte Carlo");
     }
-    ap->unique = 1;
     ap->nooff = 1;
     double last_gsd = NAN, last_log = 0;
     int i = 0;
@@ -1469,17 +1472,31 @@ static tj_status mc_apply_build(mc_apply *ap, const calc_entry *e, int ne, const
             lmed[i] = NAN;
             lsig[i] = 0;
         }
-        ap->pos[i] = p;
+        ap->pos[i] = seen[p] ? nnz : p; /* a later item: the spare slot, then add_later */
         ap->off[i] = seen[p] ? -e[t].amount : base[p] - e[t].amount;
         ap->nooff &= ap->off[i] == 0;
-        if (seen[p])
-            ap->unique = 0;
-        ap->first[i] = !seen[p];
+        ap->nlater += seen[p];
         seen[p] = 1;
         i++;
     }
     free(seen);
-    ap->nooff &= ap->unique;
+    if (ap->nlater > 0) {
+        ap->later = xcalloc((size_t)ap->nlater, sizeof *ap->later);
+        ap->lpos = xcalloc((size_t)ap->nlater, sizeof *ap->lpos);
+        if (!ap->later || !ap->lpos)
+            return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for Monte Carlo");
+        int k = 0;
+        for (int t = 0, j = 0; t < ne && j < cnt; t++) {
+            if (e[t].dist.kind == CALC_DIST_NONE)
+                continue;
+            if (ap->pos[j] == nnz) {
+                ap->later[k] = j;
+                ap->lpos[k++] = map[t];
+            }
+            j++;
+        }
+        ap->nooff = 0;
+    }
     return TJ_OK;
 }
 
@@ -1487,38 +1504,27 @@ static void mc_apply_free(mc_apply *ap)
 {
     free(ap->pos);
     free(ap->off);
-    free(ap->first);
+    free(ap->later);
+    free(ap->lpos);
 }
 
-/* The drawn values of n items into the values when positions may be shared:
- * the first item at a position gives off + drawn (off = base value -
- * amount, as for a position of its own), a later one adds drawn - amount
- * (off = -amount) to the running value: the same sums, in the same order,
- * as resetting every position first and adding in item order.  The running
- * value or 0 is selected (a conditional move: a branch on first[i], mostly
- * 1, mispredicted at every shared position), and no base value or amount is
- * read, only off. */
-static inline void apply_shared(const int *pos, const unsigned char *first, const double *off,
-                                const double *drawn, int n, double *val)
+/* The later items k0 .. k1 - 1 of `later`, whose draws are drawn[later[k] -
+ * i0], added to their positions (after the store pass over their items). */
+static inline void add_later(const mc_apply *ap, int k0, int k1, const double *drawn, int i0, double *val)
 {
-    for (int i = 0; i < n; i++) {
-        int p = pos[i];
-        double run = val[p];
-        val[p] = (first[i] ? 0.0 : run) + off[i] + drawn[i];
+    for (int k = k0; k < k1; k++) {
+        int i = ap->later[k];
+        val[ap->lpos[k]] += ap->off[i] + drawn[i - i0];
     }
 }
 
 static void apply_items(const mc_apply *ap, const double *drawn, double *val)
 {
     const int *pos = ap->pos;
-    int cnt = ap->cnt;
-    if (ap->unique) {
-        const double *off = ap->off;
-        for (int i = 0; i < cnt; i++)
-            val[pos[i]] = off[i] + drawn[i];
-        return;
-    }
-    apply_shared(pos, ap->first, ap->off, drawn, cnt, val);
+    const double *off = ap->off;
+    for (int i = 0; i < ap->cnt; i++)
+        val[pos[i]] = off[i] + drawn[i];
+    add_later(ap, 0, ap->nlater, drawn, 0, val);
 }
 
 /* Lognormal draws applied straight into the values: val[pos[i]] = off[i] +
@@ -1557,6 +1563,7 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
     double zb[MC_BLOCK];
     uint64_t bb[MC_BLOCK];
     v4d bad = {0, 0, 0, 0};
+    int k = 0; /* the next later item */
     for (int b0 = 0; b0 < cnt; b0 += MC_BLOCK) {
         int bn = cnt - b0 < MC_BLOCK ? cnt - b0 : MC_BLOCK;
         /* The block's random words from the four lanes (item i from lane
@@ -1619,15 +1626,18 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
             memcpy(zb + i, &d, sizeof d);
         }
         const int *ps = pos + b0;
-        if (ap->unique && ap->nooff) {
+        if (ap->nooff) {
             for (int i = 0; i < bn; i++)
                 val[ps[i]] = zb[i];
-        } else if (ap->unique) {
+        } else {
             const double *of = off + b0;
             for (int i = 0; i < bn; i++)
                 val[ps[i]] = of[i] + zb[i];
-        } else {
-            apply_shared(ps, ap->first + b0, ap->off + b0, zb, bn, val);
+            int k1 = k;
+            while (k1 < ap->nlater && ap->later[k1] < b0 + bn)
+                k1++;
+            add_later(ap, k, k1, zb, b0, val);
+            k = k1;
         }
     }
     memcpy(ln->s[0], &s0, sizeof s0);
@@ -1909,8 +1919,9 @@ static tj_status chain_alloc(mc_sampler *sm, int nslots, size_t ndraw, size_t an
     for (int k = 0; k < nslots; k++) {
         /* the draws one at a time, for items not drawn straight into the values */
         sm->slot[k] = sm->a_fused && sm->b_fused ? NULL : mc_calloc(ndraw, sizeof(double));
-        sm->aval[k] = sm->nta > 0 ? mc_calloc(annz, sizeof(double)) : NULL;
-        sm->bval[k] = sm->ntb > 0 ? mc_calloc(bnnz, sizeof(double)) : NULL;
+        /* (+ 1: the spare slot of mc_apply) */
+        sm->aval[k] = sm->nta > 0 ? mc_calloc(annz + 1, sizeof(double)) : NULL;
+        sm->bval[k] = sm->ntb > 0 ? mc_calloc(bnnz + 1, sizeof(double)) : NULL;
         sm->qslot[k] = xcalloc((size_t)n, sizeof(double));
         if ((!sm->slot[k] && !(sm->a_fused && sm->b_fused)) || (sm->nta > 0 && !sm->aval[k]) ||
             (sm->ntb > 0 && !sm->bval[k]) || !sm->qslot[k])

@@ -979,6 +979,32 @@ static void test_monte_carlo_shared_position(void **state)
     assert_true(raw->p2_5 > 0.5); /* each draw keeps the deterministic 0.5 */
     calc_result_free(r);
     calc_system_free(sys);
+
+    /* The same position with a uniform item (not every item lognormal: the
+     * draws are made one at a time, then applied): 0.5 + lognormal(-1) +
+     * uniform(-3, -1). */
+    sys = calc_system_new("shared-uniform");
+    w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
+    j = proc(sys, "supplier", CALC_STAGE_RAW_MATERIALS);
+    co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
+    tech(sys, w, w, 1);
+    tech(sys, j, j, 1);
+    calc_dist du = {CALC_DIST_UNIFORM, -3, -1, 0};
+    assert_int_equal(calc_system_add_tech(sys, j, w, -1, &d1, NULL), TJ_OK);
+    assert_int_equal(calc_system_add_tech(sys, j, w, -0.5, NULL, NULL), TJ_OK);
+    assert_int_equal(calc_system_add_tech(sys, j, w, -2, &du, NULL), TJ_OK);
+    elem(sys, co2, j, 1);
+    mean = 0.5 + exp(s1 * s1 / 2) + 2;
+    var = exp(s1 * s1) * (exp(s1 * s1) - 1) + 4.0 / 12.0;
+    run_mc(sys, CALC_SOLVER_AUTO, iters, 78, &r);
+    assert_close(r->total, 3.5, 1e-12);
+    raw = &r->uncertainty->stage[CALC_STAGE_RAW_MATERIALS];
+    if (!(fabs(raw->mean - mean) < 4 * sqrt(var / iters)))
+        fail_msg("uniform: mean %.6f, expected %.6f +- %.6f", raw->mean, mean, 4 * sqrt(var / iters));
+    assert_true(fabs(raw->sd / sqrt(var) - 1) < 0.1);
+    assert_true(raw->p2_5 > 0.5 + 1);
+    calc_result_free(r);
+    calc_system_free(sys);
 }
 
 /* A lognormal draw that overflows (median -1e300, log-sd 10: above DBL_MAX
