@@ -1537,6 +1537,19 @@ static void apply_items(const mc_apply *ap, const double *drawn, double *val)
  * need no other check: the rest of them are the base values). */
 enum { MC_BLOCK = 256 };
 
+/* *d = lmed exp(lsig z) for four items (a pointer: no AVX value crosses a
+ * call, which would change the ABI). */
+static inline void lognormal4(const double *lg, const double *lm, const double *zb, v4d *d)
+{
+    v4d g, m;
+    memcpy(&g, lg, sizeof g);
+    memcpy(&m, lm, sizeof m);
+    memcpy(d, zb, sizeof *d);
+    *d = g * *d;
+    fast_exp4(d);
+    *d = m * *d;
+}
+
 /* Four xoshiro256** streams side by side, word w of lane l in s[w][l]. */
 typedef uint64_t v4u __attribute__((vector_size(32)));
 typedef struct mc_lanes {
@@ -1602,7 +1615,10 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
             v4d x = u * sk;
             v4i ok = (v4d)((v4u)x & absmask) < nk;
             memcpy(zb + i, &x, sizeof x);
-            if (!(ok[0] & ok[1] & ok[2] & ok[3])) {
+            /* all four inside (lanes all ones): AND-reduced by two shuffles */
+            v4i all = ok & __builtin_shuffle(ok, (v4i){2, 3, 0, 1});
+            all &= __builtin_shuffle(all, (v4i){1, 0, 3, 2});
+            if (!all[0]) {
                 for (int l = 0; l < 4 && i + l < bn; l++)
                     if (!ok[l])
                         zb[i + l] = rng_normal_slow(r, z, b[l]);
@@ -1612,17 +1628,19 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
             zb[i] = 0; /* a last partial group of four */
         /* lsig and lmed have 4 spare entries after the last item. */
         const double *lg = lsig + b0, *lm = lmed + b0;
-        for (int i = 0; i < bn; i += 4) {
-            v4d g, m, d;
-            memcpy(&g, lg + i, sizeof g);
-            memcpy(&m, lm + i, sizeof m);
-            memcpy(&d, zb + i, sizeof d);
-            d = g * d;
-            fast_exp4(&d);
-            d = m * d;
-            for (int l = bn - i; l < 4; l++)
-                d[l] = 0; /* the spare lanes of a last partial group (read other items' NaN medians) */
+        int i = 0;
+        for (; i + 4 <= bn; i += 4) {
+            v4d d;
+            lognormal4(lg + i, lm + i, zb + i, &d);
             bad += d - d; /* 0 for finite draws, NaN otherwise */
+            memcpy(zb + i, &d, sizeof d);
+        }
+        if (i < bn) { /* a last partial group: its spare lanes read NaN medians */
+            v4d d;
+            lognormal4(lg + i, lm + i, zb + i, &d);
+            for (int l = bn - i; l < 4; l++)
+                d[l] = 0;
+            bad += d - d;
             memcpy(zb + i, &d, sizeof d);
         }
         const int *ps = pos + b0;
@@ -1631,7 +1649,13 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
                 val[ps[i]] = zb[i];
         } else {
             const double *of = off + b0;
-            for (int i = 0; i < bn; i++)
+            for (i = 0; i + 4 <= bn; i += 4) {
+                val[ps[i]] = of[i] + zb[i];
+                val[ps[i + 1]] = of[i + 1] + zb[i + 1];
+                val[ps[i + 2]] = of[i + 2] + zb[i + 2];
+                val[ps[i + 3]] = of[i + 3] + zb[i + 3];
+            }
+            for (; i < bn; i++)
                 val[ps[i]] = of[i] + zb[i];
             int k1 = k;
             while (k1 < ap->nlater && ap->later[k1] < b0 + bn)
