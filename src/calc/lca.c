@@ -1616,8 +1616,8 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
             v4i ok = (v4d)((v4u)x & absmask) < nk;
             memcpy(zb + i, &x, sizeof x);
             /* all four inside (lanes all ones): AND-reduced by two shuffles */
-            v4i all = ok & __builtin_shuffle(ok, (v4i){2, 3, 0, 1});
-            all &= __builtin_shuffle(all, (v4i){1, 0, 3, 2});
+            v4i all = ok & __builtin_shufflevector(ok, ok, 2, 3, 0, 1);
+            all &= __builtin_shufflevector(all, all, 1, 0, 3, 2);
             if (!all[0]) {
                 for (int l = 0; l < 4 && i + l < bn; l++)
                     if (!ok[l])
