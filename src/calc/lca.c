@@ -1472,7 +1472,7 @@ static tj_status mc_apply_build(mc_apply *ap, const calc_entry *e, int ne, const
             lmed[i] = NAN;
             lsig[i] = 0;
         }
-        ap->pos[i] = seen[p] ? nnz : p; /* a later item: the spare slot, then add_later */
+        ap->pos[i] = seen[p] ? -1 - p : p; /* a later item, moved to the spare slot below */
         ap->off[i] = seen[p] ? -e[t].amount : base[p] - e[t].amount;
         ap->nooff &= ap->off[i] == 0;
         ap->nlater += seen[p];
@@ -1485,17 +1485,13 @@ static tj_status mc_apply_build(mc_apply *ap, const calc_entry *e, int ne, const
         ap->lpos = xcalloc((size_t)ap->nlater, sizeof *ap->lpos);
         if (!ap->later || !ap->lpos)
             return tj_error_set(err, TJ_ERR_NOMEM, NULL, "out of memory for Monte Carlo");
-        int k = 0;
-        for (int t = 0, j = 0; t < ne && j < cnt; t++) {
-            if (e[t].dist.kind == CALC_DIST_NONE)
-                continue;
-            if (ap->pos[j] == nnz) {
+        for (int j = 0, k = 0; j < cnt; j++)
+            if (ap->pos[j] < 0) {
                 ap->later[k] = j;
-                ap->lpos[k++] = map[t];
+                ap->lpos[k++] = -1 - ap->pos[j];
+                ap->pos[j] = nnz; /* the spare slot: add_later adds the draw */
             }
-            j++;
-        }
-        ap->nooff = 0;
+        ap->nooff = 0; /* (an item of amount 0 has off 0 too) */
     }
     return TJ_OK;
 }
@@ -1649,13 +1645,7 @@ sample_apply_lognormal(mc_lanes *ln, calc_rng *r, const zig *z, const mc_apply *
                 val[ps[i]] = zb[i];
         } else {
             const double *of = off + b0;
-            for (i = 0; i + 4 <= bn; i += 4) {
-                val[ps[i]] = of[i] + zb[i];
-                val[ps[i + 1]] = of[i + 1] + zb[i + 1];
-                val[ps[i + 2]] = of[i + 2] + zb[i + 2];
-                val[ps[i + 3]] = of[i + 3] + zb[i + 3];
-            }
-            for (; i < bn; i++)
+            for (i = 0; i < bn; i++)
                 val[ps[i]] = of[i] + zb[i];
             int k1 = k;
             while (k1 < ap->nlater && ap->later[k1] < b0 + bn)
@@ -2005,7 +1995,7 @@ tj_status calc_context_monte_carlo(calc_context *ctx, calc_result *res, int iter
 
     mc_chain ch[2];
     memset(ch, 0, sizeof ch);
-    mc_apply apa, apb;
+    mc_apply apa = {0}, apb = {0}; /* (freed at out: whatever was built) */
     memset(&apa, 0, sizeof apa);
     memset(&apb, 0, sizeof apb);
     int sync_init = 0, thread_started = 0, chain_thread = 0;
