@@ -945,13 +945,14 @@ static void test_monte_carlo_lognormal_moments(void **state)
 }
 
 /* Exchanges that meet in one entry of A (a process buying the same product
- * twice): the entry is the deterministic amount plus each drawn one, so the
- * mean footprint is the deterministic part plus each lognormal mean
- * (apply_shared: the first item at a position starts from the base value,
- * later ones add their deviation). */
-static void test_monte_carlo_shared_position(void **state)
+ * three times: -1 drawn by d1, -0.5 fixed, -2 drawn by d2): the entry is the
+ * fixed amount plus each drawn one, so the raw-materials stage has the mean
+ * 0.5 + E|d1| + E|d2| and the variance var (mc_apply: the first item sets the
+ * position, later ones add their deviation).  A draw that dropped any item,
+ * or the fixed part, moves the mean by 3 to 6 standard errors or more. */
+static void check_shared_position(const calc_dist *d1, const calc_dist *d2, double mean, double var,
+                                  uint64_t seed)
 {
-    (void)state;
     const int iters = 4000;
     calc_system *sys = calc_system_new("shared");
     int w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
@@ -959,52 +960,34 @@ static void test_monte_carlo_shared_position(void **state)
     int co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
     tech(sys, w, w, 1);
     tech(sys, j, j, 1);
-    /* equal spreads: a draw that dropped either item, or the deterministic
-     * part, moves the mean by 3 to 6 standard errors or more */
-    const double s1 = 0.5, s2 = 0.5;
-    calc_dist d1 = {CALC_DIST_LOGNORMAL, -1, exp(s1), 0}, d2 = {CALC_DIST_LOGNORMAL, -2, exp(s2), 0};
-    assert_int_equal(calc_system_add_tech(sys, j, w, -1, &d1, NULL), TJ_OK);
+    assert_int_equal(calc_system_add_tech(sys, j, w, -1, d1, NULL), TJ_OK);
     assert_int_equal(calc_system_add_tech(sys, j, w, -0.5, NULL, NULL), TJ_OK);
-    assert_int_equal(calc_system_add_tech(sys, j, w, -2, &d2, NULL), TJ_OK);
+    assert_int_equal(calc_system_add_tech(sys, j, w, -2, d2, NULL), TJ_OK);
     elem(sys, co2, j, 1);
-    double mean = 0.5 + exp(s1 * s1 / 2) + 2 * exp(s2 * s2 / 2);
-    double var = exp(s1 * s1) * (exp(s1 * s1) - 1) + 4 * exp(s2 * s2) * (exp(s2 * s2) - 1);
     calc_result *r;
-    run_mc(sys, CALC_SOLVER_AUTO, iters, 77, &r);
+    run_mc(sys, CALC_SOLVER_AUTO, iters, seed, &r);
     assert_close(r->total, 3.5, 1e-12);
     const calc_stats *raw = &r->uncertainty->stage[CALC_STAGE_RAW_MATERIALS];
     if (!(fabs(raw->mean - mean) < 4 * sqrt(var / iters)))
         fail_msg("mean %.6f, expected %.6f +- %.6f", raw->mean, mean, 4 * sqrt(var / iters));
     assert_true(fabs(raw->sd / sqrt(var) - 1) < 0.1);
-    assert_true(raw->p2_5 > 0.5); /* each draw keeps the deterministic 0.5 */
+    assert_true(raw->p2_5 > 0.5); /* each draw keeps the fixed 0.5 */
     calc_result_free(r);
     calc_system_free(sys);
+}
 
-    /* The same position with a uniform item (not every item lognormal: the
-     * draws are made one at a time, then applied): 0.5 + lognormal(-1) +
-     * uniform(-3, -1). */
-    sys = calc_system_new("shared-uniform");
-    w = proc(sys, "widget", CALC_STAGE_PRODUCTION);
-    j = proc(sys, "supplier", CALC_STAGE_RAW_MATERIALS);
-    co2 = flow(sys, "CO2", "CO2", CALC_CH_FOSSIL, 1);
-    tech(sys, w, w, 1);
-    tech(sys, j, j, 1);
+static void test_monte_carlo_shared_position(void **state)
+{
+    (void)state;
+    const double s1 = 0.5, s2 = 0.5; /* equal spreads */
+    calc_dist d1 = {CALC_DIST_LOGNORMAL, -1, exp(s1), 0}, d2 = {CALC_DIST_LOGNORMAL, -2, exp(s2), 0};
+    /* every item lognormal: drawn straight into the values */
+    check_shared_position(&d1, &d2, 0.5 + exp(s1 * s1 / 2) + 2 * exp(s2 * s2 / 2),
+                          exp(s1 * s1) * (exp(s1 * s1) - 1) + 4 * exp(s2 * s2) * (exp(s2 * s2) - 1), 77);
+    /* a uniform item: the draws are made one at a time, then applied */
     calc_dist du = {CALC_DIST_UNIFORM, -3, -1, 0};
-    assert_int_equal(calc_system_add_tech(sys, j, w, -1, &d1, NULL), TJ_OK);
-    assert_int_equal(calc_system_add_tech(sys, j, w, -0.5, NULL, NULL), TJ_OK);
-    assert_int_equal(calc_system_add_tech(sys, j, w, -2, &du, NULL), TJ_OK);
-    elem(sys, co2, j, 1);
-    mean = 0.5 + exp(s1 * s1 / 2) + 2;
-    var = exp(s1 * s1) * (exp(s1 * s1) - 1) + 4.0 / 12.0;
-    run_mc(sys, CALC_SOLVER_AUTO, iters, 78, &r);
-    assert_close(r->total, 3.5, 1e-12);
-    raw = &r->uncertainty->stage[CALC_STAGE_RAW_MATERIALS];
-    if (!(fabs(raw->mean - mean) < 4 * sqrt(var / iters)))
-        fail_msg("uniform: mean %.6f, expected %.6f +- %.6f", raw->mean, mean, 4 * sqrt(var / iters));
-    assert_true(fabs(raw->sd / sqrt(var) - 1) < 0.1);
-    assert_true(raw->p2_5 > 0.5 + 1);
-    calc_result_free(r);
-    calc_system_free(sys);
+    check_shared_position(&d1, &du, 0.5 + exp(s1 * s1 / 2) + 2, exp(s1 * s1) * (exp(s1 * s1) - 1) + 4.0 / 12.0,
+                          78);
 }
 
 /* A lognormal draw that overflows (median -1e300, log-sd 10: above DBL_MAX
