@@ -6,7 +6,7 @@ Reads DIR/<variant>/A.mtx and rhs.txt as written by bench_solver --out DIR,
 takes the largest loop (strongly connected component) and the loop's
 right-hand side of the further demand (the loop part of A x for x = A^-1 f2),
 and runs right-preconditioned GMRES(30) to a relative residual of 1e-9 with
-D-ILU (as calc/solver.c) in three settings:
+D-ILU (as calc/solver.c) in these settings:
 
   - the loop in its own order (what tanji does today);
   - the order [P1 P2 S]: S the loop's processes of highest degree (the
@@ -32,8 +32,13 @@ from scipy.sparse.linalg import splu
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scipy_baseline import Block  # noqa: E402  (the block-triangular SciPy solve)
 
+if len(sys.argv) not in (2, 3):
+    sys.exit("usage: bench/loop_split_steps.py VARIANT [DIR]")
 var = sys.argv[1]
 out = sys.argv[2] if len(sys.argv) > 2 else "/tmp/tanji-solver-bench"
+for f in ("A.mtx", "rhs.txt"):
+    if not os.path.isfile(f"{out}/{var}/{f}"):
+        sys.exit(f"loop_split_steps: {out}/{var}/{f} is missing (run bench_solver --variant {var} --out {out})")
 A = sio.mmread(f"{out}/{var}/A.mtx").tocsc()
 rhs = np.loadtxt(f"{out}/{var}/rhs.txt")
 n = A.shape[0]
